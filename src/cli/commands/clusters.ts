@@ -1,0 +1,28 @@
+// `studio-jobs clusters`: the compute clusters a job may run on.
+
+import { connect, type GlobalOptions } from "../connect.js";
+import type { CliIo } from "../io.js";
+import { formatTable } from "../../render/table.js";
+
+export async function runClusters(globals: GlobalOptions, options: { format: string }, io: CliIo): Promise<number> {
+  const { client, team } = await connect(globals, io);
+  try {
+    const clusters = await client.listClusters(team);
+    if (options.format === "json") {
+      io.stdout.write(`${JSON.stringify(clusters, null, 2)}\n`);
+      return 0;
+    }
+    const rows = clusters.map((c) => [
+      String(c.id),
+      c.name,
+      c.is_active ? "active" : "inactive",
+      c.default ? "yes" : "",
+      String(c.max_workers),
+      c.cloud_provider,
+    ]);
+    io.stdout.write(formatTable(["ID", "NAME", "STATUS", "DEFAULT", "MAX WORKERS", "CLOUD"], rows));
+    return 0;
+  } finally {
+    await client.close();
+  }
+}

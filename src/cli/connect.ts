@@ -1,0 +1,46 @@
+// Turn global flags + environment + datachain config into a Studio client.
+
+import { UsageError } from "../errors.js";
+import { checkStudioUrl, createStudioClient, type StudioClient } from "../studio/client.js";
+import { resolveConnection } from "../studio/config.js";
+import type { CliIo } from "./io.js";
+
+export interface GlobalOptions {
+  url?: string;
+  token?: string;
+  team?: string;
+  color: boolean;
+  verbose: boolean;
+  insecure: boolean;
+}
+
+export interface Connection {
+  client: StudioClient;
+  /** The team from --team / DATACHAIN_STUDIO_TEAM / config, used when the spec names none. */
+  team: string | undefined;
+}
+
+export async function connect(globals: GlobalOptions, io: CliIo): Promise<Connection> {
+  const settings = await resolveConnection(globals, io.env, io.cwd);
+  checkStudioUrl(settings.url, globals.insecure);
+  if (settings.token === undefined) {
+    throw new UsageError(
+      "No Studio token.",
+      "Pass --token, set DATACHAIN_STUDIO_TOKEN, or run `datachain auth login`. For the local emulator the token is dev-token.",
+    );
+  }
+  if (globals.verbose) {
+    io.stderr.write(`studio: ${settings.url} (url from ${settings.sources.url}, token from ${settings.sources.token})\n`);
+  }
+  const client = createStudioClient({
+    url: settings.url,
+    token: settings.token,
+    ...(globals.verbose
+      ? {
+          onRetry: (e) =>
+            io.stderr.write(`retry ${e.attempt}: [${e.method}] ${e.path} after ${e.reason}, waiting ${e.delayMs} ms\n`),
+        }
+      : {}),
+  });
+  return { client, team: settings.team };
+}

@@ -1,0 +1,80 @@
+// Commander wiring: run(argv, io) -> exit code. Command bodies are loaded on demand
+// so that `studio-jobs --version` starts fast.
+
+import { Command, CommanderError, Option } from "commander";
+import { StudioJobsError } from "../errors.js";
+import { toolVersion } from "../version.js";
+import type { EmulatorCommandOptions } from "./commands/emulator.js";
+import type { GlobalOptions } from "./connect.js";
+import type { CliIo } from "./io.js";
+
+export async function run(argv: readonly string[], io: CliIo): Promise<number> {
+  let exitCode = 0;
+  const program = new Command("studio-jobs")
+    .description("Manage DataChain Studio jobs as code: validate, plan and apply scheduled jobs from YAML.")
+    .version(toolVersion(), "-V, --version")
+    .option("--url <url>", "Studio URL (default: DATACHAIN_STUDIO_URL, datachain config, https://studio.datachain.ai)")
+    .option("--token <token>", "Studio token (default: DATACHAIN_STUDIO_TOKEN or datachain config)")
+    .option("--team <team>", "team for jobs whose spec names none, and a team to plan even if the spec no longer names it")
+    .option("--no-color", "no ANSI colours")
+    .option("--verbose", "more diagnostics, and stack traces for errors", false)
+    .option("--insecure", "allow plain http:// to a host other than this machine", false)
+    .exitOverride()
+    .showHelpAfterError("(run with --help for usage)")
+    .configureOutput({
+      writeOut: (text) => io.stdout.write(text),
+      writeErr: (text) => io.stderr.write(text),
+    });
+
+  const globals = (): GlobalOptions => program.opts<GlobalOptions>();
+
+  program
+    .command("clusters")
+    .description("list compute clusters")
+    .addOption(new Option("--format <format>", "output format").choices(["text", "json"]).default("text"))
+    .action(async (options: { format: string }) => {
+      const { runClusters } = await import("./commands/clusters.js");
+      exitCode = await runClusters(globals(), options, io);
+    });
+
+  program
+    .command("emulator")
+    .description("run a local Studio jobs API for trying the tool and for tests")
+    .option("--host <host>", "address to listen on", "127.0.0.1")
+    .option("--port <port>", "port; 0 picks a free one", "0")
+    .option("--data <file>", "journal file to keep jobs across restarts (default: in memory)")
+    .option("--config <file>", "JSON file with tokens, teams, scopes and clusters")
+    .option("--admin", "enable the /_emulator/ test hooks", false)
+    .option("--latency <ms>", "delay every reply")
+    .option("--error-rate <p>", "chance of a 503 before acting")
+    .option("--rate-limit <n>", "requests a second before 429s")
+    .option("--reset-rate <p>", "chance of a dropped connection")
+    .option("--seed <n>", "seed for the fault injection")
+    .action(async (options: EmulatorCommandOptions) => {
+      const { runEmulator } = await import("./commands/emulator.js");
+      exitCode = await runEmulator(options, io);
+    });
+
+  try {
+    await program.parseAsync([...argv], { from: "user" });
+    return exitCode;
+  } catch (error) {
+    return reportError(error, io, argv.includes("--verbose"));
+  }
+}
+
+function reportError(error: unknown, io: CliIo, verbose: boolean): number {
+  if (error instanceof CommanderError) {
+    // Commander already printed the usage error (or the help/version text).
+    return error.exitCode === 0 ? 0 : 1;
+  }
+  if (error instanceof StudioJobsError) {
+    io.stderr.write(`Error: ${error.message}\n`);
+    if (error.hint !== undefined) io.stderr.write(`${error.hint}\n`);
+    if (verbose && error.stack !== undefined) io.stderr.write(`${error.stack}\n`);
+    return error.exitCode;
+  }
+  const stack = error instanceof Error ? (error.stack ?? error.message) : String(error);
+  io.stderr.write(`Internal error: this is a bug in studio-jobs, please report it.\n${stack}\n`);
+  return 1;
+}

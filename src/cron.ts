@@ -1,0 +1,40 @@
+// Cron expressions as Studio takes them: five fields, or one of the @-nicknames.
+// Parsing and next-run times come from croner; this module pins the dialect.
+
+import { Cron } from "croner";
+
+const NICKNAMES = new Set(["@yearly", "@annually", "@monthly", "@weekly", "@daily", "@midnight", "@hourly"]);
+
+/** Returns undefined when the expression is valid, otherwise what is wrong with it. */
+export function checkCron(expression: string): string | undefined {
+  const trimmed = expression.trim();
+  if (trimmed.startsWith("@")) {
+    return NICKNAMES.has(trimmed.toLowerCase())
+      ? undefined
+      : `"${trimmed}" is not a cron nickname; use one of ${[...NICKNAMES].join(", ")}`;
+  }
+  const fields = trimmed.split(/\s+/).filter((f) => f !== "");
+  if (fields.length !== 5) {
+    return `"${trimmed}" has ${fields.length} field${fields.length === 1 ? "" : "s"}; a cron expression has 5: minute hour day-of-month month day-of-week`;
+  }
+  try {
+    parse(trimmed);
+    return undefined;
+  } catch (error) {
+    return `"${trimmed}" is not a valid cron expression: ${(error as Error).message.replace(/^CronPattern: /, "")}`;
+  }
+}
+
+function parse(expression: string): Cron {
+  return new Cron(expression.trim(), { mode: "5-part", timezone: "UTC", paused: true });
+}
+
+/** The next `count` firings strictly after `after`, in UTC. The expression must be valid. */
+export function nextCronRuns(expression: string, after: Date, count: number): Date[] {
+  return parse(expression).nextRuns(count, after);
+}
+
+/** The next firing strictly after `after`, or undefined if it never fires again. */
+export function nextCronRun(expression: string, after: Date): Date | undefined {
+  return parse(expression).nextRun(after) ?? undefined;
+}

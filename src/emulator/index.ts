@@ -1,0 +1,115 @@
+// startEmulator: a local Studio jobs API, in-process or behind `studio-jobs emulator`.
+
+import { readFileSync } from "node:fs";
+import { createServer, type Server } from "node:http";
+import type { AddressInfo } from "node:net";
+import { UsageError } from "../errors.js";
+import { isLoopbackHost } from "../studio/client.js";
+import type { Cluster } from "../studio/types.js";
+import { DEFAULT_GRANTS, DEFAULT_TOKEN, type Scope, type TokenGrant } from "./auth.js";
+import { createSystemClock, type AdjustableClock } from "./clock.js";
+import { FaultInjector, type FaultSettings } from "./faults.js";
+import { openJournal, type Journal } from "./journal.js";
+import { createRequestHandler } from "./server.js";
+import { DEFAULT_CLUSTERS, EmulatorStore } from "./store.js";
+
+export interface EmulatorConfig {
+  tokens?: TokenGrant[];
+  clusters?: Cluster[];
+}
+
+export interface EmulatorOptions {
+  host?: string;
+  /** 0 picks a free port. */
+  port?: number;
+  /** Journal file; without it the emulator keeps everything in memory. */
+  data?: string;
+  /** Tokens and clusters, or the path of a JSON file holding them. */
+  config?: EmulatorConfig | string;
+  /** Enable the /_emulator/ test hooks. */
+  admin?: boolean;
+  clock?: AdjustableClock;
+  faults?: Partial<FaultSettings>;
+}
+
+export interface RunningEmulator {
+  url: string;
+  store: EmulatorStore;
+  faults: FaultInjector;
+  clock: AdjustableClock;
+  /** Requests received on /api, by `METHOD path` (cancel paths as `/jobs/{id}/cancel`). */
+  requests: Map<string, number>;
+  close(): Promise<void>;
+}
+
+const SCOPES: readonly Scope[] = ["JOB_READ", "JOB_WRITE"];
+
+export function loadEmulatorConfig(source: EmulatorConfig | string | undefined): Required<EmulatorConfig> {
+  let config: EmulatorConfig = {};
+  if (typeof source === "string") {
+    try {
+      config = JSON.parse(readFileSync(source, "utf8")) as EmulatorConfig;
+    } catch (error) {
+      throw new UsageError(`Cannot read emulator config ${source}: ${(error as Error).message}`);
+    }
+  } else if (source !== undefined) {
+    config = source;
+  }
+  const tokens = config.tokens ?? [...DEFAULT_GRANTS];
+  for (const grant of tokens) {
+    if (typeof grant.token !== "string" || grant.token === "" || !Array.isArray(grant.teams)) {
+      throw new UsageError("Emulator config: every token needs a non-empty token and a list of teams.");
+    }
+    for (const scope of grant.scopes) {
+      if (!SCOPES.includes(scope)) throw new UsageError(`Emulator config: unknown scope ${String(scope)}; use ${SCOPES.join(", ")}.`);
+    }
+    grant.user ??= "dev";
+  }
+  return { tokens, clusters: config.clusters ?? [...DEFAULT_CLUSTERS] };
+}
+
+export async function startEmulator(options: EmulatorOptions = {}): Promise<RunningEmulator> {
+  const host = options.host ?? "127.0.0.1";
+  const config = loadEmulatorConfig(options.config);
+  if (!isLoopbackHost(host) && config.tokens.some((g) => g.token === DEFAULT_TOKEN)) {
+    throw new UsageError(
+      `Refusing to listen on ${host} with the well-known token "${DEFAULT_TOKEN}".`,
+      "Give tokens of your own with --config, or listen on 127.0.0.1.",
+    );
+  }
+  const clock = options.clock ?? createSystemClock();
+  const store = new EmulatorStore(clock, config.clusters);
+  let journal: Journal | undefined;
+  if (options.data !== undefined) {
+    journal = openJournal(options.data, store);
+    store.setListener(journal);
+  }
+  const faults = new FaultInjector(options.faults);
+  let baseUrl = "";
+  const requests = new Map<string, number>();
+  const server: Server = createServer(
+    { keepAlive: true },
+    createRequestHandler({ store, grants: config.tokens, faults, clock, admin: options.admin ?? false, baseUrl: () => baseUrl, requests }),
+  );
+  server.keepAliveTimeout = 30_000;
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(options.port ?? 0, host, () => resolve());
+  });
+  const address = server.address() as AddressInfo;
+  const shownHost = address.family === "IPv6" ? `[${address.address}]` : address.address;
+  baseUrl = `http://${shownHost}:${address.port}`;
+  return {
+    url: baseUrl,
+    store,
+    faults,
+    clock,
+    requests,
+    async close() {
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      journal?.close();
+      store.setListener(undefined);
+    },
+  };
+}

@@ -1,0 +1,371 @@
+// The emulator's state: jobs, uploaded files and clusters, and the job lifecycle
+// driven by an injectable clock. No HTTP here; server.ts speaks the protocol.
+
+import { randomUUID } from "node:crypto";
+import { nextCronRun } from "../cron.js";
+import { matchesStatusFilter } from "../studio/status.js";
+import type { Cluster, JobOutput, UploadedFile } from "../studio/types.js";
+import type { Clock } from "./clock.js";
+
+/** How long each lifecycle step takes on the emulator's clock. */
+export const LIFECYCLE_MS = {
+  queued: 2_000, // QUEUED -> RUNNING
+  running: 30_000, // RUNNING -> COMPLETE
+  canceling: 1_000, // CANCELING(_SCHEDULED) -> CANCELED
+} as const;
+
+/** What the emulator keeps of a job: what it returns, plus what Studio keeps but does not return. */
+export interface JobRecord {
+  seq: number;
+  id: string;
+  team: string;
+  status: string;
+  name: string;
+  query: string;
+  query_type: string;
+  workers: number;
+  python_version: string | null;
+  requirements: string;
+  repository: string | null;
+  environment: Record<string, string>;
+  created_at: number;
+  created_by: string;
+  finished_at: number | null;
+  exit_code: number | null;
+  error_message: string;
+  parent_job_id: string | null;
+  cron_expression: string | null;
+  start_after: number | null;
+  priority: number | null;
+  cluster_id: number | null;
+  credentials_name: string | null;
+  files: string[];
+  /** When the next lifecycle step is due; null when the record will not change by itself. */
+  next_at: number | null;
+}
+
+export interface FileRecord extends UploadedFile {
+  team: string;
+  sha256: string;
+}
+
+export interface NewJob {
+  team: string;
+  createdBy: string;
+  name: string;
+  query: string;
+  queryType: string;
+  workers: number;
+  pythonVersion: string | null;
+  requirements: string;
+  repository: string | null;
+  environment: Record<string, string>;
+  cron: string | null;
+  startAfter: number | null;
+  priority: number | null;
+  clusterId: number | null;
+  credentialsName: string | null;
+  files: string[];
+}
+
+export type CancelOutcome =
+  | { kind: "cancelled"; record: JobRecord }
+  | { kind: "already-cancelling"; record: JobRecord }
+  | { kind: "finished"; record: JobRecord }
+  | { kind: "not-found" };
+
+export interface StoreListener {
+  job(record: JobRecord): void;
+  file(record: FileRecord): void;
+}
+
+export const DEFAULT_CLUSTERS: readonly Cluster[] = [
+  { id: 1, name: "default", status: "ACTIVE", cloud_provider: "AWS", cloud_credentials: null, is_active: true, default: true, max_workers: 8 },
+  { id: 2, name: "gpu-pool", status: "ACTIVE", cloud_provider: "AWS", cloud_credentials: "aws-prod", is_active: true, default: false, max_workers: 32 },
+  { id: 3, name: "legacy", status: "INACTIVE", cloud_provider: "GCP", cloud_credentials: null, is_active: false, default: false, max_workers: 4 },
+];
+
+export class EmulatorStore {
+  readonly clusters: Cluster[];
+  private readonly clock: Clock;
+  private readonly byId = new Map<string, JobRecord>();
+  private readonly byTeam = new Map<string, JobRecord[]>();
+  private readonly files = new Map<string, FileRecord>();
+  /** Records with a lifecycle step still to come. */
+  private readonly pending = new Set<JobRecord>();
+  private earliest = Number.POSITIVE_INFINITY;
+  private seq = 0;
+  private fileSeq = 0;
+  private listener: StoreListener | undefined;
+
+  constructor(clock: Clock, clusters: readonly Cluster[] = DEFAULT_CLUSTERS) {
+    this.clock = clock;
+    this.clusters = clusters.map((c) => ({ ...c }));
+  }
+
+  /** Journal hook: called after every change, with the whole changed record. */
+  setListener(listener: StoreListener | undefined): void {
+    this.listener = listener;
+  }
+
+  now(): number {
+    return this.clock.now();
+  }
+
+  findCluster(ref: { id?: number; name?: string }): Cluster | undefined {
+    return this.clusters.find((c) => (ref.id !== undefined ? c.id === ref.id : c.name === ref.name));
+  }
+
+  defaultCluster(): Cluster | undefined {
+    return this.clusters.find((c) => c.default);
+  }
+
+  getFile(team: string, id: string): FileRecord | undefined {
+    const file = this.files.get(id);
+    return file?.team === team ? file : undefined;
+  }
+
+  addFile(team: string, filename: string, size: number, sha256: string): FileRecord {
+    const record: FileRecord = { id: ++this.fileSeq, filename, size, state: "UPLOADED", error: null, team, sha256 };
+    this.files.set(String(record.id), record);
+    this.listener?.file(record);
+    return record;
+  }
+
+  createJob(input: NewJob): JobRecord {
+    const now = this.now();
+    const record: JobRecord = {
+      seq: ++this.seq,
+      id: randomUUID(),
+      team: input.team,
+      status: "QUEUED",
+      name: input.name,
+      query: input.query,
+      query_type: input.queryType,
+      workers: input.workers,
+      python_version: input.pythonVersion,
+      requirements: input.requirements,
+      repository: input.repository,
+      environment: input.environment,
+      created_at: now,
+      created_by: input.createdBy,
+      finished_at: null,
+      exit_code: null,
+      error_message: "",
+      parent_job_id: null,
+      cron_expression: input.cron,
+      start_after: input.startAfter,
+      priority: input.priority,
+      cluster_id: input.clusterId,
+      credentials_name: input.credentialsName,
+      files: input.files,
+      next_at: null,
+    };
+    if (input.cron !== null) {
+      record.status = "TASK";
+      record.next_at = nextFiring(input.cron, Math.max(now, input.startAfter ?? now));
+    } else if (input.startAfter !== null && input.startAfter > now) {
+      record.status = "SCHEDULED";
+      record.next_at = input.startAfter;
+    } else {
+      record.next_at = now + LIFECYCLE_MS.queued;
+    }
+    this.insert(record);
+    return record;
+  }
+
+  /** Put records in as they are: journal replay and bulk seeding for benchmarks. */
+  restore(record: JobRecord): void {
+    const existing = this.byId.get(record.id);
+    if (existing !== undefined) {
+      Object.assign(existing, record);
+      this.schedule(existing);
+      return;
+    }
+    this.seq = Math.max(this.seq, record.seq);
+    this.insert(record, false);
+  }
+
+  restoreFile(record: FileRecord): void {
+    this.files.set(String(record.id), record);
+    this.fileSeq = Math.max(this.fileSeq, record.id);
+  }
+
+  cancelJob(team: string, id: string): CancelOutcome {
+    this.tick();
+    const record = this.byId.get(id);
+    if (record === undefined || record.team !== team) return { kind: "not-found" };
+    if (record.status === "CANCELING" || record.status === "CANCELING_SCHEDULED") {
+      return { kind: "already-cancelling", record };
+    }
+    if (record.status === "COMPLETE" || record.status === "FAILED" || record.status === "CANCELED") {
+      return { kind: "finished", record };
+    }
+    record.status = record.status === "TASK" || record.status === "SCHEDULED" ? "CANCELING_SCHEDULED" : "CANCELING";
+    record.next_at = this.now() + LIFECYCLE_MS.canceling;
+    this.changed(record);
+    return { kind: "cancelled", record };
+  }
+
+  /** Newest first, as Studio lists them. */
+  listJobs(team: string, filter: { status?: string; jobId?: string; limit: number }): JobRecord[] {
+    this.tick();
+    const records = this.byTeam.get(team) ?? [];
+    const out: JobRecord[] = [];
+    for (let i = records.length - 1; i >= 0 && out.length < filter.limit; i--) {
+      const record = records[i];
+      if (record === undefined) continue;
+      if (filter.jobId !== undefined && record.id !== filter.jobId) continue;
+      if (filter.status !== undefined && !matchesStatusFilter(record.status, filter.status)) continue;
+      out.push(record);
+    }
+    return out;
+  }
+
+  allJobs(): JobRecord[] {
+    this.tick();
+    return [...this.byId.values()].sort((a, b) => a.seq - b.seq);
+  }
+
+  allFiles(): FileRecord[] {
+    return [...this.files.values()];
+  }
+
+  clear(): void {
+    this.byId.clear();
+    this.byTeam.clear();
+    this.files.clear();
+    this.pending.clear();
+    this.earliest = Number.POSITIVE_INFINITY;
+  }
+
+  /** Move every record whose next step is due; cheap when nothing is due. */
+  tick(): void {
+    const now = this.now();
+    // Steps may spawn runs that are themselves due (the clock jumped): go round until none is.
+    while (this.earliest <= now) {
+      this.earliest = Number.POSITIVE_INFINITY;
+      for (const record of [...this.pending]) {
+        while (record.next_at !== null && record.next_at <= now) this.step(record, now);
+        if (record.next_at === null) this.pending.delete(record);
+        else this.earliest = Math.min(this.earliest, record.next_at);
+      }
+    }
+  }
+
+  private step(record: JobRecord, now: number): void {
+    const at = record.next_at ?? now;
+    switch (record.status) {
+      case "TASK": {
+        const cron = record.cron_expression ?? "";
+        // A schedule that fell behind (the clock jumped) fires once, at the latest missed slot.
+        let fire = at;
+        for (let next = nextFiring(cron, fire); next !== null && next <= now; next = nextFiring(cron, fire)) fire = next;
+        this.spawnRun(record, fire);
+        record.next_at = nextFiring(cron, fire);
+        break;
+      }
+      case "SCHEDULED":
+        record.status = "QUEUED";
+        record.next_at = at + LIFECYCLE_MS.queued;
+        break;
+      case "QUEUED":
+        record.status = "RUNNING";
+        record.next_at = at + LIFECYCLE_MS.running;
+        break;
+      case "RUNNING":
+        record.status = "COMPLETE";
+        record.finished_at = at;
+        record.exit_code = 0;
+        record.next_at = null;
+        break;
+      case "CANCELING":
+      case "CANCELING_SCHEDULED":
+        record.status = "CANCELED";
+        record.finished_at = at;
+        record.next_at = null;
+        break;
+      default:
+        record.next_at = null;
+    }
+    this.changed(record);
+  }
+
+  private spawnRun(schedule: JobRecord, at: number): void {
+    const run: JobRecord = {
+      ...schedule,
+      seq: ++this.seq,
+      id: randomUUID(),
+      status: "QUEUED",
+      created_at: at,
+      finished_at: null,
+      exit_code: null,
+      parent_job_id: schedule.id,
+      cron_expression: null,
+      start_after: null,
+      environment: { ...schedule.environment },
+      files: [...schedule.files],
+      next_at: at + LIFECYCLE_MS.queued,
+    };
+    this.insert(run);
+  }
+
+  private insert(record: JobRecord, notify = true): void {
+    this.byId.set(record.id, record);
+    let list = this.byTeam.get(record.team);
+    if (list === undefined) {
+      list = [];
+      this.byTeam.set(record.team, list);
+    }
+    // Records arrive in creation order except on replay of an out-of-order journal.
+    const last = list[list.length - 1];
+    if (last === undefined || last.seq < record.seq) list.push(record);
+    else {
+      list.push(record);
+      list.sort((a, b) => a.seq - b.seq);
+    }
+    this.schedule(record);
+    if (notify) this.listener?.job(record);
+  }
+
+  private schedule(record: JobRecord): void {
+    if (record.next_at === null) {
+      this.pending.delete(record);
+      return;
+    }
+    this.pending.add(record);
+    this.earliest = Math.min(this.earliest, record.next_at);
+  }
+
+  private changed(record: JobRecord): void {
+    this.schedule(record);
+    this.listener?.job(record);
+  }
+}
+
+function nextFiring(cron: string, afterMs: number): number | null {
+  return nextCronRun(cron, new Date(afterMs))?.getTime() ?? null;
+}
+
+export function toJobOutput(record: JobRecord, baseUrl: string): JobOutput {
+  return {
+    id: record.id,
+    url: `${baseUrl}/team/${encodeURIComponent(record.team)}/jobs/${record.id}`,
+    status: record.status,
+    name: record.name,
+    query: record.query,
+    query_type: record.query_type,
+    team: record.team,
+    workers: record.workers,
+    python_version: record.python_version,
+    requirements: record.requirements,
+    repository: record.repository,
+    environment: { ...record.environment },
+    created_at: new Date(record.created_at).toISOString(),
+    created_by: record.created_by,
+    finished_at: record.finished_at === null ? null : new Date(record.finished_at).toISOString(),
+    exit_code: record.exit_code,
+    error_message: record.error_message,
+    parent_job_id: record.parent_job_id,
+  };
+}

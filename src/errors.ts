@@ -1,0 +1,129 @@
+// One error model for the whole tool. A StudioJobsError is an expected failure the
+// user can act on: it has a stable code, a message for humans and an exit code.
+// Anything else that escapes to the CLI is a bug and is reported with its stack.
+
+export class StudioJobsError extends Error {
+  readonly code: string;
+  readonly exitCode: number;
+  /** A hint on how to fix it, printed after the message. */
+  readonly hint: string | undefined;
+
+  constructor(code: string, message: string, options: { hint?: string; cause?: unknown; exitCode?: number } = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.name = new.target.name;
+    this.code = code;
+    this.hint = options.hint;
+    this.exitCode = options.exitCode ?? 1;
+  }
+}
+
+/** A place in a spec file: 1-based line and column. */
+export interface SourceLocation {
+  file: string;
+  line: number;
+  column: number;
+}
+
+/** One problem found in a spec, with where it is and the path in the document. */
+export interface SpecIssue {
+  location: SourceLocation;
+  /** Dotted path in the document, e.g. `jobs.nightly.schedule.cron`; empty for the root. */
+  path: string;
+  message: string;
+}
+
+export function formatSpecIssue(issue: SpecIssue): string {
+  const { file, line, column } = issue.location;
+  const where = issue.path === "" ? "" : ` (at ${issue.path})`;
+  return `${file}:${line}:${column}: ${issue.message}${where}`;
+}
+
+export class SpecError extends StudioJobsError {
+  readonly issues: readonly SpecIssue[];
+
+  constructor(issues: readonly SpecIssue[]) {
+    const count = issues.length;
+    super(
+      "SPEC_INVALID",
+      `${issues.map(formatSpecIssue).join("\n")}\n${count} problem${count === 1 ? "" : "s"} found in the spec.`,
+    );
+    this.issues = issues;
+  }
+}
+
+/** Studio answered with an error status, or could not be reached. */
+export class RemoteError extends StudioJobsError {
+  readonly method: string;
+  readonly path: string;
+  /** HTTP status; undefined when no reply arrived (timeout, reset, refused). */
+  readonly status: number | undefined;
+  readonly studioMessage: string | undefined;
+
+  constructor(init: {
+    method: string;
+    path: string;
+    status: number | undefined;
+    studioMessage?: string | undefined;
+    cause?: unknown;
+    hint?: string;
+  }) {
+    const detail =
+      init.status === undefined
+        ? `no reply: ${describeCause(init.cause)}`
+        : `${init.status}${init.studioMessage ? ` ${init.studioMessage}` : ""}`;
+    super(remoteCode(init.status), `[${init.method}] ${init.path}: ${detail}`, {
+      cause: init.cause,
+      hint: init.hint ?? remoteHint(init.status),
+    });
+    this.method = init.method;
+    this.path = init.path;
+    this.status = init.status;
+    this.studioMessage = init.studioMessage;
+  }
+
+  /** True when the server may or may not have acted: no reply, a timeout or a 5xx. */
+  get ambiguous(): boolean {
+    return this.status === undefined || this.status >= 500;
+  }
+}
+
+function remoteCode(status: number | undefined): string {
+  if (status === undefined) return "REMOTE_UNREACHABLE";
+  if (status === 401) return "REMOTE_UNAUTHENTICATED";
+  if (status === 403) return "REMOTE_FORBIDDEN";
+  if (status === 404) return "REMOTE_NOT_FOUND";
+  if (status === 429) return "REMOTE_RATE_LIMITED";
+  if (status >= 500) return "REMOTE_SERVER_ERROR";
+  return "REMOTE_REJECTED";
+}
+
+function remoteHint(status: number | undefined): string | undefined {
+  if (status === undefined) return "Check --url (or DATACHAIN_STUDIO_URL) and that Studio is reachable.";
+  if (status === 401) return "The token is missing or not valid: set --token or DATACHAIN_STUDIO_TOKEN, or run `datachain auth login`.";
+  if (status === 403) return "The token is not authorized for this team or lacks the JOB scope it needs.";
+  return undefined;
+}
+
+function describeCause(cause: unknown): string {
+  if (cause instanceof Error) {
+    const code = (cause as { code?: unknown }).code;
+    return typeof code === "string" ? `${code} ${cause.message}` : cause.message;
+  }
+  return String(cause);
+}
+
+/** Something the user asked for that cannot be done as asked (bad flags, config). */
+export class UsageError extends StudioJobsError {
+  constructor(message: string, hint?: string) {
+    super("USAGE", message, hint === undefined ? {} : { hint });
+  }
+}
+
+/** The plan is refused: a conflict, a guard, a protected job, a stale saved plan. */
+export class PlanRefusedError extends StudioJobsError {
+  readonly reasons: readonly string[];
+  constructor(code: string, reasons: readonly string[], hint?: string) {
+    super(code, reasons.join("\n"), hint === undefined ? {} : { hint });
+    this.reasons = reasons;
+  }
+}

@@ -1,0 +1,95 @@
+// Where the Studio URL, token and team come from: flags, then environment, then
+// datachain's own config files, so a user who ran `datachain auth login` needs nothing more.
+
+import { readFile } from "node:fs/promises";
+import { homedir } from "node:os";
+import { join } from "node:path";
+import { parse as parseToml } from "smol-toml";
+import { UsageError } from "../errors.js";
+
+export const DEFAULT_STUDIO_URL = "https://studio.datachain.ai";
+
+export interface ConnectionFlags {
+  url?: string | undefined;
+  token?: string | undefined;
+  team?: string | undefined;
+}
+
+export interface ConnectionSettings {
+  url: string;
+  token: string | undefined;
+  team: string | undefined;
+  /** Where each value came from, for --verbose; never the token itself. */
+  sources: { url: string; token: string; team: string };
+}
+
+interface StudioSection {
+  url?: string;
+  token?: string;
+  team?: string;
+}
+
+/** The config files in the order datachain reads them; a later one overrides an earlier one. */
+export function configFilePaths(env: NodeJS.ProcessEnv, cwd: string, home: string = homedir()): string[] {
+  const globalDir = env["DATACHAIN_GLOBAL_CONFIG_DIR"] ?? join(home, ".config", "datachain");
+  return [join(globalDir, "config"), join(cwd, ".datachain", "config")];
+}
+
+async function readStudioSection(path: string): Promise<StudioSection> {
+  let text: string;
+  try {
+    text = await readFile(path, "utf8");
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === "ENOENT") return {};
+    throw new UsageError(`Cannot read datachain config ${path}: ${(error as Error).message}`);
+  }
+  let parsed: Record<string, unknown>;
+  try {
+    parsed = parseToml(text);
+  } catch (error) {
+    // The TOML error quotes the offending line, which may hold the token: say only where.
+    const line = (error as { line?: number }).line;
+    throw new UsageError(`Datachain config ${path} is not valid TOML${line === undefined ? "" : ` (line ${line})`}.`);
+  }
+  const studio = parsed["studio"];
+  if (studio === null || typeof studio !== "object") return {};
+  const section: StudioSection = {};
+  for (const key of ["url", "token", "team"] as const) {
+    const value = (studio as Record<string, unknown>)[key];
+    if (typeof value === "string" && value !== "") section[key] = value;
+  }
+  return section;
+}
+
+export async function resolveConnection(
+  flags: ConnectionFlags,
+  env: NodeJS.ProcessEnv,
+  cwd: string,
+  home?: string,
+): Promise<ConnectionSettings> {
+  const files = configFilePaths(env, cwd, home);
+  const fromFiles: { value: StudioSection; path: string }[] = [];
+  for (const path of files) fromFiles.push({ value: await readStudioSection(path), path });
+
+  function pick(key: keyof StudioSection, flag: string | undefined, envName: string): { value: string | undefined; source: string } {
+    if (flag !== undefined && flag !== "") return { value: flag, source: `--${key}` };
+    const fromEnv = env[envName];
+    if (fromEnv !== undefined && fromEnv !== "") return { value: fromEnv, source: envName };
+    for (let i = fromFiles.length - 1; i >= 0; i--) {
+      const entry = fromFiles[i];
+      const value = entry?.value[key];
+      if (entry !== undefined && value !== undefined) return { value, source: entry.path };
+    }
+    return { value: undefined, source: "unset" };
+  }
+
+  const url = pick("url", flags.url, "DATACHAIN_STUDIO_URL");
+  const token = pick("token", flags.token, "DATACHAIN_STUDIO_TOKEN");
+  const team = pick("team", flags.team, "DATACHAIN_STUDIO_TEAM");
+  return {
+    url: url.value ?? DEFAULT_STUDIO_URL,
+    token: token.value,
+    team: team.value,
+    sources: { url: url.value === undefined ? "default" : url.source, token: token.source, team: team.source },
+  };
+}

@@ -1,0 +1,67 @@
+// When and how long to wait before trying a request again.
+
+/** Statuses worth another try for an idempotent call: Studio had a passing fault or asked us to slow down. */
+export const RETRYABLE_STATUSES: ReadonlySet<number> = new Set([
+  429, // rate limited: wait for Retry-After
+  500, // internal error
+  502, // bad gateway: a proxy in front of Studio
+  503, // unavailable: deploy or overload
+  504, // gateway timeout
+]);
+
+/** Socket-level failures that a second try may get past. */
+const TRANSIENT_ERROR_CODES: ReadonlySet<string> = new Set([
+  "ECONNRESET",
+  "ECONNREFUSED",
+  "EPIPE",
+  "ETIMEDOUT",
+  "EAI_AGAIN",
+  "UND_ERR_SOCKET",
+  "UND_ERR_CLOSED",
+  "UND_ERR_CONNECT_TIMEOUT",
+  "UND_ERR_HEADERS_TIMEOUT",
+  "UND_ERR_BODY_TIMEOUT",
+]);
+
+/** Failures where the request surely never reached the server, so even a create may be sent again. */
+const NOT_SENT_ERROR_CODES: ReadonlySet<string> = new Set(["ECONNREFUSED", "EAI_AGAIN", "UND_ERR_CONNECT_TIMEOUT"]);
+
+function errorCode(error: unknown): string | undefined {
+  for (let e: unknown = error, depth = 0; e instanceof Error && depth < 4; e = e.cause, depth++) {
+    const code = (e as { code?: unknown }).code;
+    if (typeof code === "string") return code;
+    if (e.name === "TimeoutError" || e.name === "AbortError") return "ETIMEDOUT";
+  }
+  return undefined;
+}
+
+export function isTransientError(error: unknown): boolean {
+  const code = errorCode(error);
+  return code !== undefined && TRANSIENT_ERROR_CODES.has(code);
+}
+
+export function isNotSentError(error: unknown): boolean {
+  const code = errorCode(error);
+  return code !== undefined && NOT_SENT_ERROR_CODES.has(code);
+}
+
+export interface BackoffOptions {
+  baseMs: number;
+  maxMs: number;
+}
+
+/** Exponential backoff with full jitter: a random wait in [0, min(max, base * 2^attempt)]. */
+export function backoffDelay(attempt: number, options: BackoffOptions, random: () => number): number {
+  const ceiling = Math.min(options.maxMs, options.baseMs * 2 ** attempt);
+  return Math.round(random() * ceiling);
+}
+
+/** Parse `Retry-After` (seconds or an HTTP date) into milliseconds; undefined when absent or unreadable. */
+export function parseRetryAfter(value: string | undefined, nowMs: number): number | undefined {
+  if (value === undefined || value.trim() === "") return undefined;
+  const trimmed = value.trim();
+  if (/^\d+(\.\d+)?$/.test(trimmed)) return Math.round(Number(trimmed) * 1000);
+  const date = Date.parse(trimmed);
+  if (Number.isNaN(date)) return undefined;
+  return Math.max(0, date - nowMs);
+}

@@ -1,0 +1,84 @@
+// The shapes of Studio's jobs API (DESIGN section 1), as they travel on the wire.
+
+export type QueryType = "PYTHON" | "SHELL";
+
+/** The body of `POST /api/datachain/jobs/`. Optional fields may be sent as null. */
+export interface JobInput {
+  query: string;
+  query_type: QueryType;
+  query_name: string;
+  team_name: string;
+  /** `KEY=VALUE` lines joined by `\n`; empty string when none. */
+  environment: string;
+  workers?: number | null;
+  files?: string[] | null;
+  python_version?: string | null;
+  requirements?: string | null;
+  repository?: string | null;
+  priority?: number | null;
+  compute_cluster_name?: string | null;
+  compute_cluster_id?: number | null;
+  start_after?: string | null;
+  cron_expression?: string | null;
+  credentials_name?: string | null;
+}
+
+/** A job record as Studio returns it. It does not echo schedule, cluster, priority,
+ * credentials or files: the tool keeps those in its own markers (DESIGN section 3). */
+export interface JobOutput {
+  id: string;
+  url: string;
+  status: string;
+  name: string;
+  query: string;
+  query_type: string;
+  team: string;
+  workers: number;
+  python_version: string | null;
+  requirements: string;
+  repository: string | null;
+  environment: Record<string, string>;
+  created_at: string;
+  created_by: string;
+  finished_at: string | null;
+  exit_code: number | null;
+  error_message: string;
+  parent_job_id: string | null;
+}
+
+export interface Cluster {
+  id: number;
+  name: string;
+  status: string;
+  cloud_provider: string;
+  cloud_credentials: string | null;
+  is_active: boolean;
+  default: boolean;
+  max_workers: number;
+}
+
+export interface UploadedFile {
+  id: number;
+  filename: string;
+  size: number;
+  state: string;
+  error: string | null;
+}
+
+export const JOB_STATUSES = [
+  "CREATED",
+  "QUEUED",
+  "INIT",
+  "RUNNING",
+  "COMPLETE",
+  "FAILED",
+  "CANCELING",
+  "CANCELED",
+  "CANCELING_SCHEDULED",
+  "SCHEDULED",
+  "TASK",
+  "PROVISIONING",
+  "PENDING",
+] as const;
+
+export type JobStatus = (typeof JOB_STATUSES)[number];

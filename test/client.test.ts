@@ -1,0 +1,189 @@
+// The Studio client against the emulator: retries, Retry-After, the truncation guard,
+// error messages, and where its settings come from.
+
+import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterEach, describe, expect, it } from "vitest";
+import { RemoteError, type UsageError } from "../src/errors.js";
+import { checkStudioUrl, createStudioClient } from "../src/studio/client.js";
+import { resolveConnection } from "../src/studio/config.js";
+import { parseRetryAfter } from "../src/studio/retry.js";
+import { startTestStudio, type TestStudio } from "./helpers.js";
+
+let studio: TestStudio | undefined;
+afterEach(async () => {
+  await studio?.close();
+  studio = undefined;
+});
+
+const input = { query: "print(1)", query_type: "PYTHON" as const, query_name: "j", team_name: "demo", environment: "" };
+
+describe("retries", () => {
+  it("retries a listing and a cancel after 503s and resets, then succeeds", async () => {
+    studio = await startTestStudio();
+    const job = await studio.client.createJob(input);
+    studio.emulator.faults.configure({}, [
+      { method: "GET", path: "/api/datachain/jobs/", kind: "error", times: 2 },
+      { method: "POST", path: "/cancel", kind: "reset-before", times: 1 },
+      { method: "POST", path: "/cancel", kind: "error", times: 1 },
+    ]);
+    expect((await studio.client.listJobs("demo")).map((j) => j.id)).toEqual([job.id]);
+    expect(studio.emulator.requests.get("GET /api/datachain/jobs/")).toBe(3);
+    await studio.client.cancelJob("demo", job.id);
+    expect(studio.emulator.requests.get("POST /api/datachain/jobs/{id}/cancel")).toBe(3);
+    expect(studio.emulator.store.allJobs().map((j) => j.status)).toEqual(["CANCELING"]);
+  });
+
+  it("never retries a create after a 503 or a reset: the server may have acted", async () => {
+    studio = await startTestStudio();
+    studio.emulator.faults.configure({}, [{ method: "POST", path: "/api/datachain/jobs/", kind: "error" }]);
+    const error = (await studio.client.createJob(input).catch((e: unknown) => e)) as RemoteError;
+    expect(error).toBeInstanceOf(RemoteError);
+    expect(error.status).toBe(503);
+    expect(error.ambiguous).toBe(true);
+    expect(studio.emulator.requests.get("POST /api/datachain/jobs/")).toBe(1);
+
+    studio.emulator.faults.configure({}, [{ method: "POST", path: "/api/datachain/jobs/", kind: "reset-after" }]);
+    await expect(studio.client.createJob(input)).rejects.toBeInstanceOf(RemoteError);
+    expect(studio.emulator.requests.get("POST /api/datachain/jobs/")).toBe(2);
+    expect(studio.emulator.store.allJobs()).toHaveLength(1);
+  });
+
+  it("retries a create after a 429, which is refused before acting, waiting Retry-After", async () => {
+    const waits: number[] = [];
+    studio = await startTestStudio({}, { sleep: (ms) => { waits.push(ms); return Promise.resolve(); } });
+    studio.emulator.faults.configure({}, [{ method: "POST", path: "/api/datachain/jobs/", kind: "rate-limit" }]);
+    const job = await studio.client.createJob(input);
+    expect(job.name).toBe("j");
+    expect(waits).toEqual([1000]);
+    expect(studio.emulator.store.allJobs()).toHaveLength(1);
+  });
+
+  it("gives up after the last retry with the last status", async () => {
+    studio = await startTestStudio({ faults: { errorRate: 1 } }, { retries: 2 });
+    const error = (await studio.client.listClusters("demo").catch((e: unknown) => e)) as RemoteError;
+    expect(error.message).toBe("[GET] /api/datachain/clusters/: 503 Service temporarily unavailable (injected).");
+    expect(studio.emulator.requests.get("GET /api/datachain/clusters/")).toBe(3);
+  });
+
+  it("reads Retry-After as seconds or an HTTP date", () => {
+    expect(parseRetryAfter("3", 0)).toBe(3000);
+    expect(parseRetryAfter("Thu, 01 Jan 1970 00:00:10 GMT", 4000)).toBe(6000);
+    expect(parseRetryAfter("soon", 0)).toBeUndefined();
+    expect(parseRetryAfter(undefined, 0)).toBeUndefined();
+  });
+});
+
+describe("listAllJobs", () => {
+  async function seed(s: TestStudio, count: number): Promise<void> {
+    for (let i = 0; i < count; i++) await s.client.createJob({ ...input, query_name: `j${i}` });
+  }
+
+  it("asks again with a larger limit when a reply is exactly the limit", async () => {
+    studio = await startTestStudio({}, { listLimit: { initial: 2, ceiling: 32 } });
+    await seed(studio, 5);
+    const jobs = await studio.client.listAllJobs("demo");
+    expect(jobs.map((j) => j.name)).toEqual(["j4", "j3", "j2", "j1", "j0"]);
+    expect(studio.emulator.requests.get("GET /api/datachain/jobs/")).toBe(2); // limit 2 (full), then 8
+  });
+
+  it("treats a reply of exactly the limit as truncated even when nothing more exists", async () => {
+    studio = await startTestStudio({}, { listLimit: { initial: 2, ceiling: 32 } });
+    await seed(studio, 8);
+    expect(await studio.client.listAllJobs("demo")).toHaveLength(8);
+    expect(studio.emulator.requests.get("GET /api/datachain/jobs/")).toBe(3); // 2, 8 (both full), 32
+  });
+
+  it("fails clearly past the ceiling instead of returning a partial listing", async () => {
+    studio = await startTestStudio({}, { listLimit: { initial: 2, ceiling: 4 } });
+    await seed(studio, 4);
+    await expect(studio.client.listAllJobs("demo")).rejects.toThrow(
+      "[GET] /api/datachain/jobs/: 200 team demo has at least 4 jobs, the most this tool will list; the listing may be incomplete, so nothing was planned",
+    );
+  });
+});
+
+describe("errors", () => {
+  it("names method, path, status and Studio's message, never the token", async () => {
+    studio = await startTestStudio();
+    const client = createStudioClient({ url: studio.emulator.url, token: "s3cret-token-value", retries: 0 });
+    try {
+      const error = (await client.listJobs("demo").catch((e: unknown) => e)) as RemoteError;
+      expect(error.message).toBe("[GET] /api/datachain/jobs/: 401 Invalid token.");
+      expect(error.hint).toContain("--token");
+      expect(JSON.stringify({ ...error, message: error.message, stack: error.stack })).not.toContain("s3cret");
+    } finally {
+      await client.close();
+    }
+  });
+
+  it("says so when the server cannot be reached", async () => {
+    const client = createStudioClient({ url: "http://127.0.0.1:9", token: "t", retries: 1, backoff: { baseMs: 1, maxMs: 1 } });
+    const error = (await client.listClusters().catch((e: unknown) => e)) as RemoteError;
+    expect(error.message).toMatch(/^\[GET\] \/api\/datachain\/clusters\/: no reply: ECONNREFUSED/);
+    expect(error.code).toBe("REMOTE_UNREACHABLE");
+    await client.close();
+  });
+
+  it("times out a request that gets no answer", async () => {
+    studio = await startTestStudio({ faults: { latencyMs: 500 } }, { timeoutMs: 100, retries: 0 });
+    const error = (await studio.client.listJobs("demo").catch((e: unknown) => e)) as RemoteError;
+    expect(error.status).toBeUndefined();
+    expect(error.message).toMatch(/^\[GET\] \/api\/datachain\/jobs\/: no reply: /);
+  });
+});
+
+describe("configuration", () => {
+  function setup(globalToml: string | undefined, localToml: string | undefined): { cwd: string; env: NodeJS.ProcessEnv } {
+    const root = mkdtempSync(join(tmpdir(), "studio-jobs-config-"));
+    const globalDir = join(root, "global");
+    const cwd = join(root, "repo");
+    mkdirSync(globalDir);
+    mkdirSync(join(cwd, ".datachain"), { recursive: true });
+    if (globalToml !== undefined) writeFileSync(join(globalDir, "config"), globalToml);
+    if (localToml !== undefined) writeFileSync(join(cwd, ".datachain", "config"), localToml);
+    return { cwd, env: { DATACHAIN_GLOBAL_CONFIG_DIR: globalDir } };
+  }
+
+  it("takes flags over environment over the local config over the global config", async () => {
+    const { cwd, env } = setup(
+      '[studio]\nurl = "https://global.example"\ntoken = "global-token"\nteam = "global-team"\n',
+      '[studio]\ntoken = "local-token"\n',
+    );
+    expect(await resolveConnection({}, env, cwd)).toMatchObject({
+      url: "https://global.example",
+      token: "local-token",
+      team: "global-team",
+    });
+    expect(await resolveConnection({}, { ...env, DATACHAIN_STUDIO_TOKEN: "env-token", DATACHAIN_STUDIO_TEAM: "env-team" }, cwd)).toMatchObject({
+      token: "env-token",
+      team: "env-team",
+    });
+    const flagged = await resolveConnection({ token: "flag-token", url: "https://flag.example" }, { ...env, DATACHAIN_STUDIO_TOKEN: "env-token" }, cwd);
+    expect(flagged).toMatchObject({ url: "https://flag.example", token: "flag-token" });
+    expect(JSON.stringify(flagged.sources)).not.toContain("flag-token");
+  });
+
+  it("defaults to studio.datachain.ai and no token", async () => {
+    const { cwd, env } = setup(undefined, undefined);
+    expect(await resolveConnection({}, env, cwd)).toMatchObject({ url: "https://studio.datachain.ai", token: undefined, team: undefined });
+  });
+
+  it("reports a broken config file by path and line, without its contents", async () => {
+    const { cwd, env } = setup('[studio]\ntoken = "secret-in-toml\n', undefined);
+    const error = (await resolveConnection({}, env, cwd).catch((e: unknown) => e)) as UsageError;
+    expect(error.message).toMatch(/global\/config is not valid TOML \(line 2\)\.$/);
+    expect(error.message).not.toContain("secret-in-toml");
+  });
+
+  it("refuses plain http:// to another host unless --insecure", () => {
+    expect(() => checkStudioUrl("http://studio.internal:8000", false)).toThrow(
+      "Refusing plain http:// to studio.internal: the token would be sent unencrypted.",
+    );
+    expect(checkStudioUrl("http://studio.internal:8000", true).hostname).toBe("studio.internal");
+    expect(checkStudioUrl("http://127.0.0.1:8000", false).port).toBe("8000");
+    expect(checkStudioUrl("http://localhost:1", false).hostname).toBe("localhost");
+    expect(() => checkStudioUrl("ftp://x", false)).toThrow('Studio URL "ftp://x" must start with https:// or http://.');
+  });
+});
