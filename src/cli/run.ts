@@ -8,6 +8,10 @@ import type { EmulatorCommandOptions } from "./commands/emulator.js";
 import type { GlobalOptions } from "./connect.js";
 import type { CliIo } from "./io.js";
 
+function collect(value: string, previous: string[]): string[] {
+  return [...previous, value];
+}
+
 export async function run(argv: readonly string[], io: CliIo): Promise<number> {
   let exitCode = 0;
   const program = new Command("studio-jobs")
@@ -27,6 +31,16 @@ export async function run(argv: readonly string[], io: CliIo): Promise<number> {
     });
 
   const globals = (): GlobalOptions => program.opts<GlobalOptions>();
+
+  program
+    .command("validate")
+    .description("check spec files offline: schema, references, cron")
+    .argument("[paths...]", "spec files or directories", ["studio-jobs.yaml"])
+    .option("--var <name=value>", "a value for ${var:name} (repeatable)", collect, [])
+    .action(async (paths: string[], options: { var: string[] }) => {
+      const { runValidate } = await import("./commands/validate.js");
+      exitCode = await runValidate(paths, options, globals(), io);
+    });
 
   program
     .command("clusters")

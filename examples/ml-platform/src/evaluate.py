@@ -1,0 +1,4 @@
+"""evaluate the ranking model."""
+import datachain as dc
+
+print(dc.read_dataset("ranker-features").count())

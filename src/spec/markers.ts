@@ -1,0 +1,79 @@
+// The reserved environment keys that make a Studio job ours (DESIGN section 3):
+// written on every job the tool creates, read back from every job it lists.
+
+import type { AppliedRecord } from "./types.js";
+
+export const MARKER_PREFIX = "STUDIO_JOBS_";
+
+export const MARKERS = {
+  stack: "STUDIO_JOBS_STACK",
+  key: "STUDIO_JOBS_KEY",
+  fingerprint: "STUDIO_JOBS_FINGERPRINT",
+  applied: "STUDIO_JOBS_APPLIED",
+  protect: "STUDIO_JOBS_PROTECT",
+} as const;
+
+export interface JobMarkers {
+  stack: string | undefined;
+  key: string | undefined;
+  fingerprint: string | undefined;
+  applied: AppliedRecord | undefined;
+  protect: boolean;
+}
+
+export function encodeApplied(record: AppliedRecord): string {
+  return Buffer.from(JSON.stringify(record), "utf8").toString("base64url");
+}
+
+export function decodeApplied(text: string | undefined): AppliedRecord | undefined {
+  if (text === undefined) return undefined;
+  try {
+    const parsed = JSON.parse(Buffer.from(text, "base64url").toString("utf8")) as unknown;
+    return parsed !== null && typeof parsed === "object" && (parsed as { v?: unknown }).v === 1 ? (parsed as AppliedRecord) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+export function markerEnvironment(job: {
+  stack: string;
+  key: string;
+  fingerprint: string;
+  applied: AppliedRecord;
+  protect: boolean;
+}): Record<string, string> {
+  return {
+    [MARKERS.stack]: job.stack,
+    [MARKERS.key]: job.key,
+    [MARKERS.fingerprint]: job.fingerprint,
+    [MARKERS.applied]: encodeApplied(job.applied),
+    ...(job.protect ? { [MARKERS.protect]: "1" } : {}),
+  };
+}
+
+export function readMarkers(environment: Readonly<Record<string, string>> | null | undefined): JobMarkers {
+  const env = environment ?? {};
+  return {
+    stack: env[MARKERS.stack],
+    key: env[MARKERS.key],
+    fingerprint: env[MARKERS.fingerprint],
+    applied: decodeApplied(env[MARKERS.applied]),
+    protect: env[MARKERS.protect] === "1",
+  };
+}
+
+/** The environment without the markers: what the user wrote. */
+export function userEnvironment(environment: Readonly<Record<string, string>> | null | undefined): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [key, value] of Object.entries(environment ?? {})) {
+    if (!key.startsWith(MARKER_PREFIX)) out[key] = value;
+  }
+  return out;
+}
+
+/** JobInput.environment: `KEY=VALUE` lines joined by `\n`, empty when none. */
+export function formatEnvironment(environment: Readonly<Record<string, string>>): string {
+  return Object.entries(environment)
+    .map(([key, value]) => `${key}=${value}`)
+    .join("\n");
+}

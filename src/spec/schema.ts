@@ -1,0 +1,202 @@
+// Validation of a parsed spec file against schema/studio-jobs.schema.json, with
+// ajv's errors turned into sentences a user understands, each at its file:line:column.
+
+import { readFileSync } from "node:fs";
+import { Ajv2020, type ErrorObject, type ValidateFunction } from "ajv/dist/2020.js";
+import addFormatsModule from "ajv-formats";
+import type { SpecIssue } from "../errors.js";
+import { formatPath, showKey, type DocPath, type YamlSource } from "./yaml-source.js";
+
+// ajv-formats is CommonJS with a default export; under NodeNext it arrives wrapped.
+type AddFormats = (ajv: Ajv2020, formats: string[]) => void;
+const addFormats: AddFormats =
+  (addFormatsModule as unknown as { default?: AddFormats }).default ?? (addFormatsModule as unknown as AddFormats);
+
+export const SCHEMA_URL = new URL("../../schema/studio-jobs.schema.json", import.meta.url);
+
+let compiled: ValidateFunction | undefined;
+let schemaCache: Record<string, unknown> | undefined;
+
+function loadSchema(): Record<string, unknown> {
+  if (schemaCache !== undefined) return schemaCache;
+  // dist/src/spec/ is one level deeper than src/spec/: try both.
+  for (const url of [SCHEMA_URL, new URL("../../../schema/studio-jobs.schema.json", import.meta.url)]) {
+    try {
+      schemaCache = JSON.parse(readFileSync(url, "utf8")) as Record<string, unknown>;
+      return schemaCache;
+    } catch {
+      // try the next place
+    }
+  }
+  throw new Error("schema/studio-jobs.schema.json not found beside the tool");
+}
+
+function validator(): ValidateFunction {
+  if (compiled === undefined) {
+    const ajv = new Ajv2020({ allErrors: true, verbose: true, strict: true, allowUnionTypes: true });
+    addFormats(ajv, ["date-time"]);
+    ajv.addKeyword({ keyword: "x-message", schemaType: "string" });
+    compiled = ajv.compile(loadSchema());
+  }
+  return compiled;
+}
+
+/** Property names a schema node allows, for "did you mean". */
+function allowedKeys(schema: unknown): string[] {
+  const root = loadSchema();
+  const keys = new Set<string>();
+  const visit = (node: unknown): void => {
+    if (node === null || typeof node !== "object") return;
+    const record = node as Record<string, unknown>;
+    const props = record["properties"];
+    if (props !== null && typeof props === "object") for (const key of Object.keys(props)) keys.add(key);
+    const ref = record["$ref"];
+    if (typeof ref === "string" && ref.startsWith("#/$defs/")) visit((root["$defs"] as Record<string, unknown>)[ref.slice(8)]);
+  };
+  visit(schema);
+  return [...keys];
+}
+
+function pointerToPath(pointer: string): (string | number)[] {
+  if (pointer === "") return [];
+  return pointer
+    .slice(1)
+    .split("/")
+    .map((part) => part.replace(/~1/g, "/").replace(/~0/g, "~"));
+}
+
+function describeValue(value: unknown): string {
+  if (value === null) return "null";
+  if (Array.isArray(value)) return "a list";
+  if (typeof value === "object") return "a mapping";
+  if (typeof value === "string") return `the string "${value.length > 40 ? `${value.slice(0, 40)}…` : value}"`;
+  return `${typeof value} ${JSON.stringify(value)}`;
+}
+
+const TYPE_WORDS: Record<string, string> = {
+  string: "a string",
+  integer: "an integer",
+  number: "a number",
+  boolean: "true or false",
+  object: "a mapping",
+  array: "a list",
+};
+
+export function closest(word: string, candidates: readonly string[]): string | undefined {
+  let best: string | undefined;
+  let bestDistance = Number.POSITIVE_INFINITY;
+  for (const candidate of candidates) {
+    const d = levenshtein(word.toLowerCase(), candidate.toLowerCase());
+    if (d < bestDistance) {
+      bestDistance = d;
+      best = candidate;
+    }
+  }
+  return best !== undefined && bestDistance <= Math.max(2, Math.floor(word.length / 3)) ? best : undefined;
+}
+
+function levenshtein(a: string, b: string): number {
+  const row = Array.from({ length: b.length + 1 }, (_, i) => i);
+  for (let i = 1; i <= a.length; i++) {
+    let previous = row[0] ?? 0;
+    row[0] = i;
+    for (let j = 1; j <= b.length; j++) {
+      const current = row[j] ?? 0;
+      row[j] = Math.min((row[j] ?? 0) + 1, (row[j - 1] ?? 0) + 1, previous + (a[i - 1] === b[j - 1] ? 0 : 1));
+      previous = current;
+    }
+  }
+  return row[b.length] ?? 0;
+}
+
+interface Described {
+  path: DocPath;
+  key: boolean;
+  message: string;
+}
+
+function describe(error: ErrorObject): Described | undefined {
+  const path = pointerToPath(error.instancePath);
+  const parent: unknown = error.parentSchema;
+  const custom = parent !== null && typeof parent === "object" ? (parent as Record<string, unknown>)["x-message"] : undefined;
+  const params = error.params;
+  if (error.propertyName !== undefined && error.keyword !== "propertyNames") {
+    // A key that is not allowed as a name: every failing rule says the same sentence.
+    return {
+      path: [...path, error.propertyName],
+      key: true,
+      message: `"${showKey(error.propertyName)}": ${typeof custom === "string" ? custom : (error.message ?? "is not allowed here")}`,
+    };
+  }
+  switch (error.keyword) {
+    case "required":
+      return { path, key: false, message: `missing required key "${String(params["missingProperty"])}"` };
+    case "additionalProperties":
+    case "unevaluatedProperties": {
+      const extra = String(params["additionalProperty"] ?? params["unevaluatedProperty"]);
+      const suggestion = closest(extra, allowedKeys(error.parentSchema));
+      return {
+        path: [...path, extra],
+        key: true,
+        message: `unknown key "${extra}"${suggestion === undefined ? "" : `; did you mean "${suggestion}"?`}`,
+      };
+    }
+    case "propertyNames":
+      return undefined; // the failing name's own error says what is wrong
+    case "const":
+      if (path.length === 1 && path[0] === "version") {
+        if (error.data === "1") return { path, key: false, message: 'version must be the number 1, not the string "1"; remove the quotes' };
+        return { path, key: false, message: `unsupported version ${JSON.stringify(error.data)}: this tool reads version 1` };
+      }
+      return { path, key: false, message: `must be ${JSON.stringify(params["allowedValue"])}` };
+    case "enum":
+      return { path, key: false, message: `must be one of ${(params["allowedValues"] as unknown[]).join(", ")}, got ${describeValue(error.data)}` };
+    case "type": {
+      const wanted = String(params["type"]).split(",").map((t) => TYPE_WORDS[t] ?? t).join(" or ");
+      const message = typeof custom === "string" ? `${custom}, got ${describeValue(error.data)}` : `must be ${wanted}, got ${describeValue(error.data)}`;
+      return { path, key: false, message };
+    }
+    case "anyOf":
+      return { path, key: false, message: typeof custom === "string" ? custom : "does not match any allowed form" };
+    case "minimum":
+      return { path, key: false, message: `must be at least ${String(params["limit"])}, got ${String(error.data)}` };
+    case "minLength":
+      return { path, key: false, message: "must not be empty" };
+    default:
+      break;
+  }
+  return { path, key: false, message: typeof custom === "string" ? custom : (error.message ?? "is not valid") };
+}
+
+/** Errors under an anyOf repeat what the anyOf says; keep the most useful one per place. */
+function prune(errors: readonly ErrorObject[]): ErrorObject[] {
+  const anyOfPaths = new Set(errors.filter((e) => e.keyword === "anyOf").map((e) => e.instancePath));
+  return errors.filter((e) => {
+    if (e.keyword === "anyOf") return true;
+    for (const path of anyOfPaths) {
+      if ((e.instancePath === path || e.instancePath.startsWith(`${path}/`)) && e.schemaPath.includes("/anyOf/")) return false;
+    }
+    return true;
+  });
+}
+
+/** Every schema problem of one file, and the document paths they are at. */
+export function validateAgainstSchema(source: YamlSource): { issues: SpecIssue[]; paths: DocPath[] } {
+  const validate = validator();
+  if (validate(source.data)) return { issues: [], paths: [] };
+  const issues: SpecIssue[] = [];
+  const paths: DocPath[] = [];
+  const seen = new Set<string>();
+  for (const error of prune(validate.errors ?? [])) {
+    const described = describe(error);
+    if (described === undefined) continue;
+    const location = source.locate(described.path, { key: described.key });
+    const issue = { location, path: formatPath(described.path), message: described.message };
+    const id = `${issue.path}|${issue.message}`;
+    if (seen.has(id)) continue;
+    seen.add(id);
+    issues.push(issue);
+    paths.push(described.path);
+  }
+  return { issues, paths };
+}

@@ -1,0 +1,54 @@
+// Running the CLI: in-process through run(), or as a real process from dist/.
+
+import { spawn } from "node:child_process";
+import { fileURLToPath } from "node:url";
+import { run } from "../src/cli/run.js";
+
+export const CLI = fileURLToPath(new URL("../dist/src/cli/main.js", import.meta.url));
+
+export interface CliResult {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+/** Run the CLI in this process with captured output and a scripted prompt. */
+export async function runCli(
+  argv: string[],
+  options: { cwd?: string; env?: NodeJS.ProcessEnv; interactive?: boolean; answers?: string[]; tty?: boolean } = {},
+): Promise<CliResult & { questions: string[] }> {
+  let stdout = "";
+  let stderr = "";
+  const questions: string[] = [];
+  const answers = [...(options.answers ?? [])];
+  const code = await run(argv, {
+    stdout: { write: (t) => void (stdout += t), isTTY: options.tty ?? false },
+    stderr: { write: (t) => void (stderr += t), isTTY: options.tty ?? false },
+    env: options.env ?? {},
+    cwd: options.cwd ?? process.cwd(),
+    interactive: options.interactive ?? false,
+    prompt: (question) => {
+      questions.push(question);
+      return Promise.resolve(answers.shift() ?? "");
+    },
+    signal: new AbortController().signal,
+  });
+  return { code, stdout, stderr, questions };
+}
+
+/** Spawn the built CLI as a user would. */
+export function spawnCli(argv: string[], options: { cwd?: string; env?: NodeJS.ProcessEnv } = {}): Promise<CliResult> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [CLI, ...argv], {
+      cwd: options.cwd ?? process.cwd(),
+      env: { PATH: process.env["PATH"] ?? "", ...options.env },
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    let stdout = "";
+    let stderr = "";
+    child.stdout.on("data", (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
+    child.on("error", reject);
+    child.on("close", (code) => resolve({ code: code ?? -1, stdout, stderr }));
+  });
+}

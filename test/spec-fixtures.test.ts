@@ -1,0 +1,114 @@
+// The invalid-spec corpus: every fixture gives exactly its expected problems, each at
+// file:line:column, and the CLI turns them into exit 1 without a stack trace.
+
+import { mkdtempSync, readdirSync, readFileSync, writeFileSync, openSync, ftruncateSync, closeSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { describe, expect, it } from "vitest";
+import { formatSpecIssue, SpecError } from "../src/errors.js";
+import { loadSpec } from "../src/spec/index.js";
+import { runCli, spawnCli } from "./cli-helpers.js";
+
+const FIXTURES = fileURLToPath(new URL("./fixtures/invalid/", import.meta.url));
+const EXAMPLES = fileURLToPath(new URL("../examples/", import.meta.url));
+const names = readdirSync(FIXTURES).sort();
+
+async function problems(dir: string, paths = ["."]): Promise<string[]> {
+  try {
+    await loadSpec(paths, dir, { env: { HOME: "/home/fixture" }, vars: {}, defaultTeam: undefined });
+  } catch (error) {
+    if (error instanceof SpecError) return error.issues.map(formatSpecIssue);
+    throw error;
+  }
+  return [];
+}
+
+describe("invalid specs", () => {
+  it("has a corpus of at least 40 cases", () => {
+    expect(names.length).toBeGreaterThanOrEqual(40);
+  });
+
+  it.each(names)("%s", async (name) => {
+    const dir = join(FIXTURES, name);
+    const expected = readFileSync(join(dir, "expected.txt"), "utf8").trimEnd().split("\n");
+    expect(await problems(dir)).toEqual(expected);
+  });
+
+  it("refuses a 50 MB file quickly, without reading it", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "studio-jobs-huge-"));
+    const fd = openSync(join(dir, "studio-jobs.yaml"), "w");
+    ftruncateSync(fd, 50 * 1024 * 1024);
+    closeSync(fd);
+    const started = performance.now();
+    expect(await problems(dir)).toEqual(["studio-jobs.yaml:1:1: the file is 50.0 MiB; a spec file may be at most 4 MiB"]);
+    expect(performance.now() - started).toBeLessThan(1000);
+  });
+
+  it("says so when a path does not exist", async () => {
+    expect(await problems(FIXTURES, ["nope.yaml"])).toEqual(["nope.yaml:1:1: no such file or directory"]);
+  });
+});
+
+describe("studio-jobs validate", () => {
+  it("accepts every example", async () => {
+    const analytics = await runCli(["validate", join(EXAMPLES, "analytics")], { cwd: EXAMPLES });
+    expect(analytics).toMatchObject({ code: 0, stderr: "" });
+    expect(analytics.stdout).toBe("Valid: 4 jobs in 1 file, stack analytics, team demo.\n");
+    const ml = await runCli(["validate", "ml-platform/jobs"], { cwd: EXAMPLES });
+    expect(ml.stdout).toBe("Valid: 3 jobs in 2 files, stack ml-platform, team demo.\n");
+  });
+
+  it("prints every problem with its place, exits 1, and shows no stack trace", async () => {
+    const result = await spawnCli(["validate", "."], { cwd: join(FIXTURES, "several-problems") });
+    expect(result.code).toBe(1);
+    expect(result.stdout).toBe("");
+    expect(result.stderr).toBe(
+      [
+        "Error: studio-jobs.yaml:8:14: must be at least 1, got 0 (at jobs.first.workers)",
+        'studio-jobs.yaml:9:3: job "second" has no query: give query (inline) or query_file (at jobs.second)',
+        'studio-jobs.yaml:11:13: "* * *" has 3 fields; a cron expression has 5: minute hour day-of-month month day-of-week (at jobs.second.schedule.cron)',
+        "3 problems found in the spec.",
+        "",
+      ].join("\n"),
+    );
+  });
+
+  it("uses studio-jobs.yaml by default and says what to do when it is missing", async () => {
+    const result = await runCli(["validate"], { cwd: tmpdir() });
+    expect(result.code).toBe(1);
+    expect(result.stderr).toBe(
+      "Error: studio-jobs.yaml:1:1: no such file or directory; give the spec files or a directory as arguments\n1 problem found in the spec.\n",
+    );
+  });
+
+  it("never prints a sensitive value, with or without --verbose", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "studio-jobs-secret-"));
+    writeFileSync(
+      join(dir, "studio-jobs.yaml"),
+      [
+        "version: 1",
+        "stack: s",
+        "defaults: {team: demo}",
+        "jobs:",
+        "  a:",
+        "    query: print(1)",
+        "    environment:",
+        "      API_KEY: ${env:SECRET_VALUE}",
+        "      MULTI: ${env:SECRET_MULTILINE}",
+        "  b:",
+        "    query: print(2)",
+        "    workers: 0",
+      ].join("\n"),
+    );
+    const env = { SECRET_VALUE: "hunter2-very-secret", SECRET_MULTILINE: "top\nsecret-line" };
+    for (const flags of [[], ["--verbose"]]) {
+      const result = await runCli(["validate", ".", ...flags], { cwd: dir, env });
+      expect(result.code).toBe(1);
+      expect(result.stderr).toContain("environment values must be one line");
+      for (const secret of ["hunter2-very-secret", "secret-line"]) {
+        expect(result.stdout + result.stderr).not.toContain(secret);
+      }
+    }
+  });
+});

@@ -1,0 +1,235 @@
+// Resolution of valid specs into DesiredJobs: defaults, interpolation, files, markers,
+// and the fingerprint's properties.
+
+import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import fc from "fast-check";
+import { describe, expect, it } from "vitest";
+import { stringify } from "yaml";
+import { loadSpec } from "../src/spec/index.js";
+import { decodeApplied, readMarkers } from "../src/spec/markers.js";
+import { parseEnvironment } from "../src/emulator/job-input.js";
+import { sha256Hex } from "../src/spec/fingerprint.js";
+
+function repo(files: Record<string, string>): string {
+  const dir = mkdtempSync(join(tmpdir(), "studio-jobs-spec-"));
+  mkdirSync(join(dir, ".git"));
+  for (const [name, content] of Object.entries(files)) {
+    mkdirSync(join(dir, name, ".."), { recursive: true });
+    writeFileSync(join(dir, name), content);
+  }
+  return dir;
+}
+
+const options = { env: {}, vars: {}, defaultTeam: undefined };
+
+describe("resolve", () => {
+  it("merges defaults under each job, environment key by key", async () => {
+    const dir = repo({
+      "studio-jobs.yaml": [
+        "version: 1",
+        "stack: analytics",
+        "defaults:",
+        "  team: acme",
+        "  python_version: '3.12'",
+        "  workers: 2",
+        "  environment: {LOG_LEVEL: info, REGION: eu}",
+        "  schedule: {replace: cancel-first}",
+        "jobs:",
+        "  a:",
+        "    query: print(1)",
+        "    workers: 4",
+        "    environment: {REGION: us}",
+        "    schedule: {cron: '@daily'}",
+      ].join("\n"),
+    });
+    const spec = await loadSpec(["."], dir, options);
+    const [job] = spec.jobs;
+    expect(job).toMatchObject({
+      key: "a",
+      team: "acme",
+      stack: "analytics",
+      cron: "@daily",
+      replace: "cancel-first",
+      environment: { LOG_LEVEL: "info", REGION: "us" },
+      location: { file: "studio-jobs.yaml", line: 10, column: 3 },
+    });
+    expect(job?.input).toMatchObject({
+      query: "print(1)",
+      query_type: "PYTHON",
+      query_name: "a",
+      team_name: "acme",
+      workers: 4,
+      python_version: "3.12",
+      cron_expression: "@daily",
+    });
+    const sent = parseEnvironment(job?.input.environment ?? "");
+    expect(sent).toMatchObject({ LOG_LEVEL: "info", REGION: "us", STUDIO_JOBS_STACK: "analytics", STUDIO_JOBS_KEY: "a" });
+    expect(sent["STUDIO_JOBS_FINGERPRINT"]).toBe(job?.fingerprint);
+    expect(sent["STUDIO_JOBS_PROTECT"]).toBeUndefined();
+    expect(decodeApplied(sent["STUDIO_JOBS_APPLIED"])).toEqual({ v: 1, query_type: "PYTHON", cron: "@daily" });
+  });
+
+  it("reads query and requirements files, hashes uploads, infers the query type", async () => {
+    const dir = repo({
+      "jobs/studio-jobs.yaml": [
+        "version: 1",
+        "stack: s",
+        "jobs:",
+        "  py: {team: t, query_file: q/run.py, requirements_file: req.txt, files: [../data/labels.csv]}",
+        "  sh: {team: t, query_file: q/run.sh, requirements: [numpy==1.26.4, pillow], cluster: {id: 2}, protect: true}",
+      ].join("\n"),
+      "jobs/q/run.py": "print('py')\n",
+      "jobs/q/run.sh": "echo sh\n",
+      "jobs/req.txt": "pandas\n",
+      "data/labels.csv": "a,b\n",
+    });
+    const spec = await loadSpec(["jobs"], dir, options);
+    const [py, sh] = spec.jobs;
+    expect(py?.input).toMatchObject({ query: "print('py')\n", query_type: "PYTHON", requirements: "pandas\n" });
+    expect(py?.files).toEqual([
+      { path: "../data/labels.csv", absolute: join(dir, "data/labels.csv"), name: "labels.csv", sha256: sha256Hex("a,b\n"), size: 4 },
+    ]);
+    expect(py?.applied.files).toEqual([["labels.csv", sha256Hex("a,b\n")]]);
+    expect(sh?.input).toMatchObject({ query_type: "SHELL", requirements: "numpy==1.26.4\npillow", compute_cluster_id: 2 });
+    expect(readMarkers(parseEnvironment(sh?.input.environment ?? "")).protect).toBe(true);
+  });
+
+  it("interpolates env and vars; env values are sensitive, --var wins over vars:", async () => {
+    const dir = repo({
+      "studio-jobs.yaml": [
+        "version: 1",
+        "stack: s",
+        "vars: {env: staging}",
+        "defaults: {team: 't-${var:env}'}",
+        "jobs:",
+        "  a:",
+        "    query: print(1)",
+        "    environment:",
+        "      KEY: ${env:API_KEY}",
+        "      FALLBACK: ${env:MISSING:-dflt}",
+        "      TARGET: ${var:env}",
+        "      LITERAL: $${not-interpolated}",
+      ].join("\n"),
+    });
+    const spec = await loadSpec(["."], dir, { env: { API_KEY: "s3cret" }, vars: { env: "prod" }, defaultTeam: undefined });
+    const [job] = spec.jobs;
+    expect(job?.team).toBe("t-prod");
+    expect(job?.environment).toEqual({ KEY: "s3cret", FALLBACK: "dflt", TARGET: "prod", LITERAL: "${not-interpolated}" });
+    expect(job?.sensitive).toEqual(["environment.FALLBACK", "environment.KEY"]);
+    expect(job?.sensitiveDigests).toEqual({ "environment.FALLBACK": sha256Hex("dflt"), "environment.KEY": sha256Hex("s3cret") });
+    expect(job?.applied.sensitive).toEqual(["environment.FALLBACK", "environment.KEY"]);
+    expect(JSON.stringify(job?.applied)).not.toContain("s3cret");
+  });
+
+  it("takes the team from --team / the environment when the spec names none", async () => {
+    const dir = repo({ "studio-jobs.yaml": "version: 1\nstack: s\njobs:\n  a: {query: x}\n" });
+    const spec = await loadSpec(["studio-jobs.yaml"], dir, { ...options, defaultTeam: "fallback" });
+    expect(spec.teams).toEqual(["fallback"]);
+  });
+
+  it("normalizes start_after to UTC", async () => {
+    const dir = repo({
+      "studio-jobs.yaml": "version: 1\nstack: s\njobs:\n  a: {team: t, query: x, schedule: {start_after: '2026-12-01T01:00:00+01:00'}}\n",
+    });
+    const [job] = (await loadSpec(["."], dir, options)).jobs;
+    expect(job?.input.start_after).toBe("2026-12-01T00:00:00.000Z");
+  });
+});
+
+describe("fingerprint properties", () => {
+  /** A job's settings, as they could be written in YAML. */
+  const settings = fc.record(
+    {
+      workers: fc.integer({ min: 1, max: 8 }),
+      python_version: fc.constantFrom("3.11", "3.12"),
+      priority: fc.integer({ min: 0, max: 5 }),
+      cluster: fc.oneof(fc.constantFrom("default", "gpu-pool"), fc.record({ id: fc.integer({ min: 1, max: 3 }) })),
+      credentials: fc.constantFrom("aws-prod", "gcp"),
+      repository: fc.constant("https://github.com/acme/p"),
+      requirements: fc.array(fc.constantFrom("numpy", "pandas", "torch"), { minLength: 1, maxLength: 3 }),
+      environment: fc.dictionary(fc.constantFrom("A", "B", "C", "D"), fc.string({ maxLength: 8 }).filter((s) => !s.includes("\n") && !s.includes("$"))),
+      schedule: fc.record({ cron: fc.constantFrom("@daily", "0 3 * * *", "*/5 * * * *") }, { requiredKeys: [] }),
+      protect: fc.boolean(),
+    },
+    { requiredKeys: [] },
+  );
+  const spec = fc.record({ job: settings, moveToDefaults: fc.array(fc.constantFrom("workers", "python_version", "priority", "cluster", "credentials", "repository", "requirements", "environment", "protect")), seed: fc.integer() });
+
+  function shuffle<T>(items: T[], seed: number): T[] {
+    const out = [...items];
+    let s = seed >>> 0;
+    for (let i = out.length - 1; i > 0; i--) {
+      s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
+      const j = s % (i + 1);
+      [out[i], out[j]] = [out[j] as T, out[i] as T];
+    }
+    return out;
+  }
+  function reorder(value: unknown, seed: number): unknown {
+    if (Array.isArray(value)) return value.map((v) => reorder(v, seed));
+    if (value === null || typeof value !== "object") return value;
+    return Object.fromEntries(shuffle(Object.entries(value), seed).map(([k, v]) => [k, reorder(v, seed + 1)]));
+  }
+
+  async function fingerprintOf(doc: Record<string, unknown>, style: "block" | "flow", files: { query: string; upload: string }): Promise<string> {
+    const dir = repo({ "studio-jobs.yaml": stringify(doc, { collectionStyle: style }), "q.py": files.query, "data.csv": files.upload });
+    const [job] = (await loadSpec(["."], dir, options)).jobs;
+    return job?.fingerprint ?? "";
+  }
+
+  function document(job: Record<string, unknown>, defaults: Record<string, unknown>): Record<string, unknown> {
+    return { version: 1, stack: "s", defaults: { team: "t", ...defaults }, jobs: { j: { query_file: "q.py", files: ["data.csv"], ...job } } };
+  }
+
+  it("does not change with key order, YAML style, or settings moved to defaults", async () => {
+    await fc.assert(
+      fc.asyncProperty(spec, async ({ job, moveToDefaults, seed }) => {
+        const files = { query: "print(1)\n", upload: "a,b\n" };
+        const plain = await fingerprintOf(document(job, {}), "block", files);
+        const moved: Record<string, unknown> = { ...job };
+        const defaults: Record<string, unknown> = {};
+        for (const key of moveToDefaults) {
+          if (key in moved) {
+            defaults[key] = moved[key];
+            delete moved[key];
+          }
+        }
+        const rewritten = reorder(document(moved, defaults), seed) as Record<string, unknown>;
+        expect(await fingerprintOf(rewritten, "flow", files)).toBe(plain);
+      }),
+      { numRuns: 40 },
+    );
+  });
+
+  it("changes when any field that is sent changes, down to one byte of a file", async () => {
+    const changes: [string, (job: Record<string, unknown>, files: { query: string; upload: string }) => void][] = [
+      ["workers", (j) => (j["workers"] = ((j["workers"] as number | undefined) ?? 1) + 1)],
+      ["python_version", (j) => (j["python_version"] = j["python_version"] === "3.10" ? "3.9" : "3.10")],
+      ["priority", (j) => (j["priority"] = ((j["priority"] as number | undefined) ?? 0) + 7)],
+      ["cluster", (j) => (j["cluster"] = "other-cluster")],
+      ["credentials", (j) => (j["credentials"] = "another")],
+      ["repository", (j) => (j["repository"] = "https://github.com/acme/other")],
+      ["requirements", (j) => (j["requirements"] = [...((j["requirements"] as string[] | undefined) ?? []), "scipy"])],
+      ["environment", (j) => (j["environment"] = { ...(j["environment"] as object | undefined), Z: "new" })],
+      ["cron", (j) => (j["schedule"] = { cron: "1 2 3 4 5" })],
+      ["start_after", (j) => (j["schedule"] = { ...(j["schedule"] as object | undefined), start_after: "2031-01-01T00:00:00Z" })],
+      ["protect", (j) => (j["protect"] = j["protect"] !== true)],
+      ["query_type", (j) => (j["query_type"] = "SHELL")],
+      ["query file byte", (_j, f) => (f.query = "print(2)\n")],
+      ["uploaded file byte", (_j, f) => (f.upload = "a,c\n")],
+    ];
+    await fc.assert(
+      fc.asyncProperty(settings, fc.constantFrom(...changes), async (job, [, change]) => {
+        const files = { query: "print(1)\n", upload: "a,b\n" };
+        const before = await fingerprintOf(document(job, {}), "block", files);
+        const changed = structuredClone(job) as Record<string, unknown>;
+        const changedFiles = { ...files };
+        change(changed, changedFiles);
+        expect(await fingerprintOf(document(changed, {}), "block", changedFiles)).not.toBe(before);
+      }),
+      { numRuns: 60 },
+    );
+  });
+});
