@@ -26,6 +26,7 @@ async function step(title, args, { expect = [0] } = {}) {
 process.stdout.write(`Studio emulator running at ${emulator.url} (token dev-token, team demo)\n`);
 await step("the compute clusters the emulator offers", ["clusters"]);
 await step("check the example spec offline", ["validate", "examples/analytics"]);
+await step("what would change in Studio (exit 2: changes pending)", ["plan", "examples/analytics", "--detailed-exitcode"], { expect: [2] });
 
 await emulator.close();
 process.exit(failed ? 1 : 0);

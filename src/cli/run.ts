@@ -5,6 +5,7 @@ import { Command, CommanderError, Option } from "commander";
 import { StudioJobsError } from "../errors.js";
 import { toolVersion } from "../version.js";
 import type { EmulatorCommandOptions } from "./commands/emulator.js";
+import type { PlanCommandFlags } from "./commands/plan.js";
 import type { GlobalOptions } from "./connect.js";
 import type { CliIo } from "./io.js";
 
@@ -31,6 +32,14 @@ export async function run(argv: readonly string[], io: CliIo): Promise<number> {
     });
 
   const globals = (): GlobalOptions => program.opts<GlobalOptions>();
+  const planFlags = (command: Command): Command =>
+    command
+      .option("--target <key>", "only plan this job key (repeatable)", collect, [])
+      .option("--var <name=value>", "a value for ${var:name} (repeatable)", collect, [])
+      .option("--adopt", "take over unmanaged jobs with the same team and name (replaces them)", false)
+      .option("--allow-empty", "allow a plan that cancels every job of the stack", false)
+      .option("--allow-protected", "allow cancelling or replacing protected jobs", false)
+      .option("--max-cancel <n>", "refuse a plan with more than N cancels", "10");
 
   program
     .command("validate")
@@ -41,6 +50,19 @@ export async function run(argv: readonly string[], io: CliIo): Promise<number> {
       const { runValidate } = await import("./commands/validate.js");
       exitCode = await runValidate(paths, options, globals(), io);
     });
+
+  planFlags(
+    program
+      .command("plan")
+      .description("show what apply would change in Studio")
+      .argument("[paths...]", "spec files or directories", ["studio-jobs.yaml"])
+      .option("--out <file>", "save the plan for `apply FILE`")
+      .addOption(new Option("--format <format>", "output format").choices(["text", "json", "markdown"]).default("text"))
+      .option("--detailed-exitcode", "exit 2 when there are changes, 0 when none", false),
+  ).action(async (paths: string[], options: PlanCommandFlags) => {
+    const { runPlan } = await import("./commands/plan.js");
+    exitCode = await runPlan(paths, options, globals(), io);
+  });
 
   program
     .command("clusters")

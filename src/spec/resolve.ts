@@ -187,7 +187,7 @@ async function resolveJob(
   };
 
   const sensitive = new Set<string>();
-  const sensitiveValues = new Map<string, string>();
+  const sensitiveTemplates = new Map<string, string>();
   /** Interpolate one string; `field` names it for sensitivity (undefined: ${env} not allowed). */
   const text = (origin: Origin, field: string | undefined): string | undefined => {
     const result = interpolate(String(origin.value), { env: options.env, vars });
@@ -201,7 +201,7 @@ async function resolveJob(
         return undefined;
       }
       sensitive.add(field);
-      sensitiveValues.set(field, (sensitiveValues.get(field) ?? "") + result.value);
+      sensitiveTemplates.set(field, String(origin.value));
     }
     return result.value;
   };
@@ -268,6 +268,7 @@ async function resolveJob(
   } else if (reqList !== undefined) {
     const lines = (reqList.value as unknown[]).map((line, i) => text({ value: line, path: [...reqList.path, i] }, "requirements"));
     if (lines.every((l) => l !== undefined)) requirements = lines.join("\n");
+    if (sensitive.has("requirements")) sensitiveTemplates.set("requirements", (reqList.value as unknown[]).map(String).join("\n"));
   } else if (reqFile !== undefined) {
     requirements = (await localFile(reqFile, "requirements_file", true))?.read.text;
   }
@@ -406,10 +407,19 @@ async function resolveJob(
     ...(cron === undefined ? {} : { cron_expression: cron }),
     ...(credentials === undefined ? {} : { credentials_name: credentials }),
   };
+  const plainFields: Record<string, string | undefined> = {
+    query,
+    requirements,
+    credentials,
+    repository,
+    python_version: pythonVersion,
+  };
   const sensitiveDigests: Record<string, string> = {};
+  const templates: Record<string, string> = {};
   for (const field of [...sensitive].sort()) {
-    const value = field === "query" ? query : field === "requirements" ? requirements : field.startsWith("environment.") ? environment[field.slice(12)] : sensitiveValues.get(field);
+    const value = field.startsWith("environment.") ? environment[field.slice("environment.".length)] : plainFields[field];
     sensitiveDigests[field] = sha256Hex(value ?? "");
+    templates[field] = sensitiveTemplates.get(field) ?? "";
   }
   return {
     key,
@@ -425,6 +435,8 @@ async function resolveJob(
     replace,
     sensitive: [...sensitive].sort(),
     sensitiveDigests,
+    sensitiveTemplates: templates,
+    vars,
     fingerprint,
     applied,
   };

@@ -51,6 +51,10 @@ export interface DesiredJob {
   sensitive: string[];
   /** sha256 of each sensitive value, for checking a saved plan against the environment. */
   sensitiveDigests: Record<string, string>;
+  /** Each sensitive field as written, ${env:...} and all: a saved plan re-reads the value from it. */
+  sensitiveTemplates: Record<string, string>;
+  /** The variables in force for this job (vars: and --var), to re-read templates with. */
+  vars: Record<string, string>;
   fingerprint: string;
   applied: AppliedRecord;
 }

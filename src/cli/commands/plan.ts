@@ -1,0 +1,45 @@
+// `studio-jobs plan`: show what apply would change, and optionally save it.
+
+import { writeFile } from "node:fs/promises";
+import { savedPlanDocument } from "../../plan/document.js";
+import { hasChanges } from "../../plan/types.js";
+import { renderPlanJson } from "../../render/json.js";
+import { renderPlanMarkdown } from "../../render/markdown.js";
+import { renderPlanText } from "../../render/text.js";
+import { toolVersion } from "../../version.js";
+import type { GlobalOptions } from "../connect.js";
+import { useColor, type CliIo } from "../io.js";
+import { preparePlan, reportDiagnostics, type PlanFlags } from "../planning.js";
+
+export interface PlanCommandFlags extends PlanFlags {
+  out?: string;
+  format: "text" | "json" | "markdown";
+  detailedExitcode: boolean;
+}
+
+export async function runPlan(paths: string[], flags: PlanCommandFlags, globals: GlobalOptions, io: CliIo): Promise<number> {
+  const { plan, client } = await preparePlan(paths, flags, globals, io);
+  await client.close();
+  switch (flags.format) {
+    case "json":
+      io.stdout.write(renderPlanJson(plan, toolVersion()));
+      break;
+    case "markdown":
+      io.stdout.write(renderPlanMarkdown(plan));
+      break;
+    case "text":
+      io.stdout.write(renderPlanText(plan, { color: useColor(io.stdout, io.env, globals.color) }));
+      break;
+    default: {
+      const never: never = flags.format;
+      return never;
+    }
+  }
+  reportDiagnostics(plan, io);
+  if (plan.errors.length > 0) return 1;
+  if (flags.out !== undefined) {
+    await writeFile(flags.out, `${JSON.stringify(savedPlanDocument(plan, toolVersion(), io.cwd), null, 2)}\n`, { mode: 0o600 });
+    io.stderr.write(`Saved the plan to ${flags.out}. Apply exactly this plan with: studio-jobs apply ${flags.out}\n`);
+  }
+  return flags.detailedExitcode && hasChanges(plan) ? 2 : 0;
+}

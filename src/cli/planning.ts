@@ -1,0 +1,92 @@
+// What plan and apply share: read the spec, list Studio, compute the plan.
+
+import { UsageError } from "../errors.js";
+import { computePlan } from "../plan/compute.js";
+import type { Plan } from "../plan/types.js";
+import { loadSpec, parseVarFlags } from "../spec/index.js";
+import type { ResolvedSpec } from "../spec/types.js";
+import type { StudioClient } from "../studio/client.js";
+import { resolveConnection } from "../studio/config.js";
+import type { Cluster, JobOutput } from "../studio/types.js";
+import { connect, type GlobalOptions } from "./connect.js";
+import type { CliIo } from "./io.js";
+
+export interface PlanFlags {
+  target: string[];
+  var: string[];
+  adopt: boolean;
+  allowEmpty: boolean;
+  allowProtected: boolean;
+  maxCancel: string;
+}
+
+export function parseCount(name: string, value: string, min: number): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < min) throw new UsageError(`--${name} must be a whole number of at least ${min}, got "${value}".`);
+  return n;
+}
+
+export interface Listing {
+  listings: Map<string, JobOutput[]>;
+  clusters: Cluster[];
+}
+
+/** Every record of each team (the truncation-safe listing), teams in parallel, and the clusters. */
+export async function listStudio(client: StudioClient, teams: readonly string[]): Promise<Listing> {
+  const [clusters, ...lists] = await Promise.all([
+    client.listClusters(teams[0]),
+    ...teams.map((team) => client.listAllJobs(team)),
+  ]);
+  const listings = new Map<string, JobOutput[]>();
+  teams.forEach((team, i) => listings.set(team, lists[i] ?? []));
+  return { listings, clusters };
+}
+
+/** The teams a plan covers: the spec's, plus --team (a team being emptied), or the configured team. */
+export function coveredTeams(spec: ResolvedSpec, flagTeam: string | undefined, configuredTeam: string | undefined): string[] {
+  const teams = new Set(spec.teams);
+  if (flagTeam !== undefined) teams.add(flagTeam);
+  if (teams.size === 0 && configuredTeam !== undefined) teams.add(configuredTeam);
+  if (teams.size === 0) {
+    throw new UsageError("The spec has no jobs and no team is configured, so there is nothing to plan.", "Pass --team to plan removing a team's jobs.");
+  }
+  return [...teams].sort();
+}
+
+export interface PreparedPlan {
+  spec: ResolvedSpec;
+  plan: Plan;
+  client: StudioClient;
+}
+
+export async function preparePlan(paths: string[], flags: PlanFlags, globals: GlobalOptions, io: CliIo): Promise<PreparedPlan> {
+  const maxCancel = parseCount("max-cancel", flags.maxCancel, 0);
+  const vars = parseVarFlags(flags.var);
+  const settings = await resolveConnection({ team: globals.team }, io.env, io.cwd);
+  // The spec is read before any request: a bad spec never reaches Studio.
+  const spec = await loadSpec(paths, io.cwd, { env: io.env, vars, defaultTeam: settings.team });
+  const teams = coveredTeams(spec, globals.team, settings.team);
+  const { client } = await connect(globals, io);
+  try {
+    const { listings, clusters } = await listStudio(client, teams);
+    const plan = computePlan(spec.jobs, listings, clusters, {
+      stack: spec.stack,
+      teams,
+      targets: flags.target,
+      adopt: flags.adopt,
+      allowEmpty: flags.allowEmpty,
+      allowProtected: flags.allowProtected,
+      maxCancel,
+      now: new Date(),
+    });
+    return { spec, plan, client };
+  } catch (error) {
+    await client.close();
+    throw error;
+  }
+}
+
+export function reportDiagnostics(plan: Plan, io: CliIo): void {
+  for (const warning of plan.warnings) io.stderr.write(`Warning: ${warning}\n`);
+  for (const error of plan.errors) io.stderr.write(`Error: ${error}\n`);
+}

@@ -1,0 +1,322 @@
+// computePlan, row by row of DESIGN section 4, and every guard.
+
+import { describe, expect, it } from "vitest";
+import { CLUSTERS, desired, options, record } from "../../test/plan-fixtures.js";
+import type { DesiredJob } from "../spec/types.js";
+import type { JobOutput } from "../studio/types.js";
+import { computePlan } from "./compute.js";
+import type { PlanAction, PlanOptions } from "./types.js";
+
+interface Case {
+  name: string;
+  build: () => { desired: DesiredJob[]; records: JobOutput[]; options?: Partial<PlanOptions>; expected: (records: JobOutput[]) => string[] };
+  errors?: RegExp[];
+  warnings?: RegExp[];
+}
+
+/** An action as one comparable string: kind key [live id] [reason/strategy]. */
+function describeAction(a: PlanAction): string {
+  switch (a.kind) {
+    case "create":
+      return `create ${a.key}`;
+    case "noop":
+      return `noop ${a.key} ${a.live.id}`;
+    case "replace":
+      return `replace ${a.key} ${a.live.id} ${a.strategy}${a.adopted ? " adopted" : ""}`;
+    case "cancel":
+      return `cancel ${a.key} ${a.live.id} ${a.reason}`;
+    case "conflict":
+      return `conflict ${a.key} ${a.live.id}`;
+    default: {
+      const never: never = a;
+      return never;
+    }
+  }
+}
+
+const cron = "0 3 * * *";
+
+const cases: Case[] = [
+  {
+    name: "desired, nothing live: create",
+    build: () => ({ desired: [desired({ key: "a", cron })], records: [], expected: () => ["create a"] }),
+  },
+  {
+    name: "live managed record with the same fingerprint: noop",
+    build: () => {
+      const a = desired({ key: "a", cron });
+      return { desired: [a], records: [record(a)], expected: ([r]) => [`noop a ${r?.id}`] };
+    },
+  },
+  {
+    name: "live managed record with another fingerprint: replace, create-first by default",
+    build: () => {
+      const a = desired({ key: "a", cron });
+      return { desired: [a], records: [record(a, { fingerprint: "other" })], expected: ([r]) => [`replace a ${r?.id} create-first`] };
+    },
+  },
+  {
+    name: "schedule.replace cancel-first is carried on the replace",
+    build: () => {
+      const a = desired({ key: "a", cron, replace: "cancel-first" });
+      return { desired: [a], records: [record(a, { fingerprint: "other" })], expected: ([r]) => [`replace a ${r?.id} cancel-first`] };
+    },
+  },
+  {
+    name: "several live records for one key: keep the newest match, cancel the rest as duplicates",
+    build: () => {
+      const a = desired({ key: "a", cron });
+      const older = record(a);
+      const stale = record(a, { fingerprint: "other" });
+      const newer = record(a);
+      return {
+        desired: [a],
+        records: [newer, stale, older],
+        expected: () => [`noop a ${newer.id}`, `cancel a ${stale.id} duplicate`, `cancel a ${older.id} duplicate`],
+      };
+    },
+  },
+  {
+    name: "several live records, none matching: replace the newest, cancel the others",
+    build: () => {
+      const a = desired({ key: "a", cron });
+      const older = record(a, { fingerprint: "x" });
+      const newer = record(a, { fingerprint: "y" });
+      return { desired: [a], records: [older, newer], expected: () => [`replace a ${newer.id} create-first`, `cancel a ${older.id} duplicate`] };
+    },
+  },
+  {
+    name: "live managed record whose key is no longer desired: cancel, reason removed",
+    build: () => {
+      const keep = desired({ key: "keep", cron });
+      const gone = record({ key: "gone" }, { status: "TASK" });
+      return { desired: [keep], records: [record(keep), gone], expected: ([k]) => [`noop keep ${k?.id}`, `cancel gone ${gone.id} removed`] };
+    },
+  },
+  {
+    name: "finished and cancelled records of a removed key are left alone",
+    build: () => ({
+      desired: [desired({ key: "keep" })],
+      records: [record({ key: "gone" }, { status: "COMPLETE" }), record({ key: "gone" }, { status: "CANCELING" })],
+      expected: () => ["create keep"],
+    }),
+  },
+  {
+    name: "unmanaged live job with the same team and name: conflict, an error",
+    build: () => {
+      const a = desired({ key: "a", cron });
+      const theirs = record({ key: "a", stack: null }, { status: "TASK" });
+      return { desired: [a], records: [theirs], expected: () => [`conflict a ${theirs.id}`] };
+    },
+    errors: [/^Job "a" in team demo conflicts with an existing job of the same name that studio-jobs does not manage \(job-\d+\)\. Pass --adopt/],
+  },
+  {
+    name: "--adopt turns the conflict into a replace",
+    build: () => {
+      const a = desired({ key: "a", cron });
+      const theirs = record({ key: "a", stack: null }, { status: "TASK" });
+      return { desired: [a], records: [theirs], options: { adopt: true }, expected: () => [`replace a ${theirs.id} create-first adopted`] };
+    },
+  },
+  {
+    name: "--adopt next to a managed job cancels the unmanaged twin",
+    build: () => {
+      const a = desired({ key: "a", cron });
+      const ours = record(a);
+      const theirs = record({ key: "a", stack: null }, { status: "RUNNING" });
+      return { desired: [a], records: [ours, theirs], options: { adopt: true }, expected: () => [`noop a ${ours.id}`, `cancel a ${theirs.id} adopted`] };
+    },
+  },
+  {
+    name: "a protected record to replace is an error",
+    build: () => {
+      const a = desired({ key: "a", cron });
+      const r = record(a, { fingerprint: "other", protect: true });
+      return { desired: [a], records: [r], expected: () => [`replace a ${r.id} create-first`] };
+    },
+    errors: [/^Job "a" in team demo \(job-\d+\) is protected; the plan would replace it\. Pass --allow-protected if that is intended\.$/],
+  },
+  {
+    name: "the protect marker is honoured after the job left the YAML",
+    build: () => {
+      const r = record({ key: "gone", protect: true }, { status: "TASK" });
+      return { desired: [desired({ key: "other" })], records: [r], expected: () => ["create other", `cancel gone ${r.id} removed`] };
+    },
+    errors: [/is protected; the plan would cancel it/],
+  },
+  {
+    name: "--allow-protected lets a protected job go",
+    build: () => {
+      const r = record({ key: "gone", protect: true }, { status: "TASK" });
+      return { desired: [desired({ key: "other" })], records: [r], options: { allowProtected: true }, expected: () => ["create other", `cancel gone ${r.id} removed`] };
+    },
+  },
+  {
+    name: "runs (parent_job_id) are never planned against or cancelled",
+    build: () => {
+      const a = desired({ key: "a", cron });
+      const schedule = record(a);
+      const run = record(a, { parent_job_id: schedule.id, status: "RUNNING", fingerprint: "other" });
+      const orphanRun = record({ key: "gone" }, { parent_job_id: "job-x", status: "RUNNING" });
+      return { desired: [a], records: [run, orphanRun, schedule], expected: () => [`noop a ${schedule.id}`] };
+    },
+  },
+  {
+    name: "a one-off job is satisfied by a finished record with its fingerprint",
+    build: () => {
+      const once = desired({ key: "once" });
+      const done = record(once, { status: "COMPLETE" });
+      const failed = record(desired({ key: "failed-once" }), { status: "FAILED" });
+      return { desired: [once, desired({ key: "failed-once" })], records: [done, failed], expected: () => [`noop failed-once ${failed.id}`, `noop once ${done.id}`] };
+    },
+  },
+  {
+    name: "a cancelled one-off job runs again; a changed one-off job runs again",
+    build: () => {
+      const once = desired({ key: "once" });
+      const changed = desired({ key: "changed" });
+      return {
+        desired: [once, changed],
+        records: [record(once, { status: "CANCELED" }), record(changed, { status: "COMPLETE", fingerprint: "old" })],
+        expected: () => ["create changed", "create once"],
+      };
+    },
+  },
+  {
+    name: "a cron job whose record failed is created again",
+    build: () => {
+      const a = desired({ key: "a", cron });
+      return { desired: [a], records: [record(a, { status: "FAILED" })], expected: () => ["create a"] };
+    },
+  },
+  {
+    name: "an unknown status counts as live, with a warning",
+    build: () => {
+      const a = desired({ key: "a", cron });
+      const r = record(a, { status: "HIBERNATING", fingerprint: "other" });
+      return { desired: [a], records: [r], expected: () => [`replace a ${r.id} create-first`] };
+    },
+    warnings: [/^Job job-\d+ \("a", team demo\) has status "HIBERNATING", which this tool does not know; it is treated as live\.$/],
+  },
+  {
+    name: "jobs of other stacks and unmanaged jobs of other names are left alone",
+    build: () => ({
+      desired: [desired({ key: "a" })],
+      records: [record({ key: "b", stack: "other-stack" }, { status: "TASK" }), record({ key: "c", stack: null }, { status: "TASK" })],
+      expected: () => ["create a"],
+    }),
+  },
+  {
+    name: "another stack's live job of the same name is left alone, with a warning",
+    build: () => ({ desired: [desired({ key: "a" })], records: [record({ key: "a", stack: "other-stack" }, { status: "TASK" })], expected: () => ["create a"] }),
+    warnings: [/^Stack other-stack also has a live job named "a" in team demo/],
+  },
+  {
+    name: "a plan that cancels every managed job needs --allow-empty",
+    build: () => {
+      const r = record({ key: "a" }, { status: "TASK" });
+      return { desired: [], records: [r], expected: () => [`cancel a ${r.id} removed`] };
+    },
+    errors: [/^The plan would cancel every job of stack analytics \(1\) and keep none: is the spec empty or the path wrong\? Pass --allow-empty/],
+  },
+  {
+    name: "--allow-empty lets it through",
+    build: () => {
+      const r = record({ key: "a" }, { status: "TASK" });
+      return { desired: [], records: [r], options: { allowEmpty: true }, expected: () => [`cancel a ${r.id} removed`] };
+    },
+  },
+  {
+    name: "more than --max-cancel pure cancels is refused; replaces do not count",
+    build: () => {
+      const keep = desired({ key: "keep", cron });
+      const gone = Array.from({ length: 3 }, (_, i) => record({ key: `gone-${i}` }, { status: "TASK" }));
+      return {
+        desired: [keep],
+        records: [record(keep, { fingerprint: "other" }), ...gone],
+        options: { maxCancel: 2 },
+        expected: (rs) => [`replace keep ${rs[0]?.id} create-first`, ...gone.map((g, i) => `cancel gone-${i} ${g.id} removed`)],
+      };
+    },
+    errors: [/^The plan would cancel 3 jobs, more than --max-cancel 2\. Check the spec, or raise --max-cancel to 3\.$/],
+  },
+  {
+    name: "--target limits the plan to those keys",
+    build: () => {
+      const a = desired({ key: "a" });
+      const r = record({ key: "gone" }, { status: "TASK" });
+      return { desired: [a, desired({ key: "b" })], records: [r], options: { targets: ["a"] }, expected: () => ["create a"] };
+    },
+  },
+  {
+    name: "a --target that matches nothing is an error",
+    build: () => ({ desired: [desired({ key: "a" })], records: [], options: { targets: ["nope"] }, expected: () => [] }),
+    errors: [/^--target nope matches no job of the spec and no live job of stack analytics\.$/],
+  },
+  {
+    name: "jobs are planned per team; a team given only to be emptied has its jobs cancelled",
+    build: () => {
+      const r = record({ key: "a", team: "old-team" }, { status: "TASK" });
+      return { desired: [desired({ key: "a", team: "demo" })], records: [r], options: { teams: ["demo", "old-team"] }, expected: () => ["create a", `cancel a ${r.id} removed`] };
+    },
+  },
+  {
+    name: "an unknown cluster, an inactive one, and too many workers are errors",
+    build: () => ({
+      desired: [
+        desired({ key: "a", cluster: { name: "nope" } }),
+        desired({ key: "b", cluster: { id: 3 } }),
+        desired({ key: "c", cluster: { name: "gpu-pool" }, workers: 33 }),
+        desired({ key: "d", workers: 9 }),
+        desired({ key: "e", cluster: { name: "gpu-pool" }, workers: 32 }),
+      ],
+      records: [],
+      expected: () => ["create a", "create b", "create c", "create d", "create e"],
+    }),
+    errors: [
+      /^Job "a" \(studio-jobs.yaml:1\) names cluster nope, which does not exist in Studio\. Known clusters: default, gpu-pool, legacy\.$/,
+      /^Job "b" \(studio-jobs.yaml:1\) would run on cluster legacy, which is not active\. Choose another cluster\.$/,
+      /^Job "c" \(studio-jobs.yaml:1\) asks for 33 workers; cluster gpu-pool allows at most 32\.$/,
+      /^Job "d" \(studio-jobs.yaml:1\) asks for 9 workers; cluster default allows at most 8\.$/,
+    ],
+  },
+];
+
+describe("computePlan", () => {
+  it.each(cases.map((c) => [c.name, c] as const))("%s", (_name, c) => {
+    const built = c.build();
+    const teams = built.options?.teams ?? ["demo"];
+    const listings = new Map<string, JobOutput[]>(teams.map((t) => [t, built.records.filter((r) => r.team === t)]));
+    const plan = computePlan(built.desired, listings, CLUSTERS, options(built.options));
+    expect(plan.actions.map(describeAction)).toEqual(built.expected(built.records));
+    expect(plan.errors).toHaveLength(c.errors?.length ?? 0);
+    c.errors?.forEach((pattern, i) => expect(plan.errors[i]).toMatch(pattern));
+    expect(plan.warnings).toHaveLength(c.warnings?.length ?? 0);
+    c.warnings?.forEach((pattern, i) => expect(plan.warnings[i]).toMatch(pattern));
+  });
+
+  it("counts the actions in the summary", () => {
+    const a = desired({ key: "a", cron });
+    const b = desired({ key: "b", cron });
+    const plan = computePlan(
+      [a, b, desired({ key: "c" })],
+      new Map([["demo", [record(a), record(b, { fingerprint: "x" }), record({ key: "gone" }, { status: "TASK" })]]]),
+      CLUSTERS,
+      options(),
+    );
+    expect(plan.summary).toEqual({ create: 1, replace: 1, cancel: 1, noop: 1, conflict: 0 });
+  });
+
+  it("digests what its decisions rest on: not the listing order, not a status moving within live", () => {
+    const a = desired({ key: "a" });
+    const r1 = record(a, { status: "QUEUED" });
+    const r2 = record({ key: "gone" }, { status: "TASK" });
+    const digest = (records: JobOutput[]) => computePlan([a], new Map([["demo", records]]), CLUSTERS, options({ allowEmpty: true })).remoteDigest;
+    const base = digest([r1, r2]);
+    expect(digest([r2, r1])).toBe(base);
+    expect(digest([{ ...r1, status: "RUNNING" }, r2])).toBe(base);
+    expect(digest([r1, { ...r2, status: "CANCELING_SCHEDULED" }])).not.toBe(base);
+    expect(digest([r1, r2, record({ key: "new" }, { status: "TASK" })])).not.toBe(base);
+    expect(digest([r1, r2, record({ key: "a", stack: null }, { status: "TASK" })])).not.toBe(base);
+  });
+});

@@ -1,0 +1,125 @@
+// Field changes of a replacement, old -> new: from what Studio returns and from the
+// STUDIO_JOBS_APPLIED record for what it does not. Sensitive values are redacted here,
+// so nothing after this point can print them.
+
+import { structuredPatch } from "diff";
+import { nextCronRuns } from "../cron.js";
+import { readMarkers, userEnvironment } from "../spec/markers.js";
+import type { AppliedRecord, ClusterRef, DesiredJob } from "../spec/types.js";
+import type { JobOutput } from "../studio/types.js";
+import type { FieldChange } from "./types.js";
+
+export const SENSITIVE = "(sensitive)";
+const NOT_SET = "(not set)";
+const UNKNOWN = "(unknown)";
+
+/** Hunks only, no file headers: `@@ -1,3 +1,3 @@` and the lines. */
+export function unifiedDiff(oldText: string, newText: string): string {
+  const patch = structuredPatch("old", "new", oldText, newText, "", "", { context: 3 });
+  const lines: string[] = [];
+  for (const hunk of patch.hunks) {
+    lines.push(`@@ -${hunk.oldStart},${hunk.oldLines} +${hunk.newStart},${hunk.newLines} @@`);
+    for (const line of hunk.lines) if (!line.startsWith("\\")) lines.push(line);
+  }
+  return lines.join("\n");
+}
+
+export function formatRunTime(date: Date): string {
+  return `${date.toISOString().slice(0, 16).replace("T", " ")} UTC`;
+}
+
+export function nextRuns(cron: string | undefined, now: Date): string[] {
+  if (cron === undefined) return [];
+  try {
+    return nextCronRuns(cron, now, 3).map(formatRunTime);
+  } catch {
+    return [];
+  }
+}
+
+export function formatCluster(ref: ClusterRef | undefined): string | undefined {
+  if (ref === undefined) return undefined;
+  return "id" in ref ? `id ${ref.id}` : ref.name;
+}
+
+function formatFiles(files: AppliedRecord["files"]): string | undefined {
+  if (files === undefined || files.length === 0) return undefined;
+  return files.map(([name, sha]) => `${name} (sha256 ${sha.slice(0, 12)})`).join(", ");
+}
+
+function formatCredentials(value: AppliedRecord["credentials"]): string | undefined {
+  if (value === undefined) return undefined;
+  return typeof value === "string" ? value : SENSITIVE;
+}
+
+export function computeChanges(desired: DesiredJob, live: JobOutput, now: Date): FieldChange[] {
+  const changes: FieldChange[] = [];
+  const markers = readMarkers(live.environment);
+  const oldApplied = markers.applied;
+  const oldSensitive = new Set(oldApplied?.sensitive ?? []);
+  const isSensitive = (field: string) => desired.sensitive.includes(field) || oldSensitive.has(field);
+  const input = desired.input;
+
+  const value = (field: string, oldValue: string | undefined, newValue: string | undefined) => {
+    if (oldValue === newValue) return;
+    const redact = isSensitive(field);
+    changes.push({
+      field,
+      kind: "value",
+      old: redact && oldValue !== undefined ? SENSITIVE : (oldValue ?? NOT_SET),
+      new: redact && newValue !== undefined ? SENSITIVE : (newValue ?? NOT_SET),
+    });
+  };
+  const text = (field: string, oldText: string, newText: string) => {
+    if (oldText === newText) return;
+    if (isSensitive(field)) changes.push({ field, kind: "value", old: SENSITIVE, new: SENSITIVE });
+    else changes.push({ field, kind: "text", patch: unifiedDiff(oldText, newText) });
+  };
+  /** A field the spec left out keeps Studio's default; only a non-default old value is a change worth showing. */
+  const returned = (field: string, oldValue: string | undefined, newValue: string | undefined, studioDefault: string | undefined) => {
+    if (newValue === undefined && oldValue === studioDefault) return;
+    value(field, oldValue, newValue);
+  };
+
+  text("query", live.query, input.query);
+  value("query_type", live.query_type, input.query_type);
+  returned("workers", String(live.workers), input.workers == null ? undefined : String(input.workers), "1");
+  returned("python_version", live.python_version ?? undefined, input.python_version ?? undefined, undefined);
+  if ((live.requirements ?? "") !== (input.requirements ?? "")) text("requirements", live.requirements ?? "", input.requirements ?? "");
+  returned("repository", live.repository ?? undefined, input.repository ?? undefined, undefined);
+
+  const oldEnv = userEnvironment(live.environment);
+  for (const key of [...new Set([...Object.keys(oldEnv), ...Object.keys(desired.environment)])].sort()) {
+    value(`environment.${key}`, oldEnv[key], desired.environment[key]);
+  }
+
+  const newApplied = desired.applied;
+  const fromApplied = <T>(pick: (a: AppliedRecord) => T): T | string | undefined => (oldApplied === undefined ? UNKNOWN : pick(oldApplied));
+  const oldCron = fromApplied((a) => a.cron);
+  if (oldCron !== newApplied.cron) {
+    changes.push({
+      field: "schedule.cron",
+      kind: "cron",
+      old: oldCron ?? NOT_SET,
+      new: newApplied.cron ?? NOT_SET,
+      old_runs: oldCron === UNKNOWN ? [] : nextRuns(oldCron, now),
+      new_runs: nextRuns(newApplied.cron, now),
+    });
+  }
+  value("schedule.start_after", fromApplied((a) => a.start_after), newApplied.start_after);
+  value("cluster", fromApplied((a) => formatCluster(a.cluster)), formatCluster(newApplied.cluster));
+  value("priority", fromApplied((a) => (a.priority === undefined ? undefined : String(a.priority))), newApplied.priority === undefined ? undefined : String(newApplied.priority));
+  const oldCredentials = fromApplied((a) => a.credentials);
+  const sameCredentials = JSON.stringify(oldCredentials) === JSON.stringify(newApplied.credentials);
+  if (!sameCredentials) {
+    changes.push({
+      field: "credentials",
+      kind: "value",
+      old: typeof oldCredentials === "string" || oldCredentials === undefined ? (oldCredentials ?? NOT_SET) : SENSITIVE,
+      new: formatCredentials(newApplied.credentials) ?? NOT_SET,
+    });
+  }
+  value("files", fromApplied((a) => formatFiles(a.files)), formatFiles(newApplied.files));
+  value("protect", String(markers.protect), String(desired.protect));
+  return changes;
+}

@@ -1,0 +1,71 @@
+// What a plan is made of: one action per job key and team, tagged by kind.
+
+import type { DesiredJob, ReplaceStrategy } from "../spec/types.js";
+import type { JobOutput } from "../studio/types.js";
+
+/** One changed field of a replaced job, already redacted: sensitive values never get here. */
+export type FieldChange =
+  | { field: string; kind: "value"; old: string; new: string }
+  | { field: string; kind: "text"; patch: string }
+  | { field: string; kind: "cron"; old: string; new: string; old_runs: string[]; new_runs: string[] };
+
+export type CancelReason = "removed" | "duplicate" | "adopted";
+
+export type PlanAction =
+  | { kind: "create"; key: string; team: string; desired: DesiredJob }
+  | { kind: "noop"; key: string; team: string; desired: DesiredJob; live: JobOutput }
+  | {
+      kind: "replace";
+      key: string;
+      team: string;
+      desired: DesiredJob;
+      live: JobOutput;
+      strategy: ReplaceStrategy;
+      changes: FieldChange[];
+      /** The live job is not ours: --adopt is taking it over. */
+      adopted: boolean;
+    }
+  | { kind: "cancel"; key: string; team: string; live: JobOutput; reason: CancelReason }
+  | { kind: "conflict"; key: string; team: string; desired: DesiredJob; live: JobOutput };
+
+export type ActionKind = PlanAction["kind"];
+
+export interface PlanOptions {
+  stack: string;
+  /** Every team the plan covers: the spec's teams, plus teams being emptied. */
+  teams: readonly string[];
+  /** Only these keys, when given. */
+  targets: readonly string[];
+  adopt: boolean;
+  allowEmpty: boolean;
+  allowProtected: boolean;
+  maxCancel: number;
+  /** The moment the plan is made, for next cron runs. */
+  now: Date;
+}
+
+export interface PlanSummary {
+  create: number;
+  replace: number;
+  cancel: number;
+  noop: number;
+  conflict: number;
+}
+
+export interface Plan {
+  stack: string;
+  teams: string[];
+  actions: PlanAction[];
+  summary: PlanSummary;
+  /** Problems that stop the plan from being applied, each a sentence saying how to proceed. */
+  errors: string[];
+  warnings: string[];
+  /** sha256 over the live records the plan's decisions rest on (DESIGN section 5). */
+  remoteDigest: string;
+  /** When the plan was made (ISO 8601); next cron runs are counted from it. */
+  createdAt: string;
+}
+
+export function hasChanges(plan: Plan): boolean {
+  return plan.summary.create + plan.summary.replace + plan.summary.cancel > 0;
+}

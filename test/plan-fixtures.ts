@@ -1,0 +1,134 @@
+// Building blocks for planner tests: desired jobs and live records, with real markers.
+
+import { canonicalJson, sha256Hex } from "../src/spec/fingerprint.js";
+import { formatEnvironment, markerEnvironment } from "../src/spec/markers.js";
+import type { AppliedRecord, ClusterRef, DesiredJob } from "../src/spec/types.js";
+import type { Cluster, JobOutput } from "../src/studio/types.js";
+import type { PlanOptions } from "../src/plan/types.js";
+
+export const STACK = "analytics";
+export const NOW = new Date("2026-11-01T00:00:00Z");
+
+export interface DesiredSpec {
+  key: string;
+  team?: string;
+  query?: string;
+  cron?: string;
+  workers?: number;
+  cluster?: ClusterRef;
+  protect?: boolean;
+  replace?: "create-first" | "cancel-first";
+  environment?: Record<string, string>;
+  sensitive?: string[];
+}
+
+export function desired(spec: DesiredSpec): DesiredJob {
+  const team = spec.team ?? "demo";
+  const query = spec.query ?? `print("${spec.key}")\n`;
+  const environment = spec.environment ?? {};
+  const applied: AppliedRecord = {
+    v: 1,
+    query_type: "PYTHON",
+    ...(spec.cron === undefined ? {} : { cron: spec.cron }),
+    ...(spec.cluster === undefined ? {} : { cluster: spec.cluster }),
+    ...(spec.sensitive === undefined ? {} : { sensitive: spec.sensitive }),
+  };
+  const protect = spec.protect ?? false;
+  const fingerprint = sha256Hex(canonicalJson({ team, key: spec.key, query, environment, cron: spec.cron, workers: spec.workers, cluster: spec.cluster, protect }));
+  return {
+    key: spec.key,
+    team,
+    stack: STACK,
+    location: { file: "studio-jobs.yaml", line: 1, column: 3 },
+    input: {
+      query,
+      query_type: "PYTHON",
+      query_name: spec.key,
+      team_name: team,
+      environment: formatEnvironment({ ...environment, ...markerEnvironment({ stack: STACK, key: spec.key, fingerprint, applied, protect }) }),
+      ...(spec.workers === undefined ? {} : { workers: spec.workers }),
+      ...(spec.cron === undefined ? {} : { cron_expression: spec.cron }),
+    },
+    environment,
+    files: [],
+    cluster: spec.cluster,
+    cron: spec.cron,
+    protect,
+    replace: spec.replace ?? "create-first",
+    sensitive: spec.sensitive ?? [],
+    sensitiveDigests: {},
+    sensitiveTemplates: {},
+    vars: {},
+    fingerprint,
+    applied,
+  };
+}
+
+let counter = 0;
+
+/** A live record as Studio lists it. By default the record `job` would create. */
+export function record(
+  job: DesiredJob | { key: string; team?: string; stack?: string | null; fingerprint?: string; protect?: boolean; query?: string },
+  overrides: Partial<JobOutput> & { stack?: string | null; fingerprint?: string; protect?: boolean } = {},
+): JobOutput {
+  counter += 1;
+  const isDesired = "input" in job;
+  const key = job.key;
+  const team = job.team ?? "demo";
+  let environment: Record<string, string>;
+  if (isDesired) {
+    const env = Object.fromEntries(job.input.environment.split("\n").map((l) => [l.slice(0, l.indexOf("=")), l.slice(l.indexOf("=") + 1)]));
+    environment = env;
+  } else {
+    const stack = job.stack === undefined ? STACK : job.stack;
+    environment =
+      stack === null
+        ? {}
+        : markerEnvironment({ stack, key, fingerprint: job.fingerprint ?? "old-fingerprint", applied: { v: 1, query_type: "PYTHON" }, protect: job.protect ?? false });
+  }
+  if (overrides.stack === null) environment = {};
+  if (overrides.fingerprint !== undefined) environment = { ...environment, STUDIO_JOBS_FINGERPRINT: overrides.fingerprint };
+  if (overrides.protect === true) environment = { ...environment, STUDIO_JOBS_PROTECT: "1" };
+  const { stack: _s, fingerprint: _f, protect: _p, ...rest } = overrides;
+  return {
+    id: `job-${String(counter).padStart(4, "0")}`,
+    url: `http://studio/team/${team}/jobs/job-${counter}`,
+    status: isDesired && job.cron !== undefined ? "TASK" : "QUEUED",
+    name: key,
+    query: isDesired ? job.input.query : (job.query ?? "print(1)\n"),
+    query_type: "PYTHON",
+    team,
+    workers: 1,
+    python_version: null,
+    requirements: "",
+    repository: null,
+    environment,
+    created_at: new Date(NOW.getTime() - 1000 * (1000 - counter)).toISOString(),
+    created_by: "dev",
+    finished_at: null,
+    exit_code: null,
+    error_message: "",
+    parent_job_id: null,
+    ...rest,
+  };
+}
+
+export const CLUSTERS: Cluster[] = [
+  { id: 1, name: "default", status: "ACTIVE", cloud_provider: "AWS", cloud_credentials: null, is_active: true, default: true, max_workers: 8 },
+  { id: 2, name: "gpu-pool", status: "ACTIVE", cloud_provider: "AWS", cloud_credentials: null, is_active: true, default: false, max_workers: 32 },
+  { id: 3, name: "legacy", status: "INACTIVE", cloud_provider: "GCP", cloud_credentials: null, is_active: false, default: false, max_workers: 4 },
+];
+
+export function options(overrides: Partial<PlanOptions> = {}): PlanOptions {
+  return {
+    stack: STACK,
+    teams: ["demo"],
+    targets: [],
+    adopt: false,
+    allowEmpty: false,
+    allowProtected: false,
+    maxCancel: 10,
+    now: NOW,
+    ...overrides,
+  };
+}

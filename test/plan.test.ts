@@ -1,0 +1,242 @@
+// `studio-jobs plan` against the emulator, from the examples to every kind of change.
+
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { Ajv2020 } from "ajv/dist/2020.js";
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { loadSpec } from "../src/spec/index.js";
+import type { DesiredJob } from "../src/spec/types.js";
+import type { StudioClient } from "../src/studio/client.js";
+import { runCli } from "./cli-helpers.js";
+import { startTestStudio, type TestStudio } from "./helpers.js";
+
+const EXAMPLES = fileURLToPath(new URL("../examples/", import.meta.url));
+const PLAN_SCHEMA = JSON.parse(readFileSync(new URL("../schema/plan.schema.json", import.meta.url), "utf8")) as object;
+
+let studio: TestStudio;
+let env: NodeJS.ProcessEnv;
+beforeAll(async () => {
+  studio = await startTestStudio();
+  env = { DATACHAIN_STUDIO_URL: studio.emulator.url, DATACHAIN_STUDIO_TOKEN: "dev-token", EMBED_API_KEY: "embed-secret-value" };
+});
+afterAll(() => studio.close());
+beforeEach(() => studio.emulator.store.clear());
+
+/** A copy of an example as its own repository, to edit freely. */
+function copyExample(name: string): string {
+  const dir = mkdtempSync(join(tmpdir(), `studio-jobs-${name}-`));
+  cpSync(join(EXAMPLES, name), dir, { recursive: true });
+  mkdirSync(join(dir, ".git"));
+  return dir;
+}
+
+/** Create jobs through the API exactly as the spec asks: the "by hand" route. */
+async function createByHand(client: StudioClient, jobs: readonly DesiredJob[]): Promise<void> {
+  for (const job of jobs) {
+    const ids: string[] = [];
+    for (const file of job.files) ids.push(String((await client.uploadFile(job.team, file.name, readFileSync(file.absolute))).id));
+    await client.createJob({ ...job.input, files: ids });
+  }
+}
+
+async function specOf(dir: string, extraEnv: NodeJS.ProcessEnv = {}): Promise<DesiredJob[]> {
+  return (await loadSpec(["."], dir, { env: { ...env, ...extraEnv }, vars: {}, defaultTeam: undefined })).jobs;
+}
+
+const plan = (dir: string, args: string[] = [], extraEnv: NodeJS.ProcessEnv = {}) => runCli(["plan", ".", ...args], { cwd: dir, env: { ...env, ...extraEnv } });
+
+describe("plan against the emulator", () => {
+  it("shows only creates for a fresh example, and no changes once the jobs exist", async () => {
+    const dir = copyExample("analytics");
+    const first = await plan(dir, ["--detailed-exitcode"]);
+    expect(first.code).toBe(2);
+    expect(first.stdout).toContain("Plan: 4 to create, 0 to replace, 0 to cancel, 0 unchanged.");
+    expect(first.stdout.match(/^ {2}\+ {3}demo\//gm)).toHaveLength(4);
+
+    await createByHand(studio.client, await specOf(dir));
+    const second = await plan(dir, ["--detailed-exitcode"]);
+    expect(second).toMatchObject({ code: 0, stdout: "No changes. Studio matches the spec.\n", stderr: "" });
+  });
+
+  it("covers a spec spread over a directory", async () => {
+    const dir = copyExample("ml-platform");
+    await createByHand(studio.client, await specOf(join(dir, "jobs")));
+    const result = await runCli(["plan", "jobs"], { cwd: dir, env });
+    expect(result.stdout).toBe("No changes. Studio matches the spec.\n");
+  });
+
+  describe("shows a replace with exactly the changed field", () => {
+    // nightly-embeddings is protected: replacing it takes --allow-protected.
+    async function changed(
+      edit: (dir: string) => void,
+      extraEnv: NodeJS.ProcessEnv = {},
+      summary = "Plan: 0 to create, 1 to replace, 0 to cancel, 3 unchanged.",
+    ): Promise<string> {
+      const dir = copyExample("analytics");
+      await createByHand(studio.client, await specOf(dir));
+      edit(dir);
+      const result = await plan(dir, ["--allow-protected"], extraEnv);
+      expect(result.code).toBe(0);
+      expect(result.stdout).toContain(summary);
+      return result.stdout;
+    }
+    const editFile = (dir: string, path: string, from: string | RegExp, to: string) =>
+      writeFileSync(join(dir, path), readFileSync(join(dir, path), "utf8").replace(from, to));
+
+    it("a cron expression, with the next runs", async () => {
+      const out = await changed((dir) => editFile(dir, "studio-jobs.yaml", 'cron: "0 6 * * 1"', 'cron: "0 7 * * 1"'));
+      expect(out).toMatch(/-\/\+ demo\/weekly-cleanup {2}replace job \w+ \(cancel-first\)\n {8}schedule\.cron: 0 6 \* \* 1 → 0 7 \* \* 1\n {10}was next: .* 06:00 UTC, .*\n {10}now next: .* 07:00 UTC, .*\n\nPlan/);
+    });
+
+    it("a query file, as a unified diff", async () => {
+      const out = await changed((dir) => editFile(dir, "queries/metrics.py", "3600", "7200"));
+      expect(out.replace(/replace job \w+/, "replace job ID")).toContain(
+        [
+          "  -/+ demo/hourly-metrics  replace job ID (create-first)",
+          "        query:",
+          "          @@ -3,7 +3,7 @@",
+          "           ",
+          "           (",
+          '               dc.read_dataset("events")',
+          '          -    .filter(dc.C("ts") > dc.func.now() - 3600)',
+          '          +    .filter(dc.C("ts") > dc.func.now() - 7200)',
+          '               .group_by(count=dc.func.count(), partition_by="event")',
+          '               .save("hourly-metrics")',
+          "           )",
+          "",
+          "Plan:",
+        ].join("\n"),
+      );
+    });
+
+    it("an uploaded file, by digest", async () => {
+      const out = await changed((dir) => editFile(dir, "data/labels.csv", "hat", "cap"), {});
+      expect(out).toMatch(/demo\/nightly-embeddings {2}replace job \w+ \(create-first\)\n {8}files: labels\.csv \(sha256 [0-9a-f]{12}\) → labels\.csv \(sha256 [0-9a-f]{12}\)\n\n/);
+    });
+
+    it("an environment value, and a sensitive one only as (sensitive)", async () => {
+      // LOG_LEVEL sits under defaults: every job changes, and only that field.
+      const plain = await changed(
+        (dir) => editFile(dir, "studio-jobs.yaml", "LOG_LEVEL: info", "LOG_LEVEL: debug"),
+        {},
+        "Plan: 0 to create, 4 to replace, 0 to cancel, 0 unchanged.",
+      );
+      expect(plain.match(/^ {8}\S.*$/gm)).toEqual(Array(4).fill("        environment.LOG_LEVEL: info → debug"));
+      expect(plain.match(/environment\.LOG_LEVEL: info → debug/g)).toHaveLength(4);
+
+      const dir = copyExample("analytics");
+      await createByHand(studio.client, await specOf(dir));
+      const secret = await plan(dir, ["--allow-protected"], { EMBED_API_KEY: "rotated-secret-value" });
+      expect(secret.stdout).toMatch(/demo\/nightly-embeddings {2}replace job \w+ \(create-first\)\n {8}environment\.EMBED_API_KEY: \(sensitive\) → \(sensitive\)\n/);
+      expect(secret.stdout).not.toContain("secret-value");
+    });
+  });
+
+  it("shows a cancel for a job deleted from the YAML", async () => {
+    const dir = copyExample("analytics");
+    await createByHand(studio.client, await specOf(dir));
+    const text = readFileSync(join(dir, "studio-jobs.yaml"), "utf8");
+    writeFileSync(join(dir, "studio-jobs.yaml"), text.slice(0, text.indexOf("  backfill-2026:")));
+    const result = await plan(dir);
+    expect(result.stdout).toMatch(/^ {2}- {3}demo\/backfill-2026 {2}cancel job \w+ \(removed from the spec\)$/m);
+    expect(result.stdout).toContain("Plan: 0 to create, 0 to replace, 1 to cancel, 3 unchanged.");
+  });
+
+  it("leaves another stack's jobs and unmanaged jobs alone", async () => {
+    const ml = copyExample("ml-platform");
+    await createByHand(studio.client, await specOf(join(ml, "jobs")));
+    await studio.client.createJob({ query: "print(1)", query_type: "PYTHON", query_name: "handmade", team_name: "demo", environment: "", cron_expression: "@daily" });
+    const dir = copyExample("analytics");
+    const result = await plan(dir, ["--format", "json"]);
+    const doc = JSON.parse(result.stdout) as { actions: { kind: string; key: string }[] };
+    expect(doc.actions.map((a) => `${a.kind} ${a.key}`)).toEqual([
+      "create backfill-2026",
+      "create hourly-metrics",
+      "create nightly-embeddings",
+      "create weekly-cleanup",
+    ]);
+    const validate = new Ajv2020({ strict: false }).compile(PLAN_SCHEMA);
+    expect(validate(doc)).toBe(true);
+  });
+
+  it("refuses a conflict with an unmanaged job of the same name, and adopts it with --adopt", async () => {
+    const dir = copyExample("analytics");
+    await studio.client.createJob({ query: "print(0)", query_type: "PYTHON", query_name: "hourly-metrics", team_name: "demo", environment: "", cron_expression: "@hourly" });
+    const refused = await plan(dir);
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toMatch(/^Error: Job "hourly-metrics" in team demo conflicts with an existing job of the same name that studio-jobs does not manage \([\w-]+\)\. Pass --adopt/m);
+    const adopted = await plan(dir, ["--adopt"]);
+    expect(adopted.code).toBe(0);
+    expect(adopted.stdout).toMatch(/-\/\+ demo\/hourly-metrics {2}replace unmanaged job \w+ \(adopt; create-first\)/);
+  });
+
+  it("writes a saved plan with no token and no sensitive value, and no output ever shows them", async () => {
+    const dir = copyExample("analytics");
+    await createByHand(studio.client, await specOf(dir, { EMBED_API_KEY: "first-secret-value" }));
+    const outputs: string[] = [];
+    for (const format of ["text", "json", "markdown"]) {
+      const result = await plan(dir, ["--allow-protected", "--format", format, "--verbose", "--out", join(dir, `plan-${format}.json`)]);
+      expect(result.code).toBe(0);
+      outputs.push(result.stdout, result.stderr, readFileSync(join(dir, `plan-${format}.json`), "utf8"));
+    }
+    const saved = JSON.parse(outputs[2] ?? "{}") as { jobs: Record<string, { sensitive: Record<string, { digest: string }> }> };
+    expect(Object.keys(saved.jobs)).toEqual(["nightly-embeddings"]);
+    expect(saved.jobs["nightly-embeddings"]?.sensitive["environment.EMBED_API_KEY"]?.digest).toMatch(/^[0-9a-f]{64}$/);
+    for (const text of outputs) {
+      expect(text).not.toContain("dev-token");
+      expect(text).not.toContain("embed-secret-value");
+      expect(text).not.toContain("first-secret-value");
+    }
+  });
+});
+
+describe("plan failures end with exit 1 and one clear sentence", () => {
+  it("a bad spec, before any request", async () => {
+    const dir = copyExample("analytics");
+    writeFileSync(join(dir, "studio-jobs.yaml"), "version: 1\nstack: s\njobs:\n  a: {query: x, workers: 0, team: demo}\n");
+    const before = studio.emulator.requests.size;
+    const result = await plan(dir);
+    expect(result).toMatchObject({ code: 1, stdout: "" });
+    expect(result.stderr).toBe("Error: studio-jobs.yaml:4:26: must be at least 1, got 0 (at jobs.a.workers)\n1 problem found in the spec.\n");
+    expect(studio.emulator.requests.size).toBe(before);
+  });
+
+  it("an unreachable server", async () => {
+    const result = await plan(copyExample("analytics"), [], { DATACHAIN_STUDIO_URL: "http://127.0.0.1:9" });
+    expect(result.code).toBe(1);
+    expect(result.stderr).toMatch(/^Error: \[GET\] \/api\/datachain\/(jobs|clusters)\/: no reply: ECONNREFUSED .*\nCheck --url \(or DATACHAIN_STUDIO_URL\) and that Studio is reachable\.\n$/);
+  });
+
+  it("a bad token (401) and a team the token lacks (403)", async () => {
+    const unauthorized = await plan(copyExample("analytics"), [], { DATACHAIN_STUDIO_TOKEN: "wrong-token-value" });
+    expect(unauthorized.code).toBe(1);
+    expect(unauthorized.stderr).toMatch(/^Error: \[GET\] \/api\/datachain\/(jobs|clusters)\/: 401 Invalid token\.\nThe token is missing or not valid/);
+    expect(unauthorized.stderr).not.toContain("wrong-token-value");
+
+    const dir = copyExample("analytics");
+    writeFileSync(join(dir, "studio-jobs.yaml"), readFileSync(join(dir, "studio-jobs.yaml"), "utf8").replace("team: demo", "team: finance"));
+    const forbidden = await plan(dir);
+    expect(forbidden.code).toBe(1);
+    expect(forbidden.stderr).toMatch(/^Error: \[GET\] \/api\/datachain\/(jobs|clusters)\/: 403 Not authorized for the team finance\.\nThe token is not authorized for this team/);
+  });
+
+  it("a listing that may be truncated", async () => {
+    const { createStudioClient } = await import("../src/studio/client.js");
+    const small = createStudioClient({ url: studio.emulator.url, token: "dev-token", listLimit: { initial: 1, ceiling: 2 } });
+    try {
+      for (let i = 0; i < 2; i++) await studio.client.createJob({ query: "x", query_type: "SHELL", query_name: `n${i}`, team_name: "demo", environment: "" });
+      await expect(small.listAllJobs("demo")).rejects.toThrow(/team demo has at least 2 jobs, the most this tool will list; the listing may be incomplete, so nothing was planned/);
+    } finally {
+      await small.close();
+    }
+  });
+
+  it("no token at all", async () => {
+    const result = await runCli(["plan", "."], { cwd: copyExample("analytics"), env: { DATACHAIN_STUDIO_URL: studio.emulator.url, DATACHAIN_GLOBAL_CONFIG_DIR: tmpdir() } });
+    expect(result.code).toBe(1);
+    expect(result.stderr).toBe("Error: No Studio token.\nPass --token, set DATACHAIN_STUDIO_TOKEN, or run `datachain auth login`. For the local emulator the token is dev-token.\n");
+  });
+});
+
