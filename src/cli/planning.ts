@@ -57,6 +57,8 @@ export interface PreparedPlan {
   spec: ResolvedSpec;
   plan: Plan;
   client: StudioClient;
+  /** What was listed: apply needs to tell new records from old ones. */
+  listings: Map<string, JobOutput[]>;
 }
 
 export async function preparePlan(paths: string[], flags: PlanFlags, globals: GlobalOptions, io: CliIo): Promise<PreparedPlan> {
@@ -79,7 +81,7 @@ export async function preparePlan(paths: string[], flags: PlanFlags, globals: Gl
       maxCancel,
       now: new Date(),
     });
-    return { spec, plan, client };
+    return { spec, plan, client, listings };
   } catch (error) {
     await client.close();
     throw error;

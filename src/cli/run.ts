@@ -4,6 +4,7 @@
 import { Command, CommanderError, Option } from "commander";
 import { StudioJobsError } from "../errors.js";
 import { toolVersion } from "../version.js";
+import type { ApplyCommandFlags } from "./commands/apply.js";
 import type { EmulatorCommandOptions } from "./commands/emulator.js";
 import type { PlanCommandFlags } from "./commands/plan.js";
 import type { GlobalOptions } from "./connect.js";
@@ -62,6 +63,19 @@ export async function run(argv: readonly string[], io: CliIo): Promise<number> {
   ).action(async (paths: string[], options: PlanCommandFlags) => {
     const { runPlan } = await import("./commands/plan.js");
     exitCode = await runPlan(paths, options, globals(), io);
+  });
+
+  planFlags(
+    program
+      .command("apply")
+      .description("make Studio match the spec, or carry out a saved plan")
+      .argument("[paths...]", "a saved plan file, or spec files or directories", ["studio-jobs.yaml"])
+      .option("--yes", "do not ask for confirmation", false)
+      .option("--parallelism <n>", "requests in flight at once", "10")
+      .addOption(new Option("--format <format>", "output format").choices(["text", "json"]).default("text")),
+  ).action(async (paths: string[], options: ApplyCommandFlags) => {
+    const { runApply } = await import("./commands/apply.js");
+    exitCode = await runApply(paths, options, globals(), io);
   });
 
   program

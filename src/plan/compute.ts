@@ -1,12 +1,12 @@
 // computePlan: desired jobs + listed records + clusters -> actions. Pure: no I/O, no
 // clock (now is passed in), no randomness. DESIGN section 4, row by row.
 
-import { canonicalJson, sha256Hex } from "../spec/fingerprint.js";
 import { MARKERS } from "../spec/markers.js";
 import type { DesiredJob } from "../spec/types.js";
 import { isCancelled, isKnownStatus, isLive, isRun } from "../studio/status.js";
 import type { Cluster, JobOutput } from "../studio/types.js";
 import { computeChanges, formatCluster } from "./diff.js";
+import { computeRemoteDigest } from "./digest.js";
 import type { PlanAction, Plan, PlanOptions, PlanSummary } from "./types.js";
 
 /** What the planner needs of a listed record, read once. */
@@ -34,12 +34,6 @@ function newestFirst(a: Seen, b: Seen): number {
   return a.job.created_at < b.job.created_at ? 1 : a.job.created_at > b.job.created_at ? -1 : a.job.id < b.job.id ? 1 : -1;
 }
 
-/** The state of a record that planning decisions rest on; raw statuses move on by themselves. */
-function planningState(status: string): string {
-  if (isCancelled(status)) return "cancelled";
-  return isLive(status) ? "live" : "finished";
-}
-
 export function computePlan(
   desired: readonly DesiredJob[],
   listings: ReadonlyMap<string, readonly JobOutput[]>,
@@ -51,13 +45,14 @@ export function computePlan(
   const warnings: string[] = [];
   const targets = new Set(options.targets);
   const wanted = (key: string) => targets.size === 0 || targets.has(key);
-  const digestEntries: [string, string, string][] = [];
+  const desiredKeys = new Map<string, Set<string>>();
   let liveManaged = 0;
   const matchedTargets = new Set<string>();
 
   for (const team of [...options.teams].sort()) {
     const desiredHere = new Map<string, DesiredJob>();
     for (const job of desired) if (job.team === team && wanted(job.key)) desiredHere.set(job.key, job);
+    desiredKeys.set(team, new Set(desiredHere.keys()));
 
     const managed = new Map<string, Seen[]>();
     const unmanagedByName = new Map<string, Seen[]>();
@@ -76,7 +71,6 @@ export function computePlan(
         const list = managed.get(seen.key) ?? [];
         list.push(seen);
         managed.set(seen.key, list);
-        digestEntries.push([job.id, planningState(job.status), seen.fingerprint ?? ""]);
         if (isLive(job.status)) liveManaged += 1;
       } else if (seen.stack === undefined && isLive(job.status)) {
         const list = unmanagedByName.get(job.name) ?? [];
@@ -101,7 +95,6 @@ export function computePlan(
           ? records.filter((r) => r.fingerprint === job.fingerprint && !isCancelled(r.job.status))
           : live.filter((r) => r.fingerprint === job.fingerprint);
       const conflicts = (unmanagedByName.get(key) ?? []).sort(newestFirst);
-      for (const c of conflicts) digestEntries.push([c.job.id, planningState(c.job.status), ""]);
 
       let replaced: Seen | undefined;
       const replace = (seen: Seen, adopted: boolean) => {
@@ -160,15 +153,20 @@ export function computePlan(
 
   const summary: PlanSummary = { create: 0, replace: 0, cancel: 0, noop: 0, conflict: 0 };
   for (const action of actions) summary[action.kind] += 1;
-  digestEntries.sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
   return {
     stack: options.stack,
     teams: [...options.teams].sort(),
+    targets: [...options.targets].sort(),
     actions,
     summary,
     errors,
     warnings,
-    remoteDigest: sha256Hex(canonicalJson(digestEntries)),
+    remoteDigest: computeRemoteDigest(
+      options.stack,
+      new Map(options.teams.map((team) => [team, listings.get(team) ?? []])),
+      desiredKeys,
+      options.targets,
+    ),
     createdAt: options.now.toISOString(),
   };
 }

@@ -49,6 +49,7 @@ export interface PlanDocument {
   created_at: string;
   stack: string;
   teams: string[];
+  targets: string[];
   remote_digest: string;
   summary: PlanSummary;
   errors: string[];
@@ -93,6 +94,7 @@ export function planDocument(plan: Plan, toolVersion: string): PlanDocument {
     created_at: plan.createdAt,
     stack: plan.stack,
     teams: plan.teams,
+    targets: plan.targets,
     remote_digest: plan.remoteDigest,
     summary: plan.summary,
     errors: plan.errors,

@@ -55,6 +55,8 @@ export interface PlanSummary {
 export interface Plan {
   stack: string;
   teams: string[];
+  /** --target keys the plan was limited to; empty for all. */
+  targets: string[];
   actions: PlanAction[];
   summary: PlanSummary;
   /** Problems that stop the plan from being applied, each a sentence saying how to proceed. */

@@ -233,6 +233,7 @@ describe("renderers", () => {
           "noop": 1,
           "replace": 1,
         },
+        "targets": [],
         "teams": [
           "demo",
         ],

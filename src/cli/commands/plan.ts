@@ -1,6 +1,7 @@
 // `studio-jobs plan`: show what apply would change, and optionally save it.
 
 import { writeFile } from "node:fs/promises";
+import { resolve } from "node:path";
 import { savedPlanDocument } from "../../plan/document.js";
 import { hasChanges } from "../../plan/types.js";
 import { renderPlanJson } from "../../render/json.js";
@@ -38,7 +39,7 @@ export async function runPlan(paths: string[], flags: PlanCommandFlags, globals:
   reportDiagnostics(plan, io);
   if (plan.errors.length > 0) return 1;
   if (flags.out !== undefined) {
-    await writeFile(flags.out, `${JSON.stringify(savedPlanDocument(plan, toolVersion(), io.cwd), null, 2)}\n`, { mode: 0o600 });
+    await writeFile(resolve(io.cwd, flags.out), `${JSON.stringify(savedPlanDocument(plan, toolVersion(), io.cwd), null, 2)}\n`, { mode: 0o600 });
     io.stderr.write(`Saved the plan to ${flags.out}. Apply exactly this plan with: studio-jobs apply ${flags.out}\n`);
   }
   return flags.detailedExitcode && hasChanges(plan) ? 2 : 0;

@@ -1,0 +1,259 @@
+// applyPlan: carry out a plan against Studio. Uploads, then creates, then cancels; a
+// cancel whose paired create did not happen is skipped, so a replace never leaves a
+// job missing. Every step ends applied, failed or skipped; nothing stops half-way.
+
+import { createHash } from "node:crypto";
+import { readFile } from "node:fs/promises";
+import pLimit from "p-limit";
+import { RemoteError, StudioJobsError } from "../errors.js";
+import type { PlanAction, Plan } from "../plan/types.js";
+import { MARKERS } from "../spec/markers.js";
+import type { DesiredFile, DesiredJob } from "../spec/types.js";
+import type { StudioClient } from "../studio/client.js";
+import { isLive, isRun } from "../studio/status.js";
+import type { JobOutput } from "../studio/types.js";
+import type { ActionVerb, ApplyEvent, ApplyResult, ApplySummary, StepKind, StepResult } from "./types.js";
+
+export interface ApplyOptions {
+  client: StudioClient;
+  parallelism: number;
+  /** Ids of every record listed when the plan was made: a record among them was not created by this apply. */
+  knownIds: ReadonlySet<string>;
+  onEvent?: (event: ApplyEvent) => void;
+  /** Creates tried at most this many times, each after looking for the previous one. */
+  createAttempts?: number;
+  /** Stop starting new steps once aborted (Ctrl-C); steps under way finish. */
+  signal?: AbortSignal;
+}
+
+interface CreateWork {
+  action: ActionVerb;
+  job: DesiredJob;
+  /** For a replace: the old job, cancelled after (create-first) or before (cancel-first). */
+  old?: JobOutput;
+}
+
+export async function applyPlan(plan: Plan, options: ApplyOptions): Promise<ApplyResult> {
+  const limit = pLimit(Math.max(1, options.parallelism));
+  const steps: StepResult[] = [];
+  const creates: CreateWork[] = [];
+  const cancels: { action: PlanAction & { kind: "cancel" } }[] = [];
+  for (const action of plan.actions) {
+    switch (action.kind) {
+      case "create":
+        creates.push({ action: "create", job: action.desired });
+        break;
+      case "replace":
+        creates.push({ action: "replace", job: action.desired, old: action.live });
+        break;
+      case "cancel":
+        cancels.push({ action });
+        break;
+      case "noop":
+      case "conflict":
+        break;
+      default: {
+        const never: never = action;
+        throw new Error(`unhandled action ${JSON.stringify(never)}`);
+      }
+    }
+  }
+
+  const uploads = distinctUploads(creates);
+  const cancelFirst = creates.filter((c) => c.old !== undefined && c.job.replace === "cancel-first");
+  const total = uploads.size + creates.length + cancels.length + creates.filter((c) => c.old !== undefined).length;
+  let done = 0;
+  options.onEvent?.({ type: "start", total });
+
+  const run = (step: StepKind, action: ActionVerb, job: { key: string; team: string }, work: () => Promise<Omit<StepResult, "step" | "action" | "key" | "team">>) =>
+    limit(async (): Promise<StepResult> => {
+      let result: StepResult;
+      if (options.signal?.aborted === true) {
+        result = { step, action, key: job.key, team: job.team, status: "skipped", detail: "interrupted before it started" };
+      } else {
+        options.onEvent?.({ type: "begin", step, key: job.key, done, total });
+        try {
+          result = { step, action, key: job.key, team: job.team, ...(await work()) };
+        } catch (error) {
+          result = { step, action, key: job.key, team: job.team, status: "failed", detail: describeError(error) };
+        }
+      }
+      done += 1;
+      steps.push(result);
+      options.onEvent?.({ type: "end", result, done, total });
+      return result;
+    });
+  const skip = (step: StepKind, action: ActionVerb, job: { key: string; team: string }, detail: string): StepResult => {
+    const result: StepResult = { step, action, key: job.key, team: job.team, status: "skipped", detail };
+    done += 1;
+    steps.push(result);
+    options.onEvent?.({ type: "end", result, done, total });
+    return result;
+  };
+
+  // 1. Uploads: each distinct file once per team.
+  const uploaded = new Map<string, Promise<StepResult>>();
+  for (const [id, upload] of uploads) {
+    uploaded.set(
+      id,
+      run("upload", upload.action, { key: upload.key, team: upload.team }, async () => {
+        const content = await readFile(upload.file.absolute);
+        const sha256 = createHash("sha256").update(content).digest("hex");
+        if (sha256 !== upload.file.sha256) {
+          return { status: "failed", detail: `${upload.file.path} changed since the plan was made; plan again` };
+        }
+        const reply = await options.client.uploadFile(upload.team, upload.file.name, content);
+        return { status: "applied", jobId: String(reply.id), detail: `uploaded ${upload.file.name}` };
+      }),
+    );
+  }
+  const uploadResults = new Map<string, StepResult>();
+  for (const [id, promise] of uploaded) uploadResults.set(id, await promise);
+
+  // 2. Cancel-first replacements cancel the old job before creating the new one.
+  const cancelledFirst = new Map<CreateWork, StepResult>();
+  await Promise.all(
+    cancelFirst.map(async (work) => {
+      const old = work.old as JobOutput;
+      cancelledFirst.set(work, await run("cancel", "replace", work.job, () => cancelJob(options.client, work.job.team, old)));
+    }),
+  );
+
+  // 3. Creates.
+  const created = new Map<CreateWork, StepResult>();
+  await Promise.all(
+    creates.map(async (work) => {
+      const job = work.job;
+      const fileIds: string[] = [];
+      for (const file of job.files) {
+        const result = uploadResults.get(uploadId(job.team, file));
+        if (result?.status !== "applied" || result.jobId === undefined) {
+          created.set(work, skip("create", work.action, job, `upload of ${file.name} did not succeed`));
+          return;
+        }
+        fileIds.push(result.jobId);
+      }
+      const first = cancelledFirst.get(work);
+      if (first !== undefined && first.status !== "applied") {
+        created.set(work, skip("create", work.action, job, "the old job was not cancelled (cancel-first)"));
+        return;
+      }
+      created.set(work, await run("create", work.action, job, () => createJob(options, job, fileIds)));
+    }),
+  );
+
+  // 4. Cancels: removed and duplicate jobs, and the old side of create-first replacements.
+  await Promise.all([
+    ...creates
+      .filter((work) => work.old !== undefined && work.job.replace !== "cancel-first")
+      .map(async (work) => {
+        const old = work.old as JobOutput;
+        if (created.get(work)?.status !== "applied") {
+          skip("cancel", "replace", work.job, `the new job was not created, so ${old.id} is kept`);
+          return;
+        }
+        await run("cancel", "replace", work.job, () => cancelJob(options.client, work.job.team, old));
+      }),
+    ...cancels.map(({ action }) => run("cancel", "cancel", action, () => cancelJob(options.client, action.team, action.live))),
+  ]);
+
+  return { steps, summary: summarize(steps) };
+}
+
+interface Upload {
+  action: ActionVerb;
+  key: string;
+  team: string;
+  file: DesiredFile;
+}
+
+function uploadId(team: string, file: DesiredFile): string {
+  return `${team}\u0000${file.name}\u0000${file.sha256}`;
+}
+
+function distinctUploads(creates: readonly CreateWork[]): Map<string, Upload> {
+  const uploads = new Map<string, Upload>();
+  for (const work of creates) {
+    for (const file of work.job.files) {
+      const id = uploadId(work.job.team, file);
+      if (!uploads.has(id)) uploads.set(id, { action: work.action, key: work.job.key, team: work.job.team, file });
+    }
+  }
+  return uploads;
+}
+
+/**
+ * Create is not idempotent. After an ambiguous failure (no reply, a timeout, a 5xx) the job
+ * may exist: look for it by key and fingerprint before trying again.
+ */
+async function createJob(options: ApplyOptions, job: DesiredJob, fileIds: string[]): Promise<Omit<StepResult, "step" | "action" | "key" | "team">> {
+  const attempts = options.createAttempts ?? 4;
+  let lastError: unknown;
+  for (let attempt = 1; attempt <= attempts; attempt++) {
+    try {
+      const reply = await options.client.createJob({ ...job.input, files: fileIds });
+      return { status: "applied", jobId: reply.id, url: reply.url };
+    } catch (error) {
+      if (!(error instanceof RemoteError) || !error.ambiguous) throw error;
+      lastError = error;
+      const found = await findCreated(options, job);
+      if (found !== undefined) {
+        return { status: "applied", jobId: found.id, url: found.url, detail: `found after an ambiguous failure (${error.message})` };
+      }
+      await new Promise((resolve) => setTimeout(resolve, Math.min(2_000, 100 * 2 ** attempt) * Math.random()));
+    }
+  }
+  throw lastError;
+}
+
+async function findCreated(options: ApplyOptions, job: DesiredJob): Promise<JobOutput | undefined> {
+  const jobs = await options.client.listAllJobs(job.team);
+  return jobs.find(
+    (r) =>
+      !isRun(r) &&
+      !options.knownIds.has(r.id) &&
+      r.environment?.[MARKERS.stack] === job.stack &&
+      r.environment[MARKERS.key] === job.key &&
+      r.environment[MARKERS.fingerprint] === job.fingerprint,
+  );
+}
+
+/** Cancel a job; a job that is already cancelled or finished counts as done. */
+async function cancelJob(client: StudioClient, team: string, live: JobOutput): Promise<Omit<StepResult, "step" | "action" | "key" | "team">> {
+  try {
+    await client.cancelJob(team, live.id);
+    return { status: "applied", jobId: live.id, url: live.url };
+  } catch (error) {
+    // A retried cancel may find its first try already done; Studio then answers 400.
+    if (error instanceof RemoteError && (error.status === 400 || error.status === 404)) {
+      const [now] = await client.listJobs(team, { jobId: live.id, limit: 1 });
+      if (now !== undefined && !isLive(now.status)) {
+        return { status: "applied", jobId: live.id, url: live.url, detail: `already ${now.status}` };
+      }
+    }
+    throw error;
+  }
+}
+
+function describeError(error: unknown): string {
+  if (error instanceof StudioJobsError) return error.message;
+  return `unexpected error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`;
+}
+
+export function summarize(steps: readonly StepResult[]): ApplySummary {
+  const summary: ApplySummary = { created: 0, replaced: 0, cancelled: 0, failed: 0, skipped: 0 };
+  const replaces = new Map<string, StepResult[]>();
+  for (const step of steps) {
+    if (step.status === "failed") summary.failed += 1;
+    if (step.status === "skipped") summary.skipped += 1;
+    if (step.status !== "applied") continue;
+    if (step.action === "create" && step.step === "create") summary.created += 1;
+    if (step.action === "cancel") summary.cancelled += 1;
+    if (step.action === "replace" && step.step !== "upload") {
+      const id = `${step.team}/${step.key}`;
+      replaces.set(id, [...(replaces.get(id) ?? []), step]);
+    }
+  }
+  for (const done of replaces.values()) if (done.length === 2) summary.replaced += 1;
+  return summary;
+}

@@ -1,0 +1,167 @@
+// Applying a saved plan: read it, check it still describes Studio and the environment
+// it was made in, and turn it back into a Plan. Any doubt stops the apply before a change.
+
+import { createHash } from "node:crypto";
+import { createReadStream } from "node:fs";
+import { readFile } from "node:fs/promises";
+import { resolve } from "node:path";
+import { PlanRefusedError, UsageError } from "../errors.js";
+import { computeRemoteDigest } from "../plan/digest.js";
+import { PLAN_FORMAT_VERSION, restoreJob, type PlanDocument } from "../plan/document.js";
+import type { Plan, PlanAction } from "../plan/types.js";
+import { sha256Hex } from "../spec/fingerprint.js";
+import { interpolate } from "../spec/interpolate.js";
+import type { JobOutput } from "../studio/types.js";
+
+/** Whether `path` holds a saved plan rather than a spec. */
+export async function isSavedPlanFile(path: string): Promise<boolean> {
+  if (!path.endsWith(".json")) return false;
+  try {
+    const head = (await readFile(path, "utf8")).slice(0, 200);
+    return head.trimStart().startsWith("{") && head.includes('"format_version"');
+  } catch {
+    return false;
+  }
+}
+
+/** Read and check a saved plan; `shown` is the path as the user gave it, for messages. */
+export async function readSavedPlan(path: string, shown: string = path): Promise<PlanDocument> {
+  let doc: PlanDocument;
+  try {
+    doc = JSON.parse(await readFile(path, "utf8")) as PlanDocument;
+  } catch (error) {
+    throw new UsageError(`${shown} is not a readable plan file: ${(error as Error).message}`);
+  }
+  if (typeof doc.format_version !== "number") throw new UsageError(`${shown} is not a plan file: it has no format_version.`);
+  if (doc.format_version > PLAN_FORMAT_VERSION) {
+    throw new UsageError(
+      `${shown} has format_version ${doc.format_version}, newer than this studio-jobs (${PLAN_FORMAT_VERSION}) reads.`,
+      `It was made by studio-jobs ${String(doc.tool_version)}; apply it with that version or newer.`,
+    );
+  }
+  if (doc.format_version !== PLAN_FORMAT_VERSION || typeof doc.stack !== "string" || !Array.isArray(doc.teams) || !Array.isArray(doc.actions) || doc.jobs === undefined) {
+    throw new UsageError(`${shown} is not a saved plan of format_version ${PLAN_FORMAT_VERSION}; save one with \`studio-jobs plan --out ${shown}\`.`);
+  }
+  if (doc.errors.length > 0) throw new UsageError(`${shown} is a plan with errors; it cannot be applied.`);
+  return doc;
+}
+
+async function hashFile(path: string): Promise<string | undefined> {
+  try {
+    const hash = createHash("sha256");
+    for await (const chunk of createReadStream(path)) hash.update(chunk as Buffer);
+    return hash.digest("hex");
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * The saved plan as a Plan, checked against Studio as listed now, the environment's
+ * sensitive values and the local files. Throws PlanRefusedError when anything differs.
+ */
+export async function restoreSavedPlan(
+  doc: PlanDocument,
+  listings: ReadonlyMap<string, readonly JobOutput[]>,
+  env: NodeJS.ProcessEnv,
+  cwd: string,
+): Promise<Plan> {
+  const desiredKeys = new Map<string, Set<string>>();
+  for (const action of doc.actions) {
+    if (action.kind === "cancel") continue;
+    const keys = desiredKeys.get(action.team) ?? new Set<string>();
+    keys.add(action.key);
+    desiredKeys.set(action.team, keys);
+  }
+  const digest = computeRemoteDigest(doc.stack, listings, desiredKeys, doc.targets ?? []);
+  if (digest !== doc.remote_digest) {
+    throw new PlanRefusedError("PLAN_STALE", ["Saved plan is stale: the jobs in Studio changed since it was made. Nothing was changed."], "Make a new plan with `studio-jobs plan --out FILE` and apply that.");
+  }
+
+  const jobs = doc.jobs ?? {};
+  const problems: string[] = [];
+  const sensitiveValues = new Map<string, Record<string, string>>();
+  for (const [key, saved] of Object.entries(jobs)) {
+    const values: Record<string, string> = {};
+    for (const [field, entry] of Object.entries(saved.sensitive)) {
+      const read = interpolate(entry.template, { env, vars: saved.vars });
+      if (!read.ok) {
+        problems.push(`Job "${key}": ${field} cannot be read again: ${read.message}.`);
+      } else if (sha256Hex(read.value) !== entry.digest) {
+        problems.push(`Job "${key}": the value of ${field} differs from when the plan was made.`);
+      } else {
+        values[field] = read.value;
+      }
+    }
+    sensitiveValues.set(key, values);
+    for (const file of saved.files) {
+      const sha = await hashFile(resolve(cwd, file.path));
+      if (sha === undefined) problems.push(`Job "${key}": file ${file.path} is missing.`);
+      else if (sha !== file.sha256) problems.push(`Job "${key}": file ${file.path} changed since the plan was made.`);
+    }
+  }
+  if (problems.length > 0) {
+    throw new PlanRefusedError("PLAN_INPUTS_CHANGED", [...problems, "Nothing was changed."], "Make a new plan with `studio-jobs plan --out FILE` and apply that.");
+  }
+
+  const byId = new Map<string, JobOutput>();
+  for (const list of listings.values()) for (const job of list) byId.set(job.id, job);
+  const live = (id: string | undefined, key: string): JobOutput => {
+    const found = id === undefined ? undefined : byId.get(id);
+    if (found === undefined) throw new PlanRefusedError("PLAN_STALE", [`Saved plan is stale: job ${String(id)} of "${key}" is no longer listed.`]);
+    return found;
+  };
+
+  const actions: PlanAction[] = [];
+  for (const action of doc.actions) {
+    const saved = jobs[action.key];
+    const desired = () => {
+      if (saved === undefined) throw new UsageError(`The plan file has no job "${action.key}" to ${action.kind}; it is damaged.`);
+      return restoreJob(action.key, doc.stack, saved, sensitiveValues.get(action.key) ?? {}, cwd);
+    };
+    switch (action.kind) {
+      case "create":
+        actions.push({ kind: "create", key: action.key, team: action.team, desired: desired() });
+        break;
+      case "replace": {
+        const job = desired();
+        actions.push({
+          kind: "replace",
+          key: action.key,
+          team: action.team,
+          desired: job,
+          live: live(action.job_id, action.key),
+          strategy: job.replace,
+          changes: action.changes ?? [],
+          adopted: action.adopted ?? false,
+        });
+        break;
+      }
+      case "cancel":
+        actions.push({
+          kind: "cancel",
+          key: action.key,
+          team: action.team,
+          live: live(action.job_id, action.key),
+          reason: (action.reason ?? "removed") as "removed" | "duplicate" | "adopted",
+        });
+        break;
+      case "noop":
+      case "conflict":
+        break;
+      default:
+        throw new UsageError(`The plan file has an action of unknown kind "${String(action.kind)}".`);
+    }
+  }
+  return {
+    stack: doc.stack,
+    teams: doc.teams,
+    targets: doc.targets ?? [],
+    actions,
+    summary: doc.summary,
+    errors: [],
+    warnings: doc.warnings,
+    remoteDigest: doc.remote_digest,
+    createdAt: doc.created_at,
+  };
+}

@@ -1,0 +1,37 @@
+// What applying a plan reports: one result per step, and events for progress.
+
+export type StepKind = "upload" | "create" | "cancel";
+export type StepStatus = "applied" | "failed" | "skipped";
+export type ActionVerb = "create" | "replace" | "cancel";
+
+export interface StepResult {
+  step: StepKind;
+  /** The plan action the step belongs to. */
+  action: ActionVerb;
+  key: string;
+  team: string;
+  status: StepStatus;
+  /** The job created or cancelled. */
+  jobId?: string;
+  url?: string;
+  /** Why it failed or was skipped; how a create was confirmed. */
+  detail?: string;
+}
+
+export interface ApplySummary {
+  created: number;
+  replaced: number;
+  cancelled: number;
+  failed: number;
+  skipped: number;
+}
+
+export interface ApplyResult {
+  steps: StepResult[];
+  summary: ApplySummary;
+}
+
+export type ApplyEvent =
+  | { type: "start"; total: number }
+  | { type: "begin"; step: StepKind; key: string; done: number; total: number }
+  | { type: "end"; result: StepResult; done: number; total: number };

@@ -1,0 +1,163 @@
+// `studio-jobs apply`: make Studio match the spec (after a confirmation), or carry out
+// a saved plan exactly.
+
+import { readFile } from "node:fs/promises";
+import { resolve } from "node:path";
+import { parse } from "yaml";
+import { applyPlan } from "../../apply/execute.js";
+import { isSavedPlanFile, readSavedPlan, restoreSavedPlan } from "../../apply/saved-plan.js";
+import type { ApplyEvent, ApplyResult } from "../../apply/types.js";
+import { UsageError } from "../../errors.js";
+import { hasChanges, type Plan } from "../../plan/types.js";
+import { renderApplyJson, renderApplyText, stepLine } from "../../render/apply-result.js";
+import { renderPlanText } from "../../render/text.js";
+import type { StudioClient } from "../../studio/client.js";
+import type { JobOutput } from "../../studio/types.js";
+import { connect, type GlobalOptions } from "../connect.js";
+import { useColor, type CliIo } from "../io.js";
+import { listStudio, parseCount, preparePlan, reportDiagnostics, type PlanFlags } from "../planning.js";
+
+export interface ApplyCommandFlags extends PlanFlags {
+  yes: boolean;
+  parallelism: string;
+  format: "text" | "json";
+}
+
+export async function runApply(paths: string[], flags: ApplyCommandFlags, globals: GlobalOptions, io: CliIo): Promise<number> {
+  const parallelism = parseCount("parallelism", flags.parallelism, 1);
+  const first = paths[0];
+  if (paths.length === 1 && first !== undefined && (await isSavedPlanFile(resolve(io.cwd, first)))) {
+    return applySavedPlan(resolve(io.cwd, first), first, parallelism, flags, globals, io);
+  }
+  if (paths.some((p) => p.endsWith(".json"))) {
+    throw new UsageError("Give either one saved plan file or spec paths, not both.");
+  }
+  return applySpec(paths, parallelism, flags, globals, io);
+}
+
+async function applySpec(paths: string[], parallelism: number, flags: ApplyCommandFlags, globals: GlobalOptions, io: CliIo): Promise<number> {
+  const { plan, client, listings } = await preparePlan(paths, flags, globals, io);
+  try {
+    // With --format json stdout is the results alone; the plan goes to stderr.
+    const planOut = flags.format === "json" ? io.stderr : io.stdout;
+    planOut.write(renderPlanText(plan, { color: useColor(planOut, io.env, globals.color) }));
+    reportDiagnostics(plan, io);
+    if (plan.errors.length > 0) return 1;
+    if (!hasChanges(plan)) return flags.format === "json" ? emptyJson(io) : 0;
+    if (!flags.yes) {
+      if (!io.interactive) {
+        io.stderr.write(
+          "Error: Refusing to apply without confirmation: there is no terminal to ask on.\n" +
+            "Pass --yes to apply these changes, or save a plan with `studio-jobs plan --out plan.json` and run `studio-jobs apply plan.json`.\n",
+        );
+        return 1;
+      }
+      const answer = (await io.prompt("\nApply these changes? Only 'yes' is accepted: ")).trim().toLowerCase();
+      if (answer !== "yes") {
+        io.stderr.write("Apply cancelled; nothing was changed.\n");
+        return 1;
+      }
+    }
+    return await execute(plan, client, listings, parallelism, flags, io);
+  } finally {
+    await client.close();
+  }
+}
+
+function emptyJson(io: CliIo): number {
+  io.stdout.write(renderApplyJson({ steps: [], summary: { created: 0, replaced: 0, cancelled: 0, failed: 0, skipped: 0 } }));
+  return 0;
+}
+
+/** A plan file made for one stack must not be applied beside another stack's spec. */
+async function checkStack(planPath: string, stack: string, io: CliIo): Promise<void> {
+  let text: string;
+  try {
+    text = await readFile(resolve(io.cwd, "studio-jobs.yaml"), "utf8");
+  } catch {
+    return;
+  }
+  let here: unknown;
+  try {
+    here = (parse(text) as { stack?: unknown } | null)?.stack;
+  } catch {
+    return;
+  }
+  if (typeof here === "string" && here !== stack) {
+    throw new UsageError(
+      `${planPath} is a plan for stack ${stack}, but the spec here (studio-jobs.yaml) is for stack ${here}.`,
+      "Apply the plan where it was made, or make a plan for this stack.",
+    );
+  }
+}
+
+async function applySavedPlan(path: string, shown: string, parallelism: number, flags: ApplyCommandFlags, globals: GlobalOptions, io: CliIo): Promise<number> {
+  const doc = await readSavedPlan(path, shown);
+  await checkStack(shown, doc.stack, io);
+  const { client } = await connect(globals, io);
+  try {
+    const { listings } = await listStudio(client, doc.teams);
+    const plan = await restoreSavedPlan(doc, listings, io.env, io.cwd);
+    if (!hasChanges(plan)) {
+      io.stdout.write("No changes. The saved plan has nothing to do.\n");
+      return 0;
+    }
+    io.stderr.write(`Applying the saved plan ${shown} (stack ${doc.stack}, made ${doc.created_at}).\n`);
+    return await execute(plan, client, listings, parallelism, flags, io);
+  } finally {
+    await client.close();
+  }
+}
+
+async function execute(
+  plan: Plan,
+  client: StudioClient,
+  listings: ReadonlyMap<string, readonly JobOutput[]>,
+  parallelism: number,
+  flags: ApplyCommandFlags,
+  io: CliIo,
+): Promise<number> {
+  const knownIds = new Set<string>();
+  for (const jobs of listings.values()) for (const job of jobs) knownIds.add(job.id);
+  const progress = createProgress(io);
+  const result: ApplyResult = await applyPlan(plan, { client, parallelism, knownIds, onEvent: progress.onEvent, signal: io.signal });
+  progress.finish();
+  io.stdout.write(flags.format === "json" ? renderApplyJson(result) : renderApplyText(result));
+  if (io.signal.aborted) io.stderr.write("Interrupted: steps not started were skipped. Run apply again to finish.\n");
+  return result.summary.failed > 0 || result.summary.skipped > 0 ? 1 : 0;
+}
+
+/** On a terminal one live line; otherwise a line per finished step. Both on stderr. */
+function createProgress(io: CliIo): { onEvent: (event: ApplyEvent) => void; finish: () => void } {
+  const live = io.stderr.isTTY === true;
+  let shown = false;
+  return {
+    onEvent(event) {
+      switch (event.type) {
+        case "start":
+          break;
+        case "begin":
+          if (live) {
+            io.stderr.write(`\r\x1b[2K[${event.done + 1}/${event.total}] ${event.step} ${event.key}`);
+            shown = true;
+          }
+          break;
+        case "end":
+          if (live) {
+            io.stderr.write(`\r\x1b[2K[${event.done}/${event.total}] ${event.result.step} ${event.result.key}`);
+            shown = true;
+          } else {
+            io.stderr.write(`[${event.done}/${event.total}] ${stepLine(event.result)}\n`);
+          }
+          break;
+        default: {
+          const never: never = event;
+          return never;
+        }
+      }
+    },
+    finish() {
+      if (shown) io.stderr.write("\r\x1b[2K");
+    },
+  };
+}

@@ -1,0 +1,56 @@
+// What apply says when it is done: a summary line, the new jobs, and every failure.
+
+import type { ApplyResult, StepResult } from "../apply/types.js";
+
+export function summaryLine(result: ApplyResult): string {
+  const s = result.summary;
+  const head = s.failed > 0 ? "Apply finished with failures" : "Apply complete";
+  const skipped = s.skipped > 0 ? `, ${s.skipped} skipped` : "";
+  return `${head}: ${s.created} created, ${s.replaced} replaced, ${s.cancelled} cancelled, ${s.failed} failed${skipped}.`;
+}
+
+/** One line for a finished step, for logs without a terminal. */
+export function stepLine(step: StepResult): string {
+  const what = `${step.step} ${step.team}/${step.key}`;
+  switch (step.status) {
+    case "applied":
+      return `${what}: done${step.jobId === undefined ? "" : ` (${step.step === "upload" ? "file" : "job"} ${step.jobId})`}${step.detail !== undefined && step.step !== "upload" ? `, ${step.detail}` : ""}`;
+    case "failed":
+      return `${what}: FAILED: ${step.detail ?? "unknown error"}`;
+    case "skipped":
+      return `${what}: skipped: ${step.detail ?? ""}`;
+    default: {
+      const never: never = step.status;
+      return never;
+    }
+  }
+}
+
+export function renderApplyText(result: ApplyResult): string {
+  const lines: string[] = [summaryLine(result)];
+  const created = result.steps.filter((s) => s.step === "create" && s.status === "applied");
+  if (created.length > 0) {
+    lines.push("", "New jobs:");
+    for (const step of created.sort((a, b) => (a.key < b.key ? -1 : 1))) lines.push(`  ${step.team}/${step.key}  ${step.jobId ?? ""}  ${step.url ?? ""}`.trimEnd());
+  }
+  const problems = result.steps.filter((s) => s.status !== "applied");
+  if (problems.length > 0) {
+    lines.push("", "Not done:");
+    for (const step of problems) lines.push(`  ${stepLine(step)}`);
+  }
+  return `${lines.join("\n")}\n`;
+}
+
+export function renderApplyJson(result: ApplyResult): string {
+  const steps = result.steps.map((s) => ({
+    step: s.step,
+    action: s.action,
+    key: s.key,
+    team: s.team,
+    status: s.status,
+    ...(s.jobId === undefined ? {} : { job_id: s.jobId }),
+    ...(s.url === undefined ? {} : { url: s.url }),
+    ...(s.detail === undefined ? {} : { detail: s.detail }),
+  }));
+  return `${JSON.stringify({ format_version: 1, summary: result.summary, steps }, null, 2)}\n`;
+}

@@ -1,0 +1,300 @@
+// `studio-jobs apply` against the emulator: convergence, replacements, ambiguous
+// creates, saved plans, confirmation.
+
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import fc from "fast-check";
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { stringify } from "yaml";
+import { MARKERS } from "../src/spec/markers.js";
+import { isLive, isRun } from "../src/studio/status.js";
+import type { JobOutput } from "../src/studio/types.js";
+import { runCli } from "./cli-helpers.js";
+import { startTestStudio, type TestStudio } from "./helpers.js";
+
+const EXAMPLES = fileURLToPath(new URL("../examples/", import.meta.url));
+
+let studio: TestStudio;
+let env: NodeJS.ProcessEnv;
+beforeAll(async () => {
+  studio = await startTestStudio();
+  env = { DATACHAIN_STUDIO_URL: studio.emulator.url, DATACHAIN_STUDIO_TOKEN: "dev-token" };
+});
+afterAll(() => studio.close());
+beforeEach(() => {
+  studio.emulator.store.clear();
+  studio.emulator.faults.configure({ latencyMs: 0, errorRate: 0, resetRate: 0, rateLimit: 0, seed: 1 }, []);
+});
+
+function copyExample(name: string): string {
+  const dir = mkdtempSync(join(tmpdir(), `studio-jobs-apply-${name}-`));
+  cpSync(join(EXAMPLES, name), dir, { recursive: true });
+  mkdirSync(join(dir, ".git"));
+  return dir;
+}
+
+const cli = (dir: string, args: string[], options: { env?: NodeJS.ProcessEnv; interactive?: boolean; answers?: string[] } = {}) =>
+  runCli(args, { cwd: dir, env: { ...env, ...options.env }, interactive: options.interactive ?? false, answers: options.answers ?? [] });
+
+/** Live, non-run records of a stack, grouped by key. */
+async function liveByKey(stack: string, team = "demo"): Promise<Map<string, JobOutput[]>> {
+  const jobs = await studio.client.listAllJobs(team);
+  const out = new Map<string, JobOutput[]>();
+  for (const job of jobs) {
+    if (isRun(job) || !isLive(job.status) || job.environment[MARKERS.stack] !== stack) continue;
+    const key = job.environment[MARKERS.key] ?? "";
+    out.set(key, [...(out.get(key) ?? []), job]);
+  }
+  return out;
+}
+
+async function expectConverged(dir: string, args: string[], stack: string, keys: string[]): Promise<void> {
+  const plan = await cli(dir, ["plan", ...args, "--detailed-exitcode"]);
+  expect(plan.stderr).toBe("");
+  expect(plan).toMatchObject({ code: 0, stdout: "No changes. Studio matches the spec.\n" });
+  const live = await liveByKey(stack);
+  expect([...live.keys()].sort()).toEqual([...keys].sort());
+  for (const [, records] of live) expect(records).toHaveLength(1);
+}
+
+describe("convergence", () => {
+  it("apply then plan shows no changes for every example", async () => {
+    const analytics = copyExample("analytics");
+    const applied = await cli(analytics, ["apply", ".", "--yes"]);
+    expect(applied.code).toBe(0);
+    expect(applied.stdout).toContain("Apply complete: 4 created, 0 replaced, 0 cancelled, 0 failed.");
+    // backfill-2026 is a one-off job scheduled for later: it is live too.
+    await expectConverged(analytics, ["."], "analytics", ["backfill-2026", "hourly-metrics", "nightly-embeddings", "weekly-cleanup"]);
+
+    const ml = copyExample("ml-platform");
+    expect((await cli(ml, ["apply", "jobs", "--yes"])).code).toBe(0);
+    await expectConverged(ml, ["jobs"], "ml-platform", ["drift-report", "evaluate-ranker", "retrain-ranker"]);
+  });
+
+  it("converges for random specs and random changes to them", async () => {
+    const job = fc.record({
+      cron: fc.option(fc.constantFrom("@daily", "@hourly", "0 3 * * *", "*/15 * * * *"), { nil: undefined }),
+      workers: fc.option(fc.integer({ min: 1, max: 8 }), { nil: undefined }),
+      cluster: fc.option(fc.constantFrom("default", "gpu-pool"), { nil: undefined }),
+      query: fc.constantFrom("print(1)", "print(2)", "import datachain"),
+      environment: fc.dictionary(fc.constantFrom("A", "B", "C"), fc.constantFrom("x", "y", "z")),
+      requirements: fc.option(fc.array(fc.constantFrom("numpy", "pandas"), { minLength: 1, maxLength: 2 }), { nil: undefined }),
+      replace: fc.constantFrom("create-first", "cancel-first"),
+    });
+    const spec = fc.dictionary(fc.constantFrom("a", "b", "c", "d", "e", "f"), job, { minKeys: 1, maxKeys: 6 });
+    const toYaml = (jobs: Record<string, Record<string, unknown>>) => {
+      const out: Record<string, unknown> = {};
+      for (const [key, j] of Object.entries(jobs)) {
+        out[key] = {
+          query: j["query"],
+          ...(j["cron"] === undefined ? {} : { schedule: { cron: j["cron"], replace: j["replace"] } }),
+          ...(j["workers"] === undefined ? {} : { workers: j["workers"] }),
+          ...(j["cluster"] === undefined ? {} : { cluster: j["cluster"] }),
+          ...(j["requirements"] === undefined ? {} : { requirements: j["requirements"] }),
+          environment: j["environment"],
+        };
+      }
+      return stringify({ version: 1, stack: "random", defaults: { team: "demo" }, jobs: out });
+    };
+    await fc.assert(
+      fc.asyncProperty(spec, spec, async (first, second) => {
+        studio.emulator.store.clear();
+        const dir = mkdtempSync(join(tmpdir(), "studio-jobs-random-"));
+        for (const version of [first, second]) {
+          writeFileSync(join(dir, "studio-jobs.yaml"), toYaml(version));
+          const applied = await cli(dir, ["apply", ".", "--yes", "--allow-empty"]);
+          expect(applied.stderr).not.toContain("FAILED");
+          expect(applied.code).toBe(0);
+          studio.clock.advance(45_000); // one-off jobs finish; they stay satisfied
+          await expectConverged(dir, ["."], "random", Object.keys(version).filter((k) => (version[k] as { cron?: string }).cron !== undefined));
+        }
+      }),
+      { numRuns: 12, seed: 20261129 },
+    );
+  });
+});
+
+describe("replace", () => {
+  async function appliedExample(): Promise<string> {
+    const dir = copyExample("analytics");
+    expect((await cli(dir, ["apply", ".", "--yes"])).code).toBe(0);
+    return dir;
+  }
+  const bump = (dir: string) =>
+    writeFileSync(join(dir, "queries/metrics.py"), readFileSync(join(dir, "queries/metrics.py"), "utf8").replace("3600", "7200"));
+
+  it("creates the new job first, then cancels the old one", async () => {
+    const dir = await appliedExample();
+    const [old] = (await liveByKey("analytics")).get("hourly-metrics") ?? [];
+    bump(dir);
+    const result = await cli(dir, ["apply", ".", "--yes"]);
+    expect(result.code).toBe(0);
+    expect(result.stdout).toContain("Apply complete: 0 created, 1 replaced, 0 cancelled, 0 failed.");
+    const order = result.stderr.split("\n").filter((l) => l.includes("hourly-metrics")).map((l) => l.replace(/^\[\d+\/\d+\] (\w+) .*$/, "$1"));
+    expect(order).toEqual(["create", "cancel"]);
+    const all = await studio.client.listAllJobs("demo");
+    expect(all.find((j) => j.id === old?.id)?.status).toBe("CANCELING_SCHEDULED");
+    await expectConverged(dir, ["."], "analytics", ["backfill-2026", "hourly-metrics", "nightly-embeddings", "weekly-cleanup"]);
+  });
+
+  it("keeps the old job live and reports the step failed when the create fails", async () => {
+    const dir = await appliedExample();
+    const [old] = (await liveByKey("analytics")).get("hourly-metrics") ?? [];
+    bump(dir);
+    studio.emulator.faults.configure({}, [{ method: "POST", path: "/api/datachain/jobs/", bodyIncludes: '"query_name":"hourly-metrics"', kind: "error", times: 10 }]);
+    const result = await cli(dir, ["apply", ".", "--yes"]);
+    expect(result.code).toBe(1);
+    expect(result.stdout).toContain("Apply finished with failures: 0 created, 0 replaced, 0 cancelled, 1 failed, 1 skipped.");
+    expect(result.stdout).toContain("create demo/hourly-metrics: FAILED: [POST] /api/datachain/jobs/: 503 Service temporarily unavailable (injected).");
+    expect(result.stdout).toContain(`cancel demo/hourly-metrics: skipped: the new job was not created, so ${old?.id} is kept`);
+    const live = await liveByKey("analytics");
+    expect(live.get("hourly-metrics")?.map((j) => j.id)).toEqual([old?.id]);
+
+    studio.emulator.faults.configure({}, []);
+    expect((await cli(dir, ["apply", ".", "--yes"])).code).toBe(0);
+    await expectConverged(dir, ["."], "analytics", ["backfill-2026", "hourly-metrics", "nightly-embeddings", "weekly-cleanup"]);
+  });
+
+  it("cancels first, then creates, for schedule.replace: cancel-first", async () => {
+    const dir = await appliedExample();
+    writeFileSync(join(dir, "scripts/cleanup.sh"), "#!/bin/sh\necho changed\n");
+    const result = await cli(dir, ["apply", ".", "--yes"]);
+    const order = result.stderr.split("\n").filter((l) => l.includes("weekly-cleanup")).map((l) => l.replace(/^\[\d+\/\d+\] (\w+) .*$/, "$1"));
+    expect(order).toEqual(["cancel", "create"]);
+    expect(result.stdout).toContain("Apply complete: 0 created, 1 replaced, 0 cancelled, 0 failed.");
+  });
+});
+
+describe("ambiguous creates", () => {
+  it("creates no duplicates when connections drop after the server acted", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "studio-jobs-resets-"));
+    const jobs = Object.fromEntries(Array.from({ length: 30 }, (_, i) => [`job-${i}`, { query: `print(${i})`, schedule: { cron: "@daily" } }]));
+    writeFileSync(join(dir, "studio-jobs.yaml"), stringify({ version: 1, stack: "resets", defaults: { team: "demo" }, jobs }));
+    studio.emulator.faults.configure({ resetRate: 0.3, seed: 42 });
+    const result = await cli(dir, ["apply", ".", "--yes"]);
+    studio.emulator.faults.configure({ resetRate: 0 });
+    expect(result.stderr).toMatch(/found after an ambiguous failure/);
+    const live = await liveByKey("resets");
+    for (const [, records] of live) expect(records).toHaveLength(1);
+    if (result.code !== 0) expect((await cli(dir, ["apply", ".", "--yes"])).code).toBe(0);
+    await expectConverged(dir, ["."], "resets", Object.keys(jobs));
+  });
+});
+
+describe("saved plans", () => {
+  it("applies a saved plan as approval, without asking", async () => {
+    const dir = copyExample("analytics");
+    expect((await cli(dir, ["plan", ".", "--out", "plan.json"])).code).toBe(0);
+    const applied = await cli(dir, ["apply", "plan.json"]);
+    expect(applied.code).toBe(0);
+    expect(applied.stdout).toContain("Apply complete: 4 created, 0 replaced, 0 cancelled, 0 failed.");
+    await expectConverged(dir, ["."], "analytics", ["backfill-2026", "hourly-metrics", "nightly-embeddings", "weekly-cleanup"]);
+  });
+
+  it("refuses a stale plan and changes nothing", async () => {
+    const dir = copyExample("analytics");
+    expect((await cli(dir, ["plan", ".", "--out", "plan.json"])).code).toBe(0);
+    expect((await cli(dir, ["apply", ".", "--yes", "--target", "hourly-metrics"])).code).toBe(0);
+    const before = studio.emulator.store.allJobs().length;
+    const stale = await cli(dir, ["apply", "plan.json"]);
+    expect(stale.code).toBe(1);
+    expect(stale.stderr).toBe(
+      "Error: Saved plan is stale: the jobs in Studio changed since it was made. Nothing was changed.\nMake a new plan with `studio-jobs plan --out FILE` and apply that.\n",
+    );
+    expect(studio.emulator.store.allJobs()).toHaveLength(before);
+  });
+
+  it("refuses a plan saved before a sensitive value changed, without printing it", async () => {
+    const dir = copyExample("analytics");
+    expect((await cli(dir, ["plan", ".", "--out", "plan.json"], { env: { EMBED_API_KEY: "first-key-value" } })).code).toBe(0);
+    const refused = await cli(dir, ["apply", "plan.json"], { env: { EMBED_API_KEY: "second-key-value" } });
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toBe(
+      'Error: Job "nightly-embeddings": the value of environment.EMBED_API_KEY differs from when the plan was made.\nNothing was changed.\nMake a new plan with `studio-jobs plan --out FILE` and apply that.\n',
+    );
+    expect(studio.emulator.store.allJobs()).toHaveLength(0);
+    expect((await cli(dir, ["apply", "plan.json"], { env: { EMBED_API_KEY: "first-key-value" } })).code).toBe(0);
+  });
+
+  it("refuses a plan whose uploaded file changed", async () => {
+    const dir = copyExample("analytics");
+    expect((await cli(dir, ["plan", ".", "--out", "plan.json"])).code).toBe(0);
+    writeFileSync(join(dir, "data/labels.csv"), "path,label\n");
+    const refused = await cli(dir, ["apply", "plan.json"]);
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toContain('Error: Job "nightly-embeddings": file data/labels.csv changed since the plan was made.');
+    expect(studio.emulator.store.allJobs()).toHaveLength(0);
+  });
+
+  it("refuses a plan of a newer format_version and a plan for another stack", async () => {
+    const dir = copyExample("analytics");
+    expect((await cli(dir, ["plan", ".", "--out", "plan.json"])).code).toBe(0);
+    const doc = JSON.parse(readFileSync(join(dir, "plan.json"), "utf8")) as Record<string, unknown>;
+    writeFileSync(join(dir, "future.json"), JSON.stringify({ ...doc, format_version: 2, tool_version: "9.0.0" }));
+    const future = await cli(dir, ["apply", "future.json"]);
+    expect(future.code).toBe(1);
+    expect(future.stderr).toBe(
+      "Error: future.json has format_version 2, newer than this studio-jobs (1) reads.\nIt was made by studio-jobs 9.0.0; apply it with that version or newer.\n",
+    );
+
+    writeFileSync(join(dir, "studio-jobs.yaml"), readFileSync(join(dir, "studio-jobs.yaml"), "utf8").replace("stack: analytics", "stack: billing"));
+    const other = await cli(dir, ["apply", "plan.json"]);
+    expect(other.code).toBe(1);
+    expect(other.stderr).toBe(
+      "Error: plan.json is a plan for stack analytics, but the spec here (studio-jobs.yaml) is for stack billing.\nApply the plan where it was made, or make a plan for this stack.\n",
+    );
+    expect(studio.emulator.store.allJobs()).toHaveLength(0);
+  });
+});
+
+describe("confirmation", () => {
+  it("refuses without --yes and without a terminal, and changes nothing", async () => {
+    const dir = copyExample("analytics");
+    const result = await cli(dir, ["apply", "."]);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain("Error: Refusing to apply without confirmation: there is no terminal to ask on.\nPass --yes");
+    expect(studio.emulator.store.allJobs()).toHaveLength(0);
+  });
+
+  it("asks on a terminal; 'no' changes nothing, 'yes' applies", async () => {
+    const dir = copyExample("analytics");
+    const no = await cli(dir, ["apply", "."], { interactive: true, answers: ["no"] });
+    expect(no.questions).toEqual(["\nApply these changes? Only 'yes' is accepted: "]);
+    expect(no).toMatchObject({ code: 1, stderr: "Apply cancelled; nothing was changed.\n" });
+    expect(studio.emulator.store.allJobs()).toHaveLength(0);
+    const yes = await cli(dir, ["apply", "."], { interactive: true, answers: ["yes"] });
+    expect(yes.code).toBe(0);
+    expect(studio.emulator.store.allJobs()).toHaveLength(4);
+  });
+
+  it("does not ask when there is nothing to do", async () => {
+    const dir = copyExample("analytics");
+    expect((await cli(dir, ["apply", ".", "--yes"])).code).toBe(0);
+    const again = await cli(dir, ["apply", "."], { interactive: true, answers: [] });
+    expect(again).toMatchObject({ code: 0, stdout: "No changes. Studio matches the spec.\n", questions: [] });
+  });
+
+  it("prints results as JSON with --format json", async () => {
+    const dir = copyExample("ml-platform");
+    const result = await cli(dir, ["apply", "jobs", "--yes", "--format", "json"]);
+    const doc = JSON.parse(result.stdout) as { summary: unknown; steps: { step: string; status: string; job_id?: string }[] };
+    expect(doc.summary).toEqual({ created: 3, replaced: 0, cancelled: 0, failed: 0, skipped: 0 });
+    expect(doc.steps.map((s) => `${s.step} ${s.status}`)).toEqual(["create applied", "create applied", "create applied"]);
+    expect(doc.steps.every((s) => typeof s.job_id === "string")).toBe(true);
+  });
+});
+
+describe("concurrent applies", () => {
+  it("two applies at once converge after at most one more apply", async () => {
+    const dir = copyExample("ml-platform");
+    studio.emulator.faults.configure({ latencyMs: 5 });
+    const [a, b] = await Promise.all([cli(dir, ["apply", "jobs", "--yes"]), cli(dir, ["apply", "jobs", "--yes"])]);
+    expect([a.code, b.code]).toEqual([0, 0]);
+    studio.emulator.faults.configure({ latencyMs: 0 });
+    const third = await cli(dir, ["apply", "jobs", "--yes"]);
+    expect(third.code).toBe(0);
+    await expectConverged(dir, ["jobs"], "ml-platform", ["drift-report", "evaluate-ranker", "retrain-ranker"]);
+  });
+});

@@ -1,0 +1,83 @@
+// Crash safety, end to end: an apply killed with SIGKILL part-way, then run again,
+// converges with no duplicates and nothing wrongly cancelled.
+
+import { spawn } from "node:child_process";
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, expect, it } from "vitest";
+import { stringify } from "yaml";
+import { MARKERS } from "../src/spec/markers.js";
+import { isCancelled, isLive, isRun } from "../src/studio/status.js";
+import { CLI, spawnCli } from "./cli-helpers.js";
+import { startTestStudio, type TestStudio } from "./helpers.js";
+
+let studio: TestStudio;
+beforeAll(async () => {
+  studio = await startTestStudio();
+});
+afterAll(() => studio.close());
+
+function writeSpec(dir: string, version: string, count: number): void {
+  const jobs: Record<string, unknown> = {};
+  for (let i = 0; i < count; i++) {
+    // Every other job changes between versions: a replace for those.
+    const query = i % 2 === 0 ? `print(${i}, "${version}")` : `print(${i})`;
+    jobs[`job-${String(i).padStart(2, "0")}`] = { query, schedule: { cron: "@daily" } };
+  }
+  writeFileSync(join(dir, "studio-jobs.yaml"), stringify({ version: 1, stack: "crash", defaults: { team: "demo" }, jobs }));
+}
+
+/** Start an apply and SIGKILL it once `after` steps have finished. */
+function killPartWay(dir: string, env: NodeJS.ProcessEnv, after: number): Promise<{ finishedSteps: number; signal: string | null }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [CLI, "apply", ".", "--yes", "--parallelism", "2", "--max-cancel", "100"], {
+      cwd: dir,
+      env: { PATH: process.env["PATH"] ?? "", ...env },
+      stdio: ["ignore", "ignore", "pipe"],
+    });
+    let finished = 0;
+    child.stderr.on("data", (chunk: Buffer) => {
+      finished += chunk.toString().split("\n").filter((line) => /^\[\d+\/\d+\]/.test(line)).length;
+      if (finished >= after && child.exitCode === null) child.kill("SIGKILL");
+    });
+    child.on("error", reject);
+    child.on("close", (_code, signal) => resolve({ finishedSteps: finished, signal }));
+  });
+}
+
+it("converges after an apply is killed part-way, with no duplicates and nothing wrongly cancelled", async () => {
+  const dir = mkdtempSync(join(tmpdir(), "studio-jobs-crash-"));
+  const env = { DATACHAIN_STUDIO_URL: studio.emulator.url, DATACHAIN_STUDIO_TOKEN: "dev-token" };
+  const count = 40;
+  writeSpec(dir, "v1", count);
+  expect((await spawnCli(["apply", ".", "--yes"], { cwd: dir, env })).code).toBe(0);
+
+  writeSpec(dir, "v2", count);
+  studio.emulator.faults.configure({ latencyMs: 15 });
+  const killed = await killPartWay(dir, env, 12);
+  expect(killed.signal).toBe("SIGKILL");
+  expect(killed.finishedSteps).toBeGreaterThanOrEqual(12);
+  expect(killed.finishedSteps).toBeLessThan(count); // 20 creates and 20 cancels in all: it died part-way
+  studio.emulator.faults.configure({ latencyMs: 0 });
+
+  const again = await spawnCli(["apply", ".", "--yes", "--max-cancel", "100"], { cwd: dir, env });
+  expect(again.stderr).not.toContain("FAILED");
+  expect(again.code).toBe(0);
+  const plan = await spawnCli(["plan", ".", "--detailed-exitcode"], { cwd: dir, env });
+  expect(plan).toMatchObject({ code: 0, stdout: "No changes. Studio matches the spec.\n" });
+
+  const jobs = (await studio.client.listAllJobs("demo")).filter((j) => !isRun(j) && j.environment[MARKERS.stack] === "crash");
+  const liveByKey = new Map<string, string[]>();
+  for (const job of jobs.filter((j) => isLive(j.status))) {
+    const key = job.environment[MARKERS.key] ?? "";
+    liveByKey.set(key, [...(liveByKey.get(key) ?? []), job.environment[MARKERS.fingerprint] ?? ""]);
+  }
+  expect(liveByKey.size).toBe(count);
+  for (const [, fingerprints] of liveByKey) expect(fingerprints).toHaveLength(1);
+  // Nothing wrongly cancelled: every cancelled record is an old version, never the one that is wanted now.
+  const wanted = new Set([...liveByKey.values()].flat());
+  const cancelled = jobs.filter((j) => isCancelled(j.status));
+  expect(cancelled.length).toBeGreaterThanOrEqual(count / 2);
+  for (const job of cancelled) expect(wanted.has(job.environment[MARKERS.fingerprint] ?? "")).toBe(false);
+});
