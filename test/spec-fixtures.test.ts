@@ -112,3 +112,17 @@ describe("studio-jobs validate", () => {
     }
   });
 });
+
+describe("the two YAML readers", () => {
+  it("read the examples to the same data: js-yaml for speed, yaml for positions", async () => {
+    const { parse } = await import("yaml");
+    const { parseYamlSource } = await import("../src/spec/yaml-source.js");
+    for (const file of ["analytics/studio-jobs.yaml", "ml-platform/jobs/training.yaml", "ml-platform/jobs/monitoring.yaml"]) {
+      const text = readFileSync(join(EXAMPLES, file), "utf8");
+      const fast = parseYamlSource(file, text);
+      expect("source" in fast && fast.source.data).toEqual(parse(text));
+      // Positions still come out right, from the careful parse made on demand.
+      if ("source" in fast) expect(fast.source.locate(["version"])).toMatchObject({ file, column: 10 });
+    }
+  });
+});

@@ -187,7 +187,7 @@ function distinctUploads(creates: readonly CreateWork[]): Map<string, Upload> {
  * may exist: look for it by key and fingerprint before trying again.
  */
 async function createJob(options: ApplyOptions, job: DesiredJob, fileIds: string[]): Promise<Omit<StepResult, "step" | "action" | "key" | "team">> {
-  const attempts = options.createAttempts ?? 4;
+  const attempts = options.createAttempts ?? 6;
   let lastError: unknown;
   for (let attempt = 1; attempt <= attempts; attempt++) {
     try {
@@ -207,10 +207,9 @@ async function createJob(options: ApplyOptions, job: DesiredJob, fileIds: string
 }
 
 async function findCreated(options: ApplyOptions, job: DesiredJob): Promise<JobOutput | undefined> {
-  const jobs = await options.client.listAllJobs(job.team);
+  const jobs = await options.client.listAllJobs(job.team, { keep: (r) => !isRun(r) });
   return jobs.find(
     (r) =>
-      !isRun(r) &&
       !options.knownIds.has(r.id) &&
       r.environment?.[MARKERS.stack] === job.stack &&
       r.environment[MARKERS.key] === job.key &&

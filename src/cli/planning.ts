@@ -3,10 +3,13 @@
 import { UsageError } from "../errors.js";
 import { computePlan } from "../plan/compute.js";
 import type { Plan } from "../plan/types.js";
-import { loadSpec, parseVarFlags } from "../spec/index.js";
+import { parseVarFlags } from "../spec/index.js";
+import { loadSpecFiles } from "../spec/load.js";
+import { peekTeams, resolveSpec } from "../spec/resolve.js";
 import type { ResolvedSpec } from "../spec/types.js";
 import type { StudioClient } from "../studio/client.js";
 import { resolveConnection } from "../studio/config.js";
+import { isRun } from "../studio/status.js";
 import type { Cluster, JobOutput } from "../studio/types.js";
 import { connect, type GlobalOptions } from "./connect.js";
 import type { CliIo } from "./io.js";
@@ -35,7 +38,8 @@ export interface Listing {
 export async function listStudio(client: StudioClient, teams: readonly string[]): Promise<Listing> {
   const [clusters, ...lists] = await Promise.all([
     client.listClusters(teams[0]),
-    ...teams.map((team) => client.listAllJobs(team)),
+    // Runs of schedules are never planned against, and they are most of a busy team's records.
+    ...teams.map((team) => client.listAllJobs(team, { keep: (job) => !isRun(job) })),
   ]);
   const listings = new Map<string, JobOutput[]>();
   teams.forEach((team, i) => listings.set(team, lists[i] ?? []));
@@ -43,8 +47,8 @@ export async function listStudio(client: StudioClient, teams: readonly string[])
 }
 
 /** The teams a plan covers: the spec's, plus --team (a team being emptied), or the configured team. */
-export function coveredTeams(spec: ResolvedSpec, flagTeam: string | undefined, configuredTeam: string | undefined): string[] {
-  const teams = new Set(spec.teams);
+export function coveredTeams(specTeams: readonly string[], flagTeam: string | undefined, configuredTeam: string | undefined): string[] {
+  const teams = new Set(specTeams);
   if (flagTeam !== undefined) teams.add(flagTeam);
   if (teams.size === 0 && configuredTeam !== undefined) teams.add(configuredTeam);
   if (teams.size === 0) {
@@ -65,12 +69,28 @@ export async function preparePlan(paths: string[], flags: PlanFlags, globals: Gl
   const maxCancel = parseCount("max-cancel", flags.maxCancel, 0);
   const vars = parseVarFlags(flags.var);
   const settings = await resolveConnection({ team: globals.team }, io.env, io.cwd);
-  // The spec is read before any request: a bad spec never reaches Studio.
-  const spec = await loadSpec(paths, io.cwd, { env: io.env, vars, defaultTeam: settings.team });
-  const teams = coveredTeams(spec, globals.team, settings.team);
+  const timer = createTimer(globals.verbose, io);
+  const resolveOptions = { env: io.env, vars, defaultTeam: settings.team };
+  // A spec that does not parse or fails its schema never reaches Studio.
+  const { files, issues } = await loadSpecFiles(paths, io.cwd);
+  if (issues.length > 0 || files.length === 0) await resolveSpec(files, resolveOptions, issues);
+  const teams = coveredTeams(peekTeams(files, resolveOptions), globals.team, settings.team);
   const { client } = await connect(globals, io);
   try {
-    const { listings, clusters } = await listStudio(client, teams);
+    // Listing Studio and resolving the spec (reading and hashing files) overlap.
+    const listing = listStudio(client, teams);
+    listing.catch(() => undefined); // awaited below; a spec error is reported first
+    const spec = await resolveSpec(files, resolveOptions);
+    timer.lap(`read ${spec.jobs.length} jobs from ${spec.files.length} file(s)`);
+    const { listings, clusters } = await listing;
+    const missing = coveredTeams(spec.teams, globals.team, settings.team).filter((team) => !listings.has(team));
+    if (missing.length > 0) {
+      for (const [team, jobs] of (await listStudio(client, missing)).listings) listings.set(team, jobs);
+      teams.push(...missing);
+    }
+    let records = 0;
+    for (const list of listings.values()) records += list.length;
+    timer.lap(`listed ${records} records in team(s) ${teams.join(", ")}`);
     const plan = computePlan(spec.jobs, listings, clusters, {
       stack: spec.stack,
       teams,
@@ -81,11 +101,24 @@ export async function preparePlan(paths: string[], flags: PlanFlags, globals: Gl
       maxCancel,
       now: new Date(),
     });
+    timer.lap("computed the plan");
     return { spec, plan, client, listings };
   } catch (error) {
     await client.close();
     throw error;
   }
+}
+
+/** --verbose: how long each stage took, on stderr. */
+function createTimer(verbose: boolean, io: CliIo): { lap(what: string): void } {
+  let last = performance.now();
+  return {
+    lap(what) {
+      const now = performance.now();
+      if (verbose) io.stderr.write(`${what} in ${Math.round(now - last)} ms\n`);
+      last = now;
+    },
+  };
 }
 
 export function reportDiagnostics(plan: Plan, io: CliIo): void {

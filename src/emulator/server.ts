@@ -13,6 +13,8 @@ import { toJobOutput, type EmulatorStore } from "./store.js";
 export interface Reply {
   status: number;
   body: unknown;
+  /** A body already serialized, sent as is. */
+  raw?: Buffer;
   headers?: Record<string, string>;
 }
 
@@ -29,6 +31,9 @@ export interface ServerContext {
 }
 
 const MAX_BODY_BYTES = 64 * 1024 * 1024;
+const OPEN_JOBS = Buffer.from('{"jobs":[');
+const COMMA = Buffer.from(",");
+const CLOSE_JOBS = Buffer.from("]}");
 const DEFAULT_LIMIT = 20;
 
 function message(status: number, text: string): Reply {
@@ -76,6 +81,7 @@ export function createRequestHandler(ctx: ServerContext): (req: IncomingMessage,
 }
 
 async function handle(ctx: ServerContext, req: IncomingMessage, res: ServerResponse): Promise<void> {
+  const arrived = performance.now();
   const url = new URL(req.url ?? "/", "http://emulator");
   const method = req.method ?? "GET";
   let body: Buffer;
@@ -112,19 +118,20 @@ async function handle(ctx: ServerContext, req: IncomingMessage, res: ServerRespo
     req.socket.destroy();
     return;
   }
-  const latency = ctx.faults.latencyMs;
-  if (latency > 0) await new Promise((resolve) => setTimeout(resolve, latency));
+  // A reply takes `latency` ms from the request's arrival, however long the work took.
+  const wait = ctx.faults.latencyMs - (performance.now() - arrived);
+  if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
   send(res, reply);
 }
 
 function send(res: ServerResponse, reply: Reply): void {
-  const text = JSON.stringify(reply.body);
+  const body = reply.raw ?? Buffer.from(JSON.stringify(reply.body), "utf8");
   res.writeHead(reply.status, {
     "content-type": "application/json",
-    "content-length": Buffer.byteLength(text),
+    "content-length": body.length,
     ...reply.headers,
   });
-  res.end(text);
+  res.end(body);
 }
 
 async function route(ctx: ServerContext, req: IncomingMessage, method: string, url: URL, raw: Buffer): Promise<Reply> {
@@ -221,7 +228,13 @@ function listJobs(ctx: ServerContext, team: string, query: URLSearchParams): Rep
     ...(jobId !== null && jobId !== "" ? { jobId } : {}),
   });
   const base = ctx.baseUrl();
-  return { status: 200, body: { jobs: records.map((r) => toJobOutput(r, base)) } };
+  const parts: Buffer[] = [OPEN_JOBS];
+  records.forEach((r, i) => {
+    if (i > 0) parts.push(COMMA);
+    parts.push(ctx.store.outputJson(r, base));
+  });
+  parts.push(CLOSE_JOBS);
+  return { status: 200, body: null, raw: Buffer.concat(parts) };
 }
 
 async function uploadFile(ctx: ServerContext, req: IncomingMessage, team: string, raw: Buffer): Promise<Reply> {

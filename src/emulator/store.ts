@@ -96,6 +96,8 @@ export class EmulatorStore {
   private earliest = Number.POSITIVE_INFINITY;
   private seq = 0;
   private fileSeq = 0;
+  /** Each record's JobOutput as JSON, made once per change: listings of 100,000 records stay cheap. */
+  private readonly outputs = new WeakMap<JobRecord, Buffer>();
   private listener: StoreListener | undefined;
 
   constructor(clock: Clock, clusters: readonly Cluster[] = DEFAULT_CLUSTERS) {
@@ -178,6 +180,7 @@ export class EmulatorStore {
   restore(record: JobRecord): void {
     const existing = this.byId.get(record.id);
     if (existing !== undefined) {
+      this.outputs.delete(existing);
       Object.assign(existing, record);
       this.schedule(existing);
       return;
@@ -337,7 +340,18 @@ export class EmulatorStore {
     this.earliest = Math.min(this.earliest, record.next_at);
   }
 
+  /** The record as Studio returns it, serialized to UTF-8 JSON. */
+  outputJson(record: JobRecord, baseUrl: string): Buffer {
+    let json = this.outputs.get(record);
+    if (json === undefined) {
+      json = Buffer.from(JSON.stringify(toJobOutput(record, baseUrl)), "utf8");
+      this.outputs.set(record, json);
+    }
+    return json;
+  }
+
   private changed(record: JobRecord): void {
+    this.outputs.delete(record);
     this.schedule(record);
     this.listener?.job(record);
   }

@@ -206,20 +206,21 @@ function checkClusters(actions: readonly PlanAction[], clusters: readonly Cluste
     const job = action.desired;
     const ref = job.cluster;
     const cluster = ref === undefined ? fallback : clusters.find((c) => ("id" in ref ? c.id === ref.id : c.name === ref.name));
-    const where = `Job "${job.key}" (${job.location.file}:${job.location.line})`;
+    // Locating a job may mean parsing its file again: only when there is something to say.
+    const where = () => `Job "${job.key}" (${job.location.file}:${job.location.line})`;
     if (ref !== undefined && cluster === undefined) {
       const names = clusters.map((c) => c.name).join(", ");
-      errors.push(`${where} names cluster ${formatCluster(ref)}, which does not exist in Studio. Known clusters: ${names || "(none)"}.`);
+      errors.push(`${where()} names cluster ${formatCluster(ref)}, which does not exist in Studio. Known clusters: ${names || "(none)"}.`);
       continue;
     }
     if (cluster === undefined) continue;
     if (!cluster.is_active) {
-      errors.push(`${where} would run on cluster ${cluster.name}, which is not active. Choose another cluster.`);
+      errors.push(`${where()} would run on cluster ${cluster.name}, which is not active. Choose another cluster.`);
       continue;
     }
     const workers = job.input.workers ?? 1;
     if (workers > cluster.max_workers) {
-      errors.push(`${where} asks for ${workers} workers; cluster ${cluster.name} allows at most ${cluster.max_workers}.`);
+      errors.push(`${where()} asks for ${workers} workers; cluster ${cluster.name} allows at most ${cluster.max_workers}.`);
     }
   }
 }

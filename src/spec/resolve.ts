@@ -31,9 +31,28 @@ interface FileRead {
   size: number;
 }
 
+/** Where a written path really is: its real path, and whether it is a file; undefined when missing. */
+interface FileLookup {
+  real: string;
+  isFile: boolean;
+}
+
 /** Reads each local file once, however many jobs use it. */
 class FileCache {
   private readonly cache = new Map<string, Promise<FileRead>>();
+  private readonly lookups = new Map<string, Promise<FileLookup | undefined>>();
+
+  lookup(absolute: string): Promise<FileLookup | undefined> {
+    let entry = this.lookups.get(absolute);
+    if (entry === undefined) {
+      entry = realpath(absolute).then(
+        async (real) => ({ real, isFile: (await stat(real)).isFile() }),
+        () => undefined,
+      );
+      this.lookups.set(absolute, entry);
+    }
+    return entry;
+  }
 
   get(absolute: string, wantText: boolean): Promise<FileRead> {
     const id = `${wantText ? "t" : "h"}:${absolute}`;
@@ -103,7 +122,8 @@ export async function resolveSpec(
     }
   }
 
-  const seen = new Map<string, SourceLocation>();
+  // Where each key was first defined; located only when a second definition is found.
+  const seen = new Map<string, LoadedSpecFile>();
   const pending: Promise<DesiredJob | undefined>[] = [];
   for (const file of files) {
     const data = file.source.data as Raw;
@@ -115,19 +135,20 @@ export async function resolveSpec(
       roots.set(dirname(file.path), root);
     }
     for (const key of Object.keys(jobs)) {
-      const location = file.source.locate(["jobs", key], { key: true });
-      const previous = seen.get(key);
-      if (previous !== undefined) {
+      const locate = () => file.source.locate(["jobs", key], { key: true });
+      const previousFile = seen.get(key);
+      if (previousFile !== undefined) {
+        const previous = previousFile.source.locate(["jobs", key], { key: true });
         issues.push({
-          location,
+          location: locate(),
           path: formatPath(["jobs", key]),
           message: `job "${key}" is defined twice: at ${previous.file}:${previous.line}:${previous.column} and here; keep one`,
         });
         continue;
       }
-      seen.set(key, location);
+      seen.set(key, file);
       if (touches(file.invalidPaths, ["jobs", key]) || touches(file.invalidPaths, ["defaults"]) || touches(file.invalidPaths, ["vars"])) continue;
-      pending.push(resolveJob(file, key, location, stack, root, options, cache, issues));
+      pending.push(resolveJob(file, key, locate, stack, root, options, cache, issues));
     }
   }
   const resolved = await Promise.all(pending);
@@ -141,6 +162,31 @@ export async function resolveSpec(
   };
 }
 
+/**
+ * The teams the jobs will run in, read ahead of full resolution so that listing Studio can
+ * start early. A team that cannot be read yet is left out: resolution reports it.
+ */
+export function peekTeams(files: readonly LoadedSpecFile[], options: ResolveOptions): string[] {
+  const teams = new Set<string>();
+  for (const file of files) {
+    const data = file.source.data as Raw;
+    const jobs = data["jobs"];
+    if (jobs === null || typeof jobs !== "object") continue;
+    const defaults = (data["defaults"] ?? {}) as Raw;
+    const vars = { ...((data["vars"] ?? {}) as Record<string, string>), ...options.vars };
+    for (const job of Object.values(jobs as Record<string, Raw | null>)) {
+      const raw = job?.["team"] ?? defaults["team"];
+      if (typeof raw !== "string") {
+        if (options.defaultTeam !== undefined) teams.add(options.defaultTeam);
+        continue;
+      }
+      const team = interpolate(raw, { env: options.env, vars });
+      if (team.ok && !team.sensitive) teams.add(team.value);
+    }
+  }
+  return [...teams].sort();
+}
+
 function sortIssues(issues: SpecIssue[]): SpecIssue[] {
   return [...issues].sort(
     (a, b) =>
@@ -151,7 +197,8 @@ function sortIssues(issues: SpecIssue[]): SpecIssue[] {
 async function resolveJob(
   file: LoadedSpecFile,
   key: string,
-  location: SourceLocation,
+  /** Where the job's key is; called only when needed, as locating may mean parsing again. */
+  locate: () => SourceLocation,
   stack: string,
   root: string,
   options: ResolveOptions,
@@ -215,22 +262,20 @@ async function resolveJob(
     const written = text(origin, undefined);
     if (written === undefined) return undefined;
     const absolute = resolve(baseDir, written);
-    let real: string;
-    try {
-      real = await realpath(absolute);
-    } catch {
+    const found = await cache.lookup(absolute);
+    if (found === undefined) {
       problem(origin.path, `${what} "${written}" does not exist (paths are relative to the YAML file)`);
       return undefined;
     }
-    if (!isInside(root, real)) {
+    if (!isInside(root, found.real)) {
       problem(origin.path, `${what} "${written}" is outside the repository; keep job files inside it`);
       return undefined;
     }
-    if (!(await stat(real)).isFile()) {
+    if (!found.isFile) {
       problem(origin.path, `${what} "${written}" is not a file`);
       return undefined;
     }
-    return { absolute: real, read: await cache.get(real, wantText) };
+    return { absolute: found.real, read: await cache.get(found.real, wantText) };
   };
 
   // --- team
@@ -421,11 +466,15 @@ async function resolveJob(
     sensitiveDigests[field] = sha256Hex(value ?? "");
     templates[field] = sensitiveTemplates.get(field) ?? "";
   }
+  let location: SourceLocation | undefined;
   return {
     key,
     team,
     stack,
-    location,
+    get location(): SourceLocation {
+      location ??= locate();
+      return location;
+    },
     input,
     environment,
     files,

@@ -2,6 +2,7 @@
 // problem can be reported as file:line:column.
 
 import { isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, type Document, type Node, type Pair } from "yaml";
+import { CORE_SCHEMA, load as loadYaml } from "js-yaml";
 import type { SourceLocation, SpecIssue } from "../errors.js";
 
 export type DocPath = readonly (string | number)[];
@@ -34,8 +35,46 @@ export function formatPath(path: DocPath): string {
   return out;
 }
 
-/** Parse YAML text; returns the source or the problems found (syntax, duplicate keys, aliases). */
+/** Anchors and aliases: documents with them take the careful path, which bounds their expansion. */
+const ANCHOR_OR_ALIAS = /(^|[\s[{,:-])[&*][^\s,\]}]/m;
+
+/**
+ * Parse YAML text; returns the source or the problems found (syntax, duplicate keys, aliases).
+ * A plain, valid document is read by js-yaml, an order of magnitude faster; positions then
+ * come from the careful parse, made only when something needs locating (a problem to report).
+ */
 export function parseYamlSource(file: string, text: string): { source: YamlSource } | { issues: SpecIssue[] } {
+  if (!ANCHOR_OR_ALIAS.test(text)) {
+    let data: unknown;
+    let fast = true;
+    try {
+      // CORE_SCHEMA is YAML 1.2's, as the careful parser reads it: dates stay strings.
+      data = loadYaml(text, { schema: CORE_SCHEMA, filename: file });
+    } catch {
+      fast = false; // let the careful parser say what is wrong, with its positions
+    }
+    if (fast) {
+      let careful: YamlSource | undefined;
+      return {
+        source: {
+          file,
+          data,
+          locate(path, options) {
+            if (careful === undefined) {
+              const parsed = parseCarefully(file, text);
+              if ("issues" in parsed) return { file, line: 1, column: 1 };
+              careful = parsed.source;
+            }
+            return careful.locate(path, options);
+          },
+        },
+      };
+    }
+  }
+  return parseCarefully(file, text);
+}
+
+function parseCarefully(file: string, text: string): { source: YamlSource } | { issues: SpecIssue[] } {
   const lineCounter = new LineCounter();
   const doc = parseDocument(text, { lineCounter, uniqueKeys: false, prettyErrors: false, strict: true });
   const at = (offset: number): SourceLocation => {
@@ -97,6 +136,22 @@ interface Found {
   fallback: Node | undefined;
 }
 
+/** Each mapping's keys indexed once: a spec with thousands of jobs is located in linear time. */
+const keyIndex = new WeakMap<object, Map<string, Pair>>();
+
+function pairFor(map: { items: Pair[] }, key: string): Pair | undefined {
+  let index = keyIndex.get(map);
+  if (index === undefined) {
+    index = new Map();
+    for (const item of map.items) {
+      // The first occurrence wins, as it does when the document is read.
+      if (isScalar(item.key) && !index.has(String(item.key.value))) index.set(String(item.key.value), item);
+    }
+    keyIndex.set(map, index);
+  }
+  return index.get(key);
+}
+
 function walk(doc: Document, path: DocPath): Found {
   let node: unknown = doc.contents;
   let pair: Pair | undefined;
@@ -104,7 +159,7 @@ function walk(doc: Document, path: DocPath): Found {
   for (const segment of path) {
     pair = undefined;
     if (isMap(node)) {
-      const match = node.items.find((item) => isScalar(item.key) && String(item.key.value) === String(segment));
+      const match = pairFor(node, String(segment));
       if (match === undefined) return { node: undefined, pair: undefined, fallback };
       pair = match;
       node = match.value;
