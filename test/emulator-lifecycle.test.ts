@@ -191,3 +191,22 @@ describe("faults", () => {
     );
   });
 });
+
+describe("seeded faults over HTTP", () => {
+  it("drops the same requests for the same seed", async () => {
+    const outcomes = async (seed: number): Promise<string> => {
+      const s = await startTestStudio({ faults: { resetRate: 0.5, seed } }, { retries: 0 });
+      try {
+        let pattern = "";
+        for (let i = 0; i < 16; i++) pattern += await s.client.listJobs("demo").then(() => "." , () => "x");
+        return pattern;
+      } finally {
+        await s.close();
+      }
+    };
+    const first = await outcomes(99);
+    expect(first).toMatch(/x/);
+    expect(first).toMatch(/\./);
+    expect(await outcomes(99)).toBe(first);
+  });
+});

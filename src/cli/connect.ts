@@ -20,6 +20,20 @@ export interface Connection {
   team: string | undefined;
 }
 
+/**
+ * STUDIO_JOBS_MAX_LISTED: the most records of one team the tool will list before it
+ * refuses to plan (default 1,000,000). A listing that reaches it may be incomplete.
+ */
+function listLimitFrom(env: NodeJS.ProcessEnv): { listLimit?: { initial: number; ceiling: number } } {
+  const raw = env["STUDIO_JOBS_MAX_LISTED"];
+  if (raw === undefined || raw === "") return {};
+  const ceiling = Number(raw);
+  if (!Number.isInteger(ceiling) || ceiling < 1) {
+    throw new UsageError(`STUDIO_JOBS_MAX_LISTED must be a whole number of at least 1, got "${raw}".`);
+  }
+  return { listLimit: { initial: Math.min(250_000, ceiling), ceiling } };
+}
+
 export async function connect(globals: GlobalOptions, io: CliIo): Promise<Connection> {
   const settings = await resolveConnection(globals, io.env, io.cwd);
   checkStudioUrl(settings.url, globals.insecure);
@@ -35,6 +49,7 @@ export async function connect(globals: GlobalOptions, io: CliIo): Promise<Connec
   const client = createStudioClient({
     url: settings.url,
     token: settings.token,
+    ...listLimitFrom(io.env),
     ...(globals.verbose
       ? {
           onRetry: (e) =>

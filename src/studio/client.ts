@@ -206,7 +206,7 @@ export function createStudioClient(options: StudioClientOptions): StudioClient {
             path: `${API_PREFIX}/datachain/jobs/`,
             status: 200,
             studioMessage: `team ${team} has at least ${limit} jobs, the most this tool will list; the listing may be incomplete, so nothing was planned`,
-            hint: "Cancel or clean up old jobs in Studio, or split the team's jobs between stacks.",
+            hint: "If the team really has that many records, raise STUDIO_JOBS_MAX_LISTED (default 1000000).",
           });
         }
       }

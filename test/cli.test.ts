@@ -1,0 +1,130 @@
+// The CLI as a user meets it: help, the emulator command, colour and progress on a terminal.
+
+import { spawn } from "node:child_process";
+import { cpSync, mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { CLI, runCli, spawnCli } from "./cli-helpers.js";
+import { rawCall, startTestStudio, type TestStudio } from "./helpers.js";
+
+const EXAMPLES = fileURLToPath(new URL("../examples/", import.meta.url));
+
+describe("help and version", () => {
+  it("pins the top-level help", async () => {
+    const result = await runCli(["--help"]);
+    expect(result.code).toBe(0);
+    expect(result.stdout).toMatchInlineSnapshot(`
+      "Usage: studio-jobs [options] [command]
+
+      Manage DataChain Studio jobs as code: validate, plan and apply scheduled jobs
+      from YAML.
+
+      Options:
+        -V, --version                  output the version number
+        --url <url>                    Studio URL (default: DATACHAIN_STUDIO_URL,
+                                       datachain config, https://studio.datachain.ai)
+        --token <token>                Studio token (default: DATACHAIN_STUDIO_TOKEN
+                                       or datachain config)
+        --team <team>                  team for jobs whose spec names none, and a team
+                                       to plan even if the spec no longer names it
+        --no-color                     no ANSI colours
+        --verbose                      more diagnostics, and stack traces for errors
+                                       (default: false)
+        --insecure                     allow plain http:// to a host other than this
+                                       machine (default: false)
+        -h, --help                     display help for command
+
+      Commands:
+        validate [options] [paths...]  check spec files offline: schema, references,
+                                       cron
+        plan [options] [paths...]      show what apply would change in Studio
+        apply [options] [paths...]     make Studio match the spec, or carry out a
+                                       saved plan
+        clusters [options]             list compute clusters
+        emulator [options]             run a local Studio jobs API for trying the tool
+                                       and for tests
+        help [command]                 display help for command
+      "
+    `);
+  });
+
+  it("prints the version and exits 0", async () => {
+    const result = await spawnCli(["--version"]);
+    expect(result).toMatchObject({ code: 0, stdout: "0.1.0\n" });
+  });
+
+  it("says what is wrong with an unknown option, exit 1", async () => {
+    const result = await runCli(["plan", "--frobnicate"]);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toBe("error: unknown option '--frobnicate'\n(run with --help for usage)\n");
+  });
+});
+
+describe("studio-jobs emulator", () => {
+  it("prints its URL on the first line, serves the API, and takes tokens from --config", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "studio-jobs-emu-"));
+    const config = join(dir, "emulator.json");
+    writeFileSync(config, JSON.stringify({ tokens: [{ token: "ci-token", user: "ci", teams: ["ci"], scopes: ["JOB_READ", "JOB_WRITE"] }] }));
+    const child = spawn(process.execPath, [CLI, "emulator", "--port", "0", "--config", config, "--admin", "--data", join(dir, "journal.jsonl")], {
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    try {
+      const url = await new Promise<string>((resolve, reject) => {
+        let out = "";
+        child.stdout.on("data", (d: Buffer) => {
+          out += d.toString();
+          if (out.includes("\n")) resolve(out.split("\n")[0] ?? "");
+        });
+        child.on("error", reject);
+      });
+      expect(url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+      expect((await rawCall(url, "GET", "/api/datachain/clusters/?team_name=ci", { token: "ci-token" })).status).toBe(200);
+      expect((await rawCall(url, "GET", "/api/datachain/clusters/?team_name=ci", { token: "dev-token" })).status).toBe(401);
+      expect((await rawCall(url, "GET", "/_emulator/state", { token: null })).status).toBe(200);
+    } finally {
+      child.kill("SIGTERM");
+    }
+    const code = await new Promise<number | null>((resolve) => child.on("close", (c) => resolve(c)));
+    expect(code).toBe(0);
+  });
+});
+
+describe("on a terminal", () => {
+  let studio: TestStudio;
+  beforeAll(async () => {
+    studio = await startTestStudio();
+  });
+  afterAll(() => studio.close());
+
+  function example(): string {
+    const dir = mkdtempSync(join(tmpdir(), "studio-jobs-tty-"));
+    cpSync(join(EXAMPLES, "ml-platform"), dir, { recursive: true });
+    mkdirSync(join(dir, ".git"));
+    return dir;
+  }
+
+  it("colours the plan, unless NO_COLOR or --no-color", async () => {
+    const env = { DATACHAIN_STUDIO_URL: studio.emulator.url, DATACHAIN_STUDIO_TOKEN: "dev-token" };
+    const dir = example();
+    const coloured = await runCli(["plan", "jobs"], { cwd: dir, env, tty: true });
+    expect(coloured.stdout).toContain("\x1b[32m+  \x1b[0m");
+    expect((await runCli(["plan", "jobs"], { cwd: dir, env: { ...env, NO_COLOR: "1" }, tty: true })).stdout).not.toContain("\x1b[");
+    expect((await runCli(["--no-color", "plan", "jobs"], { cwd: dir, env, tty: true })).stdout).not.toContain("\x1b[");
+    expect((await runCli(["plan", "jobs", "--format", "markdown"], { cwd: dir, env, tty: true })).stdout).not.toContain("\x1b[");
+  });
+
+  it("shows one live progress line, then the summary with each new job's id and URL", async () => {
+    studio.emulator.store.clear();
+    const env = { DATACHAIN_STUDIO_URL: studio.emulator.url, DATACHAIN_STUDIO_TOKEN: "dev-token" };
+    const result = await runCli(["--no-color", "apply", "jobs", "--yes"], { cwd: example(), env, tty: true });
+    expect(result.code).toBe(0);
+    expect(result.stderr.startsWith("\r\x1b[2K[1/3] create ")).toBe(true);
+    expect(result.stderr).toContain("\r\x1b[2K[3/3] create ");
+    expect(result.stderr.endsWith("\r\x1b[2K")).toBe(true);
+    expect(result.stderr).not.toContain("\n");
+    const ids = studio.emulator.store.allJobs().map((j) => [j.name, j.id] as const);
+    for (const [name, id] of ids) expect(result.stdout).toContain(`  demo/${name}  ${id}  ${studio.emulator.url}/team/demo/jobs/${id}\n`);
+  });
+});
