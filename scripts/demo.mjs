@@ -33,6 +33,7 @@ await step("check the example spec offline", ["validate", "examples/analytics"])
 await step("what would change in Studio (exit 2: changes pending)", ["plan", "examples/analytics", "--detailed-exitcode"], { expect: [2] });
 await step("make it so", ["apply", "examples/analytics", "--yes"]);
 await step("plan again: nothing left to do (exit 0)", ["plan", "examples/analytics", "--detailed-exitcode"]);
+await step("the stack's jobs in Studio", ["status", "examples/analytics"]);
 
 // A pull request changes the spec: work on a copy so examples/ stays as it is.
 const work = mkdtempSync(join(tmpdir(), "studio-jobs-demo-"));

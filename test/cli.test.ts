@@ -42,6 +42,10 @@ describe("help and version", () => {
         plan [options] [paths...]      show what apply would change in Studio
         apply [options] [paths...]     make Studio match the spec, or carry out a
                                        saved plan
+        status [options] [paths...]    the stack's jobs in Studio, whether they match
+                                       the spec, and their last runs
+        import [options]               write a spec for a team's live jobs that
+                                       studio-jobs does not manage yet (needs --team)
         clusters [options]             list compute clusters
         emulator [options]             run a local Studio jobs API for trying the tool
                                        and for tests

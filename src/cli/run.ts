@@ -6,7 +6,9 @@ import { StudioJobsError } from "../errors.js";
 import { toolVersion } from "../version.js";
 import type { ApplyCommandFlags } from "./commands/apply.js";
 import type { EmulatorCommandOptions } from "./commands/emulator.js";
+import type { ImportFlags } from "./commands/import.js";
 import type { PlanCommandFlags } from "./commands/plan.js";
+import type { StatusFlags } from "./commands/status.js";
 import type { GlobalOptions } from "./connect.js";
 import type { CliIo } from "./io.js";
 
@@ -77,6 +79,26 @@ export async function run(argv: readonly string[], io: CliIo): Promise<number> {
     const { runApply } = await import("./commands/apply.js");
     exitCode = await runApply(paths, options, globals(), io);
   });
+
+  program
+    .command("status")
+    .description("the stack's jobs in Studio, whether they match the spec, and their last runs")
+    .argument("[paths...]", "spec files or directories", ["studio-jobs.yaml"])
+    .option("--var <name=value>", "a value for ${var:name} (repeatable)", collect, [])
+    .addOption(new Option("--format <format>", "output format").choices(["text", "json"]).default("text"))
+    .action(async (paths: string[], options: StatusFlags) => {
+      const { runStatus } = await import("./commands/status.js");
+      exitCode = await runStatus(paths, options, globals(), io);
+    });
+
+  program
+    .command("import")
+    .description("write a spec for a team's live jobs that studio-jobs does not manage yet (needs --team)")
+    .option("--stack <stack>", "the stack the imported jobs will belong to", "imported")
+    .action(async (options: ImportFlags) => {
+      const { runImport } = await import("./commands/import.js");
+      exitCode = await runImport(options, globals(), io);
+    });
 
   program
     .command("clusters")

@@ -1,0 +1,103 @@
+// `studio-jobs status`: the stack's jobs in Studio, whether they match the spec, and their last runs.
+
+import { formatRunTime, nextRuns } from "../../plan/diff.js";
+import { MARKERS } from "../../spec/markers.js";
+import { isCancelled, isLive, isRun } from "../../studio/status.js";
+import type { JobOutput } from "../../studio/types.js";
+import { formatTable } from "../../render/table.js";
+import { connect, type GlobalOptions } from "../connect.js";
+import type { CliIo } from "../io.js";
+import { coveredTeams } from "../planning.js";
+import { loadSpec, parseVarFlags } from "../../spec/index.js";
+import { resolveConnection } from "../../studio/config.js";
+
+export interface StatusFlags {
+  var: string[];
+  format: "text" | "json";
+}
+
+interface StatusRow {
+  key: string;
+  team: string;
+  job_id: string;
+  status: string;
+  /** in-spec: as the spec wants it; changed: the spec wants something else; not-in-spec: apply would cancel it. */
+  spec: "in-spec" | "changed" | "not-in-spec";
+  last_run: { job_id: string; status: string; created_at: string } | null;
+  next_runs: string[];
+  url: string;
+}
+
+export async function runStatus(paths: string[], flags: StatusFlags, globals: GlobalOptions, io: CliIo): Promise<number> {
+  const settings = await resolveConnection({ team: globals.team }, io.env, io.cwd);
+  const spec = await loadSpec(paths, io.cwd, { env: io.env, vars: parseVarFlags(flags.var), defaultTeam: settings.team });
+  const teams = coveredTeams(spec.teams, globals.team, settings.team);
+  const wanted = new Map(spec.jobs.map((j) => [`${j.team}/${j.key}`, j]));
+  const { client } = await connect(globals, io);
+  const rows: StatusRow[] = [];
+  try {
+    for (const team of teams) {
+      const jobs = await client.listAllJobs(team);
+      const lastRun = new Map<string, JobOutput>();
+      for (const job of jobs) {
+        if (!isRun(job) || job.parent_job_id === null) continue;
+        const seen = lastRun.get(job.parent_job_id);
+        if (seen === undefined || seen.created_at < job.created_at) lastRun.set(job.parent_job_id, job);
+      }
+      const shown = new Set<string>();
+      // Newest first, so a one-off job shows its latest record.
+      for (const job of [...jobs].sort((a, b) => (a.created_at < b.created_at ? 1 : -1))) {
+        if (isRun(job) || job.environment?.[MARKERS.stack] !== spec.stack) continue;
+        const key = job.environment[MARKERS.key] ?? job.name;
+        const desired = wanted.get(`${team}/${key}`);
+        // A one-off job that ran with the spec's settings is done, not missing: show it too.
+        const ranOnce =
+          desired !== undefined && desired.cron === undefined && !isCancelled(job.status) && desired.fingerprint === job.environment[MARKERS.fingerprint];
+        if (!isLive(job.status) && !ranOnce) continue;
+        if (ranOnce && shown.has(key)) continue;
+        shown.add(key);
+        const run = lastRun.get(job.id);
+        const cron = job.status === "TASK" && desired?.cron !== undefined ? desired.cron : undefined;
+        rows.push({
+          key,
+          team,
+          job_id: job.id,
+          status: job.status,
+          spec: desired === undefined ? "not-in-spec" : desired.fingerprint === job.environment[MARKERS.fingerprint] ? "in-spec" : "changed",
+          last_run: run === undefined ? null : { job_id: run.id, status: run.status, created_at: run.created_at },
+          next_runs: nextRuns(cron, new Date()),
+          url: job.url,
+        });
+      }
+    }
+  } finally {
+    await client.close();
+  }
+  rows.sort((a, b) => a.team.localeCompare(b.team) || a.key.localeCompare(b.key));
+  const missing = spec.jobs
+    .filter((j) => !rows.some((r) => r.team === j.team && r.key === j.key))
+    .map((j) => `${j.team}/${j.key}`)
+    .sort();
+  if (flags.format === "json") {
+    io.stdout.write(`${JSON.stringify({ stack: spec.stack, jobs: rows, not_in_studio: missing }, null, 2)}\n`);
+    return 0;
+  }
+  if (rows.length === 0) io.stdout.write(`No live jobs of stack ${spec.stack} in team${teams.length === 1 ? "" : "s"} ${teams.join(", ")}.\n`);
+  else {
+    io.stdout.write(
+      formatTable(
+        ["JOB", "ID", "STATUS", "SPEC", "LAST RUN", "NEXT RUN"],
+        rows.map((r) => [
+          `${r.team}/${r.key}`,
+          r.job_id.slice(0, 8),
+          r.status,
+          r.spec,
+          r.last_run === null ? "-" : `${r.last_run.status} ${formatRunTime(new Date(r.last_run.created_at))}`,
+          r.next_runs[0] ?? "-",
+        ]),
+      ),
+    );
+  }
+  if (missing.length > 0) io.stdout.write(`\nIn the spec but not live in Studio (apply creates them): ${missing.join(", ")}\n`);
+  return 0;
+}
