@@ -1,39 +1,25 @@
 // `studio-jobs apply` against the emulator: convergence, replacements, ambiguous
 // creates, saved plans, confirmation.
 
-import { cpSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
 import fc from "fast-check";
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import { stringify } from "yaml";
 import { MARKERS } from "../src/spec/markers.js";
 import { isLive, isRun } from "../src/studio/status.js";
 import type { JobOutput } from "../src/studio/types.js";
 import { runCli } from "./cli-helpers.js";
-import { startTestStudio, type TestStudio } from "./helpers.js";
+import { copyExample, useStudio, type TestStudio } from "./helpers.js";
 
-const EXAMPLES = fileURLToPath(new URL("../examples/", import.meta.url));
-
+const shared = useStudio();
 let studio: TestStudio;
 let env: NodeJS.ProcessEnv;
-beforeAll(async () => {
-  studio = await startTestStudio();
-  env = { DATACHAIN_STUDIO_URL: studio.emulator.url, DATACHAIN_STUDIO_TOKEN: "dev-token" };
+beforeAll(() => {
+  studio = shared.studio;
+  env = { ...shared.env };
 });
-afterAll(() => studio.close());
-beforeEach(() => {
-  studio.emulator.store.clear();
-  studio.emulator.faults.configure({ latencyMs: 0, errorRate: 0, resetRate: 0, rateLimit: 0, seed: 1 }, []);
-});
-
-function copyExample(name: string): string {
-  const dir = mkdtempSync(join(tmpdir(), `studio-jobs-apply-${name}-`));
-  cpSync(join(EXAMPLES, name), dir, { recursive: true });
-  mkdirSync(join(dir, ".git"));
-  return dir;
-}
 
 const cli = (dir: string, args: string[], options: { env?: NodeJS.ProcessEnv; interactive?: boolean; answers?: string[] } = {}) =>
   runCli(args, { cwd: dir, env: { ...env, ...options.env }, interactive: options.interactive ?? false, answers: options.answers ?? [] });

@@ -1,15 +1,12 @@
 // The CLI as a user meets it: help, the emulator command, colour and progress on a terminal.
 
 import { spawn } from "node:child_process";
-import { cpSync, mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
+import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { CLI, runCli, spawnCli } from "./cli-helpers.js";
-import { rawCall, startTestStudio, type TestStudio } from "./helpers.js";
-
-const EXAMPLES = fileURLToPath(new URL("../examples/", import.meta.url));
+import { copyExample, rawCall, startTestStudio, type TestStudio } from "./helpers.js";
 
 describe("help and version", () => {
   it("pins the top-level help", async () => {
@@ -102,12 +99,7 @@ describe("on a terminal", () => {
   });
   afterAll(() => studio.close());
 
-  function example(): string {
-    const dir = mkdtempSync(join(tmpdir(), "studio-jobs-tty-"));
-    cpSync(join(EXAMPLES, "ml-platform"), dir, { recursive: true });
-    mkdirSync(join(dir, ".git"));
-    return dir;
-  }
+  const example = () => copyExample("ml-platform");
 
   it("colours the plan, unless NO_COLOR or --no-color", async () => {
     const env = { DATACHAIN_STUDIO_URL: studio.emulator.url, DATACHAIN_STUDIO_TOKEN: "dev-token" };

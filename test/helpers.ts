@@ -1,6 +1,10 @@
 // Shared test set-up: an in-process emulator on a free port, with a manual clock.
 
+import { cpSync, mkdirSync, mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { request } from "undici";
+import { afterAll, beforeAll, beforeEach } from "vitest";
 import { createManualClock, type AdjustableClock } from "../src/emulator/clock.js";
 import { startEmulator, type EmulatorOptions, type RunningEmulator } from "../src/emulator/index.js";
 import { createStudioClient, type StudioClient, type StudioClientOptions } from "../src/studio/client.js";
@@ -66,4 +70,32 @@ export async function rawCall(
     // leave as text
   }
   return { status: reply.statusCode, headers: reply.headers, body: parsed };
+}
+
+const EXAMPLES = new URL("../examples/", import.meta.url);
+
+/** A copy of an example as a repository of its own, to edit freely. */
+export function copyExample(name: string): string {
+  const dir = mkdtempSync(join(tmpdir(), `studio-jobs-${name}-`));
+  cpSync(new URL(name, EXAMPLES), dir, { recursive: true });
+  mkdirSync(join(dir, ".git"));
+  return dir;
+}
+
+/**
+ * One emulator for a test file, emptied before each test, and the environment that
+ * points the CLI at it. Read the fields inside tests: they are set in beforeAll.
+ */
+export function useStudio(): { studio: TestStudio; env: NodeJS.ProcessEnv } {
+  const shared = {} as { studio: TestStudio; env: NodeJS.ProcessEnv };
+  beforeAll(async () => {
+    shared.studio = await startTestStudio();
+    shared.env = { DATACHAIN_STUDIO_URL: shared.studio.emulator.url, DATACHAIN_STUDIO_TOKEN: "dev-token" };
+  });
+  afterAll(() => shared.studio.close());
+  beforeEach(() => {
+    shared.studio.emulator.store.clear();
+    shared.studio.emulator.faults.configure({ latencyMs: 0, errorRate: 0, resetRate: 0, rateLimit: 0, seed: 1 }, []);
+  });
+  return shared;
 }

@@ -1,36 +1,25 @@
 // `studio-jobs plan` against the emulator, from the examples to every kind of change.
 
-import { cpSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
 import { Ajv2020 } from "ajv/dist/2020.js";
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import { loadSpec } from "../src/spec/index.js";
 import type { DesiredJob } from "../src/spec/types.js";
 import type { StudioClient } from "../src/studio/client.js";
 import { runCli } from "./cli-helpers.js";
-import { startTestStudio, type TestStudio } from "./helpers.js";
+import { copyExample, useStudio, type TestStudio } from "./helpers.js";
 
-const EXAMPLES = fileURLToPath(new URL("../examples/", import.meta.url));
 const PLAN_SCHEMA = JSON.parse(readFileSync(new URL("../schema/plan.schema.json", import.meta.url), "utf8")) as object;
 
+const shared = useStudio();
 let studio: TestStudio;
 let env: NodeJS.ProcessEnv;
-beforeAll(async () => {
-  studio = await startTestStudio();
-  env = { DATACHAIN_STUDIO_URL: studio.emulator.url, DATACHAIN_STUDIO_TOKEN: "dev-token", EMBED_API_KEY: "embed-secret-value" };
+beforeAll(() => {
+  studio = shared.studio;
+  env = { ...shared.env, EMBED_API_KEY: "embed-secret-value" };
 });
-afterAll(() => studio.close());
-beforeEach(() => studio.emulator.store.clear());
-
-/** A copy of an example as its own repository, to edit freely. */
-function copyExample(name: string): string {
-  const dir = mkdtempSync(join(tmpdir(), `studio-jobs-${name}-`));
-  cpSync(join(EXAMPLES, name), dir, { recursive: true });
-  mkdirSync(join(dir, ".git"));
-  return dir;
-}
 
 /** Create jobs through the API exactly as the spec asks: the "by hand" route. */
 async function createByHand(client: StudioClient, jobs: readonly DesiredJob[]): Promise<void> {

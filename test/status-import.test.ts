@@ -1,34 +1,24 @@
 // status and import against the emulator.
 
-import { cpSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import { runCli } from "./cli-helpers.js";
-import { startTestStudio, type TestStudio } from "./helpers.js";
+import { copyExample, useStudio, type TestStudio } from "./helpers.js";
 
-const EXAMPLES = fileURLToPath(new URL("../examples/", import.meta.url));
 
+const shared = useStudio();
 let studio: TestStudio;
 let env: NodeJS.ProcessEnv;
-beforeAll(async () => {
-  studio = await startTestStudio();
-  env = { DATACHAIN_STUDIO_URL: studio.emulator.url, DATACHAIN_STUDIO_TOKEN: "dev-token" };
+beforeAll(() => {
+  studio = shared.studio;
+  env = { ...shared.env };
 });
-afterAll(() => studio.close());
-beforeEach(() => studio.emulator.store.clear());
-
-function copyExample(): string {
-  const dir = mkdtempSync(join(tmpdir(), "studio-jobs-status-"));
-  cpSync(join(EXAMPLES, "analytics"), dir, { recursive: true });
-  mkdirSync(join(dir, ".git"));
-  return dir;
-}
 
 describe("status", () => {
   it("shows the stack's live jobs, whether they match the spec, and their last runs", async () => {
-    const dir = copyExample();
+    const dir = copyExample("analytics");
     expect((await runCli(["apply", ".", "--yes"], { cwd: dir, env })).code).toBe(0);
     studio.clock.advance(2 * 3_600_000); // hourly-metrics fires
     writeFileSync(join(dir, "queries/metrics.py"), "print('changed')\n");
@@ -49,7 +39,7 @@ describe("status", () => {
   });
 
   it("says which jobs of the spec are not in Studio yet", async () => {
-    const result = await runCli(["status", "."], { cwd: copyExample(), env });
+    const result = await runCli(["status", "."], { cwd: copyExample("analytics"), env });
     expect(result.stdout).toBe(
       "No live jobs of stack analytics in team demo.\n\nIn the spec but not live in Studio (apply creates them): demo/backfill-2026, demo/hourly-metrics, demo/nightly-embeddings, demo/weekly-cleanup\n",
     );
