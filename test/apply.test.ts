@@ -284,3 +284,16 @@ describe("concurrent applies", () => {
     await expectConverged(dir, ["jobs"], "ml-platform", ["drift-report", "evaluate-ranker", "retrain-ranker"]);
   });
 });
+
+describe("saved plans and planning flags", () => {
+  it("refuses planning flags with a saved plan instead of ignoring them", async () => {
+    const dir = copyExample("analytics");
+    expect((await cli(dir, ["plan", ".", "--out", "plan.json"])).code).toBe(0);
+    const result = await cli(dir, ["apply", "plan.json", "--target", "hourly-metrics", "--adopt"]);
+    expect(result).toMatchObject({
+      code: 1,
+      stderr: "Error: --target, --adopt cannot change a saved plan: it is applied exactly as it was made.\nPass these flags to `studio-jobs plan --out FILE` instead.\n",
+    });
+    expect(studio.emulator.store.allJobs()).toHaveLength(0);
+  });
+});

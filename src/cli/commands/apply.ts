@@ -27,12 +27,31 @@ export async function runApply(paths: string[], flags: ApplyCommandFlags, global
   const parallelism = parseCount("parallelism", flags.parallelism, 1);
   const first = paths[0];
   if (paths.length === 1 && first !== undefined && (await isSavedPlanFile(resolve(io.cwd, first)))) {
+    refusePlanningFlags(flags);
     return applySavedPlan(resolve(io.cwd, first), first, parallelism, flags, globals, io);
   }
   if (paths.some((p) => p.endsWith(".json"))) {
     throw new UsageError("Give either one saved plan file or spec paths, not both.");
   }
   return applySpec(paths, parallelism, flags, globals, io);
+}
+
+/** A saved plan was made with its own flags; planning flags given now would be silently ignored. */
+function refusePlanningFlags(flags: ApplyCommandFlags): void {
+  const given = [
+    flags.target.length > 0 ? "--target" : undefined,
+    flags.var.length > 0 ? "--var" : undefined,
+    flags.adopt ? "--adopt" : undefined,
+    flags.allowEmpty ? "--allow-empty" : undefined,
+    flags.allowProtected ? "--allow-protected" : undefined,
+    flags.maxCancel !== "10" ? "--max-cancel" : undefined,
+  ].filter((f): f is string => f !== undefined);
+  if (given.length > 0) {
+    throw new UsageError(
+      `${given.join(", ")} cannot change a saved plan: it is applied exactly as it was made.`,
+      "Pass these flags to `studio-jobs plan --out FILE` instead.",
+    );
+  }
 }
 
 async function applySpec(paths: string[], parallelism: number, flags: ApplyCommandFlags, globals: GlobalOptions, io: CliIo): Promise<number> {
