@@ -1,7 +1,7 @@
 // The invalid-spec corpus: every fixture gives exactly its expected problems, each at
 // file:line:column, and the CLI turns them into exit 1 without a stack trace.
 
-import { mkdtempSync, readdirSync, readFileSync, writeFileSync, openSync, ftruncateSync, closeSync } from "node:fs";
+import { closeSync, ftruncateSync, mkdirSync, mkdtempSync, openSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -124,5 +124,22 @@ describe("the two YAML readers", () => {
       // Positions still come out right, from the careful parse made on demand.
       if ("source" in fast) expect(fast.source.locate(["version"])).toMatchObject({ file, column: 10 });
     }
+  });
+});
+
+describe("the README", () => {
+  it("shows a spec that validates", async () => {
+    const readme = readFileSync(new URL("../README.md", import.meta.url), "utf8");
+    const block = /```yaml\n([\s\S]*?)```/.exec(readme)?.[1];
+    expect(block).toContain("version: 1");
+    const dir = mkdtempSync(join(tmpdir(), "studio-jobs-readme-"));
+    mkdirSync(join(dir, ".git"));
+    mkdirSync(join(dir, "queries"));
+    mkdirSync(join(dir, "data"));
+    writeFileSync(join(dir, "studio-jobs.yaml"), block ?? "");
+    writeFileSync(join(dir, "queries", "embeddings.py"), "print(1)\n");
+    writeFileSync(join(dir, "data", "labels.csv"), "a\n");
+    const result = await runCli(["validate", "."], { cwd: dir, env: { EMBED_API_KEY: "k" } });
+    expect(result).toMatchObject({ code: 0, stdout: "Valid: 1 job in 1 file, stack analytics, team acme.\n" });
   });
 });
