@@ -2,7 +2,8 @@
 // STUDIO_JOBS_APPLIED record for what it does not. Sensitive values are redacted here,
 // so nothing after this point can print them.
 
-import { structuredPatch } from "diff";
+import { createRequire } from "node:module";
+import type * as DiffLibrary from "diff";
 import { nextCronRuns } from "../cron.js";
 import { readMarkers, userEnvironment } from "../spec/markers.js";
 import type { AppliedRecord, ClusterRef, DesiredJob } from "../spec/types.js";
@@ -13,9 +14,14 @@ export const SENSITIVE = "(sensitive)";
 const NOT_SET = "(not set)";
 const UNKNOWN = "(unknown)";
 
+// Loaded on the first text diff: most plans have none, and start-up time matters in CI.
+const require = createRequire(import.meta.url);
+let diffLibrary: typeof DiffLibrary | undefined;
+
 /** Hunks only, no file headers: `@@ -1,3 +1,3 @@` and the lines. */
 export function unifiedDiff(oldText: string, newText: string): string {
-  const patch = structuredPatch("old", "new", oldText, newText, "", "", { context: 3 });
+  diffLibrary ??= require("diff") as typeof DiffLibrary;
+  const patch = diffLibrary.structuredPatch("old", "new", oldText, newText, "", "", { context: 3 });
   const lines: string[] = [];
   for (const hunk of patch.hunks) {
     lines.push(`@@ -${hunk.oldStart},${hunk.oldLines} +${hunk.newStart},${hunk.newLines} @@`);

@@ -1,7 +1,9 @@
 // A parsed YAML spec file that remembers where everything came from, so every
 // problem can be reported as file:line:column.
 
-import { isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, type Document, type Node, type Pair } from "yaml";
+import { createRequire } from "node:module";
+import type * as YamlLibrary from "yaml";
+import type { Document, Node, Pair } from "yaml";
 import { CORE_SCHEMA, load as loadYaml } from "js-yaml";
 import type { SourceLocation, SpecIssue } from "../errors.js";
 
@@ -13,6 +15,14 @@ export interface YamlSource {
   data: unknown;
   /** Where the value at `path` is; with `key`, where its key is. Falls back to the nearest ancestor. */
   locate(path: DocPath, options?: { key?: boolean }): SourceLocation;
+}
+
+// The careful parser is loaded only when it is needed: a valid spec never needs it to plan.
+const require = createRequire(import.meta.url);
+let yamlLibrary: typeof YamlLibrary | undefined;
+function careful(): typeof YamlLibrary {
+  yamlLibrary ??= require("yaml") as typeof YamlLibrary;
+  return yamlLibrary;
 }
 
 /** Aliases allowed before expansion is refused: a billion-laughs document is refused, real specs fit easily. */
@@ -75,6 +85,7 @@ export function parseYamlSource(file: string, text: string): { source: YamlSourc
 }
 
 function parseCarefully(file: string, text: string): { source: YamlSource } | { issues: SpecIssue[] } {
+  const { LineCounter, parseDocument } = careful();
   const lineCounter = new LineCounter();
   const doc = parseDocument(text, { lineCounter, uniqueKeys: false, prettyErrors: false, strict: true });
   const at = (offset: number): SourceLocation => {
@@ -145,7 +156,7 @@ function pairFor(map: { items: Pair[] }, key: string): Pair | undefined {
     index = new Map();
     for (const item of map.items) {
       // The first occurrence wins, as it does when the document is read.
-      if (isScalar(item.key) && !index.has(String(item.key.value))) index.set(String(item.key.value), item);
+      if (careful().isScalar(item.key) && !index.has(String(item.key.value))) index.set(String(item.key.value), item);
     }
     keyIndex.set(map, index);
   }
@@ -153,6 +164,7 @@ function pairFor(map: { items: Pair[] }, key: string): Pair | undefined {
 }
 
 function walk(doc: Document, path: DocPath): Found {
+  const { isMap, isScalar, isSeq } = careful();
   let node: unknown = doc.contents;
   let pair: Pair | undefined;
   let fallback = doc.contents as Node | undefined;
@@ -175,6 +187,7 @@ function walk(doc: Document, path: DocPath): Found {
 }
 
 function findDuplicateKeys(doc: Document, at: (offset: number) => SourceLocation): SpecIssue[] {
+  const { isMap, isPair, isScalar, isSeq } = careful();
   const issues: SpecIssue[] = [];
   const visit = (node: unknown, path: (string | number)[]): void => {
     if (isMap(node)) {

@@ -3,7 +3,7 @@
 
 import { readFile } from "node:fs/promises";
 import { resolve } from "node:path";
-import { parse } from "yaml";
+import { CORE_SCHEMA, load as loadYaml } from "js-yaml";
 import { applyPlan } from "../../apply/execute.js";
 import { isSavedPlanFile, readSavedPlan, restoreSavedPlan } from "../../apply/saved-plan.js";
 import type { ApplyEvent, ApplyResult } from "../../apply/types.js";
@@ -98,7 +98,7 @@ async function checkStack(planPath: string, stack: string, io: CliIo): Promise<v
   }
   let here: unknown;
   try {
-    here = (parse(text) as { stack?: unknown } | null)?.stack;
+    here = (loadYaml(text, { schema: CORE_SCHEMA }) as { stack?: unknown } | null)?.stack;
   } catch {
     return;
   }
