@@ -103,7 +103,7 @@ export async function applyPlan(plan: Plan, options: ApplyOptions): Promise<Appl
           return { status: "failed", detail: `${upload.file.path} changed since the plan was made; plan again` };
         }
         const reply = await options.client.uploadFile(upload.team, upload.file.name, content);
-        return { status: "applied", jobId: String(reply.id), detail: `uploaded ${upload.file.name}` };
+        return { status: "applied", fileId: String(reply.id), detail: `uploaded ${upload.file.name}` };
       }),
     );
   }
@@ -127,11 +127,11 @@ export async function applyPlan(plan: Plan, options: ApplyOptions): Promise<Appl
       const fileIds: string[] = [];
       for (const file of job.files) {
         const result = uploadResults.get(uploadId(job.team, file));
-        if (result?.status !== "applied" || result.jobId === undefined) {
+        if (result?.status !== "applied" || result.fileId === undefined) {
           created.set(work, skip("create", work.action, job, `upload of ${file.name} did not succeed`));
           return;
         }
-        fileIds.push(result.jobId);
+        fileIds.push(result.fileId);
       }
       const first = cancelledFirst.get(work);
       if (first !== undefined && first.status !== "applied") {

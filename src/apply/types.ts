@@ -13,6 +13,8 @@ export interface StepResult {
   status: StepStatus;
   /** The job created or cancelled. */
   jobId?: string;
+  /** The id Studio gave an uploaded file. */
+  fileId?: string;
   url?: string;
   /** Why it failed or was skipped; how a create was confirmed. */
   detail?: string;

@@ -14,7 +14,8 @@ export function stepLine(step: StepResult): string {
   const what = `${step.step} ${step.team}/${step.key}`;
   switch (step.status) {
     case "applied":
-      return `${what}: done${step.jobId === undefined ? "" : ` (${step.step === "upload" ? "file" : "job"} ${step.jobId})`}${step.detail !== undefined && step.step !== "upload" ? `, ${step.detail}` : ""}`;
+      if (step.fileId !== undefined) return `${what}: done (file ${step.fileId})`;
+      return `${what}: done${step.jobId === undefined ? "" : ` (job ${step.jobId})`}${step.detail === undefined ? "" : `, ${step.detail}`}`;
     case "failed":
       return `${what}: FAILED: ${step.detail ?? "unknown error"}`;
     case "skipped":
@@ -49,6 +50,7 @@ export function renderApplyJson(result: ApplyResult): string {
     team: s.team,
     status: s.status,
     ...(s.jobId === undefined ? {} : { job_id: s.jobId }),
+    ...(s.fileId === undefined ? {} : { file_id: s.fileId }),
     ...(s.url === undefined ? {} : { url: s.url }),
     ...(s.detail === undefined ? {} : { detail: s.detail }),
   }));
