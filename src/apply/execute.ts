@@ -2,11 +2,11 @@
 // cancel whose paired create did not happen is skipped, so a replace never leaves a
 // job missing. Every step ends applied, failed or skipped; nothing stops half-way.
 
-import { createHash } from "node:crypto";
 import { readFile } from "node:fs/promises";
 import pLimit from "p-limit";
 import { RemoteError, StudioJobsError } from "../errors.js";
 import type { PlanAction, Plan } from "../plan/types.js";
+import { sha256Hex } from "../spec/fingerprint.js";
 import { MARKERS } from "../spec/markers.js";
 import type { DesiredFile, DesiredJob } from "../spec/types.js";
 import type { StudioClient } from "../studio/client.js";
@@ -98,8 +98,7 @@ export async function applyPlan(plan: Plan, options: ApplyOptions): Promise<Appl
       id,
       run("upload", upload.action, { key: upload.key, team: upload.team }, async () => {
         const content = await readFile(upload.file.absolute);
-        const sha256 = createHash("sha256").update(content).digest("hex");
-        if (sha256 !== upload.file.sha256) {
+        if (sha256Hex(content) !== upload.file.sha256) {
           return { status: "failed", detail: `${upload.file.path} changed since the plan was made; plan again` };
         }
         const reply = await options.client.uploadFile(upload.team, upload.file.name, content);

@@ -1,14 +1,13 @@
 // Applying a saved plan: read it, check it still describes Studio and the environment
 // it was made in, and turn it back into a Plan. Any doubt stops the apply before a change.
 
-import { createHash } from "node:crypto";
-import { createReadStream } from "node:fs";
 import { readFile } from "node:fs/promises";
 import { resolve } from "node:path";
 import { PlanRefusedError, UsageError } from "../errors.js";
 import { computeRemoteDigest } from "../plan/digest.js";
 import { PLAN_FORMAT_VERSION, restoreJob, type PlanDocument } from "../plan/document.js";
 import type { Plan, PlanAction } from "../plan/types.js";
+import { hashFile } from "../spec/files.js";
 import { sha256Hex } from "../spec/fingerprint.js";
 import { interpolate } from "../spec/interpolate.js";
 import type { JobOutput } from "../studio/types.js";
@@ -44,16 +43,6 @@ export async function readSavedPlan(path: string, shown: string = path): Promise
   }
   if (doc.errors.length > 0) throw new UsageError(`${shown} is a plan with errors; it cannot be applied.`);
   return doc;
-}
-
-async function hashFile(path: string): Promise<string | undefined> {
-  try {
-    const hash = createHash("sha256");
-    for await (const chunk of createReadStream(path)) hash.update(chunk as Buffer);
-    return hash.digest("hex");
-  } catch {
-    return undefined;
-  }
 }
 
 /**
@@ -95,7 +84,10 @@ export async function restoreSavedPlan(
     }
     sensitiveValues.set(key, values);
     for (const file of saved.files) {
-      const sha = await hashFile(resolve(cwd, file.path));
+      const sha = await hashFile(resolve(cwd, file.path)).then(
+        (read) => read.sha256,
+        () => undefined,
+      );
       if (sha === undefined) problems.push(`Job "${key}": file ${file.path} is missing.`);
       else if (sha !== file.sha256) problems.push(`Job "${key}": file ${file.path} changed since the plan was made.`);
     }

@@ -1,8 +1,8 @@
 // The HTTP face of the emulator: Studio's five job endpoints, auth, fault injection,
 // and the /_emulator/ admin hooks for tests.
 
-import { createHash } from "node:crypto";
 import type { IncomingMessage, ServerResponse } from "node:http";
+import { sha256Hex } from "../spec/fingerprint.js";
 import { isValidStatusFilter } from "../studio/status.js";
 import { authorize, type Scope, type TokenGrant } from "./auth.js";
 import type { AdjustableClock } from "./clock.js";
@@ -251,7 +251,7 @@ async function uploadFile(ctx: ServerContext, req: IncomingMessage, team: string
   const file = form.get("file");
   if (file === null || typeof file === "string") return message(400, "file: required, as a file part");
   const bytes = Buffer.from(await file.arrayBuffer());
-  const sha256 = createHash("sha256").update(bytes).digest("hex");
+  const sha256 = sha256Hex(bytes);
   const record = ctx.store.addFile(team, file.name || "upload", bytes.length, sha256);
   return {
     status: 201,

@@ -1,13 +1,12 @@
 // From loaded spec files to DesiredJobs: defaults merged, ${...} interpolated, local
 // files read and hashed, cron checked, markers and fingerprint computed.
 
-import { createHash } from "node:crypto";
-import { createReadStream } from "node:fs";
-import { readFile, realpath, stat } from "node:fs/promises";
+import { realpath } from "node:fs/promises";
 import { basename, dirname, extname, resolve } from "node:path";
 import { checkCron } from "../cron.js";
 import { SpecError, type SourceLocation, type SpecIssue } from "../errors.js";
 import type { JobInput, QueryType } from "../studio/types.js";
+import { FileCache, type FileRead } from "./files.js";
 import { canonicalJson, sha256Hex } from "./fingerprint.js";
 import { interpolate } from "./interpolate.js";
 import { findRepositoryRoot, isInside, type LoadedSpecFile } from "./load.js";
@@ -24,61 +23,6 @@ export interface ResolveOptions {
 }
 
 type Raw = Record<string, unknown>;
-
-interface FileRead {
-  text?: string;
-  sha256: string;
-  size: number;
-}
-
-/** Where a written path really is: its real path, and whether it is a file; undefined when missing. */
-interface FileLookup {
-  real: string;
-  isFile: boolean;
-}
-
-/** Reads each local file once, however many jobs use it. */
-class FileCache {
-  private readonly cache = new Map<string, Promise<FileRead>>();
-  private readonly lookups = new Map<string, Promise<FileLookup | undefined>>();
-
-  lookup(absolute: string): Promise<FileLookup | undefined> {
-    let entry = this.lookups.get(absolute);
-    if (entry === undefined) {
-      entry = realpath(absolute).then(
-        async (real) => ({ real, isFile: (await stat(real)).isFile() }),
-        () => undefined,
-      );
-      this.lookups.set(absolute, entry);
-    }
-    return entry;
-  }
-
-  get(absolute: string, wantText: boolean): Promise<FileRead> {
-    const id = `${wantText ? "t" : "h"}:${absolute}`;
-    let entry = this.cache.get(id);
-    if (entry === undefined) {
-      entry = wantText ? readText(absolute) : hashFile(absolute);
-      this.cache.set(id, entry);
-    }
-    return entry;
-  }
-}
-
-async function readText(absolute: string): Promise<FileRead> {
-  const bytes = await readFile(absolute);
-  return { text: bytes.toString("utf8"), sha256: sha256Hex(bytes), size: bytes.length };
-}
-
-async function hashFile(absolute: string): Promise<FileRead> {
-  const hash = createHash("sha256");
-  let size = 0;
-  for await (const chunk of createReadStream(absolute)) {
-    hash.update(chunk as Buffer);
-    size += (chunk as Buffer).length;
-  }
-  return { sha256: hash.digest("hex"), size };
-}
 
 /** Fields whose value may come from ${env:...}; the others are shown in plans and may not. */
 const SENSITIVE_CAPABLE = new Set(["query", "requirements", "environment", "credentials", "repository", "python_version"]);
