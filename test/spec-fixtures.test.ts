@@ -45,6 +45,25 @@ describe("invalid specs", () => {
     expect(performance.now() - started).toBeLessThan(1000);
   });
 
+  it("gives the same problems through the built CLI, whose schema validator was compiled ahead of time", async () => {
+    const empty = mkdtempSync(join(tmpdir(), "studio-jobs-noconfig-"));
+    const env = { HOME: "/home/fixture", DATACHAIN_GLOBAL_CONFIG_DIR: empty };
+    const pending = [...names];
+    const failures: string[] = [];
+    const worker = async () => {
+      for (let name = pending.shift(); name !== undefined; name = pending.shift()) {
+        const dir = join(FIXTURES, name);
+        const expected = readFileSync(join(dir, "expected.txt"), "utf8").trimEnd().split("\n");
+        const result = await spawnCli(["validate", "."], { cwd: dir, env });
+        const count = `${expected.length} problem${expected.length === 1 ? "" : "s"} found in the spec.`;
+        const want = `Error: ${[...expected, count].join("\n")}\n`;
+        if (result.code !== 1 || result.stderr !== want) failures.push(`${name}: exit ${result.code}\n${result.stderr}`);
+      }
+    };
+    await Promise.all(Array.from({ length: 6 }, worker));
+    expect(failures).toEqual([]);
+  });
+
   it("says so when a path does not exist", async () => {
     expect(await problems(FIXTURES, ["nope.yaml"])).toEqual(["nope.yaml:1:1: no such file or directory"]);
   });

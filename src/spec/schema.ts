@@ -2,6 +2,7 @@
 // ajv's errors turned into sentences a user understands, each at its file:line:column.
 
 import { readFileSync } from "node:fs";
+import { createRequire } from "node:module";
 import { Ajv2020, type ErrorObject, type ValidateFunction } from "ajv/dist/2020.js";
 import addFormatsModule from "ajv-formats";
 import type { SpecIssue } from "../errors.js";
@@ -17,7 +18,7 @@ export const SCHEMA_URL = new URL("../../schema/studio-jobs.schema.json", import
 let compiled: ValidateFunction | undefined;
 let schemaCache: Record<string, unknown> | undefined;
 
-function loadSchema(): Record<string, unknown> {
+export function loadSchema(): Record<string, unknown> {
   if (schemaCache !== undefined) return schemaCache;
   // dist/src/spec/ is one level deeper than src/spec/: try both.
   for (const url of [SCHEMA_URL, new URL("../../../schema/studio-jobs.schema.json", import.meta.url)]) {
@@ -31,12 +32,34 @@ function loadSchema(): Record<string, unknown> {
   throw new Error("schema/studio-jobs.schema.json not found beside the tool");
 }
 
+/** The ajv set-up for the spec schema; the build uses it too, to compile the validator ahead of time. */
+export function createSchemaAjv(options: { source?: boolean } = {}): Ajv2020 {
+  const ajv = new Ajv2020({
+    allErrors: true,
+    verbose: true,
+    strict: true,
+    allowUnionTypes: true,
+    ...(options.source === true ? { code: { source: true } } : {}),
+  });
+  addFormats(ajv, ["date-time"]);
+  ajv.addKeyword({ keyword: "x-message", schemaType: "string" });
+  return ajv;
+}
+
+/** The file the build writes beside the compiled module: the validator as plain code. */
+export const PRECOMPILED_VALIDATOR = "schema-validator.cjs";
+
+const require = createRequire(import.meta.url);
+
 function validator(): ValidateFunction {
   if (compiled === undefined) {
-    const ajv = new Ajv2020({ allErrors: true, verbose: true, strict: true, allowUnionTypes: true });
-    addFormats(ajv, ["date-time"]);
-    ajv.addKeyword({ keyword: "x-message", schemaType: "string" });
-    compiled = ajv.compile(loadSchema());
+    // Built: load the validator compiled ahead of time (saves ~100 ms per command).
+    // From source (tests): compile it now, with the same set-up.
+    try {
+      compiled = require(`./${PRECOMPILED_VALIDATOR}`) as ValidateFunction;
+    } catch {
+      compiled = createSchemaAjv().compile(loadSchema());
+    }
   }
   return compiled;
 }
