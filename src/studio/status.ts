@@ -22,9 +22,6 @@ const NOT_LIVE: ReadonlySet<string> = new Set(["COMPLETE", "FAILED", "CANCELED",
 /** Statuses that mean a cancel was asked for. */
 const CANCELLED: ReadonlySet<string> = new Set(["CANCELED", "CANCELING", "CANCELING_SCHEDULED"]);
 
-/** Statuses a job leaves only by being cancelled or finishing: the end states. */
-const FINISHED: ReadonlySet<string> = new Set(["COMPLETE", "FAILED", "CANCELED"]);
-
 export function isKnownStatus(status: string): status is JobStatus {
   return KNOWN.has(status);
 }
@@ -38,16 +35,12 @@ export function isCancelled(status: string): boolean {
   return CANCELLED.has(status);
 }
 
-export function isFinished(status: string): boolean {
-  return FINISHED.has(status);
-}
-
 /** A run is one firing of a schedule: it belongs to Studio, never to the plan. */
 export function isRun(job: Pick<JobOutput, "parent_job_id">): boolean {
   return job.parent_job_id !== null && job.parent_job_id !== undefined && job.parent_job_id !== "";
 }
 
-/** A schedule record (a cron job) has status TASK. */
+/** A schedule record (a cron job) has status TASK; its firings are separate records. */
 export function isSchedule(status: string): boolean {
   return status === "TASK";
 }

@@ -6,7 +6,7 @@
 import { Document, isMap, type YAMLMap } from "yaml";
 import { UsageError } from "../../errors.js";
 import { MARKERS, userEnvironment } from "../../spec/markers.js";
-import { isLive, isRun } from "../../studio/status.js";
+import { isLive, isRun, isSchedule } from "../../studio/status.js";
 import type { JobOutput } from "../../studio/types.js";
 import { connect, type GlobalOptions } from "../connect.js";
 import type { CliIo } from "../io.js";
@@ -21,7 +21,7 @@ export const FILL_IN = "FILL-IN";
 function jobEntry(job: JobOutput): Record<string, unknown> {
   const env = userEnvironment(job.environment);
   const entry: Record<string, unknown> = { query: job.query, query_type: job.query_type };
-  if (job.status === "TASK") entry["schedule"] = { cron: FILL_IN };
+  if (isSchedule(job.status)) entry["schedule"] = { cron: FILL_IN };
   if (job.workers !== 1) entry["workers"] = job.workers;
   if (job.python_version !== null && job.python_version !== "") entry["python_version"] = job.python_version;
   if (job.requirements !== "") entry["requirements"] = job.requirements.split("\n").filter((l) => l.trim() !== "");
@@ -76,7 +76,7 @@ export async function runImport(flags: ImportFlags, globals: GlobalOptions, io: 
     const node = jobsNode.get(name, true);
     const notes = [` from job ${newest.id} (${newest.status})`];
     if (records.length > 1) notes.push(` ${records.length - 1} more live job(s) share this name; --adopt cancels them`);
-    if (newest.status === "TASK") notes.push(` schedule.cron: Studio does not return it; write the job's cron expression`);
+    if (isSchedule(newest.status)) notes.push(` schedule.cron: Studio does not return it; write the job's cron expression`);
     if (isMap(node)) node.commentBefore = notes.join("\n");
   }
   io.stdout.write(doc.toString({ lineWidth: 0 }));

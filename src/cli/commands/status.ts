@@ -2,7 +2,7 @@
 
 import { formatRunTime, nextRuns } from "../../plan/diff.js";
 import { MARKERS } from "../../spec/markers.js";
-import { isCancelled, isLive, isRun } from "../../studio/status.js";
+import { isCancelled, isLive, isRun, isSchedule } from "../../studio/status.js";
 import type { JobOutput } from "../../studio/types.js";
 import { formatTable } from "../../render/table.js";
 import { connect, type GlobalOptions } from "../connect.js";
@@ -57,7 +57,7 @@ export async function runStatus(paths: string[], flags: StatusFlags, globals: Gl
         if (ranOnce && shown.has(key)) continue;
         shown.add(key);
         const run = lastRun.get(job.id);
-        const cron = job.status === "TASK" && desired?.cron !== undefined ? desired.cron : undefined;
+        const cron = isSchedule(job.status) && desired?.cron !== undefined ? desired.cron : undefined;
         rows.push({
           key,
           team,
