@@ -187,31 +187,38 @@ async function benchApply(): Promise<Row> {
   const count = 1_000;
   const parallelism = 16;
   const latencyMs = 20;
-  const dir = writeSpec(count, "bench-apply", "demo");
-  const spec = await loadSpec(["."], dir, { env: {}, vars: {}, defaultTeam: undefined });
   const emulator = await startEmulatorProcess(["--latency", String(latencyMs)]);
   const client = createStudioClient({ url: emulator.url, token: "dev-token" });
   try {
     const clusters = await client.listClusters("demo");
-    const plan = computePlan(spec.jobs, new Map([["demo", []]]), clusters, {
-      stack: spec.stack,
-      teams: ["demo"],
-      targets: [],
-      adopt: false,
-      allowEmpty: false,
-      allowProtected: false,
-      maxCancel: 10,
-      now: new Date(),
-    });
-    const started = performance.now();
-    const result = await applyPlan(plan, { client, parallelism, knownIds: new Set() });
-    const ms = performance.now() - started;
+    // Three runs, each of a stack of its own, the median reported; the first also warms up
+    // both processes' code paths and the connection pool.
+    const runs: number[] = [];
+    for (let run = 1; run <= 3; run++) {
+      const dir = writeSpec(count, `bench-apply-${run}`, "demo");
+      const spec = await loadSpec(["."], dir, { env: {}, vars: {}, defaultTeam: undefined });
+      const plan = computePlan(spec.jobs, new Map([["demo", []]]), clusters, {
+        stack: spec.stack,
+        teams: ["demo"],
+        targets: [],
+        adopt: false,
+        allowEmpty: false,
+        allowProtected: false,
+        maxCancel: 10,
+        now: new Date(),
+      });
+      const started = performance.now();
+      const result = await applyPlan(plan, { client, parallelism, knownIds: new Set() });
+      runs.push(performance.now() - started);
+      if (result.summary.created !== count) throw new Error(`run ${run} created ${result.summary.created} of ${count}`);
+    }
+    const ms = [...runs].sort((x, y) => x - y)[1] as number;
     const bound = Math.ceil(count / parallelism) * latencyMs;
     return {
-      name: `apply: ${count.toLocaleString("en")} creates, ${latencyMs} ms latency, parallelism ${parallelism}`,
-      result: `${(ms / 1000).toFixed(2)} s = ${(ms / bound).toFixed(2)} x the bound ${bound} ms (${result.summary.created} created)`,
+      name: `apply: ${count.toLocaleString("en")} creates, ${latencyMs} ms latency, parallelism ${parallelism} (median of 3)`,
+      result: `${(ms / 1000).toFixed(2)} s = ${(ms / bound).toFixed(2)} x the bound ${bound} ms (runs ${runs.map((r) => (r / 1000).toFixed(2)).join(", ")} s)`,
       target: `<= 1.25 x ${bound} ms`,
-      ok: ms <= bound * 1.25 && result.summary.created === count,
+      ok: ms <= bound * 1.25,
     };
   } finally {
     await client.close();

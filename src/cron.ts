@@ -35,8 +35,17 @@ function findCronProblem(expression: string): string | undefined {
   }
 }
 
+const parsed = new Map<string, Cron>();
+
+/** A paused Cron is only asked for next run times, so one per expression serves every caller. */
 function parse(expression: string): Cron {
-  return new Cron(expression.trim(), { mode: "5-part", timezone: "UTC", paused: true });
+  const key = expression.trim();
+  let cron = parsed.get(key);
+  if (cron === undefined) {
+    cron = new Cron(key, { mode: "5-part", timezone: "UTC", paused: true });
+    if (parsed.size < 10_000) parsed.set(key, cron);
+  }
+  return cron;
 }
 
 /** The next `count` firings strictly after `after`, in UTC. The expression must be valid. */

@@ -12,7 +12,7 @@ export interface StudioClientOptions {
   token: string;
   /** Injected transport; by default one keep-alive Agent owned by the client. */
   dispatcher?: Dispatcher;
-  /** Per-request timeout, connect to last byte. */
+  /** How long to wait for a reply to start, and for each next part of it (connecting has its own 10 s). */
   timeoutMs?: number;
   /** Further tries after the first, for calls that may be retried. */
   retries?: number;
@@ -106,7 +106,8 @@ export function createStudioClient(options: StudioClientOptions): StudioClient {
           headers,
           body,
           dispatcher,
-          signal: AbortSignal.timeout(timeoutMs),
+          // No reply within timeoutMs, or a reply that stalls that long between chunks, is a
+          // timeout; a large listing that keeps arriving is not cut off half-way.
           headersTimeout: timeoutMs,
           bodyTimeout: timeoutMs,
         });
