@@ -173,6 +173,7 @@ describe("plan against the emulator", () => {
     const saved = JSON.parse(outputs[2] ?? "{}") as { jobs: Record<string, { sensitive: Record<string, { digest: string }> }> };
     expect(Object.keys(saved.jobs)).toEqual(["nightly-embeddings"]);
     expect(saved.jobs["nightly-embeddings"]?.sensitive["environment.EMBED_API_KEY"]?.digest).toMatch(/^[0-9a-f]{64}$/);
+    expect(new Ajv2020({ strict: false }).compile(PLAN_SCHEMA)(saved)).toBe(true);
     for (const text of outputs) {
       expect(text).not.toContain("dev-token");
       expect(text).not.toContain("embed-secret-value");
