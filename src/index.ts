@@ -3,4 +3,14 @@
 export { startEmulator, type EmulatorOptions, type RunningEmulator } from "./emulator/index.js";
 export { createStudioClient, type StudioClient, type StudioClientOptions } from "./studio/client.js";
 export type { Cluster, JobInput, JobOutput, UploadedFile } from "./studio/types.js";
+export { loadSpec, parseVarFlags } from "./spec/index.js";
+export type { DesiredJob, ResolvedSpec } from "./spec/types.js";
+export { computePlan } from "./plan/compute.js";
+export { hasChanges, type Plan, type PlanAction, type PlanOptions } from "./plan/types.js";
+export { renderPlanText } from "./render/text.js";
+export { renderPlanMarkdown } from "./render/markdown.js";
+export { renderPlanJson } from "./render/json.js";
+export { applyPlan, type ApplyOptions } from "./apply/execute.js";
+export type { ApplyResult, StepResult } from "./apply/types.js";
+export { run } from "./cli/run.js";
 export { StudioJobsError, SpecError, RemoteError, UsageError, PlanRefusedError } from "./errors.js";
