@@ -11,7 +11,7 @@ import { MARKERS } from "../src/spec/markers.js";
 import { isLive, isRun } from "../src/studio/status.js";
 import type { JobOutput } from "../src/studio/types.js";
 import { runCli } from "./cli-helpers.js";
-import { copyExample, useStudio, type TestStudio } from "./helpers.js";
+import { copyExample, startTestStudio, useStudio, type TestStudio } from "./helpers.js";
 
 const shared = useStudio();
 let studio: TestStudio;
@@ -295,5 +295,49 @@ describe("saved plans and planning flags", () => {
       stderr: "Error: --target, --adopt cannot change a saved plan: it is applied exactly as it was made.\nPass these flags to `studio-jobs plan --out FILE` instead.\n",
     });
     expect(studio.emulator.store.allJobs()).toHaveLength(0);
+  });
+});
+
+describe("interrupted and multi-team applies", () => {
+  it("stops starting steps on Ctrl-C, reports what was skipped, and a re-run converges", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "studio-jobs-interrupt-"));
+    const jobs = Object.fromEntries(Array.from({ length: 20 }, (_, i) => [`job-${i}`, { query: `print(${i})`, schedule: { cron: "@daily" } }]));
+    writeFileSync(join(dir, "studio-jobs.yaml"), stringify({ version: 1, stack: "interrupted", defaults: { team: "demo" }, jobs }));
+    studio.emulator.faults.configure({ latencyMs: 30 });
+    const controller = new AbortController();
+    setTimeout(() => controller.abort(), 150);
+    const result = await runCli(["apply", ".", "--yes", "--parallelism", "1"], { cwd: dir, env, signal: controller.signal });
+    studio.emulator.faults.configure({ latencyMs: 0 });
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain("Interrupted: steps not started were skipped. Run apply again to finish.");
+    expect(result.stdout).toMatch(/^Apply incomplete: [1-9]\d* created, 0 replaced, 0 cancelled, 0 failed, [1-9]\d* skipped\.$/m);
+    expect(result.stdout).toContain("skipped: interrupted before it started");
+    expect((await cli(dir, ["apply", ".", "--yes"])).code).toBe(0);
+    await expectConverged(dir, ["."], "interrupted", Object.keys(jobs));
+  });
+
+  it("plans per team, and --team empties a team the spec no longer names", async () => {
+    const multi = await startTestStudio({ config: { tokens: [{ token: "dev-token", user: "dev", teams: ["alpha", "beta"], scopes: ["JOB_READ", "JOB_WRITE"] }] } });
+    const multiEnv = { DATACHAIN_STUDIO_URL: multi.emulator.url, DATACHAIN_STUDIO_TOKEN: "dev-token" };
+    try {
+      const dir = mkdtempSync(join(tmpdir(), "studio-jobs-teams-"));
+      const write = (teamOfB: string) =>
+        writeFileSync(
+          join(dir, "studio-jobs.yaml"),
+          stringify({ version: 1, stack: "teams", jobs: { a: { team: "alpha", query: "print(1)" }, b: { team: teamOfB, query: "print(2)", schedule: { cron: "@daily" } } } }),
+        );
+      write("beta");
+      expect((await runCli(["apply", ".", "--yes"], { cwd: dir, env: multiEnv })).code).toBe(0);
+      write("alpha");
+      const moved = await runCli(["--team", "beta", "plan", "."], { cwd: dir, env: multiEnv });
+      expect(moved.stdout).toMatch(/^ {2}\+ {3}alpha\/b {2}create$/m);
+      expect(moved.stdout).toMatch(/^ {2}- {3}beta\/b {2}cancel job \w+ \(removed from the spec\)$/m);
+      expect(moved.stdout).toContain("Plan: 1 to create, 0 to replace, 1 to cancel, 1 unchanged.");
+      // Without --team, the beta job is outside what the spec covers, and is left alone.
+      const without = await runCli(["plan", "."], { cwd: dir, env: multiEnv });
+      expect(without.stdout).toContain("Plan: 1 to create, 0 to replace, 0 to cancel, 1 unchanged.");
+    } finally {
+      await multi.close();
+    }
   });
 });

@@ -15,7 +15,7 @@ export interface CliResult {
 /** Run the CLI in this process with captured output and a scripted prompt. */
 export async function runCli(
   argv: string[],
-  options: { cwd?: string; env?: NodeJS.ProcessEnv; interactive?: boolean; answers?: string[]; tty?: boolean } = {},
+  options: { cwd?: string; env?: NodeJS.ProcessEnv; interactive?: boolean; answers?: string[]; tty?: boolean; signal?: AbortSignal } = {},
 ): Promise<CliResult & { questions: string[] }> {
   let stdout = "";
   let stderr = "";
@@ -31,7 +31,7 @@ export async function runCli(
       questions.push(question);
       return Promise.resolve(answers.shift() ?? "");
     },
-    signal: new AbortController().signal,
+    signal: options.signal ?? new AbortController().signal,
   });
   return { code, stdout, stderr, questions };
 }

@@ -4,7 +4,7 @@ import type { ApplyResult, StepResult } from "../apply/types.js";
 
 export function summaryLine(result: ApplyResult): string {
   const s = result.summary;
-  const head = s.failed > 0 ? "Apply finished with failures" : "Apply complete";
+  const head = s.failed > 0 ? "Apply finished with failures" : s.skipped > 0 ? "Apply incomplete" : "Apply complete";
   const skipped = s.skipped > 0 ? `, ${s.skipped} skipped` : "";
   return `${head}: ${s.created} created, ${s.replaced} replaced, ${s.cancelled} cancelled, ${s.failed} failed${skipped}.`;
 }
