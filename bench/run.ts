@@ -10,8 +10,9 @@ import { stringify } from "yaml";
 import { applyPlan } from "../src/apply/execute.js";
 import { createManualClock } from "../src/emulator/clock.js";
 import { startEmulator, type RunningEmulator } from "../src/emulator/index.js";
-import type { JobRecord } from "../src/emulator/store.js";
+import { toJobOutput, type JobRecord } from "../src/emulator/store.js";
 import { computePlan } from "../src/plan/compute.js";
+import type { PlanOptions } from "../src/plan/types.js";
 import { loadSpec } from "../src/spec/index.js";
 import { parseEnvironment } from "../src/emulator/job-input.js";
 import type { DesiredJob } from "../src/spec/types.js";
@@ -58,6 +59,11 @@ function writeSpec(count: number, stack: string, team: string): string {
   }
   writeFileSync(join(dir, "studio-jobs.yaml"), stringify({ version: 1, stack, defaults: { team, python_version: "3.12" }, jobs }));
   return dir;
+}
+
+/** A plain plan of one team: no targets, no flags. */
+function planOptions(stack: string, team: string, maxCancel: number, now: Date): PlanOptions {
+  return { stack, teams: [team], targets: [], adopt: false, allowEmpty: false, allowProtected: false, maxCancel, now };
 }
 
 let seq = 0;
@@ -141,19 +147,9 @@ async function benchPlan(): Promise<Row> {
     const peakMb = Math.max(...runs.map((r) => r.maxRssMb));
     // The planner alone, in this process, for reference.
     const listing = emulator.store.listJobs(team, { limit: listedCount + 1 });
-    const started = performance.now();
-    const { toJobOutput } = await import("../src/emulator/store.js");
     const jobs = listing.map((r) => toJobOutput(r, emulator.url));
-    const plan = computePlan(spec.jobs, new Map([[team, jobs]]), emulator.store.clusters, {
-      stack,
-      teams: [team],
-      targets: [],
-      adopt: false,
-      allowEmpty: false,
-      allowProtected: false,
-      maxCancel: 1000,
-      now: new Date(now),
-    });
+    const started = performance.now();
+    const plan = computePlan(spec.jobs, new Map([[team, jobs]]), emulator.store.clusters, planOptions(stack, team, 1000, new Date(now)));
     const pureMs = performance.now() - started;
     const s = plan.summary;
     return {
@@ -197,16 +193,7 @@ async function benchApply(): Promise<Row> {
     for (let run = 1; run <= 3; run++) {
       const dir = writeSpec(count, `bench-apply-${run}`, "demo");
       const spec = await loadSpec(["."], dir, { env: {}, vars: {}, defaultTeam: undefined });
-      const plan = computePlan(spec.jobs, new Map([["demo", []]]), clusters, {
-        stack: spec.stack,
-        teams: ["demo"],
-        targets: [],
-        adopt: false,
-        allowEmpty: false,
-        allowProtected: false,
-        maxCancel: 10,
-        now: new Date(),
-      });
+      const plan = computePlan(spec.jobs, new Map([["demo", []]]), clusters, planOptions(spec.stack, "demo", 10, new Date()));
       const started = performance.now();
       const result = await applyPlan(plan, { client, parallelism, knownIds: new Set() });
       runs.push(performance.now() - started);

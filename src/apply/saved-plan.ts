@@ -1,7 +1,7 @@
 // Applying a saved plan: read it, check it still describes Studio and the environment
 // it was made in, and turn it back into a Plan. Any doubt stops the apply before a change.
 
-import { readFile } from "node:fs/promises";
+import { open, readFile } from "node:fs/promises";
 import { resolve } from "node:path";
 import { PlanRefusedError, UsageError } from "../errors.js";
 import { computeRemoteDigest } from "../plan/digest.js";
@@ -16,8 +16,15 @@ import type { JobOutput } from "../studio/types.js";
 export async function isSavedPlanFile(path: string): Promise<boolean> {
   if (!path.endsWith(".json")) return false;
   try {
-    const head = (await readFile(path, "utf8")).slice(0, 200);
-    return head.trimStart().startsWith("{") && head.includes('"format_version"');
+    // Only the start is needed to tell: the whole file is read once, by readSavedPlan.
+    const file = await open(path, "r");
+    try {
+      const { buffer, bytesRead } = await file.read(Buffer.alloc(256), 0, 256, 0);
+      const head = buffer.toString("utf8", 0, bytesRead);
+      return head.trimStart().startsWith("{") && head.includes('"format_version"');
+    } finally {
+      await file.close();
+    }
   } catch {
     return false;
   }

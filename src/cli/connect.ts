@@ -2,7 +2,7 @@
 
 import { UsageError } from "../errors.js";
 import { checkStudioUrl, createStudioClient, type StudioClient } from "../studio/client.js";
-import { resolveConnection } from "../studio/config.js";
+import { resolveConnection, type ConnectionSettings } from "../studio/config.js";
 import type { CliIo } from "./io.js";
 
 export interface GlobalOptions {
@@ -34,8 +34,9 @@ function listLimitFrom(env: NodeJS.ProcessEnv): { listLimit?: { initial: number;
   return { listLimit: { initial: Math.min(250_000, ceiling), ceiling } };
 }
 
-export async function connect(globals: GlobalOptions, io: CliIo): Promise<Connection> {
-  const settings = await resolveConnection(globals, io.env, io.cwd);
+/** `settings`, when the caller has resolved them already, saves reading the config files again. */
+export async function connect(globals: GlobalOptions, io: CliIo, resolved?: ConnectionSettings): Promise<Connection> {
+  const settings = resolved ?? (await resolveConnection(globals, io.env, io.cwd));
   checkStudioUrl(settings.url, globals.insecure);
   if (settings.token === undefined) {
     throw new UsageError(

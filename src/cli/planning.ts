@@ -68,14 +68,14 @@ export interface PreparedPlan {
 export async function preparePlan(paths: string[], flags: PlanFlags, globals: GlobalOptions, io: CliIo): Promise<PreparedPlan> {
   const maxCancel = parseCount("max-cancel", flags.maxCancel, 0);
   const vars = parseVarFlags(flags.var);
-  const settings = await resolveConnection({ team: globals.team }, io.env, io.cwd);
+  const settings = await resolveConnection(globals, io.env, io.cwd);
   const timer = createTimer(globals.verbose, io);
   const resolveOptions = { env: io.env, vars, defaultTeam: settings.team };
   // A spec that does not parse or fails its schema never reaches Studio.
   const { files, issues } = await loadSpecFiles(paths, io.cwd);
   if (issues.length > 0 || files.length === 0) await resolveSpec(files, resolveOptions, issues);
   const teams = coveredTeams(peekTeams(files, resolveOptions), globals.team, settings.team);
-  const { client } = await connect(globals, io);
+  const { client } = await connect(globals, io, settings);
   try {
     // Listing Studio and resolving the spec (reading and hashing files) overlap.
     const listing = listStudio(client, teams);

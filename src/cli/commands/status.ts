@@ -29,15 +29,16 @@ interface StatusRow {
 }
 
 export async function runStatus(paths: string[], flags: StatusFlags, globals: GlobalOptions, io: CliIo): Promise<number> {
-  const settings = await resolveConnection({ team: globals.team }, io.env, io.cwd);
+  const settings = await resolveConnection(globals, io.env, io.cwd);
   const spec = await loadSpec(paths, io.cwd, { env: io.env, vars: parseVarFlags(flags.var), defaultTeam: settings.team });
   const teams = coveredTeams(spec.teams, globals.team, settings.team);
   const wanted = new Map(spec.jobs.map((j) => [`${j.team}/${j.key}`, j]));
-  const { client } = await connect(globals, io);
+  const { client } = await connect(globals, io, settings);
   const rows: StatusRow[] = [];
   try {
-    for (const team of teams) {
-      const jobs = await client.listAllJobs(team);
+    const listings = await Promise.all(teams.map((team) => client.listAllJobs(team)));
+    for (const [i, team] of teams.entries()) {
+      const jobs = listings[i] ?? [];
       const lastRun = new Map<string, JobOutput>();
       for (const job of jobs) {
         if (!isRun(job) || job.parent_job_id === null) continue;
