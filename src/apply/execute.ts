@@ -12,6 +12,7 @@ import type { DesiredFile, DesiredJob } from "../spec/types.js";
 import type { StudioClient } from "../studio/client.js";
 import { isLive, isRun } from "../studio/status.js";
 import type { JobOutput } from "../studio/types.js";
+import { sweepDuplicates } from "./sweep.js";
 import type { ActionVerb, ApplyEvent, ApplyResult, ApplySummary, StepKind, StepResult } from "./types.js";
 
 export interface ApplyOptions {
@@ -61,7 +62,7 @@ export async function applyPlan(plan: Plan, options: ApplyOptions): Promise<Appl
 
   const uploads = distinctUploads(creates);
   const cancelFirst = creates.filter((c) => c.old !== undefined && c.job.replace === "cancel-first");
-  const total = uploads.size + creates.length + cancels.length + creates.filter((c) => c.old !== undefined).length;
+  let total = uploads.size + creates.length + cancels.length + creates.filter((c) => c.old !== undefined).length;
   let done = 0;
   options.onEvent?.({ type: "start", total });
 
@@ -156,6 +157,18 @@ export async function applyPlan(plan: Plan, options: ApplyOptions): Promise<Appl
     ...cancels.map(({ action }) => run("cancel", "cancel", action, () => cancelJob(options.client, action.team, action.live))),
   ]);
 
+  // 5. Sweep: another apply of the same spec may have created the same jobs meanwhile.
+  const touched = creates.filter((work) => created.get(work)?.status === "applied").map((work) => work.job);
+  if (touched.length > 0 && options.signal?.aborted !== true) {
+    const duplicates = await sweepDuplicates(options.client, touched);
+    total += duplicates.length;
+    await Promise.all(
+      duplicates.map((dup) =>
+        run("cancel", "dedupe", dup, () => cancelJob(options.client, dup.team, dup.live, `a duplicate of ${dup.keptId}, made by a concurrent apply`)),
+      ),
+    );
+  }
+
   return { steps, summary: summarize(steps) };
 }
 
@@ -217,10 +230,15 @@ async function findCreated(options: ApplyOptions, job: DesiredJob): Promise<JobO
 }
 
 /** Cancel a job; a job that is already cancelled or finished counts as done. */
-async function cancelJob(client: StudioClient, team: string, live: JobOutput): Promise<Omit<StepResult, "step" | "action" | "key" | "team">> {
+async function cancelJob(
+  client: StudioClient,
+  team: string,
+  live: JobOutput,
+  why?: string,
+): Promise<Omit<StepResult, "step" | "action" | "key" | "team">> {
   try {
     await client.cancelJob(team, live.id);
-    return { status: "applied", jobId: live.id, url: live.url };
+    return { status: "applied", jobId: live.id, url: live.url, ...(why === undefined ? {} : { detail: why }) };
   } catch (error) {
     // A retried cancel may find its first try already done; Studio then answers 400.
     if (error instanceof RemoteError && (error.status === 400 || error.status === 404)) {
@@ -239,7 +257,7 @@ function describeError(error: unknown): string {
 }
 
 export function summarize(steps: readonly StepResult[]): ApplySummary {
-  const summary: ApplySummary = { created: 0, replaced: 0, cancelled: 0, failed: 0, skipped: 0 };
+  const summary: ApplySummary = { created: 0, replaced: 0, cancelled: 0, deduplicated: 0, failed: 0, skipped: 0 };
   const replaces = new Map<string, StepResult[]>();
   for (const step of steps) {
     if (step.status === "failed") summary.failed += 1;
@@ -247,6 +265,7 @@ export function summarize(steps: readonly StepResult[]): ApplySummary {
     if (step.status !== "applied") continue;
     if (step.action === "create" && step.step === "create") summary.created += 1;
     if (step.action === "cancel") summary.cancelled += 1;
+    if (step.action === "dedupe") summary.deduplicated += 1;
     if (step.action === "replace" && step.step !== "upload") {
       const id = `${step.team}/${step.key}`;
       replaces.set(id, [...(replaces.get(id) ?? []), step]);
