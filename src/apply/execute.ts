@@ -7,7 +7,7 @@ import pLimit from "p-limit";
 import { RemoteError, StudioJobsError } from "../errors.js";
 import type { PlanAction, Plan } from "../plan/types.js";
 import { sha256Hex } from "../spec/fingerprint.js";
-import { MARKERS } from "../spec/markers.js";
+import { MARKERS, withTeamsMarker } from "../spec/markers.js";
 import type { DesiredFile, DesiredJob } from "../spec/types.js";
 import type { StudioClient } from "../studio/client.js";
 import { isLive, isRun } from "../studio/status.js";
@@ -138,7 +138,7 @@ export async function applyPlan(plan: Plan, options: ApplyOptions): Promise<Appl
         created.set(work, skip("create", work.action, job, "the old job was not cancelled (cancel-first)"));
         return;
       }
-      created.set(work, await run("create", work.action, job, () => createJob(options, job, fileIds)));
+      created.set(work, await run("create", work.action, job, () => createJob(options, job, fileIds, plan.teams)));
     }),
   );
 
@@ -198,12 +198,18 @@ function distinctUploads(creates: readonly CreateWork[]): Map<string, Upload> {
  * Create is not idempotent. After an ambiguous failure (no reply, a timeout, a 5xx) the job
  * may exist: look for it by key and fingerprint before trying again.
  */
-async function createJob(options: ApplyOptions, job: DesiredJob, fileIds: string[]): Promise<Omit<StepResult, "step" | "action" | "key" | "team">> {
+async function createJob(
+  options: ApplyOptions,
+  job: DesiredJob,
+  fileIds: string[],
+  /** The teams the plan covered, recorded on the job so later plans cover them too. */
+  teams: readonly string[],
+): Promise<Omit<StepResult, "step" | "action" | "key" | "team">> {
   const attempts = options.createAttempts ?? 6;
   let lastError: unknown;
   for (let attempt = 1; attempt <= attempts; attempt++) {
     try {
-      const reply = await options.client.createJob({ ...job.input, files: fileIds });
+      const reply = await options.client.createJob({ ...job.input, environment: withTeamsMarker(job.input.environment, teams), files: fileIds });
       return { status: "applied", jobId: reply.id, url: reply.url };
     } catch (error) {
       if (!(error instanceof RemoteError) || !error.ambiguous) throw error;
