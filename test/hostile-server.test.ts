@@ -175,6 +175,17 @@ describe("1. a listing that repeats a job id", () => {
     }
     expect(writes()).toEqual([]);
   });
+
+  it("refuses a job listed once more as a run of a schedule, which the plan would not even keep", async () => {
+    const job = named("alpha");
+    serve([{ ...job, parent_job_id: named("beta").id }, ...listing]);
+    const result = await runCli(["plan", "."], { cwd: dir, env: env() });
+    expect(result.code).toBe(1);
+    expect(result.stderr.split("\n")[0]).toBe(
+      `Error: Studio's reply to GET /api/datachain/jobs/?team_name=demo: job ${job.id} is listed twice with different contents; there is no telling which is true`,
+    );
+    expect(writes()).toEqual([]);
+  });
 });
 
 describe("2. records of the wrong shape", () => {

@@ -40,6 +40,11 @@ const code = await run(process.argv.slice(2), {
   interactive: process.stdin.isTTY === true && process.stderr.isTTY === true,
   prompt: async (question) => {
     const rl = createInterface({ input: process.stdin, output: process.stderr });
+    // On a terminal readline takes Ctrl-C itself, and without this the question would wait on.
+    rl.on("SIGINT", () => {
+      signalled += 1;
+      controller.abort("SIGINT");
+    });
     try {
       return await rl.question(question, { signal: controller.signal });
     } catch {

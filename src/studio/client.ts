@@ -3,6 +3,7 @@
 // cannot do harm, and every reply checked against the wire types (wire.ts) before it is
 // returned. Nothing a server says reaches an error message unredacted.
 
+import { setMaxListeners } from "node:events";
 import { Agent, FormData, request, type Dispatcher } from "undici";
 import { describeInterruption, InterruptedError, RemoteError, UsageError } from "../errors.js";
 import { backoffDelay, isNotSentError, isTransientError, parseRetryAfter, RETRYABLE_STATUSES } from "./retry.js";
@@ -115,6 +116,9 @@ export function createStudioClient(options: StudioClientOptions): StudioClient {
   const authorization = `Bearer ${options.token}`;
   const stop = options.signal;
   const writeStop = stop === undefined ? undefined : delayedSignal(stop, options.writeGraceMs ?? 1_000);
+  // Each request in flight listens on these: as many as --parallelism, more than Node's
+  // default of 10 before it warns of a leak.
+  for (const signal of [stop, writeStop]) if (signal !== undefined) setMaxListeners(0, signal);
 
   async function call<T>(spec: CallSpec<T>): Promise<T> {
     const url = new URL(`${basePath}${API_PREFIX}${spec.path}`, base.origin);
@@ -161,10 +165,14 @@ export function createStudioClient(options: StudioClientOptions): StudioClient {
 
   /** One try: the reply read whole, within the deadline and the size cap; or how it failed. */
   async function send<T>(spec: CallSpec<T>, url: URL, where: RequestDescription): Promise<Reply | Failure> {
-    const deadline = new AbortController();
-    const timer = setTimeout(() => deadline.abort(DEADLINE), timeoutMs);
+    // One controller per try, aborted by the deadline or by a stop request. (Not
+    // AbortSignal.any: with a signal that lives as long as the command it keeps every
+    // request's signal alive on some Node versions.)
+    const controller = new AbortController();
+    const timer = setTimeout(() => controller.abort(DEADLINE), timeoutMs);
     const stopNow = spec.method === "GET" ? stop : writeStop;
-    const signal = stopNow === undefined ? deadline.signal : AbortSignal.any([deadline.signal, stopNow]);
+    const onStop = () => controller.abort(stopNow?.reason);
+    stopNow?.addEventListener("abort", onStop, { once: true });
     let phase: Failure["phase"] = "send";
     try {
       const headers: Record<string, string> = { authorization, accept: "application/json" };
@@ -175,17 +183,26 @@ export function createStudioClient(options: StudioClientOptions): StudioClient {
       } else if (spec.form !== undefined) {
         body = spec.form();
       }
-      const reply = await request(url, { method: spec.method, headers, body, dispatcher, signal, headersTimeout: timeoutMs, bodyTimeout: timeoutMs });
+      const reply = await request(url, {
+        method: spec.method,
+        headers,
+        body,
+        dispatcher,
+        signal: controller.signal,
+        headersTimeout: timeoutMs,
+        bodyTimeout: timeoutMs,
+      });
       phase = "body";
       const text = await readBody(reply, spec.maxBytes, where);
       return { status: reply.statusCode, headers: reply.headers, text };
     } catch (cause) {
       if (cause instanceof RemoteError) throw cause;
-      if (deadline.signal.aborted) throw deadlineError(spec, where);
+      if (controller.signal.reason === DEADLINE) throw deadlineError(spec, where);
       if (stopNow?.aborted === true) throw interrupted(stopNow.reason, `while waiting for Studio's reply to ${where.request}`, spec.method !== "GET");
       return { phase, cause };
     } finally {
       clearTimeout(timer);
+      stopNow?.removeEventListener("abort", onStop);
     }
   }
 

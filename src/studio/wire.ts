@@ -40,9 +40,6 @@ function isObject(value: unknown): value is Fields {
   return value !== null && typeof value === "object" && !Array.isArray(value);
 }
 
-// eslint-disable-next-line no-control-regex
-const CONTROL = /[\u0000-\u001f\u007f-\u009f]/;
-
 function problem(label: string, field: string, wanted: string, value: unknown): WireError {
   return new WireError(
     value === undefined ? `${label}: field "${field}" is missing` : `${label}: field "${field}" must be ${wanted}, got ${kind(value)}`,
@@ -55,7 +52,7 @@ function text(record: Fields, field: string, label: string, nonEmpty: boolean): 
   if (typeof value !== "string" || (nonEmpty && value === "")) {
     throw problem(label, field, nonEmpty ? "a non-empty string" : "a string", value);
   }
-  if (CONTROL.test(value)) throw new WireError(`${label}: field "${field}" holds control characters`);
+  if (hasControl(value)) throw new WireError(`${label}: field "${field}" holds control characters`);
   return value;
 }
 
@@ -89,57 +86,110 @@ function boolean(record: Fields, field: string, label: string): boolean {
 
 function jobLabel(raw: Fields, index: number | undefined): string {
   const id = raw["id"];
-  if (typeof id === "string" && id !== "" && !CONTROL.test(id) && id.length <= 200) return `job ${id}`;
+  if (typeof id === "string" && id !== "" && !hasControl(id) && id.length <= 200) return `job ${id}`;
   return index === undefined ? "the job record" : `item ${index}`;
 }
 
-/** The shape of one job record; markers are checked apart, only on records that are kept. */
+function hasControl(value: string): boolean {
+  for (let i = 0; i < value.length; i++) {
+    const c = value.charCodeAt(i);
+    if (c < 0x20 || (c >= 0x7f && c <= 0x9f)) return true;
+  }
+  return false;
+}
+
+/** A printed string: present, a string, non-empty if asked, without control characters. */
+function isPrintable(value: unknown, nonEmpty: boolean): value is string {
+  return typeof value === "string" && !(nonEmpty && value === "") && !hasControl(value);
+}
+
+/**
+ * The shape of one job record; markers are checked apart, only on records that are kept.
+ * Written for speed, as it runs once per listed record: named property reads (the records
+ * of one listing share a shape), and the work of saying what is wrong only when something is.
+ */
 function checkJobShape(raw: unknown, index: number | undefined): JobOutput {
   if (!isObject(raw)) {
     throw new WireError(`${index === undefined ? "the reply" : `item ${index}`}: expected a job record (an object), got ${kind(raw)}`);
   }
+  const job = raw as Partial<Record<keyof JobOutput, unknown>>;
+  if (
+    !isPrintable(job.id, true) ||
+    !isPrintable(job.status, true) ||
+    !isPrintable(job.name, false) ||
+    typeof job.team !== "string" ||
+    typeof job.created_at !== "string" ||
+    typeof job.query !== "string" ||
+    !isPrintable(job.query_type, false) ||
+    typeof job.workers !== "number" ||
+    !Number.isInteger(job.workers) ||
+    job.workers < 0
+  ) {
+    explainJob(raw, index);
+  }
+  const url = job.url;
+  if (url === undefined || url === null) job.url = "";
+  else if (typeof url !== "string") explainJob(raw, index);
+  if (job.python_version === undefined) job.python_version = null;
+  else if (job.python_version !== null && typeof job.python_version !== "string") explainJob(raw, index);
+  const requirements = job.requirements;
+  if (requirements === undefined || requirements === null) job.requirements = "";
+  else if (typeof requirements !== "string") explainJob(raw, index);
+  if (job.repository === undefined) job.repository = null;
+  else if (job.repository !== null && typeof job.repository !== "string") explainJob(raw, index);
+
+  const env = job.environment;
+  if (env === undefined || env === null) {
+    job.environment = {};
+  } else if (!isObject(env)) {
+    explainJob(raw, index);
+  } else {
+    for (const key in env) if (typeof env[key] !== "string") explainJob(raw, index);
+  }
+
+  const parent = job.parent_job_id;
+  if (parent === undefined) job.parent_job_id = null;
+  else if (parent !== null && !isPrintable(parent, true)) explainJob(raw, index);
+  return raw as unknown as JobOutput;
+}
+
+/** What is wrong with a job record that checkJobShape found wrong, field by field. */
+function explainJob(raw: Fields, index: number | undefined): never {
   const label = jobLabel(raw, index);
   text(raw, "id", label, true);
   text(raw, "status", label, true);
   text(raw, "name", label, false);
-  text(raw, "team", label, false);
-  text(raw, "created_at", label, false);
+  anyString(raw, "team", label);
+  anyString(raw, "created_at", label);
   anyString(raw, "query", label);
   text(raw, "query_type", label, false);
   integer(raw, "workers", label, 0);
-  raw["url"] = optionalString(raw, "url", label, "");
-  raw["python_version"] = optionalString(raw, "python_version", label, null);
-  raw["requirements"] = optionalString(raw, "requirements", label, "");
-  raw["repository"] = optionalString(raw, "repository", label, null);
-
+  for (const field of ["url", "python_version", "requirements", "repository"]) optionalString(raw, field, label, null);
   const env = raw["environment"];
-  if (env === undefined || env === null) {
-    raw["environment"] = {};
-  } else if (!isObject(env)) {
-    throw problem(label, "environment", "an object of strings", env);
-  } else {
-    for (const key in env) {
-      if (typeof env[key] !== "string") throw problem(label, `environment.${key}`, "a string", env[key]);
-    }
+  if (env !== undefined && env !== null) {
+    if (!isObject(env)) throw problem(label, "environment", "an object of strings", env);
+    for (const key in env) if (typeof env[key] !== "string") throw problem(label, `environment.${key}`, "a string", env[key]);
   }
-
   const parent = raw["parent_job_id"];
-  if (parent === undefined || parent === null) {
-    raw["parent_job_id"] = null;
-  } else if (typeof parent !== "string" || parent === "" || CONTROL.test(parent)) {
+  if (parent !== undefined && parent !== null && !isPrintable(parent, true)) {
+    if (typeof parent === "string" && parent !== "") throw new WireError(`${label}: field "parent_job_id" holds control characters`);
     throw problem(label, "parent_job_id", "null or the id of a job (a non-empty string)", parent);
   }
-  return raw as unknown as JobOutput;
+  throw new WireError(`${label}: the record does not fit`); // not reached: checkJobShape found a problem
 }
 
-/** The tool's own markers: written by it, but read back from a server that may have mangled them. */
-function checkMarkers(job: JobOutput): void {
+/**
+ * The tool's own markers: written by it, but read back from a server that may have mangled
+ * them. `known` holds APPLIED records already found good in this reply: the runs of one
+ * schedule all carry the same one.
+ */
+function checkMarkers(job: JobOutput, known?: Set<string>): void {
   const env = job.environment;
   for (const name of [MARKERS.stack, MARKERS.key, MARKERS.fingerprint]) {
     if (env[name] === "") throw new WireError(`job ${job.id}: marker ${name} is empty`);
   }
   const applied = env[MARKERS.applied];
-  if (applied === undefined) return;
+  if (applied === undefined || known?.has(applied) === true) return;
   let decoded: unknown;
   try {
     decoded = JSON.parse(Buffer.from(applied, "base64url").toString("utf8"));
@@ -147,6 +197,7 @@ function checkMarkers(job: JobOutput): void {
     throw new WireError(`job ${job.id}: marker ${MARKERS.applied} is not base64url-encoded JSON`);
   }
   checkAppliedRecord(decoded, `job ${job.id}: marker ${MARKERS.applied}`);
+  known?.add(applied);
 }
 
 /** The STUDIO_JOBS_APPLIED record, as decoded by spec/markers.ts; see AppliedRecord. */
@@ -196,30 +247,37 @@ function listOf(body: unknown, wrapper: string, what: string): unknown[] {
 /**
  * A job listing: each record checked; `keep` drops records the caller has no use for
  * (their markers are not even decoded). A record listed twice is kept once if the copies
- * are identical; copies that differ make the listing untrustworthy, and it is refused.
+ * are identical; copies that differ make the listing untrustworthy, and it is refused. That
+ * includes a copy dropped and a copy kept (a run listed once more as a job of its own); two
+ * copies that are both dropped are not compared, as they take part in nothing.
  */
 export function readJobList(body: unknown, keep?: (job: JobOutput) => boolean): JobOutput[] {
   const items = listOf(body, "jobs", "jobs");
   const kept = new Map<string, JobOutput>();
-  const dropped = new Set<string>();
-  const twice = (id: string) => new WireError(`job ${id} is listed twice with different contents; there is no telling which is true`);
+  // Ids only, looked up once at the end: hashing into a set as large as the listing costs
+  // a good part of what parsing it does.
+  const dropped: string[] = [];
+  const knownApplied = new Set<string>();
   for (let i = 0; i < items.length; i++) {
     const job = checkJobShape(items[i], i);
     if (keep !== undefined && !keep(job)) {
-      if (kept.has(job.id)) throw twice(job.id);
-      dropped.add(job.id);
+      dropped.push(job.id);
       continue;
     }
     const seen = kept.get(job.id);
     if (seen !== undefined) {
-      if (!sameValue(seen, job)) throw twice(job.id);
+      if (!sameValue(seen, job)) throw listedTwice(job.id);
       continue;
     }
-    if (dropped.has(job.id)) throw twice(job.id);
-    checkMarkers(job);
+    checkMarkers(job, knownApplied);
     kept.set(job.id, job);
   }
+  for (const id of dropped) if (kept.has(id)) throw listedTwice(id);
   return [...kept.values()];
+}
+
+function listedTwice(id: string): WireError {
+  return new WireError(`job ${id} is listed twice with different contents; there is no telling which is true`);
 }
 
 /** The reply to a create: the job as Studio recorded it. */
