@@ -51,13 +51,15 @@ export class SpecError extends StudioJobsError {
   }
 }
 
-/** Studio answered with an error status, or could not be reached. */
+/** Studio answered with an error status, or could not be reached, or sent what the tool cannot use. */
 export class RemoteError extends StudioJobsError {
   readonly method: string;
   readonly path: string;
   /** HTTP status; undefined when no reply arrived (timeout, reset, refused). */
   readonly status: number | undefined;
   readonly studioMessage: string | undefined;
+  /** True when the server may or may not have acted: no reply, a timeout, a 5xx, or a 2xx we could not read. */
+  readonly ambiguous: boolean;
 
   constructor(init: {
     method: string;
@@ -65,13 +67,17 @@ export class RemoteError extends StudioJobsError {
     status: number | undefined;
     studioMessage?: string | undefined;
     cause?: unknown;
-    hint?: string;
+    hint?: string | undefined;
+    /** The whole message, when the usual `[METHOD] path: status message` does not say it well. */
+    message?: string;
+    code?: string;
+    ambiguous?: boolean;
   }) {
     const detail =
       init.status === undefined
         ? `no reply: ${describeCause(init.cause)}`
         : `${init.status}${init.studioMessage ? ` ${init.studioMessage}` : ""}`;
-    super(remoteCode(init.status), `[${init.method}] ${init.path}: ${detail}`, {
+    super(init.code ?? remoteCode(init.status), init.message ?? `[${init.method}] ${init.path}: ${detail}`, {
       cause: init.cause,
       hint: init.hint ?? remoteHint(init.status),
     });
@@ -79,12 +85,23 @@ export class RemoteError extends StudioJobsError {
     this.path = init.path;
     this.status = init.status;
     this.studioMessage = init.studioMessage;
+    this.ambiguous = init.ambiguous ?? (init.status === undefined || init.status >= 500);
   }
+}
 
-  /** True when the server may or may not have acted: no reply, a timeout or a 5xx. */
-  get ambiguous(): boolean {
-    return this.status === undefined || this.status >= 500;
+/**
+ * The command was asked to stop (SIGINT/SIGTERM) while it waited for Studio. A write in
+ * flight may or may not have been carried out: a re-run finds out and converges.
+ */
+export class InterruptedError extends StudioJobsError {
+  constructor(message: string) {
+    super("INTERRUPTED", message);
   }
+}
+
+/** A signal's name from an AbortSignal's reason, for messages: main.ts aborts with the name. */
+export function describeInterruption(reason: unknown): string {
+  return typeof reason === "string" && /^SIG[A-Z]+$/.test(reason) ? `by ${reason}` : "";
 }
 
 function remoteCode(status: number | undefined): string {

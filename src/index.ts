@@ -13,4 +13,4 @@ export { renderPlanJson } from "./render/json.js";
 export { applyPlan, type ApplyOptions } from "./apply/execute.js";
 export type { ApplyResult, StepResult } from "./apply/types.js";
 export { run } from "./cli/run.js";
-export { StudioJobsError, SpecError, RemoteError, UsageError, PlanRefusedError } from "./errors.js";
+export { StudioJobsError, SpecError, RemoteError, UsageError, PlanRefusedError, InterruptedError } from "./errors.js";

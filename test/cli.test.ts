@@ -31,6 +31,8 @@ describe("help and version", () => {
                                        (default: false)
         --insecure                     allow plain http:// to a host other than this
                                        machine (default: false)
+        --timeout <seconds>            the most one request to Studio may take
+                                       (default: STUDIO_JOBS_TIMEOUT, or 60)
         -h, --help                     display help for command
 
       Commands:

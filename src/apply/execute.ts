@@ -195,8 +195,10 @@ function distinctUploads(creates: readonly CreateWork[]): Map<string, Upload> {
 }
 
 /**
- * Create is not idempotent. After an ambiguous failure (no reply, a timeout, a 5xx) the job
- * may exist: look for it by key and fingerprint before trying again.
+ * Create is not idempotent. After an ambiguous failure (no reply, a timeout, a 5xx, a 2xx
+ * whose reply could not be read) the job may exist: look for it by key and fingerprint
+ * before trying again. Studio answering 2xx said it created the job: if the job cannot be
+ * found, it is not sent again (that could make a second one); a re-run of apply looks again.
  */
 async function createJob(
   options: ApplyOptions,
@@ -218,10 +220,30 @@ async function createJob(
       if (found !== undefined) {
         return { status: "applied", jobId: found.id, url: found.url, detail: `found after an ambiguous failure (${error.message})` };
       }
-      await new Promise((resolve) => setTimeout(resolve, Math.min(2_000, 100 * 2 ** attempt) * Math.random()));
+      if (error.status !== undefined && error.status < 300) {
+        throw new StudioJobsError(
+          "CREATE_UNCONFIRMED",
+          `${error.message}; the job was not found when the team was listed again, and it is not sent twice: run plan to see whether it exists`,
+        );
+      }
+      if (options.signal?.aborted === true) break;
+      await pause(Math.min(2_000, 100 * 2 ** attempt) * Math.random(), options.signal);
     }
   }
   throw lastError;
+}
+
+/** A wait that a stop request (Ctrl-C, SIGTERM) cuts short. */
+function pause(ms: number, signal: AbortSignal | undefined): Promise<void> {
+  return new Promise((resolve) => {
+    const done = () => {
+      clearTimeout(timer);
+      signal?.removeEventListener("abort", done);
+      resolve();
+    };
+    const timer = setTimeout(done, ms);
+    signal?.addEventListener("abort", done, { once: true });
+  });
 }
 
 async function findCreated(options: ApplyOptions, job: DesiredJob): Promise<JobOutput | undefined> {

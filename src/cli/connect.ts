@@ -12,6 +12,7 @@ export interface GlobalOptions {
   color: boolean;
   verbose: boolean;
   insecure: boolean;
+  timeout?: string;
 }
 
 export interface Connection {
@@ -34,9 +35,42 @@ function listLimitFrom(env: NodeJS.ProcessEnv): { listLimit?: { initial: number;
   return { listLimit: { initial: Math.min(250_000, ceiling), ceiling } };
 }
 
+function positiveNumber(name: string, raw: string): number {
+  const value = Number(raw);
+  if (raw.trim() === "" || !Number.isFinite(value) || value <= 0) throw new UsageError(`${name} must be a number greater than 0, got "${raw}".`);
+  return value;
+}
+
+/**
+ * The deadline of one request (--timeout, else STUDIO_JOBS_TIMEOUT, in seconds; default 60)
+ * and the largest listing read (STUDIO_JOBS_MAX_REPLY_MB, in MiB; default 500).
+ */
+function limitsFrom(globals: GlobalOptions, env: NodeJS.ProcessEnv): { timeoutMs?: number; maxReplyBytes?: number } {
+  const limits: { timeoutMs?: number; maxReplyBytes?: number } = {};
+  const envTimeout = env["STUDIO_JOBS_TIMEOUT"];
+  if (globals.timeout !== undefined) limits.timeoutMs = Math.ceil(positiveNumber("--timeout", globals.timeout) * 1000);
+  else if (envTimeout !== undefined && envTimeout !== "") limits.timeoutMs = Math.ceil(positiveNumber("STUDIO_JOBS_TIMEOUT", envTimeout) * 1000);
+  const maxReply = env["STUDIO_JOBS_MAX_REPLY_MB"];
+  if (maxReply !== undefined && maxReply !== "") limits.maxReplyBytes = Math.ceil(positiveNumber("STUDIO_JOBS_MAX_REPLY_MB", maxReply) * 1024 * 1024);
+  return limits;
+}
+
+/** A password in the URL (https://user:pass@host) is a secret like the token. */
+function urlSecrets(raw: string): string[] {
+  try {
+    const url = new URL(raw);
+    return [decodeURIComponent(url.password), url.password].filter((s) => s !== "");
+  } catch {
+    return [];
+  }
+}
+
 /** `settings`, when the caller has resolved them already, saves reading the config files again. */
 export async function connect(globals: GlobalOptions, io: CliIo, resolved?: ConnectionSettings): Promise<Connection> {
   const settings = resolved ?? (await resolveConnection(globals, io.env, io.cwd));
+  io.secrets?.addSecret(settings.token);
+  for (const secret of urlSecrets(settings.url)) io.secrets?.addSecret(secret);
+  const limits = limitsFrom(globals, io.env);
   checkStudioUrl(settings.url, globals.insecure);
   if (settings.token === undefined) {
     throw new UsageError(
@@ -51,6 +85,9 @@ export async function connect(globals: GlobalOptions, io: CliIo, resolved?: Conn
     url: settings.url,
     token: settings.token,
     ...listLimitFrom(io.env),
+    ...limits,
+    signal: io.signal,
+    ...(io.secrets === undefined ? {} : { redact: io.secrets.redact }),
     ...(globals.verbose
       ? {
           onRetry: (e) =>

@@ -1,6 +1,8 @@
 // What the CLI may touch of the outside world, handed in so that tests can run
 // commands in-process and see exactly what a user would.
 
+import type { Redactor } from "../redact.js";
+
 export interface OutputStream {
   write(text: string): void;
   readonly isTTY?: boolean;
@@ -17,6 +19,20 @@ export interface CliIo {
   prompt: (question: string) => Promise<string>;
   /** Aborted when the process is asked to stop (SIGINT/SIGTERM). */
   signal: AbortSignal;
+  /**
+   * The run's secrets: register each sensitive value as it becomes known. run() always sets
+   * it, and passes stdout and stderr through it, so nothing printed can carry a secret.
+   */
+  secrets?: Redactor;
+}
+
+/** The same io, with every write to stdout and stderr redacted. */
+export function redactingIo(io: CliIo, secrets: Redactor): CliIo {
+  const wrap = (stream: OutputStream): OutputStream => ({
+    write: (text) => stream.write(secrets.redact(text)),
+    ...(stream.isTTY === undefined ? {} : { isTTY: stream.isTTY }),
+  });
+  return { ...io, stdout: wrap(io.stdout), stderr: wrap(io.stderr), secrets };
 }
 
 /** Colour only on a terminal, never with NO_COLOR or --no-color. */

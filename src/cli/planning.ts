@@ -1,6 +1,7 @@
 // What plan and apply share: read the spec, list Studio, compute the plan.
 
 import { RemoteError, UsageError } from "../errors.js";
+import { registerJobSecrets } from "../redact.js";
 import { computePlan } from "../plan/compute.js";
 import type { Plan } from "../plan/types.js";
 import { parseVarFlags } from "../spec/index.js";
@@ -133,6 +134,7 @@ export async function preparePlan(paths: string[], flags: PlanFlags, globals: Gl
     const listing = listStudio(client, teams);
     listing.catch(() => undefined); // awaited below; a spec error is reported first
     const spec = await resolveSpec(files, resolveOptions);
+    if (io.secrets !== undefined) registerJobSecrets(io.secrets, spec.jobs, io.env);
     timer.lap(`read ${spec.jobs.length} jobs from ${spec.files.length} file(s)`);
     const { listings, clusters } = await listing;
     const missing = coveredTeams(spec.teams, globals.team, settings.team).filter((team) => !listings.has(team));

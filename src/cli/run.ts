@@ -3,6 +3,7 @@
 
 import { Command, CommanderError, Option } from "commander";
 import { StudioJobsError } from "../errors.js";
+import { createRedactor } from "../redact.js";
 import { toolVersion } from "../version.js";
 import type { ApplyCommandFlags } from "./commands/apply.js";
 import type { EmulatorCommandOptions } from "./commands/emulator.js";
@@ -10,13 +11,27 @@ import type { ImportFlags } from "./commands/import.js";
 import type { PlanCommandFlags } from "./commands/plan.js";
 import type { StatusFlags } from "./commands/status.js";
 import type { GlobalOptions } from "./connect.js";
-import type { CliIo } from "./io.js";
+import { redactingIo, type CliIo } from "./io.js";
 
 function collect(value: string, previous: string[]): string[] {
   return [...previous, value];
 }
 
-export async function run(argv: readonly string[], io: CliIo): Promise<number> {
+/** The token as given on the command line or in the environment: known before anything is printed. */
+function earlySecrets(argv: readonly string[], env: NodeJS.ProcessEnv): (string | undefined)[] {
+  const found = [env["DATACHAIN_STUDIO_TOKEN"]];
+  argv.forEach((arg, i) => {
+    if (arg === "--token") found.push(argv[i + 1]);
+    else if (arg.startsWith("--token=")) found.push(arg.slice("--token=".length));
+  });
+  return found;
+}
+
+export async function run(argv: readonly string[], rawIo: CliIo): Promise<number> {
+  // Everything printed from here on goes through the redactor: no path can bypass it.
+  const secrets = rawIo.secrets ?? createRedactor();
+  for (const secret of earlySecrets(argv, rawIo.env)) secrets.addSecret(secret);
+  const io = redactingIo(rawIo, secrets);
   let exitCode = 0;
   const program = new Command("studio-jobs")
     .description("Manage DataChain Studio jobs as code: validate, plan and apply scheduled jobs from YAML.")
@@ -27,6 +42,7 @@ export async function run(argv: readonly string[], io: CliIo): Promise<number> {
     .option("--no-color", "no ANSI colours")
     .option("--verbose", "more diagnostics, and stack traces for errors", false)
     .option("--insecure", "allow plain http:// to a host other than this machine", false)
+    .option("--timeout <seconds>", "the most one request to Studio may take (default: STUDIO_JOBS_TIMEOUT, or 60)")
     .exitOverride()
     .showHelpAfterError("(run with --help for usage)")
     .configureOutput({

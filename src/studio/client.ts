@@ -1,10 +1,24 @@
-// The Studio jobs API client: typed calls over one keep-alive undici dispatcher,
-// a timeout on every request, and retries only where a second try cannot do harm.
+// The Studio jobs API client: typed calls over one keep-alive undici dispatcher, an
+// overall deadline and a size cap on every request, retries only where a second try
+// cannot do harm, and every reply checked against the wire types (wire.ts) before it is
+// returned. Nothing a server says reaches an error message unredacted.
 
+import { setMaxListeners } from "node:events";
 import { Agent, FormData, request, type Dispatcher } from "undici";
-import { RemoteError, UsageError } from "../errors.js";
+import { describeInterruption, InterruptedError, RemoteError, UsageError } from "../errors.js";
 import { backoffDelay, isNotSentError, isTransientError, parseRetryAfter, RETRYABLE_STATUSES } from "./retry.js";
-import type { Cluster, JobInput, JobOutput, UploadedFile } from "./types.js";
+import type { Cluster, JobInput, JobOutput, UploadReply } from "./types.js";
+import { readActionFeedback, readClusterList, readJob, readJobList, readUploadReply, WireError } from "./wire.js";
+
+export const DEFAULT_TIMEOUT_MS = 60_000;
+const MIB = 1024 * 1024;
+/**
+ * The largest listing read. A JavaScript string holds at most about 512 MiB, so this is
+ * near the most the tool could hold anyway; it is room for some 500,000 typical records.
+ */
+export const DEFAULT_MAX_REPLY_BYTES = 500 * MIB;
+/** A single job, cluster list or acknowledgement is small; a reply larger than this is not Studio's. */
+const MAX_SMALL_REPLY_BYTES = 16 * MIB;
 
 export interface StudioClientOptions {
   /** Studio's base URL, without `/api`. */
@@ -12,8 +26,10 @@ export interface StudioClientOptions {
   token: string;
   /** Injected transport; by default one keep-alive Agent owned by the client. */
   dispatcher?: Dispatcher;
-  /** How long to wait for a reply to start, and for each next part of it (connecting has its own 10 s). */
+  /** The most one request may take, from sending it to the last byte of the reply (default 60 s). Not retried when hit. */
   timeoutMs?: number;
+  /** The largest listing reply read, in bytes (default 500 MiB); other replies are capped lower. */
+  maxReplyBytes?: number;
   /** Further tries after the first, for calls that may be retried. */
   retries?: number;
   backoff?: { baseMs: number; maxMs: number };
@@ -25,6 +41,15 @@ export interface StudioClientOptions {
   random?: () => number;
   /** Called before each retry, for --verbose diagnostics. Never given the token. */
   onRetry?: (event: { method: string; path: string; attempt: number; delayMs: number; reason: string }) => void;
+  /**
+   * Aborted when the command must stop (SIGINT/SIGTERM): no request starts after it, a read
+   * in flight is dropped at once, and a write in flight gets `writeGraceMs` (default 1 s)
+   * to come back, so that its outcome is known more often.
+   */
+  signal?: AbortSignal;
+  writeGraceMs?: number;
+  /** Hides known secrets in what Studio says, before it goes into an error. */
+  redact?: (text: string) => string;
 }
 
 export interface ListJobsQuery {
@@ -44,7 +69,7 @@ export interface StudioClient {
   /** Not retried after an ambiguous failure: the caller must look before trying again. */
   createJob(input: JobInput): Promise<JobOutput>;
   cancelJob(team: string, jobId: string): Promise<string>;
-  uploadFile(team: string, filename: string, content: Uint8Array): Promise<UploadedFile>;
+  uploadFile(team: string, filename: string, content: Uint8Array): Promise<UploadReply>;
   listClusters(team?: string): Promise<Cluster[]>;
   close(): Promise<void>;
 }
@@ -52,16 +77,24 @@ export interface StudioClient {
 /** How a call may be retried. `always`: idempotent. `unsent`: only when the server surely did not act. */
 type RetryMode = "always" | "unsent";
 
-interface CallSpec {
+interface CallSpec<T> {
   method: "GET" | "POST";
   path: string;
   query?: Record<string, string | number | undefined>;
   json?: unknown;
   form?: () => FormData;
   retry: RetryMode;
+  /** Check the parsed reply against its wire type; throws WireError. */
+  read: (body: unknown) => T;
+  /** The largest reply read. */
+  maxBytes: number;
 }
 
+/** What one try of a request ended with, when it did not end with a reply. */
+type Failure = { phase: "send" | "body"; cause: unknown };
+
 const API_PREFIX = "/api";
+const DEADLINE = Symbol("deadline");
 
 export function createStudioClient(options: StudioClientOptions): StudioClient {
   const base = new URL(options.url);
@@ -69,7 +102,8 @@ export function createStudioClient(options: StudioClientOptions): StudioClient {
   const ownsDispatcher = options.dispatcher === undefined;
   const dispatcher =
     options.dispatcher ?? new Agent({ keepAliveTimeout: 10_000, keepAliveMaxTimeout: 60_000, connections: 64 });
-  const timeoutMs = options.timeoutMs ?? 30_000;
+  const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+  const maxReplyBytes = options.maxReplyBytes ?? DEFAULT_MAX_REPLY_BYTES;
   const retries = options.retries ?? 5;
   const backoff = options.backoff ?? { baseMs: 200, maxMs: 5_000 };
   const maxRetryAfterMs = options.maxRetryAfterMs ?? 60_000;
@@ -78,129 +112,307 @@ export function createStudioClient(options: StudioClientOptions): StudioClient {
   const listLimit = options.listLimit ?? { initial: 250_000, ceiling: 1_000_000 };
   const sleep = options.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
   const random = options.random ?? Math.random;
+  const redact = options.redact ?? ((text: string) => text);
   const authorization = `Bearer ${options.token}`;
+  const stop = options.signal;
+  const writeStop = stop === undefined ? undefined : delayedSignal(stop, options.writeGraceMs ?? 1_000);
+  // Each request in flight listens on these: as many as --parallelism, more than Node's
+  // default of 10 before it warns of a leak.
+  for (const signal of [stop, writeStop]) if (signal !== undefined) setMaxListeners(0, signal);
 
-  async function call<T>(spec: CallSpec): Promise<T> {
-    const path = `${basePath}${API_PREFIX}${spec.path}`;
-    const search = new URLSearchParams();
+  async function call<T>(spec: CallSpec<T>): Promise<T> {
+    const url = new URL(`${basePath}${API_PREFIX}${spec.path}`, base.origin);
     for (const [key, value] of Object.entries(spec.query ?? {})) {
-      if (value !== undefined) search.set(key, String(value));
+      if (value !== undefined) url.searchParams.set(key, String(value));
     }
-    const pathWithQuery = search.size > 0 ? `${path}?${search.toString()}` : path;
-    // Errors show the path without the query: team names are fine, but keep messages short.
-    const shownPath = `${API_PREFIX}${spec.path}`;
+    const where = describeRequest(spec, url);
 
     for (let attempt = 0; ; attempt++) {
-      let reply: Dispatcher.ResponseData;
-      try {
-        const headers: Record<string, string> = { authorization, accept: "application/json" };
-        let body: string | FormData | undefined;
-        if (spec.json !== undefined) {
-          headers["content-type"] = "application/json";
-          body = JSON.stringify(spec.json);
-        } else if (spec.form !== undefined) {
-          body = spec.form();
-        }
-        reply = await request(new URL(pathWithQuery, base.origin), {
-          method: spec.method,
-          headers,
-          body,
-          dispatcher,
-          // No reply within timeoutMs, or a reply that stalls that long between chunks, is a
-          // timeout; a large listing that keeps arriving is not cut off half-way.
-          headersTimeout: timeoutMs,
-          bodyTimeout: timeoutMs,
-        });
-      } catch (cause) {
-        const retryable = spec.retry === "always" ? isTransientError(cause) : isNotSentError(cause);
+      if (stop?.aborted === true) throw interrupted(stop.reason, `before ${where.request} was sent`, false);
+      const outcome = await send(spec, url, where);
+      if ("phase" in outcome) {
+        const { phase, cause } = outcome;
+        // Before the headers, a create is sent again only if it surely never arrived; once
+        // the headers came, the server acted, for all we know.
+        const retryable = spec.retry === "always" ? phase === "body" || isTransientError(cause) : phase === "send" && isNotSentError(cause);
         if (retryable && attempt < retries) {
           const delayMs = backoffDelay(attempt, backoff, random);
-          options.onRetry?.({ method: spec.method, path: shownPath, attempt: attempt + 1, delayMs, reason: describe(cause) });
-          await sleep(delayMs);
+          options.onRetry?.({ method: spec.method, path: where.path, attempt: attempt + 1, delayMs, reason: describe(cause) });
+          await pause(delayMs, where);
           continue;
         }
-        throw new RemoteError({ method: spec.method, path: shownPath, status: undefined, cause });
+        throw new RemoteError({ method: spec.method, path: where.path, status: undefined, cause });
       }
 
-      let text: string;
-      try {
-        // Decoding chunk by chunk as they arrive is about twice as fast as body.text() on a
-        // listing of 100,000 jobs, and never holds the whole body twice.
-        const decoder = new TextDecoder("utf-8");
-        text = "";
-        for await (const chunk of reply.body) text += decoder.decode(chunk as Buffer, { stream: true });
-        text += decoder.decode();
-      } catch (cause) {
-        // The headers came but the body did not: the server acted, for all we know.
-        if (spec.retry === "always" && attempt < retries) {
-          const delayMs = backoffDelay(attempt, backoff, random);
-          options.onRetry?.({ method: spec.method, path: shownPath, attempt: attempt + 1, delayMs, reason: describe(cause) });
-          await sleep(delayMs);
-          continue;
-        }
-        throw new RemoteError({ method: spec.method, path: shownPath, status: undefined, cause });
-      }
+      const { status, headers, text } = outcome;
+      if (status >= 200 && status < 300) return parseReply(spec, where, status, headers, text);
+      if (status >= 300 && status < 400) throw redirected(spec, where, status, headerValue(headers["location"]));
 
-      const status = reply.statusCode;
-      if (status >= 200 && status < 300) {
-        try {
-          return JSON.parse(text) as T;
-        } catch (cause) {
-          throw new RemoteError({
-            method: spec.method,
-            path: shownPath,
-            status,
-            studioMessage: "the reply is not JSON",
-            cause,
-          });
-        }
-      }
-
-      const studioMessage = readMessage(text);
       // A 429 is refused before the server acts, so any call may be sent again after it.
       const retryable = status === 429 || (spec.retry === "always" && RETRYABLE_STATUSES.has(status));
       if (retryable && attempt < retries) {
-        const retryAfter = status === 429 ? parseRetryAfter(headerValue(reply.headers["retry-after"]), Date.now()) : undefined;
+        const retryAfter = status === 429 ? parseRetryAfter(headerValue(headers["retry-after"]), Date.now()) : undefined;
         if (retryAfter === undefined || retryAfter <= maxRetryAfterMs) {
           const delayMs = retryAfter ?? backoffDelay(attempt, backoff, random);
-          options.onRetry?.({ method: spec.method, path: shownPath, attempt: attempt + 1, delayMs, reason: String(status) });
-          await sleep(delayMs);
+          options.onRetry?.({ method: spec.method, path: where.path, attempt: attempt + 1, delayMs, reason: String(status) });
+          await pause(delayMs, where);
           continue;
         }
       }
-      throw new RemoteError({ method: spec.method, path: shownPath, status, studioMessage });
+      throw statusError(spec, where, status, headers, text);
     }
   }
 
-  async function listJobs(team: string, query: ListJobsQuery = {}): Promise<JobOutput[]> {
-    const reply = await call<{ jobs?: JobOutput[] } | JobOutput[]>({
+  /** One try: the reply read whole, within the deadline and the size cap; or how it failed. */
+  async function send<T>(spec: CallSpec<T>, url: URL, where: RequestDescription): Promise<Reply | Failure> {
+    // One controller per try, aborted by the deadline or by a stop request. (Not
+    // AbortSignal.any: with a signal that lives as long as the command it keeps every
+    // request's signal alive on some Node versions.)
+    const controller = new AbortController();
+    const timer = setTimeout(() => controller.abort(DEADLINE), timeoutMs);
+    const stopNow = spec.method === "GET" ? stop : writeStop;
+    const onStop = () => controller.abort(stopNow?.reason);
+    stopNow?.addEventListener("abort", onStop, { once: true });
+    let phase: Failure["phase"] = "send";
+    try {
+      const headers: Record<string, string> = { authorization, accept: "application/json" };
+      let body: string | FormData | undefined;
+      if (spec.json !== undefined) {
+        headers["content-type"] = "application/json";
+        body = JSON.stringify(spec.json);
+      } else if (spec.form !== undefined) {
+        body = spec.form();
+      }
+      const reply = await request(url, {
+        method: spec.method,
+        headers,
+        body,
+        dispatcher,
+        signal: controller.signal,
+        headersTimeout: timeoutMs,
+        bodyTimeout: timeoutMs,
+      });
+      phase = "body";
+      const text = await readBody(reply, spec.maxBytes, where);
+      return { status: reply.statusCode, headers: reply.headers, text };
+    } catch (cause) {
+      if (cause instanceof RemoteError) throw cause;
+      if (controller.signal.reason === DEADLINE) throw deadlineError(spec, where);
+      if (stopNow?.aborted === true) throw interrupted(stopNow.reason, `while waiting for Studio's reply to ${where.request}`, spec.method !== "GET");
+      return { phase, cause };
+    } finally {
+      clearTimeout(timer);
+      stopNow?.removeEventListener("abort", onStop);
+    }
+  }
+
+  async function readBody(reply: Dispatcher.ResponseData, maxBytes: number, where: RequestDescription): Promise<string> {
+    const declared = Number(headerValue(reply.headers["content-length"]));
+    if (Number.isFinite(declared) && declared > maxBytes) {
+      reply.body.destroy();
+      throw tooLarge(where, maxBytes);
+    }
+    // Decoding chunk by chunk as they arrive is about twice as fast as body.text() on a
+    // listing of 100,000 jobs, and never holds the whole body twice.
+    const decoder = new TextDecoder("utf-8");
+    let text = "";
+    let bytes = 0;
+    for await (const chunk of reply.body) {
+      bytes += (chunk as Buffer).length;
+      if (bytes > maxBytes) {
+        reply.body.destroy();
+        throw tooLarge(where, maxBytes);
+      }
+      text += decoder.decode(chunk as Buffer, { stream: true });
+    }
+    return text + decoder.decode();
+  }
+
+  function parseReply<T>(spec: CallSpec<T>, where: RequestDescription, status: number, headers: Headers, text: string): T {
+    // A write that was answered 2xx but whose reply cannot be read may well have been
+    // carried out: the caller must look before trying again.
+    const acted = spec.method === "POST";
+    let body: unknown;
+    try {
+      body = JSON.parse(text);
+    } catch (cause) {
+      throw new RemoteError({
+        method: spec.method,
+        path: where.path,
+        status,
+        code: "REMOTE_INVALID_REPLY",
+        message: redact(`Studio's reply to ${spec.method} ${where.url} is not JSON (${describeBody(headers, text, said)})`),
+        hint: urlHint(),
+        ambiguous: acted,
+        cause,
+      });
+    }
+    try {
+      return spec.read(body);
+    } catch (cause) {
+      if (!(cause instanceof WireError)) throw cause;
+      throw new RemoteError({
+        method: spec.method,
+        path: where.path,
+        status,
+        code: "REMOTE_INVALID_REPLY",
+        message: redact(`Studio's reply to ${where.request}: ${cause.message}`),
+        hint: acted
+          ? "Studio may have acted on the request; studio-jobs looks before it tries again."
+          : "studio-jobs acts on nothing it cannot read, so it stopped here. If Studio's API has changed, please report it.",
+        ambiguous: acted,
+      });
+    }
+  }
+
+  /**
+   * What the server said, safe to show: secrets hidden before it is cut short, so that a cut
+   * cannot leave half a secret that no longer matches.
+   */
+  function said(text: string): string {
+    return shorten(redact(text.slice(0, 64 * 1024)), 500);
+  }
+
+  function statusError<T>(spec: CallSpec<T>, where: RequestDescription, status: number, headers: Headers, text: string): RemoteError {
+    const raw = readMessage(text);
+    const studioMessage = raw === undefined ? undefined : said(raw);
+    // Not Studio's JSON error, or a path that does not exist: most likely the wrong URL.
+    if (studioMessage === undefined || (status === 404 && spec.method === "GET")) {
+      const shown = studioMessage ?? describeBody(headers, text, said);
+      return new RemoteError({
+        method: spec.method,
+        path: where.path,
+        status,
+        message: redact(`[${spec.method}] ${where.url}: ${status} ${shown}`),
+        hint: status === 401 || status === 403 || status >= 500 ? undefined : urlHint(),
+      });
+    }
+    return new RemoteError({ method: spec.method, path: where.path, status, studioMessage });
+  }
+
+  function redirected<T>(spec: CallSpec<T>, where: RequestDescription, status: number, location: string | undefined): RemoteError {
+    let target: URL | undefined;
+    try {
+      target = location === undefined ? undefined : new URL(location, where.url);
+    } catch {
+      target = undefined;
+    }
+    const suggestion = target === undefined ? undefined : baseUrlOf(target);
+    return new RemoteError({
+      method: spec.method,
+      path: where.path,
+      status,
+      code: "REMOTE_REDIRECT",
+      message: redact(
+        `[${spec.method}] ${where.url}: ${status} redirect${target === undefined ? " without a usable Location" : ` to ${target.href}`}; redirects are not followed, so the token never goes elsewhere`,
+      ),
+      hint: redact(
+        suggestion === undefined
+          ? "Check --url (or DATACHAIN_STUDIO_URL): it should be Studio's base URL, e.g. https://studio.datachain.ai."
+          : `If Studio has moved, use --url ${suggestion}.`,
+      ),
+    });
+  }
+
+  function tooLarge(where: RequestDescription, maxBytes: number): RemoteError {
+    return new RemoteError({
+      method: where.method,
+      path: where.path,
+      status: undefined,
+      code: "REMOTE_REPLY_TOO_LARGE",
+      message: `Studio's reply to ${where.request} is larger than ${formatBytes(maxBytes)}, the most studio-jobs reads for it; it stopped reading`,
+      hint: where.listing
+        ? "If the team really has that many job records, raise STUDIO_JOBS_MAX_REPLY_MB (in MiB; default 500)."
+        : "A reply this large is not one of Studio's: check --url.",
+      // Nothing is retried after this, but a write may still have been carried out.
+      ambiguous: where.method === "POST",
+    });
+  }
+
+  function deadlineError<T>(spec: CallSpec<T>, where: RequestDescription): RemoteError {
+    return new RemoteError({
+      method: spec.method,
+      path: where.path,
+      status: undefined,
+      code: "REMOTE_TIMEOUT",
+      message: `[${spec.method}] ${where.pathWithQuery}: no complete reply within ${formatSeconds(timeoutMs)}`,
+      hint: `If Studio is only slow, allow more time with --timeout SECONDS (or STUDIO_JOBS_TIMEOUT); the default is ${DEFAULT_TIMEOUT_MS / 1000}.`,
+    });
+  }
+
+  /** Wait between tries; a stop request ends the wait, and the call, at once. */
+  async function pause(ms: number, where: RequestDescription): Promise<void> {
+    if (stop === undefined) return sleep(ms);
+    if (stop.aborted) throw interrupted(stop.reason, `before ${where.request} was sent again`, false);
+    let onAbort: (() => void) | undefined;
+    const stopped = new Promise<"stopped">((resolve) => {
+      onAbort = () => resolve("stopped");
+      stop.addEventListener("abort", onAbort, { once: true });
+    });
+    try {
+      if ((await Promise.race([sleep(ms), stopped])) === "stopped") {
+        throw interrupted(stop.reason, `before ${where.request} was sent again`, false);
+      }
+    } finally {
+      if (onAbort !== undefined) stop.removeEventListener("abort", onAbort);
+    }
+  }
+
+  /** Where Studio lives as this URL names it: the part before /api, for hints. */
+  function urlHint(): string {
+    if (basePath.endsWith(API_PREFIX)) {
+      return `studio-jobs adds ${API_PREFIX}/... itself: use --url ${base.origin}${basePath.slice(0, -API_PREFIX.length)} (without ${API_PREFIX}).`;
+    }
+    if (basePath !== "") {
+      return `--url has a path (${basePath}); if Studio is at the root of ${base.origin}, use --url ${base.origin}.`;
+    }
+    return "Check --url (or DATACHAIN_STUDIO_URL): it should be Studio's base URL, e.g. https://studio.datachain.ai.";
+  }
+
+  function describeRequest<T>(spec: CallSpec<T>, url: URL): RequestDescription {
+    // The listing's limit is the tool's own paging detail: messages stay the same without it.
+    const shown = new URLSearchParams(url.searchParams);
+    shown.delete("limit");
+    const query = shown.size > 0 ? `?${shown.toString()}` : "";
+    const path = `${API_PREFIX}${spec.path}`;
+    return {
+      method: spec.method,
+      path,
+      pathWithQuery: `${path}${query}`,
+      request: `${spec.method} ${path}${query}`,
+      url: url.href,
+      listing: spec.path === "/datachain/jobs/" && spec.method === "GET",
+    };
+  }
+
+  async function listJobs(team: string, query: ListJobsQuery = {}, keep?: (job: JobOutput) => boolean): Promise<JobOutput[]> {
+    return call({
       method: "GET",
       path: "/datachain/jobs/",
       query: { team_name: team, status: query.status, limit: query.limit, job_id: query.jobId },
       retry: "always",
+      read: (body) => readJobList(body, keep),
+      maxBytes: maxReplyBytes,
     });
-    const jobs = Array.isArray(reply) ? reply : reply.jobs;
-    if (!Array.isArray(jobs)) {
-      throw new RemoteError({
-        method: "GET",
-        path: `${API_PREFIX}/datachain/jobs/`,
-        status: 200,
-        studioMessage: "the reply has no list of jobs",
-      });
-    }
-    return jobs;
   }
+
+  const small = Math.min(maxReplyBytes, MAX_SMALL_REPLY_BYTES);
 
   return {
     url: options.url,
-    listJobs,
+    listJobs: (team, query) => listJobs(team, query),
 
     async listAllJobs(team, query = {}) {
       // Listing has no cursor: a reply of exactly `limit` items may have been cut,
       // so ask again with a larger limit until the reply is shorter than asked.
       for (let limit = listLimit.initial; ; limit = Math.min(limit * 4, listLimit.ceiling)) {
-        const jobs = await listJobs(team, { ...(query.status === undefined ? {} : { status: query.status }), limit });
-        if (jobs.length < limit) return query.keep === undefined ? jobs : jobs.filter(query.keep);
+        let received = 0;
+        const keep = (job: JobOutput) => {
+          received += 1;
+          return query.keep === undefined || query.keep(job);
+        };
+        const jobs = await listJobs(team, { ...(query.status === undefined ? {} : { status: query.status }), limit }, keep);
+        if (received < limit) return jobs;
         if (limit >= listLimit.ceiling) {
           throw new RemoteError({
             method: "GET",
@@ -214,21 +426,22 @@ export function createStudioClient(options: StudioClientOptions): StudioClient {
     },
 
     createJob(input) {
-      return call<JobOutput>({ method: "POST", path: "/datachain/jobs/", json: input, retry: "unsent" });
+      return call({ method: "POST", path: "/datachain/jobs/", json: input, retry: "unsent", read: readJob, maxBytes: small });
     },
 
-    async cancelJob(team, jobId) {
-      const reply = await call<{ message?: string }>({
+    cancelJob(team, jobId) {
+      return call({
         method: "POST",
         path: `/datachain/jobs/${encodeURIComponent(jobId)}/cancel`,
         json: { team_name: team },
         retry: "always",
+        read: readActionFeedback,
+        maxBytes: small,
       });
-      return reply.message ?? "";
     },
 
     uploadFile(team, filename, content) {
-      return call<UploadedFile>({
+      return call({
         method: "POST",
         path: "/datachain/jobs/files",
         query: { team_name: team },
@@ -239,17 +452,20 @@ export function createStudioClient(options: StudioClientOptions): StudioClient {
         },
         // A second upload of the same bytes only leaves an unused copy behind.
         retry: "always",
+        read: readUploadReply,
+        maxBytes: small,
       });
     },
 
-    async listClusters(team) {
-      const reply = await call<Cluster[] | { clusters?: Cluster[] }>({
+    listClusters(team) {
+      return call({
         method: "GET",
         path: "/datachain/clusters/",
         query: { team_name: team },
         retry: "always",
+        read: readClusterList,
+        maxBytes: small,
       });
-      return Array.isArray(reply) ? reply : (reply.clusters ?? []);
     },
 
     async close() {
@@ -258,22 +474,108 @@ export function createStudioClient(options: StudioClientOptions): StudioClient {
   };
 }
 
+type Headers = Dispatcher.ResponseData["headers"];
+
+interface Reply {
+  status: number;
+  headers: Headers;
+  text: string;
+}
+
+interface RequestDescription {
+  method: string;
+  /** `/api/datachain/jobs/`: what ordinary errors name. */
+  path: string;
+  /** The path and query, without the listing's limit. */
+  pathWithQuery: string;
+  /** `GET /api/datachain/jobs/?team_name=demo`. */
+  request: string;
+  /** The whole URL tried, for errors that suggest the URL is wrong. */
+  url: string;
+  listing: boolean;
+}
+
+/** A signal aborted `graceMs` after `signal` is. */
+function delayedSignal(signal: AbortSignal, graceMs: number): AbortSignal {
+  const controller = new AbortController();
+  const fire = () => setTimeout(() => controller.abort(signal.reason), graceMs).unref();
+  if (signal.aborted) fire();
+  else signal.addEventListener("abort", fire, { once: true });
+  return controller.signal;
+}
+
+function interrupted(reason: unknown, when: string, mayHaveActed: boolean): InterruptedError {
+  const by = describeInterruption(reason);
+  return new InterruptedError(
+    `Interrupted${by === "" ? "" : ` ${by}`} ${when}${mayHaveActed ? "; Studio may or may not have acted on it, and a re-run finds out" : ""}.`,
+  );
+}
+
+/** Studio's base URL for a URL under it: everything before /api/. */
+function baseUrlOf(url: URL): string {
+  const at = url.pathname.indexOf(`${API_PREFIX}/`);
+  const path = at === -1 ? "" : url.pathname.slice(0, at);
+  return `${url.origin}${path}`;
+}
+
+function formatBytes(bytes: number): string {
+  return bytes >= MIB ? `${Math.round((bytes / MIB) * 10) / 10} MiB` : `${bytes} bytes`;
+}
+
+function formatSeconds(ms: number): string {
+  return `${Math.round(ms / 100) / 10} s`;
+}
+
+/** A short account of a body that is not JSON: an HTML page's title, or the start of the text. */
+function describeBody(headers: Headers, text: string, said: (text: string) => string): string {
+  const type = headerValue(headers["content-type"])?.split(";")[0]?.trim() ?? "";
+  const trimmed = text.slice(0, 64 * 1024).trim();
+  if (trimmed === "") return "an empty body";
+  if (type === "text/html" || /^<(!doctype|html|head|body)/i.test(trimmed)) {
+    // Only the head of the page: these patterns must stay cheap on whatever a server sends.
+    const head = trimmed.slice(0, 8 * 1024);
+    const title = /<title[^>]*>([^<]*)<\/title>/i.exec(head)?.[1];
+    const words = stripHtml(title ?? head);
+    return words === "" ? "an HTML page" : `an HTML page: "${shorten(said(words), 120)}"`;
+  }
+  return `"${shorten(said(trimmed.replace(/\s+/g, " ")), 120)}"`;
+}
+
+function stripHtml(html: string): string {
+  return html
+    .replace(/<(script|style)[^>]*>[\s\S]*?<\/\1>/gi, " ")
+    .replace(/<[^>]*>/g, " ")
+    .replace(/&nbsp;/g, " ")
+    .replace(/&amp;/g, "&")
+    .replace(/&lt;/g, "<")
+    .replace(/&gt;/g, ">")
+    .replace(/&quot;/g, '"')
+    .replace(/&#39;/g, "'")
+    .replace(/\s+/g, " ")
+    .trim();
+}
+
+function shorten(text: string, max: number): string {
+  return text.length <= max ? text : `${text.slice(0, max - 1)}…`;
+}
+
 function headerValue(value: string | string[] | undefined): string | undefined {
   return Array.isArray(value) ? value[0] : value;
 }
 
+/** Studio's own error message, `{"message": "..."}`, with control characters removed; undefined when the body is not that. */
 function readMessage(text: string): string | undefined {
   try {
     const parsed = JSON.parse(text) as unknown;
     if (parsed !== null && typeof parsed === "object" && "message" in parsed) {
       const message = parsed.message;
-      if (typeof message === "string") return message;
+      // eslint-disable-next-line no-control-regex
+      if (typeof message === "string") return message.replace(/[\u0000-\u001f\u007f-\u009f]+/g, " ").trim();
     }
   } catch {
-    // not JSON: fall through to the raw text, shortened
+    // not JSON: the caller describes the body instead
   }
-  const trimmed = text.trim();
-  return trimmed === "" ? undefined : trimmed.slice(0, 200);
+  return undefined;
 }
 
 function describe(cause: unknown): string {

@@ -24,7 +24,8 @@ export interface JobInput {
 }
 
 /** A job record as Studio returns it. It does not echo schedule, cluster, priority,
- * credentials or files: the tool keeps those in its own markers (DESIGN section 3). */
+ * credentials or files: the tool keeps those in its own markers (DESIGN section 3).
+ * What a listed record is guaranteed to hold is decided in wire.ts, which checks it. */
 export interface JobOutput {
   id: string;
   url: string;
@@ -39,23 +40,28 @@ export interface JobOutput {
   repository: string | null;
   environment: Record<string, string>;
   created_at: string;
-  created_by: string;
-  finished_at: string | null;
-  exit_code: number | null;
-  error_message: string;
+  /** Not read by the tool, so not checked: any value passes. */
+  created_by?: unknown;
+  finished_at?: unknown;
+  exit_code?: unknown;
+  error_message?: unknown;
+  /** Set on a run of a schedule: the schedule's id. */
   parent_job_id: string | null;
 }
 
 export interface Cluster {
   id: number;
   name: string;
-  status: string;
-  cloud_provider: string;
+  status: string | null;
+  cloud_provider: string | null;
   cloud_credentials: string | null;
   is_active: boolean;
   default: boolean;
   max_workers: number;
 }
+
+/** What the tool reads of an upload's reply: the id that goes into JobInput.files. */
+export type UploadReply = Pick<UploadedFile, "id">;
 
 export interface UploadedFile {
   id: number;

@@ -8,11 +8,13 @@ import { applyPlan } from "../../apply/execute.js";
 import { isSavedPlanFile, readSavedPlan, restoreSavedPlan } from "../../apply/saved-plan.js";
 import type { ApplyEvent, ApplyResult } from "../../apply/types.js";
 import { UsageError } from "../../errors.js";
+import { registerJobSecrets } from "../../redact.js";
 import { hasChanges, type Plan } from "../../plan/types.js";
 import { renderApplyJson, renderApplyText, stepLine } from "../../render/apply-result.js";
 import { renderPlanText } from "../../render/text.js";
 import type { StudioClient } from "../../studio/client.js";
 import type { JobOutput } from "../../studio/types.js";
+import type { DesiredJob } from "../../spec/types.js";
 import { connect, type GlobalOptions } from "../connect.js";
 import { useColor, type CliIo } from "../io.js";
 import { listStudio, parseCount, preparePlan, reportDiagnostics, type PlanFlags } from "../planning.js";
@@ -117,6 +119,7 @@ async function applySavedPlan(path: string, shown: string, parallelism: number, 
   try {
     const { listings } = await listStudio(client, doc.teams);
     const plan = await restoreSavedPlan(doc, listings, io.env, io.cwd);
+    if (io.secrets !== undefined) registerJobSecrets(io.secrets, desiredJobs(plan), io.env);
     if (!hasChanges(plan)) {
       io.stdout.write("No changes. The saved plan has nothing to do.\n");
       return 0;
@@ -126,6 +129,10 @@ async function applySavedPlan(path: string, shown: string, parallelism: number, 
   } finally {
     await client.close();
   }
+}
+
+function desiredJobs(plan: Plan): DesiredJob[] {
+  return plan.actions.flatMap((action) => (action.kind === "create" || action.kind === "replace" ? [action.desired] : []));
 }
 
 async function execute(

@@ -18,7 +18,7 @@ export async function runClusters(globals: GlobalOptions, options: { format: str
       c.is_active ? "active" : "inactive",
       c.default ? "yes" : "",
       String(c.max_workers),
-      c.cloud_provider,
+      c.cloud_provider ?? "",
     ]);
     io.stdout.write(formatTable(["ID", "NAME", "STATUS", "DEFAULT", "MAX WORKERS", "CLOUD"], rows));
     return 0;

@@ -10,6 +10,7 @@ import type { CliIo } from "../io.js";
 import { coveredTeams, extendCoverage } from "../planning.js";
 import { loadSpec, parseVarFlags } from "../../spec/index.js";
 import { resolveConnection } from "../../studio/config.js";
+import { registerJobSecrets } from "../../redact.js";
 
 export interface StatusFlags {
   var: string[];
@@ -31,6 +32,7 @@ interface StatusRow {
 export async function runStatus(paths: string[], flags: StatusFlags, globals: GlobalOptions, io: CliIo): Promise<number> {
   const settings = await resolveConnection(globals, io.env, io.cwd);
   const spec = await loadSpec(paths, io.cwd, { env: io.env, vars: parseVarFlags(flags.var), defaultTeam: settings.team });
+  if (io.secrets !== undefined) registerJobSecrets(io.secrets, spec.jobs, io.env);
   let teams = coveredTeams(spec.teams, globals.team, settings.team);
   const wanted = new Map(spec.jobs.map((j) => [`${j.team}/${j.key}`, j]));
   const { client } = await connect(globals, io, settings);

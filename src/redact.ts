@@ -1,0 +1,140 @@
+// Keeps secrets out of everything the tool prints. The run registers every sensitive
+// value as it learns it (the token, each ${env:...} value of the spec, a password in
+// the URL); the CLI's output streams pass all text through `redact`, so no message,
+// whatever its source (a server's error quoting our request, --verbose, a stack trace),
+// can carry one out of the process.
+
+import type { DesiredJob } from "./spec/types.js";
+
+export const REDACTED = "***";
+
+/**
+ * Values shorter than this are not replaced wherever they occur: replacing every "1" or
+ * "eu" in the output would garble it and protect nothing, since so short a value is
+ * guessed in a few tries. They are still hidden where they stand as the value of a
+ * sensitive key (`API_KEY=ab`, `"API_KEY": "ab"`), which is how a server quotes them.
+ */
+export const MIN_SECRET_LENGTH = 4;
+
+export interface Redactor {
+  /**
+   * A sensitive value: hidden wherever it appears, in its plain, JSON-escaped and URL-encoded
+   * forms, and line by line when `lines` (a key file read from the environment).
+   */
+  addSecret: (value: string | undefined, options?: { lines?: boolean }) => void;
+  /** An environment key whose value is sensitive: `KEY=value` and `"KEY": "value"` are hidden whatever the value. */
+  addSensitiveKey: (name: string) => void;
+  /** A plain function, safe to pass around detached from the redactor. */
+  redact: (text: string) => string;
+}
+
+// user:password@ in any URL, e.g. https://user:pass@host/.
+const URL_CREDENTIALS = /\b([a-z][a-z0-9+.-]*:\/\/)[^\s/?#@"'<>]+@/gi;
+
+function escapeRegExp(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+}
+
+/** The forms a value takes when a server quotes it: as is, inside a JSON string, in a URL. */
+function spellings(value: string, lines: boolean): string[] {
+  const forms = new Set<string>([value]);
+  forms.add(JSON.stringify(value).slice(1, -1));
+  forms.add(encodeURIComponent(value));
+  // A multi-line secret (a key file) may be quoted one line at a time.
+  if (lines && value.includes("\n")) for (const line of value.split(/\r?\n/)) if (line.trim().length >= MIN_SECRET_LENGTH) forms.add(line);
+  return [...forms].filter((form) => form.length >= MIN_SECRET_LENGTH);
+}
+
+export function createRedactor(): Redactor {
+  const secrets = new Set<string>();
+  const keys = new Set<string>();
+  // Rebuilt lazily when the sets change; most runs register a handful of values once.
+  let secretPattern: RegExp | undefined;
+  let keyPattern: RegExp | undefined;
+  let dirty = false;
+
+  function rebuild(): void {
+    dirty = false;
+    // Longest first, so a secret that contains another is replaced whole.
+    const sorted = [...secrets].sort((a, b) => b.length - a.length).map(escapeRegExp);
+    secretPattern = sorted.length === 0 ? undefined : new RegExp(sorted.join("|"), "g");
+    const names = [...keys].map(escapeRegExp).join("|");
+    // KEY=value up to the end of the line, a quote, a JSON escape or a separator;
+    // "KEY": "value" as a JSON member.
+    keyPattern =
+      keys.size === 0
+        ? undefined
+        : new RegExp(`(?<![A-Za-z0-9_])((?:${names})=)[^\\s"'\\\\&,;}]+|("(?:${names})"\\s*:\\s*")(?:[^"\\\\]|\\\\.)*(?=")`, "g");
+  }
+
+  return {
+    addSecret(value, options = {}) {
+      if (value === undefined) return;
+      for (const form of spellings(value, options.lines === true)) {
+        if (!secrets.has(form)) {
+          secrets.add(form);
+          dirty = true;
+        }
+      }
+    },
+    addSensitiveKey(name) {
+      if (name !== "" && !keys.has(name)) {
+        keys.add(name);
+        dirty = true;
+      }
+    },
+    redact(text) {
+      if (dirty) rebuild();
+      let out = text;
+      if (secretPattern !== undefined) out = out.replace(secretPattern, REDACTED);
+      if (keyPattern !== undefined) {
+        out = out.replace(keyPattern, (_match, assign: string | undefined, member: string | undefined) => `${assign ?? member ?? ""}${REDACTED}`);
+      }
+      if (out.includes("://")) out = out.replace(URL_CREDENTIALS, `$1${REDACTED}@`);
+      return out;
+    },
+  };
+}
+
+const ENV_REFERENCE = /\$\{env:([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}/g;
+
+/**
+ * Register what a resolved spec holds that must not be printed: each value read through
+ * ${env:...} (or its default), each sensitive field's whole value, and the names of
+ * sensitive environment keys.
+ */
+export function registerJobSecrets(redactor: Redactor, jobs: readonly DesiredJob[], env: NodeJS.ProcessEnv): void {
+  for (const job of jobs) {
+    for (const field of job.sensitive) {
+      for (const match of (job.sensitiveTemplates[field] ?? "").matchAll(ENV_REFERENCE)) {
+        const name = match[1] ?? "";
+        redactor.addSecret(env[name] ?? match[2], { lines: true });
+      }
+      if (field.startsWith("environment.")) {
+        const key = field.slice("environment.".length);
+        redactor.addSensitiveKey(key);
+        redactor.addSecret(job.environment[key]);
+      } else {
+        redactor.addSecret(sensitiveInputValue(job, field));
+      }
+    }
+  }
+}
+
+function sensitiveInputValue(job: DesiredJob, field: string): string | undefined {
+  const input = job.input;
+  switch (field) {
+    case "query":
+      return input.query;
+    case "requirements":
+      return input.requirements ?? undefined;
+    case "credentials":
+      return input.credentials_name ?? undefined;
+    case "repository":
+      return input.repository ?? undefined;
+    case "python_version":
+      return input.python_version ?? undefined;
+    default:
+      return undefined;
+  }
+}

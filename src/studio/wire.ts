@@ -1,0 +1,316 @@
+// Everything Studio sends is checked here, once, against the wire types, before any other
+// code acts on it: a record that does not fit stops the command instead of being guessed at.
+//
+// The rules. Strict on what the tool relies on: a job's id, status, name, team and
+// created_at (it orders by it) are strings, ids and statuses non-empty, none of them with
+// control characters (they are printed); environment values are strings, and the tool's
+// own markers in them are well-formed; parent_job_id, which decides whether a record is a
+// run that is never touched, is null or absent (not a run) or a non-empty string (a run),
+// and anything else (0, "", false) is refused rather than read one way or the other.
+// Liberal where the API reference leaves room: optional text fields (url, python_version,
+// requirements, repository) may be null or absent; a listing may be a bare array or the
+// older {"jobs": [...]} wrapper. Silent about fields the tool never reads (created_by,
+// finished_at, exit_code, error_message). Values are never quoted in a problem, only their
+// kind: they may be secrets.
+//
+// Hand-written rather than a JSON Schema and ajv: a listing holds up to a million records,
+// so the per-record check must cost next to nothing; the messages must name the job id
+// and field; and nothing has to be compiled or loaded when the CLI starts.
+
+import { MARKERS } from "../spec/markers.js";
+import type { Cluster, JobOutput, UploadReply } from "./types.js";
+
+/** What does not fit, said for a person: `job 42: field "status" must be a string, got a number`. */
+export class WireError extends Error {
+  override readonly name = "WireError";
+}
+
+type Fields = Record<string, unknown>;
+
+function kind(value: unknown): string {
+  if (value === null) return "null";
+  if (value === undefined) return "nothing";
+  if (Array.isArray(value)) return "an array";
+  if (value === "") return "an empty string";
+  const type = typeof value;
+  return type === "object" ? "an object" : `a ${type}`;
+}
+
+function isObject(value: unknown): value is Fields {
+  return value !== null && typeof value === "object" && !Array.isArray(value);
+}
+
+function problem(label: string, field: string, wanted: string, value: unknown): WireError {
+  return new WireError(
+    value === undefined ? `${label}: field "${field}" is missing` : `${label}: field "${field}" must be ${wanted}, got ${kind(value)}`,
+  );
+}
+
+/** A string printed as is: a name, a status, an id. */
+function text(record: Fields, field: string, label: string, nonEmpty: boolean): string {
+  const value = record[field];
+  if (typeof value !== "string" || (nonEmpty && value === "")) {
+    throw problem(label, field, nonEmpty ? "a non-empty string" : "a string", value);
+  }
+  if (hasControl(value)) throw new WireError(`${label}: field "${field}" holds control characters`);
+  return value;
+}
+
+function anyString(record: Fields, field: string, label: string): string {
+  const value = record[field];
+  if (typeof value !== "string") throw problem(label, field, "a string", value);
+  return value;
+}
+
+/** An optional text field: null or absent becomes `absent`. */
+function optionalString<T extends string | null>(record: Fields, field: string, label: string, absent: T): string | T {
+  const value = record[field];
+  if (value === undefined || value === null) return absent;
+  if (typeof value !== "string") throw problem(label, field, "a string or null", value);
+  return value;
+}
+
+function integer(record: Fields, field: string, label: string, min: number): number {
+  const value = record[field];
+  if (typeof value !== "number" || !Number.isInteger(value) || value < min) {
+    throw problem(label, field, min === 0 ? "a whole number of at least 0" : `a whole number of at least ${min}`, value);
+  }
+  return value;
+}
+
+function boolean(record: Fields, field: string, label: string): boolean {
+  const value = record[field];
+  if (typeof value !== "boolean") throw problem(label, field, "true or false", value);
+  return value;
+}
+
+function jobLabel(raw: Fields, index: number | undefined): string {
+  const id = raw["id"];
+  if (typeof id === "string" && id !== "" && !hasControl(id) && id.length <= 200) return `job ${id}`;
+  return index === undefined ? "the job record" : `item ${index}`;
+}
+
+function hasControl(value: string): boolean {
+  for (let i = 0; i < value.length; i++) {
+    const c = value.charCodeAt(i);
+    if (c < 0x20 || (c >= 0x7f && c <= 0x9f)) return true;
+  }
+  return false;
+}
+
+/** A printed string: present, a string, non-empty if asked, without control characters. */
+function isPrintable(value: unknown, nonEmpty: boolean): value is string {
+  return typeof value === "string" && !(nonEmpty && value === "") && !hasControl(value);
+}
+
+/**
+ * The shape of one job record; markers are checked apart, only on records that are kept.
+ * Written for speed, as it runs once per listed record: named property reads (the records
+ * of one listing share a shape), and the work of saying what is wrong only when something is.
+ */
+function checkJobShape(raw: unknown, index: number | undefined): JobOutput {
+  if (!isObject(raw)) {
+    throw new WireError(`${index === undefined ? "the reply" : `item ${index}`}: expected a job record (an object), got ${kind(raw)}`);
+  }
+  const job = raw as Partial<Record<keyof JobOutput, unknown>>;
+  if (
+    !isPrintable(job.id, true) ||
+    !isPrintable(job.status, true) ||
+    !isPrintable(job.name, false) ||
+    typeof job.team !== "string" ||
+    typeof job.created_at !== "string" ||
+    typeof job.query !== "string" ||
+    !isPrintable(job.query_type, false) ||
+    typeof job.workers !== "number" ||
+    !Number.isInteger(job.workers) ||
+    job.workers < 0
+  ) {
+    explainJob(raw, index);
+  }
+  const url = job.url;
+  if (url === undefined || url === null) job.url = "";
+  else if (typeof url !== "string") explainJob(raw, index);
+  if (job.python_version === undefined) job.python_version = null;
+  else if (job.python_version !== null && typeof job.python_version !== "string") explainJob(raw, index);
+  const requirements = job.requirements;
+  if (requirements === undefined || requirements === null) job.requirements = "";
+  else if (typeof requirements !== "string") explainJob(raw, index);
+  if (job.repository === undefined) job.repository = null;
+  else if (job.repository !== null && typeof job.repository !== "string") explainJob(raw, index);
+
+  const env = job.environment;
+  if (env === undefined || env === null) {
+    job.environment = {};
+  } else if (!isObject(env)) {
+    explainJob(raw, index);
+  } else {
+    for (const key in env) if (typeof env[key] !== "string") explainJob(raw, index);
+  }
+
+  const parent = job.parent_job_id;
+  if (parent === undefined) job.parent_job_id = null;
+  else if (parent !== null && !isPrintable(parent, true)) explainJob(raw, index);
+  return raw as unknown as JobOutput;
+}
+
+/** What is wrong with a job record that checkJobShape found wrong, field by field. */
+function explainJob(raw: Fields, index: number | undefined): never {
+  const label = jobLabel(raw, index);
+  text(raw, "id", label, true);
+  text(raw, "status", label, true);
+  text(raw, "name", label, false);
+  anyString(raw, "team", label);
+  anyString(raw, "created_at", label);
+  anyString(raw, "query", label);
+  text(raw, "query_type", label, false);
+  integer(raw, "workers", label, 0);
+  for (const field of ["url", "python_version", "requirements", "repository"]) optionalString(raw, field, label, null);
+  const env = raw["environment"];
+  if (env !== undefined && env !== null) {
+    if (!isObject(env)) throw problem(label, "environment", "an object of strings", env);
+    for (const key in env) if (typeof env[key] !== "string") throw problem(label, `environment.${key}`, "a string", env[key]);
+  }
+  const parent = raw["parent_job_id"];
+  if (parent !== undefined && parent !== null && !isPrintable(parent, true)) {
+    if (typeof parent === "string" && parent !== "") throw new WireError(`${label}: field "parent_job_id" holds control characters`);
+    throw problem(label, "parent_job_id", "null or the id of a job (a non-empty string)", parent);
+  }
+  throw new WireError(`${label}: the record does not fit`); // not reached: checkJobShape found a problem
+}
+
+/**
+ * The tool's own markers: written by it, but read back from a server that may have mangled
+ * them. `known` holds APPLIED records already found good in this reply: the runs of one
+ * schedule all carry the same one.
+ */
+function checkMarkers(job: JobOutput, known?: Set<string>): void {
+  const env = job.environment;
+  for (const name of [MARKERS.stack, MARKERS.key, MARKERS.fingerprint]) {
+    if (env[name] === "") throw new WireError(`job ${job.id}: marker ${name} is empty`);
+  }
+  const applied = env[MARKERS.applied];
+  if (applied === undefined || known?.has(applied) === true) return;
+  let decoded: unknown;
+  try {
+    decoded = JSON.parse(Buffer.from(applied, "base64url").toString("utf8"));
+  } catch {
+    throw new WireError(`job ${job.id}: marker ${MARKERS.applied} is not base64url-encoded JSON`);
+  }
+  checkAppliedRecord(decoded, `job ${job.id}: marker ${MARKERS.applied}`);
+  known?.add(applied);
+}
+
+/** The STUDIO_JOBS_APPLIED record, as decoded by spec/markers.ts; see AppliedRecord. */
+function checkAppliedRecord(value: unknown, label: string): void {
+  if (!isObject(value)) throw new WireError(`${label}: expected an object, got ${kind(value)}`);
+  const version = value["v"];
+  if (typeof version !== "number") throw problem(label, "v", "a number", version);
+  // A record of another version is written by another version of the tool: it is not
+  // read (the plan shows those fields as unknown), so its fields are not checked either.
+  if (version !== 1) return;
+  text(value, "query_type", label, true);
+  const optional = (field: string, check: (v: unknown) => boolean, wanted: string) => {
+    const v = value[field];
+    if (v !== undefined && !check(v)) throw problem(label, field, wanted, v);
+  };
+  const isString = (v: unknown) => typeof v === "string";
+  const isStringArray = (v: unknown) => Array.isArray(v) && v.every(isString);
+  optional("cron", isString, "a string");
+  optional("start_after", isString, "a string");
+  optional("priority", (v) => typeof v === "number", "a number");
+  optional(
+    "cluster",
+    (v) => isObject(v) && (typeof v["name"] === "string" || (typeof v["id"] === "number" && Number.isInteger(v["id"]))),
+    '{"name": string} or {"id": number}',
+  );
+  optional("credentials", (v) => typeof v === "string" || (isObject(v) && typeof v["sensitive"] === "string"), 'a string or {"sensitive": string}');
+  optional("files", (v) => Array.isArray(v) && v.every((f) => isStringArray(f) && (f as unknown[]).length === 2), "a list of [name, sha256] pairs");
+  optional("sensitive", isStringArray, "a list of strings");
+}
+
+function sameValue(a: unknown, b: unknown): boolean {
+  if (a === b) return true;
+  if (typeof a !== "object" || typeof b !== "object" || a === null || b === null) return false;
+  if (Array.isArray(a) !== Array.isArray(b)) return false;
+  const aKeys = Object.keys(a);
+  const bKeys = Object.keys(b);
+  if (aKeys.length !== bKeys.length) return false;
+  return aKeys.every((key) => Object.hasOwn(b, key) && sameValue((a as Fields)[key], (b as Fields)[key]));
+}
+
+function listOf(body: unknown, wrapper: string, what: string): unknown[] {
+  if (Array.isArray(body)) return body;
+  if (isObject(body) && Array.isArray(body[wrapper])) return body[wrapper] as unknown[];
+  throw new WireError(`expected a list of ${what} (a JSON array), got ${kind(body)}`);
+}
+
+/**
+ * A job listing: each record checked; `keep` drops records the caller has no use for
+ * (their markers are not even decoded). A record listed twice is kept once if the copies
+ * are identical; copies that differ make the listing untrustworthy, and it is refused. That
+ * includes a copy dropped and a copy kept (a run listed once more as a job of its own); two
+ * copies that are both dropped are not compared, as they take part in nothing.
+ */
+export function readJobList(body: unknown, keep?: (job: JobOutput) => boolean): JobOutput[] {
+  const items = listOf(body, "jobs", "jobs");
+  const kept = new Map<string, JobOutput>();
+  // Ids only, looked up once at the end: hashing into a set as large as the listing costs
+  // a good part of what parsing it does.
+  const dropped: string[] = [];
+  const knownApplied = new Set<string>();
+  for (let i = 0; i < items.length; i++) {
+    const job = checkJobShape(items[i], i);
+    if (keep !== undefined && !keep(job)) {
+      dropped.push(job.id);
+      continue;
+    }
+    const seen = kept.get(job.id);
+    if (seen !== undefined) {
+      if (!sameValue(seen, job)) throw listedTwice(job.id);
+      continue;
+    }
+    checkMarkers(job, knownApplied);
+    kept.set(job.id, job);
+  }
+  for (const id of dropped) if (kept.has(id)) throw listedTwice(id);
+  return [...kept.values()];
+}
+
+function listedTwice(id: string): WireError {
+  return new WireError(`job ${id} is listed twice with different contents; there is no telling which is true`);
+}
+
+/** The reply to a create: the job as Studio recorded it. */
+export function readJob(body: unknown): JobOutput {
+  const job = checkJobShape(body, undefined);
+  checkMarkers(job);
+  return job;
+}
+
+export function readClusterList(body: unknown): Cluster[] {
+  return listOf(body, "clusters", "clusters").map((raw, i) => {
+    if (!isObject(raw)) throw new WireError(`item ${i}: expected a cluster (an object), got ${kind(raw)}`);
+    const label = Number.isInteger(raw["id"]) ? `cluster ${String(raw["id"])}` : `item ${i}`;
+    integer(raw, "id", label, 0);
+    text(raw, "name", label, true);
+    boolean(raw, "is_active", label);
+    boolean(raw, "default", label);
+    integer(raw, "max_workers", label, 0);
+    raw["status"] = optionalString(raw, "status", label, null);
+    raw["cloud_provider"] = optionalString(raw, "cloud_provider", label, null);
+    raw["cloud_credentials"] = optionalString(raw, "cloud_credentials", label, null);
+    return raw as unknown as Cluster;
+  });
+}
+
+export function readUploadReply(body: unknown): UploadReply {
+  if (!isObject(body)) throw new WireError(`expected the uploaded file (an object), got ${kind(body)}`);
+  integer(body, "id", "the uploaded file", 0);
+  return body as unknown as UploadReply;
+}
+
+/** The reply to a cancel, `{"message": "..."}`; its message is only shown. */
+export function readActionFeedback(body: unknown): string {
+  if (!isObject(body)) throw new WireError(`expected {"message": ...} (an object), got ${kind(body)}`);
+  return optionalString(body, "message", "the reply", "");
+}

@@ -1,0 +1,572 @@
+// The client trusts nothing it is sent. A tiny hostile Studio serves a real listing (made
+// by applying a spec to the emulator) with one thing wrong at a time, and records every
+// request it gets; each case must end in a clear error (or be handled safely) with no
+// stack trace, no secret in any output, no hang, and no create or cancel sent.
+
+import { spawn } from "node:child_process";
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { stringify } from "yaml";
+import { encodeApplied, MARKERS } from "../src/spec/markers.js";
+import type { JobOutput } from "../src/studio/types.js";
+import { CLI, runCli, type CliResult } from "./cli-helpers.js";
+import { rawCall, startTestStudio } from "./helpers.js";
+
+const TOKEN = "tok-0123456789-hostile";
+const SECRET = "s3cr3t-embed-key-value";
+const SECRET_ENV = { EMBED_API_KEY: SECRET };
+
+interface Received {
+  method: string;
+  url: string;
+  body: string;
+}
+
+type Handler = (req: IncomingMessage, res: ServerResponse, body: string) => void;
+
+interface Hostile {
+  url: string;
+  received: Received[];
+  /** Set per test: what the server answers. */
+  handler: Handler;
+  close(): Promise<void>;
+}
+
+async function startHostile(): Promise<Hostile> {
+  const state = { received: [] as Received[], handler: (() => undefined) as Handler };
+  const server: Server = createServer((req, res) => {
+    let body = "";
+    req.on("data", (chunk: Buffer) => (body += chunk.toString()));
+    req.on("end", () => {
+      state.received.push({ method: req.method ?? "", url: req.url ?? "", body });
+      state.handler(req, res, body);
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const address = server.address();
+  if (address === null || typeof address === "string") throw new Error("no port");
+  return {
+    url: `http://127.0.0.1:${address.port}`,
+    get received() {
+      return state.received;
+    },
+    set received(value) {
+      state.received = value;
+    },
+    get handler() {
+      return state.handler;
+    },
+    set handler(value) {
+      state.handler = value;
+    },
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}
+
+function json(res: ServerResponse, status: number, value: unknown): void {
+  const text = JSON.stringify(value);
+  res.writeHead(status, { "content-type": "application/json", "content-length": Buffer.byteLength(text) });
+  res.end(text);
+}
+
+function writeSpec(dir: string, keys: string[]): void {
+  const jobs: Record<string, unknown> = {};
+  for (const key of keys) {
+    jobs[key] = { query: `print("${key}")`, schedule: { cron: "@daily" }, environment: { API_KEY: "${env:EMBED_API_KEY}", REGION: "eu" } };
+  }
+  writeFileSync(join(dir, "studio-jobs.yaml"), stringify({ version: 1, stack: "hostile", defaults: { team: "demo" }, jobs }));
+}
+
+function specDir(keys: string[]): string {
+  const dir = mkdtempSync(join(tmpdir(), "studio-jobs-hostile-"));
+  writeSpec(dir, keys);
+  return dir;
+}
+
+// The real listing and clusters, as the emulator serves them after an apply of three jobs.
+let listing: JobOutput[] = [];
+let clusters: unknown[] = [];
+let dir = "";
+/** The same stack with a fourth job: a plan with one create. */
+let dirPlus = "";
+let hostile: Hostile;
+
+beforeAll(async () => {
+  const studio = await startTestStudio();
+  try {
+    dir = specDir(["alpha", "beta", "gamma"]);
+    dirPlus = specDir(["alpha", "beta", "gamma", "delta"]);
+    const env = { DATACHAIN_STUDIO_URL: studio.emulator.url, DATACHAIN_STUDIO_TOKEN: "dev-token", ...SECRET_ENV };
+    const applied = await runCli(["apply", ".", "--yes"], { cwd: dir, env });
+    expect(applied.code).toBe(0);
+    const jobs = (await rawCall(studio.emulator.url, "GET", "/api/datachain/jobs/?team_name=demo&limit=100")).body as JobOutput[] | { jobs: JobOutput[] };
+    listing = Array.isArray(jobs) ? jobs : jobs.jobs;
+    const listed = (await rawCall(studio.emulator.url, "GET", "/api/datachain/clusters/")).body as unknown[] | { clusters: unknown[] };
+    clusters = Array.isArray(listed) ? listed : listed.clusters;
+    expect(listing).toHaveLength(3);
+  } finally {
+    await studio.close();
+  }
+  hostile = await startHostile();
+});
+afterAll(() => hostile.close());
+
+/** A faithful server: the real listing and clusters; writes are refused (and recorded). */
+function serve(jobs: unknown = listing, overrides: { clusters?: unknown; write?: Handler } = {}): void {
+  hostile.received = [];
+  hostile.handler = (req, res, body) => {
+    const path = (req.url ?? "").split("?")[0];
+    if (req.method === "GET" && path === "/api/datachain/jobs/") return json(res, 200, jobs);
+    if (req.method === "GET" && path === "/api/datachain/clusters/") return json(res, 200, overrides.clusters ?? clusters);
+    if (overrides.write !== undefined) return overrides.write(req, res, body);
+    return json(res, 418, { message: "this test expects no writes" });
+  };
+}
+
+afterEach(() => serve());
+
+function env(extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
+  return { DATACHAIN_STUDIO_URL: hostile.url, DATACHAIN_STUDIO_TOKEN: TOKEN, ...SECRET_ENV, ...extra };
+}
+
+const writes = () => hostile.received.filter((r) => r.method !== "GET");
+
+/** What no run may ever do: print a stack trace or a secret. */
+function expectClean(result: CliResult): void {
+  const all = result.stdout + result.stderr;
+  expect(all).not.toMatch(/^\s+at /m);
+  expect(all).not.toContain("Internal error");
+  expect(all).not.toContain(SECRET);
+  expect(all).not.toContain(TOKEN);
+}
+
+const first = (index: number): JobOutput => listing[index] as JobOutput;
+const named = (name: string): JobOutput => listing.find((j) => j.name === name) as JobOutput;
+
+describe("1. a listing that repeats a job id", () => {
+  it("collapses identical repeats: no changes, nothing cancelled", async () => {
+    serve([...listing, ...listing]);
+    for (const argv of [["plan", "."], ["apply", ".", "--yes"]]) {
+      const result = await runCli(argv, { cwd: dir, env: env() });
+      expect(result.code).toBe(0);
+      expect(result.stdout).toContain("No changes.");
+      expectClean(result);
+    }
+    expect(writes()).toEqual([]);
+  });
+
+  it("refuses differing records with one id, naming it", async () => {
+    const copy = { ...first(1), status: "QUEUED" };
+    serve([...listing, copy]);
+    for (const argv of [["plan", "."], ["apply", ".", "--yes"], ["status", "."], ["import", "--team", "demo"]]) {
+      const result = await runCli(argv, { cwd: dir, env: env() });
+      expect(result.code).toBe(1);
+      expect(result.stderr.split("\n")[0]).toBe(
+        `Error: Studio's reply to GET /api/datachain/jobs/?team_name=demo: job ${copy.id} is listed twice with different contents; there is no telling which is true`,
+      );
+      expectClean(result);
+    }
+    expect(writes()).toEqual([]);
+  });
+
+  it("refuses a job listed once more as a run of a schedule, which the plan would not even keep", async () => {
+    const job = named("alpha");
+    serve([{ ...job, parent_job_id: named("beta").id }, ...listing]);
+    const result = await runCli(["plan", "."], { cwd: dir, env: env() });
+    expect(result.code).toBe(1);
+    expect(result.stderr.split("\n")[0]).toBe(
+      `Error: Studio's reply to GET /api/datachain/jobs/?team_name=demo: job ${job.id} is listed twice with different contents; there is no telling which is true`,
+    );
+    expect(writes()).toEqual([]);
+  });
+});
+
+describe("2. records of the wrong shape", () => {
+  const withEnv = (index: number, environment: Record<string, unknown>) => {
+    const job = first(index);
+    return listing.map((j) => (j === job ? { ...j, environment: { ...j.environment, ...environment } } : j));
+  };
+  const without = (index: number, field: string) =>
+    listing.map((j, i) => {
+      if (i !== index) return j;
+      const { [field]: _dropped, ...rest } = j as unknown as Record<string, unknown>;
+      return rest;
+    });
+  const cases: { name: string; jobs: () => unknown; problem: () => string }[] = [
+    { name: "a null item", jobs: () => [null, ...listing], problem: () => "item 0: expected a job record (an object), got null" },
+    { name: "a number item", jobs: () => [...listing, 7], problem: () => "item 3: expected a job record (an object), got a number" },
+    { name: "a string item", jobs: () => ["job", ...listing], problem: () => "item 0: expected a job record (an object), got a string" },
+    { name: "a job without id", jobs: () => without(1, "id"), problem: () => 'item 1: field "id" is missing' },
+    { name: "a job without status", jobs: () => without(2, "status"), problem: () => `job ${first(2).id}: field "status" is missing` },
+    {
+      name: "parent_job_id: 0",
+      jobs: () => listing.map((j) => ({ ...j, parent_job_id: 0 })),
+      problem: () => `job ${first(0).id}: field "parent_job_id" must be null or the id of a job (a non-empty string), got a number`,
+    },
+    {
+      name: "a number as an environment value",
+      jobs: () => withEnv(0, { [MARKERS.key]: 5 }),
+      problem: () => `job ${first(0).id}: field "environment.${MARKERS.key}" must be a string, got a number`,
+    },
+    {
+      name: "an APPLIED marker with a field of the wrong type",
+      jobs: () => withEnv(1, { [MARKERS.applied]: Buffer.from(JSON.stringify({ v: 1, query_type: "PYTHON", cron: 5 })).toString("base64url") }),
+      problem: () => `job ${first(1).id}: marker ${MARKERS.applied}: field "cron" must be a string, got a number`,
+    },
+    {
+      name: "an APPLIED marker that is not JSON",
+      jobs: () => withEnv(1, { [MARKERS.applied]: "not-a-marker" }),
+      problem: () => `job ${first(1).id}: marker ${MARKERS.applied} is not base64url-encoded JSON`,
+    },
+    {
+      name: "an APPLIED marker that is not an object",
+      jobs: () => withEnv(2, { [MARKERS.applied]: encodeApplied([1] as never) }),
+      problem: () => `job ${first(2).id}: marker ${MARKERS.applied}: expected an object, got an array`,
+    },
+    { name: "an object that is not a listing", jobs: () => ({ detail: "nope" }), problem: () => "expected a list of jobs (a JSON array), got an object" },
+  ];
+
+  for (const c of cases) {
+    it(`${c.name}: plan, apply, status and import stop with the record and field`, async () => {
+      serve(c.jobs());
+      for (const argv of [["plan", "."], ["apply", ".", "--yes"], ["status", "."], ["import", "--team", "demo"]]) {
+        const result = await runCli(argv, { cwd: dir, env: env() });
+        expect(result.code, argv.join(" ")).toBe(1);
+        expect(result.stderr).toBe(
+          `Error: Studio's reply to GET /api/datachain/jobs/?team_name=demo: ${c.problem()}\n` +
+            "studio-jobs acts on nothing it cannot read, so it stopped here. If Studio's API has changed, please report it.\n",
+        );
+        expectClean(result);
+      }
+      expect(writes()).toEqual([]);
+    });
+  }
+
+  it("accepts the older {jobs: [...]} wrapper and null optional fields", async () => {
+    serve({ jobs: listing.map((j) => ({ ...j, url: null, requirements: null, repository: null, created_by: 5, exit_code: "x" })) });
+    const result = await runCli(["plan", "."], { cwd: dir, env: env() });
+    expect(result.code).toBe(0);
+    expect(result.stdout).toContain("No changes.");
+  });
+
+  it("a cluster of the wrong shape stops the plan", async () => {
+    serve(listing, { clusters: [{ ...(clusters[0] as object), max_workers: "8" }] });
+    const result = await runCli(["plan", "."], { cwd: dir, env: env() });
+    expect(result.code).toBe(1);
+    expect(result.stderr.split("\n")[0]).toBe(
+      `Error: Studio's reply to GET /api/datachain/clusters/?team_name=demo: cluster 1: field "max_workers" must be a whole number of at least 0, got a string`,
+    );
+    expectClean(result);
+    expect(writes()).toEqual([]);
+  });
+
+  it("replies of the wrong shape to a create, an upload and a cancel fail their step and nothing more", async () => {
+    const withFile = specDir(["alpha", "beta"]);
+    writeFileSync(join(withFile, "labels.csv"), "a,b\n");
+    const spec = { version: 1, stack: "hostile", defaults: { team: "demo" }, jobs: { alpha: {}, beta: {}, delta: {} } as Record<string, unknown> };
+    for (const key of ["alpha", "beta"]) {
+      spec.jobs[key] = { query: `print("${key}")`, schedule: { cron: "@daily" }, environment: { API_KEY: "${env:EMBED_API_KEY}", REGION: "eu" } };
+    }
+    spec.jobs["delta"] = { query: "print(1)", files: ["labels.csv"] };
+    writeFileSync(join(withFile, "studio-jobs.yaml"), stringify(spec));
+    serve(listing, {
+      write: (req, res) => {
+        if (req.url?.startsWith("/api/datachain/jobs/files")) return json(res, 200, { id: "file-1" });
+        if (req.url?.endsWith("/cancel")) return json(res, 200, ["done"]);
+        return json(res, 200, {});
+      },
+    });
+    const result = await runCli(["apply", ".", "--yes"], { cwd: withFile, env: env() });
+    expect(result.code).toBe(1);
+    expect(result.stdout).toContain(
+      `upload demo/delta: FAILED: Studio's reply to POST /api/datachain/jobs/files?team_name=demo: the uploaded file: field "id" must be a whole number of at least 0, got a string`,
+    );
+    expect(result.stdout).toContain("create demo/delta: skipped: upload of labels.csv did not succeed");
+    expect(result.stdout).toContain(
+      `cancel demo/gamma: FAILED: Studio's reply to POST /api/datachain/jobs/${named("gamma").id}/cancel: expected {"message": ...} (an object), got an array`,
+    );
+    expectClean(result);
+    // One upload, one cancel (retried only on a transport failure), no create.
+    expect(writes().map((w) => w.url.split("?")[0])).toEqual(["/api/datachain/jobs/files", `/api/datachain/jobs/${named("gamma").id}/cancel`]);
+  });
+});
+
+describe("3. a server error that quotes the request", () => {
+  it("never prints the secret or the token, on stdout, stderr, --verbose or a stack", async () => {
+    serve(listing, {
+      // The server quotes the whole request, headers and all, as many do.
+      write: (req, res, body) => json(res, 400, { message: `invalid input: ${body} (sent with ${String(req.headers["authorization"])})` }),
+    });
+    for (const flags of [[], ["--verbose"]]) {
+      const result = await runCli([...flags, "apply", ".", "--yes"], { cwd: dirPlus, env: env() });
+      expect(result.code).toBe(1);
+      // Studio's message is shortened past a few hundred characters: the token comes last
+      // in this reply, so it is checked in a reply of its own below.
+      expect(result.stdout).toMatch(/create demo\/delta: FAILED: \[POST\] \/api\/datachain\/jobs\/: 400 invalid input: \{.*API_KEY=\*\*\*/);
+      expectClean(result);
+    }
+    // A 400 is not ambiguous: the create is not retried (one per run).
+    expect(writes().map((w) => `${w.method} ${w.url}`)).toEqual(["POST /api/datachain/jobs/", "POST /api/datachain/jobs/"]);
+  });
+
+  it("redacts a thrown error's message and its --verbose stack, and a password in the URL", async () => {
+    hostile.received = [];
+    hostile.handler = (req, res) => json(res, 400, { message: `bad request from ${String(req.headers["authorization"])}, key ${SECRET}` });
+    const url = hostile.url.replace("http://", "http://admin:pa55-w0rd@");
+    const result = await runCli(["--verbose", "--url", url, "plan", "."], { cwd: dir, env: env() });
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain("studio: http://***@127.0.0.1");
+    expect(result.stderr).toMatch(/Error: \[GET\] \/api\/datachain\/(jobs|clusters)\/: 400 bad request from Bearer \*\*\*, key \*\*\*/);
+    expect(result.stderr).toContain("RemoteError: [GET]"); // the --verbose stack, redacted too
+    expect(result.stderr).not.toContain("pa55-w0rd");
+    expect(result.stdout + result.stderr).not.toContain(SECRET);
+    expect(result.stdout + result.stderr).not.toContain(TOKEN);
+  });
+});
+
+describe("4. a reply that never ends", () => {
+  function drip(): void {
+    serve();
+    const faithful = hostile.handler;
+    hostile.handler = (req, res, body) => {
+      if (!(req.url ?? "").startsWith("/api/datachain/jobs/")) return faithful(req, res, body);
+      res.writeHead(200, { "content-type": "application/json" });
+      res.write("[");
+      const timer = setInterval(() => res.write(" "), 50);
+      res.on("close", () => clearInterval(timer));
+    };
+  }
+
+  it("stops at the deadline, --timeout or STUDIO_JOBS_TIMEOUT, and says how to raise it", async () => {
+    drip();
+    for (const [argv, extra, shown] of [
+      [["--timeout", "0.4", "plan", "."], {}, "0.4 s"],
+      [["plan", "."], { STUDIO_JOBS_TIMEOUT: "0.3" }, "0.3 s"],
+    ] as const) {
+      const started = performance.now();
+      const result = await runCli([...argv], { cwd: dir, env: env(extra) });
+      expect(performance.now() - started).toBeLessThan(1_500);
+      expect(result.code).toBe(1);
+      expect(result.stderr).toBe(
+        `Error: [GET] /api/datachain/jobs/?team_name=demo: no complete reply within ${shown}\n` +
+          "If Studio is only slow, allow more time with --timeout SECONDS (or STUDIO_JOBS_TIMEOUT); the default is 60.\n",
+      );
+      expectClean(result);
+    }
+    expect(writes()).toEqual([]);
+  });
+
+  it("refuses a deadline that is not a positive number", async () => {
+    const result = await runCli(["--timeout", "soon", "plan", "."], { cwd: dir, env: env() });
+    expect(result.code).toBe(1);
+    expect(result.stderr).toBe('Error: --timeout must be a number greater than 0, got "soon".\n');
+  });
+});
+
+describe("5. a reply that never stops", () => {
+  it("stops reading at the size cap and says so", async () => {
+    serve();
+    const faithful = hostile.handler;
+    let sent = 0;
+    hostile.handler = (req, res, body) => {
+      if (!(req.url ?? "").startsWith("/api/datachain/jobs/")) return faithful(req, res, body);
+      res.writeHead(200, { "content-type": "application/json" });
+      res.write("[");
+      const record = `${JSON.stringify(first(0))},`;
+      const more = () => {
+        // Bounded: far past the cap, should the client not stop reading.
+        while (sent < 64 * 1024 * 1024 && !res.destroyed) {
+          sent += record.length;
+          if (!res.write(record)) return void res.once("drain", more);
+        }
+        res.end();
+      };
+      more();
+    };
+    const result = await runCli(["plan", "."], { cwd: dir, env: env({ STUDIO_JOBS_MAX_REPLY_MB: "1" }) });
+    expect(result.code).toBe(1);
+    expect(result.stderr).toBe(
+      "Error: Studio's reply to GET /api/datachain/jobs/?team_name=demo is larger than 1 MiB, the most studio-jobs reads for it; it stopped reading\n" +
+        "If the team really has that many job records, raise STUDIO_JOBS_MAX_REPLY_MB (in MiB; default 500).\n",
+    );
+    expect(sent).toBeLessThan(16 * 1024 * 1024);
+    expectClean(result);
+    expect(writes()).toEqual([]);
+  });
+
+  it("refuses a declared length past the cap without reading it", async () => {
+    serve();
+    const faithful = hostile.handler;
+    hostile.handler = (req, res, body) => {
+      if (!(req.url ?? "").startsWith("/api/datachain/jobs/")) return faithful(req, res, body);
+      res.writeHead(200, { "content-type": "application/json", "content-length": String(3 * 1024 * 1024) });
+      res.write("[");
+    };
+    const result = await runCli(["plan", "."], { cwd: dir, env: env({ STUDIO_JOBS_MAX_REPLY_MB: "2" }) });
+    expect(result.code).toBe(1);
+    expect(result.stderr.split("\n")[0]).toBe(
+      "Error: Studio's reply to GET /api/datachain/jobs/?team_name=demo is larger than 2 MiB, the most studio-jobs reads for it; it stopped reading",
+    );
+  });
+});
+
+describe("6. SIGTERM and SIGINT", () => {
+  /** Spawn the built CLI; once the server has seen `ready` requests, send the signals. */
+  function interrupt(
+    argv: string[],
+    cwd: string,
+    ready: (received: Received[]) => boolean,
+    signals: NodeJS.Signals[],
+  ): Promise<CliResult & { ms: number }> {
+    return new Promise((resolve, reject) => {
+      const child = spawn(process.execPath, [CLI, ...argv], {
+        cwd,
+        env: { PATH: process.env["PATH"] ?? "", ...env() },
+        stdio: ["ignore", "pipe", "pipe"],
+      });
+      let stdout = "";
+      let stderr = "";
+      let sentAt = 0;
+      child.stdout.on("data", (d: Buffer) => (stdout += d.toString()));
+      child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
+      const poll = setInterval(() => {
+        if (!ready(hostile.received)) return;
+        clearInterval(poll);
+        sentAt = performance.now();
+        signals.forEach((signal, i) => setTimeout(() => child.kill(signal), i * 100));
+      }, 20);
+      // Bounded: a child that ignores the signal is killed, and the test fails on its timing.
+      const guard = setTimeout(() => child.kill("SIGKILL"), 15_000);
+      child.on("error", reject);
+      child.on("close", (code) => {
+        clearInterval(poll);
+        clearTimeout(guard);
+        resolve({ code: code ?? -1, stdout, stderr, ms: performance.now() - sentAt });
+      });
+    });
+  }
+
+  function hang(predicate: (req: IncomingMessage) => boolean): void {
+    serve(listing, { write: () => undefined });
+    const faithful = hostile.handler;
+    hostile.handler = (req, res, body) => {
+      if (!predicate(req)) return faithful(req, res, body);
+      res.writeHead(200, { "content-type": "application/json" });
+      res.write("["); // and nothing more
+    };
+  }
+
+  it("the first SIGTERM ends a plan waiting on a read, exit 1, with a message", async () => {
+    hang((req) => req.method === "GET" && (req.url ?? "").startsWith("/api/datachain/jobs/"));
+    const result = await interrupt(["plan", "."], dir, (r) => r.some((x) => x.url.startsWith("/api/datachain/jobs/")), ["SIGTERM"]);
+    expect(result.ms).toBeLessThan(3_000);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toBe("Error: Interrupted by SIGTERM while waiting for Studio's reply to GET /api/datachain/jobs/?team_name=demo.\n");
+    expect(writes()).toEqual([]);
+  });
+
+  it("apply reports a write in flight as failed and the steps not started as skipped", async () => {
+    const many = specDir(["alpha", "beta", "gamma", "delta", "epsilon", "zeta"]);
+    hang((req) => req.method === "POST");
+    const result = await interrupt(["apply", ".", "--yes", "--parallelism", "1"], many, (r) => r.some((x) => x.method === "POST"), ["SIGINT"]);
+    expect(result.ms).toBeLessThan(3_000);
+    expect(result.code).toBe(1);
+    expect(result.stdout).toContain(
+      "FAILED: Interrupted by SIGINT while waiting for Studio's reply to POST /api/datachain/jobs/; Studio may or may not have acted on it, and a re-run finds out.",
+    );
+    expect(result.stdout).toMatch(/Apply finished with failures: 0 created, 0 replaced, 0 cancelled, 1 failed, 2 skipped\./);
+    expect(result.stderr).toContain("Interrupted: steps not started were skipped. Run apply again to finish.");
+    expect(writes()).toHaveLength(1);
+  });
+
+  it("a second signal exits at once", async () => {
+    const many = specDir(["alpha", "beta", "gamma", "delta"]);
+    hang((req) => req.method === "POST");
+    const result = await interrupt(["apply", ".", "--yes"], many, (r) => r.some((x) => x.method === "POST"), ["SIGTERM", "SIGTERM"]);
+    // Well before the write's grace period would have run out.
+    expect(result.ms).toBeLessThan(800);
+    expect(result.code).toBe(143);
+    expect(result.stderr).toContain("Interrupted again by SIGTERM: exiting now.");
+  });
+});
+
+describe("7. odd replies and wrong URLs", () => {
+  it("a 200 with an empty or {} body to a create: looks for the job, and does not send it twice", async () => {
+    for (const reply of ["", "{}"]) {
+      serve(listing, {
+        write: (_req, res) => {
+          res.writeHead(200, { "content-type": "application/json" });
+          res.end(reply);
+        },
+      });
+      const result = await runCli(["apply", ".", "--yes"], { cwd: dirPlus, env: env() });
+      expect(result.code).toBe(1);
+      const said =
+        reply === ""
+          ? `Studio's reply to POST ${hostile.url}/api/datachain/jobs/ is not JSON (an empty body)`
+          : `Studio's reply to POST /api/datachain/jobs/: the job record: field "id" is missing`;
+      expect(result.stdout).toContain(
+        `create demo/delta: FAILED: ${said}; the job was not found when the team was listed again, and it is not sent twice: run plan to see whether it exists`,
+      );
+      expectClean(result);
+      expect(writes()).toHaveLength(1);
+      // The plan's listing, then the look after the unreadable reply.
+      expect(hostile.received.filter((r) => r.url.startsWith("/api/datachain/jobs/?"))).toHaveLength(2);
+    }
+  });
+
+  it("a redirect is not followed: says where it pointed and which --url to use", async () => {
+    serve();
+    const faithful = hostile.handler;
+    hostile.handler = (req, res, body) => {
+      if (!(req.url ?? "").startsWith("/api/datachain/jobs/")) return faithful(req, res, body);
+      res.writeHead(302, { location: "https://studio.example.com/api/datachain/jobs/?team_name=demo" });
+      res.end();
+    };
+    const result = await runCli(["plan", "."], { cwd: dir, env: env() });
+    expect(result.code).toBe(1);
+    expect(result.stderr).toBe(
+      `Error: [GET] ${hostile.url}/api/datachain/jobs/?team_name=demo&limit=250000: 302 redirect to https://studio.example.com/api/datachain/jobs/?team_name=demo; redirects are not followed, so the token never goes elsewhere\n` +
+        "If Studio has moved, use --url https://studio.example.com.\n",
+    );
+    expect(hostile.received.filter((r) => r.url.startsWith("/api/datachain/jobs/"))).toHaveLength(1);
+  });
+
+  it("a --url ending in /api names the URL tried, strips the HTML, and says to drop /api", async () => {
+    hostile.received = [];
+    hostile.handler = (_req, res) => {
+      res.writeHead(404, { "content-type": "text/html" });
+      res.end("<!doctype html><html><head><title>404 Not Found</title><style>h1{}</style></head><body><h1>Not Found</h1></body></html>");
+    };
+    const result = await runCli(["--url", `${hostile.url}/api`, "plan", "."], { cwd: dir, env: env() });
+    expect(result.code).toBe(1);
+    const [line, hint] = result.stderr.split("\n");
+    expect(line).toMatch(
+      new RegExp(`^Error: \\[GET\\] ${hostile.url}/api/api/datachain/(jobs/\\?team_name=demo&limit=250000|clusters/\\?team_name=demo): 404 an HTML page: "404 Not Found"$`),
+    );
+    expect(hint).toBe(`studio-jobs adds /api/... itself: use --url ${hostile.url} (without /api).`);
+  });
+
+  it("an HTML login page with 200: a clear error with the URL", async () => {
+    hostile.received = [];
+    hostile.handler = (_req, res) => {
+      res.writeHead(200, { "content-type": "text/html; charset=utf-8" });
+      res.end("<html><head><title>Sign in · Studio</title></head><body><form>...</form></body></html>");
+    };
+    const result = await runCli(["plan", "."], { cwd: dir, env: env() });
+    expect(result.code).toBe(1);
+    const [line, hint] = result.stderr.split("\n");
+    expect(line).toMatch(
+      new RegExp(`^Error: Studio's reply to GET ${hostile.url}/api/datachain/(jobs/\\?team_name=demo&limit=250000|clusters/\\?team_name=demo) is not JSON \\(an HTML page: "Sign in · Studio"\\)$`),
+    );
+    expect(hint).toBe("Check --url (or DATACHAIN_STUDIO_URL): it should be Studio's base URL, e.g. https://studio.datachain.ai.");
+    expectClean({ code: 1, stdout: result.stdout, stderr: result.stderr });
+  });
+});
