@@ -28,6 +28,8 @@ describe("each command's help", () => {
 
       Options:
         --var <name=value>  a value for \${var:name} (repeatable)
+        --format <format>   how to report problems (github: workflow annotations)
+                            (choices: "text", "github", default: "text")
         -h, --help          display help for command
 
       Global Options:

@@ -11,6 +11,7 @@ import type { ImportFlags } from "./commands/import.js";
 import type { PlanCommandFlags } from "./commands/plan.js";
 import type { ShowFlags } from "./commands/show.js";
 import type { StatusFlags } from "./commands/status.js";
+import type { ValidateFlags } from "./commands/validate.js";
 import type { Shell } from "./completion.js";
 import type { GlobalOptions } from "./connect.js";
 import type { CliIo } from "./io.js";
@@ -59,6 +60,7 @@ export async function run(argv: readonly string[], io: CliIo): Promise<number> {
     .description("check spec files offline: schema, references, cron")
     .argument("[paths...]", "spec files or directories", ["studio-jobs.yaml"])
     .option("--var <name=value>", "a value for ${var:name} (repeatable)", collect, [])
+    .addOption(new Option("--format <format>", "how to report problems (github: workflow annotations)").choices(["text", "github"]).default("text"))
     .addHelpText(
       "after",
       examples([
@@ -66,7 +68,7 @@ export async function run(argv: readonly string[], io: CliIo): Promise<number> {
         ["studio-jobs validate jobs/ --var env=prod", "every .yaml in jobs/, with ${var:env} = prod"],
       ]),
     )
-    .action(async (paths: string[], options: { var: string[] }) => {
+    .action(async (paths: string[], options: ValidateFlags) => {
       await refuseSavedPlans(paths, io.cwd);
       const { runValidate } = await import("./commands/validate.js");
       exitCode = await runValidate(paths, options, globals(), io);
