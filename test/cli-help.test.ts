@@ -16,9 +16,21 @@ const help = async (command: string) => {
   return result.stdout;
 };
 
+/**
+ * Every command lists the same global options (aligned to its own columns): pinned once,
+ * below, and elided from each command's snapshot.
+ */
+const GLOBAL_OPTIONS = /\nGlobal Options:\n[\s\S]*?\n\n/;
+const words = (text: string | undefined) => text?.replace(/\s+/g, " ");
+const ownHelp = async (command: string) => {
+  const text = await help(command);
+  expect(words(GLOBAL_OPTIONS.exec(text)?.[0])).toBe(words(GLOBAL_OPTIONS.exec(await help("plan"))?.[0]));
+  return text.replace(GLOBAL_OPTIONS, "\nGlobal Options: (as for every command)\n\n");
+};
+
 describe("each command's help", () => {
   it("validate", async () => {
-    expect(await help("validate")).toMatchInlineSnapshot(`
+    expect(await ownHelp("validate")).toMatchInlineSnapshot(`
       "Usage: studio-jobs validate [options] [paths...]
 
       check spec files offline: schema, references, cron
@@ -32,17 +44,7 @@ describe("each command's help", () => {
                             (choices: "text", "github", default: "text")
         -h, --help          display help for command
 
-      Global Options:
-        -V, --version       output the version number
-        --url <url>         Studio URL (default: DATACHAIN_STUDIO_URL, datachain
-                            config, https://studio.datachain.ai)
-        --token <token>     Studio token (default: DATACHAIN_STUDIO_TOKEN or datachain
-                            config)
-        --team <team>       team for jobs whose spec names none, and a team to plan
-                            even if the spec no longer names it
-        --no-color          no ANSI colours
-        --verbose           more diagnostics, and stack traces for errors
-        --insecure          allow plain http:// to a host other than this machine
+      Global Options: (as for every command)
 
       Examples:
         # check ./studio-jobs.yaml
@@ -53,7 +55,7 @@ describe("each command's help", () => {
     `);
   });
   it("plan", async () => {
-    expect(await help("plan")).toMatchInlineSnapshot(`
+    expect(await ownHelp("plan")).toMatchInlineSnapshot(`
       "Usage: studio-jobs plan [options] [paths...]
 
       show what apply would change in Studio
@@ -75,17 +77,7 @@ describe("each command's help", () => {
         --max-cancel <n>     refuse a plan with more than N cancels (default: 10)
         -h, --help           display help for command
 
-      Global Options:
-        -V, --version        output the version number
-        --url <url>          Studio URL (default: DATACHAIN_STUDIO_URL, datachain
-                             config, https://studio.datachain.ai)
-        --token <token>      Studio token (default: DATACHAIN_STUDIO_TOKEN or
-                             datachain config)
-        --team <team>        team for jobs whose spec names none, and a team to plan
-                             even if the spec no longer names it
-        --no-color           no ANSI colours
-        --verbose            more diagnostics, and stack traces for errors
-        --insecure           allow plain http:// to a host other than this machine
+      Global Options: (as for every command)
 
       Examples:
         # what apply would change for ./studio-jobs.yaml
@@ -98,7 +90,7 @@ describe("each command's help", () => {
     `);
   });
   it("apply", async () => {
-    expect(await help("apply")).toMatchInlineSnapshot(`
+    expect(await ownHelp("apply")).toMatchInlineSnapshot(`
       "Usage: studio-jobs apply [options] [paths...]
 
       make Studio match the spec, or carry out a saved plan
@@ -120,17 +112,7 @@ describe("each command's help", () => {
         --max-cancel <n>    refuse a plan with more than N cancels (default: 10)
         -h, --help          display help for command
 
-      Global Options:
-        -V, --version       output the version number
-        --url <url>         Studio URL (default: DATACHAIN_STUDIO_URL, datachain
-                            config, https://studio.datachain.ai)
-        --token <token>     Studio token (default: DATACHAIN_STUDIO_TOKEN or datachain
-                            config)
-        --team <team>       team for jobs whose spec names none, and a team to plan
-                            even if the spec no longer names it
-        --no-color          no ANSI colours
-        --verbose           more diagnostics, and stack traces for errors
-        --insecure          allow plain http:// to a host other than this machine
+      Global Options: (as for every command)
 
       Examples:
         # plan ./studio-jobs.yaml, show it, ask, then apply
@@ -143,7 +125,7 @@ describe("each command's help", () => {
     `);
   });
   it("show", async () => {
-    expect(await help("show")).toMatchInlineSnapshot(`
+    expect(await ownHelp("show")).toMatchInlineSnapshot(`
       "Usage: studio-jobs show [options] <planfile>
 
       print a saved plan, without contacting Studio
@@ -156,17 +138,7 @@ describe("each command's help", () => {
                            default: "text")
         -h, --help         display help for command
 
-      Global Options:
-        -V, --version      output the version number
-        --url <url>        Studio URL (default: DATACHAIN_STUDIO_URL, datachain
-                           config, https://studio.datachain.ai)
-        --token <token>    Studio token (default: DATACHAIN_STUDIO_TOKEN or datachain
-                           config)
-        --team <team>      team for jobs whose spec names none, and a team to plan
-                           even if the spec no longer names it
-        --no-color         no ANSI colours
-        --verbose          more diagnostics, and stack traces for errors
-        --insecure         allow plain http:// to a host other than this machine
+      Global Options: (as for every command)
 
       Examples:
         # review a saved plan before \`apply plan.json\`
@@ -177,7 +149,7 @@ describe("each command's help", () => {
     `);
   });
   it("destroy", async () => {
-    expect(await help("destroy")).toMatchInlineSnapshot(`
+    expect(await ownHelp("destroy")).toMatchInlineSnapshot(`
       "Usage: studio-jobs destroy [options] [paths...]
 
       cancel every job of the stack, in every team it covers
@@ -194,17 +166,7 @@ describe("each command's help", () => {
         --parallelism <n>   requests in flight at once (default: 10)
         -h, --help          display help for command
 
-      Global Options:
-        -V, --version       output the version number
-        --url <url>         Studio URL (default: DATACHAIN_STUDIO_URL, datachain
-                            config, https://studio.datachain.ai)
-        --token <token>     Studio token (default: DATACHAIN_STUDIO_TOKEN or datachain
-                            config)
-        --team <team>       team for jobs whose spec names none, and a team to plan
-                            even if the spec no longer names it
-        --no-color          no ANSI colours
-        --verbose           more diagnostics, and stack traces for errors
-        --insecure          allow plain http:// to a host other than this machine
+      Global Options: (as for every command)
 
       Examples:
         # show what would be cancelled for ./studio-jobs.yaml, ask, then cancel
@@ -217,7 +179,7 @@ describe("each command's help", () => {
     `);
   });
   it("status", async () => {
-    expect(await help("status")).toMatchInlineSnapshot(`
+    expect(await ownHelp("status")).toMatchInlineSnapshot(`
       "Usage: studio-jobs status [options] [paths...]
 
       the stack's jobs in Studio, whether they match the spec, and their last runs
@@ -230,17 +192,7 @@ describe("each command's help", () => {
         --format <format>   output format (choices: "text", "json", default: "text")
         -h, --help          display help for command
 
-      Global Options:
-        -V, --version       output the version number
-        --url <url>         Studio URL (default: DATACHAIN_STUDIO_URL, datachain
-                            config, https://studio.datachain.ai)
-        --token <token>     Studio token (default: DATACHAIN_STUDIO_TOKEN or datachain
-                            config)
-        --team <team>       team for jobs whose spec names none, and a team to plan
-                            even if the spec no longer names it
-        --no-color          no ANSI colours
-        --verbose           more diagnostics, and stack traces for errors
-        --insecure          allow plain http:// to a host other than this machine
+      Global Options: (as for every command)
 
       Examples:
         # the live jobs of ./studio-jobs.yaml's stack
@@ -251,7 +203,7 @@ describe("each command's help", () => {
     `);
   });
   it("import", async () => {
-    expect(await help("import")).toMatchInlineSnapshot(`
+    expect(await ownHelp("import")).toMatchInlineSnapshot(`
       "Usage: studio-jobs import [options]
 
       write a spec for a team's live jobs that studio-jobs does not manage yet (needs
@@ -262,17 +214,7 @@ describe("each command's help", () => {
                          "imported")
         -h, --help       display help for command
 
-      Global Options:
-        -V, --version    output the version number
-        --url <url>      Studio URL (default: DATACHAIN_STUDIO_URL, datachain config,
-                         https://studio.datachain.ai)
-        --token <token>  Studio token (default: DATACHAIN_STUDIO_TOKEN or datachain
-                         config)
-        --team <team>    team for jobs whose spec names none, and a team to plan even
-                         if the spec no longer names it
-        --no-color       no ANSI colours
-        --verbose        more diagnostics, and stack traces for errors
-        --insecure       allow plain http:// to a host other than this machine
+      Global Options: (as for every command)
 
       Examples:
         # a spec for acme's unmanaged jobs
@@ -283,7 +225,7 @@ describe("each command's help", () => {
     `);
   });
   it("clusters", async () => {
-    expect(await help("clusters")).toMatchInlineSnapshot(`
+    expect(await ownHelp("clusters")).toMatchInlineSnapshot(`
       "Usage: studio-jobs clusters [options]
 
       list compute clusters
@@ -292,17 +234,7 @@ describe("each command's help", () => {
         --format <format>  output format (choices: "text", "json", default: "text")
         -h, --help         display help for command
 
-      Global Options:
-        -V, --version      output the version number
-        --url <url>        Studio URL (default: DATACHAIN_STUDIO_URL, datachain
-                           config, https://studio.datachain.ai)
-        --token <token>    Studio token (default: DATACHAIN_STUDIO_TOKEN or datachain
-                           config)
-        --team <team>      team for jobs whose spec names none, and a team to plan
-                           even if the spec no longer names it
-        --no-color         no ANSI colours
-        --verbose          more diagnostics, and stack traces for errors
-        --insecure         allow plain http:// to a host other than this machine
+      Global Options: (as for every command)
 
       Examples:
         # names, state and max_workers, as a table
@@ -313,7 +245,7 @@ describe("each command's help", () => {
     `);
   });
   it("completion", async () => {
-    expect(await help("completion")).toMatchInlineSnapshot(`
+    expect(await ownHelp("completion")).toMatchInlineSnapshot(`
       "Usage: studio-jobs completion [options] <shell>
 
       print a shell completion script
@@ -324,17 +256,7 @@ describe("each command's help", () => {
       Options:
         -h, --help       display help for command
 
-      Global Options:
-        -V, --version    output the version number
-        --url <url>      Studio URL (default: DATACHAIN_STUDIO_URL, datachain config,
-                         https://studio.datachain.ai)
-        --token <token>  Studio token (default: DATACHAIN_STUDIO_TOKEN or datachain
-                         config)
-        --team <team>    team for jobs whose spec names none, and a team to plan even
-                         if the spec no longer names it
-        --no-color       no ANSI colours
-        --verbose        more diagnostics, and stack traces for errors
-        --insecure       allow plain http:// to a host other than this machine
+      Global Options: (as for every command)
 
       Examples:
         # bash: add this line to ~/.bashrc
@@ -347,7 +269,7 @@ describe("each command's help", () => {
     `);
   });
   it("emulator", async () => {
-    expect(await help("emulator")).toMatchInlineSnapshot(`
+    expect(await ownHelp("emulator")).toMatchInlineSnapshot(`
       "Usage: studio-jobs emulator [options]
 
       run a local Studio jobs API for trying the tool and for tests
@@ -366,17 +288,7 @@ describe("each command's help", () => {
         --seed <n>        seed for the fault injection
         -h, --help        display help for command
 
-      Global Options:
-        -V, --version     output the version number
-        --url <url>       Studio URL (default: DATACHAIN_STUDIO_URL, datachain config,
-                          https://studio.datachain.ai)
-        --token <token>   Studio token (default: DATACHAIN_STUDIO_TOKEN or datachain
-                          config)
-        --team <team>     team for jobs whose spec names none, and a team to plan even
-                          if the spec no longer names it
-        --no-color        no ANSI colours
-        --verbose         more diagnostics, and stack traces for errors
-        --insecure        allow plain http:// to a host other than this machine
+      Global Options: (as for every command)
 
       Examples:
         # a local Studio on a free port; prints its URL first
@@ -385,6 +297,25 @@ describe("each command's help", () => {
         $ studio-jobs emulator --port 8080 --data jobs.jsonl
         # with test hooks and seeded 503s
         $ studio-jobs emulator --admin --error-rate 0.1 --seed 7
+      "
+    `);
+  });
+
+  it("pins the global options, listed in every command's help", async () => {
+    expect(GLOBAL_OPTIONS.exec(await help("plan"))?.[0]).toMatchInlineSnapshot(`
+      "
+      Global Options:
+        -V, --version        output the version number
+        --url <url>          Studio URL (default: DATACHAIN_STUDIO_URL, datachain
+                             config, https://studio.datachain.ai)
+        --token <token>      Studio token (default: DATACHAIN_STUDIO_TOKEN or
+                             datachain config)
+        --team <team>        team for jobs whose spec names none, and a team to plan
+                             even if the spec no longer names it
+        --no-color           no ANSI colours
+        --verbose            more diagnostics, and stack traces for errors
+        --insecure           allow plain http:// to a host other than this machine
+
       "
     `);
   });

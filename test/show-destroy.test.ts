@@ -3,28 +3,22 @@
 
 import { readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { MARKERS } from "../src/spec/markers.js";
 import { isLive, isRun } from "../src/studio/status.js";
 import { runCli } from "./cli-helpers.js";
-import { copyExample, useStudio, type TestStudio } from "./helpers.js";
+import { copyExample, useStudio } from "./helpers.js";
 
 const shared = useStudio();
-let studio: TestStudio;
-let env: NodeJS.ProcessEnv;
-beforeAll(() => {
-  studio = shared.studio;
-  env = { ...shared.env };
-});
 
 const cli = (dir: string, args: string[], options: { env?: NodeJS.ProcessEnv; interactive?: boolean; answers?: string[] } = {}) =>
-  runCli(args, { cwd: dir, env: { ...env, ...options.env }, interactive: options.interactive ?? false, answers: options.answers ?? [] });
+  runCli(args, { cwd: dir, env: { ...shared.env, ...options.env }, interactive: options.interactive ?? false, answers: options.answers ?? [] });
 
 /** Nowhere to connect to, and no token: a command that tries to reach Studio fails. */
 const OFFLINE = { DATACHAIN_STUDIO_URL: "http://127.0.0.1:9", DATACHAIN_STUDIO_TOKEN: "" };
 
 const liveKeys = async (stack: string) =>
-  (await studio.client.listAllJobs("demo"))
+  (await shared.studio.client.listAllJobs("demo"))
     .filter((job) => !isRun(job) && isLive(job.status) && job.environment[MARKERS.stack] === stack)
     .map((job) => job.environment[MARKERS.key])
     .sort();
@@ -172,7 +166,7 @@ describe("status --format json", () => {
   it("gives every time in ISO 8601", async () => {
     const dir = copyExample("analytics");
     expect((await cli(dir, ["apply", ".", "--yes"])).code).toBe(0);
-    studio.clock.advance(2 * 3_600_000);
+    shared.studio.clock.advance(2 * 3_600_000);
     const result = await cli(dir, ["status", ".", "--format", "json"]);
     const doc = JSON.parse(result.stdout) as { jobs: { key: string; last_run: { created_at: string } | null; next_runs: string[] }[] };
     const iso = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/;
