@@ -28,9 +28,8 @@ describe("help and version", () => {
                                        to plan even if the spec no longer names it
         --no-color                     no ANSI colours
         --verbose                      more diagnostics, and stack traces for errors
-                                       (default: false)
         --insecure                     allow plain http:// to a host other than this
-                                       machine (default: false)
+                                       machine
         --timeout <seconds>            the most one request to Studio may take
                                        (default: STUDIO_JOBS_TIMEOUT, or 60)
         -h, --help                     display help for command
@@ -41,14 +40,26 @@ describe("help and version", () => {
         plan [options] [paths...]      show what apply would change in Studio
         apply [options] [paths...]     make Studio match the spec, or carry out a
                                        saved plan
+        show [options] <planfile>      print a saved plan, without contacting Studio
+        destroy [options] [paths...]   cancel every job of the stack, in every team it
+                                       covers
         status [options] [paths...]    the stack's jobs in Studio, whether they match
                                        the spec, and their last runs
         import [options]               write a spec for a team's live jobs that
                                        studio-jobs does not manage yet (needs --team)
         clusters [options]             list compute clusters
+        completion <shell>             print a shell completion script
         emulator [options]             run a local Studio jobs API for trying the tool
                                        and for tests
         help [command]                 display help for command
+
+      Examples:
+        # check ./studio-jobs.yaml, then see what would change in Studio
+        $ studio-jobs validate && studio-jobs plan
+        # make Studio match it, after asking
+        $ studio-jobs apply
+        # the same, with the plan saved in between
+        $ studio-jobs plan --out plan.json && studio-jobs apply plan.json
       "
     `);
   });

@@ -110,7 +110,45 @@ export async function restoreSavedPlan(
     if (found === undefined) throw new PlanRefusedError("PLAN_STALE", [`Saved plan is stale: job ${String(id)} of "${key}" is no longer listed.`]);
     return found;
   };
+  return planFromDocument(doc, sensitiveValues, live, cwd);
+}
 
+/**
+ * The saved plan as a Plan to render, without contacting Studio: sensitive values are left
+ * empty and each live job is known only by its id and URL. Only fit for showing.
+ */
+export function describeSavedPlan(doc: PlanDocument, cwd: string): Plan {
+  const recorded = (id: string | undefined, key: string, url: string | undefined): JobOutput => ({
+    id: id ?? "(unknown)",
+    url: url ?? "",
+    status: "",
+    name: key,
+    query: "",
+    query_type: "",
+    team: "",
+    workers: 1,
+    python_version: null,
+    requirements: "",
+    repository: null,
+    environment: {},
+    created_at: "",
+    created_by: "",
+    finished_at: null,
+    exit_code: null,
+    error_message: "",
+    parent_job_id: null,
+  });
+  return planFromDocument(doc, new Map(), recorded, cwd);
+}
+
+/** The document's actions back as plan actions; `live` finds the record each one is about. */
+function planFromDocument(
+  doc: PlanDocument,
+  sensitiveValues: ReadonlyMap<string, Record<string, string>>,
+  live: (id: string | undefined, key: string, url: string | undefined) => JobOutput,
+  cwd: string,
+): Plan {
+  const jobs = doc.jobs ?? {};
   const actions: PlanAction[] = [];
   for (const action of doc.actions) {
     const saved = jobs[action.key];
@@ -129,7 +167,7 @@ export async function restoreSavedPlan(
           key: action.key,
           team: action.team,
           desired: job,
-          live: live(action.job_id, action.key),
+          live: live(action.job_id, action.key, action.job_url),
           strategy: job.replace,
           changes: action.changes ?? [],
           adopted: action.adopted ?? false,
@@ -141,10 +179,11 @@ export async function restoreSavedPlan(
           kind: "cancel",
           key: action.key,
           team: action.team,
-          live: live(action.job_id, action.key),
+          live: live(action.job_id, action.key, action.job_url),
           reason: (action.reason ?? "removed") as "removed" | "duplicate" | "adopted",
         });
         break;
+      // Unchanged jobs are counted in the summary; a saved plan has no conflicts.
       case "noop":
       case "conflict":
         break;

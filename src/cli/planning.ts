@@ -22,13 +22,7 @@ export interface PlanFlags {
   adopt: boolean;
   allowEmpty: boolean;
   allowProtected: boolean;
-  maxCancel: string;
-}
-
-export function parseCount(name: string, value: string, min: number): number {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < min) throw new UsageError(`--${name} must be a whole number of at least ${min}, got "${value}".`);
-  return n;
+  maxCancel: number;
 }
 
 export interface Listing {
@@ -118,8 +112,20 @@ export interface PreparedPlan {
   listings: Map<string, JobOutput[]>;
 }
 
-export async function preparePlan(paths: string[], flags: PlanFlags, globals: GlobalOptions, io: CliIo): Promise<PreparedPlan> {
-  const maxCancel = parseCount("max-cancel", flags.maxCancel, 0);
+/**
+ * `destroy` plans with an empty desired set: every live job of the stack, in every team
+ * plan would cover, is cancelled. It is an explicit request, so the guards against an
+ * accidentally empty spec and against many cancels do not apply.
+ */
+export type PlanPurpose = "converge" | "destroy";
+
+export async function preparePlan(
+  paths: string[],
+  flags: PlanFlags,
+  globals: GlobalOptions,
+  io: CliIo,
+  purpose: PlanPurpose = "converge",
+): Promise<PreparedPlan> {
   const vars = parseVarFlags(flags.var);
   const settings = await resolveConnection(globals, io.env, io.cwd);
   const timer = createTimer(globals.verbose, io);
@@ -145,23 +151,33 @@ export async function preparePlan(paths: string[], flags: PlanFlags, globals: Gl
     let records = 0;
     for (const list of listings.values()) records += list.length;
     timer.lap(`listed ${records} records in team(s) ${coverage.teams.join(", ")}`);
-    const plan = computePlan(spec.jobs, listings, clusters, {
+    const destroy = purpose === "destroy";
+    const plan = computePlan(destroy ? [] : spec.jobs, listings, clusters, {
       stack: spec.stack,
       teams: coverage.teams,
       targets: flags.target,
-      adopt: flags.adopt,
-      allowEmpty: flags.allowEmpty,
-      allowProtected: flags.allowProtected,
-      maxCancel,
+      adopt: flags.adopt && !destroy,
+      allowEmpty: flags.allowEmpty || destroy,
+      allowProtected: flags.allowProtected || destroy,
+      maxCancel: destroy ? Number.POSITIVE_INFINITY : flags.maxCancel,
       now: new Date(),
     });
     plan.warnings.push(...coverage.warnings);
     timer.lap("computed the plan");
-    return { spec, plan, client, listings };
+    return { spec, plan: destroy && !flags.allowProtected ? keepProtected(plan) : plan, client, listings };
   } catch (error) {
     await client.close();
     throw error;
   }
+}
+
+/** destroy without --allow-protected: protected jobs stay, and the plan says so. */
+function keepProtected(plan: Plan): Plan {
+  const kept = plan.actions.filter((a) => a.kind === "cancel" && a.live.environment?.[MARKERS.protect] === "1");
+  if (kept.length === 0) return plan;
+  const actions = plan.actions.filter((a) => !kept.includes(a));
+  const warnings = kept.map((a) => `Job "${a.key}" in team ${a.team} is protected and is kept; pass --allow-protected to cancel it too.`);
+  return { ...plan, actions, summary: { ...plan.summary, cancel: plan.summary.cancel - kept.length }, warnings: [...plan.warnings, ...warnings] };
 }
 
 /** --verbose: how long each stage took, on stderr. */

@@ -1,21 +1,23 @@
 // Commander wiring: run(argv, io) -> exit code. Command bodies are loaded on demand
 // so that `studio-jobs --version` starts fast.
 
-import { Command, CommanderError, Option } from "commander";
+import { Argument, Command, CommanderError, Option } from "commander";
 import { StudioJobsError } from "../errors.js";
 import { createRedactor } from "../redact.js";
 import { toolVersion } from "../version.js";
 import type { ApplyCommandFlags } from "./commands/apply.js";
+import type { DestroyFlags } from "./commands/destroy.js";
 import type { EmulatorCommandOptions } from "./commands/emulator.js";
 import type { ImportFlags } from "./commands/import.js";
 import type { PlanCommandFlags } from "./commands/plan.js";
+import type { ShowFlags } from "./commands/show.js";
 import type { StatusFlags } from "./commands/status.js";
+import type { ValidateFlags } from "./commands/validate.js";
+import type { Shell } from "./completion.js";
 import type { GlobalOptions } from "./connect.js";
 import { redactingIo, type CliIo } from "./io.js";
-
-function collect(value: string, previous: string[]): string[] {
-  return [...previous, value];
-}
+import { refuseSavedPlans } from "./saved-plan-paths.js";
+import { collect, examples, fractionOption, givenFlags, helpConfiguration, integerOption } from "./options.js";
 
 /** The token as given on the command line or in the environment: known before anything is printed. */
 function earlySecrets(argv: readonly string[], env: NodeJS.ProcessEnv): (string | undefined)[] {
@@ -43,6 +45,15 @@ export async function run(argv: readonly string[], rawIo: CliIo): Promise<number
     .option("--verbose", "more diagnostics, and stack traces for errors", false)
     .option("--insecure", "allow plain http:// to a host other than this machine", false)
     .option("--timeout <seconds>", "the most one request to Studio may take (default: STUDIO_JOBS_TIMEOUT, or 60)")
+    .configureHelp(helpConfiguration)
+    .addHelpText(
+      "after",
+      examples([
+        ["studio-jobs validate && studio-jobs plan", "check ./studio-jobs.yaml, then see what would change in Studio"],
+        ["studio-jobs apply", "make Studio match it, after asking"],
+        ["studio-jobs plan --out plan.json && studio-jobs apply plan.json", "the same, with the plan saved in between"],
+      ]),
+    )
     .exitOverride()
     .showHelpAfterError("(run with --help for usage)")
     .configureOutput({
@@ -58,14 +69,23 @@ export async function run(argv: readonly string[], rawIo: CliIo): Promise<number
       .option("--adopt", "take over unmanaged jobs with the same team and name (replaces them)", false)
       .option("--allow-empty", "allow a plan that cancels every job of the stack", false)
       .option("--allow-protected", "allow cancelling or replacing protected jobs", false)
-      .option("--max-cancel <n>", "refuse a plan with more than N cancels", "10");
+      .addOption(integerOption("--max-cancel <n>", "refuse a plan with more than N cancels", { min: 0 }, 10));
 
   program
     .command("validate")
     .description("check spec files offline: schema, references, cron")
     .argument("[paths...]", "spec files or directories", ["studio-jobs.yaml"])
     .option("--var <name=value>", "a value for ${var:name} (repeatable)", collect, [])
-    .action(async (paths: string[], options: { var: string[] }) => {
+    .addOption(new Option("--format <format>", "how to report problems (github: workflow annotations)").choices(["text", "github"]).default("text"))
+    .addHelpText(
+      "after",
+      examples([
+        ["studio-jobs validate", "check ./studio-jobs.yaml"],
+        ["studio-jobs validate jobs/ --var env=prod", "every .yaml in jobs/, with ${var:env} = prod"],
+      ]),
+    )
+    .action(async (paths: string[], options: ValidateFlags) => {
+      await refuseSavedPlans(paths, io.cwd);
       const { runValidate } = await import("./commands/validate.js");
       exitCode = await runValidate(paths, options, globals(), io);
     });
@@ -78,10 +98,20 @@ export async function run(argv: readonly string[], rawIo: CliIo): Promise<number
       .option("--out <file>", "save the plan for `apply FILE`")
       .addOption(new Option("--format <format>", "output format").choices(["text", "json", "markdown"]).default("text"))
       .option("--detailed-exitcode", "exit 2 when there are changes, 0 when none", false),
-  ).action(async (paths: string[], options: PlanCommandFlags) => {
-    const { runPlan } = await import("./commands/plan.js");
-    exitCode = await runPlan(paths, options, globals(), io);
-  });
+  )
+    .addHelpText(
+      "after",
+      examples([
+        ["studio-jobs plan", "what apply would change for ./studio-jobs.yaml"],
+        ["studio-jobs plan jobs/ --out plan.json", "save the plan, to review with `show` and run with `apply plan.json`"],
+        ["studio-jobs plan --format markdown --detailed-exitcode", "a pull-request comment; exit 2 when there are changes"],
+      ]),
+    )
+    .action(async (paths: string[], options: PlanCommandFlags) => {
+      await refuseSavedPlans(paths, io.cwd);
+      const { runPlan } = await import("./commands/plan.js");
+      exitCode = await runPlan(paths, options, globals(), io);
+    });
 
   planFlags(
     program
@@ -89,12 +119,61 @@ export async function run(argv: readonly string[], rawIo: CliIo): Promise<number
       .description("make Studio match the spec, or carry out a saved plan")
       .argument("[paths...]", "a saved plan file, or spec files or directories", ["studio-jobs.yaml"])
       .option("--yes", "do not ask for confirmation", false)
-      .option("--parallelism <n>", "requests in flight at once", "10")
+      .addOption(integerOption("--parallelism <n>", "requests in flight at once", { min: 1 }, 10))
       .addOption(new Option("--format <format>", "output format").choices(["text", "json"]).default("text")),
-  ).action(async (paths: string[], options: ApplyCommandFlags) => {
-    const { runApply } = await import("./commands/apply.js");
-    exitCode = await runApply(paths, options, globals(), io);
-  });
+  )
+    .addHelpText(
+      "after",
+      examples([
+        ["studio-jobs apply", "plan ./studio-jobs.yaml, show it, ask, then apply"],
+        ["studio-jobs apply plan.json", "apply exactly a plan saved with `plan --out plan.json`"],
+        ["studio-jobs apply jobs/ --yes --target nightly", "only the job nightly, without asking"],
+      ]),
+    )
+    .action(async (paths: string[], options: ApplyCommandFlags, command: Command) => {
+      const { runApply } = await import("./commands/apply.js");
+      exitCode = await runApply(paths, options, globals(), io, givenFlags(command));
+    });
+
+  program
+    .command("show")
+    .description("print a saved plan, without contacting Studio")
+    .argument("<planfile>", "a plan saved with `plan --out FILE`")
+    .addOption(new Option("--format <format>", "output format").choices(["text", "json", "markdown"]).default("text"))
+    .addHelpText(
+      "after",
+      examples([
+        ["studio-jobs show plan.json", "review a saved plan before `apply plan.json`"],
+        ["studio-jobs show plan.json --format markdown", "the same plan as a pull-request comment"],
+      ]),
+    )
+    .action(async (planFile: string, options: ShowFlags) => {
+      const { runShow } = await import("./commands/show.js");
+      exitCode = await runShow(planFile, options, globals(), io);
+    });
+
+  program
+    .command("destroy")
+    .description("cancel every job of the stack, in every team it covers")
+    .argument("[paths...]", "spec files or directories: they name the stack and its teams", ["studio-jobs.yaml"])
+    .option("--yes", "do not ask for confirmation", false)
+    .option("--target <key>", "only cancel this job key (repeatable)", collect, [])
+    .option("--var <name=value>", "a value for ${var:name} (repeatable)", collect, [])
+    .option("--allow-protected", "cancel protected jobs too", false)
+    .addOption(integerOption("--parallelism <n>", "requests in flight at once", { min: 1 }, 10))
+    .addHelpText(
+      "after",
+      examples([
+        ["studio-jobs destroy", "show what would be cancelled for ./studio-jobs.yaml, ask, then cancel"],
+        ["studio-jobs destroy jobs/ --target nightly --yes", "cancel only the job nightly, without asking"],
+        ["studio-jobs destroy --team old-team", "also cancel the stack's jobs in a team the spec no longer names"],
+      ]),
+    )
+    .action(async (paths: string[], options: DestroyFlags) => {
+      await refuseSavedPlans(paths, io.cwd);
+      const { runDestroy } = await import("./commands/destroy.js");
+      exitCode = await runDestroy(paths, options, globals(), io);
+    });
 
   program
     .command("status")
@@ -102,7 +181,15 @@ export async function run(argv: readonly string[], rawIo: CliIo): Promise<number
     .argument("[paths...]", "spec files or directories", ["studio-jobs.yaml"])
     .option("--var <name=value>", "a value for ${var:name} (repeatable)", collect, [])
     .addOption(new Option("--format <format>", "output format").choices(["text", "json"]).default("text"))
+    .addHelpText(
+      "after",
+      examples([
+        ["studio-jobs status", "the live jobs of ./studio-jobs.yaml's stack"],
+        ["studio-jobs status jobs/ --format json", "the same as JSON, times in ISO 8601"],
+      ]),
+    )
     .action(async (paths: string[], options: StatusFlags) => {
+      await refuseSavedPlans(paths, io.cwd);
       const { runStatus } = await import("./commands/status.js");
       exitCode = await runStatus(paths, options, globals(), io);
     });
@@ -111,6 +198,13 @@ export async function run(argv: readonly string[], rawIo: CliIo): Promise<number
     .command("import")
     .description("write a spec for a team's live jobs that studio-jobs does not manage yet (needs --team)")
     .option("--stack <stack>", "the stack the imported jobs will belong to", "imported")
+    .addHelpText(
+      "after",
+      examples([
+        ["studio-jobs import --team acme > studio-jobs.yaml", "a spec for acme's unmanaged jobs"],
+        ["studio-jobs import --team acme --stack reports", "the same, for a stack named reports"],
+      ]),
+    )
     .action(async (options: ImportFlags) => {
       const { runImport } = await import("./commands/import.js");
       exitCode = await runImport(options, globals(), io);
@@ -120,24 +214,66 @@ export async function run(argv: readonly string[], rawIo: CliIo): Promise<number
     .command("clusters")
     .description("list compute clusters")
     .addOption(new Option("--format <format>", "output format").choices(["text", "json"]).default("text"))
+    .addHelpText(
+      "after",
+      examples([
+        ["studio-jobs clusters", "names, state and max_workers, as a table"],
+        ["studio-jobs clusters --team acme --format json", "acme's clusters as JSON"],
+      ]),
+    )
     .action(async (options: { format: string }) => {
       const { runClusters } = await import("./commands/clusters.js");
       exitCode = await runClusters(globals(), options, io);
     });
 
   program
+    .command("completion")
+    .description("print a shell completion script")
+    .addArgument(new Argument("<shell>", "the shell to complete in").choices(["bash", "zsh", "fish"] satisfies Shell[]))
+    .addHelpText(
+      "after",
+      examples([
+        ['eval "$(studio-jobs completion bash)"', "bash: add this line to ~/.bashrc"],
+        ["studio-jobs completion zsh > ~/.zfunc/_studio-jobs", "zsh, with ~/.zfunc in $fpath"],
+        ["studio-jobs completion fish > ~/.config/fish/completions/studio-jobs.fish", "fish"],
+      ]),
+    )
+    .action(async (shell: Shell) => {
+      const { renderCompletion } = await import("./completion.js");
+      io.stdout.write(renderCompletion(shell, program));
+    });
+
+  // Called by the completion scripts: the job keys of the spec here, one a line, and never an error.
+  program
+    .command("__complete-keys", { hidden: true })
+    .argument("[paths...]", "spec files or directories", ["studio-jobs.yaml"])
+    .action(async (paths: string[]) => {
+      const { listSpecKeys } = await import("./completion.js");
+      const keys = await listSpecKeys(paths, io.cwd);
+      if (keys.length > 0) io.stdout.write(`${keys.join("\n")}\n`);
+    });
+
+  program
     .command("emulator")
     .description("run a local Studio jobs API for trying the tool and for tests")
     .option("--host <host>", "address to listen on", "127.0.0.1")
-    .option("--port <port>", "port; 0 picks a free one", "0")
+    .addOption(integerOption("--port <port>", "port; 0 picks a free one", { min: 0, max: 65535 }, 0))
     .option("--data <file>", "journal file to keep jobs across restarts (default: in memory)")
     .option("--config <file>", "JSON file with tokens, teams, scopes and clusters")
     .option("--admin", "enable the /_emulator/ test hooks", false)
-    .option("--latency <ms>", "delay every reply")
-    .option("--error-rate <p>", "chance of a 503 before acting")
-    .option("--rate-limit <n>", "requests a second before 429s")
-    .option("--reset-rate <p>", "chance of a dropped connection")
-    .option("--seed <n>", "seed for the fault injection")
+    .addOption(integerOption("--latency <ms>", "delay every reply", { min: 0, max: 600_000 }))
+    .addOption(fractionOption("--error-rate <p>", "chance of a 503 before acting"))
+    .addOption(integerOption("--rate-limit <n>", "requests a second before 429s", { min: 0 }))
+    .addOption(fractionOption("--reset-rate <p>", "chance of a dropped connection"))
+    .addOption(integerOption("--seed <n>", "seed for the fault injection", { min: 0, max: 2 ** 32 }))
+    .addHelpText(
+      "after",
+      examples([
+        ["studio-jobs emulator", "a local Studio on a free port; prints its URL first"],
+        ["studio-jobs emulator --port 8080 --data jobs.jsonl", "keep its jobs across restarts"],
+        ["studio-jobs emulator --admin --error-rate 0.1 --seed 7", "with test hooks and seeded 503s"],
+      ]),
+    )
     .action(async (options: EmulatorCommandOptions) => {
       const { runEmulator } = await import("./commands/emulator.js");
       exitCode = await runEmulator(options, io);

@@ -240,7 +240,7 @@ const cases: Case[] = [
       const r = record({ key: "a" }, { status: "TASK" });
       return { desired: [], records: [r], expected: () => [`cancel a ${r.id} removed`] };
     },
-    errors: [/^The plan would cancel every job of stack analytics \(1\) and keep none: is the spec empty or the path wrong\? Pass --allow-empty/],
+    errors: [/^The plan would cancel every job of stack analytics \(1\) and keep none: is the spec empty or the path wrong\? To retire the stack, run `studio-jobs destroy`; to plan it anyway, pass --allow-empty\.$/],
   },
   {
     name: "--allow-empty lets it through",

@@ -54,7 +54,8 @@ function escapeHtml(text: string): string {
 }
 
 export function renderPlanMarkdown(plan: Plan, limit = MARKDOWN_LIMIT): string {
-  const head = [`### studio-jobs plan for stack \`${plan.stack}\``, ""];
+  // A hidden, stable first line: CI finds its earlier comment for the stack by it and updates it.
+  const head = [`<!-- studio-jobs-plan: ${plan.stack} -->`, `### studio-jobs plan for stack \`${plan.stack}\``, ""];
   if (!hasChanges(plan) && plan.summary.conflict === 0) {
     return `${[...head, NO_CHANGES].join("\n")}\n`;
   }

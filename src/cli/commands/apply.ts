@@ -17,37 +17,33 @@ import type { JobOutput } from "../../studio/types.js";
 import type { DesiredJob } from "../../spec/types.js";
 import { connect, type GlobalOptions } from "../connect.js";
 import { useColor, type CliIo } from "../io.js";
-import { listStudio, parseCount, preparePlan, reportDiagnostics, type PlanFlags } from "../planning.js";
+import { listStudio, preparePlan, reportDiagnostics, type PlanFlags } from "../planning.js";
 
 export interface ApplyCommandFlags extends PlanFlags {
   yes: boolean;
-  parallelism: string;
+  parallelism: number;
   format: "text" | "json";
 }
 
-export async function runApply(paths: string[], flags: ApplyCommandFlags, globals: GlobalOptions, io: CliIo): Promise<number> {
-  const parallelism = parseCount("parallelism", flags.parallelism, 1);
+/** `given`: the flags written on the command line, as `--name`. */
+export async function runApply(paths: string[], flags: ApplyCommandFlags, globals: GlobalOptions, io: CliIo, given: readonly string[] = []): Promise<number> {
   const first = paths[0];
   if (paths.length === 1 && first !== undefined && (await isSavedPlanFile(resolve(io.cwd, first)))) {
-    refusePlanningFlags(flags);
-    return applySavedPlan(resolve(io.cwd, first), first, parallelism, flags, globals, io);
+    refusePlanningFlags(given);
+    return applySavedPlan(resolve(io.cwd, first), first, flags, globals, io);
   }
   if (paths.some((p) => p.endsWith(".json"))) {
     throw new UsageError("Give either one saved plan file or spec paths, not both.");
   }
-  return applySpec(paths, parallelism, flags, globals, io);
+  return applySpec(paths, flags, globals, io);
 }
 
+/** The flags that shape a plan: a saved plan was made with its own. */
+const PLANNING_FLAGS = new Set(["--target", "--var", "--adopt", "--allow-empty", "--allow-protected", "--max-cancel"]);
+
 /** A saved plan was made with its own flags; planning flags given now would be silently ignored. */
-function refusePlanningFlags(flags: ApplyCommandFlags): void {
-  const given = [
-    flags.target.length > 0 ? "--target" : undefined,
-    flags.var.length > 0 ? "--var" : undefined,
-    flags.adopt ? "--adopt" : undefined,
-    flags.allowEmpty ? "--allow-empty" : undefined,
-    flags.allowProtected ? "--allow-protected" : undefined,
-    flags.maxCancel !== "10" ? "--max-cancel" : undefined,
-  ].filter((f): f is string => f !== undefined);
+function refusePlanningFlags(givenFlags: readonly string[]): void {
+  const given = givenFlags.filter((flag) => PLANNING_FLAGS.has(flag));
   if (given.length > 0) {
     throw new UsageError(
       `${given.join(", ")} cannot change a saved plan: it is applied exactly as it was made.`,
@@ -56,7 +52,7 @@ function refusePlanningFlags(flags: ApplyCommandFlags): void {
   }
 }
 
-async function applySpec(paths: string[], parallelism: number, flags: ApplyCommandFlags, globals: GlobalOptions, io: CliIo): Promise<number> {
+async function applySpec(paths: string[], flags: ApplyCommandFlags, globals: GlobalOptions, io: CliIo): Promise<number> {
   const { plan, client, listings } = await preparePlan(paths, flags, globals, io);
   try {
     // With --format json stdout is the results alone; the plan goes to stderr.
@@ -65,21 +61,16 @@ async function applySpec(paths: string[], parallelism: number, flags: ApplyComma
     reportDiagnostics(plan, io);
     if (plan.errors.length > 0) return 1;
     if (!hasChanges(plan)) return flags.format === "json" ? emptyJson(io) : 0;
-    if (!flags.yes) {
-      if (!io.interactive) {
-        io.stderr.write(
-          "Error: Refusing to apply without confirmation: there is no terminal to ask on.\n" +
-            "Pass --yes to apply these changes, or save a plan with `studio-jobs plan --out plan.json` and run `studio-jobs apply plan.json`.\n",
-        );
-        return 1;
-      }
-      const answer = (await io.prompt("\nApply these changes? Only 'yes' is accepted: ")).trim().toLowerCase();
-      if (answer !== "yes") {
-        io.stderr.write("Apply cancelled; nothing was changed.\n");
-        return 1;
-      }
-    }
-    return await execute(plan, client, listings, parallelism, flags, io);
+    const confirmed = await confirm(io, {
+      yes: flags.yes,
+      question: "Apply these changes?",
+      noTerminal:
+        "Refusing to apply without confirmation: there is no terminal to ask on.\n" +
+        "Pass --yes to apply these changes, or save a plan with `studio-jobs plan --out plan.json` and run `studio-jobs apply plan.json`.",
+      declined: "Apply cancelled; nothing was changed.",
+    });
+    if (!confirmed) return 1;
+    return await execute(plan, client, listings, flags, io);
   } finally {
     await client.close();
   }
@@ -112,7 +103,7 @@ async function checkStack(planPath: string, stack: string, io: CliIo): Promise<v
   }
 }
 
-async function applySavedPlan(path: string, shown: string, parallelism: number, flags: ApplyCommandFlags, globals: GlobalOptions, io: CliIo): Promise<number> {
+async function applySavedPlan(path: string, shown: string, flags: ApplyCommandFlags, globals: GlobalOptions, io: CliIo): Promise<number> {
   const doc = await readSavedPlan(path, shown);
   await checkStack(shown, doc.stack, io);
   const { client } = await connect(globals, io);
@@ -125,7 +116,7 @@ async function applySavedPlan(path: string, shown: string, parallelism: number, 
       return 0;
     }
     io.stderr.write(`Applying the saved plan ${shown} (stack ${doc.stack}, made ${doc.created_at}).\n`);
-    return await execute(plan, client, listings, parallelism, flags, io);
+    return await execute(plan, client, listings, flags, io);
   } finally {
     await client.close();
   }
@@ -135,14 +126,30 @@ function desiredJobs(plan: Plan): DesiredJob[] {
   return plan.actions.flatMap((action) => (action.kind === "create" || action.kind === "replace" ? [action.desired] : []));
 }
 
-async function execute(
+/**
+ * Ask before changing anything, unless --yes. Without a terminal there is nobody to ask:
+ * refuse, saying how to proceed. Only "yes" goes ahead.
+ */
+export async function confirm(io: CliIo, text: { yes: boolean; question: string; noTerminal: string; declined: string }): Promise<boolean> {
+  if (text.yes) return true;
+  if (!io.interactive) {
+    io.stderr.write(`Error: ${text.noTerminal}\n`);
+    return false;
+  }
+  const answer = (await io.prompt(`\n${text.question} Only 'yes' is accepted: `)).trim().toLowerCase();
+  if (answer !== "yes") io.stderr.write(`${text.declined}\n`);
+  return answer === "yes";
+}
+
+/** Carry out the plan with progress on stderr and the results on stdout; 1 if any step did not apply. */
+export async function execute(
   plan: Plan,
   client: StudioClient,
   listings: ReadonlyMap<string, readonly JobOutput[]>,
-  parallelism: number,
-  flags: ApplyCommandFlags,
+  flags: { parallelism: number; format: "text" | "json" },
   io: CliIo,
 ): Promise<number> {
+  const { parallelism } = flags;
   const knownIds = new Set<string>();
   for (const jobs of listings.values()) for (const job of jobs) knownIds.add(job.id);
   const progress = createProgress(io);

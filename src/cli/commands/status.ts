@@ -1,6 +1,7 @@
 // `studio-jobs status`: the stack's jobs in Studio, whether they match the spec, and their last runs.
 
-import { formatRunTime, nextRuns } from "../../plan/diff.js";
+import { nextCronRuns } from "../../cron.js";
+import { formatRunTime } from "../../plan/diff.js";
 import { MARKERS } from "../../spec/markers.js";
 import { isCancelled, isLive, isRun, isSchedule } from "../../studio/status.js";
 import type { JobOutput } from "../../studio/types.js";
@@ -24,9 +25,25 @@ interface StatusRow {
   status: string;
   /** in-spec: as the spec wants it; changed: the spec wants something else; not-in-spec: apply would cancel it. */
   spec: "in-spec" | "changed" | "not-in-spec";
+  /** Times are ISO 8601 in UTC, whatever form Studio sent them in. */
   last_run: { job_id: string; status: string; created_at: string } | null;
   next_runs: string[];
   url: string;
+}
+
+/** A time as ISO 8601 UTC; a value that is not a time is passed on as it came. */
+function isoTime(value: string): string {
+  const ms = Date.parse(value);
+  return Number.isNaN(ms) ? value : new Date(ms).toISOString();
+}
+
+function nextRunTimes(cron: string | undefined, now: Date): string[] {
+  if (cron === undefined) return [];
+  try {
+    return nextCronRuns(cron, now, 3).map((date) => date.toISOString());
+  } catch {
+    return [];
+  }
 }
 
 export async function runStatus(paths: string[], flags: StatusFlags, globals: GlobalOptions, io: CliIo): Promise<number> {
@@ -70,8 +87,8 @@ export async function runStatus(paths: string[], flags: StatusFlags, globals: Gl
           job_id: job.id,
           status: job.status,
           spec: desired === undefined ? "not-in-spec" : desired.fingerprint === job.environment[MARKERS.fingerprint] ? "in-spec" : "changed",
-          last_run: run === undefined ? null : { job_id: run.id, status: run.status, created_at: run.created_at },
-          next_runs: nextRuns(cron, new Date()),
+          last_run: run === undefined ? null : { job_id: run.id, status: run.status, created_at: isoTime(run.created_at) },
+          next_runs: nextRunTimes(cron, new Date()),
           url: job.url,
         });
       }
@@ -99,7 +116,7 @@ export async function runStatus(paths: string[], flags: StatusFlags, globals: Gl
           r.status,
           r.spec,
           r.last_run === null ? "-" : `${r.last_run.status} ${formatRunTime(new Date(r.last_run.created_at))}`,
-          r.next_runs[0] ?? "-",
+          r.next_runs[0] === undefined ? "-" : formatRunTime(new Date(r.next_runs[0])),
         ]),
       ),
     );

@@ -1,0 +1,43 @@
+// `studio-jobs destroy`: retire a stack. It is a plan with no desired jobs, so it covers
+// exactly the teams plan covers and cancels through the same executor as apply.
+
+import { renderPlanText } from "../../render/text.js";
+import type { GlobalOptions } from "../connect.js";
+import { useColor, type CliIo } from "../io.js";
+import { preparePlan, reportDiagnostics } from "../planning.js";
+import { confirm, execute } from "./apply.js";
+
+export interface DestroyFlags {
+  yes: boolean;
+  target: string[];
+  var: string[];
+  allowProtected: boolean;
+  parallelism: number;
+}
+
+export async function runDestroy(paths: string[], flags: DestroyFlags, globals: GlobalOptions, io: CliIo): Promise<number> {
+  const planFlags = { ...flags, adopt: false, allowEmpty: true, maxCancel: Number.POSITIVE_INFINITY };
+  const { plan, client, listings } = await preparePlan(paths, planFlags, globals, io, "destroy");
+  try {
+    const teams = `team${plan.teams.length === 1 ? "" : "s"} ${plan.teams.join(", ")}`;
+    if (plan.summary.cancel === 0 && plan.errors.length === 0) {
+      reportDiagnostics(plan, io);
+      io.stdout.write(`Nothing to destroy: stack ${plan.stack} has no live jobs${flags.target.length > 0 ? " of those keys" : ""} in ${teams}.\n`);
+      return 0;
+    }
+    io.stdout.write(renderPlanText(plan, { color: useColor(io.stdout, io.env, globals.color) }));
+    reportDiagnostics(plan, io);
+    if (plan.errors.length > 0) return 1;
+    const count = `${plan.summary.cancel} job${plan.summary.cancel === 1 ? "" : "s"}`;
+    const confirmed = await confirm(io, {
+      yes: flags.yes,
+      question: `Cancel ${count} of stack ${plan.stack} in ${teams}?`,
+      noTerminal: `Refusing to destroy without confirmation: there is no terminal to ask on.\nPass --yes to cancel these ${count}.`,
+      declined: "Destroy cancelled; nothing was changed.",
+    });
+    if (!confirmed) return 1;
+    return await execute(plan, client, listings, { parallelism: flags.parallelism, format: "text" }, io);
+  } finally {
+    await client.close();
+  }
+}

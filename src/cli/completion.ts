@@ -1,0 +1,283 @@
+// Shell completion: scripts for bash, zsh and fish, generated from the commander program
+// itself so they never drift from the real commands and flags. Job keys for --target come
+// from the hidden `studio-jobs __complete-keys`, which reads the spec where the shell is.
+
+import type { Command, Option } from "commander";
+import { loadSpecFiles } from "../spec/load.js";
+
+export type Shell = "bash" | "zsh" | "fish";
+
+type ValueKind = "none" | "file" | "key" | "choices" | "other";
+
+interface FlagModel {
+  long: string;
+  description: string;
+  value: ValueKind;
+  choices: readonly string[];
+  /** May be given more than once (its default is a list). */
+  repeatable: boolean;
+}
+
+interface CommandModel {
+  name: string;
+  description: string;
+  flags: FlagModel[];
+  /** What the positional arguments are: file paths, one of a few words, or nothing. */
+  positional: "files" | "choices" | "none";
+  choices: readonly string[];
+}
+
+function flagModel(option: Option): FlagModel | undefined {
+  if (option.long === undefined || option.hidden) return undefined;
+  const takesValue = option.required || option.optional;
+  let value: ValueKind = "none";
+  if (takesValue) {
+    if (option.argChoices !== undefined) value = "choices";
+    else if (option.long === "--target") value = "key";
+    else if (/<file>/.test(option.flags)) value = "file";
+    else value = "other";
+  }
+  return {
+    long: option.long,
+    description: option.description,
+    value,
+    choices: option.argChoices ?? [],
+    repeatable: Array.isArray(option.defaultValue),
+  };
+}
+
+function flagsOf(command: Command): FlagModel[] {
+  return [...command.options.map(flagModel).filter((f): f is FlagModel => f !== undefined), helpFlag];
+}
+
+const helpFlag: FlagModel = { long: "--help", description: "display help for command", value: "none", choices: [], repeatable: false };
+
+function describeProgram(program: Command): { globals: FlagModel[]; commands: CommandModel[] } {
+  const commands = program.commands
+    .filter((command) => !(command as Command & { _hidden?: boolean })._hidden)
+    .map((command): CommandModel => {
+      const argument = command.registeredArguments[0];
+      const choices = argument?.argChoices ?? [];
+      return {
+        name: command.name(),
+        description: command.description(),
+        flags: flagsOf(command),
+        positional: argument === undefined ? "none" : choices.length > 0 ? "choices" : "files",
+        choices,
+      };
+    });
+  return { globals: flagsOf(program), commands };
+}
+
+export function renderCompletion(shell: Shell, program: Command): string {
+  const model = describeProgram(program);
+  const name = program.name();
+  switch (shell) {
+    case "bash":
+      return renderBash(name, model.globals, model.commands);
+    case "zsh":
+      return renderZsh(name, model.globals, model.commands);
+    case "fish":
+      return renderFish(name, model.globals, model.commands);
+    default: {
+      const never: never = shell;
+      return never;
+    }
+  }
+}
+
+const functionName = (name: string) => `_${name.replace(/[^A-Za-z0-9]/g, "_")}`;
+
+function renderBash(name: string, globals: FlagModel[], commands: CommandModel[]): string {
+  const fn = functionName(name);
+  const withValue = (flags: FlagModel[]) => flags.filter((f) => f.value !== "none").map((f) => f.long);
+  const globalsWithValue = withValue(globals);
+  const valueCases: string[] = [];
+  for (const command of commands) {
+    for (const flag of [...command.flags, ...globals]) {
+      const pattern = `${command.name}:${flag.long}`;
+      switch (flag.value) {
+        case "choices":
+          valueCases.push(`    ${pattern}) COMPREPLY=($(compgen -W "${flag.choices.join(" ")}" -- "$cur")); return ;;`);
+          break;
+        case "key":
+          valueCases.push(`    ${pattern}) COMPREPLY=($(compgen -W "$(${name} __complete-keys 2>/dev/null)" -- "$cur")); return ;;`);
+          break;
+        case "file":
+          valueCases.push(`    ${pattern}) COMPREPLY=($(compgen -f -- "$cur")); return ;;`);
+          break;
+        case "other":
+          valueCases.push(`    ${pattern}) return ;;`);
+          break;
+        case "none":
+          break;
+        default: {
+          const never: never = flag.value;
+          return never;
+        }
+      }
+    }
+  }
+  const commandCases = commands.map((command) => {
+    const words = command.flags.map((f) => f.long).join(" ");
+    const positional = command.positional === "choices" ? ` positional="${command.choices.join(" ")}"` : "";
+    return `    ${command.name}) flags="${words}";${positional} ;;`;
+  });
+  return `# ${name} completion for bash. Load it with: eval "$(${name} completion bash)"
+${fn}() {
+  local cur="\${COMP_WORDS[COMP_CWORD]}" prev="\${COMP_WORDS[COMP_CWORD-1]}"
+  local command="" i
+  for ((i = 1; i < COMP_CWORD; i++)); do
+    case "\${COMP_WORDS[i]}" in
+      ${globalsWithValue.join("|")}) ((i++)) ;;
+      -*) ;;
+      *) command="\${COMP_WORDS[i]}"; break ;;
+    esac
+  done
+  case "$command:$prev" in
+${valueCases.join("\n")}
+  esac
+  if [[ -z "$command" ]]; then
+    COMPREPLY=($(compgen -W "${commands.map((c) => c.name).join(" ")} ${globals.map((f) => f.long).join(" ")}" -- "$cur"))
+    return
+  fi
+  local flags="" positional=""
+  case "$command" in
+${commandCases.join("\n")}
+  esac
+  if [[ "$cur" == -* ]]; then
+    COMPREPLY=($(compgen -W "$flags ${globals.map((f) => f.long).join(" ")}" -- "$cur"))
+  elif [[ -n "$positional" ]]; then
+    COMPREPLY=($(compgen -W "$positional" -- "$cur"))
+  fi
+}
+complete -o bashdefault -o default -F ${fn} ${name}
+`;
+}
+
+/** Text inside a zsh single-quoted `_arguments` spec: no quote, and no bracket or colon unescaped. */
+function zshText(text: string): string {
+  return text.replace(/'/g, "'\\''").replace(/([[\]:\\])/g, "\\$1");
+}
+
+function zshFlag(flag: FlagModel, keysFunction: string): string {
+  const head = `${flag.repeatable ? "*" : ""}${flag.long}[${zshText(flag.description)}]`;
+  switch (flag.value) {
+    case "none":
+      return `'${head}'`;
+    case "choices":
+      return `'${head}:${flag.long.slice(2)}:(${flag.choices.join(" ")})'`;
+    case "key":
+      return `'${head}:key:${keysFunction}'`;
+    case "file":
+      return `'${head}:file:_files'`;
+    case "other":
+      return `'${head}:${flag.long.slice(2)}: '`;
+    default: {
+      const never: never = flag.value;
+      return never;
+    }
+  }
+}
+
+function renderZsh(name: string, globals: FlagModel[], commands: CommandModel[]): string {
+  const fn = functionName(name);
+  const keys = `${fn}_keys`;
+  const globalSpecs = globals.map((f) => zshFlag(f, keys)).join(" ");
+  const cases = commands.map((command) => {
+    const specs = command.flags.map((f) => zshFlag(f, keys));
+    if (command.positional === "files") specs.push("'*:path:_files'");
+    if (command.positional === "choices") specs.push(`'1:${command.name}:(${command.choices.join(" ")})'`);
+    return `      (${command.name}) _arguments -s $globals ${specs.join(" ")} ;;`;
+  });
+  return `#compdef ${name}
+# ${name} completion for zsh. Save it as _${name} in a directory of $fpath, or: source <(${name} completion zsh)
+${keys}() {
+  local -a keys
+  keys=(\${(f)"$(${name} __complete-keys 2>/dev/null)"})
+  _describe 'job key' keys
+}
+${fn}() {
+  local -a globals commands
+  globals=(${globalSpecs})
+  commands=(
+${commands.map((c) => `    '${zshText(c.name)}:${zshText(c.description)}'`).join("\n")}
+  )
+  local curcontext="$curcontext" state line
+  _arguments -C $globals '1: :->command' '*:: :->args'
+  case $state in
+    (command) _describe 'command' commands ;;
+    (args)
+      case $words[1] in
+${cases.join("\n")}
+      esac ;;
+  esac
+}
+if [[ "$funcstack[1]" == "${fn}" ]]; then ${fn} "$@"; else compdef ${fn} ${name}; fi
+`;
+}
+
+function fishText(text: string): string {
+  return `'${text.replace(/\\/g, "\\\\").replace(/'/g, "\\'")}'`;
+}
+
+function fishFlag(name: string, condition: string, flag: FlagModel): string {
+  const parts = [`complete -c ${name}`];
+  if (condition !== "") parts.push(`-n ${fishText(condition)}`);
+  parts.push(`-l ${flag.long.slice(2)}`);
+  switch (flag.value) {
+    case "none":
+      break;
+    case "choices":
+      parts.push(`-x -a ${fishText(flag.choices.join(" "))}`);
+      break;
+    case "key":
+      parts.push(`-x -a ${fishText(`(${name} __complete-keys 2>/dev/null)`)}`);
+      break;
+    case "file":
+      parts.push("-r -F");
+      break;
+    case "other":
+      parts.push("-x");
+      break;
+    default: {
+      const never: never = flag.value;
+      return never;
+    }
+  }
+  parts.push(`-d ${fishText(flag.description)}`);
+  return parts.join(" ");
+}
+
+function renderFish(name: string, globals: FlagModel[], commands: CommandModel[]): string {
+  const lines = [`# ${name} completion for fish. Save it as ~/.config/fish/completions/${name}.fish`, `complete -c ${name} -f`];
+  for (const command of commands) {
+    lines.push(`complete -c ${name} -n __fish_use_subcommand -a ${command.name} -d ${fishText(command.description)}`);
+  }
+  for (const flag of globals) lines.push(fishFlag(name, "", flag));
+  for (const command of commands) {
+    const condition = `__fish_seen_subcommand_from ${command.name}`;
+    if (command.positional === "files") lines.push(`complete -c ${name} -n ${fishText(condition)} -F`);
+    if (command.positional === "choices") lines.push(`complete -c ${name} -n ${fishText(condition)} -a ${fishText(command.choices.join(" "))}`);
+    for (const flag of command.flags) lines.push(fishFlag(name, condition, flag));
+  }
+  return `${lines.join("\n")}\n`;
+}
+
+/**
+ * The job keys of the spec at `paths`, sorted, for completing --target. Quiet by design:
+ * a missing or broken spec completes nothing rather than printing errors into the prompt.
+ */
+export async function listSpecKeys(paths: readonly string[], cwd: string): Promise<string[]> {
+  try {
+    const { files } = await loadSpecFiles(paths, cwd);
+    const keys = new Set<string>();
+    for (const file of files) {
+      const jobs = (file.source.data as { jobs?: unknown } | null)?.jobs;
+      if (jobs !== null && typeof jobs === "object" && !Array.isArray(jobs)) for (const key of Object.keys(jobs)) keys.add(key);
+    }
+    return [...keys].sort();
+  } catch {
+    return [];
+  }
+}

@@ -1,0 +1,62 @@
+// Option builders shared by the commands: numbers parsed and checked where they enter,
+// repeatable flags, and the examples that end every command's help.
+
+import { Help, InvalidArgumentError, Option, type Argument, type Command } from "commander";
+
+export function collect(value: string, previous: string[]): string[] {
+  return [...previous, value];
+}
+
+/** A whole-number option: the value reaches the command as a number, checked against its range. */
+export function integerOption(flags: string, description: string, range: { min: number; max?: number }, defaultValue?: number): Option {
+  const option = new Option(flags, description).argParser((value: string) => {
+    const n = /^\s*-?\d+\s*$/.test(value) ? Number(value) : Number.NaN;
+    if (!Number.isSafeInteger(n) || n < range.min || (range.max !== undefined && n > range.max)) {
+      throw new InvalidArgumentError(
+        range.max === undefined ? `Give a whole number of at least ${range.min}.` : `Give a whole number from ${range.min} to ${range.max}.`,
+      );
+    }
+    return n;
+  });
+  return defaultValue === undefined ? option : option.default(defaultValue);
+}
+
+/** A probability: a number from 0 to 1. */
+export function fractionOption(flags: string, description: string): Option {
+  return new Option(flags, description).argParser((value: string) => {
+    const n = value.trim() === "" ? Number.NaN : Number(value);
+    if (!Number.isFinite(n) || n < 0 || n > 1) throw new InvalidArgumentError("Give a number from 0 to 1.");
+    return n;
+  });
+}
+
+/** The text after a command's help: a few real invocations, each after what it does. */
+export function examples(lines: readonly [command: string, comment: string][]): string {
+  return `\nExamples:\n${lines.map(([command, comment]) => `  # ${comment}\n  $ ${command}`).join("\n")}`;
+}
+
+/**
+ * Help without `(default: false)` after every on/off flag, nor `(default: [])` after every
+ * repeatable one: that is what a flag not given means. Other defaults are still shown, and
+ * a list default reads as the words a user would type.
+ */
+export const helpConfiguration: Partial<Help> = {
+  showGlobalOptions: true,
+  optionDescription(option: Option): string {
+    const noise = (option.isBoolean() && option.defaultValue === false) || (Array.isArray(option.defaultValue) && option.defaultValue.length === 0);
+    if (noise && option.argChoices === undefined) return option.description;
+    return Help.prototype.optionDescription.call(this, option);
+  },
+  argumentDescription(argument: Argument): string {
+    const value: unknown = argument.defaultValue;
+    if (Array.isArray(value) && argument.argChoices === undefined) return `${argument.description} (default: ${value.join(" ")})`;
+    return Help.prototype.argumentDescription.call(this, argument);
+  },
+};
+
+/** The long flags the user wrote on the command line (not defaults), e.g. `--max-cancel`. */
+export function givenFlags(command: Command): string[] {
+  return command.options
+    .filter((option) => command.getOptionValueSource(option.attributeName()) === "cli")
+    .map((option) => option.long ?? option.flags);
+}

@@ -1,0 +1,20 @@
+// Commands that read a spec are sometimes handed a saved plan (`plan plan.json`): say so,
+// and point at the commands that take one, instead of reporting its keys as spec errors.
+
+import { resolve } from "node:path";
+import { UsageError } from "../errors.js";
+
+export async function refuseSavedPlans(paths: readonly string[], cwd: string): Promise<void> {
+  // Only a .json file can be a saved plan; the sniffing module is loaded only then.
+  const candidates = paths.filter((path) => path.endsWith(".json"));
+  if (candidates.length === 0) return;
+  const { isSavedPlanFile } = await import("../apply/saved-plan.js");
+  for (const path of candidates) {
+    if (await isSavedPlanFile(resolve(cwd, path))) {
+      throw new UsageError(
+        `${path} is a saved plan, not a spec.`,
+        `Review it with \`studio-jobs show ${path}\`, or carry it out with \`studio-jobs apply ${path}\`.`,
+      );
+    }
+  }
+}

@@ -1,0 +1,302 @@
+// The CI examples, run as CI would run them: every shell step of examples/ci/*.yml, in
+// order, with `bash -e -o pipefail`, against the emulator. Only the outside world is
+// faked: `npm install` (the tool is already built), and `gh` / `curl`, which keep the
+// pull-request comments in a file instead of posting them. A recipe that stops early,
+// posts twice or applies nothing fails here.
+
+import { spawn } from "node:child_process";
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { beforeAll, describe, expect, it } from "vitest";
+import { parse } from "yaml";
+import { MARKERS } from "../src/spec/markers.js";
+import { isLive, isRun } from "../src/studio/status.js";
+import { CLI } from "./cli-helpers.js";
+import { copyExample, useStudio, type TestStudio } from "./helpers.js";
+
+const shared = useStudio();
+let studio: TestStudio;
+beforeAll(() => {
+  studio = shared.studio;
+});
+
+const EXAMPLES = new URL("../examples/ci/", import.meta.url);
+const readRecipe = (name: string) => parse(readFileSync(new URL(name, EXAMPLES), "utf8")) as Record<string, unknown>;
+
+/** Fakes of `gh api` and `curl` that keep comments as files (bash: they run many times). */
+const FAKES = new URL("fixtures/ci/", import.meta.url);
+
+interface ForgeState {
+  comments: { id: number; body: string }[];
+  /** `METHOD path` of every call, in order. */
+  calls: string[];
+}
+
+interface Runner {
+  repo: string;
+  summary: string;
+  env: NodeJS.ProcessEnv;
+  forge(): ForgeState;
+  log: string[];
+}
+
+/** A repository copied from the analytics example, a PATH with the fakes, and the machine's environment. */
+function createRunner(base: NodeJS.ProcessEnv): Runner {
+  const repo = copyExample("analytics");
+  const home = mkdtempSync(join(tmpdir(), "studio-jobs-ci-"));
+  const bin = join(home, "bin");
+  const script = (name: string, text: string) => writeFileSync(join(bin, name), text, { mode: 0o755 });
+  mkdirSync(bin);
+  script("studio-jobs", `#!/bin/sh\nexec "${process.execPath}" "${CLI}" "$@"\n`);
+  script("npm", `#!/bin/sh\necho "npm $*" >> "${join(home, "npm.log")}"\n`);
+  script("gh", readFileSync(new URL("gh", FAKES), "utf8"));
+  script("curl", readFileSync(new URL("curl", FAKES), "utf8"));
+  const state = join(home, "forge");
+  mkdirSync(state);
+  const summary = join(home, "step-summary.md");
+  writeFileSync(summary, "");
+  return {
+    repo,
+    summary,
+    log: [],
+    env: {
+      ...base,
+      PATH: `${bin}:${process.env["PATH"] ?? ""}`,
+      HOME: home,
+      FAKE_FORGE_STATE: state,
+    },
+    forge: () => ({
+      comments: readdirSync(state)
+        .filter((name) => name.endsWith(".md"))
+        .sort()
+        .map((name) => ({ id: Number(name.slice(0, -3)), body: readFileSync(join(state, name), "utf8") })),
+      calls: existsSync(join(state, "calls.log")) ? readFileSync(join(state, "calls.log"), "utf8").trimEnd().split("\n") : [],
+    }),
+  };
+}
+
+/** Run one shell script as CI does; resolves with its exit code and output. */
+function runShell(script: string, runner: Runner, env: NodeJS.ProcessEnv): Promise<{ code: number; stdout: string; stderr: string }> {
+  const file = join(runner.env["HOME"] ?? "", `step-${runner.log.length}.sh`);
+  writeFileSync(file, script);
+  return new Promise((resolve, reject) => {
+    const child = spawn("bash", ["--noprofile", "--norc", "-e", "-o", "pipefail", file], { cwd: runner.repo, env, stdio: ["ignore", "pipe", "pipe"] });
+    let stdout = "";
+    let stderr = "";
+    child.stdout.on("data", (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
+    child.on("error", reject);
+    child.on("close", (code) => {
+      runner.log.push(`$ ${script}\n${stdout}${stderr}`);
+      resolve({ code: code ?? -1, stdout, stderr });
+    });
+  });
+}
+
+/** GitHub's `${{ ... }}` expressions the recipe may use, with the values of a test pull request. */
+const GITHUB_CONTEXT: Record<string, string> = {
+  "secrets.DATACHAIN_STUDIO_TOKEN": "dev-token",
+  "github.token": "fake-github-token",
+  "github.event.pull_request.number": "7",
+};
+
+function expandGithub(value: unknown): string {
+  return String(value).replace(/\$\{\{\s*(.+?)\s*\}\}/g, (_, expression: string) => {
+    const known = GITHUB_CONTEXT[expression];
+    if (known === undefined) throw new Error(`The recipe uses \${{ ${expression} }}, which this test does not provide.`);
+    return known;
+  });
+}
+
+const expandAll = (env: unknown) => Object.fromEntries(Object.entries((env ?? {}) as Record<string, unknown>).map(([k, v]) => [k, expandGithub(v)]));
+
+interface StepResult {
+  name: string;
+  code: number;
+  stdout: string;
+}
+
+/** Every `run:` step of a GitHub job, in order, stopping at the first that fails (as GitHub does). */
+async function runGithubJob(workflow: Record<string, unknown>, jobName: string, runner: Runner): Promise<StepResult[]> {
+  const job = (workflow["jobs"] as Record<string, Record<string, unknown>>)[jobName];
+  expect(job, jobName).toBeDefined();
+  const results: StepResult[] = [];
+  for (const step of (job?.["steps"] ?? []) as { run?: string; name?: string; uses?: string; env?: unknown }[]) {
+    if (step.run === undefined) {
+      expect(step.uses).toMatch(/^actions\/(checkout|setup-node)@v4$/);
+      continue;
+    }
+    const env = {
+      ...runner.env,
+      GITHUB_REPOSITORY: "acme/pipelines",
+      GITHUB_STEP_SUMMARY: runner.summary,
+      ...expandAll(workflow["env"]),
+      ...expandAll(job?.["env"]),
+      ...expandAll(step.env),
+    };
+    const result = await runShell(step.run, runner, env);
+    results.push({ name: step.name ?? step.run, code: result.code, stdout: result.stdout });
+    if (result.code !== 0) break;
+  }
+  return results;
+}
+
+/** A GitLab job: before_script and script in one shell, as the runner does. */
+async function runGitlabJob(pipeline: Record<string, unknown>, jobName: string, runner: Runner, ciVariables: NodeJS.ProcessEnv): Promise<{ code: number; stdout: string }> {
+  const job = pipeline[jobName] as Record<string, unknown> | undefined;
+  expect(job, jobName).toBeDefined();
+  const defaults = (pipeline["default"] ?? {}) as Record<string, unknown>;
+  const lines = [...((job?.["before_script"] ?? defaults["before_script"] ?? []) as string[]), ...((job?.["script"] ?? []) as string[])];
+  const variables = Object.fromEntries(Object.entries((pipeline["variables"] ?? {}) as Record<string, unknown>).map(([k, v]) => [k, String(v)]));
+  return runShell(lines.join("\n"), runner, { ...runner.env, ...ciVariables, ...variables });
+}
+
+async function liveKeys(): Promise<string[]> {
+  return (await studio.client.listAllJobs("demo"))
+    .filter((job) => !isRun(job) && isLive(job.status) && job.environment[MARKERS.stack] === "analytics")
+    .map((job) => job.environment[MARKERS.key] ?? "")
+    .sort();
+}
+
+const MARKER = "<!-- studio-jobs-plan: analytics -->";
+
+/** Drop a job from the spec: a push to the pull request that changes the plan. */
+function removeWeeklyCleanup(repo: string): void {
+  const path = join(repo, "studio-jobs.yaml");
+  writeFileSync(path, readFileSync(path, "utf8").replace(/ {2}weekly-cleanup:[\s\S]*?(?= {2}backfill-2026:)/, ""));
+}
+
+describe("examples/ci/github-actions.yml", () => {
+  const workflow = readRecipe("github-actions.yml");
+
+  it("runs on pull requests and pushes, one concurrency group per stack, the token from secrets", () => {
+    expect(Object.keys(workflow["on"] as object).sort()).toEqual(["pull_request", "push"]);
+    const jobs = workflow["jobs"] as Record<string, { concurrency: { group: string; "cancel-in-progress": boolean } }>;
+    expect(jobs["apply"]?.concurrency).toEqual({ group: "studio-jobs-apply-analytics", "cancel-in-progress": false });
+    expect(jobs["plan"]?.concurrency.group).toMatch(/^studio-jobs-plan-analytics-/);
+    expect((workflow["env"] as Record<string, string>)["DATACHAIN_STUDIO_TOKEN"]).toBe("${{ secrets.DATACHAIN_STUDIO_TOKEN }}");
+  });
+
+  it("posts one plan comment, updates it on every push, and applies on merge", async () => {
+    const runner = createRunner({ ...shared.env, DATACHAIN_STUDIO_TOKEN: undefined });
+    const names = (results: StepResult[]) => results.map((r) => [r.name, r.code]);
+    const allSteps = [["Install studio-jobs", 0], ["Validate", 0], ["Plan", 0], ["Comment the plan on the pull request", 0], ["Fail if the plan failed", 0]];
+
+    // The first push: four jobs to create, so plan exits 2, and the comment is still posted.
+    const first = await runGithubJob(workflow, "plan", runner);
+    expect(names(first), runner.log.join("\n")).toEqual(allSteps);
+    expect(first.find((r) => r.name === "Plan")?.stdout).toBe("::notice::studio-jobs: changes pending; merging applies them.\n");
+    const planned = runner.forge();
+    expect(planned.comments).toHaveLength(1);
+    const body = planned.comments[0]?.body ?? "";
+    expect(body.split("\n")[0]).toBe(MARKER);
+    expect(body).toContain("**Plan: 4 to create, 0 to replace, 0 to cancel, 0 unchanged.**");
+    expect(body).toContain("| ➕ | `hourly-metrics` | demo | create |");
+    expect(readFileSync(runner.summary, "utf8")).toBe(body);
+    expect(await liveKeys()).toEqual([]);
+
+    // A second push changes the plan: the same comment is updated, not a new one added.
+    removeWeeklyCleanup(runner.repo);
+    const second = await runGithubJob(workflow, "plan", runner);
+    expect(names(second), runner.log.join("\n")).toEqual(allSteps);
+    const updated = runner.forge();
+    expect(updated.comments.map((c) => c.id)).toEqual(planned.comments.map((c) => c.id));
+    expect(updated.comments[0]?.body).toContain("**Plan: 3 to create, 0 to replace, 0 to cancel, 0 unchanged.**");
+    expect(updated.calls).toEqual([
+      "GET repos/acme/pipelines/issues/7/comments",
+      "POST repos/acme/pipelines/issues/7/comments",
+      "GET repos/acme/pipelines/issues/7/comments",
+      `PATCH repos/acme/pipelines/issues/comments/${planned.comments[0]?.id}`,
+    ]);
+
+    // The merge: plan --out, show, apply exactly that plan.
+    writeFileSync(runner.summary, "");
+    const merged = await runGithubJob(workflow, "apply", runner);
+    expect(names(merged), runner.log.join("\n")).toEqual([["Install studio-jobs", 0], ["Plan", 0], ["Apply", 0]]);
+    expect(await liveKeys()).toEqual(["backfill-2026", "hourly-metrics", "nightly-embeddings"]);
+    expect(readFileSync(runner.summary, "utf8")).toContain("**Plan: 3 to create, 0 to replace, 0 to cancel, 0 unchanged.**");
+  });
+
+  it("stops at Validate with an annotation on the line, and leaves the comment alone", async () => {
+    const runner = createRunner({ ...shared.env, DATACHAIN_STUDIO_TOKEN: undefined });
+    const path = join(runner.repo, "studio-jobs.yaml");
+    writeFileSync(path, readFileSync(path, "utf8").replace("    workers: 4\n", "    workerz: 4\n"));
+    const results = await runGithubJob(workflow, "plan", runner);
+    expect(results.map((r) => [r.name, r.code])).toEqual([["Install studio-jobs", 0], ["Validate", 1]]);
+    expect(results[1]?.stdout).toBe('::error file=studio-jobs.yaml,line=24,col=5::unknown key "workerz"; did you mean "workers"? (at jobs.nightly-embeddings.workerz)\n');
+    expect(await liveKeys()).toEqual([]);
+  });
+
+  it("fails the job after posting when the plan is refused", async () => {
+    const runner = createRunner({ ...shared.env, DATACHAIN_STUDIO_TOKEN: undefined });
+    // An unmanaged job holding a spec job's name: the plan is a conflict, exit 1.
+    await studio.client.createJob({ query: "print(0)", query_type: "PYTHON", query_name: "hourly-metrics", team_name: "demo", environment: "" });
+    const results = await runGithubJob(workflow, "plan", runner);
+    expect(results.map((r) => [r.name, r.code])).toEqual([
+      ["Install studio-jobs", 0],
+      ["Validate", 0],
+      ["Plan", 0],
+      ["Comment the plan on the pull request", 0],
+      ["Fail if the plan failed", 1],
+    ]);
+    expect(runner.forge().comments[0]?.body).toContain("**Errors — this plan cannot be applied:**");
+  });
+});
+
+describe("examples/ci/gitlab-ci.yml", () => {
+  const pipeline = readRecipe("gitlab-ci.yml");
+  const ci = {
+    DATACHAIN_STUDIO_TOKEN: "dev-token",
+    GITLAB_API_TOKEN: "fake-gitlab-token",
+    CI_API_V4_URL: "https://gitlab.example/api/v4",
+    CI_PROJECT_ID: "42",
+    CI_MERGE_REQUEST_IID: "7",
+  };
+
+  it("serialises applies per stack and keeps the plan as an artifact", () => {
+    expect((pipeline["apply"] as Record<string, unknown>)["resource_group"]).toBe("studio-jobs-analytics");
+    expect((pipeline["plan"] as Record<string, unknown>)["artifacts"]).toMatchObject({ when: "always", paths: ["plan.md"] });
+  });
+
+  it("posts one merge-request note, updates it on every push, and applies on merge", async () => {
+    const runner = createRunner({ ...shared.env, DATACHAIN_STUDIO_TOKEN: undefined });
+    const validate = await runGitlabJob(pipeline, "validate", runner, ci);
+    expect(validate.code, runner.log.join("\n")).toBe(0);
+
+    const first = await runGitlabJob(pipeline, "plan", runner, ci);
+    expect(first.code, runner.log.join("\n")).toBe(0);
+    const posted = runner.forge();
+    expect(posted.comments).toHaveLength(1);
+    expect(posted.comments[0]?.body.split("\n")[0]).toBe(MARKER);
+    expect(posted.comments[0]?.body).toContain("**Plan: 4 to create, 0 to replace, 0 to cancel, 0 unchanged.**");
+    expect(readFileSync(join(runner.repo, "plan.md"), "utf8")).toBe(posted.comments[0]?.body);
+
+    removeWeeklyCleanup(runner.repo);
+    expect((await runGitlabJob(pipeline, "plan", runner, ci)).code, runner.log.join("\n")).toBe(0);
+    const updated = runner.forge();
+    expect(updated.comments.map((c) => c.id)).toEqual(posted.comments.map((c) => c.id));
+    expect(updated.comments[0]?.body).toContain("**Plan: 3 to create, 0 to replace, 0 to cancel, 0 unchanged.**");
+    const notes = "https://gitlab.example/api/v4/projects/42/merge_requests/7/notes";
+    expect(updated.calls).toEqual([
+      `GET ${notes}?sort=asc&order_by=created_at&per_page=100`,
+      `POST ${notes}`,
+      `GET ${notes}?sort=asc&order_by=created_at&per_page=100`,
+      `PUT ${notes}/${posted.comments[0]?.id}`,
+    ]);
+
+    const merged = await runGitlabJob(pipeline, "apply", runner, ci);
+    expect(merged.code, runner.log.join("\n")).toBe(0);
+    expect(merged.stdout).toContain("Apply complete: 3 created, 0 replaced, 0 cancelled, 0 failed.");
+    expect(await liveKeys()).toEqual(["backfill-2026", "hourly-metrics", "nightly-embeddings"]);
+  });
+
+  it("fails the job after posting when the plan is refused", async () => {
+    const runner = createRunner({ ...shared.env, DATACHAIN_STUDIO_TOKEN: undefined });
+    await studio.client.createJob({ query: "print(0)", query_type: "PYTHON", query_name: "hourly-metrics", team_name: "demo", environment: "" });
+    const result = await runGitlabJob(pipeline, "plan", runner, ci);
+    expect(result.code).toBe(1);
+    expect(result.stdout).toContain("studio-jobs plan failed (exit 1)");
+    expect(runner.forge().comments[0]?.body).toContain("**Errors — this plan cannot be applied:**");
+  });
+});

@@ -1,0 +1,420 @@
+// The CLI's own help: every command's help pinned, global options listed everywhere,
+// numbers parsed where they enter, and shell completion.
+
+import { spawnSync } from "node:child_process";
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { listSpecKeys } from "../src/cli/completion.js";
+import { runCli } from "./cli-helpers.js";
+import { copyExample } from "./helpers.js";
+
+const help = async (command: string) => {
+  const result = await runCli([command, "--help"]);
+  expect(result.code).toBe(0);
+  return result.stdout;
+};
+
+/**
+ * Every command lists the same global options (aligned to its own columns): pinned once,
+ * below, and elided from each command's snapshot.
+ */
+const GLOBAL_OPTIONS = /\nGlobal Options:\n[\s\S]*?\n\n/;
+const words = (text: string | undefined) => text?.replace(/\s+/g, " ");
+const ownHelp = async (command: string) => {
+  const text = await help(command);
+  expect(words(GLOBAL_OPTIONS.exec(text)?.[0])).toBe(words(GLOBAL_OPTIONS.exec(await help("plan"))?.[0]));
+  return text.replace(GLOBAL_OPTIONS, "\nGlobal Options: (as for every command)\n\n");
+};
+
+describe("each command's help", () => {
+  it("validate", async () => {
+    expect(await ownHelp("validate")).toMatchInlineSnapshot(`
+      "Usage: studio-jobs validate [options] [paths...]
+
+      check spec files offline: schema, references, cron
+
+      Arguments:
+        paths                spec files or directories (default: studio-jobs.yaml)
+
+      Options:
+        --var <name=value>   a value for \${var:name} (repeatable)
+        --format <format>    how to report problems (github: workflow annotations)
+                             (choices: "text", "github", default: "text")
+        -h, --help           display help for command
+
+      Global Options: (as for every command)
+
+      Examples:
+        # check ./studio-jobs.yaml
+        $ studio-jobs validate
+        # every .yaml in jobs/, with \${var:env} = prod
+        $ studio-jobs validate jobs/ --var env=prod
+      "
+    `);
+  });
+  it("plan", async () => {
+    expect(await ownHelp("plan")).toMatchInlineSnapshot(`
+      "Usage: studio-jobs plan [options] [paths...]
+
+      show what apply would change in Studio
+
+      Arguments:
+        paths                spec files or directories (default: studio-jobs.yaml)
+
+      Options:
+        --out <file>         save the plan for \`apply FILE\`
+        --format <format>    output format (choices: "text", "json", "markdown",
+                             default: "text")
+        --detailed-exitcode  exit 2 when there are changes, 0 when none
+        --target <key>       only plan this job key (repeatable)
+        --var <name=value>   a value for \${var:name} (repeatable)
+        --adopt              take over unmanaged jobs with the same team and name
+                             (replaces them)
+        --allow-empty        allow a plan that cancels every job of the stack
+        --allow-protected    allow cancelling or replacing protected jobs
+        --max-cancel <n>     refuse a plan with more than N cancels (default: 10)
+        -h, --help           display help for command
+
+      Global Options: (as for every command)
+
+      Examples:
+        # what apply would change for ./studio-jobs.yaml
+        $ studio-jobs plan
+        # save the plan, to review with \`show\` and run with \`apply plan.json\`
+        $ studio-jobs plan jobs/ --out plan.json
+        # a pull-request comment; exit 2 when there are changes
+        $ studio-jobs plan --format markdown --detailed-exitcode
+      "
+    `);
+  });
+  it("apply", async () => {
+    expect(await ownHelp("apply")).toMatchInlineSnapshot(`
+      "Usage: studio-jobs apply [options] [paths...]
+
+      make Studio match the spec, or carry out a saved plan
+
+      Arguments:
+        paths                a saved plan file, or spec files or directories (default:
+                             studio-jobs.yaml)
+
+      Options:
+        --yes                do not ask for confirmation
+        --parallelism <n>    requests in flight at once (default: 10)
+        --format <format>    output format (choices: "text", "json", default: "text")
+        --target <key>       only plan this job key (repeatable)
+        --var <name=value>   a value for \${var:name} (repeatable)
+        --adopt              take over unmanaged jobs with the same team and name
+                             (replaces them)
+        --allow-empty        allow a plan that cancels every job of the stack
+        --allow-protected    allow cancelling or replacing protected jobs
+        --max-cancel <n>     refuse a plan with more than N cancels (default: 10)
+        -h, --help           display help for command
+
+      Global Options: (as for every command)
+
+      Examples:
+        # plan ./studio-jobs.yaml, show it, ask, then apply
+        $ studio-jobs apply
+        # apply exactly a plan saved with \`plan --out plan.json\`
+        $ studio-jobs apply plan.json
+        # only the job nightly, without asking
+        $ studio-jobs apply jobs/ --yes --target nightly
+      "
+    `);
+  });
+  it("show", async () => {
+    expect(await ownHelp("show")).toMatchInlineSnapshot(`
+      "Usage: studio-jobs show [options] <planfile>
+
+      print a saved plan, without contacting Studio
+
+      Arguments:
+        planfile             a plan saved with \`plan --out FILE\`
+
+      Options:
+        --format <format>    output format (choices: "text", "json", "markdown",
+                             default: "text")
+        -h, --help           display help for command
+
+      Global Options: (as for every command)
+
+      Examples:
+        # review a saved plan before \`apply plan.json\`
+        $ studio-jobs show plan.json
+        # the same plan as a pull-request comment
+        $ studio-jobs show plan.json --format markdown
+      "
+    `);
+  });
+  it("destroy", async () => {
+    expect(await ownHelp("destroy")).toMatchInlineSnapshot(`
+      "Usage: studio-jobs destroy [options] [paths...]
+
+      cancel every job of the stack, in every team it covers
+
+      Arguments:
+        paths                spec files or directories: they name the stack and its
+                             teams (default: studio-jobs.yaml)
+
+      Options:
+        --yes                do not ask for confirmation
+        --target <key>       only cancel this job key (repeatable)
+        --var <name=value>   a value for \${var:name} (repeatable)
+        --allow-protected    cancel protected jobs too
+        --parallelism <n>    requests in flight at once (default: 10)
+        -h, --help           display help for command
+
+      Global Options: (as for every command)
+
+      Examples:
+        # show what would be cancelled for ./studio-jobs.yaml, ask, then cancel
+        $ studio-jobs destroy
+        # cancel only the job nightly, without asking
+        $ studio-jobs destroy jobs/ --target nightly --yes
+        # also cancel the stack's jobs in a team the spec no longer names
+        $ studio-jobs destroy --team old-team
+      "
+    `);
+  });
+  it("status", async () => {
+    expect(await ownHelp("status")).toMatchInlineSnapshot(`
+      "Usage: studio-jobs status [options] [paths...]
+
+      the stack's jobs in Studio, whether they match the spec, and their last runs
+
+      Arguments:
+        paths                spec files or directories (default: studio-jobs.yaml)
+
+      Options:
+        --var <name=value>   a value for \${var:name} (repeatable)
+        --format <format>    output format (choices: "text", "json", default: "text")
+        -h, --help           display help for command
+
+      Global Options: (as for every command)
+
+      Examples:
+        # the live jobs of ./studio-jobs.yaml's stack
+        $ studio-jobs status
+        # the same as JSON, times in ISO 8601
+        $ studio-jobs status jobs/ --format json
+      "
+    `);
+  });
+  it("import", async () => {
+    expect(await ownHelp("import")).toMatchInlineSnapshot(`
+      "Usage: studio-jobs import [options]
+
+      write a spec for a team's live jobs that studio-jobs does not manage yet (needs
+      --team)
+
+      Options:
+        --stack <stack>      the stack the imported jobs will belong to (default:
+                             "imported")
+        -h, --help           display help for command
+
+      Global Options: (as for every command)
+
+      Examples:
+        # a spec for acme's unmanaged jobs
+        $ studio-jobs import --team acme > studio-jobs.yaml
+        # the same, for a stack named reports
+        $ studio-jobs import --team acme --stack reports
+      "
+    `);
+  });
+  it("clusters", async () => {
+    expect(await ownHelp("clusters")).toMatchInlineSnapshot(`
+      "Usage: studio-jobs clusters [options]
+
+      list compute clusters
+
+      Options:
+        --format <format>    output format (choices: "text", "json", default: "text")
+        -h, --help           display help for command
+
+      Global Options: (as for every command)
+
+      Examples:
+        # names, state and max_workers, as a table
+        $ studio-jobs clusters
+        # acme's clusters as JSON
+        $ studio-jobs clusters --team acme --format json
+      "
+    `);
+  });
+  it("completion", async () => {
+    expect(await ownHelp("completion")).toMatchInlineSnapshot(`
+      "Usage: studio-jobs completion [options] <shell>
+
+      print a shell completion script
+
+      Arguments:
+        shell                the shell to complete in (choices: "bash", "zsh", "fish")
+
+      Options:
+        -h, --help           display help for command
+
+      Global Options: (as for every command)
+
+      Examples:
+        # bash: add this line to ~/.bashrc
+        $ eval "$(studio-jobs completion bash)"
+        # zsh, with ~/.zfunc in $fpath
+        $ studio-jobs completion zsh > ~/.zfunc/_studio-jobs
+        # fish
+        $ studio-jobs completion fish > ~/.config/fish/completions/studio-jobs.fish
+      "
+    `);
+  });
+  it("emulator", async () => {
+    expect(await ownHelp("emulator")).toMatchInlineSnapshot(`
+      "Usage: studio-jobs emulator [options]
+
+      run a local Studio jobs API for trying the tool and for tests
+
+      Options:
+        --host <host>        address to listen on (default: "127.0.0.1")
+        --port <port>        port; 0 picks a free one (default: 0)
+        --data <file>        journal file to keep jobs across restarts (default: in
+                             memory)
+        --config <file>      JSON file with tokens, teams, scopes and clusters
+        --admin              enable the /_emulator/ test hooks
+        --latency <ms>       delay every reply
+        --error-rate <p>     chance of a 503 before acting
+        --rate-limit <n>     requests a second before 429s
+        --reset-rate <p>     chance of a dropped connection
+        --seed <n>           seed for the fault injection
+        -h, --help           display help for command
+
+      Global Options: (as for every command)
+
+      Examples:
+        # a local Studio on a free port; prints its URL first
+        $ studio-jobs emulator
+        # keep its jobs across restarts
+        $ studio-jobs emulator --port 8080 --data jobs.jsonl
+        # with test hooks and seeded 503s
+        $ studio-jobs emulator --admin --error-rate 0.1 --seed 7
+      "
+    `);
+  });
+
+  it("pins the global options, listed in every command's help", async () => {
+    expect(GLOBAL_OPTIONS.exec(await help("plan"))?.[0]).toMatchInlineSnapshot(`
+      "
+      Global Options:
+        -V, --version        output the version number
+        --url <url>          Studio URL (default: DATACHAIN_STUDIO_URL, datachain
+                             config, https://studio.datachain.ai)
+        --token <token>      Studio token (default: DATACHAIN_STUDIO_TOKEN or
+                             datachain config)
+        --team <team>        team for jobs whose spec names none, and a team to plan
+                             even if the spec no longer names it
+        --no-color           no ANSI colours
+        --verbose            more diagnostics, and stack traces for errors
+        --insecure           allow plain http:// to a host other than this machine
+        --timeout <seconds>  the most one request to Studio may take (default:
+                             STUDIO_JOBS_TIMEOUT, or 60)
+
+      "
+    `);
+  });
+
+  it("ends with examples and lists the global options, without (default: false)", async () => {
+    for (const command of ["validate", "plan", "apply", "show", "destroy", "status", "import", "clusters", "completion", "emulator"]) {
+      const text = await help(command);
+      expect(text, command).toMatch(/\nExamples:\n( {2}# .+\n {2}\$ .*studio-jobs .+\n){2,3}$/);
+      for (const flag of ["--url", "--token", "--team", "--verbose", "--no-color", "--insecure"]) expect(text, `${command} ${flag}`).toContain(`  ${flag}`);
+      expect(text, command).not.toContain("(default: false)");
+      expect(text, command).not.toContain("(default: [])");
+    }
+  });
+});
+
+describe("numeric options", () => {
+  it("refuses a value that is not a whole number in range, naming the option", async () => {
+    for (const [argv, expected] of [
+      [["plan", "--max-cancel", "ten"], "error: option '--max-cancel <n>' argument 'ten' is invalid. Give a whole number of at least 0."],
+      [["apply", "--parallelism", "0"], "error: option '--parallelism <n>' argument '0' is invalid. Give a whole number of at least 1."],
+      [["apply", "--parallelism", "2.5"], "error: option '--parallelism <n>' argument '2.5' is invalid. Give a whole number of at least 1."],
+      [["emulator", "--port", "70000"], "error: option '--port <port>' argument '70000' is invalid. Give a whole number from 0 to 65535."],
+      [["emulator", "--error-rate", "2"], "error: option '--error-rate <p>' argument '2' is invalid. Give a number from 0 to 1."],
+    ] as const) {
+      const result = await runCli([...argv]);
+      expect(result.code, argv.join(" ")).toBe(1);
+      expect(result.stderr, argv.join(" ")).toBe(`${expected}\n(run with --help for usage)\n`);
+    }
+  });
+});
+
+describe("completion", () => {
+  it("prints a bash script that bash parses, with commands, flags, formats and key completion", async () => {
+    const result = await runCli(["completion", "bash"]);
+    expect(result.code).toBe(0);
+    const script = result.stdout;
+    const dir = mkdtempSync(join(tmpdir(), "studio-jobs-completion-"));
+    writeFileSync(join(dir, "completion.bash"), script);
+    const check = spawnSync("bash", ["--norc", "--noprofile", "-n", join(dir, "completion.bash")], { encoding: "utf8" });
+    expect(check.stderr).toBe("");
+    expect(check.status).toBe(0);
+    expect(script).toContain('COMPREPLY=($(compgen -W "validate plan apply show destroy status import clusters completion emulator --version --url');
+    expect(script).not.toContain("__complete-keys)");
+    expect(script).toContain('    plan:--format) COMPREPLY=($(compgen -W "text json markdown" -- "$cur")); return ;;');
+    expect(script).toContain('    apply:--format) COMPREPLY=($(compgen -W "text json" -- "$cur")); return ;;');
+    expect(script).toContain('    destroy:--target) COMPREPLY=($(compgen -W "$(studio-jobs __complete-keys 2>/dev/null)" -- "$cur")); return ;;');
+    expect(script).toContain('    completion) flags="--help"; positional="bash zsh fish" ;;');
+    expect(script).toContain("complete -o bashdefault -o default -F _studio_jobs studio-jobs\n");
+  });
+
+  it("completes words in bash as a user would see them", async () => {
+    const script = (await runCli(["completion", "bash"])).stdout;
+    const dir = copyExample("analytics");
+    const bin = mkdtempSync(join(tmpdir(), "studio-jobs-bin-"));
+    // The script calls `studio-jobs __complete-keys`: a stand-in prints what the real one prints here.
+    const keys = await listSpecKeys(["studio-jobs.yaml"], dir);
+    writeFileSync(join(bin, "studio-jobs"), `#!/bin/sh\nprintf '%s\\n' ${keys.join(" ")}\n`, { mode: 0o755 });
+    const complete = (line: string) => {
+      const words = line.split(" ");
+      const program = `${script}\nCOMP_WORDS=(${words.map((w) => `'${w}'`).join(" ")}); COMP_CWORD=${words.length - 1}; _studio_jobs; printf '%s\\n' "\${COMPREPLY[@]}"`;
+      const out = spawnSync("bash", ["--norc", "--noprofile", "-c", program], { cwd: dir, encoding: "utf8", env: { PATH: `${bin}:${process.env["PATH"] ?? ""}` } });
+      expect(out.stderr).toBe("");
+      return out.stdout.split("\n").filter((w) => w !== "");
+    };
+    expect(complete("studio-jobs de")).toEqual(["destroy"]);
+    expect(complete("studio-jobs --team demo pl")).toEqual(["plan"]);
+    expect(complete("studio-jobs plan --format ")).toEqual(["text", "json", "markdown"]);
+    expect(complete("studio-jobs plan --target ")).toEqual(["backfill-2026", "hourly-metrics", "nightly-embeddings", "weekly-cleanup"]);
+    expect(complete("studio-jobs apply --target n")).toEqual(["nightly-embeddings"]);
+    expect(complete("studio-jobs destroy --allow-")).toEqual(["--allow-protected"]);
+    expect(complete("studio-jobs completion z")).toEqual(["zsh"]);
+  });
+
+  it("prints zsh and fish scripts naming every command and the key completion", async () => {
+    const zsh = (await runCli(["completion", "zsh"])).stdout;
+    expect(zsh.startsWith("#compdef studio-jobs\n")).toBe(true);
+    expect(zsh).toContain("    'destroy:cancel every job of the stack, in every team it covers'\n");
+    expect(zsh).toContain("'--format[output format]:format:(text json markdown)'");
+    expect(zsh).toContain("'*--target[only plan this job key (repeatable)]:key:_studio_jobs_keys'");
+    expect(zsh).toContain('keys=(${(f)"$(studio-jobs __complete-keys 2>/dev/null)"})');
+    const fish = (await runCli(["completion", "fish"])).stdout;
+    expect(fish).toContain("complete -c studio-jobs -n __fish_use_subcommand -a show -d 'print a saved plan, without contacting Studio'\n");
+    expect(fish).toContain("complete -c studio-jobs -n '__fish_seen_subcommand_from plan' -l format -x -a 'text json markdown' -d 'output format'\n");
+    expect(fish).toContain("complete -c studio-jobs -n '__fish_seen_subcommand_from destroy' -l target -x -a '(studio-jobs __complete-keys 2>/dev/null)'");
+    expect(fish).toContain("complete -c studio-jobs -n '__fish_seen_subcommand_from plan' -l out -r -F -d");
+    expect((await runCli(["completion", "tcsh"])).stderr).toContain("error: command-argument value 'tcsh' is invalid for argument 'shell'. Allowed choices are bash, zsh, fish.");
+  });
+
+  it("lists the spec's job keys quietly, and nothing at all where there is no spec", async () => {
+    const dir = copyExample("ml-platform");
+    const listed = await runCli(["__complete-keys", "jobs"], { cwd: dir });
+    expect(listed).toMatchObject({ code: 0, stderr: "" });
+    expect(listed.stdout).toBe("drift-report\nevaluate-ranker\nretrain-ranker\n");
+    const empty = mkdtempSync(join(tmpdir(), "studio-jobs-nospec-"));
+    expect(await runCli(["__complete-keys"], { cwd: empty })).toMatchObject({ code: 0, stdout: "", stderr: "" });
+    writeFileSync(join(empty, "studio-jobs.yaml"), "version: 1\nstack: [unclosed\n");
+    expect(await runCli(["__complete-keys"], { cwd: empty })).toMatchObject({ code: 0, stdout: "", stderr: "" });
+    expect((await runCli(["--help"])).stdout).not.toContain("__complete-keys");
+  });
+});

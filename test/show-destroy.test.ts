@@ -1,0 +1,180 @@
+// show (a saved plan, offline), destroy (retire a stack), saved plans handed to commands
+// that read specs, and status times.
+
+import { readFileSync, rmSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { MARKERS } from "../src/spec/markers.js";
+import { isLive, isRun } from "../src/studio/status.js";
+import { runCli } from "./cli-helpers.js";
+import { copyExample, useStudio } from "./helpers.js";
+
+const shared = useStudio();
+
+const cli = (dir: string, args: string[], options: { env?: NodeJS.ProcessEnv; interactive?: boolean; answers?: string[] } = {}) =>
+  runCli(args, { cwd: dir, env: { ...shared.env, ...options.env }, interactive: options.interactive ?? false, answers: options.answers ?? [] });
+
+/** Nowhere to connect to, and no token: a command that tries to reach Studio fails. */
+const OFFLINE = { DATACHAIN_STUDIO_URL: "http://127.0.0.1:9", DATACHAIN_STUDIO_TOKEN: "" };
+
+const liveKeys = async (stack: string) =>
+  (await shared.studio.client.listAllJobs("demo"))
+    .filter((job) => !isRun(job) && isLive(job.status) && job.environment[MARKERS.stack] === stack)
+    .map((job) => job.environment[MARKERS.key])
+    .sort();
+
+/** Applied, then one job changed, one removed and one added: a plan with every kind of change. */
+async function changedExample(): Promise<string> {
+  const dir = copyExample("analytics");
+  expect((await cli(dir, ["apply", ".", "--yes"])).code).toBe(0);
+  writeFileSync(join(dir, "queries/metrics.py"), "print('metrics, changed')\n");
+  const spec = readFileSync(join(dir, "studio-jobs.yaml"), "utf8");
+  writeFileSync(
+    join(dir, "studio-jobs.yaml"),
+    spec.replace(/ {2}weekly-cleanup:[\s\S]*?(?= {2}backfill-2026:)/, "").replace("jobs:\n", "jobs:\n  fresh:\n    query: print('new')\n\n"),
+  );
+  return dir;
+}
+
+describe("show", () => {
+  it("renders a saved plan exactly as plan printed it, in each format, without contacting Studio", async () => {
+    const dir = await changedExample();
+    const text = await cli(dir, ["--no-color", "plan", ".", "--out", "plan.json"]);
+    expect(text.code).toBe(0);
+    expect(text.stdout).toContain("Plan: 1 to create, 1 to replace, 1 to cancel, 2 unchanged.");
+    const markdown = await cli(dir, ["plan", ".", "--format", "markdown", "--out", "plan-md.json"]);
+    expect(markdown.code).toBe(0);
+
+    const shown = await cli(dir, ["--no-color", "show", "plan.json"], { env: OFFLINE });
+    expect(shown.code).toBe(0);
+    expect(shown.stdout).toBe(text.stdout);
+    const saved = JSON.parse(readFileSync(join(dir, "plan.json"), "utf8")) as Record<string, unknown>;
+    expect(shown.stderr).toBe(`Saved plan of stack analytics, made ${String(saved["created_at"])} by studio-jobs 0.1.0. Apply it with: studio-jobs apply plan.json\n`);
+
+    const shownMarkdown = await cli(dir, ["show", "plan-md.json", "--format", "markdown"], { env: OFFLINE });
+    expect(shownMarkdown).toMatchObject({ code: 0, stdout: markdown.stdout, stderr: "" });
+
+    const json = await cli(dir, ["show", "plan.json", "--format", "json"], { env: OFFLINE });
+    const { jobs: _jobs, ...plan } = saved;
+    expect(JSON.parse(json.stdout)).toEqual(plan);
+    expect((JSON.parse(json.stdout) as { actions: { kind: string }[] }).actions.map((a) => a.kind).sort()).toEqual(["cancel", "create", "noop", "noop", "replace"]);
+  });
+
+  it("says what is wrong with a file that is not a saved plan", async () => {
+    const dir = copyExample("analytics");
+    const spec = await cli(dir, ["show", "studio-jobs.yaml"]);
+    expect(spec).toMatchObject({
+      code: 1,
+      stderr: "Error: studio-jobs.yaml is not a saved plan.\nSave one with `studio-jobs plan --out plan.json`; to see the plan of a spec, run `studio-jobs plan`.\n",
+    });
+    expect((await cli(dir, ["show", "missing.json"])).stderr).toBe(
+      "Error: missing.json is not a saved plan.\nSave one with `studio-jobs plan --out plan.json`; to see the plan of a spec, run `studio-jobs plan`.\n",
+    );
+  });
+});
+
+describe("a saved plan given where a spec is read", () => {
+  it("points at show and apply instead of reporting the plan's keys as spec errors", async () => {
+    const dir = copyExample("analytics");
+    expect((await cli(dir, ["plan", ".", "--out", "plan.json"])).code).toBe(0);
+    for (const command of ["plan", "validate", "status", "destroy"]) {
+      const result = await cli(dir, [command, "plan.json"]);
+      expect(result, command).toMatchObject({
+        code: 1,
+        stdout: "",
+        stderr: "Error: plan.json is a saved plan, not a spec.\nReview it with `studio-jobs show plan.json`, or carry it out with `studio-jobs apply plan.json`.\n",
+      });
+    }
+  });
+
+  it("refuses a planning flag given with a saved plan even when its value is the default", async () => {
+    const dir = copyExample("analytics");
+    expect((await cli(dir, ["plan", ".", "--out", "plan.json"])).code).toBe(0);
+    const result = await cli(dir, ["apply", "plan.json", "--max-cancel", "10"]);
+    expect(result).toMatchObject({
+      code: 1,
+      stderr: "Error: --max-cancel cannot change a saved plan: it is applied exactly as it was made.\nPass these flags to `studio-jobs plan --out FILE` instead.\n",
+    });
+    expect((await cli(dir, ["apply", "plan.json", "--parallelism", "4"])).code).toBe(0);
+    expect(await liveKeys("analytics")).toEqual(["backfill-2026", "hourly-metrics", "nightly-embeddings", "weekly-cleanup"]);
+  });
+});
+
+describe("destroy", () => {
+  it("shows what it cancels, asks, keeps protected jobs, and cancels the rest", async () => {
+    const dir = copyExample("analytics");
+    expect((await cli(dir, ["apply", ".", "--yes"])).code).toBe(0);
+
+    const refused = await cli(dir, ["--no-color", "destroy", "."]);
+    expect(refused.code).toBe(1);
+    expect(refused.stdout).toContain("Plan: 0 to create, 0 to replace, 3 to cancel, 0 unchanged.");
+    expect(refused.stdout).toMatch(/^ {2}- {3}demo\/hourly-metrics {2}cancel job \w+ \(removed from the spec\)$/m);
+    expect(refused.stdout).not.toContain("nightly-embeddings");
+    expect(refused.stderr).toBe(
+      'Warning: Job "nightly-embeddings" in team demo is protected and is kept; pass --allow-protected to cancel it too.\n' +
+        "Error: Refusing to destroy without confirmation: there is no terminal to ask on.\nPass --yes to cancel these 3 jobs.\n",
+    );
+    expect(await liveKeys("analytics")).toHaveLength(4);
+
+    const declined = await cli(dir, ["destroy", "."], { interactive: true, answers: ["no"] });
+    expect(declined.code).toBe(1);
+    expect(declined.questions).toEqual(["\nCancel 3 jobs of stack analytics in team demo? Only 'yes' is accepted: "]);
+    expect(await liveKeys("analytics")).toHaveLength(4);
+
+    const destroyed = await cli(dir, ["destroy", ".", "--yes"]);
+    expect(destroyed.code).toBe(0);
+    expect(destroyed.stdout).toContain("Apply complete: 0 created, 0 replaced, 3 cancelled, 0 failed.");
+    expect(await liveKeys("analytics")).toEqual(["nightly-embeddings"]);
+
+    const protectedToo = await cli(dir, ["destroy", ".", "--yes", "--allow-protected"]);
+    expect(protectedToo.code).toBe(0);
+    expect(protectedToo.stdout).toContain("Plan: 0 to create, 0 to replace, 1 to cancel, 0 unchanged.");
+    expect(await liveKeys("analytics")).toEqual([]);
+
+    const again = await cli(dir, ["destroy", ".", "--yes"]);
+    expect(again).toMatchObject({ code: 0, stdout: "Nothing to destroy: stack analytics has no live jobs in team demo.\n", stderr: "" });
+  });
+
+  it("cancels only the --target keys, and more jobs than --max-cancel would allow", async () => {
+    const dir = copyExample("analytics");
+    const many = Array.from({ length: 12 }, (_, i) => `  extra-${i}:\n    query: print(${i})\n    schedule:\n      cron: "@daily"\n`).join("");
+    writeFileSync(join(dir, "studio-jobs.yaml"), readFileSync(join(dir, "studio-jobs.yaml"), "utf8").replace("jobs:\n", `jobs:\n${many}`));
+    expect((await cli(dir, ["apply", ".", "--yes"])).code).toBe(0);
+    const targeted = await cli(dir, ["destroy", ".", "--yes", "--target", "hourly-metrics"]);
+    expect(targeted.code).toBe(0);
+    expect(await liveKeys("analytics")).not.toContain("hourly-metrics");
+    expect(await liveKeys("analytics")).toHaveLength(15);
+    const all = await cli(dir, ["destroy", ".", "--yes"]);
+    expect(all.code).toBe(0);
+    expect(all.stdout).toContain("14 to cancel");
+    expect(await liveKeys("analytics")).toEqual(["nightly-embeddings"]);
+  });
+
+  it("retires a stack whose spec has no jobs left, in the team given with --team", async () => {
+    const dir = copyExample("analytics");
+    expect((await cli(dir, ["apply", ".", "--yes", "--target", "hourly-metrics"])).code).toBe(0);
+    writeFileSync(join(dir, "studio-jobs.yaml"), "version: 1\nstack: analytics\njobs: {}\n");
+    rmSync(join(dir, "queries"), { recursive: true });
+    const result = await cli(dir, ["--team", "demo", "destroy", ".", "--yes"]);
+    expect(result.code).toBe(0);
+    expect(result.stdout).toContain("Plan: 0 to create, 0 to replace, 1 to cancel, 0 unchanged.");
+    expect(await liveKeys("analytics")).toEqual([]);
+  });
+});
+
+describe("status --format json", () => {
+  it("gives every time in ISO 8601", async () => {
+    const dir = copyExample("analytics");
+    expect((await cli(dir, ["apply", ".", "--yes"])).code).toBe(0);
+    shared.studio.clock.advance(2 * 3_600_000);
+    const result = await cli(dir, ["status", ".", "--format", "json"]);
+    const doc = JSON.parse(result.stdout) as { jobs: { key: string; last_run: { created_at: string } | null; next_runs: string[] }[] };
+    const iso = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/;
+    const hourly = doc.jobs.find((j) => j.key === "hourly-metrics");
+    expect(hourly?.last_run?.created_at).toMatch(iso);
+    expect(hourly?.next_runs).toHaveLength(3);
+    for (const time of hourly?.next_runs ?? []) expect(time).toMatch(/^\d{4}-\d\d-\d\dT\d\d:00:00\.000Z$/);
+    const nightly = doc.jobs.find((j) => j.key === "nightly-embeddings");
+    expect(nightly?.next_runs.map((t) => t.slice(10))).toEqual(["T03:00:00.000Z", "T03:00:00.000Z", "T03:00:00.000Z"]);
+  });
+});
