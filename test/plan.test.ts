@@ -102,7 +102,7 @@ describe("plan against the emulator", () => {
 
     it("an uploaded file, by digest", async () => {
       const out = await changed((dir) => editFile(dir, "data/labels.csv", "hat", "cap"), {});
-      expect(out).toMatch(/demo\/nightly-embeddings {2}replace job \w+ \(create-first\)\n {8}files: labels\.csv \(sha256 [0-9a-f]{12}\) → labels\.csv \(sha256 [0-9a-f]{12}\)\n\n/);
+      expect(out).toMatch(/demo\/nightly-embeddings {2}replace job \w+ \(create-first\) \[protected\]\n {8}files: labels\.csv \(sha256 [0-9a-f]{12}\) → labels\.csv \(sha256 [0-9a-f]{12}\)\n\n/);
     });
 
     it("an environment value, and a sensitive one only as (sensitive)", async () => {
@@ -118,7 +118,7 @@ describe("plan against the emulator", () => {
       const dir = copyExample("analytics");
       await createByHand(studio.client, await specOf(dir));
       const secret = await plan(dir, ["--allow-protected"], { EMBED_API_KEY: "rotated-secret-value" });
-      expect(secret.stdout).toMatch(/demo\/nightly-embeddings {2}replace job \w+ \(create-first\)\n {8}environment\.EMBED_API_KEY: \(sensitive\) → \(sensitive\)\n/);
+      expect(secret.stdout).toMatch(/demo\/nightly-embeddings {2}replace job \w+ \(create-first\) \[protected\]\n {8}environment\.EMBED_API_KEY: \(sensitive\) → \(sensitive\)\n/);
       expect(secret.stdout).not.toContain("secret-value");
     });
   });

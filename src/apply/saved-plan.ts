@@ -6,9 +6,10 @@ import { resolve } from "node:path";
 import { PlanRefusedError, UsageError } from "../errors.js";
 import { computeRemoteDigest } from "../plan/digest.js";
 import { PLAN_FORMAT_VERSION, restoreJob, type PlanDocument } from "../plan/document.js";
+import { deriveDigestKey, digestSensitive, isSameKey, PLAN_KEY_VARIABLE, sameHex, type DigestKey } from "../plan/secret-digest.js";
 import type { Plan, PlanAction } from "../plan/types.js";
+import type { DesiredJob } from "../spec/types.js";
 import { hashFile } from "../spec/files.js";
-import { sha256Hex } from "../spec/fingerprint.js";
 import { interpolate } from "../spec/interpolate.js";
 import type { JobOutput } from "../studio/types.js";
 
@@ -45,11 +46,46 @@ export async function readSavedPlan(path: string, shown: string = path): Promise
       `It was made by studio-jobs ${String(doc.tool_version)}; apply it with that version or newer.`,
     );
   }
+  if (doc.format_version < PLAN_FORMAT_VERSION) {
+    throw new UsageError(
+      `${shown} has format_version ${doc.format_version}, made by an older studio-jobs (${String(doc.tool_version)}) whose plans held unkeyed digests of sensitive values.`,
+      `Make a new plan with \`studio-jobs plan --out ${shown}\`, and delete the old one wherever it was kept.`,
+    );
+  }
   if (doc.format_version !== PLAN_FORMAT_VERSION || typeof doc.stack !== "string" || !Array.isArray(doc.teams) || !Array.isArray(doc.actions) || doc.jobs === undefined) {
     throw new UsageError(`${shown} is not a saved plan of format_version ${PLAN_FORMAT_VERSION}; save one with \`studio-jobs plan --out ${shown}\`.`);
   }
   if (doc.errors.length > 0) throw new UsageError(`${shown} is a plan with errors; it cannot be applied.`);
   return doc;
+}
+
+/**
+ * The key the plan's digests of sensitive values were made with, derived again from the
+ * Studio token (or STUDIO_JOBS_PLAN_KEY). Undefined when the plan has no sensitive value.
+ * Throws when the key here is not the plan's: nothing could be checked.
+ */
+export function unlockSavedPlan(doc: PlanDocument, token: string | undefined, env: NodeJS.ProcessEnv, shown: string): DigestKey | undefined {
+  const hasSensitive = Object.values(doc.jobs ?? {}).some((job) => Object.keys(job.sensitive).length > 0);
+  if (!hasSensitive) return undefined;
+  const recorded = doc.digest_key;
+  if (recorded === undefined) throw new UsageError(`${shown} has digests of sensitive values but no digest_key; it is damaged. Make a new plan.`);
+  const redo = "Nothing was changed.";
+  const hint = `Apply it with what it was made with, or make a new plan here with \`studio-jobs plan --out FILE\`. To plan and apply with different tokens, set ${PLAN_KEY_VARIABLE} to the same secret in both steps.`;
+  const secret = recorded.source === PLAN_KEY_VARIABLE ? env[PLAN_KEY_VARIABLE] : token;
+  if (secret === undefined || secret === "") {
+    const what = recorded.source === PLAN_KEY_VARIABLE ? `${PLAN_KEY_VARIABLE}, which is not set here` : "the Studio token, and there is none here";
+    throw new PlanRefusedError("PLAN_KEY_MISSING", [`${shown} keyed its digests of sensitive values with ${what}: it cannot check them. ${redo}`], hint);
+  }
+  const key = deriveDigestKey(recorded.source, secret, recorded.salt);
+  if (!isSameKey(key, recorded)) {
+    const what = recorded.source === PLAN_KEY_VARIABLE ? `a different ${PLAN_KEY_VARIABLE}` : "a different Studio token";
+    throw new PlanRefusedError(
+      "PLAN_KEY_MISMATCH",
+      [`${shown} was made with ${what}, so this apply cannot check that its sensitive values are unchanged. ${redo}`],
+      hint,
+    );
+  }
+  return key;
 }
 
 /**
@@ -61,6 +97,7 @@ export async function restoreSavedPlan(
   listings: ReadonlyMap<string, readonly JobOutput[]>,
   env: NodeJS.ProcessEnv,
   cwd: string,
+  digestKey: DigestKey | undefined,
 ): Promise<Plan> {
   const desiredKeys = new Map<string, Set<string>>();
   for (const action of doc.actions) {
@@ -76,20 +113,20 @@ export async function restoreSavedPlan(
 
   const jobs = doc.jobs ?? {};
   const problems: string[] = [];
-  const sensitiveValues = new Map<string, Record<string, string>>();
+  const restored = new Map<string, DesiredJob>();
   for (const [key, saved] of Object.entries(jobs)) {
+    const before = problems.length;
     const values: Record<string, string> = {};
     for (const [field, entry] of Object.entries(saved.sensitive)) {
       const read = interpolate(entry.template, { env, vars: saved.vars });
       if (!read.ok) {
         problems.push(`Job "${key}": ${field} cannot be read again: ${read.message}.`);
-      } else if (sha256Hex(read.value) !== entry.digest) {
+      } else if (digestKey === undefined || !sameHex(digestSensitive(digestKey, field, read.value), entry.digest)) {
         problems.push(`Job "${key}": the value of ${field} differs from when the plan was made.`);
       } else {
         values[field] = read.value;
       }
     }
-    sensitiveValues.set(key, values);
     for (const file of saved.files) {
       const sha = await hashFile(resolve(cwd, file.path)).then(
         (read) => read.sha256,
@@ -98,6 +135,12 @@ export async function restoreSavedPlan(
       if (sha === undefined) problems.push(`Job "${key}": file ${file.path} is missing.`);
       else if (sha !== file.sha256) problems.push(`Job "${key}": file ${file.path} changed since the plan was made.`);
     }
+    if (problems.length > before) continue;
+    const job = restoreJob(key, doc.stack, saved, values, cwd);
+    if (saved.fingerprint !== null && saved.fingerprint !== job.fingerprint) {
+      problems.push(`Job "${key}": the plan file does not describe the job it was made for: it was edited, or made by another version of studio-jobs.`);
+    }
+    restored.set(key, job);
   }
   if (problems.length > 0) {
     throw new PlanRefusedError("PLAN_INPUTS_CHANGED", [...problems, "Nothing was changed."], "Make a new plan with `studio-jobs plan --out FILE` and apply that.");
@@ -113,10 +156,10 @@ export async function restoreSavedPlan(
 
   const actions: PlanAction[] = [];
   for (const action of doc.actions) {
-    const saved = jobs[action.key];
     const desired = () => {
-      if (saved === undefined) throw new UsageError(`The plan file has no job "${action.key}" to ${action.kind}; it is damaged.`);
-      return restoreJob(action.key, doc.stack, saved, sensitiveValues.get(action.key) ?? {}, cwd);
+      const job = restored.get(action.key);
+      if (job === undefined) throw new UsageError(`The plan file has no job "${action.key}" to ${action.kind}; it is damaged.`);
+      return job;
     };
     switch (action.kind) {
       case "create":
@@ -142,7 +185,7 @@ export async function restoreSavedPlan(
           key: action.key,
           team: action.team,
           live: live(action.job_id, action.key),
-          reason: (action.reason ?? "removed") as "removed" | "duplicate" | "adopted",
+          reason: action.reason ?? "removed",
         });
         break;
       case "noop":

@@ -8,7 +8,7 @@ import { loadSpecFiles } from "../spec/load.js";
 import { peekTeams, resolveSpec } from "../spec/resolve.js";
 import type { ResolvedSpec } from "../spec/types.js";
 import type { StudioClient } from "../studio/client.js";
-import { resolveConnection } from "../studio/config.js";
+import { resolveConnection, type ConnectionSettings } from "../studio/config.js";
 import { isRun } from "../studio/status.js";
 import type { Cluster, JobOutput } from "../studio/types.js";
 import { connect, type GlobalOptions } from "./connect.js";
@@ -63,6 +63,8 @@ export interface PreparedPlan {
   client: StudioClient;
   /** What was listed: apply needs to tell new records from old ones. */
   listings: Map<string, JobOutput[]>;
+  /** The connection: a saved plan keys its digests of sensitive values with the token. */
+  settings: ConnectionSettings;
 }
 
 export async function preparePlan(paths: string[], flags: PlanFlags, globals: GlobalOptions, io: CliIo): Promise<PreparedPlan> {
@@ -102,7 +104,7 @@ export async function preparePlan(paths: string[], flags: PlanFlags, globals: Gl
       now: new Date(),
     });
     timer.lap("computed the plan");
-    return { spec, plan, client, listings };
+    return { spec, plan, client, listings, settings };
   } catch (error) {
     await client.close();
     throw error;

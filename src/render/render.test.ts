@@ -58,14 +58,17 @@ describe("renderers", () => {
                 was next: 2026-11-01 01:00 UTC, 2026-11-01 02:00 UTC, 2026-11-01 03:00 UTC
                 now next: 2026-11-01 01:00 UTC, 2026-11-01 02:00 UTC, 2026-11-01 03:00 UTC
         +   demo/nightly  create
+              query_type: PYTHON
+              query: print("nightly")
               schedule.cron: 0 3 * * *   next: 2026-11-01 03:00 UTC, 2026-11-02 03:00 UTC, 2026-11-03 03:00 UTC
-              query_type: PYTHON, cluster: gpu-pool, workers: 4
-              environment: API_KEY (sensitive)
+              cluster: gpu-pool
+              workers: 4
+              environment.API_KEY: (sensitive)
         !   demo/report  conflict: unmanaged job theirs-1 has this name; --adopt replaces it
         -   demo/steady  cancel job steady-0 (a duplicate of the job kept)
         -   demo/retired  cancel job retired-1 (removed from the spec)
 
-      Plan: 1 to create, 1 to replace, 2 to cancel, 1 unchanged.
+      Plan: 1 to create, 1 to replace, 2 to cancel, 1 unchanged, 1 conflict, 1 error.
       "
     `);
   });
@@ -77,17 +80,17 @@ describe("renderers", () => {
 
   it("renders Markdown for a pull request", () => {
     expect(renderPlanMarkdown(plan)).toMatchInlineSnapshot(`
-      "### studio-jobs plan for stack \`analytics\`
+      "### studio-jobs plan for stack <code>analytics</code>
 
-      **Plan: 1 to create, 1 to replace, 2 to cancel, 1 unchanged.**
+      **Plan: 1 to create, 1 to replace, 2 to cancel, 1 unchanged, 1 conflict, 1 error.**
 
       | | job | team | action |
       |---|---|---|---|
-      | 🔄 | \`metrics\` | demo | replace job 5f0c2a9e (create-first) |
-      | ➕ | \`nightly\` | demo | create |
-      | ⚠️ | \`report\` | demo | conflict: unmanaged job theirs-1 has this name; --adopt replaces it |
-      | ➖ | \`steady\` | demo | cancel job steady-0 (a duplicate of the job kept) |
-      | ➖ | \`retired\` | demo | cancel job retired-1 (removed from the spec) |
+      | 🔄 | <code>metrics</code> | demo | replace job 5f0c2a9e (create-first) |
+      | ➕ | <code>nightly</code> | demo | create |
+      | ⚠️ | <code>report</code> | demo | conflict: unmanaged job theirs-1 has this name; --adopt replaces it |
+      | ➖ | <code>steady</code> | demo | cancel job steady-0 (a duplicate of the job kept) |
+      | ➖ | <code>retired</code> | demo | cancel job retired-1 (removed from the spec) |
 
       **Errors — this plan cannot be applied:**
       - Job "report" in team demo conflicts with an existing job of the same name that studio-jobs does not manage (theirs-1). Pass --adopt to replace it with the spec's job, or rename the job.
@@ -112,9 +115,12 @@ describe("renderers", () => {
       <details><summary><code>demo/nightly</code>: create</summary>
 
       \`\`\`diff
+      + query_type: PYTHON
+      + query: print("nightly")
       + schedule.cron: 0 3 * * *   next: 2026-11-01 03:00 UTC, 2026-11-02 03:00 UTC, 2026-11-03 03:00 UTC
-      + query_type: PYTHON, cluster: gpu-pool, workers: 4
-      + environment: API_KEY (sensitive)
+      + cluster: gpu-pool
+      + workers: 4
+      + environment.API_KEY: (sensitive)
       \`\`\`
 
       </details>
@@ -129,6 +135,37 @@ describe("renderers", () => {
         "actions": [
           {
             "adopted": false,
+            "after": {
+              "environment": {
+                "LOG": "debug",
+                "TOKEN": "(sensitive)",
+              },
+              "protect": false,
+              "query": "import datachain as dc
+      print(2)
+      ",
+              "query_type": "PYTHON",
+              "schedule": {
+                "cron": "@hourly",
+              },
+              "workers": 4,
+            },
+            "before": {
+              "environment": {
+                "LOG": "info",
+                "TOKEN": "(sensitive)",
+              },
+              "protect": false,
+              "query": "import datachain as dc
+      print(1)
+      ",
+              "query_type": "PYTHON",
+              "schedule": {
+                "cron": "0 * * * *",
+              },
+              "status": "TASK",
+              "workers": 2,
+            },
             "changes": [
               {
                 "field": "query",
@@ -173,21 +210,54 @@ describe("renderers", () => {
                 ],
               },
             ],
-            "fingerprint": "6da6e72e5ec39b1d8c0a73379e86381057b99d6f8ae53129685f48146bdc030c",
             "job_id": "5f0c2a9e-0000-4000-8000-000000000001",
             "job_url": "http://studio/team/demo/jobs/job-1",
             "key": "metrics",
             "kind": "replace",
+            "protected": false,
             "strategy": "create-first",
             "team": "demo",
           },
           {
-            "fingerprint": "3f302aab29b8daafd2a1a38abe99cb7d48dea2c3d761816e0f5e0741e544c143",
+            "after": {
+              "cluster": "gpu-pool",
+              "environment": {
+                "API_KEY": "(sensitive)",
+              },
+              "protect": false,
+              "query": "print("nightly")
+      ",
+              "query_type": "PYTHON",
+              "schedule": {
+                "cron": "0 3 * * *",
+              },
+              "workers": 4,
+            },
             "key": "nightly",
             "kind": "create",
             "team": "demo",
           },
           {
+            "after": {
+              "protect": false,
+              "query": "print("report")
+      ",
+              "query_type": "PYTHON",
+            },
+            "before": {
+              "protect": false,
+              "query": "print(1)
+      ",
+              "query_type": "PYTHON",
+              "status": "TASK",
+              "unknown": [
+                "schedule",
+                "cluster",
+                "priority",
+                "credentials",
+                "files",
+              ],
+            },
             "job_id": "theirs-1",
             "job_url": "http://studio/team/demo/jobs/job-5",
             "key": "report",
@@ -195,6 +265,15 @@ describe("renderers", () => {
             "team": "demo",
           },
           {
+            "after": {
+              "protect": false,
+              "query": "print("steady")
+      ",
+              "query_type": "PYTHON",
+              "schedule": {
+                "cron": "@daily",
+              },
+            },
             "fingerprint": "60dd96c8a6a559d875e04eb92f4ded0a75d7e0897c4b78a2a6ac442ef9ca1787",
             "job_id": "steady-1",
             "job_url": "http://studio/team/demo/jobs/job-2",
@@ -203,18 +282,39 @@ describe("renderers", () => {
             "team": "demo",
           },
           {
+            "after": null,
+            "before": {
+              "protect": false,
+              "query": "print("steady")
+      ",
+              "query_type": "PYTHON",
+              "schedule": {
+                "cron": "@daily",
+              },
+              "status": "TASK",
+            },
             "job_id": "steady-0",
             "job_url": "http://studio/team/demo/jobs/job-3",
             "key": "steady",
             "kind": "cancel",
+            "protected": false,
             "reason": "duplicate",
             "team": "demo",
           },
           {
+            "after": null,
+            "before": {
+              "protect": false,
+              "query": "print(1)
+      ",
+              "query_type": "PYTHON",
+              "status": "TASK",
+            },
             "job_id": "retired-1",
             "job_url": "http://studio/team/demo/jobs/job-4",
             "key": "retired",
             "kind": "cancel",
+            "protected": false,
             "reason": "removed",
             "team": "demo",
           },
@@ -223,8 +323,8 @@ describe("renderers", () => {
         "errors": [
           "Job "report" in team demo conflicts with an existing job of the same name that studio-jobs does not manage (theirs-1). Pass --adopt to replace it with the spec's job, or rename the job.",
         ],
-        "format_version": 1,
-        "remote_digest": "e1dcbd386d8fdf1af723ece0840ac0d2eb096ab1fe88434d568d3199315c8eb4",
+        "format_version": 2,
+        "remote_digest": "bb227da1b4462beedc20a4f82ea7b9b22f5f4b0e0a927ba3eda817f9e6c02914",
         "stack": "analytics",
         "summary": {
           "cancel": 2,
@@ -253,7 +353,7 @@ describe("renderers", () => {
     const steady = desired({ key: "steady" });
     const empty = computePlan([steady], new Map([["demo", [record(steady)]]]), CLUSTERS, options());
     expect(renderPlanText(empty, { color: true })).toBe("No changes. Studio matches the spec.\n");
-    expect(renderPlanMarkdown(empty)).toBe("### studio-jobs plan for stack `analytics`\n\nNo changes. Studio matches the spec.\n");
+    expect(renderPlanMarkdown(empty)).toBe("### studio-jobs plan for stack <code>analytics</code>\n\nNo changes. Studio matches the spec.\n");
   });
 
   it("keeps Markdown under the limit and says what it left out", () => {
