@@ -325,3 +325,36 @@ describe("computePlan", () => {
     expect(digest([r1, r2, record({ key: "a", stack: null }, { status: "TASK" })])).not.toBe(base);
   });
 });
+
+describe("adopting a job made by hand", () => {
+  it("shows only what the spec sets of what Studio does not return, and hides values that look secret", () => {
+    const mine = desired({ key: "legacy", cron: "0 4 * * *", environment: { PATH: "/opt/venv/bin", REGION: "eu" } });
+    const theirs = record(
+      { key: "legacy", stack: null, query: `print("legacy")\n` },
+      { status: "TASK", environment: { PATH: "/usr/bin", REGION: "eu", API_KEY: "live-secret", DATABASE_URL: "postgres://u:pw@db/x" } },
+    );
+    const plan = computePlan([mine], new Map([["demo", [theirs]]]), CLUSTERS, options({ adopt: true }));
+    const [replace] = plan.actions;
+    if (replace?.kind !== "replace") throw new Error("expected a replace");
+    expect(replace.changes).toEqual([
+      { field: "environment.API_KEY", kind: "value", old: "(sensitive)", new: "(not set)" },
+      { field: "environment.DATABASE_URL", kind: "value", old: "(sensitive)", new: "(not set)" },
+      { field: "environment.PATH", kind: "value", old: "/usr/bin", new: "/opt/venv/bin" },
+      { field: "schedule.cron", kind: "cron", old: "(unknown)", new: "0 4 * * *", old_runs: [], new_runs: ["2026-11-01 04:00 UTC", "2026-11-02 04:00 UTC", "2026-11-03 04:00 UTC"] },
+    ]);
+  });
+});
+
+describe("warnings about work a plan interrupts or repeats", () => {
+  it("warns that replacing a one-off job runs it again, and that a cancel stops a running job", () => {
+    const once = desired({ key: "once" });
+    const hourly = desired({ key: "hourly", cron: "@hourly" });
+    const listing = [record(once, { fingerprint: "older", status: "RUNNING" }), record(hourly, { fingerprint: "older", status: "TASK" }), record({ key: "gone" }, { status: "QUEUED" })];
+    const plan = computePlan([once, hourly], new Map([["demo", listing]]), CLUSTERS, options());
+    expect(plan.warnings).toEqual([
+      'Job "once" in team demo runs once: replacing it runs it again.',
+      `Job "once" in team demo: the plan cancels ${listing[0]?.id}, which is RUNNING, before it finishes.`,
+      `Job "gone" in team demo: the plan cancels ${listing[2]?.id}, which is QUEUED, before it finishes.`,
+    ]);
+  });
+});

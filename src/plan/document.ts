@@ -49,14 +49,14 @@ export interface SavedJob {
   fingerprint: string | null;
   /** The body to send, without sensitive values and without the environment (rebuilt on apply). */
   input: Omit<JobInput, "environment">;
-  /** The job's own environment, without sensitive values. */
+  /** The job's own environment; sensitive values empty. */
   environment: Record<string, string>;
   files: { path: string; name: string; sha256: string; size: number }[];
   cluster: DesiredJob["cluster"] | null;
   cron: string | null;
   protect: boolean;
   replace: DesiredJob["replace"];
-  /** The STUDIO_JOBS_APPLIED record, without a digest of sensitive credentials. */
+  /** The STUDIO_JOBS_APPLIED record; a digest of sensitive credentials empty. */
   applied: AppliedRecord;
   /** Each sensitive field: the keyed digest of its value and the template to read it again from. */
   sensitive: Record<string, { digest: string; template: string }>;
@@ -167,10 +167,9 @@ function sensitiveValue(job: DesiredJob, field: string): string {
 /** A job for the plan file: sensitive values replaced by their keyed digest and template. */
 export function saveJob(job: DesiredJob, cwd: string, key: DigestKey): SavedJob {
   const { environment: _sentEnvironment, ...input } = job.input;
+  // Sensitive values are left empty, in place, so that the job comes back in its own order.
   const environment: Record<string, string> = {};
-  for (const [name, value] of Object.entries(job.environment)) {
-    if (!job.sensitive.includes(`environment.${name}`)) environment[name] = value;
-  }
+  for (const [name, value] of Object.entries(job.environment)) environment[name] = job.sensitive.includes(`environment.${name}`) ? "" : value;
   const saved: Omit<JobInput, "environment"> = { ...input };
   const sensitive: SavedJob["sensitive"] = {};
   for (const field of job.sensitive) {
@@ -178,8 +177,8 @@ export function saveJob(job: DesiredJob, cwd: string, key: DigestKey): SavedJob 
     const inputField = SENSITIVE_INPUT_FIELDS[field];
     if (inputField !== undefined) (saved as Record<string, unknown>)[inputField] = "";
   }
-  // A digest of sensitive credentials is a plain hash: apply derives it again.
-  const { credentials, ...applied } = job.applied;
+  // A digest of sensitive credentials is a plain hash: left empty, apply derives it again.
+  const applied = typeof job.applied.credentials === "object" ? { ...job.applied, credentials: { sensitive: "" } } : job.applied;
   return {
     team: job.team,
     location: job.location,
@@ -191,7 +190,7 @@ export function saveJob(job: DesiredJob, cwd: string, key: DigestKey): SavedJob 
     cron: job.cron ?? null,
     protect: job.protect,
     replace: job.replace,
-    applied: typeof credentials === "string" ? { ...applied, credentials } : applied,
+    applied,
     sensitive,
     vars: job.vars,
   };
