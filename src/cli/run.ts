@@ -93,8 +93,10 @@ export async function run(argv: readonly string[], io: CliIo): Promise<number> {
 
   program
     .command("import")
-    .description("write a spec for a team's live jobs that studio-jobs does not manage yet (needs --team)")
+    .description("write a spec for a team's live jobs that studio-jobs does not manage yet")
     .option("--stack <stack>", "the stack the imported jobs will belong to", "imported")
+    .option("--out <file>", "write the spec to FILE instead of stdout")
+    .option("--force", "overwrite --out FILE if it exists", false)
     .action(async (options: ImportFlags) => {
       const { runImport } = await import("./commands/import.js");
       exitCode = await runImport(options, globals(), io);
