@@ -225,6 +225,18 @@ describe("saved plans", () => {
       "Error: future.json has format_version 3, newer than this studio-jobs (2) reads.\nIt was made by studio-jobs 9.0.0; apply it with that version or newer.\n",
     );
 
+    // A damaged file stops at the schema, with where, instead of failing half-way.
+    const damaged = structuredClone(doc) as { jobs: Record<string, { sensitive: Record<string, { digest: string }> }> };
+    const entry = damaged.jobs["nightly-embeddings"]?.sensitive["environment.EMBED_API_KEY"];
+    if (entry !== undefined) entry.digest = "not-a-digest";
+    writeFileSync(join(dir, "damaged.json"), JSON.stringify(damaged));
+    expect(await cli(dir, ["apply", "damaged.json"])).toMatchObject({
+      code: 1,
+      stderr:
+        'Error: damaged.json is not a valid plan file: at jobs.nightly-embeddings.sensitive.environment.EMBED_API_KEY.digest, must match pattern "^[0-9a-f]{64}$".\n' +
+        "Make a new plan with `studio-jobs plan --out FILE`.\n",
+    });
+
     // Version 1 held plain sha256 digests of sensitive values: refused, with what to do.
     writeFileSync(join(dir, "old.json"), JSON.stringify({ ...doc, format_version: 1, tool_version: "0.1.0" }));
     const old = await cli(dir, ["apply", "old.json"]);

@@ -1,7 +1,9 @@
 // Applying a saved plan: read it, check it still describes Studio and the environment
 // it was made in, and turn it back into a Plan. Any doubt stops the apply before a change.
 
+import { existsSync, readFileSync } from "node:fs";
 import { open, readFile } from "node:fs/promises";
+import type { ValidateFunction } from "ajv/dist/2020.js";
 import { resolve } from "node:path";
 import { PlanRefusedError, UsageError } from "../errors.js";
 import { computeRemoteDigest } from "../plan/digest.js";
@@ -11,6 +13,7 @@ import type { Plan, PlanAction } from "../plan/types.js";
 import type { DesiredJob } from "../spec/types.js";
 import { hashFile } from "../spec/files.js";
 import { interpolate } from "../spec/interpolate.js";
+import { createSchemaAjv } from "../spec/schema.js";
 import type { JobOutput } from "../studio/types.js";
 
 /** Whether `path` holds a saved plan rather than a spec. */
@@ -39,7 +42,7 @@ export async function readSavedPlan(path: string, shown: string = path): Promise
   } catch (error) {
     throw new UsageError(`${shown} is not a readable plan file: ${(error as Error).message}`);
   }
-  if (typeof doc.format_version !== "number") throw new UsageError(`${shown} is not a plan file: it has no format_version.`);
+  if (doc === null || typeof doc !== "object" || typeof doc.format_version !== "number") throw new UsageError(`${shown} is not a plan file: it has no format_version.`);
   if (doc.format_version > PLAN_FORMAT_VERSION) {
     throw new UsageError(
       `${shown} has format_version ${doc.format_version}, newer than this studio-jobs (${PLAN_FORMAT_VERSION}) reads.`,
@@ -55,8 +58,26 @@ export async function readSavedPlan(path: string, shown: string = path): Promise
   if (doc.format_version !== PLAN_FORMAT_VERSION || typeof doc.stack !== "string" || !Array.isArray(doc.teams) || !Array.isArray(doc.actions) || doc.jobs === undefined) {
     throw new UsageError(`${shown} is not a saved plan of format_version ${PLAN_FORMAT_VERSION}; save one with \`studio-jobs plan --out ${shown}\`.`);
   }
+  checkPlanSchema(doc, shown);
   if (doc.errors.length > 0) throw new UsageError(`${shown} is a plan with errors; it cannot be applied.`);
   return doc;
+}
+
+let planValidator: ValidateFunction | undefined;
+
+/** Past this check the rest of the code may rely on the file's shape: a damaged file stops here. */
+function checkPlanSchema(doc: PlanDocument, shown: string): void {
+  if (planValidator === undefined) {
+    // dist/src/apply/ is one level deeper than src/apply/: try both.
+    const candidates = ["../../schema/plan.schema.json", "../../../schema/plan.schema.json"].map((p) => new URL(p, import.meta.url));
+    const found = candidates.find((url) => existsSync(url));
+    if (found === undefined) throw new Error("schema/plan.schema.json not found beside the tool");
+    planValidator = createSchemaAjv().compile(JSON.parse(readFileSync(found, "utf8")) as object);
+  }
+  if (planValidator(doc)) return;
+  const first = planValidator.errors?.[0];
+  const where = first?.instancePath === undefined || first.instancePath === "" ? "the top level" : first.instancePath.slice(1).replaceAll("/", ".");
+  throw new UsageError(`${shown} is not a valid plan file: at ${where}, ${first?.message ?? "it does not match schema/plan.schema.json"}.`, "Make a new plan with `studio-jobs plan --out FILE`.");
 }
 
 /**

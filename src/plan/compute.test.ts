@@ -346,15 +346,18 @@ describe("adopting a job made by hand", () => {
 });
 
 describe("warnings about work a plan interrupts or repeats", () => {
-  it("warns that replacing a one-off job runs it again, and that a cancel stops a running job", () => {
+  it("warns that replacing a running one-off job runs it again, and that a cancel stops a running job", () => {
     const once = desired({ key: "once" });
     const hourly = desired({ key: "hourly", cron: "@hourly" });
     const listing = [record(once, { fingerprint: "older", status: "RUNNING" }), record(hourly, { fingerprint: "older", status: "TASK" }), record({ key: "gone" }, { status: "QUEUED" })];
     const plan = computePlan([once, hourly], new Map([["demo", listing]]), CLUSTERS, options());
     expect(plan.warnings).toEqual([
-      'Job "once" in team demo runs once: replacing it runs it again.',
-      `Job "once" in team demo: the plan cancels ${listing[0]?.id}, which is RUNNING, before it finishes.`,
+      `Job "once" in team demo runs once: replacing it cancels ${listing[0]?.id}, which is RUNNING, and runs the job again from the start.`,
       `Job "gone" in team demo: the plan cancels ${listing[2]?.id}, which is QUEUED, before it finishes.`,
     ]);
+    // A one-off job waiting for its start_after loses nothing: no warning.
+    const waiting = computePlan([once], new Map([["demo", [record(once, { fingerprint: "older", status: "SCHEDULED" })]]]), CLUSTERS, options());
+    expect(waiting.actions.map((a) => a.kind)).toEqual(["replace"]);
+    expect(waiting.warnings).toEqual([]);
   });
 });

@@ -176,14 +176,19 @@ export function computePlan(
   };
 }
 
-/** Replacing a one-off job runs it again; cancelling a record that is running stops it mid-way. */
+/**
+ * Work a plan interrupts: a cancel (or a replace's cancel) of a record that is running or
+ * about to. A one-off job replaced while underway runs again from the start.
+ */
 function warnDisruptions(actions: readonly PlanAction[], warnings: string[]): void {
   for (const action of actions) {
-    if (action.kind !== "replace" && action.kind !== "cancel") continue;
+    if ((action.kind !== "replace" && action.kind !== "cancel") || !isUnderway(action.live.status)) continue;
     const where = `Job "${action.key}" in team ${action.team}`;
-    if (action.kind === "replace" && action.desired.cron === undefined) warnings.push(`${where} runs once: replacing it runs it again.`);
-    if (isUnderway(action.live.status)) {
-      warnings.push(`${where}: the plan cancels ${action.live.id}, which is ${action.live.status}, before it finishes.`);
+    const live = `${action.live.id}, which is ${action.live.status}`;
+    if (action.kind === "replace" && action.desired.cron === undefined) {
+      warnings.push(`${where} runs once: replacing it cancels ${live}, and runs the job again from the start.`);
+    } else {
+      warnings.push(`${where}: the plan cancels ${live}, before it finishes.`);
     }
   }
 }

@@ -81,8 +81,9 @@ const PREVIEW_REQUIREMENTS = 8;
 export function queryPreview(query: string): string {
   const lines = query.replace(/\n+$/, "").split("\n");
   const first = lines.find((line) => line.trim() !== "") ?? "";
-  const head = first.length > PREVIEW_CHARS ? `${first.slice(0, PREVIEW_CHARS - 1)}…` : first;
-  return lines.length === 1 ? head : `${head} … (${lines.length} lines)`;
+  const cut = first.length > PREVIEW_CHARS;
+  const head = cut ? `${first.slice(0, PREVIEW_CHARS - 1)}…` : first;
+  return lines.length === 1 ? head : `${head}${cut ? "" : " …"} (${lines.length} lines)`;
 }
 
 function formatRequirements(requirements: string[]): string {
