@@ -1,12 +1,13 @@
 // The three renderers on one plan with every kind of action.
 
-import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { CLUSTERS, desired, options, record } from "../../test/plan-fixtures.js";
 import { sha256Hex } from "../spec/fingerprint.js";
 import { loadSpec } from "../spec/index.js";
+import { createSchemaAjv } from "../spec/schema.js";
 import { computePlan } from "../plan/compute.js";
 import type { Plan } from "../plan/types.js";
 import { renderPlanJson } from "./json.js";
@@ -133,8 +134,19 @@ describe("renderers", () => {
     `);
   });
 
-  it("renders JSON, versioned", () => {
+  it("renders JSON, versioned, as schema/plan.schema.json describes it", () => {
     const doc = JSON.parse(renderPlanJson(plan, "9.9.9")) as Record<string, unknown>;
+    const validate = createSchemaAjv().compile(JSON.parse(readFileSync(new URL("../../schema/plan.schema.json", import.meta.url), "utf8")) as object);
+    expect(validate(doc), JSON.stringify(validate.errors)).toBe(true);
+    // Every kind of action, with after and before where they belong.
+    expect((doc["actions"] as { kind: string; after?: unknown; before?: unknown }[]).map((a) => [a.kind, a.after === null ? "null" : typeof a.after, typeof a.before])).toEqual([
+      ["replace", "object", "object"],
+      ["create", "object", "undefined"],
+      ["conflict", "object", "object"],
+      ["noop", "object", "undefined"],
+      ["cancel", "null", "object"],
+      ["cancel", "null", "object"],
+    ]);
     expect(doc).toMatchInlineSnapshot(`
       {
         "actions": [
