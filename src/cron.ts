@@ -48,9 +48,22 @@ function parse(expression: string): Cron {
   return cron;
 }
 
-/** The next `count` firings strictly after `after`, in UTC. The expression must be valid. */
+const upcoming = new Map<string, readonly Date[]>();
+
+/**
+ * The next `count` firings strictly after `after`, in UTC. The expression must be valid.
+ * A plan shows them for every job from one reference time, and specs share a handful of
+ * expressions: each (expression, time) pair is computed once.
+ */
 export function nextCronRuns(expression: string, after: Date, count: number): Date[] {
-  return parse(expression).nextRuns(count, after);
+  const key = `${expression.trim()}\u0000${after.getTime()}\u0000${count}`;
+  let runs = upcoming.get(key);
+  if (runs === undefined) {
+    runs = parse(expression).nextRuns(count, after);
+    if (upcoming.size >= 10_000) upcoming.clear();
+    upcoming.set(key, runs);
+  }
+  return runs.map((date) => new Date(date.getTime()));
 }
 
 /** The next firing strictly after `after`, or undefined if it never fires again. */

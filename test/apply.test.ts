@@ -342,22 +342,9 @@ describe("confirmation", () => {
     const dir = copyExample("ml-platform");
     const result = await cli(dir, ["apply", "jobs", "--yes", "--format", "json"]);
     const doc = JSON.parse(result.stdout) as { summary: unknown; steps: { step: string; status: string; job_id?: string }[] };
-    expect(doc.summary).toEqual({ created: 3, replaced: 0, cancelled: 0, failed: 0, skipped: 0 });
+    expect(doc.summary).toEqual({ created: 3, replaced: 0, cancelled: 0, deduplicated: 0, failed: 0, skipped: 0 });
     expect(doc.steps.map((s) => `${s.step} ${s.status}`)).toEqual(["create applied", "create applied", "create applied"]);
     expect(doc.steps.every((s) => typeof s.job_id === "string")).toBe(true);
-  });
-});
-
-describe("concurrent applies", () => {
-  it("two applies at once converge after at most one more apply", async () => {
-    const dir = copyExample("ml-platform");
-    studio.emulator.faults.configure({ latencyMs: 5 });
-    const [a, b] = await Promise.all([cli(dir, ["apply", "jobs", "--yes"]), cli(dir, ["apply", "jobs", "--yes"])]);
-    expect([a.code, b.code]).toEqual([0, 0]);
-    studio.emulator.faults.configure({ latencyMs: 0 });
-    const third = await cli(dir, ["apply", "jobs", "--yes"]);
-    expect(third.code).toBe(0);
-    await expectConverged(dir, ["jobs"], "ml-platform", ["drift-report", "evaluate-ranker", "retrain-ranker"]);
   });
 });
 
@@ -409,9 +396,9 @@ describe("interrupted and multi-team applies", () => {
       expect(moved.stdout).toMatch(/^ {2}\+ {3}alpha\/b {2}create$/m);
       expect(moved.stdout).toMatch(/^ {2}- {3}beta\/b {2}cancel job \w+ \(removed from the spec\)$/m);
       expect(moved.stdout).toContain("Plan: 1 to create, 0 to replace, 1 to cancel, 1 unchanged.");
-      // Without --team, the beta job is outside what the spec covers, and is left alone.
+      // Without --team too: the alpha job records that the stack covered beta when it was applied.
       const without = await runCli(["plan", "."], { cwd: dir, env: multiEnv });
-      expect(without.stdout).toContain("Plan: 1 to create, 0 to replace, 0 to cancel, 1 unchanged.");
+      expect(without.stdout).toContain("Plan: 1 to create, 0 to replace, 1 to cancel, 1 unchanged.");
     } finally {
       await multi.close();
     }

@@ -7,11 +7,12 @@ import pLimit from "p-limit";
 import { RemoteError, StudioJobsError } from "../errors.js";
 import type { PlanAction, Plan } from "../plan/types.js";
 import { sha256Hex } from "../spec/fingerprint.js";
-import { MARKERS } from "../spec/markers.js";
+import { MARKERS, withTeamsMarker } from "../spec/markers.js";
 import type { DesiredFile, DesiredJob } from "../spec/types.js";
 import type { StudioClient } from "../studio/client.js";
 import { isLive, isRun } from "../studio/status.js";
 import type { JobOutput } from "../studio/types.js";
+import { sweepDuplicates } from "./sweep.js";
 import type { ActionVerb, ApplyEvent, ApplyResult, ApplySummary, StepKind, StepResult } from "./types.js";
 
 export interface ApplyOptions {
@@ -61,7 +62,7 @@ export async function applyPlan(plan: Plan, options: ApplyOptions): Promise<Appl
 
   const uploads = distinctUploads(creates);
   const cancelFirst = creates.filter((c) => c.old !== undefined && c.job.replace === "cancel-first");
-  const total = uploads.size + creates.length + cancels.length + creates.filter((c) => c.old !== undefined).length;
+  let total = uploads.size + creates.length + cancels.length + creates.filter((c) => c.old !== undefined).length;
   let done = 0;
   options.onEvent?.({ type: "start", total });
 
@@ -137,7 +138,7 @@ export async function applyPlan(plan: Plan, options: ApplyOptions): Promise<Appl
         created.set(work, skip("create", work.action, job, "the old job was not cancelled (cancel-first)"));
         return;
       }
-      created.set(work, await run("create", work.action, job, () => createJob(options, job, fileIds)));
+      created.set(work, await run("create", work.action, job, () => createJob(options, job, fileIds, plan.teams)));
     }),
   );
 
@@ -155,6 +156,18 @@ export async function applyPlan(plan: Plan, options: ApplyOptions): Promise<Appl
       }),
     ...cancels.map(({ action }) => run("cancel", "cancel", action, () => cancelJob(options.client, action.team, action.live))),
   ]);
+
+  // 5. Sweep: another apply of the same spec may have created the same jobs meanwhile.
+  const touched = creates.filter((work) => created.get(work)?.status === "applied").map((work) => work.job);
+  if (touched.length > 0 && options.signal?.aborted !== true) {
+    const duplicates = await sweepDuplicates(options.client, touched);
+    total += duplicates.length;
+    await Promise.all(
+      duplicates.map((dup) =>
+        run("cancel", "dedupe", dup, () => cancelJob(options.client, dup.team, dup.live, `a duplicate of ${dup.keptId}, made by a concurrent apply`)),
+      ),
+    );
+  }
 
   return { steps, summary: summarize(steps) };
 }
@@ -185,12 +198,18 @@ function distinctUploads(creates: readonly CreateWork[]): Map<string, Upload> {
  * Create is not idempotent. After an ambiguous failure (no reply, a timeout, a 5xx) the job
  * may exist: look for it by key and fingerprint before trying again.
  */
-async function createJob(options: ApplyOptions, job: DesiredJob, fileIds: string[]): Promise<Omit<StepResult, "step" | "action" | "key" | "team">> {
+async function createJob(
+  options: ApplyOptions,
+  job: DesiredJob,
+  fileIds: string[],
+  /** The teams the plan covered, recorded on the job so later plans cover them too. */
+  teams: readonly string[],
+): Promise<Omit<StepResult, "step" | "action" | "key" | "team">> {
   const attempts = options.createAttempts ?? 6;
   let lastError: unknown;
   for (let attempt = 1; attempt <= attempts; attempt++) {
     try {
-      const reply = await options.client.createJob({ ...job.input, files: fileIds });
+      const reply = await options.client.createJob({ ...job.input, environment: withTeamsMarker(job.input.environment, teams), files: fileIds });
       return { status: "applied", jobId: reply.id, url: reply.url };
     } catch (error) {
       if (!(error instanceof RemoteError) || !error.ambiguous) throw error;
@@ -217,10 +236,15 @@ async function findCreated(options: ApplyOptions, job: DesiredJob): Promise<JobO
 }
 
 /** Cancel a job; a job that is already cancelled or finished counts as done. */
-async function cancelJob(client: StudioClient, team: string, live: JobOutput): Promise<Omit<StepResult, "step" | "action" | "key" | "team">> {
+async function cancelJob(
+  client: StudioClient,
+  team: string,
+  live: JobOutput,
+  why?: string,
+): Promise<Omit<StepResult, "step" | "action" | "key" | "team">> {
   try {
     await client.cancelJob(team, live.id);
-    return { status: "applied", jobId: live.id, url: live.url };
+    return { status: "applied", jobId: live.id, url: live.url, ...(why === undefined ? {} : { detail: why }) };
   } catch (error) {
     // A retried cancel may find its first try already done; Studio then answers 400.
     if (error instanceof RemoteError && (error.status === 400 || error.status === 404)) {
@@ -239,7 +263,7 @@ function describeError(error: unknown): string {
 }
 
 export function summarize(steps: readonly StepResult[]): ApplySummary {
-  const summary: ApplySummary = { created: 0, replaced: 0, cancelled: 0, failed: 0, skipped: 0 };
+  const summary: ApplySummary = { created: 0, replaced: 0, cancelled: 0, deduplicated: 0, failed: 0, skipped: 0 };
   const replaces = new Map<string, StepResult[]>();
   for (const step of steps) {
     if (step.status === "failed") summary.failed += 1;
@@ -247,6 +271,7 @@ export function summarize(steps: readonly StepResult[]): ApplySummary {
     if (step.status !== "applied") continue;
     if (step.action === "create" && step.step === "create") summary.created += 1;
     if (step.action === "cancel") summary.cancelled += 1;
+    if (step.action === "dedupe") summary.deduplicated += 1;
     if (step.action === "replace" && step.step !== "upload") {
       const id = `${step.team}/${step.key}`;
       replaces.set(id, [...(replaces.get(id) ?? []), step]);

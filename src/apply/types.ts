@@ -2,7 +2,8 @@
 
 export type StepKind = "upload" | "create" | "cancel";
 export type StepStatus = "applied" | "failed" | "skipped";
-export type ActionVerb = "create" | "replace" | "cancel";
+/** The plan action a step belongs to; `dedupe` cancels a duplicate a concurrent apply made. */
+export type ActionVerb = "create" | "replace" | "cancel" | "dedupe";
 
 export interface StepResult {
   step: StepKind;
@@ -24,6 +25,8 @@ export interface ApplySummary {
   created: number;
   replaced: number;
   cancelled: number;
+  /** Duplicates of this apply's jobs, made by an apply running at the same time, cancelled. */
+  deduplicated: number;
   failed: number;
   skipped: number;
 }

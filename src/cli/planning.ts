@@ -1,10 +1,11 @@
 // What plan and apply share: read the spec, list Studio, compute the plan.
 
-import { UsageError } from "../errors.js";
+import { RemoteError, UsageError } from "../errors.js";
 import { computePlan } from "../plan/compute.js";
 import type { Plan } from "../plan/types.js";
 import { parseVarFlags } from "../spec/index.js";
 import { loadSpecFiles } from "../spec/load.js";
+import { decodeTeams, MARKERS } from "../spec/markers.js";
 import { peekTeams, resolveSpec } from "../spec/resolve.js";
 import type { ResolvedSpec } from "../spec/types.js";
 import type { StudioClient } from "../studio/client.js";
@@ -44,6 +45,57 @@ export async function listStudio(client: StudioClient, teams: readonly string[])
   const listings = new Map<string, JobOutput[]>();
   teams.forEach((team, i) => listings.set(team, lists[i] ?? []));
   return { listings, clusters };
+}
+
+export interface Coverage extends Listing {
+  /** Every team listed, sorted: the plan covers exactly these. */
+  teams: string[];
+  /** Teams recorded on the stack's jobs that could not be read, said as warnings. */
+  warnings: string[];
+}
+
+/** The teams the stack's own jobs say it covered when they were applied. */
+function recordedTeams(stack: string, listings: ReadonlyMap<string, readonly JobOutput[]>): Set<string> {
+  const teams = new Set<string>();
+  for (const jobs of listings.values()) {
+    for (const job of jobs) {
+      if (job.environment[MARKERS.stack] !== stack) continue;
+      for (const team of decodeTeams(job.environment[MARKERS.teams])) teams.add(team);
+    }
+  }
+  return teams;
+}
+
+/**
+ * List the teams the spec names, then any team the stack's jobs recorded when they were
+ * applied, until no new team turns up: a stack never loses sight of a team it used. A
+ * recorded team the token cannot read is a warning, not an error: it may have been
+ * deleted, or the token narrowed, and the spec's own teams can still be planned.
+ */
+export async function extendCoverage(
+  client: StudioClient,
+  stack: string,
+  { listings, clusters }: Listing,
+  keep: (job: JobOutput) => boolean = (job) => !isRun(job),
+): Promise<Coverage> {
+  const warnings: string[] = [];
+  const unreadable = new Set<string>();
+  for (let round = 0; round < 8; round++) {
+    const found = [...recordedTeams(stack, listings)].filter((team) => !listings.has(team) && !unreadable.has(team)).sort();
+    if (found.length === 0) break;
+    const results = await Promise.allSettled(found.map((team) => client.listAllJobs(team, { keep })));
+    results.forEach((result, i) => {
+      const team = found[i] as string;
+      if (result.status === "fulfilled") listings.set(team, result.value);
+      else if (result.reason instanceof RemoteError && (result.reason.status === 403 || result.reason.status === 404)) {
+        unreadable.add(team);
+        warnings.push(
+          `Jobs of stack ${stack} record that it also covered team ${team}, which this token cannot read (${result.reason.status}); that team is left out of the plan.`,
+        );
+      } else throw result.reason;
+    });
+  }
+  return { listings, clusters, teams: [...listings.keys()].sort(), warnings };
 }
 
 /** The teams a plan covers: the spec's, plus --team (a team being emptied), or the configured team. */
@@ -88,14 +140,14 @@ export async function preparePlan(paths: string[], flags: PlanFlags, globals: Gl
     const missing = coveredTeams(spec.teams, globals.team, settings.team).filter((team) => !listings.has(team));
     if (missing.length > 0) {
       for (const [team, jobs] of (await listStudio(client, missing)).listings) listings.set(team, jobs);
-      teams.push(...missing);
     }
+    const coverage = await extendCoverage(client, spec.stack, { listings, clusters });
     let records = 0;
     for (const list of listings.values()) records += list.length;
-    timer.lap(`listed ${records} records in team(s) ${teams.join(", ")}`);
+    timer.lap(`listed ${records} records in team(s) ${coverage.teams.join(", ")}`);
     const plan = computePlan(spec.jobs, listings, clusters, {
       stack: spec.stack,
-      teams,
+      teams: coverage.teams,
       targets: flags.target,
       adopt: flags.adopt,
       allowEmpty: flags.allowEmpty,
@@ -103,6 +155,7 @@ export async function preparePlan(paths: string[], flags: PlanFlags, globals: Gl
       maxCancel,
       now: new Date(),
     });
+    plan.warnings.push(...coverage.warnings);
     timer.lap("computed the plan");
     return { spec, plan, client, listings, settings };
   } catch (error) {

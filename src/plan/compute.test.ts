@@ -63,7 +63,7 @@ const cases: Case[] = [
     },
   },
   {
-    name: "several live records for one key: keep the newest match, cancel the rest as duplicates",
+    name: "several live records for one key: keep the oldest match, cancel the rest as duplicates",
     build: () => {
       const a = desired({ key: "a", cron });
       const older = record(a);
@@ -72,7 +72,30 @@ const cases: Case[] = [
       return {
         desired: [a],
         records: [newer, stale, older],
-        expected: () => [`noop a ${newer.id}`, `cancel a ${stale.id} duplicate`, `cancel a ${older.id} duplicate`],
+        expected: () => [`noop a ${older.id}`, `cancel a ${newer.id} duplicate`, `cancel a ${stale.id} duplicate`],
+      };
+    },
+  },
+  {
+    name: "matching records created in the same instant: the smaller id is kept, whatever the listing order",
+    build: () => {
+      const a = desired({ key: "a", cron });
+      const at = "2026-11-01T00:00:00.000Z";
+      const x = record(a, { id: "job-b", created_at: at });
+      const y = record(a, { id: "job-a", created_at: at });
+      return { desired: [a], records: [x, y], expected: () => [`noop a job-a`, `cancel a job-b duplicate`] };
+    },
+  },
+  {
+    name: "duplicates do not count against --max-cancel: they keep a matching job live",
+    build: () => {
+      const a = desired({ key: "a", cron });
+      const copies = Array.from({ length: 4 }, () => record(a));
+      return {
+        desired: [a],
+        records: copies,
+        options: { maxCancel: 0 },
+        expected: () => [`noop a ${copies[0]?.id}`, ...copies.slice(1).reverse().map((c) => `cancel a ${c.id} duplicate`)],
       };
     },
   },
@@ -243,7 +266,7 @@ const cases: Case[] = [
         expected: (rs) => [`replace keep ${rs[0]?.id} create-first`, ...gone.map((g, i) => `cancel gone-${i} ${g.id} removed`)],
       };
     },
-    errors: [/^The plan would cancel 3 jobs, more than --max-cancel 2\. Check the spec, or raise --max-cancel to 3\.$/],
+    errors: [/^The plan would cancel 3 jobs removed from the spec, more than --max-cancel 2\. Check the spec, or raise --max-cancel to 3\.$/],
   },
   {
     name: "--target limits the plan to those keys",

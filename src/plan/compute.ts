@@ -3,10 +3,11 @@
 
 import { MARKERS } from "../spec/markers.js";
 import type { DesiredJob } from "../spec/types.js";
-import { isCancelled, isKnownStatus, isLive, isRun, isUnderway } from "../studio/status.js";
+import { isKnownStatus, isLive, isRun, isUnderway } from "../studio/status.js";
 import type { Cluster, JobOutput } from "../studio/types.js";
 import { computeChanges, formatCluster } from "./diff.js";
 import { computeRemoteDigest } from "./digest.js";
+import { keepOrder, satisfies } from "./keep.js";
 import type { PlanAction, Plan, PlanOptions, PlanSummary } from "./types.js";
 
 /** What the planner needs of a listed record, read once. */
@@ -89,11 +90,8 @@ export function computePlan(
       matchedTargets.add(key);
       const records = (managed.get(key) ?? []).sort(newestFirst);
       const live = records.filter((r) => isLive(r.job.status));
-      // A one-off job runs once: a record with its fingerprint in any status but cancelled satisfies it.
-      const satisfying =
-        job.cron === undefined
-          ? records.filter((r) => r.fingerprint === job.fingerprint && !isCancelled(r.job.status))
-          : live.filter((r) => r.fingerprint === job.fingerprint);
+      // The same survivor apply's sweep keeps, so a plan after two concurrent applies agrees with them.
+      const satisfying = records.filter((r) => satisfies(r.job, r.fingerprint, job)).sort((a, b) => keepOrder(a.job, b.job));
       const conflicts = (unmanagedByName.get(key) ?? []).sort(newestFirst);
 
       let replaced: Seen | undefined;
@@ -206,17 +204,18 @@ function checkProtected(actions: readonly PlanAction[], options: PlanOptions, er
 }
 
 function checkGuards(actions: readonly PlanAction[], liveManaged: number, options: PlanOptions, errors: string[]): void {
-  const pureCancels = actions.filter((a) => a.kind === "cancel" && a.reason !== "adopted");
-  const removed = pureCancels.filter((a) => a.kind === "cancel" && a.reason === "removed").length;
+  // A duplicate's cancel keeps a matching job live, and an adopted job is replaced: only
+  // removals take jobs away, so only they count against --max-cancel.
+  const removed = actions.filter((a) => a.kind === "cancel" && a.reason === "removed").length;
   const keeps = actions.filter((a) => a.kind === "create" || a.kind === "noop" || a.kind === "replace").length;
   if (!options.allowEmpty && liveManaged > 0 && removed === liveManaged && keeps === 0) {
     errors.push(
       `The plan would cancel every job of stack ${options.stack} (${liveManaged}) and keep none: is the spec empty or the path wrong? Pass --allow-empty if you mean to remove them all.`,
     );
   }
-  if (pureCancels.length > options.maxCancel) {
+  if (removed > options.maxCancel) {
     errors.push(
-      `The plan would cancel ${pureCancels.length} jobs, more than --max-cancel ${options.maxCancel}. Check the spec, or raise --max-cancel to ${pureCancels.length}.`,
+      `The plan would cancel ${removed} jobs removed from the spec, more than --max-cancel ${options.maxCancel}. Check the spec, or raise --max-cancel to ${removed}.`,
     );
   }
 }

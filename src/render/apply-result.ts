@@ -6,7 +6,8 @@ export function summaryLine(result: ApplyResult): string {
   const s = result.summary;
   const head = s.failed > 0 ? "Apply finished with failures" : s.skipped > 0 ? "Apply incomplete" : "Apply complete";
   const skipped = s.skipped > 0 ? `, ${s.skipped} skipped` : "";
-  return `${head}: ${s.created} created, ${s.replaced} replaced, ${s.cancelled} cancelled, ${s.failed} failed${skipped}.`;
+  const deduplicated = s.deduplicated > 0 ? `; ${s.deduplicated} duplicate${s.deduplicated === 1 ? "" : "s"} made by a concurrent apply cancelled` : "";
+  return `${head}: ${s.created} created, ${s.replaced} replaced, ${s.cancelled} cancelled, ${s.failed} failed${skipped}${deduplicated}.`;
 }
 
 /** One line for a finished step, for logs without a terminal. */
@@ -29,7 +30,9 @@ export function stepLine(step: StepResult): string {
 
 export function renderApplyText(result: ApplyResult): string {
   const lines: string[] = [summaryLine(result)];
-  const created = result.steps.filter((s) => s.step === "create" && s.status === "applied");
+  // A job this apply created and then found to be a duplicate of a concurrent apply's is not new.
+  const swept = new Set(result.steps.filter((s) => s.action === "dedupe" && s.status === "applied").map((s) => s.jobId));
+  const created = result.steps.filter((s) => s.step === "create" && s.status === "applied" && !swept.has(s.jobId));
   if (created.length > 0) {
     lines.push("", "New jobs:");
     for (const step of created.sort((a, b) => (a.key < b.key ? -1 : 1))) lines.push(`  ${step.team}/${step.key}  ${step.jobId ?? ""}  ${step.url ?? ""}`.trimEnd());

@@ -71,7 +71,7 @@ describe("renderers", () => {
               workers: 4
               environment.API_KEY: (sensitive)
         !   demo/report  conflict: unmanaged job theirs-1 has this name; --adopt replaces it
-        -   demo/steady  cancel job steady-0 (a duplicate of the job kept)
+        -   demo/steady  cancel job steady-1 (a duplicate of the job kept)
         -   demo/retired  cancel job retired-1 (removed from the spec)
 
       Plan: 1 to create, 1 to replace, 2 to cancel, 1 unchanged, 1 conflict, 1 error.
@@ -95,7 +95,7 @@ describe("renderers", () => {
       | 🔄 | <code>metrics</code> | demo | replace job 5f0c2a9e (create-first) |
       | ➕ | <code>nightly</code> | demo | create |
       | ⚠️ | <code>report</code> | demo | conflict: unmanaged job theirs-1 has this name; --adopt replaces it |
-      | ➖ | <code>steady</code> | demo | cancel job steady-0 (a duplicate of the job kept) |
+      | ➖ | <code>steady</code> | demo | cancel job steady-1 (a duplicate of the job kept) |
       | ➖ | <code>retired</code> | demo | cancel job retired-1 (removed from the spec) |
 
       **Errors — this plan cannot be applied:**
@@ -292,8 +292,8 @@ describe("renderers", () => {
               },
             },
             "fingerprint": "60dd96c8a6a559d875e04eb92f4ded0a75d7e0897c4b78a2a6ac442ef9ca1787",
-            "job_id": "steady-1",
-            "job_url": "http://studio/team/demo/jobs/job-2",
+            "job_id": "steady-0",
+            "job_url": "http://studio/team/demo/jobs/job-3",
             "key": "steady",
             "kind": "noop",
             "team": "demo",
@@ -310,8 +310,8 @@ describe("renderers", () => {
               },
               "status": "TASK",
             },
-            "job_id": "steady-0",
-            "job_url": "http://studio/team/demo/jobs/job-3",
+            "job_id": "steady-1",
+            "job_url": "http://studio/team/demo/jobs/job-2",
             "key": "steady",
             "kind": "cancel",
             "protected": false,

@@ -11,6 +11,8 @@ export const MARKERS = {
   fingerprint: "STUDIO_JOBS_FINGERPRINT",
   applied: "STUDIO_JOBS_APPLIED",
   protect: "STUDIO_JOBS_PROTECT",
+  /** The teams the plan covered when the job was created; outside the fingerprint. */
+  teams: "STUDIO_JOBS_TEAMS",
 } as const;
 
 export interface JobMarkers {
@@ -19,6 +21,7 @@ export interface JobMarkers {
   fingerprint: string | undefined;
   applied: AppliedRecord | undefined;
   protect: boolean;
+  teams: string[];
 }
 
 export function encodeApplied(record: AppliedRecord): string {
@@ -59,7 +62,31 @@ export function readMarkers(environment: Readonly<Record<string, string>> | null
     fingerprint: env[MARKERS.fingerprint],
     applied: decodeApplied(env[MARKERS.applied]),
     protect: env[MARKERS.protect] === "1",
+    teams: decodeTeams(env[MARKERS.teams]),
   };
+}
+
+/**
+ * The teams marker of a record: a JSON array of team names. Anything else reads as no
+ * teams; the marker only widens what a plan lists, so a bad one costs coverage, not safety.
+ */
+export function decodeTeams(text: string | undefined): string[] {
+  if (text === undefined) return [];
+  try {
+    const parsed = JSON.parse(text) as unknown;
+    return Array.isArray(parsed) ? parsed.filter((t): t is string => typeof t === "string" && t !== "") : [];
+  } catch {
+    return [];
+  }
+}
+
+/**
+ * JobInput.environment with the teams marker added: which teams the plan covered, so that
+ * later plans list those teams too even when the spec no longer names them.
+ */
+export function withTeamsMarker(environment: string, teams: readonly string[]): string {
+  const line = `${MARKERS.teams}=${JSON.stringify([...teams].sort())}`;
+  return environment === "" ? line : `${environment}\n${line}`;
 }
 
 /** The environment without the markers: what the user wrote. */

@@ -96,14 +96,41 @@ export async function resolveSpec(
     }
   }
   const resolved = await Promise.all(pending);
+  const declared = declaredTeams(files, options, issues);
   if (issues.length > 0) throw new SpecError(sortIssues(issues));
   const jobs = resolved.filter((j): j is DesiredJob => j !== undefined);
   return {
     stack,
     jobs,
-    teams: [...new Set(jobs.map((j) => j.team))].sort(),
+    teams: [...new Set([...jobs.map((j) => j.team), ...declared])].sort(),
     files: files.map((f) => f.display),
   };
+}
+
+/**
+ * The top-level `teams:` of every file: teams the stack owns even when no job of the
+ * spec runs there any more. ${var:...} is allowed; ${env:...} is not, as plans print teams.
+ */
+function declaredTeams(files: readonly LoadedSpecFile[], options: ResolveOptions, issues?: SpecIssue[]): string[] {
+  const teams = new Set<string>();
+  for (const file of files) {
+    const data = file.source.data as Raw;
+    const listed = data["teams"];
+    if (!Array.isArray(listed) || touches(file.invalidPaths, ["teams"])) continue;
+    const vars = { ...((data["vars"] ?? {}) as Record<string, string>), ...options.vars };
+    for (const [i, raw] of listed.entries()) {
+      const written = String(raw);
+      const team = interpolate(written, { env: {}, vars });
+      if (team.ok && !team.sensitive) {
+        teams.add(team.value);
+        continue;
+      }
+      const path = ["teams", i];
+      const message = /\$\{env:/.test(written) ? "${env:...} is not allowed here: plans print team names; use ${var:...}" : team.ok ? "" : team.message;
+      issues?.push({ location: file.source.locate(path), path: formatPath(path), message });
+    }
+  }
+  return [...teams];
 }
 
 /**
@@ -128,6 +155,7 @@ export function peekTeams(files: readonly LoadedSpecFile[], options: ResolveOpti
       if (team.ok && !team.sensitive) teams.add(team.value);
     }
   }
+  for (const team of declaredTeams(files, options)) teams.add(team);
   return [...teams].sort();
 }
 

@@ -85,7 +85,7 @@ async function applySpec(paths: string[], parallelism: number, flags: ApplyComma
 }
 
 function emptyJson(io: CliIo): number {
-  io.stdout.write(renderApplyJson({ steps: [], summary: { created: 0, replaced: 0, cancelled: 0, failed: 0, skipped: 0 } }));
+  io.stdout.write(renderApplyJson({ steps: [], summary: { created: 0, replaced: 0, cancelled: 0, deduplicated: 0, failed: 0, skipped: 0 } }));
   return 0;
 }
 

@@ -7,7 +7,7 @@ import type { JobOutput } from "../../studio/types.js";
 import { formatTable } from "../../render/table.js";
 import { connect, type GlobalOptions } from "../connect.js";
 import type { CliIo } from "../io.js";
-import { coveredTeams } from "../planning.js";
+import { coveredTeams, extendCoverage } from "../planning.js";
 import { loadSpec, parseVarFlags } from "../../spec/index.js";
 import { resolveConnection } from "../../studio/config.js";
 
@@ -31,14 +31,17 @@ interface StatusRow {
 export async function runStatus(paths: string[], flags: StatusFlags, globals: GlobalOptions, io: CliIo): Promise<number> {
   const settings = await resolveConnection(globals, io.env, io.cwd);
   const spec = await loadSpec(paths, io.cwd, { env: io.env, vars: parseVarFlags(flags.var), defaultTeam: settings.team });
-  const teams = coveredTeams(spec.teams, globals.team, settings.team);
+  let teams = coveredTeams(spec.teams, globals.team, settings.team);
   const wanted = new Map(spec.jobs.map((j) => [`${j.team}/${j.key}`, j]));
   const { client } = await connect(globals, io, settings);
   const rows: StatusRow[] = [];
   try {
-    const listings = await Promise.all(teams.map((team) => client.listAllJobs(team)));
-    for (const [i, team] of teams.entries()) {
-      const jobs = listings[i] ?? [];
+    const lists = await Promise.all(teams.map((team) => client.listAllJobs(team)));
+    const coverage = await extendCoverage(client, spec.stack, { listings: new Map(teams.map((team, i) => [team, lists[i] ?? []])), clusters: [] }, () => true);
+    for (const warning of coverage.warnings) io.stderr.write(`Warning: ${warning}\n`);
+    teams = coverage.teams;
+    for (const team of teams) {
+      const jobs = coverage.listings.get(team) ?? [];
       const lastRun = new Map<string, JobOutput>();
       for (const job of jobs) {
         if (!isRun(job) || job.parent_job_id === null) continue;

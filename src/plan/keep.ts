@@ -1,0 +1,32 @@
+// Which record of a job key satisfies the spec, and which one is kept when several do.
+// The planner and apply's post-create sweep both decide by these two functions, so two
+// applies running at once pick the same survivor without talking to each other.
+
+import { isCancelled, isLive } from "../studio/status.js";
+import type { JobOutput } from "../studio/types.js";
+
+/**
+ * Whether a record already does what the desired job asks. A cron job needs a live
+ * schedule with its fingerprint; a one-off job runs once, so a record with its
+ * fingerprint in any status but cancelled satisfies it.
+ */
+export function satisfies(record: JobOutput, recordFingerprint: string | undefined, want: { fingerprint: string; cron: string | undefined }): boolean {
+  if (recordFingerprint !== want.fingerprint) return false;
+  return want.cron === undefined ? !isCancelled(record.status) : isLive(record.status);
+}
+
+function createdMs(record: JobOutput): number {
+  const ms = Date.parse(record.created_at);
+  return Number.isNaN(ms) ? Number.POSITIVE_INFINITY : ms;
+}
+
+/**
+ * The order in which records are preferred for keeping: oldest first by `created_at`,
+ * then by id. Oldest, because a record every concurrent apply can see is older than
+ * one only some of them have seen yet; the id breaks ties the same way everywhere.
+ */
+export function keepOrder(a: JobOutput, b: JobOutput): number {
+  const byTime = createdMs(a) - createdMs(b);
+  if (byTime !== 0 && !Number.isNaN(byTime)) return byTime;
+  return a.id < b.id ? -1 : a.id > b.id ? 1 : 0;
+}

@@ -1,0 +1,113 @@
+// Two applies of one spec started together (two merges, two CI runs): both plan from
+// the same empty state and both create every job. The sweep after their creates must
+// leave exactly one live job per key when both have exited, with no third apply.
+
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { createServer, type IncomingMessage, type Server } from "node:http";
+import type { AddressInfo } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { request } from "undici";
+import { afterAll, beforeAll, expect, it } from "vitest";
+import { stringify } from "yaml";
+import { MARKERS } from "../src/spec/markers.js";
+import { isLive, isRun } from "../src/studio/status.js";
+import { spawnCli } from "./cli-helpers.js";
+import { startTestStudio, type TestStudio } from "./helpers.js";
+
+let studio: TestStudio;
+let proxy: { server: Server; url: string; listingsSeen: number };
+
+/**
+ * A pass-through proxy that holds the first `parties` job listings until all of them
+ * have arrived, so that every apply plans from the same state, as when two CI runs
+ * start in the same second. Later requests pass straight through.
+ */
+function startBarrierProxy(target: string, parties: number): Promise<typeof proxy> {
+  const waiting: (() => void)[] = [];
+  const state = { listingsSeen: 0 };
+  const forward = async (req: IncomingMessage): Promise<{ status: number; body: Buffer; type: string }> => {
+    const chunks: Buffer[] = [];
+    for await (const chunk of req) chunks.push(chunk as Buffer);
+    const reply = await request(`${target}${req.url ?? "/"}`, {
+      method: req.method as "GET",
+      headers: { authorization: req.headers.authorization ?? "", "content-type": req.headers["content-type"] ?? "application/json" },
+      body: chunks.length > 0 ? Buffer.concat(chunks) : undefined,
+    });
+    return { status: reply.statusCode, body: Buffer.from(await reply.body.arrayBuffer()), type: String(reply.headers["content-type"] ?? "") };
+  };
+  const server = createServer((req, res) => {
+    const isListing = req.method === "GET" && (req.url ?? "").startsWith("/api/datachain/jobs/?");
+    const held =
+      isListing && state.listingsSeen < parties
+        ? new Promise<void>((resolve) => {
+            state.listingsSeen += 1;
+            waiting.push(resolve);
+            if (waiting.length === parties) for (const release of waiting) release();
+          })
+        : Promise.resolve();
+    void held
+      .then(() => forward(req))
+      .then(({ status, body, type }) => {
+        res.writeHead(status, { "content-type": type, "content-length": body.length });
+        res.end(body);
+      })
+      .catch(() => res.destroy());
+  });
+  return new Promise((resolve) => {
+    server.listen(0, "127.0.0.1", () => {
+      const { port } = server.address() as AddressInfo;
+      resolve({
+        server,
+        url: `http://127.0.0.1:${port}`,
+        get listingsSeen() {
+          return state.listingsSeen;
+        },
+      });
+    });
+  });
+}
+
+beforeAll(async () => {
+  studio = await startTestStudio();
+  proxy = await startBarrierProxy(studio.emulator.url, 2);
+});
+afterAll(async () => {
+  proxy.server.close();
+  await studio.close();
+});
+
+it("two applies at once leave exactly one live job per key, with no third apply", async () => {
+  const dir = mkdtempSync(join(tmpdir(), "studio-jobs-concurrent-"));
+  const jobs: Record<string, unknown> = {};
+  for (let i = 0; i < 24; i++) jobs[`cron-${i}`] = { query: `print(${i})`, schedule: { cron: "@daily" } };
+  for (let i = 0; i < 4; i++) jobs[`once-${i}`] = { query: `print("once ${i}")` };
+  writeFileSync(join(dir, "studio-jobs.yaml"), stringify({ version: 1, stack: "twice", defaults: { team: "demo" }, jobs }));
+  const env = { DATACHAIN_STUDIO_URL: proxy.url, DATACHAIN_STUDIO_TOKEN: "dev-token" };
+
+  const [a, b] = await Promise.all([spawnCli(["apply", ".", "--yes"], { cwd: dir, env }), spawnCli(["apply", ".", "--yes"], { cwd: dir, env })]);
+  expect([a.code, b.code, a.stderr.includes("Error"), b.stderr.includes("Error")]).toEqual([0, 0, false, false]);
+
+  const records = studio.emulator.store.allJobs().filter((r) => !isRun(r) && r.environment[MARKERS.stack] === "twice");
+  const keys = Object.keys(jobs).sort();
+  // Both applies really did create every job: the race happened.
+  expect(records).toHaveLength(2 * keys.length);
+  const live = new Map<string, string[]>();
+  for (const r of records) {
+    if (!isLive(r.status)) continue;
+    const key = r.environment[MARKERS.key] ?? "";
+    live.set(key, [...(live.get(key) ?? []), r.id]);
+  }
+  expect([...live.keys()].sort()).toEqual(keys);
+  expect([...live.values()].filter((ids) => ids.length !== 1)).toEqual([]);
+  // Each survivor is the older record of its pair, and the sweeps said what they did.
+  const deduplicated = [a.stdout, b.stdout].map((out) => Number(/; (\d+) duplicates? made by a concurrent apply cancelled\.$/m.exec(out)?.[1] ?? 0));
+  expect((deduplicated[0] ?? 0) + (deduplicated[1] ?? 0)).toBeGreaterThanOrEqual(keys.length);
+  for (const [key, [id]] of live) {
+    const pair = records.filter((r) => r.environment[MARKERS.key] === key).sort((x, y) => x.created_at - y.created_at || (x.id < y.id ? -1 : 1));
+    expect(id).toBe(pair[0]?.id);
+  }
+
+  const plan = await spawnCli(["plan", ".", "--detailed-exitcode"], { cwd: dir, env: { ...env, DATACHAIN_STUDIO_URL: studio.emulator.url } });
+  expect(plan).toMatchObject({ code: 0, stdout: "No changes. Studio matches the spec.\n" });
+});

@@ -1,0 +1,105 @@
+// A stack never loses a team: `teams:` in the spec, and the teams marker each job
+// carries, keep every team the stack used covered by plan, apply and status.
+
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, beforeEach, expect, it } from "vitest";
+import { stringify } from "yaml";
+import { MARKERS } from "../src/spec/markers.js";
+import { isLive, isRun } from "../src/studio/status.js";
+import { runCli } from "./cli-helpers.js";
+import { startTestStudio, type TestStudio } from "./helpers.js";
+
+let studio: TestStudio;
+const both = { DATACHAIN_STUDIO_URL: "", DATACHAIN_STUDIO_TOKEN: "both-teams" };
+const alphaOnly = { DATACHAIN_STUDIO_URL: "", DATACHAIN_STUDIO_TOKEN: "alpha-only" };
+
+beforeAll(async () => {
+  studio = await startTestStudio({
+    config: {
+      tokens: [
+        { token: "both-teams", user: "ci", teams: ["alpha", "beta"], scopes: ["JOB_READ", "JOB_WRITE"] },
+        { token: "alpha-only", user: "dev", teams: ["alpha"], scopes: ["JOB_READ", "JOB_WRITE"] },
+      ],
+    },
+  });
+  both.DATACHAIN_STUDIO_URL = alphaOnly.DATACHAIN_STUDIO_URL = studio.emulator.url;
+});
+afterAll(() => studio.close());
+beforeEach(() => studio.emulator.store.clear());
+
+function specDir(spec: Record<string, unknown>): { dir: string; write: (next: Record<string, unknown>) => void } {
+  const dir = mkdtempSync(join(tmpdir(), "studio-jobs-teams-"));
+  const write = (next: Record<string, unknown>) => writeFileSync(join(dir, "studio-jobs.yaml"), stringify({ version: 1, ...next }));
+  write(spec);
+  return { dir, write };
+}
+
+function liveIn(team: string, stack: string): string[] {
+  return studio.emulator.store
+    .allJobs()
+    .filter((r) => r.team === team && !isRun(r) && isLive(r.status) && r.environment[MARKERS.stack] === stack)
+    .map((r) => r.name)
+    .sort();
+}
+
+it("moving a stack's only job to another team cancels the old one when the spec names both teams", async () => {
+  const job = { query: "print(1)", schedule: { cron: "@daily" } };
+  const { dir, write } = specDir({ stack: "solo", jobs: { s1: { ...job, team: "alpha" } } });
+  expect((await runCli(["apply", ".", "--yes"], { cwd: dir, env: both })).code).toBe(0);
+
+  write({ stack: "solo", teams: ["alpha", "beta"], jobs: { s1: { ...job, team: "beta" } } });
+  const plan = await runCli(["plan", "."], { cwd: dir, env: both });
+  expect(plan.stdout).toMatch(/^Stack solo, teams alpha, beta:$/m);
+  expect(plan.stdout).toMatch(/^ {2}\+ {3}beta\/s1 {2}create$/m);
+  expect(plan.stdout).toMatch(/^ {2}- {3}alpha\/s1 {2}cancel job \S+ \(removed from the spec\)$/m);
+  expect((await runCli(["apply", ".", "--yes"], { cwd: dir, env: both })).code).toBe(0);
+  expect([liveIn("alpha", "solo"), liveIn("beta", "solo")]).toEqual([[], ["s1"]]);
+});
+
+it("each job records the teams its plan covered, and later plans and status list them without being told", async () => {
+  const { dir, write } = specDir({
+    stack: "pair",
+    jobs: { a: { team: "alpha", query: "print(1)", schedule: { cron: "@daily" } }, b: { team: "beta", query: "print(2)", schedule: { cron: "@hourly" } } },
+  });
+  expect((await runCli(["apply", ".", "--yes"], { cwd: dir, env: both })).code).toBe(0);
+  const recorded = studio.emulator.store.allJobs().map((r) => r.environment[MARKERS.teams]);
+  expect(recorded).toEqual(['["alpha","beta"]', '["alpha","beta"]']);
+
+  // b is removed and the spec names alpha only: beta is still covered through a's marker.
+  write({ stack: "pair", jobs: { a: { team: "alpha", query: "print(1)", schedule: { cron: "@daily" } } } });
+  const status = await runCli(["status", ".", "--format", "json"], { cwd: dir, env: both });
+  expect((JSON.parse(status.stdout) as { jobs: { team: string; key: string; spec: string }[] }).jobs.map((j) => `${j.team}/${j.key} ${j.spec}`)).toEqual([
+    "alpha/a in-spec",
+    "beta/b not-in-spec",
+  ]);
+  const plan = await runCli(["plan", "."], { cwd: dir, env: both });
+  expect(plan.stdout).toMatch(/^ {2}- {3}beta\/b {2}cancel job \S+ \(removed from the spec\)$/m);
+  expect(plan.stdout).toContain("Plan: 0 to create, 0 to replace, 1 to cancel, 1 unchanged.");
+  expect((await runCli(["apply", ".", "--yes"], { cwd: dir, env: both })).code).toBe(0);
+  expect(liveIn("beta", "pair")).toEqual([]);
+});
+
+it("a recorded team the token cannot read is a warning, and the rest is still planned", async () => {
+  const { dir } = specDir({
+    stack: "narrow",
+    jobs: { a: { team: "alpha", query: "print(1)", schedule: { cron: "@daily" } }, b: { team: "beta", query: "print(2)", schedule: { cron: "@daily" } } },
+  });
+  expect((await runCli(["apply", ".", "--yes"], { cwd: dir, env: both })).code).toBe(0);
+  // A job only in alpha now, and a token that cannot read beta.
+  const alphaDir = specDir({ stack: "narrow", jobs: { a: { team: "alpha", query: "print(1)", schedule: { cron: "@daily" } } } }).dir;
+  const plan = await runCli(["plan", ".", "--detailed-exitcode"], { cwd: alphaDir, env: alphaOnly });
+  expect(plan.code).toBe(0);
+  expect(plan.stderr).toBe(
+    "Warning: Jobs of stack narrow record that it also covered team beta, which this token cannot read (403); that team is left out of the plan.\n",
+  );
+  expect(plan.stdout).toBe("No changes. Studio matches the spec.\n");
+});
+
+it("refuses ${env:...} in teams, and names the place", async () => {
+  const { dir } = specDir({ stack: "bad", teams: ["alpha", "${env:TEAM}"], jobs: { a: { team: "alpha", query: "print(1)" } } });
+  const result = await runCli(["validate", "."], { cwd: dir, env: { TEAM: "beta" } });
+  expect(result.code).toBe(1);
+  expect(result.stderr).toContain("studio-jobs.yaml:5:5: ${env:...} is not allowed here: plans print team names; use ${var:...} (at teams[1])");
+});
