@@ -89,7 +89,7 @@ function isProtected(live: JobOutput): boolean {
   return live.environment?.[MARKERS.protect] === "1";
 }
 
-export function actionDocument(action: PlanAction): ActionDocument {
+function actionDocument(action: PlanAction): ActionDocument {
   const base = { kind: action.kind, key: action.key, team: action.team };
   switch (action.kind) {
     case "create":

@@ -56,7 +56,7 @@ function hmacHex(key: Buffer | string, text: string): string {
 }
 
 /** The secret digests are keyed with: STUDIO_JOBS_PLAN_KEY if set, else the Studio token. */
-export function digestSecret(token: string | undefined, env: NodeJS.ProcessEnv): { source: DigestKeySource; secret: string } | undefined {
+function digestSecret(token: string | undefined, env: NodeJS.ProcessEnv): { source: DigestKeySource; secret: string } | undefined {
   const planKey = env[PLAN_KEY_VARIABLE];
   if (planKey !== undefined && planKey !== "") return { source: PLAN_KEY_VARIABLE, secret: planKey };
   if (token !== undefined && token !== "") return { source: "token", secret: token };

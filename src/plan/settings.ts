@@ -35,9 +35,9 @@ export interface LiveSettings extends JobSettings {
 }
 
 /** What Studio does not return: only a job studio-jobs made records them. */
-export const UNRETURNED_FIELDS = ["schedule", "cluster", "priority", "credentials", "files"] as const;
+const UNRETURNED_FIELDS = ["schedule", "cluster", "priority", "credentials", "files"] as const;
 
-export function clusterSetting(ref: ClusterRef): string | { id: number } {
+function clusterSetting(ref: ClusterRef): string | { id: number } {
   return "id" in ref ? { id: ref.id } : ref.name;
 }
 
