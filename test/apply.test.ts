@@ -5,7 +5,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import fc from "fast-check";
-import { beforeAll, describe, expect, it } from "vitest";
+import { beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { stringify } from "yaml";
 import { MARKERS } from "../src/spec/markers.js";
 import { isLive, isRun } from "../src/studio/status.js";
@@ -218,12 +218,34 @@ describe("saved plans", () => {
     const dir = copyExample("analytics");
     expect((await cli(dir, ["plan", ".", "--out", "plan.json"])).code).toBe(0);
     const doc = JSON.parse(readFileSync(join(dir, "plan.json"), "utf8")) as Record<string, unknown>;
-    writeFileSync(join(dir, "future.json"), JSON.stringify({ ...doc, format_version: 2, tool_version: "9.0.0" }));
+    writeFileSync(join(dir, "future.json"), JSON.stringify({ ...doc, format_version: 3, tool_version: "9.0.0" }));
     const future = await cli(dir, ["apply", "future.json"]);
     expect(future.code).toBe(1);
     expect(future.stderr).toBe(
-      "Error: future.json has format_version 2, newer than this studio-jobs (1) reads.\nIt was made by studio-jobs 9.0.0; apply it with that version or newer.\n",
+      "Error: future.json has format_version 3, newer than this studio-jobs (2) reads.\nIt was made by studio-jobs 9.0.0; apply it with that version or newer.\n",
     );
+
+    // A damaged file stops at the schema, with where, instead of failing half-way.
+    const damaged = structuredClone(doc) as { jobs: Record<string, { sensitive: Record<string, { digest: string }> }> };
+    const entry = damaged.jobs["nightly-embeddings"]?.sensitive["environment.EMBED_API_KEY"];
+    if (entry !== undefined) entry.digest = "not-a-digest";
+    writeFileSync(join(dir, "damaged.json"), JSON.stringify(damaged));
+    expect(await cli(dir, ["apply", "damaged.json"])).toMatchObject({
+      code: 1,
+      stderr:
+        'Error: damaged.json is not a valid plan file: at jobs.nightly-embeddings.sensitive.environment.EMBED_API_KEY.digest, must match pattern "^[0-9a-f]{64}$".\n' +
+        "Make a new plan with `studio-jobs plan --out FILE`.\n",
+    });
+
+    // Version 1 held plain sha256 digests of sensitive values: refused, with what to do.
+    writeFileSync(join(dir, "old.json"), JSON.stringify({ ...doc, format_version: 1, tool_version: "0.1.0" }));
+    const old = await cli(dir, ["apply", "old.json"]);
+    expect(old).toMatchObject({
+      code: 1,
+      stderr:
+        "Error: old.json has format_version 1, made by an older studio-jobs (0.1.0) whose plans held unkeyed digests of sensitive values.\n" +
+        "Make a new plan with `studio-jobs plan --out old.json`, and delete the old one wherever it was kept.\n",
+    });
 
     writeFileSync(join(dir, "studio-jobs.yaml"), readFileSync(join(dir, "studio-jobs.yaml"), "utf8").replace("stack: analytics", "stack: billing"));
     const other = await cli(dir, ["apply", "plan.json"]);
@@ -232,6 +254,60 @@ describe("saved plans", () => {
       "Error: plan.json is a plan for stack analytics, but the spec here (studio-jobs.yaml) is for stack billing.\nApply the plan where it was made, or make a plan for this stack.\n",
     );
     expect(studio.emulator.store.allJobs()).toHaveLength(0);
+  });
+});
+
+describe("saved plans and the key of their digests", () => {
+  // Two valid tokens for the same team: plan in one CI job, apply in another.
+  const grants = ["token-a", "token-b"].map((token) => ({ token, user: token, teams: ["demo"], scopes: ["JOB_READ" as const, "JOB_WRITE" as const] }));
+  let two: TestStudio;
+  beforeAll(async () => {
+    two = await startTestStudio({ config: { tokens: grants } });
+    return () => two.close();
+  });
+  beforeEach(() => two.emulator.store.clear());
+  const run = (dir: string, args: string[], extra: NodeJS.ProcessEnv) =>
+    runCli(args, { cwd: dir, env: { DATACHAIN_STUDIO_URL: two.emulator.url, EMBED_API_KEY: "embed-value", ...extra } });
+
+  it("says clearly that a plan made with token A cannot be checked with token B, before any request", async () => {
+    const dir = copyExample("analytics");
+    expect((await run(dir, ["plan", ".", "--out", "plan.json"], { DATACHAIN_STUDIO_TOKEN: "token-a" })).code).toBe(0);
+    const before = [...two.emulator.requests.values()].reduce((a, b) => a + b, 0);
+    const refused = await run(dir, ["apply", "plan.json"], { DATACHAIN_STUDIO_TOKEN: "token-b" });
+    expect(refused).toMatchObject({
+      code: 1,
+      stdout: "",
+      stderr:
+        "Error: plan.json was made with a different Studio token, so this apply cannot check that its sensitive values are unchanged. Nothing was changed.\n" +
+        "Apply it with what it was made with, or make a new plan here with `studio-jobs plan --out FILE`. To plan and apply with different tokens, set STUDIO_JOBS_PLAN_KEY to the same secret in both steps.\n",
+    });
+    expect([...two.emulator.requests.values()].reduce((a, b) => a + b, 0)).toBe(before);
+    expect(refused.stderr).not.toContain("token-");
+    expect((await run(dir, ["apply", "plan.json"], { DATACHAIN_STUDIO_TOKEN: "token-a" })).code).toBe(0);
+    expect(two.emulator.store.allJobs()).toHaveLength(4);
+  });
+
+  it("plans with one token and applies with another when both steps share STUDIO_JOBS_PLAN_KEY", async () => {
+    const dir = copyExample("analytics");
+    const shared = { STUDIO_JOBS_PLAN_KEY: "a-secret-only-ci-has" };
+    expect((await run(dir, ["plan", ".", "--out", "plan.json"], { ...shared, DATACHAIN_STUDIO_TOKEN: "token-a" })).code).toBe(0);
+    expect(readFileSync(join(dir, "plan.json"), "utf8")).not.toContain("a-secret-only-ci-has");
+    const missing = await run(dir, ["apply", "plan.json"], { DATACHAIN_STUDIO_TOKEN: "token-b" });
+    expect(missing.code).toBe(1);
+    expect(missing.stderr).toMatch(/^Error: plan\.json keyed its digests of sensitive values with STUDIO_JOBS_PLAN_KEY, which is not set here: it cannot check them\. Nothing was changed\.\n/);
+    const changed = await run(dir, ["apply", "plan.json"], { STUDIO_JOBS_PLAN_KEY: "another", DATACHAIN_STUDIO_TOKEN: "token-b" });
+    expect(changed.stderr).toMatch(/^Error: plan\.json was made with a different STUDIO_JOBS_PLAN_KEY, so this apply cannot check/);
+    const applied = await run(dir, ["apply", "plan.json"], { ...shared, DATACHAIN_STUDIO_TOKEN: "token-b" });
+    expect(applied.code).toBe(0);
+    expect(applied.stdout).toContain("Apply complete: 4 created, 0 replaced, 0 cancelled, 0 failed.");
+  });
+
+  it("applies a plan without sensitive values whatever the token", async () => {
+    const dir = copyExample("ml-platform");
+    expect((await run(dir, ["plan", "jobs", "--out", "plan.json"], { DATACHAIN_STUDIO_TOKEN: "token-a" })).code).toBe(0);
+    const doc = JSON.parse(readFileSync(join(dir, "plan.json"), "utf8")) as { jobs: Record<string, { sensitive: object }> };
+    expect(Object.values(doc.jobs).every((job) => Object.keys(job.sensitive).length === 0)).toBe(true);
+    expect((await run(dir, ["apply", "plan.json"], { DATACHAIN_STUDIO_TOKEN: "token-b" })).code).toBe(0);
   });
 });
 

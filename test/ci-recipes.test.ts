@@ -192,7 +192,7 @@ describe("examples/ci/github-actions.yml", () => {
     const body = planned.comments[0]?.body ?? "";
     expect(body.split("\n")[0]).toBe(MARKER);
     expect(body).toContain("**Plan: 4 to create, 0 to replace, 0 to cancel, 0 unchanged.**");
-    expect(body).toContain("| ➕ | `hourly-metrics` | demo | create |");
+    expect(body).toContain("| ➕ | <code>hourly-metrics</code> | demo | create |");
     expect(readFileSync(runner.summary, "utf8")).toBe(body);
     expect(await liveKeys()).toEqual([]);
 

@@ -206,20 +206,21 @@ describe("each command's help", () => {
     expect(await ownHelp("import")).toMatchInlineSnapshot(`
       "Usage: studio-jobs import [options]
 
-      write a spec for a team's live jobs that studio-jobs does not manage yet (needs
-      --team)
+      write a spec for a team's live jobs that studio-jobs does not manage yet
 
       Options:
         --stack <stack>      the stack the imported jobs will belong to (default:
                              "imported")
+        --out <file>         write the spec to FILE instead of stdout
+        --force              overwrite --out FILE if it exists
         -h, --help           display help for command
 
       Global Options: (as for every command)
 
       Examples:
         # a spec for acme's unmanaged jobs
-        $ studio-jobs import --team acme > studio-jobs.yaml
-        # the same, for a stack named reports
+        $ studio-jobs import --team acme --out studio-jobs.yaml
+        # the same, for a stack named reports, on stdout
         $ studio-jobs import --team acme --stack reports
       "
     `);

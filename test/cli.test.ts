@@ -46,7 +46,7 @@ describe("help and version", () => {
         status [options] [paths...]    the stack's jobs in Studio, whether they match
                                        the spec, and their last runs
         import [options]               write a spec for a team's live jobs that
-                                       studio-jobs does not manage yet (needs --team)
+                                       studio-jobs does not manage yet
         clusters [options]             list compute clusters
         completion <shell>             print a shell completion script
         emulator [options]             run a local Studio jobs API for trying the tool

@@ -56,7 +56,6 @@ export function desired(spec: DesiredSpec): DesiredJob {
     protect,
     replace: spec.replace ?? "create-first",
     sensitive: spec.sensitive ?? [],
-    sensitiveDigests: {},
     sensitiveTemplates: {},
     vars: {},
     fingerprint,

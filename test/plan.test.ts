@@ -5,6 +5,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Ajv2020 } from "ajv/dist/2020.js";
 import { beforeAll, describe, expect, it } from "vitest";
+import { sha256Hex } from "../src/spec/fingerprint.js";
 import { loadSpec } from "../src/spec/index.js";
 import type { DesiredJob } from "../src/spec/types.js";
 import type { StudioClient } from "../src/studio/client.js";
@@ -102,7 +103,7 @@ describe("plan against the emulator", () => {
 
     it("an uploaded file, by digest", async () => {
       const out = await changed((dir) => editFile(dir, "data/labels.csv", "hat", "cap"), {});
-      expect(out).toMatch(/demo\/nightly-embeddings {2}replace job \w+ \(create-first\)\n {8}files: labels\.csv \(sha256 [0-9a-f]{12}\) → labels\.csv \(sha256 [0-9a-f]{12}\)\n\n/);
+      expect(out).toMatch(/demo\/nightly-embeddings {2}replace job \w+ \(create-first\) \[protected\]\n {8}files: labels\.csv \(sha256 [0-9a-f]{12}\) → labels\.csv \(sha256 [0-9a-f]{12}\)\n\n/);
     });
 
     it("an environment value, and a sensitive one only as (sensitive)", async () => {
@@ -118,7 +119,7 @@ describe("plan against the emulator", () => {
       const dir = copyExample("analytics");
       await createByHand(studio.client, await specOf(dir));
       const secret = await plan(dir, ["--allow-protected"], { EMBED_API_KEY: "rotated-secret-value" });
-      expect(secret.stdout).toMatch(/demo\/nightly-embeddings {2}replace job \w+ \(create-first\)\n {8}environment\.EMBED_API_KEY: \(sensitive\) → \(sensitive\)\n/);
+      expect(secret.stdout).toMatch(/demo\/nightly-embeddings {2}replace job \w+ \(create-first\) \[protected\]\n {8}environment\.EMBED_API_KEY: \(sensitive\) → \(sensitive\)\n/);
       expect(secret.stdout).not.toContain("secret-value");
     });
   });
@@ -170,14 +171,23 @@ describe("plan against the emulator", () => {
       expect(result.code).toBe(0);
       outputs.push(result.stdout, result.stderr, readFileSync(join(dir, `plan-${format}.json`), "utf8"));
     }
-    const saved = JSON.parse(outputs[2] ?? "{}") as { jobs: Record<string, { sensitive: Record<string, { digest: string }> }> };
+    const saved = JSON.parse(outputs[2] ?? "{}") as {
+      jobs: Record<string, { sensitive: Record<string, { digest: string }> }>;
+      actions: { kind: string; after?: { environment?: Record<string, string> }; before?: { environment?: Record<string, string> } }[];
+    };
     expect(Object.keys(saved.jobs)).toEqual(["nightly-embeddings"]);
     expect(saved.jobs["nightly-embeddings"]?.sensitive["environment.EMBED_API_KEY"]?.digest).toMatch(/^[0-9a-f]{64}$/);
+    const replace = saved.actions.find((a) => a.kind === "replace");
+    expect(replace?.after?.environment).toEqual({ DEPLOY_ENV: "staging", EMBED_API_KEY: "(sensitive)", LOG_LEVEL: "info" });
+    expect(replace?.before?.environment).toEqual({ DEPLOY_ENV: "staging", EMBED_API_KEY: "(sensitive)", LOG_LEVEL: "info" });
     expect(new Ajv2020({ strict: false }).compile(PLAN_SCHEMA)(saved)).toBe(true);
     for (const text of outputs) {
       expect(text).not.toContain("dev-token");
-      expect(text).not.toContain("embed-secret-value");
-      expect(text).not.toContain("first-secret-value");
+      for (const secret of ["embed-secret-value", "first-secret-value"]) {
+        expect(text).not.toContain(secret);
+        // Not even a plain digest, which would let a reader confirm a guess.
+        expect(text).not.toContain(sha256Hex(secret));
+      }
     }
   });
 });

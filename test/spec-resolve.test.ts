@@ -118,7 +118,7 @@ describe("resolve", () => {
     expect(job?.team).toBe("t-prod");
     expect(job?.environment).toEqual({ KEY: "s3cret", FALLBACK: "dflt", TARGET: "prod", LITERAL: "${not-interpolated}" });
     expect(job?.sensitive).toEqual(["environment.FALLBACK", "environment.KEY"]);
-    expect(job?.sensitiveDigests).toEqual({ "environment.FALLBACK": sha256Hex("dflt"), "environment.KEY": sha256Hex("s3cret") });
+    expect(job?.sensitiveTemplates).toEqual({ "environment.FALLBACK": "${env:MISSING:-dflt}", "environment.KEY": "${env:API_KEY}" });
     expect(job?.applied.sensitive).toEqual(["environment.FALLBACK", "environment.KEY"]);
     expect(JSON.stringify(job?.applied)).not.toContain("s3cret");
   });

@@ -1,8 +1,8 @@
 // status and import against the emulator.
 
-import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { join, resolve } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { runCli } from "./cli-helpers.js";
 import { copyExample, useStudio, type TestStudio } from "./helpers.js";
@@ -47,42 +47,144 @@ describe("status", () => {
 });
 
 describe("import", () => {
-  it("writes a spec for unmanaged live jobs, without environment values, that plan --adopt takes over", async () => {
+  async function handMadeJobs(): Promise<void> {
     await studio.client.createJob({
       query: "import datachain as dc\nprint(1)\n",
       query_type: "PYTHON",
       query_name: "legacy-report",
       team_name: "demo",
-      environment: "API_KEY=imported-secret-value\nREGION=eu",
+      environment: "PATH=/opt/venv/bin\nAPI_KEY=imported-secret-value\nDATABASE_URL=postgres://app:db-password@db/x\nFLAG=yes\nTEMPLATE=${HOME}/x",
       cron_expression: "0 4 * * *",
       workers: 2,
       requirements: "numpy\npandas",
     });
-    await studio.client.createJob({ query: "echo once", query_type: "SHELL", query_name: "one-off", team_name: "demo", environment: "" });
-    const imported = await runCli(["--team", "demo", "import", "--stack", "legacy"], { env });
-    expect(imported.code).toBe(0);
-    expect(imported.stdout).not.toContain("imported-secret-value");
-    expect(imported.stderr).toBe("Imported 2 jobs from team demo. Fill in every FILL-IN before planning.\n");
+    await studio.client.createJob({ query: "echo ${HOME}", query_type: "SHELL", query_name: "one-off", team_name: "demo", environment: "" });
+  }
 
+  it("writes a spec that is safe to apply: plain values as they are, secret-looking ones as variables to set", async () => {
+    await handMadeJobs();
     const dir = mkdtempSync(join(tmpdir(), "studio-jobs-import-"));
-    writeFileSync(join(dir, "studio-jobs.yaml"), imported.stdout);
-    const unfilled = await runCli(["validate", "."], { cwd: dir, env: { API_KEY: "x", REGION: "eu" } });
+    mkdirSync(join(dir, ".git"));
+    const imported = await runCli(["import", "--stack", "legacy", "--out", "studio-jobs.yaml"], { cwd: dir, env: { ...env, DATACHAIN_STUDIO_TEAM: "demo" } });
+    expect(imported).toMatchObject({ code: 0, stdout: "" });
+    expect(imported.stderr).toBe(
+      "Imported 2 jobs from team demo into studio-jobs.yaml. Fill in every FILL-IN before planning.\n" +
+        "2 values look secret and were not written out. Set these variables wherever you plan and apply (copy the values from Studio):\n" +
+        "  STUDIO_SECRET_LEGACY_REPORT_API_KEY       legacy-report: API_KEY\n" +
+        "  STUDIO_SECRET_LEGACY_REPORT_DATABASE_URL  legacy-report: DATABASE_URL\n",
+    );
+    const yaml = readFileSync(join(dir, "studio-jobs.yaml"), "utf8");
+    expect(yaml.replace(/from job [\w-]+/g, "from job ID")).toBe(
+      [
+        "# yaml-language-server: $schema=./node_modules/studio-jobs/schema/studio-jobs.schema.json",
+        "# Imported from team demo: 2 live jobs not yet managed by studio-jobs.",
+        "# Studio does not return schedules, clusters, priorities, credentials or files: check each job,",
+        "# replace every FILL-IN, then run `studio-jobs plan --adopt` to take the jobs over.",
+        "# Environment values are as in Studio, except those that look secret: they are read from",
+        "# ${env:STUDIO_SECRET_...} variables when you plan and apply; set them there.",
+        "",
+        "version: 1",
+        "stack: legacy",
+        "defaults:",
+        "  team: demo",
+        "jobs:",
+        "  # from job ID (TASK)",
+        "  # schedule.cron: Studio does not return it; write the job's cron expression",
+        "  legacy-report:",
+        "    query: |",
+        "      import datachain as dc",
+        "      print(1)",
+        "    query_type: PYTHON",
+        "    schedule:",
+        "      cron: FILL-IN",
+        "    workers: 2",
+        "    requirements:",
+        "      - numpy",
+        "      - pandas",
+        "    environment:",
+        '      API_KEY: "${env:STUDIO_SECRET_LEGACY_REPORT_API_KEY}"',
+        '      DATABASE_URL: "${env:STUDIO_SECRET_LEGACY_REPORT_DATABASE_URL}"',
+        '      FLAG: "yes"',
+        '      PATH: "/opt/venv/bin"',
+        '      TEMPLATE: "$${HOME}/x"',
+        "  # from job ID (QUEUED)",
+        "  one-off:",
+        "    query: echo $${HOME}",
+        "    query_type: SHELL",
+        "",
+      ].join("\n"),
+    );
+    for (const secret of ["imported-secret-value", "db-password"]) expect(imported.stderr + yaml).not.toContain(secret);
+
+    const unfilled = await runCli(["validate", "."], { cwd: dir, env: {} });
     expect(unfilled.code).toBe(1);
     expect(unfilled.stderr).toContain('"FILL-IN" has 1 field; a cron expression has 5');
 
-    writeFileSync(join(dir, "studio-jobs.yaml"), readFileSync(join(dir, "studio-jobs.yaml"), "utf8").replace("cron: FILL-IN", 'cron: "0 4 * * *"'));
-    const jobEnv = { ...env, API_KEY: "imported-secret-value", REGION: "eu" };
+    writeFileSync(join(dir, "studio-jobs.yaml"), yaml.replace("cron: FILL-IN", 'cron: "0 4 * * *"'));
+    const jobEnv = {
+      ...env,
+      PATH: "/runner/bin",
+      HOME: "/home/runner",
+      STUDIO_SECRET_LEGACY_REPORT_API_KEY: "imported-secret-value",
+      STUDIO_SECRET_LEGACY_REPORT_DATABASE_URL: "postgres://app:db-password@db/x",
+    };
     const plan = await runCli(["plan", ".", "--adopt"], { cwd: dir, env: jobEnv });
     expect(plan.code).toBe(0);
     expect(plan.stdout).toContain("Plan: 0 to create, 2 to replace, 0 to cancel, 0 unchanged.");
-    expect(plan.stdout).not.toContain("imported-secret-value");
+    expect(plan.stdout).not.toMatch(/imported-secret-value|db-password|\/runner\/bin|\/home\/runner/);
     expect((await runCli(["apply", ".", "--adopt", "--yes"], { cwd: dir, env: jobEnv })).code).toBe(0);
+
+    // Studio now holds the job's own values, not the runner's PATH and HOME.
+    const live = (await studio.client.listAllJobs("demo")).filter((j) => j.environment["STUDIO_JOBS_STACK"] === "legacy" && j.status !== "CANCELED");
+    const report = live.find((j) => j.name === "legacy-report");
+    expect(report?.environment).toMatchObject({
+      PATH: "/opt/venv/bin",
+      API_KEY: "imported-secret-value",
+      DATABASE_URL: "postgres://app:db-password@db/x",
+      FLAG: "yes",
+      TEMPLATE: "${HOME}/x",
+    });
+    expect(live.find((j) => j.name === "one-off")?.query).toBe("echo ${HOME}");
     const after = await runCli(["plan", ".", "--detailed-exitcode"], { cwd: dir, env: jobEnv });
     expect(after).toMatchObject({ code: 0, stdout: "No changes. Studio matches the spec.\n" });
   });
 
-  it("needs --team", async () => {
-    const result = await runCli(["import"], { env });
-    expect(result).toMatchObject({ code: 1, stderr: "Error: import needs --team: the team whose jobs to import.\n" });
+  it("points $schema at the installed package, relative to where the spec is written", async () => {
+    await handMadeJobs();
+    const dir = mkdtempSync(join(tmpdir(), "studio-jobs-import-"));
+    mkdirSync(join(dir, ".git"));
+    mkdirSync(join(dir, "node_modules/studio-jobs/schema"), { recursive: true });
+    writeFileSync(join(dir, "node_modules/studio-jobs/schema/studio-jobs.schema.json"), "{}");
+    mkdirSync(join(dir, "jobs"));
+    const result = await runCli(["--team", "demo", "import", "--out", "jobs/imported.yaml"], { cwd: dir, env });
+    expect(result.code).toBe(0);
+    const first = readFileSync(join(dir, "jobs/imported.yaml"), "utf8").split("\n")[0];
+    expect(first).toBe("# yaml-language-server: $schema=../node_modules/studio-jobs/schema/studio-jobs.schema.json");
+    expect(existsSync(resolve(join(dir, "jobs"), (first ?? "").split("$schema=")[1] ?? ""))).toBe(true);
+  });
+
+  it("refuses to overwrite a file unless --force, before asking Studio", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "studio-jobs-import-"));
+    writeFileSync(join(dir, "spec.yaml"), "mine\n");
+    const before = studio.emulator.requests.size;
+    const refused = await runCli(["--team", "demo", "import", "--out", "spec.yaml"], { cwd: dir, env });
+    expect(refused).toMatchObject({ code: 1, stderr: "Error: spec.yaml already exists; nothing was written.\nPass --force to overwrite it, or choose another --out.\n" });
+    expect(readFileSync(join(dir, "spec.yaml"), "utf8")).toBe("mine\n");
+    expect(studio.emulator.requests.size).toBe(before);
+    expect((await runCli(["--team", "demo", "import", "--out", "spec.yaml", "--force"], { cwd: dir, env })).code).toBe(0);
+    expect(readFileSync(join(dir, "spec.yaml"), "utf8")).toContain("stack: imported\n");
+  });
+
+  it("takes the team from datachain's config like every command, and needs one", async () => {
+    const config = mkdtempSync(join(tmpdir(), "studio-jobs-config-"));
+    const noTeam = await runCli(["import"], { env: { ...env, DATACHAIN_GLOBAL_CONFIG_DIR: config } });
+    expect(noTeam).toMatchObject({
+      code: 1,
+      stderr: "Error: import needs a team: the team whose jobs to import.\nPass --team, set DATACHAIN_STUDIO_TEAM, or set team in the [studio] section of datachain's config.\n",
+    });
+    writeFileSync(join(config, "config"), '[studio]\nteam = "demo"\n');
+    const fromConfig = await runCli(["import"], { env: { ...env, DATACHAIN_GLOBAL_CONFIG_DIR: config } });
+    expect(fromConfig.code).toBe(0);
+    expect(fromConfig.stdout).toContain("defaults:\n  team: demo\n");
   });
 });

@@ -10,7 +10,7 @@ import { decodeTeams, MARKERS } from "../spec/markers.js";
 import { peekTeams, resolveSpec } from "../spec/resolve.js";
 import type { ResolvedSpec } from "../spec/types.js";
 import type { StudioClient } from "../studio/client.js";
-import { resolveConnection } from "../studio/config.js";
+import { resolveConnection, type ConnectionSettings } from "../studio/config.js";
 import { isRun } from "../studio/status.js";
 import type { Cluster, JobOutput } from "../studio/types.js";
 import { connect, type GlobalOptions } from "./connect.js";
@@ -110,6 +110,8 @@ export interface PreparedPlan {
   client: StudioClient;
   /** What was listed: apply needs to tell new records from old ones. */
   listings: Map<string, JobOutput[]>;
+  /** The connection: a saved plan keys its digests of sensitive values with the token. */
+  settings: ConnectionSettings;
 }
 
 /**
@@ -164,7 +166,7 @@ export async function preparePlan(
     });
     plan.warnings.push(...coverage.warnings);
     timer.lap("computed the plan");
-    return { spec, plan: destroy && !flags.allowProtected ? keepProtected(plan) : plan, client, listings };
+    return { spec, plan: destroy && !flags.allowProtected ? keepProtected(plan) : plan, client, listings, settings };
   } catch (error) {
     await client.close();
     throw error;

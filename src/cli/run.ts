@@ -196,13 +196,15 @@ export async function run(argv: readonly string[], rawIo: CliIo): Promise<number
 
   program
     .command("import")
-    .description("write a spec for a team's live jobs that studio-jobs does not manage yet (needs --team)")
+    .description("write a spec for a team's live jobs that studio-jobs does not manage yet")
     .option("--stack <stack>", "the stack the imported jobs will belong to", "imported")
+    .option("--out <file>", "write the spec to FILE instead of stdout")
+    .option("--force", "overwrite --out FILE if it exists", false)
     .addHelpText(
       "after",
       examples([
-        ["studio-jobs import --team acme > studio-jobs.yaml", "a spec for acme's unmanaged jobs"],
-        ["studio-jobs import --team acme --stack reports", "the same, for a stack named reports"],
+        ["studio-jobs import --team acme --out studio-jobs.yaml", "a spec for acme's unmanaged jobs"],
+        ["studio-jobs import --team acme --stack reports", "the same, for a stack named reports, on stdout"],
       ]),
     )
     .action(async (options: ImportFlags) => {

@@ -149,6 +149,7 @@ const cases: Case[] = [
       const theirs = record({ key: "a", stack: null }, { status: "RUNNING" });
       return { desired: [a], records: [ours, theirs], options: { adopt: true }, expected: () => [`noop a ${ours.id}`, `cancel a ${theirs.id} adopted`] };
     },
+    warnings: [/^Job "a" in team demo: the plan cancels job-\d+, which is RUNNING, before it finishes\.$/],
   },
   {
     name: "a protected record to replace is an error",
@@ -204,6 +205,10 @@ const cases: Case[] = [
         expected: () => ["create changed", "create once"],
       };
     },
+    warnings: [
+      /^Job "changed" in team demo runs once, and an earlier version exists \(job-\d+, COMPLETE\): this plan runs it again\.$/,
+      /^Job "once" in team demo runs once, and an earlier version exists \(job-\d+, CANCELED\): this plan runs it again\.$/,
+    ],
   },
   {
     name: "a cron job whose record failed is created again",
@@ -341,5 +346,41 @@ describe("computePlan", () => {
     expect(digest([r1, { ...r2, status: "CANCELING_SCHEDULED" }])).not.toBe(base);
     expect(digest([r1, r2, record({ key: "new" }, { status: "TASK" })])).not.toBe(base);
     expect(digest([r1, r2, record({ key: "a", stack: null }, { status: "TASK" })])).not.toBe(base);
+  });
+});
+
+describe("adopting a job made by hand", () => {
+  it("shows only what the spec sets of what Studio does not return, and hides values that look secret", () => {
+    const mine = desired({ key: "legacy", cron: "0 4 * * *", environment: { PATH: "/opt/venv/bin", REGION: "eu" } });
+    const theirs = record(
+      { key: "legacy", stack: null, query: `print("legacy")\n` },
+      { status: "TASK", environment: { PATH: "/usr/bin", REGION: "eu", API_KEY: "live-secret", DATABASE_URL: "postgres://u:pw@db/x" } },
+    );
+    const plan = computePlan([mine], new Map([["demo", [theirs]]]), CLUSTERS, options({ adopt: true }));
+    const [replace] = plan.actions;
+    if (replace?.kind !== "replace") throw new Error("expected a replace");
+    expect(replace.changes).toEqual([
+      { field: "environment.API_KEY", kind: "value", old: "(sensitive)", new: "(not set)" },
+      { field: "environment.DATABASE_URL", kind: "value", old: "(sensitive)", new: "(not set)" },
+      { field: "environment.PATH", kind: "value", old: "/usr/bin", new: "/opt/venv/bin" },
+      { field: "schedule.cron", kind: "cron", old: "(unknown)", new: "0 4 * * *", old_runs: [], new_runs: ["2026-11-01 04:00 UTC", "2026-11-02 04:00 UTC", "2026-11-03 04:00 UTC"] },
+    ]);
+  });
+});
+
+describe("warnings about work a plan interrupts or repeats", () => {
+  it("warns that replacing a running one-off job runs it again, and that a cancel stops a running job", () => {
+    const once = desired({ key: "once" });
+    const hourly = desired({ key: "hourly", cron: "@hourly" });
+    const listing = [record(once, { fingerprint: "older", status: "RUNNING" }), record(hourly, { fingerprint: "older", status: "TASK" }), record({ key: "gone" }, { status: "QUEUED" })];
+    const plan = computePlan([once, hourly], new Map([["demo", listing]]), CLUSTERS, options());
+    expect(plan.warnings).toEqual([
+      `Job "once" in team demo runs once: replacing it cancels ${listing[0]?.id}, which is RUNNING, and runs the job again from the start.`,
+      `Job "gone" in team demo: the plan cancels ${listing[2]?.id}, which is QUEUED, before it finishes.`,
+    ]);
+    // A one-off job waiting for its start_after loses nothing: no warning.
+    const waiting = computePlan([once], new Map([["demo", [record(once, { fingerprint: "older", status: "SCHEDULED" })]]]), CLUSTERS, options());
+    expect(waiting.actions.map((a) => a.kind)).toEqual(["replace"]);
+    expect(waiting.warnings).toEqual([]);
   });
 });

@@ -3,7 +3,7 @@
 
 import { MARKERS } from "../spec/markers.js";
 import type { DesiredJob } from "../spec/types.js";
-import { isKnownStatus, isLive, isRun } from "../studio/status.js";
+import { isKnownStatus, isLive, isRun, isUnderway } from "../studio/status.js";
 import type { Cluster, JobOutput } from "../studio/types.js";
 import { computeChanges, formatCluster } from "./diff.js";
 import { computeRemoteDigest } from "./digest.js";
@@ -117,6 +117,10 @@ export function computePlan(
         replace(conflicts[0], true);
       } else if (conflicts.length === 0) {
         actions.push({ kind: "create", key, team, desired: job });
+        const earlier = records[0];
+        if (job.cron === undefined && earlier !== undefined) {
+          warnings.push(`Job "${key}" in team ${team} runs once, and an earlier version exists (${earlier.job.id}, ${earlier.job.status}): this plan runs it again.`);
+        }
       }
       // else: an unmanaged job holds the name and --adopt was not given: only the conflict is shown.
       for (const other of live) if (other !== kept && other !== replaced) cancel(other, key, "duplicate");
@@ -145,6 +149,7 @@ export function computePlan(
     if (!matchedTargets.has(target)) errors.push(`--target ${target} matches no job of the spec and no live job of stack ${options.stack}.`);
   }
 
+  warnDisruptions(actions, warnings);
   checkProtected(actions, options, errors);
   checkGuards(actions, liveManaged, options, errors);
   checkClusters(actions, clusters, errors);
@@ -167,6 +172,23 @@ export function computePlan(
     ),
     createdAt: options.now.toISOString(),
   };
+}
+
+/**
+ * Work a plan interrupts: a cancel (or a replace's cancel) of a record that is running or
+ * about to. A one-off job replaced while underway runs again from the start.
+ */
+function warnDisruptions(actions: readonly PlanAction[], warnings: string[]): void {
+  for (const action of actions) {
+    if ((action.kind !== "replace" && action.kind !== "cancel") || !isUnderway(action.live.status)) continue;
+    const where = `Job "${action.key}" in team ${action.team}`;
+    const live = `${action.live.id}, which is ${action.live.status}`;
+    if (action.kind === "replace" && action.desired.cron === undefined) {
+      warnings.push(`${where} runs once: replacing it cancels ${live}, and runs the job again from the start.`);
+    } else {
+      warnings.push(`${where}: the plan cancels ${live}, before it finishes.`);
+    }
+  }
 }
 
 function checkProtected(actions: readonly PlanAction[], options: PlanOptions, errors: string[]): void {

@@ -8,9 +8,9 @@ import { nextCronRuns } from "../cron.js";
 import { readMarkers, userEnvironment } from "../spec/markers.js";
 import type { AppliedRecord, ClusterRef, DesiredJob } from "../spec/types.js";
 import type { JobOutput } from "../studio/types.js";
+import { liveSensitivity, SENSITIVE } from "./settings.js";
 import type { FieldChange } from "./types.js";
 
-export const SENSITIVE = "(sensitive)";
 const NOT_SET = "(not set)";
 const UNKNOWN = "(unknown)";
 
@@ -48,7 +48,7 @@ export function formatCluster(ref: ClusterRef | undefined): string | undefined {
   return "id" in ref ? `id ${ref.id}` : ref.name;
 }
 
-function formatFiles(files: AppliedRecord["files"]): string | undefined {
+export function formatFiles(files: AppliedRecord["files"]): string | undefined {
   if (files === undefined || files.length === 0) return undefined;
   return files.map(([name, sha]) => `${name} (sha256 ${sha.slice(0, 12)})`).join(", ");
 }
@@ -62,8 +62,7 @@ export function computeChanges(desired: DesiredJob, live: JobOutput, now: Date):
   const changes: FieldChange[] = [];
   const markers = readMarkers(live.environment);
   const oldApplied = markers.applied;
-  const oldSensitive = new Set(oldApplied?.sensitive ?? []);
-  const isSensitive = (field: string) => desired.sensitive.includes(field) || oldSensitive.has(field);
+  const isSensitive = liveSensitivity(live, desired);
   const input = desired.input;
 
   const value = (field: string, oldValue: string | undefined, newValue: string | undefined) => {
@@ -99,33 +98,37 @@ export function computeChanges(desired: DesiredJob, live: JobOutput, now: Date):
     value(`environment.${key}`, oldEnv[key], desired.environment[key]);
   }
 
+  // What Studio does not return is read from the record studio-jobs left on the job. A job
+  // made elsewhere has none: its value is unknown, worth a line only where the spec sets one.
   const newApplied = desired.applied;
-  const fromApplied = <T>(pick: (a: AppliedRecord) => T): T | string | undefined => (oldApplied === undefined ? UNKNOWN : pick(oldApplied));
-  const oldCron = fromApplied((a) => a.cron);
-  if (oldCron !== newApplied.cron) {
-    changes.push({
-      field: "schedule.cron",
-      kind: "cron",
-      old: oldCron ?? NOT_SET,
-      new: newApplied.cron ?? NOT_SET,
-      old_runs: oldCron === UNKNOWN ? [] : nextRuns(oldCron, now),
-      new_runs: nextRuns(newApplied.cron, now),
-    });
+  const unreturned = (field: string, pick: (a: AppliedRecord) => string | undefined, newValue: string | undefined) => {
+    if (oldApplied === undefined) {
+      if (newValue !== undefined) changes.push({ field, kind: "value", old: UNKNOWN, new: isSensitive(field) ? SENSITIVE : newValue });
+      return;
+    }
+    value(field, pick(oldApplied), newValue);
+  };
+  const cron = (oldCron: string | undefined, oldRuns: string[]) =>
+    changes.push({ field: "schedule.cron", kind: "cron", old: oldCron ?? NOT_SET, new: newApplied.cron ?? NOT_SET, old_runs: oldRuns, new_runs: nextRuns(newApplied.cron, now) });
+  if (oldApplied === undefined) {
+    if (newApplied.cron !== undefined) cron(UNKNOWN, []);
+  } else if (oldApplied.cron !== newApplied.cron) {
+    cron(oldApplied.cron, nextRuns(oldApplied.cron, now));
   }
-  value("schedule.start_after", fromApplied((a) => a.start_after), newApplied.start_after);
-  value("cluster", fromApplied((a) => formatCluster(a.cluster)), formatCluster(newApplied.cluster));
-  value("priority", fromApplied((a) => (a.priority === undefined ? undefined : String(a.priority))), newApplied.priority === undefined ? undefined : String(newApplied.priority));
-  const oldCredentials = fromApplied((a) => a.credentials);
-  const sameCredentials = JSON.stringify(oldCredentials) === JSON.stringify(newApplied.credentials);
-  if (!sameCredentials) {
+  unreturned("schedule.start_after", (a) => a.start_after, newApplied.start_after);
+  unreturned("cluster", (a) => formatCluster(a.cluster), formatCluster(newApplied.cluster));
+  unreturned("priority", (a) => (a.priority === undefined ? undefined : String(a.priority)), newApplied.priority === undefined ? undefined : String(newApplied.priority));
+  if (oldApplied === undefined) {
+    unreturned("credentials", () => undefined, formatCredentials(newApplied.credentials));
+  } else if (JSON.stringify(oldApplied.credentials) !== JSON.stringify(newApplied.credentials)) {
     changes.push({
       field: "credentials",
       kind: "value",
-      old: typeof oldCredentials === "string" || oldCredentials === undefined ? (oldCredentials ?? NOT_SET) : SENSITIVE,
+      old: formatCredentials(oldApplied.credentials) ?? NOT_SET,
       new: formatCredentials(newApplied.credentials) ?? NOT_SET,
     });
   }
-  value("files", fromApplied((a) => formatFiles(a.files)), formatFiles(newApplied.files));
+  unreturned("files", (a) => formatFiles(a.files), formatFiles(newApplied.files));
   value("protect", String(markers.protect), String(desired.protect));
   return changes;
 }

@@ -1,5 +1,5 @@
 // remote_digest: what a plan's decisions rest on, so that a saved plan can tell
-// whether Studio has changed under it (DESIGN section 5).
+// whether Studio has changed under it.
 
 import { canonicalJson, sha256Hex } from "../spec/fingerprint.js";
 import { MARKERS } from "../spec/markers.js";
@@ -13,8 +13,13 @@ export function planningState(status: string): string {
 }
 
 /**
- * sha256 over the sorted (id, planning state, fingerprint) of the stack's records and
- * of the unmanaged live records that share a name with a desired job, in the covered teams.
+ * sha256 over the sorted (id, planning state) of the stack's records and of the unmanaged
+ * live records that share a name with a desired job, in the covered teams.
+ *
+ * Not the records' fingerprints: Studio cannot update a job, so an id stands for its
+ * settings and a fingerprint would add nothing; but a fingerprint covers sensitive
+ * values, and a digest over it, beside the settings a plan shows, would let a reader
+ * confirm a guessed secret.
  */
 export function computeRemoteDigest(
   stack: string,
@@ -23,7 +28,7 @@ export function computeRemoteDigest(
   targets: readonly string[],
 ): string {
   const wanted = new Set(targets);
-  const entries: [string, string, string][] = [];
+  const entries: [string, string][] = [];
   for (const [team, jobs] of listings) {
     const keys = desiredKeys.get(team) ?? new Set<string>();
     for (const job of jobs) {
@@ -31,11 +36,9 @@ export function computeRemoteDigest(
       const env = job.environment ?? {};
       const jobStack = env[MARKERS.stack];
       const key = env[MARKERS.key];
-      if (jobStack === stack && key !== undefined && (wanted.size === 0 || wanted.has(key))) {
-        entries.push([job.id, planningState(job.status), env[MARKERS.fingerprint] ?? ""]);
-      } else if (jobStack === undefined && isLive(job.status) && keys.has(job.name)) {
-        entries.push([job.id, planningState(job.status), ""]);
-      }
+      const ours = jobStack === stack && key !== undefined && (wanted.size === 0 || wanted.has(key));
+      const inConflict = jobStack === undefined && isLive(job.status) && keys.has(job.name);
+      if (ours || inConflict) entries.push([job.id, planningState(job.status)]);
     }
   }
   entries.sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));

@@ -1,35 +1,59 @@
-// The words and lines that describe each action, shared by the text and Markdown renderers.
+// The words and lines that describe each action, shared by the text and Markdown
+// renderers. Both render a plan document, so a saved plan shows exactly as it was planned.
 
-import { formatCluster, nextRuns } from "../plan/diff.js";
-import type { FieldChange, PlanAction, Plan, PlanSummary } from "../plan/types.js";
+import type { ActionDocument, PlanDocument } from "../plan/document.js";
+import { formatFiles, nextRuns } from "../plan/diff.js";
+import type { JobSettings } from "../plan/settings.js";
+import type { FieldChange, PlanSummary } from "../plan/types.js";
 
 export function shortId(id: string): string {
   return id.length > 12 ? id.slice(0, 8) : id;
 }
 
-export function summaryLine(summary: PlanSummary): string {
-  return `Plan: ${summary.create} to create, ${summary.replace} to replace, ${summary.cancel} to cancel, ${summary.noop} unchanged.`;
+function counted(n: number, what: string): string {
+  return `${n} ${what}${n === 1 ? "" : "s"}`;
+}
+
+/** The closing line; conflicts and errors are counted when there are any. */
+export function summaryLine(summary: PlanSummary, errors = 0): string {
+  const problems = [
+    ...(summary.conflict > 0 ? [counted(summary.conflict, "conflict")] : []),
+    ...(errors > 0 ? [counted(errors, "error")] : []),
+  ];
+  const extra = problems.length > 0 ? `, ${problems.join(", ")}` : "";
+  return `Plan: ${summary.create} to create, ${summary.replace} to replace, ${summary.cancel} to cancel, ${summary.noop} unchanged${extra}.`;
 }
 
 export const NO_CHANGES = "No changes. Studio matches the spec.";
 
-/** One line saying what happens to the job and why. */
-export function actionHeadline(action: PlanAction): string {
+/** Nothing to do and nothing in the way: the only plan that says "No changes". */
+export function isEmptyPlan(doc: PlanDocument): boolean {
+  const s = doc.summary;
+  return s.create + s.replace + s.cancel + s.conflict === 0 && doc.errors.length === 0;
+}
+
+/**
+ * One line saying what happens to the job and why. `show` escapes what came from Studio
+ * (job ids) for the output format; the rest is our own words.
+ */
+export function actionHeadline(action: ActionDocument, show: (text: string) => string = (text) => text): string {
+  const id = show(shortId(action.job_id ?? "?"));
+  const mark = action.protected === true ? " [protected]" : "";
   switch (action.kind) {
     case "create":
       return "create";
     case "noop":
       return "unchanged";
     case "replace":
-      return action.adopted
-        ? `replace unmanaged job ${shortId(action.live.id)} (adopt; ${action.strategy})`
-        : `replace job ${shortId(action.live.id)} (${action.strategy})`;
+      return action.adopted === true
+        ? `replace unmanaged job ${id} (adopt; ${action.strategy ?? "create-first"})${mark}`
+        : `replace job ${id} (${action.strategy ?? "create-first"})${mark}`;
     case "cancel":
-      return `cancel job ${shortId(action.live.id)} (${cancelReason(action.reason)})`;
+      return `cancel job ${id} (${cancelReason(action.reason ?? "removed")})${mark}`;
     case "conflict":
-      return `conflict: unmanaged job ${shortId(action.live.id)} has this name; --adopt replaces it`;
+      return `conflict: unmanaged job ${id} has this name; --adopt replaces it`;
     default: {
-      const never: never = action;
+      const never: never = action.kind;
       return never;
     }
   }
@@ -50,26 +74,45 @@ function cancelReason(reason: "removed" | "duplicate" | "adopted"): string {
   }
 }
 
-/** The settings of a job being created, one `field: value` per line. */
-export function createdFields(action: Extract<PlanAction, { kind: "create" }>, plan: Plan): string[] {
-  const job = action.desired;
-  const lines: string[] = [];
-  if (job.cron !== undefined) {
-    lines.push(`schedule.cron: ${job.cron}   next: ${nextRuns(job.cron, new Date(plan.createdAt)).join(", ")}`);
+const PREVIEW_CHARS = 60;
+const PREVIEW_REQUIREMENTS = 8;
+
+/** A query in one line: short ones whole, longer ones by their first line and length. */
+export function queryPreview(query: string): string {
+  const lines = query.replace(/\n+$/, "").split("\n");
+  const first = lines.find((line) => line.trim() !== "") ?? "";
+  const cut = first.length > PREVIEW_CHARS;
+  const head = cut ? `${first.slice(0, PREVIEW_CHARS - 1)}…` : first;
+  return lines.length === 1 ? head : `${head}${cut ? "" : " …"} (${lines.length} lines)`;
+}
+
+function formatRequirements(requirements: string[]): string {
+  const shown = requirements.slice(0, PREVIEW_REQUIREMENTS).join(", ");
+  return requirements.length > PREVIEW_REQUIREMENTS ? `${shown}, … (${requirements.length} in all)` : shown;
+}
+
+/** Every value a create sends, one `field: value` a line; sensitive ones as (sensitive). */
+export function createdFields(after: JobSettings, createdAt: string): string[] {
+  const lines = [`query_type: ${after.query_type}`, `query: ${queryPreview(after.query)}`];
+  const cron = after.schedule?.cron;
+  if (cron !== undefined) {
+    const runs = nextRuns(cron, new Date(createdAt));
+    lines.push(`schedule.cron: ${cron}${runs.length > 0 ? `   next: ${runs.join(", ")}` : ""}`);
   }
-  if (job.input.start_after != null) lines.push(`schedule.start_after: ${job.input.start_after}`);
-  const facts = [`query_type: ${job.input.query_type}`];
-  const cluster = formatCluster(job.cluster);
-  if (cluster !== undefined) facts.push(`cluster: ${cluster}`);
-  if (job.input.workers != null) facts.push(`workers: ${job.input.workers}`);
-  if (job.input.priority != null) facts.push(`priority: ${job.input.priority}`);
-  if (job.protect) facts.push("protect: true");
-  lines.push(facts.join(", "));
-  if (job.files.length > 0) lines.push(`files: ${job.files.map((f) => f.name).join(", ")}`);
-  const env = Object.keys(job.environment);
-  if (env.length > 0) {
-    lines.push(`environment: ${env.map((k) => (job.sensitive.includes(`environment.${k}`) ? `${k} (sensitive)` : k)).join(", ")}`);
+  if (after.schedule?.start_after !== undefined) lines.push(`schedule.start_after: ${after.schedule.start_after}`);
+  if (after.cluster !== undefined) lines.push(`cluster: ${typeof after.cluster === "string" ? after.cluster : `id ${after.cluster.id}`}`);
+  if (after.workers !== undefined) lines.push(`workers: ${after.workers}`);
+  if (after.priority !== undefined) lines.push(`priority: ${after.priority}`);
+  if (after.python_version !== undefined) lines.push(`python_version: ${after.python_version}`);
+  if (after.requirements !== undefined) {
+    lines.push(`requirements: ${typeof after.requirements === "string" ? after.requirements : formatRequirements(after.requirements)}`);
   }
+  if (after.credentials !== undefined) lines.push(`credentials: ${after.credentials}`);
+  if (after.repository !== undefined) lines.push(`repository: ${after.repository}`);
+  const files = formatFiles(after.files?.map((f) => [f.name, f.sha256]));
+  if (files !== undefined) lines.push(`files: ${files}`);
+  for (const [name, value] of Object.entries(after.environment ?? {})) lines.push(`environment.${name}: ${value}`);
+  if (after.protect) lines.push("protect: true");
   return lines;
 }
 
@@ -93,7 +136,36 @@ export function changeLines(change: FieldChange): string[] {
   }
 }
 
-/** Actions worth showing, in a stable order: changes first by team and key, noops left out. */
-export function visibleActions(plan: Plan): PlanAction[] {
-  return plan.actions.filter((a) => a.kind !== "noop");
+/** The lines under an action's headline: a create's settings, a replace's changes. */
+export function detailLines(action: ActionDocument, doc: PlanDocument): string[] {
+  switch (action.kind) {
+    case "create":
+      return action.after == null ? [] : createdFields(action.after, doc.created_at);
+    case "replace":
+      return (action.changes ?? []).length === 0
+        ? ["(no visible field changed; the recorded fingerprint differs)"]
+        : (action.changes ?? []).flatMap(changeLines);
+    case "cancel":
+    case "conflict":
+    case "noop":
+      return [];
+    default: {
+      const never: never = action.kind;
+      return never;
+    }
+  }
+}
+
+/** Actions worth showing, in plan order: noops left out. */
+export function visibleActions(doc: PlanDocument): ActionDocument[] {
+  return doc.actions.filter((a) => a.kind !== "noop");
+}
+
+/** Control characters (a terminal escape in a job name from Studio, a CR) shown, not obeyed. */
+export function printable(text: string): string {
+  // eslint-disable-next-line no-control-regex -- matching control characters is the point
+  return text.replace(/[\u0000-\u0008\u000a-\u001f\u007f-\u009f]/g, (c) => {
+    const code = c.charCodeAt(0);
+    return code < 0x20 ? `^${String.fromCharCode(code + 64)}` : code === 0x7f ? "^?" : `\\x${code.toString(16)}`;
+  });
 }

@@ -1,11 +1,13 @@
 // The plan as Markdown for a pull-request comment: a summary table, then one collapsible
-// section per changed job, kept under a size GitHub accepts.
+// section per changed job, kept under a size GitHub accepts. Job names, teams and ids come
+// from the spec and from Studio: they are escaped wherever they appear, so that a name
+// can neither break the table nor put HTML, links or @-mentions into the comment.
 
-import type { PlanAction, Plan } from "../plan/types.js";
-import { hasChanges } from "../plan/types.js";
-import { actionHeadline, changeLines, createdFields, NO_CHANGES, summaryLine, visibleActions } from "./details.js";
+import { toPlanDocument, type ActionDocument, type PlanDocument } from "../plan/document.js";
+import type { Plan, PlanAction } from "../plan/types.js";
+import { actionHeadline, changeLines, createdFields, isEmptyPlan, NO_CHANGES, printable, summaryLine, visibleActions } from "./details.js";
 
-/** GitHub refuses comments over 65,536 characters; stay well below. */
+/** GitHub refuses comments over 65,536 characters; stay well below (a caller may add a line or two). */
 export const MARKDOWN_LIMIT = 60_000;
 
 const ICONS: Record<PlanAction["kind"], string> = {
@@ -16,57 +18,71 @@ const ICONS: Record<PlanAction["kind"], string> = {
   noop: "",
 };
 
-function escapeCell(text: string): string {
-  return text.replace(/\|/g, "\\|").replace(/\n/g, " ");
+/**
+ * Text shown as itself anywhere in GitHub Markdown, table cells and inline HTML included:
+ * each character Markdown or HTML could act on becomes a character reference, which
+ * renders as the character and is never markup (nor a table's `|`, nor an emoji `:x:`).
+ */
+export function escapeMarkdown(text: string): string {
+  return printable(text).replace(/[&<>`|\\*_[\]~$:@#!]/g, (c) => `&#${c.charCodeAt(0)};`);
+}
+
+/** A name in code style; `<code>` rather than backticks, which a name may contain. */
+function code(text: string): string {
+  return `<code>${escapeMarkdown(text)}</code>`;
 }
 
 function fence(lines: readonly string[]): string {
-  const body = lines.join("\n");
+  const body = lines.map(printable).join("\n");
   const longest = Math.max(2, ...(body.match(/`+/g) ?? []).map((m) => m.length));
   const ticks = "`".repeat(longest + 1);
   return `${ticks}diff\n${body}\n${ticks}`;
 }
 
-function section(action: PlanAction, plan: Plan): string | undefined {
+function section(action: ActionDocument, doc: PlanDocument): string | undefined {
   let lines: string[];
   switch (action.kind) {
     case "create":
-      lines = createdFields(action, plan).map((l) => `+ ${l}`);
+      lines = action.after == null ? [] : createdFields(action.after, doc.created_at).map((l) => `+ ${l}`);
       break;
     case "replace":
-      lines = action.changes.flatMap(changeLines).map((l) => (/^ {2}[+-]/.test(l) ? l.slice(2) : `  ${l}`));
+      lines = (action.changes ?? []).flatMap(changeLines).map((l) => (/^ {2}[+-]/.test(l) ? l.slice(2) : `  ${l}`));
       break;
     case "cancel":
     case "conflict":
     case "noop":
       return undefined;
     default: {
-      const never: never = action;
+      const never: never = action.kind;
       return never;
     }
   }
-  const summary = `<code>${action.team}/${action.key}</code>: ${escapeHtml(actionHeadline(action))}`;
+  const summary = `${code(`${action.team}/${action.key}`)}: ${actionHeadline(action, escapeMarkdown)}`;
   return `<details><summary>${summary}</summary>\n\n${fence(lines)}\n\n</details>\n`;
 }
 
-function escapeHtml(text: string): string {
-  return text.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
+function list(title: string, items: readonly string[]): string[] {
+  return items.length === 0 ? [] : ["", title, ...items.map((item) => `- ${escapeMarkdown(item)}`)];
 }
 
-export function renderPlanMarkdown(plan: Plan, limit = MARKDOWN_LIMIT): string {
+/** A plan as it was computed, or as saved (`show`). */
+export function renderPlanMarkdown(plan: Plan | PlanDocument, limit = MARKDOWN_LIMIT): string {
+  const doc = toPlanDocument(plan);
   // A hidden, stable first line: CI finds its earlier comment for the stack by it and updates it.
-  const head = [`<!-- studio-jobs-plan: ${plan.stack} -->`, `### studio-jobs plan for stack \`${plan.stack}\``, ""];
-  if (!hasChanges(plan) && plan.summary.conflict === 0) {
-    return `${[...head, NO_CHANGES].join("\n")}\n`;
+  // The stack is letters, digits, '.', '_' and '-' (the spec's schema), so it cannot end the comment.
+  const head = [`<!-- studio-jobs-plan: ${doc.stack} -->`, `### studio-jobs plan for stack ${code(doc.stack)}`, ""];
+  const warnings = list("**Warnings:**", doc.warnings);
+  if (isEmptyPlan(doc)) return `${[...head, NO_CHANGES, ...warnings].join("\n")}\n`;
+  head.push(`**${summaryLine(doc.summary, doc.errors.length)}**`, "");
+  const actions = visibleActions(doc);
+  const table = actions.length === 0 ? [] : ["| | job | team | action |", "|---|---|---|---|"];
+  for (const a of actions) {
+    table.push(`| ${ICONS[a.kind]} | ${code(a.key)} | ${escapeMarkdown(a.team)} | ${actionHeadline(a, escapeMarkdown)} |`);
   }
-  head.push(`**${summaryLine(plan.summary)}**`, "");
-  const actions = visibleActions(plan);
-  const table = ["| | job | team | action |", "|---|---|---|---|"];
-  for (const a of actions) table.push(`| ${ICONS[a.kind]} | \`${escapeCell(a.key)}\` | ${escapeCell(a.team)} | ${escapeCell(actionHeadline(a))} |`);
-  const errors = plan.errors.length > 0 ? ["", "**Errors — this plan cannot be applied:**", ...plan.errors.map((e) => `- ${e}`)] : [];
+  const errors = list("**Errors — this plan cannot be applied:**", doc.errors);
 
-  let out = `${[...head, ...table, ...errors].join("\n")}\n\n`;
-  const sections = actions.map((a) => section(a, plan)).filter((s): s is string => s !== undefined);
+  let out = `${[...head, ...table, ...errors, ...warnings].join("\n")}\n\n`;
+  const sections = actions.map((a) => section(a, doc)).filter((s): s is string => s !== undefined);
   let shown = 0;
   const noteRoom = 200;
   for (const text of sections) {
@@ -80,7 +96,8 @@ export function renderPlanMarkdown(plan: Plan, limit = MARKDOWN_LIMIT): string {
   if (out.length > limit) {
     // The table alone is too long: cut it and say so.
     const note = `\n\n_The plan was cut to ${limit} characters; run \`studio-jobs plan\` for all of it._\n`;
-    out = out.slice(0, limit - note.length) + note;
+    const cut = out.lastIndexOf("\n", limit - note.length);
+    out = out.slice(0, cut > 0 ? cut : limit - note.length) + note;
   }
   return out;
 }

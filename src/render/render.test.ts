@@ -1,7 +1,13 @@
 // The three renderers on one plan with every kind of action.
 
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { CLUSTERS, desired, options, record } from "../../test/plan-fixtures.js";
+import { sha256Hex } from "../spec/fingerprint.js";
+import { loadSpec } from "../spec/index.js";
+import { createSchemaAjv } from "../spec/schema.js";
 import { computePlan } from "../plan/compute.js";
 import type { Plan } from "../plan/types.js";
 import { renderPlanJson } from "./json.js";
@@ -58,14 +64,17 @@ describe("renderers", () => {
                 was next: 2026-11-01 01:00 UTC, 2026-11-01 02:00 UTC, 2026-11-01 03:00 UTC
                 now next: 2026-11-01 01:00 UTC, 2026-11-01 02:00 UTC, 2026-11-01 03:00 UTC
         +   demo/nightly  create
+              query_type: PYTHON
+              query: print("nightly")
               schedule.cron: 0 3 * * *   next: 2026-11-01 03:00 UTC, 2026-11-02 03:00 UTC, 2026-11-03 03:00 UTC
-              query_type: PYTHON, cluster: gpu-pool, workers: 4
-              environment: API_KEY (sensitive)
+              cluster: gpu-pool
+              workers: 4
+              environment.API_KEY: (sensitive)
         !   demo/report  conflict: unmanaged job theirs-1 has this name; --adopt replaces it
         -   demo/steady  cancel job steady-1 (a duplicate of the job kept)
         -   demo/retired  cancel job retired-1 (removed from the spec)
 
-      Plan: 1 to create, 1 to replace, 2 to cancel, 1 unchanged.
+      Plan: 1 to create, 1 to replace, 2 to cancel, 1 unchanged, 1 conflict, 1 error.
       "
     `);
   });
@@ -78,17 +87,17 @@ describe("renderers", () => {
   it("renders Markdown for a pull request", () => {
     expect(renderPlanMarkdown(plan)).toMatchInlineSnapshot(`
       "<!-- studio-jobs-plan: analytics -->
-      ### studio-jobs plan for stack \`analytics\`
+      ### studio-jobs plan for stack <code>analytics</code>
 
-      **Plan: 1 to create, 1 to replace, 2 to cancel, 1 unchanged.**
+      **Plan: 1 to create, 1 to replace, 2 to cancel, 1 unchanged, 1 conflict, 1 error.**
 
       | | job | team | action |
       |---|---|---|---|
-      | 🔄 | \`metrics\` | demo | replace job 5f0c2a9e (create-first) |
-      | ➕ | \`nightly\` | demo | create |
-      | ⚠️ | \`report\` | demo | conflict: unmanaged job theirs-1 has this name; --adopt replaces it |
-      | ➖ | \`steady\` | demo | cancel job steady-1 (a duplicate of the job kept) |
-      | ➖ | \`retired\` | demo | cancel job retired-1 (removed from the spec) |
+      | 🔄 | <code>metrics</code> | demo | replace job 5f0c2a9e (create-first) |
+      | ➕ | <code>nightly</code> | demo | create |
+      | ⚠️ | <code>report</code> | demo | conflict: unmanaged job theirs-1 has this name; --adopt replaces it |
+      | ➖ | <code>steady</code> | demo | cancel job steady-1 (a duplicate of the job kept) |
+      | ➖ | <code>retired</code> | demo | cancel job retired-1 (removed from the spec) |
 
       **Errors — this plan cannot be applied:**
       - Job "report" in team demo conflicts with an existing job of the same name that studio-jobs does not manage (theirs-1). Pass --adopt to replace it with the spec's job, or rename the job.
@@ -113,9 +122,12 @@ describe("renderers", () => {
       <details><summary><code>demo/nightly</code>: create</summary>
 
       \`\`\`diff
+      + query_type: PYTHON
+      + query: print("nightly")
       + schedule.cron: 0 3 * * *   next: 2026-11-01 03:00 UTC, 2026-11-02 03:00 UTC, 2026-11-03 03:00 UTC
-      + query_type: PYTHON, cluster: gpu-pool, workers: 4
-      + environment: API_KEY (sensitive)
+      + cluster: gpu-pool
+      + workers: 4
+      + environment.API_KEY: (sensitive)
       \`\`\`
 
       </details>
@@ -123,13 +135,55 @@ describe("renderers", () => {
     `);
   });
 
-  it("renders JSON, versioned", () => {
+  it("renders JSON, versioned, as schema/plan.schema.json describes it", () => {
     const doc = JSON.parse(renderPlanJson(plan, "9.9.9")) as Record<string, unknown>;
+    const validate = createSchemaAjv().compile(JSON.parse(readFileSync(new URL("../../schema/plan.schema.json", import.meta.url), "utf8")) as object);
+    expect(validate(doc), JSON.stringify(validate.errors)).toBe(true);
+    // Every kind of action, with after and before where they belong.
+    expect((doc["actions"] as { kind: string; after?: unknown; before?: unknown }[]).map((a) => [a.kind, a.after === null ? "null" : typeof a.after, typeof a.before])).toEqual([
+      ["replace", "object", "object"],
+      ["create", "object", "undefined"],
+      ["conflict", "object", "object"],
+      ["noop", "object", "undefined"],
+      ["cancel", "null", "object"],
+      ["cancel", "null", "object"],
+    ]);
     expect(doc).toMatchInlineSnapshot(`
       {
         "actions": [
           {
             "adopted": false,
+            "after": {
+              "environment": {
+                "LOG": "debug",
+                "TOKEN": "(sensitive)",
+              },
+              "protect": false,
+              "query": "import datachain as dc
+      print(2)
+      ",
+              "query_type": "PYTHON",
+              "schedule": {
+                "cron": "@hourly",
+              },
+              "workers": 4,
+            },
+            "before": {
+              "environment": {
+                "LOG": "info",
+                "TOKEN": "(sensitive)",
+              },
+              "protect": false,
+              "query": "import datachain as dc
+      print(1)
+      ",
+              "query_type": "PYTHON",
+              "schedule": {
+                "cron": "0 * * * *",
+              },
+              "status": "TASK",
+              "workers": 2,
+            },
             "changes": [
               {
                 "field": "query",
@@ -174,21 +228,54 @@ describe("renderers", () => {
                 ],
               },
             ],
-            "fingerprint": "6da6e72e5ec39b1d8c0a73379e86381057b99d6f8ae53129685f48146bdc030c",
             "job_id": "5f0c2a9e-0000-4000-8000-000000000001",
             "job_url": "http://studio/team/demo/jobs/job-1",
             "key": "metrics",
             "kind": "replace",
+            "protected": false,
             "strategy": "create-first",
             "team": "demo",
           },
           {
-            "fingerprint": "3f302aab29b8daafd2a1a38abe99cb7d48dea2c3d761816e0f5e0741e544c143",
+            "after": {
+              "cluster": "gpu-pool",
+              "environment": {
+                "API_KEY": "(sensitive)",
+              },
+              "protect": false,
+              "query": "print("nightly")
+      ",
+              "query_type": "PYTHON",
+              "schedule": {
+                "cron": "0 3 * * *",
+              },
+              "workers": 4,
+            },
             "key": "nightly",
             "kind": "create",
             "team": "demo",
           },
           {
+            "after": {
+              "protect": false,
+              "query": "print("report")
+      ",
+              "query_type": "PYTHON",
+            },
+            "before": {
+              "protect": false,
+              "query": "print(1)
+      ",
+              "query_type": "PYTHON",
+              "status": "TASK",
+              "unknown": [
+                "schedule",
+                "cluster",
+                "priority",
+                "credentials",
+                "files",
+              ],
+            },
             "job_id": "theirs-1",
             "job_url": "http://studio/team/demo/jobs/job-5",
             "key": "report",
@@ -196,6 +283,15 @@ describe("renderers", () => {
             "team": "demo",
           },
           {
+            "after": {
+              "protect": false,
+              "query": "print("steady")
+      ",
+              "query_type": "PYTHON",
+              "schedule": {
+                "cron": "@daily",
+              },
+            },
             "fingerprint": "60dd96c8a6a559d875e04eb92f4ded0a75d7e0897c4b78a2a6ac442ef9ca1787",
             "job_id": "steady-0",
             "job_url": "http://studio/team/demo/jobs/job-3",
@@ -204,18 +300,39 @@ describe("renderers", () => {
             "team": "demo",
           },
           {
+            "after": null,
+            "before": {
+              "protect": false,
+              "query": "print("steady")
+      ",
+              "query_type": "PYTHON",
+              "schedule": {
+                "cron": "@daily",
+              },
+              "status": "TASK",
+            },
             "job_id": "steady-1",
             "job_url": "http://studio/team/demo/jobs/job-2",
             "key": "steady",
             "kind": "cancel",
+            "protected": false,
             "reason": "duplicate",
             "team": "demo",
           },
           {
+            "after": null,
+            "before": {
+              "protect": false,
+              "query": "print(1)
+      ",
+              "query_type": "PYTHON",
+              "status": "TASK",
+            },
             "job_id": "retired-1",
             "job_url": "http://studio/team/demo/jobs/job-4",
             "key": "retired",
             "kind": "cancel",
+            "protected": false,
             "reason": "removed",
             "team": "demo",
           },
@@ -224,8 +341,8 @@ describe("renderers", () => {
         "errors": [
           "Job "report" in team demo conflicts with an existing job of the same name that studio-jobs does not manage (theirs-1). Pass --adopt to replace it with the spec's job, or rename the job.",
         ],
-        "format_version": 1,
-        "remote_digest": "e1dcbd386d8fdf1af723ece0840ac0d2eb096ab1fe88434d568d3199315c8eb4",
+        "format_version": 2,
+        "remote_digest": "bb227da1b4462beedc20a4f82ea7b9b22f5f4b0e0a927ba3eda817f9e6c02914",
         "stack": "analytics",
         "summary": {
           "cancel": 2,
@@ -254,7 +371,7 @@ describe("renderers", () => {
     const steady = desired({ key: "steady" });
     const empty = computePlan([steady], new Map([["demo", [record(steady)]]]), CLUSTERS, options());
     expect(renderPlanText(empty, { color: true })).toBe("No changes. Studio matches the spec.\n");
-    expect(renderPlanMarkdown(empty)).toBe("<!-- studio-jobs-plan: analytics -->\n### studio-jobs plan for stack `analytics`\n\nNo changes. Studio matches the spec.\n");
+    expect(renderPlanMarkdown(empty)).toBe("<!-- studio-jobs-plan: analytics -->\n### studio-jobs plan for stack <code>analytics</code>\n\nNo changes. Studio matches the spec.\n");
   });
 
   it("keeps Markdown under the limit and says what it left out", () => {
@@ -263,5 +380,147 @@ describe("renderers", () => {
     const text = renderPlanMarkdown(big, 20_000);
     expect(text.length).toBeLessThanOrEqual(20_000);
     expect(text).toMatch(/_\d+ of 400 job details were left out to keep this comment under 20000 characters; run `studio-jobs plan` for all of them\._\n$/);
+  });
+});
+
+describe("what a plan tells", () => {
+  it("counts conflicts and errors in the closing line, and says No changes only when there is nothing at all", () => {
+    const steady = desired({ key: "steady" });
+    const listing = [record(steady)];
+    const onlyError = computePlan([steady], new Map([["demo", listing]]), CLUSTERS, options({ targets: ["steady", "typo"] }));
+    expect(onlyError.errors).toEqual(["--target typo matches no job of the spec and no live job of stack analytics."]);
+    expect(renderPlanText(onlyError, { color: false })).toBe("Plan: 0 to create, 0 to replace, 0 to cancel, 1 unchanged, 1 error.\n");
+    expect(renderPlanMarkdown(onlyError)).toContain("**Plan: 0 to create, 0 to replace, 0 to cancel, 1 unchanged, 1 error.**");
+    expect(renderPlanMarkdown(onlyError)).not.toContain("No changes");
+
+    const twins = [desired({ key: "a" }), desired({ key: "b" })];
+    const theirs = twins.map((j) => record({ key: j.key, stack: null }, { status: "TASK" }));
+    const conflicts = computePlan(twins, new Map([["demo", theirs]]), CLUSTERS, options());
+    expect(renderPlanText(conflicts, { color: false })).toMatch(/\n\nPlan: 0 to create, 0 to replace, 0 to cancel, 0 unchanged, 2 conflicts, 2 errors\.\n$/);
+  });
+
+  it("marks a protected job in its plan line, also when --allow-protected lets it go", () => {
+    const kept = desired({ key: "kept", cron: "@daily", protect: true });
+    const listing = [record(kept, { fingerprint: "older", protect: true }), record({ key: "gone", protect: true }, { id: "gone-1", status: "TASK" })];
+    const plan = computePlan([kept], new Map([["demo", listing]]), CLUSTERS, options({ allowProtected: true }));
+    const text = renderPlanText(plan, { color: false });
+    expect(text).toMatch(/^ {2}-\/\+ demo\/kept {2}replace job job-\d+ \(create-first\) \[protected\]$/m);
+    expect(text).toMatch(/^ {2}- {3}demo\/gone {2}cancel job gone-1 \(removed from the spec\) \[protected\]$/m);
+    expect(renderPlanMarkdown(plan)).toContain("| ➖ | <code>gone</code> | demo | cancel job gone-1 (removed from the spec) [protected] |");
+    const doc = JSON.parse(renderPlanJson(plan, "1")) as { actions: { kind: string; protected?: boolean }[] };
+    expect(doc.actions.map((a) => [a.kind, a.protected])).toEqual([
+      ["replace", true],
+      ["cancel", true],
+    ]);
+  });
+
+  it("escapes job names, ids and errors everywhere in Markdown", () => {
+    const weird = "weird|name`x<b>";
+    const mine = desired({ key: weird, environment: { NOTE: "a|b`c<i>" } });
+    const listing = [
+      record({ key: weird, stack: null }, { id: "<img src=x>", status: "TASK" }),
+      record({ key: "gone|@org/team :+1: *x*" }, { id: "id|`1`", status: "TASK" }),
+    ];
+    const conflicted = computePlan([mine, desired({ key: "new|<b>" })], new Map([["demo", listing]]), CLUSTERS, options());
+    const adopted = computePlan([mine], new Map([["demo", listing]]), CLUSTERS, options({ adopt: true }));
+    for (const plan of [conflicted, adopted]) {
+      const text = renderPlanMarkdown(plan);
+      const rows = text.split("\n").filter((line) => line.startsWith("| "));
+      expect(rows.length).toBeGreaterThan(2);
+      // Every row keeps its four cells: no name adds a `|`.
+      for (const row of rows) expect(row.match(/\|/g)).toHaveLength(5);
+      const outsideFences = text.replace(/(`{3,})diff\n[\s\S]*?\n\1/g, "");
+      expect(outsideFences).not.toMatch(/<(b|i|img)[ >]/);
+      expect(outsideFences).not.toContain("`");
+      expect(outsideFences).not.toContain("@org");
+      expect(outsideFences).not.toContain(":+1:");
+      expect(outsideFences).toContain("<code>weird&#124;name&#96;x&#60;b&#62;</code>");
+    }
+    expect(renderPlanMarkdown(conflicted)).toContain(
+      "- Job \"weird&#124;name&#96;x&#60;b&#62;\" in team demo conflicts with an existing job of the same name that studio-jobs does not manage (&#60;img src=x&#62;).",
+    );
+    // In a fenced block a value shows as written, and cannot close the fence.
+    expect(renderPlanMarkdown(adopted)).toContain("  environment.NOTE: (not set) → a|b`c<i>\n");
+  });
+});
+
+describe("a create", () => {
+  it("shows every value it sends, sensitive ones as (sensitive)", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "studio-jobs-render-"));
+    mkdirSync(join(dir, ".git"));
+    writeFileSync(join(dir, "labels.csv"), "a,b\n");
+    writeFileSync(join(dir, "job.py"), "import datachain as dc\n\nprint(dc)\n");
+    writeFileSync(
+      join(dir, "studio-jobs.yaml"),
+      [
+        "version: 1",
+        "stack: analytics",
+        "defaults: {team: demo, python_version: '3.12'}",
+        "jobs:",
+        "  full:",
+        "    query_file: job.py",
+        "    schedule: {cron: '0 3 * * *', start_after: '2026-12-01T00:00:00Z'}",
+        "    cluster: {id: 2}",
+        "    workers: 4",
+        "    priority: 1",
+        "    requirements: [numpy==1.24.0, pillow]",
+        "    credentials: ${env:CREDS}",
+        "    repository: https://github.com/acme/pipelines",
+        "    files: [labels.csv]",
+        "    environment: {API_KEY: '${env:API_KEY}', LOG_LEVEL: info}",
+        "    protect: true",
+        "  short:",
+        "    query: echo hello",
+      ].join("\n"),
+    );
+    const spec = await loadSpec(["."], dir, { env: { CREDS: "cred-secret", API_KEY: "key-secret" }, vars: {}, defaultTeam: undefined });
+    const plan = computePlan(spec.jobs, new Map([["demo", []]]), CLUSTERS, options());
+    const text = renderPlanText(plan, { color: false });
+    expect(text).toBe(
+      [
+        "Stack analytics, team demo:",
+        "",
+        "  +   demo/full  create",
+        "        query_type: PYTHON",
+        "        query: import datachain as dc … (3 lines)",
+        "        schedule.cron: 0 3 * * *   next: 2026-11-01 03:00 UTC, 2026-11-02 03:00 UTC, 2026-11-03 03:00 UTC",
+        "        schedule.start_after: 2026-12-01T00:00:00.000Z",
+        "        cluster: id 2",
+        "        workers: 4",
+        "        priority: 1",
+        "        python_version: 3.12",
+        "        requirements: numpy==1.24.0, pillow",
+        "        credentials: (sensitive)",
+        "        repository: https://github.com/acme/pipelines",
+        `        files: labels.csv (sha256 ${sha256Hex("a,b\n").slice(0, 12)})`,
+        "        environment.API_KEY: (sensitive)",
+        "        environment.LOG_LEVEL: info",
+        "        protect: true",
+        "  +   demo/short  create",
+        "        query_type: PYTHON",
+        "        query: echo hello",
+        "        python_version: 3.12",
+        "",
+        "Plan: 2 to create, 0 to replace, 0 to cancel, 0 unchanged.",
+        "",
+      ].join("\n"),
+    );
+    const doc = JSON.parse(renderPlanJson(plan, "1")) as { actions: { after: Record<string, unknown> }[] };
+    expect(doc.actions[0]?.after).toEqual({
+      query_type: "PYTHON",
+      query: "import datachain as dc\n\nprint(dc)\n",
+      schedule: { cron: "0 3 * * *", start_after: "2026-12-01T00:00:00.000Z" },
+      cluster: { id: 2 },
+      workers: 4,
+      priority: 1,
+      python_version: "3.12",
+      requirements: ["numpy==1.24.0", "pillow"],
+      credentials: "(sensitive)",
+      repository: "https://github.com/acme/pipelines",
+      files: [{ name: "labels.csv", sha256: sha256Hex("a,b\n"), size: 4 }],
+      environment: { API_KEY: "(sensitive)", LOG_LEVEL: "info" },
+      protect: true,
+    });
+    for (const out of [text, renderPlanMarkdown(plan), renderPlanJson(plan, "1")]) expect(out).not.toMatch(/cred-secret|key-secret/);
   });
 });

@@ -7,7 +7,7 @@ import { checkCron } from "../cron.js";
 import { SpecError, type SourceLocation, type SpecIssue } from "../errors.js";
 import type { JobInput, QueryType } from "../studio/types.js";
 import { FileCache, type FileRead } from "./files.js";
-import { canonicalJson, sha256Hex } from "./fingerprint.js";
+import { computeJobFingerprint, credentialsDigest } from "./fingerprint.js";
 import { interpolate } from "./interpolate.js";
 import { findRepositoryRoot, isInside, type LoadedSpecFile } from "./load.js";
 import { formatEnvironment, MARKER_PREFIX, markerEnvironment } from "./markers.js";
@@ -375,26 +375,24 @@ async function resolveJob(
 
   if (issues.length > before || query === undefined || team === undefined) return undefined;
 
-  const fingerprint = sha256Hex(
-    canonicalJson({
-      team,
-      key,
-      query,
-      query_type: queryType,
-      environment,
-      workers,
-      python_version: pythonVersion,
-      requirements,
-      repository,
-      priority,
-      cluster,
-      credentials,
-      cron,
-      start_after: startAfter,
-      files: files.map((f) => [f.name, f.sha256]),
-      protect,
-    }),
-  );
+  const fingerprint = computeJobFingerprint({
+    team,
+    key,
+    query,
+    query_type: queryType,
+    environment,
+    workers,
+    python_version: pythonVersion,
+    requirements,
+    repository,
+    priority,
+    cluster,
+    credentials,
+    cron,
+    start_after: startAfter,
+    files: files.map((f) => [f.name, f.sha256]),
+    protect,
+  });
   const applied: AppliedRecord = {
     v: 1,
     query_type: queryType,
@@ -404,7 +402,7 @@ async function resolveJob(
     ...(priority === undefined ? {} : { priority }),
     ...(credentials === undefined
       ? {}
-      : { credentials: sensitive.has("credentials") ? { sensitive: sha256Hex(credentials).slice(0, 16) } : credentials }),
+      : { credentials: sensitive.has("credentials") ? { sensitive: credentialsDigest(credentials) } : credentials }),
     ...(files.length === 0 ? {} : { files: files.map((f) => [f.name, f.sha256] as [string, string]) }),
     ...(sensitive.size === 0 ? {} : { sensitive: [...sensitive].sort() }),
   };
@@ -424,20 +422,8 @@ async function resolveJob(
     ...(cron === undefined ? {} : { cron_expression: cron }),
     ...(credentials === undefined ? {} : { credentials_name: credentials }),
   };
-  const plainFields: Record<string, string | undefined> = {
-    query,
-    requirements,
-    credentials,
-    repository,
-    python_version: pythonVersion,
-  };
-  const sensitiveDigests: Record<string, string> = {};
   const templates: Record<string, string> = {};
-  for (const field of [...sensitive].sort()) {
-    const value = field.startsWith("environment.") ? environment[field.slice("environment.".length)] : plainFields[field];
-    sensitiveDigests[field] = sha256Hex(value ?? "");
-    templates[field] = sensitiveTemplates.get(field) ?? "";
-  }
+  for (const field of [...sensitive].sort()) templates[field] = sensitiveTemplates.get(field) ?? "";
   let location: SourceLocation | undefined;
   return {
     key,
@@ -455,7 +441,6 @@ async function resolveJob(
     protect,
     replace,
     sensitive: [...sensitive].sort(),
-    sensitiveDigests,
     sensitiveTemplates: templates,
     vars,
     fingerprint,

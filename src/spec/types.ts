@@ -49,8 +49,6 @@ export interface DesiredJob {
   replace: ReplaceStrategy;
   /** Fields whose values came from ${env:...}: never printed or saved. */
   sensitive: string[];
-  /** sha256 of each sensitive value, for checking a saved plan against the environment. */
-  sensitiveDigests: Record<string, string>;
   /** Each sensitive field as written, ${env:...} and all: a saved plan re-reads the value from it. */
   sensitiveTemplates: Record<string, string>;
   /** The variables in force for this job (vars: and --var), to re-read templates with. */

@@ -31,6 +31,13 @@ export function isLive(status: string): boolean {
   return !NOT_LIVE.has(status);
 }
 
+/** Running or about to run: cancelling it stops work in progress (a schedule waiting for its time does not). */
+const UNDERWAY: ReadonlySet<string> = new Set(["CREATED", "QUEUED", "INIT", "PROVISIONING", "PENDING", "RUNNING"]);
+
+export function isUnderway(status: string): boolean {
+  return UNDERWAY.has(status);
+}
+
 export function isCancelled(status: string): boolean {
   return CANCELLED.has(status);
 }

@@ -5,7 +5,7 @@ import { readFile } from "node:fs/promises";
 import { resolve } from "node:path";
 import { CORE_SCHEMA, load as loadYaml } from "js-yaml";
 import { applyPlan } from "../../apply/execute.js";
-import { isSavedPlanFile, readSavedPlan, restoreSavedPlan } from "../../apply/saved-plan.js";
+import { isSavedPlanFile, readSavedPlan, restoreSavedPlan, unlockSavedPlan } from "../../apply/saved-plan.js";
 import type { ApplyEvent, ApplyResult } from "../../apply/types.js";
 import { UsageError } from "../../errors.js";
 import { registerJobSecrets } from "../../redact.js";
@@ -13,6 +13,7 @@ import { hasChanges, type Plan } from "../../plan/types.js";
 import { renderApplyJson, renderApplyText, stepLine } from "../../render/apply-result.js";
 import { renderPlanText } from "../../render/text.js";
 import type { StudioClient } from "../../studio/client.js";
+import { resolveConnection } from "../../studio/config.js";
 import type { JobOutput } from "../../studio/types.js";
 import type { DesiredJob } from "../../spec/types.js";
 import { connect, type GlobalOptions } from "../connect.js";
@@ -106,10 +107,13 @@ async function checkStack(planPath: string, stack: string, io: CliIo): Promise<v
 async function applySavedPlan(path: string, shown: string, flags: ApplyCommandFlags, globals: GlobalOptions, io: CliIo): Promise<number> {
   const doc = await readSavedPlan(path, shown);
   await checkStack(shown, doc.stack, io);
-  const { client } = await connect(globals, io);
+  const settings = await resolveConnection(globals, io.env, io.cwd);
+  const { client } = await connect(globals, io, settings);
   try {
+    // Before any request: a plan whose digests cannot be checked here goes no further.
+    const key = unlockSavedPlan(doc, settings.token, io.env, shown);
     const { listings } = await listStudio(client, doc.teams);
-    const plan = await restoreSavedPlan(doc, listings, io.env, io.cwd);
+    const plan = await restoreSavedPlan(doc, listings, io.env, io.cwd, key);
     if (io.secrets !== undefined) registerJobSecrets(io.secrets, desiredJobs(plan), io.env);
     if (!hasChanges(plan)) {
       io.stdout.write("No changes. The saved plan has nothing to do.\n");

@@ -1,11 +1,17 @@
-// `studio-jobs import --team T`: a spec for the team's live jobs that studio-jobs does not
-// manage yet, to adopt them with `plan --adopt`. What Studio does not return (schedules,
-// clusters, files) is marked for the user to fill in; environment values, which may be
-// secrets, are never written out.
+// `studio-jobs import`: a spec for a team's live jobs that studio-jobs does not manage
+// yet, to adopt them with `plan --adopt`. What Studio does not return (schedules,
+// clusters, files) is marked for the user to fill in. Environment values are written as
+// they are, except those whose name or value looks secret: those become ${env:...}
+// references under names no runner sets by accident, listed at the end for the user to set.
 
-import { Document, isMap, type YAMLMap } from "yaml";
+import { constants } from "node:fs";
+import { access, writeFile } from "node:fs/promises";
+import { dirname, join, relative, resolve, sep } from "node:path";
+import { Document, Pair, Scalar, type YAMLMap } from "yaml";
 import { UsageError } from "../../errors.js";
+import { looksSecret } from "../../plan/secret-names.js";
 import { MARKERS, userEnvironment } from "../../spec/markers.js";
+import { resolveConnection } from "../../studio/config.js";
 import { isLive, isRun, isSchedule } from "../../studio/status.js";
 import type { JobOutput } from "../../studio/types.js";
 import { connect, type GlobalOptions } from "../connect.js";
@@ -13,32 +19,117 @@ import type { CliIo } from "../io.js";
 
 export interface ImportFlags {
   stack: string;
+  out?: string;
+  force: boolean;
 }
 
 /** Written where Studio cannot tell us the value: validate refuses it until it is replaced. */
 export const FILL_IN = "FILL-IN";
 
-function jobEntry(job: JobOutput): Record<string, unknown> {
-  const env = userEnvironment(job.environment);
-  const entry: Record<string, unknown> = { query: job.query, query_type: job.query_type };
+/** A variable the imported spec reads a secret from, and where the secret was. */
+interface SecretVariable {
+  variable: string;
+  job: string;
+  name: string;
+}
+
+/** Spec strings are interpolated: a literal `${` is written `$${`. */
+function literal(text: string): string {
+  // A function, because in a replacement string `$$` itself means `$`.
+  return text.replaceAll("${", () => "$${");
+}
+
+/** STUDIO_SECRET_<JOB>_<NAME>: upper case, letters, digits and '_', unique within the file. */
+function secretVariable(job: string, name: string, taken: Set<string>): string {
+  const part = (text: string) =>
+    text
+      .toUpperCase()
+      .replace(/[^A-Z0-9]+/g, "_")
+      .replace(/^_+|_+$/g, "");
+  const base = `STUDIO_SECRET_${part(job) || "JOB"}_${part(name) || "VALUE"}`;
+  let variable = base;
+  for (let n = 2; taken.has(variable); n++) variable = `${base}_${n}`;
+  taken.add(variable);
+  return variable;
+}
+
+function jobEntry(doc: Document, job: JobOutput, secrets: SecretVariable[], taken: Set<string>): YAMLMap {
+  const entry: Record<string, unknown> = { query: literal(job.query), query_type: job.query_type };
   if (isSchedule(job.status)) entry["schedule"] = { cron: FILL_IN };
   if (job.workers !== 1) entry["workers"] = job.workers;
-  if (job.python_version !== null && job.python_version !== "") entry["python_version"] = job.python_version;
-  if (job.requirements !== "") entry["requirements"] = job.requirements.split("\n").filter((l) => l.trim() !== "");
-  if (job.repository !== null && job.repository !== "") entry["repository"] = job.repository;
-  if (Object.keys(env).length > 0) {
-    entry["environment"] = Object.fromEntries(Object.keys(env).map((key) => [key, `\${env:${key}}`]));
+  if (job.python_version !== null && job.python_version !== "") entry["python_version"] = literal(job.python_version);
+  if (job.requirements !== "") entry["requirements"] = job.requirements.split("\n").filter((l) => l.trim() !== "").map(literal);
+  if (job.repository !== null && job.repository !== "") entry["repository"] = literal(job.repository);
+  const node = doc.createNode(entry) as YAMLMap;
+  const env = userEnvironment(job.environment);
+  const names = Object.keys(env).sort();
+  if (names.length > 0) {
+    const environment = doc.createNode({}) as YAMLMap;
+    for (const name of names) {
+      const value = env[name] ?? "";
+      let written: string;
+      if (looksSecret(name, value)) {
+        const variable = secretVariable(job.name, name, taken);
+        secrets.push({ variable, job: job.name, name });
+        written = `\${env:${variable}}`;
+      } else {
+        written = literal(value);
+      }
+      // Always quoted: an unquoted `yes`, `0123` or `1.0` means something else to some YAML readers.
+      const scalar = new Scalar(written);
+      scalar.type = "QUOTE_DOUBLE";
+      environment.set(name, scalar);
+    }
+    node.set("environment", environment);
   }
-  return entry;
+  return node;
+}
+
+const SCHEMA_IN_PACKAGE = ["node_modules", "studio-jobs", "schema", "studio-jobs.schema.json"];
+
+async function exists(path: string): Promise<boolean> {
+  return access(path, constants.F_OK).then(
+    () => true,
+    () => false,
+  );
+}
+
+/**
+ * The `$schema` of a spec written into `dir`: the schema inside the studio-jobs package
+ * the project installs, relative to the file, as editors resolve it. It is the schema of
+ * the very version that validates the spec, and needs no network. The package is looked
+ * for upwards from `dir` to the repository's root; if it is not installed yet, the path
+ * is where `npm install --save-dev studio-jobs` beside the nearest package.json puts it.
+ */
+export async function schemaReference(dir: string): Promise<string> {
+  let installed: string | undefined;
+  let project: string | undefined;
+  for (let here = dir; ; here = dirname(here)) {
+    if (await exists(join(here, ...SCHEMA_IN_PACKAGE))) {
+      installed = here;
+      break;
+    }
+    if (project === undefined && (await exists(join(here, "package.json")))) project = here;
+    if ((await exists(join(here, ".git"))) || dirname(here) === here) break;
+  }
+  const path = relative(dir, join(installed ?? project ?? dir, ...SCHEMA_IN_PACKAGE)).split(sep).join("/");
+  return path.startsWith(".") ? path : `./${path}`;
 }
 
 export async function runImport(flags: ImportFlags, globals: GlobalOptions, io: CliIo): Promise<number> {
-  if (globals.team === undefined) throw new UsageError("import needs --team: the team whose jobs to import.");
   if (!/^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$/.test(flags.stack)) {
     throw new UsageError(`--stack "${flags.stack}" must be 1 to 63 letters, digits, '.', '_' or '-'.`);
   }
-  const team = globals.team;
-  const { client } = await connect(globals, io);
+  const settings = await resolveConnection(globals, io.env, io.cwd);
+  const team = settings.team;
+  if (team === undefined) {
+    throw new UsageError("import needs a team: the team whose jobs to import.", "Pass --team, set DATACHAIN_STUDIO_TEAM, or set team in the [studio] section of datachain's config.");
+  }
+  const out = flags.out === undefined ? undefined : resolve(io.cwd, flags.out);
+  if (out !== undefined && !flags.force && (await exists(out))) {
+    throw new UsageError(`${flags.out} already exists; nothing was written.`, "Pass --force to overwrite it, or choose another --out.");
+  }
+  const { client } = await connect(globals, io, settings);
   let jobs: JobOutput[];
   try {
     jobs = await client.listAllJobs(team, { keep: (job) => !isRun(job) && isLive(job.status) });
@@ -62,26 +153,45 @@ export async function runImport(flags: ImportFlags, globals: GlobalOptions, io: 
 
   const doc = new Document({ version: 1, stack: flags.stack, defaults: { team }, jobs: {} as Record<string, unknown> });
   doc.commentBefore = [
-    ` yaml-language-server: $schema=schema/studio-jobs.schema.json`,
+    ` yaml-language-server: $schema=${await schemaReference(out === undefined ? io.cwd : dirname(out))}`,
     ` Imported from team ${team}: ${byName.size} live job${byName.size === 1 ? "" : "s"} not yet managed by studio-jobs.`,
     ` Studio does not return schedules, clusters, priorities, credentials or files: check each job,`,
     ` replace every ${FILL_IN}, then run \`studio-jobs plan --adopt\` to take the jobs over.`,
-    ` Environment values are not written out, as they may be secrets: each is read from your`,
-    ` environment (\${env:NAME}) when you plan; set them, or write the values in.`,
+    ` Environment values are as in Studio, except those that look secret: they are read from`,
+    ` \${env:STUDIO_SECRET_...} variables when you plan and apply; set them there.`,
   ].join("\n");
   const jobsNode = doc.get("jobs", true) as YAMLMap;
+  const secrets: SecretVariable[] = [];
+  const taken = new Set<string>();
   for (const [name, records] of [...byName].sort(([a], [b]) => a.localeCompare(b))) {
     const newest = [...records].sort((a, b) => (a.created_at < b.created_at ? 1 : -1))[0] as JobOutput;
-    jobsNode.set(name, doc.createNode(jobEntry(newest)));
-    const node = jobsNode.get(name, true);
     const notes = [` from job ${newest.id} (${newest.status})`];
     if (records.length > 1) notes.push(` ${records.length - 1} more live job(s) share this name; --adopt cancels them`);
     if (isSchedule(newest.status)) notes.push(` schedule.cron: Studio does not return it; write the job's cron expression`);
-    if (isMap(node)) node.commentBefore = notes.join("\n");
+    const key = new Scalar(name);
+    key.commentBefore = notes.join("\n");
+    jobsNode.add(new Pair(key, jobEntry(doc, newest, secrets, taken)));
   }
-  io.stdout.write(doc.toString({ lineWidth: 0 }));
+  const text = doc.toString({ lineWidth: 0 });
+  if (out === undefined) {
+    io.stdout.write(text);
+  } else {
+    try {
+      await writeFile(out, text, { flag: flags.force ? "w" : "wx" });
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code;
+      throw new UsageError(code === "EEXIST" ? `${flags.out} already exists; nothing was written.` : `Cannot write ${flags.out}: ${(error as Error).message}`);
+    }
+  }
   io.stderr.write(
-    `Imported ${byName.size} job${byName.size === 1 ? "" : "s"} from team ${team}${managed > 0 ? ` (${managed} already managed by studio-jobs left out)` : ""}. Fill in every ${FILL_IN} before planning.\n`,
+    `Imported ${byName.size} job${byName.size === 1 ? "" : "s"} from team ${team}${managed > 0 ? ` (${managed} already managed by studio-jobs left out)` : ""}${out === undefined ? "" : ` into ${flags.out}`}. Fill in every ${FILL_IN} before planning.\n`,
   );
+  if (secrets.length > 0) {
+    const width = Math.max(...secrets.map((s) => s.variable.length));
+    io.stderr.write(
+      `${secrets.length} value${secrets.length === 1 ? " looks" : "s look"} secret and ${secrets.length === 1 ? "was" : "were"} not written out. Set ${secrets.length === 1 ? "this variable" : "these variables"} wherever you plan and apply (copy the values from Studio):\n` +
+        secrets.map((s) => `  ${s.variable.padEnd(width)}  ${s.job}: ${s.name}\n`).join(""),
+    );
+  }
   return 0;
 }

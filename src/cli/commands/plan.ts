@@ -1,8 +1,10 @@
 // `studio-jobs plan`: show what apply would change, and optionally save it.
 
+import { randomBytes } from "node:crypto";
 import { writeFile } from "node:fs/promises";
 import { resolve } from "node:path";
 import { savedPlanDocument } from "../../plan/document.js";
+import { createDigestKey } from "../../plan/secret-digest.js";
 import { hasChanges } from "../../plan/types.js";
 import { renderPlanJson } from "../../render/json.js";
 import { renderPlanMarkdown } from "../../render/markdown.js";
@@ -19,7 +21,7 @@ export interface PlanCommandFlags extends PlanFlags {
 }
 
 export async function runPlan(paths: string[], flags: PlanCommandFlags, globals: GlobalOptions, io: CliIo): Promise<number> {
-  const { plan, client } = await preparePlan(paths, flags, globals, io);
+  const { plan, client, settings } = await preparePlan(paths, flags, globals, io);
   await client.close();
   switch (flags.format) {
     case "json":
@@ -39,7 +41,8 @@ export async function runPlan(paths: string[], flags: PlanCommandFlags, globals:
   reportDiagnostics(plan, io);
   if (plan.errors.length > 0) return 1;
   if (flags.out !== undefined) {
-    await writeFile(resolve(io.cwd, flags.out), `${JSON.stringify(savedPlanDocument(plan, toolVersion(), io.cwd), null, 2)}\n`, { mode: 0o600 });
+    const key = createDigestKey(settings.token, io.env, randomBytes(16));
+    await writeFile(resolve(io.cwd, flags.out), `${JSON.stringify(savedPlanDocument(plan, toolVersion(), io.cwd, key), null, 2)}\n`, { mode: 0o600 });
     io.stderr.write(`Saved the plan to ${flags.out}. Apply exactly this plan with: studio-jobs apply ${flags.out}\n`);
   }
   return flags.detailedExitcode && hasChanges(plan) ? 2 : 0;

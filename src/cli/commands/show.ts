@@ -2,7 +2,7 @@
 // Studio: the approval step between `plan --out` and `apply`.
 
 import { resolve } from "node:path";
-import { describeSavedPlan, isSavedPlanFile, readSavedPlan } from "../../apply/saved-plan.js";
+import { isSavedPlanFile, readSavedPlan } from "../../apply/saved-plan.js";
 import { UsageError } from "../../errors.js";
 import { renderPlanMarkdown } from "../../render/markdown.js";
 import { renderPlanText } from "../../render/text.js";
@@ -27,10 +27,10 @@ export async function runShow(planFile: string, flags: ShowFlags, globals: Globa
       break;
     }
     case "markdown":
-      io.stdout.write(renderPlanMarkdown(describeSavedPlan(doc, io.cwd)));
+      io.stdout.write(renderPlanMarkdown(doc));
       break;
     case "text":
-      io.stdout.write(renderPlanText(describeSavedPlan(doc, io.cwd), { color: useColor(io.stdout, io.env, globals.color) }));
+      io.stdout.write(renderPlanText(doc, { color: useColor(io.stdout, io.env, globals.color) }));
       io.stderr.write(`Saved plan of stack ${doc.stack}, made ${doc.created_at} by studio-jobs ${doc.tool_version}. Apply it with: studio-jobs apply ${planFile}\n`);
       break;
     default: {

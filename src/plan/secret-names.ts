@@ -1,0 +1,67 @@
+// Which environment variables of a job nobody declared sensitive probably hold secrets:
+// for jobs made by hand in Studio, which carry no record of what came from ${env:...}.
+// `import` keeps such values out of the spec it writes, and plans never print them.
+// A false alarm costs a variable to set; a miss prints a secret, so the rule is generous.
+
+/** Name parts that mark a secret when they stand alone: DB_PASSWORD, aws-secret-key, apiKey. */
+const SECRET_PARTS = new Set([
+  "KEY",
+  "KEYS",
+  "APIKEY",
+  "SECRET",
+  "SECRETS",
+  "TOKEN",
+  "TOKENS",
+  "PASSWORD",
+  "PASSWORDS",
+  "PASSWD",
+  "PASS",
+  "PWD",
+  "PASSPHRASE",
+  "CREDENTIAL",
+  "CREDENTIALS",
+  "CREDS",
+  "AUTH",
+  "OAUTH",
+  "BEARER",
+  "JWT",
+  "PRIVATE",
+  "DSN",
+  "CERT",
+  "CERTS",
+  "CERTIFICATE",
+  "SESSION",
+  "COOKIE",
+  "SIGNATURE",
+  "SALT",
+  "HMAC",
+]);
+
+/** Words that mark a secret even inside a longer part: PGPASSWORD, MYSECRETVALUE, GHTOKEN. */
+const SECRET_WORDS = ["PASSWORD", "PASSWD", "SECRET", "TOKEN", "CREDENTIAL", "PRIVATE", "APIKEY", "PASSPHRASE"];
+
+/** Split on anything but letters and digits, and between a lower-case letter and an upper-case one. */
+function nameParts(name: string): string[] {
+  return name
+    .replace(/([a-z0-9])([A-Z])/g, "$1 $2")
+    .split(/[^A-Za-z0-9]+/)
+    .filter((part) => part !== "")
+    .map((part) => part.toUpperCase());
+}
+
+export function nameLooksSecret(name: string): boolean {
+  const parts = nameParts(name);
+  if (parts.some((part) => SECRET_PARTS.has(part))) return true;
+  const upper = name.toUpperCase();
+  return SECRET_WORDS.some((word) => upper.includes(word));
+}
+
+/** A value that carries a secret whatever its name: a URL with a password, a PEM block. */
+export function valueLooksSecret(value: string): boolean {
+  return /^[A-Za-z][A-Za-z0-9+.-]*:\/\/[^/\s@]*:[^/\s@]+@/.test(value) || value.includes("-----BEGIN ");
+}
+
+/** Whether a variable of a job without markers is to be treated as sensitive. */
+export function looksSecret(name: string, value: string): boolean {
+  return nameLooksSecret(name) || valueLooksSecret(value);
+}
