@@ -189,8 +189,10 @@ export function createStudioClient(options: StudioClientOptions): StudioClient {
         body,
         dispatcher,
         signal: controller.signal,
-        headersTimeout: timeoutMs,
-        bodyTimeout: timeoutMs,
+        // undici's own timeouts are per chunk; the deadline above covers the whole request,
+        // and must be the one that fires, so that it is reported as such and not retried.
+        headersTimeout: 0,
+        bodyTimeout: 0,
       });
       phase = "body";
       const text = await readBody(reply, spec.maxBytes, where);
@@ -304,12 +306,12 @@ export function createStudioClient(options: StudioClientOptions): StudioClient {
       status,
       code: "REMOTE_REDIRECT",
       message: redact(
-        `[${spec.method}] ${where.url}: ${status} redirect${target === undefined ? " without a usable Location" : ` to ${target.href}`}; redirects are not followed, so the token never goes elsewhere`,
+        `[${spec.method}] ${where.url}: ${status} redirect${target === undefined ? " without a usable Location" : ` to ${shorten(target.href, 300)}`}; redirects are not followed, so the token never goes elsewhere`,
       ),
       hint: redact(
         suggestion === undefined
           ? "Check --url (or DATACHAIN_STUDIO_URL): it should be Studio's base URL, e.g. https://studio.datachain.ai."
-          : `If Studio has moved, use --url ${suggestion}.`,
+          : `If Studio has moved, use --url ${shorten(suggestion, 300)}.`,
       ),
     });
   }
