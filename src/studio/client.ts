@@ -17,6 +17,8 @@ const MIB = 1024 * 1024;
  * near the most the tool could hold anyway; it is room for some 500,000 typical records.
  */
 export const DEFAULT_MAX_REPLY_BYTES = 500 * MIB;
+/** The most a reply may be allowed to be: it is read into one string, which holds under 512 MiB. */
+export const MAX_REPLY_BYTES_LIMIT = 511 * MIB;
 /** A single job, cluster list or acknowledgement is small; a reply larger than this is not Studio's. */
 const MAX_SMALL_REPLY_BYTES = 16 * MIB;
 
@@ -103,7 +105,7 @@ export function createStudioClient(options: StudioClientOptions): StudioClient {
   const dispatcher =
     options.dispatcher ?? new Agent({ keepAliveTimeout: 10_000, keepAliveMaxTimeout: 60_000, connections: 64 });
   const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
-  const maxReplyBytes = options.maxReplyBytes ?? DEFAULT_MAX_REPLY_BYTES;
+  const maxReplyBytes = Math.min(options.maxReplyBytes ?? DEFAULT_MAX_REPLY_BYTES, MAX_REPLY_BYTES_LIMIT);
   const retries = options.retries ?? 5;
   const backoff = options.backoff ?? { baseMs: 200, maxMs: 5_000 };
   const maxRetryAfterMs = options.maxRetryAfterMs ?? 60_000;
