@@ -100,41 +100,19 @@ const ENV_REFERENCE = /\$\{env:([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}/g;
 
 /**
  * Register what a resolved spec holds that must not be printed: each value read through
- * ${env:...} (or its default), each sensitive field's whole value, and the names of
- * sensitive environment keys.
+ * ${env:...} (or its default), and the names of sensitive environment keys. Only the
+ * values read are registered, not the whole fields around them: those are the secrets,
+ * and specs share a few of them across many jobs, which keeps the pattern small.
  */
 export function registerJobSecrets(redactor: Redactor, jobs: readonly DesiredJob[], env: NodeJS.ProcessEnv): void {
+  const seen = new Set<string>();
   for (const job of jobs) {
     for (const field of job.sensitive) {
-      for (const match of (job.sensitiveTemplates[field] ?? "").matchAll(ENV_REFERENCE)) {
-        const name = match[1] ?? "";
-        redactor.addSecret(env[name] ?? match[2], { lines: true });
-      }
-      if (field.startsWith("environment.")) {
-        const key = field.slice("environment.".length);
-        redactor.addSensitiveKey(key);
-        redactor.addSecret(job.environment[key]);
-      } else {
-        redactor.addSecret(sensitiveInputValue(job, field));
-      }
+      const template = job.sensitiveTemplates[field] ?? "";
+      if (field.startsWith("environment.")) redactor.addSensitiveKey(field.slice("environment.".length));
+      if (seen.has(template)) continue;
+      seen.add(template);
+      for (const match of template.matchAll(ENV_REFERENCE)) redactor.addSecret(env[match[1] ?? ""] ?? match[2], { lines: true });
     }
-  }
-}
-
-function sensitiveInputValue(job: DesiredJob, field: string): string | undefined {
-  const input = job.input;
-  switch (field) {
-    case "query":
-      return input.query;
-    case "requirements":
-      return input.requirements ?? undefined;
-    case "credentials":
-      return input.credentials_name ?? undefined;
-    case "repository":
-      return input.repository ?? undefined;
-    case "python_version":
-      return input.python_version ?? undefined;
-    default:
-      return undefined;
   }
 }

@@ -401,6 +401,15 @@ describe("5. a reply that never stops", () => {
     expect(writes()).toEqual([]);
   });
 
+  it("refuses a cap larger than one string can hold, instead of failing past it", async () => {
+    const result = await runCli(["plan", "."], { cwd: dir, env: env({ STUDIO_JOBS_MAX_REPLY_MB: "2048" }) });
+    expect(result.code).toBe(1);
+    expect(result.stderr).toBe(
+      'Error: STUDIO_JOBS_MAX_REPLY_MB can be at most 511, got "2048": a reply is read into one string, which holds less than 512 MiB.\n',
+    );
+    expect(hostile.received).toEqual([]);
+  });
+
   it("refuses a declared length past the cap without reading it", async () => {
     serve();
     const faithful = hostile.handler;

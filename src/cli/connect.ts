@@ -1,7 +1,7 @@
 // Turn global flags + environment + datachain config into a Studio client.
 
 import { UsageError } from "../errors.js";
-import { checkStudioUrl, createStudioClient, type StudioClient } from "../studio/client.js";
+import { checkStudioUrl, createStudioClient, MAX_REPLY_BYTES_LIMIT, type StudioClient } from "../studio/client.js";
 import { resolveConnection, type ConnectionSettings } from "../studio/config.js";
 import type { CliIo } from "./io.js";
 
@@ -51,7 +51,14 @@ function limitsFrom(globals: GlobalOptions, env: NodeJS.ProcessEnv): { timeoutMs
   if (globals.timeout !== undefined) limits.timeoutMs = Math.ceil(positiveNumber("--timeout", globals.timeout) * 1000);
   else if (envTimeout !== undefined && envTimeout !== "") limits.timeoutMs = Math.ceil(positiveNumber("STUDIO_JOBS_TIMEOUT", envTimeout) * 1000);
   const maxReply = env["STUDIO_JOBS_MAX_REPLY_MB"];
-  if (maxReply !== undefined && maxReply !== "") limits.maxReplyBytes = Math.ceil(positiveNumber("STUDIO_JOBS_MAX_REPLY_MB", maxReply) * 1024 * 1024);
+  if (maxReply !== undefined && maxReply !== "") {
+    limits.maxReplyBytes = Math.ceil(positiveNumber("STUDIO_JOBS_MAX_REPLY_MB", maxReply) * 1024 * 1024);
+    if (limits.maxReplyBytes > MAX_REPLY_BYTES_LIMIT) {
+      throw new UsageError(
+        `STUDIO_JOBS_MAX_REPLY_MB can be at most ${MAX_REPLY_BYTES_LIMIT / 1024 / 1024}, got "${maxReply}": a reply is read into one string, which holds less than 512 MiB.`,
+      );
+    }
+  }
   return limits;
 }
 

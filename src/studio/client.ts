@@ -17,6 +17,8 @@ const MIB = 1024 * 1024;
  * near the most the tool could hold anyway; it is room for some 500,000 typical records.
  */
 export const DEFAULT_MAX_REPLY_BYTES = 500 * MIB;
+/** The most a reply may be allowed to be: it is read into one string, which holds under 512 MiB. */
+export const MAX_REPLY_BYTES_LIMIT = 511 * MIB;
 /** A single job, cluster list or acknowledgement is small; a reply larger than this is not Studio's. */
 const MAX_SMALL_REPLY_BYTES = 16 * MIB;
 
@@ -103,7 +105,7 @@ export function createStudioClient(options: StudioClientOptions): StudioClient {
   const dispatcher =
     options.dispatcher ?? new Agent({ keepAliveTimeout: 10_000, keepAliveMaxTimeout: 60_000, connections: 64 });
   const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
-  const maxReplyBytes = options.maxReplyBytes ?? DEFAULT_MAX_REPLY_BYTES;
+  const maxReplyBytes = Math.min(options.maxReplyBytes ?? DEFAULT_MAX_REPLY_BYTES, MAX_REPLY_BYTES_LIMIT);
   const retries = options.retries ?? 5;
   const backoff = options.backoff ?? { baseMs: 200, maxMs: 5_000 };
   const maxRetryAfterMs = options.maxRetryAfterMs ?? 60_000;
@@ -189,8 +191,10 @@ export function createStudioClient(options: StudioClientOptions): StudioClient {
         body,
         dispatcher,
         signal: controller.signal,
-        headersTimeout: timeoutMs,
-        bodyTimeout: timeoutMs,
+        // undici's own timeouts are per chunk; the deadline above covers the whole request,
+        // and must be the one that fires, so that it is reported as such and not retried.
+        headersTimeout: 0,
+        bodyTimeout: 0,
       });
       phase = "body";
       const text = await readBody(reply, spec.maxBytes, where);
@@ -304,12 +308,12 @@ export function createStudioClient(options: StudioClientOptions): StudioClient {
       status,
       code: "REMOTE_REDIRECT",
       message: redact(
-        `[${spec.method}] ${where.url}: ${status} redirect${target === undefined ? " without a usable Location" : ` to ${target.href}`}; redirects are not followed, so the token never goes elsewhere`,
+        `[${spec.method}] ${where.url}: ${status} redirect${target === undefined ? " without a usable Location" : ` to ${shorten(target.href, 300)}`}; redirects are not followed, so the token never goes elsewhere`,
       ),
       hint: redact(
         suggestion === undefined
           ? "Check --url (or DATACHAIN_STUDIO_URL): it should be Studio's base URL, e.g. https://studio.datachain.ai."
-          : `If Studio has moved, use --url ${suggestion}.`,
+          : `If Studio has moved, use --url ${shorten(suggestion, 300)}.`,
       ),
     });
   }

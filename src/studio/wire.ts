@@ -73,7 +73,7 @@ function optionalString<T extends string | null>(record: Fields, field: string, 
 function integer(record: Fields, field: string, label: string, min: number): number {
   const value = record[field];
   if (typeof value !== "number" || !Number.isInteger(value) || value < min) {
-    throw problem(label, field, min === 0 ? "a whole number of at least 0" : `a whole number of at least ${min}`, value);
+    throw problem(label, field, `a whole number of at least ${min}`, value);
   }
   return value;
 }

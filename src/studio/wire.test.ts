@@ -1,0 +1,91 @@
+import { describe, expect, it } from "vitest";
+import { encodeApplied } from "../spec/markers.js";
+import { readActionFeedback, readClusterList, readJob, readJobList, readUploadReply } from "./wire.js";
+
+const job = (fields: Record<string, unknown> = {}): Record<string, unknown> => ({
+  id: "j1",
+  url: "https://studio/j1",
+  status: "TASK",
+  name: "nightly",
+  query: "print(1)",
+  query_type: "PYTHON",
+  team: "demo",
+  workers: 1,
+  python_version: null,
+  requirements: "",
+  repository: null,
+  environment: { A: "1" },
+  created_at: "2026-01-01T00:00:00Z",
+  parent_job_id: null,
+  ...fields,
+});
+
+describe("job records", () => {
+  it.each([
+    [{ url: 5 }, 'job j1: field "url" must be a string or null, got a number'],
+    [{ workers: "2" }, 'job j1: field "workers" must be a whole number of at least 0, got a string'],
+    [{ workers: 1.5 }, 'job j1: field "workers" must be a whole number of at least 0, got a number'],
+    [{ environment: ["A=1"] }, 'job j1: field "environment" must be an object of strings, got an array'],
+    [{ environment: { A: null } }, 'job j1: field "environment.A" must be a string, got null'],
+    [{ name: "evil\u001b[2Jname" }, 'job j1: field "name" holds control characters'],
+    [{ status: "" }, 'job j1: field "status" must be a non-empty string, got an empty string'],
+    [{ parent_job_id: "" }, 'job j1: field "parent_job_id" must be null or the id of a job (a non-empty string), got an empty string'],
+    [{ parent_job_id: false }, 'job j1: field "parent_job_id" must be null or the id of a job (a non-empty string), got a boolean'],
+    [{ id: 42 }, 'item 0: field "id" must be a non-empty string, got a number'],
+    [{ environment: { STUDIO_JOBS_KEY: "" } }, "job j1: marker STUDIO_JOBS_KEY is empty"],
+    [
+      { environment: { STUDIO_JOBS_APPLIED: encodeApplied({ v: 1, query_type: "PYTHON", files: [["a.csv"]] } as never) } },
+      'job j1: marker STUDIO_JOBS_APPLIED: field "files" must be a list of [name, sha256] pairs, got an array',
+    ],
+    [
+      { environment: { STUDIO_JOBS_APPLIED: encodeApplied({ v: 1, query_type: "PYTHON", cluster: { id: "7" } } as never) } },
+      'job j1: marker STUDIO_JOBS_APPLIED: field "cluster" must be {"name": string} or {"id": number}, got an object',
+    ],
+  ])("refuses %j", (fields, message) => {
+    expect(() => readJobList([job(fields)])).toThrow(message);
+  });
+
+  it("fills in absent optional fields, and ignores the fields the tool never reads", () => {
+    const raw = job({ exit_code: "not a number", created_by: null });
+    delete raw["url"];
+    delete raw["parent_job_id"];
+    delete raw["requirements"];
+    raw["environment"] = null;
+    const [read] = readJobList({ jobs: [raw] });
+    expect(read).toMatchObject({ url: "", parent_job_id: null, requirements: "", environment: {}, exit_code: "not a number" });
+  });
+
+  it("lets an APPLIED record of another version pass unread", () => {
+    const env = { STUDIO_JOBS_APPLIED: encodeApplied({ v: 2, whatever: [1] } as never) };
+    expect(readJobList([job({ environment: env })])).toHaveLength(1);
+  });
+
+  it("keeps one of identical copies and drops what `keep` does not want", () => {
+    const run = job({ id: "r1", parent_job_id: "j1" });
+    expect(readJobList([job(), run, job(), run], (j) => j.parent_job_id === null).map((j) => j.id)).toEqual(["j1"]);
+  });
+
+  it("reads a create's reply as one job", () => {
+    expect(readJob(job()).id).toBe("j1");
+    expect(() => readJob(null)).toThrow("the reply: expected a job record (an object), got null");
+  });
+});
+
+describe("other replies", () => {
+  const cluster = { id: 1, name: "default", status: "ACTIVE", cloud_provider: "AWS", cloud_credentials: null, is_active: true, default: true, max_workers: 8 };
+
+  it("reads clusters as a bare array or wrapped, refusing what the plan relies on when wrong", () => {
+    expect(readClusterList([cluster])).toHaveLength(1);
+    expect(readClusterList({ clusters: [{ ...cluster, cloud_provider: null }] })[0]?.cloud_provider).toBeNull();
+    expect(() => readClusterList([{ ...cluster, is_active: "yes" }])).toThrow('cluster 1: field "is_active" must be true or false, got a string');
+    expect(() => readClusterList({})).toThrow("expected a list of clusters (a JSON array), got an object");
+  });
+
+  it("reads an upload's id and a cancel's message", () => {
+    expect(readUploadReply({ id: 3, filename: "a" }).id).toBe(3);
+    expect(() => readUploadReply({ id: -1 })).toThrow('the uploaded file: field "id" must be a whole number of at least 0, got a number');
+    expect(readActionFeedback({ message: "Successfully canceled" })).toBe("Successfully canceled");
+    expect(readActionFeedback({})).toBe("");
+    expect(() => readActionFeedback({ message: 1 })).toThrow('the reply: field "message" must be a string or null, got a number');
+  });
+});
