@@ -19,6 +19,7 @@ const running = new Set<ChildProcess>();
 process.on("exit", () => {
   for (const child of running) child.kill("SIGKILL");
 });
+for (const signal of ["SIGINT", "SIGTERM"] as const) process.once(signal, () => process.exit(130));
 
 /** A config file granting the token every team the rows use: a fresh team is an empty emulator. */
 export function writeEmulatorConfig(dir: string, teams: readonly string[]): string {
@@ -35,8 +36,9 @@ export async function startEmulatorProcess(cli: string, args: readonly string[],
     stdio: ["ignore", "pipe", "pipe"],
   });
   running.add(child);
+  // Only the tail, for the error message: a chatty emulator must not grow the harness.
   let stderr = "";
-  child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
+  child.stderr.on("data", (d: Buffer) => (stderr = (stderr + d.toString()).slice(-2_000)));
   const url = await new Promise<string>((resolve, reject) => {
     let out = "";
     child.stdout.on("data", (d: Buffer) => {

@@ -27,6 +27,8 @@ export interface Command {
   expect?: readonly number[];
   /** Extra node flags (profiling), put before the script. */
   nodeFlags?: readonly string[];
+  /** A process still running after this long is killed and the row fails (default 5 minutes). */
+  timeoutMs?: number;
 }
 
 export async function measure(command: Command): Promise<Measured> {
@@ -46,12 +48,18 @@ export async function measure(command: Command): Promise<Measured> {
   pipe(2).on("data", (d: Buffer) => stderr.push(d));
   pipe(RSS_FD).on("data", (d: Buffer) => (rss += d.toString()));
   let ms = 0;
+  let timedOut = false;
+  const timer = setTimeout(() => {
+    timedOut = true;
+    child.kill("SIGKILL");
+  }, command.timeoutMs ?? 300_000);
   const code = await new Promise<number>((resolve, reject) => {
     child.on("error", reject);
     // Time at exit, not at close: draining the pipes afterwards is the harness's cost.
     child.on("exit", () => (ms = performance.now() - started));
     child.on("close", (exitCode, signal) => resolve(exitCode ?? (signal === null ? -1 : 128)));
-  });
+  }).finally(() => clearTimeout(timer));
+  if (timedOut) throw new Error(`\`node ${command.args.join(" ")}\` was still running after ${Math.round(ms / 1000)} s: killed`);
   const result: Measured = {
     ms,
     rssMb: Number(rss.trim()) / 1024,

@@ -44,9 +44,13 @@ function latencyBound(calls: number): number {
 }
 
 function expectCreated(run: Measured, count: number): Measured {
-  const out = JSON.parse(run.stdout.trim()) as { created: number };
+  const out = clientOutput(run);
   if (out.created !== count) throw new Error(`the trivial client created ${out.created} jobs, expected ${count}`);
   return run;
+}
+
+function clientOutput(run: Measured): { created: number; ms: number } {
+  return JSON.parse(run.stdout.trim()) as { created: number; ms: number };
 }
 
 export async function benchApply(ctx: BenchContext): Promise<void> {
@@ -78,14 +82,18 @@ export async function benchApply(ctx: BenchContext): Promise<void> {
       checks: [{ label: "≤ 1.25× bound", ok: ratio <= 1.25 }],
       note: `trivial client ${seconds(timeStats(measured.floor).median)}`,
     });
-    const clientRatio = ratioOf(measured.floor, bound) ?? Number.NaN;
+    // The emulator is judged on the requests alone, first sent to last answered, timed
+    // inside the client: node's start and undici's loading are not the emulator's cost.
+    const requests = measured.floor.map((run) => ({ ...run, ms: clientOutput(run).ms }));
+    const clientRatio = ratioOf(requests, bound) ?? Number.NaN;
     ctx.emit({
       id: "emulator-floor",
-      title: `emulator floor: trivial client, ${count.toLocaleString("en")} creates, -P ${PARALLELISM}`,
-      runs: measured.floor,
+      title: `emulator floor: trivial client, ${count.toLocaleString("en")} creates, -P ${PARALLELISM}, requests only`,
+      runs: requests,
       floor: bound,
       ratio: clientRatio,
       checks: [{ label: "≤ 1.1× bound", ok: clientRatio <= 1.1 }],
+      note: `whole process ${seconds(timeStats(measured.floor).median)}`,
     });
   });
 }

@@ -54,6 +54,10 @@ if (groups.length === 0) {
 }
 
 const tmp = mkdtempSync(join(tmpdir(), "studio-jobs-bench-"));
+// At any exit, Ctrl-C included (emulator.ts turns signals into an exit).
+process.on("exit", () => {
+  if (!options.keep) rmSync(tmp, { recursive: true, force: true });
+});
 const rows: (RowResult | ErrorRow)[] = [];
 const ctx: BenchContext = {
   quick: options.quick,
@@ -89,7 +93,6 @@ process.stdout.write(
 );
 process.stdout.write(`${renderTable(rows, !options.quick)}\n`);
 if (options.keep) process.stdout.write(`\nscratch directory kept: ${tmp}\n`);
-else rmSync(tmp, { recursive: true, force: true });
 
 const failed = rows.some((r) => !("checks" in r)) || (!options.quick && !rows.every(isOk));
 process.exit(failed ? 1 : 0);
