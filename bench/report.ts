@@ -2,7 +2,7 @@
 // Ratios decide; absolute times are printed to inform, and checked only where a target
 // names one.
 
-import { statsOf, type Measured, type Stats } from "./measure.js";
+import { runPairs, statsOf, type Measured, type Stats } from "./measure.js";
 
 export type Floor =
   | { kind: "measured"; label: string; runs: Measured[] }
@@ -57,6 +57,25 @@ export function ratioOf(runs: readonly Measured[], floor: Floor): number | undef
       return never;
     }
   }
+}
+
+/** A row's figures when its floor is measured: spread into the row as they are. */
+export interface AgainstFloor {
+  runs: Measured[];
+  floor: Floor & { kind: "measured" };
+  ratio: number;
+}
+
+/** `runs` interleaved runs of a subject and the floor it is judged against, and that ratio. */
+export async function againstFloor(
+  runs: number,
+  label: string,
+  subject: () => Promise<Measured>,
+  floor: () => Promise<Measured>,
+): Promise<AgainstFloor> {
+  const measured = await runPairs(runs, () => Promise.resolve({ subject, floor }));
+  const measuredFloor = { kind: "measured" as const, label, runs: measured.floor };
+  return { runs: measured.subject, floor: measuredFloor, ratio: ratioOf(measured.subject, measuredFloor) ?? Number.NaN };
 }
 
 /** Median over pairs of subject minus floor, ms: for targets stated as "floor + N ms". */

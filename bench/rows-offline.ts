@@ -1,8 +1,8 @@
 // Rows that need no Studio: validate of a large spec, and start-up.
 
 import { cliCommand, floorCommand, type BenchContext } from "./context.js";
-import { measure, runPairs, type Measured } from "./measure.js";
-import { excessMs, ratioOf, timeStats, type Floor } from "./report.js";
+import { measure, type Measured } from "./measure.js";
+import { againstFloor, excessMs, timeStats } from "./report.js";
 import { writeSpec } from "./specs.js";
 
 /** The validate floor's result line, checked so that a floor that did nothing cannot pass. */
@@ -22,24 +22,20 @@ export async function benchValidate(ctx: BenchContext): Promise<void> {
   const runs = ctx.quick ? 2 : 5;
   for (const files of [1, 20]) {
     const spec = writeSpec({ root: ctx.tmp, jobs, files, stack: "bench", team: "demo" });
-    const measured = await runPairs(runs, () =>
-      Promise.resolve({
-        subject: () => measure(cliCommand(ctx, ["validate", "."], spec.dir)),
-        floor: async () => expectFloorOutput(await measure(floorCommand(ctx, validateFloorArgs(ctx, spec.yamlFiles), spec.dir)), { jobs }),
-      }),
+    const floorArgs = validateFloorArgs(ctx, spec.yamlFiles);
+    const measured = await againstFloor(
+      runs,
+      "node + js-yaml + validator",
+      () => measure(cliCommand(ctx, ["validate", "."], spec.dir)),
+      async () => expectFloorOutput(await measure(floorCommand(ctx, floorArgs, spec.dir)), { jobs }),
     );
-    const floor: Floor = { kind: "measured", label: "node + js-yaml + validator", runs: measured.floor };
-    const ratio = ratioOf(measured.subject, floor) ?? Number.NaN;
-    const median = timeStats(measured.subject).median;
     ctx.emit({
       id: `validate-${files}`,
       title: `validate, ${jobs.toLocaleString("en")} jobs, ${files === 1 ? "one file" : `${files} files`}`,
-      runs: measured.subject,
-      floor,
-      ratio,
+      ...measured,
       checks: [
-        { label: "≤ 1.6× floor", ok: ratio <= 1.6 },
-        { label: "≤ 0.6 s", ok: median <= 600 },
+        { label: "≤ 1.6× floor", ok: measured.ratio <= 1.6 },
+        { label: "≤ 0.6 s", ok: timeStats(measured.runs).median <= 600 },
       ],
     });
   }
@@ -51,51 +47,37 @@ export async function benchStartup(ctx: BenchContext): Promise<void> {
   const nodeFloor = (): Promise<Measured> => measure(floorCommand(ctx, ["-e", "0"], spec.dir));
   const label = "node -e 0";
 
-  const validate = await runPairs(runs, () =>
-    Promise.resolve({ subject: () => measure(cliCommand(ctx, ["validate", "."], spec.dir)), floor: nodeFloor }),
-  );
-  const validateFloor: Floor = { kind: "measured", label, runs: validate.floor };
-  const validateRatio = ratioOf(validate.subject, validateFloor) ?? Number.NaN;
+  const validate = await againstFloor(runs, label, () => measure(cliCommand(ctx, ["validate", "."], spec.dir)), nodeFloor);
   ctx.emit({
     id: "startup-validate",
     title: "validate, 1 job",
-    runs: validate.subject,
-    floor: validateFloor,
-    ratio: validateRatio,
-    checks: [{ label: "≤ 1.5× node -e 0", ok: validateRatio <= 1.5 }],
+    ...validate,
+    checks: [{ label: "≤ 1.5× node -e 0", ok: validate.ratio <= 1.5 }],
   });
 
-  const version = await runPairs(runs, () =>
-    Promise.resolve({
-      subject: async () => {
-        const run = await measure(cliCommand(ctx, ["--version"], spec.dir));
-        if (!/^\d+\.\d+\.\d+/.test(run.stdout.trim())) throw new Error(`--version printed "${run.stdout.trim()}"`);
-        return run;
-      },
-      floor: nodeFloor,
-    }),
+  const version = await againstFloor(
+    runs,
+    label,
+    async () => {
+      const run = await measure(cliCommand(ctx, ["--version"], spec.dir));
+      if (!/^\d+\.\d+\.\d+/.test(run.stdout.trim())) throw new Error(`--version printed "${run.stdout.trim()}"`);
+      return run;
+    },
+    nodeFloor,
   );
-  const versionFloor: Floor = { kind: "measured", label, runs: version.floor };
-  const excess = excessMs(version.subject, version.floor);
+  const excess = excessMs(version.runs, version.floor.runs);
   ctx.emit({
     id: "startup-version",
     title: "--version",
-    runs: version.subject,
-    floor: versionFloor,
-    ratio: ratioOf(version.subject, versionFloor) ?? Number.NaN,
+    ...version,
     checks: [{ label: `≤ node -e 0 + 40 ms (+${Math.round(excess)} ms)`, ok: excess <= 40 }],
   });
 
-  const help = await runPairs(runs, () =>
-    Promise.resolve({ subject: () => measure(cliCommand(ctx, ["plan", "--help"], spec.dir)), floor: nodeFloor }),
-  );
-  const helpFloor: Floor = { kind: "measured", label, runs: help.floor };
+  const help = await againstFloor(runs, label, () => measure(cliCommand(ctx, ["plan", "--help"], spec.dir)), nodeFloor);
   ctx.emit({
     id: "startup-plan-help",
     title: "plan --help",
-    runs: help.subject,
-    floor: helpFloor,
-    ratio: ratioOf(help.subject, helpFloor) ?? Number.NaN,
+    ...help,
     checks: [],
     note: "reported, no target",
   });

@@ -4,7 +4,7 @@
 import { cliCommand, floorCommand, type BenchContext } from "./context.js";
 import { listTeamJobs, postAdmin, startEmulatorProcess, type ListedJob } from "./emulator.js";
 import { measure, runPairs, type Command, type Measured } from "./measure.js";
-import { ratioOf, seconds, timeStats, type Floor } from "./report.js";
+import { againstFloor, ratioOf, seconds, timeStats, type Floor } from "./report.js";
 import { expectFloorOutput, validateFloorArgs } from "./rows-offline.js";
 import { writeSpec } from "./specs.js";
 
@@ -106,22 +106,18 @@ export async function benchConvergedPlan(ctx: BenchContext): Promise<void> {
     const spec = writeSpec({ root: ctx.tmp, jobs: count, files: 1, stack: STACK, team });
     await measure(setupCommand(ctx, applyArgs(), spec.dir, url));
     const floorArgs = [...validateFloorArgs(ctx, spec.yamlFiles), "--list", url, team];
-    const measured = await runPairs(runs, () =>
-      Promise.resolve({
-        // --detailed-exitcode: 0 means no changes, so a run that found any fails the row.
-        subject: () => measure(cliCommand(ctx, ["plan", ".", "--detailed-exitcode"], spec.dir, url)),
-        floor: async () => expectFloorOutput(await measure(floorCommand(ctx, floorArgs, spec.dir)), { jobs: count, listed: count }),
-      }),
+    // --detailed-exitcode: 0 means no changes, so a run that found any fails the row.
+    const measured = await againstFloor(
+      runs,
+      "validate floor + one listing",
+      () => measure(cliCommand(ctx, ["plan", ".", "--detailed-exitcode"], spec.dir, url)),
+      async () => expectFloorOutput(await measure(floorCommand(ctx, floorArgs, spec.dir)), { jobs: count, listed: count }),
     );
-    const floor: Floor = { kind: "measured", label: "validate floor + one listing", runs: measured.floor };
-    const ratio = ratioOf(measured.subject, floor) ?? Number.NaN;
     ctx.emit({
       id: "plan-converged",
       title: `plan, ${count.toLocaleString("en")} jobs converged, latency ${LATENCY_MS} ms`,
-      runs: measured.subject,
-      floor,
-      ratio,
-      checks: [{ label: "≤ 1.3× floor", ok: ratio <= 1.3 }],
+      ...measured,
+      checks: [{ label: "≤ 1.3× floor", ok: measured.ratio <= 1.3 }],
     });
   });
 }
@@ -157,24 +153,20 @@ export async function benchLargePlan(ctx: BenchContext): Promise<void> {
     // The emulator serializes each record once and keeps it: pay that before measuring.
     const warm = expectFloorOutput(await measure(floorCommand(ctx, floorArgs, ctx.tmp)), { listed: expected });
     const listed = (JSON.parse(warm.stdout) as { listed: number }).listed;
-    const measured = await runPairs(runs, () =>
-      Promise.resolve({
-        // Exit 2: there are changes, as the spec was written to have.
-        subject: () => measure(cliCommand(ctx, ["plan", ".", "--detailed-exitcode", "--max-cancel", "1000000"], spec.dir, url, [2])),
-        floor: async () => expectFloorOutput(await measure(floorCommand(ctx, floorArgs, ctx.tmp)), { listed: expected }),
-      }),
+    // Exit 2: there are changes, as the spec was written to have.
+    const measured = await againstFloor(
+      runs,
+      "raw fetch + JSON.parse",
+      () => measure(cliCommand(ctx, ["plan", ".", "--detailed-exitcode", "--max-cancel", "1000000"], spec.dir, url, [2])),
+      async () => expectFloorOutput(await measure(floorCommand(ctx, floorArgs, ctx.tmp)), { listed: expected }),
     );
-    const floor: Floor = { kind: "measured", label: "raw fetch + JSON.parse", runs: measured.floor };
-    const ratio = ratioOf(measured.subject, floor) ?? Number.NaN;
-    const peak = Math.max(...measured.subject.map((r) => r.rssMb));
+    const peak = Math.max(...measured.runs.map((r) => r.rssMb));
     ctx.emit({
       id: "plan-large",
       title: `plan, ${desired.toLocaleString("en")} desired vs ${listed.toLocaleString("en")} listed`,
-      runs: measured.subject,
-      floor,
-      ratio,
+      ...measured,
       checks: [
-        { label: "≤ 1.2× floor", ok: ratio <= 1.2 },
+        { label: "≤ 1.2× floor", ok: measured.ratio <= 1.2 },
         { label: "≤ 200 MB", ok: peak <= 200 },
       ],
       note: `${Math.round((listed - desired - desired / 10) / listed * 100)}% runs; seeded in ${seconds(seedMs)}`,
