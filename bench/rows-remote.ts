@@ -69,7 +69,10 @@ export async function benchApply(ctx: BenchContext): Promise<void> {
     });
     for (let run = 0; run < runs; run++) {
       const live = (await stackSchedules(url, `apply-${run}`)).filter((j) => !FINISHED.has(j.status));
-      if (live.length !== count) throw new Error(`apply run ${run + 1} left ${live.length} live jobs, expected ${count}`);
+      const keys = new Set(live.map((j) => j.environment["STUDIO_JOBS_KEY"]));
+      if (live.length !== count || keys.size !== count) {
+        throw new Error(`apply run ${run + 1} left ${live.length} live jobs for ${keys.size} keys, expected ${count} of each`);
+      }
     }
     const bound: Floor = { kind: "bound", label: `ceil(${count}/${PARALLELISM})×${LATENCY_MS} ms`, ms: latencyBound(count) };
     const ratio = ratioOf(measured.subject, bound) ?? Number.NaN;
