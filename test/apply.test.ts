@@ -102,6 +102,21 @@ describe("convergence", () => {
   });
 });
 
+describe("start times", () => {
+  it("sends a schedule without a start time with start_after = now, yet the next plan shows no change", async () => {
+    const dir = copyExample("analytics");
+    const now = Date.parse("2026-11-01T01:30:00Z");
+    const applied = await runCli(["apply", ".", "--yes"], { cwd: dir, env, now: () => now });
+    expect(applied.code).toBe(0);
+    const records = new Map(studio.emulator.store.allJobs().map((r) => [r.name, r]));
+    // Cron jobs are dated now, as datachain's client does; the one-off keeps the spec's start time.
+    expect(records.get("hourly-metrics")).toMatchObject({ start_after: now, status: "TASK", next_at: Date.parse("2026-11-01T02:00:00Z") });
+    expect(records.get("nightly-embeddings")).toMatchObject({ start_after: now, status: "TASK" });
+    expect(records.get("backfill-2026")).toMatchObject({ start_after: Date.parse("2026-12-01T00:00:00Z"), status: "SCHEDULED" });
+    await expectConverged(dir, ["."], "analytics", ["backfill-2026", "hourly-metrics", "nightly-embeddings", "weekly-cleanup"]);
+  });
+});
+
 describe("replace", () => {
   async function appliedExample(): Promise<string> {
     const dir = copyExample("analytics");

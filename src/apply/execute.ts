@@ -11,7 +11,7 @@ import { MARKERS } from "../spec/markers.js";
 import type { DesiredFile, DesiredJob } from "../spec/types.js";
 import type { StudioClient } from "../studio/client.js";
 import { isLive, isRun } from "../studio/status.js";
-import type { JobOutput } from "../studio/types.js";
+import type { JobInput, JobOutput } from "../studio/types.js";
 import type { ActionVerb, ApplyEvent, ApplyResult, ApplySummary, StepKind, StepResult } from "./types.js";
 
 export interface ApplyOptions {
@@ -24,6 +24,8 @@ export interface ApplyOptions {
   createAttempts?: number;
   /** Stop starting new steps once aborted (Ctrl-C); steps under way finish. */
   signal?: AbortSignal;
+  /** The clock that dates a schedule sent without a start time; Date.now by default. */
+  now?: () => number;
 }
 
 interface CreateWork {
@@ -190,7 +192,7 @@ async function createJob(options: ApplyOptions, job: DesiredJob, fileIds: string
   let lastError: unknown;
   for (let attempt = 1; attempt <= attempts; attempt++) {
     try {
-      const reply = await options.client.createJob({ ...job.input, files: fileIds });
+      const reply = await options.client.createJob(createBody(job, fileIds, options.now ?? Date.now));
       return { status: "applied", jobId: reply.id, url: reply.url };
     } catch (error) {
       if (!(error instanceof RemoteError) || !error.ambiguous) throw error;
@@ -203,6 +205,17 @@ async function createJob(options: ApplyOptions, job: DesiredJob, fileIds: string
     }
   }
   throw lastError;
+}
+
+/**
+ * The create request as it is sent. A cron job without a start time is sent with
+ * start_after = now, as datachain's own client sends it. Only here: the fingerprint and the
+ * applied record keep the spec's value, so a job converged yesterday is not a change today.
+ */
+export function createBody(job: DesiredJob, fileIds: string[], now: () => number): JobInput {
+  const input: JobInput = { ...job.input, files: fileIds };
+  if (input.cron_expression != null && input.start_after == null) input.start_after = new Date(now()).toISOString();
+  return input;
 }
 
 async function findCreated(options: ApplyOptions, job: DesiredJob): Promise<JobOutput | undefined> {

@@ -17,6 +17,8 @@ export interface CliIo {
   prompt: (question: string) => Promise<string>;
   /** Aborted when the process is asked to stop (SIGINT/SIGTERM). */
   signal: AbortSignal;
+  /** The clock, for what a command sends dated "now"; Date.now when not given. */
+  now?: () => number;
 }
 
 /** Colour only on a terminal, never with NO_COLOR or --no-color. */
