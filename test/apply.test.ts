@@ -319,9 +319,16 @@ describe("interrupted and multi-team applies", () => {
     const jobs = Object.fromEntries(Array.from({ length: 20 }, (_, i) => [`job-${i}`, { query: `print(${i})`, schedule: { cron: "@daily" } }]));
     writeFileSync(join(dir, "studio-jobs.yaml"), stringify({ version: 1, stack: "interrupted", defaults: { team: "demo" }, jobs }));
     studio.emulator.faults.configure({ latencyMs: 30 });
+    // Ctrl-C as soon as the first create reaches Studio, however slow the machine is today.
     const controller = new AbortController();
-    setTimeout(() => controller.abort(), 150);
-    const result = await runCli(["apply", ".", "--yes", "--parallelism", "1"], { cwd: dir, env, signal: controller.signal });
+    const creates = () => studio.emulator.requests.get("POST /api/datachain/jobs/") ?? 0;
+    const before = creates();
+    const watch = setInterval(() => {
+      if (creates() > before) controller.abort();
+    }, 2);
+    const result = await runCli(["apply", ".", "--yes", "--parallelism", "1"], { cwd: dir, env, signal: controller.signal }).finally(() =>
+      clearInterval(watch),
+    );
     studio.emulator.faults.configure({ latencyMs: 0 });
     expect(result.code).toBe(1);
     expect(result.stderr).toContain("Interrupted: steps not started were skipped. Run apply again to finish.");
