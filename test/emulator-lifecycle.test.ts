@@ -76,8 +76,8 @@ describe("lifecycle", () => {
     const base = { query: "print(1)", query_type: "PYTHON" as const, team_name: "demo", environment: "" };
     const once = await studio.client.createJob({ ...base, query_name: "once" });
     const task = await studio.client.createJob({ ...base, query_name: "cron", cron_expression: "0 3 * * *" });
-    expect(await studio.client.cancelJob("demo", once.id)).toBe(`Job ${once.id} canceled.`);
-    expect(await studio.client.cancelJob("demo", task.id)).toBe(`Job ${task.id} canceled.`);
+    expect(await studio.client.cancelJob("demo", once.id)).toBe("Successfully canceled");
+    expect(await studio.client.cancelJob("demo", task.id)).toBe("Successfully canceled");
     expect(await statusOf(studio, once.id)).toBe("CANCELING");
     expect(await statusOf(studio, task.id)).toBe("CANCELING_SCHEDULED");
     expect(await studio.client.cancelJob("demo", once.id)).toBe(`Job ${once.id} is already being canceled.`);
@@ -133,7 +133,7 @@ describe("faults", () => {
   it("draws the same decisions from the same seed", () => {
     const sequence = (seed: number) => {
       const faults = new FaultInjector({ errorRate: 0.3, resetRate: 0.3, seed });
-      return Array.from({ length: 50 }, () => faults.decide("GET", "/api/datachain/jobs/", "", 0).kind);
+      return Array.from({ length: 50 }, () => faults.decide("GET", "/api/datachain/jobs/", Buffer.alloc(0), 0).kind);
     };
     expect(sequence(7)).toEqual(sequence(7));
     expect(sequence(7)).not.toEqual(sequence(8));

@@ -122,6 +122,8 @@ export async function run(argv: readonly string[], io: CliIo): Promise<number> {
     .option("--rate-limit <n>", "requests a second before 429s")
     .option("--reset-rate <p>", "chance of a dropped connection")
     .option("--seed <n>", "seed for the fault injection")
+    .option("--max-json-size <size>", "refuse JSON bodies larger than this with 413, unread (e.g. 16M)", "16M")
+    .option("--max-upload-size <size>", "refuse uploads larger than this with 413, unread (e.g. 64M)", "64M")
     .action(async (options: EmulatorCommandOptions) => {
       const { runEmulator } = await import("./commands/emulator.js");
       exitCode = await runEmulator(options, io);

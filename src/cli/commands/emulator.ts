@@ -15,6 +15,8 @@ export interface EmulatorCommandOptions {
   rateLimit?: string;
   resetRate?: string;
   seed?: string;
+  maxJsonSize?: string;
+  maxUploadSize?: string;
 }
 
 function number(name: string, value: string | undefined, min: number, max: number): number | undefined {
@@ -26,6 +28,19 @@ function number(name: string, value: string | undefined, min: number, max: numbe
   return parsed;
 }
 
+const SIZE_UNITS: Record<string, number> = { "": 1, k: 1024, m: 1024 ** 2, g: 1024 ** 3 };
+
+/** A size in bytes, or with a binary unit: 512k, 16M, 1G. */
+function size(name: string, value: string | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  const match = /^(\d+)\s*([kmg]?)(?:i?b)?$/i.exec(value.trim());
+  const bytes = match === null ? Number.NaN : Number(match[1]) * (SIZE_UNITS[(match[2] ?? "").toLowerCase()] ?? Number.NaN);
+  if (!Number.isSafeInteger(bytes)) {
+    throw new UsageError(`--${name} must be a size in bytes, or with a unit such as 512k, 16M or 1G, got "${value}".`);
+  }
+  return bytes;
+}
+
 export async function runEmulator(options: EmulatorCommandOptions, io: CliIo): Promise<number> {
   const port = number("port", options.port, 0, 65535) ?? 0;
   const faults = {
@@ -35,11 +50,14 @@ export async function runEmulator(options: EmulatorCommandOptions, io: CliIo): P
     resetRate: number("reset-rate", options.resetRate, 0, 1) ?? 0,
     seed: number("seed", options.seed, 0, 2 ** 32) ?? 1,
   };
+  const jsonBytes = size("max-json-size", options.maxJsonSize);
+  const uploadBytes = size("max-upload-size", options.maxUploadSize);
   const emulator = await startEmulator({
     host: options.host,
     port,
     admin: options.admin,
     faults,
+    limits: { ...(jsonBytes === undefined ? {} : { jsonBytes }), ...(uploadBytes === undefined ? {} : { uploadBytes }) },
     ...(options.data === undefined ? {} : { data: options.data }),
     ...(options.config === undefined ? {} : { config: options.config }),
   });
