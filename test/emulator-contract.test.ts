@@ -319,6 +319,20 @@ describe("datachain's client, as its source sends each call", () => {
     expect(studio.emulator.store.allJobs().map((j) => j.priority)).toEqual([5, 5]);
   });
 
+  it("accepts null for every optional field of JobInput", async () => {
+    const optional = [
+      "query_type", "environment", "workers", "query_name", "files", "python_version", "requirements", "repository", "priority",
+      "compute_cluster_name", "compute_cluster_id", "start_after", "cron_expression", "credentials_name", "rerun_from_job_id", "reset",
+    ];
+    const body = { query: "print(1)", team_name: "demo", ...Object.fromEntries(optional.map((key) => [key, null])) };
+    const reply = await rawCall(url, "POST", "/api/datachain/jobs/", { json: body, scheme: "token" });
+    expect(reply).toMatchObject({
+      status: 200,
+      body: { status: "QUEUED", query_type: "PYTHON", name: "", environment: {}, workers: 1, python_version: null, requirements: "", repository: null },
+    });
+    expect(studio.emulator.store.allJobs()[0]).toMatchObject({ priority: 5, cluster_id: 1, cron_expression: null, start_after: null, files: [] });
+  });
+
   it("schedules a cron job sent with start_after = now in Python's isoformat: a TASK that fires at the next slot", async () => {
     const reply = await rawCall(url, "POST", "/api/datachain/jobs/", {
       json: { ...datachainCreate, cron_expression: "0 * * * *", start_after: "2026-11-01T00:00:00.123456+00:00" },
