@@ -102,6 +102,21 @@ describe("convergence", () => {
   });
 });
 
+describe("start times", () => {
+  it("sends a schedule without a start time with start_after = now, yet the next plan shows no change", async () => {
+    const dir = copyExample("analytics");
+    const now = Date.parse("2026-11-01T01:30:00Z");
+    const applied = await runCli(["apply", ".", "--yes"], { cwd: dir, env, now: () => now });
+    expect(applied.code).toBe(0);
+    const records = new Map(studio.emulator.store.allJobs().map((r) => [r.name, r]));
+    // Cron jobs are dated now, as datachain's client does; the one-off keeps the spec's start time.
+    expect(records.get("hourly-metrics")).toMatchObject({ start_after: now, status: "TASK", next_at: Date.parse("2026-11-01T02:00:00Z") });
+    expect(records.get("nightly-embeddings")).toMatchObject({ start_after: now, status: "TASK" });
+    expect(records.get("backfill-2026")).toMatchObject({ start_after: Date.parse("2026-12-01T00:00:00Z"), status: "SCHEDULED" });
+    await expectConverged(dir, ["."], "analytics", ["backfill-2026", "hourly-metrics", "nightly-embeddings", "weekly-cleanup"]);
+  });
+});
+
 describe("replace", () => {
   async function appliedExample(): Promise<string> {
     const dir = copyExample("analytics");
@@ -367,9 +382,16 @@ describe("interrupted and multi-team applies", () => {
     const jobs = Object.fromEntries(Array.from({ length: 20 }, (_, i) => [`job-${i}`, { query: `print(${i})`, schedule: { cron: "@daily" } }]));
     writeFileSync(join(dir, "studio-jobs.yaml"), stringify({ version: 1, stack: "interrupted", defaults: { team: "demo" }, jobs }));
     studio.emulator.faults.configure({ latencyMs: 30 });
+    // Ctrl-C as soon as the first create reaches Studio, however slow the machine is today.
     const controller = new AbortController();
-    setTimeout(() => controller.abort(), 150);
-    const result = await runCli(["apply", ".", "--yes", "--parallelism", "1"], { cwd: dir, env, signal: controller.signal });
+    const creates = () => studio.emulator.requests.get("POST /api/datachain/jobs/") ?? 0;
+    const before = creates();
+    const watch = setInterval(() => {
+      if (creates() > before) controller.abort();
+    }, 2);
+    const result = await runCli(["apply", ".", "--yes", "--parallelism", "1"], { cwd: dir, env, signal: controller.signal }).finally(() =>
+      clearInterval(watch),
+    );
     studio.emulator.faults.configure({ latencyMs: 0 });
     expect(result.code).toBe(1);
     expect(result.stderr).toContain("Interrupted: steps not started were skipped. Run apply again to finish.");

@@ -276,18 +276,22 @@ describe("each command's help", () => {
       run a local Studio jobs API for trying the tool and for tests
 
       Options:
-        --host <host>        address to listen on (default: "127.0.0.1")
-        --port <port>        port; 0 picks a free one (default: 0)
-        --data <file>        journal file to keep jobs across restarts (default: in
-                             memory)
-        --config <file>      JSON file with tokens, teams, scopes and clusters
-        --admin              enable the /_emulator/ test hooks
-        --latency <ms>       delay every reply
-        --error-rate <p>     chance of a 503 before acting
-        --rate-limit <n>     requests a second before 429s
-        --reset-rate <p>     chance of a dropped connection
-        --seed <n>           seed for the fault injection
-        -h, --help           display help for command
+        --host <host>             address to listen on (default: "127.0.0.1")
+        --port <port>             port; 0 picks a free one (default: 0)
+        --data <file>             journal file to keep jobs across restarts (default:
+                                  in memory)
+        --config <file>           JSON file with tokens, teams, scopes and clusters
+        --admin                   enable the /_emulator/ test hooks
+        --latency <ms>            delay every reply
+        --error-rate <p>          chance of a 503 before acting
+        --rate-limit <n>          requests a second before 429s
+        --reset-rate <p>          chance of a dropped connection
+        --seed <n>                seed for the fault injection
+        --max-json-size <size>    refuse JSON bodies larger than this with 413, unread
+                                  (e.g. 16M) (default: "16M")
+        --max-upload-size <size>  refuse uploads larger than this with 413, unread
+                                  (e.g. 64M) (default: "64M")
+        -h, --help                display help for command
 
       Global Options: (as for every command)
 

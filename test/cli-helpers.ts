@@ -15,7 +15,16 @@ export interface CliResult {
 /** Run the CLI in this process with captured output and a scripted prompt. */
 export async function runCli(
   argv: string[],
-  options: { cwd?: string; env?: NodeJS.ProcessEnv; interactive?: boolean; answers?: string[]; tty?: boolean; signal?: AbortSignal } = {},
+  options: {
+    cwd?: string;
+    env?: NodeJS.ProcessEnv;
+    interactive?: boolean;
+    answers?: string[];
+    tty?: boolean;
+    signal?: AbortSignal;
+    /** The CLI's clock: give the emulator's, when a test moves it and watches jobs run. */
+    now?: () => number;
+  } = {},
 ): Promise<CliResult & { questions: string[] }> {
   let stdout = "";
   let stderr = "";
@@ -32,6 +41,7 @@ export async function runCli(
       return Promise.resolve(answers.shift() ?? "");
     },
     signal: options.signal ?? new AbortController().signal,
+    ...(options.now === undefined ? {} : { now: options.now }),
   });
   return { code, stdout, stderr, questions };
 }

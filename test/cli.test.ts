@@ -134,6 +134,6 @@ describe("on a terminal", () => {
     expect(result.stderr.endsWith("\r\x1b[2K")).toBe(true);
     expect(result.stderr).not.toContain("\n");
     const ids = studio.emulator.store.allJobs().map((j) => [j.name, j.id] as const);
-    for (const [name, id] of ids) expect(result.stdout).toContain(`  demo/${name}  ${id}  ${studio.emulator.url}/team/demo/jobs/${id}\n`);
+    for (const [name, id] of ids) expect(result.stdout).toContain(`  demo/${name}  ${id}  ${studio.emulator.url}/team/demo/datasets/jobs/${id}\n`);
   });
 });

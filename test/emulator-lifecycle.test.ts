@@ -56,6 +56,43 @@ describe("lifecycle", () => {
     expect(jobs.filter((j) => j.parent_job_id === task.id).map((j) => j.status)).toEqual(["QUEUED", "COMPLETE"]);
   });
 
+  it("keeps a cron job with a future start_after a TASK that first fires at the first slot after it", async () => {
+    studio = await startTestStudio();
+    const task = await studio.client.createJob({
+      query: "print(1)",
+      query_type: "PYTHON",
+      query_name: "later-hourly",
+      team_name: "demo",
+      environment: "",
+      cron_expression: "@hourly",
+      start_after: "2026-11-01T05:30:00Z",
+    });
+    expect(task.status).toBe("TASK");
+    studio.clock.set(Date.parse("2026-11-01T05:59:00Z"));
+    expect(await studio.client.listJobs("demo")).toHaveLength(1);
+    studio.clock.set(Date.parse("2026-11-01T06:00:00Z"));
+    const [run] = await studio.client.listJobs("demo");
+    expect(run).toMatchObject({ parent_job_id: task.id, created_at: "2026-11-01T06:00:00.000Z" });
+  });
+
+  it("gives each schedule its own next firing, whatever was asked before for the same expression", async () => {
+    studio = await startTestStudio();
+    const base = { query: "print(1)", query_type: "PYTHON" as const, team_name: "demo", environment: "", cron_expression: "@hourly" };
+    await studio.client.createJob({ ...base, query_name: "a" });
+    studio.clock.set(Date.parse("2026-11-01T01:30:00Z")); // past a's first slot
+    await studio.client.createJob({ ...base, query_name: "b" });
+    studio.clock.set(Date.parse("2026-10-31T22:10:00Z")); // and back before it
+    await studio.client.createJob({ ...base, query_name: "c" });
+    const next = Object.fromEntries(
+      studio.emulator.store
+        .allJobs()
+        .filter((j) => j.parent_job_id === null)
+        .map((j) => [j.name, new Date(j.next_at ?? 0).toISOString()]),
+    );
+    // a was never looked at between 01:00 and the jump back, so it still waits for 01:00.
+    expect(next).toEqual({ a: "2026-11-01T01:00:00.000Z", b: "2026-11-01T02:00:00.000Z", c: "2026-10-31T23:00:00.000Z" });
+  });
+
   it("holds a one-off job with a future start_after as SCHEDULED", async () => {
     studio = await startTestStudio();
     const job = await studio.client.createJob({
@@ -76,8 +113,8 @@ describe("lifecycle", () => {
     const base = { query: "print(1)", query_type: "PYTHON" as const, team_name: "demo", environment: "" };
     const once = await studio.client.createJob({ ...base, query_name: "once" });
     const task = await studio.client.createJob({ ...base, query_name: "cron", cron_expression: "0 3 * * *" });
-    expect(await studio.client.cancelJob("demo", once.id)).toBe(`Job ${once.id} canceled.`);
-    expect(await studio.client.cancelJob("demo", task.id)).toBe(`Job ${task.id} canceled.`);
+    expect(await studio.client.cancelJob("demo", once.id)).toBe("Successfully canceled");
+    expect(await studio.client.cancelJob("demo", task.id)).toBe("Successfully canceled");
     expect(await statusOf(studio, once.id)).toBe("CANCELING");
     expect(await statusOf(studio, task.id)).toBe("CANCELING_SCHEDULED");
     expect(await studio.client.cancelJob("demo", once.id)).toBe(`Job ${once.id} is already being canceled.`);
@@ -133,7 +170,7 @@ describe("faults", () => {
   it("draws the same decisions from the same seed", () => {
     const sequence = (seed: number) => {
       const faults = new FaultInjector({ errorRate: 0.3, resetRate: 0.3, seed });
-      return Array.from({ length: 50 }, () => faults.decide("GET", "/api/datachain/jobs/", "", 0).kind);
+      return Array.from({ length: 50 }, () => faults.decide("GET", "/api/datachain/jobs/", Buffer.alloc(0), 0).kind);
     };
     expect(sequence(7)).toEqual(sequence(7));
     expect(sequence(7)).not.toEqual(sequence(8));

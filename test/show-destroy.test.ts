@@ -165,7 +165,9 @@ describe("destroy", () => {
 describe("status --format json", () => {
   it("gives every time in ISO 8601", async () => {
     const dir = copyExample("analytics");
-    expect((await cli(dir, ["apply", ".", "--yes"])).code).toBe(0);
+    // apply dates the schedules it sends "now": the emulator's now, so that they fire as it moves.
+    const applied = await runCli(["apply", ".", "--yes"], { cwd: dir, env: shared.env, now: () => shared.studio.clock.now() });
+    expect(applied.code).toBe(0);
     shared.studio.clock.advance(2 * 3_600_000);
     const result = await cli(dir, ["status", ".", "--format", "json"]);
     const doc = JSON.parse(result.stdout) as { jobs: { key: string; last_run: { created_at: string } | null; next_runs: string[] }[] };

@@ -207,7 +207,7 @@ describe("fingerprint properties", () => {
     const changes: [string, (job: Record<string, unknown>, files: { query: string; upload: string }) => void][] = [
       ["workers", (j) => (j["workers"] = ((j["workers"] as number | undefined) ?? 1) + 1)],
       ["python_version", (j) => (j["python_version"] = j["python_version"] === "3.10" ? "3.9" : "3.10")],
-      ["priority", (j) => (j["priority"] = ((j["priority"] as number | undefined) ?? 0) + 7)],
+      ["priority", (j) => (j["priority"] = (((j["priority"] as number | undefined) ?? 0) + 1) % 6)],
       ["cluster", (j) => (j["cluster"] = "other-cluster")],
       ["credentials", (j) => (j["credentials"] = "another")],
       ["repository", (j) => (j["repository"] = "https://github.com/acme/other")],

@@ -19,7 +19,8 @@ beforeAll(() => {
 describe("status", () => {
   it("shows the stack's live jobs, whether they match the spec, and their last runs", async () => {
     const dir = copyExample("analytics");
-    expect((await runCli(["apply", ".", "--yes"], { cwd: dir, env })).code).toBe(0);
+    // apply dates the schedules it sends "now": the emulator's now, so that they fire as it moves.
+    expect((await runCli(["apply", ".", "--yes"], { cwd: dir, env, now: () => studio.clock.now() })).code).toBe(0);
     studio.clock.advance(2 * 3_600_000); // hourly-metrics fires
     writeFileSync(join(dir, "queries/metrics.py"), "print('changed')\n");
     const result = await runCli(["status", ".", "--format", "json"], { cwd: dir, env });

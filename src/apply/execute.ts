@@ -11,7 +11,7 @@ import { MARKERS, withTeamsMarker } from "../spec/markers.js";
 import type { DesiredFile, DesiredJob } from "../spec/types.js";
 import type { StudioClient } from "../studio/client.js";
 import { isLive, isRun } from "../studio/status.js";
-import type { JobOutput } from "../studio/types.js";
+import type { JobInput, JobOutput } from "../studio/types.js";
 import { sweepDuplicates } from "./sweep.js";
 import type { ActionVerb, ApplyEvent, ApplyResult, ApplySummary, StepKind, StepResult } from "./types.js";
 
@@ -25,6 +25,8 @@ export interface ApplyOptions {
   createAttempts?: number;
   /** Stop starting new steps once aborted (Ctrl-C); steps under way finish. */
   signal?: AbortSignal;
+  /** The clock that dates a schedule sent without a start time; Date.now by default. */
+  now?: () => number;
 }
 
 interface CreateWork {
@@ -211,7 +213,7 @@ async function createJob(
   let lastError: unknown;
   for (let attempt = 1; attempt <= attempts; attempt++) {
     try {
-      const reply = await options.client.createJob({ ...job.input, environment: withTeamsMarker(job.input.environment, teams), files: fileIds });
+      const reply = await options.client.createJob(createBody(job, fileIds, teams, options.now ?? Date.now));
       return { status: "applied", jobId: reply.id, url: reply.url };
     } catch (error) {
       if (!(error instanceof RemoteError) || !error.ambiguous) throw error;
@@ -244,6 +246,17 @@ function pause(ms: number, signal: AbortSignal | undefined): Promise<void> {
     const timer = setTimeout(done, ms);
     signal?.addEventListener("abort", done, { once: true });
   });
+}
+
+/**
+ * The create request as it is sent. A cron job without a start time is sent with
+ * start_after = now, as datachain's own client sends it. Only here: the fingerprint and the
+ * applied record keep the spec's value, so a job converged yesterday is not a change today.
+ */
+export function createBody(job: DesiredJob, fileIds: string[], teams: readonly string[], now: () => number): JobInput {
+  const input: JobInput = { ...job.input, environment: withTeamsMarker(job.input.environment, teams), files: fileIds };
+  if (input.cron_expression != null && input.start_after == null) input.start_after = new Date(now()).toISOString();
+  return input;
 }
 
 async function findCreated(options: ApplyOptions, job: DesiredJob): Promise<JobOutput | undefined> {

@@ -19,6 +19,8 @@ export interface CliIo {
   prompt: (question: string) => Promise<string>;
   /** Aborted when the process is asked to stop (SIGINT/SIGTERM). */
   signal: AbortSignal;
+  /** The clock, for what a command sends dated "now"; Date.now when not given. */
+  now?: () => number;
   /**
    * The run's secrets: register each sensitive value as it becomes known. run() always sets
    * it, and passes stdout and stderr through it, so nothing printed can carry a secret.

@@ -268,6 +268,8 @@ export async function run(argv: readonly string[], rawIo: CliIo): Promise<number
     .addOption(integerOption("--rate-limit <n>", "requests a second before 429s", { min: 0 }))
     .addOption(fractionOption("--reset-rate <p>", "chance of a dropped connection"))
     .addOption(integerOption("--seed <n>", "seed for the fault injection", { min: 0, max: 2 ** 32 }))
+    .option("--max-json-size <size>", "refuse JSON bodies larger than this with 413, unread (e.g. 16M)", "16M")
+    .option("--max-upload-size <size>", "refuse uploads larger than this with 413, unread (e.g. 64M)", "64M")
     .addHelpText(
       "after",
       examples([

@@ -24,13 +24,20 @@ export function readToken(header: string | undefined): string | undefined {
   return match?.[2];
 }
 
-export type AuthOutcome = { ok: true; grant: TokenGrant } | { ok: false; status: 401 | 403; message: string };
+export type AuthFailure = { ok: false; status: 401 | 403; message: string };
+export type AuthOutcome = { ok: true; grant: TokenGrant } | AuthFailure;
 
-export function authorize(grants: readonly TokenGrant[], header: string | undefined, team: string | undefined, scope: Scope): AuthOutcome {
+/** Who is calling, from the Authorization header alone: cheap, so it runs before a body is read. */
+export function authenticate(grants: readonly TokenGrant[], header: string | undefined): AuthOutcome {
   const token = readToken(header);
   if (token === undefined) return { ok: false, status: 401, message: "Authentication credentials were not provided." };
   const grant = grants.find((g) => g.token === token);
   if (grant === undefined) return { ok: false, status: 401, message: "Invalid token." };
+  return { ok: true, grant };
+}
+
+/** May this grant use `scope` for `team` (undefined: a call that names no team)? */
+export function authorize(grant: TokenGrant, team: string | undefined, scope: Scope): AuthOutcome {
   if (!grant.scopes.includes(scope)) {
     return { ok: false, status: 403, message: `The token lacks the ${scope} scope.` };
   }

@@ -22,7 +22,7 @@ export interface ScriptedFault {
   method: string;
   /** Substring of the request path. */
   path: string;
-  /** Substring the request body must contain, e.g. a job name. */
+  /** Text the request body must contain (as UTF-8), e.g. a job name. */
   bodyIncludes?: string;
   kind: ScriptedFaultKind;
   /** How many matching requests it hits; default 1. */
@@ -62,7 +62,7 @@ export class FaultInjector {
   }
 
   /** Decide what happens to one request. Always draws the same number of randoms. */
-  decide(method: string, path: string, body: string, nowMs: number): FaultDecision {
+  decide(method: string, path: string, body: Buffer, nowMs: number): FaultDecision {
     const scripted = this.scripted.find(
       (f) =>
         f.left > 0 &&

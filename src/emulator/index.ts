@@ -10,7 +10,7 @@ import { DEFAULT_GRANTS, DEFAULT_TOKEN, type Scope, type TokenGrant } from "./au
 import { createSystemClock, type AdjustableClock } from "./clock.js";
 import { FaultInjector, type FaultSettings } from "./faults.js";
 import { openJournal, type Journal } from "./journal.js";
-import { createRequestHandler } from "./server.js";
+import { createRequestHandler, DEFAULT_BODY_LIMITS, type BodyLimits } from "./server.js";
 import { DEFAULT_CLUSTERS, EmulatorStore } from "./store.js";
 
 export interface EmulatorConfig {
@@ -30,6 +30,8 @@ export interface EmulatorOptions {
   admin?: boolean;
   clock?: AdjustableClock;
   faults?: Partial<FaultSettings>;
+  /** Request bodies larger than these are refused with 413 before they are read (16 MiB JSON, 64 MiB uploads). */
+  limits?: Partial<BodyLimits>;
 }
 
 export interface RunningEmulator {
@@ -87,10 +89,15 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
   const faults = new FaultInjector(options.faults);
   let baseUrl = "";
   const requests = new Map<string, number>();
-  const server: Server = createServer(
-    { keepAlive: true },
-    createRequestHandler({ store, grants: config.tokens, faults, clock, admin: options.admin ?? false, baseUrl: () => baseUrl, requests }),
-  );
+  const limits = { ...DEFAULT_BODY_LIMITS, ...options.limits };
+  for (const [name, value] of Object.entries(limits)) {
+    if (!Number.isSafeInteger(value) || value < 0) throw new UsageError(`Emulator body limit ${name} must be a whole number of bytes, got ${value}.`);
+  }
+  const handler = createRequestHandler({ store, grants: config.tokens, faults, clock, admin: options.admin ?? false, limits, baseUrl: () => baseUrl, requests });
+  const server: Server = createServer({ keepAlive: true }, handler);
+  // With a listener here Node does not answer `Expect: 100-continue` by itself: the handler
+  // does, once it knows the body is wanted, so a refused client never sends it.
+  server.on("checkContinue", handler);
   server.keepAliveTimeout = 30_000;
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);

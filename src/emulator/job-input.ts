@@ -15,14 +15,29 @@ function optionalString(body: Body, key: string): string | null {
   return value;
 }
 
-function optionalInteger(body: Body, key: string, min: number): number | null {
+function optionalInteger(body: Body, key: string, min: number, max = Number.MAX_SAFE_INTEGER): number | null {
   const value = body[key];
   if (value === undefined || value === null) return null;
   if (typeof value !== "number" || !Number.isInteger(value)) {
     throw new InputError(`${key}: expected an integer, got ${typeName(value)}`);
   }
   if (value < min) throw new InputError(`${key}: must be at least ${min}, got ${value}`);
+  if (value > max) throw new InputError(`${key}: must be at most ${max}, got ${value}`);
   return value;
+}
+
+/** Priorities as datachain's CLI documents them: 0 runs first, 5 (the default) last. */
+export const PRIORITY = { min: 0, max: 5, default: 5 } as const;
+
+// ISO 8601 as clients send it: datachain sends Python's isoformat(), with microseconds,
+// and without an offset when its user gave none. A time without an offset is UTC.
+const ISO_DATE_TIME = /^\d{4}-\d{2}-\d{2}(?:[Tt ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?(?:[Zz]|[+-]\d{2}:?\d{2})?$/;
+const HAS_OFFSET = /(?:[Zz]|[+-]\d{2}:?\d{2})$/;
+
+function parseDateTime(key: string, text: string): number {
+  const time = ISO_DATE_TIME.test(text) ? Date.parse(text.length > 10 && !HAS_OFFSET.test(text) ? `${text}Z` : text) : Number.NaN;
+  if (Number.isNaN(time)) throw new InputError(`${key}: "${text}" is not an ISO 8601 date-time`);
+  return time;
 }
 
 function typeName(value: unknown): string {
@@ -89,7 +104,7 @@ export function parseJobInput(raw: unknown, team: string, createdBy: string, sto
     throw new InputError(`workers: cluster "${cluster.name}" allows at most ${cluster.max_workers}, got ${workers}`);
   }
 
-  const priority = optionalInteger(body, "priority", 0);
+  const priority = optionalInteger(body, "priority", PRIORITY.min, PRIORITY.max) ?? PRIORITY.default;
 
   const cron = optionalString(body, "cron_expression");
   if (cron !== null) {
@@ -98,11 +113,7 @@ export function parseJobInput(raw: unknown, team: string, createdBy: string, sto
   }
 
   const startAfterText = optionalString(body, "start_after");
-  let startAfter: number | null = null;
-  if (startAfterText !== null) {
-    startAfter = Date.parse(startAfterText);
-    if (Number.isNaN(startAfter)) throw new InputError(`start_after: "${startAfterText}" is not an ISO 8601 date-time`);
-  }
+  const startAfter = startAfterText === null ? null : parseDateTime("start_after", startAfterText);
 
   const filesValue = body["files"];
   let files: string[] = [];

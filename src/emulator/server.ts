@@ -1,14 +1,16 @@
 // The HTTP face of the emulator: Studio's five job endpoints, auth, fault injection,
-// and the /_emulator/ admin hooks for tests.
+// and the /_emulator/ admin hooks for tests. Replies have the shapes and status codes of
+// Studio's API reference: every success is a 200, and both listings are bare arrays.
 
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { sha256Hex } from "../spec/fingerprint.js";
 import { isValidStatusFilter } from "../studio/status.js";
-import { authorize, type Scope, type TokenGrant } from "./auth.js";
+import { authenticate, authorize, type AuthOutcome, type Scope, type TokenGrant } from "./auth.js";
 import type { AdjustableClock } from "./clock.js";
 import type { FaultInjector, FaultSettings, ScriptedFault } from "./faults.js";
 import { InputError, parseJobInput } from "./job-input.js";
-import { toJobOutput, type EmulatorStore } from "./store.js";
+import { decodeSafely, declaredLength, mayHaveBody, parseTarget, readBody, type RequestTarget } from "./request.js";
+import type { EmulatorStore } from "./store.js";
 
 export interface Reply {
   status: number;
@@ -18,38 +20,60 @@ export interface Reply {
   headers?: Record<string, string>;
 }
 
+/** The largest request bodies accepted, in bytes; larger ones are refused with 413 unread. */
+export interface BodyLimits {
+  jsonBytes: number;
+  uploadBytes: number;
+}
+
+export const DEFAULT_BODY_LIMITS: BodyLimits = { jsonBytes: 16 * 1024 * 1024, uploadBytes: 64 * 1024 * 1024 };
+
 export interface ServerContext {
   store: EmulatorStore;
   grants: readonly TokenGrant[];
   faults: FaultInjector;
   clock: AdjustableClock;
   admin: boolean;
+  limits: BodyLimits;
   /** The emulator's own URL, for job links. */
   baseUrl: () => string;
-  /** Counts of /api requests received, by `METHOD path`, for tests and benchmarks. */
+  /** Counts of /api requests received, by `METHOD path` (cancel paths as `/jobs/{id}/cancel`), for tests and benchmarks. */
   requests: Map<string, number>;
 }
 
-const MAX_BODY_BYTES = 64 * 1024 * 1024;
-const OPEN_JOBS = Buffer.from('{"jobs":[');
+const JOBS_PATH = "/api/datachain/jobs/";
+const UPLOAD_PATH = "/api/datachain/jobs/files";
+const CLUSTERS_PATH = "/api/datachain/clusters/";
+const CANCEL_PATH = /^\/api\/datachain\/jobs\/([^/]+)\/cancel$/;
+const OPEN_LIST = Buffer.from("[");
 const COMMA = Buffer.from(",");
-const CLOSE_JOBS = Buffer.from("]}");
+const CLOSE_LIST = Buffer.from("]");
 const DEFAULT_LIMIT = 20;
+
+type Route =
+  | { kind: "jobs"; key: string }
+  | { kind: "cancel"; key: string; id: string }
+  | { kind: "upload"; key: string }
+  | { kind: "clusters"; key: string }
+  | { kind: "unknown"; key: string };
+
+function matchRoute(path: string): Route {
+  if (path === JOBS_PATH) return { kind: "jobs", key: JOBS_PATH };
+  if (path === UPLOAD_PATH) return { kind: "upload", key: UPLOAD_PATH };
+  if (path === CLUSTERS_PATH) return { kind: "clusters", key: CLUSTERS_PATH };
+  const cancel = CANCEL_PATH.exec(path);
+  // parseTarget has already refused a path whose escapes do not decode.
+  if (cancel !== null) return { kind: "cancel", key: "/api/datachain/jobs/{id}/cancel", id: decodeSafely(cancel[1] ?? "") ?? "" };
+  // One key for every unknown path: a client must not grow the counts without bound.
+  return { kind: "unknown", key: "(unknown path)" };
+}
 
 function message(status: number, text: string): Reply {
   return { status, body: { message: text } };
 }
 
-async function readBody(req: IncomingMessage): Promise<Buffer> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req) {
-    const buffer = chunk as Buffer;
-    size += buffer.length;
-    if (size > MAX_BODY_BYTES) throw new InputError(`the body is larger than ${MAX_BODY_BYTES} bytes`);
-    chunks.push(buffer);
-  }
-  return Buffer.concat(chunks);
+function tooLarge(limit: number): Reply {
+  return message(413, `The request body is larger than ${limit} bytes.`);
 }
 
 function parseJson(body: Buffer): unknown {
@@ -82,24 +106,47 @@ export function createRequestHandler(ctx: ServerContext): (req: IncomingMessage,
 
 async function handle(ctx: ServerContext, req: IncomingMessage, res: ServerResponse): Promise<void> {
   const arrived = performance.now();
-  const url = new URL(req.url ?? "/", "http://emulator");
   const method = req.method ?? "GET";
-  let body: Buffer;
-  try {
-    body = await readBody(req);
-  } catch (error) {
-    send(res, message(413, (error as Error).message));
+  const target = parseTarget(req.url ?? "/");
+  if (target === undefined) {
+    refuseUnread(req, res, message(400, "The request path or query is malformed (a broken %-escape, or not a path)."));
+    return;
+  }
+  // Size first, from the headers alone: a body over the limit is never read, whoever sent it.
+  const limit = target.path === UPLOAD_PATH ? ctx.limits.uploadBytes : ctx.limits.jsonBytes;
+  const declared = declaredLength(req);
+  if (declared !== undefined && declared > limit) {
+    refuseUnread(req, res, tooLarge(limit));
     return;
   }
 
-  if (url.pathname.startsWith("/_emulator/")) {
-    send(res, ctx.admin ? handleAdmin(ctx, method, url, body) : message(404, "Not found."));
+  if (target.path.startsWith("/_emulator/")) {
+    if (!ctx.admin) {
+      refuseUnread(req, res, message(404, "Not found."));
+      return;
+    }
+    const body = await readBody(req, limit, res);
+    if (body === undefined) refuseUnread(req, res, tooLarge(limit));
+    else send(res, handleAdmin(ctx, method, target.path, body));
     return;
   }
 
-  const routeKey = `${method} ${url.pathname.replace(/\/jobs\/[^/]+\/cancel$/, "/jobs/{id}/cancel")}`;
+  const route = matchRoute(target.path);
+  const routeKey = `${method} ${route.key}`;
   ctx.requests.set(routeKey, (ctx.requests.get(routeKey) ?? 0) + 1);
-  const decision = ctx.faults.decide(method, url.pathname, body.toString("latin1"), Date.now());
+  // The token is in the headers: a caller without a valid one is refused before its body is read.
+  const who = authenticate(ctx.grants, req.headers.authorization);
+  if (!who.ok) {
+    refuseUnread(req, res, message(who.status, who.message));
+    return;
+  }
+  const body = await readBody(req, limit, res);
+  if (body === undefined) {
+    refuseUnread(req, res, tooLarge(limit));
+    return;
+  }
+
+  const decision = ctx.faults.decide(method, target.path, body, Date.now());
   if (decision.kind === "reset-before") {
     req.socket.destroy();
     return;
@@ -112,7 +159,7 @@ async function handle(ctx: ServerContext, req: IncomingMessage, res: ServerRespo
       headers: { "retry-after": String(decision.retryAfterSeconds ?? 1) },
     };
   } else {
-    reply = await route(ctx, req, method, url, body);
+    reply = await dispatch(ctx, req, method, route, target, body, who.grant);
   }
   if (decision.kind === "reset-after") {
     req.socket.destroy();
@@ -124,89 +171,124 @@ async function handle(ctx: ServerContext, req: IncomingMessage, res: ServerRespo
   send(res, reply);
 }
 
+/** Headers and body in one write: a reply costs one system call. */
 function send(res: ServerResponse, reply: Reply): void {
   const body = reply.raw ?? Buffer.from(JSON.stringify(reply.body), "utf8");
-  res.writeHead(reply.status, {
-    "content-type": "application/json",
-    "content-length": body.length,
-    ...reply.headers,
-  });
+  res.writeHead(reply.status, { "content-type": "application/json", "content-length": body.length, ...reply.headers });
   res.end(body);
 }
 
-async function route(ctx: ServerContext, req: IncomingMessage, method: string, url: URL, raw: Buffer): Promise<Reply> {
-  const path = url.pathname;
-  const query = url.searchParams;
-  const auth = (team: string | undefined, scope: Scope) => authorize(ctx.grants, req.headers.authorization, team, scope);
+/** How long a refused body is drained, unread, before the connection is dropped. */
+const LINGER_MS = 1_000;
+
+/**
+ * Answer without reading the body into memory. Many clients (undici among them) write
+ * their whole body before they read a reply, and see only a broken pipe if the connection
+ * is dropped under them; so what still arrives is thrown away as it comes, for at most
+ * LINGER_MS, and then the connection is dropped. A body that ends in time leaves the
+ * connection usable.
+ */
+function refuseUnread(req: IncomingMessage, res: ServerResponse, reply: Reply): void {
+  send(res, reply);
+  if (!mayHaveBody(req) || req.complete) return;
+  const socket = req.socket;
+  const timer = setTimeout(() => socket.destroy(), LINGER_MS);
+  timer.unref();
+  const stop = () => clearTimeout(timer);
+  req.once("end", stop);
+  socket.once("close", stop);
+  req.resume();
+}
+
+async function dispatch(
+  ctx: ServerContext,
+  req: IncomingMessage,
+  method: string,
+  route: Route,
+  target: RequestTarget,
+  raw: Buffer,
+  grant: TokenGrant,
+): Promise<Reply> {
+  const query = target.query;
+  const allowed = (team: string | undefined, scope: Scope): AuthOutcome => authorize(grant, team, scope);
+  const notAllowed = () => message(405, `Method "${method}" not allowed.`);
 
   try {
-    if (path === "/api/datachain/jobs/") {
-      if (method === "GET") {
-        const team = query.get("team_name") ?? undefined;
-        const who = auth(team, "JOB_READ");
-        if (!who.ok) return message(who.status, who.message);
-        if (team === undefined || team === "") return message(400, "team_name: required");
-        return listJobs(ctx, team, query);
-      }
-      if (method === "POST") {
+    switch (route.kind) {
+      case "jobs": {
+        if (method === "GET") {
+          const team = query.get("team_name") ?? undefined;
+          const who = allowed(team, "JOB_READ");
+          if (!who.ok) return message(who.status, who.message);
+          if (team === undefined || team === "") return message(400, "team_name: required");
+          return listJobs(ctx, team, query);
+        }
+        if (method !== "POST") return notAllowed();
         const body = parseJson(raw);
         const team = teamFrom(query, body);
-        const who = auth(team, "JOB_WRITE");
+        const who = allowed(team, "JOB_WRITE");
         if (!who.ok) return message(who.status, who.message);
         if (team === undefined) return message(400, "team_name: required");
-        const input = parseJobInput(body, team, who.grant.user, ctx.store);
-        return { status: 201, body: toJobOutput(ctx.store.createJob(input), ctx.baseUrl()) };
+        const record = ctx.store.createJob(parseJobInput(body, team, grant.user, ctx.store));
+        return { status: 200, body: null, raw: ctx.store.outputJson(record, ctx.baseUrl()) };
       }
-      return message(405, `Method "${method}" not allowed.`);
-    }
-
-    const cancel = /^\/api\/datachain\/jobs\/([^/]+)\/cancel$/.exec(path);
-    if (cancel !== null) {
-      if (method !== "POST") return message(405, `Method "${method}" not allowed.`);
-      const body = parseJson(raw);
-      const team = teamFrom(query, body);
-      const who = auth(team, "JOB_WRITE");
-      if (!who.ok) return message(who.status, who.message);
-      if (team === undefined) return message(400, "team_name: required");
-      const id = decodeURIComponent(cancel[1] ?? "");
-      const outcome = ctx.store.cancelJob(team, id);
-      switch (outcome.kind) {
-        case "not-found":
-          return message(404, `Job ${id} not found.`);
-        case "finished":
-          return message(400, `Job ${id} has already finished with status ${outcome.record.status}.`);
-        case "already-cancelling":
-          return message(200, `Job ${id} is already being canceled.`);
-        case "cancelled":
-          return message(200, `Job ${id} canceled.`);
-        default: {
-          const never: never = outcome;
-          return never;
-        }
+      case "cancel":
+        return method === "POST" ? cancelJob(ctx, route.id, query, parseJson(raw), allowed) : notAllowed();
+      case "upload": {
+        if (method !== "POST") return notAllowed();
+        const team = query.get("team_name") ?? undefined;
+        const who = allowed(team, "JOB_WRITE");
+        if (!who.ok) return message(who.status, who.message);
+        if (team === undefined || team === "") return message(400, "team_name: required");
+        return await uploadFile(ctx, req, team, raw);
+      }
+      case "clusters": {
+        if (method !== "GET") return notAllowed();
+        // datachain's client sends team_name on every call; the reference's example sends none.
+        const team = query.get("team_name") ?? undefined;
+        const who = allowed(team === "" ? undefined : team, "JOB_READ");
+        if (!who.ok) return message(who.status, who.message);
+        return { status: 200, body: ctx.store.clusters };
+      }
+      case "unknown":
+        return message(404, "Not found.");
+      default: {
+        const never: never = route;
+        return never;
       }
     }
-
-    if (path === "/api/datachain/jobs/files") {
-      if (method !== "POST") return message(405, `Method "${method}" not allowed.`);
-      const team = query.get("team_name") ?? undefined;
-      const who = auth(team, "JOB_WRITE");
-      if (!who.ok) return message(who.status, who.message);
-      if (team === undefined || team === "") return message(400, "team_name: required");
-      return await uploadFile(ctx, req, team, raw);
-    }
-
-    if (path === "/api/datachain/clusters/") {
-      if (method !== "GET") return message(405, `Method "${method}" not allowed.`);
-      const team = query.get("team_name") ?? undefined;
-      const who = auth(team === "" ? undefined : team, "JOB_READ");
-      if (!who.ok) return message(who.status, who.message);
-      return { status: 200, body: ctx.store.clusters };
-    }
-
-    return message(404, "Not found.");
   } catch (error) {
     if (error instanceof InputError) return message(400, error.message);
     throw error;
+  }
+}
+
+function cancelJob(
+  ctx: ServerContext,
+  id: string,
+  query: URLSearchParams,
+  body: unknown,
+  allowed: (team: string | undefined, scope: Scope) => AuthOutcome,
+): Reply {
+  const team = teamFrom(query, body);
+  const who = allowed(team, "JOB_WRITE");
+  if (!who.ok) return message(who.status, who.message);
+  if (team === undefined) return message(400, "team_name: required");
+  const outcome = ctx.store.cancelJob(team, id);
+  switch (outcome.kind) {
+    case "not-found":
+      return message(404, `Job ${id} not found.`);
+    case "finished":
+      return message(400, `Job ${id} has already finished with status ${outcome.record.status}.`);
+    case "already-cancelling":
+      return message(200, `Job ${id} is already being canceled.`);
+    case "cancelled":
+      // The ActionFeedback of Studio's API reference, word for word.
+      return message(200, "Successfully canceled");
+    default: {
+      const never: never = outcome;
+      return never;
+    }
   }
 }
 
@@ -228,12 +310,12 @@ function listJobs(ctx: ServerContext, team: string, query: URLSearchParams): Rep
     ...(jobId !== null && jobId !== "" ? { jobId } : {}),
   });
   const base = ctx.baseUrl();
-  const parts: Buffer[] = [OPEN_JOBS];
+  const parts: Buffer[] = [OPEN_LIST];
   records.forEach((r, i) => {
     if (i > 0) parts.push(COMMA);
     parts.push(ctx.store.outputJson(r, base));
   });
-  parts.push(CLOSE_JOBS);
+  parts.push(CLOSE_LIST);
   return { status: 200, body: null, raw: Buffer.concat(parts) };
 }
 
@@ -249,20 +331,21 @@ async function uploadFile(ctx: ServerContext, req: IncomingMessage, team: string
     return message(400, "the multipart body could not be read");
   }
   const file = form.get("file");
-  if (file === null || typeof file === "string") return message(400, "file: required, as a file part");
-  const bytes = Buffer.from(await file.arrayBuffer());
-  const sha256 = sha256Hex(bytes);
-  const record = ctx.store.addFile(team, file.name || "upload", bytes.length, sha256);
+  if (file === null) return message(400, "file: required, as a multipart field named file");
+  // The reference's own example sends the field without a filename, which reads as text.
+  const bytes = typeof file === "string" ? Buffer.from(file, "utf8") : Buffer.from(await file.arrayBuffer());
+  const filename = typeof file === "string" || file.name === "" ? "file" : file.name;
+  const record = ctx.store.addFile(team, filename, bytes.length, sha256Hex(bytes));
   return {
-    status: 201,
+    status: 200,
     body: { id: record.id, filename: record.filename, size: record.size, state: record.state, error: record.error },
   };
 }
 
-function handleAdmin(ctx: ServerContext, method: string, url: URL, raw: Buffer): Reply {
+function handleAdmin(ctx: ServerContext, method: string, path: string, raw: Buffer): Reply {
   try {
     const body = parseJson(raw) as Record<string, unknown>;
-    switch (`${method} ${url.pathname}`) {
+    switch (`${method} ${path}`) {
       case "GET /_emulator/state":
         return {
           status: 200,
@@ -276,7 +359,7 @@ function handleAdmin(ctx: ServerContext, method: string, url: URL, raw: Buffer):
         };
       case "POST /_emulator/clock": {
         if (typeof body["advance_ms"] === "number") ctx.clock.advance(body["advance_ms"]);
-        else if (typeof body["set"] === "string") ctx.clock.set(Date.parse(body["set"]));
+        else if (typeof body["set"] === "string" && !Number.isNaN(Date.parse(body["set"]))) ctx.clock.set(Date.parse(body["set"]));
         else return message(400, "give advance_ms (a number) or set (an ISO date-time)");
         ctx.store.tick();
         return { status: 200, body: { now: new Date(ctx.clock.now()).toISOString() } };

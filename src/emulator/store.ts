@@ -98,6 +98,12 @@ export class EmulatorStore {
   private fileSeq = 0;
   /** Each record's JobOutput as JSON, made once per change: listings of 100,000 records stay cheap. */
   private readonly outputs = new WeakMap<JobRecord, Buffer>();
+  /**
+   * Per cron expression, the last next-firing computed: from `after` on, until `next`, the
+   * answer is the same. Creates come in bursts on a clock that hardly moves, so nearly every
+   * create of a TASK is a lookup instead of a croner walk.
+   */
+  private readonly firings = new Map<string, { after: number; next: number | null }>();
   private listener: StoreListener | undefined;
 
   constructor(clock: Clock, clusters: readonly Cluster[] = DEFAULT_CLUSTERS) {
@@ -128,7 +134,8 @@ export class EmulatorStore {
   }
 
   addFile(team: string, filename: string, size: number, sha256: string): FileRecord {
-    const record: FileRecord = { id: ++this.fileSeq, filename, size, state: "UPLOADED", error: null, team, sha256 };
+    // "pending" is the state Studio's API reference shows for a file just uploaded.
+    const record: FileRecord = { id: ++this.fileSeq, filename, size, state: "pending", error: null, team, sha256 };
     this.files.set(String(record.id), record);
     this.listener?.file(record);
     return record;
@@ -165,7 +172,7 @@ export class EmulatorStore {
     };
     if (input.cron !== null) {
       record.status = "TASK";
-      record.next_at = nextFiring(input.cron, Math.max(now, input.startAfter ?? now));
+      record.next_at = this.nextFiring(input.cron, Math.max(now, input.startAfter ?? now));
     } else if (input.startAfter !== null && input.startAfter > now) {
       record.status = "SCHEDULED";
       record.next_at = input.startAfter;
@@ -240,6 +247,8 @@ export class EmulatorStore {
     this.files.clear();
     this.pending.clear();
     this.earliest = Number.POSITIVE_INFINITY;
+    this.seq = 0;
+    this.fileSeq = 0;
   }
 
   /** Move every record whose next step is due; cheap when nothing is due. */
@@ -263,9 +272,9 @@ export class EmulatorStore {
         const cron = record.cron_expression ?? "";
         // A schedule that fell behind (the clock jumped) fires once, at the latest missed slot.
         let fire = at;
-        for (let next = nextFiring(cron, fire); next !== null && next <= now; next = nextFiring(cron, fire)) fire = next;
+        for (let next = this.nextFiring(cron, fire); next !== null && next <= now; next = this.nextFiring(cron, fire)) fire = next;
         this.spawnRun(record, fire);
-        record.next_at = nextFiring(cron, fire);
+        record.next_at = this.nextFiring(cron, fire);
         break;
       }
       case "SCHEDULED":
@@ -350,6 +359,16 @@ export class EmulatorStore {
     return json;
   }
 
+  /** The first firing of `cron` strictly after `afterMs`, or null if it never fires again. */
+  private nextFiring(cron: string, afterMs: number): number | null {
+    const known = this.firings.get(cron);
+    if (known !== undefined && known.after <= afterMs && (known.next === null || afterMs < known.next)) return known.next;
+    const next = nextCronRun(cron, new Date(afterMs))?.getTime() ?? null;
+    if (this.firings.size >= 10_000) this.firings.clear();
+    this.firings.set(cron, { after: afterMs, next });
+    return next;
+  }
+
   private changed(record: JobRecord): void {
     this.outputs.delete(record);
     this.schedule(record);
@@ -357,14 +376,11 @@ export class EmulatorStore {
   }
 }
 
-function nextFiring(cron: string, afterMs: number): number | null {
-  return nextCronRun(cron, new Date(afterMs))?.getTime() ?? null;
-}
-
 export function toJobOutput(record: JobRecord, baseUrl: string): JobOutput {
   return {
     id: record.id,
-    url: `${baseUrl}/team/${encodeURIComponent(record.team)}/jobs/${record.id}`,
+    // The shape of the link in Studio's API reference.
+    url: `${baseUrl}/team/${encodeURIComponent(record.team)}/datasets/jobs/${record.id}`,
     status: record.status,
     name: record.name,
     query: record.query,

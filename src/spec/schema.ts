@@ -182,7 +182,14 @@ function describe(error: ErrorObject): Described | undefined {
     case "anyOf":
       return { path, key: false, message: typeof custom === "string" ? custom : "does not match any allowed form" };
     case "minimum":
-      return { path, key: false, message: `must be at least ${String(params["limit"])}, got ${String(error.data)}` };
+    case "maximum":
+      // A range with a message of its own says it whole; else name the bound that was crossed.
+      if (typeof custom === "string") return { path, key: false, message: `${custom}, got ${String(error.data)}` };
+      return {
+        path,
+        key: false,
+        message: `must be at ${error.keyword === "minimum" ? "least" : "most"} ${String(params["limit"])}, got ${String(error.data)}`,
+      };
     case "minLength":
       return { path, key: false, message: "must not be empty" };
     default:

@@ -157,7 +157,14 @@ export async function execute(
   const knownIds = new Set<string>();
   for (const jobs of listings.values()) for (const job of jobs) knownIds.add(job.id);
   const progress = createProgress(io);
-  const result: ApplyResult = await applyPlan(plan, { client, parallelism, knownIds, onEvent: progress.onEvent, signal: io.signal });
+  const result: ApplyResult = await applyPlan(plan, {
+    client,
+    parallelism,
+    knownIds,
+    onEvent: progress.onEvent,
+    signal: io.signal,
+    ...(io.now === undefined ? {} : { now: io.now }),
+  });
   progress.finish();
   io.stdout.write(flags.format === "json" ? renderApplyJson(result) : renderApplyText(result));
   if (io.signal.aborted) io.stderr.write("Interrupted: steps not started were skipped. Run apply again to finish.\n");

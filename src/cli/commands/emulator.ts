@@ -1,5 +1,6 @@
 // `studio-jobs emulator`: run the local Studio until interrupted.
 
+import { UsageError } from "../../errors.js";
 import { startEmulator } from "../../emulator/index.js";
 import type { CliIo } from "../io.js";
 
@@ -15,6 +16,21 @@ export interface EmulatorCommandOptions {
   rateLimit?: number;
   resetRate?: number;
   seed?: number;
+  maxJsonSize?: string;
+  maxUploadSize?: string;
+}
+
+const SIZE_UNITS: Record<string, number> = { "": 1, k: 1024, m: 1024 ** 2, g: 1024 ** 3 };
+
+/** A size in bytes, or with a binary unit: 512k, 16M, 1G. */
+function size(name: string, value: string | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  const match = /^(\d+)\s*([kmg]?)(?:i?b)?$/i.exec(value.trim());
+  const bytes = match === null ? Number.NaN : Number(match[1]) * (SIZE_UNITS[(match[2] ?? "").toLowerCase()] ?? Number.NaN);
+  if (!Number.isSafeInteger(bytes)) {
+    throw new UsageError(`--${name} must be a size in bytes, or with a unit such as 512k, 16M or 1G, got "${value}".`);
+  }
+  return bytes;
 }
 
 export async function runEmulator(options: EmulatorCommandOptions, io: CliIo): Promise<number> {
@@ -26,11 +42,14 @@ export async function runEmulator(options: EmulatorCommandOptions, io: CliIo): P
     resetRate: options.resetRate ?? 0,
     seed: options.seed ?? 1,
   };
+  const jsonBytes = size("max-json-size", options.maxJsonSize);
+  const uploadBytes = size("max-upload-size", options.maxUploadSize);
   const emulator = await startEmulator({
     host: options.host,
     port,
     admin: options.admin,
     faults,
+    limits: { ...(jsonBytes === undefined ? {} : { jsonBytes }), ...(uploadBytes === undefined ? {} : { uploadBytes }) },
     ...(options.data === undefined ? {} : { data: options.data }),
     ...(options.config === undefined ? {} : { config: options.config }),
   });

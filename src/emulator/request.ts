@@ -1,0 +1,90 @@
+// Reading a request defensively: its target, split and decoded without throwing, and its
+// body, refused by size before it is read and while it arrives. Nothing here buffers
+// more than the limit it is given.
+
+import type { IncomingMessage, ServerResponse } from "node:http";
+
+export interface RequestTarget {
+  /** The path as sent, still percent-encoded: routes match on it. */
+  path: string;
+  query: URLSearchParams;
+}
+
+const BAD_ESCAPE = /%(?![0-9A-Fa-f]{2})/;
+
+/**
+ * The path and query of a request line, or undefined when either is malformed: not
+ * origin-form, or a broken percent-escape (`%ZZ`, a lone `%`, bytes that are not UTF-8).
+ */
+export function parseTarget(raw: string): RequestTarget | undefined {
+  // Only origin-form: an absolute URL (proxy form) or `*` is not for this server.
+  if (!raw.startsWith("/")) return undefined;
+  const mark = raw.indexOf("?");
+  const path = mark === -1 ? raw : raw.slice(0, mark);
+  const search = mark === -1 ? "" : raw.slice(mark + 1);
+  if (decodeSafely(path) === undefined) return undefined;
+  // URLSearchParams would quietly keep a broken escape as text; Studio's server refuses it.
+  if (search !== "" && decodeSafely(search.replace(/\+/g, " ")) === undefined) return undefined;
+  return { path, query: new URLSearchParams(search) };
+}
+
+/** decodeURIComponent that answers undefined instead of throwing. */
+export function decodeSafely(text: string): string | undefined {
+  if (!text.includes("%")) return text;
+  if (BAD_ESCAPE.test(text)) return undefined;
+  try {
+    return decodeURIComponent(text);
+  } catch {
+    return undefined; // a well-formed escape of bytes that are not UTF-8
+  }
+}
+
+/** The Content-Length the client declared, or undefined for a chunked body or none. */
+export function declaredLength(req: IncomingMessage): number | undefined {
+  const header = req.headers["content-length"];
+  if (header === undefined) return undefined;
+  const length = Number(header);
+  return Number.isSafeInteger(length) && length >= 0 ? length : undefined;
+}
+
+/** Whether bytes of a body may follow the headers. */
+export function mayHaveBody(req: IncomingMessage): boolean {
+  const length = declaredLength(req);
+  return req.headers["transfer-encoding"] !== undefined || (length !== undefined && length > 0);
+}
+
+/**
+ * The whole body, or undefined as soon as more than `limit` bytes have arrived. Then the
+ * request is paused, not destroyed: the caller still answers 413 on its socket. A client
+ * waiting for `100 Continue` is told to go on only now that the body is wanted.
+ */
+export function readBody(req: IncomingMessage, limit: number, res: ServerResponse): Promise<Buffer | undefined> {
+  if (!mayHaveBody(req)) return Promise.resolve(Buffer.alloc(0));
+  if (req.headers.expect?.toLowerCase() === "100-continue") res.writeContinue();
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    const finish = (result: Buffer | undefined, error?: Error) => {
+      req.off("data", onData);
+      req.off("end", onEnd);
+      req.off("error", onError);
+      if (error !== undefined) reject(error);
+      else resolve(result);
+    };
+    const onData = (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > limit) {
+        req.pause();
+        chunks.length = 0;
+        finish(undefined);
+        return;
+      }
+      chunks.push(chunk);
+    };
+    const onEnd = () => finish(chunks.length === 1 ? chunks[0] : Buffer.concat(chunks, size));
+    const onError = (error: Error) => finish(undefined, error);
+    req.on("data", onData);
+    req.on("end", onEnd);
+    req.on("error", onError);
+  });
+}

@@ -1,0 +1,383 @@
+// The emulator's guard rails over real HTTP: input validation, auth, listing, uploads,
+// malformed request targets (always a 400, never a 500) and body limits (413 before a
+// byte of the body is read).
+
+import { connect, type Socket } from "node:net";
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { FormData, request } from "undici";
+import { rawCall, startTestStudio, type TestStudio } from "./helpers.js";
+
+const LIMITS = { jsonBytes: 4096, uploadBytes: 8192 };
+
+let studio: TestStudio;
+let url: string;
+
+beforeAll(async () => {
+  studio = await startTestStudio({
+    config: {
+      tokens: [
+        { token: "dev-token", user: "dev", teams: ["demo"], scopes: ["JOB_READ", "JOB_WRITE"] },
+        { token: "other-token", user: "other", teams: ["other"], scopes: ["JOB_READ", "JOB_WRITE"] },
+        { token: "read-token", user: "reader", teams: ["demo"], scopes: ["JOB_READ"] },
+      ],
+    },
+    limits: LIMITS,
+  });
+  url = studio.emulator.url;
+});
+afterAll(() => studio.close());
+beforeEach(() => studio.emulator.store.clear());
+
+async function create(name: string, extra: Record<string, unknown> = {}): Promise<string> {
+  const reply = await rawCall(url, "POST", "/api/datachain/jobs/", {
+    json: { query: "print(1)", team_name: "demo", query_name: name, ...extra },
+  });
+  expect(reply.status).toBe(200);
+  return (reply.body as { id: string }).id;
+}
+
+describe("create job validation", () => {
+  it.each([
+    [{ workers: "4" }, 'workers: expected an integer, got string "4"'],
+    [{ workers: 0 }, "workers: must be at least 1, got 0"],
+    [{ workers: 9 }, 'workers: cluster "default" allows at most 8, got 9'],
+    [{ query: 42 }, "query: required, expected a string, got number 42"],
+    [{ query_type: "RUST" }, 'query_type: "RUST" is not one of PYTHON, SHELL'],
+    [{ compute_cluster_name: "nope" }, 'compute_cluster_name: unknown cluster "nope"'],
+    [{ compute_cluster_id: 99 }, "compute_cluster_id: unknown cluster 99"],
+    [{ compute_cluster_name: "legacy" }, 'cluster "legacy" is not active'],
+    [{ cron_expression: "61 * * * *" }, 'cron_expression: "61 * * * *" is not a valid cron expression: Invalid value for minute: 61'],
+    [{ cron_expression: "0 3 * *" }, 'cron_expression: "0 3 * *" has 4 fields; a cron expression has 5: minute hour day-of-month month day-of-week'],
+    [{ start_after: "tomorrow" }, 'start_after: "tomorrow" is not an ISO 8601 date-time'],
+    [{ start_after: "2026-13-45T00:00:00Z" }, 'start_after: "2026-13-45T00:00:00Z" is not an ISO 8601 date-time'],
+    [{ environment: "NOVALUE" }, 'environment: line "NOVALUE" is not KEY=VALUE'],
+    [{ files: ["12345"] }, 'files: unknown file id "12345" for team demo'],
+    [{ query_name: "x".repeat(256) }, "query_name: at most 255 characters"],
+    [{ priority: 1.5 }, "priority: expected an integer, got number 1.5"],
+    [{ priority: -1 }, "priority: must be at least 0, got -1"],
+    [{ priority: 6 }, "priority: must be at most 5, got 6"],
+    [{ reset: "yes" }, 'reset: expected true or false, got string "yes"'],
+  ])("answers 400 for %j", async (fields, expected) => {
+    const reply = await rawCall(url, "POST", "/api/datachain/jobs/", {
+      json: { query: "print(1)", query_type: "PYTHON", team_name: "demo", ...fields },
+    });
+    expect(reply).toMatchObject({ status: 400, body: { message: expected } });
+    expect(studio.emulator.store.allJobs()).toHaveLength(0);
+  });
+
+  it("accepts the ends of the priority range", async () => {
+    await create("first", { priority: 0 });
+    await create("last", { priority: 5 });
+    expect(studio.emulator.store.allJobs().map((j) => j.priority)).toEqual([0, 5]);
+  });
+
+  it("answers 400 for a body that is not JSON", async () => {
+    const reply = await rawCall(url, "POST", "/api/datachain/jobs/?team_name=demo", { body: "{not json" });
+    expect(reply).toMatchObject({ status: 400, body: { message: "the body is not valid JSON" } });
+  });
+});
+
+describe("auth", () => {
+  it("answers 401 without a token and for an unknown one", async () => {
+    expect(await rawCall(url, "GET", "/api/datachain/jobs/?team_name=demo", { token: null })).toMatchObject({
+      status: 401,
+      body: { message: "Authentication credentials were not provided." },
+    });
+    expect(await rawCall(url, "GET", "/api/datachain/jobs/?team_name=demo", { token: "nope" })).toMatchObject({
+      status: 401,
+      body: { message: "Invalid token." },
+    });
+  });
+
+  it("accepts both Bearer and token schemes", async () => {
+    expect((await rawCall(url, "GET", "/api/datachain/jobs/?team_name=demo", { scheme: "Bearer" })).status).toBe(200);
+    expect((await rawCall(url, "GET", "/api/datachain/jobs/?team_name=demo", { scheme: "token" })).status).toBe(200);
+  });
+
+  it("answers 403 for a team the token lacks and for a missing scope", async () => {
+    expect(await rawCall(url, "GET", "/api/datachain/jobs/?team_name=other")).toMatchObject({
+      status: 403,
+      body: { message: "Not authorized for the team other." },
+    });
+    expect(
+      await rawCall(url, "POST", "/api/datachain/jobs/", { token: "read-token", json: { query: "print(1)", team_name: "demo" } }),
+    ).toMatchObject({ status: 403, body: { message: "The token lacks the JOB_WRITE scope." } });
+  });
+
+  it("keeps teams apart: team A never sees or cancels team B's jobs", async () => {
+    const created = await rawCall(url, "POST", "/api/datachain/jobs/", {
+      token: "other-token",
+      json: { query: "print(1)", team_name: "other", query_name: "b-job" },
+    });
+    const id = (created.body as { id: string }).id;
+    const listed = await rawCall(url, "GET", "/api/datachain/jobs/?team_name=demo&limit=100");
+    expect(listed).toMatchObject({ status: 200, body: [] });
+    const cancel = await rawCall(url, "POST", `/api/datachain/jobs/${id}/cancel`, { json: { team_name: "demo" } });
+    expect(cancel).toMatchObject({ status: 404, body: { message: `Job ${id} not found.` } });
+    const cross = await rawCall(url, "POST", `/api/datachain/jobs/${id}/cancel`, { json: { team_name: "other" } });
+    expect(cross.status).toBe(403);
+    expect(studio.emulator.store.allJobs().map((j) => j.status)).toEqual(["QUEUED"]);
+  });
+});
+
+describe("listing", () => {
+  const names = (body: unknown) => (body as { name: string }[]).map((j) => j.name);
+  const ids = (body: unknown) => (body as { id: string }[]).map((j) => j.id);
+
+  it("lists newest first, 20 by default, at most limit, as a bare array", async () => {
+    for (let i = 0; i < 25; i++) {
+      await create(`job-${i}`);
+      studio.clock.advance(1);
+    }
+    const all = await rawCall(url, "GET", "/api/datachain/jobs/?team_name=demo");
+    expect(names(all.body)).toHaveLength(20);
+    expect(names(all.body)[0]).toBe("job-24");
+    expect(names(all.body)[19]).toBe("job-5");
+    const three = await rawCall(url, "GET", "/api/datachain/jobs/?team_name=demo&limit=3");
+    expect(names(three.body)).toEqual(["job-24", "job-23", "job-22"]);
+  });
+
+  it("filters by status (case-insensitive), ACTIVE/INACTIVE and job_id", async () => {
+    const task = await create("nightly", { cron_expression: "0 3 * * *" });
+    const done = await create("once");
+    studio.clock.advance(40_000); // the one-off job completes; the schedule has not fired yet
+    const byStatus = async (status: string) => ids((await rawCall(url, "GET", `/api/datachain/jobs/?team_name=demo&status=${status}`)).body);
+    expect(await byStatus("task")).toEqual([task]);
+    expect(await byStatus("COMPLETE")).toEqual([done]);
+    expect(await byStatus("active")).toEqual([]);
+    expect(await byStatus("INACTIVE")).toEqual([done, task]);
+    const one = await rawCall(url, "GET", `/api/datachain/jobs/?team_name=demo&job_id=${task}`);
+    expect(names(one.body)).toEqual(["nightly"]);
+    expect(await rawCall(url, "GET", "/api/datachain/jobs/?team_name=demo&status=SLEEPING")).toMatchObject({
+      status: 400,
+      body: { message: 'status: "SLEEPING" is not a job status' },
+    });
+    expect((await rawCall(url, "GET", "/api/datachain/jobs/?team_name=demo&limit=0")).status).toBe(400);
+  });
+
+  it("requires team_name and answers 404 for unknown paths and the admin hooks when disabled", async () => {
+    expect(await rawCall(url, "GET", "/api/datachain/jobs/")).toMatchObject({ status: 400, body: { message: "team_name: required" } });
+    expect((await rawCall(url, "GET", "/api/datachain/jobs?team_name=demo")).status).toBe(404);
+    const { startEmulator } = await import("../src/emulator/index.js");
+    const plain = await startEmulator({ port: 0 });
+    try {
+      expect((await rawCall(plain.url, "GET", "/_emulator/state")).status).toBe(404);
+    } finally {
+      await plain.close();
+    }
+  });
+});
+
+describe("files and clusters", () => {
+  it("uploads a multipart file and accepts its id in JobInput.files", async () => {
+    const form = new FormData();
+    form.set("file", new Blob([new TextEncoder().encode("label\ncat\n")]), "labels.csv");
+    const reply = await request(`${url}/api/datachain/jobs/files?team_name=demo`, {
+      method: "POST",
+      headers: { authorization: "token dev-token" },
+      body: form,
+    });
+    expect(reply.statusCode).toBe(200);
+    const file = (await reply.body.json()) as { id: number };
+    expect(file).toEqual({ id: 1, filename: "labels.csv", size: 10, state: "pending", error: null });
+    await create("with-file", { files: [String(file.id)] });
+    expect(studio.emulator.store.allJobs()[0]?.files).toEqual([String(file.id)]);
+  });
+
+  it("rejects an upload that is not multipart", async () => {
+    const reply = await rawCall(url, "POST", "/api/datachain/jobs/files?team_name=demo", { json: {} });
+    expect(reply).toMatchObject({ status: 400, body: { message: "expected a multipart/form-data body with a field named file" } });
+  });
+
+  it("lists the seeded clusters: one default, one inactive, different max_workers", async () => {
+    const reply = await rawCall(url, "GET", "/api/datachain/clusters/?team_name=demo", { scheme: "token" });
+    expect(reply.status).toBe(200);
+    const clusters = reply.body as { name: string; default: boolean; is_active: boolean; max_workers: number }[];
+    expect(clusters.map((c) => [c.name, c.default, c.is_active, c.max_workers])).toEqual([
+      ["default", true, true, 8],
+      ["gpu-pool", false, true, 32],
+      ["legacy", false, false, 4],
+    ]);
+  });
+});
+
+interface Exchange {
+  reply: string;
+  /** Body bytes written to the socket. */
+  sent: number;
+  /** When the first byte of the reply came, in ms from connecting. */
+  repliedAfterMs: number;
+  /** Whether the server closed the connection (else the exchange timed out). */
+  closedByServer: boolean;
+}
+
+/** Send `head` (request line and headers) on a raw socket and collect whatever comes back. */
+function rawExchange(head: string, options: { keepSending?: Buffer; timeoutMs?: number } = {}): Promise<Exchange> {
+  const { port, hostname } = new URL(url);
+  return new Promise((resolve) => {
+    const started = performance.now();
+    const socket: Socket = connect(Number(port), hostname);
+    let reply = "";
+    let sent = 0;
+    let repliedAfterMs = Number.POSITIVE_INFINITY;
+    let done = false;
+    const finish = (closedByServer: boolean) => {
+      if (done) return;
+      done = true;
+      clearTimeout(timer);
+      socket.destroy();
+      resolve({ reply, sent, repliedAfterMs, closedByServer });
+    };
+    const timer = setTimeout(() => finish(false), options.timeoutMs ?? 5_000);
+    socket.on("data", (d: Buffer) => {
+      if (reply === "") repliedAfterMs = performance.now() - started;
+      reply += d.toString("latin1");
+    });
+    socket.on("close", () => finish(true));
+    socket.on("error", () => finish(true));
+    socket.on("connect", () => {
+      socket.write(head);
+      const chunk = options.keepSending;
+      if (chunk === undefined) return;
+      // Keep sending until the server stops reading: bounded, in case it never does.
+      const pump = () => {
+        while (!done && sent < 64 * chunk.length) {
+          sent += chunk.length;
+          if (!socket.write(chunk)) {
+            socket.once("drain", pump);
+            return;
+          }
+        }
+      };
+      pump();
+    });
+  });
+}
+
+function statusOf(reply: string): number {
+  return Number(/^HTTP\/1\.1 (\d{3})/.exec(reply)?.[1]);
+}
+
+describe("malformed request targets", () => {
+  it.each([
+    ["POST", "/api/datachain/jobs/%ZZ/cancel"],
+    ["POST", "/api/datachain/jobs/%/cancel"],
+    ["POST", "/api/datachain/jobs/abc%2/cancel"],
+    ["POST", "/api/datachain/jobs/%FF%FE/cancel"],
+    ["POST", "/api/datachain/jobs/%E0%A4%A/cancel"],
+    ["GET", "/api/datachain/%ZZ/"],
+    ["GET", "/api/datachain/jobs/?team_name=%ZZ"],
+    ["GET", "/api/datachain/jobs/?team_name=demo&status=%C3"],
+    ["GET", "/_emulator/%zz"],
+    ["GET", "http://emulator/api/datachain/jobs/?team_name=demo"],
+    ["OPTIONS", "*"],
+  ])("%s %s is a 400", async (method, target) => {
+    const { reply } = await rawExchange(
+      `${method} ${target} HTTP/1.1\r\nHost: x\r\nConnection: close\r\nAuthorization: Bearer dev-token\r\nContent-Type: application/json\r\nContent-Length: 22\r\n\r\n{"team_name": "demo"}\n`,
+    );
+    expect(statusOf(reply)).toBe(400);
+    expect(reply).toContain('{"message":"The request path or query is malformed (a broken %-escape, or not a path)."}');
+  });
+
+  it("still answers well-formed escapes: an escaped job id that does not exist is a 404", async () => {
+    const reply = await rawCall(url, "POST", "/api/datachain/jobs/no%20such%2Fjob/cancel", { json: { team_name: "demo" } });
+    expect(reply).toMatchObject({ status: 404, body: { message: "Job no such/job not found." } });
+  });
+});
+
+describe("body limits", () => {
+  it("refuses a declared length over the JSON limit with 413 without waiting for the body, before auth", async () => {
+    // No token and no body ever sent: the answer can only come from the headers.
+    const exchange = await rawExchange(`POST /api/datachain/jobs/ HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: ${LIMITS.jsonBytes + 1}\r\n\r\n`);
+    expect(statusOf(exchange.reply)).toBe(413);
+    expect(exchange.reply).toContain(`{"message":"The request body is larger than ${LIMITS.jsonBytes} bytes."}`);
+    expect(exchange.repliedAfterMs).toBeLessThan(500);
+    // The body that never comes is not waited for: the connection is dropped soon after.
+    expect(exchange.closedByServer).toBe(true);
+  });
+
+  it("lets a client that writes its whole body before it reads see the 413, not a reset", async () => {
+    // As undici and others do: write everything, then read. Dropping the connection at once
+    // would reset it under the writer, and the reply would be lost with it.
+    const { port, hostname } = new URL(url);
+    const body = Buffer.alloc(4 * 1024 * 1024, 0x20);
+    const outcome = await new Promise<{ reply: string; error?: string }>((resolve) => {
+      const socket = connect(Number(port), hostname);
+      socket.pause();
+      let reply = "";
+      const timer = setTimeout(() => socket.destroy(), 5_000);
+      socket.on("data", (d: Buffer) => (reply += d.toString("latin1")));
+      socket.on("error", (error: NodeJS.ErrnoException) => resolve({ reply, error: error.code ?? error.message }));
+      socket.on("close", () => {
+        clearTimeout(timer);
+        resolve({ reply });
+      });
+      socket.write(`POST /api/datachain/jobs/ HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer dev-token\r\nContent-Length: ${body.length}\r\n\r\n`);
+      socket.write(body, () => setTimeout(() => socket.resume(), 100));
+    });
+    expect(outcome.error).toBeUndefined();
+    expect(statusOf(outcome.reply)).toBe(413);
+    expect(outcome.reply).toContain(`{"message":"The request body is larger than ${LIMITS.jsonBytes} bytes."}`);
+  });
+
+  it("answers Expect: 100-continue only once it wants the body", async () => {
+    const head = (token: string) =>
+      `POST /api/datachain/jobs/ HTTP/1.1\r\nHost: x\r\nConnection: close\r\n${token}Expect: 100-continue\r\nContent-Type: application/json\r\nContent-Length: 59\r\n\r\n`;
+    const refused = await rawExchange(head(""));
+    expect(statusOf(refused.reply)).toBe(401);
+    expect(refused.reply).not.toContain("100 Continue");
+
+    const { port, hostname } = new URL(url);
+    const body = JSON.stringify({ query: "print(1)", team_name: "demo", query_name: "cont" });
+    expect(body.length).toBe(59);
+    const reply = await new Promise<string>((resolve) => {
+      const socket = connect(Number(port), hostname);
+      let text = "";
+      const timer = setTimeout(() => socket.destroy(), 5_000);
+      socket.on("data", (d: Buffer) => {
+        const before = text;
+        text += d.toString("latin1");
+        // The body goes only after the server asked for it.
+        if (!before.includes("100 Continue") && text.includes("HTTP/1.1 100 Continue\r\n\r\n")) socket.write(body);
+      });
+      socket.on("close", () => {
+        clearTimeout(timer);
+        resolve(text);
+      });
+      socket.write(head("Authorization: Bearer dev-token\r\n"));
+    });
+    expect(reply.startsWith("HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 200 OK\r\n")).toBe(true);
+    expect(studio.emulator.store.allJobs().map((j) => j.name)).toEqual(["cont"]);
+  });
+
+  it("takes the upload limit for uploads: over it is a 413, under it goes on to auth", async () => {
+    const over = await rawExchange(`POST /api/datachain/jobs/files?team_name=demo HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer dev-token\r\nContent-Type: multipart/form-data; boundary=b\r\nContent-Length: ${LIMITS.uploadBytes + 1}\r\n\r\n`);
+    expect(statusOf(over.reply)).toBe(413);
+    // Over the JSON limit but under the upload limit, without a token: refused for the token,
+    // still without reading a byte of the body.
+    const stranger = await rawExchange(`POST /api/datachain/jobs/files?team_name=demo HTTP/1.1\r\nHost: x\r\nContent-Type: multipart/form-data; boundary=b\r\nContent-Length: ${LIMITS.uploadBytes}\r\n\r\n`);
+    expect(statusOf(stranger.reply)).toBe(401);
+  });
+
+  it("stops reading a chunked body at the limit and answers 413", async () => {
+    const chunk = Buffer.from(`400\r\n${"x".repeat(0x400)}\r\n`);
+    const { reply, sent, closedByServer } = await rawExchange(
+      "POST /api/datachain/jobs/ HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer dev-token\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n",
+      { keepSending: chunk },
+    );
+    expect(statusOf(reply)).toBe(413);
+    expect(reply).toContain(`{"message":"The request body is larger than ${LIMITS.jsonBytes} bytes."}`);
+    // The body never ends, so the 413 can only have come from counting bytes as they arrived.
+    expect(sent).toBeGreaterThan(LIMITS.jsonBytes);
+    expect(closedByServer).toBe(true);
+    expect(studio.emulator.store.allJobs()).toHaveLength(0);
+  });
+
+  it("accepts a body right at the limit", async () => {
+    const padding = "x".repeat(LIMITS.jsonBytes - 200);
+    const body = JSON.stringify({ query: `# ${padding}\nprint(1)`, team_name: "demo", query_name: "big" });
+    expect(body.length).toBeLessThanOrEqual(LIMITS.jsonBytes);
+    const reply = await rawCall(url, "POST", "/api/datachain/jobs/", { body });
+    expect(reply.status).toBe(200);
+  });
+});
