@@ -9,6 +9,7 @@ import type { EmulatorCommandOptions } from "./commands/emulator.js";
 import type { ImportFlags } from "./commands/import.js";
 import type { PlanCommandFlags } from "./commands/plan.js";
 import type { StatusFlags } from "./commands/status.js";
+import type { ValidateFlags } from "./commands/validate.js";
 import type { GlobalOptions } from "./connect.js";
 import type { CliIo } from "./io.js";
 
@@ -49,7 +50,8 @@ export async function run(argv: readonly string[], io: CliIo): Promise<number> {
     .description("check spec files offline: schema, references, cron")
     .argument("[paths...]", "spec files or directories", ["studio-jobs.yaml"])
     .option("--var <name=value>", "a value for ${var:name} (repeatable)", collect, [])
-    .action(async (paths: string[], options: { var: string[] }) => {
+    .addOption(new Option("--format <format>", "output format: text, json, or github (workflow annotations)").choices(["text", "json", "github"]).default("text"))
+    .action(async (paths: string[], options: ValidateFlags) => {
       const { runValidate } = await import("./commands/validate.js");
       exitCode = await runValidate(paths, options, globals(), io);
     });

@@ -2,12 +2,18 @@
 
 import { UsageError } from "../errors.js";
 import { loadSpecFiles } from "./load.js";
-import { resolveSpec, type ResolveOptions } from "./resolve.js";
+import { checkSpecFiles, resolveSpec, type ResolveOptions, type SpecCheck } from "./resolve.js";
 import type { ResolvedSpec } from "./types.js";
 
 export async function loadSpec(paths: readonly string[], cwd: string, options: ResolveOptions): Promise<ResolvedSpec> {
   const { files, issues } = await loadSpecFiles(paths, cwd);
   return resolveSpec(files, options, issues);
+}
+
+/** Every problem and note of a spec, without throwing for them: what `validate` reports. */
+export async function checkSpec(paths: readonly string[], cwd: string, options: ResolveOptions): Promise<SpecCheck> {
+  const { files, issues } = await loadSpecFiles(paths, cwd);
+  return checkSpecFiles(files, options, issues);
 }
 
 /** `--var name=value` flags into a map; a malformed one is a usage error. */
@@ -22,3 +28,4 @@ export function parseVarFlags(flags: readonly string[]): Record<string, string> 
 }
 
 export type { DesiredJob, ResolvedSpec } from "./types.js";
+export type { ResolveOptions, SpecCheck } from "./resolve.js";
