@@ -3,7 +3,7 @@
 import { UsageError } from "../errors.js";
 import { computePlan } from "../plan/compute.js";
 import type { Plan } from "../plan/types.js";
-import { parseVarFlags } from "../spec/index.js";
+import { readVars } from "../spec/index.js";
 import { loadSpecFiles } from "../spec/load.js";
 import { peekTeams, resolveSpec } from "../spec/resolve.js";
 import type { ResolvedSpec } from "../spec/types.js";
@@ -17,6 +17,7 @@ import type { CliIo } from "./io.js";
 export interface PlanFlags {
   target: string[];
   var: string[];
+  varFile: string[];
   adopt: boolean;
   allowEmpty: boolean;
   allowProtected: boolean;
@@ -67,7 +68,7 @@ export interface PreparedPlan {
 
 export async function preparePlan(paths: string[], flags: PlanFlags, globals: GlobalOptions, io: CliIo): Promise<PreparedPlan> {
   const maxCancel = parseCount("max-cancel", flags.maxCancel, 0);
-  const vars = parseVarFlags(flags.var);
+  const vars = await readVars(flags.var, flags.varFile, io.cwd);
   const settings = await resolveConnection(globals, io.env, io.cwd);
   const timer = createTimer(globals.verbose, io);
   const resolveOptions = { env: io.env, vars, defaultTeam: settings.team };

@@ -40,6 +40,7 @@ export async function run(argv: readonly string[], io: CliIo): Promise<number> {
     command
       .option("--target <key>", "only plan this job key (repeatable)", collect, [])
       .option("--var <name=value>", "a value for ${var:name} (repeatable)", collect, [])
+      .option("--var-file <file>", "a YAML or JSON mapping of var values (repeatable; later files and --var win)", collect, [])
       .option("--adopt", "take over unmanaged jobs with the same team and name (replaces them)", false)
       .option("--allow-empty", "allow a plan that cancels every job of the stack", false)
       .option("--allow-protected", "allow cancelling or replacing protected jobs", false)
@@ -48,8 +49,9 @@ export async function run(argv: readonly string[], io: CliIo): Promise<number> {
   program
     .command("validate")
     .description("check spec files offline: schema, references, cron")
-    .argument("[paths...]", "spec files or directories", ["studio-jobs.yaml"])
+    .argument("[paths...]", "spec files, directories (subdirectories included) or quoted globs", ["studio-jobs.yaml"])
     .option("--var <name=value>", "a value for ${var:name} (repeatable)", collect, [])
+    .option("--var-file <file>", "a YAML or JSON mapping of var values (repeatable; later files and --var win)", collect, [])
     .addOption(new Option("--format <format>", "output format: text, json, or github (workflow annotations)").choices(["text", "json", "github"]).default("text"))
     .action(async (paths: string[], options: ValidateFlags) => {
       const { runValidate } = await import("./commands/validate.js");
@@ -87,6 +89,7 @@ export async function run(argv: readonly string[], io: CliIo): Promise<number> {
     .description("the stack's jobs in Studio, whether they match the spec, and their last runs")
     .argument("[paths...]", "spec files or directories", ["studio-jobs.yaml"])
     .option("--var <name=value>", "a value for ${var:name} (repeatable)", collect, [])
+    .option("--var-file <file>", "a YAML or JSON mapping of var values (repeatable; later files and --var win)", collect, [])
     .addOption(new Option("--format <format>", "output format").choices(["text", "json"]).default("text"))
     .action(async (paths: string[], options: StatusFlags) => {
       const { runStatus } = await import("./commands/status.js");

@@ -1,6 +1,5 @@
 // Spec loading in one call: files -> parsed and validated -> resolved DesiredJobs.
 
-import { UsageError } from "../errors.js";
 import { loadSpecFiles } from "./load.js";
 import { checkSpecFiles, resolveSpec, type ResolveOptions, type SpecCheck } from "./resolve.js";
 import type { ResolvedSpec } from "./types.js";
@@ -16,16 +15,6 @@ export async function checkSpec(paths: readonly string[], cwd: string, options: 
   return checkSpecFiles(files, options, issues);
 }
 
-/** `--var name=value` flags into a map; a malformed one is a usage error. */
-export function parseVarFlags(flags: readonly string[]): Record<string, string> {
-  const vars: Record<string, string> = {};
-  for (const flag of flags) {
-    const match = /^([A-Za-z_][A-Za-z0-9_]*)=(.*)$/s.exec(flag);
-    if (match === null) throw new UsageError(`--var "${flag}" is not name=value.`, "For example: --var env=prod");
-    vars[match[1] ?? ""] = match[2] ?? "";
-  }
-  return vars;
-}
-
+export { parseVarFlags, readVars } from "./var-files.js";
 export type { DesiredJob, ResolvedSpec } from "./types.js";
 export type { ResolveOptions, SpecCheck } from "./resolve.js";

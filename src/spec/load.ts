@@ -1,10 +1,11 @@
 // Reading spec files from disk: one or more files or directories, refused early when
 // they are too large, binary, not UTF-8 or empty; then parsed and schema-checked.
 
-import { readdir, readFile, stat } from "node:fs/promises";
-import { dirname, extname, isAbsolute, join, relative, resolve, sep } from "node:path";
+import { readFile, stat } from "node:fs/promises";
+import { dirname, isAbsolute, join, relative, resolve, sep } from "node:path";
 import type { SpecIssue } from "../errors.js";
 import { validateAgainstSchema } from "./schema.js";
+import { expandGlob, findYamlFiles, isGlob } from "./walk.js";
 import { parseYamlSource, type DocPath, type YamlSource } from "./yaml-source.js";
 
 /** A spec file larger than this is refused before it is read: real specs are far smaller. */
@@ -25,7 +26,7 @@ export function displayPath(path: string, cwd: string): string {
   return rel !== "" && !rel.startsWith("..") && !isAbsolute(rel) ? rel : path;
 }
 
-function issueAt(file: string, message: string, line = 1, column = 1): SpecIssue {
+export function issueAt(file: string, message: string, line = 1, column = 1): SpecIssue {
   return { location: { file, line, column }, path: "", message };
 }
 
@@ -37,13 +38,20 @@ async function expand(paths: readonly string[], cwd: string, issues: SpecIssue[]
     try {
       info = await stat(absolute);
     } catch {
+      // A quoted glob reaches us unexpanded; a path that exists is taken as written, brackets and all.
+      if (isGlob(given)) {
+        const matches = await expandGlob(given, cwd);
+        if (matches.length === 0) issues.push(issueAt(given, "no file matches this pattern"));
+        files.push(...matches);
+        continue;
+      }
       issues.push(issueAt(given, `no such file or directory${given === "studio-jobs.yaml" ? "; give the spec files or a directory as arguments" : ""}`));
       continue;
     }
     if (info.isDirectory()) {
-      const entries = (await readdir(absolute)).filter((name) => [".yaml", ".yml"].includes(extname(name))).sort();
-      if (entries.length === 0) issues.push(issueAt(given, "the directory has no .yaml or .yml files"));
-      files.push(...entries.map((name) => join(absolute, name)));
+      const entries = await findYamlFiles(absolute);
+      if (entries.length === 0) issues.push(issueAt(given, "the directory has no .yaml or .yml files, in it or below it"));
+      files.push(...entries);
     } else {
       files.push(absolute);
     }

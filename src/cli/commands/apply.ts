@@ -41,6 +41,7 @@ function refusePlanningFlags(flags: ApplyCommandFlags): void {
   const given = [
     flags.target.length > 0 ? "--target" : undefined,
     flags.var.length > 0 ? "--var" : undefined,
+    flags.varFile.length > 0 ? "--var-file" : undefined,
     flags.adopt ? "--adopt" : undefined,
     flags.allowEmpty ? "--allow-empty" : undefined,
     flags.allowProtected ? "--allow-protected" : undefined,

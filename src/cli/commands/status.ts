@@ -8,11 +8,12 @@ import { formatTable } from "../../render/table.js";
 import { connect, type GlobalOptions } from "../connect.js";
 import type { CliIo } from "../io.js";
 import { coveredTeams } from "../planning.js";
-import { loadSpec, parseVarFlags } from "../../spec/index.js";
+import { loadSpec, readVars } from "../../spec/index.js";
 import { resolveConnection } from "../../studio/config.js";
 
 export interface StatusFlags {
   var: string[];
+  varFile: string[];
   format: "text" | "json";
 }
 
@@ -30,7 +31,7 @@ interface StatusRow {
 
 export async function runStatus(paths: string[], flags: StatusFlags, globals: GlobalOptions, io: CliIo): Promise<number> {
   const settings = await resolveConnection(globals, io.env, io.cwd);
-  const spec = await loadSpec(paths, io.cwd, { env: io.env, vars: parseVarFlags(flags.var), defaultTeam: settings.team });
+  const spec = await loadSpec(paths, io.cwd, { env: io.env, vars: await readVars(flags.var, flags.varFile, io.cwd), defaultTeam: settings.team });
   const teams = coveredTeams(spec.teams, globals.team, settings.team);
   const wanted = new Map(spec.jobs.map((j) => [`${j.team}/${j.key}`, j]));
   const { client } = await connect(globals, io, settings);

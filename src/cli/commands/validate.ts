@@ -3,7 +3,7 @@
 // annotations on the pull request. Needs no secret: an unset ${env:...} is a note.
 
 import { formatSpecIssue, SpecError, type SpecIssue } from "../../errors.js";
-import { checkSpec, parseVarFlags, type SpecCheck } from "../../spec/index.js";
+import { checkSpec, readVars, type SpecCheck } from "../../spec/index.js";
 import { resolveConnection } from "../../studio/config.js";
 import type { GlobalOptions } from "../connect.js";
 import type { CliIo } from "../io.js";
@@ -12,6 +12,7 @@ export type ValidateFormat = "text" | "json" | "github";
 
 export interface ValidateFlags {
   var: string[];
+  varFile: string[];
   format: ValidateFormat;
 }
 
@@ -20,7 +21,15 @@ type Severity = "error" | "note";
 export async function runValidate(paths: string[], flags: ValidateFlags, globals: GlobalOptions, io: CliIo): Promise<number> {
   // No network: only the default team is read from flags, environment or datachain's config.
   const settings = await resolveConnection({ team: globals.team }, io.env, io.cwd);
-  const check = await checkSpec(paths, io.cwd, { env: io.env, vars: parseVarFlags(flags.var), defaultTeam: settings.team, unsetEnv: "note" });
+  let check: SpecCheck;
+  try {
+    const vars = await readVars(flags.var, flags.varFile, io.cwd);
+    check = await checkSpec(paths, io.cwd, { env: io.env, vars, defaultTeam: settings.team, unsetEnv: "note" });
+  } catch (error) {
+    // A var file's problems are problems of this run like any other.
+    if (!(error instanceof SpecError)) throw error;
+    check = { spec: undefined, errors: [...error.issues], notes: [] };
+  }
   switch (flags.format) {
     case "text":
       return reportText(check, io);
