@@ -6,7 +6,7 @@
 
 import { createRequire } from "node:module";
 import type * as YamlLibrary from "yaml";
-import type { Alias, Document, Node, Pair, ParsedNode, YAMLMap } from "yaml";
+import type { Alias, Document, Node, Pair, ParsedNode, YAMLError, YAMLMap } from "yaml";
 import type { CST } from "yaml";
 import type { SourceLocation, SpecIssue } from "../errors.js";
 import { formatPath, MAX_NESTING, tooDeep, type DocPath, type ParsedYaml } from "./yaml-source.js";
@@ -27,31 +27,20 @@ export const MAX_EXPANDED_VALUES = 1_000_000;
 
 type At = (offset: number) => SourceLocation;
 
+/** YAML errors reported per file. */
+const MAX_SYNTAX_ISSUES = 10;
+
 export function parseCarefully(file: string, text: string): ParsedYaml {
-  const { Composer, LineCounter } = yaml();
+  const { LineCounter } = yaml();
   const lineCounter = new LineCounter();
   const at: At = (offset) => {
     const { line, col } = lineCounter.linePos(offset);
     return { file, line, column: col };
   };
 
-  const read = readTokens(text, lineCounter);
-  if ("deepAt" in read) return { issues: [tooDeep(at(read.deepAt))] };
-  const streamIssues = checkStream(read.tokens, at);
-  if (streamIssues.length > 0) return { issues: streamIssues };
-
-  // Warnings (an unknown tag, say) are problems too: nothing is printed by the library itself.
-  // resolveKnownTags off: YAML 1.1's !!binary, !!set, !!timestamp... are unknown tags here too.
-  const composer = new Composer({ merge: true, resolveKnownTags: false, uniqueKeys: false, strict: true, logLevel: "error", version: "1.2" });
-  const doc = [...composer.compose(read.tokens, true, text.length)][0];
-  if (doc === undefined) return { issues: [{ location: at(0), path: "", message: "the file holds no YAML document" }] };
-
-  const issues: SpecIssue[] = [];
-  for (const error of doc.errors) issues.push({ location: at(error.pos[0]), path: "", message: yamlMessage(error.message) });
-  for (const warning of doc.warnings) {
-    issues.push({ location: at(warning.pos[0]), path: "", message: warningMessage(warning.code, warning.message) });
-  }
-  if (issues.length > 0) return { issues };
+  const composed = compose(text, lineCounter, at);
+  if ("issues" in composed) return composed;
+  const { doc } = composed;
 
   const shape = measure(doc, at);
   if (shape.issues.length > 0) return { issues: shape.issues };
@@ -74,12 +63,83 @@ export function parseCarefully(file: string, text: string): ParsedYaml {
   };
 }
 
+/** Thrown to stop the composer once it has reported enough errors. */
+const FLOOD = new Error("too many YAML errors");
+
+/**
+ * The document's nodes, or its syntax problems: the first few of them, then a line saying
+ * more follow. A broken file can make the library report an error per token, hundreds of
+ * thousands of them: past the first few, reading stops.
+ */
+function compose(text: string, lineCounter: YamlLibrary.LineCounter, at: At): { doc: Document.Parsed } | { issues: SpecIssue[] } {
+  const { Composer } = yaml();
+  // Nobody reads the stack traces of the library's error objects: do not pay for them.
+  const stackTraceLimit = Error.stackTraceLimit;
+  Error.stackTraceLimit = 0;
+  try {
+    const read = readTokens(text, lineCounter);
+    if ("deepAt" in read) return { issues: [tooDeep(at(read.deepAt))] };
+    const streamIssues = checkStream(read.tokens, at);
+    if (streamIssues.length > 0) return { issues: streamIssues };
+    // Warnings (an unknown tag, say) are problems too: nothing is printed by the library itself.
+    // resolveKnownTags off: YAML 1.1's !!binary, !!set, !!timestamp... are unknown tags here too.
+    const composer = new Composer({ merge: true, resolveKnownTags: false, uniqueKeys: false, strict: true, logLevel: "error", version: "1.2" });
+    // The composer reports through its onError property, into its errors and warnings lists
+    // (yaml 2.x internals, pinned in package.json): counted here, to stop a flood.
+    const internals = composer as unknown as { onError: (...args: unknown[]) => void; errors: YAMLError[]; warnings: YAMLError[] };
+    const report = internals.onError;
+    let reported = 0;
+    internals.onError = (...args) => {
+      report(...args);
+      if (++reported > MAX_SYNTAX_ISSUES * 10) throw FLOOD;
+    };
+    let doc: Document.Parsed | undefined;
+    let syntax: YAMLError[];
+    let cut = read.cut;
+    try {
+      doc = [...composer.compose(read.tokens, true, text.length)][0];
+      syntax = doc === undefined ? [] : [...doc.errors, ...doc.warnings];
+    } catch (error) {
+      if (error !== FLOOD) throw error;
+      syntax = [...internals.errors, ...internals.warnings];
+      cut ??= syntax.at(-1)?.pos[0] ?? 0;
+    }
+    if (syntax.length > 0) return { issues: syntaxIssues(syntax, cut, at) };
+    if (doc === undefined) return { issues: [{ location: at(0), path: "", message: "the file holds no YAML document" }] };
+    return { doc };
+  } finally {
+    Error.stackTraceLimit = stackTraceLimit;
+  }
+}
+
+/** The first few syntax problems by place, and where more follow if they do. */
+function syntaxIssues(problems: YAMLError[], cut: number | undefined, at: At): SpecIssue[] {
+  const sorted = [...problems].sort((a, b) => a.pos[0] - b.pos[0]);
+  // After the first few, a syntax error's followers are mostly its echoes.
+  const shown: SpecIssue[] = sorted.slice(0, MAX_SYNTAX_ISSUES).map((problem) => ({
+    location: at(problem.pos[0]),
+    path: "",
+    message: problem.name === "YAMLWarning" ? warningMessage(problem.code, problem.message) : yamlMessage(problem.message),
+  }));
+  const next = sorted[MAX_SYNTAX_ISSUES];
+  if (next !== undefined || cut !== undefined) {
+    // Once reading stopped early, how many more there are is not known.
+    const more = sorted.length - MAX_SYNTAX_ISSUES;
+    shown.push({
+      location: at(next?.pos[0] ?? cut ?? 0),
+      path: "",
+      message: cut === undefined ? `and ${more} more YAML error${more === 1 ? "" : "s"} from here on; fix the ones above first` : "and more YAML errors from here on; fix the ones above first",
+    });
+  }
+  return shown;
+}
+
 /**
  * The concrete syntax tree, built lexeme by lexeme. The parser keeps its open
  * collections on a stack: once that is deeper than any spec, stop, before the parser
  * (whose cost grows with depth) or the recursive composer ever sees the rest.
  */
-function readTokens(text: string, lineCounter: YamlLibrary.LineCounter): { tokens: CST.Token[] } | { deepAt: number } {
+function readTokens(text: string, lineCounter: YamlLibrary.LineCounter): { tokens: CST.Token[]; cut: number | undefined } | { deepAt: number } {
   const { Lexer, Parser } = yaml();
   const parser = new Parser(lineCounter.addNewLine);
   lineCounter.addNewLine(0);
@@ -87,14 +147,40 @@ function readTokens(text: string, lineCounter: YamlLibrary.LineCounter): { token
   // The stack also holds the document and the pair being read: allow a little more than the
   // limit here; the exact count is made on the composed nodes.
   const guard = MAX_NESTING + 8;
+  // Tokens that fit nowhere come out as error tokens, or pile up in the `end` list of the
+  // value they follow: past a few, stop reading, and let what was read say what is wrong.
+  const flood = MAX_SYNTAX_ISSUES * 10;
+  let errors = 0;
+  let cut: number | undefined;
+  let watched: CST.Token | undefined;
+  let checked = 0;
+  let stray = 0;
   for (const lexeme of new Lexer().lex(text)) {
-    for (const token of parser.next(lexeme)) tokens.push(token);
+    for (const token of parser.next(lexeme)) {
+      tokens.push(token);
+      if (token.type === "error") errors += 1;
+    }
     // Point at the first collection past the limit (the stack's first entry is the document).
     if (parser.stack.length > guard) return { deepAt: parser.stack[MAX_NESTING + 1]?.offset ?? parser.offset };
+    const top = parser.stack.at(-1);
+    if (top !== watched) {
+      watched = top;
+      checked = 0;
+      stray = 0;
+    }
+    const end = top !== undefined && "end" in top && Array.isArray(top.end) ? top.end : [];
+    for (; checked < end.length; checked++) if (!TRIVIA.has(end[checked]?.type ?? "space")) stray += 1;
+    if (errors > flood || stray > flood) {
+      cut = parser.offset;
+      break;
+    }
   }
   for (const token of parser.end()) tokens.push(token);
-  return { tokens };
+  return { tokens, cut };
 }
+
+/** What may follow a value on its line: anything else there is out of place. */
+const TRIVIA = new Set(["space", "newline", "comment"]);
 
 /** One document per file, and no directives: `%YAML 1.1` or `%TAG` would change how the rest reads. */
 function checkStream(tokens: readonly CST.Token[], at: At): SpecIssue[] {
