@@ -18,6 +18,11 @@ export function checkCron(expression: string): string | undefined {
 
 function findCronProblem(expression: string): string | undefined {
   const trimmed = expression.trim();
+  // crontab's TZ= and CRON_TZ= prefixes: Studio runs every schedule in UTC.
+  const zone = /^(?:CRON_)?TZ=\S*/i.exec(trimmed);
+  if (zone !== null) {
+    return `"${zone[0]}": schedules are in UTC and take no timezone; remove it and write the time in UTC`;
+  }
   if (trimmed.startsWith("@")) {
     return NICKNAMES.has(trimmed.toLowerCase())
       ? undefined

@@ -36,12 +36,16 @@ describe("each command's help", () => {
       check spec files offline: schema, references, cron
 
       Arguments:
-        paths                spec files or directories (default: studio-jobs.yaml)
+        paths                spec files, directories (subdirectories included) or
+                             quoted globs (default: studio-jobs.yaml)
 
       Options:
         --var <name=value>   a value for \${var:name} (repeatable)
-        --format <format>    how to report problems (github: workflow annotations)
-                             (choices: "text", "github", default: "text")
+        --var-file <file>    a YAML or JSON mapping of var values (repeatable; later
+                             files and --var win)
+        --format <format>    output format: text, json, or github (workflow
+                             annotations) (choices: "text", "json", "github", default:
+                             "text")
         -h, --help           display help for command
 
       Global Options: (as for every command)
@@ -49,8 +53,10 @@ describe("each command's help", () => {
       Examples:
         # check ./studio-jobs.yaml
         $ studio-jobs validate
-        # every .yaml in jobs/, with \${var:env} = prod
+        # every .yaml under jobs/, with \${var:env} = prod
         $ studio-jobs validate jobs/ --var env=prod
+        # annotations on a pull request's diff
+        $ studio-jobs validate 'jobs/**/*.yaml' --format github
       "
     `);
   });
@@ -70,6 +76,8 @@ describe("each command's help", () => {
         --detailed-exitcode  exit 2 when there are changes, 0 when none
         --target <key>       only plan this job key (repeatable)
         --var <name=value>   a value for \${var:name} (repeatable)
+        --var-file <file>    a YAML or JSON mapping of var values (repeatable; later
+                             files and --var win)
         --adopt              take over unmanaged jobs with the same team and name
                              (replaces them)
         --allow-empty        allow a plan that cancels every job of the stack
@@ -105,6 +113,8 @@ describe("each command's help", () => {
         --format <format>    output format (choices: "text", "json", default: "text")
         --target <key>       only plan this job key (repeatable)
         --var <name=value>   a value for \${var:name} (repeatable)
+        --var-file <file>    a YAML or JSON mapping of var values (repeatable; later
+                             files and --var win)
         --adopt              take over unmanaged jobs with the same team and name
                              (replaces them)
         --allow-empty        allow a plan that cancels every job of the stack
@@ -162,6 +172,8 @@ describe("each command's help", () => {
         --yes                do not ask for confirmation
         --target <key>       only cancel this job key (repeatable)
         --var <name=value>   a value for \${var:name} (repeatable)
+        --var-file <file>    a YAML or JSON mapping of var values (repeatable; later
+                             files and --var win)
         --allow-protected    cancel protected jobs too
         --parallelism <n>    requests in flight at once (default: 10)
         -h, --help           display help for command
@@ -189,6 +201,8 @@ describe("each command's help", () => {
 
       Options:
         --var <name=value>   a value for \${var:name} (repeatable)
+        --var-file <file>    a YAML or JSON mapping of var values (repeatable; later
+                             files and --var win)
         --format <format>    output format (choices: "text", "json", default: "text")
         -h, --help           display help for command
 

@@ -4,7 +4,7 @@ import { RemoteError, UsageError } from "../errors.js";
 import { registerJobSecrets } from "../redact.js";
 import { computePlan } from "../plan/compute.js";
 import type { Plan } from "../plan/types.js";
-import { parseVarFlags } from "../spec/index.js";
+import { readVars } from "../spec/index.js";
 import { loadSpecFiles } from "../spec/load.js";
 import { decodeTeams, MARKERS } from "../spec/markers.js";
 import { peekTeams, resolveSpec } from "../spec/resolve.js";
@@ -19,6 +19,7 @@ import type { CliIo } from "./io.js";
 export interface PlanFlags {
   target: string[];
   var: string[];
+  varFile: string[];
   adopt: boolean;
   allowEmpty: boolean;
   allowProtected: boolean;
@@ -128,7 +129,7 @@ export async function preparePlan(
   io: CliIo,
   purpose: PlanPurpose = "converge",
 ): Promise<PreparedPlan> {
-  const vars = parseVarFlags(flags.var);
+  const vars = await readVars(flags.var, flags.varFile, io.cwd);
   const settings = await resolveConnection(globals, io.env, io.cwd);
   const timer = createTimer(globals.verbose, io);
   const resolveOptions = { env: io.env, vars, defaultTeam: settings.team };

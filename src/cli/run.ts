@@ -66,6 +66,7 @@ export async function run(argv: readonly string[], rawIo: CliIo): Promise<number
     command
       .option("--target <key>", "only plan this job key (repeatable)", collect, [])
       .option("--var <name=value>", "a value for ${var:name} (repeatable)", collect, [])
+      .option("--var-file <file>", "a YAML or JSON mapping of var values (repeatable; later files and --var win)", collect, [])
       .option("--adopt", "take over unmanaged jobs with the same team and name (replaces them)", false)
       .option("--allow-empty", "allow a plan that cancels every job of the stack", false)
       .option("--allow-protected", "allow cancelling or replacing protected jobs", false)
@@ -74,14 +75,16 @@ export async function run(argv: readonly string[], rawIo: CliIo): Promise<number
   program
     .command("validate")
     .description("check spec files offline: schema, references, cron")
-    .argument("[paths...]", "spec files or directories", ["studio-jobs.yaml"])
+    .argument("[paths...]", "spec files, directories (subdirectories included) or quoted globs", ["studio-jobs.yaml"])
     .option("--var <name=value>", "a value for ${var:name} (repeatable)", collect, [])
-    .addOption(new Option("--format <format>", "how to report problems (github: workflow annotations)").choices(["text", "github"]).default("text"))
+    .option("--var-file <file>", "a YAML or JSON mapping of var values (repeatable; later files and --var win)", collect, [])
+    .addOption(new Option("--format <format>", "output format: text, json, or github (workflow annotations)").choices(["text", "json", "github"]).default("text"))
     .addHelpText(
       "after",
       examples([
         ["studio-jobs validate", "check ./studio-jobs.yaml"],
-        ["studio-jobs validate jobs/ --var env=prod", "every .yaml in jobs/, with ${var:env} = prod"],
+        ["studio-jobs validate jobs/ --var env=prod", "every .yaml under jobs/, with ${var:env} = prod"],
+        ["studio-jobs validate 'jobs/**/*.yaml' --format github", "annotations on a pull request's diff"],
       ]),
     )
     .action(async (paths: string[], options: ValidateFlags) => {
@@ -159,6 +162,7 @@ export async function run(argv: readonly string[], rawIo: CliIo): Promise<number
     .option("--yes", "do not ask for confirmation", false)
     .option("--target <key>", "only cancel this job key (repeatable)", collect, [])
     .option("--var <name=value>", "a value for ${var:name} (repeatable)", collect, [])
+    .option("--var-file <file>", "a YAML or JSON mapping of var values (repeatable; later files and --var win)", collect, [])
     .option("--allow-protected", "cancel protected jobs too", false)
     .addOption(integerOption("--parallelism <n>", "requests in flight at once", { min: 1 }, 10))
     .addHelpText(
@@ -180,6 +184,7 @@ export async function run(argv: readonly string[], rawIo: CliIo): Promise<number
     .description("the stack's jobs in Studio, whether they match the spec, and their last runs")
     .argument("[paths...]", "spec files or directories", ["studio-jobs.yaml"])
     .option("--var <name=value>", "a value for ${var:name} (repeatable)", collect, [])
+    .option("--var-file <file>", "a YAML or JSON mapping of var values (repeatable; later files and --var win)", collect, [])
     .addOption(new Option("--format <format>", "output format").choices(["text", "json"]).default("text"))
     .addHelpText(
       "after",

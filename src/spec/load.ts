@@ -1,10 +1,11 @@
 // Reading spec files from disk: one or more files or directories, refused early when
 // they are too large, binary, not UTF-8 or empty; then parsed and schema-checked.
 
-import { readdir, readFile, stat } from "node:fs/promises";
-import { dirname, extname, isAbsolute, join, relative, resolve, sep } from "node:path";
+import { readFile, stat } from "node:fs/promises";
+import { dirname, isAbsolute, join, relative, resolve, sep } from "node:path";
 import type { SpecIssue } from "../errors.js";
 import { validateAgainstSchema } from "./schema.js";
+import { expandGlob, findYamlFiles, isGlob } from "./walk.js";
 import { parseYamlSource, type DocPath, type YamlSource } from "./yaml-source.js";
 
 /** A spec file larger than this is refused before it is read: real specs are far smaller. */
@@ -25,7 +26,7 @@ export function displayPath(path: string, cwd: string): string {
   return rel !== "" && !rel.startsWith("..") && !isAbsolute(rel) ? rel : path;
 }
 
-function issueAt(file: string, message: string, line = 1, column = 1): SpecIssue {
+export function issueAt(file: string, message: string, line = 1, column = 1): SpecIssue {
   return { location: { file, line, column }, path: "", message };
 }
 
@@ -37,13 +38,20 @@ async function expand(paths: readonly string[], cwd: string, issues: SpecIssue[]
     try {
       info = await stat(absolute);
     } catch {
+      // A quoted glob reaches us unexpanded; a path that exists is taken as written, brackets and all.
+      if (isGlob(given)) {
+        const matches = await expandGlob(given, cwd);
+        if (matches.length === 0) issues.push(issueAt(given, "no file matches this pattern"));
+        files.push(...matches);
+        continue;
+      }
       issues.push(issueAt(given, `no such file or directory${given === "studio-jobs.yaml" ? "; give the spec files or a directory as arguments" : ""}`));
       continue;
     }
     if (info.isDirectory()) {
-      const entries = (await readdir(absolute)).filter((name) => [".yaml", ".yml"].includes(extname(name))).sort();
-      if (entries.length === 0) issues.push(issueAt(given, "the directory has no .yaml or .yml files"));
-      files.push(...entries.map((name) => join(absolute, name)));
+      const entries = await findYamlFiles(absolute);
+      if (entries.length === 0) issues.push(issueAt(given, "the directory has no .yaml or .yml files, in it or below it"));
+      files.push(...entries);
     } else {
       files.push(absolute);
     }
@@ -51,21 +59,65 @@ async function expand(paths: readonly string[], cwd: string, issues: SpecIssue[]
   return [...new Set(files)];
 }
 
-async function readSpecText(path: string, display: string): Promise<{ text: string } | { issue: SpecIssue }> {
-  const info = await stat(path);
-  if (info.size > MAX_SPEC_BYTES) {
-    return { issue: issueAt(display, `the file is ${(info.size / 1024 / 1024).toFixed(1)} MiB; a spec file may be at most ${MAX_SPEC_BYTES / 1024 / 1024} MiB`) };
-  }
-  const bytes = await readFile(path);
-  if (bytes.includes(0)) return { issue: issueAt(display, "this is a binary file, not YAML text") };
-  let text: string;
+export async function readSpecText(path: string, display: string): Promise<{ text: string } | { issue: SpecIssue }> {
+  let bytes: Buffer;
   try {
-    text = new TextDecoder("utf-8", { fatal: true }).decode(bytes);
-  } catch {
-    return { issue: issueAt(display, "the file is not UTF-8 text; save it as UTF-8") };
+    const info = await stat(path);
+    if (info.size > MAX_SPEC_BYTES) {
+      return { issue: issueAt(display, `the file is ${(info.size / 1024 / 1024).toFixed(1)} MiB; a spec file may be at most ${MAX_SPEC_BYTES / 1024 / 1024} MiB`) };
+    }
+    bytes = await readFile(path);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code ?? "";
+    return { issue: issueAt(display, `the file cannot be read${code === "" ? "" : ` (${code})`}; check that it exists and is readable`) };
   }
+  const nul = bytes.indexOf(0);
+  if (nul !== -1) return { issue: issueAt(display, "this is a binary file, not YAML text", ...byteLocation(bytes, nul)) };
+  const bad = firstInvalidUtf8(bytes);
+  if (bad !== -1) return { issue: issueAt(display, "the file is not UTF-8 text here; save it as UTF-8", ...byteLocation(bytes, bad)) };
+  let text = bytes.toString("utf8");
   if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
   return { text };
+}
+
+/** Line and column (in characters) of a byte offset in valid UTF-8 up to it. */
+function byteLocation(bytes: Buffer, offset: number): [number, number] {
+  const lineStart = bytes.lastIndexOf(0x0a, offset - 1) + 1;
+  let line = 1;
+  for (let i = bytes.indexOf(0x0a); i !== -1 && i < offset; i = bytes.indexOf(0x0a, i + 1)) line++;
+  return [line, bytes.subarray(lineStart, offset).toString("utf8").length + 1];
+}
+
+/** The offset of the first byte that is not well-formed UTF-8, or -1. */
+function firstInvalidUtf8(bytes: Buffer): number {
+  for (let i = 0; i < bytes.length; ) {
+    const b = bytes[i] ?? 0;
+    if (b < 0x80) {
+      i++;
+      continue;
+    }
+    // Lead byte: how many continuation bytes, and the range the second one must be in
+    // (which excludes overlong forms, surrogates and code points past U+10FFFF).
+    let need: number;
+    let low = 0x80;
+    let high = 0xbf;
+    if (b >= 0xc2 && b <= 0xdf) need = 1;
+    else if (b >= 0xe0 && b <= 0xef) {
+      need = 2;
+      if (b === 0xe0) low = 0xa0;
+      if (b === 0xed) high = 0x9f;
+    } else if (b >= 0xf0 && b <= 0xf4) {
+      need = 3;
+      if (b === 0xf0) low = 0x90;
+      if (b === 0xf4) high = 0x8f;
+    } else return i;
+    for (let k = 1; k <= need; k++) {
+      const c = bytes[i + k];
+      if (c === undefined || c < (k === 1 ? low : 0x80) || c > (k === 1 ? high : 0xbf)) return i;
+    }
+    i += need + 1;
+  }
+  return -1;
 }
 
 function isBlank(text: string): boolean {

@@ -1,5 +1,6 @@
 // From loaded spec files to DesiredJobs: defaults merged, ${...} interpolated, local
-// files read and hashed, cron checked, markers and fingerprint computed.
+// files read and hashed, cron checked, markers and fingerprint computed. Every problem
+// of every job is gathered, so that one run of `validate` says everything at once.
 
 import { realpath } from "node:fs/promises";
 import { basename, dirname, extname, resolve } from "node:path";
@@ -12,14 +13,26 @@ import { interpolate } from "./interpolate.js";
 import { findRepositoryRoot, isInside, type LoadedSpecFile } from "./load.js";
 import { formatEnvironment, MARKER_PREFIX, markerEnvironment } from "./markers.js";
 import type { AppliedRecord, ClusterRef, DesiredFile, DesiredJob, ReplaceStrategy, ResolvedSpec } from "./types.js";
-import { formatPath, type DocPath } from "./yaml-source.js";
+import { formatPath, showKey, type DocPath } from "./yaml-source.js";
 
 export interface ResolveOptions {
   env: NodeJS.ProcessEnv;
-  /** --var name=value, over the files' own vars. */
+  /** --var name=value (and --var-file), over the files' own vars. */
   vars: Readonly<Record<string, string>>;
   /** The team for jobs that name none: --team, DATACHAIN_STUDIO_TEAM or datachain's config. */
   defaultTeam: string | undefined;
+  /**
+   * What an unset ${env:NAME} without default is: an error for plan and apply, which send
+   * the value; a note for validate, which is run where production secrets are not.
+   */
+  unsetEnv?: "error" | "note";
+}
+
+/** Everything a check of the spec found; `spec` is set when there is no error. */
+export interface SpecCheck {
+  spec: ResolvedSpec | undefined;
+  errors: SpecIssue[];
+  notes: SpecIssue[];
 }
 
 type Raw = Record<string, unknown>;
@@ -30,38 +43,49 @@ const SENSITIVE_CAPABLE = new Set(["query", "requirements", "environment", "cred
 interface Origin {
   value: unknown;
   path: DocPath;
+  /** The schema has already reported this value: use it for nothing, report nothing more. */
+  spoiled: boolean;
 }
 
-/** Whether a schema problem sits at or under `prefix` (or above it, which spoils it too). */
-function touches(paths: readonly DocPath[], prefix: DocPath): boolean {
-  return paths.some((path) => {
-    const n = Math.min(path.length, prefix.length);
-    for (let i = 0; i < n; i++) if (String(path[i]) !== String(prefix[i])) return false;
-    return path.length > 0;
-  });
+function isPrefix(prefix: DocPath, path: DocPath): boolean {
+  if (prefix.length > path.length) return false;
+  for (let i = 0; i < prefix.length; i++) if (String(prefix[i]) !== String(path[i])) return false;
+  return true;
 }
 
-export async function resolveSpec(
+/** Whether a schema problem sits at, above or below `path`: the value there cannot be trusted. */
+function touches(invalid: readonly DocPath[], path: DocPath): boolean {
+  return invalid.some((bad) => bad.length > 0 && (isPrefix(bad, path) || isPrefix(path, bad)));
+}
+
+function asRecord(value: unknown): Raw {
+  return value !== null && typeof value === "object" && !Array.isArray(value) ? (value as Raw) : {};
+}
+
+/** Every problem of every job, with its notes; throws nothing for a problem in the spec. */
+export async function checkSpecFiles(
   files: readonly LoadedSpecFile[],
   options: ResolveOptions,
   priorIssues: readonly SpecIssue[] = [],
-): Promise<ResolvedSpec> {
-  const issues: SpecIssue[] = [...priorIssues];
+): Promise<SpecCheck> {
+  const errors: SpecIssue[] = [...priorIssues];
+  const notes: SpecIssue[] = [];
   const cache = new FileCache();
   const roots = new Map<string, string>();
 
   const first = files[0];
   if (first === undefined) {
-    throw new SpecError(issues.length > 0 ? issues : [{ location: { file: "(none)", line: 1, column: 1 }, path: "", message: "no spec files given" }]);
+    if (errors.length === 0) errors.push({ location: { file: "(none)", line: 1, column: 1 }, path: "", message: "no spec files given" });
+    return { spec: undefined, errors: tidyIssues(errors), notes: [] };
   }
-  const stack = String((first.source.data as Raw)["stack"]);
+  const stack = String(asRecord(first.source.data)["stack"]);
   for (const file of files.slice(1)) {
-    const other = String((file.source.data as Raw)["stack"]);
-    if (other !== stack) {
-      issues.push({
+    const other = String(asRecord(file.source.data)["stack"]);
+    if (other !== stack && !touches(file.invalidPaths, ["stack"]) && !touches(first.invalidPaths, ["stack"])) {
+      errors.push({
         location: file.source.locate(["stack"]),
         path: "stack",
-        message: `stack "${other}" differs from "${stack}" in ${first.display}; all files of one spec belong to one stack`,
+        message: `stack "${showKey(other)}" differs from "${showKey(stack)}" in ${first.display}; all files of one spec belong to one stack`,
       });
     }
   }
@@ -70,9 +94,7 @@ export async function resolveSpec(
   const seen = new Map<string, LoadedSpecFile>();
   const pending: Promise<DesiredJob | undefined>[] = [];
   for (const file of files) {
-    const data = file.source.data as Raw;
-    const jobsValue = data["jobs"];
-    const jobs = (jobsValue !== null && typeof jobsValue === "object" && !Array.isArray(jobsValue) ? jobsValue : {}) as Record<string, Raw>;
+    const jobs = asRecord(asRecord(file.source.data)["jobs"]);
     let root = roots.get(dirname(file.path));
     if (root === undefined) {
       root = await realpath(await findRepositoryRoot(file.path));
@@ -83,28 +105,40 @@ export async function resolveSpec(
       const previousFile = seen.get(key);
       if (previousFile !== undefined) {
         const previous = previousFile.source.locate(["jobs", key], { key: true });
-        issues.push({
+        errors.push({
           location: locate(),
           path: formatPath(["jobs", key]),
-          message: `job "${key}" is defined twice: at ${previous.file}:${previous.line}:${previous.column} and here; keep one`,
+          message: `job "${showKey(key)}" is defined twice: at ${previous.file}:${previous.line}:${previous.column} and here; keep one`,
         });
         continue;
       }
       seen.set(key, file);
-      if (touches(file.invalidPaths, ["jobs", key]) || touches(file.invalidPaths, ["defaults"]) || touches(file.invalidPaths, ["vars"])) continue;
-      pending.push(resolveJob(file, key, locate, stack, root, options, cache, issues));
+      // A job that is not a mapping at all has been reported; each of its fields is judged on its own.
+      if (file.invalidPaths.some((bad) => bad.length > 0 && isPrefix(bad, ["jobs", key]))) continue;
+      const reader = createJobReader(file, key, root, options, cache, { errors, notes });
+      pending.push(resolveJob(reader, locate, stack));
     }
   }
   const resolved = await Promise.all(pending);
-  const declared = declaredTeams(files, options, issues);
-  if (issues.length > 0) throw new SpecError(sortIssues(issues));
+  const declared = declaredTeams(files, options, errors);
+  if (errors.length > 0) return { spec: undefined, errors: tidyIssues(errors), notes: tidyIssues(notes) };
   const jobs = resolved.filter((j): j is DesiredJob => j !== undefined);
   return {
-    stack,
-    jobs,
-    teams: [...new Set([...jobs.map((j) => j.team), ...declared])].sort(),
-    files: files.map((f) => f.display),
+    spec: { stack, jobs, teams: [...new Set([...jobs.map((j) => j.team), ...declared])].sort(), files: files.map((f) => f.display) },
+    errors: [],
+    notes: tidyIssues(notes),
   };
+}
+
+/** Resolve the spec, or throw a SpecError with every problem in it. */
+export async function resolveSpec(
+  files: readonly LoadedSpecFile[],
+  options: ResolveOptions,
+  priorIssues: readonly SpecIssue[] = [],
+): Promise<ResolvedSpec> {
+  const { spec, errors } = await checkSpecFiles(files, options, priorIssues);
+  if (spec === undefined) throw new SpecError(errors);
+  return spec;
 }
 
 /**
@@ -140,13 +174,11 @@ function declaredTeams(files: readonly LoadedSpecFile[], options: ResolveOptions
 export function peekTeams(files: readonly LoadedSpecFile[], options: ResolveOptions): string[] {
   const teams = new Set<string>();
   for (const file of files) {
-    const data = file.source.data as Raw;
-    const jobs = data["jobs"];
-    if (jobs === null || typeof jobs !== "object") continue;
-    const defaults = (data["defaults"] ?? {}) as Raw;
-    const vars = { ...((data["vars"] ?? {}) as Record<string, string>), ...options.vars };
-    for (const job of Object.values(jobs as Record<string, Raw | null>)) {
-      const raw = job?.["team"] ?? defaults["team"];
+    const data = asRecord(file.source.data);
+    const defaults = asRecord(data["defaults"]);
+    const vars = { ...stringEntries(data["vars"]), ...options.vars };
+    for (const job of Object.values(asRecord(data["jobs"]))) {
+      const raw = asRecord(job)["team"] ?? defaults["team"];
       if (typeof raw !== "string") {
         if (options.defaultTeam !== undefined) teams.add(options.defaultTeam);
         continue;
@@ -159,290 +191,409 @@ export function peekTeams(files: readonly LoadedSpecFile[], options: ResolveOpti
   return [...teams].sort();
 }
 
-function sortIssues(issues: SpecIssue[]): SpecIssue[] {
-  return [...issues].sort(
-    (a, b) =>
-      a.location.file.localeCompare(b.location.file) || a.location.line - b.location.line || a.location.column - b.location.column,
-  );
+function stringEntries(value: unknown): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [name, v] of Object.entries(asRecord(value))) if (typeof v === "string") out[name] = v;
+  return out;
 }
 
-async function resolveJob(
+// eslint-disable-next-line no-control-regex -- control characters are exactly what is escaped
+const CONTROL = /[\u0000-\u001f\u007f\u0085\u2028\u2029]/g;
+const ESCAPES: Record<string, string> = { "\n": "\\n", "\r": "\\r", "\t": "\\t" };
+
+/** Sorted by place, each on one line: a message quoting a value with a line break would break the format. */
+export function tidyIssues(issues: SpecIssue[]): SpecIssue[] {
+  const oneLine = (text: string) => text.replace(CONTROL, (c) => ESCAPES[c] ?? `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`);
+  return issues
+    .map((issue) => ({
+      ...issue,
+      location: { ...issue.location, file: oneLine(issue.location.file) },
+      path: oneLine(issue.path),
+      message: oneLine(issue.message),
+    }))
+    .sort(
+      (a, b) =>
+        a.location.file.localeCompare(b.location.file) || a.location.line - b.location.line || a.location.column - b.location.column,
+    );
+}
+
+/** What every step of resolving one job uses: its settings, and where to report. */
+interface JobReader {
+  key: string;
+  jobPath: DocPath;
+  vars: Record<string, string>;
+  defaultTeam: string | undefined;
+  origin(value: unknown, path: DocPath): Origin;
+  /** A field of the job itself (query, query_file: never from defaults). */
+  own(name: string): Origin | undefined;
+  /** The job's own value, else the default's. */
+  setting(name: string): Origin | undefined;
+  /** A nested mapping merged key by key: the job's keys over the defaults'. */
+  mergedMap(name: string): Map<string, Origin>;
+  /** Interpolate one string; `field` names it for sensitivity (undefined: ${env} not allowed). */
+  text(origin: Origin, field: string | undefined): string | undefined;
+  /** A local file the spec names, checked: it exists, it is a file, it is inside the repository. */
+  localFile(origin: Origin, what: string, wantText: boolean): Promise<{ absolute: string; read: FileRead } | undefined>;
+  problem(path: DocPath, message: string, onKey?: boolean): void;
+  /** How many problems this job has had so far. */
+  problems(): number;
+  /** Fields whose values came from ${env:...}, and how each was written. */
+  sensitive: Map<string, string>;
+}
+
+function createJobReader(
   file: LoadedSpecFile,
   key: string,
-  /** Where the job's key is; called only when needed, as locating may mean parsing again. */
-  locate: () => SourceLocation,
-  stack: string,
   root: string,
   options: ResolveOptions,
   cache: FileCache,
-  issues: SpecIssue[],
-): Promise<DesiredJob | undefined> {
-  const data = file.source.data as Raw;
-  const job = ((data["jobs"] as Raw)[key] ?? {}) as Raw;
-  const defaults = (data["defaults"] ?? {}) as Raw;
-  const vars = { ...((data["vars"] ?? {}) as Record<string, string>), ...options.vars };
+  sink: { errors: SpecIssue[]; notes: SpecIssue[] },
+): JobReader {
+  const data = asRecord(file.source.data);
+  const job = asRecord(asRecord(data["jobs"])[key]);
+  const defaults = asRecord(data["defaults"]);
+  const invalid = file.invalidPaths;
+  // A variable the schema refused is not "unknown" where it is used: that was said once already.
+  const spoiledVar = (name: string) => !Object.hasOwn(options.vars, name) && touches(invalid, ["vars", name]);
+  const vars = { ...stringEntries(data["vars"]), ...options.vars };
   const jobPath = ["jobs", key];
-  const before = issues.length;
-  const problem = (path: DocPath, message: string, onKey = false) =>
-    issues.push({ location: file.source.locate(path, { key: onKey }), path: formatPath(path), message });
-
-  const setting = (name: string): Origin | undefined => {
-    if (job[name] !== undefined) return { value: job[name], path: [...jobPath, name] };
-    if (defaults[name] !== undefined) return { value: defaults[name], path: ["defaults", name] };
-    return undefined;
+  let count = 0;
+  const issue = (path: DocPath, message: string, onKey = false): SpecIssue => ({
+    location: file.source.locate(path, { key: onKey }),
+    path: formatPath(path),
+    message,
+  });
+  const problem = (path: DocPath, message: string, onKey = false) => {
+    count += 1;
+    sink.errors.push(issue(path, message, onKey));
   };
-  /** A nested mapping merged key by key: the job's keys over the defaults'. */
-  const mergedMap = (name: string): Map<string, Origin> => {
-    const out = new Map<string, Origin>();
-    for (const [source, base] of [
-      [defaults[name], ["defaults", name]],
-      [job[name], [...jobPath, name]],
-    ] as const) {
-      if (source !== null && typeof source === "object") {
-        for (const [k, v] of Object.entries(source as Raw)) out.set(k, { value: v, path: [...base, k] });
-      }
-    }
-    return out;
-  };
+  const origin = (value: unknown, path: DocPath): Origin => ({ value, path, spoiled: touches(invalid, path) });
+  const sensitive = new Map<string, string>();
 
-  const sensitive = new Set<string>();
-  const sensitiveTemplates = new Map<string, string>();
-  /** Interpolate one string; `field` names it for sensitivity (undefined: ${env} not allowed). */
-  const text = (origin: Origin, field: string | undefined): string | undefined => {
-    const result = interpolate(String(origin.value), { env: options.env, vars });
+  const text = (from: Origin, field: string | undefined): string | undefined => {
+    if (from.spoiled) return undefined;
+    const result = interpolate(String(from.value), { env: options.env, vars, lenientEnv: options.unsetEnv === "note" });
     if (!result.ok) {
-      problem(origin.path, result.message);
+      if (result.unknownVar === undefined || !spoiledVar(result.unknownVar)) problem(from.path, result.message);
       return undefined;
     }
     if (result.sensitive) {
       if (field === undefined || !SENSITIVE_CAPABLE.has(field.split(".")[0] ?? "")) {
-        problem(origin.path, `\${env:...} is not allowed here: this value is shown in plans; use \${var:...} or write it out`);
+        problem(from.path, `\${env:...} is not allowed here: this value is shown in plans; use \${var:...} or write it out`);
         return undefined;
       }
-      sensitive.add(field);
-      sensitiveTemplates.set(field, String(origin.value));
+      sensitive.set(field, String(from.value));
+    }
+    for (const name of result.unsetEnv) {
+      sink.notes.push(issue(from.path, `environment variable ${name} is not set here; plan and apply will need it (or give a default: \${env:${name}:-value})`));
     }
     return result.value;
   };
-  const optionalText = (name: string, field: string | undefined = name): string | undefined => {
-    const origin = setting(name);
-    return origin === undefined ? undefined : text(origin, field);
-  };
 
   const baseDir = dirname(file.path);
-  const localFile = async (origin: Origin, what: string, wantText: boolean): Promise<{ absolute: string; read: FileRead } | undefined> => {
-    const written = text(origin, undefined);
+  const localFile: JobReader["localFile"] = async (from, what, wantText) => {
+    const written = text(from, undefined);
     if (written === undefined) return undefined;
-    const absolute = resolve(baseDir, written);
-    const found = await cache.lookup(absolute);
+    const found = await cache.lookup(resolve(baseDir, written));
+    const shown = showKey(written);
     if (found === undefined) {
-      problem(origin.path, `${what} "${written}" does not exist (paths are relative to the YAML file)`);
+      problem(from.path, `${what} "${shown}" does not exist (paths are relative to the YAML file)`);
       return undefined;
     }
     if (!isInside(root, found.real)) {
-      problem(origin.path, `${what} "${written}" is outside the repository; keep job files inside it`);
+      problem(from.path, `${what} "${shown}" is outside the repository; keep job files inside it`);
       return undefined;
     }
     if (!found.isFile) {
-      problem(origin.path, `${what} "${written}" is not a file`);
+      problem(from.path, `${what} "${shown}" is not a file`);
       return undefined;
     }
     return { absolute: found.real, read: await cache.get(found.real, wantText) };
   };
 
-  // --- team
-  let team = optionalText("team", undefined) ?? options.defaultTeam;
-  if (team === undefined && setting("team") === undefined) {
-    problem(jobPath, `job "${key}" has no team: set team in the job or under defaults, or pass --team (or DATACHAIN_STUDIO_TEAM)`, true);
-    team = "";
-  }
-
-  // --- query
-  const queryOrigin = job["query"] !== undefined ? ({ value: job["query"], path: [...jobPath, "query"] } as Origin) : undefined;
-  const queryFileOrigin = job["query_file"] !== undefined ? ({ value: job["query_file"], path: [...jobPath, "query_file"] } as Origin) : undefined;
-  let query: string | undefined;
-  let inferredType: QueryType = "PYTHON";
-  if (queryOrigin !== undefined && queryFileOrigin !== undefined) {
-    problem([...jobPath, "query_file"], "give query or query_file, not both", true);
-  } else if (queryOrigin === undefined && queryFileOrigin === undefined) {
-    problem(jobPath, `job "${key}" has no query: give query (inline) or query_file`, true);
-  } else if (queryOrigin !== undefined) {
-    query = text(queryOrigin, "query");
-  } else if (queryFileOrigin !== undefined) {
-    const found = await localFile(queryFileOrigin, "query_file", true);
-    query = found?.read.text;
-    if (found !== undefined) inferredType = extname(found.absolute).toLowerCase() === ".py" ? "PYTHON" : "SHELL";
-    if (query !== undefined && query.trim() === "") problem(queryFileOrigin.path, `query_file "${String(queryFileOrigin.value)}" is empty`);
-  }
-  const queryType = (setting("query_type")?.value as QueryType | undefined) ?? inferredType;
-
-  // --- requirements
-  const reqList = setting("requirements");
-  const reqFile = setting("requirements_file");
-  let requirements: string | undefined;
-  if (reqList !== undefined && reqFile !== undefined) {
-    problem(reqFile.path, "give requirements or requirements_file, not both", true);
-  } else if (reqList !== undefined) {
-    const lines = (reqList.value as unknown[]).map((line, i) => text({ value: line, path: [...reqList.path, i] }, "requirements"));
-    if (lines.every((l) => l !== undefined)) requirements = lines.join("\n");
-    if (sensitive.has("requirements")) sensitiveTemplates.set("requirements", (reqList.value as unknown[]).map(String).join("\n"));
-  } else if (reqFile !== undefined) {
-    requirements = (await localFile(reqFile, "requirements_file", true))?.read.text;
-  }
-
-  // --- files
-  const files: DesiredFile[] = [];
-  const filesSetting = setting("files");
-  if (filesSetting !== undefined) {
-    const names = new Map<string, string>();
-    for (const [i, entry] of (filesSetting.value as unknown[]).entries()) {
-      const origin = { value: entry, path: [...filesSetting.path, i] };
-      const found = await localFile(origin, "file", false);
-      if (found === undefined) continue;
-      const name = basename(found.absolute);
-      const clash = names.get(name);
-      if (clash !== undefined) {
-        problem(origin.path, `"${String(entry)}" and "${clash}" would both be uploaded as ${name}; rename one`);
-        continue;
+  return {
+    key,
+    jobPath,
+    vars,
+    defaultTeam: options.defaultTeam,
+    origin,
+    own: (name) => (job[name] === undefined ? undefined : origin(job[name], [...jobPath, name])),
+    setting(name) {
+      if (job[name] !== undefined) return origin(job[name], [...jobPath, name]);
+      if (defaults[name] !== undefined) return origin(defaults[name], ["defaults", name]);
+      return undefined;
+    },
+    mergedMap(name) {
+      const out = new Map<string, Origin>();
+      for (const [source, base] of [
+        [defaults[name], ["defaults", name]],
+        [job[name], [...jobPath, name]],
+      ] as const) {
+        for (const [k, v] of Object.entries(asRecord(source))) out.set(k, origin(v, [...base, k]));
       }
-      names.set(name, String(entry));
-      files.push({ path: String(entry), absolute: found.absolute, name, sha256: found.read.sha256, size: found.read.size });
-    }
-  }
+      return out;
+    },
+    text,
+    localFile,
+    problem,
+    problems: () => count,
+    sensitive,
+  };
+}
 
-  // --- environment
-  const environment: Record<string, string> = {};
-  for (const [name, origin] of mergedMap("environment")) {
-    if (name.startsWith(MARKER_PREFIX)) {
-      problem(origin.path, `environment key ${name} is reserved: keys starting with ${MARKER_PREFIX} mark the jobs studio-jobs manages; rename it`, true);
+async function resolveJob(reader: JobReader, locate: () => SourceLocation, stack: string): Promise<DesiredJob | undefined> {
+  const team = resolveTeam(reader);
+  const { query, queryType } = await resolveQuery(reader);
+  const requirements = await resolveRequirements(reader);
+  const files = await resolveFiles(reader);
+  const environment = resolveEnvironment(reader);
+  const schedule = resolveSchedule(reader);
+  const cluster = resolveCluster(reader);
+  const optionalText = (name: string): string | undefined => {
+    const origin = reader.setting(name);
+    return origin === undefined ? undefined : reader.text(origin, name);
+  };
+  const fields: JobFields = {
+    team: team ?? "",
+    query: query ?? "",
+    queryType,
+    requirements,
+    files,
+    environment,
+    ...schedule,
+    cluster,
+    pythonVersion: optionalText("python_version"),
+    credentials: optionalText("credentials"),
+    repository: optionalText("repository"),
+    workers: reader.setting("workers")?.value as number | undefined,
+    priority: reader.setting("priority")?.value as number | undefined,
+    protect: reader.setting("protect")?.value === true,
+  };
+  // A job with any problem, or a field the schema refused, is not assembled: the spec is invalid anyway.
+  if (reader.problems() > 0 || query === undefined || team === undefined) return undefined;
+  return assembleJob(reader, fields, stack, locate);
+}
+
+function resolveTeam(reader: JobReader): string | undefined {
+  const origin = reader.setting("team");
+  if (origin !== undefined) return reader.text(origin, undefined);
+  if (reader.defaultTeam !== undefined) return reader.defaultTeam;
+  reader.problem(
+    reader.jobPath,
+    `job "${showKey(reader.key)}" has no team: set team in the job or under defaults, or pass --team (or DATACHAIN_STUDIO_TEAM)`,
+    true,
+  );
+  return undefined;
+}
+
+async function resolveQuery(reader: JobReader): Promise<{ query: string | undefined; queryType: QueryType }> {
+  const inline = reader.own("query");
+  const fromFile = reader.own("query_file");
+  let query: string | undefined;
+  let inferred: QueryType = "PYTHON";
+  if (inline !== undefined && fromFile !== undefined) {
+    reader.problem(fromFile.path, "give query or query_file, not both", true);
+  } else if (inline === undefined && fromFile === undefined) {
+    reader.problem(reader.jobPath, `job "${showKey(reader.key)}" has no query: give query (inline) or query_file`, true);
+  } else if (inline !== undefined) {
+    query = reader.text(inline, "query");
+  } else if (fromFile !== undefined) {
+    const found = await reader.localFile(fromFile, "query_file", true);
+    query = found?.read.text;
+    if (found !== undefined) inferred = extname(found.absolute).toLowerCase() === ".py" ? "PYTHON" : "SHELL";
+    if (query !== undefined && query.trim() === "") reader.problem(fromFile.path, `query_file "${showKey(String(fromFile.value))}" is empty`);
+  }
+  const type = reader.setting("query_type");
+  return { query, queryType: type !== undefined && !type.spoiled ? (type.value as QueryType) : inferred };
+}
+
+async function resolveRequirements(reader: JobReader): Promise<string | undefined> {
+  const list = reader.setting("requirements");
+  const file = reader.setting("requirements_file");
+  if (list !== undefined && file !== undefined) {
+    reader.problem(file.path, "give requirements or requirements_file, not both", true);
+    return undefined;
+  }
+  if (list !== undefined) {
+    if (list.spoiled) return undefined;
+    const items = list.value as unknown[];
+    const lines = items.map((line, i) => reader.text(reader.origin(line, [...list.path, i]), "requirements"));
+    // The whole list is one sensitive field: its template is every line as written.
+    if (reader.sensitive.has("requirements")) reader.sensitive.set("requirements", items.map(String).join("\n"));
+    return lines.every((l) => l !== undefined) ? lines.join("\n") : undefined;
+  }
+  if (file !== undefined) return (await reader.localFile(file, "requirements_file", true))?.read.text;
+  return undefined;
+}
+
+async function resolveFiles(reader: JobReader): Promise<DesiredFile[]> {
+  const setting = reader.setting("files");
+  if (setting === undefined || setting.spoiled) return [];
+  const files: DesiredFile[] = [];
+  const names = new Map<string, string>();
+  for (const [i, entry] of (setting.value as unknown[]).entries()) {
+    const origin = reader.origin(entry, [...setting.path, i]);
+    const found = await reader.localFile(origin, "file", false);
+    if (found === undefined) continue;
+    const name = basename(found.absolute);
+    const clash = names.get(name);
+    if (clash !== undefined) {
+      reader.problem(origin.path, `"${showKey(String(entry))}" and "${showKey(clash)}" would both be uploaded as ${showKey(name)}; rename one`);
       continue;
     }
-    const value = text(origin, `environment.${name}`);
+    names.set(name, String(entry));
+    files.push({ path: String(entry), absolute: found.absolute, name, sha256: found.read.sha256, size: found.read.size });
+  }
+  return files;
+}
+
+function resolveEnvironment(reader: JobReader): Record<string, string> {
+  const environment: Record<string, string> = {};
+  for (const [name, origin] of reader.mergedMap("environment")) {
+    if (name.startsWith(MARKER_PREFIX)) {
+      reader.problem(origin.path, `environment key ${name} is reserved: keys starting with ${MARKER_PREFIX} mark the jobs studio-jobs manages; rename it`, true);
+      continue;
+    }
+    const value = reader.text(origin, `environment.${name}`);
     if (value === undefined) continue;
     if (value.includes("\n")) {
-      problem(origin.path, "environment values must be one line: Studio takes KEY=VALUE lines");
+      reader.problem(origin.path, "environment values must be one line: Studio takes KEY=VALUE lines");
       continue;
     }
     environment[name] = value;
   }
+  return environment;
+}
 
-  // --- schedule
-  const schedule = mergedMap("schedule");
+function resolveSchedule(reader: JobReader): { cron: string | undefined; startAfter: string | undefined; replace: ReplaceStrategy } {
+  const schedule = reader.mergedMap("schedule");
   const cronOrigin = schedule.get("cron");
   let cron: string | undefined;
   if (cronOrigin !== undefined) {
-    cron = text(cronOrigin, undefined)?.trim();
+    cron = reader.text(cronOrigin, undefined)?.trim();
     const cronProblem = cron === undefined ? undefined : checkCron(cron);
-    if (cronProblem !== undefined) problem(cronOrigin.path, cronProblem);
+    if (cronProblem !== undefined) reader.problem(cronOrigin.path, cronProblem);
   }
   const startOrigin = schedule.get("start_after");
   let startAfter: string | undefined;
-  if (startOrigin !== undefined) {
-    const raw = text(startOrigin, undefined);
-    if (raw !== undefined) {
-      const ms = Date.parse(raw);
-      if (Number.isNaN(ms) || !/(Z|[+-]\d\d:?\d\d)$/i.test(raw)) {
-        problem(startOrigin.path, `"${raw}" must be an ISO 8601 date-time with a timezone, e.g. 2026-12-01T00:00:00Z`);
-      } else {
-        startAfter = new Date(ms).toISOString();
-      }
-    }
-  }
-  const replace = (schedule.get("replace")?.value as ReplaceStrategy | undefined) ?? "create-first";
-
-  // --- cluster and the rest
-  let cluster: ClusterRef | undefined;
-  const clusterOrigin = setting("cluster");
-  if (clusterOrigin !== undefined) {
-    if (typeof clusterOrigin.value === "string") {
-      const name = text(clusterOrigin, undefined);
-      if (name !== undefined) cluster = { name };
+  const raw = startOrigin === undefined ? undefined : reader.text(startOrigin, undefined);
+  if (startOrigin !== undefined && raw !== undefined) {
+    const ms = Date.parse(raw);
+    if (Number.isNaN(ms) || !/(Z|[+-]\d\d:?\d\d)$/i.test(raw)) {
+      reader.problem(startOrigin.path, `"${showKey(raw)}" must be an ISO 8601 date-time with a timezone, e.g. 2026-12-01T00:00:00Z`);
     } else {
-      const ref = clusterOrigin.value as { id?: number; name?: string };
-      if (ref.id !== undefined) cluster = { id: ref.id };
-      else if (ref.name !== undefined) {
-        const name = text({ value: ref.name, path: [...clusterOrigin.path, "name"] }, undefined);
-        if (name !== undefined) cluster = { name };
-      }
+      startAfter = new Date(ms).toISOString();
     }
   }
-  const workers = setting("workers")?.value as number | undefined;
-  const priority = setting("priority")?.value as number | undefined;
-  const pythonVersion = optionalText("python_version");
-  const credentials = optionalText("credentials");
-  const repository = optionalText("repository");
-  const protect = setting("protect")?.value === true;
+  const replace = schedule.get("replace");
+  return { cron, startAfter, replace: replace !== undefined && !replace.spoiled ? (replace.value as ReplaceStrategy) : "create-first" };
+}
 
-  if (issues.length > before || query === undefined || team === undefined) return undefined;
+function resolveCluster(reader: JobReader): ClusterRef | undefined {
+  const origin = reader.setting("cluster");
+  if (origin === undefined || origin.spoiled) return undefined;
+  if (typeof origin.value === "string") {
+    const name = reader.text(origin, undefined);
+    return name === undefined ? undefined : { name };
+  }
+  const ref = origin.value as { id?: number; name?: string };
+  if (ref.id !== undefined) return { id: ref.id };
+  if (ref.name === undefined) return undefined;
+  const name = reader.text(reader.origin(ref.name, [...origin.path, "name"]), undefined);
+  return name === undefined ? undefined : { name };
+}
 
+interface JobFields {
+  team: string;
+  query: string;
+  queryType: QueryType;
+  requirements: string | undefined;
+  files: DesiredFile[];
+  environment: Record<string, string>;
+  cron: string | undefined;
+  startAfter: string | undefined;
+  replace: ReplaceStrategy;
+  cluster: ClusterRef | undefined;
+  pythonVersion: string | undefined;
+  credentials: string | undefined;
+  repository: string | undefined;
+  workers: number | undefined;
+  priority: number | undefined;
+  protect: boolean;
+}
+
+/** The resolved job: what is sent, the markers, the fingerprint, and what stays sensitive. */
+function assembleJob(reader: JobReader, f: JobFields, stack: string, locate: () => SourceLocation): DesiredJob {
+  const { key } = reader;
+  const sensitive = [...reader.sensitive.keys()].sort();
   const fingerprint = computeJobFingerprint({
-    team,
+    team: f.team,
     key,
-    query,
-    query_type: queryType,
-    environment,
-    workers,
-    python_version: pythonVersion,
-    requirements,
-    repository,
-    priority,
-    cluster,
-    credentials,
-    cron,
-    start_after: startAfter,
-    files: files.map((f) => [f.name, f.sha256]),
-    protect,
+    query: f.query,
+    query_type: f.queryType,
+    environment: f.environment,
+    workers: f.workers,
+    python_version: f.pythonVersion,
+    requirements: f.requirements,
+    repository: f.repository,
+    priority: f.priority,
+    cluster: f.cluster,
+    credentials: f.credentials,
+    cron: f.cron,
+    start_after: f.startAfter,
+    files: f.files.map((file) => [file.name, file.sha256]),
+    protect: f.protect,
   });
   const applied: AppliedRecord = {
     v: 1,
-    query_type: queryType,
-    ...(cron === undefined ? {} : { cron }),
-    ...(startAfter === undefined ? {} : { start_after: startAfter }),
-    ...(cluster === undefined ? {} : { cluster }),
-    ...(priority === undefined ? {} : { priority }),
-    ...(credentials === undefined
+    query_type: f.queryType,
+    ...(f.cron === undefined ? {} : { cron: f.cron }),
+    ...(f.startAfter === undefined ? {} : { start_after: f.startAfter }),
+    ...(f.cluster === undefined ? {} : { cluster: f.cluster }),
+    ...(f.priority === undefined ? {} : { priority: f.priority }),
+    ...(f.credentials === undefined
       ? {}
-      : { credentials: sensitive.has("credentials") ? { sensitive: credentialsDigest(credentials) } : credentials }),
-    ...(files.length === 0 ? {} : { files: files.map((f) => [f.name, f.sha256] as [string, string]) }),
-    ...(sensitive.size === 0 ? {} : { sensitive: [...sensitive].sort() }),
+      : { credentials: reader.sensitive.has("credentials") ? { sensitive: credentialsDigest(f.credentials) } : f.credentials }),
+    ...(f.files.length === 0 ? {} : { files: f.files.map((file) => [file.name, file.sha256] as [string, string]) }),
+    ...(sensitive.length === 0 ? {} : { sensitive }),
   };
   const input: JobInput = {
-    query,
-    query_type: queryType,
+    query: f.query,
+    query_type: f.queryType,
     query_name: key,
-    team_name: team,
-    environment: formatEnvironment({ ...environment, ...markerEnvironment({ stack, key, fingerprint, applied, protect }) }),
-    ...(workers === undefined ? {} : { workers }),
-    ...(pythonVersion === undefined ? {} : { python_version: pythonVersion }),
-    ...(requirements === undefined ? {} : { requirements }),
-    ...(repository === undefined ? {} : { repository }),
-    ...(priority === undefined ? {} : { priority }),
-    ...(cluster === undefined ? {} : "id" in cluster ? { compute_cluster_id: cluster.id } : { compute_cluster_name: cluster.name }),
-    ...(startAfter === undefined ? {} : { start_after: startAfter }),
-    ...(cron === undefined ? {} : { cron_expression: cron }),
-    ...(credentials === undefined ? {} : { credentials_name: credentials }),
+    team_name: f.team,
+    environment: formatEnvironment({ ...f.environment, ...markerEnvironment({ stack, key, fingerprint, applied, protect: f.protect }) }),
+    ...(f.workers === undefined ? {} : { workers: f.workers }),
+    ...(f.pythonVersion === undefined ? {} : { python_version: f.pythonVersion }),
+    ...(f.requirements === undefined ? {} : { requirements: f.requirements }),
+    ...(f.repository === undefined ? {} : { repository: f.repository }),
+    ...(f.priority === undefined ? {} : { priority: f.priority }),
+    ...(f.cluster === undefined ? {} : "id" in f.cluster ? { compute_cluster_id: f.cluster.id } : { compute_cluster_name: f.cluster.name }),
+    ...(f.startAfter === undefined ? {} : { start_after: f.startAfter }),
+    ...(f.cron === undefined ? {} : { cron_expression: f.cron }),
+    ...(f.credentials === undefined ? {} : { credentials_name: f.credentials }),
   };
   const templates: Record<string, string> = {};
-  for (const field of [...sensitive].sort()) templates[field] = sensitiveTemplates.get(field) ?? "";
+  for (const field of sensitive) templates[field] = reader.sensitive.get(field) ?? "";
   let location: SourceLocation | undefined;
   return {
     key,
-    team,
+    team: f.team,
     stack,
     get location(): SourceLocation {
       location ??= locate();
       return location;
     },
     input,
-    environment,
-    files,
-    cluster,
-    cron,
-    protect,
-    replace,
-    sensitive: [...sensitive].sort(),
+    environment: f.environment,
+    files: f.files,
+    cluster: f.cluster,
+    cron: f.cron,
+    protect: f.protect,
+    replace: f.replace,
+    sensitive,
     sensitiveTemplates: templates,
-    vars,
+    vars: reader.vars,
     fingerprint,
     applied,
   };

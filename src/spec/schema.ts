@@ -226,7 +226,8 @@ export function validateAgainstSchema(source: YamlSource): { issues: SpecIssue[]
     if (seen.has(id)) continue;
     seen.add(id);
     issues.push(issue);
-    paths.push(described.path);
+    // A missing key spoils only its own place, not the mapping that lacks it.
+    paths.push(error.keyword === "required" ? [...described.path, String(error.params["missingProperty"])] : described.path);
   }
   return { issues, paths };
 }

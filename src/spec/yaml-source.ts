@@ -1,11 +1,17 @@
 // A parsed YAML spec file that remembers where everything came from, so every
 // problem can be reported as file:line:column.
+//
+// Two readers share the work. js-yaml reads every file first: it is an order of
+// magnitude faster, bounds its own nesting, and tells exactly whether the document
+// uses anchors, aliases, merge keys or tags. A plain document is taken as js-yaml read
+// it. Anything else (a feature that needs care, or an error to explain) is read by the
+// `yaml` library, whose nodes carry positions (./yaml-careful.ts); a plain document is
+// read by it too, but only when a problem has to be located.
 
-import { createRequire } from "node:module";
-import type * as YamlLibrary from "yaml";
-import type { Document, Node, Pair } from "yaml";
-import { CORE_SCHEMA, load as loadYaml } from "js-yaml";
+import * as jsYaml from "js-yaml";
+import { load as loadYaml, Schema, Type } from "js-yaml";
 import type { SourceLocation, SpecIssue } from "../errors.js";
+import { parseCarefully } from "./yaml-careful.js";
 
 export type DocPath = readonly (string | number)[];
 
@@ -17,16 +23,18 @@ export interface YamlSource {
   locate(path: DocPath, options?: { key?: boolean }): SourceLocation;
 }
 
-// The careful parser is loaded only when it is needed: a valid spec never needs it to plan.
-const require = createRequire(import.meta.url);
-let yamlLibrary: typeof YamlLibrary | undefined;
-function careful(): typeof YamlLibrary {
-  yamlLibrary ??= require("yaml") as typeof YamlLibrary;
-  return yamlLibrary;
-}
+export type ParsedYaml = { source: YamlSource } | { issues: SpecIssue[] };
 
-/** Aliases allowed before expansion is refused: a billion-laughs document is refused, real specs fit easily. */
-const MAX_ALIAS_COUNT = 100;
+/** Nesting allowed in a spec: real specs use five or six levels; deeper is a mistake or an attack. */
+export const MAX_NESTING = 64;
+
+export function tooDeep(location: SourceLocation, how = "the document"): SpecIssue {
+  return {
+    location,
+    path: "",
+    message: `${how} nests more than ${MAX_NESTING} levels deep; a spec needs only a few levels (look for a run of [, { or - that is never closed)`,
+  };
+}
 
 /** A key as shown in messages: long ones cut, odd characters escaped. */
 export function showKey(key: string): string {
@@ -45,30 +53,97 @@ export function formatPath(path: DocPath): string {
   return out;
 }
 
-/** Anchors and aliases: documents with them take the careful path, which bounds their expansion. */
-const ANCHOR_OR_ALIAS = /(^|[\s[{,:-])[&*][^\s,\]}]/m;
+// js-yaml's core schema, arranged so that an explicit tag is noticed rather than applied:
+// the implicit types keep their resolvers under private tag names, and one catch-all
+// type per kind receives every explicit tag (`!!str`, `!foo`, `!<…>`) and records it.
+let sawTag = false;
+// js-yaml exports its types, but its type declarations do not say so.
+const { types } = jsYaml as unknown as { types: Record<"null" | "bool" | "int" | "float", Type> };
+const implicit = (type: Type, name: string): Type =>
+  new Type(`tag:studio-jobs,implicit:${name}`, {
+    kind: "scalar",
+    resolve: (data: unknown) => type.resolve(data),
+    construct: (data: unknown) => type.construct(data) as unknown,
+  });
+const anyTag = (kind: "scalar" | "sequence" | "mapping"): Type =>
+  new Type("", {
+    kind,
+    multi: true,
+    resolve: () => true,
+    construct: (data: unknown) => {
+      sawTag = true;
+      return data;
+    },
+  });
+const SNIFFING_SCHEMA = new Schema({
+  implicit: [implicit(types.null, "null"), implicit(types.bool, "bool"), implicit(types.int, "int"), implicit(types.float, "float")],
+  explicit: [anyTag("scalar"), anyTag("sequence"), anyTag("mapping")],
+});
+
+/** What js-yaml's listener shows of its state: enough to see merge keys and anchors. */
+interface ListenedState {
+  kind: string | null;
+  tag: string | null;
+  result: unknown;
+  anchorMap: Record<string, unknown>;
+}
+
+type QuickRead = { kind: "plain"; data: unknown } | { kind: "careful" };
 
 /**
- * Parse YAML text; returns the source or the problems found (syntax, duplicate keys, aliases).
- * A plain, valid document is read by js-yaml, an order of magnitude faster; positions then
- * come from the careful parse, made only when something needs locating (a problem to report).
+ * A directive (%YAML, %TAG) changes how the rest is read, and a list or mapping used as a
+ * key (`? [a, b]`, `[a, b]: x`) is quietly turned into text by js-yaml: the careful reader
+ * judges both. The patterns may also match inside a string, which only costs time.
  */
-export function parseYamlSource(file: string, text: string): { source: YamlSource } | { issues: SpecIssue[] } {
-  if (!ANCHOR_OR_ALIAS.test(text)) {
-    let data: unknown;
-    let fast = true;
-    try {
-      // CORE_SCHEMA is YAML 1.2's, as the careful parser reads it: dates stay strings.
-      data = loadYaml(text, { schema: CORE_SCHEMA, filename: file });
-    } catch {
-      fast = false; // let the careful parser say what is wrong, with its positions
-    }
-    if (fast) {
+const NEEDS_CARE = /^%|(?:^|[\s[{,])\?(?:[ \t]|$)|[\]}][ \t]*:(?:[ \t]|$)/m;
+
+function readQuickly(text: string): QuickRead {
+  if (NEEDS_CARE.test(text)) return { kind: "careful" };
+  sawTag = false;
+  let mergeKey = false;
+  let last: ListenedState | undefined;
+  let data: unknown;
+  try {
+    data = loadYaml(text, {
+      schema: SNIFFING_SCHEMA,
+      // js-yaml counts every node, the innermost scalar included, and a few levels of block
+      // sequences twice: what it refuses, the careful reader measures exactly.
+      maxDepth: MAX_NESTING,
+      listener(event, listened) {
+        if (event !== "close") return;
+        const state = listened as unknown as ListenedState;
+        last = state;
+        // `<<` as a plain scalar is a merge key (quoted, it is an ordinary key).
+        if (state.tag === "?" && state.result === "<<" && state.kind === "scalar") mergeKey = true;
+      },
+    } as jsYaml.LoadOptions);
+  } catch {
+    return { kind: "careful" }; // the careful reader says what is wrong, with its positions
+  }
+  const anchors = last !== undefined && Object.keys(last.anchorMap).length > 0;
+  return sawTag || mergeKey || anchors ? { kind: "careful" } : { kind: "plain", data };
+}
+
+/** Whether a document needs the careful reader: anchors, aliases, merge keys, tags, directives, errors. */
+export function needsCarefulReading(text: string): boolean {
+  return readQuickly(text).kind === "careful";
+}
+
+/**
+ * Parse YAML text; returns the source or the problems found: syntax, several documents,
+ * unknown tags, duplicate keys, nesting or aliases without bound.
+ */
+export function parseYamlSource(file: string, text: string): ParsedYaml {
+  const quick = readQuickly(text);
+  switch (quick.kind) {
+    case "careful":
+      return parseCarefully(file, text);
+    case "plain": {
       let careful: YamlSource | undefined;
       return {
         source: {
           file,
-          data,
+          data: quick.data,
           locate(path, options) {
             if (careful === undefined) {
               const parsed = parseCarefully(file, text);
@@ -80,139 +155,7 @@ export function parseYamlSource(file: string, text: string): { source: YamlSourc
         },
       };
     }
+    default:
+      return quick satisfies never;
   }
-  return parseCarefully(file, text);
-}
-
-function parseCarefully(file: string, text: string): { source: YamlSource } | { issues: SpecIssue[] } {
-  const { LineCounter, parseDocument } = careful();
-  const lineCounter = new LineCounter();
-  const doc = parseDocument(text, { lineCounter, uniqueKeys: false, prettyErrors: false, strict: true });
-  const at = (offset: number): SourceLocation => {
-    const { line, col } = lineCounter.linePos(offset);
-    return { file, line, column: col };
-  };
-
-  const issues: SpecIssue[] = [];
-  for (const error of doc.errors) {
-    issues.push({ location: at(error.pos[0]), path: "", message: yamlMessage(error.message) });
-  }
-  if (issues.length > 0) return { issues };
-
-  issues.push(...findDuplicateKeys(doc, at));
-  if (issues.length > 0) return { issues };
-
-  let data: unknown;
-  try {
-    data = doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT });
-  } catch (error) {
-    const message = (error as Error).message;
-    return {
-      issues: [
-        {
-          location: at(0),
-          path: "",
-          message: /alias/i.test(message)
-            ? `too many YAML aliases (more than ${MAX_ALIAS_COUNT}): the document would expand without bound; write the values out`
-            : `the YAML cannot be read: ${message}`,
-        },
-      ],
-    };
-  }
-
-  return {
-    source: {
-      file,
-      data,
-      locate(path, options = {}) {
-        const found = walk(doc, path);
-        const node = options.key === true && found.pair !== undefined ? (found.pair.key as Node | null) : found.node;
-        const range = node?.range ?? found.fallback?.range;
-        return at(range?.[0] ?? 0);
-      },
-    },
-  };
-}
-
-function yamlMessage(message: string): string {
-  // yaml's messages end with a code excerpt on later lines; keep the first line.
-  const first = message.split("\n")[0] ?? message;
-  return `invalid YAML: ${first.replace(/ at line \d+, column \d+:?$/, "")}`;
-}
-
-interface Found {
-  node: Node | undefined;
-  pair: Pair | undefined;
-  /** The deepest node reached, when the path goes further than the document. */
-  fallback: Node | undefined;
-}
-
-/** Each mapping's keys indexed once: a spec with thousands of jobs is located in linear time. */
-const keyIndex = new WeakMap<object, Map<string, Pair>>();
-
-function pairFor(map: { items: Pair[] }, key: string): Pair | undefined {
-  let index = keyIndex.get(map);
-  if (index === undefined) {
-    index = new Map();
-    for (const item of map.items) {
-      // The first occurrence wins, as it does when the document is read.
-      if (careful().isScalar(item.key) && !index.has(String(item.key.value))) index.set(String(item.key.value), item);
-    }
-    keyIndex.set(map, index);
-  }
-  return index.get(key);
-}
-
-function walk(doc: Document, path: DocPath): Found {
-  const { isMap, isScalar, isSeq } = careful();
-  let node: unknown = doc.contents;
-  let pair: Pair | undefined;
-  let fallback = doc.contents as Node | undefined;
-  for (const segment of path) {
-    pair = undefined;
-    if (isMap(node)) {
-      const match = pairFor(node, String(segment));
-      if (match === undefined) return { node: undefined, pair: undefined, fallback };
-      pair = match;
-      node = match.value;
-    } else if (isSeq(node) && typeof segment === "number") {
-      node = node.items[segment];
-    } else {
-      return { node: undefined, pair: undefined, fallback };
-    }
-    if (node !== null && node !== undefined && typeof node === "object" && "range" in node) fallback = node as Node;
-    else if (pair !== undefined && isScalar(pair.key)) fallback = pair.key;
-  }
-  return { node: node as Node | undefined, pair, fallback };
-}
-
-function findDuplicateKeys(doc: Document, at: (offset: number) => SourceLocation): SpecIssue[] {
-  const { isMap, isPair, isScalar, isSeq } = careful();
-  const issues: SpecIssue[] = [];
-  const visit = (node: unknown, path: (string | number)[]): void => {
-    if (isMap(node)) {
-      const seen = new Map<string, SourceLocation>();
-      for (const item of node.items) {
-        if (!isPair(item) || !isScalar(item.key)) continue;
-        const key = String(item.key.value);
-        const here = at(item.key.range?.[0] ?? 0);
-        const first = seen.get(key);
-        if (first !== undefined) {
-          const what = path.length === 1 && path[0] === "jobs" ? `job "${key}" is defined twice` : `key "${key}" appears twice`;
-          issues.push({
-            location: here,
-            path: formatPath([...path, key]),
-            message: `${what}: first at ${first.file}:${first.line}:${first.column}, again here; keep one`,
-          });
-        } else {
-          seen.set(key, here);
-        }
-        visit(item.value, [...path, key]);
-      }
-    } else if (isSeq(node)) {
-      node.items.forEach((item, index) => visit(item, [...path, index]));
-    }
-  };
-  visit(doc.contents, []);
-  return issues;
 }

@@ -40,7 +40,7 @@ export async function runApply(paths: string[], flags: ApplyCommandFlags, global
 }
 
 /** The flags that shape a plan: a saved plan was made with its own. */
-const PLANNING_FLAGS = new Set(["--target", "--var", "--adopt", "--allow-empty", "--allow-protected", "--max-cancel"]);
+const PLANNING_FLAGS = new Set(["--target", "--var", "--var-file", "--adopt", "--allow-empty", "--allow-protected", "--max-cancel"]);
 
 /** A saved plan was made with its own flags; planning flags given now would be silently ignored. */
 function refusePlanningFlags(givenFlags: readonly string[]): void {

@@ -11,6 +11,7 @@ export interface DestroyFlags {
   yes: boolean;
   target: string[];
   var: string[];
+  varFile: string[];
   allowProtected: boolean;
   parallelism: number;
 }

@@ -9,12 +9,13 @@ import { formatTable } from "../../render/table.js";
 import { connect, type GlobalOptions } from "../connect.js";
 import type { CliIo } from "../io.js";
 import { coveredTeams, extendCoverage } from "../planning.js";
-import { loadSpec, parseVarFlags } from "../../spec/index.js";
+import { loadSpec, readVars } from "../../spec/index.js";
 import { resolveConnection } from "../../studio/config.js";
 import { registerJobSecrets } from "../../redact.js";
 
 export interface StatusFlags {
   var: string[];
+  varFile: string[];
   format: "text" | "json";
 }
 
@@ -48,7 +49,7 @@ function nextRunTimes(cron: string | undefined, now: Date): string[] {
 
 export async function runStatus(paths: string[], flags: StatusFlags, globals: GlobalOptions, io: CliIo): Promise<number> {
   const settings = await resolveConnection(globals, io.env, io.cwd);
-  const spec = await loadSpec(paths, io.cwd, { env: io.env, vars: parseVarFlags(flags.var), defaultTeam: settings.team });
+  const spec = await loadSpec(paths, io.cwd, { env: io.env, vars: await readVars(flags.var, flags.varFile, io.cwd), defaultTeam: settings.team });
   if (io.secrets !== undefined) registerJobSecrets(io.secrets, spec.jobs, io.env);
   let teams = coveredTeams(spec.teams, globals.team, settings.team);
   const wanted = new Map(spec.jobs.map((j) => [`${j.team}/${j.key}`, j]));

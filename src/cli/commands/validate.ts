@@ -1,41 +1,119 @@
-// `studio-jobs validate`: check the spec offline and say every problem at once.
+// `studio-jobs validate`: check the spec offline and say every problem at once, as
+// text for people, JSON for tools, or workflow commands that GitHub Actions turns into
+// annotations on the pull request. Needs no secret: an unset ${env:...} is a note.
 
-import { SpecError } from "../../errors.js";
-import { parseVarFlags, loadSpec } from "../../spec/index.js";
+import { formatSpecIssue, SpecError, type SpecIssue } from "../../errors.js";
+import { checkSpec, readVars, type SpecCheck } from "../../spec/index.js";
 import { resolveConnection } from "../../studio/config.js";
 import type { GlobalOptions } from "../connect.js";
 import type { CliIo } from "../io.js";
 
+export type ValidateFormat = "text" | "json" | "github";
+
 export interface ValidateFlags {
   var: string[];
-  format: "text" | "github";
+  varFile: string[];
+  format: ValidateFormat;
 }
 
-/** A GitHub Actions workflow command: `::error file=F,line=L,col=C::message`, escaped as GitHub reads it. */
-function githubAnnotation(issue: SpecError["issues"][number]): string {
-  const data = (text: string) => text.replace(/%/g, "%25").replace(/\r/g, "%0D").replace(/\n/g, "%0A");
-  const property = (text: string) => data(text).replace(/:/g, "%3A").replace(/,/g, "%2C");
-  const { file, line, column } = issue.location;
-  const where = issue.path === "" ? "" : ` (at ${issue.path})`;
-  return `::error file=${property(file)},line=${line},col=${column}::${data(issue.message + where)}`;
-}
+type Severity = "error" | "note";
 
-export async function runValidate(paths: string[], options: ValidateFlags, globals: GlobalOptions, io: CliIo): Promise<number> {
+export async function runValidate(paths: string[], flags: ValidateFlags, globals: GlobalOptions, io: CliIo): Promise<number> {
   // No network: only the default team is read from flags, environment or datachain's config.
   const settings = await resolveConnection({ team: globals.team }, io.env, io.cwd);
-  let spec;
+  let check: SpecCheck;
   try {
-    spec = await loadSpec(paths, io.cwd, { env: io.env, vars: parseVarFlags(options.var), defaultTeam: settings.team });
+    const vars = await readVars(flags.var, flags.varFile, io.cwd);
+    check = await checkSpec(paths, io.cwd, { env: io.env, vars, defaultTeam: settings.team, unsetEnv: "note" });
   } catch (error) {
-    if (!(error instanceof SpecError) || options.format !== "github") throw error;
-    // Each problem annotates its line in the pull request; the summary goes to the log.
-    for (const issue of error.issues) io.stdout.write(`${githubAnnotation(issue)}\n`);
-    io.stderr.write(`${error.issues.length} problem${error.issues.length === 1 ? "" : "s"} found in the spec.\n`);
-    return 1;
+    // A var file's problems are problems of this run like any other.
+    if (!(error instanceof SpecError)) throw error;
+    check = { spec: undefined, errors: [...error.issues], notes: [] };
   }
+  switch (flags.format) {
+    case "text":
+      return reportText(check, io);
+    case "json":
+      io.stdout.write(`${renderJson(check)}\n`);
+      return check.spec === undefined ? 1 : 0;
+    case "github":
+      for (const line of renderGithub(check)) io.stdout.write(`${line}\n`);
+      if (check.spec === undefined) io.stderr.write(`${countProblems(check.errors.length)}\n`);
+      else io.stdout.write(`${summary(check)}\n`);
+      return check.spec === undefined ? 1 : 0;
+    default:
+      return flags.format satisfies never;
+  }
+}
+
+function countProblems(count: number): string {
+  return `${count} problem${count === 1 ? "" : "s"} found in the spec.`;
+}
+
+function summary(check: SpecCheck): string {
+  const spec = check.spec;
+  if (spec === undefined) return countProblems(check.errors.length);
   const count = spec.jobs.length;
-  io.stdout.write(
-    `Valid: ${count} job${count === 1 ? "" : "s"} in ${spec.files.length} file${spec.files.length === 1 ? "" : "s"}, stack ${spec.stack}, team${spec.teams.length === 1 ? "" : "s"} ${spec.teams.join(", ") || "(none)"}.\n`,
-  );
+  const files = spec.files.length;
+  return `Valid: ${count} job${count === 1 ? "" : "s"} in ${files} file${files === 1 ? "" : "s"}, stack ${spec.stack}, team${spec.teams.length === 1 ? "" : "s"} ${spec.teams.join(", ") || "(none)"}.`;
+}
+
+function reportText(check: SpecCheck, io: CliIo): number {
+  for (const note of check.notes) io.stderr.write(`${formatSpecIssue({ ...note, message: `note: ${note.message}` })}\n`);
+  // The errors take the way every command's errors take: the same lines, exit 1.
+  if (check.spec === undefined) throw new SpecError(check.errors);
+  io.stdout.write(`${summary(check)}\n`);
   return 0;
+}
+
+function problems(check: SpecCheck): { issue: SpecIssue; severity: Severity }[] {
+  const all = [
+    ...check.errors.map((issue) => ({ issue, severity: "error" as const })),
+    ...check.notes.map((issue) => ({ issue, severity: "note" as const })),
+  ];
+  return all.sort(
+    (a, b) =>
+      a.issue.location.file.localeCompare(b.issue.location.file) ||
+      a.issue.location.line - b.issue.location.line ||
+      a.issue.location.column - b.issue.location.column,
+  );
+}
+
+/** `{valid, problems: [{file, line, column, path, severity, message}]}`. */
+export function renderJson(check: SpecCheck): string {
+  return JSON.stringify(
+    {
+      valid: check.spec === undefined ? false : true,
+      problems: problems(check).map(({ issue, severity }) => ({
+        file: issue.location.file,
+        line: issue.location.line,
+        column: issue.location.column,
+        path: issue.path,
+        severity,
+        message: issue.message,
+      })),
+    },
+    null,
+    2,
+  );
+}
+
+// GitHub's workflow-command escaping: data may not hold % or line breaks; a property
+// value may not hold : or , either, as they separate the properties.
+function escapeData(text: string): string {
+  return text.replace(/%/g, "%25").replace(/\r/g, "%0D").replace(/\n/g, "%0A");
+}
+
+function escapeProperty(text: string): string {
+  return escapeData(text).replace(/:/g, "%3A").replace(/,/g, "%2C");
+}
+
+/** One `::error file=…,line=…,col=…::message` per problem, `::notice` for notes. */
+export function renderGithub(check: SpecCheck): string[] {
+  return problems(check).map(({ issue, severity }) => {
+    const { file, line, column } = issue.location;
+    const where = issue.path === "" ? "" : ` (at ${issue.path})`;
+    const command = severity === "error" ? "error" : "notice";
+    return `::${command} file=${escapeProperty(file)},line=${line},col=${column}::${escapeData(issue.message + where)}`;
+  });
 }

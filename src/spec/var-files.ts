@@ -1,0 +1,74 @@
+// --var-file FILE: values for ${var:name} kept per environment (prod.yaml, staging.json),
+// read like spec files (YAML, of which JSON is a part) and checked with positions.
+
+import { resolve } from "node:path";
+import { SpecError, UsageError, type SpecIssue } from "../errors.js";
+import { displayPath, readSpecText } from "./load.js";
+import { tidyIssues } from "./resolve.js";
+import { formatPath, parseYamlSource, showKey } from "./yaml-source.js";
+
+const NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+
+/** `--var name=value` flags into a map; a malformed one is a usage error. */
+export function parseVarFlags(flags: readonly string[]): Record<string, string> {
+  const vars: Record<string, string> = {};
+  for (const flag of flags) {
+    const match = /^([A-Za-z_][A-Za-z0-9_]*)=(.*)$/s.exec(flag);
+    if (match === null) throw new UsageError(`--var "${flag}" is not name=value.`, "For example: --var env=prod");
+    vars[match[1] ?? ""] = match[2] ?? "";
+  }
+  return vars;
+}
+
+/** The variables of every --var-file, later files over earlier ones; every problem of every file at once. */
+export async function readVarFiles(paths: readonly string[], cwd: string): Promise<Record<string, string>> {
+  const vars: Record<string, string> = {};
+  const issues: SpecIssue[] = [];
+  for (const given of paths) {
+    const display = displayPath(resolve(cwd, given), cwd);
+    const read = await readSpecText(resolve(cwd, given), display);
+    if ("issue" in read) {
+      issues.push(read.issue);
+      continue;
+    }
+    const parsed = parseYamlSource(display, read.text);
+    if ("issues" in parsed) {
+      issues.push(...parsed.issues);
+      continue;
+    }
+    const { data } = parsed.source;
+    if (data === null || typeof data !== "object" || Array.isArray(data)) {
+      issues.push({
+        location: parsed.source.locate([]),
+        path: "",
+        message: "a var file is a mapping of names to values, e.g. env: prod",
+      });
+      continue;
+    }
+    for (const [name, value] of Object.entries(data as Record<string, unknown>)) {
+      if (!NAME.test(name)) {
+        issues.push({
+          location: parsed.source.locate([name], { key: true }),
+          path: formatPath([name]),
+          message: `"${showKey(name)}" is not a variable name: use letters, digits and '_', not starting with a digit`,
+        });
+      } else if (typeof value === "string" || typeof value === "number" || typeof value === "boolean") {
+        vars[name] = String(value);
+      } else {
+        issues.push({
+          location: parsed.source.locate([name]),
+          path: formatPath([name]),
+          message: `the value of ${name} must be a string, number or boolean, not ${value === null ? "empty" : Array.isArray(value) ? "a list" : "a mapping"}`,
+        });
+      }
+    }
+  }
+  if (issues.length > 0) throw new SpecError(tidyIssues(issues));
+  return vars;
+}
+
+/** The variables in force: --var-file values, then --var flags over them. */
+export async function readVars(flags: readonly string[], files: readonly string[], cwd: string): Promise<Record<string, string>> {
+  const fromFlags = parseVarFlags(flags);
+  return { ...(await readVarFiles(files, cwd)), ...fromFlags };
+}

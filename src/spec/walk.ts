@@ -1,0 +1,140 @@
+// Finding spec files: a directory's YAML files with its subdirectories', and quoted
+// globs (`'jobs/**/*.yaml'`) expanded the way a shell would. Node 20 has no stable
+// fs.glob; the dialect a spec path needs (*, **, ?, [...], {a,b}) is small enough to
+// match here, which keeps the tool free of a dependency for it.
+
+import type { Dirent } from "node:fs";
+import { readdir, stat } from "node:fs/promises";
+import { extname, join, resolve } from "node:path";
+
+/** Names never searched: version control, dependencies, and hidden directories such as .github. */
+function skipped(name: string): boolean {
+  return name.startsWith(".") || name === "node_modules";
+}
+
+export function isYamlName(name: string): boolean {
+  const ext = extname(name).toLowerCase();
+  return ext === ".yaml" || ext === ".yml";
+}
+
+/**
+ * Every file under `dir` whose path relative to it (with `/`) passes `keep`, sorted, at most
+ * `maxDepth` directories down. Symbolic links to files are followed, to directories not:
+ * a link cycle cannot make the walk endless.
+ */
+export async function walkFiles(dir: string, keep: (relative: string) => boolean, maxDepth = Number.POSITIVE_INFINITY): Promise<string[]> {
+  const found: string[] = [];
+  const pending: { dir: string; relative: string; depth: number }[] = [{ dir, relative: "", depth: 0 }];
+  for (let next = pending.pop(); next !== undefined; next = pending.pop()) {
+    let entries: Dirent[];
+    try {
+      entries = await readdir(next.dir, { withFileTypes: true });
+    } catch {
+      continue; // unreadable: nothing to find there
+    }
+    for (const entry of entries) {
+      if (skipped(entry.name)) continue;
+      const absolute = join(next.dir, entry.name);
+      const relative = next.relative === "" ? entry.name : `${next.relative}/${entry.name}`;
+      if (entry.isDirectory()) {
+        if (next.depth < maxDepth) pending.push({ dir: absolute, relative, depth: next.depth + 1 });
+      } else if (entry.isFile() || (entry.isSymbolicLink() && (await isFile(absolute)))) {
+        if (keep(relative)) found.push(absolute);
+      }
+    }
+  }
+  return found.sort();
+}
+
+async function isFile(path: string): Promise<boolean> {
+  try {
+    return (await stat(path)).isFile();
+  } catch {
+    return false;
+  }
+}
+
+const GLOB_CHARS = /[*?[\]{}]/;
+
+export function isGlob(path: string): boolean {
+  return GLOB_CHARS.test(path);
+}
+
+/** The files a glob matches, relative to `cwd` unless absolute; sorted. */
+export async function expandGlob(pattern: string, cwd: string): Promise<string[]> {
+  const segments = pattern.split("/");
+  const firstGlob = segments.findIndex((segment) => isGlob(segment));
+  const baseSegments = firstGlob === -1 ? segments : segments.slice(0, firstGlob);
+  const rest = firstGlob === -1 ? [] : segments.slice(firstGlob);
+  const base = resolve(cwd, baseSegments.join("/") || (pattern.startsWith("/") ? "/" : "."));
+  const matcher = globToRegExp(rest.join("/"));
+  // Without **, a pattern of n segments reaches n - 1 directories down.
+  const depth = rest.includes("**") ? Number.POSITIVE_INFINITY : rest.length - 1;
+  return walkFiles(base, (relative) => matcher.test(relative), depth);
+}
+
+/** A glob as a regular expression over `/`-separated relative paths. */
+export function globToRegExp(glob: string): RegExp {
+  return new RegExp(`^${globBody(glob)}$`);
+}
+
+function escapeChar(c: string): string {
+  return /[.*+?^${}()|[\]\\/]/.test(c) ? `\\${c}` : c;
+}
+
+function globBody(glob: string): string {
+  let out = "";
+  for (let i = 0; i < glob.length; i++) {
+    const c = glob[i] ?? "";
+    if (c === "*") {
+      const segmentStart = i === 0 || glob[i - 1] === "/";
+      if (glob[i + 1] === "*" && segmentStart && (glob[i + 2] === "/" || i + 2 === glob.length)) {
+        // `**/` is any number of directories, a final `**` anything below.
+        if (glob[i + 2] === "/") {
+          out += "(?:[^/]+/)*";
+          i += 2;
+        } else {
+          out += ".*";
+          i += 1;
+        }
+      } else {
+        while (glob[i + 1] === "*") i++;
+        out += "[^/]*";
+      }
+    } else if (c === "?") {
+      out += "[^/]";
+    } else if (c === "[") {
+      const end = glob.indexOf("]", i + 2);
+      if (end === -1) {
+        out += "\\[";
+        continue;
+      }
+      let set = glob.slice(i + 1, end);
+      const negate = set.startsWith("!") || set.startsWith("^");
+      if (negate) set = set.slice(1);
+      const body = [...set].map((ch) => (ch === "-" ? "-" : escapeChar(ch))).join("");
+      out += negate ? `[^/${body}]` : `[${body}]`;
+      i = end;
+    } else if (c === "{") {
+      const end = glob.indexOf("}", i + 1);
+      if (end === -1) {
+        out += "\\{";
+        continue;
+      }
+      const choices = glob.slice(i + 1, end).split(",");
+      out += `(?:${choices.map(globBody).join("|")})`;
+      i = end;
+    } else if (c === "\\" && i + 1 < glob.length) {
+      out += escapeChar(glob[i + 1] ?? "");
+      i += 1;
+    } else {
+      out += escapeChar(c);
+    }
+  }
+  return out;
+}
+
+/** A directory's YAML files, its subdirectories' included. */
+export function findYamlFiles(dir: string): Promise<string[]> {
+  return walkFiles(dir, isYamlName);
+}

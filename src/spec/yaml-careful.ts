@@ -1,0 +1,502 @@
+// The careful YAML reader: the `yaml` library's nodes, which know their positions.
+// It reads documents that use anchors, aliases, merge keys or tags, explains syntax
+// errors, and locates problems in any document. Nothing recursive runs on a document
+// before its nesting is known to be bounded: the concrete syntax tree is built by an
+// iterative parser whose stack is watched, and only then composed into nodes.
+
+import { createRequire } from "node:module";
+import type * as YamlLibrary from "yaml";
+import type { Alias, Document, Node, Pair, ParsedNode, YAMLError, YAMLMap } from "yaml";
+import type { CST } from "yaml";
+import type { SourceLocation, SpecIssue } from "../errors.js";
+import { formatPath, MAX_NESTING, tooDeep, type DocPath, type ParsedYaml } from "./yaml-source.js";
+
+// Loaded only when needed: a valid plain spec never needs it.
+const require = createRequire(import.meta.url);
+let yamlLibrary: typeof YamlLibrary | undefined;
+function yaml(): typeof YamlLibrary {
+  yamlLibrary ??= require("yaml") as typeof YamlLibrary;
+  return yamlLibrary;
+}
+
+/**
+ * Values a document may hold once its aliases are expanded. A spec that shares settings
+ * through anchors stays far below it; a "billion laughs" document is refused.
+ */
+export const MAX_EXPANDED_VALUES = 1_000_000;
+
+type At = (offset: number) => SourceLocation;
+
+/** YAML errors reported per file. */
+const MAX_SYNTAX_ISSUES = 10;
+
+export function parseCarefully(file: string, text: string): ParsedYaml {
+  const { LineCounter } = yaml();
+  const lineCounter = new LineCounter();
+  const at: At = (offset) => {
+    const { line, col } = lineCounter.linePos(offset);
+    return { file, line, column: col };
+  };
+
+  const composed = compose(text, lineCounter, at);
+  if ("issues" in composed) return composed;
+  const { doc } = composed;
+
+  const shape = measure(doc, at);
+  if (shape.issues.length > 0) return { issues: shape.issues };
+  const duplicates = findDuplicateKeys(doc, at);
+  if (duplicates.length > 0) return { issues: duplicates };
+
+  const data = toData(doc, shape.targets);
+  const finder = createFinder(doc, shape.targets);
+  return {
+    source: {
+      file,
+      data,
+      locate(path, options = {}) {
+        const found = finder(path);
+        const node = options.key === true && found.pair !== undefined ? (found.pair.key as Node | null) : found.node;
+        const range = node?.range ?? found.fallback?.range;
+        return at(range?.[0] ?? 0);
+      },
+    },
+  };
+}
+
+/** Thrown to stop the composer once it has reported enough errors. */
+const FLOOD = new Error("too many YAML errors");
+
+/**
+ * The document's nodes, or its syntax problems: the first few of them, then a line saying
+ * more follow. A broken file can make the library report an error per token, hundreds of
+ * thousands of them: past the first few, reading stops.
+ */
+function compose(text: string, lineCounter: YamlLibrary.LineCounter, at: At): { doc: Document.Parsed } | { issues: SpecIssue[] } {
+  const { Composer } = yaml();
+  // Nobody reads the stack traces of the library's error objects: do not pay for them.
+  const stackTraceLimit = Error.stackTraceLimit;
+  Error.stackTraceLimit = 0;
+  try {
+    const read = readTokens(text, lineCounter);
+    if ("deepAt" in read) return { issues: [tooDeep(at(read.deepAt))] };
+    const streamIssues = checkStream(read.tokens, at);
+    if (streamIssues.length > 0) return { issues: streamIssues };
+    // Warnings (an unknown tag, say) are problems too: nothing is printed by the library itself.
+    // resolveKnownTags off: YAML 1.1's !!binary, !!set, !!timestamp... are unknown tags here too.
+    const composer = new Composer({ merge: true, resolveKnownTags: false, uniqueKeys: false, strict: true, logLevel: "error", version: "1.2" });
+    // The composer reports through its onError property, into its errors and warnings lists
+    // (yaml 2.x internals, pinned in package.json): counted here, to stop a flood.
+    const internals = composer as unknown as { onError: (...args: unknown[]) => void; errors: YAMLError[]; warnings: YAMLError[] };
+    const report = internals.onError;
+    let reported = 0;
+    internals.onError = (...args) => {
+      report(...args);
+      if (++reported > MAX_SYNTAX_ISSUES * 10) throw FLOOD;
+    };
+    let doc: Document.Parsed | undefined;
+    let syntax: YAMLError[];
+    let cut = read.cut;
+    try {
+      doc = [...composer.compose(read.tokens, true, text.length)][0];
+      syntax = doc === undefined ? [] : [...doc.errors, ...doc.warnings];
+    } catch (error) {
+      if (error !== FLOOD) throw error;
+      syntax = [...internals.errors, ...internals.warnings];
+      cut ??= syntax.at(-1)?.pos[0] ?? 0;
+    }
+    if (syntax.length > 0) return { issues: syntaxIssues(syntax, cut, at) };
+    if (doc === undefined) return { issues: [{ location: at(0), path: "", message: "the file holds no YAML document" }] };
+    return { doc };
+  } finally {
+    Error.stackTraceLimit = stackTraceLimit;
+  }
+}
+
+/** The first few syntax problems by place, and where more follow if they do. */
+function syntaxIssues(problems: YAMLError[], cut: number | undefined, at: At): SpecIssue[] {
+  const sorted = [...problems].sort((a, b) => a.pos[0] - b.pos[0]);
+  // After the first few, a syntax error's followers are mostly its echoes.
+  const shown: SpecIssue[] = sorted.slice(0, MAX_SYNTAX_ISSUES).map((problem) => ({
+    location: at(problem.pos[0]),
+    path: "",
+    message: problem.name === "YAMLWarning" ? warningMessage(problem.code, problem.message) : yamlMessage(problem.message),
+  }));
+  const next = sorted[MAX_SYNTAX_ISSUES];
+  if (next !== undefined || cut !== undefined) {
+    // Once reading stopped early, how many more there are is not known.
+    const more = sorted.length - MAX_SYNTAX_ISSUES;
+    shown.push({
+      location: at(next?.pos[0] ?? cut ?? 0),
+      path: "",
+      message: cut === undefined ? `and ${more} more YAML error${more === 1 ? "" : "s"} from here on; fix the ones above first` : "and more YAML errors from here on; fix the ones above first",
+    });
+  }
+  return shown;
+}
+
+/**
+ * The concrete syntax tree, built lexeme by lexeme. The parser keeps its open
+ * collections on a stack: once that is deeper than any spec, stop, before the parser
+ * (whose cost grows with depth) or the recursive composer ever sees the rest.
+ */
+function readTokens(text: string, lineCounter: YamlLibrary.LineCounter): { tokens: CST.Token[]; cut: number | undefined } | { deepAt: number } {
+  const { Lexer, Parser } = yaml();
+  const parser = new Parser(lineCounter.addNewLine);
+  lineCounter.addNewLine(0);
+  const tokens: CST.Token[] = [];
+  // The stack also holds the document and the pair being read: allow a little more than the
+  // limit here; the exact count is made on the composed nodes.
+  const guard = MAX_NESTING + 8;
+  // Tokens that fit nowhere come out as error tokens, or pile up in the `end` list of the
+  // value they follow: past a few, stop reading, and let what was read say what is wrong.
+  const flood = MAX_SYNTAX_ISSUES * 10;
+  let errors = 0;
+  let cut: number | undefined;
+  let watched: CST.Token | undefined;
+  let checked = 0;
+  let stray = 0;
+  for (const lexeme of new Lexer().lex(text)) {
+    for (const token of parser.next(lexeme)) {
+      tokens.push(token);
+      if (token.type === "error") errors += 1;
+    }
+    // Point at the first collection past the limit (the stack's first entry is the document).
+    if (parser.stack.length > guard) return { deepAt: parser.stack[MAX_NESTING + 1]?.offset ?? parser.offset };
+    const top = parser.stack.at(-1);
+    if (top !== watched) {
+      watched = top;
+      checked = 0;
+      stray = 0;
+    }
+    const end = top !== undefined && "end" in top && Array.isArray(top.end) ? top.end : [];
+    for (; checked < end.length; checked++) if (!TRIVIA.has(end[checked]?.type ?? "space")) stray += 1;
+    if (errors > flood || stray > flood) {
+      cut = parser.offset;
+      break;
+    }
+  }
+  for (const token of parser.end()) tokens.push(token);
+  return { tokens, cut };
+}
+
+/** What may follow a value on its line: anything else there is out of place. */
+const TRIVIA = new Set(["space", "newline", "comment"]);
+
+/** One document per file, and no directives: `%YAML 1.1` or `%TAG` would change how the rest reads. */
+function checkStream(tokens: readonly CST.Token[], at: At): SpecIssue[] {
+  let documents = 0;
+  for (const token of tokens) {
+    if (token.type === "directive" && !/^%YAML\s+1\.2\s*$/.test(token.source)) {
+      return [
+        {
+          location: at(token.offset),
+          path: "",
+          message: `the directive "${token.source.slice(0, 40)}" is not used in a spec; remove the line`,
+        },
+      ];
+    }
+    if (token.type === "document" && ++documents === 2) {
+      return [
+        {
+          location: at(token.offset),
+          path: "",
+          message: "a spec file holds one YAML document, and a second one starts here; split the file into two files",
+        },
+      ];
+    }
+  }
+  return [];
+}
+
+function yamlMessage(message: string): string {
+  // yaml's messages end with a code excerpt on later lines; keep the first line.
+  const first = message.split("\n")[0] ?? message;
+  return `invalid YAML: ${first.replace(/ at line \d+, column \d+:?$/, "")}`;
+}
+
+function warningMessage(code: string, message: string): string {
+  if (code === "TAG_RESOLVE_FAILED") {
+    const resolved = /Unresolved tag: (.*)$/.exec(message.split("\n")[0] ?? "")?.[1] ?? "";
+    // Shown as written: !!binary rather than tag:yaml.org,2002:binary.
+    const tag = resolved.startsWith("tag:yaml.org,2002:") ? `!!${resolved.slice(18)}` : resolved;
+    return `unknown tag ${tag.slice(0, 60)}: a spec uses only plain values, lists and mappings; remove the tag`;
+  }
+  return yamlMessage(message);
+}
+
+function isMergeKey(pair: Pair): boolean {
+  const { isScalar } = yaml();
+  // With merge keys on, the library reads a plain `<<` key as a symbol.
+  return isScalar(pair.key) && typeof pair.key.value === "symbol";
+}
+
+/** A scalar key as the document's data has it. */
+function keyText(value: unknown): string {
+  // The core schema's scalars: strings, numbers, booleans, and null, which the data reads as "".
+  if (typeof value === "string") return value;
+  return typeof value === "number" || typeof value === "boolean" ? String(value) : "";
+}
+
+interface Shape {
+  /** Values once aliases are expanded. */
+  size: number;
+  /** Levels once aliases are expanded: a scalar is 1. */
+  depth: number;
+}
+
+/**
+ * One pass over the nodes, recursive but no deeper than the parser guard allowed: the
+ * nesting with aliases expanded, their total expansion, aliases that refer to their own
+ * ancestors, merge keys that merge something other than mappings, and keys that are
+ * lists or mappings. Also maps each alias to the node it names, for locating.
+ */
+function measure(doc: Document, at: At): { issues: SpecIssue[]; targets: Map<Alias, Node> } {
+  const { isAlias, isMap, isSeq, isCollection } = yaml();
+  const issues: SpecIssue[] = [];
+  const anchors = new Map<string, Node>();
+  const targets = new Map<Alias, Node>();
+  const shapes = new Map<Node, Shape>();
+  const open = new Set<Node>();
+  let expanded = 0;
+  let tooLarge = false;
+  let deep = false;
+  const tooDeepAt = (node: Node, how?: string): void => {
+    // One place is enough: every node below it is too deep as well.
+    if (!deep) issues.push(tooDeep(here(node), how));
+    deep = true;
+  };
+  const here = (node: Node | null | undefined): SourceLocation => at(node?.range?.[0] ?? 0);
+  const leaf: Shape = { size: 1, depth: 1 };
+
+  const resolve = (node: unknown): unknown => (isAlias(node) ? targets.get(node) : node);
+
+  const visit = (node: unknown, depth: number): Shape => {
+    if (node === null || node === undefined) return leaf;
+    if (isAlias(node)) {
+      const target = anchors.get(node.source);
+      if (target === undefined) return leaf; // the composer has already said so
+      targets.set(node, target);
+      if (open.has(target)) {
+        issues.push({ location: here(node), path: "", message: `the alias *${node.source} is inside the value it names: a spec cannot contain itself` });
+        return leaf;
+      }
+      const shape = shapes.get(target) ?? leaf;
+      expanded += shape.size;
+      if (expanded > MAX_EXPANDED_VALUES && !tooLarge) {
+        tooLarge = true;
+        issues.push({
+          location: here(node),
+          path: "",
+          message: `the YAML aliases expand to more than ${MAX_EXPANDED_VALUES.toLocaleString("en-US")} values: the document would grow without bound; write the values out`,
+        });
+      }
+      if (depth - 1 + shape.depth > MAX_NESTING) tooDeepAt(node, `with the alias *${node.source} expanded, the document`);
+      return shape;
+    }
+    const current = node as Node;
+    // An anchor is defined where its node starts: an alias inside the node refers to it.
+    if (current.anchor !== undefined) anchors.set(current.anchor, current);
+    if (depth > MAX_NESTING) {
+      tooDeepAt(current);
+      return leaf;
+    }
+    if (!isCollection(current)) return remember(current, leaf);
+    open.add(current);
+    let size = 1;
+    let deepest = 0;
+    const add = (child: unknown): void => {
+      const shape = visit(child, depth + 1);
+      size += shape.size;
+      deepest = Math.max(deepest, shape.depth);
+    };
+    if (isMap(current)) {
+      for (const pair of current.items) {
+        add(pair.key);
+        add(pair.value);
+        checkPair(pair);
+      }
+    } else if (isSeq(current)) {
+      for (const item of current.items) add(item);
+    }
+    open.delete(current);
+    return remember(current, { size, depth: 1 + deepest });
+  };
+
+  const remember = (node: Node, shape: Shape): Shape => {
+    if (node.anchor !== undefined) shapes.set(node, shape);
+    return shape;
+  };
+
+  const checkPair = (pair: Pair): void => {
+    const key = resolve(pair.key);
+    if (isCollection(key)) {
+      issues.push({ location: here(pair.key as Node), path: "", message: "a key must be a plain name, not a list or a mapping" });
+    }
+    if (isMergeKey(pair)) {
+      const value = resolve(pair.value);
+      const sources = isSeq(value) ? value.items.map(resolve) : [value];
+      if (!sources.every((source) => isMap(source))) {
+        issues.push({
+          location: here(pair.value as Node),
+          path: "",
+          message: "<< merges mappings into this one: give it an alias of a mapping (<<: *base) or a list of them (<<: [*a, *b])",
+        });
+      }
+    }
+  };
+
+  visit(doc.contents, 1);
+  return { issues, targets };
+}
+
+/**
+ * The document as plain data, as the library's toJS() makes it, in one pass. Its own
+ * toJS() looks each alias up by scanning every earlier anchor, which is quadratic in a
+ * spec that merges a base into thousands of jobs; here each alias's value is known.
+ * An aliased value is shared, not copied. Runs after measure(): nesting is bounded,
+ * aliases point backwards, merge keys merge mappings.
+ */
+function toData(doc: Document, targets: ReadonlyMap<Alias, Node>): unknown {
+  const { isAlias, isMap, isScalar, isSeq } = yaml();
+  const values = new Map<Node, unknown>();
+  const convert = (node: unknown): unknown => {
+    if (node === null || node === undefined) return null;
+    if (isAlias(node)) {
+      const target = targets.get(node);
+      return target === undefined ? null : values.get(target);
+    }
+    let value: unknown;
+    if (isScalar(node)) {
+      value = node.value;
+    } else if (isSeq(node)) {
+      value = node.items.map(convert);
+    } else if (isMap(node)) {
+      const out: Record<string, unknown> = {};
+      for (const pair of node.items) {
+        if (isMergeKey(pair)) {
+          // Keys already in the mapping win over merged ones, and earlier sources over later.
+          const merged = isSeq(pair.value) ? pair.value.items.map(convert) : [convert(pair.value)];
+          for (const source of merged) {
+            for (const [key, v] of Object.entries(source as Record<string, unknown>)) if (!Object.hasOwn(out, key)) define(out, key, v);
+          }
+        } else {
+          define(out, isScalar(pair.key) ? keyText(pair.key.value) : "", convert(pair.value));
+        }
+      }
+      value = out;
+    }
+    const current = node as Node;
+    if (current.anchor !== undefined) values.set(current, value);
+    return value;
+  };
+  return convert(doc.contents);
+}
+
+/** `__proto__` is a key like any other here, not the object's prototype. */
+function define(target: Record<string, unknown>, key: string, value: unknown): void {
+  if (key === "__proto__") Object.defineProperty(target, key, { value, writable: true, enumerable: true, configurable: true });
+  else target[key] = value;
+}
+
+interface Found {
+  node: Node | undefined;
+  pair: Pair | undefined;
+  /** The deepest node reached, when the path goes further than the document. */
+  fallback: Node | undefined;
+}
+
+/**
+ * Finds the node at a document path, through aliases and merge keys: a value merged from
+ * `<<: *base` is found where the base writes it.
+ */
+function createFinder(doc: Document, targets: ReadonlyMap<Alias, Node>): (path: DocPath) => Found {
+  const { isAlias, isMap, isScalar, isSeq } = yaml();
+  // Each mapping's own keys indexed once: a spec with thousands of jobs is located in linear time.
+  const keyIndex = new WeakMap<YAMLMap, Map<string, Pair>>();
+  const deref = (node: unknown): unknown => (isAlias(node) ? targets.get(node) : node);
+
+  const ownPair = (map: YAMLMap, key: string): Pair | undefined => {
+    let index = keyIndex.get(map);
+    if (index === undefined) {
+      index = new Map();
+      for (const item of map.items) {
+        // The first occurrence wins, as duplicates are refused anyway.
+        if (isScalar(item.key) && !isMergeKey(item) && !index.has(keyText(item.key.value))) index.set(keyText(item.key.value), item);
+      }
+      keyIndex.set(map, index);
+    }
+    return index.get(key);
+  };
+
+  // A mapping's own keys win over merged ones; earlier merge sources win over later ones.
+  const lookup = (map: YAMLMap, key: string, seen: Set<YAMLMap>): Pair | undefined => {
+    const own = ownPair(map, key);
+    if (own !== undefined) return own;
+    seen.add(map);
+    for (const item of map.items) {
+      if (!isMergeKey(item)) continue;
+      const value = deref(item.value);
+      for (const source of isSeq(value) ? value.items.map(deref) : [value]) {
+        if (!isMap(source) || seen.has(source)) continue;
+        const found = lookup(source, key, seen);
+        if (found !== undefined) return found;
+      }
+    }
+    return undefined;
+  };
+
+  return (path) => {
+    let node: unknown = deref(doc.contents);
+    let pair: Pair | undefined;
+    let fallback = doc.contents as Node | undefined;
+    for (const segment of path) {
+      pair = undefined;
+      if (isMap(node)) {
+        const match = lookup(node, String(segment), new Set());
+        if (match === undefined) return { node: undefined, pair: undefined, fallback };
+        pair = match;
+        node = match.value;
+      } else if (isSeq(node) && typeof segment === "number") {
+        node = node.items[segment];
+      } else {
+        return { node: undefined, pair: undefined, fallback };
+      }
+      if (node !== null && node !== undefined && typeof node === "object" && "range" in node) fallback = node as Node;
+      else if (pair !== undefined && isScalar(pair.key)) fallback = pair.key;
+      node = deref(node);
+    }
+    return { node: node as Node | undefined, pair, fallback };
+  };
+}
+
+function findDuplicateKeys(doc: Document<ParsedNode>, at: At): SpecIssue[] {
+  const { isMap, isScalar, isSeq } = yaml();
+  const issues: SpecIssue[] = [];
+  // Depth is bounded by measure(); aliases are not followed, so each node is seen once.
+  const visit = (node: unknown, path: (string | number)[]): void => {
+    if (isMap(node)) {
+      const seen = new Map<string, SourceLocation>();
+      for (const item of node.items) {
+        if (!isScalar(item.key) || isMergeKey(item)) continue;
+        const key = keyText(item.key.value);
+        const here = at(item.key.range?.[0] ?? 0);
+        const first = seen.get(key);
+        if (first !== undefined) {
+          const what = path.length === 1 && path[0] === "jobs" ? `job "${key}" is defined twice` : `key "${key}" appears twice`;
+          issues.push({
+            location: here,
+            path: formatPath([...path, key]),
+            message: `${what}: first at ${first.file}:${first.line}:${first.column}, again here; keep one`,
+          });
+        } else {
+          seen.set(key, here);
+        }
+        visit(item.value, [...path, key]);
+      }
+    } else if (isSeq(node)) {
+      node.items.forEach((item, index) => visit(item, [...path, index]));
+    }
+  };
+  visit(doc.contents, []);
+  return issues;
+}

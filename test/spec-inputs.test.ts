@@ -1,0 +1,185 @@
+// Inputs the way users keep them: directories with subdirectories, quoted globs, and
+// --var-file per environment.
+
+import { mkdirSync, mkdtempSync, symlinkSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { beforeAll, describe, expect, it } from "vitest";
+import { formatSpecIssue, SpecError } from "../src/errors.js";
+import { loadSpecFiles } from "../src/spec/load.js";
+import { readVars } from "../src/spec/var-files.js";
+import { globToRegExp } from "../src/spec/walk.js";
+import { runCli } from "./cli-helpers.js";
+import { useStudio } from "./helpers.js";
+
+const EXAMPLES = fileURLToPath(new URL("../examples/", import.meta.url));
+
+function tree(files: Record<string, string>): string {
+  const dir = mkdtempSync(join(tmpdir(), "studio-jobs-inputs-"));
+  mkdirSync(join(dir, ".git"));
+  for (const [name, content] of Object.entries(files)) {
+    mkdirSync(join(dir, name, ".."), { recursive: true });
+    writeFileSync(join(dir, name), content);
+  }
+  return dir;
+}
+
+const job = (key: string) => `version: 1\nstack: s\ndefaults: {team: t}\njobs:\n  ${key}: {query: print(1)}\n`;
+
+async function found(paths: string[], cwd: string): Promise<{ files: string[]; issues: string[] }> {
+  const { files, issues } = await loadSpecFiles(paths, cwd);
+  return { files: files.map((f) => f.display), issues: issues.map(formatSpecIssue) };
+}
+
+describe("a directory", () => {
+  it("includes its subdirectories: the project's own example validates from its top", async () => {
+    const result = await runCli(["validate", "ml-platform"], { cwd: EXAMPLES });
+    expect(result).toMatchObject({ code: 0, stdout: "Valid: 3 jobs in 2 files, stack ml-platform, team demo.\n", stderr: "" });
+  });
+
+  it("skips .git, node_modules and hidden directories, and follows links to files only", async () => {
+    const dir = tree({
+      "a.yaml": job("a"),
+      "jobs/b.yml": job("b"),
+      "jobs/deeper/c.YAML": job("c"),
+      "jobs/notes.txt": "not yaml",
+      ".git/config.yaml": "not: a spec",
+      ".github/workflows/ci.yaml": "on: push",
+      "node_modules/pkg/x.yaml": "not: a spec",
+      "jobs/node_modules/y.yaml": "not: a spec",
+    });
+    symlinkSync(join(dir, "a.yaml"), join(dir, "jobs", "link.yaml"));
+    symlinkSync(dir, join(dir, "jobs", "loop"));
+    expect(await found(["."], dir)).toEqual({ files: ["a.yaml", "jobs/b.yml", "jobs/deeper/c.YAML", "jobs/link.yaml"], issues: [] });
+  });
+
+  it("says so when there is no YAML anywhere below it", async () => {
+    const dir = tree({ "docs/readme.txt": "x", ".hidden/a.yaml": job("a") });
+    expect(await found(["docs"], dir)).toEqual({ files: [], issues: ["docs:1:1: the directory has no .yaml or .yml files, in it or below it"] });
+  });
+});
+
+describe("a quoted glob", () => {
+  const layout = {
+    "jobs/a.yaml": job("a"),
+    "jobs/team1/b.yaml": job("b"),
+    "jobs/team1/deep/c.yaml": job("c"),
+    "jobs/team2/d.yml": job("d"),
+    "jobs/team2/e.yaml": job("e"),
+    "other/f.yaml": job("f"),
+  };
+
+  it.each([
+    ["jobs/**/*.yaml", ["jobs/a.yaml", "jobs/team1/b.yaml", "jobs/team1/deep/c.yaml", "jobs/team2/e.yaml"]],
+    ["jobs/*/*.yaml", ["jobs/team1/b.yaml", "jobs/team2/e.yaml"]],
+    ["jobs/*.yaml", ["jobs/a.yaml"]],
+    ["jobs/team?/*.{yaml,yml}", ["jobs/team1/b.yaml", "jobs/team2/d.yml", "jobs/team2/e.yaml"]],
+    ["jobs/team[2]/[!e]*", ["jobs/team2/d.yml"]],
+    ["**/f.yaml", ["other/f.yaml"]],
+  ])("expands %s", async (pattern, expected) => {
+    const dir = tree(layout);
+    expect(await found([pattern], dir)).toEqual({ files: expected, issues: [] });
+  });
+
+  it("expands an absolute pattern, and says so when nothing matches", async () => {
+    const dir = tree(layout);
+    const elsewhere = mkdtempSync(join(tmpdir(), "studio-jobs-elsewhere-"));
+    expect((await found([join(dir, "jobs", "team2", "*.yml")], elsewhere)).files).toEqual([join(dir, "jobs/team2/d.yml")]);
+    expect(await found(["jobs/**/*.json"], dir)).toEqual({ files: [], issues: ["jobs/**/*.json:1:1: no file matches this pattern"] });
+  });
+
+  it("takes a path that exists as written, brackets and all", async () => {
+    const dir = tree({ "[prod].yaml": job("a") });
+    expect(await found(["[prod].yaml"], dir)).toEqual({ files: ["[prod].yaml"], issues: [] });
+  });
+
+  it("matches like a shell: * stays in its directory, ** crosses them", () => {
+    expect(globToRegExp("a/*.yaml").test("a/b/c.yaml")).toBe(false);
+    expect(globToRegExp("a/**/c.yaml").test("a/c.yaml")).toBe(true);
+    expect(globToRegExp("a/**/c.yaml").test("a/b/b/c.yaml")).toBe(true);
+    expect(globToRegExp("a.yaml").test("aXyaml")).toBe(false);
+    expect(globToRegExp("\\*.yaml").test("*.yaml")).toBe(true);
+    expect(globToRegExp("\\*.yaml").test("x.yaml")).toBe(false);
+  });
+});
+
+describe("--var-file", () => {
+  it("reads YAML and JSON; later files win over earlier, --var over both", async () => {
+    const dir = tree({ "base.yaml": "env: staging\nregion: eu\nreplicas: 2\n", "prod.json": '{"env": "prod", "debug": false}' });
+    expect(await readVars([], ["base.yaml", "prod.json"], dir)).toEqual({ env: "prod", region: "eu", replicas: "2", debug: "false" });
+    expect(await readVars(["region=us"], ["base.yaml", "prod.json"], dir)).toEqual({ env: "prod", region: "us", replicas: "2", debug: "false" });
+  });
+
+  it("names each problem of each file by file:line:column", async () => {
+    const dir = tree({
+      "bad.yaml": "env: [a, b]\n9lives: x\nok: fine\nnothing:\n",
+      "list.yaml": "- a\n- b\n",
+      "broken.json": '{"env": "prod",\n "x": [}\n',
+    });
+    const error = await readVars([], ["bad.yaml", "list.yaml", "broken.json", "missing.yaml"], dir).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(SpecError);
+    const lines = (error as SpecError).issues.map(formatSpecIssue);
+    expect(lines).toEqual([
+      "bad.yaml:1:6: the value of env must be a string, number or boolean, not a list (at env)",
+      'bad.yaml:2:1: "9lives" is not a variable name: use letters, digits and \'_\', not starting with a digit (at 9lives)',
+      "bad.yaml:4:9: the value of nothing must be a string, number or boolean, not empty (at nothing)",
+      "broken.json:2:8: invalid YAML: Flow sequence in block collection must be sufficiently indented and end with a ]",
+      "broken.json:2:9: invalid YAML: Flow map must end with a }",
+      "list.yaml:1:1: a var file is a mapping of names to values, e.g. env: prod",
+      "missing.yaml:1:1: the file cannot be read (ENOENT); check that it exists and is readable",
+    ]);
+  });
+
+  it("works on validate", async () => {
+    const dir = tree({
+      "studio-jobs.yaml": "version: 1\nstack: s\ndefaults: {team: 'team-${var:env}'}\njobs:\n  a: {query: print(1)}\n",
+      "vars/prod.yaml": "env: prod\n",
+    });
+    expect((await runCli(["validate", "studio-jobs.yaml"], { cwd: dir })).stderr).toContain('unknown variable "env"');
+    const result = await runCli(["validate", "studio-jobs.yaml", "--var-file", "vars/prod.yaml"], { cwd: dir });
+    expect(result).toMatchObject({ code: 0, stdout: "Valid: 1 job in 1 file, stack s, team team-prod.\n" });
+    const bad = await runCli(["validate", "studio-jobs.yaml", "--var-file", "vars/prod.yaml", "--var-file", "studio-jobs.yaml", "--format", "json"], { cwd: dir });
+    expect(bad.code).toBe(1);
+    expect(JSON.parse(bad.stdout)).toMatchObject({
+      valid: false,
+      problems: [
+        { file: "studio-jobs.yaml", line: 3, column: 11, path: "defaults", severity: "error" },
+        { file: "studio-jobs.yaml", line: 5, column: 3, path: "jobs", severity: "error" },
+      ],
+    });
+  });
+
+  describe("on plan and apply", () => {
+    const shared = useStudio();
+    let env: NodeJS.ProcessEnv;
+    beforeAll(() => {
+      env = shared.env;
+    });
+    const spec = "version: 1\nstack: vf\ndefaults: {team: demo}\njobs:\n  a:\n    query: print(1)\n    environment: {DEPLOY: '${var:env}'}\n";
+
+    it("plans and applies with the file's values, --var over them, and a saved plan refuses the flag", async () => {
+      const dir = tree({ "studio-jobs.yaml": spec, "prod.yaml": "env: prod\n" });
+      const without = await runCli(["plan", "studio-jobs.yaml"], { cwd: dir, env });
+      expect(without.stderr).toContain('unknown variable "env"');
+      const plan = await runCli(["plan", "studio-jobs.yaml", "--var-file", "prod.yaml", "--out", "plan.json"], { cwd: dir, env });
+      expect(plan.code).toBe(0);
+      expect(plan.stdout).toContain("Plan: 1 to create, 0 to replace, 0 to cancel, 0 unchanged.");
+      const refused = await runCli(["apply", "plan.json", "--var-file", "prod.yaml"], { cwd: dir, env });
+      expect(refused.code).toBe(1);
+      expect(refused.stderr).toContain("--var-file cannot change a saved plan");
+      expect((await runCli(["apply", "studio-jobs.yaml", "--var-file", "prod.yaml", "--yes"], { cwd: dir, env })).code).toBe(0);
+      const after = await runCli(["plan", "studio-jobs.yaml", "--var-file", "prod.yaml"], { cwd: dir, env });
+      expect(after.stdout).toBe("No changes. Studio matches the spec.\n");
+      const overridden = await runCli(["plan", "studio-jobs.yaml", "--var-file", "prod.yaml", "--var", "env=staging"], { cwd: dir, env });
+      expect(overridden.stdout).toContain("environment.DEPLOY: prod → staging");
+    });
+
+    it("stops a plan on a bad var file before contacting Studio", async () => {
+      const dir = tree({ "studio-jobs.yaml": spec, "prod.yaml": "env: [prod]\n" });
+      const plan = await runCli(["plan", "studio-jobs.yaml", "--var-file", "prod.yaml"], { cwd: dir, env: { ...env, DATACHAIN_STUDIO_URL: "http://127.0.0.1:9" } });
+      expect(plan.code).toBe(1);
+      expect(plan.stderr).toBe("Error: prod.yaml:1:6: the value of env must be a string, number or boolean, not a list (at env)\n1 problem found in the spec.\n");
+    });
+  });
+});

@@ -1,0 +1,195 @@
+// `validate` as a lint: it needs no secrets (an unset ${env:...} is a note), says every
+// problem at once, and speaks text, JSON, or GitHub workflow commands.
+
+import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { formatSpecIssue, SpecError } from "../src/errors.js";
+import { renderGithub } from "../src/cli/commands/validate.js";
+import { loadSpec } from "../src/spec/index.js";
+import { runCli } from "./cli-helpers.js";
+
+function repo(files: Record<string, string>): string {
+  const dir = mkdtempSync(join(tmpdir(), "studio-jobs-validate-"));
+  mkdirSync(join(dir, ".git"));
+  for (const [name, content] of Object.entries(files)) {
+    mkdirSync(join(dir, name, ".."), { recursive: true });
+    writeFileSync(join(dir, name), content);
+  }
+  return dir;
+}
+
+const WITH_SECRET = [
+  "version: 1",
+  "stack: s",
+  "defaults: {team: t}",
+  "jobs:",
+  "  a:",
+  "    query: print(1)",
+  "    environment:",
+  "      API_KEY: ${env:STUDIO_JOBS_TEST_UNSET}",
+].join("\n");
+
+describe("an unset ${env:...}", () => {
+  it("is a note for validate, which exits 0", async () => {
+    const dir = repo({ "studio-jobs.yaml": WITH_SECRET });
+    const result = await runCli(["validate", "."], { cwd: dir });
+    expect(result).toMatchObject({ code: 0, stdout: "Valid: 1 job in 1 file, stack s, team t.\n" });
+    expect(result.stderr).toBe(
+      "studio-jobs.yaml:8:16: note: environment variable STUDIO_JOBS_TEST_UNSET is not set here; plan and apply will need it (or give a default: ${env:STUDIO_JOBS_TEST_UNSET:-value}) (at jobs.a.environment.API_KEY)\n",
+    );
+  });
+
+  it("is an error for plan and apply, which send the value", async () => {
+    const dir = repo({ "studio-jobs.yaml": WITH_SECRET });
+    const error = await loadSpec(["."], dir, { env: {}, vars: {}, defaultTeam: undefined }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(SpecError);
+    expect((error as SpecError).issues.map(formatSpecIssue)).toEqual([
+      "studio-jobs.yaml:8:16: environment variable STUDIO_JOBS_TEST_UNSET is not set; set it, or give a default: ${env:STUDIO_JOBS_TEST_UNSET:-value} (at jobs.a.environment.API_KEY)",
+    ]);
+    const plan = await runCli(["plan", ".", "--url", "http://127.0.0.1:9", "--token", "t"], { cwd: dir });
+    expect(plan.code).toBe(1);
+    expect(plan.stderr).toContain("environment variable STUDIO_JOBS_TEST_UNSET is not set; set it");
+  });
+});
+
+describe("every problem at once", () => {
+  it("reports schema and resolution problems of every job, and a bad var only where it is defined", async () => {
+    const dir = repo({
+      "studio-jobs.yaml": [
+        "version: 1",
+        "stack: s",
+        "vars: {region: 5}",
+        "defaults: {team: t, workers: many}",
+        "jobs:",
+        "  a:",
+        "    query: print(1)",
+        "    python_version: 3.10",
+        "    requirements_file: missing.txt",
+        "    environment: {REGION: '${var:region}'}",
+        "  b:",
+        "    query_file: nope.py",
+        "    schedule: {cron: TZ=Europe/Paris 0 3 * * *}",
+      ].join("\n"),
+    });
+    const result = await runCli(["validate", "."], { cwd: dir });
+    expect(result.code).toBe(1);
+    expect(result.stderr).toBe(
+      [
+        "Error: studio-jobs.yaml:3:16: must be a string, got number 5 (at vars.region)",
+        "studio-jobs.yaml:4:30: must be an integer, got the string \"many\" (at defaults.workers)",
+        'studio-jobs.yaml:8:21: must be a string; quote it, e.g. "3.12", got number 3.1 (at jobs.a.python_version)',
+        'studio-jobs.yaml:9:24: requirements_file "missing.txt" does not exist (paths are relative to the YAML file) (at jobs.a.requirements_file)',
+        'studio-jobs.yaml:12:17: query_file "nope.py" does not exist (paths are relative to the YAML file) (at jobs.b.query_file)',
+        'studio-jobs.yaml:13:22: "TZ=Europe/Paris": schedules are in UTC and take no timezone; remove it and write the time in UTC (at jobs.b.schedule.cron)',
+        "6 problems found in the spec.",
+        "",
+      ].join("\n"),
+    );
+  });
+});
+
+describe("validate --format", () => {
+  const spec = [
+    "version: 1",
+    "stack: s",
+    "defaults: {team: t}",
+    "jobs:",
+    "  a:",
+    "    query: print(1)",
+    "    workers: 0",
+    "    environment: {K: '${env:STUDIO_JOBS_TEST_UNSET}'}",
+  ].join("\n");
+
+  it("json: {valid, problems} on stdout, notes included, exit 1", async () => {
+    const dir = repo({ "studio-jobs.yaml": spec });
+    const result = await runCli(["validate", ".", "--format", "json"], { cwd: dir });
+    expect(result.code).toBe(1);
+    expect(result.stderr).toBe("");
+    expect(JSON.parse(result.stdout)).toEqual({
+      valid: false,
+      problems: [
+        { file: "studio-jobs.yaml", line: 7, column: 14, path: "jobs.a.workers", severity: "error", message: "must be at least 1, got 0" },
+        {
+          file: "studio-jobs.yaml",
+          line: 8,
+          column: 22,
+          path: "jobs.a.environment.K",
+          severity: "note",
+          message: "environment variable STUDIO_JOBS_TEST_UNSET is not set here; plan and apply will need it (or give a default: ${env:STUDIO_JOBS_TEST_UNSET:-value})",
+        },
+      ],
+    });
+  });
+
+  it("json: valid true and exit 0 when only notes", async () => {
+    const dir = repo({ "studio-jobs.yaml": spec.replace("workers: 0", "workers: 1") });
+    const result = await runCli(["validate", ".", "--format", "json"], { cwd: dir });
+    expect(result.code).toBe(0);
+    const parsed = JSON.parse(result.stdout) as { valid: boolean; problems: { severity: string }[] };
+    expect(parsed.valid).toBe(true);
+    expect(parsed.problems.map((p) => p.severity)).toEqual(["note"]);
+  });
+
+  it("github: one ::error per problem and ::notice per note, exit 1", async () => {
+    const dir = repo({ "studio-jobs.yaml": spec });
+    const result = await runCli(["validate", ".", "--format", "github"], { cwd: dir });
+    expect(result.code).toBe(1);
+    expect(result.stdout).toBe(
+      [
+        "::error file=studio-jobs.yaml,line=7,col=14::must be at least 1, got 0 (at jobs.a.workers)",
+        "::notice file=studio-jobs.yaml,line=8,col=22::environment variable STUDIO_JOBS_TEST_UNSET is not set here; plan and apply will need it (or give a default: ${env:STUDIO_JOBS_TEST_UNSET:-value}) (at jobs.a.environment.K)",
+        "",
+      ].join("\n"),
+    );
+    expect(result.stderr).toBe("1 problem found in the spec.\n");
+  });
+
+  it("github: escapes % and line breaks in the message, and , and : in the file name too", () => {
+    const lines = renderGithub({
+      spec: undefined,
+      errors: [{ location: { file: "jobs/a,b:c%.yaml", line: 3, column: 5 }, path: "jobs.x", message: "100% wrong\r\nreally" }],
+      notes: [],
+    });
+    expect(lines).toEqual(["::error file=jobs/a%2Cb%3Ac%25.yaml,line=3,col=5::100%25 wrong%0D%0Areally (at jobs.x)"]);
+  });
+
+  it("refuses an unknown format", async () => {
+    const result = await runCli(["validate", ".", "--format", "xml"], { cwd: tmpdir() });
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain("error: option '--format <format>' argument 'xml' is invalid. Allowed choices are text, json, github.");
+  });
+});
+
+describe("merge keys in a spec", () => {
+  it("share settings between jobs, in a top-level x- fragment the tool ignores", async () => {
+    const dir = repo({
+      "studio-jobs.yaml": [
+        "version: 1",
+        "stack: s",
+        "x-common: &common",
+        "  team: t",
+        "  workers: 2",
+        "  environment: {LOG_LEVEL: info}",
+        "x-gpu: &gpu",
+        "  cluster: gpu-pool",
+        "  workers: 8",
+        "jobs:",
+        "  a:",
+        "    <<: *common",
+        "    query: print(1)",
+        "  b:",
+        "    <<: [*gpu, *common]",
+        "    query: print(2)",
+      ].join("\n"),
+    });
+    const spec = await loadSpec(["."], dir, { env: {}, vars: {}, defaultTeam: undefined });
+    expect(spec.jobs.map((j) => [j.key, j.team, j.input.workers, j.environment, j.cluster])).toEqual([
+      ["a", "t", 2, { LOG_LEVEL: "info" }, undefined],
+      ["b", "t", 8, { LOG_LEVEL: "info" }, { name: "gpu-pool" }],
+    ]);
+    // The job's place is its own key, not the base's.
+    expect(spec.jobs[1]?.location).toEqual({ file: "studio-jobs.yaml", line: 14, column: 3 });
+  });
+});

@@ -1,0 +1,199 @@
+// Reading YAML: which reader a document takes (exactly, never by a guess that sends
+// every quoted cron down the slow path), nesting bounded before anything recursive runs,
+// and merge keys with positions that still point where a value is written.
+
+import { describe, expect, it } from "vitest";
+import { parse } from "yaml";
+import { formatSpecIssue } from "../src/errors.js";
+import { parseCarefully } from "../src/spec/yaml-careful.js";
+import { needsCarefulReading, parseYamlSource, type ParsedYaml } from "../src/spec/yaml-source.js";
+
+function problems(parsed: ParsedYaml): string[] {
+  return "issues" in parsed ? parsed.issues.map(formatSpecIssue) : [];
+}
+
+function data(parsed: ParsedYaml): unknown {
+  if ("issues" in parsed) throw new Error(problems(parsed).join("\n"));
+  return parsed.source.data;
+}
+
+describe("choosing the reader", () => {
+  const plain = {
+    "a quoted cron ending in *": 'jobs:\n  a:\n    schedule:\n      cron: "1 1 * * *"\n',
+    "a single-quoted cron": "cron: '*/5 * * * *'\n",
+    "& and * inside quoted strings": 'a: "x &y *z"\nb: \'&a *b\'\nc: "[*, &]"\n',
+    "& and * in comments": "a: 1 # &anchor *alias\n# <<: *base\nb: 2\n",
+    "& and * inside plain scalars": "a: R&D *not an alias\nb: x*y\n",
+    "* and ! in a block scalar": "query: |\n  x = [*a]\n  if not x != y: print('!!js')\n  <<: *base\n",
+    "a quoted << key": '"<<": 1\n',
+    "a ? inside words": "a: why? because\n",
+  };
+  it.each(Object.entries(plain))("reads %s quickly", (_name, text) => {
+    expect(needsCarefulReading(text)).toBe(false);
+    // The quick reader's data is what the careful one reads.
+    expect(data(parseYamlSource("f.yaml", text))).toEqual(parse(text));
+  });
+
+  const careful = {
+    "an anchor": "a: &x 1\nb: 2\n",
+    "an anchor and an alias": "a: &x 1\nb: *x\n",
+    "a merge key": "base: &b {x: 1}\nc:\n  <<: *b\n",
+    "a merge key without an anchor": "c:\n  <<: {x: 1}\n",
+    "a core tag": "a: !!str 3.10\n",
+    "an unknown tag": "a: !!js/function 'f'\n",
+    "a local tag": "a: !python x\n",
+    "a directive": "%YAML 1.2\n---\na: 1\n",
+    "a list as a key": "? [a, b]\n: 1\n",
+    "a syntax error": "a: [1\n",
+    "a duplicate key": "a: 1\na: 2\n",
+    "two documents": "a: 1\n---\nb: 2\n",
+  };
+  it.each(Object.entries(careful))("reads %s carefully", (_name, text) => {
+    expect(needsCarefulReading(text)).toBe(true);
+  });
+});
+
+describe("what is refused, with its place", () => {
+  it("refuses unknown tags instead of dropping them, and keeps the core ones", () => {
+    expect(problems(parseYamlSource("f.yaml", 'a: 1\nquery: !!js/function "function () {}"\n'))).toEqual([
+      "f.yaml:2:8: unknown tag !!js/function: a spec uses only plain values, lists and mappings; remove the tag",
+    ]);
+    expect(problems(parseYamlSource("f.yaml", "a: !!binary aGVsbG8=\n"))).toEqual([
+      "f.yaml:1:4: unknown tag !!binary: a spec uses only plain values, lists and mappings; remove the tag",
+    ]);
+    expect(data(parseYamlSource("f.yaml", "v: !!str 3.10\nn: !!int '7'\n"))).toEqual({ v: "3.10", n: 7 });
+  });
+
+  it("refuses a second document and directives other than %YAML 1.2", () => {
+    expect(problems(parseYamlSource("f.yaml", "a: 1\n---\nb: 2\n"))).toEqual([
+      "f.yaml:2:1: a spec file holds one YAML document, and a second one starts here; split the file into two files",
+    ]);
+    expect(problems(parseYamlSource("f.yaml", "%TAG ! tag:x,2000:\n---\na: 1\n"))).toEqual([
+      'f.yaml:1:1: the directive "%TAG ! tag:x,2000:" is not used in a spec; remove the line',
+    ]);
+    expect(data(parseYamlSource("f.yaml", "%YAML 1.2\n---\na: 1\n...\n"))).toEqual({ a: 1 });
+  });
+
+  it("refuses an alias inside the value it names, and lists or mappings as keys", () => {
+    expect(problems(parseYamlSource("f.yaml", "a: &x [1, *x]\n"))).toEqual([
+      "f.yaml:1:11: the alias *x is inside the value it names: a spec cannot contain itself",
+    ]);
+    expect(problems(parseYamlSource("f.yaml", "[a, b]: 1\n"))).toEqual(["f.yaml:1:1: a key must be a plain name, not a list or a mapping"]);
+  });
+});
+
+describe("nesting", () => {
+  // Each style at the limit and one past it; both readers give the same verdict at the same place.
+  const styles: Record<string, (levels: number) => string> = {
+    "flow sequences": (n) => `a: ${"[".repeat(n - 2)}x${"]".repeat(n - 2)}\n`,
+    "flow mappings": (n) => `a: ${"{k: ".repeat(n - 2)}x${"}".repeat(n - 2)}\n`,
+    "block mappings": (n) => `${Array.from({ length: n - 1 }, (_, i) => `${" ".repeat(i)}k:`).join("\n")} x\n`,
+    "compact sequences": (n) => `${"- ".repeat(n - 1)}x\n`,
+  };
+  it.each(Object.keys(styles))("allows 64 levels of %s and refuses 65, in either reader", (style) => {
+    const make = styles[style] ?? (() => "");
+    for (const read of [parseYamlSource, parseCarefully]) {
+      expect(problems(read("f.yaml", make(64)))).toEqual([]);
+      const refused = problems(read("f.yaml", make(65)));
+      expect(refused).toHaveLength(1);
+      expect(refused[0]).toMatch(/^f\.yaml:\d+:\d+: the document nests more than 64 levels deep; /);
+    }
+    expect(problems(parseYamlSource("f.yaml", make(65)))).toEqual(problems(parseCarefully("f.yaml", make(65))));
+  });
+
+  it("stops early on absurd nesting, even behind a syntax error that sends it to the careful reader", () => {
+    const started = performance.now();
+    for (const text of [
+      `a: ${"[".repeat(2_000_000)}\n`,
+      `a: b: c\nx: ${"{k: ".repeat(500_000)}\n`,
+      `${"- ".repeat(1_000_000)}x\n`,
+      `a: "unclosed\n${"[".repeat(1_000_000)}\n`,
+    ]) {
+      const found = problems(parseYamlSource("f.yaml", text));
+      expect(found.length).toBeGreaterThan(0);
+      for (const line of found) expect(line).toMatch(/^f\.yaml:\d+:\d+: \S/);
+    }
+    expect(performance.now() - started).toBeLessThan(3000);
+  });
+
+  // Found by the fuzzer (seed 1): hundreds of thousands of tokens that fit nowhere gave as
+  // many errors, each with a captured stack, for 5 to 15 seconds and 1.5 GB.
+  it("says the first few of a flood of syntax errors, quickly", () => {
+    const started = performance.now();
+    for (const text of [
+      `a:\n  b: "4"${"[".repeat(4_000_000)}\n`,
+      `a: 1\n${": ] ".repeat(250_000)}\n`,
+      `a: &a [1]\nb: [*a, *a? ${"? ".repeat(400_000)}]\n`,
+      `a: 1\n \`x\n${"a: {".repeat(200_000)}\n`,
+    ]) {
+      const found = problems(parseYamlSource("f.yaml", text));
+      expect(found.length).toBeLessThanOrEqual(11);
+      expect(found.at(-1)).toMatch(/^f\.yaml:\d+:\d+: (and .*more YAML errors from here on; fix the ones above first|the document nests more than 64 levels)/);
+    }
+    expect(performance.now() - started).toBeLessThan(4000);
+  });
+
+  it("counts the levels an alias adds where it is used", () => {
+    const deep = `${"[".repeat(40)}1${"]".repeat(40)}`;
+    expect(problems(parseYamlSource("f.yaml", `a: &d ${deep}\nb: [[[*d]]]\n`))).toEqual([]);
+    expect(problems(parseYamlSource("f.yaml", `a: &d ${deep}\nb: ${"[".repeat(30)}*d${"]".repeat(30)}\n`))).toEqual([
+      "f.yaml:2:34: with the alias *d expanded, the document nests more than 64 levels deep; a spec needs only a few levels (look for a run of [, { or - that is never closed)",
+    ]);
+  });
+});
+
+describe("aliases and merge keys", () => {
+  it("merges <<: *base and <<: [*a, *b]: the mapping's own keys win, then earlier sources", () => {
+    const text = [
+      "a: &a {x: a, y: a}",
+      "b: &b {x: b, y: b, z: b}",
+      "one:",
+      "  <<: *a",
+      "  y: own",
+      "two:",
+      "  <<: [*a, *b]",
+    ].join("\n");
+    expect(data(parseYamlSource("f.yaml", text))).toMatchObject({ one: { x: "a", y: "own" }, two: { x: "a", y: "a", z: "b" } });
+  });
+
+  it("reads anchored documents to the data the yaml library makes of them", () => {
+    for (const text of [
+      "a: &a {x: 1, y: [1, 2]}\nb: *a\nc: {<<: *a, x: 2}\n",
+      "a: &a {x: 1}\nb: &b {<<: *a, y: 2}\nc: {z: 0, <<: [*b, *a], x: 3}\n",
+      "s: &s text\nt: [*s, *s]\n__proto__: {polluted: true}\nn: &n ~\nm: {*n : 1, 1: one, true: yes}\n",
+      "v: !!str 3.10\nw: &w [a, {b: c}]\nx: {<<: {k: v}, w: *w}\n",
+    ]) {
+      expect(needsCarefulReading(text)).toBe(true);
+      expect(data(parseYamlSource("f.yaml", text))).toEqual(parse(text, { merge: true }));
+    }
+    expect(Object.getPrototypeOf(data(parseYamlSource("f.yaml", "__proto__: {polluted: true}\na: &a 1\n")))).toBe(Object.prototype);
+  });
+
+  it("locates a merged value where the base writes it, and an own value where the job does", () => {
+    const text = ["base: &base", "  workers: 0", "  team: t", "job:", "  <<: *base", "  team: own"].join("\n");
+    const parsed = parseYamlSource("f.yaml", text);
+    if ("issues" in parsed) throw new Error("unexpected problems");
+    expect(parsed.source.locate(["job", "workers"])).toEqual({ file: "f.yaml", line: 2, column: 12 });
+    expect(parsed.source.locate(["job", "workers"], { key: true })).toEqual({ file: "f.yaml", line: 2, column: 3 });
+    expect(parsed.source.locate(["job", "team"])).toEqual({ file: "f.yaml", line: 6, column: 9 });
+  });
+
+  it("follows an alias on the way to a value", () => {
+    const parsed = parseYamlSource("f.yaml", "a: &j\n  query: x\nb: *j\n");
+    if ("issues" in parsed) throw new Error("unexpected problems");
+    expect(parsed.source.locate(["b", "query"])).toEqual({ file: "f.yaml", line: 2, column: 10 });
+  });
+
+  it("accepts a base merged into thousands of jobs, and refuses an expansion without bound", () => {
+    const jobs = Array.from({ length: 2000 }, (_, i) => `  j${i}: {<<: *base, n: ${i}}`).join("\n");
+    const many = data(parseYamlSource("f.yaml", `base: &base {team: t, workers: 2}\njobs:\n${jobs}\n`)) as { jobs: Record<string, unknown> };
+    expect(Object.keys(many.jobs)).toHaveLength(2000);
+    expect(many.jobs["j1999"]).toEqual({ team: "t", workers: 2, n: 1999 });
+
+    const levels = ["a: &a [x, x, x, x, x, x, x, x, x, x]"];
+    for (let i = 1; i < 8; i++) levels.push(`${"abcdefgh"[i]}: &${"abcdefgh"[i]} [${Array(10).fill(`*${"abcdefgh"[i - 1]}`).join(", ")}]`);
+    const bomb = problems(parseYamlSource("f.yaml", `${levels.join("\n")}\n`));
+    expect(bomb).toHaveLength(1);
+    expect(bomb[0]).toMatch(/^f\.yaml:6:\d+: the YAML aliases expand to more than 1,000,000 values: /);
+  });
+});
