@@ -3,8 +3,8 @@
 export { startEmulator, type EmulatorOptions, type RunningEmulator } from "./emulator/index.js";
 export { createStudioClient, type StudioClient, type StudioClientOptions } from "./studio/client.js";
 export type { Cluster, JobInput, JobOutput, UploadedFile } from "./studio/types.js";
-export { loadSpec, parseVarFlags } from "./spec/index.js";
-export type { DesiredJob, ResolvedSpec } from "./spec/types.js";
+export { loadSpec, parseVarFlags } from "./desired/index.js";
+export type { DesiredJob, ResolvedSpec } from "./desired/types.js";
 export { computePlan } from "./plan/compute.js";
 export { hasChanges, type Plan, type PlanAction, type PlanOptions } from "./plan/types.js";
 export { renderPlanText } from "./render/text.js";

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { createRedactor, registerJobSecrets } from "./redact.js";
-import type { DesiredJob } from "./spec/types.js";
+import type { DesiredJob } from "./desired/types.js";
 
 describe("the redactor", () => {
   it("hides a secret as is, JSON-escaped and URL-encoded", () => {

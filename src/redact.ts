@@ -4,7 +4,7 @@
 // whatever its source (a server's error quoting our request, --verbose, a stack trace),
 // can carry one out of the process.
 
-import type { DesiredJob } from "./spec/types.js";
+import type { DesiredJob } from "./desired/types.js";
 
 export const REDACTED = "***";
 

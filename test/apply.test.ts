@@ -7,7 +7,7 @@ import { join } from "node:path";
 import fc from "fast-check";
 import { beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { stringify } from "yaml";
-import { MARKERS } from "../src/spec/markers.js";
+import { MARKERS } from "../src/identity/markers.js";
 import { isLive, isRun } from "../src/studio/status.js";
 import type { JobOutput } from "../src/studio/types.js";
 import { runCli } from "./cli-helpers.js";

@@ -10,7 +10,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { parse } from "yaml";
-import { MARKERS } from "../src/spec/markers.js";
+import { MARKERS } from "../src/identity/markers.js";
 import { isLive, isRun } from "../src/studio/status.js";
 import { CLI } from "./cli-helpers.js";
 import { copyExample, useStudio, type TestStudio } from "./helpers.js";

@@ -10,7 +10,7 @@ import { join } from "node:path";
 import { request } from "undici";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { stringify } from "yaml";
-import { MARKERS } from "../src/spec/markers.js";
+import { MARKERS } from "../src/identity/markers.js";
 import { isLive, isRun } from "../src/studio/status.js";
 import { spawnCli } from "./cli-helpers.js";
 import { startTestStudio, type TestStudio } from "./helpers.js";

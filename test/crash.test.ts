@@ -7,7 +7,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { stringify } from "yaml";
-import { MARKERS } from "../src/spec/markers.js";
+import { MARKERS } from "../src/identity/markers.js";
 import { isCancelled, isLive, isRun } from "../src/studio/status.js";
 import { CLI, spawnCli } from "./cli-helpers.js";
 import { startTestStudio, type TestStudio } from "./helpers.js";

@@ -10,7 +10,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { stringify } from "yaml";
-import { encodeApplied, MARKERS } from "../src/spec/markers.js";
+import { encodeApplied, MARKERS } from "../src/identity/markers.js";
 import type { JobOutput } from "../src/studio/types.js";
 import { CLI, runCli, type CliResult } from "./cli-helpers.js";
 import { rawCall, startTestStudio } from "./helpers.js";

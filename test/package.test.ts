@@ -71,7 +71,7 @@ it("packs what a user needs, installs offline, type-checks and runs in a consume
   const packed = await npm(["pack", "--ignore-scripts", "--json", "--pack-destination", dir], ROOT);
   const [info] = JSON.parse(packed.stdout) as { filename: string; files: { path: string }[] }[];
   const files = (info?.files ?? []).map((f) => f.path).sort();
-  for (const needed of ["LICENSE", "README.md", "CHANGELOG.md", "package.json", "dist/src/index.js", "dist/src/index.d.ts", "dist/src/cli/main.js", "dist/src/spec/schema-validator.cjs", "schema/studio-jobs.schema.json", "schema/plan.schema.json"]) {
+  for (const needed of ["LICENSE", "README.md", "CHANGELOG.md", "package.json", "dist/src/index.js", "dist/src/index.d.ts", "dist/src/cli/main.js", "dist/src/desired/schema-validator.cjs", "schema/studio-jobs.schema.json", "schema/plan.schema.json"]) {
     expect(files).toContain(needed);
   }
   expect(files.filter((f) => /test|bench|\.map$|^src\/|\.ts$/.test(f) && !f.endsWith(".d.ts"))).toEqual([]);

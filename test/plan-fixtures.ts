@@ -1,8 +1,8 @@
 // Building blocks for planner tests: desired jobs and live records, with real markers.
 
-import { canonicalJson, sha256Hex } from "../src/spec/fingerprint.js";
-import { formatEnvironment, markerEnvironment } from "../src/spec/markers.js";
-import type { AppliedRecord, ClusterRef, DesiredJob } from "../src/spec/types.js";
+import { canonicalJson, sha256Hex } from "../src/identity/fingerprint.js";
+import { formatEnvironment, markerEnvironment } from "../src/identity/markers.js";
+import type { AppliedRecord, ClusterRef, DesiredJob } from "../src/desired/types.js";
 import type { Cluster, JobOutput } from "../src/studio/types.js";
 import type { PlanOptions } from "../src/plan/types.js";
 

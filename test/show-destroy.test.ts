@@ -4,7 +4,7 @@
 import { readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { MARKERS } from "../src/spec/markers.js";
+import { MARKERS } from "../src/identity/markers.js";
 import { isLive, isRun } from "../src/studio/status.js";
 import { runCli } from "./cli-helpers.js";
 import { copyExample, useStudio } from "./helpers.js";

@@ -7,7 +7,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
 import { formatSpecIssue, SpecError } from "../src/errors.js";
-import { loadSpec } from "../src/spec/index.js";
+import { loadSpec } from "../src/desired/index.js";
 import { runCli, spawnCli } from "./cli-helpers.js";
 
 const FIXTURES = fileURLToPath(new URL("./fixtures/invalid/", import.meta.url));
@@ -148,7 +148,7 @@ describe("studio-jobs validate", () => {
 describe("the two YAML readers", () => {
   it("read the examples to the same data: js-yaml for speed, yaml for positions", async () => {
     const { parse } = await import("yaml");
-    const { parseYamlSource } = await import("../src/spec/yaml-source.js");
+    const { parseYamlSource } = await import("../src/desired/yaml-source.js");
     for (const file of ["analytics/studio-jobs.yaml", "ml-platform/jobs/training.yaml", "ml-platform/jobs/monitoring.yaml"]) {
       const text = readFileSync(join(EXAMPLES, file), "utf8");
       const fast = parseYamlSource(file, text);

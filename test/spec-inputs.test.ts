@@ -7,9 +7,9 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { beforeAll, describe, expect, it } from "vitest";
 import { formatSpecIssue, SpecError } from "../src/errors.js";
-import { loadSpecFiles } from "../src/spec/load.js";
-import { readVars } from "../src/spec/var-files.js";
-import { globToRegExp } from "../src/spec/walk.js";
+import { loadSpecFiles } from "../src/desired/load.js";
+import { readVars } from "../src/desired/var-files.js";
+import { globToRegExp } from "../src/desired/walk.js";
 import { runCli } from "./cli-helpers.js";
 import { useStudio } from "./helpers.js";
 

@@ -7,10 +7,10 @@ import { join } from "node:path";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { stringify } from "yaml";
-import { loadSpec } from "../src/spec/index.js";
-import { decodeApplied, readMarkers } from "../src/spec/markers.js";
+import { loadSpec } from "../src/desired/index.js";
+import { decodeApplied, readMarkers } from "../src/identity/markers.js";
 import { parseEnvironment } from "../src/emulator/job-input.js";
-import { sha256Hex } from "../src/spec/fingerprint.js";
+import { sha256Hex } from "../src/identity/fingerprint.js";
 
 function repo(files: Record<string, string>): string {
   const dir = mkdtempSync(join(tmpdir(), "studio-jobs-spec-"));

@@ -7,7 +7,7 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { formatSpecIssue, SpecError } from "../src/errors.js";
 import { renderGithub } from "../src/cli/commands/validate.js";
-import { loadSpec } from "../src/spec/index.js";
+import { loadSpec } from "../src/desired/index.js";
 import { runCli } from "./cli-helpers.js";
 
 function repo(files: Record<string, string>): string {

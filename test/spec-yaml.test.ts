@@ -5,8 +5,8 @@
 import { describe, expect, it } from "vitest";
 import { parse } from "yaml";
 import { formatSpecIssue } from "../src/errors.js";
-import { parseCarefully } from "../src/spec/yaml-careful.js";
-import { needsCarefulReading, parseYamlSource, type ParsedYaml } from "../src/spec/yaml-source.js";
+import { parseCarefully } from "../src/desired/yaml-careful.js";
+import { needsCarefulReading, parseYamlSource, type ParsedYaml } from "../src/desired/yaml-source.js";
 
 function problems(parsed: ParsedYaml): string[] {
   return "issues" in parsed ? parsed.issues.map(formatSpecIssue) : [];

@@ -6,7 +6,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, beforeEach, expect, it } from "vitest";
 import { stringify } from "yaml";
-import { MARKERS } from "../src/spec/markers.js";
+import { MARKERS } from "../src/identity/markers.js";
 import { isLive, isRun } from "../src/studio/status.js";
 import { runCli } from "./cli-helpers.js";
 import { startTestStudio, type TestStudio } from "./helpers.js";

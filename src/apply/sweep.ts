@@ -5,8 +5,8 @@
 // each key has exactly one live job.
 
 import { keepOrder, satisfies } from "../plan/keep.js";
-import { MARKERS } from "../spec/markers.js";
-import type { DesiredJob } from "../spec/types.js";
+import { MARKERS } from "../identity/markers.js";
+import type { DesiredJob } from "../desired/types.js";
 import type { StudioClient } from "../studio/client.js";
 import { isLive, isRun } from "../studio/status.js";
 import type { JobOutput } from "../studio/types.js";

@@ -3,7 +3,7 @@
 // from the hidden `studio-jobs __complete-keys`, which reads the spec where the shell is.
 
 import type { Command, Option } from "commander";
-import { loadSpecFiles } from "../spec/load.js";
+import { loadSpecFiles } from "../desired/load.js";
 
 export type Shell = "bash" | "zsh" | "fish";
 

@@ -8,7 +8,7 @@ export async function refuseSavedPlans(paths: readonly string[], cwd: string): P
   // Only a .json file can be a saved plan; the sniffing module is loaded only then.
   const candidates = paths.filter((path) => path.endsWith(".json"));
   if (candidates.length === 0) return;
-  const { isSavedPlanFile } = await import("../apply/saved-plan.js");
+  const { isSavedPlanFile } = await import("../plan-file/read.js");
   for (const path of candidates) {
     if (await isSavedPlanFile(resolve(cwd, path))) {
       throw new UsageError(

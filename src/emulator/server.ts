@@ -3,7 +3,7 @@
 // Studio's API reference: every success is a 200, and both listings are bare arrays.
 
 import type { IncomingMessage, ServerResponse } from "node:http";
-import { sha256Hex } from "../spec/fingerprint.js";
+import { sha256Hex } from "../identity/fingerprint.js";
 import { isValidStatusFilter } from "../studio/status.js";
 import { authenticate, authorize, type AuthOutcome, type Scope, type TokenGrant } from "./auth.js";
 import type { AdjustableClock } from "./clock.js";

@@ -2,7 +2,7 @@
 
 import { describe, expect, it } from "vitest";
 import { CLUSTERS, desired, options, record } from "../../test/plan-fixtures.js";
-import type { DesiredJob } from "../spec/types.js";
+import type { DesiredJob } from "../desired/types.js";
 import type { JobOutput } from "../studio/types.js";
 import { computePlan } from "./compute.js";
 import type { PlanAction, PlanOptions } from "./types.js";

@@ -1,8 +1,8 @@
 // computePlan: desired jobs + listed records + clusters -> actions. Pure: no I/O, no
 // clock (now is passed in), no randomness. DESIGN section 4, row by row.
 
-import { MARKERS } from "../spec/markers.js";
-import type { DesiredJob } from "../spec/types.js";
+import { MARKERS } from "../identity/markers.js";
+import type { DesiredJob } from "../desired/types.js";
 import { isKnownStatus, isLive, isRun, isUnderway } from "../studio/status.js";
 import type { Cluster, JobOutput } from "../studio/types.js";
 import { computeChanges, formatCluster } from "./diff.js";

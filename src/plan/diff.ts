@@ -5,8 +5,8 @@
 import { createRequire } from "node:module";
 import type * as DiffLibrary from "diff";
 import { nextCronRuns } from "../cron.js";
-import { readMarkers, userEnvironment } from "../spec/markers.js";
-import type { AppliedRecord, ClusterRef, DesiredJob } from "../spec/types.js";
+import { readMarkers, userEnvironment } from "../identity/markers.js";
+import type { AppliedRecord, ClusterRef, DesiredJob } from "../desired/types.js";
 import type { JobOutput } from "../studio/types.js";
 import { liveSensitivity, SENSITIVE } from "./settings.js";
 import type { FieldChange } from "./types.js";

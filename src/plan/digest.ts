@@ -1,8 +1,8 @@
 // remote_digest: what a plan's decisions rest on, so that a saved plan can tell
 // whether Studio has changed under it.
 
-import { canonicalJson, sha256Hex } from "../spec/fingerprint.js";
-import { MARKERS } from "../spec/markers.js";
+import { canonicalJson, sha256Hex } from "../identity/fingerprint.js";
+import { MARKERS } from "../identity/markers.js";
 import { isCancelled, isLive, isRun } from "../studio/status.js";
 import type { JobOutput } from "../studio/types.js";
 

@@ -3,8 +3,8 @@
 // them from `plan --format json`; the renderers show a create from them. A sensitive
 // value is replaced by "(sensitive)" here, so nothing past this point can print it.
 
-import { MARKERS, readMarkers, userEnvironment } from "../spec/markers.js";
-import type { ClusterRef, DesiredJob } from "../spec/types.js";
+import { MARKERS, readMarkers, userEnvironment } from "../identity/markers.js";
+import type { ClusterRef, DesiredJob } from "../desired/types.js";
 import type { JobOutput } from "../studio/types.js";
 import { looksSecret } from "./secret-names.js";
 

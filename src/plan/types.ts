@@ -1,6 +1,6 @@
 // What a plan is made of: one action per job key and team, tagged by kind.
 
-import type { DesiredJob, ReplaceStrategy } from "../spec/types.js";
+import type { DesiredJob, ReplaceStrategy } from "../desired/types.js";
 import type { JobOutput } from "../studio/types.js";
 
 /** One changed field of a replaced job, already redacted: sensitive values never get here. */

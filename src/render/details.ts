@@ -1,7 +1,7 @@
 // The words and lines that describe each action, shared by the text and Markdown
 // renderers. Both render a plan document, so a saved plan shows exactly as it was planned.
 
-import type { ActionDocument, PlanDocument } from "../plan/document.js";
+import type { ActionDocument, PlanDocument } from "../plan-file/document.js";
 import { formatFiles, nextRuns } from "../plan/diff.js";
 import type { JobSettings } from "../plan/settings.js";
 import type { FieldChange, PlanSummary } from "../plan/types.js";

@@ -1,6 +1,6 @@
 // The plan as JSON, versioned and described by schema/plan.schema.json.
 
-import { planDocument, type PlanDocument } from "../plan/document.js";
+import { planDocument, type PlanDocument } from "../plan-file/document.js";
 import type { Plan } from "../plan/types.js";
 
 /**

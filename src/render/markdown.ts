@@ -3,7 +3,7 @@
 // from the spec and from Studio: they are escaped wherever they appear, so that a name
 // can neither break the table nor put HTML, links or @-mentions into the comment.
 
-import { toPlanDocument, type ActionDocument, type PlanDocument } from "../plan/document.js";
+import { toPlanDocument, type ActionDocument, type PlanDocument } from "../plan-file/document.js";
 import type { Plan, PlanAction } from "../plan/types.js";
 import { actionHeadline, changeLines, createdFields, isEmptyPlan, NO_CHANGES, printable, summaryLine, visibleActions } from "./details.js";
 

@@ -1,6 +1,6 @@
 // The plan as text for a terminal, Terraform-style: + create, -/+ replace, - cancel, ! conflict.
 
-import { toPlanDocument, type PlanDocument } from "../plan/document.js";
+import { toPlanDocument, type PlanDocument } from "../plan-file/document.js";
 import type { Plan, PlanAction } from "../plan/types.js";
 import { actionHeadline, detailLines, isEmptyPlan, NO_CHANGES, printable, summaryLine, visibleActions } from "./details.js";
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { encodeApplied } from "../spec/markers.js";
+import { encodeApplied } from "../identity/markers.js";
 import { readActionFeedback, readClusterList, readJob, readJobList, readUploadReply } from "./wire.js";
 
 const job = (fields: Record<string, unknown> = {}): Record<string, unknown> => ({

@@ -17,7 +17,7 @@
 // so the per-record check must cost next to nothing; the messages must name the job id
 // and field; and nothing has to be compiled or loaded when the CLI starts.
 
-import { MARKERS } from "../spec/markers.js";
+import { MARKERS } from "../identity/markers.js";
 import type { Cluster, JobOutput, UploadReply } from "./types.js";
 
 /** What does not fit, said for a person: `job 42: field "status" must be a string, got a number`. */
@@ -200,7 +200,7 @@ function checkMarkers(job: JobOutput, known?: Set<string>): void {
   known?.add(applied);
 }
 
-/** The STUDIO_JOBS_APPLIED record, as decoded by spec/markers.ts; see AppliedRecord. */
+/** The STUDIO_JOBS_APPLIED record, as decoded by identity/markers.ts; see AppliedRecord. */
 function checkAppliedRecord(value: unknown, label: string): void {
   if (!isObject(value)) throw new WireError(`${label}: expected an object, got ${kind(value)}`);
   const version = value["v"];

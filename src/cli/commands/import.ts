@@ -10,7 +10,7 @@ import { dirname, join, relative, resolve, sep } from "node:path";
 import { Document, Pair, Scalar, type YAMLMap } from "yaml";
 import { UsageError } from "../../errors.js";
 import { looksSecret } from "../../plan/secret-names.js";
-import { MARKERS, userEnvironment } from "../../spec/markers.js";
+import { MARKERS, userEnvironment } from "../../identity/markers.js";
 import { resolveConnection } from "../../studio/config.js";
 import { isLive, isRun, isSchedule } from "../../studio/status.js";
 import type { JobOutput } from "../../studio/types.js";

@@ -3,8 +3,8 @@
 import { randomBytes } from "node:crypto";
 import { writeFile } from "node:fs/promises";
 import { resolve } from "node:path";
-import { savedPlanDocument } from "../../plan/document.js";
-import { createDigestKey } from "../../plan/secret-digest.js";
+import { savedPlanDocument } from "../../plan-file/document.js";
+import { createDigestKey } from "../../plan-file/secret-digest.js";
 import { hasChanges } from "../../plan/types.js";
 import { renderPlanJson } from "../../render/json.js";
 import { renderPlanMarkdown } from "../../render/markdown.js";

@@ -2,7 +2,7 @@
 // Studio: the approval step between `plan --out` and `apply`.
 
 import { resolve } from "node:path";
-import { isSavedPlanFile, readSavedPlan } from "../../apply/saved-plan.js";
+import { isSavedPlanFile, readSavedPlan } from "../../plan-file/read.js";
 import { UsageError } from "../../errors.js";
 import { renderPlanMarkdown } from "../../render/markdown.js";
 import { renderPlanText } from "../../render/text.js";

@@ -2,14 +2,14 @@
 
 import { nextCronRuns } from "../../cron.js";
 import { formatRunTime } from "../../plan/diff.js";
-import { MARKERS } from "../../spec/markers.js";
+import { MARKERS } from "../../identity/markers.js";
 import { isCancelled, isLive, isRun, isSchedule } from "../../studio/status.js";
 import type { JobOutput } from "../../studio/types.js";
 import { formatTable } from "../../render/table.js";
 import { connect, type GlobalOptions } from "../connect.js";
 import type { CliIo } from "../io.js";
 import { coveredTeams, extendCoverage } from "../planning.js";
-import { loadSpec, readVars } from "../../spec/index.js";
+import { loadSpec, readVars } from "../../desired/index.js";
 import { resolveConnection } from "../../studio/config.js";
 import { registerJobSecrets } from "../../redact.js";
 

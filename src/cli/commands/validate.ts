@@ -3,7 +3,7 @@
 // annotations on the pull request. Needs no secret: an unset ${env:...} is a note.
 
 import { formatSpecIssue, SpecError, type SpecIssue } from "../../errors.js";
-import { checkSpec, readVars, type SpecCheck } from "../../spec/index.js";
+import { checkSpec, readVars, type SpecCheck } from "../../desired/index.js";
 import { resolveConnection } from "../../studio/config.js";
 import type { GlobalOptions } from "../connect.js";
 import type { CliIo } from "../io.js";

@@ -20,7 +20,7 @@ let schemaCache: Record<string, unknown> | undefined;
 
 export function loadSchema(): Record<string, unknown> {
   if (schemaCache !== undefined) return schemaCache;
-  // dist/src/spec/ is one level deeper than src/spec/: try both.
+  // dist/src/desired/ is one level deeper than src/desired/: try both.
   for (const url of [SCHEMA_URL, new URL("../../../schema/studio-jobs.schema.json", import.meta.url)]) {
     try {
       schemaCache = JSON.parse(readFileSync(url, "utf8")) as Record<string, unknown>;

@@ -3,7 +3,7 @@
 import { createHash } from "node:crypto";
 import { createReadStream } from "node:fs";
 import { readFile, realpath, stat } from "node:fs/promises";
-import { sha256Hex } from "./fingerprint.js";
+import { sha256Hex } from "../identity/fingerprint.js";
 
 export interface FileRead {
   text?: string;

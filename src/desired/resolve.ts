@@ -8,10 +8,10 @@ import { checkCron } from "../cron.js";
 import { SpecError, type SourceLocation, type SpecIssue } from "../errors.js";
 import type { JobInput, QueryType } from "../studio/types.js";
 import { FileCache, type FileRead } from "./files.js";
-import { computeJobFingerprint, credentialsDigest } from "./fingerprint.js";
+import { computeJobFingerprint, credentialsDigest } from "../identity/fingerprint.js";
 import { interpolate } from "./interpolate.js";
 import { findRepositoryRoot, isInside, type LoadedSpecFile } from "./load.js";
-import { formatEnvironment, MARKER_PREFIX, markerEnvironment } from "./markers.js";
+import { formatEnvironment, MARKER_PREFIX, markerEnvironment } from "../identity/markers.js";
 import type { AppliedRecord, ClusterRef, DesiredFile, DesiredJob, ReplaceStrategy, ResolvedSpec } from "./types.js";
 import { formatPath, showKey, type DocPath } from "./yaml-source.js";
 

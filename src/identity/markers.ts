@@ -1,7 +1,7 @@
 // The reserved environment keys that make a Studio job ours (DESIGN section 3):
 // written on every job the tool creates, read back from every job it lists.
 
-import type { AppliedRecord } from "./types.js";
+import type { AppliedRecord } from "../desired/types.js";
 
 export const MARKER_PREFIX = "STUDIO_JOBS_";
 

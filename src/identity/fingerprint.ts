@@ -2,7 +2,7 @@
 // whatever the key order or formatting of the YAML it came from.
 
 import { createHash } from "node:crypto";
-import type { ClusterRef } from "./types.js";
+import type { ClusterRef } from "../desired/types.js";
 
 /** JSON with object keys sorted at every level and undefined members left out. */
 export function canonicalJson(value: unknown): string {

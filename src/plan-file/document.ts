@@ -3,13 +3,13 @@
 // "(sensitive)"; a saved plan holds only keyed digests of them (see secret-digest.ts).
 
 import { relative, resolve } from "node:path";
-import { computeJobFingerprint, credentialsDigest } from "../spec/fingerprint.js";
-import { formatEnvironment, markerEnvironment, MARKERS } from "../spec/markers.js";
-import type { AppliedRecord, DesiredJob, ReplaceStrategy } from "../spec/types.js";
+import { computeJobFingerprint, credentialsDigest } from "../identity/fingerprint.js";
+import { formatEnvironment, markerEnvironment, MARKERS } from "../identity/markers.js";
+import type { AppliedRecord, DesiredJob, ReplaceStrategy } from "../desired/types.js";
 import type { JobInput, JobOutput } from "../studio/types.js";
 import { describeDigestKey, digestSensitive, type DigestKey, type DigestKeyDocument } from "./secret-digest.js";
-import { desiredSettings, liveSettings, type JobSettings, type LiveSettings } from "./settings.js";
-import type { CancelReason, FieldChange, Plan, PlanAction, PlanSummary } from "./types.js";
+import { desiredSettings, liveSettings, type JobSettings, type LiveSettings } from "../plan/settings.js";
+import type { CancelReason, FieldChange, Plan, PlanAction, PlanSummary } from "../plan/types.js";
 
 /**
  * 2: settings before/after on every action, keyed digests of sensitive values, no

@@ -8,13 +8,13 @@ import type { ValidateFunction } from "ajv/dist/2020.js";
 import { resolve } from "node:path";
 import { PlanRefusedError, UsageError } from "../errors.js";
 import { computeRemoteDigest } from "../plan/digest.js";
-import { PLAN_FORMAT_VERSION, restoreJob, type PlanDocument } from "../plan/document.js";
-import { deriveDigestKey, digestSensitive, isSameKey, PLAN_KEY_VARIABLE, sameHex, type DigestKey } from "../plan/secret-digest.js";
+import { PLAN_FORMAT_VERSION, restoreJob, type PlanDocument } from "./document.js";
+import { deriveDigestKey, digestSensitive, isSameKey, PLAN_KEY_VARIABLE, sameHex, type DigestKey } from "./secret-digest.js";
 import type { Plan, PlanAction } from "../plan/types.js";
-import type { DesiredJob } from "../spec/types.js";
-import { hashFile } from "../spec/files.js";
-import { interpolate } from "../spec/interpolate.js";
-import { createSchemaAjv } from "../spec/schema.js";
+import type { DesiredJob } from "../desired/types.js";
+import { hashFile } from "../desired/files.js";
+import { interpolate } from "../desired/interpolate.js";
+import { createSchemaAjv } from "../desired/schema.js";
 import type { JobOutput } from "../studio/types.js";
 
 /** Whether `path` holds a saved plan rather than a spec. */
@@ -68,7 +68,7 @@ export async function readSavedPlan(path: string, shown: string = path): Promise
 export const PRECOMPILED_PLAN_VALIDATOR = "plan-validator.cjs";
 
 export function loadPlanSchema(): object {
-  // dist/src/apply/ is one level deeper than src/apply/: try both.
+  // dist/src/plan-file/ is one level deeper than src/apply/: try both.
   const candidates = ["../../schema/plan.schema.json", "../../../schema/plan.schema.json"].map((p) => new URL(p, import.meta.url));
   const found = candidates.find((url) => existsSync(url));
   if (found === undefined) throw new Error("schema/plan.schema.json not found beside the tool");

@@ -6,10 +6,10 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { CLUSTERS, options } from "../../test/plan-fixtures.js";
-import { sha256Hex } from "../spec/fingerprint.js";
-import { loadSpec } from "../spec/index.js";
-import type { DesiredJob } from "../spec/types.js";
-import { computePlan } from "./compute.js";
+import { sha256Hex } from "../identity/fingerprint.js";
+import { loadSpec } from "../desired/index.js";
+import type { DesiredJob } from "../desired/types.js";
+import { computePlan } from "../plan/compute.js";
 import { restoreJob, savedPlanDocument } from "./document.js";
 import { deriveDigestKey, describeDigestKey, digestSensitive, isSameKey } from "./secret-digest.js";
 
