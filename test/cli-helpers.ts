@@ -12,20 +12,19 @@ export interface CliResult {
   stderr: string;
 }
 
+export interface CliOptions {
+  cwd?: string;
+  env?: NodeJS.ProcessEnv;
+  interactive?: boolean;
+  answers?: string[];
+  tty?: boolean;
+  signal?: AbortSignal;
+  /** The CLI's clock: give the emulator's, when a test moves it and watches jobs run. */
+  now?: () => number;
+}
+
 /** Run the CLI in this process with captured output and a scripted prompt. */
-export async function runCli(
-  argv: string[],
-  options: {
-    cwd?: string;
-    env?: NodeJS.ProcessEnv;
-    interactive?: boolean;
-    answers?: string[];
-    tty?: boolean;
-    signal?: AbortSignal;
-    /** The CLI's clock: give the emulator's, when a test moves it and watches jobs run. */
-    now?: () => number;
-  } = {},
-): Promise<CliResult & { questions: string[] }> {
+export async function runCli(argv: string[], options: CliOptions = {}): Promise<CliResult & { questions: string[] }> {
   let stdout = "";
   let stderr = "";
   const questions: string[] = [];
@@ -44,6 +43,12 @@ export async function runCli(
     ...(options.now === undefined ? {} : { now: options.now }),
   });
   return { code, stdout, stderr, questions };
+}
+
+/** runCli in a directory, with `env` and a test's own variables over it. */
+export function cliWith(env: NodeJS.ProcessEnv) {
+  return (dir: string, args: string[], options: Omit<CliOptions, "cwd"> = {}) =>
+    runCli(args, { ...options, cwd: dir, env: { ...env, ...options.env } });
 }
 
 /** Spawn the built CLI as a user would. */

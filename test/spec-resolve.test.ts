@@ -1,8 +1,6 @@
 // Resolution of valid specs into DesiredJobs: defaults, interpolation, files, markers,
 // and the fingerprint's properties.
 
-import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
@@ -11,22 +9,13 @@ import { loadSpec } from "../src/desired/index.js";
 import { decodeApplied, readMarkers } from "../src/identity/markers.js";
 import { parseEnvironment } from "../src/emulator/job-input.js";
 import { sha256Hex } from "../src/identity/fingerprint.js";
-
-function repo(files: Record<string, string>): string {
-  const dir = mkdtempSync(join(tmpdir(), "studio-jobs-spec-"));
-  mkdirSync(join(dir, ".git"));
-  for (const [name, content] of Object.entries(files)) {
-    mkdirSync(join(dir, name, ".."), { recursive: true });
-    writeFileSync(join(dir, name), content);
-  }
-  return dir;
-}
+import { writeRepo } from "./helpers.js";
 
 const options = { env: {}, vars: {}, defaultTeam: undefined };
 
 describe("resolve", () => {
   it("merges defaults under each job, environment key by key", async () => {
-    const dir = repo({
+    const dir = writeRepo({
       "studio-jobs.yaml": [
         "version: 1",
         "stack: analytics",
@@ -72,7 +61,7 @@ describe("resolve", () => {
   });
 
   it("reads query and requirements files, hashes uploads, infers the query type", async () => {
-    const dir = repo({
+    const dir = writeRepo({
       "jobs/studio-jobs.yaml": [
         "version: 1",
         "stack: s",
@@ -97,7 +86,7 @@ describe("resolve", () => {
   });
 
   it("interpolates env and vars; env values are sensitive, --var wins over vars:", async () => {
-    const dir = repo({
+    const dir = writeRepo({
       "studio-jobs.yaml": [
         "version: 1",
         "stack: s",
@@ -124,13 +113,13 @@ describe("resolve", () => {
   });
 
   it("takes the team from --team / the environment when the spec names none", async () => {
-    const dir = repo({ "studio-jobs.yaml": "version: 1\nstack: s\njobs:\n  a: {query: x}\n" });
+    const dir = writeRepo({ "studio-jobs.yaml": "version: 1\nstack: s\njobs:\n  a: {query: x}\n" });
     const spec = await loadSpec(["studio-jobs.yaml"], dir, { ...options, defaultTeam: "fallback" });
     expect(spec.teams).toEqual(["fallback"]);
   });
 
   it("normalizes start_after to UTC", async () => {
-    const dir = repo({
+    const dir = writeRepo({
       "studio-jobs.yaml": "version: 1\nstack: s\njobs:\n  a: {team: t, query: x, schedule: {start_after: '2026-12-01T01:00:00+01:00'}}\n",
     });
     const [job] = (await loadSpec(["."], dir, options)).jobs;
@@ -174,7 +163,7 @@ describe("fingerprint properties", () => {
   }
 
   async function fingerprintOf(doc: Record<string, unknown>, style: "block" | "flow", files: { query: string; upload: string }): Promise<string> {
-    const dir = repo({ "studio-jobs.yaml": stringify(doc, { collectionStyle: style }), "q.py": files.query, "data.csv": files.upload });
+    const dir = writeRepo({ "studio-jobs.yaml": stringify(doc, { collectionStyle: style }), "q.py": files.query, "data.csv": files.upload });
     const [job] = (await loadSpec(["."], dir, options)).jobs;
     return job?.fingerprint ?? "";
   }

@@ -1,24 +1,13 @@
 // `validate` as a lint: it needs no secrets (an unset ${env:...} is a note), says every
 // problem at once, and speaks text, JSON, or GitHub workflow commands.
 
-import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { formatSpecIssue, SpecError } from "../src/errors.js";
 import { renderGithub } from "../src/cli/commands/validate.js";
 import { loadSpec } from "../src/desired/index.js";
 import { runCli } from "./cli-helpers.js";
-
-function repo(files: Record<string, string>): string {
-  const dir = mkdtempSync(join(tmpdir(), "studio-jobs-validate-"));
-  mkdirSync(join(dir, ".git"));
-  for (const [name, content] of Object.entries(files)) {
-    mkdirSync(join(dir, name, ".."), { recursive: true });
-    writeFileSync(join(dir, name), content);
-  }
-  return dir;
-}
+import { writeRepo } from "./helpers.js";
 
 const WITH_SECRET = [
   "version: 1",
@@ -33,7 +22,7 @@ const WITH_SECRET = [
 
 describe("an unset ${env:...}", () => {
   it("is a note for validate, which exits 0", async () => {
-    const dir = repo({ "studio-jobs.yaml": WITH_SECRET });
+    const dir = writeRepo({ "studio-jobs.yaml": WITH_SECRET });
     const result = await runCli(["validate", "."], { cwd: dir });
     expect(result).toMatchObject({ code: 0, stdout: "Valid: 1 job in 1 file, stack s, team t.\n" });
     expect(result.stderr).toBe(
@@ -42,7 +31,7 @@ describe("an unset ${env:...}", () => {
   });
 
   it("is an error for plan and apply, which send the value", async () => {
-    const dir = repo({ "studio-jobs.yaml": WITH_SECRET });
+    const dir = writeRepo({ "studio-jobs.yaml": WITH_SECRET });
     const error = await loadSpec(["."], dir, { env: {}, vars: {}, defaultTeam: undefined }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(SpecError);
     expect((error as SpecError).issues.map(formatSpecIssue)).toEqual([
@@ -56,7 +45,7 @@ describe("an unset ${env:...}", () => {
 
 describe("every problem at once", () => {
   it("reports schema and resolution problems of every job, and a bad var only where it is defined", async () => {
-    const dir = repo({
+    const dir = writeRepo({
       "studio-jobs.yaml": [
         "version: 1",
         "stack: s",
@@ -103,7 +92,7 @@ describe("validate --format", () => {
   ].join("\n");
 
   it("json: {valid, problems} on stdout, notes included, exit 1", async () => {
-    const dir = repo({ "studio-jobs.yaml": spec });
+    const dir = writeRepo({ "studio-jobs.yaml": spec });
     const result = await runCli(["validate", ".", "--format", "json"], { cwd: dir });
     expect(result.code).toBe(1);
     expect(result.stderr).toBe("");
@@ -124,7 +113,7 @@ describe("validate --format", () => {
   });
 
   it("json: valid true and exit 0 when only notes", async () => {
-    const dir = repo({ "studio-jobs.yaml": spec.replace("workers: 0", "workers: 1") });
+    const dir = writeRepo({ "studio-jobs.yaml": spec.replace("workers: 0", "workers: 1") });
     const result = await runCli(["validate", ".", "--format", "json"], { cwd: dir });
     expect(result.code).toBe(0);
     const parsed = JSON.parse(result.stdout) as { valid: boolean; problems: { severity: string }[] };
@@ -133,7 +122,7 @@ describe("validate --format", () => {
   });
 
   it("github: one ::error per problem and ::notice per note, exit 1", async () => {
-    const dir = repo({ "studio-jobs.yaml": spec });
+    const dir = writeRepo({ "studio-jobs.yaml": spec });
     const result = await runCli(["validate", ".", "--format", "github"], { cwd: dir });
     expect(result.code).toBe(1);
     expect(result.stdout).toBe(
@@ -164,7 +153,7 @@ describe("validate --format", () => {
 
 describe("merge keys in a spec", () => {
   it("share settings between jobs, in a top-level x- fragment the tool ignores", async () => {
-    const dir = repo({
+    const dir = writeRepo({
       "studio-jobs.yaml": [
         "version: 1",
         "stack: s",
