@@ -21,6 +21,8 @@ export interface CliOptions {
   signal?: AbortSignal;
   /** The CLI's clock: give the emulator's, when a test moves it and watches jobs run. */
   now?: () => number;
+  /** The wait between tries of a request; by default none, so that retries cost no time. */
+  sleep?: (ms: number) => Promise<void>;
 }
 
 /** Run the CLI in this process with captured output and a scripted prompt. */
@@ -41,6 +43,7 @@ export async function runCli(argv: string[], options: CliOptions = {}): Promise<
     },
     signal: options.signal ?? new AbortController().signal,
     ...(options.now === undefined ? {} : { now: options.now }),
+    sleep: options.sleep ?? (() => Promise.resolve()),
   });
   return { code, stdout, stderr, questions };
 }

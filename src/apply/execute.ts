@@ -27,6 +27,8 @@ export interface ApplyOptions {
   signal?: AbortSignal;
   /** The clock that dates a schedule sent without a start time; Date.now by default. */
   now?: () => number;
+  /** The wait before a create is tried again: by default a timer that `signal` cuts short. */
+  sleep?: (ms: number) => Promise<void>;
 }
 
 interface CreateWork {
@@ -229,7 +231,8 @@ async function createJob(
         );
       }
       if (options.signal?.aborted === true) break;
-      await pause(Math.min(2_000, 100 * 2 ** attempt) * Math.random(), options.signal);
+      const wait = Math.min(2_000, 100 * 2 ** attempt) * Math.random();
+      await (options.sleep === undefined ? pause(wait, options.signal) : options.sleep(wait));
     }
   }
   throw lastError;

@@ -94,6 +94,7 @@ export async function connect(globals: GlobalOptions, io: CliIo, resolved?: Conn
     ...listLimitFrom(io.env),
     ...limits,
     signal: io.signal,
+    ...(io.sleep === undefined ? {} : { sleep: io.sleep }),
     ...(io.secrets === undefined ? {} : { redact: io.secrets.redact }),
     ...(globals.verbose
       ? {

@@ -21,6 +21,8 @@ export interface CliIo {
   signal: AbortSignal;
   /** The clock, for what a command sends dated "now"; Date.now when not given. */
   now?: () => number;
+  /** The wait before a request or a create is tried again; a real timer when not given. */
+  sleep?: (ms: number) => Promise<void>;
   /**
    * The run's secrets: register each sensitive value as it becomes known. run() always sets
    * it, and passes stdout and stderr through it, so nothing printed can carry a secret.

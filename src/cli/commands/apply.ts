@@ -164,6 +164,7 @@ export async function execute(
     onEvent: progress.onEvent,
     signal: io.signal,
     ...(io.now === undefined ? {} : { now: io.now }),
+    ...(io.sleep === undefined ? {} : { sleep: io.sleep }),
   });
   progress.finish();
   io.stdout.write(flags.format === "json" ? renderApplyJson(result) : renderApplyText(result));
