@@ -63,6 +63,8 @@ export function desired(spec: DesiredSpec): DesiredJob {
   };
 }
 
+// Test files share this module (vitest runs them without isolation): a record's id and
+// url never depend on how many records other files made, only its created_at does.
 let counter = 0;
 
 /** A live record as Studio lists it. By default the record `job` would create. */
@@ -89,9 +91,10 @@ export function record(
   if (overrides.fingerprint !== undefined) environment = { ...environment, STUDIO_JOBS_FINGERPRINT: overrides.fingerprint };
   if (overrides.protect === true) environment = { ...environment, STUDIO_JOBS_PROTECT: "1" };
   const { stack: _s, fingerprint: _f, protect: _p, ...rest } = overrides;
+  const id = overrides.id ?? `job-${String(counter).padStart(4, "0")}`;
   return {
-    id: `job-${String(counter).padStart(4, "0")}`,
-    url: `http://studio/team/${team}/jobs/job-${counter}`,
+    id,
+    url: `http://studio/team/${team}/jobs/${id}`,
     status: isDesired && job.cron !== undefined ? "TASK" : "QUEUED",
     name: key,
     query: isDesired ? job.input.query : (job.query ?? "print(1)\n"),
