@@ -91,6 +91,20 @@ export function copyExample(name: string): string {
   return dir;
 }
 
+/**
+ * A stopwatch of the CPU time this process spends, in ms. A test that bounds how long some
+ * work takes reads this rather than the wall clock, which a busy machine stretches: each
+ * vitest worker is a process of its own (pool: forks) running one test at a time, so the
+ * figure is the test's own work.
+ */
+export function startCpuClock(): () => number {
+  const start = process.cpuUsage();
+  return () => {
+    const used = process.cpuUsage(start);
+    return (used.user + used.system) / 1000;
+  };
+}
+
 /** A fresh repository (a temporary directory with .git) holding `files`, by relative path. */
 export function writeRepo(files: Record<string, string>): string {
   const dir = mkdtempSync(join(tmpdir(), "studio-jobs-repo-"));

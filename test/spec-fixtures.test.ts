@@ -9,7 +9,7 @@ import { describe, expect, it } from "vitest";
 import { formatSpecIssue, SpecError } from "../src/errors.js";
 import { loadSpec } from "../src/desired/index.js";
 import { runCli, spawnCli } from "./cli-helpers.js";
-import { copyExample, writeRepo } from "./helpers.js";
+import { copyExample, startCpuClock, writeRepo } from "./helpers.js";
 
 const FIXTURES = fileURLToPath(new URL("./fixtures/invalid/", import.meta.url));
 const EXAMPLES = fileURLToPath(new URL("../examples/", import.meta.url));
@@ -46,9 +46,9 @@ describe("invalid specs", () => {
     const fd = openSync(join(dir, "studio-jobs.yaml"), "w");
     ftruncateSync(fd, 50 * 1024 * 1024);
     closeSync(fd);
-    const started = performance.now();
+    const cpuMs = startCpuClock();
     expect(await problems(dir)).toEqual(["studio-jobs.yaml:1:1: the file is 50.0 MiB; a spec file may be at most 4 MiB"]);
-    expect(performance.now() - started).toBeLessThan(1000);
+    expect(cpuMs()).toBeLessThan(1000);
   });
 
   // `validate` runs in-process, through run(argv, io): the CLI's own code but for the
