@@ -3,8 +3,9 @@
 // "(sensitive)"; a saved plan holds only keyed digests of them (see secret-digest.ts).
 
 import { relative, resolve } from "node:path";
-import { computeJobFingerprint, credentialsDigest } from "../identity/fingerprint.js";
-import { formatEnvironment, markerEnvironment, MARKERS } from "../identity/markers.js";
+import { MARKERS } from "../identity/markers.js";
+import { SENSITIVE_INPUT_KEYS } from "../desired/fields.js";
+import { createDesiredJob, readJobInput } from "../desired/job.js";
 import type { AppliedRecord, DesiredJob, ReplaceStrategy } from "../desired/types.js";
 import type { JobInput, JobOutput } from "../studio/types.js";
 import { describeDigestKey, digestSensitive, type DigestKey, type DigestKeyDocument } from "./secret-digest.js";
@@ -149,18 +150,10 @@ export function toPlanDocument(plan: Plan | PlanDocument): PlanDocument {
   return "format_version" in plan ? plan : planDocument(plan, "");
 }
 
-const SENSITIVE_INPUT_FIELDS: Record<string, keyof JobInput> = {
-  query: "query",
-  requirements: "requirements",
-  credentials: "credentials_name",
-  repository: "repository",
-  python_version: "python_version",
-};
-
 function sensitiveValue(job: DesiredJob, field: string): string {
   if (field.startsWith("environment.")) return job.environment[field.slice("environment.".length)] ?? "";
-  const inputField = SENSITIVE_INPUT_FIELDS[field];
-  const value = inputField === undefined ? undefined : job.input[inputField];
+  const inputKey = SENSITIVE_INPUT_KEYS.get(field);
+  const value = inputKey === undefined ? undefined : job.input[inputKey];
   return typeof value === "string" ? value : "";
 }
 
@@ -174,8 +167,8 @@ export function saveJob(job: DesiredJob, cwd: string, key: DigestKey): SavedJob 
   const sensitive: SavedJob["sensitive"] = {};
   for (const field of job.sensitive) {
     sensitive[field] = { digest: digestSensitive(key, field, sensitiveValue(job, field)), template: job.sensitiveTemplates[field] ?? "" };
-    const inputField = SENSITIVE_INPUT_FIELDS[field];
-    if (inputField !== undefined) (saved as Record<string, unknown>)[inputField] = "";
+    const inputKey = SENSITIVE_INPUT_KEYS.get(field);
+    if (inputKey !== undefined) (saved as Record<string, unknown>)[inputKey] = "";
   }
   // A digest of sensitive credentials is a plain hash: left empty, apply derives it again.
   const applied = typeof job.applied.credentials === "object" ? { ...job.applied, credentials: { sensitive: "" } } : job.applied;
@@ -207,7 +200,8 @@ export function savedPlanDocument(plan: Plan, toolVersion: string, cwd: string, 
 
 /**
  * A DesiredJob back from a saved plan, with the sensitive values read again (the caller
- * has checked their digests). Its fingerprint is computed again from them.
+ * has checked their digests). Its values are read back from the body it sends; its
+ * fingerprint and applied record are derived from them again, as when it was planned.
  */
 export function restoreJob(
   key: string,
@@ -218,52 +212,21 @@ export function restoreJob(
 ): DesiredJob {
   const environment = { ...saved.environment };
   const input: Omit<JobInput, "environment"> = { ...saved.input };
-  for (const field of Object.keys(saved.sensitive)) {
+  const templates: Record<string, string> = {};
+  for (const [field, entry] of Object.entries(saved.sensitive)) {
+    templates[field] = entry.template;
     const value = sensitiveValues[field] ?? "";
     if (field.startsWith("environment.")) environment[field.slice("environment.".length)] = value;
-    const inputField = SENSITIVE_INPUT_FIELDS[field];
-    if (inputField !== undefined) (input as Record<string, unknown>)[inputField] = value;
+    const inputKey = SENSITIVE_INPUT_KEYS.get(field);
+    if (inputKey !== undefined) (input as Record<string, unknown>)[inputKey] = value;
   }
-  const credentials = input.credentials_name ?? undefined;
-  const applied: AppliedRecord =
-    saved.sensitive["credentials"] !== undefined && credentials !== undefined ? { ...saved.applied, credentials: { sensitive: credentialsDigest(credentials) } } : saved.applied;
-  const fingerprint = computeJobFingerprint({
-    team: saved.team,
-    key,
-    query: input.query,
-    query_type: input.query_type,
-    environment,
-    workers: input.workers ?? undefined,
-    python_version: input.python_version ?? undefined,
-    requirements: input.requirements ?? undefined,
-    repository: input.repository ?? undefined,
-    priority: input.priority ?? undefined,
-    cluster: saved.cluster ?? undefined,
-    credentials,
-    cron: saved.cron ?? undefined,
-    start_after: input.start_after ?? undefined,
-    files: saved.files.map((f) => [f.name, f.sha256]),
-    protect: saved.protect,
-  });
-  const markers = markerEnvironment({ stack, key, fingerprint, applied, protect: saved.protect });
-  const templates: Record<string, string> = {};
-  for (const [field, entry] of Object.entries(saved.sensitive)) templates[field] = entry.template;
-  return {
-    key,
-    team: saved.team,
+  const files = saved.files.map((f) => ({ path: f.path, absolute: resolve(cwd, f.path), name: f.name, sha256: f.sha256, size: f.size }));
+  return createDesiredJob({
     stack,
-    location: saved.location,
-    input: { ...input, environment: formatEnvironment({ ...environment, ...markers }) },
-    environment,
-    files: saved.files.map((f) => ({ path: f.path, absolute: resolve(cwd, f.path), name: f.name, sha256: f.sha256, size: f.size })),
-    cluster: saved.cluster ?? undefined,
-    cron: saved.cron ?? undefined,
-    protect: saved.protect,
+    values: readJobInput({ ...input, query_name: key, team_name: saved.team }, { environment, files, protect: saved.protect }),
     replace: saved.replace,
-    sensitive: Object.keys(saved.sensitive).sort(),
     sensitiveTemplates: templates,
     vars: saved.vars,
-    fingerprint,
-    applied,
-  };
+    location: saved.location,
+  });
 }

@@ -292,7 +292,7 @@ describe("renderers", () => {
                 "cron": "@daily",
               },
             },
-            "fingerprint": "60dd96c8a6a559d875e04eb92f4ded0a75d7e0897c4b78a2a6ac442ef9ca1787",
+            "fingerprint": "d924a61aaf041eaa4e76ce91356e0f1b8f42b223ceff24751d34e0022a689dfe",
             "job_id": "steady-0",
             "job_url": "http://studio/team/demo/jobs/job-3",
             "key": "steady",
