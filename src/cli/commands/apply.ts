@@ -15,7 +15,7 @@ import { resolveConnection } from "../../studio/config.js";
 import type { JobOutput } from "../../studio/types.js";
 import type { DesiredJob } from "../../desired/types.js";
 import { connect, type GlobalOptions } from "../connect.js";
-import { useColor, type CliIo } from "../io.js";
+import { useColor, waitsOf, type CliIo } from "../io.js";
 import { listStudio, preparePlan, reportDiagnostics, type PlanFlags } from "../planning.js";
 
 export interface ApplyCommandFlags extends PlanFlags {
@@ -140,6 +140,7 @@ export async function execute(
     onEvent: progress.onEvent,
     signal: io.signal,
     ...(io.now === undefined ? {} : { now: io.now }),
+    ...waitsOf(io),
   });
   progress.finish();
   io.stdout.write(flags.format === "json" ? renderApplyJson(result) : renderApplyText(result));
