@@ -10,6 +10,7 @@ import { sha256Hex } from "../identity/fingerprint.js";
 import { MARKERS, withTeamsMarker } from "../identity/markers.js";
 import type { DesiredFile, DesiredJob } from "../desired/types.js";
 import type { StudioClient } from "../studio/client.js";
+import { backoffDelay, sleep, type BackoffOptions } from "../studio/retry.js";
 import { isLive, isRun } from "../studio/status.js";
 import type { JobInput, JobOutput } from "../studio/types.js";
 import { sweepDuplicates } from "./sweep.js";
@@ -27,7 +28,21 @@ export interface ApplyOptions {
   signal?: AbortSignal;
   /** The clock that dates a schedule sent without a start time; Date.now by default. */
   now?: () => number;
+  /**
+   * The wait between create attempts; a real timer, cut short by `signal`, by default.
+   * Tests pass one that returns at once (and records what it was asked to wait).
+   */
+  sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
+  /** The jitter of those waits, in [0, 1); Math.random by default. */
+  random?: () => number;
 }
+
+/**
+ * The wait before create attempt n+1 is random in [0, min(2 s, 200 ms * 2^(n-1))]: short,
+ * as each attempt already waited for a listing, and random, so that parallel creates
+ * failing together do not retry together.
+ */
+const CREATE_BACKOFF: BackoffOptions = { baseMs: 200, maxMs: 2_000 };
 
 interface CreateWork {
   action: ActionVerb;
@@ -228,24 +243,11 @@ async function createJob(
           `${error.message}; the job was not found when the team was listed again, and it is not sent twice: run plan to see whether it exists`,
         );
       }
-      if (options.signal?.aborted === true) break;
-      await pause(Math.min(2_000, 100 * 2 ** attempt) * Math.random(), options.signal);
+      if (options.signal?.aborted === true || attempt === attempts) break;
+      await (options.sleep ?? sleep)(backoffDelay(attempt - 1, CREATE_BACKOFF, options.random ?? Math.random), options.signal);
     }
   }
   throw lastError;
-}
-
-/** A wait that a stop request (Ctrl-C, SIGTERM) cuts short. */
-function pause(ms: number, signal: AbortSignal | undefined): Promise<void> {
-  return new Promise((resolve) => {
-    const done = () => {
-      clearTimeout(timer);
-      signal?.removeEventListener("abort", done);
-      resolve();
-    };
-    const timer = setTimeout(done, ms);
-    signal?.addEventListener("abort", done, { once: true });
-  });
 }
 
 /**
