@@ -4,9 +4,10 @@
 
 import { relative, resolve } from "node:path";
 import { computeJobFingerprint, credentialsDigest } from "../identity/fingerprint.js";
-import { formatEnvironment, markerEnvironment, MARKERS } from "../identity/markers.js";
+import { classify, isProtected } from "../identity/classify.js";
+import { formatEnvironment, markerEnvironment } from "../identity/markers.js";
 import type { AppliedRecord, DesiredJob, ReplaceStrategy } from "../desired/types.js";
-import type { JobInput, JobOutput } from "../studio/types.js";
+import type { JobInput } from "../studio/types.js";
 import { describeDigestKey, digestSensitive, type DigestKey, type DigestKeyDocument } from "./secret-digest.js";
 import { desiredSettings, liveSettings, type JobSettings, type LiveSettings } from "../plan/settings.js";
 import type { CancelReason, FieldChange, Plan, PlanAction, PlanSummary } from "../plan/types.js";
@@ -85,11 +86,7 @@ function fingerprintOf(job: DesiredJob): { fingerprint?: string } {
   return job.sensitive.length === 0 ? { fingerprint: job.fingerprint } : {};
 }
 
-function isProtected(live: JobOutput): boolean {
-  return live.environment?.[MARKERS.protect] === "1";
-}
-
-function actionDocument(action: PlanAction): ActionDocument {
+function actionDocument(action: PlanAction, stack: string): ActionDocument {
   const base = { kind: action.kind, key: action.key, team: action.team };
   switch (action.kind) {
     case "create":
@@ -103,11 +100,11 @@ function actionDocument(action: PlanAction): ActionDocument {
         job_url: action.live.url,
         strategy: action.strategy,
         adopted: action.adopted,
-        protected: isProtected(action.live),
+        protected: isProtected(classify(action.live, stack)),
         ...fingerprintOf(action.desired),
         changes: action.changes,
         after: desiredSettings(action.desired),
-        before: liveSettings(action.live, action.desired),
+        before: liveSettings(action.live, stack, action.desired),
       };
     case "cancel":
       return {
@@ -115,12 +112,12 @@ function actionDocument(action: PlanAction): ActionDocument {
         job_id: action.live.id,
         job_url: action.live.url,
         reason: action.reason,
-        protected: isProtected(action.live),
+        protected: isProtected(classify(action.live, stack)),
         after: null,
-        before: liveSettings(action.live),
+        before: liveSettings(action.live, stack),
       };
     case "conflict":
-      return { ...base, job_id: action.live.id, job_url: action.live.url, after: desiredSettings(action.desired), before: liveSettings(action.live, action.desired) };
+      return { ...base, job_id: action.live.id, job_url: action.live.url, after: desiredSettings(action.desired), before: liveSettings(action.live, stack, action.desired) };
     default: {
       const never: never = action;
       return never;
@@ -140,7 +137,7 @@ export function planDocument(plan: Plan, toolVersion: string): PlanDocument {
     summary: plan.summary,
     errors: plan.errors,
     warnings: plan.warnings,
-    actions: plan.actions.map(actionDocument),
+    actions: plan.actions.map((action) => actionDocument(action, plan.stack)),
   };
 }
 

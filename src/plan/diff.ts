@@ -4,8 +4,9 @@
 
 import { createRequire } from "node:module";
 import type * as DiffLibrary from "diff";
+import { classify, isProtected, recordedSettings } from "../identity/classify.js";
+import { userEnvironment } from "../identity/markers.js";
 import { nextCronRuns } from "../cron.js";
-import { readMarkers, userEnvironment } from "../identity/markers.js";
 import type { AppliedRecord, ClusterRef, DesiredJob } from "../desired/types.js";
 import type { JobOutput } from "../studio/types.js";
 import { liveSensitivity, SENSITIVE } from "./settings.js";
@@ -60,9 +61,9 @@ function formatCredentials(value: AppliedRecord["credentials"]): string | undefi
 
 export function computeChanges(desired: DesiredJob, live: JobOutput, now: Date): FieldChange[] {
   const changes: FieldChange[] = [];
-  const markers = readMarkers(live.environment);
-  const oldApplied = markers.applied;
-  const isSensitive = liveSensitivity(live, desired);
+  const old = classify(live, desired.stack);
+  const oldApplied = recordedSettings(old);
+  const isSensitive = liveSensitivity(old, desired);
   const input = desired.input;
 
   const value = (field: string, oldValue: string | undefined, newValue: string | undefined) => {
@@ -129,6 +130,6 @@ export function computeChanges(desired: DesiredJob, live: JobOutput, now: Date):
     });
   }
   unreturned("files", (a) => formatFiles(a.files), formatFiles(newApplied.files));
-  value("protect", String(markers.protect), String(desired.protect));
+  value("protect", String(isProtected(old)), String(desired.protect));
   return changes;
 }

@@ -2,8 +2,9 @@
 
 import { nextCronRuns } from "../../cron.js";
 import { formatRunTime } from "../../plan/diff.js";
-import { MARKERS } from "../../identity/markers.js";
-import { isCancelled, isLive, isRun, isSchedule } from "../../studio/status.js";
+import { classify } from "../../identity/classify.js";
+import { satisfies } from "../../plan/keep.js";
+import { isLive, isSchedule } from "../../studio/status.js";
 import type { JobOutput } from "../../studio/types.js";
 import { formatTable } from "../../render/table.js";
 import { connect, type GlobalOptions } from "../connect.js";
@@ -62,21 +63,23 @@ export async function runStatus(paths: string[], flags: StatusFlags, globals: Gl
     teams = coverage.teams;
     for (const team of teams) {
       const jobs = coverage.listings.get(team) ?? [];
+      const classified = jobs.map((job) => classify(job, spec.stack));
       const lastRun = new Map<string, JobOutput>();
-      for (const job of jobs) {
-        if (!isRun(job) || job.parent_job_id === null) continue;
-        const seen = lastRun.get(job.parent_job_id);
-        if (seen === undefined || seen.created_at < job.created_at) lastRun.set(job.parent_job_id, job);
+      for (const run of classified) {
+        if (run.kind !== "run") continue;
+        const seen = lastRun.get(run.parentId);
+        if (seen === undefined || seen.created_at < run.record.created_at) lastRun.set(run.parentId, run.record);
       }
       const shown = new Set<string>();
       // Newest first, so a one-off job shows its latest record.
-      for (const job of [...jobs].sort((a, b) => (a.created_at < b.created_at ? 1 : -1))) {
-        if (isRun(job) || job.environment?.[MARKERS.stack] !== spec.stack) continue;
-        const key = job.environment[MARKERS.key] ?? job.name;
+      for (const own of classified.sort((a, b) => (a.record.created_at < b.record.created_at ? 1 : -1))) {
+        if (own.kind !== "managed" && own.kind !== "managed-without-key") continue;
+        const job = own.record;
+        const key = own.kind === "managed" ? own.key : job.name;
+        const fingerprint = own.kind === "managed" ? own.fingerprint : undefined;
         const desired = wanted.get(`${team}/${key}`);
         // A one-off job that ran with the spec's settings is done, not missing: show it too.
-        const ranOnce =
-          desired !== undefined && desired.cron === undefined && !isCancelled(job.status) && desired.fingerprint === job.environment[MARKERS.fingerprint];
+        const ranOnce = desired !== undefined && desired.cron === undefined && satisfies({ record: job, fingerprint }, desired);
         if (!isLive(job.status) && !ranOnce) continue;
         if (ranOnce && shown.has(key)) continue;
         shown.add(key);
@@ -87,7 +90,7 @@ export async function runStatus(paths: string[], flags: StatusFlags, globals: Gl
           team,
           job_id: job.id,
           status: job.status,
-          spec: desired === undefined ? "not-in-spec" : desired.fingerprint === job.environment[MARKERS.fingerprint] ? "in-spec" : "changed",
+          spec: desired === undefined ? "not-in-spec" : desired.fingerprint === fingerprint ? "in-spec" : "changed",
           last_run: run === undefined ? null : { job_id: run.id, status: run.status, created_at: isoTime(run.created_at) },
           next_runs: nextRunTimes(cron, new Date()),
           url: job.url,
