@@ -6,7 +6,7 @@ import { createRequire } from "node:module";
 import type * as DiffLibrary from "diff";
 import { classify, isProtected, recordedSettings } from "../identity/classify.js";
 import { userEnvironment } from "../identity/markers.js";
-import { nextCronRuns } from "../cron.js";
+import { nextRuns } from "../run-times.js";
 import type { AppliedRecord, ClusterRef, DesiredJob } from "../desired/types.js";
 import type { JobOutput } from "../studio/types.js";
 import { liveSensitivity, SENSITIVE } from "./settings.js";
@@ -29,19 +29,6 @@ export function unifiedDiff(oldText: string, newText: string): string {
     for (const line of hunk.lines) if (!line.startsWith("\\")) lines.push(line);
   }
   return lines.join("\n");
-}
-
-export function formatRunTime(date: Date): string {
-  return `${date.toISOString().slice(0, 16).replace("T", " ")} UTC`;
-}
-
-export function nextRuns(cron: string | undefined, now: Date): string[] {
-  if (cron === undefined) return [];
-  try {
-    return nextCronRuns(cron, now, 3).map(formatRunTime);
-  } catch {
-    return [];
-  }
 }
 
 export function formatCluster(ref: ClusterRef | undefined): string | undefined {
