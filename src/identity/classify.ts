@@ -54,6 +54,7 @@ export interface UnmanagedJob {
   protect: boolean;
 }
 
+/** A listed record as one stack sees it, whatever its status (whether it is live is src/studio/status.ts's to say). */
 export type LiveJob = RunJob | ManagedJob | ManagedWithoutKeyJob | OtherStackJob | UnmanagedJob;
 
 const NOT_DECODED = Symbol("not decoded");

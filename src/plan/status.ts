@@ -13,7 +13,8 @@ import { satisfies } from "./keep.js";
 /** in-spec: as the spec wants it; changed: the spec wants something else; not-in-spec: apply would cancel it. */
 export type SpecMatch = "in-spec" | "changed" | "not-in-spec";
 
-export interface JobStatus {
+/** One job as status shows it. */
+export interface StatusRow {
   key: string;
   team: string;
   jobId: string;
@@ -31,7 +32,7 @@ export interface StackStatus {
   /** Every team looked at, in order. */
   teams: string[];
   /** Sorted by team, then key. */
-  jobs: JobStatus[];
+  jobs: StatusRow[];
   /** `team/key` of each desired job with no record shown, sorted: apply creates them. */
   notInStudio: string[];
 }
@@ -66,7 +67,7 @@ export function computeStatus(
   now: Date,
 ): StackStatus {
   const wanted = new Map(desired.map((job) => [`${job.team}\u0000${job.key}`, job]));
-  const jobs: JobStatus[] = [];
+  const jobs: StatusRow[] = [];
   for (const team of teams) {
     jobs.push(...teamStatus(team, listings.get(team) ?? [], stack, (key) => wanted.get(`${team}\u0000${key}`), now));
   }
@@ -79,7 +80,7 @@ export function computeStatus(
   return { stack, teams: [...teams], jobs, notInStudio };
 }
 
-function teamStatus(team: string, records: readonly JobOutput[], stack: string, desiredOf: (key: string) => StatusDesired | undefined, now: Date): JobStatus[] {
+function teamStatus(team: string, records: readonly JobOutput[], stack: string, desiredOf: (key: string) => StatusDesired | undefined, now: Date): StatusRow[] {
   const classified = records.map((record) => classify(record, stack));
   const lastRun = new Map<string, JobOutput>();
   for (const job of classified) {
@@ -87,7 +88,7 @@ function teamStatus(team: string, records: readonly JobOutput[], stack: string, 
     const seen = lastRun.get(job.parentId);
     if (seen === undefined || seen.created_at < job.record.created_at) lastRun.set(job.parentId, job.record);
   }
-  const rows: JobStatus[] = [];
+  const rows: StatusRow[] = [];
   const shown = new Set<string>();
   // Newest first, so a one-off job shows its latest record.
   for (const job of classified.sort((a, b) => (a.record.created_at < b.record.created_at ? 1 : -1))) {
