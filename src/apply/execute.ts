@@ -7,11 +7,12 @@ import pLimit from "p-limit";
 import { RemoteError, StudioJobsError } from "../errors.js";
 import type { PlanAction, Plan } from "../plan/types.js";
 import { sha256Hex } from "../identity/fingerprint.js";
-import { MARKERS, withTeamsMarker } from "../identity/markers.js";
+import { managedAs } from "../identity/classify.js";
+import { withTeamsMarker } from "../identity/markers.js";
 import type { DesiredFile, DesiredJob } from "../desired/types.js";
 import type { StudioClient } from "../studio/client.js";
 import { backoffDelay, sleep, type BackoffOptions } from "../studio/retry.js";
-import { isLive, isRun } from "../studio/status.js";
+import { isLive } from "../studio/status.js";
 import type { JobInput, JobOutput } from "../studio/types.js";
 import { sweepDuplicates } from "./sweep.js";
 import type { ActionVerb, ApplyEvent, ApplyResult, ApplySummary, StepKind, StepResult } from "./types.js";
@@ -261,15 +262,15 @@ export function createBody(job: DesiredJob, fileIds: string[], teams: readonly s
   return input;
 }
 
+/** A record of the job's stack, key and fingerprint that was not there when the plan was made: an earlier try's create. */
 async function findCreated(options: ApplyOptions, job: DesiredJob): Promise<JobOutput | undefined> {
-  const jobs = await options.client.listAllJobs(job.team, { keep: (r) => !isRun(r) });
-  return jobs.find(
-    (r) =>
-      !options.knownIds.has(r.id) &&
-      r.environment?.[MARKERS.stack] === job.stack &&
-      r.environment[MARKERS.key] === job.key &&
-      r.environment[MARKERS.fingerprint] === job.fingerprint,
-  );
+  const isCreated = (record: JobOutput) => {
+    if (options.knownIds.has(record.id)) return false;
+    const found = managedAs(record, job.stack);
+    return found !== undefined && found.key === job.key && found.fingerprint === job.fingerprint;
+  };
+  const jobs = await options.client.listAllJobs(job.team, { keep: isCreated });
+  return jobs[0];
 }
 
 /** Cancel a job; a job that is already cancelled or finished counts as done. */

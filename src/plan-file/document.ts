@@ -3,9 +3,9 @@
 // "(sensitive)"; a saved plan holds only keyed digests of them (see secret-digest.ts).
 // The format, its versions and the API around it: docs/architecture.md, "The plan file".
 
-import { MARKERS } from "../identity/markers.js";
+import { classify, isProtected } from "../identity/classify.js";
 import type { AppliedRecord, DesiredJob, ReplaceStrategy } from "../desired/types.js";
-import type { JobInput, JobOutput } from "../studio/types.js";
+import type { JobInput } from "../studio/types.js";
 import type { DigestKeyDocument } from "./secret-digest.js";
 import { desiredSettings, liveSettings, type JobSettings, type LiveSettings } from "../plan/settings.js";
 import type { CancelReason, FieldChange, Plan, PlanAction, PlanSummary } from "../plan/types.js";
@@ -88,11 +88,7 @@ function fingerprintOf(job: DesiredJob): { fingerprint?: string } {
   return job.sensitive.length === 0 ? { fingerprint: job.fingerprint } : {};
 }
 
-function isProtected(live: JobOutput): boolean {
-  return live.environment?.[MARKERS.protect] === "1";
-}
-
-function actionDocument(action: PlanAction): ActionDocument {
+function actionDocument(action: PlanAction, stack: string): ActionDocument {
   const base = { kind: action.kind, key: action.key, team: action.team };
   switch (action.kind) {
     case "create":
@@ -106,11 +102,11 @@ function actionDocument(action: PlanAction): ActionDocument {
         job_url: action.live.url,
         strategy: action.strategy,
         adopted: action.adopted,
-        protected: isProtected(action.live),
+        protected: isProtected(classify(action.live, stack)),
         ...fingerprintOf(action.desired),
         changes: action.changes,
         after: desiredSettings(action.desired),
-        before: liveSettings(action.live, action.desired),
+        before: liveSettings(action.live, stack, action.desired),
       };
     case "cancel":
       return {
@@ -118,12 +114,12 @@ function actionDocument(action: PlanAction): ActionDocument {
         job_id: action.live.id,
         job_url: action.live.url,
         reason: action.reason,
-        protected: isProtected(action.live),
+        protected: isProtected(classify(action.live, stack)),
         after: null,
-        before: liveSettings(action.live),
+        before: liveSettings(action.live, stack),
       };
     case "conflict":
-      return { ...base, job_id: action.live.id, job_url: action.live.url, after: desiredSettings(action.desired), before: liveSettings(action.live, action.desired) };
+      return { ...base, job_id: action.live.id, job_url: action.live.url, after: desiredSettings(action.desired), before: liveSettings(action.live, stack, action.desired) };
     default: {
       const never: never = action;
       return never;
@@ -143,7 +139,7 @@ export function planDocument(plan: Plan, toolVersion: string): PlanDocument {
     summary: plan.summary,
     errors: plan.errors,
     warnings: plan.warnings,
-    actions: plan.actions.map(actionDocument),
+    actions: plan.actions.map((action) => actionDocument(action, plan.stack)),
   };
 }
 

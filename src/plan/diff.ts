@@ -4,8 +4,9 @@
 
 import { createRequire } from "node:module";
 import type * as DiffLibrary from "diff";
-import { nextCronRuns } from "../cron.js";
-import { readMarkers, userEnvironment } from "../identity/markers.js";
+import { classify, isProtected, recordedSettings } from "../identity/classify.js";
+import { userEnvironment } from "../identity/markers.js";
+import { nextRuns } from "../run-times.js";
 import type { AppliedRecord, ClusterRef, DesiredJob } from "../desired/types.js";
 import type { JobOutput } from "../studio/types.js";
 import { liveSensitivity, SENSITIVE } from "./settings.js";
@@ -30,19 +31,6 @@ export function unifiedDiff(oldText: string, newText: string): string {
   return lines.join("\n");
 }
 
-export function formatRunTime(date: Date): string {
-  return `${date.toISOString().slice(0, 16).replace("T", " ")} UTC`;
-}
-
-export function nextRuns(cron: string | undefined, now: Date): string[] {
-  if (cron === undefined) return [];
-  try {
-    return nextCronRuns(cron, now, 3).map(formatRunTime);
-  } catch {
-    return [];
-  }
-}
-
 export function formatCluster(ref: ClusterRef | undefined): string | undefined {
   if (ref === undefined) return undefined;
   return "id" in ref ? `id ${ref.id}` : ref.name;
@@ -60,9 +48,9 @@ function formatCredentials(value: AppliedRecord["credentials"]): string | undefi
 
 export function computeChanges(desired: DesiredJob, live: JobOutput, now: Date): FieldChange[] {
   const changes: FieldChange[] = [];
-  const markers = readMarkers(live.environment);
-  const oldApplied = markers.applied;
-  const isSensitive = liveSensitivity(live, desired);
+  const old = classify(live, desired.stack);
+  const oldApplied = recordedSettings(old);
+  const isSensitive = liveSensitivity(old, desired);
   const input = desired.input;
 
   const value = (field: string, oldValue: string | undefined, newValue: string | undefined) => {
@@ -129,6 +117,6 @@ export function computeChanges(desired: DesiredJob, live: JobOutput, now: Date):
     });
   }
   unreturned("files", (a) => formatFiles(a.files), formatFiles(newApplied.files));
-  value("protect", String(markers.protect), String(desired.protect));
+  value("protect", String(isProtected(old)), String(desired.protect));
   return changes;
 }

@@ -3,7 +3,8 @@
 // them from `plan --format json`; the renderers show a create from them. A sensitive
 // value is replaced by "(sensitive)" here, so nothing past this point can print it.
 
-import { MARKERS, readMarkers, userEnvironment } from "../identity/markers.js";
+import { classify, isProtected, recordedSettings, type LiveJob } from "../identity/classify.js";
+import { userEnvironment } from "../identity/markers.js";
 import type { ClusterRef, DesiredJob } from "../desired/types.js";
 import type { JobOutput } from "../studio/types.js";
 import { looksSecret } from "./secret-names.js";
@@ -77,14 +78,13 @@ export function desiredSettings(job: DesiredJob): JobSettings {
 
 /**
  * Which fields of a live job are sensitive: those its record says came from ${env:...},
- * those the spec now takes from ${env:...}, and, for a job made outside studio-jobs
+ * those the spec now takes from ${env:...}, and, for a job made outside the stack
  * (no record at all), every variable whose name or value looks like a secret.
  */
-export function liveSensitivity(live: JobOutput, desired?: DesiredJob): (field: string) => boolean {
-  const applied = readMarkers(live.environment).applied;
-  const recorded = new Set(applied?.sensitive ?? []);
-  const env = live.environment ?? {};
-  const unrecorded = applied === undefined && env[MARKERS.stack] === undefined;
+export function liveSensitivity(job: LiveJob, desired?: DesiredJob): (field: string) => boolean {
+  const recorded = new Set(recordedSettings(job)?.sensitive ?? []);
+  const env = job.record.environment ?? {};
+  const unrecorded = job.kind !== "managed";
   return (field) => {
     if (recorded.has(field) || desired?.sensitive.includes(field) === true) return true;
     if (!unrecorded || !field.startsWith("environment.")) return false;
@@ -94,11 +94,11 @@ export function liveSensitivity(live: JobOutput, desired?: DesiredJob): (field: 
 }
 
 /** What is live: Studio's record, and for what it does not return, the record studio-jobs left on it. */
-export function liveSettings(live: JobOutput, desired?: DesiredJob): LiveSettings {
-  const sensitive = liveSensitivity(live, desired);
+export function liveSettings(live: JobOutput, stack: string, desired?: DesiredJob): LiveSettings {
+  const job = classify(live, stack);
+  const sensitive = liveSensitivity(job, desired);
   const hide = (field: string, value: string) => (sensitive(field) ? SENSITIVE : value);
-  const markers = readMarkers(live.environment);
-  const settings: LiveSettings = { status: live.status, query_type: live.query_type, query: hide("query", live.query), protect: markers.protect };
+  const settings: LiveSettings = { status: live.status, query_type: live.query_type, query: hide("query", live.query), protect: isProtected(job) };
   if (live.workers !== 1) settings.workers = live.workers;
   if (present(live.python_version)) settings.python_version = hide("python_version", live.python_version);
   if (present(live.requirements)) settings.requirements = sensitive("requirements") ? SENSITIVE : requirementLines(live.requirements);
@@ -107,7 +107,7 @@ export function liveSettings(live: JobOutput, desired?: DesiredJob): LiveSetting
   const names = Object.keys(env).sort();
   if (names.length > 0) settings.environment = Object.fromEntries(names.map((name) => [name, hide(`environment.${name}`, env[name] ?? "")]));
 
-  const applied = markers.applied;
+  const applied = recordedSettings(job);
   if (applied === undefined) {
     settings.unknown = [...UNRETURNED_FIELDS];
     return settings;

@@ -2,7 +2,8 @@
 // renderers. Both render a plan document, so a saved plan shows exactly as it was planned.
 
 import type { ActionDocument, PlanDocument } from "../plan-file/document.js";
-import { formatFiles, nextRuns } from "../plan/diff.js";
+import { formatFiles } from "../plan/diff.js";
+import { nextRuns } from "../run-times.js";
 import type { JobSettings } from "../plan/settings.js";
 import type { FieldChange, PlanSummary } from "../plan/types.js";
 

@@ -17,7 +17,7 @@
 // so the per-record check must cost next to nothing; the messages must name the job id
 // and field; and nothing has to be compiled or loaded when the CLI starts.
 
-import { MARKERS } from "../identity/markers.js";
+import { APPLIED_VERSION, decodeAppliedJson, MARKERS } from "../identity/markers.js";
 import type { Cluster, JobOutput, UploadReply } from "./types.js";
 
 /** What does not fit, said for a person: `job 42: field "status" must be a string, got a number`. */
@@ -192,7 +192,7 @@ function checkMarkers(job: JobOutput, known?: Set<string>): void {
   if (applied === undefined || known?.has(applied) === true) return;
   let decoded: unknown;
   try {
-    decoded = JSON.parse(Buffer.from(applied, "base64url").toString("utf8"));
+    decoded = decodeAppliedJson(applied);
   } catch {
     throw new WireError(`job ${job.id}: marker ${MARKERS.applied} is not base64url-encoded JSON`);
   }
@@ -207,7 +207,7 @@ function checkAppliedRecord(value: unknown, label: string): void {
   if (typeof version !== "number") throw problem(label, "v", "a number", version);
   // A record of another version is written by another version of the tool: it is not
   // read (the plan shows those fields as unknown), so its fields are not checked either.
-  if (version !== 1) return;
+  if (version !== APPLIED_VERSION) return;
   text(value, "query_type", label, true);
   const optional = (field: string, check: (v: unknown) => boolean, wanted: string) => {
     const v = value[field];
