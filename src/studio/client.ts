@@ -5,8 +5,9 @@
 
 import { setMaxListeners } from "node:events";
 import { StringDecoder } from "node:string_decoder";
-import { Agent, FormData, request, type Dispatcher } from "undici";
+import type { FormData } from "undici";
 import { describeInterruption, InterruptedError, RemoteError, UsageError } from "../errors.js";
+import { Agent, loadFormData, request, type Dispatcher } from "./http.js";
 import { backoffDelay, isNotSentError, isTransientError, parseRetryAfter, RETRYABLE_STATUSES } from "./retry.js";
 import type { Cluster, JobInput, JobOutput, UploadReply } from "./types.js";
 import { createJobListStream, createWholeReplyStream, ReplySyntaxError, type JobList, type ReplyStream } from "./stream-parse.js";
@@ -469,7 +470,7 @@ export function createStudioClient(options: StudioClientOptions): StudioClient {
         path: "/datachain/jobs/files",
         query: { team_name: team },
         form: () => {
-          const form = new FormData();
+          const form = new (loadFormData())();
           form.set("file", new Blob([content]), filename);
           return form;
         },
