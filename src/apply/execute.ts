@@ -10,6 +10,7 @@ import { sha256Hex } from "../spec/fingerprint.js";
 import { MARKERS, withTeamsMarker } from "../spec/markers.js";
 import type { DesiredFile, DesiredJob } from "../spec/types.js";
 import type { StudioClient } from "../studio/client.js";
+import { backoffDelay, pauseUnlessStopped } from "../studio/retry.js";
 import { isLive, isRun } from "../studio/status.js";
 import type { JobInput, JobOutput } from "../studio/types.js";
 import { sweepDuplicates } from "./sweep.js";
@@ -196,6 +197,9 @@ function distinctUploads(creates: readonly CreateWork[]): Map<string, Upload> {
   return uploads;
 }
 
+/** Between looks for a create that may have happened: 200 ms, doubling, up to 2 s, jittered. */
+const CREATE_BACKOFF = { baseMs: 100, maxMs: 2_000 };
+
 /**
  * Create is not idempotent. After an ambiguous failure (no reply, a timeout, a 5xx, a 2xx
  * whose reply could not be read) the job may exist: look for it by key and fingerprint
@@ -229,23 +233,10 @@ async function createJob(
         );
       }
       if (options.signal?.aborted === true) break;
-      await pause(Math.min(2_000, 100 * 2 ** attempt) * Math.random(), options.signal);
+      await pauseUnlessStopped(backoffDelay(attempt, CREATE_BACKOFF, Math.random), options.signal);
     }
   }
   throw lastError;
-}
-
-/** A wait that a stop request (Ctrl-C, SIGTERM) cuts short. */
-function pause(ms: number, signal: AbortSignal | undefined): Promise<void> {
-  return new Promise((resolve) => {
-    const done = () => {
-      clearTimeout(timer);
-      signal?.removeEventListener("abort", done);
-      resolve();
-    };
-    const timer = setTimeout(done, ms);
-    signal?.addEventListener("abort", done, { once: true });
-  });
 }
 
 /**

@@ -8,7 +8,7 @@ import { StringDecoder } from "node:string_decoder";
 import type { FormData } from "undici";
 import { describeInterruption, InterruptedError, RemoteError, UsageError } from "../errors.js";
 import { Agent, loadFormData, request, type Dispatcher } from "./http.js";
-import { backoffDelay, isNotSentError, isTransientError, parseRetryAfter, RETRYABLE_STATUSES } from "./retry.js";
+import { backoffDelay, isNotSentError, isTransientError, parseRetryAfter, pauseUnlessStopped, RETRYABLE_STATUSES } from "./retry.js";
 import type { Cluster, JobInput, JobOutput, UploadReply } from "./types.js";
 import { createJobListStream, createWholeReplyStream, ReplySyntaxError, type JobList, type ReplyStream } from "./stream-parse.js";
 import { readActionFeedback, readClusterList, readJob, readUploadReply, WireError } from "./wire.js";
@@ -119,7 +119,6 @@ export function createStudioClient(options: StudioClientOptions): StudioClient {
   // Asking for many costs nothing when a team has few, and every extra ask re-sends all:
   // nearly every team fits the first ask; a huge one costs one more, 4 times larger.
   const listLimit = options.listLimit ?? { initial: 250_000, ceiling: 1_000_000 };
-  const sleep = options.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
   const random = options.random ?? Math.random;
   const redact = options.redact ?? ((text: string) => text);
   const authorization = `Bearer ${options.token}`;
@@ -139,37 +138,42 @@ export function createStudioClient(options: StudioClientOptions): StudioClient {
     for (let attempt = 0; ; attempt++) {
       if (stop?.aborted === true) throw interrupted(stop.reason, `before ${where.request} was sent`, false);
       const outcome = await send(spec, url, where);
-      if ("phase" in outcome) {
-        const { phase, cause } = outcome;
-        // Before the headers, a create is sent again only if it surely never arrived; once
-        // the headers came, the server acted, for all we know.
-        const retryable = spec.retry === "always" ? phase === "body" || isTransientError(cause) : phase === "send" && isNotSentError(cause);
-        if (retryable && attempt < retries) {
-          const delayMs = backoffDelay(attempt, backoff, random);
-          options.onRetry?.({ method: spec.method, path: where.path, attempt: attempt + 1, delayMs, reason: describe(cause) });
-          await pause(delayMs, where);
-          continue;
-        }
-        throw new RemoteError({ method: spec.method, path: where.path, status: undefined, cause });
-      }
-
       if ("value" in outcome) return outcome.value;
-      const { status, headers, text } = outcome;
-      if (status >= 300 && status < 400) throw redirected(spec, where, status, headerValue(headers["location"]));
-
-      // A 429 is refused before the server acts, so any call may be sent again after it.
-      const retryable = status === 429 || (spec.retry === "always" && RETRYABLE_STATUSES.has(status));
-      if (retryable && attempt < retries) {
-        const retryAfter = status === 429 ? parseRetryAfter(headerValue(headers["retry-after"]), Date.now()) : undefined;
-        if (retryAfter === undefined || retryAfter <= maxRetryAfterMs) {
-          const delayMs = retryAfter ?? backoffDelay(attempt, backoff, random);
-          options.onRetry?.({ method: spec.method, path: where.path, attempt: attempt + 1, delayMs, reason: String(status) });
-          await pause(delayMs, where);
-          continue;
-        }
+      const again = attempt < retries ? retryDelay(spec, outcome, attempt) : undefined;
+      if (again === undefined) throw failure(spec, where, outcome);
+      options.onRetry?.({ method: spec.method, path: where.path, attempt: attempt + 1, ...again });
+      if ((await pauseUnlessStopped(again.delayMs, stop, options.sleep)) === "stopped") {
+        throw interrupted(stop?.reason, `before ${where.request} was sent again`, false);
       }
-      throw statusError(spec, where, status, headers, text);
     }
+  }
+
+  /**
+   * The one place that decides whether a try that did not succeed is made again, and after
+   * how long; undefined when it must not be.
+   */
+  function retryDelay<T>(spec: CallSpec<T>, outcome: Reply | Failure, attempt: number): { delayMs: number; reason: string } | undefined {
+    if ("phase" in outcome) {
+      const { phase, cause } = outcome;
+      // Before the headers, a create is sent again only if it surely never arrived; once
+      // the headers came, the server acted, for all we know.
+      const retryable = spec.retry === "always" ? phase === "body" || isTransientError(cause) : phase === "send" && isNotSentError(cause);
+      return retryable ? { delayMs: backoffDelay(attempt, backoff, random), reason: describe(cause) } : undefined;
+    }
+    const { status, headers } = outcome;
+    // A 429 is refused before the server acts, so any call may be sent again after it.
+    if (status !== 429 && !(spec.retry === "always" && RETRYABLE_STATUSES.has(status))) return undefined;
+    const retryAfter = status === 429 ? parseRetryAfter(headerValue(headers["retry-after"]), Date.now()) : undefined;
+    if (retryAfter !== undefined && retryAfter > maxRetryAfterMs) return undefined;
+    return { delayMs: retryAfter ?? backoffDelay(attempt, backoff, random), reason: String(status) };
+  }
+
+  /** The error for a try that is not made again. */
+  function failure<T>(spec: CallSpec<T>, where: RequestDescription, outcome: Reply | Failure): RemoteError {
+    if ("phase" in outcome) return new RemoteError({ method: spec.method, path: where.path, status: undefined, cause: outcome.cause });
+    const { status, headers, text } = outcome;
+    if (status >= 300 && status < 400) return redirected(spec, where, status, headerValue(headers["location"]));
+    return statusError(spec, where, status, headers, text);
   }
 
   /**
@@ -366,24 +370,6 @@ export function createStudioClient(options: StudioClientOptions): StudioClient {
       message: `[${spec.method}] ${where.pathWithQuery}: no complete reply within ${formatSeconds(timeoutMs)}`,
       hint: `If Studio is only slow, allow more time with --timeout SECONDS (or STUDIO_JOBS_TIMEOUT); the default is ${DEFAULT_TIMEOUT_MS / 1000}.`,
     });
-  }
-
-  /** Wait between tries; a stop request ends the wait, and the call, at once. */
-  async function pause(ms: number, where: RequestDescription): Promise<void> {
-    if (stop === undefined) return sleep(ms);
-    if (stop.aborted) throw interrupted(stop.reason, `before ${where.request} was sent again`, false);
-    let onAbort: (() => void) | undefined;
-    const stopped = new Promise<"stopped">((resolve) => {
-      onAbort = () => resolve("stopped");
-      stop.addEventListener("abort", onAbort, { once: true });
-    });
-    try {
-      if ((await Promise.race([sleep(ms), stopped])) === "stopped") {
-        throw interrupted(stop.reason, `before ${where.request} was sent again`, false);
-      }
-    } finally {
-      if (onAbort !== undefined) stop.removeEventListener("abort", onAbort);
-    }
   }
 
   /** Where Studio lives as this URL names it: the part before /api, for hints. */
