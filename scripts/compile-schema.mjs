@@ -4,7 +4,7 @@
 
 import { writeFileSync } from "node:fs";
 import standaloneCode from "ajv/dist/standalone/index.js";
-import { loadPlanSchema, PRECOMPILED_PLAN_VALIDATOR } from "../dist/src/plan-file/read.js";
+import { loadPlanSchema, PRECOMPILED_PLAN_VALIDATOR } from "../dist/src/plan-file/schema.js";
 import { createSchemaAjv, loadSchema, PRECOMPILED_VALIDATOR } from "../dist/src/desired/schema.js";
 
 const ajv = createSchemaAjv({ source: true });

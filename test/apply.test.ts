@@ -10,7 +10,7 @@ import { stringify } from "yaml";
 import { MARKERS } from "../src/identity/markers.js";
 import { isLive, isRun } from "../src/studio/status.js";
 import type { JobOutput } from "../src/studio/types.js";
-import { runCli } from "./cli-helpers.js";
+import { recordingSleep, runCli } from "./cli-helpers.js";
 import { copyExample, startTestStudio, useStudio, type TestStudio } from "./helpers.js";
 
 const shared = useStudio();
@@ -21,8 +21,9 @@ beforeAll(() => {
   env = { ...shared.env };
 });
 
-const cli = (dir: string, args: string[], options: { env?: NodeJS.ProcessEnv; interactive?: boolean; answers?: string[] } = {}) =>
-  runCli(args, { cwd: dir, env: { ...env, ...options.env }, interactive: options.interactive ?? false, answers: options.answers ?? [] });
+type CliOptions = { env?: NodeJS.ProcessEnv; interactive?: boolean; answers?: string[]; sleep?: (ms: number) => Promise<void>; random?: () => number };
+const cli = (dir: string, args: string[], { env: extraEnv, ...options }: CliOptions = {}) =>
+  runCli(args, { interactive: false, answers: [], ...options, cwd: dir, env: { ...env, ...extraEnv } });
 
 /** Live, non-run records of a stack, grouped by key. */
 async function liveByKey(stack: string, team = "demo"): Promise<Map<string, JobOutput[]>> {
@@ -145,7 +146,10 @@ describe("replace", () => {
     const [old] = (await liveByKey("analytics")).get("hourly-metrics") ?? [];
     bump(dir);
     studio.emulator.faults.configure({}, [{ method: "POST", path: "/api/datachain/jobs/", bodyIncludes: '"query_name":"hourly-metrics"', kind: "error", times: 10 }]);
-    const result = await cli(dir, ["apply", ".", "--yes"]);
+    const { sleep, waits } = recordingSleep();
+    const result = await cli(dir, ["apply", ".", "--yes"], { sleep, random: () => 1 });
+    // Six tries, each after looking for the one before; between them the longest wait of each backoff step.
+    expect(waits).toEqual([200, 400, 800, 1600, 2000]);
     expect(result.code).toBe(1);
     expect(result.stdout).toContain("Apply finished with failures: 0 created, 0 replaced, 0 cancelled, 1 failed, 1 skipped.");
     expect(result.stdout).toContain("create demo/hourly-metrics: FAILED: [POST] /api/datachain/jobs/: 503 Service temporarily unavailable (injected).");
@@ -174,7 +178,7 @@ describe("ambiguous creates", () => {
     const jobs = Object.fromEntries(Array.from({ length: 30 }, (_, i) => [`job-${i}`, { query: `print(${i})`, schedule: { cron: "@daily" } }]));
     writeFileSync(join(dir, "studio-jobs.yaml"), stringify({ version: 1, stack: "resets", defaults: { team: "demo" }, jobs }));
     studio.emulator.faults.configure({ resetRate: 0.3, seed: 42 });
-    const result = await cli(dir, ["apply", ".", "--yes"]);
+    const result = await cli(dir, ["apply", ".", "--yes"], { sleep: recordingSleep().sleep });
     studio.emulator.faults.configure({ resetRate: 0 });
     expect(result.stderr).toMatch(/found after an ambiguous failure/);
     const live = await liveByKey("resets");

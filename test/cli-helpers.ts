@@ -24,6 +24,9 @@ export async function runCli(
     signal?: AbortSignal;
     /** The CLI's clock: give the emulator's, when a test moves it and watches jobs run. */
     now?: () => number;
+    /** The waits between retries (of the client and of apply's creates), and their jitter. */
+    sleep?: (ms: number) => Promise<void>;
+    random?: () => number;
   } = {},
 ): Promise<CliResult & { questions: string[] }> {
   let stdout = "";
@@ -42,8 +45,22 @@ export async function runCli(
     },
     signal: options.signal ?? new AbortController().signal,
     ...(options.now === undefined ? {} : { now: options.now }),
+    ...(options.sleep === undefined ? {} : { sleep: options.sleep }),
+    ...(options.random === undefined ? {} : { random: options.random }),
   });
   return { code, stdout, stderr, questions };
+}
+
+/** A sleep that returns at once and records what it was asked to wait, for `runCli`'s `sleep`. */
+export function recordingSleep(): { sleep: (ms: number) => Promise<void>; waits: number[] } {
+  const waits: number[] = [];
+  return {
+    waits,
+    sleep: (ms) => {
+      waits.push(ms);
+      return Promise.resolve();
+    },
+  };
 }
 
 /** Spawn the built CLI as a user would. */

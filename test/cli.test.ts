@@ -1,7 +1,7 @@
 // The CLI as a user meets it: help, the emulator command, colour and progress on a terminal.
 
 import { spawn } from "node:child_process";
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -64,9 +64,12 @@ describe("help and version", () => {
     `);
   });
 
-  it("prints the version and exits 0", async () => {
-    const result = await spawnCli(["--version"]);
-    expect(result).toMatchObject({ code: 0, stdout: "0.1.0\n" });
+  it("prints the version and exits 0, alone (without loading the parser) or among other options", async () => {
+    const { version } = JSON.parse(readFileSync(new URL("../package.json", import.meta.url), "utf8")) as { version: string };
+    for (const argv of [["--version"], ["-V"], ["--no-color", "--version"]]) {
+      expect(await spawnCli(argv)).toMatchObject({ code: 0, stdout: `${version}\n`, stderr: "" });
+    }
+    expect((await runCli(["-V"])).stdout).toBe(`${version}\n`);
   });
 
   it("says what is wrong with an unknown option, exit 1", async () => {

@@ -15,7 +15,7 @@ import { createDesiredJob } from "../src/desired/job.js";
 import type { DesiredJob } from "../src/desired/types.js";
 import { parseEnvironment } from "../src/emulator/job-input.js";
 import { MARKERS } from "../src/identity/markers.js";
-import { restoreJob, saveJob } from "../src/plan-file/document.js";
+import { restoreJob, saveJob } from "../src/plan-file/saved-job.js";
 import { deriveDigestKey } from "../src/plan-file/secret-digest.js";
 import { computeChanges } from "../src/plan/diff.js";
 import { desiredSettings, liveSettings } from "../src/plan/settings.js";
@@ -162,7 +162,7 @@ describe("the table of job fields", () => {
       expect(lines.some((line) => line.startsWith(`${JOB_FIELDS[name].label}`)), name).toBe(true);
     }
     const live = await created(base);
-    const { status: _status, ...before } = liveSettings(live, base);
+    const { status: _status, ...before } = liveSettings(live, base.stack, base);
     // A live job's record keeps files by name and digest, without their size.
     const after = desiredSettings(base);
     expect(before).toEqual({ ...after, files: (after["files"] as { name: string; sha256: string }[]).map(({ name, sha256 }) => ({ name, sha256 })) });

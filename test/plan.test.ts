@@ -9,7 +9,7 @@ import { sha256Hex } from "../src/identity/fingerprint.js";
 import { loadSpec } from "../src/desired/index.js";
 import type { DesiredJob } from "../src/desired/types.js";
 import type { StudioClient } from "../src/studio/client.js";
-import { runCli } from "./cli-helpers.js";
+import { recordingSleep, runCli } from "./cli-helpers.js";
 import { copyExample, useStudio, type TestStudio } from "./helpers.js";
 
 const PLAN_SCHEMA = JSON.parse(readFileSync(new URL("../schema/plan.schema.json", import.meta.url), "utf8")) as object;
@@ -204,7 +204,10 @@ describe("plan failures end with exit 1 and one clear sentence", () => {
   });
 
   it("an unreachable server", async () => {
-    const result = await plan(copyExample("analytics"), [], { DATACHAIN_STUDIO_URL: "http://127.0.0.1:9" });
+    const { sleep, waits } = recordingSleep();
+    const result = await runCli(["plan", "."], { cwd: copyExample("analytics"), env: { ...env, DATACHAIN_STUDIO_URL: "http://127.0.0.1:9" }, sleep, random: () => 1 });
+    // A refused connection surely sent nothing: each listing was tried 6 times, with every backoff step between.
+    expect(new Set(waits)).toEqual(new Set([200, 400, 800, 1600, 3200]));
     expect(result.code).toBe(1);
     expect(result.stderr).toMatch(/^Error: \[GET\] \/api\/datachain\/(jobs|clusters)\/: no reply: ECONNREFUSED .*\nCheck --url \(or DATACHAIN_STUDIO_URL\) and that Studio is reachable\.\n$/);
   });

@@ -8,7 +8,7 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { stringify } from "yaml";
 import { loadSpec } from "../src/desired/index.js";
-import { decodeApplied, readMarkers } from "../src/identity/markers.js";
+import { decodeApplied } from "../src/identity/markers.js";
 import { parseEnvironment } from "../src/emulator/job-input.js";
 import { sha256Hex } from "../src/identity/fingerprint.js";
 import { FIELD_NAMES, type FieldName } from "../src/desired/fields.js";
@@ -94,7 +94,7 @@ describe("resolve", () => {
     ]);
     expect(py?.applied.files).toEqual([["labels.csv", sha256Hex("a,b\n")]]);
     expect(sh?.input).toMatchObject({ query_type: "SHELL", requirements: "numpy==1.26.4\npillow", compute_cluster_id: 2 });
-    expect(readMarkers(parseEnvironment(sh?.input.environment ?? "")).protect).toBe(true);
+    expect(parseEnvironment(sh?.input.environment ?? "")["STUDIO_JOBS_PROTECT"]).toBe("1");
   });
 
   it("interpolates env and vars; env values are sensitive, --var wins over vars:", async () => {

@@ -148,6 +148,7 @@ describe("validate --format", () => {
 
   it("github: escapes % and line breaks in the message, and , and : in the file name too", () => {
     const lines = renderGithub({
+      summary: undefined,
       spec: undefined,
       errors: [{ location: { file: "jobs/a,b:c%.yaml", line: 3, column: 5 }, path: "jobs.x", message: "100% wrong\r\nreally" }],
       notes: [],

@@ -3,7 +3,7 @@
 import { UsageError } from "../errors.js";
 import { checkStudioUrl, createStudioClient, MAX_REPLY_BYTES_LIMIT, type StudioClient } from "../studio/client.js";
 import { resolveConnection, type ConnectionSettings } from "../studio/config.js";
-import type { CliIo } from "./io.js";
+import { waitsOf, type CliIo } from "./io.js";
 
 export interface GlobalOptions {
   url?: string;
@@ -94,6 +94,7 @@ export async function connect(globals: GlobalOptions, io: CliIo, resolved?: Conn
     ...listLimitFrom(io.env),
     ...limits,
     signal: io.signal,
+    ...waitsOf(io),
     ...(io.secrets === undefined ? {} : { redact: io.secrets.redact }),
     ...(globals.verbose
       ? {

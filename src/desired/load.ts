@@ -8,6 +8,9 @@ import { validateAgainstSchema } from "./schema.js";
 import { expandGlob, findYamlFiles, isGlob } from "./walk.js";
 import { parseYamlSource, type DocPath, type YamlSource } from "./yaml-source.js";
 
+/** The spec a command reads when it is given no path. */
+export const DEFAULT_SPEC_FILE = "studio-jobs.yaml";
+
 /** A spec file larger than this is refused before it is read: real specs are far smaller. */
 export const MAX_SPEC_BYTES = 4 * 1024 * 1024;
 
@@ -45,7 +48,7 @@ async function expand(paths: readonly string[], cwd: string, issues: SpecIssue[]
         files.push(...matches);
         continue;
       }
-      issues.push(issueAt(given, `no such file or directory${given === "studio-jobs.yaml" ? "; give the spec files or a directory as arguments" : ""}`));
+      issues.push(issueAt(given, `no such file or directory${given === DEFAULT_SPEC_FILE ? "; give the spec files or a directory as arguments" : ""}`));
       continue;
     }
     if (info.isDirectory()) {
@@ -159,6 +162,22 @@ export async function loadSpecFiles(paths: readonly string[], cwd: string): Prom
     loaded.push({ path, display, source: parsed.source, invalidPaths: schema.paths });
   }
   return { files: loaded, issues };
+}
+
+/**
+ * The stack a spec file declares, read as the loader reads any spec file (size, encoding,
+ * YAML) but without checking or resolving the rest. Undefined when the file is missing,
+ * cannot be read or parsed, or has no `stack` text: then it cannot say.
+ */
+export async function readDeclaredStack(path: string, cwd: string): Promise<string | undefined> {
+  const display = displayPath(path, cwd);
+  const read = await readSpecText(path, display);
+  if ("issue" in read) return undefined;
+  const parsed = parseYamlSource(display, read.text);
+  if ("issues" in parsed) return undefined;
+  const data = parsed.source.data;
+  const stack = data !== null && typeof data === "object" && !Array.isArray(data) ? (data as Record<string, unknown>)["stack"] : undefined;
+  return typeof stack === "string" ? stack : undefined;
 }
 
 /** The repository a spec's paths may not leave: the nearest directory above it holding .git, or its own directory. */

@@ -9,7 +9,7 @@ import type { JobReader, QueryRead } from "./reader.js";
 import type { ClusterRef, DesiredFile, ReplaceStrategy } from "./types.js";
 import { showKey } from "./yaml-source.js";
 
-/** A field's value, or undefined when the spec leaves it out or it has a problem (reported). A promise only when files are read. */
+/** A field's value, or undefined when the spec leaves it out or it has a problem (reported). */
 export function readField(reader: JobReader, field: JobField): unknown {
   const sensitiveAs = field.mayBeSensitive ? field.label : undefined;
   const source: FieldSource = field.source;
@@ -19,11 +19,11 @@ export function readField(reader: JobReader, field: JobField): unknown {
     case "team":
       return readTeam(reader, source.setting);
     case "query":
-      return then(readQuery(reader), (query) => query.text);
+      return readQuery(reader).text;
     case "query_type": {
       const explicit = reader.setting(source.setting);
       if (explicit !== undefined && !explicit.spoiled) return explicit.value;
-      return then(readQuery(reader), (query) => query.inferred);
+      return readQuery(reader).inferred;
     }
     case "text": {
       const origin = reader.setting(source.setting);
@@ -42,7 +42,7 @@ export function readField(reader: JobReader, field: JobField): unknown {
     case "requirements":
       return readRequirements(reader, sensitiveAs);
     case "files":
-      // No `files:` costs no promise: most jobs upload nothing.
+      // Most jobs upload nothing: they share one empty list.
       return reader.setting(source.setting) === undefined ? NO_FILES : readFiles(reader, source.setting);
     case "environment":
       return readEnvironment(reader, source.setting, sensitiveAs);
@@ -59,10 +59,6 @@ export function readReplace(reader: JobReader): ReplaceStrategy {
 
 const NO_FILES: readonly DesiredFile[] = Object.freeze([]);
 
-function then<T, U>(value: T | Promise<T>, next: (value: T) => U): U | Promise<U> {
-  return value instanceof Promise ? value.then(next) : next(value);
-}
-
 function readTeam(reader: JobReader, setting: string): string | undefined {
   const origin = reader.setting(setting);
   if (origin !== undefined) return reader.text(origin, undefined);
@@ -76,11 +72,11 @@ function readTeam(reader: JobReader, setting: string): string | undefined {
 }
 
 /** Read once for both fields that need it: the query, and the query type its file implies. */
-function readQuery(reader: JobReader): QueryRead | Promise<QueryRead> {
+function readQuery(reader: JobReader): QueryRead {
   return (reader.query ??= readQueryOnce(reader));
 }
 
-function readQueryOnce(reader: JobReader): QueryRead | Promise<QueryRead> {
+function readQueryOnce(reader: JobReader): QueryRead {
   const inline = reader.own("query");
   const fromFile = reader.own("query_file");
   if (inline !== undefined && fromFile !== undefined) {
@@ -90,12 +86,11 @@ function readQueryOnce(reader: JobReader): QueryRead | Promise<QueryRead> {
   } else if (inline !== undefined) {
     return { text: reader.text(inline, "query"), inferred: "PYTHON" };
   } else if (fromFile !== undefined) {
-    return reader.localFile(fromFile, "query_file", true).then((found): QueryRead => {
-      const text = found?.read.text;
-      if (text !== undefined && text.trim() === "") reader.problem(fromFile.path, `query_file "${showKey(String(fromFile.value))}" is empty`);
-      const inferred = found === undefined || extname(found.absolute).toLowerCase() === ".py" ? "PYTHON" : "SHELL";
-      return { text, inferred };
-    });
+    const found = reader.localFile(fromFile, "query_file", "text");
+    const text = found?.read?.text;
+    if (text !== undefined && text.trim() === "") reader.problem(fromFile.path, `query_file "${showKey(String(fromFile.value))}" is empty`);
+    const inferred = found === undefined || extname(found.absolute).toLowerCase() === ".py" ? "PYTHON" : "SHELL";
+    return { text, inferred };
   }
   return { text: undefined, inferred: "PYTHON" };
 }
@@ -135,7 +130,7 @@ function readCluster(reader: JobReader, setting: string): ClusterRef | undefined
   return name === undefined ? undefined : { name };
 }
 
-function readRequirements(reader: JobReader, sensitiveAs: string | undefined): string | undefined | Promise<string | undefined> {
+function readRequirements(reader: JobReader, sensitiveAs: string | undefined): string | undefined {
   const list = reader.setting("requirements");
   const file = reader.setting("requirements_file");
   if (list !== undefined && file !== undefined) {
@@ -150,18 +145,18 @@ function readRequirements(reader: JobReader, sensitiveAs: string | undefined): s
     if (sensitiveAs !== undefined && reader.isSensitive(sensitiveAs)) reader.markSensitive(sensitiveAs, items.map(String).join("\n"));
     return lines.every((l) => l !== undefined) ? lines.join("\n") : undefined;
   }
-  if (file !== undefined) return reader.localFile(file, "requirements_file", true).then((found) => found?.read.text);
+  if (file !== undefined) return reader.localFile(file, "requirements_file", "text")?.read?.text;
   return undefined;
 }
 
-async function readFiles(reader: JobReader, setting: string): Promise<DesiredFile[]> {
+function readFiles(reader: JobReader, setting: string): DesiredFile[] {
   const origin = reader.setting(setting);
   if (origin === undefined || origin.spoiled) return [];
   const files: DesiredFile[] = [];
   const names = new Map<string, string>();
   for (const [i, entry] of (origin.value as unknown[]).entries()) {
     const at = reader.origin(entry, [...origin.path, i]);
-    const found = await reader.localFile(at, "file", false);
+    const found = reader.localFile(at, "file", "hash");
     if (found === undefined) continue;
     const name = basename(found.absolute);
     const clash = names.get(name);
@@ -170,7 +165,8 @@ async function readFiles(reader: JobReader, setting: string): Promise<DesiredFil
       continue;
     }
     names.set(name, String(entry));
-    files.push({ path: String(entry), absolute: found.absolute, name, sha256: found.read.sha256, size: found.read.size });
+    // Checking only, an upload is looked up but not hashed: its digest goes into nothing.
+    files.push({ path: String(entry), absolute: found.absolute, name, sha256: found.read?.sha256 ?? "", size: found.read?.size ?? 0 });
   }
   return files;
 }

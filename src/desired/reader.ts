@@ -5,7 +5,7 @@
 import { dirname, resolve } from "node:path";
 import type { SourceLocation, SpecIssue } from "../errors.js";
 import type { QueryType } from "../studio/types.js";
-import type { FileCache, FileRead } from "./files.js";
+import type { FileCache, FileRead, FileRequest } from "./files.js";
 import { interpolate } from "./interpolate.js";
 import { isInside, type LoadedSpecFile } from "./load.js";
 import { formatPath, showKey, type DocPath } from "./yaml-source.js";
@@ -51,6 +51,8 @@ export interface ReaderOptions {
   vars: Readonly<Record<string, string>>;
   defaultTeam: string | undefined;
   unsetEnv?: "error" | "note";
+  /** Find every problem but build nothing to send; uploads are looked up, not hashed. */
+  checkOnly?: boolean;
 }
 
 /** What every job of one spec file shares. */
@@ -61,6 +63,8 @@ export class SpecFileReader {
   /** The file's vars: under --var: the same object for every job of the file. */
   readonly vars: Readonly<Record<string, string>>;
   readonly baseDir: string;
+  /** Where each path written in the file is, resolved once however many jobs name it. */
+  readonly #paths = new Map<string, string>();
 
   constructor(
     readonly file: LoadedSpecFile,
@@ -91,6 +95,42 @@ export class SpecFileReader {
     return !Object.hasOwn(this.options.vars, name) && touches(this.file.invalidPaths, ["vars", name]);
   }
 
+  /** Where a path written in the file's spec is. */
+  absolute(written: string): string {
+    let absolute = this.#paths.get(written);
+    if (absolute === undefined) {
+      absolute = resolve(this.baseDir, written);
+      this.#paths.set(written, absolute);
+    }
+    return absolute;
+  }
+
+  /**
+   * Adds the local files the file's jobs name to those fetched before the jobs are read, so
+   * that each job then reads synchronously: ten thousand jobs are ten thousand calls, not
+   * a hundred thousand awaits. Nothing is reported here (reading reports); a value that is
+   * not a usable path is skipped, and one the schema refused costs at most a needless look-up.
+   */
+  requestFiles(into: Map<string, FileRequest>): void {
+    const add = (value: unknown, want: FileRequest["want"]) => {
+      if (typeof value !== "string") return;
+      const written = interpolate(value, { env: this.options.env, vars: this.vars });
+      if (!written.ok || written.sensitive) return;
+      const absolute = this.absolute(written.value);
+      const id = `${want}:${absolute}`;
+      if (!into.has(id)) into.set(id, { absolute, want, root: this.root });
+    };
+    // Checking only, an upload need only exist: its digest goes into nothing.
+    const upload = this.options.checkOnly === true ? "exists" : "hash";
+    for (const value of Object.values(this.jobs)) {
+      const job = asRecord(value);
+      add(job["query_file"], "text");
+      add(job["requirements_file"] ?? this.defaults["requirements_file"], "text");
+      const files = job["files"] ?? this.defaults["files"];
+      if (Array.isArray(files)) for (const entry of files) add(entry, upload);
+    }
+  }
+
   job(key: string): JobReader {
     return new JobReader(this, key);
   }
@@ -105,7 +145,7 @@ export class JobReader {
   /** Sensitive fields (values from ${env:...}) and how each was written; made on the first. */
   #templates: Record<string, string> | undefined;
   /** The query, read once for the two fields that need it (query and the query type inferred from its file). */
-  query: QueryRead | Promise<QueryRead> | undefined;
+  query: QueryRead | undefined;
 
   constructor(
     file: SpecFileReader,
@@ -186,7 +226,7 @@ export class JobReader {
     }
     for (const name of result.unsetEnv) {
       this.#file.sink.notes.push(
-        this.#file.issue(from.path, `environment variable ${name} is not set here; plan and apply will need it (or give a default: \${env:${name}:-value})`),
+        this.#file.issue(from.path, `environment variable ${showKey(name)} is not set here; plan and apply will need it (or give a default: \${env:${showKey(name)}:-value})`),
       );
     }
     return result.value;
@@ -207,11 +247,11 @@ export class JobReader {
   }
 
   /** A local file the spec names, checked: it exists, it is a file, it is inside the repository. */
-  async localFile(from: Origin, what: string, wantText: boolean): Promise<{ absolute: string; read: FileRead } | undefined> {
+  localFile(from: Origin, what: string, want: "text" | "hash"): { absolute: string; read: FileRead | undefined } | undefined {
     const written = this.text(from, undefined);
     if (written === undefined) return undefined;
-    const { cache, root, baseDir } = this.#file;
-    const found = await cache.lookup(resolve(baseDir, written));
+    const { cache, root } = this.#file;
+    const found = cache.lookup(this.#file.absolute(written));
     const shown = showKey(written);
     if (found === undefined) {
       this.problem(from.path, `${what} "${shown}" does not exist (paths are relative to the YAML file)`);
@@ -225,7 +265,10 @@ export class JobReader {
       this.problem(from.path, `${what} "${shown}" is not a file`);
       return undefined;
     }
-    return { absolute: found.real, read: await cache.get(found.real, wantText) };
+    if (want === "hash" && this.#file.options.checkOnly === true) return { absolute: found.real, read: undefined };
+    const read = cache.read(found.real, want);
+    if (read === undefined) this.problem(from.path, `${what} "${shown}" cannot be read; check its permissions`);
+    return read === undefined ? undefined : { absolute: found.real, read };
   }
 
   problem(path: DocPath, message: string, onKey = false): void {

@@ -6,10 +6,10 @@ import { realpath } from "node:fs/promises";
 import { dirname } from "node:path";
 import { SpecError, type SpecIssue } from "../errors.js";
 import { FIELD_NAMES, JOB_FIELDS, type FieldName, type JobValues } from "./fields.js";
-import { FileCache } from "./files.js";
+import { FileCache, type FileRequest } from "./files.js";
 import { interpolate } from "./interpolate.js";
 import { createDesiredJob } from "./job.js";
-import { findRepositoryRoot, type LoadedSpecFile } from "./load.js";
+import { findRepositoryRoot, isInside, type LoadedSpecFile } from "./load.js";
 import { readField, readReplace } from "./read-field.js";
 import { asRecord, isPrefix, SpecFileReader, stringEntries, touches, type JobReader, type Raw } from "./reader.js";
 import type { DesiredJob, ResolvedSpec } from "./types.js";
@@ -26,10 +26,24 @@ export interface ResolveOptions {
    * the value; a note for validate, which is run where production secrets are not.
    */
   unsetEnv?: "error" | "note";
+  /**
+   * Find every problem but build nothing to send: no request bodies, markers or
+   * fingerprints, and uploads are not hashed. What validate needs, at a fraction of the cost.
+   */
+  checkOnly?: boolean;
 }
 
-/** Everything a check of the spec found; `spec` is set when there is no error. */
+/** What a valid spec holds, in numbers: enough to say so. */
+export interface SpecSummary {
+  stack: string;
+  jobs: number;
+  teams: string[];
+  files: string[];
+}
+
+/** Everything a check of the spec found; `summary` is set when there is no error, `spec` too unless checkOnly. */
 export interface SpecCheck {
+  summary: SpecSummary | undefined;
   spec: ResolvedSpec | undefined;
   errors: SpecIssue[];
   notes: SpecIssue[];
@@ -47,17 +61,19 @@ export async function checkSpecFiles(
   const first = files[0];
   if (first === undefined) {
     if (errors.length === 0) errors.push({ location: { file: "(none)", line: 1, column: 1 }, path: "", message: "no spec files given" });
-    return { spec: undefined, errors: tidyIssues(errors), notes: [] };
+    return { summary: undefined, spec: undefined, errors: tidyIssues(errors), notes: [] };
   }
   const stack = String(asRecord(first.source.data)["stack"]);
   checkOneStack(files, stack, errors);
-  const pending = await startJobs(files, stack, options, { errors, notes });
-  const resolved = await Promise.all(pending);
+  const resolved = await resolveJobs(files, stack, options, { errors, notes });
   const declared = declaredTeams(files, options, errors);
-  if (errors.length > 0) return { spec: undefined, errors: tidyIssues(errors), notes: tidyIssues(notes) };
-  const jobs = resolved.filter((j): j is DesiredJob => j !== undefined);
+  if (errors.length > 0) return { summary: undefined, spec: undefined, errors: tidyIssues(errors), notes: tidyIssues(notes) };
+  const teams = [...new Set([...resolved.map((j) => j.team), ...declared])].sort();
+  const summary = { stack, jobs: resolved.length, teams, files: files.map((f) => f.display) };
+  const jobs = resolved.map((j) => j.job).filter((j): j is DesiredJob => j !== undefined);
   return {
-    spec: { stack, jobs, teams: [...new Set([...jobs.map((j) => j.team), ...declared])].sort(), files: files.map((f) => f.display) },
+    summary,
+    spec: options.checkOnly === true ? undefined : { stack, jobs, teams, files: summary.files },
     errors: [],
     notes: tidyIssues(notes),
   };
@@ -77,25 +93,38 @@ function checkOneStack(files: readonly LoadedSpecFile[], stack: string, errors: 
   }
 }
 
-/** Start resolving every job of every file; a key defined twice is reported, its second definition left out. */
-async function startJobs(
+/**
+ * Resolve every job of every file; a key defined twice is reported, its second definition
+ * left out. Every local file the jobs name is fetched first, at once, so that each job then
+ * resolves synchronously.
+ */
+async function resolveJobs(
   files: readonly LoadedSpecFile[],
   stack: string,
   options: ResolveOptions,
   sink: { errors: SpecIssue[]; notes: SpecIssue[] },
-): Promise<Promise<DesiredJob | undefined>[]> {
+): Promise<ResolvedJob[]> {
   const cache = new FileCache();
   const roots = new Map<string, string>();
-  // Where each key was first defined; located only when a second definition is found.
-  const seen = new Map<string, LoadedSpecFile>();
-  const pending: Promise<DesiredJob | undefined>[] = [];
+  const readers: SpecFileReader[] = [];
   for (const file of files) {
     let root = roots.get(dirname(file.path));
     if (root === undefined) {
       root = await realpath(await findRepositoryRoot(file.path));
       roots.set(dirname(file.path), root);
     }
-    const fileReader = new SpecFileReader(file, root, options, cache, sink);
+    readers.push(new SpecFileReader(file, root, options, cache, sink));
+  }
+  const requests = new Map<string, FileRequest>();
+  for (const fileReader of readers) fileReader.requestFiles(requests);
+  await cache.fetch(requests.values(), isInside);
+
+  // Where each key was first defined; located only when a second definition is found.
+  const seen = new Map<string, LoadedSpecFile>();
+  const resolved: ResolvedJob[] = [];
+  const checkOnly = options.checkOnly === true;
+  for (const fileReader of readers) {
+    const { file } = fileReader;
     for (const key of Object.keys(fileReader.jobs)) {
       const previousFile = seen.get(key);
       if (previousFile !== undefined) {
@@ -108,10 +137,11 @@ async function startJobs(
       seen.set(key, file);
       // A job that is not a mapping at all has been reported; each of its fields is judged on its own.
       if (file.invalidPaths.some((bad) => bad.length > 0 && isPrefix(bad, ["jobs", key]))) continue;
-      pending.push(resolveJob(fileReader.job(key), stack));
+      const job = resolveJob(fileReader.job(key), stack, checkOnly);
+      if (job !== undefined) resolved.push(job);
     }
   }
-  return pending;
+  return resolved;
 }
 
 /** Resolve the spec, or throw a SpecError with every problem in it. */
@@ -120,7 +150,7 @@ export async function resolveSpec(
   options: ResolveOptions,
   priorIssues: readonly SpecIssue[] = [],
 ): Promise<ResolvedSpec> {
-  const { spec, errors } = await checkSpecFiles(files, options, priorIssues);
+  const { spec, errors } = await checkSpecFiles(files, { ...options, checkOnly: false }, priorIssues);
   if (spec === undefined) throw new SpecError(errors);
   return spec;
 }
@@ -175,6 +205,15 @@ export function peekTeams(files: readonly LoadedSpecFile[], options: ResolveOpti
   return [...teams].sort();
 }
 
+/** Whether some job names no team, itself or in its file's defaults, and so takes the configured one. */
+export function needsDefaultTeam(files: readonly LoadedSpecFile[]): boolean {
+  return files.some((file) => {
+    const data = asRecord(file.source.data);
+    if (asRecord(data["defaults"])["team"] !== undefined) return false;
+    return Object.values(asRecord(data["jobs"])).some((job) => asRecord(job)["team"] === undefined);
+  });
+}
+
 // eslint-disable-next-line no-control-regex -- control characters are exactly what is escaped
 const CONTROL = /[\u0000-\u001f\u007f\u0085\u2028\u2029]/g;
 const ESCAPES: Record<string, string> = { "\n": "\\n", "\r": "\\r", "\t": "\\t" };
@@ -195,19 +234,24 @@ export function tidyIssues(issues: SpecIssue[]): SpecIssue[] {
     );
 }
 
+/** A job without problems: its team, and unless checking only, the job itself. */
+interface ResolvedJob {
+  team: string;
+  job: DesiredJob | undefined;
+}
+
 /**
  * One job: each field of the table read in turn, then made into a DesiredJob. A job with
  * any problem, or a field the schema refused, is not made: the spec is invalid anyway.
  */
-async function resolveJob(reader: JobReader, stack: string): Promise<DesiredJob | undefined> {
+function resolveJob(reader: JobReader, stack: string, checkOnly: boolean): ResolvedJob | undefined {
   const values: Partial<Record<FieldName, unknown>> = {};
-  for (const name of FIELD_NAMES) {
-    const read = readField(reader, JOB_FIELDS[name]);
-    values[name] = read instanceof Promise ? await read : read;
-  }
+  for (const name of FIELD_NAMES) values[name] = readField(reader, JOB_FIELDS[name]);
   const replace = readReplace(reader);
   if (reader.problems() > 0 || values.query === undefined || values.team === undefined) return undefined;
-  return createDesiredJob({
+  const team = values.team as string;
+  if (checkOnly) return { team, job: undefined };
+  const job = createDesiredJob({
     stack,
     values: values as unknown as JobValues,
     replace,
@@ -215,4 +259,5 @@ async function resolveJob(reader: JobReader, stack: string): Promise<DesiredJob 
     vars: reader.vars,
     location: () => reader.locate(),
   });
+  return { team, job };
 }

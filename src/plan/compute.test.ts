@@ -1,10 +1,11 @@
 // computePlan, row by row of DESIGN section 4, and every guard.
 
 import { describe, expect, it } from "vitest";
-import { CLUSTERS, desired, options, record } from "../../test/plan-fixtures.js";
+import { CLUSTERS, desired, options, record, STACK } from "../../test/plan-fixtures.js";
 import type { DesiredJob } from "../desired/types.js";
 import type { JobOutput } from "../studio/types.js";
 import { computePlan } from "./compute.js";
+import { computeRemoteDigest } from "./digest.js";
 import type { PlanAction, PlanOptions } from "./types.js";
 
 interface Case {
@@ -346,6 +347,34 @@ describe("computePlan", () => {
     expect(digest([r1, { ...r2, status: "CANCELING_SCHEDULED" }])).not.toBe(base);
     expect(digest([r1, r2, record({ key: "new" }, { status: "TASK" })])).not.toBe(base);
     expect(digest([r1, r2, record({ key: "a", stack: null }, { status: "TASK" })])).not.toBe(base);
+  });
+});
+
+describe("the remote digest a saved plan is checked against", () => {
+  it("is the digest the plan computed, over the same records, with and without --target", () => {
+    const a = desired({ key: "a", cron });
+    const b = desired({ key: "b", cron });
+    const schedule = record(a);
+    const { STUDIO_JOBS_KEY: _key, ...keyless } = record({ key: "x" }).environment;
+    const listing = [
+      schedule,
+      { ...schedule, id: "run-1", parent_job_id: schedule.id },
+      record(b, { fingerprint: "older" }),
+      record({ key: "gone" }, { status: "TASK" }),
+      record({ key: "b", stack: null }, { status: "TASK" }),
+      record({ key: "a", stack: "billing" }, { status: "TASK" }),
+      record({ key: "x" }, { environment: keyless }),
+    ];
+    const listings = new Map([["demo", listing]]);
+    for (const targets of [[], ["b"]]) {
+      const plan = computePlan([a, b], listings, CLUSTERS, options({ targets, adopt: true }));
+      const desiredKeys = new Map([["demo", new Set(plan.actions.filter((x) => x.kind !== "cancel").map((x) => x.key))]]);
+      expect(computeRemoteDigest(STACK, listings, desiredKeys, targets)).toBe(plan.remoteDigest);
+    }
+    // The records the digest covers: dropping one the plan did not look at changes nothing.
+    const digestOf = (records: JobOutput[]) => computePlan([a, b], new Map([["demo", records]]), CLUSTERS, options({ adopt: true })).remoteDigest;
+    expect(digestOf(listing.slice(0, 5))).toBe(digestOf(listing));
+    expect(digestOf(listing.slice(0, 4))).not.toBe(digestOf(listing));
   });
 });
 

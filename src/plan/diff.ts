@@ -4,13 +4,13 @@
 
 import { createRequire } from "node:module";
 import type * as DiffLibrary from "diff";
-import { nextCronRuns } from "../cron.js";
 import { JOB_FIELDS, PLAN_FIELDS, type FieldName, type JobField } from "../desired/fields.js";
+import { classify, recordedSettings } from "../identity/classify.js";
 import { canonicalJson } from "../identity/fingerprint.js";
-import { readMarkers } from "../identity/markers.js";
+import { nextRuns } from "../run-times.js";
 import type { AppliedRecord, ClusterRef, DesiredJob } from "../desired/types.js";
 import type { JobOutput } from "../studio/types.js";
-import { liveSensitivity, SENSITIVE, studioValue } from "./settings.js";
+import { liveSensitivity, markerValue, SENSITIVE, studioValue } from "./settings.js";
 import type { FieldChange } from "./types.js";
 
 const NOT_SET = "(not set)";
@@ -30,19 +30,6 @@ export function unifiedDiff(oldText: string, newText: string): string {
     for (const line of hunk.lines) if (!line.startsWith("\\")) lines.push(line);
   }
   return lines.join("\n");
-}
-
-export function formatRunTime(date: Date): string {
-  return `${date.toISOString().slice(0, 16).replace("T", " ")} UTC`;
-}
-
-export function nextRuns(cron: string | undefined, now: Date): string[] {
-  if (cron === undefined) return [];
-  try {
-    return nextCronRuns(cron, now, 3).map(formatRunTime);
-  } catch {
-    return [];
-  }
 }
 
 export function formatCluster(ref: ClusterRef | undefined): string | undefined {
@@ -67,8 +54,9 @@ interface DiffContext {
 
 /** The changes a replacement makes, field by field, in the order of DIFF_ORDER. */
 export function computeChanges(desired: DesiredJob, live: JobOutput, now: Date): FieldChange[] {
-  const markers = readMarkers(live.environment);
-  const ctx: DiffContext = { changes: [], isSensitive: liveSensitivity(live, desired), now };
+  const old = classify(live, desired.stack);
+  const oldApplied = recordedSettings(old);
+  const ctx: DiffContext = { changes: [], isSensitive: liveSensitivity(old, desired), now };
   for (const name of DIFF_ORDER) {
     const field = JOB_FIELDS[name];
     const source = field.live;
@@ -79,12 +67,12 @@ export function computeChanges(desired: DesiredJob, live: JobOutput, now: Date):
       case "record": {
         // A job made elsewhere has no record: its value is unknown, worth a line only where the spec sets one.
         const recorded = (record: AppliedRecord) => (field.record === undefined ? undefined : record[field.record]);
-        if (markers.applied === undefined) compareUnknown(ctx, field, recorded(desired.applied));
-        else compare(ctx, field, field.label, recorded(markers.applied), recorded(desired.applied));
+        if (oldApplied === undefined) compareUnknown(ctx, field, recorded(desired.applied));
+        else compare(ctx, field, field.label, recorded(oldApplied), recorded(desired.applied));
         break;
       }
       case "marker":
-        compare(ctx, field, field.label, markers[source.marker], desired.values[name]);
+        compare(ctx, field, field.label, markerValue(old, source.marker), desired.values[name]);
         break;
       default:
         return source satisfies never;

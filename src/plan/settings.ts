@@ -3,8 +3,9 @@
 // them from `plan --format json`; the renderers show a create from them. A sensitive
 // value is replaced by "(sensitive)" here, so nothing past this point can print it.
 
-import { JOB_FIELDS, PLAN_FIELDS, type FieldName, type JobField, type JobValues, type StudioKey } from "../desired/fields.js";
-import { MARKERS, readMarkers, userEnvironment } from "../identity/markers.js";
+import { JOB_FIELDS, PLAN_FIELDS, type FieldName, type JobField, type JobValues, type LiveSource, type StudioKey } from "../desired/fields.js";
+import { classify, isProtected, recordedSettings, type LiveJob } from "../identity/classify.js";
+import { userEnvironment } from "../identity/markers.js";
 import type { ClusterRef, DesiredJob } from "../desired/types.js";
 import type { JobOutput } from "../studio/types.js";
 import { looksSecret } from "./secret-names.js";
@@ -120,14 +121,13 @@ export function desiredSettings(job: DesiredJob): JobSettings {
 
 /**
  * Which fields of a live job are sensitive: those its record says came from ${env:...},
- * those the spec now takes from ${env:...}, and, for a job made outside studio-jobs
+ * those the spec now takes from ${env:...}, and, for a job made outside the stack
  * (no record at all), every variable whose name or value looks like a secret.
  */
-export function liveSensitivity(live: JobOutput, desired?: DesiredJob): (field: string) => boolean {
-  const applied = readMarkers(live.environment).applied;
-  const recorded = new Set(applied?.sensitive ?? []);
-  const env = live.environment ?? {};
-  const unrecorded = applied === undefined && env[MARKERS.stack] === undefined;
+export function liveSensitivity(job: LiveJob, desired?: DesiredJob): (field: string) => boolean {
+  const recorded = new Set(recordedSettings(job)?.sensitive ?? []);
+  const env = job.record.environment ?? {};
+  const unrecorded = job.kind !== "managed";
   return (field) => {
     if (recorded.has(field) || desired?.sensitive.includes(field) === true) return true;
     if (!unrecorded || !field.startsWith("environment.")) return false;
@@ -137,9 +137,10 @@ export function liveSensitivity(live: JobOutput, desired?: DesiredJob): (field: 
 }
 
 /** What is live: Studio's record, and for what it does not return, the record studio-jobs left on it. */
-export function liveSettings(live: JobOutput, desired?: DesiredJob): LiveSettings {
-  const hidden = liveSensitivity(live, desired);
-  const markers = readMarkers(live.environment);
+export function liveSettings(live: JobOutput, stack: string, desired?: DesiredJob): LiveSettings {
+  const job = classify(live, stack);
+  const hidden = liveSensitivity(job, desired);
+  const applied = recordedSettings(job);
   const settings: Record<string, SettingValue> = { status: live.status };
   const unknown: string[] = [];
   for (const name of PLAN_FIELDS) {
@@ -153,13 +154,13 @@ export function liveSettings(live: JobOutput, desired?: DesiredJob): LiveSetting
         break;
       }
       case "record": {
-        const recorded = field.record === undefined || markers.applied === undefined ? undefined : markers.applied[field.record];
-        if (markers.applied === undefined) unknown.push(field.label.split(".")[0] ?? field.label);
+        const recorded = field.record === undefined || applied === undefined ? undefined : applied[field.record];
+        if (applied === undefined) unknown.push(field.label.split(".")[0] ?? field.label);
         else if (!isEmpty(recorded)) place(settings, name, recordedSetting(field, recorded, hidden));
         break;
       }
       case "marker":
-        place(settings, name, markers[source.marker]);
+        place(settings, name, markerValue(job, source.marker));
         break;
       default:
         return source satisfies never;
@@ -167,6 +168,16 @@ export function liveSettings(live: JobOutput, desired?: DesiredJob): LiveSetting
   }
   if (unknown.length > 0) settings["unknown"] = [...new Set(unknown)];
   return settings as LiveSettings;
+}
+
+/** A field a marker of its own says, as classify read it from the record. */
+export function markerValue(job: LiveJob, marker: Extract<LiveSource, { from: "marker" }>["marker"]): boolean {
+  switch (marker) {
+    case "protect":
+      return isProtected(job);
+    default:
+      return marker satisfies never;
+  }
 }
 
 /** A field as Studio returns it; the environment without the markers. */

@@ -2,9 +2,10 @@
 // renderers. Both render a plan document, so a saved plan shows exactly as it was planned.
 
 import type { ActionDocument, PlanDocument } from "../plan-file/document.js";
-import { formatFiles, nextRuns } from "../plan/diff.js";
+import { formatFiles } from "../plan/diff.js";
 import { JOB_FIELDS, PLAN_FIELDS, type JobField } from "../desired/fields.js";
 import { settingAt, type FileSetting, type JobSettings, type SettingValue } from "../plan/settings.js";
+import { nextRuns } from "../run-times.js";
 import type { FieldChange, PlanSummary } from "../plan/types.js";
 
 export function shortId(id: string): string {

@@ -87,7 +87,7 @@ describe("renderers", () => {
   it("renders Markdown for a pull request", () => {
     expect(renderPlanMarkdown(plan)).toMatchInlineSnapshot(`
       "<!-- studio-jobs-plan: analytics -->
-      ### studio-jobs plan for stack <code>analytics</code>
+      ### studio-jobs plan for stack <code>analytics</code>, team <code>demo</code>
 
       **Plan: 1 to create, 1 to replace, 2 to cancel, 1 unchanged, 1 conflict, 1 error.**
 
@@ -371,7 +371,7 @@ describe("renderers", () => {
     const steady = desired({ key: "steady" });
     const empty = computePlan([steady], new Map([["demo", [record(steady)]]]), CLUSTERS, options());
     expect(renderPlanText(empty, { color: true })).toBe("No changes. Studio matches the spec.\n");
-    expect(renderPlanMarkdown(empty)).toBe("<!-- studio-jobs-plan: analytics -->\n### studio-jobs plan for stack <code>analytics</code>\n\nNo changes. Studio matches the spec.\n");
+    expect(renderPlanMarkdown(empty)).toBe("<!-- studio-jobs-plan: analytics -->\n### studio-jobs plan for stack <code>analytics</code>, team <code>demo</code>\n\nNo changes. Studio matches the spec.\n");
   });
 
   it("keeps Markdown under the limit and says what it left out", () => {

@@ -44,7 +44,13 @@ export function isCancelled(status: string): boolean {
 
 /** A run is one firing of a schedule: it belongs to Studio, never to the plan. */
 export function isRun(job: Pick<JobOutput, "parent_job_id">): boolean {
-  return job.parent_job_id !== null && job.parent_job_id !== undefined && job.parent_job_id !== "";
+  return runParentId(job) !== undefined;
+}
+
+/** The id of the schedule a run fired from; undefined for a record that is not a run. */
+export function runParentId(job: Pick<JobOutput, "parent_job_id">): string | undefined {
+  const parent = job.parent_job_id;
+  return parent === null || parent === undefined || parent === "" ? undefined : parent;
 }
 
 /** A schedule record (a cron job) has status TASK; its firings are separate records. */

@@ -40,7 +40,7 @@ export interface JobOutput {
   repository: string | null;
   environment: Record<string, string>;
   created_at: string;
-  /** Not read by the tool, so not checked: any value passes. */
+  /** Not read by the tool, so not checked (any value passes) and not kept in a listing. */
   created_by?: unknown;
   finished_at?: unknown;
   exit_code?: unknown;

@@ -10,7 +10,8 @@ import { dirname, join, relative, resolve, sep } from "node:path";
 import { Document, Pair, Scalar, type YAMLMap } from "yaml";
 import { UsageError } from "../../errors.js";
 import { looksSecret } from "../../plan/secret-names.js";
-import { MARKERS, userEnvironment } from "../../identity/markers.js";
+import { classify } from "../../identity/classify.js";
+import { userEnvironment } from "../../identity/markers.js";
 import { resolveConnection } from "../../studio/config.js";
 import { isLive, isRun, isSchedule } from "../../studio/status.js";
 import type { JobOutput } from "../../studio/types.js";
@@ -139,16 +140,26 @@ export async function runImport(flags: ImportFlags, globals: GlobalOptions, io: 
 
   const byName = new Map<string, JobOutput[]>();
   let managed = 0;
-  for (const job of jobs) {
-    if (job.environment?.[MARKERS.stack] !== undefined) {
-      managed += 1;
-      continue;
+  for (const record of jobs) {
+    const job = classify(record, flags.stack);
+    switch (job.kind) {
+      case "run":
+        break;
+      // Any stack's job, this one's included: it is managed already, there is nothing to adopt.
+      case "managed":
+      case "managed-without-key":
+      case "other-stack":
+        managed += 1;
+        break;
+      case "unmanaged":
+        if (record.name === "") io.stderr.write(`Skipped job ${record.id}: it has no name, and a spec names every job.\n`);
+        else byName.set(record.name, [...(byName.get(record.name) ?? []), record]);
+        break;
+      default: {
+        const never: never = job;
+        return never;
+      }
     }
-    if (job.name === "") {
-      io.stderr.write(`Skipped job ${job.id}: it has no name, and a spec names every job.\n`);
-      continue;
-    }
-    byName.set(job.name, [...(byName.get(job.name) ?? []), job]);
   }
 
   const doc = new Document({ version: 1, stack: flags.stack, defaults: { team }, jobs: {} as Record<string, unknown> });

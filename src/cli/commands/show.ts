@@ -2,7 +2,7 @@
 // Studio: the approval step between `plan --out` and `apply`.
 
 import { resolve } from "node:path";
-import { isSavedPlanFile, readSavedPlan } from "../../plan-file/read.js";
+import { isPlanFile, readPlanFile } from "../../plan-file/index.js";
 import { UsageError } from "../../errors.js";
 import { renderPlanMarkdown } from "../../render/markdown.js";
 import { renderPlanText } from "../../render/text.js";
@@ -15,10 +15,10 @@ export interface ShowFlags {
 
 export async function runShow(planFile: string, flags: ShowFlags, globals: GlobalOptions, io: CliIo): Promise<number> {
   const path = resolve(io.cwd, planFile);
-  if (!(await isSavedPlanFile(path))) {
+  if (!(await isPlanFile(path))) {
     throw new UsageError(`${planFile} is not a saved plan.`, "Save one with `studio-jobs plan --out plan.json`; to see the plan of a spec, run `studio-jobs plan`.");
   }
-  const doc = await readSavedPlan(path, planFile);
+  const doc = await readPlanFile(path, planFile);
   switch (flags.format) {
     case "json": {
       // The saved jobs are what apply sends; the plan itself is the rest, in plan --format json's shape.
