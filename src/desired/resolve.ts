@@ -396,7 +396,7 @@ class JobReader {
       this.sensitive.set(field, String(from.value));
     }
     for (const name of result.unsetEnv) {
-      this.sink.notes.push(this.issue(from.path, `environment variable ${name} is not set here; plan and apply will need it (or give a default: \${env:${name}:-value})`));
+      this.sink.notes.push(this.issue(from.path, `environment variable ${showKey(name)} is not set here; plan and apply will need it (or give a default: \${env:${showKey(name)}:-value})`));
     }
     return result.value;
   }
@@ -580,7 +580,7 @@ function resolveEnvironment(reader: JobReader): Record<string, string> {
   const environment: Record<string, string> = {};
   for (const [name, origin] of reader.mergedMap("environment")) {
     if (name.startsWith(MARKER_PREFIX)) {
-      reader.problem(origin.path, `environment key ${name} is reserved: keys starting with ${MARKER_PREFIX} mark the jobs studio-jobs manages; rename it`, true);
+      reader.problem(origin.path, `environment key ${showKey(name)} is reserved: keys starting with ${MARKER_PREFIX} mark the jobs studio-jobs manages; rename it`, true);
       continue;
     }
     const value = reader.text(origin, `environment.${name}`);
