@@ -19,6 +19,8 @@ import { describe, expect, it } from "vitest";
 import type { FuzzCase, FuzzFormat, FuzzReply, FuzzWorkerData } from "./fuzz/worker.js";
 
 const RUNS = Number(process.env["FUZZ_RUNS"] ?? 250);
+/** Run only this case of the seeded sequence, to reproduce one: FUZZ_SEED=7 FUZZ_RUNS=10000 FUZZ_ONLY=123. */
+const ONLY = process.env["FUZZ_ONLY"] === undefined ? undefined : Number(process.env["FUZZ_ONLY"]);
 const SEED = Number(process.env["FUZZ_SEED"] ?? (process.env["FUZZ_RUNS"] === undefined ? 20_261_129 : Date.now() % 2 ** 31));
 /** Longest a case may take before it counts as a hang: real cases take milliseconds. */
 const CASE_MS = Number(process.env["FUZZ_CASE_MS"] ?? 10_000);
@@ -289,11 +291,12 @@ describe("fuzzing validate", () => {
     let crashes = 0;
     let traces = 0;
     let hangs = 0;
-    let slowest = 0;
+    let slowest = { ms: 0, index: -1, file: "" };
     let valid = 0;
     const started = performance.now();
     try {
       for (const [index, [plan, dice]] of drawn.entries()) {
+        if (ONLY !== undefined && index !== ONLY) continue;
         const seed = seeds[plan.seed] ?? seeds[0];
         if (seed === undefined) throw new Error("no seed files");
         const bytes = apply(seed.bytes, plan.ops);
@@ -310,7 +313,7 @@ describe("fuzzing validate", () => {
           output = outcome.error;
         } else {
           const { reply } = outcome;
-          slowest = Math.max(slowest, reply.ms);
+          if (reply.ms > slowest.ms) slowest = { ms: reply.ms, index, file: seed.file };
           output = `exit ${reply.code}\n--- stdout\n${reply.stdout}\n--- stderr\n${reply.stderr}`;
           if (STACK.test(reply.stdout + reply.stderr)) traces += 1;
           problem = judge(plan.format, reply);
@@ -332,7 +335,7 @@ describe("fuzzing validate", () => {
     const peakMb = Math.round(process.resourceUsage().maxRSS / 1024);
     console.log(
       [
-        `fuzz seed ${SEED}: ${drawn.length} cases run in ${seconds.toFixed(1)} s (${valid} valid, slowest ${Math.round(slowest)} ms)`,
+        `fuzz seed ${SEED}: ${ONLY === undefined ? drawn.length : 1} cases run in ${seconds.toFixed(1)} s (${valid} valid; slowest case ${slowest.index}, ${slowest.file}, ${Math.round(slowest.ms)} ms)`,
         `crashes ${crashes}, stack traces ${traces}, hangs ${hangs} (bound ${CASE_MS} ms a case), peak memory ${peakMb} MB`,
       ].join("\n"),
     );

@@ -109,6 +109,8 @@ const TYPE_WORDS: Record<string, string> = {
 };
 
 export function closest(word: string, candidates: readonly string[]): string | undefined {
+  // A key far longer than any candidate is no typo of one; and the distance costs length squared.
+  if (word.length > 64) return undefined;
   let best: string | undefined;
   let bestDistance = Number.POSITIVE_INFINITY;
   for (const candidate of candidates) {
@@ -164,7 +166,7 @@ function describe(error: ErrorObject): Described | undefined {
       return {
         path: [...path, extra],
         key: true,
-        message: `unknown key "${extra}"${suggestion === undefined ? "" : `; did you mean "${suggestion}"?`}`,
+        message: `unknown key "${showKey(extra)}"${suggestion === undefined ? "" : `; did you mean "${suggestion}"?`}`,
       };
     }
     case "propertyNames":

@@ -9,7 +9,7 @@ import type * as YamlLibrary from "yaml";
 import type { Alias, Document, Node, Pair, ParsedNode, YAMLError, YAMLMap } from "yaml";
 import type { CST } from "yaml";
 import type { SourceLocation, SpecIssue } from "../errors.js";
-import { formatPath, MAX_NESTING, tooDeep, type DocPath, type ParsedYaml } from "./yaml-source.js";
+import { formatPath, MAX_NESTING, showKey, tooDeep, type DocPath, type ParsedYaml } from "./yaml-source.js";
 
 // Loaded only when needed: a valid plain spec never needs it.
 const require = createRequire(import.meta.url);
@@ -482,7 +482,7 @@ function findDuplicateKeys(doc: Document<ParsedNode>, at: At): SpecIssue[] {
         const here = at(item.key.range?.[0] ?? 0);
         const first = seen.get(key);
         if (first !== undefined) {
-          const what = path.length === 1 && path[0] === "jobs" ? `job "${key}" is defined twice` : `key "${key}" appears twice`;
+          const what = path.length === 1 && path[0] === "jobs" ? `job "${showKey(key)}" is defined twice` : `key "${showKey(key)}" appears twice`;
           issues.push({
             location: here,
             path: formatPath([...path, key]),

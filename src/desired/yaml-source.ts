@@ -120,7 +120,28 @@ function readQuickly(text: string): QuickRead {
     return { kind: "careful" }; // the careful reader says what is wrong, with its positions
   }
   const anchors = last !== undefined && Object.keys(last.anchorMap).length > 0;
-  return sawTag || mergeKey || anchors ? { kind: "careful" } : { kind: "plain", data };
+  return sawTag || mergeKey || anchors || hasLongKey(data) ? { kind: "careful" } : { kind: "plain", data };
+}
+
+/**
+ * YAML limits a key written without `?` to 1024 characters; js-yaml does not. The careful
+ * reader, which also locates problems, refuses such keys, so it has the say on them.
+ */
+function hasLongKey(data: unknown): boolean {
+  const pending = [data];
+  for (let value = pending.pop(); value !== undefined; value = pending.pop()) {
+    if (value === null || typeof value !== "object") continue;
+    if (Array.isArray(value)) {
+      // One by one: spreading a list of a million items into push() overflows the stack.
+      for (const item of value as unknown[]) pending.push(item);
+      continue;
+    }
+    for (const [key, child] of Object.entries(value)) {
+      if (key.length > 1000) return true;
+      pending.push(child);
+    }
+  }
+  return false;
 }
 
 /** Whether a document needs the careful reader: anchors, aliases, merge keys, tags, directives, errors. */
