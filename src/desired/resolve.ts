@@ -54,12 +54,23 @@ type Raw = Record<string, unknown>;
 /** Fields whose value may come from ${env:...}; the others are shown in plans and may not. */
 const SENSITIVE_CAPABLE = new Set(["query", "requirements", "environment", "credentials", "repository", "python_version"]);
 
-interface Origin {
-  value: unknown;
-  path: DocPath;
-  /** The schema has already reported this value: use it for nothing, report nothing more. */
-  spoiled: boolean;
+/** A value of the spec and where it is written. */
+class Origin {
+  constructor(
+    readonly value: unknown,
+    private readonly parent: DocPath,
+    private readonly last: string | number,
+    /** The schema has already reported this value: use it for nothing, report nothing more. */
+    readonly spoiled: boolean,
+  ) {}
+
+  /** Made only when a problem is reported: most values never need it. */
+  get path(): DocPath {
+    return [...this.parent, this.last];
+  }
 }
+
+const DEFAULTS: DocPath = ["defaults"];
 
 function isPrefix(prefix: DocPath, path: DocPath): boolean {
   if (prefix.length > path.length) return false;
@@ -336,32 +347,36 @@ class JobReader {
     return this.count;
   }
 
-  origin(value: unknown, path: DocPath): Origin {
+  origin(value: unknown, parent: DocPath, last: string | number): Origin {
     const invalid = this.file.invalidPaths;
-    return { value, path, spoiled: invalid.length > 0 && touches(invalid, path) };
+    return new Origin(value, parent, last, invalid.length > 0 && touches(invalid, [...parent, last]));
   }
 
   /** A field of the job itself (query, query_file: never from defaults). */
   own(name: string): Origin | undefined {
     const value = this.job[name];
-    return value === undefined ? undefined : this.origin(value, [...this.jobPath, name]);
+    return value === undefined ? undefined : this.origin(value, this.jobPath, name);
   }
 
   /** The job's own value, else the default's. */
   setting(name: string): Origin | undefined {
-    if (this.job[name] !== undefined) return this.origin(this.job[name], [...this.jobPath, name]);
-    if (this.defaults[name] !== undefined) return this.origin(this.defaults[name], ["defaults", name]);
+    if (this.job[name] !== undefined) return this.origin(this.job[name], this.jobPath, name);
+    if (this.defaults[name] !== undefined) return this.origin(this.defaults[name], DEFAULTS, name);
     return undefined;
   }
 
   /** A nested mapping merged key by key: the job's keys over the defaults'. */
   mergedMap(name: string): Map<string, Origin> {
     const out = new Map<string, Origin>();
-    for (const [source, base] of [
-      [this.defaults[name], ["defaults", name]],
-      [this.job[name], [...this.jobPath, name]],
-    ] as const) {
-      for (const [k, v] of Object.entries(asRecord(source))) out.set(k, this.origin(v, [...base, k]));
+    const fromDefaults = this.defaults[name];
+    const own = this.job[name];
+    if (fromDefaults !== null && typeof fromDefaults === "object" && !Array.isArray(fromDefaults)) {
+      const parent = ["defaults", name];
+      for (const [k, v] of Object.entries(fromDefaults)) out.set(k, this.origin(v, parent, k));
+    }
+    if (own !== null && typeof own === "object" && !Array.isArray(own)) {
+      const parent = [...this.jobPath, name];
+      for (const [k, v] of Object.entries(own)) out.set(k, this.origin(v, parent, k));
     }
     return out;
   }
@@ -445,11 +460,14 @@ function absoluteIn(context: FileContext, written: string): string {
  * skipped, and one the schema refused costs at most a needless look-up.
  */
 function requestFiles(context: FileContext, options: ResolveOptions, into: Map<string, FileRequest>): void {
+  // Thousands of jobs name the same few files: each text written is looked at once.
+  const written = { text: new Set<string>(), hash: new Set<string>(), exists: new Set<string>() };
   const add = (value: unknown, want: FileRequest["want"]) => {
-    if (typeof value !== "string") return;
-    const written = interpolate(value, { env: options.env, vars: context.vars });
-    if (!written.ok || written.sensitive) return;
-    const absolute = absoluteIn(context, written.value);
+    if (typeof value !== "string" || written[want].has(value)) return;
+    written[want].add(value);
+    const path = interpolate(value, { env: options.env, vars: context.vars });
+    if (!path.ok || path.sensitive) return;
+    const absolute = absoluteIn(context, path.value);
     const id = `${want}:${absolute}`;
     if (!into.has(id)) into.set(id, { absolute, want, root: context.root });
   };
@@ -546,7 +564,8 @@ function resolveRequirements(reader: JobReader, cache: FileCache): string | unde
   if (list !== undefined) {
     if (list.spoiled) return undefined;
     const items = list.value as unknown[];
-    const lines = items.map((line, i) => reader.text(reader.origin(line, [...list.path, i]), "requirements"));
+    const parent = list.path;
+    const lines = items.map((line, i) => reader.text(reader.origin(line, parent, i), "requirements"));
     // The whole list is one sensitive field: its template is every line as written.
     if (reader.isSensitive("requirements")) reader.sensitive.set("requirements", items.map(String).join("\n"));
     return lines.every((l) => l !== undefined) ? lines.join("\n") : undefined;
@@ -560,8 +579,9 @@ function resolveFiles(reader: JobReader, cache: FileCache): DesiredFile[] {
   if (setting === undefined || setting.spoiled) return [];
   const files: DesiredFile[] = [];
   const names = new Map<string, string>();
+  const parent = setting.path;
   for (const [i, entry] of (setting.value as unknown[]).entries()) {
-    const origin = reader.origin(entry, [...setting.path, i]);
+    const origin = reader.origin(entry, parent, i);
     const found = reader.localFile(origin, "file", cache, "hash");
     if (found === undefined) continue;
     const name = basename(found.absolute);
@@ -628,7 +648,7 @@ function resolveCluster(reader: JobReader): ClusterRef | undefined {
   const ref = origin.value as { id?: number; name?: string };
   if (ref.id !== undefined) return { id: ref.id };
   if (ref.name === undefined) return undefined;
-  const name = reader.text(reader.origin(ref.name, [...origin.path, "name"]), undefined);
+  const name = reader.text(reader.origin(ref.name, origin.path, "name"), undefined);
   return name === undefined ? undefined : { name };
 }
 
