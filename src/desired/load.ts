@@ -1,6 +1,7 @@
 // Reading spec files from disk: one or more files or directories, refused early when
 // they are too large, binary, not UTF-8 or empty; then parsed and schema-checked.
 
+import { isUtf8 } from "node:buffer";
 import { readFile, stat } from "node:fs/promises";
 import { dirname, isAbsolute, join, relative, resolve, sep } from "node:path";
 import type { SpecIssue } from "../errors.js";
@@ -76,7 +77,8 @@ export async function readSpecText(path: string, display: string): Promise<{ tex
   }
   const nul = bytes.indexOf(0);
   if (nul !== -1) return { issue: issueAt(display, "this is a binary file, not YAML text", ...byteLocation(bytes, nul)) };
-  const bad = firstInvalidUtf8(bytes);
+  // The native check is fast; the byte-by-byte scan runs only to say where the problem is.
+  const bad = isUtf8(bytes) ? -1 : firstInvalidUtf8(bytes);
   if (bad !== -1) return { issue: issueAt(display, "the file is not UTF-8 text here; save it as UTF-8", ...byteLocation(bytes, bad)) };
   let text = bytes.toString("utf8");
   if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
@@ -123,8 +125,9 @@ function firstInvalidUtf8(bytes: Buffer): number {
   return -1;
 }
 
+/** Nothing but blank lines and comments: no line starts, after spaces, with anything but #. */
 function isBlank(text: string): boolean {
-  return text.split("\n").every((line) => line.trim() === "" || line.trim().startsWith("#"));
+  return !/^[ \t\r]*[^\s#]/m.test(text);
 }
 
 /**

@@ -126,7 +126,7 @@ function readCluster(reader: JobReader, setting: string): ClusterRef | undefined
   const ref = origin.value as { id?: number; name?: string };
   if (ref.id !== undefined) return { id: ref.id };
   if (ref.name === undefined) return undefined;
-  const name = reader.text(reader.origin(ref.name, [...origin.path, "name"]), undefined);
+  const name = reader.text(reader.origin(ref.name, origin.path, "name"), undefined);
   return name === undefined ? undefined : { name };
 }
 
@@ -140,7 +140,8 @@ function readRequirements(reader: JobReader, sensitiveAs: string | undefined): s
   if (list !== undefined) {
     if (list.spoiled) return undefined;
     const items = list.value as unknown[];
-    const lines = items.map((line, i) => reader.text(reader.origin(line, [...list.path, i]), sensitiveAs));
+    const parent = list.path;
+    const lines = items.map((line, i) => reader.text(reader.origin(line, parent, i), sensitiveAs));
     // The whole list is one sensitive field: its template is every line as written.
     if (sensitiveAs !== undefined && reader.isSensitive(sensitiveAs)) reader.markSensitive(sensitiveAs, items.map(String).join("\n"));
     return lines.every((l) => l !== undefined) ? lines.join("\n") : undefined;
@@ -154,8 +155,9 @@ function readFiles(reader: JobReader, setting: string): DesiredFile[] {
   if (origin === undefined || origin.spoiled) return [];
   const files: DesiredFile[] = [];
   const names = new Map<string, string>();
+  const parent = origin.path;
   for (const [i, entry] of (origin.value as unknown[]).entries()) {
-    const at = reader.origin(entry, [...origin.path, i]);
+    const at = reader.origin(entry, parent, i);
     const found = reader.localFile(at, "file", "hash");
     if (found === undefined) continue;
     const name = basename(found.absolute);

@@ -33,12 +33,23 @@ export function touches(invalid: readonly DocPath[], path: DocPath): boolean {
   return invalid.some((bad) => bad.length > 0 && (isPrefix(bad, path) || isPrefix(path, bad)));
 }
 
-export interface Origin {
-  value: unknown;
-  path: DocPath;
-  /** The schema has already reported this value: use it for nothing, report nothing more. */
-  spoiled: boolean;
+/** A value of the spec and where it is written. */
+export class Origin {
+  constructor(
+    readonly value: unknown,
+    private readonly parent: DocPath,
+    private readonly last: string | number,
+    /** The schema has already reported this value: use it for nothing, report nothing more. */
+    readonly spoiled: boolean,
+  ) {}
+
+  /** Made only when a problem is reported: most values never need it. */
+  get path(): DocPath {
+    return [...this.parent, this.last];
+  }
 }
+
+const DEFAULTS: DocPath = ["defaults"];
 
 /** A job's query, and the type its query_file's extension implies. */
 export interface QueryRead {
@@ -85,9 +96,9 @@ export class SpecFileReader {
     return { location: this.file.source.locate(path, { key: onKey }), path: formatPath(path), message };
   }
 
-  origin(value: unknown, path: DocPath): Origin {
+  origin(value: unknown, parent: DocPath, last: string | number): Origin {
     const invalid = this.file.invalidPaths;
-    return { value, path, spoiled: invalid.length > 0 && touches(invalid, path) };
+    return new Origin(value, parent, last, invalid.length > 0 && touches(invalid, [...parent, last]));
   }
 
   /** A variable the schema refused is not "unknown" where it is used: that was said once already. */
@@ -112,8 +123,11 @@ export class SpecFileReader {
    * not a usable path is skipped, and one the schema refused costs at most a needless look-up.
    */
   requestFiles(into: Map<string, FileRequest>): void {
+    // Thousands of jobs name the same few files: each text written is looked at once.
+    const seen = { text: new Set<string>(), hash: new Set<string>(), exists: new Set<string>() };
     const add = (value: unknown, want: FileRequest["want"]) => {
-      if (typeof value !== "string") return;
+      if (typeof value !== "string" || seen[want].has(value)) return;
+      seen[want].add(value);
       const written = interpolate(value, { env: this.options.env, vars: this.vars });
       if (!written.ok || written.sensitive) return;
       const absolute = this.absolute(written.value);
@@ -168,40 +182,45 @@ export class JobReader {
     return this.#file.file.source.locate(this.jobPath, { key: true });
   }
 
-  origin(value: unknown, path: DocPath): Origin {
-    return this.#file.origin(value, path);
+  origin(value: unknown, parent: DocPath, last: string | number): Origin {
+    return this.#file.origin(value, parent, last);
   }
 
   /** A field of the job itself (query, query_file: never from defaults). */
   own(name: string): Origin | undefined {
     const value = this.#job[name];
-    return value === undefined ? undefined : this.origin(value, [...this.jobPath, name]);
+    return value === undefined ? undefined : this.origin(value, this.jobPath, name);
   }
 
   /** The job's own value, else the default's; `schedule.cron` is key `cron` of `schedule`, merged key by key. */
   setting(name: string): Origin | undefined {
     const dot = name.indexOf(".");
     if (dot < 0) {
-      if (this.#job[name] !== undefined) return this.origin(this.#job[name], [...this.jobPath, name]);
+      if (this.#job[name] !== undefined) return this.origin(this.#job[name], this.jobPath, name);
       const fallback = this.#file.defaults[name];
-      return fallback === undefined ? undefined : this.origin(fallback, ["defaults", name]);
+      return fallback === undefined ? undefined : this.origin(fallback, DEFAULTS, name);
     }
     const map = name.slice(0, dot);
     const entry = name.slice(dot + 1);
     const own = asRecord(this.#job[map])[entry];
-    if (own !== undefined) return this.origin(own, [...this.jobPath, map, entry]);
+    if (own !== undefined) return this.origin(own, [...this.jobPath, map], entry);
     const fallback = asRecord(this.#file.defaults[map])[entry];
-    return fallback === undefined ? undefined : this.origin(fallback, ["defaults", map, entry]);
+    return fallback === undefined ? undefined : this.origin(fallback, [...DEFAULTS, map], entry);
   }
 
   /** A mapping merged key by key: the job's keys over the defaults'. */
   mergedMap(name: string): Map<string, Origin> {
     const out = new Map<string, Origin>();
-    for (const [source, base] of [
-      [this.#file.defaults[name], ["defaults", name]],
-      [this.#job[name], [...this.jobPath, name]],
-    ] as const) {
-      for (const [k, v] of Object.entries(asRecord(source))) out.set(k, this.origin(v, [...base, k]));
+    // Each mapping walked once, without intermediate arrays: thousands of jobs pass here.
+    const fromDefaults = this.#file.defaults[name];
+    const own = this.#job[name];
+    if (fromDefaults !== null && typeof fromDefaults === "object" && !Array.isArray(fromDefaults)) {
+      const parent = [...DEFAULTS, name];
+      for (const [k, v] of Object.entries(fromDefaults)) out.set(k, this.origin(v, parent, k));
+    }
+    if (own !== null && typeof own === "object" && !Array.isArray(own)) {
+      const parent = [...this.jobPath, name];
+      for (const [k, v] of Object.entries(own)) out.set(k, this.origin(v, parent, k));
     }
     return out;
   }

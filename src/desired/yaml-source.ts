@@ -120,7 +120,21 @@ function readQuickly(text: string): QuickRead {
     return { kind: "careful" }; // the careful reader says what is wrong, with its positions
   }
   const anchors = last !== undefined && Object.keys(last.anchorMap).length > 0;
-  return sawTag || mergeKey || anchors || hasLongKey(data) ? { kind: "careful" } : { kind: "plain", data };
+  // A long key needs a long line: the lines are measured first, the data walked only then.
+  const longKey = hasLongLine(text, LONG_KEY) && hasLongKey(data);
+  return sawTag || mergeKey || anchors || longKey ? { kind: "careful" } : { kind: "plain", data };
+}
+
+/** Keys longer than this go to the careful reader (YAML's limit is 1024 characters, a little more than this). */
+const LONG_KEY = 1000;
+
+function hasLongLine(text: string, length: number): boolean {
+  for (let start = 0; ; ) {
+    const end = text.indexOf("\n", start);
+    if ((end === -1 ? text.length : end) - start > length) return true;
+    if (end === -1) return false;
+    start = end + 1;
+  }
 }
 
 /**
@@ -137,7 +151,7 @@ function hasLongKey(data: unknown): boolean {
       continue;
     }
     for (const [key, child] of Object.entries(value)) {
-      if (key.length > 1000) return true;
+      if (key.length > LONG_KEY) return true;
       pending.push(child);
     }
   }
