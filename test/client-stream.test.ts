@@ -6,6 +6,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import { afterEach, describe, expect, it } from "vitest";
 import { RemoteError } from "../src/errors.js";
 import { createStudioClient, type StudioClientOptions } from "../src/studio/client.js";
+import { WHOLE_LISTING_CHARS } from "../src/studio/stream-parse.js";
 
 type Handler = (req: IncomingMessage, res: ServerResponse, attempt: number) => void;
 
@@ -60,6 +61,12 @@ const record = (id: string, fields: Record<string, unknown> = {}) => ({
 const LISTING = [record("s1"), record("r1", { parent_job_id: "s1" }), record("s2"), record("r2", { parent_job_id: "s2", status: "COMPLETE" })];
 const notRun = { keep: (job: { parent_job_id: string | null }) => job.parent_job_id === null };
 
+/** Some 5 MB: more than a listing parsed whole, so it is streamed. One record in five is a schedule. */
+const LARGE = Array.from({ length: 6_000 }, (_, i) =>
+  i % 5 === 0 ? record(`s${i}`, { query: "q".repeat(800) }) : record(`r${i}`, { parent_job_id: `s${i - (i % 5)}`, query: "q".repeat(800) }),
+);
+const LARGE_SCHEDULES = LARGE.filter((_, i) => i % 5 === 0).map((r) => r.id);
+
 /** Write `body` a few bytes at a time, letting each piece go out before the next. */
 async function trickle(res: ServerResponse, body: Buffer, size: number, stopAfter = body.length): Promise<void> {
   res.writeHead(200, { "content-type": "application/json" });
@@ -87,17 +94,25 @@ describe("a listing read as it streams", () => {
     expect(Object.keys(listed[0] ?? {})).not.toContain("created_by");
   });
 
+  it("streams a listing too large to be parsed whole, as it arrives", async () => {
+    const body = Buffer.from(JSON.stringify(LARGE));
+    expect(body.length).toBeGreaterThan(WHOLE_LISTING_CHARS);
+    const studio = await serve((_req, res) => void trickle(res, body, 16_384).then(() => res.end()));
+    const listed = await client(studio.url, { listLimit: { initial: 6_001, ceiling: 10_000 } }).listAllJobs("demo", notRun);
+    expect(listed.map((j) => j.id)).toEqual(LARGE_SCHEDULES);
+    expect(studio.requests()).toBe(1);
+  });
+
   it("lists again from scratch after a connection dropped mid-body, counting only the complete reply", async () => {
-    const body = Buffer.from(JSON.stringify(LISTING));
+    const body = Buffer.from(JSON.stringify(LARGE));
     const studio = await serve((_req, res, attempt) => {
-      // The first try breaks off after three records: counted with the second try's four,
-      // they would reach the limit of 5 and look cut short.
-      const cut = body.indexOf(`{"id":"r2"`);
-      if (attempt === 1) void trickle(res, body, 64, cut + 10).then(() => res.socket?.destroy());
-      else void trickle(res, body, 64).then(() => res.end());
+      // The first try breaks off after some 5,000 records, streamed and counted: added to
+      // the second try's 6,000 they would reach the limit of 7,000 and look cut short.
+      if (attempt === 1) void trickle(res, body, 65_536, Math.floor(body.length * 0.85)).then(() => res.socket?.destroy());
+      else void trickle(res, body, 65_536).then(() => res.end());
     });
-    const listed = await client(studio.url, { listLimit: { initial: 5, ceiling: 100 } }).listAllJobs("demo", notRun);
-    expect(listed.map((j) => j.id)).toEqual(["s1", "s2"]);
+    const listed = await client(studio.url, { listLimit: { initial: 7_000, ceiling: 100_000 } }).listAllJobs("demo", notRun);
+    expect(listed.map((j) => j.id)).toEqual(LARGE_SCHEDULES);
     expect(studio.requests()).toBe(2);
   });
 

@@ -1,6 +1,6 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { createArraySplitter, createJobListStream, createWholeReplyStream, ReplySyntaxError, type ReplyStream } from "./stream-parse.js";
+import { createArraySplitter, createJobListStream, createWholeReplyStream, ReplySyntaxError, WHOLE_LISTING_CHARS, type ReplyStream } from "./stream-parse.js";
 import { readJobList } from "./wire.js";
 
 /** Every element's text the splitter emits for `pieces`, parsed; or the whole body's text. */
@@ -148,13 +148,47 @@ describe("splitting a JSON array as it streams", () => {
 describe("a job listing read as it streams", () => {
   const notRun = (j: { parent_job_id: string | null }) => j.parent_job_id === null;
 
-  it("keeps, checks and counts as readJobList does on the whole body, cut anywhere", () => {
+  it("keeps, checks and counts as readJobList does on the whole body, cut anywhere, streamed or not", () => {
     const text = JSON.stringify(TRICKY);
     const expected = readJobList(JSON.parse(text), notRun);
     expect(expected.map((j) => j.id)).toEqual(["a", "c"]);
     for (let at = 0; at <= text.length; at += 7) {
-      expect(feed(createJobListStream(notRun), cut(text, [at, at + 3]))).toEqual({ jobs: expected, received: 3 });
+      for (const wholeUpTo of [0, 100, WHOLE_LISTING_CHARS]) {
+        expect(feed(createJobListStream(notRun, wholeUpTo), cut(text, [at, at + 3]))).toEqual({ jobs: expected, received: 3 });
+      }
     }
+  });
+
+  it("says what is wrong with a small listing parsed whole as it would have streamed", () => {
+    const good = JSON.stringify([job(), job({ id: "j2" })]);
+    const problem = (wholeUpTo: number, body: string): string => {
+      try {
+        feed(createJobListStream(undefined, wholeUpTo), cut(body, [body.length >> 1]));
+      } catch (error) {
+        return `${(error as Error).message}${error instanceof ReplySyntaxError && error.body !== undefined ? ` [${error.body}]` : ""}`;
+      }
+      return "no problem";
+    };
+    const bodies = [
+      good.slice(0, -30),
+      `${good} []`,
+      good.replace('"workers":1', '"workers":01'),
+      good.replace("[{", "[,{"),
+      JSON.stringify([job(), job({ workers: -1 })]),
+      "<html>sign in</html>",
+      "",
+    ];
+    const said = bodies.map((body) => problem(WHOLE_LISTING_CHARS, body));
+    expect(said).toEqual([
+      "it ends inside the list, after item 0",
+      "something follows the end of the list",
+      "item 0 of the list does not parse",
+      "the list has an empty item before its first item",
+      'job j1: field "workers" must be a whole number of at least 0, got a number',
+      "it is not JSON [<html>sign in</html>]",
+      "it is not JSON []",
+    ]);
+    expect(bodies.map((body) => problem(0, body))).toEqual(said);
   });
 
   it("reads the older {jobs: [...]} wrapper whole, with the same result", () => {
@@ -163,7 +197,7 @@ describe("a job listing read as it streams", () => {
   });
 
   it("stops at the first record that does not fit, naming it and its field, as soon as it is complete", () => {
-    const stream = createJobListStream(notRun);
+    const stream = createJobListStream(notRun, 0);
     const pieces = [`[${JSON.stringify(job())},${JSON.stringify(job({ id: "j2", workers: "2" }))}`, ",", "{never read"];
     let written = 0;
     expect(() => {

@@ -220,37 +220,77 @@ export interface JobList {
 }
 
 /**
+ * Up to this much text (about 4 MB, some 5,000 records) a listing is parsed whole: JSON.parse
+ * in one call is native code from the first byte, where the splitter's loop runs slowly
+ * until the JIT has compiled it, which for a small listing is most of its length.
+ */
+export const WHOLE_LISTING_CHARS = 4 * 1024 * 1024;
+
+/**
  * A job listing read as it streams: each record parsed, checked and kept or dropped as
  * soon as its text is complete. The same checks and the same result as `readJobList` on
- * the whole body.
+ * the whole body. A listing of up to `wholeUpTo` characters is parsed whole instead (it
+ * is small), with the same result and the same problems said the same way.
  */
-export function createJobListStream(keep?: (job: JobOutput) => boolean): ReplyStream<JobList> {
+export function createJobListStream(keep?: (job: JobOutput) => boolean, wholeUpTo = WHOLE_LISTING_CHARS): ReplyStream<JobList> {
   const reader = createJobListReader(keep);
   let received = 0;
+  const addAll = (body: unknown): void => {
+    const items = jobListItems(body);
+    for (let i = 0; i < items.length; i++) reader.add(items[i], i);
+    received = items.length;
+  };
   const splitter = createArraySplitter({
     element(text, index) {
-      let raw: unknown;
-      try {
-        raw = JSON.parse(text);
-      } catch {
-        throw new ReplySyntaxError(`item ${index} of the list does not parse`);
-      }
-      reader.add(raw, index);
+      reader.add(parseItem(text, index), index);
       received++;
     },
-    whole(text) {
-      const items = jobListItems(parseWhole(text));
-      for (let i = 0; i < items.length; i++) reader.add(items[i], i);
-      received = items.length;
-    },
+    whole: (text) => addAll(parseWhole(text)),
   });
+  /** The pieces so far, while the listing is small enough to be parsed whole. */
+  let small: string[] | undefined = [];
+  let smallLength = 0;
   return {
-    write: (text) => splitter.write(text),
+    write(text) {
+      if (small === undefined) {
+        splitter.write(text);
+        return;
+      }
+      small.push(text);
+      smallLength += text.length;
+      if (smallLength > wholeUpTo) {
+        const pieces = small;
+        small = undefined;
+        for (const piece of pieces) splitter.write(piece);
+      }
+    },
     end() {
-      splitter.end();
+      if (small === undefined) splitter.end();
+      else addAll(parseSmall(small.join("")));
       return { jobs: reader.finish(), received };
     },
   };
+}
+
+function parseItem(text: string, index: number): unknown {
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    throw new ReplySyntaxError(`item ${index} of the list does not parse`);
+  }
+}
+
+/** A small body parsed whole; when it is not JSON, the splitter finds what is wrong, as streaming it would have. */
+function parseSmall(text: string): unknown {
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    const locate = createArraySplitter({ element: parseItem, whole: parseWhole });
+    locate.write(text);
+    locate.end();
+    // Not reached: a list whose items all parse, between brackets and commas, is JSON.
+    throw new ReplySyntaxError("it is not JSON", text.slice(0, DESCRIBED_LENGTH));
+  }
 }
 
 /** A reply read whole, then parsed and checked by `read`: for the small replies. */
