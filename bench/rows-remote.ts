@@ -172,7 +172,7 @@ export async function benchLargePlan(ctx: BenchContext): Promise<void> {
         { label: "≤ 1.2× floor", ok: measured.ratio <= 1.2 },
         { label: "≤ 200 MB", ok: peak <= 200 },
       ],
-      note: `${Math.round((listed - desired - desired / 10) / listed * 100)}% runs; seeded in ${seconds(seedMs)}`,
+      note: `${Math.round(((listed - desired - desired / 10) / listed) * 100)}% runs; seeded in ${seconds(seedMs)}`,
     });
   });
 }

@@ -21,7 +21,13 @@ beforeAll(() => {
   env = { ...shared.env };
 });
 
-type CliOptions = { env?: NodeJS.ProcessEnv; interactive?: boolean; answers?: string[]; sleep?: (ms: number) => Promise<void>; random?: () => number };
+type CliOptions = {
+  env?: NodeJS.ProcessEnv;
+  interactive?: boolean;
+  answers?: string[];
+  sleep?: (ms: number) => Promise<void>;
+  random?: () => number;
+};
 const cli = (dir: string, args: string[], { env: extraEnv, ...options }: CliOptions = {}) =>
   runCli(args, { interactive: false, answers: [], ...options, cwd: dir, env: { ...env, ...extraEnv } });
 
@@ -95,7 +101,12 @@ describe("convergence", () => {
           expect(applied.stderr).not.toContain("FAILED");
           expect(applied.code).toBe(0);
           studio.clock.advance(45_000); // one-off jobs finish; they stay satisfied
-          await expectConverged(dir, ["."], "random", Object.keys(version).filter((k) => (version[k] as { cron?: string }).cron !== undefined));
+          await expectConverged(
+            dir,
+            ["."],
+            "random",
+            Object.keys(version).filter((k) => (version[k] as { cron?: string }).cron !== undefined),
+          );
         }
       }),
       { numRuns: 12, seed: 20261129 },
@@ -134,7 +145,10 @@ describe("replace", () => {
     const result = await cli(dir, ["apply", ".", "--yes"]);
     expect(result.code).toBe(0);
     expect(result.stdout).toContain("Apply complete: 0 created, 1 replaced, 0 cancelled, 0 failed.");
-    const order = result.stderr.split("\n").filter((l) => l.includes("hourly-metrics")).map((l) => l.replace(/^\[\d+\/\d+\] (\w+) .*$/, "$1"));
+    const order = result.stderr
+      .split("\n")
+      .filter((l) => l.includes("hourly-metrics"))
+      .map((l) => l.replace(/^\[\d+\/\d+\] (\w+) .*$/, "$1"));
     expect(order).toEqual(["create", "cancel"]);
     const all = await studio.client.listAllJobs("demo");
     expect(all.find((j) => j.id === old?.id)?.status).toBe("CANCELING_SCHEDULED");
@@ -145,14 +159,18 @@ describe("replace", () => {
     const dir = await appliedExample();
     const [old] = (await liveByKey("analytics")).get("hourly-metrics") ?? [];
     bump(dir);
-    studio.emulator.faults.configure({}, [{ method: "POST", path: "/api/datachain/jobs/", bodyIncludes: '"query_name":"hourly-metrics"', kind: "error", times: 10 }]);
+    studio.emulator.faults.configure({}, [
+      { method: "POST", path: "/api/datachain/jobs/", bodyIncludes: '"query_name":"hourly-metrics"', kind: "error", times: 10 },
+    ]);
     const { sleep, waits } = recordingSleep();
     const result = await cli(dir, ["apply", ".", "--yes"], { sleep, random: () => 1 });
     // Six tries, each after looking for the one before; between them the longest wait of each backoff step.
     expect(waits).toEqual([200, 400, 800, 1600, 2000]);
     expect(result.code).toBe(1);
     expect(result.stdout).toContain("Apply finished with failures: 0 created, 0 replaced, 0 cancelled, 1 failed, 1 skipped.");
-    expect(result.stdout).toContain("create demo/hourly-metrics: FAILED: [POST] /api/datachain/jobs/: 503 Service temporarily unavailable (injected).");
+    expect(result.stdout).toContain(
+      "create demo/hourly-metrics: FAILED: [POST] /api/datachain/jobs/: 503 Service temporarily unavailable (injected).",
+    );
     expect(result.stdout).toContain(`cancel demo/hourly-metrics: skipped: the new job was not created, so ${old?.id} is kept`);
     const live = await liveByKey("analytics");
     expect(live.get("hourly-metrics")?.map((j) => j.id)).toEqual([old?.id]);
@@ -166,7 +184,10 @@ describe("replace", () => {
     const dir = await appliedExample();
     writeFileSync(join(dir, "scripts/cleanup.sh"), "#!/bin/sh\necho changed\n");
     const result = await cli(dir, ["apply", ".", "--yes"]);
-    const order = result.stderr.split("\n").filter((l) => l.includes("weekly-cleanup")).map((l) => l.replace(/^\[\d+\/\d+\] (\w+) .*$/, "$1"));
+    const order = result.stderr
+      .split("\n")
+      .filter((l) => l.includes("weekly-cleanup"))
+      .map((l) => l.replace(/^\[\d+\/\d+\] (\w+) .*$/, "$1"));
     expect(order).toEqual(["cancel", "create"]);
     expect(result.stdout).toContain("Apply complete: 0 created, 1 replaced, 0 cancelled, 0 failed.");
   });
@@ -175,7 +196,9 @@ describe("replace", () => {
 describe("ambiguous creates", () => {
   it("creates no duplicates when connections drop after the server acted", async () => {
     const dir = mkdtempSync(join(tmpdir(), "studio-jobs-resets-"));
-    const jobs = Object.fromEntries(Array.from({ length: 30 }, (_, i) => [`job-${i}`, { query: `print(${i})`, schedule: { cron: "@daily" } }]));
+    const jobs = Object.fromEntries(
+      Array.from({ length: 30 }, (_, i) => [`job-${i}`, { query: `print(${i})`, schedule: { cron: "@daily" } }]),
+    );
     writeFileSync(join(dir, "studio-jobs.yaml"), stringify({ version: 1, stack: "resets", defaults: { team: "demo" }, jobs }));
     studio.emulator.faults.configure({ resetRate: 0.3, seed: 42 });
     const result = await cli(dir, ["apply", ".", "--yes"], { sleep: recordingSleep().sleep });
@@ -266,7 +289,10 @@ describe("saved plans", () => {
         "Make a new plan with `studio-jobs plan --out old.json`, and delete the old one wherever it was kept.\n",
     });
 
-    writeFileSync(join(dir, "studio-jobs.yaml"), readFileSync(join(dir, "studio-jobs.yaml"), "utf8").replace("stack: analytics", "stack: billing"));
+    writeFileSync(
+      join(dir, "studio-jobs.yaml"),
+      readFileSync(join(dir, "studio-jobs.yaml"), "utf8").replace("stack: analytics", "stack: billing"),
+    );
     const other = await cli(dir, ["apply", "plan.json"]);
     expect(other.code).toBe(1);
     expect(other.stderr).toBe(
@@ -278,7 +304,12 @@ describe("saved plans", () => {
 
 describe("saved plans and the key of their digests", () => {
   // Two valid tokens for the same team: plan in one CI job, apply in another.
-  const grants = ["token-a", "token-b"].map((token) => ({ token, user: token, teams: ["demo"], scopes: ["JOB_READ" as const, "JOB_WRITE" as const] }));
+  const grants = ["token-a", "token-b"].map((token) => ({
+    token,
+    user: token,
+    teams: ["demo"],
+    scopes: ["JOB_READ" as const, "JOB_WRITE" as const],
+  }));
   let two: TestStudio;
   beforeAll(async () => {
     two = await startTestStudio({ config: { tokens: grants } });
@@ -313,7 +344,9 @@ describe("saved plans and the key of their digests", () => {
     expect(readFileSync(join(dir, "plan.json"), "utf8")).not.toContain("a-secret-only-ci-has");
     const missing = await run(dir, ["apply", "plan.json"], { DATACHAIN_STUDIO_TOKEN: "token-b" });
     expect(missing.code).toBe(1);
-    expect(missing.stderr).toMatch(/^Error: plan\.json keyed its digests of sensitive values with STUDIO_JOBS_PLAN_KEY, which is not set here: it cannot check them\. Nothing was changed\.\n/);
+    expect(missing.stderr).toMatch(
+      /^Error: plan\.json keyed its digests of sensitive values with STUDIO_JOBS_PLAN_KEY, which is not set here: it cannot check them\. Nothing was changed\.\n/,
+    );
     const changed = await run(dir, ["apply", "plan.json"], { STUDIO_JOBS_PLAN_KEY: "another", DATACHAIN_STUDIO_TOKEN: "token-b" });
     expect(changed.stderr).toMatch(/^Error: plan\.json was made with a different STUDIO_JOBS_PLAN_KEY, so this apply cannot check/);
     const applied = await run(dir, ["apply", "plan.json"], { ...shared, DATACHAIN_STUDIO_TOKEN: "token-b" });
@@ -374,7 +407,8 @@ describe("saved plans and planning flags", () => {
     const result = await cli(dir, ["apply", "plan.json", "--target", "hourly-metrics", "--adopt"]);
     expect(result).toMatchObject({
       code: 1,
-      stderr: "Error: --target, --adopt cannot change a saved plan: it is applied exactly as it was made.\nPass these flags to `studio-jobs plan --out FILE` instead.\n",
+      stderr:
+        "Error: --target, --adopt cannot change a saved plan: it is applied exactly as it was made.\nPass these flags to `studio-jobs plan --out FILE` instead.\n",
     });
     expect(studio.emulator.store.allJobs()).toHaveLength(0);
   });
@@ -383,7 +417,9 @@ describe("saved plans and planning flags", () => {
 describe("interrupted and multi-team applies", () => {
   it("stops starting steps on Ctrl-C, reports what was skipped, and a re-run converges", async () => {
     const dir = mkdtempSync(join(tmpdir(), "studio-jobs-interrupt-"));
-    const jobs = Object.fromEntries(Array.from({ length: 20 }, (_, i) => [`job-${i}`, { query: `print(${i})`, schedule: { cron: "@daily" } }]));
+    const jobs = Object.fromEntries(
+      Array.from({ length: 20 }, (_, i) => [`job-${i}`, { query: `print(${i})`, schedule: { cron: "@daily" } }]),
+    );
     writeFileSync(join(dir, "studio-jobs.yaml"), stringify({ version: 1, stack: "interrupted", defaults: { team: "demo" }, jobs }));
     studio.emulator.faults.configure({ latencyMs: 30 });
     // Ctrl-C as soon as the first create reaches Studio, however slow the machine is today.
@@ -406,14 +442,20 @@ describe("interrupted and multi-team applies", () => {
   });
 
   it("plans per team, and --team empties a team the spec no longer names", async () => {
-    const multi = await startTestStudio({ config: { tokens: [{ token: "dev-token", user: "dev", teams: ["alpha", "beta"], scopes: ["JOB_READ", "JOB_WRITE"] }] } });
+    const multi = await startTestStudio({
+      config: { tokens: [{ token: "dev-token", user: "dev", teams: ["alpha", "beta"], scopes: ["JOB_READ", "JOB_WRITE"] }] },
+    });
     const multiEnv = { DATACHAIN_STUDIO_URL: multi.emulator.url, DATACHAIN_STUDIO_TOKEN: "dev-token" };
     try {
       const dir = mkdtempSync(join(tmpdir(), "studio-jobs-teams-"));
       const write = (teamOfB: string) =>
         writeFileSync(
           join(dir, "studio-jobs.yaml"),
-          stringify({ version: 1, stack: "teams", jobs: { a: { team: "alpha", query: "print(1)" }, b: { team: teamOfB, query: "print(2)", schedule: { cron: "@daily" } } } }),
+          stringify({
+            version: 1,
+            stack: "teams",
+            jobs: { a: { team: "alpha", query: "print(1)" }, b: { team: teamOfB, query: "print(2)", schedule: { cron: "@daily" } } },
+          }),
         );
       write("beta");
       expect((await runCli(["apply", ".", "--yes"], { cwd: dir, env: multiEnv })).code).toBe(0);

@@ -83,10 +83,17 @@ describe("studio-jobs emulator", () => {
   it("prints its URL on the first line, serves the API, and takes tokens from --config", async () => {
     const dir = mkdtempSync(join(tmpdir(), "studio-jobs-emu-"));
     const config = join(dir, "emulator.json");
-    writeFileSync(config, JSON.stringify({ tokens: [{ token: "ci-token", user: "ci", teams: ["ci"], scopes: ["JOB_READ", "JOB_WRITE"] }] }));
-    const child = spawn(process.execPath, [CLI, "emulator", "--port", "0", "--config", config, "--admin", "--data", join(dir, "journal.jsonl")], {
-      stdio: ["ignore", "pipe", "pipe"],
-    });
+    writeFileSync(
+      config,
+      JSON.stringify({ tokens: [{ token: "ci-token", user: "ci", teams: ["ci"], scopes: ["JOB_READ", "JOB_WRITE"] }] }),
+    );
+    const child = spawn(
+      process.execPath,
+      [CLI, "emulator", "--port", "0", "--config", config, "--admin", "--data", join(dir, "journal.jsonl")],
+      {
+        stdio: ["ignore", "pipe", "pipe"],
+      },
+    );
     try {
       const url = await new Promise<string>((resolve, reject) => {
         let out = "";
@@ -137,6 +144,7 @@ describe("on a terminal", () => {
     expect(result.stderr.endsWith("\r\x1b[2K")).toBe(true);
     expect(result.stderr).not.toContain("\n");
     const ids = studio.emulator.store.allJobs().map((j) => [j.name, j.id] as const);
-    for (const [name, id] of ids) expect(result.stdout).toContain(`  demo/${name}  ${id}  ${studio.emulator.url}/team/demo/datasets/jobs/${id}\n`);
+    for (const [name, id] of ids)
+      expect(result.stdout).toContain(`  demo/${name}  ${id}  ${studio.emulator.url}/team/demo/datasets/jobs/${id}\n`);
   });
 });

@@ -58,7 +58,12 @@ const record = (id: string, fields: Record<string, unknown> = {}) => ({
   ...fields,
 });
 
-const LISTING = [record("s1"), record("r1", { parent_job_id: "s1" }), record("s2"), record("r2", { parent_job_id: "s2", status: "COMPLETE" })];
+const LISTING = [
+  record("s1"),
+  record("r1", { parent_job_id: "s1" }),
+  record("s2"),
+  record("r2", { parent_job_id: "s2", status: "COMPLETE" }),
+];
 const notRun = { keep: (job: { parent_job_id: string | null }) => job.parent_job_id === null };
 
 /** Some 5 MB: more than a listing parsed whole, so it is streamed. One record in five is a schedule. */
@@ -143,9 +148,17 @@ describe("a listing read as it streams", () => {
   });
 
   it.each([
-    ["ends inside the list", (text: string) => text.slice(0, text.indexOf(`{"id":"s2"`) + 5), "is not valid JSON: it ends inside the list, after item 1"],
+    [
+      "ends inside the list",
+      (text: string) => text.slice(0, text.indexOf(`{"id":"s2"`) + 5),
+      "is not valid JSON: it ends inside the list, after item 1",
+    ],
     ["has something after the list", (text: string) => `${text}[]`, "is not valid JSON: something follows the end of the list"],
-    ["holds an item that does not parse", (text: string) => text.replace(`"workers":1`, `"workers":01`), "is not valid JSON: item 0 of the list does not parse"],
+    [
+      "holds an item that does not parse",
+      (text: string) => text.replace(`"workers":1`, `"workers":01`),
+      "is not valid JSON: item 0 of the list does not parse",
+    ],
   ])("refuses a body that %s, without trying again", async (_what, mangle, said) => {
     const body = Buffer.from(mangle(JSON.stringify(LISTING)));
     const studio = await serve((_req, res) => void trickle(res, body, 100).then(() => res.end()));

@@ -65,8 +65,12 @@ describe("pinned fingerprints", () => {
     expect(full?.fingerprint).toBe("42e6be86f34c112544da4b7b738bd2a56ed6c8043e3173debf0badfbc83feb5f");
     expect(bare?.fingerprint).toBe("9e99397a536ffd6479eb48f6b4216632bb35e38ef80101860b308051b3cf8070");
     // The record of what Studio does not return, as the bytes sent in STUDIO_JOBS_APPLIED.
-    expect(parseEnvironment(full?.input.environment ?? "")["STUDIO_JOBS_APPLIED"]).toBe("eyJ2IjoxLCJxdWVyeV90eXBlIjoiU0hFTEwiLCJjcm9uIjoiMTUgMyAqICogMSIsInN0YXJ0X2FmdGVyIjoiMjAyNi0xMi0wMVQwMDowMDowMC4wMDBaIiwiY2x1c3RlciI6eyJuYW1lIjoiZ3B1LXBvb2wifSwicHJpb3JpdHkiOjIsImNyZWRlbnRpYWxzIjoiYXdzLXByb2QiLCJmaWxlcyI6W1sibGFiZWxzLmNzdiIsIjViZTA4Yzk2ODRhMWQyNWVmY2VlMDkzMTgyMDQ4MjQyNzhiMDhiYmZiNGFlZjk3M2ZmZWZkMGI5ZDc0NzgzMTMiXV0sInNlbnNpdGl2ZSI6WyJlbnZpcm9ubWVudC5UT0tFTiJdfQ");
-    expect(parseEnvironment(bare?.input.environment ?? "")["STUDIO_JOBS_APPLIED"]).toBe("eyJ2IjoxLCJxdWVyeV90eXBlIjoiUFlUSE9OIiwiY2x1c3RlciI6eyJpZCI6M319");
+    expect(parseEnvironment(full?.input.environment ?? "")["STUDIO_JOBS_APPLIED"]).toBe(
+      "eyJ2IjoxLCJxdWVyeV90eXBlIjoiU0hFTEwiLCJjcm9uIjoiMTUgMyAqICogMSIsInN0YXJ0X2FmdGVyIjoiMjAyNi0xMi0wMVQwMDowMDowMC4wMDBaIiwiY2x1c3RlciI6eyJuYW1lIjoiZ3B1LXBvb2wifSwicHJpb3JpdHkiOjIsImNyZWRlbnRpYWxzIjoiYXdzLXByb2QiLCJmaWxlcyI6W1sibGFiZWxzLmNzdiIsIjViZTA4Yzk2ODRhMWQyNWVmY2VlMDkzMTgyMDQ4MjQyNzhiMDhiYmZiNGFlZjk3M2ZmZWZkMGI5ZDc0NzgzMTMiXV0sInNlbnNpdGl2ZSI6WyJlbnZpcm9ubWVudC5UT0tFTiJdfQ",
+    );
+    expect(parseEnvironment(bare?.input.environment ?? "")["STUDIO_JOBS_APPLIED"]).toBe(
+      "eyJ2IjoxLCJxdWVyeV90eXBlIjoiUFlUSE9OIiwiY2x1c3RlciI6eyJpZCI6M319",
+    );
   });
 });
 
@@ -120,7 +124,14 @@ function valuesWith(pick: 0 | 1, only?: FieldName): JobValues {
 }
 
 function job(values: JobValues, sensitiveTemplates: Record<string, string> = {}): DesiredJob {
-  return createDesiredJob({ stack: "analytics", values, replace: "create-first", sensitiveTemplates, vars: {}, location: { file: "studio-jobs.yaml", line: 1, column: 1 } });
+  return createDesiredJob({
+    stack: "analytics",
+    values,
+    replace: "create-first",
+    sensitiveTemplates,
+    vars: {},
+    location: { file: "studio-jobs.yaml", line: 1, column: 1 },
+  });
 }
 
 /** Fields a change of which shows as `label` or, for a map, `label.KEY`. */
@@ -133,7 +144,9 @@ describe("the table of job fields", () => {
     const sent = FIELD_NAMES.flatMap((name): string[] => {
       const rule = JOB_FIELDS[name].sends;
       if (typeof rule === "object") return [rule.as];
-      return { cluster: ["compute_cluster_id", "compute_cluster_name"], environment: ["environment"], uploads: ["files"], marker: [] }[rule];
+      return { cluster: ["compute_cluster_id", "compute_cluster_name"], environment: ["environment"], uploads: ["files"], marker: [] }[
+        rule
+      ];
     });
     expect([...sent].sort()).toEqual(Object.keys(EVERY_INPUT_KEY).sort());
   });
@@ -159,13 +172,19 @@ describe("the table of job fields", () => {
     const base = job(valuesWith(0));
     const lines = createdFields(desiredSettings(base), "2026-11-01T00:00:00Z");
     for (const name of PLAN_FIELDS) {
-      expect(lines.some((line) => line.startsWith(`${JOB_FIELDS[name].label}`)), name).toBe(true);
+      expect(
+        lines.some((line) => line.startsWith(`${JOB_FIELDS[name].label}`)),
+        name,
+      ).toBe(true);
     }
     const live = await created(base);
     const { status: _status, ...before } = liveSettings(live, base.stack, base);
     // A live job's record keeps files by name and digest, without their size.
     const after = desiredSettings(base);
-    expect(before).toEqual({ ...after, files: (after["files"] as { name: string; sha256: string }[]).map(({ name, sha256 }) => ({ name, sha256 })) });
+    expect(before).toEqual({
+      ...after,
+      files: (after["files"] as { name: string; sha256: string }[]).map(({ name, sha256 }) => ({ name, sha256 })),
+    });
   });
 
   it("shows a change to any field in the diff, and nothing for a job that has not changed", async () => {
@@ -177,7 +196,10 @@ describe("the table of job fields", () => {
       const label = JOB_FIELDS[name].label;
       const fields = changedFields(computeChanges(job(valuesWith(0, name)), live, NOW));
       expect(fields.length, name).toBeGreaterThan(0);
-      expect(fields.every((field) => field === label || field.startsWith(`${label}.`)), `${name}: ${fields.join(", ")}`).toBe(true);
+      expect(
+        fields.every((field) => field === label || field.startsWith(`${label}.`)),
+        `${name}: ${fields.join(", ")}`,
+      ).toBe(true);
     }
   });
 

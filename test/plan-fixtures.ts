@@ -72,7 +72,13 @@ export function record(
     environment =
       stack === null
         ? {}
-        : markerEnvironment({ stack, key, fingerprint: job.fingerprint ?? "old-fingerprint", applied: { v: 1, query_type: "PYTHON" }, protect: job.protect ?? false });
+        : markerEnvironment({
+            stack,
+            key,
+            fingerprint: job.fingerprint ?? "old-fingerprint",
+            applied: { v: 1, query_type: "PYTHON" },
+            protect: job.protect ?? false,
+          });
   }
   if (overrides.stack === null) environment = {};
   if (overrides.fingerprint !== undefined) environment = { ...environment, STUDIO_JOBS_FINGERPRINT: overrides.fingerprint };
@@ -102,9 +108,36 @@ export function record(
 }
 
 export const CLUSTERS: Cluster[] = [
-  { id: 1, name: "default", status: "ACTIVE", cloud_provider: "AWS", cloud_credentials: null, is_active: true, default: true, max_workers: 8 },
-  { id: 2, name: "gpu-pool", status: "ACTIVE", cloud_provider: "AWS", cloud_credentials: null, is_active: true, default: false, max_workers: 32 },
-  { id: 3, name: "legacy", status: "INACTIVE", cloud_provider: "GCP", cloud_credentials: null, is_active: false, default: false, max_workers: 4 },
+  {
+    id: 1,
+    name: "default",
+    status: "ACTIVE",
+    cloud_provider: "AWS",
+    cloud_credentials: null,
+    is_active: true,
+    default: true,
+    max_workers: 8,
+  },
+  {
+    id: 2,
+    name: "gpu-pool",
+    status: "ACTIVE",
+    cloud_provider: "AWS",
+    cloud_credentials: null,
+    is_active: true,
+    default: false,
+    max_workers: 32,
+  },
+  {
+    id: 3,
+    name: "legacy",
+    status: "INACTIVE",
+    cloud_provider: "GCP",
+    cloud_credentials: null,
+    is_active: false,
+    default: false,
+    max_workers: 4,
+  },
 ];
 
 export function options(overrides: Partial<PlanOptions> = {}): PlanOptions {

@@ -150,13 +150,32 @@ describe("fingerprint properties", () => {
       credentials: fc.constantFrom("aws-prod", "gcp"),
       repository: fc.constant("https://github.com/acme/p"),
       requirements: fc.array(fc.constantFrom("numpy", "pandas", "torch"), { minLength: 1, maxLength: 3 }),
-      environment: fc.dictionary(fc.constantFrom("A", "B", "C", "D"), fc.string({ maxLength: 8 }).filter((s) => !s.includes("\n") && !s.includes("$"))),
+      environment: fc.dictionary(
+        fc.constantFrom("A", "B", "C", "D"),
+        fc.string({ maxLength: 8 }).filter((s) => !s.includes("\n") && !s.includes("$")),
+      ),
       schedule: fc.record({ cron: fc.constantFrom("@daily", "0 3 * * *", "*/5 * * * *") }, { requiredKeys: [] }),
       protect: fc.boolean(),
     },
     { requiredKeys: [] },
   );
-  const spec = fc.record({ job: settings, moveToDefaults: fc.array(fc.constantFrom("workers", "python_version", "priority", "cluster", "credentials", "repository", "requirements", "environment", "protect")), seed: fc.integer() });
+  const spec = fc.record({
+    job: settings,
+    moveToDefaults: fc.array(
+      fc.constantFrom(
+        "workers",
+        "python_version",
+        "priority",
+        "cluster",
+        "credentials",
+        "repository",
+        "requirements",
+        "environment",
+        "protect",
+      ),
+    ),
+    seed: fc.integer(),
+  });
 
   function shuffle<T>(items: T[], seed: number): T[] {
     const out = [...items];
@@ -174,14 +193,23 @@ describe("fingerprint properties", () => {
     return Object.fromEntries(shuffle(Object.entries(value), seed).map(([k, v]) => [k, reorder(v, seed + 1)]));
   }
 
-  async function fingerprintOf(doc: Record<string, unknown>, style: "block" | "flow", files: { query: string; upload: string }): Promise<string> {
+  async function fingerprintOf(
+    doc: Record<string, unknown>,
+    style: "block" | "flow",
+    files: { query: string; upload: string },
+  ): Promise<string> {
     const dir = repo({ "studio-jobs.yaml": stringify(doc, { collectionStyle: style }), "q.py": files.query, "data.csv": files.upload });
     const [job] = (await loadSpec(["."], dir, options)).jobs;
     return job?.fingerprint ?? "";
   }
 
   function document(job: Record<string, unknown>, defaults: Record<string, unknown>, key = "j"): Record<string, unknown> {
-    return { version: 1, stack: "s", defaults: { team: "t", ...defaults }, jobs: { [key]: { query_file: "q.py", files: ["data.csv"], ...job } } };
+    return {
+      version: 1,
+      stack: "s",
+      defaults: { team: "t", ...defaults },
+      jobs: { [key]: { query_file: "q.py", files: ["data.csv"], ...job } },
+    };
   }
 
   it("does not change with key order, YAML style, or settings moved to defaults", async () => {

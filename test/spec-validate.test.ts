@@ -78,7 +78,7 @@ describe("every problem at once", () => {
     expect(result.stderr).toBe(
       [
         "Error: studio-jobs.yaml:3:16: must be a string, got number 5 (at vars.region)",
-        "studio-jobs.yaml:4:30: must be an integer, got the string \"many\" (at defaults.workers)",
+        'studio-jobs.yaml:4:30: must be an integer, got the string "many" (at defaults.workers)',
         'studio-jobs.yaml:8:21: must be a string; quote it, e.g. "3.12", got number 3.1 (at jobs.a.python_version)',
         'studio-jobs.yaml:9:24: requirements_file "missing.txt" does not exist (paths are relative to the YAML file) (at jobs.a.requirements_file)',
         'studio-jobs.yaml:12:17: query_file "nope.py" does not exist (paths are relative to the YAML file) (at jobs.b.query_file)',
@@ -117,7 +117,8 @@ describe("validate --format", () => {
           column: 22,
           path: "jobs.a.environment.K",
           severity: "note",
-          message: "environment variable STUDIO_JOBS_TEST_UNSET is not set here; plan and apply will need it (or give a default: ${env:STUDIO_JOBS_TEST_UNSET:-value})",
+          message:
+            "environment variable STUDIO_JOBS_TEST_UNSET is not set here; plan and apply will need it (or give a default: ${env:STUDIO_JOBS_TEST_UNSET:-value})",
         },
       ],
     });

@@ -142,7 +142,9 @@ describe("nesting", () => {
     ]) {
       const found = problems(parseYamlSource("f.yaml", text));
       expect(found.length).toBeLessThanOrEqual(11);
-      expect(found.at(-1)).toMatch(/^f\.yaml:\d+:\d+: (and .*more YAML errors from here on; fix the ones above first|the document nests more than 64 levels)/);
+      expect(found.at(-1)).toMatch(
+        /^f\.yaml:\d+:\d+: (and .*more YAML errors from here on; fix the ones above first|the document nests more than 64 levels)/,
+      );
     }
     expect(performance.now() - started).toBeLessThan(4000);
   });
@@ -158,15 +160,7 @@ describe("nesting", () => {
 
 describe("aliases and merge keys", () => {
   it("merges <<: *base and <<: [*a, *b]: the mapping's own keys win, then earlier sources", () => {
-    const text = [
-      "a: &a {x: a, y: a}",
-      "b: &b {x: b, y: b, z: b}",
-      "one:",
-      "  <<: *a",
-      "  y: own",
-      "two:",
-      "  <<: [*a, *b]",
-    ].join("\n");
+    const text = ["a: &a {x: a, y: a}", "b: &b {x: b, y: b, z: b}", "one:", "  <<: *a", "  y: own", "two:", "  <<: [*a, *b]"].join("\n");
     expect(data(parseYamlSource("f.yaml", text))).toMatchObject({ one: { x: "a", y: "own" }, two: { x: "a", y: "a", z: "b" } });
   });
 
@@ -200,12 +194,19 @@ describe("aliases and merge keys", () => {
 
   it("accepts a base merged into thousands of jobs, and refuses an expansion without bound", () => {
     const jobs = Array.from({ length: 2000 }, (_, i) => `  j${i}: {<<: *base, n: ${i}}`).join("\n");
-    const many = data(parseYamlSource("f.yaml", `base: &base {team: t, workers: 2}\njobs:\n${jobs}\n`)) as { jobs: Record<string, unknown> };
+    const many = data(parseYamlSource("f.yaml", `base: &base {team: t, workers: 2}\njobs:\n${jobs}\n`)) as {
+      jobs: Record<string, unknown>;
+    };
     expect(Object.keys(many.jobs)).toHaveLength(2000);
     expect(many.jobs["j1999"]).toEqual({ team: "t", workers: 2, n: 1999 });
 
     const levels = ["a: &a [x, x, x, x, x, x, x, x, x, x]"];
-    for (let i = 1; i < 8; i++) levels.push(`${"abcdefgh"[i]}: &${"abcdefgh"[i]} [${Array(10).fill(`*${"abcdefgh"[i - 1]}`).join(", ")}]`);
+    for (let i = 1; i < 8; i++)
+      levels.push(
+        `${"abcdefgh"[i]}: &${"abcdefgh"[i]} [${Array(10)
+          .fill(`*${"abcdefgh"[i - 1]}`)
+          .join(", ")}]`,
+      );
     const bomb = problems(parseYamlSource("f.yaml", `${levels.join("\n")}\n`));
     expect(bomb).toHaveLength(1);
     expect(bomb[0]).toMatch(/^f\.yaml:6:\d+: the YAML aliases expand to more than 1,000,000 values: /);

@@ -84,7 +84,12 @@ export async function applyPlan(plan: Plan, options: ApplyOptions): Promise<Appl
   let done = 0;
   options.onEvent?.({ type: "start", total });
 
-  const run = (step: StepKind, action: ActionVerb, job: { key: string; team: string }, work: () => Promise<Omit<StepResult, "step" | "action" | "key" | "team">>) =>
+  const run = (
+    step: StepKind,
+    action: ActionVerb,
+    job: { key: string; team: string },
+    work: () => Promise<Omit<StepResult, "step" | "action" | "key" | "team">>,
+  ) =>
     limit(async (): Promise<StepResult> => {
       let result: StepResult;
       if (options.signal?.aborted === true) {
@@ -182,7 +187,9 @@ export async function applyPlan(plan: Plan, options: ApplyOptions): Promise<Appl
     total += duplicates.length;
     await Promise.all(
       duplicates.map((dup) =>
-        run("cancel", "dedupe", dup, () => cancelJob(options.client, dup.team, dup.live, `a duplicate of ${dup.keptId}, made by a concurrent apply`)),
+        run("cancel", "dedupe", dup, () =>
+          cancelJob(options.client, dup.team, dup.live, `a duplicate of ${dup.keptId}, made by a concurrent apply`),
+        ),
       ),
     );
   }

@@ -52,7 +52,8 @@ export function findDuplicates(team: string, jobs: readonly DesiredJob[], record
       .sort((a, b) => keepOrder(a.record, b.record));
     const [kept, ...rest] = matching;
     if (kept === undefined) continue;
-    for (const other of rest) if (isLive(other.record.status)) found.push({ key: job.key, team, live: other.record, keptId: kept.record.id });
+    for (const other of rest)
+      if (isLive(other.record.status)) found.push({ key: job.key, team, live: other.record, keptId: kept.record.id });
   }
   return found;
 }

@@ -257,7 +257,8 @@ function renderFish(name: string, globals: FlagModel[], commands: CommandModel[]
   for (const command of commands) {
     const condition = `__fish_seen_subcommand_from ${command.name}`;
     if (command.positional === "files") lines.push(`complete -c ${name} -n ${fishText(condition)} -F`);
-    if (command.positional === "choices") lines.push(`complete -c ${name} -n ${fishText(condition)} -a ${fishText(command.choices.join(" "))}`);
+    if (command.positional === "choices")
+      lines.push(`complete -c ${name} -n ${fishText(condition)} -a ${fishText(command.choices.join(" "))}`);
     for (const flag of command.flags) lines.push(fishFlag(name, condition, flag));
   }
   return `${lines.join("\n")}\n`;

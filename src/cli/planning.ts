@@ -97,7 +97,10 @@ export function coveredTeams(specTeams: readonly string[], flagTeam: string | un
   if (flagTeam !== undefined) teams.add(flagTeam);
   if (teams.size === 0 && configuredTeam !== undefined) teams.add(configuredTeam);
   if (teams.size === 0) {
-    throw new UsageError("The spec has no jobs and no team is configured, so there is nothing to plan.", "Pass --team to plan removing a team's jobs.");
+    throw new UsageError(
+      "The spec has no jobs and no team is configured, so there is nothing to plan.",
+      "Pass --team to plan removing a team's jobs.",
+    );
   }
   return [...teams].sort();
 }
@@ -177,7 +180,12 @@ function keepProtected(plan: Plan): Plan {
   if (kept.length === 0) return plan;
   const actions = plan.actions.filter((a) => !kept.includes(a));
   const warnings = kept.map((a) => `Job "${a.key}" in team ${a.team} is protected and is kept; pass --allow-protected to cancel it too.`);
-  return { ...plan, actions, summary: { ...plan.summary, cancel: plan.summary.cancel - kept.length }, warnings: [...plan.warnings, ...warnings] };
+  return {
+    ...plan,
+    actions,
+    summary: { ...plan.summary, cancel: plan.summary.cancel - kept.length },
+    warnings: [...plan.warnings, ...warnings],
+  };
 }
 
 /** --verbose: how long each stage took, on stderr. */

@@ -264,7 +264,15 @@ const TABLE = {
 
 // Every JobInput key is sent by some field: a key added to JobInput does not compile until
 // the table says which field sends it.
-type SentKeys<R> = R extends { as: infer K } ? K : R extends "cluster" ? "compute_cluster_id" | "compute_cluster_name" : R extends "environment" ? "environment" : R extends "uploads" ? "files" : never;
+type SentKeys<R> = R extends { as: infer K }
+  ? K
+  : R extends "cluster"
+    ? "compute_cluster_id" | "compute_cluster_name"
+    : R extends "environment"
+      ? "environment"
+      : R extends "uploads"
+        ? "files"
+        : never;
 type Unsent = Exclude<keyof JobInput, SentKeys<(typeof TABLE)[FieldName]["sends"]>>;
 const _everyInputKeySent: [Unsent] extends [never] ? true : { unsent: Unsent } = true;
 

@@ -98,4 +98,3 @@ export async function hashFile(absolute: string): Promise<FileRead> {
   }
   return { sha256: hash.digest("hex"), size };
 }
-

@@ -145,7 +145,11 @@ export function readJobInput(input: Omit<JobInput, "environment">, beside: Besid
     switch (rule) {
       case "cluster":
         values[name] =
-          input.compute_cluster_id != null ? { id: input.compute_cluster_id } : input.compute_cluster_name != null ? { name: input.compute_cluster_name } : undefined;
+          input.compute_cluster_id != null
+            ? { id: input.compute_cluster_id }
+            : input.compute_cluster_name != null
+              ? { name: input.compute_cluster_name }
+              : undefined;
         break;
       case "environment":
         values[name] = beside.environment;

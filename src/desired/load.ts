@@ -49,7 +49,12 @@ async function expand(paths: readonly string[], cwd: string, issues: SpecIssue[]
         files.push(...matches);
         continue;
       }
-      issues.push(issueAt(given, `no such file or directory${given === DEFAULT_SPEC_FILE ? "; give the spec files or a directory as arguments" : ""}`));
+      issues.push(
+        issueAt(
+          given,
+          `no such file or directory${given === DEFAULT_SPEC_FILE ? "; give the spec files or a directory as arguments" : ""}`,
+        ),
+      );
       continue;
     }
     if (info.isDirectory()) {
@@ -68,7 +73,12 @@ export async function readSpecText(path: string, display: string): Promise<{ tex
   try {
     const info = await stat(path);
     if (info.size > MAX_SPEC_BYTES) {
-      return { issue: issueAt(display, `the file is ${(info.size / 1024 / 1024).toFixed(1)} MiB; a spec file may be at most ${MAX_SPEC_BYTES / 1024 / 1024} MiB`) };
+      return {
+        issue: issueAt(
+          display,
+          `the file is ${(info.size / 1024 / 1024).toFixed(1)} MiB; a spec file may be at most ${MAX_SPEC_BYTES / 1024 / 1024} MiB`,
+        ),
+      };
     }
     bytes = await readFile(path);
   } catch (error) {
@@ -95,7 +105,7 @@ function byteLocation(bytes: Buffer, offset: number): [number, number] {
 
 /** The offset of the first byte that is not well-formed UTF-8, or -1. */
 function firstInvalidUtf8(bytes: Buffer): number {
-  for (let i = 0; i < bytes.length; ) {
+  for (let i = 0; i < bytes.length;) {
     const b = bytes[i] ?? 0;
     if (b < 0x80) {
       i++;
@@ -157,7 +167,11 @@ export async function loadSpecFiles(paths: readonly string[], cwd: string): Prom
     const data = parsed.source.data;
     if (data === null || typeof data !== "object" || Array.isArray(data)) {
       const found = Array.isArray(data) ? "a list" : data === null ? "nothing" : `a single ${typeof data}`;
-      issues.push({ location: parsed.source.locate([]), path: "", message: `the top level must be a mapping with version, stack and jobs; found ${found}` });
+      issues.push({
+        location: parsed.source.locate([]),
+        path: "",
+        message: `the top level must be a mapping with version, stack and jobs; found ${found}`,
+      });
       continue;
     }
     const schema = validateAgainstSchema(parsed.source);

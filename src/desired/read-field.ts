@@ -177,7 +177,11 @@ function readEnvironment(reader: JobReader, setting: string, sensitiveAs: string
   const environment: Record<string, string> = {};
   for (const [name, origin] of reader.mergedMap(setting)) {
     if (name.startsWith(MARKER_PREFIX)) {
-      reader.problem(origin.path, `environment key ${showKey(name)} is reserved: keys starting with ${MARKER_PREFIX} mark the jobs studio-jobs manages; rename it`, true);
+      reader.problem(
+        origin.path,
+        `environment key ${showKey(name)} is reserved: keys starting with ${MARKER_PREFIX} mark the jobs studio-jobs manages; rename it`,
+        true,
+      );
       continue;
     }
     const value = reader.text(origin, sensitiveAs === undefined ? undefined : `${sensitiveAs}.${name}`);

@@ -245,7 +245,10 @@ export class JobReader {
     }
     for (const name of result.unsetEnv) {
       this.#file.sink.notes.push(
-        this.#file.issue(from.path, `environment variable ${showKey(name)} is not set here; plan and apply will need it (or give a default: \${env:${showKey(name)}:-value})`),
+        this.#file.issue(
+          from.path,
+          `environment variable ${showKey(name)} is not set here; plan and apply will need it (or give a default: \${env:${showKey(name)}:-value})`,
+        ),
       );
     }
     return result.value;

@@ -130,7 +130,11 @@ async function resolveJobs(
       if (previousFile !== undefined) {
         const previous = previousFile.source.locate(["jobs", key], { key: true });
         sink.errors.push(
-          fileReader.issue(["jobs", key], `job "${showKey(key)}" is defined twice: at ${previous.file}:${previous.line}:${previous.column} and here; keep one`, true),
+          fileReader.issue(
+            ["jobs", key],
+            `job "${showKey(key)}" is defined twice: at ${previous.file}:${previous.line}:${previous.column} and here; keep one`,
+            true,
+          ),
         );
         continue;
       }
@@ -174,7 +178,11 @@ function declaredTeams(files: readonly LoadedSpecFile[], options: ResolveOptions
         continue;
       }
       const path = ["teams", i];
-      const message = /\$\{env:/.test(written) ? "${env:...} is not allowed here: plans print team names; use ${var:...}" : team.ok ? "" : team.message;
+      const message = /\$\{env:/.test(written)
+        ? "${env:...} is not allowed here: plans print team names; use ${var:...}"
+        : team.ok
+          ? ""
+          : team.message;
       issues?.push({ location: file.source.locate(path), path: formatPath(path), message });
     }
   }

@@ -178,10 +178,18 @@ function describe(error: ErrorObject): Described | undefined {
       }
       return { path, key: false, message: `must be ${JSON.stringify(params["allowedValue"])}` };
     case "enum":
-      return { path, key: false, message: `must be one of ${(params["allowedValues"] as unknown[]).join(", ")}, got ${describeValue(error.data)}` };
+      return {
+        path,
+        key: false,
+        message: `must be one of ${(params["allowedValues"] as unknown[]).join(", ")}, got ${describeValue(error.data)}`,
+      };
     case "type": {
-      const wanted = String(params["type"]).split(",").map((t) => TYPE_WORDS[t] ?? t).join(" or ");
-      const message = typeof custom === "string" ? `${custom}, got ${describeValue(error.data)}` : `must be ${wanted}, got ${describeValue(error.data)}`;
+      const wanted = String(params["type"])
+        .split(",")
+        .map((t) => TYPE_WORDS[t] ?? t)
+        .join(" or ");
+      const message =
+        typeof custom === "string" ? `${custom}, got ${describeValue(error.data)}` : `must be ${wanted}, got ${describeValue(error.data)}`;
       return { path, key: false, message };
     }
     case "anyOf":

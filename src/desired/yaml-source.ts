@@ -129,7 +129,7 @@ function readQuickly(text: string): QuickRead {
 const LONG_KEY = 1000;
 
 function hasLongLine(text: string, length: number): boolean {
-  for (let start = 0; ; ) {
+  for (let start = 0; ;) {
     const end = text.indexOf("\n", start);
     if ((end === -1 ? text.length : end) - start > length) return true;
     if (end === -1) return false;

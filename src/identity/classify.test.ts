@@ -8,7 +8,10 @@ import { encodeApplied, MARKERS } from "./markers.js";
 describe("classify", () => {
   it("reads a record the tool made for this stack as managed, with its key, fingerprint, protection and applied record", () => {
     const job = desired({ key: "nightly", cron: "0 3 * * *", protect: true });
-    const live = record(job, { status: "TASK", environment: { ...record(job).environment, [MARKERS.teams]: JSON.stringify(["demo", "ml"]) } });
+    const live = record(job, {
+      status: "TASK",
+      environment: { ...record(job).environment, [MARKERS.teams]: JSON.stringify(["demo", "ml"]) },
+    });
     const seen = classify(live, STACK);
     if (seen.kind !== "managed") throw new Error(`expected managed, got ${seen.kind}`);
     expect(seen.record).toBe(live);
@@ -43,7 +46,10 @@ describe("classify", () => {
 
   it("reads an applied record of another version, or a teams marker that is not a list of names, as nothing recorded", () => {
     const base = record({ key: "a" });
-    const odd = record({ key: "a" }, { environment: { ...base.environment, [MARKERS.applied]: encodeApplied({ v: 2 } as never), [MARKERS.teams]: '{"ml": 1}' } });
+    const odd = record(
+      { key: "a" },
+      { environment: { ...base.environment, [MARKERS.applied]: encodeApplied({ v: 2 } as never), [MARKERS.teams]: '{"ml": 1}' } },
+    );
     const seen = managedAs(odd, STACK);
     expect([seen?.applied, seen?.teams]).toEqual([undefined, []]);
     const mixed = record({ key: "a" }, { environment: { ...base.environment, [MARKERS.teams]: '["ml", 3, ""]' } });

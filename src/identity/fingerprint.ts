@@ -29,7 +29,9 @@ export function sha256Hex(data: string | Uint8Array): string {
 }
 
 // Every field of the table, by name, in the order canonicalJson sorts keys.
-const FINGERPRINT_ORDER = FIELD_NAMES.map((name) => ({ name, prefix: `${JSON.stringify(name)}:` })).sort((a, b) => (a.name < b.name ? -1 : 1));
+const FINGERPRINT_ORDER = FIELD_NAMES.map((name) => ({ name, prefix: `${JSON.stringify(name)}:` })).sort((a, b) =>
+  a.name < b.name ? -1 : 1,
+);
 
 /**
  * STUDIO_JOBS_FINGERPRINT: sha256 of the canonical JSON of every field of the table (files

@@ -37,7 +37,9 @@ export function decodeApplied(text: string | undefined): AppliedRecord | undefin
   if (text === undefined) return undefined;
   try {
     const parsed = decodeAppliedJson(text);
-    return parsed !== null && typeof parsed === "object" && (parsed as { v?: unknown }).v === APPLIED_VERSION ? (parsed as AppliedRecord) : undefined;
+    return parsed !== null && typeof parsed === "object" && (parsed as { v?: unknown }).v === APPLIED_VERSION
+      ? (parsed as AppliedRecord)
+      : undefined;
   } catch {
     return undefined;
   }

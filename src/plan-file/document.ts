@@ -94,7 +94,13 @@ function actionDocument(action: PlanAction, stack: string): ActionDocument {
     case "create":
       return { ...base, ...fingerprintOf(action.desired), after: desiredSettings(action.desired) };
     case "noop":
-      return { ...base, job_id: action.live.id, job_url: action.live.url, ...fingerprintOf(action.desired), after: desiredSettings(action.desired) };
+      return {
+        ...base,
+        job_id: action.live.id,
+        job_url: action.live.url,
+        ...fingerprintOf(action.desired),
+        after: desiredSettings(action.desired),
+      };
     case "replace":
       return {
         ...base,
@@ -119,7 +125,13 @@ function actionDocument(action: PlanAction, stack: string): ActionDocument {
         before: liveSettings(action.live, stack),
       };
     case "conflict":
-      return { ...base, job_id: action.live.id, job_url: action.live.url, after: desiredSettings(action.desired), before: liveSettings(action.live, stack, action.desired) };
+      return {
+        ...base,
+        job_id: action.live.id,
+        job_url: action.live.url,
+        after: desiredSettings(action.desired),
+        before: liveSettings(action.live, stack, action.desired),
+      };
     default: {
       const never: never = action;
       return never;

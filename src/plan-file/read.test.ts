@@ -59,10 +59,14 @@ describe("readPlanFile", () => {
 
   it("refuses a plan with errors, and a file the schema rejects, saying where", async () => {
     const saved = savedPlanDocument(plan, "1.0.0", "/", key);
-    expect(await refusal(fileWith("plan.json", JSON.stringify({ ...saved, errors: ["jobs.a: bad"] })))).toBe("plan.json is a plan with errors; it cannot be applied.");
+    expect(await refusal(fileWith("plan.json", JSON.stringify({ ...saved, errors: ["jobs.a: bad"] })))).toBe(
+      "plan.json is a plan with errors; it cannot be applied.",
+    );
     expect(await refusal(fileWith("plan.json", JSON.stringify({ ...saved, remote_digest: "nope" })))).toBe(
       'plan.json is not a valid plan file: at remote_digest, must match pattern "^[0-9a-f]{64}$".',
     );
-    expect(await refusal(fileWith("plan.json", JSON.stringify({ ...saved, extra: 1 })))).toBe("plan.json is not a valid plan file: at the top level, must NOT have additional properties.");
+    expect(await refusal(fileWith("plan.json", JSON.stringify({ ...saved, extra: 1 })))).toBe(
+      "plan.json is not a valid plan file: at the top level, must NOT have additional properties.",
+    );
   });
 });

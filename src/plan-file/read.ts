@@ -48,7 +48,8 @@ export async function readPlanFile(path: string, shown: string = path): Promise<
  */
 function checkVersion(doc: unknown, shown: string): void {
   const found = doc as Partial<PlanDocument> | null;
-  if (found === null || typeof found !== "object" || typeof found.format_version !== "number") throw new UsageError(`${shown} is not a plan file: it has no format_version.`);
+  if (found === null || typeof found !== "object" || typeof found.format_version !== "number")
+    throw new UsageError(`${shown} is not a plan file: it has no format_version.`);
   if (found.format_version > PLAN_FORMAT_VERSION) {
     throw new UsageError(
       `${shown} has format_version ${found.format_version}, newer than this studio-jobs (${PLAN_FORMAT_VERSION}) reads.`,
@@ -61,7 +62,15 @@ function checkVersion(doc: unknown, shown: string): void {
       `Make a new plan with \`studio-jobs plan --out ${shown}\`, and delete the old one wherever it was kept.`,
     );
   }
-  if (found.format_version !== PLAN_FORMAT_VERSION || typeof found.stack !== "string" || !Array.isArray(found.teams) || !Array.isArray(found.actions) || found.jobs === undefined) {
-    throw new UsageError(`${shown} is not a saved plan of format_version ${PLAN_FORMAT_VERSION}; save one with \`studio-jobs plan --out ${shown}\`.`);
+  if (
+    found.format_version !== PLAN_FORMAT_VERSION ||
+    typeof found.stack !== "string" ||
+    !Array.isArray(found.teams) ||
+    !Array.isArray(found.actions) ||
+    found.jobs === undefined
+  ) {
+    throw new UsageError(
+      `${shown} is not a saved plan of format_version ${PLAN_FORMAT_VERSION}; save one with \`studio-jobs plan --out ${shown}\`.`,
+    );
   }
 }

@@ -35,7 +35,11 @@ export async function restorePlan(doc: PlanDocument, context: PlanCheckContext):
 }
 
 /** The action to carry out; undefined for those that change nothing (noop, conflict). */
-function restoreAction(action: ActionDocument, jobs: ReadonlyMap<string, DesiredJob>, byId: ReadonlyMap<string, JobOutput>): PlanAction | undefined {
+function restoreAction(
+  action: ActionDocument,
+  jobs: ReadonlyMap<string, DesiredJob>,
+  byId: ReadonlyMap<string, JobOutput>,
+): PlanAction | undefined {
   const desired = (): DesiredJob => {
     const job = jobs.get(action.key);
     if (job === undefined) throw new UsageError(`The plan file has no job "${action.key}" to ${action.kind}; it is damaged.`);
@@ -43,7 +47,10 @@ function restoreAction(action: ActionDocument, jobs: ReadonlyMap<string, Desired
   };
   const live = (): JobOutput => {
     const found = action.job_id === undefined ? undefined : byId.get(action.job_id);
-    if (found === undefined) throw new PlanRefusedError("PLAN_STALE", [`Saved plan is stale: job ${String(action.job_id)} of "${action.key}" is no longer listed.`]);
+    if (found === undefined)
+      throw new PlanRefusedError("PLAN_STALE", [
+        `Saved plan is stale: job ${String(action.job_id)} of "${action.key}" is no longer listed.`,
+      ]);
     return found;
   };
   const { key, team } = action;
@@ -52,7 +59,16 @@ function restoreAction(action: ActionDocument, jobs: ReadonlyMap<string, Desired
       return { kind: "create", key, team, desired: desired() };
     case "replace": {
       const job = desired();
-      return { kind: "replace", key, team, desired: job, live: live(), strategy: job.replace, changes: action.changes ?? [], adopted: action.adopted ?? false };
+      return {
+        kind: "replace",
+        key,
+        team,
+        desired: job,
+        live: live(),
+        strategy: job.replace,
+        changes: action.changes ?? [],
+        adopted: action.adopted ?? false,
+      };
     }
     case "cancel":
       return { kind: "cancel", key, team, live: live(), reason: action.reason ?? "removed" };

@@ -23,7 +23,8 @@ export function saveJob(job: DesiredJob, cwd: string, key: DigestKey): SavedJob 
   const { environment: _sentEnvironment, ...input } = job.input;
   // Sensitive values are left empty, in place, so that the job comes back in its own order.
   const environment: Record<string, string> = {};
-  for (const [name, value] of Object.entries(job.environment)) environment[name] = job.sensitive.includes(`environment.${name}`) ? "" : value;
+  for (const [name, value] of Object.entries(job.environment))
+    environment[name] = job.sensitive.includes(`environment.${name}`) ? "" : value;
   const saved: Omit<JobInput, "environment"> = { ...input };
   const sensitive: SavedJob["sensitive"] = {};
   for (const field of job.sensitive) {

@@ -42,6 +42,10 @@ export function checkPlanSchema(doc: unknown, shown: string): asserts doc is Pla
   const validate = validator();
   if (validate(doc)) return;
   const first = validate.errors?.[0];
-  const where = first?.instancePath === undefined || first.instancePath === "" ? "the top level" : first.instancePath.slice(1).replaceAll("/", ".");
-  throw new UsageError(`${shown} is not a valid plan file: at ${where}, ${first?.message ?? "it does not match schema/plan.schema.json"}.`, "Make a new plan with `studio-jobs plan --out FILE`.");
+  const where =
+    first?.instancePath === undefined || first.instancePath === "" ? "the top level" : first.instancePath.slice(1).replaceAll("/", ".");
+  throw new UsageError(
+    `${shown} is not a valid plan file: at ${where}, ${first?.message ?? "it does not match schema/plan.schema.json"}.`,
+    "Make a new plan with `studio-jobs plan --out FILE`.",
+  );
 }

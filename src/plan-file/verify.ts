@@ -25,13 +25,19 @@ export function unlockPlanFile(doc: PlanDocument, token: string | undefined, env
   const hasSensitive = Object.values(doc.jobs ?? {}).some((job) => Object.keys(job.sensitive).length > 0);
   if (!hasSensitive) return undefined;
   const recorded = doc.digest_key;
-  if (recorded === undefined) throw new UsageError(`${shown} has digests of sensitive values but no digest_key; it is damaged. Make a new plan.`);
+  if (recorded === undefined)
+    throw new UsageError(`${shown} has digests of sensitive values but no digest_key; it is damaged. Make a new plan.`);
   const redo = "Nothing was changed.";
   const hint = `Apply it with what it was made with, or make a new plan here with \`studio-jobs plan --out FILE\`. To plan and apply with different tokens, set ${PLAN_KEY_VARIABLE} to the same secret in both steps.`;
   const secret = recorded.source === PLAN_KEY_VARIABLE ? env[PLAN_KEY_VARIABLE] : token;
   if (secret === undefined || secret === "") {
-    const what = recorded.source === PLAN_KEY_VARIABLE ? `${PLAN_KEY_VARIABLE}, which is not set here` : "the Studio token, and there is none here";
-    throw new PlanRefusedError("PLAN_KEY_MISSING", [`${shown} keyed its digests of sensitive values with ${what}: it cannot check them. ${redo}`], hint);
+    const what =
+      recorded.source === PLAN_KEY_VARIABLE ? `${PLAN_KEY_VARIABLE}, which is not set here` : "the Studio token, and there is none here";
+    throw new PlanRefusedError(
+      "PLAN_KEY_MISSING",
+      [`${shown} keyed its digests of sensitive values with ${what}: it cannot check them. ${redo}`],
+      hint,
+    );
   }
   const key = deriveDigestKey(recorded.source, secret, recorded.salt);
   if (!isSameKey(key, recorded)) {
@@ -71,7 +77,9 @@ export async function verifyPlanFile(doc: PlanDocument, context: PlanCheckContex
     }
     const job = restoreJob(key, doc.stack, saved, read.values, context.cwd);
     if (saved.fingerprint !== null && saved.fingerprint !== job.fingerprint) {
-      problems.push(`Job "${key}": the plan file does not describe the job it was made for: it was edited, or made by another version of studio-jobs.`);
+      problems.push(
+        `Job "${key}": the plan file does not describe the job it was made for: it was edited, or made by another version of studio-jobs.`,
+      );
     }
     restored.set(key, job);
   }
@@ -89,12 +97,20 @@ function checkRemoteDigest(doc: PlanDocument, listings: ReadonlyMap<string, read
     desiredKeys.set(action.team, keys);
   }
   if (computeRemoteDigest(doc.stack, listings, desiredKeys, doc.targets) !== doc.remote_digest) {
-    throw new PlanRefusedError("PLAN_STALE", ["Saved plan is stale: the jobs in Studio changed since it was made. Nothing was changed."], MAKE_A_NEW_PLAN);
+    throw new PlanRefusedError(
+      "PLAN_STALE",
+      ["Saved plan is stale: the jobs in Studio changed since it was made. Nothing was changed."],
+      MAKE_A_NEW_PLAN,
+    );
   }
 }
 
 /** A saved job's sensitive values read again from the environment, and its files hashed again. */
-async function readJobAgain(key: string, saved: SavedJob, context: PlanCheckContext): Promise<{ values: Record<string, string> } | { problems: string[] }> {
+async function readJobAgain(
+  key: string,
+  saved: SavedJob,
+  context: PlanCheckContext,
+): Promise<{ values: Record<string, string> } | { problems: string[] }> {
   const problems: string[] = [];
   const values: Record<string, string> = {};
   for (const [field, entry] of Object.entries(saved.sensitive)) {

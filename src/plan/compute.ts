@@ -46,7 +46,12 @@ export function computePlan(
   for (const team of [...options.teams].sort()) {
     const desiredHere = new Map<string, DesiredJob>();
     for (const job of desired) if (job.team === team && wanted(job.key)) desiredHere.set(job.key, job);
-    const records = groupTeamRecords(listings.get(team) ?? [], { team, stack: options.stack, desiredKeys: new Set(desiredHere.keys()), wanted });
+    const records = groupTeamRecords(listings.get(team) ?? [], {
+      team,
+      stack: options.stack,
+      desiredKeys: new Set(desiredHere.keys()),
+      wanted,
+    });
     groups.push(records);
     for (const list of records.managed.values()) for (const job of list) if (isLive(job.record.status)) liveManaged += 1;
     for (const key of [...desiredHere.keys(), ...records.managed.keys()]) matchedTargets.add(key);
@@ -57,7 +62,8 @@ export function computePlan(
   }
 
   for (const target of targets) {
-    if (!matchedTargets.has(target)) errors.push(`--target ${target} matches no job of the spec and no live job of stack ${options.stack}.`);
+    if (!matchedTargets.has(target))
+      errors.push(`--target ${target} matches no job of the spec and no live job of stack ${options.stack}.`);
   }
 
   warnDisruptions(actions, warnings);

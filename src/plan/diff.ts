@@ -44,7 +44,9 @@ export function formatFiles(files: AppliedRecord["files"]): string | undefined {
 
 // What Studio returns first, then what the record studio-jobs left says, then the markers.
 const SOURCE_ORDER = { studio: 0, record: 1, marker: 2 } as const;
-const DIFF_ORDER: readonly FieldName[] = [...PLAN_FIELDS].sort((a, b) => SOURCE_ORDER[JOB_FIELDS[a].live.from] - SOURCE_ORDER[JOB_FIELDS[b].live.from]);
+const DIFF_ORDER: readonly FieldName[] = [...PLAN_FIELDS].sort(
+  (a, b) => SOURCE_ORDER[JOB_FIELDS[a].live.from] - SOURCE_ORDER[JOB_FIELDS[b].live.from],
+);
 
 interface DiffContext {
   changes: FieldChange[];
@@ -110,7 +112,14 @@ function compare(ctx: DiffContext, field: JobField, label: string, oldValue: unk
     case "cron": {
       if (oldValue === newValue) return;
       const [oldCron, newCron] = [oldValue as string | undefined, newValue as string | undefined];
-      ctx.changes.push({ field: label, kind: "cron", old: oldCron ?? NOT_SET, new: newCron ?? NOT_SET, old_runs: nextRuns(oldCron, ctx.now), new_runs: nextRuns(newCron, ctx.now) });
+      ctx.changes.push({
+        field: label,
+        kind: "cron",
+        old: oldCron ?? NOT_SET,
+        new: newCron ?? NOT_SET,
+        old_runs: nextRuns(oldCron, ctx.now),
+        new_runs: nextRuns(newCron, ctx.now),
+      });
       return;
     }
     case "text":
@@ -138,7 +147,12 @@ function compareUnknown(ctx: DiffContext, field: JobField, newValue: unknown): v
     ctx.changes.push({ field: field.label, kind: "cron", old: UNKNOWN, new: newCron, old_runs: [], new_runs: nextRuns(newCron, ctx.now) });
     return;
   }
-  ctx.changes.push({ field: field.label, kind: "value", old: UNKNOWN, new: ctx.isSensitive(field.label) ? SENSITIVE : showValue(field, newValue) });
+  ctx.changes.push({
+    field: field.label,
+    kind: "value",
+    old: UNKNOWN,
+    new: ctx.isSensitive(field.label) ? SENSITIVE : showValue(field, newValue),
+  });
 }
 
 /** One value in words: a cluster by name or id, files by name and digest, a recorded digest as "(sensitive)". */

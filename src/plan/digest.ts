@@ -42,7 +42,12 @@ export function computeRemoteDigest(
 ): string {
   const wanted = new Set(targets);
   const groups = [...listings].map(([team, records]) =>
-    groupTeamRecords(records, { team, stack, desiredKeys: desiredKeys.get(team) ?? new Set<string>(), wanted: (key) => wanted.size === 0 || wanted.has(key) }),
+    groupTeamRecords(records, {
+      team,
+      stack,
+      desiredKeys: desiredKeys.get(team) ?? new Set<string>(),
+      wanted: (key) => wanted.size === 0 || wanted.has(key),
+    }),
   );
   return digestRecords(groups);
 }

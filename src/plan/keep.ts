@@ -11,7 +11,10 @@ import type { JobOutput } from "../studio/types.js";
  * needs a live schedule with its fingerprint; a one-off job runs once, so a record with
  * its fingerprint in any status but cancelled satisfies it.
  */
-export function satisfies(have: Pick<ManagedJob, "record" | "fingerprint">, want: { fingerprint: string; cron: string | undefined }): boolean {
+export function satisfies(
+  have: Pick<ManagedJob, "record" | "fingerprint">,
+  want: { fingerprint: string; cron: string | undefined },
+): boolean {
   if (have.fingerprint !== want.fingerprint) return false;
   return want.cron === undefined ? !isCancelled(have.record.status) : isLive(have.record.status);
 }

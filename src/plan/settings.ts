@@ -3,7 +3,15 @@
 // them from `plan --format json`; the renderers show a create from them. A sensitive
 // value is replaced by "(sensitive)" here, so nothing past this point can print it.
 
-import { JOB_FIELDS, PLAN_FIELDS, type FieldName, type JobField, type JobValues, type LiveSource, type StudioKey } from "../desired/fields.js";
+import {
+  JOB_FIELDS,
+  PLAN_FIELDS,
+  type FieldName,
+  type JobField,
+  type JobValues,
+  type LiveSource,
+  type StudioKey,
+} from "../desired/fields.js";
 import { classify, isProtected, recordedSettings, type LiveJob } from "../identity/classify.js";
 import { userEnvironment } from "../identity/markers.js";
 import type { ClusterRef, DesiredJob } from "../desired/types.js";
@@ -46,7 +54,8 @@ const SETTING_PATHS = new Map(PLAN_FIELDS.map((name) => [name, JOB_FIELDS[name].
 /** A field's setting, or undefined when it is not there. */
 export function settingAt(settings: JobSettings, field: FieldName): SettingValue | undefined {
   let at: SettingValue | undefined = settings as unknown as SettingValue;
-  for (const part of SETTING_PATHS.get(field) ?? []) at = at !== null && typeof at === "object" && !Array.isArray(at) ? (at as Record<string, SettingValue>)[part] : undefined;
+  for (const part of SETTING_PATHS.get(field) ?? [])
+    at = at !== null && typeof at === "object" && !Array.isArray(at) ? (at as Record<string, SettingValue>)[part] : undefined;
   return at;
 }
 

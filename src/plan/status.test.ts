@@ -19,7 +19,12 @@ describe("computeStatus", () => {
   it("says whether each live record is as the spec wants it: in-spec, changed, not-in-spec", () => {
     const nightly = desired({ key: "nightly", cron: "0 3 * * *" });
     const hourly = desired({ key: "hourly", cron: "@hourly" });
-    const listed = [record(nightly), record(hourly, { fingerprint: "older" }), record({ key: "gone" }, { status: "TASK" }), record({ key: "old" }, { status: "COMPLETE" })];
+    const listed = [
+      record(nightly),
+      record(hourly, { fingerprint: "older" }),
+      record({ key: "gone" }, { status: "TASK" }),
+      record({ key: "old" }, { status: "COMPLETE" }),
+    ];
     const status = computeStatus([nightly, hourly], new Map([["demo", listed]]), "analytics", ["demo"], NOW);
     expect(rows(status)).toEqual([
       `demo/gone ${listed[2]?.id} TASK not-in-spec`,
@@ -52,7 +57,13 @@ describe("computeStatus", () => {
     const daily = desired({ key: "daily", cron: "@daily" });
     const schedule = record(hourly);
     const other = record(daily);
-    const listed = [schedule, other, runOf(schedule, "run-1", at(-120)), runOf(schedule, "run-2", at(-60), "FAILED"), runOf(other, "run-3", at(-1))];
+    const listed = [
+      schedule,
+      other,
+      runOf(schedule, "run-1", at(-120)),
+      runOf(schedule, "run-2", at(-60), "FAILED"),
+      runOf(other, "run-3", at(-1)),
+    ];
     const status = computeStatus([hourly, daily], new Map([["demo", listed]]), "analytics", ["demo"], NOW);
     const lastRuns = Object.fromEntries(status.jobs.map((j) => [j.key, j.lastRun]));
     expect(lastRuns).toEqual({
@@ -68,7 +79,10 @@ describe("computeStatus", () => {
     const b = desired({ key: "b", cron: "@daily" });
     const recorded = record({ key: "moved", team: "ml" }, { status: "TASK" });
     const listings = new Map([
-      ["demo", [record(a), record({ key: "b", stack: "billing" }, { status: "TASK" }), record({ key: "b", stack: null }, { status: "TASK" })]],
+      [
+        "demo",
+        [record(a), record({ key: "b", stack: "billing" }, { status: "TASK" }), record({ key: "b", stack: null }, { status: "TASK" })],
+      ],
       ["ml", [recorded]],
     ]);
     const status = computeStatus([a, b], listings, "analytics", ["demo", "ml", "unread"], NOW);

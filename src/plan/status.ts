@@ -80,7 +80,13 @@ export function computeStatus(
   return { stack, teams: [...teams], jobs, notInStudio };
 }
 
-function teamStatus(team: string, records: readonly JobOutput[], stack: string, desiredOf: (key: string) => StatusDesired | undefined, now: Date): StatusRow[] {
+function teamStatus(
+  team: string,
+  records: readonly JobOutput[],
+  stack: string,
+  desiredOf: (key: string) => StatusDesired | undefined,
+  now: Date,
+): StatusRow[] {
   const classified = records.map((record) => classify(record, stack));
   const lastRun = new Map<string, JobOutput>();
   for (const job of classified) {

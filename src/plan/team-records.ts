@@ -40,7 +40,9 @@ export function groupTeamRecords(records: readonly JobOutput[], scope: TeamScope
     const job = classify(record, stack);
     const live = isLive(record.status);
     if (live && !isKnownStatus(record.status) && job.kind !== "run" && job.kind !== "other-stack") {
-      warnings.push(`Job ${record.id} ("${record.name}", team ${team}) has status "${record.status}", which this tool does not know; it is treated as live.`);
+      warnings.push(
+        `Job ${record.id} ("${record.name}", team ${team}) has status "${record.status}", which this tool does not know; it is treated as live.`,
+      );
     }
     switch (job.kind) {
       case "run":

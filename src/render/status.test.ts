@@ -18,7 +18,16 @@ const status: StackStatus = {
       nextRuns: [new Date("2026-11-01T03:00:00Z"), new Date("2026-11-01T04:00:00Z")],
       url: "http://studio/demo/0123",
     },
-    { key: "once", team: "demo", jobId: "fedcba98", status: "COMPLETE", spec: "in-spec", lastRun: undefined, nextRuns: [], url: "http://studio/demo/fedc" },
+    {
+      key: "once",
+      team: "demo",
+      jobId: "fedcba98",
+      status: "COMPLETE",
+      spec: "in-spec",
+      lastRun: undefined,
+      nextRuns: [],
+      url: "http://studio/demo/fedc",
+    },
   ],
   notInStudio: ["demo/new"],
 };
@@ -38,7 +47,9 @@ describe("status rendering", () => {
   });
 
   it("says so when no job is live, naming the teams looked at", () => {
-    expect(renderStatusText({ stack: "analytics", teams: ["demo", "ml"], jobs: [], notInStudio: [] })).toBe("No live jobs of stack analytics in teams demo, ml.\n");
+    expect(renderStatusText({ stack: "analytics", teams: ["demo", "ml"], jobs: [], notInStudio: [] })).toBe(
+      "No live jobs of stack analytics in teams demo, ml.\n",
+    );
   });
 
   it("writes JSON with every time in ISO 8601 UTC", () => {
@@ -55,7 +66,16 @@ describe("status rendering", () => {
           next_runs: ["2026-11-01T03:00:00.000Z", "2026-11-01T04:00:00.000Z"],
           url: "http://studio/demo/0123",
         },
-        { key: "once", team: "demo", job_id: "fedcba98", status: "COMPLETE", spec: "in-spec", last_run: null, next_runs: [], url: "http://studio/demo/fedc" },
+        {
+          key: "once",
+          team: "demo",
+          job_id: "fedcba98",
+          status: "COMPLETE",
+          spec: "in-spec",
+          last_run: null,
+          next_runs: [],
+          url: "http://studio/demo/fedc",
+        },
       ],
       not_in_studio: ["demo/new"],
     });
@@ -63,8 +83,14 @@ describe("status rendering", () => {
 
   it("shows a run time Studio sent that is not a time as it came, instead of failing", () => {
     // Regression: the table used to turn it into an invalid Date and throw "Invalid time value".
-    const odd: StackStatus = { ...status, jobs: [{ ...status.jobs[0]!, lastRun: { jobId: "run-1", status: "COMPLETE", createdAt: "yesterday" } }], notInStudio: [] };
+    const odd: StackStatus = {
+      ...status,
+      jobs: [{ ...status.jobs[0]!, lastRun: { jobId: "run-1", status: "COMPLETE", createdAt: "yesterday" } }],
+      notInStudio: [],
+    };
     expect(renderStatusText(odd).split("\n")[1]).toBe("demo/hourly  01234567  TASK    changed  COMPLETE yesterday  2026-11-01 03:00 UTC");
-    expect((JSON.parse(renderStatusJson(odd)) as { jobs: { last_run: { created_at: string } }[] }).jobs[0]?.last_run.created_at).toBe("yesterday");
+    expect((JSON.parse(renderStatusJson(odd)) as { jobs: { last_run: { created_at: string } }[] }).jobs[0]?.last_run.created_at).toBe(
+      "yesterday",
+    );
   });
 });

@@ -29,18 +29,19 @@ function shownTime(value: string): string {
 }
 
 export function renderStatusJson(status: StackStatus): string {
-  const jobs = status.jobs.map(
-    (job): StatusJobDocument => ({
-      key: job.key,
-      team: job.team,
-      job_id: job.jobId,
-      status: job.status,
-      spec: job.spec,
-      last_run: job.lastRun === undefined ? null : { job_id: job.lastRun.jobId, status: job.lastRun.status, created_at: isoTime(job.lastRun.createdAt) },
-      next_runs: job.nextRuns.map((date) => date.toISOString()),
-      url: job.url,
-    }),
-  );
+  const jobs = status.jobs.map((job): StatusJobDocument => ({
+    key: job.key,
+    team: job.team,
+    job_id: job.jobId,
+    status: job.status,
+    spec: job.spec,
+    last_run:
+      job.lastRun === undefined
+        ? null
+        : { job_id: job.lastRun.jobId, status: job.lastRun.status, created_at: isoTime(job.lastRun.createdAt) },
+    next_runs: job.nextRuns.map((date) => date.toISOString()),
+    url: job.url,
+  }));
   return `${JSON.stringify({ stack: status.stack, jobs, not_in_studio: status.notInStudio }, null, 2)}\n`;
 }
 

@@ -109,8 +109,7 @@ export function createStudioClient(options: StudioClientOptions): StudioClient {
   const base = new URL(options.url);
   const basePath = base.pathname.replace(/\/+$/, "");
   const ownsDispatcher = options.dispatcher === undefined;
-  const dispatcher =
-    options.dispatcher ?? new Agent({ keepAliveTimeout: 10_000, keepAliveMaxTimeout: 60_000, connections: 64 });
+  const dispatcher = options.dispatcher ?? new Agent({ keepAliveTimeout: 10_000, keepAliveMaxTimeout: 60_000, connections: 64 });
   const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
   const maxReplyBytes = Math.min(options.maxReplyBytes ?? DEFAULT_MAX_REPLY_BYTES, MAX_REPLY_BYTES_LIMIT);
   const retries = options.retries ?? 5;
@@ -228,7 +227,8 @@ export function createStudioClient(options: StudioClientOptions): StudioClient {
     } catch (cause) {
       if (cause instanceof RemoteError) throw cause;
       if (controller.signal.reason === DEADLINE) throw deadlineError(spec, where);
-      if (stopNow?.aborted === true) throw interrupted(stopNow.reason, `while waiting for Studio's reply to ${where.request}`, spec.method !== "GET");
+      if (stopNow?.aborted === true)
+        throw interrupted(stopNow.reason, `while waiting for Studio's reply to ${where.request}`, spec.method !== "GET");
       return { phase, cause };
     } finally {
       clearTimeout(timer);
@@ -237,7 +237,12 @@ export function createStudioClient(options: StudioClientOptions): StudioClient {
   }
 
   /** The reply's text, decoded piece by piece as it arrives, to `sink`; stops past `maxBytes`. */
-  async function readBody(reply: Dispatcher.ResponseData, maxBytes: number, where: RequestDescription, sink: (text: string) => void): Promise<void> {
+  async function readBody(
+    reply: Dispatcher.ResponseData,
+    maxBytes: number,
+    where: RequestDescription,
+    sink: (text: string) => void,
+  ): Promise<void> {
     const declared = Number(headerValue(reply.headers["content-length"]));
     if (Number.isFinite(declared) && declared > maxBytes) {
       reply.body.destroy();
@@ -267,12 +272,19 @@ export function createStudioClient(options: StudioClientOptions): StudioClient {
   }
 
   /** A 2xx reply that is not JSON, or not of its wire type. */
-  function unreadable<T>(spec: CallSpec<T>, where: RequestDescription, status: number, headers: Headers, cause: ReplySyntaxError | WireError): RemoteError {
+  function unreadable<T>(
+    spec: CallSpec<T>,
+    where: RequestDescription,
+    status: number,
+    headers: Headers,
+    cause: ReplySyntaxError | WireError,
+  ): RemoteError {
     // A write that was answered 2xx but whose reply cannot be read may well have been
     // carried out: the caller must look before trying again.
     const acted = spec.method === "POST";
     if (cause instanceof ReplySyntaxError) {
-      const what = cause.body === undefined ? `is not valid JSON: ${cause.message}` : `is not JSON (${describeBody(headers, cause.body, said)})`;
+      const what =
+        cause.body === undefined ? `is not valid JSON: ${cause.message}` : `is not JSON (${describeBody(headers, cause.body, said)})`;
       return new RemoteError({
         method: spec.method,
         path: where.path,
@@ -421,7 +433,11 @@ export function createStudioClient(options: StudioClientOptions): StudioClient {
       // Listing has no cursor: a reply of exactly `limit` items may have been cut,
       // so ask again with a larger limit until the reply is shorter than asked.
       for (let limit = listLimit.initial; ; limit = Math.min(limit * 4, listLimit.ceiling)) {
-        const { jobs, received } = await listJobs(team, { ...(query.status === undefined ? {} : { status: query.status }), limit }, query.keep);
+        const { jobs, received } = await listJobs(
+          team,
+          { ...(query.status === undefined ? {} : { status: query.status }), limit },
+          query.keep,
+        );
         if (received < limit) return jobs;
         if (limit >= listLimit.ceiling) {
           throw new RemoteError({
@@ -436,7 +452,14 @@ export function createStudioClient(options: StudioClientOptions): StudioClient {
     },
 
     createJob(input) {
-      return call({ method: "POST", path: "/datachain/jobs/", json: input, retry: "unsent", reply: () => createWholeReplyStream(readJob), maxBytes: small });
+      return call({
+        method: "POST",
+        path: "/datachain/jobs/",
+        json: input,
+        retry: "unsent",
+        reply: () => createWholeReplyStream(readJob),
+        maxBytes: small,
+      });
     },
 
     cancelJob(team, jobId) {

@@ -75,7 +75,11 @@ export async function sleep(ms: number, signal?: AbortSignal): Promise<void> {
  * Wait `ms` between tries, or less if `signal` aborts first (a stop request ends the wait
  * at once): "stopped" then, else "waited". `sleep` replaces the timer, in tests.
  */
-export function pauseUnlessStopped(ms: number, signal: AbortSignal | undefined, sleep?: (ms: number) => Promise<void>): Promise<"waited" | "stopped"> {
+export function pauseUnlessStopped(
+  ms: number,
+  signal: AbortSignal | undefined,
+  sleep?: (ms: number) => Promise<void>,
+): Promise<"waited" | "stopped"> {
   if (signal?.aborted === true) return Promise.resolve("stopped");
   return new Promise((resolve) => {
     let timer: NodeJS.Timeout | undefined;

@@ -1,6 +1,13 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { createArraySplitter, createJobListStream, createWholeReplyStream, ReplySyntaxError, WHOLE_LISTING_CHARS, type ReplyStream } from "./stream-parse.js";
+import {
+  createArraySplitter,
+  createJobListStream,
+  createWholeReplyStream,
+  ReplySyntaxError,
+  WHOLE_LISTING_CHARS,
+  type ReplyStream,
+} from "./stream-parse.js";
 import { readJobList } from "./wire.js";
 
 /** Every element's text the splitter emits for `pieces`, parsed; or the whole body's text. */
@@ -64,7 +71,7 @@ const job = (fields: Record<string, unknown> = {}): Record<string, unknown> => (
 // every arrangement an escape can take, next to nested objects and arrays.
 const TRICKY = [
   job({ id: "a", query: 'print("[{]},") \\', environment: { 'K"]': '\\"}{', B: "\\\\", C: "\\u005c" } }),
-  job({ id: "b", name: "x\\", query: "\\\\\\\"]", parent_job_id: "a" }),
+  job({ id: "b", name: "x\\", query: '\\\\\\"]', parent_job_id: "a" }),
   job({ id: "c", query: "\u00e9\u{1F600}\u2028", environment: {}, nested: { deep: [[{ a: [1, { "]": "[" }] }], "}"] } }),
 ];
 
@@ -93,7 +100,12 @@ describe("splitting a JSON array as it streams", () => {
         fc.array(fc.nat(), { maxLength: 6 }),
         (values, space, cuts) => {
           const body = ` ${JSON.stringify(values, null, space)}\n`;
-          const { elements } = split(cut(body, cuts.map((c) => c % (body.length + 1))));
+          const { elements } = split(
+            cut(
+              body,
+              cuts.map((c) => c % (body.length + 1)),
+            ),
+          );
           expect(elements).toEqual(JSON.parse(body));
         },
       ),
@@ -211,8 +223,12 @@ describe("a job listing read as it streams", () => {
 
   it("refuses a schedule listed again as a run, in either order, and a record that is not an object", () => {
     const run = job({ parent_job_id: "p" });
-    expect(() => feed(createJobListStream(notRun), [JSON.stringify([job(), run])])).toThrow("job j1 is listed twice with different contents");
-    expect(() => feed(createJobListStream(notRun), [JSON.stringify([run, job()])])).toThrow("job j1 is listed twice with different contents");
+    expect(() => feed(createJobListStream(notRun), [JSON.stringify([job(), run])])).toThrow(
+      "job j1 is listed twice with different contents",
+    );
+    expect(() => feed(createJobListStream(notRun), [JSON.stringify([run, job()])])).toThrow(
+      "job j1 is listed twice with different contents",
+    );
     expect(feed(createJobListStream(notRun), [JSON.stringify([run, run])])).toEqual({ jobs: [], received: 2 });
     expect(() => feed(createJobListStream(), ["[3]"])).toThrow("item 0: expected a job record (an object), got a number");
   });
@@ -220,7 +236,10 @@ describe("a job listing read as it streams", () => {
   it("says a whole body is not JSON and keeps its start to describe it", () => {
     const error = (() => {
       try {
-        feed(createWholeReplyStream(() => 1), ["<html>", "x".repeat(70_000)]);
+        feed(
+          createWholeReplyStream(() => 1),
+          ["<html>", "x".repeat(70_000)],
+        );
       } catch (e) {
         return e as ReplySyntaxError;
       }

@@ -81,12 +81,23 @@ describe("job records", () => {
 });
 
 describe("other replies", () => {
-  const cluster = { id: 1, name: "default", status: "ACTIVE", cloud_provider: "AWS", cloud_credentials: null, is_active: true, default: true, max_workers: 8 };
+  const cluster = {
+    id: 1,
+    name: "default",
+    status: "ACTIVE",
+    cloud_provider: "AWS",
+    cloud_credentials: null,
+    is_active: true,
+    default: true,
+    max_workers: 8,
+  };
 
   it("reads clusters as a bare array or wrapped, refusing what the plan relies on when wrong", () => {
     expect(readClusterList([cluster])).toHaveLength(1);
     expect(readClusterList({ clusters: [{ ...cluster, cloud_provider: null }] })[0]?.cloud_provider).toBeNull();
-    expect(() => readClusterList([{ ...cluster, is_active: "yes" }])).toThrow('cluster 1: field "is_active" must be true or false, got a string');
+    expect(() => readClusterList([{ ...cluster, is_active: "yes" }])).toThrow(
+      'cluster 1: field "is_active" must be true or false, got a string',
+    );
     expect(() => readClusterList({})).toThrow("expected a list of clusters (a JSON array), got an object");
   });
 

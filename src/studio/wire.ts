@@ -223,8 +223,16 @@ function checkAppliedRecord(value: unknown, label: string): void {
     (v) => isObject(v) && (typeof v["name"] === "string" || (typeof v["id"] === "number" && Number.isInteger(v["id"]))),
     '{"name": string} or {"id": number}',
   );
-  optional("credentials", (v) => typeof v === "string" || (isObject(v) && typeof v["sensitive"] === "string"), 'a string or {"sensitive": string}');
-  optional("files", (v) => Array.isArray(v) && v.every((f) => isStringArray(f) && (f as unknown[]).length === 2), "a list of [name, sha256] pairs");
+  optional(
+    "credentials",
+    (v) => typeof v === "string" || (isObject(v) && typeof v["sensitive"] === "string"),
+    'a string or {"sensitive": string}',
+  );
+  optional(
+    "files",
+    (v) => Array.isArray(v) && v.every((f) => isStringArray(f) && (f as unknown[]).length === 2),
+    "a list of [name, sha256] pairs",
+  );
   optional("sensitive", isStringArray, "a list of strings");
 }
 

@@ -25,7 +25,13 @@ export interface ApplyCommandFlags extends PlanFlags {
 }
 
 /** `given`: the flags written on the command line, as `--name`. */
-export async function runApply(paths: string[], flags: ApplyCommandFlags, globals: GlobalOptions, io: CliIo, given: readonly string[] = []): Promise<number> {
+export async function runApply(
+  paths: string[],
+  flags: ApplyCommandFlags,
+  globals: GlobalOptions,
+  io: CliIo,
+  given: readonly string[] = [],
+): Promise<number> {
   const first = paths[0];
   if (paths.length === 1 && first !== undefined && (await isPlanFile(resolve(io.cwd, first)))) {
     refusePlanningFlags(given);
@@ -76,7 +82,9 @@ async function applySpec(paths: string[], flags: ApplyCommandFlags, globals: Glo
 }
 
 function emptyJson(io: CliIo): number {
-  io.stdout.write(renderApplyJson({ steps: [], summary: { created: 0, replaced: 0, cancelled: 0, deduplicated: 0, failed: 0, skipped: 0 } }));
+  io.stdout.write(
+    renderApplyJson({ steps: [], summary: { created: 0, replaced: 0, cancelled: 0, deduplicated: 0, failed: 0, skipped: 0 } }),
+  );
   return 0;
 }
 

@@ -16,7 +16,10 @@ export interface ShowFlags {
 export async function runShow(planFile: string, flags: ShowFlags, globals: GlobalOptions, io: CliIo): Promise<number> {
   const path = resolve(io.cwd, planFile);
   if (!(await isPlanFile(path))) {
-    throw new UsageError(`${planFile} is not a saved plan.`, "Save one with `studio-jobs plan --out plan.json`; to see the plan of a spec, run `studio-jobs plan`.");
+    throw new UsageError(
+      `${planFile} is not a saved plan.`,
+      "Save one with `studio-jobs plan --out plan.json`; to see the plan of a spec, run `studio-jobs plan`.",
+    );
   }
   const doc = await readPlanFile(path, planFile);
   switch (flags.format) {
@@ -31,7 +34,9 @@ export async function runShow(planFile: string, flags: ShowFlags, globals: Globa
       break;
     case "text":
       io.stdout.write(renderPlanText(doc, { color: useColor(io.stdout, io.env, globals.color) }));
-      io.stderr.write(`Saved plan of stack ${doc.stack}, made ${doc.created_at} by studio-jobs ${doc.tool_version}. Apply it with: studio-jobs apply ${planFile}\n`);
+      io.stderr.write(
+        `Saved plan of stack ${doc.stack}, made ${doc.created_at} by studio-jobs ${doc.tool_version}. Apply it with: studio-jobs apply ${planFile}\n`,
+      );
       break;
     default: {
       const never: never = flags.format;

@@ -19,7 +19,11 @@ export interface StatusFlags {
 
 export async function runStatus(paths: string[], flags: StatusFlags, globals: GlobalOptions, io: CliIo): Promise<number> {
   const settings = await resolveConnection(globals, io.env, io.cwd);
-  const spec = await loadSpec(paths, io.cwd, { env: io.env, vars: await readVars(flags.var, flags.varFile, io.cwd), defaultTeam: settings.team });
+  const spec = await loadSpec(paths, io.cwd, {
+    env: io.env,
+    vars: await readVars(flags.var, flags.varFile, io.cwd),
+    defaultTeam: settings.team,
+  });
   if (io.secrets !== undefined) registerJobSecrets(io.secrets, spec.jobs, io.env);
   const teams = coveredTeams(spec.teams, globals.team, settings.team);
   const { client } = await connect(globals, io, settings);
@@ -27,7 +31,12 @@ export async function runStatus(paths: string[], flags: StatusFlags, globals: Gl
   try {
     // Every record, runs included: a schedule's last run is one of them.
     const lists = await Promise.all(teams.map((team) => client.listAllJobs(team)));
-    coverage = await extendCoverage(client, spec.stack, { listings: new Map(teams.map((team, i) => [team, lists[i] ?? []])), clusters: [] }, () => true);
+    coverage = await extendCoverage(
+      client,
+      spec.stack,
+      { listings: new Map(teams.map((team, i) => [team, lists[i] ?? []])), clusters: [] },
+      () => true,
+    );
   } finally {
     await client.close();
   }
