@@ -1,4 +1,4 @@
-// computePlan, row by row of DESIGN section 4, and every guard.
+// computePlan, row by row of its table in docs/architecture.md ("Planning"), and every guard.
 
 import { describe, expect, it } from "vitest";
 import { CLUSTERS, desired, options, record, STACK } from "../../test/plan-fixtures.js";

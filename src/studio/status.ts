@@ -1,5 +1,5 @@
 // Everything that interprets job statuses and runs lives here, so that if Studio
-// reports them differently only this module changes (DESIGN section 1).
+// reports them differently only this module changes (docs/architecture.md, "Modules").
 
 import { JOB_STATUSES, type JobOutput, type JobStatus } from "./types.js";
 
