@@ -8,8 +8,10 @@ import { writeSpec } from "./specs.js";
 /** The validate floor's result line, checked so that a floor that did nothing cannot pass. */
 export function expectFloorOutput(run: Measured, expected: { jobs?: number; listed?: number }): Measured {
   const out = JSON.parse(run.stdout.trim()) as { jobs: number; listed: number };
-  if (expected.jobs !== undefined && out.jobs !== expected.jobs) throw new Error(`the floor validated ${out.jobs} jobs, expected ${expected.jobs}`);
-  if (expected.listed !== undefined && out.listed < expected.listed) throw new Error(`the floor listed ${out.listed} records, expected ${expected.listed}`);
+  if (expected.jobs !== undefined && out.jobs !== expected.jobs)
+    throw new Error(`the floor validated ${out.jobs} jobs, expected ${expected.jobs}`);
+  if (expected.listed !== undefined && out.listed < expected.listed)
+    throw new Error(`the floor listed ${out.listed} records, expected ${expected.listed}`);
   return run;
 }
 

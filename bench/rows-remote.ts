@@ -12,7 +12,7 @@ const LATENCY_MS = 20;
 const PARALLELISM = 16;
 const STACK = "bench";
 const DAY_MS = 86_400_000;
-/** Not live: DESIGN's list, as the wire spells it. */
+/** Not live: the planner's list (src/studio/status.ts), as the wire spells it. */
 const FINISHED = new Set(["COMPLETE", "FAILED", "CANCELED", "CANCELING", "CANCELING_SCHEDULED"]);
 
 async function withEmulator(ctx: BenchContext, args: string[], body: (url: string) => Promise<void>): Promise<void> {
@@ -172,7 +172,7 @@ export async function benchLargePlan(ctx: BenchContext): Promise<void> {
         { label: "≤ 1.2× floor", ok: measured.ratio <= 1.2 },
         { label: "≤ 200 MB", ok: peak <= 200 },
       ],
-      note: `${Math.round((listed - desired - desired / 10) / listed * 100)}% runs; seeded in ${seconds(seedMs)}`,
+      note: `${Math.round(((listed - desired - desired / 10) / listed) * 100)}% runs; seeded in ${seconds(seedMs)}`,
     });
   });
 }

@@ -72,7 +72,10 @@ const ctx: BenchContext = {
   },
 };
 
-const load = (): string => loadavg().map((l) => l.toFixed(2)).join(" ");
+const load = (): string =>
+  loadavg()
+    .map((l) => l.toFixed(2))
+    .join(" ");
 const started = performance.now();
 const loadBefore = load();
 process.stderr.write(`studio-jobs bench${options.quick ? " --quick" : ""}: ${groups.map((g) => g.id).join(", ")}\n`);

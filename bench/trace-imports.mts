@@ -18,5 +18,5 @@ process.on("exit", () => {
   // Not in the typings: node's list of its own modules and bindings loaded so far.
   const list = (process as unknown as { moduleLoadList?: string[] }).moduleLoadList ?? [];
   const builtins = list.filter((m) => m.startsWith("NativeModule ")).length;
-  writeSync(2, `trace-imports: ${builtins} node built-in modules loaded, ${(performance.now()).toFixed(1)} ms to exit\n`);
+  writeSync(2, `trace-imports: ${builtins} node built-in modules loaded, ${performance.now().toFixed(1)} ms to exit\n`);
 });

@@ -45,7 +45,9 @@ text = text.replace('cron: "@hourly"', 'cron: "*/30 * * * *"');
 text = text.slice(0, text.indexOf("  weekly-cleanup:")) + text.slice(text.indexOf("  backfill-2026:"));
 writeFileSync(spec, text);
 writeFileSync(join(work, "queries", "metrics.py"), readFileSync(join(work, "queries", "metrics.py"), "utf8").replace("3600", "1800"));
-process.stdout.write(`\n${bold("A change to review:")} hourly-metrics now runs every 30 minutes over the last 30 minutes; weekly-cleanup is removed.\n`);
+process.stdout.write(
+  `\n${bold("A change to review:")} hourly-metrics now runs every 30 minutes over the last 30 minutes; weekly-cleanup is removed.\n`,
+);
 await step("the plan a reviewer sees (Markdown for the pull request)", ["plan", ".", "--format", "markdown"], { cwd: work });
 await step("the same plan in a terminal", ["plan", ".", "--detailed-exitcode"], { cwd: work, expect: [2] });
 

@@ -77,4 +77,6 @@ await pool.close();
 child.kill("SIGTERM");
 figures.sort((a, b) => a - b);
 const median = figures[Math.floor(figures.length / 2)];
-console.log(`${kind} creates: emulator CPU per 1,000 creates, median of ${rounds} rounds of ${perRound}: ${median.toFixed(3)} s (all: ${figures.map((f) => f.toFixed(3)).join(", ")})`);
+console.log(
+  `${kind} creates: emulator CPU per 1,000 creates, median of ${rounds} rounds of ${perRound}: ${median.toFixed(3)} s (all: ${figures.map((f) => f.toFixed(3)).join(", ")})`,
+);

@@ -16,27 +16,32 @@ export function checkCron(expression: string): string | undefined {
   return problem;
 }
 
+/** An expression as quoted in a message: a long one is cut. */
+function quote(expression: string): string {
+  return JSON.stringify(expression.length > 60 ? `${expression.slice(0, 40)}…` : expression);
+}
+
 function findCronProblem(expression: string): string | undefined {
   const trimmed = expression.trim();
   // crontab's TZ= and CRON_TZ= prefixes: Studio runs every schedule in UTC.
   const zone = /^(?:CRON_)?TZ=\S*/i.exec(trimmed);
   if (zone !== null) {
-    return `"${zone[0]}": schedules are in UTC and take no timezone; remove it and write the time in UTC`;
+    return `${quote(zone[0])}: schedules are in UTC and take no timezone; remove it and write the time in UTC`;
   }
   if (trimmed.startsWith("@")) {
     return NICKNAMES.has(trimmed.toLowerCase())
       ? undefined
-      : `"${trimmed}" is not a cron nickname; use one of ${[...NICKNAMES].join(", ")}`;
+      : `${quote(trimmed)} is not a cron nickname; use one of ${[...NICKNAMES].join(", ")}`;
   }
   const fields = trimmed.split(/\s+/).filter((f) => f !== "");
   if (fields.length !== 5) {
-    return `"${trimmed}" has ${fields.length} field${fields.length === 1 ? "" : "s"}; a cron expression has 5: minute hour day-of-month month day-of-week`;
+    return `${quote(trimmed)} has ${fields.length} field${fields.length === 1 ? "" : "s"}; a cron expression has 5: minute hour day-of-month month day-of-week`;
   }
   try {
     parse(trimmed);
     return undefined;
   } catch (error) {
-    return `"${trimmed}" is not a valid cron expression: ${(error as Error).message.replace(/^CronPattern: /, "")}`;
+    return `${quote(trimmed)} is not a valid cron expression: ${(error as Error).message.replace(/^CronPattern: /, "")}`;
   }
 }
 

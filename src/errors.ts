@@ -43,10 +43,7 @@ export class SpecError extends StudioJobsError {
 
   constructor(issues: readonly SpecIssue[]) {
     const count = issues.length;
-    super(
-      "SPEC_INVALID",
-      `${issues.map(formatSpecIssue).join("\n")}\n${count} problem${count === 1 ? "" : "s"} found in the spec.`,
-    );
+    super("SPEC_INVALID", `${issues.map(formatSpecIssue).join("\n")}\n${count} problem${count === 1 ? "" : "s"} found in the spec.`);
     this.issues = issues;
   }
 }

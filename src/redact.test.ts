@@ -20,7 +20,7 @@ describe("the redactor", () => {
     const r = createRedactor();
     r.addSecret("eu");
     r.addSensitiveKey("REGION");
-    expect(r.redact("queue: europe, REGION=eu\\nOTHER=1, {\"REGION\": \"eu\"}, XREGION=eu")).toBe(
+    expect(r.redact('queue: europe, REGION=eu\\nOTHER=1, {"REGION": "eu"}, XREGION=eu')).toBe(
       'queue: europe, REGION=***\\nOTHER=1, {"REGION": "***"}, XREGION=eu',
     );
   });
@@ -33,14 +33,20 @@ describe("the redactor", () => {
 
   it("hides the credentials of any URL", () => {
     const r = createRedactor();
-    expect(r.redact("GET https://user:pass@studio.example/api and http://tok@h/")).toBe("GET https://***@studio.example/api and http://***@h/");
+    expect(r.redact("GET https://user:pass@studio.example/api and http://tok@h/")).toBe(
+      "GET https://***@studio.example/api and http://***@h/",
+    );
   });
 
   it("registers a spec's ${env:...} values, with their defaults, and the sensitive keys", () => {
     const r = createRedactor();
     const job = {
       sensitive: ["environment.API_KEY", "credentials", "repository"],
-      sensitiveTemplates: { "environment.API_KEY": "${env:KEY}", credentials: "${env:CREDS:-aws-default-creds}", repository: "https://${env:GH}@github.com/x" },
+      sensitiveTemplates: {
+        "environment.API_KEY": "${env:KEY}",
+        credentials: "${env:CREDS:-aws-default-creds}",
+        repository: "https://${env:GH}@github.com/x",
+      },
     } as unknown as DesiredJob;
     registerJobSecrets(r, [job], { KEY: "key-from-env", GH: "gh-token-1234" });
     expect(r.redact("key-from-env aws-default-creds https://gh-token-1234@github.com/x gh-token-1234 API_KEY=ab REGION=eu")).toBe(

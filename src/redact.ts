@@ -88,7 +88,10 @@ export function createRedactor(): Redactor {
       let out = text;
       if (secretPattern !== undefined) out = out.replace(secretPattern, REDACTED);
       if (keyPattern !== undefined) {
-        out = out.replace(keyPattern, (_match, assign: string | undefined, member: string | undefined) => `${assign ?? member ?? ""}${REDACTED}`);
+        out = out.replace(
+          keyPattern,
+          (_match, assign: string | undefined, member: string | undefined) => `${assign ?? member ?? ""}${REDACTED}`,
+        );
       }
       if (out.includes("://")) out = out.replace(URL_CREDENTIALS, `$1${REDACTED}@`);
       return out;

@@ -7,7 +7,7 @@ import { join } from "node:path";
 import fc from "fast-check";
 import { beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { stringify } from "yaml";
-import { cliWith, runCli } from "./cli-helpers.js";
+import { cliWith, recordingSleep, runCli } from "./cli-helpers.js";
 import { copyExample, dailyJobs, liveByKey as groupLive, startTestStudio, useStudio, writeSpec, type TestStudio } from "./helpers.js";
 
 const { studio, env } = useStudio();
@@ -74,7 +74,12 @@ describe("convergence", () => {
           expect(applied.stderr).not.toContain("FAILED");
           expect(applied.code).toBe(0);
           studio.clock.advance(45_000); // one-off jobs finish; they stay satisfied
-          await expectConverged(dir, ["."], "random", Object.keys(version).filter((k) => (version[k] as { cron?: string }).cron !== undefined));
+          await expectConverged(
+            dir,
+            ["."],
+            "random",
+            Object.keys(version).filter((k) => (version[k] as { cron?: string }).cron !== undefined),
+          );
         }
       }),
       { numRuns: 12, seed: 20261129 },
@@ -124,11 +129,18 @@ describe("replace", () => {
     const dir = await appliedExample();
     const [old] = (await liveByKey("analytics")).get("hourly-metrics") ?? [];
     bump(dir);
-    studio.emulator.faults.configure({}, [{ method: "POST", path: "/api/datachain/jobs/", bodyIncludes: '"query_name":"hourly-metrics"', kind: "error", times: 10 }]);
-    const result = await cli(dir, ["apply", ".", "--yes"]);
+    studio.emulator.faults.configure({}, [
+      { method: "POST", path: "/api/datachain/jobs/", bodyIncludes: '"query_name":"hourly-metrics"', kind: "error", times: 10 },
+    ]);
+    const { sleep, waits } = recordingSleep();
+    const result = await cli(dir, ["apply", ".", "--yes"], { sleep, random: () => 1 });
+    // Six tries, each after looking for the one before; between them the longest wait of each backoff step.
+    expect(waits).toEqual([200, 400, 800, 1600, 2000]);
     expect(result.code).toBe(1);
     expect(result.stdout).toContain("Apply finished with failures: 0 created, 0 replaced, 0 cancelled, 1 failed, 1 skipped.");
-    expect(result.stdout).toContain("create demo/hourly-metrics: FAILED: [POST] /api/datachain/jobs/: 503 Service temporarily unavailable (injected).");
+    expect(result.stdout).toContain(
+      "create demo/hourly-metrics: FAILED: [POST] /api/datachain/jobs/: 503 Service temporarily unavailable (injected).",
+    );
     expect(result.stdout).toContain(`cancel demo/hourly-metrics: skipped: the new job was not created, so ${old?.id} is kept`);
     const live = await liveByKey("analytics");
     expect(live.get("hourly-metrics")?.map((j) => j.id)).toEqual([old?.id]);
@@ -157,7 +169,7 @@ describe("ambiguous creates", () => {
     const jobs = dailyJobs(30);
     writeSpec(dir, "resets", jobs);
     studio.emulator.faults.configure({ resetRate: 0.3, seed: 42 });
-    const result = await cli(dir, ["apply", ".", "--yes"]);
+    const result = await cli(dir, ["apply", ".", "--yes"], { sleep: recordingSleep().sleep });
     studio.emulator.faults.configure({ resetRate: 0 });
     expect(result.stderr).toMatch(/found after an ambiguous failure/);
     const live = await liveByKey("resets");
@@ -245,7 +257,10 @@ describe("saved plans", () => {
         "Make a new plan with `studio-jobs plan --out old.json`, and delete the old one wherever it was kept.\n",
     });
 
-    writeFileSync(join(dir, "studio-jobs.yaml"), readFileSync(join(dir, "studio-jobs.yaml"), "utf8").replace("stack: analytics", "stack: billing"));
+    writeFileSync(
+      join(dir, "studio-jobs.yaml"),
+      readFileSync(join(dir, "studio-jobs.yaml"), "utf8").replace("stack: analytics", "stack: billing"),
+    );
     const other = await cli(dir, ["apply", "plan.json"]);
     expect(other.code).toBe(1);
     expect(other.stderr).toBe(
@@ -257,7 +272,12 @@ describe("saved plans", () => {
 
 describe("saved plans and the key of their digests", () => {
   // Two valid tokens for the same team: plan in one CI job, apply in another.
-  const grants = ["token-a", "token-b"].map((token) => ({ token, user: token, teams: ["demo"], scopes: ["JOB_READ" as const, "JOB_WRITE" as const] }));
+  const grants = ["token-a", "token-b"].map((token) => ({
+    token,
+    user: token,
+    teams: ["demo"],
+    scopes: ["JOB_READ" as const, "JOB_WRITE" as const],
+  }));
   let two: TestStudio;
   beforeAll(async () => {
     two = await startTestStudio({ config: { tokens: grants } });
@@ -292,7 +312,9 @@ describe("saved plans and the key of their digests", () => {
     expect(readFileSync(join(dir, "plan.json"), "utf8")).not.toContain("a-secret-only-ci-has");
     const missing = await run(dir, ["apply", "plan.json"], { DATACHAIN_STUDIO_TOKEN: "token-b" });
     expect(missing.code).toBe(1);
-    expect(missing.stderr).toMatch(/^Error: plan\.json keyed its digests of sensitive values with STUDIO_JOBS_PLAN_KEY, which is not set here: it cannot check them\. Nothing was changed\.\n/);
+    expect(missing.stderr).toMatch(
+      /^Error: plan\.json keyed its digests of sensitive values with STUDIO_JOBS_PLAN_KEY, which is not set here: it cannot check them\. Nothing was changed\.\n/,
+    );
     const changed = await run(dir, ["apply", "plan.json"], { STUDIO_JOBS_PLAN_KEY: "another", DATACHAIN_STUDIO_TOKEN: "token-b" });
     expect(changed.stderr).toMatch(/^Error: plan\.json was made with a different STUDIO_JOBS_PLAN_KEY, so this apply cannot check/);
     const applied = await run(dir, ["apply", "plan.json"], { ...shared, DATACHAIN_STUDIO_TOKEN: "token-b" });
@@ -353,7 +375,8 @@ describe("saved plans and planning flags", () => {
     const result = await cli(dir, ["apply", "plan.json", "--target", "hourly-metrics", "--adopt"]);
     expect(result).toMatchObject({
       code: 1,
-      stderr: "Error: --target, --adopt cannot change a saved plan: it is applied exactly as it was made.\nPass these flags to `studio-jobs plan --out FILE` instead.\n",
+      stderr:
+        "Error: --target, --adopt cannot change a saved plan: it is applied exactly as it was made.\nPass these flags to `studio-jobs plan --out FILE` instead.\n",
     });
     expect(studio.emulator.store.allJobs()).toHaveLength(0);
   });
@@ -385,14 +408,20 @@ describe("interrupted and multi-team applies", () => {
   });
 
   it("plans per team, and --team empties a team the spec no longer names", async () => {
-    const multi = await startTestStudio({ config: { tokens: [{ token: "dev-token", user: "dev", teams: ["alpha", "beta"], scopes: ["JOB_READ", "JOB_WRITE"] }] } });
+    const multi = await startTestStudio({
+      config: { tokens: [{ token: "dev-token", user: "dev", teams: ["alpha", "beta"], scopes: ["JOB_READ", "JOB_WRITE"] }] },
+    });
     const multiEnv = { DATACHAIN_STUDIO_URL: multi.emulator.url, DATACHAIN_STUDIO_TOKEN: "dev-token" };
     try {
       const dir = mkdtempSync(join(tmpdir(), "studio-jobs-teams-"));
       const write = (teamOfB: string) =>
         writeFileSync(
           join(dir, "studio-jobs.yaml"),
-          stringify({ version: 1, stack: "teams", jobs: { a: { team: "alpha", query: "print(1)" }, b: { team: teamOfB, query: "print(2)", schedule: { cron: "@daily" } } } }),
+          stringify({
+            version: 1,
+            stack: "teams",
+            jobs: { a: { team: "alpha", query: "print(1)" }, b: { team: teamOfB, query: "print(2)", schedule: { cron: "@daily" } } },
+          }),
         );
       write("beta");
       expect((await runCli(["apply", ".", "--yes"], { cwd: dir, env: multiEnv })).code).toBe(0);

@@ -48,8 +48,16 @@ describe("bench specs", () => {
   it("renames and changes the jobs its plan row counts as creates, cancels and replaces", () => {
     const doc = read(writeSpec({ root, jobs: 100, files: 1, stack: "s", team: "t", changed: 10, renamed: 5 }).yamlFiles[0] as string);
     const keys = Object.keys(doc.jobs);
-    expect(keys.filter((k) => k.startsWith("renamed-"))).toEqual(["renamed-00095", "renamed-00096", "renamed-00097", "renamed-00098", "renamed-00099"]);
-    const changed = Object.entries(doc.jobs).filter(([, j]) => j.environment.SHARD === "changed").map(([k]) => k);
+    expect(keys.filter((k) => k.startsWith("renamed-"))).toEqual([
+      "renamed-00095",
+      "renamed-00096",
+      "renamed-00097",
+      "renamed-00098",
+      "renamed-00099",
+    ]);
+    const changed = Object.entries(doc.jobs)
+      .filter(([, j]) => j.environment.SHARD === "changed")
+      .map(([k]) => k);
     expect(changed).toEqual(Array.from({ length: 10 }, (_, i) => `job-000${85 + i}`));
   });
 
@@ -58,7 +66,9 @@ describe("bench specs", () => {
     const second = writeSpec({ root, jobs: 3, files: 1, stack: "s", team: "t", queryVersion: 2 });
     expect(readFileSync(first.yamlFiles[0] as string, "utf8")).toBe(readFileSync(second.yamlFiles[0] as string, "utf8"));
     for (let q = 0; q < 50; q++) {
-      expect(readFileSync(join(first.dir, "queries", `q${q}.py`), "utf8")).not.toBe(readFileSync(join(second.dir, "queries", `q${q}.py`), "utf8"));
+      expect(readFileSync(join(first.dir, "queries", `q${q}.py`), "utf8")).not.toBe(
+        readFileSync(join(second.dir, "queries", `q${q}.py`), "utf8"),
+      );
     }
   });
 });

@@ -77,7 +77,11 @@ function runShell(script: string, runner: Runner, env: NodeJS.ProcessEnv): Promi
   const file = join(runner.env["HOME"] ?? "", `step-${runner.log.length}.sh`);
   writeFileSync(file, script);
   return new Promise((resolve, reject) => {
-    const child = spawn("bash", ["--noprofile", "--norc", "-e", "-o", "pipefail", file], { cwd: runner.repo, env, stdio: ["ignore", "pipe", "pipe"] });
+    const child = spawn("bash", ["--noprofile", "--norc", "-e", "-o", "pipefail", file], {
+      cwd: runner.repo,
+      env,
+      stdio: ["ignore", "pipe", "pipe"],
+    });
     let stdout = "";
     let stderr = "";
     child.stdout.on("data", (d: Buffer) => (stdout += d.toString()));
@@ -105,7 +109,8 @@ function expandGithub(value: unknown): string {
   });
 }
 
-const expandAll = (env: unknown) => Object.fromEntries(Object.entries((env ?? {}) as Record<string, unknown>).map(([k, v]) => [k, expandGithub(v)]));
+const expandAll = (env: unknown) =>
+  Object.fromEntries(Object.entries((env ?? {}) as Record<string, unknown>).map(([k, v]) => [k, expandGithub(v)]));
 
 interface StepResult {
   name: string;
@@ -139,12 +144,19 @@ async function runGithubJob(workflow: Record<string, unknown>, jobName: string, 
 }
 
 /** A GitLab job: before_script and script in one shell, as the runner does. */
-async function runGitlabJob(pipeline: Record<string, unknown>, jobName: string, runner: Runner, ciVariables: NodeJS.ProcessEnv): Promise<{ code: number; stdout: string }> {
+async function runGitlabJob(
+  pipeline: Record<string, unknown>,
+  jobName: string,
+  runner: Runner,
+  ciVariables: NodeJS.ProcessEnv,
+): Promise<{ code: number; stdout: string }> {
   const job = pipeline[jobName] as Record<string, unknown> | undefined;
   expect(job, jobName).toBeDefined();
   const defaults = (pipeline["default"] ?? {}) as Record<string, unknown>;
   const lines = [...((job?.["before_script"] ?? defaults["before_script"] ?? []) as string[]), ...((job?.["script"] ?? []) as string[])];
-  const variables = Object.fromEntries(Object.entries((pipeline["variables"] ?? {}) as Record<string, unknown>).map(([k, v]) => [k, String(v)]));
+  const variables = Object.fromEntries(
+    Object.entries((pipeline["variables"] ?? {}) as Record<string, unknown>).map(([k, v]) => [k, String(v)]),
+  );
   return runShell(lines.join("\n"), runner, { ...runner.env, ...ciVariables, ...variables });
 }
 
@@ -177,7 +189,13 @@ describe("examples/ci/github-actions.yml", () => {
   it("posts one plan comment, updates it on every push, and applies on merge", async () => {
     const runner = createRunner({ ...env, DATACHAIN_STUDIO_TOKEN: undefined });
     const names = (results: StepResult[]) => results.map((r) => [r.name, r.code]);
-    const allSteps = [["Install studio-jobs", 0], ["Validate", 0], ["Plan", 0], ["Comment the plan on the pull request", 0], ["Fail if the plan failed", 0]];
+    const allSteps = [
+      ["Install studio-jobs", 0],
+      ["Validate", 0],
+      ["Plan", 0],
+      ["Comment the plan on the pull request", 0],
+      ["Fail if the plan failed", 0],
+    ];
 
     // The first push: four jobs to create, so plan exits 2, and the comment is still posted.
     const first = await runGithubJob(workflow, "plan", runner);
@@ -209,7 +227,11 @@ describe("examples/ci/github-actions.yml", () => {
     // The merge: plan --out, show, apply exactly that plan.
     writeFileSync(runner.summary, "");
     const merged = await runGithubJob(workflow, "apply", runner);
-    expect(names(merged), runner.log.join("\n")).toEqual([["Install studio-jobs", 0], ["Plan", 0], ["Apply", 0]]);
+    expect(names(merged), runner.log.join("\n")).toEqual([
+      ["Install studio-jobs", 0],
+      ["Plan", 0],
+      ["Apply", 0],
+    ]);
     expect(await liveKeys()).toEqual(["backfill-2026", "hourly-metrics", "nightly-embeddings"]);
     expect(readFileSync(runner.summary, "utf8")).toContain("**Plan: 3 to create, 0 to replace, 0 to cancel, 0 unchanged.**");
   });
@@ -219,15 +241,26 @@ describe("examples/ci/github-actions.yml", () => {
     const path = join(runner.repo, "studio-jobs.yaml");
     writeFileSync(path, readFileSync(path, "utf8").replace("    workers: 4\n", "    workerz: 4\n"));
     const results = await runGithubJob(workflow, "plan", runner);
-    expect(results.map((r) => [r.name, r.code])).toEqual([["Install studio-jobs", 0], ["Validate", 1]]);
-    expect(results[1]?.stdout).toBe('::error file=studio-jobs.yaml,line=24,col=5::unknown key "workerz"; did you mean "workers"? (at jobs.nightly-embeddings.workerz)\n');
+    expect(results.map((r) => [r.name, r.code])).toEqual([
+      ["Install studio-jobs", 0],
+      ["Validate", 1],
+    ]);
+    expect(results[1]?.stdout).toBe(
+      '::error file=studio-jobs.yaml,line=24,col=5::unknown key "workerz"; did you mean "workers"? (at jobs.nightly-embeddings.workerz)\n',
+    );
     expect(await liveKeys()).toEqual([]);
   });
 
   it("fails the job after posting when the plan is refused", async () => {
     const runner = createRunner({ ...env, DATACHAIN_STUDIO_TOKEN: undefined });
     // An unmanaged job holding a spec job's name: the plan is a conflict, exit 1.
-    await studio.client.createJob({ query: "print(0)", query_type: "PYTHON", query_name: "hourly-metrics", team_name: "demo", environment: "" });
+    await studio.client.createJob({
+      query: "print(0)",
+      query_type: "PYTHON",
+      query_name: "hourly-metrics",
+      team_name: "demo",
+      environment: "",
+    });
     const results = await runGithubJob(workflow, "plan", runner);
     expect(results.map((r) => [r.name, r.code])).toEqual([
       ["Install studio-jobs", 0],
@@ -289,7 +322,13 @@ describe("examples/ci/gitlab-ci.yml", () => {
 
   it("fails the job after posting when the plan is refused", async () => {
     const runner = createRunner({ ...env, DATACHAIN_STUDIO_TOKEN: undefined });
-    await studio.client.createJob({ query: "print(0)", query_type: "PYTHON", query_name: "hourly-metrics", team_name: "demo", environment: "" });
+    await studio.client.createJob({
+      query: "print(0)",
+      query_type: "PYTHON",
+      query_name: "hourly-metrics",
+      team_name: "demo",
+      environment: "",
+    });
     const result = await runGitlabJob(pipeline, "plan", runner, ci);
     expect(result.code).toBe(1);
     expect(result.stdout).toContain("studio-jobs plan failed (exit 1)");

@@ -345,7 +345,8 @@ describe("each command's help", () => {
     for (const command of ["validate", "plan", "apply", "show", "destroy", "status", "import", "clusters", "completion", "emulator"]) {
       const text = await help(command);
       expect(text, command).toMatch(/\nExamples:\n( {2}# .+\n {2}\$ .*studio-jobs .+\n){2,3}$/);
-      for (const flag of ["--url", "--token", "--team", "--verbose", "--no-color", "--insecure"]) expect(text, `${command} ${flag}`).toContain(`  ${flag}`);
+      for (const flag of ["--url", "--token", "--team", "--verbose", "--no-color", "--insecure"])
+        expect(text, `${command} ${flag}`).toContain(`  ${flag}`);
       expect(text, command).not.toContain("(default: false)");
       expect(text, command).not.toContain("(default: [])");
     }
@@ -357,7 +358,10 @@ describe("numeric options", () => {
     for (const [argv, expected] of [
       [["plan", "--max-cancel", "ten"], "error: option '--max-cancel <n>' argument 'ten' is invalid. Give a whole number of at least 0."],
       [["apply", "--parallelism", "0"], "error: option '--parallelism <n>' argument '0' is invalid. Give a whole number of at least 1."],
-      [["apply", "--parallelism", "2.5"], "error: option '--parallelism <n>' argument '2.5' is invalid. Give a whole number of at least 1."],
+      [
+        ["apply", "--parallelism", "2.5"],
+        "error: option '--parallelism <n>' argument '2.5' is invalid. Give a whole number of at least 1.",
+      ],
       [["emulator", "--port", "70000"], "error: option '--port <port>' argument '70000' is invalid. Give a whole number from 0 to 65535."],
       [["emulator", "--error-rate", "2"], "error: option '--error-rate <p>' argument '2' is invalid. Give a number from 0 to 1."],
     ] as const) {
@@ -378,11 +382,15 @@ describe("completion", () => {
     const check = spawnSync("bash", ["--norc", "--noprofile", "-n", join(dir, "completion.bash")], { encoding: "utf8" });
     expect(check.stderr).toBe("");
     expect(check.status).toBe(0);
-    expect(script).toContain('COMPREPLY=($(compgen -W "validate plan apply show destroy status import clusters completion emulator --version --url');
+    expect(script).toContain(
+      'COMPREPLY=($(compgen -W "validate plan apply show destroy status import clusters completion emulator --version --url',
+    );
     expect(script).not.toContain("__complete-keys)");
     expect(script).toContain('    plan:--format) COMPREPLY=($(compgen -W "text json markdown" -- "$cur")); return ;;');
     expect(script).toContain('    apply:--format) COMPREPLY=($(compgen -W "text json" -- "$cur")); return ;;');
-    expect(script).toContain('    destroy:--target) COMPREPLY=($(compgen -W "$(studio-jobs __complete-keys 2>/dev/null)" -- "$cur")); return ;;');
+    expect(script).toContain(
+      '    destroy:--target) COMPREPLY=($(compgen -W "$(studio-jobs __complete-keys 2>/dev/null)" -- "$cur")); return ;;',
+    );
     expect(script).toContain('    completion) flags="--help"; positional="bash zsh fish" ;;');
     expect(script).toContain("complete -o bashdefault -o default -F _studio_jobs studio-jobs\n");
   });
@@ -397,7 +405,11 @@ describe("completion", () => {
     const complete = (line: string) => {
       const words = line.split(" ");
       const program = `${script}\nCOMP_WORDS=(${words.map((w) => `'${w}'`).join(" ")}); COMP_CWORD=${words.length - 1}; _studio_jobs; printf '%s\\n' "\${COMPREPLY[@]}"`;
-      const out = spawnSync("bash", ["--norc", "--noprofile", "-c", program], { cwd: dir, encoding: "utf8", env: { PATH: `${bin}:${process.env["PATH"] ?? ""}` } });
+      const out = spawnSync("bash", ["--norc", "--noprofile", "-c", program], {
+        cwd: dir,
+        encoding: "utf8",
+        env: { PATH: `${bin}:${process.env["PATH"] ?? ""}` },
+      });
       expect(out.stderr).toBe("");
       return out.stdout.split("\n").filter((w) => w !== "");
     };
@@ -419,10 +431,16 @@ describe("completion", () => {
     expect(zsh).toContain('keys=(${(f)"$(studio-jobs __complete-keys 2>/dev/null)"})');
     const fish = (await runCli(["completion", "fish"])).stdout;
     expect(fish).toContain("complete -c studio-jobs -n __fish_use_subcommand -a show -d 'print a saved plan, without contacting Studio'\n");
-    expect(fish).toContain("complete -c studio-jobs -n '__fish_seen_subcommand_from plan' -l format -x -a 'text json markdown' -d 'output format'\n");
-    expect(fish).toContain("complete -c studio-jobs -n '__fish_seen_subcommand_from destroy' -l target -x -a '(studio-jobs __complete-keys 2>/dev/null)'");
+    expect(fish).toContain(
+      "complete -c studio-jobs -n '__fish_seen_subcommand_from plan' -l format -x -a 'text json markdown' -d 'output format'\n",
+    );
+    expect(fish).toContain(
+      "complete -c studio-jobs -n '__fish_seen_subcommand_from destroy' -l target -x -a '(studio-jobs __complete-keys 2>/dev/null)'",
+    );
     expect(fish).toContain("complete -c studio-jobs -n '__fish_seen_subcommand_from plan' -l out -r -F -d");
-    expect((await runCli(["completion", "tcsh"])).stderr).toContain("error: command-argument value 'tcsh' is invalid for argument 'shell'. Allowed choices are bash, zsh, fish.");
+    expect((await runCli(["completion", "tcsh"])).stderr).toContain(
+      "error: command-argument value 'tcsh' is invalid for argument 'shell'. Allowed choices are bash, zsh, fish.",
+    );
   });
 
   it("lists the spec's job keys quietly, and nothing at all where there is no spec", async () => {

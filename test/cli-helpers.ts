@@ -21,8 +21,12 @@ export interface CliOptions {
   signal?: AbortSignal;
   /** The CLI's clock: give the emulator's, when a test moves it and watches jobs run. */
   now?: () => number;
-  /** The wait between tries of a request; by default none, so that retries cost no time. */
+  /**
+   * The waits between retries (of the client and of apply's creates), and their jitter.
+   * By default no wait at all, so that no test sleeps on a real timer for a retry.
+   */
   sleep?: (ms: number) => Promise<void>;
+  random?: () => number;
 }
 
 /** Run the CLI in this process with captured output and a scripted prompt. */
@@ -44,8 +48,21 @@ export async function runCli(argv: string[], options: CliOptions = {}): Promise<
     signal: options.signal ?? new AbortController().signal,
     ...(options.now === undefined ? {} : { now: options.now }),
     sleep: options.sleep ?? (() => Promise.resolve()),
+    ...(options.random === undefined ? {} : { random: options.random }),
   });
   return { code, stdout, stderr, questions };
+}
+
+/** A sleep that returns at once and records what it was asked to wait, for `runCli`'s `sleep`. */
+export function recordingSleep(): { sleep: (ms: number) => Promise<void>; waits: number[] } {
+  const waits: number[] = [];
+  return {
+    waits,
+    sleep: (ms) => {
+      waits.push(ms);
+      return Promise.resolve();
+    },
+  };
 }
 
 /** runCli in a directory, with `env` and a test's own variables over it. */

@@ -1,7 +1,7 @@
 // The CLI as a user meets it: help, the emulator command, colour and progress on a terminal.
 
 import { spawn } from "node:child_process";
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
@@ -64,9 +64,12 @@ describe("help and version", () => {
     `);
   });
 
-  it("prints the version and exits 0", async () => {
-    const result = await spawnCli(["--version"]);
-    expect(result).toMatchObject({ code: 0, stdout: "0.1.0\n" });
+  it("prints the version and exits 0, alone (without loading the parser) or among other options", async () => {
+    const { version } = JSON.parse(readFileSync(new URL("../package.json", import.meta.url), "utf8")) as { version: string };
+    for (const argv of [["--version"], ["-V"], ["--no-color", "--version"]]) {
+      expect(await spawnCli(argv)).toMatchObject({ code: 0, stdout: `${version}\n`, stderr: "" });
+    }
+    expect((await runCli(["-V"])).stdout).toBe(`${version}\n`);
   });
 
   it("says what is wrong with an unknown option, exit 1", async () => {
@@ -80,10 +83,17 @@ describe("studio-jobs emulator", () => {
   it("prints its URL on the first line, serves the API, and takes tokens from --config", async () => {
     const dir = mkdtempSync(join(tmpdir(), "studio-jobs-emu-"));
     const config = join(dir, "emulator.json");
-    writeFileSync(config, JSON.stringify({ tokens: [{ token: "ci-token", user: "ci", teams: ["ci"], scopes: ["JOB_READ", "JOB_WRITE"] }] }));
-    const child = spawn(process.execPath, [CLI, "emulator", "--port", "0", "--config", config, "--admin", "--data", join(dir, "journal.jsonl")], {
-      stdio: ["ignore", "pipe", "pipe"],
-    });
+    writeFileSync(
+      config,
+      JSON.stringify({ tokens: [{ token: "ci-token", user: "ci", teams: ["ci"], scopes: ["JOB_READ", "JOB_WRITE"] }] }),
+    );
+    const child = spawn(
+      process.execPath,
+      [CLI, "emulator", "--port", "0", "--config", config, "--admin", "--data", join(dir, "journal.jsonl")],
+      {
+        stdio: ["ignore", "pipe", "pipe"],
+      },
+    );
     try {
       const url = await new Promise<string>((resolve, reject) => {
         let out = "";
@@ -127,6 +137,7 @@ describe("on a terminal", () => {
     expect(result.stderr.endsWith("\r\x1b[2K")).toBe(true);
     expect(result.stderr).not.toContain("\n");
     const ids = studio.emulator.store.allJobs().map((j) => [j.name, j.id] as const);
-    for (const [name, id] of ids) expect(result.stdout).toContain(`  demo/${name}  ${id}  ${studio.emulator.url}/team/demo/datasets/jobs/${id}\n`);
+    for (const [name, id] of ids)
+      expect(result.stdout).toContain(`  demo/${name}  ${id}  ${studio.emulator.url}/team/demo/datasets/jobs/${id}\n`);
   });
 });

@@ -52,7 +52,15 @@ describe("retries", () => {
 
   it("retries a create after a 429, which is refused before acting, waiting Retry-After", async () => {
     const waits: number[] = [];
-    studio = await startTestStudio({}, { sleep: (ms) => { waits.push(ms); return Promise.resolve(); } });
+    studio = await startTestStudio(
+      {},
+      {
+        sleep: (ms) => {
+          waits.push(ms);
+          return Promise.resolve();
+        },
+      },
+    );
     studio.emulator.faults.configure({}, [{ method: "POST", path: "/api/datachain/jobs/", kind: "rate-limit" }]);
     const job = await studio.client.createJob(input);
     expect(job.name).toBe("j");
@@ -162,11 +170,17 @@ describe("configuration", () => {
       token: "local-token",
       team: "global-team",
     });
-    expect(await resolveConnection({}, { ...env, DATACHAIN_STUDIO_TOKEN: "env-token", DATACHAIN_STUDIO_TEAM: "env-team" }, cwd)).toMatchObject({
+    expect(
+      await resolveConnection({}, { ...env, DATACHAIN_STUDIO_TOKEN: "env-token", DATACHAIN_STUDIO_TEAM: "env-team" }, cwd),
+    ).toMatchObject({
       token: "env-token",
       team: "env-team",
     });
-    const flagged = await resolveConnection({ token: "flag-token", url: "https://flag.example" }, { ...env, DATACHAIN_STUDIO_TOKEN: "env-token" }, cwd);
+    const flagged = await resolveConnection(
+      { token: "flag-token", url: "https://flag.example" },
+      { ...env, DATACHAIN_STUDIO_TOKEN: "env-token" },
+      cwd,
+    );
     expect(flagged).toMatchObject({ url: "https://flag.example", token: "flag-token" });
     expect(JSON.stringify(flagged.sources)).not.toContain("flag-token");
   });

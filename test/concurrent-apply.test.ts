@@ -33,7 +33,11 @@ function startBarrierProxy(target: string, parties: number): Promise<typeof prox
       headers: { authorization: req.headers.authorization ?? "", "content-type": req.headers["content-type"] ?? "application/json" },
       body: chunks.length > 0 ? Buffer.concat(chunks) : undefined,
     });
-    return { status: reply.statusCode, body: Buffer.from(await reply.body.arrayBuffer()), type: String(reply.headers["content-type"] ?? "") };
+    return {
+      status: reply.statusCode,
+      body: Buffer.from(await reply.body.arrayBuffer()),
+      type: String(reply.headers["content-type"] ?? ""),
+    };
   };
   const server = createServer((req, res) => {
     const isListing = req.method === "GET" && (req.url ?? "").startsWith("/api/datachain/jobs/?");
@@ -84,7 +88,10 @@ it("two applies at once leave exactly one live job per key, with no third apply"
   const env = { DATACHAIN_STUDIO_URL: proxy.url, DATACHAIN_STUDIO_TOKEN: "dev-token" };
 
   // Two runs of the CLI in this process: all they share is Studio, as two CI jobs would.
-  const [a, b] = await Promise.all([runCli(["apply", ".", "--yes"], { cwd: dir, env }), runCli(["apply", ".", "--yes"], { cwd: dir, env })]);
+  const [a, b] = await Promise.all([
+    runCli(["apply", ".", "--yes"], { cwd: dir, env }),
+    runCli(["apply", ".", "--yes"], { cwd: dir, env }),
+  ]);
   expect([a.code, b.code, a.stderr.includes("Error"), b.stderr.includes("Error")]).toEqual([0, 0, false, false]);
 
   const records = studio.emulator.store.allJobs().filter((r) => !isRun(r) && r.environment[MARKERS.stack] === "twice");
@@ -95,10 +102,14 @@ it("two applies at once leave exactly one live job per key, with no third apply"
   expect([...live.keys()].sort()).toEqual(keys);
   expect([...live.values()].filter((ids) => ids.length !== 1)).toEqual([]);
   // Each survivor is the older record of its pair, and the sweeps said what they did.
-  const deduplicated = [a.stdout, b.stdout].map((out) => Number(/; (\d+) duplicates? made by a concurrent apply cancelled\.$/m.exec(out)?.[1] ?? 0));
+  const deduplicated = [a.stdout, b.stdout].map((out) =>
+    Number(/; (\d+) duplicates? made by a concurrent apply cancelled\.$/m.exec(out)?.[1] ?? 0),
+  );
   expect((deduplicated[0] ?? 0) + (deduplicated[1] ?? 0)).toBeGreaterThanOrEqual(keys.length);
   for (const [key, [id]] of live) {
-    const pair = records.filter((r) => r.environment[MARKERS.key] === key).sort((x, y) => x.created_at - y.created_at || (x.id < y.id ? -1 : 1));
+    const pair = records
+      .filter((r) => r.environment[MARKERS.key] === key)
+      .sort((x, y) => x.created_at - y.created_at || (x.id < y.id ? -1 : 1));
     expect(id).toBe(pair[0]?.id);
   }
 

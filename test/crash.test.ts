@@ -37,7 +37,10 @@ function killPartWay(dir: string, env: NodeJS.ProcessEnv, after: number): Promis
     });
     let finished = 0;
     child.stderr.on("data", (chunk: Buffer) => {
-      finished += chunk.toString().split("\n").filter((line) => /^\[\d+\/\d+\]/.test(line)).length;
+      finished += chunk
+        .toString()
+        .split("\n")
+        .filter((line) => /^\[\d+\/\d+\]/.test(line)).length;
       if (finished >= after && child.exitCode === null) child.kill("SIGKILL");
     });
     child.on("error", reject);

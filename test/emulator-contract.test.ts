@@ -218,7 +218,13 @@ describe("Studio's API reference, replayed", () => {
       expect(job).toMatchObject({ ...echoed, status: "TASK", created_at: "2026-11-01T00:00:00.000Z", parent_job_id: null });
       expect(job["url"]).toBe(`${url}/team/TeamName/datasets/jobs/${String(job["id"])}`);
       const [record] = studio.emulator.store.allJobs();
-      expect(record).toMatchObject({ files: ["2", "3"], priority: 1, cluster_id: 1, credentials_name: "CredentialsName", cron_expression: "0 0 * * *" });
+      expect(record).toMatchObject({
+        files: ["2", "3"],
+        priority: 1,
+        cluster_id: 1,
+        credentials_name: "CredentialsName",
+        cron_expression: "0 0 * * *",
+      });
     },
   );
 
@@ -311,7 +317,15 @@ describe("datachain's client, as its source sends each call", () => {
     expect(reply.status).toBe(200);
     expect(reply.body).toMatchObject({ status: "QUEUED", environment: {}, workers: 1, requirements: "", name: "job.py", team: "demo" });
     const rerun = await rawCall(url, "POST", "/api/datachain/jobs/", {
-      json: { ...datachainCreate, rerun_from_job_id: (reply.body as { id: string }).id, reset: true, environment: null, requirements: null, files: null, priority: null },
+      json: {
+        ...datachainCreate,
+        rerun_from_job_id: (reply.body as { id: string }).id,
+        reset: true,
+        environment: null,
+        requirements: null,
+        files: null,
+        priority: null,
+      },
       scheme: "token",
     });
     expect(rerun.status).toBe(200);
@@ -321,16 +335,45 @@ describe("datachain's client, as its source sends each call", () => {
 
   it("accepts null for every optional field of JobInput", async () => {
     const optional = [
-      "query_type", "environment", "workers", "query_name", "files", "python_version", "requirements", "repository", "priority",
-      "compute_cluster_name", "compute_cluster_id", "start_after", "cron_expression", "credentials_name", "rerun_from_job_id", "reset",
+      "query_type",
+      "environment",
+      "workers",
+      "query_name",
+      "files",
+      "python_version",
+      "requirements",
+      "repository",
+      "priority",
+      "compute_cluster_name",
+      "compute_cluster_id",
+      "start_after",
+      "cron_expression",
+      "credentials_name",
+      "rerun_from_job_id",
+      "reset",
     ];
     const body = { query: "print(1)", team_name: "demo", ...Object.fromEntries(optional.map((key) => [key, null])) };
     const reply = await rawCall(url, "POST", "/api/datachain/jobs/", { json: body, scheme: "token" });
     expect(reply).toMatchObject({
       status: 200,
-      body: { status: "QUEUED", query_type: "PYTHON", name: "", environment: {}, workers: 1, python_version: null, requirements: "", repository: null },
+      body: {
+        status: "QUEUED",
+        query_type: "PYTHON",
+        name: "",
+        environment: {},
+        workers: 1,
+        python_version: null,
+        requirements: "",
+        repository: null,
+      },
     });
-    expect(studio.emulator.store.allJobs()[0]).toMatchObject({ priority: 5, cluster_id: 1, cron_expression: null, start_after: null, files: [] });
+    expect(studio.emulator.store.allJobs()[0]).toMatchObject({
+      priority: 5,
+      cluster_id: 1,
+      cron_expression: null,
+      start_after: null,
+      files: [],
+    });
   });
 
   it("schedules a cron job sent with start_after = now in Python's isoformat: a TASK that fires at the next slot", async () => {
@@ -360,7 +403,11 @@ describe("datachain's client, as its source sends each call", () => {
     expect((clusters.body as { name: string }[]).map((c) => c.name)).toEqual(["default", "gpu-pool", "legacy"]);
     const form = new FormData();
     form.set("file", new Blob(["a,b\n"], { type: "application/octet-stream" }), "labels.csv");
-    const upload = await request(`${url}/api/datachain/jobs/files?team_name=demo`, { method: "POST", headers: { authorization: "token dev-token" }, body: form });
+    const upload = await request(`${url}/api/datachain/jobs/files?team_name=demo`, {
+      method: "POST",
+      headers: { authorization: "token dev-token" },
+      body: form,
+    });
     expect(upload.statusCode).toBe(200);
     expect(await upload.body.json()).toEqual({ id: 1, filename: "labels.csv", size: 4, state: "pending", error: null });
     const cancel = await rawCall(url, "POST", `/api/datachain/jobs/${id}/cancel`, { json: { team_name: "demo" }, scheme: "token" });

@@ -47,7 +47,10 @@ describe("create job validation", () => {
     [{ compute_cluster_id: 99 }, "compute_cluster_id: unknown cluster 99"],
     [{ compute_cluster_name: "legacy" }, 'cluster "legacy" is not active'],
     [{ cron_expression: "61 * * * *" }, 'cron_expression: "61 * * * *" is not a valid cron expression: Invalid value for minute: 61'],
-    [{ cron_expression: "0 3 * *" }, 'cron_expression: "0 3 * *" has 4 fields; a cron expression has 5: minute hour day-of-month month day-of-week'],
+    [
+      { cron_expression: "0 3 * *" },
+      'cron_expression: "0 3 * *" has 4 fields; a cron expression has 5: minute hour day-of-month month day-of-week',
+    ],
     [{ start_after: "tomorrow" }, 'start_after: "tomorrow" is not an ISO 8601 date-time'],
     [{ start_after: "2026-13-45T00:00:00Z" }, 'start_after: "2026-13-45T00:00:00Z" is not an ISO 8601 date-time'],
     [{ environment: "NOVALUE" }, 'environment: line "NOVALUE" is not KEY=VALUE'],
@@ -141,7 +144,8 @@ describe("listing", () => {
     const task = await create("nightly", { cron_expression: "0 3 * * *" });
     const done = await create("once");
     studio.clock.advance(40_000); // the one-off job completes; the schedule has not fired yet
-    const byStatus = async (status: string) => ids((await rawCall(url, "GET", `/api/datachain/jobs/?team_name=demo&status=${status}`)).body);
+    const byStatus = async (status: string) =>
+      ids((await rawCall(url, "GET", `/api/datachain/jobs/?team_name=demo&status=${status}`)).body);
     expect(await byStatus("task")).toEqual([task]);
     expect(await byStatus("COMPLETE")).toEqual([done]);
     expect(await byStatus("active")).toEqual([]);
@@ -299,7 +303,9 @@ describe("malformed request targets", () => {
 describe("body limits", () => {
   it("refuses a declared length over the JSON limit with 413 without waiting for the body, before auth", async () => {
     // No token and no body ever sent: the answer can only come from the headers.
-    const exchange = await rawExchange(`POST /api/datachain/jobs/ HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: ${LIMITS.jsonBytes + 1}\r\n\r\n`);
+    const exchange = await rawExchange(
+      `POST /api/datachain/jobs/ HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: ${LIMITS.jsonBytes + 1}\r\n\r\n`,
+    );
     expect(statusOf(exchange.reply)).toBe(413);
     expect(exchange.reply).toContain(`{"message":"The request body is larger than ${LIMITS.jsonBytes} bytes."}`);
     expect(exchange.repliedAfterMs).toBeLessThan(500);
@@ -327,7 +333,9 @@ describe("body limits", () => {
         clearTimeout(timer);
         resolve({ reply });
       });
-      socket.write(`POST /api/datachain/jobs/ HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer dev-token\r\nContent-Length: ${body.length}\r\n\r\n`);
+      socket.write(
+        `POST /api/datachain/jobs/ HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer dev-token\r\nContent-Length: ${body.length}\r\n\r\n`,
+      );
       socket.write(body, () => setTimeout(() => socket.resume(), 100));
     });
     expect(outcome.error).toBeUndefined();

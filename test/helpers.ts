@@ -123,11 +123,16 @@ export function writeSpec(dir: string, stack: string, jobs: Record<string, unkno
 
 /** `count` daily jobs, `prefix`0 to `prefix`N, each with a query of its own. */
 export function dailyJobs(count: number, prefix = "job-"): Record<string, unknown> {
-  return Object.fromEntries(Array.from({ length: count }, (_, i) => [`${prefix}${i}`, { query: `print(${i})`, schedule: { cron: "@daily" } }]));
+  return Object.fromEntries(
+    Array.from({ length: count }, (_, i) => [`${prefix}${i}`, { query: `print(${i})`, schedule: { cron: "@daily" } }]),
+  );
 }
 
 /** The live records of `stack` (schedules and one-off jobs, not runs), by their key: as listed, or in the emulator's store. */
-export function liveByKey<R extends Pick<JobOutput, "status" | "environment" | "parent_job_id">>(records: readonly R[], stack: string): Map<string, R[]> {
+export function liveByKey<R extends Pick<JobOutput, "status" | "environment" | "parent_job_id">>(
+  records: readonly R[],
+  stack: string,
+): Map<string, R[]> {
   const out = new Map<string, R[]>();
   for (const job of records) {
     if (isRun(job) || !isLive(job.status) || job.environment[MARKERS.stack] !== stack) continue;

@@ -106,7 +106,8 @@ beforeAll(async () => {
     const env = { DATACHAIN_STUDIO_URL: studio.emulator.url, DATACHAIN_STUDIO_TOKEN: "dev-token", ...SECRET_ENV };
     const applied = await runCli(["apply", ".", "--yes"], { cwd: dir, env });
     expect(applied.code).toBe(0);
-    const jobs = (await rawCall(studio.emulator.url, "GET", "/api/datachain/jobs/?team_name=demo&limit=100")).body as JobOutput[] | { jobs: JobOutput[] };
+    const jobs = (await rawCall(studio.emulator.url, "GET", "/api/datachain/jobs/?team_name=demo&limit=100")).body as
+      JobOutput[] | { jobs: JobOutput[] };
     listing = Array.isArray(jobs) ? jobs : jobs.jobs;
     const listed = (await rawCall(studio.emulator.url, "GET", "/api/datachain/clusters/")).body as unknown[] | { clusters: unknown[] };
     clusters = Array.isArray(listed) ? listed : listed.clusters;
@@ -153,7 +154,10 @@ const named = (name: string): JobOutput => listing.find((j) => j.name === name) 
 describe("1. a listing that repeats a job id", () => {
   it("collapses identical repeats: no changes, nothing cancelled", async () => {
     serve([...listing, ...listing]);
-    for (const argv of [["plan", "."], ["apply", ".", "--yes"]]) {
+    for (const argv of [
+      ["plan", "."],
+      ["apply", ".", "--yes"],
+    ]) {
       const result = await runCli(argv, { cwd: dir, env: env() });
       expect(result.code).toBe(0);
       expect(result.stdout).toContain("No changes.");
@@ -165,7 +169,12 @@ describe("1. a listing that repeats a job id", () => {
   it("refuses differing records with one id, naming it", async () => {
     const copy = { ...first(1), status: "QUEUED" };
     serve([...listing, copy]);
-    for (const argv of [["plan", "."], ["apply", ".", "--yes"], ["status", "."], ["import", "--team", "demo"]]) {
+    for (const argv of [
+      ["plan", "."],
+      ["apply", ".", "--yes"],
+      ["status", "."],
+      ["import", "--team", "demo"],
+    ]) {
       const result = await runCli(argv, { cwd: dir, env: env() });
       expect(result.code).toBe(1);
       expect(result.stderr.split("\n")[0]).toBe(
@@ -217,7 +226,8 @@ describe("2. records of the wrong shape", () => {
     },
     {
       name: "an APPLIED marker with a field of the wrong type",
-      jobs: () => withEnv(1, { [MARKERS.applied]: Buffer.from(JSON.stringify({ v: 1, query_type: "PYTHON", cron: 5 })).toString("base64url") }),
+      jobs: () =>
+        withEnv(1, { [MARKERS.applied]: Buffer.from(JSON.stringify({ v: 1, query_type: "PYTHON", cron: 5 })).toString("base64url") }),
       problem: () => `job ${first(1).id}: marker ${MARKERS.applied}: field "cron" must be a string, got a number`,
     },
     {
@@ -230,13 +240,22 @@ describe("2. records of the wrong shape", () => {
       jobs: () => withEnv(2, { [MARKERS.applied]: encodeApplied([1] as never) }),
       problem: () => `job ${first(2).id}: marker ${MARKERS.applied}: expected an object, got an array`,
     },
-    { name: "an object that is not a listing", jobs: () => ({ detail: "nope" }), problem: () => "expected a list of jobs (a JSON array), got an object" },
+    {
+      name: "an object that is not a listing",
+      jobs: () => ({ detail: "nope" }),
+      problem: () => "expected a list of jobs (a JSON array), got an object",
+    },
   ];
 
   for (const c of cases) {
     it(`${c.name}: plan, apply, status and import stop with the record and field`, async () => {
       serve(c.jobs());
-      for (const argv of [["plan", "."], ["apply", ".", "--yes"], ["status", "."], ["import", "--team", "demo"]]) {
+      for (const argv of [
+        ["plan", "."],
+        ["apply", ".", "--yes"],
+        ["status", "."],
+        ["import", "--team", "demo"],
+      ]) {
         const result = await runCli(argv, { cwd: dir, env: env() });
         expect(result.code, argv.join(" ")).toBe(1);
         expect(result.stderr).toBe(
@@ -270,9 +289,18 @@ describe("2. records of the wrong shape", () => {
   it("replies of the wrong shape to a create, an upload and a cancel fail their step and nothing more", async () => {
     const withFile = specDir(["alpha", "beta"]);
     writeFileSync(join(withFile, "labels.csv"), "a,b\n");
-    const spec = { version: 1, stack: "hostile", defaults: { team: "demo" }, jobs: { alpha: {}, beta: {}, delta: {} } as Record<string, unknown> };
+    const spec = {
+      version: 1,
+      stack: "hostile",
+      defaults: { team: "demo" },
+      jobs: { alpha: {}, beta: {}, delta: {} } as Record<string, unknown>,
+    };
     for (const key of ["alpha", "beta"]) {
-      spec.jobs[key] = { query: `print("${key}")`, schedule: { cron: "@daily" }, environment: { API_KEY: "${env:EMBED_API_KEY}", REGION: "eu" } };
+      spec.jobs[key] = {
+        query: `print("${key}")`,
+        schedule: { cron: "@daily" },
+        environment: { API_KEY: "${env:EMBED_API_KEY}", REGION: "eu" },
+      };
     }
     spec.jobs["delta"] = { query: "print(1)", files: ["labels.csv"] };
     writeFileSync(join(withFile, "studio-jobs.yaml"), stringify(spec));
@@ -294,7 +322,10 @@ describe("2. records of the wrong shape", () => {
     );
     expectClean(result);
     // One upload, one cancel (retried only on a transport failure), no create.
-    expect(writes().map((w) => w.url.split("?")[0])).toEqual(["/api/datachain/jobs/files", `/api/datachain/jobs/${named("gamma").id}/cancel`]);
+    expect(writes().map((w) => w.url.split("?")[0])).toEqual([
+      "/api/datachain/jobs/files",
+      `/api/datachain/jobs/${named("gamma").id}/cancel`,
+    ]);
   });
 });
 
@@ -477,14 +508,18 @@ describe("6. SIGTERM and SIGINT", () => {
     const result = await interrupt(["plan", "."], dir, (r) => r.some((x) => x.url.startsWith("/api/datachain/jobs/")), ["SIGTERM"]);
     expect(result.ms).toBeLessThan(3_000);
     expect(result.code).toBe(1);
-    expect(result.stderr).toBe("Error: Interrupted by SIGTERM while waiting for Studio's reply to GET /api/datachain/jobs/?team_name=demo.\n");
+    expect(result.stderr).toBe(
+      "Error: Interrupted by SIGTERM while waiting for Studio's reply to GET /api/datachain/jobs/?team_name=demo.\n",
+    );
     expect(writes()).toEqual([]);
   });
 
   it("apply reports a write in flight as failed and the steps not started as skipped", async () => {
     const many = specDir(["alpha", "beta", "gamma", "delta", "epsilon", "zeta"]);
     hang((req) => req.method === "POST");
-    const result = await interrupt(["apply", ".", "--yes", "--parallelism", "1"], many, (r) => r.some((x) => x.method === "POST"), ["SIGINT"]);
+    const result = await interrupt(["apply", ".", "--yes", "--parallelism", "1"], many, (r) => r.some((x) => x.method === "POST"), [
+      "SIGINT",
+    ]);
     expect(result.ms).toBeLessThan(3_000);
     expect(result.code).toBe(1);
     expect(result.stdout).toContain(
@@ -558,7 +593,9 @@ describe("7. odd replies and wrong URLs", () => {
     expect(result.code).toBe(1);
     const [line, hint] = result.stderr.split("\n");
     expect(line).toMatch(
-      new RegExp(`^Error: \\[GET\\] ${hostile.url}/api/api/datachain/(jobs/\\?team_name=demo&limit=250000|clusters/\\?team_name=demo): 404 an HTML page: "404 Not Found"$`),
+      new RegExp(
+        `^Error: \\[GET\\] ${hostile.url}/api/api/datachain/(jobs/\\?team_name=demo&limit=250000|clusters/\\?team_name=demo): 404 an HTML page: "404 Not Found"$`,
+      ),
     );
     expect(hint).toBe(`studio-jobs adds /api/... itself: use --url ${hostile.url} (without /api).`);
   });
@@ -573,7 +610,9 @@ describe("7. odd replies and wrong URLs", () => {
     expect(result.code).toBe(1);
     const [line, hint] = result.stderr.split("\n");
     expect(line).toMatch(
-      new RegExp(`^Error: Studio's reply to GET ${hostile.url}/api/datachain/(jobs/\\?team_name=demo&limit=250000|clusters/\\?team_name=demo) is not JSON \\(an HTML page: "Sign in · Studio"\\)$`),
+      new RegExp(
+        `^Error: Studio's reply to GET ${hostile.url}/api/datachain/(jobs/\\?team_name=demo&limit=250000|clusters/\\?team_name=demo) is not JSON \\(an HTML page: "Sign in · Studio"\\)$`,
+      ),
     );
     expect(hint).toBe("Check --url (or DATACHAIN_STUDIO_URL): it should be Studio's base URL, e.g. https://studio.datachain.ai.");
     expectClean({ code: 1, stdout: result.stdout, stderr: result.stderr });

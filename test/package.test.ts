@@ -24,15 +24,23 @@ interface Lock {
  * lockfile lists the package's own dependencies exactly as this repository's does.
  */
 function writeConsumer(dir: string, tarball: string): void {
-  const pkg = JSON.parse(readFileSync(join(ROOT, "package.json"), "utf8")) as { version: string; dependencies: Record<string, string>; bin: unknown };
+  const pkg = JSON.parse(readFileSync(join(ROOT, "package.json"), "utf8")) as {
+    version: string;
+    dependencies: Record<string, string>;
+    bin: unknown;
+  };
   const lock = JSON.parse(readFileSync(join(ROOT, "package-lock.json"), "utf8")) as Lock;
   const spec = `file:${tarball}`;
   const packages: Record<string, unknown> = {
     "": { name: "consumer", dependencies: { "studio-jobs": spec } },
     "node_modules/studio-jobs": { version: pkg.version, resolved: spec, dependencies: pkg.dependencies, bin: pkg.bin },
   };
-  for (const [path, entry] of Object.entries(lock.packages)) if (path.startsWith("node_modules/") && entry.dev !== true) packages[path] = entry;
-  writeFileSync(join(dir, "package.json"), JSON.stringify({ name: "consumer", private: true, type: "module", dependencies: { "studio-jobs": spec } }));
+  for (const [path, entry] of Object.entries(lock.packages))
+    if (path.startsWith("node_modules/") && entry.dev !== true) packages[path] = entry;
+  writeFileSync(
+    join(dir, "package.json"),
+    JSON.stringify({ name: "consumer", private: true, type: "module", dependencies: { "studio-jobs": spec } }),
+  );
   writeFileSync(join(dir, "package-lock.json"), JSON.stringify({ name: "consumer", lockfileVersion: 3, requires: true, packages }));
   writeFileSync(
     join(dir, "tsconfig.json"),
@@ -71,11 +79,24 @@ it("packs what a user needs, installs offline, type-checks and runs in a consume
   const packed = await npm(["pack", "--ignore-scripts", "--json", "--pack-destination", dir], ROOT);
   const [info] = JSON.parse(packed.stdout) as { filename: string; files: { path: string }[] }[];
   const files = (info?.files ?? []).map((f) => f.path).sort();
-  for (const needed of ["LICENSE", "README.md", "CHANGELOG.md", "package.json", "dist/src/index.js", "dist/src/index.d.ts", "dist/src/cli/main.js", "dist/src/desired/schema-validator.cjs", "schema/studio-jobs.schema.json", "schema/plan.schema.json"]) {
+  for (const needed of [
+    "LICENSE",
+    "README.md",
+    "CHANGELOG.md",
+    "package.json",
+    "dist/src/index.js",
+    "dist/src/index.d.ts",
+    "dist/src/cli/main.js",
+    "dist/src/desired/schema-validator.cjs",
+    "schema/studio-jobs.schema.json",
+    "schema/plan.schema.json",
+  ]) {
     expect(files).toContain(needed);
   }
   expect(files.filter((f) => /test|bench|\.map$|^src\/|\.ts$/.test(f) && !f.endsWith(".d.ts"))).toEqual([]);
-  expect(files.filter((f) => !/^(dist\/src\/.+\.(js|cjs|d\.ts)|schema\/.+\.json|LICENSE|README\.md|CHANGELOG\.md|package\.json)$/.test(f))).toEqual([]);
+  expect(
+    files.filter((f) => !/^(dist\/src\/.+\.(js|cjs|d\.ts)|schema\/.+\.json|LICENSE|README\.md|CHANGELOG\.md|package\.json)$/.test(f)),
+  ).toEqual([]);
 
   // The consumer's tsc skips checking libraries (as most do, and checking @types/node costs
   // seconds): so check here that the declarations import only what an install brings.
@@ -84,7 +105,8 @@ it("packs what a user needs, installs offline, type-checks and runs in a consume
   for (const file of files.filter((f) => f.endsWith(".d.ts"))) {
     for (const match of readFileSync(join(ROOT, file), "utf8").matchAll(/(?:from|import)\s*\(?\s*"([^"]+)"/g)) {
       const name = match[1] ?? "";
-      if (!name.startsWith(".") && !name.startsWith("node:") && !builtinModules.includes(name)) imported.add(name.startsWith("@") ? name.split("/").slice(0, 2).join("/") : (name.split("/")[0] ?? name));
+      if (!name.startsWith(".") && !name.startsWith("node:") && !builtinModules.includes(name))
+        imported.add(name.startsWith("@") ? name.split("/").slice(0, 2).join("/") : (name.split("/")[0] ?? name));
     }
   }
   expect([...imported].filter((name) => !dependencies.includes(name))).toEqual([]);

@@ -1,8 +1,8 @@
 // Building blocks for planner tests: desired jobs and live records, with real markers.
 
-import { canonicalJson, sha256Hex } from "../src/identity/fingerprint.js";
-import { formatEnvironment, markerEnvironment } from "../src/identity/markers.js";
-import type { AppliedRecord, ClusterRef, DesiredJob } from "../src/desired/types.js";
+import { createDesiredJob } from "../src/desired/job.js";
+import { markerEnvironment } from "../src/identity/markers.js";
+import type { ClusterRef, DesiredFile, DesiredJob } from "../src/desired/types.js";
 import type { Cluster, JobOutput } from "../src/studio/types.js";
 import type { PlanOptions } from "../src/plan/types.js";
 
@@ -20,47 +20,37 @@ export interface DesiredSpec {
   replace?: "create-first" | "cancel-first";
   environment?: Record<string, string>;
   sensitive?: string[];
+  files?: DesiredFile[];
 }
 
+/** A desired job made the way the spec makes one: every field not given left to Studio. */
 export function desired(spec: DesiredSpec): DesiredJob {
-  const team = spec.team ?? "demo";
-  const query = spec.query ?? `print("${spec.key}")\n`;
-  const environment = spec.environment ?? {};
-  const applied: AppliedRecord = {
-    v: 1,
-    query_type: "PYTHON",
-    ...(spec.cron === undefined ? {} : { cron: spec.cron }),
-    ...(spec.cluster === undefined ? {} : { cluster: spec.cluster }),
-    ...(spec.sensitive === undefined ? {} : { sensitive: spec.sensitive }),
-  };
-  const protect = spec.protect ?? false;
-  const fingerprint = sha256Hex(canonicalJson({ team, key: spec.key, query, environment, cron: spec.cron, workers: spec.workers, cluster: spec.cluster, protect }));
-  return {
-    key: spec.key,
-    team,
+  const templates = Object.fromEntries((spec.sensitive ?? []).map((field) => [field, "${env:SECRET}"]));
+  return createDesiredJob({
     stack: STACK,
-    location: { file: "studio-jobs.yaml", line: 1, column: 3 },
-    input: {
-      query,
+    values: {
+      key: spec.key,
+      team: spec.team ?? "demo",
       query_type: "PYTHON",
-      query_name: spec.key,
-      team_name: team,
-      environment: formatEnvironment({ ...environment, ...markerEnvironment({ stack: STACK, key: spec.key, fingerprint, applied, protect }) }),
-      ...(spec.workers === undefined ? {} : { workers: spec.workers }),
-      ...(spec.cron === undefined ? {} : { cron_expression: spec.cron }),
+      query: spec.query ?? `print("${spec.key}")\n`,
+      cron: spec.cron,
+      start_after: undefined,
+      cluster: spec.cluster,
+      workers: spec.workers,
+      priority: undefined,
+      python_version: undefined,
+      requirements: undefined,
+      credentials: undefined,
+      repository: undefined,
+      files: spec.files ?? [],
+      environment: spec.environment ?? {},
+      protect: spec.protect ?? false,
     },
-    environment,
-    files: [],
-    cluster: spec.cluster,
-    cron: spec.cron,
-    protect,
     replace: spec.replace ?? "create-first",
-    sensitive: spec.sensitive ?? [],
-    sensitiveTemplates: {},
+    sensitiveTemplates: templates,
     vars: {},
-    fingerprint,
-    applied,
-  };
+    location: { file: "studio-jobs.yaml", line: 1, column: 3 },
+  });
 }
 
 // Test files share this module (vitest runs them without isolation): a record's id and
@@ -85,7 +75,13 @@ export function record(
     environment =
       stack === null
         ? {}
-        : markerEnvironment({ stack, key, fingerprint: job.fingerprint ?? "old-fingerprint", applied: { v: 1, query_type: "PYTHON" }, protect: job.protect ?? false });
+        : markerEnvironment({
+            stack,
+            key,
+            fingerprint: job.fingerprint ?? "old-fingerprint",
+            applied: { v: 1, query_type: "PYTHON" },
+            protect: job.protect ?? false,
+          });
   }
   if (overrides.stack === null) environment = {};
   if (overrides.fingerprint !== undefined) environment = { ...environment, STUDIO_JOBS_FINGERPRINT: overrides.fingerprint };
@@ -116,9 +112,36 @@ export function record(
 }
 
 export const CLUSTERS: Cluster[] = [
-  { id: 1, name: "default", status: "ACTIVE", cloud_provider: "AWS", cloud_credentials: null, is_active: true, default: true, max_workers: 8 },
-  { id: 2, name: "gpu-pool", status: "ACTIVE", cloud_provider: "AWS", cloud_credentials: null, is_active: true, default: false, max_workers: 32 },
-  { id: 3, name: "legacy", status: "INACTIVE", cloud_provider: "GCP", cloud_credentials: null, is_active: false, default: false, max_workers: 4 },
+  {
+    id: 1,
+    name: "default",
+    status: "ACTIVE",
+    cloud_provider: "AWS",
+    cloud_credentials: null,
+    is_active: true,
+    default: true,
+    max_workers: 8,
+  },
+  {
+    id: 2,
+    name: "gpu-pool",
+    status: "ACTIVE",
+    cloud_provider: "AWS",
+    cloud_credentials: null,
+    is_active: true,
+    default: false,
+    max_workers: 32,
+  },
+  {
+    id: 3,
+    name: "legacy",
+    status: "INACTIVE",
+    cloud_provider: "GCP",
+    cloud_credentials: null,
+    is_active: false,
+    default: false,
+    max_workers: 4,
+  },
 ];
 
 export function options(overrides: Partial<PlanOptions> = {}): PlanOptions {

@@ -9,7 +9,7 @@ import { sha256Hex } from "../src/identity/fingerprint.js";
 import { loadSpec } from "../src/desired/index.js";
 import type { DesiredJob } from "../src/desired/types.js";
 import type { StudioClient } from "../src/studio/client.js";
-import { runCli } from "./cli-helpers.js";
+import { recordingSleep, runCli } from "./cli-helpers.js";
 import { copyExample, useStudio } from "./helpers.js";
 
 const PLAN_SCHEMA = JSON.parse(readFileSync(new URL("../schema/plan.schema.json", import.meta.url), "utf8")) as object;
@@ -29,7 +29,8 @@ async function specOf(dir: string, extraEnv: NodeJS.ProcessEnv = {}): Promise<De
   return (await loadSpec(["."], dir, { env: { ...env, ...extraEnv }, vars: {}, defaultTeam: undefined })).jobs;
 }
 
-const plan = (dir: string, args: string[] = [], extraEnv: NodeJS.ProcessEnv = {}) => runCli(["plan", ".", ...args], { cwd: dir, env: { ...env, ...extraEnv } });
+const plan = (dir: string, args: string[] = [], extraEnv: NodeJS.ProcessEnv = {}) =>
+  runCli(["plan", ".", ...args], { cwd: dir, env: { ...env, ...extraEnv } });
 
 describe("plan against the emulator", () => {
   it("shows only creates for a fresh example, and no changes once the jobs exist", async () => {
@@ -71,7 +72,9 @@ describe("plan against the emulator", () => {
 
     it("a cron expression, with the next runs", async () => {
       const out = await changed((dir) => editFile(dir, "studio-jobs.yaml", 'cron: "0 6 * * 1"', 'cron: "0 7 * * 1"'));
-      expect(out).toMatch(/-\/\+ demo\/weekly-cleanup {2}replace job \w+ \(cancel-first\)\n {8}schedule\.cron: 0 6 \* \* 1 → 0 7 \* \* 1\n {10}was next: .* 06:00 UTC, .*\n {10}now next: .* 07:00 UTC, .*\n\nPlan/);
+      expect(out).toMatch(
+        /-\/\+ demo\/weekly-cleanup {2}replace job \w+ \(cancel-first\)\n {8}schedule\.cron: 0 6 \* \* 1 → 0 7 \* \* 1\n {10}was next: .* 06:00 UTC, .*\n {10}now next: .* 07:00 UTC, .*\n\nPlan/,
+      );
     });
 
     it("a query file, as a unified diff", async () => {
@@ -97,7 +100,9 @@ describe("plan against the emulator", () => {
 
     it("an uploaded file, by digest", async () => {
       const out = await changed((dir) => editFile(dir, "data/labels.csv", "hat", "cap"), {});
-      expect(out).toMatch(/demo\/nightly-embeddings {2}replace job \w+ \(create-first\) \[protected\]\n {8}files: labels\.csv \(sha256 [0-9a-f]{12}\) → labels\.csv \(sha256 [0-9a-f]{12}\)\n\n/);
+      expect(out).toMatch(
+        /demo\/nightly-embeddings {2}replace job \w+ \(create-first\) \[protected\]\n {8}files: labels\.csv \(sha256 [0-9a-f]{12}\) → labels\.csv \(sha256 [0-9a-f]{12}\)\n\n/,
+      );
     });
 
     it("an environment value, and a sensitive one only as (sensitive)", async () => {
@@ -113,7 +118,9 @@ describe("plan against the emulator", () => {
       const dir = copyExample("analytics");
       await createByHand(studio.client, await specOf(dir));
       const secret = await plan(dir, ["--allow-protected"], { EMBED_API_KEY: "rotated-secret-value" });
-      expect(secret.stdout).toMatch(/demo\/nightly-embeddings {2}replace job \w+ \(create-first\) \[protected\]\n {8}environment\.EMBED_API_KEY: \(sensitive\) → \(sensitive\)\n/);
+      expect(secret.stdout).toMatch(
+        /demo\/nightly-embeddings {2}replace job \w+ \(create-first\) \[protected\]\n {8}environment\.EMBED_API_KEY: \(sensitive\) → \(sensitive\)\n/,
+      );
       expect(secret.stdout).not.toContain("secret-value");
     });
   });
@@ -131,7 +138,14 @@ describe("plan against the emulator", () => {
   it("leaves another stack's jobs and unmanaged jobs alone", async () => {
     const ml = copyExample("ml-platform");
     await createByHand(studio.client, await specOf(join(ml, "jobs")));
-    await studio.client.createJob({ query: "print(1)", query_type: "PYTHON", query_name: "handmade", team_name: "demo", environment: "", cron_expression: "@daily" });
+    await studio.client.createJob({
+      query: "print(1)",
+      query_type: "PYTHON",
+      query_name: "handmade",
+      team_name: "demo",
+      environment: "",
+      cron_expression: "@daily",
+    });
     const dir = copyExample("analytics");
     const result = await plan(dir, ["--format", "json"]);
     const doc = JSON.parse(result.stdout) as { actions: { kind: string; key: string }[] };
@@ -147,10 +161,19 @@ describe("plan against the emulator", () => {
 
   it("refuses a conflict with an unmanaged job of the same name, and adopts it with --adopt", async () => {
     const dir = copyExample("analytics");
-    await studio.client.createJob({ query: "print(0)", query_type: "PYTHON", query_name: "hourly-metrics", team_name: "demo", environment: "", cron_expression: "@hourly" });
+    await studio.client.createJob({
+      query: "print(0)",
+      query_type: "PYTHON",
+      query_name: "hourly-metrics",
+      team_name: "demo",
+      environment: "",
+      cron_expression: "@hourly",
+    });
     const refused = await plan(dir);
     expect(refused.code).toBe(1);
-    expect(refused.stderr).toMatch(/^Error: Job "hourly-metrics" in team demo conflicts with an existing job of the same name that studio-jobs does not manage \([\w-]+\)\. Pass --adopt/m);
+    expect(refused.stderr).toMatch(
+      /^Error: Job "hourly-metrics" in team demo conflicts with an existing job of the same name that studio-jobs does not manage \([\w-]+\)\. Pass --adopt/m,
+    );
     const adopted = await plan(dir, ["--adopt"]);
     expect(adopted.code).toBe(0);
     expect(adopted.stdout).toMatch(/-\/\+ demo\/hourly-metrics {2}replace unmanaged job \w+ \(adopt; create-first\)/);
@@ -193,31 +216,51 @@ describe("plan failures end with exit 1 and one clear sentence", () => {
     const before = studio.emulator.requests.size;
     const result = await plan(dir);
     expect(result).toMatchObject({ code: 1, stdout: "" });
-    expect(result.stderr).toBe("Error: studio-jobs.yaml:4:26: must be at least 1, got 0 (at jobs.a.workers)\n1 problem found in the spec.\n");
+    expect(result.stderr).toBe(
+      "Error: studio-jobs.yaml:4:26: must be at least 1, got 0 (at jobs.a.workers)\n1 problem found in the spec.\n",
+    );
     expect(studio.emulator.requests.size).toBe(before);
   });
 
   it("an unreachable server", async () => {
-    const result = await plan(copyExample("analytics"), [], { DATACHAIN_STUDIO_URL: "http://127.0.0.1:9" });
+    const { sleep, waits } = recordingSleep();
+    const result = await runCli(["plan", "."], {
+      cwd: copyExample("analytics"),
+      env: { ...env, DATACHAIN_STUDIO_URL: "http://127.0.0.1:9" },
+      sleep,
+      random: () => 1,
+    });
+    // A refused connection surely sent nothing: each listing was tried 6 times, with every backoff step between.
+    expect(new Set(waits)).toEqual(new Set([200, 400, 800, 1600, 3200]));
     expect(result.code).toBe(1);
-    expect(result.stderr).toMatch(/^Error: \[GET\] \/api\/datachain\/(jobs|clusters)\/: no reply: ECONNREFUSED .*\nCheck --url \(or DATACHAIN_STUDIO_URL\) and that Studio is reachable\.\n$/);
+    expect(result.stderr).toMatch(
+      /^Error: \[GET\] \/api\/datachain\/(jobs|clusters)\/: no reply: ECONNREFUSED .*\nCheck --url \(or DATACHAIN_STUDIO_URL\) and that Studio is reachable\.\n$/,
+    );
   });
 
   it("a bad token (401) and a team the token lacks (403)", async () => {
     const unauthorized = await plan(copyExample("analytics"), [], { DATACHAIN_STUDIO_TOKEN: "wrong-token-value" });
     expect(unauthorized.code).toBe(1);
-    expect(unauthorized.stderr).toMatch(/^Error: \[GET\] \/api\/datachain\/(jobs|clusters)\/: 401 Invalid token\.\nThe token is missing or not valid/);
+    expect(unauthorized.stderr).toMatch(
+      /^Error: \[GET\] \/api\/datachain\/(jobs|clusters)\/: 401 Invalid token\.\nThe token is missing or not valid/,
+    );
     expect(unauthorized.stderr).not.toContain("wrong-token-value");
 
     const dir = copyExample("analytics");
-    writeFileSync(join(dir, "studio-jobs.yaml"), readFileSync(join(dir, "studio-jobs.yaml"), "utf8").replace("team: demo", "team: finance"));
+    writeFileSync(
+      join(dir, "studio-jobs.yaml"),
+      readFileSync(join(dir, "studio-jobs.yaml"), "utf8").replace("team: demo", "team: finance"),
+    );
     const forbidden = await plan(dir);
     expect(forbidden.code).toBe(1);
-    expect(forbidden.stderr).toMatch(/^Error: \[GET\] \/api\/datachain\/(jobs|clusters)\/: 403 Not authorized for the team finance\.\nThe token is not authorized for this team/);
+    expect(forbidden.stderr).toMatch(
+      /^Error: \[GET\] \/api\/datachain\/(jobs|clusters)\/: 403 Not authorized for the team finance\.\nThe token is not authorized for this team/,
+    );
   });
 
   it("a listing that may be truncated", async () => {
-    for (let i = 0; i < 3; i++) await studio.client.createJob({ query: "x", query_type: "SHELL", query_name: `n${i}`, team_name: "demo", environment: "" });
+    for (let i = 0; i < 3; i++)
+      await studio.client.createJob({ query: "x", query_type: "SHELL", query_name: `n${i}`, team_name: "demo", environment: "" });
     const result = await plan(copyExample("analytics"), [], { STUDIO_JOBS_MAX_LISTED: "3" });
     expect(result.code).toBe(1);
     expect(result.stdout).toBe("");
@@ -227,9 +270,13 @@ describe("plan failures end with exit 1 and one clear sentence", () => {
   });
 
   it("no token at all", async () => {
-    const result = await runCli(["plan", "."], { cwd: copyExample("analytics"), env: { DATACHAIN_STUDIO_URL: studio.emulator.url, DATACHAIN_GLOBAL_CONFIG_DIR: tmpdir() } });
+    const result = await runCli(["plan", "."], {
+      cwd: copyExample("analytics"),
+      env: { DATACHAIN_STUDIO_URL: studio.emulator.url, DATACHAIN_GLOBAL_CONFIG_DIR: tmpdir() },
+    });
     expect(result.code).toBe(1);
-    expect(result.stderr).toBe("Error: No Studio token.\nPass --token, set DATACHAIN_STUDIO_TOKEN, or run `datachain auth login`. For the local emulator the token is dev-token.\n");
+    expect(result.stderr).toBe(
+      "Error: No Studio token.\nPass --token, set DATACHAIN_STUDIO_TOKEN, or run `datachain auth login`. For the local emulator the token is dev-token.\n",
+    );
   });
 });
-

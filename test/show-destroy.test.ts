@@ -29,7 +29,9 @@ async function changedExample(): Promise<string> {
   const spec = readFileSync(join(dir, "studio-jobs.yaml"), "utf8");
   writeFileSync(
     join(dir, "studio-jobs.yaml"),
-    spec.replace(/ {2}weekly-cleanup:[\s\S]*?(?= {2}backfill-2026:)/, "").replace("jobs:\n", "jobs:\n  fresh:\n    query: print('new')\n\n"),
+    spec
+      .replace(/ {2}weekly-cleanup:[\s\S]*?(?= {2}backfill-2026:)/, "")
+      .replace("jobs:\n", "jobs:\n  fresh:\n    query: print('new')\n\n"),
   );
   return dir;
 }
@@ -47,7 +49,9 @@ describe("show", () => {
     expect(shown.code).toBe(0);
     expect(shown.stdout).toBe(text.stdout);
     const saved = JSON.parse(readFileSync(join(dir, "plan.json"), "utf8")) as Record<string, unknown>;
-    expect(shown.stderr).toBe(`Saved plan of stack analytics, made ${String(saved["created_at"])} by studio-jobs 0.1.0. Apply it with: studio-jobs apply plan.json\n`);
+    expect(shown.stderr).toBe(
+      `Saved plan of stack analytics, made ${String(saved["created_at"])} by studio-jobs 0.1.0. Apply it with: studio-jobs apply plan.json\n`,
+    );
 
     const shownMarkdown = await cli(dir, ["show", "plan-md.json", "--format", "markdown"], { env: OFFLINE });
     expect(shownMarkdown).toMatchObject({ code: 0, stdout: markdown.stdout, stderr: "" });
@@ -55,7 +59,13 @@ describe("show", () => {
     const json = await cli(dir, ["show", "plan.json", "--format", "json"], { env: OFFLINE });
     const { jobs: _jobs, ...plan } = saved;
     expect(JSON.parse(json.stdout)).toEqual(plan);
-    expect((JSON.parse(json.stdout) as { actions: { kind: string }[] }).actions.map((a) => a.kind).sort()).toEqual(["cancel", "create", "noop", "noop", "replace"]);
+    expect((JSON.parse(json.stdout) as { actions: { kind: string }[] }).actions.map((a) => a.kind).sort()).toEqual([
+      "cancel",
+      "create",
+      "noop",
+      "noop",
+      "replace",
+    ]);
   });
 
   it("says what is wrong with a file that is not a saved plan", async () => {
@@ -63,7 +73,8 @@ describe("show", () => {
     const spec = await cli(dir, ["show", "studio-jobs.yaml"]);
     expect(spec).toMatchObject({
       code: 1,
-      stderr: "Error: studio-jobs.yaml is not a saved plan.\nSave one with `studio-jobs plan --out plan.json`; to see the plan of a spec, run `studio-jobs plan`.\n",
+      stderr:
+        "Error: studio-jobs.yaml is not a saved plan.\nSave one with `studio-jobs plan --out plan.json`; to see the plan of a spec, run `studio-jobs plan`.\n",
     });
     expect((await cli(dir, ["show", "missing.json"])).stderr).toBe(
       "Error: missing.json is not a saved plan.\nSave one with `studio-jobs plan --out plan.json`; to see the plan of a spec, run `studio-jobs plan`.\n",
@@ -80,7 +91,8 @@ describe("a saved plan given where a spec is read", () => {
       expect(result, command).toMatchObject({
         code: 1,
         stdout: "",
-        stderr: "Error: plan.json is a saved plan, not a spec.\nReview it with `studio-jobs show plan.json`, or carry it out with `studio-jobs apply plan.json`.\n",
+        stderr:
+          "Error: plan.json is a saved plan, not a spec.\nReview it with `studio-jobs show plan.json`, or carry it out with `studio-jobs apply plan.json`.\n",
       });
     }
   });
@@ -91,7 +103,8 @@ describe("a saved plan given where a spec is read", () => {
     const result = await cli(dir, ["apply", "plan.json", "--max-cancel", "10"]);
     expect(result).toMatchObject({
       code: 1,
-      stderr: "Error: --max-cancel cannot change a saved plan: it is applied exactly as it was made.\nPass these flags to `studio-jobs plan --out FILE` instead.\n",
+      stderr:
+        "Error: --max-cancel cannot change a saved plan: it is applied exactly as it was made.\nPass these flags to `studio-jobs plan --out FILE` instead.\n",
     });
     expect((await cli(dir, ["apply", "plan.json", "--parallelism", "4"])).code).toBe(0);
     expect(await liveKeys("analytics")).toEqual(["backfill-2026", "hourly-metrics", "nightly-embeddings", "weekly-cleanup"]);
@@ -135,7 +148,9 @@ describe("destroy", () => {
 
   it("cancels only the --target keys, and more jobs than --max-cancel would allow", async () => {
     const dir = copyExample("analytics");
-    const many = Array.from({ length: 12 }, (_, i) => `  extra-${i}:\n    query: print(${i})\n    schedule:\n      cron: "@daily"\n`).join("");
+    const many = Array.from({ length: 12 }, (_, i) => `  extra-${i}:\n    query: print(${i})\n    schedule:\n      cron: "@daily"\n`).join(
+      "",
+    );
     writeFileSync(join(dir, "studio-jobs.yaml"), readFileSync(join(dir, "studio-jobs.yaml"), "utf8").replace("jobs:\n", `jobs:\n${many}`));
     expect((await cli(dir, ["apply", ".", "--yes"])).code).toBe(0);
     const targeted = await cli(dir, ["destroy", ".", "--yes", "--target", "hourly-metrics"]);

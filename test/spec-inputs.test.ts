@@ -43,7 +43,10 @@ describe("a directory", () => {
 
   it("says so when there is no YAML anywhere below it", async () => {
     const dir = writeRepo({ "docs/readme.txt": "x", ".hidden/a.yaml": job("a") });
-    expect(await found(["docs"], dir)).toEqual({ files: [], issues: ["docs:1:1: the directory has no .yaml or .yml files, in it or below it"] });
+    expect(await found(["docs"], dir)).toEqual({
+      files: [],
+      issues: ["docs:1:1: the directory has no .yaml or .yml files, in it or below it"],
+    });
   });
 });
 
@@ -95,7 +98,12 @@ describe("--var-file", () => {
   it("reads YAML and JSON; later files win over earlier, --var over both", async () => {
     const dir = writeRepo({ "base.yaml": "env: staging\nregion: eu\nreplicas: 2\n", "prod.json": '{"env": "prod", "debug": false}' });
     expect(await readVars([], ["base.yaml", "prod.json"], dir)).toEqual({ env: "prod", region: "eu", replicas: "2", debug: "false" });
-    expect(await readVars(["region=us"], ["base.yaml", "prod.json"], dir)).toEqual({ env: "prod", region: "us", replicas: "2", debug: "false" });
+    expect(await readVars(["region=us"], ["base.yaml", "prod.json"], dir)).toEqual({
+      env: "prod",
+      region: "us",
+      replicas: "2",
+      debug: "false",
+    });
   });
 
   it("names each problem of each file by file:line:column", async () => {
@@ -109,7 +117,7 @@ describe("--var-file", () => {
     const lines = (error as SpecError).issues.map(formatSpecIssue);
     expect(lines).toEqual([
       "bad.yaml:1:6: the value of env must be a string, number or boolean, not a list (at env)",
-      'bad.yaml:2:1: "9lives" is not a variable name: use letters, digits and \'_\', not starting with a digit (at 9lives)',
+      "bad.yaml:2:1: \"9lives\" is not a variable name: use letters, digits and '_', not starting with a digit (at 9lives)",
       "bad.yaml:4:9: the value of nothing must be a string, number or boolean, not empty (at nothing)",
       "broken.json:2:8: invalid YAML: Flow sequence in block collection must be sufficiently indented and end with a ]",
       "broken.json:2:9: invalid YAML: Flow map must end with a }",
@@ -126,7 +134,10 @@ describe("--var-file", () => {
     expect((await runCli(["validate", "studio-jobs.yaml"], { cwd: dir })).stderr).toContain('unknown variable "env"');
     const result = await runCli(["validate", "studio-jobs.yaml", "--var-file", "vars/prod.yaml"], { cwd: dir });
     expect(result).toMatchObject({ code: 0, stdout: "Valid: 1 job in 1 file, stack s, team team-prod.\n" });
-    const bad = await runCli(["validate", "studio-jobs.yaml", "--var-file", "vars/prod.yaml", "--var-file", "studio-jobs.yaml", "--format", "json"], { cwd: dir });
+    const bad = await runCli(
+      ["validate", "studio-jobs.yaml", "--var-file", "vars/prod.yaml", "--var-file", "studio-jobs.yaml", "--format", "json"],
+      { cwd: dir },
+    );
     expect(bad.code).toBe(1);
     expect(JSON.parse(bad.stdout)).toMatchObject({
       valid: false,
@@ -139,7 +150,8 @@ describe("--var-file", () => {
 
   describe("on plan and apply", () => {
     const { env } = useStudio();
-    const spec = "version: 1\nstack: vf\ndefaults: {team: demo}\njobs:\n  a:\n    query: print(1)\n    environment: {DEPLOY: '${var:env}'}\n";
+    const spec =
+      "version: 1\nstack: vf\ndefaults: {team: demo}\njobs:\n  a:\n    query: print(1)\n    environment: {DEPLOY: '${var:env}'}\n";
 
     it("plans and applies with the file's values, --var over them, and a saved plan refuses the flag", async () => {
       const dir = writeRepo({ "studio-jobs.yaml": spec, "prod.yaml": "env: prod\n" });
@@ -160,9 +172,14 @@ describe("--var-file", () => {
 
     it("stops a plan on a bad var file before contacting Studio", async () => {
       const dir = writeRepo({ "studio-jobs.yaml": spec, "prod.yaml": "env: [prod]\n" });
-      const plan = await runCli(["plan", "studio-jobs.yaml", "--var-file", "prod.yaml"], { cwd: dir, env: { ...env, DATACHAIN_STUDIO_URL: "http://127.0.0.1:9" } });
+      const plan = await runCli(["plan", "studio-jobs.yaml", "--var-file", "prod.yaml"], {
+        cwd: dir,
+        env: { ...env, DATACHAIN_STUDIO_URL: "http://127.0.0.1:9" },
+      });
       expect(plan.code).toBe(1);
-      expect(plan.stderr).toBe("Error: prod.yaml:1:6: the value of env must be a string, number or boolean, not a list (at env)\n1 problem found in the spec.\n");
+      expect(plan.stderr).toBe(
+        "Error: prod.yaml:1:6: the value of env must be a string, number or boolean, not a list (at env)\n1 problem found in the spec.\n",
+      );
     });
   });
 });

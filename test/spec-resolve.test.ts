@@ -6,9 +6,10 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { stringify } from "yaml";
 import { loadSpec } from "../src/desired/index.js";
-import { decodeApplied, readMarkers } from "../src/identity/markers.js";
+import { decodeApplied } from "../src/identity/markers.js";
 import { parseEnvironment } from "../src/emulator/job-input.js";
 import { sha256Hex } from "../src/identity/fingerprint.js";
+import { FIELD_NAMES, type FieldName } from "../src/desired/fields.js";
 import { writeRepo } from "./helpers.js";
 
 const options = { env: {}, vars: {}, defaultTeam: undefined };
@@ -82,7 +83,7 @@ describe("resolve", () => {
     ]);
     expect(py?.applied.files).toEqual([["labels.csv", sha256Hex("a,b\n")]]);
     expect(sh?.input).toMatchObject({ query_type: "SHELL", requirements: "numpy==1.26.4\npillow", compute_cluster_id: 2 });
-    expect(readMarkers(parseEnvironment(sh?.input.environment ?? "")).protect).toBe(true);
+    expect(parseEnvironment(sh?.input.environment ?? "")["STUDIO_JOBS_PROTECT"]).toBe("1");
   });
 
   it("interpolates env and vars; env values are sensitive, --var wins over vars:", async () => {
@@ -138,13 +139,32 @@ describe("fingerprint properties", () => {
       credentials: fc.constantFrom("aws-prod", "gcp"),
       repository: fc.constant("https://github.com/acme/p"),
       requirements: fc.array(fc.constantFrom("numpy", "pandas", "torch"), { minLength: 1, maxLength: 3 }),
-      environment: fc.dictionary(fc.constantFrom("A", "B", "C", "D"), fc.string({ maxLength: 8 }).filter((s) => !s.includes("\n") && !s.includes("$"))),
+      environment: fc.dictionary(
+        fc.constantFrom("A", "B", "C", "D"),
+        fc.string({ maxLength: 8 }).filter((s) => !s.includes("\n") && !s.includes("$")),
+      ),
       schedule: fc.record({ cron: fc.constantFrom("@daily", "0 3 * * *", "*/5 * * * *") }, { requiredKeys: [] }),
       protect: fc.boolean(),
     },
     { requiredKeys: [] },
   );
-  const spec = fc.record({ job: settings, moveToDefaults: fc.array(fc.constantFrom("workers", "python_version", "priority", "cluster", "credentials", "repository", "requirements", "environment", "protect")), seed: fc.integer() });
+  const spec = fc.record({
+    job: settings,
+    moveToDefaults: fc.array(
+      fc.constantFrom(
+        "workers",
+        "python_version",
+        "priority",
+        "cluster",
+        "credentials",
+        "repository",
+        "requirements",
+        "environment",
+        "protect",
+      ),
+    ),
+    seed: fc.integer(),
+  });
 
   function shuffle<T>(items: T[], seed: number): T[] {
     const out = [...items];
@@ -162,14 +182,27 @@ describe("fingerprint properties", () => {
     return Object.fromEntries(shuffle(Object.entries(value), seed).map(([k, v]) => [k, reorder(v, seed + 1)]));
   }
 
-  async function fingerprintOf(doc: Record<string, unknown>, style: "block" | "flow", files: { query: string; upload: string }): Promise<string> {
-    const dir = writeRepo({ "studio-jobs.yaml": stringify(doc, { collectionStyle: style }), "q.py": files.query, "data.csv": files.upload });
+  async function fingerprintOf(
+    doc: Record<string, unknown>,
+    style: "block" | "flow",
+    files: { query: string; upload: string },
+  ): Promise<string> {
+    const dir = writeRepo({
+      "studio-jobs.yaml": stringify(doc, { collectionStyle: style }),
+      "q.py": files.query,
+      "data.csv": files.upload,
+    });
     const [job] = (await loadSpec(["."], dir, options)).jobs;
     return job?.fingerprint ?? "";
   }
 
-  function document(job: Record<string, unknown>, defaults: Record<string, unknown>): Record<string, unknown> {
-    return { version: 1, stack: "s", defaults: { team: "t", ...defaults }, jobs: { j: { query_file: "q.py", files: ["data.csv"], ...job } } };
+  function document(job: Record<string, unknown>, defaults: Record<string, unknown>, key = "j"): Record<string, unknown> {
+    return {
+      version: 1,
+      stack: "s",
+      defaults: { team: "t", ...defaults },
+      jobs: { [key]: { query_file: "q.py", files: ["data.csv"], ...job } },
+    };
   }
 
   it("does not change with key order, YAML style, or settings moved to defaults", async () => {
@@ -192,33 +225,44 @@ describe("fingerprint properties", () => {
     );
   });
 
-  it("changes when any field that is sent changes, down to one byte of a file", async () => {
-    const changes: [string, (job: Record<string, unknown>, files: { query: string; upload: string }) => void][] = [
-      ["workers", (j) => (j["workers"] = ((j["workers"] as number | undefined) ?? 1) + 1)],
-      ["python_version", (j) => (j["python_version"] = j["python_version"] === "3.10" ? "3.9" : "3.10")],
-      ["priority", (j) => (j["priority"] = (((j["priority"] as number | undefined) ?? 0) + 1) % 6)],
-      ["cluster", (j) => (j["cluster"] = "other-cluster")],
-      ["credentials", (j) => (j["credentials"] = "another")],
-      ["repository", (j) => (j["repository"] = "https://github.com/acme/other")],
-      ["requirements", (j) => (j["requirements"] = [...((j["requirements"] as string[] | undefined) ?? []), "scipy"])],
-      ["environment", (j) => (j["environment"] = { ...(j["environment"] as object | undefined), Z: "new" })],
-      ["cron", (j) => (j["schedule"] = { cron: "1 2 3 4 5" })],
-      ["start_after", (j) => (j["schedule"] = { ...(j["schedule"] as object | undefined), start_after: "2031-01-01T00:00:00Z" })],
-      ["protect", (j) => (j["protect"] = j["protect"] !== true)],
-      ["query_type", (j) => (j["query_type"] = "SHELL")],
-      ["query file byte", (_j, f) => (f.query = "print(2)\n")],
-      ["uploaded file byte", (_j, f) => (f.upload = "a,c\n")],
-    ];
+  /** A job as written: its key, its settings, and the bytes of its query file and of the file it uploads. */
+  interface Draft {
+    key: string;
+    job: Record<string, unknown>;
+    files: { query: string; upload: string };
+  }
+  /** One change a field of the table of job fields (TypeScript wants one a field), written in YAML. */
+  const changes: { [K in FieldName]: (draft: Draft) => void } = {
+    key: (d) => (d.key = "renamed"),
+    team: (d) => (d.job["team"] = "other-team"),
+    query_type: (d) => (d.job["query_type"] = "SHELL"),
+    query: (d) => (d.files.query = "print(2)\n"),
+    cron: (d) => (d.job["schedule"] = { ...(d.job["schedule"] as object | undefined), cron: "1 2 3 4 5" }),
+    start_after: (d) => (d.job["schedule"] = { ...(d.job["schedule"] as object | undefined), start_after: "2031-01-01T00:00:00Z" }),
+    cluster: (d) => (d.job["cluster"] = "other-cluster"),
+    workers: (d) => (d.job["workers"] = ((d.job["workers"] as number | undefined) ?? 1) + 1),
+    priority: (d) => (d.job["priority"] = (((d.job["priority"] as number | undefined) ?? 0) + 1) % 6),
+    python_version: (d) => (d.job["python_version"] = d.job["python_version"] === "3.10" ? "3.9" : "3.10"),
+    requirements: (d) => (d.job["requirements"] = [...((d.job["requirements"] as string[] | undefined) ?? []), "scipy"]),
+    credentials: (d) => (d.job["credentials"] = "another"),
+    repository: (d) => (d.job["repository"] = "https://github.com/acme/other"),
+    files: (d) => (d.files.upload = "a,c\n"),
+    environment: (d) => (d.job["environment"] = { ...(d.job["environment"] as object | undefined), Z: "new" }),
+    protect: (d) => (d.job["protect"] = d.job["protect"] !== true),
+  };
+
+  it("changes when any field of the table changes, down to one byte of a file", async () => {
     await fc.assert(
-      fc.asyncProperty(settings, fc.constantFrom(...changes), async (job, [, change]) => {
+      fc.asyncProperty(settings, async (job) => {
         const files = { query: "print(1)\n", upload: "a,b\n" };
         const before = await fingerprintOf(document(job, {}), "block", files);
-        const changed = structuredClone(job) as Record<string, unknown>;
-        const changedFiles = { ...files };
-        change(changed, changedFiles);
-        expect(await fingerprintOf(document(changed, {}), "block", changedFiles)).not.toBe(before);
+        for (const field of FIELD_NAMES) {
+          const draft: Draft = { key: "j", job: structuredClone(job), files: { ...files } };
+          changes[field](draft);
+          expect(await fingerprintOf(document(draft.job, {}, draft.key), "block", draft.files), field).not.toBe(before);
+        }
       }),
-      { numRuns: 60 },
+      { numRuns: 6 },
     );
   });
 });

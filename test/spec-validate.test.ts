@@ -67,7 +67,7 @@ describe("every problem at once", () => {
     expect(result.stderr).toBe(
       [
         "Error: studio-jobs.yaml:3:16: must be a string, got number 5 (at vars.region)",
-        "studio-jobs.yaml:4:30: must be an integer, got the string \"many\" (at defaults.workers)",
+        'studio-jobs.yaml:4:30: must be an integer, got the string "many" (at defaults.workers)',
         'studio-jobs.yaml:8:21: must be a string; quote it, e.g. "3.12", got number 3.1 (at jobs.a.python_version)',
         'studio-jobs.yaml:9:24: requirements_file "missing.txt" does not exist (paths are relative to the YAML file) (at jobs.a.requirements_file)',
         'studio-jobs.yaml:12:17: query_file "nope.py" does not exist (paths are relative to the YAML file) (at jobs.b.query_file)',
@@ -106,7 +106,8 @@ describe("validate --format", () => {
           column: 22,
           path: "jobs.a.environment.K",
           severity: "note",
-          message: "environment variable STUDIO_JOBS_TEST_UNSET is not set here; plan and apply will need it (or give a default: ${env:STUDIO_JOBS_TEST_UNSET:-value})",
+          message:
+            "environment variable STUDIO_JOBS_TEST_UNSET is not set here; plan and apply will need it (or give a default: ${env:STUDIO_JOBS_TEST_UNSET:-value})",
         },
       ],
     });
@@ -137,6 +138,7 @@ describe("validate --format", () => {
 
   it("github: escapes % and line breaks in the message, and , and : in the file name too", () => {
     const lines = renderGithub({
+      summary: undefined,
       spec: undefined,
       errors: [{ location: { file: "jobs/a,b:c%.yaml", line: 3, column: 5 }, path: "jobs.x", message: "100% wrong\r\nreally" }],
       notes: [],

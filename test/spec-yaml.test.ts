@@ -75,6 +75,20 @@ describe("what is refused, with its place", () => {
     expect(data(parseYamlSource("f.yaml", "%YAML 1.2\n---\na: 1\n...\n"))).toEqual({ a: 1 });
   });
 
+  // Found by the fuzzer (seed 7): a 4 MB key took seconds to compare with the allowed keys,
+  // was quoted whole in the message, and was placed at 1:1 (the careful reader, which
+  // locates, refuses keys over 1024 characters; js-yaml did not).
+  it("refuses a key over 1024 characters where it is, in a short message, quickly", () => {
+    const started = performance.now();
+    const text = `version: 1\njobs:\n  ok:\n    ${"x".repeat(3_000_000)}: 1\n`;
+    expect(problems(parseYamlSource("f.yaml", text))).toEqual([
+      "f.yaml:4:5: invalid YAML: The : indicator must be at most 1024 chars after the start of an implicit block mapping key",
+    ]);
+    expect(performance.now() - started).toBeLessThan(3000);
+    // Looking for long keys walks every value, a list of half a million among them.
+    expect((data(parseYamlSource("f.yaml", `list: [${"1,".repeat(500_000)}1]\n`)) as { list: number[] }).list).toHaveLength(500_001);
+  });
+
   it("refuses an alias inside the value it names, and lists or mappings as keys", () => {
     expect(problems(parseYamlSource("f.yaml", "a: &x [1, *x]\n"))).toEqual([
       "f.yaml:1:11: the alias *x is inside the value it names: a spec cannot contain itself",
@@ -129,7 +143,9 @@ describe("nesting", () => {
     ]) {
       const found = problems(parseYamlSource("f.yaml", text));
       expect(found.length).toBeLessThanOrEqual(11);
-      expect(found.at(-1)).toMatch(/^f\.yaml:\d+:\d+: (and .*more YAML errors from here on; fix the ones above first|the document nests more than 64 levels)/);
+      expect(found.at(-1)).toMatch(
+        /^f\.yaml:\d+:\d+: (and .*more YAML errors from here on; fix the ones above first|the document nests more than 64 levels)/,
+      );
     }
     expect(cpuMs()).toBeLessThan(4000);
   });
@@ -145,15 +161,7 @@ describe("nesting", () => {
 
 describe("aliases and merge keys", () => {
   it("merges <<: *base and <<: [*a, *b]: the mapping's own keys win, then earlier sources", () => {
-    const text = [
-      "a: &a {x: a, y: a}",
-      "b: &b {x: b, y: b, z: b}",
-      "one:",
-      "  <<: *a",
-      "  y: own",
-      "two:",
-      "  <<: [*a, *b]",
-    ].join("\n");
+    const text = ["a: &a {x: a, y: a}", "b: &b {x: b, y: b, z: b}", "one:", "  <<: *a", "  y: own", "two:", "  <<: [*a, *b]"].join("\n");
     expect(data(parseYamlSource("f.yaml", text))).toMatchObject({ one: { x: "a", y: "own" }, two: { x: "a", y: "a", z: "b" } });
   });
 
@@ -187,12 +195,19 @@ describe("aliases and merge keys", () => {
 
   it("accepts a base merged into thousands of jobs, and refuses an expansion without bound", () => {
     const jobs = Array.from({ length: 2000 }, (_, i) => `  j${i}: {<<: *base, n: ${i}}`).join("\n");
-    const many = data(parseYamlSource("f.yaml", `base: &base {team: t, workers: 2}\njobs:\n${jobs}\n`)) as { jobs: Record<string, unknown> };
+    const many = data(parseYamlSource("f.yaml", `base: &base {team: t, workers: 2}\njobs:\n${jobs}\n`)) as {
+      jobs: Record<string, unknown>;
+    };
     expect(Object.keys(many.jobs)).toHaveLength(2000);
     expect(many.jobs["j1999"]).toEqual({ team: "t", workers: 2, n: 1999 });
 
     const levels = ["a: &a [x, x, x, x, x, x, x, x, x, x]"];
-    for (let i = 1; i < 8; i++) levels.push(`${"abcdefgh"[i]}: &${"abcdefgh"[i]} [${Array(10).fill(`*${"abcdefgh"[i - 1]}`).join(", ")}]`);
+    for (let i = 1; i < 8; i++)
+      levels.push(
+        `${"abcdefgh"[i]}: &${"abcdefgh"[i]} [${Array(10)
+          .fill(`*${"abcdefgh"[i - 1]}`)
+          .join(", ")}]`,
+      );
     const bomb = problems(parseYamlSource("f.yaml", `${levels.join("\n")}\n`));
     expect(bomb).toHaveLength(1);
     expect(bomb[0]).toMatch(/^f\.yaml:6:\d+: the YAML aliases expand to more than 1,000,000 values: /);

@@ -18,7 +18,10 @@ describe("status", () => {
     writeFileSync(join(dir, "queries/metrics.py"), "print('changed')\n");
     const result = await runCli(["status", ".", "--format", "json"], { cwd: dir, env });
     expect(result.code).toBe(0);
-    const doc = JSON.parse(result.stdout) as { jobs: { key: string; status: string; spec: string; last_run: { status: string } | null }[]; not_in_studio: string[] };
+    const doc = JSON.parse(result.stdout) as {
+      jobs: { key: string; status: string; spec: string; last_run: { status: string } | null }[];
+      not_in_studio: string[];
+    };
     expect(doc.jobs.map((j) => [j.key, j.status, j.spec, j.last_run?.status ?? null])).toEqual([
       ["backfill-2026", "SCHEDULED", "in-spec", null],
       ["hourly-metrics", "TASK", "changed", "QUEUED"],
@@ -47,19 +50,29 @@ describe("import", () => {
       query_type: "PYTHON",
       query_name: "legacy-report",
       team_name: "demo",
-      environment: "PATH=/opt/venv/bin\nAPI_KEY=imported-secret-value\nDATABASE_URL=postgres://app:db-password@db/x\nFLAG=yes\nTEMPLATE=${HOME}/x",
+      environment:
+        "PATH=/opt/venv/bin\nAPI_KEY=imported-secret-value\nDATABASE_URL=postgres://app:db-password@db/x\nFLAG=yes\nTEMPLATE=${HOME}/x",
       cron_expression: "0 4 * * *",
       workers: 2,
       requirements: "numpy\npandas",
     });
-    await studio.client.createJob({ query: "echo ${HOME}", query_type: "SHELL", query_name: "one-off", team_name: "demo", environment: "" });
+    await studio.client.createJob({
+      query: "echo ${HOME}",
+      query_type: "SHELL",
+      query_name: "one-off",
+      team_name: "demo",
+      environment: "",
+    });
   }
 
   it("writes a spec that is safe to apply: plain values as they are, secret-looking ones as variables to set", async () => {
     await handMadeJobs();
     const dir = mkdtempSync(join(tmpdir(), "studio-jobs-import-"));
     mkdirSync(join(dir, ".git"));
-    const imported = await runCli(["import", "--stack", "legacy", "--out", "studio-jobs.yaml"], { cwd: dir, env: { ...env, DATACHAIN_STUDIO_TEAM: "demo" } });
+    const imported = await runCli(["import", "--stack", "legacy", "--out", "studio-jobs.yaml"], {
+      cwd: dir,
+      env: { ...env, DATACHAIN_STUDIO_TEAM: "demo" },
+    });
     expect(imported).toMatchObject({ code: 0, stdout: "" });
     expect(imported.stderr).toBe(
       "Imported 2 jobs from team demo into studio-jobs.yaml. Fill in every FILL-IN before planning.\n" +
@@ -129,7 +142,9 @@ describe("import", () => {
     expect((await runCli(["apply", ".", "--adopt", "--yes"], { cwd: dir, env: jobEnv })).code).toBe(0);
 
     // Studio now holds the job's own values, not the runner's PATH and HOME.
-    const live = (await studio.client.listAllJobs("demo")).filter((j) => j.environment["STUDIO_JOBS_STACK"] === "legacy" && j.status !== "CANCELED");
+    const live = (await studio.client.listAllJobs("demo")).filter(
+      (j) => j.environment["STUDIO_JOBS_STACK"] === "legacy" && j.status !== "CANCELED",
+    );
     const report = live.find((j) => j.name === "legacy-report");
     expect(report?.environment).toMatchObject({
       PATH: "/opt/venv/bin",
@@ -162,7 +177,10 @@ describe("import", () => {
     writeFileSync(join(dir, "spec.yaml"), "mine\n");
     const before = studio.emulator.requests.size;
     const refused = await runCli(["--team", "demo", "import", "--out", "spec.yaml"], { cwd: dir, env });
-    expect(refused).toMatchObject({ code: 1, stderr: "Error: spec.yaml already exists; nothing was written.\nPass --force to overwrite it, or choose another --out.\n" });
+    expect(refused).toMatchObject({
+      code: 1,
+      stderr: "Error: spec.yaml already exists; nothing was written.\nPass --force to overwrite it, or choose another --out.\n",
+    });
     expect(readFileSync(join(dir, "spec.yaml"), "utf8")).toBe("mine\n");
     expect(studio.emulator.requests.size).toBe(before);
     expect((await runCli(["--team", "demo", "import", "--out", "spec.yaml", "--force"], { cwd: dir, env })).code).toBe(0);
@@ -174,7 +192,8 @@ describe("import", () => {
     const noTeam = await runCli(["import"], { env: { ...env, DATACHAIN_GLOBAL_CONFIG_DIR: config } });
     expect(noTeam).toMatchObject({
       code: 1,
-      stderr: "Error: import needs a team: the team whose jobs to import.\nPass --team, set DATACHAIN_STUDIO_TEAM, or set team in the [studio] section of datachain's config.\n",
+      stderr:
+        "Error: import needs a team: the team whose jobs to import.\nPass --team, set DATACHAIN_STUDIO_TEAM, or set team in the [studio] section of datachain's config.\n",
     });
     writeFileSync(join(config, "config"), '[studio]\nteam = "demo"\n');
     const fromConfig = await runCli(["import"], { env: { ...env, DATACHAIN_GLOBAL_CONFIG_DIR: config } });

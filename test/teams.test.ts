@@ -61,7 +61,10 @@ it("moving a stack's only job to another team cancels the old one when the spec 
 it("each job records the teams its plan covered, and later plans and status list them without being told", async () => {
   const { dir, write } = specDir({
     stack: "pair",
-    jobs: { a: { team: "alpha", query: "print(1)", schedule: { cron: "@daily" } }, b: { team: "beta", query: "print(2)", schedule: { cron: "@hourly" } } },
+    jobs: {
+      a: { team: "alpha", query: "print(1)", schedule: { cron: "@daily" } },
+      b: { team: "beta", query: "print(2)", schedule: { cron: "@hourly" } },
+    },
   });
   expect((await runCli(["apply", ".", "--yes"], { cwd: dir, env: both })).code).toBe(0);
   const recorded = studio.emulator.store.allJobs().map((r) => r.environment[MARKERS.teams]);
@@ -70,10 +73,9 @@ it("each job records the teams its plan covered, and later plans and status list
   // b is removed and the spec names alpha only: beta is still covered through a's marker.
   write({ stack: "pair", jobs: { a: { team: "alpha", query: "print(1)", schedule: { cron: "@daily" } } } });
   const status = await runCli(["status", ".", "--format", "json"], { cwd: dir, env: both });
-  expect((JSON.parse(status.stdout) as { jobs: { team: string; key: string; spec: string }[] }).jobs.map((j) => `${j.team}/${j.key} ${j.spec}`)).toEqual([
-    "alpha/a in-spec",
-    "beta/b not-in-spec",
-  ]);
+  expect(
+    (JSON.parse(status.stdout) as { jobs: { team: string; key: string; spec: string }[] }).jobs.map((j) => `${j.team}/${j.key} ${j.spec}`),
+  ).toEqual(["alpha/a in-spec", "beta/b not-in-spec"]);
   const plan = await runCli(["plan", "."], { cwd: dir, env: both });
   expect(plan.stdout).toMatch(/^ {2}- {3}beta\/b {2}cancel job \S+ \(removed from the spec\)$/m);
   expect(plan.stdout).toContain("Plan: 0 to create, 0 to replace, 1 to cancel, 1 unchanged.");
@@ -84,7 +86,10 @@ it("each job records the teams its plan covered, and later plans and status list
 it("a recorded team the token cannot read is a warning, and the rest is still planned", async () => {
   const { dir } = specDir({
     stack: "narrow",
-    jobs: { a: { team: "alpha", query: "print(1)", schedule: { cron: "@daily" } }, b: { team: "beta", query: "print(2)", schedule: { cron: "@daily" } } },
+    jobs: {
+      a: { team: "alpha", query: "print(1)", schedule: { cron: "@daily" } },
+      b: { team: "beta", query: "print(2)", schedule: { cron: "@daily" } },
+    },
   });
   expect((await runCli(["apply", ".", "--yes"], { cwd: dir, env: both })).code).toBe(0);
   // A job only in alpha now, and a token that cannot read beta.
@@ -101,5 +106,7 @@ it("refuses ${env:...} in teams, and names the place", async () => {
   const { dir } = specDir({ stack: "bad", teams: ["alpha", "${env:TEAM}"], jobs: { a: { team: "alpha", query: "print(1)" } } });
   const result = await runCli(["validate", "."], { cwd: dir, env: { TEAM: "beta" } });
   expect(result.code).toBe(1);
-  expect(result.stderr).toContain("studio-jobs.yaml:5:5: ${env:...} is not allowed here: plans print team names; use ${var:...} (at teams[1])");
+  expect(result.stderr).toContain(
+    "studio-jobs.yaml:5:5: ${env:...} is not allowed here: plans print team names; use ${var:...} (at teams[1])",
+  );
 });

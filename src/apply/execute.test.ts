@@ -24,7 +24,13 @@ function planOf(actions: PlanAction[]): Plan {
     teams: [...new Set(actions.map((a) => a.team))].sort(),
     targets: [],
     actions,
-    summary: { create: count("create"), replace: count("replace"), cancel: count("cancel"), noop: count("noop"), conflict: count("conflict") },
+    summary: {
+      create: count("create"),
+      replace: count("replace"),
+      cancel: count("cancel"),
+      noop: count("noop"),
+      conflict: count("conflict"),
+    },
     errors: [],
     warnings: [],
     remoteDigest: "0".repeat(64),
@@ -52,7 +58,7 @@ function withFiles(spec: DesiredSpec, files: Record<string, string>): DesiredJob
     writeFileSync(join(dir, name), content);
     return { path: name, absolute: join(dir, name), name, sha256: sha256Hex(content), size: content.length };
   });
-  return { ...desired(spec), files: desiredFiles };
+  return desired({ ...spec, files: desiredFiles });
 }
 
 /** Apply with the fake, one step at a time unless told otherwise, and no real waits. */
@@ -67,8 +73,10 @@ function apply(plan: Plan, studio: FakeStudio, options: Partial<ApplyOptions> = 
   });
 }
 
-const outcomes = (result: ApplyResult) => result.steps.map((s) => `${s.step} ${s.team}/${s.key} ${s.status}${s.detail === undefined ? "" : `: ${s.detail}`}`);
-const liveNames = (studio: FakeStudio) => studio.jobs.filter((j) => j.status !== "CANCELED" && j.status !== "CANCELING_SCHEDULED").map((j) => `${j.name} ${j.id}`);
+const outcomes = (result: ApplyResult) =>
+  result.steps.map((s) => `${s.step} ${s.team}/${s.key} ${s.status}${s.detail === undefined ? "" : `: ${s.detail}`}`);
+const liveNames = (studio: FakeStudio) =>
+  studio.jobs.filter((j) => j.status !== "CANCELED" && j.status !== "CANCELING_SCHEDULED").map((j) => `${j.name} ${j.id}`);
 
 describe("the order of steps", () => {
   it("uploads each file once per team, then creates, then cancels, then sweeps", async () => {
@@ -76,7 +84,7 @@ describe("the order of steps", () => {
     const gone = record({ key: "d" });
     const studio = createFakeStudio([oldC, gone]);
     const a = withFiles({ key: "a" }, { "labels.csv": "a,b\n" });
-    const b = { ...desired({ key: "b" }), files: a.files };
+    const b = desired({ key: "b", files: [...a.files] });
     const c = desired({ key: "c", query: "print('new c')\n" });
     const result = await apply(planOf([create(a), create(b), replace(c, oldC), cancel(gone)]), studio);
 
@@ -118,13 +126,15 @@ describe("the order of steps", () => {
     const studio = createFakeStudio();
     const events: ApplyEvent[] = [];
     await apply(planOf([create(desired({ key: "a" })), create(desired({ key: "b" }))]), studio, { onEvent: (e) => events.push(e) });
-    expect(events.map((e) => (e.type === "start" ? `start ${e.total}` : e.type === "begin" ? `begin ${e.key} ${e.done}/${e.total}` : `end ${e.result.key} ${e.done}/${e.total}`))).toEqual([
-      "start 2",
-      "begin a 0/2",
-      "end a 1/2",
-      "begin b 1/2",
-      "end b 2/2",
-    ]);
+    expect(
+      events.map((e) =>
+        e.type === "start"
+          ? `start ${e.total}`
+          : e.type === "begin"
+            ? `begin ${e.key} ${e.done}/${e.total}`
+            : `end ${e.result.key} ${e.done}/${e.total}`,
+      ),
+    ).toEqual(["start 2", "begin a 0/2", "end a 1/2", "begin b 1/2", "end b 2/2"]);
   });
 });
 
@@ -199,7 +209,9 @@ describe("an ambiguous create", () => {
     studio.fail({ call: "create demo/a", error: remoteError(undefined), afterActing: true });
     const result = await apply(planOf([create(desired({ key: "a", cron: "@daily" }))]), studio);
     expect(studio.calls).toEqual(["create demo/a", "list demo", "list demo"]);
-    expect(outcomes(result)).toEqual(["create demo/a applied: found after an ambiguous failure ([POST] /api/datachain/jobs/: no reply: socket hang up)"]);
+    expect(outcomes(result)).toEqual([
+      "create demo/a applied: found after an ambiguous failure ([POST] /api/datachain/jobs/: no reply: socket hang up)",
+    ]);
     expect(result.steps[0]?.jobId).toBe("fake-1");
     expect(studio.jobs).toHaveLength(1);
   });
@@ -213,14 +225,13 @@ describe("an ambiguous create", () => {
         waits.push(ms);
         return Promise.resolve();
       },
+      random: () => 1,
     });
     expect(studio.calls).toEqual(["create demo/a", "list demo", "create demo/a", "list demo", "create demo/a", "list demo"]);
     expect(outcomes(result)).toEqual(["create demo/a applied"]);
     expect(studio.jobs.map((j) => j.name)).toEqual(["a"]);
-    // A growing, jittered wait between tries.
-    expect(waits).toHaveLength(2);
-    expect(waits[0]).toBeLessThan(200);
-    expect(waits[1]).toBeLessThan(400);
+    // A growing wait between tries (the longest of each step, with this jitter).
+    expect(waits).toEqual([200, 400]);
   });
 
   it("ignores a record listed when the plan was made: it was not made by this create", async () => {
@@ -239,7 +250,9 @@ describe("an ambiguous create", () => {
     const result = await apply(planOf([create(desired({ key: "a" }))]), studio);
     expect(studio.calls).toEqual(["create demo/a", "list demo"]);
     expect(result.steps[0]).toMatchObject({ status: "failed" });
-    expect(result.steps[0]?.detail).toMatch(/the job was not found when the team was listed again, and it is not sent twice: run plan to see whether it exists$/);
+    expect(result.steps[0]?.detail).toMatch(
+      /the job was not found when the team was listed again, and it is not sent twice: run plan to see whether it exists$/,
+    );
   });
 
   it("is not retried after a plain refusal", async () => {

@@ -7,10 +7,12 @@ import pLimit from "p-limit";
 import { RemoteError, StudioJobsError } from "../errors.js";
 import type { PlanAction, Plan } from "../plan/types.js";
 import { sha256Hex } from "../identity/fingerprint.js";
-import { MARKERS, withTeamsMarker } from "../identity/markers.js";
+import { managedAs } from "../identity/classify.js";
+import { withTeamsMarker } from "../identity/markers.js";
 import type { DesiredFile, DesiredJob } from "../desired/types.js";
 import type { StudioClient } from "../studio/client.js";
-import { isLive, isRun } from "../studio/status.js";
+import { backoffDelay, sleep, type BackoffOptions } from "../studio/retry.js";
+import { isLive } from "../studio/status.js";
 import type { JobInput, JobOutput } from "../studio/types.js";
 import { sweepDuplicates } from "./sweep.js";
 import type { ActionVerb, ApplyEvent, ApplyResult, ApplySummary, StepKind, StepResult } from "./types.js";
@@ -27,9 +29,21 @@ export interface ApplyOptions {
   signal?: AbortSignal;
   /** The clock that dates a schedule sent without a start time; Date.now by default. */
   now?: () => number;
-  /** The wait before a create is tried again: by default a timer that `signal` cuts short. */
-  sleep?: (ms: number) => Promise<void>;
+  /**
+   * The wait between create attempts; a real timer, cut short by `signal`, by default.
+   * Tests pass one that returns at once (and records what it was asked to wait).
+   */
+  sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
+  /** The jitter of those waits, in [0, 1); Math.random by default. */
+  random?: () => number;
 }
+
+/**
+ * The wait before create attempt n+1 is random in [0, min(2 s, 200 ms * 2^(n-1))]: short,
+ * as each attempt already waited for a listing, and random, so that parallel creates
+ * failing together do not retry together.
+ */
+const CREATE_BACKOFF: BackoffOptions = { baseMs: 200, maxMs: 2_000 };
 
 interface CreateWork {
   action: ActionVerb;
@@ -70,7 +84,12 @@ export async function applyPlan(plan: Plan, options: ApplyOptions): Promise<Appl
   let done = 0;
   options.onEvent?.({ type: "start", total });
 
-  const run = (step: StepKind, action: ActionVerb, job: { key: string; team: string }, work: () => Promise<Omit<StepResult, "step" | "action" | "key" | "team">>) =>
+  const run = (
+    step: StepKind,
+    action: ActionVerb,
+    job: { key: string; team: string },
+    work: () => Promise<Omit<StepResult, "step" | "action" | "key" | "team">>,
+  ) =>
     limit(async (): Promise<StepResult> => {
       let result: StepResult;
       if (options.signal?.aborted === true) {
@@ -168,7 +187,9 @@ export async function applyPlan(plan: Plan, options: ApplyOptions): Promise<Appl
     total += duplicates.length;
     await Promise.all(
       duplicates.map((dup) =>
-        run("cancel", "dedupe", dup, () => cancelJob(options.client, dup.team, dup.live, `a duplicate of ${dup.keptId}, made by a concurrent apply`)),
+        run("cancel", "dedupe", dup, () =>
+          cancelJob(options.client, dup.team, dup.live, `a duplicate of ${dup.keptId}, made by a concurrent apply`),
+        ),
       ),
     );
   }
@@ -230,25 +251,11 @@ async function createJob(
           `${error.message}; the job was not found when the team was listed again, and it is not sent twice: run plan to see whether it exists`,
         );
       }
-      if (options.signal?.aborted === true) break;
-      const wait = Math.min(2_000, 100 * 2 ** attempt) * Math.random();
-      await (options.sleep === undefined ? pause(wait, options.signal) : options.sleep(wait));
+      if (options.signal?.aborted === true || attempt === attempts) break;
+      await (options.sleep ?? sleep)(backoffDelay(attempt - 1, CREATE_BACKOFF, options.random ?? Math.random), options.signal);
     }
   }
   throw lastError;
-}
-
-/** A wait that a stop request (Ctrl-C, SIGTERM) cuts short. */
-function pause(ms: number, signal: AbortSignal | undefined): Promise<void> {
-  return new Promise((resolve) => {
-    const done = () => {
-      clearTimeout(timer);
-      signal?.removeEventListener("abort", done);
-      resolve();
-    };
-    const timer = setTimeout(done, ms);
-    signal?.addEventListener("abort", done, { once: true });
-  });
 }
 
 /**
@@ -262,15 +269,15 @@ export function createBody(job: DesiredJob, fileIds: string[], teams: readonly s
   return input;
 }
 
+/** A record of the job's stack, key and fingerprint that was not there when the plan was made: an earlier try's create. */
 async function findCreated(options: ApplyOptions, job: DesiredJob): Promise<JobOutput | undefined> {
-  const jobs = await options.client.listAllJobs(job.team, { keep: (r) => !isRun(r) });
-  return jobs.find(
-    (r) =>
-      !options.knownIds.has(r.id) &&
-      r.environment?.[MARKERS.stack] === job.stack &&
-      r.environment[MARKERS.key] === job.key &&
-      r.environment[MARKERS.fingerprint] === job.fingerprint,
-  );
+  const isCreated = (record: JobOutput) => {
+    if (options.knownIds.has(record.id)) return false;
+    const found = managedAs(record, job.stack);
+    return found !== undefined && found.key === job.key && found.fingerprint === job.fingerprint;
+  };
+  const jobs = await options.client.listAllJobs(job.team, { keep: isCreated });
+  return jobs[0];
 }
 
 /** Cancel a job; a job that is already cancelled or finished counts as done. */

@@ -4,11 +4,11 @@
 // apply that sweeps last has seen every create of the other, so when both have exited
 // each key has exactly one live job.
 
+import { managedAs, type ManagedJob } from "../identity/classify.js";
 import { keepOrder, satisfies } from "../plan/keep.js";
-import { MARKERS } from "../identity/markers.js";
 import type { DesiredJob } from "../desired/types.js";
 import type { StudioClient } from "../studio/client.js";
-import { isLive, isRun } from "../studio/status.js";
+import { isLive } from "../studio/status.js";
 import type { JobOutput } from "../studio/types.js";
 
 export interface DuplicateToCancel {
@@ -25,8 +25,9 @@ export async function sweepDuplicates(client: StudioClient, jobs: readonly Desir
   for (const job of jobs) byTeam.set(job.team, [...(byTeam.get(job.team) ?? []), job]);
   const found: DuplicateToCancel[] = [];
   for (const [team, wanted] of byTeam) {
-    const stack = wanted[0]?.stack;
-    const records = await client.listAllJobs(team, { keep: (r) => !isRun(r) && r.environment[MARKERS.stack] === stack });
+    const stack = wanted[0]?.stack ?? "";
+    // Only the stack's own records take part; the rest are dropped as the listing streams in.
+    const records = await client.listAllJobs(team, { keep: (r) => managedAs(r, stack) !== undefined });
     found.push(...findDuplicates(team, wanted, records));
   }
   return found;
@@ -34,15 +35,25 @@ export async function sweepDuplicates(client: StudioClient, jobs: readonly Desir
 
 /** Pure: for each desired job, the live records that satisfy it other than the one kept. */
 export function findDuplicates(team: string, jobs: readonly DesiredJob[], records: readonly JobOutput[]): DuplicateToCancel[] {
+  // The records of each (stack, key), sorted out once: a spec has one stack and many keys.
+  const byKey = new Map<string, ManagedJob[]>();
+  for (const stack of new Set(jobs.map((job) => job.stack))) {
+    for (const record of records) {
+      const job = managedAs(record, stack);
+      if (job === undefined) continue;
+      const id = `${stack}\u0000${job.key}`;
+      byKey.set(id, [...(byKey.get(id) ?? []), job]);
+    }
+  }
   const found: DuplicateToCancel[] = [];
   for (const job of jobs) {
-    const matching = records
-      .filter((r) => r.environment[MARKERS.stack] === job.stack && r.environment[MARKERS.key] === job.key)
-      .filter((r) => satisfies(r, r.environment[MARKERS.fingerprint], job))
-      .sort(keepOrder);
+    const matching = (byKey.get(`${job.stack}\u0000${job.key}`) ?? [])
+      .filter((r) => satisfies(r, job))
+      .sort((a, b) => keepOrder(a.record, b.record));
     const [kept, ...rest] = matching;
     if (kept === undefined) continue;
-    for (const other of rest) if (isLive(other.status)) found.push({ key: job.key, team, live: other, keptId: kept.id });
+    for (const other of rest)
+      if (isLive(other.record.status)) found.push({ key: job.key, team, live: other.record, keptId: kept.record.id });
   }
   return found;
 }

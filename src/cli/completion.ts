@@ -3,7 +3,6 @@
 // from the hidden `studio-jobs __complete-keys`, which reads the spec where the shell is.
 
 import type { Command, Option } from "commander";
-import { loadSpecFiles } from "../desired/load.js";
 
 export type Shell = "bash" | "zsh" | "fish";
 
@@ -258,7 +257,8 @@ function renderFish(name: string, globals: FlagModel[], commands: CommandModel[]
   for (const command of commands) {
     const condition = `__fish_seen_subcommand_from ${command.name}`;
     if (command.positional === "files") lines.push(`complete -c ${name} -n ${fishText(condition)} -F`);
-    if (command.positional === "choices") lines.push(`complete -c ${name} -n ${fishText(condition)} -a ${fishText(command.choices.join(" "))}`);
+    if (command.positional === "choices")
+      lines.push(`complete -c ${name} -n ${fishText(condition)} -a ${fishText(command.choices.join(" "))}`);
     for (const flag of command.flags) lines.push(fishFlag(name, condition, flag));
   }
   return `${lines.join("\n")}\n`;
@@ -270,6 +270,8 @@ function renderFish(name: string, globals: FlagModel[], commands: CommandModel[]
  */
 export async function listSpecKeys(paths: readonly string[], cwd: string): Promise<string[]> {
   try {
+    // Loaded here: printing the script, which shells run at every start, needs no spec reader.
+    const { loadSpecFiles } = await import("../desired/load.js");
     const { files } = await loadSpecFiles(paths, cwd);
     const keys = new Set<string>();
     for (const file of files) {

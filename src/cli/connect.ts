@@ -3,7 +3,7 @@
 import { UsageError } from "../errors.js";
 import { checkStudioUrl, createStudioClient, MAX_REPLY_BYTES_LIMIT, type StudioClient } from "../studio/client.js";
 import { resolveConnection, type ConnectionSettings } from "../studio/config.js";
-import type { CliIo } from "./io.js";
+import { waitsOf, type CliIo } from "./io.js";
 
 export interface GlobalOptions {
   url?: string;
@@ -37,7 +37,8 @@ function listLimitFrom(env: NodeJS.ProcessEnv): { listLimit?: { initial: number;
 
 function positiveNumber(name: string, raw: string): number {
   const value = Number(raw);
-  if (raw.trim() === "" || !Number.isFinite(value) || value <= 0) throw new UsageError(`${name} must be a number greater than 0, got "${raw}".`);
+  if (raw.trim() === "" || !Number.isFinite(value) || value <= 0)
+    throw new UsageError(`${name} must be a number greater than 0, got "${raw}".`);
   return value;
 }
 
@@ -49,7 +50,8 @@ function limitsFrom(globals: GlobalOptions, env: NodeJS.ProcessEnv): { timeoutMs
   const limits: { timeoutMs?: number; maxReplyBytes?: number } = {};
   const envTimeout = env["STUDIO_JOBS_TIMEOUT"];
   if (globals.timeout !== undefined) limits.timeoutMs = Math.ceil(positiveNumber("--timeout", globals.timeout) * 1000);
-  else if (envTimeout !== undefined && envTimeout !== "") limits.timeoutMs = Math.ceil(positiveNumber("STUDIO_JOBS_TIMEOUT", envTimeout) * 1000);
+  else if (envTimeout !== undefined && envTimeout !== "")
+    limits.timeoutMs = Math.ceil(positiveNumber("STUDIO_JOBS_TIMEOUT", envTimeout) * 1000);
   const maxReply = env["STUDIO_JOBS_MAX_REPLY_MB"];
   if (maxReply !== undefined && maxReply !== "") {
     limits.maxReplyBytes = Math.ceil(positiveNumber("STUDIO_JOBS_MAX_REPLY_MB", maxReply) * 1024 * 1024);
@@ -94,12 +96,11 @@ export async function connect(globals: GlobalOptions, io: CliIo, resolved?: Conn
     ...listLimitFrom(io.env),
     ...limits,
     signal: io.signal,
-    ...(io.sleep === undefined ? {} : { sleep: io.sleep }),
+    ...waitsOf(io),
     ...(io.secrets === undefined ? {} : { redact: io.secrets.redact }),
     ...(globals.verbose
       ? {
-          onRetry: (e) =>
-            io.stderr.write(`retry ${e.attempt}: [${e.method}] ${e.path} after ${e.reason}, waiting ${e.delayMs} ms\n`),
+          onRetry: (e) => io.stderr.write(`retry ${e.attempt}: [${e.method}] ${e.path} after ${e.reason}, waiting ${e.delayMs} ms\n`),
         }
       : {}),
   });

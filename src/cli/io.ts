@@ -21,13 +21,22 @@ export interface CliIo {
   signal: AbortSignal;
   /** The clock, for what a command sends dated "now"; Date.now when not given. */
   now?: () => number;
-  /** The wait before a request or a create is tried again; a real timer when not given. */
-  sleep?: (ms: number) => Promise<void>;
+  /**
+   * The waits between tries of a request or a create, and their jitter; a real timer and
+   * Math.random when not given. Tests pass a sleep that returns at once.
+   */
+  sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
+  random?: () => number;
   /**
    * The run's secrets: register each sensitive value as it becomes known. run() always sets
    * it, and passes stdout and stderr through it, so nothing printed can carry a secret.
    */
   secrets?: Redactor;
+}
+
+/** The io's waits and jitter, for the options of the client and of applyPlan: only those given. */
+export function waitsOf(io: CliIo): Pick<CliIo, "sleep" | "random"> {
+  return { ...(io.sleep === undefined ? {} : { sleep: io.sleep }), ...(io.random === undefined ? {} : { random: io.random }) };
 }
 
 /** The same io, with every write to stdout and stderr redacted. */

@@ -1,61 +1,72 @@
 #!/usr/bin/env node
 // The executable: wires the real process into run() and owns process.exit.
 
-import { createInterface } from "node:readline/promises";
-import { createRedactor } from "../redact.js";
-import { run } from "./run.js";
-
-const secrets = createRedactor();
-
-// The first SIGINT/SIGTERM (what CI runners send on cancel) asks the command to stop: no new
-// request or apply step starts, reads in flight are dropped, writes get a moment to finish,
-// and the command reports and exits 1 within a few seconds. A second one exits at once.
-const controller = new AbortController();
-let signalled = 0;
-for (const name of ["SIGINT", "SIGTERM"] as const) {
-  process.on(name, () => {
-    signalled += 1;
-    if (signalled > 1) {
-      process.stderr.write(`\nInterrupted again by ${name}: exiting now.\n`);
-      process.exit(name === "SIGINT" ? 130 : 143);
-    }
-    controller.abort(name);
-  });
+const argv = process.argv.slice(2);
+if (argv.length === 1 && (argv[0] === "--version" || argv[0] === "-V")) {
+  // The one answer that needs nothing else, asked for by scripts that check the tool is
+  // there: the command-line parser and every command are left unloaded. The same output
+  // as commander's own --version, which answers any other form (`--no-color --version`).
+  const { toolVersion } = await import("../version.js");
+  process.stdout.write(`${toolVersion()}\n`);
+} else {
+  await main(argv);
 }
 
-// Whatever escapes run() is a bug, but its text still must not carry a secret out.
-for (const event of ["uncaughtException", "unhandledRejection"] as const) {
-  process.on(event, (error: unknown) => {
-    const text = error instanceof Error ? (error.stack ?? error.message) : String(error);
-    process.stderr.write(secrets.redact(`Internal error: this is a bug in studio-jobs, please report it.\n${text}\n`));
-    process.exit(1);
-  });
-}
+async function main(argv: string[]): Promise<void> {
+  const [{ createRedactor }, { run }] = await Promise.all([import("../redact.js"), import("./run.js")]);
+  const secrets = createRedactor();
 
-const code = await run(process.argv.slice(2), {
-  stdout: process.stdout,
-  stderr: process.stderr,
-  env: process.env,
-  cwd: process.cwd(),
-  interactive: process.stdin.isTTY === true && process.stderr.isTTY === true,
-  prompt: async (question) => {
-    const rl = createInterface({ input: process.stdin, output: process.stderr });
-    // On a terminal readline takes Ctrl-C itself, and without this the question would wait on.
-    rl.on("SIGINT", () => {
+  // The first SIGINT/SIGTERM (what CI runners send on cancel) asks the command to stop: no new
+  // request or apply step starts, reads in flight are dropped, writes get a moment to finish,
+  // and the command reports and exits 1 within a few seconds. A second one exits at once.
+  const controller = new AbortController();
+  let signalled = 0;
+  for (const name of ["SIGINT", "SIGTERM"] as const) {
+    process.on(name, () => {
       signalled += 1;
-      controller.abort("SIGINT");
+      if (signalled > 1) {
+        process.stderr.write(`\nInterrupted again by ${name}: exiting now.\n`);
+        process.exit(name === "SIGINT" ? 130 : 143);
+      }
+      controller.abort(name);
     });
-    try {
-      return await rl.question(question, { signal: controller.signal });
-    } catch {
-      return ""; // interrupted: no answer is not a yes
-    } finally {
-      rl.close();
-    }
-  },
-  signal: controller.signal,
-  secrets,
-});
-process.exitCode = code;
-// Let stdout drain, then leave even if a keep-alive socket lingers.
-process.stdout.write("", () => process.exit(code));
+  }
+
+  // Whatever escapes run() is a bug, but its text still must not carry a secret out.
+  for (const event of ["uncaughtException", "unhandledRejection"] as const) {
+    process.on(event, (error: unknown) => {
+      const text = error instanceof Error ? (error.stack ?? error.message) : String(error);
+      process.stderr.write(secrets.redact(`Internal error: this is a bug in studio-jobs, please report it.\n${text}\n`));
+      process.exit(1);
+    });
+  }
+
+  const code = await run(argv, {
+    stdout: process.stdout,
+    stderr: process.stderr,
+    env: process.env,
+    cwd: process.cwd(),
+    interactive: process.stdin.isTTY === true && process.stderr.isTTY === true,
+    prompt: async (question) => {
+      const { createInterface } = await import("node:readline/promises");
+      const rl = createInterface({ input: process.stdin, output: process.stderr });
+      // On a terminal readline takes Ctrl-C itself, and without this the question would wait on.
+      rl.on("SIGINT", () => {
+        signalled += 1;
+        controller.abort("SIGINT");
+      });
+      try {
+        return await rl.question(question, { signal: controller.signal });
+      } catch {
+        return ""; // interrupted: no answer is not a yes
+      } finally {
+        rl.close();
+      }
+    },
+    signal: controller.signal,
+    secrets,
+  });
+  process.exitCode = code;
+  // Let stdout drain, then leave even if a keep-alive socket lingers.
+  process.stdout.write("", () => process.exit(code));
+}

@@ -13,7 +13,9 @@ export function integerOption(flags: string, description: string, range: { min: 
     const n = /^\s*-?\d+\s*$/.test(value) ? Number(value) : Number.NaN;
     if (!Number.isSafeInteger(n) || n < range.min || (range.max !== undefined && n > range.max)) {
       throw new InvalidArgumentError(
-        range.max === undefined ? `Give a whole number of at least ${range.min}.` : `Give a whole number from ${range.min} to ${range.max}.`,
+        range.max === undefined
+          ? `Give a whole number of at least ${range.min}.`
+          : `Give a whole number from ${range.min} to ${range.max}.`,
       );
     }
     return n;
@@ -43,7 +45,8 @@ export function examples(lines: readonly [command: string, comment: string][]): 
 export const helpConfiguration: Partial<Help> = {
   showGlobalOptions: true,
   optionDescription(option: Option): string {
-    const noise = (option.isBoolean() && option.defaultValue === false) || (Array.isArray(option.defaultValue) && option.defaultValue.length === 0);
+    const noise =
+      (option.isBoolean() && option.defaultValue === false) || (Array.isArray(option.defaultValue) && option.defaultValue.length === 0);
     if (noise && option.argChoices === undefined) return option.description;
     return Help.prototype.optionDescription.call(this, option);
   },

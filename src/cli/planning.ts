@@ -6,7 +6,7 @@ import { computePlan } from "../plan/compute.js";
 import type { Plan } from "../plan/types.js";
 import { readVars } from "../desired/index.js";
 import { loadSpecFiles } from "../desired/load.js";
-import { decodeTeams, MARKERS } from "../identity/markers.js";
+import { classify, isProtected, managedAs } from "../identity/classify.js";
 import { peekTeams, resolveSpec } from "../desired/resolve.js";
 import type { ResolvedSpec } from "../desired/types.js";
 import type { StudioClient } from "../studio/client.js";
@@ -54,10 +54,7 @@ export interface Coverage extends Listing {
 function recordedTeams(stack: string, listings: ReadonlyMap<string, readonly JobOutput[]>): Set<string> {
   const teams = new Set<string>();
   for (const jobs of listings.values()) {
-    for (const job of jobs) {
-      if (job.environment[MARKERS.stack] !== stack) continue;
-      for (const team of decodeTeams(job.environment[MARKERS.teams])) teams.add(team);
-    }
+    for (const record of jobs) for (const team of managedAs(record, stack)?.teams ?? []) teams.add(team);
   }
   return teams;
 }
@@ -100,7 +97,10 @@ export function coveredTeams(specTeams: readonly string[], flagTeam: string | un
   if (flagTeam !== undefined) teams.add(flagTeam);
   if (teams.size === 0 && configuredTeam !== undefined) teams.add(configuredTeam);
   if (teams.size === 0) {
-    throw new UsageError("The spec has no jobs and no team is configured, so there is nothing to plan.", "Pass --team to plan removing a team's jobs.");
+    throw new UsageError(
+      "The spec has no jobs and no team is configured, so there is nothing to plan.",
+      "Pass --team to plan removing a team's jobs.",
+    );
   }
   return [...teams].sort();
 }
@@ -176,11 +176,16 @@ export async function preparePlan(
 
 /** destroy without --allow-protected: protected jobs stay, and the plan says so. */
 function keepProtected(plan: Plan): Plan {
-  const kept = plan.actions.filter((a) => a.kind === "cancel" && a.live.environment?.[MARKERS.protect] === "1");
+  const kept = plan.actions.filter((a) => a.kind === "cancel" && isProtected(classify(a.live, plan.stack)));
   if (kept.length === 0) return plan;
   const actions = plan.actions.filter((a) => !kept.includes(a));
   const warnings = kept.map((a) => `Job "${a.key}" in team ${a.team} is protected and is kept; pass --allow-protected to cancel it too.`);
-  return { ...plan, actions, summary: { ...plan.summary, cancel: plan.summary.cancel - kept.length }, warnings: [...plan.warnings, ...warnings] };
+  return {
+    ...plan,
+    actions,
+    summary: { ...plan.summary, cancel: plan.summary.cancel - kept.length },
+    warnings: [...plan.warnings, ...warnings],
+  };
 }
 
 /** --verbose: how long each stage took, on stderr. */

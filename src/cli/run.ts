@@ -78,7 +78,11 @@ export async function run(argv: readonly string[], rawIo: CliIo): Promise<number
     .argument("[paths...]", "spec files, directories (subdirectories included) or quoted globs", ["studio-jobs.yaml"])
     .option("--var <name=value>", "a value for ${var:name} (repeatable)", collect, [])
     .option("--var-file <file>", "a YAML or JSON mapping of var values (repeatable; later files and --var win)", collect, [])
-    .addOption(new Option("--format <format>", "output format: text, json, or github (workflow annotations)").choices(["text", "json", "github"]).default("text"))
+    .addOption(
+      new Option("--format <format>", "output format: text, json, or github (workflow annotations)")
+        .choices(["text", "json", "github"])
+        .default("text"),
+    )
     .addHelpText(
       "after",
       examples([

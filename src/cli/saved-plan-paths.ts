@@ -5,12 +5,12 @@ import { resolve } from "node:path";
 import { UsageError } from "../errors.js";
 
 export async function refuseSavedPlans(paths: readonly string[], cwd: string): Promise<void> {
-  // Only a .json file can be a saved plan; the sniffing module is loaded only then.
+  // Only a .json file can be a saved plan; the plan-file modules are loaded only then.
   const candidates = paths.filter((path) => path.endsWith(".json"));
   if (candidates.length === 0) return;
-  const { isSavedPlanFile } = await import("../plan-file/read.js");
+  const { isPlanFile } = await import("../plan-file/index.js");
   for (const path of candidates) {
-    if (await isSavedPlanFile(resolve(cwd, path))) {
+    if (await isPlanFile(resolve(cwd, path))) {
       throw new UsageError(
         `${path} is a saved plan, not a spec.`,
         `Review it with \`studio-jobs show ${path}\`, or carry it out with \`studio-jobs apply ${path}\`.`,

@@ -13,8 +13,7 @@ export interface InterpolationContext {
 }
 
 export type Interpolated =
-  | { ok: true; value: string; sensitive: boolean; unsetEnv: string[] }
-  | { ok: false; message: string; unknownVar?: string };
+  { ok: true; value: string; sensitive: boolean; unsetEnv: string[] } | { ok: false; message: string; unknownVar?: string };
 
 const PATTERN = /\$\$\{|\$\{([^}]*)\}/g;
 
@@ -39,7 +38,10 @@ export function interpolate(text: string, ctx: InterpolationContext): Interpolat
       if (found !== undefined) return found;
       if (env[2] !== undefined) return env[2];
       if (ctx.lenientEnv === true) unsetEnv.push(name);
-      else problem ??= { message: `environment variable ${name} is not set; set it, or give a default: \${env:${name}:-value}` };
+      else
+        problem ??= {
+          message: `environment variable ${showKey(name)} is not set; set it, or give a default: \${env:${showKey(name)}:-value}`,
+        };
       return "";
     }
     const variable = /^var:([A-Za-z_][A-Za-z0-9_]*)$/.exec(expr);
@@ -47,10 +49,15 @@ export function interpolate(text: string, ctx: InterpolationContext): Interpolat
       const name = variable[1] ?? "";
       const found = lookup(ctx.vars, name);
       if (found !== undefined) return found;
-      problem ??= { message: `unknown variable "${name}"; define it under vars: or pass --var ${name}=value`, unknownVar: name };
+      problem ??= {
+        message: `unknown variable "${showKey(name)}"; define it under vars: or pass --var ${showKey(name)}=value`,
+        unknownVar: name,
+      };
       return "";
     }
-    problem ??= { message: `"\${${showKey(expr)}}" is not understood; use \${env:NAME}, \${env:NAME:-default} or \${var:name} (write $\${ for a literal \${)` };
+    problem ??= {
+      message: `"\${${showKey(expr)}}" is not understood; use \${env:NAME}, \${env:NAME:-default} or \${var:name} (write $\${ for a literal \${)`,
+    };
     return "";
   });
   return problem === undefined ? { ok: true, value, sensitive, unsetEnv } : { ok: false, ...problem };

@@ -1,12 +1,16 @@
 // Reading spec files from disk: one or more files or directories, refused early when
 // they are too large, binary, not UTF-8 or empty; then parsed and schema-checked.
 
+import { isUtf8 } from "node:buffer";
 import { readFile, stat } from "node:fs/promises";
 import { dirname, isAbsolute, join, relative, resolve, sep } from "node:path";
 import type { SpecIssue } from "../errors.js";
 import { validateAgainstSchema } from "./schema.js";
 import { expandGlob, findYamlFiles, isGlob } from "./walk.js";
 import { parseYamlSource, type DocPath, type YamlSource } from "./yaml-source.js";
+
+/** The spec a command reads when it is given no path. */
+export const DEFAULT_SPEC_FILE = "studio-jobs.yaml";
 
 /** A spec file larger than this is refused before it is read: real specs are far smaller. */
 export const MAX_SPEC_BYTES = 4 * 1024 * 1024;
@@ -45,7 +49,12 @@ async function expand(paths: readonly string[], cwd: string, issues: SpecIssue[]
         files.push(...matches);
         continue;
       }
-      issues.push(issueAt(given, `no such file or directory${given === "studio-jobs.yaml" ? "; give the spec files or a directory as arguments" : ""}`));
+      issues.push(
+        issueAt(
+          given,
+          `no such file or directory${given === DEFAULT_SPEC_FILE ? "; give the spec files or a directory as arguments" : ""}`,
+        ),
+      );
       continue;
     }
     if (info.isDirectory()) {
@@ -64,7 +73,12 @@ export async function readSpecText(path: string, display: string): Promise<{ tex
   try {
     const info = await stat(path);
     if (info.size > MAX_SPEC_BYTES) {
-      return { issue: issueAt(display, `the file is ${(info.size / 1024 / 1024).toFixed(1)} MiB; a spec file may be at most ${MAX_SPEC_BYTES / 1024 / 1024} MiB`) };
+      return {
+        issue: issueAt(
+          display,
+          `the file is ${(info.size / 1024 / 1024).toFixed(1)} MiB; a spec file may be at most ${MAX_SPEC_BYTES / 1024 / 1024} MiB`,
+        ),
+      };
     }
     bytes = await readFile(path);
   } catch (error) {
@@ -73,7 +87,8 @@ export async function readSpecText(path: string, display: string): Promise<{ tex
   }
   const nul = bytes.indexOf(0);
   if (nul !== -1) return { issue: issueAt(display, "this is a binary file, not YAML text", ...byteLocation(bytes, nul)) };
-  const bad = firstInvalidUtf8(bytes);
+  // The native check is fast; the byte-by-byte scan runs only to say where the problem is.
+  const bad = isUtf8(bytes) ? -1 : firstInvalidUtf8(bytes);
   if (bad !== -1) return { issue: issueAt(display, "the file is not UTF-8 text here; save it as UTF-8", ...byteLocation(bytes, bad)) };
   let text = bytes.toString("utf8");
   if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
@@ -90,7 +105,7 @@ function byteLocation(bytes: Buffer, offset: number): [number, number] {
 
 /** The offset of the first byte that is not well-formed UTF-8, or -1. */
 function firstInvalidUtf8(bytes: Buffer): number {
-  for (let i = 0; i < bytes.length; ) {
+  for (let i = 0; i < bytes.length;) {
     const b = bytes[i] ?? 0;
     if (b < 0x80) {
       i++;
@@ -120,8 +135,9 @@ function firstInvalidUtf8(bytes: Buffer): number {
   return -1;
 }
 
+/** Nothing but blank lines and comments: no line starts, after spaces, with anything but #. */
 function isBlank(text: string): boolean {
-  return text.split("\n").every((line) => line.trim() === "" || line.trim().startsWith("#"));
+  return !/^[ \t\r]*[^\s#]/m.test(text);
 }
 
 /**
@@ -151,7 +167,11 @@ export async function loadSpecFiles(paths: readonly string[], cwd: string): Prom
     const data = parsed.source.data;
     if (data === null || typeof data !== "object" || Array.isArray(data)) {
       const found = Array.isArray(data) ? "a list" : data === null ? "nothing" : `a single ${typeof data}`;
-      issues.push({ location: parsed.source.locate([]), path: "", message: `the top level must be a mapping with version, stack and jobs; found ${found}` });
+      issues.push({
+        location: parsed.source.locate([]),
+        path: "",
+        message: `the top level must be a mapping with version, stack and jobs; found ${found}`,
+      });
       continue;
     }
     const schema = validateAgainstSchema(parsed.source);
@@ -159,6 +179,22 @@ export async function loadSpecFiles(paths: readonly string[], cwd: string): Prom
     loaded.push({ path, display, source: parsed.source, invalidPaths: schema.paths });
   }
   return { files: loaded, issues };
+}
+
+/**
+ * The stack a spec file declares, read as the loader reads any spec file (size, encoding,
+ * YAML) but without checking or resolving the rest. Undefined when the file is missing,
+ * cannot be read or parsed, or has no `stack` text: then it cannot say.
+ */
+export async function readDeclaredStack(path: string, cwd: string): Promise<string | undefined> {
+  const display = displayPath(path, cwd);
+  const read = await readSpecText(path, display);
+  if ("issue" in read) return undefined;
+  const parsed = parseYamlSource(display, read.text);
+  if ("issues" in parsed) return undefined;
+  const data = parsed.source.data;
+  const stack = data !== null && typeof data === "object" && !Array.isArray(data) ? (data as Record<string, unknown>)["stack"] : undefined;
+  return typeof stack === "string" ? stack : undefined;
 }
 
 /** The repository a spec's paths may not leave: the nearest directory above it holding .git, or its own directory. */

@@ -3,17 +3,17 @@
 // of every job is gathered, so that one run of `validate` says everything at once.
 
 import { realpath } from "node:fs/promises";
-import { basename, dirname, extname, resolve } from "node:path";
-import { checkCron } from "../cron.js";
-import { SpecError, type SourceLocation, type SpecIssue } from "../errors.js";
-import type { JobInput, QueryType } from "../studio/types.js";
-import { FileCache, type FileRead } from "./files.js";
-import { computeJobFingerprint, credentialsDigest } from "../identity/fingerprint.js";
+import { dirname } from "node:path";
+import { SpecError, type SpecIssue } from "../errors.js";
+import { FIELD_NAMES, JOB_FIELDS, type FieldName, type JobValues } from "./fields.js";
+import { FileCache, type FileRequest } from "./files.js";
 import { interpolate } from "./interpolate.js";
+import { createDesiredJob } from "./job.js";
 import { findRepositoryRoot, isInside, type LoadedSpecFile } from "./load.js";
-import { formatEnvironment, MARKER_PREFIX, markerEnvironment } from "../identity/markers.js";
-import type { AppliedRecord, ClusterRef, DesiredFile, DesiredJob, ReplaceStrategy, ResolvedSpec } from "./types.js";
-import { formatPath, showKey, type DocPath } from "./yaml-source.js";
+import { readField, readReplace } from "./read-field.js";
+import { asRecord, isPrefix, SpecFileReader, stringEntries, touches, type JobReader, type Raw } from "./reader.js";
+import type { DesiredJob, ResolvedSpec } from "./types.js";
+import { formatPath, showKey } from "./yaml-source.js";
 
 export interface ResolveOptions {
   env: NodeJS.ProcessEnv;
@@ -26,40 +26,27 @@ export interface ResolveOptions {
    * the value; a note for validate, which is run where production secrets are not.
    */
   unsetEnv?: "error" | "note";
+  /**
+   * Find every problem but build nothing to send: no request bodies, markers or
+   * fingerprints, and uploads are not hashed. What validate needs, at a fraction of the cost.
+   */
+  checkOnly?: boolean;
 }
 
-/** Everything a check of the spec found; `spec` is set when there is no error. */
+/** What a valid spec holds, in numbers: enough to say so. */
+export interface SpecSummary {
+  stack: string;
+  jobs: number;
+  teams: string[];
+  files: string[];
+}
+
+/** Everything a check of the spec found; `summary` is set when there is no error, `spec` too unless checkOnly. */
 export interface SpecCheck {
+  summary: SpecSummary | undefined;
   spec: ResolvedSpec | undefined;
   errors: SpecIssue[];
   notes: SpecIssue[];
-}
-
-type Raw = Record<string, unknown>;
-
-/** Fields whose value may come from ${env:...}; the others are shown in plans and may not. */
-const SENSITIVE_CAPABLE = new Set(["query", "requirements", "environment", "credentials", "repository", "python_version"]);
-
-interface Origin {
-  value: unknown;
-  path: DocPath;
-  /** The schema has already reported this value: use it for nothing, report nothing more. */
-  spoiled: boolean;
-}
-
-function isPrefix(prefix: DocPath, path: DocPath): boolean {
-  if (prefix.length > path.length) return false;
-  for (let i = 0; i < prefix.length; i++) if (String(prefix[i]) !== String(path[i])) return false;
-  return true;
-}
-
-/** Whether a schema problem sits at, above or below `path`: the value there cannot be trusted. */
-function touches(invalid: readonly DocPath[], path: DocPath): boolean {
-  return invalid.some((bad) => bad.length > 0 && (isPrefix(bad, path) || isPrefix(path, bad)));
-}
-
-function asRecord(value: unknown): Raw {
-  return value !== null && typeof value === "object" && !Array.isArray(value) ? (value as Raw) : {};
 }
 
 /** Every problem of every job, with its notes; throws nothing for a problem in the spec. */
@@ -70,18 +57,33 @@ export async function checkSpecFiles(
 ): Promise<SpecCheck> {
   const errors: SpecIssue[] = [...priorIssues];
   const notes: SpecIssue[] = [];
-  const cache = new FileCache();
-  const roots = new Map<string, string>();
 
   const first = files[0];
   if (first === undefined) {
     if (errors.length === 0) errors.push({ location: { file: "(none)", line: 1, column: 1 }, path: "", message: "no spec files given" });
-    return { spec: undefined, errors: tidyIssues(errors), notes: [] };
+    return { summary: undefined, spec: undefined, errors: tidyIssues(errors), notes: [] };
   }
   const stack = String(asRecord(first.source.data)["stack"]);
+  checkOneStack(files, stack, errors);
+  const resolved = await resolveJobs(files, stack, options, { errors, notes });
+  const declared = declaredTeams(files, options, errors);
+  if (errors.length > 0) return { summary: undefined, spec: undefined, errors: tidyIssues(errors), notes: tidyIssues(notes) };
+  const teams = [...new Set([...resolved.map((j) => j.team), ...declared])].sort();
+  const summary = { stack, jobs: resolved.length, teams, files: files.map((f) => f.display) };
+  const jobs = resolved.map((j) => j.job).filter((j): j is DesiredJob => j !== undefined);
+  return {
+    summary,
+    spec: options.checkOnly === true ? undefined : { stack, jobs, teams, files: summary.files },
+    errors: [],
+    notes: tidyIssues(notes),
+  };
+}
+
+function checkOneStack(files: readonly LoadedSpecFile[], stack: string, errors: SpecIssue[]): void {
+  const first = files[0];
   for (const file of files.slice(1)) {
     const other = String(asRecord(file.source.data)["stack"]);
-    if (other !== stack && !touches(file.invalidPaths, ["stack"]) && !touches(first.invalidPaths, ["stack"])) {
+    if (other !== stack && !touches(file.invalidPaths, ["stack"]) && first !== undefined && !touches(first.invalidPaths, ["stack"])) {
       errors.push({
         location: file.source.locate(["stack"]),
         path: "stack",
@@ -89,45 +91,61 @@ export async function checkSpecFiles(
       });
     }
   }
+}
 
-  // Where each key was first defined; located only when a second definition is found.
-  const seen = new Map<string, LoadedSpecFile>();
-  const pending: Promise<DesiredJob | undefined>[] = [];
+/**
+ * Resolve every job of every file; a key defined twice is reported, its second definition
+ * left out. Every local file the jobs name is fetched first, at once, so that each job then
+ * resolves synchronously.
+ */
+async function resolveJobs(
+  files: readonly LoadedSpecFile[],
+  stack: string,
+  options: ResolveOptions,
+  sink: { errors: SpecIssue[]; notes: SpecIssue[] },
+): Promise<ResolvedJob[]> {
+  const cache = new FileCache();
+  const roots = new Map<string, string>();
+  const readers: SpecFileReader[] = [];
   for (const file of files) {
-    const jobs = asRecord(asRecord(file.source.data)["jobs"]);
     let root = roots.get(dirname(file.path));
     if (root === undefined) {
       root = await realpath(await findRepositoryRoot(file.path));
       roots.set(dirname(file.path), root);
     }
-    for (const key of Object.keys(jobs)) {
-      const locate = () => file.source.locate(["jobs", key], { key: true });
+    readers.push(new SpecFileReader(file, root, options, cache, sink));
+  }
+  const requests = new Map<string, FileRequest>();
+  for (const fileReader of readers) fileReader.requestFiles(requests);
+  await cache.fetch(requests.values(), isInside);
+
+  // Where each key was first defined; located only when a second definition is found.
+  const seen = new Map<string, LoadedSpecFile>();
+  const resolved: ResolvedJob[] = [];
+  const checkOnly = options.checkOnly === true;
+  for (const fileReader of readers) {
+    const { file } = fileReader;
+    for (const key of Object.keys(fileReader.jobs)) {
       const previousFile = seen.get(key);
       if (previousFile !== undefined) {
         const previous = previousFile.source.locate(["jobs", key], { key: true });
-        errors.push({
-          location: locate(),
-          path: formatPath(["jobs", key]),
-          message: `job "${showKey(key)}" is defined twice: at ${previous.file}:${previous.line}:${previous.column} and here; keep one`,
-        });
+        sink.errors.push(
+          fileReader.issue(
+            ["jobs", key],
+            `job "${showKey(key)}" is defined twice: at ${previous.file}:${previous.line}:${previous.column} and here; keep one`,
+            true,
+          ),
+        );
         continue;
       }
       seen.set(key, file);
       // A job that is not a mapping at all has been reported; each of its fields is judged on its own.
       if (file.invalidPaths.some((bad) => bad.length > 0 && isPrefix(bad, ["jobs", key]))) continue;
-      const reader = createJobReader(file, key, root, options, cache, { errors, notes });
-      pending.push(resolveJob(reader, locate, stack));
+      const job = resolveJob(fileReader.job(key), stack, checkOnly);
+      if (job !== undefined) resolved.push(job);
     }
   }
-  const resolved = await Promise.all(pending);
-  const declared = declaredTeams(files, options, errors);
-  if (errors.length > 0) return { spec: undefined, errors: tidyIssues(errors), notes: tidyIssues(notes) };
-  const jobs = resolved.filter((j): j is DesiredJob => j !== undefined);
-  return {
-    spec: { stack, jobs, teams: [...new Set([...jobs.map((j) => j.team), ...declared])].sort(), files: files.map((f) => f.display) },
-    errors: [],
-    notes: tidyIssues(notes),
-  };
+  return resolved;
 }
 
 /** Resolve the spec, or throw a SpecError with every problem in it. */
@@ -136,7 +154,7 @@ export async function resolveSpec(
   options: ResolveOptions,
   priorIssues: readonly SpecIssue[] = [],
 ): Promise<ResolvedSpec> {
-  const { spec, errors } = await checkSpecFiles(files, options, priorIssues);
+  const { spec, errors } = await checkSpecFiles(files, { ...options, checkOnly: false }, priorIssues);
   if (spec === undefined) throw new SpecError(errors);
   return spec;
 }
@@ -160,7 +178,11 @@ function declaredTeams(files: readonly LoadedSpecFile[], options: ResolveOptions
         continue;
       }
       const path = ["teams", i];
-      const message = /\$\{env:/.test(written) ? "${env:...} is not allowed here: plans print team names; use ${var:...}" : team.ok ? "" : team.message;
+      const message = /\$\{env:/.test(written)
+        ? "${env:...} is not allowed here: plans print team names; use ${var:...}"
+        : team.ok
+          ? ""
+          : team.message;
       issues?.push({ location: file.source.locate(path), path: formatPath(path), message });
     }
   }
@@ -191,10 +213,13 @@ export function peekTeams(files: readonly LoadedSpecFile[], options: ResolveOpti
   return [...teams].sort();
 }
 
-function stringEntries(value: unknown): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const [name, v] of Object.entries(asRecord(value))) if (typeof v === "string") out[name] = v;
-  return out;
+/** Whether some job names no team, itself or in its file's defaults, and so takes the configured one. */
+export function needsDefaultTeam(files: readonly LoadedSpecFile[]): boolean {
+  return files.some((file) => {
+    const data = asRecord(file.source.data);
+    if (asRecord(data["defaults"])["team"] !== undefined) return false;
+    return Object.values(asRecord(data["jobs"])).some((job) => asRecord(job)["team"] === undefined);
+  });
 }
 
 // eslint-disable-next-line no-control-regex -- control characters are exactly what is escaped
@@ -217,384 +242,30 @@ export function tidyIssues(issues: SpecIssue[]): SpecIssue[] {
     );
 }
 
-/** What every step of resolving one job uses: its settings, and where to report. */
-interface JobReader {
-  key: string;
-  jobPath: DocPath;
-  vars: Record<string, string>;
-  defaultTeam: string | undefined;
-  origin(value: unknown, path: DocPath): Origin;
-  /** A field of the job itself (query, query_file: never from defaults). */
-  own(name: string): Origin | undefined;
-  /** The job's own value, else the default's. */
-  setting(name: string): Origin | undefined;
-  /** A nested mapping merged key by key: the job's keys over the defaults'. */
-  mergedMap(name: string): Map<string, Origin>;
-  /** Interpolate one string; `field` names it for sensitivity (undefined: ${env} not allowed). */
-  text(origin: Origin, field: string | undefined): string | undefined;
-  /** A local file the spec names, checked: it exists, it is a file, it is inside the repository. */
-  localFile(origin: Origin, what: string, wantText: boolean): Promise<{ absolute: string; read: FileRead } | undefined>;
-  problem(path: DocPath, message: string, onKey?: boolean): void;
-  /** How many problems this job has had so far. */
-  problems(): number;
-  /** Fields whose values came from ${env:...}, and how each was written. */
-  sensitive: Map<string, string>;
-}
-
-function createJobReader(
-  file: LoadedSpecFile,
-  key: string,
-  root: string,
-  options: ResolveOptions,
-  cache: FileCache,
-  sink: { errors: SpecIssue[]; notes: SpecIssue[] },
-): JobReader {
-  const data = asRecord(file.source.data);
-  const job = asRecord(asRecord(data["jobs"])[key]);
-  const defaults = asRecord(data["defaults"]);
-  const invalid = file.invalidPaths;
-  // A variable the schema refused is not "unknown" where it is used: that was said once already.
-  const spoiledVar = (name: string) => !Object.hasOwn(options.vars, name) && touches(invalid, ["vars", name]);
-  const vars = { ...stringEntries(data["vars"]), ...options.vars };
-  const jobPath = ["jobs", key];
-  let count = 0;
-  const issue = (path: DocPath, message: string, onKey = false): SpecIssue => ({
-    location: file.source.locate(path, { key: onKey }),
-    path: formatPath(path),
-    message,
-  });
-  const problem = (path: DocPath, message: string, onKey = false) => {
-    count += 1;
-    sink.errors.push(issue(path, message, onKey));
-  };
-  const origin = (value: unknown, path: DocPath): Origin => ({ value, path, spoiled: touches(invalid, path) });
-  const sensitive = new Map<string, string>();
-
-  const text = (from: Origin, field: string | undefined): string | undefined => {
-    if (from.spoiled) return undefined;
-    const result = interpolate(String(from.value), { env: options.env, vars, lenientEnv: options.unsetEnv === "note" });
-    if (!result.ok) {
-      if (result.unknownVar === undefined || !spoiledVar(result.unknownVar)) problem(from.path, result.message);
-      return undefined;
-    }
-    if (result.sensitive) {
-      if (field === undefined || !SENSITIVE_CAPABLE.has(field.split(".")[0] ?? "")) {
-        problem(from.path, `\${env:...} is not allowed here: this value is shown in plans; use \${var:...} or write it out`);
-        return undefined;
-      }
-      sensitive.set(field, String(from.value));
-    }
-    for (const name of result.unsetEnv) {
-      sink.notes.push(issue(from.path, `environment variable ${name} is not set here; plan and apply will need it (or give a default: \${env:${name}:-value})`));
-    }
-    return result.value;
-  };
-
-  const baseDir = dirname(file.path);
-  const localFile: JobReader["localFile"] = async (from, what, wantText) => {
-    const written = text(from, undefined);
-    if (written === undefined) return undefined;
-    const found = await cache.lookup(resolve(baseDir, written));
-    const shown = showKey(written);
-    if (found === undefined) {
-      problem(from.path, `${what} "${shown}" does not exist (paths are relative to the YAML file)`);
-      return undefined;
-    }
-    if (!isInside(root, found.real)) {
-      problem(from.path, `${what} "${shown}" is outside the repository; keep job files inside it`);
-      return undefined;
-    }
-    if (!found.isFile) {
-      problem(from.path, `${what} "${shown}" is not a file`);
-      return undefined;
-    }
-    return { absolute: found.real, read: await cache.get(found.real, wantText) };
-  };
-
-  return {
-    key,
-    jobPath,
-    vars,
-    defaultTeam: options.defaultTeam,
-    origin,
-    own: (name) => (job[name] === undefined ? undefined : origin(job[name], [...jobPath, name])),
-    setting(name) {
-      if (job[name] !== undefined) return origin(job[name], [...jobPath, name]);
-      if (defaults[name] !== undefined) return origin(defaults[name], ["defaults", name]);
-      return undefined;
-    },
-    mergedMap(name) {
-      const out = new Map<string, Origin>();
-      for (const [source, base] of [
-        [defaults[name], ["defaults", name]],
-        [job[name], [...jobPath, name]],
-      ] as const) {
-        for (const [k, v] of Object.entries(asRecord(source))) out.set(k, origin(v, [...base, k]));
-      }
-      return out;
-    },
-    text,
-    localFile,
-    problem,
-    problems: () => count,
-    sensitive,
-  };
-}
-
-async function resolveJob(reader: JobReader, locate: () => SourceLocation, stack: string): Promise<DesiredJob | undefined> {
-  const team = resolveTeam(reader);
-  const { query, queryType } = await resolveQuery(reader);
-  const requirements = await resolveRequirements(reader);
-  const files = await resolveFiles(reader);
-  const environment = resolveEnvironment(reader);
-  const schedule = resolveSchedule(reader);
-  const cluster = resolveCluster(reader);
-  const optionalText = (name: string): string | undefined => {
-    const origin = reader.setting(name);
-    return origin === undefined ? undefined : reader.text(origin, name);
-  };
-  const fields: JobFields = {
-    team: team ?? "",
-    query: query ?? "",
-    queryType,
-    requirements,
-    files,
-    environment,
-    ...schedule,
-    cluster,
-    pythonVersion: optionalText("python_version"),
-    credentials: optionalText("credentials"),
-    repository: optionalText("repository"),
-    workers: reader.setting("workers")?.value as number | undefined,
-    priority: reader.setting("priority")?.value as number | undefined,
-    protect: reader.setting("protect")?.value === true,
-  };
-  // A job with any problem, or a field the schema refused, is not assembled: the spec is invalid anyway.
-  if (reader.problems() > 0 || query === undefined || team === undefined) return undefined;
-  return assembleJob(reader, fields, stack, locate);
-}
-
-function resolveTeam(reader: JobReader): string | undefined {
-  const origin = reader.setting("team");
-  if (origin !== undefined) return reader.text(origin, undefined);
-  if (reader.defaultTeam !== undefined) return reader.defaultTeam;
-  reader.problem(
-    reader.jobPath,
-    `job "${showKey(reader.key)}" has no team: set team in the job or under defaults, or pass --team (or DATACHAIN_STUDIO_TEAM)`,
-    true,
-  );
-  return undefined;
-}
-
-async function resolveQuery(reader: JobReader): Promise<{ query: string | undefined; queryType: QueryType }> {
-  const inline = reader.own("query");
-  const fromFile = reader.own("query_file");
-  let query: string | undefined;
-  let inferred: QueryType = "PYTHON";
-  if (inline !== undefined && fromFile !== undefined) {
-    reader.problem(fromFile.path, "give query or query_file, not both", true);
-  } else if (inline === undefined && fromFile === undefined) {
-    reader.problem(reader.jobPath, `job "${showKey(reader.key)}" has no query: give query (inline) or query_file`, true);
-  } else if (inline !== undefined) {
-    query = reader.text(inline, "query");
-  } else if (fromFile !== undefined) {
-    const found = await reader.localFile(fromFile, "query_file", true);
-    query = found?.read.text;
-    if (found !== undefined) inferred = extname(found.absolute).toLowerCase() === ".py" ? "PYTHON" : "SHELL";
-    if (query !== undefined && query.trim() === "") reader.problem(fromFile.path, `query_file "${showKey(String(fromFile.value))}" is empty`);
-  }
-  const type = reader.setting("query_type");
-  return { query, queryType: type !== undefined && !type.spoiled ? (type.value as QueryType) : inferred };
-}
-
-async function resolveRequirements(reader: JobReader): Promise<string | undefined> {
-  const list = reader.setting("requirements");
-  const file = reader.setting("requirements_file");
-  if (list !== undefined && file !== undefined) {
-    reader.problem(file.path, "give requirements or requirements_file, not both", true);
-    return undefined;
-  }
-  if (list !== undefined) {
-    if (list.spoiled) return undefined;
-    const items = list.value as unknown[];
-    const lines = items.map((line, i) => reader.text(reader.origin(line, [...list.path, i]), "requirements"));
-    // The whole list is one sensitive field: its template is every line as written.
-    if (reader.sensitive.has("requirements")) reader.sensitive.set("requirements", items.map(String).join("\n"));
-    return lines.every((l) => l !== undefined) ? lines.join("\n") : undefined;
-  }
-  if (file !== undefined) return (await reader.localFile(file, "requirements_file", true))?.read.text;
-  return undefined;
-}
-
-async function resolveFiles(reader: JobReader): Promise<DesiredFile[]> {
-  const setting = reader.setting("files");
-  if (setting === undefined || setting.spoiled) return [];
-  const files: DesiredFile[] = [];
-  const names = new Map<string, string>();
-  for (const [i, entry] of (setting.value as unknown[]).entries()) {
-    const origin = reader.origin(entry, [...setting.path, i]);
-    const found = await reader.localFile(origin, "file", false);
-    if (found === undefined) continue;
-    const name = basename(found.absolute);
-    const clash = names.get(name);
-    if (clash !== undefined) {
-      reader.problem(origin.path, `"${showKey(String(entry))}" and "${showKey(clash)}" would both be uploaded as ${showKey(name)}; rename one`);
-      continue;
-    }
-    names.set(name, String(entry));
-    files.push({ path: String(entry), absolute: found.absolute, name, sha256: found.read.sha256, size: found.read.size });
-  }
-  return files;
-}
-
-function resolveEnvironment(reader: JobReader): Record<string, string> {
-  const environment: Record<string, string> = {};
-  for (const [name, origin] of reader.mergedMap("environment")) {
-    if (name.startsWith(MARKER_PREFIX)) {
-      reader.problem(origin.path, `environment key ${name} is reserved: keys starting with ${MARKER_PREFIX} mark the jobs studio-jobs manages; rename it`, true);
-      continue;
-    }
-    const value = reader.text(origin, `environment.${name}`);
-    if (value === undefined) continue;
-    if (value.includes("\n")) {
-      reader.problem(origin.path, "environment values must be one line: Studio takes KEY=VALUE lines");
-      continue;
-    }
-    environment[name] = value;
-  }
-  return environment;
-}
-
-function resolveSchedule(reader: JobReader): { cron: string | undefined; startAfter: string | undefined; replace: ReplaceStrategy } {
-  const schedule = reader.mergedMap("schedule");
-  const cronOrigin = schedule.get("cron");
-  let cron: string | undefined;
-  if (cronOrigin !== undefined) {
-    cron = reader.text(cronOrigin, undefined)?.trim();
-    const cronProblem = cron === undefined ? undefined : checkCron(cron);
-    if (cronProblem !== undefined) reader.problem(cronOrigin.path, cronProblem);
-  }
-  const startOrigin = schedule.get("start_after");
-  let startAfter: string | undefined;
-  const raw = startOrigin === undefined ? undefined : reader.text(startOrigin, undefined);
-  if (startOrigin !== undefined && raw !== undefined) {
-    const ms = Date.parse(raw);
-    if (Number.isNaN(ms) || !/(Z|[+-]\d\d:?\d\d)$/i.test(raw)) {
-      reader.problem(startOrigin.path, `"${showKey(raw)}" must be an ISO 8601 date-time with a timezone, e.g. 2026-12-01T00:00:00Z`);
-    } else {
-      startAfter = new Date(ms).toISOString();
-    }
-  }
-  const replace = schedule.get("replace");
-  return { cron, startAfter, replace: replace !== undefined && !replace.spoiled ? (replace.value as ReplaceStrategy) : "create-first" };
-}
-
-function resolveCluster(reader: JobReader): ClusterRef | undefined {
-  const origin = reader.setting("cluster");
-  if (origin === undefined || origin.spoiled) return undefined;
-  if (typeof origin.value === "string") {
-    const name = reader.text(origin, undefined);
-    return name === undefined ? undefined : { name };
-  }
-  const ref = origin.value as { id?: number; name?: string };
-  if (ref.id !== undefined) return { id: ref.id };
-  if (ref.name === undefined) return undefined;
-  const name = reader.text(reader.origin(ref.name, [...origin.path, "name"]), undefined);
-  return name === undefined ? undefined : { name };
-}
-
-interface JobFields {
+/** A job without problems: its team, and unless checking only, the job itself. */
+interface ResolvedJob {
   team: string;
-  query: string;
-  queryType: QueryType;
-  requirements: string | undefined;
-  files: DesiredFile[];
-  environment: Record<string, string>;
-  cron: string | undefined;
-  startAfter: string | undefined;
-  replace: ReplaceStrategy;
-  cluster: ClusterRef | undefined;
-  pythonVersion: string | undefined;
-  credentials: string | undefined;
-  repository: string | undefined;
-  workers: number | undefined;
-  priority: number | undefined;
-  protect: boolean;
+  job: DesiredJob | undefined;
 }
 
-/** The resolved job: what is sent, the markers, the fingerprint, and what stays sensitive. */
-function assembleJob(reader: JobReader, f: JobFields, stack: string, locate: () => SourceLocation): DesiredJob {
-  const { key } = reader;
-  const sensitive = [...reader.sensitive.keys()].sort();
-  const fingerprint = computeJobFingerprint({
-    team: f.team,
-    key,
-    query: f.query,
-    query_type: f.queryType,
-    environment: f.environment,
-    workers: f.workers,
-    python_version: f.pythonVersion,
-    requirements: f.requirements,
-    repository: f.repository,
-    priority: f.priority,
-    cluster: f.cluster,
-    credentials: f.credentials,
-    cron: f.cron,
-    start_after: f.startAfter,
-    files: f.files.map((file) => [file.name, file.sha256]),
-    protect: f.protect,
-  });
-  const applied: AppliedRecord = {
-    v: 1,
-    query_type: f.queryType,
-    ...(f.cron === undefined ? {} : { cron: f.cron }),
-    ...(f.startAfter === undefined ? {} : { start_after: f.startAfter }),
-    ...(f.cluster === undefined ? {} : { cluster: f.cluster }),
-    ...(f.priority === undefined ? {} : { priority: f.priority }),
-    ...(f.credentials === undefined
-      ? {}
-      : { credentials: reader.sensitive.has("credentials") ? { sensitive: credentialsDigest(f.credentials) } : f.credentials }),
-    ...(f.files.length === 0 ? {} : { files: f.files.map((file) => [file.name, file.sha256] as [string, string]) }),
-    ...(sensitive.length === 0 ? {} : { sensitive }),
-  };
-  const input: JobInput = {
-    query: f.query,
-    query_type: f.queryType,
-    query_name: key,
-    team_name: f.team,
-    environment: formatEnvironment({ ...f.environment, ...markerEnvironment({ stack, key, fingerprint, applied, protect: f.protect }) }),
-    ...(f.workers === undefined ? {} : { workers: f.workers }),
-    ...(f.pythonVersion === undefined ? {} : { python_version: f.pythonVersion }),
-    ...(f.requirements === undefined ? {} : { requirements: f.requirements }),
-    ...(f.repository === undefined ? {} : { repository: f.repository }),
-    ...(f.priority === undefined ? {} : { priority: f.priority }),
-    ...(f.cluster === undefined ? {} : "id" in f.cluster ? { compute_cluster_id: f.cluster.id } : { compute_cluster_name: f.cluster.name }),
-    ...(f.startAfter === undefined ? {} : { start_after: f.startAfter }),
-    ...(f.cron === undefined ? {} : { cron_expression: f.cron }),
-    ...(f.credentials === undefined ? {} : { credentials_name: f.credentials }),
-  };
-  const templates: Record<string, string> = {};
-  for (const field of sensitive) templates[field] = reader.sensitive.get(field) ?? "";
-  let location: SourceLocation | undefined;
-  return {
-    key,
-    team: f.team,
+/**
+ * One job: each field of the table read in turn, then made into a DesiredJob. A job with
+ * any problem, or a field the schema refused, is not made: the spec is invalid anyway.
+ */
+function resolveJob(reader: JobReader, stack: string, checkOnly: boolean): ResolvedJob | undefined {
+  const values: Partial<Record<FieldName, unknown>> = {};
+  for (const name of FIELD_NAMES) values[name] = readField(reader, JOB_FIELDS[name]);
+  const replace = readReplace(reader);
+  if (reader.problems() > 0 || values.query === undefined || values.team === undefined) return undefined;
+  const team = values.team as string;
+  if (checkOnly) return { team, job: undefined };
+  const job = createDesiredJob({
     stack,
-    get location(): SourceLocation {
-      location ??= locate();
-      return location;
-    },
-    input,
-    environment: f.environment,
-    files: f.files,
-    cluster: f.cluster,
-    cron: f.cron,
-    protect: f.protect,
-    replace: f.replace,
-    sensitive,
-    sensitiveTemplates: templates,
+    values: values as unknown as JobValues,
+    replace,
+    sensitiveTemplates: reader.templates(),
     vars: reader.vars,
-    fingerprint,
-    applied,
-  };
+    location: () => reader.locate(),
+  });
+  return { team, job };
 }

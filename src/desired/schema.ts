@@ -3,17 +3,18 @@
 
 import { readFileSync } from "node:fs";
 import { createRequire } from "node:module";
-import { Ajv2020, type ErrorObject, type ValidateFunction } from "ajv/dist/2020.js";
-import addFormatsModule from "ajv-formats";
+import type * as Ajv2020Module from "ajv/dist/2020.js";
+import type { Ajv2020, ErrorObject, ValidateFunction } from "ajv/dist/2020.js";
 import type { SpecIssue } from "../errors.js";
 import { formatPath, showKey, type DocPath, type YamlSource } from "./yaml-source.js";
 
-// ajv-formats is CommonJS with a default export; under NodeNext it arrives wrapped.
+// ajv itself is loaded only to compile the schema (the build does, and tests from source):
+// the built tool runs the validator compiled ahead of time, and loading ajv cost ~80 ms.
 type AddFormats = (ajv: Ajv2020, formats: string[]) => void;
-const addFormats: AddFormats =
-  (addFormatsModule as unknown as { default?: AddFormats }).default ?? (addFormatsModule as unknown as AddFormats);
 
 export const SCHEMA_URL = new URL("../../schema/studio-jobs.schema.json", import.meta.url);
+
+const require = createRequire(import.meta.url);
 
 let compiled: ValidateFunction | undefined;
 let schemaCache: Record<string, unknown> | undefined;
@@ -34,7 +35,11 @@ export function loadSchema(): Record<string, unknown> {
 
 /** The ajv set-up for the spec schema; the build uses it too, to compile the validator ahead of time. */
 export function createSchemaAjv(options: { source?: boolean } = {}): Ajv2020 {
-  const ajv = new Ajv2020({
+  const { Ajv2020: Ajv } = require("ajv/dist/2020.js") as typeof Ajv2020Module;
+  // ajv-formats is CommonJS with a default export.
+  const formats = require("ajv-formats") as { default?: AddFormats } & AddFormats;
+  const addFormats: AddFormats = formats.default ?? formats;
+  const ajv = new Ajv({
     allErrors: true,
     verbose: true,
     strict: true,
@@ -48,8 +53,6 @@ export function createSchemaAjv(options: { source?: boolean } = {}): Ajv2020 {
 
 /** The file the build writes beside the compiled module: the validator as plain code. */
 export const PRECOMPILED_VALIDATOR = "schema-validator.cjs";
-
-const require = createRequire(import.meta.url);
 
 function validator(): ValidateFunction {
   if (compiled === undefined) {
@@ -106,6 +109,8 @@ const TYPE_WORDS: Record<string, string> = {
 };
 
 export function closest(word: string, candidates: readonly string[]): string | undefined {
+  // A key far longer than any candidate is no typo of one; and the distance costs length squared.
+  if (word.length > 64) return undefined;
   let best: string | undefined;
   let bestDistance = Number.POSITIVE_INFINITY;
   for (const candidate of candidates) {
@@ -161,7 +166,7 @@ function describe(error: ErrorObject): Described | undefined {
       return {
         path: [...path, extra],
         key: true,
-        message: `unknown key "${extra}"${suggestion === undefined ? "" : `; did you mean "${suggestion}"?`}`,
+        message: `unknown key "${showKey(extra)}"${suggestion === undefined ? "" : `; did you mean "${suggestion}"?`}`,
       };
     }
     case "propertyNames":
@@ -173,10 +178,18 @@ function describe(error: ErrorObject): Described | undefined {
       }
       return { path, key: false, message: `must be ${JSON.stringify(params["allowedValue"])}` };
     case "enum":
-      return { path, key: false, message: `must be one of ${(params["allowedValues"] as unknown[]).join(", ")}, got ${describeValue(error.data)}` };
+      return {
+        path,
+        key: false,
+        message: `must be one of ${(params["allowedValues"] as unknown[]).join(", ")}, got ${describeValue(error.data)}`,
+      };
     case "type": {
-      const wanted = String(params["type"]).split(",").map((t) => TYPE_WORDS[t] ?? t).join(" or ");
-      const message = typeof custom === "string" ? `${custom}, got ${describeValue(error.data)}` : `must be ${wanted}, got ${describeValue(error.data)}`;
+      const wanted = String(params["type"])
+        .split(",")
+        .map((t) => TYPE_WORDS[t] ?? t)
+        .join(" or ");
+      const message =
+        typeof custom === "string" ? `${custom}, got ${describeValue(error.data)}` : `must be ${wanted}, got ${describeValue(error.data)}`;
       return { path, key: false, message };
     }
     case "anyOf":

@@ -2,6 +2,7 @@
 
 import type { SourceLocation } from "../errors.js";
 import type { JobInput, QueryType } from "../studio/types.js";
+import type { JobValues } from "./fields.js";
 
 export type ClusterRef = { name: string } | { id: number };
 export type ReplaceStrategy = "create-first" | "cancel-first";
@@ -32,29 +33,38 @@ export interface AppliedRecord {
   sensitive?: string[];
 }
 
+/**
+ * A job the spec wants, ready to send. Each field's value is stored once, in `values`; the
+ * request body, the applied record and the fingerprint are derived from them (see
+ * fields.ts), and the members below `values` are shorthands for some of them.
+ * Made only by createDesiredJob (job.ts).
+ */
 export interface DesiredJob {
-  /** The job's name in Studio and its key in the spec. */
-  key: string;
-  team: string;
-  stack: string;
-  location: SourceLocation;
-  /** The body to send, markers included; `files` is filled in with ids after upload. */
-  input: JobInput;
-  /** The job's own environment, without markers. */
-  environment: Record<string, string>;
-  files: DesiredFile[];
-  cluster: ClusterRef | undefined;
-  cron: string | undefined;
-  protect: boolean;
-  replace: ReplaceStrategy;
-  /** Fields whose values came from ${env:...}: never printed or saved. */
-  sensitive: string[];
+  readonly stack: string;
+  readonly location: SourceLocation;
+  readonly values: Readonly<JobValues>;
+  readonly replace: ReplaceStrategy;
+  /** Fields whose values came from ${env:...}, sorted: never printed or saved. */
+  readonly sensitive: readonly string[];
   /** Each sensitive field as written, ${env:...} and all: a saved plan re-reads the value from it. */
-  sensitiveTemplates: Record<string, string>;
+  readonly sensitiveTemplates: Readonly<Record<string, string>>;
   /** The variables in force for this job (vars: and --var), to re-read templates with. */
-  vars: Record<string, string>;
-  fingerprint: string;
-  applied: AppliedRecord;
+  readonly vars: Readonly<Record<string, string>>;
+  /** The body to send, markers included; apply adds the uploaded files' ids. */
+  readonly input: JobInput;
+  /** STUDIO_JOBS_FINGERPRINT. */
+  readonly fingerprint: string;
+  /** STUDIO_JOBS_APPLIED. */
+  readonly applied: AppliedRecord;
+  /** The job's name in Studio and its key in the spec. */
+  readonly key: string;
+  readonly team: string;
+  /** The job's own environment, without markers. */
+  readonly environment: Readonly<Record<string, string>>;
+  readonly files: readonly DesiredFile[];
+  readonly cluster: ClusterRef | undefined;
+  readonly cron: string | undefined;
+  readonly protect: boolean;
 }
 
 /** The result of resolving a spec: its stack, its jobs, and the teams it names. */

@@ -58,7 +58,7 @@ export async function readVarFiles(paths: readonly string[], cwd: string): Promi
         issues.push({
           location: parsed.source.locate([name]),
           path: formatPath([name]),
-          message: `the value of ${name} must be a string, number or boolean, not ${value === null ? "empty" : Array.isArray(value) ? "a list" : "a mapping"}`,
+          message: `the value of ${showKey(name)} must be a string, number or boolean, not ${value === null ? "empty" : Array.isArray(value) ? "a list" : "a mapping"}`,
         });
       }
     }

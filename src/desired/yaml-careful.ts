@@ -9,7 +9,7 @@ import type * as YamlLibrary from "yaml";
 import type { Alias, Document, Node, Pair, ParsedNode, YAMLError, YAMLMap } from "yaml";
 import type { CST } from "yaml";
 import type { SourceLocation, SpecIssue } from "../errors.js";
-import { formatPath, MAX_NESTING, tooDeep, type DocPath, type ParsedYaml } from "./yaml-source.js";
+import { formatPath, MAX_NESTING, showKey, tooDeep, type DocPath, type ParsedYaml } from "./yaml-source.js";
 
 // Loaded only when needed: a valid plain spec never needs it.
 const require = createRequire(import.meta.url);
@@ -83,7 +83,14 @@ function compose(text: string, lineCounter: YamlLibrary.LineCounter, at: At): { 
     if (streamIssues.length > 0) return { issues: streamIssues };
     // Warnings (an unknown tag, say) are problems too: nothing is printed by the library itself.
     // resolveKnownTags off: YAML 1.1's !!binary, !!set, !!timestamp... are unknown tags here too.
-    const composer = new Composer({ merge: true, resolveKnownTags: false, uniqueKeys: false, strict: true, logLevel: "error", version: "1.2" });
+    const composer = new Composer({
+      merge: true,
+      resolveKnownTags: false,
+      uniqueKeys: false,
+      strict: true,
+      logLevel: "error",
+      version: "1.2",
+    });
     // The composer reports through its onError property, into its errors and warnings lists
     // (yaml 2.x internals, pinned in package.json): counted here, to stop a flood.
     const internals = composer as unknown as { onError: (...args: unknown[]) => void; errors: YAMLError[]; warnings: YAMLError[] };
@@ -128,7 +135,10 @@ function syntaxIssues(problems: YAMLError[], cut: number | undefined, at: At): S
     shown.push({
       location: at(next?.pos[0] ?? cut ?? 0),
       path: "",
-      message: cut === undefined ? `and ${more} more YAML error${more === 1 ? "" : "s"} from here on; fix the ones above first` : "and more YAML errors from here on; fix the ones above first",
+      message:
+        cut === undefined
+          ? `and ${more} more YAML error${more === 1 ? "" : "s"} from here on; fix the ones above first`
+          : "and more YAML errors from here on; fix the ones above first",
     });
   }
   return shown;
@@ -139,7 +149,10 @@ function syntaxIssues(problems: YAMLError[], cut: number | undefined, at: At): S
  * collections on a stack: once that is deeper than any spec, stop, before the parser
  * (whose cost grows with depth) or the recursive composer ever sees the rest.
  */
-function readTokens(text: string, lineCounter: YamlLibrary.LineCounter): { tokens: CST.Token[]; cut: number | undefined } | { deepAt: number } {
+function readTokens(
+  text: string,
+  lineCounter: YamlLibrary.LineCounter,
+): { tokens: CST.Token[]; cut: number | undefined } | { deepAt: number } {
   const { Lexer, Parser } = yaml();
   const parser = new Parser(lineCounter.addNewLine);
   lineCounter.addNewLine(0);
@@ -277,7 +290,11 @@ function measure(doc: Document, at: At): { issues: SpecIssue[]; targets: Map<Ali
       if (target === undefined) return leaf; // the composer has already said so
       targets.set(node, target);
       if (open.has(target)) {
-        issues.push({ location: here(node), path: "", message: `the alias *${node.source} is inside the value it names: a spec cannot contain itself` });
+        issues.push({
+          location: here(node),
+          path: "",
+          message: `the alias *${node.source} is inside the value it names: a spec cannot contain itself`,
+        });
         return leaf;
       }
       const shape = shapes.get(target) ?? leaf;
@@ -482,7 +499,8 @@ function findDuplicateKeys(doc: Document<ParsedNode>, at: At): SpecIssue[] {
         const here = at(item.key.range?.[0] ?? 0);
         const first = seen.get(key);
         if (first !== undefined) {
-          const what = path.length === 1 && path[0] === "jobs" ? `job "${key}" is defined twice` : `key "${key}" appears twice`;
+          const what =
+            path.length === 1 && path[0] === "jobs" ? `job "${showKey(key)}" is defined twice` : `key "${showKey(key)}" appears twice`;
           issues.push({
             location: here,
             path: formatPath([...path, key]),

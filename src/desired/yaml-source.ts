@@ -59,12 +59,11 @@ export function formatPath(path: DocPath): string {
 let sawTag = false;
 // js-yaml exports its types, but its type declarations do not say so.
 const { types } = jsYaml as unknown as { types: Record<"null" | "bool" | "int" | "float", Type> };
+// The resolvers are plain functions of their argument: passed on as they are, they cost
+// nothing on every plain scalar of a large spec.
 const implicit = (type: Type, name: string): Type =>
-  new Type(`tag:studio-jobs,implicit:${name}`, {
-    kind: "scalar",
-    resolve: (data: unknown) => type.resolve(data),
-    construct: (data: unknown) => type.construct(data) as unknown,
-  });
+  // eslint-disable-next-line @typescript-eslint/unbound-method
+  new Type(`tag:studio-jobs,implicit:${name}`, { kind: "scalar", resolve: type.resolve, construct: type.construct });
 const anyTag = (kind: "scalar" | "sequence" | "mapping"): Type =>
   new Type("", {
     kind,
@@ -121,7 +120,42 @@ function readQuickly(text: string): QuickRead {
     return { kind: "careful" }; // the careful reader says what is wrong, with its positions
   }
   const anchors = last !== undefined && Object.keys(last.anchorMap).length > 0;
-  return sawTag || mergeKey || anchors ? { kind: "careful" } : { kind: "plain", data };
+  // A long key needs a long line: the lines are measured first, the data walked only then.
+  const longKey = hasLongLine(text, LONG_KEY) && hasLongKey(data);
+  return sawTag || mergeKey || anchors || longKey ? { kind: "careful" } : { kind: "plain", data };
+}
+
+/** Keys longer than this go to the careful reader (YAML's limit is 1024 characters, a little more than this). */
+const LONG_KEY = 1000;
+
+function hasLongLine(text: string, length: number): boolean {
+  for (let start = 0; ;) {
+    const end = text.indexOf("\n", start);
+    if ((end === -1 ? text.length : end) - start > length) return true;
+    if (end === -1) return false;
+    start = end + 1;
+  }
+}
+
+/**
+ * YAML limits a key written without `?` to 1024 characters; js-yaml does not. The careful
+ * reader, which also locates problems, refuses such keys, so it has the say on them.
+ */
+function hasLongKey(data: unknown): boolean {
+  const pending = [data];
+  for (let value = pending.pop(); value !== undefined; value = pending.pop()) {
+    if (value === null || typeof value !== "object") continue;
+    if (Array.isArray(value)) {
+      // One by one: spreading a list of a million items into push() overflows the stack.
+      for (const item of value as unknown[]) pending.push(item);
+      continue;
+    }
+    for (const [key, child] of Object.entries(value)) {
+      if (key.length > LONG_KEY) return true;
+      pending.push(child);
+    }
+  }
+  return false;
 }
 
 /** Whether a document needs the careful reader: anchors, aliases, merge keys, tags, directives, errors. */

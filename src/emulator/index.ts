@@ -91,9 +91,19 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
   const requests = new Map<string, number>();
   const limits = { ...DEFAULT_BODY_LIMITS, ...options.limits };
   for (const [name, value] of Object.entries(limits)) {
-    if (!Number.isSafeInteger(value) || value < 0) throw new UsageError(`Emulator body limit ${name} must be a whole number of bytes, got ${value}.`);
+    if (!Number.isSafeInteger(value) || value < 0)
+      throw new UsageError(`Emulator body limit ${name} must be a whole number of bytes, got ${value}.`);
   }
-  const handler = createRequestHandler({ store, grants: config.tokens, faults, clock, admin: options.admin ?? false, limits, baseUrl: () => baseUrl, requests });
+  const handler = createRequestHandler({
+    store,
+    grants: config.tokens,
+    faults,
+    clock,
+    admin: options.admin ?? false,
+    limits,
+    baseUrl: () => baseUrl,
+    requests,
+  });
   const server: Server = createServer({ keepAlive: true }, handler);
   // With a listener here Node does not answer `Expect: 100-continue` by itself: the handler
   // does, once it knows the body is wanted, so a refused client never sends it.

@@ -80,9 +80,36 @@ export interface StoreListener {
 }
 
 export const DEFAULT_CLUSTERS: readonly Cluster[] = [
-  { id: 1, name: "default", status: "ACTIVE", cloud_provider: "AWS", cloud_credentials: null, is_active: true, default: true, max_workers: 8 },
-  { id: 2, name: "gpu-pool", status: "ACTIVE", cloud_provider: "AWS", cloud_credentials: "aws-prod", is_active: true, default: false, max_workers: 32 },
-  { id: 3, name: "legacy", status: "INACTIVE", cloud_provider: "GCP", cloud_credentials: null, is_active: false, default: false, max_workers: 4 },
+  {
+    id: 1,
+    name: "default",
+    status: "ACTIVE",
+    cloud_provider: "AWS",
+    cloud_credentials: null,
+    is_active: true,
+    default: true,
+    max_workers: 8,
+  },
+  {
+    id: 2,
+    name: "gpu-pool",
+    status: "ACTIVE",
+    cloud_provider: "AWS",
+    cloud_credentials: "aws-prod",
+    is_active: true,
+    default: false,
+    max_workers: 32,
+  },
+  {
+    id: 3,
+    name: "legacy",
+    status: "INACTIVE",
+    cloud_provider: "GCP",
+    cloud_credentials: null,
+    is_active: false,
+    default: false,
+    max_workers: 4,
+  },
 ];
 
 export class EmulatorStore {

@@ -1,5 +1,6 @@
-// The reserved environment keys that make a Studio job ours (DESIGN section 3):
-// written on every job the tool creates, read back from every job it lists.
+// The reserved environment keys that make a Studio job ours: written on every job the
+// tool creates, and decoded here for classify.ts, the one reader of a listed record's
+// markers, and for the wire checks that refuse a mangled one.
 
 import type { AppliedRecord } from "../desired/types.js";
 
@@ -15,24 +16,30 @@ export const MARKERS = {
   teams: "STUDIO_JOBS_TEAMS",
 } as const;
 
-export interface JobMarkers {
-  stack: string | undefined;
-  key: string | undefined;
-  fingerprint: string | undefined;
-  applied: AppliedRecord | undefined;
-  protect: boolean;
-  teams: string[];
-}
+/** The version of the applied record this tool writes, and the only one it reads. */
+export const APPLIED_VERSION = 1;
 
 export function encodeApplied(record: AppliedRecord): string {
   return Buffer.from(JSON.stringify(record), "utf8").toString("base64url");
 }
 
+/** The JSON inside a STUDIO_JOBS_APPLIED marker, unchecked; throws when it is not base64url-encoded JSON. */
+export function decodeAppliedJson(text: string): unknown {
+  return JSON.parse(Buffer.from(text, "base64url").toString("utf8"));
+}
+
+/**
+ * The applied record of a marker, or undefined when there is none, it does not decode, or
+ * another version of the tool wrote it. Its fields are trusted: the wire checks refuse a
+ * listed record whose applied record of this version does not fit AppliedRecord.
+ */
 export function decodeApplied(text: string | undefined): AppliedRecord | undefined {
   if (text === undefined) return undefined;
   try {
-    const parsed = JSON.parse(Buffer.from(text, "base64url").toString("utf8")) as unknown;
-    return parsed !== null && typeof parsed === "object" && (parsed as { v?: unknown }).v === 1 ? (parsed as AppliedRecord) : undefined;
+    const parsed = decodeAppliedJson(text);
+    return parsed !== null && typeof parsed === "object" && (parsed as { v?: unknown }).v === APPLIED_VERSION
+      ? (parsed as AppliedRecord)
+      : undefined;
   } catch {
     return undefined;
   }
@@ -51,18 +58,6 @@ export function markerEnvironment(job: {
     [MARKERS.fingerprint]: job.fingerprint,
     [MARKERS.applied]: encodeApplied(job.applied),
     ...(job.protect ? { [MARKERS.protect]: "1" } : {}),
-  };
-}
-
-export function readMarkers(environment: Readonly<Record<string, string>> | null | undefined): JobMarkers {
-  const env = environment ?? {};
-  return {
-    stack: env[MARKERS.stack],
-    key: env[MARKERS.key],
-    fingerprint: env[MARKERS.fingerprint],
-    applied: decodeApplied(env[MARKERS.applied]),
-    protect: env[MARKERS.protect] === "1",
-    teams: decodeTeams(env[MARKERS.teams]),
   };
 }
 

@@ -65,13 +65,20 @@ function digestSecret(token: string | undefined, env: NodeJS.ProcessEnv): { sour
 
 export function deriveDigestKey(source: DigestKeySource, secret: string, salt: string): DigestKey {
   if (!/^[0-9a-f]{32,}$/.test(salt)) throw new UsageError("A plan's digest salt must be at least 16 random bytes in hex.");
-  return { source, salt, key: createHmac("sha256", secret).update(CONTEXT + salt, "utf8").digest() };
+  return {
+    source,
+    salt,
+    key: createHmac("sha256", secret)
+      .update(CONTEXT + salt, "utf8")
+      .digest(),
+  };
 }
 
 /** A new key for a plan about to be saved; `salt` comes from the caller (randomBytes(16)). */
 export function createDigestKey(token: string | undefined, env: NodeJS.ProcessEnv, salt: Buffer): DigestKey {
   const found = digestSecret(token, env);
-  if (found === undefined) throw new UsageError("A saved plan needs the Studio token (or STUDIO_JOBS_PLAN_KEY) to key its digests of sensitive values.");
+  if (found === undefined)
+    throw new UsageError("A saved plan needs the Studio token (or STUDIO_JOBS_PLAN_KEY) to key its digests of sensitive values.");
   return deriveDigestKey(found.source, found.secret, salt.toString("hex"));
 }
 

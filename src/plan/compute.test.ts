@@ -1,15 +1,21 @@
-// computePlan, row by row of DESIGN section 4, and every guard.
+// computePlan, row by row of its table in docs/architecture.md ("Planning"), and every guard.
 
 import { describe, expect, it } from "vitest";
-import { CLUSTERS, desired, options, record } from "../../test/plan-fixtures.js";
+import { CLUSTERS, desired, options, record, STACK } from "../../test/plan-fixtures.js";
 import type { DesiredJob } from "../desired/types.js";
 import type { JobOutput } from "../studio/types.js";
 import { computePlan } from "./compute.js";
+import { computeRemoteDigest } from "./digest.js";
 import type { PlanAction, PlanOptions } from "./types.js";
 
 interface Case {
   name: string;
-  build: () => { desired: DesiredJob[]; records: JobOutput[]; options?: Partial<PlanOptions>; expected: (records: JobOutput[]) => string[] };
+  build: () => {
+    desired: DesiredJob[];
+    records: JobOutput[];
+    options?: Partial<PlanOptions>;
+    expected: (records: JobOutput[]) => string[];
+  };
   errors?: RegExp[];
   warnings?: RegExp[];
 }
@@ -95,7 +101,13 @@ const cases: Case[] = [
         desired: [a],
         records: copies,
         options: { maxCancel: 0 },
-        expected: () => [`noop a ${copies[0]?.id}`, ...copies.slice(1).reverse().map((c) => `cancel a ${c.id} duplicate`)],
+        expected: () => [
+          `noop a ${copies[0]?.id}`,
+          ...copies
+            .slice(1)
+            .reverse()
+            .map((c) => `cancel a ${c.id} duplicate`),
+        ],
       };
     },
   },
@@ -105,7 +117,11 @@ const cases: Case[] = [
       const a = desired({ key: "a", cron });
       const older = record(a, { fingerprint: "x" });
       const newer = record(a, { fingerprint: "y" });
-      return { desired: [a], records: [older, newer], expected: () => [`replace a ${newer.id} create-first`, `cancel a ${older.id} duplicate`] };
+      return {
+        desired: [a],
+        records: [older, newer],
+        expected: () => [`replace a ${newer.id} create-first`, `cancel a ${older.id} duplicate`],
+      };
     },
   },
   {
@@ -113,7 +129,11 @@ const cases: Case[] = [
     build: () => {
       const keep = desired({ key: "keep", cron });
       const gone = record({ key: "gone" }, { status: "TASK" });
-      return { desired: [keep], records: [record(keep), gone], expected: ([k]) => [`noop keep ${k?.id}`, `cancel gone ${gone.id} removed`] };
+      return {
+        desired: [keep],
+        records: [record(keep), gone],
+        expected: ([k]) => [`noop keep ${k?.id}`, `cancel gone ${gone.id} removed`],
+      };
     },
   },
   {
@@ -131,7 +151,9 @@ const cases: Case[] = [
       const theirs = record({ key: "a", stack: null }, { status: "TASK" });
       return { desired: [a], records: [theirs], expected: () => [`conflict a ${theirs.id}`] };
     },
-    errors: [/^Job "a" in team demo conflicts with an existing job of the same name that studio-jobs does not manage \(job-\d+\)\. Pass --adopt/],
+    errors: [
+      /^Job "a" in team demo conflicts with an existing job of the same name that studio-jobs does not manage \(job-\d+\)\. Pass --adopt/,
+    ],
   },
   {
     name: "--adopt turns the conflict into a replace",
@@ -147,7 +169,12 @@ const cases: Case[] = [
       const a = desired({ key: "a", cron });
       const ours = record(a);
       const theirs = record({ key: "a", stack: null }, { status: "RUNNING" });
-      return { desired: [a], records: [ours, theirs], options: { adopt: true }, expected: () => [`noop a ${ours.id}`, `cancel a ${theirs.id} adopted`] };
+      return {
+        desired: [a],
+        records: [ours, theirs],
+        options: { adopt: true },
+        expected: () => [`noop a ${ours.id}`, `cancel a ${theirs.id} adopted`],
+      };
     },
     warnings: [/^Job "a" in team demo: the plan cancels job-\d+, which is RUNNING, before it finishes\.$/],
   },
@@ -172,7 +199,12 @@ const cases: Case[] = [
     name: "--allow-protected lets a protected job go",
     build: () => {
       const r = record({ key: "gone", protect: true }, { status: "TASK" });
-      return { desired: [desired({ key: "other" })], records: [r], options: { allowProtected: true }, expected: () => ["create other", `cancel gone ${r.id} removed`] };
+      return {
+        desired: [desired({ key: "other" })],
+        records: [r],
+        options: { allowProtected: true },
+        expected: () => ["create other", `cancel gone ${r.id} removed`],
+      };
     },
   },
   {
@@ -191,7 +223,11 @@ const cases: Case[] = [
       const once = desired({ key: "once" });
       const done = record(once, { status: "COMPLETE" });
       const failed = record(desired({ key: "failed-once" }), { status: "FAILED" });
-      return { desired: [once, desired({ key: "failed-once" })], records: [done, failed], expected: () => [`noop failed-once ${failed.id}`, `noop once ${done.id}`] };
+      return {
+        desired: [once, desired({ key: "failed-once" })],
+        records: [done, failed],
+        expected: () => [`noop failed-once ${failed.id}`, `noop once ${done.id}`],
+      };
     },
   },
   {
@@ -236,7 +272,11 @@ const cases: Case[] = [
   },
   {
     name: "another stack's live job of the same name is left alone, with a warning",
-    build: () => ({ desired: [desired({ key: "a" })], records: [record({ key: "a", stack: "other-stack" }, { status: "TASK" })], expected: () => ["create a"] }),
+    build: () => ({
+      desired: [desired({ key: "a" })],
+      records: [record({ key: "a", stack: "other-stack" }, { status: "TASK" })],
+      expected: () => ["create a"],
+    }),
     warnings: [/^Stack other-stack also has a live job named "a" in team demo/],
   },
   {
@@ -245,7 +285,9 @@ const cases: Case[] = [
       const r = record({ key: "a" }, { status: "TASK" });
       return { desired: [], records: [r], expected: () => [`cancel a ${r.id} removed`] };
     },
-    errors: [/^The plan would cancel every job of stack analytics \(1\) and keep none: is the spec empty or the path wrong\? To retire the stack, run `studio-jobs destroy`; to plan it anyway, pass --allow-empty\.$/],
+    errors: [
+      /^The plan would cancel every job of stack analytics \(1\) and keep none: is the spec empty or the path wrong\? To retire the stack, run `studio-jobs destroy`; to plan it anyway, pass --allow-empty\.$/,
+    ],
   },
   {
     name: "--allow-empty lets it through",
@@ -266,7 +308,9 @@ const cases: Case[] = [
         expected: (rs) => [`replace keep ${rs[0]?.id} create-first`, ...gone.map((g, i) => `cancel gone-${i} ${g.id} removed`)],
       };
     },
-    errors: [/^The plan would cancel 3 jobs removed from the spec, more than --max-cancel 2\. Check the spec, or raise --max-cancel to 3\.$/],
+    errors: [
+      /^The plan would cancel 3 jobs removed from the spec, more than --max-cancel 2\. Check the spec, or raise --max-cancel to 3\.$/,
+    ],
   },
   {
     name: "--target limits the plan to those keys",
@@ -285,7 +329,12 @@ const cases: Case[] = [
     name: "jobs are planned per team; a team given only to be emptied has its jobs cancelled",
     build: () => {
       const r = record({ key: "a", team: "old-team" }, { status: "TASK" });
-      return { desired: [desired({ key: "a", team: "demo" })], records: [r], options: { teams: ["demo", "old-team"] }, expected: () => ["create a", `cancel a ${r.id} removed`] };
+      return {
+        desired: [desired({ key: "a", team: "demo" })],
+        records: [r],
+        options: { teams: ["demo", "old-team"] },
+        expected: () => ["create a", `cancel a ${r.id} removed`],
+      };
     },
   },
   {
@@ -339,13 +388,43 @@ describe("computePlan", () => {
     const a = desired({ key: "a" });
     const r1 = record(a, { status: "QUEUED" });
     const r2 = record({ key: "gone" }, { status: "TASK" });
-    const digest = (records: JobOutput[]) => computePlan([a], new Map([["demo", records]]), CLUSTERS, options({ allowEmpty: true })).remoteDigest;
+    const digest = (records: JobOutput[]) =>
+      computePlan([a], new Map([["demo", records]]), CLUSTERS, options({ allowEmpty: true })).remoteDigest;
     const base = digest([r1, r2]);
     expect(digest([r2, r1])).toBe(base);
     expect(digest([{ ...r1, status: "RUNNING" }, r2])).toBe(base);
     expect(digest([r1, { ...r2, status: "CANCELING_SCHEDULED" }])).not.toBe(base);
     expect(digest([r1, r2, record({ key: "new" }, { status: "TASK" })])).not.toBe(base);
     expect(digest([r1, r2, record({ key: "a", stack: null }, { status: "TASK" })])).not.toBe(base);
+  });
+});
+
+describe("the remote digest a saved plan is checked against", () => {
+  it("is the digest the plan computed, over the same records, with and without --target", () => {
+    const a = desired({ key: "a", cron });
+    const b = desired({ key: "b", cron });
+    const schedule = record(a);
+    const { STUDIO_JOBS_KEY: _key, ...keyless } = record({ key: "x" }).environment;
+    const listing = [
+      schedule,
+      { ...schedule, id: "run-1", parent_job_id: schedule.id },
+      record(b, { fingerprint: "older" }),
+      record({ key: "gone" }, { status: "TASK" }),
+      record({ key: "b", stack: null }, { status: "TASK" }),
+      record({ key: "a", stack: "billing" }, { status: "TASK" }),
+      record({ key: "x" }, { environment: keyless }),
+    ];
+    const listings = new Map([["demo", listing]]);
+    for (const targets of [[], ["b"]]) {
+      const plan = computePlan([a, b], listings, CLUSTERS, options({ targets, adopt: true }));
+      const desiredKeys = new Map([["demo", new Set(plan.actions.filter((x) => x.kind !== "cancel").map((x) => x.key))]]);
+      expect(computeRemoteDigest(STACK, listings, desiredKeys, targets)).toBe(plan.remoteDigest);
+    }
+    // The records the digest covers: dropping one the plan did not look at changes nothing.
+    const digestOf = (records: JobOutput[]) =>
+      computePlan([a, b], new Map([["demo", records]]), CLUSTERS, options({ adopt: true })).remoteDigest;
+    expect(digestOf(listing.slice(0, 5))).toBe(digestOf(listing));
+    expect(digestOf(listing.slice(0, 4))).not.toBe(digestOf(listing));
   });
 });
 
@@ -363,7 +442,14 @@ describe("adopting a job made by hand", () => {
       { field: "environment.API_KEY", kind: "value", old: "(sensitive)", new: "(not set)" },
       { field: "environment.DATABASE_URL", kind: "value", old: "(sensitive)", new: "(not set)" },
       { field: "environment.PATH", kind: "value", old: "/usr/bin", new: "/opt/venv/bin" },
-      { field: "schedule.cron", kind: "cron", old: "(unknown)", new: "0 4 * * *", old_runs: [], new_runs: ["2026-11-01 04:00 UTC", "2026-11-02 04:00 UTC", "2026-11-03 04:00 UTC"] },
+      {
+        field: "schedule.cron",
+        kind: "cron",
+        old: "(unknown)",
+        new: "0 4 * * *",
+        old_runs: [],
+        new_runs: ["2026-11-01 04:00 UTC", "2026-11-02 04:00 UTC", "2026-11-03 04:00 UTC"],
+      },
     ]);
   });
 });
@@ -372,14 +458,23 @@ describe("warnings about work a plan interrupts or repeats", () => {
   it("warns that replacing a running one-off job runs it again, and that a cancel stops a running job", () => {
     const once = desired({ key: "once" });
     const hourly = desired({ key: "hourly", cron: "@hourly" });
-    const listing = [record(once, { fingerprint: "older", status: "RUNNING" }), record(hourly, { fingerprint: "older", status: "TASK" }), record({ key: "gone" }, { status: "QUEUED" })];
+    const listing = [
+      record(once, { fingerprint: "older", status: "RUNNING" }),
+      record(hourly, { fingerprint: "older", status: "TASK" }),
+      record({ key: "gone" }, { status: "QUEUED" }),
+    ];
     const plan = computePlan([once, hourly], new Map([["demo", listing]]), CLUSTERS, options());
     expect(plan.warnings).toEqual([
       `Job "once" in team demo runs once: replacing it cancels ${listing[0]?.id}, which is RUNNING, and runs the job again from the start.`,
       `Job "gone" in team demo: the plan cancels ${listing[2]?.id}, which is QUEUED, before it finishes.`,
     ]);
     // A one-off job waiting for its start_after loses nothing: no warning.
-    const waiting = computePlan([once], new Map([["demo", [record(once, { fingerprint: "older", status: "SCHEDULED" })]]]), CLUSTERS, options());
+    const waiting = computePlan(
+      [once],
+      new Map([["demo", [record(once, { fingerprint: "older", status: "SCHEDULED" })]]]),
+      CLUSTERS,
+      options(),
+    );
     expect(waiting.actions.map((a) => a.kind)).toEqual(["replace"]);
     expect(waiting.warnings).toEqual([]);
   });

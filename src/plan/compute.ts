@@ -1,38 +1,31 @@
 // computePlan: desired jobs + listed records + clusters -> actions. Pure: no I/O, no
-// clock (now is passed in), no randomness. DESIGN section 4, row by row.
+// clock (now is passed in), no randomness. Each situation of a key in a team has one
+// action; docs/architecture.md has the table.
 
-import { MARKERS } from "../identity/markers.js";
 import type { DesiredJob } from "../desired/types.js";
-import { isKnownStatus, isLive, isRun, isUnderway } from "../studio/status.js";
+import { classify, isProtected, type ManagedJob, type UnmanagedJob } from "../identity/classify.js";
+import { isLive, isUnderway } from "../studio/status.js";
 import type { Cluster, JobOutput } from "../studio/types.js";
 import { computeChanges, formatCluster } from "./diff.js";
-import { computeRemoteDigest } from "./digest.js";
+import { digestRecords } from "./digest.js";
 import { keepOrder, satisfies } from "./keep.js";
-import type { PlanAction, Plan, PlanOptions, PlanSummary } from "./types.js";
-
-/** What the planner needs of a listed record, read once. */
-interface Seen {
-  job: JobOutput;
-  stack: string | undefined;
-  key: string | undefined;
-  fingerprint: string | undefined;
-  protect: boolean;
-}
-
-function see(job: JobOutput): Seen {
-  const env = job.environment ?? {};
-  return {
-    job,
-    stack: env[MARKERS.stack],
-    key: env[MARKERS.key],
-    fingerprint: env[MARKERS.fingerprint],
-    protect: env[MARKERS.protect] === "1",
-  };
-}
+import { groupTeamRecords, type TeamRecords } from "./team-records.js";
+import type { CancelReason, PlanAction, Plan, PlanOptions, PlanSummary } from "./types.js";
 
 /** Newest first: Studio lists newest first, but do not depend on it. */
-function newestFirst(a: Seen, b: Seen): number {
-  return a.job.created_at < b.job.created_at ? 1 : a.job.created_at > b.job.created_at ? -1 : a.job.id < b.job.id ? 1 : -1;
+function newestFirst(a: { record: JobOutput }, b: { record: JobOutput }): number {
+  const x = a.record;
+  const y = b.record;
+  return x.created_at < y.created_at ? 1 : x.created_at > y.created_at ? -1 : x.id < y.id ? 1 : -1;
+}
+
+const byKey = <T>([a]: [string, T], [b]: [string, T]) => (a < b ? -1 : 1);
+
+/** What planning one team adds to the plan. */
+interface TeamPlan {
+  actions: PlanAction[];
+  errors: string[];
+  warnings: string[];
 }
 
 export function computePlan(
@@ -46,107 +39,31 @@ export function computePlan(
   const warnings: string[] = [];
   const targets = new Set(options.targets);
   const wanted = (key: string) => targets.size === 0 || targets.has(key);
-  const desiredKeys = new Map<string, Set<string>>();
-  let liveManaged = 0;
   const matchedTargets = new Set<string>();
+  const groups: TeamRecords[] = [];
+  let liveManaged = 0;
 
   for (const team of [...options.teams].sort()) {
     const desiredHere = new Map<string, DesiredJob>();
     for (const job of desired) if (job.team === team && wanted(job.key)) desiredHere.set(job.key, job);
-    desiredKeys.set(team, new Set(desiredHere.keys()));
-
-    const managed = new Map<string, Seen[]>();
-    const unmanagedByName = new Map<string, Seen[]>();
-    for (const job of listings.get(team) ?? []) {
-      if (isRun(job)) continue;
-      const seen = see(job);
-      if (!isKnownStatus(job.status) && isLive(job.status) && (seen.stack === options.stack || seen.stack === undefined)) {
-        warnings.push(`Job ${job.id} ("${job.name}", team ${team}) has status "${job.status}", which this tool does not know; it is treated as live.`);
-      }
-      if (seen.stack === options.stack) {
-        if (seen.key === undefined) {
-          warnings.push(`Job ${job.id} in team ${team} is marked for stack ${options.stack} but has no ${MARKERS.key}; it is left alone.`);
-          continue;
-        }
-        if (!wanted(seen.key)) continue;
-        const list = managed.get(seen.key) ?? [];
-        list.push(seen);
-        managed.set(seen.key, list);
-        if (isLive(job.status)) liveManaged += 1;
-      } else if (seen.stack === undefined && isLive(job.status)) {
-        const list = unmanagedByName.get(job.name) ?? [];
-        list.push(seen);
-        unmanagedByName.set(job.name, list);
-      } else if (seen.stack !== undefined && isLive(job.status) && desiredHere.has(job.name)) {
-        warnings.push(`Stack ${seen.stack} also has a live job named "${job.name}" in team ${team} (${job.id}); it is left alone.`);
-      }
-    }
-
-    const cancel = (seen: Seen, key: string, reason: "removed" | "duplicate" | "adopted") => {
-      actions.push({ kind: "cancel", key, team, live: seen.job, reason });
-    };
-
-    for (const [key, job] of [...desiredHere].sort(([a], [b]) => (a < b ? -1 : 1))) {
-      matchedTargets.add(key);
-      const records = (managed.get(key) ?? []).sort(newestFirst);
-      const live = records.filter((r) => isLive(r.job.status));
-      // The same survivor apply's sweep keeps, so a plan after two concurrent applies agrees with them.
-      const satisfying = records.filter((r) => satisfies(r.job, r.fingerprint, job)).sort((a, b) => keepOrder(a.job, b.job));
-      const conflicts = (unmanagedByName.get(key) ?? []).sort(newestFirst);
-
-      let replaced: Seen | undefined;
-      const replace = (seen: Seen, adopted: boolean) => {
-        replaced = seen;
-        actions.push({
-          kind: "replace",
-          key,
-          team,
-          desired: job,
-          live: seen.job,
-          strategy: job.replace,
-          changes: computeChanges(job, seen.job, options.now),
-          adopted,
-        });
-      };
-      const kept = satisfying[0];
-      if (kept !== undefined) {
-        actions.push({ kind: "noop", key, team, desired: job, live: kept.job });
-      } else if (live[0] !== undefined) {
-        replace(live[0], false);
-      } else if (conflicts[0] !== undefined && options.adopt) {
-        replace(conflicts[0], true);
-      } else if (conflicts.length === 0) {
-        actions.push({ kind: "create", key, team, desired: job });
-        const earlier = records[0];
-        if (job.cron === undefined && earlier !== undefined) {
-          warnings.push(`Job "${key}" in team ${team} runs once, and an earlier version exists (${earlier.job.id}, ${earlier.job.status}): this plan runs it again.`);
-        }
-      }
-      // else: an unmanaged job holds the name and --adopt was not given: only the conflict is shown.
-      for (const other of live) if (other !== kept && other !== replaced) cancel(other, key, "duplicate");
-
-      if (conflicts.length > 0) {
-        if (options.adopt) {
-          for (const c of conflicts) if (c !== replaced) cancel(c, key, "adopted");
-        } else {
-          const first = conflicts[0] as Seen;
-          actions.push({ kind: "conflict", key, team, desired: job, live: first.job });
-          errors.push(
-            `Job "${key}" in team ${team} conflicts with an existing job of the same name that studio-jobs does not manage (${first.job.id}${conflicts.length > 1 ? ` and ${conflicts.length - 1} more` : ""}). Pass --adopt to replace it with the spec's job, or rename the job.`,
-          );
-        }
-      }
-    }
-
-    for (const [key, records] of [...managed].sort(([a], [b]) => (a < b ? -1 : 1))) {
-      if (desiredHere.has(key)) continue;
-      matchedTargets.add(key);
-      for (const r of records.sort(newestFirst)) if (isLive(r.job.status)) cancel(r, key, "removed");
-    }
+    const records = groupTeamRecords(listings.get(team) ?? [], {
+      team,
+      stack: options.stack,
+      desiredKeys: new Set(desiredHere.keys()),
+      wanted,
+    });
+    groups.push(records);
+    for (const list of records.managed.values()) for (const job of list) if (isLive(job.record.status)) liveManaged += 1;
+    for (const key of [...desiredHere.keys(), ...records.managed.keys()]) matchedTargets.add(key);
+    const planned = planTeam(team, desiredHere, records, options);
+    warnings.push(...records.warnings, ...planned.warnings);
+    actions.push(...planned.actions);
+    errors.push(...planned.errors);
   }
 
   for (const target of targets) {
-    if (!matchedTargets.has(target)) errors.push(`--target ${target} matches no job of the spec and no live job of stack ${options.stack}.`);
+    if (!matchedTargets.has(target))
+      errors.push(`--target ${target} matches no job of the spec and no live job of stack ${options.stack}.`);
   }
 
   warnDisruptions(actions, warnings);
@@ -164,14 +81,66 @@ export function computePlan(
     summary,
     errors,
     warnings,
-    remoteDigest: computeRemoteDigest(
-      options.stack,
-      new Map(options.teams.map((team) => [team, listings.get(team) ?? []])),
-      desiredKeys,
-      options.targets,
-    ),
+    remoteDigest: digestRecords(groups),
     createdAt: options.now.toISOString(),
   };
+}
+
+function planTeam(team: string, desiredHere: ReadonlyMap<string, DesiredJob>, records: TeamRecords, options: PlanOptions): TeamPlan {
+  const out: TeamPlan = { actions: [], errors: [], warnings: [] };
+  const cancel = (job: ManagedJob | UnmanagedJob, key: string, reason: CancelReason) => {
+    out.actions.push({ kind: "cancel", key, team, live: job.record, reason });
+  };
+
+  for (const [key, job] of [...desiredHere].sort(byKey)) {
+    const managed = (records.managed.get(key) ?? []).sort(newestFirst);
+    const live = managed.filter((r) => isLive(r.record.status));
+    // The same survivor apply's sweep keeps, so a plan after two concurrent applies agrees with them.
+    const satisfying = managed.filter((r) => satisfies(r, job)).sort((a, b) => keepOrder(a.record, b.record));
+    const conflicts = (records.conflicting.get(key) ?? []).sort(newestFirst);
+
+    let replaced: ManagedJob | UnmanagedJob | undefined;
+    const replace = (old: ManagedJob | UnmanagedJob, adopted: boolean) => {
+      replaced = old;
+      const changes = computeChanges(job, old.record, options.now);
+      out.actions.push({ kind: "replace", key, team, desired: job, live: old.record, strategy: job.replace, changes, adopted });
+    };
+    const kept = satisfying[0];
+    if (kept !== undefined) {
+      out.actions.push({ kind: "noop", key, team, desired: job, live: kept.record });
+    } else if (live[0] !== undefined) {
+      replace(live[0], false);
+    } else if (conflicts[0] !== undefined && options.adopt) {
+      replace(conflicts[0], true);
+    } else if (conflicts.length === 0) {
+      out.actions.push({ kind: "create", key, team, desired: job });
+      const earlier = managed[0];
+      if (job.cron === undefined && earlier !== undefined) {
+        out.warnings.push(
+          `Job "${key}" in team ${team} runs once, and an earlier version exists (${earlier.record.id}, ${earlier.record.status}): this plan runs it again.`,
+        );
+      }
+    }
+    // else: an unmanaged job holds the name and --adopt was not given: only the conflict is shown.
+    for (const other of live) if (other !== kept && other !== replaced) cancel(other, key, "duplicate");
+
+    if (conflicts[0] === undefined) continue;
+    if (options.adopt) {
+      for (const c of conflicts) if (c !== replaced) cancel(c, key, "adopted");
+    } else {
+      const first = conflicts[0].record;
+      out.actions.push({ kind: "conflict", key, team, desired: job, live: first });
+      out.errors.push(
+        `Job "${key}" in team ${team} conflicts with an existing job of the same name that studio-jobs does not manage (${first.id}${conflicts.length > 1 ? ` and ${conflicts.length - 1} more` : ""}). Pass --adopt to replace it with the spec's job, or rename the job.`,
+      );
+    }
+  }
+
+  for (const [key, managed] of [...records.managed].sort(byKey)) {
+    if (desiredHere.has(key)) continue;
+    for (const r of managed.sort(newestFirst)) if (isLive(r.record.status)) cancel(r, key, "removed");
+  }
+  return out;
 }
 
 /**
@@ -195,7 +164,7 @@ function checkProtected(actions: readonly PlanAction[], options: PlanOptions, er
   if (options.allowProtected) return;
   for (const action of actions) {
     if (action.kind !== "replace" && action.kind !== "cancel") continue;
-    if (action.live.environment?.[MARKERS.protect] !== "1") continue;
+    if (!isProtected(classify(action.live, options.stack))) continue;
     const verb = action.kind === "replace" ? "replace" : "cancel";
     errors.push(
       `Job "${action.key}" in team ${action.team} (${action.live.id}) is protected; the plan would ${verb} it. Pass --allow-protected if that is intended.`,

@@ -4,11 +4,13 @@
 
 import { createRequire } from "node:module";
 import type * as DiffLibrary from "diff";
-import { nextCronRuns } from "../cron.js";
-import { readMarkers, userEnvironment } from "../identity/markers.js";
+import { JOB_FIELDS, PLAN_FIELDS, type FieldName, type JobField } from "../desired/fields.js";
+import { classify, recordedSettings } from "../identity/classify.js";
+import { canonicalJson } from "../identity/fingerprint.js";
+import { nextRuns } from "../run-times.js";
 import type { AppliedRecord, ClusterRef, DesiredJob } from "../desired/types.js";
 import type { JobOutput } from "../studio/types.js";
-import { liveSensitivity, SENSITIVE } from "./settings.js";
+import { liveSensitivity, markerValue, SENSITIVE, studioValue } from "./settings.js";
 import type { FieldChange } from "./types.js";
 
 const NOT_SET = "(not set)";
@@ -30,19 +32,6 @@ export function unifiedDiff(oldText: string, newText: string): string {
   return lines.join("\n");
 }
 
-export function formatRunTime(date: Date): string {
-  return `${date.toISOString().slice(0, 16).replace("T", " ")} UTC`;
-}
-
-export function nextRuns(cron: string | undefined, now: Date): string[] {
-  if (cron === undefined) return [];
-  try {
-    return nextCronRuns(cron, now, 3).map(formatRunTime);
-  } catch {
-    return [];
-  }
-}
-
 export function formatCluster(ref: ClusterRef | undefined): string | undefined {
   if (ref === undefined) return undefined;
   return "id" in ref ? `id ${ref.id}` : ref.name;
@@ -53,82 +42,123 @@ export function formatFiles(files: AppliedRecord["files"]): string | undefined {
   return files.map(([name, sha]) => `${name} (sha256 ${sha.slice(0, 12)})`).join(", ");
 }
 
-function formatCredentials(value: AppliedRecord["credentials"]): string | undefined {
-  if (value === undefined) return undefined;
-  return typeof value === "string" ? value : SENSITIVE;
+// What Studio returns first, then what the record studio-jobs left says, then the markers.
+const SOURCE_ORDER = { studio: 0, record: 1, marker: 2 } as const;
+const DIFF_ORDER: readonly FieldName[] = [...PLAN_FIELDS].sort(
+  (a, b) => SOURCE_ORDER[JOB_FIELDS[a].live.from] - SOURCE_ORDER[JOB_FIELDS[b].live.from],
+);
+
+interface DiffContext {
+  changes: FieldChange[];
+  isSensitive: (field: string) => boolean;
+  now: Date;
 }
 
+/** The changes a replacement makes, field by field, in the order of DIFF_ORDER. */
 export function computeChanges(desired: DesiredJob, live: JobOutput, now: Date): FieldChange[] {
-  const changes: FieldChange[] = [];
-  const markers = readMarkers(live.environment);
-  const oldApplied = markers.applied;
-  const isSensitive = liveSensitivity(live, desired);
-  const input = desired.input;
-
-  const value = (field: string, oldValue: string | undefined, newValue: string | undefined) => {
-    if (oldValue === newValue) return;
-    const redact = isSensitive(field);
-    changes.push({
-      field,
-      kind: "value",
-      old: redact && oldValue !== undefined ? SENSITIVE : (oldValue ?? NOT_SET),
-      new: redact && newValue !== undefined ? SENSITIVE : (newValue ?? NOT_SET),
-    });
-  };
-  const text = (field: string, oldText: string, newText: string) => {
-    if (oldText === newText) return;
-    if (isSensitive(field)) changes.push({ field, kind: "value", old: SENSITIVE, new: SENSITIVE });
-    else changes.push({ field, kind: "text", patch: unifiedDiff(oldText, newText) });
-  };
-  /** A field the spec left out keeps Studio's default; only a non-default old value is a change worth showing. */
-  const returned = (field: string, oldValue: string | undefined, newValue: string | undefined, studioDefault: string | undefined) => {
-    if (newValue === undefined && oldValue === studioDefault) return;
-    value(field, oldValue, newValue);
-  };
-
-  text("query", live.query, input.query);
-  value("query_type", live.query_type, input.query_type);
-  returned("workers", String(live.workers), input.workers == null ? undefined : String(input.workers), "1");
-  returned("python_version", live.python_version ?? undefined, input.python_version ?? undefined, undefined);
-  if ((live.requirements ?? "") !== (input.requirements ?? "")) text("requirements", live.requirements ?? "", input.requirements ?? "");
-  returned("repository", live.repository ?? undefined, input.repository ?? undefined, undefined);
-
-  const oldEnv = userEnvironment(live.environment);
-  for (const key of [...new Set([...Object.keys(oldEnv), ...Object.keys(desired.environment)])].sort()) {
-    value(`environment.${key}`, oldEnv[key], desired.environment[key]);
+  const old = classify(live, desired.stack);
+  const oldApplied = recordedSettings(old);
+  const ctx: DiffContext = { changes: [], isSensitive: liveSensitivity(old, desired), now };
+  for (const name of DIFF_ORDER) {
+    const field = JOB_FIELDS[name];
+    const source = field.live;
+    switch (source.from) {
+      case "studio":
+        compareReturned(ctx, field, studioValue(live, source.key), desired.values[name], source.studioDefault);
+        break;
+      case "record": {
+        // A job made elsewhere has no record: its value is unknown, worth a line only where the spec sets one.
+        const recorded = (record: AppliedRecord) => (field.record === undefined ? undefined : record[field.record]);
+        if (oldApplied === undefined) compareUnknown(ctx, field, recorded(desired.applied));
+        else compare(ctx, field, field.label, recorded(oldApplied), recorded(desired.applied));
+        break;
+      }
+      case "marker":
+        compare(ctx, field, field.label, markerValue(old, source.marker), desired.values[name]);
+        break;
+      default:
+        return source satisfies never;
+    }
   }
+  return ctx.changes;
+}
 
-  // What Studio does not return is read from the record studio-jobs left on the job. A job
-  // made elsewhere has none: its value is unknown, worth a line only where the spec sets one.
-  const newApplied = desired.applied;
-  const unreturned = (field: string, pick: (a: AppliedRecord) => string | undefined, newValue: string | undefined) => {
-    if (oldApplied === undefined) {
-      if (newValue !== undefined) changes.push({ field, kind: "value", old: UNKNOWN, new: isSensitive(field) ? SENSITIVE : newValue });
+/** A field Studio returns. One the spec leaves out keeps Studio's default: only a non-default old value is a change worth showing. */
+function compareReturned(ctx: DiffContext, field: JobField, oldValue: unknown, newValue: unknown, studioDefault: unknown): void {
+  if (field.shape === "map") {
+    const oldMap = oldValue as Readonly<Record<string, string>>;
+    const newMap = newValue as Readonly<Record<string, string>>;
+    for (const key of [...new Set([...Object.keys(oldMap), ...Object.keys(newMap)])].sort()) {
+      compare(ctx, field, `${field.label}.${key}`, oldMap[key], newMap[key]);
+    }
+    return;
+  }
+  if (newValue === undefined && oldValue === studioDefault) return;
+  compare(ctx, field, field.label, oldValue, newValue);
+}
+
+/** Old and new as Studio returns them or as the record holds them; undefined when unset. */
+function compare(ctx: DiffContext, field: JobField, label: string, oldValue: unknown, newValue: unknown): void {
+  switch (field.shape) {
+    case "script":
+    case "lines": {
+      const oldText = (oldValue as string | undefined) ?? "";
+      const newText = (newValue as string | undefined) ?? "";
+      if (oldText === newText) return;
+      if (ctx.isSensitive(label)) ctx.changes.push({ field: label, kind: "value", old: SENSITIVE, new: SENSITIVE });
+      else ctx.changes.push({ field: label, kind: "text", patch: unifiedDiff(oldText, newText) });
       return;
     }
-    value(field, pick(oldApplied), newValue);
-  };
-  const cron = (oldCron: string | undefined, oldRuns: string[]) =>
-    changes.push({ field: "schedule.cron", kind: "cron", old: oldCron ?? NOT_SET, new: newApplied.cron ?? NOT_SET, old_runs: oldRuns, new_runs: nextRuns(newApplied.cron, now) });
-  if (oldApplied === undefined) {
-    if (newApplied.cron !== undefined) cron(UNKNOWN, []);
-  } else if (oldApplied.cron !== newApplied.cron) {
-    cron(oldApplied.cron, nextRuns(oldApplied.cron, now));
+    case "cron": {
+      if (oldValue === newValue) return;
+      const [oldCron, newCron] = [oldValue as string | undefined, newValue as string | undefined];
+      ctx.changes.push({
+        field: label,
+        kind: "cron",
+        old: oldCron ?? NOT_SET,
+        new: newCron ?? NOT_SET,
+        old_runs: nextRuns(oldCron, ctx.now),
+        new_runs: nextRuns(newCron, ctx.now),
+      });
+      return;
+    }
+    case "text":
+    case "cluster":
+    case "files":
+    case "map":
+    case "flag":
+    case "identity": {
+      if (canonicalJson(oldValue ?? null) === canonicalJson(newValue ?? null)) return;
+      const redact = ctx.isSensitive(label);
+      const shown = (value: unknown) => (value === undefined ? NOT_SET : redact ? SENSITIVE : showValue(field, value));
+      ctx.changes.push({ field: label, kind: "value", old: shown(oldValue), new: shown(newValue) });
+      return;
+    }
+    default:
+      return field.shape satisfies never;
   }
-  unreturned("schedule.start_after", (a) => a.start_after, newApplied.start_after);
-  unreturned("cluster", (a) => formatCluster(a.cluster), formatCluster(newApplied.cluster));
-  unreturned("priority", (a) => (a.priority === undefined ? undefined : String(a.priority)), newApplied.priority === undefined ? undefined : String(newApplied.priority));
-  if (oldApplied === undefined) {
-    unreturned("credentials", () => undefined, formatCredentials(newApplied.credentials));
-  } else if (JSON.stringify(oldApplied.credentials) !== JSON.stringify(newApplied.credentials)) {
-    changes.push({
-      field: "credentials",
-      kind: "value",
-      old: formatCredentials(oldApplied.credentials) ?? NOT_SET,
-      new: formatCredentials(newApplied.credentials) ?? NOT_SET,
-    });
+}
+
+/** A field Studio does not return, on a job that has no record of it. */
+function compareUnknown(ctx: DiffContext, field: JobField, newValue: unknown): void {
+  if (newValue === undefined) return;
+  if (field.shape === "cron") {
+    const newCron = newValue as string;
+    ctx.changes.push({ field: field.label, kind: "cron", old: UNKNOWN, new: newCron, old_runs: [], new_runs: nextRuns(newCron, ctx.now) });
+    return;
   }
-  unreturned("files", (a) => formatFiles(a.files), formatFiles(newApplied.files));
-  value("protect", String(markers.protect), String(desired.protect));
-  return changes;
+  ctx.changes.push({
+    field: field.label,
+    kind: "value",
+    old: UNKNOWN,
+    new: ctx.isSensitive(field.label) ? SENSITIVE : showValue(field, newValue),
+  });
+}
+
+/** One value in words: a cluster by name or id, files by name and digest, a recorded digest as "(sensitive)". */
+function showValue(field: JobField, value: unknown): string {
+  if (value !== null && typeof value === "object" && "sensitive" in value) return SENSITIVE;
+  if (field.shape === "cluster") return formatCluster(value as ClusterRef) ?? NOT_SET;
+  if (field.shape === "files") return formatFiles(value as [string, string][]) ?? NOT_SET;
+  return String(value);
 }

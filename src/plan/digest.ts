@@ -2,9 +2,9 @@
 // whether Studio has changed under it.
 
 import { canonicalJson, sha256Hex } from "../identity/fingerprint.js";
-import { MARKERS } from "../identity/markers.js";
-import { isCancelled, isLive, isRun } from "../studio/status.js";
+import { isCancelled, isLive } from "../studio/status.js";
 import type { JobOutput } from "../studio/types.js";
+import { groupTeamRecords, type TeamRecords } from "./team-records.js";
 
 /** The state of a record that planning rests on; raw statuses move on by themselves. */
 export function planningState(status: string): string {
@@ -13,14 +13,27 @@ export function planningState(status: string): string {
 }
 
 /**
- * sha256 over the sorted (id, planning state) of the stack's records and of the unmanaged
- * live records that share a name with a desired job, in the covered teams.
+ * sha256 over the sorted (id, planning state) of the records a plan decided from: the
+ * stack's records of the keys it covers, and the unmanaged live records that share a name
+ * with a desired job, grouped by the planner's own groupTeamRecords.
  *
  * Not the records' fingerprints: Studio cannot update a job, so an id stands for its
  * settings and a fingerprint would add nothing; but a fingerprint covers sensitive
  * values, and a digest over it, beside the settings a plan shows, would let a reader
  * confirm a guessed secret.
  */
+export function digestRecords(groups: Iterable<TeamRecords>): string {
+  const entries: [string, string][] = [];
+  for (const { managed, conflicting } of groups) {
+    for (const jobs of [...managed.values(), ...conflicting.values()]) {
+      for (const { record } of jobs) entries.push([record.id, planningState(record.status)]);
+    }
+  }
+  entries.sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
+  return sha256Hex(canonicalJson(entries));
+}
+
+/** The digest of listings as they are now, for a saved plan's check: the plan's keys per team, and its --target keys. */
 export function computeRemoteDigest(
   stack: string,
   listings: ReadonlyMap<string, readonly JobOutput[]>,
@@ -28,19 +41,13 @@ export function computeRemoteDigest(
   targets: readonly string[],
 ): string {
   const wanted = new Set(targets);
-  const entries: [string, string][] = [];
-  for (const [team, jobs] of listings) {
-    const keys = desiredKeys.get(team) ?? new Set<string>();
-    for (const job of jobs) {
-      if (isRun(job)) continue;
-      const env = job.environment ?? {};
-      const jobStack = env[MARKERS.stack];
-      const key = env[MARKERS.key];
-      const ours = jobStack === stack && key !== undefined && (wanted.size === 0 || wanted.has(key));
-      const inConflict = jobStack === undefined && isLive(job.status) && keys.has(job.name);
-      if (ours || inConflict) entries.push([job.id, planningState(job.status)]);
-    }
-  }
-  entries.sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
-  return sha256Hex(canonicalJson(entries));
+  const groups = [...listings].map(([team, records]) =>
+    groupTeamRecords(records, {
+      team,
+      stack,
+      desiredKeys: desiredKeys.get(team) ?? new Set<string>(),
+      wanted: (key) => wanted.size === 0 || wanted.has(key),
+    }),
+  );
+  return digestRecords(groups);
 }

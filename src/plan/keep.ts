@@ -2,17 +2,21 @@
 // The planner and apply's post-create sweep both decide by these two functions, so two
 // applies running at once pick the same survivor without talking to each other.
 
+import type { ManagedJob } from "../identity/classify.js";
 import { isCancelled, isLive } from "../studio/status.js";
 import type { JobOutput } from "../studio/types.js";
 
 /**
- * Whether a record already does what the desired job asks. A cron job needs a live
- * schedule with its fingerprint; a one-off job runs once, so a record with its
- * fingerprint in any status but cancelled satisfies it.
+ * Whether a record of the job's key already does what the desired job asks. A cron job
+ * needs a live schedule with its fingerprint; a one-off job runs once, so a record with
+ * its fingerprint in any status but cancelled satisfies it.
  */
-export function satisfies(record: JobOutput, recordFingerprint: string | undefined, want: { fingerprint: string; cron: string | undefined }): boolean {
-  if (recordFingerprint !== want.fingerprint) return false;
-  return want.cron === undefined ? !isCancelled(record.status) : isLive(record.status);
+export function satisfies(
+  have: Pick<ManagedJob, "record" | "fingerprint">,
+  want: { fingerprint: string; cron: string | undefined },
+): boolean {
+  if (have.fingerprint !== want.fingerprint) return false;
+  return want.cron === undefined ? !isCancelled(have.record.status) : isLive(have.record.status);
 }
 
 function createdMs(record: JobOutput): number {

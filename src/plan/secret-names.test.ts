@@ -5,8 +5,34 @@ import { looksSecret, nameLooksSecret } from "./secret-names.js";
 
 describe("secret-looking variables", () => {
   it("match on name parts, in any case or style, and on words inside a part", () => {
-    const secret = ["API_KEY", "apiKey", "aws-secret-access-key", "GITHUB_TOKEN", "DB_PASSWORD", "PGPASSWORD", "MYSQL_PWD", "SENTRY_DSN", "TLS_CERT", "SESSION_SECRET", "auth", "OAUTH_CLIENT_ID", "PRIVATE_KEY_PATH", "COOKIE_SALT", "Credentials"];
-    const plain = ["PATH", "HOME", "LOG_LEVEL", "REGION", "KEYBOARD_LAYOUT", "PASSENGER_COUNT", "AUTHOR", "DEPLOY_ENV", "TOKENIZERS_PARALLELISM_X"];
+    const secret = [
+      "API_KEY",
+      "apiKey",
+      "aws-secret-access-key",
+      "GITHUB_TOKEN",
+      "DB_PASSWORD",
+      "PGPASSWORD",
+      "MYSQL_PWD",
+      "SENTRY_DSN",
+      "TLS_CERT",
+      "SESSION_SECRET",
+      "auth",
+      "OAUTH_CLIENT_ID",
+      "PRIVATE_KEY_PATH",
+      "COOKIE_SALT",
+      "Credentials",
+    ];
+    const plain = [
+      "PATH",
+      "HOME",
+      "LOG_LEVEL",
+      "REGION",
+      "KEYBOARD_LAYOUT",
+      "PASSENGER_COUNT",
+      "AUTHOR",
+      "DEPLOY_ENV",
+      "TOKENIZERS_PARALLELISM_X",
+    ];
     expect(secret.filter((name) => !nameLooksSecret(name))).toEqual([]);
     // TOKENIZERS... holds the word TOKEN: a false alarm, which costs only a variable to set.
     expect(plain.filter((name) => nameLooksSecret(name))).toEqual(["TOKENIZERS_PARALLELISM_X"]);

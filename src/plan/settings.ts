@@ -3,29 +3,43 @@
 // them from `plan --format json`; the renderers show a create from them. A sensitive
 // value is replaced by "(sensitive)" here, so nothing past this point can print it.
 
-import { MARKERS, readMarkers, userEnvironment } from "../identity/markers.js";
+import {
+  JOB_FIELDS,
+  PLAN_FIELDS,
+  type FieldName,
+  type JobField,
+  type JobValues,
+  type LiveSource,
+  type StudioKey,
+} from "../desired/fields.js";
+import { classify, isProtected, recordedSettings, type LiveJob } from "../identity/classify.js";
+import { userEnvironment } from "../identity/markers.js";
 import type { ClusterRef, DesiredJob } from "../desired/types.js";
 import type { JobOutput } from "../studio/types.js";
 import { looksSecret } from "./secret-names.js";
 
 export const SENSITIVE = "(sensitive)";
 
+export interface FileSetting {
+  name: string;
+  sha256: string;
+  /** Known for the files a plan uploads; a live job's record keeps names and digests only. */
+  size?: number;
+}
+
+/** One setting's value as a plan shows it; "(sensitive)" for a sensitive one. */
+export type SettingValue = string | number | boolean | string[] | { id: number } | FileSetting[] | { [name: string]: SettingValue };
+
+/**
+ * A job's settings in the spec's own words, keyed as in the spec (`schedule.cron` is
+ * settings.schedule.cron). Which there are is the table of job fields' to say
+ * (src/desired/fields.ts); query_type, query and protect are always there.
+ */
 export interface JobSettings {
   query_type: string;
   query: string;
-  schedule?: { cron?: string; start_after?: string };
-  /** A cluster name, or `{id}`, as in the spec. */
-  cluster?: string | { id: number };
-  workers?: number;
-  priority?: number;
-  python_version?: string;
-  /** One requirement a line; "(sensitive)" when it came from ${env:...}. */
-  requirements?: string[] | typeof SENSITIVE;
-  credentials?: string;
-  repository?: string;
-  files?: { name: string; sha256: string; size?: number }[];
-  environment?: Record<string, string>;
   protect: boolean;
+  [setting: string]: SettingValue | undefined;
 }
 
 export interface LiveSettings extends JobSettings {
@@ -34,57 +48,95 @@ export interface LiveSettings extends JobSettings {
   unknown?: string[];
 }
 
-/** What Studio does not return: only a job studio-jobs made records them. */
-const UNRETURNED_FIELDS = ["schedule", "cluster", "priority", "credentials", "files"] as const;
+/** Each field's place in the settings: `schedule.cron` -> ["schedule", "cron"]. */
+const SETTING_PATHS = new Map(PLAN_FIELDS.map((name) => [name, JOB_FIELDS[name].label.split(".")]));
 
-function clusterSetting(ref: ClusterRef): string | { id: number } {
-  return "id" in ref ? { id: ref.id } : ref.name;
+/** A field's setting, or undefined when it is not there. */
+export function settingAt(settings: JobSettings, field: FieldName): SettingValue | undefined {
+  let at: SettingValue | undefined = settings as unknown as SettingValue;
+  for (const part of SETTING_PATHS.get(field) ?? [])
+    at = at !== null && typeof at === "object" && !Array.isArray(at) ? (at as Record<string, SettingValue>)[part] : undefined;
+  return at;
+}
+
+function place(settings: Record<string, SettingValue>, field: FieldName, value: SettingValue): void {
+  const path = SETTING_PATHS.get(field) ?? [];
+  let at = settings;
+  for (const part of path.slice(0, -1)) at = (at[part] ??= {}) as Record<string, SettingValue>;
+  at[path[path.length - 1] ?? field] = value;
+}
+
+/** Nothing worth a setting: unset, empty text, no items. A 0 or a false is a value. */
+function isEmpty(value: unknown): boolean {
+  if (value === undefined || value === null || value === "") return true;
+  if (Array.isArray(value)) return value.length === 0;
+  return typeof value === "object" && Object.keys(value).length === 0;
 }
 
 function requirementLines(text: string): string[] {
   return text.split("\n").filter((line) => line.trim() !== "");
 }
 
-function present<T>(value: T | null | undefined): value is T {
-  return value !== null && value !== undefined && value !== "";
+/** A value (as the spec resolves it, or as Studio returns it) as a setting; `hidden` says which fields to redact. */
+function settingOf(field: JobField, value: unknown, hidden: (field: string) => boolean): SettingValue {
+  if (field.shape !== "map" && hidden(field.label)) return SENSITIVE;
+  switch (field.shape) {
+    case "text":
+    case "script":
+    case "cron":
+    case "flag":
+      return value as string | number | boolean;
+    case "cluster": {
+      const ref = value as ClusterRef;
+      return "id" in ref ? { id: ref.id } : ref.name;
+    }
+    case "lines":
+      return requirementLines(String(value));
+    case "files":
+      return (value as JobValues["files"]).map((f) => ({ name: f.name, sha256: f.sha256, size: f.size }));
+    case "map": {
+      const map = value as Readonly<Record<string, string>>;
+      return Object.fromEntries(
+        Object.keys(map)
+          .sort()
+          .map((name) => [name, hidden(`${field.label}.${name}`) ? SENSITIVE : (map[name] ?? "")]),
+      );
+    }
+    case "identity":
+      throw new Error(`${field.label} is not a setting`);
+    default:
+      return field.shape satisfies never;
+  }
+}
+
+/** A value as the STUDIO_JOBS_APPLIED record holds it, as a setting: files by name and digest, a digest as "(sensitive)". */
+function recordedSetting(field: JobField, recorded: unknown, hidden: (field: string) => boolean): SettingValue {
+  if (field.shape === "files") return (recorded as [string, string][]).map(([name, sha256]) => ({ name, sha256 }));
+  if (recorded !== null && typeof recorded === "object" && "sensitive" in recorded) return SENSITIVE;
+  return settingOf(field, recorded, hidden);
 }
 
 /** The settings a create or replace sends, sensitive values redacted. */
 export function desiredSettings(job: DesiredJob): JobSettings {
-  const input = job.input;
-  const hide = (field: string, value: string) => (job.sensitive.includes(field) ? SENSITIVE : value);
-  const settings: JobSettings = { query_type: input.query_type, query: hide("query", input.query), protect: job.protect };
-  if (job.cron !== undefined || present(input.start_after)) {
-    settings.schedule = {
-      ...(job.cron === undefined ? {} : { cron: job.cron }),
-      ...(present(input.start_after) ? { start_after: input.start_after } : {}),
-    };
+  const hidden = (field: string) => job.sensitive.includes(field);
+  const settings: Record<string, SettingValue> = {};
+  for (const name of PLAN_FIELDS) {
+    const field = JOB_FIELDS[name];
+    const value = job.values[name];
+    if (field.always === true || !isEmpty(value)) place(settings, name, settingOf(field, value, hidden));
   }
-  if (job.cluster !== undefined) settings.cluster = clusterSetting(job.cluster);
-  if (present(input.workers)) settings.workers = input.workers;
-  if (present(input.priority)) settings.priority = input.priority;
-  if (present(input.python_version)) settings.python_version = hide("python_version", input.python_version);
-  if (present(input.requirements)) {
-    settings.requirements = job.sensitive.includes("requirements") ? SENSITIVE : requirementLines(input.requirements);
-  }
-  if (present(input.credentials_name)) settings.credentials = hide("credentials", input.credentials_name);
-  if (present(input.repository)) settings.repository = hide("repository", input.repository);
-  if (job.files.length > 0) settings.files = job.files.map((f) => ({ name: f.name, sha256: f.sha256, size: f.size }));
-  const names = Object.keys(job.environment).sort();
-  if (names.length > 0) settings.environment = Object.fromEntries(names.map((name) => [name, hide(`environment.${name}`, job.environment[name] ?? "")]));
-  return settings;
+  return settings as JobSettings;
 }
 
 /**
  * Which fields of a live job are sensitive: those its record says came from ${env:...},
- * those the spec now takes from ${env:...}, and, for a job made outside studio-jobs
+ * those the spec now takes from ${env:...}, and, for a job made outside the stack
  * (no record at all), every variable whose name or value looks like a secret.
  */
-export function liveSensitivity(live: JobOutput, desired?: DesiredJob): (field: string) => boolean {
-  const applied = readMarkers(live.environment).applied;
-  const recorded = new Set(applied?.sensitive ?? []);
-  const env = live.environment ?? {};
-  const unrecorded = applied === undefined && env[MARKERS.stack] === undefined;
+export function liveSensitivity(job: LiveJob, desired?: DesiredJob): (field: string) => boolean {
+  const recorded = new Set(recordedSettings(job)?.sensitive ?? []);
+  const env = job.record.environment ?? {};
+  const unrecorded = job.kind !== "managed";
   return (field) => {
     if (recorded.has(field) || desired?.sensitive.includes(field) === true) return true;
     if (!unrecorded || !field.startsWith("environment.")) return false;
@@ -94,33 +146,51 @@ export function liveSensitivity(live: JobOutput, desired?: DesiredJob): (field: 
 }
 
 /** What is live: Studio's record, and for what it does not return, the record studio-jobs left on it. */
-export function liveSettings(live: JobOutput, desired?: DesiredJob): LiveSettings {
-  const sensitive = liveSensitivity(live, desired);
-  const hide = (field: string, value: string) => (sensitive(field) ? SENSITIVE : value);
-  const markers = readMarkers(live.environment);
-  const settings: LiveSettings = { status: live.status, query_type: live.query_type, query: hide("query", live.query), protect: markers.protect };
-  if (live.workers !== 1) settings.workers = live.workers;
-  if (present(live.python_version)) settings.python_version = hide("python_version", live.python_version);
-  if (present(live.requirements)) settings.requirements = sensitive("requirements") ? SENSITIVE : requirementLines(live.requirements);
-  if (present(live.repository)) settings.repository = hide("repository", live.repository);
-  const env = userEnvironment(live.environment);
-  const names = Object.keys(env).sort();
-  if (names.length > 0) settings.environment = Object.fromEntries(names.map((name) => [name, hide(`environment.${name}`, env[name] ?? "")]));
+export function liveSettings(live: JobOutput, stack: string, desired?: DesiredJob): LiveSettings {
+  const job = classify(live, stack);
+  const hidden = liveSensitivity(job, desired);
+  const applied = recordedSettings(job);
+  const settings: Record<string, SettingValue> = { status: live.status };
+  const unknown: string[] = [];
+  for (const name of PLAN_FIELDS) {
+    const field = JOB_FIELDS[name];
+    const source = field.live;
+    switch (source.from) {
+      case "studio": {
+        const value = studioValue(live, source.key);
+        const unset = isEmpty(value) || value === source.studioDefault;
+        if (field.always === true || !unset) place(settings, name, settingOf(field, value ?? "", hidden));
+        break;
+      }
+      case "record": {
+        const recorded = field.record === undefined || applied === undefined ? undefined : applied[field.record];
+        if (applied === undefined) unknown.push(field.label.split(".")[0] ?? field.label);
+        else if (!isEmpty(recorded)) place(settings, name, recordedSetting(field, recorded, hidden));
+        break;
+      }
+      case "marker":
+        place(settings, name, markerValue(job, source.marker));
+        break;
+      default:
+        return source satisfies never;
+    }
+  }
+  if (unknown.length > 0) settings["unknown"] = [...new Set(unknown)];
+  return settings as LiveSettings;
+}
 
-  const applied = markers.applied;
-  if (applied === undefined) {
-    settings.unknown = [...UNRETURNED_FIELDS];
-    return settings;
+/** A field a marker of its own says, as classify read it from the record. */
+export function markerValue(job: LiveJob, marker: Extract<LiveSource, { from: "marker" }>["marker"]): boolean {
+  switch (marker) {
+    case "protect":
+      return isProtected(job);
+    default:
+      return marker satisfies never;
   }
-  if (applied.cron !== undefined || applied.start_after !== undefined) {
-    settings.schedule = {
-      ...(applied.cron === undefined ? {} : { cron: applied.cron }),
-      ...(applied.start_after === undefined ? {} : { start_after: applied.start_after }),
-    };
-  }
-  if (applied.cluster !== undefined) settings.cluster = clusterSetting(applied.cluster);
-  if (applied.priority !== undefined) settings.priority = applied.priority;
-  if (applied.credentials !== undefined) settings.credentials = typeof applied.credentials === "string" ? applied.credentials : SENSITIVE;
-  if (applied.files !== undefined && applied.files.length > 0) settings.files = applied.files.map(([name, sha256]) => ({ name, sha256 }));
-  return settings;
+}
+
+/** A field as Studio returns it; the environment without the markers. */
+export function studioValue(live: JobOutput, key: StudioKey): unknown {
+  if (key === "environment") return userEnvironment(live.environment);
+  return live[key] ?? undefined;
 }

@@ -62,7 +62,7 @@ export interface Plan {
   /** Problems that stop the plan from being applied, each a sentence saying how to proceed. */
   errors: string[];
   warnings: string[];
-  /** sha256 over the live records the plan's decisions rest on (DESIGN section 5). */
+  /** sha256 over the live records the plan's decisions rest on (docs/architecture.md, "The plan file"). */
   remoteDigest: string;
   /** When the plan was made (ISO 8601); next cron runs are counted from it. */
   createdAt: string;

@@ -6,7 +6,8 @@ export function summaryLine(result: ApplyResult): string {
   const s = result.summary;
   const head = s.failed > 0 ? "Apply finished with failures" : s.skipped > 0 ? "Apply incomplete" : "Apply complete";
   const skipped = s.skipped > 0 ? `, ${s.skipped} skipped` : "";
-  const deduplicated = s.deduplicated > 0 ? `; ${s.deduplicated} duplicate${s.deduplicated === 1 ? "" : "s"} made by a concurrent apply cancelled` : "";
+  const deduplicated =
+    s.deduplicated > 0 ? `; ${s.deduplicated} duplicate${s.deduplicated === 1 ? "" : "s"} made by a concurrent apply cancelled` : "";
   return `${head}: ${s.created} created, ${s.replaced} replaced, ${s.cancelled} cancelled, ${s.failed} failed${skipped}${deduplicated}.`;
 }
 
@@ -35,7 +36,8 @@ export function renderApplyText(result: ApplyResult): string {
   const created = result.steps.filter((s) => s.step === "create" && s.status === "applied" && !swept.has(s.jobId));
   if (created.length > 0) {
     lines.push("", "New jobs:");
-    for (const step of created.sort((a, b) => (a.key < b.key ? -1 : 1))) lines.push(`  ${step.team}/${step.key}  ${step.jobId ?? ""}  ${step.url ?? ""}`.trimEnd());
+    for (const step of created.sort((a, b) => (a.key < b.key ? -1 : 1)))
+      lines.push(`  ${step.team}/${step.key}  ${step.jobId ?? ""}  ${step.url ?? ""}`.trimEnd());
   }
   const problems = result.steps.filter((s) => s.status !== "applied");
   if (problems.length > 0) {

@@ -2,8 +2,10 @@
 // renderers. Both render a plan document, so a saved plan shows exactly as it was planned.
 
 import type { ActionDocument, PlanDocument } from "../plan-file/document.js";
-import { formatFiles, nextRuns } from "../plan/diff.js";
-import type { JobSettings } from "../plan/settings.js";
+import { formatFiles } from "../plan/diff.js";
+import { JOB_FIELDS, PLAN_FIELDS, type JobField } from "../desired/fields.js";
+import { settingAt, type FileSetting, type JobSettings, type SettingValue } from "../plan/settings.js";
+import { nextRuns } from "../run-times.js";
 import type { FieldChange, PlanSummary } from "../plan/types.js";
 
 export function shortId(id: string): string {
@@ -91,29 +93,45 @@ function formatRequirements(requirements: string[]): string {
   return requirements.length > PREVIEW_REQUIREMENTS ? `${shown}, … (${requirements.length} in all)` : shown;
 }
 
-/** Every value a create sends, one `field: value` a line; sensitive ones as (sensitive). */
+/** Every value a create sends, one `field: value` a line, in the table's order; sensitive ones as (sensitive). */
 export function createdFields(after: JobSettings, createdAt: string): string[] {
-  const lines = [`query_type: ${after.query_type}`, `query: ${queryPreview(after.query)}`];
-  const cron = after.schedule?.cron;
-  if (cron !== undefined) {
-    const runs = nextRuns(cron, new Date(createdAt));
-    lines.push(`schedule.cron: ${cron}${runs.length > 0 ? `   next: ${runs.join(", ")}` : ""}`);
+  const lines: string[] = [];
+  for (const name of PLAN_FIELDS) {
+    const value = settingAt(after, name);
+    if (value !== undefined) lines.push(...settingLines(JOB_FIELDS[name], value, createdAt));
   }
-  if (after.schedule?.start_after !== undefined) lines.push(`schedule.start_after: ${after.schedule.start_after}`);
-  if (after.cluster !== undefined) lines.push(`cluster: ${typeof after.cluster === "string" ? after.cluster : `id ${after.cluster.id}`}`);
-  if (after.workers !== undefined) lines.push(`workers: ${after.workers}`);
-  if (after.priority !== undefined) lines.push(`priority: ${after.priority}`);
-  if (after.python_version !== undefined) lines.push(`python_version: ${after.python_version}`);
-  if (after.requirements !== undefined) {
-    lines.push(`requirements: ${typeof after.requirements === "string" ? after.requirements : formatRequirements(after.requirements)}`);
-  }
-  if (after.credentials !== undefined) lines.push(`credentials: ${after.credentials}`);
-  if (after.repository !== undefined) lines.push(`repository: ${after.repository}`);
-  const files = formatFiles(after.files?.map((f) => [f.name, f.sha256]));
-  if (files !== undefined) lines.push(`files: ${files}`);
-  for (const [name, value] of Object.entries(after.environment ?? {})) lines.push(`environment.${name}: ${value}`);
-  if (after.protect) lines.push("protect: true");
   return lines;
+}
+
+function settingLines(field: JobField, value: SettingValue, createdAt: string): string[] {
+  const { label } = field;
+  switch (field.shape) {
+    case "text":
+      return [`${label}: ${value as string | number}`];
+    case "script":
+      return [`${label}: ${queryPreview(value as string)}`];
+    case "cron": {
+      const cron = value as string;
+      const runs = nextRuns(cron, new Date(createdAt));
+      return [`${label}: ${cron}${runs.length > 0 ? `   next: ${runs.join(", ")}` : ""}`];
+    }
+    case "cluster":
+      return [`${label}: ${typeof value === "string" ? value : `id ${(value as { id: number }).id}`}`];
+    case "lines":
+      return [`${label}: ${Array.isArray(value) ? formatRequirements(value as string[]) : (value as string)}`];
+    case "files": {
+      const files = formatFiles((value as FileSetting[]).map((f) => [f.name, f.sha256]));
+      return files === undefined ? [] : [`${label}: ${files}`];
+    }
+    case "map":
+      return Object.entries(value as Record<string, string>).map(([name, entry]) => `${label}.${name}: ${entry}`);
+    case "flag":
+      return value === true ? [`${label}: true`] : [];
+    case "identity":
+      return [];
+    default:
+      return field.shape satisfies never;
+  }
 }
 
 /** A field change as lines; a text diff keeps its +/- lines for colouring. */

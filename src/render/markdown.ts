@@ -70,7 +70,8 @@ export function renderPlanMarkdown(plan: Plan | PlanDocument, limit = MARKDOWN_L
   const doc = toPlanDocument(plan);
   // A hidden, stable first line: CI finds its earlier comment for the stack by it and updates it.
   // The stack is letters, digits, '.', '_' and '-' (the spec's schema), so it cannot end the comment.
-  const head = [`<!-- studio-jobs-plan: ${doc.stack} -->`, `### studio-jobs plan for stack ${code(doc.stack)}`, ""];
+  const teams = `team${doc.teams.length === 1 ? "" : "s"} ${doc.teams.map(code).join(", ")}`;
+  const head = [`<!-- studio-jobs-plan: ${doc.stack} -->`, `### studio-jobs plan for stack ${code(doc.stack)}, ${teams}`, ""];
   const warnings = list("**Warnings:**", doc.warnings);
   if (isEmptyPlan(doc)) return `${[...head, NO_CHANGES, ...warnings].join("\n")}\n`;
   head.push(`**${summaryLine(doc.summary, doc.errors.length)}**`, "");

@@ -15,7 +15,14 @@ import { renderPlanMarkdown } from "./markdown.js";
 import { renderPlanText } from "./text.js";
 
 function everyKindOfPlan(): Plan {
-  const created = desired({ key: "nightly", cron: "0 3 * * *", workers: 4, cluster: { name: "gpu-pool" }, environment: { API_KEY: "s3cret-new" }, sensitive: ["environment.API_KEY"] });
+  const created = desired({
+    key: "nightly",
+    cron: "0 3 * * *",
+    workers: 4,
+    cluster: { name: "gpu-pool" },
+    environment: { API_KEY: "s3cret-new" },
+    sensitive: ["environment.API_KEY"],
+  });
   const old = desired({
     key: "metrics",
     cron: "0 * * * *",
@@ -87,7 +94,7 @@ describe("renderers", () => {
   it("renders Markdown for a pull request", () => {
     expect(renderPlanMarkdown(plan)).toMatchInlineSnapshot(`
       "<!-- studio-jobs-plan: analytics -->
-      ### studio-jobs plan for stack <code>analytics</code>
+      ### studio-jobs plan for stack <code>analytics</code>, team <code>demo</code>
 
       **Plan: 1 to create, 1 to replace, 2 to cancel, 1 unchanged, 1 conflict, 1 error.**
 
@@ -137,10 +144,18 @@ describe("renderers", () => {
 
   it("renders JSON, versioned, as schema/plan.schema.json describes it", () => {
     const doc = JSON.parse(renderPlanJson(plan, "9.9.9")) as Record<string, unknown>;
-    const validate = createSchemaAjv().compile(JSON.parse(readFileSync(new URL("../../schema/plan.schema.json", import.meta.url), "utf8")) as object);
+    const validate = createSchemaAjv().compile(
+      JSON.parse(readFileSync(new URL("../../schema/plan.schema.json", import.meta.url), "utf8")) as object,
+    );
     expect(validate(doc), JSON.stringify(validate.errors)).toBe(true);
     // Every kind of action, with after and before where they belong.
-    expect((doc["actions"] as { kind: string; after?: unknown; before?: unknown }[]).map((a) => [a.kind, a.after === null ? "null" : typeof a.after, typeof a.before])).toEqual([
+    expect(
+      (doc["actions"] as { kind: string; after?: unknown; before?: unknown }[]).map((a) => [
+        a.kind,
+        a.after === null ? "null" : typeof a.after,
+        typeof a.before,
+      ]),
+    ).toEqual([
       ["replace", "object", "object"],
       ["create", "object", "undefined"],
       ["conflict", "object", "object"],
@@ -292,7 +307,7 @@ describe("renderers", () => {
                 "cron": "@daily",
               },
             },
-            "fingerprint": "60dd96c8a6a559d875e04eb92f4ded0a75d7e0897c4b78a2a6ac442ef9ca1787",
+            "fingerprint": "d924a61aaf041eaa4e76ce91356e0f1b8f42b223ceff24751d34e0022a689dfe",
             "job_id": "steady-0",
             "job_url": "http://studio/team/demo/jobs/steady-0",
             "key": "steady",
@@ -371,7 +386,9 @@ describe("renderers", () => {
     const steady = desired({ key: "steady" });
     const empty = computePlan([steady], new Map([["demo", [record(steady)]]]), CLUSTERS, options());
     expect(renderPlanText(empty, { color: true })).toBe("No changes. Studio matches the spec.\n");
-    expect(renderPlanMarkdown(empty)).toBe("<!-- studio-jobs-plan: analytics -->\n### studio-jobs plan for stack <code>analytics</code>\n\nNo changes. Studio matches the spec.\n");
+    expect(renderPlanMarkdown(empty)).toBe(
+      "<!-- studio-jobs-plan: analytics -->\n### studio-jobs plan for stack <code>analytics</code>, team <code>demo</code>\n\nNo changes. Studio matches the spec.\n",
+    );
   });
 
   it("keeps Markdown under the limit and says what it left out", () => {
@@ -379,7 +396,9 @@ describe("renderers", () => {
     const big = computePlan(many, new Map([["demo", []]]), CLUSTERS, options());
     const text = renderPlanMarkdown(big, 20_000);
     expect(text.length).toBeLessThanOrEqual(20_000);
-    expect(text).toMatch(/_\d+ of 400 job details were left out to keep this comment under 20000 characters; run `studio-jobs plan` for all of them\._\n$/);
+    expect(text).toMatch(
+      /_\d+ of 400 job details were left out to keep this comment under 20000 characters; run `studio-jobs plan` for all of them\._\n$/,
+    );
   });
 });
 
@@ -396,12 +415,17 @@ describe("what a plan tells", () => {
     const twins = [desired({ key: "a" }), desired({ key: "b" })];
     const theirs = twins.map((j) => record({ key: j.key, stack: null }, { status: "TASK" }));
     const conflicts = computePlan(twins, new Map([["demo", theirs]]), CLUSTERS, options());
-    expect(renderPlanText(conflicts, { color: false })).toMatch(/\n\nPlan: 0 to create, 0 to replace, 0 to cancel, 0 unchanged, 2 conflicts, 2 errors\.\n$/);
+    expect(renderPlanText(conflicts, { color: false })).toMatch(
+      /\n\nPlan: 0 to create, 0 to replace, 0 to cancel, 0 unchanged, 2 conflicts, 2 errors\.\n$/,
+    );
   });
 
   it("marks a protected job in its plan line, also when --allow-protected lets it go", () => {
     const kept = desired({ key: "kept", cron: "@daily", protect: true });
-    const listing = [record(kept, { fingerprint: "older", protect: true }), record({ key: "gone", protect: true }, { id: "gone-1", status: "TASK" })];
+    const listing = [
+      record(kept, { fingerprint: "older", protect: true }),
+      record({ key: "gone", protect: true }, { id: "gone-1", status: "TASK" }),
+    ];
     const plan = computePlan([kept], new Map([["demo", listing]]), CLUSTERS, options({ allowProtected: true }));
     const text = renderPlanText(plan, { color: false });
     expect(text).toMatch(/^ {2}-\/\+ demo\/kept {2}replace job job-\d+ \(create-first\) \[protected\]$/m);
@@ -437,7 +461,7 @@ describe("what a plan tells", () => {
       expect(outsideFences).toContain("<code>weird&#124;name&#96;x&#60;b&#62;</code>");
     }
     expect(renderPlanMarkdown(conflicted)).toContain(
-      "- Job \"weird&#124;name&#96;x&#60;b&#62;\" in team demo conflicts with an existing job of the same name that studio-jobs does not manage (&#60;img src=x&#62;).",
+      '- Job "weird&#124;name&#96;x&#60;b&#62;" in team demo conflicts with an existing job of the same name that studio-jobs does not manage (&#60;img src=x&#62;).',
     );
     // In a fenced block a value shows as written, and cannot close the fence.
     expect(renderPlanMarkdown(adopted)).toContain("  environment.NOTE: (not set) → a|b`c<i>\n");

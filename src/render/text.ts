@@ -22,7 +22,9 @@ export function renderPlanText(plan: Plan | PlanDocument, options: TextOptions):
   }
   for (const action of actions) {
     const [symbol, style] = SYMBOLS[action.kind];
-    out.push(`  ${paint(style, symbol.padEnd(3))} ${paint("bold", printable(`${action.team}/${action.key}`))}  ${printable(actionHeadline(action))}`);
+    out.push(
+      `  ${paint(style, symbol.padEnd(3))} ${paint("bold", printable(`${action.team}/${action.key}`))}  ${printable(actionHeadline(action))}`,
+    );
     for (const line of detailLines(action, doc)) out.push(`        ${colorDiffLine(printable(line), paint)}`);
   }
   if (actions.length > 0) out.push("");

@@ -4,7 +4,6 @@
 import { readFile } from "node:fs/promises";
 import { homedir } from "node:os";
 import { join } from "node:path";
-import { parse as parseToml } from "smol-toml";
 import { UsageError } from "../errors.js";
 
 export const DEFAULT_STUDIO_URL = "https://studio.datachain.ai";
@@ -43,6 +42,8 @@ async function readStudioSection(path: string): Promise<StudioSection> {
     if ((error as NodeJS.ErrnoException).code === "ENOENT") return {};
     throw new UsageError(`Cannot read datachain config ${path}: ${(error as Error).message}`);
   }
+  // Loaded only when a config file exists: most runs in CI have none.
+  const { parse: parseToml } = await import("smol-toml");
   let parsed: Record<string, unknown>;
   try {
     parsed = parseToml(text);

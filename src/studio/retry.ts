@@ -65,3 +65,34 @@ export function parseRetryAfter(value: string | undefined, nowMs: number): numbe
   if (Number.isNaN(date)) return undefined;
   return Math.max(0, date - nowMs);
 }
+
+/** A real wait of `ms`, over early when `signal` aborts: a stop request (Ctrl-C) does not wait out a backoff. */
+export async function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+  await pauseUnlessStopped(ms, signal);
+}
+
+/**
+ * Wait `ms` between tries, or less if `signal` aborts first (a stop request ends the wait
+ * at once): "stopped" then, else "waited". `sleep` replaces the timer, in tests.
+ */
+export function pauseUnlessStopped(
+  ms: number,
+  signal: AbortSignal | undefined,
+  sleep?: (ms: number) => Promise<void>,
+): Promise<"waited" | "stopped"> {
+  if (signal?.aborted === true) return Promise.resolve("stopped");
+  return new Promise((resolve) => {
+    let timer: NodeJS.Timeout | undefined;
+    const stopped = () => {
+      clearTimeout(timer);
+      resolve("stopped");
+    };
+    const waited = () => {
+      signal?.removeEventListener("abort", stopped);
+      resolve("waited");
+    };
+    signal?.addEventListener("abort", stopped, { once: true });
+    if (sleep === undefined) timer = setTimeout(waited, ms);
+    else void sleep(ms).then(waited);
+  });
+}

@@ -1,5 +1,5 @@
 // Everything that interprets job statuses and runs lives here, so that if Studio
-// reports them differently only this module changes (DESIGN section 1).
+// reports them differently only this module changes (docs/architecture.md, "Modules").
 
 import { JOB_STATUSES, type JobOutput, type JobStatus } from "./types.js";
 
@@ -44,7 +44,13 @@ export function isCancelled(status: string): boolean {
 
 /** A run is one firing of a schedule: it belongs to Studio, never to the plan. */
 export function isRun(job: Pick<JobOutput, "parent_job_id">): boolean {
-  return job.parent_job_id !== null && job.parent_job_id !== undefined && job.parent_job_id !== "";
+  return runParentId(job) !== undefined;
+}
+
+/** The id of the schedule a run fired from; undefined for a record that is not a run. */
+export function runParentId(job: Pick<JobOutput, "parent_job_id">): string | undefined {
+  const parent = job.parent_job_id;
+  return parent === null || parent === undefined || parent === "" ? undefined : parent;
 }
 
 /** A schedule record (a cron job) has status TASK; its firings are separate records. */

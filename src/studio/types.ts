@@ -1,4 +1,4 @@
-// The shapes of Studio's jobs API (DESIGN section 1), as they travel on the wire.
+// The shapes of Studio's jobs API, as they travel on the wire (Studio's API reference).
 
 export type QueryType = "PYTHON" | "SHELL";
 
@@ -24,7 +24,7 @@ export interface JobInput {
 }
 
 /** A job record as Studio returns it. It does not echo schedule, cluster, priority,
- * credentials or files: the tool keeps those in its own markers (DESIGN section 3).
+ * credentials or files: the tool keeps those in its own markers (docs/architecture.md, "Identity").
  * What a listed record is guaranteed to hold is decided in wire.ts, which checks it. */
 export interface JobOutput {
   id: string;
@@ -40,7 +40,7 @@ export interface JobOutput {
   repository: string | null;
   environment: Record<string, string>;
   created_at: string;
-  /** Not read by the tool, so not checked: any value passes. */
+  /** Not read by the tool, so not checked (any value passes) and not kept in a listing. */
   created_by?: unknown;
   finished_at?: unknown;
   exit_code?: unknown;

@@ -45,14 +45,23 @@ describe("job records", () => {
     expect(() => readJobList([job(fields)])).toThrow(message);
   });
 
-  it("fills in absent optional fields, and ignores the fields the tool never reads", () => {
-    const raw = job({ exit_code: "not a number", created_by: null });
+  it("fills in absent optional fields, and neither checks nor keeps the fields the tool never reads", () => {
+    const raw = job({ exit_code: "not a number", created_by: null, extra: { big: "x".repeat(100) } });
     delete raw["url"];
     delete raw["parent_job_id"];
     delete raw["requirements"];
     raw["environment"] = null;
     const [read] = readJobList({ jobs: [raw] });
-    expect(read).toMatchObject({ url: "", parent_job_id: null, requirements: "", environment: {}, exit_code: "not a number" });
+    expect(read).toEqual({ ...job(), url: "", parent_job_id: null, requirements: "", environment: {} });
+    expect(readJob(job({ finished_at: 5 }))).toEqual(job());
+  });
+
+  it("refuses a schedule's id listed again as a run, whichever comes first, but not two copies of a run", () => {
+    const run = job({ parent_job_id: "p1" });
+    const notRun = (j: { parent_job_id: string | null }) => j.parent_job_id === null;
+    expect(() => readJobList([job(), run], notRun)).toThrow("job j1 is listed twice with different contents");
+    expect(() => readJobList([run, job()], notRun)).toThrow("job j1 is listed twice with different contents");
+    expect(readJobList([run, run, job({ id: "j2" })], notRun).map((j) => j.id)).toEqual(["j2"]);
   });
 
   it("lets an APPLIED record of another version pass unread", () => {
@@ -72,12 +81,23 @@ describe("job records", () => {
 });
 
 describe("other replies", () => {
-  const cluster = { id: 1, name: "default", status: "ACTIVE", cloud_provider: "AWS", cloud_credentials: null, is_active: true, default: true, max_workers: 8 };
+  const cluster = {
+    id: 1,
+    name: "default",
+    status: "ACTIVE",
+    cloud_provider: "AWS",
+    cloud_credentials: null,
+    is_active: true,
+    default: true,
+    max_workers: 8,
+  };
 
   it("reads clusters as a bare array or wrapped, refusing what the plan relies on when wrong", () => {
     expect(readClusterList([cluster])).toHaveLength(1);
     expect(readClusterList({ clusters: [{ ...cluster, cloud_provider: null }] })[0]?.cloud_provider).toBeNull();
-    expect(() => readClusterList([{ ...cluster, is_active: "yes" }])).toThrow('cluster 1: field "is_active" must be true or false, got a string');
+    expect(() => readClusterList([{ ...cluster, is_active: "yes" }])).toThrow(
+      'cluster 1: field "is_active" must be true or false, got a string',
+    );
     expect(() => readClusterList({})).toThrow("expected a list of clusters (a JSON array), got an object");
   });
 

@@ -10,14 +10,14 @@
 // Liberal where the API reference leaves room: optional text fields (url, python_version,
 // requirements, repository) may be null or absent; a listing may be a bare array or the
 // older {"jobs": [...]} wrapper. Silent about fields the tool never reads (created_by,
-// finished_at, exit_code, error_message). Values are never quoted in a problem, only their
-// kind: they may be secrets.
+// finished_at, exit_code, error_message), which are not kept either. Values are never
+// quoted in a problem, only their kind: they may be secrets.
 //
 // Hand-written rather than a JSON Schema and ajv: a listing holds up to a million records,
 // so the per-record check must cost next to nothing; the messages must name the job id
 // and field; and nothing has to be compiled or loaded when the CLI starts.
 
-import { MARKERS } from "../identity/markers.js";
+import { APPLIED_VERSION, decodeAppliedJson, MARKERS } from "../identity/markers.js";
 import type { Cluster, JobOutput, UploadReply } from "./types.js";
 
 /** What does not fit, said for a person: `job 42: field "status" must be a string, got a number`. */
@@ -192,7 +192,7 @@ function checkMarkers(job: JobOutput, known?: Set<string>): void {
   if (applied === undefined || known?.has(applied) === true) return;
   let decoded: unknown;
   try {
-    decoded = JSON.parse(Buffer.from(applied, "base64url").toString("utf8"));
+    decoded = decodeAppliedJson(applied);
   } catch {
     throw new WireError(`job ${job.id}: marker ${MARKERS.applied} is not base64url-encoded JSON`);
   }
@@ -207,7 +207,7 @@ function checkAppliedRecord(value: unknown, label: string): void {
   if (typeof version !== "number") throw problem(label, "v", "a number", version);
   // A record of another version is written by another version of the tool: it is not
   // read (the plan shows those fields as unknown), so its fields are not checked either.
-  if (version !== 1) return;
+  if (version !== APPLIED_VERSION) return;
   text(value, "query_type", label, true);
   const optional = (field: string, check: (v: unknown) => boolean, wanted: string) => {
     const v = value[field];
@@ -223,8 +223,16 @@ function checkAppliedRecord(value: unknown, label: string): void {
     (v) => isObject(v) && (typeof v["name"] === "string" || (typeof v["id"] === "number" && Number.isInteger(v["id"]))),
     '{"name": string} or {"id": number}',
   );
-  optional("credentials", (v) => typeof v === "string" || (isObject(v) && typeof v["sensitive"] === "string"), 'a string or {"sensitive": string}');
-  optional("files", (v) => Array.isArray(v) && v.every((f) => isStringArray(f) && (f as unknown[]).length === 2), "a list of [name, sha256] pairs");
+  optional(
+    "credentials",
+    (v) => typeof v === "string" || (isObject(v) && typeof v["sensitive"] === "string"),
+    'a string or {"sensitive": string}',
+  );
+  optional(
+    "files",
+    (v) => Array.isArray(v) && v.every((f) => isStringArray(f) && (f as unknown[]).length === 2),
+    "a list of [name, sha256] pairs",
+  );
   optional("sensitive", isStringArray, "a list of strings");
 }
 
@@ -244,36 +252,85 @@ function listOf(body: unknown, wrapper: string, what: string): unknown[] {
   throw new WireError(`expected a list of ${what} (a JSON array), got ${kind(body)}`);
 }
 
+/** The records of a job listing: a bare array, or the older `{"jobs": [...]}` wrapper. */
+export function jobListItems(body: unknown): unknown[] {
+  return listOf(body, "jobs", "jobs");
+}
+
 /**
- * A job listing: each record checked; `keep` drops records the caller has no use for
- * (their markers are not even decoded). A record listed twice is kept once if the copies
- * are identical; copies that differ make the listing untrustworthy, and it is refused. That
+ * A job listing read record by record (as a streamed reply arrives, or from a parsed
+ * body): each record checked; `keep` drops records the caller has no use for (their
+ * markers are not even decoded). A record listed twice is kept once if the copies are
+ * identical; copies that differ make the listing untrustworthy, and it is refused. That
  * includes a copy dropped and a copy kept (a run listed once more as a job of its own); two
  * copies that are both dropped are not compared, as they take part in nothing.
  */
-export function readJobList(body: unknown, keep?: (job: JobOutput) => boolean): JobOutput[] {
-  const items = listOf(body, "jobs", "jobs");
+export interface JobListReader {
+  /** Check the record at `index` of the listing, and keep it unless `keep` says no. */
+  add(raw: unknown, index: number): void;
+  /** The kept records, once every record is in. */
+  finish(): JobOutput[];
+}
+
+export function createJobListReader(keep?: (job: JobOutput) => boolean): JobListReader {
   const kept = new Map<string, JobOutput>();
   // Ids only, looked up once at the end: hashing into a set as large as the listing costs
-  // a good part of what parsing it does.
+  // a good part of what parsing it does. A dropped record is not held, only its id.
   const dropped: string[] = [];
   const knownApplied = new Set<string>();
-  for (let i = 0; i < items.length; i++) {
-    const job = checkJobShape(items[i], i);
-    if (keep !== undefined && !keep(job)) {
-      dropped.push(job.id);
-      continue;
-    }
-    const seen = kept.get(job.id);
-    if (seen !== undefined) {
-      if (!sameValue(seen, job)) throw listedTwice(job.id);
-      continue;
-    }
-    checkMarkers(job, knownApplied);
-    kept.set(job.id, job);
-  }
-  for (const id of dropped) if (kept.has(id)) throw listedTwice(id);
-  return [...kept.values()];
+  return {
+    add(raw, index) {
+      const job = checkJobShape(raw, index);
+      if (keep !== undefined && !keep(job)) {
+        dropped.push(job.id);
+        return;
+      }
+      const slim = slimJob(job);
+      const seen = kept.get(job.id);
+      if (seen !== undefined) {
+        if (!sameValue(seen, slim)) throw listedTwice(job.id);
+        return;
+      }
+      checkMarkers(slim, knownApplied);
+      kept.set(job.id, slim);
+    },
+    finish() {
+      for (const id of dropped) if (kept.has(id)) throw listedTwice(id);
+      return [...kept.values()];
+    },
+  };
+}
+
+/** A whole job listing: see createJobListReader. */
+export function readJobList(body: unknown, keep?: (job: JobOutput) => boolean): JobOutput[] {
+  const items = jobListItems(body);
+  const reader = createJobListReader(keep);
+  for (let i = 0; i < items.length; i++) reader.add(items[i], i);
+  return reader.finish();
+}
+
+/**
+ * A checked record with only the fields the tool reads, all of them, in one order: what a
+ * server adds (created_by, finished_at, ...) is not held for the life of the command, and
+ * every kept record has the same shape.
+ */
+function slimJob(job: JobOutput): JobOutput {
+  return {
+    id: job.id,
+    url: job.url,
+    status: job.status,
+    name: job.name,
+    query: job.query,
+    query_type: job.query_type,
+    team: job.team,
+    workers: job.workers,
+    python_version: job.python_version,
+    requirements: job.requirements,
+    repository: job.repository,
+    environment: job.environment,
+    created_at: job.created_at,
+    parent_job_id: job.parent_job_id,
+  };
 }
 
 function listedTwice(id: string): WireError {
@@ -282,7 +339,7 @@ function listedTwice(id: string): WireError {
 
 /** The reply to a create: the job as Studio recorded it. */
 export function readJob(body: unknown): JobOutput {
-  const job = checkJobShape(body, undefined);
+  const job = slimJob(checkJobShape(body, undefined));
   checkMarkers(job);
   return job;
 }

@@ -1,11 +1,9 @@
 // `studio-jobs apply`: make Studio match the spec (after a confirmation), or carry out
 // a saved plan exactly.
 
-import { readFile } from "node:fs/promises";
 import { resolve } from "node:path";
-import { CORE_SCHEMA, load as loadYaml } from "js-yaml";
 import { applyPlan } from "../../apply/execute.js";
-import { isSavedPlanFile, readSavedPlan, restoreSavedPlan, unlockSavedPlan } from "../../plan-file/read.js";
+import { checkPlanStack, isPlanFile, readPlanFile, restorePlan, unlockPlanFile } from "../../plan-file/index.js";
 import type { ApplyEvent, ApplyResult } from "../../apply/types.js";
 import { UsageError } from "../../errors.js";
 import { registerJobSecrets } from "../../redact.js";
@@ -17,7 +15,7 @@ import { resolveConnection } from "../../studio/config.js";
 import type { JobOutput } from "../../studio/types.js";
 import type { DesiredJob } from "../../desired/types.js";
 import { connect, type GlobalOptions } from "../connect.js";
-import { useColor, type CliIo } from "../io.js";
+import { useColor, waitsOf, type CliIo } from "../io.js";
 import { listStudio, preparePlan, reportDiagnostics, type PlanFlags } from "../planning.js";
 
 export interface ApplyCommandFlags extends PlanFlags {
@@ -27,9 +25,15 @@ export interface ApplyCommandFlags extends PlanFlags {
 }
 
 /** `given`: the flags written on the command line, as `--name`. */
-export async function runApply(paths: string[], flags: ApplyCommandFlags, globals: GlobalOptions, io: CliIo, given: readonly string[] = []): Promise<number> {
+export async function runApply(
+  paths: string[],
+  flags: ApplyCommandFlags,
+  globals: GlobalOptions,
+  io: CliIo,
+  given: readonly string[] = [],
+): Promise<number> {
   const first = paths[0];
-  if (paths.length === 1 && first !== undefined && (await isSavedPlanFile(resolve(io.cwd, first)))) {
+  if (paths.length === 1 && first !== undefined && (await isPlanFile(resolve(io.cwd, first)))) {
     refusePlanningFlags(given);
     return applySavedPlan(resolve(io.cwd, first), first, flags, globals, io);
   }
@@ -78,42 +82,22 @@ async function applySpec(paths: string[], flags: ApplyCommandFlags, globals: Glo
 }
 
 function emptyJson(io: CliIo): number {
-  io.stdout.write(renderApplyJson({ steps: [], summary: { created: 0, replaced: 0, cancelled: 0, deduplicated: 0, failed: 0, skipped: 0 } }));
+  io.stdout.write(
+    renderApplyJson({ steps: [], summary: { created: 0, replaced: 0, cancelled: 0, deduplicated: 0, failed: 0, skipped: 0 } }),
+  );
   return 0;
 }
 
-/** A plan file made for one stack must not be applied beside another stack's spec. */
-async function checkStack(planPath: string, stack: string, io: CliIo): Promise<void> {
-  let text: string;
-  try {
-    text = await readFile(resolve(io.cwd, "studio-jobs.yaml"), "utf8");
-  } catch {
-    return;
-  }
-  let here: unknown;
-  try {
-    here = (loadYaml(text, { schema: CORE_SCHEMA }) as { stack?: unknown } | null)?.stack;
-  } catch {
-    return;
-  }
-  if (typeof here === "string" && here !== stack) {
-    throw new UsageError(
-      `${planPath} is a plan for stack ${stack}, but the spec here (studio-jobs.yaml) is for stack ${here}.`,
-      "Apply the plan where it was made, or make a plan for this stack.",
-    );
-  }
-}
-
 async function applySavedPlan(path: string, shown: string, flags: ApplyCommandFlags, globals: GlobalOptions, io: CliIo): Promise<number> {
-  const doc = await readSavedPlan(path, shown);
-  await checkStack(shown, doc.stack, io);
+  const doc = await readPlanFile(path, shown);
+  await checkPlanStack(doc, shown, io.cwd);
   const settings = await resolveConnection(globals, io.env, io.cwd);
   const { client } = await connect(globals, io, settings);
   try {
     // Before any request: a plan whose digests cannot be checked here goes no further.
-    const key = unlockSavedPlan(doc, settings.token, io.env, shown);
+    const key = unlockPlanFile(doc, settings.token, io.env, shown);
     const { listings } = await listStudio(client, doc.teams);
-    const plan = await restoreSavedPlan(doc, listings, io.env, io.cwd, key);
+    const plan = await restorePlan(doc, { listings, env: io.env, cwd: io.cwd, key });
     if (io.secrets !== undefined) registerJobSecrets(io.secrets, desiredJobs(plan), io.env);
     if (!hasChanges(plan)) {
       io.stdout.write("No changes. The saved plan has nothing to do.\n");
@@ -164,7 +148,7 @@ export async function execute(
     onEvent: progress.onEvent,
     signal: io.signal,
     ...(io.now === undefined ? {} : { now: io.now }),
-    ...(io.sleep === undefined ? {} : { sleep: io.sleep }),
+    ...waitsOf(io),
   });
   progress.finish();
   io.stdout.write(flags.format === "json" ? renderApplyJson(result) : renderApplyText(result));

@@ -23,7 +23,9 @@ export async function runDestroy(paths: string[], flags: DestroyFlags, globals: 
     const teams = `team${plan.teams.length === 1 ? "" : "s"} ${plan.teams.join(", ")}`;
     if (plan.summary.cancel === 0 && plan.errors.length === 0) {
       reportDiagnostics(plan, io);
-      io.stdout.write(`Nothing to destroy: stack ${plan.stack} has no live jobs${flags.target.length > 0 ? " of those keys" : ""} in ${teams}.\n`);
+      io.stdout.write(
+        `Nothing to destroy: stack ${plan.stack} has no live jobs${flags.target.length > 0 ? " of those keys" : ""} in ${teams}.\n`,
+      );
       return 0;
     }
     io.stdout.write(renderPlanText(plan, { color: useColor(io.stdout, io.env, globals.color) }));

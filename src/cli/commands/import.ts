@@ -10,7 +10,8 @@ import { dirname, join, relative, resolve, sep } from "node:path";
 import { Document, Pair, Scalar, type YAMLMap } from "yaml";
 import { UsageError } from "../../errors.js";
 import { looksSecret } from "../../plan/secret-names.js";
-import { MARKERS, userEnvironment } from "../../identity/markers.js";
+import { classify } from "../../identity/classify.js";
+import { userEnvironment } from "../../identity/markers.js";
 import { resolveConnection } from "../../studio/config.js";
 import { isLive, isRun, isSchedule } from "../../studio/status.js";
 import type { JobOutput } from "../../studio/types.js";
@@ -58,7 +59,11 @@ function jobEntry(doc: Document, job: JobOutput, secrets: SecretVariable[], take
   if (isSchedule(job.status)) entry["schedule"] = { cron: FILL_IN };
   if (job.workers !== 1) entry["workers"] = job.workers;
   if (job.python_version !== null && job.python_version !== "") entry["python_version"] = literal(job.python_version);
-  if (job.requirements !== "") entry["requirements"] = job.requirements.split("\n").filter((l) => l.trim() !== "").map(literal);
+  if (job.requirements !== "")
+    entry["requirements"] = job.requirements
+      .split("\n")
+      .filter((l) => l.trim() !== "")
+      .map(literal);
   if (job.repository !== null && job.repository !== "") entry["repository"] = literal(job.repository);
   const node = doc.createNode(entry) as YAMLMap;
   const env = userEnvironment(job.environment);
@@ -112,7 +117,9 @@ export async function schemaReference(dir: string): Promise<string> {
     if (project === undefined && (await exists(join(here, "package.json")))) project = here;
     if ((await exists(join(here, ".git"))) || dirname(here) === here) break;
   }
-  const path = relative(dir, join(installed ?? project ?? dir, ...SCHEMA_IN_PACKAGE)).split(sep).join("/");
+  const path = relative(dir, join(installed ?? project ?? dir, ...SCHEMA_IN_PACKAGE))
+    .split(sep)
+    .join("/");
   return path.startsWith(".") ? path : `./${path}`;
 }
 
@@ -123,7 +130,10 @@ export async function runImport(flags: ImportFlags, globals: GlobalOptions, io: 
   const settings = await resolveConnection(globals, io.env, io.cwd);
   const team = settings.team;
   if (team === undefined) {
-    throw new UsageError("import needs a team: the team whose jobs to import.", "Pass --team, set DATACHAIN_STUDIO_TEAM, or set team in the [studio] section of datachain's config.");
+    throw new UsageError(
+      "import needs a team: the team whose jobs to import.",
+      "Pass --team, set DATACHAIN_STUDIO_TEAM, or set team in the [studio] section of datachain's config.",
+    );
   }
   const out = flags.out === undefined ? undefined : resolve(io.cwd, flags.out);
   if (out !== undefined && !flags.force && (await exists(out))) {
@@ -139,16 +149,26 @@ export async function runImport(flags: ImportFlags, globals: GlobalOptions, io: 
 
   const byName = new Map<string, JobOutput[]>();
   let managed = 0;
-  for (const job of jobs) {
-    if (job.environment?.[MARKERS.stack] !== undefined) {
-      managed += 1;
-      continue;
+  for (const record of jobs) {
+    const job = classify(record, flags.stack);
+    switch (job.kind) {
+      case "run":
+        break;
+      // Any stack's job, this one's included: it is managed already, there is nothing to adopt.
+      case "managed":
+      case "managed-without-key":
+      case "other-stack":
+        managed += 1;
+        break;
+      case "unmanaged":
+        if (record.name === "") io.stderr.write(`Skipped job ${record.id}: it has no name, and a spec names every job.\n`);
+        else byName.set(record.name, [...(byName.get(record.name) ?? []), record]);
+        break;
+      default: {
+        const never: never = job;
+        return never;
+      }
     }
-    if (job.name === "") {
-      io.stderr.write(`Skipped job ${job.id}: it has no name, and a spec names every job.\n`);
-      continue;
-    }
-    byName.set(job.name, [...(byName.get(job.name) ?? []), job]);
   }
 
   const doc = new Document({ version: 1, stack: flags.stack, defaults: { team }, jobs: {} as Record<string, unknown> });
@@ -180,7 +200,9 @@ export async function runImport(flags: ImportFlags, globals: GlobalOptions, io: 
       await writeFile(out, text, { flag: flags.force ? "w" : "wx" });
     } catch (error) {
       const code = (error as NodeJS.ErrnoException).code;
-      throw new UsageError(code === "EEXIST" ? `${flags.out} already exists; nothing was written.` : `Cannot write ${flags.out}: ${(error as Error).message}`);
+      throw new UsageError(
+        code === "EEXIST" ? `${flags.out} already exists; nothing was written.` : `Cannot write ${flags.out}: ${(error as Error).message}`,
+      );
     }
   }
   io.stderr.write(

@@ -1,10 +1,7 @@
 // `studio-jobs plan`: show what apply would change, and optionally save it.
 
-import { randomBytes } from "node:crypto";
-import { writeFile } from "node:fs/promises";
 import { resolve } from "node:path";
-import { savedPlanDocument } from "../../plan-file/document.js";
-import { createDigestKey } from "../../plan-file/secret-digest.js";
+import { writePlanFile } from "../../plan-file/index.js";
 import { hasChanges } from "../../plan/types.js";
 import { renderPlanJson } from "../../render/json.js";
 import { renderPlanMarkdown } from "../../render/markdown.js";
@@ -41,8 +38,7 @@ export async function runPlan(paths: string[], flags: PlanCommandFlags, globals:
   reportDiagnostics(plan, io);
   if (plan.errors.length > 0) return 1;
   if (flags.out !== undefined) {
-    const key = createDigestKey(settings.token, io.env, randomBytes(16));
-    await writeFile(resolve(io.cwd, flags.out), `${JSON.stringify(savedPlanDocument(plan, toolVersion(), io.cwd, key), null, 2)}\n`, { mode: 0o600 });
+    await writePlanFile(resolve(io.cwd, flags.out), plan, { toolVersion: toolVersion(), cwd: io.cwd, token: settings.token, env: io.env });
     io.stderr.write(`Saved the plan to ${flags.out}. Apply exactly this plan with: studio-jobs apply ${flags.out}\n`);
   }
   return flags.detailedExitcode && hasChanges(plan) ? 2 : 0;

@@ -2,7 +2,7 @@
 // Studio: the approval step between `plan --out` and `apply`.
 
 import { resolve } from "node:path";
-import { isSavedPlanFile, readSavedPlan } from "../../plan-file/read.js";
+import { isPlanFile, readPlanFile } from "../../plan-file/index.js";
 import { UsageError } from "../../errors.js";
 import { renderPlanMarkdown } from "../../render/markdown.js";
 import { renderPlanText } from "../../render/text.js";
@@ -15,10 +15,13 @@ export interface ShowFlags {
 
 export async function runShow(planFile: string, flags: ShowFlags, globals: GlobalOptions, io: CliIo): Promise<number> {
   const path = resolve(io.cwd, planFile);
-  if (!(await isSavedPlanFile(path))) {
-    throw new UsageError(`${planFile} is not a saved plan.`, "Save one with `studio-jobs plan --out plan.json`; to see the plan of a spec, run `studio-jobs plan`.");
+  if (!(await isPlanFile(path))) {
+    throw new UsageError(
+      `${planFile} is not a saved plan.`,
+      "Save one with `studio-jobs plan --out plan.json`; to see the plan of a spec, run `studio-jobs plan`.",
+    );
   }
-  const doc = await readSavedPlan(path, planFile);
+  const doc = await readPlanFile(path, planFile);
   switch (flags.format) {
     case "json": {
       // The saved jobs are what apply sends; the plan itself is the rest, in plan --format json's shape.
@@ -31,7 +34,9 @@ export async function runShow(planFile: string, flags: ShowFlags, globals: Globa
       break;
     case "text":
       io.stdout.write(renderPlanText(doc, { color: useColor(io.stdout, io.env, globals.color) }));
-      io.stderr.write(`Saved plan of stack ${doc.stack}, made ${doc.created_at} by studio-jobs ${doc.tool_version}. Apply it with: studio-jobs apply ${planFile}\n`);
+      io.stderr.write(
+        `Saved plan of stack ${doc.stack}, made ${doc.created_at} by studio-jobs ${doc.tool_version}. Apply it with: studio-jobs apply ${planFile}\n`,
+      );
       break;
     default: {
       const never: never = flags.format;

@@ -3,8 +3,9 @@
 // annotations on the pull request. Needs no secret: an unset ${env:...} is a note.
 
 import { formatSpecIssue, SpecError, type SpecIssue } from "../../errors.js";
-import { checkSpec, readVars, type SpecCheck } from "../../desired/index.js";
-import { resolveConnection } from "../../studio/config.js";
+import { readVars, type SpecCheck } from "../../desired/index.js";
+import { loadSpecFiles } from "../../desired/load.js";
+import { checkSpecFiles, needsDefaultTeam } from "../../desired/resolve.js";
 import type { GlobalOptions } from "../connect.js";
 import type { CliIo } from "../io.js";
 
@@ -19,31 +20,40 @@ export interface ValidateFlags {
 type Severity = "error" | "note";
 
 export async function runValidate(paths: string[], flags: ValidateFlags, globals: GlobalOptions, io: CliIo): Promise<number> {
-  // No network: only the default team is read from flags, environment or datachain's config.
-  const settings = await resolveConnection({ team: globals.team }, io.env, io.cwd);
   let check: SpecCheck;
   try {
     const vars = await readVars(flags.var, flags.varFile, io.cwd);
-    check = await checkSpec(paths, io.cwd, { env: io.env, vars, defaultTeam: settings.team, unsetEnv: "note" });
+    const { files, issues } = await loadSpecFiles(paths, io.cwd);
+    const defaultTeam = needsDefaultTeam(files) ? await configuredTeam(globals, io) : undefined;
+    check = await checkSpecFiles(files, { env: io.env, vars, defaultTeam, unsetEnv: "note", checkOnly: true }, issues);
   } catch (error) {
     // A var file's problems are problems of this run like any other.
     if (!(error instanceof SpecError)) throw error;
-    check = { spec: undefined, errors: [...error.issues], notes: [] };
+    check = { summary: undefined, spec: undefined, errors: [...error.issues], notes: [] };
   }
   switch (flags.format) {
     case "text":
       return reportText(check, io);
     case "json":
       io.stdout.write(`${renderJson(check)}\n`);
-      return check.spec === undefined ? 1 : 0;
+      return check.summary === undefined ? 1 : 0;
     case "github":
       for (const line of renderGithub(check)) io.stdout.write(`${line}\n`);
-      if (check.spec === undefined) io.stderr.write(`${countProblems(check.errors.length)}\n`);
+      if (check.summary === undefined) io.stderr.write(`${countProblems(check.errors.length)}\n`);
       else io.stdout.write(`${summary(check)}\n`);
-      return check.spec === undefined ? 1 : 0;
+      return check.summary === undefined ? 1 : 0;
     default:
       return flags.format satisfies never;
   }
+}
+
+/**
+ * The team for jobs that name none: --team, DATACHAIN_STUDIO_TEAM or datachain's config.
+ * No network; the config is read (and its reader loaded) only when a job needs it.
+ */
+async function configuredTeam(globals: GlobalOptions, io: CliIo): Promise<string | undefined> {
+  const { resolveConnection } = await import("../../studio/config.js");
+  return (await resolveConnection({ team: globals.team }, io.env, io.cwd)).team;
 }
 
 function countProblems(count: number): string {
@@ -51,17 +61,16 @@ function countProblems(count: number): string {
 }
 
 function summary(check: SpecCheck): string {
-  const spec = check.spec;
+  const spec = check.summary;
   if (spec === undefined) return countProblems(check.errors.length);
-  const count = spec.jobs.length;
-  const files = spec.files.length;
-  return `Valid: ${count} job${count === 1 ? "" : "s"} in ${files} file${files === 1 ? "" : "s"}, stack ${spec.stack}, team${spec.teams.length === 1 ? "" : "s"} ${spec.teams.join(", ") || "(none)"}.`;
+  const { jobs, files, teams } = spec;
+  return `Valid: ${jobs} job${jobs === 1 ? "" : "s"} in ${files.length} file${files.length === 1 ? "" : "s"}, stack ${spec.stack}, team${teams.length === 1 ? "" : "s"} ${teams.join(", ") || "(none)"}.`;
 }
 
 function reportText(check: SpecCheck, io: CliIo): number {
   for (const note of check.notes) io.stderr.write(`${formatSpecIssue({ ...note, message: `note: ${note.message}` })}\n`);
   // The errors take the way every command's errors take: the same lines, exit 1.
-  if (check.spec === undefined) throw new SpecError(check.errors);
+  if (check.summary === undefined) throw new SpecError(check.errors);
   io.stdout.write(`${summary(check)}\n`);
   return 0;
 }
@@ -83,7 +92,7 @@ function problems(check: SpecCheck): { issue: SpecIssue; severity: Severity }[] 
 export function renderJson(check: SpecCheck): string {
   return JSON.stringify(
     {
-      valid: check.spec === undefined ? false : true,
+      valid: check.summary !== undefined,
       problems: problems(check).map(({ issue, severity }) => ({
         file: issue.location.file,
         line: issue.location.line,

@@ -10,7 +10,8 @@ import { sha256Hex } from "../identity/fingerprint.js";
 import { loadSpec } from "../desired/index.js";
 import type { DesiredJob } from "../desired/types.js";
 import { computePlan } from "../plan/compute.js";
-import { restoreJob, savedPlanDocument } from "./document.js";
+import { restoreJob } from "./saved-job.js";
+import { savedPlanDocument } from "./write.js";
 import { deriveDigestKey, describeDigestKey, digestSensitive, isSameKey } from "./secret-digest.js";
 
 const SECRETS = { API_KEY: "hunter2", CREDS: "aws-prod-secret", REPO_URL: "https://ghp_tok@github.com/acme/p", PIN: "numpy==1.24.0" };

@@ -1,0 +1,196 @@
+// Reading each field of a job from the spec, as its entry in the table of job fields
+// (fields.ts) says: plain settings the same way, the others by a step of their own.
+
+import { basename, extname } from "node:path";
+import { checkCron } from "../cron.js";
+import { MARKER_PREFIX } from "../identity/markers.js";
+import type { FieldSource, JobField } from "./fields.js";
+import type { JobReader, QueryRead } from "./reader.js";
+import type { ClusterRef, DesiredFile, ReplaceStrategy } from "./types.js";
+import { showKey } from "./yaml-source.js";
+
+/** A field's value, or undefined when the spec leaves it out or it has a problem (reported). */
+export function readField(reader: JobReader, field: JobField): unknown {
+  const sensitiveAs = field.mayBeSensitive ? field.label : undefined;
+  const source: FieldSource = field.source;
+  switch (source.read) {
+    case "key":
+      return reader.key;
+    case "team":
+      return readTeam(reader, source.setting);
+    case "query":
+      return readQuery(reader).text;
+    case "query_type": {
+      const explicit = reader.setting(source.setting);
+      if (explicit !== undefined && !explicit.spoiled) return explicit.value;
+      return readQuery(reader).inferred;
+    }
+    case "text": {
+      const origin = reader.setting(source.setting);
+      return origin === undefined ? undefined : reader.text(origin, sensitiveAs);
+    }
+    case "number":
+      return reader.setting(source.setting)?.value;
+    case "boolean":
+      return reader.setting(source.setting)?.value === true;
+    case "cron":
+      return readCron(reader, source.setting);
+    case "date-time":
+      return readDateTime(reader, source.setting);
+    case "cluster":
+      return readCluster(reader, source.setting);
+    case "requirements":
+      return readRequirements(reader, sensitiveAs);
+    case "files":
+      // Most jobs upload nothing: they share one empty list.
+      return reader.setting(source.setting) === undefined ? NO_FILES : readFiles(reader, source.setting);
+    case "environment":
+      return readEnvironment(reader, source.setting, sensitiveAs);
+    default:
+      return source satisfies never;
+  }
+}
+
+/** How a changed job is replaced: not sent, not in the fingerprint, so not a field of the table. */
+export function readReplace(reader: JobReader): ReplaceStrategy {
+  const replace = reader.setting("schedule.replace");
+  return replace !== undefined && !replace.spoiled ? (replace.value as ReplaceStrategy) : "create-first";
+}
+
+const NO_FILES: readonly DesiredFile[] = Object.freeze([]);
+
+function readTeam(reader: JobReader, setting: string): string | undefined {
+  const origin = reader.setting(setting);
+  if (origin !== undefined) return reader.text(origin, undefined);
+  if (reader.defaultTeam !== undefined) return reader.defaultTeam;
+  reader.problem(
+    reader.jobPath,
+    `job "${showKey(reader.key)}" has no team: set team in the job or under defaults, or pass --team (or DATACHAIN_STUDIO_TEAM)`,
+    true,
+  );
+  return undefined;
+}
+
+/** Read once for both fields that need it: the query, and the query type its file implies. */
+function readQuery(reader: JobReader): QueryRead {
+  return (reader.query ??= readQueryOnce(reader));
+}
+
+function readQueryOnce(reader: JobReader): QueryRead {
+  const inline = reader.own("query");
+  const fromFile = reader.own("query_file");
+  if (inline !== undefined && fromFile !== undefined) {
+    reader.problem(fromFile.path, "give query or query_file, not both", true);
+  } else if (inline === undefined && fromFile === undefined) {
+    reader.problem(reader.jobPath, `job "${showKey(reader.key)}" has no query: give query (inline) or query_file`, true);
+  } else if (inline !== undefined) {
+    return { text: reader.text(inline, "query"), inferred: "PYTHON" };
+  } else if (fromFile !== undefined) {
+    const found = reader.localFile(fromFile, "query_file", "text");
+    const text = found?.read?.text;
+    if (text !== undefined && text.trim() === "") reader.problem(fromFile.path, `query_file "${showKey(String(fromFile.value))}" is empty`);
+    const inferred = found === undefined || extname(found.absolute).toLowerCase() === ".py" ? "PYTHON" : "SHELL";
+    return { text, inferred };
+  }
+  return { text: undefined, inferred: "PYTHON" };
+}
+
+function readCron(reader: JobReader, setting: string): string | undefined {
+  const origin = reader.setting(setting);
+  if (origin === undefined) return undefined;
+  const cron = reader.text(origin, undefined)?.trim();
+  const problem = cron === undefined ? undefined : checkCron(cron);
+  if (problem !== undefined) reader.problem(origin.path, problem);
+  return cron;
+}
+
+function readDateTime(reader: JobReader, setting: string): string | undefined {
+  const origin = reader.setting(setting);
+  const raw = origin === undefined ? undefined : reader.text(origin, undefined);
+  if (origin === undefined || raw === undefined) return undefined;
+  const ms = Date.parse(raw);
+  if (Number.isNaN(ms) || !/(Z|[+-]\d\d:?\d\d)$/i.test(raw)) {
+    reader.problem(origin.path, `"${showKey(raw)}" must be an ISO 8601 date-time with a timezone, e.g. 2026-12-01T00:00:00Z`);
+    return undefined;
+  }
+  return new Date(ms).toISOString();
+}
+
+function readCluster(reader: JobReader, setting: string): ClusterRef | undefined {
+  const origin = reader.setting(setting);
+  if (origin === undefined || origin.spoiled) return undefined;
+  if (typeof origin.value === "string") {
+    const name = reader.text(origin, undefined);
+    return name === undefined ? undefined : { name };
+  }
+  const ref = origin.value as { id?: number; name?: string };
+  if (ref.id !== undefined) return { id: ref.id };
+  if (ref.name === undefined) return undefined;
+  const name = reader.text(reader.origin(ref.name, origin.path, "name"), undefined);
+  return name === undefined ? undefined : { name };
+}
+
+function readRequirements(reader: JobReader, sensitiveAs: string | undefined): string | undefined {
+  const list = reader.setting("requirements");
+  const file = reader.setting("requirements_file");
+  if (list !== undefined && file !== undefined) {
+    reader.problem(file.path, "give requirements or requirements_file, not both", true);
+    return undefined;
+  }
+  if (list !== undefined) {
+    if (list.spoiled) return undefined;
+    const items = list.value as unknown[];
+    const parent = list.path;
+    const lines = items.map((line, i) => reader.text(reader.origin(line, parent, i), sensitiveAs));
+    // The whole list is one sensitive field: its template is every line as written.
+    if (sensitiveAs !== undefined && reader.isSensitive(sensitiveAs)) reader.markSensitive(sensitiveAs, items.map(String).join("\n"));
+    return lines.every((l) => l !== undefined) ? lines.join("\n") : undefined;
+  }
+  if (file !== undefined) return reader.localFile(file, "requirements_file", "text")?.read?.text;
+  return undefined;
+}
+
+function readFiles(reader: JobReader, setting: string): DesiredFile[] {
+  const origin = reader.setting(setting);
+  if (origin === undefined || origin.spoiled) return [];
+  const files: DesiredFile[] = [];
+  const names = new Map<string, string>();
+  const parent = origin.path;
+  for (const [i, entry] of (origin.value as unknown[]).entries()) {
+    const at = reader.origin(entry, parent, i);
+    const found = reader.localFile(at, "file", "hash");
+    if (found === undefined) continue;
+    const name = basename(found.absolute);
+    const clash = names.get(name);
+    if (clash !== undefined) {
+      reader.problem(at.path, `"${showKey(String(entry))}" and "${showKey(clash)}" would both be uploaded as ${showKey(name)}; rename one`);
+      continue;
+    }
+    names.set(name, String(entry));
+    // Checking only, an upload is looked up but not hashed: its digest goes into nothing.
+    files.push({ path: String(entry), absolute: found.absolute, name, sha256: found.read?.sha256 ?? "", size: found.read?.size ?? 0 });
+  }
+  return files;
+}
+
+function readEnvironment(reader: JobReader, setting: string, sensitiveAs: string | undefined): Record<string, string> {
+  const environment: Record<string, string> = {};
+  for (const [name, origin] of reader.mergedMap(setting)) {
+    if (name.startsWith(MARKER_PREFIX)) {
+      reader.problem(
+        origin.path,
+        `environment key ${showKey(name)} is reserved: keys starting with ${MARKER_PREFIX} mark the jobs studio-jobs manages; rename it`,
+        true,
+      );
+      continue;
+    }
+    const value = reader.text(origin, sensitiveAs === undefined ? undefined : `${sensitiveAs}.${name}`);
+    if (value === undefined) continue;
+    if (value.includes("\n")) {
+      reader.problem(origin.path, "environment values must be one line: Studio takes KEY=VALUE lines");
+      continue;
+    }
+    environment[name] = value;
+  }
+  return environment;
+}

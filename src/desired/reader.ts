@@ -1,0 +1,305 @@
+// Reading one job of a loaded spec file: its settings over the file's defaults, ${...}
+// interpolated, local files checked, every problem reported at its place. One reader a
+// job; what a whole file shares (defaults, vars, where to report) is read once.
+
+import { dirname, resolve } from "node:path";
+import type { SourceLocation, SpecIssue } from "../errors.js";
+import type { QueryType } from "../studio/types.js";
+import type { FileCache, FileRead, FileRequest } from "./files.js";
+import { interpolate } from "./interpolate.js";
+import { isInside, type LoadedSpecFile } from "./load.js";
+import { formatPath, showKey, type DocPath } from "./yaml-source.js";
+
+export type Raw = Record<string, unknown>;
+
+export function asRecord(value: unknown): Raw {
+  return value !== null && typeof value === "object" && !Array.isArray(value) ? (value as Raw) : {};
+}
+
+export function stringEntries(value: unknown): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [name, v] of Object.entries(asRecord(value))) if (typeof v === "string") out[name] = v;
+  return out;
+}
+
+export function isPrefix(prefix: DocPath, path: DocPath): boolean {
+  if (prefix.length > path.length) return false;
+  for (let i = 0; i < prefix.length; i++) if (String(prefix[i]) !== String(path[i])) return false;
+  return true;
+}
+
+/** Whether a schema problem sits at, above or below `path`: the value there cannot be trusted. */
+export function touches(invalid: readonly DocPath[], path: DocPath): boolean {
+  return invalid.some((bad) => bad.length > 0 && (isPrefix(bad, path) || isPrefix(path, bad)));
+}
+
+/** A value of the spec and where it is written. */
+export class Origin {
+  constructor(
+    readonly value: unknown,
+    private readonly parent: DocPath,
+    private readonly last: string | number,
+    /** The schema has already reported this value: use it for nothing, report nothing more. */
+    readonly spoiled: boolean,
+  ) {}
+
+  /** Made only when a problem is reported: most values never need it. */
+  get path(): DocPath {
+    return [...this.parent, this.last];
+  }
+}
+
+const DEFAULTS: DocPath = ["defaults"];
+
+/** A job's query, and the type its query_file's extension implies. */
+export interface QueryRead {
+  text: string | undefined;
+  inferred: QueryType;
+}
+
+export interface ReaderOptions {
+  env: NodeJS.ProcessEnv;
+  vars: Readonly<Record<string, string>>;
+  defaultTeam: string | undefined;
+  unsetEnv?: "error" | "note";
+  /** Find every problem but build nothing to send; uploads are looked up, not hashed. */
+  checkOnly?: boolean;
+}
+
+/** What every job of one spec file shares. */
+export class SpecFileReader {
+  readonly data: Raw;
+  readonly jobs: Raw;
+  readonly defaults: Raw;
+  /** The file's vars: under --var: the same object for every job of the file. */
+  readonly vars: Readonly<Record<string, string>>;
+  readonly baseDir: string;
+  /** Where each path written in the file is, resolved once however many jobs name it. */
+  readonly #paths = new Map<string, string>();
+
+  constructor(
+    readonly file: LoadedSpecFile,
+    /** The repository's root: local files must be inside it. */
+    readonly root: string,
+    readonly options: ReaderOptions,
+    readonly cache: FileCache,
+    readonly sink: { errors: SpecIssue[]; notes: SpecIssue[] },
+  ) {
+    this.data = asRecord(file.source.data);
+    this.jobs = asRecord(this.data["jobs"]);
+    this.defaults = asRecord(this.data["defaults"]);
+    this.vars = { ...stringEntries(this.data["vars"]), ...options.vars };
+    this.baseDir = dirname(file.path);
+  }
+
+  issue(path: DocPath, message: string, onKey = false): SpecIssue {
+    return { location: this.file.source.locate(path, { key: onKey }), path: formatPath(path), message };
+  }
+
+  origin(value: unknown, parent: DocPath, last: string | number): Origin {
+    const invalid = this.file.invalidPaths;
+    return new Origin(value, parent, last, invalid.length > 0 && touches(invalid, [...parent, last]));
+  }
+
+  /** A variable the schema refused is not "unknown" where it is used: that was said once already. */
+  spoiledVar(name: string): boolean {
+    return !Object.hasOwn(this.options.vars, name) && touches(this.file.invalidPaths, ["vars", name]);
+  }
+
+  /** Where a path written in the file's spec is. */
+  absolute(written: string): string {
+    let absolute = this.#paths.get(written);
+    if (absolute === undefined) {
+      absolute = resolve(this.baseDir, written);
+      this.#paths.set(written, absolute);
+    }
+    return absolute;
+  }
+
+  /**
+   * Adds the local files the file's jobs name to those fetched before the jobs are read, so
+   * that each job then reads synchronously: ten thousand jobs are ten thousand calls, not
+   * a hundred thousand awaits. Nothing is reported here (reading reports); a value that is
+   * not a usable path is skipped, and one the schema refused costs at most a needless look-up.
+   */
+  requestFiles(into: Map<string, FileRequest>): void {
+    // Thousands of jobs name the same few files: each text written is looked at once.
+    const seen = { text: new Set<string>(), hash: new Set<string>(), exists: new Set<string>() };
+    const add = (value: unknown, want: FileRequest["want"]) => {
+      if (typeof value !== "string" || seen[want].has(value)) return;
+      seen[want].add(value);
+      const written = interpolate(value, { env: this.options.env, vars: this.vars });
+      if (!written.ok || written.sensitive) return;
+      const absolute = this.absolute(written.value);
+      const id = `${want}:${absolute}`;
+      if (!into.has(id)) into.set(id, { absolute, want, root: this.root });
+    };
+    // Checking only, an upload need only exist: its digest goes into nothing.
+    const upload = this.options.checkOnly === true ? "exists" : "hash";
+    for (const value of Object.values(this.jobs)) {
+      const job = asRecord(value);
+      add(job["query_file"], "text");
+      add(job["requirements_file"] ?? this.defaults["requirements_file"], "text");
+      const files = job["files"] ?? this.defaults["files"];
+      if (Array.isArray(files)) for (const entry of files) add(entry, upload);
+    }
+  }
+
+  job(key: string): JobReader {
+    return new JobReader(this, key);
+  }
+}
+
+/** Everything resolving one job uses: its settings, and where to report. */
+export class JobReader {
+  readonly jobPath: DocPath;
+  readonly #file: SpecFileReader;
+  readonly #job: Raw;
+  #problems = 0;
+  /** Sensitive fields (values from ${env:...}) and how each was written; made on the first. */
+  #templates: Record<string, string> | undefined;
+  /** The query, read once for the two fields that need it (query and the query type inferred from its file). */
+  query: QueryRead | undefined;
+
+  constructor(
+    file: SpecFileReader,
+    readonly key: string,
+  ) {
+    this.#file = file;
+    this.#job = asRecord(file.jobs[key]);
+    this.jobPath = ["jobs", key];
+  }
+
+  get vars(): Readonly<Record<string, string>> {
+    return this.#file.vars;
+  }
+  get defaultTeam(): string | undefined {
+    return this.#file.options.defaultTeam;
+  }
+
+  /** Where the job is defined: its key in the file. */
+  locate(): SourceLocation {
+    return this.#file.file.source.locate(this.jobPath, { key: true });
+  }
+
+  origin(value: unknown, parent: DocPath, last: string | number): Origin {
+    return this.#file.origin(value, parent, last);
+  }
+
+  /** A field of the job itself (query, query_file: never from defaults). */
+  own(name: string): Origin | undefined {
+    const value = this.#job[name];
+    return value === undefined ? undefined : this.origin(value, this.jobPath, name);
+  }
+
+  /** The job's own value, else the default's; `schedule.cron` is key `cron` of `schedule`, merged key by key. */
+  setting(name: string): Origin | undefined {
+    const dot = name.indexOf(".");
+    if (dot < 0) {
+      if (this.#job[name] !== undefined) return this.origin(this.#job[name], this.jobPath, name);
+      const fallback = this.#file.defaults[name];
+      return fallback === undefined ? undefined : this.origin(fallback, DEFAULTS, name);
+    }
+    const map = name.slice(0, dot);
+    const entry = name.slice(dot + 1);
+    const own = asRecord(this.#job[map])[entry];
+    if (own !== undefined) return this.origin(own, [...this.jobPath, map], entry);
+    const fallback = asRecord(this.#file.defaults[map])[entry];
+    return fallback === undefined ? undefined : this.origin(fallback, [...DEFAULTS, map], entry);
+  }
+
+  /** A mapping merged key by key: the job's keys over the defaults'. */
+  mergedMap(name: string): Map<string, Origin> {
+    const out = new Map<string, Origin>();
+    // Each mapping walked once, without intermediate arrays: thousands of jobs pass here.
+    const fromDefaults = this.#file.defaults[name];
+    const own = this.#job[name];
+    if (fromDefaults !== null && typeof fromDefaults === "object" && !Array.isArray(fromDefaults)) {
+      const parent = [...DEFAULTS, name];
+      for (const [k, v] of Object.entries(fromDefaults)) out.set(k, this.origin(v, parent, k));
+    }
+    if (own !== null && typeof own === "object" && !Array.isArray(own)) {
+      const parent = [...this.jobPath, name];
+      for (const [k, v] of Object.entries(own)) out.set(k, this.origin(v, parent, k));
+    }
+    return out;
+  }
+
+  /** Interpolate one string; `sensitiveAs` names the field when ${env:...} may give it (else it is refused). */
+  text(from: Origin, sensitiveAs: string | undefined): string | undefined {
+    if (from.spoiled) return undefined;
+    const written = String(from.value);
+    if (!written.includes("${")) return written;
+    const options = this.#file.options;
+    const result = interpolate(written, { env: options.env, vars: this.vars, lenientEnv: options.unsetEnv === "note" });
+    if (!result.ok) {
+      if (result.unknownVar === undefined || !this.#file.spoiledVar(result.unknownVar)) this.problem(from.path, result.message);
+      return undefined;
+    }
+    if (result.sensitive) {
+      if (sensitiveAs === undefined) {
+        this.problem(from.path, `\${env:...} is not allowed here: this value is shown in plans; use \${var:...} or write it out`);
+        return undefined;
+      }
+      this.markSensitive(sensitiveAs, written);
+    }
+    for (const name of result.unsetEnv) {
+      this.#file.sink.notes.push(
+        this.#file.issue(
+          from.path,
+          `environment variable ${showKey(name)} is not set here; plan and apply will need it (or give a default: \${env:${showKey(name)}:-value})`,
+        ),
+      );
+    }
+    return result.value;
+  }
+
+  /** Record a field as sensitive, with the template its value is read again from. */
+  markSensitive(field: string, template: string): void {
+    (this.#templates ??= {})[field] = template;
+  }
+
+  isSensitive(field: string): boolean {
+    return this.#templates !== undefined && Object.hasOwn(this.#templates, field);
+  }
+
+  /** Every sensitive field and its template. */
+  templates(): Record<string, string> {
+    return this.#templates ?? {};
+  }
+
+  /** A local file the spec names, checked: it exists, it is a file, it is inside the repository. */
+  localFile(from: Origin, what: string, want: "text" | "hash"): { absolute: string; read: FileRead | undefined } | undefined {
+    const written = this.text(from, undefined);
+    if (written === undefined) return undefined;
+    const { cache, root } = this.#file;
+    const found = cache.lookup(this.#file.absolute(written));
+    const shown = showKey(written);
+    if (found === undefined) {
+      this.problem(from.path, `${what} "${shown}" does not exist (paths are relative to the YAML file)`);
+      return undefined;
+    }
+    if (!isInside(root, found.real)) {
+      this.problem(from.path, `${what} "${shown}" is outside the repository; keep job files inside it`);
+      return undefined;
+    }
+    if (!found.isFile) {
+      this.problem(from.path, `${what} "${shown}" is not a file`);
+      return undefined;
+    }
+    if (want === "hash" && this.#file.options.checkOnly === true) return { absolute: found.real, read: undefined };
+    const read = cache.read(found.real, want);
+    if (read === undefined) this.problem(from.path, `${what} "${shown}" cannot be read; check its permissions`);
+    return read === undefined ? undefined : { absolute: found.real, read };
+  }
+
+  problem(path: DocPath, message: string, onKey = false): void {
+    this.#problems += 1;
+    this.#file.sink.errors.push(this.#file.issue(path, message, onKey));
+  }
+
+  /** How many problems this job has had so far. */
+  problems(): number {
+    return this.#problems;
+  }
+}

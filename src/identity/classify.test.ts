@@ -1,0 +1,58 @@
+// classify: whose a listed record is, for each kind of record a listing holds.
+
+import { describe, expect, it } from "vitest";
+import { desired, record, STACK } from "../../test/plan-fixtures.js";
+import { classify, isProtected, managedAs, recordedSettings } from "./classify.js";
+import { encodeApplied, MARKERS } from "./markers.js";
+
+describe("classify", () => {
+  it("reads a record the tool made for this stack as managed, with its key, fingerprint, protection and applied record", () => {
+    const job = desired({ key: "nightly", cron: "0 3 * * *", protect: true });
+    const live = record(job, {
+      status: "TASK",
+      environment: { ...record(job).environment, [MARKERS.teams]: JSON.stringify(["demo", "ml"]) },
+    });
+    const seen = classify(live, STACK);
+    if (seen.kind !== "managed") throw new Error(`expected managed, got ${seen.kind}`);
+    expect(seen.record).toBe(live);
+    expect([seen.key, seen.fingerprint, seen.protect]).toEqual(["nightly", job.fingerprint, true]);
+    expect(seen.applied).toEqual({ v: 1, query_type: "PYTHON", cron: "0 3 * * *" });
+    expect(seen.teams).toEqual(["demo", "ml"]);
+    expect(isProtected(seen)).toBe(true);
+    expect(recordedSettings(seen)).toEqual(seen.applied);
+    expect(managedAs(live, STACK)?.key).toBe("nightly");
+  });
+
+  it("reads a run as a run whatever markers it inherited from its schedule", () => {
+    const schedule = record(desired({ key: "hourly", cron: "@hourly" }));
+    const run = { ...schedule, id: "run-1", status: "QUEUED", parent_job_id: schedule.id };
+    expect(classify(run, STACK)).toEqual({ kind: "run", record: run, parentId: schedule.id });
+    expect(managedAs(run, STACK)).toBeUndefined();
+  });
+
+  it("tells another stack's record, a record without a key and a record nobody claims apart", () => {
+    const theirs = record({ key: "a", stack: "billing" });
+    expect(classify(theirs, STACK)).toEqual({ kind: "other-stack", record: theirs, stack: "billing" });
+    const { [MARKERS.key]: _key, ...keyless } = record({ key: "b" }).environment;
+    const noKey = record({ key: "b" }, { environment: keyless });
+    expect(classify(noKey, STACK)).toEqual({ kind: "managed-without-key", record: noKey });
+    const byHand = record({ key: "c", stack: null }, { environment: { PATH: "/bin", [MARKERS.protect]: "1" } });
+    expect(classify(byHand, STACK)).toEqual({ kind: "unmanaged", record: byHand, protect: true });
+    // A protect marker set by hand is honoured; the rest of what it carries is not the tool's record.
+    expect(isProtected(classify(byHand, STACK))).toBe(true);
+    expect(recordedSettings(classify(byHand, STACK))).toBeUndefined();
+    expect([isProtected(classify(theirs, STACK)), recordedSettings(classify(theirs, STACK))]).toEqual([false, undefined]);
+  });
+
+  it("reads an applied record of another version, or a teams marker that is not a list of names, as nothing recorded", () => {
+    const base = record({ key: "a" });
+    const odd = record(
+      { key: "a" },
+      { environment: { ...base.environment, [MARKERS.applied]: encodeApplied({ v: 2 } as never), [MARKERS.teams]: '{"ml": 1}' } },
+    );
+    const seen = managedAs(odd, STACK);
+    expect([seen?.applied, seen?.teams]).toEqual([undefined, []]);
+    const mixed = record({ key: "a" }, { environment: { ...base.environment, [MARKERS.teams]: '["ml", 3, ""]' } });
+    expect(managedAs(mixed, STACK)?.teams).toEqual(["ml"]);
+  });
+});

@@ -1,0 +1,10 @@
+// The saved-plan file, as the commands use it: `plan --out` writes one, `show` reads one,
+// `apply FILE` reads, checks and restores one. The format, its versions and the steps are
+// described in docs/architecture.md, "The plan file".
+
+export { PLAN_FORMAT_VERSION, type PlanDocument } from "./document.js";
+export { writePlanFile, type WritePlanOptions } from "./write.js";
+export { isPlanFile, readPlanFile } from "./read.js";
+export { checkPlanStack } from "./stack.js";
+export { unlockPlanFile, verifyPlanFile, type PlanCheckContext } from "./verify.js";
+export { restorePlan } from "./restore.js";

@@ -1,0 +1,72 @@
+// Reading saved plans: telling one from a spec, and each way a file is refused before
+// anything relies on it, with the sentence the user sees.
+
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { CLUSTERS, desired, options } from "../../test/plan-fixtures.js";
+import { computePlan } from "../plan/compute.js";
+import { planDocument } from "./document.js";
+import { isPlanFile, readPlanFile } from "./read.js";
+import { deriveDigestKey } from "./secret-digest.js";
+import { savedPlanDocument } from "./write.js";
+
+const key = deriveDigestKey("token", "studio-token-a", "00112233445566778899aabbccddeeff");
+const plan = computePlan([desired({ key: "nightly" })], new Map([["demo", []]]), CLUSTERS, options());
+
+function fileWith(name: string, content: string): string {
+  const path = join(mkdtempSync(join(tmpdir(), "studio-jobs-read-")), name);
+  writeFileSync(path, content);
+  return path;
+}
+
+async function refusal(path: string): Promise<string> {
+  const error = await readPlanFile(path, "plan.json").then(
+    () => undefined,
+    (e: unknown) => e as Error & { hint?: string },
+  );
+  if (error === undefined) throw new Error("the file was read");
+  return error.message;
+}
+
+describe("isPlanFile", () => {
+  it("tells a saved plan from a spec, a JSON spec and a missing file by the first bytes", async () => {
+    const saved = JSON.stringify(savedPlanDocument(plan, "1.0.0", "/", key), null, 2);
+    expect(await isPlanFile(fileWith("plan.json", saved))).toBe(true);
+    expect(await isPlanFile(fileWith("plan.json", `\n  ${saved}`))).toBe(true);
+    expect(await isPlanFile(fileWith("plan.yaml", saved))).toBe(false);
+    expect(await isPlanFile(fileWith("spec.json", JSON.stringify({ version: 1, stack: "s", jobs: {} })))).toBe(false);
+    expect(await isPlanFile(fileWith("list.json", `["format_version"]`))).toBe(false);
+    expect(await isPlanFile(join(tmpdir(), "studio-jobs-no-such-dir", "plan.json"))).toBe(false);
+  });
+});
+
+describe("readPlanFile", () => {
+  it("reads back the saved plan it is given, unchanged", async () => {
+    const saved = savedPlanDocument(plan, "1.0.0", "/", key);
+    expect(await readPlanFile(fileWith("plan.json", JSON.stringify(saved)))).toEqual(JSON.parse(JSON.stringify(saved)));
+  });
+
+  it("refuses what is not JSON, has no format_version, or is a plan without its jobs", async () => {
+    expect(await refusal(fileWith("plan.json", "{ not json"))).toMatch(/^plan\.json is not a readable plan file: /);
+    expect(await refusal(fileWith("plan.json", `{"stack": "s"}`))).toBe("plan.json is not a plan file: it has no format_version.");
+    // The output of `plan --format json` has the version but not the jobs to send.
+    expect(await refusal(fileWith("plan.json", JSON.stringify(planDocument(plan, "1.0.0"))))).toBe(
+      "plan.json is not a saved plan of format_version 2; save one with `studio-jobs plan --out plan.json`.",
+    );
+  });
+
+  it("refuses a plan with errors, and a file the schema rejects, saying where", async () => {
+    const saved = savedPlanDocument(plan, "1.0.0", "/", key);
+    expect(await refusal(fileWith("plan.json", JSON.stringify({ ...saved, errors: ["jobs.a: bad"] })))).toBe(
+      "plan.json is a plan with errors; it cannot be applied.",
+    );
+    expect(await refusal(fileWith("plan.json", JSON.stringify({ ...saved, remote_digest: "nope" })))).toBe(
+      'plan.json is not a valid plan file: at remote_digest, must match pattern "^[0-9a-f]{64}$".',
+    );
+    expect(await refusal(fileWith("plan.json", JSON.stringify({ ...saved, extra: 1 })))).toBe(
+      "plan.json is not a valid plan file: at the top level, must NOT have additional properties.",
+    );
+  });
+});

@@ -1,0 +1,123 @@
+// `status` as data: the stack's jobs in Studio, whether each is as the spec wants it, and
+// its last and next runs. Pure: listings and the time are passed in, and
+// render/status.ts writes the result out. It judges records by the planner's own rules
+// (classify, satisfies), so status and plan never disagree about a job.
+
+import type { DesiredJob } from "../desired/types.js";
+import { classify, type LiveJob } from "../identity/classify.js";
+import { nextRunDates } from "../run-times.js";
+import { isLive, isSchedule } from "../studio/status.js";
+import type { JobOutput } from "../studio/types.js";
+import { satisfies } from "./keep.js";
+
+/** in-spec: as the spec wants it; changed: the spec wants something else; not-in-spec: apply would cancel it. */
+export type SpecMatch = "in-spec" | "changed" | "not-in-spec";
+
+/** One job as status shows it. */
+export interface StatusRow {
+  key: string;
+  team: string;
+  jobId: string;
+  status: string;
+  spec: SpecMatch;
+  /** The newest run of a schedule; its time as Studio sent it. */
+  lastRun: { jobId: string; status: string; createdAt: string } | undefined;
+  /** The next firings of a schedule the spec still wants; none otherwise. */
+  nextRuns: Date[];
+  url: string;
+}
+
+export interface StackStatus {
+  stack: string;
+  /** Every team looked at, in order. */
+  teams: string[];
+  /** Sorted by team, then key. */
+  jobs: StatusRow[];
+  /** `team/key` of each desired job with no record shown, sorted: apply creates them. */
+  notInStudio: string[];
+}
+
+/** What status needs of a desired job. */
+export type StatusDesired = Pick<DesiredJob, "key" | "team" | "cron" | "fingerprint">;
+
+/** The key and fingerprint a record of the stack is shown under; undefined for any other record. */
+function stackRecord(job: LiveJob): { key: string; fingerprint: string | undefined } | undefined {
+  switch (job.kind) {
+    case "managed":
+      return { key: job.key, fingerprint: job.fingerprint };
+    case "managed-without-key":
+      // The planner leaves it alone; status still shows it, under its name in Studio.
+      return { key: job.record.name, fingerprint: undefined };
+    case "run":
+    case "other-stack":
+    case "unmanaged":
+      return undefined;
+    default: {
+      const never: never = job;
+      return never;
+    }
+  }
+}
+
+export function computeStatus(
+  desired: readonly StatusDesired[],
+  listings: ReadonlyMap<string, readonly JobOutput[]>,
+  stack: string,
+  teams: readonly string[],
+  now: Date,
+): StackStatus {
+  const wanted = new Map(desired.map((job) => [`${job.team}\u0000${job.key}`, job]));
+  const jobs: StatusRow[] = [];
+  for (const team of teams) {
+    jobs.push(...teamStatus(team, listings.get(team) ?? [], stack, (key) => wanted.get(`${team}\u0000${key}`), now));
+  }
+  jobs.sort((a, b) => a.team.localeCompare(b.team) || a.key.localeCompare(b.key));
+  const shown = new Set(jobs.map((job) => `${job.team}\u0000${job.key}`));
+  const notInStudio = desired
+    .filter((job) => !shown.has(`${job.team}\u0000${job.key}`))
+    .map((job) => `${job.team}/${job.key}`)
+    .sort();
+  return { stack, teams: [...teams], jobs, notInStudio };
+}
+
+function teamStatus(
+  team: string,
+  records: readonly JobOutput[],
+  stack: string,
+  desiredOf: (key: string) => StatusDesired | undefined,
+  now: Date,
+): StatusRow[] {
+  const classified = records.map((record) => classify(record, stack));
+  const lastRun = new Map<string, JobOutput>();
+  for (const job of classified) {
+    if (job.kind !== "run") continue;
+    const seen = lastRun.get(job.parentId);
+    if (seen === undefined || seen.created_at < job.record.created_at) lastRun.set(job.parentId, job.record);
+  }
+  const rows: StatusRow[] = [];
+  const shown = new Set<string>();
+  // Newest first, so a one-off job shows its latest record.
+  for (const job of classified.sort((a, b) => (a.record.created_at < b.record.created_at ? 1 : -1))) {
+    const own = stackRecord(job);
+    if (own === undefined) continue;
+    const { record } = job;
+    const want = desiredOf(own.key);
+    // A one-off job that ran with the spec's settings is done, not missing: show it too, once.
+    const ranOnce = want !== undefined && want.cron === undefined && satisfies({ record, fingerprint: own.fingerprint }, want);
+    if (!isLive(record.status) && !ranOnce) continue;
+    if (ranOnce && shown.has(own.key)) continue;
+    shown.add(own.key);
+    const run = lastRun.get(record.id);
+    rows.push({
+      key: own.key,
+      team,
+      jobId: record.id,
+      status: record.status,
+      spec: want === undefined ? "not-in-spec" : want.fingerprint === own.fingerprint ? "in-spec" : "changed",
+      lastRun: run === undefined ? undefined : { jobId: run.id, status: run.status, createdAt: run.created_at },
+      nextRuns: nextRunDates(isSchedule(record.status) ? want?.cron : undefined, now),
+      url: record.url,
+    });
+  }
+  return rows;
+}

@@ -1,0 +1,71 @@
+// A team's listed records as a plan sees them, grouped once. The planner decides from these
+// groups and the remote digest hashes exactly their records, so a saved plan's staleness
+// check rests on the very records its decisions did.
+
+import { classify, type ManagedJob, type UnmanagedJob } from "../identity/classify.js";
+import { MARKERS } from "../identity/markers.js";
+import { isKnownStatus, isLive } from "../studio/status.js";
+import type { JobOutput } from "../studio/types.js";
+
+export interface TeamScope {
+  team: string;
+  stack: string;
+  /** The keys of the desired jobs in this team that the plan covers. */
+  desiredKeys: ReadonlySet<string>;
+  /** Whether a key is within the plan: every key, or those of --target. */
+  wanted: (key: string) => boolean;
+}
+
+export interface TeamRecords {
+  /** The stack's records of the keys the plan covers, by key, in every status: a finished one-off job still satisfies its spec. */
+  managed: Map<string, ManagedJob[]>;
+  /** Live records no stack claims that hold a desired job's name, by name: conflicts, or adopted with --adopt. */
+  conflicting: Map<string, UnmanagedJob[]>;
+  /** About records the plan leaves alone, and statuses this tool does not know. */
+  warnings: string[];
+}
+
+function add<T>(groups: Map<string, T[]>, name: string, item: T): void {
+  const list = groups.get(name);
+  if (list === undefined) groups.set(name, [item]);
+  else list.push(item);
+}
+
+export function groupTeamRecords(records: readonly JobOutput[], scope: TeamScope): TeamRecords {
+  const { team, stack, desiredKeys } = scope;
+  const managed = new Map<string, ManagedJob[]>();
+  const conflicting = new Map<string, UnmanagedJob[]>();
+  const warnings: string[] = [];
+  for (const record of records) {
+    const job = classify(record, stack);
+    const live = isLive(record.status);
+    if (live && !isKnownStatus(record.status) && job.kind !== "run" && job.kind !== "other-stack") {
+      warnings.push(
+        `Job ${record.id} ("${record.name}", team ${team}) has status "${record.status}", which this tool does not know; it is treated as live.`,
+      );
+    }
+    switch (job.kind) {
+      case "run":
+        break;
+      case "managed":
+        if (scope.wanted(job.key)) add(managed, job.key, job);
+        break;
+      case "managed-without-key":
+        warnings.push(`Job ${record.id} in team ${team} is marked for stack ${stack} but has no ${MARKERS.key}; it is left alone.`);
+        break;
+      case "other-stack":
+        if (live && desiredKeys.has(record.name)) {
+          warnings.push(`Stack ${job.stack} also has a live job named "${record.name}" in team ${team} (${record.id}); it is left alone.`);
+        }
+        break;
+      case "unmanaged":
+        if (live && desiredKeys.has(record.name)) add(conflicting, record.name, job);
+        break;
+      default: {
+        const never: never = job;
+        return never;
+      }
+    }
+  }
+  return { managed, conflicting, warnings };
+}

@@ -1,0 +1,96 @@
+// status written out: the table and the JSON, from a StackStatus built by hand.
+
+import { describe, expect, it } from "vitest";
+import type { StackStatus } from "../plan/status.js";
+import { renderStatusJson, renderStatusText } from "./status.js";
+
+const status: StackStatus = {
+  stack: "analytics",
+  teams: ["demo"],
+  jobs: [
+    {
+      key: "hourly",
+      team: "demo",
+      jobId: "0123456789abcdef",
+      status: "TASK",
+      spec: "changed",
+      lastRun: { jobId: "run-1", status: "QUEUED", createdAt: "2026-11-01T02:00:00+00:00" },
+      nextRuns: [new Date("2026-11-01T03:00:00Z"), new Date("2026-11-01T04:00:00Z")],
+      url: "http://studio/demo/0123",
+    },
+    {
+      key: "once",
+      team: "demo",
+      jobId: "fedcba98",
+      status: "COMPLETE",
+      spec: "in-spec",
+      lastRun: undefined,
+      nextRuns: [],
+      url: "http://studio/demo/fedc",
+    },
+  ],
+  notInStudio: ["demo/new"],
+};
+
+describe("status rendering", () => {
+  it("writes a table with short ids and run times in UTC, then the jobs apply would create", () => {
+    expect(renderStatusText(status)).toBe(
+      [
+        "JOB          ID        STATUS    SPEC     LAST RUN                     NEXT RUN",
+        "demo/hourly  01234567  TASK      changed  QUEUED 2026-11-01 02:00 UTC  2026-11-01 03:00 UTC",
+        "demo/once    fedcba98  COMPLETE  in-spec  -                            -",
+        "",
+        "In the spec but not live in Studio (apply creates them): demo/new",
+        "",
+      ].join("\n"),
+    );
+  });
+
+  it("says so when no job is live, naming the teams looked at", () => {
+    expect(renderStatusText({ stack: "analytics", teams: ["demo", "ml"], jobs: [], notInStudio: [] })).toBe(
+      "No live jobs of stack analytics in teams demo, ml.\n",
+    );
+  });
+
+  it("writes JSON with every time in ISO 8601 UTC", () => {
+    expect(JSON.parse(renderStatusJson(status))).toEqual({
+      stack: "analytics",
+      jobs: [
+        {
+          key: "hourly",
+          team: "demo",
+          job_id: "0123456789abcdef",
+          status: "TASK",
+          spec: "changed",
+          last_run: { job_id: "run-1", status: "QUEUED", created_at: "2026-11-01T02:00:00.000Z" },
+          next_runs: ["2026-11-01T03:00:00.000Z", "2026-11-01T04:00:00.000Z"],
+          url: "http://studio/demo/0123",
+        },
+        {
+          key: "once",
+          team: "demo",
+          job_id: "fedcba98",
+          status: "COMPLETE",
+          spec: "in-spec",
+          last_run: null,
+          next_runs: [],
+          url: "http://studio/demo/fedc",
+        },
+      ],
+      not_in_studio: ["demo/new"],
+    });
+  });
+
+  it("shows a run time Studio sent that is not a time as it came, instead of failing", () => {
+    // Regression: the table used to turn it into an invalid Date and throw "Invalid time value".
+    const odd: StackStatus = {
+      ...status,
+      jobs: [{ ...status.jobs[0]!, lastRun: { jobId: "run-1", status: "COMPLETE", createdAt: "yesterday" } }],
+      notInStudio: [],
+    };
+    expect(renderStatusText(odd).split("\n")[1]).toBe("demo/hourly  01234567  TASK    changed  COMPLETE yesterday  2026-11-01 03:00 UTC");
+    expect((JSON.parse(renderStatusJson(odd)) as { jobs: { last_run: { created_at: string } }[] }).jobs[0]?.last_run.created_at).toBe(
+      "yesterday",
+    );
+  });
+});

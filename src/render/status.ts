@@ -1,0 +1,67 @@
+// `status` written out: an aligned table for people, or JSON with every time in ISO 8601 UTC.
+
+import type { SpecMatch, StackStatus } from "../plan/status.js";
+import { formatRunTime } from "../run-times.js";
+import { formatTable } from "./table.js";
+
+/** `status --format json`: one object per job, as scripts read it. */
+interface StatusJobDocument {
+  key: string;
+  team: string;
+  job_id: string;
+  status: string;
+  spec: SpecMatch;
+  last_run: { job_id: string; status: string; created_at: string } | null;
+  next_runs: string[];
+  url: string;
+}
+
+/** A time Studio sent as ISO 8601 UTC; a value that is not a time is passed on as it came. */
+function isoTime(value: string): string {
+  const ms = Date.parse(value);
+  return Number.isNaN(ms) ? value : new Date(ms).toISOString();
+}
+
+/** A time Studio sent, as a run time is shown; a value that is not a time is shown as it came. */
+function shownTime(value: string): string {
+  const ms = Date.parse(value);
+  return Number.isNaN(ms) ? value : formatRunTime(new Date(ms));
+}
+
+export function renderStatusJson(status: StackStatus): string {
+  const jobs = status.jobs.map((job): StatusJobDocument => ({
+    key: job.key,
+    team: job.team,
+    job_id: job.jobId,
+    status: job.status,
+    spec: job.spec,
+    last_run:
+      job.lastRun === undefined
+        ? null
+        : { job_id: job.lastRun.jobId, status: job.lastRun.status, created_at: isoTime(job.lastRun.createdAt) },
+    next_runs: job.nextRuns.map((date) => date.toISOString()),
+    url: job.url,
+  }));
+  return `${JSON.stringify({ stack: status.stack, jobs, not_in_studio: status.notInStudio }, null, 2)}\n`;
+}
+
+export function renderStatusText(status: StackStatus): string {
+  let out: string;
+  if (status.jobs.length === 0) {
+    out = `No live jobs of stack ${status.stack} in team${status.teams.length === 1 ? "" : "s"} ${status.teams.join(", ")}.\n`;
+  } else {
+    out = formatTable(
+      ["JOB", "ID", "STATUS", "SPEC", "LAST RUN", "NEXT RUN"],
+      status.jobs.map((job) => [
+        `${job.team}/${job.key}`,
+        job.jobId.slice(0, 8),
+        job.status,
+        job.spec,
+        job.lastRun === undefined ? "-" : `${job.lastRun.status} ${shownTime(job.lastRun.createdAt)}`,
+        job.nextRuns[0] === undefined ? "-" : formatRunTime(job.nextRuns[0]),
+      ]),
+    );
+  }
+  if (status.notInStudio.length > 0) out += `\nIn the spec but not live in Studio (apply creates them): ${status.notInStudio.join(", ")}\n`;
+  return out;
+}

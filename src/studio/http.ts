@@ -1,0 +1,32 @@
+// undici, loaded by the parts the client uses. `import "undici"` evaluates all of it: fetch,
+// WebSocket, EventSource, caches, mocks and proxies, about 100 ms of CPU on every command
+// that talks to Studio. The keep-alive Agent and the request API are a third of that; the
+// FormData of uploads is loaded on the first upload only. These are undici's own modules
+// (the same classes the package exports, which a test checks), at paths fixed by the exact
+// version in package.json.
+
+import { createRequire } from "node:module";
+import type { Agent as AgentClass, Dispatcher, FormData as FormDataClass } from "undici";
+
+const require = createRequire(import.meta.url);
+
+export type { Dispatcher };
+
+export const Agent = require("undici/lib/dispatcher/agent.js") as typeof AgentClass;
+
+type RequestApi = (this: Dispatcher, options: Dispatcher.RequestOptions) => Promise<Dispatcher.ResponseData>;
+const requestApi = require("undici/lib/api/api-request.js") as RequestApi;
+
+/** undici's `request(url, options)`, on the dispatcher given. */
+export function request(
+  url: URL,
+  options: Omit<Dispatcher.RequestOptions, "origin" | "path"> & { dispatcher: Dispatcher },
+): Promise<Dispatcher.ResponseData> {
+  const { dispatcher, ...rest } = options;
+  return requestApi.call(dispatcher, { ...rest, origin: url.origin, path: `${url.pathname}${url.search}` });
+}
+
+/** undici's FormData: its multipart encoder accepts only its own class. */
+export function loadFormData(): typeof FormDataClass {
+  return (require("undici/lib/web/fetch/formdata.js") as { FormData: typeof FormDataClass }).FormData;
+}
