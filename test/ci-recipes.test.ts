@@ -4,7 +4,6 @@
 // pull-request comments in a file instead of posting them. A recipe that stops early,
 // posts twice or applies nothing fails here.
 
-import { spawn } from "node:child_process";
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -12,8 +11,8 @@ import { describe, expect, it } from "vitest";
 import { parse } from "yaml";
 import { MARKERS } from "../src/identity/markers.js";
 import { isLive, isRun } from "../src/studio/status.js";
-import { CLI } from "./cli-helpers.js";
-import { copyExample, useStudio } from "./helpers.js";
+import { CLI, runProcess, type CliResult } from "./cli-helpers.js";
+import { copyExample, handMade, useStudio } from "./helpers.js";
 
 const { studio, env } = useStudio();
 
@@ -73,25 +72,12 @@ function createRunner(base: NodeJS.ProcessEnv): Runner {
 }
 
 /** Run one shell script as CI does; resolves with its exit code and output. */
-function runShell(script: string, runner: Runner, env: NodeJS.ProcessEnv): Promise<{ code: number; stdout: string; stderr: string }> {
+async function runShell(script: string, runner: Runner, env: NodeJS.ProcessEnv): Promise<CliResult> {
   const file = join(runner.env["HOME"] ?? "", `step-${runner.log.length}.sh`);
   writeFileSync(file, script);
-  return new Promise((resolve, reject) => {
-    const child = spawn("bash", ["--noprofile", "--norc", "-e", "-o", "pipefail", file], {
-      cwd: runner.repo,
-      env,
-      stdio: ["ignore", "pipe", "pipe"],
-    });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
-    child.on("error", reject);
-    child.on("close", (code) => {
-      runner.log.push(`$ ${script}\n${stdout}${stderr}`);
-      resolve({ code: code ?? -1, stdout, stderr });
-    });
-  });
+  const result = await runProcess("bash", ["--noprofile", "--norc", "-e", "-o", "pipefail", file], { cwd: runner.repo, env });
+  runner.log.push(`$ ${script}\n${result.stdout}${result.stderr}`);
+  return result;
 }
 
 /** GitHub's `${{ ... }}` expressions the recipe may use, with the values of a test pull request. */
@@ -254,13 +240,7 @@ describe("examples/ci/github-actions.yml", () => {
   it("fails the job after posting when the plan is refused", async () => {
     const runner = createRunner({ ...env, DATACHAIN_STUDIO_TOKEN: undefined });
     // An unmanaged job holding a spec job's name: the plan is a conflict, exit 1.
-    await studio.client.createJob({
-      query: "print(0)",
-      query_type: "PYTHON",
-      query_name: "hourly-metrics",
-      team_name: "demo",
-      environment: "",
-    });
+    await studio.client.createJob(handMade("hourly-metrics"));
     const results = await runGithubJob(workflow, "plan", runner);
     expect(results.map((r) => [r.name, r.code])).toEqual([
       ["Install studio-jobs", 0],
@@ -322,13 +302,7 @@ describe("examples/ci/gitlab-ci.yml", () => {
 
   it("fails the job after posting when the plan is refused", async () => {
     const runner = createRunner({ ...env, DATACHAIN_STUDIO_TOKEN: undefined });
-    await studio.client.createJob({
-      query: "print(0)",
-      query_type: "PYTHON",
-      query_name: "hourly-metrics",
-      team_name: "demo",
-      environment: "",
-    });
+    await studio.client.createJob(handMade("hourly-metrics"));
     const result = await runGitlabJob(pipeline, "plan", runner, ci);
     expect(result.code).toBe(1);
     expect(result.stdout).toContain("studio-jobs plan failed (exit 1)");

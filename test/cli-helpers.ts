@@ -73,12 +73,16 @@ export function cliWith(env: NodeJS.ProcessEnv) {
 
 /** Spawn the built CLI as a user would. */
 export function spawnCli(argv: string[], options: { cwd?: string; env?: NodeJS.ProcessEnv } = {}): Promise<CliResult> {
+  return runProcess(process.execPath, [CLI, ...argv], {
+    cwd: options.cwd ?? process.cwd(),
+    env: { PATH: process.env["PATH"] ?? "", ...options.env },
+  });
+}
+
+/** Run a command to its end with exactly `env`; resolves with its exit code and output. */
+export function runProcess(command: string, args: string[], options: { cwd: string; env: NodeJS.ProcessEnv }): Promise<CliResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [CLI, ...argv], {
-      cwd: options.cwd ?? process.cwd(),
-      env: { PATH: process.env["PATH"] ?? "", ...options.env },
-      stdio: ["ignore", "pipe", "pipe"],
-    });
+    const child = spawn(command, args, { cwd: options.cwd, env: options.env, stdio: ["ignore", "pipe", "pipe"] });
     let stdout = "";
     let stderr = "";
     child.stdout.on("data", (d: Buffer) => (stdout += d.toString()));

@@ -12,7 +12,7 @@ import { startEmulator, type EmulatorOptions, type RunningEmulator } from "../sr
 import { MARKERS } from "../src/identity/markers.js";
 import { createStudioClient, type StudioClient, type StudioClientOptions } from "../src/studio/client.js";
 import { isLive, isRun } from "../src/studio/status.js";
-import type { JobOutput } from "../src/studio/types.js";
+import type { JobInput, JobOutput } from "../src/studio/types.js";
 
 export const START = Date.parse("2026-11-01T00:00:00Z");
 
@@ -126,6 +126,11 @@ export function dailyJobs(count: number, prefix = "job-"): Record<string, unknow
   return Object.fromEntries(
     Array.from({ length: count }, (_, i) => [`${prefix}${i}`, { query: `print(${i})`, schedule: { cron: "@daily" } }]),
   );
+}
+
+/** A job as made by hand in Studio's UI: team demo, no markers, so no stack owns it. */
+export function handMade(name: string, extra: Partial<JobInput> = {}): JobInput {
+  return { query: "print(0)", query_type: "PYTHON", query_name: name, team_name: "demo", environment: "", ...extra };
 }
 
 /** The live records of `stack` (schedules and one-off jobs, not runs), by their key: as listed, or in the emulator's store. */

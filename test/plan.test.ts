@@ -10,7 +10,7 @@ import { loadSpec } from "../src/desired/index.js";
 import type { DesiredJob } from "../src/desired/types.js";
 import type { StudioClient } from "../src/studio/client.js";
 import { recordingSleep, runCli } from "./cli-helpers.js";
-import { copyExample, useStudio } from "./helpers.js";
+import { copyExample, handMade, useStudio } from "./helpers.js";
 
 const PLAN_SCHEMA = JSON.parse(readFileSync(new URL("../schema/plan.schema.json", import.meta.url), "utf8")) as object;
 
@@ -138,14 +138,7 @@ describe("plan against the emulator", () => {
   it("leaves another stack's jobs and unmanaged jobs alone", async () => {
     const ml = copyExample("ml-platform");
     await createByHand(studio.client, await specOf(join(ml, "jobs")));
-    await studio.client.createJob({
-      query: "print(1)",
-      query_type: "PYTHON",
-      query_name: "handmade",
-      team_name: "demo",
-      environment: "",
-      cron_expression: "@daily",
-    });
+    await studio.client.createJob(handMade("handmade", { query: "print(1)", cron_expression: "@daily" }));
     const dir = copyExample("analytics");
     const result = await plan(dir, ["--format", "json"]);
     const doc = JSON.parse(result.stdout) as { actions: { kind: string; key: string }[] };
@@ -161,14 +154,7 @@ describe("plan against the emulator", () => {
 
   it("refuses a conflict with an unmanaged job of the same name, and adopts it with --adopt", async () => {
     const dir = copyExample("analytics");
-    await studio.client.createJob({
-      query: "print(0)",
-      query_type: "PYTHON",
-      query_name: "hourly-metrics",
-      team_name: "demo",
-      environment: "",
-      cron_expression: "@hourly",
-    });
+    await studio.client.createJob(handMade("hourly-metrics", { cron_expression: "@hourly" }));
     const refused = await plan(dir);
     expect(refused.code).toBe(1);
     expect(refused.stderr).toMatch(
