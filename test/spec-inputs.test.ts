@@ -1,7 +1,7 @@
 // Inputs the way users keep them: directories with subdirectories, quoted globs, and
 // --var-file per environment.
 
-import { mkdirSync, mkdtempSync, symlinkSync, writeFileSync } from "node:fs";
+import { mkdtempSync, symlinkSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -12,18 +12,11 @@ import { readVars } from "../src/desired/var-files.js";
 import { globToRegExp } from "../src/desired/walk.js";
 import { runCli } from "./cli-helpers.js";
 import { useStudio } from "./helpers.js";
+import { writeRepo } from "./spec-helpers.js";
 
 const EXAMPLES = fileURLToPath(new URL("../examples/", import.meta.url));
 
-function tree(files: Record<string, string>): string {
-  const dir = mkdtempSync(join(tmpdir(), "studio-jobs-inputs-"));
-  mkdirSync(join(dir, ".git"));
-  for (const [name, content] of Object.entries(files)) {
-    mkdirSync(join(dir, name, ".."), { recursive: true });
-    writeFileSync(join(dir, name), content);
-  }
-  return dir;
-}
+const tree = writeRepo;
 
 const job = (key: string) => `version: 1\nstack: s\ndefaults: {team: t}\njobs:\n  ${key}: {query: print(1)}\n`;
 

@@ -1,8 +1,6 @@
 // Resolution of valid specs into DesiredJobs: defaults, interpolation, files, markers,
 // and the fingerprint's properties.
 
-import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
@@ -12,16 +10,9 @@ import { decodeApplied } from "../src/identity/markers.js";
 import { parseEnvironment } from "../src/emulator/job-input.js";
 import { sha256Hex } from "../src/identity/fingerprint.js";
 import { FIELD_NAMES, type FieldName } from "../src/desired/fields.js";
+import { writeRepo } from "./spec-helpers.js";
 
-function repo(files: Record<string, string>): string {
-  const dir = mkdtempSync(join(tmpdir(), "studio-jobs-spec-"));
-  mkdirSync(join(dir, ".git"));
-  for (const [name, content] of Object.entries(files)) {
-    mkdirSync(join(dir, name, ".."), { recursive: true });
-    writeFileSync(join(dir, name), content);
-  }
-  return dir;
-}
+const repo = writeRepo;
 
 const options = { env: {}, vars: {}, defaultTeam: undefined };
 

@@ -1,24 +1,15 @@
 // `validate` as a lint: it needs no secrets (an unset ${env:...} is a note), says every
 // problem at once, and speaks text, JSON, or GitHub workflow commands.
 
-import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { formatSpecIssue, SpecError } from "../src/errors.js";
 import { renderGithub } from "../src/cli/commands/validate.js";
 import { loadSpec } from "../src/desired/index.js";
 import { runCli } from "./cli-helpers.js";
+import { writeRepo } from "./spec-helpers.js";
 
-function repo(files: Record<string, string>): string {
-  const dir = mkdtempSync(join(tmpdir(), "studio-jobs-validate-"));
-  mkdirSync(join(dir, ".git"));
-  for (const [name, content] of Object.entries(files)) {
-    mkdirSync(join(dir, name, ".."), { recursive: true });
-    writeFileSync(join(dir, name), content);
-  }
-  return dir;
-}
+const repo = writeRepo;
 
 const WITH_SECRET = [
   "version: 1",
