@@ -8,18 +8,14 @@ import { spawn } from "node:child_process";
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { parse } from "yaml";
 import { MARKERS } from "../src/identity/markers.js";
 import { isLive, isRun } from "../src/studio/status.js";
 import { CLI } from "./cli-helpers.js";
-import { copyExample, useStudio, type TestStudio } from "./helpers.js";
+import { copyExample, useStudio } from "./helpers.js";
 
-const shared = useStudio();
-let studio: TestStudio;
-beforeAll(() => {
-  studio = shared.studio;
-});
+const { studio, env } = useStudio();
 
 const EXAMPLES = new URL("../examples/ci/", import.meta.url);
 const readRecipe = (name: string) => parse(readFileSync(new URL(name, EXAMPLES), "utf8")) as Record<string, unknown>;
@@ -191,7 +187,7 @@ describe("examples/ci/github-actions.yml", () => {
   });
 
   it("posts one plan comment, updates it on every push, and applies on merge", async () => {
-    const runner = createRunner({ ...shared.env, DATACHAIN_STUDIO_TOKEN: undefined });
+    const runner = createRunner({ ...env, DATACHAIN_STUDIO_TOKEN: undefined });
     const names = (results: StepResult[]) => results.map((r) => [r.name, r.code]);
     const allSteps = [
       ["Install studio-jobs", 0],
@@ -241,7 +237,7 @@ describe("examples/ci/github-actions.yml", () => {
   });
 
   it("stops at Validate with an annotation on the line, and leaves the comment alone", async () => {
-    const runner = createRunner({ ...shared.env, DATACHAIN_STUDIO_TOKEN: undefined });
+    const runner = createRunner({ ...env, DATACHAIN_STUDIO_TOKEN: undefined });
     const path = join(runner.repo, "studio-jobs.yaml");
     writeFileSync(path, readFileSync(path, "utf8").replace("    workers: 4\n", "    workerz: 4\n"));
     const results = await runGithubJob(workflow, "plan", runner);
@@ -256,7 +252,7 @@ describe("examples/ci/github-actions.yml", () => {
   });
 
   it("fails the job after posting when the plan is refused", async () => {
-    const runner = createRunner({ ...shared.env, DATACHAIN_STUDIO_TOKEN: undefined });
+    const runner = createRunner({ ...env, DATACHAIN_STUDIO_TOKEN: undefined });
     // An unmanaged job holding a spec job's name: the plan is a conflict, exit 1.
     await studio.client.createJob({
       query: "print(0)",
@@ -293,7 +289,7 @@ describe("examples/ci/gitlab-ci.yml", () => {
   });
 
   it("posts one merge-request note, updates it on every push, and applies on merge", async () => {
-    const runner = createRunner({ ...shared.env, DATACHAIN_STUDIO_TOKEN: undefined });
+    const runner = createRunner({ ...env, DATACHAIN_STUDIO_TOKEN: undefined });
     const validate = await runGitlabJob(pipeline, "validate", runner, ci);
     expect(validate.code, runner.log.join("\n")).toBe(0);
 
@@ -325,7 +321,7 @@ describe("examples/ci/gitlab-ci.yml", () => {
   });
 
   it("fails the job after posting when the plan is refused", async () => {
-    const runner = createRunner({ ...shared.env, DATACHAIN_STUDIO_TOKEN: undefined });
+    const runner = createRunner({ ...env, DATACHAIN_STUDIO_TOKEN: undefined });
     await studio.client.createJob({
       query: "print(0)",
       query_type: "PYTHON",

@@ -12,23 +12,25 @@ export interface CliResult {
   stderr: string;
 }
 
+export interface CliOptions {
+  cwd?: string;
+  env?: NodeJS.ProcessEnv;
+  interactive?: boolean;
+  answers?: string[];
+  tty?: boolean;
+  signal?: AbortSignal;
+  /** The CLI's clock: give the emulator's, when a test moves it and watches jobs run. */
+  now?: () => number;
+  /**
+   * The waits between retries (of the client and of apply's creates), and their jitter.
+   * By default no wait at all, so that no test sleeps on a real timer for a retry.
+   */
+  sleep?: (ms: number) => Promise<void>;
+  random?: () => number;
+}
+
 /** Run the CLI in this process with captured output and a scripted prompt. */
-export async function runCli(
-  argv: string[],
-  options: {
-    cwd?: string;
-    env?: NodeJS.ProcessEnv;
-    interactive?: boolean;
-    answers?: string[];
-    tty?: boolean;
-    signal?: AbortSignal;
-    /** The CLI's clock: give the emulator's, when a test moves it and watches jobs run. */
-    now?: () => number;
-    /** The waits between retries (of the client and of apply's creates), and their jitter. */
-    sleep?: (ms: number) => Promise<void>;
-    random?: () => number;
-  } = {},
-): Promise<CliResult & { questions: string[] }> {
+export async function runCli(argv: string[], options: CliOptions = {}): Promise<CliResult & { questions: string[] }> {
   let stdout = "";
   let stderr = "";
   const questions: string[] = [];
@@ -45,7 +47,7 @@ export async function runCli(
     },
     signal: options.signal ?? new AbortController().signal,
     ...(options.now === undefined ? {} : { now: options.now }),
-    ...(options.sleep === undefined ? {} : { sleep: options.sleep }),
+    sleep: options.sleep ?? (() => Promise.resolve()),
     ...(options.random === undefined ? {} : { random: options.random }),
   });
   return { code, stdout, stderr, questions };
@@ -61,6 +63,12 @@ export function recordingSleep(): { sleep: (ms: number) => Promise<void>; waits:
       return Promise.resolve();
     },
   };
+}
+
+/** runCli in a directory, with `env` and a test's own variables over it. */
+export function cliWith(env: NodeJS.ProcessEnv) {
+  return (dir: string, args: string[], options: Omit<CliOptions, "cwd"> = {}) =>
+    runCli(args, { ...options, cwd: dir, env: { ...env, ...options.env } });
 }
 
 /** Spawn the built CLI as a user would. */

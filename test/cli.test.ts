@@ -4,9 +4,9 @@ import { spawn } from "node:child_process";
 import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { CLI, runCli, spawnCli } from "./cli-helpers.js";
-import { copyExample, rawCall, startTestStudio, type TestStudio } from "./helpers.js";
+import { copyExample, rawCall, useStudio } from "./helpers.js";
 
 describe("help and version", () => {
   it("pins the top-level help", async () => {
@@ -116,16 +116,11 @@ describe("studio-jobs emulator", () => {
 });
 
 describe("on a terminal", () => {
-  let studio: TestStudio;
-  beforeAll(async () => {
-    studio = await startTestStudio();
-  });
-  afterAll(() => studio.close());
-
+  // Emptied before each test: the first plans from nothing, whatever ran before it.
+  const { studio, env } = useStudio();
   const example = () => copyExample("ml-platform");
 
   it("colours the plan, unless NO_COLOR or --no-color", async () => {
-    const env = { DATACHAIN_STUDIO_URL: studio.emulator.url, DATACHAIN_STUDIO_TOKEN: "dev-token" };
     const dir = example();
     const coloured = await runCli(["plan", "jobs"], { cwd: dir, env, tty: true });
     expect(coloured.stdout).toContain("\x1b[32m+  \x1b[0m");
@@ -135,8 +130,6 @@ describe("on a terminal", () => {
   });
 
   it("shows one live progress line, then the summary with each new job's id and URL", async () => {
-    studio.emulator.store.clear();
-    const env = { DATACHAIN_STUDIO_URL: studio.emulator.url, DATACHAIN_STUDIO_TOKEN: "dev-token" };
     const result = await runCli(["--no-color", "apply", "jobs", "--yes"], { cwd: example(), env, tty: true });
     expect(result.code).toBe(0);
     expect(result.stderr.startsWith("\r\x1b[2K[1/3] create ")).toBe(true);

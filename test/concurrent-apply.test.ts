@@ -2,18 +2,17 @@
 // the same empty state and both create every job. The sweep after their creates must
 // leave exactly one live job per key when both have exited, with no third apply.
 
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { mkdtempSync } from "node:fs";
 import { createServer, type IncomingMessage, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { request } from "undici";
 import { afterAll, beforeAll, expect, it } from "vitest";
-import { stringify } from "yaml";
 import { MARKERS } from "../src/identity/markers.js";
-import { isLive, isRun } from "../src/studio/status.js";
-import { spawnCli } from "./cli-helpers.js";
-import { startTestStudio, type TestStudio } from "./helpers.js";
+import { isRun } from "../src/studio/status.js";
+import { runCli } from "./cli-helpers.js";
+import { dailyJobs, liveByKey, startTestStudio, writeSpec, type TestStudio } from "./helpers.js";
 
 let studio: TestStudio;
 let proxy: { server: Server; url: string; listingsSeen: number };
@@ -83,15 +82,15 @@ afterAll(async () => {
 
 it("two applies at once leave exactly one live job per key, with no third apply", async () => {
   const dir = mkdtempSync(join(tmpdir(), "studio-jobs-concurrent-"));
-  const jobs: Record<string, unknown> = {};
-  for (let i = 0; i < 24; i++) jobs[`cron-${i}`] = { query: `print(${i})`, schedule: { cron: "@daily" } };
+  const jobs: Record<string, unknown> = dailyJobs(24, "cron-");
   for (let i = 0; i < 4; i++) jobs[`once-${i}`] = { query: `print("once ${i}")` };
-  writeFileSync(join(dir, "studio-jobs.yaml"), stringify({ version: 1, stack: "twice", defaults: { team: "demo" }, jobs }));
+  writeSpec(dir, "twice", jobs);
   const env = { DATACHAIN_STUDIO_URL: proxy.url, DATACHAIN_STUDIO_TOKEN: "dev-token" };
 
+  // Two runs of the CLI in this process: all they share is Studio, as two CI jobs would.
   const [a, b] = await Promise.all([
-    spawnCli(["apply", ".", "--yes"], { cwd: dir, env }),
-    spawnCli(["apply", ".", "--yes"], { cwd: dir, env }),
+    runCli(["apply", ".", "--yes"], { cwd: dir, env }),
+    runCli(["apply", ".", "--yes"], { cwd: dir, env }),
   ]);
   expect([a.code, b.code, a.stderr.includes("Error"), b.stderr.includes("Error")]).toEqual([0, 0, false, false]);
 
@@ -99,12 +98,7 @@ it("two applies at once leave exactly one live job per key, with no third apply"
   const keys = Object.keys(jobs).sort();
   // Both applies really did create every job: the race happened.
   expect(records).toHaveLength(2 * keys.length);
-  const live = new Map<string, string[]>();
-  for (const r of records) {
-    if (!isLive(r.status)) continue;
-    const key = r.environment[MARKERS.key] ?? "";
-    live.set(key, [...(live.get(key) ?? []), r.id]);
-  }
+  const live = new Map([...liveByKey(records, "twice")].map(([key, jobs]) => [key, jobs.map((job) => job.id)]));
   expect([...live.keys()].sort()).toEqual(keys);
   expect([...live.values()].filter((ids) => ids.length !== 1)).toEqual([]);
   // Each survivor is the older record of its pair, and the sweeps said what they did.
@@ -119,9 +113,6 @@ it("two applies at once leave exactly one live job per key, with no third apply"
     expect(id).toBe(pair[0]?.id);
   }
 
-  const plan = await spawnCli(["plan", ".", "--detailed-exitcode"], {
-    cwd: dir,
-    env: { ...env, DATACHAIN_STUDIO_URL: studio.emulator.url },
-  });
+  const plan = await runCli(["plan", ".", "--detailed-exitcode"], { cwd: dir, env: { ...env, DATACHAIN_STUDIO_URL: studio.emulator.url } });
   expect(plan).toMatchObject({ code: 0, stdout: "No changes. Studio matches the spec.\n" });
 });

@@ -2,15 +2,14 @@
 // converges with no duplicates and nothing wrongly cancelled.
 
 import { spawn } from "node:child_process";
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, expect, it } from "vitest";
-import { stringify } from "yaml";
 import { MARKERS } from "../src/identity/markers.js";
-import { isCancelled, isLive, isRun } from "../src/studio/status.js";
-import { CLI, spawnCli } from "./cli-helpers.js";
-import { startTestStudio, type TestStudio } from "./helpers.js";
+import { isCancelled, isRun } from "../src/studio/status.js";
+import { CLI, runCli } from "./cli-helpers.js";
+import { liveByKey, startTestStudio, writeSpec, type TestStudio } from "./helpers.js";
 
 let studio: TestStudio;
 beforeAll(async () => {
@@ -18,14 +17,14 @@ beforeAll(async () => {
 });
 afterAll(() => studio.close());
 
-function writeSpec(dir: string, version: string, count: number): void {
+function writeVersion(dir: string, version: string, count: number): void {
   const jobs: Record<string, unknown> = {};
   for (let i = 0; i < count; i++) {
     // Every other job changes between versions: a replace for those.
     const query = i % 2 === 0 ? `print(${i}, "${version}")` : `print(${i})`;
     jobs[`job-${String(i).padStart(2, "0")}`] = { query, schedule: { cron: "@daily" } };
   }
-  writeFileSync(join(dir, "studio-jobs.yaml"), stringify({ version: 1, stack: "crash", defaults: { team: "demo" }, jobs }));
+  writeSpec(dir, "crash", jobs);
 }
 
 /** Start an apply and SIGKILL it once `after` steps have finished. */
@@ -53,10 +52,10 @@ it("converges after an apply is killed part-way, with no duplicates and nothing 
   const dir = mkdtempSync(join(tmpdir(), "studio-jobs-crash-"));
   const env = { DATACHAIN_STUDIO_URL: studio.emulator.url, DATACHAIN_STUDIO_TOKEN: "dev-token" };
   const count = 40;
-  writeSpec(dir, "v1", count);
-  expect((await spawnCli(["apply", ".", "--yes"], { cwd: dir, env })).code).toBe(0);
+  writeVersion(dir, "v1", count);
+  expect((await runCli(["apply", ".", "--yes"], { cwd: dir, env })).code).toBe(0);
 
-  writeSpec(dir, "v2", count);
+  writeVersion(dir, "v2", count);
   studio.emulator.faults.configure({ latencyMs: 15 });
   const killed = await killPartWay(dir, env, 12);
   expect(killed.signal).toBe("SIGKILL");
@@ -64,22 +63,19 @@ it("converges after an apply is killed part-way, with no duplicates and nothing 
   expect(killed.finishedSteps).toBeLessThan(count); // 20 creates and 20 cancels in all: it died part-way
   studio.emulator.faults.configure({ latencyMs: 0 });
 
-  const again = await spawnCli(["apply", ".", "--yes", "--max-cancel", "100"], { cwd: dir, env });
+  // Only the apply that is killed needs a process of its own; the rest runs in-process.
+  const again = await runCli(["apply", ".", "--yes", "--max-cancel", "100"], { cwd: dir, env });
   expect(again.stderr).not.toContain("FAILED");
   expect(again.code).toBe(0);
-  const plan = await spawnCli(["plan", ".", "--detailed-exitcode"], { cwd: dir, env });
+  const plan = await runCli(["plan", ".", "--detailed-exitcode"], { cwd: dir, env });
   expect(plan).toMatchObject({ code: 0, stdout: "No changes. Studio matches the spec.\n" });
 
   const jobs = (await studio.client.listAllJobs("demo")).filter((j) => !isRun(j) && j.environment[MARKERS.stack] === "crash");
-  const liveByKey = new Map<string, string[]>();
-  for (const job of jobs.filter((j) => isLive(j.status))) {
-    const key = job.environment[MARKERS.key] ?? "";
-    liveByKey.set(key, [...(liveByKey.get(key) ?? []), job.environment[MARKERS.fingerprint] ?? ""]);
-  }
-  expect(liveByKey.size).toBe(count);
-  for (const [, fingerprints] of liveByKey) expect(fingerprints).toHaveLength(1);
+  const live = liveByKey(jobs, "crash");
+  expect(live.size).toBe(count);
+  for (const [, records] of live) expect(records).toHaveLength(1);
   // Nothing wrongly cancelled: every cancelled record is an old version, never the one that is wanted now.
-  const wanted = new Set([...liveByKey.values()].flat());
+  const wanted = new Set([...live.values()].flat().map((job) => job.environment[MARKERS.fingerprint] ?? ""));
   const cancelled = jobs.filter((j) => isCancelled(j.status));
   expect(cancelled.length).toBeGreaterThanOrEqual(count / 2);
   for (const job of cancelled) expect(wanted.has(job.environment[MARKERS.fingerprint] ?? "")).toBe(false);

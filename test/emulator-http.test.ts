@@ -215,8 +215,18 @@ interface Exchange {
   closedByServer: boolean;
 }
 
-/** Send `head` (request line and headers) on a raw socket and collect whatever comes back. */
-function rawExchange(head: string, options: { keepSending?: Buffer; timeoutMs?: number } = {}): Promise<Exchange> {
+/** Whether `reply` holds a whole response: its head, and as many body bytes as Content-Length says. */
+function isWhole(reply: string): boolean {
+  const end = reply.indexOf("\r\n\r\n");
+  const length = /\r\ncontent-length: (\d+)\r\n/i.exec(reply.slice(0, end + 2));
+  return end >= 0 && length !== null && reply.length - end - 4 >= Number(length[1]);
+}
+
+/**
+ * Send `head` (request line and headers) on a raw socket and collect whatever comes back,
+ * until the server closes the connection; or, with `untilReply`, until one whole reply came.
+ */
+function rawExchange(head: string, options: { keepSending?: Buffer; timeoutMs?: number; untilReply?: boolean } = {}): Promise<Exchange> {
   const { port, hostname } = new URL(url);
   return new Promise((resolve) => {
     const started = performance.now();
@@ -236,6 +246,7 @@ function rawExchange(head: string, options: { keepSending?: Buffer; timeoutMs?: 
     socket.on("data", (d: Buffer) => {
       if (reply === "") repliedAfterMs = performance.now() - started;
       reply += d.toString("latin1");
+      if (options.untilReply === true && isWhole(reply)) finish(false);
     });
     socket.on("close", () => finish(true));
     socket.on("error", () => finish(true));
@@ -312,7 +323,11 @@ describe("body limits", () => {
       socket.pause();
       let reply = "";
       const timer = setTimeout(() => socket.destroy(), 5_000);
-      socket.on("data", (d: Buffer) => (reply += d.toString("latin1")));
+      // Done once the whole reply is read: the connection may stay open for the next request.
+      socket.on("data", (d: Buffer) => {
+        reply += d.toString("latin1");
+        if (isWhole(reply)) socket.destroy();
+      });
       socket.on("error", (error: NodeJS.ErrnoException) => resolve({ reply, error: error.code ?? error.message }));
       socket.on("close", () => {
         clearTimeout(timer);
@@ -361,12 +376,14 @@ describe("body limits", () => {
   it("takes the upload limit for uploads: over it is a 413, under it goes on to auth", async () => {
     const over = await rawExchange(
       `POST /api/datachain/jobs/files?team_name=demo HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer dev-token\r\nContent-Type: multipart/form-data; boundary=b\r\nContent-Length: ${LIMITS.uploadBytes + 1}\r\n\r\n`,
+      { untilReply: true },
     );
     expect(statusOf(over.reply)).toBe(413);
     // Over the JSON limit but under the upload limit, without a token: refused for the token,
     // still without reading a byte of the body.
     const stranger = await rawExchange(
       `POST /api/datachain/jobs/files?team_name=demo HTTP/1.1\r\nHost: x\r\nContent-Type: multipart/form-data; boundary=b\r\nContent-Length: ${LIMITS.uploadBytes}\r\n\r\n`,
+      { untilReply: true },
     );
     expect(statusOf(stranger.reply)).toBe(401);
   });

@@ -5,9 +5,6 @@
 // values, so that a change to either (which would replace every job of every stack) fails
 // here first.
 
-import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { FIELD_NAMES, JOB_FIELDS, PLAN_FIELDS, type FieldName, type JobValues } from "../src/desired/fields.js";
 import { loadSpec } from "../src/desired/index.js";
@@ -21,14 +18,7 @@ import { computeChanges } from "../src/plan/diff.js";
 import { desiredSettings, liveSettings } from "../src/plan/settings.js";
 import { createdFields } from "../src/render/details.js";
 import type { JobInput, JobOutput } from "../src/studio/types.js";
-import { useStudio } from "./helpers.js";
-
-function repo(files: Record<string, string>): string {
-  const dir = mkdtempSync(join(tmpdir(), "studio-jobs-fields-"));
-  mkdirSync(join(dir, ".git"));
-  for (const [name, content] of Object.entries(files)) writeFileSync(join(dir, name), content);
-  return dir;
-}
+import { useStudio, writeRepo } from "./helpers.js";
 
 /** One job with every setting given, and one with none but its query. */
 const PINNED_SPEC = [
@@ -59,7 +49,7 @@ const PINNED_SPEC = [
 
 describe("pinned fingerprints", () => {
   it("are byte-identical for a fixed job: a change here replaces every job already applied", async () => {
-    const dir = repo({ "studio-jobs.yaml": PINNED_SPEC, "labels.csv": "a,b\n" });
+    const dir = writeRepo({ "studio-jobs.yaml": PINNED_SPEC, "labels.csv": "a,b\n" });
     const spec = await loadSpec(["."], dir, { env: { TOKEN: "s3cret" }, vars: {}, defaultTeam: undefined });
     const [full, bare] = spec.jobs;
     expect(full?.fingerprint).toBe("42e6be86f34c112544da4b7b738bd2a56ed6c8043e3173debf0badfbc83feb5f");

@@ -2,7 +2,7 @@
 
 import { createDesiredJob } from "../src/desired/job.js";
 import { markerEnvironment } from "../src/identity/markers.js";
-import type { ClusterRef, DesiredJob } from "../src/desired/types.js";
+import type { ClusterRef, DesiredFile, DesiredJob } from "../src/desired/types.js";
 import type { Cluster, JobOutput } from "../src/studio/types.js";
 import type { PlanOptions } from "../src/plan/types.js";
 
@@ -20,6 +20,7 @@ export interface DesiredSpec {
   replace?: "create-first" | "cancel-first";
   environment?: Record<string, string>;
   sensitive?: string[];
+  files?: DesiredFile[];
 }
 
 /** A desired job made the way the spec makes one: every field not given left to Studio. */
@@ -41,7 +42,7 @@ export function desired(spec: DesiredSpec): DesiredJob {
       requirements: undefined,
       credentials: undefined,
       repository: undefined,
-      files: [],
+      files: spec.files ?? [],
       environment: spec.environment ?? {},
       protect: spec.protect ?? false,
     },
@@ -52,6 +53,8 @@ export function desired(spec: DesiredSpec): DesiredJob {
   });
 }
 
+// Test files share this module (vitest runs them without isolation): a record's id and
+// url never depend on how many records other files made, only its created_at does.
 let counter = 0;
 
 /** A live record as Studio lists it. By default the record `job` would create. */
@@ -84,9 +87,10 @@ export function record(
   if (overrides.fingerprint !== undefined) environment = { ...environment, STUDIO_JOBS_FINGERPRINT: overrides.fingerprint };
   if (overrides.protect === true) environment = { ...environment, STUDIO_JOBS_PROTECT: "1" };
   const { stack: _s, fingerprint: _f, protect: _p, ...rest } = overrides;
+  const id = overrides.id ?? `job-${String(counter).padStart(4, "0")}`;
   return {
-    id: `job-${String(counter).padStart(4, "0")}`,
-    url: `http://studio/team/${team}/jobs/job-${counter}`,
+    id,
+    url: `http://studio/team/${team}/jobs/${id}`,
     status: isDesired && job.cron !== undefined ? "TASK" : "QUEUED",
     name: key,
     query: isDesired ? job.input.query : (job.query ?? "print(1)\n"),

@@ -4,23 +4,17 @@ import { readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Ajv2020 } from "ajv/dist/2020.js";
-import { beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { sha256Hex } from "../src/identity/fingerprint.js";
 import { loadSpec } from "../src/desired/index.js";
 import type { DesiredJob } from "../src/desired/types.js";
 import type { StudioClient } from "../src/studio/client.js";
 import { recordingSleep, runCli } from "./cli-helpers.js";
-import { copyExample, useStudio, type TestStudio } from "./helpers.js";
+import { copyExample, useStudio } from "./helpers.js";
 
 const PLAN_SCHEMA = JSON.parse(readFileSync(new URL("../schema/plan.schema.json", import.meta.url), "utf8")) as object;
 
-const shared = useStudio();
-let studio: TestStudio;
-let env: NodeJS.ProcessEnv;
-beforeAll(() => {
-  studio = shared.studio;
-  env = { ...shared.env, EMBED_API_KEY: "embed-secret-value" };
-});
+const { studio, env } = useStudio({ EMBED_API_KEY: "embed-secret-value" });
 
 /** Create jobs through the API exactly as the spec asks: the "by hand" route. */
 async function createByHand(client: StudioClient, jobs: readonly DesiredJob[]): Promise<void> {

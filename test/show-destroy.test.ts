@@ -6,24 +6,17 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { MARKERS } from "../src/identity/markers.js";
 import { isLive, isRun } from "../src/studio/status.js";
-import { runCli } from "./cli-helpers.js";
+import { cliWith, runCli } from "./cli-helpers.js";
 import { copyExample, useStudio } from "./helpers.js";
 
-const shared = useStudio();
-
-const cli = (dir: string, args: string[], options: { env?: NodeJS.ProcessEnv; interactive?: boolean; answers?: string[] } = {}) =>
-  runCli(args, {
-    cwd: dir,
-    env: { ...shared.env, ...options.env },
-    interactive: options.interactive ?? false,
-    answers: options.answers ?? [],
-  });
+const { studio, env } = useStudio();
+const cli = cliWith(env);
 
 /** Nowhere to connect to, and no token: a command that tries to reach Studio fails. */
 const OFFLINE = { DATACHAIN_STUDIO_URL: "http://127.0.0.1:9", DATACHAIN_STUDIO_TOKEN: "" };
 
 const liveKeys = async (stack: string) =>
-  (await shared.studio.client.listAllJobs("demo"))
+  (await studio.client.listAllJobs("demo"))
     .filter((job) => !isRun(job) && isLive(job.status) && job.environment[MARKERS.stack] === stack)
     .map((job) => job.environment[MARKERS.key])
     .sort();
@@ -186,9 +179,9 @@ describe("status --format json", () => {
   it("gives every time in ISO 8601", async () => {
     const dir = copyExample("analytics");
     // apply dates the schedules it sends "now": the emulator's now, so that they fire as it moves.
-    const applied = await runCli(["apply", ".", "--yes"], { cwd: dir, env: shared.env, now: () => shared.studio.clock.now() });
+    const applied = await runCli(["apply", ".", "--yes"], { cwd: dir, env, now: () => studio.clock.now() });
     expect(applied.code).toBe(0);
-    shared.studio.clock.advance(2 * 3_600_000);
+    studio.clock.advance(2 * 3_600_000);
     const result = await cli(dir, ["status", ".", "--format", "json"]);
     const doc = JSON.parse(result.stdout) as { jobs: { key: string; last_run: { created_at: string } | null; next_runs: string[] }[] };
     const iso = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/;

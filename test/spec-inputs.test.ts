@@ -4,19 +4,13 @@
 import { mkdtempSync, symlinkSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
-import { beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { formatSpecIssue, SpecError } from "../src/errors.js";
 import { loadSpecFiles } from "../src/desired/load.js";
 import { readVars } from "../src/desired/var-files.js";
 import { globToRegExp } from "../src/desired/walk.js";
 import { runCli } from "./cli-helpers.js";
-import { useStudio } from "./helpers.js";
-import { writeRepo } from "./spec-helpers.js";
-
-const EXAMPLES = fileURLToPath(new URL("../examples/", import.meta.url));
-
-const tree = writeRepo;
+import { copyExample, useStudio, writeRepo } from "./helpers.js";
 
 const job = (key: string) => `version: 1\nstack: s\ndefaults: {team: t}\njobs:\n  ${key}: {query: print(1)}\n`;
 
@@ -27,12 +21,12 @@ async function found(paths: string[], cwd: string): Promise<{ files: string[]; i
 
 describe("a directory", () => {
   it("includes its subdirectories: the project's own example validates from its top", async () => {
-    const result = await runCli(["validate", "ml-platform"], { cwd: EXAMPLES });
+    const result = await runCli(["validate", "."], { cwd: copyExample("ml-platform") });
     expect(result).toMatchObject({ code: 0, stdout: "Valid: 3 jobs in 2 files, stack ml-platform, team demo.\n", stderr: "" });
   });
 
   it("skips .git, node_modules and hidden directories, and follows links to files only", async () => {
-    const dir = tree({
+    const dir = writeRepo({
       "a.yaml": job("a"),
       "jobs/b.yml": job("b"),
       "jobs/deeper/c.YAML": job("c"),
@@ -48,7 +42,7 @@ describe("a directory", () => {
   });
 
   it("says so when there is no YAML anywhere below it", async () => {
-    const dir = tree({ "docs/readme.txt": "x", ".hidden/a.yaml": job("a") });
+    const dir = writeRepo({ "docs/readme.txt": "x", ".hidden/a.yaml": job("a") });
     expect(await found(["docs"], dir)).toEqual({
       files: [],
       issues: ["docs:1:1: the directory has no .yaml or .yml files, in it or below it"],
@@ -74,19 +68,19 @@ describe("a quoted glob", () => {
     ["jobs/team[2]/[!e]*", ["jobs/team2/d.yml"]],
     ["**/f.yaml", ["other/f.yaml"]],
   ])("expands %s", async (pattern, expected) => {
-    const dir = tree(layout);
+    const dir = writeRepo(layout);
     expect(await found([pattern], dir)).toEqual({ files: expected, issues: [] });
   });
 
   it("expands an absolute pattern, and says so when nothing matches", async () => {
-    const dir = tree(layout);
+    const dir = writeRepo(layout);
     const elsewhere = mkdtempSync(join(tmpdir(), "studio-jobs-elsewhere-"));
     expect((await found([join(dir, "jobs", "team2", "*.yml")], elsewhere)).files).toEqual([join(dir, "jobs/team2/d.yml")]);
     expect(await found(["jobs/**/*.json"], dir)).toEqual({ files: [], issues: ["jobs/**/*.json:1:1: no file matches this pattern"] });
   });
 
   it("takes a path that exists as written, brackets and all", async () => {
-    const dir = tree({ "[prod].yaml": job("a") });
+    const dir = writeRepo({ "[prod].yaml": job("a") });
     expect(await found(["[prod].yaml"], dir)).toEqual({ files: ["[prod].yaml"], issues: [] });
   });
 
@@ -102,7 +96,7 @@ describe("a quoted glob", () => {
 
 describe("--var-file", () => {
   it("reads YAML and JSON; later files win over earlier, --var over both", async () => {
-    const dir = tree({ "base.yaml": "env: staging\nregion: eu\nreplicas: 2\n", "prod.json": '{"env": "prod", "debug": false}' });
+    const dir = writeRepo({ "base.yaml": "env: staging\nregion: eu\nreplicas: 2\n", "prod.json": '{"env": "prod", "debug": false}' });
     expect(await readVars([], ["base.yaml", "prod.json"], dir)).toEqual({ env: "prod", region: "eu", replicas: "2", debug: "false" });
     expect(await readVars(["region=us"], ["base.yaml", "prod.json"], dir)).toEqual({
       env: "prod",
@@ -113,7 +107,7 @@ describe("--var-file", () => {
   });
 
   it("names each problem of each file by file:line:column", async () => {
-    const dir = tree({
+    const dir = writeRepo({
       "bad.yaml": "env: [a, b]\n9lives: x\nok: fine\nnothing:\n",
       "list.yaml": "- a\n- b\n",
       "broken.json": '{"env": "prod",\n "x": [}\n',
@@ -133,7 +127,7 @@ describe("--var-file", () => {
   });
 
   it("works on validate", async () => {
-    const dir = tree({
+    const dir = writeRepo({
       "studio-jobs.yaml": "version: 1\nstack: s\ndefaults: {team: 'team-${var:env}'}\njobs:\n  a: {query: print(1)}\n",
       "vars/prod.yaml": "env: prod\n",
     });
@@ -155,16 +149,12 @@ describe("--var-file", () => {
   });
 
   describe("on plan and apply", () => {
-    const shared = useStudio();
-    let env: NodeJS.ProcessEnv;
-    beforeAll(() => {
-      env = shared.env;
-    });
+    const { env } = useStudio();
     const spec =
       "version: 1\nstack: vf\ndefaults: {team: demo}\njobs:\n  a:\n    query: print(1)\n    environment: {DEPLOY: '${var:env}'}\n";
 
     it("plans and applies with the file's values, --var over them, and a saved plan refuses the flag", async () => {
-      const dir = tree({ "studio-jobs.yaml": spec, "prod.yaml": "env: prod\n" });
+      const dir = writeRepo({ "studio-jobs.yaml": spec, "prod.yaml": "env: prod\n" });
       const without = await runCli(["plan", "studio-jobs.yaml"], { cwd: dir, env });
       expect(without.stderr).toContain('unknown variable "env"');
       const plan = await runCli(["plan", "studio-jobs.yaml", "--var-file", "prod.yaml", "--out", "plan.json"], { cwd: dir, env });
@@ -181,7 +171,7 @@ describe("--var-file", () => {
     });
 
     it("stops a plan on a bad var file before contacting Studio", async () => {
-      const dir = tree({ "studio-jobs.yaml": spec, "prod.yaml": "env: [prod]\n" });
+      const dir = writeRepo({ "studio-jobs.yaml": spec, "prod.yaml": "env: [prod]\n" });
       const plan = await runCli(["plan", "studio-jobs.yaml", "--var-file", "prod.yaml"], {
         cwd: dir,
         env: { ...env, DATACHAIN_STUDIO_URL: "http://127.0.0.1:9" },

@@ -10,15 +10,13 @@ import { decodeApplied } from "../src/identity/markers.js";
 import { parseEnvironment } from "../src/emulator/job-input.js";
 import { sha256Hex } from "../src/identity/fingerprint.js";
 import { FIELD_NAMES, type FieldName } from "../src/desired/fields.js";
-import { writeRepo } from "./spec-helpers.js";
-
-const repo = writeRepo;
+import { writeRepo } from "./helpers.js";
 
 const options = { env: {}, vars: {}, defaultTeam: undefined };
 
 describe("resolve", () => {
   it("merges defaults under each job, environment key by key", async () => {
-    const dir = repo({
+    const dir = writeRepo({
       "studio-jobs.yaml": [
         "version: 1",
         "stack: analytics",
@@ -64,7 +62,7 @@ describe("resolve", () => {
   });
 
   it("reads query and requirements files, hashes uploads, infers the query type", async () => {
-    const dir = repo({
+    const dir = writeRepo({
       "jobs/studio-jobs.yaml": [
         "version: 1",
         "stack: s",
@@ -89,7 +87,7 @@ describe("resolve", () => {
   });
 
   it("interpolates env and vars; env values are sensitive, --var wins over vars:", async () => {
-    const dir = repo({
+    const dir = writeRepo({
       "studio-jobs.yaml": [
         "version: 1",
         "stack: s",
@@ -116,13 +114,13 @@ describe("resolve", () => {
   });
 
   it("takes the team from --team / the environment when the spec names none", async () => {
-    const dir = repo({ "studio-jobs.yaml": "version: 1\nstack: s\njobs:\n  a: {query: x}\n" });
+    const dir = writeRepo({ "studio-jobs.yaml": "version: 1\nstack: s\njobs:\n  a: {query: x}\n" });
     const spec = await loadSpec(["studio-jobs.yaml"], dir, { ...options, defaultTeam: "fallback" });
     expect(spec.teams).toEqual(["fallback"]);
   });
 
   it("normalizes start_after to UTC", async () => {
-    const dir = repo({
+    const dir = writeRepo({
       "studio-jobs.yaml": "version: 1\nstack: s\njobs:\n  a: {team: t, query: x, schedule: {start_after: '2026-12-01T01:00:00+01:00'}}\n",
     });
     const [job] = (await loadSpec(["."], dir, options)).jobs;
@@ -189,7 +187,11 @@ describe("fingerprint properties", () => {
     style: "block" | "flow",
     files: { query: string; upload: string },
   ): Promise<string> {
-    const dir = repo({ "studio-jobs.yaml": stringify(doc, { collectionStyle: style }), "q.py": files.query, "data.csv": files.upload });
+    const dir = writeRepo({
+      "studio-jobs.yaml": stringify(doc, { collectionStyle: style }),
+      "q.py": files.query,
+      "data.csv": files.upload,
+    });
     const [job] = (await loadSpec(["."], dir, options)).jobs;
     return job?.fingerprint ?? "";
   }

@@ -7,9 +7,7 @@ import { formatSpecIssue, SpecError } from "../src/errors.js";
 import { renderGithub } from "../src/cli/commands/validate.js";
 import { loadSpec } from "../src/desired/index.js";
 import { runCli } from "./cli-helpers.js";
-import { writeRepo } from "./spec-helpers.js";
-
-const repo = writeRepo;
+import { writeRepo } from "./helpers.js";
 
 const WITH_SECRET = [
   "version: 1",
@@ -24,7 +22,7 @@ const WITH_SECRET = [
 
 describe("an unset ${env:...}", () => {
   it("is a note for validate, which exits 0", async () => {
-    const dir = repo({ "studio-jobs.yaml": WITH_SECRET });
+    const dir = writeRepo({ "studio-jobs.yaml": WITH_SECRET });
     const result = await runCli(["validate", "."], { cwd: dir });
     expect(result).toMatchObject({ code: 0, stdout: "Valid: 1 job in 1 file, stack s, team t.\n" });
     expect(result.stderr).toBe(
@@ -33,7 +31,7 @@ describe("an unset ${env:...}", () => {
   });
 
   it("is an error for plan and apply, which send the value", async () => {
-    const dir = repo({ "studio-jobs.yaml": WITH_SECRET });
+    const dir = writeRepo({ "studio-jobs.yaml": WITH_SECRET });
     const error = await loadSpec(["."], dir, { env: {}, vars: {}, defaultTeam: undefined }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(SpecError);
     expect((error as SpecError).issues.map(formatSpecIssue)).toEqual([
@@ -47,7 +45,7 @@ describe("an unset ${env:...}", () => {
 
 describe("every problem at once", () => {
   it("reports schema and resolution problems of every job, and a bad var only where it is defined", async () => {
-    const dir = repo({
+    const dir = writeRepo({
       "studio-jobs.yaml": [
         "version: 1",
         "stack: s",
@@ -94,7 +92,7 @@ describe("validate --format", () => {
   ].join("\n");
 
   it("json: {valid, problems} on stdout, notes included, exit 1", async () => {
-    const dir = repo({ "studio-jobs.yaml": spec });
+    const dir = writeRepo({ "studio-jobs.yaml": spec });
     const result = await runCli(["validate", ".", "--format", "json"], { cwd: dir });
     expect(result.code).toBe(1);
     expect(result.stderr).toBe("");
@@ -116,7 +114,7 @@ describe("validate --format", () => {
   });
 
   it("json: valid true and exit 0 when only notes", async () => {
-    const dir = repo({ "studio-jobs.yaml": spec.replace("workers: 0", "workers: 1") });
+    const dir = writeRepo({ "studio-jobs.yaml": spec.replace("workers: 0", "workers: 1") });
     const result = await runCli(["validate", ".", "--format", "json"], { cwd: dir });
     expect(result.code).toBe(0);
     const parsed = JSON.parse(result.stdout) as { valid: boolean; problems: { severity: string }[] };
@@ -125,7 +123,7 @@ describe("validate --format", () => {
   });
 
   it("github: one ::error per problem and ::notice per note, exit 1", async () => {
-    const dir = repo({ "studio-jobs.yaml": spec });
+    const dir = writeRepo({ "studio-jobs.yaml": spec });
     const result = await runCli(["validate", ".", "--format", "github"], { cwd: dir });
     expect(result.code).toBe(1);
     expect(result.stdout).toBe(
@@ -157,7 +155,7 @@ describe("validate --format", () => {
 
 describe("merge keys in a spec", () => {
   it("share settings between jobs, in a top-level x- fragment the tool ignores", async () => {
-    const dir = repo({
+    const dir = writeRepo({
       "studio-jobs.yaml": [
         "version: 1",
         "stack: s",

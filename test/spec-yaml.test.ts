@@ -7,6 +7,7 @@ import { parse } from "yaml";
 import { formatSpecIssue } from "../src/errors.js";
 import { parseCarefully } from "../src/desired/yaml-careful.js";
 import { needsCarefulReading, parseYamlSource, type ParsedYaml } from "../src/desired/yaml-source.js";
+import { startCpuClock } from "./helpers.js";
 
 function problems(parsed: ParsedYaml): string[] {
   return "issues" in parsed ? parsed.issues.map(formatSpecIssue) : [];
@@ -53,8 +54,6 @@ describe("choosing the reader", () => {
   });
 });
 
-// Time bounds below are generous (the test machine is shared): what they guard against
-// took tens of seconds, or ran out of memory.
 describe("what is refused, with its place", () => {
   it("refuses unknown tags instead of dropping them, and keeps the core ones", () => {
     expect(problems(parseYamlSource("f.yaml", 'a: 1\nquery: !!js/function "function () {}"\n'))).toEqual([
@@ -85,18 +84,9 @@ describe("what is refused, with its place", () => {
     expect(problems(parseYamlSource("f.yaml", text))).toEqual([
       "f.yaml:4:5: invalid YAML: The : indicator must be at most 1024 chars after the start of an implicit block mapping key",
     ]);
-    expect(performance.now() - started).toBeLessThan(8000);
+    expect(performance.now() - started).toBeLessThan(3000);
     // Looking for long keys walks every value, a list of half a million among them.
     expect((data(parseYamlSource("f.yaml", `list: [${"1,".repeat(500_000)}1]\n`)) as { list: number[] }).list).toHaveLength(500_001);
-  });
-
-  // Found by the fuzzer (seed 7): js-yaml reads an alias inside its own anchor as a cycle,
-  // and the walk looking for long keys went round it until memory ran out.
-  it("refuses an alias inside its own anchor next to a long line, without walking the cycle", () => {
-    const text = `a: &a\n  b: [*a]\nc: ${"x".repeat(2000)}\n`;
-    expect(problems(parseYamlSource("f.yaml", text))).toEqual([
-      "f.yaml:2:7: the alias *a is inside the value it names: a spec cannot contain itself",
-    ]);
   });
 
   it("refuses an alias inside the value it names, and lists or mappings as keys", () => {
@@ -127,7 +117,7 @@ describe("nesting", () => {
   });
 
   it("stops early on absurd nesting, even behind a syntax error that sends it to the careful reader", () => {
-    const started = performance.now();
+    const cpuMs = startCpuClock();
     for (const text of [
       `a: ${"[".repeat(2_000_000)}\n`,
       `a: b: c\nx: ${"{k: ".repeat(500_000)}\n`,
@@ -138,13 +128,13 @@ describe("nesting", () => {
       expect(found.length).toBeGreaterThan(0);
       for (const line of found) expect(line).toMatch(/^f\.yaml:\d+:\d+: \S/);
     }
-    expect(performance.now() - started).toBeLessThan(8000);
+    expect(cpuMs()).toBeLessThan(3000);
   });
 
   // Found by the fuzzer (seed 1): hundreds of thousands of tokens that fit nowhere gave as
   // many errors, each with a captured stack, for 5 to 15 seconds and 1.5 GB.
   it("says the first few of a flood of syntax errors, quickly", () => {
-    const started = performance.now();
+    const cpuMs = startCpuClock();
     for (const text of [
       `a:\n  b: "4"${"[".repeat(4_000_000)}\n`,
       `a: 1\n${": ] ".repeat(250_000)}\n`,
@@ -157,7 +147,7 @@ describe("nesting", () => {
         /^f\.yaml:\d+:\d+: (and .*more YAML errors from here on; fix the ones above first|the document nests more than 64 levels)/,
       );
     }
-    expect(performance.now() - started).toBeLessThan(10_000);
+    expect(cpuMs()).toBeLessThan(4000);
   });
 
   it("counts the levels an alias adds where it is used", () => {

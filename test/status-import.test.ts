@@ -3,17 +3,11 @@
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
-import { beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { runCli } from "./cli-helpers.js";
-import { copyExample, useStudio, type TestStudio } from "./helpers.js";
+import { copyExample, useStudio } from "./helpers.js";
 
-const shared = useStudio();
-let studio: TestStudio;
-let env: NodeJS.ProcessEnv;
-beforeAll(() => {
-  studio = shared.studio;
-  env = { ...shared.env };
-});
+const { studio, env } = useStudio();
 
 describe("status", () => {
   it("shows the stack's live jobs, whether they match the spec, and their last runs", async () => {

@@ -1,0 +1,342 @@
+// applyPlan against an in-memory Studio (test/fake-studio.ts): the order of its steps,
+// what it skips when a step before failed, how it confirms an ambiguous create, the sweep
+// for duplicates, and stopping on an interrupt. The emulator tests in test/apply.test.ts
+// check the same properties end to end, through the CLI.
+
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { createFakeStudio, remoteError, type FakeStudio } from "../../test/fake-studio.js";
+import { desired, NOW, record, STACK, type DesiredSpec } from "../../test/plan-fixtures.js";
+import type { DesiredFile, DesiredJob } from "../desired/types.js";
+import { sha256Hex } from "../identity/fingerprint.js";
+import { MARKERS } from "../identity/markers.js";
+import type { Plan, PlanAction } from "../plan/types.js";
+import type { JobOutput } from "../studio/types.js";
+import { applyPlan, type ApplyOptions } from "./execute.js";
+import type { ApplyEvent, ApplyResult } from "./types.js";
+
+function planOf(actions: PlanAction[]): Plan {
+  const count = (kind: PlanAction["kind"]) => actions.filter((a) => a.kind === kind).length;
+  return {
+    stack: STACK,
+    teams: [...new Set(actions.map((a) => a.team))].sort(),
+    targets: [],
+    actions,
+    summary: {
+      create: count("create"),
+      replace: count("replace"),
+      cancel: count("cancel"),
+      noop: count("noop"),
+      conflict: count("conflict"),
+    },
+    errors: [],
+    warnings: [],
+    remoteDigest: "0".repeat(64),
+    createdAt: NOW.toISOString(),
+  };
+}
+
+const create = (job: DesiredJob): PlanAction => ({ kind: "create", key: job.key, team: job.team, desired: job });
+const replace = (job: DesiredJob, live: JobOutput): PlanAction => ({
+  kind: "replace",
+  key: job.key,
+  team: job.team,
+  desired: job,
+  live,
+  strategy: job.replace,
+  changes: [],
+  adopted: false,
+});
+const cancel = (live: JobOutput): PlanAction => ({ kind: "cancel", key: live.name, team: live.team, live, reason: "removed" });
+
+/** A desired job that uploads `files` (name → content), written to a temporary directory. */
+function withFiles(spec: DesiredSpec, files: Record<string, string>): DesiredJob {
+  const dir = mkdtempSync(join(tmpdir(), "studio-jobs-apply-unit-"));
+  const desiredFiles: DesiredFile[] = Object.entries(files).map(([name, content]) => {
+    writeFileSync(join(dir, name), content);
+    return { path: name, absolute: join(dir, name), name, sha256: sha256Hex(content), size: content.length };
+  });
+  return desired({ ...spec, files: desiredFiles });
+}
+
+/** Apply with the fake, one step at a time unless told otherwise, and no real waits. */
+function apply(plan: Plan, studio: FakeStudio, options: Partial<ApplyOptions> = {}): Promise<ApplyResult> {
+  return applyPlan(plan, {
+    client: studio,
+    parallelism: 1,
+    knownIds: new Set(studio.jobs.map((j) => j.id)),
+    sleep: () => Promise.resolve(),
+    now: () => NOW.getTime(),
+    ...options,
+  });
+}
+
+const outcomes = (result: ApplyResult) =>
+  result.steps.map((s) => `${s.step} ${s.team}/${s.key} ${s.status}${s.detail === undefined ? "" : `: ${s.detail}`}`);
+const liveNames = (studio: FakeStudio) =>
+  studio.jobs.filter((j) => j.status !== "CANCELED" && j.status !== "CANCELING_SCHEDULED").map((j) => `${j.name} ${j.id}`);
+
+describe("the order of steps", () => {
+  it("uploads each file once per team, then creates, then cancels, then sweeps", async () => {
+    const oldC = record({ key: "c" });
+    const gone = record({ key: "d" });
+    const studio = createFakeStudio([oldC, gone]);
+    const a = withFiles({ key: "a" }, { "labels.csv": "a,b\n" });
+    const b = desired({ key: "b", files: [...a.files] });
+    const c = desired({ key: "c", query: "print('new c')\n" });
+    const result = await apply(planOf([create(a), create(b), replace(c, oldC), cancel(gone)]), studio);
+
+    expect(studio.calls).toEqual([
+      "upload demo/labels.csv",
+      "create demo/a",
+      "create demo/b",
+      "create demo/c",
+      `cancel demo/c ${oldC.id}`,
+      `cancel demo/d ${gone.id}`,
+      "list demo",
+    ]);
+    // Both jobs name the one upload's id.
+    expect(studio.sent.map((input) => [input.query_name, input.files])).toEqual([
+      ["a", ["1"]],
+      ["b", ["1"]],
+      ["c", []],
+    ]);
+    expect(result.summary).toEqual({ created: 2, replaced: 1, cancelled: 1, deduplicated: 0, failed: 0, skipped: 0 });
+    expect(liveNames(studio)).toEqual(["a fake-1", "b fake-2", "c fake-3"]);
+  });
+
+  it("keeps the phases apart however many steps run at once", async () => {
+    const olds = ["r0", "r1", "r2"].map((key) => record({ key }));
+    const studio = createFakeStudio(olds);
+    const actions = [
+      ...["a", "b", "c", "d"].map((key) => create(withFiles({ key }, { [`${key}.csv`]: key }))),
+      ...olds.map((old) => replace(desired({ key: old.name, query: "print('v2')\n" }), old)),
+    ];
+    const result = await apply(planOf(actions), studio, { parallelism: 8 });
+    expect(result.summary).toMatchObject({ created: 4, replaced: 3, failed: 0 });
+    const phase = (call: string) => ["upload", "create", "cancel", "list"].indexOf(call.split(" ")[0] ?? "");
+    const phases = studio.calls.map(phase);
+    expect(phases).toEqual([...phases].sort((x, y) => x - y));
+    expect(phases.filter((p) => p === 0)).toHaveLength(4);
+  });
+
+  it("tells its progress: the total first, then a begin and an end for each step", async () => {
+    const studio = createFakeStudio();
+    const events: ApplyEvent[] = [];
+    await apply(planOf([create(desired({ key: "a" })), create(desired({ key: "b" }))]), studio, { onEvent: (e) => events.push(e) });
+    expect(
+      events.map((e) =>
+        e.type === "start"
+          ? `start ${e.total}`
+          : e.type === "begin"
+            ? `begin ${e.key} ${e.done}/${e.total}`
+            : `end ${e.result.key} ${e.done}/${e.total}`,
+      ),
+    ).toEqual(["start 2", "begin a 0/2", "end a 1/2", "begin b 1/2", "end b 2/2"]);
+  });
+});
+
+describe("a step whose prerequisite failed is skipped", () => {
+  it("keeps the old job of a create-first replace when the new one could not be created", async () => {
+    const old = record({ key: "c" });
+    const gone = record({ key: "d" });
+    const studio = createFakeStudio([old, gone]);
+    studio.fail({ call: "create demo/c", error: remoteError(400) });
+    const result = await apply(planOf([replace(desired({ key: "c", query: "print(2)\n" }), old), cancel(gone)]), studio);
+
+    expect(outcomes(result)).toEqual([
+      "create demo/c failed: [POST] /api/datachain/jobs/: 400 fake 400",
+      `cancel demo/c skipped: the new job was not created, so ${old.id} is kept`,
+      "cancel demo/d applied",
+    ]);
+    expect(studio.calls).toEqual(["create demo/c", `cancel demo/d ${gone.id}`]);
+    expect(liveNames(studio)).toEqual([`c ${old.id}`]);
+    expect(result.summary).toEqual({ created: 0, replaced: 0, cancelled: 1, deduplicated: 0, failed: 1, skipped: 1 });
+  });
+
+  it("does not create a job whose file did not upload, nor one whose file changed since the plan", async () => {
+    const studio = createFakeStudio();
+    studio.fail({ call: "upload demo/a.csv", error: remoteError(413) });
+    const a = withFiles({ key: "a" }, { "a.csv": "a" });
+    const b = withFiles({ key: "b" }, { "b.csv": "b" });
+    writeFileSync(b.files[0]?.absolute ?? "", "changed");
+    const result = await apply(planOf([create(a), create(b)]), studio);
+    expect(outcomes(result)).toEqual([
+      "upload demo/a failed: [POST] /api/datachain/jobs/: 413 fake 413",
+      "upload demo/b failed: b.csv changed since the plan was made; plan again",
+      "create demo/a skipped: upload of a.csv did not succeed",
+      "create demo/b skipped: upload of b.csv did not succeed",
+    ]);
+    expect(studio.calls).toEqual(["upload demo/a.csv"]);
+  });
+});
+
+describe("cancel-first", () => {
+  it("cancels the old job before it creates the new one", async () => {
+    const old = record({ key: "c" });
+    const studio = createFakeStudio([old]);
+    const result = await apply(planOf([replace(desired({ key: "c", query: "print(2)\n", replace: "cancel-first" }), old)]), studio);
+    expect(studio.calls).toEqual([`cancel demo/c ${old.id}`, "create demo/c", "list demo"]);
+    expect(result.summary).toMatchObject({ replaced: 1, failed: 0 });
+  });
+
+  it("creates nothing when the cancel failed, so the old job is not doubled", async () => {
+    const old = record({ key: "c" });
+    const studio = createFakeStudio([old]);
+    studio.fail({ call: "cancel demo/c", error: remoteError(503) });
+    const result = await apply(planOf([replace(desired({ key: "c", query: "print(2)\n", replace: "cancel-first" }), old)]), studio);
+    expect(outcomes(result)).toEqual([
+      "cancel demo/c failed: [POST] /api/datachain/jobs/: 503 fake 503",
+      "create demo/c skipped: the old job was not cancelled (cancel-first)",
+    ]);
+    expect(studio.calls).toEqual([`cancel demo/c ${old.id}`]);
+  });
+
+  it("counts a cancel already done as done: Studio answers 400, and the job has ended", async () => {
+    const old = record({ key: "c" }, { status: "CANCELED" });
+    const studio = createFakeStudio([old]);
+    const result = await apply(planOf([replace(desired({ key: "c", query: "print(2)\n", replace: "cancel-first" }), old)]), studio);
+    expect(outcomes(result)).toEqual(["cancel demo/c applied: already CANCELED", "create demo/c applied"]);
+    expect(studio.calls).toEqual([`cancel demo/c ${old.id}`, `get demo/${old.id}`, "create demo/c", "list demo"]);
+  });
+});
+
+describe("an ambiguous create", () => {
+  it("is looked for before it is sent again, and found when the server had acted", async () => {
+    const studio = createFakeStudio();
+    studio.fail({ call: "create demo/a", error: remoteError(undefined), afterActing: true });
+    const result = await apply(planOf([create(desired({ key: "a", cron: "@daily" }))]), studio);
+    expect(studio.calls).toEqual(["create demo/a", "list demo", "list demo"]);
+    expect(outcomes(result)).toEqual([
+      "create demo/a applied: found after an ambiguous failure ([POST] /api/datachain/jobs/: no reply: socket hang up)",
+    ]);
+    expect(result.steps[0]?.jobId).toBe("fake-1");
+    expect(studio.jobs).toHaveLength(1);
+  });
+
+  it("is sent again when it is not found, and the retry's job is the only one", async () => {
+    const studio = createFakeStudio();
+    const waits: number[] = [];
+    studio.fail({ call: "create demo/a", error: remoteError(503), times: 2 });
+    const result = await apply(planOf([create(desired({ key: "a" }))]), studio, {
+      sleep: (ms) => {
+        waits.push(ms);
+        return Promise.resolve();
+      },
+      random: () => 1,
+    });
+    expect(studio.calls).toEqual(["create demo/a", "list demo", "create demo/a", "list demo", "create demo/a", "list demo"]);
+    expect(outcomes(result)).toEqual(["create demo/a applied"]);
+    expect(studio.jobs.map((j) => j.name)).toEqual(["a"]);
+    // A growing wait between tries (the longest of each step, with this jitter).
+    expect(waits).toEqual([200, 400]);
+  });
+
+  it("ignores a record listed when the plan was made: it was not made by this create", async () => {
+    const job = desired({ key: "a" });
+    const older = record(job);
+    const studio = createFakeStudio([older]);
+    studio.fail({ call: "create demo/a", error: remoteError(503) });
+    const result = await apply(planOf([create(job)]), studio, { createAttempts: 1 });
+    expect(outcomes(result)).toEqual(["create demo/a failed: [POST] /api/datachain/jobs/: 503 fake 503"]);
+    expect(studio.calls).toEqual(["create demo/a", "list demo"]);
+  });
+
+  it("is not sent twice after a 2xx whose reply could not be read, even when it is not found", async () => {
+    const studio = createFakeStudio();
+    studio.fail({ call: "create demo/a", error: remoteError(200, { ambiguous: true }) });
+    const result = await apply(planOf([create(desired({ key: "a" }))]), studio);
+    expect(studio.calls).toEqual(["create demo/a", "list demo"]);
+    expect(result.steps[0]).toMatchObject({ status: "failed" });
+    expect(result.steps[0]?.detail).toMatch(
+      /the job was not found when the team was listed again, and it is not sent twice: run plan to see whether it exists$/,
+    );
+  });
+
+  it("is not retried after a plain refusal", async () => {
+    const studio = createFakeStudio();
+    studio.fail({ call: "create demo/a", error: remoteError(400) });
+    const result = await apply(planOf([create(desired({ key: "a" }))]), studio);
+    expect(studio.calls).toEqual(["create demo/a"]);
+    expect(result.summary).toMatchObject({ created: 0, failed: 1 });
+  });
+});
+
+describe("the sweep for duplicates", () => {
+  it("cancels the newer of two live jobs for one key, made by an apply running at the same time", async () => {
+    const a = desired({ key: "a", cron: "@daily" });
+    const b = desired({ key: "b", cron: "@daily" });
+    const studio = createFakeStudio();
+    // The other apply creates its a while this one creates b, after this one listed.
+    studio.onCall = (call) => {
+      if (call === "create demo/b") studio.jobs.unshift(record(a, { status: "TASK" }));
+    };
+    const result = await apply(planOf([create(a), create(b)]), studio);
+    const theirs = studio.jobs[0];
+    expect(outcomes(result)).toEqual([
+      "create demo/a applied",
+      "create demo/b applied",
+      `cancel demo/a applied: a duplicate of ${theirs?.id}, made by a concurrent apply`,
+    ]);
+    expect(result.steps[2]?.jobId).toBe("fake-1");
+    expect(result.summary).toEqual({ created: 2, replaced: 0, cancelled: 0, deduplicated: 1, failed: 0, skipped: 0 });
+    expect(liveNames(studio).sort()).toEqual([`a ${theirs?.id}`, "b fake-2"]);
+  });
+
+  it("leaves records of other fingerprints, other stacks, runs and ended jobs alone", async () => {
+    const a = desired({ key: "a", cron: "@daily" });
+    const others = [
+      record({ key: "a", fingerprint: "another-version" }, { status: "TASK" }),
+      record({ key: "a", stack: "another-stack", fingerprint: a.fingerprint }, { status: "TASK" }),
+      record(a, { status: "RUNNING", parent_job_id: "fake-1" }),
+      record(a, { status: "CANCELED" }),
+    ];
+    const studio = createFakeStudio(others);
+    const result = await apply(planOf([create(a)]), studio);
+    expect(outcomes(result)).toEqual(["create demo/a applied"]);
+    expect(studio.calls).toEqual(["create demo/a", "list demo"]);
+    expect(studio.jobs.map((j) => j.status)).toEqual(["TASK", "TASK", "RUNNING", "CANCELED", "TASK"]);
+    expect(studio.jobs[1]?.environment[MARKERS.stack]).toBe("another-stack");
+  });
+
+  it("does not list again when nothing was created", async () => {
+    const gone = record({ key: "d" });
+    const studio = createFakeStudio([gone]);
+    await apply(planOf([cancel(gone)]), studio);
+    expect(studio.calls).toEqual([`cancel demo/d ${gone.id}`]);
+  });
+});
+
+describe("an interrupt", () => {
+  it("lets the step under way finish, skips every step not started, and does not sweep", async () => {
+    const studio = createFakeStudio();
+    const controller = new AbortController();
+    studio.onCall = (call) => {
+      if (call === "create demo/b") controller.abort();
+    };
+    const jobs = ["a", "b", "c", "d"].map((key) => desired({ key }));
+    const result = await apply(planOf(jobs.map(create)), studio, { signal: controller.signal });
+    expect(outcomes(result)).toEqual([
+      "create demo/a applied",
+      "create demo/b applied",
+      "create demo/c skipped: interrupted before it started",
+      "create demo/d skipped: interrupted before it started",
+    ]);
+    expect(studio.calls).toEqual(["create demo/a", "create demo/b"]);
+    expect(result.summary).toMatchObject({ created: 2, skipped: 2 });
+  });
+
+  it("stops trying an ambiguous create again", async () => {
+    const studio = createFakeStudio();
+    const controller = new AbortController();
+    studio.fail({ call: "create demo/a", error: remoteError(503), times: 5 });
+    studio.onCall = (call) => {
+      if (call === "list demo") controller.abort();
+    };
+    const result = await apply(planOf([create(desired({ key: "a" }))]), studio, { signal: controller.signal });
+    expect(studio.calls).toEqual(["create demo/a", "list demo"]);
+    expect(outcomes(result)).toEqual(["create demo/a failed: [POST] /api/datachain/jobs/: 503 fake 503"]);
+  });
+});
