@@ -120,9 +120,11 @@ function readQuickly(text: string): QuickRead {
     return { kind: "careful" }; // the careful reader says what is wrong, with its positions
   }
   const anchors = last !== undefined && Object.keys(last.anchorMap).length > 0;
-  // A long key needs a long line: the lines are measured first, the data walked only then.
-  const longKey = hasLongLine(text, LONG_KEY) && hasLongKey(data);
-  return sawTag || mergeKey || anchors || longKey ? { kind: "careful" } : { kind: "plain", data };
+  if (sawTag || mergeKey || anchors) return { kind: "careful" };
+  // Without anchors the data is a tree (js-yaml makes a cycle of an alias inside its own
+  // anchor), so it can be walked. A long key needs a long line: lines are measured first.
+  if (hasLongLine(text, LONG_KEY) && hasLongKey(data)) return { kind: "careful" };
+  return { kind: "plain", data };
 }
 
 /** Keys longer than this go to the careful reader (YAML's limit is 1024 characters, a little more than this). */
