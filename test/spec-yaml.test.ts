@@ -79,12 +79,12 @@ describe("what is refused, with its place", () => {
   // was quoted whole in the message, and was placed at 1:1 (the careful reader, which
   // locates, refuses keys over 1024 characters; js-yaml did not).
   it("refuses a key over 1024 characters where it is, in a short message, quickly", () => {
-    const started = performance.now();
+    const cpuMs = startCpuClock();
     const text = `version: 1\njobs:\n  ok:\n    ${"x".repeat(3_000_000)}: 1\n`;
     expect(problems(parseYamlSource("f.yaml", text))).toEqual([
       "f.yaml:4:5: invalid YAML: The : indicator must be at most 1024 chars after the start of an implicit block mapping key",
     ]);
-    expect(performance.now() - started).toBeLessThan(3000);
+    expect(cpuMs()).toBeLessThan(3000);
     // Looking for long keys walks every value, a list of half a million among them.
     expect((data(parseYamlSource("f.yaml", `list: [${"1,".repeat(500_000)}1]\n`)) as { list: number[] }).list).toHaveLength(500_001);
   });
