@@ -14,3 +14,39 @@ it("gives the next firings strictly after the reference time, and a fresh copy e
   expect(again.map((d) => d.toISOString())).toEqual(["2026-11-30T03:00:00.000Z", "2026-12-01T03:00:00.000Z", "2026-12-02T03:00:00.000Z"]);
   expect(nextCronRuns("@hourly", at, 2).map((d) => d.toISOString())).toEqual(["2026-11-29T04:00:00.000Z", "2026-11-29T05:00:00.000Z"]);
 });
+
+it("gives the same firings as croner's named UTC zone, across month ends, leap days and the machine's daylight-saving changes", async () => {
+  const { Cron } = await import("croner");
+  const expressions = [
+    "0 3 * * *",
+    "30 2 * * 0",
+    "0 0 29 2 *",
+    "59 23 L * *",
+    "*/7 1-3 * * 1-5",
+    "0 12 1 */3 *",
+    "15 0 * * 6#2",
+    "@weekly",
+    "@yearly",
+  ];
+  // Around the European and American clock changes of 2026, a leap day and a year end.
+  const starts = [
+    "2026-03-08T06:59:00Z",
+    "2026-03-29T00:30:00Z",
+    "2026-10-25T00:59:00Z",
+    "2026-11-01T05:00:00Z",
+    "2028-02-28T23:00:00Z",
+    "2026-12-31T23:59:30Z",
+  ];
+  for (const expression of expressions) {
+    const named = new Cron(expression, { mode: "5-part", timezone: "UTC", paused: true });
+    for (const start of starts) {
+      const at = new Date(start);
+      const expected = named.nextRuns(5, at).map((d) => d.toISOString());
+      expect(expected).toHaveLength(5);
+      expect(
+        nextCronRuns(expression, at, 5).map((d) => d.toISOString()),
+        `${expression} after ${start}`,
+      ).toEqual(expected);
+    }
+  }
+});

@@ -47,12 +47,17 @@ function findCronProblem(expression: string): string | undefined {
 
 const parsed = new Map<string, Cron>();
 
-/** A paused Cron is only asked for next run times, so one per expression serves every caller. */
+/**
+ * A paused Cron is only asked for next run times, so one per expression serves every caller.
+ * UTC as a fixed offset of 0, not the named zone "UTC": the same times (UTC has no daylight
+ * saving), without an Intl time-zone conversion at every step of croner's search, which
+ * made next-run times about 3x slower (docs/architecture.md, "Performance").
+ */
 function parse(expression: string): Cron {
   const key = expression.trim();
   let cron = parsed.get(key);
   if (cron === undefined) {
-    cron = new Cron(key, { mode: "5-part", timezone: "UTC", paused: true });
+    cron = new Cron(key, { mode: "5-part", utcOffset: 0, paused: true });
     if (parsed.size < 10_000) parsed.set(key, cron);
   }
   return cron;

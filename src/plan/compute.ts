@@ -208,7 +208,7 @@ function checkClusters(actions: readonly PlanAction[], clusters: readonly Cluste
       errors.push(`${where()} would run on cluster ${cluster.name}, which is not active. Choose another cluster.`);
       continue;
     }
-    const workers = job.input.workers ?? 1;
+    const workers = job.values.workers ?? 1;
     if (workers > cluster.max_workers) {
       errors.push(`${where()} asks for ${workers} workers; cluster ${cluster.name} allows at most ${cluster.max_workers}.`);
     }
