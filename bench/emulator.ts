@@ -30,7 +30,15 @@ export function writeEmulatorConfig(dir: string, teams: readonly string[]): stri
 }
 
 export async function startEmulatorProcess(cli: string, args: readonly string[], cwd: string): Promise<EmulatorProcess> {
-  const child = spawn(process.execPath, [cli, "emulator", "--host", "127.0.0.1", "--port", "0", ...args], {
+  return startServerProcess([cli, "emulator", "--host", "127.0.0.1", "--port", "0", ...args], cwd, "the emulator");
+}
+
+/**
+ * A server in a process of its own: `node ...args`, which prints its URL
+ * (http://127.0.0.1:PORT) on its first line of stdout and stops on SIGTERM.
+ */
+export async function startServerProcess(args: readonly string[], cwd: string, what: string): Promise<EmulatorProcess> {
+  const child = spawn(process.execPath, args, {
     cwd,
     env: { PATH: process.env["PATH"] ?? "", NO_COLOR: "1" },
     stdio: ["ignore", "pipe", "pipe"],
@@ -47,7 +55,7 @@ export async function startEmulatorProcess(cli: string, args: readonly string[],
       if (match !== null) resolve(match[0]);
     });
     child.on("error", reject);
-    child.on("exit", (code) => reject(new Error(`the emulator exited ${code} before printing its URL: ${stderr.trim()}`)));
+    child.on("exit", (code) => reject(new Error(`${what} exited ${code} before printing its URL: ${stderr.trim()}`)));
   });
   return {
     url,

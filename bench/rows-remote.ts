@@ -1,9 +1,10 @@
 // Rows against the emulator, each in a process of its own: apply, plan (converged and
 // large), replaces, and convergence under faults.
 
+import { dirname, join } from "node:path";
 import { cliCommand, floorCommand, type BenchContext } from "./context.js";
-import { listTeamJobs, postAdmin, startEmulatorProcess, type ListedJob } from "./emulator.js";
-import { measure, runPairs, type Command, type Measured } from "./measure.js";
+import { listTeamJobs, postAdmin, startEmulatorProcess, startServerProcess, type ListedJob } from "./emulator.js";
+import { measure, runPairs, statsOf, type Command, type Measured } from "./measure.js";
 import { againstFloor, ratioOf, seconds, timeStats, type Floor } from "./report.js";
 import { expectFloorOutput, validateFloorArgs } from "./rows-offline.js";
 import { writeSpec } from "./specs.js";
@@ -89,6 +90,7 @@ export async function benchApply(ctx: BenchContext): Promise<void> {
     // inside the client: node's start and undici's loading are not the emulator's cost.
     const requests = measured.floor.map((run) => ({ ...run, ms: clientOutput(run).ms }));
     const clientRatio = ratioOf(requests, bound) ?? Number.NaN;
+    const alone = await httpAlone(ctx, count, runs);
     ctx.emit({
       id: "emulator-floor",
       title: `emulator floor: trivial client, ${count.toLocaleString("en")} creates, -P ${PARALLELISM}, requests only`,
@@ -96,9 +98,31 @@ export async function benchApply(ctx: BenchContext): Promise<void> {
       floor: bound,
       ratio: clientRatio,
       checks: [{ label: "≤ 1.1× bound", ok: clientRatio <= 1.1 }],
-      note: `whole process ${seconds(timeStats(measured.floor).median)}`,
+      note: `whole process ${seconds(timeStats(measured.floor).median)}; node:http alone ${seconds(alone)} (${(alone / bound.ms).toFixed(2)}×)`,
     });
   });
+}
+
+/**
+ * The same trivial client against bench/http-floor.ts, node:http with the same latency
+ * and nothing else: what node and this machine cost without the emulator. Reported
+ * beside the emulator floor; the median of its requests-only times.
+ */
+async function httpAlone(ctx: BenchContext, count: number, runs: number): Promise<number> {
+  const script = join(dirname(ctx.createClient), "http-floor.js");
+  const server = await startServerProcess([script, String(LATENCY_MS)], ctx.tmp, "the node:http floor server");
+  try {
+    // Warmed up as the emulator is.
+    await measure(floorCommand(ctx, [ctx.createClient, server.url, "warmup", "200", String(PARALLELISM)], ctx.tmp));
+    const times: number[] = [];
+    for (let run = 0; run < runs; run++) {
+      const client = [ctx.createClient, server.url, "alone", String(count), String(PARALLELISM)];
+      times.push(clientOutput(expectCreated(await measure(floorCommand(ctx, client, ctx.tmp)), count)).ms);
+    }
+    return statsOf(times).median;
+  } finally {
+    await server.stop();
+  }
 }
 
 export async function benchConvergedPlan(ctx: BenchContext): Promise<void> {
