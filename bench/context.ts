@@ -44,7 +44,7 @@ export function findValidator(): string {
 
 export function distPaths(): { cli: string; floorScript: string; createClient: string } {
   return {
-    cli: join(DIST, "src", "cli", "main.js"),
+    cli: join(DIST, "bin", "studio-jobs.cjs"),
     floorScript: join(DIST, "bench", "floor.js"),
     createClient: join(DIST, "bench", "create-client.js"),
   };

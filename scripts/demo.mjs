@@ -10,7 +10,7 @@ import { fileURLToPath } from "node:url";
 import { startEmulator } from "../dist/src/emulator/index.js";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
-const cli = join(root, "dist", "src", "cli", "main.js");
+const cli = join(root, "dist", "bin", "studio-jobs.cjs");
 const emulator = await startEmulator({ port: 0 });
 const env = { ...process.env, DATACHAIN_STUDIO_URL: emulator.url, DATACHAIN_STUDIO_TOKEN: "dev-token", DATACHAIN_STUDIO_TEAM: "demo" };
 const bold = (text) => (process.stdout.isTTY && !process.env.NO_COLOR ? `\x1b[1m${text}\x1b[0m` : text);

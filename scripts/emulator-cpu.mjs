@@ -2,14 +2,14 @@
 // Starts the built `studio-jobs emulator` as a child process, drives creates at it over
 // loopback, and reads the child's user+system CPU from /proc before and after each round.
 // Usage: node scripts/emulator-cpu.mjs [creates per round, default 1000] [rounds, default 5] [cron|once]
-// STUDIO_JOBS_CLI=path/to/main.js measures another build (e.g. a copy of the previous one).
+// STUDIO_JOBS_CLI=path/to/studio-jobs.cjs measures another build (e.g. a copy of the previous one).
 
 import { spawn } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { Pool } from "undici";
 
-const CLI = process.env.STUDIO_JOBS_CLI ?? fileURLToPath(new URL("../dist/src/cli/main.js", import.meta.url));
+const CLI = process.env.STUDIO_JOBS_CLI ?? fileURLToPath(new URL("../dist/bin/studio-jobs.cjs", import.meta.url));
 const perRound = Number(process.argv[2] ?? 1000);
 const rounds = Number(process.argv[3] ?? 5);
 const kind = process.argv[4] ?? "cron";

@@ -4,7 +4,7 @@ import { spawn } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import { run } from "../src/cli/run.js";
 
-export const CLI = fileURLToPath(new URL("../dist/src/cli/main.js", import.meta.url));
+export const CLI = fileURLToPath(new URL("../dist/bin/studio-jobs.cjs", import.meta.url));
 
 export interface CliResult {
   code: number;

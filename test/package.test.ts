@@ -86,7 +86,9 @@ it("packs what a user needs, installs offline, type-checks and runs in a consume
     "package.json",
     "dist/src/index.js",
     "dist/src/index.d.ts",
-    "dist/src/cli/main.js",
+    "dist/bin/studio-jobs.cjs",
+    "dist/bin/schema-validator.cjs",
+    "dist/bin/plan-validator.cjs",
     "dist/src/desired/schema-validator.cjs",
     "schema/studio-jobs.schema.json",
     "schema/plan.schema.json",
@@ -95,7 +97,10 @@ it("packs what a user needs, installs offline, type-checks and runs in a consume
   }
   expect(files.filter((f) => /test|bench|\.map$|^src\/|\.ts$/.test(f) && !f.endsWith(".d.ts"))).toEqual([]);
   expect(
-    files.filter((f) => !/^(dist\/src\/.+\.(js|cjs|d\.ts)|schema\/.+\.json|LICENSE|README\.md|CHANGELOG\.md|package\.json)$/.test(f)),
+    files.filter(
+      (f) =>
+        !/^(dist\/src\/.+\.(js|cjs|d\.ts)|dist\/bin\/[^/]+\.cjs|schema\/.+\.json|LICENSE|README\.md|CHANGELOG\.md|package\.json)$/.test(f),
+    ),
   ).toEqual([]);
 
   // The consumer's tsc skips checking libraries (as most do, and checking @types/node costs
@@ -125,4 +130,12 @@ it("packs what a user needs, installs offline, type-checks and runs in a consume
   expect(tsc.stdout).toBe("");
   const ran = await run(process.execPath, ["out/consumer.js"], { cwd: consumer });
   expect(ran.stdout).toContain("Plan: 4 to create, 0 to replace, 0 to cancel, 0 unchanged.");
+
+  // The bundled command as installed: it finds its version, the schema and the precompiled
+  // validator from where the install put it.
+  const bin = join(consumer, "node_modules/.bin/studio-jobs");
+  expect((await run(bin, ["--version"], { cwd: consumer })).stdout).toBe(
+    `${(JSON.parse(readFileSync(join(ROOT, "package.json"), "utf8")) as { version: string }).version}\n`,
+  );
+  expect((await run(bin, ["validate"], { cwd: consumer })).stdout).toBe("Valid: 4 jobs in 1 file, stack analytics, team demo.\n");
 });

@@ -1,15 +1,18 @@
 #!/usr/bin/env node
 // The executable: wires the real process into run() and owns process.exit.
+// No top-level await: the build bundles this entry as CommonJS (see docs/architecture.md,
+// "The built CLI"), which starts faster than an ES module.
+
+import { isatty } from "node:tty";
 
 const argv = process.argv.slice(2);
 if (argv.length === 1 && (argv[0] === "--version" || argv[0] === "-V")) {
   // The one answer that needs nothing else, asked for by scripts that check the tool is
   // there: the command-line parser and every command are left unloaded. The same output
   // as commander's own --version, which answers any other form (`--no-color --version`).
-  const { toolVersion } = await import("../version.js");
-  process.stdout.write(`${toolVersion()}\n`);
+  void import("../version.js").then(({ toolVersion }) => process.stdout.write(`${toolVersion()}\n`));
 } else {
-  await main(argv);
+  void main(argv);
 }
 
 async function main(argv: string[]): Promise<void> {
@@ -46,7 +49,9 @@ async function main(argv: string[]): Promise<void> {
     stderr: process.stderr,
     env: process.env,
     cwd: process.cwd(),
-    interactive: process.stdin.isTTY === true && process.stderr.isTTY === true,
+    // What process.stdin.isTTY would say, without creating stdin's stream (a few ms) for a
+    // command that never reads it.
+    interactive: isatty(0) && isatty(2),
     prompt: async (question) => {
       const { createInterface } = await import("node:readline/promises");
       const rl = createInterface({ input: process.stdin, output: process.stderr });

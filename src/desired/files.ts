@@ -1,14 +1,14 @@
 // Local files a spec names: found once, read or hashed once, however many jobs use them.
 
-import { createHash } from "node:crypto";
 import { createReadStream } from "node:fs";
 import { readFile, realpath, stat } from "node:fs/promises";
-import { sha256Hex } from "../identity/fingerprint.js";
+import { createSha256 } from "../identity/fingerprint.js";
 
+/** A file read as text (a query, requirements), or hashed (an upload): one or the other. */
 export interface FileRead {
   text?: string;
-  sha256: string;
-  size: number;
+  sha256?: string;
+  size?: number;
 }
 
 /** Where a written path really is: its real path, and whether it is a file; undefined when missing. */
@@ -83,14 +83,14 @@ export class FileCache {
   }
 }
 
+// A text's digest is never used: the text itself goes into the fingerprint.
 async function readText(absolute: string): Promise<FileRead> {
-  const bytes = await readFile(absolute);
-  return { text: bytes.toString("utf8"), sha256: sha256Hex(bytes), size: bytes.length };
+  return { text: await readFile(absolute, "utf8") };
 }
 
 /** sha256 and size of a file, read as a stream: uploads may be large. */
-export async function hashFile(absolute: string): Promise<FileRead> {
-  const hash = createHash("sha256");
+export async function hashFile(absolute: string): Promise<{ sha256: string; size: number }> {
+  const hash = createSha256();
   let size = 0;
   for await (const chunk of createReadStream(absolute)) {
     hash.update(chunk as Buffer);

@@ -213,5 +213,7 @@ export async function findRepositoryRoot(specPath: string): Promise<string> {
 }
 
 export function isInside(root: string, path: string): boolean {
-  return path === root || path.startsWith(root.endsWith(sep) ? root : root + sep);
+  // Called for every file every job names: no string is built.
+  if (!path.startsWith(root)) return false;
+  return path.length === root.length || root.endsWith(sep) || path.startsWith(sep, root.length);
 }

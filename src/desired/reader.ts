@@ -51,6 +51,18 @@ export class Origin {
 
 const DEFAULTS: DocPath = ["defaults"];
 
+/** `schedule.cron` -> ["schedule", "cron"], split once per name: every job reads the same few. */
+const DOTTED = new Map<string, readonly [string, string] | undefined>();
+function splitSetting(name: string): readonly [string, string] | undefined {
+  let split = DOTTED.get(name);
+  if (split === undefined && !DOTTED.has(name)) {
+    const dot = name.indexOf(".");
+    split = dot < 0 ? undefined : [name.slice(0, dot), name.slice(dot + 1)];
+    DOTTED.set(name, split);
+  }
+  return split;
+}
+
 /** A job's query, and the type its query_file's extension implies. */
 export interface QueryRead {
   text: string | undefined;
@@ -194,14 +206,14 @@ export class JobReader {
 
   /** The job's own value, else the default's; `schedule.cron` is key `cron` of `schedule`, merged key by key. */
   setting(name: string): Origin | undefined {
-    const dot = name.indexOf(".");
-    if (dot < 0) {
-      if (this.#job[name] !== undefined) return this.origin(this.#job[name], this.jobPath, name);
+    const split = splitSetting(name);
+    if (split === undefined) {
+      const value = this.#job[name];
+      if (value !== undefined) return this.origin(value, this.jobPath, name);
       const fallback = this.#file.defaults[name];
       return fallback === undefined ? undefined : this.origin(fallback, DEFAULTS, name);
     }
-    const map = name.slice(0, dot);
-    const entry = name.slice(dot + 1);
+    const [map, entry] = split;
     const own = asRecord(this.#job[map])[entry];
     if (own !== undefined) return this.origin(own, [...this.jobPath, map], entry);
     const fallback = asRecord(this.#file.defaults[map])[entry];
@@ -274,22 +286,21 @@ export class JobReader {
     if (written === undefined) return undefined;
     const { cache, root } = this.#file;
     const found = cache.lookup(this.#file.absolute(written));
-    const shown = showKey(written);
     if (found === undefined) {
-      this.problem(from.path, `${what} "${shown}" does not exist (paths are relative to the YAML file)`);
+      this.problem(from.path, `${what} "${showKey(written)}" does not exist (paths are relative to the YAML file)`);
       return undefined;
     }
     if (!isInside(root, found.real)) {
-      this.problem(from.path, `${what} "${shown}" is outside the repository; keep job files inside it`);
+      this.problem(from.path, `${what} "${showKey(written)}" is outside the repository; keep job files inside it`);
       return undefined;
     }
     if (!found.isFile) {
-      this.problem(from.path, `${what} "${shown}" is not a file`);
+      this.problem(from.path, `${what} "${showKey(written)}" is not a file`);
       return undefined;
     }
     if (want === "hash" && this.#file.options.checkOnly === true) return { absolute: found.real, read: undefined };
     const read = cache.read(found.real, want);
-    if (read === undefined) this.problem(from.path, `${what} "${shown}" cannot be read; check its permissions`);
+    if (read === undefined) this.problem(from.path, `${what} "${showKey(written)}" cannot be read; check its permissions`);
     return read === undefined ? undefined : { absolute: found.real, read };
   }
 

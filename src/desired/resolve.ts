@@ -140,7 +140,7 @@ async function resolveJobs(
       }
       seen.set(key, file);
       // A job that is not a mapping at all has been reported; each of its fields is judged on its own.
-      if (file.invalidPaths.some((bad) => bad.length > 0 && isPrefix(bad, ["jobs", key]))) continue;
+      if (file.invalidPaths.length > 0 && file.invalidPaths.some((bad) => bad.length > 0 && isPrefix(bad, ["jobs", key]))) continue;
       const job = resolveJob(fileReader.job(key), stack, checkOnly);
       if (job !== undefined) resolved.push(job);
     }

@@ -1,8 +1,20 @@
 // Canonical JSON and digests: the same resolved job always hashes the same,
 // whatever the key order or formatting of the YAML it came from.
 
-import { createHash } from "node:crypto";
+import type * as Crypto from "node:crypto";
+import { createRequire } from "node:module";
 import { FIELD_NAMES, JOB_FIELDS, fileDigests, type JobValues } from "../desired/fields.js";
+
+// node:crypto is loaded on the first digest, not with this module: validate computes none,
+// and loading it is a few ms of every command's start-up.
+const require = createRequire(import.meta.url);
+let crypto: typeof Crypto | undefined;
+
+/** A fresh sha256 hash. */
+export function createSha256(): Crypto.Hash {
+  crypto ??= require("node:crypto") as typeof Crypto;
+  return crypto.createHash("sha256");
+}
 
 /** JSON with object keys sorted at every level and undefined members left out. */
 export function canonicalJson(value: unknown): string {
@@ -25,7 +37,7 @@ export function canonicalJson(value: unknown): string {
 }
 
 export function sha256Hex(data: string | Uint8Array): string {
-  return createHash("sha256").update(data).digest("hex");
+  return createSha256().update(data).digest("hex");
 }
 
 // Every field of the table, by name, in the order canonicalJson sorts keys.
