@@ -121,10 +121,9 @@ export function createArraySplitter(handlers: ArrayHandlers, fastPendingLimit = 
     return index === 0 ? "before its first item" : `after item ${index - 1}`;
   }
 
-  /** The pending text, joined once, followed by `more`. */
-  function takePending(more: string): string {
-    pending.push(more);
-    const text = pending.join("");
+  /** The pending text, joined once. */
+  function takePending(): string {
+    const text = pending.length === 1 ? (pending[0] as string) : pending.join("");
     pending = [];
     pendingLength = 0;
     return text;
@@ -135,15 +134,16 @@ export function createArraySplitter(handlers: ArrayHandlers, fastPendingLimit = 
     if (seam === -1) {
       pending.push(piece);
       pendingLength += piece.length;
-      if (pendingLength > fastPendingLimit) scanFrom(takePending(""));
+      if (pendingLength > fastPendingLimit) scanFrom(takePending());
       return;
     }
-    const text = takePending(piece.slice(0, seam + 1));
+    const before = takePending();
     let values: unknown[];
     try {
-      values = JSON.parse(`[${text}]`) as unknown[];
+      // One string built, copied once when JSON.parse flattens it.
+      values = JSON.parse(`[${before}${piece.slice(0, seam + 1)}]`) as unknown[];
     } catch {
-      scanFrom(text + piece.slice(seam + 1));
+      scanFrom(before + piece);
       return;
     }
     for (const value of values) handlers.item(value, index++);
@@ -300,7 +300,7 @@ export function createArraySplitter(handlers: ArrayHandlers, fastPendingLimit = 
       }
     },
     end() {
-      if (mode === "fast") scanFrom(takePending(""));
+      if (mode === "fast") scanFrom(takePending());
       if (mode === "start" || mode === "whole") {
         handlers.whole(gathered.join(""));
         gathered.length = 0;
