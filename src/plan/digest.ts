@@ -1,7 +1,7 @@
 // remote_digest: what a plan's decisions rest on, so that a saved plan can tell
 // whether Studio has changed under it.
 
-import { canonicalJson, sha256Hex } from "../identity/fingerprint.js";
+import { sha256Hex } from "../identity/fingerprint.js";
 import { isCancelled, isLive } from "../studio/status.js";
 import type { JobOutput } from "../studio/types.js";
 import { groupTeamRecords, type TeamRecords } from "./team-records.js";
@@ -30,7 +30,9 @@ export function digestRecords(groups: Iterable<TeamRecords>): string {
     }
   }
   entries.sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
-  return sha256Hex(canonicalJson(entries));
+  // The canonical JSON of a list of string pairs is what JSON.stringify writes (nothing to
+  // sort, nothing undefined), in one native call instead of a walk per string.
+  return sha256Hex(JSON.stringify(entries));
 }
 
 /** The digest of listings as they are now, for a saved plan's check: the plan's keys per team, and its --target keys. */

@@ -1,12 +1,12 @@
 // The words and lines that describe each action, shared by the text and Markdown
 // renderers. Both render a plan document, so a saved plan shows exactly as it was planned.
 
-import type { ActionDocument, PlanDocument } from "../plan-file/document.js";
+import { toPlanDocument, type ActionDocument, type PlanDocument } from "../plan-file/document.js";
 import { formatFiles } from "../plan/diff.js";
 import { JOB_FIELDS, PLAN_FIELDS, type JobField } from "../desired/fields.js";
 import { settingAt, type FileSetting, type JobSettings, type SettingValue } from "../plan/settings.js";
 import { nextRuns } from "../run-times.js";
-import type { FieldChange, PlanSummary } from "../plan/types.js";
+import type { FieldChange, Plan, PlanAction, PlanSummary } from "../plan/types.js";
 
 export function shortId(id: string): string {
   return id.length > 12 ? id.slice(0, 8) : id;
@@ -174,9 +174,16 @@ export function detailLines(action: ActionDocument, doc: PlanDocument): string[]
   }
 }
 
-/** Actions worth showing, in plan order: noops left out. */
-export function visibleActions(doc: PlanDocument): ActionDocument[] {
-  return doc.actions.filter((a) => a.kind !== "noop");
+const isShown = (action: { kind: PlanAction["kind"] }): boolean => action.kind !== "noop";
+
+/**
+ * A plan as the renderers read it, and its actions worth showing, in plan order: noops
+ * left out. Of a computed plan only those actions are made documents (the document's
+ * `actions` holds no noops then): most of a large plan is unchanged jobs.
+ */
+export function shownPlan(plan: Plan | PlanDocument): { doc: PlanDocument; actions: ActionDocument[] } {
+  const doc = toPlanDocument("format_version" in plan ? plan : { ...plan, actions: plan.actions.filter(isShown) });
+  return { doc, actions: doc.actions.filter(isShown) };
 }
 
 /** Control characters (a terminal escape in a job name from Studio, a CR) shown, not obeyed. */

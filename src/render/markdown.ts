@@ -3,9 +3,9 @@
 // from the spec and from Studio: they are escaped wherever they appear, so that a name
 // can neither break the table nor put HTML, links or @-mentions into the comment.
 
-import { toPlanDocument, type ActionDocument, type PlanDocument } from "../plan-file/document.js";
+import type { ActionDocument, PlanDocument } from "../plan-file/document.js";
 import type { Plan, PlanAction } from "../plan/types.js";
-import { actionHeadline, changeLines, createdFields, isEmptyPlan, NO_CHANGES, printable, summaryLine, visibleActions } from "./details.js";
+import { actionHeadline, changeLines, createdFields, isEmptyPlan, NO_CHANGES, printable, shownPlan, summaryLine } from "./details.js";
 
 /** GitHub refuses comments over 65,536 characters; stay well below (a caller may add a line or two). */
 export const MARKDOWN_LIMIT = 60_000;
@@ -67,7 +67,7 @@ function list(title: string, items: readonly string[]): string[] {
 
 /** A plan as it was computed, or as saved (`show`). */
 export function renderPlanMarkdown(plan: Plan | PlanDocument, limit = MARKDOWN_LIMIT): string {
-  const doc = toPlanDocument(plan);
+  const { doc, actions } = shownPlan(plan);
   // A hidden, stable first line: CI finds its earlier comment for the stack by it and updates it.
   // The stack is letters, digits, '.', '_' and '-' (the spec's schema), so it cannot end the comment.
   const teams = `team${doc.teams.length === 1 ? "" : "s"} ${doc.teams.map(code).join(", ")}`;
@@ -75,7 +75,6 @@ export function renderPlanMarkdown(plan: Plan | PlanDocument, limit = MARKDOWN_L
   const warnings = list("**Warnings:**", doc.warnings);
   if (isEmptyPlan(doc)) return `${[...head, NO_CHANGES, ...warnings].join("\n")}\n`;
   head.push(`**${summaryLine(doc.summary, doc.errors.length)}**`, "");
-  const actions = visibleActions(doc);
   const table = actions.length === 0 ? [] : ["| | job | team | action |", "|---|---|---|---|"];
   for (const a of actions) {
     table.push(`| ${ICONS[a.kind]} | ${code(a.key)} | ${escapeMarkdown(a.team)} | ${actionHeadline(a, escapeMarkdown)} |`);

@@ -9,6 +9,7 @@ import { sha256Hex } from "../identity/fingerprint.js";
 import { loadSpec } from "../desired/index.js";
 import { createSchemaAjv } from "../desired/schema.js";
 import { computePlan } from "../plan/compute.js";
+import { planDocument } from "../plan-file/document.js";
 import type { Plan } from "../plan/types.js";
 import { renderPlanJson } from "./json.js";
 import { renderPlanMarkdown } from "./markdown.js";
@@ -89,6 +90,13 @@ describe("renderers", () => {
   it("colours text only when asked", () => {
     expect(renderPlanText(plan, { color: false })).not.toContain("\x1b[");
     expect(renderPlanText(plan, { color: true })).toContain("\x1b[32m+  \x1b[0m");
+  });
+
+  it("renders a saved plan (its document, noops and all) as it rendered the plan", () => {
+    const saved = planDocument(plan, "0.0.0");
+    expect(saved.actions.map((a) => a.kind)).toContain("noop");
+    expect(renderPlanText(saved, { color: false })).toBe(renderPlanText(plan, { color: false }));
+    expect(renderPlanMarkdown(saved)).toBe(renderPlanMarkdown(plan));
   });
 
   it("renders Markdown for a pull request", () => {

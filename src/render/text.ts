@@ -1,8 +1,8 @@
 // The plan as text for a terminal, Terraform-style: + create, -/+ replace, - cancel, ! conflict.
 
-import { toPlanDocument, type PlanDocument } from "../plan-file/document.js";
+import type { PlanDocument } from "../plan-file/document.js";
 import type { Plan, PlanAction } from "../plan/types.js";
-import { actionHeadline, detailLines, isEmptyPlan, NO_CHANGES, printable, summaryLine, visibleActions } from "./details.js";
+import { actionHeadline, detailLines, isEmptyPlan, NO_CHANGES, printable, shownPlan, summaryLine } from "./details.js";
 
 const CODES = { green: 32, yellow: 33, red: 31, magenta: 35, bold: 1, dim: 2 } as const;
 type Style = keyof typeof CODES;
@@ -13,10 +13,9 @@ export interface TextOptions {
 
 /** A plan as it was computed, or as saved (`show`). Errors and warnings are the caller's to print. */
 export function renderPlanText(plan: Plan | PlanDocument, options: TextOptions): string {
-  const doc = toPlanDocument(plan);
+  const { doc, actions } = shownPlan(plan);
   const paint = (style: Style, text: string) => (options.color ? `\x1b[${CODES[style]}m${text}\x1b[0m` : text);
   const out: string[] = [];
-  const actions = visibleActions(doc);
   if (actions.length > 0) {
     out.push(`Stack ${printable(doc.stack)}, team${doc.teams.length === 1 ? "" : "s"} ${printable(doc.teams.join(", "))}:`, "");
   }

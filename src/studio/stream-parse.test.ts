@@ -11,19 +11,25 @@ import {
 import { readJobList } from "./wire.js";
 import { startCpuClock } from "../../test/helpers.js";
 
-/** Every element's text the splitter emits for `pieces`, parsed; or the whole body's text. */
-function split(pieces: readonly string[]): { elements: unknown[]; whole?: string } {
+/**
+ * Every element the splitter emits for `pieces`; or the whole body's text. `fastLimit`:
+ * how much text the fast way gathers without a seam before the scanner takes over.
+ */
+function split(pieces: readonly string[], fastLimit?: number): { elements: unknown[]; whole?: string } {
   const elements: unknown[] = [];
   let whole: string | undefined;
-  const splitter = createArraySplitter({
-    element(text, index) {
-      expect(index).toBe(elements.length);
-      elements.push(JSON.parse(text));
+  const splitter = createArraySplitter(
+    {
+      item(value, index) {
+        expect(index).toBe(elements.length);
+        elements.push(value);
+      },
+      whole(text) {
+        whole = text;
+      },
     },
-    whole(text) {
-      whole = text;
-    },
-  });
+    fastLimit,
+  );
   for (const piece of pieces) splitter.write(piece);
   splitter.end();
   return whole === undefined ? { elements } : { elements, whole };
@@ -114,6 +120,67 @@ describe("splitting a JSON array as it streams", () => {
     );
   });
 
+  // Records written compactly, as Studio does, whose strings and nested values hold what
+  // the fast way cuts at: `},{"` in a string, objects one after another in a nested list.
+  const seamy = fc.string({ unit: fc.constantFrom("},{", '},{"', "}", ",", "{", '"', "\\", "a", "[", "]"), maxLength: 8 });
+  const seamyRecords = fc.array(
+    fc.dictionary(
+      seamy,
+      fc.oneof(seamy, fc.array(fc.dictionary(seamy, seamy, { maxKeys: 2 }), { maxLength: 3 }), fc.jsonValue({ maxDepth: 2 })),
+      {
+        maxKeys: 4,
+      },
+    ),
+    { maxLength: 6 },
+  );
+  /** What the scanner alone makes of `body`: one character a piece never holds a seam. */
+  const byScanner = (body: string): unknown => outcome(() => split([...body], 0).elements);
+  const outcome = (read: () => unknown): unknown => {
+    try {
+      return read();
+    } catch (error) {
+      if (error instanceof ReplySyntaxError) return error.message;
+      throw error;
+    }
+  };
+
+  it("reads compact records with seams in their strings and nested lists, cut anywhere, as JSON.parse does", () => {
+    fc.assert(
+      fc.property(seamyRecords, fc.array(fc.nat(), { maxLength: 6 }), fc.constantFrom(undefined, 0, 8), (records, cuts, fastLimit) => {
+        const body = JSON.stringify(records);
+        const pieces = cut(
+          body,
+          cuts.map((c) => c % (body.length + 1)),
+        );
+        expect(split(pieces, fastLimit).elements).toEqual(records);
+      }),
+      { numRuns: 500 },
+    );
+  });
+
+  it("says what is wrong with a broken body as the scanner alone says it, wherever the body is cut", () => {
+    fc.assert(
+      fc.property(
+        seamyRecords,
+        fc.nat(),
+        fc.constantFrom("", ",", "}", "]", "{", '"', "x", "},{", '},{"'),
+        fc.array(fc.nat(), { maxLength: 4 }),
+        (records, at, insert, cuts) => {
+          const good = JSON.stringify(records);
+          const where = at % (good.length + 1);
+          // Insert a character, or (with nothing to insert) drop one.
+          const body = `${good.slice(0, where)}${insert}${good.slice(insert === "" ? where + 1 : where)}`;
+          const pieces = cut(
+            body,
+            cuts.map((c) => c % (body.length + 1)),
+          );
+          expect(outcome(() => split(pieces).elements)).toEqual(byScanner(body));
+        },
+      ),
+      { numRuns: 500 },
+    );
+  });
+
   it("reads an empty list, with or without spaces", () => {
     expect(split(["[]"]).elements).toEqual([]);
     expect(split([" \n[", " ", "]\r\n"]).elements).toEqual([]);
@@ -141,7 +208,8 @@ describe("splitting a JSON array as it streams", () => {
   });
 
   it("leaves each element to JSON.parse, which refuses a bad one", () => {
-    expect(() => split(["[1 2]"])).toThrow(SyntaxError);
+    expect(() => split(["[1 2]"])).toThrow(new ReplySyntaxError("item 0 of the list does not parse"));
+    expect(() => split(['[{"a":1},{"b":2 3},{"c":3}', "]"])).toThrow(new ReplySyntaxError("item 1 of the list does not parse"));
     expect(() => feed(createJobListStream(), ['[{"id": }]'])).toThrow(new ReplySyntaxError("item 0 of the list does not parse"));
   });
 
@@ -209,9 +277,10 @@ describe("a job listing read as it streams", () => {
     expect(feed(createJobListStream(notRun), pieces)).toEqual({ jobs: readJobList(TRICKY, notRun), received: 3 });
   });
 
-  it("stops at the first record that does not fit, naming it and its field, as soon as it is complete", () => {
+  it("stops at the first record that does not fit, naming it and its field, once the record after it has begun", () => {
     const stream = createJobListStream(notRun, 0);
-    const pieces = [`[${JSON.stringify(job())},${JSON.stringify(job({ id: "j2", workers: "2" }))}`, ",", "{never read"];
+    const bad = JSON.stringify(job({ id: "j2", workers: "2" }));
+    const pieces = [`[${JSON.stringify(job())},${bad}`, `,${JSON.stringify(job({ id: "j3" }))},{"id":"j4"`, "never read"];
     let written = 0;
     expect(() => {
       for (const piece of pieces) {

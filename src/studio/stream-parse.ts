@@ -1,9 +1,14 @@
 // Reading a job listing as it streams in. A busy team's listing is mostly runs, which the
 // planner never looks at: parsed whole, it is one string of the whole body plus every
 // record as an object, all alive at once (hundreds of MB, and most of the time spent in
-// the garbage collector). Here the body is cut into the texts of the array's elements as
-// it arrives; each is parsed and checked on its own (wire.ts) and dropped at once unless
-// it is kept, so no more than a record's text and the kept records are ever held.
+// the garbage collector). Here the body is cut into runs of the array's elements as it
+// arrives; each run is parsed, its records checked on their own (wire.ts) and dropped at
+// once unless kept, so no more than a piece of the body and the kept records are held.
+//
+// Where to cut is found cheaply, and JSON.parse says whether the cut was right (see
+// createArraySplitter); only when it was not, or the body is not written compactly, does
+// a scanner in JS find the elements' ends character by character (docs/architecture.md,
+// "Reading a listing").
 //
 // Only the bare array Studio answers is streamed. Anything else (the older
 // {"jobs": [...]} wrapper, an error page, an empty body) is gathered and read whole, as
@@ -31,8 +36,8 @@ export interface ReplyStream<T> {
 }
 
 export interface ArrayHandlers {
-  /** One element of the top-level array, as text (JSON.parse will judge it), in order. */
-  element(text: string, index: number): void;
+  /** One element of the top-level array, parsed, in order. */
+  item(value: unknown, index: number): void;
   /** The whole body, when it is not an array. */
   whole(text: string): void;
 }
@@ -45,21 +50,60 @@ const CLOSE_BRACE = 0x7d;
 const OPEN_BRACKET = 0x5b;
 const CLOSE_BRACKET = 0x5d;
 
+/** How compact JSON writes one object after another in a list: where the fast way cuts. */
+const SEAM = '},{"';
+
+/**
+ * Text the fast way gathers without finding a seam (a record this long, or a body not
+ * written compactly) before the scanner takes over: it is then scanned once, not searched
+ * again and again.
+ */
+const FAST_PENDING_LIMIT = 1024 * 1024;
+
 function isJsonSpace(c: number): boolean {
   return c === 0x20 || c === 0x0a || c === 0x0d || c === 0x09;
 }
 
+function parseItem(text: string, index: number): unknown {
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    throw new ReplySyntaxError(`item ${index} of the list does not parse`);
+  }
+}
+
 /**
- * Cuts a top-level JSON array into its elements' texts, across pieces split anywhere (in
- * a string, an escape, between brackets). It tracks only what decides where an element
- * ends: nesting depth and whether it is inside a string. Whether an element is valid JSON
- * is for JSON.parse to say; whatever is wrong between elements (a missing comma, an empty
- * element, something after the closing bracket, a body that stops short) is refused here.
+ * Cuts a top-level JSON array into its elements, parsed, across pieces split anywhere (in
+ * a string, an escape, between brackets). Whatever is wrong is refused: an element that
+ * does not parse, and between elements a missing comma, an empty element, something after
+ * the closing bracket, a body that stops short.
+ *
+ * Two ways to find where elements end. The fast way looks for the last `},{"` in the
+ * newest piece (where one compactly written object ends and the next begins) and hands
+ * the text from the current element's start to that `}`, between `[` and `]`, to
+ * JSON.parse in one call. The text starts where an element starts, so if the `}` closes a
+ * nested value or stands in a string, the wrapped text is unbalanced or ends in an open
+ * string, and JSON.parse refuses it: a parse that succeeds proves the cut fell between
+ * elements, and has checked every element before it. When the parse fails (a `},{"` in a
+ * string, a broken body) or no seam turns up (a body not written compactly), the scanner
+ * reads that same text exactly, element by element, and says what is wrong as it always
+ * did; at the first element boundary in a later piece the fast way takes over again. A
+ * hostile body can make this no slower than the scanner plus one failed parse a piece.
+ *
+ * The scanner tracks only what decides where an element ends: nesting depth and whether
+ * it is inside a string. Whether an element is valid JSON is for JSON.parse to say.
  */
-export function createArraySplitter(handlers: ArrayHandlers): ReplyStream<void> {
-  let mode: "start" | "array" | "after" | "whole" = "start";
+export function createArraySplitter(handlers: ArrayHandlers, fastPendingLimit = FAST_PENDING_LIMIT): ReplyStream<void> {
+  let mode: "start" | "fast" | "scan" | "after" | "whole" = "start";
   /** Whole-body mode: every piece, joined at the end. */
   const gathered: string[] = [];
+  let index = 0;
+
+  // The fast way: the text since the current element's start, in pieces.
+  let pending: string[] = [];
+  let pendingLength = 0;
+
+  // The scanner.
   /** Nesting inside the current element (0: between elements). */
   let depth = 0;
   let inString = false;
@@ -69,16 +113,61 @@ export function createArraySplitter(handlers: ArrayHandlers): ReplyStream<void> 
   let carried: string[] = [];
   /** Whether anything but whitespace has been seen since the last comma or the `[`. */
   let started = false;
-  let index = 0;
+  /** Whether the scanner may hand back to the fast way at the next comma between elements. */
+  let mayHandBack = false;
 
   /** Where the splitter is, for a problem: by items, never by quoting the text. */
   function position(): string {
     return index === 0 ? "before its first item" : `after item ${index - 1}`;
   }
 
+  /** The pending text, joined once. */
+  function takePending(): string {
+    const text = pending.length === 1 ? (pending[0] as string) : pending.join("");
+    pending = [];
+    pendingLength = 0;
+    return text;
+  }
+
+  function fastWrite(piece: string): void {
+    const seam = piece.lastIndexOf(SEAM);
+    if (seam === -1) {
+      pending.push(piece);
+      pendingLength += piece.length;
+      if (pendingLength > fastPendingLimit) scanFrom(takePending());
+      return;
+    }
+    const before = takePending();
+    let values: unknown[];
+    try {
+      // One string built, copied once when JSON.parse flattens it.
+      values = JSON.parse(`[${before}${piece.slice(0, seam + 1)}]`) as unknown[];
+    } catch {
+      scanFrom(before + piece);
+      return;
+    }
+    for (const value of values) handlers.item(value, index++);
+    const rest = piece.slice(seam + 2);
+    pending.push(rest);
+    pendingLength = rest.length;
+  }
+
+  /** The scanner reads `text`, which starts where an element starts, to its end. */
+  function scanFrom(text: string): void {
+    mode = "scan";
+    depth = 0;
+    inString = false;
+    escaped = false;
+    carried = [];
+    started = false;
+    mayHandBack = false;
+    scanArray(text, 0);
+  }
+
   function emit(text: string): void {
     if (!started) throw new ReplySyntaxError(`the list has an empty item ${position()}`);
-    handlers.element(text, index++);
+    handlers.item(parseItem(text, index), index);
+    index++;
     started = false;
   }
 
@@ -152,6 +241,11 @@ export function createArraySplitter(handlers: ArrayHandlers): ReplyStream<void> 
       } else if (c === COMMA && depth === 0) {
         emit(take(piece, start, i));
         start = i + 1;
+        if (mayHandBack) {
+          mode = "fast";
+          fastWrite(piece.slice(start));
+          return;
+        }
       } else if (!started && !isJsonSpace(c)) {
         started = true;
       }
@@ -178,15 +272,19 @@ export function createArraySplitter(handlers: ArrayHandlers): ReplyStream<void> 
           }
           if (piece.charCodeAt(i) === OPEN_BRACKET) {
             gathered.length = 0;
-            mode = "array";
-            scanArray(piece, i + 1);
+            mode = "fast";
+            fastWrite(piece.slice(i + 1));
           } else {
             mode = "whole";
             gathered.push(piece);
           }
           return;
         }
-        case "array":
+        case "fast":
+          fastWrite(piece);
+          return;
+        case "scan":
+          mayHandBack = true;
           scanArray(piece, 0);
           return;
         case "after":
@@ -202,10 +300,11 @@ export function createArraySplitter(handlers: ArrayHandlers): ReplyStream<void> 
       }
     },
     end() {
+      if (mode === "fast") scanFrom(takePending());
       if (mode === "start" || mode === "whole") {
         handlers.whole(gathered.join(""));
         gathered.length = 0;
-      } else if (mode === "array") {
+      } else if (mode === "scan") {
         throw new ReplySyntaxError(`it ends inside the list, ${position()}`);
       }
     },
@@ -221,8 +320,8 @@ export interface JobList {
 
 /**
  * Up to this much text (about 4 MB, some 5,000 records) a listing is parsed whole: JSON.parse
- * in one call is native code from the first byte, where the splitter's loop runs slowly
- * until the JIT has compiled it, which for a small listing is most of its length.
+ * in one call is native code from the first byte, with none of the splitter's JavaScript to
+ * warm up, which for a small listing would be much of its cost.
  */
 export const WHOLE_LISTING_CHARS = 4 * 1024 * 1024;
 
@@ -241,8 +340,8 @@ export function createJobListStream(keep?: (job: JobOutput) => boolean, wholeUpT
     received = items.length;
   };
   const splitter = createArraySplitter({
-    element(text, index) {
-      reader.add(parseItem(text, index), index);
+    item(value, index) {
+      reader.add(value, index);
       received++;
     },
     whole: (text) => addAll(parseWhole(text)),
@@ -272,20 +371,12 @@ export function createJobListStream(keep?: (job: JobOutput) => boolean, wholeUpT
   };
 }
 
-function parseItem(text: string, index: number): unknown {
-  try {
-    return JSON.parse(text) as unknown;
-  } catch {
-    throw new ReplySyntaxError(`item ${index} of the list does not parse`);
-  }
-}
-
 /** A small body parsed whole; when it is not JSON, the splitter finds what is wrong, as streaming it would have. */
 function parseSmall(text: string): unknown {
   try {
     return JSON.parse(text) as unknown;
   } catch {
-    const locate = createArraySplitter({ element: parseItem, whole: parseWhole });
+    const locate = createArraySplitter({ item: () => undefined, whole: parseWhole });
     locate.write(text);
     locate.end();
     // Not reached: a list whose items all parse, between brackets and commas, is JSON.
