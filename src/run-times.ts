@@ -18,7 +18,21 @@ export function nextRunDates(cron: string | undefined, now: Date): Date[] {
   }
 }
 
-/** The next three firings after `now`, as formatRunTime writes them. */
+const formatted = new Map<string, readonly string[]>();
+
+/**
+ * The next three firings after `now`, as formatRunTime writes them. A plan asks this of
+ * every schedule from one reference time, and specs share a few expressions: each
+ * (expression, time) is formatted once.
+ */
 export function nextRuns(cron: string | undefined, now: Date): string[] {
-  return nextRunDates(cron, now).map(formatRunTime);
+  if (cron === undefined) return [];
+  const key = `${cron}\u0000${now.getTime()}`;
+  let runs = formatted.get(key);
+  if (runs === undefined) {
+    runs = nextRunDates(cron, now).map(formatRunTime);
+    if (formatted.size >= 10_000) formatted.clear();
+    formatted.set(key, runs);
+  }
+  return [...runs];
 }

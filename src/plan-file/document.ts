@@ -84,11 +84,15 @@ export interface PlanDocument {
   jobs?: Record<string, SavedJob>;
 }
 
-function fingerprintOf(job: DesiredJob): { fingerprint?: string } {
-  return job.sensitive.length === 0 ? { fingerprint: job.fingerprint } : {};
+/** What a document holds besides what every reader needs. */
+interface DocumentOptions {
+  /** Fingerprints: for `plan --format json` and saved plans; nothing renders them. */
+  fingerprints: boolean;
 }
 
-function actionDocument(action: PlanAction, stack: string): ActionDocument {
+function actionDocument(action: PlanAction, stack: string, options: DocumentOptions): ActionDocument {
+  const fingerprintOf = (job: DesiredJob): { fingerprint?: string } =>
+    options.fingerprints && job.sensitive.length === 0 ? { fingerprint: job.fingerprint } : {};
   const base = { kind: action.kind, key: action.key, team: action.team };
   switch (action.kind) {
     case "create":
@@ -139,7 +143,7 @@ function actionDocument(action: PlanAction, stack: string): ActionDocument {
   }
 }
 
-export function planDocument(plan: Plan, toolVersion: string): PlanDocument {
+export function planDocument(plan: Plan, toolVersion: string, options: DocumentOptions = { fingerprints: true }): PlanDocument {
   return {
     format_version: PLAN_FORMAT_VERSION,
     tool_version: toolVersion,
@@ -151,11 +155,14 @@ export function planDocument(plan: Plan, toolVersion: string): PlanDocument {
     summary: plan.summary,
     errors: plan.errors,
     warnings: plan.warnings,
-    actions: plan.actions.map((action) => actionDocument(action, plan.stack)),
+    actions: plan.actions.map((action) => actionDocument(action, plan.stack, options)),
   };
 }
 
-/** A plan or its document: what the renderers take. */
+/**
+ * A plan or its document: what the renderers take. They show no fingerprint, so a
+ * computed plan's is not made for them (a sha256 of each job's canonical JSON).
+ */
 export function toPlanDocument(plan: Plan | PlanDocument): PlanDocument {
-  return "format_version" in plan ? plan : planDocument(plan, "");
+  return "format_version" in plan ? plan : planDocument(plan, "", { fingerprints: false });
 }
