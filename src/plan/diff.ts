@@ -20,8 +20,32 @@ const UNKNOWN = "(unknown)";
 const require = createRequire(import.meta.url);
 let diffLibrary: typeof DiffLibrary | undefined;
 
+/**
+ * Diffs made, by old text then new text. Jobs that share a query file change together,
+ * and a plan diffs each of them: each distinct pair is diffed once. The texts are the
+ * plan's own strings, so the cache holds no more than the plan does.
+ */
+const diffs = new Map<string, Map<string, string>>();
+let cachedDiffs = 0;
+
 /** Hunks only, no file headers: `@@ -1,3 +1,3 @@` and the lines. */
 export function unifiedDiff(oldText: string, newText: string): string {
+  let byNew = diffs.get(oldText);
+  const known = byNew?.get(newText);
+  if (known !== undefined) return known;
+  const patch = diffHunks(oldText, newText);
+  if (cachedDiffs >= 1_000) {
+    diffs.clear();
+    cachedDiffs = 0;
+    byNew = undefined;
+  }
+  if (byNew === undefined) diffs.set(oldText, (byNew = new Map<string, string>()));
+  byNew.set(newText, patch);
+  cachedDiffs += 1;
+  return patch;
+}
+
+function diffHunks(oldText: string, newText: string): string {
   diffLibrary ??= require("diff") as typeof DiffLibrary;
   const patch = diffLibrary.structuredPatch("old", "new", oldText, newText, "", "", { context: 3 });
   const lines: string[] = [];

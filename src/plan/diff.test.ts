@@ -1,0 +1,20 @@
+// Text diffs as plans show them; each distinct (old, new) pair is diffed once and kept.
+
+import { expect, it } from "vitest";
+import { unifiedDiff } from "./diff.js";
+
+it("diffs each pair of texts as its own, however often a pair or an old text comes back", () => {
+  const old = "import datachain as dc\n\n# version 1\nprint(0)\n";
+  const toTwo = old.replace("version 1", "version 2");
+  const toThree = old.replace("print(0)", "print(3)");
+  const expectedTwo = ["@@ -1,4 +1,4 @@", " import datachain as dc", " ", "-# version 1", "+# version 2", " print(0)"].join("\n");
+  const expectedThree = ["@@ -1,4 +1,4 @@", " import datachain as dc", " ", " # version 1", "-print(0)", "+print(3)"].join("\n");
+  for (let round = 0; round < 3; round++) {
+    expect(unifiedDiff(old, toTwo)).toBe(expectedTwo);
+    expect(unifiedDiff(old, toThree)).toBe(expectedThree);
+    expect(unifiedDiff(toTwo, old)).toBe(expectedTwo.replace("-# version 1\n+# version 2", "-# version 2\n+# version 1"));
+  }
+  // Past the cache's bound it starts again, and still answers each pair rightly.
+  for (let i = 0; i < 1_100; i++) expect(unifiedDiff(`a\n${i}\n`, `a\n${i + 1}\n`)).toBe(`@@ -1,2 +1,2 @@\n a\n-${i}\n+${i + 1}`);
+  expect(unifiedDiff(old, toTwo)).toBe(expectedTwo);
+});
