@@ -6,7 +6,7 @@
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { createFakeStudio, remoteError, type FakeStudio } from "../../test/fake-studio.js";
 import { desired, NOW, record, STACK, type DesiredSpec } from "../../test/plan-fixtures.js";
 import type { DesiredFile, DesiredJob } from "../desired/types.js";
@@ -93,8 +93,9 @@ describe("the order of steps", () => {
       "create demo/a",
       "create demo/b",
       "create demo/c",
-      `cancel demo/c ${oldC.id}`,
+      // A removed job's cancel was queued behind the creates; c's old job, once c's new one existed.
       `cancel demo/d ${gone.id}`,
+      `cancel demo/c ${oldC.id}`,
       "list demo",
     ]);
     // Both jobs name the one upload's id.
@@ -120,6 +121,46 @@ describe("the order of steps", () => {
     const phases = studio.calls.map(phase);
     expect(phases).toEqual([...phases].sort((x, y) => x - y));
     expect(phases.filter((p) => p === 0)).toHaveLength(4);
+  });
+
+  it("starts the cancels once every create has started, without waiting for a slow one to finish", async () => {
+    const olds = ["r0", "r1"].map((key) => record({ key }));
+    const gone = record({ key: "gone" });
+    const studio = createFakeStudio([...olds, gone]);
+    let release: () => void = () => undefined;
+    const held = new Promise<void>((resolve) => (release = resolve));
+    const createJob = studio.createJob.bind(studio);
+    const ended: string[] = [];
+    studio.createJob = async (input) => {
+      const reply = await createJob(input);
+      if (input.query_name === "slow") await held;
+      return reply;
+    };
+    const actions = [
+      create(desired({ key: "slow" })),
+      ...olds.map((old) => replace(desired({ key: old.name, query: "print('v2')\n" }), old)),
+      cancel(gone),
+    ];
+    const done = apply(planOf(actions), studio, {
+      parallelism: 2,
+      onEvent: (event) => void (event.type === "end" && ended.push(`${event.result.step} ${event.result.key}`)),
+    });
+    // While "slow" is held, the other creates, the removed job's cancel and each replaced
+    // job's cancel (after its own create) all go ahead in the other slot.
+    await vi.waitFor(() => expect(studio.calls).toHaveLength(6));
+    expect(studio.calls).toEqual([
+      "create demo/slow",
+      "create demo/r0",
+      "create demo/r1",
+      `cancel demo/gone ${gone.id}`,
+      `cancel demo/r0 ${olds[0]?.id}`,
+      `cancel demo/r1 ${olds[1]?.id}`,
+    ]);
+    expect(ended).not.toContain("create slow");
+    release();
+    const result = await done;
+    expect(result.summary).toEqual({ created: 1, replaced: 2, cancelled: 1, deduplicated: 0, failed: 0, skipped: 0 });
+    expect(studio.calls.at(-1)).toBe("list demo");
   });
 
   it("tells its progress: the total first, then a begin and an end for each step", async () => {

@@ -1,6 +1,7 @@
-// applyPlan: carry out a plan against Studio. Uploads, then creates, then cancels; a
-// cancel whose paired create did not happen is skipped, so a replace never leaves a
-// job missing. Every step ends applied, failed or skipped; nothing stops half-way.
+// applyPlan: carry out a plan against Studio. Uploads, then creates, then cancels (each
+// starts in that order; a cancel need not wait for every create to finish); a cancel
+// whose paired create did not happen is skipped, so a replace never leaves a job
+// missing. Every step ends applied, failed or skipped; nothing stops half-way.
 
 import { readFile } from "node:fs/promises";
 import pLimit from "p-limit";
@@ -142,43 +143,40 @@ export async function applyPlan(plan: Plan, options: ApplyOptions): Promise<Appl
     }),
   );
 
-  // 3. Creates.
+  // 3. Creates, then cancels: removed and duplicate jobs, and the old side of each create-first
+  // replacement once its new job exists. All go into the one queue in that order, so every
+  // create starts before any cancel, and no slot waits for the slowest create to finish.
   const created = new Map<CreateWork, StepResult>();
-  await Promise.all(
-    creates.map(async (work) => {
-      const job = work.job;
-      const fileIds: string[] = [];
-      for (const file of job.files) {
-        const result = uploadResults.get(uploadId(job.team, file));
-        if (result?.status !== "applied" || result.fileId === undefined) {
-          created.set(work, skip("create", work.action, job, `upload of ${file.name} did not succeed`));
-          return;
-        }
-        fileIds.push(result.fileId);
-      }
-      const first = cancelledFirst.get(work);
-      if (first !== undefined && first.status !== "applied") {
-        created.set(work, skip("create", work.action, job, "the old job was not cancelled (cancel-first)"));
+  const createsDone = creates.map(async (work) => {
+    const job = work.job;
+    const fileIds: string[] = [];
+    for (const file of job.files) {
+      const result = uploadResults.get(uploadId(job.team, file));
+      if (result?.status !== "applied" || result.fileId === undefined) {
+        created.set(work, skip("create", work.action, job, `upload of ${file.name} did not succeed`));
         return;
       }
-      created.set(work, await run("create", work.action, job, () => createJob(options, job, fileIds, plan.teams)));
-    }),
+      fileIds.push(result.fileId);
+    }
+    const first = cancelledFirst.get(work);
+    if (first !== undefined && first.status !== "applied") {
+      created.set(work, skip("create", work.action, job, "the old job was not cancelled (cancel-first)"));
+      return;
+    }
+    const result = await run("create", work.action, job, () => createJob(options, job, fileIds, plan.teams));
+    created.set(work, result);
+    if (work.old === undefined || job.replace === "cancel-first") return;
+    const old = work.old;
+    if (result.status !== "applied") {
+      skip("cancel", "replace", job, `the new job was not created, so ${old.id} is kept`);
+      return;
+    }
+    await run("cancel", "replace", job, () => cancelJob(options.client, job.team, old));
+  });
+  const cancelsDone = cancels.map(({ action }) =>
+    run("cancel", "cancel", action, () => cancelJob(options.client, action.team, action.live)),
   );
-
-  // 4. Cancels: removed and duplicate jobs, and the old side of create-first replacements.
-  await Promise.all([
-    ...creates
-      .filter((work) => work.old !== undefined && work.job.replace !== "cancel-first")
-      .map(async (work) => {
-        const old = work.old as JobOutput;
-        if (created.get(work)?.status !== "applied") {
-          skip("cancel", "replace", work.job, `the new job was not created, so ${old.id} is kept`);
-          return;
-        }
-        await run("cancel", "replace", work.job, () => cancelJob(options.client, work.job.team, old));
-      }),
-    ...cancels.map(({ action }) => run("cancel", "cancel", action, () => cancelJob(options.client, action.team, action.live))),
-  ]);
+  await Promise.all([...createsDone, ...cancelsDone]);
 
   // 5. Sweep: another apply of the same spec may have created the same jobs meanwhile.
   const touched = creates.filter((work) => created.get(work)?.status === "applied").map((work) => work.job);
