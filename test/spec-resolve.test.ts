@@ -15,6 +15,37 @@ import { writeRepo } from "./helpers.js";
 const options = { env: {}, vars: {}, defaultTeam: undefined };
 
 describe("resolve", () => {
+  it("keeps the environment in order: the defaults' keys, a key the job overrides in its place, then the job's own keys", async () => {
+    const dir = writeRepo({
+      "studio-jobs.yaml": [
+        "version: 1",
+        "stack: s",
+        "defaults:",
+        "  team: t",
+        "  environment: {C: c, A: a, B: b}",
+        "jobs:",
+        "  x:",
+        "    query: print(1)",
+        "    environment: {Z: z, A: mine}",
+        "  y:",
+        "    query: print(2)",
+      ].join("\n"),
+    });
+    const spec = await loadSpec(["."], dir, options);
+    const [x, y] = spec.jobs;
+    expect(Object.entries(x?.environment ?? {})).toEqual([
+      ["C", "c"],
+      ["A", "mine"],
+      ["B", "b"],
+      ["Z", "z"],
+    ]);
+    expect(Object.entries(y?.environment ?? {})).toEqual([
+      ["C", "c"],
+      ["A", "a"],
+      ["B", "b"],
+    ]);
+  });
+
   it("merges defaults under each job, environment key by key", async () => {
     const dir = writeRepo({
       "studio-jobs.yaml": [
@@ -54,6 +85,8 @@ describe("resolve", () => {
       python_version: "3.12",
       cron_expression: "@daily",
     });
+    // The defaults' keys in their order, one the job overrides in its place, then the job's own.
+    expect(Object.keys(job?.environment ?? {})).toEqual(["LOG_LEVEL", "REGION"]);
     const sent = parseEnvironment(job?.input.environment ?? "");
     expect(sent).toMatchObject({ LOG_LEVEL: "info", REGION: "us", STUDIO_JOBS_STACK: "analytics", STUDIO_JOBS_KEY: "a" });
     expect(sent["STUDIO_JOBS_FINGERPRINT"]).toBe(job?.fingerprint);

@@ -79,6 +79,65 @@ describe("every problem at once", () => {
   });
 });
 
+describe("a local file many jobs name", () => {
+  it("is checked once when fine, and a problem with it is reported where each job names it", async () => {
+    const dir = writeRepo({
+      "studio-jobs.yaml": [
+        "version: 1",
+        "stack: s",
+        "defaults: {team: t}",
+        "jobs:",
+        "  a: {query_file: q.py}",
+        "  b: {query_file: nope.py}",
+        "  c: {query_file: q.py}",
+        "  d: {query_file: nope.py}",
+        "  e: {query_file: blank.py}",
+        "  f: {query_file: blank.py}",
+        "  g: {query_file: q.sh}",
+      ].join("\n"),
+      "q.py": "print(1)\n",
+      "q.sh": "echo 1\n",
+      "blank.py": " \n\t\n",
+    });
+    const result = await runCli(["validate", "."], { cwd: dir });
+    expect(result.code).toBe(1);
+    expect(result.stderr).toBe(
+      [
+        'Error: studio-jobs.yaml:6:19: query_file "nope.py" does not exist (paths are relative to the YAML file) (at jobs.b.query_file)',
+        'studio-jobs.yaml:8:19: query_file "nope.py" does not exist (paths are relative to the YAML file) (at jobs.d.query_file)',
+        'studio-jobs.yaml:9:19: query_file "blank.py" is empty (at jobs.e.query_file)',
+        'studio-jobs.yaml:10:19: query_file "blank.py" is empty (at jobs.f.query_file)',
+        "4 problems found in the spec.",
+        "",
+      ].join("\n"),
+    );
+    const spec = await loadSpec(["."], dir, { env: {}, vars: {}, defaultTeam: undefined }).catch((e: unknown) => e);
+    expect(spec).toBeInstanceOf(SpecError);
+  });
+
+  it("gives every job that names it the same text and the type its extension implies", async () => {
+    const dir = writeRepo({
+      "studio-jobs.yaml": [
+        "version: 1",
+        "stack: s",
+        "defaults: {team: t}",
+        "jobs:",
+        "  a: {query_file: q.py}",
+        "  b: {query_file: q.sh}",
+        "  c: {query_file: q.py}",
+      ].join("\n"),
+      "q.py": "print(1)\n",
+      "q.sh": "echo 1\n",
+    });
+    const spec = await loadSpec(["."], dir, { env: {}, vars: {}, defaultTeam: undefined });
+    expect(spec.jobs.map((j) => [j.key, j.values.query, j.values.query_type])).toEqual([
+      ["a", "print(1)\n", "PYTHON"],
+      ["b", "echo 1\n", "SHELL"],
+      ["c", "print(1)\n", "PYTHON"],
+    ]);
+  });
+});
+
 describe("validate --format", () => {
   const spec = [
     "version: 1",

@@ -88,7 +88,8 @@ function readQueryOnce(reader: JobReader): QueryRead {
   } else if (fromFile !== undefined) {
     const found = reader.localFile(fromFile, "query_file", "text");
     const text = found?.read?.text;
-    if (text !== undefined && text.trim() === "") reader.problem(fromFile.path, `query_file "${showKey(String(fromFile.value))}" is empty`);
+    // Tested, not trimmed: trimming copies the whole query for every job that names it.
+    if (text !== undefined && !/\S/.test(text)) reader.problem(fromFile.path, `query_file "${showKey(String(fromFile.value))}" is empty`);
     const inferred = found === undefined || extname(found.absolute).toLowerCase() === ".py" ? "PYTHON" : "SHELL";
     return { text, inferred };
   }
@@ -175,7 +176,8 @@ function readFiles(reader: JobReader, setting: string): DesiredFile[] {
 
 function readEnvironment(reader: JobReader, setting: string, sensitiveAs: string | undefined): Record<string, string> {
   const environment: Record<string, string> = {};
-  for (const [name, origin] of reader.mergedMap(setting)) {
+  for (const origin of reader.mergedMap(setting)) {
+    const name = String(origin.last);
     if (name.startsWith(MARKER_PREFIX)) {
       reader.problem(
         origin.path,

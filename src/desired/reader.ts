@@ -33,19 +33,24 @@ export function touches(invalid: readonly DocPath[], path: DocPath): boolean {
   return invalid.some((bad) => bad.length > 0 && (isPrefix(bad, path) || isPrefix(path, bad)));
 }
 
-/** A value of the spec and where it is written. */
+/**
+ * A value of the spec and where it is written: `base`, then `section` when the value sits
+ * in a mapping of its own (`schedule` of `schedule.cron`), then `last`. The path is built
+ * only when a problem is reported: most values never need it.
+ */
 export class Origin {
   constructor(
     readonly value: unknown,
-    private readonly parent: DocPath,
-    private readonly last: string | number,
+    private readonly base: DocPath,
+    private readonly section: string | undefined,
+    /** Its key (or index) in the mapping (or list) that holds it. */
+    readonly last: string | number,
     /** The schema has already reported this value: use it for nothing, report nothing more. */
     readonly spoiled: boolean,
   ) {}
 
-  /** Made only when a problem is reported: most values never need it. */
   get path(): DocPath {
-    return [...this.parent, this.last];
+    return this.section === undefined ? [...this.base, this.last] : [...this.base, this.section, this.last];
   }
 }
 
@@ -61,6 +66,12 @@ function splitSetting(name: string): readonly [string, string] | undefined {
     DOTTED.set(name, split);
   }
   return split;
+}
+
+/** A local file a job names, found inside the repository; `read` is undefined for an upload when checking only. */
+export interface FoundFile {
+  absolute: string;
+  read: FileRead | undefined;
 }
 
 /** A job's query, and the type its query_file's extension implies. */
@@ -88,6 +99,12 @@ export class SpecFileReader {
   readonly baseDir: string;
   /** Where each path written in the file is, resolved once however many jobs name it. */
   readonly #paths = new Map<string, string>();
+  /**
+   * Each local file written in the file and found without a problem, as read or as only
+   * looked up: thousands of jobs name the same few query files, and each is checked once.
+   * A problem is not remembered: it is reported again, the same way, where each job names it.
+   */
+  readonly found = { text: new Map<string, FoundFile>(), hash: new Map<string, FoundFile>() };
 
   constructor(
     readonly file: LoadedSpecFile,
@@ -108,9 +125,10 @@ export class SpecFileReader {
     return { location: this.file.source.locate(path, { key: onKey }), path: formatPath(path), message };
   }
 
-  origin(value: unknown, parent: DocPath, last: string | number): Origin {
+  origin(value: unknown, parent: DocPath, last: string | number, section?: string): Origin {
     const invalid = this.file.invalidPaths;
-    return new Origin(value, parent, last, invalid.length > 0 && touches(invalid, [...parent, last]));
+    const spoiled = invalid.length > 0 && touches(invalid, section === undefined ? [...parent, last] : [...parent, section, last]);
+    return new Origin(value, parent, section, last, spoiled);
   }
 
   /** A variable the schema refused is not "unknown" where it is used: that was said once already. */
@@ -194,8 +212,8 @@ export class JobReader {
     return this.#file.file.source.locate(this.jobPath, { key: true });
   }
 
-  origin(value: unknown, parent: DocPath, last: string | number): Origin {
-    return this.#file.origin(value, parent, last);
+  origin(value: unknown, parent: DocPath, last: string | number, section?: string): Origin {
+    return this.#file.origin(value, parent, last, section);
   }
 
   /** A field of the job itself (query, query_file: never from defaults). */
@@ -215,24 +233,36 @@ export class JobReader {
     }
     const [map, entry] = split;
     const own = asRecord(this.#job[map])[entry];
-    if (own !== undefined) return this.origin(own, [...this.jobPath, map], entry);
+    if (own !== undefined) return this.origin(own, this.jobPath, entry, map);
     const fallback = asRecord(this.#file.defaults[map])[entry];
-    return fallback === undefined ? undefined : this.origin(fallback, [...DEFAULTS, map], entry);
+    return fallback === undefined ? undefined : this.origin(fallback, DEFAULTS, entry, map);
   }
 
-  /** A mapping merged key by key: the job's keys over the defaults'. */
-  mergedMap(name: string): Map<string, Origin> {
-    const out = new Map<string, Origin>();
-    // Each mapping walked once, without intermediate arrays: thousands of jobs pass here.
+  /**
+   * A mapping merged key by key, the job's keys over the defaults': each entry's origin, its
+   * key in `last`. In the defaults' order, a key the job overrides in its place, then the
+   * job's own keys. Each mapping walked once, without a Map or entry pairs: thousands of jobs pass here.
+   */
+  mergedMap(name: string): Origin[] {
+    const out: Origin[] = [];
     const fromDefaults = this.#file.defaults[name];
     const own = this.#job[name];
-    if (fromDefaults !== null && typeof fromDefaults === "object" && !Array.isArray(fromDefaults)) {
-      const parent = [...DEFAULTS, name];
-      for (const [k, v] of Object.entries(fromDefaults)) out.set(k, this.origin(v, parent, k));
+    const defaults =
+      fromDefaults !== null && typeof fromDefaults === "object" && !Array.isArray(fromDefaults) ? (fromDefaults as Raw) : undefined;
+    const mine = own !== null && typeof own === "object" && !Array.isArray(own) ? (own as Raw) : undefined;
+    if (defaults !== undefined) {
+      for (const key of Object.keys(defaults)) {
+        out.push(
+          mine !== undefined && Object.hasOwn(mine, key)
+            ? this.origin(mine[key], this.jobPath, key, name)
+            : this.origin(defaults[key], DEFAULTS, key, name),
+        );
+      }
     }
-    if (own !== null && typeof own === "object" && !Array.isArray(own)) {
-      const parent = [...this.jobPath, name];
-      for (const [k, v] of Object.entries(own)) out.set(k, this.origin(v, parent, k));
+    if (mine !== undefined) {
+      for (const key of Object.keys(mine)) {
+        if (defaults === undefined || !Object.hasOwn(defaults, key)) out.push(this.origin(mine[key], this.jobPath, key, name));
+      }
     }
     return out;
   }
@@ -281,7 +311,19 @@ export class JobReader {
   }
 
   /** A local file the spec names, checked: it exists, it is a file, it is inside the repository. */
-  localFile(from: Origin, what: string, want: "text" | "hash"): { absolute: string; read: FileRead | undefined } | undefined {
+  localFile(from: Origin, what: string, want: "text" | "hash"): FoundFile | undefined {
+    if (from.spoiled) return undefined;
+    const found = this.#file.found[want];
+    const written = String(from.value);
+    let file = found.get(written);
+    if (file !== undefined) return file;
+    const problems = this.#problems;
+    file = this.#checkFile(from, what, want);
+    if (file !== undefined && this.#problems === problems) found.set(written, file);
+    return file;
+  }
+
+  #checkFile(from: Origin, what: string, want: "text" | "hash"): FoundFile | undefined {
     const written = this.text(from, undefined);
     if (written === undefined) return undefined;
     const { cache, root } = this.#file;
