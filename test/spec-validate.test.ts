@@ -115,6 +115,32 @@ describe("a local file many jobs name", () => {
     expect(spec).toBeInstanceOf(SpecError);
   });
 
+  it("is refused when it is a directory, as a query, requirements or an upload, checking only or not", async () => {
+    const dir = writeRepo({
+      "studio-jobs.yaml": [
+        "version: 1",
+        "stack: s",
+        "defaults: {team: t}",
+        "jobs:",
+        "  a: {query_file: sub}",
+        "  b: {query: print(1), requirements_file: sub}",
+        "  c: {query: print(1), files: [sub, sub/x.txt]}",
+      ].join("\n"),
+      "sub/x.txt": "x",
+    });
+    const expected = [
+      'studio-jobs.yaml:5:19: query_file "sub" is not a file (at jobs.a.query_file)',
+      'studio-jobs.yaml:6:43: requirements_file "sub" is not a file (at jobs.b.requirements_file)',
+      'studio-jobs.yaml:7:32: file "sub" is not a file (at jobs.c.files[0])',
+    ];
+    const result = await runCli(["validate", "."], { cwd: dir });
+    expect(result.code).toBe(1);
+    expect(result.stderr).toBe(`Error: ${expected.join("\n")}\n3 problems found in the spec.\n`);
+    const error = await loadSpec(["."], dir, { env: {}, vars: {}, defaultTeam: undefined }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(SpecError);
+    expect((error as SpecError).issues.map(formatSpecIssue)).toEqual(expected);
+  });
+
   it("gives every job that names it the same text and the type its extension implies", async () => {
     const dir = writeRepo({
       "studio-jobs.yaml": [

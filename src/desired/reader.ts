@@ -5,7 +5,7 @@
 import { dirname, resolve } from "node:path";
 import type { SourceLocation, SpecIssue } from "../errors.js";
 import type { QueryType } from "../studio/types.js";
-import type { FileCache, FileRead, FileRequest } from "./files.js";
+import type { FileCache, FileRead, UploadRequest } from "./files.js";
 import { interpolate } from "./interpolate.js";
 import { isInside, type LoadedSpecFile } from "./load.js";
 import { formatPath, showKey, type DocPath } from "./yaml-source.js";
@@ -147,31 +147,27 @@ export class SpecFileReader {
   }
 
   /**
-   * Adds the local files the file's jobs name to those fetched before the jobs are read, so
-   * that each job then reads synchronously: ten thousand jobs are ten thousand calls, not
-   * a hundred thousand awaits. Nothing is reported here (reading reports); a value that is
-   * not a usable path is skipped, and one the schema refused costs at most a needless look-up.
+   * Adds the uploads the file's jobs name to those hashed before the jobs are read, so that
+   * each job then reads synchronously. Nothing is reported here (reading reports); a value
+   * that is not a usable path is skipped, and one the schema refused costs at most a needless
+   * look-up. Checking only, an upload need only exist: its digest goes into nothing, and
+   * nothing is hashed.
    */
-  requestFiles(into: Map<string, FileRequest>): void {
+  requestUploads(into: Map<string, UploadRequest>): void {
+    if (this.options.checkOnly === true) return;
     // Thousands of jobs name the same few files: each text written is looked at once.
-    const seen = { text: new Set<string>(), hash: new Set<string>(), exists: new Set<string>() };
-    const add = (value: unknown, want: FileRequest["want"]) => {
-      if (typeof value !== "string" || seen[want].has(value)) return;
-      seen[want].add(value);
-      const written = interpolate(value, { env: this.options.env, vars: this.vars });
-      if (!written.ok || written.sensitive) return;
-      const absolute = this.absolute(written.value);
-      const id = `${want}:${absolute}`;
-      if (!into.has(id)) into.set(id, { absolute, want, root: this.root });
-    };
-    // Checking only, an upload need only exist: its digest goes into nothing.
-    const upload = this.options.checkOnly === true ? "exists" : "hash";
+    const seen = new Set<string>();
     for (const value of Object.values(this.jobs)) {
-      const job = asRecord(value);
-      add(job["query_file"], "text");
-      add(job["requirements_file"] ?? this.defaults["requirements_file"], "text");
-      const files = job["files"] ?? this.defaults["files"];
-      if (Array.isArray(files)) for (const entry of files) add(entry, upload);
+      const files = asRecord(value)["files"] ?? this.defaults["files"];
+      if (!Array.isArray(files)) continue;
+      for (const entry of files) {
+        if (typeof entry !== "string" || seen.has(entry)) continue;
+        seen.add(entry);
+        const written = interpolate(entry, { env: this.options.env, vars: this.vars });
+        if (!written.ok || written.sensitive) continue;
+        const absolute = this.absolute(written.value);
+        if (!into.has(absolute)) into.set(absolute, { absolute, root: this.root });
+      }
     }
   }
 

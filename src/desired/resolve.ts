@@ -6,7 +6,7 @@ import { realpath } from "node:fs/promises";
 import { dirname } from "node:path";
 import { SpecError, type SpecIssue } from "../errors.js";
 import { FIELD_NAMES, JOB_FIELDS, type FieldName, type JobValues } from "./fields.js";
-import { FileCache, type FileRequest } from "./files.js";
+import { FileCache, type UploadRequest } from "./files.js";
 import { interpolate } from "./interpolate.js";
 import { createDesiredJob } from "./job.js";
 import { findRepositoryRoot, isInside, type LoadedSpecFile } from "./load.js";
@@ -95,7 +95,7 @@ function checkOneStack(files: readonly LoadedSpecFile[], stack: string, errors: 
 
 /**
  * Resolve every job of every file; a key defined twice is reported, its second definition
- * left out. Every local file the jobs name is fetched first, at once, so that each job then
+ * left out. Every upload the jobs name is hashed first, at once, so that each job then
  * resolves synchronously.
  */
 async function resolveJobs(
@@ -115,9 +115,9 @@ async function resolveJobs(
     }
     readers.push(new SpecFileReader(file, root, options, cache, sink));
   }
-  const requests = new Map<string, FileRequest>();
-  for (const fileReader of readers) fileReader.requestFiles(requests);
-  await cache.fetch(requests.values(), isInside);
+  const uploads = new Map<string, UploadRequest>();
+  for (const fileReader of readers) fileReader.requestUploads(uploads);
+  await cache.hashUploads(uploads.values(), isInside);
 
   // Where each key was first defined; located only when a second definition is found.
   const seen = new Map<string, LoadedSpecFile>();
