@@ -1,7 +1,9 @@
 // `validate` as a lint: it needs no secrets (an unset ${env:...} is a note), says every
 // problem at once, and speaks text, JSON, or GitHub workflow commands.
 
+import { writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { formatSpecIssue, SpecError } from "../src/errors.js";
 import { renderGithub } from "../src/cli/commands/validate.js";
@@ -139,6 +141,46 @@ describe("a local file many jobs name", () => {
     const error = await loadSpec(["."], dir, { env: {}, vars: {}, defaultTeam: undefined }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(SpecError);
     expect((error as SpecError).issues.map(formatSpecIssue)).toEqual(expected);
+  });
+
+  it("is read for each spec file of a directory with that file's vars, and a missing one reported in each", async () => {
+    const spec = (name: string, query: string) =>
+      [
+        "version: 1",
+        "stack: s",
+        `vars: {q: ${query}}`,
+        "defaults: {team: t}",
+        "jobs:",
+        `  ${name}-var: {query_file: '\${var:q}'}`,
+        `  ${name}-plain: {query_file: shared.py}`,
+        `  ${name}-gone: {query_file: gone.py}`,
+      ].join("\n");
+    const dir = writeRepo({
+      "a.yaml": spec("a", "one.py"),
+      "b.yaml": spec("b", "two.sh"),
+      "one.py": "1\n",
+      "two.sh": "2\n",
+      "shared.py": "s\n",
+    });
+    const result = await runCli(["validate", "."], { cwd: dir });
+    expect(result.stderr).toBe(
+      [
+        'Error: a.yaml:8:24: query_file "gone.py" does not exist (paths are relative to the YAML file) (at jobs.a-gone.query_file)',
+        'b.yaml:8:24: query_file "gone.py" does not exist (paths are relative to the YAML file) (at jobs.b-gone.query_file)',
+        "2 problems found in the spec.",
+        "",
+      ].join("\n"),
+    );
+    writeFileSync(join(dir, "gone.py"), "g\n");
+    const resolved = await loadSpec(["."], dir, { env: {}, vars: {}, defaultTeam: undefined });
+    expect(resolved.jobs.map((j) => [j.key, j.values.query, j.values.query_type])).toEqual([
+      ["a-var", "1\n", "PYTHON"],
+      ["a-plain", "s\n", "PYTHON"],
+      ["a-gone", "g\n", "PYTHON"],
+      ["b-var", "2\n", "SHELL"],
+      ["b-plain", "s\n", "PYTHON"],
+      ["b-gone", "g\n", "PYTHON"],
+    ]);
   });
 
   it("gives every job that names it the same text and the type its extension implies", async () => {

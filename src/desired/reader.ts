@@ -74,6 +74,21 @@ export interface FoundFile {
   read: FileRead | undefined;
 }
 
+/**
+ * Local files written as plain paths and found without a problem (as read, or only looked
+ * up), for the spec files of one directory: thousands of jobs, in one file or many, name
+ * the same few query files, and each path written is checked once. A problem is not
+ * remembered: it is reported again, the same way, where each job names it.
+ */
+export interface CheckedFiles {
+  text: Map<string, FoundFile>;
+  hash: Map<string, FoundFile>;
+}
+
+export function checkedFiles(): CheckedFiles {
+  return { text: new Map(), hash: new Map() };
+}
+
 /** A job's query, and the type its query_file's extension implies. */
 export interface QueryRead {
   text: string | undefined;
@@ -99,12 +114,6 @@ export class SpecFileReader {
   readonly baseDir: string;
   /** Where each path written in the file is, resolved once however many jobs name it. */
   readonly #paths = new Map<string, string>();
-  /**
-   * Each local file written in the file and found without a problem, as read or as only
-   * looked up: thousands of jobs name the same few query files, and each is checked once.
-   * A problem is not remembered: it is reported again, the same way, where each job names it.
-   */
-  readonly found = { text: new Map<string, FoundFile>(), hash: new Map<string, FoundFile>() };
 
   constructor(
     readonly file: LoadedSpecFile,
@@ -113,6 +122,8 @@ export class SpecFileReader {
     readonly options: ReaderOptions,
     readonly cache: FileCache,
     readonly sink: { errors: SpecIssue[]; notes: SpecIssue[] },
+    /** Shared by the spec files of one directory. */
+    readonly checked: CheckedFiles,
   ) {
     this.data = asRecord(file.source.data);
     this.jobs = asRecord(this.data["jobs"]);
@@ -309,13 +320,15 @@ export class JobReader {
   /** A local file the spec names, checked: it exists, it is a file, it is inside the repository. */
   localFile(from: Origin, what: string, want: "text" | "hash"): FoundFile | undefined {
     if (from.spoiled) return undefined;
-    const found = this.#file.found[want];
     const written = String(from.value);
-    let file = found.get(written);
+    // With ${...} the path may read differently in another file of the directory (its own vars).
+    if (written.includes("${")) return this.#checkFile(from, what, want);
+    const checked = this.#file.checked[want];
+    let file = checked.get(written);
     if (file !== undefined) return file;
     const problems = this.#problems;
     file = this.#checkFile(from, what, want);
-    if (file !== undefined && this.#problems === problems) found.set(written, file);
+    if (file !== undefined && this.#problems === problems) checked.set(written, file);
     return file;
   }
 

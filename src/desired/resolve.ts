@@ -11,7 +11,17 @@ import { interpolate } from "./interpolate.js";
 import { createDesiredJob } from "./job.js";
 import { findRepositoryRoot, isInside, type LoadedSpecFile } from "./load.js";
 import { readField, readReplace } from "./read-field.js";
-import { asRecord, isPrefix, SpecFileReader, stringEntries, touches, type JobReader, type Raw } from "./reader.js";
+import {
+  asRecord,
+  checkedFiles,
+  isPrefix,
+  SpecFileReader,
+  stringEntries,
+  touches,
+  type CheckedFiles,
+  type JobReader,
+  type Raw,
+} from "./reader.js";
 import type { DesiredJob, ResolvedSpec } from "./types.js";
 import { formatPath, showKey } from "./yaml-source.js";
 
@@ -105,15 +115,16 @@ async function resolveJobs(
   sink: { errors: SpecIssue[]; notes: SpecIssue[] },
 ): Promise<ResolvedJob[]> {
   const cache = new FileCache();
-  const roots = new Map<string, string>();
+  // What the spec files of one directory share: the repository's root, and the files checked.
+  const places = new Map<string, { root: string; checked: CheckedFiles }>();
   const readers: SpecFileReader[] = [];
   for (const file of files) {
-    let root = roots.get(dirname(file.path));
-    if (root === undefined) {
-      root = await realpath(await findRepositoryRoot(file.path));
-      roots.set(dirname(file.path), root);
+    let place = places.get(dirname(file.path));
+    if (place === undefined) {
+      place = { root: await realpath(await findRepositoryRoot(file.path)), checked: checkedFiles() };
+      places.set(dirname(file.path), place);
     }
-    readers.push(new SpecFileReader(file, root, options, cache, sink));
+    readers.push(new SpecFileReader(file, place.root, options, cache, sink, place.checked));
   }
   const uploads = new Map<string, UploadRequest>();
   for (const fileReader of readers) fileReader.requestUploads(uploads);
