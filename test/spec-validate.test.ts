@@ -22,6 +22,16 @@ const WITH_SECRET = [
   "      API_KEY: ${env:STUDIO_JOBS_TEST_UNSET}",
 ].join("\n");
 
+/** validate exits 1 and lists the problems, then their count; a full resolve refuses the spec with the same ones. */
+async function expectProblems(dir: string, problems: string[]): Promise<void> {
+  const result = await runCli(["validate", "."], { cwd: dir });
+  expect(result.code).toBe(1);
+  expect(result.stderr).toBe(`Error: ${problems.join("\n")}\n${problems.length} problems found in the spec.\n`);
+  const error = await loadSpec(["."], dir, { env: {}, vars: {}, defaultTeam: undefined }).catch((e: unknown) => e);
+  expect(error).toBeInstanceOf(SpecError);
+  expect((error as SpecError).issues.map(formatSpecIssue)).toEqual(problems);
+}
+
 describe("an unset ${env:...}", () => {
   it("is a note for validate, which exits 0", async () => {
     const dir = writeRepo({ "studio-jobs.yaml": WITH_SECRET });
@@ -64,31 +74,23 @@ describe("every problem at once", () => {
         "    schedule: {cron: TZ=Europe/Paris 0 3 * * *}",
       ].join("\n"),
     });
-    const result = await runCli(["validate", "."], { cwd: dir });
-    expect(result.code).toBe(1);
-    expect(result.stderr).toBe(
-      [
-        "Error: studio-jobs.yaml:3:16: must be a string, got number 5 (at vars.region)",
-        'studio-jobs.yaml:4:30: must be an integer, got the string "many" (at defaults.workers)',
-        'studio-jobs.yaml:8:21: must be a string; quote it, e.g. "3.12", got number 3.1 (at jobs.a.python_version)',
-        'studio-jobs.yaml:9:24: requirements_file "missing.txt" does not exist (paths are relative to the YAML file) (at jobs.a.requirements_file)',
-        'studio-jobs.yaml:12:17: query_file "nope.py" does not exist (paths are relative to the YAML file) (at jobs.b.query_file)',
-        'studio-jobs.yaml:13:22: "TZ=Europe/Paris": schedules are in UTC and take no timezone; remove it and write the time in UTC (at jobs.b.schedule.cron)',
-        "6 problems found in the spec.",
-        "",
-      ].join("\n"),
-    );
+    await expectProblems(dir, [
+      "studio-jobs.yaml:3:16: must be a string, got number 5 (at vars.region)",
+      'studio-jobs.yaml:4:30: must be an integer, got the string "many" (at defaults.workers)',
+      'studio-jobs.yaml:8:21: must be a string; quote it, e.g. "3.12", got number 3.1 (at jobs.a.python_version)',
+      'studio-jobs.yaml:9:24: requirements_file "missing.txt" does not exist (paths are relative to the YAML file) (at jobs.a.requirements_file)',
+      'studio-jobs.yaml:12:17: query_file "nope.py" does not exist (paths are relative to the YAML file) (at jobs.b.query_file)',
+      'studio-jobs.yaml:13:22: "TZ=Europe/Paris": schedules are in UTC and take no timezone; remove it and write the time in UTC (at jobs.b.schedule.cron)',
+    ]);
   });
 });
 
 describe("a local file many jobs name", () => {
+  const spec = (...jobs: string[]) => ["version: 1", "stack: s", "defaults: {team: t}", "jobs:", ...jobs].join("\n");
+
   it("is checked once when fine, and a problem with it is reported where each job names it", async () => {
     const dir = writeRepo({
-      "studio-jobs.yaml": [
-        "version: 1",
-        "stack: s",
-        "defaults: {team: t}",
-        "jobs:",
+      "studio-jobs.yaml": spec(
         "  a: {query_file: q.py}",
         "  b: {query_file: nope.py}",
         "  c: {query_file: q.py}",
@@ -96,51 +98,33 @@ describe("a local file many jobs name", () => {
         "  e: {query_file: blank.py}",
         "  f: {query_file: blank.py}",
         "  g: {query_file: q.sh}",
-      ].join("\n"),
+      ),
       "q.py": "print(1)\n",
       "q.sh": "echo 1\n",
       "blank.py": " \n\t\n",
     });
-    const result = await runCli(["validate", "."], { cwd: dir });
-    expect(result.code).toBe(1);
-    expect(result.stderr).toBe(
-      [
-        'Error: studio-jobs.yaml:6:19: query_file "nope.py" does not exist (paths are relative to the YAML file) (at jobs.b.query_file)',
-        'studio-jobs.yaml:8:19: query_file "nope.py" does not exist (paths are relative to the YAML file) (at jobs.d.query_file)',
-        'studio-jobs.yaml:9:19: query_file "blank.py" is empty (at jobs.e.query_file)',
-        'studio-jobs.yaml:10:19: query_file "blank.py" is empty (at jobs.f.query_file)',
-        "4 problems found in the spec.",
-        "",
-      ].join("\n"),
-    );
-    const spec = await loadSpec(["."], dir, { env: {}, vars: {}, defaultTeam: undefined }).catch((e: unknown) => e);
-    expect(spec).toBeInstanceOf(SpecError);
+    await expectProblems(dir, [
+      'studio-jobs.yaml:6:19: query_file "nope.py" does not exist (paths are relative to the YAML file) (at jobs.b.query_file)',
+      'studio-jobs.yaml:8:19: query_file "nope.py" does not exist (paths are relative to the YAML file) (at jobs.d.query_file)',
+      'studio-jobs.yaml:9:19: query_file "blank.py" is empty (at jobs.e.query_file)',
+      'studio-jobs.yaml:10:19: query_file "blank.py" is empty (at jobs.f.query_file)',
+    ]);
   });
 
   it("is refused when it is a directory, as a query, requirements or an upload, checking only or not", async () => {
     const dir = writeRepo({
-      "studio-jobs.yaml": [
-        "version: 1",
-        "stack: s",
-        "defaults: {team: t}",
-        "jobs:",
+      "studio-jobs.yaml": spec(
         "  a: {query_file: sub}",
         "  b: {query: print(1), requirements_file: sub}",
         "  c: {query: print(1), files: [sub, sub/x.txt]}",
-      ].join("\n"),
+      ),
       "sub/x.txt": "x",
     });
-    const expected = [
+    await expectProblems(dir, [
       'studio-jobs.yaml:5:19: query_file "sub" is not a file (at jobs.a.query_file)',
       'studio-jobs.yaml:6:43: requirements_file "sub" is not a file (at jobs.b.requirements_file)',
       'studio-jobs.yaml:7:32: file "sub" is not a file (at jobs.c.files[0])',
-    ];
-    const result = await runCli(["validate", "."], { cwd: dir });
-    expect(result.code).toBe(1);
-    expect(result.stderr).toBe(`Error: ${expected.join("\n")}\n3 problems found in the spec.\n`);
-    const error = await loadSpec(["."], dir, { env: {}, vars: {}, defaultTeam: undefined }).catch((e: unknown) => e);
-    expect(error).toBeInstanceOf(SpecError);
-    expect((error as SpecError).issues.map(formatSpecIssue)).toEqual(expected);
+    ]);
   });
 
   it("is read for each spec file of a directory with that file's vars, and a missing one reported in each", async () => {
@@ -162,15 +146,10 @@ describe("a local file many jobs name", () => {
       "two.sh": "2\n",
       "shared.py": "s\n",
     });
-    const result = await runCli(["validate", "."], { cwd: dir });
-    expect(result.stderr).toBe(
-      [
-        'Error: a.yaml:8:24: query_file "gone.py" does not exist (paths are relative to the YAML file) (at jobs.a-gone.query_file)',
-        'b.yaml:8:24: query_file "gone.py" does not exist (paths are relative to the YAML file) (at jobs.b-gone.query_file)',
-        "2 problems found in the spec.",
-        "",
-      ].join("\n"),
-    );
+    await expectProblems(dir, [
+      'a.yaml:8:24: query_file "gone.py" does not exist (paths are relative to the YAML file) (at jobs.a-gone.query_file)',
+      'b.yaml:8:24: query_file "gone.py" does not exist (paths are relative to the YAML file) (at jobs.b-gone.query_file)',
+    ]);
     writeFileSync(join(dir, "gone.py"), "g\n");
     const resolved = await loadSpec(["."], dir, { env: {}, vars: {}, defaultTeam: undefined });
     expect(resolved.jobs.map((j) => [j.key, j.values.query, j.values.query_type])).toEqual([
@@ -185,20 +164,12 @@ describe("a local file many jobs name", () => {
 
   it("gives every job that names it the same text and the type its extension implies", async () => {
     const dir = writeRepo({
-      "studio-jobs.yaml": [
-        "version: 1",
-        "stack: s",
-        "defaults: {team: t}",
-        "jobs:",
-        "  a: {query_file: q.py}",
-        "  b: {query_file: q.sh}",
-        "  c: {query_file: q.py}",
-      ].join("\n"),
+      "studio-jobs.yaml": spec("  a: {query_file: q.py}", "  b: {query_file: q.sh}", "  c: {query_file: q.py}"),
       "q.py": "print(1)\n",
       "q.sh": "echo 1\n",
     });
-    const spec = await loadSpec(["."], dir, { env: {}, vars: {}, defaultTeam: undefined });
-    expect(spec.jobs.map((j) => [j.key, j.values.query, j.values.query_type])).toEqual([
+    const resolved = await loadSpec(["."], dir, { env: {}, vars: {}, defaultTeam: undefined });
+    expect(resolved.jobs.map((j) => [j.key, j.values.query, j.values.query_type])).toEqual([
       ["a", "print(1)\n", "PYTHON"],
       ["b", "echo 1\n", "SHELL"],
       ["c", "print(1)\n", "PYTHON"],
