@@ -185,6 +185,11 @@ export class SpecFileReader {
   job(key: string): JobReader {
     return new JobReader(this, key);
   }
+
+  /** A job of this file that sets nothing itself, reporting into `sink`: what the defaults give. */
+  withoutSettings(sink: { errors: SpecIssue[]; notes: SpecIssue[] }): JobReader {
+    return new JobReader(this, "(defaults)", {}, sink);
+  }
 }
 
 /** Everything resolving one job uses: its settings, and where to report. */
@@ -198,13 +203,30 @@ export class JobReader {
   /** The query, read once for the two fields that need it (query and the query type inferred from its file). */
   query: QueryRead | undefined;
 
+  readonly #sink: { errors: SpecIssue[]; notes: SpecIssue[] };
+
   constructor(
     file: SpecFileReader,
     readonly key: string,
+    /** A job with no settings of its own reads what the file's defaults give (see SpecFileReader.withoutSettings). */
+    job: Raw = asRecord(file.jobs[key]),
+    sink = file.sink,
   ) {
     this.#file = file;
-    this.#job = asRecord(file.jobs[key]);
+    this.#job = job;
+    this.#sink = sink;
     this.jobPath = ["jobs", key];
+  }
+
+  /** Whether the job itself sets any of these settings (top-level keys). */
+  setsAny(settings: readonly string[]): boolean {
+    for (const name of settings) if (this.#job[name] !== undefined) return true;
+    return false;
+  }
+
+  /** Whether reading has met a sensitive value (from ${env:...}). */
+  anySensitive(): boolean {
+    return this.#templates !== undefined;
   }
 
   get vars(): Readonly<Record<string, string>> {
@@ -293,7 +315,7 @@ export class JobReader {
       this.markSensitive(sensitiveAs, written);
     }
     for (const name of result.unsetEnv) {
-      this.#file.sink.notes.push(
+      this.#sink.notes.push(
         this.#file.issue(
           from.path,
           `environment variable ${showKey(name)} is not set here; plan and apply will need it (or give a default: \${env:${showKey(name)}:-value})`,
@@ -357,7 +379,7 @@ export class JobReader {
 
   problem(path: DocPath, message: string, onKey = false): void {
     this.#problems += 1;
-    this.#file.sink.errors.push(this.#file.issue(path, message, onKey));
+    this.#sink.errors.push(this.#file.issue(path, message, onKey));
   }
 
   /** How many problems this job has had so far. */

@@ -5,12 +5,12 @@
 import { realpath } from "node:fs/promises";
 import { dirname } from "node:path";
 import { SpecError, type SpecIssue } from "../errors.js";
-import { FIELD_NAMES, JOB_FIELDS, type FieldName, type JobValues } from "./fields.js";
+import { FIELD_NAMES, JOB_FIELDS, type FieldName, type JobField, type JobValues } from "./fields.js";
 import { FileCache, type UploadRequest } from "./files.js";
 import { interpolate } from "./interpolate.js";
 import { createDesiredJob } from "./job.js";
 import { findRepositoryRoot, isInside, type LoadedSpecFile } from "./load.js";
-import { readField, readReplace } from "./read-field.js";
+import { ownSettings, readField, readReplace } from "./read-field.js";
 import {
   asRecord,
   checkedFiles,
@@ -136,6 +136,7 @@ async function resolveJobs(
   const checkOnly = options.checkOnly === true;
   for (const fileReader of readers) {
     const { file } = fileReader;
+    const shared = sharedValues(fileReader);
     for (const key of Object.keys(fileReader.jobs)) {
       const previousFile = seen.get(key);
       if (previousFile !== undefined) {
@@ -152,7 +153,7 @@ async function resolveJobs(
       seen.set(key, file);
       // A job that is not a mapping at all has been reported; each of its fields is judged on its own.
       if (file.invalidPaths.length > 0 && file.invalidPaths.some((bad) => bad.length > 0 && isPrefix(bad, ["jobs", key]))) continue;
-      const job = resolveJob(fileReader.job(key), stack, checkOnly);
+      const job = resolveJob(fileReader.job(key), shared, stack, checkOnly);
       if (job !== undefined) resolved.push(job);
     }
   }
@@ -259,13 +260,44 @@ interface ResolvedJob {
   job: DesiredJob | undefined;
 }
 
+/** The table's entries in order, and the job's own settings each reads (undefined: read for every job). */
+const FIELDS: readonly { name: FieldName; field: JobField; own: readonly string[] | undefined }[] = FIELD_NAMES.map((name) => ({
+  name,
+  field: JOB_FIELDS[name],
+  own: ownSettings(JOB_FIELDS[name].source),
+}));
+
+/** A field whose value is read for each job of a file. */
+const EACH_JOB = Symbol("read for each job");
+
 /**
- * One job: each field of the table read in turn, then made into a DesiredJob. A job with
- * any problem, or a field the schema refused, is not made: the spec is invalid anyway.
+ * Per field, in table order: its value for a job of this file that sets none of the field's
+ * own settings, read once from the defaults, when that reading reports no problem or note and
+ * meets no sensitive value; else EACH_JOB. Most jobs set a few fields and take the rest from
+ * the defaults or leave them out: those are read once per file, not once per job.
  */
-function resolveJob(reader: JobReader, stack: string, checkOnly: boolean): ResolvedJob | undefined {
+function sharedValues(file: SpecFileReader): unknown[] {
+  return FIELDS.map(({ field, own }) => {
+    if (own === undefined) return EACH_JOB;
+    const scratch = { errors: [], notes: [] };
+    const reader = file.withoutSettings(scratch);
+    const value = readField(reader, field);
+    return scratch.errors.length === 0 && scratch.notes.length === 0 && !reader.anySensitive() ? value : EACH_JOB;
+  });
+}
+
+/**
+ * One job: each field of the table read in turn (or taken as its file's defaults give it,
+ * when the job sets none of its settings), then made into a DesiredJob. A job with any
+ * problem, or a field the schema refused, is not made: the spec is invalid anyway.
+ */
+function resolveJob(reader: JobReader, shared: readonly unknown[], stack: string, checkOnly: boolean): ResolvedJob | undefined {
   const values: Partial<Record<FieldName, unknown>> = {};
-  for (const name of FIELD_NAMES) values[name] = readField(reader, JOB_FIELDS[name]);
+  for (let i = 0; i < FIELDS.length; i++) {
+    const { name, field, own } = FIELDS[i] as (typeof FIELDS)[number];
+    const value = shared[i];
+    values[name] = value !== EACH_JOB && own !== undefined && !reader.setsAny(own) ? value : readField(reader, field);
+  }
   const replace = readReplace(reader);
   if (reader.problems() > 0 || values.query === undefined || values.team === undefined) return undefined;
   const team = values.team as string;
