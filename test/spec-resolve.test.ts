@@ -15,23 +15,22 @@ import { writeRepo } from "./helpers.js";
 
 const options = { env: {}, vars: {}, defaultTeam: undefined };
 
+/** A spec of stack s whose defaults name team t, then the given lines (more defaults, jobs). */
+function specWithDefaults(...lines: string[]): string {
+  return writeRepo({ "studio-jobs.yaml": ["version: 1", "stack: s", "defaults:", "  team: t", ...lines].join("\n") });
+}
+
 describe("resolve", () => {
   it("keeps the environment in order: the defaults' keys, a key the job overrides in its place, then the job's own keys", async () => {
-    const dir = writeRepo({
-      "studio-jobs.yaml": [
-        "version: 1",
-        "stack: s",
-        "defaults:",
-        "  team: t",
-        "  environment: {C: c, A: a, B: b}",
-        "jobs:",
-        "  x:",
-        "    query: print(1)",
-        "    environment: {Z: z, A: mine}",
-        "  y:",
-        "    query: print(2)",
-      ].join("\n"),
-    });
+    const dir = specWithDefaults(
+      "  environment: {C: c, A: a, B: b}",
+      "jobs:",
+      "  x:",
+      "    query: print(1)",
+      "    environment: {Z: z, A: mine}",
+      "  y:",
+      "    query: print(2)",
+    );
     const spec = await loadSpec(["."], dir, options);
     const [x, y] = spec.jobs;
     expect(Object.entries(x?.environment ?? {})).toEqual([
@@ -148,22 +147,16 @@ describe("resolve", () => {
   });
 
   it("gives each job what the defaults give unless it sets the setting itself; a sensitive default is sensitive in each job", async () => {
-    const dir = writeRepo({
-      "studio-jobs.yaml": [
-        "version: 1",
-        "stack: s",
-        "defaults:",
-        "  team: t",
-        "  python_version: '3.12'",
-        "  schedule: {cron: '0 3 * * *'}",
-        "  environment: {KEY: '${env:API_KEY}', LEVEL: info}",
-        "jobs:",
-        "  plain: {query: a}",
-        "  own: {query: b, python_version: '3.11', schedule: {cron: '0 4 * * *'}, environment: {KEY: mine}}",
-        "  map-without-entry: {query: c, schedule: {replace: cancel-first}}",
-        "  also-plain: {query: d}",
-      ].join("\n"),
-    });
+    const dir = specWithDefaults(
+      "  python_version: '3.12'",
+      "  schedule: {cron: '0 3 * * *'}",
+      "  environment: {KEY: '${env:API_KEY}', LEVEL: info}",
+      "jobs:",
+      "  plain: {query: a}",
+      "  own: {query: b, python_version: '3.11', schedule: {cron: '0 4 * * *'}, environment: {KEY: mine}}",
+      "  map-without-entry: {query: c, schedule: {replace: cancel-first}}",
+      "  also-plain: {query: d}",
+    );
     const spec = await loadSpec(["."], dir, { env: { API_KEY: "s3cret" }, vars: {}, defaultTeam: undefined });
     const seen = spec.jobs.map((job) => [job.key, job.values.python_version, job.cron, job.environment, job.sensitiveTemplates]);
     const fromDefaults = ["3.12", "0 3 * * *", { KEY: "s3cret", LEVEL: "info" }, { "environment.KEY": "${env:API_KEY}" }];
@@ -177,20 +170,14 @@ describe("resolve", () => {
   });
 
   it("reports a problem or a note with a default for each job that takes it", async () => {
-    const dir = writeRepo({
-      "studio-jobs.yaml": [
-        "version: 1",
-        "stack: s",
-        "defaults:",
-        "  team: t",
-        "  schedule: {cron: '61 1 * * *'}",
-        "  environment: {API: '${env:STUDIO_JOBS_TEST_UNSET}', STUDIO_JOBS_X: '1'}",
-        "jobs:",
-        "  a: {query: print(1)}",
-        "  b: {query: print(2)}",
-        "  c: {query: print(3), schedule: {cron: '1 1 * * *'}, environment: {API: set, STUDIO_JOBS_X: ''}}",
-      ].join("\n"),
-    });
+    const dir = specWithDefaults(
+      "  schedule: {cron: '61 1 * * *'}",
+      "  environment: {API: '${env:STUDIO_JOBS_TEST_UNSET}', STUDIO_JOBS_X: '1'}",
+      "jobs:",
+      "  a: {query: print(1)}",
+      "  b: {query: print(2)}",
+      "  c: {query: print(3), schedule: {cron: '1 1 * * *'}, environment: {API: set, STUDIO_JOBS_X: ''}}",
+    );
     const result = await runCli(["validate", "."], { cwd: dir });
     const note =
       "studio-jobs.yaml:6:22: note: environment variable STUDIO_JOBS_TEST_UNSET is not set here; plan and apply will need it (or give a default: ${env:STUDIO_JOBS_TEST_UNSET:-value}) (at defaults.environment.API)";
