@@ -2,7 +2,7 @@
 // callers being able to spoil each other's copy.
 
 import { expect, it } from "vitest";
-import { nextCronRuns } from "./cron.js";
+import { checkCron, nextCronRuns } from "./cron.js";
 
 it("gives the next firings strictly after the reference time, and a fresh copy every call", () => {
   const at = new Date("2026-11-29T03:00:00Z");
@@ -49,4 +49,55 @@ it("gives the same firings as croner's named UTC zone, across month ends, leap d
       ).toEqual(expected);
     }
   }
+});
+
+it("judges plain fields (a star or a number) exactly as croner does, at and past each field's bounds", async () => {
+  const { Cron } = await import("croner");
+  const cronerTakes = (expression: string) => {
+    try {
+      new Cron(expression, { mode: "5-part", utcOffset: 0, paused: true });
+      return true;
+    } catch {
+      return false;
+    }
+  };
+  const values = [
+    "*",
+    "0",
+    "00",
+    "01",
+    "1",
+    "7",
+    "8",
+    "12",
+    "13",
+    "23",
+    "24",
+    "31",
+    "32",
+    "59",
+    "60",
+    "99",
+    "100",
+    "-1",
+    "+1",
+    "1.0",
+    " 1",
+  ];
+  let judged = 0;
+  for (let field = 0; field < 5; field++) {
+    for (const value of values) {
+      const parts = ["1", "1", "1", "1", "1"];
+      parts[field] = value;
+      const expression = parts.join(" ");
+      if (expression.trim().split(/\s+/).length !== 5) continue;
+      expect(checkCron(expression) === undefined, expression).toBe(cronerTakes(expression));
+      judged++;
+    }
+  }
+  expect(judged).toBeGreaterThan(90);
+  expect(checkCron("0 0 31 2 *")).toBeUndefined();
+  expect(checkCron("59 23 31 12 7")).toBeUndefined();
+  expect(checkCron("60 1 * * *")).toMatch(/^"60 1 \* \* \*" is not a valid cron expression: /);
+  expect(checkCron("1 24 * * *")).toMatch(/^"1 24 \* \* \*" is not a valid cron expression: /);
 });

@@ -37,12 +37,40 @@ function findCronProblem(expression: string): string | undefined {
   if (fields.length !== 5) {
     return `${quote(trimmed)} has ${fields.length} field${fields.length === 1 ? "" : "s"}; a cron expression has 5: minute hour day-of-month month day-of-week`;
   }
+  if (isPlainSchedule(fields)) return undefined;
   try {
     parse(trimmed);
     return undefined;
   } catch (error) {
     return `${quote(trimmed)} is not a valid cron expression: ${(error as Error).message.replace(/^CronPattern: /, "")}`;
   }
+}
+
+/** Each field's range: minute, hour, day of month, month, day of week (7 is Sunday too). */
+const RANGES: readonly (readonly [number, number])[] = [
+  [0, 59],
+  [0, 23],
+  [1, 31],
+  [1, 12],
+  [0, 7],
+];
+const PLAIN_FIELD = /^(?:\*|0|[1-9]\d?)$/;
+
+/**
+ * Every field `*` or a number in its range: croner takes these (cron.test.ts checks
+ * that it agrees), so the common case is judged without building a croner pattern, which
+ * for a spec's hundred distinct expressions is most of what checking them costs.
+ */
+function isPlainSchedule(fields: readonly string[]): boolean {
+  for (let i = 0; i < 5; i++) {
+    const field = fields[i] ?? "";
+    if (!PLAIN_FIELD.test(field)) return false;
+    if (field === "*") continue;
+    const value = Number(field);
+    const [low, high] = RANGES[i] ?? [0, 0];
+    if (value < low || value > high) return false;
+  }
+  return true;
 }
 
 const parsed = new Map<string, Cron>();

@@ -10,11 +10,42 @@ import { decodeApplied } from "../src/identity/markers.js";
 import { parseEnvironment } from "../src/emulator/job-input.js";
 import { sha256Hex } from "../src/identity/fingerprint.js";
 import { FIELD_NAMES, type FieldName } from "../src/desired/fields.js";
+import { runCli } from "./cli-helpers.js";
 import { writeRepo } from "./helpers.js";
 
 const options = { env: {}, vars: {}, defaultTeam: undefined };
 
+/** A spec of stack s whose defaults name team t, then the given lines (more defaults, jobs). */
+function specWithDefaults(...lines: string[]): string {
+  return writeRepo({ "studio-jobs.yaml": ["version: 1", "stack: s", "defaults:", "  team: t", ...lines].join("\n") });
+}
+
 describe("resolve", () => {
+  it("keeps the environment in order: the defaults' keys, a key the job overrides in its place, then the job's own keys", async () => {
+    const dir = specWithDefaults(
+      "  environment: {C: c, A: a, B: b}",
+      "jobs:",
+      "  x:",
+      "    query: print(1)",
+      "    environment: {Z: z, A: mine}",
+      "  y:",
+      "    query: print(2)",
+    );
+    const spec = await loadSpec(["."], dir, options);
+    const [x, y] = spec.jobs;
+    expect(Object.entries(x?.environment ?? {})).toEqual([
+      ["C", "c"],
+      ["A", "mine"],
+      ["B", "b"],
+      ["Z", "z"],
+    ]);
+    expect(Object.entries(y?.environment ?? {})).toEqual([
+      ["C", "c"],
+      ["A", "a"],
+      ["B", "b"],
+    ]);
+  });
+
   it("merges defaults under each job, environment key by key", async () => {
     const dir = writeRepo({
       "studio-jobs.yaml": [
@@ -54,6 +85,8 @@ describe("resolve", () => {
       python_version: "3.12",
       cron_expression: "@daily",
     });
+    // The defaults' keys in their order, one the job overrides in its place, then the job's own.
+    expect(Object.keys(job?.environment ?? {})).toEqual(["LOG_LEVEL", "REGION"]);
     const sent = parseEnvironment(job?.input.environment ?? "");
     expect(sent).toMatchObject({ LOG_LEVEL: "info", REGION: "us", STUDIO_JOBS_STACK: "analytics", STUDIO_JOBS_KEY: "a" });
     expect(sent["STUDIO_JOBS_FINGERPRINT"]).toBe(job?.fingerprint);
@@ -111,6 +144,61 @@ describe("resolve", () => {
     expect(job?.sensitiveTemplates).toEqual({ "environment.FALLBACK": "${env:MISSING:-dflt}", "environment.KEY": "${env:API_KEY}" });
     expect(job?.applied.sensitive).toEqual(["environment.FALLBACK", "environment.KEY"]);
     expect(JSON.stringify(job?.applied)).not.toContain("s3cret");
+  });
+
+  it("gives each job what the defaults give unless it sets the setting itself; a sensitive default is sensitive in each job", async () => {
+    const dir = specWithDefaults(
+      "  python_version: '3.12'",
+      "  schedule: {cron: '0 3 * * *'}",
+      "  environment: {KEY: '${env:API_KEY}', LEVEL: info}",
+      "jobs:",
+      "  plain: {query: a}",
+      "  own: {query: b, python_version: '3.11', schedule: {cron: '0 4 * * *'}, environment: {KEY: mine}}",
+      "  map-without-entry: {query: c, schedule: {replace: cancel-first}}",
+      "  also-plain: {query: d}",
+    );
+    const spec = await loadSpec(["."], dir, { env: { API_KEY: "s3cret" }, vars: {}, defaultTeam: undefined });
+    const seen = spec.jobs.map((job) => [job.key, job.values.python_version, job.cron, job.environment, job.sensitiveTemplates]);
+    const fromDefaults = ["3.12", "0 3 * * *", { KEY: "s3cret", LEVEL: "info" }, { "environment.KEY": "${env:API_KEY}" }];
+    expect(seen).toEqual([
+      ["plain", ...fromDefaults],
+      ["own", "3.11", "0 4 * * *", { KEY: "mine", LEVEL: "info" }, {}],
+      ["map-without-entry", ...fromDefaults],
+      ["also-plain", ...fromDefaults],
+    ]);
+    expect(spec.jobs.map((job) => job.sensitive)).toEqual([["environment.KEY"], [], ["environment.KEY"], ["environment.KEY"]]);
+  });
+
+  it("reports a problem or a note with a default for each job that takes it", async () => {
+    const dir = specWithDefaults(
+      "  schedule: {cron: '61 1 * * *'}",
+      "  environment: {API: '${env:STUDIO_JOBS_TEST_UNSET}', STUDIO_JOBS_X: '1'}",
+      "jobs:",
+      "  a: {query: print(1)}",
+      "  b: {query: print(2)}",
+      "  c: {query: print(3), schedule: {cron: '1 1 * * *'}, environment: {API: set, STUDIO_JOBS_X: ''}}",
+    );
+    const result = await runCli(["validate", "."], { cwd: dir });
+    const note =
+      "studio-jobs.yaml:6:22: note: environment variable STUDIO_JOBS_TEST_UNSET is not set here; plan and apply will need it (or give a default: ${env:STUDIO_JOBS_TEST_UNSET:-value}) (at defaults.environment.API)";
+    const cron =
+      'studio-jobs.yaml:5:20: "61 1 * * *" is not a valid cron expression: Invalid value for minute: 61 (at defaults.schedule.cron)';
+    const reserved = (at: string) =>
+      `environment key STUDIO_JOBS_X is reserved: keys starting with STUDIO_JOBS_ mark the jobs studio-jobs manages; rename it (at ${at})`;
+    expect(result.code).toBe(1);
+    expect(result.stderr).toBe(
+      [
+        note,
+        note,
+        `Error: ${cron}`,
+        cron,
+        `studio-jobs.yaml:6:55: ${reserved("defaults.environment.STUDIO_JOBS_X")}`,
+        `studio-jobs.yaml:6:55: ${reserved("defaults.environment.STUDIO_JOBS_X")}`,
+        `studio-jobs.yaml:10:79: ${reserved("jobs.c.environment.STUDIO_JOBS_X")}`,
+        "5 problems found in the spec.",
+        "",
+      ].join("\n"),
+    );
   });
 
   it("takes the team from --team / the environment when the spec names none", async () => {

@@ -1,7 +1,9 @@
 // `validate` as a lint: it needs no secrets (an unset ${env:...} is a note), says every
 // problem at once, and speaks text, JSON, or GitHub workflow commands.
 
+import { writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { formatSpecIssue, SpecError } from "../src/errors.js";
 import { renderGithub } from "../src/cli/commands/validate.js";
@@ -19,6 +21,16 @@ const WITH_SECRET = [
   "    environment:",
   "      API_KEY: ${env:STUDIO_JOBS_TEST_UNSET}",
 ].join("\n");
+
+/** validate exits 1 and lists the problems, then their count; a full resolve refuses the spec with the same ones. */
+async function expectProblems(dir: string, problems: string[]): Promise<void> {
+  const result = await runCli(["validate", "."], { cwd: dir });
+  expect(result.code).toBe(1);
+  expect(result.stderr).toBe(`Error: ${problems.join("\n")}\n${problems.length} problems found in the spec.\n`);
+  const error = await loadSpec(["."], dir, { env: {}, vars: {}, defaultTeam: undefined }).catch((e: unknown) => e);
+  expect(error).toBeInstanceOf(SpecError);
+  expect((error as SpecError).issues.map(formatSpecIssue)).toEqual(problems);
+}
 
 describe("an unset ${env:...}", () => {
   it("is a note for validate, which exits 0", async () => {
@@ -62,20 +74,106 @@ describe("every problem at once", () => {
         "    schedule: {cron: TZ=Europe/Paris 0 3 * * *}",
       ].join("\n"),
     });
-    const result = await runCli(["validate", "."], { cwd: dir });
-    expect(result.code).toBe(1);
-    expect(result.stderr).toBe(
+    await expectProblems(dir, [
+      "studio-jobs.yaml:3:16: must be a string, got number 5 (at vars.region)",
+      'studio-jobs.yaml:4:30: must be an integer, got the string "many" (at defaults.workers)',
+      'studio-jobs.yaml:8:21: must be a string; quote it, e.g. "3.12", got number 3.1 (at jobs.a.python_version)',
+      'studio-jobs.yaml:9:24: requirements_file "missing.txt" does not exist (paths are relative to the YAML file) (at jobs.a.requirements_file)',
+      'studio-jobs.yaml:12:17: query_file "nope.py" does not exist (paths are relative to the YAML file) (at jobs.b.query_file)',
+      'studio-jobs.yaml:13:22: "TZ=Europe/Paris": schedules are in UTC and take no timezone; remove it and write the time in UTC (at jobs.b.schedule.cron)',
+    ]);
+  });
+});
+
+describe("a local file many jobs name", () => {
+  const spec = (...jobs: string[]) => ["version: 1", "stack: s", "defaults: {team: t}", "jobs:", ...jobs].join("\n");
+
+  it("is checked once when fine, and a problem with it is reported where each job names it", async () => {
+    const dir = writeRepo({
+      "studio-jobs.yaml": spec(
+        "  a: {query_file: q.py}",
+        "  b: {query_file: nope.py}",
+        "  c: {query_file: q.py}",
+        "  d: {query_file: nope.py}",
+        "  e: {query_file: blank.py}",
+        "  f: {query_file: blank.py}",
+        "  g: {query_file: q.sh}",
+      ),
+      "q.py": "print(1)\n",
+      "q.sh": "echo 1\n",
+      "blank.py": " \n\t\n",
+    });
+    await expectProblems(dir, [
+      'studio-jobs.yaml:6:19: query_file "nope.py" does not exist (paths are relative to the YAML file) (at jobs.b.query_file)',
+      'studio-jobs.yaml:8:19: query_file "nope.py" does not exist (paths are relative to the YAML file) (at jobs.d.query_file)',
+      'studio-jobs.yaml:9:19: query_file "blank.py" is empty (at jobs.e.query_file)',
+      'studio-jobs.yaml:10:19: query_file "blank.py" is empty (at jobs.f.query_file)',
+    ]);
+  });
+
+  it("is refused when it is a directory, as a query, requirements or an upload, checking only or not", async () => {
+    const dir = writeRepo({
+      "studio-jobs.yaml": spec(
+        "  a: {query_file: sub}",
+        "  b: {query: print(1), requirements_file: sub}",
+        "  c: {query: print(1), files: [sub, sub/x.txt]}",
+      ),
+      "sub/x.txt": "x",
+    });
+    await expectProblems(dir, [
+      'studio-jobs.yaml:5:19: query_file "sub" is not a file (at jobs.a.query_file)',
+      'studio-jobs.yaml:6:43: requirements_file "sub" is not a file (at jobs.b.requirements_file)',
+      'studio-jobs.yaml:7:32: file "sub" is not a file (at jobs.c.files[0])',
+    ]);
+  });
+
+  it("is read for each spec file of a directory with that file's vars, and a missing one reported in each", async () => {
+    const spec = (name: string, query: string) =>
       [
-        "Error: studio-jobs.yaml:3:16: must be a string, got number 5 (at vars.region)",
-        'studio-jobs.yaml:4:30: must be an integer, got the string "many" (at defaults.workers)',
-        'studio-jobs.yaml:8:21: must be a string; quote it, e.g. "3.12", got number 3.1 (at jobs.a.python_version)',
-        'studio-jobs.yaml:9:24: requirements_file "missing.txt" does not exist (paths are relative to the YAML file) (at jobs.a.requirements_file)',
-        'studio-jobs.yaml:12:17: query_file "nope.py" does not exist (paths are relative to the YAML file) (at jobs.b.query_file)',
-        'studio-jobs.yaml:13:22: "TZ=Europe/Paris": schedules are in UTC and take no timezone; remove it and write the time in UTC (at jobs.b.schedule.cron)',
-        "6 problems found in the spec.",
-        "",
-      ].join("\n"),
-    );
+        "version: 1",
+        "stack: s",
+        `vars: {q: ${query}}`,
+        "defaults: {team: t}",
+        "jobs:",
+        `  ${name}-var: {query_file: '\${var:q}'}`,
+        `  ${name}-plain: {query_file: shared.py}`,
+        `  ${name}-gone: {query_file: gone.py}`,
+      ].join("\n");
+    const dir = writeRepo({
+      "a.yaml": spec("a", "one.py"),
+      "b.yaml": spec("b", "two.sh"),
+      "one.py": "1\n",
+      "two.sh": "2\n",
+      "shared.py": "s\n",
+    });
+    await expectProblems(dir, [
+      'a.yaml:8:24: query_file "gone.py" does not exist (paths are relative to the YAML file) (at jobs.a-gone.query_file)',
+      'b.yaml:8:24: query_file "gone.py" does not exist (paths are relative to the YAML file) (at jobs.b-gone.query_file)',
+    ]);
+    writeFileSync(join(dir, "gone.py"), "g\n");
+    const resolved = await loadSpec(["."], dir, { env: {}, vars: {}, defaultTeam: undefined });
+    expect(resolved.jobs.map((j) => [j.key, j.values.query, j.values.query_type])).toEqual([
+      ["a-var", "1\n", "PYTHON"],
+      ["a-plain", "s\n", "PYTHON"],
+      ["a-gone", "g\n", "PYTHON"],
+      ["b-var", "2\n", "SHELL"],
+      ["b-plain", "s\n", "PYTHON"],
+      ["b-gone", "g\n", "PYTHON"],
+    ]);
+  });
+
+  it("gives every job that names it the same text and the type its extension implies", async () => {
+    const dir = writeRepo({
+      "studio-jobs.yaml": spec("  a: {query_file: q.py}", "  b: {query_file: q.sh}", "  c: {query_file: q.py}"),
+      "q.py": "print(1)\n",
+      "q.sh": "echo 1\n",
+    });
+    const resolved = await loadSpec(["."], dir, { env: {}, vars: {}, defaultTeam: undefined });
+    expect(resolved.jobs.map((j) => [j.key, j.values.query, j.values.query_type])).toEqual([
+      ["a", "print(1)\n", "PYTHON"],
+      ["b", "echo 1\n", "SHELL"],
+      ["c", "print(1)\n", "PYTHON"],
+    ]);
   });
 });
 

@@ -1,7 +1,6 @@
 // Local files a spec names: found once, read or hashed once, however many jobs use them.
 
-import { createReadStream } from "node:fs";
-import { readFile, realpath, stat } from "node:fs/promises";
+import { createReadStream, readFileSync, realpathSync, statSync } from "node:fs";
 import { createSha256 } from "../identity/fingerprint.js";
 
 /** A file read as text (a query, requirements), or hashed (an upload): one or the other. */
@@ -17,75 +16,68 @@ export interface FileLookup {
   isFile: boolean;
 }
 
-/** A file a job names: looked up, and read (text) or hashed (uploads) when it may be used. */
-export interface FileRequest {
+/** An upload a job names, hashed before the jobs are read. */
+export interface UploadRequest {
   absolute: string;
-  /** Read as text, hashed (an upload), or only looked up. */
-  want: "text" | "hash" | "exists";
-  /** Files outside it are refused, so not read. */
+  /** Files outside it are refused, so not hashed. */
   root: string;
 }
 
 /**
- * Each local file looked up and read once, however many jobs use it. Everything the jobs
- * need is fetched at once (fetch()), after which resolution reads it synchronously: ten
- * thousand jobs then cost ten thousand plain function calls, not ten thousand awaits.
+ * Each local file looked up and read once, however many jobs use it. Looking up and reading
+ * a query or requirements file is done when a job first names it, synchronously: a spec
+ * names a few small files, each costs a few system calls, and resolution then needs no
+ * pass over every job beforehand nor a round trip through the event loop per file.
+ * Uploads, which may be large, are hashed beforehand as streams (hashUploads()), all at
+ * once; checking only, they are looked up and not hashed.
  */
 export class FileCache {
   private readonly lookups = new Map<string, FileLookup | undefined>();
-  private readonly reads = new Map<string, FileRead>();
+  private readonly texts = new Map<string, FileRead | undefined>();
+  private readonly hashes = new Map<string, FileRead>();
 
-  async fetch(requests: Iterable<FileRequest>, isInside: (root: string, path: string) => boolean): Promise<void> {
+  async hashUploads(requests: Iterable<UploadRequest>, isInside: (root: string, path: string) => boolean): Promise<void> {
     const pending = new Map<string, Promise<void>>();
-    for (const { absolute, want, root } of requests) {
-      const id = `${want}:${absolute}`;
-      if (pending.has(id)) continue;
-      pending.set(
-        id,
-        this.fetchLookup(absolute).then(async (found) => {
-          if (want === "exists" || found === undefined || !found.isFile || !isInside(root, found.real)) return;
-          const readId = `${want}:${found.real}`;
-          if (this.reads.has(readId)) return;
-          // One that cannot be read is left out: resolution says so where the spec names it.
-          const read = await (want === "text" ? readText(found.real) : hashFile(found.real)).catch(() => undefined);
-          if (read !== undefined) this.reads.set(readId, read);
-        }),
+    for (const { absolute, root } of requests) {
+      const found = this.lookup(absolute);
+      if (found === undefined || !found.isFile || !isInside(root, found.real) || pending.has(found.real)) continue;
+      // One that cannot be read is left out: resolution says so where the spec names it.
+      const hashing = hashFile(found.real).then(
+        (read) => void this.hashes.set(found.real, read),
+        () => undefined,
       );
+      pending.set(found.real, hashing);
     }
     await Promise.all(pending.values());
   }
 
-  private readonly inFlight = new Map<string, Promise<FileLookup | undefined>>();
-  private fetchLookup(absolute: string): Promise<FileLookup | undefined> {
-    let entry = this.inFlight.get(absolute);
-    if (entry === undefined) {
-      entry = realpath(absolute).then(
-        async (real) => ({ real, isFile: (await stat(real)).isFile() }),
-        () => undefined,
-      );
-      entry = entry.then((found) => {
-        this.lookups.set(absolute, found);
-        return found;
-      });
-      this.inFlight.set(absolute, entry);
-    }
-    return entry;
-  }
-
-  /** A fetched lookup; undefined when the path does not exist. */
+  /** Where a path really is, and whether it is a file; undefined when it does not exist. */
   lookup(absolute: string): FileLookup | undefined {
-    return this.lookups.get(absolute);
+    if (this.lookups.has(absolute)) return this.lookups.get(absolute);
+    let found: FileLookup | undefined;
+    try {
+      const real = realpathSync.native(absolute);
+      found = { real, isFile: statSync(real).isFile() };
+    } catch {
+      found = undefined;
+    }
+    this.lookups.set(absolute, found);
+    return found;
   }
 
-  /** A fetched read of a file found inside its root. */
+  /** A file found inside its root, as text, or its upload's digest (hashed beforehand); undefined when it cannot be read. */
   read(real: string, want: "text" | "hash"): FileRead | undefined {
-    return this.reads.get(`${want}:${real}`);
+    if (want === "hash") return this.hashes.get(real);
+    if (this.texts.has(real)) return this.texts.get(real);
+    let read: FileRead | undefined;
+    try {
+      read = { text: readFileSync(real, "utf8") };
+    } catch {
+      read = undefined;
+    }
+    this.texts.set(real, read);
+    return read;
   }
-}
-
-// A text's digest is never used: the text itself goes into the fingerprint.
-async function readText(absolute: string): Promise<FileRead> {
-  return { text: await readFile(absolute, "utf8") };
 }
 
 /** sha256 and size of a file, read as a stream: uploads may be large. */

@@ -148,9 +148,14 @@ export async function loadSpecFiles(paths: readonly string[], cwd: string): Prom
   const issues: SpecIssue[] = [];
   const files = await expand(paths, cwd, issues);
   const loaded: LoadedSpecFile[] = [];
-  for (const path of files) {
+  // Every file read at once, then each parsed in turn: one file's disk wait is not added
+  // to the next's. readSpecText never rejects; a file it cannot read is an issue.
+  const reads = files.map((path) => {
     const display = displayPath(path, cwd);
-    const read = await readSpecText(path, display);
+    return { path, display, pending: readSpecText(path, display) };
+  });
+  for (const { path, display, pending } of reads) {
+    const read = await pending;
     if ("issue" in read) {
       issues.push(read.issue);
       continue;

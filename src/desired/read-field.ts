@@ -51,6 +51,34 @@ export function readField(reader: JobReader, field: JobField): unknown {
   }
 }
 
+/**
+ * The job's own settings (top-level keys) a field reads. A job that sets none of them gets
+ * the field exactly as its file's defaults give it, the same for every such job (see
+ * `SpecFileReader.shared`). Undefined: the field is read for each job (its key, its query).
+ */
+export function ownSettings(source: FieldSource): readonly string[] | undefined {
+  switch (source.read) {
+    case "key":
+    case "query":
+    case "query_type":
+      return undefined;
+    case "requirements":
+      return ["requirements", "requirements_file"];
+    case "team":
+    case "text":
+    case "number":
+    case "boolean":
+    case "cron":
+    case "date-time":
+    case "cluster":
+    case "files":
+    case "environment":
+      return [source.setting.split(".")[0] ?? source.setting];
+    default:
+      return source satisfies never;
+  }
+}
+
 /** How a changed job is replaced: not sent, not in the fingerprint, so not a field of the table. */
 export function readReplace(reader: JobReader): ReplaceStrategy {
   const replace = reader.setting("schedule.replace");
@@ -88,7 +116,8 @@ function readQueryOnce(reader: JobReader): QueryRead {
   } else if (fromFile !== undefined) {
     const found = reader.localFile(fromFile, "query_file", "text");
     const text = found?.read?.text;
-    if (text !== undefined && text.trim() === "") reader.problem(fromFile.path, `query_file "${showKey(String(fromFile.value))}" is empty`);
+    // Tested, not trimmed: trimming copies the whole query for every job that names it.
+    if (text !== undefined && !/\S/.test(text)) reader.problem(fromFile.path, `query_file "${showKey(String(fromFile.value))}" is empty`);
     const inferred = found === undefined || extname(found.absolute).toLowerCase() === ".py" ? "PYTHON" : "SHELL";
     return { text, inferred };
   }
@@ -175,7 +204,8 @@ function readFiles(reader: JobReader, setting: string): DesiredFile[] {
 
 function readEnvironment(reader: JobReader, setting: string, sensitiveAs: string | undefined): Record<string, string> {
   const environment: Record<string, string> = {};
-  for (const [name, origin] of reader.mergedMap(setting)) {
+  for (const origin of reader.mergedMap(setting)) {
+    const name = String(origin.last);
     if (name.startsWith(MARKER_PREFIX)) {
       reader.problem(
         origin.path,

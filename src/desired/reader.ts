@@ -5,7 +5,7 @@
 import { dirname, resolve } from "node:path";
 import type { SourceLocation, SpecIssue } from "../errors.js";
 import type { QueryType } from "../studio/types.js";
-import type { FileCache, FileRead, FileRequest } from "./files.js";
+import type { FileCache, FileRead, UploadRequest } from "./files.js";
 import { interpolate } from "./interpolate.js";
 import { isInside, type LoadedSpecFile } from "./load.js";
 import { formatPath, showKey, type DocPath } from "./yaml-source.js";
@@ -33,19 +33,24 @@ export function touches(invalid: readonly DocPath[], path: DocPath): boolean {
   return invalid.some((bad) => bad.length > 0 && (isPrefix(bad, path) || isPrefix(path, bad)));
 }
 
-/** A value of the spec and where it is written. */
+/**
+ * A value of the spec and where it is written: `base`, then `section` when the value sits
+ * in a mapping of its own (`schedule` of `schedule.cron`), then `last`. The path is built
+ * only when a problem is reported: most values never need it.
+ */
 export class Origin {
   constructor(
     readonly value: unknown,
-    private readonly parent: DocPath,
-    private readonly last: string | number,
+    private readonly base: DocPath,
+    private readonly section: string | undefined,
+    /** Its key (or index) in the mapping (or list) that holds it. */
+    readonly last: string | number,
     /** The schema has already reported this value: use it for nothing, report nothing more. */
     readonly spoiled: boolean,
   ) {}
 
-  /** Made only when a problem is reported: most values never need it. */
   get path(): DocPath {
-    return [...this.parent, this.last];
+    return this.section === undefined ? [...this.base, this.last] : [...this.base, this.section, this.last];
   }
 }
 
@@ -61,6 +66,27 @@ function splitSetting(name: string): readonly [string, string] | undefined {
     DOTTED.set(name, split);
   }
   return split;
+}
+
+/** A local file a job names, found inside the repository; `read` is undefined for an upload when checking only. */
+export interface FoundFile {
+  absolute: string;
+  read: FileRead | undefined;
+}
+
+/**
+ * Local files written as plain paths and found without a problem (as read, or only looked
+ * up), for the spec files of one directory: thousands of jobs, in one file or many, name
+ * the same few query files, and each path written is checked once. A problem is not
+ * remembered: it is reported again, the same way, where each job names it.
+ */
+export interface CheckedFiles {
+  text: Map<string, FoundFile>;
+  hash: Map<string, FoundFile>;
+}
+
+export function checkedFiles(): CheckedFiles {
+  return { text: new Map(), hash: new Map() };
 }
 
 /** A job's query, and the type its query_file's extension implies. */
@@ -96,6 +122,8 @@ export class SpecFileReader {
     readonly options: ReaderOptions,
     readonly cache: FileCache,
     readonly sink: { errors: SpecIssue[]; notes: SpecIssue[] },
+    /** Shared by the spec files of one directory. */
+    readonly checked: CheckedFiles,
   ) {
     this.data = asRecord(file.source.data);
     this.jobs = asRecord(this.data["jobs"]);
@@ -108,9 +136,10 @@ export class SpecFileReader {
     return { location: this.file.source.locate(path, { key: onKey }), path: formatPath(path), message };
   }
 
-  origin(value: unknown, parent: DocPath, last: string | number): Origin {
+  origin(value: unknown, parent: DocPath, last: string | number, section?: string): Origin {
     const invalid = this.file.invalidPaths;
-    return new Origin(value, parent, last, invalid.length > 0 && touches(invalid, [...parent, last]));
+    const spoiled = invalid.length > 0 && touches(invalid, section === undefined ? [...parent, last] : [...parent, section, last]);
+    return new Origin(value, parent, section, last, spoiled);
   }
 
   /** A variable the schema refused is not "unknown" where it is used: that was said once already. */
@@ -129,36 +158,37 @@ export class SpecFileReader {
   }
 
   /**
-   * Adds the local files the file's jobs name to those fetched before the jobs are read, so
-   * that each job then reads synchronously: ten thousand jobs are ten thousand calls, not
-   * a hundred thousand awaits. Nothing is reported here (reading reports); a value that is
-   * not a usable path is skipped, and one the schema refused costs at most a needless look-up.
+   * Adds the uploads the file's jobs name to those hashed before the jobs are read, so that
+   * each job then reads synchronously. Nothing is reported here (reading reports); a value
+   * that is not a usable path is skipped, and one the schema refused costs at most a needless
+   * look-up. Checking only, an upload need only exist: its digest goes into nothing, and
+   * nothing is hashed.
    */
-  requestFiles(into: Map<string, FileRequest>): void {
+  requestUploads(into: Map<string, UploadRequest>): void {
+    if (this.options.checkOnly === true) return;
     // Thousands of jobs name the same few files: each text written is looked at once.
-    const seen = { text: new Set<string>(), hash: new Set<string>(), exists: new Set<string>() };
-    const add = (value: unknown, want: FileRequest["want"]) => {
-      if (typeof value !== "string" || seen[want].has(value)) return;
-      seen[want].add(value);
-      const written = interpolate(value, { env: this.options.env, vars: this.vars });
-      if (!written.ok || written.sensitive) return;
-      const absolute = this.absolute(written.value);
-      const id = `${want}:${absolute}`;
-      if (!into.has(id)) into.set(id, { absolute, want, root: this.root });
-    };
-    // Checking only, an upload need only exist: its digest goes into nothing.
-    const upload = this.options.checkOnly === true ? "exists" : "hash";
+    const seen = new Set<string>();
     for (const value of Object.values(this.jobs)) {
-      const job = asRecord(value);
-      add(job["query_file"], "text");
-      add(job["requirements_file"] ?? this.defaults["requirements_file"], "text");
-      const files = job["files"] ?? this.defaults["files"];
-      if (Array.isArray(files)) for (const entry of files) add(entry, upload);
+      const files = asRecord(value)["files"] ?? this.defaults["files"];
+      if (!Array.isArray(files)) continue;
+      for (const entry of files) {
+        if (typeof entry !== "string" || seen.has(entry)) continue;
+        seen.add(entry);
+        const written = interpolate(entry, { env: this.options.env, vars: this.vars });
+        if (!written.ok || written.sensitive) continue;
+        const absolute = this.absolute(written.value);
+        if (!into.has(absolute)) into.set(absolute, { absolute, root: this.root });
+      }
     }
   }
 
   job(key: string): JobReader {
     return new JobReader(this, key);
+  }
+
+  /** A job of this file that sets nothing itself, reporting into `sink`: what the defaults give. */
+  withoutSettings(sink: { errors: SpecIssue[]; notes: SpecIssue[] }): JobReader {
+    return new JobReader(this, "(defaults)", {}, sink);
   }
 }
 
@@ -173,13 +203,30 @@ export class JobReader {
   /** The query, read once for the two fields that need it (query and the query type inferred from its file). */
   query: QueryRead | undefined;
 
+  readonly #sink: { errors: SpecIssue[]; notes: SpecIssue[] };
+
   constructor(
     file: SpecFileReader,
     readonly key: string,
+    /** A job with no settings of its own reads what the file's defaults give (see SpecFileReader.withoutSettings). */
+    job: Raw = asRecord(file.jobs[key]),
+    sink = file.sink,
   ) {
     this.#file = file;
-    this.#job = asRecord(file.jobs[key]);
+    this.#job = job;
+    this.#sink = sink;
     this.jobPath = ["jobs", key];
+  }
+
+  /** Whether the job itself sets any of these settings (top-level keys). */
+  setsAny(settings: readonly string[]): boolean {
+    for (const name of settings) if (this.#job[name] !== undefined) return true;
+    return false;
+  }
+
+  /** Whether reading has met a sensitive value (from ${env:...}). */
+  anySensitive(): boolean {
+    return this.#templates !== undefined;
   }
 
   get vars(): Readonly<Record<string, string>> {
@@ -194,8 +241,8 @@ export class JobReader {
     return this.#file.file.source.locate(this.jobPath, { key: true });
   }
 
-  origin(value: unknown, parent: DocPath, last: string | number): Origin {
-    return this.#file.origin(value, parent, last);
+  origin(value: unknown, parent: DocPath, last: string | number, section?: string): Origin {
+    return this.#file.origin(value, parent, last, section);
   }
 
   /** A field of the job itself (query, query_file: never from defaults). */
@@ -215,24 +262,36 @@ export class JobReader {
     }
     const [map, entry] = split;
     const own = asRecord(this.#job[map])[entry];
-    if (own !== undefined) return this.origin(own, [...this.jobPath, map], entry);
+    if (own !== undefined) return this.origin(own, this.jobPath, entry, map);
     const fallback = asRecord(this.#file.defaults[map])[entry];
-    return fallback === undefined ? undefined : this.origin(fallback, [...DEFAULTS, map], entry);
+    return fallback === undefined ? undefined : this.origin(fallback, DEFAULTS, entry, map);
   }
 
-  /** A mapping merged key by key: the job's keys over the defaults'. */
-  mergedMap(name: string): Map<string, Origin> {
-    const out = new Map<string, Origin>();
-    // Each mapping walked once, without intermediate arrays: thousands of jobs pass here.
+  /**
+   * A mapping merged key by key, the job's keys over the defaults': each entry's origin, its
+   * key in `last`. In the defaults' order, a key the job overrides in its place, then the
+   * job's own keys. Each mapping walked once, without a Map or entry pairs: thousands of jobs pass here.
+   */
+  mergedMap(name: string): Origin[] {
+    const out: Origin[] = [];
     const fromDefaults = this.#file.defaults[name];
     const own = this.#job[name];
-    if (fromDefaults !== null && typeof fromDefaults === "object" && !Array.isArray(fromDefaults)) {
-      const parent = [...DEFAULTS, name];
-      for (const [k, v] of Object.entries(fromDefaults)) out.set(k, this.origin(v, parent, k));
+    const defaults =
+      fromDefaults !== null && typeof fromDefaults === "object" && !Array.isArray(fromDefaults) ? (fromDefaults as Raw) : undefined;
+    const mine = own !== null && typeof own === "object" && !Array.isArray(own) ? (own as Raw) : undefined;
+    if (defaults !== undefined) {
+      for (const key of Object.keys(defaults)) {
+        out.push(
+          mine !== undefined && Object.hasOwn(mine, key)
+            ? this.origin(mine[key], this.jobPath, key, name)
+            : this.origin(defaults[key], DEFAULTS, key, name),
+        );
+      }
     }
-    if (own !== null && typeof own === "object" && !Array.isArray(own)) {
-      const parent = [...this.jobPath, name];
-      for (const [k, v] of Object.entries(own)) out.set(k, this.origin(v, parent, k));
+    if (mine !== undefined) {
+      for (const key of Object.keys(mine)) {
+        if (defaults === undefined || !Object.hasOwn(defaults, key)) out.push(this.origin(mine[key], this.jobPath, key, name));
+      }
     }
     return out;
   }
@@ -256,7 +315,7 @@ export class JobReader {
       this.markSensitive(sensitiveAs, written);
     }
     for (const name of result.unsetEnv) {
-      this.#file.sink.notes.push(
+      this.#sink.notes.push(
         this.#file.issue(
           from.path,
           `environment variable ${showKey(name)} is not set here; plan and apply will need it (or give a default: \${env:${showKey(name)}:-value})`,
@@ -281,7 +340,21 @@ export class JobReader {
   }
 
   /** A local file the spec names, checked: it exists, it is a file, it is inside the repository. */
-  localFile(from: Origin, what: string, want: "text" | "hash"): { absolute: string; read: FileRead | undefined } | undefined {
+  localFile(from: Origin, what: string, want: "text" | "hash"): FoundFile | undefined {
+    if (from.spoiled) return undefined;
+    const written = String(from.value);
+    // With ${...} the path may read differently in another file of the directory (its own vars).
+    if (written.includes("${")) return this.#checkFile(from, what, want);
+    const checked = this.#file.checked[want];
+    let file = checked.get(written);
+    if (file !== undefined) return file;
+    const problems = this.#problems;
+    file = this.#checkFile(from, what, want);
+    if (file !== undefined && this.#problems === problems) checked.set(written, file);
+    return file;
+  }
+
+  #checkFile(from: Origin, what: string, want: "text" | "hash"): FoundFile | undefined {
     const written = this.text(from, undefined);
     if (written === undefined) return undefined;
     const { cache, root } = this.#file;
@@ -306,7 +379,7 @@ export class JobReader {
 
   problem(path: DocPath, message: string, onKey = false): void {
     this.#problems += 1;
-    this.#file.sink.errors.push(this.#file.issue(path, message, onKey));
+    this.#sink.errors.push(this.#file.issue(path, message, onKey));
   }
 
   /** How many problems this job has had so far. */

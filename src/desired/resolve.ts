@@ -5,13 +5,23 @@
 import { realpath } from "node:fs/promises";
 import { dirname } from "node:path";
 import { SpecError, type SpecIssue } from "../errors.js";
-import { FIELD_NAMES, JOB_FIELDS, type FieldName, type JobValues } from "./fields.js";
-import { FileCache, type FileRequest } from "./files.js";
+import { FIELD_NAMES, JOB_FIELDS, type FieldName, type JobField, type JobValues } from "./fields.js";
+import { FileCache, type UploadRequest } from "./files.js";
 import { interpolate } from "./interpolate.js";
 import { createDesiredJob } from "./job.js";
 import { findRepositoryRoot, isInside, type LoadedSpecFile } from "./load.js";
-import { readField, readReplace } from "./read-field.js";
-import { asRecord, isPrefix, SpecFileReader, stringEntries, touches, type JobReader, type Raw } from "./reader.js";
+import { ownSettings, readField, readReplace } from "./read-field.js";
+import {
+  asRecord,
+  checkedFiles,
+  isPrefix,
+  SpecFileReader,
+  stringEntries,
+  touches,
+  type CheckedFiles,
+  type JobReader,
+  type Raw,
+} from "./reader.js";
 import type { DesiredJob, ResolvedSpec } from "./types.js";
 import { formatPath, showKey } from "./yaml-source.js";
 
@@ -95,7 +105,7 @@ function checkOneStack(files: readonly LoadedSpecFile[], stack: string, errors: 
 
 /**
  * Resolve every job of every file; a key defined twice is reported, its second definition
- * left out. Every local file the jobs name is fetched first, at once, so that each job then
+ * left out. Every upload the jobs name is hashed first, at once, so that each job then
  * resolves synchronously.
  */
 async function resolveJobs(
@@ -105,19 +115,20 @@ async function resolveJobs(
   sink: { errors: SpecIssue[]; notes: SpecIssue[] },
 ): Promise<ResolvedJob[]> {
   const cache = new FileCache();
-  const roots = new Map<string, string>();
+  // What the spec files of one directory share: the repository's root, and the files checked.
+  const places = new Map<string, { root: string; checked: CheckedFiles }>();
   const readers: SpecFileReader[] = [];
   for (const file of files) {
-    let root = roots.get(dirname(file.path));
-    if (root === undefined) {
-      root = await realpath(await findRepositoryRoot(file.path));
-      roots.set(dirname(file.path), root);
+    let place = places.get(dirname(file.path));
+    if (place === undefined) {
+      place = { root: await realpath(await findRepositoryRoot(file.path)), checked: checkedFiles() };
+      places.set(dirname(file.path), place);
     }
-    readers.push(new SpecFileReader(file, root, options, cache, sink));
+    readers.push(new SpecFileReader(file, place.root, options, cache, sink, place.checked));
   }
-  const requests = new Map<string, FileRequest>();
-  for (const fileReader of readers) fileReader.requestFiles(requests);
-  await cache.fetch(requests.values(), isInside);
+  const uploads = new Map<string, UploadRequest>();
+  for (const fileReader of readers) fileReader.requestUploads(uploads);
+  await cache.hashUploads(uploads.values(), isInside);
 
   // Where each key was first defined; located only when a second definition is found.
   const seen = new Map<string, LoadedSpecFile>();
@@ -125,6 +136,7 @@ async function resolveJobs(
   const checkOnly = options.checkOnly === true;
   for (const fileReader of readers) {
     const { file } = fileReader;
+    const shared = sharedValues(fileReader);
     for (const key of Object.keys(fileReader.jobs)) {
       const previousFile = seen.get(key);
       if (previousFile !== undefined) {
@@ -141,7 +153,7 @@ async function resolveJobs(
       seen.set(key, file);
       // A job that is not a mapping at all has been reported; each of its fields is judged on its own.
       if (file.invalidPaths.length > 0 && file.invalidPaths.some((bad) => bad.length > 0 && isPrefix(bad, ["jobs", key]))) continue;
-      const job = resolveJob(fileReader.job(key), stack, checkOnly);
+      const job = resolveJob(fileReader.job(key), shared, stack, checkOnly);
       if (job !== undefined) resolved.push(job);
     }
   }
@@ -248,13 +260,44 @@ interface ResolvedJob {
   job: DesiredJob | undefined;
 }
 
+/** The table's entries in order, and the job's own settings each reads (undefined: read for every job). */
+const FIELDS: readonly { name: FieldName; field: JobField; own: readonly string[] | undefined }[] = FIELD_NAMES.map((name) => ({
+  name,
+  field: JOB_FIELDS[name],
+  own: ownSettings(JOB_FIELDS[name].source),
+}));
+
+/** A field whose value is read for each job of a file. */
+const EACH_JOB = Symbol("read for each job");
+
 /**
- * One job: each field of the table read in turn, then made into a DesiredJob. A job with
- * any problem, or a field the schema refused, is not made: the spec is invalid anyway.
+ * Per field, in table order: its value for a job of this file that sets none of the field's
+ * own settings, read once from the defaults, when that reading reports no problem or note and
+ * meets no sensitive value; else EACH_JOB. Most jobs set a few fields and take the rest from
+ * the defaults or leave them out: those are read once per file, not once per job.
  */
-function resolveJob(reader: JobReader, stack: string, checkOnly: boolean): ResolvedJob | undefined {
+function sharedValues(file: SpecFileReader): unknown[] {
+  return FIELDS.map(({ field, own }) => {
+    if (own === undefined) return EACH_JOB;
+    const scratch = { errors: [], notes: [] };
+    const reader = file.withoutSettings(scratch);
+    const value = readField(reader, field);
+    return scratch.errors.length === 0 && scratch.notes.length === 0 && !reader.anySensitive() ? value : EACH_JOB;
+  });
+}
+
+/**
+ * One job: each field of the table read in turn (or taken as its file's defaults give it,
+ * when the job sets none of its settings), then made into a DesiredJob. A job with any
+ * problem, or a field the schema refused, is not made: the spec is invalid anyway.
+ */
+function resolveJob(reader: JobReader, shared: readonly unknown[], stack: string, checkOnly: boolean): ResolvedJob | undefined {
   const values: Partial<Record<FieldName, unknown>> = {};
-  for (const name of FIELD_NAMES) values[name] = readField(reader, JOB_FIELDS[name]);
+  for (let i = 0; i < FIELDS.length; i++) {
+    const { name, field, own } = FIELDS[i] as (typeof FIELDS)[number];
+    const value = shared[i];
+    values[name] = value !== EACH_JOB && own !== undefined && !reader.setsAny(own) ? value : readField(reader, field);
+  }
   const replace = readReplace(reader);
   if (reader.problems() > 0 || values.query === undefined || values.team === undefined) return undefined;
   const team = values.team as string;
