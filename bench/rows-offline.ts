@@ -50,11 +50,21 @@ export async function benchStartup(ctx: BenchContext): Promise<void> {
   const label = "node -e 0";
 
   const validate = await againstFloor(runs, label, () => measure(cliCommand(ctx, ["validate", "."], spec.dir)), nodeFloor);
+  // What no validate can avoid on this spec, against the same node -e 0: the floor of the
+  // validate rows (node, js-yaml, the precompiled validator), said beside the target.
+  const floorArgs = validateFloorArgs(ctx, spec.yamlFiles);
+  const floorAlone = await againstFloor(
+    runs,
+    label,
+    async () => expectFloorOutput(await measure(floorCommand(ctx, floorArgs, spec.dir)), { jobs: 1 }),
+    nodeFloor,
+  );
   ctx.emit({
     id: "startup-validate",
     title: "validate, 1 job",
     ...validate,
     checks: [{ label: "≤ 1.5× node -e 0", ok: validate.ratio <= 1.5 }],
+    note: `node + js-yaml + validator alone ${Math.round(timeStats(floorAlone.runs).median)} ms, ${floorAlone.ratio.toFixed(2)}× node -e 0`,
   });
 
   const version = await againstFloor(
