@@ -145,6 +145,7 @@ export async function preparePlan(
     const spec = await resolveSpec(files, resolveOptions);
     if (io.secrets !== undefined) registerJobSecrets(io.secrets, spec.jobs, io.env);
     timer.lap(`read ${spec.jobs.length} jobs from ${spec.files.length} file(s)`);
+    fingerprintWhileWaiting(spec.jobs, listing);
     const { listings, clusters } = await listing;
     const missing = coveredTeams(spec.teams, globals.team, settings.team).filter((team) => !listings.has(team));
     if (missing.length > 0) {
@@ -172,6 +173,35 @@ export async function preparePlan(
     await client.close();
     throw error;
   }
+}
+
+/** Fingerprints made per turn of the event loop while a listing arrives: about a millisecond's worth. */
+const FINGERPRINTS_PER_TURN = 200;
+
+/**
+ * The plan compares every desired job's fingerprint (a sha256 of its canonical JSON) with
+ * the listed records. While a large listing is still arriving there is time to spare:
+ * make them then, a few at a time between the listing's chunks, and stop as soon as it is
+ * in. Only a head start; what is not made here is made when the plan asks.
+ */
+function fingerprintWhileWaiting(jobs: readonly ResolvedSpec["jobs"][number][], listing: Promise<unknown>): void {
+  let arrived = false;
+  void listing.then(
+    () => (arrived = true),
+    () => (arrived = true),
+  );
+  let next = 0;
+  const turn = () => {
+    if (arrived) return;
+    const end = Math.min(next + FINGERPRINTS_PER_TURN, jobs.length);
+    try {
+      for (; next < end; next++) void jobs[next]?.fingerprint;
+    } catch {
+      return; // made again, and reported, when the plan asks for it
+    }
+    if (next < jobs.length) setImmediate(turn);
+  };
+  setImmediate(turn);
 }
 
 /** destroy without --allow-protected: protected jobs stay, and the plan says so. */
