@@ -84,15 +84,20 @@ export interface PlanDocument {
   jobs?: Record<string, SavedJob>;
 }
 
-/** What a document holds besides what every reader needs. */
+/**
+ * Whether a document is whole (`plan --format json`, saved plans) or holds only what the
+ * renderers show: no fingerprints, and settings for creates only (a replace is shown by
+ * its changes, a cancel or a conflict by its headline).
+ */
 interface DocumentOptions {
-  /** Fingerprints: for `plan --format json` and saved plans; nothing renders them. */
-  fingerprints: boolean;
+  whole: boolean;
 }
 
 function actionDocument(action: PlanAction, stack: string, options: DocumentOptions): ActionDocument {
   const fingerprintOf = (job: DesiredJob): { fingerprint?: string } =>
-    options.fingerprints && job.sensitive.length === 0 ? { fingerprint: job.fingerprint } : {};
+    options.whole && job.sensitive.length === 0 ? { fingerprint: job.fingerprint } : {};
+  /** The settings beside a replace, cancel or conflict: only in a whole document. */
+  const beside = (make: () => Pick<ActionDocument, "after" | "before">) => (options.whole ? make() : {});
   const base = { kind: action.kind, key: action.key, team: action.team };
   switch (action.kind) {
     case "create":
@@ -115,8 +120,7 @@ function actionDocument(action: PlanAction, stack: string, options: DocumentOpti
         protected: isProtected(classify(action.live, stack)),
         ...fingerprintOf(action.desired),
         changes: action.changes,
-        after: desiredSettings(action.desired),
-        before: liveSettings(action.live, stack, action.desired),
+        ...beside(() => ({ after: desiredSettings(action.desired), before: liveSettings(action.live, stack, action.desired) })),
       };
     case "cancel":
       return {
@@ -125,16 +129,14 @@ function actionDocument(action: PlanAction, stack: string, options: DocumentOpti
         job_url: action.live.url,
         reason: action.reason,
         protected: isProtected(classify(action.live, stack)),
-        after: null,
-        before: liveSettings(action.live, stack),
+        ...beside(() => ({ after: null, before: liveSettings(action.live, stack) })),
       };
     case "conflict":
       return {
         ...base,
         job_id: action.live.id,
         job_url: action.live.url,
-        after: desiredSettings(action.desired),
-        before: liveSettings(action.live, stack, action.desired),
+        ...beside(() => ({ after: desiredSettings(action.desired), before: liveSettings(action.live, stack, action.desired) })),
       };
     default: {
       const never: never = action;
@@ -143,7 +145,7 @@ function actionDocument(action: PlanAction, stack: string, options: DocumentOpti
   }
 }
 
-export function planDocument(plan: Plan, toolVersion: string, options: DocumentOptions = { fingerprints: true }): PlanDocument {
+export function planDocument(plan: Plan, toolVersion: string, options: DocumentOptions = { whole: true }): PlanDocument {
   return {
     format_version: PLAN_FORMAT_VERSION,
     tool_version: toolVersion,
@@ -160,9 +162,10 @@ export function planDocument(plan: Plan, toolVersion: string, options: DocumentO
 }
 
 /**
- * A plan or its document: what the renderers take. They show no fingerprint, so a
- * computed plan's is not made for them (a sha256 of each job's canonical JSON).
+ * A plan or its document: what the renderers take. Of a computed plan they are given what
+ * they show: no fingerprints (a sha256 of each job's canonical JSON) and no settings but a
+ * create's, which for a replace means decoding its live record's applied marker twice over.
  */
 export function toPlanDocument(plan: Plan | PlanDocument): PlanDocument {
-  return "format_version" in plan ? plan : planDocument(plan, "", { fingerprints: false });
+  return "format_version" in plan ? plan : planDocument(plan, "", { whole: false });
 }
