@@ -2,6 +2,8 @@
 // error messages, and where its settings come from.
 
 import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
+import { createServer, type Server } from "node:http";
+import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
@@ -205,5 +207,89 @@ describe("configuration", () => {
     expect(checkStudioUrl("http://127.0.0.1:8000", false).port).toBe("8000");
     expect(checkStudioUrl("http://localhost:1", false).hostname).toBe("localhost");
     expect(() => checkStudioUrl("ftp://x", false)).toThrow('Studio URL "ftp://x" must start with https:// or http://.');
+  });
+});
+
+describe("each try's deadline and stop, against a server that stalls", () => {
+  let server: Server | undefined;
+  afterEach(async () => {
+    server?.closeAllConnections();
+    await new Promise((resolve) => server?.close(resolve));
+    server = undefined;
+  });
+
+  /** A server that answers the headers and the start of a body, then nothing more; it records the URLs asked. */
+  async function stalling(): Promise<{ url: string; asked: string[] }> {
+    const asked: string[] = [];
+    server = createServer((req, res) => {
+      asked.push(`${req.method} ${req.url}`);
+      req.resume();
+      res.writeHead(200, { "content-type": "application/json" });
+      res.write("[");
+    });
+    await new Promise<void>((resolve) => server?.listen(0, "127.0.0.1", resolve));
+    const { port } = server.address() as AddressInfo;
+    return { url: `http://127.0.0.1:${port}`, asked };
+  }
+
+  it("the deadline ends a try whose body stalls after the headers, and it is not retried", async () => {
+    const { url, asked } = await stalling();
+    const client = createStudioClient({ url, token: "t", timeoutMs: 200, backoff: { baseMs: 1, maxMs: 1 } });
+    const error = (await client.listJobs("demo", { limit: 5 }).catch((e: unknown) => e)) as RemoteError;
+    expect(error.code).toBe("REMOTE_TIMEOUT");
+    expect(error.message).toBe("[GET] /api/datachain/jobs/?team_name=demo: no complete reply within 0.2 s");
+    expect(asked).toEqual(["GET /api/datachain/jobs/?team_name=demo&limit=5"]);
+    await client.close();
+  });
+
+  it("a stop drops every read in flight at once, and a write after its grace period", async () => {
+    const { url, asked } = await stalling();
+    const stop = new AbortController();
+    const client = createStudioClient({ url, token: "t", signal: stop.signal, writeGraceMs: 300 });
+    const reads = [client.listJobs("a"), client.listJobs("b")].map((p) =>
+      p.then(
+        () => new Error("no error"),
+        (e: unknown) => e as Error,
+      ),
+    );
+    const write = client.cancelJob("a", "x y/z").then(
+      () => new Error("no error"),
+      (e: unknown) => e as Error,
+    );
+    while (asked.length < 3) await new Promise((resolve) => setTimeout(resolve, 5));
+    stop.abort("SIGINT");
+    const readErrors = await Promise.all(reads);
+    let written = false;
+    void write.then(() => (written = true));
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    // The grace period is not over: the write is still waited for.
+    expect(written).toBe(false);
+    expect(readErrors.map((e) => [e.constructor.name, e.message])).toEqual([
+      ["InterruptedError", "Interrupted by SIGINT while waiting for Studio's reply to GET /api/datachain/jobs/?team_name=a."],
+      ["InterruptedError", "Interrupted by SIGINT while waiting for Studio's reply to GET /api/datachain/jobs/?team_name=b."],
+    ]);
+    const writeError = await write;
+    expect(writeError.message).toBe(
+      "Interrupted by SIGINT while waiting for Studio's reply to POST /api/datachain/jobs/x%20y%2Fz/cancel; Studio may or may not have acted on it, and a re-run finds out.",
+    );
+    expect(asked.sort()).toEqual([
+      "GET /api/datachain/jobs/?team_name=a",
+      "GET /api/datachain/jobs/?team_name=b",
+      "POST /api/datachain/jobs/x%20y%2Fz/cancel",
+    ]);
+    // Nothing starts after the stop.
+    const late = (await client.listJobs("c").catch((e: unknown) => e)) as Error;
+    expect(late.message).toBe("Interrupted by SIGINT before GET /api/datachain/jobs/?team_name=c was sent.");
+    expect(asked).toHaveLength(3);
+    await client.close();
+  });
+
+  it("a job id that is a dot segment is sent where the URL parser puts it", async () => {
+    const { url, asked } = await stalling();
+    const client = createStudioClient({ url: `${url}/studio/`, token: "t", timeoutMs: 100 });
+    await client.cancelJob("a", "..").catch(() => undefined);
+    await client.cancelJob("a", ".").catch(() => undefined);
+    expect(asked).toEqual(["POST /studio/api/datachain/cancel", "POST /studio/api/datachain/jobs/cancel"]);
+    await client.close();
   });
 });

@@ -121,30 +121,45 @@ export function createStudioClient(options: StudioClientOptions): StudioClient {
   const random = options.random ?? Math.random;
   const redact = options.redact ?? ((text: string) => text);
   const authorization = `Bearer ${options.token}`;
+  const origin = base.origin;
   const stop = options.signal;
   const writeStop = stop === undefined ? undefined : delayedSignal(stop, options.writeGraceMs ?? 1_000);
-  // Each request in flight listens on these: as many as --parallelism, more than Node's
-  // default of 10 before it warns of a leak.
-  for (const signal of [stop, writeStop]) if (signal !== undefined) setMaxListeners(0, signal);
+  // The tries in flight, by the signal that stops them: one listener on each signal for the
+  // whole client, not one added and removed per try (see docs/architecture.md, "Applying").
+  const readsInFlight = new Set<TryAbort>();
+  const writesInFlight = new Set<TryAbort>();
+  if (stop !== undefined && writeStop !== undefined) {
+    // Retry waits listen on `stop` too, as many as --parallelism: more than Node's default
+    // of 10 before it warns of a leak.
+    setMaxListeners(0, stop);
+    stop.addEventListener("abort", () => abortAll(readsInFlight, stop.reason), { once: true });
+    writeStop.addEventListener("abort", () => abortAll(writesInFlight, writeStop.reason), { once: true });
+  }
 
   async function call<T>(spec: CallSpec<T>): Promise<T> {
-    const url = new URL(`${basePath}${API_PREFIX}${spec.path}`, base.origin);
-    for (const [key, value] of Object.entries(spec.query ?? {})) {
-      if (value !== undefined) url.searchParams.set(key, String(value));
-    }
-    const where = describeRequest(spec, url);
+    const target: Target<T> = { spec, path: apiPath(spec.path), search: querySearch(spec.query) };
 
     for (let attempt = 0; ; attempt++) {
-      if (stop?.aborted === true) throw interrupted(stop.reason, `before ${where.request} was sent`, false);
-      const outcome = await send(spec, url, where);
+      if (stop?.aborted === true) throw interrupted(stop.reason, `before ${describeRequest(target).request} was sent`, false);
+      const outcome = await send(target);
       if ("value" in outcome) return outcome.value;
       const again = attempt < retries ? retryDelay(spec, outcome, attempt) : undefined;
-      if (again === undefined) throw failure(spec, where, outcome);
-      options.onRetry?.({ method: spec.method, path: where.path, attempt: attempt + 1, ...again });
+      if (again === undefined) throw failure(spec, describeRequest(target), outcome);
+      options.onRetry?.({ method: spec.method, path: `${API_PREFIX}${spec.path}`, attempt: attempt + 1, ...again });
       if ((await pauseUnlessStopped(again.delayMs, stop, options.sleep)) === "stopped") {
-        throw interrupted(stop?.reason, `before ${where.request} was sent again`, false);
+        throw interrupted(stop?.reason, `before ${describeRequest(target).request} was sent again`, false);
       }
     }
+  }
+
+  /**
+   * The path of an API call under the base URL, as `new URL` would make it. Paths are
+   * already percent-encoded, so only a `.` or `..` segment (a job id may be one) needs the
+   * URL parser.
+   */
+  function apiPath(path: string): string {
+    const joined = `${basePath}${API_PREFIX}${path}`;
+    return path.includes("/.") ? new URL(joined, origin).pathname : joined;
   }
 
   /**
@@ -179,15 +194,17 @@ export function createStudioClient(options: StudioClientOptions): StudioClient {
    * One try, within the deadline and the size cap: a 2xx reply read into its value as it
    * arrives, another reply's text, or how the try failed.
    */
-  async function send<T>(spec: CallSpec<T>, url: URL, where: RequestDescription): Promise<Read<T> | Reply | Failure> {
-    // One controller per try, aborted by the deadline or by a stop request. (Not
-    // AbortSignal.any: with a signal that lives as long as the command it keeps every
-    // request's signal alive on some Node versions.)
-    const controller = new AbortController();
-    const timer = setTimeout(() => controller.abort(DEADLINE), timeoutMs);
+  async function send<T>(target: Target<T>): Promise<Read<T> | Reply | Failure> {
+    const { spec } = target;
+    // One abort per try, by the deadline or by a stop request. (Not AbortSignal.any: with a
+    // signal that lives as long as the command it keeps every request's signal alive on
+    // some Node versions.)
+    const abort = new TryAbort();
+    const timer = setTimeout(() => abort.abort(DEADLINE), timeoutMs);
     const stopNow = spec.method === "GET" ? stop : writeStop;
-    const onStop = () => controller.abort(stopNow?.reason);
-    stopNow?.addEventListener("abort", onStop, { once: true });
+    const inFlight = spec.method === "GET" ? readsInFlight : writesInFlight;
+    if (stopNow?.aborted === true) abort.abort(stopNow.reason);
+    else inFlight.add(abort);
     let phase: Failure["phase"] = "send";
     try {
       const headers: Record<string, string> = { authorization, accept: "application/json" };
@@ -198,12 +215,14 @@ export function createStudioClient(options: StudioClientOptions): StudioClient {
       } else if (spec.form !== undefined) {
         body = spec.form();
       }
-      const reply = await request(url, {
+      const reply = await request(dispatcher, {
+        origin,
+        path: `${target.path}${target.search}`,
         method: spec.method,
         headers,
         body,
-        dispatcher,
-        signal: controller.signal,
+        // undici takes any EventTarget-like signal: see TryAbort.
+        signal: abort,
         // undici's own timeouts are per chunk; the deadline above covers the whole request,
         // and must be the one that fires, so that it is reported as such and not retried.
         headersTimeout: 0,
@@ -214,25 +233,26 @@ export function createStudioClient(options: StudioClientOptions): StudioClient {
       if (status >= 200 && status < 300) {
         const stream = spec.reply();
         try {
-          await readBody(reply, spec.maxBytes, where, (piece) => stream.write(piece));
+          await readBody(reply, spec.maxBytes, target, (piece) => stream.write(piece));
           return { value: stream.end() };
         } catch (cause) {
-          if (cause instanceof ReplySyntaxError || cause instanceof WireError) throw unreadable(spec, where, status, reply.headers, cause);
+          if (cause instanceof ReplySyntaxError || cause instanceof WireError)
+            throw unreadable(spec, describeRequest(target), status, reply.headers, cause);
           throw cause;
         }
       }
       let text = "";
-      await readBody(reply, spec.maxBytes, where, (piece) => (text += piece));
+      await readBody(reply, spec.maxBytes, target, (piece) => (text += piece));
       return { status, headers: reply.headers, text };
     } catch (cause) {
       if (cause instanceof RemoteError) throw cause;
-      if (controller.signal.reason === DEADLINE) throw deadlineError(spec, where);
+      if (abort.reason === DEADLINE) throw deadlineError(spec, describeRequest(target));
       if (stopNow?.aborted === true)
-        throw interrupted(stopNow.reason, `while waiting for Studio's reply to ${where.request}`, spec.method !== "GET");
+        throw interrupted(stopNow.reason, `while waiting for Studio's reply to ${describeRequest(target).request}`, spec.method !== "GET");
       return { phase, cause };
     } finally {
       clearTimeout(timer);
-      stopNow?.removeEventListener("abort", onStop);
+      inFlight.delete(abort);
     }
   }
 
@@ -240,13 +260,13 @@ export function createStudioClient(options: StudioClientOptions): StudioClient {
   async function readBody(
     reply: Dispatcher.ResponseData,
     maxBytes: number,
-    where: RequestDescription,
+    target: Target<unknown>,
     sink: (text: string) => void,
   ): Promise<void> {
     const declared = Number(headerValue(reply.headers["content-length"]));
     if (Number.isFinite(declared) && declared > maxBytes) {
       reply.body.destroy();
-      throw tooLarge(where, maxBytes);
+      throw tooLarge(describeRequest(target), maxBytes);
     }
     // node's StringDecoder keeps a character split between chunks whole, like TextDecoder,
     // and decodes a listing some four times faster.
@@ -257,7 +277,7 @@ export function createStudioClient(options: StudioClientOptions): StudioClient {
       bytes += (chunk as Buffer).length;
       if (bytes > maxBytes) {
         reply.body.destroy();
-        throw tooLarge(where, maxBytes);
+        throw tooLarge(describeRequest(target), maxBytes);
       }
       let text = decoder.write(chunk as Buffer);
       if (first && text !== "") {
@@ -395,9 +415,11 @@ export function createStudioClient(options: StudioClientOptions): StudioClient {
     return "Check --url (or DATACHAIN_STUDIO_URL): it should be Studio's base URL, e.g. https://studio.datachain.ai.";
   }
 
-  function describeRequest<T>(spec: CallSpec<T>, url: URL): RequestDescription {
+  /** What errors say about a request: made only when one is made, never on the way of a request that succeeds. */
+  function describeRequest<T>(target: Target<T>): RequestDescription {
+    const { spec } = target;
     // The listing's limit is the tool's own paging detail: messages stay the same without it.
-    const shown = new URLSearchParams(url.searchParams);
+    const shown = new URLSearchParams(target.search);
     shown.delete("limit");
     const query = shown.size > 0 ? `?${shown.toString()}` : "";
     const path = `${API_PREFIX}${spec.path}`;
@@ -406,7 +428,7 @@ export function createStudioClient(options: StudioClientOptions): StudioClient {
       path,
       pathWithQuery: `${path}${query}`,
       request: `${spec.method} ${path}${query}`,
-      url: url.href,
+      url: `${origin}${target.path}${target.search}`,
       listing: spec.path === "/datachain/jobs/" && spec.method === "GET",
     };
   }
@@ -532,6 +554,57 @@ interface RequestDescription {
   /** The whole URL tried, for errors that suggest the URL is wrong. */
   url: string;
   listing: boolean;
+}
+
+/** A call as sent: its spec, its path under the base URL, and its query (`?...`, or ""). */
+interface Target<T> {
+  spec: CallSpec<T>;
+  path: string;
+  search: string;
+}
+
+/** `?key=value&...` of the query's defined values, as URL.searchParams would write it; "" when none. */
+function querySearch(query: Record<string, string | number | undefined> | undefined): string {
+  if (query === undefined) return "";
+  const params = new URLSearchParams();
+  for (const [key, value] of Object.entries(query)) {
+    if (value !== undefined) params.set(key, String(value));
+  }
+  return params.size > 0 ? `?${params.toString()}` : "";
+}
+
+/**
+ * The abort of one try, aborted by its deadline or by a stop request; the first reason
+ * stays. An AbortController per try, with its AbortSignal (an EventTarget), cost more CPU
+ * than the rest of the client's own work on a create. undici's request takes any signal
+ * with `aborted`, `reason` and addEventListener/removeEventListener, and adds one listener;
+ * the client tests abort tries in flight through it, before and after the headers.
+ */
+export class TryAbort {
+  aborted = false;
+  reason: unknown = undefined;
+  private listener: (() => void) | undefined = undefined;
+
+  addEventListener(_type: "abort", listener: () => void): void {
+    this.listener = listener;
+  }
+
+  removeEventListener(_type: "abort", listener: () => void): void {
+    if (this.listener === listener) this.listener = undefined;
+  }
+
+  abort(reason: unknown): void {
+    if (this.aborted) return;
+    this.aborted = true;
+    this.reason = reason;
+    const listener = this.listener;
+    this.listener = undefined;
+    listener?.();
+  }
+}
+
+function abortAll(tries: Set<TryAbort>, reason: unknown): void {
+  for (const one of [...tries]) one.abort(reason);
 }
 
 /** A signal aborted `graceMs` after `signal` is. */

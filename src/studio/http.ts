@@ -17,13 +17,9 @@ export const Agent = require("undici/lib/dispatcher/agent.js") as typeof AgentCl
 type RequestApi = (this: Dispatcher, options: Dispatcher.RequestOptions) => Promise<Dispatcher.ResponseData>;
 const requestApi = require("undici/lib/api/api-request.js") as RequestApi;
 
-/** undici's `request(url, options)`, on the dispatcher given. */
-export function request(
-  url: URL,
-  options: Omit<Dispatcher.RequestOptions, "origin" | "path"> & { dispatcher: Dispatcher },
-): Promise<Dispatcher.ResponseData> {
-  const { dispatcher, ...rest } = options;
-  return requestApi.call(dispatcher, { ...rest, origin: url.origin, path: `${url.pathname}${url.search}` });
+/** undici's `request`, on the dispatcher given; `path` with its query, already encoded. */
+export function request(dispatcher: Dispatcher, options: Dispatcher.RequestOptions): Promise<Dispatcher.ResponseData> {
+  return requestApi.call(dispatcher, options);
 }
 
 /** undici's FormData: its multipart encoder accepts only its own class. */
