@@ -75,7 +75,7 @@ async function applySpec(paths: string[], flags: ApplyCommandFlags, globals: Glo
       declined: "Apply cancelled; nothing was changed.",
     });
     if (!confirmed) return 1;
-    return await execute(plan, client, listings, flags, io);
+    return await execute(plan, client, listings, { ...flags, verbose: globals.verbose }, io);
   } finally {
     await client.close();
   }
@@ -104,7 +104,7 @@ async function applySavedPlan(path: string, shown: string, flags: ApplyCommandFl
       return 0;
     }
     io.stderr.write(`Applying the saved plan ${shown} (stack ${doc.stack}, made ${doc.created_at}).\n`);
-    return await execute(plan, client, listings, flags, io);
+    return await execute(plan, client, listings, { ...flags, verbose: globals.verbose }, io);
   } finally {
     await client.close();
   }
@@ -134,32 +134,78 @@ export async function execute(
   plan: Plan,
   client: StudioClient,
   listings: ReadonlyMap<string, readonly JobOutput[]>,
-  flags: { parallelism: number; format: "text" | "json" },
+  /** `verbose`: --verbose, whose retry lines go to stderr as they happen, between the progress lines. */
+  flags: { parallelism: number; format: "text" | "json"; verbose: boolean },
   io: CliIo,
 ): Promise<number> {
   const { parallelism } = flags;
   const knownIds = new Set<string>();
   for (const jobs of listings.values()) for (const job of jobs) knownIds.add(job.id);
-  const progress = createProgress(io);
-  const result: ApplyResult = await applyPlan(plan, {
-    client,
-    parallelism,
-    knownIds,
-    onEvent: progress.onEvent,
-    signal: io.signal,
-    ...(io.now === undefined ? {} : { now: io.now }),
-    ...waitsOf(io),
-  });
-  progress.finish();
+  const progress = createProgress(io, { batch: !flags.verbose });
+  let result: ApplyResult;
+  try {
+    result = await applyPlan(plan, {
+      client,
+      parallelism,
+      knownIds,
+      onEvent: progress.onEvent,
+      signal: io.signal,
+      ...(io.now === undefined ? {} : { now: io.now }),
+      ...waitsOf(io),
+    });
+  } finally {
+    progress.finish();
+  }
   io.stdout.write(flags.format === "json" ? renderApplyJson(result) : renderApplyText(result));
   if (io.signal.aborted) io.stderr.write("Interrupted: steps not started were skipped. Run apply again to finish.\n");
   return result.summary.failed > 0 || result.summary.skipped > 0 ? 1 : 0;
 }
 
-/** On a terminal one live line; otherwise a line per finished step. Both on stderr. */
-function createProgress(io: CliIo): { onEvent: (event: ApplyEvent) => void; finish: () => void } {
+/**
+ * On a terminal one live line; otherwise a line per finished step. Both on stderr.
+ *
+ * The text is the same as one write per event, but what a turn of the event loop adds (a
+ * round of replies, as many as --parallelism) goes out in one write, at the end of the turn:
+ * a write to a pipe is a system call, and each one lengthened every round (see
+ * docs/architecture.md, "Applying"). Nothing waits past the turn: the first stop request
+ * writes what is pending and every line after it goes out at once (so a second one, which
+ * exits, finds nothing pending), `finish` writes the rest, and so does an exit in between.
+ * Not `batch` when something else writes to stderr meanwhile (--verbose retry lines): one
+ * write per event then, so that the lines stay in order.
+ */
+export function createProgress(
+  io: Pick<CliIo, "stderr" | "signal">,
+  options: { batch: boolean },
+): { onEvent: (event: ApplyEvent) => void; finish: () => void } {
   const live = io.stderr.isTTY === true;
   let shown = false;
+  let pending = "";
+  let scheduled = false;
+  let direct = !options.batch || io.signal.aborted;
+  const flush = () => {
+    scheduled = false;
+    if (pending === "") return;
+    const text = pending;
+    pending = "";
+    io.stderr.write(text);
+  };
+  const onStop = () => {
+    direct = true;
+    flush();
+  };
+  io.signal.addEventListener("abort", onStop, { once: true });
+  process.on("exit", flush);
+  const write = (text: string) => {
+    if (direct) {
+      io.stderr.write(text);
+      return;
+    }
+    pending += text;
+    if (!scheduled) {
+      scheduled = true;
+      setImmediate(flush);
+    }
+  };
   return {
     onEvent(event) {
       switch (event.type) {
@@ -167,16 +213,16 @@ function createProgress(io: CliIo): { onEvent: (event: ApplyEvent) => void; fini
           break;
         case "begin":
           if (live) {
-            io.stderr.write(`\r\x1b[2K[${event.done + 1}/${event.total}] ${event.step} ${event.key}`);
+            write(`\r\x1b[2K[${event.done + 1}/${event.total}] ${event.step} ${event.key}`);
             shown = true;
           }
           break;
         case "end":
           if (live) {
-            io.stderr.write(`\r\x1b[2K[${event.done}/${event.total}] ${event.result.step} ${event.result.key}`);
+            write(`\r\x1b[2K[${event.done}/${event.total}] ${event.result.step} ${event.result.key}`);
             shown = true;
           } else {
-            io.stderr.write(`[${event.done}/${event.total}] ${stepLine(event.result)}\n`);
+            write(`[${event.done}/${event.total}] ${stepLine(event.result)}\n`);
           }
           break;
         default: {
@@ -186,7 +232,11 @@ function createProgress(io: CliIo): { onEvent: (event: ApplyEvent) => void; fini
       }
     },
     finish() {
-      if (shown) io.stderr.write("\r\x1b[2K");
+      if (shown) pending += "\r\x1b[2K";
+      flush();
+      direct = true;
+      io.signal.removeEventListener("abort", onStop);
+      process.off("exit", flush);
     },
   };
 }

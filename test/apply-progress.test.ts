@@ -1,0 +1,82 @@
+// apply's progress on stderr: the same text as one write per event, written once per turn
+// of the event loop, at once after a stop request, and all of it by the end.
+
+import { describe, expect, it } from "vitest";
+import type { ApplyEvent, StepResult } from "../src/apply/types.js";
+import { createProgress } from "../src/cli/commands/apply.js";
+
+function end(key: string, done: number, total: number): ApplyEvent {
+  const result: StepResult = { step: "create", action: "create", key, team: "demo", status: "applied", jobId: `id-${key}` };
+  return { type: "end", result, done, total };
+}
+
+function recorder(isTTY?: boolean): { writes: string[]; stderr: { write: (text: string) => void; isTTY?: boolean } } {
+  const writes: string[] = [];
+  return { writes, stderr: { write: (text) => writes.push(text), ...(isTTY === undefined ? {} : { isTTY }) } };
+}
+
+const turn = () => new Promise((resolve) => setImmediate(resolve));
+
+describe("apply progress", () => {
+  it("writes a turn's lines in one write at the end of the turn, and the rest at finish", async () => {
+    const out = recorder();
+    const stop = new AbortController();
+    const progress = createProgress({ stderr: out.stderr, signal: stop.signal }, { batch: true });
+    progress.onEvent({ type: "start", total: 3 });
+    progress.onEvent(end("a", 1, 3));
+    progress.onEvent(end("b", 2, 3));
+    expect(out.writes).toEqual([]);
+    await turn();
+    expect(out.writes).toEqual(["[1/3] create demo/a: done (job id-a)\n[2/3] create demo/b: done (job id-b)\n"]);
+    progress.onEvent(end("c", 3, 3));
+    progress.finish();
+    expect(out.writes.join("")).toBe(
+      "[1/3] create demo/a: done (job id-a)\n[2/3] create demo/b: done (job id-b)\n[3/3] create demo/c: done (job id-c)\n",
+    );
+    expect(out.writes).toHaveLength(2);
+  });
+
+  it("a stop request writes what is pending at once, and every line after it goes out as it comes", () => {
+    const out = recorder();
+    const stop = new AbortController();
+    const progress = createProgress({ stderr: out.stderr, signal: stop.signal }, { batch: true });
+    progress.onEvent(end("a", 1, 2));
+    expect(out.writes).toEqual([]);
+    stop.abort("SIGINT");
+    expect(out.writes).toEqual(["[1/2] create demo/a: done (job id-a)\n"]);
+    progress.onEvent(end("b", 2, 2));
+    expect(out.writes).toEqual(["[1/2] create demo/a: done (job id-a)\n", "[2/2] create demo/b: done (job id-b)\n"]);
+    progress.finish();
+    expect(out.writes).toHaveLength(2);
+  });
+
+  it("on a terminal, the live line's bytes are the same, cleared at finish", async () => {
+    const out = recorder(true);
+    const progress = createProgress({ stderr: out.stderr, signal: new AbortController().signal }, { batch: true });
+    progress.onEvent({ type: "begin", step: "create", key: "a", done: 0, total: 1 });
+    progress.onEvent(end("a", 1, 1));
+    await turn();
+    progress.finish();
+    expect(out.writes).toEqual(["\r\x1b[2K[1/1] create a\r\x1b[2K[1/1] create a", "\r\x1b[2K"]);
+  });
+
+  it("without batch (--verbose), one write per event", () => {
+    const out = recorder();
+    const progress = createProgress({ stderr: out.stderr, signal: new AbortController().signal }, { batch: false });
+    progress.onEvent(end("a", 1, 2));
+    progress.onEvent(end("b", 2, 2));
+    expect(out.writes).toEqual(["[1/2] create demo/a: done (job id-a)\n", "[2/2] create demo/b: done (job id-b)\n"]);
+    progress.finish();
+    expect(out.writes).toHaveLength(2);
+  });
+
+  it("an exit before finish writes what is pending", () => {
+    const out = recorder();
+    const progress = createProgress({ stderr: out.stderr, signal: new AbortController().signal }, { batch: true });
+    progress.onEvent(end("a", 1, 1));
+    process.emit("exit", 0);
+    expect(out.writes).toEqual(["[1/1] create demo/a: done (job id-a)\n"]);
+    progress.finish();
+    expect(out.writes).toHaveLength(1);
+  });
+});
