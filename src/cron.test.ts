@@ -101,3 +101,38 @@ it("judges plain fields (a star or a number) exactly as croner does, at and past
   expect(checkCron("60 1 * * *")).toMatch(/^"60 1 \* \* \*" is not a valid cron expression: /);
   expect(checkCron("1 24 * * *")).toMatch(/^"1 24 \* \* \*" is not a valid cron expression: /);
 });
+
+it("finds the next firings of plain schedules without croner, and they are croner's", async () => {
+  const { Cron } = await import("croner");
+  const fc = await import("fast-check");
+  const field = (low: number, high: number) => fc.oneof(fc.constant("*"), fc.integer({ min: low, max: high }).map(String));
+  const expression = fc.tuple(field(0, 59), field(0, 23), field(1, 31), field(1, 12), field(0, 7)).map((fields) => fields.join(" "));
+  // From 2020 to 2110: leap years, 2100 (not one), every weekday of every month.
+  const after = fc.integer({ min: Date.UTC(2020, 0, 1), max: Date.UTC(2110, 0, 1) }).map((ms) => new Date(ms));
+  fc.assert(
+    fc.property(expression, after, fc.integer({ min: 1, max: 4 }), (cron, at, count) => {
+      const expected = new Cron(cron, { mode: "5-part", utcOffset: 0, paused: true }).nextRuns(count, at).map((d) => d.toISOString());
+      expect(
+        nextCronRuns(cron, at, count).map((d) => d.toISOString()),
+        `${cron} after ${at.toISOString()}`,
+      ).toEqual(expected);
+    }),
+    { numRuns: 3_000, seed: 20261129 },
+  );
+  // The cases a random walk may miss: a 29 February (and 2100, which has none), a 31st, a
+  // weekday and a day of the month together, 7 for Sunday, and a firing at the very instant.
+  for (const [cron, at] of [
+    ["0 0 29 2 *", "2097-03-01T00:00:00Z"],
+    ["0 0 31 * *", "2026-01-31T00:00:00Z"],
+    ["30 4 13 * 5", "2026-11-29T12:00:00Z"],
+    ["0 12 * * 7", "2026-11-29T12:00:00Z"],
+    ["* * * * *", "2026-12-31T23:58:59.999Z"],
+    ["0 0 31 2 *", "2026-01-01T00:00:00Z"],
+  ] as const) {
+    const expected = new Cron(cron, { mode: "5-part", utcOffset: 0, paused: true }).nextRuns(3, new Date(at)).map((d) => d.toISOString());
+    expect(
+      nextCronRuns(cron, new Date(at), 3).map((d) => d.toISOString()),
+      `${cron} after ${at}`,
+    ).toEqual(expected);
+  }
+});

@@ -1,5 +1,6 @@
 // Cron expressions as Studio takes them: five fields, or one of the @-nicknames.
-// Parsing and next-run times come from croner; this module pins the dialect.
+// Parsing and next-run times come from croner (plain schedules are walked here, by its
+// rules); this module pins the dialect.
 
 import { Cron } from "croner";
 
@@ -102,7 +103,7 @@ export function nextCronRuns(expression: string, after: Date, count: number): Da
   const key = `${expression.trim()}\u0000${after.getTime()}\u0000${count}`;
   let runs = upcoming.get(key);
   if (runs === undefined) {
-    runs = parse(expression).nextRuns(count, after);
+    runs = plainRuns(expression, after, count) ?? parse(expression).nextRuns(count, after);
     if (upcoming.size >= 10_000) upcoming.clear();
     upcoming.set(key, runs);
   }
@@ -111,5 +112,53 @@ export function nextCronRuns(expression: string, after: Date, count: number): Da
 
 /** The next firing strictly after `after`, or undefined if it never fires again. */
 export function nextCronRun(expression: string, after: Date): Date | undefined {
+  const plain = plainRuns(expression, after, 1);
+  if (plain !== undefined) return plain[0];
   return parse(expression).nextRun(after) ?? undefined;
+}
+
+const MINUTE_MS = 60_000;
+/** How far a plain schedule is searched: past it (a 29 February far off), croner answers. */
+const PLAIN_SEARCH_DAYS = 366 * 30;
+
+/**
+ * The next firings of a plain schedule (every field `*` or one number: most schedules
+ * people write), found day by day without croner: croner builds an ~80 KB pattern per
+ * expression and walks it, which for a plan's hundred distinct expressions was most of
+ * rendering it (docs/architecture.md, "Performance"). The same rules as croner's: a day
+ * of the month and a day of the week both given means either (classic cron), 7 is
+ * Sunday. Undefined when the expression is not plain, or when `count` firings are not
+ * found within the search: croner decides then. cron.test.ts holds both to the same
+ * answers.
+ */
+function plainRuns(expression: string, after: Date, count: number): Date[] | undefined {
+  const fields = expression.trim().split(/\s+/);
+  if (fields.length !== 5 || !isPlainSchedule(fields)) return undefined;
+  const [minute, hour, dom, month, dowField] = fields.map((f) => (f === "*" ? undefined : Number(f)));
+  const dow = dowField === 7 ? 0 : dowField;
+  const minutes = minute === undefined ? range(0, 59) : [minute];
+  const hours = hour === undefined ? range(0, 23) : [hour];
+  const from = after.getTime();
+  const runs: Date[] = [];
+  const start = new Date(Math.floor(from / 86_400_000) * 86_400_000);
+  for (let day = 0; day < PLAIN_SEARCH_DAYS; day++) {
+    const date = new Date(start.getTime() + day * 86_400_000);
+    if (month !== undefined && date.getUTCMonth() + 1 !== month) continue;
+    const domOk = dom === undefined || date.getUTCDate() === dom;
+    const dowOk = dow === undefined || date.getUTCDay() === dow;
+    if (dom !== undefined && dow !== undefined ? !domOk && !dowOk : !domOk || !dowOk) continue;
+    for (const h of hours) {
+      for (const m of minutes) {
+        const at = date.getTime() + h * 3_600_000 + m * MINUTE_MS;
+        if (at <= from) continue;
+        runs.push(new Date(at));
+        if (runs.length === count) return runs;
+      }
+    }
+  }
+  return undefined;
+}
+
+function range(low: number, high: number): number[] {
+  return Array.from({ length: high - low + 1 }, (_, i) => low + i);
 }
