@@ -116,7 +116,7 @@ describe("splitting a JSON array as it streams", () => {
           expect(elements).toEqual(JSON.parse(body));
         },
       ),
-      { numRuns: 300 },
+      { numRuns: 300, seed: 20261129 },
     );
   });
 
@@ -152,9 +152,10 @@ describe("splitting a JSON array as it streams", () => {
           body,
           cuts.map((c) => c % (body.length + 1)),
         );
-        expect(split(pieces, fastLimit).elements).toEqual(records);
+        // What JSON.parse makes of the text, not the generated values: -0 is written as 0.
+        expect(split(pieces, fastLimit).elements).toEqual(JSON.parse(body));
       }),
-      { numRuns: 500 },
+      { numRuns: 500, seed: 20261129 },
     );
   });
 
@@ -177,7 +178,7 @@ describe("splitting a JSON array as it streams", () => {
           expect(outcome(() => split(pieces).elements)).toEqual(byScanner(body));
         },
       ),
-      { numRuns: 500 },
+      { numRuns: 500, seed: 20261129 },
     );
   });
 
