@@ -212,6 +212,26 @@ describe("a step whose prerequisite failed is skipped", () => {
     ]);
     expect(studio.calls).toEqual(["upload demo/a.csv"]);
   });
+
+  it("keeps, and says it keeps, the old job of a replacement whose new job's file did not upload", async () => {
+    const old = record({ key: "c" });
+    const studio = createFakeStudio([old]);
+    studio.fail({ call: "upload demo/c.csv", error: remoteError(413) });
+    const events: ApplyEvent[] = [];
+    const c = withFiles({ key: "c" }, { "c.csv": "new" });
+    const result = await apply(planOf([replace(c, old)]), studio, { onEvent: (e) => events.push(e) });
+    expect(outcomes(result)).toEqual([
+      "upload demo/c failed: [POST] /api/datachain/jobs/: 413 fake 413",
+      "create demo/c skipped: upload of c.csv did not succeed",
+      `cancel demo/c skipped: the new job was not created, so ${old.id} is kept`,
+    ]);
+    expect(studio.calls).toEqual(["upload demo/c.csv"]);
+    expect(liveNames(studio)).toEqual([`c ${old.id}`]);
+    // Every step counted at the start ends, so the progress reaches its total.
+    const last = events.at(-1);
+    expect(last?.type === "end" ? [last.done, last.total] : undefined).toEqual([3, 3]);
+    expect(result.summary).toEqual({ created: 0, replaced: 0, cancelled: 0, deduplicated: 0, failed: 1, skipped: 2 });
+  });
 });
 
 describe("cancel-first", () => {

@@ -1,7 +1,8 @@
-// applyPlan: carry out a plan against Studio. Uploads, then creates, then cancels (each
-// starts in that order; a cancel need not wait for every create to finish); a cancel
-// whose paired create did not happen is skipped, so a replace never leaves a job
-// missing. Every step ends applied, failed or skipped; nothing stops half-way.
+// applyPlan: carry out a plan against Studio. Uploads, then creates, then cancels: each
+// starts in that order, but a cancel need not wait for every create to finish (a removed
+// job's cancel may end before the creates do). A cancel whose paired create did not
+// happen is skipped, so a replace never leaves a job missing. Every step ends applied,
+// failed or skipped; nothing stops half-way.
 
 import { readFile } from "node:fs/promises";
 import pLimit from "p-limit";
@@ -148,31 +149,35 @@ export async function applyPlan(plan: Plan, options: ApplyOptions): Promise<Appl
   // create starts before any cancel, and no slot waits for the slowest create to finish.
   const created = new Map<CreateWork, StepResult>();
   const createsDone = creates.map(async (work) => {
+    const result = await createStep(work);
+    created.set(work, result);
+    // The old side of a create-first replacement: cancelled once its new job exists, and
+    // otherwise kept, and said so, whatever stopped the create.
+    if (work.old === undefined || work.job.replace === "cancel-first") return;
+    const old = work.old;
+    if (result.status !== "applied") {
+      skip("cancel", "replace", work.job, `the new job was not created, so ${old.id} is kept`);
+      return;
+    }
+    await run("cancel", "replace", work.job, () => cancelJob(options.client, work.job.team, old));
+  });
+  /** A job's create, or why it was skipped: an upload it needs, or its cancel-first cancel, did not succeed. */
+  async function createStep(work: CreateWork): Promise<StepResult> {
     const job = work.job;
     const fileIds: string[] = [];
     for (const file of job.files) {
       const result = uploadResults.get(uploadId(job.team, file));
       if (result?.status !== "applied" || result.fileId === undefined) {
-        created.set(work, skip("create", work.action, job, `upload of ${file.name} did not succeed`));
-        return;
+        return skip("create", work.action, job, `upload of ${file.name} did not succeed`);
       }
       fileIds.push(result.fileId);
     }
     const first = cancelledFirst.get(work);
     if (first !== undefined && first.status !== "applied") {
-      created.set(work, skip("create", work.action, job, "the old job was not cancelled (cancel-first)"));
-      return;
+      return skip("create", work.action, job, "the old job was not cancelled (cancel-first)");
     }
-    const result = await run("create", work.action, job, () => createJob(options, job, fileIds, plan.teams));
-    created.set(work, result);
-    if (work.old === undefined || job.replace === "cancel-first") return;
-    const old = work.old;
-    if (result.status !== "applied") {
-      skip("cancel", "replace", job, `the new job was not created, so ${old.id} is kept`);
-      return;
-    }
-    await run("cancel", "replace", job, () => cancelJob(options.client, job.team, old));
-  });
+    return run("create", work.action, job, () => createJob(options, job, fileIds, plan.teams));
+  }
   const cancelsDone = cancels.map(({ action }) =>
     run("cancel", "cancel", action, () => cancelJob(options.client, action.team, action.live)),
   );
