@@ -8,7 +8,7 @@ import { describe, expect, it } from "vitest";
 import { formatSpecIssue, SpecError } from "../src/errors.js";
 import { renderGithub } from "../src/cli/commands/validate.js";
 import { loadSpec } from "../src/desired/index.js";
-import { runCli } from "./cli-helpers.js";
+import { CLI, runCli, runProcess } from "./cli-helpers.js";
 import { writeRepo } from "./helpers.js";
 
 const WITH_SECRET = [
@@ -280,5 +280,22 @@ describe("merge keys in a spec", () => {
     ]);
     // The job's place is its own key, not the base's.
     expect(spec.jobs[1]?.location).toEqual({ file: "studio-jobs.yaml", line: 14, column: 3 });
+  });
+});
+
+describe("a spec of many files", () => {
+  it("is read a few files at a time: 300 files validate under a limit of 100 open files", async () => {
+    const files: Record<string, string> = {};
+    for (let i = 0; i < 300; i++) {
+      files[`jobs/j${String(i).padStart(3, "0")}.yaml`] =
+        `version: 1\nstack: many\ndefaults: {team: t}\njobs:\n  job-${i}:\n    query: print(${i})\n`;
+    }
+    const dir = writeRepo(files);
+    // node itself holds some twenty descriptors; reading every file at once took the rest.
+    const result = await runProcess("sh", ["-c", `ulimit -n 100 && exec "${process.execPath}" "${CLI}" validate .`], {
+      cwd: dir,
+      env: { PATH: process.env["PATH"] ?? "" },
+    });
+    expect(result).toEqual({ code: 0, stdout: "Valid: 300 jobs in 300 files, stack many, team t.\n", stderr: "" });
   });
 });

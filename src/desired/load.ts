@@ -140,6 +140,9 @@ function isBlank(text: string): boolean {
   return !/^[ \t\r]*[^\s#]/m.test(text);
 }
 
+/** Spec files read ahead of the one being parsed: far below any file-descriptor limit. */
+const READ_AHEAD = 16;
+
 /**
  * Load and schema-check every spec file. Files that cannot be read or parsed are left
  * out; files with schema problems are kept, so that the rest of them can still be checked.
@@ -148,14 +151,22 @@ export async function loadSpecFiles(paths: readonly string[], cwd: string): Prom
   const issues: SpecIssue[] = [];
   const files = await expand(paths, cwd, issues);
   const loaded: LoadedSpecFile[] = [];
-  // Every file read at once, then each parsed in turn: one file's disk wait is not added
-  // to the next's. readSpecText never rejects; a file it cannot read is an issue.
-  const reads = files.map((path) => {
+  // Files are read ahead, a few at a time, and parsed in turn: one file's disk wait is not
+  // added to the next's, and a tree of thousands of files does not open them all at once
+  // (which runs out of file descriptors). readSpecText never rejects; a file it cannot read
+  // is an issue.
+  const reads = new Map<number, ReturnType<typeof readSpecText>>();
+  const readAhead = (i: number) => {
+    const path = files[i];
+    if (path !== undefined) reads.set(i, readSpecText(path, displayPath(path, cwd)));
+  };
+  for (let i = 0; i < READ_AHEAD; i++) readAhead(i);
+  for (let i = 0; i < files.length; i++) {
+    const path = files[i] as string;
     const display = displayPath(path, cwd);
-    return { path, display, pending: readSpecText(path, display) };
-  });
-  for (const { path, display, pending } of reads) {
-    const read = await pending;
+    const read = await (reads.get(i) as ReturnType<typeof readSpecText>);
+    reads.delete(i);
+    readAhead(i + READ_AHEAD);
     if ("issue" in read) {
       issues.push(read.issue);
       continue;
