@@ -284,12 +284,14 @@ describe("each try's deadline and stop, against a server that stalls", () => {
     await client.close();
   });
 
-  it("a job id that is a dot segment is sent where the URL parser puts it", async () => {
+  it("refuses to cancel a job whose id is a dot segment, which would send the cancel to another endpoint", async () => {
     const { url, asked } = await stalling();
     const client = createStudioClient({ url: `${url}/studio/`, token: "t", timeoutMs: 100 });
-    await client.cancelJob("a", "..").catch(() => undefined);
-    await client.cancelJob("a", ".").catch(() => undefined);
-    expect(asked).toEqual(["POST /studio/api/datachain/cancel", "POST /studio/api/datachain/jobs/cancel"]);
+    for (const id of ["..", "."]) {
+      await expect(client.cancelJob("a", id)).rejects.toThrow(`refusing to cancel a job with the id "${id}": it is not a job id`);
+    }
+    await client.cancelJob("a", "..x").catch(() => undefined);
+    expect(asked).toEqual(["POST /studio/api/datachain/jobs/..x/cancel"]);
     await client.close();
   });
 });

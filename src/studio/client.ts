@@ -6,7 +6,7 @@
 import { setMaxListeners } from "node:events";
 import { StringDecoder } from "node:string_decoder";
 import type { FormData } from "undici";
-import { describeInterruption, InterruptedError, RemoteError, UsageError } from "../errors.js";
+import { describeInterruption, InterruptedError, RemoteError, StudioJobsError, UsageError } from "../errors.js";
 import { Agent, loadFormData, request, type Dispatcher } from "./http.js";
 import { backoffDelay, isNotSentError, isTransientError, parseRetryAfter, pauseUnlessStopped, RETRYABLE_STATUSES } from "./retry.js";
 import type { Cluster, JobInput, JobOutput, UploadReply } from "./types.js";
@@ -154,8 +154,8 @@ export function createStudioClient(options: StudioClientOptions): StudioClient {
 
   /**
    * The path of an API call under the base URL, as `new URL` would make it. Paths are
-   * already percent-encoded, so only a `.` or `..` segment (a job id may be one) needs the
-   * URL parser.
+   * already percent-encoded, so only a `.` or `..` segment needs the URL parser (a job id
+   * never makes one: cancelJob refuses those ids).
    */
   function apiPath(path: string): string {
     const joined = `${basePath}${API_PREFIX}${path}`;
@@ -485,6 +485,13 @@ export function createStudioClient(options: StudioClientOptions): StudioClient {
     },
 
     cancelJob(team, jobId) {
+      // "." and ".." are not escaped by encodeURIComponent, and as path segments they would
+      // send the cancel to another endpoint (/jobs/../cancel). No Studio job has such an id.
+      if (jobId === "." || jobId === "..") {
+        return Promise.reject(
+          new StudioJobsError("BAD_JOB_ID", `refusing to cancel a job with the id ${JSON.stringify(jobId)}: it is not a job id`),
+        );
+      }
       return call({
         method: "POST",
         path: `/datachain/jobs/${encodeURIComponent(jobId)}/cancel`,
