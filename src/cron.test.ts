@@ -3,6 +3,7 @@
 
 import { expect, it } from "vitest";
 import { checkCron, nextCronRuns } from "./cron.js";
+import { nextRuns } from "./run-times.js";
 
 it("gives the next firings strictly after the reference time, and a fresh copy every call", () => {
   const at = new Date("2026-11-29T03:00:00Z");
@@ -128,6 +129,26 @@ it("finds the next firings of plain schedules without croner, and they are crone
     ["0 12 * * 7", "2026-11-29T12:00:00Z"],
     ["* * * * *", "2026-12-31T23:58:59.999Z"],
     ["0 0 31 2 *", "2026-01-01T00:00:00Z"],
+  ] as const) {
+    const expected = new Cron(cron, { mode: "5-part", utcOffset: 0, paused: true }).nextRuns(3, new Date(at)).map((d) => d.toISOString());
+    expect(
+      nextCronRuns(cron, new Date(at), 3).map((d) => d.toISOString()),
+      `${cron} after ${at}`,
+    ).toEqual(expected);
+  }
+});
+
+it("answers as croner does for a reference time that is not a date, or at croner's horizon of the year 3000", async () => {
+  const { Cron } = await import("croner");
+  // A leap second passes a date-time format check but is no Date: a saved plan may carry one.
+  const invalid = new Date("2016-12-31T23:59:60Z");
+  expect(Number.isNaN(invalid.getTime())).toBe(true);
+  expect(() => nextCronRuns("0 3 * * *", invalid, 3)).toThrow();
+  expect(nextRuns("0 3 * * *", invalid)).toEqual([]);
+  for (const [cron, at] of [
+    ["0 3 * * *", "3000-06-01T00:00:00Z"],
+    ["0 3 * * *", "2999-12-31T02:00:00Z"],
+    ["0 0 1 1 *", "2998-06-01T00:00:00Z"],
   ] as const) {
     const expected = new Cron(cron, { mode: "5-part", utcOffset: 0, paused: true }).nextRuns(3, new Date(at)).map((d) => d.toISOString());
     expect(

@@ -118,6 +118,8 @@ export function nextCronRun(expression: string, after: Date): Date | undefined {
 }
 
 const MINUTE_MS = 60_000;
+/** croner finds no firing from the year 3000 on: nor does the walk. */
+const CRONER_HORIZON = Date.UTC(3000, 0, 1);
 /** How far a plain schedule is searched: past it (a 29 February far off), croner answers. */
 const PLAIN_SEARCH_DAYS = 366 * 30;
 
@@ -134,6 +136,8 @@ const PLAIN_SEARCH_DAYS = 366 * 30;
 function plainRuns(expression: string, after: Date, count: number): Date[] | undefined {
   const fields = expression.trim().split(/\s+/);
   if (fields.length !== 5 || !isPlainSchedule(fields)) return undefined;
+  // An invalid date, or one past what croner searches: croner's answer (an error, or none).
+  if (!(after.getTime() < CRONER_HORIZON)) return undefined;
   const [minute, hour, dom, month, dowField] = fields.map((f) => (f === "*" ? undefined : Number(f)));
   const dow = dowField === 7 ? 0 : dowField;
   const minutes = minute === undefined ? range(0, 59) : [minute];
@@ -151,6 +155,7 @@ function plainRuns(expression: string, after: Date, count: number): Date[] | und
       for (const m of minutes) {
         const at = date.getTime() + h * 3_600_000 + m * MINUTE_MS;
         if (at <= from) continue;
+        if (at >= CRONER_HORIZON) return undefined;
         runs.push(new Date(at));
         if (runs.length === count) return runs;
       }
