@@ -242,6 +242,31 @@ describe("each try's deadline and stop, against a server that stalls", () => {
     await client.close();
   });
 
+  it("a create answered 2xx whose reply then breaks off or stalls is reported with its status, and sent once", async () => {
+    for (const ending of ["reset", "stall"] as const) {
+      const asked: string[] = [];
+      server?.closeAllConnections();
+      server?.close();
+      server = createServer((req, res) => {
+        asked.push(`${req.method} ${req.url}`);
+        req.resume();
+        res.writeHead(201, { "content-type": "application/json" });
+        res.write('{"id":');
+        if (ending === "reset") setTimeout(() => res.socket?.destroy(), 20);
+      });
+      await new Promise<void>((resolve) => server?.listen(0, "127.0.0.1", resolve));
+      const { port } = server.address() as AddressInfo;
+      const client = createStudioClient({ url: `http://127.0.0.1:${port}`, token: "t", timeoutMs: 300, backoff: { baseMs: 1, maxMs: 1 } });
+      const input = { team_name: "demo", query_name: "a", query: "print(1)", query_type: "PYTHON" } as const;
+      const error = (await client.createJob(input).catch((e: unknown) => e)) as RemoteError;
+      // The status tells apply that Studio acted, for all it knows: it looks, and does not send again.
+      expect([error.status, error.ambiguous]).toEqual([201, true]);
+      expect(error.message).toMatch(ending === "reset" ? /: 201, then the reply broke off: / : /no complete reply within 0\.3 s/);
+      expect(asked).toEqual(["POST /api/datachain/jobs/"]);
+      await client.close();
+    }
+  });
+
   it("a stop drops every read in flight at once, and a write after its grace period", async () => {
     const { url, asked } = await stalling();
     const stop = new AbortController();

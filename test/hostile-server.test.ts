@@ -566,6 +566,23 @@ describe("7. odd replies and wrong URLs", () => {
     }
   });
 
+  it("a create answered 201 whose reply then stalls past the deadline: looked for, and not sent twice", async () => {
+    serve(listing, {
+      write: (_req, res) => {
+        res.writeHead(201, { "content-type": "application/json" });
+        res.write('{"id":');
+      },
+    });
+    const result = await runCli(["apply", ".", "--yes", "--timeout", "0.3"], { cwd: dirPlus, env: env() });
+    expect(result.code).toBe(1);
+    expect(result.stdout).toContain(
+      "create demo/delta: FAILED: [POST] /api/datachain/jobs/: no complete reply within 0.3 s; the job was not found when the team was listed again, and it is not sent twice: run plan to see whether it exists",
+    );
+    expectClean(result);
+    expect(writes()).toHaveLength(1);
+    expect(hostile.received.filter((r) => r.url.startsWith("/api/datachain/jobs/?"))).toHaveLength(2);
+  });
+
   it("a redirect is not followed: says where it pointed and which --url to use", async () => {
     serve();
     const faithful = hostile.handler;

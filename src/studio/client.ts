@@ -100,7 +100,12 @@ interface CallSpec<T> {
 }
 
 /** What one try of a request ended with, when it did not end with a reply. */
-type Failure = { phase: "send" | "body"; cause: unknown };
+type Failure = {
+  phase: "send" | "body";
+  cause: unknown;
+  /** The status the reply's headers carried, when they came before the reply broke off. */
+  status?: number;
+};
 
 const API_PREFIX = "/api";
 const DEADLINE = Symbol("deadline");
@@ -184,7 +189,19 @@ export function createStudioClient(options: StudioClientOptions): StudioClient {
 
   /** The error for a try that is not made again. */
   function failure<T>(spec: CallSpec<T>, where: RequestDescription, outcome: Reply | Failure): RemoteError {
-    if ("phase" in outcome) return new RemoteError({ method: spec.method, path: where.path, status: undefined, cause: outcome.cause });
+    if ("phase" in outcome) {
+      const { status, cause } = outcome;
+      if (status === undefined) return new RemoteError({ method: spec.method, path: where.path, status: undefined, cause });
+      // The server answered, then the reply broke off: it acted, for all we know.
+      return new RemoteError({
+        method: spec.method,
+        path: where.path,
+        status,
+        cause,
+        ambiguous: true,
+        message: redact(`[${spec.method}] ${where.url}: ${status}, then the reply broke off: ${describe(cause)}`),
+      });
+    }
     const { status, headers, text } = outcome;
     if (status >= 300 && status < 400) return redirected(spec, where, status, headerValue(headers["location"]));
     return statusError(spec, where, status, headers, text);
@@ -206,6 +223,8 @@ export function createStudioClient(options: StudioClientOptions): StudioClient {
     if (stopNow?.aborted === true) abort.abort(stopNow.reason);
     else inFlight.add(abort);
     let phase: Failure["phase"] = "send";
+    /** The reply's status once its headers are in. */
+    let answered: number | undefined;
     try {
       const headers: Record<string, string> = { authorization, accept: "application/json" };
       let body: string | FormData | undefined;
@@ -230,6 +249,7 @@ export function createStudioClient(options: StudioClientOptions): StudioClient {
       });
       phase = "body";
       const status = reply.statusCode;
+      answered = status;
       if (status >= 200 && status < 300) {
         const stream = spec.reply();
         try {
@@ -246,10 +266,10 @@ export function createStudioClient(options: StudioClientOptions): StudioClient {
       return { status, headers: reply.headers, text };
     } catch (cause) {
       if (cause instanceof RemoteError) throw cause;
-      if (abort.reason === DEADLINE) throw deadlineError(spec, describeRequest(target));
+      if (abort.reason === DEADLINE) throw deadlineError(spec, describeRequest(target), answered);
       if (stopNow?.aborted === true)
         throw interrupted(stopNow.reason, `while waiting for Studio's reply to ${describeRequest(target).request}`, spec.method !== "GET");
-      return { phase, cause };
+      return answered === undefined ? { phase, cause } : { phase, cause, status: answered };
     } finally {
       clearTimeout(timer);
       inFlight.delete(abort);
@@ -393,11 +413,16 @@ export function createStudioClient(options: StudioClientOptions): StudioClient {
     });
   }
 
-  function deadlineError<T>(spec: CallSpec<T>, where: RequestDescription): RemoteError {
+  /**
+   * The deadline passed. When the headers had come, their status goes with the error: a
+   * create Studio answered 2xx is not sent again (apply looks for it instead).
+   */
+  function deadlineError<T>(spec: CallSpec<T>, where: RequestDescription, answered: number | undefined): RemoteError {
     return new RemoteError({
       method: spec.method,
       path: where.path,
-      status: undefined,
+      status: answered,
+      ambiguous: true,
       code: "REMOTE_TIMEOUT",
       message: `[${spec.method}] ${where.pathWithQuery}: no complete reply within ${formatSeconds(timeoutMs)}`,
       hint: `If Studio is only slow, allow more time with --timeout SECONDS (or STUDIO_JOBS_TIMEOUT); the default is ${DEFAULT_TIMEOUT_MS / 1000}.`,
