@@ -22,11 +22,15 @@ let diffLibrary: typeof DiffLibrary | undefined;
 
 /**
  * Diffs made, by old text then new text. Jobs that share a query file change together,
- * and a plan diffs each of them: each distinct pair is diffed once. The texts are the
- * plan's own strings, so the cache holds no more than the plan does.
+ * and a plan diffs each of them: each distinct pair is diffed once. The cache outlives a
+ * plan (the library may plan many times in one process), so it is bounded by pairs and by
+ * the characters it holds, and starts again past either.
  */
 const diffs = new Map<string, Map<string, string>>();
 let cachedDiffs = 0;
+let cachedChars = 0;
+const MAX_CACHED_DIFFS = 1_000;
+const MAX_CACHED_CHARS = 16 * 1024 * 1024;
 
 /** Hunks only, no file headers: `@@ -1,3 +1,3 @@` and the lines. */
 export function unifiedDiff(oldText: string, newText: string): string {
@@ -34,14 +38,18 @@ export function unifiedDiff(oldText: string, newText: string): string {
   const known = byNew?.get(newText);
   if (known !== undefined) return known;
   const patch = diffHunks(oldText, newText);
-  if (cachedDiffs >= 1_000) {
+  const chars = oldText.length + newText.length + patch.length;
+  if (cachedDiffs >= MAX_CACHED_DIFFS || cachedChars + chars > MAX_CACHED_CHARS) {
     diffs.clear();
     cachedDiffs = 0;
+    cachedChars = 0;
     byNew = undefined;
   }
+  if (chars > MAX_CACHED_CHARS) return patch;
   if (byNew === undefined) diffs.set(oldText, (byNew = new Map<string, string>()));
   byNew.set(newText, patch);
   cachedDiffs += 1;
+  cachedChars += chars;
   return patch;
 }
 
