@@ -70,13 +70,17 @@ describe("apply progress", () => {
     expect(out.writes).toHaveLength(2);
   });
 
-  it("an exit before finish writes what is pending", () => {
+  it("an exit before finish writes what is pending, and finish lets go of the exit", () => {
     const out = recorder();
-    const progress = createProgress({ stderr: out.stderr, signal: new AbortController().signal }, { batch: true });
+    const atExit = new Set<() => void>();
+    const exit = { on: (f: () => void) => void atExit.add(f), off: (f: () => void) => void atExit.delete(f) };
+    const progress = createProgress({ stderr: out.stderr, signal: new AbortController().signal }, { batch: true, exit });
     progress.onEvent(end("a", 1, 1));
-    process.emit("exit", 0);
+    expect(out.writes).toEqual([]);
+    for (const flush of atExit) flush();
     expect(out.writes).toEqual(["[1/1] create demo/a: done (job id-a)\n"]);
     progress.finish();
     expect(out.writes).toHaveLength(1);
+    expect(atExit.size).toBe(0);
   });
 });

@@ -257,7 +257,7 @@ describe("each try's deadline and stop, against a server that stalls", () => {
       await new Promise<void>((resolve) => server?.listen(0, "127.0.0.1", resolve));
       const { port } = server.address() as AddressInfo;
       const client = createStudioClient({ url: `http://127.0.0.1:${port}`, token: "t", timeoutMs: 300, backoff: { baseMs: 1, maxMs: 1 } });
-      const input = { team_name: "demo", query_name: "a", query: "print(1)", query_type: "PYTHON" } as const;
+      const input = { team_name: "demo", query_name: "a", query: "print(1)", query_type: "PYTHON", environment: "" } as const;
       const error = (await client.createJob(input).catch((e: unknown) => e)) as RemoteError;
       // The status tells apply that Studio acted, for all it knows: it looks, and does not send again.
       expect([error.status, error.ambiguous]).toEqual([201, true]);
@@ -283,17 +283,19 @@ describe("each try's deadline and stop, against a server that stalls", () => {
     );
     while (asked.length < 3) await new Promise((resolve) => setTimeout(resolve, 5));
     stop.abort("SIGINT");
+    const stoppedAt = performance.now();
+    let writeEndedAt: number | undefined;
+    void write.then(() => (writeEndedAt = performance.now() - stoppedAt));
     const readErrors = await Promise.all(reads);
-    let written = false;
-    void write.then(() => (written = true));
-    await new Promise((resolve) => setTimeout(resolve, 100));
-    // The grace period is not over: the write is still waited for.
-    expect(written).toBe(false);
+    // The reads end first, however slow the machine: the write is still waited for.
+    expect(writeEndedAt).toBeUndefined();
     expect(readErrors.map((e) => [e.constructor.name, e.message])).toEqual([
       ["InterruptedError", "Interrupted by SIGINT while waiting for Studio's reply to GET /api/datachain/jobs/?team_name=a."],
       ["InterruptedError", "Interrupted by SIGINT while waiting for Studio's reply to GET /api/datachain/jobs/?team_name=b."],
     ]);
     const writeError = await write;
+    // Not before its grace period (timers have millisecond steps).
+    expect(writeEndedAt).toBeGreaterThanOrEqual(295);
     expect(writeError.message).toBe(
       "Interrupted by SIGINT while waiting for Studio's reply to POST /api/datachain/jobs/x%20y%2Fz/cancel; Studio may or may not have acted on it, and a re-run finds out.",
     );

@@ -175,8 +175,13 @@ export async function execute(
  */
 export function createProgress(
   io: Pick<CliIo, "stderr" | "signal">,
-  options: { batch: boolean },
+  options: {
+    batch: boolean;
+    /** Where "write what is pending at exit" is registered: the process, unless a test says. */
+    exit?: { on(flush: () => void): void; off(flush: () => void): void };
+  },
 ): { onEvent: (event: ApplyEvent) => void; finish: () => void } {
+  const exit = options.exit ?? { on: (f: () => void) => process.on("exit", f), off: (f: () => void) => process.off("exit", f) };
   const live = io.stderr.isTTY === true;
   let shown = false;
   let pending = "";
@@ -194,7 +199,7 @@ export function createProgress(
     flush();
   };
   io.signal.addEventListener("abort", onStop, { once: true });
-  process.on("exit", flush);
+  exit.on(flush);
   const write = (text: string) => {
     if (direct) {
       io.stderr.write(text);
@@ -236,7 +241,7 @@ export function createProgress(
       flush();
       direct = true;
       io.signal.removeEventListener("abort", onStop);
-      process.off("exit", flush);
+      exit.off(flush);
     },
   };
 }
