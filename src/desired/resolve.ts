@@ -238,10 +238,22 @@ export function needsDefaultTeam(files: readonly LoadedSpecFile[]): boolean {
 const CONTROL = /[\u0000-\u001f\u007f\u0085\u2028\u2029]/g;
 const ESCAPES: Record<string, string> = { "\n": "\\n", "\r": "\\r", "\t": "\\t" };
 
-/** Sorted by place, each on one line: a message quoting a value with a line break would break the format. */
+/**
+ * Sorted by place, each on one line (a message quoting a value with a line break would
+ * break the format), and each said once: a problem with a default is found again in every
+ * job that takes it, at the same place and in the same words.
+ */
 export function tidyIssues(issues: SpecIssue[]): SpecIssue[] {
   const oneLine = (text: string) => text.replace(CONTROL, (c) => ESCAPES[c] ?? `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`);
+  const said = new Set<string>();
   return issues
+    .filter((issue) => {
+      const { file, line, column } = issue.location;
+      const key = `${file}\u0000${line}\u0000${column}\u0000${issue.path}\u0000${issue.message}`;
+      if (said.has(key)) return false;
+      said.add(key);
+      return true;
+    })
     .map((issue) => ({
       ...issue,
       location: { ...issue.location, file: oneLine(issue.location.file) },
