@@ -38,7 +38,7 @@ function findCronProblem(expression: string): string | undefined {
   if (fields.length !== 5) {
     return `${quote(trimmed)} has ${fields.length} field${fields.length === 1 ? "" : "s"}; a cron expression has 5: minute hour day-of-month month day-of-week`;
   }
-  if (isPlainSchedule(fields)) return undefined;
+  if (plainFields(fields) !== undefined) return undefined;
   try {
     parse(trimmed);
     return undefined;
@@ -58,20 +58,28 @@ const RANGES: readonly (readonly [number, number])[] = [
 const PLAIN_FIELD = /^(?:\*|0|[1-9]\d?)$/;
 
 /**
- * Every field `*` or a number in its range: croner takes these (cron.test.ts checks
- * that it agrees), so the common case is judged without building a croner pattern, which
- * for a spec's hundred distinct expressions is most of what checking them costs.
+ * Each field of a plain schedule: undefined for `*`, else its number; undefined for the
+ * whole when a field is anything else or out of its range. croner takes these (cron.test.ts
+ * checks that it agrees), so the common case is judged, and its next runs found, without
+ * building a croner pattern, which for a spec's hundred distinct expressions is most of
+ * what checking them costs.
  */
-function isPlainSchedule(fields: readonly string[]): boolean {
+function plainFields(fields: readonly string[]): (number | undefined)[] | undefined {
+  if (fields.length !== 5) return undefined;
+  const values: (number | undefined)[] = [];
   for (let i = 0; i < 5; i++) {
     const field = fields[i] ?? "";
-    if (!PLAIN_FIELD.test(field)) return false;
-    if (field === "*") continue;
+    if (!PLAIN_FIELD.test(field)) return undefined;
+    if (field === "*") {
+      values.push(undefined);
+      continue;
+    }
     const value = Number(field);
     const [low, high] = RANGES[i] ?? [0, 0];
-    if (value < low || value > high) return false;
+    if (value < low || value > high) return undefined;
+    values.push(value);
   }
-  return true;
+  return values;
 }
 
 const parsed = new Map<string, Cron>();
@@ -118,6 +126,8 @@ export function nextCronRun(expression: string, after: Date): Date | undefined {
 }
 
 const MINUTE_MS = 60_000;
+const HOUR_MS = 60 * MINUTE_MS;
+const DAY_MS = 24 * HOUR_MS;
 /** croner finds no firing from the year 3000 on: nor does the walk. */
 const CRONER_HORIZON = Date.UTC(3000, 0, 1);
 /** How far a plain schedule is searched: past it (a 29 February far off), croner answers. */
@@ -134,26 +144,25 @@ const PLAIN_SEARCH_DAYS = 366 * 30;
  * answers.
  */
 function plainRuns(expression: string, after: Date, count: number): Date[] | undefined {
-  const fields = expression.trim().split(/\s+/);
-  if (fields.length !== 5 || !isPlainSchedule(fields)) return undefined;
-  // An invalid date, or one past what croner searches: croner's answer (an error, or none).
-  if (!(after.getTime() < CRONER_HORIZON)) return undefined;
-  const [minute, hour, dom, month, dowField] = fields.map((f) => (f === "*" ? undefined : Number(f)));
+  const plain = plainFields(expression.trim().split(/\s+/));
+  const from = after.getTime();
+  // Not plain, an invalid date, or one past what croner searches: croner's answer.
+  if (plain === undefined || !(from < CRONER_HORIZON)) return undefined;
+  const [minute, hour, dom, month, dowField] = plain;
   const dow = dowField === 7 ? 0 : dowField;
   const minutes = minute === undefined ? range(0, 59) : [minute];
   const hours = hour === undefined ? range(0, 23) : [hour];
-  const from = after.getTime();
   const runs: Date[] = [];
-  const start = new Date(Math.floor(from / 86_400_000) * 86_400_000);
+  const start = Math.floor(from / DAY_MS) * DAY_MS;
   for (let day = 0; day < PLAIN_SEARCH_DAYS; day++) {
-    const date = new Date(start.getTime() + day * 86_400_000);
+    const date = new Date(start + day * DAY_MS);
     if (month !== undefined && date.getUTCMonth() + 1 !== month) continue;
     const domOk = dom === undefined || date.getUTCDate() === dom;
     const dowOk = dow === undefined || date.getUTCDay() === dow;
     if (dom !== undefined && dow !== undefined ? !domOk && !dowOk : !domOk || !dowOk) continue;
     for (const h of hours) {
       for (const m of minutes) {
-        const at = date.getTime() + h * 3_600_000 + m * MINUTE_MS;
+        const at = date.getTime() + h * HOUR_MS + m * MINUTE_MS;
         if (at <= from) continue;
         if (at >= CRONER_HORIZON) return undefined;
         runs.push(new Date(at));

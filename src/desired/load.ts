@@ -155,16 +155,17 @@ export async function loadSpecFiles(paths: readonly string[], cwd: string): Prom
   // added to the next's, and a tree of thousands of files does not open them all at once
   // (which runs out of file descriptors). readSpecText never rejects; a file it cannot read
   // is an issue.
-  const reads = new Map<number, ReturnType<typeof readSpecText>>();
+  const reads = new Map<number, { path: string; display: string; pending: ReturnType<typeof readSpecText> }>();
   const readAhead = (i: number) => {
     const path = files[i];
-    if (path !== undefined) reads.set(i, readSpecText(path, displayPath(path, cwd)));
+    if (path === undefined) return;
+    const display = displayPath(path, cwd);
+    reads.set(i, { path, display, pending: readSpecText(path, display) });
   };
   for (let i = 0; i < READ_AHEAD; i++) readAhead(i);
   for (let i = 0; i < files.length; i++) {
-    const path = files[i] as string;
-    const display = displayPath(path, cwd);
-    const read = await (reads.get(i) as ReturnType<typeof readSpecText>);
+    const { path, display, pending } = reads.get(i) as { path: string; display: string; pending: ReturnType<typeof readSpecText> };
+    const read = await pending;
     reads.delete(i);
     readAhead(i + READ_AHEAD);
     if ("issue" in read) {

@@ -142,7 +142,9 @@ export function createStudioClient(options: StudioClientOptions): StudioClient {
   }
 
   async function call<T>(spec: CallSpec<T>): Promise<T> {
-    const target: Target<T> = { spec, path: apiPath(spec.path), search: querySearch(spec.query) };
+    // The paths are percent-encoded already, and none has a . or .. segment (cancelJob
+    // refuses those ids): joined as they are, they are what the URL parser would make.
+    const target: Target<T> = { spec, path: `${basePath}${API_PREFIX}${spec.path}`, search: querySearch(spec.query) };
 
     for (let attempt = 0; ; attempt++) {
       if (stop?.aborted === true) throw interrupted(stop.reason, `before ${describeRequest(target).request} was sent`, false);
@@ -155,16 +157,6 @@ export function createStudioClient(options: StudioClientOptions): StudioClient {
         throw interrupted(stop?.reason, `before ${describeRequest(target).request} was sent again`, false);
       }
     }
-  }
-
-  /**
-   * The path of an API call under the base URL, as `new URL` would make it. Paths are
-   * already percent-encoded, so only a `.` or `..` segment needs the URL parser (a job id
-   * never makes one: cancelJob refuses those ids).
-   */
-  function apiPath(path: string): string {
-    const joined = `${basePath}${API_PREFIX}${path}`;
-    return path.includes("/.") ? new URL(joined, origin).pathname : joined;
   }
 
   /**
