@@ -267,6 +267,30 @@ describe("each try's deadline and stop, against a server that stalls", () => {
     }
   });
 
+  it("a create answered 2xx with a reply past the cap is reported with its status, and sent once; a 4xx past it is not ambiguous", async () => {
+    // Found by a hostile server answering 200 and 17 MiB: the error had no status, so apply
+    // took the create for unsent and sent it six times.
+    for (const status of [200, 422]) {
+      const asked: string[] = [];
+      server?.closeAllConnections();
+      server?.close();
+      server = createServer((req, res) => {
+        asked.push(`${req.method} ${req.url}`);
+        req.resume();
+        res.writeHead(status, { "content-type": "application/json" });
+        res.end(JSON.stringify({ message: "x".repeat(2 * 1024 * 1024) }));
+      });
+      await new Promise<void>((resolve) => server?.listen(0, "127.0.0.1", resolve));
+      const { port } = server.address() as AddressInfo;
+      const client = createStudioClient({ url: `http://127.0.0.1:${port}`, token: "t", maxReplyBytes: 1024 * 1024 });
+      const input = { team_name: "demo", query_name: "a", query: "print(1)", query_type: "PYTHON", environment: "" } as const;
+      const error = (await client.createJob(input).catch((e: unknown) => e)) as RemoteError;
+      expect([error.code, error.status, error.ambiguous]).toEqual(["REMOTE_REPLY_TOO_LARGE", status, status === 200]);
+      expect(asked).toEqual(["POST /api/datachain/jobs/"]);
+      await client.close();
+    }
+  });
+
   it("a stop drops every read in flight at once, and a write after its grace period", async () => {
     const { url, asked } = await stalling();
     const stop = new AbortController();

@@ -262,6 +262,19 @@ describe("cancel-first", () => {
     expect(outcomes(result)).toEqual(["cancel demo/c applied: already CANCELED", "create demo/c applied"]);
     expect(studio.calls).toEqual([`cancel demo/c ${old.id}`, `get demo/${old.id}`, "create demo/c", "list demo"]);
   });
+
+  it("does not take another job's record for the cancelled one: a server that ignores job_id lists some other job", async () => {
+    // Found by a server that answers the cancel 400 and lists its newest job whatever job_id
+    // asks for: the cancel was reported "done, already COMPLETE" while the job ran on.
+    const live = record({ key: "old" }, { id: "live-1", status: "TASK" });
+    const other = record({ key: "other" }, { id: "done-2", status: "COMPLETE" });
+    const studio = createFakeStudio([live, other]);
+    studio.fail({ call: `cancel demo/old`, error: remoteError(400, { method: "POST" }) });
+    studio.listJobs = async () => [structuredClone(other)];
+    const result = await apply(planOf([cancel(live)]), studio);
+    expect(outcomes(result)).toEqual(["cancel demo/old failed: [POST] /api/datachain/jobs/: 400 fake 400"]);
+    expect(studio.jobs.find((j) => j.id === "live-1")?.status).toBe("TASK");
+  });
 });
 
 describe("an ambiguous create", () => {

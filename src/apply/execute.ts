@@ -296,7 +296,8 @@ async function cancelJob(
   } catch (error) {
     // A retried cancel may find its first try already done; Studio then answers 400.
     if (error instanceof RemoteError && (error.status === 400 || error.status === 404)) {
-      const [now] = await client.listJobs(team, { jobId: live.id, limit: 1 });
+      // Only the job itself answers: a server that ignores job_id lists some other job.
+      const now = (await client.listJobs(team, { jobId: live.id, limit: 1 })).find((job) => job.id === live.id);
       if (now !== undefined && !isLive(now.status)) {
         return { status: "applied", jobId: live.id, url: live.url, detail: `already ${now.status}` };
       }

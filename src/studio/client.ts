@@ -278,7 +278,7 @@ export function createStudioClient(options: StudioClientOptions): StudioClient {
     const declared = Number(headerValue(reply.headers["content-length"]));
     if (Number.isFinite(declared) && declared > maxBytes) {
       reply.body.destroy();
-      throw tooLarge(describeRequest(target), maxBytes);
+      throw tooLarge(describeRequest(target), maxBytes, reply.statusCode);
     }
     // node's StringDecoder keeps a character split between chunks whole, like TextDecoder,
     // and decodes a listing some four times faster.
@@ -289,7 +289,7 @@ export function createStudioClient(options: StudioClientOptions): StudioClient {
       bytes += (chunk as Buffer).length;
       if (bytes > maxBytes) {
         reply.body.destroy();
-        throw tooLarge(describeRequest(target), maxBytes);
+        throw tooLarge(describeRequest(target), maxBytes, reply.statusCode);
       }
       let text = decoder.write(chunk as Buffer);
       if (first && text !== "") {
@@ -390,18 +390,22 @@ export function createStudioClient(options: StudioClientOptions): StudioClient {
     });
   }
 
-  function tooLarge(where: RequestDescription, maxBytes: number): RemoteError {
+  /**
+   * The reply passed its cap. Its status goes with the error, as with the deadline: a create
+   * Studio answered 2xx is not sent again, however large the reply that came with it.
+   */
+  function tooLarge(where: RequestDescription, maxBytes: number, status: number): RemoteError {
     return new RemoteError({
       method: where.method,
       path: where.path,
-      status: undefined,
+      status,
       code: "REMOTE_REPLY_TOO_LARGE",
       message: `Studio's reply to ${where.request} is larger than ${formatBytes(maxBytes)}, the most studio-jobs reads for it; it stopped reading`,
       hint: where.listing
         ? "If the team really has that many job records, raise STUDIO_JOBS_MAX_REPLY_MB (in MiB; default 500)."
         : "A reply this large is not one of Studio's: check --url.",
-      // Nothing is retried after this, but a write may still have been carried out.
-      ambiguous: where.method === "POST",
+      // Nothing is retried after this, but a write Studio did not refuse may have been carried out.
+      ambiguous: where.method === "POST" && (status < 400 || status >= 500),
     });
   }
 
