@@ -197,6 +197,29 @@ describe("1. a listing that repeats a job id", () => {
   });
 });
 
+describe("1b. a listing that ignores team_name", () => {
+  it("refuses another team's record before anything is planned or cancelled", async () => {
+    // Found by a server that lists every team's jobs whatever team_name asks: each team's
+    // plan cancelled the jobs the spec keeps in the other.
+    const theirs = { ...named("gamma"), id: "ml-job-1", team: "ml" };
+    serve([...listing, theirs]);
+    for (const argv of [
+      ["plan", "."],
+      ["apply", ".", "--yes"],
+      ["status", "."],
+      ["import", "--team", "demo"],
+    ]) {
+      const result = await runCli(argv, { cwd: dir, env: env() });
+      expect(result.code).toBe(1);
+      expect(result.stderr.split("\n")[0]).toBe(
+        `Error: Studio's reply to GET /api/datachain/jobs/?team_name=demo: job ml-job-1: field "team" is "ml" in the listing of team "demo"; a listing that mixes teams cannot be trusted`,
+      );
+      expectClean(result);
+    }
+    expect(writes()).toEqual([]);
+  });
+});
+
 describe("2. records of the wrong shape", () => {
   const withEnv = (index: number, environment: Record<string, unknown>) => {
     const job = first(index);

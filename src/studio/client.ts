@@ -461,7 +461,7 @@ export function createStudioClient(options: StudioClientOptions): StudioClient {
       path: "/datachain/jobs/",
       query: { team_name: team, status: query.status, limit: query.limit, job_id: query.jobId },
       retry: "always",
-      reply: () => createJobListStream(keep),
+      reply: () => createJobListStream({ team, keep }),
       maxBytes: maxReplyBytes,
     });
   }

@@ -232,11 +232,11 @@ describe("a job listing read as it streams", () => {
 
   it("keeps, checks and counts as readJobList does on the whole body, cut anywhere, streamed or not", () => {
     const text = JSON.stringify(TRICKY);
-    const expected = readJobList(JSON.parse(text), notRun);
+    const expected = readJobList(JSON.parse(text), { keep: notRun });
     expect(expected.map((j) => j.id)).toEqual(["a", "c"]);
     for (let at = 0; at <= text.length; at += 7) {
       for (const wholeUpTo of [0, 100, WHOLE_LISTING_CHARS]) {
-        expect(feed(createJobListStream(notRun, wholeUpTo), cut(text, [at, at + 3]))).toEqual({ jobs: expected, received: 3 });
+        expect(feed(createJobListStream({ keep: notRun }, wholeUpTo), cut(text, [at, at + 3]))).toEqual({ jobs: expected, received: 3 });
       }
     }
   });
@@ -245,7 +245,7 @@ describe("a job listing read as it streams", () => {
     const good = JSON.stringify([job(), job({ id: "j2" })]);
     const problem = (wholeUpTo: number, body: string): string => {
       try {
-        feed(createJobListStream(undefined, wholeUpTo), cut(body, [body.length >> 1]));
+        feed(createJobListStream({}, wholeUpTo), cut(body, [body.length >> 1]));
       } catch (error) {
         return `${(error as Error).message}${error instanceof ReplySyntaxError && error.body !== undefined ? ` [${error.body}]` : ""}`;
       }
@@ -275,11 +275,11 @@ describe("a job listing read as it streams", () => {
 
   it("reads the older {jobs: [...]} wrapper whole, with the same result", () => {
     const pieces = cut(JSON.stringify({ jobs: TRICKY }), [5, 50]);
-    expect(feed(createJobListStream(notRun), pieces)).toEqual({ jobs: readJobList(TRICKY, notRun), received: 3 });
+    expect(feed(createJobListStream({ keep: notRun }), pieces)).toEqual({ jobs: readJobList(TRICKY, { keep: notRun }), received: 3 });
   });
 
   it("stops at the first record that does not fit, naming it and its field, once the record after it has begun", () => {
-    const stream = createJobListStream(notRun, 0);
+    const stream = createJobListStream({ keep: notRun }, 0);
     const bad = JSON.stringify(job({ id: "j2", workers: "2" }));
     const pieces = [`[${JSON.stringify(job())},${bad}`, `,${JSON.stringify(job({ id: "j3" }))},{"id":"j4"`, "never read"];
     let written = 0;
@@ -294,13 +294,13 @@ describe("a job listing read as it streams", () => {
 
   it("refuses a schedule listed again as a run, in either order, and a record that is not an object", () => {
     const run = job({ parent_job_id: "p" });
-    expect(() => feed(createJobListStream(notRun), [JSON.stringify([job(), run])])).toThrow(
+    expect(() => feed(createJobListStream({ keep: notRun }), [JSON.stringify([job(), run])])).toThrow(
       "job j1 is listed twice with different contents",
     );
-    expect(() => feed(createJobListStream(notRun), [JSON.stringify([run, job()])])).toThrow(
+    expect(() => feed(createJobListStream({ keep: notRun }), [JSON.stringify([run, job()])])).toThrow(
       "job j1 is listed twice with different contents",
     );
-    expect(feed(createJobListStream(notRun), [JSON.stringify([run, run])])).toEqual({ jobs: [], received: 2 });
+    expect(feed(createJobListStream({ keep: notRun }), [JSON.stringify([run, run])])).toEqual({ jobs: [], received: 2 });
     expect(() => feed(createJobListStream(), ["[3]"])).toThrow("item 0: expected a job record (an object), got a number");
   });
 

@@ -14,7 +14,7 @@
 // {"jobs": [...]} wrapper, an error page, an empty body) is gathered and read whole, as
 // before: that is a small reply, or one that is refused anyway.
 
-import { createJobListReader, jobListItems } from "./wire.js";
+import { createJobListReader, jobListItems, type ListingOptions } from "./wire.js";
 import type { JobOutput } from "./types.js";
 
 /** The body is not JSON, or not the JSON array it started as; said without quoting it. */
@@ -331,8 +331,8 @@ export const WHOLE_LISTING_CHARS = 4 * 1024 * 1024;
  * the whole body. A listing of up to `wholeUpTo` characters is parsed whole instead (it
  * is small), with the same result and the same problems said the same way.
  */
-export function createJobListStream(keep?: (job: JobOutput) => boolean, wholeUpTo = WHOLE_LISTING_CHARS): ReplyStream<JobList> {
-  const reader = createJobListReader(keep);
+export function createJobListStream(options: ListingOptions = {}, wholeUpTo = WHOLE_LISTING_CHARS): ReplyStream<JobList> {
+  const reader = createJobListReader(options);
   let received = 0;
   const addAll = (body: unknown): void => {
     const items = jobListItems(body);

@@ -59,9 +59,20 @@ describe("job records", () => {
   it("refuses a schedule's id listed again as a run, whichever comes first, but not two copies of a run", () => {
     const run = job({ parent_job_id: "p1" });
     const notRun = (j: { parent_job_id: string | null }) => j.parent_job_id === null;
-    expect(() => readJobList([job(), run], notRun)).toThrow("job j1 is listed twice with different contents");
-    expect(() => readJobList([run, job()], notRun)).toThrow("job j1 is listed twice with different contents");
-    expect(readJobList([run, run, job({ id: "j2" })], notRun).map((j) => j.id)).toEqual(["j2"]);
+    expect(() => readJobList([job(), run], { keep: notRun })).toThrow("job j1 is listed twice with different contents");
+    expect(() => readJobList([run, job()], { keep: notRun })).toThrow("job j1 is listed twice with different contents");
+    expect(readJobList([run, run, job({ id: "j2" })], { keep: notRun }).map((j) => j.id)).toEqual(["j2"]);
+  });
+
+  it("refuses a record of another team in a team's listing, kept or dropped", () => {
+    // Found by a server that ignores team_name: the plan of each team cancelled the jobs
+    // the spec kept in the other.
+    const theirs = job({ id: "m1", team: "ml" });
+    const message = 'job m1: field "team" is "ml" in the listing of team "demo"; a listing that mixes teams cannot be trusted';
+    expect(() => readJobList([job(), theirs], { team: "demo" })).toThrow(message);
+    expect(() => readJobList([job(), theirs], { team: "demo", keep: (j) => j.id !== "m1" })).toThrow(message);
+    expect(() => readJobList([theirs, job()], { team: "ml" })).toThrow('job j1: field "team" is "demo" in the listing of team "ml"');
+    expect(readJobList([job()], { team: "demo" }).map((j) => j.id)).toEqual(["j1"]);
   });
 
   it("lets an APPLIED record of another version pass unread", () => {
@@ -71,7 +82,7 @@ describe("job records", () => {
 
   it("keeps one of identical copies and drops what `keep` does not want", () => {
     const run = job({ id: "r1", parent_job_id: "j1" });
-    expect(readJobList([job(), run, job(), run], (j) => j.parent_job_id === null).map((j) => j.id)).toEqual(["j1"]);
+    expect(readJobList([job(), run, job(), run], { keep: (j) => j.parent_job_id === null }).map((j) => j.id)).toEqual(["j1"]);
   });
 
   it("reads a create's reply as one job", () => {

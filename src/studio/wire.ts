@@ -272,7 +272,16 @@ export interface JobListReader {
   finish(): JobOutput[];
 }
 
-export function createJobListReader(keep?: (job: JobOutput) => boolean): JobListReader {
+/** How a listing is read: the team it was asked for, and which records the caller keeps. */
+export interface ListingOptions {
+  /** Every record must be of this team: a server that ignores team_name is not believed. */
+  team?: string;
+  /** Records it says no to are checked, then dropped (their markers are not even decoded). */
+  keep?: (job: JobOutput) => boolean;
+}
+
+export function createJobListReader(options: ListingOptions = {}): JobListReader {
+  const { team, keep } = options;
   const kept = new Map<string, JobOutput>();
   // Ids only, looked up once at the end: hashing into a set as large as the listing costs
   // a good part of what parsing it does. A dropped record is not held, only its id.
@@ -281,6 +290,7 @@ export function createJobListReader(keep?: (job: JobOutput) => boolean): JobList
   return {
     add(raw, index) {
       const job = checkJobShape(raw, index);
+      if (team !== undefined && job.team !== team) throw otherTeam(job, team);
       if (keep !== undefined && !keep(job)) {
         dropped.push(job.id);
         return;
@@ -302,9 +312,9 @@ export function createJobListReader(keep?: (job: JobOutput) => boolean): JobList
 }
 
 /** A whole job listing: see createJobListReader. */
-export function readJobList(body: unknown, keep?: (job: JobOutput) => boolean): JobOutput[] {
+export function readJobList(body: unknown, options: ListingOptions = {}): JobOutput[] {
   const items = jobListItems(body);
-  const reader = createJobListReader(keep);
+  const reader = createJobListReader(options);
   for (let i = 0; i < items.length; i++) reader.add(items[i], i);
   return reader.finish();
 }
@@ -331,6 +341,17 @@ function slimJob(job: JobOutput): JobOutput {
     created_at: job.created_at,
     parent_job_id: job.parent_job_id,
   };
+}
+
+/**
+ * A record of another team in a team's listing: the server did not list what it was asked
+ * for, and a plan made from it would cancel the jobs it left out.
+ */
+function otherTeam(job: JobOutput, team: string): WireError {
+  const theirs = job.team.length > 60 ? `${job.team.slice(0, 40)}…` : job.team;
+  return new WireError(
+    `job ${job.id}: field "team" is ${JSON.stringify(theirs)} in the listing of team ${JSON.stringify(team)}; a listing that mixes teams cannot be trusted`,
+  );
 }
 
 function listedTwice(id: string): WireError {
