@@ -38,7 +38,7 @@ describe("the redactor", () => {
     );
   });
 
-  it("registers a spec's ${env:...} values, with their defaults, and the sensitive keys", () => {
+  it("registers a spec's ${env:...} values and the sensitive keys, not a default written in the spec", () => {
     const r = createRedactor();
     const job = {
       sensitive: ["environment.API_KEY", "credentials", "repository"],
@@ -49,8 +49,38 @@ describe("the redactor", () => {
       },
     } as unknown as DesiredJob;
     registerJobSecrets(r, [job], { KEY: "key-from-env", GH: "gh-token-1234" });
+    // The default is in the repository for anyone to read; hidden wherever it occurred, a
+    // default like `demo` garbled every team name in the output.
     expect(r.redact("key-from-env aws-default-creds https://gh-token-1234@github.com/x gh-token-1234 API_KEY=ab REGION=eu")).toBe(
-      "*** *** https://***@github.com/x *** API_KEY=*** REGION=eu",
+      "*** aws-default-creds https://***@github.com/x *** API_KEY=*** REGION=eu",
     );
+  });
+
+  it("hides a JSON word, a short number or punctuation only where it stands: replaced everywhere, it broke the JSON plan", () => {
+    // Found with FEATURE_FLAG: "${env:FEATURE_FLAG:-false}": `plan --format json` printed
+    // `"protect": ***`, which no JSON reader takes.
+    const r = createRedactor();
+    for (const value of ["false", "TRUE", "null", "8080", "3.12", '": "', "----"]) r.addSecret(value);
+    r.addSensitiveKey("FLAG");
+    const json = '{"protect": false, "workers": 8080, "python": "3.12", "x": null, "y": true, "FLAG": "false"}';
+    expect(r.redact(json)).toBe('{"protect": false, "workers": 8080, "python": "3.12", "x": null, "y": true, "FLAG": "***"}');
+    r.addSecret("808080");
+    expect(r.redact("port 808080")).toBe("port ***");
+  });
+
+  it("cuts a text without leaving the start of a secret, a sensitive value or URL credentials at the cut", () => {
+    const r = createRedactor();
+    r.addSecret("tok-SECRET-0123456789");
+    r.addSensitiveKey("API_KEY");
+    const padding = "x".repeat(20);
+    // The cut falls inside the secret: it is hidden whole.
+    expect(r.redactHead(`${padding}tok-SECRET-0123456789 after`, 30)).toBe(`${padding}***`);
+    expect(r.redactHead(`${padding}tok-SECRET-0123456789 after`, 20)).toBe(padding);
+    expect(r.redactHead(`${padding}tok-SECRET-0123456789 after`, 41)).toBe(`${padding}***`);
+    expect(r.redactHead(`a tok-SECRET-0123456789 ${padding}`, 30)).toBe(`a *** ${"x".repeat(6)}`);
+    // A sensitive key's JSON value and a URL's credentials running into the cut.
+    expect(r.redactHead('{"API_KEY": "abcdefgh", "B": 1}', 16)).toBe('{"API_KEY": "***');
+    expect(r.redactHead("see https://user:passw@host/x", 20)).toBe("see https://***");
+    expect(r.redactHead("short tok-SECRET-0123456789", 100)).toBe("short ***");
   });
 });

@@ -16,6 +16,14 @@ export const REDACTED = "***";
  */
 export const MIN_SECRET_LENGTH = 4;
 
+/**
+ * Values hidden only where they stand, like short ones: a JSON word (`false`, `null`), a
+ * short number (`8080`, `3.12`) or text without a letter or digit. Replaced wherever they
+ * occur they would protect nothing (they are guessed at once) and would break what the tool
+ * prints: `"protect": false` in a JSON plan would become `"protect": ***`.
+ */
+const TOO_COMMON = /^(?:true|false|null|[-+]?\d{1,5}(?:\.\d*)?|[^\p{L}\p{N}]*)$/iu;
+
 export interface Redactor {
   /**
    * A sensitive value: hidden wherever it appears, in its plain, JSON-escaped and URL-encoded
@@ -26,10 +34,18 @@ export interface Redactor {
   addSensitiveKey: (name: string) => void;
   /** A plain function, safe to pass around detached from the redactor. */
   redact: (text: string) => string;
+  /**
+   * The first `max` characters of `text`, redacted: a secret the cut would split is hidden
+   * whole, and so is a sensitive key's value that runs into the cut. (Cut first and redact
+   * after, and the half of a secret before the cut no longer matches it.) Detachable too.
+   */
+  redactHead: (text: string, max: number) => string;
 }
 
 // user:password@ in any URL, e.g. https://user:pass@host/.
 const URL_CREDENTIALS = /\b([a-z][a-z0-9+.-]*:\/\/)[^\s/?#@"'<>]+@/gi;
+/** A URL's authority cut off before its end: it may be credentials whose @ was cut away. */
+const CUT_URL_CREDENTIALS = /\b([a-z][a-z0-9+.-]*:\/\/)[^\s/?#@"'<>]+$/i;
 
 function escapeRegExp(text: string): string {
   return text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
@@ -42,7 +58,7 @@ function spellings(value: string, lines: boolean): string[] {
   forms.add(encodeURIComponent(value));
   // A multi-line secret (a key file) may be quoted one line at a time.
   if (lines && value.includes("\n")) for (const line of value.split(/\r?\n/)) if (line.trim().length >= MIN_SECRET_LENGTH) forms.add(line);
-  return [...forms].filter((form) => form.length >= MIN_SECRET_LENGTH);
+  return [...forms].filter((form) => form.length >= MIN_SECRET_LENGTH && !TOO_COMMON.test(form));
 }
 
 export function createRedactor(): Redactor {
@@ -51,6 +67,9 @@ export function createRedactor(): Redactor {
   // Rebuilt lazily when the sets change; most runs register a handful of values once.
   let secretPattern: RegExp | undefined;
   let keyPattern: RegExp | undefined;
+  /** A sensitive key's JSON member whose value runs to the end of the text (cut off). */
+  let cutMemberPattern: RegExp | undefined;
+  let longest = 0;
   let dirty = false;
 
   function rebuild(): void {
@@ -58,6 +77,7 @@ export function createRedactor(): Redactor {
     // Longest first, so a secret that contains another is replaced whole.
     const sorted = [...secrets].sort((a, b) => b.length - a.length).map(escapeRegExp);
     secretPattern = sorted.length === 0 ? undefined : new RegExp(sorted.join("|"), "g");
+    longest = Math.max(0, ...[...secrets].map((secret) => secret.length));
     const names = [...keys].map(escapeRegExp).join("|");
     // KEY=value up to the end of the line, a quote, a JSON escape or a separator;
     // "KEY": "value" as a JSON member.
@@ -65,6 +85,7 @@ export function createRedactor(): Redactor {
       keys.size === 0
         ? undefined
         : new RegExp(`(?<![A-Za-z0-9_])((?:${names})=)[^\\s"'\\\\&,;}]+|("(?:${names})"\\s*:\\s*")(?:[^"\\\\]|\\\\.)*(?=")`, "g");
+    cutMemberPattern = keys.size === 0 ? undefined : new RegExp(`("(?:${names})"\\s*:\\s*")(?:[^"\\\\]|\\\\.)*\\\\?$`);
   }
 
   return {
@@ -83,20 +104,43 @@ export function createRedactor(): Redactor {
         dirty = true;
       }
     },
-    redact(text) {
+    redact,
+    redactHead(text, max) {
+      if (text.length <= max) return redact(text);
       if (dirty) rebuild();
-      let out = text;
-      if (secretPattern !== undefined) out = out.replace(secretPattern, REDACTED);
-      if (keyPattern !== undefined) {
-        out = out.replace(
-          keyPattern,
-          (_match, assign: string | undefined, member: string | undefined) => `${assign ?? member ?? ""}${REDACTED}`,
-        );
+      let end = max;
+      if (secretPattern !== undefined) {
+        // Only a secret that starts before the cut and ends after it can be split by it.
+        const from = Math.max(0, max - longest + 1);
+        for (const match of text.slice(from, max + longest - 1).matchAll(secretPattern)) {
+          const start = from + match.index;
+          if (start < max && start + match[0].length > max) {
+            end = start;
+            break;
+          }
+        }
       }
-      if (out.includes("://")) out = out.replace(URL_CREDENTIALS, `$1${REDACTED}@`);
-      return out;
+      let head = redact(text.slice(0, end));
+      if (end < max) head += REDACTED;
+      if (cutMemberPattern !== undefined) head = head.replace(cutMemberPattern, `$1${REDACTED}`);
+      // user:pass@ whose @ is past the cut.
+      return head.replace(CUT_URL_CREDENTIALS, `$1${REDACTED}`);
     },
   };
+
+  function redact(text: string): string {
+    if (dirty) rebuild();
+    let out = text;
+    if (secretPattern !== undefined) out = out.replace(secretPattern, REDACTED);
+    if (keyPattern !== undefined) {
+      out = out.replace(
+        keyPattern,
+        (_match, assign: string | undefined, member: string | undefined) => `${assign ?? member ?? ""}${REDACTED}`,
+      );
+    }
+    if (out.includes("://")) out = out.replace(URL_CREDENTIALS, `$1${REDACTED}@`);
+    return out;
+  }
 }
 
 const ENV_REFERENCE = /\$\{env:([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}/g;
@@ -115,7 +159,8 @@ export function registerJobSecrets(redactor: Redactor, jobs: readonly DesiredJob
       if (field.startsWith("environment.")) redactor.addSensitiveKey(field.slice("environment.".length));
       if (seen.has(template)) continue;
       seen.add(template);
-      for (const match of template.matchAll(ENV_REFERENCE)) redactor.addSecret(env[match[1] ?? ""] ?? match[2], { lines: true });
+      // What the environment holds; a default after :- is written in the repository, no secret.
+      for (const match of template.matchAll(ENV_REFERENCE)) redactor.addSecret(env[match[1] ?? ""], { lines: true });
     }
   }
 }

@@ -82,6 +82,29 @@ describe("retries", () => {
     expect(parseRetryAfter("Thu, 01 Jan 1970 00:00:10 GMT", 4000)).toBe(6000);
     expect(parseRetryAfter("soon", 0)).toBeUndefined();
     expect(parseRetryAfter(undefined, 0)).toBeUndefined();
+    // RFC 9110's obsolete date forms still count.
+    expect(parseRetryAfter("Thursday, 01-Jan-70 00:00:10 GMT", 4000)).toBe(6000);
+    expect(parseRetryAfter("Thu Jan  1 00:00:10 1970", 4000)).toBe(6000);
+    // Found by a server sending -5: Date.parse read it as the year 2001, a wait of 0 ms, and
+    // a rate-limited listing was tried six times in 0.6 s. Not a date, so the backoff waits.
+    for (const odd of ["-5", "+3", "1e3", "12/31/2099"]) expect(parseRetryAfter(odd, 0)).toBeUndefined();
+  });
+
+  it("says so when Retry-After asks for longer than it waits", async () => {
+    const server = createServer((_req, res) => {
+      res.writeHead(429, { "content-type": "application/json", "retry-after": "7200" });
+      res.end(JSON.stringify({ message: "slow down" }));
+    });
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    const { port } = server.address() as AddressInfo;
+    const client = createStudioClient({ url: `http://127.0.0.1:${port}`, token: "t" });
+    const error = (await client.listClusters("demo").catch((e: unknown) => e)) as RemoteError;
+    await client.close();
+    server.close();
+    expect([error.message, error.hint]).toEqual([
+      "[GET] /api/datachain/clusters/: 429 slow down",
+      "Studio asked to wait 7200 s before trying again (Retry-After), longer than the 60 s studio-jobs waits; run it again later.",
+    ]);
   });
 });
 

@@ -385,6 +385,36 @@ describe("3. a server error that quotes the request", () => {
   });
 });
 
+describe("3b. a secret that a cut would split", () => {
+  // Found by a server placing the token where the client cut the text before it redacted it:
+  // past a redirect's 300 characters, across the 64 KiB mark after a run of spaces, across
+  // the 8 KiB head of an HTML page. Each printed the token's first part.
+  const bearer = (req: IncomingMessage): string => String(req.headers["authorization"]).replace("Bearer ", "");
+  const cases: Record<string, Handler> = {
+    redirect: (req, res) => {
+      res.writeHead(302, { location: `https://studio.example.com/${"p".repeat(260)}?t=${bearer(req)}` });
+      res.end();
+    },
+    "text across 64 KiB": (req, res) => {
+      res.writeHead(502, { "content-type": "text/plain" });
+      res.end(`x${" ".repeat(64 * 1024 - 10)}${bearer(req)}`);
+    },
+    "HTML across 8 KiB": (req, res) => {
+      res.writeHead(502, { "content-type": "text/html" });
+      res.end(`<html><body>${"<br>".repeat(2040)}${bearer(req)}</body></html>`);
+    },
+  };
+  it.each(Object.keys(cases))("%s: no part of the token is printed", async (name) => {
+    hostile.received = [];
+    hostile.handler = cases[name] as Handler;
+    const result = await runCli(["plan", "."], { cwd: dir, env: env() });
+    expect(result.code).toBe(1);
+    expect(result.stderr).toMatch(/^Error: \[GET\] /);
+    expect(result.stderr).not.toContain(TOKEN.slice(0, 8));
+    expectClean(result);
+  });
+});
+
 describe("4. a reply that never ends", () => {
   function drip(): void {
     serve();

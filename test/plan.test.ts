@@ -1,6 +1,6 @@
 // `studio-jobs plan` against the emulator, from the examples to every kind of change.
 
-import { readFileSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Ajv2020 } from "ajv/dist/2020.js";
@@ -150,6 +150,38 @@ describe("plan against the emulator", () => {
     ]);
     const validate = new Ajv2020({ strict: false }).compile(PLAN_SCHEMA);
     expect(validate(doc)).toBe(true);
+  });
+
+  it("prints valid JSON and whole names when a sensitive value is a JSON word or a default like the team's name", async () => {
+    // Found with FEATURE_FLAG: "${env:FEATURE_FLAG:-false}": the JSON plan read
+    // `"protect": ***`, and a default `demo` turned every team name into ***.
+    const dir = mkdtempSync(join(tmpdir(), "studio-jobs-common-"));
+    writeFileSync(
+      join(dir, "studio-jobs.yaml"),
+      [
+        "version: 1",
+        "stack: flags",
+        "defaults:",
+        "  team: demo",
+        "jobs:",
+        "  nightly:",
+        '    query: "print(1)"',
+        '    schedule: { cron: "0 3 * * *" }',
+        "    environment:",
+        '      FEATURE_FLAG: "${env:FEATURE_FLAG:-false}"',
+        '      DEBUG: "${env:DEBUG}"',
+        '      OWNER: "${env:OWNER:-demo}"',
+        "",
+      ].join("\n"),
+    );
+    const json = await plan(dir, ["--format", "json"], { DEBUG: "true" });
+    expect(json.code).toBe(0);
+    const doc = JSON.parse(json.stdout) as { teams: string[]; actions: { kind: string; key: string; team: string; after: { protect: boolean } }[] };
+    expect(doc.teams).toEqual(["demo"]);
+    expect(doc.actions.map((a) => [a.kind, a.team, a.key, a.after.protect])).toEqual([["create", "demo", "nightly", false]]);
+    const text = await plan(dir, [], { DEBUG: "true" });
+    expect(text.stdout).toContain("Stack flags, team demo:");
+    expect(text.stdout).toContain("environment.DEBUG: (sensitive)");
   });
 
   it("refuses a conflict with an unmanaged job of the same name, and adopts it with --adopt", async () => {

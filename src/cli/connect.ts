@@ -97,7 +97,7 @@ export async function connect(globals: GlobalOptions, io: CliIo, resolved?: Conn
     ...limits,
     signal: io.signal,
     ...waitsOf(io),
-    ...(io.secrets === undefined ? {} : { redact: io.secrets.redact }),
+    ...(io.secrets === undefined ? {} : { redactor: io.secrets }),
     ...(globals.verbose
       ? {
           onRetry: (e) => io.stderr.write(`retry ${e.attempt}: [${e.method}] ${e.path} after ${e.reason}, waiting ${e.delayMs} ms\n`),

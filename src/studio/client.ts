@@ -7,6 +7,7 @@ import { setMaxListeners } from "node:events";
 import { StringDecoder } from "node:string_decoder";
 import type { FormData } from "undici";
 import { describeInterruption, InterruptedError, RemoteError, StudioJobsError, UsageError } from "../errors.js";
+import type { Redactor } from "../redact.js";
 import { Agent, loadFormData, request, type Dispatcher } from "./http.js";
 import { backoffDelay, isNotSentError, isTransientError, parseRetryAfter, pauseUnlessStopped, RETRYABLE_STATUSES } from "./retry.js";
 import type { Cluster, JobInput, JobOutput, UploadReply } from "./types.js";
@@ -55,7 +56,7 @@ export interface StudioClientOptions {
   signal?: AbortSignal;
   writeGraceMs?: number;
   /** Hides known secrets in what Studio says, before it goes into an error. */
-  redact?: (text: string) => string;
+  redactor?: Pick<Redactor, "redact" | "redactHead">;
 }
 
 export interface ListJobsQuery {
@@ -124,7 +125,8 @@ export function createStudioClient(options: StudioClientOptions): StudioClient {
   // nearly every team fits the first ask; a huge one costs one more, 4 times larger.
   const listLimit = options.listLimit ?? { initial: 250_000, ceiling: 1_000_000 };
   const random = options.random ?? Math.random;
-  const redact = options.redact ?? ((text: string) => text);
+  const redact = options.redactor?.redact ?? ((text: string) => text);
+  const redactHead = options.redactor?.redactHead ?? ((text: string, max: number) => text.slice(0, max));
   const authorization = `Bearer ${options.token}`;
   const origin = base.origin;
   const stop = options.signal;
@@ -316,7 +318,7 @@ export function createStudioClient(options: StudioClientOptions): StudioClient {
     const acted = spec.method === "POST";
     if (cause instanceof ReplySyntaxError) {
       const what =
-        cause.body === undefined ? `is not valid JSON: ${cause.message}` : `is not JSON (${describeBody(headers, cause.body, said)})`;
+        cause.body === undefined ? `is not valid JSON: ${cause.message}` : `is not JSON (${describeBody(headers, cause.body)})`;
       return new RemoteError({
         method: spec.method,
         path: where.path,
@@ -346,7 +348,27 @@ export function createStudioClient(options: StudioClientOptions): StudioClient {
    * cannot leave half a secret that no longer matches.
    */
   function said(text: string): string {
-    return shorten(redact(text.slice(0, 64 * 1024)), 500);
+    return shorten(redactHead(text, 64 * 1024), 500);
+  }
+
+  /**
+   * A short account of a body that is not JSON: an HTML page's title, or the start of the
+   * text. Secrets are hidden before the text is cut or reshaped (spaces run together, tags
+   * dropped), which could otherwise bring the half of one left by a cut into view, and again
+   * after (an HTML entity may have spelled one).
+   */
+  function describeBody(headers: Headers, text: string): string {
+    const type = headerValue(headers["content-type"])?.split(";")[0]?.trim() ?? "";
+    const head = redactHead(text, 64 * 1024).trim();
+    if (head === "") return "an empty body";
+    if (type === "text/html" || /^<(!doctype|html|head|body)/i.test(head)) {
+      // Only the head of the page: these patterns must stay cheap on whatever a server sends.
+      const page = head.slice(0, 8 * 1024);
+      const title = /<title[^>]*>([^<]*)<\/title>/i.exec(page)?.[1];
+      const words = stripHtml(title ?? page);
+      return words === "" ? "an HTML page" : `an HTML page: "${shorten(redact(words), 120)}"`;
+    }
+    return `"${shorten(redact(head.replace(/\s+/g, " ")), 120)}"`;
   }
 
   function statusError<T>(spec: CallSpec<T>, where: RequestDescription, status: number, headers: Headers, text: string): RemoteError {
@@ -354,16 +376,24 @@ export function createStudioClient(options: StudioClientOptions): StudioClient {
     const studioMessage = raw === undefined ? undefined : said(raw);
     // Not Studio's JSON error, or a path that does not exist: most likely the wrong URL.
     if (studioMessage === undefined || (status === 404 && spec.method === "GET")) {
-      const shown = studioMessage ?? describeBody(headers, text, said);
+      const shown = studioMessage ?? describeBody(headers, text);
       return new RemoteError({
         method: spec.method,
         path: where.path,
         status,
         message: redact(`[${spec.method}] ${where.url}: ${status} ${shown}`),
-        hint: status === 401 || status === 403 || status >= 500 ? undefined : urlHint(),
+        hint: waitTooLong(status, headers) ?? (status === 401 || status === 403 || status >= 500 ? undefined : urlHint()),
       });
     }
-    return new RemoteError({ method: spec.method, path: where.path, status, studioMessage });
+    return new RemoteError({ method: spec.method, path: where.path, status, studioMessage, hint: waitTooLong(status, headers) });
+  }
+
+  /** A 429 whose Retry-After asked for longer than studio-jobs waits: said, with what to do. */
+  function waitTooLong(status: number, headers: Headers): string | undefined {
+    if (status !== 429) return undefined;
+    const wait = parseRetryAfter(headerValue(headers["retry-after"]), Date.now());
+    if (wait === undefined || wait <= maxRetryAfterMs) return undefined;
+    return `Studio asked to wait ${formatSeconds(wait)} before trying again (Retry-After), longer than the ${formatSeconds(maxRetryAfterMs)} studio-jobs waits; run it again later.`;
   }
 
   function redirected<T>(spec: CallSpec<T>, where: RequestDescription, status: number, location: string | undefined): RemoteError {
@@ -380,12 +410,12 @@ export function createStudioClient(options: StudioClientOptions): StudioClient {
       status,
       code: "REMOTE_REDIRECT",
       message: redact(
-        `[${spec.method}] ${where.url}: ${status} redirect${target === undefined ? " without a usable Location" : ` to ${shorten(target.href, 300)}`}; redirects are not followed, so the token never goes elsewhere`,
+        `[${spec.method}] ${where.url}: ${status} redirect${target === undefined ? " without a usable Location" : ` to ${shorten(redact(target.href), 300)}`}; redirects are not followed, so the token never goes elsewhere`,
       ),
       hint: redact(
         suggestion === undefined
           ? "Check --url (or DATACHAIN_STUDIO_URL): it should be Studio's base URL, e.g. https://studio.datachain.ai."
-          : `If Studio has moved, use --url ${shorten(suggestion, 300)}.`,
+          : `If Studio has moved, use --url ${shorten(redact(suggestion), 300)}.`,
       ),
     });
   }
@@ -664,21 +694,6 @@ function formatBytes(bytes: number): string {
 
 function formatSeconds(ms: number): string {
   return `${Math.round(ms / 100) / 10} s`;
-}
-
-/** A short account of a body that is not JSON: an HTML page's title, or the start of the text. */
-function describeBody(headers: Headers, text: string, said: (text: string) => string): string {
-  const type = headerValue(headers["content-type"])?.split(";")[0]?.trim() ?? "";
-  const trimmed = text.slice(0, 64 * 1024).trim();
-  if (trimmed === "") return "an empty body";
-  if (type === "text/html" || /^<(!doctype|html|head|body)/i.test(trimmed)) {
-    // Only the head of the page: these patterns must stay cheap on whatever a server sends.
-    const head = trimmed.slice(0, 8 * 1024);
-    const title = /<title[^>]*>([^<]*)<\/title>/i.exec(head)?.[1];
-    const words = stripHtml(title ?? head);
-    return words === "" ? "an HTML page" : `an HTML page: "${shorten(said(words), 120)}"`;
-  }
-  return `"${shorten(said(trimmed.replace(/\s+/g, " ")), 120)}"`;
 }
 
 function stripHtml(html: string): string {

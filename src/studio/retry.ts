@@ -56,11 +56,20 @@ export function backoffDelay(attempt: number, options: BackoffOptions, random: (
   return Math.round(random() * ceiling);
 }
 
+/**
+ * An HTTP date as RFC 9110 allows it: `Sun, 06 Nov 1994 08:49:37 GMT`, or the obsolete
+ * `Sunday, 06-Nov-94 08:49:37 GMT` and `Sun Nov  6 08:49:37 1994`. Each starts with the day's
+ * name; Date.parse alone takes nearly anything (`-5` is the year 2001), which would make
+ * an odd value mean "do not wait".
+ */
+const HTTP_DATE = /^(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun)[a-z]*,? [ \w:,-]+$/;
+
 /** Parse `Retry-After` (seconds or an HTTP date) into milliseconds; undefined when absent or unreadable. */
 export function parseRetryAfter(value: string | undefined, nowMs: number): number | undefined {
   if (value === undefined || value.trim() === "") return undefined;
   const trimmed = value.trim();
   if (/^\d+(\.\d+)?$/.test(trimmed)) return Math.round(Number(trimmed) * 1000);
+  if (!HTTP_DATE.test(trimmed)) return undefined;
   const date = Date.parse(trimmed);
   if (Number.isNaN(date)) return undefined;
   return Math.max(0, date - nowMs);
