@@ -176,7 +176,10 @@ describe("plan against the emulator", () => {
     );
     const json = await plan(dir, ["--format", "json"], { DEBUG: "true" });
     expect(json.code).toBe(0);
-    const doc = JSON.parse(json.stdout) as { teams: string[]; actions: { kind: string; key: string; team: string; after: { protect: boolean } }[] };
+    const doc = JSON.parse(json.stdout) as {
+      teams: string[];
+      actions: { kind: string; key: string; team: string; after: { protect: boolean } }[];
+    };
     expect(doc.teams).toEqual(["demo"]);
     expect(doc.actions.map((a) => [a.kind, a.team, a.key, a.after.protect])).toEqual([["create", "demo", "nightly", false]]);
     const text = await plan(dir, [], { DEBUG: "true" });

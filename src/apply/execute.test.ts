@@ -270,7 +270,7 @@ describe("cancel-first", () => {
     const other = record({ key: "other" }, { id: "done-2", status: "COMPLETE" });
     const studio = createFakeStudio([live, other]);
     studio.fail({ call: `cancel demo/old`, error: remoteError(400, { method: "POST" }) });
-    studio.listJobs = async () => [structuredClone(other)];
+    studio.listJobs = () => Promise.resolve([structuredClone(other)]);
     const result = await apply(planOf([cancel(live)]), studio);
     expect(outcomes(result)).toEqual(["cancel demo/old failed: [POST] /api/datachain/jobs/: 400 fake 400"]);
     expect(studio.jobs.find((j) => j.id === "live-1")?.status).toBe("TASK");
@@ -352,7 +352,7 @@ describe("the sweep for duplicates", () => {
     expect(outcomes(result)).toEqual([
       "create demo/a applied",
       "create demo/b applied",
-      `cancel demo/a applied: a duplicate of ${theirs?.id}, made by a concurrent apply`,
+      `cancel demo/a applied: a duplicate of ${theirs?.id} (made by a concurrent apply, or by a create retried after an unclear failure)`,
     ]);
     expect(result.steps[2]?.jobId).toBe("fake-1");
     expect(result.summary).toEqual({ created: 2, replaced: 0, cancelled: 0, deduplicated: 1, failed: 0, skipped: 0 });

@@ -191,7 +191,12 @@ export async function applyPlan(plan: Plan, options: ApplyOptions): Promise<Appl
     await Promise.all(
       duplicates.map((dup) =>
         run("cancel", "dedupe", dup, () =>
-          cancelJob(options.client, dup.team, dup.live, `a duplicate of ${dup.keptId}, made by a concurrent apply`),
+          cancelJob(
+            options.client,
+            dup.team,
+            dup.live,
+            `a duplicate of ${dup.keptId} (made by a concurrent apply, or by a create retried after an unclear failure)`,
+          ),
         ),
       ),
     );

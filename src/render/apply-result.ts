@@ -6,8 +6,7 @@ export function summaryLine(result: ApplyResult): string {
   const s = result.summary;
   const head = s.failed > 0 ? "Apply finished with failures" : s.skipped > 0 ? "Apply incomplete" : "Apply complete";
   const skipped = s.skipped > 0 ? `, ${s.skipped} skipped` : "";
-  const deduplicated =
-    s.deduplicated > 0 ? `; ${s.deduplicated} duplicate${s.deduplicated === 1 ? "" : "s"} made by a concurrent apply cancelled` : "";
+  const deduplicated = s.deduplicated > 0 ? `; ${s.deduplicated} duplicate${s.deduplicated === 1 ? "" : "s"} cancelled` : "";
   return `${head}: ${s.created} created, ${s.replaced} replaced, ${s.cancelled} cancelled, ${s.failed} failed${skipped}${deduplicated}.`;
 }
 

@@ -317,8 +317,7 @@ export function createStudioClient(options: StudioClientOptions): StudioClient {
     // carried out: the caller must look before trying again.
     const acted = spec.method === "POST";
     if (cause instanceof ReplySyntaxError) {
-      const what =
-        cause.body === undefined ? `is not valid JSON: ${cause.message}` : `is not JSON (${describeBody(headers, cause.body)})`;
+      const what = cause.body === undefined ? `is not valid JSON: ${cause.message}` : `is not JSON (${describeBody(headers, cause.body)})`;
       return new RemoteError({
         method: spec.method,
         path: where.path,
