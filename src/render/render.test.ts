@@ -92,6 +92,18 @@ describe("renderers", () => {
     expect(renderPlanText(plan, { color: true })).toContain("\x1b[32m+  \x1b[0m");
   });
 
+  it("shows control characters and invisible reordering characters from a spec, obeying none of them", () => {
+    // Found with a query file and an environment value holding a terminal escape, a CR and
+    // U+202E (right-to-left override): the override reached the plan as it was.
+    const job = desired({ key: "odd", query: 'print("\x1b[31mRED\x07")\n', environment: { X: "GREEN\r\u202eabc\u2066\u2028" } });
+    const shown = computePlan([job], new Map([["demo", []]]), CLUSTERS, options());
+    const text = renderPlanText(shown, { color: false });
+    expect(text).toContain('query: print("^[[31mRED^G")');
+    expect(text).toContain("environment.X: GREEN^M\\u202eabc\\u2066\\u2028");
+    expect(renderPlanMarkdown(shown)).toContain("+ environment.X: GREEN^M\\u202eabc\\u2066\\u2028");
+    for (const raw of ["\x1b", "\r", "\u202e", "\u2066", "\u2028"]) expect(text).not.toContain(raw);
+  });
+
   it("renders a saved plan (its document, noops and all) as it rendered the plan", () => {
     const saved = planDocument(plan, "0.0.0");
     expect(saved.actions.map((a) => a.kind)).toContain("noop");
