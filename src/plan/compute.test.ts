@@ -231,6 +231,25 @@ const cases: Case[] = [
     },
   },
   {
+    // Found by reverting a one-off job's spec to settings that had already run: the running
+    // later version was cancelled as "a duplicate of the job kept" (a finished one) and did
+    // not count against --max-cancel.
+    name: "a one-off job back at settings that already ran: its running later version is cancelled as outdated, and counts as a cancel",
+    build: () => {
+      const once = desired({ key: "once" });
+      const done = record(once, { status: "COMPLETE" });
+      const later = record(once, { status: "RUNNING", fingerprint: "later" });
+      return {
+        desired: [once],
+        records: [later, done],
+        options: { maxCancel: 0 },
+        expected: () => [`noop once ${done.id}`, `cancel once ${later.id} outdated`],
+      };
+    },
+    errors: [/^The plan would cancel 1 jobs removed from the spec, more than --max-cancel 0\./],
+    warnings: [/^Job "once" in team demo: the plan cancels job-\d+, which is RUNNING, before it finishes\.$/],
+  },
+  {
     name: "a cancelled one-off job runs again; a changed one-off job runs again",
     build: () => {
       const once = desired({ key: "once" });

@@ -122,7 +122,10 @@ function planTeam(team: string, desiredHere: ReadonlyMap<string, DesiredJob>, re
       }
     }
     // else: an unmanaged job holds the name and --adopt was not given: only the conflict is shown.
-    for (const other of live) if (other !== kept && other !== replaced) cancel(other, key, "duplicate");
+    // A one-off job whose spec's version already ran, while a later version runs: that one
+    // is not a duplicate of anything live, and cancelling it takes a running job away.
+    const outdated = kept !== undefined && !isLive(kept.record.status);
+    for (const other of live) if (other !== kept && other !== replaced) cancel(other, key, outdated ? "outdated" : "duplicate");
 
     if (conflicts[0] === undefined) continue;
     if (options.adopt) {
@@ -174,8 +177,9 @@ function checkProtected(actions: readonly PlanAction[], options: PlanOptions, er
 
 function checkGuards(actions: readonly PlanAction[], liveManaged: number, options: PlanOptions, errors: string[]): void {
   // A duplicate's cancel keeps a matching job live, and an adopted job is replaced: only
-  // removals take jobs away, so only they count against --max-cancel.
-  const removed = actions.filter((a) => a.kind === "cancel" && a.reason === "removed").length;
+  // removals (and a one-off job's outdated version) take jobs away, so only they count
+  // against --max-cancel.
+  const removed = actions.filter((a) => a.kind === "cancel" && (a.reason === "removed" || a.reason === "outdated")).length;
   const keeps = actions.filter((a) => a.kind === "create" || a.kind === "noop" || a.kind === "replace").length;
   if (!options.allowEmpty && liveManaged > 0 && removed === liveManaged && keeps === 0) {
     errors.push(

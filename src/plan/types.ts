@@ -9,7 +9,7 @@ export type FieldChange =
   | { field: string; kind: "text"; patch: string }
   | { field: string; kind: "cron"; old: string; new: string; old_runs: string[]; new_runs: string[] };
 
-export type CancelReason = "removed" | "duplicate" | "adopted";
+export type CancelReason = "removed" | "duplicate" | "outdated" | "adopted";
 
 export type PlanAction =
   | { kind: "create"; key: string; team: string; desired: DesiredJob }

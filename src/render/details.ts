@@ -6,7 +6,7 @@ import { formatFiles } from "../plan/diff.js";
 import { JOB_FIELDS, PLAN_FIELDS, type JobField } from "../desired/fields.js";
 import { settingAt, type FileSetting, type JobSettings, type SettingValue } from "../plan/settings.js";
 import { nextRuns } from "../run-times.js";
-import type { FieldChange, Plan, PlanAction, PlanSummary } from "../plan/types.js";
+import type { CancelReason, FieldChange, Plan, PlanAction, PlanSummary } from "../plan/types.js";
 
 export function shortId(id: string): string {
   return id.length > 12 ? id.slice(0, 8) : id;
@@ -61,12 +61,14 @@ export function actionHeadline(action: ActionDocument, show: (text: string) => s
   }
 }
 
-function cancelReason(reason: "removed" | "duplicate" | "adopted"): string {
+function cancelReason(reason: CancelReason): string {
   switch (reason) {
     case "removed":
       return "removed from the spec";
     case "duplicate":
       return "a duplicate of the job kept";
+    case "outdated":
+      return "a later version than the spec's, which already ran";
     case "adopted":
       return "an unmanaged job of the same name, adopted";
     default: {
