@@ -5,9 +5,10 @@ import { isUtf8 } from "node:buffer";
 import { readFile, stat } from "node:fs/promises";
 import { dirname, isAbsolute, join, relative, resolve, sep } from "node:path";
 import type { SpecIssue } from "../errors.js";
+import { InvalidPaths } from "./invalid-paths.js";
 import { validateAgainstSchema } from "./schema.js";
 import { expandGlob, findYamlFiles, isGlob } from "./walk.js";
-import { parseYamlSource, type DocPath, type YamlSource } from "./yaml-source.js";
+import { parseYamlSource, type YamlSource } from "./yaml-source.js";
 
 /** The spec a command reads when it is given no path. */
 export const DEFAULT_SPEC_FILE = "studio-jobs.yaml";
@@ -22,7 +23,7 @@ export interface LoadedSpecFile {
   display: string;
   source: YamlSource;
   /** Where the schema found problems: the jobs under them are not resolved further. */
-  invalidPaths: readonly DocPath[];
+  invalidPaths: InvalidPaths;
 }
 
 export function displayPath(path: string, cwd: string): string {
@@ -193,7 +194,7 @@ export async function loadSpecFiles(paths: readonly string[], cwd: string): Prom
     }
     const schema = validateAgainstSchema(parsed.source);
     issues.push(...schema.issues);
-    loaded.push({ path, display, source: parsed.source, invalidPaths: schema.paths });
+    loaded.push({ path, display, source: parsed.source, invalidPaths: new InvalidPaths(schema.paths) });
   }
   return { files: loaded, issues };
 }

@@ -22,17 +22,6 @@ export function stringEntries(value: unknown): Record<string, string> {
   return out;
 }
 
-export function isPrefix(prefix: DocPath, path: DocPath): boolean {
-  if (prefix.length > path.length) return false;
-  for (let i = 0; i < prefix.length; i++) if (String(prefix[i]) !== String(path[i])) return false;
-  return true;
-}
-
-/** Whether a schema problem sits at, above or below `path`: the value there cannot be trusted. */
-export function touches(invalid: readonly DocPath[], path: DocPath): boolean {
-  return invalid.some((bad) => bad.length > 0 && (isPrefix(bad, path) || isPrefix(path, bad)));
-}
-
 /**
  * A value of the spec and where it is written: `base`, then `section` when the value sits
  * in a mapping of its own (`schedule` of `schedule.cron`), then `last`. The path is built
@@ -138,13 +127,13 @@ export class SpecFileReader {
 
   origin(value: unknown, parent: DocPath, last: string | number, section?: string): Origin {
     const invalid = this.file.invalidPaths;
-    const spoiled = invalid.length > 0 && touches(invalid, section === undefined ? [...parent, last] : [...parent, section, last]);
+    const spoiled = invalid.size > 0 && invalid.touches(section === undefined ? [...parent, last] : [...parent, section, last]);
     return new Origin(value, parent, section, last, spoiled);
   }
 
   /** A variable the schema refused is not "unknown" where it is used: that was said once already. */
   spoiledVar(name: string): boolean {
-    return !Object.hasOwn(this.options.vars, name) && touches(this.file.invalidPaths, ["vars", name]);
+    return !Object.hasOwn(this.options.vars, name) && this.file.invalidPaths.touches(["vars", name]);
   }
 
   /** Where a path written in the file's spec is. */
