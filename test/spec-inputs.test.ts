@@ -1,6 +1,7 @@
 // Inputs the way users keep them: directories with subdirectories, quoted globs, and
 // --var-file per environment.
 
+import { execFileSync } from "node:child_process";
 import { mkdtempSync, symlinkSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -124,6 +125,26 @@ describe("--var-file", () => {
       "list.yaml:1:1: a var file is a mapping of names to values, e.g. env: prod",
       "missing.yaml:1:1: the file cannot be read (ENOENT); check that it exists and is readable",
     ]);
+  });
+
+  it("refuses a FIFO or a device, as a spec file or a var file, at once", async () => {
+    const dir = writeRepo({ "studio-jobs.yaml": job("a") });
+    execFileSync("mkfifo", [join(dir, "fifo.yaml")]);
+    symlinkSync("/dev/zero", join(dir, "zero.yaml"));
+    const spec = await runCli(["validate", "fifo.yaml", "zero.yaml"], { cwd: dir });
+    expect(spec).toMatchObject({ code: 1, stdout: "" });
+    expect(spec.stderr).toBe(
+      [
+        "Error: fifo.yaml:1:1: this is a named pipe (FIFO), not a file; give a YAML file",
+        "zero.yaml:1:1: this is a device, not a file; give a YAML file",
+        "2 problems found in the spec.",
+        "",
+      ].join("\n"),
+    );
+    const vars = await runCli(["validate", "studio-jobs.yaml", "--var-file", "fifo.yaml", "--var-file", "zero.yaml"], { cwd: dir });
+    expect(vars.code).toBe(1);
+    expect(vars.stderr).toContain("fifo.yaml:1:1: this is a named pipe (FIFO), not a file; give a YAML file\n");
+    expect(vars.stderr).toContain("zero.yaml:1:1: this is a device, not a file; give a YAML file\n");
   });
 
   it("works on validate", async () => {
