@@ -5,7 +5,7 @@
 import { dirname, resolve } from "node:path";
 import type { SourceLocation, SpecIssue } from "../errors.js";
 import type { QueryType } from "../studio/types.js";
-import type { FileCache, FileRead, UploadRequest } from "./files.js";
+import { MAX_TEXT_FILE_BYTES, type FileCache, type FileRead, type UploadRequest } from "./files.js";
 import { interpolate } from "./interpolate.js";
 import { isInside, type LoadedSpecFile } from "./load.js";
 import { formatPath, showKey, type DocPath } from "./yaml-source.js";
@@ -362,8 +362,20 @@ export class JobReader {
     }
     if (want === "hash" && this.#file.options.checkOnly === true) return { absolute: found.real, read: undefined };
     const read = cache.read(found.real, want);
-    if (read === undefined) this.problem(from.path, `${what} "${showKey(written)}" cannot be read; check its permissions`);
-    return read === undefined ? undefined : { absolute: found.real, read };
+    if (read === undefined) {
+      this.problem(from.path, `${what} "${showKey(written)}" cannot be read; check its permissions`);
+      return undefined;
+    }
+    if ("tooLarge" in read) {
+      const size = (read.tooLarge / 1024 / 1024).toFixed(1);
+      const cap = MAX_TEXT_FILE_BYTES / 1024 / 1024;
+      this.problem(
+        from.path,
+        `${what} "${showKey(written)}" is too large: ${size} MiB; a query or requirements file may be at most ${cap} MiB`,
+      );
+      return undefined;
+    }
+    return { absolute: found.real, read };
   }
 
   problem(path: DocPath, message: string, onKey = false): void {
