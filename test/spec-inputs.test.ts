@@ -147,6 +147,32 @@ describe("--var-file", () => {
     expect(vars.stderr).toContain("zero.yaml:1:1: this is a device, not a file; give a YAML file\n");
   });
 
+  it("refuses ${ in a variable's value, from vars:, a var file or --var: it would be sent as text", async () => {
+    const dir = writeRepo({
+      "studio-jobs.yaml":
+        "version: 1\nstack: s\ndefaults: {team: t}\nvars:\n  k: ${env:S}\njobs:\n  a:\n    query: print(1)\n    environment: {K: '${var:k}', L: '${env:L'}\n",
+      "prod.yaml": "x: ${env:S}\n",
+    });
+    const plain = "a variable's value is plain text, and ${...} is not read in it; use ${env:...} where the variable is used";
+    const spec = await runCli(["validate", "studio-jobs.yaml"], { cwd: dir, env: { S: "s3cret" } });
+    expect({ code: spec.code, stderr: spec.stderr }).toEqual({
+      code: 1,
+      stderr: [
+        `Error: studio-jobs.yaml:5:6: ${plain} (at vars.k)`,
+        'studio-jobs.yaml:9:37: "${env:L" is not closed: end it with }, or write $${ for a literal ${ (at jobs.a.environment.L)',
+        "2 problems found in the spec.",
+        "",
+      ].join("\n"),
+    });
+    const file = await runCli(["validate", "studio-jobs.yaml", "--var-file", "prod.yaml"], { cwd: dir });
+    expect(file.stderr).toContain(`prod.yaml:1:4: the value of x: ${plain} (at x)\n`);
+    const flag = await runCli(["validate", "studio-jobs.yaml", "--var", "x=${env:S}"], { cwd: dir });
+    expect({ code: flag.code, stderr: flag.stderr }).toEqual({
+      code: 1,
+      stderr: `Error: --var "x=\${env:S}": ${plain}.\nPass the value itself.\n`,
+    });
+  });
+
   it("works on validate", async () => {
     const dir = writeRepo({
       "studio-jobs.yaml": "version: 1\nstack: s\ndefaults: {team: 'team-${var:env}'}\njobs:\n  a: {query: print(1)}\n",
