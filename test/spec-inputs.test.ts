@@ -97,7 +97,7 @@ describe("a quoted glob", () => {
 
 describe("--var-file", () => {
   it("reads YAML and JSON; later files win over earlier, --var over both", async () => {
-    const dir = writeRepo({ "base.yaml": "env: staging\nregion: eu\nreplicas: 2\n", "prod.json": '{"env": "prod", "debug": false}' });
+    const dir = writeRepo({ "base.yaml": "env: staging\nregion: eu\nreplicas: '2'\n", "prod.json": '{"env": "prod", "debug": "false"}' });
     expect(await readVars([], ["base.yaml", "prod.json"], dir)).toEqual({ env: "prod", region: "eu", replicas: "2", debug: "false" });
     expect(await readVars(["region=us"], ["base.yaml", "prod.json"], dir)).toEqual({
       env: "prod",
@@ -109,7 +109,7 @@ describe("--var-file", () => {
 
   it("names each problem of each file by file:line:column", async () => {
     const dir = writeRepo({
-      "bad.yaml": "env: [a, b]\n9lives: x\nok: fine\nnothing:\n",
+      "bad.yaml": "env: [a, b]\n9lives: x\nok: fine\nnothing:\npy: 3.10\nhex: 0x10\ndebug: true\n",
       "list.yaml": "- a\n- b\n",
       "broken.json": '{"env": "prod",\n "x": [}\n',
     });
@@ -117,9 +117,12 @@ describe("--var-file", () => {
     expect(error).toBeInstanceOf(SpecError);
     const lines = (error as SpecError).issues.map(formatSpecIssue);
     expect(lines).toEqual([
-      "bad.yaml:1:6: the value of env must be a string, number or boolean, not a list (at env)",
+      "bad.yaml:1:6: the value of env must be a string, not a list; put the value in quotes, as written (at env)",
       "bad.yaml:2:1: \"9lives\" is not a variable name: use letters, digits and '_', not starting with a digit (at 9lives)",
-      "bad.yaml:4:9: the value of nothing must be a string, number or boolean, not empty (at nothing)",
+      "bad.yaml:4:9: the value of nothing must be a string, not empty; put the value in quotes, as written (at nothing)",
+      "bad.yaml:5:5: the value of py must be a string, not the number 3.1; put the value in quotes, as written (at py)",
+      "bad.yaml:6:6: the value of hex must be a string, not the number 16; put the value in quotes, as written (at hex)",
+      "bad.yaml:7:8: the value of debug must be a string, not true; put the value in quotes, as written (at debug)",
       "broken.json:2:8: invalid YAML: Flow sequence in block collection must be sufficiently indented and end with a ]",
       "broken.json:2:9: invalid YAML: Flow map must end with a }",
       "list.yaml:1:1: a var file is a mapping of names to values, e.g. env: prod",
@@ -189,6 +192,7 @@ describe("--var-file", () => {
     expect(JSON.parse(bad.stdout)).toMatchObject({
       valid: false,
       problems: [
+        { file: "studio-jobs.yaml", line: 1, column: 10, path: "version", severity: "error" },
         { file: "studio-jobs.yaml", line: 3, column: 11, path: "defaults", severity: "error" },
         { file: "studio-jobs.yaml", line: 5, column: 3, path: "jobs", severity: "error" },
       ],
@@ -225,7 +229,7 @@ describe("--var-file", () => {
       });
       expect(plan.code).toBe(1);
       expect(plan.stderr).toBe(
-        "Error: prod.yaml:1:6: the value of env must be a string, number or boolean, not a list (at env)\n1 problem found in the spec.\n",
+        "Error: prod.yaml:1:6: the value of env must be a string, not a list; put the value in quotes, as written (at env)\n1 problem found in the spec.\n",
       );
     });
   });

@@ -63,19 +63,27 @@ export async function readVarFiles(paths: readonly string[], cwd: string): Promi
           path: formatPath([name]),
           message: `the value of ${showKey(name)}: ${PLAIN_VALUE}`,
         });
-      } else if (typeof value === "string" || typeof value === "number" || typeof value === "boolean") {
-        vars[name] = String(value);
+      } else if (typeof value === "string") {
+        vars[name] = value;
       } else {
+        // As in the spec's vars: (the schema): an unquoted 3.10 is the number 3.1, 0x10 is 16.
         issues.push({
           location: parsed.source.locate([name]),
           path: formatPath([name]),
-          message: `the value of ${showKey(name)} must be a string, number or boolean, not ${value === null ? "empty" : Array.isArray(value) ? "a list" : "a mapping"}`,
+          message: `the value of ${showKey(name)} must be a string, not ${describeValue(value)}; put the value in quotes, as written`,
         });
       }
     }
   }
   if (issues.length > 0) throw new SpecError(tidyIssues(issues));
   return vars;
+}
+
+function describeValue(value: unknown): string {
+  if (value === null) return "empty";
+  if (Array.isArray(value)) return "a list";
+  if (typeof value === "number") return `the number ${String(value)}`;
+  return typeof value === "boolean" ? String(value) : "a mapping";
 }
 
 /** The variables in force: --var-file values, then --var flags over them. */
