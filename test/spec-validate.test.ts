@@ -85,6 +85,28 @@ describe("every problem at once", () => {
   });
 });
 
+describe("a team name", () => {
+  it("is refused with a space, a comma or a line break, as in teams:, before Studio is asked (it answered 403)", async () => {
+    const dir = writeRepo({
+      "studio-jobs.yaml": [
+        "version: 1",
+        "stack: s",
+        "teams: [ok]",
+        "defaults: {team: 'de mo'}",
+        "jobs:",
+        '  a: {query: print(1), team: "demo\\nx"}',
+        "  b: {query: print(1), team: 'x,y'}",
+        "  c: {query: print(1), team: 'ml-team_2'}",
+      ].join("\n"),
+    });
+    await expectProblems(dir, [
+      "studio-jobs.yaml:4:18: must be a team name without spaces or commas (at defaults.team)",
+      "studio-jobs.yaml:6:30: must be a team name without spaces or commas (at jobs.a.team)",
+      "studio-jobs.yaml:7:30: must be a team name without spaces or commas (at jobs.b.team)",
+    ]);
+  });
+});
+
 describe("a local file many jobs name", () => {
   const spec = (...jobs: string[]) => ["version: 1", "stack: s", "defaults: {team: t}", "jobs:", ...jobs].join("\n");
 
