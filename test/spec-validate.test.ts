@@ -107,6 +107,27 @@ describe("a team name", () => {
   });
 });
 
+describe("a schema problem in a list", () => {
+  it("is located at its item, and its path shows the index", async () => {
+    const dir = writeRepo({
+      "studio-jobs.yaml": [
+        "version: 1",
+        "stack: s",
+        "teams: [ok, 'a b']",
+        "defaults: {team: t}",
+        "jobs:",
+        "  a:",
+        "    query: print(1)",
+        "    requirements: [numpy, '', pillow]",
+      ].join("\n"),
+    });
+    await expectProblems(dir, [
+      "studio-jobs.yaml:3:13: must be a team name without spaces or commas (at teams[1])",
+      "studio-jobs.yaml:8:27: must not be empty (at jobs.a.requirements[1])",
+    ]);
+  });
+});
+
 describe("a local file many jobs name", () => {
   const spec = (...jobs: string[]) => ["version: 1", "stack: s", "defaults: {team: t}", "jobs:", ...jobs].join("\n");
 
