@@ -2,6 +2,7 @@
 // callers being able to spoil each other's copy.
 
 import { Cron } from "croner";
+import fc from "fast-check";
 import { expect, it } from "vitest";
 import { checkCron, nextCronRuns } from "./cron.js";
 import { nextRuns } from "./run-times.js";
@@ -105,7 +106,7 @@ it("judges plain fields (a star or a number) exactly as croner does, at and past
     }
   }
   expect(judged).toBeGreaterThan(90);
-  expect(checkCron("0 0 31 2 *")).toBeUndefined();
+  expect(checkCron("0 0 29 2 *")).toBeUndefined();
   expect(checkCron("59 23 31 12 7")).toBeUndefined();
   expect(checkCron("60 1 * * *")).toMatch(/^"60 1 \* \* \*" is not a valid cron expression: /);
   expect(checkCron("1 24 * * *")).toMatch(/^"1 24 \* \* \*" is not a valid cron expression: /);
@@ -148,4 +149,55 @@ it("answers as croner does for a reference time that is not a date, or at croner
   ] as const) {
     expectCronersRuns(cron, new Date(at), 3);
   }
+});
+
+it("says a number out of its field's range in words, where croner is off by one", () => {
+  expect(checkCron("* * 0 * *")).toBe('"* * 0 * *" is not a valid cron expression: day of month 0 is out of range 1-31');
+  expect(checkCron("* * 32 * *")).toBe('"* * 32 * *" is not a valid cron expression: day of month 32 is out of range 1-31');
+  expect(checkCron("* * * 13 *")).toBe('"* * * 13 *" is not a valid cron expression: month 13 is out of range 1-12');
+  expect(checkCron("* * * 0 *")).toBe('"* * * 0 *" is not a valid cron expression: month 0 is out of range 1-12');
+  expect(checkCron("0-60 * * * *")).toBe('"0-60 * * * *" is not a valid cron expression: minute 60 is out of range 0-59');
+  expect(checkCron("1 2,24 * * *")).toBe('"1 2,24 * * *" is not a valid cron expression: hour 24 is out of range 0-23');
+  expect(checkCron("* * * * 8/2")).toBe(
+    '"* * * * 8/2" is not a valid cron expression: day of week 8 is out of range 0-7 (0 and 7 are Sunday)',
+  );
+});
+
+it("refuses an expression that can never fire, and says why", () => {
+  expect(checkCron("0 0 30 2 *")).toBe('"0 0 30 2 *" never fires: February has no day 30');
+  expect(checkCron("0 0 31 4 *")).toBe('"0 0 31 4 *" never fires: April has no day 31');
+  expect(checkCron("0 0 30,31 FEB ?")).toBe('"0 0 30,31 FEB ?" never fires: February has no day 30 or 31');
+  expect(checkCron("0 0 31 2-6/2 *")).toBe('"0 0 31 2-6/2 *" never fires: February, April and June have no day 31');
+  // Leap days, a month that has the day, and a day of the week (either matches) all fire.
+  for (const fires of ["0 0 29 2 *", "0 0 31 2,3 *", "0 0 31 */2 *", "0 0 30 2 MON", "0 0 L 2 *"])
+    expect(checkCron(fires), fires).toBeUndefined();
+});
+
+it("takes an expression of numbers, ranges, lists and steps exactly when croner takes it and finds it a firing", () => {
+  const cronerFires = (expression: string) => {
+    try {
+      return new Cron(expression, { mode: "5-part", utcOffset: 0, paused: true }).nextRun(new Date("2026-01-01T00:00:00Z")) !== null;
+    } catch {
+      return false;
+    }
+  };
+  const number = fc.integer({ min: 0, max: 70 }).map(String);
+  const item = fc.oneof(
+    number,
+    fc.constant("*"),
+    fc.tuple(number, number).map(([a, b]) => `${a}-${b}`),
+    fc.tuple(fc.oneof(number, fc.constant("*")), fc.integer({ min: 0, max: 40 })).map(([a, s]) => `${a}/${s}`),
+  );
+  const field = fc.array(item, { minLength: 1, maxLength: 3 }).map((items) => items.join(","));
+  const dayOfWeek = fc.oneof({ weight: 3, arbitrary: fc.constant("*") }, { weight: 1, arbitrary: field });
+  // Days at the end of a month, and the short months, often: where an expression may never fire.
+  const lateDays = fc.oneof(field, fc.constantFrom("29", "30", "31", "30,31", "29-31/2"));
+  const shortMonths = fc.oneof(field, fc.constantFrom("2", "4", "2,4", "4-11/5", "*/2"));
+  fc.assert(
+    fc.property(fc.tuple(field, field, lateDays, shortMonths, dayOfWeek), (fields) => {
+      const expression = fields.join(" ");
+      expect(checkCron(expression) === undefined, expression).toBe(cronerFires(expression));
+    }),
+    { numRuns: 3_000, seed: 7 },
+  );
 });

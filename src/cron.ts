@@ -38,13 +38,86 @@ function findCronProblem(expression: string): string | undefined {
   if (fields.length !== 5) {
     return `${quote(trimmed)} has ${fields.length} field${fields.length === 1 ? "" : "s"}; a cron expression has 5: minute hour day-of-month month day-of-week`;
   }
-  if (plainFields(fields) !== undefined) return undefined;
-  try {
-    parse(trimmed);
-    return undefined;
-  } catch (error) {
-    return `${quote(trimmed)} is not a valid cron expression: ${(error as Error).message.replace(/^CronPattern: /, "")}`;
+  const outOfRange = findOutOfRange(fields);
+  if (outOfRange !== undefined) return `${quote(trimmed)} is not a valid cron expression: ${outOfRange}`;
+  if (plainFields(fields) === undefined) {
+    try {
+      parse(trimmed);
+    } catch (error) {
+      return `${quote(trimmed)} is not a valid cron expression: ${(error as Error).message.replace(/^CronPattern: /, "")}`;
+    }
   }
+  const never = findMissingDays(fields);
+  return never === undefined ? undefined : `${quote(trimmed)} never fires: ${never}`;
+}
+
+const FIELD_NAMES = ["minute", "hour", "day of month", "month", "day of week"] as const;
+
+/**
+ * A number outside its field's range, in our words: croner's message for it is off by one
+ * ("* * 0 * *" is "Invalid value for day: -1"). Each end of a range or list item is looked
+ * at, with a day of the month's W and a day of the week's L or #n; steps are croner's to judge.
+ */
+function findOutOfRange(fields: readonly string[]): string | undefined {
+  for (let i = 0; i < 5; i++) {
+    const [low, high] = RANGES[i] ?? [0, 0];
+    for (const item of (fields[i] ?? "").split(",")) {
+      for (const end of (item.split("/")[0] ?? "").split("-")) {
+        const number = /^(\d+)(?:W|L|#\d+)?$/i.exec(end)?.[1];
+        if (number === undefined || (Number(number) >= low && Number(number) <= high)) continue;
+        const sunday = i === 4 ? " (0 and 7 are Sunday)" : "";
+        return `${FIELD_NAMES[i]} ${Number(number)} is out of range ${low}-${high}${sunday}`;
+      }
+    }
+  }
+  return undefined;
+}
+
+const MONTHS = ["January", "February", "March", "April", "May", "June", "July", "August", "September", "October", "November", "December"];
+/** The most days each month has (February: in a leap year). */
+const MONTH_DAYS = [31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
+
+/**
+ * Why a valid expression can never fire: every day of the month it names is past the end
+ * of every month it names ("0 0 30 2 *"). A day of the week given as well fires on its
+ * own (either matches), and L or W are croner's: then nothing is said.
+ */
+function findMissingDays(fields: readonly string[]): string | undefined {
+  const [, , dom = "*", month = "*", dow = "*"] = fields;
+  if (dow !== "*" && dow !== "?") return undefined;
+  const days = listValues(dom, 1, 31);
+  const months = listValues(month, 1, 12);
+  if (days === undefined || months === undefined) return undefined;
+  if (months.some((m) => days.some((d) => d <= (MONTH_DAYS[m - 1] ?? 31)))) return undefined;
+  const names = months.map((m) => MONTHS[m - 1] ?? String(m));
+  return `${joinWords(names, "and")} ${names.length === 1 ? "has" : "have"} no day ${joinWords(days.map(String), "or")}`;
+}
+
+const MONTH_ABBREVIATIONS = ["JAN", "FEB", "MAR", "APR", "MAY", "JUN", "JUL", "AUG", "SEP", "OCT", "NOV", "DEC"];
+
+/** The values a field of numbers, ranges, steps and month names stands for; undefined for anything else. */
+function listValues(field: string, low: number, high: number): number[] | undefined {
+  const values = new Set<number>();
+  const value = (text: string): number | undefined => {
+    const named = MONTH_ABBREVIATIONS.indexOf(text.toUpperCase());
+    if (high === 12 && named !== -1) return named + 1;
+    return /^\d+$/.test(text) ? Number(text) : undefined;
+  };
+  for (const item of field.split(",")) {
+    const match = /^(\*|[^-/]+)(?:-([^-/]+))?(?:\/(\d+))?$/.exec(item);
+    if (match === null) return undefined;
+    const [, from = "", to, step] = match;
+    const start = from === "*" ? low : value(from);
+    const end = from === "*" ? high : to !== undefined ? value(to) : step !== undefined ? high : start;
+    const by = step === undefined ? 1 : Number(step);
+    if (start === undefined || end === undefined || by < 1) return undefined;
+    for (let v = start; v <= end; v += by) values.add(v);
+  }
+  return [...values].sort((a, b) => a - b);
+}
+
+function joinWords(words: readonly string[], last: string): string {
+  return words.length <= 1 ? (words[0] ?? "") : `${words.slice(0, -1).join(", ")} ${last} ${words.at(-1) ?? ""}`;
 }
 
 /** Each field's range: minute, hour, day of month, month, day of week (7 is Sunday too). */

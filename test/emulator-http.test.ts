@@ -46,7 +46,7 @@ describe("create job validation", () => {
     [{ compute_cluster_name: "nope" }, 'compute_cluster_name: unknown cluster "nope"'],
     [{ compute_cluster_id: 99 }, "compute_cluster_id: unknown cluster 99"],
     [{ compute_cluster_name: "legacy" }, 'cluster "legacy" is not active'],
-    [{ cron_expression: "61 * * * *" }, 'cron_expression: "61 * * * *" is not a valid cron expression: Invalid value for minute: 61'],
+    [{ cron_expression: "61 * * * *" }, 'cron_expression: "61 * * * *" is not a valid cron expression: minute 61 is out of range 0-59'],
     [
       { cron_expression: "0 3 * *" },
       'cron_expression: "0 3 * *" has 4 fields; a cron expression has 5: minute hour day-of-month month day-of-week',

@@ -51,6 +51,28 @@ describe("invalid specs", () => {
     expect(cpuMs()).toBeLessThan(1000);
   });
 
+  it("refuses a 700 MB query file quickly, by its size, without reading it", async () => {
+    const dir = writeRepo({
+      "studio-jobs.yaml": "version: 1\nstack: s\ndefaults: {team: t}\njobs:\n  a: {query_file: q/huge.py}\n  b: {query_file: q/huge.py}\n",
+      "q/huge.py": "",
+    });
+    const fd = openSync(join(dir, "q/huge.py"), "r+");
+    ftruncateSync(fd, 700 * 1024 * 1024);
+    closeSync(fd);
+    const cpuMs = startCpuClock();
+    const result = await runCli(["validate", "."], { cwd: dir });
+    expect({ code: result.code, stderr: result.stderr }).toEqual({
+      code: 1,
+      stderr: [
+        'Error: studio-jobs.yaml:5:19: query_file "q/huge.py" is too large: 700.0 MiB; a query or requirements file may be at most 4 MiB (at jobs.a.query_file)',
+        'studio-jobs.yaml:6:19: query_file "q/huge.py" is too large: 700.0 MiB; a query or requirements file may be at most 4 MiB (at jobs.b.query_file)',
+        "2 problems found in the spec.",
+        "",
+      ].join("\n"),
+    });
+    expect(cpuMs()).toBeLessThan(1000);
+  });
+
   // `validate` runs in-process, through run(argv, io): the CLI's own code but for the
   // schema validator, compiled at run time here. The built CLI, whose validator was
   // compiled ahead of time, is spawned once below, on a fixture with schema problems.

@@ -1,6 +1,7 @@
 // Inputs the way users keep them: directories with subdirectories, quoted globs, and
 // --var-file per environment.
 
+import { execFileSync } from "node:child_process";
 import { mkdtempSync, symlinkSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -96,7 +97,7 @@ describe("a quoted glob", () => {
 
 describe("--var-file", () => {
   it("reads YAML and JSON; later files win over earlier, --var over both", async () => {
-    const dir = writeRepo({ "base.yaml": "env: staging\nregion: eu\nreplicas: 2\n", "prod.json": '{"env": "prod", "debug": false}' });
+    const dir = writeRepo({ "base.yaml": "env: staging\nregion: eu\nreplicas: '2'\n", "prod.json": '{"env": "prod", "debug": "false"}' });
     expect(await readVars([], ["base.yaml", "prod.json"], dir)).toEqual({ env: "prod", region: "eu", replicas: "2", debug: "false" });
     expect(await readVars(["region=us"], ["base.yaml", "prod.json"], dir)).toEqual({
       env: "prod",
@@ -108,7 +109,7 @@ describe("--var-file", () => {
 
   it("names each problem of each file by file:line:column", async () => {
     const dir = writeRepo({
-      "bad.yaml": "env: [a, b]\n9lives: x\nok: fine\nnothing:\n",
+      "bad.yaml": "env: [a, b]\n9lives: x\nok: fine\nnothing:\npy: 3.10\nhex: 0x10\ndebug: true\n",
       "list.yaml": "- a\n- b\n",
       "broken.json": '{"env": "prod",\n "x": [}\n',
     });
@@ -116,14 +117,63 @@ describe("--var-file", () => {
     expect(error).toBeInstanceOf(SpecError);
     const lines = (error as SpecError).issues.map(formatSpecIssue);
     expect(lines).toEqual([
-      "bad.yaml:1:6: the value of env must be a string, number or boolean, not a list (at env)",
+      "bad.yaml:1:6: the value of env must be a string, not a list; put the value in quotes, as written (at env)",
       "bad.yaml:2:1: \"9lives\" is not a variable name: use letters, digits and '_', not starting with a digit (at 9lives)",
-      "bad.yaml:4:9: the value of nothing must be a string, number or boolean, not empty (at nothing)",
+      "bad.yaml:4:9: the value of nothing must be a string, not empty; put the value in quotes, as written (at nothing)",
+      "bad.yaml:5:5: the value of py must be a string, not the number 3.1; put the value in quotes, as written (at py)",
+      "bad.yaml:6:6: the value of hex must be a string, not the number 16; put the value in quotes, as written (at hex)",
+      "bad.yaml:7:8: the value of debug must be a string, not true; put the value in quotes, as written (at debug)",
       "broken.json:2:8: invalid YAML: Flow sequence in block collection must be sufficiently indented and end with a ]",
       "broken.json:2:9: invalid YAML: Flow map must end with a }",
       "list.yaml:1:1: a var file is a mapping of names to values, e.g. env: prod",
       "missing.yaml:1:1: the file cannot be read (ENOENT); check that it exists and is readable",
     ]);
+  });
+
+  it("refuses a FIFO or a device, as a spec file or a var file, at once", async () => {
+    const dir = writeRepo({ "studio-jobs.yaml": job("a") });
+    execFileSync("mkfifo", [join(dir, "fifo.yaml")]);
+    symlinkSync("/dev/zero", join(dir, "zero.yaml"));
+    const spec = await runCli(["validate", "fifo.yaml", "zero.yaml"], { cwd: dir });
+    expect(spec).toMatchObject({ code: 1, stdout: "" });
+    expect(spec.stderr).toBe(
+      [
+        "Error: fifo.yaml:1:1: this is a named pipe (FIFO), not a file; give a YAML file",
+        "zero.yaml:1:1: this is a device, not a file; give a YAML file",
+        "2 problems found in the spec.",
+        "",
+      ].join("\n"),
+    );
+    const vars = await runCli(["validate", "studio-jobs.yaml", "--var-file", "fifo.yaml", "--var-file", "zero.yaml"], { cwd: dir });
+    expect(vars.code).toBe(1);
+    expect(vars.stderr).toContain("fifo.yaml:1:1: this is a named pipe (FIFO), not a file; give a YAML file\n");
+    expect(vars.stderr).toContain("zero.yaml:1:1: this is a device, not a file; give a YAML file\n");
+  });
+
+  it("refuses ${ in a variable's value, from vars:, a var file or --var: it would be sent as text", async () => {
+    const dir = writeRepo({
+      "studio-jobs.yaml":
+        "version: 1\nstack: s\ndefaults: {team: t}\nvars:\n  k: ${env:S}\njobs:\n  a:\n    query: print(1)\n    environment: {K: '${var:k}', L: '${env:L'}\n",
+      "prod.yaml": "x: ${env:S}\n",
+    });
+    const plain = "a variable's value is plain text, and ${...} is not read in it; use ${env:...} where the variable is used";
+    const spec = await runCli(["validate", "studio-jobs.yaml"], { cwd: dir, env: { S: "s3cret" } });
+    expect({ code: spec.code, stderr: spec.stderr }).toEqual({
+      code: 1,
+      stderr: [
+        `Error: studio-jobs.yaml:5:6: ${plain} (at vars.k)`,
+        'studio-jobs.yaml:9:37: "${env:L" is not closed: end it with }, or write $${ for a literal ${ (at jobs.a.environment.L)',
+        "2 problems found in the spec.",
+        "",
+      ].join("\n"),
+    });
+    const file = await runCli(["validate", "studio-jobs.yaml", "--var-file", "prod.yaml"], { cwd: dir });
+    expect(file.stderr).toContain(`prod.yaml:1:4: the value of x: ${plain} (at x)\n`);
+    const flag = await runCli(["validate", "studio-jobs.yaml", "--var", "x=${env:S}"], { cwd: dir });
+    expect({ code: flag.code, stderr: flag.stderr }).toEqual({
+      code: 1,
+      stderr: `Error: --var "x=\${env:S}": ${plain}.\nPass the value itself.\n`,
+    });
   });
 
   it("works on validate", async () => {
@@ -142,6 +192,7 @@ describe("--var-file", () => {
     expect(JSON.parse(bad.stdout)).toMatchObject({
       valid: false,
       problems: [
+        { file: "studio-jobs.yaml", line: 1, column: 10, path: "version", severity: "error" },
         { file: "studio-jobs.yaml", line: 3, column: 11, path: "defaults", severity: "error" },
         { file: "studio-jobs.yaml", line: 5, column: 3, path: "jobs", severity: "error" },
       ],
@@ -178,7 +229,7 @@ describe("--var-file", () => {
       });
       expect(plan.code).toBe(1);
       expect(plan.stderr).toBe(
-        "Error: prod.yaml:1:6: the value of env must be a string, number or boolean, not a list (at env)\n1 problem found in the spec.\n",
+        "Error: prod.yaml:1:6: the value of env must be a string, not a list; put the value in quotes, as written (at env)\n1 problem found in the spec.\n",
       );
     });
   });

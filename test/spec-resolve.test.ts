@@ -182,7 +182,7 @@ describe("resolve", () => {
     const note =
       "studio-jobs.yaml:6:22: note: environment variable STUDIO_JOBS_TEST_UNSET is not set here; plan and apply will need it (or give a default: ${env:STUDIO_JOBS_TEST_UNSET:-value}) (at defaults.environment.API)";
     const cron =
-      'studio-jobs.yaml:5:20: "61 1 * * *" is not a valid cron expression: Invalid value for minute: 61 (at defaults.schedule.cron)';
+      'studio-jobs.yaml:5:20: "61 1 * * *" is not a valid cron expression: minute 61 is out of range 0-59 (at defaults.schedule.cron)';
     const reserved = (at: string) =>
       `environment key STUDIO_JOBS_X is reserved: keys starting with STUDIO_JOBS_ mark the jobs studio-jobs manages; rename it (at ${at})`;
     expect(result.code).toBe(1);

@@ -18,6 +18,48 @@ function data(parsed: ParsedYaml): unknown {
   return parsed.source.data;
 }
 
+describe("both readers read a document alike (YAML 1.2's core schema)", () => {
+  const scalars: Record<string, string | number | boolean | null> = {
+    "0b11": "0b11",
+    "1_000": "1_000",
+    "+0x1": "+0x1",
+    "-0x1": "-0x1",
+    "-0o7": "-0o7",
+    "+0b1": "+0b1",
+    "0x1F": 31,
+    "0o17": 15,
+    "017": 17,
+    "+12": 12,
+    "-0": -0,
+    "3.10": 3.1,
+    "+.5": 0.5,
+    "+.1e1": 1,
+    "1e3": 1000,
+    "1.": 1,
+    ".": ".",
+    "-.inf": Number.NEGATIVE_INFINITY,
+    ".NaN": NaN,
+    ".nan.": ".nan.",
+    "1:30": "1:30",
+    "0x": "0x",
+    "+": "+",
+    null: null,
+    "~": null,
+    TRUE: true,
+    yes: "yes",
+  };
+  it.each(Object.entries(scalars))("%s", (written, value) => {
+    const plain = `v: ${written}\njobs:\n  ${written}: 1\n`;
+    const anchored = `x-a: &a 1\n${plain}`;
+    expect(needsCarefulReading(plain)).toBe(false);
+    expect(needsCarefulReading(anchored)).toBe(true);
+    const key = value === null ? "null" : String(value);
+    const quick = data(parseYamlSource("f.yaml", plain));
+    expect(quick).toEqual({ v: value, jobs: { [key]: 1 } });
+    expect(data(parseYamlSource("f.yaml", anchored))).toEqual({ "x-a": 1, ...(quick as object) });
+  });
+});
+
 describe("choosing the reader", () => {
   const plain = {
     "a quoted cron ending in *": 'jobs:\n  a:\n    schedule:\n      cron: "1 1 * * *"\n',

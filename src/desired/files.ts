@@ -10,6 +10,12 @@ export interface FileRead {
   size?: number;
 }
 
+/**
+ * A query or requirements file larger than this is refused before it is read: it is sent
+ * in the create request's JSON, and real ones are a few kilobytes.
+ */
+export const MAX_TEXT_FILE_BYTES = 4 * 1024 * 1024;
+
 /** Where a written path really is: its real path, and whether it is a file; undefined when missing. */
 export interface FileLookup {
   real: string;
@@ -33,7 +39,7 @@ export interface UploadRequest {
  */
 export class FileCache {
   private readonly lookups = new Map<string, FileLookup | undefined>();
-  private readonly texts = new Map<string, FileRead | undefined>();
+  private readonly texts = new Map<string, FileRead | { tooLarge: number } | undefined>();
   private readonly hashes = new Map<string, FileRead>();
 
   async hashUploads(requests: Iterable<UploadRequest>, isInside: (root: string, path: string) => boolean): Promise<void> {
@@ -65,13 +71,17 @@ export class FileCache {
     return found;
   }
 
-  /** A file found inside its root, as text, or its upload's digest (hashed beforehand); undefined when it cannot be read. */
-  read(real: string, want: "text" | "hash"): FileRead | undefined {
+  /**
+   * A file found inside its root, as text, or its upload's digest (hashed beforehand);
+   * `tooLarge` (its size) for a text over MAX_TEXT_FILE_BYTES; undefined when it cannot be read.
+   */
+  read(real: string, want: "text" | "hash"): FileRead | { tooLarge: number } | undefined {
     if (want === "hash") return this.hashes.get(real);
     if (this.texts.has(real)) return this.texts.get(real);
-    let read: FileRead | undefined;
+    let read: FileRead | { tooLarge: number } | undefined;
     try {
-      read = { text: readFileSync(real, "utf8") };
+      const { size } = statSync(real);
+      read = size > MAX_TEXT_FILE_BYTES ? { tooLarge: size } : { text: readFileSync(real, "utf8") };
     } catch {
       read = undefined;
     }

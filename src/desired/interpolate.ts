@@ -15,50 +15,80 @@ export interface InterpolationContext {
 export type Interpolated =
   { ok: true; value: string; sensitive: boolean; unsetEnv: string[] } | { ok: false; message: string; unknownVar?: string };
 
-const PATTERN = /\$\$\{|\$\{([^}]*)\}/g;
-
 /** Own properties only: `${var:constructor}` is not Object.prototype's constructor. */
 function lookup(record: Readonly<Record<string, string | undefined>>, name: string): string | undefined {
   return Object.hasOwn(record, name) ? record[name] : undefined;
 }
 
+const LITERAL_HINT = "write $${ for a literal ${";
+
+/** A reference as quoted in a message: a long one is cut. */
+function quoted(reference: string): string {
+  return `"${showKey(reference.length > 60 ? `${reference.slice(0, 40)}…` : reference)}"`;
+}
+
+/**
+ * Every `${` starts a complete reference, `${...}` with no `${` inside, or is written `$${`:
+ * a `${` left open would otherwise be sent as text, and a value meant to be sensitive
+ * would not be (docs/architecture.md, "Job fields: one table": which fields may be sensitive).
+ */
 export function interpolate(text: string, ctx: InterpolationContext): Interpolated {
   if (!text.includes("${")) return { ok: true, value: text, sensitive: false, unsetEnv: [] };
   let sensitive = false;
   let problem: { message: string; unknownVar?: string } | undefined;
   const unsetEnv: string[] = [];
-  const value = text.replace(PATTERN, (match, body: string | undefined) => {
-    if (match === "$${") return "${";
-    const expr = body ?? "";
+  let value = "";
+  let done = 0;
+  for (let start = text.indexOf("${"); start !== -1; start = text.indexOf("${", done)) {
+    if (start > done && text.charCodeAt(start - 1) === 0x24) {
+      value += `${text.slice(done, start - 1)}\${`;
+      done = start + 2;
+      continue;
+    }
+    value += text.slice(done, start);
+    const end = text.indexOf("}", start + 2);
+    const inner = text.indexOf("${", start + 2);
+    if (end === -1 || (inner !== -1 && inner < end)) {
+      const written = text.slice(start, end === -1 ? text.length : inner);
+      problem ??= {
+        message:
+          end === -1
+            ? `${quoted(written)} is not closed: end it with }, or ${LITERAL_HINT}`
+            : `${quoted(written)} is not closed before the next \${ (a reference cannot hold another, not even in its default): end it with }, or ${LITERAL_HINT}`,
+      };
+      break;
+    }
+    done = end + 1;
+    const expr = text.slice(start + 2, end);
     const env = /^env:([A-Za-z_][A-Za-z0-9_]*)(?::-(.*))?$/s.exec(expr);
     if (env !== null) {
       const name = env[1] ?? "";
       sensitive = true;
-      const found = lookup(ctx.env, name);
-      if (found !== undefined) return found;
-      if (env[2] !== undefined) return env[2];
-      if (ctx.lenientEnv === true) unsetEnv.push(name);
+      const found = lookup(ctx.env, name) ?? env[2];
+      if (found !== undefined) value += found;
+      else if (ctx.lenientEnv === true) unsetEnv.push(name);
       else
         problem ??= {
           message: `environment variable ${showKey(name)} is not set; set it, or give a default: \${env:${showKey(name)}:-value}`,
         };
-      return "";
+      continue;
     }
     const variable = /^var:([A-Za-z_][A-Za-z0-9_]*)$/.exec(expr);
     if (variable !== null) {
       const name = variable[1] ?? "";
       const found = lookup(ctx.vars, name);
-      if (found !== undefined) return found;
-      problem ??= {
-        message: `unknown variable "${showKey(name)}"; define it under vars: or pass --var ${showKey(name)}=value`,
-        unknownVar: name,
-      };
-      return "";
+      if (found !== undefined) value += found;
+      else
+        problem ??= {
+          message: `unknown variable "${showKey(name)}"; define it under vars: or pass --var ${showKey(name)}=value`,
+          unknownVar: name,
+        };
+      continue;
     }
     problem ??= {
-      message: `"\${${showKey(expr)}}" is not understood; use \${env:NAME}, \${env:NAME:-default} or \${var:name} (write $\${ for a literal \${)`,
+      message: `"\${${showKey(expr)}}" is not understood; use \${env:NAME}, \${env:NAME:-default} or \${var:name} (${LITERAL_HINT})`,
     };
-    return "";
-  });
-  return problem === undefined ? { ok: true, value, sensitive, unsetEnv } : { ok: false, ...problem };
+  }
+  if (problem !== undefined) return { ok: false, ...problem };
+  return { ok: true, value: value + text.slice(done), sensitive, unsetEnv };
 }

@@ -2,17 +2,19 @@
 // they are too large, binary, not UTF-8 or empty; then parsed and schema-checked.
 
 import { isUtf8 } from "node:buffer";
-import { readFile, stat } from "node:fs/promises";
+import { stat } from "node:fs/promises";
 import { dirname, isAbsolute, join, relative, resolve, sep } from "node:path";
 import type { SpecIssue } from "../errors.js";
+import { InvalidPaths } from "./invalid-paths.js";
+import { readRegularFile, type CappedRead } from "./read-file.js";
 import { validateAgainstSchema } from "./schema.js";
 import { expandGlob, findYamlFiles, isGlob } from "./walk.js";
-import { parseYamlSource, type DocPath, type YamlSource } from "./yaml-source.js";
+import { parseYamlSource, type YamlSource } from "./yaml-source.js";
 
 /** The spec a command reads when it is given no path. */
 export const DEFAULT_SPEC_FILE = "studio-jobs.yaml";
 
-/** A spec file larger than this is refused before it is read: real specs are far smaller. */
+/** A spec file (or var file) larger than this is refused, unread: real specs are far smaller. */
 export const MAX_SPEC_BYTES = 4 * 1024 * 1024;
 
 export interface LoadedSpecFile {
@@ -22,7 +24,7 @@ export interface LoadedSpecFile {
   display: string;
   source: YamlSource;
   /** Where the schema found problems: the jobs under them are not resolved further. */
-  invalidPaths: readonly DocPath[];
+  invalidPaths: InvalidPaths;
 }
 
 export function displayPath(path: string, cwd: string): string {
@@ -69,22 +71,20 @@ async function expand(paths: readonly string[], cwd: string, issues: SpecIssue[]
 }
 
 export async function readSpecText(path: string, display: string): Promise<{ text: string } | { issue: SpecIssue }> {
-  let bytes: Buffer;
+  let read: CappedRead;
   try {
-    const info = await stat(path);
-    if (info.size > MAX_SPEC_BYTES) {
-      return {
-        issue: issueAt(
-          display,
-          `the file is ${(info.size / 1024 / 1024).toFixed(1)} MiB; a spec file may be at most ${MAX_SPEC_BYTES / 1024 / 1024} MiB`,
-        ),
-      };
-    }
-    bytes = await readFile(path);
+    read = await readRegularFile(path, MAX_SPEC_BYTES);
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code ?? "";
     return { issue: issueAt(display, `the file cannot be read${code === "" ? "" : ` (${code})`}; check that it exists and is readable`) };
   }
+  if ("notFile" in read) return { issue: issueAt(display, `this is ${read.notFile}, not a file; give a YAML file`) };
+  if ("tooLarge" in read) {
+    const cap = `${MAX_SPEC_BYTES / 1024 / 1024} MiB`;
+    const size = read.tooLarge === undefined ? `more than ${cap}` : `${(read.tooLarge / 1024 / 1024).toFixed(1)} MiB`;
+    return { issue: issueAt(display, `the file is ${size}; a spec file may be at most ${cap}`) };
+  }
+  const { bytes } = read;
   const nul = bytes.indexOf(0);
   if (nul !== -1) return { issue: issueAt(display, "this is a binary file, not YAML text", ...byteLocation(bytes, nul)) };
   // The native check is fast; the byte-by-byte scan runs only to say where the problem is.
@@ -193,7 +193,7 @@ export async function loadSpecFiles(paths: readonly string[], cwd: string): Prom
     }
     const schema = validateAgainstSchema(parsed.source);
     issues.push(...schema.issues);
-    loaded.push({ path, display, source: parsed.source, invalidPaths: schema.paths });
+    loaded.push({ path, display, source: parsed.source, invalidPaths: new InvalidPaths(schema.paths) });
   }
   return { files: loaded, issues };
 }

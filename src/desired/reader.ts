@@ -5,7 +5,7 @@
 import { dirname, resolve } from "node:path";
 import type { SourceLocation, SpecIssue } from "../errors.js";
 import type { QueryType } from "../studio/types.js";
-import type { FileCache, FileRead, UploadRequest } from "./files.js";
+import { MAX_TEXT_FILE_BYTES, type FileCache, type FileRead, type UploadRequest } from "./files.js";
 import { interpolate } from "./interpolate.js";
 import { isInside, type LoadedSpecFile } from "./load.js";
 import { formatPath, showKey, type DocPath } from "./yaml-source.js";
@@ -20,17 +20,6 @@ export function stringEntries(value: unknown): Record<string, string> {
   const out: Record<string, string> = {};
   for (const [name, v] of Object.entries(asRecord(value))) if (typeof v === "string") out[name] = v;
   return out;
-}
-
-export function isPrefix(prefix: DocPath, path: DocPath): boolean {
-  if (prefix.length > path.length) return false;
-  for (let i = 0; i < prefix.length; i++) if (String(prefix[i]) !== String(path[i])) return false;
-  return true;
-}
-
-/** Whether a schema problem sits at, above or below `path`: the value there cannot be trusted. */
-export function touches(invalid: readonly DocPath[], path: DocPath): boolean {
-  return invalid.some((bad) => bad.length > 0 && (isPrefix(bad, path) || isPrefix(path, bad)));
 }
 
 /**
@@ -138,13 +127,13 @@ export class SpecFileReader {
 
   origin(value: unknown, parent: DocPath, last: string | number, section?: string): Origin {
     const invalid = this.file.invalidPaths;
-    const spoiled = invalid.length > 0 && touches(invalid, section === undefined ? [...parent, last] : [...parent, section, last]);
+    const spoiled = invalid.size > 0 && invalid.touches(section === undefined ? [...parent, last] : [...parent, section, last]);
     return new Origin(value, parent, section, last, spoiled);
   }
 
   /** A variable the schema refused is not "unknown" where it is used: that was said once already. */
   spoiledVar(name: string): boolean {
-    return !Object.hasOwn(this.options.vars, name) && touches(this.file.invalidPaths, ["vars", name]);
+    return !Object.hasOwn(this.options.vars, name) && this.file.invalidPaths.touches(["vars", name]);
   }
 
   /** Where a path written in the file's spec is. */
@@ -373,8 +362,20 @@ export class JobReader {
     }
     if (want === "hash" && this.#file.options.checkOnly === true) return { absolute: found.real, read: undefined };
     const read = cache.read(found.real, want);
-    if (read === undefined) this.problem(from.path, `${what} "${showKey(written)}" cannot be read; check its permissions`);
-    return read === undefined ? undefined : { absolute: found.real, read };
+    if (read === undefined) {
+      this.problem(from.path, `${what} "${showKey(written)}" cannot be read; check its permissions`);
+      return undefined;
+    }
+    if ("tooLarge" in read) {
+      const size = (read.tooLarge / 1024 / 1024).toFixed(1);
+      const cap = MAX_TEXT_FILE_BYTES / 1024 / 1024;
+      this.problem(
+        from.path,
+        `${what} "${showKey(written)}" is too large: ${size} MiB; a query or requirements file may be at most ${cap} MiB`,
+      );
+      return undefined;
+    }
+    return { absolute: found.real, read };
   }
 
   problem(path: DocPath, message: string, onKey = false): void {

@@ -11,17 +11,7 @@ import { interpolate } from "./interpolate.js";
 import { createDesiredJob } from "./job.js";
 import { findRepositoryRoot, isInside, type LoadedSpecFile } from "./load.js";
 import { ownSettings, readField, readReplace } from "./read-field.js";
-import {
-  asRecord,
-  checkedFiles,
-  isPrefix,
-  SpecFileReader,
-  stringEntries,
-  touches,
-  type CheckedFiles,
-  type JobReader,
-  type Raw,
-} from "./reader.js";
+import { asRecord, checkedFiles, SpecFileReader, stringEntries, type CheckedFiles, type JobReader, type Raw } from "./reader.js";
 import type { DesiredJob, ResolvedSpec } from "./types.js";
 import { formatPath, showKey } from "./yaml-source.js";
 
@@ -93,7 +83,7 @@ function checkOneStack(files: readonly LoadedSpecFile[], stack: string, errors: 
   const first = files[0];
   for (const file of files.slice(1)) {
     const other = String(asRecord(file.source.data)["stack"]);
-    if (other !== stack && !touches(file.invalidPaths, ["stack"]) && first !== undefined && !touches(first.invalidPaths, ["stack"])) {
+    if (other !== stack && !file.invalidPaths.touches(["stack"]) && first !== undefined && !first.invalidPaths.touches(["stack"])) {
       errors.push({
         location: file.source.locate(["stack"]),
         path: "stack",
@@ -152,7 +142,7 @@ async function resolveJobs(
       }
       seen.set(key, file);
       // A job that is not a mapping at all has been reported; each of its fields is judged on its own.
-      if (file.invalidPaths.length > 0 && file.invalidPaths.some((bad) => bad.length > 0 && isPrefix(bad, ["jobs", key]))) continue;
+      if (file.invalidPaths.covers(["jobs", key])) continue;
       const job = resolveJob(fileReader.job(key), shared, stack, checkOnly);
       if (job !== undefined) resolved.push(job);
     }
@@ -180,7 +170,7 @@ function declaredTeams(files: readonly LoadedSpecFile[], options: ResolveOptions
   for (const file of files) {
     const data = file.source.data as Raw;
     const listed = data["teams"];
-    if (!Array.isArray(listed) || touches(file.invalidPaths, ["teams"])) continue;
+    if (!Array.isArray(listed) || file.invalidPaths.touches(["teams"])) continue;
     const vars = { ...((data["vars"] ?? {}) as Record<string, string>), ...options.vars };
     for (const [i, raw] of listed.entries()) {
       const written = String(raw);

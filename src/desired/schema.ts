@@ -83,12 +83,23 @@ function allowedKeys(schema: unknown): string[] {
   return [...keys];
 }
 
-function pointerToPath(pointer: string): (string | number)[] {
+/** A JSON pointer into the document as a path: an index into a list is a number, so that it is located and shown as `[1]`. */
+function pointerToPath(pointer: string, document: unknown): (string | number)[] {
   if (pointer === "") return [];
+  let node = document;
   return pointer
     .slice(1)
     .split("/")
-    .map((part) => part.replace(/~1/g, "/").replace(/~0/g, "~"));
+    .map((escaped) => {
+      const part = escaped.replace(/~1/g, "/").replace(/~0/g, "~");
+      const here = node;
+      if (Array.isArray(here)) {
+        node = here[Number(part)];
+        return Number(part);
+      }
+      node = here !== null && typeof here === "object" ? (here as Record<string, unknown>)[part] : undefined;
+      return part;
+    });
 }
 
 function describeValue(value: unknown): string {
@@ -143,8 +154,8 @@ interface Described {
   message: string;
 }
 
-function describe(error: ErrorObject): Described | undefined {
-  const path = pointerToPath(error.instancePath);
+function describe(error: ErrorObject, document: unknown): Described | undefined {
+  const path = pointerToPath(error.instancePath, document);
   const parent: unknown = error.parentSchema;
   const custom = parent !== null && typeof parent === "object" ? (parent as Record<string, unknown>)["x-message"] : undefined;
   const params = error.params;
@@ -231,7 +242,7 @@ export function validateAgainstSchema(source: YamlSource): { issues: SpecIssue[]
   const paths: DocPath[] = [];
   const seen = new Set<string>();
   for (const error of prune(validate.errors ?? [])) {
-    const described = describe(error);
+    const described = describe(error, source.data);
     if (described === undefined) continue;
     const location = source.locate(described.path, { key: described.key });
     const issue = { location, path: formatPath(described.path), message: described.message };

@@ -9,13 +9,18 @@ import { formatPath, parseYamlSource, showKey } from "./yaml-source.js";
 
 const NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
+/** Variables are substituted as written: a ${...} in one would be sent as text. */
+const PLAIN_VALUE = "a variable's value is plain text, and ${...} is not read in it; use ${env:...} where the variable is used";
+
 /** `--var name=value` flags into a map; a malformed one is a usage error. */
 export function parseVarFlags(flags: readonly string[]): Record<string, string> {
   const vars: Record<string, string> = {};
   for (const flag of flags) {
     const match = /^([A-Za-z_][A-Za-z0-9_]*)=(.*)$/s.exec(flag);
     if (match === null) throw new UsageError(`--var "${flag}" is not name=value.`, "For example: --var env=prod");
-    vars[match[1] ?? ""] = match[2] ?? "";
+    const value = match[2] ?? "";
+    if (value.includes("${")) throw new UsageError(`--var "${flag}": ${PLAIN_VALUE}.`, "Pass the value itself.");
+    vars[match[1] ?? ""] = value;
   }
   return vars;
 }
@@ -52,19 +57,33 @@ export async function readVarFiles(paths: readonly string[], cwd: string): Promi
           path: formatPath([name]),
           message: `"${showKey(name)}" is not a variable name: use letters, digits and '_', not starting with a digit`,
         });
-      } else if (typeof value === "string" || typeof value === "number" || typeof value === "boolean") {
-        vars[name] = String(value);
-      } else {
+      } else if (typeof value === "string" && value.includes("${")) {
         issues.push({
           location: parsed.source.locate([name]),
           path: formatPath([name]),
-          message: `the value of ${showKey(name)} must be a string, number or boolean, not ${value === null ? "empty" : Array.isArray(value) ? "a list" : "a mapping"}`,
+          message: `the value of ${showKey(name)}: ${PLAIN_VALUE}`,
+        });
+      } else if (typeof value === "string") {
+        vars[name] = value;
+      } else {
+        // As in the spec's vars: (the schema): an unquoted 3.10 is the number 3.1, 0x10 is 16.
+        issues.push({
+          location: parsed.source.locate([name]),
+          path: formatPath([name]),
+          message: `the value of ${showKey(name)} must be a string, not ${describeValue(value)}; put the value in quotes, as written`,
         });
       }
     }
   }
   if (issues.length > 0) throw new SpecError(tidyIssues(issues));
   return vars;
+}
+
+function describeValue(value: unknown): string {
+  if (value === null) return "empty";
+  if (Array.isArray(value)) return "a list";
+  if (typeof value === "number") return `the number ${String(value)}`;
+  return typeof value === "boolean" ? String(value) : "a mapping";
 }
 
 /** The variables in force: --var-file values, then --var flags over them. */

@@ -243,11 +243,11 @@ function isMergeKey(pair: Pair): boolean {
   return isScalar(pair.key) && typeof pair.key.value === "symbol";
 }
 
-/** A scalar key as the document's data has it. */
+/** A scalar key as the document's data has it: as the quick reader (js-yaml) makes it, so both read a document alike. */
 function keyText(value: unknown): string {
-  // The core schema's scalars: strings, numbers, booleans, and null, which the data reads as "".
+  // The core schema's scalars: strings, numbers, booleans, and null (`null:`, `~:`), which is "null".
   if (typeof value === "string") return value;
-  return typeof value === "number" || typeof value === "boolean" ? String(value) : "";
+  return typeof value === "number" || typeof value === "boolean" || value === null ? String(value) : "";
 }
 
 interface Shape {

@@ -58,7 +58,7 @@ export function formatPath(path: DocPath): string {
 // type per kind receives every explicit tag (`!!str`, `!foo`, `!<…>`) and records it.
 let sawTag = false;
 // js-yaml exports its types, but its type declarations do not say so.
-const { types } = jsYaml as unknown as { types: Record<"null" | "bool" | "int" | "float", Type> };
+const { types } = jsYaml as unknown as { types: Record<"null" | "bool", Type> };
 // The resolvers are plain functions of their argument: passed on as they are, they cost
 // nothing on every plain scalar of a large spec.
 const implicit = (type: Type, name: string): Type =>
@@ -74,8 +74,38 @@ const anyTag = (kind: "scalar" | "sequence" | "mapping"): Type =>
       return data;
     },
   });
+/**
+ * Integers and floats exactly as YAML 1.2's core schema reads them, which is what the careful
+ * reader (the `yaml` library) does: js-yaml's own also take YAML 1.1 forms (0b11, 1_000,
+ * +0x1), and refuse some of 1.2's (+.5), so a value read differently once an anchor was added.
+ * A plain scalar is tested only when its first character can start a number.
+ */
+const CORE_INT = /^(?:[-+]?[0-9]+|0o[0-7]+|0x[0-9a-fA-F]+)$/;
+const CORE_FLOAT =
+  /^(?:[-+]?(?:\.[0-9]+|[0-9]+\.[0-9]*)|[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)[eE][-+]?[0-9]+|[-+]?\.(?:inf|Inf|INF)|\.nan|\.NaN|\.NAN)$/;
+function mayBeNumber(data: string): boolean {
+  const c = data.charCodeAt(0);
+  return (c >= 0x30 && c <= 0x39) || c === 0x2b || c === 0x2d || c === 0x2e; // 0-9 + - .
+}
+const coreInt = new Type("tag:studio-jobs,implicit:int", {
+  kind: "scalar",
+  resolve: (data: string) => mayBeNumber(data) && CORE_INT.test(data),
+  construct: (data: string) =>
+    data[1] === "o" ? parseInt(data.slice(2), 8) : data[1] === "x" ? parseInt(data.slice(2), 16) : parseInt(data, 10),
+});
+const coreFloat = new Type("tag:studio-jobs,implicit:float", {
+  kind: "scalar",
+  resolve: (data: string) => mayBeNumber(data) && CORE_FLOAT.test(data),
+  construct: (data: string) => {
+    const special = data.slice(-3).toLowerCase();
+    if (special === "nan") return NaN;
+    if (special === "inf") return data.startsWith("-") ? Number.NEGATIVE_INFINITY : Number.POSITIVE_INFINITY;
+    return parseFloat(data);
+  },
+});
+
 const SNIFFING_SCHEMA = new Schema({
-  implicit: [implicit(types.null, "null"), implicit(types.bool, "bool"), implicit(types.int, "int"), implicit(types.float, "float")],
+  implicit: [implicit(types.null, "null"), implicit(types.bool, "bool"), coreInt, coreFloat],
   explicit: [anyTag("scalar"), anyTag("sequence"), anyTag("mapping")],
 });
 

@@ -1,0 +1,52 @@
+// Reading a file the user names (a spec file, a --var-file) into memory, safely: only a
+// regular file, and never more than a cap. A FIFO, /dev/zero or a socket says it holds
+// 0 bytes and then never ends; a file in /proc says 0 and holds more.
+
+import { constants, type Stats } from "node:fs";
+import { open } from "node:fs/promises";
+
+export type CappedRead = { bytes: Buffer } | { notFile: string } | { tooLarge: number | undefined };
+
+/** Opened without waiting: a FIFO opened for reading would wait for a writer, and it is refused anyway. */
+const OPEN_FLAGS = constants.O_RDONLY | constants.O_NONBLOCK;
+
+/** How much more is asked for once the file's stated size has been read: enough to see its end. */
+const CHUNK = 64 * 1024;
+
+/**
+ * The bytes of a regular file (links followed), or what it is instead, or that it is larger
+ * than `cap` bytes (its size when its stat says so, undefined when reading found out).
+ * Rejects as the file system does (ENOENT, EACCES, ...).
+ */
+export async function readRegularFile(path: string, cap: number): Promise<CappedRead> {
+  const handle = await open(path, OPEN_FLAGS);
+  try {
+    const info = await handle.stat();
+    if (!info.isFile()) return { notFile: describeKind(info) };
+    if (info.size > cap) return { tooLarge: info.size };
+    // The stated size is a hint: the file may be longer (or grow), so read until its end,
+    // and never past one byte beyond the cap.
+    const chunks: Buffer[] = [];
+    let total = 0;
+    while (total <= cap) {
+      const want = Math.min(Math.max(info.size + 1 - total, CHUNK), cap + 1 - total);
+      const chunk = Buffer.allocUnsafe(want);
+      const { bytesRead } = await handle.read(chunk, 0, want, null);
+      if (bytesRead === 0) break;
+      chunks.push(chunk.subarray(0, bytesRead));
+      total += bytesRead;
+    }
+    if (total > cap) return { tooLarge: undefined };
+    return { bytes: chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks, total) };
+  } finally {
+    await handle.close();
+  }
+}
+
+function describeKind(info: Stats): string {
+  if (info.isDirectory()) return "a directory";
+  if (info.isFIFO()) return "a named pipe (FIFO)";
+  if (info.isCharacterDevice() || info.isBlockDevice()) return "a device";
+  if (info.isSocket()) return "a socket";
+  return "not a regular file";
+}
