@@ -8,12 +8,19 @@ const NICKNAMES = new Set(["@yearly", "@annually", "@monthly", "@weekly", "@dail
 
 const checked = new Map<string, string | undefined>();
 
-/** Returns undefined when the expression is valid, otherwise what is wrong with it. */
-export function checkCron(expression: string): string | undefined {
+/**
+ * Returns undefined when the expression is valid, otherwise what is wrong with it. A spec's
+ * schedule must also fire some day (`0 0 30 2 *` never does). The emulator asks only whether
+ * Studio would take it (`mustFire: false`): the API reference says nothing of refusing a
+ * schedule that never fires, so the emulator does not make that up.
+ */
+export function checkCron(expression: string, options: { mustFire?: boolean } = {}): string | undefined {
+  const mustFire = options.mustFire ?? true;
   // Specs repeat a few expressions many times: check each once.
-  if (checked.has(expression)) return checked.get(expression);
-  const problem = findCronProblem(expression);
-  if (checked.size < 10_000) checked.set(expression, problem);
+  const key = `${mustFire ? "F" : "S"}${expression}`;
+  if (checked.has(key)) return checked.get(key);
+  const problem = findCronProblem(expression, mustFire);
+  if (checked.size < 10_000) checked.set(key, problem);
   return problem;
 }
 
@@ -22,7 +29,7 @@ function quote(expression: string): string {
   return JSON.stringify(expression.length > 60 ? `${expression.slice(0, 40)}…` : expression);
 }
 
-function findCronProblem(expression: string): string | undefined {
+function findCronProblem(expression: string, mustFire: boolean): string | undefined {
   const trimmed = expression.trim();
   // crontab's TZ= and CRON_TZ= prefixes: Studio runs every schedule in UTC.
   const zone = /^(?:CRON_)?TZ=\S*/i.exec(trimmed);
@@ -47,7 +54,7 @@ function findCronProblem(expression: string): string | undefined {
       return `${quote(trimmed)} is not a valid cron expression: ${(error as Error).message.replace(/^CronPattern: /, "")}`;
     }
   }
-  const never = findMissingDays(fields);
+  const never = mustFire ? findMissingDays(fields) : undefined;
   return never === undefined ? undefined : `${quote(trimmed)} never fires: ${never}`;
 }
 

@@ -68,6 +68,11 @@ describe("create job validation", () => {
     expect(studio.emulator.store.allJobs()).toHaveLength(0);
   });
 
+  it("takes a schedule that never fires, as the API reference refuses nothing of the kind: the tool refuses it before it is sent", async () => {
+    const id = await create("feb-30", { cron_expression: "0 0 30 2 *" });
+    expect(studio.emulator.store.allJobs().map((j) => [j.id, j.status])).toEqual([[id, "TASK"]]);
+  });
+
   it("accepts the ends of the priority range", async () => {
     await create("first", { priority: 0 });
     await create("last", { priority: 5 });

@@ -108,7 +108,7 @@ export function parseJobInput(raw: unknown, team: string, createdBy: string, sto
 
   const cron = optionalString(body, "cron_expression");
   if (cron !== null) {
-    const problem = checkCron(cron);
+    const problem = checkCron(cron, { mustFire: false });
     if (problem !== undefined) throw new InputError(`cron_expression: ${problem}`);
   }
 
