@@ -224,6 +224,32 @@ describe("saved plans", () => {
     expect(studio.emulator.store.allJobs()).toHaveLength(0);
   });
 
+  it("refuses a saved plan whose cancel was edited to name another stack's job, and cancels nothing", async () => {
+    const victim = mkdtempSync(join(tmpdir(), "studio-jobs-victim-"));
+    writeSpec(victim, "victim", { precious: { query: "print(42)", schedule: { cron: "0 1 * * *" } } });
+    expect((await cli(victim, ["apply", "--yes"])).code).toBe(0);
+    const precious = [...(await liveByKey("victim")).values()].flat()[0];
+    if (precious === undefined) throw new Error("the victim's job was not created");
+
+    const dir = mkdtempSync(join(tmpdir(), "studio-jobs-tp-"));
+    const keep = { query: "print(1)", schedule: { cron: "0 2 * * *" } };
+    writeSpec(dir, "tp", { keep, gone: { query: "print(2)", schedule: { cron: "0 3 * * *" } } });
+    expect((await cli(dir, ["apply", "--yes"])).code).toBe(0);
+    writeSpec(dir, "tp", { keep });
+    expect((await cli(dir, ["plan", "--out", "plan.json"])).code).toBe(0);
+    const doc = JSON.parse(readFileSync(join(dir, "plan.json"), "utf8")) as { actions: { kind: string; job_id?: string }[] };
+    for (const action of doc.actions) if (action.kind === "cancel") action.job_id = precious.id;
+    writeFileSync(join(dir, "tampered-cancel.json"), JSON.stringify(doc));
+
+    const refused = await cli(dir, ["apply", "tampered-cancel.json"]);
+    expect(refused).toMatchObject({ code: 1, stdout: "" });
+    expect(refused.stderr).toContain(
+      `Error: The saved plan's cancel of "gone" in team demo names job ${precious.id}, which is stack victim's job "precious", not stack tp's job "gone".\n`,
+    );
+    expect(studio.emulator.store.allJobs().find((job) => job.id === precious.id)?.status).toBe("TASK");
+    expect([...(await liveByKey("tp")).keys()].sort()).toEqual(["gone", "keep"]);
+  });
+
   it("refuses a plan of a newer format_version and a plan for another stack", async () => {
     const dir = copyExample("analytics");
     expect((await cli(dir, ["plan", ".", "--out", "plan.json"])).code).toBe(0);
