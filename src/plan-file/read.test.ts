@@ -53,7 +53,7 @@ describe("readPlanFile", () => {
     expect(await refusal(fileWith("plan.json", `{"stack": "s"}`))).toBe("plan.json is not a plan file: it has no format_version.");
     // The output of `plan --format json` has the version but not the jobs to send.
     expect(await refusal(fileWith("plan.json", JSON.stringify(planDocument(plan, "1.0.0"))))).toBe(
-      "plan.json is not a saved plan of format_version 2; save one with `studio-jobs plan --out plan.json`.",
+      "plan.json is not a saved plan of format_version 3; save one with `studio-jobs plan --out plan.json`.",
     );
   });
 

@@ -41,6 +41,12 @@ export async function readPlanFile(path: string, shown: string = path): Promise<
   return doc;
 }
 
+/** Why a plan of an older format_version is not applied: what was wrong with it. */
+const OLDER_PLANS: Readonly<Record<number, string>> = {
+  1: "held unkeyed digests of sensitive values",
+  2: "were not sealed, so an edit made after the plan would have been applied",
+};
+
 /**
  * A reader takes only its own format_version, and says why not otherwise: a newer file may
  * hold what this version cannot check; an older one held unkeyed digests of sensitive values.
@@ -58,7 +64,7 @@ function checkVersion(doc: unknown, shown: string): void {
   }
   if (found.format_version < PLAN_FORMAT_VERSION) {
     throw new UsageError(
-      `${shown} has format_version ${found.format_version}, made by an older studio-jobs (${String(found.tool_version)}) whose plans held unkeyed digests of sensitive values.`,
+      `${shown} has format_version ${found.format_version}, made by an older studio-jobs (${String(found.tool_version)}) whose plans ${OLDER_PLANS[found.format_version] ?? OLDER_PLANS[2]}.`,
       `Make a new plan with \`studio-jobs plan --out ${shown}\`, and delete the old one wherever it was kept.`,
     );
   }

@@ -3,17 +3,15 @@
 // record an action acts on must be one the planner could have chosen for it (see
 // docs/architecture.md, "The plan file"): an id written into the file is never trusted alone.
 
+import { canonicalJson } from "../identity/fingerprint.js";
 import { classify, type LiveJob } from "../identity/classify.js";
+import { computeChanges } from "../plan/diff.js";
 import { PlanRefusedError, UsageError } from "../errors.js";
 import type { DesiredJob } from "../desired/types.js";
 import type { Plan, PlanAction } from "../plan/types.js";
 import type { JobOutput } from "../studio/types.js";
 import type { ActionDocument, PlanDocument } from "./document.js";
-import { verifyPlanFile, type PlanCheckContext } from "./verify.js";
-
-/** Said, with the way out, whenever a saved plan names what it could not have been made with. */
-export const PLAN_CHANGED = "The saved plan was changed after it was made. Nothing was changed.";
-export const MAKE_IT_AGAIN = "Make it again with `studio-jobs plan --out FILE` and apply that.";
+import { MAKE_IT_AGAIN, PLAN_CHANGED, verifyPlanFile, type PlanCheckContext } from "./verify.js";
 
 /**
  * The saved plan as a Plan, checked against Studio as listed now, the environment's
@@ -26,7 +24,7 @@ export async function restorePlan(doc: PlanDocument, context: PlanCheckContext):
   const actions: PlanAction[] = [];
   const problems: string[] = [];
   for (const action of doc.actions) {
-    const restored = restoreAction(action, jobs, (wanted) => liveRecordOf(wanted, doc.stack, listed));
+    const restored = restoreAction(action, jobs, (wanted) => liveRecordOf(wanted, doc.stack, listed), new Date(doc.created_at));
     if (typeof restored === "string") problems.push(restored);
     else if (restored !== undefined) actions.push(restored);
   }
@@ -59,6 +57,8 @@ function restoreAction(
   action: ActionDocument,
   jobs: ReadonlyMap<string, DesiredJob>,
   live: (action: ActionDocument) => JobOutput | string,
+  /** When the plan was made: a replace's changes show the next runs from then. */
+  createdAt: Date,
 ): PlanAction | string | undefined {
   const desired = (): DesiredJob => {
     const job = jobs.get(action.key);
@@ -73,16 +73,11 @@ function restoreAction(
       const job = desired();
       const old = live(action);
       if (typeof old === "string") return old;
-      return {
-        kind: "replace",
-        key,
-        team,
-        desired: job,
-        live: old,
-        strategy: job.replace,
-        changes: action.changes ?? [],
-        adopted: action.adopted ?? false,
-      };
+      // A replace is shown by its changes: they must be those of the job it sends.
+      const changes = computeChanges(job, old, createdAt);
+      if (canonicalJson(changes) !== canonicalJson(action.changes ?? []))
+        return `The saved plan's replace of "${key}" in team ${team} shows changes other than those of the job it would send.`;
+      return { kind: "replace", key, team, desired: job, live: old, strategy: job.replace, changes, adopted: action.adopted ?? false };
     }
     case "cancel": {
       const old = live(action);

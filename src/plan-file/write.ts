@@ -6,15 +6,17 @@ import { writeFile } from "node:fs/promises";
 import type { Plan } from "../plan/types.js";
 import { planDocument, type PlanDocument, type SavedJob } from "./document.js";
 import { saveJob } from "./saved-job.js";
+import { sealPlanDocument } from "./seal.js";
 import { createDigestKey, describeDigestKey, type DigestKey } from "./secret-digest.js";
 
-/** The saved plan: the document plus every job that a create or replace sends. */
+/** The saved plan: the document plus every job that a create or replace sends, sealed with `key`. */
 export function savedPlanDocument(plan: Plan, toolVersion: string, cwd: string, key: DigestKey): PlanDocument {
   const jobs: Record<string, SavedJob> = {};
   for (const action of plan.actions) {
     if (action.kind === "create" || action.kind === "replace") jobs[action.key] = saveJob(action.desired, cwd, key);
   }
-  return { ...planDocument(plan, toolVersion), digest_key: describeDigestKey(key), jobs };
+  const doc: PlanDocument = { ...planDocument(plan, toolVersion), digest_key: describeDigestKey(key), jobs };
+  return { ...doc, seal: sealPlanDocument(doc, key) };
 }
 
 export interface WritePlanOptions {
