@@ -270,7 +270,7 @@ describe("cancel-first", () => {
     const other = record({ key: "other" }, { id: "done-2", status: "COMPLETE" });
     const studio = createFakeStudio([live, other]);
     studio.fail({ call: `cancel demo/old`, error: remoteError(400, { method: "POST" }) });
-    studio.listJobs = async () => [structuredClone(other)];
+    studio.listJobs = () => Promise.resolve([structuredClone(other)]);
     const result = await apply(planOf([cancel(live)]), studio);
     expect(outcomes(result)).toEqual(["cancel demo/old failed: [POST] /api/datachain/jobs/: 400 fake 400"]);
     expect(studio.jobs.find((j) => j.id === "live-1")?.status).toBe("TASK");
