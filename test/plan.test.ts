@@ -1,6 +1,6 @@
 // `studio-jobs plan` against the emulator, from the examples to every kind of change.
 
-import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, lstatSync, mkdirSync, mkdtempSync, readFileSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Ajv2020 } from "ajv/dist/2020.js";
@@ -241,6 +241,25 @@ describe("plan failures end with exit 1 and one clear sentence", () => {
       "Error: studio-jobs.yaml:4:26: must be at least 1, got 0 (at jobs.a.workers)\n1 problem found in the spec.\n",
     );
     expect(studio.emulator.requests.size).toBe(before);
+  });
+
+  it("--out to a directory or into a missing directory, and a symbolic link at --out is replaced, not followed", async () => {
+    const dir = copyExample("analytics");
+    mkdirSync(join(dir, "plans"));
+    for (const [out, reason] of [
+      ["plans", "it is a directory"],
+      ["missing/plan.json", "the directory missing does not exist"],
+    ]) {
+      const result = await plan(dir, ["--out", out ?? ""]);
+      expect(result.code).toBe(1);
+      expect(result.stderr).toBe(
+        `Error: Cannot save the plan to ${String(out)}: ${String(reason)}.\nGive --out a file path in an existing directory you can write to.\n`,
+      );
+    }
+    symlinkSync(join(dir, "target.json"), join(dir, "link.json"));
+    expect((await plan(dir, ["--out", "link.json"])).code).toBe(0);
+    expect(existsSync(join(dir, "target.json"))).toBe(false);
+    expect(lstatSync(join(dir, "link.json")).isFile()).toBe(true);
   });
 
   it("an unreachable server", async () => {

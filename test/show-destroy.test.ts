@@ -77,8 +77,13 @@ describe("show", () => {
         "Error: studio-jobs.yaml is not a saved plan.\nSave one with `studio-jobs plan --out plan.json`; to see the plan of a spec, run `studio-jobs plan`.\n",
     });
     expect((await cli(dir, ["show", "missing.json"])).stderr).toBe(
-      "Error: missing.json is not a saved plan.\nSave one with `studio-jobs plan --out plan.json`; to see the plan of a spec, run `studio-jobs plan`.\n",
+      "Error: missing.json does not exist.\nSave a plan with `studio-jobs plan --out plan.json`.\n",
     );
+    // `apply FILE.json` reads it as a saved plan too, and says the same.
+    expect(await cli(dir, ["apply", "missing.json"])).toMatchObject({
+      code: 1,
+      stderr: "Error: missing.json does not exist.\nSave a plan with `studio-jobs plan --out plan.json`.\n",
+    });
   });
 });
 

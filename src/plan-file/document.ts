@@ -17,8 +17,9 @@ import type { CancelReason, FieldChange, Plan, PlanAction, PlanSummary } from ".
  * own version (./read.ts).
  * 2: settings before/after on every action, keyed digests of sensitive values, no
  * fingerprint where it would cover a sensitive value.
+ * 3: `seal`, a keyed HMAC of the whole saved plan (./seal.ts).
  */
-export const PLAN_FORMAT_VERSION = 2;
+export const PLAN_FORMAT_VERSION = 3;
 
 export interface ActionDocument {
   kind: PlanAction["kind"];
@@ -82,6 +83,8 @@ export interface PlanDocument {
   digest_key?: DigestKeyDocument;
   /** Only in a saved plan: the jobs its creates and replaces send. */
   jobs?: Record<string, SavedJob>;
+  /** Only in a saved plan: the keyed HMAC of everything else in it (./seal.ts). */
+  seal?: string;
 }
 
 /**

@@ -1,14 +1,15 @@
 // Reading saved plans: telling one from a spec, and each way a file is refused before
 // anything relies on it, with the sentence the user sees.
 
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { execFileSync } from "node:child_process";
+import { mkdirSync, mkdtempSync, symlinkSync, truncateSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { CLUSTERS, desired, options } from "../../test/plan-fixtures.js";
 import { computePlan } from "../plan/compute.js";
 import { planDocument } from "./document.js";
-import { isPlanFile, readPlanFile } from "./read.js";
+import { isPlanFile, MAX_PLAN_BYTES, readPlanFile } from "./read.js";
 import { deriveDigestKey } from "./secret-digest.js";
 import { savedPlanDocument } from "./write.js";
 
@@ -49,11 +50,14 @@ describe("readPlanFile", () => {
   });
 
   it("refuses what is not JSON, has no format_version, or is a plan without its jobs", async () => {
-    expect(await refusal(fileWith("plan.json", "{ not json"))).toMatch(/^plan\.json is not a readable plan file: /);
-    expect(await refusal(fileWith("plan.json", `{"stack": "s"}`))).toBe("plan.json is not a plan file: it has no format_version.");
+    expect(await refusal(fileWith("plan.json", `{"format_version": 3, not json`))).toMatch(/^plan\.json is not a readable plan file: /);
+    expect(await refusal(fileWith("plan.json", `{"stack": "s"}`))).toBe("plan.json is not a saved plan.");
+    expect(await refusal(fileWith("plan.json", `{"stack": "s", "n": {"format_version": 3}}`))).toBe(
+      "plan.json is not a plan file: it has no format_version.",
+    );
     // The output of `plan --format json` has the version but not the jobs to send.
     expect(await refusal(fileWith("plan.json", JSON.stringify(planDocument(plan, "1.0.0"))))).toBe(
-      "plan.json is not a saved plan of format_version 2; save one with `studio-jobs plan --out plan.json`.",
+      "plan.json is not a saved plan of format_version 3; save one with `studio-jobs plan --out plan.json`.",
     );
   });
 
@@ -67,6 +71,39 @@ describe("readPlanFile", () => {
     );
     expect(await refusal(fileWith("plan.json", JSON.stringify({ ...saved, extra: 1 })))).toBe(
       "plan.json is not a valid plan file: at the top level, must NOT have additional properties.",
+    );
+  });
+});
+
+describe("readPlanFile: what is not a plan file at all", () => {
+  function specialFiles(): Record<string, string> {
+    const dir = mkdtempSync(join(tmpdir(), "studio-jobs-read-"));
+    mkdirSync(join(dir, "dir.json"));
+    execFileSync("mkfifo", [join(dir, "fifo.json")]);
+    symlinkSync("/dev/zero", join(dir, "zero.json"));
+    // Sparse: as large as it says, without the disk space.
+    writeFileSync(join(dir, "huge.json"), `{"format_version": 3}`);
+    truncateSync(join(dir, "huge.json"), MAX_PLAN_BYTES + 1);
+    return { dir: join(dir, "dir.json"), fifo: join(dir, "fifo.json"), zero: join(dir, "zero.json"), huge: join(dir, "huge.json") };
+  }
+
+  it("says that a file does not exist, and what a directory, a named pipe, a device or a huge file is, without waiting or reading it", async () => {
+    const files = specialFiles();
+    expect(await refusal(join(tmpdir(), "studio-jobs-no-such-dir", "nonexist.json"))).toBe("plan.json does not exist.");
+    expect(await refusal(files.dir ?? "")).toBe("plan.json is a directory, not a saved plan file.");
+    expect(await refusal(files.fifo ?? "")).toBe("plan.json is a named pipe, not a saved plan file.");
+    expect(await refusal(files.zero ?? "")).toBe("plan.json is a device, not a saved plan file.");
+    expect(await refusal(files.huge ?? "")).toBe("plan.json is larger than 500 MiB, more than any saved plan; it is not one.");
+    // Telling a plan from a spec reads none of them either; a huge file is left to readPlanFile to refuse.
+    for (const path of [files.dir, files.fifo, files.zero]) expect(await isPlanFile(path ?? ""), path).toBe(false);
+  });
+
+  it("takes a plan that starts with a BOM, and says a format_version written as a string must be a number", async () => {
+    const saved = savedPlanDocument(plan, "1.0.0", "/", key);
+    expect(await readPlanFile(fileWith("plan.json", `\uFEFF${JSON.stringify(saved, null, 2)}`))).toEqual(JSON.parse(JSON.stringify(saved)));
+    expect(await isPlanFile(fileWith("plan.json", `\uFEFF${JSON.stringify(saved)}`))).toBe(true);
+    expect(await refusal(fileWith("plan.json", JSON.stringify({ ...saved, format_version: "2" })))).toBe(
+      'plan.json is not a valid plan file: its format_version must be a number, not the string "2".',
     );
   });
 });

@@ -1,7 +1,10 @@
 // Reading a saved plan: telling one from a spec by its first bytes, and reading it whole,
 // checked against its version and schema. Past readPlanFile the file can be relied on.
+// Only a regular file is read, and only so much of it: a named pipe or a device given as a
+// plan would otherwise wait for ever or fill the memory.
 
-import { open, readFile } from "node:fs/promises";
+import { constants } from "node:fs";
+import { open, type FileHandle } from "node:fs/promises";
 import { UsageError } from "../errors.js";
 import { PLAN_FORMAT_VERSION, type PlanDocument } from "./document.js";
 import { checkPlanSchema } from "./schema.js";
@@ -9,29 +12,99 @@ import { checkPlanSchema } from "./schema.js";
 /** How much of a file is read to tell a saved plan from a spec. */
 const SNIFF_BYTES = 256;
 
-/** Whether `path` holds a saved plan rather than a spec: a .json file whose object starts with format_version. */
+/** A saved plan is parsed from one string, which holds less than 512 MiB (as a listing is: src/studio/client.ts). */
+export const MAX_PLAN_BYTES = 500 * 1024 * 1024;
+
+const NOT_A_PLAN_HINT = "Save one with `studio-jobs plan --out plan.json`; to see the plan of a spec, run `studio-jobs plan`.";
+
+/** Whether the start of a file's text is that of a saved plan: an object naming format_version (a BOM allowed). */
+function looksLikePlan(head: string): boolean {
+  return head.trimStart().startsWith("{") && head.includes('"format_version"');
+}
+
+function cannotRead(shown: string, error: unknown): UsageError {
+  const code = (error as NodeJS.ErrnoException | undefined)?.code;
+  return new UsageError(`${shown} cannot be read${code === undefined ? "" : ` (${code})`}; check that it is a readable file.`);
+}
+
+/**
+ * Open `path` if it is a regular file. Opening does not wait (O_NONBLOCK: a named pipe
+ * would wait for a writer), and the open file itself is asked what it is, so nothing can
+ * swap the path in between. Throws a UsageError saying what the path is otherwise.
+ */
+async function openRegularFile(path: string, shown: string): Promise<{ file: FileHandle; size: number }> {
+  let file: FileHandle;
+  try {
+    file = await open(path, constants.O_RDONLY | constants.O_NONBLOCK);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === "ENOENT")
+      throw new UsageError(`${shown} does not exist.`, "Save a plan with `studio-jobs plan --out plan.json`.");
+    throw cannotRead(shown, error);
+  }
+  const info = await file.stat();
+  if (info.isFile()) return { file, size: info.size };
+  await file.close();
+  const what = info.isDirectory() ? "a directory" : info.isFIFO() ? "a named pipe" : info.isSocket() ? "a socket" : "a device";
+  throw new UsageError(`${shown} is ${what}, not a saved plan file.`, NOT_A_PLAN_HINT);
+}
+
+/** Whether `path` holds a saved plan rather than a spec: a regular .json file whose object starts with format_version. */
 export async function isPlanFile(path: string): Promise<boolean> {
   if (!path.endsWith(".json")) return false;
+  // Only the start is needed to tell: the whole file is read once, by readPlanFile.
+  const opened = await openRegularFile(path, path).catch(() => undefined);
+  if (opened === undefined) return false;
   try {
-    // Only the start is needed to tell: the whole file is read once, by readPlanFile.
-    const file = await open(path, "r");
-    try {
-      const { buffer, bytesRead } = await file.read(Buffer.alloc(SNIFF_BYTES), 0, SNIFF_BYTES, 0);
-      const head = buffer.toString("utf8", 0, bytesRead);
-      return head.trimStart().startsWith("{") && head.includes('"format_version"');
-    } finally {
-      await file.close();
-    }
+    const { buffer, bytesRead } = await opened.file.read(Buffer.alloc(SNIFF_BYTES), 0, SNIFF_BYTES, 0);
+    return looksLikePlan(buffer.toString("utf8", 0, bytesRead));
   } catch {
     return false;
+  } finally {
+    await opened.file.close();
+  }
+}
+
+/** The whole text of a regular file of at most MAX_PLAN_BYTES, counted as it is read (a file may grow, or say size 0 and have text). */
+async function readPlanText(path: string, shown: string): Promise<string> {
+  const { file, size } = await openRegularFile(path, shown);
+  const tooLarge = () =>
+    new UsageError(
+      `${shown} is larger than ${MAX_PLAN_BYTES / 1024 / 1024} MiB, more than any saved plan; it is not one.`,
+      NOT_A_PLAN_HINT,
+    );
+  try {
+    if (size > MAX_PLAN_BYTES) throw tooLarge();
+    // One byte more than the file's size, to see its end in one read; grown if it was not the end.
+    let buffer = Buffer.allocUnsafe(Math.max(size + 1, 64 * 1024));
+    let total = 0;
+    for (;;) {
+      if (total === buffer.length) {
+        const grown = Buffer.allocUnsafe(Math.min(buffer.length * 2, MAX_PLAN_BYTES + 1));
+        buffer.copy(grown, 0, 0, total);
+        buffer = grown;
+      }
+      const { bytesRead } = await file.read(buffer, total, buffer.length - total, null);
+      if (bytesRead === 0) break;
+      total += bytesRead;
+      if (total > MAX_PLAN_BYTES) throw tooLarge();
+    }
+    const text = buffer.toString("utf8", 0, total);
+    // A BOM, as some editors write, is taken like a spec's.
+    return text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
+  } catch (error) {
+    throw error instanceof UsageError ? error : cannotRead(shown, error);
+  } finally {
+    await file.close();
   }
 }
 
 /** Read and check a saved plan; `shown` is the path as the user gave it, for messages. */
 export async function readPlanFile(path: string, shown: string = path): Promise<PlanDocument> {
+  const text = await readPlanText(path, shown);
+  if (!looksLikePlan(text.slice(0, SNIFF_BYTES))) throw new UsageError(`${shown} is not a saved plan.`, NOT_A_PLAN_HINT);
   let doc: unknown;
   try {
-    doc = JSON.parse(await readFile(path, "utf8"));
+    doc = JSON.parse(text);
   } catch (error) {
     throw new UsageError(`${shown} is not a readable plan file: ${(error as Error).message}`);
   }
@@ -41,6 +114,12 @@ export async function readPlanFile(path: string, shown: string = path): Promise<
   return doc;
 }
 
+/** Why a plan of an older format_version is not applied: what was wrong with it. */
+const OLDER_PLANS: Readonly<Record<number, string>> = {
+  1: "held unkeyed digests of sensitive values",
+  2: "were not sealed, so an edit made after the plan would have been applied",
+};
+
 /**
  * A reader takes only its own format_version, and says why not otherwise: a newer file may
  * hold what this version cannot check; an older one held unkeyed digests of sensitive values.
@@ -48,8 +127,16 @@ export async function readPlanFile(path: string, shown: string = path): Promise<
  */
 function checkVersion(doc: unknown, shown: string): void {
   const found = doc as Partial<PlanDocument> | null;
-  if (found === null || typeof found !== "object" || typeof found.format_version !== "number")
+  if (found === null || typeof found !== "object" || Array.isArray(found) || found.format_version === undefined)
     throw new UsageError(`${shown} is not a plan file: it has no format_version.`);
+  if (typeof found.format_version !== "number") {
+    const written = JSON.stringify(found.format_version);
+    const given = written.length > 40 ? `${written.slice(0, 40)}…` : written;
+    throw new UsageError(
+      `${shown} is not a valid plan file: its format_version must be a number, not ${typeof found.format_version === "string" ? `the string ${given}` : given}.`,
+      "Make a new plan with `studio-jobs plan --out FILE`.",
+    );
+  }
   if (found.format_version > PLAN_FORMAT_VERSION) {
     throw new UsageError(
       `${shown} has format_version ${found.format_version}, newer than this studio-jobs (${PLAN_FORMAT_VERSION}) reads.`,
@@ -58,7 +145,7 @@ function checkVersion(doc: unknown, shown: string): void {
   }
   if (found.format_version < PLAN_FORMAT_VERSION) {
     throw new UsageError(
-      `${shown} has format_version ${found.format_version}, made by an older studio-jobs (${String(found.tool_version)}) whose plans held unkeyed digests of sensitive values.`,
+      `${shown} has format_version ${found.format_version}, made by an older studio-jobs (${String(found.tool_version)}) whose plans ${OLDER_PLANS[found.format_version] ?? OLDER_PLANS[2]}.`,
       `Make a new plan with \`studio-jobs plan --out ${shown}\`, and delete the old one wherever it was kept.`,
     );
   }

@@ -1,26 +1,34 @@
 // A saved plan back as the Plan that apply carries out: verified first (./verify.ts), then
-// each action tied to the job it sends and the live record it acts on, as listed now.
+// each action tied to the job it sends and the live record it acts on, as listed now. The
+// record an action acts on must be one the planner could have chosen for it (see
+// docs/architecture.md, "The plan file"): an id written into the file is never trusted alone.
 
+import { canonicalJson } from "../identity/fingerprint.js";
+import { classify, type LiveJob } from "../identity/classify.js";
+import { computeChanges } from "../plan/diff.js";
 import { PlanRefusedError, UsageError } from "../errors.js";
 import type { DesiredJob } from "../desired/types.js";
 import type { Plan, PlanAction } from "../plan/types.js";
 import type { JobOutput } from "../studio/types.js";
 import type { ActionDocument, PlanDocument } from "./document.js";
-import { verifyPlanFile, type PlanCheckContext } from "./verify.js";
+import { MAKE_IT_AGAIN, PLAN_CHANGED, verifyPlanFile, type PlanCheckContext } from "./verify.js";
 
 /**
  * The saved plan as a Plan, checked against Studio as listed now, the environment's
- * sensitive values and the local files. Throws PlanRefusedError when anything differs.
+ * sensitive values and the local files. Throws PlanRefusedError when anything differs,
+ * before any request that changes something.
  */
 export async function restorePlan(doc: PlanDocument, context: PlanCheckContext): Promise<Plan> {
   const jobs = await verifyPlanFile(doc, context);
-  const byId = new Map<string, JobOutput>();
-  for (const list of context.listings.values()) for (const job of list) byId.set(job.id, job);
+  const listed = indexListings(context.listings);
   const actions: PlanAction[] = [];
+  const problems: string[] = [];
   for (const action of doc.actions) {
-    const restored = restoreAction(action, jobs, byId);
-    if (restored !== undefined) actions.push(restored);
+    const restored = restoreAction(action, jobs, (wanted) => liveRecordOf(wanted, doc.stack, listed), new Date(doc.created_at));
+    if (typeof restored === "string") problems.push(restored);
+    else if (restored !== undefined) actions.push(restored);
   }
+  if (problems.length > 0) throw new PlanRefusedError("PLAN_CHANGED", [...problems, PLAN_CHANGED], MAKE_IT_AGAIN);
   return {
     stack: doc.stack,
     teams: doc.teams,
@@ -34,24 +42,28 @@ export async function restorePlan(doc: PlanDocument, context: PlanCheckContext):
   };
 }
 
-/** The action to carry out; undefined for those that change nothing (noop, conflict). */
+/** Each team's records by id: a record counts only in the listing of its own team. */
+function indexListings(listings: ReadonlyMap<string, readonly JobOutput[]>): Map<string, Map<string, JobOutput>> {
+  const index = new Map<string, Map<string, JobOutput>>();
+  for (const [team, records] of listings) index.set(team, new Map(records.map((record) => [record.id, record])));
+  return index;
+}
+
+/**
+ * The action to carry out; undefined for those that change nothing (noop, conflict); a
+ * sentence when the live record it names is not one it may act on.
+ */
 function restoreAction(
   action: ActionDocument,
   jobs: ReadonlyMap<string, DesiredJob>,
-  byId: ReadonlyMap<string, JobOutput>,
-): PlanAction | undefined {
+  live: (action: ActionDocument) => JobOutput | string,
+  /** When the plan was made: a replace's changes show the next runs from then. */
+  createdAt: Date,
+): PlanAction | string | undefined {
   const desired = (): DesiredJob => {
     const job = jobs.get(action.key);
     if (job === undefined) throw new UsageError(`The plan file has no job "${action.key}" to ${action.kind}; it is damaged.`);
     return job;
-  };
-  const live = (): JobOutput => {
-    const found = action.job_id === undefined ? undefined : byId.get(action.job_id);
-    if (found === undefined)
-      throw new PlanRefusedError("PLAN_STALE", [
-        `Saved plan is stale: job ${String(action.job_id)} of "${action.key}" is no longer listed.`,
-      ]);
-    return found;
   };
   const { key, team } = action;
   switch (action.kind) {
@@ -59,25 +71,70 @@ function restoreAction(
       return { kind: "create", key, team, desired: desired() };
     case "replace": {
       const job = desired();
-      return {
-        kind: "replace",
-        key,
-        team,
-        desired: job,
-        live: live(),
-        strategy: job.replace,
-        changes: action.changes ?? [],
-        adopted: action.adopted ?? false,
-      };
+      const old = live(action);
+      if (typeof old === "string") return old;
+      // A replace is shown by its changes: they must be those of the job it sends.
+      const changes = computeChanges(job, old, createdAt);
+      if (canonicalJson(changes) !== canonicalJson(action.changes ?? []))
+        return `The saved plan's replace of "${key}" in team ${team} shows changes other than those of the job it would send.`;
+      return { kind: "replace", key, team, desired: job, live: old, strategy: job.replace, changes, adopted: action.adopted ?? false };
     }
-    case "cancel":
-      return { kind: "cancel", key, team, live: live(), reason: action.reason ?? "removed" };
+    case "cancel": {
+      const old = live(action);
+      if (typeof old === "string") return old;
+      return { kind: "cancel", key, team, live: old, reason: action.reason ?? "removed" };
+    }
     case "noop":
     case "conflict":
       return undefined;
     default: {
       const never: never = action.kind;
       throw new UsageError(`The plan file has an action of unknown kind "${String(never)}".`);
+    }
+  }
+}
+
+/**
+ * The record a replace or cancel acts on, as listed now in its team. The planner gives such
+ * an action only this stack's record of the action's key, or, when adopting (--adopt), a
+ * record no stack manages that holds the key's name: anything else is refused, with a
+ * sentence saying whose the record is.
+ */
+function liveRecordOf(
+  action: ActionDocument,
+  stack: string,
+  listed: ReadonlyMap<string, ReadonlyMap<string, JobOutput>>,
+): JobOutput | string {
+  const record = action.job_id === undefined ? undefined : listed.get(action.team)?.get(action.job_id);
+  if (record === undefined) {
+    throw new PlanRefusedError("PLAN_STALE", [
+      `Saved plan is stale: job ${String(action.job_id)} of "${action.key}" is no longer listed in team ${action.team}.`,
+    ]);
+  }
+  const adopting = action.kind === "replace" ? action.adopted === true : action.reason === "adopted";
+  const job = classify(record, stack);
+  const expected = adopting ? `a job named "${action.key}" that no stack manages` : `stack ${stack}'s job "${action.key}"`;
+  const fits = adopting ? job.kind === "unmanaged" && record.name === action.key : job.kind === "managed" && job.key === action.key;
+  if (fits) return record;
+  return `The saved plan's ${action.kind} of "${action.key}" in team ${action.team} names job ${record.id}, which is ${whose(job)}, not ${expected}.`;
+}
+
+/** Whose a listed record is, in words. */
+function whose(job: LiveJob): string {
+  switch (job.kind) {
+    case "managed":
+      return `this stack's job "${job.key}"`;
+    case "run":
+      return `a run of job ${job.parentId}`;
+    case "managed-without-key":
+      return "a job of this stack without a key";
+    case "other-stack":
+      return `stack ${job.stack}'s job "${job.record.name}"`;
+    case "unmanaged":
+      return `a job no stack manages ("${job.record.name}")`;
+    default: {
+      const never: never = job;
+      return never;
     }
   }
 }

@@ -21,6 +21,10 @@
 // values derives the key too: it is a plain hash in disguise); a slow hash without a key
 // (only slows a guess of a weak password down, and CI-sized work factors buy little).
 //
+// The same key seals the whole saved plan (./seal.ts): an HMAC of everything in the file,
+// under a key of its own derived from this one, so that a file edited after `plan --out`
+// is refused by apply (docs/architecture.md, "The plan file").
+//
 // The salt makes the digests of the same value differ from plan to plan, so two artifacts
 // do not show that a secret stayed the same. `check`, an HMAC of a fixed text, lets apply
 // tell "made with another token" from "a value changed" (it confirms a guessed token only,
@@ -50,6 +54,7 @@ export interface DigestKeyDocument {
 
 const CONTEXT = "studio-jobs plan digest v2\0";
 const CHECK_TEXT = "studio-jobs plan key check";
+const SEAL_CONTEXT = "studio-jobs plan seal v3";
 
 function hmacHex(key: Buffer | string, text: string): string {
   return createHmac("sha256", key).update(text, "utf8").digest("hex");
@@ -88,6 +93,11 @@ export function digestSensitive(key: DigestKey, field: string, value: string): s
 
 export function describeDigestKey(key: DigestKey): DigestKeyDocument {
   return { algorithm: "hmac-sha256", source: key.source, salt: key.salt, check: hmacHex(key.key, CHECK_TEXT) };
+}
+
+/** The seal of a saved plan's canonical text: keyed apart from the digests, so neither can stand for the other. */
+export function sealDigest(key: DigestKey, text: string): string {
+  return hmacHex(createHmac("sha256", key.key).update(SEAL_CONTEXT, "utf8").digest(), text);
 }
 
 /** Whether `key` is the key the plan was made with. */

@@ -1,32 +1,42 @@
-// Before a saved plan is applied: it must still describe Studio and the environment it was
-// made in. The digest key is derived again (before any request), Studio's listing must give
-// the plan's remote_digest, and every sensitive value and local file is read again and must
-// match what the plan saw. Any doubt stops the apply before a change.
+// Before a saved plan is applied: it must be the file `plan --out` wrote, and still describe
+// Studio and the environment it was made in. The digest key is derived again and the seal
+// checked (before any request), the jobs it sends must be the ones it shows, Studio's
+// listing must give the plan's remote_digest, and every sensitive value and local file is
+// read again and must match what the plan saw. Any doubt stops the apply before a change.
 
 import { resolve } from "node:path";
-import { PlanRefusedError, UsageError } from "../errors.js";
+import { PlanRefusedError } from "../errors.js";
 import { hashFile } from "../desired/files.js";
 import { interpolate } from "../desired/interpolate.js";
 import type { DesiredJob } from "../desired/types.js";
+import { canonicalJson } from "../identity/fingerprint.js";
 import { computeRemoteDigest } from "../plan/digest.js";
+import { desiredSettings } from "../plan/settings.js";
 import type { JobOutput } from "../studio/types.js";
 import type { PlanDocument, SavedJob } from "./document.js";
 import { restoreJob } from "./saved-job.js";
+import { isSealed } from "./seal.js";
 import { deriveDigestKey, digestSensitive, isSameKey, PLAN_KEY_VARIABLE, sameHex, type DigestKey } from "./secret-digest.js";
 
 const MAKE_A_NEW_PLAN = "Make a new plan with `studio-jobs plan --out FILE` and apply that.";
 
+/** Said, with the way out, whenever a saved plan is not as `plan --out` wrote it. */
+export const PLAN_CHANGED = "The saved plan was changed after it was made. Nothing was changed.";
+export const MAKE_IT_AGAIN = "Make it again with `studio-jobs plan --out FILE` and apply that.";
+
 /**
- * The key the plan's digests of sensitive values were made with, derived again from the
- * Studio token (or STUDIO_JOBS_PLAN_KEY). Undefined when the plan has no sensitive value.
- * Throws when the key here is not the plan's: nothing could be checked.
+ * The key the plan was sealed and its sensitive values digested with, derived again from
+ * the Studio token (or STUDIO_JOBS_PLAN_KEY), after checking the seal with it. Throws when
+ * the key here is not the plan's (nothing could be checked) or the seal does not match.
  */
-export function unlockPlanFile(doc: PlanDocument, token: string | undefined, env: NodeJS.ProcessEnv, shown: string): DigestKey | undefined {
-  const hasSensitive = Object.values(doc.jobs ?? {}).some((job) => Object.keys(job.sensitive).length > 0);
-  if (!hasSensitive) return undefined;
+export function unlockPlanFile(doc: PlanDocument, token: string | undefined, env: NodeJS.ProcessEnv, shown: string): DigestKey {
   const recorded = doc.digest_key;
-  if (recorded === undefined)
-    throw new UsageError(`${shown} has digests of sensitive values but no digest_key; it is damaged. Make a new plan.`);
+  if (recorded === undefined || doc.seal === undefined)
+    throw new PlanRefusedError(
+      "PLAN_CHANGED",
+      [`${shown} has no ${recorded === undefined ? "digest_key" : "seal"}. ${PLAN_CHANGED}`],
+      MAKE_IT_AGAIN,
+    );
   const redo = "Nothing was changed.";
   const hint = `Apply it with what it was made with, or make a new plan here with \`studio-jobs plan --out FILE\`. To plan and apply with different tokens, set ${PLAN_KEY_VARIABLE} to the same secret in both steps.`;
   const secret = recorded.source === PLAN_KEY_VARIABLE ? env[PLAN_KEY_VARIABLE] : token;
@@ -35,7 +45,7 @@ export function unlockPlanFile(doc: PlanDocument, token: string | undefined, env
       recorded.source === PLAN_KEY_VARIABLE ? `${PLAN_KEY_VARIABLE}, which is not set here` : "the Studio token, and there is none here";
     throw new PlanRefusedError(
       "PLAN_KEY_MISSING",
-      [`${shown} keyed its digests of sensitive values with ${what}: it cannot check them. ${redo}`],
+      [`${shown} was sealed, and its sensitive values digested, with ${what}: it cannot be checked. ${redo}`],
       hint,
     );
   }
@@ -44,10 +54,11 @@ export function unlockPlanFile(doc: PlanDocument, token: string | undefined, env
     const what = recorded.source === PLAN_KEY_VARIABLE ? `a different ${PLAN_KEY_VARIABLE}` : "a different Studio token";
     throw new PlanRefusedError(
       "PLAN_KEY_MISMATCH",
-      [`${shown} was made with ${what}, so this apply cannot check that its sensitive values are unchanged. ${redo}`],
+      [`${shown} was made with ${what}, so this apply cannot check that the plan and its sensitive values are unchanged. ${redo}`],
       hint,
     );
   }
+  if (!isSealed(doc, key)) throw new PlanRefusedError("PLAN_CHANGED", [`${shown} does not match its seal. ${PLAN_CHANGED}`], MAKE_IT_AGAIN);
   return key;
 }
 
@@ -58,7 +69,7 @@ export interface PlanCheckContext {
   /** Where the plan's relative file paths are resolved. */
   cwd: string;
   /** From unlockPlanFile. */
-  key: DigestKey | undefined;
+  key: DigestKey;
 }
 
 /**
@@ -75,16 +86,54 @@ export async function verifyPlanFile(doc: PlanDocument, context: PlanCheckContex
       problems.push(...read.problems);
       continue;
     }
-    const job = restoreJob(key, doc.stack, saved, read.values, context.cwd);
-    if (saved.fingerprint !== null && saved.fingerprint !== job.fingerprint) {
-      problems.push(
-        `Job "${key}": the plan file does not describe the job it was made for: it was edited, or made by another version of studio-jobs.`,
-      );
-    }
-    restored.set(key, job);
+    restored.set(key, restoreJob(key, doc.stack, saved, read.values, context.cwd));
   }
   if (problems.length > 0) throw new PlanRefusedError("PLAN_INPUTS_CHANGED", [...problems, "Nothing was changed."], MAKE_A_NEW_PLAN);
+  const unlike = checkShownIsSent(doc, restored);
+  if (unlike.length > 0) throw new PlanRefusedError("PLAN_CHANGED", [...unlike, PLAN_CHANGED], MAKE_IT_AGAIN);
   return restored;
+}
+
+/**
+ * What `show` prints of each create and replace (its settings, `after`, and fingerprint) must
+ * be what apply sends: the jobs rebuilt from the file's `jobs`, their fingerprints computed
+ * again from every value. The seal already refuses an edit made without the key; this
+ * holds even for a file sealed anew, so that the plan a reviewer saw is the plan applied.
+ */
+function checkShownIsSent(doc: PlanDocument, jobs: ReadonlyMap<string, DesiredJob>): string[] {
+  const problems: string[] = [];
+  const sent = new Set<string>();
+  for (const action of doc.actions) {
+    if (action.kind !== "create" && action.kind !== "replace") continue;
+    const job = jobs.get(action.key);
+    const saved = doc.jobs?.[action.key];
+    if (sent.has(action.key)) {
+      problems.push(`The saved plan sends the job "${action.key}" twice.`);
+      continue;
+    }
+    sent.add(action.key);
+    if (job === undefined || saved === undefined) {
+      problems.push(`The saved plan's ${action.kind} of "${action.key}" has no job to send.`);
+      continue;
+    }
+    // A fingerprint is left out only where it would cover a sensitive value (./saved-job.ts).
+    const shownFingerprint = job.sensitive.length === 0 ? job.fingerprint : undefined;
+    const savedFingerprint = job.sensitive.length === 0 ? job.fingerprint : null;
+    if (
+      job.team !== action.team ||
+      (action.kind === "replace" && action.strategy !== job.replace) ||
+      saved.fingerprint !== savedFingerprint ||
+      action.fingerprint !== shownFingerprint ||
+      canonicalJson(desiredSettings(job)) !== canonicalJson(action.after)
+    ) {
+      problems.push(
+        `The saved plan's ${action.kind} of "${action.key}" in team ${action.team} shows a job other than the one it would send.`,
+      );
+    }
+  }
+  for (const key of Object.keys(doc.jobs ?? {}))
+    if (!sent.has(key)) problems.push(`The saved plan holds a job "${key}" that none of its actions sends.`);
+  return problems;
 }
 
 function checkRemoteDigest(doc: PlanDocument, listings: ReadonlyMap<string, readonly JobOutput[]>): void {
@@ -117,7 +166,7 @@ async function readJobAgain(
     const read = interpolate(entry.template, { env: context.env, vars: saved.vars });
     if (!read.ok) {
       problems.push(`Job "${key}": ${field} cannot be read again: ${read.message}.`);
-    } else if (context.key === undefined || !sameHex(digestSensitive(context.key, field, read.value), entry.digest)) {
+    } else if (!sameHex(digestSensitive(context.key, field, read.value), entry.digest)) {
       problems.push(`Job "${key}": the value of ${field} differs from when the plan was made.`);
     } else {
       values[field] = read.value;

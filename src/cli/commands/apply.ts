@@ -3,7 +3,7 @@
 
 import { resolve } from "node:path";
 import { applyPlan } from "../../apply/execute.js";
-import { checkPlanStack, isPlanFile, readPlanFile, restorePlan, unlockPlanFile } from "../../plan-file/index.js";
+import { checkPlanStack, readPlanFile, restorePlan, unlockPlanFile } from "../../plan-file/index.js";
 import type { ApplyEvent, ApplyResult } from "../../apply/types.js";
 import { UsageError } from "../../errors.js";
 import { registerJobSecrets } from "../../redact.js";
@@ -33,7 +33,9 @@ export async function runApply(
   given: readonly string[] = [],
 ): Promise<number> {
   const first = paths[0];
-  if (paths.length === 1 && first !== undefined && (await isPlanFile(resolve(io.cwd, first)))) {
+  // A spec is never .json (see below): one .json path is a saved plan, and readPlanFile says
+  // what it is if it is not one (missing, a directory, a spec).
+  if (paths.length === 1 && first !== undefined && first.endsWith(".json")) {
     refusePlanningFlags(given);
     return applySavedPlan(resolve(io.cwd, first), first, flags, globals, io);
   }

@@ -2,8 +2,7 @@
 // Studio: the approval step between `plan --out` and `apply`.
 
 import { resolve } from "node:path";
-import { isPlanFile, readPlanFile } from "../../plan-file/index.js";
-import { UsageError } from "../../errors.js";
+import { readPlanFile } from "../../plan-file/index.js";
 import { renderPlanMarkdown } from "../../render/markdown.js";
 import { renderPlanText } from "../../render/text.js";
 import type { GlobalOptions } from "../connect.js";
@@ -14,14 +13,8 @@ export interface ShowFlags {
 }
 
 export async function runShow(planFile: string, flags: ShowFlags, globals: GlobalOptions, io: CliIo): Promise<number> {
-  const path = resolve(io.cwd, planFile);
-  if (!(await isPlanFile(path))) {
-    throw new UsageError(
-      `${planFile} is not a saved plan.`,
-      "Save one with `studio-jobs plan --out plan.json`; to see the plan of a spec, run `studio-jobs plan`.",
-    );
-  }
-  const doc = await readPlanFile(path, planFile);
+  // readPlanFile says what else the file is: missing, not a regular file, not a saved plan.
+  const doc = await readPlanFile(resolve(io.cwd, planFile), planFile);
   switch (flags.format) {
     case "json": {
       // The saved jobs are what apply sends; the plan itself is the rest, in plan --format json's shape.

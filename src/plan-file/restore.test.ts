@@ -1,0 +1,99 @@
+// Restoring a saved plan: each replace and cancel acts only on a record the planner could
+// have chosen for it, whatever job id the file names.
+
+import { describe, expect, it } from "vitest";
+import { CLUSTERS, desired, options, record } from "../../test/plan-fixtures.js";
+import type { DesiredJob } from "../desired/types.js";
+import { computePlan } from "../plan/compute.js";
+import type { PlanOptions } from "../plan/types.js";
+import type { JobOutput } from "../studio/types.js";
+import type { PlanDocument } from "./document.js";
+import { restorePlan } from "./restore.js";
+import { deriveDigestKey } from "./secret-digest.js";
+import { savedPlanDocument } from "./write.js";
+
+const key = deriveDigestKey("token", "studio-token-a", "00112233445566778899aabbccddeeff");
+
+function savedPlan(jobs: DesiredJob[], records: JobOutput[], planOptions: Partial<PlanOptions> = {}) {
+  const listings = new Map([["demo", records]]);
+  const plan = computePlan(jobs, listings, CLUSTERS, options(planOptions));
+  expect(plan.errors).toEqual([]);
+  return { doc: savedPlanDocument(plan, "1.0.0", "/", key), listings };
+}
+
+/** The document with the job id of its action of `kind` set to `id`, as someone editing the file would. */
+function withJobId(doc: PlanDocument, kind: "replace" | "cancel", id: string): PlanDocument {
+  const edited = structuredClone(doc);
+  const action = edited.actions.find((a) => a.kind === kind);
+  if (action === undefined) throw new Error(`the plan has no ${kind}`);
+  action.job_id = id;
+  return edited;
+}
+
+async function refusal(doc: PlanDocument, listings: ReadonlyMap<string, readonly JobOutput[]>): Promise<string> {
+  const error = await restorePlan(doc, { listings, env: {}, cwd: "/", key }).then(
+    () => undefined,
+    (e: unknown) => e as Error & { hint?: string },
+  );
+  if (error === undefined) throw new Error("the plan was restored");
+  return `${error.message}\n${String(error.hint)}`;
+}
+
+describe("restorePlan: the record an action acts on", () => {
+  const keep = desired({ key: "keep" });
+  const kept = record(keep);
+  const gone = record({ key: "gone" });
+  const precious = record({ key: "precious", stack: "victim" }, { id: "victims-job" });
+  const byHand = record({ key: "manual", stack: null }, { id: "hand-made" });
+
+  it("ties a cancel to this stack's record of its key", async () => {
+    const { doc, listings } = savedPlan([keep], [kept, gone, precious]);
+    const plan = await restorePlan(doc, { listings, env: {}, cwd: "/", key });
+    expect(plan.actions.map((a) => `${a.kind} ${a.key} ${"live" in a ? a.live.id : ""}`)).toEqual([`cancel gone ${gone.id}`]);
+  });
+
+  it("refuses a cancel whose job id was changed to another stack's job, or to a job made by hand", async () => {
+    const { doc, listings } = savedPlan([keep], [kept, gone, precious, byHand]);
+    expect(await refusal(withJobId(doc, "cancel", "victims-job"), listings)).toBe(
+      `The saved plan's cancel of "gone" in team demo names job victims-job, which is stack victim's job "precious", not stack analytics's job "gone".\n` +
+        "The saved plan was changed after it was made. Nothing was changed.\n" +
+        "Make it again with `studio-jobs plan --out FILE` and apply that.",
+    );
+    expect(await refusal(withJobId(doc, "cancel", "hand-made"), listings)).toMatch(
+      /^The saved plan's cancel of "gone" in team demo names job hand-made, which is a job no stack manages \("manual"\), not stack analytics's job "gone"\.\n/,
+    );
+    expect(await refusal(withJobId(doc, "cancel", kept.id), listings)).toMatch(
+      new RegExp(
+        `^The saved plan's cancel of "gone" in team demo names job ${kept.id}, which is this stack's job "keep", not stack analytics's job "gone"\\.\\n`,
+      ),
+    );
+  });
+
+  it("refuses a replace whose old job is not this stack's record of its key", async () => {
+    const changed = desired({ key: "keep", query: "print(2)\n" });
+    const { doc, listings } = savedPlan([changed], [kept, precious]);
+    expect(doc.actions.map((a) => a.kind)).toEqual(["replace"]);
+    expect(await refusal(withJobId(doc, "replace", "victims-job"), listings)).toMatch(
+      /^The saved plan's replace of "keep" in team demo names job victims-job, which is stack victim's job "precious", not stack analytics's job "keep"\.\n/,
+    );
+  });
+
+  it("lets an adopting replace act only on a job no stack manages that holds the key's name", async () => {
+    const manual = desired({ key: "manual" });
+    const { doc, listings } = savedPlan([manual], [byHand, precious], { adopt: true });
+    expect(doc.actions.map((a) => `${a.kind} ${String(a.job_id)}`)).toEqual(["replace hand-made"]);
+    expect((await restorePlan(doc, { listings, env: {}, cwd: "/", key })).actions).toHaveLength(1);
+    expect(await refusal(withJobId(doc, "replace", "victims-job"), listings)).toMatch(
+      /^The saved plan's replace of "manual" in team demo names job victims-job, which is stack victim's job "precious", not a job named "manual" that no stack manages\.\n/,
+    );
+  });
+
+  it("looks a record up only in the listing of the action's own team", async () => {
+    const { doc } = savedPlan([keep], [kept, gone]);
+    const elsewhere = new Map([
+      ["demo", [kept]],
+      ["other", [gone]],
+    ]);
+    expect(await refusal(doc, elsewhere)).toMatch(/^Saved plan is stale/);
+  });
+});

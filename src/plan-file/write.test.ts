@@ -1,0 +1,59 @@
+// Writing a saved plan: where it can and cannot go, said in a sentence, and a symbolic link
+// at the path replaced rather than followed.
+
+import { existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, statSync, symlinkSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { CLUSTERS, desired, options } from "../../test/plan-fixtures.js";
+import { computePlan } from "../plan/compute.js";
+import { writePlanFile } from "./write.js";
+
+const plan = computePlan([desired({ key: "nightly" })], new Map([["demo", []]]), CLUSTERS, options());
+const writeOptions = { toolVersion: "1.0.0", cwd: "/", token: "studio-token-a", env: {} };
+
+async function refusal(path: string, shown: string): Promise<string> {
+  const error = await writePlanFile(path, plan, writeOptions, shown).then(
+    () => undefined,
+    (e: unknown) => e as Error & { hint?: string; code?: string },
+  );
+  if (error === undefined) throw new Error("the plan was written");
+  return `${String(error.code)}: ${error.message} ${String(error.hint)}`;
+}
+
+describe("writePlanFile", () => {
+  it("refuses a directory, and a path in a directory that does not exist, leaving nothing behind", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "studio-jobs-write-"));
+    mkdirSync(join(dir, "plans"));
+    expect(await refusal(join(dir, "plans"), "plans")).toBe(
+      "USAGE: Cannot save the plan to plans: it is a directory. Give --out a file path in an existing directory you can write to.",
+    );
+    expect(await refusal(join(dir, "missing", "plan.json"), "missing/plan.json")).toBe(
+      "USAGE: Cannot save the plan to missing/plan.json: the directory missing does not exist. Give --out a file path in an existing directory you can write to.",
+    );
+    writeFileSync(join(dir, "file"), "");
+    expect(await refusal(join(dir, "file", "plan.json"), "file/plan.json")).toBe(
+      "USAGE: Cannot save the plan to file/plan.json: a part of the path is not a directory. Give --out a file path in an existing directory you can write to.",
+    );
+    expect(readdirSync(dir).sort()).toEqual(["file", "plans"]);
+    expect(readdirSync(join(dir, "plans"))).toEqual([]);
+  });
+
+  it("replaces a symbolic link at the path instead of writing where it points", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "studio-jobs-write-"));
+    symlinkSync(join(dir, "elsewhere.json"), join(dir, "link.json"));
+    await writePlanFile(join(dir, "link.json"), plan, writeOptions, "link.json");
+    expect(existsSync(join(dir, "elsewhere.json"))).toBe(false);
+    expect(lstatSync(join(dir, "link.json")).isFile()).toBe(true);
+    expect((JSON.parse(readFileSync(join(dir, "link.json"), "utf8")) as { stack: string }).stack).toBe("analytics");
+    expect(readdirSync(dir)).toEqual(["link.json"]);
+  });
+
+  it("leaves the plan readable by its owner only, also in place of an existing file", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "studio-jobs-write-"));
+    writeFileSync(join(dir, "plan.json"), "old", { mode: 0o644 });
+    await writePlanFile(join(dir, "plan.json"), plan, writeOptions, "plan.json");
+    expect(statSync(join(dir, "plan.json")).mode & 0o777).toBe(0o600);
+    expect(readFileSync(join(dir, "plan.json"), "utf8")).toMatch(/^\{\n {2}"format_version": 3,/);
+  });
+});
