@@ -17,12 +17,14 @@ export const REDACTED = "***";
 export const MIN_SECRET_LENGTH = 4;
 
 /**
- * Values hidden only where they stand, like short ones: a JSON word (`false`, `null`), a
- * short number (`8080`, `3.12`) or text without a letter or digit. Replaced wherever they
- * occur they would protect nothing (they are guessed at once) and would break what the tool
- * prints: `"protect": false` in a JSON plan would become `"protect": ***`.
+ * Values hidden only where they stand, like short ones: a JSON word (`false`, `null`) or a
+ * number of up to 5 characters (`8080`, `3.12`). Replaced wherever they occur they would
+ * protect nothing (they are guessed at once) and would break what the tool prints:
+ * `"protect": false` in a JSON plan would become `"protect": ***`.
  */
-const TOO_COMMON = /^(?:true|false|null|[-+]?\d{1,5}(?:\.\d*)?|[^\p{L}\p{N}]*)$/iu;
+function tooCommon(form: string): boolean {
+  return /^(?:true|false|null)$/i.test(form) || (form.length <= 5 && /^[-+]?\d+(?:\.\d*)?$/.test(form));
+}
 
 export interface Redactor {
   /**
@@ -51,14 +53,22 @@ function escapeRegExp(text: string): string {
   return text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
 }
 
-/** The forms a value takes when a server quotes it: as is, inside a JSON string, in a URL. */
+/**
+ * The forms a value takes when a server quotes it: as is, inside a JSON string (also with
+ * every non-ASCII character escaped, as Python writes JSON), in a URL, in HTML.
+ */
 function spellings(value: string, lines: boolean): string[] {
   const forms = new Set<string>([value]);
-  forms.add(JSON.stringify(value).slice(1, -1));
+  const json = JSON.stringify(value).slice(1, -1);
+  forms.add(json);
+  forms.add(json.replace(/[\u0080-\uffff]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`));
   forms.add(encodeURIComponent(value));
+  for (const quote of ["&#x27;", "&#39;"]) {
+    forms.add(value.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&quot;").replace(/'/g, quote));
+  }
   // A multi-line secret (a key file) may be quoted one line at a time.
   if (lines && value.includes("\n")) for (const line of value.split(/\r?\n/)) if (line.trim().length >= MIN_SECRET_LENGTH) forms.add(line);
-  return [...forms].filter((form) => form.length >= MIN_SECRET_LENGTH && !TOO_COMMON.test(form));
+  return [...forms].filter((form) => form.length >= MIN_SECRET_LENGTH && !tooCommon(form));
 }
 
 export function createRedactor(): Redactor {
@@ -76,7 +86,8 @@ export function createRedactor(): Redactor {
     dirty = false;
     // Longest first, so a secret that contains another is replaced whole.
     const sorted = [...secrets].sort((a, b) => b.length - a.length).map(escapeRegExp);
-    secretPattern = sorted.length === 0 ? undefined : new RegExp(sorted.join("|"), "g");
+    // Matched at every position (a lookahead), so that secrets that overlap are found each.
+    secretPattern = sorted.length === 0 ? undefined : new RegExp(`(?=(${sorted.join("|")}))`, "g");
     longest = Math.max(0, ...[...secrets].map((secret) => secret.length));
     const names = [...keys].map(escapeRegExp).join("|");
     // KEY=value up to the end of the line, a quote, a JSON escape or a separator;
@@ -109,16 +120,10 @@ export function createRedactor(): Redactor {
       if (text.length <= max) return redact(text);
       if (dirty) rebuild();
       let end = max;
-      if (secretPattern !== undefined) {
-        // Only a secret that starts before the cut and ends after it can be split by it.
-        const from = Math.max(0, max - longest + 1);
-        for (const match of text.slice(from, max + longest - 1).matchAll(secretPattern)) {
-          const start = from + match.index;
-          if (start < max && start + match[0].length > max) {
-            end = start;
-            break;
-          }
-        }
+      // Only secrets near the cut can be split by it (with the secrets they overlap).
+      const from = Math.max(0, max - 2 * longest);
+      for (const [start, stop] of secretRanges(text.slice(from, max + longest))) {
+        if (from + start < max && from + stop > max) end = from + start;
       }
       let head = redact(text.slice(0, end));
       if (end < max) head += REDACTED;
@@ -128,10 +133,34 @@ export function createRedactor(): Redactor {
     },
   };
 
+  /** Where secrets are in `text`: [start, end) ranges, those that overlap merged. */
+  function secretRanges(text: string): [number, number][] {
+    if (dirty) rebuild();
+    const ranges: [number, number][] = [];
+    if (secretPattern === undefined) return ranges;
+    for (const match of text.matchAll(secretPattern)) {
+      const start = match.index;
+      const stop = start + (match[1] ?? "").length;
+      const last = ranges[ranges.length - 1];
+      if (last !== undefined && start < last[1]) last[1] = Math.max(last[1], stop);
+      else ranges.push([start, stop]);
+    }
+    return ranges;
+  }
+
   function redact(text: string): string {
     if (dirty) rebuild();
     let out = text;
-    if (secretPattern !== undefined) out = out.replace(secretPattern, REDACTED);
+    const ranges = secretRanges(text);
+    if (ranges.length > 0) {
+      out = "";
+      let at = 0;
+      for (const [start, stop] of ranges) {
+        out += `${text.slice(at, start)}${REDACTED}`;
+        at = stop;
+      }
+      out += text.slice(at);
+    }
     if (keyPattern !== undefined) {
       out = out.replace(
         keyPattern,

@@ -11,6 +11,7 @@ import { RemoteError, type UsageError } from "../src/errors.js";
 import { checkStudioUrl, createStudioClient } from "../src/studio/client.js";
 import { resolveConnection } from "../src/studio/config.js";
 import { parseRetryAfter } from "../src/studio/retry.js";
+import { createRedactor } from "../src/redact.js";
 import { startTestStudio, type TestStudio } from "./helpers.js";
 
 let studio: TestStudio | undefined;
@@ -149,6 +150,56 @@ describe("errors", () => {
     } finally {
       await client.close();
     }
+  });
+
+  it.each([
+    // Found by a reviewer, each printing part or all of the secret: an HTML page cut at 8 KiB
+    // while the secret was still written with entities; numeric entities, which were not
+    // decoded; a secret holding a tab, turned into a space before it was looked for.
+    ["HTML entities across 8 KiB", 502, "text/html", `<html><body>${"<br>".repeat(2044)}pa&amp;ss-word-secret-long</body></html>`],
+    ["numeric entities", 502, "text/html", "<html><body>Bad value pa&#38;ss-word-secret-&#x6c;ong</body></html>"],
+    ["a tab inside the secret", 400, "application/json", JSON.stringify({ message: "bad value tab\tsecret-value" })],
+    ["Python's escaped JSON", 400, "application/json", '{"detail": "bad value p\\u00e4ssw\\u00f6rd-Geheim"}'],
+  ])("hides the secret in a reply that quotes it: %s", async (_name, status, type, body) => {
+    const server = createServer((req, res) => {
+      req.resume();
+      res.writeHead(status, { "content-type": type });
+      res.end(body);
+    });
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    const { port } = server.address() as AddressInfo;
+    const redactor = createRedactor();
+    for (const secret of ["pa&ss-word-secret-long", "tab\tsecret-value", "pässwörd-Geheim"]) redactor.addSecret(secret);
+    const client = createStudioClient({ url: `http://127.0.0.1:${port}`, token: "t", retries: 0, redactor });
+    const error = (await client.listClusters().catch((e: unknown) => e)) as RemoteError;
+    await client.close();
+    server.close();
+    expect(error.message).toContain("***");
+    for (const part of ["pa&", "ss-word", "secret-value", "ssw", "Geheim"]) expect(error.message).not.toContain(part);
+  });
+
+  it("reads no more than 1 MiB of a reply that is not 2xx, and still says what it was", async () => {
+    let sent = 0;
+    const server = createServer((req, res) => {
+      req.resume();
+      res.writeHead(500, { "content-type": "text/plain" });
+      const piece = Buffer.alloc(64 * 1024, "x");
+      const more = (): void => {
+        if (sent >= 64 * 1024 * 1024 || res.destroyed) return void res.end();
+        sent += piece.length;
+        res.write(piece, more);
+      };
+      more();
+    });
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    const { port } = server.address() as AddressInfo;
+    const client = createStudioClient({ url: `http://127.0.0.1:${port}`, token: "t", retries: 0 });
+    const error = (await client.listClusters().catch((e: unknown) => e)) as RemoteError;
+    await client.close();
+    server.closeAllConnections();
+    server.close();
+    expect(error.message).toMatch(/^\[GET\] http:\/\/127\.0\.0\.1:\d+\/api\/datachain\/clusters\/: 500 "x{119}…"$/);
+    expect(sent).toBeLessThan(16 * 1024 * 1024);
   });
 
   it("says so when the server cannot be reached", async () => {
@@ -308,7 +359,10 @@ describe("each try's deadline and stop, against a server that stalls", () => {
       const client = createStudioClient({ url: `http://127.0.0.1:${port}`, token: "t", maxReplyBytes: 1024 * 1024 });
       const input = { team_name: "demo", query_name: "a", query: "print(1)", query_type: "PYTHON", environment: "" } as const;
       const error = (await client.createJob(input).catch((e: unknown) => e)) as RemoteError;
-      expect([error.code, error.status, error.ambiguous]).toEqual(["REMOTE_REPLY_TOO_LARGE", status, status === 200]);
+      // A 422's body is only described, from its first 1 MiB: it is not too large, just cut.
+      expect([error.code, error.status, error.ambiguous]).toEqual(
+        status === 200 ? ["REMOTE_REPLY_TOO_LARGE", 200, true] : ["REMOTE_REJECTED", 422, false],
+      );
       expect(asked).toEqual(["POST /api/datachain/jobs/"]);
       await client.close();
     }

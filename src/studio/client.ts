@@ -26,6 +26,10 @@ export const DEFAULT_MAX_REPLY_BYTES = 500 * MIB;
 export const MAX_REPLY_BYTES_LIMIT = 511 * MIB;
 /** A single job, cluster list or acknowledgement is small; a reply larger than this is not Studio's. */
 const MAX_SMALL_REPLY_BYTES = 16 * MIB;
+/** How much of a reply that is not 2xx is read: it is only described, from its start. */
+const ERROR_BODY_BYTES = MIB;
+/** How much of a server's text is looked at when it is shown (and redacted before the cut). */
+const SHOWN_CHARS = 64 * 1024;
 
 export interface StudioClientOptions {
   /** Studio's base URL, without `/api`. */
@@ -255,8 +259,10 @@ export function createStudioClient(options: StudioClientOptions): StudioClient {
           throw cause;
         }
       }
+      // Another reply is only described, from its start: what lies past ERROR_BODY_BYTES
+      // is never shown, so it is not read into memory either.
       let text = "";
-      await readBody(reply, spec.maxBytes, target, (piece) => (text += piece));
+      await readBody(reply, Math.min(spec.maxBytes, ERROR_BODY_BYTES), target, (piece) => (text += piece), "truncate");
       return { status, headers: reply.headers, text };
     } catch (cause) {
       if (cause instanceof RemoteError) throw cause;
@@ -270,15 +276,19 @@ export function createStudioClient(options: StudioClientOptions): StudioClient {
     }
   }
 
-  /** The reply's text, decoded piece by piece as it arrives, to `sink`; stops past `maxBytes`. */
+  /**
+   * The reply's text, decoded piece by piece as it arrives, to `sink`; past `maxBytes` it
+   * fails, or with "truncate" stops reading and keeps what came.
+   */
   async function readBody(
     reply: Dispatcher.ResponseData,
     maxBytes: number,
     target: Target<unknown>,
     sink: (text: string) => void,
+    past: "fail" | "truncate" = "fail",
   ): Promise<void> {
     const declared = Number(headerValue(reply.headers["content-length"]));
-    if (Number.isFinite(declared) && declared > maxBytes) {
+    if (past === "fail" && Number.isFinite(declared) && declared > maxBytes) {
       reply.body.destroy();
       throw tooLarge(describeRequest(target), maxBytes, reply.statusCode);
     }
@@ -291,7 +301,11 @@ export function createStudioClient(options: StudioClientOptions): StudioClient {
       bytes += (chunk as Buffer).length;
       if (bytes > maxBytes) {
         reply.body.destroy();
-        throw tooLarge(describeRequest(target), maxBytes, reply.statusCode);
+        if (past === "fail") throw tooLarge(describeRequest(target), maxBytes, reply.statusCode);
+        const keep = (chunk as Buffer).length - (bytes - maxBytes);
+        const text = decoder.write((chunk as Buffer).subarray(0, keep));
+        if (text !== "") sink(text);
+        return;
       }
       let text = decoder.write(chunk as Buffer);
       if (first && text !== "") {
@@ -347,7 +361,15 @@ export function createStudioClient(options: StudioClientOptions): StudioClient {
    * cannot leave half a secret that no longer matches.
    */
   function said(text: string): string {
-    return shorten(redactHead(text, 64 * 1024), 500);
+    return shorten(
+      redact(
+        redactHead(text, SHOWN_CHARS)
+          // eslint-disable-next-line no-control-regex -- control characters are shown as spaces
+          .replace(/[\u0000-\u001f\u007f-\u009f]+/g, " ")
+          .trim(),
+      ),
+      500,
+    );
   }
 
   /**
@@ -358,16 +380,18 @@ export function createStudioClient(options: StudioClientOptions): StudioClient {
    */
   function describeBody(headers: Headers, text: string): string {
     const type = headerValue(headers["content-type"])?.split(";")[0]?.trim() ?? "";
-    const head = redactHead(text, 64 * 1024).trim();
-    if (head === "") return "an empty body";
-    if (type === "text/html" || /^<(!doctype|html|head|body)/i.test(head)) {
-      // Only the head of the page: these patterns must stay cheap on whatever a server sends.
-      const page = head.slice(0, 8 * 1024);
+    const start = text.trimStart();
+    if (start === "") return "an empty body";
+    if (type === "text/html" || /^<(!doctype|html|head|body)/i.test(start)) {
+      // Entities decoded first, over all that was read, so that a secret spelled with them is
+      // whole when it is looked for; then only the head of the page: the tag patterns must
+      // stay cheap on whatever a server sends.
+      const page = redactHead(decodeEntities(start), SHOWN_CHARS).slice(0, 8 * 1024);
       const title = /<title[^>]*>([^<]*)<\/title>/i.exec(page)?.[1];
       const words = stripHtml(title ?? page);
       return words === "" ? "an HTML page" : `an HTML page: "${shorten(redact(words), 120)}"`;
     }
-    return `"${shorten(redact(head.replace(/\s+/g, " ")), 120)}"`;
+    return `"${shorten(redact(redactHead(start, SHOWN_CHARS).replace(/\s+/g, " ")), 120)}"`;
   }
 
   function statusError<T>(spec: CallSpec<T>, where: RequestDescription, status: number, headers: Headers, text: string): RemoteError {
@@ -695,18 +719,24 @@ function formatSeconds(ms: number): string {
   return `${Math.round(ms / 100) / 10} s`;
 }
 
+/** Tags and scripts dropped, white space run together: what is left of a page to read. */
 function stripHtml(html: string): string {
   return html
     .replace(/<(script|style)[^>]*>[\s\S]*?<\/\1>/gi, " ")
     .replace(/<[^>]*>/g, " ")
-    .replace(/&nbsp;/g, " ")
-    .replace(/&amp;/g, "&")
-    .replace(/&lt;/g, "<")
-    .replace(/&gt;/g, ">")
-    .replace(/&quot;/g, '"')
-    .replace(/&#39;/g, "'")
     .replace(/\s+/g, " ")
     .trim();
+}
+
+const NAMED_ENTITIES: Record<string, string> = { nbsp: " ", amp: "&", lt: "<", gt: ">", quot: '"', apos: "'" };
+
+/** `&amp;`, `&#39;` and `&#x27;` as the characters they stand for (others are left as written). */
+function decodeEntities(html: string): string {
+  return html.replace(/&(?:#(\d{1,7})|#[xX]([0-9a-fA-F]{1,6})|([a-z]+));/g, (entity, decimal?: string, hex?: string, name?: string) => {
+    if (name !== undefined) return NAMED_ENTITIES[name] ?? entity;
+    const code = decimal !== undefined ? Number(decimal) : Number.parseInt(hex ?? "", 16);
+    return code > 0 && code <= 0x10ffff ? String.fromCodePoint(code) : entity;
+  });
 }
 
 function shorten(text: string, max: number): string {
@@ -723,8 +753,7 @@ function readMessage(text: string): string | undefined {
     const parsed = JSON.parse(text) as unknown;
     if (parsed !== null && typeof parsed === "object" && "message" in parsed) {
       const message = parsed.message;
-      // eslint-disable-next-line no-control-regex
-      if (typeof message === "string") return message.replace(/[\u0000-\u001f\u007f-\u009f]+/g, " ").trim();
+      if (typeof message === "string") return message;
     }
   } catch {
     // not JSON: the caller describes the body instead
