@@ -1,7 +1,7 @@
 // `studio-jobs apply` against the emulator: convergence, replacements, ambiguous
 // creates, saved plans, confirmation.
 
-import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import fc from "fast-check";
@@ -393,7 +393,16 @@ describe("saved plans and the key of their digests", () => {
 
   it("plans with one token and applies with another when both steps share STUDIO_JOBS_PLAN_KEY", async () => {
     const dir = copyExample("analytics");
-    const shared = { STUDIO_JOBS_PLAN_KEY: "a-secret-only-ci-has" };
+    // Found by a reviewer: a key like "cat" was found offline from the plan's check value in
+    // 17,576 tries, and with it an edited plan sealed again. A short key is refused.
+    const weak = await run(dir, ["plan", ".", "--out", "plan.json"], { STUDIO_JOBS_PLAN_KEY: "cat", DATACHAIN_STUDIO_TOKEN: "token-a" });
+    expect([weak.code, weak.stderr]).toEqual([
+      1,
+      "Error: STUDIO_JOBS_PLAN_KEY is 3 characters long; it must be at least 32 random characters, as a saved plan's seal is only as strong as its key.\n" +
+        "Make one with `openssl rand -hex 32` and keep it as a CI secret.\n",
+    ]);
+    expect(existsSync(join(dir, "plan.json"))).toBe(false);
+    const shared = { STUDIO_JOBS_PLAN_KEY: "a-secret-only-ci-has-0123456789abcdef" };
     expect((await run(dir, ["plan", ".", "--out", "plan.json"], { ...shared, DATACHAIN_STUDIO_TOKEN: "token-a" })).code).toBe(0);
     expect(readFileSync(join(dir, "plan.json"), "utf8")).not.toContain("a-secret-only-ci-has");
     const missing = await run(dir, ["apply", "plan.json"], { DATACHAIN_STUDIO_TOKEN: "token-b" });

@@ -60,10 +60,25 @@ function hmacHex(key: Buffer | string, text: string): string {
   return createHmac("sha256", key).update(text, "utf8").digest("hex");
 }
 
+/**
+ * The shortest STUDIO_JOBS_PLAN_KEY taken. A plan file holds a check value of its key, so a
+ * key someone could guess is found offline, and with it any edited plan sealed again: the
+ * key must be random, like a token (`openssl rand -hex 32` makes 64 characters).
+ */
+export const MIN_PLAN_KEY_LENGTH = 32;
+
 /** The secret digests are keyed with: STUDIO_JOBS_PLAN_KEY if set, else the Studio token. */
 function digestSecret(token: string | undefined, env: NodeJS.ProcessEnv): { source: DigestKeySource; secret: string } | undefined {
   const planKey = env[PLAN_KEY_VARIABLE];
-  if (planKey !== undefined && planKey !== "") return { source: PLAN_KEY_VARIABLE, secret: planKey };
+  if (planKey !== undefined && planKey !== "") {
+    if (planKey.length < MIN_PLAN_KEY_LENGTH) {
+      throw new UsageError(
+        `${PLAN_KEY_VARIABLE} is ${planKey.length} characters long; it must be at least ${MIN_PLAN_KEY_LENGTH} random characters, as a saved plan's seal is only as strong as its key.`,
+        "Make one with `openssl rand -hex 32` and keep it as a CI secret.",
+      );
+    }
+    return { source: PLAN_KEY_VARIABLE, secret: planKey };
+  }
   if (token !== undefined && token !== "") return { source: "token", secret: token };
   return undefined;
 }
