@@ -73,6 +73,8 @@ describe("job records", () => {
     expect(() => readJobList([job(), theirs], { team: "demo", keep: (j) => j.id !== "m1" })).toThrow(message);
     expect(() => readJobList([theirs, job()], { team: "ml" })).toThrow('job j1: field "team" is "demo" in the listing of team "ml"');
     expect(readJobList([job()], { team: "demo" }).map((j) => j.id)).toEqual(["j1"]);
+    // The same team as Studio may spell it.
+    expect(readJobList([job({ team: "Demo" })], { team: "demo" }).map((j) => j.id)).toEqual(["j1"]);
   });
 
   it("lets an APPLIED record of another version pass unread", () => {

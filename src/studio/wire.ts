@@ -282,6 +282,9 @@ export interface ListingOptions {
 
 export function createJobListReader(options: ListingOptions = {}): JobListReader {
   const { team, keep } = options;
+  // Compared without case as well: if Studio matches team_name so and answers with the name
+  // as it spells it, that is still the team asked for.
+  const teamFolded = team?.toLowerCase();
   const kept = new Map<string, JobOutput>();
   // Ids only, looked up once at the end: hashing into a set as large as the listing costs
   // a good part of what parsing it does. A dropped record is not held, only its id.
@@ -290,7 +293,7 @@ export function createJobListReader(options: ListingOptions = {}): JobListReader
   return {
     add(raw, index) {
       const job = checkJobShape(raw, index);
-      if (team !== undefined && job.team !== team) throw otherTeam(job, team);
+      if (team !== undefined && job.team !== team && job.team.toLowerCase() !== teamFolded) throw otherTeam(job, team);
       if (keep !== undefined && !keep(job)) {
         dropped.push(job.id);
         return;
