@@ -61,6 +61,12 @@ describe("readPlanFile", () => {
     );
   });
 
+  it("refuses a number JSON cannot hold, which would be sealed as null", async () => {
+    // Found by a reviewer: "cluster": 1e999 kept the seal of "cluster": null valid.
+    const text = JSON.stringify(savedPlanDocument(plan, "1.0.0", "/", key)).replace('"created_at"', '"x": 1e999, "created_at"');
+    expect(await refusal(fileWith("plan.json", text))).toBe("plan.json is not a readable plan file: it holds a number too large for JSON.");
+  });
+
   it("refuses a plan with errors, and a file the schema rejects, saying where", async () => {
     const saved = savedPlanDocument(plan, "1.0.0", "/", key);
     expect(await refusal(fileWith("plan.json", JSON.stringify({ ...saved, errors: ["jobs.a: bad"] })))).toBe(

@@ -103,11 +103,18 @@ export async function readPlanFile(path: string, shown: string = path): Promise<
   const text = await readPlanText(path, shown);
   if (!looksLikePlan(text.slice(0, SNIFF_BYTES))) throw new UsageError(`${shown} is not a saved plan.`, NOT_A_PLAN_HINT);
   let doc: unknown;
+  let outOfRange = false;
   try {
-    doc = JSON.parse(text);
+    // A number JSON cannot hold (1e999 reads as Infinity) would be sealed as null: refused,
+    // so that what is sealed is what was read.
+    doc = JSON.parse(text, (_key, value: unknown) => {
+      if (typeof value === "number" && !Number.isFinite(value)) outOfRange = true;
+      return value;
+    });
   } catch (error) {
     throw new UsageError(`${shown} is not a readable plan file: ${(error as Error).message}`);
   }
+  if (outOfRange) throw new UsageError(`${shown} is not a readable plan file: it holds a number too large for JSON.`);
   checkVersion(doc, shown);
   checkPlanSchema(doc, shown);
   if (doc.errors.length > 0) throw new UsageError(`${shown} is a plan with errors; it cannot be applied.`);

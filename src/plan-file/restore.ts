@@ -8,7 +8,7 @@ import { classify, type LiveJob } from "../identity/classify.js";
 import { computeChanges } from "../plan/diff.js";
 import { PlanRefusedError, UsageError } from "../errors.js";
 import type { DesiredJob } from "../desired/types.js";
-import type { Plan, PlanAction } from "../plan/types.js";
+import { summarizeActions, type Plan, type PlanAction, type PlanSummary } from "../plan/types.js";
 import type { JobOutput } from "../studio/types.js";
 import type { ActionDocument, PlanDocument } from "./document.js";
 import { MAKE_IT_AGAIN, PLAN_CHANGED, verifyPlanFile, type PlanCheckContext } from "./verify.js";
@@ -28,13 +28,18 @@ export async function restorePlan(doc: PlanDocument, context: PlanCheckContext):
     if (typeof restored === "string") problems.push(restored);
     else if (restored !== undefined) actions.push(restored);
   }
+  // What apply and show go by (hasChanges, the closing line) is counted from the actions.
+  const summary = summarizeActions(doc.actions);
+  if ((Object.keys(summary) as (keyof PlanSummary)[]).some((kind) => summary[kind] !== doc.summary[kind])) {
+    problems.push("The saved plan's summary does not count its actions.");
+  }
   if (problems.length > 0) throw new PlanRefusedError("PLAN_CHANGED", [...problems, PLAN_CHANGED], MAKE_IT_AGAIN);
   return {
     stack: doc.stack,
     teams: doc.teams,
     targets: doc.targets,
     actions,
-    summary: doc.summary,
+    summary,
     errors: [],
     warnings: doc.warnings,
     remoteDigest: doc.remote_digest,

@@ -158,4 +158,15 @@ describe("a saved plan sealed anew", () => {
       `The saved plan's replace of "changed" in team demo shows changes other than those of the job it would send.\nThe saved plan was changed after it was made. Nothing was changed.`,
     );
   });
+
+  it("is refused when its summary does not count its actions", async () => {
+    // Found by a reviewer: with the summary set to zero, show printed the actions and then
+    // "No changes", and apply did nothing, as both went by the summary.
+    const doc = edited((doc) => {
+      doc.summary = { create: 0, replace: 0, cancel: 0, noop: 0, conflict: 0 };
+    }, true);
+    expect(await restoreRefusal(doc)).toBe(
+      "The saved plan's summary does not count its actions.\nThe saved plan was changed after it was made. Nothing was changed.",
+    );
+  });
 });

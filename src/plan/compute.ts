@@ -10,7 +10,7 @@ import { computeChanges, formatCluster } from "./diff.js";
 import { digestRecords } from "./digest.js";
 import { keepOrder, satisfies } from "./keep.js";
 import { groupTeamRecords, type TeamRecords } from "./team-records.js";
-import type { CancelReason, PlanAction, Plan, PlanOptions, PlanSummary } from "./types.js";
+import { summarizeActions, type CancelReason, type PlanAction, type Plan, type PlanOptions } from "./types.js";
 
 /** Newest first: Studio lists newest first, but do not depend on it. */
 function newestFirst(a: { record: JobOutput }, b: { record: JobOutput }): number {
@@ -71,8 +71,7 @@ export function computePlan(
   checkGuards(actions, liveManaged, options, errors);
   checkClusters(actions, clusters, errors);
 
-  const summary: PlanSummary = { create: 0, replace: 0, cancel: 0, noop: 0, conflict: 0 };
-  for (const action of actions) summary[action.kind] += 1;
+  const summary = summarizeActions(actions);
   return {
     stack: options.stack,
     teams: [...options.teams].sort(),

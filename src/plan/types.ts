@@ -68,6 +68,13 @@ export interface Plan {
   createdAt: string;
 }
 
+/** How many actions of each kind: what a plan's summary says. */
+export function summarizeActions(actions: readonly { kind: PlanAction["kind"] }[]): PlanSummary {
+  const summary: PlanSummary = { create: 0, replace: 0, cancel: 0, noop: 0, conflict: 0 };
+  for (const action of actions) summary[action.kind] += 1;
+  return summary;
+}
+
 export function hasChanges(plan: Plan): boolean {
   return plan.summary.create + plan.summary.replace + plan.summary.cancel > 0;
 }
