@@ -107,6 +107,29 @@ describe("a team name", () => {
   });
 });
 
+describe("a key named __proto__", () => {
+  it("is refused as a job, an environment variable or a variable name, instead of being dropped", async () => {
+    // Found by a reviewer: such an environment variable passed validate and was silently left
+    // out of the job, and such a job made a saved plan that apply called tampered.
+    const dir = writeRepo({
+      "studio-jobs.yaml": [
+        "version: 1",
+        "stack: s",
+        "vars: {__proto__: x}",
+        "defaults: {team: demo}",
+        "jobs:",
+        "  __proto__: {query: print(1)}",
+        '  a: {query: print(1), environment: {__proto__: "v", constructor: "w"}}',
+      ].join("\n"),
+    });
+    await expectProblems(dir, [
+      "studio-jobs.yaml:3:8: \"__proto__\": must be a name of letters, digits and '_' (and not __proto__) (at vars.__proto__)",
+      'studio-jobs.yaml:6:3: "__proto__": a job name must be 1 to 255 characters without control characters (and not __proto__) (at jobs.__proto__)',
+      "studio-jobs.yaml:7:38: \"__proto__\": an environment variable name must be letters, digits and '_', not starting with a digit (and not __proto__) (at jobs.a.environment.__proto__)",
+    ]);
+  });
+});
+
 describe("a schema problem in a list", () => {
   it("is located at its item, and its path shows the index", async () => {
     const dir = writeRepo({
