@@ -186,8 +186,10 @@ function checkGuards(actions: readonly PlanAction[], liveManaged: number, option
     );
   }
   if (removed > options.maxCancel) {
+    const outdated = actions.filter((a) => a.kind === "cancel" && a.reason === "outdated").length;
+    const which = outdated === 0 ? "" : ` (${outdated} of them later versions of one-off jobs whose spec's version already ran)`;
     errors.push(
-      `The plan would cancel ${removed} jobs removed from the spec, more than --max-cancel ${options.maxCancel}. Check the spec, or raise --max-cancel to ${removed}.`,
+      `The plan would cancel ${removed} jobs removed from the spec${which}, more than --max-cancel ${options.maxCancel}. Check the spec, or raise --max-cancel to ${removed}.`,
     );
   }
 }
