@@ -252,6 +252,21 @@ const cases: Case[] = [
     warnings: [/^Job "once" in team demo: the plan cancels job-\d+, which is RUNNING, before it finishes\.$/],
   },
   {
+    name: "a live copy of a one-off version that already ran is a duplicate, as ever, and does not count as a cancel",
+    build: () => {
+      const once = desired({ key: "once" });
+      const done = record(once, { status: "COMPLETE" });
+      const copy = record(once, { status: "RUNNING" });
+      return {
+        desired: [once],
+        records: [copy, done],
+        options: { maxCancel: 0 },
+        expected: () => [`noop once ${done.id}`, `cancel once ${copy.id} duplicate`],
+      };
+    },
+    warnings: [/^Job "once" in team demo: the plan cancels job-\d+, which is RUNNING, before it finishes\.$/],
+  },
+  {
     name: "a cancelled one-off job runs again; a changed one-off job runs again",
     build: () => {
       const once = desired({ key: "once" });

@@ -122,9 +122,13 @@ function planTeam(team: string, desiredHere: ReadonlyMap<string, DesiredJob>, re
     }
     // else: an unmanaged job holds the name and --adopt was not given: only the conflict is shown.
     // A one-off job whose spec's version already ran, while a later version runs: that one
-    // is not a duplicate of anything live, and cancelling it takes a running job away.
-    const outdated = kept !== undefined && !isLive(kept.record.status);
-    for (const other of live) if (other !== kept && other !== replaced) cancel(other, key, outdated ? "outdated" : "duplicate");
+    // is not a duplicate of anything live, and cancelling it takes a running job away (a
+    // live copy of the very version that ran is a duplicate, as ever).
+    const keptFinished = kept !== undefined && !isLive(kept.record.status);
+    for (const other of live) {
+      if (other === kept || other === replaced) continue;
+      cancel(other, key, keptFinished && !satisfying.includes(other) ? "outdated" : "duplicate");
+    }
 
     if (conflicts[0] === undefined) continue;
     if (options.adopt) {
