@@ -6,7 +6,7 @@ import { describe, expect, it } from "vitest";
 import { parse } from "yaml";
 import { formatSpecIssue } from "../src/errors.js";
 import { parseCarefully } from "../src/desired/yaml-careful.js";
-import { needsCarefulReading, parseYamlSource, type ParsedYaml } from "../src/desired/yaml-source.js";
+import { formatPath, needsCarefulReading, parseYamlSource, type ParsedYaml } from "../src/desired/yaml-source.js";
 import { startCpuClock } from "./helpers.js";
 
 function problems(parsed: ParsedYaml): string[] {
@@ -129,6 +129,10 @@ describe("what is refused, with its place", () => {
     expect(cpuMs()).toBeLessThan(3000);
     // Looking for long keys walks every value, a list of half a million among them.
     expect((data(parseYamlSource("f.yaml", `list: [${"1,".repeat(500_000)}1]\n`)) as { list: number[] }).list).toHaveLength(500_001);
+  });
+
+  it("writes a key's invisible reordering characters as escapes in a message, as plans do", () => {
+    expect(formatPath(["jobs", "ab\u202ecd\u2066", "query"])).toBe('jobs["ab\\u202ecd\\u2066"].query');
   });
 
   it("refuses an alias inside the value it names, and lists or mappings as keys", () => {
