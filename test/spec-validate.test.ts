@@ -123,9 +123,9 @@ describe("a key named __proto__", () => {
       ].join("\n"),
     });
     await expectProblems(dir, [
-      "studio-jobs.yaml:3:8: \"__proto__\": must be a name of letters, digits and '_' (and not __proto__) (at vars.__proto__)",
-      'studio-jobs.yaml:6:3: "__proto__": a job name must be 1 to 255 characters without control characters (and not __proto__) (at jobs.__proto__)',
-      "studio-jobs.yaml:7:38: \"__proto__\": an environment variable name must be letters, digits and '_', not starting with a digit (and not __proto__) (at jobs.a.environment.__proto__)",
+      'studio-jobs.yaml:3:8: "__proto__": __proto__ cannot be used as a name here; choose another (at vars.__proto__)',
+      'studio-jobs.yaml:6:3: "__proto__": __proto__ cannot be used as a name here; choose another (at jobs.__proto__)',
+      'studio-jobs.yaml:7:38: "__proto__": __proto__ cannot be used as a name here; choose another (at jobs.a.environment.__proto__)',
     ]);
   });
 });
