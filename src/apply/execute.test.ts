@@ -243,6 +243,45 @@ describe("cancel-first", () => {
     expect(result.summary).toMatchObject({ replaced: 1, failed: 0 });
   });
 
+  it("keeps the old job when the new job's file did not upload: nothing is cancelled", async () => {
+    // Found in review: every cancel-first cancel was sent before any create was looked at,
+    // so a replacement whose upload failed lost its old job and got no new one.
+    const old = record({ key: "c" });
+    const studio = createFakeStudio([old]);
+    studio.fail({ call: "upload demo/c.csv", error: remoteError(413) });
+    const events: ApplyEvent[] = [];
+    const c = withFiles({ key: "c", replace: "cancel-first" }, { "c.csv": "new" });
+    const result = await apply(planOf([replace(c, old)]), studio, { onEvent: (e) => events.push(e) });
+    expect(outcomes(result)).toEqual([
+      "upload demo/c failed: [POST] /api/datachain/jobs/: 413 fake 413",
+      `cancel demo/c skipped: upload of c.csv did not succeed, so ${old.id} is kept`,
+      "create demo/c skipped: upload of c.csv did not succeed",
+    ]);
+    expect(studio.calls).toEqual(["upload demo/c.csv"]);
+    expect(liveNames(studio)).toEqual([`c ${old.id}`]);
+    const last = events.at(-1);
+    expect(last?.type === "end" ? [last.done, last.total] : undefined).toEqual([3, 3]);
+  });
+
+  it("replaces job by job: at most --parallelism jobs are without either version at any moment", async () => {
+    // Found by an adversarial tester: all cancels went first, so an apply interrupted after
+    // them left 130 of 300 jobs with neither version until the next run.
+    const olds = Array.from({ length: 8 }, (_, i) => record({ key: `k${i}` }));
+    const studio = createFakeStudio(olds);
+    let without = 0;
+    let most = 0;
+    studio.onCall = (call) => {
+      if (call.startsWith("cancel ")) most = Math.max(most, ++without);
+      if (call.startsWith("create ")) without -= 1;
+    };
+    const actions = olds.map((old, i) => replace(desired({ key: `k${i}`, query: "print(2)\n", replace: "cancel-first" }), old));
+    const result = await apply(planOf(actions), studio, { parallelism: 2 });
+    expect(result.summary).toMatchObject({ replaced: 8, failed: 0 });
+    expect(most).toBeLessThanOrEqual(2);
+    const calls = studio.calls.filter((c) => !c.startsWith("list"));
+    expect(calls.findIndex((c) => c.startsWith("create "))).toBeLessThan(calls.findLastIndex((c) => c.startsWith("cancel ")));
+  });
+
   it("creates nothing when the cancel failed, so the old job is not doubled", async () => {
     const old = record({ key: "c" });
     const studio = createFakeStudio([old]);

@@ -81,7 +81,6 @@ export async function applyPlan(plan: Plan, options: ApplyOptions): Promise<Appl
   }
 
   const uploads = distinctUploads(creates);
-  const cancelFirst = creates.filter((c) => c.old !== undefined && c.job.replace === "cancel-first");
   let total = uploads.size + creates.length + cancels.length + creates.filter((c) => c.old !== undefined).length;
   let done = 0;
   options.onEvent?.({ type: "start", total });
@@ -135,21 +134,20 @@ export async function applyPlan(plan: Plan, options: ApplyOptions): Promise<Appl
   const uploadResults = new Map<string, StepResult>();
   for (const [id, promise] of uploaded) uploadResults.set(id, await promise);
 
-  // 2. Cancel-first replacements cancel the old job before creating the new one.
-  const cancelledFirst = new Map<CreateWork, StepResult>();
-  await Promise.all(
-    cancelFirst.map(async (work) => {
-      const old = work.old as JobOutput;
-      cancelledFirst.set(work, await run("cancel", "replace", work.job, () => cancelJob(options.client, work.job.team, old)));
-    }),
-  );
-
-  // 3. Creates, then cancels: removed and duplicate jobs, and the old side of each create-first
+  // 2. Creates, then cancels: removed and duplicate jobs, and the old side of each create-first
   // replacement once its new job exists. All go into the one queue in that order, so every
   // create starts before any cancel, and no slot waits for the slowest create to finish.
+  // A cancel-first replacement cancels its old job and then creates the new one, as one
+  // chain; at most `parallelism` chains are under way, so a job is without either version
+  // for the time of two requests, and an interrupted apply leaves at most that many so.
   const created = new Map<CreateWork, StepResult>();
+  const cancelledFirst = new Map<CreateWork, StepResult>();
+  const chains = pLimit(Math.max(1, options.parallelism));
   const createsDone = creates.map(async (work) => {
-    const result = await createStep(work);
+    const result =
+      work.old !== undefined && work.job.replace === "cancel-first"
+        ? await chains(() => cancelFirstChain(work, work.old as JobOutput))
+        : await createStep(work);
     created.set(work, result);
     // The old side of a create-first replacement: cancelled once its new job exists, and
     // otherwise kept, and said so, whatever stopped the create.
@@ -161,17 +159,26 @@ export async function applyPlan(plan: Plan, options: ApplyOptions): Promise<Appl
     }
     await run("cancel", "replace", work.job, () => cancelJob(options.client, work.job.team, old));
   });
+  /** The name of a file `job` needs whose upload did not succeed, if any. */
+  function failedUpload(job: DesiredJob): string | undefined {
+    return job.files.find((file) => uploadResults.get(uploadId(job.team, file))?.fileId === undefined)?.name;
+  }
+  /** A cancel-first replacement: the old job is cancelled only when the new one can be sent. */
+  async function cancelFirstChain(work: CreateWork, old: JobOutput): Promise<StepResult> {
+    const missing = failedUpload(work.job);
+    if (missing !== undefined) {
+      skip("cancel", "replace", work.job, `upload of ${missing} did not succeed, so ${old.id} is kept`);
+      return skip("create", work.action, work.job, `upload of ${missing} did not succeed`);
+    }
+    cancelledFirst.set(work, await run("cancel", "replace", work.job, () => cancelJob(options.client, work.job.team, old)));
+    return createStep(work);
+  }
   /** A job's create, or why it was skipped: an upload it needs, or its cancel-first cancel, did not succeed. */
   async function createStep(work: CreateWork): Promise<StepResult> {
     const job = work.job;
-    const fileIds: string[] = [];
-    for (const file of job.files) {
-      const result = uploadResults.get(uploadId(job.team, file));
-      if (result?.status !== "applied" || result.fileId === undefined) {
-        return skip("create", work.action, job, `upload of ${file.name} did not succeed`);
-      }
-      fileIds.push(result.fileId);
-    }
+    const missing = failedUpload(job);
+    if (missing !== undefined) return skip("create", work.action, job, `upload of ${missing} did not succeed`);
+    const fileIds = job.files.map((file) => uploadResults.get(uploadId(job.team, file))?.fileId as string);
     const first = cancelledFirst.get(work);
     if (first !== undefined && first.status !== "applied") {
       return skip("create", work.action, job, "the old job was not cancelled (cancel-first)");
