@@ -282,6 +282,21 @@ describe("cancel-first", () => {
     expect(calls.findIndex((c) => c.startsWith("create "))).toBeLessThan(calls.findLastIndex((c) => c.startsWith("cancel ")));
   });
 
+  it("sends a chain's create straight after its cancel, ahead of the steps queued meanwhile", async () => {
+    // Found in review: the create went to the back of the queue, behind every cancel queued
+    // meanwhile, and a job stayed without either version for that long.
+    const x = record({ key: "x" });
+    const others = ["y0", "y1", "y2"].map((key) => record({ key }));
+    const studio = createFakeStudio([x, ...others]);
+    const actions = [
+      replace(desired({ key: "x", query: "print(2)\n", replace: "cancel-first" }), x),
+      ...others.map((old) => replace(desired({ key: old.name, query: "print(2)\n" }), old)),
+    ];
+    await apply(planOf(actions), studio, { parallelism: 1 });
+    const calls = studio.calls.filter((c) => !c.startsWith("list"));
+    expect(calls[calls.indexOf(`cancel demo/x ${x.id}`) + 1]).toBe("create demo/x");
+  });
+
   it("creates nothing when the cancel failed, so the old job is not doubled", async () => {
     const old = record({ key: "c" });
     const studio = createFakeStudio([old]);
@@ -439,6 +454,21 @@ describe("an interrupt", () => {
     ]);
     expect(studio.calls).toEqual(["create demo/a", "create demo/b"]);
     expect(result.summary).toMatchObject({ created: 2, skipped: 2 });
+  });
+
+  it("says which job a stop left with neither version when it came between a cancel-first cancel and its create", async () => {
+    const old = record({ key: "x" });
+    const studio = createFakeStudio([old]);
+    const controller = new AbortController();
+    studio.onCall = (call) => {
+      if (call.startsWith("cancel demo/x")) controller.abort();
+    };
+    const plan = planOf([replace(desired({ key: "x", query: "print(2)\n", replace: "cancel-first" }), old)]);
+    const result = await apply(plan, studio, { signal: controller.signal });
+    expect(outcomes(result)).toEqual([
+      "cancel demo/x applied",
+      `create demo/x skipped: interrupted: ${old.id} was cancelled and the new job not created yet, so demo/x has no job until apply runs again`,
+    ]);
   });
 
   it("stops trying an ambiguous create again", async () => {

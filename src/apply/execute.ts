@@ -85,29 +85,34 @@ export async function applyPlan(plan: Plan, options: ApplyOptions): Promise<Appl
   let done = 0;
   options.onEvent?.({ type: "start", total });
 
-  const run = (
+  type Work = () => Promise<Omit<StepResult, "step" | "action" | "key" | "team">>;
+  /** One step, in the slot the caller holds; not started once a stop was asked for. */
+  const perform = async (
     step: StepKind,
     action: ActionVerb,
     job: { key: string; team: string },
-    work: () => Promise<Omit<StepResult, "step" | "action" | "key" | "team">>,
-  ) =>
-    limit(async (): Promise<StepResult> => {
-      let result: StepResult;
-      if (options.signal?.aborted === true) {
-        result = { step, action, key: job.key, team: job.team, status: "skipped", detail: "interrupted before it started" };
-      } else {
-        options.onEvent?.({ type: "begin", step, key: job.key, done, total });
-        try {
-          result = { step, action, key: job.key, team: job.team, ...(await work()) };
-        } catch (error) {
-          result = { step, action, key: job.key, team: job.team, status: "failed", detail: describeError(error) };
-        }
+    work: Work,
+    stopped = "interrupted before it started",
+  ): Promise<StepResult> => {
+    let result: StepResult;
+    if (options.signal?.aborted === true) {
+      result = { step, action, key: job.key, team: job.team, status: "skipped", detail: stopped };
+    } else {
+      options.onEvent?.({ type: "begin", step, key: job.key, done, total });
+      try {
+        result = { step, action, key: job.key, team: job.team, ...(await work()) };
+      } catch (error) {
+        result = { step, action, key: job.key, team: job.team, status: "failed", detail: describeError(error) };
       }
-      done += 1;
-      steps.push(result);
-      options.onEvent?.({ type: "end", result, done, total });
-      return result;
-    });
+    }
+    done += 1;
+    steps.push(result);
+    options.onEvent?.({ type: "end", result, done, total });
+    return result;
+  };
+  /** One step in the next free slot of the queue. */
+  const run = (step: StepKind, action: ActionVerb, job: { key: string; team: string }, work: Work) =>
+    limit(() => perform(step, action, job, work));
   const skip = (step: StepKind, action: ActionVerb, job: { key: string; team: string }, detail: string): StepResult => {
     const result: StepResult = { step, action, key: job.key, team: job.team, status: "skipped", detail };
     done += 1;
@@ -141,12 +146,10 @@ export async function applyPlan(plan: Plan, options: ApplyOptions): Promise<Appl
   // chain; at most `parallelism` chains are under way, so a job is without either version
   // for the time of two requests, and an interrupted apply leaves at most that many so.
   const created = new Map<CreateWork, StepResult>();
-  const cancelledFirst = new Map<CreateWork, StepResult>();
-  const chains = pLimit(Math.max(1, options.parallelism));
   const createsDone = creates.map(async (work) => {
     const result =
       work.old !== undefined && work.job.replace === "cancel-first"
-        ? await chains(() => cancelFirstChain(work, work.old as JobOutput))
+        ? await cancelFirstChain(work, work.old)
         : await createStep(work);
     created.set(work, result);
     // The old side of a create-first replacement: cancelled once its new job exists, and
@@ -163,27 +166,39 @@ export async function applyPlan(plan: Plan, options: ApplyOptions): Promise<Appl
   function failedUpload(job: DesiredJob): string | undefined {
     return job.files.find((file) => uploadResults.get(uploadId(job.team, file))?.fileId === undefined)?.name;
   }
-  /** A cancel-first replacement: the old job is cancelled only when the new one can be sent. */
+  /**
+   * A cancel-first replacement: the old job is cancelled only when the new one can be sent,
+   * and the new one is sent at once, in the same slot, so the job is without either version
+   * for the time of one request. A stop asked for in between leaves it so, and says so.
+   */
   async function cancelFirstChain(work: CreateWork, old: JobOutput): Promise<StepResult> {
-    const missing = failedUpload(work.job);
+    const job = work.job;
+    const missing = failedUpload(job);
     if (missing !== undefined) {
-      skip("cancel", "replace", work.job, `upload of ${missing} did not succeed, so ${old.id} is kept`);
-      return skip("create", work.action, work.job, `upload of ${missing} did not succeed`);
+      skip("cancel", "replace", job, `upload of ${missing} did not succeed, so ${old.id} is kept`);
+      return skip("create", work.action, job, `upload of ${missing} did not succeed`);
     }
-    cancelledFirst.set(work, await run("cancel", "replace", work.job, () => cancelJob(options.client, work.job.team, old)));
-    return createStep(work);
+    return limit(async () => {
+      const first = await perform("cancel", "replace", job, () => cancelJob(options.client, job.team, old));
+      if (first.status !== "applied") return skip("create", work.action, job, "the old job was not cancelled (cancel-first)");
+      return perform(
+        "create",
+        work.action,
+        job,
+        () => createJob(options, job, fileIds(job), plan.teams),
+        `interrupted: ${old.id} was cancelled and the new job not created yet, so ${job.team}/${job.key} has no job until apply runs again`,
+      );
+    });
   }
-  /** A job's create, or why it was skipped: an upload it needs, or its cancel-first cancel, did not succeed. */
+  function fileIds(job: DesiredJob): string[] {
+    return job.files.map((file) => uploadResults.get(uploadId(job.team, file))?.fileId as string);
+  }
+  /** A job's create, or why it was skipped: an upload it needs did not succeed. */
   async function createStep(work: CreateWork): Promise<StepResult> {
     const job = work.job;
     const missing = failedUpload(job);
     if (missing !== undefined) return skip("create", work.action, job, `upload of ${missing} did not succeed`);
-    const fileIds = job.files.map((file) => uploadResults.get(uploadId(job.team, file))?.fileId as string);
-    const first = cancelledFirst.get(work);
-    if (first !== undefined && first.status !== "applied") {
-      return skip("create", work.action, job, "the old job was not cancelled (cancel-first)");
-    }
-    return run("create", work.action, job, () => createJob(options, job, fileIds, plan.teams));
+    return run("create", work.action, job, () => createJob(options, job, fileIds(job), plan.teams));
   }
   const cancelsDone = cancels.map(({ action }) =>
     run("cancel", "cancel", action, () => cancelJob(options.client, action.team, action.live)),
