@@ -45,9 +45,11 @@ export interface Redactor {
 }
 
 // user:password@ in any URL, e.g. https://user:pass@host/.
-const URL_CREDENTIALS = /\b([a-z][a-z0-9+.-]*:\/\/)[^\s/?#@"'<>]+@/gi;
+// The scheme is bounded and must not follow a scheme character: with `\b` and no bound, a
+// long run like `a.a.a.…` made every letter a start scanned to its end (seconds per 64 KiB).
+const URL_CREDENTIALS = /(?<![a-z0-9+.-])([a-z][a-z0-9+.-]{0,31}:\/\/)[^\s/?#@"'<>]+@/gi;
 /** A URL's authority cut off before its end: it may be credentials whose @ was cut away. */
-const CUT_URL_CREDENTIALS = /\b([a-z][a-z0-9+.-]*:\/\/)[^\s/?#@"'<>]+$/i;
+const CUT_URL_CREDENTIALS = /(?<![a-z0-9+.-])([a-z][a-z0-9+.-]{0,31}:\/\/)[^\s/?#@"'<>]+$/i;
 
 function escapeRegExp(text: string): string {
   return text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
@@ -123,10 +125,15 @@ export function createRedactor(): Redactor {
       if (text.length <= max) return redact(text);
       if (dirty) rebuild();
       let end = max;
-      // Only secrets near the cut can be split by it (with the secrets they overlap).
-      const from = Math.max(0, max - 2 * longest);
-      for (const [start, stop] of secretRanges(text.slice(from, max + longest))) {
-        if (from + start < max && from + stop > max) end = from + start;
+      // Only secrets near the cut can be split by it, with the secrets they overlap: the
+      // window grows back while a run of overlapping secrets reaches its start.
+      for (let back = 2 * longest; ; back *= 2) {
+        const from = Math.max(0, max - back);
+        const ranges = secretRanges(text.slice(from, max + longest));
+        // A secret starting before the window may overlap the first range found in it.
+        if (from > 0 && ranges[0] !== undefined && ranges[0][0] < longest) continue;
+        for (const [start, stop] of ranges) if (from + start < max && from + stop > max) end = from + start;
+        break;
       }
       let head = redact(text.slice(0, end));
       if (end < max) head += REDACTED;

@@ -402,6 +402,12 @@ describe("saved plans and the key of their digests", () => {
         "Make one with `openssl rand -hex 32` and keep it as a CI secret.\n",
     ]);
     expect(existsSync(join(dir, "plan.json"))).toBe(false);
+    // Refused before Studio is asked or the plan printed; and a plan key is never printed.
+    expect(weak.stdout).toBe("");
+    const echoed = await run(dir, ["plan", ".", "--target", "no-such-key-0123456789abcdef0123456789"], {
+      STUDIO_JOBS_PLAN_KEY: "no-such-key-0123456789abcdef0123456789",
+    });
+    expect(echoed.stdout + echoed.stderr).not.toContain("no-such-key-0123456789abcdef0123456789");
     const shared = { STUDIO_JOBS_PLAN_KEY: "a-secret-only-ci-has-0123456789abcdef" };
     expect((await run(dir, ["plan", ".", "--out", "plan.json"], { ...shared, DATACHAIN_STUDIO_TOKEN: "token-a" })).code).toBe(0);
     expect(readFileSync(join(dir, "plan.json"), "utf8")).not.toContain("a-secret-only-ci-has");

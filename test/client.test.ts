@@ -178,6 +178,26 @@ describe("errors", () => {
     for (const part of ["pa&", "ss-word", "secret-value", "ssw", "Geheim"]) expect(error.message).not.toContain(part);
   });
 
+  it.each([
+    // Found by a reviewer: a terminal escape in an error body reached stderr byte for byte, and
+    // one written as an entity (&#27;) in an HTML title was decoded into one.
+    ["text/plain", "bad \x1b]0;pwned\x07\x1b[31mRED\u009b1m"],
+    ["text/html", "<html><head><title>&#27;]0;pwned&#7;&#x1b;[31mRED&#x9b;1m</title></head></html>"],
+  ])("obeys no control character of an error reply (%s)", async (type, body) => {
+    const server = createServer((req, res) => {
+      req.resume();
+      res.writeHead(403, { "content-type": type });
+      res.end(body);
+    });
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    const { port } = server.address() as AddressInfo;
+    const client = createStudioClient({ url: `http://127.0.0.1:${port}`, token: "t", retries: 0 });
+    const error = (await client.listClusters().catch((e: unknown) => e)) as RemoteError;
+    await client.close();
+    server.close();
+    expect(error.message).toMatch(/: 403 (an HTML page: )?"(bad )?\]0;pwned \[31mRED 1m"$/);
+  });
+
   it("reads no more than 1 MiB of a reply that is not 2xx, and still says what it was", async () => {
     let sent = 0;
     const server = createServer((req, res) => {

@@ -176,6 +176,22 @@ describe("--var-file", () => {
     });
   });
 
+  it("refuses a variable named __proto__ from --var or a var file, which was dropped without a word", async () => {
+    const dir = writeRepo({
+      "studio-jobs.yaml": "version: 1\nstack: s\ndefaults: {team: t}\njobs:\n  a: {query: print(1)}\n",
+      "v.json": '{"__proto__": "1", "x": "2"}',
+    });
+    const flag = await runCli(["validate", "studio-jobs.yaml", "--var", "__proto__=1"], { cwd: dir });
+    expect({ code: flag.code, stderr: flag.stderr }).toEqual({
+      code: 1,
+      stderr: "Error: --var __proto__: __proto__ cannot be used as a name here; choose another.\n",
+    });
+    const file = await runCli(["validate", "studio-jobs.yaml", "--var-file", "v.json"], { cwd: dir });
+    expect(file.stderr).toBe(
+      'Error: v.json:1:2: "__proto__": __proto__ cannot be used as a name here; choose another (at __proto__)\n1 problem found in the spec.\n',
+    );
+  });
+
   it("works on validate", async () => {
     const dir = writeRepo({
       "studio-jobs.yaml": "version: 1\nstack: s\ndefaults: {team: 'team-${var:env}'}\njobs:\n  a: {query: print(1)}\n",

@@ -132,7 +132,7 @@ describe("what is refused, with its place", () => {
   });
 
   it("writes a key's invisible reordering characters as escapes in a message, as plans do", () => {
-    expect(formatPath(["jobs", "ab\u202ecd\u2066", "query"])).toBe('jobs["ab\\u202ecd\\u2066"].query');
+    expect(formatPath(["jobs", "ab\u202ecd\u2066\u009b\u200bz", "query"])).toBe('jobs["ab\\u202ecd\\u2066\\u009b\\u200bz"].query');
   });
 
   it("refuses an alias inside the value it names, and lists or mappings as keys", () => {

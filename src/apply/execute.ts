@@ -148,9 +148,7 @@ export async function applyPlan(plan: Plan, options: ApplyOptions): Promise<Appl
   const created = new Map<CreateWork, StepResult>();
   const createsDone = creates.map(async (work) => {
     const result =
-      work.old !== undefined && work.job.replace === "cancel-first"
-        ? await cancelFirstChain(work, work.old)
-        : await createStep(work);
+      work.old !== undefined && work.job.replace === "cancel-first" ? await cancelFirstChain(work, work.old) : await createStep(work);
     created.set(work, result);
     // The old side of a create-first replacement: cancelled once its new job exists, and
     // otherwise kept, and said so, whatever stopped the create.

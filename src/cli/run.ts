@@ -21,7 +21,8 @@ import { collect, examples, fractionOption, givenFlags, helpConfiguration, integ
 
 /** The token as given on the command line or in the environment: known before anything is printed. */
 function earlySecrets(argv: readonly string[], env: NodeJS.ProcessEnv): (string | undefined)[] {
-  const found = [env["DATACHAIN_STUDIO_TOKEN"]];
+  // STUDIO_JOBS_PLAN_KEY keys saved plans (plan-file/secret-digest.ts): a secret like the token.
+  const found = [env["DATACHAIN_STUDIO_TOKEN"], env["STUDIO_JOBS_PLAN_KEY"]];
   argv.forEach((arg, i) => {
     if (arg === "--token") found.push(argv[i + 1]);
     else if (arg.startsWith("--token=")) found.push(arg.slice("--token=".length));

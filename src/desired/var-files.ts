@@ -8,6 +8,8 @@ import { tidyIssues } from "./resolve.js";
 import { formatPath, parseYamlSource, showKey } from "./yaml-source.js";
 
 const NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+/** As in the spec's vars: (the schema): a plain object would take it as its prototype. */
+const RESERVED = "__proto__";
 
 /** Variables are substituted as written: a ${...} in one would be sent as text. */
 const PLAIN_VALUE = "a variable's value is plain text, and ${...} is not read in it; use ${env:...} where the variable is used";
@@ -20,6 +22,7 @@ export function parseVarFlags(flags: readonly string[]): Record<string, string> 
     if (match === null) throw new UsageError(`--var "${flag}" is not name=value.`, "For example: --var env=prod");
     const value = match[2] ?? "";
     if (value.includes("${")) throw new UsageError(`--var "${flag}": ${PLAIN_VALUE}.`, "Pass the value itself.");
+    if (match[1] === RESERVED) throw new UsageError(`--var ${RESERVED}: ${RESERVED} cannot be used as a name here; choose another.`);
     vars[match[1] ?? ""] = value;
   }
   return vars;
@@ -51,7 +54,13 @@ export async function readVarFiles(paths: readonly string[], cwd: string): Promi
       continue;
     }
     for (const [name, value] of Object.entries(data as Record<string, unknown>)) {
-      if (!NAME.test(name)) {
+      if (name === RESERVED) {
+        issues.push({
+          location: parsed.source.locate([name], { key: true }),
+          path: formatPath([name]),
+          message: `"${name}": ${RESERVED} cannot be used as a name here; choose another`,
+        });
+      } else if (!NAME.test(name)) {
         issues.push({
           location: parsed.source.locate([name], { key: true }),
           path: formatPath([name]),

@@ -37,14 +37,18 @@ export function tooDeep(location: SourceLocation, how = "the document"): SpecIss
 }
 
 /**
- * A key as shown in messages: long ones cut, odd characters escaped, the invisible ones that
- * reorder or break a line (U+202E and kin) too, as in a plan.
+ * A key as shown in messages: long ones cut, odd characters escaped: C0 controls by
+ * JSON.stringify, C1 controls and the invisible ones that reorder or break a line (U+202E
+ * and kin, a zero-width space) here.
  */
 export function showKey(key: string): string {
   const cut = key.length > 60 ? `${key.slice(0, 40)}…(${key.length} characters)` : key;
   return JSON.stringify(cut)
     .slice(1, -1)
-    .replace(/[\u061c\u200e\u200f\u2028-\u202e\u2066-\u2069]/g, (c) => `\\u${c.charCodeAt(0).toString(16)}`);
+    .replace(
+      /[\u007f-\u009f\u061c\u200b\u200e\u200f\u2028-\u202e\u2066-\u2069]/g,
+      (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`,
+    );
 }
 
 /** `jobs.nightly.schedule.cron`, `files[1]`, and `jobs["odd name"]` for keys that are not plain words. */

@@ -8,3 +8,4 @@ export { isPlanFile, readPlanFile } from "./read.js";
 export { checkPlanStack } from "./stack.js";
 export { unlockPlanFile, verifyPlanFile, type PlanCheckContext } from "./verify.js";
 export { restorePlan } from "./restore.js";
+export { checkPlanKey } from "./secret-digest.js";

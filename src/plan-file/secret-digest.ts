@@ -67,18 +67,23 @@ function hmacHex(key: Buffer | string, text: string): string {
  */
 export const MIN_PLAN_KEY_LENGTH = 32;
 
+/** STUDIO_JOBS_PLAN_KEY when set; refused when too short to be random. Checked before a plan is made. */
+export function checkPlanKey(env: NodeJS.ProcessEnv): string | undefined {
+  const planKey = env[PLAN_KEY_VARIABLE];
+  if (planKey === undefined || planKey === "") return undefined;
+  if (planKey.length < MIN_PLAN_KEY_LENGTH) {
+    throw new UsageError(
+      `${PLAN_KEY_VARIABLE} is ${planKey.length} characters long; it must be at least ${MIN_PLAN_KEY_LENGTH} random characters, as a saved plan's seal is only as strong as its key.`,
+      "Make one with `openssl rand -hex 32` and keep it as a CI secret.",
+    );
+  }
+  return planKey;
+}
+
 /** The secret digests are keyed with: STUDIO_JOBS_PLAN_KEY if set, else the Studio token. */
 function digestSecret(token: string | undefined, env: NodeJS.ProcessEnv): { source: DigestKeySource; secret: string } | undefined {
-  const planKey = env[PLAN_KEY_VARIABLE];
-  if (planKey !== undefined && planKey !== "") {
-    if (planKey.length < MIN_PLAN_KEY_LENGTH) {
-      throw new UsageError(
-        `${PLAN_KEY_VARIABLE} is ${planKey.length} characters long; it must be at least ${MIN_PLAN_KEY_LENGTH} random characters, as a saved plan's seal is only as strong as its key.`,
-        "Make one with `openssl rand -hex 32` and keep it as a CI secret.",
-      );
-    }
-    return { source: PLAN_KEY_VARIABLE, secret: planKey };
-  }
+  const planKey = checkPlanKey(env);
+  if (planKey !== undefined) return { source: PLAN_KEY_VARIABLE, secret: planKey };
   if (token !== undefined && token !== "") return { source: "token", secret: token };
   return undefined;
 }

@@ -361,15 +361,7 @@ export function createStudioClient(options: StudioClientOptions): StudioClient {
    * cannot leave half a secret that no longer matches.
    */
   function said(text: string): string {
-    return shorten(
-      redact(
-        redactHead(text, SHOWN_CHARS)
-          // eslint-disable-next-line no-control-regex -- control characters are shown as spaces
-          .replace(/[\u0000-\u001f\u007f-\u009f]+/g, " ")
-          .trim(),
-      ),
-      500,
-    );
+    return shorten(redact(oneLine(redactHead(text, SHOWN_CHARS))), 500);
   }
 
   /**
@@ -389,9 +381,9 @@ export function createStudioClient(options: StudioClientOptions): StudioClient {
       const page = redactHead(decodeEntities(start), SHOWN_CHARS).slice(0, 8 * 1024);
       const title = /<title[^>]*>([^<]*)<\/title>/i.exec(page)?.[1];
       const words = stripHtml(title ?? page);
-      return words === "" ? "an HTML page" : `an HTML page: "${shorten(redact(words), 120)}"`;
+      return words === "" ? "an HTML page" : `an HTML page: "${shorten(redact(oneLine(words)), 120)}"`;
     }
-    return `"${shorten(redact(redactHead(start, SHOWN_CHARS).replace(/\s+/g, " ")), 120)}"`;
+    return `"${shorten(redact(oneLine(redactHead(start, SHOWN_CHARS))), 120)}"`;
   }
 
   function statusError<T>(spec: CallSpec<T>, where: RequestDescription, status: number, headers: Headers, text: string): RemoteError {
@@ -717,6 +709,15 @@ function formatBytes(bytes: number): string {
 
 function formatSeconds(ms: number): string {
   return `${Math.round(ms / 100) / 10} s`;
+}
+
+/**
+ * A server's text as one line: white space and control characters (a terminal escape, once
+ * an entity is decoded) run together into one space, so nothing it sends is obeyed.
+ */
+function oneLine(text: string): string {
+  // eslint-disable-next-line no-control-regex -- matching control characters is the point
+  return text.replace(/[\s\u0000-\u001f\u007f-\u009f]+/g, " ").trim();
 }
 
 /** Tags and scripts dropped, white space run together: what is left of a page to read. */

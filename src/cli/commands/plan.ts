@@ -1,7 +1,7 @@
 // `studio-jobs plan`: show what apply would change, and optionally save it.
 
 import { resolve } from "node:path";
-import { writePlanFile } from "../../plan-file/index.js";
+import { checkPlanKey, writePlanFile } from "../../plan-file/index.js";
 import { hasChanges } from "../../plan/types.js";
 import { renderPlanJson } from "../../render/json.js";
 import { renderPlanMarkdown } from "../../render/markdown.js";
@@ -18,6 +18,8 @@ export interface PlanCommandFlags extends PlanFlags {
 }
 
 export async function runPlan(paths: string[], flags: PlanCommandFlags, globals: GlobalOptions, io: CliIo): Promise<number> {
+  // A plan key that would be refused at the end is refused before Studio is asked.
+  if (flags.out !== undefined) checkPlanKey(io.env);
   const { plan, client, settings } = await preparePlan(paths, flags, globals, io);
   await client.close();
   switch (flags.format) {
