@@ -37,6 +37,11 @@ describe("the redactor", () => {
     expect(r.redact("GET https://user:pass@studio.example/api and http://tok@h/")).toBe(
       "GET https://***@studio.example/api and http://***@h/",
     );
+    // Found in review: a bounded scheme that had to start after no scheme character missed these.
+    for (const before of ["1-", "2024.", "see 3.", "a-very-long-service-name-in-cluster-x.", "a".repeat(40)]) {
+      expect(r.redact(`${before}https://user:pass@host/`)).not.toContain("pass");
+    }
+    expect(r.redact("git+ssh://u:p@h s3://key:secret@bucket (HTTPS://a:b@c)")).toBe("git+ssh://***@h s3://***@bucket (HTTPS://***@c)");
   });
 
   it("registers a spec's ${env:...} values and the sensitive keys, not a default written in the spec", () => {

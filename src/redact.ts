@@ -45,11 +45,12 @@ export interface Redactor {
 }
 
 // user:password@ in any URL, e.g. https://user:pass@host/.
-// The scheme is bounded and must not follow a scheme character: with `\b` and no bound, a
-// long run like `a.a.a.…` made every letter a start scanned to its end (seconds per 64 KiB).
-const URL_CREDENTIALS = /(?<![a-z0-9+.-])([a-z][a-z0-9+.-]{0,31}:\/\/)[^\s/?#@"'<>]+@/gi;
+// The scheme is bounded: with no bound, a long run like `a.a.a.…` made every letter a start
+// scanned to the run's end (seconds per 64 KiB). Any letter may start one, so that
+// `1-https://user:pass@…` and a scheme after 40 letters are still found.
+const URL_CREDENTIALS = /([a-z][a-z0-9+.-]{0,31}:\/\/)[^\s/?#@"'<>]+@/gi;
 /** A URL's authority cut off before its end: it may be credentials whose @ was cut away. */
-const CUT_URL_CREDENTIALS = /(?<![a-z0-9+.-])([a-z][a-z0-9+.-]{0,31}:\/\/)[^\s/?#@"'<>]+$/i;
+const CUT_URL_CREDENTIALS = /([a-z][a-z0-9+.-]{0,31}:\/\/)[^\s/?#@"'<>]+$/i;
 
 function escapeRegExp(text: string): string {
   return text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");

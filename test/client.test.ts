@@ -109,6 +109,20 @@ describe("retries", () => {
   });
 });
 
+describe("after a stop request", () => {
+  it("sends nothing new, but a create that finishes a step under way goes, within the writes' grace", async () => {
+    studio = await startTestStudio();
+    const stop = new AbortController();
+    const client = createStudioClient({ url: studio.emulator.url, token: "dev-token", signal: stop.signal, writeGraceMs: 2_000 });
+    stop.abort("SIGINT");
+    const refused = (await client.createJob(input).catch((e: unknown) => e)) as Error;
+    expect(refused.message).toBe("Interrupted by SIGINT before POST /api/datachain/jobs/ was sent.");
+    const finished = await client.createJob({ ...input, query_name: "second-half" }, { finishing: true });
+    expect(studio.emulator.store.allJobs().map((j) => [j.id, j.name])).toEqual([[finished.id, "second-half"]]);
+    await client.close();
+  });
+});
+
 describe("listAllJobs", () => {
   async function seed(s: TestStudio, count: number): Promise<void> {
     for (let i = 0; i < count; i++) await s.client.createJob({ ...input, query_name: `j${i}` });
@@ -196,6 +210,21 @@ describe("errors", () => {
     await client.close();
     server.close();
     expect(error.message).toMatch(/: 403 (an HTML page: )?"(bad )?\]0;pwned \[31mRED 1m"$/);
+  });
+
+  it("shows the characters that reorder a line unseen as escapes in Studio's message", async () => {
+    const server = createServer((req, res) => {
+      req.resume();
+      res.writeHead(403, { "content-type": "application/json" });
+      res.end(JSON.stringify({ message: "denied \u202eexe.txt\u202c \u2066x\u2069 \u200b" }));
+    });
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    const { port } = server.address() as AddressInfo;
+    const client = createStudioClient({ url: `http://127.0.0.1:${port}`, token: "t", retries: 0 });
+    const error = (await client.listClusters().catch((e: unknown) => e)) as RemoteError;
+    await client.close();
+    server.close();
+    expect(error.message).toBe("[GET] /api/datachain/clusters/: 403 denied \\u202eexe.txt\\u202c \\u2066x\\u2069 \\u200b");
   });
 
   it("reads no more than 1 MiB of a reply that is not 2xx, and still says what it was", async () => {

@@ -297,6 +297,16 @@ describe("cancel-first", () => {
     expect(calls[calls.indexOf(`cancel demo/x ${x.id}`) + 1]).toBe("create demo/x");
   });
 
+  it("goes on to the create when a cancel that failed unclearly was done all the same", async () => {
+    // Found in review: a 503 after the server acted skipped the create as "not cancelled",
+    // and the job was left with neither version.
+    const old = record({ key: "c" });
+    const studio = createFakeStudio([old]);
+    studio.fail({ call: "cancel demo/c", error: remoteError(503), afterActing: true });
+    const result = await apply(planOf([replace(desired({ key: "c", query: "print(2)\n", replace: "cancel-first" }), old)]), studio);
+    expect(outcomes(result)).toEqual(["cancel demo/c applied: already CANCELED", "create demo/c applied"]);
+  });
+
   it("creates nothing when the cancel failed, so the old job is not doubled", async () => {
     const old = record({ key: "c" });
     const studio = createFakeStudio([old]);
@@ -306,7 +316,8 @@ describe("cancel-first", () => {
       "cancel demo/c failed: [POST] /api/datachain/jobs/: 503 fake 503",
       "create demo/c skipped: the old job was not cancelled (cancel-first)",
     ]);
-    expect(studio.calls).toEqual([`cancel demo/c ${old.id}`]);
+    // An unclear failure: the job is looked at, and it still runs, so nothing is created.
+    expect(studio.calls).toEqual([`cancel demo/c ${old.id}`, `get demo/${old.id}`]);
   });
 
   it("counts a cancel already done as done: Studio answers 400, and the job has ended", async () => {
@@ -456,18 +467,35 @@ describe("an interrupt", () => {
     expect(result.summary).toMatchObject({ created: 2, skipped: 2 });
   });
 
-  it("says which job a stop left with neither version when it came between a cancel-first cancel and its create", async () => {
+  it("lets a cancel-first replacement finish when a stop comes during its cancel, and says which job has no version if its create fails", async () => {
+    // Found in review: a stop during the cancel skipped the create, so the first Ctrl-C left
+    // every chain under way with neither version.
     const old = record({ key: "x" });
-    const studio = createFakeStudio([old]);
+    const other = record({ key: "y" });
+    const studio = createFakeStudio([old, other]);
     const controller = new AbortController();
     studio.onCall = (call) => {
       if (call.startsWith("cancel demo/x")) controller.abort();
     };
-    const plan = planOf([replace(desired({ key: "x", query: "print(2)\n", replace: "cancel-first" }), old)]);
+    const plan = planOf([
+      replace(desired({ key: "x", query: "print(2)\n", replace: "cancel-first" }), old),
+      replace(desired({ key: "y", query: "print(2)\n", replace: "cancel-first" }), other),
+    ]);
     const result = await apply(plan, studio, { signal: controller.signal });
     expect(outcomes(result)).toEqual([
       "cancel demo/x applied",
-      `create demo/x skipped: interrupted: ${old.id} was cancelled and the new job not created yet, so demo/x has no job until apply runs again`,
+      "create demo/x applied",
+      "cancel demo/y skipped: interrupted before it started",
+      "create demo/y skipped: interrupted before it started",
+    ]);
+
+    const again = record({ key: "z" });
+    const studio2 = createFakeStudio([again]);
+    studio2.fail({ call: "create demo/z", error: remoteError(400) });
+    const failed = await apply(planOf([replace(desired({ key: "z", query: "print(2)\n", replace: "cancel-first" }), again)]), studio2);
+    expect(outcomes(failed)).toEqual([
+      "cancel demo/z applied",
+      `create demo/z failed: [POST] /api/datachain/jobs/: 400 fake 400; ${again.id} was cancelled, so demo/z has no job until apply runs again`,
     ]);
   });
 

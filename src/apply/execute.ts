@@ -92,11 +92,12 @@ export async function applyPlan(plan: Plan, options: ApplyOptions): Promise<Appl
     action: ActionVerb,
     job: { key: string; team: string },
     work: Work,
-    stopped = "interrupted before it started",
+    /** The second half of a step under way: started even after a stop request. */
+    finishing = false,
   ): Promise<StepResult> => {
     let result: StepResult;
-    if (options.signal?.aborted === true) {
-      result = { step, action, key: job.key, team: job.team, status: "skipped", detail: stopped };
+    if (options.signal?.aborted === true && !finishing) {
+      result = { step, action, key: job.key, team: job.team, status: "skipped", detail: "interrupted before it started" };
     } else {
       options.onEvent?.({ type: "begin", step, key: job.key, done, total });
       try {
@@ -167,7 +168,9 @@ export async function applyPlan(plan: Plan, options: ApplyOptions): Promise<Appl
   /**
    * A cancel-first replacement: the old job is cancelled only when the new one can be sent,
    * and the new one is sent at once, in the same slot, so the job is without either version
-   * for the time of one request. A stop asked for in between leaves it so, and says so.
+   * for the time of one request. The two are one step: a stop asked for while the cancel is
+   * under way lets the create go too (within the grace period of writes in flight), and
+   * when the create does not get through the step says which job has no version.
    */
   async function cancelFirstChain(work: CreateWork, old: JobOutput): Promise<StepResult> {
     const job = work.job;
@@ -178,13 +181,19 @@ export async function applyPlan(plan: Plan, options: ApplyOptions): Promise<Appl
     }
     return limit(async () => {
       const first = await perform("cancel", "replace", job, () => cancelJob(options.client, job.team, old));
+      if (first.status === "skipped") return skip("create", work.action, job, "interrupted before it started");
       if (first.status !== "applied") return skip("create", work.action, job, "the old job was not cancelled (cancel-first)");
+      const stranded = `${old.id} was cancelled, so ${job.team}/${job.key} has no job until apply runs again`;
       return perform(
         "create",
         work.action,
         job,
-        () => createJob(options, job, fileIds(job), plan.teams),
-        `interrupted: ${old.id} was cancelled and the new job not created yet, so ${job.team}/${job.key} has no job until apply runs again`,
+        () =>
+          createJob(options, job, fileIds(job), plan.teams, true).catch((error: unknown) => ({
+            status: "failed" as const,
+            detail: `${describeError(error)}; ${stranded}`,
+          })),
+        true,
       );
     });
   }
@@ -259,12 +268,14 @@ async function createJob(
   fileIds: string[],
   /** The teams the plan covered, recorded on the job so later plans cover them too. */
   teams: readonly string[],
+  /** Sent even after a stop request: see StudioClient.createJob. */
+  finishing = false,
 ): Promise<Omit<StepResult, "step" | "action" | "key" | "team">> {
   const attempts = options.createAttempts ?? 6;
   let lastError: unknown;
   for (let attempt = 1; attempt <= attempts; attempt++) {
     try {
-      const reply = await options.client.createJob(createBody(job, fileIds, teams, options.now ?? Date.now));
+      const reply = await options.client.createJob(createBody(job, fileIds, teams, options.now ?? Date.now), { finishing });
       return { status: "applied", jobId: reply.id, url: reply.url };
     } catch (error) {
       if (!(error instanceof RemoteError) || !error.ambiguous) throw error;
@@ -319,8 +330,9 @@ async function cancelJob(
     await client.cancelJob(team, live.id);
     return { status: "applied", jobId: live.id, url: live.url, ...(why === undefined ? {} : { detail: why }) };
   } catch (error) {
-    // A retried cancel may find its first try already done; Studio then answers 400.
-    if (error instanceof RemoteError && (error.status === 400 || error.status === 404)) {
+    // A retried cancel may find its first try already done; Studio then answers 400. After an
+    // unclear failure (retries spent) the cancel may have been done all the same: looked for.
+    if (error instanceof RemoteError && (error.status === 400 || error.status === 404 || error.ambiguous)) {
       // Only the job itself answers: a server that ignores job_id lists some other job.
       const now = (await client.listJobs(team, { jobId: live.id, limit: 1 })).find((job) => job.id === live.id);
       if (now !== undefined && !isLive(now.status)) {

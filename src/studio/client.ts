@@ -77,8 +77,12 @@ export interface StudioClient {
    * records the caller has no use for as soon as each reply is read, to hold less in memory.
    */
   listAllJobs(team: string, query?: { status?: string; keep?: (job: JobOutput) => boolean }): Promise<JobOutput[]>;
-  /** Not retried after an ambiguous failure: the caller must look before trying again. */
-  createJob(input: JobInput): Promise<JobOutput>;
+  /**
+   * Not retried after an ambiguous failure: the caller must look before trying again.
+   * `finishing`: the second half of a step under way (a cancel-first replacement's create),
+   * sent even after a stop request, within the grace period writes in flight get.
+   */
+  createJob(input: JobInput, options?: { finishing?: boolean }): Promise<JobOutput>;
   cancelJob(team: string, jobId: string): Promise<string>;
   uploadFile(team: string, filename: string, content: Uint8Array): Promise<UploadReply>;
   listClusters(team?: string): Promise<Cluster[]>;
@@ -102,6 +106,8 @@ interface CallSpec<T> {
   reply: () => ReplyStream<T>;
   /** The largest reply read. */
   maxBytes: number;
+  /** A write that finishes a step under way: sent after a stop request too, within the writes' grace. */
+  finishing?: boolean;
 }
 
 /** What one try of a request ended with, when it did not end with a reply. */
@@ -153,7 +159,9 @@ export function createStudioClient(options: StudioClientOptions): StudioClient {
     const target: Target<T> = { spec, path: `${basePath}${API_PREFIX}${spec.path}`, search: querySearch(spec.query) };
 
     for (let attempt = 0; ; attempt++) {
-      if (stop?.aborted === true) throw interrupted(stop.reason, `before ${describeRequest(target).request} was sent`, false);
+      if (stop?.aborted === true && (spec.finishing !== true || attempt > 0)) {
+        throw interrupted(stop.reason, `before ${describeRequest(target).request} was sent`, false);
+      }
       const outcome = await send(target);
       if ("value" in outcome) return outcome.value;
       const again = attempt < retries ? retryDelay(spec, outcome, attempt) : undefined;
@@ -539,7 +547,7 @@ export function createStudioClient(options: StudioClientOptions): StudioClient {
       }
     },
 
-    createJob(input) {
+    createJob(input, createOptions = {}) {
       return call({
         method: "POST",
         path: "/datachain/jobs/",
@@ -547,6 +555,7 @@ export function createStudioClient(options: StudioClientOptions): StudioClient {
         retry: "unsent",
         reply: () => createWholeReplyStream(readJob),
         maxBytes: small,
+        finishing: createOptions.finishing === true,
       });
     },
 
@@ -716,8 +725,14 @@ function formatSeconds(ms: number): string {
  * an entity is decoded) run together into one space, so nothing it sends is obeyed.
  */
 function oneLine(text: string): string {
-  // eslint-disable-next-line no-control-regex -- matching control characters is the point
-  return text.replace(/[\s\u0000-\u001f\u007f-\u009f]+/g, " ").trim();
+  return (
+    text
+      // eslint-disable-next-line no-control-regex -- matching control characters is the point
+      .replace(/[\s\u0000-\u001f\u007f-\u009f]+/g, " ")
+      .trim()
+      // Characters that reorder a line unseen, shown as escapes, as plans show them.
+      .replace(/[\u061c\u200b\u200e\u200f\u202a-\u202e\u2066-\u2069]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`)
+  );
 }
 
 /** Tags and scripts dropped, white space run together: what is left of a page to read. */
