@@ -22,6 +22,27 @@ afterEach(async () => {
 
 const input = { query: "print(1)", query_type: "PYTHON" as const, query_name: "j", team_name: "demo", environment: "" };
 
+/** The error a clusters listing ends with against a server that always answers `status` with `body`. */
+async function errorFrom(
+  status: number,
+  headers: Record<string, string>,
+  body: string,
+  options: Partial<Parameters<typeof createStudioClient>[0]> = {},
+): Promise<RemoteError> {
+  const server = createServer((req, res) => {
+    req.resume();
+    res.writeHead(status, headers);
+    res.end(body);
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const { port } = server.address() as AddressInfo;
+  const client = createStudioClient({ url: `http://127.0.0.1:${port}`, token: "t", retries: 0, ...options });
+  const error = (await client.listClusters().catch((e: unknown) => e)) as RemoteError;
+  await client.close();
+  server.close();
+  return error;
+}
+
 describe("retries", () => {
   it("retries a listing and a cancel after 503s and resets, then succeeds", async () => {
     studio = await startTestStudio();
@@ -92,16 +113,8 @@ describe("retries", () => {
   });
 
   it("says so when Retry-After asks for longer than it waits", async () => {
-    const server = createServer((_req, res) => {
-      res.writeHead(429, { "content-type": "application/json", "retry-after": "7200" });
-      res.end(JSON.stringify({ message: "slow down" }));
-    });
-    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-    const { port } = server.address() as AddressInfo;
-    const client = createStudioClient({ url: `http://127.0.0.1:${port}`, token: "t" });
-    const error = (await client.listClusters("demo").catch((e: unknown) => e)) as RemoteError;
-    await client.close();
-    server.close();
+    const headers = { "content-type": "application/json", "retry-after": "7200" };
+    const error = await errorFrom(429, headers, JSON.stringify({ message: "slow down" }), { retries: 5 });
     expect([error.message, error.hint]).toEqual([
       "[GET] /api/datachain/clusters/: 429 slow down",
       "Studio asked to wait 7200 s before trying again (Retry-After), longer than the 60 s studio-jobs waits; run it again later.",
@@ -175,19 +188,9 @@ describe("errors", () => {
     ["a tab inside the secret", 400, "application/json", JSON.stringify({ message: "bad value tab\tsecret-value" })],
     ["Python's escaped JSON", 400, "application/json", '{"detail": "bad value p\\u00e4ssw\\u00f6rd-Geheim"}'],
   ])("hides the secret in a reply that quotes it: %s", async (_name, status, type, body) => {
-    const server = createServer((req, res) => {
-      req.resume();
-      res.writeHead(status, { "content-type": type });
-      res.end(body);
-    });
-    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-    const { port } = server.address() as AddressInfo;
     const redactor = createRedactor();
     for (const secret of ["pa&ss-word-secret-long", "tab\tsecret-value", "pässwörd-Geheim"]) redactor.addSecret(secret);
-    const client = createStudioClient({ url: `http://127.0.0.1:${port}`, token: "t", retries: 0, redactor });
-    const error = (await client.listClusters().catch((e: unknown) => e)) as RemoteError;
-    await client.close();
-    server.close();
+    const error = await errorFrom(status, { "content-type": type }, body, { redactor });
     expect(error.message).toContain("***");
     for (const part of ["pa&", "ss-word", "secret-value", "ssw", "Geheim"]) expect(error.message).not.toContain(part);
   });
@@ -198,32 +201,13 @@ describe("errors", () => {
     ["text/plain", "bad \x1b]0;pwned\x07\x1b[31mRED\u009b1m"],
     ["text/html", "<html><head><title>&#27;]0;pwned&#7;&#x1b;[31mRED&#x9b;1m</title></head></html>"],
   ])("obeys no control character of an error reply (%s)", async (type, body) => {
-    const server = createServer((req, res) => {
-      req.resume();
-      res.writeHead(403, { "content-type": type });
-      res.end(body);
-    });
-    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-    const { port } = server.address() as AddressInfo;
-    const client = createStudioClient({ url: `http://127.0.0.1:${port}`, token: "t", retries: 0 });
-    const error = (await client.listClusters().catch((e: unknown) => e)) as RemoteError;
-    await client.close();
-    server.close();
+    const error = await errorFrom(403, { "content-type": type }, body);
     expect(error.message).toMatch(/: 403 (an HTML page: )?"(bad )?\]0;pwned \[31mRED 1m"$/);
   });
 
   it("shows the characters that reorder a line unseen as escapes in Studio's message", async () => {
-    const server = createServer((req, res) => {
-      req.resume();
-      res.writeHead(403, { "content-type": "application/json" });
-      res.end(JSON.stringify({ message: "denied \u202eexe.txt\u202c \u2066x\u2069 \u200b" }));
-    });
-    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-    const { port } = server.address() as AddressInfo;
-    const client = createStudioClient({ url: `http://127.0.0.1:${port}`, token: "t", retries: 0 });
-    const error = (await client.listClusters().catch((e: unknown) => e)) as RemoteError;
-    await client.close();
-    server.close();
+    const message = "denied \u202eexe.txt\u202c \u2066x\u2069 \u200b";
+    const error = await errorFrom(403, { "content-type": "application/json" }, JSON.stringify({ message }));
     expect(error.message).toBe("[GET] /api/datachain/clusters/: 403 denied \\u202eexe.txt\\u202c \\u2066x\\u2069 \\u200b");
   });
 
