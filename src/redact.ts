@@ -44,13 +44,50 @@ export interface Redactor {
   redactHead: (text: string, max: number) => string;
 }
 
-// user:password@ in any URL, e.g. https://user:pass@host/.
-// The scheme is bounded: with no bound, a long run like `a.a.a.…` made every letter a start
-// scanned to the run's end (seconds per 64 KiB). Any letter may start one, so that
-// `1-https://user:pass@…` and a scheme after 40 letters are still found.
-const URL_CREDENTIALS = /([a-z][a-z0-9+.-]{0,31}:\/\/)[^\s/?#@"'<>]+@/gi;
-/** A URL's authority cut off before its end: it may be credentials whose @ was cut away. */
-const CUT_URL_CREDENTIALS = /([a-z][a-z0-9+.-]{0,31}:\/\/)[^\s/?#@"'<>]+$/i;
+/** What may stand between a URL's `://` and its `@`: anything but white space and URL delimiters. */
+const USERINFO_END = /[\s/?#@"'<>]/;
+const SCHEME_CHAR = /[a-z0-9+.-]/i;
+const LETTER = /[a-z]/i;
+
+/** Whether a scheme (a letter, then up to 31 scheme characters) ends just before `text[at]`. */
+function schemeBefore(text: string, at: number): boolean {
+  for (let start = at - 1; start >= 0 && at - start <= 32 && SCHEME_CHAR.test(text[start] ?? ""); start--) {
+    if (LETTER.test(text[start] ?? "")) return true;
+  }
+  return false;
+}
+
+/** Where the userinfo that starts at `from` ends: at a delimiter, or at the end of the text. */
+function userinfoEnd(text: string, from: number): number {
+  let end = from;
+  while (end < text.length && !USERINFO_END.test(text[end] ?? "")) end++;
+  return end;
+}
+
+/**
+ * `user:password@` in any URL (https://user:pass@host/) as `***@`. Found from each `://`,
+ * looking back for a scheme and ahead for the `@`: linear whatever the text (a pattern
+ * tried at every letter was quadratic on a run like `a.a.a.…`).
+ */
+function hideUrlCredentials(text: string): string {
+  let out = "";
+  let copied = 0;
+  for (let at = text.indexOf("://"); at !== -1; at = text.indexOf("://", at + 3)) {
+    const end = userinfoEnd(text, at + 3);
+    if (end === at + 3 || text[end] !== "@" || !schemeBefore(text, at)) continue;
+    out += `${text.slice(copied, at + 3)}${REDACTED}`;
+    copied = end;
+    at = end - 3;
+  }
+  return copied === 0 ? text : out + text.slice(copied);
+}
+
+/** A URL's userinfo cut off at the end of the text: it may be credentials whose @ was cut away. */
+function hideCutUrlCredentials(text: string): string {
+  const at = text.lastIndexOf("://");
+  if (at === -1 || userinfoEnd(text, at + 3) !== text.length || at + 3 === text.length || !schemeBefore(text, at)) return text;
+  return `${text.slice(0, at + 3)}${REDACTED}`;
+}
 
 function escapeRegExp(text: string): string {
   return text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
@@ -140,7 +177,7 @@ export function createRedactor(): Redactor {
       if (end < max) head += REDACTED;
       if (cutMemberPattern !== undefined) head = head.replace(cutMemberPattern, `$1${REDACTED}`);
       // user:pass@ whose @ is past the cut.
-      return head.replace(CUT_URL_CREDENTIALS, `$1${REDACTED}`);
+      return hideCutUrlCredentials(head);
     },
   };
 
@@ -178,8 +215,7 @@ export function createRedactor(): Redactor {
         (_match, assign: string | undefined, member: string | undefined) => `${assign ?? member ?? ""}${REDACTED}`,
       );
     }
-    if (out.includes("://")) out = out.replace(URL_CREDENTIALS, `$1${REDACTED}@`);
-    return out;
+    return hideUrlCredentials(out);
   }
 }
 
