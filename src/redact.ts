@@ -44,8 +44,8 @@ export interface Redactor {
   redactHead: (text: string, max: number) => string;
 }
 
-/** What may stand between a URL's `://` and its `@`: anything but white space and URL delimiters. */
-const USERINFO_END = /[\s/?#@"'<>]/;
+/** What ends a URL's authority after `://`: white space and URL delimiters. */
+const USERINFO_END = /[\s/?#"'<>]/;
 const SCHEME_CHAR = /[a-z0-9+.-]/i;
 const LETTER = /[a-z]/i;
 
@@ -57,8 +57,8 @@ function schemeBefore(text: string, at: number): boolean {
   return false;
 }
 
-/** Where the userinfo that starts at `from` ends: at a delimiter, or at the end of the text. */
-function userinfoEnd(text: string, from: number): number {
+/** Where the authority that starts at `from` ends: at a delimiter, or at the end of the text. */
+function authorityEnd(text: string, from: number): number {
   let end = from;
   while (end < text.length && !USERINFO_END.test(text[end] ?? "")) end++;
   return end;
@@ -73,11 +73,14 @@ function hideUrlCredentials(text: string): string {
   let out = "";
   let copied = 0;
   for (let at = text.indexOf("://"); at !== -1; at = text.indexOf("://", at + 3)) {
-    const end = userinfoEnd(text, at + 3);
-    if (end === at + 3 || text[end] !== "@" || !schemeBefore(text, at)) continue;
+    // The userinfo ends at the authority's last @, as URL parsers read it (a password may hold one).
+    const authority = text.slice(at + 3, authorityEnd(text, at + 3));
+    const userinfo = authority.lastIndexOf("@");
+    if (userinfo <= 0 || !schemeBefore(text, at)) continue;
+    const end = at + 3 + userinfo;
     out += `${text.slice(copied, at + 3)}${REDACTED}`;
     copied = end;
-    at = end - 3;
+    at = end - 2;
   }
   return copied === 0 ? text : out + text.slice(copied);
 }
@@ -85,7 +88,7 @@ function hideUrlCredentials(text: string): string {
 /** A URL's userinfo cut off at the end of the text: it may be credentials whose @ was cut away. */
 function hideCutUrlCredentials(text: string): string {
   const at = text.lastIndexOf("://");
-  if (at === -1 || userinfoEnd(text, at + 3) !== text.length || at + 3 === text.length || !schemeBefore(text, at)) return text;
+  if (at === -1 || authorityEnd(text, at + 3) !== text.length || at + 3 === text.length || !schemeBefore(text, at)) return text;
   return `${text.slice(0, at + 3)}${REDACTED}`;
 }
 

@@ -2,6 +2,7 @@
 // writes down every call in the order it was made, and fails the calls a test scripts,
 // before or after it acted. Integration tests use the emulator over HTTP instead.
 
+import type { InterruptedError } from "../src/errors.js";
 import { RemoteError } from "../src/errors.js";
 import { parseEnvironment } from "../src/emulator/job-input.js";
 import type { StudioClient } from "../src/studio/client.js";
@@ -12,7 +13,7 @@ import { CLUSTERS, NOW } from "./plan-fixtures.js";
 export interface ScriptedFailure {
   /** The calls it hits, as `calls` writes them (`create demo/a`): a call that starts with this. */
   call: string;
-  error: RemoteError;
+  error: RemoteError | InterruptedError;
   /** Do the work, then fail: the server acted but its reply was lost. */
   afterActing?: boolean;
   /** How many matching calls fail; 1 by default. */

@@ -14,6 +14,7 @@ import { sha256Hex } from "../identity/fingerprint.js";
 import { MARKERS } from "../identity/markers.js";
 import type { Plan, PlanAction } from "../plan/types.js";
 import type { JobOutput } from "../studio/types.js";
+import { InterruptedError } from "../errors.js";
 import { applyPlan, type ApplyOptions } from "./execute.js";
 import type { ApplyEvent, ApplyResult } from "./types.js";
 
@@ -497,6 +498,47 @@ describe("an interrupt", () => {
       "cancel demo/z applied",
       `create demo/z failed: [POST] /api/datachain/jobs/: 400 fake 400; ${again.id} was cancelled, so demo/z has no job until apply runs again`,
     ]);
+  });
+
+  it("does not send a cancel-first create again after a stop during its backoff", async () => {
+    // Found in review: the create let past the stop once was sent a second time after the wait.
+    const old = record({ key: "x" });
+    const studio = createFakeStudio([old]);
+    const controller = new AbortController();
+    studio.fail({ call: "create demo/x", error: remoteError(503) });
+    const plan = planOf([replace(desired({ key: "x", query: "print(2)\n", replace: "cancel-first" }), old)]);
+    const sleep = (): Promise<void> => {
+      controller.abort();
+      return Promise.resolve();
+    };
+    const result = await apply(plan, studio, { signal: controller.signal, sleep });
+    expect(studio.calls.filter((c) => c.startsWith("create"))).toEqual(["create demo/x"]);
+    expect(outcomes(result)[1]).toBe(
+      `create demo/x failed: [POST] /api/datachain/jobs/: 503 fake 503; ${old.id} was cancelled, and demo/x may have no job until apply runs again`,
+    );
+  });
+
+  it("says a cancel-first job may have no version when its cancel was cut off, and reports the cancel's own error when the look-up fails", async () => {
+    const old = record({ key: "x" });
+    const studio = createFakeStudio([old]);
+    studio.fail({
+      call: "cancel demo/x",
+      error: new InterruptedError("Interrupted by SIGINT while waiting for Studio's reply"),
+      afterActing: true,
+    });
+    const plan = planOf([replace(desired({ key: "x", query: "print(2)\n", replace: "cancel-first" }), old)]);
+    const result = await apply(plan, studio);
+    expect(outcomes(result)).toEqual([
+      "cancel demo/x failed: Interrupted by SIGINT while waiting for Studio's reply",
+      `create demo/x skipped: ${old.id} may have been cancelled, so demo/x may have no job until apply runs again`,
+    ]);
+
+    const other = record({ key: "y" });
+    const studio2 = createFakeStudio([other]);
+    studio2.fail({ call: "cancel demo/y", error: remoteError(503) });
+    studio2.listJobs = () => Promise.reject(new Error("socket hang up"));
+    const looked = await apply(planOf([cancel(other)]), studio2);
+    expect(outcomes(looked)).toEqual(["cancel demo/y failed: [POST] /api/datachain/jobs/: 503 fake 503"]);
   });
 
   it("stops trying an ambiguous create again", async () => {

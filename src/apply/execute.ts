@@ -6,7 +6,7 @@
 
 import { readFile } from "node:fs/promises";
 import pLimit from "p-limit";
-import { RemoteError, StudioJobsError } from "../errors.js";
+import { InterruptedError, RemoteError, StudioJobsError } from "../errors.js";
 import type { PlanAction, Plan } from "../plan/types.js";
 import { sha256Hex } from "../identity/fingerprint.js";
 import { managedAs } from "../identity/classify.js";
@@ -179,11 +179,23 @@ export async function applyPlan(plan: Plan, options: ApplyOptions): Promise<Appl
       skip("cancel", "replace", job, `upload of ${missing} did not succeed, so ${old.id} is kept`);
       return skip("create", work.action, job, `upload of ${missing} did not succeed`);
     }
+    const where = `${job.team}/${job.key}`;
     return limit(async () => {
-      const first = await perform("cancel", "replace", job, () => cancelJob(options.client, job.team, old));
+      let cancelError: unknown;
+      const first = await perform("cancel", "replace", job, () =>
+        cancelJob(options.client, job.team, old).catch((error: unknown) => {
+          cancelError = error;
+          throw error;
+        }),
+      );
       if (first.status === "skipped") return skip("create", work.action, job, "interrupted before it started");
-      if (first.status !== "applied") return skip("create", work.action, job, "the old job was not cancelled (cancel-first)");
-      const stranded = `${old.id} was cancelled, so ${job.team}/${job.key} has no job until apply runs again`;
+      if (first.status !== "applied") {
+        // A cancel that was cut off, or failed unclearly, may have been carried out all the same.
+        const detail = mayHaveActed(cancelError)
+          ? `${old.id} may have been cancelled, so ${where} may have no job until apply runs again`
+          : "the old job was not cancelled (cancel-first)";
+        return skip("create", work.action, job, detail);
+      }
       return perform(
         "create",
         work.action,
@@ -191,7 +203,9 @@ export async function applyPlan(plan: Plan, options: ApplyOptions): Promise<Appl
         () =>
           createJob(options, job, fileIds(job), plan.teams, true).catch((error: unknown) => ({
             status: "failed" as const,
-            detail: `${describeError(error)}; ${stranded}`,
+            detail: mayHaveActed(error)
+              ? `${describeError(error)}; ${old.id} was cancelled, and ${where} may have no job until apply runs again`
+              : `${describeError(error)}; ${old.id} was cancelled, so ${where} has no job until apply runs again`,
           })),
         true,
       );
@@ -275,7 +289,9 @@ async function createJob(
   let lastError: unknown;
   for (let attempt = 1; attempt <= attempts; attempt++) {
     try {
-      const reply = await options.client.createJob(createBody(job, fileIds, teams, options.now ?? Date.now), { finishing });
+      const reply = await options.client.createJob(createBody(job, fileIds, teams, options.now ?? Date.now), {
+        finishing: finishing && attempt === 1,
+      });
       return { status: "applied", jobId: reply.id, url: reply.url };
     } catch (error) {
       if (!(error instanceof RemoteError) || !error.ambiguous) throw error;
@@ -290,8 +306,10 @@ async function createJob(
           `${error.message}; the job was not found when the team was listed again, and it is not sent twice: run plan to see whether it exists`,
         );
       }
-      if (options.signal?.aborted === true || attempt === attempts) break;
+      if (stopped(options) || attempt === attempts) break;
       await (options.sleep ?? sleep)(backoffDelay(attempt - 1, CREATE_BACKOFF, options.random ?? Math.random), options.signal);
+      // A stop during the wait: not sent again (a finishing create is let past a stop once).
+      if (stopped(options)) break;
     }
   }
   throw lastError;
@@ -333,14 +351,27 @@ async function cancelJob(
     // A retried cancel may find its first try already done; Studio then answers 400. After an
     // unclear failure (retries spent) the cancel may have been done all the same: looked for.
     if (error instanceof RemoteError && (error.status === 400 || error.status === 404 || error.ambiguous)) {
-      // Only the job itself answers: a server that ignores job_id lists some other job.
-      const now = (await client.listJobs(team, { jobId: live.id, limit: 1 })).find((job) => job.id === live.id);
+      // Only the job itself answers: a server that ignores job_id lists some other job. A
+      // look-up that fails says nothing: the cancel's own error is the one reported.
+      const listed = await client.listJobs(team, { jobId: live.id, limit: 1 }).catch(() => []);
+      const now = listed.find((job) => job.id === live.id);
       if (now !== undefined && !isLive(now.status)) {
         return { status: "applied", jobId: live.id, url: live.url, detail: `already ${now.status}` };
       }
+      // Seen still running: the cancel was not carried out, whatever its failure said.
+      if (now !== undefined) throw new StudioJobsError(error.code, error.message, { hint: error.hint });
     }
     throw error;
   }
+}
+
+function stopped(options: ApplyOptions): boolean {
+  return options.signal?.aborted === true;
+}
+
+/** Whether a request that failed so may have been carried out: cut off by a stop, or an unclear failure. */
+function mayHaveActed(error: unknown): boolean {
+  return error instanceof InterruptedError || (error instanceof RemoteError && error.ambiguous);
 }
 
 function describeError(error: unknown): string {
