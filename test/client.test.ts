@@ -134,6 +134,19 @@ describe("after a stop request", () => {
     expect(studio.emulator.store.allJobs().map((j) => [j.id, j.name])).toEqual([[finished.id, "second-half"]]);
     await client.close();
   });
+
+  it("gives a finishing create a grace of its own, however long after the stop it is sent", async () => {
+    // Found in review: the create after a slow cancel got only what was left of the grace
+    // that started with the stop, and was cut off with the job created.
+    studio = await startTestStudio({ faults: { latencyMs: 150 } });
+    const stop = new AbortController();
+    const client = createStudioClient({ url: studio.emulator.url, token: "dev-token", signal: stop.signal, writeGraceMs: 300 });
+    stop.abort("SIGINT");
+    await new Promise((resolve) => setTimeout(resolve, 400));
+    const finished = await client.createJob({ ...input, query_name: "late" }, { finishing: true });
+    expect(studio.emulator.store.allJobs().map((j) => j.id)).toEqual([finished.id]);
+    await client.close();
+  });
 });
 
 describe("listAllJobs", () => {

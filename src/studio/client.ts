@@ -140,7 +140,8 @@ export function createStudioClient(options: StudioClientOptions): StudioClient {
   const authorization = `Bearer ${options.token}`;
   const origin = base.origin;
   const stop = options.signal;
-  const writeStop = stop === undefined ? undefined : delayedSignal(stop, options.writeGraceMs ?? 1_000);
+  const writeGraceMs = options.writeGraceMs ?? 1_000;
+  const writeStop = stop === undefined ? undefined : delayedSignal(stop, writeGraceMs);
   // The tries in flight, by the signal that stops them: one listener on each signal for the
   // whole client, not one added and removed per try (see docs/architecture.md, "Applying").
   const readsInFlight = new Set<TryAbort>();
@@ -226,8 +227,14 @@ export function createStudioClient(options: StudioClientOptions): StudioClient {
     const timer = setTimeout(() => abort.abort(DEADLINE), timeoutMs);
     const stopNow = spec.method === "GET" ? stop : writeStop;
     const inFlight = spec.method === "GET" ? readsInFlight : writesInFlight;
-    if (stopNow?.aborted === true) abort.abort(stopNow.reason);
-    else inFlight.add(abort);
+    // A write that finishes a step under way, sent after the stop: a grace of its own, from
+    // now (what was left of the shared one may be nothing).
+    const ownGrace =
+      spec.finishing === true && stop?.aborted === true ? setTimeout(() => abort.abort(stop.reason), writeGraceMs) : undefined;
+    if (ownGrace === undefined) {
+      if (stopNow?.aborted === true) abort.abort(stopNow.reason);
+      else inFlight.add(abort);
+    }
     let phase: Failure["phase"] = "send";
     /** The reply's status once its headers are in. */
     let answered: number | undefined;
@@ -280,6 +287,7 @@ export function createStudioClient(options: StudioClientOptions): StudioClient {
       return answered === undefined ? { phase, cause } : { phase, cause, status: answered };
     } finally {
       clearTimeout(timer);
+      clearTimeout(ownGrace);
       inFlight.delete(abort);
     }
   }
