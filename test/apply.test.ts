@@ -418,6 +418,13 @@ describe("saved plans and the key of their digests", () => {
     );
     const changed = await run(dir, ["apply", "plan.json"], { STUDIO_JOBS_PLAN_KEY: "another", DATACHAIN_STUDIO_TOKEN: "token-b" });
     expect(changed.stderr).toMatch(/^Error: plan\.json was made with a different STUDIO_JOBS_PLAN_KEY, so this apply cannot check/);
+    // The same key at another Studio (here the same emulator under another name): refused.
+    const elsewhere = two.emulator.url.replace("127.0.0.1", "localhost");
+    const other = await run(dir, ["apply", "plan.json"], { ...shared, DATACHAIN_STUDIO_TOKEN: "token-b", DATACHAIN_STUDIO_URL: elsewhere });
+    expect(other.stderr.split("\n")[0]).toBe(
+      `Error: plan.json was made against ${two.emulator.url}, not ${elsewhere}, where this apply would send it. Nothing was changed.`,
+    );
+    expect(two.emulator.store.allJobs()).toHaveLength(0);
     const applied = await run(dir, ["apply", "plan.json"], { ...shared, DATACHAIN_STUDIO_TOKEN: "token-b" });
     expect(applied.code).toBe(0);
     expect(applied.stdout).toContain("Apply complete: 4 created, 0 replaced, 0 cancelled, 0 failed.");

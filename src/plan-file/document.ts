@@ -85,6 +85,8 @@ export interface PlanDocument {
   jobs?: Record<string, SavedJob>;
   /** Only in a saved plan: the keyed HMAC of everything else in it (./seal.ts). */
   seal?: string;
+  /** Saved plans only: the Studio the plan was made against (no credentials), as studioLocation() writes it. */
+  studio?: string;
 }
 
 /**

@@ -98,6 +98,20 @@ describe("the seal of a saved plan", () => {
   });
 });
 
+describe("the Studio a saved plan was made against", () => {
+  it("is sealed with the plan, and another Studio is refused before anything is asked of it", () => {
+    // Found in review: with one STUDIO_JOBS_PLAN_KEY shared by staging and production, a
+    // plan made against staging could be applied to production.
+    const doc = JSON.parse(JSON.stringify(savedPlanDocument(plan, "1.0.0", "/", key, "https://staging.example"))) as PlanDocument;
+    expect(unlockPlanFile(doc, TOKEN, {}, "plan.json", "https://staging.example").salt).toBe(key.salt);
+    expect(() => unlockPlanFile(doc, TOKEN, {}, "plan.json", "https://prod.example")).toThrow(
+      "plan.json was made against https://staging.example, not https://prod.example, where this apply would send it. Nothing was changed.",
+    );
+    // Edited to name the other Studio: the seal no longer holds.
+    expect(unlockRefusal({ ...doc, studio: "https://prod.example" })).toMatch(/^plan\.json does not match its seal\./);
+  });
+});
+
 describe("a saved plan sealed anew", () => {
   const shows = (kind: string, key: string) =>
     `The saved plan's ${kind} of "${key}" in team demo shows a job other than the one it would send.`;

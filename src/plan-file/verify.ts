@@ -29,7 +29,14 @@ export const MAKE_IT_AGAIN = "Make it again with `studio-jobs plan --out FILE` a
  * the Studio token (or STUDIO_JOBS_PLAN_KEY), after checking the seal with it. Throws when
  * the key here is not the plan's (nothing could be checked) or the seal does not match.
  */
-export function unlockPlanFile(doc: PlanDocument, token: string | undefined, env: NodeJS.ProcessEnv, shown: string): DigestKey {
+export function unlockPlanFile(
+  doc: PlanDocument,
+  token: string | undefined,
+  env: NodeJS.ProcessEnv,
+  shown: string,
+  /** Where this apply sends its requests, as studioLocation() writes it. */
+  studio?: string,
+): DigestKey {
   const recorded = doc.digest_key;
   if (recorded === undefined || doc.seal === undefined)
     throw new PlanRefusedError(
@@ -59,6 +66,15 @@ export function unlockPlanFile(doc: PlanDocument, token: string | undefined, env
     );
   }
   if (!isSealed(doc, key)) throw new PlanRefusedError("PLAN_CHANGED", [`${shown} does not match its seal. ${PLAN_CHANGED}`], MAKE_IT_AGAIN);
+  // A plan key shared by two Studios (staging and production) opens plans of both: the plan
+  // says which it was made against.
+  if (doc.studio !== undefined && studio !== undefined && doc.studio !== studio) {
+    throw new PlanRefusedError(
+      "PLAN_OTHER_STUDIO",
+      [`${shown} was made against ${doc.studio}, not ${studio}, where this apply would send it. ${redo}`],
+      "Apply it with the --url it was made with, or make a new plan against this Studio with `studio-jobs plan --out FILE`.",
+    );
+  }
   return key;
 }
 

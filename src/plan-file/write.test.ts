@@ -10,7 +10,7 @@ import { computePlan } from "../plan/compute.js";
 import { writePlanFile } from "./write.js";
 
 const plan = computePlan([desired({ key: "nightly" })], new Map([["demo", []]]), CLUSTERS, options());
-const writeOptions = { toolVersion: "1.0.0", cwd: "/", token: "studio-token-a", env: {} };
+const writeOptions = { toolVersion: "1.0.0", cwd: "/", token: "studio-token-a", env: {}, studioUrl: "https://admin:pa55@studio.example/" };
 
 async function refusal(path: string, shown: string): Promise<string> {
   const error = await writePlanFile(path, plan, writeOptions, shown).then(
@@ -47,6 +47,14 @@ describe("writePlanFile", () => {
     expect(lstatSync(join(dir, "link.json")).isFile()).toBe(true);
     expect((JSON.parse(readFileSync(join(dir, "link.json"), "utf8")) as { stack: string }).stack).toBe("analytics");
     expect(readdirSync(dir)).toEqual(["link.json"]);
+  });
+
+  it("records the Studio it was made against, without the credentials of the URL", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "studio-jobs-write-"));
+    await writePlanFile(join(dir, "plan.json"), plan, writeOptions, "plan.json");
+    const text = readFileSync(join(dir, "plan.json"), "utf8");
+    expect((JSON.parse(text) as { studio: string }).studio).toBe("https://studio.example");
+    expect(text).not.toContain("pa55");
   });
 
   it("leaves the plan readable by its owner only, also in place of an existing file", async () => {

@@ -13,13 +13,27 @@ import { saveJob } from "./saved-job.js";
 import { sealPlanDocument } from "./seal.js";
 import { createDigestKey, describeDigestKey, type DigestKey } from "./secret-digest.js";
 
-/** The saved plan: the document plus every job that a create or replace sends, sealed with `key`. */
-export function savedPlanDocument(plan: Plan, toolVersion: string, cwd: string, key: DigestKey): PlanDocument {
+/**
+ * Studio's place as a plan records it and apply compares it: origin and base path, without
+ * credentials (a password in --url is never written) or a trailing slash.
+ */
+export function studioLocation(url: string): string {
+  const parsed = new URL(url);
+  return `${parsed.origin}${parsed.pathname.replace(/\/+$/, "")}`;
+}
+
+/** The saved plan: the document plus every job that a create or replace sends, sealed with `key`; `studio` from studioLocation(). */
+export function savedPlanDocument(plan: Plan, toolVersion: string, cwd: string, key: DigestKey, studio?: string): PlanDocument {
   const jobs: Record<string, SavedJob> = {};
   for (const action of plan.actions) {
     if (action.kind === "create" || action.kind === "replace") jobs[action.key] = saveJob(action.desired, cwd, key);
   }
-  const doc: PlanDocument = { ...planDocument(plan, toolVersion), digest_key: describeDigestKey(key), jobs };
+  const doc: PlanDocument = {
+    ...planDocument(plan, toolVersion),
+    digest_key: describeDigestKey(key),
+    jobs,
+    ...(studio === undefined ? {} : { studio }),
+  };
   return { ...doc, seal: sealPlanDocument(doc, key) };
 }
 
@@ -29,6 +43,8 @@ export interface WritePlanOptions {
   cwd: string;
   /** The Studio token: with STUDIO_JOBS_PLAN_KEY from `env`, what keys the digests of sensitive values. */
   token: string | undefined;
+  /** The Studio URL the plan was made against: recorded (without credentials), and checked by apply. */
+  studioUrl: string;
   env: NodeJS.ProcessEnv;
 }
 
@@ -39,7 +55,7 @@ export interface WritePlanOptions {
  */
 export async function writePlanFile(path: string, plan: Plan, options: WritePlanOptions, shown: string = path): Promise<void> {
   const key = createDigestKey(options.token, options.env, randomBytes(16));
-  const doc = savedPlanDocument(plan, options.toolVersion, options.cwd, key);
+  const doc = savedPlanDocument(plan, options.toolVersion, options.cwd, key, studioLocation(options.studioUrl));
   await replaceFile(path, `${JSON.stringify(doc, null, 2)}\n`, shown);
 }
 

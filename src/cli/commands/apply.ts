@@ -3,7 +3,7 @@
 
 import { resolve } from "node:path";
 import { applyPlan } from "../../apply/execute.js";
-import { checkPlanStack, readPlanFile, restorePlan, unlockPlanFile } from "../../plan-file/index.js";
+import { checkPlanStack, readPlanFile, restorePlan, studioLocation, unlockPlanFile } from "../../plan-file/index.js";
 import type { ApplyEvent, ApplyResult } from "../../apply/types.js";
 import { UsageError } from "../../errors.js";
 import { registerJobSecrets } from "../../redact.js";
@@ -97,7 +97,7 @@ async function applySavedPlan(path: string, shown: string, flags: ApplyCommandFl
   const { client } = await connect(globals, io, settings);
   try {
     // Before any request: a plan whose digests cannot be checked here goes no further.
-    const key = unlockPlanFile(doc, settings.token, io.env, shown);
+    const key = unlockPlanFile(doc, settings.token, io.env, shown, studioLocation(settings.url));
     const { listings } = await listStudio(client, doc.teams);
     const plan = await restorePlan(doc, { listings, env: io.env, cwd: io.cwd, key });
     if (io.secrets !== undefined) registerJobSecrets(io.secrets, desiredJobs(plan), io.env);
