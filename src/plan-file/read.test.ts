@@ -7,6 +7,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { CLUSTERS, desired, options } from "../../test/plan-fixtures.js";
+import { canonicalJson } from "../identity/fingerprint.js";
 import { computePlan } from "../plan/compute.js";
 import { planDocument } from "./document.js";
 import { isPlanFile, MAX_PLAN_BYTES, readPlanFile } from "./read.js";
@@ -40,6 +41,19 @@ describe("isPlanFile", () => {
     expect(await isPlanFile(fileWith("spec.json", JSON.stringify({ version: 1, stack: "s", jobs: {} })))).toBe(false);
     expect(await isPlanFile(fileWith("list.json", `["format_version"]`))).toBe(false);
     expect(await isPlanFile(join(tmpdir(), "studio-jobs-no-such-dir", "plan.json"))).toBe(false);
+  });
+});
+
+describe("a saved plan reformatted with its keys sorted (jq -S)", () => {
+  it("is still told from a spec and read, though its start no longer names format_version", async () => {
+    // Found in review: such a plan, whose seal still holds, was "not a saved plan".
+    const saved = savedPlanDocument(plan, "1.0.0", "/", key);
+    const sorted = canonicalJson(saved);
+    expect(sorted.slice(0, 256)).not.toContain("format_version");
+    expect(await isPlanFile(fileWith("plan.json", sorted))).toBe(true);
+    expect(await readPlanFile(fileWith("plan.json", sorted))).toEqual(JSON.parse(JSON.stringify(saved)));
+    const spec = canonicalJson({ version: 1, stack: "s", jobs: { a: { query: "format_version" } } });
+    expect(await isPlanFile(fileWith("spec.json", spec))).toBe(false);
   });
 });
 

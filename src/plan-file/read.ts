@@ -17,9 +17,24 @@ export const MAX_PLAN_BYTES = 500 * 1024 * 1024;
 
 const NOT_A_PLAN_HINT = "Save one with `studio-jobs plan --out plan.json`; to see the plan of a spec, run `studio-jobs plan`.";
 
-/** Whether the start of a file's text is that of a saved plan: an object naming format_version (a BOM allowed). */
+/** Whether the start of a file's text is that of a saved plan: an object with a format_version key (a BOM allowed). */
 function looksLikePlan(head: string): boolean {
-  return head.trimStart().startsWith("{") && head.includes('"format_version"');
+  return head.trimStart().startsWith("{") && /"format_version"\s*:/.test(head);
+}
+
+/**
+ * Whether a JSON object's text is a saved plan's, when its start did not say: a plan
+ * reformatted with its keys sorted (`jq -S`, which keeps its seal) has format_version far
+ * down. Parsed, it has it at the top.
+ */
+function isPlanText(text: string): boolean {
+  if (!text.trimStart().startsWith("{")) return false;
+  try {
+    const doc = JSON.parse(text) as unknown;
+    return doc !== null && typeof doc === "object" && Object.hasOwn(doc, "format_version");
+  } catch {
+    return false;
+  }
 }
 
 function cannotRead(shown: string, error: unknown): UsageError {
@@ -56,12 +71,16 @@ export async function isPlanFile(path: string): Promise<boolean> {
   if (opened === undefined) return false;
   try {
     const { buffer, bytesRead } = await opened.file.read(Buffer.alloc(SNIFF_BYTES), 0, SNIFF_BYTES, 0);
-    return looksLikePlan(buffer.toString("utf8", 0, bytesRead));
+    const head = buffer.toString("utf8", 0, bytesRead);
+    if (looksLikePlan(head)) return true;
+    if (!head.trimStart().startsWith("{")) return false;
   } catch {
     return false;
   } finally {
     await opened.file.close();
   }
+  // An object whose start does not name format_version: read whole to tell.
+  return isPlanText(await readPlanText(path, path).catch(() => ""));
 }
 
 /** The whole text of a regular file of at most MAX_PLAN_BYTES, counted as it is read (a file may grow, or say size 0 and have text). */
@@ -101,7 +120,9 @@ async function readPlanText(path: string, shown: string): Promise<string> {
 /** Read and check a saved plan; `shown` is the path as the user gave it, for messages. */
 export async function readPlanFile(path: string, shown: string = path): Promise<PlanDocument> {
   const text = await readPlanText(path, shown);
-  if (!looksLikePlan(text.slice(0, SNIFF_BYTES))) throw new UsageError(`${shown} is not a saved plan.`, NOT_A_PLAN_HINT);
+  if (!looksLikePlan(text.slice(0, SNIFF_BYTES)) && !isPlanText(text)) {
+    throw new UsageError(`${shown} is not a saved plan.`, NOT_A_PLAN_HINT);
+  }
   let doc: unknown;
   let outOfRange = false;
   try {
