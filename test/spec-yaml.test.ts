@@ -105,6 +105,10 @@ describe("what is refused, with its place", () => {
       "f.yaml:1:4: unknown tag !!binary: a spec uses only plain values, lists and mappings; remove the tag",
     ]);
     expect(data(parseYamlSource("f.yaml", "v: !!str 3.10\nn: !!int '7'\n"))).toEqual({ v: "3.10", n: 7 });
+    // Found by an adversarial tester: a core tag on a value that does not fit it was called unknown.
+    expect(problems(parseYamlSource("f.yaml", "a: !!bool 3\n"))).toEqual([
+      "f.yaml:1:4: the value is not what its tag !!bool says; a spec needs no tags: remove it",
+    ]);
   });
 
   it("refuses a second document and directives other than %YAML 1.2", () => {

@@ -227,11 +227,16 @@ function yamlMessage(message: string): string {
   return `invalid YAML: ${first.replace(/ at line \d+, column \d+:?$/, "")}`;
 }
 
+/** The YAML 1.2 core schema's tags, which a spec may carry on a value that fits them. */
+const CORE_TAGS = new Set(["!!str", "!!int", "!!float", "!!bool", "!!null", "!!seq", "!!map"]);
+
 function warningMessage(code: string, message: string): string {
   if (code === "TAG_RESOLVE_FAILED") {
     const resolved = /Unresolved tag: (.*)$/.exec(message.split("\n")[0] ?? "")?.[1] ?? "";
     // Shown as written: !!binary rather than tag:yaml.org,2002:binary.
     const tag = resolved.startsWith("tag:yaml.org,2002:") ? `!!${resolved.slice(18)}` : resolved;
+    // A core tag is known: what failed is the value it was put on (`!!bool 3`).
+    if (CORE_TAGS.has(tag)) return `the value is not what its tag ${tag} says; a spec needs no tags: remove it`;
     return `unknown tag ${tag.slice(0, 60)}: a spec uses only plain values, lists and mappings; remove the tag`;
   }
   return yamlMessage(message);
