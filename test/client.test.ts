@@ -2,7 +2,7 @@
 // error messages, and where its settings come from.
 
 import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
-import { createServer, type Server } from "node:http";
+import { createServer, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -352,6 +352,21 @@ describe("each try's deadline and stop, against a server that stalls", () => {
     return { url: `http://127.0.0.1:${port}`, asked };
   }
 
+  /** A server in place of the last one, answering with `reply`; it records the requests asked. */
+  async function answering(reply: (res: ServerResponse) => void): Promise<{ url: string; asked: string[] }> {
+    const asked: string[] = [];
+    server?.closeAllConnections();
+    server?.close();
+    server = createServer((req, res) => {
+      asked.push(`${req.method} ${req.url}`);
+      req.resume();
+      reply(res);
+    });
+    await new Promise<void>((resolve) => server?.listen(0, "127.0.0.1", resolve));
+    const { port } = server.address() as AddressInfo;
+    return { url: `http://127.0.0.1:${port}`, asked };
+  }
+
   it("the deadline ends a try whose body stalls after the headers, and it is not retried", async () => {
     const { url, asked } = await stalling();
     const client = createStudioClient({ url, token: "t", timeoutMs: 200, backoff: { baseMs: 1, maxMs: 1 } });
@@ -364,19 +379,12 @@ describe("each try's deadline and stop, against a server that stalls", () => {
 
   it("a create answered 2xx whose reply then breaks off or stalls is reported with its status, and sent once", async () => {
     for (const ending of ["reset", "stall"] as const) {
-      const asked: string[] = [];
-      server?.closeAllConnections();
-      server?.close();
-      server = createServer((req, res) => {
-        asked.push(`${req.method} ${req.url}`);
-        req.resume();
+      const { url, asked } = await answering((res) => {
         res.writeHead(201, { "content-type": "application/json" });
         res.write('{"id":');
         if (ending === "reset") setTimeout(() => res.socket?.destroy(), 20);
       });
-      await new Promise<void>((resolve) => server?.listen(0, "127.0.0.1", resolve));
-      const { port } = server.address() as AddressInfo;
-      const client = createStudioClient({ url: `http://127.0.0.1:${port}`, token: "t", timeoutMs: 300, backoff: { baseMs: 1, maxMs: 1 } });
+      const client = createStudioClient({ url, token: "t", timeoutMs: 300, backoff: { baseMs: 1, maxMs: 1 } });
       const input = { team_name: "demo", query_name: "a", query: "print(1)", query_type: "PYTHON", environment: "" } as const;
       const error = (await client.createJob(input).catch((e: unknown) => e)) as RemoteError;
       // The status tells apply that Studio acted, for all it knows: it looks, and does not send again.
@@ -391,18 +399,11 @@ describe("each try's deadline and stop, against a server that stalls", () => {
     // Found by a hostile server answering 200 and 17 MiB: the error had no status, so apply
     // took the create for unsent and sent it six times.
     for (const status of [200, 422]) {
-      const asked: string[] = [];
-      server?.closeAllConnections();
-      server?.close();
-      server = createServer((req, res) => {
-        asked.push(`${req.method} ${req.url}`);
-        req.resume();
+      const { url, asked } = await answering((res) => {
         res.writeHead(status, { "content-type": "application/json" });
         res.end(JSON.stringify({ message: "x".repeat(2 * 1024 * 1024) }));
       });
-      await new Promise<void>((resolve) => server?.listen(0, "127.0.0.1", resolve));
-      const { port } = server.address() as AddressInfo;
-      const client = createStudioClient({ url: `http://127.0.0.1:${port}`, token: "t", maxReplyBytes: 1024 * 1024 });
+      const client = createStudioClient({ url, token: "t", maxReplyBytes: 1024 * 1024 });
       const input = { team_name: "demo", query_name: "a", query: "print(1)", query_type: "PYTHON", environment: "" } as const;
       const error = (await client.createJob(input).catch((e: unknown) => e)) as RemoteError;
       // A 422's body is only described, from its first 1 MiB: it is not too large, just cut.

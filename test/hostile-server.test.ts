@@ -149,6 +149,27 @@ function expectClean(result: CliResult): void {
 }
 
 const first = (index: number): JobOutput => listing[index] as JobOutput;
+
+/**
+ * Every command that lists the team refuses the listing served, with `message` (and, when
+ * given, exactly `hint` on the next and last line), and nothing is written.
+ */
+async function expectListingRefused(message: string, hint?: string): Promise<void> {
+  for (const argv of [
+    ["plan", "."],
+    ["apply", ".", "--yes"],
+    ["status", "."],
+    ["import", "--team", "demo"],
+  ]) {
+    const result = await runCli(argv, { cwd: dir, env: env() });
+    expect(result.code, argv.join(" ")).toBe(1);
+    const error = `Error: Studio's reply to GET /api/datachain/jobs/?team_name=demo: ${message}`;
+    if (hint === undefined) expect(result.stderr.split("\n")[0]).toBe(error);
+    else expect(result.stderr).toBe(`${error}\n${hint}\n`);
+    expectClean(result);
+  }
+  expect(writes()).toEqual([]);
+}
 const named = (name: string): JobOutput => listing.find((j) => j.name === name) as JobOutput;
 
 describe("1. a listing that repeats a job id", () => {
@@ -169,20 +190,7 @@ describe("1. a listing that repeats a job id", () => {
   it("refuses differing records with one id, naming it", async () => {
     const copy = { ...first(1), status: "QUEUED" };
     serve([...listing, copy]);
-    for (const argv of [
-      ["plan", "."],
-      ["apply", ".", "--yes"],
-      ["status", "."],
-      ["import", "--team", "demo"],
-    ]) {
-      const result = await runCli(argv, { cwd: dir, env: env() });
-      expect(result.code).toBe(1);
-      expect(result.stderr.split("\n")[0]).toBe(
-        `Error: Studio's reply to GET /api/datachain/jobs/?team_name=demo: job ${copy.id} is listed twice with different contents; there is no telling which is true`,
-      );
-      expectClean(result);
-    }
-    expect(writes()).toEqual([]);
+    await expectListingRefused(`job ${copy.id} is listed twice with different contents; there is no telling which is true`);
   });
 
   it("refuses a job listed once more as a run of a schedule, which the plan would not even keep", async () => {
@@ -203,20 +211,9 @@ describe("1b. a listing that ignores team_name", () => {
     // plan cancelled the jobs the spec keeps in the other.
     const theirs = { ...named("gamma"), id: "ml-job-1", team: "ml" };
     serve([...listing, theirs]);
-    for (const argv of [
-      ["plan", "."],
-      ["apply", ".", "--yes"],
-      ["status", "."],
-      ["import", "--team", "demo"],
-    ]) {
-      const result = await runCli(argv, { cwd: dir, env: env() });
-      expect(result.code).toBe(1);
-      expect(result.stderr.split("\n")[0]).toBe(
-        `Error: Studio's reply to GET /api/datachain/jobs/?team_name=demo: job ml-job-1: field "team" is "ml" in the listing of team "demo"; a listing that mixes teams cannot be trusted`,
-      );
-      expectClean(result);
-    }
-    expect(writes()).toEqual([]);
+    await expectListingRefused(
+      'job ml-job-1: field "team" is "ml" in the listing of team "demo"; a listing that mixes teams cannot be trusted',
+    );
   });
 });
 
@@ -273,21 +270,10 @@ describe("2. records of the wrong shape", () => {
   for (const c of cases) {
     it(`${c.name}: plan, apply, status and import stop with the record and field`, async () => {
       serve(c.jobs());
-      for (const argv of [
-        ["plan", "."],
-        ["apply", ".", "--yes"],
-        ["status", "."],
-        ["import", "--team", "demo"],
-      ]) {
-        const result = await runCli(argv, { cwd: dir, env: env() });
-        expect(result.code, argv.join(" ")).toBe(1);
-        expect(result.stderr).toBe(
-          `Error: Studio's reply to GET /api/datachain/jobs/?team_name=demo: ${c.problem()}\n` +
-            "studio-jobs acts on nothing it cannot read, so it stopped here. If Studio's API has changed, please report it.\n",
-        );
-        expectClean(result);
-      }
-      expect(writes()).toEqual([]);
+      await expectListingRefused(
+        c.problem(),
+        "studio-jobs acts on nothing it cannot read, so it stopped here. If Studio's API has changed, please report it.",
+      );
     });
   }
 

@@ -96,7 +96,7 @@ export async function applyPlan(plan: Plan, options: ApplyOptions): Promise<Appl
     finishing = false,
   ): Promise<StepResult> => {
     let result: StepResult;
-    if (options.signal?.aborted === true && !finishing) {
+    if (stopped(options) && !finishing) {
       result = { step, action, key: job.key, team: job.team, status: "skipped", detail: "interrupted before it started" };
     } else {
       options.onEvent?.({ type: "begin", step, key: job.key, done, total });
@@ -228,7 +228,7 @@ export async function applyPlan(plan: Plan, options: ApplyOptions): Promise<Appl
 
   // 5. Sweep: another apply of the same spec may have created the same jobs meanwhile.
   const touched = creates.filter((work) => created.get(work)?.status === "applied").map((work) => work.job);
-  if (touched.length > 0 && options.signal?.aborted !== true) {
+  if (touched.length > 0 && !stopped(options)) {
     const duplicates = await sweepDuplicates(options.client, touched);
     total += duplicates.length;
     await Promise.all(

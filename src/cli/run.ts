@@ -3,6 +3,7 @@
 
 import { Argument, Command, CommanderError, Option } from "commander";
 import { StudioJobsError } from "../errors.js";
+import { usablePlanKey } from "../plan-file/plan-key.js";
 import { createRedactor } from "../redact.js";
 import { toolVersion } from "../version.js";
 import type { ApplyCommandFlags } from "./commands/apply.js";
@@ -21,10 +22,9 @@ import { collect, examples, fractionOption, givenFlags, helpConfiguration, integ
 
 /** The token as given on the command line or in the environment: known before anything is printed. */
 function earlySecrets(argv: readonly string[], env: NodeJS.ProcessEnv): (string | undefined)[] {
-  // STUDIO_JOBS_PLAN_KEY keys saved plans (plan-file/secret-digest.ts): a secret like the
-  // token, once long enough to be taken (a short one, refused there, would garble output).
-  const planKey = env["STUDIO_JOBS_PLAN_KEY"];
-  const found = [env["DATACHAIN_STUDIO_TOKEN"], planKey !== undefined && planKey.length >= 32 ? planKey : undefined];
+  // STUDIO_JOBS_PLAN_KEY keys saved plans: a secret like the token, once long enough to be
+  // taken (a short one, refused where plans are made, would only garble the output).
+  const found = [env["DATACHAIN_STUDIO_TOKEN"], usablePlanKey(env)];
   argv.forEach((arg, i) => {
     if (arg === "--token") found.push(argv[i + 1]);
     else if (arg.startsWith("--token=")) found.push(arg.slice("--token=".length));

@@ -3,7 +3,7 @@
 // 0 bytes and then never ends; a file in /proc says 0 and holds more.
 
 import { constants, type Stats } from "node:fs";
-import { open } from "node:fs/promises";
+import { open, type FileHandle } from "node:fs/promises";
 
 export type CappedRead = { bytes: Buffer } | { notFile: string } | { tooLarge: number | undefined };
 
@@ -24,23 +24,30 @@ export async function readRegularFile(path: string, cap: number): Promise<Capped
     const info = await handle.stat();
     if (!info.isFile()) return { notFile: describeKind(info) };
     if (info.size > cap) return { tooLarge: info.size };
-    // The stated size is a hint: the file may be longer (or grow), so read until its end,
-    // and never past one byte beyond the cap.
-    const chunks: Buffer[] = [];
-    let total = 0;
-    while (total <= cap) {
-      const want = Math.min(Math.max(info.size + 1 - total, CHUNK), cap + 1 - total);
-      const chunk = Buffer.allocUnsafe(want);
-      const { bytesRead } = await handle.read(chunk, 0, want, null);
-      if (bytesRead === 0) break;
-      chunks.push(chunk.subarray(0, bytesRead));
-      total += bytesRead;
-    }
-    if (total > cap) return { tooLarge: undefined };
-    return { bytes: chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks, total) };
+    const bytes = await readCapped(handle, info.size, cap);
+    return bytes === undefined ? { tooLarge: undefined } : { bytes };
   } finally {
     await handle.close();
   }
+}
+
+/**
+ * The rest of an open file, or undefined past `cap` bytes. Its stated size is a hint: the
+ * file may be longer (or grow), so it is read to its end, and never past one byte beyond the cap.
+ */
+export async function readCapped(handle: FileHandle, statedSize: number, cap: number): Promise<Buffer | undefined> {
+  const chunks: Buffer[] = [];
+  let total = 0;
+  while (total <= cap) {
+    const want = Math.min(Math.max(statedSize + 1 - total, CHUNK), cap + 1 - total);
+    const chunk = Buffer.allocUnsafe(want);
+    const { bytesRead } = await handle.read(chunk, 0, want, null);
+    if (bytesRead === 0) break;
+    chunks.push(chunk.subarray(0, bytesRead));
+    total += bytesRead;
+  }
+  if (total > cap) return undefined;
+  return chunks.length === 1 ? chunks[0] : Buffer.concat(chunks, total);
 }
 
 function describeKind(info: Stats): string {

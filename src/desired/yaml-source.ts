@@ -11,6 +11,7 @@
 import * as jsYaml from "js-yaml";
 import { load as loadYaml, Schema, Type } from "js-yaml";
 import type { SourceLocation, SpecIssue } from "../errors.js";
+import { escapeInvisible } from "../invisible.js";
 import { parseCarefully } from "./yaml-careful.js";
 
 export type DocPath = readonly (string | number)[];
@@ -38,17 +39,13 @@ export function tooDeep(location: SourceLocation, how = "the document"): SpecIss
 
 /**
  * A key as shown in messages: long ones cut, odd characters escaped: C0 controls by
- * JSON.stringify, C1 controls and the invisible ones that reorder or break a line (U+202E
- * and kin, a zero-width space) here.
+ * JSON.stringify, C1 controls here, and the invisible ones that reorder a line as
+ * everything the tool prints escapes them (src/invisible.ts).
  */
 export function showKey(key: string): string {
   const cut = key.length > 60 ? `${key.slice(0, 40)}…(${key.length} characters)` : key;
-  return JSON.stringify(cut)
-    .slice(1, -1)
-    .replace(
-      /[\u007f-\u009f\u061c\u200b\u200e\u200f\u2028-\u202e\u2066-\u2069]/g,
-      (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`,
-    );
+  const json = JSON.stringify(cut).slice(1, -1);
+  return escapeInvisible(json.replace(/[\u007f-\u009f]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`));
 }
 
 /** `jobs.nightly.schedule.cron`, `files[1]`, and `jobs["odd name"]` for keys that are not plain words. */

@@ -5,6 +5,7 @@
 
 import { constants } from "node:fs";
 import { open, type FileHandle } from "node:fs/promises";
+import { readCapped } from "../desired/read-file.js";
 import { UsageError } from "../errors.js";
 import { PLAN_FORMAT_VERSION, type PlanDocument } from "./document.js";
 import { checkPlanSchema } from "./schema.js";
@@ -93,21 +94,9 @@ async function readPlanText(path: string, shown: string): Promise<string> {
     );
   try {
     if (size > MAX_PLAN_BYTES) throw tooLarge();
-    // One byte more than the file's size, to see its end in one read; grown if it was not the end.
-    let buffer = Buffer.allocUnsafe(Math.max(size + 1, 64 * 1024));
-    let total = 0;
-    for (;;) {
-      if (total === buffer.length) {
-        const grown = Buffer.allocUnsafe(Math.min(buffer.length * 2, MAX_PLAN_BYTES + 1));
-        buffer.copy(grown, 0, 0, total);
-        buffer = grown;
-      }
-      const { bytesRead } = await file.read(buffer, total, buffer.length - total, null);
-      if (bytesRead === 0) break;
-      total += bytesRead;
-      if (total > MAX_PLAN_BYTES) throw tooLarge();
-    }
-    const text = buffer.toString("utf8", 0, total);
+    const bytes = await readCapped(file, size, MAX_PLAN_BYTES);
+    if (bytes === undefined) throw tooLarge();
+    const text = bytes.toString("utf8");
     // A BOM, as some editors write, is taken like a spec's.
     return text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
   } catch (error) {

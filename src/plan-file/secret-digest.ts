@@ -32,8 +32,9 @@
 
 import { createHmac, timingSafeEqual } from "node:crypto";
 import { UsageError } from "../errors.js";
+import { MIN_PLAN_KEY_LENGTH, PLAN_KEY_VARIABLE } from "./plan-key.js";
 
-export const PLAN_KEY_VARIABLE = "STUDIO_JOBS_PLAN_KEY";
+export { PLAN_KEY_VARIABLE };
 
 export type DigestKeySource = "token" | typeof PLAN_KEY_VARIABLE;
 
@@ -59,13 +60,6 @@ const SEAL_CONTEXT = "studio-jobs plan seal v3";
 function hmacHex(key: Buffer | string, text: string): string {
   return createHmac("sha256", key).update(text, "utf8").digest("hex");
 }
-
-/**
- * The shortest STUDIO_JOBS_PLAN_KEY taken. A plan file holds a check value of its key, so a
- * key someone could guess is found offline, and with it any edited plan sealed again: the
- * key must be random, like a token (`openssl rand -hex 32` makes 64 characters).
- */
-export const MIN_PLAN_KEY_LENGTH = 32;
 
 /** STUDIO_JOBS_PLAN_KEY when set; refused when too short to be random. Checked before a plan is made. */
 export function checkPlanKey(env: NodeJS.ProcessEnv): string | undefined {

@@ -5,6 +5,7 @@ import { toPlanDocument, type ActionDocument, type PlanDocument } from "../plan-
 import { formatFiles } from "../plan/diff.js";
 import { JOB_FIELDS, PLAN_FIELDS, type JobField } from "../desired/fields.js";
 import { settingAt, type FileSetting, type JobSettings, type SettingValue } from "../plan/settings.js";
+import { escapeInvisible } from "../invisible.js";
 import { nextRuns } from "../run-times.js";
 import type { CancelReason, FieldChange, Plan, PlanAction, PlanSummary } from "../plan/types.js";
 
@@ -190,15 +191,15 @@ export function shownPlan(plan: Plan | PlanDocument): { doc: PlanDocument; actio
 
 /**
  * Control characters (a terminal escape in a job name from Studio, a CR) shown, not obeyed;
- * so are the characters that reorder or break a line without being seen (bidirectional
- * overrides and isolates such as U+202E, the Unicode line separators): a query file in a pull
- * request could otherwise make the plan a reviewer reads differ from what it says.
+ * so are the characters that reorder or break a line without being seen (src/invisible.ts):
+ * a query file in a pull request could otherwise make the plan a reviewer reads differ
+ * from what it says.
  */
 export function printable(text: string): string {
   // eslint-disable-next-line no-control-regex -- matching control characters is the point
-  return text.replace(/[\u0000-\u0008\u000a-\u001f\u007f-\u009f\u061c\u200e\u200f\u2028-\u202e\u2066-\u2069]/g, (c) => {
+  const shown = text.replace(/[\u0000-\u0008\u000a-\u001f\u007f-\u009f]/g, (c) => {
     const code = c.charCodeAt(0);
-    if (code >= 0x100) return `\\u${code.toString(16)}`;
     return code < 0x20 ? `^${String.fromCharCode(code + 64)}` : code === 0x7f ? "^?" : `\\x${code.toString(16)}`;
   });
+  return escapeInvisible(shown);
 }

@@ -7,6 +7,7 @@ import { setMaxListeners } from "node:events";
 import { StringDecoder } from "node:string_decoder";
 import type { FormData } from "undici";
 import { describeInterruption, InterruptedError, RemoteError, StudioJobsError, UsageError } from "../errors.js";
+import { escapeInvisible } from "../invisible.js";
 import type { Redactor } from "../redact.js";
 import { Agent, loadFormData, request, type Dispatcher } from "./http.js";
 import { backoffDelay, isNotSentError, isTransientError, parseRetryAfter, pauseUnlessStopped, RETRYABLE_STATUSES } from "./retry.js";
@@ -733,14 +734,9 @@ function formatSeconds(ms: number): string {
  * an entity is decoded) run together into one space, so nothing it sends is obeyed.
  */
 function oneLine(text: string): string {
-  return (
-    text
-      // eslint-disable-next-line no-control-regex -- matching control characters is the point
-      .replace(/[\s\u0000-\u001f\u007f-\u009f]+/g, " ")
-      .trim()
-      // Characters that reorder a line unseen, shown as escapes, as plans show them.
-      .replace(/[\u061c\u200b\u200e\u200f\u202a-\u202e\u2066-\u2069]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`)
-  );
+  // Characters that reorder a line unseen are shown as escapes, as everything printed shows them.
+  // eslint-disable-next-line no-control-regex -- matching control characters is the point
+  return escapeInvisible(text.replace(/[\s\u0000-\u001f\u007f-\u009f]+/g, " ").trim());
 }
 
 /** Tags and scripts dropped, white space run together: what is left of a page to read. */
