@@ -442,8 +442,10 @@ describe("each try's deadline and stop, against a server that stalls", () => {
       ["InterruptedError", "Interrupted by SIGINT while waiting for Studio's reply to GET /api/datachain/jobs/?team_name=b."],
     ]);
     const writeError = await write;
-    // Not before its grace period (timers have millisecond steps).
-    expect(writeEndedAt).toBeGreaterThanOrEqual(295);
+    // Not at once, as the reads: after its grace period. Node starts a timer from the event
+    // loop's cached clock, which a loaded machine leaves tens of milliseconds behind (286 ms
+    // was seen for 300 ms with both cores busy), so the bound leaves room for that.
+    expect(writeEndedAt).toBeGreaterThanOrEqual(200);
     expect(writeError.message).toBe(
       "Interrupted by SIGINT while waiting for Studio's reply to POST /api/datachain/jobs/x%20y%2Fz/cancel; Studio may or may not have acted on it, and a re-run finds out.",
     );
