@@ -5,7 +5,7 @@
 import { connect, type Socket } from "node:net";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { FormData, request } from "undici";
-import { rawCall, startTestStudio, type TestStudio } from "./helpers.js";
+import { rawCall, START, startTestStudio, type TestStudio } from "./helpers.js";
 
 const LIMITS = { jsonBytes: 4096, uploadBytes: 8192 };
 
@@ -145,6 +145,31 @@ describe("listing", () => {
     expect(names(three.body)).toEqual(["job-24", "job-23", "job-22"]);
   });
 
+  it("lists newest first by creation time, runs of schedules included, whatever order they fired in", async () => {
+    // Found by an audit: runs made when the clock had jumped took their sequence from the
+    // listing that made them, so a run of 01:30 was listed above a job created at 02:00:05.
+    studio.clock.set(START);
+    const hourly = await create("hourly", { cron_expression: "@hourly" });
+    const halfPast = await create("half-past", { cron_expression: "30 * * * *" });
+    studio.clock.advance(2 * 3_600_000 + 5_000);
+    const later = await create("later");
+    const jobs = (await rawCall(url, "GET", "/api/datachain/jobs/?team_name=demo")).body as {
+      id: string;
+      parent_job_id: string | null;
+      created_at: string;
+    }[];
+    expect(jobs.map((j) => [j.parent_job_id ?? j.id, j.created_at])).toEqual([
+      [later, "2026-11-01T02:00:05.000Z"],
+      [hourly, "2026-11-01T02:00:00.000Z"],
+      [halfPast, "2026-11-01T01:30:00.000Z"],
+      [halfPast, "2026-11-01T00:00:00.000Z"],
+      [hourly, "2026-11-01T00:00:00.000Z"],
+    ]);
+    expect(jobs.slice(1, 3).map((j) => j.parent_job_id)).toEqual([hourly, halfPast]);
+    const two = (await rawCall(url, "GET", "/api/datachain/jobs/?team_name=demo&limit=2")).body as { id: string }[];
+    expect(two.map((j) => j.id)).toEqual(jobs.slice(0, 2).map((j) => j.id));
+  });
+
   it("filters by status (case-insensitive), ACTIVE/INACTIVE and job_id", async () => {
     const task = await create("nightly", { cron_expression: "0 3 * * *" });
     const done = await create("once");
@@ -162,6 +187,29 @@ describe("listing", () => {
       body: { message: 'status: "SLEEPING" is not a job status' },
     });
     expect((await rawCall(url, "GET", "/api/datachain/jobs/?team_name=demo&limit=0")).status).toBe(400);
+  });
+
+  it("takes an empty team_name as none: a 400, not a 403 for a team named nothing", async () => {
+    const required = { status: 400, body: { message: "team_name: required" } };
+    expect(await rawCall(url, "GET", "/api/datachain/jobs/?team_name=")).toMatchObject(required);
+    expect(await rawCall(url, "POST", "/api/datachain/jobs/files?team_name=", { json: {} })).toMatchObject(required);
+    expect(await rawCall(url, "POST", "/api/datachain/jobs/", { json: { query: "print(1)", team_name: "" } })).toMatchObject(required);
+  });
+
+  it("refuses a create or cancel whose query and body name different teams, and acts on neither", async () => {
+    const differ = 'team_name: the query says "other" and the body "demo"; send one team';
+    const created = await rawCall(url, "POST", "/api/datachain/jobs/?team_name=other", {
+      json: { query: "print(1)", team_name: "demo", query_name: "two-teams" },
+    });
+    expect(created).toMatchObject({ status: 400, body: { message: differ } });
+    expect(studio.emulator.store.allJobs()).toHaveLength(0);
+    const id = await create("kept");
+    const cancelled = await rawCall(url, "POST", `/api/datachain/jobs/${id}/cancel?team_name=other`, { json: { team_name: "demo" } });
+    expect(cancelled).toMatchObject({ status: 400, body: { message: differ } });
+    expect(studio.emulator.store.allJobs().map((j) => j.status)).toEqual(["QUEUED"]);
+    // The same team in both places, as some clients send it, is one team.
+    const both = await rawCall(url, "POST", `/api/datachain/jobs/${id}/cancel?team_name=demo`, { json: { team_name: "demo" } });
+    expect(both).toMatchObject({ status: 200, body: { message: "Successfully canceled" } });
   });
 
   it("requires team_name and answers 404 for unknown paths and the admin hooks when disabled", async () => {

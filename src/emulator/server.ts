@@ -85,14 +85,28 @@ function parseJson(body: Buffer): unknown {
   }
 }
 
+/** The team_name query parameter; an empty one is none. */
+function queryTeam(query: URLSearchParams): string | undefined {
+  const team = query.get("team_name");
+  return team === null || team === "" ? undefined : team;
+}
+
+/**
+ * The team of a create or cancel: the body's team_name, where the API reference puts it,
+ * or the query's. When both are given they must agree: a client that sends two teams has a
+ * bug a real server would not show the same way, so it is refused rather than one picked.
+ */
 function teamFrom(query: URLSearchParams, body: unknown): string | undefined {
-  const fromQuery = query.get("team_name");
-  if (fromQuery !== null && fromQuery !== "") return fromQuery;
+  const fromQuery = queryTeam(query);
+  let fromBody: string | undefined;
   if (body !== null && typeof body === "object" && !Array.isArray(body)) {
-    const fromBody = (body as Record<string, unknown>)["team_name"];
-    if (typeof fromBody === "string" && fromBody !== "") return fromBody;
+    const value = (body as Record<string, unknown>)["team_name"];
+    if (typeof value === "string" && value !== "") fromBody = value;
   }
-  return undefined;
+  if (fromQuery !== undefined && fromBody !== undefined && fromQuery !== fromBody) {
+    throw new InputError(`team_name: the query says "${fromQuery}" and the body "${fromBody}"; send one team`);
+  }
+  return fromBody ?? fromQuery;
 }
 
 export function createRequestHandler(ctx: ServerContext): (req: IncomingMessage, res: ServerResponse) => void {
@@ -217,10 +231,10 @@ async function dispatch(
     switch (route.kind) {
       case "jobs": {
         if (method === "GET") {
-          const team = query.get("team_name") ?? undefined;
+          const team = queryTeam(query);
           const who = allowed(team, "JOB_READ");
           if (!who.ok) return message(who.status, who.message);
-          if (team === undefined || team === "") return message(400, "team_name: required");
+          if (team === undefined) return message(400, "team_name: required");
           return listJobs(ctx, team, query);
         }
         if (method !== "POST") return notAllowed();
@@ -236,17 +250,17 @@ async function dispatch(
         return method === "POST" ? cancelJob(ctx, route.id, query, parseJson(raw), allowed) : notAllowed();
       case "upload": {
         if (method !== "POST") return notAllowed();
-        const team = query.get("team_name") ?? undefined;
+        const team = queryTeam(query);
         const who = allowed(team, "JOB_WRITE");
         if (!who.ok) return message(who.status, who.message);
-        if (team === undefined || team === "") return message(400, "team_name: required");
+        if (team === undefined) return message(400, "team_name: required");
         return await uploadFile(ctx, req, team, raw);
       }
       case "clusters": {
         if (method !== "GET") return notAllowed();
         // datachain's client sends team_name on every call; the reference's example sends none.
-        const team = query.get("team_name") ?? undefined;
-        const who = allowed(team === "" ? undefined : team, "JOB_READ");
+        const team = queryTeam(query);
+        const who = allowed(team, "JOB_READ");
         if (!who.ok) return message(who.status, who.message);
         return { status: 200, body: ctx.store.clusters };
       }

@@ -116,7 +116,10 @@ export class EmulatorStore {
   readonly clusters: Cluster[];
   private readonly clock: Clock;
   private readonly byId = new Map<string, JobRecord>();
+  /** Each team's records, oldest first: by created_at, then by seq (see listJobs). */
   private readonly byTeam = new Map<string, JobRecord[]>();
+  /** Teams whose list took a record out of that order; sorted again before it is read. */
+  private readonly unsorted = new Set<string>();
   private readonly files = new Map<string, FileRecord>();
   /** Records with a lifecycle step still to come. */
   private readonly pending = new Set<JobRecord>();
@@ -248,6 +251,9 @@ export class EmulatorStore {
   listJobs(team: string, filter: { status?: string; jobId?: string; limit: number }): JobRecord[] {
     this.tick();
     const records = this.byTeam.get(team) ?? [];
+    // A run is dated when its schedule fired, which may be before records created since:
+    // the clock jumped, or nothing asked until later. Sorted once here, not per run.
+    if (this.unsorted.delete(team)) records.sort(byCreation);
     const out: JobRecord[] = [];
     for (let i = records.length - 1; i >= 0 && out.length < filter.limit; i--) {
       const record = records[i];
@@ -271,6 +277,7 @@ export class EmulatorStore {
   clear(): void {
     this.byId.clear();
     this.byTeam.clear();
+    this.unsorted.clear();
     this.files.clear();
     this.pending.clear();
     this.earliest = Number.POSITIVE_INFINITY;
@@ -356,13 +363,9 @@ export class EmulatorStore {
       list = [];
       this.byTeam.set(record.team, list);
     }
-    // Records arrive in creation order except on replay of an out-of-order journal.
     const last = list[list.length - 1];
-    if (last === undefined || last.seq < record.seq) list.push(record);
-    else {
-      list.push(record);
-      list.sort((a, b) => a.seq - b.seq);
-    }
+    list.push(record);
+    if (last !== undefined && byCreation(last, record) > 0) this.unsorted.add(record.team);
     this.schedule(record);
     if (notify) this.listener?.job(record);
   }
@@ -425,4 +428,9 @@ export function toJobOutput(record: JobRecord, baseUrl: string): JobOutput {
     error_message: record.error_message,
     parent_job_id: record.parent_job_id,
   };
+}
+
+/** Oldest first: by creation time, and records of the same millisecond in the order they were made. */
+function byCreation(a: JobRecord, b: JobRecord): number {
+  return a.created_at - b.created_at || a.seq - b.seq;
 }
