@@ -5,6 +5,8 @@
 
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { FormData, request } from "undici";
+import { isLive, isRun } from "../src/studio/status.js";
+import { readJobList } from "../src/studio/wire.js";
 import { rawCall, START, startTestStudio, type RawReply, type TestStudio } from "./helpers.js";
 
 // ---------------------------------------------------------------------------------------
@@ -266,6 +268,17 @@ describe("Studio's API reference, replayed", () => {
     const reply = await rawCall(url, "GET", "/api/datachain/clusters/");
     expect(reply).toMatchObject({ status: 200, body: [REFERENCE_COMPUTE_CLUSTER_OUTPUT] });
     for (const cluster of reply.body as unknown[]) expectShape(cluster, REFERENCE_COMPUTE_CLUSTER_OUTPUT);
+  });
+
+  it("the client reads the reference's JobOutput example, which the emulator never makes (status CREATED, no parent_job_id)", () => {
+    const [read] = readJobList([REFERENCE_JOB_OUTPUT]);
+    expect(read).toMatchObject({
+      id: REFERENCE_JOB_OUTPUT.id,
+      status: "CREATED",
+      parent_job_id: null,
+      environment: { ENV_NAME: "ENV_VALUE" },
+    });
+    expect(read !== undefined && isLive(read.status) && !isRun(read)).toBe(true);
   });
 
   it("compares shapes strictly: a missing key, an extra key and a wrong type all fail", () => {

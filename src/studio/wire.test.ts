@@ -1,6 +1,5 @@
 import { describe, expect, it } from "vitest";
 import { encodeApplied } from "../identity/markers.js";
-import { isLive, isRun } from "./status.js";
 import { readActionFeedback, readClusterList, readJob, readJobList, readUploadReply } from "./wire.js";
 
 const job = (fields: Record<string, unknown> = {}): Record<string, unknown> => ({
@@ -86,31 +85,6 @@ describe("job records", () => {
   it("keeps one of identical copies and drops what `keep` does not want", () => {
     const run = job({ id: "r1", parent_job_id: "j1" });
     expect(readJobList([job(), run, job(), run], { keep: (j) => j.parent_job_id === null }).map((j) => j.id)).toEqual(["j1"]);
-  });
-
-  it("reads the API reference's own JobOutput example, which the emulator never makes (status CREATED, no parent_job_id)", () => {
-    const example = {
-      id: "497f6eca-6276-4993-bfeb-53cbbbba6f08",
-      url: "https://studio.datachain.ai/team/team_name/datasets/jobs/0502eef6-a32e-45fa-8e3b-d20ecpabbcf0",
-      status: "CREATED",
-      created_at: "2021-01-01T00:00:00Z",
-      created_by: "username",
-      finished_at: "2021-01-01T00:00:00Z",
-      query: "print('Hello, World!')",
-      query_type: "PYTHON",
-      team: "TeamName",
-      name: "QueryName",
-      workers: 1,
-      python_version: "3.12",
-      requirements: "numpy==1.24.0",
-      repository: "https://github.com/user/repo",
-      environment: { ENV_NAME: "ENV_VALUE" },
-      exit_code: 0,
-      error_message: "Error message",
-    };
-    const [read] = readJobList([example]);
-    expect(read).toMatchObject({ id: example.id, status: "CREATED", parent_job_id: null, environment: { ENV_NAME: "ENV_VALUE" } });
-    expect(read !== undefined && isLive(read.status) && !isRun(read)).toBe(true);
   });
 
   it("reads a create's reply as one job", () => {
