@@ -44,6 +44,11 @@ describe("the redactor", () => {
     expect(r.redact("git+ssh://u:p@h s3://key:secret@bucket (HTTPS://a:b@c)")).toBe("git+ssh://***@h s3://***@bucket (HTTPS://***@c)");
     // A password holding @: URL parsers take the last @ of the authority.
     expect(r.redact("https://u:p@ss@host/x and ftp://a@b")).toBe("https://***@host/x and ftp://***@b");
+    // A spec's ${env:NAME} in a URL's place of credentials is a placeholder (import writes
+    // them): shown as written. Anything more around it is hidden as before.
+    expect(r.redact("https://${env:GH_TOKEN}@github.com/x https://a${env:T}@h/")).toBe(
+      "https://${env:GH_TOKEN}@github.com/x https://***@h/",
+    );
     expect(r.redactHead("see https://u:p@pw37@h/", 18)).toBe("see https://***");
   });
 

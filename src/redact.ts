@@ -5,6 +5,7 @@
 // can carry one out of the process.
 
 import type { DesiredJob } from "./desired/types.js";
+import { replaceCutUrlCredentials, replaceUrlCredentials } from "./url-credentials.js";
 
 export const REDACTED = "***";
 
@@ -42,54 +43,6 @@ export interface Redactor {
    * after, and the half of a secret before the cut no longer matches it.) Detachable too.
    */
   redactHead: (text: string, max: number) => string;
-}
-
-/** What ends a URL's authority after `://`: white space and URL delimiters. */
-const USERINFO_END = /[\s/?#"'<>]/;
-const SCHEME_CHAR = /[a-z0-9+.-]/i;
-const LETTER = /[a-z]/i;
-
-/** Whether a scheme (a letter, then up to 31 scheme characters) ends just before `text[at]`. */
-function schemeBefore(text: string, at: number): boolean {
-  for (let start = at - 1; start >= 0 && at - start <= 32 && SCHEME_CHAR.test(text[start] ?? ""); start--) {
-    if (LETTER.test(text[start] ?? "")) return true;
-  }
-  return false;
-}
-
-/** Where the authority that starts at `from` ends: at a delimiter, or at the end of the text. */
-function authorityEnd(text: string, from: number): number {
-  let end = from;
-  while (end < text.length && !USERINFO_END.test(text[end] ?? "")) end++;
-  return end;
-}
-
-/**
- * `user:password@` in any URL (https://user:pass@host/) as `***@`. Found from each `://`,
- * looking back for a scheme and ahead for the `@`: linear whatever the text (a pattern
- * tried at every letter was quadratic on a run like `a.a.a.…`).
- */
-function hideUrlCredentials(text: string): string {
-  let out = "";
-  let copied = 0;
-  for (let at = text.indexOf("://"); at !== -1; at = text.indexOf("://", at + 3)) {
-    // The userinfo ends at the authority's last @, as URL parsers read it (a password may hold one).
-    const authority = text.slice(at + 3, authorityEnd(text, at + 3));
-    const userinfo = authority.lastIndexOf("@");
-    if (userinfo <= 0 || !schemeBefore(text, at)) continue;
-    const end = at + 3 + userinfo;
-    out += `${text.slice(copied, at + 3)}${REDACTED}`;
-    copied = end;
-    at = end - 2;
-  }
-  return copied === 0 ? text : out + text.slice(copied);
-}
-
-/** A URL's userinfo cut off at the end of the text: it may be credentials whose @ was cut away. */
-function hideCutUrlCredentials(text: string): string {
-  const at = text.lastIndexOf("://");
-  if (at === -1 || authorityEnd(text, at + 3) !== text.length || at + 3 === text.length || !schemeBefore(text, at)) return text;
-  return `${text.slice(0, at + 3)}${REDACTED}`;
 }
 
 function escapeRegExp(text: string): string {
@@ -180,7 +133,7 @@ export function createRedactor(): Redactor {
       if (end < max) head += REDACTED;
       if (cutMemberPattern !== undefined) head = head.replace(cutMemberPattern, `$1${REDACTED}`);
       // user:pass@ whose @ is past the cut.
-      return hideCutUrlCredentials(head);
+      return replaceCutUrlCredentials(head, REDACTED);
     },
   };
 
@@ -218,7 +171,7 @@ export function createRedactor(): Redactor {
         (_match, assign: string | undefined, member: string | undefined) => `${assign ?? member ?? ""}${REDACTED}`,
       );
     }
-    return hideUrlCredentials(out);
+    return replaceUrlCredentials(out, () => REDACTED);
   }
 }
 

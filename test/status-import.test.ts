@@ -87,8 +87,8 @@ describe("import", () => {
         "# Imported from team demo: 2 live jobs not yet managed by studio-jobs.",
         "# Studio does not return schedules, clusters, priorities, credentials or files: check each job,",
         "# replace every FILL-IN, then run `studio-jobs plan --adopt` to take the jobs over.",
-        "# Environment values are as in Studio, except those that look secret: they are read from",
-        "# ${env:STUDIO_SECRET_...} variables when you plan and apply; set them there.",
+        "# Values are as in Studio, except environment values that look secret and the credentials",
+        "# of URLs: they are read from ${env:STUDIO_SECRET_...} variables when you plan and apply.",
         "",
         "version: 1",
         "stack: legacy",
@@ -154,6 +154,58 @@ describe("import", () => {
       TEMPLATE: "${HOME}/x",
     });
     expect(live.find((j) => j.name === "one-off")?.query).toBe("echo ${HOME}");
+    const after = await runCli(["plan", ".", "--detailed-exitcode"], { cwd: dir, env: jobEnv });
+    expect(after).toMatchObject({ code: 0, stdout: "No changes. Studio matches the spec.\n" });
+  });
+
+  it("keeps the credentials of URLs in requirements, repository and the query out of the spec, as variables to set", async () => {
+    // Found by a reviewer: --out wrote them into a file meant for Git, and stdout showed them
+    // as ***, so planning that spec would have replaced a working job with a broken one.
+    const requirements = "numpy\n--index-url https://deploy:pypi-tok-12345@pypi.example.com/simple";
+    const repository = "https://ghp_RepoSecret999@github.com/acme/x";
+    const query = "import os\nDB = 'postgresql://etl:q-pass-77@db.internal/x'\n";
+    await studio.client.createJob({
+      query,
+      query_type: "PYTHON",
+      query_name: "private-deps",
+      team_name: "demo",
+      environment: "MIRROR=https://mirror-token-55@m.example.com/p",
+      requirements,
+      repository,
+    });
+    const dir = mkdtempSync(join(tmpdir(), "studio-jobs-import-"));
+    mkdirSync(join(dir, ".git"));
+    const teamEnv = { ...env, DATACHAIN_STUDIO_TEAM: "demo" };
+    const printed = await runCli(["import", "--stack", "legacy"], { cwd: dir, env: teamEnv });
+    const written = await runCli(["import", "--stack", "legacy", "--out", "studio-jobs.yaml"], { cwd: dir, env: teamEnv });
+    expect([printed.code, written.code]).toEqual([0, 0]);
+    const yaml = readFileSync(join(dir, "studio-jobs.yaml"), "utf8");
+    expect(printed.stdout).toBe(yaml);
+    expect(yaml).toContain("DB = 'postgresql://${env:STUDIO_SECRET_PRIVATE_DEPS_QUERY}@db.internal/x'");
+    expect(yaml).toContain("- --index-url https://${env:STUDIO_SECRET_PRIVATE_DEPS_REQUIREMENTS}@pypi.example.com/simple");
+    expect(yaml).toContain("repository: https://${env:STUDIO_SECRET_PRIVATE_DEPS_REPOSITORY}@github.com/acme/x");
+    expect(yaml).toContain('MIRROR: "${env:STUDIO_SECRET_PRIVATE_DEPS_MIRROR}"');
+    expect(written.stderr).toContain(
+      "  STUDIO_SECRET_PRIVATE_DEPS_QUERY         private-deps: query (a URL's credentials)\n" +
+        "  STUDIO_SECRET_PRIVATE_DEPS_REQUIREMENTS  private-deps: requirements (a URL's credentials)\n" +
+        "  STUDIO_SECRET_PRIVATE_DEPS_REPOSITORY    private-deps: repository (a URL's credentials)\n" +
+        "  STUDIO_SECRET_PRIVATE_DEPS_MIRROR        private-deps: MIRROR\n",
+    );
+    for (const secret of ["pypi-tok-12345", "ghp_RepoSecret999", "q-pass-77", "mirror-token-55", "***"]) {
+      expect(printed.stdout + printed.stderr + yaml).not.toContain(secret);
+    }
+
+    // With the variables set, adopting the job keeps every credential as it was.
+    const jobEnv = {
+      ...env,
+      STUDIO_SECRET_PRIVATE_DEPS_QUERY: "etl:q-pass-77",
+      STUDIO_SECRET_PRIVATE_DEPS_REQUIREMENTS: "deploy:pypi-tok-12345",
+      STUDIO_SECRET_PRIVATE_DEPS_REPOSITORY: "ghp_RepoSecret999",
+      STUDIO_SECRET_PRIVATE_DEPS_MIRROR: "https://mirror-token-55@m.example.com/p",
+    };
+    expect((await runCli(["apply", ".", "--adopt", "--yes"], { cwd: dir, env: jobEnv })).code).toBe(0);
+    const [adopted] = (await studio.client.listAllJobs("demo")).filter((j) => j.environment["STUDIO_JOBS_STACK"] === "legacy");
+    expect(adopted).toMatchObject({ query, requirements, repository, environment: { MIRROR: "https://mirror-token-55@m.example.com/p" } });
     const after = await runCli(["plan", ".", "--detailed-exitcode"], { cwd: dir, env: jobEnv });
     expect(after).toMatchObject({ code: 0, stdout: "No changes. Studio matches the spec.\n" });
   });

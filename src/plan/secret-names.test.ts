@@ -38,10 +38,14 @@ describe("secret-looking variables", () => {
     expect(plain.filter((name) => nameLooksSecret(name))).toEqual(["TOKENIZERS_PARALLELISM_X"]);
   });
 
-  it("catch a secret in the value whatever the name: a URL with a password, a PEM block", () => {
+  it("catch a secret in the value whatever the name: a URL with credentials anywhere in it, a PEM block", () => {
     expect(looksSecret("DATABASE_URL", "postgres://app:pw@db:5432/x")).toBe(true);
     expect(looksSecret("SSH", "-----BEGIN OPENSSH PRIVATE KEY-----")).toBe(true);
     expect(looksSecret("DATABASE_URL", "postgres://db:5432/x")).toBe(false);
-    expect(looksSecret("HOMEPAGE", "https://user@example.com/x")).toBe(false);
+    // A token alone reads like a user name (https://ghp_x@github.com): both count, as the
+    // printed output hides both. So does a URL inside a longer value.
+    expect(looksSecret("MIRROR", "https://mirror-token-55@m.example.com/p")).toBe(true);
+    expect(looksSecret("PIP_ARGS", "--index-url https://u:tok@pypi.example.com/simple")).toBe(true);
+    expect(looksSecret("CONTACT", "mail ops@example.com")).toBe(false);
   });
 });

@@ -3,6 +3,8 @@
 // `import` keeps such values out of the spec it writes, and plans never print them.
 // A false alarm costs a variable to set; a miss prints a secret, so the rule is generous.
 
+import { hasUrlCredentials } from "../url-credentials.js";
+
 /** Name parts that mark a secret when they stand alone: DB_PASSWORD, aws-secret-key, apiKey. */
 const SECRET_PARTS = new Set([
   "KEY",
@@ -56,9 +58,9 @@ export function nameLooksSecret(name: string): boolean {
   return SECRET_WORDS.some((word) => upper.includes(word));
 }
 
-/** A value that carries a secret whatever its name: a URL with a password, a PEM block. */
+/** A value that carries a secret whatever its name: a URL with credentials (a token or user:password), a PEM block. */
 export function valueLooksSecret(value: string): boolean {
-  return /^[A-Za-z][A-Za-z0-9+.-]*:\/\/[^/\s@]*:[^/\s@]+@/.test(value) || value.includes("-----BEGIN ");
+  return hasUrlCredentials(value) || value.includes("-----BEGIN ");
 }
 
 /** Whether a variable of a job without markers is to be treated as sensitive. */

@@ -3,6 +3,7 @@
 // clusters, files) is marked for the user to fill in. Environment values are written as
 // they are, except those whose name or value looks secret: those become ${env:...}
 // references under names no runner sets by accident, listed at the end for the user to set.
+// So do the credentials of a URL in any other text (requirements, repository, the query).
 
 import { constants } from "node:fs";
 import { access, writeFile } from "node:fs/promises";
@@ -15,6 +16,7 @@ import { userEnvironment } from "../../identity/markers.js";
 import { resolveConnection } from "../../studio/config.js";
 import { isLive, isRun, isSchedule } from "../../studio/status.js";
 import type { JobOutput } from "../../studio/types.js";
+import { replaceUrlCredentials } from "../../url-credentials.js";
 import { connect, type GlobalOptions } from "../connect.js";
 import type { CliIo } from "../io.js";
 
@@ -55,16 +57,27 @@ function secretVariable(job: string, name: string, taken: Set<string>): string {
 }
 
 function jobEntry(doc: Document, job: JobOutput, secrets: SecretVariable[], taken: Set<string>): YAMLMap {
-  const entry: Record<string, unknown> = { query: literal(job.query), query_type: job.query_type };
+  /**
+   * A text as the spec writes it: literal, except the credentials of any URL in it
+   * (`https://user:token@host`), which become a variable to set, like a secret-looking
+   * environment value: a spec is committed, and printing would only hide them as `***`.
+   */
+  const text = (field: string, value: string): string =>
+    replaceUrlCredentials(literal(value), () => {
+      const variable = secretVariable(job.name, field, taken);
+      secrets.push({ variable, job: job.name, name: `${field} (a URL's credentials)` });
+      return `\${env:${variable}}`;
+    });
+  const entry: Record<string, unknown> = { query: text("query", job.query), query_type: job.query_type };
   if (isSchedule(job.status)) entry["schedule"] = { cron: FILL_IN };
   if (job.workers !== 1) entry["workers"] = job.workers;
-  if (job.python_version !== null && job.python_version !== "") entry["python_version"] = literal(job.python_version);
+  if (job.python_version !== null && job.python_version !== "") entry["python_version"] = text("python_version", job.python_version);
   if (job.requirements !== "")
     entry["requirements"] = job.requirements
       .split("\n")
       .filter((l) => l.trim() !== "")
-      .map(literal);
-  if (job.repository !== null && job.repository !== "") entry["repository"] = literal(job.repository);
+      .map((line) => text("requirements", line));
+  if (job.repository !== null && job.repository !== "") entry["repository"] = text("repository", job.repository);
   const node = doc.createNode(entry) as YAMLMap;
   const env = userEnvironment(job.environment);
   const names = Object.keys(env).sort();
@@ -177,8 +190,8 @@ export async function runImport(flags: ImportFlags, globals: GlobalOptions, io: 
     ` Imported from team ${team}: ${byName.size} live job${byName.size === 1 ? "" : "s"} not yet managed by studio-jobs.`,
     ` Studio does not return schedules, clusters, priorities, credentials or files: check each job,`,
     ` replace every ${FILL_IN}, then run \`studio-jobs plan --adopt\` to take the jobs over.`,
-    ` Environment values are as in Studio, except those that look secret: they are read from`,
-    ` \${env:STUDIO_SECRET_...} variables when you plan and apply; set them there.`,
+    ` Values are as in Studio, except environment values that look secret and the credentials`,
+    ` of URLs: they are read from \${env:STUDIO_SECRET_...} variables when you plan and apply.`,
   ].join("\n");
   const jobsNode = doc.get("jobs", true) as YAMLMap;
   const secrets: SecretVariable[] = [];

@@ -1,0 +1,63 @@
+// Credentials written into URLs (`https://user:password@host/`, `https://token@host/`):
+// found by one linear scan that output redaction, `import` and the secret-looking-value rule
+// share, so that what the tool hides when printing is what it keeps out of a spec.
+
+/** What ends a URL's authority after `://`: white space and URL delimiters. */
+const USERINFO_END = /[\s/?#"'<>]/;
+const SCHEME_CHAR = /[a-z0-9+.-]/i;
+const LETTER = /[a-z]/i;
+/** A userinfo that is one ${env:NAME} reference of a spec: a placeholder, not a credential. */
+const ENV_REFERENCE = /^\$\{env:[A-Za-z_][A-Za-z0-9_]*\}$/;
+
+/** Whether a scheme (a letter, then up to 31 scheme characters) ends just before `text[at]`. */
+function schemeBefore(text: string, at: number): boolean {
+  for (let start = at - 1; start >= 0 && at - start <= 32 && SCHEME_CHAR.test(text[start] ?? ""); start--) {
+    if (LETTER.test(text[start] ?? "")) return true;
+  }
+  return false;
+}
+
+/** Where the authority that starts at `from` ends: at a delimiter, or at the end of the text. */
+function authorityEnd(text: string, from: number): number {
+  let end = from;
+  while (end < text.length && !USERINFO_END.test(text[end] ?? "")) end++;
+  return end;
+}
+
+/**
+ * `text` with the userinfo of every URL (what stands between `://` and the authority's last
+ * `@`, as URL parsers read it: a password may hold an `@`) replaced by `replace(userinfo)`.
+ * Found from each `://`, looking back for a scheme and ahead for the `@`: linear whatever
+ * the text (a pattern tried at every letter was quadratic on a run like `a.a.a.…`).
+ */
+export function replaceUrlCredentials(text: string, replace: (userinfo: string) => string): string {
+  let out = "";
+  let copied = 0;
+  for (let at = text.indexOf("://"); at !== -1; at = text.indexOf("://", at + 3)) {
+    const authority = text.slice(at + 3, authorityEnd(text, at + 3));
+    const userinfo = authority.lastIndexOf("@");
+    if (userinfo <= 0 || !schemeBefore(text, at) || ENV_REFERENCE.test(authority.slice(0, userinfo))) continue;
+    const end = at + 3 + userinfo;
+    out += `${text.slice(copied, at + 3)}${replace(authority.slice(0, userinfo))}`;
+    copied = end;
+    at = end - 2;
+  }
+  return copied === 0 ? text : out + text.slice(copied);
+}
+
+/** Whether `text` holds a URL with credentials. */
+export function hasUrlCredentials(text: string): boolean {
+  let found = false;
+  replaceUrlCredentials(text, (userinfo) => {
+    found = true;
+    return userinfo;
+  });
+  return found;
+}
+
+/** A URL's userinfo cut off at the end of the text (its `@` cut away) replaced by `replacement`. */
+export function replaceCutUrlCredentials(text: string, replacement: string): string {
+  const at = text.lastIndexOf("://");
+  if (at === -1 || authorityEnd(text, at + 3) !== text.length || at + 3 === text.length || !schemeBefore(text, at)) return text;
+  return `${text.slice(0, at + 3)}${replacement}`;
+}
