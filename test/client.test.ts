@@ -319,6 +319,26 @@ describe("configuration", () => {
     expect(error.message).not.toContain("secret-in-toml");
   });
 
+  it("refuses a team that is no team name and a token holding a line break, naming where each came from, never the token", async () => {
+    // Found by a reviewer: --team "a b" went to Studio as it was (a 403 naming no fix), and a
+    // token file with Windows line endings gave "invalid authorization header ... check --url".
+    const { cwd, env } = setup('[studio]\nteam = "ml, x"\n', undefined);
+    const failure = (flags: Record<string, string>, extra: Record<string, string> = {}) =>
+      resolveConnection(flags, { ...env, ...extra }, cwd).catch((e: unknown) => e as UsageError);
+    expect((await failure({ team: "a b" }))?.message).toBe('The team from --team, "a b", must be a team name without spaces or commas.');
+    expect((await failure({}, { DATACHAIN_STUDIO_TEAM: "demo\n" }))?.message).toBe(
+      'The team from DATACHAIN_STUDIO_TEAM, "demo\\n", must be a team name without spaces or commas.',
+    );
+    expect((await failure({}))?.message).toMatch(
+      /^The team from .*global\/config, "ml, x", must be a team name without spaces or commas\.$/,
+    );
+    const token = (await failure({ team: "demo" }, { DATACHAIN_STUDIO_TOKEN: "tok-secret-1234\r" })) as UsageError;
+    expect([token.message, token.hint]).toEqual([
+      "The token from DATACHAIN_STUDIO_TOKEN holds a line break or another control character, which no token has.",
+      "Remove it: a token read from a file often keeps the file's line ending (\\n, or \\r\\n from Windows).",
+    ]);
+  });
+
   it("refuses plain http:// to another host unless --insecure", () => {
     expect(() => checkStudioUrl("http://studio.internal:8000", false)).toThrow(
       "Refusing plain http:// to studio.internal: the token would be sent unencrypted.",

@@ -1,13 +1,14 @@
 // `validate` as a lint: it needs no secrets (an unset ${env:...} is a note), says every
 // problem at once, and speaks text, JSON, or GitHub workflow commands.
 
-import { writeFileSync } from "node:fs";
+import { readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { formatSpecIssue, SpecError } from "../src/errors.js";
 import { renderGithub } from "../src/cli/commands/validate.js";
 import { loadSpec } from "../src/desired/index.js";
+import { TEAM_NAME_PATTERN, TEAM_NAME_RULE } from "../src/studio/team-name.js";
 import { CLI, runCli, runProcess } from "./cli-helpers.js";
 import { startCpuClock, writeRepo } from "./helpers.js";
 
@@ -104,6 +105,47 @@ describe("a team name", () => {
       "studio-jobs.yaml:6:30: must be a team name without spaces or commas (at jobs.a.team)",
       "studio-jobs.yaml:7:30: must be a team name without spaces or commas (at jobs.b.team)",
     ]);
+  });
+});
+
+describe("a value a ${var:...} gives", () => {
+  it("is checked as the written value is: a team name, a query that is not empty", async () => {
+    // Found by a reviewer: `team: ${var:t}` with t empty passed validate, and plan failed on
+    // Studio's 403 for team "", naming no file; an empty query went on to be created.
+    const dir = writeRepo({
+      "studio-jobs.yaml": [
+        "version: 1",
+        "stack: s",
+        "teams: ['${var:u}']",
+        "vars: {t: '', u: 'bad team, x', q: '  '}",
+        "jobs:",
+        "  a: {query: '${var:q}', team: '${var:t}'}",
+        "  b: {query: print(1), team: 'x${var:u}'}",
+        "  c: {query: print(1), team: 'ok-${var:t}'}",
+      ].join("\n"),
+    });
+    await expectProblems(dir, [
+      'studio-jobs.yaml:3:9: "${var:u}" gives "bad team, x": must be a team name without spaces or commas (at teams[0])',
+      'studio-jobs.yaml:6:14: "${var:q}" gives an empty query (at jobs.a.query)',
+      'studio-jobs.yaml:6:32: "${var:t}" gives "": must be a team name without spaces or commas (at jobs.a.team)',
+      'studio-jobs.yaml:7:30: "x${var:u}" gives "xbad team, x": must be a team name without spaces or commas (at jobs.b.team)',
+    ]);
+    const overridden = await runCli(["validate", ".", "--var", "t=a b", "--var", "u=ml", "--var", "q=print(2)"], { cwd: dir });
+    expect(overridden).toMatchObject({ code: 1 });
+    expect(overridden.stderr).toBe(
+      'Error: studio-jobs.yaml:6:32: "${var:t}" gives "a b": must be a team name without spaces or commas (at jobs.a.team)\n' +
+        'studio-jobs.yaml:8:30: "ok-${var:t}" gives "ok-a b": must be a team name without spaces or commas (at jobs.c.team)\n' +
+        "2 problems found in the spec.\n",
+    );
+  });
+  it("uses the schema's own team-name rule", () => {
+    const schema = JSON.parse(readFileSync(join(import.meta.dirname, "../schema/studio-jobs.schema.json"), "utf8")) as {
+      properties: { teams: { items: { pattern: string; "x-message": string } } };
+      $defs: { settings: { properties: { team: { pattern: string; "x-message": string } } } };
+    };
+    for (const rule of [schema.properties.teams.items, schema.$defs.settings.properties.team]) {
+      expect([rule.pattern, rule["x-message"]]).toEqual([TEAM_NAME_PATTERN, `must be ${TEAM_NAME_RULE}`]);
+    }
   });
 });
 

@@ -4,6 +4,7 @@
 import { basename, extname } from "node:path";
 import { checkCron } from "../cron.js";
 import { MARKER_PREFIX } from "../identity/markers.js";
+import { isTeamName, TEAM_NAME_RULE } from "../studio/team-name.js";
 import type { FieldSource, JobField } from "./fields.js";
 import type { JobReader, QueryRead } from "./reader.js";
 import type { ClusterRef, DesiredFile, ReplaceStrategy } from "./types.js";
@@ -89,7 +90,14 @@ const NO_FILES: readonly DesiredFile[] = Object.freeze([]);
 
 function readTeam(reader: JobReader, setting: string): string | undefined {
   const origin = reader.setting(setting);
-  if (origin !== undefined) return reader.text(origin, undefined);
+  if (origin !== undefined) {
+    // The schema checked the text as written; a ${var:...} in it is checked for what it gives.
+    const team = reader.text(origin, undefined);
+    if (team !== undefined && !isTeamName(team)) {
+      reader.problem(origin.path, `"${showKey(String(origin.value))}" gives "${showKey(team)}": must be ${TEAM_NAME_RULE}`);
+    }
+    return team;
+  }
   if (reader.defaultTeam !== undefined) return reader.defaultTeam;
   reader.problem(
     reader.jobPath,
@@ -112,7 +120,12 @@ function readQueryOnce(reader: JobReader): QueryRead {
   } else if (inline === undefined && fromFile === undefined) {
     reader.problem(reader.jobPath, `job "${showKey(reader.key)}" has no query: give query (inline) or query_file`, true);
   } else if (inline !== undefined) {
-    return { text: reader.text(inline, "query"), inferred: "PYTHON" };
+    const text = reader.text(inline, "query");
+    // Only a ${var:...} can empty it (the schema refuses an empty text, and validate has no ${env:...} values).
+    if (text !== undefined && !/\S/.test(text) && !reader.isSensitive("query")) {
+      reader.problem(inline.path, `"${showKey(String(inline.value))}" gives an empty query`);
+    }
+    return { text, inferred: "PYTHON" };
   } else if (fromFile !== undefined) {
     const found = reader.localFile(fromFile, "query_file", "text");
     const text = found?.read?.text;

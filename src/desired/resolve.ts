@@ -5,6 +5,7 @@
 import { realpath } from "node:fs/promises";
 import { dirname } from "node:path";
 import { SpecError, type SpecIssue } from "../errors.js";
+import { isTeamName, TEAM_NAME_RULE } from "../studio/team-name.js";
 import { FIELD_NAMES, JOB_FIELDS, type FieldName, type JobField, type JobValues } from "./fields.js";
 import { FileCache, type UploadRequest } from "./files.js";
 import { interpolate } from "./interpolate.js";
@@ -175,7 +176,7 @@ function declaredTeams(files: readonly LoadedSpecFile[], options: ResolveOptions
     for (const [i, raw] of listed.entries()) {
       const written = String(raw);
       const team = interpolate(written, { env: {}, vars });
-      if (team.ok && !team.sensitive) {
+      if (team.ok && !team.sensitive && isTeamName(team.value)) {
         teams.add(team.value);
         continue;
       }
@@ -183,7 +184,7 @@ function declaredTeams(files: readonly LoadedSpecFile[], options: ResolveOptions
       const message = /\$\{env:/.test(written)
         ? "${env:...} is not allowed here: plans print team names; use ${var:...}"
         : team.ok
-          ? ""
+          ? `"${showKey(written)}" gives "${showKey(team.value)}": must be ${TEAM_NAME_RULE}`
           : team.message;
       issues?.push({ location: file.source.locate(path), path: formatPath(path), message });
     }
@@ -208,7 +209,7 @@ export function peekTeams(files: readonly LoadedSpecFile[], options: ResolveOpti
         continue;
       }
       const team = interpolate(raw, { env: options.env, vars });
-      if (team.ok && !team.sensitive) teams.add(team.value);
+      if (team.ok && !team.sensitive && isTeamName(team.value)) teams.add(team.value);
     }
   }
   for (const team of declaredTeams(files, options)) teams.add(team);
