@@ -324,7 +324,10 @@ describe("configuration", () => {
     // token file with Windows line endings gave "invalid authorization header ... check --url".
     const { cwd, env } = setup('[studio]\nteam = "ml, x"\n', undefined);
     const failure = (flags: Record<string, string>, extra: Record<string, string> = {}) =>
-      resolveConnection(flags, { ...env, ...extra }, cwd).catch((e: unknown) => e as UsageError);
+      resolveConnection(flags, { ...env, ...extra }, cwd).then(
+        () => undefined,
+        (e: unknown) => e as UsageError,
+      );
     expect((await failure({ team: "a b" }))?.message).toBe('The team from --team, "a b", must be a team name without spaces or commas.');
     expect((await failure({}, { DATACHAIN_STUDIO_TEAM: "demo\n" }))?.message).toBe(
       'The team from DATACHAIN_STUDIO_TEAM, "demo\\n", must be a team name without spaces or commas.',

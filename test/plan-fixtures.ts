@@ -1,7 +1,7 @@
 // Building blocks for planner tests: desired jobs and live records, with real markers.
 
 import { createDesiredJob } from "../src/desired/job.js";
-import { markerEnvironment } from "../src/identity/markers.js";
+import { MARKERS, markerEnvironment } from "../src/identity/markers.js";
 import type { ClusterRef, DesiredFile, DesiredJob } from "../src/desired/types.js";
 import type { Cluster, JobOutput } from "../src/studio/types.js";
 import type { PlanOptions } from "../src/plan/types.js";
@@ -83,6 +83,8 @@ export function record(
             protect: job.protect ?? false,
           });
   }
+  // As apply records it for a spec of one team.
+  if (Object.hasOwn(environment, MARKERS.stack)) environment = { ...environment, [MARKERS.teams]: JSON.stringify([team]) };
   if (overrides.stack === null) environment = {};
   if (overrides.fingerprint !== undefined) environment = { ...environment, STUDIO_JOBS_FINGERPRINT: overrides.fingerprint };
   if (overrides.protect === true) environment = { ...environment, STUDIO_JOBS_PROTECT: "1" };

@@ -6,6 +6,7 @@ import { join } from "node:path";
 import { Ajv2020 } from "ajv/dist/2020.js";
 import { describe, expect, it } from "vitest";
 import { sha256Hex } from "../src/identity/fingerprint.js";
+import { withTeamsMarker } from "../src/identity/markers.js";
 import { loadSpec } from "../src/desired/index.js";
 import type { DesiredJob } from "../src/desired/types.js";
 import type { StudioClient } from "../src/studio/client.js";
@@ -16,12 +17,13 @@ const PLAN_SCHEMA = JSON.parse(readFileSync(new URL("../schema/plan.schema.json"
 
 const { studio, env } = useStudio({ EMBED_API_KEY: "embed-secret-value" });
 
-/** Create jobs through the API exactly as the spec asks: the "by hand" route. */
+/** Create jobs through the API exactly as the spec asks, recording the spec's teams as apply does: the "by hand" route. */
 async function createByHand(client: StudioClient, jobs: readonly DesiredJob[]): Promise<void> {
+  const teams = [...new Set(jobs.map((job) => job.team))];
   for (const job of jobs) {
     const ids: string[] = [];
     for (const file of job.files) ids.push(String((await client.uploadFile(job.team, file.name, readFileSync(file.absolute))).id));
-    await client.createJob({ ...job.input, files: ids });
+    await client.createJob({ ...job.input, environment: withTeamsMarker(job.input.environment, teams), files: ids });
   }
 }
 

@@ -83,6 +83,33 @@ it("each job records the teams its plan covered, and later plans and status list
   expect(liveIn("beta", "pair")).toEqual([]);
 });
 
+it("a job added in a new team is recorded by a job elsewhere, so removing it later still cancels it", async () => {
+  // Found by a reviewer: the new team was recorded only on the new job, in that team; once
+  // the job left the spec, no plan, status or destroy looked there again, and it ran on.
+  const daily = (n: number) => ({ query: `print(${n})`, schedule: { cron: "@daily" } });
+  const { dir, write } = specDir({ stack: "grow", jobs: { a1: { team: "alpha", ...daily(1) }, a2: { team: "alpha", ...daily(2) } } });
+  expect((await runCli(["apply", ".", "--yes"], { cwd: dir, env: both })).code).toBe(0);
+
+  write({
+    stack: "grow",
+    jobs: { a1: { team: "alpha", ...daily(1) }, a2: { team: "alpha", ...daily(2) }, b1: { team: "beta", ...daily(3) } },
+  });
+  // Saved and applied from the file: the change of recorded teams is part of what is sealed and checked.
+  const grown = await runCli(["plan", ".", "--out", "grown.json"], { cwd: dir, env: both });
+  expect(grown.stdout).toMatch(/^ {2}\+ {3}beta\/b1 {2}create$/m);
+  expect(grown.stdout).toMatch(/^ {2}-\/\+ alpha\/a1 {2}replace job \S+ \(create-first\)\n {8}recorded teams: alpha → alpha, beta\n/m);
+  expect(grown.stdout).toContain("Plan: 1 to create, 1 to replace, 0 to cancel, 1 unchanged.");
+  expect((await runCli(["apply", "grown.json", "--yes"], { cwd: dir, env: both })).code).toBe(0);
+  const settled = await runCli(["plan", ".", "--detailed-exitcode"], { cwd: dir, env: both });
+  expect(settled).toMatchObject({ code: 0, stdout: "No changes. Studio matches the spec.\n" });
+
+  write({ stack: "grow", jobs: { a1: { team: "alpha", ...daily(1) }, a2: { team: "alpha", ...daily(2) } } });
+  const shrunk = await runCli(["plan", "."], { cwd: dir, env: both });
+  expect(shrunk.stdout).toMatch(/^ {2}- {3}beta\/b1 {2}cancel job \S+ \(removed from the spec\)$/m);
+  expect((await runCli(["apply", ".", "--yes"], { cwd: dir, env: both })).code).toBe(0);
+  expect([liveIn("alpha", "grow"), liveIn("beta", "grow")]).toEqual([["a1", "a2"], []]);
+});
+
 it("a recorded team the token cannot read is a warning, and the rest is still planned", async () => {
   const { dir } = specDir({
     stack: "narrow",

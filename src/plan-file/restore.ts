@@ -24,7 +24,7 @@ export async function restorePlan(doc: PlanDocument, context: PlanCheckContext):
   const actions: PlanAction[] = [];
   const problems: string[] = [];
   for (const action of doc.actions) {
-    const restored = restoreAction(action, jobs, (wanted) => liveRecordOf(wanted, doc.stack, listed), new Date(doc.created_at));
+    const restored = restoreAction(action, jobs, (wanted) => liveRecordOf(wanted, doc.stack, listed), new Date(doc.created_at), doc.teams);
     if (typeof restored === "string") problems.push(restored);
     else if (restored !== undefined) actions.push(restored);
   }
@@ -64,6 +64,8 @@ function restoreAction(
   live: (action: ActionDocument) => JobOutput | string,
   /** When the plan was made: a replace's changes show the next runs from then. */
   createdAt: Date,
+  /** The teams the plan covers: what a replaced job's successor records. */
+  teams: readonly string[],
 ): PlanAction | string | undefined {
   const desired = (): DesiredJob => {
     const job = jobs.get(action.key);
@@ -79,7 +81,7 @@ function restoreAction(
       const old = live(action);
       if (typeof old === "string") return old;
       // A replace is shown by its changes: they must be those of the job it sends.
-      const changes = computeChanges(job, old, createdAt);
+      const changes = computeChanges(job, old, createdAt, teams);
       if (canonicalJson(changes) !== canonicalJson(action.changes ?? []))
         return `The saved plan's replace of "${key}" in team ${team} shows changes other than those of the job it would send.`;
       return { kind: "replace", key, team, desired: job, live: old, strategy: job.replace, changes, adopted: action.adopted ?? false };

@@ -374,6 +374,61 @@ const cases: Case[] = [
     },
   },
   {
+    name: "a new team is recorded by a kept schedule of another team, replaced to record it",
+    build: () => {
+      const [a1, a2] = [desired({ key: "a1", cron }), desired({ key: "a2", cron })];
+      const records = [record(a1), record(a2)];
+      return {
+        desired: [a1, a2, desired({ key: "b1", team: "beta", cron })],
+        records,
+        options: { teams: ["beta", "demo"] },
+        expected: ([r1, r2]) => ["create b1", `replace a1 ${r1?.id} create-first`, `noop a2 ${r2?.id}`],
+      };
+    },
+  },
+  {
+    name: "a team already recorded elsewhere replaces nothing to record it",
+    build: () => {
+      const [a, b] = [desired({ key: "a", cron }), desired({ key: "b", team: "beta", cron })];
+      const recordsBoth = (r: JobOutput): JobOutput => ({ ...r, environment: { ...r.environment, STUDIO_JOBS_TEAMS: '["beta","demo"]' } });
+      const records = [recordsBoth(record(a)), recordsBoth(record(b))];
+      return {
+        desired: [a, b],
+        records,
+        options: { teams: ["beta", "demo"] },
+        expected: ([ra, rb]) => [`noop b ${rb?.id}`, `noop a ${ra?.id}`],
+      };
+    },
+  },
+  {
+    name: "a plan limited by --target replaces nothing to record a team: the jobs left out may record it",
+    build: () => {
+      const a1 = desired({ key: "a1", cron });
+      return {
+        desired: [a1, desired({ key: "b1", team: "beta", cron })],
+        records: [record(a1)],
+        options: { teams: ["beta", "demo"], targets: ["b1", "a1"] },
+        expected: ([r1]) => ["create b1", `noop a1 ${r1?.id}`],
+      };
+    },
+  },
+  {
+    name: "with no kept schedule elsewhere to record a team (one-off or protected), the plan says how to keep it",
+    build: () => {
+      const [once, guarded] = [desired({ key: "once" }), desired({ key: "guarded", cron })];
+      const records = [record(once, { status: "COMPLETE" }), record(guarded, { protect: true })];
+      return {
+        desired: [once, guarded, desired({ key: "b1", team: "beta", cron })],
+        records,
+        options: { teams: ["beta", "demo"] },
+        expected: ([r1, r2]) => ["create b1", `noop guarded ${r2?.id}`, `noop once ${r1?.id}`],
+      };
+    },
+    warnings: [
+      /^Only the jobs of team beta record that stack \S+ covers it: once they all leave the spec, plans will not look there again\. List beta under `teams:` in the spec to keep it covered\.$/,
+    ],
+  },
+  {
     name: "an unknown cluster, an inactive one, and too many workers are errors",
     build: () => ({
       desired: [

@@ -3,8 +3,8 @@
 // action; docs/architecture.md has the table.
 
 import type { DesiredJob } from "../desired/types.js";
-import { classify, isProtected, type ManagedJob, type UnmanagedJob } from "../identity/classify.js";
-import { isLive, isUnderway } from "../studio/status.js";
+import { classify, isProtected, managedAs, type ManagedJob, type UnmanagedJob } from "../identity/classify.js";
+import { isLive, isSchedule, isUnderway } from "../studio/status.js";
 import type { Cluster, JobOutput } from "../studio/types.js";
 import { computeChanges, formatCluster } from "./diff.js";
 import { digestRecords } from "./digest.js";
@@ -66,6 +66,7 @@ export function computePlan(
       errors.push(`--target ${target} matches no job of the spec and no live job of stack ${options.stack}.`);
   }
 
+  if (targets.size === 0) recordCoverage(actions, options, warnings);
   warnDisruptions(actions, warnings);
   checkProtected(actions, options, errors);
   checkGuards(actions, liveManaged, options, errors);
@@ -101,7 +102,7 @@ function planTeam(team: string, desiredHere: ReadonlyMap<string, DesiredJob>, re
     let replaced: ManagedJob | UnmanagedJob | undefined;
     const replace = (old: ManagedJob | UnmanagedJob, adopted: boolean) => {
       replaced = old;
-      const changes = computeChanges(job, old.record, options.now);
+      const changes = computeChanges(job, old.record, options.now, options.teams);
       out.actions.push({ kind: "replace", key, team, desired: job, live: old.record, strategy: job.replace, changes, adopted });
     };
     const kept = satisfying[0];
@@ -147,6 +148,57 @@ function planTeam(team: string, desiredHere: ReadonlyMap<string, DesiredJob>, re
     for (const r of managed.sort(newestFirst)) if (isLive(r.record.status)) cancel(r, key, "removed");
   }
   return out;
+}
+
+/**
+ * Every team the stack keeps jobs in must be recorded by a job in another team: a team's
+ * own jobs are found only while something lists it, and once they all leave the spec
+ * nothing would. Jobs apply makes record every team the plan covers; a job kept as it is
+ * keeps what it recorded. A team no other job will record gets one kept schedule of
+ * another team replaced to record it (Studio has no update), shown as a change of its
+ * recorded teams. Without a schedule to carry it, the plan says how to keep the team.
+ * Not with --target: the jobs left out may record it already; the next full plan sees.
+ */
+function recordCoverage(actions: PlanAction[], options: PlanOptions, warnings: string[]): void {
+  const teams = [...options.teams].sort();
+  const recordsAfter = (action: PlanAction): readonly string[] => {
+    if (action.kind === "create" || action.kind === "replace") return teams;
+    if (action.kind === "noop") return managedAs(action.live, options.stack)?.teams ?? [];
+    return [];
+  };
+  const kept = new Set(actions.filter((a) => a.kind === "create" || a.kind === "replace" || a.kind === "noop").map((a) => a.team));
+  // A stack with jobs in one team has nowhere else to record it, and needs nowhere: that
+  // team is the spec's as long as the stack has jobs.
+  if (kept.size < 2) return;
+  for (const team of teams) {
+    if (!kept.has(team) || actions.some((a) => a.team !== team && recordsAfter(a).includes(team))) continue;
+    const index = actions.findIndex(
+      (a) =>
+        a.kind === "noop" &&
+        a.team !== team &&
+        a.desired.cron !== undefined &&
+        isSchedule(a.live.status) &&
+        !isProtected(classify(a.live, options.stack)),
+    );
+    const carrier = actions[index];
+    if (carrier?.kind !== "noop") {
+      warnings.push(
+        `Only the jobs of team ${team} record that stack ${options.stack} covers it: once they all leave the spec, plans will not look there again. List ${team} under \`teams:\` in the spec to keep it covered.`,
+      );
+      continue;
+    }
+    const { key, desired, live } = carrier;
+    actions[index] = {
+      kind: "replace",
+      key,
+      team: carrier.team,
+      desired,
+      live,
+      strategy: desired.replace,
+      changes: computeChanges(desired, live, options.now, teams),
+      adopted: false,
+    };
+  }
 }
 
 /**

@@ -87,7 +87,7 @@ interface DiffContext {
 }
 
 /** The changes a replacement makes, field by field, in the order of DIFF_ORDER. */
-export function computeChanges(desired: DesiredJob, live: JobOutput, now: Date): FieldChange[] {
+export function computeChanges(desired: DesiredJob, live: JobOutput, now: Date, teams?: readonly string[]): FieldChange[] {
   const old = classify(live, desired.stack);
   const oldApplied = recordedSettings(old);
   const ctx: DiffContext = { changes: [], isSensitive: liveSensitivity(old, desired), now };
@@ -112,8 +112,23 @@ export function computeChanges(desired: DesiredJob, live: JobOutput, now: Date):
         return source satisfies never;
     }
   }
+  if (teams !== undefined && old.kind === "managed") ctx.changes.push(...recordedTeamsChange(old.teams, teams));
   return ctx.changes;
 }
+
+/**
+ * The teams a replaced job of this stack records (STUDIO_JOBS_TEAMS), when the new one
+ * records others: every job apply makes records the teams its plan covers, which later
+ * plans list (docs/architecture.md, "Teams a stack covers").
+ */
+export function recordedTeamsChange(recorded: readonly string[], teams: readonly string[]): FieldChange[] {
+  const was = [...recorded].sort().join(", ");
+  const now = [...teams].sort().join(", ");
+  return was === now ? [] : [{ field: RECORDED_TEAMS, kind: "value", old: was === "" ? "(none)" : was, new: now }];
+}
+
+/** How plans name what STUDIO_JOBS_TEAMS holds. */
+export const RECORDED_TEAMS = "recorded teams";
 
 /** A field Studio returns. One the spec leaves out keeps Studio's default: only a non-default old value is a change worth showing. */
 function compareReturned(ctx: DiffContext, field: JobField, oldValue: unknown, newValue: unknown, studioDefault: unknown): void {
