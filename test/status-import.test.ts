@@ -4,6 +4,7 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { describe, expect, it } from "vitest";
+import { loadSpec } from "../src/desired/index.js";
 import { runCli } from "./cli-helpers.js";
 import { copyExample, useStudio } from "./helpers.js";
 
@@ -208,6 +209,21 @@ describe("import", () => {
     expect(adopted).toMatchObject({ query, requirements, repository, environment: { MIRROR: "https://mirror-token-55@m.example.com/p" } });
     const after = await runCli(["plan", ".", "--detailed-exitcode"], { cwd: dir, env: jobEnv });
     expect(after).toMatchObject({ code: 0, stdout: "No changes. Studio matches the spec.\n" });
+  });
+
+  it("writes a job named << as a job, not as YAML's merge key", async () => {
+    // Found by an adversarial tester: the key was written plain, and validate read a merge.
+    await studio.client.createJob({ query: "print(1)", query_type: "PYTHON", query_name: "<<", team_name: "demo", environment: "" });
+    const dir = mkdtempSync(join(tmpdir(), "studio-jobs-import-"));
+    mkdirSync(join(dir, ".git"));
+    const imported = await runCli(["import", "--stack", "odd", "--out", "studio-jobs.yaml"], {
+      cwd: dir,
+      env: { ...env, DATACHAIN_STUDIO_TEAM: "demo" },
+    });
+    expect(imported.code).toBe(0);
+    expect(readFileSync(join(dir, "studio-jobs.yaml"), "utf8")).toContain('\n  "<<":\n    query: print(1)\n');
+    const spec = await loadSpec(["."], dir, { env: {}, vars: {}, defaultTeam: undefined });
+    expect(spec.jobs.map((job) => job.key)).toEqual(["<<"]);
   });
 
   it("points $schema at the installed package, relative to where the spec is written", async () => {

@@ -395,6 +395,20 @@ describe("an ambiguous create", () => {
     );
   });
 
+  it("is said to be maybe created, and not sent again, when looking for it fails", async () => {
+    // Found by an adversarial tester: the look-up's 429 was reported as the create's failure,
+    // though the job may well have been made.
+    const studio = createFakeStudio();
+    studio.fail({ call: "create demo/a", error: remoteError(503), afterActing: true });
+    studio.fail({ call: "list demo", error: remoteError(429) });
+    const result = await apply(planOf([create(desired({ key: "a" }))]), studio);
+    expect(studio.calls).toEqual(["create demo/a", "list demo"]);
+    expect(outcomes(result)).toEqual([
+      "create demo/a failed: [POST] /api/datachain/jobs/: 503 fake 503; the job may have been created, and looking for it failed ([POST] /api/datachain/jobs/: 429 fake 429), so it is not sent again: run plan to see whether it exists",
+    ]);
+    expect(studio.jobs.map((j) => j.name)).toEqual(["a"]);
+  });
+
   it("is not retried after a plain refusal", async () => {
     const studio = createFakeStudio();
     studio.fail({ call: "create demo/a", error: remoteError(400) });
@@ -439,6 +453,20 @@ describe("the sweep for duplicates", () => {
     expect(studio.calls).toEqual(["create demo/a", "list demo"]);
     expect(studio.jobs.map((j) => j.status)).toEqual(["TASK", "TASK", "RUNNING", "CANCELED", "TASK"]);
     expect(studio.jobs[1]?.environment[MARKERS.stack]).toBe("another-stack");
+  });
+
+  it("reports every step when the look for duplicates fails, and says so as a failed step of its own", async () => {
+    // Found by an adversarial tester: a failed listing after the creates threw the whole
+    // report away; the creates that were done were never said.
+    const a = desired({ key: "a", cron: "@daily" });
+    const studio = createFakeStudio();
+    studio.fail({ call: "list demo", error: remoteError(503) });
+    const result = await apply(planOf([create(a)]), studio);
+    expect(outcomes(result)).toEqual([
+      "create demo/a applied",
+      "cancel demo/* failed: looking for duplicates of this apply's jobs failed: [POST] /api/datachain/jobs/: 503 fake 503; run plan to see whether a job runs twice",
+    ]);
+    expect(result.summary).toMatchObject({ created: 1, failed: 1 });
   });
 
   it("does not list again when nothing was created", async () => {

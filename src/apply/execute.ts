@@ -106,6 +106,10 @@ export async function applyPlan(plan: Plan, options: ApplyOptions): Promise<Appl
         result = { step, action, key: job.key, team: job.team, status: "failed", detail: describeError(error) };
       }
     }
+    return finish(result);
+  };
+  /** A step's end: counted, kept and told. */
+  const finish = (result: StepResult): StepResult => {
     done += 1;
     steps.push(result);
     options.onEvent?.({ type: "end", result, done, total });
@@ -114,13 +118,8 @@ export async function applyPlan(plan: Plan, options: ApplyOptions): Promise<Appl
   /** One step in the next free slot of the queue. */
   const run = (step: StepKind, action: ActionVerb, job: { key: string; team: string }, work: Work) =>
     limit(() => perform(step, action, job, work));
-  const skip = (step: StepKind, action: ActionVerb, job: { key: string; team: string }, detail: string): StepResult => {
-    const result: StepResult = { step, action, key: job.key, team: job.team, status: "skipped", detail };
-    done += 1;
-    steps.push(result);
-    options.onEvent?.({ type: "end", result, done, total });
-    return result;
-  };
+  const skip = (step: StepKind, action: ActionVerb, job: { key: string; team: string }, detail: string): StepResult =>
+    finish({ step, action, key: job.key, team: job.team, status: "skipped", detail });
 
   // 1. Uploads: each distinct file once per team.
   const uploaded = new Map<string, Promise<StepResult>>();
@@ -229,8 +228,19 @@ export async function applyPlan(plan: Plan, options: ApplyOptions): Promise<Appl
   // 5. Sweep: another apply of the same spec may have created the same jobs meanwhile.
   const touched = creates.filter((work) => created.get(work)?.status === "applied").map((work) => work.job);
   if (touched.length > 0 && !stopped(options)) {
-    const duplicates = await sweepDuplicates(options.client, touched);
-    total += duplicates.length;
+    const { duplicates, failed } = await sweepDuplicates(options.client, touched);
+    total += duplicates.length + failed.length;
+    // Every step is still reported: one that could not look says so, as a failed step of its own.
+    for (const { team, error } of failed) {
+      finish({
+        step: "cancel",
+        action: "dedupe",
+        key: "*",
+        team,
+        status: "failed",
+        detail: `looking for duplicates of this apply's jobs failed: ${describeError(error)}; run plan to see whether a job runs twice`,
+      });
+    }
     await Promise.all(
       duplicates.map((dup) =>
         run("cancel", "dedupe", dup, () =>
@@ -296,7 +306,16 @@ async function createJob(
     } catch (error) {
       if (!(error instanceof RemoteError) || !error.ambiguous) throw error;
       lastError = error;
-      const found = await findCreated(options, job);
+      let found: JobOutput | undefined;
+      try {
+        found = await findCreated(options, job);
+      } catch (lookup) {
+        // Not known either way: sent again it might run twice, so it is not.
+        throw new StudioJobsError(
+          "CREATE_UNCONFIRMED",
+          `${error.message}; the job may have been created, and looking for it failed (${describeError(lookup)}), so it is not sent again: run plan to see whether it exists`,
+        );
+      }
       if (found !== undefined) {
         return { status: "applied", jobId: found.id, url: found.url, detail: `found after an ambiguous failure (${error.message})` };
       }

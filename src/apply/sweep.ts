@@ -19,18 +19,28 @@ export interface DuplicateToCancel {
   keptId: string;
 }
 
-/** The live duplicates of `jobs`, listed afresh: one listing per team. */
-export async function sweepDuplicates(client: StudioClient, jobs: readonly DesiredJob[]): Promise<DuplicateToCancel[]> {
+export interface SweepResult {
+  duplicates: DuplicateToCancel[];
+  /** Teams whose listing failed: their duplicates, if any, are not known. */
+  failed: { team: string; error: unknown }[];
+}
+
+/** The live duplicates of `jobs`, listed afresh: one listing per team; a team that cannot be listed is said, not thrown. */
+export async function sweepDuplicates(client: StudioClient, jobs: readonly DesiredJob[]): Promise<SweepResult> {
   const byTeam = new Map<string, DesiredJob[]>();
   for (const job of jobs) byTeam.set(job.team, [...(byTeam.get(job.team) ?? []), job]);
-  const found: DuplicateToCancel[] = [];
+  const result: SweepResult = { duplicates: [], failed: [] };
   for (const [team, wanted] of byTeam) {
     const stack = wanted[0]?.stack ?? "";
-    // Only the stack's own records take part; the rest are dropped as the listing streams in.
-    const records = await client.listAllJobs(team, { keep: (r) => managedAs(r, stack) !== undefined });
-    found.push(...findDuplicates(team, wanted, records));
+    try {
+      // Only the stack's own records take part; the rest are dropped as the listing streams in.
+      const records = await client.listAllJobs(team, { keep: (r) => managedAs(r, stack) !== undefined });
+      result.duplicates.push(...findDuplicates(team, wanted, records));
+    } catch (error) {
+      result.failed.push({ team, error });
+    }
   }
-  return found;
+  return result;
 }
 
 /** Pure: for each desired job, the live records that satisfy it other than the one kept. */

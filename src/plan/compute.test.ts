@@ -374,6 +374,15 @@ const cases: Case[] = [
     },
   },
   {
+    name: "a --target of a removed key cancels it: the stack keeps its other jobs, so the every-job guard does not apply",
+    build: () => {
+      // Found by an adversarial tester: the guard counted only the targeted jobs as the stack's.
+      const a = desired({ key: "a", cron });
+      const records = [record(a), record({ key: "gone" }, { status: "TASK" })];
+      return { desired: [a], records, options: { targets: ["gone"] }, expected: ([, r]) => [`cancel gone ${r?.id} removed`] };
+    },
+  },
+  {
     name: "a new team is recorded by a kept schedule of another team, replaced to record it",
     build: () => {
       const [a1, a2] = [desired({ key: "a1", cron }), desired({ key: "a2", cron })];

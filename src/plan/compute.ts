@@ -53,7 +53,7 @@ export function computePlan(
       wanted,
     });
     groups.push(records);
-    for (const list of records.managed.values()) for (const job of list) if (isLive(job.record.status)) liveManaged += 1;
+    liveManaged += records.liveManaged;
     for (const key of [...desiredHere.keys(), ...records.managed.keys()]) matchedTargets.add(key);
     const planned = planTeam(team, desiredHere, records, options);
     warnings.push(...records.warnings, ...planned.warnings);

@@ -23,6 +23,8 @@ export interface TeamRecords {
   conflicting: Map<string, UnmanagedJob[]>;
   /** About records the plan leaves alone, and statuses this tool does not know. */
   warnings: string[];
+  /** The stack's live records of every key, --target or not: what "every job of the stack" counts. */
+  liveManaged: number;
 }
 
 function add<T>(groups: Map<string, T[]>, name: string, item: T): void {
@@ -36,6 +38,7 @@ export function groupTeamRecords(records: readonly JobOutput[], scope: TeamScope
   const managed = new Map<string, ManagedJob[]>();
   const conflicting = new Map<string, UnmanagedJob[]>();
   const warnings: string[] = [];
+  let liveManaged = 0;
   for (const record of records) {
     const job = classify(record, stack);
     const live = isLive(record.status);
@@ -48,6 +51,7 @@ export function groupTeamRecords(records: readonly JobOutput[], scope: TeamScope
       case "run":
         break;
       case "managed":
+        if (live) liveManaged += 1;
         if (scope.wanted(job.key)) add(managed, job.key, job);
         break;
       case "managed-without-key":
@@ -67,5 +71,5 @@ export function groupTeamRecords(records: readonly JobOutput[], scope: TeamScope
       }
     }
   }
-  return { managed, conflicting, warnings };
+  return { managed, conflicting, warnings, liveManaged };
 }

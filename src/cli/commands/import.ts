@@ -10,6 +10,7 @@ import { access, writeFile } from "node:fs/promises";
 import { dirname, join, relative, resolve, sep } from "node:path";
 import { Document, Pair, Scalar, type YAMLMap } from "yaml";
 import { UsageError } from "../../errors.js";
+import { escapeInvisible } from "../../invisible.js";
 import { looksSecret } from "../../plan/secret-names.js";
 import { classify } from "../../identity/classify.js";
 import { userEnvironment } from "../../identity/markers.js";
@@ -202,6 +203,8 @@ export async function runImport(flags: ImportFlags, globals: GlobalOptions, io: 
     if (records.length > 1) notes.push(` ${records.length - 1} more live job(s) share this name; --adopt cancels them`);
     if (isSchedule(newest.status)) notes.push(` schedule.cron: Studio does not return it; write the job's cron expression`);
     const key = new Scalar(name);
+    // Plain, `<<` is YAML's merge key, not a job of that name.
+    if (name === "<<") key.type = "QUOTE_DOUBLE";
     key.commentBefore = notes.join("\n");
     jobsNode.add(new Pair(key, jobEntry(doc, newest, secrets, taken)));
   }
@@ -225,7 +228,7 @@ export async function runImport(flags: ImportFlags, globals: GlobalOptions, io: 
     const width = Math.max(...secrets.map((s) => s.variable.length));
     io.stderr.write(
       `${secrets.length} value${secrets.length === 1 ? " looks" : "s look"} secret and ${secrets.length === 1 ? "was" : "were"} not written out. Set ${secrets.length === 1 ? "this variable" : "these variables"} wherever you plan and apply (copy the values from Studio):\n` +
-        secrets.map((s) => `  ${s.variable.padEnd(width)}  ${s.job}: ${s.name}\n`).join(""),
+        secrets.map((s) => `  ${s.variable.padEnd(width)}  ${escapeInvisible(s.job)}: ${escapeInvisible(s.name)}\n`).join(""),
     );
   }
   return 0;
