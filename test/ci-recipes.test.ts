@@ -161,6 +161,25 @@ function removeWeeklyCleanup(repo: string): void {
   writeFileSync(path, readFileSync(path, "utf8").replace(/ {2}weekly-cleanup:[\s\S]*?(?= {2}backfill-2026:)/, ""));
 }
 
+/** Comments someone else wrote, one holding the marker as the plan's first line: none may be updated. */
+function plantComments(runner: Runner, comments: { id: number; author?: string; body: string }[]): void {
+  const state = runner.env["FAKE_FORGE_STATE"] ?? "";
+  for (const { id, author, body } of comments) {
+    writeFileSync(join(state, `${id}.md`), body);
+    if (author !== undefined) writeFileSync(join(state, `${id}.author`), author);
+  }
+}
+
+/** The comments by id: the planted ones as they were, and the plan posted as a new one. */
+function expectOwnCommentOnly(runner: Runner, planted: Record<number, string>, postedId: number): void {
+  const byId = new Map(runner.forge().comments.map((c) => [c.id, c.body]));
+  expect([...byId.keys()].sort((a, b) => a - b)).toEqual([...Object.keys(planted).map(Number), postedId]);
+  for (const [id, body] of Object.entries(planted)) expect(byId.get(Number(id))).toBe(body);
+  expect(byId.get(postedId)).toContain("**Plan: 4 to create, 0 to replace, 0 to cancel, 0 unchanged.**");
+}
+
+const FOREIGN = `${MARKER}\nnot a plan: written by someone else\n`;
+
 describe("examples/ci/github-actions.yml", () => {
   const workflow = readRecipe("github-actions.yml");
 
@@ -169,7 +188,35 @@ describe("examples/ci/github-actions.yml", () => {
     const jobs = workflow["jobs"] as Record<string, { concurrency: { group: string; "cancel-in-progress": boolean } }>;
     expect(jobs["apply"]?.concurrency).toEqual({ group: "studio-jobs-apply-analytics", "cancel-in-progress": false });
     expect(jobs["plan"]?.concurrency.group).toMatch(/^studio-jobs-plan-analytics-/);
-    expect((workflow["env"] as Record<string, string>)["DATACHAIN_STUDIO_TOKEN"]).toBe("${{ secrets.DATACHAIN_STUDIO_TOKEN }}");
+    // The token only in the steps that talk to Studio: not in the install, nor in what runs gh.
+    expect(workflow["env"]).not.toHaveProperty("DATACHAIN_STUDIO_TOKEN");
+    const withToken = Object.entries(
+      workflow["jobs"] as Record<string, { steps: { name?: string; env?: Record<string, string> }[] }>,
+    ).flatMap(([job, { steps }]) =>
+      steps.filter((step) => step.env?.["DATACHAIN_STUDIO_TOKEN"] !== undefined).map((step) => `${job}: ${step.name}`),
+    );
+    expect(withToken).toEqual(["plan: Plan", "apply: Plan", "apply: Apply"]);
+    const install = JSON.stringify(workflow["jobs"]).match(/npm install [^"]*/g);
+    expect(install).toEqual([
+      "npm install --global --ignore-scripts studio-jobs@0.1.0",
+      "npm install --global --ignore-scripts studio-jobs@0.1.0",
+    ]);
+  });
+
+  it("updates only its own comment: another user's comment holding the marker is left alone", async () => {
+    // Found by a reviewer: any comment containing the marker was patched with the plan.
+    const runner = createRunner({ ...env, DATACHAIN_STUDIO_TOKEN: undefined });
+    const quoting = `Quoting it: ${MARKER}\n`;
+    plantComments(runner, [
+      { id: 50, author: "mallory", body: FOREIGN },
+      { id: 51, body: quoting },
+    ]);
+    const results = await runGithubJob(workflow, "plan", runner);
+    expect(
+      results.map((r) => r.code),
+      runner.log.join("\n"),
+    ).toEqual([0, 0, 0, 0, 0]);
+    expectOwnCommentOnly(runner, { 50: FOREIGN, 51: quoting }, 102);
   });
 
   it("posts one plan comment, updates it on every push, and applies on merge", async () => {
@@ -266,6 +313,17 @@ describe("examples/ci/gitlab-ci.yml", () => {
   it("serialises applies per stack and keeps the plan as an artifact", () => {
     expect((pipeline["apply"] as Record<string, unknown>)["resource_group"]).toBe("studio-jobs-analytics");
     expect((pipeline["plan"] as Record<string, unknown>)["artifacts"]).toMatchObject({ when: "always", paths: ["plan.md"] });
+    expect((pipeline["default"] as Record<string, unknown>)["before_script"]).toEqual([
+      "npm install --global --ignore-scripts studio-jobs@0.1.0",
+    ]);
+  });
+
+  it("updates only the token's own note: another user's note holding the marker is left alone", async () => {
+    const runner = createRunner({ ...env, DATACHAIN_STUDIO_TOKEN: undefined });
+    plantComments(runner, [{ id: 50, author: "77", body: FOREIGN }]);
+    const result = await runGitlabJob(pipeline, "plan", runner, ci);
+    expect(result.code, runner.log.join("\n")).toBe(0);
+    expectOwnCommentOnly(runner, { 50: FOREIGN }, 101);
   });
 
   it("posts one merge-request note, updates it on every push, and applies on merge", async () => {
@@ -287,9 +345,12 @@ describe("examples/ci/gitlab-ci.yml", () => {
     expect(updated.comments.map((c) => c.id)).toEqual(posted.comments.map((c) => c.id));
     expect(updated.comments[0]?.body).toContain("**Plan: 3 to create, 0 to replace, 0 to cancel, 0 unchanged.**");
     const notes = "https://gitlab.example/api/v4/projects/42/merge_requests/7/notes";
+    const user = "GET https://gitlab.example/api/v4/user";
     expect(updated.calls).toEqual([
+      user,
       `GET ${notes}?sort=asc&order_by=created_at&per_page=100`,
       `POST ${notes}`,
+      user,
       `GET ${notes}?sort=asc&order_by=created_at&per_page=100`,
       `PUT ${notes}/${posted.comments[0]?.id}`,
     ]);
