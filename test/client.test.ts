@@ -312,6 +312,14 @@ describe("configuration", () => {
     expect(await resolveConnection({}, env, cwd)).toMatchObject({ url: "https://studio.datachain.ai", token: undefined, team: undefined });
   });
 
+  it("refuses a config value that is not a string, without showing it", async () => {
+    // Found by a reviewer: `token = 5` was dropped without a word, and the run said "No Studio token".
+    const { cwd, env } = setup("[studio]\ntoken = 123456789\n", undefined);
+    const error = (await resolveConnection({}, env, cwd).catch((e: unknown) => e)) as UsageError;
+    expect(error.message).toMatch(/global\/config: token in \[studio\] must be a string; quote it\.$/);
+    expect(error.message).not.toContain("123456789");
+  });
+
   it("reports a broken config file by path and line, without its contents", async () => {
     const { cwd, env } = setup('[studio]\ntoken = "secret-in-toml\n', undefined);
     const error = (await resolveConnection({}, env, cwd).catch((e: unknown) => e)) as UsageError;
@@ -335,6 +343,10 @@ describe("configuration", () => {
     expect((await failure({}))?.message).toMatch(
       /^The team from .*global\/config, "ml, x", must be a team name without spaces or commas\.$/,
     );
+    expect([(await failure({ team: "" }))?.message, (await failure({ team: "" }))?.hint]).toEqual([
+      "--team is empty.",
+      "Give a value, or leave --team out to use DATACHAIN_STUDIO_TEAM or datachain's config.",
+    ]);
     const token = (await failure({ team: "demo" }, { DATACHAIN_STUDIO_TOKEN: "tok-secret-1234\r" })) as UsageError;
     expect([token.message, token.hint]).toEqual([
       "The token from DATACHAIN_STUDIO_TOKEN holds a line break or another control character, which no token has.",

@@ -173,6 +173,29 @@ describe("a key named __proto__", () => {
 });
 
 describe("a schema problem in a list", () => {
+  it("says which item is listed twice, at the later one, and what a cluster may be", async () => {
+    // Found by a reviewer: ajv's "must NOT have duplicate items (items ## 2 and 0 are
+    // identical)", and "a cluster name or {id: N}, not both" for {id: -1}, {} and 7.
+    const dir = writeRepo({
+      "studio-jobs.yaml": [
+        "version: 1",
+        "stack: s",
+        "teams: [a, b, a]",
+        "defaults: {team: t}",
+        "jobs:",
+        "  x: {query: print(1), cluster: {id: -1}}",
+        "  y: {query: print(1), cluster: {}}",
+        "  z: {query: print(1), cluster: {name: gpu-pool}}",
+      ].join("\n"),
+    });
+    const cluster = "must be a cluster name, {name: NAME} or {id: N}: one of them, N a whole number of at least 0";
+    await expectProblems(dir, [
+      'studio-jobs.yaml:3:15: "a" is listed twice (also at [0]); remove one (at teams[2])',
+      `studio-jobs.yaml:6:33: ${cluster} (at jobs.x.cluster)`,
+      `studio-jobs.yaml:7:33: ${cluster} (at jobs.y.cluster)`,
+    ]);
+  });
+
   it("is located at its item, and its path shows the index", async () => {
     const dir = writeRepo({
       "studio-jobs.yaml": [

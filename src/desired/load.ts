@@ -82,7 +82,7 @@ export async function readSpecText(path: string, display: string): Promise<{ tex
   if ("tooLarge" in read) {
     const cap = `${MAX_SPEC_BYTES / 1024 / 1024} MiB`;
     const size = read.tooLarge === undefined ? `more than ${cap}` : `${(read.tooLarge / 1024 / 1024).toFixed(1)} MiB`;
-    return { issue: issueAt(display, `the file is ${size}; a spec file may be at most ${cap}`) };
+    return { issue: issueAt(display, `the file is ${size}; a spec file may be at most ${cap}: split its jobs over several files`) };
   }
   const { bytes } = read;
   const nul = bytes.indexOf(0);

@@ -216,6 +216,16 @@ function describe(error: ErrorObject, document: unknown): Described | undefined 
       };
     case "minLength":
       return { path, key: false, message: "must not be empty" };
+    case "uniqueItems": {
+      // ajv names the pair; the later one is the one to remove.
+      const [later, earlier] = [Number(params["j"]), Number(params["i"])];
+      const items = Array.isArray(error.data) ? (error.data as unknown[]) : [];
+      return {
+        path: [...path, later],
+        key: false,
+        message: `${typeof items[later] === "string" ? `"${showKey(items[later])}"` : describeValue(items[later])} is listed twice (also at [${earlier}]); remove one`,
+      };
+    }
     default:
       break;
   }

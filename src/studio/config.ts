@@ -60,6 +60,10 @@ async function readStudioSection(path: string): Promise<StudioSection> {
   for (const key of ["url", "token", "team"] as const) {
     const value = (studio as Record<string, unknown>)[key];
     if (typeof value === "string" && value !== "") section[key] = value;
+    // Said without the value: it may be the token.
+    else if (value !== undefined && typeof value !== "string") {
+      throw new UsageError(`Datachain config ${path}: ${key} in [studio] must be a string; quote it.`);
+    }
   }
   return section;
 }
@@ -75,7 +79,10 @@ export async function resolveConnection(
   for (const path of files) fromFiles.push({ value: await readStudioSection(path), path });
 
   function pick(key: keyof StudioSection, flag: string | undefined, envName: string): { value: string | undefined; source: string } {
-    if (flag !== undefined && flag !== "") return { value: flag, source: `--${key}` };
+    // `--team "$TEAM"` with TEAM unset must not quietly mean the configured team.
+    if (flag === "")
+      throw new UsageError(`--${key} is empty.`, `Give a value, or leave --${key} out to use ${envName} or datachain's config.`);
+    if (flag !== undefined) return { value: flag, source: `--${key}` };
     const fromEnv = env[envName];
     if (fromEnv !== undefined && fromEnv !== "") return { value: fromEnv, source: envName };
     for (let i = fromFiles.length - 1; i >= 0; i--) {
