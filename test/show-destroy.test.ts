@@ -45,7 +45,8 @@ describe("show", () => {
     const markdown = await cli(dir, ["plan", ".", "--format", "markdown", "--out", "plan-md.json"]);
     expect(markdown.code).toBe(0);
 
-    const shown = await cli(dir, ["--no-color", "show", "plan.json"], { env: OFFLINE });
+    // Offline, with the token the plan was sealed with: the seal is checked, silently.
+    const shown = await cli(dir, ["--no-color", "show", "plan.json"], { env: { DATACHAIN_STUDIO_URL: OFFLINE.DATACHAIN_STUDIO_URL } });
     expect(shown.code).toBe(0);
     expect(shown.stdout).toBe(text.stdout);
     const saved = JSON.parse(readFileSync(join(dir, "plan.json"), "utf8")) as Record<string, unknown>;
@@ -53,8 +54,14 @@ describe("show", () => {
       `Saved plan of stack analytics, made ${String(saved["created_at"])} by studio-jobs 0.1.0. Apply it with: studio-jobs apply plan.json\n`,
     );
 
+    // Without a token the seal cannot be checked: shown, and said.
     const shownMarkdown = await cli(dir, ["show", "plan-md.json", "--format", "markdown"], { env: OFFLINE });
-    expect(shownMarkdown).toMatchObject({ code: 0, stdout: markdown.stdout, stderr: "" });
+    expect(shownMarkdown).toMatchObject({
+      code: 0,
+      stdout: markdown.stdout,
+      stderr:
+        "Note: the seal of plan-md.json was not checked: plan-md.json was sealed, and its sensitive values digested, with the Studio token, and there is none here: it cannot be checked. apply checks it before it acts.\n",
+    });
 
     const json = await cli(dir, ["show", "plan.json", "--format", "json"], { env: OFFLINE });
     const { jobs: _jobs, ...plan } = saved;
@@ -66,6 +73,20 @@ describe("show", () => {
       "noop",
       "replace",
     ]);
+  });
+
+  it("refuses a plan changed after it was made, as apply would: the approval step never shows what cannot be applied", async () => {
+    // Found by a reviewer: show printed an edited query while apply refused the file.
+    const dir = await changedExample();
+    expect((await cli(dir, ["plan", ".", "--out", "plan.json"])).code).toBe(0);
+    writeFileSync(join(dir, "plan.json"), readFileSync(join(dir, "plan.json"), "utf8").replace("print('new')", "print('666')"));
+    const shown = await cli(dir, ["show", "plan.json"], { env: { DATACHAIN_STUDIO_URL: OFFLINE.DATACHAIN_STUDIO_URL } });
+    expect(shown).toMatchObject({
+      code: 1,
+      stdout: "",
+      stderr:
+        "Error: plan.json does not match its seal. The saved plan was changed after it was made. Nothing was changed.\nMake it again with `studio-jobs plan --out FILE` and apply that.\n",
+    });
   });
 
   it("says what is wrong with a file that is not a saved plan", async () => {

@@ -2,9 +2,11 @@
 // Studio: the approval step between `plan --out` and `apply`.
 
 import { resolve } from "node:path";
-import { readPlanFile } from "../../plan-file/index.js";
+import { PlanRefusedError } from "../../errors.js";
+import { readPlanFile, unlockPlanFile, type PlanDocument } from "../../plan-file/index.js";
 import { renderPlanMarkdown } from "../../render/markdown.js";
 import { renderPlanText } from "../../render/text.js";
+import { resolveConnection } from "../../studio/config.js";
 import type { GlobalOptions } from "../connect.js";
 import { useColor, type CliIo } from "../io.js";
 
@@ -15,6 +17,7 @@ export interface ShowFlags {
 export async function runShow(planFile: string, flags: ShowFlags, globals: GlobalOptions, io: CliIo): Promise<number> {
   // readPlanFile says what else the file is: missing, not a regular file, not a saved plan.
   const doc = await readPlanFile(resolve(io.cwd, planFile), planFile);
+  await checkSeal(doc, planFile, globals, io);
   switch (flags.format) {
     case "json": {
       // The saved jobs are what apply sends; the plan itself is the rest, in plan --format json's shape.
@@ -37,4 +40,26 @@ export async function runShow(planFile: string, flags: ShowFlags, globals: Globa
     }
   }
   return 0;
+}
+
+/**
+ * The approval step must not show what apply would refuse: a plan that does not match its
+ * seal is refused here too. Where the seal cannot be checked (no token, another token or
+ * plan key), the plan is shown and that is said: apply checks it before it acts.
+ */
+async function checkSeal(doc: PlanDocument, shown: string, globals: GlobalOptions, io: CliIo): Promise<void> {
+  let token: string | undefined;
+  try {
+    token = (await resolveConnection(globals, io.env, io.cwd)).token;
+  } catch {
+    token = undefined; // a broken config only means no token to check with
+  }
+  try {
+    unlockPlanFile(doc, token, io.env, shown);
+  } catch (error) {
+    if (!(error instanceof PlanRefusedError) || error.code === "PLAN_CHANGED") throw error;
+    io.stderr.write(
+      `Note: the seal of ${shown} was not checked: ${error.reasons.join(" ").replace(/ Nothing was changed\.$/, "")} apply checks it before it acts.\n`,
+    );
+  }
 }
