@@ -17,6 +17,7 @@ import type { JobOutput } from "../studio/types.js";
 import { InterruptedError } from "../errors.js";
 import { applyPlan, type ApplyOptions } from "./execute.js";
 import type { ApplyEvent, ApplyResult } from "./types.js";
+import { summaryLine } from "../render/apply-result.js";
 
 function planOf(actions: PlanAction[]): Plan {
   const count = (kind: PlanAction["kind"]) => actions.filter((a) => a.kind === kind).length;
@@ -105,7 +106,7 @@ describe("the order of steps", () => {
       ["b", ["1"]],
       ["c", []],
     ]);
-    expect(result.summary).toEqual({ created: 2, replaced: 1, cancelled: 1, deduplicated: 0, failed: 0, skipped: 0 });
+    expect(result.summary).toEqual({ created: 2, replaced: 1, cancelled: 1, deduplicated: 0, halfReplaced: 0, failed: 0, skipped: 0 });
     expect(liveNames(studio)).toEqual(["a fake-1", "b fake-2", "c fake-3"]);
   });
 
@@ -160,7 +161,7 @@ describe("the order of steps", () => {
     expect(ended).not.toContain("create slow");
     release();
     const result = await done;
-    expect(result.summary).toEqual({ created: 1, replaced: 2, cancelled: 1, deduplicated: 0, failed: 0, skipped: 0 });
+    expect(result.summary).toEqual({ created: 1, replaced: 2, cancelled: 1, deduplicated: 0, halfReplaced: 0, failed: 0, skipped: 0 });
     expect(studio.calls.at(-1)).toBe("list demo");
   });
 
@@ -195,7 +196,7 @@ describe("a step whose prerequisite failed is skipped", () => {
     ]);
     expect(studio.calls).toEqual(["create demo/c", `cancel demo/d ${gone.id}`]);
     expect(liveNames(studio)).toEqual([`c ${old.id}`]);
-    expect(result.summary).toEqual({ created: 0, replaced: 0, cancelled: 1, deduplicated: 0, failed: 1, skipped: 1 });
+    expect(result.summary).toEqual({ created: 0, replaced: 0, cancelled: 1, deduplicated: 0, halfReplaced: 0, failed: 1, skipped: 1 });
   });
 
   it("does not create a job whose file did not upload, nor one whose file changed since the plan", async () => {
@@ -231,7 +232,7 @@ describe("a step whose prerequisite failed is skipped", () => {
     // Every step counted at the start ends, so the progress reaches its total.
     const last = events.at(-1);
     expect(last?.type === "end" ? [last.done, last.total] : undefined).toEqual([3, 3]);
-    expect(result.summary).toEqual({ created: 0, replaced: 0, cancelled: 0, deduplicated: 0, failed: 1, skipped: 2 });
+    expect(result.summary).toEqual({ created: 0, replaced: 0, cancelled: 0, deduplicated: 0, halfReplaced: 0, failed: 1, skipped: 2 });
   });
 });
 
@@ -435,7 +436,7 @@ describe("the sweep for duplicates", () => {
       `cancel demo/a applied: a duplicate of ${theirs?.id} (made by a concurrent apply, or by a create retried after an unclear failure)`,
     ]);
     expect(result.steps[2]?.jobId).toBe("fake-1");
-    expect(result.summary).toEqual({ created: 2, replaced: 0, cancelled: 0, deduplicated: 1, failed: 0, skipped: 0 });
+    expect(result.summary).toEqual({ created: 2, replaced: 0, cancelled: 0, deduplicated: 1, halfReplaced: 0, failed: 0, skipped: 0 });
     expect(liveNames(studio).sort()).toEqual([`a ${theirs?.id}`, "b fake-2"]);
   });
 
@@ -494,6 +495,23 @@ describe("an interrupt", () => {
     ]);
     expect(studio.calls).toEqual(["create demo/a", "create demo/b"]);
     expect(result.summary).toMatchObject({ created: 2, skipped: 2 });
+  });
+
+  it("counts a replacement stopped half-way as half done, not as nothing", async () => {
+    // Found by an adversarial tester: 30 new versions made, their old ones still live, and
+    // the summary said "0 created, 0 replaced".
+    const olds = ["a", "b"].map((key) => record({ key }, { status: "TASK" }));
+    const studio = createFakeStudio(olds);
+    const controller = new AbortController();
+    studio.onCall = (call) => {
+      if (call === "create demo/b") controller.abort();
+    };
+    const plan = planOf(olds.map((old) => replace(desired({ key: old.name, query: "print('v2')\n" }), old)));
+    const result = await apply(plan, studio, { signal: controller.signal, parallelism: 1 });
+    expect(result.summary).toMatchObject({ created: 0, replaced: 0, halfReplaced: 2, skipped: 2 });
+    expect(summaryLine(result)).toBe(
+      "Apply incomplete: 0 created, 0 replaced, 0 cancelled, 0 failed, 2 skipped; 2 replacements half done (see below).",
+    );
   });
 
   it("lets a cancel-first replacement finish when a stop comes during its cancel, and says which job has no version if its create fails", async () => {

@@ -399,7 +399,7 @@ function describeError(error: unknown): string {
 }
 
 export function summarize(steps: readonly StepResult[]): ApplySummary {
-  const summary: ApplySummary = { created: 0, replaced: 0, cancelled: 0, deduplicated: 0, failed: 0, skipped: 0 };
+  const summary: ApplySummary = { created: 0, replaced: 0, cancelled: 0, deduplicated: 0, halfReplaced: 0, failed: 0, skipped: 0 };
   const replaces = new Map<string, StepResult[]>();
   for (const step of steps) {
     if (step.status === "failed") summary.failed += 1;
@@ -413,6 +413,9 @@ export function summarize(steps: readonly StepResult[]): ApplySummary {
       replaces.set(id, [...(replaces.get(id) ?? []), step]);
     }
   }
-  for (const done of replaces.values()) if (done.length === 2) summary.replaced += 1;
+  for (const done of replaces.values()) {
+    if (done.length === 2) summary.replaced += 1;
+    else summary.halfReplaced += 1;
+  }
   return summary;
 }

@@ -27,6 +27,11 @@ export interface ApplySummary {
   cancelled: number;
   /** Duplicates of this apply's jobs, made by an apply running at the same time, cancelled. */
   deduplicated: number;
+  /**
+   * Replacements of which one step was done and the other not (stopped or failed): the new
+   * version made and the old one still live, or the old one cancelled and no new one made.
+   */
+  halfReplaced: number;
   failed: number;
   skipped: number;
 }

@@ -7,7 +7,8 @@ export function summaryLine(result: ApplyResult): string {
   const head = s.failed > 0 ? "Apply finished with failures" : s.skipped > 0 ? "Apply incomplete" : "Apply complete";
   const skipped = s.skipped > 0 ? `, ${s.skipped} skipped` : "";
   const deduplicated = s.deduplicated > 0 ? `; ${s.deduplicated} duplicate${s.deduplicated === 1 ? "" : "s"} cancelled` : "";
-  return `${head}: ${s.created} created, ${s.replaced} replaced, ${s.cancelled} cancelled, ${s.failed} failed${skipped}${deduplicated}.`;
+  const half = s.halfReplaced > 0 ? `; ${s.halfReplaced} replacement${s.halfReplaced === 1 ? "" : "s"} half done (see below)` : "";
+  return `${head}: ${s.created} created, ${s.replaced} replaced, ${s.cancelled} cancelled, ${s.failed} failed${skipped}${deduplicated}${half}.`;
 }
 
 /** One line for a finished step, for logs without a terminal. */

@@ -85,7 +85,10 @@ async function applySpec(paths: string[], flags: ApplyCommandFlags, globals: Glo
 
 function emptyJson(io: CliIo): number {
   io.stdout.write(
-    renderApplyJson({ steps: [], summary: { created: 0, replaced: 0, cancelled: 0, deduplicated: 0, failed: 0, skipped: 0 } }),
+    renderApplyJson({
+      steps: [],
+      summary: { created: 0, replaced: 0, cancelled: 0, deduplicated: 0, halfReplaced: 0, failed: 0, skipped: 0 },
+    }),
   );
   return 0;
 }
