@@ -474,7 +474,7 @@ describe("confirmation", () => {
     const dir = copyExample("ml-platform");
     const result = await cli(dir, ["apply", "jobs", "--yes", "--format", "json"]);
     const doc = JSON.parse(result.stdout) as { summary: unknown; steps: { step: string; status: string; job_id?: string }[] };
-    expect(doc.summary).toEqual({ created: 3, replaced: 0, cancelled: 0, deduplicated: 0, halfReplaced: 0, failed: 0, skipped: 0 });
+    expect(doc.summary).toEqual({ created: 3, replaced: 0, cancelled: 0, deduplicated: 0, half_replaced: 0, failed: 0, skipped: 0 });
     expect(doc.steps.map((s) => `${s.step} ${s.status}`)).toEqual(["create applied", "create applied", "create applied"]);
     expect(doc.steps.every((s) => typeof s.job_id === "string")).toBe(true);
   });

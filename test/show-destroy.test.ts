@@ -60,7 +60,7 @@ describe("show", () => {
       code: 0,
       stdout: markdown.stdout,
       stderr:
-        "Note: the seal of plan-md.json was not checked: plan-md.json was sealed, and its sensitive values digested, with the Studio token, and there is none here: it cannot be checked. apply checks it before it acts.\n",
+        "Note: the seal of plan-md.json was not checked: it was sealed with the Studio token, which is not set here. apply checks it before it acts.\n",
     });
 
     const json = await cli(dir, ["show", "plan.json", "--format", "json"], { env: OFFLINE });

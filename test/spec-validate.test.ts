@@ -138,6 +138,20 @@ describe("a value a ${var:...} gives", () => {
         "2 problems found in the spec.\n",
     );
   });
+  it("is what plan reports when it leaves no team to list, not that nothing is configured", async () => {
+    // Found by a reviewer: plan said "no team is configured, so there is nothing to plan".
+    const dir = writeRepo({ "studio-jobs.yaml": "version: 1\nstack: s\ndefaults: {team: '${var:t}'}\njobs:\n  a: {query: print(1)}\n" });
+    const result = await runCli(["plan", ".", "--var", "t=bad team"], {
+      cwd: dir,
+      env: { DATACHAIN_STUDIO_TOKEN: "dev-token", DATACHAIN_GLOBAL_CONFIG_DIR: dir, DATACHAIN_STUDIO_URL: "http://127.0.0.1:9" },
+    });
+    expect(result).toMatchObject({
+      code: 1,
+      stderr:
+        'Error: studio-jobs.yaml:3:18: "${var:t}" gives "bad team": must be a team name without spaces or commas (at defaults.team)\n1 problem found in the spec.\n',
+    });
+  });
+
   it("uses the schema's own team-name rule", () => {
     const schema = JSON.parse(readFileSync(join(import.meta.dirname, "../schema/studio-jobs.schema.json"), "utf8")) as {
       properties: { teams: { items: { pattern: string; "x-message": string } } };

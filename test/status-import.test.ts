@@ -204,11 +204,42 @@ describe("import", () => {
       STUDIO_SECRET_PRIVATE_DEPS_REPOSITORY: "ghp_RepoSecret999",
       STUDIO_SECRET_PRIVATE_DEPS_MIRROR: "https://mirror-token-55@m.example.com/p",
     };
-    expect((await runCli(["apply", ".", "--adopt", "--yes"], { cwd: dir, env: jobEnv })).code).toBe(0);
+    // Nor does a saved plan of the adoption hold them, on the side of the job made by hand.
+    const saved = await runCli(["plan", ".", "--adopt", "--out", "adopt.json"], { cwd: dir, env: jobEnv });
+    expect(saved.code).toBe(0);
+    const planFile = readFileSync(join(dir, "adopt.json"), "utf8");
+    for (const secret of ["pypi-tok-12345", "ghp_RepoSecret999", "q-pass-77", "mirror-token-55"]) expect(planFile).not.toContain(secret);
+    expect((await runCli(["apply", "adopt.json", "--yes"], { cwd: dir, env: jobEnv })).code).toBe(0);
     const [adopted] = (await studio.client.listAllJobs("demo")).filter((j) => j.environment["STUDIO_JOBS_STACK"] === "legacy");
     expect(adopted).toMatchObject({ query, requirements, repository, environment: { MIRROR: "https://mirror-token-55@m.example.com/p" } });
     const after = await runCli(["plan", ".", "--detailed-exitcode"], { cwd: dir, env: jobEnv });
     expect(after).toMatchObject({ code: 0, stdout: "No changes. Studio matches the spec.\n" });
+  });
+
+  it("never writes a hand-made job's URL credentials into a saved plan of its adoption", async () => {
+    // Found by a reviewer: the old side of the diff (and the live settings) carried them into
+    // the plan file, a CI artifact; only the printed plan was redacted.
+    await studio.client.createJob({
+      query: "print('db at postgresql://etl:q-pass-77@db/x')",
+      query_type: "PYTHON",
+      query_name: "pip-job",
+      team_name: "demo",
+      environment: "",
+      requirements: "numpy\n--index-url https://deploy:pypi-tok-12345@pypi.example.com/simple",
+      repository: "https://ghp_RepoSecret999@github.com/acme/x",
+    });
+    const dir = mkdtempSync(join(tmpdir(), "studio-jobs-adopt-"));
+    mkdirSync(join(dir, ".git"));
+    writeFileSync(
+      join(dir, "studio-jobs.yaml"),
+      "version: 1\nstack: s\ndefaults: {team: demo}\njobs:\n  pip-job: {query: print(1), requirements: [numpy], repository: 'https://github.com/acme/x'}\n",
+    );
+    const saved = await runCli(["plan", ".", "--adopt", "--out", "adopt.json"], { cwd: dir, env });
+    expect(saved.code).toBe(0);
+    const planFile = readFileSync(join(dir, "adopt.json"), "utf8");
+    for (const secret of ["pypi-tok-12345", "ghp_RepoSecret999", "q-pass-77"]) expect(planFile + saved.stdout).not.toContain(secret);
+    expect(saved.stdout).toContain("requirements: (sensitive) → (sensitive)");
+    expect((await runCli(["apply", "adopt.json", "--yes"], { cwd: dir, env })).code).toBe(0);
   });
 
   it("writes a job named << as a job, not as YAML's merge key", async () => {

@@ -587,6 +587,21 @@ describe("an interrupt", () => {
     expect(outcomes(looked)).toEqual(["cancel demo/y failed: [POST] /api/datachain/jobs/: 503 fake 503"]);
   });
 
+  it("says a cancel-first job may be there when its create could not be confirmed", async () => {
+    // Found by a reviewer: the create was made, its look-up failed, and the step said the
+    // job had no version.
+    const old = record({ key: "c" });
+    const studio = createFakeStudio([old]);
+    studio.fail({ call: "create demo/c", error: remoteError(503), afterActing: true });
+    studio.fail({ call: "list demo", error: remoteError(429) });
+    const result = await apply(planOf([replace(desired({ key: "c", query: "print(2)\n", replace: "cancel-first" }), old)]), studio);
+    expect(outcomes(result)).toEqual([
+      "cancel demo/c applied",
+      "create demo/c failed: [POST] /api/datachain/jobs/: 503 fake 503; the job may have been created, and looking for it failed ([POST] /api/datachain/jobs/: 429 fake 429), so it is not sent again: run plan to see whether it exists; " +
+        `${old.id} was cancelled, and demo/c may have no job until apply runs again`,
+    ]);
+  });
+
   it("stops trying an ambiguous create again", async () => {
     const studio = createFakeStudio();
     const controller = new AbortController();

@@ -312,7 +312,7 @@ async function createJob(
       } catch (lookup) {
         // Not known either way: sent again it might run twice, so it is not.
         throw new StudioJobsError(
-          "CREATE_UNCONFIRMED",
+          CREATE_UNCONFIRMED,
           `${error.message}; the job may have been created, and looking for it failed (${describeError(lookup)}), so it is not sent again: run plan to see whether it exists`,
         );
       }
@@ -321,7 +321,7 @@ async function createJob(
       }
       if (error.status !== undefined && error.status < 300) {
         throw new StudioJobsError(
-          "CREATE_UNCONFIRMED",
+          CREATE_UNCONFIRMED,
           `${error.message}; the job was not found when the team was listed again, and it is not sent twice: run plan to see whether it exists`,
         );
       }
@@ -388,10 +388,17 @@ function stopped(options: ApplyOptions): boolean {
   return options.signal?.aborted === true;
 }
 
-/** Whether a request that failed so may have been carried out: cut off by a stop, or an unclear failure. */
+/** Whether a request that failed so may have been carried out: cut off by a stop, an unclear failure, a create not confirmed. */
 function mayHaveActed(error: unknown): boolean {
-  return error instanceof InterruptedError || (error instanceof RemoteError && error.ambiguous);
+  return (
+    error instanceof InterruptedError ||
+    (error instanceof RemoteError && error.ambiguous) ||
+    (error instanceof StudioJobsError && error.code === CREATE_UNCONFIRMED)
+  );
 }
+
+/** A create that may have been carried out, and is not sent again: Studio answered 2xx, or the look for it failed. */
+const CREATE_UNCONFIRMED = "CREATE_UNCONFIRMED";
 
 function describeError(error: unknown): string {
   if (error instanceof StudioJobsError) return error.message;

@@ -136,7 +136,15 @@ export async function preparePlan(
   // A spec that does not parse or fails its schema never reaches Studio.
   const { files, issues } = await loadSpecFiles(paths, io.cwd);
   if (issues.length > 0 || files.length === 0) await resolveSpec(files, resolveOptions, issues);
-  const teams = coveredTeams(peekTeams(files, resolveOptions), globals.team, settings.team);
+  let teams: string[];
+  try {
+    teams = coveredTeams(peekTeams(files, resolveOptions), globals.team, settings.team);
+  } catch (error) {
+    // No team to list may be a team the spec gives wrongly (a ${var:...} that gives no team
+    // name): that, at its place, is the error to report.
+    await resolveSpec(files, resolveOptions);
+    throw error;
+  }
   const { client } = await connect(globals, io, settings);
   try {
     // Listing Studio and resolving the spec (reading and hashing files) overlap.
@@ -159,6 +167,7 @@ export async function preparePlan(
     const plan = computePlan(destroy ? [] : spec.jobs, listings, clusters, {
       stack: spec.stack,
       teams: coverage.teams,
+      declaredTeams: spec.declaredTeams,
       targets: flags.target,
       adopt: flags.adopt && !destroy,
       allowEmpty: flags.allowEmpty || destroy,

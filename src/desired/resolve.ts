@@ -74,7 +74,7 @@ export async function checkSpecFiles(
   const jobs = resolved.map((j) => j.job).filter((j): j is DesiredJob => j !== undefined);
   return {
     summary,
-    spec: options.checkOnly === true ? undefined : { stack, jobs, teams, files: summary.files },
+    spec: options.checkOnly === true ? undefined : { stack, jobs, teams, declaredTeams: [...declared].sort(), files: summary.files },
     errors: [],
     notes: tidyIssues(notes),
   };

@@ -71,7 +71,9 @@ export interface DesiredJob {
 export interface ResolvedSpec {
   stack: string;
   jobs: DesiredJob[];
-  /** Every team a job of the spec runs in. */
+  /** Every team a job of the spec runs in, and every team under `teams:`. */
   teams: string[];
+  /** The teams under `teams:`: covered by every plan, whatever the jobs record. */
+  declaredTeams: string[];
   files: string[];
 }

@@ -42,6 +42,17 @@ function describeAction(a: PlanAction): string {
 
 const cron = "0 3 * * *";
 
+/** A kept schedule a1 in demo, and b1 new in beta, planned with `options`: nothing is there to replace for recording beta. */
+function jobBesideNewTeam(options: Partial<PlanOptions>): ReturnType<Case["build"]> {
+  const a1 = desired({ key: "a1", cron });
+  return {
+    desired: [a1, desired({ key: "b1", team: "beta", cron })],
+    records: [record(a1)],
+    options: { teams: ["beta", "demo"], ...options },
+    expected: ([r1]) => ["create b1", `noop a1 ${r1?.id}`],
+  };
+}
+
 const cases: Case[] = [
   {
     name: "desired, nothing live: create",
@@ -410,16 +421,34 @@ const cases: Case[] = [
     },
   },
   {
-    name: "a plan limited by --target replaces nothing to record a team: the jobs left out may record it",
+    name: "a team under teams: is covered by every plan: nothing is replaced to record it, and no warning",
+    // Found by a reviewer: the witness replaced a job, or warned to list a team already listed.
+    build: () => jobBesideNewTeam({ declaredTeams: ["beta"] }),
+  },
+  {
+    name: "the job replaced to record a team is create-first and on a cluster the plan accepts; others are passed over",
     build: () => {
-      const a1 = desired({ key: "a1", cron });
+      // Found by a reviewer: a cancel-first job (a gap without the job) or one on a cluster
+      // no longer active (an error blocking the plan) could be picked.
+      const gap = desired({ key: "a1-gap", cron, replace: "cancel-first" });
+      const legacy = desired({ key: "a2-legacy", cron, cluster: { name: "legacy" } });
+      const fine = desired({ key: "a3-fine", cron });
       return {
-        desired: [a1, desired({ key: "b1", team: "beta", cron })],
-        records: [record(a1)],
-        options: { teams: ["beta", "demo"], targets: ["b1", "a1"] },
-        expected: ([r1]) => ["create b1", `noop a1 ${r1?.id}`],
+        desired: [gap, legacy, fine, desired({ key: "b1", team: "beta", cron })],
+        records: [record(gap), record(legacy), record(fine)],
+        options: { teams: ["beta", "demo"] },
+        expected: ([r1, r2, r3]) => [
+          "create b1",
+          `noop a1-gap ${r1?.id}`,
+          `noop a2-legacy ${r2?.id}`,
+          `replace a3-fine ${r3?.id} create-first`,
+        ],
       };
     },
+  },
+  {
+    name: "a plan limited by --target replaces nothing to record a team: the jobs left out may record it",
+    build: () => jobBesideNewTeam({ targets: ["b1", "a1"] }),
   },
   {
     name: "with no kept schedule elsewhere to record a team (one-off or protected), the plan says how to keep it",

@@ -66,7 +66,7 @@ export function computePlan(
       errors.push(`--target ${target} matches no job of the spec and no live job of stack ${options.stack}.`);
   }
 
-  if (targets.size === 0) recordCoverage(actions, options, warnings);
+  if (targets.size === 0) recordCoverage(actions, clusters, options, warnings);
   warnDisruptions(actions, warnings);
   checkProtected(actions, options, errors);
   checkGuards(actions, liveManaged, options, errors);
@@ -154,13 +154,16 @@ function planTeam(team: string, desiredHere: ReadonlyMap<string, DesiredJob>, re
  * Every team the stack keeps jobs in must be recorded by a job in another team: a team's
  * own jobs are found only while something lists it, and once they all leave the spec
  * nothing would. Jobs apply makes record every team the plan covers; a job kept as it is
- * keeps what it recorded. A team no other job will record gets one kept schedule of
- * another team replaced to record it (Studio has no update), shown as a change of its
- * recorded teams. Without a schedule to carry it, the plan says how to keep the team.
- * Not with --target: the jobs left out may record it already; the next full plan sees.
+ * keeps what it recorded; a team under `teams:` is covered by every plan anyway. A team no
+ * other job will record gets one kept schedule of another team replaced to record it
+ * (Studio has no update), shown as a change of its recorded teams: one that is create-first
+ * (never a gap without the job), not protected, not a one-off job (it would run again), and
+ * whose cluster the plan accepts. Without one, the plan says how to keep the team. Not with
+ * --target: the jobs left out may record it already; the next full plan sees.
  */
-function recordCoverage(actions: PlanAction[], options: PlanOptions, warnings: string[]): void {
+function recordCoverage(actions: PlanAction[], clusters: readonly Cluster[], options: PlanOptions, warnings: string[]): void {
   const teams = [...options.teams].sort();
+  const declared = new Set(options.declaredTeams ?? []);
   const recordsAfter = (action: PlanAction): readonly string[] => {
     if (action.kind === "create" || action.kind === "replace") return teams;
     if (action.kind === "noop") return managedAs(action.live, options.stack)?.teams ?? [];
@@ -171,14 +174,17 @@ function recordCoverage(actions: PlanAction[], options: PlanOptions, warnings: s
   // team is the spec's as long as the stack has jobs.
   if (kept.size < 2) return;
   for (const team of teams) {
-    if (!kept.has(team) || actions.some((a) => a.team !== team && recordsAfter(a).includes(team))) continue;
+    if (!kept.has(team) || declared.has(team)) continue;
+    if (actions.some((a) => a.team !== team && recordsAfter(a).includes(team))) continue;
     const index = actions.findIndex(
       (a) =>
         a.kind === "noop" &&
         a.team !== team &&
         a.desired.cron !== undefined &&
+        a.desired.replace === "create-first" &&
         isSchedule(a.live.status) &&
-        !isProtected(classify(a.live, options.stack)),
+        !isProtected(classify(a.live, options.stack)) &&
+        clusterProblem(a.desired, clusters) === undefined,
     );
     const carrier = actions[index];
     if (carrier?.kind !== "noop") {
@@ -251,27 +257,27 @@ function checkGuards(actions: readonly PlanAction[], liveManaged: number, option
 }
 
 function checkClusters(actions: readonly PlanAction[], clusters: readonly Cluster[], errors: string[]): void {
-  const fallback = clusters.find((c) => c.default);
   for (const action of actions) {
     if (action.kind !== "create" && action.kind !== "replace") continue;
     const job = action.desired;
-    const ref = job.cluster;
-    const cluster = ref === undefined ? fallback : clusters.find((c) => ("id" in ref ? c.id === ref.id : c.name === ref.name));
+    const problem = clusterProblem(job, clusters);
     // Locating a job may mean parsing its file again: only when there is something to say.
-    const where = () => `Job "${job.key}" (${job.location.file}:${job.location.line})`;
-    if (ref !== undefined && cluster === undefined) {
-      const names = clusters.map((c) => c.name).join(", ");
-      errors.push(`${where()} names cluster ${formatCluster(ref)}, which does not exist in Studio. Known clusters: ${names || "(none)"}.`);
-      continue;
-    }
-    if (cluster === undefined) continue;
-    if (!cluster.is_active) {
-      errors.push(`${where()} would run on cluster ${cluster.name}, which is not active. Choose another cluster.`);
-      continue;
-    }
-    const workers = job.values.workers ?? 1;
-    if (workers > cluster.max_workers) {
-      errors.push(`${where()} asks for ${workers} workers; cluster ${cluster.name} allows at most ${cluster.max_workers}.`);
-    }
+    if (problem !== undefined) errors.push(`Job "${job.key}" (${job.location.file}:${job.location.line}) ${problem}`);
   }
+}
+
+/** What keeps Studio from taking the job on its cluster, said after the job's name; undefined when nothing. */
+function clusterProblem(job: DesiredJob, clusters: readonly Cluster[]): string | undefined {
+  const ref = job.cluster;
+  const cluster =
+    ref === undefined ? clusters.find((c) => c.default) : clusters.find((c) => ("id" in ref ? c.id === ref.id : c.name === ref.name));
+  if (ref !== undefined && cluster === undefined) {
+    const names = clusters.map((c) => c.name).join(", ");
+    return `names cluster ${formatCluster(ref)}, which does not exist in Studio. Known clusters: ${names || "(none)"}.`;
+  }
+  if (cluster === undefined) return undefined;
+  if (!cluster.is_active) return `would run on cluster ${cluster.name}, which is not active. Choose another cluster.`;
+  const workers = job.values.workers ?? 1;
+  if (workers > cluster.max_workers) return `asks for ${workers} workers; cluster ${cluster.name} allows at most ${cluster.max_workers}.`;
+  return undefined;
 }

@@ -16,6 +16,7 @@ import { classify, isProtected, recordedSettings, type LiveJob } from "../identi
 import { userEnvironment } from "../identity/markers.js";
 import type { ClusterRef, DesiredJob } from "../desired/types.js";
 import type { JobOutput } from "../studio/types.js";
+import { hasUrlCredentials } from "../url-credentials.js";
 import { looksSecret } from "./secret-names.js";
 
 export const SENSITIVE = "(sensitive)";
@@ -131,14 +132,26 @@ export function desiredSettings(job: DesiredJob): JobSettings {
 /**
  * Which fields of a live job are sensitive: those its record says came from ${env:...},
  * those the spec now takes from ${env:...}, and, for a job made outside the stack
- * (no record at all), every variable whose name or value looks like a secret.
+ * (no record at all), every variable whose name or value looks like a secret, and every
+ * text that holds a URL's credentials.
  */
 export function liveSensitivity(job: LiveJob, desired?: DesiredJob): (field: string) => boolean {
   const recorded = new Set(recordedSettings(job)?.sensitive ?? []);
   const env = job.record.environment ?? {};
   const unrecorded = job.kind !== "managed";
+  // A text of a job made elsewhere (the query, requirements, repository) that holds a URL's
+  // credentials: what import keeps out of a spec is kept out of plans and plan files too.
+  const credentialed = new Set<string>();
+  if (unrecorded) {
+    for (const name of PLAN_FIELDS) {
+      const field = JOB_FIELDS[name];
+      if (field.live.from !== "studio" || field.live.key === "environment") continue;
+      const value = studioValue(job.record, field.live.key);
+      if (typeof value === "string" && hasUrlCredentials(value)) credentialed.add(field.label);
+    }
+  }
   return (field) => {
-    if (recorded.has(field) || desired?.sensitive.includes(field) === true) return true;
+    if (recorded.has(field) || desired?.sensitive.includes(field) === true || credentialed.has(field)) return true;
     if (!unrecorded || !field.startsWith("environment.")) return false;
     const name = field.slice("environment.".length);
     return looksSecret(name, env[name] ?? "");

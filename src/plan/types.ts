@@ -34,6 +34,8 @@ export interface PlanOptions {
   stack: string;
   /** Every team the plan covers: the spec's teams, plus teams being emptied. */
   teams: readonly string[];
+  /** The spec's `teams:`: covered by every plan, so no job need record them. */
+  declaredTeams?: readonly string[];
   /** Only these keys, when given. */
   targets: readonly string[];
   adopt: boolean;

@@ -59,5 +59,6 @@ export function renderApplyJson(result: ApplyResult): string {
     ...(s.url === undefined ? {} : { url: s.url }),
     ...(s.detail === undefined ? {} : { detail: s.detail }),
   }));
-  return `${JSON.stringify({ format_version: 1, summary: result.summary, steps }, null, 2)}\n`;
+  const { halfReplaced, ...summary } = result.summary;
+  return `${JSON.stringify({ format_version: 1, summary: { ...summary, half_replaced: halfReplaced }, steps }, null, 2)}\n`;
 }

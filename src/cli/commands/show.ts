@@ -4,6 +4,7 @@
 import { resolve } from "node:path";
 import { PlanRefusedError } from "../../errors.js";
 import { readPlanFile, unlockPlanFile, type PlanDocument } from "../../plan-file/index.js";
+import { PLAN_KEY_VARIABLE } from "../../plan-file/plan-key.js";
 import { renderPlanMarkdown } from "../../render/markdown.js";
 import { renderPlanText } from "../../render/text.js";
 import { resolveConnection } from "../../studio/config.js";
@@ -58,8 +59,10 @@ async function checkSeal(doc: PlanDocument, shown: string, globals: GlobalOption
     unlockPlanFile(doc, token, io.env, shown);
   } catch (error) {
     if (!(error instanceof PlanRefusedError) || error.code === "PLAN_CHANGED") throw error;
-    io.stderr.write(
-      `Note: the seal of ${shown} was not checked: ${error.reasons.join(" ").replace(/ Nothing was changed\.$/, "")} apply checks it before it acts.\n`,
-    );
+    const why =
+      error.code === "PLAN_KEY_MISSING"
+        ? `it was sealed with ${doc.digest_key?.source === PLAN_KEY_VARIABLE ? PLAN_KEY_VARIABLE : "the Studio token"}, which is not set here`
+        : "it was sealed with another key than the one here (another Studio token or plan key), or its digest_key was edited";
+    io.stderr.write(`Note: the seal of ${shown} was not checked: ${why}. apply checks it before it acts.\n`);
   }
 }
