@@ -54,5 +54,10 @@ describe("classify", () => {
     expect([seen?.applied, seen?.teams]).toEqual([undefined, []]);
     const mixed = record({ key: "a" }, { environment: { ...base.environment, [MARKERS.teams]: '["ml", 3, ""]' } });
     expect(managedAs(mixed, STACK)?.teams).toEqual(["ml"]);
+    // Found by an adversarial tester: a marker anyone with write access can set carried a
+    // terminal escape and a CI workflow command into the plan's warnings.
+    const hostile = JSON.stringify(["q\u001b]0;pwned\u0007\u001b[31mRED\r::error::injected", "two\nlines", "a b", "ml"]);
+    const planted = record({ key: "a" }, { environment: { ...base.environment, [MARKERS.teams]: hostile } });
+    expect(managedAs(planted, STACK)?.teams).toEqual(["ml"]);
   });
 });

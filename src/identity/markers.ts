@@ -3,6 +3,7 @@
 // markers, and for the wire checks that refuse a mangled one.
 
 import type { AppliedRecord } from "../desired/types.js";
+import { isTeamName } from "../studio/team-name.js";
 
 export const MARKER_PREFIX = "STUDIO_JOBS_";
 
@@ -69,7 +70,9 @@ export function decodeTeams(text: string | undefined): string[] {
   if (text === undefined) return [];
   try {
     const parsed = JSON.parse(text) as unknown;
-    return Array.isArray(parsed) ? parsed.filter((t): t is string => typeof t === "string" && t !== "") : [];
+    // Only team names: a marker anyone with write access can set must not carry a line
+    // break or a terminal escape into the warnings that name its teams.
+    return Array.isArray(parsed) ? parsed.filter((t): t is string => typeof t === "string" && isTeamName(t)) : [];
   } catch {
     return [];
   }
