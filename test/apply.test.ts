@@ -19,7 +19,7 @@ const liveByKey = async (stack: string) => groupLive(await studio.client.listAll
 async function expectConverged(dir: string, args: string[], stack: string, keys: string[]): Promise<void> {
   const plan = await cli(dir, ["plan", ...args, "--detailed-exitcode"]);
   expect(plan.stderr).toBe("");
-  expect(plan).toMatchObject({ code: 0, stdout: "No changes. Studio matches the spec.\n" });
+  expect(plan).toMatchObject({ code: 0, stdout: "No changes. Studio matches the spec in team demo.\n" });
   const live = await liveByKey(stack);
   expect([...live.keys()].sort()).toEqual([...keys].sort());
   for (const [, records] of live) expect(records).toHaveLength(1);
@@ -467,7 +467,7 @@ describe("confirmation", () => {
     const dir = copyExample("analytics");
     expect((await cli(dir, ["apply", ".", "--yes"])).code).toBe(0);
     const again = await cli(dir, ["apply", "."], { interactive: true, answers: [] });
-    expect(again).toMatchObject({ code: 0, stdout: "No changes. Studio matches the spec.\n", questions: [] });
+    expect(again).toMatchObject({ code: 0, stdout: "No changes. Studio matches the spec in team demo.\n", questions: [] });
   });
 
   it("prints results as JSON with --format json", async () => {

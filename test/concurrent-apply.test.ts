@@ -112,5 +112,5 @@ it("two applies at once leave exactly one live job per key, with no third apply"
   }
 
   const plan = await runCli(["plan", ".", "--detailed-exitcode"], { cwd: dir, env: { ...env, DATACHAIN_STUDIO_URL: studio.emulator.url } });
-  expect(plan).toMatchObject({ code: 0, stdout: "No changes. Studio matches the spec.\n" });
+  expect(plan).toMatchObject({ code: 0, stdout: "No changes. Studio matches the spec in team demo.\n" });
 });

@@ -68,7 +68,7 @@ it("converges after an apply is killed part-way, with no duplicates and nothing 
   expect(again.stderr).not.toContain("FAILED");
   expect(again.code).toBe(0);
   const plan = await runCli(["plan", ".", "--detailed-exitcode"], { cwd: dir, env });
-  expect(plan).toMatchObject({ code: 0, stdout: "No changes. Studio matches the spec.\n" });
+  expect(plan).toMatchObject({ code: 0, stdout: "No changes. Studio matches the spec in team demo.\n" });
 
   const jobs = (await studio.client.listAllJobs("demo")).filter((j) => !isRun(j) && j.environment[MARKERS.stack] === "crash");
   const live = liveByKey(jobs, "crash");

@@ -44,14 +44,14 @@ describe("plan against the emulator", () => {
 
     await createByHand(studio.client, await specOf(dir));
     const second = await plan(dir, ["--detailed-exitcode"]);
-    expect(second).toMatchObject({ code: 0, stdout: "No changes. Studio matches the spec.\n", stderr: "" });
+    expect(second).toMatchObject({ code: 0, stdout: "No changes. Studio matches the spec in team demo.\n", stderr: "" });
   });
 
   it("covers a spec spread over a directory", async () => {
     const dir = copyExample("ml-platform");
     await createByHand(studio.client, await specOf(join(dir, "jobs")));
     const result = await runCli(["plan", "jobs"], { cwd: dir, env });
-    expect(result.stdout).toBe("No changes. Studio matches the spec.\n");
+    expect(result.stdout).toBe("No changes. Studio matches the spec in team demo.\n");
   });
 
   describe("shows a replace with exactly the changed field", () => {

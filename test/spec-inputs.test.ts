@@ -232,7 +232,7 @@ describe("--var-file", () => {
       expect(refused.stderr).toContain("--var-file cannot change a saved plan");
       expect((await runCli(["apply", "studio-jobs.yaml", "--var-file", "prod.yaml", "--yes"], { cwd: dir, env })).code).toBe(0);
       const after = await runCli(["plan", "studio-jobs.yaml", "--var-file", "prod.yaml"], { cwd: dir, env });
-      expect(after.stdout).toBe("No changes. Studio matches the spec.\n");
+      expect(after.stdout).toBe("No changes. Studio matches the spec in team demo.\n");
       const overridden = await runCli(["plan", "studio-jobs.yaml", "--var-file", "prod.yaml", "--var", "env=staging"], { cwd: dir, env });
       expect(overridden.stdout).toContain("environment.DEPLOY: prod → staging");
     });

@@ -156,7 +156,7 @@ describe("import", () => {
     });
     expect(live.find((j) => j.name === "one-off")?.query).toBe("echo ${HOME}");
     const after = await runCli(["plan", ".", "--detailed-exitcode"], { cwd: dir, env: jobEnv });
-    expect(after).toMatchObject({ code: 0, stdout: "No changes. Studio matches the spec.\n" });
+    expect(after).toMatchObject({ code: 0, stdout: "No changes. Studio matches the spec in team demo.\n" });
   });
 
   it("keeps the credentials of URLs in requirements, repository and the query out of the spec, as variables to set", async () => {
@@ -213,7 +213,7 @@ describe("import", () => {
     const [adopted] = (await studio.client.listAllJobs("demo")).filter((j) => j.environment["STUDIO_JOBS_STACK"] === "legacy");
     expect(adopted).toMatchObject({ query, requirements, repository, environment: { MIRROR: "https://mirror-token-55@m.example.com/p" } });
     const after = await runCli(["plan", ".", "--detailed-exitcode"], { cwd: dir, env: jobEnv });
-    expect(after).toMatchObject({ code: 0, stdout: "No changes. Studio matches the spec.\n" });
+    expect(after).toMatchObject({ code: 0, stdout: "No changes. Studio matches the spec in team demo.\n" });
   });
 
   it("never writes a hand-made job's URL credentials into a saved plan of its adoption", async () => {

@@ -101,7 +101,7 @@ it("a job added in a new team is recorded by a job elsewhere, so removing it lat
   expect(grown.stdout).toContain("Plan: 1 to create, 1 to replace, 0 to cancel, 1 unchanged.");
   expect((await runCli(["apply", "grown.json", "--yes"], { cwd: dir, env: both })).code).toBe(0);
   const settled = await runCli(["plan", ".", "--detailed-exitcode"], { cwd: dir, env: both });
-  expect(settled).toMatchObject({ code: 0, stdout: "No changes. Studio matches the spec.\n" });
+  expect(settled).toMatchObject({ code: 0, stdout: "No changes. Studio matches the spec in teams alpha, beta.\n" });
 
   write({ stack: "grow", jobs: { a1: { team: "alpha", ...daily(1) }, a2: { team: "alpha", ...daily(2) } } });
   const shrunk = await runCli(["plan", "."], { cwd: dir, env: both });
@@ -126,7 +126,7 @@ it("a recorded team the token cannot read is a warning, and the rest is still pl
   expect(plan.stderr).toBe(
     "Warning: Jobs of stack narrow record that it also covered team beta, which this token cannot read (403); that team is left out of the plan.\n",
   );
-  expect(plan.stdout).toBe("No changes. Studio matches the spec.\n");
+  expect(plan.stdout).toBe("No changes. Studio matches the spec in team alpha.\n");
 });
 
 it("refuses ${env:...} in teams, and names the place", async () => {

@@ -29,6 +29,15 @@ export function summaryLine(summary: PlanSummary, errors = 0): string {
 
 export const NO_CHANGES = "No changes. Studio matches the spec.";
 
+/**
+ * The text plan's "No changes", naming the teams it covered: a team the plan could not
+ * read (a warning says which) is not among them, and the line does not claim it.
+ */
+export function noChangesLine(teams: readonly string[]): string {
+  if (teams.length === 0) return NO_CHANGES;
+  return `No changes. Studio matches the spec in team${teams.length === 1 ? "" : "s"} ${teams.join(", ")}.`;
+}
+
 /** Nothing to do and nothing in the way: the only plan that says "No changes". */
 export function isEmptyPlan(doc: PlanDocument): boolean {
   const s = doc.summary;

@@ -405,10 +405,12 @@ describe("renderers", () => {
   it("says when nothing changes", () => {
     const steady = desired({ key: "steady" });
     const empty = computePlan([steady], new Map([["demo", [record(steady)]]]), CLUSTERS, options());
-    expect(renderPlanText(empty, { color: true })).toBe("No changes. Studio matches the spec.\n");
+    expect(renderPlanText(empty, { color: true })).toBe("No changes. Studio matches the spec in team demo.\n");
     expect(renderPlanMarkdown(empty)).toBe(
       "<!-- studio-jobs-plan: analytics -->\n### studio-jobs plan for stack <code>analytics</code>, team <code>demo</code>\n\nNo changes. Studio matches the spec.\n",
     );
+    const pair = computePlan([steady], new Map([["demo", [record(steady)]]]), CLUSTERS, options({ teams: ["demo", "ml"] }));
+    expect(renderPlanText(pair, { color: false })).toBe("No changes. Studio matches the spec in teams demo, ml.\n");
   });
 
   it("keeps Markdown under the limit and says what it left out", () => {

@@ -2,7 +2,7 @@
 
 import type { PlanDocument } from "../plan-file/document.js";
 import type { Plan, PlanAction } from "../plan/types.js";
-import { actionHeadline, detailLines, isEmptyPlan, NO_CHANGES, printable, shownPlan, summaryLine } from "./details.js";
+import { actionHeadline, detailLines, isEmptyPlan, noChangesLine, printable, shownPlan, summaryLine } from "./details.js";
 
 const CODES = { green: 32, yellow: 33, red: 31, magenta: 35, bold: 1, dim: 2 } as const;
 type Style = keyof typeof CODES;
@@ -27,7 +27,7 @@ export function renderPlanText(plan: Plan | PlanDocument, options: TextOptions):
     for (const line of detailLines(action, doc)) out.push(`        ${colorDiffLine(printable(line), paint)}`);
   }
   if (actions.length > 0) out.push("");
-  out.push(isEmptyPlan(doc) ? NO_CHANGES : paint("bold", summaryLine(doc.summary, doc.errors.length)));
+  out.push(isEmptyPlan(doc) ? noChangesLine(doc.teams.map(printable)) : paint("bold", summaryLine(doc.summary, doc.errors.length)));
   return `${out.join("\n")}\n`;
 }
 
