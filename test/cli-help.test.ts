@@ -2,7 +2,7 @@
 // numbers parsed where they enter, and shell completion.
 
 import { spawnSync } from "node:child_process";
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readdirSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
@@ -388,9 +388,8 @@ describe("completion", () => {
     expect(script).not.toContain("__complete-keys)");
     expect(script).toContain('    plan:--format) COMPREPLY=($(compgen -W "text json markdown" -- "$cur")); return ;;');
     expect(script).toContain('    apply:--format) COMPREPLY=($(compgen -W "text json" -- "$cur")); return ;;');
-    expect(script).toContain(
-      '    destroy:--target) COMPREPLY=($(compgen -W "$(studio-jobs __complete-keys 2>/dev/null)" -- "$cur")); return ;;',
-    );
+    expect(script).toContain("    destroy:--target) _studio_jobs_keys; return ;;");
+    expect(script).toContain("  done < <(studio-jobs __complete-keys 2>/dev/null)\n");
     expect(script).toContain('    completion) flags="--help"; positional="bash zsh fish" ;;');
     expect(script).toContain("complete -o bashdefault -o default -F _studio_jobs studio-jobs\n");
   });
@@ -420,6 +419,21 @@ describe("completion", () => {
     expect(complete("studio-jobs apply --target n")).toEqual(["nightly-embeddings"]);
     expect(complete("studio-jobs destroy --allow-")).toEqual(["--allow-protected"]);
     expect(complete("studio-jobs completion z")).toEqual(["zsh"]);
+
+    // Found by an adversarial tester: compgen -W expanded a key's $(...) and backticks, so
+    // completing --target in a stranger's spec ran its commands. Keys are literal words now.
+    const hostile = ["$(touch pwned-1)", "`touch pwned-2`", "${HOME}", "a b", "it's"];
+    writeFileSync(join(bin, "studio-jobs"), `#!/bin/sh\ncat '${join(bin, "keys.txt")}'\n`, { mode: 0o755 });
+    writeFileSync(join(bin, "keys.txt"), `${hostile.join("\n")}\n`);
+    expect(complete("studio-jobs plan --target ")).toEqual([
+      "\\$\\(touch\\ pwned-1\\)",
+      "\\`touch\\ pwned-2\\`",
+      "\\$\\{HOME\\}",
+      "a\\ b",
+      "it\\'s",
+    ]);
+    expect(complete("studio-jobs plan --target a")).toEqual(["a\\ b"]);
+    expect(readdirSync(dir).filter((f) => f.startsWith("pwned"))).toEqual([]);
   });
 
   it("prints zsh and fish scripts naming every command and the key completion", async () => {

@@ -100,7 +100,7 @@ function renderBash(name: string, globals: FlagModel[], commands: CommandModel[]
           valueCases.push(`    ${pattern}) COMPREPLY=($(compgen -W "${flag.choices.join(" ")}" -- "$cur")); return ;;`);
           break;
         case "key":
-          valueCases.push(`    ${pattern}) COMPREPLY=($(compgen -W "$(${name} __complete-keys 2>/dev/null)" -- "$cur")); return ;;`);
+          valueCases.push(`    ${pattern}) ${fn}_keys; return ;;`);
           break;
         case "file":
           valueCases.push(`    ${pattern}) COMPREPLY=($(compgen -f -- "$cur")); return ;;`);
@@ -122,7 +122,16 @@ function renderBash(name: string, globals: FlagModel[], commands: CommandModel[]
     const positional = command.positional === "choices" ? ` positional="${command.choices.join(" ")}"` : "";
     return `    ${command.name}) flags="${words}";${positional} ;;`;
   });
+  // Job keys come from a spec, maybe a stranger's pull request: matched and quoted as
+  // literal words. \`compgen -W\` would expand $(...), backticks and \${...} in them.
   return `# ${name} completion for bash. Load it with: eval "$(${name} completion bash)"
+${fn}_keys() {
+  local key
+  COMPREPLY=()
+  while IFS= read -r key; do
+    [[ "$key" == "$cur"* ]] && COMPREPLY+=("$(printf '%q' "$key")")
+  done < <(${name} __complete-keys 2>/dev/null)
+}
 ${fn}() {
   local cur="\${COMP_WORDS[COMP_CWORD]}" prev="\${COMP_WORDS[COMP_CWORD-1]}"
   local command="" i
@@ -276,7 +285,10 @@ export async function listSpecKeys(paths: readonly string[], cwd: string): Promi
     const keys = new Set<string>();
     for (const file of files) {
       const jobs = (file.source.data as { jobs?: unknown } | null)?.jobs;
-      if (jobs !== null && typeof jobs === "object" && !Array.isArray(jobs)) for (const key of Object.keys(jobs)) keys.add(key);
+      if (jobs === null || typeof jobs !== "object" || Array.isArray(jobs)) continue;
+      // One key a line: a key with a line break or another control character is not offered.
+      // eslint-disable-next-line no-control-regex
+      for (const key of Object.keys(jobs)) if (!/[\u0000-\u001f\u007f]/.test(key)) keys.add(key);
     }
     return [...keys].sort();
   } catch {
