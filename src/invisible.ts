@@ -9,3 +9,18 @@ const INVISIBLE = /[\u061c\u200b\u200e\u200f\u2028-\u202e\u2066-\u2069]/g;
 export function escapeInvisible(text: string): string {
   return text.replace(INVISIBLE, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`);
 }
+
+/**
+ * Control characters (a terminal escape in a job name from Studio, a CR) shown, not obeyed;
+ * so are the characters that reorder or break a line without being seen (above):
+ * a query file in a pull request could otherwise make the plan a reviewer reads differ
+ * from what it says.
+ */
+export function printable(text: string): string {
+  // eslint-disable-next-line no-control-regex -- matching control characters is the point
+  const shown = text.replace(/[\u0000-\u0008\u000a-\u001f\u007f-\u009f]/g, (c) => {
+    const code = c.charCodeAt(0);
+    return code < 0x20 ? `^${String.fromCharCode(code + 64)}` : code === 0x7f ? "^?" : `\\x${code.toString(16)}`;
+  });
+  return escapeInvisible(shown);
+}

@@ -8,6 +8,14 @@ describe("the redactor", () => {
     const r = createRedactor();
     r.addSecret('pa"ss/wo rd');
     expect(r.redact('plain pa"ss/wo rd, json "pa\\"ss/wo rd", url pa%22ss%2Fwo%20rd.')).toBe('plain ***, json "***", url ***.');
+    // Found by an adversarial tester: escaped twice (JSON in a JSON string, or Python's repr
+    // in a JSON error body), a backslash, quote or tab in the secret was printed.
+    const twice = createRedactor();
+    for (const secret of ["Zx9\\Kq2Lm", 'Zx9"Kq2Lm', "Zx9\tKq2Lm"]) twice.addSecret(secret);
+    const body = JSON.stringify({
+      detail: `input_value='${JSON.stringify("Zx9\\Kq2Lm").slice(1, -1)}' and ${JSON.stringify('Zx9"Kq2Lm')} and Zx9\\tKq2Lm`,
+    });
+    expect(twice.redact(body)).toBe('{"detail":"input_value=\'***\' and \\"***\\" and ***"}');
   });
 
   it("replaces the longest secret first, so one inside another leaves nothing behind", () => {

@@ -57,6 +57,9 @@ function spellings(value: string, lines: boolean): string[] {
   const forms = new Set<string>([value]);
   const json = JSON.stringify(value).slice(1, -1);
   forms.add(json);
+  // Escaped twice: JSON inside a JSON string, or Python's repr of it (pydantic's
+  // input_value='...') inside a JSON error body: a backslash, a quote or a tab doubled.
+  if (json !== value) forms.add(JSON.stringify(json).slice(1, -1));
   forms.add(json.replace(/[\u0080-\uffff]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`));
   forms.add(encodeURIComponent(value));
   for (const quote of ["&#x27;", "&#39;"]) {

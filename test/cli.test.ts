@@ -127,6 +127,14 @@ describe("on a terminal", () => {
     expect((await runCli(["plan", "jobs"], { cwd: dir, env: { ...env, NO_COLOR: "1" }, tty: true })).stdout).not.toContain("\x1b[");
     expect((await runCli(["--no-color", "plan", "jobs"], { cwd: dir, env, tty: true })).stdout).not.toContain("\x1b[");
     expect((await runCli(["plan", "jobs", "--format", "markdown"], { cwd: dir, env, tty: true })).stdout).not.toContain("\x1b[");
+    // FORCE_COLOR decides when set: 0 and false turn colour off even on a terminal (a
+    // reviewer found FORCE_COLOR=false forcing it on), anything else on even in a pipe.
+    for (const off of ["0", "false"]) {
+      expect((await runCli(["plan", "jobs"], { cwd: dir, env: { ...env, FORCE_COLOR: off }, tty: true })).stdout, off).not.toContain(
+        "\x1b[",
+      );
+    }
+    expect((await runCli(["plan", "jobs"], { cwd: dir, env: { ...env, FORCE_COLOR: "1" } })).stdout).toContain("\x1b[32m+  \x1b[0m");
   });
 
   it("shows one live progress line, then the summary with each new job's id and URL", async () => {

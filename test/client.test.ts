@@ -364,6 +364,14 @@ describe("configuration", () => {
     expect(checkStudioUrl("http://127.0.0.1:8000", false).port).toBe("8000");
     expect(checkStudioUrl("http://localhost:1", false).hostname).toBe("localhost");
     expect(() => checkStudioUrl("ftp://x", false)).toThrow('Studio URL "ftp://x" must start with https:// or http://.');
+    // Found by an adversarial tester: a password with / ? or # breaks the parse, and the
+    // message quoted the URL whole; so did one without a scheme.
+    expect(() => checkStudioUrl("http://alice:s3cr/etPW@127.0.0.1:41327", false)).toThrow(
+      'Studio URL "http://***@127.0.0.1:41327" is not a valid URL.',
+    );
+    expect(() => checkStudioUrl("alice:s3cr#etPW@studio.example", false)).toThrow(
+      'Studio URL "***@studio.example" must start with https:// or http://.',
+    );
   });
 });
 

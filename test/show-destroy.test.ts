@@ -160,7 +160,7 @@ describe("destroy", () => {
 
     const destroyed = await cli(dir, ["destroy", ".", "--yes"]);
     expect(destroyed.code).toBe(0);
-    expect(destroyed.stdout).toContain("Apply complete: 0 created, 0 replaced, 3 cancelled, 0 failed.");
+    expect(destroyed.stdout).toContain("Destroy complete: 0 created, 0 replaced, 3 cancelled, 0 failed.");
     expect(await liveKeys("analytics")).toEqual(["nightly-embeddings"]);
 
     const protectedToo = await cli(dir, ["destroy", ".", "--yes", "--allow-protected"]);

@@ -48,10 +48,11 @@ export function redactingIo(io: CliIo, secrets: Redactor): CliIo {
   return { ...io, stdout: wrap(io.stdout), stderr: wrap(io.stderr), secrets };
 }
 
-/** Colour only on a terminal, never with NO_COLOR or --no-color. */
+/** Colour only on a terminal, never with NO_COLOR or --no-color; FORCE_COLOR decides when set (0 and false: off). */
 export function useColor(stream: OutputStream, env: NodeJS.ProcessEnv, flag: boolean): boolean {
   if (!flag) return false;
   if (env["NO_COLOR"] !== undefined && env["NO_COLOR"] !== "") return false;
-  if (env["FORCE_COLOR"] !== undefined && env["FORCE_COLOR"] !== "0") return true;
+  const force = env["FORCE_COLOR"];
+  if (force !== undefined && force !== "") return force !== "0" && force.toLowerCase() !== "false";
   return stream.isTTY === true;
 }

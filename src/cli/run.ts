@@ -2,7 +2,8 @@
 // so that `studio-jobs --version` starts fast.
 
 import { Argument, Command, CommanderError, Option } from "commander";
-import { StudioJobsError } from "../errors.js";
+import { PlanRefusedError, StudioJobsError } from "../errors.js";
+import { printable } from "../invisible.js";
 import { usablePlanKey } from "../plan-file/plan-key.js";
 import { createRedactor } from "../redact.js";
 import { toolVersion } from "../version.js";
@@ -309,7 +310,9 @@ function reportError(error: unknown, io: CliIo, verbose: boolean): number {
     return error.exitCode === 0 ? 0 : 1;
   }
   if (error instanceof StudioJobsError) {
-    io.stderr.write(`Error: ${error.message}\n`);
+    // A refusal's reasons may name what Studio holds (a job key from a marker): one line each, escaped.
+    const message = error instanceof PlanRefusedError ? error.reasons.map(printable).join("\n") : error.message;
+    io.stderr.write(`Error: ${message}\n`);
     if (error.hint !== undefined) io.stderr.write(`${error.hint}\n`);
     if (verbose && error.stack !== undefined) io.stderr.write(`${error.stack}\n`);
     return error.exitCode;

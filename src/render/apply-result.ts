@@ -2,9 +2,13 @@
 
 import type { ApplyResult, StepResult } from "../apply/types.js";
 
-export function summaryLine(result: ApplyResult): string {
+/** What ran the steps: apply, or destroy (which `Run apply again` would undo). */
+export type ApplyCommand = "apply" | "destroy";
+
+export function summaryLine(result: ApplyResult, command: ApplyCommand = "apply"): string {
   const s = result.summary;
-  const head = s.failed > 0 ? "Apply finished with failures" : s.skipped > 0 ? "Apply incomplete" : "Apply complete";
+  const name = command === "apply" ? "Apply" : "Destroy";
+  const head = s.failed > 0 ? `${name} finished with failures` : s.skipped > 0 ? `${name} incomplete` : `${name} complete`;
   const skipped = s.skipped > 0 ? `, ${s.skipped} skipped` : "";
   const deduplicated = s.deduplicated > 0 ? `; ${s.deduplicated} duplicate${s.deduplicated === 1 ? "" : "s"} cancelled` : "";
   const half = s.halfReplaced > 0 ? `; ${s.halfReplaced} replacement${s.halfReplaced === 1 ? "" : "s"} half done (see below)` : "";
@@ -29,8 +33,8 @@ export function stepLine(step: StepResult): string {
   }
 }
 
-export function renderApplyText(result: ApplyResult): string {
-  const lines: string[] = [summaryLine(result)];
+export function renderApplyText(result: ApplyResult, command: ApplyCommand = "apply"): string {
+  const lines: string[] = [summaryLine(result, command)];
   // A job this apply created and then found to be a duplicate of a concurrent apply's is not new.
   const swept = new Set(result.steps.filter((s) => s.action === "dedupe" && s.status === "applied").map((s) => s.jobId));
   const created = result.steps.filter((s) => s.step === "create" && s.status === "applied" && !swept.has(s.jobId));

@@ -5,7 +5,6 @@ import { toPlanDocument, type ActionDocument, type PlanDocument } from "../plan-
 import { formatFiles } from "../plan/diff.js";
 import { JOB_FIELDS, PLAN_FIELDS, type JobField } from "../desired/fields.js";
 import { settingAt, type FileSetting, type JobSettings, type SettingValue } from "../plan/settings.js";
-import { escapeInvisible } from "../invisible.js";
 import { nextRuns } from "../run-times.js";
 import type { CancelReason, FieldChange, Plan, PlanAction, PlanSummary } from "../plan/types.js";
 
@@ -196,19 +195,4 @@ const isShown = (action: { kind: PlanAction["kind"] }): boolean => action.kind !
 export function shownPlan(plan: Plan | PlanDocument): { doc: PlanDocument; actions: ActionDocument[] } {
   const doc = toPlanDocument("format_version" in plan ? plan : { ...plan, actions: plan.actions.filter(isShown) });
   return { doc, actions: doc.actions.filter(isShown) };
-}
-
-/**
- * Control characters (a terminal escape in a job name from Studio, a CR) shown, not obeyed;
- * so are the characters that reorder or break a line without being seen (src/invisible.ts):
- * a query file in a pull request could otherwise make the plan a reviewer reads differ
- * from what it says.
- */
-export function printable(text: string): string {
-  // eslint-disable-next-line no-control-regex -- matching control characters is the point
-  const shown = text.replace(/[\u0000-\u0008\u000a-\u001f\u007f-\u009f]/g, (c) => {
-    const code = c.charCodeAt(0);
-    return code < 0x20 ? `^${String.fromCharCode(code + 64)}` : code === 0x7f ? "^?" : `\\x${code.toString(16)}`;
-  });
-  return escapeInvisible(shown);
 }

@@ -5,7 +5,8 @@
 
 import type { ActionDocument, PlanDocument } from "../plan-file/document.js";
 import type { Plan, PlanAction } from "../plan/types.js";
-import { actionHeadline, changeLines, createdFields, isEmptyPlan, NO_CHANGES, printable, shownPlan, summaryLine } from "./details.js";
+import { printable } from "../invisible.js";
+import { actionHeadline, changeLines, createdFields, isEmptyPlan, NO_CHANGES, shownPlan, summaryLine } from "./details.js";
 
 /** GitHub refuses comments over 65,536 characters; stay well below (a caller may add a line or two). */
 export const MARKDOWN_LIMIT = 60_000;

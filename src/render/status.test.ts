@@ -81,6 +81,12 @@ describe("status rendering", () => {
     });
   });
 
+  it("shows a key with control or reordering characters escaped, so a cell cannot recolour the terminal or add a row", () => {
+    // Found by an adversarial tester: a STUDIO_JOBS_KEY set by hand reached the terminal raw.
+    const odd: StackStatus = { ...status, jobs: [{ ...status.jobs[0]!, key: "prot\u001b]0;pwned\u0007\u202eX\nfake" }], notInStudio: [] };
+    expect(renderStatusText(odd).split("\n")[1]).toMatch(/^demo\/prot\^\[\]0;pwned\^G\\u202eX\^Jfake {2}01234567 /);
+  });
+
   it("shows a run time Studio sent that is not a time as it came, instead of failing", () => {
     // Regression: the table used to turn it into an invalid Date and throw "Invalid time value".
     const odd: StackStatus = {

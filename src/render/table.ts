@@ -1,6 +1,11 @@
-// A plain, aligned text table: columns padded to their widest cell.
+// A plain, aligned text table: columns padded to their widest cell. Cells come from Studio
+// too (a job key from a marker, a cluster's cloud): control and invisible characters are
+// shown escaped, so a cell cannot move the cursor, recolour the terminal or add a row.
 
-export function formatTable(headers: readonly string[], rows: readonly (readonly string[])[]): string {
+import { printable } from "../invisible.js";
+
+export function formatTable(headers: readonly string[], cellsOfRows: readonly (readonly string[])[]): string {
+  const rows = cellsOfRows.map((cells) => cells.map(printable));
   const widths = headers.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? "").length)));
   const line = (cells: readonly string[]) =>
     cells

@@ -2,7 +2,8 @@
 
 import type { PlanDocument } from "../plan-file/document.js";
 import type { Plan, PlanAction } from "../plan/types.js";
-import { actionHeadline, detailLines, isEmptyPlan, noChangesLine, printable, shownPlan, summaryLine } from "./details.js";
+import { printable } from "../invisible.js";
+import { actionHeadline, detailLines, isEmptyPlan, noChangesLine, shownPlan, summaryLine } from "./details.js";
 
 const CODES = { green: 32, yellow: 33, red: 31, magenta: 35, bold: 1, dim: 2 } as const;
 type Style = keyof typeof CODES;

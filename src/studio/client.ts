@@ -795,16 +795,29 @@ export function isLoopbackHost(hostname: string): boolean {
   return LOOPBACK_HOSTS.has(hostname) || /^127\.\d+\.\d+\.\d+$/.test(hostname);
 }
 
+/**
+ * A URL as an error may quote it: whatever stands before its last `@` (after `://`, or from
+ * the start) hidden. A URL that does not parse may still hold a password (one with `/`,
+ * `?` or `#` in it breaks the parse), which the redactor's scan would cut short.
+ */
+function withoutCredentials(raw: string): string {
+  const last = raw.lastIndexOf("@");
+  if (last === -1) return raw;
+  const scheme = raw.indexOf("://");
+  const start = scheme !== -1 && scheme < last ? scheme + 3 : 0;
+  return `${raw.slice(0, start)}***${raw.slice(last)}`;
+}
+
 /** Refuse plain http:// to anything but this machine: the token would travel in clear text. */
 export function checkStudioUrl(raw: string, insecure: boolean): URL {
   let url: URL;
   try {
     url = new URL(raw);
   } catch {
-    throw new UsageError(`Studio URL "${raw}" is not a valid URL.`, "Give a URL such as https://studio.datachain.ai.");
+    throw new UsageError(`Studio URL "${withoutCredentials(raw)}" is not a valid URL.`, "Give a URL such as https://studio.datachain.ai.");
   }
   if (url.protocol !== "https:" && url.protocol !== "http:") {
-    throw new UsageError(`Studio URL "${raw}" must start with https:// or http://.`);
+    throw new UsageError(`Studio URL "${withoutCredentials(raw)}" must start with https:// or http://.`);
   }
   if (url.protocol === "http:" && !isLoopbackHost(url.hostname) && !insecure) {
     throw new UsageError(

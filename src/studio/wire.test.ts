@@ -33,6 +33,12 @@ describe("job records", () => {
     [{ parent_job_id: false }, 'job j1: field "parent_job_id" must be null or the id of a job (a non-empty string), got a boolean'],
     [{ id: 42 }, 'item 0: field "id" must be a non-empty string, got a number'],
     [{ environment: { STUDIO_JOBS_KEY: "" } }, "job j1: marker STUDIO_JOBS_KEY is empty"],
+    // Found by an adversarial tester: printed in status's table and plan's errors, raw.
+    [{ created_at: "2099-01-01\u001b[2J\nroot/evil" }, 'job j1: field "created_at" holds control characters'],
+    [
+      { environment: { STUDIO_JOBS_STACK: "s", STUDIO_JOBS_KEY: "prot\u001b]0;pwned\u0007" } },
+      "job j1: marker STUDIO_JOBS_KEY holds control characters",
+    ],
     [
       { environment: { STUDIO_JOBS_APPLIED: encodeApplied({ v: 1, query_type: "PYTHON", files: [["a.csv"]] } as never) } },
       'job j1: marker STUDIO_JOBS_APPLIED: field "files" must be a list of [name, sha256] pairs, got an array',
@@ -112,6 +118,9 @@ describe("other replies", () => {
       'cluster 1: field "is_active" must be true or false, got a string',
     );
     expect(() => readClusterList({})).toThrow("expected a list of clusters (a JSON array), got an object");
+    expect(() => readClusterList([{ ...cluster, cloud_provider: "AWS\u001b[31mRED\n" }])).toThrow(
+      'cluster 1: field "cloud_provider" holds control characters',
+    );
   });
 
   it("reads an upload's id and a cancel's message", () => {

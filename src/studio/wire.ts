@@ -62,6 +62,13 @@ function anyString(record: Fields, field: string, label: string): string {
   return value;
 }
 
+/** An optional printed string: null or absent becomes null; control characters are refused. */
+function optionalText(record: Fields, field: string, label: string): string | null {
+  const value = optionalString(record, field, label, null);
+  if (value !== null && hasControl(value)) throw new WireError(`${label}: field "${field}" holds control characters`);
+  return value;
+}
+
 /** An optional text field: null or absent becomes `absent`. */
 function optionalString<T extends string | null>(record: Fields, field: string, label: string, absent: T): string | T {
   const value = record[field];
@@ -118,7 +125,7 @@ function checkJobShape(raw: unknown, index: number | undefined): JobOutput {
     !isPrintable(job.status, true) ||
     !isPrintable(job.name, false) ||
     typeof job.team !== "string" ||
-    typeof job.created_at !== "string" ||
+    !isPrintable(job.created_at, true) ||
     typeof job.query !== "string" ||
     !isPrintable(job.query_type, false) ||
     typeof job.workers !== "number" ||
@@ -160,7 +167,7 @@ function explainJob(raw: Fields, index: number | undefined): never {
   text(raw, "status", label, true);
   text(raw, "name", label, false);
   anyString(raw, "team", label);
-  anyString(raw, "created_at", label);
+  text(raw, "created_at", label, true);
   anyString(raw, "query", label);
   text(raw, "query_type", label, false);
   integer(raw, "workers", label, 0);
@@ -187,6 +194,8 @@ function checkMarkers(job: JobOutput, known?: Set<string>): void {
   const env = job.environment;
   for (const name of [MARKERS.stack, MARKERS.key, MARKERS.fingerprint]) {
     if (env[name] === "") throw new WireError(`job ${job.id}: marker ${name} is empty`);
+    // Printed as the job's key and stack: a terminal escape in one would reach the screen.
+    if (env[name] !== undefined && hasControl(env[name])) throw new WireError(`job ${job.id}: marker ${name} holds control characters`);
   }
   const applied = env[MARKERS.applied];
   if (applied === undefined || known?.has(applied) === true) return;
@@ -377,8 +386,8 @@ export function readClusterList(body: unknown): Cluster[] {
     boolean(raw, "is_active", label);
     boolean(raw, "default", label);
     integer(raw, "max_workers", label, 0);
-    raw["status"] = optionalString(raw, "status", label, null);
-    raw["cloud_provider"] = optionalString(raw, "cloud_provider", label, null);
+    raw["status"] = optionalText(raw, "status", label);
+    raw["cloud_provider"] = optionalText(raw, "cloud_provider", label);
     raw["cloud_credentials"] = optionalString(raw, "cloud_credentials", label, null);
     return raw as unknown as Cluster;
   });

@@ -8,7 +8,7 @@ import type { ApplyEvent, ApplyResult } from "../../apply/types.js";
 import { UsageError } from "../../errors.js";
 import { registerJobSecrets } from "../../redact.js";
 import { hasChanges, type Plan } from "../../plan/types.js";
-import { renderApplyJson, renderApplyText, stepLine } from "../../render/apply-result.js";
+import { renderApplyJson, renderApplyText, stepLine, type ApplyCommand } from "../../render/apply-result.js";
 import { renderPlanText } from "../../render/text.js";
 import type { StudioClient } from "../../studio/client.js";
 import { resolveConnection } from "../../studio/config.js";
@@ -140,9 +140,10 @@ export async function execute(
   client: StudioClient,
   listings: ReadonlyMap<string, readonly JobOutput[]>,
   /** `verbose`: --verbose, whose retry lines go to stderr as they happen, between the progress lines. */
-  flags: { parallelism: number; format: "text" | "json"; verbose: boolean },
+  flags: { parallelism: number; format: "text" | "json"; verbose: boolean; command?: ApplyCommand },
   io: CliIo,
 ): Promise<number> {
+  const command = flags.command ?? "apply";
   const { parallelism } = flags;
   const knownIds = new Set<string>();
   for (const jobs of listings.values()) for (const job of jobs) knownIds.add(job.id);
@@ -161,8 +162,8 @@ export async function execute(
   } finally {
     progress.finish();
   }
-  io.stdout.write(flags.format === "json" ? renderApplyJson(result) : renderApplyText(result));
-  if (io.signal.aborted) io.stderr.write("Interrupted: steps not started were skipped. Run apply again to finish.\n");
+  io.stdout.write(flags.format === "json" ? renderApplyJson(result) : renderApplyText(result, command));
+  if (io.signal.aborted) io.stderr.write(`Interrupted: steps not started were skipped. Run ${command} again to finish.\n`);
   return result.summary.failed > 0 || result.summary.skipped > 0 ? 1 : 0;
 }
 

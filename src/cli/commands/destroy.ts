@@ -39,7 +39,13 @@ export async function runDestroy(paths: string[], flags: DestroyFlags, globals: 
       declined: "Destroy cancelled; nothing was changed.",
     });
     if (!confirmed) return 1;
-    return await execute(plan, client, listings, { parallelism: flags.parallelism, format: "text", verbose: globals.verbose }, io);
+    return await execute(
+      plan,
+      client,
+      listings,
+      { parallelism: flags.parallelism, format: "text", verbose: globals.verbose, command: "destroy" },
+      io,
+    );
   } finally {
     await client.close();
   }

@@ -3,6 +3,7 @@
 // shown and render/status.ts writes it.
 
 import { computeStatus } from "../../plan/status.js";
+import { printable } from "../../invisible.js";
 import { renderStatusJson, renderStatusText } from "../../render/status.js";
 import { connect, type GlobalOptions } from "../connect.js";
 import type { CliIo } from "../io.js";
@@ -40,7 +41,7 @@ export async function runStatus(paths: string[], flags: StatusFlags, globals: Gl
   } finally {
     await client.close();
   }
-  for (const warning of coverage.warnings) io.stderr.write(`Warning: ${warning}\n`);
+  for (const warning of coverage.warnings) io.stderr.write(`Warning: ${printable(warning)}\n`);
   const status = computeStatus(spec.jobs, coverage.listings, spec.stack, coverage.teams, new Date(io.now?.() ?? Date.now()));
   io.stdout.write(flags.format === "json" ? renderStatusJson(status) : renderStatusText(status));
   return 0;
