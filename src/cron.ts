@@ -198,6 +198,16 @@ export function nextCronRuns(expression: string, after: Date, count: number): Da
   return runs.map((date) => new Date(date.getTime()));
 }
 
+/**
+ * The latest firing at or before `atOrBefore`, or undefined if there is none: found by
+ * croner directly, not by walking every firing since some earlier time (a minutely schedule
+ * a year behind is half a million steps).
+ */
+export function latestCronRun(expression: string, atOrBefore: Date): Date | undefined {
+  const runs = parse(expression).previousRuns(2, new Date(atOrBefore.getTime() + 1));
+  return runs.find((run) => run.getTime() <= atOrBefore.getTime());
+}
+
 /** The next firing strictly after `after`, or undefined if it never fires again. */
 export function nextCronRun(expression: string, after: Date): Date | undefined {
   const plain = plainRuns(expression, after, 1);

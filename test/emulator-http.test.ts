@@ -347,6 +347,21 @@ describe("malformed request targets", () => {
     expect(reply).toContain('{"message":"The request path or query is malformed (a broken %-escape, or not a path)."}');
   });
 
+  it.each([
+    ["a method Node's parser does not know", "FOO / HTTP/1.1\r\nHost: x\r\n\r\n"],
+    ["two Content-Lengths", "POST /api/datachain/jobs/ HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\nContent-Length: 3\r\n\r\n{}"],
+    [
+      "Transfer-Encoding with Content-Length",
+      "POST /api/datachain/jobs/ HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\nContent-Length: 2\r\n\r\n{}",
+    ],
+  ])("answers %s with the API's JSON 400, not a bare one", async (_what, request) => {
+    // Found by an adversarial tester: Node's own "400 Bad Request" had no {"message"} body.
+    const { reply } = await rawExchange(request);
+    expect(statusOf(reply)).toBe(400);
+    expect(reply).toContain("Content-Type: application/json");
+    expect(reply.endsWith('{"message":"The request is not valid HTTP."}')).toBe(true);
+  });
+
   it("still answers well-formed escapes: an escaped job id that does not exist is a 404", async () => {
     const reply = await rawCall(url, "POST", "/api/datachain/jobs/no%20such%2Fjob/cancel", { json: { team_name: "demo" } });
     expect(reply).toMatchObject({ status: 404, body: { message: "Job no such/job not found." } });

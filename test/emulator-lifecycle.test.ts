@@ -1,14 +1,14 @@
 // The emulator's job lifecycle on an injected clock, its journal, and its faults.
 
-import { appendFileSync, mkdtempSync, readFileSync } from "node:fs";
+import { appendFileSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { createManualClock } from "../src/emulator/clock.js";
 import { FaultInjector } from "../src/emulator/faults.js";
 import { startEmulator } from "../src/emulator/index.js";
-import { RemoteError } from "../src/errors.js";
-import { rawCall, START, startTestStudio, type TestStudio } from "./helpers.js";
+import { RemoteError, UsageError } from "../src/errors.js";
+import { rawCall, START, startCpuClock, startTestStudio, type TestStudio } from "./helpers.js";
 
 let studio: TestStudio | undefined;
 afterEach(async () => {
@@ -21,16 +21,15 @@ async function statusOf(s: TestStudio, id: string): Promise<string | undefined> 
   return job?.status;
 }
 
+/** A job made in team demo, as a test's Studio client sends it. */
+function createIn(s: TestStudio, name: string, extra: { cron_expression?: string } = {}) {
+  return s.client.createJob({ query: "print(1)", query_type: "PYTHON", query_name: name, team_name: "demo", environment: "", ...extra });
+}
+
 describe("lifecycle", () => {
   it("moves a one-off job QUEUED -> RUNNING -> COMPLETE", async () => {
     studio = await startTestStudio();
-    const job = await studio.client.createJob({
-      query: "print(1)",
-      query_type: "PYTHON",
-      query_name: "once",
-      team_name: "demo",
-      environment: "",
-    });
+    const job = await createIn(studio, "once");
     expect(job.status).toBe("QUEUED");
     studio.clock.advance(2_000);
     expect(await statusOf(studio, job.id)).toBe("RUNNING");
@@ -67,6 +66,18 @@ describe("lifecycle", () => {
     studio.clock.advance(3 * 3_600_000);
     const jobs = await studio.client.listJobs("demo");
     expect(jobs.filter((j) => j.parent_job_id === task.id).map((j) => j.status)).toEqual(["QUEUED", "COMPLETE"]);
+  });
+
+  it("catches a schedule up a year behind at once, at its latest slot, without walking every slot", async () => {
+    // Found by an adversarial tester: each missed slot was one step, so a minutely schedule a
+    // year behind took 4.6 s of CPU, with every other request waiting.
+    studio = await startTestStudio();
+    const task = await createIn(studio, "minutely", { cron_expression: "* * * * *" });
+    studio.clock.advance(365 * 86_400_000 + 30_000);
+    const cpu = startCpuClock();
+    const runs = (await studio.client.listJobs("demo")).filter((j) => j.parent_job_id === task.id);
+    expect(cpu()).toBeLessThan(1_000);
+    expect(runs.map((j) => j.created_at)).toEqual(["2027-11-01T00:00:00.000Z"]);
   });
 
   it("keeps a cron job with a future start_after a TASK that first fires at the first slot after it", async () => {
@@ -145,6 +156,20 @@ describe("lifecycle", () => {
     studio = await startTestStudio();
     const reply = await rawCall(studio.emulator.url, "POST", "/_emulator/clock", { token: null, json: { advance_ms: 60_000 } });
     expect(reply).toMatchObject({ status: 200, body: { now: "2026-11-01T00:01:00.000Z" } });
+    // Found by an adversarial tester: 1e20 ms moved the clock past what a Date holds before
+    // failing, and every later create and listing answered 500, even after a restart.
+    const clock = (json: unknown) => rawCall(studio!.emulator.url, "POST", "/_emulator/clock", { token: null, json });
+    expect(await clock({ advance_ms: 1e20 })).toMatchObject({
+      status: 400,
+      body: { message: "the clock cannot go past +275760-09-13T00:00:00.000Z" },
+    });
+    expect(await clock({ advance_ms: -1 })).toMatchObject({
+      status: 400,
+      body: { message: "advance_ms must be a number of milliseconds of at least 0: the clock moves forward" },
+    });
+    expect(await clock(null)).toMatchObject({ status: 400, body: { message: "the body must be a JSON object" } });
+    expect(studio.clock.now()).toBe(Date.parse("2026-11-01T00:01:00.000Z"));
+    expect((await rawCall(studio.emulator.url, "GET", "/api/datachain/jobs/?team_name=demo")).status).toBe(200);
   });
 });
 
@@ -180,6 +205,48 @@ describe("persistence", () => {
     expect(readFileSync(data, "utf8")).not.toContain('"torn"');
     studio = await startTestStudio({ data, clock });
     expect((await studio.client.listJobs("demo")).map((j) => j.name)).toEqual(["c", "b", "a"]);
+  });
+
+  it("keeps a whole last entry that lacks its newline, and forgets everything after a reset, across restarts", async () => {
+    // Found by an adversarial tester: such a line (an editor's last line) was truncated away,
+    // and a reset came undone at the next start, with seq numbers used twice.
+    const dir = mkdtempSync(join(tmpdir(), "studio-jobs-journal-"));
+    const data = join(dir, "journal.jsonl");
+    const clock = createManualClock(START);
+    const s1 = await startTestStudio({ data, clock }, {});
+    await s1.client.createJob({ query: "print(1)", query_type: "PYTHON", query_name: "kept", team_name: "demo", environment: "" });
+    await s1.close();
+    writeFileSync(data, readFileSync(data, "utf8").trimEnd());
+    const s2 = await startTestStudio({ data, clock }, {});
+    expect((await s2.client.listJobs("demo")).map((j) => j.name)).toEqual(["kept"]);
+    await s2.client.createJob({ query: "print(2)", query_type: "PYTHON", query_name: "next", team_name: "demo", environment: "" });
+    s2.emulator.store.clear();
+    await s2.client.createJob({ query: "print(3)", query_type: "PYTHON", query_name: "after-reset", team_name: "demo", environment: "" });
+    await s2.close();
+    studio = await startTestStudio({ data, clock });
+    expect(studio.emulator.store.allJobs().map((j) => [j.seq, j.name])).toEqual([[1, "after-reset"]]);
+  });
+
+  it("refuses a journal line it did not write, a FIFO and a missing directory, as a usage error naming the place", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "studio-jobs-journal-"));
+    const refused = (data: string) =>
+      startEmulator({ data }).then(
+        () => "started",
+        (error: unknown) => (error instanceof UsageError ? error.message : `not a usage error: ${String(error)}`),
+      );
+    for (const [line, what] of [
+      ["null", "is not an object"],
+      ['{"t":"job"}', 'has no record "r"'],
+      ['{"t":"zzz","r":{}}', 'has no "t" of "job" or "file"'],
+      ['{"t":"file","r":{"id":"x","team":"demo","filename":"a"}}', "is a file without an id, team or filename"],
+      ['{"t":"job","r":{"id":"j","team":"demo"}}', "is a job without its id, team, status, seq, created_at, query, environment or files"],
+    ]) {
+      const data = join(dir, `bad-${Math.random()}.jsonl`);
+      writeFileSync(data, `${line}\n`);
+      expect(await refused(data)).toBe(`Emulator journal ${data}, line 1, ${what}: this emulator did not write it so.`);
+    }
+    expect(await refused(dir)).toBe(`Emulator journal ${dir} is not a regular file.`);
+    expect(await refused(join(dir, "missing", "journal.jsonl"))).toMatch(/^Cannot open emulator journal .*missing\/journal\.jsonl: ENOENT/);
   });
 });
 
@@ -241,10 +308,48 @@ describe("faults", () => {
     expect((await rawCall(studio.emulator.url, "GET", "/api/datachain/jobs/?team_name=demo")).status).toBe(200);
   });
 
+  it("refuses fault settings it cannot apply, and keeps answering the API", async () => {
+    // Found by an adversarial tester: a scripted fault without a method made every /api
+    // request answer 500; a rate of -5 and an unknown kind were taken.
+    studio = await startTestStudio();
+    const faults = (json: unknown) => rawCall(studio!.emulator.url, "POST", "/_emulator/faults", { token: null, json });
+    expect(await faults({ scripted: [{ path: "/zzz", kind: "error" }] })).toMatchObject({
+      status: 400,
+      body: { message: "scripted[0]: method: must be an HTTP method, such as POST" },
+    });
+    expect(await faults({ scripted: [null] })).toMatchObject({ status: 400, body: { message: "scripted[0]: must be an object" } });
+    expect(await faults({ scripted: [{ method: "POST", path: "/", kind: "explode" }] })).toMatchObject({
+      status: 400,
+      body: { message: "scripted[0]: kind: must be one of error, reset-before, reset-after, rate-limit" },
+    });
+    expect(await faults({ error_rate: -5 })).toMatchObject({ status: 400, body: { message: "error_rate: must be a chance from 0 to 1" } });
+    expect(await faults({ reset_rate: "x" })).toMatchObject({ status: 400, body: { message: "reset_rate: must be a number" } });
+    expect(await faults({ latency_ms: 1e12 })).toMatchObject({ status: 400 });
+    expect(await faults({ seed: 1.7 })).toMatchObject({ status: 400, body: { message: "seed: must be a whole number of at least 0" } });
+    expect((await rawCall(studio.emulator.url, "GET", "/api/datachain/jobs/?team_name=demo")).status).toBe(200);
+    expect(studio.emulator.faults.current()).toMatchObject({ errorRate: 0, resetRate: 0, scripted: [] });
+  });
+
   it("refuses a non-loopback host with the default token", async () => {
     await expect(startEmulator({ host: "0.0.0.0" })).rejects.toThrow(
       'Refusing to listen on 0.0.0.0 with the well-known token "dev-token".',
     );
+    // Found by an adversarial tester: the hooks take no token, and showed every job's
+    // environment to anyone on the network.
+    const own = { tokens: [{ token: "own-token-1234", user: "u", teams: ["demo"], scopes: ["JOB_READ" as const] }] };
+    await expect(startEmulator({ host: "0.0.0.0", config: own, admin: true })).rejects.toThrow(
+      "Refusing --admin on 0.0.0.0: the test hooks take no token",
+    );
+    // A port in use is a usage error, not an internal one.
+    const taken = await startEmulator();
+    try {
+      const port = Number(new URL(taken.url).port);
+      await expect(startEmulator({ port })).rejects.toThrow(
+        new UsageError(`The emulator cannot listen on 127.0.0.1 port ${port}: listen EADDRINUSE: address already in use 127.0.0.1:${port}`),
+      );
+    } finally {
+      await taken.close();
+    }
   });
 });
 

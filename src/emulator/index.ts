@@ -79,6 +79,12 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
       "Give tokens of your own with --config, or listen on 127.0.0.1.",
     );
   }
+  if (!isLoopbackHost(host) && options.admin === true) {
+    throw new UsageError(
+      `Refusing --admin on ${host}: the test hooks take no token, so anyone who can reach the port could read every job and reset the store.`,
+      "Use --admin only on 127.0.0.1.",
+    );
+  }
   const clock = options.clock ?? createSystemClock();
   const store = new EmulatorStore(clock, config.clusters);
   let journal: Journal | undefined;
@@ -108,9 +114,24 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
   // With a listener here Node does not answer `Expect: 100-continue` by itself: the handler
   // does, once it knows the body is wanted, so a refused client never sends it.
   server.on("checkContinue", handler);
+  // A request Node's parser refuses (a bad method, two Content-Lengths, no Host) gets the
+  // API's JSON error too, not a bare "400 Bad Request".
+  server.on("clientError", (error: NodeJS.ErrnoException, socket) => {
+    if (error.code === "ECONNRESET" || !socket.writable) {
+      socket.destroy();
+      return;
+    }
+    const body = JSON.stringify({ message: "The request is not valid HTTP." });
+    socket.end(
+      `HTTP/1.1 400 Bad Request\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+    );
+  });
   server.keepAliveTimeout = 30_000;
   await new Promise<void>((resolve, reject) => {
-    server.once("error", reject);
+    server.once("error", (error) => {
+      journal?.close();
+      reject(new UsageError(`The emulator cannot listen on ${host} port ${options.port ?? 0}: ${error.message}`));
+    });
     server.listen(options.port ?? 0, host, () => resolve());
   });
   const address = server.address() as AddressInfo;

@@ -1,7 +1,9 @@
 // Persistence for the emulator: an append-only JSON Lines journal, fsync'd after
-// every write and replayed at start. A torn last line (a crash mid-write) is dropped.
+// every write and replayed at start. A torn last line (a crash mid-write) is dropped; any
+// other line that is not an entry this emulator writes stops the start with its line number.
 
-import { closeSync, existsSync, fsyncSync, openSync, readFileSync, truncateSync, writeSync } from "node:fs";
+import { appendFileSync, closeSync, fsyncSync, ftruncateSync, openSync, readFileSync, statSync, truncateSync, writeSync } from "node:fs";
+import { UsageError } from "../errors.js";
 import type { EmulatorStore, FileRecord, JobRecord, StoreListener } from "./store.js";
 
 type JournalEntry = { t: "job"; r: JobRecord } | { t: "file"; r: FileRecord };
@@ -12,8 +14,23 @@ export interface Journal extends StoreListener {
 
 /** Replay the journal at `path` into `store`, then keep appending every change to it. */
 export function openJournal(path: string, store: EmulatorStore): Journal {
-  if (existsSync(path)) replay(path, store);
-  const fd = openSync(path, "a");
+  let exists = false;
+  try {
+    const info = statSync(path);
+    // A FIFO would hang the start, a device never end: only a regular file is a journal.
+    if (!info.isFile()) throw new UsageError(`Emulator journal ${path} is not a regular file.`, "Give --data a file path.");
+    exists = true;
+  } catch (error) {
+    if (error instanceof UsageError) throw error;
+    if ((error as NodeJS.ErrnoException).code !== "ENOENT") throw cannotOpen(path, error);
+  }
+  if (exists) replay(path, store);
+  let fd: number;
+  try {
+    fd = openSync(path, "a");
+  } catch (error) {
+    throw cannotOpen(path, error);
+  }
   function append(entry: JournalEntry): void {
     writeSync(fd, `${JSON.stringify(entry)}\n`);
     fsyncSync(fd);
@@ -21,27 +38,87 @@ export function openJournal(path: string, store: EmulatorStore): Journal {
   return {
     job: (record) => append({ t: "job", r: record }),
     file: (record) => append({ t: "file", r: record }),
+    // A reset forgets everything, after a restart too.
+    cleared: () => {
+      ftruncateSync(fd, 0);
+      fsyncSync(fd);
+    },
     close: () => closeSync(fd),
   };
 }
 
+function cannotOpen(path: string, error: unknown): UsageError {
+  return new UsageError(
+    `Cannot open emulator journal ${path}: ${(error as Error).message}`,
+    "Give --data a file in a directory that exists.",
+  );
+}
+
+/**
+ * Line by line over the file's bytes: a journal is not limited to the longest string Node
+ * can make, and a line's byte offset is exact whatever bytes an earlier line holds.
+ */
 function replay(path: string, store: EmulatorStore): void {
-  const text = readFileSync(path, "utf8");
-  const complete = text.lastIndexOf("\n") + 1;
-  if (complete < text.length) {
-    // The last write was cut short: forget it, so the next append starts on a clean line.
-    truncateSync(path, Buffer.byteLength(text.slice(0, complete)));
-  }
-  const lines = text.slice(0, complete).split("\n");
-  lines.forEach((line, index) => {
-    if (line.trim() === "") return;
-    let entry: JournalEntry;
-    try {
-      entry = JSON.parse(line) as JournalEntry;
-    } catch {
-      throw new Error(`emulator journal ${path}:${index + 1} is corrupt (not the last line, so not a torn write)`);
+  const bytes = readFileSync(path);
+  let start = 0;
+  for (let number = 1; start < bytes.length; number++) {
+    const newline = bytes.indexOf(10, start);
+    const end = newline === -1 ? bytes.length : newline;
+    const line = bytes.subarray(start, end).toString("utf8");
+    const last = newline === -1 || newline === bytes.length - 1;
+    if (line.trim() !== "") {
+      let entry: unknown;
+      try {
+        entry = JSON.parse(line);
+      } catch {
+        if (newline === -1) {
+          // The last write was cut short: forget it, so the next append starts on a clean line.
+          truncateSync(path, start);
+          return;
+        }
+        throw corrupt(path, number, last ? "is not JSON" : "is not JSON (not the last line, so not a torn write)");
+      }
+      const problem = entryProblem(entry);
+      if (problem !== undefined) throw corrupt(path, number, problem);
+      const { t, r } = entry as JournalEntry;
+      if (t === "job") store.restore(r);
+      else store.restoreFile(r);
+      // A whole entry without its newline (an editor's last line): kept, and the next append on a line of its own.
+      if (newline === -1) appendFileSync(path, "\n");
     }
-    if (entry.t === "job") store.restore(entry.r);
-    else store.restoreFile(entry.r);
-  });
+    start = end + 1;
+  }
+}
+
+function corrupt(path: string, line: number, what: string): UsageError {
+  return new UsageError(
+    `Emulator journal ${path}, line ${line}, ${what}: this emulator did not write it so.`,
+    "Move the file away to start with no jobs, or mend the line.",
+  );
+}
+
+/** What keeps a parsed line from being an entry this emulator writes, if anything. */
+function entryProblem(entry: unknown): string | undefined {
+  if (entry === null || typeof entry !== "object" || Array.isArray(entry)) return "is not an object";
+  const { t, r } = entry as { t?: unknown; r?: unknown };
+  if (t !== "job" && t !== "file") return 'has no "t" of "job" or "file"';
+  if (r === null || typeof r !== "object" || Array.isArray(r)) return 'has no record "r"';
+  const record = r as Record<string, unknown>;
+  const text = (key: string) => typeof record[key] === "string" && record[key] !== "";
+  const whole = (key: string) => Number.isSafeInteger(record[key]) && (record[key] as number) >= 0;
+  if (t === "file") {
+    return whole("id") && text("team") && typeof record["filename"] === "string" ? undefined : "is a file without an id, team or filename";
+  }
+  const ok =
+    text("id") &&
+    text("team") &&
+    text("status") &&
+    whole("seq") &&
+    Number.isFinite(record["created_at"]) &&
+    Math.abs(record["created_at"] as number) <= 8.64e15 &&
+    typeof record["query"] === "string" &&
+    record["environment"] !== null &&
+    typeof record["environment"] === "object" &&
+    Array.isArray(record["files"]);
+  return ok ? undefined : "is a job without its id, team, status, seq, created_at, query, environment or files";
 }

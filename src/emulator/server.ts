@@ -7,7 +7,7 @@ import { sha256Hex } from "../identity/fingerprint.js";
 import { isValidStatusFilter } from "../studio/status.js";
 import { authenticate, authorize, type AuthOutcome, type Scope, type TokenGrant } from "./auth.js";
 import type { AdjustableClock } from "./clock.js";
-import type { FaultInjector, FaultSettings, ScriptedFault } from "./faults.js";
+import type { FaultInjector, FaultSettings, ScriptedFault, ScriptedFaultKind } from "./faults.js";
 import { InputError, parseJobInput } from "./job-input.js";
 import { decodeSafely, declaredLength, mayHaveBody, parseTarget, readBody, type RequestTarget } from "./request.js";
 import type { EmulatorStore } from "./store.js";
@@ -356,9 +356,14 @@ async function uploadFile(ctx: ServerContext, req: IncomingMessage, team: string
   };
 }
 
+/** The latest time a Date holds (±100,000,000 days from 1970). */
+const MAX_TIME_MS = 8.64e15;
+
 function handleAdmin(ctx: ServerContext, method: string, path: string, raw: Buffer): Reply {
   try {
-    const body = parseJson(raw) as Record<string, unknown>;
+    const parsed = parseJson(raw);
+    if (parsed === null || typeof parsed !== "object" || Array.isArray(parsed)) return message(400, "the body must be a JSON object");
+    const body = parsed as Record<string, unknown>;
     switch (`${method} ${path}`) {
       case "GET /_emulator/state":
         return {
@@ -372,9 +377,16 @@ function handleAdmin(ctx: ServerContext, method: string, path: string, raw: Buff
           },
         };
       case "POST /_emulator/clock": {
-        if (typeof body["advance_ms"] === "number") ctx.clock.advance(body["advance_ms"]);
-        else if (typeof body["set"] === "string" && !Number.isNaN(Date.parse(body["set"]))) ctx.clock.set(Date.parse(body["set"]));
-        else return message(400, "give advance_ms (a number) or set (an ISO date-time)");
+        // Checked before the clock moves: a time no Date can hold would poison every record made after it.
+        const advance = body["advance_ms"];
+        const set = typeof body["set"] === "string" ? Date.parse(body["set"]) : Number.NaN;
+        const target = typeof advance === "number" ? ctx.clock.now() + advance : set;
+        if (typeof advance === "number" && !(Number.isFinite(advance) && advance >= 0)) {
+          return message(400, "advance_ms must be a number of milliseconds of at least 0: the clock moves forward");
+        }
+        if (Number.isNaN(target)) return message(400, "give advance_ms (a number) or set (an ISO date-time)");
+        if (Math.abs(target) > MAX_TIME_MS) return message(400, `the clock cannot go past ${new Date(MAX_TIME_MS).toISOString()}`);
+        ctx.clock.set(target);
         ctx.store.tick();
         return { status: 200, body: { now: new Date(ctx.clock.now()).toISOString() } };
       }
@@ -389,9 +401,21 @@ function handleAdmin(ctx: ServerContext, method: string, path: string, raw: Buff
         ];
         for (const [key, wire] of keys) {
           const value = body[wire];
-          if (typeof value === "number") settings[key] = value;
+          if (value === undefined) continue;
+          const problem = faultSettingProblem(key, value);
+          if (problem !== undefined) return message(400, `${wire}: ${problem}`);
+          settings[key] = value as number;
         }
-        const scripted = Array.isArray(body["scripted"]) ? (body["scripted"] as ScriptedFault[]) : undefined;
+        let scripted: ScriptedFault[] | undefined;
+        if (body["scripted"] !== undefined) {
+          if (!Array.isArray(body["scripted"])) return message(400, "scripted: must be a list of faults");
+          scripted = [];
+          for (const [i, fault] of (body["scripted"] as unknown[]).entries()) {
+            const checked = checkScriptedFault(fault);
+            if (typeof checked === "string") return message(400, `scripted[${i}]: ${checked}`);
+            scripted.push(checked);
+          }
+        }
         ctx.faults.configure(settings, scripted);
         return { status: 200, body: ctx.faults.current() };
       }
@@ -406,4 +430,44 @@ function handleAdmin(ctx: ServerContext, method: string, path: string, raw: Buff
     if (error instanceof InputError) return message(400, error.message);
     throw error;
   }
+}
+
+/** What is wrong with a fault setting sent to the admin hook, if anything. */
+function faultSettingProblem(key: keyof FaultSettings, value: unknown): string | undefined {
+  if (typeof value !== "number" || !Number.isFinite(value)) return "must be a number";
+  switch (key) {
+    case "errorRate":
+    case "resetRate":
+      return value >= 0 && value <= 1 ? undefined : "must be a chance from 0 to 1";
+    case "latencyMs":
+      return Number.isInteger(value) && value >= 0 && value <= 600_000
+        ? undefined
+        : "must be a whole number of milliseconds from 0 to 600000";
+    case "rateLimit":
+    case "seed":
+      return Number.isSafeInteger(value) && value >= 0 ? undefined : "must be a whole number of at least 0";
+    default:
+      return key satisfies never;
+  }
+}
+
+const SCRIPTED_KINDS: readonly ScriptedFaultKind[] = ["error", "reset-before", "reset-after", "rate-limit"];
+
+/** A scripted fault as the admin hook takes it, or what is wrong with it. */
+function checkScriptedFault(fault: unknown): ScriptedFault | string {
+  if (fault === null || typeof fault !== "object" || Array.isArray(fault)) return "must be an object";
+  const f = fault as Record<string, unknown>;
+  if (typeof f["method"] !== "string" || f["method"] === "") return "method: must be an HTTP method, such as POST";
+  if (typeof f["path"] !== "string") return "path: must be a string (a part of the request path)";
+  if (!SCRIPTED_KINDS.includes(f["kind"] as ScriptedFaultKind)) return `kind: must be one of ${SCRIPTED_KINDS.join(", ")}`;
+  if (f["bodyIncludes"] !== undefined && typeof f["bodyIncludes"] !== "string") return "bodyIncludes: must be a string";
+  if (f["times"] !== undefined && !(Number.isSafeInteger(f["times"]) && (f["times"] as number) >= 1))
+    return "times: must be a whole number of at least 1";
+  return {
+    method: f["method"],
+    path: f["path"],
+    kind: f["kind"] as ScriptedFaultKind,
+    ...(f["bodyIncludes"] === undefined ? {} : { bodyIncludes: f["bodyIncludes"] }),
+    ...(f["times"] === undefined ? {} : { times: f["times"] as number }),
+  };
 }

@@ -2,7 +2,7 @@
 // driven by an injectable clock. No HTTP here; server.ts speaks the protocol.
 
 import { randomUUID } from "node:crypto";
-import { nextCronRun } from "../cron.js";
+import { latestCronRun, nextCronRun } from "../cron.js";
 import { matchesStatusFilter } from "../studio/status.js";
 import type { Cluster, JobOutput, UploadedFile } from "../studio/types.js";
 import type { Clock } from "./clock.js";
@@ -77,6 +77,8 @@ export type CancelOutcome =
 export interface StoreListener {
   job(record: JobRecord): void;
   file(record: FileRecord): void;
+  /** Everything was cleared (the admin reset). */
+  cleared?(): void;
 }
 
 export const DEFAULT_CLUSTERS: readonly Cluster[] = [
@@ -283,6 +285,7 @@ export class EmulatorStore {
     this.earliest = Number.POSITIVE_INFINITY;
     this.seq = 0;
     this.fileSeq = 0;
+    this.listener?.cleared?.();
   }
 
   /** Move every record whose next step is due; cheap when nothing is due. */
@@ -304,9 +307,12 @@ export class EmulatorStore {
     switch (record.status) {
       case "TASK": {
         const cron = record.cron_expression ?? "";
-        // A schedule that fell behind (the clock jumped) fires once, at the latest missed slot.
+        // A schedule that fell behind (the clock jumped) fires once, at the latest missed slot,
+        // found at once rather than slot by slot (a minutely schedule a year behind blocked
+        // the server for seconds).
         let fire = at;
-        for (let next = this.nextFiring(cron, fire); next !== null && next <= now; next = this.nextFiring(cron, fire)) fire = next;
+        const next = this.nextFiring(cron, fire);
+        if (next !== null && next <= now) fire = Math.max(next, latestCronRun(cron, new Date(now))?.getTime() ?? next);
         this.spawnRun(record, fire);
         record.next_at = this.nextFiring(cron, fire);
         break;
