@@ -16,6 +16,19 @@ describe("the redactor", () => {
       detail: `input_value='${JSON.stringify("Zx9\\Kq2Lm").slice(1, -1)}' and ${JSON.stringify('Zx9"Kq2Lm')} and Zx9\\tKq2Lm`,
     });
     expect(twice.redact(body)).toBe('{"detail":"input_value=\'***\' and \\"***\\" and ***"}');
+    // A reviewer: Python's own repr picks its quote and keeps ", and json.dumps writes ä as \u00e4.
+    const repr = createRedactor();
+    for (const secret of ['p"ss\\w0rd', "it's\"q", 'pä\\ss"word']) repr.addSecret(secret);
+    const python = [
+      '{"detail": "input_value=\'p\\"ss\\\\\\\\w0rd\'"}',
+      '{"detail": "input_value=\'it\\\\\'s\\"q\'"}',
+      '{"detail": "input_value=\'p\\u00e4\\\\\\\\ss\\"word\'"}',
+    ];
+    expect(python.map((text) => repr.redact(text))).toEqual([
+      '{"detail": "input_value=\'***\'"}',
+      '{"detail": "input_value=\'***\'"}',
+      '{"detail": "input_value=\'***\'"}',
+    ]);
   });
 
   it("replaces the longest secret first, so one inside another leaves nothing behind", () => {

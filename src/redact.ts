@@ -57,9 +57,16 @@ function spellings(value: string, lines: boolean): string[] {
   const forms = new Set<string>([value]);
   const json = JSON.stringify(value).slice(1, -1);
   forms.add(json);
-  // Escaped twice: JSON inside a JSON string, or Python's repr of it (pydantic's
-  // input_value='...') inside a JSON error body: a backslash, a quote or a tab doubled.
+  // Escaped twice: JSON inside a JSON string, and Python's repr (pydantic's
+  // input_value='...') as is and inside a JSON error body, with non-ASCII as \uXXXX or not.
   if (json !== value) forms.add(JSON.stringify(json).slice(1, -1));
+  const repr = pythonRepr(value);
+  if (repr !== value) {
+    const inJson = JSON.stringify(repr).slice(1, -1);
+    forms.add(repr);
+    forms.add(inJson);
+    forms.add(inJson.replace(/[\u0080-\uffff]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`));
+  }
   forms.add(json.replace(/[\u0080-\uffff]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`));
   forms.add(encodeURIComponent(value));
   for (const quote of ["&#x27;", "&#39;"]) {
@@ -68,6 +75,22 @@ function spellings(value: string, lines: boolean): string[] {
   // A multi-line secret (a key file) may be quoted one line at a time.
   if (lines && value.includes("\n")) for (const line of value.split(/\r?\n/)) if (line.trim().length >= MIN_SECRET_LENGTH) forms.add(line);
   return [...forms].filter((form) => form.length >= MIN_SECRET_LENGTH && !tooCommon(form));
+}
+
+/** Python's repr of a string without its quotes: the quote it picks escaped, and \\ \\n \\r \\t and control characters. */
+function pythonRepr(value: string): string {
+  const quote = value.includes("'") && !value.includes('"') ? '"' : "'";
+  let out = "";
+  for (const c of value) {
+    const code = c.codePointAt(0) ?? 0;
+    if (c === "\\" || c === quote) out += `\\${c}`;
+    else if (c === "\n") out += "\\n";
+    else if (c === "\r") out += "\\r";
+    else if (c === "\t") out += "\\t";
+    else if (code < 0x20 || code === 0x7f) out += `\\x${code.toString(16).padStart(2, "0")}`;
+    else out += c;
+  }
+  return out;
 }
 
 export function createRedactor(): Redactor {

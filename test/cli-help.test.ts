@@ -390,6 +390,7 @@ describe("completion", () => {
     expect(script).toContain('    apply:--format) COMPREPLY=($(compgen -W "text json" -- "$cur")); return ;;');
     expect(script).toContain("    destroy:--target) _studio_jobs_keys; return ;;");
     expect(script).toContain("  done < <(studio-jobs __complete-keys 2>/dev/null)\n");
+    expect(script).toContain("    printf -v quoted '%q' \"$key\"\n");
     expect(script).toContain('    completion) flags="--help"; positional="bash zsh fish" ;;');
     expect(script).toContain("complete -o bashdefault -o default -F _studio_jobs studio-jobs\n");
   });

@@ -337,13 +337,13 @@ describe("configuration", () => {
         (e: unknown) => e as UsageError,
       );
     expect((await failure({ team: "a b" }))?.message).toBe(
-      'The team from --team, "a b", must be a team name without spaces, commas or control characters.',
+      'The team from --team, "a b", must be a team name without spaces, commas, control or invisible characters.',
     );
     expect((await failure({}, { DATACHAIN_STUDIO_TEAM: "demo\n" }))?.message).toBe(
-      'The team from DATACHAIN_STUDIO_TEAM, "demo\\n", must be a team name without spaces, commas or control characters.',
+      'The team from DATACHAIN_STUDIO_TEAM, "demo\\n", must be a team name without spaces, commas, control or invisible characters.',
     );
     expect((await failure({}))?.message).toMatch(
-      /^The team from .*global\/config, "ml, x", must be a team name without spaces, commas or control characters\.$/,
+      /^The team from .*global\/config, "ml, x", must be a team name without spaces, commas, control or invisible characters\.$/,
     );
     expect([(await failure({ team: "" }))?.message, (await failure({ team: "" }))?.hint]).toEqual([
       "--team is empty.",

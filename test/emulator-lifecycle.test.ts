@@ -161,13 +161,15 @@ describe("lifecycle", () => {
     const clock = (json: unknown) => rawCall(studio!.emulator.url, "POST", "/_emulator/clock", { token: null, json });
     expect(await clock({ advance_ms: 1e20 })).toMatchObject({
       status: 400,
-      body: { message: "the clock cannot go past +275760-09-13T00:00:00.000Z" },
+      body: { message: "the clock must stay between 1970 and 9999-12-31T00:00:00.000Z" },
     });
     expect(await clock({ advance_ms: -1 })).toMatchObject({
       status: 400,
       body: { message: "advance_ms must be a number of milliseconds of at least 0: the clock moves forward" },
     });
     expect(await clock(null)).toMatchObject({ status: 400, body: { message: "the body must be a JSON object" } });
+    // A reviewer: set right at the end of what a Date holds, the running clock passed it a moment later.
+    expect(await clock({ set: "+275760-09-13T00:00:00.000Z" })).toMatchObject({ status: 400 });
     expect(studio.clock.now()).toBe(Date.parse("2026-11-01T00:01:00.000Z"));
     expect((await rawCall(studio.emulator.url, "GET", "/api/datachain/jobs/?team_name=demo")).status).toBe(200);
   });
@@ -228,6 +230,8 @@ describe("persistence", () => {
   });
 
   it("refuses a journal line it did not write, a FIFO and a missing directory, as a usage error naming the place", async () => {
+    const JOB_LINE = "is a job without its id, team, status, seq, query, environment (of strings) or files, or with a time that is not one";
+    const VALID_JOB = { id: "j", team: "demo", status: "QUEUED", seq: 1, created_at: START, query: "x", environment: {}, files: [] };
     const dir = mkdtempSync(join(tmpdir(), "studio-jobs-journal-"));
     const refused = (data: string) =>
       startEmulator({ data }).then(
@@ -239,7 +243,10 @@ describe("persistence", () => {
       ['{"t":"job"}', 'has no record "r"'],
       ['{"t":"zzz","r":{}}', 'has no "t" of "job" or "file"'],
       ['{"t":"file","r":{"id":"x","team":"demo","filename":"a"}}', "is a file without an id, team or filename"],
-      ['{"t":"job","r":{"id":"j","team":"demo"}}', "is a job without its id, team, status, seq, created_at, query, environment or files"],
+      ['{"t":"job","r":{"id":"j","team":"demo"}}', JOB_LINE],
+      // A reviewer: a NaN next_at stopped every schedule; a bad finished_at failed every listing.
+      [`{"t":"job","r":${JSON.stringify({ ...VALID_JOB, next_at: "x" })}}`, JOB_LINE],
+      [`{"t":"job","r":${JSON.stringify({ ...VALID_JOB, finished_at: "x" })}}`, JOB_LINE],
     ]) {
       const data = join(dir, `bad-${Math.random()}.jsonl`);
       writeFileSync(data, `${line}\n`);

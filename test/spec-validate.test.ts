@@ -101,9 +101,9 @@ describe("a team name", () => {
       ].join("\n"),
     });
     await expectProblems(dir, [
-      "studio-jobs.yaml:4:18: must be a team name without spaces, commas or control characters (at defaults.team)",
-      "studio-jobs.yaml:6:30: must be a team name without spaces, commas or control characters (at jobs.a.team)",
-      "studio-jobs.yaml:7:30: must be a team name without spaces, commas or control characters (at jobs.b.team)",
+      "studio-jobs.yaml:4:18: must be a team name without spaces, commas, control or invisible characters (at defaults.team)",
+      "studio-jobs.yaml:6:30: must be a team name without spaces, commas, control or invisible characters (at jobs.a.team)",
+      "studio-jobs.yaml:7:30: must be a team name without spaces, commas, control or invisible characters (at jobs.b.team)",
     ]);
   });
 });
@@ -125,16 +125,16 @@ describe("a value a ${var:...} gives", () => {
       ].join("\n"),
     });
     await expectProblems(dir, [
-      'studio-jobs.yaml:3:9: "${var:u}" gives "bad team, x": must be a team name without spaces, commas or control characters (at teams[0])',
+      'studio-jobs.yaml:3:9: "${var:u}" gives "bad team, x": must be a team name without spaces, commas, control or invisible characters (at teams[0])',
       'studio-jobs.yaml:6:14: "${var:q}" gives an empty query (at jobs.a.query)',
-      'studio-jobs.yaml:6:32: "${var:t}" gives "": must be a team name without spaces, commas or control characters (at jobs.a.team)',
-      'studio-jobs.yaml:7:30: "x${var:u}" gives "xbad team, x": must be a team name without spaces, commas or control characters (at jobs.b.team)',
+      'studio-jobs.yaml:6:32: "${var:t}" gives "": must be a team name without spaces, commas, control or invisible characters (at jobs.a.team)',
+      'studio-jobs.yaml:7:30: "x${var:u}" gives "xbad team, x": must be a team name without spaces, commas, control or invisible characters (at jobs.b.team)',
     ]);
     const overridden = await runCli(["validate", ".", "--var", "t=a b", "--var", "u=ml", "--var", "q=print(2)"], { cwd: dir });
     expect(overridden).toMatchObject({ code: 1 });
     expect(overridden.stderr).toBe(
-      'Error: studio-jobs.yaml:6:32: "${var:t}" gives "a b": must be a team name without spaces, commas or control characters (at jobs.a.team)\n' +
-        'studio-jobs.yaml:8:30: "ok-${var:t}" gives "ok-a b": must be a team name without spaces, commas or control characters (at jobs.c.team)\n' +
+      'Error: studio-jobs.yaml:6:32: "${var:t}" gives "a b": must be a team name without spaces, commas, control or invisible characters (at jobs.a.team)\n' +
+        'studio-jobs.yaml:8:30: "ok-${var:t}" gives "ok-a b": must be a team name without spaces, commas, control or invisible characters (at jobs.c.team)\n' +
         "2 problems found in the spec.\n",
     );
   });
@@ -148,7 +148,7 @@ describe("a value a ${var:...} gives", () => {
     expect(result).toMatchObject({
       code: 1,
       stderr:
-        'Error: studio-jobs.yaml:3:18: "${var:t}" gives "bad team": must be a team name without spaces, commas or control characters (at defaults.team)\n1 problem found in the spec.\n',
+        'Error: studio-jobs.yaml:3:18: "${var:t}" gives "bad team": must be a team name without spaces, commas, control or invisible characters (at defaults.team)\n1 problem found in the spec.\n',
     });
   });
 
@@ -224,7 +224,7 @@ describe("a schema problem in a list", () => {
       ].join("\n"),
     });
     await expectProblems(dir, [
-      "studio-jobs.yaml:3:13: must be a team name without spaces, commas or control characters (at teams[1])",
+      "studio-jobs.yaml:3:13: must be a team name without spaces, commas, control or invisible characters (at teams[1])",
       "studio-jobs.yaml:8:27: must not be empty (at jobs.a.requirements[1])",
     ]);
   });

@@ -126,10 +126,12 @@ function renderBash(name: string, globals: FlagModel[], commands: CommandModel[]
   // literal words. \`compgen -W\` would expand $(...), backticks and \${...} in them.
   return `# ${name} completion for bash. Load it with: eval "$(${name} completion bash)"
 ${fn}_keys() {
-  local key
+  local key quoted
   COMPREPLY=()
   while IFS= read -r key; do
-    [[ "$key" == "$cur"* ]] && COMPREPLY+=("$(printf '%q' "$key")")
+    [[ "$key" == "$cur"* ]] || continue
+    printf -v quoted '%q' "$key"
+    COMPREPLY+=("$quoted")
   done < <(${name} __complete-keys 2>/dev/null)
 }
 ${fn}() {

@@ -53,6 +53,6 @@ export function useColor(stream: OutputStream, env: NodeJS.ProcessEnv, flag: boo
   if (!flag) return false;
   if (env["NO_COLOR"] !== undefined && env["NO_COLOR"] !== "") return false;
   const force = env["FORCE_COLOR"];
-  if (force !== undefined && force !== "") return force !== "0" && force.toLowerCase() !== "false";
+  if (force !== undefined) return force !== "0" && force.toLowerCase() !== "false";
   return stream.isTTY === true;
 }

@@ -121,18 +121,29 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
       socket.destroy();
       return;
     }
-    const body = JSON.stringify({ message: "The request is not valid HTTP." });
+    // As Node's own handler: headers too large are a 431, a request too slow a 408.
+    const [status, text, said] =
+      error.code === "HPE_HEADER_OVERFLOW"
+        ? [431, "Request Header Fields Too Large", "The request's headers are too large."]
+        : error.code === "ERR_HTTP_REQUEST_TIMEOUT"
+          ? [408, "Request Timeout", "The request did not arrive in time."]
+          : [400, "Bad Request", "The request is not valid HTTP."];
+    const body = JSON.stringify({ message: said });
     socket.end(
-      `HTTP/1.1 400 Bad Request\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+      `HTTP/1.1 ${status} ${text}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
     );
   });
   server.keepAliveTimeout = 30_000;
   await new Promise<void>((resolve, reject) => {
-    server.once("error", (error) => {
+    const refused = (error: Error) => {
       journal?.close();
       reject(new UsageError(`The emulator cannot listen on ${host} port ${options.port ?? 0}: ${error.message}`));
+    };
+    server.once("error", refused);
+    server.listen(options.port ?? 0, host, () => {
+      server.off("error", refused);
+      resolve();
     });
-    server.listen(options.port ?? 0, host, () => resolve());
   });
   const address = server.address() as AddressInfo;
   const shownHost = address.family === "IPv6" ? `[${address.address}]` : address.address;

@@ -109,16 +109,28 @@ function entryProblem(entry: unknown): string | undefined {
   if (t === "file") {
     return whole("id") && text("team") && typeof record["filename"] === "string" ? undefined : "is a file without an id, team or filename";
   }
+  // A time the store computes with: a bad one would stop every schedule (a NaN next_at) or
+  // fail every listing of the team (an invalid finished_at).
+  const time = (key: string, optional: boolean) =>
+    (optional && (record[key] === null || record[key] === undefined)) ||
+    (Number.isFinite(record[key]) && Math.abs(record[key] as number) <= 8.64e15);
+  const environment = record["environment"];
   const ok =
     text("id") &&
     text("team") &&
     text("status") &&
     whole("seq") &&
-    Number.isFinite(record["created_at"]) &&
-    Math.abs(record["created_at"] as number) <= 8.64e15 &&
+    time("created_at", false) &&
+    time("next_at", true) &&
+    time("finished_at", true) &&
+    time("start_after", true) &&
     typeof record["query"] === "string" &&
-    record["environment"] !== null &&
-    typeof record["environment"] === "object" &&
+    environment !== null &&
+    typeof environment === "object" &&
+    !Array.isArray(environment) &&
+    Object.values(environment).every((value) => typeof value === "string") &&
     Array.isArray(record["files"]);
-  return ok ? undefined : "is a job without its id, team, status, seq, created_at, query, environment or files";
+  return ok
+    ? undefined
+    : "is a job without its id, team, status, seq, query, environment (of strings) or files, or with a time that is not one";
 }

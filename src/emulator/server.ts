@@ -356,8 +356,11 @@ async function uploadFile(ctx: ServerContext, req: IncomingMessage, team: string
   };
 }
 
-/** The latest time a Date holds (±100,000,000 days from 1970). */
-const MAX_TIME_MS = 8.64e15;
+/**
+ * The latest time the clock may be set to: far inside what a Date holds, so the running
+ * clock and every date computed from it (next firings, finish times) stay valid.
+ */
+const MAX_TIME_MS = Date.UTC(9999, 11, 31);
 
 function handleAdmin(ctx: ServerContext, method: string, path: string, raw: Buffer): Reply {
   try {
@@ -385,7 +388,8 @@ function handleAdmin(ctx: ServerContext, method: string, path: string, raw: Buff
           return message(400, "advance_ms must be a number of milliseconds of at least 0: the clock moves forward");
         }
         if (Number.isNaN(target)) return message(400, "give advance_ms (a number) or set (an ISO date-time)");
-        if (Math.abs(target) > MAX_TIME_MS) return message(400, `the clock cannot go past ${new Date(MAX_TIME_MS).toISOString()}`);
+        if (target > MAX_TIME_MS || target < 0)
+          return message(400, `the clock must stay between 1970 and ${new Date(MAX_TIME_MS).toISOString()}`);
         ctx.clock.set(target);
         ctx.store.tick();
         return { status: 200, body: { now: new Date(ctx.clock.now()).toISOString() } };

@@ -56,7 +56,14 @@ describe("classify", () => {
     expect(managedAs(mixed, STACK)?.teams).toEqual(["ml"]);
     // Found by an adversarial tester: a marker anyone with write access can set carried a
     // terminal escape and a CI workflow command into the plan's warnings.
-    const hostile = JSON.stringify(["q\u001b]0;pwned\u0007\u001b[31mRED\r::error::injected", "two\nlines", "a b", "ml"]);
+    const hostile = JSON.stringify([
+      "q\u001b]0;pwned\u0007\u001b[31mRED\r::error::injected",
+      "two\nlines",
+      "a b",
+      "ab\u202ecd",
+      "c1\u0085",
+      "ml",
+    ]);
     const planted = record({ key: "a" }, { environment: { ...base.environment, [MARKERS.teams]: hostile } });
     expect(managedAs(planted, STACK)?.teams).toEqual(["ml"]);
   });

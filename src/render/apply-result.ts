@@ -1,6 +1,7 @@
 // What apply says when it is done: a summary line, the new jobs, and every failure.
 
 import type { ApplyResult, StepResult } from "../apply/types.js";
+import { printable } from "../invisible.js";
 
 /** What ran the steps: apply, or destroy (which `Run apply again` would undo). */
 export type ApplyCommand = "apply" | "destroy";
@@ -15,8 +16,12 @@ export function summaryLine(result: ApplyResult, command: ApplyCommand = "apply"
   return `${head}: ${s.created} created, ${s.replaced} replaced, ${s.cancelled} cancelled, ${s.failed} failed${skipped}${deduplicated}${half}.`;
 }
 
-/** One line for a finished step, for logs without a terminal. */
+/** One line for a finished step, for logs without a terminal; what came from Studio in it shown escaped. */
 export function stepLine(step: StepResult): string {
+  return printable(rawStepLine(step));
+}
+
+function rawStepLine(step: StepResult): string {
   const what = `${step.step} ${step.team}/${step.key}`;
   switch (step.status) {
     case "applied":
@@ -41,7 +46,7 @@ export function renderApplyText(result: ApplyResult, command: ApplyCommand = "ap
   if (created.length > 0) {
     lines.push("", "New jobs:");
     for (const step of created.sort((a, b) => (a.key < b.key ? -1 : 1)))
-      lines.push(`  ${step.team}/${step.key}  ${step.jobId ?? ""}  ${step.url ?? ""}`.trimEnd());
+      lines.push(printable(`  ${step.team}/${step.key}  ${step.jobId ?? ""}  ${step.url ?? ""}`.trimEnd()));
   }
   const problems = result.steps.filter((s) => s.status !== "applied");
   if (problems.length > 0) {

@@ -28,6 +28,8 @@ describe("job records", () => {
     [{ environment: ["A=1"] }, 'job j1: field "environment" must be an object of strings, got an array'],
     [{ environment: { A: null } }, 'job j1: field "environment.A" must be a string, got null'],
     [{ name: "evil\u001b[2Jname" }, 'job j1: field "name" holds control characters'],
+    // A reviewer: apply printed a create reply's url raw under "New jobs".
+    [{ url: "https://studio/j1\u001b]0;PWNED\u0007" }, 'job j1: field "url" holds control characters'],
     [{ status: "" }, 'job j1: field "status" must be a non-empty string, got an empty string'],
     [{ parent_job_id: "" }, 'job j1: field "parent_job_id" must be null or the id of a job (a non-empty string), got an empty string'],
     [{ parent_job_id: false }, 'job j1: field "parent_job_id" must be null or the id of a job (a non-empty string), got a boolean'],

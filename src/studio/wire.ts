@@ -136,7 +136,7 @@ function checkJobShape(raw: unknown, index: number | undefined): JobOutput {
   }
   const url = job.url;
   if (url === undefined || url === null) job.url = "";
-  else if (typeof url !== "string") explainJob(raw, index);
+  else if (!isPrintable(url, false)) explainJob(raw, index);
   if (job.python_version === undefined) job.python_version = null;
   else if (job.python_version !== null && typeof job.python_version !== "string") explainJob(raw, index);
   const requirements = job.requirements;
@@ -172,6 +172,7 @@ function explainJob(raw: Fields, index: number | undefined): never {
   text(raw, "query_type", label, false);
   integer(raw, "workers", label, 0);
   for (const field of ["url", "python_version", "requirements", "repository"]) optionalString(raw, field, label, null);
+  if (typeof raw["url"] === "string") text(raw, "url", label, false);
   const env = raw["environment"];
   if (env !== undefined && env !== null) {
     if (!isObject(env)) throw problem(label, "environment", "an object of strings", env);
