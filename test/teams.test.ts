@@ -44,6 +44,16 @@ function liveIn(team: string, stack: string): string[] {
     .sort();
 }
 
+const daily = (team: string, n: number) => ({ team, query: `print(${n})`, schedule: { cron: "@daily" } });
+
+/** A stack applied with a job in alpha and one in beta, whose spec then names alpha only: beta is known from the records alone. */
+async function appliedThenAlphaOnly(stack: string): Promise<{ dir: string }> {
+  const { dir, write } = specDir({ stack, jobs: { a: daily("alpha", 1), b: daily("beta", 2) } });
+  expect((await runCli(["apply", ".", "--yes"], { cwd: dir, env: both })).code).toBe(0);
+  write({ stack, jobs: { a: daily("alpha", 1) } });
+  return { dir };
+}
+
 it("moving a stack's only job to another team cancels the old one when the spec names both teams", async () => {
   const job = { query: "print(1)", schedule: { cron: "@daily" } };
   const { dir, write } = specDir({ stack: "solo", jobs: { s1: { ...job, team: "alpha" } } });
@@ -111,22 +121,31 @@ it("a job added in a new team is recorded by a job elsewhere, so removing it lat
 });
 
 it("a recorded team the token cannot read is a warning, and the rest is still planned", async () => {
-  const { dir } = specDir({
-    stack: "narrow",
-    jobs: {
-      a: { team: "alpha", query: "print(1)", schedule: { cron: "@daily" } },
-      b: { team: "beta", query: "print(2)", schedule: { cron: "@daily" } },
-    },
-  });
-  expect((await runCli(["apply", ".", "--yes"], { cwd: dir, env: both })).code).toBe(0);
   // A job only in alpha now, and a token that cannot read beta.
-  const alphaDir = specDir({ stack: "narrow", jobs: { a: { team: "alpha", query: "print(1)", schedule: { cron: "@daily" } } } }).dir;
-  const plan = await runCli(["plan", ".", "--detailed-exitcode"], { cwd: alphaDir, env: alphaOnly });
+  const { dir } = await appliedThenAlphaOnly("narrow");
+  const plan = await runCli(["plan", ".", "--detailed-exitcode"], { cwd: dir, env: alphaOnly });
   expect(plan.code).toBe(0);
   expect(plan.stderr).toBe(
     "Warning: Jobs of stack narrow record that it also covered team beta, which this token cannot read (403); that team is left out of the plan.\n",
   );
   expect(plan.stdout).toBe("No changes. Studio matches the spec in team alpha.\n");
+});
+
+it("destroy does not end as a success when a team the stack used cannot be read: its jobs may still run", async () => {
+  // Found by an adversarial tester: destroy said "Destroy complete" and exited 0 while the
+  // stack's jobs in the unreadable team kept running.
+  const { dir } = await appliedThenAlphaOnly("retire");
+  const destroyed = await runCli(["destroy", ".", "--yes"], { cwd: dir, env: alphaOnly });
+  expect(destroyed.code).toBe(1);
+  expect(destroyed.stdout).toContain("Destroy complete: 0 created, 0 replaced, 1 cancelled, 0 failed.");
+  expect(destroyed.stderr).toContain(
+    "Error: stack retire also ran jobs in team beta, which this token cannot read; any there were not cancelled.\nRun destroy again with a token that can read it.\n",
+  );
+  expect([liveIn("alpha", "retire"), liveIn("beta", "retire")]).toEqual([[], ["b"]]);
+  // Nothing left that it can see: still not a success.
+  expect((await runCli(["destroy", ".", "--yes"], { cwd: dir, env: alphaOnly })).code).toBe(1);
+  expect((await runCli(["destroy", ".", "--yes"], { cwd: dir, env: both })).code).toBe(0);
+  expect(liveIn("beta", "retire")).toEqual([]);
 });
 
 it("refuses ${env:...} in teams, and names the place", async () => {

@@ -49,6 +49,8 @@ export interface Coverage extends Listing {
   teams: string[];
   /** Teams recorded on the stack's jobs that could not be read, said as warnings. */
   warnings: string[];
+  /** Those teams. */
+  unreadable: string[];
 }
 
 /** The teams the stack's own jobs say it covered when they were applied. */
@@ -89,7 +91,7 @@ export async function extendCoverage(
       } else throw result.reason;
     });
   }
-  return { listings, clusters, teams: [...listings.keys()].sort(), warnings };
+  return { listings, clusters, teams: [...listings.keys()].sort(), warnings, unreadable: [...unreadable].sort() };
 }
 
 /** The teams a plan covers: the spec's, plus --team (a team being emptied), or the configured team. */
@@ -114,6 +116,8 @@ export interface PreparedPlan {
   listings: Map<string, JobOutput[]>;
   /** The connection: a saved plan keys its digests of sensitive values with the token. */
   settings: ConnectionSettings;
+  /** Teams the stack's jobs recorded that this token cannot read: the plan does not cover them. */
+  unreadable: string[];
 }
 
 /**
@@ -178,7 +182,14 @@ export async function preparePlan(
     });
     plan.warnings.push(...coverage.warnings);
     timer.lap("computed the plan");
-    return { spec, plan: destroy && !flags.allowProtected ? keepProtected(plan) : plan, client, listings, settings };
+    return {
+      spec,
+      plan: destroy && !flags.allowProtected ? keepProtected(plan) : plan,
+      client,
+      listings,
+      settings,
+      unreadable: coverage.unreadable,
+    };
   } catch (error) {
     await client.close();
     throw error;

@@ -18,7 +18,17 @@ export interface DestroyFlags {
 
 export async function runDestroy(paths: string[], flags: DestroyFlags, globals: GlobalOptions, io: CliIo): Promise<number> {
   const planFlags = { ...flags, adopt: false, allowEmpty: true, maxCancel: Number.POSITIVE_INFINITY };
-  const { plan, client, listings } = await preparePlan(paths, planFlags, globals, io, "destroy");
+  const { plan, client, listings, unreadable } = await preparePlan(paths, planFlags, globals, io, "destroy");
+  // A stack is retired only when every team it used was looked at: a team this token cannot
+  // read may still run its jobs, so destroy does not end as a success.
+  const unfinished = (code: number): number => {
+    if (unreadable.length === 0) return code;
+    const which = `team${unreadable.length === 1 ? "" : "s"} ${unreadable.join(", ")}`;
+    io.stderr.write(
+      `Error: stack ${plan.stack} also ran jobs in ${which}, which this token cannot read; any there were not cancelled.\nRun destroy again with a token that can read ${unreadable.length === 1 ? "it" : "them"}.\n`,
+    );
+    return 1;
+  };
   try {
     const teams = `team${plan.teams.length === 1 ? "" : "s"} ${plan.teams.join(", ")}`;
     if (plan.summary.cancel === 0 && plan.errors.length === 0) {
@@ -26,7 +36,7 @@ export async function runDestroy(paths: string[], flags: DestroyFlags, globals: 
       io.stdout.write(
         `Nothing to destroy: stack ${plan.stack} has no live jobs${flags.target.length > 0 ? " of those keys" : ""} in ${teams}.\n`,
       );
-      return 0;
+      return unfinished(0);
     }
     io.stdout.write(renderPlanText(plan, { color: useColor(io.stdout, io.env, globals.color) }));
     reportDiagnostics(plan, io);
@@ -39,12 +49,14 @@ export async function runDestroy(paths: string[], flags: DestroyFlags, globals: 
       declined: "Destroy cancelled; nothing was changed.",
     });
     if (!confirmed) return 1;
-    return await execute(
-      plan,
-      client,
-      listings,
-      { parallelism: flags.parallelism, format: "text", verbose: globals.verbose, command: "destroy" },
-      io,
+    return unfinished(
+      await execute(
+        plan,
+        client,
+        listings,
+        { parallelism: flags.parallelism, format: "text", verbose: globals.verbose, command: "destroy" },
+        io,
+      ),
     );
   } finally {
     await client.close();
