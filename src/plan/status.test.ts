@@ -41,6 +41,19 @@ describe("computeStatus", () => {
     expect(status.jobs.find((j) => j.key === "gone")?.nextRuns).toEqual([]);
   });
 
+  it("counts next runs by the schedule live in Studio: a changed job and one left out of the spec fire as applied", () => {
+    // Found by an adversarial tester: NEXT RUN showed the spec's new schedule for a job not
+    // applied yet, and none for a live job the spec no longer has.
+    const applied = desired({ key: "report", cron: "0 5 * * *" });
+    const dropped = desired({ key: "dropped", cron: "30 1 * * *" });
+    const wanted = desired({ key: "report", cron: "0 3 * * *" });
+    const listed = [record(applied, { status: "TASK" }), record(dropped, { status: "TASK" })];
+    const status = computeStatus([wanted], new Map([["demo", listed]]), "analytics", ["demo"], NOW);
+    const next = (key: string) => status.jobs.find((j) => j.key === key)?.nextRuns[0]?.toISOString();
+    expect(rows(status)).toEqual([`demo/dropped ${listed[1]?.id} TASK not-in-spec`, `demo/report ${listed[0]?.id} TASK changed`]);
+    expect([next("report"), next("dropped")]).toEqual(["2026-11-01T05:00:00.000Z", "2026-11-01T01:30:00.000Z"]);
+  });
+
   it("shows a one-off job that ran with the spec's settings once, its newest record, and not a cancelled or outdated one", () => {
     const once = desired({ key: "backfill" });
     const first = record(once, { status: "COMPLETE", created_at: at(-30) });
@@ -72,6 +85,16 @@ describe("computeStatus", () => {
     });
     // A run is never shown as a job of its own.
     expect(status.jobs).toHaveLength(2);
+  });
+
+  it("takes the newest run by the moment it names, whatever offset Studio wrote it with", () => {
+    // Found by an adversarial tester: compared as text, 01:00+09:00 (16:00 UTC) beat 18:50 UTC.
+    const nightly = desired({ key: "nightly", cron: "0 3 * * *" });
+    const schedule = record(nightly);
+    const later = runOf(schedule, "later", "2026-11-29T18:50:00Z");
+    const earlier = runOf(schedule, "earlier", "2026-11-30T01:00:00+09:00", "FAILED");
+    const status = computeStatus([nightly], new Map([["demo", [schedule, earlier, later]]]), "analytics", ["demo"], NOW);
+    expect(status.jobs[0]?.lastRun).toMatchObject({ jobId: "later", status: "COMPLETE" });
   });
 
   it("covers a team the spec does not name, and a team with nothing listed; other stacks' and unmanaged jobs are not shown", () => {

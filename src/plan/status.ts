@@ -22,7 +22,11 @@ export interface StatusRow {
   spec: SpecMatch;
   /** The newest run of a schedule; its time as Studio sent it. */
   lastRun: { jobId: string; status: string; createdAt: string } | undefined;
-  /** The next firings of a schedule the spec still wants; none otherwise. */
+  /**
+   * The next firings of the live schedule: by the expression recorded on it when it was
+   * applied (a job whose spec changed, or left the spec, fires as it is until apply), else
+   * by the spec's. None for a record that is not a schedule.
+   */
   nextRuns: Date[];
   url: string;
 }
@@ -41,6 +45,11 @@ export interface StackStatus {
 export type StatusDesired = Pick<DesiredJob, "key" | "team" | "cron" | "fingerprint">;
 
 /** The key and fingerprint a record of the stack is shown under; undefined for any other record. */
+/** The cron expression a managed schedule was applied with, from its record. */
+function liveCron(job: LiveJob): string | undefined {
+  return job.kind === "managed" ? job.applied?.cron : undefined;
+}
+
 function stackRecord(job: LiveJob): { key: string; fingerprint: string | undefined } | undefined {
   switch (job.kind) {
     case "managed":
@@ -88,16 +97,21 @@ function teamStatus(
   now: Date,
 ): StatusRow[] {
   const classified = records.map((record) => classify(record, stack));
+  // Compared as times, not as text: two offsets (`…Z`, `…+09:00`) order by the moment they name.
+  const when = (record: JobOutput): number => {
+    const ms = Date.parse(record.created_at);
+    return Number.isNaN(ms) ? Number.NEGATIVE_INFINITY : ms;
+  };
   const lastRun = new Map<string, JobOutput>();
   for (const job of classified) {
     if (job.kind !== "run") continue;
     const seen = lastRun.get(job.parentId);
-    if (seen === undefined || seen.created_at < job.record.created_at) lastRun.set(job.parentId, job.record);
+    if (seen === undefined || when(seen) < when(job.record)) lastRun.set(job.parentId, job.record);
   }
   const rows: StatusRow[] = [];
   const shown = new Set<string>();
   // Newest first, so a one-off job shows its latest record.
-  for (const job of classified.sort((a, b) => (a.record.created_at < b.record.created_at ? 1 : -1))) {
+  for (const job of classified.sort((a, b) => when(b.record) - when(a.record))) {
     const own = stackRecord(job);
     if (own === undefined) continue;
     const { record } = job;
@@ -115,7 +129,7 @@ function teamStatus(
       status: record.status,
       spec: want === undefined ? "not-in-spec" : want.fingerprint === own.fingerprint ? "in-spec" : "changed",
       lastRun: run === undefined ? undefined : { jobId: run.id, status: run.status, createdAt: run.created_at },
-      nextRuns: nextRunDates(isSchedule(record.status) ? want?.cron : undefined, now),
+      nextRuns: nextRunDates(isSchedule(record.status) ? (liveCron(job) ?? want?.cron) : undefined, now),
       url: record.url,
     });
   }
