@@ -1,6 +1,6 @@
 // The emulator's job lifecycle on an injected clock, its journal, and its faults.
 
-import { appendFileSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { appendFileSync, existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
@@ -181,8 +181,8 @@ describe("persistence", () => {
     const data = join(dir, "journal.jsonl");
     const clock = createManualClock(START);
     const first = await startEmulator({ data, clock });
-    const s1 = await startTestStudio({ data, clock }, {});
     await first.close();
+    const s1 = await startTestStudio({ data, clock }, {});
     const a = await s1.client.createJob({
       query: "print(1)",
       query_type: "PYTHON",
@@ -227,6 +227,29 @@ describe("persistence", () => {
     await s2.close();
     studio = await startTestStudio({ data, clock });
     expect(studio.emulator.store.allJobs().map((j) => [j.seq, j.name])).toEqual([[1, "after-reset"]]);
+  });
+
+  it("lets one emulator at a time use a journal, and takes over a lock left by a process that is gone", async () => {
+    // Found by an adversarial tester: two emulators on one journal each gave out file id 1,
+    // and after a restart one team's job pointed at the other team's file.
+    const dir = mkdtempSync(join(tmpdir(), "studio-jobs-journal-"));
+    const data = join(dir, "journal.jsonl");
+    const first = await startEmulator({ data });
+    try {
+      await expect(startEmulator({ data })).rejects.toThrow(
+        new UsageError(
+          `Emulator journal ${data} is in use by another emulator (process ${process.pid}).`,
+          `Stop that one, or give this one another --data. If no emulator is running, remove ${data}.lock.`,
+        ),
+      );
+    } finally {
+      await first.close();
+    }
+    expect(existsSync(`${data}.lock`)).toBe(false);
+    writeFileSync(`${data}.lock`, "2147483646"); // a process id no process has
+    const second = await startEmulator({ data });
+    expect(readFileSync(`${data}.lock`, "utf8")).toBe(String(process.pid));
+    await second.close();
   });
 
   it("refuses a journal line it did not write, a FIFO and a missing directory, as a usage error naming the place", async () => {

@@ -2,7 +2,18 @@
 // every write and replayed at start. A torn last line (a crash mid-write) is dropped; any
 // other line that is not an entry this emulator writes stops the start with its line number.
 
-import { appendFileSync, closeSync, fsyncSync, ftruncateSync, openSync, readFileSync, statSync, truncateSync, writeSync } from "node:fs";
+import {
+  appendFileSync,
+  closeSync,
+  fsyncSync,
+  ftruncateSync,
+  openSync,
+  readFileSync,
+  statSync,
+  truncateSync,
+  unlinkSync,
+  writeSync,
+} from "node:fs";
 import { UsageError } from "../errors.js";
 import type { EmulatorStore, FileRecord, JobRecord, StoreListener } from "./store.js";
 
@@ -24,12 +35,14 @@ export function openJournal(path: string, store: EmulatorStore): Journal {
     if (error instanceof UsageError) throw error;
     if ((error as NodeJS.ErrnoException).code !== "ENOENT") throw cannotOpen(path, error);
   }
-  if (exists) replay(path, store);
+  const unlock = lock(path);
   let fd: number;
   try {
+    if (exists) replay(path, store);
     fd = openSync(path, "a");
   } catch (error) {
-    throw cannotOpen(path, error);
+    unlock();
+    throw error instanceof UsageError ? error : cannotOpen(path, error);
   }
   function append(entry: JournalEntry): void {
     writeSync(fd, `${JSON.stringify(entry)}\n`);
@@ -43,8 +56,57 @@ export function openJournal(path: string, store: EmulatorStore): Journal {
       ftruncateSync(fd, 0);
       fsyncSync(fd);
     },
-    close: () => closeSync(fd),
+    close: () => {
+      closeSync(fd);
+      unlock();
+    },
   };
+}
+
+/**
+ * One emulator a journal: two would hand out the same ids and each forget the other's
+ * records. A lock file beside it holds the owner's process id; one left by a process that
+ * is gone (killed) is taken over.
+ */
+function lock(path: string): () => void {
+  const lockPath = `${path}.lock`;
+  for (let attempt = 0; attempt < 2; attempt++) {
+    try {
+      const fd = openSync(lockPath, "wx");
+      writeSync(fd, String(process.pid));
+      closeSync(fd);
+      return () => {
+        try {
+          unlinkSync(lockPath);
+        } catch {
+          // already gone
+        }
+      };
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== "EEXIST") throw cannotOpen(path, error);
+    }
+    const owner = Number(readFileSync(lockPath, "utf8").trim());
+    if (Number.isSafeInteger(owner) && owner > 0 && isRunning(owner)) {
+      throw new UsageError(
+        `Emulator journal ${path} is in use by another emulator (process ${owner}).`,
+        `Stop that one, or give this one another --data. If no emulator is running, remove ${lockPath}.`,
+      );
+    }
+    unlinkSync(lockPath); // left by a process that is gone
+  }
+  throw new UsageError(
+    `Emulator journal ${path}: its lock ${lockPath} could not be taken.`,
+    `Remove ${lockPath} if no emulator is running.`,
+  );
+}
+
+function isRunning(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === "EPERM";
+  }
 }
 
 function cannotOpen(path: string, error: unknown): UsageError {
