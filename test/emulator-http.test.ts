@@ -362,6 +362,26 @@ describe("malformed request targets", () => {
     expect(reply.endsWith('{"message":"The request is not valid HTTP."}')).toBe(true);
   });
 
+  it("closes a connection that sends nothing, and keeps one that does", async () => {
+    // Found by an adversarial tester: a socket that never sent a byte stayed open for good,
+    // and 1,100 of them used up the file descriptors.
+    const { startEmulator } = await import("../src/emulator/index.js");
+    const quick = await startEmulator({ port: 0, silentConnectionMs: 200 });
+    try {
+      const { port, hostname } = new URL(quick.url);
+      const silent = connect(Number(port), hostname);
+      const closedAfter = await new Promise<number>((resolve) => {
+        const started = performance.now();
+        silent.on("close", () => resolve(performance.now() - started));
+      });
+      expect(closedAfter).toBeGreaterThanOrEqual(150);
+      expect(closedAfter).toBeLessThan(5_000);
+      expect((await rawCall(quick.url, "GET", "/api/datachain/clusters/")).status).toBe(200);
+    } finally {
+      await quick.close();
+    }
+  });
+
   it("still answers well-formed escapes: an escaped job id that does not exist is a 404", async () => {
     const reply = await rawCall(url, "POST", "/api/datachain/jobs/no%20such%2Fjob/cancel", { json: { team_name: "demo" } });
     expect(reply).toMatchObject({ status: 404, body: { message: "Job no such/job not found." } });

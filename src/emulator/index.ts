@@ -32,6 +32,8 @@ export interface EmulatorOptions {
   faults?: Partial<FaultSettings>;
   /** Request bodies larger than these are refused with 413 before they are read (16 MiB JSON, 64 MiB uploads). */
   limits?: Partial<BodyLimits>;
+  /** A connection that sends nothing this long after it opened is closed (60 s). */
+  silentConnectionMs?: number;
 }
 
 export interface RunningEmulator {
@@ -134,6 +136,16 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
     );
   });
   server.keepAliveTimeout = 30_000;
+  // Node times out a request whose headers dribble in, but not a connection that never sends
+  // a byte: enough of those would use up every file descriptor. Closed after a while.
+  const silentMs = options.silentConnectionMs ?? 60_000;
+  server.on("connection", (socket) => {
+    const silent = setTimeout(() => socket.destroy(), silentMs);
+    silent.unref();
+    const spoke = () => clearTimeout(silent);
+    socket.once("data", spoke);
+    socket.once("close", spoke);
+  });
   await new Promise<void>((resolve, reject) => {
     const refused = (error: Error) => {
       journal?.close();
