@@ -362,6 +362,32 @@ describe("malformed request targets", () => {
     expect(reply.endsWith('{"message":"The request is not valid HTTP."}')).toBe(true);
   });
 
+  it("answers 503 past its budget of bodies held at once, and gives the budget back when a body ends", async () => {
+    // Found by an adversarial tester: 100 clients each sending 15 MiB slowly held 1.6 GB.
+    const { startEmulator } = await import("../src/emulator/index.js");
+    const small = await startEmulator({ port: 0, limits: { jsonBytes: 4096, inFlightBytes: 3000 } });
+    try {
+      const { port, hostname } = new URL(small.url);
+      const post = "POST /api/datachain/jobs/ HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer dev-token\r\nContent-Type: application/json\r\n";
+      // A body of 4,000 bytes, 2,500 of them sent: it holds most of the budget while it dribbles.
+      const slow = connect(Number(port), hostname);
+      slow.write(`${post}Content-Length: 4000\r\n\r\n${" ".repeat(2500)}`);
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      const json = `{"query":"print(1)","team_name":"demo","query_name":"q"}${" ".repeat(900)}`;
+      const refused = await rawCall(small.url, "POST", "/api/datachain/jobs/", { body: json });
+      expect(refused).toMatchObject({
+        status: 503,
+        body: { message: "The emulator is reading too many large request bodies at once; try again shortly." },
+      });
+      slow.destroy();
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      const taken = await rawCall(small.url, "POST", "/api/datachain/jobs/", { body: json });
+      expect(taken.status).toBe(200);
+    } finally {
+      await small.close();
+    }
+  });
+
   it("closes a connection that sends nothing, and keeps one that does", async () => {
     // Found by an adversarial tester: a socket that never sent a byte stayed open for good,
     // and 1,100 of them used up the file descriptors.

@@ -109,6 +109,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
     clock,
     admin: options.admin ?? false,
     limits,
+    budget: { left: limits.inFlightBytes },
     baseUrl: () => baseUrl,
     requests,
   });

@@ -53,26 +53,51 @@ export function mayHaveBody(req: IncomingMessage): boolean {
   return req.headers["transfer-encoding"] !== undefined || (length !== undefined && length > 0);
 }
 
+/** Bytes of request bodies the emulator holds at once, across every request being read. */
+export interface BodyBudget {
+  left: number;
+}
+
 /**
- * The whole body, or undefined as soon as more than `limit` bytes have arrived. Then the
- * request is paused, not destroyed: the caller still answers 413 on its socket. A client
- * waiting for `100 Continue` is told to go on only now that the body is wanted.
+ * The whole body; undefined as soon as more than `limit` bytes have arrived; null when the
+ * bodies being read at once would pass `budget` (many clients sending large bodies slowly
+ * would otherwise hold gigabytes). Either way the request is paused, not destroyed: the
+ * caller still answers on its socket. What the body took of the budget is given back when
+ * it is done, however it ends. A client waiting for `100 Continue` is told to go on only
+ * now that the body is wanted.
  */
-export function readBody(req: IncomingMessage, limit: number, res: ServerResponse): Promise<Buffer | undefined> {
+export function readBody(
+  req: IncomingMessage,
+  limit: number,
+  res: ServerResponse,
+  budget?: BodyBudget,
+): Promise<Buffer | undefined | null> {
   if (!mayHaveBody(req)) return Promise.resolve(Buffer.alloc(0));
   if (req.headers.expect?.toLowerCase() === "100-continue") res.writeContinue();
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let size = 0;
-    const finish = (result: Buffer | undefined, error?: Error) => {
+    let done = false;
+    const finish = (result: Buffer | undefined | null, error?: Error) => {
+      if (done) return;
+      done = true;
+      if (budget !== undefined) budget.left += size;
       req.off("data", onData);
       req.off("end", onEnd);
       req.off("error", onError);
+      req.off("close", onClose);
       if (error !== undefined) reject(error);
       else resolve(result);
     };
     const onData = (chunk: Buffer) => {
+      if (budget !== undefined && chunk.length > budget.left) {
+        req.pause();
+        chunks.length = 0;
+        finish(null);
+        return;
+      }
       size += chunk.length;
+      if (budget !== undefined) budget.left -= chunk.length;
       if (size > limit) {
         req.pause();
         chunks.length = 0;
@@ -83,8 +108,10 @@ export function readBody(req: IncomingMessage, limit: number, res: ServerRespons
     };
     const onEnd = () => finish(chunks.length === 1 ? chunks[0] : Buffer.concat(chunks, size));
     const onError = (error: Error) => finish(undefined, error);
+    const onClose = () => finish(undefined, new Error("the connection closed before the body ended"));
     req.on("data", onData);
     req.on("end", onEnd);
     req.on("error", onError);
+    req.on("close", onClose);
   });
 }

@@ -9,7 +9,7 @@ import { authenticate, authorize, type AuthOutcome, type Scope, type TokenGrant 
 import type { AdjustableClock } from "./clock.js";
 import type { FaultInjector, FaultSettings, ScriptedFault, ScriptedFaultKind } from "./faults.js";
 import { InputError, parseJobInput } from "./job-input.js";
-import { decodeSafely, declaredLength, mayHaveBody, parseTarget, readBody, type RequestTarget } from "./request.js";
+import { decodeSafely, declaredLength, mayHaveBody, parseTarget, readBody, type BodyBudget, type RequestTarget } from "./request.js";
 import type { EmulatorStore } from "./store.js";
 
 export interface Reply {
@@ -24,9 +24,22 @@ export interface Reply {
 export interface BodyLimits {
   jsonBytes: number;
   uploadBytes: number;
+  /** All bodies being read at once; past it a request is answered 503 unread. */
+  inFlightBytes: number;
 }
 
-export const DEFAULT_BODY_LIMITS: BodyLimits = { jsonBytes: 16 * 1024 * 1024, uploadBytes: 64 * 1024 * 1024 };
+export const DEFAULT_BODY_LIMITS: BodyLimits = {
+  jsonBytes: 16 * 1024 * 1024,
+  uploadBytes: 64 * 1024 * 1024,
+  inFlightBytes: 256 * 1024 * 1024,
+};
+
+function busy(): Reply {
+  return {
+    ...message(503, "The emulator is reading too many large request bodies at once; try again shortly."),
+    headers: { "retry-after": "1" },
+  };
+}
 
 export interface ServerContext {
   store: EmulatorStore;
@@ -35,6 +48,8 @@ export interface ServerContext {
   clock: AdjustableClock;
   admin: boolean;
   limits: BodyLimits;
+  /** What is left of limits.inFlightBytes while bodies are read. */
+  budget: BodyBudget;
   /** The emulator's own URL, for job links. */
   baseUrl: () => string;
   /** Counts of /api requests received, by `METHOD path` (cancel paths as `/jobs/{id}/cancel`), for tests and benchmarks. */
@@ -139,8 +154,9 @@ async function handle(ctx: ServerContext, req: IncomingMessage, res: ServerRespo
       refuseUnread(req, res, message(404, "Not found."));
       return;
     }
-    const body = await readBody(req, limit, res);
-    if (body === undefined) refuseUnread(req, res, tooLarge(limit));
+    const body = await readBody(req, limit, res, ctx.budget);
+    if (body === null) refuseUnread(req, res, busy());
+    else if (body === undefined) refuseUnread(req, res, tooLarge(limit));
     else send(res, handleAdmin(ctx, method, target.path, body));
     return;
   }
@@ -154,9 +170,9 @@ async function handle(ctx: ServerContext, req: IncomingMessage, res: ServerRespo
     refuseUnread(req, res, message(who.status, who.message));
     return;
   }
-  const body = await readBody(req, limit, res);
-  if (body === undefined) {
-    refuseUnread(req, res, tooLarge(limit));
+  const body = await readBody(req, limit, res, ctx.budget);
+  if (body === null || body === undefined) {
+    refuseUnread(req, res, body === null ? busy() : tooLarge(limit));
     return;
   }
 
