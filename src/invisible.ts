@@ -3,7 +3,22 @@
 // line and paragraph separators. Whatever the tool prints from a spec or from Studio shows
 // them as escapes, so a reviewer reads what is there (plans, spec messages, Studio's errors).
 
-const INVISIBLE = /[\u061c\u200b\u200e\u200f\u2028-\u202e\u2066-\u2069]/g;
+/** Those characters, as the inside of a regular-expression class (the team-name rule uses it too). */
+export const INVISIBLE_CLASS = "\\u061c\\u200b\\u200e\\u200f\\u2028-\\u202e\\u2066-\\u2069";
+
+/** C0, DEL and C1 control characters, as the inside of a regular-expression class. */
+export const CONTROL_CLASS = "\\u0000-\\u001f\\u007f-\\u009f";
+
+const INVISIBLE = new RegExp(`[${INVISIBLE_CLASS}]`, "g");
+
+/** Whether `text` holds a control character (CONTROL_CLASS): a loop, as it checks every listed record. */
+export function hasControlCharacters(text: string): boolean {
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c < 0x20 || (c >= 0x7f && c <= 0x9f)) return true;
+  }
+  return false;
+}
 
 /** `text` with each of those characters written as `\uXXXX`. */
 export function escapeInvisible(text: string): string {

@@ -61,3 +61,16 @@ export function replaceCutUrlCredentials(text: string, replacement: string): str
   if (at === -1 || authorityEnd(text, at + 3) !== text.length || at + 3 === text.length || !schemeBefore(text, at)) return text;
   return `${text.slice(0, at + 3)}${replacement}`;
 }
+
+/**
+ * A URL as an error may quote it: whatever stands before its last `@` (after `://`, or from
+ * the start) hidden. A URL that does not parse may still hold a password (one with `/`,
+ * `?` or `#` in it breaks the parse), which the redactor's scan would cut short.
+ */
+export function hideCredentialsOfAnyUrl(raw: string): string {
+  const last = raw.lastIndexOf("@");
+  if (last === -1) return raw;
+  const scheme = raw.indexOf("://");
+  const start = scheme !== -1 && scheme < last ? scheme + 3 : 0;
+  return `${raw.slice(0, start)}***${raw.slice(last)}`;
+}

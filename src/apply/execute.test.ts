@@ -51,6 +51,9 @@ const replace = (job: DesiredJob, live: JobOutput): PlanAction => ({
   changes: [],
   adopted: false,
 });
+/** A cancel-first replacement of `live` by a new version of its job (the key is its name). */
+const cancelFirst = (live: JobOutput): PlanAction =>
+  replace(desired({ key: live.name, query: "print(2)\n", replace: "cancel-first" }), live);
 const cancel = (live: JobOutput): PlanAction => ({ kind: "cancel", key: live.name, team: live.team, live, reason: "removed" });
 
 /** A desired job that uploads `files` (name → content), written to a temporary directory. */
@@ -240,7 +243,7 @@ describe("cancel-first", () => {
   it("cancels the old job before it creates the new one", async () => {
     const old = record({ key: "c" });
     const studio = createFakeStudio([old]);
-    const result = await apply(planOf([replace(desired({ key: "c", query: "print(2)\n", replace: "cancel-first" }), old)]), studio);
+    const result = await apply(planOf([cancelFirst(old)]), studio);
     expect(studio.calls).toEqual([`cancel demo/c ${old.id}`, "create demo/c", "list demo"]);
     expect(result.summary).toMatchObject({ replaced: 1, failed: 0 });
   });
@@ -276,7 +279,7 @@ describe("cancel-first", () => {
       if (call.startsWith("cancel ")) most = Math.max(most, ++without);
       if (call.startsWith("create ")) without -= 1;
     };
-    const actions = olds.map((old, i) => replace(desired({ key: `k${i}`, query: "print(2)\n", replace: "cancel-first" }), old));
+    const actions = olds.map(cancelFirst);
     const result = await apply(planOf(actions), studio, { parallelism: 2 });
     expect(result.summary).toMatchObject({ replaced: 8, failed: 0 });
     expect(most).toBeLessThanOrEqual(2);
@@ -290,10 +293,7 @@ describe("cancel-first", () => {
     const x = record({ key: "x" });
     const others = ["y0", "y1", "y2"].map((key) => record({ key }));
     const studio = createFakeStudio([x, ...others]);
-    const actions = [
-      replace(desired({ key: "x", query: "print(2)\n", replace: "cancel-first" }), x),
-      ...others.map((old) => replace(desired({ key: old.name, query: "print(2)\n" }), old)),
-    ];
+    const actions = [cancelFirst(x), ...others.map((old) => replace(desired({ key: old.name, query: "print(2)\n" }), old))];
     await apply(planOf(actions), studio, { parallelism: 1 });
     const calls = studio.calls.filter((c) => !c.startsWith("list"));
     expect(calls[calls.indexOf(`cancel demo/x ${x.id}`) + 1]).toBe("create demo/x");
@@ -305,7 +305,7 @@ describe("cancel-first", () => {
     const old = record({ key: "c" });
     const studio = createFakeStudio([old]);
     studio.fail({ call: "cancel demo/c", error: remoteError(503), afterActing: true });
-    const result = await apply(planOf([replace(desired({ key: "c", query: "print(2)\n", replace: "cancel-first" }), old)]), studio);
+    const result = await apply(planOf([cancelFirst(old)]), studio);
     expect(outcomes(result)).toEqual(["cancel demo/c applied: already CANCELED", "create demo/c applied"]);
   });
 
@@ -313,7 +313,7 @@ describe("cancel-first", () => {
     const old = record({ key: "c" });
     const studio = createFakeStudio([old]);
     studio.fail({ call: "cancel demo/c", error: remoteError(503) });
-    const result = await apply(planOf([replace(desired({ key: "c", query: "print(2)\n", replace: "cancel-first" }), old)]), studio);
+    const result = await apply(planOf([cancelFirst(old)]), studio);
     expect(outcomes(result)).toEqual([
       "cancel demo/c failed: [POST] /api/datachain/jobs/: 503 fake 503",
       "create demo/c skipped: the old job was not cancelled (cancel-first)",
@@ -325,7 +325,7 @@ describe("cancel-first", () => {
   it("counts a cancel already done as done: Studio answers 400, and the job has ended", async () => {
     const old = record({ key: "c" }, { status: "CANCELED" });
     const studio = createFakeStudio([old]);
-    const result = await apply(planOf([replace(desired({ key: "c", query: "print(2)\n", replace: "cancel-first" }), old)]), studio);
+    const result = await apply(planOf([cancelFirst(old)]), studio);
     expect(outcomes(result)).toEqual(["cancel demo/c applied: already CANCELED", "create demo/c applied"]);
     expect(studio.calls).toEqual([`cancel demo/c ${old.id}`, `get demo/${old.id}`, "create demo/c", "list demo"]);
   });
@@ -524,10 +524,7 @@ describe("an interrupt", () => {
     studio.onCall = (call) => {
       if (call.startsWith("cancel demo/x")) controller.abort();
     };
-    const plan = planOf([
-      replace(desired({ key: "x", query: "print(2)\n", replace: "cancel-first" }), old),
-      replace(desired({ key: "y", query: "print(2)\n", replace: "cancel-first" }), other),
-    ]);
+    const plan = planOf([cancelFirst(old), cancelFirst(other)]);
     const result = await apply(plan, studio, { signal: controller.signal });
     expect(outcomes(result)).toEqual([
       "cancel demo/x applied",
@@ -539,7 +536,7 @@ describe("an interrupt", () => {
     const again = record({ key: "z" });
     const studio2 = createFakeStudio([again]);
     studio2.fail({ call: "create demo/z", error: remoteError(400) });
-    const failed = await apply(planOf([replace(desired({ key: "z", query: "print(2)\n", replace: "cancel-first" }), again)]), studio2);
+    const failed = await apply(planOf([cancelFirst(again)]), studio2);
     expect(outcomes(failed)).toEqual([
       "cancel demo/z applied",
       `create demo/z failed: [POST] /api/datachain/jobs/: 400 fake 400; ${again.id} was cancelled, so demo/z has no job until apply runs again`,
@@ -552,7 +549,7 @@ describe("an interrupt", () => {
     const studio = createFakeStudio([old]);
     const controller = new AbortController();
     studio.fail({ call: "create demo/x", error: remoteError(503) });
-    const plan = planOf([replace(desired({ key: "x", query: "print(2)\n", replace: "cancel-first" }), old)]);
+    const plan = planOf([cancelFirst(old)]);
     const sleep = (): Promise<void> => {
       controller.abort();
       return Promise.resolve();
@@ -572,7 +569,7 @@ describe("an interrupt", () => {
       error: new InterruptedError("Interrupted by SIGINT while waiting for Studio's reply"),
       afterActing: true,
     });
-    const plan = planOf([replace(desired({ key: "x", query: "print(2)\n", replace: "cancel-first" }), old)]);
+    const plan = planOf([cancelFirst(old)]);
     const result = await apply(plan, studio);
     expect(outcomes(result)).toEqual([
       "cancel demo/x failed: Interrupted by SIGINT while waiting for Studio's reply",
@@ -594,7 +591,7 @@ describe("an interrupt", () => {
     const studio = createFakeStudio([old]);
     studio.fail({ call: "create demo/c", error: remoteError(503), afterActing: true });
     studio.fail({ call: "list demo", error: remoteError(429) });
-    const result = await apply(planOf([replace(desired({ key: "c", query: "print(2)\n", replace: "cancel-first" }), old)]), studio);
+    const result = await apply(planOf([cancelFirst(old)]), studio);
     expect(outcomes(result)).toEqual([
       "cancel demo/c applied",
       "create demo/c failed: [POST] /api/datachain/jobs/: 503 fake 503; the job may have been created, and looking for it failed ([POST] /api/datachain/jobs/: 429 fake 429), so it is not sent again: run plan to see whether it exists; " +

@@ -2,6 +2,7 @@
 // itself so they never drift from the real commands and flags. Job keys for --target come
 // from the hidden `studio-jobs __complete-keys`, which reads the spec where the shell is.
 
+import { hasControlCharacters } from "../invisible.js";
 import type { Command, Option } from "commander";
 
 export type Shell = "bash" | "zsh" | "fish";
@@ -289,8 +290,7 @@ export async function listSpecKeys(paths: readonly string[], cwd: string): Promi
       const jobs = (file.source.data as { jobs?: unknown } | null)?.jobs;
       if (jobs === null || typeof jobs !== "object" || Array.isArray(jobs)) continue;
       // One key a line: a key with a line break or another control character is not offered.
-      // eslint-disable-next-line no-control-regex
-      for (const key of Object.keys(jobs)) if (!/[\u0000-\u001f\u007f]/.test(key)) keys.add(key);
+      for (const key of Object.keys(jobs)) if (!hasControlCharacters(key)) keys.add(key);
     }
     return [...keys].sort();
   } catch {

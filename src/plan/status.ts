@@ -97,11 +97,14 @@ function teamStatus(
   now: Date,
 ): StatusRow[] {
   const classified = records.map((record) => classify(record, stack));
-  // Compared as times, not as text: two offsets (`…Z`, `…+09:00`) order by the moment they name.
-  const when = (record: JobOutput): number => {
+  // Compared as times, not as text: two offsets (`…Z`, `…+09:00`) order by the moment they
+  // name. Parsed once a record, not at every comparison of the sort below.
+  const times = new Map<JobOutput, number>();
+  for (const { record } of classified) {
     const ms = Date.parse(record.created_at);
-    return Number.isNaN(ms) ? Number.NEGATIVE_INFINITY : ms;
-  };
+    times.set(record, Number.isNaN(ms) ? Number.NEGATIVE_INFINITY : ms);
+  }
+  const when = (record: JobOutput): number => times.get(record) ?? Number.NEGATIVE_INFINITY;
   const lastRun = new Map<string, JobOutput>();
   for (const job of classified) {
     if (job.kind !== "run") continue;

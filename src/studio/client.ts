@@ -8,6 +8,7 @@ import { StringDecoder } from "node:string_decoder";
 import type { FormData } from "undici";
 import { describeInterruption, InterruptedError, RemoteError, StudioJobsError, UsageError } from "../errors.js";
 import { escapeInvisible } from "../invisible.js";
+import { hideCredentialsOfAnyUrl } from "../url-credentials.js";
 import type { Redactor } from "../redact.js";
 import { Agent, loadFormData, request, type Dispatcher } from "./http.js";
 import { backoffDelay, isNotSentError, isTransientError, parseRetryAfter, pauseUnlessStopped, RETRYABLE_STATUSES } from "./retry.js";
@@ -795,29 +796,19 @@ export function isLoopbackHost(hostname: string): boolean {
   return LOOPBACK_HOSTS.has(hostname) || /^127\.\d+\.\d+\.\d+$/.test(hostname);
 }
 
-/**
- * A URL as an error may quote it: whatever stands before its last `@` (after `://`, or from
- * the start) hidden. A URL that does not parse may still hold a password (one with `/`,
- * `?` or `#` in it breaks the parse), which the redactor's scan would cut short.
- */
-function withoutCredentials(raw: string): string {
-  const last = raw.lastIndexOf("@");
-  if (last === -1) return raw;
-  const scheme = raw.indexOf("://");
-  const start = scheme !== -1 && scheme < last ? scheme + 3 : 0;
-  return `${raw.slice(0, start)}***${raw.slice(last)}`;
-}
-
 /** Refuse plain http:// to anything but this machine: the token would travel in clear text. */
 export function checkStudioUrl(raw: string, insecure: boolean): URL {
   let url: URL;
   try {
     url = new URL(raw);
   } catch {
-    throw new UsageError(`Studio URL "${withoutCredentials(raw)}" is not a valid URL.`, "Give a URL such as https://studio.datachain.ai.");
+    throw new UsageError(
+      `Studio URL "${hideCredentialsOfAnyUrl(raw)}" is not a valid URL.`,
+      "Give a URL such as https://studio.datachain.ai.",
+    );
   }
   if (url.protocol !== "https:" && url.protocol !== "http:") {
-    throw new UsageError(`Studio URL "${withoutCredentials(raw)}" must start with https:// or http://.`);
+    throw new UsageError(`Studio URL "${hideCredentialsOfAnyUrl(raw)}" must start with https:// or http://.`);
   }
   if (url.protocol === "http:" && !isLoopbackHost(url.hostname) && !insecure) {
     throw new UsageError(

@@ -5,7 +5,7 @@ import { readFile } from "node:fs/promises";
 import { homedir } from "node:os";
 import { join } from "node:path";
 import { UsageError } from "../errors.js";
-import { escapeInvisible } from "../invisible.js";
+import { escapeInvisible, hasControlCharacters } from "../invisible.js";
 import { isTeamName, TEAM_NAME_RULE } from "./team-name.js";
 
 export const DEFAULT_STUDIO_URL = "https://studio.datachain.ai";
@@ -100,8 +100,7 @@ export async function resolveConnection(
     throw new UsageError(`The team from ${team.source}, ${escapeInvisible(JSON.stringify(team.value))}, must be ${TEAM_NAME_RULE}.`);
   }
   // Said without the token: a token file saved with Windows line endings ends in \r.
-  // eslint-disable-next-line no-control-regex
-  if (token.value !== undefined && /[\u0000-\u001f\u007f]/.test(token.value)) {
+  if (token.value !== undefined && hasControlCharacters(token.value)) {
     throw new UsageError(
       `The token from ${token.source} holds a line break or another control character, which no token has.`,
       "Remove it: a token read from a file often keeps the file's line ending (\\n, or \\r\\n from Windows).",

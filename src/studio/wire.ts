@@ -17,6 +17,7 @@
 // so the per-record check must cost next to nothing; the messages must name the job id
 // and field; and nothing has to be compiled or loaded when the CLI starts.
 
+import { hasControlCharacters } from "../invisible.js";
 import { APPLIED_VERSION, decodeAppliedJson, MARKERS } from "../identity/markers.js";
 import type { Cluster, JobOutput, UploadReply } from "./types.js";
 
@@ -52,7 +53,7 @@ function text(record: Fields, field: string, label: string, nonEmpty: boolean): 
   if (typeof value !== "string" || (nonEmpty && value === "")) {
     throw problem(label, field, nonEmpty ? "a non-empty string" : "a string", value);
   }
-  if (hasControl(value)) throw new WireError(`${label}: field "${field}" holds control characters`);
+  if (hasControlCharacters(value)) throw new WireError(`${label}: field "${field}" holds control characters`);
   return value;
 }
 
@@ -65,7 +66,7 @@ function anyString(record: Fields, field: string, label: string): string {
 /** An optional printed string: null or absent becomes null; control characters are refused. */
 function optionalText(record: Fields, field: string, label: string): string | null {
   const value = optionalString(record, field, label, null);
-  if (value !== null && hasControl(value)) throw new WireError(`${label}: field "${field}" holds control characters`);
+  if (value !== null && hasControlCharacters(value)) throw new WireError(`${label}: field "${field}" holds control characters`);
   return value;
 }
 
@@ -93,21 +94,13 @@ function boolean(record: Fields, field: string, label: string): boolean {
 
 function jobLabel(raw: Fields, index: number | undefined): string {
   const id = raw["id"];
-  if (typeof id === "string" && id !== "" && !hasControl(id) && id.length <= 200) return `job ${id}`;
+  if (typeof id === "string" && id !== "" && !hasControlCharacters(id) && id.length <= 200) return `job ${id}`;
   return index === undefined ? "the job record" : `item ${index}`;
-}
-
-function hasControl(value: string): boolean {
-  for (let i = 0; i < value.length; i++) {
-    const c = value.charCodeAt(i);
-    if (c < 0x20 || (c >= 0x7f && c <= 0x9f)) return true;
-  }
-  return false;
 }
 
 /** A printed string: present, a string, non-empty if asked, without control characters. */
 function isPrintable(value: unknown, nonEmpty: boolean): value is string {
-  return typeof value === "string" && !(nonEmpty && value === "") && !hasControl(value);
+  return typeof value === "string" && !(nonEmpty && value === "") && !hasControlCharacters(value);
 }
 
 /**
@@ -196,7 +189,8 @@ function checkMarkers(job: JobOutput, known?: Set<string>): void {
   for (const name of [MARKERS.stack, MARKERS.key, MARKERS.fingerprint]) {
     if (env[name] === "") throw new WireError(`job ${job.id}: marker ${name} is empty`);
     // Printed as the job's key and stack: a terminal escape in one would reach the screen.
-    if (env[name] !== undefined && hasControl(env[name])) throw new WireError(`job ${job.id}: marker ${name} holds control characters`);
+    if (env[name] !== undefined && hasControlCharacters(env[name]))
+      throw new WireError(`job ${job.id}: marker ${name} holds control characters`);
   }
   const applied = env[MARKERS.applied];
   if (applied === undefined || known?.has(applied) === true) return;
