@@ -173,9 +173,14 @@ function recordCoverage(actions: PlanAction[], clusters: readonly Cluster[], opt
   // A stack with jobs in one team has nowhere else to record it, and needs nowhere: that
   // team is the spec's as long as the stack has jobs.
   if (kept.size < 2) return;
+  // Each team some job of another team will record; read once (a noop's teams come from its marker).
+  const recordedElsewhere = new Set<string>();
+  const recordFrom = (action: PlanAction, recorded: readonly string[]) => {
+    for (const team of recorded) if (team !== action.team) recordedElsewhere.add(team);
+  };
+  for (const action of actions) recordFrom(action, recordsAfter(action));
   for (const team of teams) {
-    if (!kept.has(team) || declared.has(team)) continue;
-    if (actions.some((a) => a.team !== team && recordsAfter(a).includes(team))) continue;
+    if (!kept.has(team) || declared.has(team) || recordedElsewhere.has(team)) continue;
     const index = actions.findIndex(
       (a) =>
         a.kind === "noop" &&
@@ -194,6 +199,7 @@ function recordCoverage(actions: PlanAction[], clusters: readonly Cluster[], opt
       continue;
     }
     const { key, desired, live } = carrier;
+    recordFrom(carrier, teams);
     actions[index] = {
       kind: "replace",
       key,
