@@ -136,6 +136,20 @@ const cases: Case[] = [
     },
   },
   {
+    // Compared as text, `…00Z` sorted after `…00.250Z` (Z > .), and the older record was replaced.
+    name: "several live records, none matching: the newest is the moment, not the text (a time without fractions)",
+    build: () => {
+      const a = desired({ key: "a", cron });
+      const older = record(a, { fingerprint: "x", created_at: "2026-11-01T00:00:00Z" });
+      const newer = record(a, { fingerprint: "y", created_at: "2026-11-01T00:00:00.250Z" });
+      return {
+        desired: [a],
+        records: [older, newer],
+        expected: () => [`replace a ${newer.id} create-first`, `cancel a ${older.id} duplicate`],
+      };
+    },
+  },
+  {
     name: "live managed record whose key is no longer desired: cancel, reason removed",
     build: () => {
       const keep = desired({ key: "keep", cron });

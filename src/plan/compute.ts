@@ -5,6 +5,7 @@
 import type { DesiredJob } from "../desired/types.js";
 import { classify, isProtected, managedAs, type ManagedJob, type UnmanagedJob } from "../identity/classify.js";
 import { isLive, isSchedule, isUnderway } from "../studio/status.js";
+import { newestFirst } from "../studio/time.js";
 import type { Cluster, JobOutput } from "../studio/types.js";
 import { computeChanges, formatCluster } from "./diff.js";
 import { digestRecords } from "./digest.js";
@@ -13,11 +14,7 @@ import { groupTeamRecords, type TeamRecords } from "./team-records.js";
 import { summarizeActions, type CancelReason, type PlanAction, type Plan, type PlanOptions } from "./types.js";
 
 /** Newest first: Studio lists newest first, but do not depend on it. */
-function newestFirst(a: { record: JobOutput }, b: { record: JobOutput }): number {
-  const x = a.record;
-  const y = b.record;
-  return x.created_at < y.created_at ? 1 : x.created_at > y.created_at ? -1 : x.id < y.id ? 1 : -1;
-}
+const newestRecordFirst = (a: { record: JobOutput }, b: { record: JobOutput }): number => newestFirst(a.record, b.record);
 
 const byKey = <T>([a]: [string, T], [b]: [string, T]) => (a < b ? -1 : 1);
 
@@ -93,11 +90,11 @@ function planTeam(team: string, desiredHere: ReadonlyMap<string, DesiredJob>, re
   };
 
   for (const [key, job] of [...desiredHere].sort(byKey)) {
-    const managed = (records.managed.get(key) ?? []).sort(newestFirst);
+    const managed = (records.managed.get(key) ?? []).sort(newestRecordFirst);
     const live = managed.filter((r) => isLive(r.record.status));
     // The same survivor apply's sweep keeps, so a plan after two concurrent applies agrees with them.
     const satisfying = managed.filter((r) => satisfies(r, job)).sort((a, b) => keepOrder(a.record, b.record));
-    const conflicts = (records.conflicting.get(key) ?? []).sort(newestFirst);
+    const conflicts = (records.conflicting.get(key) ?? []).sort(newestRecordFirst);
 
     let replaced: ManagedJob | UnmanagedJob | undefined;
     const replace = (old: ManagedJob | UnmanagedJob, adopted: boolean) => {
@@ -145,7 +142,7 @@ function planTeam(team: string, desiredHere: ReadonlyMap<string, DesiredJob>, re
 
   for (const [key, managed] of [...records.managed].sort(byKey)) {
     if (desiredHere.has(key)) continue;
-    for (const r of managed.sort(newestFirst)) if (isLive(r.record.status)) cancel(r, key, "removed");
+    for (const r of managed.sort(newestRecordFirst)) if (isLive(r.record.status)) cancel(r, key, "removed");
   }
   return out;
 }

@@ -4,6 +4,7 @@
 
 import type { ManagedJob } from "../identity/classify.js";
 import { isCancelled, isLive } from "../studio/status.js";
+import { studioTimeMs } from "../studio/time.js";
 import type { JobOutput } from "../studio/types.js";
 
 /**
@@ -20,7 +21,7 @@ export function satisfies(
 }
 
 function createdMs(record: JobOutput): number {
-  const ms = Date.parse(record.created_at);
+  const ms = studioTimeMs(record.created_at);
   return Number.isNaN(ms) ? Number.POSITIVE_INFINITY : ms;
 }
 

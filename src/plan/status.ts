@@ -7,6 +7,7 @@ import type { DesiredJob } from "../desired/types.js";
 import { classify, type LiveJob } from "../identity/classify.js";
 import { nextRunDates } from "../run-times.js";
 import { isLive, isSchedule } from "../studio/status.js";
+import { studioTimeMs } from "../studio/time.js";
 import type { JobOutput } from "../studio/types.js";
 import { satisfies } from "./keep.js";
 
@@ -101,7 +102,7 @@ function teamStatus(
   // name. Parsed once a record, not at every comparison of the sort below.
   const times = new Map<JobOutput, number>();
   for (const { record } of classified) {
-    const ms = Date.parse(record.created_at);
+    const ms = studioTimeMs(record.created_at);
     times.set(record, Number.isNaN(ms) ? Number.NEGATIVE_INFINITY : ms);
   }
   const when = (record: JobOutput): number => times.get(record) ?? Number.NEGATIVE_INFINITY;

@@ -2,6 +2,7 @@
 
 import type { SpecMatch, StackStatus } from "../plan/status.js";
 import { formatRunTime } from "../run-times.js";
+import { studioTimeMs } from "../studio/time.js";
 import { formatTable } from "./table.js";
 
 /** `status --format json`: one object per job, as scripts read it. */
@@ -18,13 +19,13 @@ interface StatusJobDocument {
 
 /** A time Studio sent as ISO 8601 UTC; a value that is not a time is passed on as it came. */
 function isoTime(value: string): string {
-  const ms = Date.parse(value);
+  const ms = studioTimeMs(value);
   return Number.isNaN(ms) ? value : new Date(ms).toISOString();
 }
 
 /** A time Studio sent, as a run time is shown; a value that is not a time is shown as it came. */
 function shownTime(value: string): string {
-  const ms = Date.parse(value);
+  const ms = studioTimeMs(value);
   return Number.isNaN(ms) ? value : formatRunTime(new Date(ms));
 }
 

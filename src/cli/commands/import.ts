@@ -16,6 +16,7 @@ import { classify } from "../../identity/classify.js";
 import { userEnvironment } from "../../identity/markers.js";
 import { resolveConnection } from "../../studio/config.js";
 import { isLive, isRun, isSchedule } from "../../studio/status.js";
+import { newestFirst } from "../../studio/time.js";
 import type { JobOutput } from "../../studio/types.js";
 import { replaceUrlCredentials } from "../../url-credentials.js";
 import { connect, type GlobalOptions } from "../connect.js";
@@ -198,7 +199,7 @@ export async function runImport(flags: ImportFlags, globals: GlobalOptions, io: 
   const secrets: SecretVariable[] = [];
   const taken = new Set<string>();
   for (const [name, records] of [...byName].sort(([a], [b]) => a.localeCompare(b))) {
-    const newest = [...records].sort((a, b) => (a.created_at < b.created_at ? 1 : -1))[0] as JobOutput;
+    const newest = [...records].sort(newestFirst)[0] as JobOutput;
     const notes = [` from job ${newest.id} (${newest.status})`];
     if (records.length > 1) notes.push(` ${records.length - 1} more live job(s) share this name; --adopt cancels them`);
     if (isSchedule(newest.status)) notes.push(` schedule.cron: Studio does not return it; write the job's cron expression`);

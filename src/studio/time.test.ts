@@ -1,0 +1,43 @@
+import { afterEach, describe, expect, it } from "vitest";
+import { newestFirst, studioTimeMs } from "./time.js";
+
+describe("studioTimeMs", () => {
+  const zone = process.env.TZ;
+  afterEach(() => {
+    if (zone === undefined) delete process.env.TZ;
+    else process.env.TZ = zone;
+  });
+
+  it("reads a time with an offset as the moment it names", () => {
+    expect(studioTimeMs("2026-01-01T09:00:00+09:00")).toBe(Date.UTC(2026, 0, 1, 0, 0, 0));
+    expect(studioTimeMs("2026-01-01T00:00:00.250Z")).toBe(Date.UTC(2026, 0, 1, 0, 0, 0, 250));
+  });
+
+  it("reads a time without an offset as UTC, whatever this machine's zone", () => {
+    for (const tz of ["America/New_York", "Asia/Tokyo", "UTC"]) {
+      process.env.TZ = tz;
+      expect(studioTimeMs("2026-07-01T12:30:00"), tz).toBe(Date.UTC(2026, 6, 1, 12, 30, 0));
+      expect(studioTimeMs("2026-07-01 12:30:00.123456"), tz).toBe(Date.UTC(2026, 6, 1, 12, 30, 0, 123));
+      expect(studioTimeMs("2026-07-01T12:30"), tz).toBe(Date.UTC(2026, 6, 1, 12, 30));
+    }
+  });
+
+  it("is NaN for what is not a time", () => {
+    expect(studioTimeMs("yesterday")).toBeNaN();
+    expect(studioTimeMs("")).toBeNaN();
+  });
+});
+
+describe("newestFirst", () => {
+  const at = (id: string, created_at: string) => ({ id, created_at });
+
+  it("orders by moment, not by text", () => {
+    const records = [at("a", "2026-01-01T00:00:00Z"), at("b", "2026-01-01T00:00:00.500Z"), at("c", "2026-01-01T08:00:00+09:00")];
+    expect(records.sort(newestFirst).map((r) => r.id)).toEqual(["b", "a", "c"]);
+  });
+
+  it("breaks ties by id, and puts unreadable times last", () => {
+    const records = [at("x", "not a time"), at("a", "2026-01-01T00:00:00Z"), at("b", "2026-01-01T00:00:00.000Z")];
+    expect(records.sort(newestFirst).map((r) => r.id)).toEqual(["b", "a", "x"]);
+  });
+});
