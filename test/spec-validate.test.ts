@@ -86,6 +86,59 @@ describe("every problem at once", () => {
   });
 });
 
+describe("a merge key that merges no mapping", () => {
+  it("is reported, and the rest of the file is still checked: the other jobs' problems come with it", async () => {
+    // Validate stopped at the bad merge, and a fix-and-rerun loop found the next problem only then.
+    const dir = writeRepo({
+      "studio-jobs.yaml": [
+        "version: 1",
+        "stack: s",
+        "defaults: {team: t}",
+        "x-list: &list [1, 2]",
+        "x-gpu: &gpu {workers: 8}",
+        "jobs:",
+        "  a:",
+        "    <<: *list",
+        "    query: print(1)",
+        "  b:",
+        "    query: print(2)",
+        "    workers: many",
+        "  c:",
+        "    <<: [*gpu, 5]",
+        "    query: print(3)",
+        "    priority: high",
+      ].join("\n"),
+    });
+    const merge = "<< merges mappings into this one: give it an alias of a mapping (<<: *base) or a list of them (<<: [*a, *b])";
+    await expectProblems(dir, [
+      `studio-jobs.yaml:8:9: ${merge}`,
+      'studio-jobs.yaml:12:14: must be an integer, got the string "many" (at jobs.b.workers)',
+      `studio-jobs.yaml:14:9: ${merge}`,
+      `studio-jobs.yaml:16:15: must be a priority from 0 (runs first) to 5 (runs last, Studio's default), got the string "high" (at jobs.c.priority)`,
+    ]);
+  });
+
+  it("merges the mappings beside it in a list", async () => {
+    const dir = writeRepo({
+      "studio-jobs.yaml": [
+        "version: 1",
+        "stack: s",
+        "x-gpu: &gpu {team: t, workers: 8}",
+        "jobs:",
+        "  c:",
+        "    <<: [*gpu, 5]",
+        "    query: print(3)",
+      ].join("\n"),
+    });
+    const result = await runCli(["validate", "."], { cwd: dir });
+    expect(result.code).toBe(1);
+    // The team comes from the good source: no "has no team" problem follows.
+    expect(result.stderr).toBe(
+      "Error: studio-jobs.yaml:6:9: << merges mappings into this one: give it an alias of a mapping (<<: *base) or a list of them (<<: [*a, *b])\n1 problem found in the spec.\n",
+    );
+  });
+});
+
 describe("a team name", () => {
   it("is refused with a space, a comma or a line break, as in teams:, before Studio is asked (it answered 403)", async () => {
     const dir = writeRepo({

@@ -181,6 +181,7 @@ export async function loadSpecFiles(paths: readonly string[], cwd: string): Prom
       issues.push(...parsed.issues);
       continue;
     }
+    issues.push(...(parsed.recovered ?? []));
     const data = parsed.source.data;
     if (data === null || typeof data !== "object" || Array.isArray(data)) {
       const found = Array.isArray(data) ? "a list" : data === null ? "nothing" : `a single ${typeof data}`;

@@ -43,13 +43,16 @@ export function parseCarefully(file: string, text: string): ParsedYaml {
   const { doc } = composed;
 
   const shape = measure(doc, at);
-  if (shape.issues.length > 0) return { issues: shape.issues };
+  if (shape.issues.length > 0) return { issues: [...shape.issues, ...shape.badMerges] };
   const duplicates = findDuplicateKeys(doc, at);
-  if (duplicates.length > 0) return { issues: duplicates };
+  if (duplicates.length > 0) return { issues: [...shape.badMerges, ...duplicates] };
 
+  // A merge key that merges no mapping is a problem of its own place: the document is read
+  // without it, so the rest of the file is still checked and every problem said at once.
   const data = toData(doc, shape.targets);
   const finder = createFinder(doc, shape.targets);
   return {
+    ...(shape.badMerges.length > 0 ? { recovered: shape.badMerges } : {}),
     source: {
       file,
       data,
@@ -268,9 +271,10 @@ interface Shape {
  * ancestors, merge keys that merge something other than mappings, and keys that are
  * lists or mappings. Also maps each alias to the node it names, for locating.
  */
-function measure(doc: Document, at: At): { issues: SpecIssue[]; targets: Map<Alias, Node> } {
+function measure(doc: Document, at: At): { issues: SpecIssue[]; badMerges: SpecIssue[]; targets: Map<Alias, Node> } {
   const { isAlias, isMap, isSeq, isCollection } = yaml();
   const issues: SpecIssue[] = [];
+  const badMerges: SpecIssue[] = [];
   const anchors = new Map<string, Node>();
   const targets = new Map<Alias, Node>();
   const shapes = new Map<Node, Shape>();
@@ -358,7 +362,7 @@ function measure(doc: Document, at: At): { issues: SpecIssue[]; targets: Map<Ali
       const value = resolve(pair.value);
       const sources = isSeq(value) ? value.items.map(resolve) : [value];
       if (!sources.every((source) => isMap(source))) {
-        issues.push({
+        badMerges.push({
           location: here(pair.value as Node),
           path: "",
           message: "<< merges mappings into this one: give it an alias of a mapping (<<: *base) or a list of them (<<: [*a, *b])",
@@ -368,7 +372,7 @@ function measure(doc: Document, at: At): { issues: SpecIssue[]; targets: Map<Ali
   };
 
   visit(doc.contents, 1);
-  return { issues, targets };
+  return { issues, badMerges, targets };
 }
 
 /**
@@ -381,6 +385,7 @@ function measure(doc: Document, at: At): { issues: SpecIssue[]; targets: Map<Ali
 function toData(doc: Document, targets: ReadonlyMap<Alias, Node>): unknown {
   const { isAlias, isMap, isScalar, isSeq } = yaml();
   const values = new Map<Node, unknown>();
+  const resolve = (node: unknown): unknown => (isAlias(node) ? targets.get(node) : node);
   const convert = (node: unknown): unknown => {
     if (node === null || node === undefined) return null;
     if (isAlias(node)) {
@@ -397,7 +402,10 @@ function toData(doc: Document, targets: ReadonlyMap<Alias, Node>): unknown {
       for (const pair of node.items) {
         if (isMergeKey(pair)) {
           // Keys already in the mapping win over merged ones, and earlier sources over later.
-          const merged = isSeq(pair.value) ? pair.value.items.map(convert) : [convert(pair.value)];
+          // What is not a mapping merges nothing (measure() reported it), but is still read:
+          // an anchor on it may be used elsewhere.
+          const sources = isSeq(pair.value) ? pair.value.items : [pair.value];
+          const merged = sources.map(convert).filter((_, i) => isMap(resolve(sources[i])));
           for (const source of merged) {
             for (const [key, v] of Object.entries(source as Record<string, unknown>)) if (!Object.hasOwn(out, key)) define(out, key, v);
           }

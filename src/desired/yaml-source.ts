@@ -24,7 +24,12 @@ export interface YamlSource {
   locate(path: DocPath, options?: { key?: boolean }): SourceLocation;
 }
 
-export type ParsedYaml = { source: YamlSource } | { issues: SpecIssue[] };
+/**
+ * A file's document, or the problems that stop it from being read. `recovered`: problems
+ * the document was read past (a merge key that merges no mapping, read as merging nothing),
+ * reported beside whatever the rest of the file holds.
+ */
+export type ParsedYaml = { source: YamlSource; recovered?: SpecIssue[] } | { issues: SpecIssue[] };
 
 /** Nesting allowed in a spec: real specs use five or six levels; deeper is a mistake or an attack. */
 export const MAX_NESTING = 64;
