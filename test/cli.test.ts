@@ -1,12 +1,12 @@
 // The CLI as a user meets it: help, the emulator command, colour and progress on a terminal.
 
 import { spawn } from "node:child_process";
-import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { closeSync, mkdtempSync, openSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { CLI, runCli, spawnCli } from "./cli-helpers.js";
-import { copyExample, rawCall, useStudio } from "./helpers.js";
+import { copyExample, rawCall, useStudio, writeRepo } from "./helpers.js";
 
 describe("help and version", () => {
   it("pins the top-level help", async () => {
@@ -70,6 +70,43 @@ describe("help and version", () => {
       expect(await spawnCli(argv)).toMatchObject({ code: 0, stdout: `${version}\n`, stderr: "" });
     }
     expect((await runCli(["-V"])).stdout).toBe(`${version}\n`);
+  });
+
+  it("fails, exit 1, when its output cannot be written in full (a full disk: /dev/full), and when the reader goes away", async () => {
+    // It exited 0 (or 2, "changes pending") with the plan or the imported spec cut short.
+    const dir = copyExample("analytics");
+    const full = openSync("/dev/full", "w");
+    try {
+      const result = await new Promise<{ code: number | null; stderr: string }>((resolve, reject) => {
+        const child = spawn(process.execPath, [CLI, "validate", ".", "--format", "json"], { cwd: dir, stdio: ["ignore", full, "pipe"] });
+        let stderr = "";
+        child.stderr?.on("data", (d: Buffer) => (stderr += d.toString()));
+        child.on("error", reject);
+        child.on("close", (code) => resolve({ code, stderr }));
+      });
+      expect(result).toEqual({
+        code: 1,
+        stderr: "Error: the output could not be written in full (ENOSPC: no space left on device, write); what was printed is cut short.\n",
+      });
+    } finally {
+      closeSync(full);
+    }
+    // A reader that reads a little and leaves, as `| head -c 100` does: the rest of a long
+    // output (here some 400 KB of problems, more than a pipe holds) is cut.
+    const jobs = Array.from({ length: 2000 }, (_, i) => `  j${i}: {query: x, workers: many}`).join("\n");
+    const many = writeRepo({ "studio-jobs.yaml": `version: 1\nstack: s\ndefaults: {team: t}\njobs:\n${jobs}\n` });
+    const cut = await new Promise<{ code: number | null; stderr: string }>((resolve, reject) => {
+      const child = spawn(process.execPath, [CLI, "validate", ".", "--format", "json"], { cwd: many, stdio: ["ignore", "pipe", "pipe"] });
+      let stderr = "";
+      child.stdout.once("data", () => child.stdout.destroy());
+      child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
+      child.on("error", reject);
+      child.on("close", (code) => resolve({ code, stderr }));
+    });
+    expect(cut).toEqual({
+      code: 1,
+      stderr: "Error: the output could not be written in full (the reader closed the pipe); what was printed is cut short.\n",
+    });
   });
 
   it("says what is wrong with an unknown option, exit 1", async () => {

@@ -44,6 +44,22 @@ async function main(argv: string[]): Promise<void> {
     });
   }
 
+  // A write to stdout that fails (a full disk, /dev/full, a reader that went away) leaves the
+  // output cut short: a plan, a saved spec or JSON a program reads. That is a failure of the
+  // command, whatever it found: said on stderr, exit 1. Without a listener the failure would
+  // either pass unseen or end the process as an internal error.
+  let stdoutFailure: Error | undefined;
+  process.stdout.on("error", (error: Error) => {
+    stdoutFailure ??= error;
+  });
+  const leave = (code: number, error: Error | null | undefined): void => {
+    const failure = error ?? stdoutFailure;
+    if (failure === undefined) process.exit(code);
+    const why = (failure as NodeJS.ErrnoException).code === "EPIPE" ? "the reader closed the pipe" : failure.message;
+    process.stderr.write(secrets.redact(`Error: the output could not be written in full (${why}); what was printed is cut short.\n`));
+    process.exit(1);
+  };
+
   const code = await run(argv, {
     stdout: process.stdout,
     stderr: process.stderr,
@@ -73,5 +89,5 @@ async function main(argv: string[]): Promise<void> {
   });
   process.exitCode = code;
   // Let stdout drain, then leave even if a keep-alive socket lingers.
-  process.stdout.write("", () => process.exit(code));
+  process.stdout.write("", (error) => leave(code, error));
 }
