@@ -258,6 +258,11 @@ describe("plan failures end with exit 1 and one clear sentence", () => {
         `Error: Cannot save the plan to ${String(out)}: ${String(reason)}.\nGive --out a file path in an existing directory you can write to.\n`,
       );
     }
+    // Empty (`--out "$UNSET"`): it named the current directory, "Cannot save the plan to : it is a directory".
+    expect(await plan(dir, ["--out", ""])).toMatchObject({
+      code: 1,
+      stderr: "error: option '--out <file>' argument '' is invalid. Give a file path.\n(run with --help for usage)\n",
+    });
     symlinkSync(join(dir, "target.json"), join(dir, "link.json"));
     expect((await plan(dir, ["--out", "link.json"])).code).toBe(0);
     expect(existsSync(join(dir, "target.json"))).toBe(false);

@@ -32,6 +32,14 @@ export function fractionOption(flags: string, description: string): Option {
   });
 }
 
+/** A file path option: an empty one (`--out "$UNSET"`) would name the current directory. */
+export function fileOption(flags: string, description: string): Option {
+  return new Option(flags, description).argParser((value: string) => {
+    if (value.trim() === "") throw new InvalidArgumentError("Give a file path.");
+    return value;
+  });
+}
+
 /** The text after a command's help: a few real invocations, each after what it does. */
 export function examples(lines: readonly [command: string, comment: string][]): string {
   return `\nExamples:\n${lines.map(([command, comment]) => `  # ${comment}\n  $ ${command}`).join("\n")}`;

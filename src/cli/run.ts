@@ -19,7 +19,7 @@ import type { Shell } from "./completion.js";
 import type { GlobalOptions } from "./connect.js";
 import { redactingIo, type CliIo } from "./io.js";
 import { refuseSavedPlans } from "./saved-plan-paths.js";
-import { collect, examples, fractionOption, givenFlags, helpConfiguration, integerOption } from "./options.js";
+import { collect, examples, fileOption, fractionOption, givenFlags, helpConfiguration, integerOption } from "./options.js";
 
 /** The token as given on the command line or in the environment: known before anything is printed. */
 function earlySecrets(argv: readonly string[], env: NodeJS.ProcessEnv): (string | undefined)[] {
@@ -106,7 +106,7 @@ export async function run(argv: readonly string[], rawIo: CliIo): Promise<number
       .command("plan")
       .description("show what apply would change in Studio")
       .argument("[paths...]", "spec files or directories", ["studio-jobs.yaml"])
-      .option("--out <file>", "save the plan for `apply FILE`")
+      .addOption(fileOption("--out <file>", "save the plan for `apply FILE`"))
       .addOption(new Option("--format <format>", "output format").choices(["text", "json", "markdown"]).default("text"))
       .option("--detailed-exitcode", "exit 2 when there are changes, 0 when none", false),
   )
@@ -211,7 +211,7 @@ export async function run(argv: readonly string[], rawIo: CliIo): Promise<number
     .command("import")
     .description("write a spec for a team's live jobs that studio-jobs does not manage yet")
     .option("--stack <stack>", "the stack the imported jobs will belong to", "imported")
-    .option("--out <file>", "write the spec to FILE instead of stdout")
+    .addOption(fileOption("--out <file>", "write the spec to FILE instead of stdout"))
     .option("--force", "overwrite --out FILE if it exists", false)
     .addHelpText(
       "after",

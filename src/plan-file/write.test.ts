@@ -1,6 +1,7 @@
 // Writing a saved plan: where it can and cannot go, said in a sentence, and a symbolic link
 // at the path replaced rather than followed.
 
+import { execFileSync } from "node:child_process";
 import { existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, statSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -37,6 +38,18 @@ describe("writePlanFile", () => {
     );
     expect(readdirSync(dir).sort()).toEqual(["file", "plans"]);
     expect(readdirSync(join(dir, "plans"))).toEqual([]);
+  });
+
+  it("refuses what is not a regular file (a FIFO, a device), leaving it as it was", async () => {
+    // A FIFO, or /dev/null as root, was replaced by a regular file, and the command said
+    // "Saved". (Not tried on /dev/null here: a regression would break the machine.)
+    const dir = mkdtempSync(join(tmpdir(), "studio-jobs-write-"));
+    execFileSync("mkfifo", [join(dir, "fifo.json")]);
+    expect(await refusal(join(dir, "fifo.json"), "fifo.json")).toBe(
+      "USAGE: Cannot save the plan to fifo.json: it is not a regular file (a FIFO, a device or a socket). Give --out a file path in an existing directory you can write to.",
+    );
+    expect(lstatSync(join(dir, "fifo.json")).isFIFO()).toBe(true);
+    expect(readdirSync(dir)).toEqual(["fifo.json"]);
   });
 
   it("replaces a symbolic link at the path instead of writing where it points", async () => {

@@ -1,16 +1,14 @@
 // `plan --out FILE`: the plan as a document, plus every job its creates and replaces send,
-// written readable by its owner only (it names jobs and settings, though no secret). The
-// file is written beside its place under a name of its own and renamed over it: a symbolic
-// link at the path is replaced, never followed, and a reader never sees half a plan.
+// written readable by its owner only (it names jobs and settings, though no secret), whole
+// or not at all (src/replace-file.ts).
 
 import { randomBytes } from "node:crypto";
-import { lstat, open, rename, unlink } from "node:fs/promises";
-import { basename, dirname, join } from "node:path";
 import { UsageError } from "../errors.js";
 import type { Plan } from "../plan/types.js";
 import { planDocument, type PlanDocument, type SavedJob } from "./document.js";
 import { saveJob } from "./saved-job.js";
 import { sealPlanDocument } from "./seal.js";
+import { replaceFile, ReplaceFileError } from "../replace-file.js";
 import { createDigestKey, describeDigestKey, type DigestKey } from "./secret-digest.js";
 
 /**
@@ -56,51 +54,17 @@ export interface WritePlanOptions {
 export async function writePlanFile(path: string, plan: Plan, options: WritePlanOptions, shown: string = path): Promise<void> {
   const key = createDigestKey(options.token, options.env, randomBytes(16));
   const doc = savedPlanDocument(plan, options.toolVersion, options.cwd, key, studioLocation(options.studioUrl));
-  await replaceFile(path, `${JSON.stringify(doc, null, 2)}\n`, shown);
+  await writeWhole(path, `${JSON.stringify(doc, null, 2)}\n`, shown);
 }
 
-async function replaceFile(path: string, text: string, shown: string): Promise<void> {
-  const existing = await lstat(path).catch(() => undefined);
-  if (existing?.isDirectory() === true) throw cannotSave(shown, "it is a directory");
-  const temporary = join(dirname(path), `.${basename(path)}.${randomBytes(6).toString("hex")}.tmp`);
-  // "wx": a name nobody else holds, created with the owner-only mode (an existing file would keep its own).
-  const file = await open(temporary, "wx", 0o600).catch((error: unknown) => {
-    throw cannotSave(shown, reasonOf(error, shown));
-  });
+async function writeWhole(path: string, text: string, shown: string): Promise<void> {
   try {
-    try {
-      await file.writeFile(text, "utf8");
-    } finally {
-      await file.close();
-    }
-    await rename(temporary, path);
+    await replaceFile(path, text, { mode: 0o600, exclusive: false, shown });
   } catch (error) {
-    await unlink(temporary).catch(() => undefined);
-    throw cannotSave(shown, reasonOf(error, shown));
+    if (!(error instanceof ReplaceFileError)) throw error;
+    throw new UsageError(
+      `Cannot save the plan to ${shown}: ${error.reason}.`,
+      "Give --out a file path in an existing directory you can write to.",
+    );
   }
-}
-
-function cannotSave(shown: string, reason: string): UsageError {
-  return new UsageError(
-    `Cannot save the plan to ${shown}: ${reason}.`,
-    "Give --out a file path in an existing directory you can write to.",
-  );
-}
-
-/** Why a file could not be written, by the system's error code; its own message for anything unusual. */
-const WRITE_ERRORS: Readonly<Record<string, (shown: string) => string>> = {
-  ENOENT: (shown) => `the directory ${dirname(shown)} does not exist`,
-  ENOTDIR: () => "a part of the path is not a directory",
-  EISDIR: () => "it is a directory",
-  EACCES: () => "permission denied",
-  EPERM: () => "permission denied",
-  EROFS: () => "the file system is read-only",
-  ENOSPC: () => "no space is left on the device",
-};
-
-function reasonOf(error: unknown, shown: string): string {
-  const code = (error as NodeJS.ErrnoException | undefined)?.code;
-  const reason = code === undefined ? undefined : WRITE_ERRORS[code];
-  if (reason !== undefined) return reason(shown);
-  return error instanceof Error ? error.message : String(error);
 }

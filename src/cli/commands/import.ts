@@ -6,7 +6,7 @@
 // So do the credentials of a URL in any other text (requirements, repository, the query).
 
 import { constants } from "node:fs";
-import { access, writeFile } from "node:fs/promises";
+import { access } from "node:fs/promises";
 import { dirname, join, relative, resolve, sep } from "node:path";
 import { Document, Pair, Scalar, type YAMLMap } from "yaml";
 import { UsageError } from "../../errors.js";
@@ -18,6 +18,7 @@ import { resolveConnection } from "../../studio/config.js";
 import { isLive, isRun, isSchedule } from "../../studio/status.js";
 import { newestFirst } from "../../studio/time.js";
 import type { JobOutput } from "../../studio/types.js";
+import { replaceFile, ReplaceFileError } from "../../replace-file.js";
 import { replaceUrlCredentials } from "../../url-credentials.js";
 import { connect, type GlobalOptions } from "../connect.js";
 import type { CliIo } from "../io.js";
@@ -151,9 +152,10 @@ export async function runImport(flags: ImportFlags, globals: GlobalOptions, io: 
     );
   }
   const out = flags.out === undefined ? undefined : resolve(io.cwd, flags.out);
-  if (out !== undefined && !flags.force && (await exists(out))) {
-    throw new UsageError(`${flags.out} already exists; nothing was written.`, "Pass --force to overwrite it, or choose another --out.");
-  }
+  const outTaken = (): UsageError =>
+    new UsageError(`${flags.out} already exists; nothing was written.`, "Pass --force to overwrite it, or choose another --out.");
+  // Said before Studio is asked anything; said again if the file appears meanwhile.
+  if (out !== undefined && !flags.force && (await exists(out))) throw outTaken();
   const { client } = await connect(globals, io, settings);
   let jobs: JobOutput[];
   try {
@@ -214,12 +216,11 @@ export async function runImport(flags: ImportFlags, globals: GlobalOptions, io: 
     io.stdout.write(text);
   } else {
     try {
-      await writeFile(out, text, { flag: flags.force ? "w" : "wx" });
+      await replaceFile(out, text, { mode: 0o666, exclusive: !flags.force, shown: flags.out ?? out });
     } catch (error) {
-      const code = (error as NodeJS.ErrnoException).code;
-      throw new UsageError(
-        code === "EEXIST" ? `${flags.out} already exists; nothing was written.` : `Cannot write ${flags.out}: ${(error as Error).message}`,
-      );
+      if (!(error instanceof ReplaceFileError)) throw error;
+      if (error.exists) throw outTaken();
+      throw new UsageError(`Cannot write ${flags.out}: ${error.reason}; nothing was written.`);
     }
   }
   io.stderr.write(

@@ -1,0 +1,82 @@
+// Writing a file the user named (`plan --out`, `import --out`) so that a failure leaves
+// nothing behind: the text goes to a file of its own beside the path, and only a complete
+// one takes the path's place (a rename, or a hard link when the path must not exist yet).
+// A reader never sees half a file, a full disk leaves no stub to trip over, a symbolic link
+// at the path is replaced (never followed), and what is not a regular file (a directory, a
+// FIFO, a device) is refused rather than replaced.
+
+import { randomBytes } from "node:crypto";
+import { link, lstat, open, rename, unlink } from "node:fs/promises";
+import { basename, dirname, join } from "node:path";
+
+export interface ReplaceFileOptions {
+  /** The mode of a new file, before the umask: 0o600 for a file only its owner should read. */
+  mode: number;
+  /** Refuse when something is at the path already (the error's `exists` is then true). */
+  exclusive: boolean;
+  /** The path as the user gave it, for messages. */
+  shown: string;
+}
+
+/** Why a file could not be written: `reason` is a clause for "Cannot write X: …". */
+export class ReplaceFileError extends Error {
+  constructor(
+    readonly reason: string,
+    readonly exists = false,
+  ) {
+    super(reason);
+  }
+}
+
+/** Put `text` at `path` (absolute) whole, or throw a ReplaceFileError and leave the path as it was. */
+export async function replaceFile(path: string, text: string, options: ReplaceFileOptions): Promise<void> {
+  const existing = await lstat(path).catch(() => undefined);
+  if (existing !== undefined) {
+    if (options.exclusive) throw new ReplaceFileError("it already exists", true);
+    if (existing.isDirectory()) throw new ReplaceFileError("it is a directory");
+    if (!existing.isFile() && !existing.isSymbolicLink())
+      throw new ReplaceFileError("it is not a regular file (a FIFO, a device or a socket)");
+  }
+  const temporary = join(dirname(path), `.${basename(path)}.${randomBytes(6).toString("hex")}.tmp`);
+  // "wx": a name nobody else holds, created with the mode asked for (an existing file would keep its own).
+  const file = await open(temporary, "wx", options.mode).catch((error: unknown) => {
+    throw new ReplaceFileError(reasonOf(error, options.shown));
+  });
+  let renamed = false;
+  try {
+    try {
+      await file.writeFile(text, "utf8");
+    } finally {
+      await file.close();
+    }
+    // A hard link fails when the path was taken meanwhile; a rename replaces it.
+    if (options.exclusive) await link(temporary, path);
+    else {
+      await rename(temporary, path);
+      renamed = true;
+    }
+  } catch (error) {
+    throw new ReplaceFileError(reasonOf(error, options.shown), (error as NodeJS.ErrnoException).code === "EEXIST");
+  } finally {
+    if (!renamed) await unlink(temporary).catch(() => undefined);
+  }
+}
+
+/** Why a file could not be written, by the system's error code; its own message for anything unusual. */
+const WRITE_ERRORS: Readonly<Record<string, (shown: string) => string>> = {
+  ENOENT: (shown) => `the directory ${dirname(shown)} does not exist`,
+  ENOTDIR: () => "a part of the path is not a directory",
+  EISDIR: () => "it is a directory",
+  EACCES: () => "permission denied",
+  EPERM: () => "permission denied",
+  EROFS: () => "the file system is read-only",
+  ENOSPC: () => "no space is left on the device",
+  EEXIST: () => "it already exists",
+};
+
+function reasonOf(error: unknown, shown: string): string {
+  const code = (error as NodeJS.ErrnoException | undefined)?.code;
+  const reason = code === undefined ? undefined : WRITE_ERRORS[code];
+  if (reason !== undefined) return reason(shown);
+  return error instanceof Error ? error.message : String(error);
+}
