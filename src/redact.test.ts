@@ -31,6 +31,28 @@ describe("the redactor", () => {
     ]);
   });
 
+  it("hides a secret in the repr of a longer string that Python quoted with the other quote, and in other URL and JSON spellings", () => {
+    // An adversarial server: pydantic's input_value= quotes the whole environment string the
+    // create sent, which holds `"` (the teams marker), so Python quotes it with ' and escapes
+    // the secret's apostrophe as \'; only "it" was hidden. Each text below is what Python's
+    // repr, json.dumps, urllib's quote and quote_plus wrote.
+    const r = createRedactor();
+    r.addSecret("it's-a-secret-value");
+    r.addSecret('Sup3r sec/ret"x+é!');
+    expect(r.redact(`{"detail": "input_value='API_KEY=it\\\\'s-a-secret-value\\nSTUDIO_JOBS_TEAMS=[\\"demo\\"]'"}`)).toBe(
+      `{"detail": "input_value='API_KEY=***\\nSTUDIO_JOBS_TEAMS=[\\"demo\\"]'"}`,
+    );
+    expect(r.redact(`input_value='API_KEY=it\\'s-a-secret-value'`)).toBe(`input_value='API_KEY=***'`);
+    for (const spelling of [
+      "Sup3r%20sec/ret%22x%2B%C3%A9%21",
+      "Sup3r+sec%2Fret%22x%2B%C3%A9%21",
+      "Sup3r%20sec%2fret%22x%2b%c3%a9!",
+      'Sup3r sec\\/ret\\"x+é!',
+    ]) {
+      expect(r.redact(`q=${spelling}&`), spelling).toBe("q=***&");
+    }
+  });
+
   it("replaces the longest secret first, so one inside another leaves nothing behind", () => {
     const r = createRedactor();
     r.addSecret("abcd");

@@ -60,15 +60,30 @@ function spellings(value: string, lines: boolean): string[] {
   // Escaped twice: JSON inside a JSON string, and Python's repr (pydantic's
   // input_value='...') as is and inside a JSON error body, with non-ASCII as \uXXXX or not.
   if (json !== value) forms.add(JSON.stringify(json).slice(1, -1));
-  const repr = pythonRepr(value);
-  if (repr !== value) {
+  // Python picks the repr's quote by the whole string the value is part of (an environment
+  // string holding `"` is quoted with `'`), so the value's own quote may be escaped either way.
+  for (const quote of ["'", '"'] as const) {
+    const repr = pythonRepr(value, quote);
+    if (repr === value) continue;
     const inJson = JSON.stringify(repr).slice(1, -1);
     forms.add(repr);
     forms.add(inJson);
     forms.add(inJson.replace(/[\u0080-\uffff]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`));
   }
   forms.add(json.replace(/[\u0080-\uffff]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`));
-  forms.add(encodeURIComponent(value));
+  // JSON writers that escape `/` too (PHP, some Java ones).
+  forms.add(json.replace(/\//g, "\\/"));
+  // URL encodings: encodeURIComponent's, and RFC 3986's (Python's), which also encodes
+  // !'()*; each also as Python's quote() writes it (keeping `/`), as form encoding does
+  // (a space as `+`), and with lowercase hex digits.
+  const encoded = encodeURIComponent(value);
+  const strict = encoded.replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
+  for (const url of [encoded, strict]) {
+    for (const form of [url, url.replace(/%2F/g, "/"), url.replace(/%20/g, "+")]) {
+      forms.add(form);
+      forms.add(form.replace(/%[0-9A-F]{2}/g, (hex) => hex.toLowerCase()));
+    }
+  }
   for (const quote of ["&#x27;", "&#39;"]) {
     forms.add(value.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&quot;").replace(/'/g, quote));
   }
@@ -77,9 +92,8 @@ function spellings(value: string, lines: boolean): string[] {
   return [...forms].filter((form) => form.length >= MIN_SECRET_LENGTH && !tooCommon(form));
 }
 
-/** Python's repr of a string without its quotes: the quote it picks escaped, and \\ \\n \\r \\t and control characters. */
-function pythonRepr(value: string): string {
-  const quote = value.includes("'") && !value.includes('"') ? '"' : "'";
+/** Python's repr of a string without its quotes, in a repr quoted with `quote`: that quote escaped, and \\ \\n \\r \\t and control characters. */
+function pythonRepr(value: string, quote: "'" | '"'): string {
   let out = "";
   for (const c of value) {
     const code = c.codePointAt(0) ?? 0;
