@@ -396,6 +396,43 @@ describe("an ambiguous create", () => {
     );
   });
 
+  it("is not taken as made when Studio answers with another job, and the old version of a replace is kept", async () => {
+    // An adversarial server answered each create with the job already there (as one that
+    // folds creates by name would) and made nothing: apply cancelled that very job as the
+    // old version, said "2 replaced", and the stack had no live job left.
+    const old = record({ key: "c" });
+    const studio = createFakeStudio([old]);
+    studio.createJob = () => Promise.resolve(structuredClone(old));
+    const result = await apply(planOf([replace(desired({ key: "c", query: "print(2)\n" }), old)]), studio);
+    expect(outcomes(result)).toEqual([
+      `create demo/c failed: Studio answered the create of demo/c with job ${old.id}, which was already there when the plan was made; the job was not found when the team was listed again, and it is not sent twice: run plan to see whether it exists`,
+      `cancel demo/c skipped: the new job was not created, so ${old.id} is kept`,
+    ]);
+    expect(liveNames(studio)).toEqual([`c ${old.id}`]);
+    expect(result.summary).toMatchObject({ created: 0, replaced: 0, cancelled: 0, failed: 1 });
+  });
+
+  it("checks the reply's team, name and markers, and finds the job it made when the reply named another", async () => {
+    const made = desired({ key: "a" });
+    const cases: [string, (sent: JobOutput) => JobOutput][] = [
+      [" of team elsewhere", (sent) => ({ ...sent, id: "other-1", team: "elsewhere" })],
+      [", named phantom", (sent) => ({ ...sent, id: "other-1", name: "phantom" })],
+      [", which does not carry this job's markers", (sent) => ({ ...sent, id: "other-1", environment: {} })],
+    ];
+    for (const [why, answer] of cases) {
+      const studio = createFakeStudio();
+      const sendCreate = studio.createJob.bind(studio);
+      // The server made the job, and answered with some other one.
+      studio.createJob = async (input) => answer(await sendCreate(input));
+      const result = await apply(planOf([create(made)]), studio);
+      expect(outcomes(result), why).toEqual([
+        `create demo/a applied: found after an ambiguous failure (Studio answered the create of demo/a with job other-1${why})`,
+      ]);
+      expect(result.steps[0]?.jobId, why).toBe("fake-1");
+      expect(studio.jobs.map((j) => j.id)).toEqual(["fake-1"]);
+    }
+  });
+
   it("is said to be maybe created, and not sent again, when looking for it fails", async () => {
     // Found by an adversarial tester: the look-up's 429 was reported as the create's failure,
     // though the job may well have been made.

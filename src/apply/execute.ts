@@ -10,6 +10,7 @@ import { InterruptedError, RemoteError, StudioJobsError } from "../errors.js";
 import type { PlanAction, Plan } from "../plan/types.js";
 import { sha256Hex } from "../identity/fingerprint.js";
 import { managedAs } from "../identity/classify.js";
+import { printable } from "../invisible.js";
 import { withTeamsMarker } from "../identity/markers.js";
 import type { DesiredFile, DesiredJob } from "../desired/types.js";
 import type { StudioClient } from "../studio/client.js";
@@ -302,6 +303,18 @@ async function createJob(
       const reply = await options.client.createJob(createBody(job, fileIds, teams, options.now ?? Date.now), {
         finishing: finishing && attempt === 1,
       });
+      const other = notTheJobSent(reply, job, options.knownIds);
+      // Studio said it created a job, and named another: ours may or may not exist. Looked
+      // for like any unclear answer, and never sent again on its strength.
+      if (other !== undefined) {
+        throw new RemoteError({
+          method: "POST",
+          path: "/datachain/jobs/",
+          status: 200,
+          message: `Studio answered the create of ${job.team}/${job.key} with ${other}`,
+          ambiguous: true,
+        });
+      }
       return { status: "applied", jobId: reply.id, url: reply.url };
     } catch (error) {
       if (!(error instanceof RemoteError) || !error.ambiguous) throw error;
@@ -332,6 +345,22 @@ async function createJob(
     }
   }
   throw lastError;
+}
+
+/**
+ * Why a create's reply is not the job sent, if it is not: a server that answers with some
+ * other job (one listed before, as one that folds creates by name would; one of another
+ * team or name; one without this job's markers) has not said it made ours. Acting on it
+ * would cancel the old version of a replaced job with nothing in its place.
+ */
+function notTheJobSent(reply: JobOutput, job: DesiredJob, knownIds: ReadonlySet<string>): string | undefined {
+  const which = `job ${reply.id}`;
+  if (knownIds.has(reply.id)) return `${which}, which was already there when the plan was made`;
+  if (reply.team !== job.team) return `${which} of team ${printable(reply.team)}`;
+  if (reply.name !== job.key) return `${which}, named ${printable(reply.name)}`;
+  const managed = managedAs(reply, job.stack);
+  if (managed?.key !== job.key || managed.fingerprint !== job.fingerprint) return `${which}, which does not carry this job's markers`;
+  return undefined;
 }
 
 /**
