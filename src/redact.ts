@@ -37,6 +37,8 @@ export interface Redactor {
   addSensitiveKey: (name: string) => void;
   /** A plain function, safe to pass around detached from the redactor. */
   redact: (text: string) => string;
+  /** Whether `text` holds a registered secret, in any of its spellings. Detachable too. */
+  holds: (text: string) => boolean;
   /**
    * The first `max` characters of `text`, redacted: a secret the cut would split is hidden
    * whole, and so is a sensitive key's value that runs into the cut. (Cut first and redact
@@ -155,6 +157,7 @@ export function createRedactor(): Redactor {
       }
     },
     redact,
+    holds: (text) => secretRanges(text).length > 0,
     redactHead(text, max) {
       if (text.length <= max) return redact(text);
       if (dirty) rebuild();

@@ -11,7 +11,7 @@ import { loadSpec } from "../src/desired/index.js";
 import type { DesiredJob } from "../src/desired/types.js";
 import type { StudioClient } from "../src/studio/client.js";
 import { recordingSleep, runCli } from "./cli-helpers.js";
-import { copyExample, handMade, useStudio } from "./helpers.js";
+import { copyExample, handMade, useStudio, writeSpec } from "./helpers.js";
 
 const PLAN_SCHEMA = JSON.parse(readFileSync(new URL("../schema/plan.schema.json", import.meta.url), "utf8")) as object;
 
@@ -229,6 +229,41 @@ describe("plan against the emulator", () => {
         expect(text).not.toContain(sha256Hex(secret));
       }
     }
+  });
+});
+
+describe("a secret in a live job's text", () => {
+  it("is not written to a saved plan, nor shown by show, and the plan still applies", async () => {
+    // Found by an adversarial tester: a credential once written into a query, now read from
+    // the environment, was saved in clear in plan.json from the old side of the query's diff
+    // (changes[].patch and before.query), and `show` printed it.
+    const dir = mkdtempSync(join(tmpdir(), "studio-jobs-live-secret-"));
+    mkdirSync(join(dir, ".git"));
+    writeSpec(dir, "moved", { etl: { query: 'print("key=pw-4f9c2a71e3")', schedule: { cron: "@daily" } } });
+    expect((await runCli(["apply", ".", "--yes"], { cwd: dir, env })).code).toBe(0);
+    writeSpec(dir, "moved", {
+      etl: { query: 'import os\nprint(os.environ["KEY"])', schedule: { cron: "@daily" }, environment: { KEY: "${env:ETL_KEY}" } },
+    });
+    const secretEnv = { ETL_KEY: "pw-4f9c2a71e3" };
+    const made = await plan(dir, ["--out", "plan.json", "--format", "json"], secretEnv);
+    expect(made.code).toBe(0);
+    const text = readFileSync(join(dir, "plan.json"), "utf8");
+    expect(text).not.toContain("pw-4f9c2a71e3");
+    const replace = (JSON.parse(text) as { actions: { kind: string; changes: unknown[]; before: { query: string } }[] }).actions[0];
+    expect(replace?.kind).toBe("replace");
+    expect(replace?.changes).toContainEqual({ field: "query", kind: "value", old: "(sensitive)", new: "(sensitive)" });
+    expect(replace?.before.query).toBe("(sensitive)");
+    // `show` without the secret in the environment: nothing to redact it with.
+    const shown = await runCli(["show", "plan.json"], { cwd: dir, env });
+    expect(shown.code).toBe(0);
+    expect(shown.stdout).not.toContain("pw-4f9c2a71e3");
+    expect(shown.stdout).toContain("query: (sensitive) → (sensitive)");
+    // Apply computes the changes again, knowing the secret: they are the ones saved.
+    const applied = await runCli(["apply", "plan.json", "--yes"], { cwd: dir, env: { ...env, ...secretEnv } });
+    expect(applied.stderr).not.toContain("changes other than");
+    expect(applied.code).toBe(0);
+    expect(applied.stdout).toMatch(/^Apply complete: 0 created, 1 replaced, 0 cancelled, 0 failed\.$/m);
+    expect((await plan(dir, ["--detailed-exitcode"], secretEnv)).code).toBe(0);
   });
 });
 

@@ -179,6 +179,7 @@ export async function preparePlan(
       allowProtected: flags.allowProtected || destroy,
       maxCancel: destroy ? Number.POSITIVE_INFINITY : flags.maxCancel,
       now: new Date(),
+      ...(io.secrets === undefined ? {} : { holdsSecret: io.secrets.holds }),
     });
     plan.warnings.push(...coverage.warnings);
     timer.lap("computed the plan");

@@ -96,6 +96,8 @@ export interface PlanDocument {
  */
 interface DocumentOptions {
   whole: boolean;
+  /** Whether a text holds a secret the run knows: such a live value is written as (sensitive). */
+  holdsSecret?: (text: string) => boolean;
 }
 
 function actionDocument(action: PlanAction, stack: string, options: DocumentOptions): ActionDocument {
@@ -125,7 +127,10 @@ function actionDocument(action: PlanAction, stack: string, options: DocumentOpti
         protected: isProtected(classify(action.live, stack)),
         ...fingerprintOf(action.desired),
         changes: action.changes,
-        ...beside(() => ({ after: desiredSettings(action.desired), before: liveSettings(action.live, stack, action.desired) })),
+        ...beside(() => ({
+          after: desiredSettings(action.desired),
+          before: liveSettings(action.live, stack, action.desired, options.holdsSecret),
+        })),
       };
     case "cancel":
       return {
@@ -134,14 +139,17 @@ function actionDocument(action: PlanAction, stack: string, options: DocumentOpti
         job_url: action.live.url,
         reason: action.reason,
         protected: isProtected(classify(action.live, stack)),
-        ...beside(() => ({ after: null, before: liveSettings(action.live, stack) })),
+        ...beside(() => ({ after: null, before: liveSettings(action.live, stack, undefined, options.holdsSecret) })),
       };
     case "conflict":
       return {
         ...base,
         job_id: action.live.id,
         job_url: action.live.url,
-        ...beside(() => ({ after: desiredSettings(action.desired), before: liveSettings(action.live, stack, action.desired) })),
+        ...beside(() => ({
+          after: desiredSettings(action.desired),
+          before: liveSettings(action.live, stack, action.desired, options.holdsSecret),
+        })),
       };
     default: {
       const never: never = action;

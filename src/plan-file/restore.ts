@@ -7,6 +7,7 @@ import { canonicalJson } from "../identity/fingerprint.js";
 import { classify, type LiveJob } from "../identity/classify.js";
 import { computeChanges } from "../plan/diff.js";
 import { PlanRefusedError, UsageError } from "../errors.js";
+import { registerJobSecrets } from "../redact.js";
 import type { DesiredJob } from "../desired/types.js";
 import { summarizeActions, type Plan, type PlanAction, type PlanSummary } from "../plan/types.js";
 import type { JobOutput } from "../studio/types.js";
@@ -20,11 +21,19 @@ import { MAKE_IT_AGAIN, PLAN_CHANGED, verifyPlanFile, type PlanCheckContext } fr
  */
 export async function restorePlan(doc: PlanDocument, context: PlanCheckContext): Promise<Plan> {
   const jobs = await verifyPlanFile(doc, context);
+  // Known before the changes are computed again: a live value holding one is (sensitive) in
+  // the saved changes, as it must be in these.
+  if (context.secrets !== undefined) registerJobSecrets(context.secrets, [...jobs.values()], context.env);
+  const holdsSecret = context.secrets?.holds;
   const listed = indexListings(context.listings);
   const actions: PlanAction[] = [];
   const problems: string[] = [];
   for (const action of doc.actions) {
-    const restored = restoreAction(action, jobs, (wanted) => liveRecordOf(wanted, doc.stack, listed), new Date(doc.created_at), doc.teams);
+    const restored = restoreAction(action, jobs, (wanted) => liveRecordOf(wanted, doc.stack, listed), {
+      createdAt: new Date(doc.created_at),
+      teams: doc.teams,
+      holdsSecret,
+    });
     if (typeof restored === "string") problems.push(restored);
     else if (restored !== undefined) actions.push(restored);
   }
@@ -62,10 +71,13 @@ function restoreAction(
   action: ActionDocument,
   jobs: ReadonlyMap<string, DesiredJob>,
   live: (action: ActionDocument) => JobOutput | string,
-  /** When the plan was made: a replace's changes show the next runs from then. */
-  createdAt: Date,
-  /** The teams the plan covers: what a replaced job's successor records. */
-  teams: readonly string[],
+  shown: {
+    /** When the plan was made: a replace's changes show the next runs from then. */
+    createdAt: Date;
+    /** The teams the plan covers: what a replaced job's successor records. */
+    teams: readonly string[];
+    holdsSecret: ((text: string) => boolean) | undefined;
+  },
 ): PlanAction | string | undefined {
   const desired = (): DesiredJob => {
     const job = jobs.get(action.key);
@@ -81,7 +93,7 @@ function restoreAction(
       const old = live(action);
       if (typeof old === "string") return old;
       // A replace is shown by its changes: they must be those of the job it sends.
-      const changes = computeChanges(job, old, createdAt, teams);
+      const changes = computeChanges(job, old, shown.createdAt, shown.teams, shown.holdsSecret);
       if (canonicalJson(changes) !== canonicalJson(action.changes ?? []))
         return `The saved plan's replace of "${key}" in team ${team} shows changes other than those of the job it would send.`;
       return { kind: "replace", key, team, desired: job, live: old, strategy: job.replace, changes, adopted: action.adopted ?? false };

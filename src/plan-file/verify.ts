@@ -12,6 +12,7 @@ import type { DesiredJob } from "../desired/types.js";
 import { canonicalJson } from "../identity/fingerprint.js";
 import { computeRemoteDigest } from "../plan/digest.js";
 import { desiredSettings } from "../plan/settings.js";
+import type { Redactor } from "../redact.js";
 import type { JobOutput } from "../studio/types.js";
 import type { PlanDocument, SavedJob } from "./document.js";
 import { restoreJob } from "./saved-job.js";
@@ -86,6 +87,11 @@ export interface PlanCheckContext {
   cwd: string;
   /** From unlockPlanFile. */
   key: DigestKey;
+  /**
+   * The run's redactor: the sensitive values the plan's jobs read again are registered in it,
+   * and a live value holding one is shown as (sensitive), as when the plan was made.
+   */
+  secrets?: Redactor;
 }
 
 /**

@@ -99,7 +99,7 @@ function planTeam(team: string, desiredHere: ReadonlyMap<string, DesiredJob>, re
     let replaced: ManagedJob | UnmanagedJob | undefined;
     const replace = (old: ManagedJob | UnmanagedJob, adopted: boolean) => {
       replaced = old;
-      const changes = computeChanges(job, old.record, options.now, options.teams);
+      const changes = computeChanges(job, old.record, options.now, options.teams, options.holdsSecret);
       out.actions.push({ kind: "replace", key, team, desired: job, live: old.record, strategy: job.replace, changes, adopted });
     };
     const kept = satisfying[0];
@@ -204,7 +204,7 @@ function recordCoverage(actions: PlanAction[], clusters: readonly Cluster[], opt
       desired,
       live,
       strategy: desired.replace,
-      changes: computeChanges(desired, live, options.now, teams),
+      changes: computeChanges(desired, live, options.now, teams, options.holdsSecret),
       adopted: false,
     };
   }

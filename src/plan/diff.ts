@@ -86,11 +86,20 @@ interface DiffContext {
   now: Date;
 }
 
-/** The changes a replacement makes, field by field, in the order of DIFF_ORDER. */
-export function computeChanges(desired: DesiredJob, live: JobOutput, now: Date, teams?: readonly string[]): FieldChange[] {
+/**
+ * The changes a replacement makes, field by field, in the order of DIFF_ORDER. A field whose
+ * live value holds a secret the run knows (`holdsSecret`) is shown as (sensitive).
+ */
+export function computeChanges(
+  desired: DesiredJob,
+  live: JobOutput,
+  now: Date,
+  teams?: readonly string[],
+  holdsSecret?: (text: string) => boolean,
+): FieldChange[] {
   const old = classify(live, desired.stack);
   const oldApplied = recordedSettings(old);
-  const ctx: DiffContext = { changes: [], isSensitive: liveSensitivity(old, desired), now };
+  const ctx: DiffContext = { changes: [], isSensitive: liveSensitivity(old, desired, holdsSecret), now };
   for (const name of DIFF_ORDER) {
     const field = JOB_FIELDS[name];
     const source = field.live;

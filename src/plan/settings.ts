@@ -131,14 +131,26 @@ export function desiredSettings(job: DesiredJob): JobSettings {
 
 /**
  * Which fields of a live job are sensitive: those its record says came from ${env:...},
- * those the spec now takes from ${env:...}, and, for a job made outside the stack
- * (no record at all), every variable whose name or value looks like a secret, and every
- * text that holds a URL's credentials.
+ * those the spec now takes from ${env:...}, those whose live value holds a secret this run
+ * knows (`holdsSecret`: the token, a ${env:...} value, e.g. a credential once written into
+ * a query and now read from the environment), and, for a job made outside the stack (no
+ * record at all), every variable whose name or value looks like a secret, and every text
+ * that holds a URL's credentials. What is sensitive is never written to a plan file.
  */
-export function liveSensitivity(job: LiveJob, desired?: DesiredJob): (field: string) => boolean {
+export function liveSensitivity(job: LiveJob, desired?: DesiredJob, holdsSecret?: (text: string) => boolean): (field: string) => boolean {
   const recorded = new Set(recordedSettings(job)?.sensitive ?? []);
   const env = job.record.environment ?? {};
   const unrecorded = job.kind !== "managed";
+  const holding = new Set<string>();
+  if (holdsSecret !== undefined) {
+    for (const name of PLAN_FIELDS) {
+      const field = JOB_FIELDS[name];
+      if (field.live.from !== "studio" || field.live.key === "environment") continue;
+      const value = studioValue(job.record, field.live.key);
+      if (typeof value === "string" && holdsSecret(value)) holding.add(field.label);
+    }
+    for (const [name, value] of Object.entries(env)) if (holdsSecret(value)) holding.add(`environment.${name}`);
+  }
   // A text of a job made elsewhere (the query, requirements, repository) that holds a URL's
   // credentials: what import keeps out of a spec is kept out of plans and plan files too.
   const credentialed = new Set<string>();
@@ -151,7 +163,7 @@ export function liveSensitivity(job: LiveJob, desired?: DesiredJob): (field: str
     }
   }
   return (field) => {
-    if (recorded.has(field) || desired?.sensitive.includes(field) === true || credentialed.has(field)) return true;
+    if (recorded.has(field) || desired?.sensitive.includes(field) === true || credentialed.has(field) || holding.has(field)) return true;
     if (!unrecorded || !field.startsWith("environment.")) return false;
     const name = field.slice("environment.".length);
     return looksSecret(name, env[name] ?? "");
@@ -159,9 +171,9 @@ export function liveSensitivity(job: LiveJob, desired?: DesiredJob): (field: str
 }
 
 /** What is live: Studio's record, and for what it does not return, the record studio-jobs left on it. */
-export function liveSettings(live: JobOutput, stack: string, desired?: DesiredJob): LiveSettings {
+export function liveSettings(live: JobOutput, stack: string, desired?: DesiredJob, holdsSecret?: (text: string) => boolean): LiveSettings {
   const job = classify(live, stack);
-  const hidden = liveSensitivity(job, desired);
+  const hidden = liveSensitivity(job, desired, holdsSecret);
   const applied = recordedSettings(job);
   const settings: Record<string, SettingValue> = { status: live.status };
   const unknown: string[] = [];

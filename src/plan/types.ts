@@ -44,6 +44,8 @@ export interface PlanOptions {
   maxCancel: number;
   /** The moment the plan is made, for next cron runs. */
   now: Date;
+  /** Whether a text holds a secret the run knows: such a live value is shown as (sensitive). */
+  holdsSecret?: (text: string) => boolean;
 }
 
 export interface PlanSummary {

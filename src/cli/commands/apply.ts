@@ -6,14 +6,12 @@ import { applyPlan } from "../../apply/execute.js";
 import { checkPlanStack, readPlanFile, restorePlan, studioLocation, unlockPlanFile } from "../../plan-file/index.js";
 import type { ApplyEvent, ApplyResult } from "../../apply/types.js";
 import { UsageError } from "../../errors.js";
-import { registerJobSecrets } from "../../redact.js";
 import { hasChanges, type Plan } from "../../plan/types.js";
 import { renderApplyJson, renderApplyText, stepLine, type ApplyCommand } from "../../render/apply-result.js";
 import { renderPlanText } from "../../render/text.js";
 import type { StudioClient } from "../../studio/client.js";
 import { resolveConnection } from "../../studio/config.js";
 import type { JobOutput } from "../../studio/types.js";
-import type { DesiredJob } from "../../desired/types.js";
 import { connect, type GlobalOptions } from "../connect.js";
 import { useColor, waitsOf, type CliIo } from "../io.js";
 import { listStudio, preparePlan, reportDiagnostics, type PlanFlags } from "../planning.js";
@@ -102,8 +100,13 @@ async function applySavedPlan(path: string, shown: string, flags: ApplyCommandFl
     // Before any request: a plan whose digests cannot be checked here goes no further.
     const key = unlockPlanFile(doc, settings.token, io.env, shown, studioLocation(settings.url));
     const { listings } = await listStudio(client, doc.teams);
-    const plan = await restorePlan(doc, { listings, env: io.env, cwd: io.cwd, key });
-    if (io.secrets !== undefined) registerJobSecrets(io.secrets, desiredJobs(plan), io.env);
+    const plan = await restorePlan(doc, {
+      listings,
+      env: io.env,
+      cwd: io.cwd,
+      key,
+      ...(io.secrets === undefined ? {} : { secrets: io.secrets }),
+    });
     if (!hasChanges(plan)) {
       io.stdout.write("No changes. The saved plan has nothing to do.\n");
       return 0;
@@ -113,10 +116,6 @@ async function applySavedPlan(path: string, shown: string, flags: ApplyCommandFl
   } finally {
     await client.close();
   }
-}
-
-function desiredJobs(plan: Plan): DesiredJob[] {
-  return plan.actions.flatMap((action) => (action.kind === "create" || action.kind === "replace" ? [action.desired] : []));
 }
 
 /**

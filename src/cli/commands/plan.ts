@@ -40,7 +40,14 @@ export async function runPlan(paths: string[], flags: PlanCommandFlags, globals:
   reportDiagnostics(plan, io);
   if (plan.errors.length > 0) return 1;
   if (flags.out !== undefined) {
-    const options = { toolVersion: toolVersion(), cwd: io.cwd, token: settings.token, env: io.env, studioUrl: settings.url };
+    const options = {
+      toolVersion: toolVersion(),
+      cwd: io.cwd,
+      token: settings.token,
+      env: io.env,
+      studioUrl: settings.url,
+      ...(io.secrets === undefined ? {} : { holdsSecret: io.secrets.holds }),
+    };
     await writePlanFile(resolve(io.cwd, flags.out), plan, options, flags.out);
     io.stderr.write(`Saved the plan to ${flags.out}. Apply exactly this plan with: studio-jobs apply ${flags.out}\n`);
   }
