@@ -1,7 +1,8 @@
 // `studio-jobs apply` against the emulator: convergence, replacements, ambiguous
 // creates, saved plans, confirmation.
 
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { execFileSync } from "node:child_process";
+import { existsSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import fc from "fast-check";
@@ -221,6 +222,28 @@ describe("saved plans", () => {
     const refused = await cli(dir, ["apply", "plan.json"]);
     expect(refused.code).toBe(1);
     expect(refused.stderr).toContain('Error: Job "nightly-embeddings": file data/labels.csv changed since the plan was made.');
+    expect(studio.emulator.store.allJobs()).toHaveLength(0);
+  });
+
+  it("refuses, at once, a plan whose uploaded file became a FIFO, a link to /dev/zero, or a larger file", async () => {
+    // Found by an adversarial tester: apply hashed the file as a stream. A FIFO hung it in
+    // open() for good (signals did not end it), /dev/zero hashed without end.
+    const dir = copyExample("analytics");
+    expect((await cli(dir, ["plan", ".", "--out", "plan.json"])).code).toBe(0);
+    const labels = join(dir, "data/labels.csv");
+    const original = readFileSync(labels);
+    const cases: [string, () => void][] = [
+      ["is a named pipe (FIFO) now, not a file", () => execFileSync("mkfifo", [labels])],
+      ["is a device now, not a file", () => symlinkSync("/dev/zero", labels)],
+      ["changed since the plan was made", () => writeFileSync(labels, Buffer.concat([original, Buffer.alloc(1024 * 1024)]))],
+    ];
+    for (const [said, make] of cases) {
+      rmSync(labels);
+      make();
+      const refused = await cli(dir, ["apply", "plan.json"]);
+      expect(refused.code, said).toBe(1);
+      expect(refused.stderr, said).toContain(`Error: Job "nightly-embeddings": file data/labels.csv ${said}.`);
+    }
     expect(studio.emulator.store.allJobs()).toHaveLength(0);
   });
 

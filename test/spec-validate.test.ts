@@ -1,7 +1,7 @@
 // `validate` as a lint: it needs no secrets (an unset ${env:...} is a note), says every
 // problem at once, and speaks text, JSON, or GitHub workflow commands.
 
-import { readFileSync, writeFileSync } from "node:fs";
+import { readFileSync, truncateSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
@@ -322,6 +322,24 @@ describe("a local file many jobs name", () => {
       'studio-jobs.yaml:5:19: query_file "sub" is not a file (at jobs.a.query_file)',
       'studio-jobs.yaml:6:43: requirements_file "sub" is not a file (at jobs.b.requirements_file)',
       'studio-jobs.yaml:7:32: file "sub" is not a file (at jobs.c.files[0])',
+    ]);
+  });
+
+  it("is refused as an upload over 64 MiB, where the spec names it, checking only or not, without reading it", async () => {
+    // Found by an adversarial tester: uploads had no limit; apply held a 1 GB file several
+    // times over (5.3 GB), and one over 2 GiB failed with a stack trace.
+    const dir = writeRepo({
+      "studio-jobs.yaml": spec("  c: {query: print(1), files: [ok.bin, big.bin]}", "  d: {query: print(1), requirements_file: big.txt}"),
+      "ok.bin": "",
+      "big.bin": "",
+      "big.txt": "",
+    });
+    truncateSync(join(dir, "ok.bin"), 64 * 1024 * 1024);
+    truncateSync(join(dir, "big.bin"), 5 * 1024 * 1024 * 1024);
+    truncateSync(join(dir, "big.txt"), 5 * 1024 * 1024);
+    await expectProblems(dir, [
+      'studio-jobs.yaml:5:40: file "big.bin" is too large: 5.0 GiB; an upload may be at most 64 MiB (at jobs.c.files[1])',
+      'studio-jobs.yaml:6:43: requirements_file "big.txt" is too large: 5.0 MiB; a query or requirements file may be at most 4 MiB (at jobs.d.requirements_file)',
     ]);
   });
 

@@ -4,7 +4,6 @@
 // happen is skipped, so a replace never leaves a job missing. Every step ends applied,
 // failed or skipped; nothing stops half-way.
 
-import { readFile } from "node:fs/promises";
 import pLimit from "p-limit";
 import { InterruptedError, RemoteError, StudioJobsError } from "../errors.js";
 import type { PlanAction, Plan } from "../plan/types.js";
@@ -12,6 +11,7 @@ import { sha256Hex } from "../identity/fingerprint.js";
 import { managedAs } from "../identity/classify.js";
 import { printable } from "../invisible.js";
 import { withTeamsMarker } from "../identity/markers.js";
+import { readRegularFile } from "../desired/read-file.js";
 import type { DesiredFile, DesiredJob } from "../desired/types.js";
 import type { StudioClient } from "../studio/client.js";
 import { backoffDelay, sleep, type BackoffOptions } from "../studio/retry.js";
@@ -128,8 +128,11 @@ export async function applyPlan(plan: Plan, options: ApplyOptions): Promise<Appl
     uploaded.set(
       id,
       run("upload", upload.action, { key: upload.key, team: upload.team }, async () => {
-        const content = await readFile(upload.file.absolute);
-        if (sha256Hex(content) !== upload.file.sha256) {
+        // No more than the planned size is read, and only from a regular file: one that
+        // turned into a FIFO or a link to /dev/zero has changed, and is not read to find out.
+        const read = await readRegularFile(upload.file.absolute, upload.file.size).catch(() => undefined);
+        const content = read !== undefined && "bytes" in read ? read.bytes : undefined;
+        if (content === undefined || sha256Hex(content) !== upload.file.sha256) {
           return { status: "failed", detail: `${upload.file.path} changed since the plan was made; plan again` };
         }
         const reply = await options.client.uploadFile(upload.team, upload.file.name, content);

@@ -1,7 +1,7 @@
 // Local files a spec names: found once, read or hashed once, however many jobs use them.
 
-import { createReadStream, readFileSync, realpathSync, statSync } from "node:fs";
-import { createSha256 } from "../identity/fingerprint.js";
+import { readFileSync, realpathSync, statSync } from "node:fs";
+import { hashRegularFile } from "./read-file.js";
 
 /** A file read as text (a query, requirements), or hashed (an upload): one or the other. */
 export interface FileRead {
@@ -16,10 +16,18 @@ export interface FileRead {
  */
 export const MAX_TEXT_FILE_BYTES = 4 * 1024 * 1024;
 
-/** Where a written path really is: its real path, and whether it is a file; undefined when missing. */
+/**
+ * An upload larger than this is refused where the spec names it. Studio's limit is not
+ * documented; the emulator's default (64 MiB) stands for it, and apply holds an upload in
+ * memory while it is sent, once per upload under way.
+ */
+export const MAX_UPLOAD_BYTES = 64 * 1024 * 1024;
+
+/** Where a written path really is: its real path, whether it is a file, and its size; undefined when missing. */
 export interface FileLookup {
   real: string;
   isFile: boolean;
+  size: number;
 }
 
 /** An upload a job names, hashed before the jobs are read. */
@@ -48,8 +56,8 @@ export class FileCache {
       const found = this.lookup(absolute);
       if (found === undefined || !found.isFile || !isInside(root, found.real) || pending.has(found.real)) continue;
       // One that cannot be read is left out: resolution says so where the spec names it.
-      const hashing = hashFile(found.real).then(
-        (read) => void this.hashes.set(found.real, read),
+      const hashing = hashRegularFile(found.real, MAX_UPLOAD_BYTES).then(
+        (read) => void ("sha256" in read ? this.hashes.set(found.real, read) : undefined),
         () => undefined,
       );
       pending.set(found.real, hashing);
@@ -63,7 +71,8 @@ export class FileCache {
     let found: FileLookup | undefined;
     try {
       const real = realpathSync.native(absolute);
-      found = { real, isFile: statSync(real).isFile() };
+      const info = statSync(real);
+      found = { real, isFile: info.isFile(), size: info.size };
     } catch {
       found = undefined;
     }
@@ -88,15 +97,4 @@ export class FileCache {
     this.texts.set(real, read);
     return read;
   }
-}
-
-/** sha256 and size of a file, read as a stream: uploads may be large. */
-export async function hashFile(absolute: string): Promise<{ sha256: string; size: number }> {
-  const hash = createSha256();
-  let size = 0;
-  for await (const chunk of createReadStream(absolute)) {
-    hash.update(chunk as Buffer);
-    size += (chunk as Buffer).length;
-  }
-  return { sha256: hash.digest("hex"), size };
 }

@@ -4,8 +4,10 @@
 
 import { constants, type Stats } from "node:fs";
 import { open, type FileHandle } from "node:fs/promises";
+import { createSha256 } from "../identity/fingerprint.js";
 
 export type CappedRead = { bytes: Buffer } | { notFile: string } | { tooLarge: number | undefined };
+export type CappedHash = { sha256: string; size: number } | { notFile: string } | { tooLarge: number | undefined };
 
 /** Opened without waiting: a FIFO opened for reading would wait for a writer, and it is refused anyway. */
 const OPEN_FLAGS = constants.O_RDONLY | constants.O_NONBLOCK;
@@ -30,6 +32,36 @@ export async function readRegularFile(path: string, cap: number): Promise<Capped
     await handle.close();
   }
 }
+
+/**
+ * The sha256 and size of a regular file (links followed), read as a stream (an upload may
+ * be large), or what it is instead, or that it is larger than `cap` bytes. As
+ * readRegularFile, a FIFO or a device is refused, never read: one turned up where a
+ * plan hashed a file would otherwise hang the command, or hash without end.
+ */
+export async function hashRegularFile(path: string, cap: number): Promise<CappedHash> {
+  const handle = await open(path, OPEN_FLAGS);
+  try {
+    const info = await handle.stat();
+    if (!info.isFile()) return { notFile: describeKind(info) };
+    if (info.size > cap) return { tooLarge: info.size };
+    const hash = createSha256();
+    const chunk = Buffer.allocUnsafe(HASH_CHUNK);
+    let size = 0;
+    for (;;) {
+      const { bytesRead } = await handle.read(chunk, 0, HASH_CHUNK, null);
+      if (bytesRead === 0) break;
+      size += bytesRead;
+      if (size > cap) return { tooLarge: undefined };
+      hash.update(chunk.subarray(0, bytesRead));
+    }
+    return { sha256: hash.digest("hex"), size };
+  } finally {
+    await handle.close();
+  }
+}
+
+const HASH_CHUNK = 1024 * 1024;
 
 /**
  * The rest of an open file, or undefined past `cap` bytes. Its stated size is a hint: the

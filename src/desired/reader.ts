@@ -5,7 +5,7 @@
 import { dirname, resolve } from "node:path";
 import type { SourceLocation, SpecIssue } from "../errors.js";
 import type { QueryType } from "../studio/types.js";
-import { MAX_TEXT_FILE_BYTES, type FileCache, type FileRead, type UploadRequest } from "./files.js";
+import { MAX_TEXT_FILE_BYTES, MAX_UPLOAD_BYTES, type FileCache, type FileRead, type UploadRequest } from "./files.js";
 import { interpolate } from "./interpolate.js";
 import { isInside, type LoadedSpecFile } from "./load.js";
 import { formatPath, showKey, type DocPath } from "./yaml-source.js";
@@ -360,6 +360,13 @@ export class JobReader {
       this.problem(from.path, `${what} "${showKey(written)}" is not a file`);
       return undefined;
     }
+    if (want === "hash" && found.size > MAX_UPLOAD_BYTES) {
+      this.problem(
+        from.path,
+        `${what} "${showKey(written)}" is too large: ${mebibytes(found.size)}; an upload may be at most ${MAX_UPLOAD_BYTES / 1024 / 1024} MiB`,
+      );
+      return undefined;
+    }
     if (want === "hash" && this.#file.options.checkOnly === true) return { absolute: found.real, read: undefined };
     const read = cache.read(found.real, want);
     if (read === undefined) {
@@ -367,11 +374,9 @@ export class JobReader {
       return undefined;
     }
     if ("tooLarge" in read) {
-      const size = (read.tooLarge / 1024 / 1024).toFixed(1);
-      const cap = MAX_TEXT_FILE_BYTES / 1024 / 1024;
       this.problem(
         from.path,
-        `${what} "${showKey(written)}" is too large: ${size} MiB; a query or requirements file may be at most ${cap} MiB`,
+        `${what} "${showKey(written)}" is too large: ${mebibytes(read.tooLarge)}; a query or requirements file may be at most ${MAX_TEXT_FILE_BYTES / 1024 / 1024} MiB`,
       );
       return undefined;
     }
@@ -387,4 +392,10 @@ export class JobReader {
   problems(): number {
     return this.#problems;
   }
+}
+
+/** A file's size: 4.2 MiB, or 5.0 GiB when larger. */
+function mebibytes(bytes: number): string {
+  const mib = bytes / 1024 / 1024;
+  return mib >= 1024 ? `${(mib / 1024).toFixed(1)} GiB` : `${mib.toFixed(1)} MiB`;
 }

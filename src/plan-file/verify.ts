@@ -6,7 +6,7 @@
 
 import { resolve } from "node:path";
 import { PlanRefusedError } from "../errors.js";
-import { hashFile } from "../desired/files.js";
+import { hashRegularFile } from "../desired/read-file.js";
 import { interpolate } from "../desired/interpolate.js";
 import type { DesiredJob } from "../desired/types.js";
 import { canonicalJson } from "../identity/fingerprint.js";
@@ -195,12 +195,13 @@ async function readJobAgain(
     }
   }
   for (const file of saved.files) {
-    const sha = await hashFile(resolve(context.cwd, file.path)).then(
-      (read) => read.sha256,
-      () => undefined,
-    );
-    if (sha === undefined) problems.push(`Job "${key}": file ${file.path} is missing.`);
-    else if (sha !== file.sha256) problems.push(`Job "${key}": file ${file.path} changed since the plan was made.`);
+    // Read no further than the plan's own size: a file that grew, or turned into a FIFO or a
+    // link to /dev/zero, has changed, and is not read to find out.
+    const read = await hashRegularFile(resolve(context.cwd, file.path), file.size).catch(() => undefined);
+    if (read === undefined) problems.push(`Job "${key}": file ${file.path} is missing.`);
+    else if ("notFile" in read) problems.push(`Job "${key}": file ${file.path} is ${read.notFile} now, not a file.`);
+    else if (!("sha256" in read) || read.sha256 !== file.sha256)
+      problems.push(`Job "${key}": file ${file.path} changed since the plan was made.`);
   }
   return problems.length > 0 ? { problems } : { values };
 }
