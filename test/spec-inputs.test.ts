@@ -26,7 +26,7 @@ describe("a directory", () => {
     expect(result).toMatchObject({ code: 0, stdout: "Valid: 3 jobs in 2 files, stack ml-platform, team demo.\n", stderr: "" });
   });
 
-  it("skips .git, node_modules and hidden directories, and follows links to files only", async () => {
+  it("skips .git, node_modules and hidden directories, follows links, and enters a directory once (a link loop)", async () => {
     const dir = writeRepo({
       "a.yaml": job("a"),
       "jobs/b.yml": job("b"),

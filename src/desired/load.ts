@@ -46,9 +46,10 @@ async function expand(paths: readonly string[], cwd: string, issues: SpecIssue[]
     } catch {
       // A quoted glob reaches us unexpanded; a path that exists is taken as written, brackets and all.
       if (isGlob(given)) {
-        const matches = await expandGlob(given, cwd);
-        if (matches.length === 0) issues.push(issueAt(given, "no file matches this pattern"));
+        const { files: matches, unreadable } = await expandGlob(given, cwd);
+        if (matches.length === 0 && unreadable.length === 0) issues.push(issueAt(given, "no file matches this pattern"));
         files.push(...matches);
+        cannotRead(unreadable, cwd, issues);
         continue;
       }
       issues.push(
@@ -60,14 +61,29 @@ async function expand(paths: readonly string[], cwd: string, issues: SpecIssue[]
       continue;
     }
     if (info.isDirectory()) {
-      const entries = await findYamlFiles(absolute);
-      if (entries.length === 0) issues.push(issueAt(given, "the directory has no .yaml or .yml files, in it or below it"));
+      const { files: entries, unreadable } = await findYamlFiles(absolute);
+      if (entries.length === 0 && unreadable.length === 0) {
+        issues.push(issueAt(given, "the directory has no .yaml or .yml files, in it or below it"));
+      }
       files.push(...entries);
+      cannotRead(unreadable, cwd, issues);
     } else {
       files.push(absolute);
     }
   }
   return [...new Set(files)];
+}
+
+/** A directory the walk could not read: a spec file in it would be missed, and its jobs planned away. */
+function cannotRead(directories: readonly string[], cwd: string, issues: SpecIssue[]): void {
+  for (const dir of directories) {
+    issues.push(
+      issueAt(
+        displayPath(dir, cwd),
+        "this directory cannot be read (check its permissions): a spec file in it would be left out, and plan would cancel its jobs",
+      ),
+    );
+  }
 }
 
 export async function readSpecText(path: string, display: string): Promise<{ text: string } | { issue: SpecIssue }> {

@@ -4,7 +4,7 @@
 // match here, which keeps the tool free of a dependency for it.
 
 import type { Dirent } from "node:fs";
-import { readdir, stat } from "node:fs/promises";
+import { readdir, realpath, stat } from "node:fs/promises";
 import { extname, join, resolve } from "node:path";
 
 /** Names never searched: version control, dependencies, and hidden directories such as .github. */
@@ -17,40 +17,57 @@ export function isYamlName(name: string): boolean {
   return ext === ".yaml" || ext === ".yml";
 }
 
+/** What a walk found: the files, sorted, and the directories it could not read. */
+export interface Walk {
+  files: string[];
+  /** A spec file in one would be missed, and plan would cancel its jobs: each is a problem. */
+  unreadable: string[];
+}
+
 /**
- * Every file under `dir` whose path relative to it (with `/`) passes `keep`, sorted, at most
- * `maxDepth` directories down. Symbolic links to files are followed, to directories not:
- * a link cycle cannot make the walk endless.
+ * Every file under `dir` whose path relative to it (with `/`) passes `keep`, at most
+ * `maxDepth` directories down. Symbolic links are followed, to files and to directories,
+ * as a shell's glob does; each directory is entered once by its real path, so a link cycle
+ * cannot make the walk endless.
  */
-export async function walkFiles(dir: string, keep: (relative: string) => boolean, maxDepth = Number.POSITIVE_INFINITY): Promise<string[]> {
+export async function walkFiles(dir: string, keep: (relative: string) => boolean, maxDepth = Number.POSITIVE_INFINITY): Promise<Walk> {
   const found: string[] = [];
+  const unreadable: string[] = [];
+  const entered = new Set<string>();
   const pending: { dir: string; relative: string; depth: number }[] = [{ dir, relative: "", depth: 0 }];
   for (let next = pending.pop(); next !== undefined; next = pending.pop()) {
     let entries: Dirent[];
     try {
+      const real = await realpath(next.dir);
+      if (entered.has(real)) continue;
+      entered.add(real);
       entries = await readdir(next.dir, { withFileTypes: true });
     } catch {
-      continue; // unreadable: nothing to find there
+      unreadable.push(next.dir);
+      continue;
     }
     for (const entry of entries) {
       if (skipped(entry.name)) continue;
       const absolute = join(next.dir, entry.name);
       const relative = next.relative === "" ? entry.name : `${next.relative}/${entry.name}`;
-      if (entry.isDirectory()) {
+      const kind = entry.isSymbolicLink() ? await kindOf(absolute) : entry.isDirectory() ? "directory" : entry.isFile() ? "file" : "other";
+      if (kind === "directory") {
         if (next.depth < maxDepth) pending.push({ dir: absolute, relative, depth: next.depth + 1 });
-      } else if (entry.isFile() || (entry.isSymbolicLink() && (await isFile(absolute)))) {
+      } else if (kind === "file") {
         if (keep(relative)) found.push(absolute);
       }
     }
   }
-  return found.sort();
+  return { files: found.sort(), unreadable: unreadable.sort() };
 }
 
-async function isFile(path: string): Promise<boolean> {
+/** What a symbolic link leads to; a broken link or a loop is nothing to walk. */
+async function kindOf(path: string): Promise<"file" | "directory" | "other"> {
   try {
-    return (await stat(path)).isFile();
+    const info = await stat(path);
+    return info.isDirectory() ? "directory" : info.isFile() ? "file" : "other";
   } catch {
-    return false;
+    return "other";
   }
 }
 
@@ -61,7 +78,7 @@ export function isGlob(path: string): boolean {
 }
 
 /** The files a glob matches, relative to `cwd` unless absolute; sorted. */
-export async function expandGlob(pattern: string, cwd: string): Promise<string[]> {
+export async function expandGlob(pattern: string, cwd: string): Promise<Walk> {
   const segments = pattern.split("/");
   const firstGlob = segments.findIndex((segment) => isGlob(segment));
   const baseSegments = firstGlob === -1 ? segments : segments.slice(0, firstGlob);
@@ -135,6 +152,6 @@ function globBody(glob: string): string {
 }
 
 /** A directory's YAML files, its subdirectories' included. */
-export function findYamlFiles(dir: string): Promise<string[]> {
+export function findYamlFiles(dir: string): Promise<Walk> {
   return walkFiles(dir, isYamlName);
 }
