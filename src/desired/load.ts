@@ -76,14 +76,14 @@ async function expand(paths: readonly string[], cwd: string, issues: SpecIssue[]
 
 /** A directory the walk could not read: a spec file in it would be missed, and its jobs planned away. */
 function cannotRead(directories: readonly string[], cwd: string, issues: SpecIssue[]): void {
-  for (const dir of directories) {
-    issues.push(
-      issueAt(
-        displayPath(dir, cwd),
-        "this directory cannot be read (check its permissions): a spec file in it would be left out, and plan would cancel its jobs",
-      ),
-    );
-  }
+  for (const dir of directories) issues.push(unreadableDirectory(dir, cwd));
+}
+
+export function unreadableDirectory(dir: string, cwd: string): SpecIssue {
+  return issueAt(
+    displayPath(dir, cwd),
+    "this directory cannot be read (check its permissions): a spec file in it would be left out, and plan would cancel its jobs",
+  );
 }
 
 export async function readSpecText(path: string, display: string): Promise<{ text: string } | { issue: SpecIssue }> {

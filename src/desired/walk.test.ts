@@ -2,44 +2,42 @@
 // reported, never skipped in silence (plan would cancel the jobs of the spec files there).
 
 import { mkdirSync, symlinkSync } from "node:fs";
+import { readdir, realpath, stat } from "node:fs/promises";
 import { join } from "node:path";
-import { afterEach, describe, expect, it, vi } from "vitest";
+import { describe, expect, it } from "vitest";
 import { formatSpecIssue } from "../errors.js";
 import { writeRepo } from "../../test/helpers.js";
-import { loadSpecFiles } from "./load.js";
-
-/** Directories whose reading fails as a permission problem would: as root a chmod cannot make one. */
-const unreadable = new Set<string>();
-vi.mock("node:fs/promises", async (original) => {
-  const fs = await original<typeof import("node:fs/promises")>();
-  return {
-    ...fs,
-    readdir: ((path: string, options: never) =>
-      unreadable.has(path)
-        ? Promise.reject(Object.assign(new Error(`EACCES: permission denied, scandir '${path}'`), { code: "EACCES" }))
-        : fs.readdir(path, options)) as typeof fs.readdir,
-  };
-});
+import { loadSpecFiles, unreadableDirectory } from "./load.js";
+import { expandGlob, findYamlFiles, walkFiles, type WalkFs } from "./walk.js";
 
 const job = (key: string) => `version: 1\nstack: s\ndefaults: {team: t}\njobs:\n  ${key}: {query: print(1)}\n`;
 
-async function found(paths: string[], cwd: string): Promise<{ files: string[]; issues: string[] }> {
-  const { files, issues } = await loadSpecFiles(paths, cwd);
-  return { files: files.map((f) => f.display), issues: issues.map(formatSpecIssue) };
+/** The real file system, but `denied` fails as a directory without read permission does (root cannot make one). */
+function denying(denied: string): WalkFs {
+  return {
+    readdir: (path) =>
+      path === denied
+        ? Promise.reject(Object.assign(new Error(`EACCES: permission denied, scandir '${path}'`), { code: "EACCES" }))
+        : readdir(path, { withFileTypes: true }),
+    realpath,
+    stat,
+  };
 }
 
 describe("the directory walk", () => {
-  afterEach(() => unreadable.clear());
-
-  it("reports a directory it cannot read, by directory and by glob, instead of leaving its spec files out", async () => {
+  it("reports a directory it cannot read instead of leaving its spec files out", async () => {
     // Found by an adversarial tester: `plan jobs` with jobs/secret unreadable planned the
     // cancel of every job in jobs/secret/b.yaml, with no word of why, and exited 0.
     const dir = writeRepo({ "jobs/a.yaml": job("a"), "jobs/secret/b.yaml": job("b") });
-    unreadable.add(join(dir, "jobs", "secret"));
-    const said =
-      "jobs/secret:1:1: this directory cannot be read (check its permissions): a spec file in it would be left out, and plan would cancel its jobs";
-    expect(await found(["jobs"], dir)).toEqual({ files: ["jobs/a.yaml"], issues: [said] });
-    expect(await found(["jobs/**/*.yaml"], dir)).toEqual({ files: ["jobs/a.yaml"], issues: [said] });
+    const secret = join(dir, "jobs", "secret");
+    const yaml = (relative: string) => relative.endsWith(".yaml");
+    expect(await walkFiles(join(dir, "jobs"), yaml, Number.POSITIVE_INFINITY, denying(secret))).toEqual({
+      files: [join(dir, "jobs", "a.yaml")],
+      unreadable: [secret],
+    });
+    expect(formatSpecIssue(unreadableDirectory(secret, dir))).toBe(
+      "jobs/secret:1:1: this directory cannot be read (check its permissions): a spec file in it would be left out, and plan would cancel its jobs",
+    );
   });
 
   it("follows a link to a directory, as a shell's glob does, and enters each directory once", async () => {
@@ -48,7 +46,12 @@ describe("the directory walk", () => {
     symlinkSync(join(dir, "other"), join(dir, "jobs", "linked"));
     mkdirSync(join(dir, "jobs", "deep"));
     symlinkSync(join(dir, "jobs"), join(dir, "jobs", "deep", "up"));
-    expect(await found(["jobs"], dir)).toEqual({ files: ["jobs/a.yaml", "jobs/linked/c.yaml"], issues: [] });
-    expect(await found(["jobs/*/*.yaml"], dir)).toEqual({ files: ["jobs/linked/c.yaml"], issues: [] });
+    expect(await findYamlFiles(join(dir, "jobs"))).toEqual({
+      files: [join(dir, "jobs/a.yaml"), join(dir, "jobs/linked/c.yaml")],
+      unreadable: [],
+    });
+    expect((await expandGlob("jobs/*/*.yaml", dir)).files).toEqual([join(dir, "jobs/linked/c.yaml")]);
+    const { files, issues } = await loadSpecFiles(["jobs"], dir);
+    expect([files.map((f) => f.display), issues]).toEqual([["jobs/a.yaml", "jobs/linked/c.yaml"], []]);
   });
 });

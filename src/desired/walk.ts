@@ -3,7 +3,7 @@
 // fs.glob; the dialect a spec path needs (*, **, ?, [...], {a,b}) is small enough to
 // match here, which keeps the tool free of a dependency for it.
 
-import type { Dirent } from "node:fs";
+import type { Dirent, Stats } from "node:fs";
 import { readdir, realpath, stat } from "node:fs/promises";
 import { extname, join, resolve } from "node:path";
 
@@ -24,13 +24,27 @@ export interface Walk {
   unreadable: string[];
 }
 
+/** The file system calls a walk makes: a test passes its own to make a directory unreadable, which root cannot do. */
+export interface WalkFs {
+  readdir: (path: string) => Promise<Dirent[]>;
+  realpath: (path: string) => Promise<string>;
+  stat: (path: string) => Promise<Stats>;
+}
+
+const REAL_FS: WalkFs = { readdir: (path) => readdir(path, { withFileTypes: true }), realpath, stat };
+
 /**
  * Every file under `dir` whose path relative to it (with `/`) passes `keep`, at most
  * `maxDepth` directories down. Symbolic links are followed, to files and to directories,
  * as a shell's glob does; each directory is entered once by its real path, so a link cycle
  * cannot make the walk endless.
  */
-export async function walkFiles(dir: string, keep: (relative: string) => boolean, maxDepth = Number.POSITIVE_INFINITY): Promise<Walk> {
+export async function walkFiles(
+  dir: string,
+  keep: (relative: string) => boolean,
+  maxDepth = Number.POSITIVE_INFINITY,
+  fs: WalkFs = REAL_FS,
+): Promise<Walk> {
   const found: string[] = [];
   const unreadable: string[] = [];
   const entered = new Set<string>();
@@ -38,10 +52,10 @@ export async function walkFiles(dir: string, keep: (relative: string) => boolean
   for (let next = pending.pop(); next !== undefined; next = pending.pop()) {
     let entries: Dirent[];
     try {
-      const real = await realpath(next.dir);
+      const real = await fs.realpath(next.dir);
       if (entered.has(real)) continue;
       entered.add(real);
-      entries = await readdir(next.dir, { withFileTypes: true });
+      entries = await fs.readdir(next.dir);
     } catch {
       unreadable.push(next.dir);
       continue;
@@ -50,7 +64,13 @@ export async function walkFiles(dir: string, keep: (relative: string) => boolean
       if (skipped(entry.name)) continue;
       const absolute = join(next.dir, entry.name);
       const relative = next.relative === "" ? entry.name : `${next.relative}/${entry.name}`;
-      const kind = entry.isSymbolicLink() ? await kindOf(absolute) : entry.isDirectory() ? "directory" : entry.isFile() ? "file" : "other";
+      const kind = entry.isSymbolicLink()
+        ? await kindOf(absolute, fs)
+        : entry.isDirectory()
+          ? "directory"
+          : entry.isFile()
+            ? "file"
+            : "other";
       if (kind === "directory") {
         if (next.depth < maxDepth) pending.push({ dir: absolute, relative, depth: next.depth + 1 });
       } else if (kind === "file") {
@@ -62,9 +82,9 @@ export async function walkFiles(dir: string, keep: (relative: string) => boolean
 }
 
 /** What a symbolic link leads to; a broken link or a loop is nothing to walk. */
-async function kindOf(path: string): Promise<"file" | "directory" | "other"> {
+async function kindOf(path: string, fs: WalkFs): Promise<"file" | "directory" | "other"> {
   try {
-    const info = await stat(path);
+    const info = await fs.stat(path);
     return info.isDirectory() ? "directory" : info.isFile() ? "file" : "other";
   } catch {
     return "other";
