@@ -1,14 +1,17 @@
 // Characters that change how a line reads without being seen: bidirectional overrides and
-// isolates (U+202E makes "exe.txt" read backwards), marks, a zero-width space, Unicode's
-// line and paragraph separators. Whatever the tool prints from a spec or from Studio shows
+// isolates (U+202E makes "exe.txt" read backwards), marks, zero-width spaces and joiners,
+// the word joiner and invisible operators, the byte-order mark, a soft hyphen, the blank
+// fillers of Hangul and Mongolian, Unicode's line and paragraph separators. Whatever the tool prints from a spec or from Studio shows
 // them as escapes, so a reviewer reads what is there (plans, spec messages, Studio's errors).
 
 /** Those characters, as the inside of a regular-expression class (the team-name rule uses it too). */
-export const INVISIBLE_CLASS = "\\u061c\\u200b\\u200e\\u200f\\u2028-\\u202e\\u2066-\\u2069";
+export const INVISIBLE_CLASS =
+  "\\u00ad\\u034f\\u061c\\u115f\\u1160\\u17b4\\u17b5\\u180e\\u200b-\\u200f\\u2028-\\u202e\\u2060-\\u2064\\u2066-\\u2069\\u3164\\ufeff\\uffa0";
 
 /** C0, DEL and C1 control characters, as the inside of a regular-expression class. */
 export const CONTROL_CLASS = "\\u0000-\\u001f\\u007f-\\u009f";
 
+// eslint-disable-next-line no-misleading-character-class -- combining and joining characters are each to be matched alone
 const INVISIBLE = new RegExp(`[${INVISIBLE_CLASS}]`, "g");
 
 /** Whether `text` holds a control character (CONTROL_CLASS): a loop, as it checks every listed record. */

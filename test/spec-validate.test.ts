@@ -460,6 +460,19 @@ describe("validate --format", () => {
     expect(lines).toEqual(["::error file=jobs/a%2Cb%3Ac%25.yaml,line=3,col=5::100%25 wrong%0D%0Areally (at jobs.x)"]);
   });
 
+  it("github and text: a value quoted from the spec is shown escaped, not obeyed (a terminal escape, U+202E)", async () => {
+    // Found by an adversarial tester: `query_type: "SH\u202eLL"` reached the terminal and the
+    // pull request's annotation raw.
+    const dir = writeRepo({
+      "studio-jobs.yaml": 'version: 1\nstack: s\ndefaults: {team: t}\njobs:\n  a: {query: x, query_type: "SH\u202eL\u001b[2JL"}\n',
+    });
+    const said = 'must be one of PYTHON, SHELL, got the string "SH\\u202eL\\u001b[2JL" (at jobs.a.query_type)';
+    const github = await runCli(["validate", ".", "--format", "github"], { cwd: dir });
+    expect(github.stdout).toBe(`::error file=studio-jobs.yaml,line=5,col=29::${said}\n`);
+    const text = await runCli(["validate", "."], { cwd: dir });
+    expect(text.stderr).toBe(`Error: studio-jobs.yaml:5:29: ${said}\n1 problem found in the spec.\n`);
+  });
+
   it("refuses an unknown format", async () => {
     const result = await runCli(["validate", ".", "--format", "xml"], { cwd: tmpdir() });
     expect(result.code).toBe(1);

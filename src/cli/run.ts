@@ -310,10 +310,12 @@ function reportError(error: unknown, io: CliIo, verbose: boolean): number {
     return error.exitCode === 0 ? 0 : 1;
   }
   if (error instanceof StudioJobsError) {
-    // A refusal's reasons may name what Studio holds (a job key from a marker): one line each, escaped.
-    const message = error instanceof PlanRefusedError ? error.reasons.map(printable).join("\n") : error.message;
+    // A message may quote what a spec, a plan file or Studio holds (a job key from a marker,
+    // a plan's tool_version, a value in a spec): each line is printed escaped, not obeyed.
+    const lines = (text: string) => text.split("\n").map(printable).join("\n");
+    const message = error instanceof PlanRefusedError ? error.reasons.map(printable).join("\n") : lines(error.message);
     io.stderr.write(`Error: ${message}\n`);
-    if (error.hint !== undefined) io.stderr.write(`${error.hint}\n`);
+    if (error.hint !== undefined) io.stderr.write(`${lines(error.hint)}\n`);
     if (verbose && error.stack !== undefined) io.stderr.write(`${error.stack}\n`);
     return error.exitCode;
   }

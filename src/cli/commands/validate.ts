@@ -6,6 +6,7 @@ import { formatSpecIssue, SpecError, type SpecIssue } from "../../errors.js";
 import { readVars, type SpecCheck } from "../../desired/index.js";
 import { loadSpecFiles } from "../../desired/load.js";
 import { checkSpecFiles, needsDefaultTeam } from "../../desired/resolve.js";
+import { printable } from "../../invisible.js";
 import type { GlobalOptions } from "../connect.js";
 import type { CliIo } from "../io.js";
 
@@ -123,6 +124,9 @@ export function renderGithub(check: SpecCheck): string[] {
     const { file, line, column } = issue.location;
     const where = issue.path === "" ? "" : ` (at ${issue.path})`;
     const command = severity === "error" ? "error" : "notice";
-    return `::${command} file=${escapeProperty(file)},line=${line},col=${column}::${escapeData(issue.message + where)}`;
+    // Shown escaped, not obeyed, line by line: a value quoted from the spec may hold a
+    // terminal escape or a bidirectional override, and annotations land on the pull request.
+    const message = (issue.message + where).replace(/[^\r\n]+/g, printable);
+    return `::${command} file=${escapeProperty(file)},line=${line},col=${column}::${escapeData(message)}`;
   });
 }
