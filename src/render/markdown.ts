@@ -62,43 +62,139 @@ function section(action: ActionDocument, doc: PlanDocument): string | undefined 
   return `<details><summary>${summary}</summary>\n\n${fence(lines)}\n\n</details>\n`;
 }
 
-function list(title: string, items: readonly string[]): string[] {
-  return items.length === 0 ? [] : ["", title, ...items.map((item) => `- ${escapeMarkdown(item)}`)];
+/** Room kept for the notes that say what a comment leaves out (together under 800 characters). */
+const NOTE_ROOM = 800;
+
+/** A line or section of the comment, and what it shows. */
+interface Piece {
+  what: PlanAction["kind"] | "error" | "warning";
+  text: string;
 }
 
-/** A plan as it was computed, or as saved (`show`). */
+/**
+ * Whether a comment must show the piece however long the plan: an error, a warning, or the
+ * row of a change that takes a live job away or stands in the plan's way, which a pull
+ * request could otherwise bury behind many harmless creates. Creates are left out first.
+ */
+function mustShow(what: Piece["what"]): boolean {
+  switch (what) {
+    case "replace":
+    case "cancel":
+    case "conflict":
+    case "error":
+    case "warning":
+      return true;
+    case "create":
+    case "noop":
+      return false;
+    default: {
+      const never: never = what;
+      return never;
+    }
+  }
+}
+
+/**
+ * Of pieces in order of importance, those that fit in `room` characters. Once one does not
+ * fit, no later one is taken: what is shown of each kind is its first ones.
+ */
+function fitting(pieces: readonly Piece[], room: number): Set<Piece> {
+  const shown = new Set<Piece>();
+  let left = room;
+  for (const piece of pieces) {
+    left -= piece.text.length + 1;
+    if (left < 0) break;
+    shown.add(piece);
+  }
+  return shown;
+}
+
+/** "3 of 5 cancels", for each kind of which some pieces are not shown. */
+function leftOut(pieces: readonly Piece[], shown: ReadonlySet<Piece>, kinds: readonly Piece["what"][]): string[] {
+  return kinds.flatMap((kind) => {
+    const all = pieces.filter((p) => p.what === kind);
+    const missing = all.filter((p) => !shown.has(p)).length;
+    return missing === 0 ? [] : [`${missing} of ${all.length} ${kind}${all.length === 1 ? "" : "s"}`];
+  });
+}
+
+function joinWords(words: readonly string[]): string {
+  return words.length <= 1 ? words.join("") : `${words.slice(0, -1).join(", ")} and ${words.at(-1) ?? ""}`;
+}
+
+/**
+ * What a comment too long for its limit leaves out, said before the table; in bold when it
+ * is more than creates, since a reviewer must then see the whole plan before approving it.
+ */
+function omissionNotice(pieces: readonly Piece[], shown: ReadonlySet<Piece>, limit: number, everything: string): string | undefined {
+  const destructive = leftOut(pieces, shown, ["replace", "cancel", "conflict", "error", "warning"]);
+  const creates = leftOut(pieces, shown, ["create"]);
+  if (destructive.length > 0) {
+    return `**This plan does not fit in a comment of ${limit} characters: it leaves out ${joinWords([...destructive, ...creates])}. Run ${everything} to see every change before you approve it.**`;
+  }
+  if (creates.length > 0) {
+    return `_This comment leaves out ${creates.join("")} to stay under ${limit} characters; it lists every replace, cancel, conflict, error and warning. Run ${everything} for all of them._`;
+  }
+  return undefined;
+}
+
+function titled(title: string, items: readonly string[]): string[] {
+  return items.length === 0 ? [] : ["", title, ...items];
+}
+
+/**
+ * A plan as it was computed, or as saved (`show`). A plan too long for `limit` keeps every
+ * replace, cancel and conflict, error and warning, and leaves out creates first, then the
+ * details of each job (a replace's are kept before a create's), saying what it left out.
+ */
 export function renderPlanMarkdown(plan: Plan | PlanDocument, limit = MARKDOWN_LIMIT): string {
   const { doc, actions } = shownPlan(plan);
+  const everything = "format_version" in plan ? "`studio-jobs show` on the saved plan" : "`studio-jobs plan`";
+  const empty = isEmptyPlan(doc);
   // A hidden, stable first line: CI finds its earlier comment for the stack by it and updates it.
   // The stack is letters, digits, '.', '_' and '-' (the spec's schema), so it cannot end the comment.
   const teams = `team${doc.teams.length === 1 ? "" : "s"} ${doc.teams.map(code).join(", ")}`;
   const head = [`<!-- studio-jobs-plan: ${doc.stack} -->`, `### studio-jobs plan for stack ${code(doc.stack)}, ${teams}`, ""];
-  const warnings = list("**Warnings:**", doc.warnings);
-  if (isEmptyPlan(doc)) return `${[...head, NO_CHANGES, ...warnings].join("\n")}\n`;
-  head.push(`**${summaryLine(doc.summary, doc.errors.length)}**`, "");
-  const table = actions.length === 0 ? [] : ["| | job | team | action |", "|---|---|---|---|"];
-  for (const a of actions) {
-    table.push(`| ${ICONS[a.kind]} | ${code(a.key)} | ${escapeMarkdown(a.team)} | ${actionHeadline(a, escapeMarkdown)} |`);
-  }
-  const errors = list("**Errors — this plan cannot be applied:**", doc.errors);
+  head.push(...(empty ? [NO_CHANGES] : [`**${summaryLine(doc.summary, doc.errors.length)}**`, ""]));
+  const header = ["| | job | team | action |", "|---|---|---|---|"];
+  const errorsTitle = "**Errors — this plan cannot be applied:**";
+  const warningsTitle = "**Warnings:**";
 
-  let out = `${[...head, ...table, ...errors, ...warnings].join("\n")}\n\n`;
-  const sections = actions.map((a) => section(a, doc)).filter((s): s is string => s !== undefined);
-  let shown = 0;
-  const noteRoom = 200;
-  for (const text of sections) {
-    if (out.length + text.length + noteRoom > limit) break;
-    out += text;
-    shown += 1;
-  }
-  if (shown < sections.length) {
-    out += `\n_${sections.length - shown} of ${sections.length} job details were left out to keep this comment under ${limit} characters; run \`studio-jobs plan\` for all of them._\n`;
-  }
-  if (out.length > limit) {
-    // The table alone is too long: cut it and say so.
-    const note = `\n\n_The plan was cut to ${limit} characters; run \`studio-jobs plan\` for all of it._\n`;
-    const cut = out.lastIndexOf("\n", limit - note.length);
-    out = out.slice(0, cut > 0 ? cut : limit - note.length) + note;
+  const rows: Piece[] = actions.map((a) => ({
+    what: a.kind,
+    text: `| ${ICONS[a.kind]} | ${code(a.key)} | ${escapeMarkdown(a.team)} | ${actionHeadline(a, escapeMarkdown)} |`,
+  }));
+  const errors: Piece[] = doc.errors.map((e) => ({ what: "error", text: `- ${escapeMarkdown(e)}` }));
+  const warnings: Piece[] = doc.warnings.map((w) => ({ what: "warning", text: `- ${escapeMarkdown(w)}` }));
+  const details: Piece[] = actions.flatMap((a) => {
+    const text = section(a, doc);
+    return text === undefined ? [] : [{ what: a.kind, text }];
+  });
+  const listed = [...rows, ...errors, ...warnings];
+  const important = [
+    ...listed.filter((p) => mustShow(p.what)),
+    ...listed.filter((p) => !mustShow(p.what)),
+    ...details.filter((d) => d.what === "replace"),
+    ...details.filter((d) => d.what !== "replace"),
+  ];
+  const fixed = [...head, "", ...header, "", errorsTitle, "", warningsTitle, ""].join("\n").length;
+  const shown = fitting(important, limit - NOTE_ROOM - fixed);
+  const pick = (pieces: readonly Piece[]) => pieces.filter((p) => shown.has(p)).map((p) => p.text);
+
+  const notice = omissionNotice(listed, shown, limit, everything);
+  const table = pick(rows);
+  const lines = [
+    ...head,
+    ...(notice === undefined ? [] : empty ? ["", notice] : [notice, ""]),
+    ...(table.length === 0 ? [] : [...header, ...table]),
+    ...titled(errorsTitle, pick(errors)),
+    ...titled(warningsTitle, pick(warnings)),
+  ];
+  if (empty) return `${lines.join("\n")}\n`;
+  let out = `${lines.join("\n")}\n\n${pick(details).join("")}`;
+  const shownDetails = details.filter((d) => shown.has(d)).length;
+  if (shownDetails < details.length) {
+    out += `\n_${details.length - shownDetails} of ${details.length} job details were left out to keep this comment under ${limit} characters; run ${everything} for all of them._\n`;
   }
   return out;
 }

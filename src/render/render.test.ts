@@ -424,6 +424,83 @@ describe("renderers", () => {
   });
 });
 
+describe("a Markdown plan too long for a comment", () => {
+  // Found with 400 creates of 150-character keys before a cancel: the end of the table was
+  // cut, and with it the cancel's row and the warning that a running job is cancelled.
+  function buriedPlan(): Plan {
+    const once = desired({ key: "aaa-once", query: "print('once, changed')\n" });
+    const listing = [
+      record(once, { id: "once-1", fingerprint: "older", status: "RUNNING" }),
+      record({ key: "zzz-important" }, { id: "important-1", status: "TASK" }),
+    ];
+    const creates = Array.from({ length: 400 }, (_, i) => desired({ key: `create-${String(i).padStart(3, "0")}-${"x".repeat(139)}` }));
+    return computePlan([once, ...creates], new Map([["demo", listing]]), CLUSTERS, options());
+  }
+
+  it("keeps every replace, cancel, error and warning, and leaves out creates, saying how many and where to see them", () => {
+    const plan = buriedPlan();
+    const text = renderPlanMarkdown(plan);
+    expect(text.length).toBeLessThanOrEqual(60_000);
+    const rows = text.split("\n").filter((line) => line.startsWith("|"));
+    const creates = rows.filter((row) => row.startsWith("| ➕ |"));
+    expect(rows.filter((row) => !row.startsWith("| ➕ |"))).toEqual([
+      "| | job | team | action |",
+      "|---|---|---|---|",
+      "| 🔄 | <code>aaa-once</code> | demo | replace job once-1 (create-first) |",
+      "| ➖ | <code>zzz-important</code> | demo | cancel job important-1 (removed from the spec) |",
+    ]);
+    // The creates shown are the first ones, in plan order.
+    expect(creates[0]).toBe(`| ➕ | <code>create-000-${"x".repeat(139)}</code> | demo | create |`);
+    expect(creates.length).toBe(311);
+    expect(text).toContain(
+      "\n**Plan: 400 to create, 1 to replace, 1 to cancel, 0 unchanged.**\n\n" +
+        "_This comment leaves out 89 of 400 creates to stay under 60000 characters; it lists every replace, cancel, conflict, error and warning. " +
+        "Run `studio-jobs plan` for all of them._\n\n| | job | team | action |\n",
+    );
+    expect(text).toContain(
+      '\n\n**Warnings:**\n- Job "aaa-once" in team demo runs once&#58; replacing it cancels once-1, which is RUNNING, and runs the job again from the start.\n',
+    );
+    expect(text).toMatch(
+      /\n_401 of 401 job details were left out to keep this comment under 60000 characters; run `studio-jobs plan` for all of them\._\n$/,
+    );
+    // A saved plan (show) says where its whole is.
+    expect(renderPlanMarkdown(planDocument(plan, "0.0.0"))).toContain(
+      "_This comment leaves out 89 of 400 creates to stay under 60000 characters; it lists every replace, cancel, conflict, error and warning. " +
+        "Run `studio-jobs show` on the saved plan for all of them._\n",
+    );
+  });
+
+  it("says in bold, before the table, what it leaves out when even its warnings do not all fit", () => {
+    const listing = Array.from({ length: 150 }, (_, i) =>
+      record({ key: `gone-${String(i).padStart(3, "0")}-${"y".repeat(100)}` }, { id: `gone-${i}`, status: "RUNNING" }),
+    );
+    const creates = [desired({ key: "new-a" }), desired({ key: "new-b" })];
+    const plan = computePlan(creates, new Map([["demo", listing]]), CLUSTERS, options({ maxCancel: 1000 }));
+    expect([plan.summary.cancel, plan.warnings.length]).toEqual([150, 150]);
+    const text = renderPlanMarkdown(plan, 40_000);
+    expect(text.length).toBeLessThanOrEqual(40_000);
+    const lines = text.split("\n");
+    expect(lines.slice(0, 7)).toEqual([
+      "<!-- studio-jobs-plan: analytics -->",
+      "### studio-jobs plan for stack <code>analytics</code>, team <code>demo</code>",
+      "",
+      "**Plan: 2 to create, 0 to replace, 150 to cancel, 0 unchanged.**",
+      "",
+      "**This plan does not fit in a comment of 40000 characters: it leaves out 93 of 150 warnings and 2 of 2 creates. " +
+        "Run `studio-jobs plan` to see every change before you approve it.**",
+      "",
+    ]);
+    // Every cancel is there, then the first warnings; no create.
+    expect(lines.filter((line) => line.startsWith("| ➖ |"))).toHaveLength(150);
+    expect(lines.filter((line) => line.startsWith("| ➕ |"))).toHaveLength(0);
+    expect(lines.filter((line) => line.startsWith("- Job "))).toHaveLength(57);
+    expect(text).toContain(`\n\n**Warnings:**\n- Job "gone-000-${"y".repeat(100)}" in team demo&#58; the plan cancels gone-0,`);
+    expect(text).toMatch(
+      /\n_2 of 2 job details were left out to keep this comment under 40000 characters; run `studio-jobs plan` for all of them\._\n$/,
+    );
+  });
+});
+
 describe("what a plan tells", () => {
   it("counts conflicts and errors in the closing line, and says No changes only when there is nothing at all", () => {
     const steady = desired({ key: "steady" });
