@@ -16,6 +16,8 @@ export interface DesiredSpec {
   cron?: string;
   workers?: number;
   cluster?: ClusterRef;
+  /** One requirement a line, as the spec sends them. */
+  requirements?: string;
   protect?: boolean;
   replace?: "create-first" | "cancel-first";
   environment?: Record<string, string>;
@@ -39,7 +41,7 @@ export function desired(spec: DesiredSpec): DesiredJob {
       workers: spec.workers,
       priority: undefined,
       python_version: undefined,
-      requirements: undefined,
+      requirements: spec.requirements,
       credentials: undefined,
       repository: undefined,
       files: spec.files ?? [],

@@ -88,20 +88,19 @@ function cancelReason(reason: CancelReason): string {
 }
 
 const PREVIEW_CHARS = 60;
-const PREVIEW_REQUIREMENTS = 8;
 
-/** A query in one line: short ones whole, longer ones by their first line and length. */
+/**
+ * A query in one line: a short one whole, a longer one by its first line and how much there
+ * is. A line cut short ends in "…" right after its last character shown (never after
+ * blanks, which would hide that the line goes on), and says the query's length.
+ */
 export function queryPreview(query: string): string {
   const lines = query.replace(/\n+$/, "").split("\n");
   const first = lines.find((line) => line.trim() !== "") ?? "";
-  const cut = first.length > PREVIEW_CHARS;
-  const head = cut ? `${first.slice(0, PREVIEW_CHARS - 1)}…` : first;
-  return lines.length === 1 ? head : `${head}${cut ? "" : " …"} (${lines.length} lines)`;
-}
-
-function formatRequirements(requirements: string[]): string {
-  const shown = requirements.slice(0, PREVIEW_REQUIREMENTS).join(", ");
-  return requirements.length > PREVIEW_REQUIREMENTS ? `${shown}, … (${requirements.length} in all)` : shown;
+  if (first.length <= PREVIEW_CHARS) return lines.length === 1 ? first : `${first} … (${lines.length} lines)`;
+  const shown = first.slice(0, PREVIEW_CHARS - 1).replace(/[\ud800-\udbff]$/, ""); // not half of a surrogate pair
+  const head = `${shown.trimEnd()}…`;
+  return lines.length === 1 ? `${head} (1 line, ${first.length} characters)` : `${head} (${lines.length} lines)`;
 }
 
 /** Every value a create sends, one `field: value` a line, in the table's order; sensitive ones as (sensitive). */
@@ -129,7 +128,7 @@ function settingLines(field: JobField, value: SettingValue, createdAt: string): 
     case "cluster":
       return [`${label}: ${typeof value === "string" ? value : `id ${(value as { id: number }).id}`}`];
     case "lines":
-      return [`${label}: ${Array.isArray(value) ? formatRequirements(value as string[]) : (value as string)}`];
+      return [`${label}: ${Array.isArray(value) ? (value as string[]).join(", ") : (value as string)}`];
     case "files": {
       const files = formatFiles((value as FileSetting[]).map((f) => [f.name, f.sha256]));
       return files === undefined ? [] : [`${label}: ${files}`];

