@@ -6,7 +6,7 @@
 import type { ActionDocument, PlanDocument } from "../plan-file/document.js";
 import type { Plan, PlanAction } from "../plan/types.js";
 import { printable } from "../invisible.js";
-import { actionHeadline, changeLines, createdFields, isEmptyPlan, NO_CHANGES, shownPlan, summaryLine } from "./details.js";
+import { actionHeadline, detailLines, isEmptyPlan, NO_CHANGES, shownPlan, summaryLine } from "./details.js";
 
 /** GitHub refuses comments over 65,536 characters; stay well below (a caller may add a line or two). */
 export const MARKDOWN_LIMIT = 60_000;
@@ -40,14 +40,15 @@ function fence(lines: readonly string[]): string {
   return `${ticks}diff\n${body}\n${ticks}`;
 }
 
+/** The lines the text plan shows under the action, as a diff: a create's all added, a replace's text diffs kept as they are. */
 function section(action: ActionDocument, doc: PlanDocument): string | undefined {
   let lines: string[];
   switch (action.kind) {
     case "create":
-      lines = action.after == null ? [] : createdFields(action.after, doc.created_at).map((l) => `+ ${l}`);
+      lines = detailLines(action, doc).map((l) => `+ ${l}`);
       break;
     case "replace":
-      lines = (action.changes ?? []).flatMap(changeLines).map((l) => (/^ {2}[+-]/.test(l) ? l.slice(2) : `  ${l}`));
+      lines = detailLines(action, doc).map((l) => (/^ {2}[+-]/.test(l) ? l.slice(2) : `  ${l}`));
       break;
     case "cancel":
     case "conflict":

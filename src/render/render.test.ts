@@ -538,6 +538,19 @@ describe("what a plan tells", () => {
     ]);
   });
 
+  it("says in Markdown, as in text, that a replace changes no visible field", () => {
+    const job = desired({ key: "same", cron: "@daily" });
+    const plan = computePlan([job], new Map([["demo", [record(job, { id: "same-1", fingerprint: "older" })]]]), CLUSTERS, options());
+    expect(plan.actions.map((a) => [a.kind, a.kind === "replace" ? a.changes : undefined])).toEqual([["replace", []]]);
+    expect(renderPlanText(plan, { color: false })).toContain(
+      "  -/+ demo/same  replace job same-1 (create-first)\n        (no visible field changed; the recorded fingerprint differs)\n",
+    );
+    expect(renderPlanMarkdown(plan)).toContain(
+      "<details><summary><code>demo/same</code>: replace job same-1 (create-first)</summary>\n\n" +
+        "```diff\n  (no visible field changed; the recorded fingerprint differs)\n```\n\n</details>\n",
+    );
+  });
+
   it("escapes job names, ids and errors everywhere in Markdown", () => {
     const weird = "weird|name`x<b>";
     const mine = desired({ key: weird, environment: { NOTE: "a|b`c<i>" } });
