@@ -2,7 +2,7 @@
 // anything relies on it, with the sentence the user sees.
 
 import { execFileSync } from "node:child_process";
-import { mkdirSync, mkdtempSync, symlinkSync, truncateSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync, symlinkSync, truncateSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
@@ -92,6 +92,31 @@ describe("readPlanFile", () => {
     expect(await refusal(fileWith("plan.json", JSON.stringify({ ...saved, extra: 1 })))).toBe(
       "plan.json is not a valid plan file: at the top level, must NOT have additional properties.",
     );
+  });
+});
+
+describe("a saved plan's stack and tool_version", () => {
+  // Found with "stack": "good --><img src=x onerror=alert(1)><!--", which `show --format
+  // markdown` (where the seal is not checked) put into the comment's hidden first line.
+  it("follow the spec's rule for a stack name, and a version's pattern", async () => {
+    const saved = savedPlanDocument(plan, "1.0.0", "/", key);
+    expect(await refusal(fileWith("plan.json", JSON.stringify({ ...saved, stack: "good --><img src=x onerror=alert(1)><!--" })))).toBe(
+      'plan.json is not a valid plan file: at stack, must match pattern "^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$".',
+    );
+    expect(await refusal(fileWith("plan.json", JSON.stringify({ ...saved, tool_version: "1.0.0 --><b>x</b>" })))).toMatch(
+      /^plan\.json is not a valid plan file: at tool_version, must match pattern "\^/,
+    );
+    for (const version of ["0.1.0", "12.3.45", "1.0.0-rc.1", "1.0.0+build.7"]) {
+      expect(await readPlanFile(fileWith("plan.json", JSON.stringify({ ...saved, tool_version: version })))).toMatchObject({
+        tool_version: version,
+      });
+    }
+  });
+
+  it("take the stack rule of the spec's schema, the one home of that rule", () => {
+    const read = (name: string) =>
+      JSON.parse(readFileSync(new URL(`../../schema/${name}`, import.meta.url), "utf8")) as { properties: { stack: { pattern: string } } };
+    expect(read("plan.schema.json").properties.stack.pattern).toBe(read("studio-jobs.schema.json").properties.stack.pattern);
   });
 });
 

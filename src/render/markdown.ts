@@ -28,6 +28,17 @@ export function escapeMarkdown(text: string): string {
   return printable(text).replace(/[&<>`|\\*_[\]~$:@#!]/g, (c) => `&#${c.charCodeAt(0)};`);
 }
 
+/**
+ * A stack in the hidden first line, an HTML comment. Both schemas allow a stack only letters,
+ * digits, '.', '_' and '-', which this leaves as they are, so the line stays what CI looks
+ * for (and what its recipes write when a plan fails). A stack that passed no schema (`show`
+ * without the token reads a plan whose seal it cannot check) still cannot end the comment:
+ * what could (`-->`, `--!>`) or open another (`<!--`), or break the line, is escaped.
+ */
+function commentText(text: string): string {
+  return printable(text).replace(/[&<>!]/g, (c) => `&#${c.charCodeAt(0)};`);
+}
+
 /** A name in code style; `<code>` rather than backticks, which a name may contain. */
 function code(text: string): string {
   return `<code>${escapeMarkdown(text)}</code>`;
@@ -153,9 +164,8 @@ export function renderPlanMarkdown(plan: Plan | PlanDocument, limit = MARKDOWN_L
   const everything = "format_version" in plan ? "`studio-jobs show` on the saved plan" : "`studio-jobs plan`";
   const empty = isEmptyPlan(doc);
   // A hidden, stable first line: CI finds its earlier comment for the stack by it and updates it.
-  // The stack is letters, digits, '.', '_' and '-' (the spec's schema), so it cannot end the comment.
   const teams = `team${doc.teams.length === 1 ? "" : "s"} ${doc.teams.map(code).join(", ")}`;
-  const head = [`<!-- studio-jobs-plan: ${doc.stack} -->`, `### studio-jobs plan for stack ${code(doc.stack)}, ${teams}`, ""];
+  const head = [`<!-- studio-jobs-plan: ${commentText(doc.stack)} -->`, `### studio-jobs plan for stack ${code(doc.stack)}, ${teams}`, ""];
   head.push(...(empty ? [NO_CHANGES] : [`**${summaryLine(doc.summary, doc.errors.length)}**`, ""]));
   const header = ["| | job | team | action |", "|---|---|---|---|"];
   const errorsTitle = "**Errors — this plan cannot be applied:**";

@@ -576,6 +576,15 @@ describe("what a plan tells", () => {
     expect(renderPlanMarkdown(conflicted)).toContain(
       '- Job "weird&#124;name&#96;x&#60;b&#62;" in team demo conflicts with an existing job of the same name that studio-jobs does not manage (&#60;img src=x&#62;).',
     );
+    // The hidden first line too, for a saved plan whose stack no schema checked.
+    const saved = { ...planDocument(conflicted, "0.0.0"), stack: "good --><img src=x onerror=alert(1)><!--\n" };
+    expect(renderPlanMarkdown(saved).split("\n")[0]).toBe(
+      "<!-- studio-jobs-plan: good --&#62;&#60;img src=x onerror=alert(1)&#62;&#60;&#33;--^J -->",
+    );
+    // A stack the schemas allow is written as it is: CI finds its comment by this line.
+    expect(renderPlanMarkdown({ ...saved, stack: "ml_platform.v2-prod" }).split("\n")[0]).toBe(
+      "<!-- studio-jobs-plan: ml_platform.v2-prod -->",
+    );
     // In a fenced block a value shows as written, and cannot close the fence.
     expect(renderPlanMarkdown(adopted)).toContain("  environment.NOTE: (not set) → a|b`c<i>\n");
   });
