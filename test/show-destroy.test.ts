@@ -1,13 +1,14 @@
 // show (a saved plan, offline), destroy (retire a stack), saved plans handed to commands
 // that read specs, and status times.
 
-import { readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { MARKERS } from "../src/identity/markers.js";
 import { isLive, isRun } from "../src/studio/status.js";
 import { cliWith, runCli } from "./cli-helpers.js";
-import { copyExample, useStudio } from "./helpers.js";
+import { copyExample, useStudio, writeSpec } from "./helpers.js";
 
 const { studio, env } = useStudio();
 const cli = cliWith(env);
@@ -73,6 +74,26 @@ describe("show", () => {
       "noop",
       "replace",
     ]);
+  });
+
+  it("prints the plan's warnings, as plan did, and so does apply of the saved plan", async () => {
+    // Found by a reviewer: the warning that a replace runs a one-off job again reached only
+    // the terminal of whoever ran plan, not the approval step nor the apply.
+    const dir = mkdtempSync(join(tmpdir(), "studio-jobs-show-"));
+    mkdirSync(join(dir, ".git"));
+    writeSpec(dir, "once", { backfill: { query: "print(1)" } });
+    expect((await cli(dir, ["apply", ".", "--yes"])).code).toBe(0);
+    studio.clock.advance(5_000); // the one-off job starts running
+    writeSpec(dir, "once", { backfill: { query: "print(2)" } });
+    const planned = await cli(dir, ["--no-color", "plan", ".", "--out", "plan.json"]);
+    const warning =
+      /^Warning: Job "backfill" in team demo runs once: replacing it cancels [\w-]+, which is RUNNING, and runs the job again from the start\.$/m;
+    expect(planned.stderr).toMatch(warning);
+    const shown = await cli(dir, ["--no-color", "show", "plan.json"], { env: { DATACHAIN_STUDIO_URL: OFFLINE.DATACHAIN_STUDIO_URL } });
+    expect(shown.stderr).toMatch(warning);
+    const applied = await cli(dir, ["apply", "plan.json"]);
+    expect(applied.code).toBe(0);
+    expect(applied.stderr).toMatch(warning);
   });
 
   it("refuses a plan changed after it was made, as apply would: the approval step never shows what cannot be applied", async () => {

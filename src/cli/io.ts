@@ -1,6 +1,7 @@
 // What the CLI may touch of the outside world, handed in so that tests can run
 // commands in-process and see exactly what a user would.
 
+import { printable } from "../invisible.js";
 import type { Redactor } from "../redact.js";
 
 export interface OutputStream {
@@ -55,4 +56,10 @@ export function useColor(stream: OutputStream, env: NodeJS.ProcessEnv, flag: boo
   const force = env["FORCE_COLOR"];
   if (force !== undefined) return force !== "0" && force.toLowerCase() !== "false";
   return stream.isTTY === true;
+}
+
+/** A plan's warnings and errors, a line each: what came from Studio in them is shown escaped. */
+export function reportDiagnostics(plan: { warnings: readonly string[]; errors: readonly string[] }, io: Pick<CliIo, "stderr">): void {
+  for (const warning of plan.warnings) io.stderr.write(`Warning: ${printable(warning)}\n`);
+  for (const error of plan.errors) io.stderr.write(`Error: ${printable(error)}\n`);
 }

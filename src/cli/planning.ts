@@ -13,7 +13,6 @@ import type { StudioClient } from "../studio/client.js";
 import { resolveConnection, type ConnectionSettings } from "../studio/config.js";
 import { isRun } from "../studio/status.js";
 import type { Cluster, JobOutput } from "../studio/types.js";
-import { printable } from "../invisible.js";
 import { connect, type GlobalOptions } from "./connect.js";
 import type { CliIo } from "./io.js";
 
@@ -250,10 +249,4 @@ function createTimer(verbose: boolean, io: CliIo): { lap(what: string): void } {
       last = now;
     },
   };
-}
-
-/** A plan's warnings and errors, a line each: what came from Studio in them is shown escaped. */
-export function reportDiagnostics(plan: Plan, io: CliIo): void {
-  for (const warning of plan.warnings) io.stderr.write(`Warning: ${printable(warning)}\n`);
-  for (const error of plan.errors) io.stderr.write(`Error: ${printable(error)}\n`);
 }

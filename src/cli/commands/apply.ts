@@ -13,8 +13,8 @@ import type { StudioClient } from "../../studio/client.js";
 import { resolveConnection } from "../../studio/config.js";
 import type { JobOutput } from "../../studio/types.js";
 import { connect, type GlobalOptions } from "../connect.js";
-import { useColor, waitsOf, type CliIo } from "../io.js";
-import { listStudio, preparePlan, reportDiagnostics, type PlanFlags } from "../planning.js";
+import { reportDiagnostics, useColor, waitsOf, type CliIo } from "../io.js";
+import { listStudio, preparePlan, type PlanFlags } from "../planning.js";
 
 export interface ApplyCommandFlags extends PlanFlags {
   yes: boolean;
@@ -107,6 +107,7 @@ async function applySavedPlan(path: string, shown: string, flags: ApplyCommandFl
       key,
       ...(io.secrets === undefined ? {} : { secrets: io.secrets }),
     });
+    reportDiagnostics(plan, io);
     if (!hasChanges(plan)) {
       io.stdout.write("No changes. The saved plan has nothing to do.\n");
       return 0;

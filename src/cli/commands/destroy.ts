@@ -3,8 +3,8 @@
 
 import { renderPlanText } from "../../render/text.js";
 import type { GlobalOptions } from "../connect.js";
-import { useColor, type CliIo } from "../io.js";
-import { preparePlan, reportDiagnostics } from "../planning.js";
+import { reportDiagnostics, useColor, type CliIo } from "../io.js";
+import { preparePlan } from "../planning.js";
 import { confirm, execute } from "./apply.js";
 
 export interface DestroyFlags {

@@ -8,8 +8,8 @@ import { renderPlanMarkdown } from "../../render/markdown.js";
 import { renderPlanText } from "../../render/text.js";
 import { toolVersion } from "../../version.js";
 import type { GlobalOptions } from "../connect.js";
-import { useColor, type CliIo } from "../io.js";
-import { preparePlan, reportDiagnostics, type PlanFlags } from "../planning.js";
+import { reportDiagnostics, useColor, type CliIo } from "../io.js";
+import { preparePlan, type PlanFlags } from "../planning.js";
 
 export interface PlanCommandFlags extends PlanFlags {
   out?: string;

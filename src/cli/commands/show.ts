@@ -9,7 +9,7 @@ import { renderPlanMarkdown } from "../../render/markdown.js";
 import { renderPlanText } from "../../render/text.js";
 import { resolveConnection } from "../../studio/config.js";
 import type { GlobalOptions } from "../connect.js";
-import { useColor, type CliIo } from "../io.js";
+import { reportDiagnostics, useColor, type CliIo } from "../io.js";
 
 export interface ShowFlags {
   format: "text" | "json" | "markdown";
@@ -31,6 +31,9 @@ export async function runShow(planFile: string, flags: ShowFlags, globals: Globa
       break;
     case "text":
       io.stdout.write(renderPlanText(doc, { color: useColor(io.stdout, io.env, globals.color) }));
+      // The warnings plan printed (a replace that runs a one-off job again, a cancel that
+      // stops a running job): the approval step is where they are read.
+      reportDiagnostics(doc, io);
       io.stderr.write(
         `Saved plan of stack ${doc.stack}, made ${doc.created_at} by studio-jobs ${doc.tool_version}. Apply it with: studio-jobs apply ${planFile}\n`,
       );
