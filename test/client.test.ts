@@ -92,10 +92,24 @@ describe("retries", () => {
     expect(studio.emulator.store.allJobs()).toHaveLength(1);
   });
 
-  it("gives up after the last retry with the last status", async () => {
-    studio = await startTestStudio({ faults: { errorRate: 1 } }, { retries: 2 });
+  it("gives up after the last retry with the last status, and says how many tries over how long", async () => {
+    let now = 0;
+    const clock = {
+      now: () => now,
+      sleep: (ms: number) => {
+        now += ms;
+        return Promise.resolve();
+      },
+    };
+    studio = await startTestStudio(
+      { faults: { errorRate: 1 } },
+      { retries: 2, backoff: { baseMs: 200, maxMs: 5_000 }, random: () => 1, ...clock },
+    );
     const error = (await studio.client.listClusters("demo").catch((e: unknown) => e)) as RemoteError;
-    expect(error.message).toBe("[GET] /api/datachain/clusters/: 503 Service temporarily unavailable (injected).");
+    expect(error.message).toBe(
+      "[GET] /api/datachain/clusters/: 503 Service temporarily unavailable (injected). (tried 3 times over 0.6 s)",
+    );
+    expect([error.code, error.status, error.ambiguous]).toEqual(["REMOTE_SERVER_ERROR", 503, true]);
     expect(studio.emulator.requests.get("GET /api/datachain/clusters/")).toBe(3);
   });
 
@@ -267,6 +281,41 @@ describe("errors", () => {
     expect(error.message).toBe("[GET] /api/datachain/jobs/?team_name=demo: no complete reply within 0.2 s");
     expect(error.hint).toBe("If Studio is only slow, allow more time with --timeout SECONDS (or STUDIO_JOBS_TIMEOUT); the default is 60.");
     expect(studio.emulator.requests.get("GET /api/datachain/jobs/")).toBe(1);
+  });
+
+  it("says how many tries over how long when a retry ends at its deadline", async () => {
+    let answered = 0;
+    const server = createServer((req, res) => {
+      req.resume();
+      if (answered++ > 0) return; // the second try: no reply at all
+      res.writeHead(503, { "content-type": "application/json" });
+      res.end(JSON.stringify({ message: "busy" }));
+    });
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    let now = 0;
+    const client = createStudioClient({
+      url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+      token: "t",
+      timeoutMs: 200,
+      random: () => 1,
+      now: () => now,
+      sleep: (ms) => {
+        now += ms;
+        return Promise.resolve();
+      },
+    });
+    try {
+      const error = (await client.listClusters("demo").catch((e: unknown) => e)) as RemoteError;
+      expect([error.code, error.message]).toEqual([
+        "REMOTE_TIMEOUT",
+        "[GET] /api/datachain/clusters/?team_name=demo: no complete reply within 0.2 s (tried 2 times over 0.2 s)",
+      ]);
+      expect(answered).toBe(2);
+    } finally {
+      await client.close();
+      server.closeAllConnections();
+      server.close();
+    }
   });
 });
 

@@ -674,3 +674,68 @@ describe("7. odd replies and wrong URLs", () => {
     expectClean({ code: 1, stdout: result.stdout, stderr: result.stderr });
   });
 });
+
+describe("8. a server that keeps asking to wait", () => {
+  /** A clock that moves only when the client waits: the waits are the time that passes. */
+  function waitingClock(): { now: () => number; sleep: (ms: number) => Promise<void> } {
+    let now = Date.parse("2026-11-01T00:00:00Z");
+    return {
+      now: () => now,
+      sleep: (ms) => {
+        now += ms;
+        return Promise.resolve();
+      },
+    };
+  }
+
+  it("announces each long wait without --verbose, and the error says how many tries over how long", async () => {
+    // Found by an adversarial tester: against 429 with Retry-After: 60 on every request,
+    // clusters printed nothing for 301 s, then only the last 429.
+    hostile.received = [];
+    hostile.handler = (_req, res) => {
+      res.writeHead(429, { "content-type": "application/json", "retry-after": "60" });
+      res.end(JSON.stringify({ message: "slow down" }));
+    };
+    const result = await runCli(["--team", "demo", "clusters"], { cwd: dir, env: env(), ...waitingClock() });
+    expect(result.code).toBe(1);
+    const waits = [2, 3, 4, 5, 6].map(
+      (n) =>
+        `GET /api/datachain/clusters/?team_name=demo: Studio answered 429 and asked to wait (Retry-After); waiting 1 min before try ${n} of 6.\n`,
+    );
+    expect(result.stderr).toBe(`${waits.join("")}Error: [GET] /api/datachain/clusters/: 429 slow down (tried 6 times over 5 min)\n`);
+    expect(result.stdout).toBe("");
+    expect(hostile.received).toHaveLength(6);
+    expectClean(result);
+    // On a terminal, a live progress line apply may have drawn is cleared first.
+    const onTerminal = await runCli(["--team", "demo", "clusters"], { cwd: dir, env: env(), tty: true, ...waitingClock() });
+    expect(onTerminal.stderr.split("\n")[0]).toBe(`\r\x1b[2K${waits[0]?.trimEnd()}`);
+  });
+
+  it("keeps the short waits of its own backoff quiet, and still says how many tries over how long", async () => {
+    hostile.received = [];
+    hostile.handler = (_req, res) => json(res, 503, { message: "unavailable" });
+    // The longest backoff each time: 0.2, 0.4, 0.8, 1.6 and 3.2 s.
+    const result = await runCli(["--team", "demo", "clusters"], { cwd: dir, env: env(), random: () => 1, ...waitingClock() });
+    expect(result.code).toBe(1);
+    expect(result.stderr).toBe("Error: [GET] /api/datachain/clusters/: 503 unavailable (tried 6 times over 6.2 s)\n");
+    expect(hostile.received).toHaveLength(6);
+  });
+
+  it("with --verbose says every retry, in its own line, and no second line for a long wait", async () => {
+    hostile.received = [];
+    let count = 0;
+    hostile.handler = (_req, res) => {
+      count++;
+      if (count > 2) return json(res, 200, clusters);
+      res.writeHead(429, { "content-type": "application/json", "retry-after": count === 1 ? "1" : "30" });
+      res.end(JSON.stringify({ message: "slow down" }));
+    };
+    const result = await runCli(["--verbose", "--team", "demo", "clusters"], { cwd: dir, env: env(), ...waitingClock() });
+    expect(result.code).toBe(0);
+    expect(result.stderr.split("\n").filter((line) => !line.startsWith("studio: "))).toEqual([
+      "retry 1: [GET] /api/datachain/clusters/ after 429, waiting 1000 ms",
+      "retry 2: [GET] /api/datachain/clusters/ after 429, waiting 30000 ms",
+      "",
+    ]);
+  });
+});

@@ -1,7 +1,9 @@
 // Turn global flags + environment + datachain config into a Studio client.
 
 import { UsageError } from "../errors.js";
-import { checkStudioUrl, createStudioClient, MAX_REPLY_BYTES_LIMIT, type StudioClient } from "../studio/client.js";
+import { printable } from "../invisible.js";
+import { checkStudioUrl, createStudioClient, MAX_REPLY_BYTES_LIMIT, type RetryEvent, type StudioClient } from "../studio/client.js";
+import { formatDuration } from "../studio/retry.js";
 import { resolveConnection, type ConnectionSettings } from "../studio/config.js";
 import { waitsOf, type CliIo } from "./io.js";
 
@@ -74,6 +76,32 @@ function urlSecrets(raw: string): string[] {
   }
 }
 
+/**
+ * From how long a wait between tries is said without --verbose. The client's own backoff
+ * stays under it (at most 3.2 s by default): a passing fault is got past quietly. A longer
+ * wait is mostly Studio's Retry-After, and a command silent for minutes looks hung.
+ */
+const ANNOUNCED_WAIT_MS = 5_000;
+
+/** Every retry with --verbose; otherwise a long wait, in one line: what, why, how long, which try. */
+function announceRetry(event: RetryEvent, verbose: boolean, io: CliIo): void {
+  // On a terminal apply keeps a live progress line without a newline: cleared first, so
+  // that this line stands on its own; the progress line is drawn again at its next step.
+  const clear = io.stderr.isTTY === true ? "\r\x1b[2K" : "";
+  if (verbose) {
+    io.stderr.write(`${clear}retry ${event.attempt}: [${event.method}] ${event.path} after ${event.reason}, waiting ${event.delayMs} ms\n`);
+    return;
+  }
+  if (event.delayMs < ANNOUNCED_WAIT_MS) return;
+  const why =
+    event.status === undefined
+      ? printable(event.reason)
+      : `Studio answered ${event.status}${event.retryAfter ? " and asked to wait (Retry-After)" : ""}`;
+  io.stderr.write(
+    `${clear}${event.request}: ${why}; waiting ${formatDuration(event.delayMs)} before try ${event.attempt + 1} of ${event.tries}.\n`,
+  );
+}
+
 /** `settings`, when the caller has resolved them already, saves reading the config files again. */
 export async function connect(globals: GlobalOptions, io: CliIo, resolved?: ConnectionSettings): Promise<Connection> {
   const settings = resolved ?? (await resolveConnection(globals, io.env, io.cwd));
@@ -98,11 +126,8 @@ export async function connect(globals: GlobalOptions, io: CliIo, resolved?: Conn
     signal: io.signal,
     ...waitsOf(io),
     ...(io.secrets === undefined ? {} : { redactor: io.secrets }),
-    ...(globals.verbose
-      ? {
-          onRetry: (e) => io.stderr.write(`retry ${e.attempt}: [${e.method}] ${e.path} after ${e.reason}, waiting ${e.delayMs} ms\n`),
-        }
-      : {}),
+    ...(io.now === undefined ? {} : { now: io.now }),
+    onRetry: (e) => announceRetry(e, globals.verbose, io),
   });
   return { client, team: settings.team };
 }

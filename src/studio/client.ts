@@ -11,7 +11,15 @@ import { escapeInvisible } from "../invisible.js";
 import { hideCredentialsOfAnyUrl } from "../url-credentials.js";
 import type { Redactor } from "../redact.js";
 import { Agent, loadFormData, request, type Dispatcher } from "./http.js";
-import { backoffDelay, isNotSentError, isTransientError, parseRetryAfter, pauseUnlessStopped, RETRYABLE_STATUSES } from "./retry.js";
+import {
+  backoffDelay,
+  formatDuration,
+  isNotSentError,
+  isTransientError,
+  parseRetryAfter,
+  pauseUnlessStopped,
+  RETRYABLE_STATUSES,
+} from "./retry.js";
 import type { Cluster, JobInput, JobOutput, UploadReply } from "./types.js";
 import { createJobListStream, createWholeReplyStream, ReplySyntaxError, type JobList, type ReplyStream } from "./stream-parse.js";
 import { readActionFeedback, readClusterList, readJob, readUploadReply, WireError } from "./wire.js";
@@ -52,8 +60,10 @@ export interface StudioClientOptions {
   listLimit?: { initial: number; ceiling: number };
   sleep?: (ms: number) => Promise<void>;
   random?: () => number;
-  /** Called before each retry, for --verbose diagnostics. Never given the token. */
-  onRetry?: (event: { method: string; path: string; attempt: number; delayMs: number; reason: string }) => void;
+  /** The clock: how long a call's tries took, and what a Retry-After date means (Date.now by default). */
+  now?: () => number;
+  /** Called before each retry, to say so: the CLI announces long waits, and every retry with --verbose. Never given the token. */
+  onRetry?: (event: RetryEvent) => void;
   /**
    * Aborted when the command must stop (SIGINT/SIGTERM): no request starts after it, a read
    * in flight is dropped at once, and a write in flight gets `writeGraceMs` (default 1 s)
@@ -63,6 +73,26 @@ export interface StudioClientOptions {
   writeGraceMs?: number;
   /** Hides known secrets in what Studio says, before it goes into an error. */
   redactor?: Pick<Redactor, "redact" | "redactHead">;
+}
+
+/** A try that did not succeed and is made again, after `delayMs`. */
+export interface RetryEvent {
+  method: string;
+  /** `/api/datachain/jobs/`. */
+  path: string;
+  /** `GET /api/datachain/jobs/?team_name=demo`: the request as errors name it. */
+  request: string;
+  /** Which retry: 1 before the second try. */
+  attempt: number;
+  /** The most tries the call makes, the first one included. */
+  tries: number;
+  delayMs: number;
+  /** The status Studio answered (`429`), or how the try failed (`ECONNRESET`). */
+  reason: string;
+  /** The status Studio answered; undefined when no reply came, or one broke off. */
+  status: number | undefined;
+  /** The wait is the one Studio asked for (Retry-After), not the client's own backoff. */
+  retryAfter: boolean;
 }
 
 export interface ListJobsQuery {
@@ -137,6 +167,7 @@ export function createStudioClient(options: StudioClientOptions): StudioClient {
   // nearly every team fits the first ask; a huge one costs one more, 4 times larger.
   const listLimit = options.listLimit ?? { initial: 250_000, ceiling: 1_000_000 };
   const random = options.random ?? Math.random;
+  const now = options.now ?? Date.now;
   const redact = options.redactor?.redact ?? ((text: string) => text);
   const redactHead = options.redactor?.redactHead ?? ((text: string, max: number) => text.slice(0, max));
   const authorization = `Bearer ${options.token}`;
@@ -161,15 +192,32 @@ export function createStudioClient(options: StudioClientOptions): StudioClient {
     // refuses those ids): joined as they are, they are what the URL parser would make.
     const target: Target<T> = { spec, path: `${basePath}${API_PREFIX}${spec.path}`, search: querySearch(spec.query) };
 
+    const startedAt = now();
     for (let attempt = 0; ; attempt++) {
       if (stop?.aborted === true && (spec.finishing !== true || attempt > 0)) {
         throw interrupted(stop.reason, `before ${describeRequest(target).request} was sent`, false);
       }
-      const outcome = await send(target);
+      let outcome: Read<T> | Reply | Failure;
+      try {
+        outcome = await send(target);
+      } catch (error) {
+        throw attempt > 0 && error instanceof RemoteError ? afterTries(error, attempt + 1, startedAt) : error;
+      }
       if ("value" in outcome) return outcome.value;
       const again = attempt < retries ? retryDelay(spec, outcome, attempt) : undefined;
-      if (again === undefined) throw failure(spec, describeRequest(target), outcome);
-      options.onRetry?.({ method: spec.method, path: `${API_PREFIX}${spec.path}`, attempt: attempt + 1, ...again });
+      if (again === undefined) {
+        const error = failure(spec, describeRequest(target), outcome);
+        throw attempt > 0 ? afterTries(error, attempt + 1, startedAt) : error;
+      }
+      options.onRetry?.({
+        method: spec.method,
+        path: `${API_PREFIX}${spec.path}`,
+        request: describeRequest(target).request,
+        attempt: attempt + 1,
+        tries: retries + 1,
+        status: "phase" in outcome ? undefined : outcome.status,
+        ...again,
+      });
       if ((await pauseUnlessStopped(again.delayMs, stop, options.sleep)) === "stopped") {
         throw interrupted(stop?.reason, `before ${describeRequest(target).request} was sent again`, false);
       }
@@ -180,20 +228,46 @@ export function createStudioClient(options: StudioClientOptions): StudioClient {
    * The one place that decides whether a try that did not succeed is made again, and after
    * how long; undefined when it must not be.
    */
-  function retryDelay<T>(spec: CallSpec<T>, outcome: Reply | Failure, attempt: number): { delayMs: number; reason: string } | undefined {
+  function retryDelay<T>(
+    spec: CallSpec<T>,
+    outcome: Reply | Failure,
+    attempt: number,
+  ): { delayMs: number; reason: string; retryAfter: boolean } | undefined {
     if ("phase" in outcome) {
       const { phase, cause } = outcome;
       // Before the headers, a create is sent again only if it surely never arrived; once
       // the headers came, the server acted, for all we know.
       const retryable = spec.retry === "always" ? phase === "body" || isTransientError(cause) : phase === "send" && isNotSentError(cause);
-      return retryable ? { delayMs: backoffDelay(attempt, backoff, random), reason: describe(cause) } : undefined;
+      return retryable ? { delayMs: backoffDelay(attempt, backoff, random), reason: describe(cause), retryAfter: false } : undefined;
     }
     const { status, headers } = outcome;
     // A 429 is refused before the server acts, so any call may be sent again after it.
     if (status !== 429 && !(spec.retry === "always" && RETRYABLE_STATUSES.has(status))) return undefined;
-    const retryAfter = status === 429 ? parseRetryAfter(headerValue(headers["retry-after"]), Date.now()) : undefined;
+    const retryAfter = status === 429 ? parseRetryAfter(headerValue(headers["retry-after"]), now()) : undefined;
     if (retryAfter !== undefined && retryAfter > maxRetryAfterMs) return undefined;
-    return { delayMs: retryAfter ?? backoffDelay(attempt, backoff, random), reason: String(status) };
+    return {
+      delayMs: retryAfter ?? backoffDelay(attempt, backoff, random),
+      reason: String(status),
+      retryAfter: retryAfter !== undefined,
+    };
+  }
+
+  /**
+   * The error a call ends with after it was tried more than once, saying so: a command that
+   * waited minutes on a server that kept refusing says why it took that long.
+   */
+  function afterTries(error: RemoteError, tries: number, startedAt: number): RemoteError {
+    return new RemoteError({
+      method: error.method,
+      path: error.path,
+      status: error.status,
+      studioMessage: error.studioMessage,
+      cause: error.cause,
+      hint: error.hint,
+      code: error.code,
+      ambiguous: error.ambiguous,
+      message: `${error.message} (tried ${tries} times over ${formatDuration(now() - startedAt)})`,
+    });
   }
 
   /** The error for a try that is not made again. */
@@ -424,7 +498,7 @@ export function createStudioClient(options: StudioClientOptions): StudioClient {
   /** A 429 whose Retry-After asked for longer than studio-jobs waits: said, with what to do. */
   function waitTooLong(status: number, headers: Headers): string | undefined {
     if (status !== 429) return undefined;
-    const wait = parseRetryAfter(headerValue(headers["retry-after"]), Date.now());
+    const wait = parseRetryAfter(headerValue(headers["retry-after"]), now());
     if (wait === undefined || wait <= maxRetryAfterMs) return undefined;
     return `Studio asked to wait ${formatSeconds(wait)} before trying again (Retry-After), longer than the ${formatSeconds(maxRetryAfterMs)} studio-jobs waits; run it again later.`;
   }

@@ -2,7 +2,7 @@
 // wait behind them, which a stop request must cut short.
 
 import { describe, expect, it } from "vitest";
-import { backoffDelay, pauseUnlessStopped, sleep } from "./retry.js";
+import { backoffDelay, formatDuration, pauseUnlessStopped, sleep } from "./retry.js";
 
 describe("backoffDelay", () => {
   it("doubles its ceiling each attempt up to the maximum, and scales it by the jitter", () => {
@@ -10,6 +10,22 @@ describe("backoffDelay", () => {
     expect([0, 1, 2, 3, 4, 5].map((attempt) => backoffDelay(attempt, options, () => 1))).toEqual([200, 400, 800, 1600, 2000, 2000]);
     expect(backoffDelay(3, options, () => 0.25)).toBe(400);
     expect(backoffDelay(3, options, () => 0)).toBe(0);
+  });
+});
+
+describe("formatDuration", () => {
+  it("writes tenths of a second under a minute, then minutes and whole seconds", () => {
+    expect([0, 40, 6_200, 12_345, 59_949, 59_950, 60_000, 301_400, 3_600_000].map(formatDuration)).toEqual([
+      "0 s",
+      "0 s",
+      "6.2 s",
+      "12.3 s",
+      "59.9 s",
+      "1 min",
+      "1 min",
+      "5 min 1 s",
+      "60 min",
+    ]);
   });
 });
 
