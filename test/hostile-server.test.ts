@@ -739,3 +739,38 @@ describe("8. a server that keeps asking to wait", () => {
     ]);
   });
 });
+
+describe("9. fields the tool never reads", () => {
+  /** The clusters listing as text, with `extra` (JSON text) as one more field of the first cluster. */
+  function clustersWith(extra: string): string {
+    const [first, ...rest] = clusters.map((c) => JSON.stringify(c));
+    return `[${(first as string).slice(0, -1)},"extra":${extra}}${rest.map((c) => `,${c}`).join("")}]`;
+  }
+
+  it("clusters shows the same table and JSON, whatever else a cluster holds, however deeply nested", async () => {
+    // Found by an adversarial tester: 200,000 nested [ in an unknown field made
+    // clusters --format json end in "Internal error: this is a bug" (JSON.stringify ran out of stack).
+    const deep = `${"[".repeat(200_000)}${"]".repeat(200_000)}`;
+    for (const body of [JSON.stringify(clusters), clustersWith(deep), clustersWith('{"note":"x","n":[1,2]}')]) {
+      hostile.received = [];
+      hostile.handler = (_req, res) => {
+        res.writeHead(200, { "content-type": "application/json" });
+        res.end(body);
+      };
+      const asJson = await runCli(["--team", "demo", "clusters", "--format", "json"], { cwd: dir, env: env() });
+      expect([asJson.code, asJson.stderr]).toEqual([0, ""]);
+      expect(asJson.stdout).toBe(`${JSON.stringify(clusters, null, 2)}\n`);
+      const table = await runCli(["--team", "demo", "clusters"], { cwd: dir, env: env() });
+      expect([table.code, table.stderr]).toEqual([0, ""]);
+      expect(table.stdout).toBe(
+        [
+          "ID  NAME      STATUS    DEFAULT  MAX WORKERS  CLOUD",
+          "1   default   active    yes      8            AWS",
+          "2   gpu-pool  active             32           AWS",
+          "3   legacy    inactive           4            GCP",
+          "",
+        ].join("\n"),
+      );
+    }
+  });
+});

@@ -115,6 +115,14 @@ describe("other replies", () => {
 
   it("reads clusters as a bare array or wrapped, refusing what the plan relies on when wrong", () => {
     expect(readClusterList([cluster])).toHaveLength(1);
+    // Only the fields the tool reads, in the reference's order, whatever else and in whatever order the server sends.
+    const { id, ...rest } = cluster;
+    const read = readClusterList([{ region: { deep: [[["x"]]] }, ...rest, id, created_by: "someone" }]);
+    expect(read).toEqual([cluster]);
+    expect(Object.keys(read[0] ?? {})).toEqual(Object.keys(cluster));
+    expect(readClusterList([{ ...cluster, status: undefined, cloud_credentials: undefined }])).toEqual([
+      { ...cluster, status: null, cloud_credentials: null },
+    ]);
     expect(readClusterList({ clusters: [{ ...cluster, cloud_provider: null }] })[0]?.cloud_provider).toBeNull();
     expect(() => readClusterList([{ ...cluster, is_active: "yes" }])).toThrow(
       'cluster 1: field "is_active" must be true or false, got a string',

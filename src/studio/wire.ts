@@ -372,19 +372,25 @@ export function readJob(body: unknown): JobOutput {
   return job;
 }
 
+/**
+ * The clusters, each with only the fields the tool reads, in the reference's order: what a
+ * server adds is neither held nor printed (`clusters --format json` writes these records,
+ * and an unknown field of any depth or size is the server's to send, not the tool's to show).
+ */
 export function readClusterList(body: unknown): Cluster[] {
   return listOf(body, "clusters", "clusters").map((raw, i) => {
     if (!isObject(raw)) throw new WireError(`item ${i}: expected a cluster (an object), got ${kind(raw)}`);
     const label = Number.isInteger(raw["id"]) ? `cluster ${String(raw["id"])}` : `item ${i}`;
-    integer(raw, "id", label, 0);
-    text(raw, "name", label, true);
-    boolean(raw, "is_active", label);
-    boolean(raw, "default", label);
-    integer(raw, "max_workers", label, 0);
-    raw["status"] = optionalText(raw, "status", label);
-    raw["cloud_provider"] = optionalText(raw, "cloud_provider", label);
-    raw["cloud_credentials"] = optionalString(raw, "cloud_credentials", label, null);
-    return raw as unknown as Cluster;
+    return {
+      id: integer(raw, "id", label, 0),
+      name: text(raw, "name", label, true),
+      status: optionalText(raw, "status", label),
+      cloud_provider: optionalText(raw, "cloud_provider", label),
+      cloud_credentials: optionalString(raw, "cloud_credentials", label, null),
+      is_active: boolean(raw, "is_active", label),
+      default: boolean(raw, "default", label),
+      max_workers: integer(raw, "max_workers", label, 0),
+    };
   });
 }
 
