@@ -338,6 +338,45 @@ describe("2. records of the wrong shape", () => {
   });
 });
 
+describe("2b. an upload id too large to be read exactly", () => {
+  it.each(["1e300", "9007199254740993"])("%s: the upload fails, and no create is sent with another id", async (id) => {
+    const withFile = specDir(["alpha", "beta", "gamma"]);
+    writeFileSync(join(withFile, "labels.csv"), "a,b\n");
+    writeFileSync(
+      join(withFile, "studio-jobs.yaml"),
+      stringify({
+        version: 1,
+        stack: "hostile",
+        defaults: { team: "demo" },
+        jobs: {
+          ...Object.fromEntries(
+            ["alpha", "beta", "gamma"].map((key) => [
+              key,
+              { query: `print("${key}")`, schedule: { cron: "@daily" }, environment: { API_KEY: "${env:EMBED_API_KEY}", REGION: "eu" } },
+            ]),
+          ),
+          delta: { query: "print(1)", files: ["labels.csv"] },
+        },
+      }),
+    );
+    serve(listing, {
+      write: (req, res) => {
+        if (!(req.url ?? "").startsWith("/api/datachain/jobs/files")) return json(res, 418, { message: "no create expected" });
+        res.writeHead(200, { "content-type": "application/json" });
+        res.end(`{"id": ${id}, "filename": "labels.csv", "size": 4, "state": "pending", "error": null}`);
+      },
+    });
+    const result = await runCli(["apply", ".", "--yes"], { cwd: withFile, env: env() });
+    expect(result.code).toBe(1);
+    expect(result.stdout).toContain(
+      `upload demo/delta: FAILED: Studio's reply to POST /api/datachain/jobs/files?team_name=demo: the uploaded file: field "id" is a whole number too large to be read exactly (more than 2^53 - 1)`,
+    );
+    expect(result.stdout).toContain("create demo/delta: skipped: upload of labels.csv did not succeed");
+    expectClean(result);
+    expect(writes().map((w) => w.url.split("?")[0])).toEqual(["/api/datachain/jobs/files"]);
+  });
+});
+
 describe("3. a server error that quotes the request", () => {
   it("never prints the secret or the token, on stdout, stderr, --verbose or a stack", async () => {
     serve(listing, {

@@ -25,6 +25,7 @@ describe("job records", () => {
     [{ url: 5 }, 'job j1: field "url" must be a string or null, got a number'],
     [{ workers: "2" }, 'job j1: field "workers" must be a whole number of at least 0, got a string'],
     [{ workers: 1.5 }, 'job j1: field "workers" must be a whole number of at least 0, got a number'],
+    [{ workers: 1e300 }, 'job j1: field "workers" is a whole number too large to be read exactly (more than 2^53 - 1)'],
     [{ environment: ["A=1"] }, 'job j1: field "environment" must be an object of strings, got an array'],
     [{ environment: { A: null } }, 'job j1: field "environment.A" must be a string, got null'],
     [{ name: "evil\u001b[2Jname" }, 'job j1: field "name" holds control characters'],
@@ -127,6 +128,9 @@ describe("other replies", () => {
     expect(() => readClusterList([{ ...cluster, is_active: "yes" }])).toThrow(
       'cluster 1: field "is_active" must be true or false, got a string',
     );
+    expect(() => readClusterList([{ ...cluster, id: 2 ** 53 }])).toThrow(
+      'item 0: field "id" is a whole number too large to be read exactly (more than 2^53 - 1)',
+    );
     expect(() => readClusterList({})).toThrow("expected a list of clusters (a JSON array), got an object");
     expect(() => readClusterList([{ ...cluster, cloud_provider: "AWS\u001b[31mRED\n" }])).toThrow(
       'cluster 1: field "cloud_provider" holds control characters',
@@ -136,6 +140,13 @@ describe("other replies", () => {
   it("reads an upload's id and a cancel's message", () => {
     expect(readUploadReply({ id: 3, filename: "a" }).id).toBe(3);
     expect(() => readUploadReply({ id: -1 })).toThrow('the uploaded file: field "id" must be a whole number of at least 0, got a number');
+    // Found by an adversarial tester: 1e300 went on as file id "1e+300", and 2^53 + 1 as …992.
+    expect(readUploadReply(JSON.parse('{"id": 9007199254740991, "filename": "a", "size": 1}'))).toEqual({ id: 9007199254740991 });
+    for (const id of ["1e300", "9007199254740993", "9007199254740992"]) {
+      expect(() => readUploadReply(JSON.parse(`{"id": ${id}}`))).toThrow(
+        'the uploaded file: field "id" is a whole number too large to be read exactly (more than 2^53 - 1)',
+      );
+    }
     expect(readActionFeedback({ message: "Successfully canceled" })).toBe("Successfully canceled");
     expect(readActionFeedback({})).toBe("");
     expect(() => readActionFeedback({ message: 1 })).toThrow('the reply: field "message" must be a string or null, got a number');

@@ -78,10 +78,18 @@ function optionalString<T extends string | null>(record: Fields, field: string, 
   return value;
 }
 
+/**
+ * A whole number the tool can hold exactly: past 2^53 - 1 JSON.parse has already rounded it
+ * (2^53 + 1 reads as 2^53), and String() writes 1e300 as "1e+300". Either would be sent on
+ * as another number than Studio meant (an upload's id goes into a create as text).
+ */
 function integer(record: Fields, field: string, label: string, min: number): number {
   const value = record[field];
   if (typeof value !== "number" || !Number.isInteger(value) || value < min) {
     throw problem(label, field, `a whole number of at least ${min}`, value);
+  }
+  if (!Number.isSafeInteger(value)) {
+    throw new WireError(`${label}: field "${field}" is a whole number too large to be read exactly (more than 2^53 - 1)`);
   }
   return value;
 }
@@ -122,7 +130,7 @@ function checkJobShape(raw: unknown, index: number | undefined): JobOutput {
     typeof job.query !== "string" ||
     !isPrintable(job.query_type, false) ||
     typeof job.workers !== "number" ||
-    !Number.isInteger(job.workers) ||
+    !Number.isSafeInteger(job.workers) ||
     job.workers < 0
   ) {
     explainJob(raw, index);
@@ -380,7 +388,7 @@ export function readJob(body: unknown): JobOutput {
 export function readClusterList(body: unknown): Cluster[] {
   return listOf(body, "clusters", "clusters").map((raw, i) => {
     if (!isObject(raw)) throw new WireError(`item ${i}: expected a cluster (an object), got ${kind(raw)}`);
-    const label = Number.isInteger(raw["id"]) ? `cluster ${String(raw["id"])}` : `item ${i}`;
+    const label = Number.isSafeInteger(raw["id"]) ? `cluster ${String(raw["id"])}` : `item ${i}`;
     return {
       id: integer(raw, "id", label, 0),
       name: text(raw, "name", label, true),
@@ -394,10 +402,10 @@ export function readClusterList(body: unknown): Cluster[] {
   });
 }
 
+/** The reply to an upload: only its id, which the tool reads. */
 export function readUploadReply(body: unknown): UploadReply {
   if (!isObject(body)) throw new WireError(`expected the uploaded file (an object), got ${kind(body)}`);
-  integer(body, "id", "the uploaded file", 0);
-  return body as unknown as UploadReply;
+  return { id: integer(body, "id", "the uploaded file", 0) };
 }
 
 /** The reply to a cancel, `{"message": "..."}`; its message is only shown. */
