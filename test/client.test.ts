@@ -6,6 +6,7 @@ import { createServer, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { gzipSync } from "node:zlib";
 import { afterEach, describe, expect, it } from "vitest";
 import { RemoteError, type UsageError } from "../src/errors.js";
 import { checkStudioUrl, createStudioClient } from "../src/studio/client.js";
@@ -314,6 +315,34 @@ describe("errors", () => {
     } finally {
       await client.close();
       server.closeAllConnections();
+      server.close();
+    }
+  });
+});
+
+describe("a compressed reply", () => {
+  it("to a create answered 2xx: not read, and the create may have been carried out", async () => {
+    let created = 0;
+    const server = createServer((req, res) => {
+      req.resume();
+      created++;
+      res.writeHead(201, { "content-type": "application/json", "content-encoding": "gzip" });
+      res.end(gzipSync(Buffer.from(JSON.stringify({ id: "j1" }))));
+    });
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    const client = createStudioClient({ url, token: "t" });
+    try {
+      const error = (await client.createJob(input).catch((e: unknown) => e)) as RemoteError;
+      expect([error.code, error.status, error.ambiguous, error.message]).toEqual([
+        "REMOTE_INVALID_REPLY",
+        201,
+        true,
+        `Studio's reply to POST ${url}/api/datachain/jobs/ is compressed (Content-Encoding: gzip), which studio-jobs did not ask for`,
+      ]);
+      expect(created).toBe(1);
+    } finally {
+      await client.close();
       server.close();
     }
   });

@@ -8,6 +8,7 @@ import { mkdtempSync, writeFileSync } from "node:fs";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { brotliCompressSync, deflateSync, gzipSync } from "node:zlib";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { stringify } from "yaml";
 import { encodeApplied, MARKERS } from "../src/identity/markers.js";
@@ -811,5 +812,70 @@ describe("9. fields the tool never reads", () => {
         ].join("\n"),
       );
     }
+  });
+});
+
+describe("10. a compressed reply, never asked for", () => {
+  const URL_HINT = "Check --url (or DATACHAIN_STUDIO_URL): it should be Studio's base URL, e.g. https://studio.datachain.ai.";
+
+  // Found by an adversarial tester: a gzip reply was read as text, reported as mojibake
+  // and "Check --url", without a word about compression.
+  it.each([
+    ["gzip", gzipSync],
+    ["br", brotliCompressSync],
+    ["deflate", deflateSync],
+  ] as const)("%s: says so, asks for none, and never decompresses it", async (coding, compress) => {
+    hostile.received = [];
+    const asked: (string | undefined)[] = [];
+    hostile.handler = (req, res) => {
+      asked.push(req.headers["accept-encoding"]);
+      res.writeHead(200, { "content-type": "application/json", "content-encoding": coding });
+      res.end(compress(Buffer.from(JSON.stringify(clusters))));
+    };
+    const result = await runCli(["--team", "demo", "clusters"], { cwd: dir, env: env() });
+    expect(result.code).toBe(1);
+    expect(result.stderr).toBe(
+      `Error: Studio's reply to GET ${hostile.url}/api/datachain/clusters/?team_name=demo is compressed (Content-Encoding: ${coding}), which studio-jobs did not ask for\n${URL_HINT}\n`,
+    );
+    expect(result.stdout).toBe("");
+    // Asked for none: without Accept-Encoding any coding would be acceptable (RFC 9110).
+    expect(asked).toEqual(["identity"]);
+  });
+
+  it("a compression bomb stays a few KiB: the error, at once", async () => {
+    const bomb = gzipSync(Buffer.alloc(64 * 1024 * 1024, 0x5b)); // 64 MiB of [
+    expect(bomb.length).toBeLessThan(128 * 1024);
+    hostile.received = [];
+    hostile.handler = (_req, res) => {
+      res.writeHead(200, { "content-type": "application/json", "content-encoding": "gzip", "content-length": bomb.length });
+      res.end(bomb);
+    };
+    const result = await runCli(["plan", "."], { cwd: dir, env: env() });
+    expect(result.code).toBe(1);
+    expect(result.stderr.split("\n")[0]).toMatch(/is compressed \(Content-Encoding: gzip\), which studio-jobs did not ask for$/);
+    expectClean(result);
+  });
+
+  it("an error reply compressed: its status, and that it is compressed", async () => {
+    hostile.received = [];
+    hostile.handler = (_req, res) => {
+      res.writeHead(400, { "content-type": "application/json", "content-encoding": "GZIP, identity" });
+      res.end(gzipSync(Buffer.from(JSON.stringify({ message: "bad request" }))));
+    };
+    const result = await runCli(["--team", "demo", "clusters"], { cwd: dir, env: env() });
+    expect(result.code).toBe(1);
+    expect(result.stderr).toBe(
+      `Error: [GET] ${hostile.url}/api/datachain/clusters/?team_name=demo: 400 a compressed body (Content-Encoding: GZIP, identity), which studio-jobs did not ask for\n${URL_HINT}\n`,
+    );
+  });
+
+  it("Content-Encoding: identity is no compression", async () => {
+    hostile.received = [];
+    hostile.handler = (_req, res) => {
+      res.writeHead(200, { "content-type": "application/json", "content-encoding": "identity" });
+      res.end(JSON.stringify(clusters));
+    };
+    const result = await runCli(["--team", "demo", "clusters", "--format", "json"], { cwd: dir, env: env() });
+    expect([result.code, result.stderr, result.stdout]).toEqual([0, "", `${JSON.stringify(clusters, null, 2)}\n`]);
   });
 });

@@ -315,7 +315,8 @@ export function createStudioClient(options: StudioClientOptions): StudioClient {
     /** The reply's status once its headers are in. */
     let answered: number | undefined;
     try {
-      const headers: Record<string, string> = { authorization, accept: "application/json" };
+      // No content coding asked for: without Accept-Encoding any would be acceptable (RFC 9110).
+      const headers: Record<string, string> = { authorization, accept: "application/json", "accept-encoding": "identity" };
       let body: string | FormData | undefined;
       if (spec.json !== undefined) {
         headers["content-type"] = "application/json";
@@ -339,6 +340,13 @@ export function createStudioClient(options: StudioClientOptions): StudioClient {
       phase = "body";
       const status = reply.statusCode;
       answered = status;
+      if (contentCoding(reply.headers) !== undefined) {
+        // Never decompressed, nor read: a few KiB of gzip may inflate to gigabytes. A reply
+        // that is not 2xx is described by its status and its coding alone.
+        discard(reply.body);
+        if (status >= 200 && status < 300) throw compressed(spec, describeRequest(target), status, reply.headers);
+        return { status, headers: reply.headers, text: "" };
+      }
       if (status >= 200 && status < 300) {
         const stream = spec.reply();
         try {
@@ -449,6 +457,28 @@ export function createStudioClient(options: StudioClientOptions): StudioClient {
   }
 
   /**
+   * A 2xx reply in a content coding studio-jobs did not ask for: not Studio's JSON as it
+   * sends it, so most likely not Studio (a proxy, a wrong --url). A write may have been
+   * carried out.
+   */
+  function compressed<T>(spec: CallSpec<T>, where: RequestDescription, status: number, headers: Headers): RemoteError {
+    return new RemoteError({
+      method: spec.method,
+      path: where.path,
+      status,
+      code: "REMOTE_INVALID_REPLY",
+      message: redact(`Studio's reply to ${spec.method} ${where.url} is compressed ${notAskedFor(headers)}`),
+      hint: urlHint(),
+      ambiguous: spec.method === "POST",
+    });
+  }
+
+  /** `(Content-Encoding: gzip), which studio-jobs did not ask for`: the coding as sent, safe to show. */
+  function notAskedFor(headers: Headers): string {
+    return `(Content-Encoding: ${shorten(redact(oneLine(contentCoding(headers) ?? "")), 60)}), which studio-jobs did not ask for`;
+  }
+
+  /**
    * What the server said, safe to show: secrets hidden before it is cut short, so that a cut
    * cannot leave half a secret that no longer matches.
    */
@@ -463,6 +493,7 @@ export function createStudioClient(options: StudioClientOptions): StudioClient {
    * after (an HTML entity may have spelled one).
    */
   function describeBody(headers: Headers, text: string): string {
+    if (contentCoding(headers) !== undefined) return `a compressed body ${notAskedFor(headers)}`;
     const type = headerValue(headers["content-type"])?.split(";")[0]?.trim() ?? "";
     const start = text.trimStart();
     if (start === "") return "an empty body";
@@ -769,6 +800,15 @@ export class TryAbort {
   }
 }
 
+/**
+ * Stops reading a reply. undici's body, destroyed before anything read it, emits an error
+ * (UND_ERR_ABORTED) a turn later: without a listener, an uncaught exception.
+ */
+function discard(body: Dispatcher.ResponseData["body"]): void {
+  body.on("error", () => undefined);
+  body.destroy();
+}
+
 function abortAll(tries: Set<TryAbort>, reason: unknown): void {
   for (const one of [...tries]) one.abort(reason);
 }
@@ -840,6 +880,18 @@ function shorten(text: string, max: number): string {
 
 function headerValue(value: string | string[] | undefined): string | undefined {
   return Array.isArray(value) ? value[0] : value;
+}
+
+/**
+ * The reply's Content-Encoding as sent, when it names a coding other than identity;
+ * undefined when the body is as it is (no header, or only `identity`).
+ */
+function contentCoding(headers: Headers): string | undefined {
+  const raw = headers["content-encoding"];
+  if (raw === undefined) return undefined;
+  const value = Array.isArray(raw) ? raw.join(", ") : raw;
+  const codings = value.split(",").map((coding) => coding.trim().toLowerCase());
+  return codings.every((coding) => coding === "" || coding === "identity") ? undefined : value;
 }
 
 /** Studio's own error message, `{"message": "..."}`, with control characters removed; undefined when the body is not that. */
