@@ -13,7 +13,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { stringify } from "yaml";
 import { encodeApplied, MARKERS } from "../src/identity/markers.js";
 import type { JobOutput } from "../src/studio/types.js";
-import { CLI, runCli, type CliResult } from "./cli-helpers.js";
+import { CLI, runCli, spawnCli, type CliResult } from "./cli-helpers.js";
 import { rawCall, startTestStudio } from "./helpers.js";
 
 const TOKEN = "tok-0123456789-hostile";
@@ -533,6 +533,22 @@ describe("5. a reply that never stops", () => {
     expect(result.stderr.split("\n")[0]).toBe(
       "Error: Studio's reply to GET /api/datachain/jobs/?team_name=demo is larger than 2 MiB, the most studio-jobs reads for it; it stopped reading",
     );
+  });
+});
+
+describe("5b. a declared length past the cap, as a process", () => {
+  it("is said as such, not as an internal error", async () => {
+    // Found while fixing compressed replies: the body, destroyed before anything read it,
+    // emitted an error a turn later, uncaught: the built CLI printed "Internal error" and a stack.
+    serve();
+    const result = await spawnCli(["--team", "demo", "clusters"], { cwd: dir, env: env({ STUDIO_JOBS_MAX_REPLY_MB: "0.00001" }) });
+    expect(result).toEqual({
+      code: 1,
+      stdout: "",
+      stderr:
+        "Error: Studio's reply to GET /api/datachain/clusters/?team_name=demo is larger than 11 bytes, the most studio-jobs reads for it; it stopped reading\n" +
+        "A reply this large is not one of Studio's: check --url.\n",
+    });
   });
 });
 

@@ -389,7 +389,7 @@ export function createStudioClient(options: StudioClientOptions): StudioClient {
   ): Promise<void> {
     const declared = Number(headerValue(reply.headers["content-length"]));
     if (past === "fail" && Number.isFinite(declared) && declared > maxBytes) {
-      reply.body.destroy();
+      discard(reply.body);
       throw tooLarge(describeRequest(target), maxBytes, reply.statusCode);
     }
     // node's StringDecoder keeps a character split between chunks whole, like TextDecoder,
@@ -400,7 +400,7 @@ export function createStudioClient(options: StudioClientOptions): StudioClient {
     for await (const chunk of reply.body) {
       bytes += (chunk as Buffer).length;
       if (bytes > maxBytes) {
-        reply.body.destroy();
+        discard(reply.body);
         if (past === "fail") throw tooLarge(describeRequest(target), maxBytes, reply.statusCode);
         const keep = (chunk as Buffer).length - (bytes - maxBytes);
         const text = decoder.write((chunk as Buffer).subarray(0, keep));
