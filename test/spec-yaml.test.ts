@@ -49,14 +49,32 @@ describe("both readers read a document alike (YAML 1.2's core schema)", () => {
     yes: "yes",
   };
   it.each(Object.entries(scalars))("%s", (written, value) => {
-    const plain = `v: ${written}\njobs:\n  ${written}: 1\n`;
+    const plain = `v: ${written}\njobs:\n  a: 1\n`;
     const anchored = `x-a: &a 1\n${plain}`;
     expect(needsCarefulReading(plain)).toBe(false);
     expect(needsCarefulReading(anchored)).toBe(true);
-    const key = value === null ? "null" : String(value);
     const quick = data(parseYamlSource("f.yaml", plain));
-    expect(quick).toEqual({ v: value, jobs: { [key]: 1 } });
+    expect(quick).toEqual({ v: value, jobs: { a: 1 } });
     expect(data(parseYamlSource("f.yaml", anchored))).toEqual({ "x-a": 1, ...(quick as object) });
+  });
+
+  // Found by an adversarial tester: `0x1F:` made a job named 31, and `0x1F:` beside `31:`
+  // was "defined twice". A key is a name: text is kept as written, and the rest is refused,
+  // by both readers alike, where it is written.
+  it.each(Object.entries(scalars))("%s as a key", (written, value) => {
+    const plain = `jobs:\n  ${written}: 1\n`;
+    const careful = parseCarefully("f.yaml", plain);
+    if (typeof value === "string") {
+      expect(needsCarefulReading(plain)).toBe(false);
+      expect(data(parseYamlSource("f.yaml", plain))).toEqual({ jobs: { [written]: 1 } });
+      expect(data(careful)).toEqual({ jobs: { [written]: 1 } });
+    } else {
+      expect(needsCarefulReading(plain)).toBe(true);
+      expect(problems(parseYamlSource("f.yaml", plain))).toEqual(problems(careful));
+      expect(problems(careful)).toEqual([
+        expect.stringMatching(new RegExp(`^f\\.yaml:2:3: job key \\S+ is read as .*; quote it: "\\S+": \\(at jobs`)),
+      ]);
+    }
   });
 });
 
@@ -139,6 +157,36 @@ describe("what is refused, with its place", () => {
     expect(formatPath(["jobs", "ab\u202ecd\u2066\u009b\u200bz", "query"])).toBe('jobs["ab\\u202ecd\\u2066\\u009b\\u200bz"].query');
   });
 
+  it("refuses a key that YAML reads as a number, a boolean or null: it would be renamed", () => {
+    const jobs = ["0x1F", "31", "1.10", "007", ".inf", "-.0", "true", "null", "~"].map((key) => `  ${key}: {query: x}\n`).join("");
+    expect(problems(parseYamlSource("f.yaml", `jobs:\n${jobs}  : {query: x}\n`))).toEqual([
+      'f.yaml:2:3: job key 0x1F is read as the number 31; quote it: "0x1F": (at jobs.0x1F)',
+      'f.yaml:3:3: job key 31 is read as the number 31; quote it: "31": (at jobs.31)',
+      'f.yaml:4:3: job key 1.10 is read as the number 1.1; quote it: "1.10": (at jobs["1.10"])',
+      'f.yaml:5:3: job key 007 is read as the number 7; quote it: "007": (at jobs.007)',
+      'f.yaml:6:3: job key .inf is read as the number Infinity; quote it: ".inf": (at jobs[".inf"])',
+      'f.yaml:7:3: job key -.0 is read as the number 0; quote it: "-.0": (at jobs["-.0"])',
+      'f.yaml:8:3: job key true is read as the boolean true; quote it: "true": (at jobs.true)',
+      'f.yaml:9:3: job key null is read as null; quote it: "null": (at jobs.null)',
+      'f.yaml:10:3: job key ~ is read as null; quote it: "~": (at jobs["~"])',
+      'f.yaml:11:3: a job key is empty, which YAML reads as null; give it a name (at jobs[""])',
+    ]);
+    // Any mapping's keys: environment variables and vars were renamed alike (TRUE to "true").
+    expect(problems(parseYamlSource("f.yaml", "vars: {0o17: a}\njobs:\n  a:\n    environment: {TRUE: b, x1: 1.5}\n"))).toEqual([
+      'f.yaml:1:8: key 0o17 is read as the number 15; quote it: "0o17": (at vars.0o17)',
+      'f.yaml:4:19: key TRUE is read as the boolean true; quote it: "TRUE": (at jobs.a.environment.TRUE)',
+    ]);
+    // Through the careful reader too (an anchor), and a core tag that makes a key a number.
+    expect(problems(parseYamlSource("f.yaml", "x-a: &a {1e3: x}\njobs:\n  !!int '7': *a\n"))).toEqual([
+      'f.yaml:1:10: key 1e3 is read as the number 1000; quote it: "1e3": (at x-a.1e3)',
+      "f.yaml:3:9: job key 7 is read as the number 7 because of its tag; remove the tag (at jobs.7)",
+    ]);
+    // Quoted, they are names.
+    expect(data(parseYamlSource("f.yaml", `jobs:\n  "0x1F": 1\n  '1.10': 2\n  !!str 007: 3\n  "": 4\n`))).toEqual({
+      jobs: { "0x1F": 1, "1.10": 2, "007": 3, "": 4 },
+    });
+  });
+
   it("refuses an alias inside the value it names, and lists or mappings as keys", () => {
     expect(problems(parseYamlSource("f.yaml", "a: &x [1, *x]\n"))).toEqual([
       "f.yaml:1:11: the alias *x is inside the value it names: a spec cannot contain itself",
@@ -219,7 +267,7 @@ describe("aliases and merge keys", () => {
     for (const text of [
       "a: &a {x: 1, y: [1, 2]}\nb: *a\nc: {<<: *a, x: 2}\n",
       "a: &a {x: 1}\nb: &b {<<: *a, y: 2}\nc: {z: 0, <<: [*b, *a], x: 3}\n",
-      "s: &s text\nt: [*s, *s]\n__proto__: {polluted: true}\nn: &n ~\nm: {*n : 1, 1: one, true: yes}\n",
+      "s: &s text\nt: [*s, *s]\n__proto__: {polluted: true}\nn: &n ~\nm: {*n : 1, '1': one, 'true': yes}\n",
       "v: !!str 3.10\nw: &w [a, {b: c}]\nx: {<<: {k: v}, w: *w}\n",
     ]) {
       expect(needsCarefulReading(text)).toBe(true);

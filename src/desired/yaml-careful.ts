@@ -6,7 +6,7 @@
 
 import { createRequire } from "node:module";
 import type * as YamlLibrary from "yaml";
-import type { Alias, Document, Node, Pair, ParsedNode, YAMLError, YAMLMap } from "yaml";
+import type { Alias, Document, Node, Pair, ParsedNode, Scalar, YAMLError, YAMLMap } from "yaml";
 import type { CST } from "yaml";
 import type { SourceLocation, SpecIssue } from "../errors.js";
 import { formatPath, MAX_NESTING, showKey, tooDeep, type DocPath, type ParsedYaml } from "./yaml-source.js";
@@ -44,8 +44,8 @@ export function parseCarefully(file: string, text: string): ParsedYaml {
 
   const shape = measure(doc, at);
   if (shape.issues.length > 0) return { issues: [...shape.issues, ...shape.badMerges] };
-  const duplicates = findDuplicateKeys(doc, at);
-  if (duplicates.length > 0) return { issues: [...shape.badMerges, ...duplicates] };
+  const badKeys = checkKeys(doc, text, at);
+  if (badKeys.length > 0) return { issues: [...shape.badMerges, ...badKeys] };
 
   // A merge key that merges no mapping is a problem of its own place: the document is read
   // without it, so the rest of the file is still checked and every problem said at once.
@@ -251,11 +251,9 @@ function isMergeKey(pair: Pair): boolean {
   return isScalar(pair.key) && typeof pair.key.value === "symbol";
 }
 
-/** A scalar key as the document's data has it: as the quick reader (js-yaml) makes it, so both read a document alike. */
+/** A scalar key as the document's data has it. Past checkKeys() every key is text; a merge key is a symbol. */
 function keyText(value: unknown): string {
-  // The core schema's scalars: strings, numbers, booleans, and null (`null:`, `~:`), which is "null".
-  if (typeof value === "string") return value;
-  return typeof value === "number" || typeof value === "boolean" || value === null ? String(value) : "";
+  return typeof value === "string" ? value : "";
 }
 
 interface Shape {
@@ -499,7 +497,13 @@ function createFinder(doc: Document, targets: ReadonlyMap<Alias, Node>): (path: 
   };
 }
 
-function findDuplicateKeys(doc: Document<ParsedNode>, at: At): SpecIssue[] {
+/**
+ * Keys that are not text, and keys defined twice. YAML reads `0x1F:` as the number 31,
+ * `1.10:` as 1.1 and `~:` as null, and both readers turn a key into the text of its value:
+ * a job, a variable or an environment variable would be silently renamed (to "31", "1.1",
+ * "null"). Every key in a spec is a name, so such a key is refused where it is written.
+ */
+function checkKeys(doc: Document<ParsedNode>, text: string, at: At): SpecIssue[] {
   const { isMap, isScalar, isSeq } = yaml();
   const issues: SpecIssue[] = [];
   // Depth is bounded by measure(); aliases are not followed, so each node is seen once.
@@ -508,12 +512,22 @@ function findDuplicateKeys(doc: Document<ParsedNode>, at: At): SpecIssue[] {
       const seen = new Map<string, SourceLocation>();
       for (const item of node.items) {
         if (!isScalar(item.key) || isMergeKey(item)) continue;
-        const key = keyText(item.key.value);
-        const here = at(item.key.range?.[0] ?? 0);
+        const start = item.key.range?.[0] ?? 0;
+        const isJob = path.length === 1 && path[0] === "jobs";
+        if (typeof item.key.value !== "string") {
+          const written = typeof item.key.source === "string" ? item.key.source : "";
+          // The library may place an empty key at the start of its line: point at its `:`.
+          let offset = start;
+          if (written === "") while (text[offset] === " " || text[offset] === "\t") offset++;
+          issues.push({ location: at(offset), path: formatPath([...path, written]), message: notTextKey(item.key, written, isJob) });
+          visit(item.value, [...path, written]);
+          continue;
+        }
+        const here = at(start);
+        const key = item.key.value;
         const first = seen.get(key);
         if (first !== undefined) {
-          const what =
-            path.length === 1 && path[0] === "jobs" ? `job "${showKey(key)}" is defined twice` : `key "${showKey(key)}" appears twice`;
+          const what = isJob ? `job "${showKey(key)}" is defined twice` : `key "${showKey(key)}" appears twice`;
           issues.push({
             location: here,
             path: formatPath([...path, key]),
@@ -530,4 +544,15 @@ function findDuplicateKeys(doc: Document<ParsedNode>, at: At): SpecIssue[] {
   };
   visit(doc.contents, []);
   return issues;
+}
+
+/** `job key 1.10 is read as the number 1.1; quote it: "1.10":` and the like. */
+function notTextKey(key: Scalar, written: string, isJob: boolean): string {
+  const subject = isJob ? "job key" : "key";
+  if (written === "") return `a ${subject} is empty, which YAML reads as null; give it a name`;
+  const value = key.value;
+  const read = typeof value === "number" ? `the number ${value}` : typeof value === "boolean" ? `the boolean ${value}` : "null";
+  // A core tag (`!!int "7":`) is what made it so: quoting is not enough.
+  if (key.tag !== undefined) return `${subject} ${showKey(written)} is read as ${read} because of its tag; remove the tag`;
+  return `${subject} ${showKey(written)} is read as ${read}; quote it: "${showKey(written)}":`;
 }

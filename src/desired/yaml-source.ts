@@ -3,7 +3,7 @@
 //
 // Two readers share the work. js-yaml reads every file first: it is an order of
 // magnitude faster, bounds its own nesting, and tells exactly whether the document
-// uses anchors, aliases, merge keys or tags. A plain document is taken as js-yaml read
+// uses anchors, aliases, merge keys, tags or keys that are not text. A plain document is taken as js-yaml read
 // it. Anything else (a feature that needs care, or an error to explain) is read by the
 // `yaml` library, whose nodes carry positions (./yaml-careful.ts); a plain document is
 // read by it too, but only when a problem has to be located.
@@ -120,12 +120,29 @@ const SNIFFING_SCHEMA = new Schema({
   explicit: [anyTag("scalar"), anyTag("sequence"), anyTag("mapping")],
 });
 
-/** What js-yaml's listener shows of its state: enough to see merge keys and anchors. */
+/** What js-yaml's listener shows of its state: enough to see merge keys, anchors and keys that are not text. */
 interface ListenedState {
   kind: string | null;
   tag: string | null;
   result: unknown;
   anchorMap: Record<string, unknown>;
+  input: string;
+  position: number;
+}
+
+/** The tags the sniffing schema gives plain scalars that are not text. */
+const NOT_TEXT = new Set(["null", "bool", "int", "float"].map((name) => `tag:studio-jobs,implicit:${name}`));
+
+/**
+ * Whether a scalar that is not text is followed, on its line, by `:`: then it is a key
+ * (js-yaml would make `0x1F:` the key "31"), which the careful reader refuses where it is.
+ * A value followed by `:` is a syntax error, which goes to the careful reader anyway.
+ */
+function isNotTextKey(state: ListenedState): boolean {
+  if (state.tag === null || !NOT_TEXT.has(state.tag)) return false;
+  let i = state.position;
+  while (state.input[i] === " " || state.input[i] === "\t") i++;
+  return state.input[i] === ":";
 }
 
 type QuickRead = { kind: "plain"; data: unknown } | { kind: "careful" };
@@ -141,6 +158,7 @@ function readQuickly(text: string): QuickRead {
   if (NEEDS_CARE.test(text)) return { kind: "careful" };
   sawTag = false;
   let mergeKey = false;
+  let notTextKey = false;
   let last: ListenedState | undefined;
   let data: unknown;
   try {
@@ -155,13 +173,14 @@ function readQuickly(text: string): QuickRead {
         last = state;
         // `<<` as a plain scalar is a merge key (quoted, it is an ordinary key).
         if (state.tag === "?" && state.result === "<<" && state.kind === "scalar") mergeKey = true;
+        else if (state.kind === "scalar" && isNotTextKey(state)) notTextKey = true;
       },
     } as jsYaml.LoadOptions);
   } catch {
     return { kind: "careful" }; // the careful reader says what is wrong, with its positions
   }
   const anchors = last !== undefined && Object.keys(last.anchorMap).length > 0;
-  if (sawTag || mergeKey || anchors) return { kind: "careful" };
+  if (sawTag || mergeKey || notTextKey || anchors) return { kind: "careful" };
   // Without anchors the data is a tree (js-yaml makes a cycle of an alias inside its own
   // anchor), so it can be walked. A long key needs a long line: lines are measured first.
   if (hasLongLine(text, LONG_KEY) && hasLongKey(data)) return { kind: "careful" };
@@ -201,7 +220,7 @@ function hasLongKey(data: unknown): boolean {
   return false;
 }
 
-/** Whether a document needs the careful reader: anchors, aliases, merge keys, tags, directives, errors. */
+/** Whether a document needs the careful reader: anchors, aliases, merge keys, tags, directives, keys that are not text, errors. */
 export function needsCarefulReading(text: string): boolean {
   return readQuickly(text).kind === "careful";
 }
