@@ -106,7 +106,7 @@ export function startCpuClock(): () => number {
 }
 
 /** A fresh repository (a temporary directory with .git) holding `files`, by relative path. */
-export function writeRepo(files: Record<string, string>): string {
+export function writeRepo(files: Record<string, string | Uint8Array>): string {
   const dir = mkdtempSync(join(tmpdir(), "studio-jobs-repo-"));
   mkdirSync(join(dir, ".git"));
   for (const [name, content] of Object.entries(files)) {

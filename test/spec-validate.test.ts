@@ -343,6 +343,37 @@ describe("a local file many jobs name", () => {
     ]);
   });
 
+  // Found by an adversarial tester: a Latin-1 query was sent with U+FFFD for its é, NUL
+  // bytes were sent as they were, and a byte order mark before #! broke a SHELL query.
+  it("is refused when it is not UTF-8 text, as a spec file is, where each job names it; a UTF-8 byte order mark is dropped", async () => {
+    const dir = writeRepo({
+      "studio-jobs.yaml": spec(
+        "  a: {query_file: latin1.py}",
+        "  b: {query: print(1), requirements_file: nul.txt}",
+        "  c: {query_file: latin1.py}",
+        "  d: {query_file: bom.sh, requirements_file: bom.txt}",
+      ),
+      "latin1.py": Buffer.from('print("caf\xe9")\n', "latin1"),
+      "nul.txt": Buffer.from("numpy\npandas\0\n", "latin1"),
+      "bom.sh": Buffer.from("\ufeff#!/bin/sh\necho 1\n", "utf8"),
+      "bom.txt": Buffer.from("\ufeffnumpy\n", "utf8"),
+    });
+    await expectProblems(dir, [
+      'studio-jobs.yaml:5:19: query_file "latin1.py" is not UTF-8 text (byte 0xe9 at line 1, column 11); save it as UTF-8 (at jobs.a.query_file)',
+      'studio-jobs.yaml:6:43: requirements_file "nul.txt" is a binary file, not text (a NUL byte at line 2, column 7) (at jobs.b.requirements_file)',
+      'studio-jobs.yaml:7:19: query_file "latin1.py" is not UTF-8 text (byte 0xe9 at line 1, column 11); save it as UTF-8 (at jobs.c.query_file)',
+    ]);
+    writeFileSync(join(dir, "latin1.py"), 'print("café")\n');
+    writeFileSync(join(dir, "nul.txt"), "numpy\n");
+    const resolved = await loadSpec(["."], dir, { env: {}, vars: {}, defaultTeam: undefined });
+    expect(resolved.jobs.map((j) => [j.key, j.values.query, j.values.query_type, j.values.requirements])).toEqual([
+      ["a", 'print("café")\n', "PYTHON", undefined],
+      ["b", "print(1)", "PYTHON", "numpy\n"],
+      ["c", 'print("café")\n', "PYTHON", undefined],
+      ["d", "#!/bin/sh\necho 1\n", "SHELL", "numpy\n"],
+    ]);
+  });
+
   it("is read for each spec file of a directory with that file's vars, and a missing one reported in each", async () => {
     const spec = (name: string, query: string) =>
       [

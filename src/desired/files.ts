@@ -1,6 +1,7 @@
 // Local files a spec names: found once, read or hashed once, however many jobs use them.
 
 import { readFileSync, realpathSync, statSync } from "node:fs";
+import { decodeText, type TextProblem } from "./decode-text.js";
 import { hashRegularFile } from "./read-file.js";
 
 /** A file read as text (a query, requirements), or hashed (an upload): one or the other. */
@@ -9,6 +10,9 @@ export interface FileRead {
   sha256?: string;
   size?: number;
 }
+
+/** A query or requirements file that is not sent: too large (its size), or not UTF-8 text. */
+export type TextRefused = { tooLarge: number } | { notText: TextProblem };
 
 /**
  * A query or requirements file larger than this is refused before it is read: it is sent
@@ -47,7 +51,7 @@ export interface UploadRequest {
  */
 export class FileCache {
   private readonly lookups = new Map<string, FileLookup | undefined>();
-  private readonly texts = new Map<string, FileRead | { tooLarge: number } | undefined>();
+  private readonly texts = new Map<string, FileRead | TextRefused | undefined>();
   private readonly hashes = new Map<string, FileRead>();
 
   async hashUploads(requests: Iterable<UploadRequest>, isInside: (root: string, path: string) => boolean): Promise<void> {
@@ -82,15 +86,21 @@ export class FileCache {
 
   /**
    * A file found inside its root, as text, or its upload's digest (hashed beforehand);
-   * `tooLarge` (its size) for a text over MAX_TEXT_FILE_BYTES; undefined when it cannot be read.
+   * `tooLarge` (its size) for a text over MAX_TEXT_FILE_BYTES, `notText` for one that is
+   * not UTF-8 text (decode-text.ts); undefined when it cannot be read.
    */
-  read(real: string, want: "text" | "hash"): FileRead | { tooLarge: number } | undefined {
+  read(real: string, want: "text" | "hash"): FileRead | TextRefused | undefined {
     if (want === "hash") return this.hashes.get(real);
     if (this.texts.has(real)) return this.texts.get(real);
-    let read: FileRead | { tooLarge: number } | undefined;
+    let read: FileRead | TextRefused | undefined;
     try {
       const { size } = statSync(real);
-      read = size > MAX_TEXT_FILE_BYTES ? { tooLarge: size } : { text: readFileSync(real, "utf8") };
+      if (size > MAX_TEXT_FILE_BYTES) {
+        read = { tooLarge: size };
+      } else {
+        const decoded = decodeText(readFileSync(real));
+        read = "text" in decoded ? { text: decoded.text } : { notText: decoded.problem };
+      }
     } catch {
       read = undefined;
     }

@@ -1,10 +1,10 @@
 // Reading spec files from disk: one or more files or directories, refused early when
 // they are too large, binary, not UTF-8 or empty; then parsed and schema-checked.
 
-import { isUtf8 } from "node:buffer";
 import { stat } from "node:fs/promises";
 import { dirname, isAbsolute, join, relative, resolve, sep } from "node:path";
 import type { SpecIssue } from "../errors.js";
+import { decodeText } from "./decode-text.js";
 import { InvalidPaths } from "./invalid-paths.js";
 import { readRegularFile, type CappedRead } from "./read-file.js";
 import { validateAgainstSchema } from "./schema.js";
@@ -100,55 +100,17 @@ export async function readSpecText(path: string, display: string): Promise<{ tex
     const size = read.tooLarge === undefined ? `more than ${cap}` : `${(read.tooLarge / 1024 / 1024).toFixed(1)} MiB`;
     return { issue: issueAt(display, `the file is ${size}; a spec file may be at most ${cap}: split its jobs over several files`) };
   }
-  const { bytes } = read;
-  const nul = bytes.indexOf(0);
-  if (nul !== -1) return { issue: issueAt(display, "this is a binary file, not YAML text", ...byteLocation(bytes, nul)) };
-  // The native check is fast; the byte-by-byte scan runs only to say where the problem is.
-  const bad = isUtf8(bytes) ? -1 : firstInvalidUtf8(bytes);
-  if (bad !== -1) return { issue: issueAt(display, "the file is not UTF-8 text here; save it as UTF-8", ...byteLocation(bytes, bad)) };
-  let text = bytes.toString("utf8");
-  if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
-  return { text };
-}
-
-/** Line and column (in characters) of a byte offset in valid UTF-8 up to it. */
-function byteLocation(bytes: Buffer, offset: number): [number, number] {
-  const lineStart = bytes.lastIndexOf(0x0a, offset - 1) + 1;
-  let line = 1;
-  for (let i = bytes.indexOf(0x0a); i !== -1 && i < offset; i = bytes.indexOf(0x0a, i + 1)) line++;
-  return [line, bytes.subarray(lineStart, offset).toString("utf8").length + 1];
-}
-
-/** The offset of the first byte that is not well-formed UTF-8, or -1. */
-function firstInvalidUtf8(bytes: Buffer): number {
-  for (let i = 0; i < bytes.length;) {
-    const b = bytes[i] ?? 0;
-    if (b < 0x80) {
-      i++;
-      continue;
-    }
-    // Lead byte: how many continuation bytes, and the range the second one must be in
-    // (which excludes overlong forms, surrogates and code points past U+10FFFF).
-    let need: number;
-    let low = 0x80;
-    let high = 0xbf;
-    if (b >= 0xc2 && b <= 0xdf) need = 1;
-    else if (b >= 0xe0 && b <= 0xef) {
-      need = 2;
-      if (b === 0xe0) low = 0xa0;
-      if (b === 0xed) high = 0x9f;
-    } else if (b >= 0xf0 && b <= 0xf4) {
-      need = 3;
-      if (b === 0xf0) low = 0x90;
-      if (b === 0xf4) high = 0x8f;
-    } else return i;
-    for (let k = 1; k <= need; k++) {
-      const c = bytes[i + k];
-      if (c === undefined || c < (k === 1 ? low : 0x80) || c > (k === 1 ? high : 0xbf)) return i;
-    }
-    i += need + 1;
+  const decoded = decodeText(read.bytes);
+  if ("text" in decoded) return { text: decoded.text };
+  const { problem } = decoded;
+  switch (problem.kind) {
+    case "binary":
+      return { issue: issueAt(display, "this is a binary file, not YAML text", problem.line, problem.column) };
+    case "not-utf8":
+      return { issue: issueAt(display, "the file is not UTF-8 text here; save it as UTF-8", problem.line, problem.column) };
+    default:
+      return problem satisfies never;
   }
-  return -1;
 }
 
 /** Nothing but blank lines and comments: no line starts, after spaces, with anything but #. */

@@ -5,6 +5,7 @@
 import { dirname, resolve } from "node:path";
 import type { SourceLocation, SpecIssue } from "../errors.js";
 import type { QueryType } from "../studio/types.js";
+import { describeTextProblem } from "./decode-text.js";
 import { MAX_TEXT_FILE_BYTES, MAX_UPLOAD_BYTES, type FileCache, type FileRead, type UploadRequest } from "./files.js";
 import { interpolate } from "./interpolate.js";
 import { isInside, type LoadedSpecFile } from "./load.js";
@@ -371,6 +372,10 @@ export class JobReader {
     const read = cache.read(found.real, want);
     if (read === undefined) {
       this.problem(from.path, `${what} "${showKey(written)}" cannot be read; check its permissions`);
+      return undefined;
+    }
+    if ("notText" in read) {
+      this.problem(from.path, `${what} "${showKey(written)}" ${describeTextProblem(read.notText)}`);
       return undefined;
     }
     if ("tooLarge" in read) {

@@ -1,0 +1,82 @@
+// The bytes of a text file the user wrote (a spec file, a --var-file, a query or
+// requirements file) as text, or why they are not: UTF-8 only, as Studio takes it and
+// YAML is read. Decoding with replacement would send a Latin-1 "café" as "caf\ufffd".
+
+import { isUtf8 } from "node:buffer";
+
+/** Where a problem is, in the file's own lines: line and column (in characters) from 1. */
+export interface TextPlace {
+  line: number;
+  column: number;
+}
+
+export type TextProblem =
+  /** A NUL byte: no text file holds one. */
+  | ({ kind: "binary" } & TextPlace)
+  /** `byte`: the first byte that is not well-formed UTF-8. */
+  | ({ kind: "not-utf8"; byte: number } & TextPlace);
+
+export type DecodedText = { text: string } | { problem: TextProblem };
+
+/** A UTF-8 byte order mark at the start is dropped, as editors that write one expect: it is not part of the text. */
+export function decodeText(bytes: Buffer): DecodedText {
+  const start = bytes.length >= 3 && bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf ? 3 : 0;
+  const nul = bytes.indexOf(0);
+  if (nul !== -1) return { problem: { kind: "binary", ...placeOf(bytes, start, nul) } };
+  // The native check is fast; the byte-by-byte scan runs only to say where the problem is.
+  const bad = isUtf8(bytes) ? -1 : firstInvalidUtf8(bytes);
+  if (bad !== -1) return { problem: { kind: "not-utf8", byte: bytes[bad] ?? 0, ...placeOf(bytes, start, bad) } };
+  return { text: bytes.toString("utf8", start) };
+}
+
+/** `byte 0xe9 at line 1, column 12` and the like: what is wrong with a file, and where, for a message about it. */
+export function describeTextProblem(problem: TextProblem): string {
+  switch (problem.kind) {
+    case "binary":
+      return `is a binary file, not text (a NUL byte at line ${problem.line}, column ${problem.column})`;
+    case "not-utf8":
+      return `is not UTF-8 text (byte 0x${problem.byte.toString(16).padStart(2, "0")} at line ${problem.line}, column ${problem.column}); save it as UTF-8`;
+    default:
+      return problem satisfies never;
+  }
+}
+
+/** Line and column (in characters) of a byte offset in valid UTF-8 up to it; `start` skips a byte order mark. */
+function placeOf(bytes: Buffer, start: number, offset: number): TextPlace {
+  const lineStart = Math.max(bytes.lastIndexOf(0x0a, offset - 1) + 1, start);
+  let line = 1;
+  for (let i = bytes.indexOf(0x0a); i !== -1 && i < offset; i = bytes.indexOf(0x0a, i + 1)) line++;
+  return { line, column: bytes.subarray(lineStart, offset).toString("utf8").length + 1 };
+}
+
+/** The offset of the first byte that is not well-formed UTF-8, or -1. */
+function firstInvalidUtf8(bytes: Buffer): number {
+  for (let i = 0; i < bytes.length;) {
+    const b = bytes[i] ?? 0;
+    if (b < 0x80) {
+      i++;
+      continue;
+    }
+    // Lead byte: how many continuation bytes, and the range the second one must be in
+    // (which excludes overlong forms, surrogates and code points past U+10FFFF).
+    let need: number;
+    let low = 0x80;
+    let high = 0xbf;
+    if (b >= 0xc2 && b <= 0xdf) need = 1;
+    else if (b >= 0xe0 && b <= 0xef) {
+      need = 2;
+      if (b === 0xe0) low = 0xa0;
+      if (b === 0xed) high = 0x9f;
+    } else if (b >= 0xf0 && b <= 0xf4) {
+      need = 3;
+      if (b === 0xf0) low = 0x90;
+      if (b === 0xf4) high = 0x8f;
+    } else return i;
+    for (let k = 1; k <= need; k++) {
+      const c = bytes[i + k];
+      if (c === undefined || c < (k === 1 ? low : 0x80) || c > (k === 1 ? high : 0xbf)) return i;
+    }
+    i += need + 1;
+  }
+  return -1;
+}
