@@ -257,6 +257,44 @@ describe("nesting", () => {
   });
 });
 
+// Found by an adversarial tester: a file with lone CR line ends (old Mac) was read by
+// js-yaml, for which a CR is a line break as YAML 1.2 says, but not by the yaml library,
+// so every problem in it was located at 1:1.
+describe("line ends", () => {
+  const lines = [
+    "version: 1",
+    "jobs:",
+    "  a:",
+    "    query: |",
+    "      x",
+    "      y",
+    '    schedule: {cron: "0 3 * * * *"}',
+    '    environment: {A: "p',
+    '      q"}',
+    "",
+  ];
+  it.each([
+    ["LF", "\n"],
+    ["CRLF", "\r\n"],
+    ["a lone CR", "\r"],
+  ])("%s: the same document, located alike by either reader", (_name, end) => {
+    const text = lines.join(end);
+    for (const parsed of [parseYamlSource("f.yaml", text), parseYamlSource("f.yaml", `x-a: &a 1${end}${text}`)]) {
+      if ("issues" in parsed) throw new Error(problems(parsed).join("\n"));
+      expect(parsed.source.data).toMatchObject({ version: 1, jobs: { a: { query: "x\ny\n", environment: { A: "p q" } } } });
+      const offset = "x-a" in (parsed.source.data as object) ? 1 : 0;
+      expect(parsed.source.locate(["jobs", "a", "schedule", "cron"])).toEqual({ file: "f.yaml", line: 7 + offset, column: 22 });
+      expect(parsed.source.locate(["jobs", "a", "environment"], { key: true })).toEqual({ file: "f.yaml", line: 8 + offset, column: 5 });
+    }
+  });
+
+  it("a lone CR in a file of LF line ends is a line break too, to both readers", () => {
+    const text = "a: 1\rb: 2\nc: 3 # note\rd: 4\n";
+    expect(data(parseYamlSource("f.yaml", text))).toEqual({ a: 1, b: 2, c: 3, d: 4 });
+    expect(data(parseYamlSource("f.yaml", `x: &x 0\n${text}`))).toEqual({ x: 0, a: 1, b: 2, c: 3, d: 4 });
+  });
+});
+
 describe("aliases and merge keys", () => {
   it("merges <<: *base and <<: [*a, *b]: the mapping's own keys win, then earlier sources", () => {
     const text = ["a: &a {x: a, y: a}", "b: &b {x: b, y: b, z: b}", "one:", "  <<: *a", "  y: own", "two:", "  <<: [*a, *b]"].join("\n");

@@ -21,3 +21,10 @@ describe("decodeText", () => {
       expect(describeTextProblem(decoded.problem)).toBe("is a binary file, not text (a NUL byte at line 2, column 3)");
   });
 });
+
+describe("where a problem is", () => {
+  it("counts lines ended by LF, CRLF or a lone CR, as YAML does", () => {
+    const bytes = Buffer.concat([Buffer.from("a\rb\r\nc\nd\r\rab"), Buffer.from([0xe9])]);
+    expect(decodeText(bytes)).toEqual({ problem: { kind: "not-utf8", byte: 0xe9, line: 6, column: 3 } });
+  });
+});

@@ -41,11 +41,20 @@ export function describeTextProblem(problem: TextProblem): string {
   }
 }
 
-/** Line and column (in characters) of a byte offset in valid UTF-8 up to it; `start` skips a byte order mark. */
+/**
+ * Line and column (in characters) of a byte offset in valid UTF-8 up to it; `start` skips a
+ * byte order mark. A line ends with LF, CRLF or a lone CR, as YAML reads them.
+ */
 function placeOf(bytes: Buffer, start: number, offset: number): TextPlace {
-  const lineStart = Math.max(bytes.lastIndexOf(0x0a, offset - 1) + 1, start);
   let line = 1;
-  for (let i = bytes.indexOf(0x0a); i !== -1 && i < offset; i = bytes.indexOf(0x0a, i + 1)) line++;
+  let lineStart = start;
+  for (let i = start; i < offset; i++) {
+    const b = bytes[i];
+    if (b === 0x0a || (b === 0x0d && bytes[i + 1] !== 0x0a)) {
+      line++;
+      lineStart = i + 1;
+    }
+  }
   return { line, column: bytes.subarray(lineStart, offset).toString("utf8").length + 1 };
 }
 

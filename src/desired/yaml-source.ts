@@ -226,10 +226,23 @@ export function needsCarefulReading(text: string): boolean {
 }
 
 /**
+ * A lone CR (old Mac line ends) is a line break to YAML 1.2, and to js-yaml, but not to the
+ * `yaml` library, which read such a file as one line and so located every problem at 1:1.
+ * Each becomes a LF: the same length, so every offset stays, and the same document, as
+ * YAML reads any line break in a value as a LF. CRLF is left as it is.
+ */
+function withLineFeeds(text: string): string {
+  return LONE_CR.test(text) ? text.replace(LONE_CR_ALL, "\n") : text;
+}
+const LONE_CR = /\r(?!\n)/;
+const LONE_CR_ALL = /\r(?!\n)/g;
+
+/**
  * Parse YAML text; returns the source or the problems found: syntax, several documents,
  * unknown tags, duplicate keys, nesting or aliases without bound.
  */
-export function parseYamlSource(file: string, text: string): ParsedYaml {
+export function parseYamlSource(file: string, written: string): ParsedYaml {
+  const text = withLineFeeds(written);
   const quick = readQuickly(text);
   switch (quick.kind) {
     case "careful":
