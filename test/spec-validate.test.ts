@@ -352,25 +352,31 @@ describe("a local file many jobs name", () => {
         "  b: {query: print(1), requirements_file: nul.txt}",
         "  c: {query_file: latin1.py}",
         "  d: {query_file: bom.sh, requirements_file: bom.txt}",
+        "  e: {query_file: utf16.py}",
       ),
       "latin1.py": Buffer.from('print("caf\xe9")\n', "latin1"),
       "nul.txt": Buffer.from("numpy\npandas\0\n", "latin1"),
       "bom.sh": Buffer.from("\ufeff#!/bin/sh\necho 1\n", "utf8"),
       "bom.txt": Buffer.from("\ufeffnumpy\n", "utf8"),
+      "utf16.py": Buffer.from("\ufeffprint(1)\n", "utf16le"),
     });
     await expectProblems(dir, [
       'studio-jobs.yaml:5:19: query_file "latin1.py" is not UTF-8 text (byte 0xe9 at line 1, column 11); save it as UTF-8 (at jobs.a.query_file)',
       'studio-jobs.yaml:6:43: requirements_file "nul.txt" is a binary file, not text (a NUL byte at line 2, column 7) (at jobs.b.requirements_file)',
       'studio-jobs.yaml:7:19: query_file "latin1.py" is not UTF-8 text (byte 0xe9 at line 1, column 11); save it as UTF-8 (at jobs.c.query_file)',
+      // It was called a binary file, for the NUL byte beside each letter.
+      'studio-jobs.yaml:9:19: query_file "utf16.py" is UTF-16; save it as UTF-8 (at jobs.e.query_file)',
     ]);
     writeFileSync(join(dir, "latin1.py"), 'print("café")\n');
     writeFileSync(join(dir, "nul.txt"), "numpy\n");
+    writeFileSync(join(dir, "utf16.py"), "print(1)\n");
     const resolved = await loadSpec(["."], dir, { env: {}, vars: {}, defaultTeam: undefined });
     expect(resolved.jobs.map((j) => [j.key, j.values.query, j.values.query_type, j.values.requirements])).toEqual([
       ["a", 'print("café")\n', "PYTHON", undefined],
       ["b", "print(1)", "PYTHON", "numpy\n"],
       ["c", 'print("café")\n', "PYTHON", undefined],
       ["d", "#!/bin/sh\necho 1\n", "SHELL", "numpy\n"],
+      ["e", "print(1)\n", "PYTHON", undefined],
     ]);
   });
 

@@ -22,6 +22,15 @@ describe("decodeText", () => {
   });
 });
 
+describe("UTF-16", () => {
+  it("is known by its byte order mark, either way round, and not called binary", () => {
+    for (const bytes of [Buffer.from("\ufeffa: 1\n", "utf16le"), Buffer.from("\ufeffa: 1\n", "utf16le").swap16()]) {
+      expect(decodeText(bytes)).toEqual({ problem: { kind: "utf-16" } });
+    }
+    expect(describeTextProblem({ kind: "utf-16" })).toBe("is UTF-16; save it as UTF-8");
+  });
+});
+
 describe("where a problem is", () => {
   it("counts lines ended by LF, CRLF or a lone CR, as YAML does", () => {
     const bytes = Buffer.concat([Buffer.from("a\rb\r\nc\nd\r\rab"), Buffer.from([0xe9])]);

@@ -14,12 +14,15 @@ export type TextProblem =
   /** A NUL byte: no text file holds one. */
   | ({ kind: "binary" } & TextPlace)
   /** `byte`: the first byte that is not well-formed UTF-8. */
-  | ({ kind: "not-utf8"; byte: number } & TextPlace);
+  | ({ kind: "not-utf8"; byte: number } & TextPlace)
+  /** Its byte order mark says so (FF FE or FE FF): else its NUL bytes between letters would call it binary. */
+  | { kind: "utf-16" };
 
 export type DecodedText = { text: string } | { problem: TextProblem };
 
 /** A UTF-8 byte order mark at the start is dropped, as editors that write one expect: it is not part of the text. */
 export function decodeText(bytes: Buffer): DecodedText {
+  if ((bytes[0] === 0xff && bytes[1] === 0xfe) || (bytes[0] === 0xfe && bytes[1] === 0xff)) return { problem: { kind: "utf-16" } };
   const start = bytes.length >= 3 && bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf ? 3 : 0;
   const nul = bytes.indexOf(0);
   if (nul !== -1) return { problem: { kind: "binary", ...placeOf(bytes, start, nul) } };
@@ -36,6 +39,8 @@ export function describeTextProblem(problem: TextProblem): string {
       return `is a binary file, not text (a NUL byte at line ${problem.line}, column ${problem.column})`;
     case "not-utf8":
       return `is not UTF-8 text (byte 0x${problem.byte.toString(16).padStart(2, "0")} at line ${problem.line}, column ${problem.column}); save it as UTF-8`;
+    case "utf-16":
+      return "is UTF-16; save it as UTF-8";
     default:
       return problem satisfies never;
   }

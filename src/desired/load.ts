@@ -108,6 +108,8 @@ export async function readSpecText(path: string, display: string): Promise<{ tex
       return { issue: issueAt(display, "this is a binary file, not YAML text", problem.line, problem.column) };
     case "not-utf8":
       return { issue: issueAt(display, "the file is not UTF-8 text here; save it as UTF-8", problem.line, problem.column) };
+    case "utf-16":
+      return { issue: issueAt(display, "the file is UTF-16; save it as UTF-8") };
     default:
       return problem satisfies never;
   }
