@@ -3,6 +3,7 @@
 
 import { execFileSync } from "node:child_process";
 import { mkdtempSync, symlinkSync } from "node:fs";
+import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
@@ -148,6 +149,27 @@ describe("--var-file", () => {
     expect(vars.code).toBe(1);
     expect(vars.stderr).toContain("fifo.yaml:1:1: this is a named pipe (FIFO), not a file; give a YAML file\n");
     expect(vars.stderr).toContain("zero.yaml:1:1: this is a device, not a file; give a YAML file\n");
+  });
+
+  // Found by an adversarial tester: a socket cannot be opened at all, and was "cannot be read (ENXIO)".
+  it("refuses a socket, as a spec file or a var file, saying what it is", async () => {
+    const dir = writeRepo({ "studio-jobs.yaml": job("a") });
+    const server = createServer();
+    await new Promise<void>((listening) => server.listen(join(dir, "sock.yaml"), listening));
+    try {
+      const spec = await runCli(["validate", "sock.yaml"], { cwd: dir });
+      expect({ code: spec.code, stderr: spec.stderr }).toEqual({
+        code: 1,
+        stderr: "Error: sock.yaml:1:1: this is a socket, not a file; give a YAML file\n1 problem found in the spec.\n",
+      });
+      const vars = await runCli(["validate", "studio-jobs.yaml", "--var-file", "sock.yaml"], { cwd: dir });
+      expect({ code: vars.code, stderr: vars.stderr }).toEqual({
+        code: 1,
+        stderr: "Error: sock.yaml:1:1: this is a socket, not a file; give a YAML file\n1 problem found in the spec.\n",
+      });
+    } finally {
+      await new Promise((closed) => server.close(closed));
+    }
   });
 
   it("refuses ${ in a variable's value, from vars:, a var file or --var: it would be sent as text", async () => {

@@ -1,9 +1,10 @@
 import { execFileSync } from "node:child_process";
 import { mkdtempSync, symlinkSync, writeFileSync } from "node:fs";
+import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { readRegularFile } from "./read-file.js";
+import { hashRegularFile, readRegularFile } from "./read-file.js";
 
 describe("readRegularFile", () => {
   const dir = mkdtempSync(join(tmpdir(), "studio-jobs-read-"));
@@ -14,6 +15,19 @@ describe("readRegularFile", () => {
     writeFileSync(join(dir, "empty.yaml"), "");
     expect(await readRegularFile(join(dir, "link.yaml"), 100)).toEqual({ bytes: Buffer.from("stack: s\n") });
     expect(await readRegularFile(join(dir, "empty.yaml"), 100)).toEqual({ bytes: Buffer.alloc(0) });
+  });
+
+  it("refuses a socket, which cannot be opened, as a socket", async () => {
+    const server = createServer();
+    await new Promise<void>((listening) => server.listen(join(dir, "sock.yaml"), listening));
+    try {
+      expect(await readRegularFile(join(dir, "sock.yaml"), 100)).toEqual({ notFile: "a socket" });
+      expect(await hashRegularFile(join(dir, "sock.yaml"), 100)).toEqual({ notFile: "a socket" });
+    } finally {
+      await new Promise((closed) => server.close(closed));
+    }
+    // Any other failure to open is the file system's to say.
+    await expect(readRegularFile(join(dir, "nothing.yaml"), 100)).rejects.toMatchObject({ code: "ENOENT" });
   });
 
   it("refuses a FIFO without waiting for a writer, a device, a directory", async () => {

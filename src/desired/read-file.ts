@@ -3,7 +3,7 @@
 // 0 bytes and then never ends; a file in /proc says 0 and holds more.
 
 import { constants, type Stats } from "node:fs";
-import { open, type FileHandle } from "node:fs/promises";
+import { open, stat, type FileHandle } from "node:fs/promises";
 import { createSha256 } from "../identity/fingerprint.js";
 
 export type CappedRead = { bytes: Buffer } | { notFile: string } | { tooLarge: number | undefined };
@@ -16,12 +16,29 @@ const OPEN_FLAGS = constants.O_RDONLY | constants.O_NONBLOCK;
 const CHUNK = 64 * 1024;
 
 /**
+ * The file open for reading, or what it is when it cannot be opened: a socket cannot be
+ * opened at all (ENXIO), so the path is asked instead. Rejects as the file system does.
+ */
+async function openWithoutWaiting(path: string): Promise<FileHandle | { notFile: string }> {
+  try {
+    return await open(path, OPEN_FLAGS);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === "ENXIO") {
+      const info = await stat(path).catch(() => undefined);
+      if (info !== undefined && !info.isFile()) return { notFile: describeKind(info) };
+    }
+    throw error;
+  }
+}
+
+/**
  * The bytes of a regular file (links followed), or what it is instead, or that it is larger
  * than `cap` bytes (its size when its stat says so, undefined when reading found out).
  * Rejects as the file system does (ENOENT, EACCES, ...).
  */
 export async function readRegularFile(path: string, cap: number): Promise<CappedRead> {
-  const handle = await open(path, OPEN_FLAGS);
+  const handle = await openWithoutWaiting(path);
+  if ("notFile" in handle) return handle;
   try {
     const info = await handle.stat();
     if (!info.isFile()) return { notFile: describeKind(info) };
@@ -40,7 +57,8 @@ export async function readRegularFile(path: string, cap: number): Promise<Capped
  * plan hashed a file would otherwise hang the command, or hash without end.
  */
 export async function hashRegularFile(path: string, cap: number): Promise<CappedHash> {
-  const handle = await open(path, OPEN_FLAGS);
+  const handle = await openWithoutWaiting(path);
+  if ("notFile" in handle) return handle;
   try {
     const info = await handle.stat();
     if (!info.isFile()) return { notFile: describeKind(info) };
