@@ -151,6 +151,18 @@ describe("--var-file", () => {
     expect(vars.stderr).toContain("zero.yaml:1:1: this is a device, not a file; give a YAML file\n");
   });
 
+  // Found by an adversarial tester: a link loop was "no such file or directory" as a spec, "cannot be read (ELOOP)" as a var file.
+  it("says a symbolic link loop is one, as a spec file or a var file", async () => {
+    const dir = writeRepo({ "studio-jobs.yaml": job("a") });
+    symlinkSync("loop2.yaml", join(dir, "loop.yaml"));
+    symlinkSync("loop.yaml", join(dir, "loop2.yaml"));
+    const loop = "loop.yaml:1:1: this is a symbolic link loop: a link on its path leads back to itself";
+    const spec = await runCli(["validate", "studio-jobs.yaml", "loop.yaml"], { cwd: dir });
+    expect({ code: spec.code, stderr: spec.stderr }).toEqual({ code: 1, stderr: `Error: ${loop}\n1 problem found in the spec.\n` });
+    const vars = await runCli(["validate", "studio-jobs.yaml", "--var-file", "loop.yaml"], { cwd: dir });
+    expect({ code: vars.code, stderr: vars.stderr }).toEqual({ code: 1, stderr: `Error: ${loop}\n1 problem found in the spec.\n` });
+  });
+
   // Found by an adversarial tester: a socket cannot be opened at all, and was "cannot be read (ENXIO)".
   it("refuses a socket, as a spec file or a var file, saying what it is", async () => {
     const dir = writeRepo({ "studio-jobs.yaml": job("a") });

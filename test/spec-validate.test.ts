@@ -1,7 +1,7 @@
 // `validate` as a lint: it needs no secrets (an unset ${env:...} is a note), says every
 // problem at once, and speaks text, JSON, or GitHub workflow commands.
 
-import { readFileSync, truncateSync, writeFileSync } from "node:fs";
+import { readFileSync, symlinkSync, truncateSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
@@ -340,6 +340,24 @@ describe("a local file many jobs name", () => {
     await expectProblems(dir, [
       'studio-jobs.yaml:5:40: file "big.bin" is too large: 5.0 GiB; an upload may be at most 64 MiB (at jobs.c.files[1])',
       'studio-jobs.yaml:6:43: requirements_file "big.txt" is too large: 5.0 MiB; a query or requirements file may be at most 4 MiB (at jobs.d.requirements_file)',
+    ]);
+  });
+
+  // Found by an adversarial tester: a link loop "does not exist (paths are relative to the YAML file)".
+  // expectProblems checks validate and a load that hashes uploads alike.
+  it("is said to be a symbolic link loop when it is one, as a query, requirements or an upload", async () => {
+    const dir = writeRepo({
+      "studio-jobs.yaml": spec("  a: {query_file: q.py, requirements_file: sub/r.txt, files: [up.csv]}", "  b: {query_file: q.py}"),
+    });
+    symlinkSync("q.py", join(dir, "q.py"));
+    symlinkSync("sub", join(dir, "sub"));
+    symlinkSync("up2.csv", join(dir, "up.csv"));
+    symlinkSync("up.csv", join(dir, "up2.csv"));
+    await expectProblems(dir, [
+      'studio-jobs.yaml:5:19: query_file "q.py" is a symbolic link loop: a link on its path leads back to itself (at jobs.a.query_file)',
+      'studio-jobs.yaml:5:44: requirements_file "sub/r.txt" is a symbolic link loop: a link on its path leads back to itself (at jobs.a.requirements_file)',
+      'studio-jobs.yaml:5:63: file "up.csv" is a symbolic link loop: a link on its path leads back to itself (at jobs.a.files[0])',
+      'studio-jobs.yaml:6:19: query_file "q.py" is a symbolic link loop: a link on its path leads back to itself (at jobs.b.query_file)',
     ]);
   });
 

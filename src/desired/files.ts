@@ -27,12 +27,15 @@ export const MAX_TEXT_FILE_BYTES = 4 * 1024 * 1024;
  */
 export const MAX_UPLOAD_BYTES = 64 * 1024 * 1024;
 
-/** Where a written path really is: its real path, whether it is a file, and its size; undefined when missing. */
+/** Where a written path really is: its real path, whether it is a file, and its size. */
 export interface FileLookup {
   real: string;
   isFile: boolean;
   size: number;
 }
+
+/** Why a written path leads nowhere: nothing is there, or a symbolic link on its way leads back to itself (ELOOP). */
+export type LookupFailure = "missing" | "loop";
 
 /** An upload a job names, hashed before the jobs are read. */
 export interface UploadRequest {
@@ -50,7 +53,7 @@ export interface UploadRequest {
  * once; checking only, they are looked up and not hashed.
  */
 export class FileCache {
-  private readonly lookups = new Map<string, FileLookup | undefined>();
+  private readonly lookups = new Map<string, FileLookup | LookupFailure>();
   private readonly texts = new Map<string, FileRead | TextRefused | undefined>();
   private readonly hashes = new Map<string, FileRead>();
 
@@ -58,7 +61,7 @@ export class FileCache {
     const pending = new Map<string, Promise<void>>();
     for (const { absolute, root } of requests) {
       const found = this.lookup(absolute);
-      if (found === undefined || !found.isFile || !isInside(root, found.real) || pending.has(found.real)) continue;
+      if (typeof found === "string" || !found.isFile || !isInside(root, found.real) || pending.has(found.real)) continue;
       // One that cannot be read is left out: resolution says so where the spec names it.
       const hashing = hashRegularFile(found.real, MAX_UPLOAD_BYTES).then(
         (read) => void ("sha256" in read ? this.hashes.set(found.real, read) : undefined),
@@ -69,16 +72,16 @@ export class FileCache {
     await Promise.all(pending.values());
   }
 
-  /** Where a path really is, and whether it is a file; undefined when it does not exist. */
-  lookup(absolute: string): FileLookup | undefined {
-    if (this.lookups.has(absolute)) return this.lookups.get(absolute);
-    let found: FileLookup | undefined;
+  /** Where a path really is, and whether it is a file; or why it leads nowhere. */
+  lookup(absolute: string): FileLookup | LookupFailure {
+    let found = this.lookups.get(absolute);
+    if (found !== undefined) return found;
     try {
       const real = realpathSync.native(absolute);
       const info = statSync(real);
       found = { real, isFile: info.isFile(), size: info.size };
-    } catch {
-      found = undefined;
+    } catch (error) {
+      found = (error as NodeJS.ErrnoException).code === "ELOOP" ? "loop" : "missing";
     }
     this.lookups.set(absolute, found);
     return found;

@@ -6,7 +6,7 @@ import { dirname, isAbsolute, join, relative, resolve, sep } from "node:path";
 import type { SpecIssue } from "../errors.js";
 import { decodeText } from "./decode-text.js";
 import { InvalidPaths } from "./invalid-paths.js";
-import { readRegularFile, type CappedRead } from "./read-file.js";
+import { LINK_LOOP, readRegularFile, type CappedRead } from "./read-file.js";
 import { validateAgainstSchema } from "./schema.js";
 import { expandGlob, findYamlFiles, isGlob } from "./walk.js";
 import { parseYamlSource, type YamlSource } from "./yaml-source.js";
@@ -43,7 +43,11 @@ async function expand(paths: readonly string[], cwd: string, issues: SpecIssue[]
     let info;
     try {
       info = await stat(absolute);
-    } catch {
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === "ELOOP") {
+        issues.push(issueAt(given, `this is ${LINK_LOOP}`));
+        continue;
+      }
       // A quoted glob reaches us unexpanded; a path that exists is taken as written, brackets and all.
       if (isGlob(given)) {
         const { files: matches, unreadable } = await expandGlob(given, cwd);
@@ -92,6 +96,7 @@ export async function readSpecText(path: string, display: string): Promise<{ tex
     read = await readRegularFile(path, MAX_SPEC_BYTES);
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code ?? "";
+    if (code === "ELOOP") return { issue: issueAt(display, `this is ${LINK_LOOP}`) };
     return { issue: issueAt(display, `the file cannot be read${code === "" ? "" : ` (${code})`}; check that it exists and is readable`) };
   }
   if ("notFile" in read) return { issue: issueAt(display, `this is ${read.notFile}, not a file; give a YAML file`) };

@@ -6,6 +6,9 @@ import { constants, type Stats } from "node:fs";
 import { open, stat, type FileHandle } from "node:fs/promises";
 import { createSha256 } from "../identity/fingerprint.js";
 
+/** What ELOOP means, said alike wherever a path the user gives meets it. */
+export const LINK_LOOP = "a symbolic link loop: a link on its path leads back to itself";
+
 export type CappedRead = { bytes: Buffer } | { notFile: string } | { tooLarge: number | undefined };
 export type CappedHash = { sha256: string; size: number } | { notFile: string } | { tooLarge: number | undefined };
 

@@ -9,6 +9,7 @@ import { describeTextProblem } from "./decode-text.js";
 import { MAX_TEXT_FILE_BYTES, MAX_UPLOAD_BYTES, type FileCache, type FileRead, type UploadRequest } from "./files.js";
 import { interpolate } from "./interpolate.js";
 import { isInside, type LoadedSpecFile } from "./load.js";
+import { LINK_LOOP } from "./read-file.js";
 import { formatPath, showKey, type DocPath } from "./yaml-source.js";
 
 export type Raw = Record<string, unknown>;
@@ -349,8 +350,12 @@ export class JobReader {
     if (written === undefined) return undefined;
     const { cache, root } = this.#file;
     const found = cache.lookup(this.#file.absolute(written));
-    if (found === undefined) {
+    if (found === "missing") {
       this.problem(from.path, `${what} "${showKey(written)}" does not exist (paths are relative to the YAML file)`);
+      return undefined;
+    }
+    if (found === "loop") {
+      this.problem(from.path, `${what} "${showKey(written)}" is ${LINK_LOOP}`);
       return undefined;
     }
     if (!isInside(root, found.real)) {
