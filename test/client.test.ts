@@ -138,6 +138,40 @@ describe("retries", () => {
 });
 
 describe("after a stop request", () => {
+  it("says a cancel may have been carried out when the stop comes in the wait after a try that may have acted", async () => {
+    // Found by a fuzzer: a cancel whose try got a 503 (or lost its reply) and was stopped in
+    // the wait before the next was reported as surely not done, and Studio had cancelled it.
+    const stopIn = async (status: number): Promise<string> => {
+      const server = createServer((req, res) => {
+        req.resume();
+        res.writeHead(status, { "content-type": "application/json" });
+        res.end(JSON.stringify({ message: "busy" }));
+      });
+      await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+      const { port } = server.address() as AddressInfo;
+      const stop = new AbortController();
+      const client = createStudioClient({
+        url: `http://127.0.0.1:${port}`,
+        token: "t",
+        retries: 2,
+        signal: stop.signal,
+        sleep: () => {
+          stop.abort("SIGINT");
+          return Promise.resolve();
+        },
+      });
+      const error = (await client.cancelJob("demo", "j1").catch((e: unknown) => e)) as Error;
+      await client.close();
+      server.close();
+      return error.message;
+    };
+    expect(await stopIn(503)).toBe(
+      "Interrupted by SIGINT before POST /api/datachain/jobs/j1/cancel was sent again; Studio may or may not have acted on it, and a re-run finds out.",
+    );
+    // A 429 is refused before the server acts: nothing was done.
+    expect(await stopIn(429)).toBe("Interrupted by SIGINT before POST /api/datachain/jobs/j1/cancel was sent again.");
+  });
+
   it("sends nothing new, but a create that finishes a step under way goes, within the writes' grace", async () => {
     studio = await startTestStudio();
     const stop = new AbortController();

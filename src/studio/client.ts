@@ -193,9 +193,11 @@ export function createStudioClient(options: StudioClientOptions): StudioClient {
     const target: Target<T> = { spec, path: `${basePath}${API_PREFIX}${spec.path}`, search: querySearch(spec.query) };
 
     const startedAt = now();
+    // Whether an earlier try may have been carried out: a stop before the next one must say so.
+    let acted = false;
     for (let attempt = 0; ; attempt++) {
       if (stop?.aborted === true && (spec.finishing !== true || attempt > 0)) {
-        throw interrupted(stop.reason, `before ${describeRequest(target).request} was sent`, false);
+        throw interrupted(stop.reason, `before ${describeRequest(target).request} was sent${attempt > 0 ? " again" : ""}`, acted);
       }
       let outcome: Read<T> | Reply | Failure;
       try {
@@ -204,6 +206,7 @@ export function createStudioClient(options: StudioClientOptions): StudioClient {
         throw attempt > 0 && error instanceof RemoteError ? afterTries(error, attempt + 1, startedAt) : error;
       }
       if ("value" in outcome) return outcome.value;
+      acted ||= mayHaveActed(spec, outcome);
       const again = attempt < retries ? retryDelay(spec, outcome, attempt) : undefined;
       if (again === undefined) {
         const error = failure(spec, describeRequest(target), outcome);
@@ -219,9 +222,20 @@ export function createStudioClient(options: StudioClientOptions): StudioClient {
         ...again,
       });
       if ((await pauseUnlessStopped(again.delayMs, stop, options.sleep)) === "stopped") {
-        throw interrupted(stop?.reason, `before ${describeRequest(target).request} was sent again`, false);
+        throw interrupted(stop?.reason, `before ${describeRequest(target).request} was sent again`, acted);
       }
     }
+  }
+
+  /**
+   * Whether a write's try that did not succeed may have been carried out all the same: a
+   * reply cut off, a 5xx, a connection lost after the request went out. A 429, and a
+   * failure to connect at all, surely were not; a read acts on nothing.
+   */
+  function mayHaveActed<T>(spec: CallSpec<T>, outcome: Reply | Failure): boolean {
+    if (spec.method === "GET") return false;
+    if ("phase" in outcome) return !(outcome.phase === "send" && isNotSentError(outcome.cause));
+    return outcome.status !== 429;
   }
 
   /**
