@@ -1,6 +1,6 @@
 // The emulator's job lifecycle on an injected clock, its journal, and its faults.
 
-import { appendFileSync, existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { appendFileSync, existsSync, mkdtempSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
@@ -182,6 +182,8 @@ describe("persistence", () => {
     const clock = createManualClock(START);
     const first = await startEmulator({ data, clock });
     await first.close();
+    // It holds every job's environment: readable by its owner only (it was 0644).
+    expect(statSync(data).mode & 0o777).toBe(0o600);
     const s1 = await startTestStudio({ data, clock }, {});
     const a = await s1.client.createJob({
       query: "print(1)",

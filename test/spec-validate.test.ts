@@ -86,6 +86,20 @@ describe("every problem at once", () => {
   });
 });
 
+describe("a whole number past 2^53 - 1", () => {
+  it("is refused as workers and as a cluster id: it would be read, and sent, as another number", async () => {
+    // Found by a reviewer: {id: 9007199254740993} was read as ...992 and sent so.
+    const dir = writeRepo({
+      "studio-jobs.yaml":
+        "version: 1\nstack: s\ndefaults: {team: t}\njobs:\n  a: {query: x, workers: 9007199254740993, cluster: {id: 18014398509481984}}\n",
+    });
+    await expectProblems(dir, [
+      "studio-jobs.yaml:5:26: must be at most 9007199254740991, got 9007199254740992 (at jobs.a.workers)",
+      "studio-jobs.yaml:5:53: must be a cluster name, {name: NAME} or {id: N}: one of them, N a whole number of at least 0 (at jobs.a.cluster)",
+    ]);
+  });
+});
+
 describe("a merge key that merges no mapping", () => {
   it("is reported, and the rest of the file is still checked: the other jobs' problems come with it", async () => {
     // Validate stopped at the bad merge, and a fix-and-rerun loop found the next problem only then.

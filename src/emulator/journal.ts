@@ -39,7 +39,8 @@ export function openJournal(path: string, store: EmulatorStore): Journal {
   let fd: number;
   try {
     if (exists) replay(path, store);
-    fd = openSync(path, "a");
+    // Readable by its owner only: it holds every job's environment, secrets included.
+    fd = openSync(path, "a", 0o600);
   } catch (error) {
     unlock();
     throw error instanceof UsageError ? error : cannotOpen(path, error);
