@@ -267,6 +267,45 @@ describe("a secret in a live job's text", () => {
   });
 });
 
+describe("a secret in a live job's text, known only from another job", () => {
+  it("is hidden in the plan, its JSON and the saved plan alike, and the saved plan still applies", async () => {
+    // Found by a reviewer: apply of a saved plan knows only the secrets of the jobs it sends,
+    // so it showed the query that plan had hidden, and refused the plan as changed. And
+    // --format json printed `before` with the secret (redacted as ***) where the saved plan
+    // had (sensitive).
+    const dir = mkdtempSync(join(tmpdir(), "studio-jobs-live-secret-"));
+    mkdirSync(join(dir, ".git"));
+    const jobs = (bQuery: string, note: string) => ({
+      a: { query: "print(1)", schedule: { cron: "@daily" }, environment: { DB: "${env:DB_PASS}" } },
+      b: { query: bQuery, schedule: { cron: "@daily" }, environment: { NOTE: note } },
+    });
+    const secretEnv = { DB_PASS: "pw-77d1c0ffee" };
+    writeSpec(dir, "other", jobs('print("pw-77d1c0ffee")', "pw-77d1c0ffee"));
+    expect((await runCli(["apply", ".", "--yes"], { cwd: dir, env: { ...env, ...secretEnv } })).code).toBe(0);
+    writeSpec(dir, "other", jobs("print(2)", "plain"));
+    const made = await plan(dir, ["--out", "plan.json", "--format", "json"], secretEnv);
+    expect(made.code).toBe(0);
+    type Doc = {
+      actions: { kind: string; key: string; changes?: unknown[]; before?: { query: string; environment: Record<string, string> } }[];
+    };
+    const printed = (JSON.parse(made.stdout) as Doc).actions.find((a) => a.key === "b");
+    const saved = (JSON.parse(readFileSync(join(dir, "plan.json"), "utf8")) as Doc).actions.find((a) => a.key === "b");
+    for (const action of [printed, saved]) {
+      expect(action?.kind).toBe("replace");
+      expect(action?.changes).toEqual([
+        { field: "query", kind: "value", old: "(sensitive)", new: "(sensitive)" },
+        { field: "environment.NOTE", kind: "value", old: "(sensitive)", new: "(sensitive)" },
+      ]);
+      expect([action?.before?.query, action?.before?.environment["NOTE"]]).toEqual(["(sensitive)", "(sensitive)"]);
+    }
+    expect(readFileSync(join(dir, "plan.json"), "utf8")).not.toContain("pw-77d1c0ffee");
+    const applied = await runCli(["apply", "plan.json", "--yes"], { cwd: dir, env: { ...env, ...secretEnv } });
+    expect(applied.stderr).not.toContain("changes other than");
+    expect(applied.code).toBe(0);
+    expect((await plan(dir, ["--detailed-exitcode"], secretEnv)).code).toBe(0);
+  });
+});
+
 describe("plan failures end with exit 1 and one clear sentence", () => {
   it("a bad spec, before any request", async () => {
     const dir = copyExample("analytics");

@@ -96,8 +96,6 @@ export interface PlanDocument {
  */
 interface DocumentOptions {
   whole: boolean;
-  /** Whether a text holds a secret the run knows: such a live value is written as (sensitive). */
-  holdsSecret?: (text: string) => boolean;
 }
 
 function actionDocument(action: PlanAction, stack: string, options: DocumentOptions): ActionDocument {
@@ -129,7 +127,7 @@ function actionDocument(action: PlanAction, stack: string, options: DocumentOpti
         changes: action.changes,
         ...beside(() => ({
           after: desiredSettings(action.desired),
-          before: liveSettings(action.live, stack, action.desired, options.holdsSecret),
+          before: liveSettings(action.live, stack, action.desired, action.secretFields),
         })),
       };
     case "cancel":
@@ -139,7 +137,7 @@ function actionDocument(action: PlanAction, stack: string, options: DocumentOpti
         job_url: action.live.url,
         reason: action.reason,
         protected: isProtected(classify(action.live, stack)),
-        ...beside(() => ({ after: null, before: liveSettings(action.live, stack, undefined, options.holdsSecret) })),
+        ...beside(() => ({ after: null, before: liveSettings(action.live, stack, undefined, action.secretFields) })),
       };
     case "conflict":
       return {
@@ -148,7 +146,7 @@ function actionDocument(action: PlanAction, stack: string, options: DocumentOpti
         job_url: action.live.url,
         ...beside(() => ({
           after: desiredSettings(action.desired),
-          before: liveSettings(action.live, stack, action.desired, options.holdsSecret),
+          before: liveSettings(action.live, stack, action.desired, action.secretFields),
         })),
       };
     default: {

@@ -9,7 +9,8 @@ import { computeChanges } from "../plan/diff.js";
 import { PlanRefusedError, UsageError } from "../errors.js";
 import { registerJobSecrets } from "../redact.js";
 import type { DesiredJob } from "../desired/types.js";
-import { summarizeActions, type Plan, type PlanAction, type PlanSummary } from "../plan/types.js";
+import { SENSITIVE } from "../plan/settings.js";
+import { summarizeActions, type Plan, type PlanAction, type PlanSummary, type SecretFields } from "../plan/types.js";
 import type { JobOutput } from "../studio/types.js";
 import type { ActionDocument, PlanDocument } from "./document.js";
 import { MAKE_IT_AGAIN, PLAN_CHANGED, verifyPlanFile, type PlanCheckContext } from "./verify.js";
@@ -21,10 +22,8 @@ import { MAKE_IT_AGAIN, PLAN_CHANGED, verifyPlanFile, type PlanCheckContext } fr
  */
 export async function restorePlan(doc: PlanDocument, context: PlanCheckContext): Promise<Plan> {
   const jobs = await verifyPlanFile(doc, context);
-  // Known before the changes are computed again: a live value holding one is (sensitive) in
-  // the saved changes, as it must be in these.
+  // Registered before anything is printed: apply's output must not show them.
   if (context.secrets !== undefined) registerJobSecrets(context.secrets, [...jobs.values()], context.env);
-  const holdsSecret = context.secrets?.holds;
   const listed = indexListings(context.listings);
   const actions: PlanAction[] = [];
   const problems: string[] = [];
@@ -32,7 +31,6 @@ export async function restorePlan(doc: PlanDocument, context: PlanCheckContext):
     const restored = restoreAction(action, jobs, (wanted) => liveRecordOf(wanted, doc.stack, listed), {
       createdAt: new Date(doc.created_at),
       teams: doc.teams,
-      holdsSecret,
     });
     if (typeof restored === "string") problems.push(restored);
     else if (restored !== undefined) actions.push(restored);
@@ -76,7 +74,6 @@ function restoreAction(
     createdAt: Date;
     /** The teams the plan covers: what a replaced job's successor records. */
     teams: readonly string[];
-    holdsSecret: ((text: string) => boolean) | undefined;
   },
 ): PlanAction | string | undefined {
   const desired = (): DesiredJob => {
@@ -93,10 +90,23 @@ function restoreAction(
       const old = live(action);
       if (typeof old === "string") return old;
       // A replace is shown by its changes: they must be those of the job it sends.
-      const changes = computeChanges(job, old, shown.createdAt, shown.teams, shown.holdsSecret);
+      // The fields plan hid because their live value held a secret it knew are hidden again,
+      // whatever secrets this run knows: the changes must be those the plan showed.
+      const secretFields = savedSecretFields(action);
+      const changes = computeChanges(job, old, shown.createdAt, shown.teams, secretFields);
       if (canonicalJson(changes) !== canonicalJson(action.changes ?? []))
         return `The saved plan's replace of "${key}" in team ${team} shows changes other than those of the job it would send.`;
-      return { kind: "replace", key, team, desired: job, live: old, strategy: job.replace, changes, adopted: action.adopted ?? false };
+      return {
+        kind: "replace",
+        key,
+        team,
+        desired: job,
+        live: old,
+        strategy: job.replace,
+        changes,
+        adopted: action.adopted ?? false,
+        secretFields,
+      };
     }
     case "cancel": {
       const old = live(action);
@@ -156,4 +166,12 @@ function whose(job: LiveJob): string {
       return never;
     }
   }
+}
+
+/**
+ * The fields a saved replace shows as (sensitive) on both sides: those plan hid. Hiding one
+ * the planner hid for another reason (a ${env:...} value) again changes nothing.
+ */
+function savedSecretFields(action: ActionDocument): SecretFields {
+  return (action.changes ?? []).filter((c) => c.kind === "value" && c.old === SENSITIVE && c.new === SENSITIVE).map((c) => c.field);
 }

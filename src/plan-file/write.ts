@@ -20,24 +20,14 @@ export function studioLocation(url: string): string {
   return `${parsed.origin}${parsed.pathname.replace(/\/+$/, "")}`;
 }
 
-/**
- * The saved plan: the document plus every job that a create or replace sends, sealed with
- * `key`; `studio` from studioLocation(); a live value that `holdsSecret` is written as (sensitive).
- */
-export function savedPlanDocument(
-  plan: Plan,
-  toolVersion: string,
-  cwd: string,
-  key: DigestKey,
-  studio?: string,
-  holdsSecret?: (text: string) => boolean,
-): PlanDocument {
+/** The saved plan: the document plus every job that a create or replace sends, sealed with `key`; `studio` from studioLocation(). */
+export function savedPlanDocument(plan: Plan, toolVersion: string, cwd: string, key: DigestKey, studio?: string): PlanDocument {
   const jobs: Record<string, SavedJob> = {};
   for (const action of plan.actions) {
     if (action.kind === "create" || action.kind === "replace") jobs[action.key] = saveJob(action.desired, cwd, key);
   }
   const doc: PlanDocument = {
-    ...planDocument(plan, toolVersion, { whole: true, ...(holdsSecret === undefined ? {} : { holdsSecret }) }),
+    ...planDocument(plan, toolVersion),
     digest_key: describeDigestKey(key),
     jobs,
     ...(studio === undefined ? {} : { studio }),
@@ -54,8 +44,6 @@ export interface WritePlanOptions {
   /** The Studio URL the plan was made against: recorded (without credentials), and checked by apply. */
   studioUrl: string;
   env: NodeJS.ProcessEnv;
-  /** Whether a text holds a secret the run knows (the redactor's): such a live value is not written. */
-  holdsSecret?: (text: string) => boolean;
 }
 
 /**
@@ -65,7 +53,7 @@ export interface WritePlanOptions {
  */
 export async function writePlanFile(path: string, plan: Plan, options: WritePlanOptions, shown: string = path): Promise<void> {
   const key = createDigestKey(options.token, options.env, randomBytes(16));
-  const doc = savedPlanDocument(plan, options.toolVersion, options.cwd, key, studioLocation(options.studioUrl), options.holdsSecret);
+  const doc = savedPlanDocument(plan, options.toolVersion, options.cwd, key, studioLocation(options.studioUrl));
   await writeWhole(path, `${JSON.stringify(doc, null, 2)}\n`, shown);
 }
 

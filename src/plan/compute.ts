@@ -8,6 +8,7 @@ import { isLive, isSchedule, isUnderway } from "../studio/status.js";
 import { newestFirst } from "../studio/time.js";
 import type { Cluster, JobOutput } from "../studio/types.js";
 import { computeChanges, formatCluster } from "./diff.js";
+import { fieldsHoldingSecrets } from "./settings.js";
 import { digestRecords } from "./digest.js";
 import { keepOrder, satisfies } from "./keep.js";
 import { groupTeamRecords, type TeamRecords } from "./team-records.js";
@@ -86,7 +87,14 @@ export function computePlan(
 function planTeam(team: string, desiredHere: ReadonlyMap<string, DesiredJob>, records: TeamRecords, options: PlanOptions): TeamPlan {
   const out: TeamPlan = { actions: [], errors: [], warnings: [] };
   const cancel = (job: ManagedJob | UnmanagedJob, key: string, reason: CancelReason) => {
-    out.actions.push({ kind: "cancel", key, team, live: job.record, reason });
+    out.actions.push({
+      kind: "cancel",
+      key,
+      team,
+      live: job.record,
+      reason,
+      secretFields: fieldsHoldingSecrets(job.record, options.holdsSecret),
+    });
   };
 
   for (const [key, job] of [...desiredHere].sort(byKey)) {
@@ -99,8 +107,19 @@ function planTeam(team: string, desiredHere: ReadonlyMap<string, DesiredJob>, re
     let replaced: ManagedJob | UnmanagedJob | undefined;
     const replace = (old: ManagedJob | UnmanagedJob, adopted: boolean) => {
       replaced = old;
-      const changes = computeChanges(job, old.record, options.now, options.teams, options.holdsSecret);
-      out.actions.push({ kind: "replace", key, team, desired: job, live: old.record, strategy: job.replace, changes, adopted });
+      const secretFields = fieldsHoldingSecrets(old.record, options.holdsSecret);
+      const changes = computeChanges(job, old.record, options.now, options.teams, secretFields);
+      out.actions.push({
+        kind: "replace",
+        key,
+        team,
+        desired: job,
+        live: old.record,
+        strategy: job.replace,
+        changes,
+        adopted,
+        secretFields,
+      });
     };
     const kept = satisfying[0];
     if (kept !== undefined) {
@@ -133,7 +152,14 @@ function planTeam(team: string, desiredHere: ReadonlyMap<string, DesiredJob>, re
       for (const c of conflicts) if (c !== replaced) cancel(c, key, "adopted");
     } else {
       const first = conflicts[0].record;
-      out.actions.push({ kind: "conflict", key, team, desired: job, live: first });
+      out.actions.push({
+        kind: "conflict",
+        key,
+        team,
+        desired: job,
+        live: first,
+        secretFields: fieldsHoldingSecrets(first, options.holdsSecret),
+      });
       out.errors.push(
         `Job "${key}" in team ${team} conflicts with an existing job of the same name that studio-jobs does not manage (${first.id}${conflicts.length > 1 ? ` and ${conflicts.length - 1} more` : ""}). Pass --adopt to replace it with the spec's job, or rename the job.`,
       );
@@ -197,6 +223,7 @@ function recordCoverage(actions: PlanAction[], clusters: readonly Cluster[], opt
     }
     const { key, desired, live } = carrier;
     recordFrom(carrier, teams);
+    const secretFields = fieldsHoldingSecrets(live, options.holdsSecret);
     actions[index] = {
       kind: "replace",
       key,
@@ -204,7 +231,8 @@ function recordCoverage(actions: PlanAction[], clusters: readonly Cluster[], opt
       desired,
       live,
       strategy: desired.replace,
-      changes: computeChanges(desired, live, options.now, teams, options.holdsSecret),
+      changes: computeChanges(desired, live, options.now, teams, secretFields),
+      secretFields,
       adopted: false,
     };
   }

@@ -11,7 +11,7 @@ import { nextRuns } from "../run-times.js";
 import type { AppliedRecord, ClusterRef, DesiredJob } from "../desired/types.js";
 import type { JobOutput } from "../studio/types.js";
 import { liveSensitivity, markerValue, SENSITIVE, studioValue } from "./settings.js";
-import type { FieldChange } from "./types.js";
+import type { FieldChange, SecretFields } from "./types.js";
 
 const NOT_SET = "(not set)";
 const UNKNOWN = "(unknown)";
@@ -87,19 +87,19 @@ interface DiffContext {
 }
 
 /**
- * The changes a replacement makes, field by field, in the order of DIFF_ORDER. A field whose
- * live value holds a secret the run knows (`holdsSecret`) is shown as (sensitive).
+ * The changes a replacement makes, field by field, in the order of DIFF_ORDER. A field among
+ * `secretFields` (its live value holds a secret the run knows) is shown as (sensitive).
  */
 export function computeChanges(
   desired: DesiredJob,
   live: JobOutput,
   now: Date,
   teams?: readonly string[],
-  holdsSecret?: (text: string) => boolean,
+  secretFields?: SecretFields,
 ): FieldChange[] {
   const old = classify(live, desired.stack);
   const oldApplied = recordedSettings(old);
-  const ctx: DiffContext = { changes: [], isSensitive: liveSensitivity(old, desired, holdsSecret), now };
+  const ctx: DiffContext = { changes: [], isSensitive: liveSensitivity(old, desired, secretFields), now };
   for (const name of DIFF_ORDER) {
     const field = JOB_FIELDS[name];
     const source = field.live;

@@ -18,6 +18,7 @@ import type { ClusterRef, DesiredJob } from "../desired/types.js";
 import type { JobOutput } from "../studio/types.js";
 import { hasUrlCredentials } from "../url-credentials.js";
 import { looksSecret } from "./secret-names.js";
+import type { SecretFields } from "./types.js";
 
 export const SENSITIVE = "(sensitive)";
 
@@ -131,26 +132,16 @@ export function desiredSettings(job: DesiredJob): JobSettings {
 
 /**
  * Which fields of a live job are sensitive: those its record says came from ${env:...},
- * those the spec now takes from ${env:...}, those whose live value holds a secret this run
- * knows (`holdsSecret`: the token, a ${env:...} value, e.g. a credential once written into
- * a query and now read from the environment), and, for a job made outside the stack (no
+ * those the plan found holding a secret it knows (`secretFields`, fieldsHoldingSecrets()),
+ * and, for a job made outside the stack (no
  * record at all), every variable whose name or value looks like a secret, and every text
  * that holds a URL's credentials. What is sensitive is never written to a plan file.
  */
-export function liveSensitivity(job: LiveJob, desired?: DesiredJob, holdsSecret?: (text: string) => boolean): (field: string) => boolean {
+export function liveSensitivity(job: LiveJob, desired?: DesiredJob, secretFields: SecretFields = []): (field: string) => boolean {
   const recorded = new Set(recordedSettings(job)?.sensitive ?? []);
   const env = job.record.environment ?? {};
   const unrecorded = job.kind !== "managed";
-  const holding = new Set<string>();
-  if (holdsSecret !== undefined) {
-    for (const name of PLAN_FIELDS) {
-      const field = JOB_FIELDS[name];
-      if (field.live.from !== "studio" || field.live.key === "environment") continue;
-      const value = studioValue(job.record, field.live.key);
-      if (typeof value === "string" && holdsSecret(value)) holding.add(field.label);
-    }
-    for (const [name, value] of Object.entries(env)) if (holdsSecret(value)) holding.add(`environment.${name}`);
-  }
+  const holding = new Set(secretFields);
   // A text of a job made elsewhere (the query, requirements, repository) that holds a URL's
   // credentials: what import keeps out of a spec is kept out of plans and plan files too.
   const credentialed = new Set<string>();
@@ -170,10 +161,28 @@ export function liveSensitivity(job: LiveJob, desired?: DesiredJob, holdsSecret?
   };
 }
 
+/**
+ * The fields of a live record whose value holds a secret the run knows (`holdsSecret`: the
+ * token, a ${env:...} value; e.g. a credential once written into a query and now read from
+ * the environment). What is sensitive is never written to a plan file.
+ */
+export function fieldsHoldingSecrets(record: JobOutput, holdsSecret: ((text: string) => boolean) | undefined): SecretFields {
+  if (holdsSecret === undefined) return [];
+  const fields: string[] = [];
+  for (const name of PLAN_FIELDS) {
+    const field = JOB_FIELDS[name];
+    if (field.live.from !== "studio" || field.live.key === "environment") continue;
+    const value = studioValue(record, field.live.key);
+    if (typeof value === "string" && holdsSecret(value)) fields.push(field.label);
+  }
+  for (const [name, value] of Object.entries(record.environment ?? {})) if (holdsSecret(value)) fields.push(`environment.${name}`);
+  return fields;
+}
+
 /** What is live: Studio's record, and for what it does not return, the record studio-jobs left on it. */
-export function liveSettings(live: JobOutput, stack: string, desired?: DesiredJob, holdsSecret?: (text: string) => boolean): LiveSettings {
+export function liveSettings(live: JobOutput, stack: string, desired?: DesiredJob, secretFields?: SecretFields): LiveSettings {
   const job = classify(live, stack);
-  const hidden = liveSensitivity(job, desired, holdsSecret);
+  const hidden = liveSensitivity(job, desired, secretFields);
   const applied = recordedSettings(job);
   const settings: Record<string, SettingValue> = { status: live.status };
   const unknown: string[] = [];

@@ -24,9 +24,18 @@ export type PlanAction =
       changes: FieldChange[];
       /** The live job is not ours: --adopt is taking it over. */
       adopted: boolean;
+      secretFields?: SecretFields;
     }
-  | { kind: "cancel"; key: string; team: string; live: JobOutput; reason: CancelReason }
-  | { kind: "conflict"; key: string; team: string; desired: DesiredJob; live: JobOutput };
+  | { kind: "cancel"; key: string; team: string; live: JobOutput; reason: CancelReason; secretFields?: SecretFields }
+  | { kind: "conflict"; key: string; team: string; desired: DesiredJob; live: JobOutput; secretFields?: SecretFields };
+
+/**
+ * The fields of an action's live record whose value holds a secret the run knows (the token,
+ * a ${env:...} value): shown and saved as (sensitive). Decided once, when the plan is made,
+ * and read back from a saved plan's changes, so plan and apply hide the same fields whatever
+ * secrets each of them knows.
+ */
+export type SecretFields = readonly string[];
 
 export type ActionKind = PlanAction["kind"];
 

@@ -46,7 +46,6 @@ export async function runPlan(paths: string[], flags: PlanCommandFlags, globals:
       token: settings.token,
       env: io.env,
       studioUrl: settings.url,
-      ...(io.secrets === undefined ? {} : { holdsSecret: io.secrets.holds }),
     };
     await writePlanFile(resolve(io.cwd, flags.out), plan, options, flags.out);
     io.stderr.write(`Saved the plan to ${flags.out}. Apply exactly this plan with: studio-jobs apply ${flags.out}\n`);
