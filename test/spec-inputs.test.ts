@@ -131,6 +131,15 @@ describe("--var-file", () => {
     ]);
   });
 
+  it("refuses a merge key that merges no mapping, as a spec file does", async () => {
+    // Found by a reviewer: once a bad merge became a problem read past, var files dropped it.
+    const dir = writeRepo({ "vars.yaml": "env: &e prod\n<<: *e\n" });
+    const error = await readVars([], ["vars.yaml"], dir).catch((e: unknown) => e);
+    expect((error as SpecError).issues.map(formatSpecIssue)).toEqual([
+      "vars.yaml:2:5: << merges mappings into this one: give it an alias of a mapping (<<: *base) or a list of them (<<: [*a, *b])",
+    ]);
+  });
+
   it("refuses a FIFO or a device, as a spec file or a var file, at once", async () => {
     const dir = writeRepo({ "studio-jobs.yaml": job("a") });
     execFileSync("mkfifo", [join(dir, "fifo.yaml")]);

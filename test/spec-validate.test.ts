@@ -86,6 +86,22 @@ describe("every problem at once", () => {
   });
 });
 
+describe("a key YAML reads as a number, in an x- fragment", () => {
+  it("is the user's own business, unless the fragment is anchored (it may be merged into a job)", async () => {
+    // Found by a reviewer: `x-history: {2024: ...}` passed before keys were checked, and
+    // was refused after, though x- fragments are documented as ignored.
+    const dir = writeRepo({
+      "studio-jobs.yaml":
+        "version: 1\nstack: s\nx-history: {2024: moved, 1.10: x}\nx-base: &b {workers: 2, 7: seven}\ndefaults: {team: t}\njobs:\n  a: {<<: *b, query: x}\n",
+    });
+    const result = await runCli(["validate", "."], { cwd: dir });
+    expect(result).toMatchObject({
+      code: 1,
+      stderr: 'Error: studio-jobs.yaml:4:25: key 7 is read as the number 7; quote it: "7": (at x-base.7)\n1 problem found in the spec.\n',
+    });
+  });
+});
+
 describe("a whole number past 2^53 - 1", () => {
   it("is refused as workers and as a cluster id: it would be read, and sent, as another number", async () => {
     // Found by a reviewer: {id: 9007199254740993} was read as ...992 and sent so.

@@ -1,8 +1,8 @@
 // Reading spec files from disk: one or more files or directories, refused early when
 // they are too large, binary, not UTF-8 or empty; then parsed and schema-checked.
 
-import { stat } from "node:fs/promises";
-import { dirname, isAbsolute, join, relative, resolve, sep } from "node:path";
+import { realpath, stat } from "node:fs/promises";
+import { dirname, isAbsolute, join, relative, resolve } from "node:path";
 import type { SpecIssue } from "../errors.js";
 import { decodeText } from "./decode-text.js";
 import { InvalidPaths } from "./invalid-paths.js";
@@ -50,7 +50,7 @@ async function expand(paths: readonly string[], cwd: string, issues: SpecIssue[]
       }
       // A quoted glob reaches us unexpanded; a path that exists is taken as written, brackets and all.
       if (isGlob(given)) {
-        const { files: matches, unreadable } = await expandGlob(given, cwd);
+        const { files: matches, unreadable } = await expandGlob(given, cwd, repositoryOf);
         if (matches.length === 0 && unreadable.length === 0) issues.push(issueAt(given, "no file matches this pattern"));
         files.push(...matches);
         cannotRead(unreadable, cwd, issues);
@@ -65,7 +65,7 @@ async function expand(paths: readonly string[], cwd: string, issues: SpecIssue[]
       continue;
     }
     if (info.isDirectory()) {
-      const { files: entries, unreadable } = await findYamlFiles(absolute);
+      const { files: entries, unreadable } = await findYamlFiles(absolute, repositoryOf);
       if (entries.length === 0 && unreadable.length === 0) {
         issues.push(issueAt(given, "the directory has no .yaml or .yml files, in it or below it"));
       }
@@ -76,6 +76,12 @@ async function expand(paths: readonly string[], cwd: string, issues: SpecIssue[]
     }
   }
   return [...new Set(files)];
+}
+
+/** The real path of the repository a directory is in (see findRepositoryRoot): links out of it are not followed. */
+async function repositoryOf(dir: string): Promise<string> {
+  const root = await findRepositoryRoot(join(dir, "a-file-in-it")); // as for a spec file in the directory
+  return realpath(root).catch(() => root);
 }
 
 /** A directory the walk could not read: a spec file in it would be missed, and its jobs planned away. */
@@ -166,7 +172,7 @@ export async function loadSpecFiles(paths: readonly string[], cwd: string): Prom
       issues.push(...parsed.issues);
       continue;
     }
-    issues.push(...(parsed.recovered ?? []));
+    issues.push(...parsed.recovered);
     const data = parsed.source.data;
     if (data === null || typeof data !== "object" || Array.isArray(data)) {
       const found = Array.isArray(data) ? "a list" : data === null ? "nothing" : `a single ${typeof data}`;
@@ -215,8 +221,4 @@ export async function findRepositoryRoot(specPath: string): Promise<string> {
   }
 }
 
-export function isInside(root: string, path: string): boolean {
-  // Called for every file every job names: no string is built.
-  if (!path.startsWith(root)) return false;
-  return path.length === root.length || root.endsWith(sep) || path.startsWith(sep, root.length);
-}
+export { isInside } from "./walk.js";

@@ -44,6 +44,7 @@ export async function readVarFiles(paths: readonly string[], cwd: string): Promi
       issues.push(...parsed.issues);
       continue;
     }
+    issues.push(...parsed.recovered);
     const { data } = parsed.source;
     if (data === null || typeof data !== "object" || Array.isArray(data)) {
       issues.push({

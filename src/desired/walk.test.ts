@@ -1,7 +1,7 @@
 // The directory walk: links to directories followed once, and a directory it cannot read
 // reported, never skipped in silence (plan would cancel the jobs of the spec files there).
 
-import { mkdirSync, symlinkSync } from "node:fs";
+import { mkdirSync, realpathSync, symlinkSync } from "node:fs";
 import { readdir, realpath, stat } from "node:fs/promises";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
@@ -31,7 +31,7 @@ describe("the directory walk", () => {
     const dir = writeRepo({ "jobs/a.yaml": job("a"), "jobs/secret/b.yaml": job("b") });
     const secret = join(dir, "jobs", "secret");
     const yaml = (relative: string) => relative.endsWith(".yaml");
-    expect(await walkFiles(join(dir, "jobs"), yaml, Number.POSITIVE_INFINITY, denying(secret))).toEqual({
+    expect(await walkFiles(join(dir, "jobs"), yaml, realpathSync(dir), Number.POSITIVE_INFINITY, denying(secret))).toEqual({
       files: [join(dir, "jobs", "a.yaml")],
       unreadable: [secret],
     });
@@ -40,17 +40,23 @@ describe("the directory walk", () => {
     );
   });
 
-  it("follows a link to a directory, as a shell's glob does, and enters each directory once", async () => {
-    // The tester again: jobs/linked -> ../other was skipped, and its jobs planned away.
+  it("follows a link to a directory elsewhere in the repository, not out of it, nor into the walked tree or above it", async () => {
+    // The tester again: jobs/linked -> ../other was skipped, and its jobs planned away. A
+    // reviewer: a dataset linked in from outside the repository must not be read as a spec,
+    // and a link back into the tree must not make the same file count twice.
+    const outside = writeRepo({ "params.yaml": "lr: 0.1\n" });
     const dir = writeRepo({ "jobs/a.yaml": job("a"), "other/c.yaml": job("c") });
     symlinkSync(join(dir, "other"), join(dir, "jobs", "linked"));
+    symlinkSync(outside, join(dir, "jobs", "data"));
     mkdirSync(join(dir, "jobs", "deep"));
     symlinkSync(join(dir, "jobs"), join(dir, "jobs", "deep", "up"));
-    expect(await findYamlFiles(join(dir, "jobs"))).toEqual({
+    symlinkSync(dir, join(dir, "jobs", "deep", "top"));
+    const repository = () => Promise.resolve(realpathSync(dir));
+    expect(await findYamlFiles(join(dir, "jobs"), repository)).toEqual({
       files: [join(dir, "jobs/a.yaml"), join(dir, "jobs/linked/c.yaml")],
       unreadable: [],
     });
-    expect((await expandGlob("jobs/*/*.yaml", dir)).files).toEqual([join(dir, "jobs/linked/c.yaml")]);
+    expect((await expandGlob("jobs/*/*.yaml", dir, repository)).files).toEqual([join(dir, "jobs/linked/c.yaml")]);
     const { files, issues } = await loadSpecFiles(["jobs"], dir);
     expect([files.map((f) => f.display), issues]).toEqual([["jobs/a.yaml", "jobs/linked/c.yaml"], []]);
   });

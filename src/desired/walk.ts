@@ -5,7 +5,7 @@
 
 import type { Dirent, Stats } from "node:fs";
 import { readdir, realpath, stat } from "node:fs/promises";
-import { extname, join, resolve } from "node:path";
+import { extname, join, resolve, sep } from "node:path";
 
 /** Names never searched: version control, dependencies, and hidden directories such as .github. */
 function skipped(name: string): boolean {
@@ -24,6 +24,13 @@ export interface Walk {
   unreadable: string[];
 }
 
+/** Whether `path` is `root` or below it; both real, absolute paths. */
+export function isInside(root: string, path: string): boolean {
+  // Called for every file every job names: no string is built.
+  if (!path.startsWith(root)) return false;
+  return path.length === root.length || root.endsWith(sep) || path.startsWith(sep, root.length);
+}
+
 /** The file system calls a walk makes: a test passes its own to make a directory unreadable, which root cannot do. */
 export interface WalkFs {
   readdir: (path: string) => Promise<Dirent[]>;
@@ -35,19 +42,27 @@ const REAL_FS: WalkFs = { readdir: (path) => readdir(path, { withFileTypes: true
 
 /**
  * Every file under `dir` whose path relative to it (with `/`) passes `keep`, at most
- * `maxDepth` directories down. Symbolic links are followed, to files and to directories,
- * as a shell's glob does; each directory is entered once by its real path, so a link cycle
- * cannot make the walk endless.
+ * `maxDepth` directories down. Symbolic links to files are followed, and so are links to
+ * directories elsewhere in the repository (`repository`, a real path), as a shell's glob
+ * would: not one out of it (a dataset linked into the tree), nor one into the walked tree
+ * or above it, whose files the walk reaches by their own path or would take twice. Each
+ * directory is entered once by its real path, so a link cycle cannot make the walk endless.
  */
 export async function walkFiles(
   dir: string,
   keep: (relative: string) => boolean,
+  repository: string,
   maxDepth = Number.POSITIVE_INFINITY,
   fs: WalkFs = REAL_FS,
 ): Promise<Walk> {
   const found: string[] = [];
   const unreadable: string[] = [];
   const entered = new Set<string>();
+  const top = await fs.realpath(dir).catch(() => dir);
+  const followed = async (link: string): Promise<boolean> => {
+    const real = await fs.realpath(link).catch(() => undefined);
+    return real !== undefined && isInside(repository, real) && !isInside(top, real) && !isInside(real, top);
+  };
   const pending: { dir: string; relative: string; depth: number }[] = [{ dir, relative: "", depth: 0 }];
   for (let next = pending.pop(); next !== undefined; next = pending.pop()) {
     let entries: Dirent[];
@@ -72,7 +87,9 @@ export async function walkFiles(
             ? "file"
             : "other";
       if (kind === "directory") {
-        if (next.depth < maxDepth) pending.push({ dir: absolute, relative, depth: next.depth + 1 });
+        if (next.depth < maxDepth && (!entry.isSymbolicLink() || (await followed(absolute)))) {
+          pending.push({ dir: absolute, relative, depth: next.depth + 1 });
+        }
       } else if (kind === "file") {
         if (keep(relative)) found.push(absolute);
       }
@@ -98,7 +115,7 @@ export function isGlob(path: string): boolean {
 }
 
 /** The files a glob matches, relative to `cwd` unless absolute; sorted. */
-export async function expandGlob(pattern: string, cwd: string): Promise<Walk> {
+export async function expandGlob(pattern: string, cwd: string, repositoryOf: (dir: string) => Promise<string>): Promise<Walk> {
   const segments = pattern.split("/");
   const firstGlob = segments.findIndex((segment) => isGlob(segment));
   const baseSegments = firstGlob === -1 ? segments : segments.slice(0, firstGlob);
@@ -107,7 +124,7 @@ export async function expandGlob(pattern: string, cwd: string): Promise<Walk> {
   const matcher = globToRegExp(rest.join("/"));
   // Without **, a pattern of n segments reaches n - 1 directories down.
   const depth = rest.includes("**") ? Number.POSITIVE_INFINITY : rest.length - 1;
-  return walkFiles(base, (relative) => matcher.test(relative), depth);
+  return walkFiles(base, (relative) => matcher.test(relative), await repositoryOf(base), depth);
 }
 
 /** A glob as a regular expression over `/`-separated relative paths. */
@@ -172,6 +189,6 @@ function globBody(glob: string): string {
 }
 
 /** A directory's YAML files, its subdirectories' included. */
-export function findYamlFiles(dir: string): Promise<Walk> {
-  return walkFiles(dir, isYamlName);
+export async function findYamlFiles(dir: string, repositoryOf: (dir: string) => Promise<string>): Promise<Walk> {
+  return walkFiles(dir, isYamlName, await repositoryOf(dir));
 }

@@ -52,7 +52,7 @@ export function parseCarefully(file: string, text: string): ParsedYaml {
   const data = toData(doc, shape.targets);
   const finder = createFinder(doc, shape.targets);
   return {
-    ...(shape.badMerges.length > 0 ? { recovered: shape.badMerges } : {}),
+    recovered: shape.badMerges,
     source: {
       file,
       data,
@@ -251,9 +251,14 @@ function isMergeKey(pair: Pair): boolean {
   return isScalar(pair.key) && typeof pair.key.value === "symbol";
 }
 
-/** A scalar key as the document's data has it. Past checkKeys() every key is text; a merge key is a symbol. */
+/**
+ * A scalar key as the document's data has it: its text. Past checkKeys() every key the tool
+ * reads is text; in an `x-` fragment no job merges, a number or boolean keeps its text as
+ * js-yaml writes it. A merge key is a symbol.
+ */
 function keyText(value: unknown): string {
-  return typeof value === "string" ? value : "";
+  if (typeof value === "string") return value;
+  return typeof value === "number" || typeof value === "boolean" || value === null ? String(value) : "";
 }
 
 interface Shape {
@@ -501,20 +506,24 @@ function createFinder(doc: Document, targets: ReadonlyMap<Alias, Node>): (path: 
  * Keys that are not text, and keys defined twice. YAML reads `0x1F:` as the number 31,
  * `1.10:` as 1.1 and `~:` as null, and both readers turn a key into the text of its value:
  * a job, a variable or an environment variable would be silently renamed (to "31", "1.1",
- * "null"). Every key in a spec is a name, so such a key is refused where it is written.
+ * "null"). Every key the tool reads is a name, so such a key is refused where it is written.
+ * A top-level `x-` fragment is the user's own and ignored (`x-history: {2024: ...}`), except
+ * an anchored part of it, which may be merged into a job.
  */
 function checkKeys(doc: Document<ParsedNode>, text: string, at: At): SpecIssue[] {
   const { isMap, isScalar, isSeq } = yaml();
   const issues: SpecIssue[] = [];
   // Depth is bounded by measure(); aliases are not followed, so each node is seen once.
-  const visit = (node: unknown, path: (string | number)[]): void => {
+  const visit = (node: unknown, path: (string | number)[], ignored = false): void => {
+    if (ignored && (node as Node | null)?.anchor !== undefined) ignored = false;
     if (isMap(node)) {
       const seen = new Map<string, SourceLocation>();
       for (const item of node.items) {
         if (!isScalar(item.key) || isMergeKey(item)) continue;
         const start = item.key.range?.[0] ?? 0;
         const isJob = path.length === 1 && path[0] === "jobs";
-        if (typeof item.key.value !== "string") {
+        const fragment = ignored || (path.length === 0 && typeof item.key.value === "string" && item.key.value.startsWith("x-"));
+        if (typeof item.key.value !== "string" && !ignored) {
           const written = typeof item.key.source === "string" ? item.key.source : "";
           // The library may place an empty key at the start of its line: point at its `:`.
           let offset = start;
@@ -524,7 +533,7 @@ function checkKeys(doc: Document<ParsedNode>, text: string, at: At): SpecIssue[]
           continue;
         }
         const here = at(start);
-        const key = item.key.value;
+        const key = keyText(item.key.value);
         const first = seen.get(key);
         if (first !== undefined) {
           const what = isJob ? `job "${showKey(key)}" is defined twice` : `key "${showKey(key)}" appears twice`;
@@ -536,10 +545,10 @@ function checkKeys(doc: Document<ParsedNode>, text: string, at: At): SpecIssue[]
         } else {
           seen.set(key, here);
         }
-        visit(item.value, [...path, key]);
+        visit(item.value, [...path, key], fragment);
       }
     } else if (isSeq(node)) {
-      node.items.forEach((item, index) => visit(item, [...path, index]));
+      node.items.forEach((item, index) => visit(item, [...path, index], ignored));
     }
   };
   visit(doc.contents, []);

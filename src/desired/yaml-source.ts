@@ -29,7 +29,7 @@ export interface YamlSource {
  * the document was read past (a merge key that merges no mapping, read as merging nothing),
  * reported beside whatever the rest of the file holds.
  */
-export type ParsedYaml = { source: YamlSource; recovered?: SpecIssue[] } | { issues: SpecIssue[] };
+export type ParsedYaml = { source: YamlSource; recovered: SpecIssue[] } | { issues: SpecIssue[] };
 
 /** Nesting allowed in a spec: real specs use five or six levels; deeper is a mistake or an attack. */
 export const MAX_NESTING = 64;
@@ -250,6 +250,7 @@ export function parseYamlSource(file: string, written: string): ParsedYaml {
     case "plain": {
       let careful: YamlSource | undefined;
       return {
+        recovered: [],
         source: {
           file,
           data: quick.data,
