@@ -42,3 +42,8 @@ export function printable(text: string): string {
   });
   return escapeInvisible(shown);
 }
+
+/** A text of several lines, each shown as printable() shows it: the line breaks kept, a CR shown. */
+export function printableLines(text: string): string {
+  return text.split("\n").map(printable).join("\n");
+}

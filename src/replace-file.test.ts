@@ -5,7 +5,7 @@ import { mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { replaceFile, ReplaceFileError } from "./replace-file.js";
+import { linkless, replaceFile, ReplaceFileError } from "./replace-file.js";
 
 async function failure(run: Promise<void>): Promise<ReplaceFileError> {
   const error = await run.then(
@@ -43,5 +43,18 @@ describe("replaceFile", () => {
     const missing = await failure(replaceFile(join(dir, "no", "a.yaml"), "x", { mode: 0o644, exclusive: false, shown: "no/a.yaml" }));
     expect([missing.exists, missing.reason]).toEqual([false, "the directory no does not exist"]);
     expect(readdirSync(dir)).toEqual(["a.yaml"]);
+  });
+
+  it("without hard links (FAT, some FUSE mounts: link fails with EPERM), creates the file exclusively instead", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "studio-jobs-replace-"));
+    const eperm = Object.assign(new Error("EPERM: operation not permitted, link"), { code: "EPERM" });
+    await linkless(eperm, join(dir, "a.yaml"), "text\n", 0o600);
+    expect([readFileSync(join(dir, "a.yaml"), "utf8"), statSync(join(dir, "a.yaml")).mode & 0o777]).toEqual(["text\n", 0o600]);
+    // Still exclusive: a file that appeared meanwhile is not overwritten.
+    await expect(linkless(eperm, join(dir, "a.yaml"), "other\n", 0o600)).rejects.toMatchObject({ code: "EEXIST" });
+    expect(readFileSync(join(dir, "a.yaml"), "utf8")).toBe("text\n");
+    // Any other failure of the link is the failure.
+    const full = Object.assign(new Error("ENOSPC"), { code: "ENOSPC" });
+    await expect(linkless(full, join(dir, "b.yaml"), "x", 0o600)).rejects.toBe(full);
   });
 });

@@ -49,8 +49,9 @@ export async function replaceFile(path: string, text: string, options: ReplaceFi
     } finally {
       await file.close();
     }
-    // A hard link fails when the path was taken meanwhile; a rename replaces it.
-    if (options.exclusive) await link(temporary, path);
+    // A hard link fails when the path was taken meanwhile; a rename replaces it. A file
+    // system without hard links (FAT, some FUSE mounts) gets an exclusive create instead.
+    if (options.exclusive) await link(temporary, path).catch((error: unknown) => linkless(error, path, text, options.mode));
     else {
       await rename(temporary, path);
       renamed = true;
@@ -60,6 +61,21 @@ export async function replaceFile(path: string, text: string, options: ReplaceFi
   } finally {
     if (!renamed) await unlink(temporary).catch(() => undefined);
   }
+}
+
+/** Where hard links are not supported: the file is created exclusively and written in place. */
+export async function linkless(error: unknown, path: string, text: string, mode: number): Promise<void> {
+  const code = (error as NodeJS.ErrnoException).code;
+  if (code !== "EPERM" && code !== "ENOTSUP" && code !== "EOPNOTSUPP") throw error;
+  const file = await open(path, "wx", mode);
+  try {
+    await file.writeFile(text, "utf8");
+  } catch (failure) {
+    await file.close();
+    await unlink(path).catch(() => undefined);
+    throw failure;
+  }
+  await file.close();
 }
 
 /** Why a file could not be written, by the system's error code; its own message for anything unusual. */

@@ -74,19 +74,27 @@ describe("help and version", () => {
 
   it("fails, exit 1, when its output cannot be written in full (a full disk: /dev/full), and when the reader goes away", async () => {
     // It exited 0 (or 2, "changes pending") with the plan or the imported spec cut short.
-    const dir = copyExample("analytics");
-    const full = openSync("/dev/full", "w");
-    try {
-      const result = await new Promise<{ code: number | null; stderr: string }>((resolve, reject) => {
-        const child = spawn(process.execPath, [CLI, "validate", ".", "--format", "json"], { cwd: dir, stdio: ["ignore", full, "pipe"] });
+    /** The built CLI run with stdout to `stdout` (a file descriptor, or a pipe read once and closed). */
+    const exitOf = (argv: string[], cwd: string, stdout: number | "read once") =>
+      new Promise<{ code: number | null; stderr: string }>((resolve, reject) => {
+        const child = spawn(process.execPath, [CLI, ...argv], { cwd, stdio: ["ignore", stdout === "read once" ? "pipe" : stdout, "pipe"] });
         let stderr = "";
+        child.stdout?.once("data", () => child.stdout?.destroy());
         child.stderr?.on("data", (d: Buffer) => (stderr += d.toString()));
         child.on("error", reject);
         child.on("close", (code) => resolve({ code, stderr }));
       });
-      expect(result).toEqual({
+    const dir = copyExample("analytics");
+    const full = openSync("/dev/full", "w");
+    try {
+      expect(await exitOf(["validate", ".", "--format", "json"], dir, full)).toEqual({
         code: 1,
         stderr: "Error: the output could not be written in full (ENOSPC: no space left on device, write); what was printed is cut short.\n",
+      });
+      // --version answers without loading the rest: it too says so, instead of a stack trace.
+      expect(await exitOf(["--version"], dir, full)).toEqual({
+        code: 1,
+        stderr: "Error: the output could not be written in full (ENOSPC: no space left on device, write).\n",
       });
     } finally {
       closeSync(full);
@@ -95,15 +103,7 @@ describe("help and version", () => {
     // output (here some 400 KB of problems, more than a pipe holds) is cut.
     const jobs = Array.from({ length: 2000 }, (_, i) => `  j${i}: {query: x, workers: many}`).join("\n");
     const many = writeRepo({ "studio-jobs.yaml": `version: 1\nstack: s\ndefaults: {team: t}\njobs:\n${jobs}\n` });
-    const cut = await new Promise<{ code: number | null; stderr: string }>((resolve, reject) => {
-      const child = spawn(process.execPath, [CLI, "validate", ".", "--format", "json"], { cwd: many, stdio: ["ignore", "pipe", "pipe"] });
-      let stderr = "";
-      child.stdout.once("data", () => child.stdout.destroy());
-      child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
-      child.on("error", reject);
-      child.on("close", (code) => resolve({ code, stderr }));
-    });
-    expect(cut).toEqual({
+    expect(await exitOf(["validate", ".", "--format", "json"], many, "read once")).toEqual({
       code: 1,
       stderr: "Error: the output could not be written in full (the reader closed the pipe); what was printed is cut short.\n",
     });

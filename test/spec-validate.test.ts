@@ -542,7 +542,8 @@ describe("validate --format", () => {
       errors: [{ location: { file: "jobs/a,b:c%.yaml", line: 3, column: 5 }, path: "jobs.x", message: "100% wrong\r\nreally" }],
       notes: [],
     });
-    expect(lines).toEqual(["::error file=jobs/a%2Cb%3Ac%25.yaml,line=3,col=5::100%25 wrong%0D%0Areally (at jobs.x)"]);
+    // A CR is shown (^M), as on a terminal; a line break is GitHub's %0A.
+    expect(lines).toEqual(["::error file=jobs/a%2Cb%3Ac%25.yaml,line=3,col=5::100%25 wrong^M%0Areally (at jobs.x)"]);
   });
 
   it("github and text: a value quoted from the spec is shown escaped, not obeyed (a terminal escape, U+202E)", async () => {

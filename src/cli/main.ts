@@ -10,7 +10,14 @@ if (argv.length === 1 && (argv[0] === "--version" || argv[0] === "-V")) {
   // The one answer that needs nothing else, asked for by scripts that check the tool is
   // there: the command-line parser and every command are left unloaded. The same output
   // as commander's own --version, which answers any other form (`--no-color --version`).
-  void import("../version.js").then(({ toolVersion }) => process.stdout.write(`${toolVersion()}\n`));
+  void import("../version.js").then(({ toolVersion }) =>
+    process.stdout.write(`${toolVersion()}\n`, (error) => {
+      if (error == null) return;
+      process.stderr.write(`Error: the output could not be written in full (${error.message}).\n`);
+      process.exitCode = 1;
+    }),
+  );
+  process.stdout.on("error", () => undefined); // said by the write's callback
 } else {
   void main(argv);
 }

@@ -3,7 +3,7 @@
 
 import { Argument, Command, CommanderError, Option } from "commander";
 import { PlanRefusedError, StudioJobsError } from "../errors.js";
-import { printable } from "../invisible.js";
+import { printable, printableLines } from "../invisible.js";
 import { usablePlanKey } from "../plan-file/plan-key.js";
 import { createRedactor } from "../redact.js";
 import { toolVersion } from "../version.js";
@@ -312,10 +312,9 @@ function reportError(error: unknown, io: CliIo, verbose: boolean): number {
   if (error instanceof StudioJobsError) {
     // A message may quote what a spec, a plan file or Studio holds (a job key from a marker,
     // a plan's tool_version, a value in a spec): each line is printed escaped, not obeyed.
-    const lines = (text: string) => text.split("\n").map(printable).join("\n");
-    const message = error instanceof PlanRefusedError ? error.reasons.map(printable).join("\n") : lines(error.message);
+    const message = error instanceof PlanRefusedError ? error.reasons.map(printable).join("\n") : printableLines(error.message);
     io.stderr.write(`Error: ${message}\n`);
-    if (error.hint !== undefined) io.stderr.write(`${lines(error.hint)}\n`);
+    if (error.hint !== undefined) io.stderr.write(`${printableLines(error.hint)}\n`);
     if (verbose && error.stack !== undefined) io.stderr.write(`${error.stack}\n`);
     return error.exitCode;
   }

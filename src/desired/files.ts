@@ -27,6 +27,12 @@ export const MAX_TEXT_FILE_BYTES = 4 * 1024 * 1024;
  */
 export const MAX_UPLOAD_BYTES = 64 * 1024 * 1024;
 
+/** A file's size: 4.2 MiB, or 5.0 GiB when larger. */
+export function mebibytes(bytes: number): string {
+  const mib = bytes / 1024 / 1024;
+  return mib >= 1024 ? `${(mib / 1024).toFixed(1)} GiB` : `${mib.toFixed(1)} MiB`;
+}
+
 /** Where a written path really is: its real path, whether it is a file, and its size. */
 export interface FileLookup {
   real: string;

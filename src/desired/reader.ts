@@ -6,7 +6,7 @@ import { dirname, resolve } from "node:path";
 import type { SourceLocation, SpecIssue } from "../errors.js";
 import type { QueryType } from "../studio/types.js";
 import { describeTextProblem } from "./decode-text.js";
-import { MAX_TEXT_FILE_BYTES, MAX_UPLOAD_BYTES, type FileCache, type FileRead, type UploadRequest } from "./files.js";
+import { MAX_TEXT_FILE_BYTES, MAX_UPLOAD_BYTES, mebibytes, type FileCache, type FileRead, type UploadRequest } from "./files.js";
 import { interpolate } from "./interpolate.js";
 import { isInside, type LoadedSpecFile } from "./load.js";
 import { LINK_LOOP } from "./read-file.js";
@@ -402,10 +402,4 @@ export class JobReader {
   problems(): number {
     return this.#problems;
   }
-}
-
-/** A file's size: 4.2 MiB, or 5.0 GiB when larger. */
-function mebibytes(bytes: number): string {
-  const mib = bytes / 1024 / 1024;
-  return mib >= 1024 ? `${(mib / 1024).toFixed(1)} GiB` : `${mib.toFixed(1)} MiB`;
 }

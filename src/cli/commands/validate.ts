@@ -6,7 +6,7 @@ import { formatSpecIssue, SpecError, type SpecIssue } from "../../errors.js";
 import { readVars, type SpecCheck } from "../../desired/index.js";
 import { loadSpecFiles } from "../../desired/load.js";
 import { checkSpecFiles, needsDefaultTeam } from "../../desired/resolve.js";
-import { printable } from "../../invisible.js";
+import { printableLines } from "../../invisible.js";
 import type { GlobalOptions } from "../connect.js";
 import type { CliIo } from "../io.js";
 
@@ -126,7 +126,7 @@ export function renderGithub(check: SpecCheck): string[] {
     const command = severity === "error" ? "error" : "notice";
     // Shown escaped, not obeyed, line by line: a value quoted from the spec may hold a
     // terminal escape or a bidirectional override, and annotations land on the pull request.
-    const message = (issue.message + where).replace(/[^\r\n]+/g, printable);
+    const message = printableLines(issue.message + where);
     return `::${command} file=${escapeProperty(file)},line=${line},col=${column}::${escapeData(message)}`;
   });
 }
