@@ -4,7 +4,7 @@
 
 import { constants, type Stats } from "node:fs";
 import { open, stat, type FileHandle } from "node:fs/promises";
-import { createSha256 } from "../identity/fingerprint.js";
+import { createSha256 } from "../identity/sha256.js";
 
 /** What ELOOP means, said alike wherever a path the user gives meets it. */
 export const LINK_LOOP = "a symbolic link loop: a link on its path leads back to itself";

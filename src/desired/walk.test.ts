@@ -31,7 +31,9 @@ describe("the directory walk", () => {
     const dir = writeRepo({ "jobs/a.yaml": job("a"), "jobs/secret/b.yaml": job("b") });
     const secret = join(dir, "jobs", "secret");
     const yaml = (relative: string) => relative.endsWith(".yaml");
-    expect(await walkFiles(join(dir, "jobs"), yaml, realpathSync(dir), Number.POSITIVE_INFINITY, denying(secret))).toEqual({
+    expect(
+      await walkFiles(join(dir, "jobs"), yaml, () => Promise.resolve(realpathSync(dir)), Number.POSITIVE_INFINITY, denying(secret)),
+    ).toEqual({
       files: [join(dir, "jobs", "a.yaml")],
       unreadable: [secret],
     });

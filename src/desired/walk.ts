@@ -43,33 +43,37 @@ const REAL_FS: WalkFs = { readdir: (path) => readdir(path, { withFileTypes: true
 /**
  * Every file under `dir` whose path relative to it (with `/`) passes `keep`, at most
  * `maxDepth` directories down. Symbolic links to files are followed, and so are links to
- * directories elsewhere in the repository (`repository`, a real path), as a shell's glob
+ * directories elsewhere in the repository (`repository()`, a real path), as a shell's glob
  * would: not one out of it (a dataset linked into the tree), nor one into the walked tree
- * or above it, whose files the walk reaches by their own path or would take twice. Each
- * directory is entered once by its real path, so a link cycle cannot make the walk endless.
+ * or above it, whose files the walk reaches by their own path or would take twice. A
+ * directory reached by links is entered once, by its real path, so a link cycle cannot
+ * make the walk endless. Real paths are looked up only for links: a tree without any costs
+ * nothing more than its listings.
  */
 export async function walkFiles(
   dir: string,
   keep: (relative: string) => boolean,
-  repository: string,
+  repository: () => Promise<string>,
   maxDepth = Number.POSITIVE_INFINITY,
   fs: WalkFs = REAL_FS,
 ): Promise<Walk> {
   const found: string[] = [];
   const unreadable: string[] = [];
   const entered = new Set<string>();
-  const top = await fs.realpath(dir).catch(() => dir);
-  const followed = async (link: string): Promise<boolean> => {
+  let bounds: Promise<{ top: string; repository: string }> | undefined;
+  /** The real path of a link to a directory the walk enters, or undefined. */
+  const followed = async (link: string): Promise<string | undefined> => {
+    bounds ??= Promise.all([fs.realpath(dir).catch(() => dir), repository()]).then(([top, repo]) => ({ top, repository: repo }));
+    const { top, repository: repo } = await bounds;
     const real = await fs.realpath(link).catch(() => undefined);
-    return real !== undefined && isInside(repository, real) && !isInside(top, real) && !isInside(real, top);
+    if (real === undefined || !isInside(repo, real) || isInside(top, real) || isInside(real, top) || entered.has(real)) return undefined;
+    entered.add(real);
+    return real;
   };
   const pending: { dir: string; relative: string; depth: number }[] = [{ dir, relative: "", depth: 0 }];
   for (let next = pending.pop(); next !== undefined; next = pending.pop()) {
     let entries: Dirent[];
     try {
-      const real = await fs.realpath(next.dir);
-      if (entered.has(real)) continue;
-      entered.add(real);
       entries = await fs.readdir(next.dir);
     } catch {
       unreadable.push(next.dir);
@@ -79,15 +83,10 @@ export async function walkFiles(
       if (skipped(entry.name)) continue;
       const absolute = join(next.dir, entry.name);
       const relative = next.relative === "" ? entry.name : `${next.relative}/${entry.name}`;
-      const kind = entry.isSymbolicLink()
-        ? await kindOf(absolute, fs)
-        : entry.isDirectory()
-          ? "directory"
-          : entry.isFile()
-            ? "file"
-            : "other";
+      const link = entry.isSymbolicLink();
+      const kind = link ? await kindOf(absolute, fs) : entry.isDirectory() ? "directory" : entry.isFile() ? "file" : "other";
       if (kind === "directory") {
-        if (next.depth < maxDepth && (!entry.isSymbolicLink() || (await followed(absolute)))) {
+        if (next.depth < maxDepth && (!link || (await followed(absolute)) !== undefined)) {
           pending.push({ dir: absolute, relative, depth: next.depth + 1 });
         }
       } else if (kind === "file") {
@@ -124,7 +123,12 @@ export async function expandGlob(pattern: string, cwd: string, repositoryOf: (di
   const matcher = globToRegExp(rest.join("/"));
   // Without **, a pattern of n segments reaches n - 1 directories down.
   const depth = rest.includes("**") ? Number.POSITIVE_INFINITY : rest.length - 1;
-  return walkFiles(base, (relative) => matcher.test(relative), await repositoryOf(base), depth);
+  return walkFiles(
+    base,
+    (relative) => matcher.test(relative),
+    () => repositoryOf(base),
+    depth,
+  );
 }
 
 /** A glob as a regular expression over `/`-separated relative paths. */
@@ -189,6 +193,6 @@ function globBody(glob: string): string {
 }
 
 /** A directory's YAML files, its subdirectories' included. */
-export async function findYamlFiles(dir: string, repositoryOf: (dir: string) => Promise<string>): Promise<Walk> {
-  return walkFiles(dir, isYamlName, await repositoryOf(dir));
+export function findYamlFiles(dir: string, repositoryOf: (dir: string) => Promise<string>): Promise<Walk> {
+  return walkFiles(dir, isYamlName, () => repositoryOf(dir));
 }

@@ -1,20 +1,10 @@
 // Canonical JSON and digests: the same resolved job always hashes the same,
 // whatever the key order or formatting of the YAML it came from.
 
-import type * as Crypto from "node:crypto";
-import { createRequire } from "node:module";
 import { FIELD_NAMES, JOB_FIELDS, fileDigests, type JobValues } from "../desired/fields.js";
+import { createSha256, sha256Hex } from "./sha256.js";
 
-// node:crypto is loaded on the first digest, not with this module: validate computes none,
-// and loading it is a few ms of every command's start-up.
-const require = createRequire(import.meta.url);
-let crypto: typeof Crypto | undefined;
-
-/** A fresh sha256 hash. */
-export function createSha256(): Crypto.Hash {
-  crypto ??= require("node:crypto") as typeof Crypto;
-  return crypto.createHash("sha256");
-}
+export { createSha256, sha256Hex };
 
 /** JSON with object keys sorted at every level and undefined members left out. */
 export function canonicalJson(value: unknown): string {
@@ -34,10 +24,6 @@ export function canonicalJson(value: unknown): string {
     out += `${out.length > 1 ? "," : ""}${JSON.stringify(key)}:${canonicalJson(v)}`;
   }
   return `${out}}`;
-}
-
-export function sha256Hex(data: string | Uint8Array): string {
-  return createSha256().update(data).digest("hex");
 }
 
 // Every field of the table, by name, in the order canonicalJson sorts keys.
