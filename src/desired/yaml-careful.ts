@@ -10,6 +10,7 @@ import type { Alias, Document, Node, Pair, ParsedNode, Scalar, YAMLError, YAMLMa
 import type { CST } from "yaml";
 import type { SourceLocation, SpecIssue } from "../errors.js";
 import { formatPath, MAX_NESTING, showKey, tooDeep, type DocPath, type ParsedYaml } from "./yaml-source.js";
+import { setOwn } from "../own-property.js";
 
 // Loaded only when needed: a valid plain spec never needs it.
 const require = createRequire(import.meta.url);
@@ -410,10 +411,10 @@ function toData(doc: Document, targets: ReadonlyMap<Alias, Node>): unknown {
           const sources = isSeq(pair.value) ? pair.value.items : [pair.value];
           const merged = sources.map(convert).filter((_, i) => isMap(resolve(sources[i])));
           for (const source of merged) {
-            for (const [key, v] of Object.entries(source as Record<string, unknown>)) if (!Object.hasOwn(out, key)) define(out, key, v);
+            for (const [key, v] of Object.entries(source as Record<string, unknown>)) if (!Object.hasOwn(out, key)) setOwn(out, key, v);
           }
         } else {
-          define(out, isScalar(pair.key) ? keyText(pair.key.value) : "", convert(pair.value));
+          setOwn(out, isScalar(pair.key) ? keyText(pair.key.value) : "", convert(pair.value));
         }
       }
       value = out;
@@ -423,12 +424,6 @@ function toData(doc: Document, targets: ReadonlyMap<Alias, Node>): unknown {
     return value;
   };
   return convert(doc.contents);
-}
-
-/** `__proto__` is a key like any other here, not the object's prototype. */
-function define(target: Record<string, unknown>, key: string, value: unknown): void {
-  if (key === "__proto__") Object.defineProperty(target, key, { value, writable: true, enumerable: true, configurable: true });
-  else target[key] = value;
 }
 
 interface Found {

@@ -4,6 +4,7 @@
 
 import type { AppliedRecord } from "../desired/types.js";
 import { isTeamName } from "../studio/team-name.js";
+import { setOwn } from "../own-property.js";
 
 export const MARKER_PREFIX = "STUDIO_JOBS_";
 
@@ -91,7 +92,7 @@ export function withTeamsMarker(environment: string, teams: readonly string[]): 
 export function userEnvironment(environment: Readonly<Record<string, string>> | null | undefined): Record<string, string> {
   const out: Record<string, string> = {};
   for (const [key, value] of Object.entries(environment ?? {})) {
-    if (!key.startsWith(MARKER_PREFIX)) out[key] = value;
+    if (!key.startsWith(MARKER_PREFIX)) setOwn(out, key, value);
   }
   return out;
 }

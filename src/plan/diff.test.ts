@@ -1,7 +1,8 @@
 // Text diffs as plans show them; each distinct (old, new) pair is diffed once and kept.
 
 import { expect, it } from "vitest";
-import { unifiedDiff } from "./diff.js";
+import { desired, NOW, record } from "../../test/plan-fixtures.js";
+import { computeChanges, unifiedDiff } from "./diff.js";
 
 it("diffs each pair of texts as its own, however often a pair or an old text comes back", () => {
   const old = "import datachain as dc\n\n# version 1\nprint(0)\n";
@@ -17,4 +18,14 @@ it("diffs each pair of texts as its own, however often a pair or an old text com
   // Past the cache's bound it starts again, and still answers each pair rightly.
   for (let i = 0; i < 1_100; i++) expect(unifiedDiff(`a\n${i}\n`, `a\n${i + 1}\n`)).toBe(`@@ -1,2 +1,2 @@\n a\n-${i}\n+${i + 1}`);
   expect(unifiedDiff(old, toTwo)).toBe(expectedTwo);
+});
+
+it("shows a live variable named __proto__, which copying the environment used to drop", () => {
+  // Found by an adversarial server: `out[key] = value` with key __proto__ sets nothing, so
+  // the variable vanished from the diff (and from import): the plan hid a change.
+  const job = desired({ key: "a", cron: "@daily" });
+  const live = record(job);
+  const environment = JSON.parse(`{"__proto__": "x", ${JSON.stringify(live.environment).slice(1)}`) as Record<string, string>;
+  const changes = computeChanges(job, { ...live, environment }, NOW);
+  expect(changes).toContainEqual({ field: "environment.__proto__", kind: "value", old: "x", new: "(not set)" });
 });

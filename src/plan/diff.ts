@@ -144,8 +144,10 @@ function compareReturned(ctx: DiffContext, field: JobField, oldValue: unknown, n
   if (field.shape === "map") {
     const oldMap = oldValue as Readonly<Record<string, string>>;
     const newMap = newValue as Readonly<Record<string, string>>;
+    // Own keys only: `__proto__` of a map without that variable is not a value.
+    const own = (map: Readonly<Record<string, string>>, key: string) => (Object.hasOwn(map, key) ? map[key] : undefined);
     for (const key of [...new Set([...Object.keys(oldMap), ...Object.keys(newMap)])].sort()) {
-      compare(ctx, field, `${field.label}.${key}`, oldMap[key], newMap[key]);
+      compare(ctx, field, `${field.label}.${key}`, own(oldMap, key), own(newMap, key));
     }
     return;
   }
