@@ -275,14 +275,17 @@ describe("a secret in a live job's text, known only from another job", () => {
     // had (sensitive).
     const dir = mkdtempSync(join(tmpdir(), "studio-jobs-live-secret-"));
     mkdirSync(join(dir, ".git"));
-    const jobs = (bQuery: string, note: string) => ({
+    // c drops the variable that held the secret: a tester found `(sensitive) → (not set)`
+    // refused by apply of the saved plan.
+    const jobs = (bQuery: string, note: string, dropped: Record<string, string>) => ({
       a: { query: "print(1)", schedule: { cron: "@daily" }, environment: { DB: "${env:DB_PASS}" } },
       b: { query: bQuery, schedule: { cron: "@daily" }, environment: { NOTE: note } },
+      c: { query: "print(3)", schedule: { cron: "@daily" }, environment: { KEEP: "yes", ...dropped } },
     });
     const secretEnv = { DB_PASS: "pw-77d1c0ffee" };
-    writeSpec(dir, "other", jobs('print("pw-77d1c0ffee")', "pw-77d1c0ffee"));
+    writeSpec(dir, "other", jobs('print("pw-77d1c0ffee")', "pw-77d1c0ffee", { X: "pw-77d1c0ffee" }));
     expect((await runCli(["apply", ".", "--yes"], { cwd: dir, env: { ...env, ...secretEnv } })).code).toBe(0);
-    writeSpec(dir, "other", jobs("print(2)", "plain"));
+    writeSpec(dir, "other", jobs("print(2)", "plain", {}));
     const made = await plan(dir, ["--out", "plan.json", "--format", "json"], secretEnv);
     expect(made.code).toBe(0);
     type Doc = {
@@ -298,6 +301,8 @@ describe("a secret in a live job's text, known only from another job", () => {
       ]);
       expect([action?.before?.query, action?.before?.environment["NOTE"]]).toEqual(["(sensitive)", "(sensitive)"]);
     }
+    const dropped = (JSON.parse(readFileSync(join(dir, "plan.json"), "utf8")) as Doc).actions.find((a) => a.key === "c");
+    expect(dropped?.changes).toEqual([{ field: "environment.X", kind: "value", old: "(sensitive)", new: "(not set)" }]);
     expect(readFileSync(join(dir, "plan.json"), "utf8")).not.toContain("pw-77d1c0ffee");
     const applied = await runCli(["apply", "plan.json", "--yes"], { cwd: dir, env: { ...env, ...secretEnv } });
     expect(applied.stderr).not.toContain("changes other than");

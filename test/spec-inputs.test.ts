@@ -2,7 +2,7 @@
 // --var-file per environment.
 
 import { execFileSync } from "node:child_process";
-import { mkdtempSync, symlinkSync } from "node:fs";
+import { mkdirSync, mkdtempSync, symlinkSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -38,7 +38,11 @@ describe("a directory", () => {
       "node_modules/pkg/x.yaml": "not: a spec",
       "jobs/node_modules/y.yaml": "not: a spec",
     });
-    symlinkSync(join(dir, "a.yaml"), join(dir, "jobs", "link.yaml"));
+    // A link to a file is followed; a second path to a file already read is not read again.
+    mkdirSync(join(dir, ".shared"));
+    writeFileSync(join(dir, ".shared", "d.yaml"), job("d"));
+    symlinkSync(join(dir, ".shared", "d.yaml"), join(dir, "jobs", "link.yaml"));
+    symlinkSync(join(dir, "a.yaml"), join(dir, "jobs", "again.yaml"));
     symlinkSync(dir, join(dir, "jobs", "loop"));
     expect(await found(["."], dir)).toEqual({ files: ["a.yaml", "jobs/b.yml", "jobs/deeper/c.YAML", "jobs/link.yaml"], issues: [] });
   });

@@ -102,6 +102,20 @@ describe("a key YAML reads as a number, in an x- fragment", () => {
   });
 });
 
+describe("a key YAML reads as a number, in an inline merge", () => {
+  it("is refused where it is written, as it is outside one", async () => {
+    // Found by a tester: `<<: {1.10: ...}` under jobs made the job 1.1, without a word.
+    const dir = writeRepo({
+      "studio-jobs.yaml":
+        'version: 1\nstack: s\ndefaults: {team: t}\njobs:\n  <<: {1.10: {query: "print(1)"}, true: {query: "print(2)"}}\n  ok: {query: x}\n',
+    });
+    await expectProblems(dir, [
+      'studio-jobs.yaml:5:8: job key 1.10 is read as the number 1.1; quote it: "1.10": (at jobs["1.10"])',
+      'studio-jobs.yaml:5:35: job key true is read as the boolean true; quote it: "true": (at jobs.true)',
+    ]);
+  });
+});
+
 describe("a whole number past 2^53 - 1", () => {
   it("is refused as workers and as a cluster id: it would be read, and sent, as another number", async () => {
     // Found by a reviewer: {id: 9007199254740993} was read as ...992 and sent so.

@@ -76,7 +76,25 @@ async function expand(paths: readonly string[], cwd: string, issues: SpecIssue[]
       files.push(absolute);
     }
   }
-  return [...new Set(files)];
+  return onceEach(files);
+}
+
+/**
+ * Each file once, by its real path, under the first path that named it: two links to one
+ * directory, or a link and its target both given, would read its jobs twice ("defined
+ * twice"). One file costs no look-up.
+ */
+async function onceEach(files: readonly string[]): Promise<string[]> {
+  const named = [...new Set(files)];
+  if (named.length < 2) return named;
+  const reals = await Promise.all(named.map((file) => realpath(file).catch(() => file)));
+  const seen = new Set<string>();
+  return named.filter((_, i) => {
+    const real = reals[i] as string;
+    if (seen.has(real)) return false;
+    seen.add(real);
+    return true;
+  });
 }
 
 /** The real path of the repository a directory is in (see findRepositoryRoot): links out of it are not followed. */

@@ -1,7 +1,7 @@
 // The directory walk: links to directories followed once, and a directory it cannot read
 // reported, never skipped in silence (plan would cancel the jobs of the spec files there).
 
-import { mkdirSync, realpathSync, symlinkSync } from "node:fs";
+import { mkdirSync, realpathSync, rmSync, symlinkSync } from "node:fs";
 import { readdir, realpath, stat } from "node:fs/promises";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
@@ -59,6 +59,10 @@ describe("the directory walk", () => {
       unreadable: [],
     });
     expect((await expandGlob("jobs/*/*.yaml", dir, repository)).files).toEqual([join(dir, "jobs/linked/c.yaml")]);
+    // Two links to one directory, and a link given beside its target: each file is read once.
+    symlinkSync(join(dir, "other"), join(dir, "jobs", "again"));
+    expect((await loadSpecFiles(["jobs", "other"], dir)).files.map((f) => f.display)).toEqual(["jobs/a.yaml", "jobs/again/c.yaml"]);
+    rmSync(join(dir, "jobs", "again"));
     const { files, issues } = await loadSpecFiles(["jobs"], dir);
     expect([files.map((f) => f.display), issues]).toEqual([["jobs/a.yaml", "jobs/linked/c.yaml"], []]);
   });

@@ -514,7 +514,14 @@ function checkKeys(doc: Document<ParsedNode>, text: string, at: At): SpecIssue[]
     if (isMap(node)) {
       const seen = new Map<string, SourceLocation>();
       for (const item of node.items) {
-        if (!isScalar(item.key) || isMergeKey(item)) continue;
+        if (isMergeKey(item)) {
+          // An inline mapping merged here holds keys of this mapping: checked as its own (an
+          // alias's mapping is checked where it is defined).
+          const sources = isSeq(item.value) ? item.value.items : [item.value];
+          for (const source of sources) if (isMap(source)) visit(source, path, ignored);
+          continue;
+        }
+        if (!isScalar(item.key)) continue;
         const start = item.key.range?.[0] ?? 0;
         const isJob = path.length === 1 && path[0] === "jobs";
         const fragment = ignored || (path.length === 0 && typeof item.key.value === "string" && item.key.value.startsWith("x-"));

@@ -169,9 +169,10 @@ function whose(job: LiveJob): string {
 }
 
 /**
- * The fields a saved replace shows as (sensitive) on both sides: those plan hid. Hiding one
- * the planner hid for another reason (a ${env:...} value) again changes nothing.
+ * The fields whose live value a saved replace shows as (sensitive): those plan hid, whatever
+ * their new value (the spec may drop a variable a live secret was in: `(sensitive) → (not
+ * set)`). Hiding one the planner hid for another reason (a ${env:...} value) again changes nothing.
  */
 function savedSecretFields(action: ActionDocument): SecretFields {
-  return (action.changes ?? []).filter((c) => c.kind === "value" && c.old === SENSITIVE && c.new === SENSITIVE).map((c) => c.field);
+  return (action.changes ?? []).filter((c) => c.kind === "value" && c.old === SENSITIVE).map((c) => c.field);
 }

@@ -150,6 +150,24 @@ function omissionNotice(pieces: readonly Piece[], shown: ReadonlySet<Piece>, lim
   return undefined;
 }
 
+/** How much of the heading the teams may take: names have no length limit, and the heading is never cut. */
+const TEAMS_ROOM = 1_000;
+const TEAM_NAME_SHOWN = 100;
+
+/** The covered teams for the heading: as many as fit in TEAMS_ROOM, each cut at TEAM_NAME_SHOWN characters, then how many more. */
+function teamList(teams: readonly string[]): string {
+  const shown: string[] = [];
+  let length = 0;
+  for (const team of teams) {
+    const name = code(team.length > TEAM_NAME_SHOWN ? `${team.slice(0, TEAM_NAME_SHOWN)}…` : team);
+    if (shown.length > 0 && length + name.length > TEAMS_ROOM) break;
+    shown.push(name);
+    length += name.length + 2;
+  }
+  const more = teams.length - shown.length;
+  return `${shown.join(", ")}${more > 0 ? ` and ${more} more` : ""}`;
+}
+
 function titled(title: string, items: readonly string[]): string[] {
   return items.length === 0 ? [] : ["", title, ...items];
 }
@@ -164,7 +182,7 @@ export function renderPlanMarkdown(plan: Plan | PlanDocument, limit = MARKDOWN_L
   const everything = "format_version" in plan ? "`studio-jobs show` on the saved plan" : "`studio-jobs plan`";
   const empty = isEmptyPlan(doc);
   // A hidden, stable first line: CI finds its earlier comment for the stack by it and updates it.
-  const teams = `team${doc.teams.length === 1 ? "" : "s"} ${doc.teams.map(code).join(", ")}`;
+  const teams = `team${doc.teams.length === 1 ? "" : "s"} ${teamList(doc.teams)}`;
   const head = [`<!-- studio-jobs-plan: ${commentText(doc.stack)} -->`, `### studio-jobs plan for stack ${code(doc.stack)}, ${teams}`, ""];
   head.push(...(empty ? [NO_CHANGES] : [`**${summaryLine(doc.summary, doc.errors.length)}**`, ""]));
   const header = ["| | job | team | action |", "|---|---|---|---|"];

@@ -426,6 +426,18 @@ describe("renderers", () => {
 });
 
 describe("a Markdown plan too long for a comment", () => {
+  it("names at most a heading's worth of teams, each cut short, and says how many more", () => {
+    // Found by a tester: 14 teams of about 1,000 characters made a plan of 70,696, past the
+    // 65,536 characters GitHub takes; the heading is never cut.
+    const teams = Array.from({ length: 14 }, (_, i) => `team${i}-${"t".repeat(1_000)}`);
+    const plan = { ...computePlan([], new Map(teams.map((t) => [t, []])), CLUSTERS, options({ teams, allowEmpty: true })), teams };
+    const markdown = renderPlanMarkdown(plan);
+    const heading = markdown.split("\n")[1] ?? "";
+    expect(heading.length).toBeLessThan(1_200);
+    expect(heading).toMatch(/^### studio-jobs plan for stack <code>analytics<\/code>, teams <code>team0-t{94}…<\/code>, .* and \d+ more$/);
+    expect(markdown.length).toBeLessThan(5_000);
+  });
+
   // Found with 400 creates of 150-character keys before a cancel: the end of the table was
   // cut, and with it the cancel's row and the warning that a running job is cancelled.
   function buriedPlan(): Plan {
