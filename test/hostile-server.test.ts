@@ -895,3 +895,28 @@ describe("10. a compressed reply, never asked for", () => {
     expect([result.code, result.stderr, result.stdout]).toEqual([0, "", `${JSON.stringify(clusters, null, 2)}\n`]);
   });
 });
+
+describe("times a server writes its own way", () => {
+  it("import takes its values from the newest of two jobs of one name by the moment, not the text of created_at", async () => {
+    // Found by a reviewer: as text, `…00Z` sorts after `…00.250Z`, and import took the older
+    // job's query. Python writes no fraction when it is zero.
+    const unmanaged = (id: string, query: string, created_at: string): JobOutput => ({
+      ...first(0),
+      id,
+      name: "twice",
+      query,
+      created_at,
+      environment: {},
+    });
+    serve([
+      unmanaged("older-1", 'print("older")', "2026-01-01T00:00:00Z"),
+      unmanaged("newer-1", 'print("newer")', "2026-01-01T00:00:00.250Z"),
+    ]);
+    const result = await runCli(["import", "--team", "demo"], { cwd: dir, env: env() });
+    expect(result.code).toBe(0);
+    expect(result.stdout).toContain('print("newer")');
+    expect(result.stdout).not.toContain('print("older")');
+    expect(result.stdout).toContain("from job newer-1");
+    expectClean(result);
+  });
+});

@@ -373,7 +373,10 @@ describe("a local file many jobs name", () => {
     // Found by an adversarial tester: uploads had no limit; apply held a 1 GB file several
     // times over (5.3 GB), and one over 2 GiB failed with a stack trace.
     const dir = writeRepo({
-      "studio-jobs.yaml": spec("  c: {query: print(1), files: [ok.bin, big.bin]}", "  d: {query: print(1), requirements_file: big.txt}"),
+      "studio-jobs.yaml": spec(
+        "  c: {query: print(1), files: [ok.bin, big.bin, over.bin]}",
+        "  d: {query: print(1), requirements_file: big.txt}",
+      ),
       "ok.bin": "",
       "big.bin": "",
       "big.txt": "",
@@ -381,8 +384,12 @@ describe("a local file many jobs name", () => {
     truncateSync(join(dir, "ok.bin"), 64 * 1024 * 1024);
     truncateSync(join(dir, "big.bin"), 5 * 1024 * 1024 * 1024);
     truncateSync(join(dir, "big.txt"), 5 * 1024 * 1024);
+    // One byte too many reads as "64.0 MiB" rounded: said in bytes.
+    writeFileSync(join(dir, "over.bin"), "");
+    truncateSync(join(dir, "over.bin"), 64 * 1024 * 1024 + 1);
     await expectProblems(dir, [
       'studio-jobs.yaml:5:40: file "big.bin" is too large: 5.0 GiB; an upload may be at most 64 MiB (at jobs.c.files[1])',
+      'studio-jobs.yaml:5:49: file "over.bin" is too large: 67,108,865 bytes; an upload may be at most 64 MiB (at jobs.c.files[2])',
       'studio-jobs.yaml:6:43: requirements_file "big.txt" is too large: 5.0 MiB; a query or requirements file may be at most 4 MiB (at jobs.d.requirements_file)',
     ]);
   });

@@ -27,10 +27,14 @@ export const MAX_TEXT_FILE_BYTES = 4 * 1024 * 1024;
  */
 export const MAX_UPLOAD_BYTES = 64 * 1024 * 1024;
 
-/** A file's size: 4.2 MiB, or 5.0 GiB when larger. */
-export function mebibytes(bytes: number): string {
+/**
+ * The size of a file over a limit: 4.2 MiB, or 5.0 GiB when larger; in bytes when rounded
+ * it would read as within the limit ("64.0 MiB; at most 64 MiB" for one byte too many).
+ */
+export function sizePast(bytes: number, limit: number): string {
   const mib = bytes / 1024 / 1024;
-  return mib >= 1024 ? `${(mib / 1024).toFixed(1)} GiB` : `${mib.toFixed(1)} MiB`;
+  const shown = mib >= 1024 ? `${(mib / 1024).toFixed(1)} GiB` : `${mib.toFixed(1)} MiB`;
+  return Number(mib.toFixed(1)) <= limit / 1024 / 1024 ? `${bytes.toLocaleString("en-US")} bytes` : shown;
 }
 
 /** Where a written path really is: its real path, whether it is a file, and its size. */

@@ -6,7 +6,7 @@ import { dirname, isAbsolute, join, relative, resolve } from "node:path";
 import type { SpecIssue } from "../errors.js";
 import { decodeText } from "./decode-text.js";
 import { InvalidPaths } from "./invalid-paths.js";
-import { mebibytes } from "./files.js";
+import { sizePast } from "./files.js";
 import { LINK_LOOP, readRegularFile, type CappedRead } from "./read-file.js";
 import { validateAgainstSchema } from "./schema.js";
 import { expandGlob, findYamlFiles, isGlob } from "./walk.js";
@@ -127,7 +127,7 @@ export async function readSpecText(path: string, display: string): Promise<{ tex
   if ("notFile" in read) return { issue: issueAt(display, `this is ${read.notFile}, not a file; give a YAML file`) };
   if ("tooLarge" in read) {
     const cap = `${MAX_SPEC_BYTES / 1024 / 1024} MiB`;
-    const size = read.tooLarge === undefined ? `more than ${cap}` : mebibytes(read.tooLarge);
+    const size = read.tooLarge === undefined ? `more than ${cap}` : sizePast(read.tooLarge, MAX_SPEC_BYTES);
     return { issue: issueAt(display, `the file is ${size}; a spec file may be at most ${cap}: split its jobs over several files`) };
   }
   const decoded = decodeText(read.bytes);

@@ -6,7 +6,7 @@ import { dirname, resolve } from "node:path";
 import type { SourceLocation, SpecIssue } from "../errors.js";
 import type { QueryType } from "../studio/types.js";
 import { describeTextProblem } from "./decode-text.js";
-import { MAX_TEXT_FILE_BYTES, MAX_UPLOAD_BYTES, mebibytes, type FileCache, type FileRead, type UploadRequest } from "./files.js";
+import { MAX_TEXT_FILE_BYTES, MAX_UPLOAD_BYTES, sizePast, type FileCache, type FileRead, type UploadRequest } from "./files.js";
 import { interpolate } from "./interpolate.js";
 import { isInside, type LoadedSpecFile } from "./load.js";
 import { LINK_LOOP } from "./read-file.js";
@@ -369,7 +369,7 @@ export class JobReader {
     if (want === "hash" && found.size > MAX_UPLOAD_BYTES) {
       this.problem(
         from.path,
-        `${what} "${showKey(written)}" is too large: ${mebibytes(found.size)}; an upload may be at most ${MAX_UPLOAD_BYTES / 1024 / 1024} MiB`,
+        `${what} "${showKey(written)}" is too large: ${sizePast(found.size, MAX_UPLOAD_BYTES)}; an upload may be at most ${MAX_UPLOAD_BYTES / 1024 / 1024} MiB`,
       );
       return undefined;
     }
@@ -386,7 +386,7 @@ export class JobReader {
     if ("tooLarge" in read) {
       this.problem(
         from.path,
-        `${what} "${showKey(written)}" is too large: ${mebibytes(read.tooLarge)}; a query or requirements file may be at most ${MAX_TEXT_FILE_BYTES / 1024 / 1024} MiB`,
+        `${what} "${showKey(written)}" is too large: ${sizePast(read.tooLarge, MAX_TEXT_FILE_BYTES)}; a query or requirements file may be at most ${MAX_TEXT_FILE_BYTES / 1024 / 1024} MiB`,
       );
       return undefined;
     }
