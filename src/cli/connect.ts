@@ -2,7 +2,8 @@
 
 import { UsageError } from "../errors.js";
 import { printable } from "../invisible.js";
-import { checkStudioUrl, createStudioClient, MAX_REPLY_BYTES_LIMIT, type RetryEvent, type StudioClient } from "../studio/client.js";
+import { createStudioClient, MAX_REPLY_BYTES_LIMIT, type RetryEvent, type StudioClient } from "../studio/client.js";
+import { checkStudioUrl } from "../studio/url.js";
 import { formatDuration } from "../studio/retry.js";
 import { resolveConnection, type ConnectionSettings } from "../studio/config.js";
 import { waitsOf, type CliIo } from "./io.js";

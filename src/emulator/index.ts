@@ -4,7 +4,7 @@ import { readFileSync } from "node:fs";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { UsageError } from "../errors.js";
-import { isLoopbackHost } from "../studio/client.js";
+import { isLoopbackHost } from "../studio/url.js";
 import type { Cluster } from "../studio/types.js";
 import { DEFAULT_GRANTS, DEFAULT_TOKEN, type Scope, type TokenGrant } from "./auth.js";
 import { createSystemClock, type AdjustableClock } from "./clock.js";

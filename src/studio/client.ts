@@ -6,9 +6,7 @@
 import { setMaxListeners } from "node:events";
 import { StringDecoder } from "node:string_decoder";
 import type { FormData } from "undici";
-import { describeInterruption, InterruptedError, RemoteError, StudioJobsError, UsageError } from "../errors.js";
-import { escapeInvisible } from "../invisible.js";
-import { hideCredentialsOfAnyUrl } from "../url-credentials.js";
+import { describeInterruption, InterruptedError, RemoteError, StudioJobsError } from "../errors.js";
 import type { Redactor } from "../redact.js";
 import { Agent, loadFormData, request, type Dispatcher } from "./http.js";
 import {
@@ -23,6 +21,8 @@ import {
 import type { Cluster, JobInput, JobOutput, UploadReply } from "./types.js";
 import { createJobListStream, createWholeReplyStream, ReplySyntaxError, type JobList, type ReplyStream } from "./stream-parse.js";
 import { readActionFeedback, readClusterList, readJob, readUploadReply, WireError } from "./wire.js";
+import { decodeEntities, describe, formatBytes, formatSeconds, oneLine, readMessage, shorten, stripHtml } from "./reply-text.js";
+import { API_PREFIX, baseUrlOf, querySearch } from "./url.js";
 
 export const DEFAULT_TIMEOUT_MS = 60_000;
 const MIB = 1024 * 1024;
@@ -150,7 +150,6 @@ type Failure = {
   status?: number;
 };
 
-const API_PREFIX = "/api";
 const DEADLINE = Symbol("deadline");
 
 export function createStudioClient(options: StudioClientOptions): StudioClient {
@@ -774,16 +773,6 @@ interface Target<T> {
   search: string;
 }
 
-/** `?key=value&...` of the query's defined values, as URL.searchParams would write it; "" when none. */
-function querySearch(query: Record<string, string | number | undefined> | undefined): string {
-  if (query === undefined) return "";
-  const params = new URLSearchParams();
-  for (const [key, value] of Object.entries(query)) {
-    if (value !== undefined) params.set(key, String(value));
-  }
-  return params.size > 0 ? `?${params.toString()}` : "";
-}
-
 /**
  * The abort of one try, aborted by its deadline or by a stop request; the first reason
  * stays. An AbortController per try, with its AbortSignal (an EventTarget), cost more CPU
@@ -843,55 +832,6 @@ function interrupted(reason: unknown, when: string, mayHaveActed: boolean): Inte
   );
 }
 
-/** Studio's base URL for a URL under it: everything before /api/. */
-function baseUrlOf(url: URL): string {
-  const at = url.pathname.indexOf(`${API_PREFIX}/`);
-  const path = at === -1 ? "" : url.pathname.slice(0, at);
-  return `${url.origin}${path}`;
-}
-
-function formatBytes(bytes: number): string {
-  return bytes >= MIB ? `${Math.round((bytes / MIB) * 10) / 10} MiB` : `${bytes} bytes`;
-}
-
-function formatSeconds(ms: number): string {
-  return `${Math.round(ms / 100) / 10} s`;
-}
-
-/**
- * A server's text as one line: white space and control characters (a terminal escape, once
- * an entity is decoded) run together into one space, so nothing it sends is obeyed.
- */
-function oneLine(text: string): string {
-  // Characters that reorder a line unseen are shown as escapes, as everything printed shows them.
-  // eslint-disable-next-line no-control-regex -- matching control characters is the point
-  return escapeInvisible(text.replace(/[\s\u0000-\u001f\u007f-\u009f]+/g, " ").trim());
-}
-
-/** Tags and scripts dropped, white space run together: what is left of a page to read. */
-function stripHtml(html: string): string {
-  return html
-    .replace(/<(script|style)[^>]*>[\s\S]*?<\/\1>/gi, " ")
-    .replace(/<[^>]*>/g, " ")
-    .replace(/\s+/g, " ")
-    .trim();
-}
-
-const NAMED_ENTITIES: Record<string, string> = { nbsp: " ", amp: "&", lt: "<", gt: ">", quot: '"', apos: "'" };
-
-/** `&amp;`, `&#39;` and `&#x27;` as the characters they stand for (others are left as written). */
-function decodeEntities(html: string): string {
-  return html.replace(/&(?:#(\d{1,7})|#[xX]([0-9a-fA-F]{1,6})|([a-z]+));/g, (entity, decimal?: string, hex?: string, name?: string) => {
-    if (name !== undefined) return NAMED_ENTITIES[name] ?? entity;
-    const code = decimal !== undefined ? Number(decimal) : Number.parseInt(hex ?? "", 16);
-    return code > 0 && code <= 0x10ffff ? String.fromCodePoint(code) : entity;
-  });
-}
-
-function shorten(text: string, max: number): string {
-  return text.length <= max ? text : `${text.slice(0, max - 1)}…`;
-}
-
 function headerValue(value: string | string[] | undefined): string | undefined {
   return Array.isArray(value) ? value[0] : value;
 }
@@ -906,55 +846,4 @@ function contentCoding(headers: Headers): string | undefined {
   const value = Array.isArray(raw) ? raw.join(", ") : raw;
   const codings = value.split(",").map((coding) => coding.trim().toLowerCase());
   return codings.every((coding) => coding === "" || coding === "identity") ? undefined : value;
-}
-
-/** Studio's own error message, `{"message": "..."}`, with control characters removed; undefined when the body is not that. */
-function readMessage(text: string): string | undefined {
-  try {
-    const parsed = JSON.parse(text) as unknown;
-    if (parsed !== null && typeof parsed === "object" && "message" in parsed) {
-      const message = parsed.message;
-      if (typeof message === "string") return message;
-    }
-  } catch {
-    // not JSON: the caller describes the body instead
-  }
-  return undefined;
-}
-
-function describe(cause: unknown): string {
-  if (cause instanceof Error) {
-    const code = (cause as { code?: unknown }).code;
-    return typeof code === "string" ? code : cause.message;
-  }
-  return String(cause);
-}
-
-const LOOPBACK_HOSTS = new Set(["localhost", "127.0.0.1", "::1", "[::1]"]);
-
-export function isLoopbackHost(hostname: string): boolean {
-  return LOOPBACK_HOSTS.has(hostname) || /^127\.\d+\.\d+\.\d+$/.test(hostname);
-}
-
-/** Refuse plain http:// to anything but this machine: the token would travel in clear text. */
-export function checkStudioUrl(raw: string, insecure: boolean): URL {
-  let url: URL;
-  try {
-    url = new URL(raw);
-  } catch {
-    throw new UsageError(
-      `Studio URL "${hideCredentialsOfAnyUrl(raw)}" is not a valid URL.`,
-      "Give a URL such as https://studio.datachain.ai.",
-    );
-  }
-  if (url.protocol !== "https:" && url.protocol !== "http:") {
-    throw new UsageError(`Studio URL "${hideCredentialsOfAnyUrl(raw)}" must start with https:// or http://.`);
-  }
-  if (url.protocol === "http:" && !isLoopbackHost(url.hostname) && !insecure) {
-    throw new UsageError(
-      `Refusing plain http:// to ${url.hostname}: the token would be sent unencrypted.`,
-      "Use https://, or pass --insecure if you really mean it.",
-    );
-  }
-  return url;
 }
