@@ -3,7 +3,8 @@
 // one takes the path's place (a rename, or a hard link when the path must not exist yet).
 // A reader never sees half a file, a full disk leaves no stub to trip over, a symbolic link
 // at the path is replaced (never followed), and what is not a regular file (a directory, a
-// FIFO, a device) is refused rather than replaced.
+// FIFO, a device) is refused rather than replaced. On a file system without hard links an
+// exclusive file is written in place instead; one that fails half-way is removed.
 
 import { randomBytes } from "node:crypto";
 import { link, lstat, open, rename, unlink } from "node:fs/promises";
@@ -69,13 +70,15 @@ export async function linkless(error: unknown, path: string, text: string, mode:
   if (code !== "EPERM" && code !== "ENOTSUP" && code !== "EOPNOTSUPP") throw error;
   const file = await open(path, "wx", mode);
   try {
-    await file.writeFile(text, "utf8");
+    try {
+      await file.writeFile(text, "utf8");
+    } finally {
+      await file.close();
+    }
   } catch (failure) {
-    await file.close();
     await unlink(path).catch(() => undefined);
     throw failure;
   }
-  await file.close();
 }
 
 /** Why a file could not be written, by the system's error code; its own message for anything unusual. */

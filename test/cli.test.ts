@@ -94,7 +94,7 @@ describe("help and version", () => {
       // --version answers without loading the rest: it too says so, instead of a stack trace.
       expect(await exitOf(["--version"], dir, full)).toEqual({
         code: 1,
-        stderr: "Error: the output could not be written in full (ENOSPC: no space left on device, write).\n",
+        stderr: "Error: the output could not be written in full (ENOSPC: no space left on device, write); what was printed is cut short.\n",
       });
     } finally {
       closeSync(full);

@@ -13,7 +13,7 @@ if (argv.length === 1 && (argv[0] === "--version" || argv[0] === "-V")) {
   void import("../version.js").then(({ toolVersion }) =>
     process.stdout.write(`${toolVersion()}\n`, (error) => {
       if (error == null) return;
-      process.stderr.write(`Error: the output could not be written in full (${error.message}).\n`);
+      process.stderr.write(cutShort(error));
       process.exitCode = 1;
     }),
   );
@@ -62,8 +62,7 @@ async function main(argv: string[]): Promise<void> {
   const leave = (code: number, error: Error | null | undefined): void => {
     const failure = error ?? stdoutFailure;
     if (failure === undefined) process.exit(code);
-    const why = (failure as NodeJS.ErrnoException).code === "EPIPE" ? "the reader closed the pipe" : failure.message;
-    process.stderr.write(secrets.redact(`Error: the output could not be written in full (${why}); what was printed is cut short.\n`));
+    process.stderr.write(secrets.redact(cutShort(failure)));
     process.exit(1);
   };
 
@@ -97,4 +96,10 @@ async function main(argv: string[]): Promise<void> {
   process.exitCode = code;
   // Let stdout drain, then leave even if a keep-alive socket lingers.
   process.stdout.write("", (error) => leave(code, error));
+}
+
+/** What is said when stdout could not take the whole output: the command fails, exit 1. */
+function cutShort(failure: Error): string {
+  const why = (failure as NodeJS.ErrnoException).code === "EPIPE" ? "the reader closed the pipe" : failure.message;
+  return `Error: the output could not be written in full (${why}); what was printed is cut short.\n`;
 }

@@ -39,6 +39,8 @@ export function issueAt(file: string, message: string, line = 1, column = 1): Sp
 
 async function expand(paths: readonly string[], cwd: string, issues: SpecIssue[]): Promise<string[]> {
   const files: string[] = [];
+  // Only then can one file be named by two paths.
+  let linked = paths.length > 1;
   for (const given of paths) {
     const absolute = resolve(cwd, given);
     let info;
@@ -51,7 +53,8 @@ async function expand(paths: readonly string[], cwd: string, issues: SpecIssue[]
       }
       // A quoted glob reaches us unexpanded; a path that exists is taken as written, brackets and all.
       if (isGlob(given)) {
-        const { files: matches, unreadable } = await expandGlob(given, cwd, repositoryOf);
+        const { files: matches, unreadable, linked: viaLinks } = await expandGlob(given, cwd, repositoryOf);
+        linked ||= viaLinks;
         if (matches.length === 0 && unreadable.length === 0) issues.push(issueAt(given, "no file matches this pattern"));
         files.push(...matches);
         cannotRead(unreadable, cwd, issues);
@@ -66,7 +69,8 @@ async function expand(paths: readonly string[], cwd: string, issues: SpecIssue[]
       continue;
     }
     if (info.isDirectory()) {
-      const { files: entries, unreadable } = await findYamlFiles(absolute, repositoryOf);
+      const { files: entries, unreadable, linked: viaLinks } = await findYamlFiles(absolute, repositoryOf);
+      linked ||= viaLinks;
       if (entries.length === 0 && unreadable.length === 0) {
         issues.push(issueAt(given, "the directory has no .yaml or .yml files, in it or below it"));
       }
@@ -76,13 +80,13 @@ async function expand(paths: readonly string[], cwd: string, issues: SpecIssue[]
       files.push(absolute);
     }
   }
-  return onceEach(files);
+  return linked ? onceEach(files) : [...new Set(files)];
 }
 
 /**
  * Each file once, by its real path, under the first path that named it: two links to one
  * directory, or a link and its target both given, would read its jobs twice ("defined
- * twice"). One file costs no look-up.
+ * twice").
  */
 async function onceEach(files: readonly string[]): Promise<string[]> {
   const named = [...new Set(files)];
@@ -97,10 +101,20 @@ async function onceEach(files: readonly string[]): Promise<string[]> {
   });
 }
 
-/** The real path of the repository a directory is in (see findRepositoryRoot): links out of it are not followed. */
-async function repositoryOf(dir: string): Promise<string> {
-  const root = await findRepositoryRoot(join(dir, "a-file-in-it")); // as for a spec file in the directory
-  return realpath(root).catch(() => root);
+/**
+ * The real path of the repository a directory is in, the nearest directory at or above it
+ * holding `.git`: links out of it are not followed. Undefined outside one (a build context
+ * or an archive has no .git): then every link is.
+ */
+async function repositoryOf(dir: string): Promise<string | undefined> {
+  for (let at = resolve(dir); ; at = dirname(at)) {
+    try {
+      await stat(join(at, ".git"));
+      return await realpath(at).catch(() => at);
+    } catch {
+      if (dirname(at) === at) return undefined;
+    }
+  }
 }
 
 /** A directory the walk could not read: a spec file in it would be missed, and its jobs planned away. */

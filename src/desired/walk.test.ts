@@ -1,7 +1,8 @@
 // The directory walk: links to directories followed once, and a directory it cannot read
 // reported, never skipped in silence (plan would cancel the jobs of the spec files there).
 
-import { mkdirSync, realpathSync, rmSync, symlinkSync } from "node:fs";
+import { mkdirSync, mkdtempSync, realpathSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { readdir, realpath, stat } from "node:fs/promises";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
@@ -36,16 +37,17 @@ describe("the directory walk", () => {
     ).toEqual({
       files: [join(dir, "jobs", "a.yaml")],
       unreadable: [secret],
+      linked: false,
     });
     expect(formatSpecIssue(unreadableDirectory(secret, dir))).toBe(
       "jobs/secret:1:1: this directory cannot be read (check its permissions): a spec file in it would be left out, and plan would cancel its jobs",
     );
   });
 
-  it("follows a link to a directory elsewhere in the repository, not out of it, nor into the walked tree or above it", async () => {
+  it("follows a link to a directory in the repository, not one out of it nor one holding the walked root", async () => {
     // The tester again: jobs/linked -> ../other was skipped, and its jobs planned away. A
-    // reviewer: a dataset linked in from outside the repository must not be read as a spec,
-    // and a link back into the tree must not make the same file count twice.
+    // reviewer: a dataset linked in from outside the repository must not be read as a spec;
+    // a link to the root or above would take the whole tree again.
     const outside = writeRepo({ "params.yaml": "lr: 0.1\n" });
     const dir = writeRepo({ "jobs/a.yaml": job("a"), "other/c.yaml": job("c") });
     symlinkSync(join(dir, "other"), join(dir, "jobs", "linked"));
@@ -57,6 +59,7 @@ describe("the directory walk", () => {
     expect(await findYamlFiles(join(dir, "jobs"), repository)).toEqual({
       files: [join(dir, "jobs/a.yaml"), join(dir, "jobs/linked/c.yaml")],
       unreadable: [],
+      linked: true,
     });
     expect((await expandGlob("jobs/*/*.yaml", dir, repository)).files).toEqual([join(dir, "jobs/linked/c.yaml")]);
     // Two links to one directory, and a link given beside its target: each file is read once.
@@ -65,5 +68,24 @@ describe("the directory walk", () => {
     rmSync(join(dir, "jobs", "again"));
     const { files, issues } = await loadSpecFiles(["jobs"], dir);
     expect([files.map((f) => f.display), issues]).toEqual([["jobs/a.yaml", "jobs/linked/c.yaml"], []]);
+  });
+
+  it("follows a link into the walked tree (a hidden directory, a deeper one a glob would not reach), and outside a repository any link", async () => {
+    // A second reviewer: refusing links into the walked tree missed what the walk itself
+    // skips (.shared) or a glob does not reach (jobs/current -> v2/prod); and without a
+    // .git no link was followed at all (a build context, an archive).
+    const dir = writeRepo({ "jobs/a.yaml": job("a"), ".shared/c.yaml": job("c"), "jobs/v2/prod/p.yaml": job("p") });
+    symlinkSync(join(dir, ".shared"), join(dir, "jobs", "shared"));
+    symlinkSync(join(dir, "jobs", "v2", "prod"), join(dir, "jobs", "current"));
+    const shown = async (paths: string[], cwd: string) => (await loadSpecFiles(paths, cwd)).files.map((f) => f.display);
+    expect(await shown(["."], dir)).toEqual(["jobs/a.yaml", "jobs/current/p.yaml", "jobs/shared/c.yaml"]);
+    expect(await shown(["jobs/*/*.yaml"], dir)).toEqual(["jobs/current/p.yaml", "jobs/shared/c.yaml"]);
+    const bare = mkdtempSync(join(tmpdir(), "studio-jobs-no-git-"));
+    mkdirSync(join(bare, "jobs"));
+    mkdirSync(join(bare, "other"));
+    writeFileSync(join(bare, "jobs", "a.yaml"), job("a"));
+    writeFileSync(join(bare, "other", "c.yaml"), job("c"));
+    symlinkSync(join(bare, "other"), join(bare, "jobs", "linked"));
+    expect(await shown(["jobs"], bare)).toEqual(["jobs/a.yaml", "jobs/linked/c.yaml"]);
   });
 });

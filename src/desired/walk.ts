@@ -20,6 +20,8 @@ export function isYamlName(name: string): boolean {
 /** What a walk found: the files, sorted, and the directories it could not read. */
 export interface Walk {
   files: string[];
+  /** Whether it took any symbolic link: then one file may have been found by two paths. */
+  linked: boolean;
   /** A spec file in one would be missed, and plan would cancel its jobs: each is a problem. */
   unreadable: string[];
 }
@@ -42,31 +44,32 @@ const REAL_FS: WalkFs = { readdir: (path) => readdir(path, { withFileTypes: true
 
 /**
  * Every file under `dir` whose path relative to it (with `/`) passes `keep`, at most
- * `maxDepth` directories down. Symbolic links to files are followed, and so are links to
- * directories elsewhere in the repository (`repository()`, a real path), as a shell's glob
- * would: not one out of it (a dataset linked into the tree), nor one into the walked tree
- * or above it, whose files the walk reaches by their own path or would take twice. A
- * directory reached by links is entered once, by its real path, so a link cycle cannot
- * make the walk endless. Real paths are looked up only for links: a tree without any costs
- * nothing more than its listings.
+ * `maxDepth` directories down. Symbolic links are followed, as a shell's glob does: to
+ * files, and to directories, except one out of the repository (`repository()`, a real
+ * path; undefined outside one), such as a dataset linked into the tree, and one that holds
+ * the walked root (it would take the whole tree again). A directory reached by links is
+ * entered once, by its real path, so a link cycle cannot make the walk endless; a file
+ * found by two paths is the caller's to take once (`linked`). Real paths are looked up
+ * only for links: a tree without any costs nothing more than its listings.
  */
 export async function walkFiles(
   dir: string,
   keep: (relative: string) => boolean,
-  repository: () => Promise<string>,
+  repository: () => Promise<string | undefined>,
   maxDepth = Number.POSITIVE_INFINITY,
   fs: WalkFs = REAL_FS,
 ): Promise<Walk> {
   const found: string[] = [];
   const unreadable: string[] = [];
   const entered = new Set<string>();
-  let bounds: Promise<{ top: string; repository: string }> | undefined;
+  let linked = false;
+  let bounds: Promise<{ top: string; repository: string | undefined }> | undefined;
   /** The real path of a link to a directory the walk enters, or undefined. */
   const followed = async (link: string): Promise<string | undefined> => {
     bounds ??= Promise.all([fs.realpath(dir).catch(() => dir), repository()]).then(([top, repo]) => ({ top, repository: repo }));
     const { top, repository: repo } = await bounds;
     const real = await fs.realpath(link).catch(() => undefined);
-    if (real === undefined || !isInside(repo, real) || isInside(top, real) || isInside(real, top) || entered.has(real)) return undefined;
+    if (real === undefined || (repo !== undefined && !isInside(repo, real)) || isInside(real, top) || entered.has(real)) return undefined;
     entered.add(real);
     return real;
   };
@@ -84,6 +87,7 @@ export async function walkFiles(
       const absolute = join(next.dir, entry.name);
       const relative = next.relative === "" ? entry.name : `${next.relative}/${entry.name}`;
       const link = entry.isSymbolicLink();
+      if (link) linked = true;
       const kind = link ? await kindOf(absolute, fs) : entry.isDirectory() ? "directory" : entry.isFile() ? "file" : "other";
       if (kind === "directory") {
         if (next.depth < maxDepth && (!link || (await followed(absolute)) !== undefined)) {
@@ -94,7 +98,7 @@ export async function walkFiles(
       }
     }
   }
-  return { files: found.sort(), unreadable: unreadable.sort() };
+  return { files: found.sort(), unreadable: unreadable.sort(), linked };
 }
 
 /** What a symbolic link leads to; a broken link or a loop is nothing to walk. */
@@ -114,7 +118,7 @@ export function isGlob(path: string): boolean {
 }
 
 /** The files a glob matches, relative to `cwd` unless absolute; sorted. */
-export async function expandGlob(pattern: string, cwd: string, repositoryOf: (dir: string) => Promise<string>): Promise<Walk> {
+export async function expandGlob(pattern: string, cwd: string, repositoryOf: (dir: string) => Promise<string | undefined>): Promise<Walk> {
   const segments = pattern.split("/");
   const firstGlob = segments.findIndex((segment) => isGlob(segment));
   const baseSegments = firstGlob === -1 ? segments : segments.slice(0, firstGlob);
@@ -193,6 +197,6 @@ function globBody(glob: string): string {
 }
 
 /** A directory's YAML files, its subdirectories' included. */
-export function findYamlFiles(dir: string, repositoryOf: (dir: string) => Promise<string>): Promise<Walk> {
+export function findYamlFiles(dir: string, repositoryOf: (dir: string) => Promise<string | undefined>): Promise<Walk> {
   return walkFiles(dir, isYamlName, () => repositoryOf(dir));
 }

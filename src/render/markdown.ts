@@ -159,7 +159,8 @@ function teamList(teams: readonly string[]): string {
   const shown: string[] = [];
   let length = 0;
   for (const team of teams) {
-    const name = code(team.length > TEAM_NAME_SHOWN ? `${team.slice(0, TEAM_NAME_SHOWN)}…` : team);
+    const characters = [...team]; // cut by code point: never half an emoji
+    const name = code(characters.length > TEAM_NAME_SHOWN ? `${characters.slice(0, TEAM_NAME_SHOWN).join("")}…` : team);
     if (shown.length > 0 && length + name.length > TEAMS_ROOM) break;
     shown.push(name);
     length += name.length + 2;

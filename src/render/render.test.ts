@@ -436,6 +436,14 @@ describe("a Markdown plan too long for a comment", () => {
     expect(heading.length).toBeLessThan(1_200);
     expect(heading).toMatch(/^### studio-jobs plan for stack <code>analytics<\/code>, teams <code>team0-t{94}…<\/code>, .* and \d+ more$/);
     expect(markdown.length).toBeLessThan(5_000);
+    // Cut by code point: a name of emoji keeps no half of one (a second reviewer).
+    const emoji = "\u{1F600}".repeat(150);
+    const cut = renderPlanMarkdown({
+      ...computePlan([], new Map([[emoji, []]]), CLUSTERS, options({ teams: [emoji], allowEmpty: true })),
+      teams: [emoji],
+    });
+    expect(cut).toContain(`${"\u{1F600}".repeat(100)}…`);
+    expect(cut).not.toMatch(/[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/);
   });
 
   // Found with 400 creates of 150-character keys before a cancel: the end of the table was
