@@ -919,4 +919,21 @@ describe("times a server writes its own way", () => {
     expect(result.stdout).toContain("from job newer-1");
     expectClean(result);
   });
+
+  it("import leaves out a live variable named __proto__, which a spec cannot hold, and says so", async () => {
+    // A second reviewer: shown instead of dropped, it made import write a spec validate refuses.
+    const job = JSON.parse(
+      JSON.stringify({ ...first(0), id: "proto-1", name: "odd", environment: {} }).replace(
+        '"environment":{}',
+        '"environment":{"__proto__":"x","REGION":"eu"}',
+      ),
+    ) as JobOutput;
+    serve([job]);
+    const result = await runCli(["import", "--team", "demo"], { cwd: dir, env: env() });
+    expect(result.code).toBe(0);
+    expect(result.stdout).toContain("# __proto__ is left out: a spec cannot hold a variable of that name");
+    expect(result.stdout).toMatch(/environment:\n(?: +#.*\n)* +REGION: "eu"/);
+    expect(result.stdout).not.toMatch(/^ +__proto__:/m);
+    expectClean(result);
+  });
 });

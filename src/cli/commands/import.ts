@@ -83,9 +83,14 @@ function jobEntry(doc: Document, job: JobOutput, secrets: SecretVariable[], take
   if (job.repository !== null && job.repository !== "") entry["repository"] = text("repository", job.repository);
   const node = doc.createNode(entry) as YAMLMap;
   const env = userEnvironment(job.environment);
-  const names = Object.keys(env).sort();
-  if (names.length > 0) {
+  // A name the spec's schema refuses (`__proto__`) would make the imported spec invalid.
+  const names = Object.keys(env)
+    .filter((name) => name !== "__proto__")
+    .sort();
+  const leftOut = Object.hasOwn(env, "__proto__");
+  if (names.length > 0 || leftOut) {
     const environment = doc.createNode({}) as YAMLMap;
+    if (leftOut) environment.commentBefore = " __proto__ is left out: a spec cannot hold a variable of that name";
     for (const name of names) {
       const value = env[name] ?? "";
       let written: string;
