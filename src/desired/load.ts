@@ -53,9 +53,11 @@ async function expand(paths: readonly string[], cwd: string, issues: SpecIssue[]
       }
       // A quoted glob reaches us unexpanded; a path that exists is taken as written, brackets and all.
       if (isGlob(given)) {
-        const { files: matches, unreadable, linked: viaLinks } = await expandGlob(given, cwd, repositoryOf);
+        const { files: matches, unreadable, linked: viaLinks, outside } = await expandGlob(given, cwd, repositoryOf);
         linked ||= viaLinks;
-        if (matches.length === 0 && unreadable.length === 0) issues.push(issueAt(given, "no file matches this pattern"));
+        linkedOut(outside, cwd, issues);
+        if (matches.length === 0 && unreadable.length === 0 && outside.length === 0)
+          issues.push(issueAt(given, "no file matches this pattern"));
         files.push(...matches);
         cannotRead(unreadable, cwd, issues);
         continue;
@@ -69,9 +71,10 @@ async function expand(paths: readonly string[], cwd: string, issues: SpecIssue[]
       continue;
     }
     if (info.isDirectory()) {
-      const { files: entries, unreadable, linked: viaLinks } = await findYamlFiles(absolute, repositoryOf);
+      const { files: entries, unreadable, linked: viaLinks, outside } = await findYamlFiles(absolute, repositoryOf);
       linked ||= viaLinks;
-      if (entries.length === 0 && unreadable.length === 0) {
+      linkedOut(outside, cwd, issues);
+      if (entries.length === 0 && unreadable.length === 0 && outside.length === 0) {
         issues.push(issueAt(given, "the directory has no .yaml or .yml files, in it or below it"));
       }
       files.push(...entries);
@@ -114,6 +117,18 @@ async function repositoryOf(dir: string): Promise<string | undefined> {
     } catch {
       if (dirname(at) === at) return undefined;
     }
+  }
+}
+
+/** Links to spec files out of the repository: refused, never read. */
+function linkedOut(files: readonly string[], cwd: string, issues: SpecIssue[]): void {
+  for (const file of files) {
+    issues.push(
+      issueAt(
+        displayPath(file, cwd),
+        "this is a symbolic link to a file out of the repository; a spec file must be inside it: copy the file in",
+      ),
+    );
   }
 }
 

@@ -38,6 +38,7 @@ describe("the directory walk", () => {
       files: [join(dir, "jobs", "a.yaml")],
       unreadable: [secret],
       linked: false,
+      outside: [],
     });
     expect(formatSpecIssue(unreadableDirectory(secret, dir))).toBe(
       "jobs/secret:1:1: this directory cannot be read (check its permissions): a spec file in it would be left out, and plan would cancel its jobs",
@@ -60,6 +61,7 @@ describe("the directory walk", () => {
       files: [join(dir, "jobs/a.yaml"), join(dir, "jobs/linked/c.yaml")],
       unreadable: [],
       linked: true,
+      outside: [],
     });
     expect((await expandGlob("jobs/*/*.yaml", dir, repository)).files).toEqual([join(dir, "jobs/linked/c.yaml")]);
     // Two links to one directory, and a link given beside its target: each file is read once.
@@ -87,5 +89,18 @@ describe("the directory walk", () => {
     writeFileSync(join(bare, "other", "c.yaml"), job("c"));
     symlinkSync(join(bare, "other"), join(bare, "jobs", "linked"));
     expect(await shown(["jobs"], bare)).toEqual(["jobs/a.yaml", "jobs/linked/c.yaml"]);
+  });
+
+  it("refuses a link to a spec file out of the repository, naming it, and reads nothing through it", async () => {
+    // A second reviewer: a link in a pull request (jobs/evil.yaml -> a file of the CI
+    // machine) was read as a spec, and validate quoted its keys into the annotations.
+    const secrets = writeRepo({ "creds.yaml": "aws_secret_access_key: hunter2\n" });
+    const dir = writeRepo({ "jobs/a.yaml": job("a") });
+    symlinkSync(join(secrets, "creds.yaml"), join(dir, "jobs", "evil.yaml"));
+    const { files, issues } = await loadSpecFiles(["jobs"], dir);
+    expect(files.map((f) => f.display)).toEqual(["jobs/a.yaml"]);
+    expect(issues.map(formatSpecIssue)).toEqual([
+      "jobs/evil.yaml:1:1: this is a symbolic link to a file out of the repository; a spec file must be inside it: copy the file in",
+    ]);
   });
 });

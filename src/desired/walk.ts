@@ -22,6 +22,11 @@ export interface Walk {
   files: string[];
   /** Whether it took any symbolic link: then one file may have been found by two paths. */
   linked: boolean;
+  /**
+   * Links to files out of the repository, not taken: a spec file is read and quoted in
+   * messages, and a link in a pull request could point at any file of the machine CI runs on.
+   */
+  outside: string[];
   /** A spec file in one would be missed, and plan would cancel its jobs: each is a problem. */
   unreadable: string[];
 }
@@ -61,13 +66,15 @@ export async function walkFiles(
 ): Promise<Walk> {
   const found: string[] = [];
   const unreadable: string[] = [];
+  const outside: string[] = [];
   const entered = new Set<string>();
   let linked = false;
   let bounds: Promise<{ top: string; repository: string | undefined }> | undefined;
+  const boundsOfWalk = () =>
+    (bounds ??= Promise.all([fs.realpath(dir).catch(() => dir), repository()]).then(([top, repo]) => ({ top, repository: repo })));
   /** The real path of a link to a directory the walk enters, or undefined. */
   const followed = async (link: string): Promise<string | undefined> => {
-    bounds ??= Promise.all([fs.realpath(dir).catch(() => dir), repository()]).then(([top, repo]) => ({ top, repository: repo }));
-    const { top, repository: repo } = await bounds;
+    const { top, repository: repo } = await boundsOfWalk();
     const real = await fs.realpath(link).catch(() => undefined);
     if (real === undefined || (repo !== undefined && !isInside(repo, real)) || isInside(real, top) || entered.has(real)) return undefined;
     entered.add(real);
@@ -93,12 +100,21 @@ export async function walkFiles(
         if (next.depth < maxDepth && (!link || (await followed(absolute)) !== undefined)) {
           pending.push({ dir: absolute, relative, depth: next.depth + 1 });
         }
-      } else if (kind === "file") {
-        if (keep(relative)) found.push(absolute);
+      } else if (kind === "file" && keep(relative)) {
+        if (link && !(await inRepository(absolute))) outside.push(absolute);
+        else found.push(absolute);
       }
     }
   }
-  return { files: found.sort(), unreadable: unreadable.sort(), linked };
+  return { files: found.sort(), unreadable: unreadable.sort(), linked, outside: outside.sort() };
+
+  /** Whether a link to a file leads into the repository (any file, outside one). */
+  async function inRepository(link: string): Promise<boolean> {
+    const { repository: repo } = await boundsOfWalk();
+    if (repo === undefined) return true;
+    const real = await fs.realpath(link).catch(() => undefined);
+    return real !== undefined && isInside(repo, real);
+  }
 }
 
 /** What a symbolic link leads to; a broken link or a loop is nothing to walk. */
