@@ -53,9 +53,9 @@ async function expand(paths: readonly string[], cwd: string, issues: SpecIssue[]
       }
       // A quoted glob reaches us unexpanded; a path that exists is taken as written, brackets and all.
       if (isGlob(given)) {
-        const { files: matches, unreadable, linked: viaLinks, outside } = await expandGlob(given, cwd, repositoryOf);
+        const { files: matches, unreadable, linked: viaLinks, outside, broken } = await expandGlob(given, cwd, repositoryOf);
         linked ||= viaLinks;
-        linkedOut(outside, cwd, issues);
+        linkedOut(outside, broken, cwd, issues);
         if (matches.length === 0 && unreadable.length === 0 && outside.length === 0)
           issues.push(issueAt(given, "no file matches this pattern"));
         files.push(...matches);
@@ -71,9 +71,9 @@ async function expand(paths: readonly string[], cwd: string, issues: SpecIssue[]
       continue;
     }
     if (info.isDirectory()) {
-      const { files: entries, unreadable, linked: viaLinks, outside } = await findYamlFiles(absolute, repositoryOf);
+      const { files: entries, unreadable, linked: viaLinks, outside, broken } = await findYamlFiles(absolute, repositoryOf);
       linked ||= viaLinks;
-      linkedOut(outside, cwd, issues);
+      linkedOut(outside, broken, cwd, issues);
       if (entries.length === 0 && unreadable.length === 0 && outside.length === 0) {
         issues.push(issueAt(given, "the directory has no .yaml or .yml files, in it or below it"));
       }
@@ -87,21 +87,22 @@ async function expand(paths: readonly string[], cwd: string, issues: SpecIssue[]
 }
 
 /**
- * Each file once, by its real path, under the first path that named it: two links to one
- * directory, or a link and its target both given, would read its jobs twice ("defined
- * twice").
+ * Each file once, by its real path: two links to one directory, or a link and its target
+ * both given, would read its jobs twice ("defined twice"). Of the paths that name one file
+ * the first in sorted order is taken, whatever order they came in: the spec's relative
+ * paths are read from its directory, and must not depend on the order of the arguments.
  */
 async function onceEach(files: readonly string[]): Promise<string[]> {
   const named = [...new Set(files)];
   if (named.length < 2) return named;
   const reals = await Promise.all(named.map((file) => realpath(file).catch(() => file)));
-  const seen = new Set<string>();
-  return named.filter((_, i) => {
+  const chosen = new Map<string, string>();
+  named.forEach((file, i) => {
     const real = reals[i] as string;
-    if (seen.has(real)) return false;
-    seen.add(real);
-    return true;
+    const taken = chosen.get(real);
+    if (taken === undefined || file < taken) chosen.set(real, file);
   });
+  return named.filter((file, i) => chosen.get(reals[i] as string) === file);
 }
 
 /**
@@ -110,7 +111,8 @@ async function onceEach(files: readonly string[]): Promise<string[]> {
  * or an archive has no .git): then every link is.
  */
 async function repositoryOf(dir: string): Promise<string | undefined> {
-  for (let at = resolve(dir); ; at = dirname(at)) {
+  // From where the directory really is: one named through a link lies in its target's repository.
+  for (let at = await realpath(dir).catch(() => resolve(dir)); ; at = dirname(at)) {
     try {
       await stat(join(at, ".git"));
       return await realpath(at).catch(() => at);
@@ -120,13 +122,21 @@ async function repositoryOf(dir: string): Promise<string | undefined> {
   }
 }
 
-/** Links to spec files out of the repository: refused, never read. */
-function linkedOut(files: readonly string[], cwd: string, issues: SpecIssue[]): void {
-  for (const file of files) {
+/** Links to spec files out of the repository (refused, never read), and links named like spec files that lead nowhere. */
+function linkedOut(outside: readonly string[], broken: readonly string[], cwd: string, issues: SpecIssue[]): void {
+  for (const file of outside) {
     issues.push(
       issueAt(
         displayPath(file, cwd),
         "this is a symbolic link to a file out of the repository; a spec file must be inside it: copy the file in",
+      ),
+    );
+  }
+  for (const file of broken) {
+    issues.push(
+      issueAt(
+        displayPath(file, cwd),
+        "this symbolic link leads nowhere (its target is missing, cannot be read, or is a loop): a spec file in it would be left out, and plan would cancel its jobs",
       ),
     );
   }

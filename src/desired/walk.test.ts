@@ -39,6 +39,7 @@ describe("the directory walk", () => {
       unreadable: [secret],
       linked: false,
       outside: [],
+      broken: [],
     });
     expect(formatSpecIssue(unreadableDirectory(secret, dir))).toBe(
       "jobs/secret:1:1: this directory cannot be read (check its permissions): a spec file in it would be left out, and plan would cancel its jobs",
@@ -62,6 +63,7 @@ describe("the directory walk", () => {
       unreadable: [],
       linked: true,
       outside: [],
+      broken: [],
     });
     expect((await expandGlob("jobs/*/*.yaml", dir, repository)).files).toEqual([join(dir, "jobs/linked/c.yaml")]);
     // Two links to one directory, and a link given beside its target: each file is read once.
@@ -102,5 +104,22 @@ describe("the directory walk", () => {
     expect(issues.map(formatSpecIssue)).toEqual([
       "jobs/evil.yaml:1:1: this is a symbolic link to a file out of the repository; a spec file must be inside it: copy the file in",
     ]);
+  });
+
+  it("reports a link named like a spec file that leads nowhere, and reads a file found twice from the same path whatever the order", async () => {
+    // A last tester: a link to a spec file whose target was moved was skipped without a
+    // word (its jobs planned away); and `validate jobs shared` and `validate shared jobs`
+    // read one file by different paths, so its query_file was found in one order only.
+    const dir = writeRepo({ "jobs/a.yaml": job("a"), "shared/x.yaml": job("x") });
+    symlinkSync(join(dir, "shared", "moved.yaml"), join(dir, "jobs", "prod.yaml"));
+    symlinkSync(join(dir, "shared", "x.yaml"), join(dir, "jobs", "lx.yaml"));
+    const loaded = async (paths: string[]) => {
+      const { files, issues } = await loadSpecFiles(paths, dir);
+      return { files: files.map((f) => f.display), issues: issues.map(formatSpecIssue) };
+    };
+    const said =
+      "jobs/prod.yaml:1:1: this symbolic link leads nowhere (its target is missing, cannot be read, or is a loop): a spec file in it would be left out, and plan would cancel its jobs";
+    expect(await loaded(["jobs", "shared"])).toEqual({ files: ["jobs/a.yaml", "jobs/lx.yaml"], issues: [said] });
+    expect(await loaded(["shared", "jobs"])).toEqual({ files: ["jobs/a.yaml", "jobs/lx.yaml"], issues: [said] });
   });
 });

@@ -27,6 +27,8 @@ export interface Walk {
    * messages, and a link in a pull request could point at any file of the machine CI runs on.
    */
   outside: string[];
+  /** Links named like a spec file whose target is missing, unreadable or a loop: a spec file may be gone. */
+  broken: string[];
   /** A spec file in one would be missed, and plan would cancel its jobs: each is a problem. */
   unreadable: string[];
 }
@@ -67,6 +69,7 @@ export async function walkFiles(
   const found: string[] = [];
   const unreadable: string[] = [];
   const outside: string[] = [];
+  const broken: string[] = [];
   const entered = new Set<string>();
   let linked = false;
   let bounds: Promise<{ top: string; repository: string | undefined }> | undefined;
@@ -100,13 +103,15 @@ export async function walkFiles(
         if (next.depth < maxDepth && (!link || (await followed(absolute)) !== undefined)) {
           pending.push({ dir: absolute, relative, depth: next.depth + 1 });
         }
+      } else if (kind === "other" && link && keep(relative) && !(await exists(absolute, fs))) {
+        broken.push(absolute);
       } else if (kind === "file" && keep(relative)) {
         if (link && !(await inRepository(absolute))) outside.push(absolute);
         else found.push(absolute);
       }
     }
   }
-  return { files: found.sort(), unreadable: unreadable.sort(), linked, outside: outside.sort() };
+  return { files: found.sort(), unreadable: unreadable.sort(), linked, outside: outside.sort(), broken: broken.sort() };
 
   /** Whether a link to a file leads into the repository (any file, outside one). */
   async function inRepository(link: string): Promise<boolean> {
@@ -115,6 +120,14 @@ export async function walkFiles(
     const real = await fs.realpath(link).catch(() => undefined);
     return real !== undefined && isInside(repo, real);
   }
+}
+
+/** Whether a link leads to something (a FIFO or a socket does; a missing target or a loop does not). */
+async function exists(path: string, fs: WalkFs): Promise<boolean> {
+  return fs.stat(path).then(
+    () => true,
+    () => false,
+  );
 }
 
 /** What a symbolic link leads to; a broken link or a loop is nothing to walk. */
