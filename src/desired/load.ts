@@ -106,20 +106,13 @@ async function onceEach(files: readonly string[]): Promise<string[]> {
 }
 
 /**
- * The real path of the repository a directory is in, the nearest directory at or above it
- * holding `.git`: links out of it are not followed. Undefined outside one (a build context
- * or an archive has no .git): then every link is.
+ * The real path of the repository a directory is in: links out of it are not followed.
+ * Undefined outside one (a build context or an archive has no .git): then every link is.
+ * Looked for from where the directory really is: one named through a link lies in its
+ * target's repository.
  */
 async function repositoryOf(dir: string): Promise<string | undefined> {
-  // From where the directory really is: one named through a link lies in its target's repository.
-  for (let at = await realpath(dir).catch(() => resolve(dir)); ; at = dirname(at)) {
-    try {
-      await stat(join(at, ".git"));
-      return await realpath(at).catch(() => at);
-    } catch {
-      if (dirname(at) === at) return undefined;
-    }
-  }
+  return gitRootAbove(await realpath(dir).catch(() => resolve(dir)));
 }
 
 /** Links to spec files out of the repository (refused, never read), and links named like spec files that lead nowhere. */
@@ -266,15 +259,17 @@ export async function readDeclaredStack(path: string, cwd: string): Promise<stri
 
 /** The repository a spec's paths may not leave: the nearest directory above it holding .git, or its own directory. */
 export async function findRepositoryRoot(specPath: string): Promise<string> {
-  let dir = dirname(specPath);
-  for (;;) {
+  return (await gitRootAbove(dirname(specPath))) ?? dirname(specPath);
+}
+
+/** The nearest directory at or above `dir` holding `.git` (a directory, or a worktree's file); undefined when none. */
+async function gitRootAbove(dir: string): Promise<string | undefined> {
+  for (let at = dir; ; at = dirname(at)) {
     try {
-      await stat(join(dir, ".git"));
-      return dir;
+      await stat(join(at, ".git"));
+      return at;
     } catch {
-      const parent = dirname(dir);
-      if (parent === dir) return dirname(specPath);
-      dir = parent;
+      if (dirname(at) === at) return undefined;
     }
   }
 }

@@ -35,37 +35,46 @@ async function openWithoutWaiting(path: string): Promise<FileHandle | { notFile:
 }
 
 /**
- * The bytes of a regular file (links followed), or what it is instead, or that it is larger
- * than `cap` bytes (its size when its stat says so, undefined when reading found out).
+ * `use` on a regular file (links followed) opened without waiting, or what it is instead,
+ * or that its stated size is over `cap` bytes; the file is closed however `use` ends.
  * Rejects as the file system does (ENOENT, EACCES, ...).
  */
-export async function readRegularFile(path: string, cap: number): Promise<CappedRead> {
+async function withRegularFile<T>(
+  path: string,
+  cap: number,
+  use: (handle: FileHandle, statedSize: number) => Promise<T>,
+): Promise<T | { notFile: string } | { tooLarge: number }> {
   const handle = await openWithoutWaiting(path);
   if ("notFile" in handle) return handle;
   try {
     const info = await handle.stat();
     if (!info.isFile()) return { notFile: describeKind(info) };
     if (info.size > cap) return { tooLarge: info.size };
-    const bytes = await readCapped(handle, info.size, cap);
-    return bytes === undefined ? { tooLarge: undefined } : { bytes };
+    return await use(handle, info.size);
   } finally {
     await handle.close();
   }
 }
 
 /**
- * The sha256 and size of a regular file (links followed), read as a stream (an upload may
- * be large), or what it is instead, or that it is larger than `cap` bytes. As
- * readRegularFile, a FIFO or a device is refused, never read: one turned up where a
- * plan hashed a file would otherwise hang the command, or hash without end.
+ * The bytes of a regular file, or what it is instead, or that it is larger than `cap` bytes
+ * (its size when its stat says so, undefined when reading found out).
  */
-export async function hashRegularFile(path: string, cap: number): Promise<CappedHash> {
-  const handle = await openWithoutWaiting(path);
-  if ("notFile" in handle) return handle;
-  try {
-    const info = await handle.stat();
-    if (!info.isFile()) return { notFile: describeKind(info) };
-    if (info.size > cap) return { tooLarge: info.size };
+export function readRegularFile(path: string, cap: number): Promise<CappedRead> {
+  return withRegularFile<CappedRead>(path, cap, async (handle, statedSize) => {
+    const bytes = await readCapped(handle, statedSize, cap);
+    return bytes === undefined ? { tooLarge: undefined } : { bytes };
+  });
+}
+
+/**
+ * The sha256 and size of a regular file, read as a stream (an upload may be large), or what
+ * it is instead, or that it is larger than `cap` bytes. A FIFO or a device is refused, never
+ * read: one turned up where a plan hashed a file would otherwise hang the command, or hash
+ * without end.
+ */
+export function hashRegularFile(path: string, cap: number): Promise<CappedHash> {
+  return withRegularFile<CappedHash>(path, cap, async (handle) => {
     const hash = createSha256();
     const chunk = Buffer.allocUnsafe(HASH_CHUNK);
     let size = 0;
@@ -77,9 +86,7 @@ export async function hashRegularFile(path: string, cap: number): Promise<Capped
       hash.update(chunk.subarray(0, bytesRead));
     }
     return { sha256: hash.digest("hex"), size };
-  } finally {
-    await handle.close();
-  }
+  });
 }
 
 const HASH_CHUNK = 1024 * 1024;

@@ -103,7 +103,7 @@ export async function walkFiles(
         if (next.depth < maxDepth && (!link || (await followed(absolute)) !== undefined)) {
           pending.push({ dir: absolute, relative, depth: next.depth + 1 });
         }
-      } else if (kind === "other" && link && keep(relative) && !(await exists(absolute, fs))) {
+      } else if (kind === "nowhere" && keep(relative)) {
         broken.push(absolute);
       } else if (kind === "file" && keep(relative)) {
         if (link && !(await inRepository(absolute))) outside.push(absolute);
@@ -122,21 +122,13 @@ export async function walkFiles(
   }
 }
 
-/** Whether a link leads to something (a FIFO or a socket does; a missing target or a loop does not). */
-async function exists(path: string, fs: WalkFs): Promise<boolean> {
-  return fs.stat(path).then(
-    () => true,
-    () => false,
-  );
-}
-
-/** What a symbolic link leads to; a broken link or a loop is nothing to walk. */
-async function kindOf(path: string, fs: WalkFs): Promise<"file" | "directory" | "other"> {
+/** What a symbolic link leads to: "nowhere" when its target is missing, cannot be read, or is a loop. */
+async function kindOf(path: string, fs: WalkFs): Promise<"file" | "directory" | "other" | "nowhere"> {
   try {
     const info = await fs.stat(path);
     return info.isDirectory() ? "directory" : info.isFile() ? "file" : "other";
   } catch {
-    return "other";
+    return "nowhere";
   }
 }
 

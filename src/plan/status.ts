@@ -7,7 +7,7 @@ import type { DesiredJob } from "../desired/types.js";
 import { classify, type LiveJob } from "../identity/classify.js";
 import { nextRunDates } from "../run-times.js";
 import { isLive, isSchedule } from "../studio/status.js";
-import { studioTimeMs } from "../studio/time.js";
+import { studioTimeOrder } from "../studio/time.js";
 import type { JobOutput } from "../studio/types.js";
 import { satisfies } from "./keep.js";
 
@@ -101,10 +101,7 @@ function teamStatus(
   // Compared as times, not as text: two offsets (`…Z`, `…+09:00`) order by the moment they
   // name. Parsed once a record, not at every comparison of the sort below.
   const times = new Map<JobOutput, number>();
-  for (const { record } of classified) {
-    const ms = studioTimeMs(record.created_at);
-    times.set(record, Number.isNaN(ms) ? Number.NEGATIVE_INFINITY : ms);
-  }
+  for (const { record } of classified) times.set(record, studioTimeOrder(record.created_at));
   const when = (record: JobOutput): number => times.get(record) ?? Number.NEGATIVE_INFINITY;
   const lastRun = new Map<string, JobOutput>();
   for (const job of classified) {

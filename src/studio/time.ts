@@ -16,13 +16,14 @@ export function studioTimeMs(text: string): number {
 
 /** Newest first by the moment `created_at` names; ties, and records whose time is unreadable, by id. */
 export function newestFirst(a: { created_at: string; id: string }, b: { created_at: string; id: string }): number {
-  const x = orderable(studioTimeMs(a.created_at));
-  const y = orderable(studioTimeMs(b.created_at));
+  const x = studioTimeOrder(a.created_at);
+  const y = studioTimeOrder(b.created_at);
   if (x !== y) return y - x > 0 ? 1 : -1;
   return a.id < b.id ? 1 : a.id > b.id ? -1 : 0;
 }
 
-/** An unreadable time orders as the oldest. */
-function orderable(ms: number): number {
+/** A time from Studio as a number to order by: its moment, and an unreadable one as the oldest. */
+export function studioTimeOrder(text: string): number {
+  const ms = studioTimeMs(text);
   return Number.isNaN(ms) ? Number.NEGATIVE_INFINITY : ms;
 }
