@@ -10,7 +10,7 @@
 import { setFlagsFromString } from "node:v8";
 import { request } from "undici";
 
-// As the tool does (src/studio/http.ts): no optimizing compile of undici's HTTP parser to
+// As the tool does (src/cli/connect.ts): no optimizing compile of undici's HTTP parser to
 // wait out at exit, so that this floor pays no cost the tool does not. undici compiles the
 // parser on its first connection, after this line.
 setFlagsFromString("--liftoff-only");

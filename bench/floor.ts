@@ -55,7 +55,7 @@ async function validateFiles(validatorPath: string, files: readonly string[]): P
 }
 
 async function listJobs(url: string, team: string): Promise<number> {
-  // As the tool does (src/studio/http.ts): no optimizing compile of undici's HTTP parser to
+  // As the tool does (src/cli/connect.ts): no optimizing compile of undici's HTTP parser to
   // wait out at exit, so that this floor pays no cost the tool does not.
   setFlagsFromString("--liftoff-only");
   const { request } = await import("undici");

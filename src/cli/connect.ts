@@ -1,5 +1,6 @@
 // Turn global flags + environment + datachain config into a Studio client.
 
+import { setFlagsFromString } from "node:v8";
 import { UsageError } from "../errors.js";
 import { printable } from "../invisible.js";
 import { createStudioClient, MAX_REPLY_BYTES_LIMIT, type RetryEvent, type StudioClient } from "../studio/client.js";
@@ -103,6 +104,19 @@ function announceRetry(event: RetryEvent, verbose: boolean, io: CliIo): void {
   );
 }
 
+/**
+ * undici parses HTTP with llhttp compiled to WebAssembly. V8 compiles it at once with its
+ * baseline compiler, then again in the background with its optimizing one: about 100 ms of
+ * a core, which a process that is done must still wait out before it can exit (every plan
+ * ended that much later). The baseline code is fast enough for what the tool parses: headers
+ * and chunk framing; llhttp does not scan a body byte by byte. Set before the first
+ * connection, when undici compiles its parser; here in the command line, not in the client,
+ * because it holds for the whole process. See docs/architecture.md, "Performance".
+ */
+function skipOptimizingHttpParser(): void {
+  setFlagsFromString("--liftoff-only");
+}
+
 /** `settings`, when the caller has resolved them already, saves reading the config files again. */
 export async function connect(globals: GlobalOptions, io: CliIo, resolved?: ConnectionSettings): Promise<Connection> {
   const settings = resolved ?? (await resolveConnection(globals, io.env, io.cwd));
@@ -119,6 +133,7 @@ export async function connect(globals: GlobalOptions, io: CliIo, resolved?: Conn
   if (globals.verbose) {
     io.stderr.write(`studio: ${settings.url} (url from ${settings.sources.url}, token from ${settings.sources.token})\n`);
   }
+  skipOptimizingHttpParser();
   const client = createStudioClient({
     url: settings.url,
     token: settings.token,

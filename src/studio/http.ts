@@ -6,19 +6,9 @@
 // version in package.json.
 
 import { createRequire } from "node:module";
-import { setFlagsFromString } from "node:v8";
 import type { Agent as AgentClass, Dispatcher, FormData as FormDataClass } from "undici";
 
 const require = createRequire(import.meta.url);
-
-// undici parses HTTP with llhttp compiled to WebAssembly. V8 compiles it at once with its
-// baseline compiler, then again in the background with its optimizing one: about 100 ms of
-// a core, which a process that is done must still wait out before it can exit (every plan
-// ended that much later). The baseline code is fast enough for what is parsed here: headers
-// and chunk framing; llhttp does not scan a body byte by byte. Set before undici compiles
-// its parser (on the first connection), and only in processes that load undici.
-// See docs/architecture.md, "Performance".
-setFlagsFromString("--liftoff-only");
 
 export type { Dispatcher };
 
