@@ -1,0 +1,265 @@
+// What a call that did not succeed ends with: the error for a try that is not made again
+// (no reply, a reply that broke off, a status that is not 2xx, a redirect), for a 2xx reply
+// too large, compressed or unreadable, and for a call tried more than once. What the server
+// said is shown only redacted, on one line and cut short; a hint says what to check.
+
+import { RemoteError } from "../errors.js";
+import { contentCoding, headerValue, type Headers } from "./reply-body.js";
+import { decodeEntities, describe, formatBytes, formatSeconds, oneLine, readMessage, shorten, stripHtml } from "./reply-text.js";
+import { formatDuration, parseRetryAfter } from "./retry.js";
+import { ReplySyntaxError } from "./stream-parse.js";
+import { API_PREFIX, baseUrlOf } from "./url.js";
+import type { WireError } from "./wire.js";
+
+/** How much of a server's text is looked at when it is shown (and redacted before the cut). */
+const SHOWN_CHARS = 64 * 1024;
+
+/** What these errors need of the client: how to hide secrets, the clock, and where Studio is. */
+export interface ErrorContext {
+  redact: (text: string) => string;
+  redactHead: (text: string, max: number) => string;
+  now: () => number;
+  /** The longest Retry-After the client waits. */
+  maxRetryAfterMs: number;
+  /** Studio's origin, `https://studio.datachain.ai`. */
+  origin: string;
+  /** The base URL's path without a trailing slash: "" at the origin's root. */
+  basePath: string;
+}
+
+export interface RequestDescription {
+  method: string;
+  /** `/api/datachain/jobs/`: what ordinary errors name. */
+  path: string;
+  /** The path and query, without the listing's limit. */
+  pathWithQuery: string;
+  /** `GET /api/datachain/jobs/?team_name=demo`. */
+  request: string;
+  /** The whole URL tried, for errors that suggest the URL is wrong. */
+  url: string;
+  listing: boolean;
+}
+
+/** What one try of a request ended with, when it did not end with a reply. */
+export type Failure = {
+  phase: "send" | "body";
+  cause: unknown;
+  /** The status the reply's headers carried, when they came before the reply broke off. */
+  status?: number;
+};
+
+/** A reply that is not 2xx, as text. */
+export interface Reply {
+  status: number;
+  headers: Headers;
+  text: string;
+}
+
+/** The error for a try that is not made again. */
+export function failure(ctx: ErrorContext, where: RequestDescription, outcome: Reply | Failure): RemoteError {
+  if ("phase" in outcome) {
+    const { status, cause } = outcome;
+    if (status === undefined) return new RemoteError({ method: where.method, path: where.path, status: undefined, cause });
+    // The server answered, then the reply broke off: it acted, for all we know.
+    return new RemoteError({
+      method: where.method,
+      path: where.path,
+      status,
+      cause,
+      ambiguous: true,
+      message: ctx.redact(`[${where.method}] ${where.url}: ${status}, then the reply broke off: ${describe(cause)}`),
+    });
+  }
+  const { status, headers, text } = outcome;
+  if (status >= 300 && status < 400) return redirected(ctx, where, status, headerValue(headers["location"]));
+  return statusError(ctx, where, status, headers, text);
+}
+
+/**
+ * The error a call ends with after it was tried more than once, saying so: a command that
+ * waited minutes on a server that kept refusing says why it took that long.
+ */
+export function afterTries(error: RemoteError, tries: number, startedAt: number, now: () => number): RemoteError {
+  return new RemoteError({
+    method: error.method,
+    path: error.path,
+    status: error.status,
+    studioMessage: error.studioMessage,
+    cause: error.cause,
+    hint: error.hint,
+    code: error.code,
+    ambiguous: error.ambiguous,
+    message: `${error.message} (tried ${tries} times over ${formatDuration(now() - startedAt)})`,
+  });
+}
+
+/** A 2xx reply that is not JSON, or not of its wire type. */
+export function unreadable(
+  ctx: ErrorContext,
+  where: RequestDescription,
+  status: number,
+  headers: Headers,
+  cause: ReplySyntaxError | WireError,
+): RemoteError {
+  // A write that was answered 2xx but whose reply cannot be read may well have been
+  // carried out: the caller must look before trying again.
+  const acted = where.method === "POST";
+  if (cause instanceof ReplySyntaxError) {
+    const what =
+      cause.body === undefined ? `is not valid JSON: ${cause.message}` : `is not JSON (${describeBody(ctx, headers, cause.body)})`;
+    return new RemoteError({
+      method: where.method,
+      path: where.path,
+      status,
+      code: "REMOTE_INVALID_REPLY",
+      message: ctx.redact(`Studio's reply to ${where.method} ${where.url} ${what}`),
+      hint: urlHint(ctx),
+      ambiguous: acted,
+      cause,
+    });
+  }
+  return new RemoteError({
+    method: where.method,
+    path: where.path,
+    status,
+    code: "REMOTE_INVALID_REPLY",
+    message: ctx.redact(`Studio's reply to ${where.request}: ${cause.message}`),
+    hint: acted
+      ? "Studio may have acted on the request; studio-jobs looks before it tries again."
+      : "studio-jobs acts on nothing it cannot read, so it stopped here. If Studio's API has changed, please report it.",
+    ambiguous: acted,
+  });
+}
+
+/**
+ * A 2xx reply in a content coding studio-jobs did not ask for: not Studio's JSON as it
+ * sends it, so most likely not Studio (a proxy, a wrong --url). A write may have been
+ * carried out.
+ */
+export function compressed(ctx: ErrorContext, where: RequestDescription, status: number, headers: Headers): RemoteError {
+  return new RemoteError({
+    method: where.method,
+    path: where.path,
+    status,
+    code: "REMOTE_INVALID_REPLY",
+    message: ctx.redact(`Studio's reply to ${where.method} ${where.url} is compressed ${notAskedFor(ctx, headers)}`),
+    hint: urlHint(ctx),
+    ambiguous: where.method === "POST",
+  });
+}
+
+/** `(Content-Encoding: gzip), which studio-jobs did not ask for`: the coding as sent, safe to show. */
+function notAskedFor(ctx: ErrorContext, headers: Headers): string {
+  return `(Content-Encoding: ${shorten(ctx.redact(oneLine(contentCoding(headers) ?? "")), 60)}), which studio-jobs did not ask for`;
+}
+
+/**
+ * What the server said, safe to show: secrets hidden before it is cut short, so that a cut
+ * cannot leave half a secret that no longer matches.
+ */
+function said(ctx: ErrorContext, text: string): string {
+  return shorten(ctx.redact(oneLine(ctx.redactHead(text, SHOWN_CHARS))), 500);
+}
+
+/**
+ * A short account of a body that is not JSON: an HTML page's title, or the start of the
+ * text. Secrets are hidden before the text is cut or reshaped (spaces run together, tags
+ * dropped), which could otherwise bring the half of one left by a cut into view, and again
+ * after (an HTML entity may have spelled one).
+ */
+function describeBody(ctx: ErrorContext, headers: Headers, text: string): string {
+  if (contentCoding(headers) !== undefined) return `a compressed body ${notAskedFor(ctx, headers)}`;
+  const type = headerValue(headers["content-type"])?.split(";")[0]?.trim() ?? "";
+  const start = text.trimStart();
+  if (start === "") return "an empty body";
+  if (type === "text/html" || /^<(!doctype|html|head|body)/i.test(start)) {
+    // Entities decoded first, over all that was read, so that a secret spelled with them is
+    // whole when it is looked for; then only the head of the page: the tag patterns must
+    // stay cheap on whatever a server sends.
+    const page = ctx.redactHead(decodeEntities(start), SHOWN_CHARS).slice(0, 8 * 1024);
+    const title = /<title[^>]*>([^<]*)<\/title>/i.exec(page)?.[1];
+    const words = stripHtml(title ?? page);
+    return words === "" ? "an HTML page" : `an HTML page: "${shorten(ctx.redact(oneLine(words)), 120)}"`;
+  }
+  return `"${shorten(ctx.redact(oneLine(ctx.redactHead(start, SHOWN_CHARS))), 120)}"`;
+}
+
+export function statusError(ctx: ErrorContext, where: RequestDescription, status: number, headers: Headers, text: string): RemoteError {
+  const raw = readMessage(text);
+  const studioMessage = raw === undefined ? undefined : said(ctx, raw);
+  // Not Studio's JSON error, or a path that does not exist: most likely the wrong URL.
+  if (studioMessage === undefined || (status === 404 && where.method === "GET")) {
+    const shown = studioMessage ?? describeBody(ctx, headers, text);
+    return new RemoteError({
+      method: where.method,
+      path: where.path,
+      status,
+      message: ctx.redact(`[${where.method}] ${where.url}: ${status} ${shown}`),
+      hint: waitTooLong(ctx, status, headers) ?? (status === 401 || status === 403 || status >= 500 ? undefined : urlHint(ctx)),
+    });
+  }
+  return new RemoteError({ method: where.method, path: where.path, status, studioMessage, hint: waitTooLong(ctx, status, headers) });
+}
+
+/** A 429 whose Retry-After asked for longer than studio-jobs waits: said, with what to do. */
+function waitTooLong(ctx: ErrorContext, status: number, headers: Headers): string | undefined {
+  if (status !== 429) return undefined;
+  const wait = parseRetryAfter(headerValue(headers["retry-after"]), ctx.now());
+  if (wait === undefined || wait <= ctx.maxRetryAfterMs) return undefined;
+  return `Studio asked to wait ${formatSeconds(wait)} before trying again (Retry-After), longer than the ${formatSeconds(ctx.maxRetryAfterMs)} studio-jobs waits; run it again later.`;
+}
+
+export function redirected(ctx: ErrorContext, where: RequestDescription, status: number, location: string | undefined): RemoteError {
+  const { redact } = ctx;
+  let target: URL | undefined;
+  try {
+    target = location === undefined ? undefined : new URL(location, where.url);
+  } catch {
+    target = undefined;
+  }
+  const suggestion = target === undefined ? undefined : baseUrlOf(target);
+  return new RemoteError({
+    method: where.method,
+    path: where.path,
+    status,
+    code: "REMOTE_REDIRECT",
+    message: redact(
+      `[${where.method}] ${where.url}: ${status} redirect${target === undefined ? " without a usable Location" : ` to ${shorten(redact(target.href), 300)}`}; redirects are not followed, so the token never goes elsewhere`,
+    ),
+    hint: redact(
+      suggestion === undefined
+        ? "Check --url (or DATACHAIN_STUDIO_URL): it should be Studio's base URL, e.g. https://studio.datachain.ai."
+        : `If Studio has moved, use --url ${shorten(redact(suggestion), 300)}.`,
+    ),
+  });
+}
+
+/**
+ * The reply passed its cap. Its status goes with the error, as with the deadline: a create
+ * Studio answered 2xx is not sent again, however large the reply that came with it.
+ */
+export function tooLarge(where: RequestDescription, maxBytes: number, status: number): RemoteError {
+  return new RemoteError({
+    method: where.method,
+    path: where.path,
+    status,
+    code: "REMOTE_REPLY_TOO_LARGE",
+    message: `Studio's reply to ${where.request} is larger than ${formatBytes(maxBytes)}, the most studio-jobs reads for it; it stopped reading`,
+    hint: where.listing
+      ? "If the team really has that many job records, raise STUDIO_JOBS_MAX_REPLY_MB (in MiB; default 500)."
+      : "A reply this large is not one of Studio's: check --url.",
+    // Nothing is retried after this, but a write Studio did not refuse may have been carried out.
+    ambiguous: where.method === "POST" && (status < 400 || status >= 500),
+  });
+}
+
+/** Where Studio lives as this URL names it: the part before /api, for hints. */
+function urlHint({ origin, basePath }: ErrorContext): string {
+  if (basePath.endsWith(API_PREFIX)) {
+    return `studio-jobs adds ${API_PREFIX}/... itself: use --url ${origin}${basePath.slice(0, -API_PREFIX.length)} (without ${API_PREFIX}).`;
+  }
+  if (basePath !== "") {
+    return `--url has a path (${basePath}); if Studio is at the root of ${origin}, use --url ${origin}.`;
+  }
+  return "Check --url (or DATACHAIN_STUDIO_URL): it should be Studio's base URL, e.g. https://studio.datachain.ai.";
+}

@@ -1,0 +1,338 @@
+// How the client makes a call: one or more tries, each within a deadline, a size cap and
+// the command's stop request, a 2xx reply read into its value as it arrives; a try made
+// again only where a second one cannot do harm, and otherwise the error the call ends with.
+
+import { setMaxListeners } from "node:events";
+import type { FormData } from "undici";
+import { RemoteError } from "../errors.js";
+import { request, type Dispatcher } from "./http.js";
+import {
+  afterTries,
+  compressed,
+  failure,
+  tooLarge,
+  unreadable,
+  type ErrorContext,
+  type Failure,
+  type Reply,
+  type RequestDescription,
+} from "./call-errors.js";
+import { contentCoding, discard, headerValue, readBody } from "./reply-body.js";
+import { describe, formatSeconds } from "./reply-text.js";
+import {
+  backoffDelay,
+  isNotSentError,
+  isTransientError,
+  parseRetryAfter,
+  pauseUnlessStopped,
+  RETRYABLE_STATUSES,
+  type BackoffOptions,
+} from "./retry.js";
+import { ReplySyntaxError, type ReplyStream } from "./stream-parse.js";
+import { abortAll, delayedSignal, interrupted, TryAbort } from "./try-abort.js";
+import { API_PREFIX, querySearch } from "./url.js";
+import { WireError } from "./wire.js";
+
+export const DEFAULT_TIMEOUT_MS = 60_000;
+/** How much of a reply that is not 2xx is read: it is only described, from its start. */
+const ERROR_BODY_BYTES = 1024 * 1024;
+
+/** A try that did not succeed and is made again, after `delayMs`. */
+export interface RetryEvent {
+  method: string;
+  /** `/api/datachain/jobs/`. */
+  path: string;
+  /** `GET /api/datachain/jobs/?team_name=demo`: the request as errors name it. */
+  request: string;
+  /** Which retry: 1 before the second try. */
+  attempt: number;
+  /** The most tries the call makes, the first one included. */
+  tries: number;
+  delayMs: number;
+  /** The status Studio answered (`429`), or how the try failed (`ECONNRESET`). */
+  reason: string;
+  /** The status Studio answered; undefined when no reply came, or one broke off. */
+  status: number | undefined;
+  /** The wait is the one Studio asked for (Retry-After), not the client's own backoff. */
+  retryAfter: boolean;
+}
+
+/** The client's options as calls use them, defaults applied (see StudioClientOptions in client.ts). */
+export interface CallConfig extends ErrorContext {
+  dispatcher: Dispatcher;
+  /** The Authorization header: `Bearer` and the token. */
+  authorization: string;
+  timeoutMs: number;
+  /** Further tries after the first, for calls that may be retried. */
+  retries: number;
+  backoff: BackoffOptions;
+  random: () => number;
+  sleep: ((ms: number) => Promise<void>) | undefined;
+  onRetry: ((event: RetryEvent) => void) | undefined;
+  stop: AbortSignal | undefined;
+  writeGraceMs: number;
+}
+
+/** How a call may be retried. `always`: idempotent. `unsent`: only when the server surely did not act. */
+type RetryMode = "always" | "unsent";
+
+export interface CallSpec<T> {
+  method: "GET" | "POST";
+  path: string;
+  query?: Record<string, string | number | undefined>;
+  json?: unknown;
+  form?: () => FormData;
+  retry: RetryMode;
+  /**
+   * Reads a 2xx reply as it arrives and checks it against its wire type; throws WireError
+   * or ReplySyntaxError. A new one for each try.
+   */
+  reply: () => ReplyStream<T>;
+  /** The largest reply read. */
+  maxBytes: number;
+  /** A write that finishes a step under way: sent after a stop request too, within the writes' grace. */
+  finishing?: boolean;
+}
+
+/** A 2xx reply, read. */
+interface Read<T> {
+  value: T;
+}
+
+/** A call as sent: its spec, its path under the base URL, and its query (`?...`, or ""). */
+interface Target<T> {
+  spec: CallSpec<T>;
+  path: string;
+  search: string;
+}
+
+const DEADLINE = Symbol("deadline");
+
+/** The client's `call`: makes the request `spec` describes, tried again where that is safe, and returns its reply's value. */
+export function createCall(config: CallConfig): <T>(spec: CallSpec<T>) => Promise<T> {
+  const { dispatcher, authorization, origin, basePath, timeoutMs, retries, now, stop, writeGraceMs } = config;
+  const writeStop = stop === undefined ? undefined : delayedSignal(stop, writeGraceMs);
+  // The tries in flight, by the signal that stops them: one listener on each signal for the
+  // whole client, not one added and removed per try (see docs/architecture.md, "Applying").
+  const readsInFlight = new Set<TryAbort>();
+  const writesInFlight = new Set<TryAbort>();
+  if (stop !== undefined && writeStop !== undefined) {
+    // Retry waits listen on `stop` too, as many as --parallelism: more than Node's default
+    // of 10 before it warns of a leak.
+    setMaxListeners(0, stop);
+    stop.addEventListener("abort", () => abortAll(readsInFlight, stop.reason), { once: true });
+    writeStop.addEventListener("abort", () => abortAll(writesInFlight, writeStop.reason), { once: true });
+  }
+
+  async function call<T>(spec: CallSpec<T>): Promise<T> {
+    // The paths are percent-encoded already, and none has a . or .. segment (cancelJob
+    // refuses those ids): joined as they are, they are what the URL parser would make.
+    const target: Target<T> = { spec, path: `${basePath}${API_PREFIX}${spec.path}`, search: querySearch(spec.query) };
+
+    const startedAt = now();
+    // Whether an earlier try may have been carried out: a stop before the next one must say so.
+    let acted = false;
+    for (let attempt = 0; ; attempt++) {
+      if (stop?.aborted === true && (spec.finishing !== true || attempt > 0)) {
+        throw interrupted(stop.reason, `before ${describeRequest(target, origin).request} was sent${attempt > 0 ? " again" : ""}`, acted);
+      }
+      let outcome: Read<T> | Reply | Failure;
+      try {
+        outcome = await send(target);
+      } catch (error) {
+        throw attempt > 0 && error instanceof RemoteError ? afterTries(error, attempt + 1, startedAt, now) : error;
+      }
+      if ("value" in outcome) return outcome.value;
+      acted ||= mayHaveActed(spec, outcome);
+      const again = attempt < retries ? retryDelay(config, spec, outcome, attempt) : undefined;
+      if (again === undefined) {
+        const error = failure(config, describeRequest(target, origin), outcome);
+        throw attempt > 0 ? afterTries(error, attempt + 1, startedAt, now) : error;
+      }
+      config.onRetry?.({
+        method: spec.method,
+        path: `${API_PREFIX}${spec.path}`,
+        request: describeRequest(target, origin).request,
+        attempt: attempt + 1,
+        tries: retries + 1,
+        status: "phase" in outcome ? undefined : outcome.status,
+        ...again,
+      });
+      if ((await pauseUnlessStopped(again.delayMs, stop, config.sleep)) === "stopped") {
+        throw interrupted(stop?.reason, `before ${describeRequest(target, origin).request} was sent again`, acted);
+      }
+    }
+  }
+
+  /**
+   * One try, within the deadline and the size cap: a 2xx reply read into its value as it
+   * arrives, another reply's text, or how the try failed.
+   */
+  async function send<T>(target: Target<T>): Promise<Read<T> | Reply | Failure> {
+    const { spec } = target;
+    // One abort per try, by the deadline or by a stop request. (Not AbortSignal.any: with a
+    // signal that lives as long as the command it keeps every request's signal alive on
+    // some Node versions.)
+    const abort = new TryAbort();
+    const timer = setTimeout(() => abort.abort(DEADLINE), timeoutMs);
+    const stopNow = spec.method === "GET" ? stop : writeStop;
+    const inFlight = spec.method === "GET" ? readsInFlight : writesInFlight;
+    // A write that finishes a step under way, sent after the stop: a grace of its own, from
+    // now (what was left of the shared one may be nothing).
+    const ownGrace =
+      spec.finishing === true && stop?.aborted === true ? setTimeout(() => abort.abort(stop.reason), writeGraceMs) : undefined;
+    if (ownGrace === undefined) {
+      if (stopNow?.aborted === true) abort.abort(stopNow.reason);
+      else inFlight.add(abort);
+    }
+    let phase: Failure["phase"] = "send";
+    /** The reply's status once its headers are in. */
+    let answered: number | undefined;
+    try {
+      // No content coding asked for: without Accept-Encoding any would be acceptable (RFC 9110).
+      const headers: Record<string, string> = { authorization, accept: "application/json", "accept-encoding": "identity" };
+      let body: string | FormData | undefined;
+      if (spec.json !== undefined) {
+        headers["content-type"] = "application/json";
+        body = JSON.stringify(spec.json);
+      } else if (spec.form !== undefined) {
+        body = spec.form();
+      }
+      const reply = await request(dispatcher, {
+        origin,
+        path: `${target.path}${target.search}`,
+        method: spec.method,
+        headers,
+        body,
+        // undici takes any EventTarget-like signal: see TryAbort.
+        signal: abort,
+        // undici's own timeouts are per chunk; the deadline above covers the whole request,
+        // and must be the one that fires, so that it is reported as such and not retried.
+        headersTimeout: 0,
+        bodyTimeout: 0,
+      });
+      phase = "body";
+      const status = reply.statusCode;
+      answered = status;
+      if (contentCoding(reply.headers) !== undefined) {
+        // Never decompressed, nor read: a few KiB of gzip may inflate to gigabytes. A reply
+        // that is not 2xx is described by its status and its coding alone.
+        discard(reply.body);
+        if (status >= 200 && status < 300) throw compressed(config, describeRequest(target, origin), status, reply.headers);
+        return { status, headers: reply.headers, text: "" };
+      }
+      if (status >= 200 && status < 300) {
+        const stream = spec.reply();
+        try {
+          await readBody(
+            reply,
+            spec.maxBytes,
+            (piece) => stream.write(piece),
+            () => tooLarge(describeRequest(target, origin), spec.maxBytes, status),
+          );
+          return { value: stream.end() };
+        } catch (cause) {
+          if (cause instanceof ReplySyntaxError || cause instanceof WireError)
+            throw unreadable(config, describeRequest(target, origin), status, reply.headers, cause);
+          throw cause;
+        }
+      }
+      // Another reply is only described, from its start: what lies past ERROR_BODY_BYTES
+      // is never shown, so it is not read into memory either.
+      let text = "";
+      await readBody(reply, Math.min(spec.maxBytes, ERROR_BODY_BYTES), (piece) => (text += piece), "truncate");
+      return { status, headers: reply.headers, text };
+    } catch (cause) {
+      if (cause instanceof RemoteError) throw cause;
+      if (abort.reason === DEADLINE) throw deadlineError(describeRequest(target, origin), answered, timeoutMs);
+      if (stopNow?.aborted === true)
+        throw interrupted(
+          stopNow.reason,
+          `while waiting for Studio's reply to ${describeRequest(target, origin).request}`,
+          spec.method !== "GET",
+        );
+      return answered === undefined ? { phase, cause } : { phase, cause, status: answered };
+    } finally {
+      clearTimeout(timer);
+      clearTimeout(ownGrace);
+      inFlight.delete(abort);
+    }
+  }
+
+  return call;
+}
+
+/**
+ * Whether a write's try that did not succeed may have been carried out all the same: a
+ * reply cut off, a 5xx, a connection lost after the request went out. A 429, and a
+ * failure to connect at all, surely were not; a read acts on nothing.
+ */
+function mayHaveActed<T>(spec: CallSpec<T>, outcome: Reply | Failure): boolean {
+  if (spec.method === "GET") return false;
+  if ("phase" in outcome) return !(outcome.phase === "send" && isNotSentError(outcome.cause));
+  return outcome.status !== 429;
+}
+
+/**
+ * The one place that decides whether a try that did not succeed is made again, and after
+ * how long; undefined when it must not be.
+ */
+function retryDelay<T>(
+  config: CallConfig,
+  spec: CallSpec<T>,
+  outcome: Reply | Failure,
+  attempt: number,
+): { delayMs: number; reason: string; retryAfter: boolean } | undefined {
+  const { backoff, random } = config;
+  if ("phase" in outcome) {
+    const { phase, cause } = outcome;
+    // Before the headers, a create is sent again only if it surely never arrived; once
+    // the headers came, the server acted, for all we know.
+    const retryable = spec.retry === "always" ? phase === "body" || isTransientError(cause) : phase === "send" && isNotSentError(cause);
+    return retryable ? { delayMs: backoffDelay(attempt, backoff, random), reason: describe(cause), retryAfter: false } : undefined;
+  }
+  const { status, headers } = outcome;
+  // A 429 is refused before the server acts, so any call may be sent again after it.
+  if (status !== 429 && !(spec.retry === "always" && RETRYABLE_STATUSES.has(status))) return undefined;
+  const retryAfter = status === 429 ? parseRetryAfter(headerValue(headers["retry-after"]), config.now()) : undefined;
+  if (retryAfter !== undefined && retryAfter > config.maxRetryAfterMs) return undefined;
+  return {
+    delayMs: retryAfter ?? backoffDelay(attempt, backoff, random),
+    reason: String(status),
+    retryAfter: retryAfter !== undefined,
+  };
+}
+
+/**
+ * The deadline passed. When the headers had come, their status goes with the error: a
+ * create Studio answered 2xx is not sent again (apply looks for it instead).
+ */
+function deadlineError(where: RequestDescription, answered: number | undefined, timeoutMs: number): RemoteError {
+  return new RemoteError({
+    method: where.method,
+    path: where.path,
+    status: answered,
+    ambiguous: true,
+    code: "REMOTE_TIMEOUT",
+    message: `[${where.method}] ${where.pathWithQuery}: no complete reply within ${formatSeconds(timeoutMs)}`,
+    hint: `If Studio is only slow, allow more time with --timeout SECONDS (or STUDIO_JOBS_TIMEOUT); the default is ${DEFAULT_TIMEOUT_MS / 1000}.`,
+  });
+}
+
+/** What errors say about a request: made only when one is made, never on the way of a request that succeeds. */
+function describeRequest<T>(target: Target<T>, origin: string): RequestDescription {
+  const { spec } = target;
+  // The listing's limit is the tool's own paging detail: messages stay the same without it.
+  const shown = new URLSearchParams(target.search);
+  shown.delete("limit");
+  const query = shown.size > 0 ? `?${shown.toString()}` : "";
+  const path = `${API_PREFIX}${spec.path}`;
+  return {
+    method: spec.method,
+    path,
+    pathWithQuery: `${path}${query}`,
+    request: `${spec.method} ${path}${query}`,
+    url: `${origin}${target.path}${target.search}`,
+    listing: spec.path === "/datachain/jobs/" && spec.method === "GET",
+  };
+}
