@@ -14,6 +14,8 @@ export function createSha256(): Crypto.Hash {
   return crypto.createHash("sha256");
 }
 
+/** One-shot: crypto.hash (node 20.12+) is about twice as fast as a Hash object on a job's few hundred bytes. */
 export function sha256Hex(data: string | Uint8Array): string {
-  return createSha256().update(data).digest("hex");
+  crypto ??= require("node:crypto") as typeof Crypto;
+  return crypto.hash("sha256", data, "hex");
 }
