@@ -695,6 +695,21 @@ describe("7. odd replies and wrong URLs", () => {
     expect(hostile.received.filter((r) => r.url.startsWith("/api/datachain/jobs/"))).toHaveLength(1);
   });
 
+  it("a JSON error whose message is blank is described as a body, with the URL hint", async () => {
+    serve();
+    const faithful = hostile.handler;
+    hostile.handler = (req, res, body) => {
+      if (!(req.url ?? "").startsWith("/api/datachain/jobs/")) return faithful(req, res, body);
+      json(res, 400, { message: "  " });
+    };
+    const result = await runCli(["plan", "."], { cwd: dir, env: env() });
+    expect(result.code).toBe(1);
+    expect(result.stderr).toBe(
+      `Error: [GET] ${hostile.url}/api/datachain/jobs/?team_name=demo&limit=250000: 400 "{"message":" "}"\n` +
+        "Check --url (or DATACHAIN_STUDIO_URL): it should be Studio's base URL, e.g. https://studio.datachain.ai.\n",
+    );
+  });
+
   it("a --url ending in /api names the URL tried, strips the HTML, and says to drop /api", async () => {
     hostile.received = [];
     hostile.handler = (_req, res) => {
