@@ -81,6 +81,22 @@ describe("readPlanFile", () => {
     expect(await refusal(fileWith("plan.json", text))).toBe("plan.json is not a readable plan file: it holds a number too large for JSON.");
   });
 
+  it("refuses a plan in which one object gives a key twice, at the second, whichever of the two JSON.parse would keep", async () => {
+    // Found in review: JSON.parse keeps the last of two equal keys, and the seal covers the
+    // parsed document, so a decoy written before the real value kept the seal valid.
+    const text = JSON.stringify(savedPlanDocument(plan, "1.0.0", "/", key), null, 2);
+    const real = text.indexOf(`"stack": `);
+    const edited = `${text.slice(0, real)}"stack": "decoy",\n  ${text.slice(real)}`;
+    const line = edited.slice(0, real).split("\n").length;
+    expect(await refusal(fileWith("plan.json", edited))).toBe(
+      `plan.json:${line + 1}:3: key "stack" appears twice in one object: first at plan.json:${line}:3, again here. ` +
+        "studio-jobs never writes that: the saved plan was changed after it was made, and a reader of the file may take the value apply would not. Nothing was changed.",
+    );
+    // A key that cannot be printed as it is: shown escaped, as everything quoted from a plan is.
+    const hidden = `${text.slice(0, -1)}, "a\\n\\u202eb": 1, "a\\u000a\\u202Eb": 2}`;
+    expect(await refusal(fileWith("plan.json", hidden))).toMatch(/^plan\.json:\d+:\d+: key "a\\n\\u202eb" appears twice in one object: /);
+  });
+
   it("refuses a plan with errors, and a file the schema rejects, saying where", async () => {
     const saved = savedPlanDocument(plan, "1.0.0", "/", key);
     expect(await refusal(fileWith("plan.json", JSON.stringify({ ...saved, errors: ["jobs.a: bad"] })))).toBe(

@@ -6,9 +6,12 @@
 import { constants } from "node:fs";
 import { open, type FileHandle } from "node:fs/promises";
 import { readCapped } from "../desired/read-file.js";
-import { UsageError } from "../errors.js";
+import { showKey } from "../desired/yaml-source.js";
+import { PlanRefusedError, UsageError } from "../errors.js";
 import { PLAN_FORMAT_VERSION, type PlanDocument } from "./document.js";
+import { findDuplicateKey, placeInText } from "./duplicate-keys.js";
 import { checkPlanSchema } from "./schema.js";
+import { MAKE_IT_AGAIN } from "./verify.js";
 
 /** How much of a file is read to tell a saved plan from a spec. */
 const SNIFF_BYTES = 256;
@@ -125,10 +128,33 @@ export async function readPlanFile(path: string, shown: string = path): Promise<
     throw new UsageError(`${shown} is not a readable plan file: ${(error as Error).message}`);
   }
   if (outOfRange) throw new UsageError(`${shown} is not a readable plan file: it holds a number too large for JSON.`);
+  checkKeysOnce(text, shown);
   checkVersion(doc, shown);
   checkPlanSchema(doc, shown);
   if (doc.errors.length > 0) throw new UsageError(`${shown} is a plan with errors; it cannot be applied.`);
   return doc;
+}
+
+/**
+ * Refuse a file in which an object gives a key twice. JSON.parse keeps the last and the seal
+ * covers what it kept, so an earlier decoy would be what a reader of the file takes (other
+ * readers keep the first) while apply carries out the other. `plan --out` never writes one.
+ */
+function checkKeysOnce(text: string, shown: string): void {
+  const duplicate = findDuplicateKey(text);
+  if (duplicate === undefined) return;
+  const at = (offset: number) => {
+    const { line, column } = placeInText(text, offset);
+    return `${shown}:${line}:${column}`;
+  };
+  throw new PlanRefusedError(
+    "PLAN_DUPLICATE_KEY",
+    [
+      `${at(duplicate.second)}: key "${showKey(duplicate.key)}" appears twice in one object: first at ${at(duplicate.first)}, again here. ` +
+        "studio-jobs never writes that: the saved plan was changed after it was made, and a reader of the file may take the value apply would not. Nothing was changed.",
+    ],
+    MAKE_IT_AGAIN,
+  );
 }
 
 /** Why a plan of an older format_version is not applied: what was wrong with it. */

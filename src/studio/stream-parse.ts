@@ -14,6 +14,7 @@
 // {"jobs": [...]} wrapper, an error page, an empty body) is gathered and read whole, as
 // before: that is a small reply, or one that is refused anyway.
 
+import { BACKSLASH, CLOSE_BRACE, CLOSE_BRACKET, COMMA, OPEN_BRACE, OPEN_BRACKET, QUOTE } from "../json-codes.js";
 import { createJobListReader, jobListItems, type ListingOptions } from "./wire.js";
 import type { JobOutput } from "./types.js";
 
@@ -41,14 +42,6 @@ export interface ArrayHandlers {
   /** The whole body, when it is not an array. */
   whole(text: string): void;
 }
-
-const QUOTE = 0x22;
-const BACKSLASH = 0x5c;
-const COMMA = 0x2c;
-const OPEN_BRACE = 0x7b;
-const CLOSE_BRACE = 0x7d;
-const OPEN_BRACKET = 0x5b;
-const CLOSE_BRACKET = 0x5d;
 
 /** How compact JSON writes one object after another in a list: where the fast way cuts. */
 const SEAM = '},{"';
