@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { printable } from "./invisible.js";
+import { escapeUnseenInJson, printable } from "./invisible.js";
 
 describe("printable", () => {
   it("shows control characters and the characters that reorder or hide text as escapes", () => {
@@ -17,5 +17,14 @@ describe("printable", () => {
 
   it("leaves ordinary text alone, accents and other scripts included", () => {
     expect(printable("café Ελληνικά 日本語 ✓")).toBe("café Ελληνικά 日本語 ✓");
+  });
+});
+
+describe("escapeUnseenInJson", () => {
+  it("writes DEL, C1 controls and the invisible characters of JSON text as escapes, and leaves the rest, so it parses to the same", () => {
+    const value = 'a\u202eb\u200bc\u0085d\u007fe\u2028f\ufeff é\n"';
+    const json = escapeUnseenInJson(JSON.stringify({ [value]: value }));
+    expect(json).toBe(String.raw`{"a\u202eb\u200bc\u0085d\u007fe\u2028f\ufeff é\n\"":"a\u202eb\u200bc\u0085d\u007fe\u2028f\ufeff é\n\""}`);
+    expect(JSON.parse(json)).toEqual({ [value]: value });
   });
 });

@@ -23,9 +23,28 @@ export function hasControlCharacters(text: string): boolean {
   return false;
 }
 
+/** `c` as a JSON and JavaScript escape, `\uXXXX`. */
+function escapeCharacter(c: string): string {
+  return `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`;
+}
+
 /** `text` with each of those characters written as `\uXXXX`. */
 export function escapeInvisible(text: string): string {
-  return text.replace(INVISIBLE, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`);
+  return text.replace(INVISIBLE, escapeCharacter);
+}
+
+/**
+ * What JSON.stringify writes as itself and a reader of the JSON would not see: DEL, the C1
+ * controls and the invisible characters above, as the inside of a regular-expression class.
+ */
+export const UNSEEN_IN_JSON_CLASS = `\\u007f-\\u009f${INVISIBLE_CLASS}`;
+
+// eslint-disable-next-line no-misleading-character-class -- combining and joining characters are each to be matched alone
+const UNSEEN_IN_JSON = new RegExp(`[${UNSEEN_IN_JSON_CLASS}]`, "g");
+
+/** JSON text with those characters written as `\uXXXX`: the same JSON (they stand only inside its strings), every character of it seen. */
+export function escapeUnseenInJson(json: string): string {
+  return json.replace(UNSEEN_IN_JSON, escapeCharacter);
 }
 
 /**

@@ -12,10 +12,10 @@ const { studio, env } = useStudio();
 const cli = cliWith(env);
 
 /** A repository with a one-job spec and its saved plan, plan.json; returns the directory and the plan's text. */
-async function savedPlan(): Promise<{ dir: string; text: string }> {
+async function savedPlan(query = "print('real')"): Promise<{ dir: string; text: string }> {
   const dir = mkdtempSync(join(tmpdir(), "studio-jobs-plan-text-"));
   mkdirSync(join(dir, ".git"));
-  writeSpec(dir, "text", { nightly: { query: "print('real')", schedule: { cron: "0 2 * * *" } } });
+  writeSpec(dir, "text", { nightly: { query, schedule: { cron: "0 2 * * *" } } });
   expect((await cli(dir, ["plan", "--out", "plan.json"])).code).toBe(0);
   return { dir, text: readFileSync(join(dir, "plan.json"), "utf8") };
 }
@@ -25,6 +25,23 @@ function placeOf(text: string, offset: number): string {
   const before = text.slice(0, offset).split("\n");
   return `${before.length}:${(before.at(-1) ?? "").length + 1}`;
 }
+
+/**
+ * `show` and `apply` of `file` in `dir`, run as processes, each exit 1 saying `reason` and the
+ * way out, and print nothing else; nothing is created. Then the plan as `plan --out` wrote it,
+ * plan.json, is applied and sends `query`: what was refused was the edit.
+ */
+async function expectRefusedThenApplied(dir: string, file: string, reason: string, query: string): Promise<void> {
+  const refusal = { code: 1, stdout: "", stderr: `Error: ${reason}\nMake it again with \`studio-jobs plan --out FILE\` and apply that.\n` };
+  expect(await spawnCli(["show", file], { cwd: dir, env })).toEqual(refusal);
+  expect(await spawnCli(["apply", file], { cwd: dir, env })).toEqual(refusal);
+  expect(studio.emulator.store.allJobs()).toEqual([]);
+  expect((await spawnCli(["apply", "plan.json"], { cwd: dir, env })).code).toBe(0);
+  expect(studio.emulator.store.allJobs().map((job) => job.query)).toEqual([query]);
+}
+
+const TWICE =
+  "studio-jobs never writes that: the saved plan was changed after it was made, and a reader of the file may take the value apply would not. Nothing was changed.";
 
 describe("a saved plan with a key given twice in one object", () => {
   it("is refused by show and by apply, saying where, and nothing is created", async () => {
@@ -40,24 +57,9 @@ describe("a saved plan with a key given twice in one object", () => {
     const decoy = `"query": "print('harmless')",\n${indent}`;
     const edited = `${text.slice(0, real)}${decoy}${text.slice(real)}`;
     writeFileSync(join(dir, "dup.json"), edited);
-    const second = placeOf(edited, real + decoy.length);
-    const first = placeOf(edited, real); // the decoy comes first
-    const refusal = {
-      code: 1,
-      stdout: "",
-      stderr:
-        `Error: dup.json:${second}: key "query" appears twice in one object: first at dup.json:${first}, again here. ` +
-        "studio-jobs never writes that: the saved plan was changed after it was made, and a reader of the file may take the value apply would not. Nothing was changed.\n" +
-        "Make it again with `studio-jobs plan --out FILE` and apply that.\n",
-    };
-
-    expect(await spawnCli(["show", "dup.json"], { cwd: dir, env })).toEqual(refusal);
-    expect(await spawnCli(["apply", "dup.json"], { cwd: dir, env })).toEqual(refusal);
-    expect(studio.emulator.store.allJobs()).toEqual([]);
-
-    // The file as plan --out wrote it is applied.
-    expect((await spawnCli(["apply", "plan.json"], { cwd: dir, env })).code).toBe(0);
-    expect(studio.emulator.store.allJobs().map((job) => job.query)).toEqual(["print('real')"]);
+    // The decoy comes first; the key JSON.parse keeps is the second.
+    const reason = `dup.json:${placeOf(edited, real + decoy.length)}: key "query" appears twice in one object: first at dup.json:${placeOf(edited, real)}, again here. ${TWICE}`;
+    await expectRefusedThenApplied(dir, "dup.json", reason, "print('real')");
   });
 
   it("counts an escaped key by what it says: a second job entry written as \\u006eightly is refused", async () => {
@@ -67,12 +69,25 @@ describe("a saved plan with a key given twice in one object", () => {
     const decoy = `"\\u006eightly": {"team": "demo"},\n    `;
     const edited = `${text.slice(0, entry)}${decoy}${text.slice(entry)}`;
     writeFileSync(join(dir, "dup.json"), edited);
-    const result = await spawnCli(["apply", "dup.json"], { cwd: dir, env });
-    expect(result).toMatchObject({ code: 1, stdout: "" });
-    expect(result.stderr.split("\n")[0]).toBe(
-      `Error: dup.json:${placeOf(edited, entry + decoy.length)}: key "nightly" appears twice in one object: first at dup.json:${placeOf(edited, entry)}, again here. ` +
-        "studio-jobs never writes that: the saved plan was changed after it was made, and a reader of the file may take the value apply would not. Nothing was changed.",
-    );
-    expect(studio.emulator.store.allJobs()).toEqual([]);
+    const reason = `dup.json:${placeOf(edited, entry + decoy.length)}: key "nightly" appears twice in one object: first at dup.json:${placeOf(edited, entry)}, again here. ${TWICE}`;
+    await expectRefusedThenApplied(dir, "dup.json", reason, "print('real')");
+  });
+});
+
+describe("a saved plan whose text reads otherwise than it parses", () => {
+  it("is written with a character that reorders a line escaped, and refused by show and apply with that character as itself", async () => {
+    // Found in review: a query holding U+202E (right-to-left override) was written as itself,
+    // so plan.json in a pull request showed `print("safe")` for `print("efas")`. As itself
+    // again, after plan --out, the seal still holds: the document is the same.
+    const query = 'print("\u202eefas")';
+    const { dir, text } = await savedPlan(query);
+    expect(text).toContain(String.raw`"query": "print(\"\u202eefas\")"`);
+    expect(text).not.toContain("\u202e");
+    const raw = text.replace(String.raw`\u202e`, "\u202e");
+    writeFileSync(join(dir, "raw.json"), raw);
+    const reason =
+      `raw.json:${placeOf(raw, raw.indexOf("\u202e"))}: U+202E is written as itself, where studio-jobs writes \\u202e: ` +
+      "as itself it is not seen or changes how the text around it reads, so a reader of the file would not read what apply carries out. Nothing was changed.";
+    await expectRefusedThenApplied(dir, "raw.json", reason, query);
   });
 });

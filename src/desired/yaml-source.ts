@@ -11,7 +11,7 @@
 import * as jsYaml from "js-yaml";
 import { load as loadYaml, Schema, Type } from "js-yaml";
 import type { SourceLocation, SpecIssue } from "../errors.js";
-import { escapeInvisible } from "../invisible.js";
+import { escapeUnseenInJson } from "../invisible.js";
 import { parseCarefully } from "./yaml-careful.js";
 
 export type DocPath = readonly (string | number)[];
@@ -44,13 +44,12 @@ export function tooDeep(location: SourceLocation, how = "the document"): SpecIss
 
 /**
  * A key as shown in messages: long ones cut, odd characters escaped: C0 controls by
- * JSON.stringify, C1 controls here, and the invisible ones that reorder a line as
+ * JSON.stringify, DEL, C1 controls and the invisible ones that reorder a line as
  * everything the tool prints escapes them (src/invisible.ts).
  */
 export function showKey(key: string): string {
   const cut = key.length > 60 ? `${key.slice(0, 40)}…(${key.length} characters)` : key;
-  const json = JSON.stringify(cut).slice(1, -1);
-  return escapeInvisible(json.replace(/[\u007f-\u009f]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`));
+  return escapeUnseenInJson(JSON.stringify(cut).slice(1, -1));
 }
 
 /** `jobs.nightly.schedule.cron`, `files[1]`, and `jobs["odd name"]` for keys that are not plain words. */

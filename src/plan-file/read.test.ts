@@ -97,6 +97,34 @@ describe("readPlanFile", () => {
     expect(await refusal(fileWith("plan.json", hidden))).toMatch(/^plan\.json:\d+:\d+: key "a\\n\\u202eb" appears twice in one object: /);
   });
 
+  it("refuses a character that is not seen or reorders the text around it, written as itself, and a carriage return that ends no line", async () => {
+    // Found in review: each keeps the seal (it is the same document), and each makes the
+    // file read otherwise than what apply carries out: `plan --out` writes neither.
+    const query = "print('a\u202eb')";
+    const odd = computePlan([desired({ key: "nightly", query })], new Map([["demo", []]]), CLUSTERS, options());
+    const saved = savedPlanDocument(odd, "1.0.0", "/", key);
+    const escaped = JSON.stringify(saved, null, 2).replaceAll("\u202e", "\\u202e");
+    expect(escaped).toContain(String.raw`"query": "print('a\u202eb')"`);
+    expect(await readPlanFile(fileWith("plan.json", escaped))).toEqual(JSON.parse(JSON.stringify(saved)));
+    // CRLF line ends, as an editor on Windows writes them, are read.
+    expect(await readPlanFile(fileWith("plan.json", escaped.replaceAll("\n", "\r\n")))).toEqual(JSON.parse(JSON.stringify(saved)));
+
+    const raw = escaped.replace(String.raw`\u202e`, "\u202e");
+    const at = raw.indexOf("\u202e");
+    const line = raw.slice(0, at).split("\n").length;
+    const column = at - raw.lastIndexOf("\n", at);
+    expect(await refusal(fileWith("plan.json", raw))).toBe(
+      `plan.json:${line}:${column}: U+202E is written as itself, where studio-jobs writes \\u202e: as itself it is not seen or changes how the text around it reads, ` +
+        "so a reader of the file would not read what apply carries out. Nothing was changed.",
+    );
+    const cr = escaped.replace(`"stack": `, `\r"stack": `);
+    const crLine = cr.slice(0, cr.indexOf("\r")).split("\n").length;
+    expect(await refusal(fileWith("plan.json", cr))).toBe(
+      `plan.json:${crLine}:3: a carriage return ends no line, where studio-jobs writes none: a terminal showing the file writes what follows it over the start of the line, ` +
+        "so a reader of the file would not read what apply carries out. Nothing was changed.",
+    );
+  });
+
   it("refuses a plan with errors, and a file the schema rejects, saying where", async () => {
     const saved = savedPlanDocument(plan, "1.0.0", "/", key);
     expect(await refusal(fileWith("plan.json", JSON.stringify({ ...saved, errors: ["jobs.a: bad"] })))).toBe(

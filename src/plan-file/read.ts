@@ -8,6 +8,7 @@ import { open, type FileHandle } from "node:fs/promises";
 import { readCapped } from "../desired/read-file.js";
 import { showKey } from "../desired/yaml-source.js";
 import { PlanRefusedError, UsageError } from "../errors.js";
+import { UNSEEN_IN_JSON_CLASS } from "../invisible.js";
 import { PLAN_FORMAT_VERSION, type PlanDocument } from "./document.js";
 import { findDuplicateKey, placeInText } from "./duplicate-keys.js";
 import { checkPlanSchema } from "./schema.js";
@@ -128,11 +129,56 @@ export async function readPlanFile(path: string, shown: string = path): Promise<
     throw new UsageError(`${shown} is not a readable plan file: ${(error as Error).message}`);
   }
   if (outOfRange) throw new UsageError(`${shown} is not a readable plan file: it holds a number too large for JSON.`);
+  checkSeenAsWritten(text, shown);
   checkKeysOnce(text, shown);
   checkVersion(doc, shown);
   checkPlanSchema(doc, shown);
   if (doc.errors.length > 0) throw new UsageError(`${shown} is a plan with errors; it cannot be applied.`);
   return doc;
+}
+
+/** `plan.json:12:5`: where `offset` of the plan's text is, for a message. */
+function placeOf(text: string, shown: string, offset: number): string {
+  const { line, column } = placeInText(text, offset);
+  return `${shown}:${line}:${column}`;
+}
+
+/** Said of a plan whose text would read otherwise than it parses. */
+const MISREAD = "so a reader of the file would not read what apply carries out. Nothing was changed.";
+
+// eslint-disable-next-line no-misleading-character-class -- combining and joining characters are each to be matched alone
+const UNSEEN = new RegExp(`[${UNSEEN_IN_JSON_CLASS}]`);
+
+/**
+ * Refuse text that reads otherwise than it parses, though its seal holds (it is the same
+ * document): a character `plan --out` writes as an escape (escapeUnseenInJson) written as
+ * itself, and a carriage return that ends no line (JSON takes it for a space; a terminal
+ * goes back to the start of the line, and what follows hides what came before).
+ */
+function checkSeenAsWritten(text: string, shown: string): void {
+  const unseen = text.search(UNSEEN);
+  if (unseen !== -1) {
+    const hex = text.charCodeAt(unseen).toString(16).padStart(4, "0");
+    throw new PlanRefusedError(
+      "PLAN_UNSEEN_TEXT",
+      [
+        `${placeOf(text, shown, unseen)}: U+${hex.toUpperCase()} is written as itself, where studio-jobs writes \\u${hex}: ` +
+          `as itself it is not seen or changes how the text around it reads, ${MISREAD}`,
+      ],
+      MAKE_IT_AGAIN,
+    );
+  }
+  for (let cr = text.indexOf("\r"); cr !== -1; cr = text.indexOf("\r", cr + 1)) {
+    if (text.charCodeAt(cr + 1) === 0x0a) continue;
+    throw new PlanRefusedError(
+      "PLAN_UNSEEN_TEXT",
+      [
+        `${placeOf(text, shown, cr)}: a carriage return ends no line, where studio-jobs writes none: ` +
+          `a terminal showing the file writes what follows it over the start of the line, ${MISREAD}`,
+      ],
+      MAKE_IT_AGAIN,
+    );
+  }
 }
 
 /**
@@ -143,14 +189,10 @@ export async function readPlanFile(path: string, shown: string = path): Promise<
 function checkKeysOnce(text: string, shown: string): void {
   const duplicate = findDuplicateKey(text);
   if (duplicate === undefined) return;
-  const at = (offset: number) => {
-    const { line, column } = placeInText(text, offset);
-    return `${shown}:${line}:${column}`;
-  };
   throw new PlanRefusedError(
     "PLAN_DUPLICATE_KEY",
     [
-      `${at(duplicate.second)}: key "${showKey(duplicate.key)}" appears twice in one object: first at ${at(duplicate.first)}, again here. ` +
+      `${placeOf(text, shown, duplicate.second)}: key "${showKey(duplicate.key)}" appears twice in one object: first at ${placeOf(text, shown, duplicate.first)}, again here. ` +
         "studio-jobs never writes that: the saved plan was changed after it was made, and a reader of the file may take the value apply would not. Nothing was changed.",
     ],
     MAKE_IT_AGAIN,

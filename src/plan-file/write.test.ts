@@ -8,6 +8,7 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { CLUSTERS, desired, options } from "../../test/plan-fixtures.js";
 import { computePlan } from "../plan/compute.js";
+import type { PlanDocument } from "./document.js";
 import { writePlanFile } from "./write.js";
 
 const plan = computePlan([desired({ key: "nightly" })], new Map([["demo", []]]), CLUSTERS, options());
@@ -68,6 +69,19 @@ describe("writePlanFile", () => {
     const text = readFileSync(join(dir, "plan.json"), "utf8");
     expect((JSON.parse(text) as { studio: string }).studio).toBe("https://studio.example");
     expect(text).not.toContain("pa55");
+  });
+
+  it("writes a character that is not seen, or that reorders the text around it, as an escape: the file reads as what apply sends", async () => {
+    // Found in review: a query holding U+202E was written as itself, so the plan read in a
+    // pull request showed the query's text reordered; `show` escapes it, apply sends it.
+    const query = "print('a\u202eb\u200bc\u0085d\u007fe\u2028f é')";
+    const odd = computePlan([desired({ key: "nightly", query })], new Map([["demo", []]]), CLUSTERS, options());
+    const dir = mkdtempSync(join(tmpdir(), "studio-jobs-write-"));
+    await writePlanFile(join(dir, "plan.json"), odd, writeOptions, "plan.json");
+    const text = readFileSync(join(dir, "plan.json"), "utf8");
+    expect(text).toContain(String.raw`"query": "print('a\u202eb\u200bc\u0085d\u007fe\u2028f é')"`);
+    expect(text).not.toMatch(/[\u007f-\u009f\u200b\u2028\u202e]/);
+    expect((JSON.parse(text) as PlanDocument).jobs?.["nightly"]?.input.query).toBe(query);
   });
 
   it("leaves the plan readable by its owner only, also in place of an existing file", async () => {
