@@ -125,6 +125,25 @@ describe("readPlanFile", () => {
     );
   });
 
+  it("refuses bytes that are not UTF-8, which apply reads as U+FFFD and a viewer of the file may show otherwise", async () => {
+    // Found in review: a U+FFFD in a query, its three bytes replaced by one that is not
+    // UTF-8, kept the seal (each is read as U+FFFD), and a viewer that took the file for
+    // Windows-1252 showed another character where apply sent U+FFFD.
+    const query = "print('\ufffd')";
+    const odd = computePlan([desired({ key: "nightly", query })], new Map([["demo", []]]), CLUSTERS, options());
+    const text = JSON.stringify(savedPlanDocument(odd, "1.0.0", "/", key), null, 2);
+    expect(await readPlanFile(fileWith("plan.json", text))).toMatchObject({ jobs: { nightly: { input: { query } } } });
+    const at = text.indexOf("\ufffd");
+    const bytes = Buffer.concat([Buffer.from(text.slice(0, at)), Buffer.from([0xff]), Buffer.from(text.slice(at + 1))]);
+    const line = text.slice(0, at).split("\n").length;
+    const column = at - text.lastIndexOf("\n", at);
+    const path = fileWith("plan.json", "");
+    writeFileSync(path, bytes);
+    expect(await refusal(path)).toBe(
+      `plan.json is not a readable plan file: it is not UTF-8 text (byte 0xff at line ${line}, column ${column}); save it as UTF-8.`,
+    );
+  });
+
   it("refuses a plan with errors, and a file the schema rejects, saying where", async () => {
     const saved = savedPlanDocument(plan, "1.0.0", "/", key);
     expect(await refusal(fileWith("plan.json", JSON.stringify({ ...saved, errors: ["jobs.a: bad"] })))).toBe(

@@ -5,6 +5,7 @@
 
 import { constants } from "node:fs";
 import { open, type FileHandle } from "node:fs/promises";
+import { decodeText, describeTextProblem } from "../desired/decode-text.js";
 import { readCapped } from "../desired/read-file.js";
 import { showKey } from "../desired/yaml-source.js";
 import { PlanRefusedError, UsageError } from "../errors.js";
@@ -100,9 +101,12 @@ async function readPlanText(path: string, shown: string): Promise<string> {
     if (size > MAX_PLAN_BYTES) throw tooLarge();
     const bytes = await readCapped(file, size, MAX_PLAN_BYTES);
     if (bytes === undefined) throw tooLarge();
-    const text = bytes.toString("utf8");
-    // A BOM, as some editors write, is taken like a spec's.
-    return text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
+    // UTF-8 only, as a spec: decoded with replacement, a byte that is not UTF-8 would be read
+    // as U+FFFD, whatever a viewer of the file shows for it, and keep the seal. A BOM, as
+    // some editors write, is taken like a spec's.
+    const decoded = decodeText(bytes);
+    if ("problem" in decoded) throw new UsageError(`${shown} is not a readable plan file: it ${describeTextProblem(decoded.problem)}.`);
+    return decoded.text;
   } catch (error) {
     throw error instanceof UsageError ? error : cannotRead(shown, error);
   } finally {
