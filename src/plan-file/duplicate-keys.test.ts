@@ -1,6 +1,7 @@
 // The duplicate-key scan: which key, where both are, and what is not a key at all.
 
 import { describe, expect, it } from "vitest";
+import { startCpuClock } from "../../test/helpers.js";
 import { findDuplicateKey, placeInText } from "./duplicate-keys.js";
 
 /** The duplicate in `text` with its two offsets as the substrings from there, which the test reads more easily. */
@@ -58,6 +59,26 @@ describe("findDuplicateKey", () => {
     expect(found(`{"__proto__": 1, "__proto__": 2}`)?.key).toBe("__proto__");
     // Keys that differ only in form of writing are the same; keys that differ are not.
     expect(found(`{"a": 1, "A": 2, "a ": 3, "\\u0062": 4, "\\\\u0061": 5}`)).toBeUndefined();
+  });
+});
+
+describe("findDuplicateKey on large and hostile text", () => {
+  it("takes one pass: runs of escapes, a huge object, deep nesting, and a plan-sized text cost little", () => {
+    const jobs = Object.fromEntries(
+      Array.from({ length: 10_000 }, (_, i) => [`job-${i}`, { query: `print("${i}")\n`.repeat(100), environment: { A: "1", B: '"' } }]),
+    );
+    const hostile = [
+      JSON.stringify({ a: '\\"'.repeat(1_000_000), b: "\\".repeat(1_000_000), c: 1 }),
+      JSON.stringify(Object.fromEntries(Array.from({ length: 300_000 }, (_, i) => [`k${i}`, i]))),
+      `${"[".repeat(300_000)}{"a": 1}${"]".repeat(300_000)}`,
+      JSON.stringify({ jobs }, null, 2),
+    ];
+    const cpuMs = startCpuClock();
+    for (const text of hostile) expect(findDuplicateKey(text)).toBeUndefined();
+    expect(cpuMs()).toBeLessThan(2000);
+    // A duplicate after all that is still found.
+    const last = hostile.at(-1) ?? "";
+    expect(findDuplicateKey(`${last.slice(0, -1)}, "jobs": 1}`)?.key).toBe("jobs");
   });
 });
 

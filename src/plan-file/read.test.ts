@@ -79,6 +79,18 @@ describe("readPlanFile", () => {
     // Found by a reviewer: "cluster": 1e999 kept the seal of "cluster": null valid.
     const text = JSON.stringify(savedPlanDocument(plan, "1.0.0", "/", key)).replace('"created_at"', '"x": 1e999, "created_at"');
     expect(await refusal(fileWith("plan.json", text))).toBe("plan.json is not a readable plan file: it holds a number too large for JSON.");
+    const deep = text.replace('"x": 1e999', '"x": [[{"y": [1, {"z": -1e400}]}]]');
+    expect(await refusal(fileWith("plan.json", deep))).toBe("plan.json is not a readable plan file: it holds a number too large for JSON.");
+  });
+
+  it("says what a file nested deeper than the stack is, as a sentence", async () => {
+    const depth = 200_000;
+    const deep = `{"format_version": 3, "x": ${"[".repeat(depth)}1e999${"]".repeat(depth)}}`;
+    expect(await refusal(fileWith("plan.json", deep))).toBe("plan.json is not a readable plan file: it holds a number too large for JSON.");
+    const finite = deep.replace("1e999", "1");
+    expect(await refusal(fileWith("plan.json", finite))).toBe(
+      "plan.json is not a saved plan of format_version 3; save one with `studio-jobs plan --out plan.json`.",
+    );
   });
 
   it("refuses a plan in which one object gives a key twice, at the second, whichever of the two JSON.parse would keep", async () => {
