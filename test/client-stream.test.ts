@@ -168,6 +168,30 @@ describe("a listing read as it streams", () => {
     expect(studio.requests()).toBe(1);
   });
 
+  it("refuses a body that goes wrong early and never ends at once, and stops reading it", async () => {
+    let closed!: () => void;
+    const connectionClosed = new Promise<void>((resolve) => (closed = resolve));
+    const studio = await serve((_req, res) => {
+      res.on("close", () => closed());
+      // Streamed (past the size parsed whole), broken in item 4500, cut inside the next
+      // one, then held open: it never ends.
+      const whole = JSON.stringify(LARGE);
+      const broken = whole.indexOf(`{"id":"s4500"`);
+      expect(broken).toBeGreaterThan(WHOLE_LISTING_CHARS);
+      const text = whole.slice(0, broken) + whole.slice(broken).replace(`"workers":1`, `"workers":01`);
+      void trickle(res, Buffer.from(text.slice(0, text.indexOf(`{"id":"r4501"`) + 20)), 65_536);
+    });
+    const error = await failure(
+      client(studio.url, { timeoutMs: 60_000, listLimit: { initial: 6_001, ceiling: 10_000 } }).listAllJobs("demo", notRun),
+    );
+    expect(error.code).toBe("REMOTE_INVALID_REPLY");
+    expect(error.message).toBe(
+      `Studio's reply to GET ${studio.url}/api/datachain/jobs/?team_name=demo&limit=6001 is not valid JSON: item 4500 of the list does not parse`,
+    );
+    await connectionClosed; // the client let go of it, not the server
+    expect(studio.requests()).toBe(1);
+  });
+
   it("names the record and field that does not fit, even when it arrives in pieces", async () => {
     const body = Buffer.from(JSON.stringify([record("s1"), record("r9", { parent_job_id: "s1", workers: "2" })]));
     const studio = await serve((_req, res) => void trickle(res, body, 5).then(() => res.end()));

@@ -9,6 +9,9 @@ export type Headers = Dispatcher.ResponseData["headers"];
 /**
  * The reply's text, decoded piece by piece as it arrives, to `sink`; past `maxBytes` it
  * fails with the error `past` makes, or with "truncate" stops reading and keeps what came.
+ * What `sink` throws stops the reading and is what this fails with. Read by its `data`
+ * events, not `for await`: the async iterator's promise per chunk cost about a tenth of
+ * reading a large listing (docs/architecture.md, "Reading a listing").
  */
 export async function readBody(
   reply: Dispatcher.ResponseData,
@@ -16,9 +19,10 @@ export async function readBody(
   sink: (text: string) => void,
   past: (() => Error) | "truncate",
 ): Promise<void> {
+  const body = reply.body;
   const declared = Number(headerValue(reply.headers["content-length"]));
   if (past !== "truncate" && Number.isFinite(declared) && declared > maxBytes) {
-    discard(reply.body);
+    discard(body);
     throw past();
   }
   // node's StringDecoder keeps a character split between chunks whole, like TextDecoder,
@@ -26,26 +30,61 @@ export async function readBody(
   const decoder = new StringDecoder("utf8");
   let bytes = 0;
   let first = true;
-  for await (const chunk of reply.body) {
-    bytes += (chunk as Buffer).length;
-    if (bytes > maxBytes) {
-      discard(reply.body);
-      if (past !== "truncate") throw past();
-      const keep = (chunk as Buffer).length - (bytes - maxBytes);
-      const text = decoder.write((chunk as Buffer).subarray(0, keep));
-      if (text !== "") sink(text);
-      return;
-    }
-    let text = decoder.write(chunk as Buffer);
-    if (first && text !== "") {
-      // A byte order mark is not part of the JSON (TextDecoder, used before, dropped it too).
-      if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
-      first = false;
-    }
-    if (text !== "") sink(text);
-  }
-  const rest = decoder.end();
-  if (rest !== "") sink(rest);
+  await new Promise<void>((resolve, reject) => {
+    let settled = false;
+    const settle = (error?: unknown): void => {
+      if (settled) return;
+      settled = true;
+      body.off("data", onData);
+      body.off("end", onEnd);
+      body.off("error", onError);
+      body.off("close", onClose);
+      if (error === undefined) resolve();
+      // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors -- what was thrown or emitted, as `for await` would throw it
+      else reject(error);
+    };
+    /** Stop reading what is left, then settle. */
+    const stop = (error?: unknown): void => {
+      settle(error);
+      discard(body);
+    };
+    const onData = (chunk: Buffer): void => {
+      try {
+        bytes += chunk.length;
+        if (bytes > maxBytes) {
+          if (past !== "truncate") return stop(past());
+          const text = decoder.write(chunk.subarray(0, chunk.length - (bytes - maxBytes)));
+          if (text !== "") sink(text);
+          return stop();
+        }
+        let text = decoder.write(chunk);
+        if (first && text !== "") {
+          // A byte order mark is not part of the JSON (TextDecoder, used before, dropped it too).
+          if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
+          first = false;
+        }
+        if (text !== "") sink(text);
+      } catch (error) {
+        stop(error);
+      }
+    };
+    const onEnd = (): void => {
+      try {
+        const rest = decoder.end();
+        if (rest !== "") sink(rest);
+        settle();
+      } catch (error) {
+        settle(error);
+      }
+    };
+    const onError = (error: unknown): void => settle(error);
+    // Closed with neither an end nor an error: what `for await` calls a premature close.
+    const onClose = (): void => settle(Object.assign(new Error("Premature close"), { code: "ERR_STREAM_PREMATURE_CLOSE" }));
+    body.on("data", onData);
+    body.on("end", onEnd);
+    body.on("error", onError);
+    body.on("close", onClose);
+  });
 }
 
 /**
