@@ -1,6 +1,7 @@
 // Reading what Studio sends back: a reply's body, decoded as it arrives and never past its
 // size cap, and the headers the client looks at.
 
+import { finished } from "node:stream";
 import { StringDecoder } from "node:string_decoder";
 import type { Dispatcher } from "./http.js";
 
@@ -32,30 +33,30 @@ export async function readBody(
   let first = true;
   await new Promise<void>((resolve, reject) => {
     let settled = false;
-    const settle = (error?: unknown): void => {
+    let stopWatching = (): void => undefined;
+    /** Settles once; `failed` rather than "an error was given", as anything may be thrown. */
+    const settle = (failed: boolean, error?: unknown): void => {
       if (settled) return;
       settled = true;
       body.off("data", onData);
-      body.off("end", onEnd);
-      body.off("error", onError);
-      body.off("close", onClose);
-      if (error === undefined) resolve();
+      stopWatching();
       // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors -- what was thrown or emitted, as `for await` would throw it
-      else reject(error);
+      if (failed) reject(error);
+      else resolve();
     };
-    /** Stop reading what is left, then settle. */
-    const stop = (error?: unknown): void => {
-      settle(error);
+    /** Settle, then stop reading what is left. */
+    const stop = (failed: boolean, error?: unknown): void => {
+      settle(failed, error);
       discard(body);
     };
     const onData = (chunk: Buffer): void => {
       try {
         bytes += chunk.length;
         if (bytes > maxBytes) {
-          if (past !== "truncate") return stop(past());
+          if (past !== "truncate") return stop(true, past());
           const text = decoder.write(chunk.subarray(0, chunk.length - (bytes - maxBytes)));
           if (text !== "") sink(text);
-          return stop();
+          return stop(false);
         }
         let text = decoder.write(chunk);
         if (first && text !== "") {
@@ -65,25 +66,22 @@ export async function readBody(
         }
         if (text !== "") sink(text);
       } catch (error) {
-        stop(error);
+        stop(true, error);
       }
     };
-    const onEnd = (): void => {
+    // The end, an error, or a close with neither (a premature close), also of a body that
+    // got there before this was called, which a listener added now would never hear.
+    stopWatching = finished(body, { readable: true, writable: false }, (error) => {
+      if (error !== undefined && error !== null) return settle(true, error);
       try {
         const rest = decoder.end();
         if (rest !== "") sink(rest);
-        settle();
-      } catch (error) {
-        settle(error);
+        settle(false);
+      } catch (thrown) {
+        settle(true, thrown);
       }
-    };
-    const onError = (error: unknown): void => settle(error);
-    // Closed with neither an end nor an error: what `for await` calls a premature close.
-    const onClose = (): void => settle(Object.assign(new Error("Premature close"), { code: "ERR_STREAM_PREMATURE_CLOSE" }));
+    });
     body.on("data", onData);
-    body.on("end", onEnd);
-    body.on("error", onError);
-    body.on("close", onClose);
   });
 }
 
