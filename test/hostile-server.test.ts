@@ -695,17 +695,21 @@ describe("7. odd replies and wrong URLs", () => {
     expect(hostile.received.filter((r) => r.url.startsWith("/api/datachain/jobs/"))).toHaveLength(1);
   });
 
-  it("a JSON error whose message is blank is described as a body, with the URL hint", async () => {
+  it.each([
+    ["blanks", "  ", '"{"message":" "}"'],
+    ["a NUL", "\u0000", '"{"message":"\\u0000"}"'],
+    ["terminal controls", "\u001b\u0007\u0085", '"{"message":"\\u001b\\u0007 "}"'],
+  ])("a JSON error whose message shows as nothing (%s) is described as a body, with the URL hint", async (_what, message, shown) => {
     serve();
     const faithful = hostile.handler;
     hostile.handler = (req, res, body) => {
       if (!(req.url ?? "").startsWith("/api/datachain/jobs/")) return faithful(req, res, body);
-      json(res, 400, { message: "  " });
+      json(res, 400, { message });
     };
     const result = await runCli(["plan", "."], { cwd: dir, env: env() });
     expect(result.code).toBe(1);
     expect(result.stderr).toBe(
-      `Error: [GET] ${hostile.url}/api/datachain/jobs/?team_name=demo&limit=250000: 400 "{"message":" "}"\n` +
+      `Error: [GET] ${hostile.url}/api/datachain/jobs/?team_name=demo&limit=250000: 400 ${shown}\n` +
         "Check --url (or DATACHAIN_STUDIO_URL): it should be Studio's base URL, e.g. https://studio.datachain.ai.\n",
     );
   });

@@ -186,7 +186,10 @@ function describeBody(ctx: ErrorContext, headers: Headers, text: string): string
 
 export function statusError(ctx: ErrorContext, where: RequestDescription, status: number, headers: Headers, text: string): RemoteError {
   const raw = readMessage(text);
-  const studioMessage = raw === undefined ? undefined : said(ctx, raw);
+  // A message that shows as nothing (blanks, control characters) says nothing: the body is
+  // described instead, with the URL hint.
+  const shownMessage = raw === undefined ? "" : said(ctx, raw);
+  const studioMessage = shownMessage === "" ? undefined : shownMessage;
   // Not Studio's JSON error, or a path that does not exist: most likely the wrong URL.
   if (studioMessage === undefined || (status === 404 && where.method === "GET")) {
     const shown = studioMessage ?? describeBody(ctx, headers, text);

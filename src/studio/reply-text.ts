@@ -47,14 +47,13 @@ export function shorten(text: string, max: number): string {
   return text.length <= max ? text : `${text.slice(0, max - 1)}…`;
 }
 
-/** Studio's own error message, `{"message": "..."}`, with control characters removed; undefined when the body is not that, or the message is blank. */
+/** Studio's own error message, `{"message": "..."}`, as it came; undefined when the body is not that. */
 export function readMessage(text: string): string | undefined {
   try {
     const parsed = JSON.parse(text) as unknown;
     if (parsed !== null && typeof parsed === "object" && "message" in parsed) {
       const message = parsed.message;
-      // A blank message says nothing: the body is described instead, with the URL hint.
-      if (typeof message === "string" && message.trim() !== "") return message;
+      if (typeof message === "string") return message;
     }
   } catch {
     // not JSON: the caller describes the body instead
