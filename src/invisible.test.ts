@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { escapeUnseenInJson, printable } from "./invisible.js";
+import { escapeUnseenInJson, findUnseenInJson, jsonForReaders, printable } from "./invisible.js";
 
 describe("printable", () => {
   it("shows control characters and the characters that reorder or hide text as escapes", () => {
@@ -15,6 +15,28 @@ describe("printable", () => {
       expect(printable(`a${c}b`), c.charCodeAt(0).toString(16)).toBe(`a\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}b`);
   });
 
+  it("escapes the default-ignorable and format characters a review found passing, past U+FFFF as their two halves", () => {
+    // Tag characters spell hidden text ("ASCII smuggling"); the others are unseen format
+    // controls: variation selectors, the Mongolian ones, deprecated format controls,
+    // interlinear annotation marks, the shorthand and musical format controls.
+    const cases: [string, string][] = [
+      ["\u{E0041}", "\\udb40\\udc41"],
+      ["\u{E0001}", "\\udb40\\udc01"],
+      ["\u{E01EF}", "\\udb40\\uddef"],
+      ["\ufe0f", "\\ufe0f"],
+      ["\u180b", "\\u180b"],
+      ["\u206a", "\\u206a"],
+      ["\ufff9", "\\ufff9"],
+      ["\u{1BCA0}", "\\ud82f\\udca0"],
+      ["\u{1D173}", "\\ud834\\udd73"],
+    ];
+    for (const [c, escaped] of cases) expect(printable(`a${c}b`), escaped).toBe(`a${escaped}b`);
+  });
+
+  it("leaves seen characters past U+FFFF alone: an emoji, a musical symbol, a CJK extension character", () => {
+    expect(printable("\u{1F600} \u{1D11E} \u{20000}")).toBe("\u{1F600} \u{1D11E} \u{20000}");
+  });
+
   it("leaves ordinary text alone, accents and other scripts included", () => {
     expect(printable("café Ελληνικά 日本語 ✓")).toBe("café Ελληνικά 日本語 ✓");
   });
@@ -26,5 +48,22 @@ describe("escapeUnseenInJson", () => {
     const json = escapeUnseenInJson(JSON.stringify({ [value]: value }));
     expect(json).toBe(String.raw`{"a\u202eb\u200bc\u0085d\u007fe\u2028f\ufeff é\n\"":"a\u202eb\u200bc\u0085d\u007fe\u2028f\ufeff é\n\""}`);
     expect(JSON.parse(json)).toEqual({ [value]: value });
+  });
+});
+
+describe("JSON for readers", () => {
+  it("escapes characters past U+FFFF that are not seen, and still parses to the same value", () => {
+    const value = { query: "print('a\u{E0041}\u{E0042}b\u{1D173}')", name: "\u{1F600}" };
+    const text = jsonForReaders(value);
+    expect(text).toBe('{\n  "query": "print(\'a\\udb40\\udc41\\udb40\\udc42b\\ud834\\udd73\')",\n  "name": "\u{1F600}"\n}\n');
+    expect(findUnseenInJson(text)).toBe(-1);
+    expect(JSON.parse(text)).toEqual(value);
+  });
+
+  it("finds the first unseen character written as itself, or none", () => {
+    expect(findUnseenInJson('{"a": "x\u200by"}')).toBe(8);
+    expect(findUnseenInJson('{"a": "x\u{E0041}"}')).toBe(8);
+    expect(findUnseenInJson(String.raw`{"a": "x\u200by"}`)).toBe(-1);
+    expect(findUnseenInJson('{"a": "\u{1F600}"}')).toBe(-1);
   });
 });

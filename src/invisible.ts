@@ -1,18 +1,32 @@
 // Characters that change how a line reads without being seen: bidirectional overrides and
 // isolates (U+202E makes "exe.txt" read backwards), marks, zero-width spaces and joiners,
-// the word joiner and invisible operators, the byte-order mark, a soft hyphen, the blank
-// fillers of Hangul and Mongolian, Unicode's line and paragraph separators. Whatever the tool prints from a spec or from Studio shows
-// them as escapes, so a reviewer reads what is there (plans, spec messages, Studio's errors).
+// the word joiner, invisible operators and the deprecated format controls, variation
+// selectors, the byte-order mark, a soft hyphen, the blank fillers of Hangul and Mongolian,
+// interlinear annotation marks, Unicode's line and paragraph separators, and past U+FFFF
+// the tag characters (which spell hidden text), the shorthand format controls and the
+// musical format controls: Unicode's default-ignorable and format characters, less the few
+// that are seen. Whatever the tool prints from a spec or from Studio shows them as escapes,
+// so a reviewer reads what is there (plans, spec messages, Studio's errors).
 
-/** Those characters, as the inside of a regular-expression class (the team-name rule uses it too). */
+/**
+ * Those of them up to U+FFFF, as the inside of a regular-expression class that means the
+ * same with or without the `u` flag: the team-name rule uses it, and so does the schema's
+ * pattern, which editors may read either way.
+ */
 export const INVISIBLE_CLASS =
-  "\\u00ad\\u034f\\u061c\\u115f\\u1160\\u17b4\\u17b5\\u180e\\u200b-\\u200f\\u2028-\\u202e\\u2060-\\u2064\\u2066-\\u2069\\u3164\\ufeff\\uffa0";
+  "\\u00ad\\u034f\\u061c\\u115f\\u1160\\u17b4\\u17b5\\u180b-\\u180f\\u200b-\\u200f\\u2028-\\u202e\\u2060-\\u206f\\u3164\\ufe00-\\ufe0f\\ufeff\\uffa0\\ufff0-\\ufffb";
+
+/**
+ * Those past U+FFFF, as their UTF-16 surrogate pairs (a pattern without the `u` flag sees
+ * those): U+1BCA0-U+1BCA3, U+1D173-U+1D17A, and U+E0000-U+E0FFF (tags, variation selectors).
+ */
+const ASTRAL_INVISIBLE = "\\ud82f[\\udca0-\\udca3]|\\ud834[\\udd73-\\udd7a]|[\\udb40-\\udb43][\\udc00-\\udfff]";
 
 /** C0, DEL and C1 control characters, as the inside of a regular-expression class. */
 export const CONTROL_CLASS = "\\u0000-\\u001f\\u007f-\\u009f";
 
 // eslint-disable-next-line no-misleading-character-class -- combining and joining characters are each to be matched alone
-const INVISIBLE = new RegExp(`[${INVISIBLE_CLASS}]`, "g");
+const INVISIBLE = new RegExp(`[${INVISIBLE_CLASS}]|${ASTRAL_INVISIBLE}`, "g");
 
 /** Whether `text` holds a control character (CONTROL_CLASS): a loop, as it checks every listed record. */
 export function hasControlCharacters(text: string): boolean {
@@ -23,9 +37,11 @@ export function hasControlCharacters(text: string): boolean {
   return false;
 }
 
-/** `c` as a JSON and JavaScript escape, `\uXXXX`. */
-function escapeCharacter(c: string): string {
-  return `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`;
+/** `c` (one UTF-16 unit, or a surrogate pair) as JSON and JavaScript escapes, `\uXXXX` a unit. */
+export function escapeCharacter(c: string): string {
+  let out = "";
+  for (let i = 0; i < c.length; i++) out += `\\u${c.charCodeAt(i).toString(16).padStart(4, "0")}`;
+  return out;
 }
 
 /** `text` with each of those characters written as `\uXXXX`. */
@@ -33,18 +49,28 @@ export function escapeInvisible(text: string): string {
   return text.replace(INVISIBLE, escapeCharacter);
 }
 
-/**
- * What JSON.stringify writes as itself and a reader of the JSON would not see: DEL, the C1
- * controls and the invisible characters above, as the inside of a regular-expression class.
- */
-export const UNSEEN_IN_JSON_CLASS = `\\u007f-\\u009f${INVISIBLE_CLASS}`;
-
+// What JSON.stringify writes as itself and a reader of the JSON would not see: DEL, the C1
+// controls and the invisible characters above.
 // eslint-disable-next-line no-misleading-character-class -- combining and joining characters are each to be matched alone
-const UNSEEN_IN_JSON = new RegExp(`[${UNSEEN_IN_JSON_CLASS}]`, "g");
+const UNSEEN_IN_JSON = new RegExp(`[\\u007f-\\u009f${INVISIBLE_CLASS}]|${ASTRAL_INVISIBLE}`, "g");
 
 /** JSON text with those characters written as `\uXXXX`: the same JSON (they stand only inside its strings), every character of it seen. */
 export function escapeUnseenInJson(json: string): string {
   return json.replace(UNSEEN_IN_JSON, escapeCharacter);
+}
+
+/** Where JSON text holds one of those characters as itself, or -1: `escapeUnseenInJson` leaves none. */
+export function findUnseenInJson(json: string): number {
+  return json.search(UNSEEN_IN_JSON);
+}
+
+/**
+ * A value as JSON for a reader (`--format json`, a saved plan): two-space indent, a final
+ * newline, and the characters above as escapes, so that what a reviewer reads in a log or
+ * a pull request is what a program reading it gets.
+ */
+export function jsonForReaders(value: unknown): string {
+  return `${escapeUnseenInJson(JSON.stringify(value, null, 2))}\n`;
 }
 
 /**

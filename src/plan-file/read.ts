@@ -9,7 +9,7 @@ import { decodeText, describeTextProblem } from "../desired/decode-text.js";
 import { readCapped } from "../desired/read-file.js";
 import { showKey } from "../desired/yaml-source.js";
 import { PlanRefusedError, UsageError } from "../errors.js";
-import { UNSEEN_IN_JSON_CLASS } from "../invisible.js";
+import { escapeCharacter, findUnseenInJson } from "../invisible.js";
 import { PLAN_FORMAT_VERSION, type PlanDocument } from "./document.js";
 import { findDuplicateKey, placeInText } from "./duplicate-keys.js";
 import { checkPlanSchema } from "./schema.js";
@@ -135,8 +135,6 @@ function placeOf(text: string, shown: string, offset: number): string {
 /** Said of a plan whose text would read otherwise than it parses. */
 const MISREAD = "so a reader of the file would not read what apply carries out. Nothing was changed.";
 
-const UNSEEN = new RegExp(`[${UNSEEN_IN_JSON_CLASS}]`);
-
 /**
  * Refuse text that reads otherwise than it parses, though its seal holds (it is the same
  * document): a character `plan --out` writes as an escape (escapeUnseenInJson) written as
@@ -144,13 +142,15 @@ const UNSEEN = new RegExp(`[${UNSEEN_IN_JSON_CLASS}]`);
  * goes back to the start of the line, and what follows hides what came before).
  */
 function checkSeenAsWritten(text: string, shown: string): void {
-  const unseen = text.search(UNSEEN);
+  const unseen = findUnseenInJson(text);
   if (unseen !== -1) {
-    const hex = text.charCodeAt(unseen).toString(16).padStart(4, "0");
+    const point = text.codePointAt(unseen) ?? 0;
+    const hex = point.toString(16).padStart(4, "0");
+    const escapes = escapeCharacter(String.fromCodePoint(point));
     throw new PlanRefusedError(
       "PLAN_UNSEEN_TEXT",
       [
-        `${placeOf(text, shown, unseen)}: U+${hex.toUpperCase()} is written as itself, where studio-jobs writes \\u${hex}: ` +
+        `${placeOf(text, shown, unseen)}: U+${hex.toUpperCase()} is written as itself, where studio-jobs writes ${escapes}: ` +
           `as itself it is not seen or changes how the text around it reads, ${MISREAD}`,
       ],
       MAKE_IT_AGAIN,

@@ -4,7 +4,7 @@
 
 import { randomBytes } from "node:crypto";
 import { UsageError } from "../errors.js";
-import { escapeUnseenInJson } from "../invisible.js";
+import { jsonForReaders } from "../invisible.js";
 import type { Plan } from "../plan/types.js";
 import { planDocument, type PlanDocument, type SavedJob } from "./document.js";
 import { saveJob } from "./saved-job.js";
@@ -56,7 +56,7 @@ export async function writePlanFile(path: string, plan: Plan, options: WritePlan
   const key = createDigestKey(options.token, options.env, randomBytes(16));
   const doc = savedPlanDocument(plan, options.toolVersion, options.cwd, key, studioLocation(options.studioUrl));
   // Written so that the file reads as what apply sends: readPlanFile refuses these characters as themselves.
-  await writeWhole(path, `${escapeUnseenInJson(JSON.stringify(doc, null, 2))}\n`, shown);
+  await writeWhole(path, jsonForReaders(doc), shown);
 }
 
 async function writeWhole(path: string, text: string, shown: string): Promise<void> {

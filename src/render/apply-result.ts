@@ -1,7 +1,7 @@
 // What apply says when it is done: a summary line, the new jobs, and every failure.
 
 import type { ApplyResult, StepResult } from "../apply/types.js";
-import { printable } from "../invisible.js";
+import { jsonForReaders, printable } from "../invisible.js";
 
 /** What ran the steps: apply, or destroy (which `Run apply again` would undo). */
 export type ApplyCommand = "apply" | "destroy";
@@ -69,5 +69,5 @@ export function renderApplyJson(result: ApplyResult): string {
     ...(s.detail === undefined ? {} : { detail: s.detail }),
   }));
   const { halfReplaced, ...summary } = result.summary;
-  return `${JSON.stringify({ format_version: 1, summary: { ...summary, half_replaced: halfReplaced }, steps }, null, 2)}\n`;
+  return jsonForReaders({ format_version: 1, summary: { ...summary, half_replaced: halfReplaced }, steps });
 }

@@ -2,6 +2,7 @@
 
 import { planDocument, type PlanDocument } from "../plan-file/document.js";
 import type { Plan } from "../plan/types.js";
+import { jsonForReaders } from "../invisible.js";
 
 /**
  * A plan as `plan --format json` prints it. A saved plan (`show`) keeps its own
@@ -10,5 +11,5 @@ import type { Plan } from "../plan/types.js";
 export function renderPlanJson(plan: Plan | PlanDocument, toolVersion: string): string {
   const doc = "format_version" in plan ? plan : planDocument(plan, toolVersion);
   const { jobs: _jobs, digest_key: _digestKey, ...shown } = doc;
-  return `${JSON.stringify(shown, null, 2)}\n`;
+  return jsonForReaders(shown);
 }

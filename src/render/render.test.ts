@@ -403,6 +403,15 @@ describe("renderers", () => {
     }
   });
 
+  it("writes unseen characters in --format json as escapes, as a saved plan does", () => {
+    const reordered = desired({ key: "nightly", query: "print('a\u202eb\u{E0041}')" });
+    const planned = computePlan([reordered], new Map([["demo", []]]), CLUSTERS, options());
+    const text = renderPlanJson(planned, "1");
+    expect(text).toContain(String.raw`"query": "print('a\u202eb\udb40\udc41')"`);
+    expect(text).not.toMatch(/[\u202e\udb40]/);
+    expect((JSON.parse(text) as { actions: { after: { query: string } }[] }).actions[0]?.after.query).toBe("print('a\u202eb\u{E0041}')");
+  });
+
   it("says when nothing changes", () => {
     const steady = desired({ key: "steady" });
     const empty = computePlan([steady], new Map([["demo", [record(steady)]]]), CLUSTERS, options());

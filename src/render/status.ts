@@ -4,6 +4,7 @@ import type { SpecMatch, StackStatus } from "../plan/status.js";
 import { formatRunTime } from "../run-times.js";
 import { studioTimeMs } from "../studio/time.js";
 import { formatTable } from "./table.js";
+import { jsonForReaders } from "../invisible.js";
 
 /** `status --format json`: one object per job, as scripts read it. */
 interface StatusJobDocument {
@@ -43,7 +44,7 @@ export function renderStatusJson(status: StackStatus): string {
     next_runs: job.nextRuns.map((date) => date.toISOString()),
     url: job.url,
   }));
-  return `${JSON.stringify({ stack: status.stack, jobs, not_in_studio: status.notInStudio }, null, 2)}\n`;
+  return jsonForReaders({ stack: status.stack, jobs, not_in_studio: status.notInStudio });
 }
 
 export function renderStatusText(status: StackStatus): string {

@@ -3,13 +3,14 @@
 import { connect, type GlobalOptions } from "../connect.js";
 import type { CliIo } from "../io.js";
 import { formatTable } from "../../render/table.js";
+import { jsonForReaders } from "../../invisible.js";
 
 export async function runClusters(globals: GlobalOptions, options: { format: string }, io: CliIo): Promise<number> {
   const { client, team } = await connect(globals, io);
   try {
     const clusters = await client.listClusters(team);
     if (options.format === "json") {
-      io.stdout.write(`${JSON.stringify(clusters, null, 2)}\n`);
+      io.stdout.write(jsonForReaders(clusters));
       return 0;
     }
     const rows = clusters.map((c) => [

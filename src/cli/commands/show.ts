@@ -10,6 +10,7 @@ import { renderPlanText } from "../../render/text.js";
 import { resolveConnection } from "../../studio/config.js";
 import type { GlobalOptions } from "../connect.js";
 import { reportDiagnostics, useColor, type CliIo } from "../io.js";
+import { jsonForReaders } from "../../invisible.js";
 
 export interface ShowFlags {
   format: "text" | "json" | "markdown";
@@ -23,7 +24,7 @@ export async function runShow(planFile: string, flags: ShowFlags, globals: Globa
     case "json": {
       // The saved jobs are what apply sends; the plan itself is the rest, in plan --format json's shape.
       const { jobs: _jobs, ...plan } = doc;
-      io.stdout.write(`${JSON.stringify(plan, null, 2)}\n`);
+      io.stdout.write(jsonForReaders(plan));
       break;
     }
     case "markdown":
