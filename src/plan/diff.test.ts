@@ -29,3 +29,14 @@ it("shows a live variable named __proto__, which copying the environment used to
   const changes = computeChanges(job, { ...live, environment }, NOW);
   expect(changes).toContainEqual({ field: "environment.__proto__", kind: "value", old: "x", new: "(not set)" });
 });
+
+it("says which side ends without a line break, so a diff of two texts that differ only there shows a difference", () => {
+  // Found by importing a job whose requirements end with a line break (as a requirements.txt
+  // does): a list of lines has none, and `plan --adopt` showed "-pandas +pandas", no change to see.
+  expect(unifiedDiff("numpy\npandas\n", "numpy\npandas")).toBe(
+    ["@@ -1,2 +1,2 @@", " numpy", "-pandas", "+pandas", "\\ No newline at end of file"].join("\n"),
+  );
+  expect(unifiedDiff("print(1)", "print(1)\n")).toBe(
+    ["@@ -1,1 +1,1 @@", "-print(1)", "\\ No newline at end of file", "+print(1)"].join("\n"),
+  );
+});

@@ -56,10 +56,13 @@ export function unifiedDiff(oldText: string, newText: string): string {
 function diffHunks(oldText: string, newText: string): string {
   diffLibrary ??= require("diff") as typeof DiffLibrary;
   const patch = diffLibrary.structuredPatch("old", "new", oldText, newText, "", "", { context: 3 });
+  // "\ No newline at end of file" is noise when neither text ends with a line break (a
+  // one-line inline query), and the only visible difference when one does and the other not.
+  const keepMarkers = oldText.endsWith("\n") !== newText.endsWith("\n");
   const lines: string[] = [];
   for (const hunk of patch.hunks) {
     lines.push(`@@ -${hunk.oldStart},${hunk.oldLines} +${hunk.newStart},${hunk.newLines} @@`);
-    for (const line of hunk.lines) if (!line.startsWith("\\")) lines.push(line);
+    for (const line of hunk.lines) if (keepMarkers || !line.startsWith("\\")) lines.push(line);
   }
   return lines.join("\n");
 }
