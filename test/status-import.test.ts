@@ -6,7 +6,7 @@ import { join, resolve } from "node:path";
 import { describe, expect, it } from "vitest";
 import { loadSpec } from "../src/desired/index.js";
 import { runCli } from "./cli-helpers.js";
-import { copyExample, useStudio } from "./helpers.js";
+import { copyExample, handMade, useStudio } from "./helpers.js";
 
 const { studio, env } = useStudio();
 
@@ -45,6 +45,14 @@ describe("status", () => {
 });
 
 describe("import", () => {
+  /** Import team demo's jobs as `stack` into a new repository's studio-jobs.yaml. */
+  async function importInto(stack: string) {
+    const dir = mkdtempSync(join(tmpdir(), "studio-jobs-import-"));
+    mkdirSync(join(dir, ".git"));
+    const imported = await runCli(["--team", "demo", "import", "--stack", stack, "--out", "studio-jobs.yaml"], { cwd: dir, env });
+    return { dir, imported, yaml: imported.code === 0 ? readFileSync(join(dir, "studio-jobs.yaml"), "utf8") : "" };
+  }
+
   async function handMadeJobs(): Promise<void> {
     await studio.client.createJob({
       query: "import datachain as dc\nprint(1)\n",
@@ -244,17 +252,32 @@ describe("import", () => {
 
   it("writes a job named << as a job, not as YAML's merge key", async () => {
     // Found by an adversarial tester: the key was written plain, and validate read a merge.
-    await studio.client.createJob({ query: "print(1)", query_type: "PYTHON", query_name: "<<", team_name: "demo", environment: "" });
-    const dir = mkdtempSync(join(tmpdir(), "studio-jobs-import-"));
-    mkdirSync(join(dir, ".git"));
-    const imported = await runCli(["import", "--stack", "odd", "--out", "studio-jobs.yaml"], {
-      cwd: dir,
-      env: { ...env, DATACHAIN_STUDIO_TEAM: "demo" },
-    });
+    await studio.client.createJob(handMade("<<", { query: "print(1)" }));
+    const { dir, imported, yaml } = await importInto("odd");
     expect(imported.code).toBe(0);
-    expect(readFileSync(join(dir, "studio-jobs.yaml"), "utf8")).toContain('\n  "<<":\n    query: print(1)\n');
+    expect(yaml).toContain('\n  "<<":\n    query: print(1)\n');
     const spec = await loadSpec(["."], dir, { env: {}, vars: {}, defaultTeam: undefined });
     expect(spec.jobs.map((job) => job.key)).toEqual(["<<"]);
+  });
+
+  it("leaves out, and says so, environment variables whose names a spec cannot hold, instead of writing a spec validate refuses", async () => {
+    // Found by an adversarial tester: names such as my-var, 1X or << were written as they
+    // are, and validate then refused the imported spec with eight errors.
+    await studio.client.createJob(handMade("odd-names", { query: "print(1)", environment: "my-var=a\nGOOD=b\n<<=c\n1X=d\nTrue=e\nA B=f" }));
+    const { dir, imported, yaml } = await importInto("odd");
+    expect(imported.code).toBe(0);
+    expect(imported.stderr).toBe(
+      "Imported 1 job from team demo into studio-jobs.yaml. Fill in every FILL-IN before planning.\n" +
+        "4 environment variables were left out: a spec cannot hold a variable of that name, so adopting the job drops it:\n" +
+        '  odd-names: "1X", "<<", "A B", "my-var"\n',
+    );
+    expect(yaml).toContain(
+      '    environment:\n      # left out, as a spec cannot hold a variable of these names: "1X", "<<", "A B", "my-var"\n' +
+        '      GOOD: "b"\n      "True": "e"\n',
+    );
+    expect((await runCli(["validate", "."], { cwd: dir, env: {} })).code).toBe(0);
+    const spec = await loadSpec(["."], dir, { env: {}, vars: {}, defaultTeam: undefined });
+    expect(spec.jobs.map((job) => [job.key, job.values.environment])).toEqual([["odd-names", { GOOD: "b", True: "e" }]]);
   });
 
   it("points $schema at the installed package, relative to where the spec is written", async () => {

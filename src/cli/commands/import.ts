@@ -10,7 +10,8 @@ import { access } from "node:fs/promises";
 import { dirname, join, relative, resolve, sep } from "node:path";
 import { Document, Pair, Scalar, type YAMLMap } from "yaml";
 import { UsageError } from "../../errors.js";
-import { escapeInvisible } from "../../invisible.js";
+import { escapeInvisible, printable } from "../../invisible.js";
+import { isEnvironmentName } from "../../desired/environment-name.js";
 import { looksSecret } from "../../plan/secret-names.js";
 import { classify } from "../../identity/classify.js";
 import { userEnvironment } from "../../identity/markers.js";
@@ -59,7 +60,22 @@ function secretVariable(job: string, name: string, taken: Set<string>): string {
   return variable;
 }
 
-function jobEntry(doc: Document, job: JobOutput, secrets: SecretVariable[], taken: Set<string>): YAMLMap {
+/** What import writes besides the spec: the variables to set, the live variables left out. */
+interface ImportNotes {
+  secrets: SecretVariable[];
+  /** Variable names taken in the file. */
+  taken: Set<string>;
+  /** Per job, the names of the live variables a spec cannot hold. */
+  leftOut: { job: string; names: string[] }[];
+}
+
+/** A name as a comment or a message shows it: quoted, with nothing in it that breaks or reorders the line. */
+function shownName(name: string): string {
+  return printable(JSON.stringify(name));
+}
+
+function jobEntry(doc: Document, job: JobOutput, notes: ImportNotes): YAMLMap {
+  const { secrets, taken } = notes;
   /**
    * A text as the spec writes it: literal, except the credentials of any URL in it
    * (`https://user:token@host`), which become a variable to set, like a secret-looking
@@ -83,14 +99,17 @@ function jobEntry(doc: Document, job: JobOutput, secrets: SecretVariable[], take
   if (job.repository !== null && job.repository !== "") entry["repository"] = text("repository", job.repository);
   const node = doc.createNode(entry) as YAMLMap;
   const env = userEnvironment(job.environment);
-  // A name the spec's schema refuses (`__proto__`) would make the imported spec invalid.
-  const names = Object.keys(env)
-    .filter((name) => name !== "__proto__")
-    .sort();
-  const leftOut = Object.hasOwn(env, "__proto__");
-  if (names.length > 0 || leftOut) {
+  // A name the spec's schema refuses (`my-var`, `__proto__`) would make the imported spec
+  // invalid: such a variable is left out, where the environment is written and on stderr.
+  const all = Object.keys(env).sort();
+  const names = all.filter(isEnvironmentName);
+  const leftOut = all.filter((name) => !isEnvironmentName(name));
+  if (leftOut.length > 0) notes.leftOut.push({ job: job.name, names: leftOut });
+  if (all.length > 0) {
     const environment = doc.createNode({}) as YAMLMap;
-    if (leftOut) environment.commentBefore = " __proto__ is left out: a spec cannot hold a variable of that name";
+    if (leftOut.length > 0) {
+      environment.commentBefore = ` left out, as a spec cannot hold a variable of ${leftOut.length === 1 ? "this name" : "these names"}: ${leftOut.map(shownName).join(", ")}`;
+    }
     for (const name of names) {
       const value = env[name] ?? "";
       let written: string;
@@ -203,8 +222,8 @@ export async function runImport(flags: ImportFlags, globals: GlobalOptions, io: 
     ` of URLs: they are read from \${env:STUDIO_SECRET_...} variables when you plan and apply.`,
   ].join("\n");
   const jobsNode = doc.get("jobs", true) as YAMLMap;
-  const secrets: SecretVariable[] = [];
-  const taken = new Set<string>();
+  const found: ImportNotes = { secrets: [], taken: new Set(), leftOut: [] };
+  const { secrets } = found;
   for (const [name, records] of [...byName].sort(([a], [b]) => a.localeCompare(b))) {
     const newest = [...records].sort(newestFirst)[0] as JobOutput;
     const notes = [` from job ${newest.id} (${newest.status})`];
@@ -214,7 +233,7 @@ export async function runImport(flags: ImportFlags, globals: GlobalOptions, io: 
     // Plain, `<<` is YAML's merge key, not a job of that name.
     if (name === "<<") key.type = "QUOTE_DOUBLE";
     key.commentBefore = notes.join("\n");
-    jobsNode.add(new Pair(key, jobEntry(doc, newest, secrets, taken)));
+    jobsNode.add(new Pair(key, jobEntry(doc, newest, found)));
   }
   const text = doc.toString({ lineWidth: 0 });
   if (out === undefined) {
@@ -231,6 +250,13 @@ export async function runImport(flags: ImportFlags, globals: GlobalOptions, io: 
   io.stderr.write(
     `Imported ${byName.size} job${byName.size === 1 ? "" : "s"} from team ${team}${managed > 0 ? ` (${managed} already managed by studio-jobs left out)` : ""}${out === undefined ? "" : ` into ${flags.out}`}. Fill in every ${FILL_IN} before planning.\n`,
   );
+  if (found.leftOut.length > 0) {
+    const count = found.leftOut.reduce((sum, job) => sum + job.names.length, 0);
+    io.stderr.write(
+      `${count} environment variable${count === 1 ? " was" : "s were"} left out: a spec cannot hold a variable of that name, so adopting the job drops it:\n` +
+        found.leftOut.map((job) => `  ${printable(job.job)}: ${job.names.map(shownName).join(", ")}\n`).join(""),
+    );
+  }
   if (secrets.length > 0) {
     const width = Math.max(...secrets.map((s) => s.variable.length));
     io.stderr.write(
