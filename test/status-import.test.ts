@@ -5,6 +5,7 @@ import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { describe, expect, it } from "vitest";
 import { loadSpec } from "../src/desired/index.js";
+import { MARKERS } from "../src/identity/markers.js";
 import { runCli } from "./cli-helpers.js";
 import { copyExample, handMade, useStudio } from "./helpers.js";
 
@@ -278,6 +279,21 @@ describe("import", () => {
     expect((await runCli(["validate", "."], { cwd: dir, env: {} })).code).toBe(0);
     const spec = await loadSpec(["."], dir, { env: {}, vars: {}, defaultTeam: undefined });
     expect(spec.jobs.map((job) => [job.key, job.values.environment])).toEqual([["odd-names", { GOOD: "b", True: "e" }]]);
+  });
+
+  it("keeps the protection of a job protected by hand", async () => {
+    // Found by an adversarial tester: the STUDIO_JOBS_PROTECT marker was dropped with the other
+    // reserved keys, so adopting the job (with --allow-protected, which the plan asked for)
+    // replaced it with one that anyone's plan could cancel.
+    await studio.client.createJob(handMade("guarded", { environment: `${MARKERS.protect}=1\nA=b` }));
+    const { dir, imported, yaml } = await importInto("g");
+    expect(imported.code).toBe(0);
+    expect(yaml).toContain("    protect: true\n");
+    const spec = await loadSpec(["."], dir, { env: {}, vars: {}, defaultTeam: undefined });
+    expect(spec.jobs.map((job) => [job.key, job.values.protect, job.values.environment])).toEqual([["guarded", true, { A: "b" }]]);
+    expect((await runCli(["apply", ".", "--adopt", "--allow-protected", "--yes"], { cwd: dir, env })).code).toBe(0);
+    const live = (await studio.client.listAllJobs("demo")).filter((j) => j.environment[MARKERS.stack] === "g");
+    expect(live.map((j) => [j.name, j.environment[MARKERS.protect]])).toEqual([["guarded", "1"]]);
   });
 
   it("points $schema at the installed package, relative to where the spec is written", async () => {

@@ -13,7 +13,7 @@ import { UsageError } from "../../errors.js";
 import { escapeInvisible, printable } from "../../invisible.js";
 import { isEnvironmentName } from "../../desired/environment-name.js";
 import { looksSecret } from "../../plan/secret-names.js";
-import { classify } from "../../identity/classify.js";
+import { classify, type UnmanagedJob } from "../../identity/classify.js";
 import { userEnvironment } from "../../identity/markers.js";
 import { resolveConnection } from "../../studio/config.js";
 import { isLive, isRun, isSchedule } from "../../studio/status.js";
@@ -74,7 +74,7 @@ function shownName(name: string): string {
   return printable(JSON.stringify(name));
 }
 
-function jobEntry(doc: Document, job: JobOutput, notes: ImportNotes): YAMLMap {
+function jobEntry(doc: Document, { record: job, protect }: UnmanagedJob, notes: ImportNotes): YAMLMap {
   const { secrets, taken } = notes;
   /**
    * A text as the spec writes it: literal, except the credentials of any URL in it
@@ -97,6 +97,8 @@ function jobEntry(doc: Document, job: JobOutput, notes: ImportNotes): YAMLMap {
       .filter((l) => l.trim() !== "")
       .map((line) => text("requirements", line));
   if (job.repository !== null && job.repository !== "") entry["repository"] = text("repository", job.repository);
+  // A protect marker set by hand is kept: without it, adopting the job would leave it unprotected.
+  if (protect) entry["protect"] = true;
   const node = doc.createNode(entry) as YAMLMap;
   const env = userEnvironment(job.environment);
   // A name the spec's schema refuses (`my-var`, `__proto__`) would make the imported spec
@@ -188,7 +190,7 @@ export async function runImport(flags: ImportFlags, globals: GlobalOptions, io: 
     await client.close();
   }
 
-  const byName = new Map<string, JobOutput[]>();
+  const byName = new Map<string, UnmanagedJob[]>();
   let managed = 0;
   for (const record of jobs) {
     const job = classify(record, flags.stack);
@@ -203,7 +205,7 @@ export async function runImport(flags: ImportFlags, globals: GlobalOptions, io: 
         break;
       case "unmanaged":
         if (record.name === "") io.stderr.write(`Skipped job ${record.id}: it has no name, and a spec names every job.\n`);
-        else byName.set(record.name, [...(byName.get(record.name) ?? []), record]);
+        else byName.set(record.name, [...(byName.get(record.name) ?? []), job]);
         break;
       default: {
         const never: never = job;
@@ -225,7 +227,8 @@ export async function runImport(flags: ImportFlags, globals: GlobalOptions, io: 
   const found: ImportNotes = { secrets: [], taken: new Set(), leftOut: [] };
   const { secrets } = found;
   for (const [name, records] of [...byName].sort(([a], [b]) => a.localeCompare(b))) {
-    const newest = [...records].sort(newestFirst)[0] as JobOutput;
+    const chosen = [...records].sort((a, b) => newestFirst(a.record, b.record))[0] as UnmanagedJob;
+    const newest = chosen.record;
     const notes = [` from job ${newest.id} (${newest.status})`];
     if (records.length > 1) notes.push(` ${records.length - 1} more live job(s) share this name; --adopt cancels them`);
     if (isSchedule(newest.status)) notes.push(` schedule.cron: Studio does not return it; write the job's cron expression`);
@@ -233,7 +236,7 @@ export async function runImport(flags: ImportFlags, globals: GlobalOptions, io: 
     // Plain, `<<` is YAML's merge key, not a job of that name.
     if (name === "<<") key.type = "QUOTE_DOUBLE";
     key.commentBefore = notes.join("\n");
-    jobsNode.add(new Pair(key, jobEntry(doc, newest, found)));
+    jobsNode.add(new Pair(key, jobEntry(doc, chosen, found)));
   }
   const text = doc.toString({ lineWidth: 0 });
   if (out === undefined) {
