@@ -184,6 +184,15 @@ describe("destroy", () => {
     expect(destroyed.stdout).toContain("Destroy complete: 0 created, 0 replaced, 3 cancelled, 0 failed.");
     expect(await liveKeys("analytics")).toEqual(["nightly-embeddings"]);
 
+    // Found by an adversarial tester: this said the stack had no live jobs, beside the warning
+    // that one was kept.
+    const onlyProtected = await cli(dir, ["destroy", ".", "--yes"]);
+    expect(onlyProtected).toMatchObject({
+      code: 0,
+      stdout: "Nothing to destroy: stack analytics has no live jobs in team demo but 1 protected job, which is kept.\n",
+      stderr: 'Warning: Job "nightly-embeddings" in team demo is protected and is kept; pass --allow-protected to cancel it too.\n',
+    });
+
     const protectedToo = await cli(dir, ["destroy", ".", "--yes", "--allow-protected"]);
     expect(protectedToo.code).toBe(0);
     expect(protectedToo.stdout).toContain("Plan: 0 to create, 0 to replace, 1 to cancel, 0 unchanged.");

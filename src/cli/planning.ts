@@ -117,6 +117,8 @@ export interface PreparedPlan {
   settings: ConnectionSettings;
   /** Teams the stack's jobs recorded that this token cannot read: the plan does not cover them. */
   unreadable: string[];
+  /** destroy without --allow-protected: how many protected jobs it keeps. */
+  keptProtected: number;
 }
 
 /**
@@ -182,14 +184,8 @@ export async function preparePlan(
     });
     plan.warnings.push(...coverage.warnings);
     timer.lap("computed the plan");
-    return {
-      spec,
-      plan: destroy && !flags.allowProtected ? keepProtected(plan) : plan,
-      client,
-      listings,
-      settings,
-      unreadable: coverage.unreadable,
-    };
+    const kept = destroy && !flags.allowProtected ? keepProtected(plan) : { plan, kept: 0 };
+    return { spec, plan: kept.plan, client, listings, settings, unreadable: coverage.unreadable, keptProtected: kept.kept };
   } catch (error) {
     await client.close();
     throw error;
@@ -226,16 +222,19 @@ function fingerprintWhileWaiting(jobs: readonly ResolvedSpec["jobs"][number][], 
 }
 
 /** destroy without --allow-protected: protected jobs stay, and the plan says so. */
-function keepProtected(plan: Plan): Plan {
+function keepProtected(plan: Plan): { plan: Plan; kept: number } {
   const kept = plan.actions.filter((a) => a.kind === "cancel" && isProtected(classify(a.live, plan.stack)));
-  if (kept.length === 0) return plan;
+  if (kept.length === 0) return { plan, kept: 0 };
   const actions = plan.actions.filter((a) => !kept.includes(a));
   const warnings = kept.map((a) => `Job "${a.key}" in team ${a.team} is protected and is kept; pass --allow-protected to cancel it too.`);
   return {
-    ...plan,
-    actions,
-    summary: { ...plan.summary, cancel: plan.summary.cancel - kept.length },
-    warnings: [...plan.warnings, ...warnings],
+    plan: {
+      ...plan,
+      actions,
+      summary: { ...plan.summary, cancel: plan.summary.cancel - kept.length },
+      warnings: [...plan.warnings, ...warnings],
+    },
+    kept: kept.length,
   };
 }
 

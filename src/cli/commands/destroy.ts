@@ -18,7 +18,7 @@ export interface DestroyFlags {
 
 export async function runDestroy(paths: string[], flags: DestroyFlags, globals: GlobalOptions, io: CliIo): Promise<number> {
   const planFlags = { ...flags, adopt: false, allowEmpty: true, maxCancel: Number.POSITIVE_INFINITY };
-  const { plan, client, listings, unreadable } = await preparePlan(paths, planFlags, globals, io, "destroy");
+  const { plan, client, listings, unreadable, keptProtected } = await preparePlan(paths, planFlags, globals, io, "destroy");
   // A stack is retired only when every team it used was looked at: a team this token cannot
   // read may still run its jobs, so destroy does not end as a success.
   const unfinished = (code: number): number => {
@@ -33,8 +33,10 @@ export async function runDestroy(paths: string[], flags: DestroyFlags, globals: 
     const teams = `team${plan.teams.length === 1 ? "" : "s"} ${plan.teams.join(", ")}`;
     if (plan.summary.cancel === 0 && plan.errors.length === 0) {
       reportDiagnostics(plan, io);
+      const kept =
+        keptProtected === 0 ? "" : ` but ${keptProtected} protected job${keptProtected === 1 ? ", which is" : "s, which are"} kept`;
       io.stdout.write(
-        `Nothing to destroy: stack ${plan.stack} has no live jobs${flags.target.length > 0 ? " of those keys" : ""} in ${teams}.\n`,
+        `Nothing to destroy: stack ${plan.stack} has no live jobs${flags.target.length > 0 ? " of those keys" : ""} in ${teams}${kept}.\n`,
       );
       return unfinished(0);
     }
