@@ -87,6 +87,14 @@ describe("status rendering", () => {
     expect(renderStatusText(odd).split("\n")[1]).toMatch(/^demo\/prot\^\[\]0;pwned\^G\\u202eX\^Jfake {2}01234567 /);
   });
 
+  it("shows the spec's jobs not in Studio with reordering characters escaped, as the table does", () => {
+    // Found by an adversarial tester: a spec key "x\u202ey" (validate accepts it) reached the
+    // terminal raw on this line only, where it reads backwards.
+    expect(renderStatusText({ stack: "analytics", teams: ["demo"], jobs: [], notInStudio: ["demo/x\u202ey", "demo/a\u0007b"] })).toBe(
+      "No live jobs of stack analytics in team demo.\n\nIn the spec but not live in Studio (apply creates them): demo/x\\u202ey, demo/a^Gb\n",
+    );
+  });
+
   it("shows a run time Studio sent that is not a time as it came, instead of failing", () => {
     // Regression: the table used to turn it into an invalid Date and throw "Invalid time value".
     const odd: StackStatus = {

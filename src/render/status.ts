@@ -1,6 +1,7 @@
 // `status` written out: an aligned table for people, or JSON with every time in ISO 8601 UTC.
 
 import type { SpecMatch, StackStatus } from "../plan/status.js";
+import { printable } from "../invisible.js";
 import { formatRunTime } from "../run-times.js";
 import { studioTimeMs } from "../studio/time.js";
 import { formatTable } from "./table.js";
@@ -64,6 +65,7 @@ export function renderStatusText(status: StackStatus): string {
       ]),
     );
   }
-  if (status.notInStudio.length > 0) out += `\nIn the spec but not live in Studio (apply creates them): ${status.notInStudio.join(", ")}\n`;
+  if (status.notInStudio.length > 0)
+    out += `\nIn the spec but not live in Studio (apply creates them): ${status.notInStudio.map(printable).join(", ")}\n`;
   return out;
 }
