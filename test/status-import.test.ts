@@ -281,6 +281,22 @@ describe("import", () => {
     expect(spec.jobs.map((job) => [job.key, job.values.environment])).toEqual([["odd-names", { GOOD: "b", True: "e" }]]);
   });
 
+  it("writes a value holding an unseen character double-quoted with the character escaped, so a reviewer sees it", async () => {
+    // Found by an adversarial tester: U+202E and U+200B went into the imported YAML as
+    // themselves, where a pull request shows reordered or joined text.
+    const query = "print('safe')  # \u202e)'live'(tnirp\n";
+    await studio.client.createJob(handMade("sly", { query, environment: "NOTE=x\u200by\nPLAIN=z" }));
+    const { dir, imported, yaml } = await importInto("sly");
+    expect(imported.code).toBe(0);
+    expect(yaml).toContain(String.raw`    query: "print('safe')  # \u202e)'live'(tnirp\n"` + "\n");
+    expect(yaml).toContain(String.raw`      NOTE: "x\u200by"` + '\n      PLAIN: "z"\n');
+    expect(yaml).not.toMatch(/[\u200b\u202e]/);
+    const spec = await loadSpec(["."], dir, { env: {}, vars: {}, defaultTeam: undefined });
+    expect(spec.jobs.map((job) => [job.key, job.values.query, job.values.environment])).toEqual([
+      ["sly", query, { NOTE: "x\u200by", PLAIN: "z" }],
+    ]);
+  });
+
   it("keeps the protection of a job protected by hand", async () => {
     // Found by an adversarial tester: the STUDIO_JOBS_PROTECT marker was dropped with the other
     // reserved keys, so adopting the job (with --allow-protected, which the plan asked for)

@@ -8,9 +8,9 @@
 import { constants } from "node:fs";
 import { access } from "node:fs/promises";
 import { dirname, join, relative, resolve, sep } from "node:path";
-import { Document, Pair, Scalar, type YAMLMap } from "yaml";
+import { Document, Pair, Scalar, visit, type YAMLMap } from "yaml";
 import { UsageError } from "../../errors.js";
-import { escapeInvisible, printable } from "../../invisible.js";
+import { escapeInvisible, escapeUnseenInJson, findUnseenInJson, printable } from "../../invisible.js";
 import { isEnvironmentName } from "../../desired/environment-name.js";
 import { looksSecret } from "../../plan/secret-names.js";
 import { classify, type UnmanagedJob } from "../../identity/classify.js";
@@ -165,6 +165,22 @@ export async function schemaReference(dir: string): Promise<string> {
   return path.startsWith(".") ? path : `./${path}`;
 }
 
+/**
+ * The spec's text, every character of it seen: a value holding a character that is not
+ * (U+202E, which reorders the line in a pull request; a zero-width space) is written
+ * double-quoted, where YAML, as JSON, spells it `\uXXXX`. Such characters then stand only
+ * in those strings (and in comments, where an escape is as good), so escaping them in the
+ * text keeps every value as it is.
+ */
+function seenYaml(doc: Document): string {
+  visit(doc, {
+    Scalar(_key, node) {
+      if (typeof node.value === "string" && findUnseenInJson(node.value) !== -1) node.type = "QUOTE_DOUBLE";
+    },
+  });
+  return escapeUnseenInJson(doc.toString({ lineWidth: 0 }));
+}
+
 export async function runImport(flags: ImportFlags, globals: GlobalOptions, io: CliIo): Promise<number> {
   if (!/^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$/.test(flags.stack)) {
     throw new UsageError(`--stack "${flags.stack}" must be 1 to 63 letters, digits, '.', '_' or '-'.`);
@@ -238,7 +254,7 @@ export async function runImport(flags: ImportFlags, globals: GlobalOptions, io: 
     key.commentBefore = notes.join("\n");
     jobsNode.add(new Pair(key, jobEntry(doc, chosen, found)));
   }
-  const text = doc.toString({ lineWidth: 0 });
+  const text = seenYaml(doc);
   if (out === undefined) {
     io.stdout.write(text);
   } else {
