@@ -126,9 +126,22 @@ it("a recorded team the token cannot read is a warning, and the rest is still pl
   const plan = await runCli(["plan", ".", "--detailed-exitcode"], { cwd: dir, env: alphaOnly });
   expect(plan.code).toBe(0);
   expect(plan.stderr).toBe(
-    "Warning: Jobs of stack narrow record that it also covered team beta, which this token cannot read (403); that team is left out of the plan.\n",
+    "Warning: Jobs of stack narrow record that it also covered team beta, which this token cannot read (403); that team is left out.\n",
   );
   expect(plan.stdout).toBe("No changes. Studio matches the spec in team alpha.\n");
+});
+
+it("status says a recorded team it could not read, and its JSON lists the teams looked at and those it could not read", async () => {
+  // Found by an adversarial tester: the warning spoke of "the plan", and the JSON did not say
+  // it was partial, so a script reading it took the missing team's jobs for gone.
+  const { dir } = await appliedThenAlphaOnly("watch");
+  const status = await runCli(["status", ".", "--format", "json"], { cwd: dir, env: alphaOnly });
+  expect(status.code).toBe(0);
+  expect(status.stderr).toBe(
+    "Warning: Jobs of stack watch record that it also covered team beta, which this token cannot read (403); that team is left out.\n",
+  );
+  const doc = JSON.parse(status.stdout) as { teams: string[]; unreadable_teams: string[]; jobs: { key: string; team: string }[] };
+  expect([doc.teams, doc.unreadable_teams, doc.jobs.map((job) => `${job.team}/${job.key}`)]).toEqual([["alpha"], ["beta"], ["alpha/a"]]);
 });
 
 it("destroy does not end as a success when a team the stack used cannot be read: its jobs may still run", async () => {

@@ -85,7 +85,7 @@ export async function extendCoverage(
       else if (result.reason instanceof RemoteError && (result.reason.status === 403 || result.reason.status === 404)) {
         unreadable.add(team);
         warnings.push(
-          `Jobs of stack ${stack} record that it also covered team ${team}, which this token cannot read (${result.reason.status}); that team is left out of the plan.`,
+          `Jobs of stack ${stack} record that it also covered team ${team}, which this token cannot read (${result.reason.status}); that team is left out.`,
         );
       } else throw result.reason;
     });

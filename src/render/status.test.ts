@@ -53,8 +53,10 @@ describe("status rendering", () => {
   });
 
   it("writes JSON with every time in ISO 8601 UTC", () => {
-    expect(JSON.parse(renderStatusJson(status))).toEqual({
+    expect(JSON.parse(renderStatusJson(status, ["ml"]))).toEqual({
       stack: "analytics",
+      teams: ["demo"],
+      unreadable_teams: ["ml"],
       jobs: [
         {
           key: "hourly",

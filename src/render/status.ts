@@ -31,7 +31,8 @@ function shownTime(value: string): string {
   return Number.isNaN(ms) ? value : formatRunTime(new Date(ms));
 }
 
-export function renderStatusJson(status: StackStatus): string {
+/** `unreadable`: teams the stack used that the token could not read, whose jobs are not shown. */
+export function renderStatusJson(status: StackStatus, unreadable: readonly string[] = []): string {
   const jobs = status.jobs.map((job): StatusJobDocument => ({
     key: job.key,
     team: job.team,
@@ -45,7 +46,13 @@ export function renderStatusJson(status: StackStatus): string {
     next_runs: job.nextRuns.map((date) => date.toISOString()),
     url: job.url,
   }));
-  return jsonForReaders({ stack: status.stack, jobs, not_in_studio: status.notInStudio });
+  return jsonForReaders({
+    stack: status.stack,
+    teams: status.teams,
+    unreadable_teams: [...unreadable],
+    jobs,
+    not_in_studio: status.notInStudio,
+  });
 }
 
 export function renderStatusText(status: StackStatus): string {

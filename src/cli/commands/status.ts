@@ -43,6 +43,6 @@ export async function runStatus(paths: string[], flags: StatusFlags, globals: Gl
   }
   for (const warning of coverage.warnings) io.stderr.write(`Warning: ${printable(warning)}\n`);
   const status = computeStatus(spec.jobs, coverage.listings, spec.stack, coverage.teams, new Date(io.now?.() ?? Date.now()));
-  io.stdout.write(flags.format === "json" ? renderStatusJson(status) : renderStatusText(status));
+  io.stdout.write(flags.format === "json" ? renderStatusJson(status, coverage.unreadable) : renderStatusText(status));
   return 0;
 }
