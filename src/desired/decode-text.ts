@@ -46,21 +46,24 @@ export function describeTextProblem(problem: TextProblem): string {
   }
 }
 
-/**
- * Line and column (in characters) of a byte offset in valid UTF-8 up to it; `start` skips a
- * byte order mark. A line ends with LF, CRLF or a lone CR, as YAML reads them.
- */
-function placeOf(bytes: Buffer, start: number, offset: number): TextPlace {
+/** Line and column (in characters, from 1) of `offset` in `text`; a line ends with LF, CRLF or a lone CR, as YAML reads them. */
+export function placeInText(text: string, offset: number): TextPlace {
   let line = 1;
-  let lineStart = start;
-  for (let i = start; i < offset; i++) {
-    const b = bytes[i];
-    if (b === 0x0a || (b === 0x0d && bytes[i + 1] !== 0x0a)) {
+  let lineStart = 0;
+  for (let i = 0; i < offset; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 0x0a || (c === 0x0d && text.charCodeAt(i + 1) !== 0x0a)) {
       line++;
       lineStart = i + 1;
     }
   }
-  return { line, column: bytes.subarray(lineStart, offset).toString("utf8").length + 1 };
+  return { line, column: offset - lineStart + 1 };
+}
+
+/** The place of a byte offset in valid UTF-8 up to it; `start` skips a byte order mark. */
+function placeOf(bytes: Buffer, start: number, offset: number): TextPlace {
+  const text = bytes.subarray(start, offset).toString("utf8");
+  return placeInText(text, text.length);
 }
 
 /** The offset of the first byte that is not well-formed UTF-8, or -1. */

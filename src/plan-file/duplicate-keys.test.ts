@@ -2,7 +2,8 @@
 
 import { describe, expect, it } from "vitest";
 import { startCpuClock } from "../../test/helpers.js";
-import { findDuplicateKey, placeInText } from "./duplicate-keys.js";
+import { placeInText } from "../desired/decode-text.js";
+import { findDuplicateKey } from "./duplicate-keys.js";
 
 /** The duplicate in `text` with its two offsets as the substrings from there, which the test reads more easily. */
 function found(text: string): { key: string; first: string; second: string } | undefined {

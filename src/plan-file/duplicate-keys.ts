@@ -4,7 +4,6 @@
 // (docs/architecture.md, "The plan file"). One pass over text JSON.parse has accepted:
 // strings are skipped with indexOf, and keys compared by what they decode to.
 
-import type { TextPlace } from "../desired/decode-text.js";
 import { BACKSLASH, CLOSE_BRACE, CLOSE_BRACKET, COMMA, OPEN_BRACE, OPEN_BRACKET, QUOTE } from "../json-codes.js";
 
 /** A key given a second time in one object: its decoded text, and the offsets of the opening quotes of both. */
@@ -66,18 +65,4 @@ function closingQuote(text: string, start: number): number {
 function decodeKey(text: string, start: number, end: number): string {
   const raw = text.slice(start + 1, end);
   return raw.includes("\\") ? (JSON.parse(text.slice(start, end + 1)) as string) : raw;
-}
-
-/** Line and column (in characters, from 1) of `offset` in `text`; a line ends with LF, CRLF or a lone CR, as in decode-text.ts. */
-export function placeInText(text: string, offset: number): TextPlace {
-  let line = 1;
-  let lineStart = 0;
-  for (let i = 0; i < offset; i++) {
-    const c = text.charCodeAt(i);
-    if (c === 0x0a || (c === 0x0d && text.charCodeAt(i + 1) !== 0x0a)) {
-      line++;
-      lineStart = i + 1;
-    }
-  }
-  return { line, column: offset - lineStart + 1 };
 }

@@ -5,13 +5,13 @@
 
 import { constants } from "node:fs";
 import { open, type FileHandle } from "node:fs/promises";
-import { decodeText, describeTextProblem } from "../desired/decode-text.js";
+import { decodeText, describeTextProblem, placeInText } from "../desired/decode-text.js";
 import { readCapped } from "../desired/read-file.js";
 import { showKey } from "../desired/yaml-source.js";
 import { PlanRefusedError, UsageError } from "../errors.js";
 import { escapeCharacter, findUnseenInJson } from "../invisible.js";
 import { PLAN_FORMAT_VERSION, type PlanDocument } from "./document.js";
-import { findDuplicateKey, placeInText } from "./duplicate-keys.js";
+import { findDuplicateKey } from "./duplicate-keys.js";
 import { checkPlanSchema } from "./schema.js";
 import { MAKE_IT_AGAIN } from "./verify.js";
 

@@ -16,7 +16,6 @@ import { readActionFeedback, readClusterList, readJob, readUploadReply } from ".
 import { API_PREFIX } from "./url.js";
 
 export { DEFAULT_TIMEOUT_MS, type RetryEvent } from "./call.js";
-export { TryAbort } from "./try-abort.js";
 
 const MIB = 1024 * 1024;
 /**
