@@ -13,7 +13,7 @@ import { request } from "undici";
 // As the tool does (src/cli/connect.ts): no optimizing compile of undici's HTTP parser to
 // wait out at exit, so that this floor pays no cost the tool does not. undici compiles the
 // parser on its first connection, after this line.
-setFlagsFromString("--liftoff-only");
+setFlagsFromString("--wasm-tiering-budget=2000000000");
 
 const [url, team, countText, parallelismText, kind = "cron"] = process.argv.slice(2);
 if (url === undefined || team === undefined || countText === undefined || parallelismText === undefined) {

@@ -57,7 +57,7 @@ async function validateFiles(validatorPath: string, files: readonly string[]): P
 async function listJobs(url: string, team: string): Promise<number> {
   // As the tool does (src/cli/connect.ts): no optimizing compile of undici's HTTP parser to
   // wait out at exit, so that this floor pays no cost the tool does not.
-  setFlagsFromString("--liftoff-only");
+  setFlagsFromString("--wasm-tiering-budget=2000000000");
   const { request } = await import("undici");
   const reply = await request(`${url}/api/datachain/jobs/?team_name=${encodeURIComponent(team)}&limit=10000000`, {
     headers: { authorization: "Bearer dev-token" },
