@@ -33,6 +33,31 @@ describe("printable", () => {
     for (const [c, escaped] of cases) expect(printable(`a${c}b`), escaped).toBe(`a${escaped}b`);
   });
 
+  it("escapes each range past U+FFFF from its first to its last character, and none beside", () => {
+    const edges: [number, boolean][] = [
+      [0x1342f, false],
+      [0x13430, true],
+      [0x1343f, true],
+      [0x13440, false],
+      [0x1bc9f, false],
+      [0x1bca0, true],
+      [0x1bca3, true],
+      [0x1bca4, false],
+      [0x1d172, false],
+      [0x1d173, true],
+      [0x1d17a, true],
+      [0x1d17b, false],
+      [0xdffff, false],
+      [0xe0000, true],
+      [0xe0fff, true],
+      [0xe1000, false],
+    ];
+    for (const [point, hidden] of edges) {
+      const c = String.fromCodePoint(point);
+      expect(printable(c) !== c, point.toString(16)).toBe(hidden);
+    }
+  });
+
   it("leaves seen characters past U+FFFF alone: an emoji, a musical symbol, a CJK extension character", () => {
     expect(printable("\u{1F600} \u{1D11E} \u{20000}")).toBe("\u{1F600} \u{1D11E} \u{20000}");
   });

@@ -3,9 +3,9 @@
 // the word joiner, invisible operators and the deprecated format controls, variation
 // selectors, the byte-order mark, a soft hyphen, the blank fillers of Hangul and Mongolian,
 // interlinear annotation marks, Unicode's line and paragraph separators, and past U+FFFF
-// the tag characters (which spell hidden text), the shorthand format controls and the
-// musical format controls: Unicode's default-ignorable and format characters, less the few
-// that are seen. Whatever the tool prints from a spec or from Studio shows them as escapes,
+// the tag characters (which spell hidden text), the Egyptian hieroglyph, shorthand and
+// musical format controls: Unicode's default-ignorable characters and its format characters,
+// less the few that are seen (the Arabic and Kaithi number signs and marks). Whatever the tool prints from a spec or from Studio shows them as escapes,
 // so a reviewer reads what is there (plans, spec messages, Studio's errors).
 
 /**
@@ -18,15 +18,21 @@ export const INVISIBLE_CLASS =
 
 /**
  * Those past U+FFFF, as their UTF-16 surrogate pairs (a pattern without the `u` flag sees
- * those): U+1BCA0-U+1BCA3, U+1D173-U+1D17A, and U+E0000-U+E0FFF (tags, variation selectors).
+ * those): U+13430-U+1343F (Egyptian hieroglyph format controls), U+1BCA0-U+1BCA3,
+ * U+1D173-U+1D17A, and U+E0000-U+E0FFF (tags, variation selectors).
  */
-const ASTRAL_INVISIBLE = "\\ud82f[\\udca0-\\udca3]|\\ud834[\\udd73-\\udd7a]|[\\udb40-\\udb43][\\udc00-\\udfff]";
+const ASTRAL_INVISIBLE = "\\ud80d[\\udc30-\\udc3f]|\\ud82f[\\udca0-\\udca3]|\\ud834[\\udd73-\\udd7a]|[\\udb40-\\udb43][\\udc00-\\udfff]";
 
 /** C0, DEL and C1 control characters, as the inside of a regular-expression class. */
 export const CONTROL_CLASS = "\\u0000-\\u001f\\u007f-\\u009f";
 
 // eslint-disable-next-line no-misleading-character-class -- combining and joining characters are each to be matched alone
 const INVISIBLE = new RegExp(`[${INVISIBLE_CLASS}]|${ASTRAL_INVISIBLE}`, "g");
+
+/** Whether `text` holds one of those characters, past U+FFFF included. */
+export function hasInvisible(text: string): boolean {
+  return text.search(INVISIBLE) !== -1;
+}
 
 /** Whether `text` holds a control character (CONTROL_CLASS): a loop, as it checks every listed record. */
 export function hasControlCharacters(text: string): boolean {
@@ -57,6 +63,11 @@ const UNSEEN_IN_JSON = new RegExp(`[\\u007f-\\u009f${INVISIBLE_CLASS}]|${ASTRAL_
 /** JSON text with those characters written as `\uXXXX`: the same JSON (they stand only inside its strings), every character of it seen. */
 export function escapeUnseenInJson(json: string): string {
   return json.replace(UNSEEN_IN_JSON, escapeCharacter);
+}
+
+/** `text` with each of those characters given to `replace`, with where it stands, and replaced by what it returns. */
+export function replaceUnseen(text: string, replace: (match: string, at: number) => string): string {
+  return text.replace(UNSEEN_IN_JSON, (match: string, at: number) => replace(match, at));
 }
 
 /** Where JSON text holds one of those characters as itself, or -1: `escapeUnseenInJson` leaves none. */

@@ -8,7 +8,7 @@ import { describe, expect, it } from "vitest";
 import { formatSpecIssue, SpecError } from "../src/errors.js";
 import { renderGithub } from "../src/cli/commands/validate.js";
 import { loadSpec } from "../src/desired/index.js";
-import { TEAM_NAME_PATTERN, TEAM_NAME_RULE } from "../src/studio/team-name.js";
+import { isTeamName, TEAM_NAME_PATTERN, TEAM_NAME_RULE } from "../src/studio/team-name.js";
 import { CLI, runCli, runProcess } from "./cli-helpers.js";
 import { startCpuClock, writeRepo } from "./helpers.js";
 
@@ -247,6 +247,23 @@ describe("a value a ${var:...} gives", () => {
       stderr:
         'Error: studio-jobs.yaml:3:18: "${var:t}" gives "bad team": must be a team name without spaces, commas, control or invisible characters (at defaults.team)\n1 problem found in the spec.\n',
     });
+  });
+
+  it("refuses a team name holding an invisible character past U+FFFF, which the schema's pattern cannot say (from review)", async () => {
+    expect([isTeamName("demo"), isTeamName("demo\u{E0041}"), isTeamName("de\u{1D173}mo"), isTeamName("demo\u{1F600}")]).toEqual([
+      true,
+      false,
+      false,
+      true,
+    ]);
+    const dir = writeRepo({
+      "studio-jobs.yaml": "version: 1\nstack: s\ndefaults:\n  team: 'demo\u{E0041}'\njobs:\n  a:\n    query: print(1)\n",
+    });
+    const result = await runCli(["validate", "."], { cwd: dir });
+    expect(result.code).toBe(1);
+    expect(result.stderr).toBe(
+      'Error: studio-jobs.yaml:4:9: "demo\\udb40\\udc41" gives "demo\\udb40\\udc41": must be a team name without spaces, commas, control or invisible characters (at defaults.team)\n1 problem found in the spec.\n',
+    );
   });
 
   it("uses the schema's own team-name rule", () => {
@@ -531,6 +548,16 @@ describe("validate --format", () => {
         },
       ],
     });
+  });
+
+  it("json: a value that reorders text is written escaped, as everywhere else (from review)", async () => {
+    const dir = writeRepo({ "studio-jobs.yaml": spec.replace("workers: 0", 'workers: "many\u202e"') });
+    const result = await runCli(["validate", ".", "--format", "json"], { cwd: dir });
+    expect(result.code).toBe(1);
+    expect(result.stdout).not.toContain("\u202e");
+    expect(result.stdout).toContain(String.raw`got the string \"many\u202e\"`);
+    const parsed = JSON.parse(result.stdout) as { problems: { message: string }[] };
+    expect(parsed.problems[0]?.message).toBe('must be an integer, got the string "many\u202e"');
   });
 
   it("json: valid true and exit 0 when only notes", async () => {

@@ -297,6 +297,23 @@ describe("import", () => {
     ]);
   });
 
+  it("escapes a character past U+FFFF as YAML's \\U, and leaves an emoji's presentation selector in a block", async () => {
+    // From review: the two \\u halves of a surrogate pair read back as two lone surrogates
+    // outside JavaScript (PyYAML); and one U+FE0F after an emoji made a whole query one quoted line.
+    const query = "# warn \u26a0\ufe0f\nprint(1)\n";
+    await studio.client.createJob(handMade("tagged", { query, environment: "TAG=a\u{E0041}b\nRUN=x\ufe0f\ufe0fy" }));
+    const { dir, imported, yaml } = await importInto("tag");
+    expect(imported.code).toBe(0);
+    expect(yaml).toContain("    query: |\n      # warn \u26a0\ufe0f\n      print(1)\n");
+    // The first selector of the run follows a seen character and stays; the second is shown.
+    expect(yaml).toContain('      RUN: "x\ufe0f' + String.raw`\ufe0fy"` + "\n");
+    expect(yaml).toContain(String.raw`      TAG: "a\U000e0041b"` + "\n");
+    const spec = await loadSpec(["."], dir, { env: {}, vars: {}, defaultTeam: undefined });
+    expect(spec.jobs.map((job) => [job.key, job.values.query, job.values.environment])).toEqual([
+      ["tagged", query, { RUN: "x\ufe0f\ufe0fy", TAG: "a\u{E0041}b" }],
+    ]);
+  });
+
   it("keeps the protection of a job protected by hand", async () => {
     // Found by an adversarial tester: the STUDIO_JOBS_PROTECT marker was dropped with the other
     // reserved keys, so adopting the job (with --allow-protected, which the plan asked for)

@@ -137,6 +137,18 @@ describe("readPlanFile", () => {
     );
   });
 
+  it("names a character past U+FFFF written as itself by its code point and its two escapes (from review)", async () => {
+    const odd = computePlan([desired({ key: "nightly", query: "print('a\u{E0041}b')" })], new Map([["demo", []]]), CLUSTERS, options());
+    const escaped = JSON.stringify(savedPlanDocument(odd, "1.0.0", "/", key), null, 2).replaceAll("\u{E0041}", String.raw`\udb40\udc41`);
+    const raw = escaped.replace(String.raw`\udb40\udc41`, "\u{E0041}");
+    const at = raw.indexOf("\u{E0041}");
+    const place = `${raw.slice(0, at).split("\n").length}:${at - raw.lastIndexOf("\n", at)}`;
+    expect(await refusal(fileWith("plan.json", raw))).toBe(
+      `plan.json:${place}: U+E0041 is written as itself, where studio-jobs writes \\udb40\\udc41: as itself it is not seen or changes how the text around it reads, ` +
+        "so a reader of the file would not read what apply carries out. Nothing was changed.",
+    );
+  });
+
   it("refuses bytes that are not UTF-8, which apply reads as U+FFFD and a viewer of the file may show otherwise", async () => {
     // Found in review: a U+FFFD in a query, its three bytes replaced by one that is not
     // UTF-8, kept the seal (each is read as U+FFFD), and a viewer that took the file for

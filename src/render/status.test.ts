@@ -105,7 +105,7 @@ describe("status rendering", () => {
       notInStudio: [],
     };
     expect(renderStatusText(odd).split("\n")[1]).toBe("demo/hourly  01234567  TASK    changed  COMPLETE yesterday  2026-11-01 03:00 UTC");
-    expect((JSON.parse(renderStatusJson(odd)) as { jobs: { last_run: { created_at: string } }[] }).jobs[0]?.last_run.created_at).toBe(
+    expect((JSON.parse(renderStatusJson(odd, [])) as { jobs: { last_run: { created_at: string } }[] }).jobs[0]?.last_run.created_at).toBe(
       "yesterday",
     );
   });

@@ -1,11 +1,10 @@
 // `status` written out: an aligned table for people, or JSON with every time in ISO 8601 UTC.
 
 import type { SpecMatch, StackStatus } from "../plan/status.js";
-import { printable } from "../invisible.js";
+import { jsonForReaders, printable } from "../invisible.js";
 import { formatRunTime } from "../run-times.js";
 import { studioTimeMs } from "../studio/time.js";
 import { formatTable } from "./table.js";
-import { jsonForReaders } from "../invisible.js";
 
 /** `status --format json`: one object per job, as scripts read it. */
 interface StatusJobDocument {
@@ -32,7 +31,7 @@ function shownTime(value: string): string {
 }
 
 /** `unreadable`: teams the stack used that the token could not read, whose jobs are not shown. */
-export function renderStatusJson(status: StackStatus, unreadable: readonly string[] = []): string {
+export function renderStatusJson(status: StackStatus, unreadable: readonly string[]): string {
   const jobs = status.jobs.map((job): StatusJobDocument => ({
     key: job.key,
     team: job.team,

@@ -2,7 +2,7 @@
 // again where a name does not come from the spec's text as written: a ${var:...} that
 // gives one, --team, DATACHAIN_STUDIO_TEAM, datachain's config.
 
-import { CONTROL_CLASS, INVISIBLE_CLASS } from "../invisible.js";
+import { CONTROL_CLASS, hasInvisible, INVISIBLE_CLASS } from "../invisible.js";
 
 /** The schema's pattern for a team name (a test keeps the two the same). */
 export const TEAM_NAME_PATTERN = `^[^,\\s${CONTROL_CLASS}${INVISIBLE_CLASS}]+$`;
@@ -12,6 +12,7 @@ export const TEAM_NAME_RULE = "a team name without spaces, commas, control or in
 
 const TEAM_NAME = new RegExp(TEAM_NAME_PATTERN);
 
+/** The pattern, and no invisible character past U+FFFF, which no pattern can say both with and without the `u` flag. */
 export function isTeamName(text: string): boolean {
-  return TEAM_NAME.test(text);
+  return TEAM_NAME.test(text) && !hasInvisible(text);
 }

@@ -5,12 +5,13 @@
 // references under names no runner sets by accident, listed at the end for the user to set.
 // So do the credentials of a URL in any other text (requirements, repository, the query).
 
+import { randomUUID } from "node:crypto";
 import { constants } from "node:fs";
 import { access } from "node:fs/promises";
 import { dirname, join, relative, resolve, sep } from "node:path";
 import { Document, Pair, Scalar, visit, type YAMLMap } from "yaml";
 import { UsageError } from "../../errors.js";
-import { escapeInvisible, escapeUnseenInJson, findUnseenInJson, printable } from "../../invisible.js";
+import { escapeInvisible, hasInvisible, printable, replaceUnseen } from "../../invisible.js";
 import { isEnvironmentName } from "../../desired/environment-name.js";
 import { looksSecret } from "../../plan/secret-names.js";
 import { classify, type UnmanagedJob } from "../../identity/classify.js";
@@ -168,17 +169,63 @@ export async function schemaReference(dir: string): Promise<string> {
 /**
  * The spec's text, every character of it seen: a value holding a character that is not
  * (U+202E, which reorders the line in a pull request; a zero-width space) is written
- * double-quoted, where YAML, as JSON, spells it `\uXXXX`. Such characters then stand only
- * in those strings (and in comments, where an escape is as good), so escaping them in the
- * text keeps every value as it is.
+ * double-quoted, where YAML spells it as an escape. The yaml library writes such a value
+ * with the character as itself, so the value is written here, in place of a placeholder
+ * only this run can have written.
  */
 function seenYaml(doc: Document): string {
+  const quoted: string[] = [];
+  const placeholder = `studio-jobs-quoted-${randomUUID()}-`;
   visit(doc, {
     Scalar(_key, node) {
-      if (typeof node.value === "string" && findUnseenInJson(node.value) !== -1) node.type = "QUOTE_DOUBLE";
+      if (typeof node.value !== "string" || !holdsUnseen(node.value)) return;
+      quoted.push(doubleQuoted(node.value));
+      node.value = `${placeholder}${quoted.length - 1}`;
+      node.type = "PLAIN";
     },
   });
-  return escapeUnseenInJson(doc.toString({ lineWidth: 0 }));
+  const text = doc.toString({ lineWidth: 0 });
+  return text.replace(new RegExp(`${placeholder}(\\d+)`, "g"), (_match, i: string) => quoted[Number(i)] ?? "");
+}
+
+/**
+ * U+FE0E or U+FE0F right after a character that is seen, as in `⚠️`: it only chooses how an
+ * emoji looks, and escaping it would turn a whole query into one quoted line. A selector
+ * anywhere else (a run of them can spell hidden text) is escaped like the rest.
+ */
+function isPresentationSelector(text: string, at: number, match: string): boolean {
+  if ((match !== "\ufe0e" && match !== "\ufe0f") || at === 0) return false;
+  const low = text.charCodeAt(at - 1);
+  const from = low >= 0xdc00 && low <= 0xdfff && at >= 2 ? at - 2 : at - 1;
+  return !hasInvisible(text.slice(from, at));
+}
+
+function holdsUnseen(value: string): boolean {
+  let found = false;
+  replaceUnseen(value, (match, at) => {
+    if (!isPresentationSelector(value, at, match)) found = true;
+    return match;
+  });
+  return found;
+}
+
+/**
+ * A YAML double-quoted scalar of `value`: JSON's escapes (YAML's include them), and each
+ * character that is not seen as `\uXXXX`, or past U+FFFF as `\UXXXXXXXX`: YAML's `\u` is
+ * one character, and readers outside JavaScript do not join two escaped surrogates.
+ */
+function doubleQuoted(value: string): string {
+  let out = "";
+  let last = 0;
+  replaceUnseen(value, (match, at) => {
+    if (isPresentationSelector(value, at, match)) return match;
+    const point = value.codePointAt(at) ?? 0;
+    const escape = point > 0xffff ? `\\U${point.toString(16).padStart(8, "0")}` : `\\u${point.toString(16).padStart(4, "0")}`;
+    out += JSON.stringify(value.slice(last, at)).slice(1, -1) + escape;
+    last = at + match.length;
+    return match;
+  });
+  return `"${out}${JSON.stringify(value.slice(last)).slice(1, -1)}"`;
 }
 
 export async function runImport(flags: ImportFlags, globals: GlobalOptions, io: CliIo): Promise<number> {

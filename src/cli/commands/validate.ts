@@ -6,7 +6,7 @@ import { formatSpecIssue, SpecError, type SpecIssue } from "../../errors.js";
 import { readVars, type SpecCheck } from "../../desired/index.js";
 import { loadSpecFiles } from "../../desired/load.js";
 import { checkSpecFiles, needsDefaultTeam } from "../../desired/resolve.js";
-import { printableLines } from "../../invisible.js";
+import { jsonForReaders, printableLines } from "../../invisible.js";
 import type { GlobalOptions } from "../connect.js";
 import type { CliIo } from "../io.js";
 
@@ -36,7 +36,7 @@ export async function runValidate(paths: string[], flags: ValidateFlags, globals
     case "text":
       return reportText(check, io);
     case "json":
-      io.stdout.write(`${renderJson(check)}\n`);
+      io.stdout.write(renderJson(check));
       return check.summary === undefined ? 1 : 0;
     case "github":
       for (const line of renderGithub(check)) io.stdout.write(`${line}\n`);
@@ -91,21 +91,17 @@ function problems(check: SpecCheck): { issue: SpecIssue; severity: Severity }[] 
 
 /** `{valid, problems: [{file, line, column, path, severity, message}]}`. */
 export function renderJson(check: SpecCheck): string {
-  return JSON.stringify(
-    {
-      valid: check.summary !== undefined,
-      problems: problems(check).map(({ issue, severity }) => ({
-        file: issue.location.file,
-        line: issue.location.line,
-        column: issue.location.column,
-        path: issue.path,
-        severity,
-        message: issue.message,
-      })),
-    },
-    null,
-    2,
-  );
+  return jsonForReaders({
+    valid: check.summary !== undefined,
+    problems: problems(check).map(({ issue, severity }) => ({
+      file: issue.location.file,
+      line: issue.location.line,
+      column: issue.location.column,
+      path: issue.path,
+      severity,
+      message: issue.message,
+    })),
+  });
 }
 
 // GitHub's workflow-command escaping: data may not hold % or line breaks; a property
