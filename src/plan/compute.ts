@@ -39,6 +39,7 @@ export function computePlan(
   const wanted = (key: string) => targets.size === 0 || targets.has(key);
   const matchedTargets = new Set<string>();
   const groups: TeamRecords[] = [];
+  const recordedTeams = [...new Set([...options.teams, ...(options.unreadableTeams ?? [])])].sort();
   let liveManaged = 0;
 
   for (const team of [...options.teams].sort()) {
@@ -53,7 +54,7 @@ export function computePlan(
     groups.push(records);
     liveManaged += records.liveManaged;
     for (const key of [...desiredHere.keys(), ...records.managed.keys()]) matchedTargets.add(key);
-    const planned = planTeam(team, desiredHere, records, options);
+    const planned = planTeam(team, desiredHere, records, options, recordedTeams);
     warnings.push(...records.warnings, ...planned.warnings);
     actions.push(...planned.actions);
     errors.push(...planned.errors);
@@ -64,7 +65,7 @@ export function computePlan(
       errors.push(`--target ${target} matches no job of the spec and no live job of stack ${options.stack}.`);
   }
 
-  if (targets.size === 0) recordCoverage(actions, clusters, options, warnings);
+  if (targets.size === 0) recordCoverage(actions, clusters, options, recordedTeams, warnings);
   warnDisruptions(actions, warnings);
   checkProtected(actions, options, errors);
   checkGuards(actions, liveManaged, options, errors);
@@ -74,6 +75,7 @@ export function computePlan(
   return {
     stack: options.stack,
     teams: [...options.teams].sort(),
+    recordedTeams,
     targets: [...options.targets].sort(),
     actions,
     summary,
@@ -84,7 +86,13 @@ export function computePlan(
   };
 }
 
-function planTeam(team: string, desiredHere: ReadonlyMap<string, DesiredJob>, records: TeamRecords, options: PlanOptions): TeamPlan {
+function planTeam(
+  team: string,
+  desiredHere: ReadonlyMap<string, DesiredJob>,
+  records: TeamRecords,
+  options: PlanOptions,
+  recordedTeams: readonly string[],
+): TeamPlan {
   const out: TeamPlan = { actions: [], errors: [], warnings: [] };
   const cancel = (job: ManagedJob | UnmanagedJob, key: string, reason: CancelReason) => {
     out.actions.push({
@@ -108,7 +116,7 @@ function planTeam(team: string, desiredHere: ReadonlyMap<string, DesiredJob>, re
     const replace = (old: ManagedJob | UnmanagedJob, adopted: boolean) => {
       replaced = old;
       const secretFields = fieldsHoldingSecrets(old.record, options.holdsSecret);
-      const changes = computeChanges(job, old.record, options.now, options.teams, secretFields);
+      const changes = computeChanges(job, old.record, options.now, recordedTeams, secretFields);
       out.actions.push({
         kind: "replace",
         key,
@@ -184,11 +192,17 @@ function planTeam(team: string, desiredHere: ReadonlyMap<string, DesiredJob>, re
  * whose cluster the plan accepts. Without one, the plan says how to keep the team. Not with
  * --target: the jobs left out may record it already; the next full plan sees.
  */
-function recordCoverage(actions: PlanAction[], clusters: readonly Cluster[], options: PlanOptions, warnings: string[]): void {
+function recordCoverage(
+  actions: PlanAction[],
+  clusters: readonly Cluster[],
+  options: PlanOptions,
+  recordedTeams: readonly string[],
+  warnings: string[],
+): void {
   const teams = [...options.teams].sort();
   const declared = new Set(options.declaredTeams ?? []);
   const recordsAfter = (action: PlanAction): readonly string[] => {
-    if (action.kind === "create" || action.kind === "replace") return teams;
+    if (action.kind === "create" || action.kind === "replace") return recordedTeams;
     if (action.kind === "noop") return managedAs(action.live, options.stack)?.teams ?? [];
     return [];
   };
@@ -222,7 +236,7 @@ function recordCoverage(actions: PlanAction[], clusters: readonly Cluster[], opt
       continue;
     }
     const { key, desired, live } = carrier;
-    recordFrom(carrier, teams);
+    recordFrom(carrier, recordedTeams);
     const secretFields = fieldsHoldingSecrets(live, options.holdsSecret);
     actions[index] = {
       kind: "replace",
@@ -231,7 +245,7 @@ function recordCoverage(actions: PlanAction[], clusters: readonly Cluster[], opt
       desired,
       live,
       strategy: desired.replace,
-      changes: computeChanges(desired, live, options.now, teams, secretFields),
+      changes: computeChanges(desired, live, options.now, recordedTeams, secretFields),
       secretFields,
       adopted: false,
     };
