@@ -83,6 +83,21 @@ describe("create job validation", () => {
     const reply = await rawCall(url, "POST", "/api/datachain/jobs/?team_name=demo", { body: "{not json" });
     expect(reply).toMatchObject({ status: 400, body: { message: "the body is not valid JSON" } });
   });
+
+  it("gives back every KEY=VALUE line of environment as a key of the object, __proto__ included", async () => {
+    const reply = await rawCall(url, "POST", "/api/datachain/jobs/", {
+      json: { query: "print(1)", team_name: "demo", environment: "__proto__=x\nconstructor=y\nA=1" },
+    });
+    expect(reply.status).toBe(200);
+    const environment = (reply.body as { environment: Record<string, unknown> }).environment;
+    expect(Object.entries(environment)).toEqual([
+      ["__proto__", "x"],
+      ["constructor", "y"],
+      ["A", "1"],
+    ]);
+    const listed = await rawCall(url, "GET", "/api/datachain/jobs/?team_name=demo");
+    expect(Object.keys((listed.body as { environment: object }[])[0]?.environment ?? {})).toEqual(["__proto__", "constructor", "A"]);
+  });
 });
 
 describe("auth", () => {

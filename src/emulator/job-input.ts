@@ -2,6 +2,7 @@
 // client could trip, answered with a 400 and a message that names the field.
 
 import { checkCron } from "../cron.js";
+import { setOwn } from "../own-property.js";
 import type { EmulatorStore, NewJob } from "./store.js";
 
 export class InputError extends Error {}
@@ -56,7 +57,8 @@ export function parseEnvironment(text: string): Record<string, string> {
     if (line.trim() === "") continue;
     const eq = line.indexOf("=");
     if (eq <= 0) throw new InputError(`environment: line "${line.slice(0, 40)}" is not KEY=VALUE`);
-    env[line.slice(0, eq)] = line.slice(eq + 1);
+    // A key like any other: `__proto__=x` assigned plainly would set nothing and be lost.
+    setOwn(env, line.slice(0, eq), line.slice(eq + 1));
   }
   return env;
 }
