@@ -127,6 +127,16 @@ describe("auth", () => {
     ).toMatchObject({ status: 403, body: { message: "The token lacks the JOB_WRITE scope." } });
   });
 
+  it("refuses a token without the write scope whatever body it sends: 403, not a 400 about the body", async () => {
+    const id = await create("kept");
+    const lacking = { status: 403, body: { message: "The token lacks the JOB_WRITE scope." } };
+    for (const body of ["{not json", "[1]", ""]) {
+      expect(await rawCall(url, "POST", "/api/datachain/jobs/", { token: "read-token", body })).toMatchObject(lacking);
+      expect(await rawCall(url, "POST", `/api/datachain/jobs/${id}/cancel`, { token: "read-token", body })).toMatchObject(lacking);
+    }
+    expect(studio.emulator.store.allJobs().map((j) => j.status)).toEqual(["QUEUED"]);
+  });
+
   it("keeps teams apart: team A never sees or cancels team B's jobs", async () => {
     const created = await rawCall(url, "POST", "/api/datachain/jobs/", {
       token: "other-token",

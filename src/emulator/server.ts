@@ -240,6 +240,9 @@ async function dispatch(
   grant: TokenGrant,
 ): Promise<Reply> {
   const query = target.query;
+  // The scope an endpoint requires (the reference: "Requires a token with write access to JOB
+  // scope") does not depend on the body: it is checked before the body is parsed, so a token
+  // without it is refused alike whatever it sends. The team is checked once it is known.
   const allowed = (team: string | undefined, scope: Scope): AuthOutcome => authorize(grant, team, scope);
   const notAllowed = () => message(405, `Method "${method}" not allowed.`);
 
@@ -254,6 +257,8 @@ async function dispatch(
           return listJobs(ctx, team, query);
         }
         if (method !== "POST") return notAllowed();
+        const scoped = allowed(undefined, "JOB_WRITE");
+        if (!scoped.ok) return message(scoped.status, scoped.message);
         const body = parseJson(raw);
         const team = teamFrom(query, body);
         const who = allowed(team, "JOB_WRITE");
@@ -262,8 +267,12 @@ async function dispatch(
         const record = ctx.store.createJob(parseJobInput(body, team, grant.user, ctx.store));
         return { status: 200, body: null, raw: ctx.store.outputJson(record, ctx.baseUrl()) };
       }
-      case "cancel":
-        return method === "POST" ? cancelJob(ctx, route.id, query, parseJson(raw), allowed) : notAllowed();
+      case "cancel": {
+        if (method !== "POST") return notAllowed();
+        const scoped = allowed(undefined, "JOB_WRITE");
+        if (!scoped.ok) return message(scoped.status, scoped.message);
+        return cancelJob(ctx, route.id, query, parseJson(raw), allowed);
+      }
       case "upload": {
         if (method !== "POST") return notAllowed();
         const team = queryTeam(query);
