@@ -3,6 +3,7 @@
 // reference's example response: status code, key set, and the type of every value. Then
 // the same calls in the form datachain's Python client makes them.
 
+import { createHash } from "node:crypto";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { FormData, request } from "undici";
 import { isLive, isRun } from "../src/studio/status.js";
@@ -196,6 +197,20 @@ describe("Studio's API reference, replayed", () => {
     for (const reply of replies) expectShape(reply.body, REFERENCE_UPLOAD_FILE_OUTPUT, { nullable: NULL_WITHOUT_ERROR });
     // The example's part has no filename, so the emulator names the file after its field.
     expect(replies.map((r) => r.body)).toEqual([1, 2, 3].map((id) => ({ id, filename: "file", size: 6, state: "pending", error: null })));
+  });
+
+  it("Upload File: a part sent as the reference sends it (no filename) keeps its bytes, whatever they are: size counts them", async () => {
+    const [head, tail] = REFERENCE_UPLOAD.body.split("string");
+    // Not UTF-8, a byte-order mark, a NUL, a lone CR and LF: each byte counts once.
+    const content = Buffer.from([0xff, 0xfe, 0x00, 0xef, 0xbb, 0xbf, 0x61, 0x0d, 0x0a, 0x0a, 0x80]);
+    const reply = await request(`${url}/api/datachain/jobs/files?team_name=TeamName`, {
+      method: "POST",
+      headers: { authorization: "Bearer dev-token", accept: "application/json", "content-type": REFERENCE_UPLOAD.contentType },
+      body: Buffer.concat([Buffer.from(head ?? ""), content, Buffer.from(tail ?? "")]),
+    });
+    expect(reply.statusCode).toBe(200);
+    expect(await reply.body.json()).toEqual({ id: 1, filename: "file", size: content.length, state: "pending", error: null });
+    expect(studio.emulator.store.allFiles()[0]?.sha256).toBe(createHash("sha256").update(content).digest("hex"));
   });
 
   it("Create Job: the reference's JobInput names the cluster twice, which it says is not allowed: 400", async () => {

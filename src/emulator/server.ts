@@ -9,6 +9,7 @@ import { authenticate, authorize, type AuthOutcome, type Scope, type TokenGrant 
 import type { AdjustableClock } from "./clock.js";
 import type { FaultInjector, FaultSettings, ScriptedFault, ScriptedFaultKind } from "./faults.js";
 import { InputError, parseJobInput } from "./job-input.js";
+import { readMultipartField } from "./multipart.js";
 import { decodeSafely, declaredLength, mayHaveBody, parseTarget, readBody, type BodyBudget, type RequestTarget } from "./request.js";
 import type { EmulatorStore } from "./store.js";
 
@@ -189,7 +190,7 @@ async function handle(ctx: ServerContext, req: IncomingMessage, res: ServerRespo
       headers: { "retry-after": String(decision.retryAfterSeconds ?? 1) },
     };
   } else {
-    reply = await dispatch(ctx, req, method, route, target, body, who.grant);
+    reply = dispatch(ctx, req, method, route, target, body, who.grant);
   }
   if (decision.kind === "reset-after") {
     req.socket.destroy();
@@ -230,7 +231,7 @@ function refuseUnread(req: IncomingMessage, res: ServerResponse, reply: Reply): 
   req.resume();
 }
 
-async function dispatch(
+function dispatch(
   ctx: ServerContext,
   req: IncomingMessage,
   method: string,
@@ -238,7 +239,7 @@ async function dispatch(
   target: RequestTarget,
   raw: Buffer,
   grant: TokenGrant,
-): Promise<Reply> {
+): Reply {
   const query = target.query;
   // The scope an endpoint requires (the reference: "Requires a token with write access to JOB
   // scope") does not depend on the body: it is checked before the body is parsed, so a token
@@ -279,7 +280,7 @@ async function dispatch(
         const who = allowed(team, "JOB_WRITE");
         if (!who.ok) return message(who.status, who.message);
         if (team === undefined) return message(400, "team_name: required");
-        return await uploadFile(ctx, req, team, raw);
+        return uploadFile(ctx, req, team, raw);
       }
       case "clusters": {
         if (method !== "GET") return notAllowed();
@@ -358,23 +359,17 @@ function listJobs(ctx: ServerContext, team: string, query: URLSearchParams): Rep
   return { status: 200, body: null, raw: Buffer.concat(parts) };
 }
 
-async function uploadFile(ctx: ServerContext, req: IncomingMessage, team: string, raw: Buffer): Promise<Reply> {
+function uploadFile(ctx: ServerContext, req: IncomingMessage, team: string, raw: Buffer): Reply {
   const contentType = req.headers["content-type"] ?? "";
   if (!contentType.toLowerCase().startsWith("multipart/form-data")) {
     return message(400, "expected a multipart/form-data body with a field named file");
   }
-  let form: FormData;
-  try {
-    form = await new Request("http://emulator/", { method: "POST", headers: { "content-type": contentType }, body: raw }).formData();
-  } catch {
-    return message(400, "the multipart body could not be read");
-  }
-  const file = form.get("file");
+  const file = readMultipartField(raw, contentType, "file");
+  if (file === undefined) return message(400, "the multipart body could not be read");
   if (file === null) return message(400, "file: required, as a multipart field named file");
-  // The reference's own example sends the field without a filename, which reads as text.
-  const bytes = typeof file === "string" ? Buffer.from(file, "utf8") : Buffer.from(await file.arrayBuffer());
-  const filename = typeof file === "string" || file.name === "" ? "file" : file.name;
-  const record = ctx.store.addFile(team, filename, bytes.length, sha256Hex(bytes));
+  // The reference's own example sends the field without a filename.
+  const filename = file.filename === undefined || file.filename === "" ? "file" : file.filename;
+  const record = ctx.store.addFile(team, filename, file.bytes.length, sha256Hex(file.bytes));
   return {
     status: 200,
     body: { id: record.id, filename: record.filename, size: record.size, state: record.state, error: record.error },

@@ -1,0 +1,45 @@
+import { describe, expect, it } from "vitest";
+import { readMultipartField } from "./multipart.js";
+
+const TYPE = "multipart/form-data; boundary=XX";
+
+function body(...parts: (string | Buffer)[]): Buffer {
+  return Buffer.concat(parts.map((p) => (typeof p === "string" ? Buffer.from(p, "latin1") : p)));
+}
+
+function read(raw: Buffer, type = TYPE) {
+  const field = readMultipartField(raw, type, "file");
+  return field === null || field === undefined ? field : { bytes: [...field.bytes], filename: field.filename };
+}
+
+describe("readMultipartField", () => {
+  it("gives the bytes of the first part named file, and its filename", () => {
+    const raw = body(
+      '--XX\r\nContent-Disposition: form-data; name="other"\r\n\r\nno\r\n',
+      '--XX\r\nContent-Disposition: form-data; name="file"; filename="a.csv"\r\nContent-Type: text/csv\r\n\r\n',
+      Buffer.from([0xff, 0x0d, 0x0a, 0x00]),
+      '\r\n--XX\r\nContent-Disposition: form-data; name="file"\r\n\r\nsecond\r\n--XX--\r\n',
+    );
+    expect(read(raw)).toEqual({ bytes: [0xff, 0x0d, 0x0a, 0x00], filename: "a.csv" });
+  });
+
+  it("takes a preamble, a quoted boundary, padding after a delimiter, unquoted names and an empty part", () => {
+    const raw = body("preamble\r\n--a b  \r\ncontent-disposition: form-data; name=file\r\n\r\n\r\n--a b--");
+    expect(read(raw, 'multipart/form-data; boundary="a b"')).toEqual({ bytes: [], filename: undefined });
+  });
+
+  it("does not take a filename parameter for the name", () => {
+    const raw = body('--XX\r\nContent-Disposition: form-data; filename="file"; name="x"\r\n\r\nv\r\n--XX--\r\n');
+    expect(read(raw)).toBeNull();
+  });
+
+  it.each([
+    ["no boundary", body("--XX\r\n\r\nv\r\n--XX--"), "multipart/form-data"],
+    ["no delimiter", body("just text"), TYPE],
+    ["a part whose headers never end", body('--XX\r\nContent-Disposition: form-data; name="file"\r\nv\r\n--XX--'), TYPE],
+    ["no closing delimiter", body('--XX\r\nContent-Disposition: form-data; name="file"\r\n\r\nv'), TYPE],
+    ["text after a delimiter", body('--XXjunk\r\nContent-Disposition: form-data; name="file"\r\n\r\nv\r\n--XX--'), TYPE],
+  ])("refuses a body with %s", (_what, raw, type) => {
+    expect(read(raw, type)).toBeUndefined();
+  });
+});

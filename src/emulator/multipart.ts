@@ -1,0 +1,65 @@
+// One field of a multipart/form-data body, as the bytes that were sent. A parser that reads a
+// part without a filename as text (as FormData does) decodes it as UTF-8, drops a byte-order
+// mark and replaces bytes that are not UTF-8, so an upload sent as Studio's API reference
+// sends it (no filename) would be stored, counted and hashed as other bytes than it was.
+
+export interface MultipartField {
+  bytes: Buffer;
+  /** The part's filename, when it gives one. */
+  filename: string | undefined;
+}
+
+const CRLF = Buffer.from("\r\n");
+const HEADERS_END = Buffer.from("\r\n\r\n");
+
+/** The boundary of a multipart Content-Type, or undefined when it names none. */
+function readBoundary(contentType: string): string | undefined {
+  const match = /;\s*boundary\s*=\s*(?:"([^"]{1,70})"|([^\s;"]{1,70}))/i.exec(contentType);
+  return match?.[1] ?? match?.[2];
+}
+
+/** A parameter of a Content-Disposition header (`name`, `filename`), quoted or not. */
+function dispositionParam(header: string, key: string): string | undefined {
+  const match = new RegExp(`;\\s*${key}\\s*=\\s*(?:"([^"]*)"|([^\\s;"]+))`, "i").exec(header);
+  return match?.[1] ?? match?.[2];
+}
+
+/**
+ * The first part named `field` of a multipart body: its bytes untouched and its filename;
+ * null when no part has that name; undefined when the body is not well-formed multipart
+ * (no boundary, a part without its headers' end, no closing delimiter).
+ */
+export function readMultipartField(body: Buffer, contentType: string, field: string): MultipartField | null | undefined {
+  const boundary = readBoundary(contentType);
+  if (boundary === undefined) return undefined;
+  const delimiter = Buffer.from(`--${boundary}`);
+  const between = Buffer.from(`\r\n--${boundary}`);
+  // The first delimiter opens the body or ends the preamble.
+  let at = body.subarray(0, delimiter.length).equals(delimiter) ? 0 : body.indexOf(between);
+  if (at === -1) return undefined;
+  if (at > 0) at += CRLF.length;
+  let found: MultipartField | null = null;
+  for (;;) {
+    const afterDelimiter = at + delimiter.length;
+    if (body.subarray(afterDelimiter, afterDelimiter + 2).toString("latin1") === "--") return found;
+    // The rest of the delimiter's line is padding (spaces, tabs) up to its CRLF.
+    const lineEnd = body.indexOf(CRLF, afterDelimiter);
+    if (lineEnd === -1 || !/^[ \t]*$/.test(body.subarray(afterDelimiter, lineEnd).toString("latin1"))) return undefined;
+    const headersEnd = body.indexOf(HEADERS_END, lineEnd);
+    if (headersEnd === -1) return undefined;
+    const next = body.indexOf(between, headersEnd + HEADERS_END.length - CRLF.length);
+    if (next === -1) return undefined;
+    if (found === null) {
+      const headers = body
+        .subarray(lineEnd + CRLF.length, headersEnd)
+        .toString("utf8")
+        .split("\r\n");
+      const disposition = headers.find((h) => /^content-disposition\s*:/i.test(h));
+      if (disposition !== undefined && dispositionParam(disposition, "name") === field) {
+        const start = Math.min(headersEnd + HEADERS_END.length, next);
+        found = { bytes: body.subarray(start, next), filename: dispositionParam(disposition, "filename") };
+      }
+    }
+    at = next + CRLF.length;
+  }
+}
