@@ -6,7 +6,7 @@
 
 import pLimit from "p-limit";
 import { InterruptedError, RemoteError, StudioJobsError } from "../errors.js";
-import { recordedTeamsOf, type PlanAction, type Plan } from "../plan/types.js";
+import type { PlanAction, Plan } from "../plan/types.js";
 import { sha256Hex } from "../identity/fingerprint.js";
 import { managedAs } from "../identity/classify.js";
 import { printable } from "../invisible.js";
@@ -204,7 +204,7 @@ export async function applyPlan(plan: Plan, options: ApplyOptions): Promise<Appl
         work.action,
         job,
         () =>
-          createJob(options, job, fileIds(job), recordedTeamsOf(plan), true).catch((error: unknown) => ({
+          createJob(options, job, fileIds(job), plan.teams, true).catch((error: unknown) => ({
             status: "failed" as const,
             detail: mayHaveActed(error)
               ? `${describeError(error)}; ${old.id} was cancelled, and ${where} may have no job until apply runs again`
@@ -222,7 +222,7 @@ export async function applyPlan(plan: Plan, options: ApplyOptions): Promise<Appl
     const job = work.job;
     const missing = failedUpload(job);
     if (missing !== undefined) return skip("create", work.action, job, `upload of ${missing} did not succeed`);
-    return run("create", work.action, job, () => createJob(options, job, fileIds(job), recordedTeamsOf(plan)));
+    return run("create", work.action, job, () => createJob(options, job, fileIds(job), plan.teams));
   }
   const cancelsDone = cancels.map(({ action }) =>
     run("cancel", "cancel", action, () => cancelJob(options.client, action.team, action.live)),

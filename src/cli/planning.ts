@@ -173,7 +173,6 @@ export async function preparePlan(
     const plan = computePlan(destroy ? [] : spec.jobs, listings, clusters, {
       stack: spec.stack,
       teams: coverage.teams,
-      unreadableTeams: coverage.unreadable,
       declaredTeams: spec.declaredTeams,
       targets: flags.target,
       adopt: flags.adopt && !destroy,

@@ -8,7 +8,7 @@ import type { AppliedRecord, DesiredJob, ReplaceStrategy } from "../desired/type
 import type { JobInput } from "../studio/types.js";
 import type { DigestKeyDocument } from "./secret-digest.js";
 import { desiredSettings, liveSettings, type JobSettings, type LiveSettings } from "../plan/settings.js";
-import { recordedTeamsOf, type CancelReason, type FieldChange, type Plan, type PlanAction, type PlanSummary } from "../plan/types.js";
+import type { CancelReason, FieldChange, Plan, PlanAction, PlanSummary } from "../plan/types.js";
 
 /**
  * The version of the format, shared by `plan --format json` and saved plans. It changes
@@ -73,8 +73,6 @@ export interface PlanDocument {
   created_at: string;
   stack: string;
   teams: string[];
-  /** The teams the jobs it creates record, when more than `teams` (Plan.recordedTeams). */
-  recorded_teams?: string[];
   targets: string[];
   remote_digest: string;
   summary: PlanSummary;
@@ -165,8 +163,6 @@ export function planDocument(plan: Plan, toolVersion: string, options: DocumentO
     created_at: plan.createdAt,
     stack: plan.stack,
     teams: plan.teams,
-    // Only when it says more than `teams`: a team the records name that could not be read.
-    ...(recordedTeamsOf(plan).join() === plan.teams.join() ? {} : { recorded_teams: [...recordedTeamsOf(plan)] }),
     targets: plan.targets,
     remote_digest: plan.remoteDigest,
     summary: plan.summary,

@@ -30,7 +30,7 @@ export async function restorePlan(doc: PlanDocument, context: PlanCheckContext):
   for (const action of doc.actions) {
     const restored = restoreAction(action, jobs, (wanted) => liveRecordOf(wanted, doc.stack, listed), {
       createdAt: new Date(doc.created_at),
-      teams: doc.recorded_teams ?? doc.teams,
+      teams: doc.teams,
     });
     if (typeof restored === "string") problems.push(restored);
     else if (restored !== undefined) actions.push(restored);
@@ -44,7 +44,6 @@ export async function restorePlan(doc: PlanDocument, context: PlanCheckContext):
   return {
     stack: doc.stack,
     teams: doc.teams,
-    ...(doc.recorded_teams === undefined ? {} : { recordedTeams: doc.recorded_teams }),
     targets: doc.targets,
     actions,
     summary,
@@ -73,7 +72,7 @@ function restoreAction(
   shown: {
     /** When the plan was made: a replace's changes show the next runs from then. */
     createdAt: Date;
-    /** What a replaced job's successor records: the teams the plan covers, and those it could not read. */
+    /** The teams the plan covers: what a replaced job's successor records. */
     teams: readonly string[];
   },
 ): PlanAction | string | undefined {

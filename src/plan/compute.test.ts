@@ -542,32 +542,6 @@ describe("computePlan", () => {
   });
 });
 
-describe("teams the records name that the token could not read", () => {
-  it("are recorded by every job the plan makes, and a replace does not show them dropped", () => {
-    // A job replaced under a token that could not read beta recorded alpha alone; once no
-    // record named beta, no plan looked there again (found in this stop's review of teams).
-    const a = desired({ key: "a", team: "alpha", cron, query: "print(2)" });
-    const live = record(desired({ key: "a", team: "alpha", cron }), {
-      environment: { ...record(desired({ key: "a", team: "alpha", cron })).environment, STUDIO_JOBS_TEAMS: '["alpha","beta"]' },
-    });
-    const plan = computePlan([a, desired({ key: "n", team: "alpha", cron })], new Map([["alpha", [live]]]), CLUSTERS, {
-      ...options({ teams: ["alpha"] }),
-      unreadableTeams: ["beta"],
-    });
-    expect([plan.teams, plan.recordedTeams]).toEqual([["alpha"], ["alpha", "beta"]]);
-    const replace = plan.actions.find((action) => action.kind === "replace");
-    expect(replace?.kind === "replace" ? replace.changes.map((change) => change.field) : []).toEqual(["query"]);
-    const without = computePlan([a], new Map([["alpha", [live]]]), CLUSTERS, options({ teams: ["alpha"] }));
-    const dropped = without.actions.find((action) => action.kind === "replace");
-    expect(
-      dropped?.kind === "replace" ? dropped.changes.map((change) => [change.field, change.kind === "value" ? change.new : ""]) : [],
-    ).toEqual([
-      ["query", ""],
-      ["recorded teams", "alpha"],
-    ]);
-  });
-});
-
 describe("the remote digest a saved plan is checked against", () => {
   it("is the digest the plan computed, over the same records, with and without --target", () => {
     const a = desired({ key: "a", cron });

@@ -39,7 +39,6 @@ export function computePlan(
   const wanted = (key: string) => targets.size === 0 || targets.has(key);
   const matchedTargets = new Set<string>();
   const groups: TeamRecords[] = [];
-  const recordedTeams = [...new Set([...options.teams, ...(options.unreadableTeams ?? [])])].sort();
   let liveManaged = 0;
 
   for (const team of [...options.teams].sort()) {
@@ -54,7 +53,7 @@ export function computePlan(
     groups.push(records);
     liveManaged += records.liveManaged;
     for (const key of [...desiredHere.keys(), ...records.managed.keys()]) matchedTargets.add(key);
-    const planned = planTeam(team, desiredHere, records, options, recordedTeams);
+    const planned = planTeam(team, desiredHere, records, options);
     warnings.push(...records.warnings, ...planned.warnings);
     actions.push(...planned.actions);
     errors.push(...planned.errors);
@@ -65,7 +64,7 @@ export function computePlan(
       errors.push(`--target ${target} matches no job of the spec and no live job of stack ${options.stack}.`);
   }
 
-  if (targets.size === 0) recordCoverage(actions, clusters, options, recordedTeams, warnings);
+  if (targets.size === 0) recordCoverage(actions, clusters, options, warnings);
   warnDisruptions(actions, warnings);
   checkProtected(actions, options, errors);
   checkGuards(actions, liveManaged, options, errors);
@@ -75,7 +74,6 @@ export function computePlan(
   return {
     stack: options.stack,
     teams: [...options.teams].sort(),
-    recordedTeams,
     targets: [...options.targets].sort(),
     actions,
     summary,
@@ -86,13 +84,7 @@ export function computePlan(
   };
 }
 
-function planTeam(
-  team: string,
-  desiredHere: ReadonlyMap<string, DesiredJob>,
-  records: TeamRecords,
-  options: PlanOptions,
-  recordedTeams: readonly string[],
-): TeamPlan {
+function planTeam(team: string, desiredHere: ReadonlyMap<string, DesiredJob>, records: TeamRecords, options: PlanOptions): TeamPlan {
   const out: TeamPlan = { actions: [], errors: [], warnings: [] };
   const cancel = (job: ManagedJob | UnmanagedJob, key: string, reason: CancelReason) => {
     out.actions.push({
@@ -116,7 +108,7 @@ function planTeam(
     const replace = (old: ManagedJob | UnmanagedJob, adopted: boolean) => {
       replaced = old;
       const secretFields = fieldsHoldingSecrets(old.record, options.holdsSecret);
-      const changes = computeChanges(job, old.record, options.now, recordedTeams, secretFields);
+      const changes = computeChanges(job, old.record, options.now, options.teams, secretFields);
       out.actions.push({
         kind: "replace",
         key,
@@ -192,17 +184,11 @@ function planTeam(
  * whose cluster the plan accepts. Without one, the plan says how to keep the team. Not with
  * --target: the jobs left out may record it already; the next full plan sees.
  */
-function recordCoverage(
-  actions: PlanAction[],
-  clusters: readonly Cluster[],
-  options: PlanOptions,
-  recordedTeams: readonly string[],
-  warnings: string[],
-): void {
+function recordCoverage(actions: PlanAction[], clusters: readonly Cluster[], options: PlanOptions, warnings: string[]): void {
   const teams = [...options.teams].sort();
   const declared = new Set(options.declaredTeams ?? []);
   const recordsAfter = (action: PlanAction): readonly string[] => {
-    if (action.kind === "create" || action.kind === "replace") return recordedTeams;
+    if (action.kind === "create" || action.kind === "replace") return teams;
     if (action.kind === "noop") return managedAs(action.live, options.stack)?.teams ?? [];
     return [];
   };
@@ -236,7 +222,7 @@ function recordCoverage(
       continue;
     }
     const { key, desired, live } = carrier;
-    recordFrom(carrier, recordedTeams);
+    recordFrom(carrier, teams);
     const secretFields = fieldsHoldingSecrets(live, options.holdsSecret);
     actions[index] = {
       kind: "replace",
@@ -245,7 +231,7 @@ function recordCoverage(
       desired,
       live,
       strategy: desired.replace,
-      changes: computeChanges(desired, live, options.now, recordedTeams, secretFields),
+      changes: computeChanges(desired, live, options.now, teams, secretFields),
       secretFields,
       adopted: false,
     };

@@ -45,11 +45,6 @@ export interface PlanOptions {
   teams: readonly string[];
   /** The spec's `teams:`: covered by every plan, so no job need record them. */
   declaredTeams?: readonly string[];
-  /**
-   * Teams the stack's records name that the token could not read: not covered, but still
-   * recorded by every job the plan makes, so that a later plan that can read them finds them.
-   */
-  unreadableTeams?: readonly string[];
   /** Only these keys, when given. */
   targets: readonly string[];
   adopt: boolean;
@@ -73,11 +68,6 @@ export interface PlanSummary {
 export interface Plan {
   stack: string;
   teams: string[];
-  /**
-   * What every job the plan creates records as the stack's teams (STUDIO_JOBS_TEAMS): the
-   * teams it covers and those the records name that could not be read. `teams` when absent.
-   */
-  recordedTeams?: string[];
   /** --target keys the plan was limited to; empty for all. */
   targets: string[];
   actions: PlanAction[];
@@ -100,9 +90,4 @@ export function summarizeActions(actions: readonly { kind: PlanAction["kind"] }[
 
 export function hasChanges(plan: Plan): boolean {
   return plan.summary.create + plan.summary.replace + plan.summary.cancel > 0;
-}
-
-/** The teams the jobs a plan creates record (Plan.recordedTeams). */
-export function recordedTeamsOf(plan: Pick<Plan, "teams" | "recordedTeams">): readonly string[] {
-  return plan.recordedTeams ?? plan.teams;
 }
