@@ -28,6 +28,11 @@ describe("readMultipartField", () => {
     expect(read(raw, 'multipart/form-data; boundary="a b"')).toEqual({ bytes: [], filename: undefined });
   });
 
+  it("takes a body that starts with the CRLF of its first delimiter (an empty preamble), as FormData did (from review)", () => {
+    const raw = body('\r\n--XX\r\nContent-Disposition: form-data; name="file"\r\n\r\nDATA\r\n--XX--');
+    expect(read(raw)).toEqual({ bytes: [...Buffer.from("DATA")], filename: undefined });
+  });
+
   it("does not take a filename parameter for the name", () => {
     const raw = body('--XX\r\nContent-Disposition: form-data; filename="file"; name="x"\r\n\r\nv\r\n--XX--\r\n');
     expect(read(raw)).toBeNull();
@@ -37,6 +42,13 @@ describe("readMultipartField", () => {
     ["no boundary", body("--XX\r\n\r\nv\r\n--XX--"), "multipart/form-data"],
     ["no delimiter", body("just text"), TYPE],
     ["a part whose headers never end", body('--XX\r\nContent-Disposition: form-data; name="file"\r\nv\r\n--XX--'), TYPE],
+    [
+      "a part whose headers end only in the next part (from review: it took the next part's bytes)",
+      body(
+        '--XX\r\nContent-Disposition: form-data; name="file"\r\nX-Junk\r\n--XX\r\nContent-Disposition: form-data; name="other"\r\n\r\nOTHER\r\n--XX--',
+      ),
+      TYPE,
+    ],
     ["no closing delimiter", body('--XX\r\nContent-Disposition: form-data; name="file"\r\n\r\nv'), TYPE],
     ["text after a delimiter", body('--XXjunk\r\nContent-Disposition: form-data; name="file"\r\n\r\nv\r\n--XX--'), TYPE],
   ])("refuses a body with %s", (_what, raw, type) => {

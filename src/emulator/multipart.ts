@@ -34,10 +34,15 @@ export function readMultipartField(body: Buffer, contentType: string, field: str
   if (boundary === undefined) return undefined;
   const delimiter = Buffer.from(`--${boundary}`);
   const between = Buffer.from(`\r\n--${boundary}`);
-  // The first delimiter opens the body or ends the preamble.
-  let at = body.subarray(0, delimiter.length).equals(delimiter) ? 0 : body.indexOf(between);
-  if (at === -1) return undefined;
-  if (at > 0) at += CRLF.length;
+  // The first delimiter opens the body, or ends the preamble (which may be empty: the body
+  // then starts with the CRLF that belongs to the delimiter).
+  let at: number;
+  if (body.subarray(0, delimiter.length).equals(delimiter)) at = 0;
+  else {
+    const first = body.indexOf(between);
+    if (first === -1) return undefined;
+    at = first + CRLF.length;
+  }
   let found: MultipartField | null = null;
   for (;;) {
     const afterDelimiter = at + delimiter.length;
@@ -45,10 +50,11 @@ export function readMultipartField(body: Buffer, contentType: string, field: str
     // The rest of the delimiter's line is padding (spaces, tabs) up to its CRLF.
     const lineEnd = body.indexOf(CRLF, afterDelimiter);
     if (lineEnd === -1 || !/^[ \t]*$/.test(body.subarray(afterDelimiter, lineEnd).toString("latin1"))) return undefined;
+    // The part's headers end at a blank line before the next delimiter, not in a later part.
     const headersEnd = body.indexOf(HEADERS_END, lineEnd);
     if (headersEnd === -1) return undefined;
     const next = body.indexOf(between, headersEnd + HEADERS_END.length - CRLF.length);
-    if (next === -1) return undefined;
+    if (next === -1 || body.indexOf(between, lineEnd) < headersEnd) return undefined;
     if (found === null) {
       const headers = body
         .subarray(lineEnd + CRLF.length, headersEnd)
