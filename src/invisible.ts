@@ -5,8 +5,9 @@
 // interlinear annotation marks, Unicode's line and paragraph separators, and past U+FFFF
 // the tag characters (which spell hidden text), the Egyptian hieroglyph, shorthand and
 // musical format controls: Unicode's default-ignorable characters and its format characters,
-// less the few that are seen (the Arabic and Kaithi number signs and marks). Whatever the tool prints from a spec or from Studio shows them as escapes,
-// so a reviewer reads what is there (plans, spec messages, Studio's errors).
+// less the few that are seen (the Arabic and Kaithi number signs and marks). Whatever the
+// tool prints from a spec or from Studio shows them as escapes, so a reviewer reads what is
+// there (plans, spec messages, Studio's errors).
 
 /**
  * Those of them up to U+FFFF, as the inside of a regular-expression class that means the

@@ -173,7 +173,7 @@ export async function schemaReference(dir: string): Promise<string> {
  * with the character as itself, so the value is written here, in place of a placeholder
  * only this run can have written.
  */
-function seenYaml(doc: Document): string {
+export function seenYaml(doc: Document): string {
   const quoted: string[] = [];
   const placeholder = `studio-jobs-quoted-${randomUUID()}-`;
   visit(doc, {
