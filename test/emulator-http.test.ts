@@ -452,6 +452,24 @@ describe("body limits", () => {
     expect(exchange.closedByServer).toBe(true);
   });
 
+  it("refuses a write from a token without the write scope, or an upload to a team it lacks, from the headers: the body is never waited for", async () => {
+    // From review: the scope was checked after the body had been read, so such a token could
+    // make the emulator hold a body of up to the upload limit.
+    for (const [path, token, said] of [
+      ["/api/datachain/jobs/", "read-token", "The token lacks the JOB_WRITE scope."],
+      ["/api/datachain/jobs/some-id/cancel", "read-token", "The token lacks the JOB_WRITE scope."],
+      ["/api/datachain/jobs/files?team_name=demo", "read-token", "The token lacks the JOB_WRITE scope."],
+      ["/api/datachain/jobs/files?team_name=demo", "other-token", "Not authorized for the team demo."],
+    ] as const) {
+      const exchange = await rawExchange(
+        `POST ${path} HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${token}\r\nContent-Type: application/json\r\nContent-Length: ${LIMITS.jsonBytes}\r\n\r\n`,
+        { untilReply: true, timeoutMs: 3_000 },
+      );
+      expect([path, token, statusOf(exchange.reply)]).toEqual([path, token, 403]);
+      expect(exchange.reply).toContain(JSON.stringify({ message: said }));
+    }
+  });
+
   it("lets a client that writes its whole body before it reads see the 413, not a reset", async () => {
     // As undici and others do: write everything, then read. Dropping the connection at once
     // would reset it under the writer, and the reply would be lost with it.

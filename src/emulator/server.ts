@@ -171,6 +171,13 @@ async function handle(ctx: ServerContext, req: IncomingMessage, res: ServerRespo
     refuseUnread(req, res, message(who.status, who.message));
     return;
   }
+  // A write's scope, and an upload's team (in its query), do not depend on the body either: a
+  // token without them is refused before a body of up to the upload limit is read.
+  const refusal = refusedUnread(route, method, target, who.grant);
+  if (refusal !== undefined) {
+    refuseUnread(req, res, refusal);
+    return;
+  }
   const body = await readBody(req, limit, res, ctx.budget);
   if (body === null || body === undefined) {
     refuseUnread(req, res, body === null ? busy() : tooLarge(limit));
@@ -200,6 +207,13 @@ async function handle(ctx: ServerContext, req: IncomingMessage, res: ServerRespo
   const wait = ctx.faults.latencyMs - (performance.now() - arrived);
   if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
   send(res, reply);
+}
+
+/** The refusal of a write whose token lacks JOB write access, or an upload's team: known from the headers. */
+function refusedUnread(route: Route, method: string, target: RequestTarget, grant: TokenGrant): Reply | undefined {
+  if (method !== "POST" || (route.kind !== "jobs" && route.kind !== "cancel" && route.kind !== "upload")) return undefined;
+  const who = authorize(grant, route.kind === "upload" ? queryTeam(target.query) : undefined, "JOB_WRITE");
+  return who.ok ? undefined : message(who.status, who.message);
 }
 
 /** Headers and body in one write: a reply costs one system call. */
@@ -241,9 +255,8 @@ function dispatch(
   grant: TokenGrant,
 ): Reply {
   const query = target.query;
-  // The scope an endpoint requires (the reference: "Requires a token with write access to JOB
-  // scope") does not depend on the body: it is checked before the body is parsed, so a token
-  // without it is refused alike whatever it sends. The team is checked once it is known.
+  // A write's scope was checked before its body was read (refusedUnread); the team is checked
+  // once it is known.
   const allowed = (team: string | undefined, scope: Scope): AuthOutcome => authorize(grant, team, scope);
   const notAllowed = () => message(405, `Method "${method}" not allowed.`);
 
@@ -258,8 +271,6 @@ function dispatch(
           return listJobs(ctx, team, query);
         }
         if (method !== "POST") return notAllowed();
-        const scoped = allowed(undefined, "JOB_WRITE");
-        if (!scoped.ok) return message(scoped.status, scoped.message);
         const body = parseJson(raw);
         const team = teamFrom(query, body);
         const who = allowed(team, "JOB_WRITE");
@@ -270,8 +281,6 @@ function dispatch(
       }
       case "cancel": {
         if (method !== "POST") return notAllowed();
-        const scoped = allowed(undefined, "JOB_WRITE");
-        if (!scoped.ok) return message(scoped.status, scoped.message);
         return cancelJob(ctx, route.id, query, parseJson(raw), allowed);
       }
       case "upload": {
