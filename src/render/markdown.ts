@@ -59,7 +59,9 @@ function section(action: ActionDocument, doc: PlanDocument): string | undefined 
       lines = detailLines(action, doc).map((l) => `+ ${l}`);
       break;
     case "replace":
-      lines = detailLines(action, doc).map((l) => (/^ {2}[+-]/.test(l) ? l.slice(2) : `  ${l}`));
+      // A text diff's lines (+, -, context, @@ and "\ No newline") keep their own first column,
+      // so that context lines line up with the changed ones; the rest is indented as context.
+      lines = detailLines(action, doc).map((l) => (/^ {2}[-+ @\\]/.test(l) ? l.slice(2) : `  ${l}`));
       break;
     case "cancel":
     case "conflict":

@@ -134,8 +134,8 @@ describe("renderers", () => {
 
       \`\`\`diff
         query:
-          @@ -1,2 +1,2 @@
-           import datachain as dc
+      @@ -1,2 +1,2 @@
+       import datachain as dc
       -print(1)
       +print(2)
         workers: 2 → 4
