@@ -85,6 +85,11 @@ describe("a quoted glob", () => {
     expect(await found(["jobs/**/*.json"], dir)).toEqual({ files: [], issues: ["jobs/**/*.json:1:1: no file matches this pattern"] });
   });
 
+  it("says a pattern's directory is not there, rather than that it cannot be read (from a README walkthrough)", async () => {
+    const dir = writeRepo(layout);
+    expect(await found(["nope/**/*.yaml"], dir)).toEqual({ files: [], issues: ["nope:1:1: no such directory"] });
+  });
+
   it("takes a path that exists as written, brackets and all", async () => {
     const dir = writeRepo({ "[prod].yaml": job("a") });
     expect(await found(["[prod].yaml"], dir)).toEqual({ files: ["[prod].yaml"], issues: [] });

@@ -59,7 +59,7 @@ async function expand(paths: readonly string[], cwd: string, issues: SpecIssue[]
         if (matches.length === 0 && unreadable.length === 0 && outside.length === 0)
           issues.push(issueAt(given, "no file matches this pattern"));
         files.push(...matches);
-        cannotRead(unreadable, cwd, issues);
+        await cannotRead(unreadable, cwd, issues);
         continue;
       }
       issues.push(
@@ -78,7 +78,7 @@ async function expand(paths: readonly string[], cwd: string, issues: SpecIssue[]
         issues.push(issueAt(given, "the directory has no .yaml or .yml files, in it or below it"));
       }
       files.push(...entries);
-      cannotRead(unreadable, cwd, issues);
+      await cannotRead(unreadable, cwd, issues);
     } else {
       files.push(absolute);
     }
@@ -135,9 +135,18 @@ function linkedOut(outside: readonly string[], broken: readonly string[], cwd: s
   }
 }
 
-/** A directory the walk could not read: a spec file in it would be missed, and its jobs planned away. */
-function cannotRead(directories: readonly string[], cwd: string, issues: SpecIssue[]): void {
-  for (const dir of directories) issues.push(unreadableDirectory(dir, cwd));
+/**
+ * A directory the walk could not read: a spec file in it would be missed, and its jobs
+ * planned away. One that is not there at all (the directory a glob starts from) is said so.
+ */
+async function cannotRead(directories: readonly string[], cwd: string, issues: SpecIssue[]): Promise<void> {
+  for (const dir of directories) {
+    const missing = await stat(dir).then(
+      () => false,
+      (error: NodeJS.ErrnoException) => error.code === "ENOENT" || error.code === "ENOTDIR",
+    );
+    issues.push(missing ? issueAt(displayPath(dir, cwd), "no such directory") : unreadableDirectory(dir, cwd));
+  }
 }
 
 export function unreadableDirectory(dir: string, cwd: string): SpecIssue {
