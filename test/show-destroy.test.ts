@@ -166,8 +166,9 @@ describe("destroy", () => {
     const refused = await cli(dir, ["--no-color", "destroy", "."]);
     expect(refused.code).toBe(1);
     expect(refused.stdout).toContain("Plan: 0 to create, 0 to replace, 3 to cancel, 0 unchanged.");
-    expect(refused.stdout).toMatch(/^ {2}- {3}demo\/hourly-metrics {2}cancel job \w+ \(removed from the spec\)$/m);
+    expect(refused.stdout).toMatch(/^ {2}- {3}demo\/hourly-metrics {2}cancel job \w+ \(the stack is destroyed\)$/m);
     expect(refused.stdout).not.toContain("nightly-embeddings");
+    expect(refused.stdout).not.toContain("removed from the spec");
     expect(refused.stderr).toBe(
       'Warning: Job "nightly-embeddings" in team demo is protected and is kept; pass --allow-protected to cancel it too.\n' +
         "Error: Refusing to destroy without confirmation: there is no terminal to ask on.\nPass --yes to cancel these 3 jobs.\n",

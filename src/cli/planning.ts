@@ -180,6 +180,7 @@ export async function preparePlan(
       allowProtected: flags.allowProtected || destroy,
       maxCancel: destroy ? Number.POSITIVE_INFINITY : flags.maxCancel,
       now: new Date(),
+      destroying: destroy,
       ...(io.secrets === undefined ? {} : { holdsSecret: io.secrets.holds }),
     });
     plan.warnings.push(...coverage.warnings);

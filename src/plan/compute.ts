@@ -168,7 +168,8 @@ function planTeam(team: string, desiredHere: ReadonlyMap<string, DesiredJob>, re
 
   for (const [key, managed] of [...records.managed].sort(byKey)) {
     if (desiredHere.has(key)) continue;
-    for (const r of managed.sort(newestRecordFirst)) if (isLive(r.record.status)) cancel(r, key, "removed");
+    for (const r of managed.sort(newestRecordFirst))
+      if (isLive(r.record.status)) cancel(r, key, options.destroying === true ? "destroyed" : "removed");
   }
   return out;
 }
@@ -271,7 +272,9 @@ function checkGuards(actions: readonly PlanAction[], liveManaged: number, option
   // A duplicate's cancel keeps a matching job live, and an adopted job is replaced: only
   // removals (and a one-off job's outdated version) take jobs away, so only they count
   // against --max-cancel.
-  const removed = actions.filter((a) => a.kind === "cancel" && (a.reason === "removed" || a.reason === "outdated")).length;
+  const removed = actions.filter(
+    (a) => a.kind === "cancel" && (a.reason === "removed" || a.reason === "destroyed" || a.reason === "outdated"),
+  ).length;
   const keeps = actions.filter((a) => a.kind === "create" || a.kind === "noop" || a.kind === "replace").length;
   if (!options.allowEmpty && liveManaged > 0 && removed === liveManaged && keeps === 0) {
     errors.push(

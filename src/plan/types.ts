@@ -9,7 +9,7 @@ export type FieldChange =
   | { field: string; kind: "text"; patch: string }
   | { field: string; kind: "cron"; old: string; new: string; old_runs: string[]; new_runs: string[] };
 
-export type CancelReason = "removed" | "duplicate" | "outdated" | "adopted";
+export type CancelReason = "removed" | "destroyed" | "duplicate" | "outdated" | "adopted";
 
 export type PlanAction =
   | { kind: "create"; key: string; team: string; desired: DesiredJob }
@@ -53,6 +53,8 @@ export interface PlanOptions {
   maxCancel: number;
   /** The moment the plan is made, for next cron runs. */
   now: Date;
+  /** `destroy`: the stack's jobs are cancelled because the stack is retired, not because they left the spec. */
+  destroying?: boolean;
   /** Whether a text holds a secret the run knows: such a live value is shown as (sensitive). */
   holdsSecret?: (text: string) => boolean;
 }

@@ -74,6 +74,8 @@ function cancelReason(reason: CancelReason): string {
   switch (reason) {
     case "removed":
       return "removed from the spec";
+    case "destroyed":
+      return "the stack is destroyed";
     case "duplicate":
       return "a duplicate of the job kept";
     case "outdated":
@@ -171,7 +173,11 @@ export function detailLines(action: ActionDocument, doc: PlanDocument): string[]
       return action.after == null ? [] : createdFields(action.after, doc.created_at);
     case "replace":
       return (action.changes ?? []).length === 0
-        ? ["(no visible field changed; the recorded fingerprint differs)"]
+        ? [
+            action.adopted === true
+              ? "(no visible field changed; the job made by hand is replaced by one that carries the stack's markers)"
+              : "(no visible field changed; the recorded fingerprint differs)",
+          ]
         : (action.changes ?? []).flatMap(changeLines);
     case "cancel":
     case "conflict":

@@ -567,6 +567,26 @@ describe("what a plan tells", () => {
     ]);
   });
 
+  it("says an adopted job that changes no visible field is replaced to carry the stack's markers, not that a fingerprint differs (from a README walkthrough)", () => {
+    const job = desired({ key: "same" });
+    const byHand = record({ key: "same", stack: null }, { id: "hand-1", status: "TASK", query: job.values.query });
+    const plan = computePlan([job], new Map([["demo", [byHand]]]), CLUSTERS, options({ adopt: true }));
+    expect(plan.actions.map((a) => [a.kind, a.kind === "replace" ? a.adopted : undefined])).toEqual([["replace", true]]);
+    const text = renderPlanText(plan, { color: false });
+    expect(text).not.toContain("fingerprint");
+    expect(text).toMatch(/replace unmanaged job hand-1 \(adopt; create-first\)\n/);
+    const replace = plan.actions[0];
+    expect(replace?.kind === "replace" ? replace.changes : undefined).toEqual([]);
+    expect(text).toContain("(no visible field changed; the job made by hand is replaced by one that carries the stack's markers)");
+    const destroyed = computePlan(
+      [],
+      new Map([["demo", [record(job, { id: "j-1" })]]]),
+      CLUSTERS,
+      options({ destroying: true, allowEmpty: true }),
+    );
+    expect(renderPlanText(destroyed, { color: false })).toMatch(/^ {2}- {3}demo\/same {2}cancel job j-1 \(the stack is destroyed\)$/m);
+  });
+
   it("says in Markdown, as in text, that a replace changes no visible field", () => {
     const job = desired({ key: "same", cron: "@daily" });
     const plan = computePlan([job], new Map([["demo", [record(job, { id: "same-1", fingerprint: "older" })]]]), CLUSTERS, options());
