@@ -348,10 +348,10 @@ describe("examples/ci/gitlab-ci.yml", () => {
     const user = "GET https://gitlab.example/api/v4/user";
     expect(updated.calls).toEqual([
       user,
-      `GET ${notes}?sort=asc&order_by=created_at&per_page=100`,
+      `GET ${notes}?sort=asc&order_by=created_at&per_page=100&page=1`,
       `POST ${notes}`,
       user,
-      `GET ${notes}?sort=asc&order_by=created_at&per_page=100`,
+      `GET ${notes}?sort=asc&order_by=created_at&per_page=100&page=1`,
       `PUT ${notes}/${posted.comments[0]?.id}`,
     ]);
 
@@ -359,6 +359,31 @@ describe("examples/ci/gitlab-ci.yml", () => {
     expect(merged.code, runner.log.join("\n")).toBe(0);
     expect(merged.stdout).toContain("Apply complete: 3 created, 0 replaced, 0 cancelled, 0 failed.");
     expect(await liveKeys()).toEqual(["backfill-2026", "hourly-metrics", "nightly-embeddings"]);
+  });
+
+  it("finds its note past the first 100 of a busy merge request, and updates it rather than posting another (from a README walkthrough)", async () => {
+    const runner = createRunner({ ...env, DATACHAIN_STUDIO_TOKEN: undefined });
+    plantComments(
+      runner,
+      Array.from({ length: 150 }, (_, i) => ({ id: i + 1, author: "77", body: `a review comment ${i + 1}\n` })),
+    );
+    expect((await runGitlabJob(pipeline, "plan", runner, ci)).code, runner.log.join("\n")).toBe(0);
+    const own = runner.forge().comments.filter((c) => c.body.startsWith(MARKER));
+    expect(own.map((c) => c.id)).toEqual([250]);
+    removeWeeklyCleanup(runner.repo);
+    expect((await runGitlabJob(pipeline, "plan", runner, ci)).code, runner.log.join("\n")).toBe(0);
+    const after = runner.forge();
+    expect(after.comments.filter((c) => c.body.startsWith(MARKER)).map((c) => c.id)).toEqual([250]);
+    expect(after.comments.find((c) => c.id === 250)?.body).toContain("**Plan: 3 to create, 0 to replace, 0 to cancel, 0 unchanged.**");
+    const notes = "https://gitlab.example/api/v4/projects/42/merge_requests/7/notes";
+    expect(after.calls.filter((call) => !call.endsWith("/user"))).toEqual([
+      `GET ${notes}?sort=asc&order_by=created_at&per_page=100&page=1`,
+      `GET ${notes}?sort=asc&order_by=created_at&per_page=100&page=2`,
+      `POST ${notes}`,
+      `GET ${notes}?sort=asc&order_by=created_at&per_page=100&page=1`,
+      `GET ${notes}?sort=asc&order_by=created_at&per_page=100&page=2`,
+      `PUT ${notes}/250`,
+    ]);
   });
 
   it("fails the job after posting when the plan is refused", async () => {
