@@ -169,7 +169,7 @@ export async function schemaReference(dir: string): Promise<string> {
 /**
  * The spec's text, every character of it seen: a value holding a character that is not
  * (U+202E, which reorders the line in a pull request; a zero-width space) is written
- * double-quoted, where YAML spells it as an escape. The yaml library writes such a value
+ * double-quoted, where YAML spells it as an escape; so is one of blank lines only. The yaml library writes such a value
  * with the character as itself, so the value is written here, in place of a placeholder
  * only this run can have written.
  */
@@ -178,7 +178,7 @@ export function seenYaml(doc: Document): string {
   const placeholder = `studio-jobs-quoted-${randomUUID()}-`;
   visit(doc, {
     Scalar(_key, node) {
-      if (typeof node.value !== "string" || !holdsUnseen(node.value)) return;
+      if (typeof node.value !== "string" || !(holdsUnseen(node.value) || onlyBlankLines(node.value))) return;
       quoted.push(doubleQuoted(node.value));
       node.value = `${placeholder}${quoted.length - 1}`;
       node.type = "PLAIN";
@@ -198,6 +198,14 @@ function isPresentationSelector(text: string, at: number, match: string): boolea
   const low = text.charCodeAt(at - 1);
   const from = low >= 0xdc00 && low <= 0xdfff && at >= 2 ? at - 2 : at - 1;
   return !hasInvisible(text.slice(from, at));
+}
+
+/**
+ * Lines of blanks and nothing else: the yaml library writes such a value as a block whose
+ * blanks both YAML readers then take for indentation (`" \n"` read back as `"\n"`).
+ */
+function onlyBlankLines(value: string): boolean {
+  return value.includes("\n") && value.trim() === "";
 }
 
 function holdsUnseen(value: string): boolean {
