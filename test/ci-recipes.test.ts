@@ -379,11 +379,30 @@ describe("examples/ci/gitlab-ci.yml", () => {
     expect(after.calls.filter((call) => !call.endsWith("/user"))).toEqual([
       `GET ${notes}?sort=asc&order_by=created_at&per_page=100&page=1`,
       `GET ${notes}?sort=asc&order_by=created_at&per_page=100&page=2`,
+      `GET ${notes}?sort=asc&order_by=created_at&per_page=100&page=3`,
       `POST ${notes}`,
       `GET ${notes}?sort=asc&order_by=created_at&per_page=100&page=1`,
       `GET ${notes}?sort=asc&order_by=created_at&per_page=100&page=2`,
       `PUT ${notes}/250`,
     ]);
+  });
+
+  it("reads on past a short page that is not the last, as GitLab returns when it drops notes the token cannot read (from review)", async () => {
+    const runner = createRunner({ ...env, DATACHAIN_STUDIO_TOKEN: undefined });
+    plantComments(
+      runner,
+      Array.from({ length: 100 }, (_, i) => ({ id: i + 1, author: "77", body: `a review comment ${i + 1}\n` })),
+    );
+    writeFileSync(join(runner.env["FAKE_FORGE_STATE"] ?? "", "7.hidden"), "");
+    expect((await runGitlabJob(pipeline, "plan", runner, ci)).code, runner.log.join("\n")).toBe(0);
+    removeWeeklyCleanup(runner.repo);
+    expect((await runGitlabJob(pipeline, "plan", runner, ci)).code, runner.log.join("\n")).toBe(0);
+    expect(
+      runner
+        .forge()
+        .comments.filter((c) => c.body.startsWith(MARKER))
+        .map((c) => c.id),
+    ).toEqual([200]);
   });
 
   it("fails the job after posting when the plan is refused", async () => {
