@@ -460,12 +460,13 @@ describe("body limits", () => {
       ["/api/datachain/jobs/some-id/cancel", "read-token", "The token lacks the JOB_WRITE scope."],
       ["/api/datachain/jobs/files?team_name=demo", "read-token", "The token lacks the JOB_WRITE scope."],
       ["/api/datachain/jobs/files?team_name=demo", "other-token", "Not authorized for the team demo."],
+      ["/api/datachain/jobs/files", "dev-token", "team_name: required"],
     ] as const) {
       const exchange = await rawExchange(
         `POST ${path} HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${token}\r\nContent-Type: application/json\r\nContent-Length: ${LIMITS.jsonBytes}\r\n\r\n`,
         { untilReply: true, timeoutMs: 3_000 },
       );
-      expect([path, token, statusOf(exchange.reply)]).toEqual([path, token, 403]);
+      expect([path, token, statusOf(exchange.reply)]).toEqual([path, token, said === "team_name: required" ? 400 : 403]);
       expect(exchange.reply).toContain(JSON.stringify({ message: said }));
     }
   });

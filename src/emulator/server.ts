@@ -209,11 +209,13 @@ async function handle(ctx: ServerContext, req: IncomingMessage, res: ServerRespo
   send(res, reply);
 }
 
-/** The refusal of a write whose token lacks JOB write access, or an upload's team: known from the headers. */
+/** The refusal of a write whose token lacks JOB write access, or of an upload to no team or to a team the token lacks: known from the headers. */
 function refusedUnread(route: Route, method: string, target: RequestTarget, grant: TokenGrant): Reply | undefined {
   if (method !== "POST" || (route.kind !== "jobs" && route.kind !== "cancel" && route.kind !== "upload")) return undefined;
-  const who = authorize(grant, route.kind === "upload" ? queryTeam(target.query) : undefined, "JOB_WRITE");
-  return who.ok ? undefined : message(who.status, who.message);
+  const team = route.kind === "upload" ? queryTeam(target.query) : undefined;
+  const who = authorize(grant, team, "JOB_WRITE");
+  if (!who.ok) return message(who.status, who.message);
+  return route.kind === "upload" && team === undefined ? message(400, "team_name: required") : undefined;
 }
 
 /** Headers and body in one write: a reply costs one system call. */
