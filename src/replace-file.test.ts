@@ -5,16 +5,10 @@ import { mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
+import { rejectionOf } from "../test/rejection.js";
 import { linkless, replaceFile, ReplaceFileError } from "./replace-file.js";
 
-async function failure(run: Promise<void>): Promise<ReplaceFileError> {
-  const error = await run.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  if (!(error instanceof ReplaceFileError)) throw new Error(`expected a ReplaceFileError, got ${String(error)}`);
-  return error;
-}
+const failure = (run: Promise<void>): Promise<ReplaceFileError> => rejectionOf(run, ReplaceFileError);
 
 describe("replaceFile", () => {
   it("writes a new file with the mode asked for, less the umask, and leaves no temporary file", async () => {

@@ -7,6 +7,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import { RemoteError } from "../src/errors.js";
 import { createStudioClient, type StudioClientOptions } from "../src/studio/client.js";
 import { WHOLE_LISTING_CHARS } from "../src/studio/stream-parse.js";
+import { rejectionOf } from "./rejection.js";
 
 type Handler = (req: IncomingMessage, res: ServerResponse, attempt: number) => void;
 
@@ -80,14 +81,7 @@ async function trickle(res: ServerResponse, body: Buffer, size: number, stopAfte
   }
 }
 
-async function failure(promise: Promise<unknown>): Promise<RemoteError> {
-  const error = await promise.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  if (!(error instanceof RemoteError)) throw new Error(`expected a RemoteError, got ${String(error)}`);
-  return error;
-}
+const failure = (promise: Promise<unknown>): Promise<RemoteError> => rejectionOf(promise, RemoteError);
 
 describe("a listing read as it streams", () => {
   it("reads a body sent a few bytes at a time, keeping only the records asked for, without the fields never read", async () => {

@@ -287,9 +287,8 @@ function dispatch(
       }
       case "upload": {
         if (method !== "POST") return notAllowed();
+        // Its scope and team were checked from the headers (refusedUnread), before the body.
         const team = queryTeam(query);
-        const who = allowed(team, "JOB_WRITE");
-        if (!who.ok) return message(who.status, who.message);
         if (team === undefined) return message(400, "team_name: required");
         return uploadFile(ctx, req, team, raw);
       }
