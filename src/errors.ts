@@ -38,6 +38,11 @@ export function formatSpecIssue(issue: SpecIssue): string {
   return `${file}:${line}:${column}: ${issue.message}${where}`;
 }
 
+/** A note about the spec: something to look at that stops nothing. */
+export function formatSpecNote(issue: SpecIssue): string {
+  return formatSpecIssue({ ...issue, message: `note: ${issue.message}` });
+}
+
 export class SpecError extends StudioJobsError {
   readonly issues: readonly SpecIssue[];
 

@@ -108,12 +108,20 @@ describe("a quoted glob", () => {
 describe("--var-file", () => {
   it("reads YAML and JSON; later files win over earlier, --var over both", async () => {
     const dir = writeRepo({ "base.yaml": "env: staging\nregion: eu\nreplicas: '2'\n", "prod.json": '{"env": "prod", "debug": "false"}' });
-    expect(await readVars([], ["base.yaml", "prod.json"], dir)).toEqual({ env: "prod", region: "eu", replicas: "2", debug: "false" });
-    expect(await readVars(["region=us"], ["base.yaml", "prod.json"], dir)).toEqual({
+    expect((await readVars([], ["base.yaml", "prod.json"], dir)).values).toEqual({
       env: "prod",
-      region: "us",
+      region: "eu",
       replicas: "2",
       debug: "false",
+    });
+    const given = await readVars(["region=us"], ["base.yaml", "prod.json"], dir);
+    expect(given.values).toEqual({ env: "prod", region: "us", replicas: "2", debug: "false" });
+    // Where each was given last: what a note about an unused one points at.
+    expect(Object.fromEntries(given.sources)).toEqual({
+      env: { from: "file", location: { file: "prod.json", line: 1, column: 2 } },
+      region: { from: "flag" },
+      replicas: { from: "file", location: { file: "base.yaml", line: 3, column: 1 } },
+      debug: { from: "file", location: { file: "prod.json", line: 1, column: 17 } },
     });
   });
 
@@ -264,6 +272,78 @@ describe("--var-file", () => {
         { file: "studio-jobs.yaml", line: 3, column: 11, path: "defaults", severity: "error" },
         { file: "studio-jobs.yaml", line: 5, column: 3, path: "jobs", severity: "error" },
       ],
+    });
+  });
+
+  describe("given but not used by the spec", () => {
+    // A misspelt --var left the spec on its vars: default without a word: a staging value in production.
+    const spec =
+      "version: 1\nstack: s\ndefaults: {team: t}\nvars:\n  environment: dev\njobs:\n  a:\n    query: print(1)\n" +
+      "    environment: {ENV: '${var:environment}', RAW: '$${var:region}', Q: '${var:queue}'}\n";
+    const hint = "A spec file uses a variable by declaring it under vars: or reading it as ${var:NAME}.";
+
+    it("refuses a --var no spec file uses, naming every one and those the spec uses", async () => {
+      const dir = writeRepo({ "spec/studio-jobs.yaml": spec });
+      const one = await runCli(["validate", "spec", "--var", "enviroment=prod", "--var", "queue=q"], { cwd: dir });
+      expect(one).toMatchObject({
+        code: 1,
+        stdout: "",
+        stderr: `Error: --var enviroment: no spec file uses a variable of that name; check its spelling.\nThe spec uses: environment, queue. ${hint}\n`,
+      });
+      // $${var:region} is text, not a use of region.
+      const two = await runCli(["validate", "spec", "--var", "region=eu", "--var", "zone=a", "--format", "json"], { cwd: dir });
+      expect(two).toMatchObject({
+        code: 1,
+        stdout: "",
+        stderr: `Error: --var region, --var zone: no spec file uses variables of these names; check their spelling.\nThe spec uses: environment, queue. ${hint}\n`,
+      });
+      const used = await runCli(["validate", "spec", "--var", "environment=prod", "--var", "queue=q"], { cwd: dir });
+      expect(used).toMatchObject({ code: 0, stdout: "Valid: 1 job in 1 file, stack s, team t.\n", stderr: "" });
+    });
+
+    it("notes a var file's variable no spec file uses, at its place, and goes on", async () => {
+      const dir = writeRepo({ "spec/studio-jobs.yaml": spec, "prod.yaml": "environment: prod\nregoin: eu\nqueue: q\n" });
+      const note = "no spec file uses the variable regoin (none declares it under vars: or reads it as ${var:regoin}); check its spelling";
+      const text = await runCli(["validate", "spec", "--var-file", "prod.yaml"], { cwd: dir });
+      expect(text).toMatchObject({
+        code: 0,
+        stdout: "Valid: 1 job in 1 file, stack s, team t.\n",
+        stderr: `prod.yaml:2:1: note: ${note} (at regoin)\n`,
+      });
+      const json = await runCli(["validate", "spec", "--var-file", "prod.yaml", "--format", "json"], { cwd: dir });
+      expect(JSON.parse(json.stdout)).toEqual({
+        valid: true,
+        problems: [{ file: "prod.yaml", line: 2, column: 1, path: "regoin", severity: "note", message: note }],
+      });
+      // A --var of the same name is the value in force, and is refused.
+      const flag = await runCli(["validate", "spec", "--var-file", "prod.yaml", "--var", "regoin=us"], { cwd: dir });
+      expect(flag.code).toBe(1);
+      expect(flag.stderr).toContain("Error: --var regoin: no spec file uses a variable of that name");
+    });
+
+    it("stops plan and status before contacting Studio", async () => {
+      const dir = writeRepo({ "spec/studio-jobs.yaml": spec });
+      const env = { DATACHAIN_STUDIO_URL: "http://127.0.0.1:9", DATACHAIN_STUDIO_TOKEN: "t0ken" };
+      for (const command of ["plan", "apply", "destroy", "status"]) {
+        const result = await runCli([command, "spec", "--var", "enviroment=prod"], { cwd: dir, env });
+        expect({ command, code: result.code, stdout: result.stdout, stderr: result.stderr }).toEqual({
+          command,
+          code: 1,
+          stdout: "",
+          stderr: `Error: --var enviroment: no spec file uses a variable of that name; check its spelling.\nThe spec uses: environment, queue. ${hint}\n`,
+        });
+      }
+    });
+
+    it("counts a use in a block that jobs merge in, and in a path", async () => {
+      const dir = writeRepo({
+        "spec/studio-jobs.yaml":
+          "version: 1\nstack: s\ndefaults: {team: t}\nx-base: &base\n  environment: {TIER: '${var:tier}'}\njobs:\n" +
+          "  a: {<<: *base, query_file: 'q-${var:flavour}.py'}\n",
+        "spec/q-plain.py": "print(1)\n",
+      });
+      const result = await runCli(["validate", "spec", "--var", "tier=gold", "--var", "flavour=plain"], { cwd: dir });
+      expect(result).toMatchObject({ code: 0, stdout: "Valid: 1 job in 1 file, stack s, team t.\n", stderr: "" });
     });
   });
 

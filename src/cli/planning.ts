@@ -1,13 +1,15 @@
 // What plan and apply share: read the spec, list Studio, compute the plan.
 
-import { RemoteError, UsageError } from "../errors.js";
+import { formatSpecNote, RemoteError, UsageError } from "../errors.js";
 import { registerJobSecrets } from "../redact.js";
 import { computePlan } from "../plan/compute.js";
 import type { Plan } from "../plan/types.js";
 import { readVars } from "../desired/index.js";
-import { loadSpecFiles } from "../desired/load.js";
+import type { GivenVars } from "../desired/var-files.js";
+import { loadSpecFiles, type LoadedSpecFile } from "../desired/load.js";
 import { classify, isProtected, managedAs } from "../identity/classify.js";
-import { peekTeams, resolveSpec } from "../desired/resolve.js";
+import { peekTeams, resolveSpec, type ResolveOptions } from "../desired/resolve.js";
+import { checkVarsUsed } from "../desired/unused-vars.js";
 import type { ResolvedSpec } from "../desired/types.js";
 import type { StudioClient } from "../studio/client.js";
 import { resolveConnection, type ConnectionSettings } from "../studio/config.js";
@@ -128,6 +130,17 @@ export interface PreparedPlan {
  */
 export type PlanPurpose = "converge" | "destroy";
 
+/**
+ * The spec's files, read and checked against the schema (a problem throws, with every
+ * problem found), and the variables given checked against what the files use.
+ */
+export async function readSpecFiles(paths: string[], options: ResolveOptions, given: GivenVars, io: CliIo): Promise<LoadedSpecFile[]> {
+  const { files, issues } = await loadSpecFiles(paths, io.cwd);
+  if (issues.length > 0 || files.length === 0) await resolveSpec(files, options, issues);
+  for (const note of checkVarsUsed(files, given)) io.stderr.write(`${formatSpecNote(note)}\n`);
+  return files;
+}
+
 export async function preparePlan(
   paths: string[],
   flags: PlanFlags,
@@ -138,10 +151,9 @@ export async function preparePlan(
   const vars = await readVars(flags.var, flags.varFile, io.cwd);
   const settings = await resolveConnection(globals, io.env, io.cwd);
   const timer = createTimer(globals.verbose, io);
-  const resolveOptions = { env: io.env, vars, defaultTeam: settings.team };
+  const resolveOptions = { env: io.env, vars: vars.values, defaultTeam: settings.team };
   // A spec that does not parse or fails its schema never reaches Studio.
-  const { files, issues } = await loadSpecFiles(paths, io.cwd);
-  if (issues.length > 0 || files.length === 0) await resolveSpec(files, resolveOptions, issues);
+  const files = await readSpecFiles(paths, resolveOptions, vars, io);
   let teams: string[];
   try {
     teams = coveredTeams(peekTeams(files, resolveOptions), globals.team, settings.team);

@@ -2,7 +2,7 @@
 // read like spec files (YAML, of which JSON is a part) and checked with positions.
 
 import { resolve } from "node:path";
-import { SpecError, UsageError, type SpecIssue } from "../errors.js";
+import { SpecError, UsageError, type SourceLocation, type SpecIssue } from "../errors.js";
 import { displayPath, readSpecText } from "./load.js";
 import { tidyIssues } from "./resolve.js";
 import { formatPath, parseYamlSource, showKey } from "./yaml-source.js";
@@ -28,9 +28,19 @@ export function parseVarFlags(flags: readonly string[]): Record<string, string> 
   return vars;
 }
 
+/** Where a variable's value was given: by a --var flag, or at its key in a var file. */
+export type VarSource = { from: "flag" } | { from: "file"; location: SourceLocation };
+
+/** The variables in force, and where each was given (the last place that set it). */
+export interface GivenVars {
+  values: Record<string, string>;
+  sources: ReadonlyMap<string, VarSource>;
+}
+
 /** The variables of every --var-file, later files over earlier ones; every problem of every file at once. */
-export async function readVarFiles(paths: readonly string[], cwd: string): Promise<Record<string, string>> {
+export async function readVarFiles(paths: readonly string[], cwd: string): Promise<GivenVars> {
   const vars: Record<string, string> = {};
+  const sources = new Map<string, VarSource>();
   const issues: SpecIssue[] = [];
   for (const given of paths) {
     const display = displayPath(resolve(cwd, given), cwd);
@@ -75,6 +85,7 @@ export async function readVarFiles(paths: readonly string[], cwd: string): Promi
         });
       } else if (typeof value === "string") {
         vars[name] = value;
+        sources.set(name, { from: "file", location: parsed.source.locate([name], { key: true }) });
       } else {
         // As in the spec's vars: (the schema): an unquoted 3.10 is the number 3.1, 0x10 is 16.
         issues.push({
@@ -86,7 +97,7 @@ export async function readVarFiles(paths: readonly string[], cwd: string): Promi
     }
   }
   if (issues.length > 0) throw new SpecError(tidyIssues(issues));
-  return vars;
+  return { values: vars, sources };
 }
 
 function describeValue(value: unknown): string {
@@ -97,7 +108,10 @@ function describeValue(value: unknown): string {
 }
 
 /** The variables in force: --var-file values, then --var flags over them. */
-export async function readVars(flags: readonly string[], files: readonly string[], cwd: string): Promise<Record<string, string>> {
+export async function readVars(flags: readonly string[], files: readonly string[], cwd: string): Promise<GivenVars> {
   const fromFlags = parseVarFlags(flags);
-  return { ...(await readVarFiles(files, cwd)), ...fromFlags };
+  const fromFiles = await readVarFiles(files, cwd);
+  const sources = new Map(fromFiles.sources);
+  for (const name of Object.keys(fromFlags)) sources.set(name, { from: "flag" });
+  return { values: { ...fromFiles.values, ...fromFlags }, sources };
 }

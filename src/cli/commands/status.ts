@@ -7,8 +7,9 @@ import { printable } from "../../invisible.js";
 import { renderStatusJson, renderStatusText } from "../../render/status.js";
 import { connect, type GlobalOptions } from "../connect.js";
 import type { CliIo } from "../io.js";
-import { coveredTeams, extendCoverage, type Coverage } from "../planning.js";
-import { loadSpec, readVars } from "../../desired/index.js";
+import { coveredTeams, extendCoverage, readSpecFiles, type Coverage } from "../planning.js";
+import { readVars } from "../../desired/index.js";
+import { resolveSpec } from "../../desired/resolve.js";
 import { resolveConnection } from "../../studio/config.js";
 import { registerJobSecrets } from "../../redact.js";
 
@@ -20,11 +21,9 @@ export interface StatusFlags {
 
 export async function runStatus(paths: string[], flags: StatusFlags, globals: GlobalOptions, io: CliIo): Promise<number> {
   const settings = await resolveConnection(globals, io.env, io.cwd);
-  const spec = await loadSpec(paths, io.cwd, {
-    env: io.env,
-    vars: await readVars(flags.var, flags.varFile, io.cwd),
-    defaultTeam: settings.team,
-  });
+  const vars = await readVars(flags.var, flags.varFile, io.cwd);
+  const options = { env: io.env, vars: vars.values, defaultTeam: settings.team };
+  const spec = await resolveSpec(await readSpecFiles(paths, options, vars, io), options);
   if (io.secrets !== undefined) registerJobSecrets(io.secrets, spec.jobs, io.env);
   const teams = coveredTeams(spec.teams, globals.team, settings.team);
   const { client } = await connect(globals, io, settings);

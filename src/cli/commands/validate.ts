@@ -2,10 +2,11 @@
 // text for people, JSON for tools, or workflow commands that GitHub Actions turns into
 // annotations on the pull request. Needs no secret: an unset ${env:...} is a note.
 
-import { formatSpecIssue, SpecError, type SpecIssue } from "../../errors.js";
+import { formatSpecNote, SpecError, type SpecIssue } from "../../errors.js";
 import { readVars, type SpecCheck } from "../../desired/index.js";
 import { loadSpecFiles } from "../../desired/load.js";
 import { checkSpecFiles, needsDefaultTeam } from "../../desired/resolve.js";
+import { checkVarsUsed } from "../../desired/unused-vars.js";
 import { jsonForReaders, printableLines } from "../../invisible.js";
 import type { GlobalOptions } from "../connect.js";
 import type { CliIo } from "../io.js";
@@ -25,8 +26,11 @@ export async function runValidate(paths: string[], flags: ValidateFlags, globals
   try {
     const vars = await readVars(flags.var, flags.varFile, io.cwd);
     const { files, issues } = await loadSpecFiles(paths, io.cwd);
+    // Which variables the spec uses is known only when every file was read.
+    const unusedVars = issues.length === 0 ? checkVarsUsed(files, vars) : [];
     const defaultTeam = needsDefaultTeam(files) ? await configuredTeam(globals, io) : undefined;
-    check = await checkSpecFiles(files, { env: io.env, vars, defaultTeam, unsetEnv: "note", checkOnly: true }, issues);
+    check = await checkSpecFiles(files, { env: io.env, vars: vars.values, defaultTeam, unsetEnv: "note", checkOnly: true }, issues);
+    check.notes.push(...unusedVars);
   } catch (error) {
     // A var file's problems are problems of this run like any other.
     if (!(error instanceof SpecError)) throw error;
@@ -69,7 +73,7 @@ function summary(check: SpecCheck): string {
 }
 
 function reportText(check: SpecCheck, io: CliIo): number {
-  for (const note of check.notes) io.stderr.write(`${formatSpecIssue({ ...note, message: `note: ${note.message}` })}\n`);
+  for (const note of check.notes) io.stderr.write(`${formatSpecNote(note)}\n`);
   // The errors take the way every command's errors take: the same lines, exit 1.
   if (check.summary === undefined) throw new SpecError(check.errors);
   io.stdout.write(`${summary(check)}\n`);
