@@ -5,6 +5,7 @@
 // can carry one out of the process.
 
 import type { DesiredJob } from "./desired/types.js";
+import { escapeMarkdown } from "./markdown-text.js";
 import { replaceCutUrlCredentials, replaceUrlCredentials } from "./url-credentials.js";
 
 export const REDACTED = "***";
@@ -53,7 +54,8 @@ function escapeRegExp(text: string): string {
 
 /**
  * The forms a value takes when a server quotes it: as is, inside a JSON string (also with
- * every non-ASCII character escaped, as Python writes JSON), in a URL, in HTML.
+ * every non-ASCII character escaped, as Python writes JSON), in a URL, in HTML; and as a
+ * plan's Markdown writes it.
  */
 function spellings(value: string, lines: boolean): string[] {
   const forms = new Set<string>([value]);
@@ -89,6 +91,9 @@ function spellings(value: string, lines: boolean): string[] {
   for (const quote of ["&#x27;", "&#39;"]) {
     forms.add(value.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&quot;").replace(/'/g, quote));
   }
+  // A plan's Markdown (a pull-request comment) writes `_`, `:`, `@` and the like in a name as
+  // character references: a secret Studio echoes in a job's name would pass as sk&#95;live...
+  forms.add(escapeMarkdown(value));
   // A multi-line secret (a key file) may be quoted one line at a time.
   if (lines && value.includes("\n")) for (const line of value.split(/\r?\n/)) if (line.trim().length >= MIN_SECRET_LENGTH) forms.add(line);
   return [...forms].filter((form) => form.length >= MIN_SECRET_LENGTH && !tooCommon(form));

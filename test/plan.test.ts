@@ -406,3 +406,23 @@ describe("plan failures end with exit 1 and one clear sentence", () => {
     );
   });
 });
+
+describe("a secret in a name Studio lists", () => {
+  it("is hidden in the Markdown plan too, where Markdown's escapes would spell it otherwise", async () => {
+    // Found by an adversarial tester: Studio knows every ${env:...} value a create sent, and
+    // a record whose key holds one was hidden in the text and JSON plans but posted in the
+    // pull-request comment: Markdown writes `_`, `:` and `@` as character references
+    // (sk&#95;live...), a spelling the redactor did not know.
+    const dir = mkdtempSync(join(tmpdir(), "studio-jobs-md-secret-"));
+    mkdirSync(join(dir, ".git"));
+    writeSpec(dir, "md", { etl: { query: "print(1)", environment: { API_KEY: "${env:ETL_KEY}" } } });
+    const secretEnv = { ETL_KEY: "sk_live:Zx9@Kq2Lm" };
+    await studio.client.createJob(handMade("x", { environment: "STUDIO_JOBS_STACK=md\nSTUDIO_JOBS_KEY=old sk_live:Zx9@Kq2Lm" }));
+    const text = await plan(dir, [], secretEnv);
+    expect(text.stdout).toContain("-   demo/old ***  cancel job");
+    const markdown = await plan(dir, ["--format", "markdown"], secretEnv);
+    expect(markdown.code).toBe(0);
+    expect(markdown.stdout).toContain("| ➖ | <code>old ***</code> | demo | cancel job");
+    expect(markdown.stdout).not.toMatch(/Zx9|Kq2Lm/);
+  });
+});

@@ -6,6 +6,7 @@
 import type { ActionDocument, PlanDocument } from "../plan-file/document.js";
 import type { Plan, PlanAction } from "../plan/types.js";
 import { printable } from "../invisible.js";
+import { escapeMarkdown } from "../markdown-text.js";
 import { actionHeadline, detailLines, isEmptyPlan, NO_CHANGES, shownPlan, summaryLine } from "./details.js";
 
 /** GitHub refuses comments over 65,536 characters; stay well below (a caller may add a line or two). */
@@ -18,15 +19,6 @@ const ICONS: Record<PlanAction["kind"], string> = {
   conflict: "⚠️",
   noop: "",
 };
-
-/**
- * Text shown as itself anywhere in GitHub Markdown, table cells and inline HTML included:
- * each character Markdown or HTML could act on becomes a character reference, which
- * renders as the character and is never markup (nor a table's `|`, nor an emoji `:x:`).
- */
-export function escapeMarkdown(text: string): string {
-  return printable(text).replace(/[&<>`|\\*_[\]~$:@#!]/g, (c) => `&#${c.charCodeAt(0)};`);
-}
 
 /**
  * A stack in the hidden first line, an HTML comment. Both schemas allow a stack only letters,

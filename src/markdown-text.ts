@@ -1,0 +1,14 @@
+// Text shown as itself in GitHub Markdown. Its own module because the redactor needs it too:
+// a secret in a name is written in a plan's Markdown with these escapes, a spelling the
+// redactor must know to hide it (src/redact.ts).
+
+import { printable } from "./invisible.js";
+
+/**
+ * Text shown as itself anywhere in GitHub Markdown, table cells and inline HTML included:
+ * each character Markdown or HTML could act on becomes a character reference, which
+ * renders as the character and is never markup (nor a table's `|`, nor an emoji `:x:`).
+ */
+export function escapeMarkdown(text: string): string {
+  return printable(text).replace(/[&<>`|\\*_[\]~$:@#!]/g, (c) => `&#${c.charCodeAt(0)};`);
+}
