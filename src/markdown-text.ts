@@ -8,7 +8,8 @@ import { printable } from "./invisible.js";
  * Text shown as itself anywhere in GitHub Markdown, table cells and inline HTML included:
  * each character Markdown or HTML could act on becomes a character reference, which
  * renders as the character and is never markup (nor a table's `|`, nor an emoji `:x:`).
+ * A link needs a `:` or an `@`, except GitHub's "www." autolink: its dot is escaped too.
  */
 export function escapeMarkdown(text: string): string {
-  return printable(text).replace(/[&<>`|\\*_[\]~$:@#!]/g, (c) => `&#${c.charCodeAt(0)};`);
+  return printable(text).replace(/[&<>`|\\*_[\]~$:@#!]|(?<=www)\./gi, (c) => `&#${c.charCodeAt(0)};`);
 }

@@ -637,6 +637,19 @@ describe("what a plan tells", () => {
     // In a fenced block a value shows as written, and cannot close the fence.
     expect(renderPlanMarkdown(adopted)).toContain("  environment.NOTE: (not set) → a|b`c<i>\n");
   });
+
+  it("links no www. address a name or team holds", () => {
+    // Found by an adversarial tester: GitHub links "www.example.com" after a space or at a
+    // cell's start without any `:` or `@`, so a job named "see www.evil.example" or a team
+    // "www.evil.example" put a link into the comment.
+    const jobs = [desired({ key: "see www.evil.example/login" }), desired({ key: "x", team: "WWW.evil.example" })];
+    const teams = ["demo", "WWW.evil.example"];
+    const plan = computePlan(jobs, new Map(teams.map((team) => [team, []])), CLUSTERS, options({ teams }));
+    const text = renderPlanMarkdown(plan).replace(/(`{3,})diff\n[\s\S]*?\n\1/g, "");
+    expect(text).not.toMatch(/www\./i);
+    expect(text).toContain("| ➕ | <code>see www&#46;evil.example/login</code> | demo | create |");
+    expect(text).toContain("| ➕ | <code>x</code> | WWW&#46;evil.example | create |");
+  });
 });
 
 describe("a create", () => {
