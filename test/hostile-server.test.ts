@@ -4,7 +4,7 @@
 // stack trace, no secret in any output, no hang, and no create or cancel sent.
 
 import { spawn } from "node:child_process";
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -957,5 +957,26 @@ describe("times a server writes its own way", () => {
     expect(result.stdout).toMatch(/environment:\n(?: +#.*\n)* +REGION: "eu"/);
     expect(result.stdout).not.toMatch(/^ +__proto__:/m);
     expectClean(result);
+  });
+});
+
+describe("a secret Studio echoes in a job's url", () => {
+  it("is not written to a saved plan, which show then prints without it", async () => {
+    // Found by an adversarial tester: Studio's url of each job went into the saved plan as
+    // it came, unredacted (the file is not printed), so a server that puts the token or a
+    // value it was sent into its job links had them written to the CI artifact, in clear.
+    serve(listing.map((job) => ({ ...job, url: `https://studio.example/jobs/${job.id}?token=${TOKEN}&key=${SECRET}` })));
+    const made = await runCli(["plan", ".", "--out", "plan.json"], { cwd: dirPlus, env: env() });
+    expect(made.code).toBe(0);
+    expectClean(made);
+    const text = readFileSync(join(dirPlus, "plan.json"), "utf8");
+    expect(text).not.toContain(TOKEN);
+    expect(text).not.toContain(SECRET);
+    const urls = (JSON.parse(text) as { actions: { job_url?: string }[] }).actions.flatMap((a) => a.job_url ?? []);
+    expect(urls.sort()).toEqual(listing.map((job) => `https://studio.example/jobs/${job.id}?token=***&key=***`).sort());
+    // Sealed as written: show, with the token, checks the seal and prints it.
+    const shown = await runCli(["show", "plan.json", "--format", "json"], { cwd: dirPlus, env: env() });
+    expect([shown.code, shown.stderr]).toEqual([0, ""]);
+    expectClean(shown);
   });
 });

@@ -21,14 +21,29 @@ export function studioLocation(url: string): string {
   return `${parsed.origin}${parsed.pathname.replace(/\/+$/, "")}`;
 }
 
-/** The saved plan: the document plus every job that a create or replace sends, sealed with `key`; `studio` from studioLocation(). */
-export function savedPlanDocument(plan: Plan, toolVersion: string, cwd: string, key: DigestKey, studio?: string): PlanDocument {
+/**
+ * The saved plan: the document plus every job that a create or replace sends, sealed with `key`;
+ * `studio` from studioLocation(). `redact` hides the run's secrets in each job's url, as
+ * Studio sent it: the file is written, not printed, so the output's redactor never sees it.
+ */
+export function savedPlanDocument(
+  plan: Plan,
+  toolVersion: string,
+  cwd: string,
+  key: DigestKey,
+  studio?: string,
+  redact: (text: string) => string = (text) => text,
+): PlanDocument {
   const jobs: Record<string, SavedJob> = {};
   for (const action of plan.actions) {
     if (action.kind === "create" || action.kind === "replace") jobs[action.key] = saveJob(action.desired, cwd, key);
   }
+  const shown = planDocument(plan, toolVersion);
   const doc: PlanDocument = {
-    ...planDocument(plan, toolVersion),
+    ...shown,
+    // A link only shown (apply acts by job id), in which a server may echo the token or a
+    // value it was sent: hidden like everything printed, before the seal covers it.
+    actions: shown.actions.map((action) => (action.job_url === undefined ? action : { ...action, job_url: redact(action.job_url) })),
     digest_key: describeDigestKey(key),
     jobs,
     ...(studio === undefined ? {} : { studio }),
@@ -45,6 +60,8 @@ export interface WritePlanOptions {
   /** The Studio URL the plan was made against: recorded (without credentials), and checked by apply. */
   studioUrl: string;
   env: NodeJS.ProcessEnv;
+  /** The run's redactor: what Studio sent is written with the run's secrets hidden, as it is printed. */
+  redact?: (text: string) => string;
 }
 
 /**
@@ -54,7 +71,7 @@ export interface WritePlanOptions {
  */
 export async function writePlanFile(path: string, plan: Plan, options: WritePlanOptions, shown: string = path): Promise<void> {
   const key = createDigestKey(options.token, options.env, randomBytes(16));
-  const doc = savedPlanDocument(plan, options.toolVersion, options.cwd, key, studioLocation(options.studioUrl));
+  const doc = savedPlanDocument(plan, options.toolVersion, options.cwd, key, studioLocation(options.studioUrl), options.redact);
   // Written so that the file reads as what apply sends: readPlanFile refuses these characters as themselves.
   await writeWhole(path, jsonForReaders(doc), shown);
 }

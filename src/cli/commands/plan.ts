@@ -46,6 +46,7 @@ export async function runPlan(paths: string[], flags: PlanCommandFlags, globals:
       token: settings.token,
       env: io.env,
       studioUrl: settings.url,
+      ...(io.secrets === undefined ? {} : { redact: io.secrets.redact }),
     };
     await writePlanFile(resolve(io.cwd, flags.out), plan, options, flags.out);
     io.stderr.write(`Saved the plan to ${flags.out}. Apply exactly this plan with: studio-jobs apply ${flags.out}\n`);
