@@ -200,6 +200,29 @@ describe("a saved plan's stack and tool_version", () => {
     }
   });
 
+  it("a tool_version read before the schema is quoted when it is no version, in one line", async () => {
+    // Found by an adversarial tester: a hand-edited plan of another format_version had its
+    // tool_version printed as it was, so a line break in it added a line of its own choosing
+    // ("FAKE: the plan is fine") under the refusal.
+    const saved = savedPlanDocument(plan, "1.0.0", "/", key);
+    const told = async (doc: object) => {
+      const error = (await readPlanFile(fileWith("plan.json", JSON.stringify(doc)), "plan.json").catch((e: unknown) => e)) as Error & {
+        hint?: string;
+      };
+      return `${error.message}\n${error.hint ?? ""}`;
+    };
+    const odd = "9.9.9\nFAKE: the plan is fine\u001b[2J";
+    expect(await told({ ...saved, format_version: 4, tool_version: odd })).toBe(
+      "plan.json has format_version 4, newer than this studio-jobs (3) reads.\n" +
+        'It was made by studio-jobs "9.9.9\\nFAKE: the plan is fine\\u001b[2J"; apply it with that version or newer.',
+    );
+    expect((await told({ ...saved, format_version: 1, tool_version: odd })).split("\n")[0]).toBe(
+      'plan.json has format_version 1, made by an older studio-jobs ("9.9.9\\nFAKE: the plan is fine\\u001b[2J") whose plans held unkeyed digests of sensitive values.',
+    );
+    expect(await told({ ...saved, format_version: 4, tool_version: "x".repeat(100) })).toContain(`studio-jobs "${"x".repeat(39)}…;`);
+    expect(await told({ ...saved, format_version: 4, tool_version: "2.0.0-rc.1" })).toContain("made by studio-jobs 2.0.0-rc.1;");
+  });
+
   it("take the stack rule of the spec's schema, the one home of that rule", () => {
     const read = (name: string) =>
       JSON.parse(readFileSync(new URL(`../../schema/${name}`, import.meta.url), "utf8")) as { properties: { stack: { pattern: string } } };

@@ -236,6 +236,20 @@ const OLDER_PLANS: Readonly<Record<number, string>> = {
 };
 
 /**
+ * A value of the file quoted in a refusal before the schema checked it: as JSON (a line break
+ * or an escape shows as its escape, not obeyed) and cut at 40 characters.
+ */
+function quoted(value: unknown): string {
+  const written = JSON.stringify(value) ?? String(value);
+  return written.length > 40 ? `${written.slice(0, 40)}…` : written;
+}
+
+/** The tool_version of a plan refused for its format_version: as written when it reads as a version, else quoted(). */
+function shownToolVersion(value: unknown): string {
+  return typeof value === "string" && /^[0-9A-Za-z.+-]{1,40}$/.test(value) ? value : quoted(value);
+}
+
+/**
  * A reader takes only its own format_version, and says why not otherwise: a newer file may
  * hold what this version cannot check; an older one held unkeyed digests of sensitive values.
  * Saved plans live from a pull request to its merge, so an old one is made again, not converted.
@@ -245,8 +259,7 @@ function checkVersion(doc: unknown, shown: string): void {
   if (found === null || typeof found !== "object" || Array.isArray(found) || found.format_version === undefined)
     throw new UsageError(`${shown} is not a plan file: it has no format_version.`);
   if (typeof found.format_version !== "number") {
-    const written = JSON.stringify(found.format_version);
-    const given = written.length > 40 ? `${written.slice(0, 40)}…` : written;
+    const given = quoted(found.format_version);
     throw new UsageError(
       `${shown} is not a valid plan file: its format_version must be a number, not ${typeof found.format_version === "string" ? `the string ${given}` : given}.`,
       "Make a new plan with `studio-jobs plan --out FILE`.",
@@ -255,12 +268,12 @@ function checkVersion(doc: unknown, shown: string): void {
   if (found.format_version > PLAN_FORMAT_VERSION) {
     throw new UsageError(
       `${shown} has format_version ${found.format_version}, newer than this studio-jobs (${PLAN_FORMAT_VERSION}) reads.`,
-      `It was made by studio-jobs ${String(found.tool_version)}; apply it with that version or newer.`,
+      `It was made by studio-jobs ${shownToolVersion(found.tool_version)}; apply it with that version or newer.`,
     );
   }
   if (found.format_version < PLAN_FORMAT_VERSION) {
     throw new UsageError(
-      `${shown} has format_version ${found.format_version}, made by an older studio-jobs (${String(found.tool_version)}) whose plans ${OLDER_PLANS[found.format_version] ?? OLDER_PLANS[2]}.`,
+      `${shown} has format_version ${found.format_version}, made by an older studio-jobs (${shownToolVersion(found.tool_version)}) whose plans ${OLDER_PLANS[found.format_version] ?? OLDER_PLANS[2]}.`,
       `Make a new plan with \`studio-jobs plan --out ${shown}\`, and delete the old one wherever it was kept.`,
     );
   }
