@@ -79,6 +79,15 @@ describe("create job validation", () => {
     expect(studio.emulator.store.allJobs().map((j) => j.priority)).toEqual([0, 5]);
   });
 
+  it("counts query_name in characters, as the spec's schema does: 255 emoji are a name, 256 are not", async () => {
+    await create("😀".repeat(255));
+    expect(studio.emulator.store.allJobs().map((j) => [...j.name].length)).toEqual([255]);
+    const reply = await rawCall(url, "POST", "/api/datachain/jobs/", {
+      json: { query: "print(1)", team_name: "demo", query_name: "😀".repeat(256) },
+    });
+    expect(reply).toMatchObject({ status: 400, body: { message: "query_name: at most 255 characters" } });
+  });
+
   it("answers 400 for a body that is not JSON", async () => {
     const reply = await rawCall(url, "POST", "/api/datachain/jobs/?team_name=demo", { body: "{not json" });
     expect(reply).toMatchObject({ status: 400, body: { message: "the body is not valid JSON" } });

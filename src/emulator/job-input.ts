@@ -79,7 +79,9 @@ export function parseJobInput(raw: unknown, team: string, createdBy: string, sto
   }
 
   const name = optionalString(body, "query_name") ?? "";
-  if (name.length > 255) throw new InputError("query_name: at most 255 characters");
+  // Characters, not UTF-16 units: the spec's schema counts them so, and a name it takes
+  // (255 emoji) must not be refused here.
+  if (name.length > 255 && [...name].length > 255) throw new InputError("query_name: at most 255 characters");
   if (CONTROL_CHARS.test(name)) throw new InputError("query_name: must not contain control characters");
 
   const environment = parseEnvironment(optionalString(body, "environment") ?? "");
