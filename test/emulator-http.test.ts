@@ -88,6 +88,20 @@ describe("create job validation", () => {
     expect(reply).toMatchObject({ status: 400, body: { message: "query_name: at most 255 characters" } });
   });
 
+  it("refuses a body that is not UTF-8 rather than store other characters than were sent", async () => {
+    const body = Buffer.concat([Buffer.from('{"query": "print(\'caf'), Buffer.from([0xe9]), Buffer.from('\')", "team_name": "demo"}')]);
+    const reply = await request(`${url}/api/datachain/jobs/`, {
+      method: "POST",
+      headers: { authorization: "Bearer dev-token", "content-type": "application/json" },
+      body,
+    });
+    expect({ status: reply.statusCode, body: await reply.body.json() }).toEqual({
+      status: 400,
+      body: { message: "the body is not valid JSON: it is not UTF-8" },
+    });
+    expect(studio.emulator.store.allJobs()).toHaveLength(0);
+  });
+
   it("answers 400 for a body that is not JSON", async () => {
     const reply = await rawCall(url, "POST", "/api/datachain/jobs/?team_name=demo", { body: "{not json" });
     expect(reply).toMatchObject({ status: 400, body: { message: "the body is not valid JSON" } });

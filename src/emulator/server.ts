@@ -92,10 +92,21 @@ function tooLarge(limit: number): Reply {
   return message(413, `The request body is larger than ${limit} bytes.`);
 }
 
+// JSON is UTF-8 (RFC 8259). Buffer.toString would put U+FFFD in place of bytes that are not,
+// and the job would be stored with other characters than the client sent, unnoticed. A BOM
+// is kept, so it stays a JSON error as before.
+const UTF8 = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
+
 function parseJson(body: Buffer): unknown {
   if (body.length === 0) return {};
+  let text: string;
   try {
-    return JSON.parse(body.toString("utf8")) as unknown;
+    text = UTF8.decode(body);
+  } catch {
+    throw new InputError("the body is not valid JSON: it is not UTF-8");
+  }
+  try {
+    return JSON.parse(text) as unknown;
   } catch {
     throw new InputError("the body is not valid JSON");
   }
