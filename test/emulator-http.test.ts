@@ -102,6 +102,24 @@ describe("create job validation", () => {
     expect(studio.emulator.store.allJobs()).toHaveLength(0);
   });
 
+  it("refuses a team_name of another type than a string, and a cancel body that is not an object, even when the query names the team", async () => {
+    for (const team of [5, true, ["demo"], { name: "demo" }]) {
+      const reply = await rawCall(url, "POST", "/api/datachain/jobs/?team_name=demo", { json: { query: "print(1)", team_name: team } });
+      expect(reply.status).toBe(400);
+      expect((reply.body as { message: string }).message).toMatch(/^team_name: expected a string, got /);
+    }
+    expect(studio.emulator.store.allJobs()).toHaveLength(0);
+    const id = await create("kept");
+    const cancel = (body: unknown) => rawCall(url, "POST", `/api/datachain/jobs/${id}/cancel?team_name=demo`, { json: body });
+    expect(await cancel({ team_name: 5 })).toMatchObject({ status: 400, body: { message: "team_name: expected a string, got number 5" } });
+    for (const body of [[1], "demo", 1, null]) {
+      expect(await cancel(body)).toMatchObject({ status: 400, body: { message: "the body must be a JSON object" } });
+    }
+    expect(studio.emulator.store.allJobs().map((j) => j.status)).toEqual(["QUEUED"]);
+    // A null team_name is none, as any optional field may be: the query's team is taken.
+    expect(await cancel({ team_name: null })).toMatchObject({ status: 200, body: { message: "Successfully canceled" } });
+  });
+
   it("answers 400 for a body that is not JSON", async () => {
     const reply = await rawCall(url, "POST", "/api/datachain/jobs/?team_name=demo", { body: "{not json" });
     expect(reply).toMatchObject({ status: 400, body: { message: "the body is not valid JSON" } });

@@ -8,7 +8,7 @@ import { isValidStatusFilter } from "../studio/status.js";
 import { authenticate, authorize, type AuthOutcome, type Scope, type TokenGrant } from "./auth.js";
 import type { AdjustableClock } from "./clock.js";
 import type { FaultInjector, FaultSettings, ScriptedFault, ScriptedFaultKind } from "./faults.js";
-import { InputError, parseJobInput } from "./job-input.js";
+import { InputError, parseJobInput, typeName } from "./job-input.js";
 import { readMultipartField } from "./multipart.js";
 import { decodeSafely, declaredLength, mayHaveBody, parseTarget, readBody, type BodyBudget, type RequestTarget } from "./request.js";
 import type { EmulatorStore } from "./store.js";
@@ -122,14 +122,18 @@ function queryTeam(query: URLSearchParams): string | undefined {
  * The team of a create or cancel: the body's team_name, where the API reference puts it,
  * or the query's. When both are given they must agree: a client that sends two teams has a
  * bug a real server would not show the same way, so it is refused rather than one picked.
+ * The body is a JSON object (JobInput, JobCancelInput) and its team_name a string or null,
+ * like every field the emulator validates: a team_name of 5 beside a query's team is a
+ * client's bug too, not a field to pass over.
  */
 function teamFrom(query: URLSearchParams, body: unknown): string | undefined {
   const fromQuery = queryTeam(query);
-  let fromBody: string | undefined;
-  if (body !== null && typeof body === "object" && !Array.isArray(body)) {
-    const value = (body as Record<string, unknown>)["team_name"];
-    if (typeof value === "string" && value !== "") fromBody = value;
+  if (body === null || typeof body !== "object" || Array.isArray(body)) throw new InputError("the body must be a JSON object");
+  const value = (body as Record<string, unknown>)["team_name"];
+  if (value !== undefined && value !== null && typeof value !== "string") {
+    throw new InputError(`team_name: expected a string, got ${typeName(value)}`);
   }
+  const fromBody = value === undefined || value === null || value === "" ? undefined : value;
   if (fromQuery !== undefined && fromBody !== undefined && fromQuery !== fromBody) {
     throw new InputError(`team_name: the query says "${fromQuery}" and the body "${fromBody}"; send one team`);
   }
