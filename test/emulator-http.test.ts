@@ -53,6 +53,10 @@ describe("create job validation", () => {
     ],
     [{ start_after: "tomorrow" }, 'start_after: "tomorrow" is not an ISO 8601 date-time'],
     [{ start_after: "2026-13-45T00:00:00Z" }, 'start_after: "2026-13-45T00:00:00Z" is not an ISO 8601 date-time'],
+    // Days and hours a calendar lacks, which Date.parse rolls over into the next month or day.
+    [{ start_after: "2026-02-30T00:00:00Z" }, 'start_after: "2026-02-30T00:00:00Z" is not an ISO 8601 date-time'],
+    [{ start_after: "2026-04-31" }, 'start_after: "2026-04-31" is not an ISO 8601 date-time'],
+    [{ start_after: "2026-12-01T24:00:00Z" }, 'start_after: "2026-12-01T24:00:00Z" is not an ISO 8601 date-time'],
     [{ environment: "NOVALUE" }, 'environment: line "NOVALUE" is not KEY=VALUE'],
     [{ files: ["12345"] }, 'files: unknown file id "12345" for team demo'],
     [{ query_name: "x".repeat(256) }, "query_name: at most 255 characters"],
@@ -71,6 +75,15 @@ describe("create job validation", () => {
   it("takes a schedule that never fires, as the API reference refuses nothing of the kind: the tool refuses it before it is sent", async () => {
     const id = await create("feb-30", { cron_expression: "0 0 30 2 *" });
     expect(studio.emulator.store.allJobs().map((j) => [j.id, j.status])).toEqual([[id, "TASK"]]);
+  });
+
+  it("takes the last day of each month, a leap day included", async () => {
+    await create("leap", { start_after: "2028-02-29T23:59:59Z" });
+    await create("april", { start_after: "2026-04-30" });
+    expect(studio.emulator.store.allJobs().map((j) => new Date(j.start_after ?? 0).toISOString())).toEqual([
+      "2028-02-29T23:59:59.000Z",
+      "2026-04-30T00:00:00.000Z",
+    ]);
   });
 
   it("accepts the ends of the priority range", async () => {
