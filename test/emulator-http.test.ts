@@ -268,6 +268,18 @@ describe("listing", () => {
     expect((await rawCall(url, "GET", "/api/datachain/jobs/?team_name=demo&limit=0")).status).toBe(400);
   });
 
+  it("takes limit only as digits: what Number() would read as a number otherwise is a 400", async () => {
+    await create("one");
+    for (const limit of ["1e1", "0x2", "2.0", "%2B3", "%205", "0b1"]) {
+      const reply = await rawCall(url, "GET", `/api/datachain/jobs/?team_name=demo&limit=${limit}`);
+      expect(reply, limit).toMatchObject({
+        status: 400,
+        body: { message: `limit: "${decodeURIComponent(limit)}" is not a positive integer` },
+      });
+    }
+    expect(names((await rawCall(url, "GET", "/api/datachain/jobs/?team_name=demo&limit=007")).body)).toEqual(["one"]);
+  });
+
   it("takes an empty team_name as none: a 400, not a 403 for a team named nothing", async () => {
     const required = { status: 400, body: { message: "team_name: required" } };
     expect(await rawCall(url, "GET", "/api/datachain/jobs/?team_name=")).toMatchObject(required);

@@ -365,8 +365,9 @@ function listJobs(ctx: ServerContext, team: string, query: URLSearchParams): Rep
   const limitText = query.get("limit");
   let limit = DEFAULT_LIMIT;
   if (limitText !== null && limitText !== "") {
-    limit = Number(limitText);
-    if (!Number.isInteger(limit) || limit < 1) return message(400, `limit: "${limitText}" is not a positive integer`);
+    // Digits only: Number() reads "1e1", "0x2", "2.0" and " 5" as numbers too.
+    limit = /^\d+$/.test(limitText) ? Number(limitText) : 0;
+    if (limit < 1) return message(400, `limit: "${limitText}" is not a positive integer`);
   }
   const jobId = query.get("job_id");
   const records = ctx.store.listJobs(team, {
