@@ -634,3 +634,23 @@ describe("body limits", () => {
     expect(reply.status).toBe(200);
   });
 });
+
+describe("pipelined requests", () => {
+  it("acts on requests sent back to back on one connection in the order they came: a listing after a create sees it", async () => {
+    // Found by an adversarial tester: Node hands a pipelined request to the handler while the
+    // one before it still reads its body, so the listing ran before the create and missed it.
+    const body = JSON.stringify({ query: "print(1)", team_name: "demo", query_name: "first" });
+    const auth = "Host: x\r\nAuthorization: Bearer dev-token\r\n";
+    const { reply } = await rawExchange(
+      `POST /api/datachain/jobs/ HTTP/1.1\r\n${auth}Content-Type: application/json\r\nContent-Length: ${body.length}\r\n\r\n${body}` +
+        `GET /api/datachain/jobs/?team_name=demo HTTP/1.1\r\n${auth}Connection: close\r\n\r\n`,
+    );
+    const bodies = reply
+      .split(/HTTP\/1\.1 /)
+      .slice(1)
+      .map((r) => [statusOf(`HTTP/1.1 ${r}`), JSON.parse(r.slice(r.indexOf("\r\n\r\n") + 4)) as unknown]);
+    const created = bodies[0]?.[1] as { id: string };
+    expect(bodies.map(([status]) => status)).toEqual([200, 200]);
+    expect((bodies[1]?.[1] as { id: string }[]).map((j) => j.id)).toEqual([created.id]);
+  });
+});

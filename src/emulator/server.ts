@@ -3,6 +3,7 @@
 // Studio's API reference: every success is a 200, and both listings are bare arrays.
 
 import type { IncomingMessage, ServerResponse } from "node:http";
+import type { Socket } from "node:net";
 import { sha256Hex } from "../identity/fingerprint.js";
 import { isValidStatusFilter } from "../studio/status.js";
 import { authenticate, authorize, type AuthOutcome, type Scope, type TokenGrant } from "./auth.js";
@@ -141,10 +142,21 @@ function teamFrom(query: URLSearchParams, body: unknown): string | undefined {
 }
 
 export function createRequestHandler(ctx: ServerContext): (req: IncomingMessage, res: ServerResponse) => void {
+  // The request each connection is still handling. Node hands over a pipelined request as soon
+  // as it is parsed, while the one before it may still be reading its body; HTTP wants them
+  // acted on in order (a listing sent after a create must see it), so each waits its turn.
+  const inFlight = new WeakMap<Socket, Promise<void>>();
   return (req, res) => {
-    handle(ctx, req, res).catch((error: unknown) => {
-      if (!res.headersSent) send(res, message(500, `emulator bug: ${(error as Error).message}`));
-      else res.destroy();
+    const run = () =>
+      handle(ctx, req, res).catch((error: unknown) => {
+        if (!res.headersSent) send(res, message(500, `emulator bug: ${(error as Error).message}`));
+        else res.destroy();
+      });
+    const before = inFlight.get(req.socket);
+    const done = before === undefined ? run() : before.then(run);
+    inFlight.set(req.socket, done);
+    void done.then(() => {
+      if (inFlight.get(req.socket) === done) inFlight.delete(req.socket);
     });
   };
 }
