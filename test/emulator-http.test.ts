@@ -316,6 +316,23 @@ describe("listing", () => {
   });
 });
 
+describe("methods", () => {
+  it("answers a method a path does not take with 405 and the methods it does take in Allow, as HTTP requires", async () => {
+    const id = await create("kept");
+    for (const [method, path, allow] of [
+      ["PUT", "/api/datachain/jobs/?team_name=demo", "GET, POST"],
+      ["DELETE", "/api/datachain/jobs/?team_name=demo", "GET, POST"],
+      ["GET", `/api/datachain/jobs/${id}/cancel?team_name=demo`, "POST"],
+      ["GET", "/api/datachain/jobs/files?team_name=demo", "POST"],
+      ["POST", "/api/datachain/clusters/?team_name=demo", "GET"],
+    ] as const) {
+      const reply = await rawCall(url, method, path);
+      expect([reply.status, reply.headers["allow"], reply.body]).toEqual([405, allow, { message: `Method "${method}" not allowed.` }]);
+    }
+    expect(studio.emulator.store.allJobs().map((j) => j.status)).toEqual(["QUEUED"]);
+  });
+});
+
 describe("files and clusters", () => {
   it("uploads a multipart file and accepts its id in JobInput.files", async () => {
     const form = new FormData();

@@ -287,7 +287,8 @@ function dispatch(
   // A write's scope was checked before its body was read (refusedUnread); the team is checked
   // once it is known.
   const allowed = (team: string | undefined, scope: Scope): AuthOutcome => authorize(grant, team, scope);
-  const notAllowed = () => message(405, `Method "${method}" not allowed.`);
+  // HTTP requires a 405 to say which methods the path does take (RFC 9110, 15.5.6).
+  const notAllowed = (allow: string): Reply => ({ ...message(405, `Method "${method}" not allowed.`), headers: { allow } });
 
   try {
     switch (route.kind) {
@@ -299,7 +300,7 @@ function dispatch(
           if (team === undefined) return message(400, "team_name: required");
           return listJobs(ctx, team, query);
         }
-        if (method !== "POST") return notAllowed();
+        if (method !== "POST") return notAllowed("GET, POST");
         const body = parseJson(raw);
         const team = teamFrom(query, body);
         const who = allowed(team, "JOB_WRITE");
@@ -309,18 +310,18 @@ function dispatch(
         return { status: 200, body: null, raw: ctx.store.outputJson(record, ctx.baseUrl()) };
       }
       case "cancel": {
-        if (method !== "POST") return notAllowed();
+        if (method !== "POST") return notAllowed("POST");
         return cancelJob(ctx, route.id, query, parseJson(raw), allowed);
       }
       case "upload": {
-        if (method !== "POST") return notAllowed();
+        if (method !== "POST") return notAllowed("POST");
         // Its scope and team were checked from the headers (refusedUnread), before the body.
         const team = queryTeam(query);
         if (team === undefined) return message(400, "team_name: required");
         return uploadFile(ctx, req, team, raw);
       }
       case "clusters": {
-        if (method !== "GET") return notAllowed();
+        if (method !== "GET") return notAllowed("GET");
         // datachain's client sends team_name on every call; the reference's example sends none.
         const team = queryTeam(query);
         const who = allowed(team, "JOB_READ");
