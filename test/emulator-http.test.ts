@@ -470,6 +470,18 @@ describe("malformed request targets", () => {
     expect(reply.endsWith('{"message":"The request is not valid HTTP."}')).toBe(true);
   });
 
+  it("answers an Expect it cannot meet with the API's JSON 417, not Node's bare one", async () => {
+    const { reply } = await rawExchange(
+      "POST /api/datachain/jobs/ HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer dev-token\r\nExpect: 200-ok\r\nContent-Length: 2\r\n\r\n{}",
+      { untilReply: true },
+    );
+    expect(statusOf(reply)).toBe(417);
+    expect(reply.toLowerCase()).toContain("content-type: application/json");
+    expect(reply.endsWith('{"message":"The request\'s Expect header asks for what the server does not do: only 100-continue."}')).toBe(
+      true,
+    );
+  });
+
   it("answers 503 past its budget of bodies held at once, and gives the budget back when a body ends", async () => {
     // Found by an adversarial tester: 100 clients each sending 15 MiB slowly held 1.6 GB.
     const { startEmulator } = await import("../src/emulator/index.js");

@@ -10,7 +10,7 @@ import { DEFAULT_GRANTS, DEFAULT_TOKEN, type Scope, type TokenGrant } from "./au
 import { createSystemClock, type AdjustableClock } from "./clock.js";
 import { FaultInjector, type FaultSettings } from "./faults.js";
 import { openJournal, type Journal } from "./journal.js";
-import { createRequestHandler, DEFAULT_BODY_LIMITS, type BodyLimits } from "./server.js";
+import { createRequestHandler, DEFAULT_BODY_LIMITS, refuseExpectation, type BodyLimits } from "./server.js";
 import { DEFAULT_CLUSTERS, EmulatorStore } from "./store.js";
 
 export interface EmulatorConfig {
@@ -117,6 +117,8 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
   // With a listener here Node does not answer `Expect: 100-continue` by itself: the handler
   // does, once it knows the body is wanted, so a refused client never sends it.
   server.on("checkContinue", handler);
+  // Any other Expect: Node's own 417 has no body; this one has the API's {"message"}.
+  server.on("checkExpectation", refuseExpectation);
   // A request Node's parser refuses (a bad method, two Content-Lengths, no Host) gets the
   // API's JSON error too, not a bare "400 Bad Request".
   server.on("clientError", (error: NodeJS.ErrnoException, socket) => {

@@ -236,6 +236,14 @@ async function handle(ctx: ServerContext, req: IncomingMessage, res: ServerRespo
   send(res, reply);
 }
 
+/**
+ * A request whose Expect is not 100-continue (Node's "checkExpectation"): a 417 with the API's
+ * JSON error, as every other refusal has, instead of Node's bare one.
+ */
+export function refuseExpectation(req: IncomingMessage, res: ServerResponse): void {
+  refuseUnread(req, res, message(417, "The request's Expect header asks for what the server does not do: only 100-continue."));
+}
+
 /** The refusal of a write whose token lacks JOB write access, or of an upload to no team or to a team the token lacks: known from the headers. */
 function refusedUnread(route: Route, method: string, target: RequestTarget, grant: TokenGrant): Reply | undefined {
   if (method !== "POST" || (route.kind !== "jobs" && route.kind !== "cancel" && route.kind !== "upload")) return undefined;
