@@ -354,6 +354,23 @@ describe("files and clusters", () => {
     expect(reply).toMatchObject({ status: 400, body: { message: "expected a multipart/form-data body with a field named file" } });
   });
 
+  it("takes multipart/form-data as the media type, whatever its case and parameters, and no type that only starts with it", async () => {
+    const body = '--b\r\nContent-Disposition: form-data; name="file"\r\n\r\nabc\r\n--b--\r\n';
+    const upload = (contentType: string) =>
+      request(`${url}/api/datachain/jobs/files?team_name=demo`, {
+        method: "POST",
+        headers: { authorization: "Bearer dev-token", "content-type": contentType },
+        body,
+      }).then(async (r) => [r.statusCode, await r.body.json()]);
+    const refused = [400, { message: "expected a multipart/form-data body with a field named file" }];
+    expect(await upload("multipart/form-dataX; boundary=b")).toEqual(refused);
+    expect(await upload("multipart/form-data-alt; boundary=b")).toEqual(refused);
+    expect(await upload("Multipart/Form-Data ; charset=utf-8; boundary=b")).toEqual([
+      200,
+      { id: 1, filename: "file", size: 3, state: "pending", error: null },
+    ]);
+  });
+
   it("lists the seeded clusters: one default, one inactive, different max_workers", async () => {
     const reply = await rawCall(url, "GET", "/api/datachain/clusters/?team_name=demo", { scheme: "token" });
     expect(reply.status).toBe(200);

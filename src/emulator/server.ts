@@ -408,7 +408,8 @@ function listJobs(ctx: ServerContext, team: string, query: URLSearchParams): Rep
 
 function uploadFile(ctx: ServerContext, req: IncomingMessage, team: string, raw: Buffer): Reply {
   const contentType = req.headers["content-type"] ?? "";
-  if (!contentType.toLowerCase().startsWith("multipart/form-data")) {
+  // The media type before its parameters: "multipart/form-dataX" only starts like it.
+  if (contentType.split(";", 1)[0]?.trim().toLowerCase() !== "multipart/form-data") {
     return message(400, "expected a multipart/form-data body with a field named file");
   }
   const file = readMultipartField(raw, contentType, "file");
