@@ -362,6 +362,28 @@ describe("faults", () => {
     expect(studio.emulator.faults.current()).toMatchObject({ errorRate: 0, resetRate: 0, scripted: [] });
   });
 
+  it("refuses a config it cannot use as a usage error naming what is wrong, not an internal error", async () => {
+    // Found by an adversarial tester: a token without scopes, tokens that are not a list, or a
+    // file holding null crashed with "TypeError: ... is not iterable".
+    const cases: [unknown, string][] = [
+      [null, "Emulator config: expected a JSON object with tokens and clusters."],
+      [[], "Emulator config: expected a JSON object with tokens and clusters."],
+      [{ tokens: { token: "t" } }, "Emulator config: tokens must be a list."],
+      [{ tokens: [null] }, "Emulator config: every token needs a non-empty token and a list of teams."],
+      [{ tokens: [{ token: "t", teams: [1] }] }, "Emulator config: every token needs a non-empty token and a list of teams."],
+      [{ tokens: [{ token: "t", teams: ["a"] }] }, "Emulator config: token t needs a list of scopes: JOB_READ, JOB_WRITE."],
+      [{ tokens: [{ token: "t", teams: ["a"], scopes: ["JOB_READ"], user: 5 }] }, "Emulator config: token t: user must be a string."],
+      [{ clusters: "gpu" }, "Emulator config: clusters: expected a list of clusters (a JSON array), got a string"],
+      [{ clusters: [{ id: 1, name: "c" }] }, 'Emulator config: clusters: cluster 1: field "is_active" is missing'],
+    ];
+    const dir = mkdtempSync(join(tmpdir(), "studio-jobs-config-"));
+    for (const [config, expected] of cases) {
+      const file = join(dir, "config.json");
+      writeFileSync(file, JSON.stringify(config));
+      await expect(startEmulator({ config: file })).rejects.toThrow(new UsageError(expected));
+    }
+  });
+
   it("refuses a non-loopback host with the default token", async () => {
     await expect(startEmulator({ host: "0.0.0.0" })).rejects.toThrow(
       'Refusing to listen on 0.0.0.0 with the well-known token "dev-token".',

@@ -6,6 +6,7 @@ import type { AddressInfo } from "node:net";
 import { UsageError } from "../errors.js";
 import { isLoopbackHost } from "../studio/url.js";
 import type { Cluster } from "../studio/types.js";
+import { readClusterList } from "../studio/wire.js";
 import { DEFAULT_GRANTS, DEFAULT_TOKEN, type Scope, type TokenGrant } from "./auth.js";
 import { createSystemClock, type AdjustableClock } from "./clock.js";
 import { FaultInjector, type FaultSettings } from "./faults.js";
@@ -59,17 +60,43 @@ export function loadEmulatorConfig(source: EmulatorConfig | string | undefined):
   } else if (source !== undefined) {
     config = source;
   }
+  // A file is JSON of any shape: each part is checked before use, so a mistake in it is a
+  // usage error that names it, not a TypeError from deep inside.
+  if (config === null || typeof config !== "object" || Array.isArray(config)) {
+    throw new UsageError("Emulator config: expected a JSON object with tokens and clusters.");
+  }
   const tokens = config.tokens ?? [...DEFAULT_GRANTS];
-  for (const grant of tokens) {
-    if (typeof grant.token !== "string" || grant.token === "" || !Array.isArray(grant.teams)) {
+  if (!Array.isArray(tokens)) throw new UsageError("Emulator config: tokens must be a list.");
+  for (const grant of tokens as unknown[] as Partial<TokenGrant>[]) {
+    if (
+      grant === null ||
+      typeof grant !== "object" ||
+      typeof grant.token !== "string" ||
+      grant.token === "" ||
+      !Array.isArray(grant.teams) ||
+      grant.teams.some((team) => typeof team !== "string")
+    ) {
       throw new UsageError("Emulator config: every token needs a non-empty token and a list of teams.");
     }
+    if (!Array.isArray(grant.scopes))
+      throw new UsageError(`Emulator config: token ${grant.token} needs a list of scopes: ${SCOPES.join(", ")}.`);
     for (const scope of grant.scopes) {
       if (!SCOPES.includes(scope)) throw new UsageError(`Emulator config: unknown scope ${String(scope)}; use ${SCOPES.join(", ")}.`);
     }
+    if (grant.user !== undefined && typeof grant.user !== "string")
+      throw new UsageError(`Emulator config: token ${grant.token}: user must be a string.`);
     grant.user ??= "dev";
   }
-  return { tokens, clusters: config.clusters ?? [...DEFAULT_CLUSTERS] };
+  let clusters = [...DEFAULT_CLUSTERS];
+  if (config.clusters !== undefined) {
+    try {
+      // The client's own check of a cluster listing: what the emulator lists, the tool must read.
+      clusters = readClusterList(config.clusters);
+    } catch (error) {
+      throw new UsageError(`Emulator config: clusters: ${(error as Error).message}`);
+    }
+  }
+  return { tokens, clusters };
 }
 
 export async function startEmulator(options: EmulatorOptions = {}): Promise<RunningEmulator> {
