@@ -542,6 +542,25 @@ describe("interrupted and multi-team applies", () => {
     await expectConverged(dir, ["."], "interrupted", Object.keys(jobs));
   });
 
+  it("says it did not look for duplicates when stopped after its last create started, and exits 1", async () => {
+    // Found by an adversarial tester: a stop once every step had started skipped the sweep
+    // without a word; the apply said "Apply complete" and exited 0 (after "Interrupted: ...
+    // Run apply again"), and a duplicate a concurrent apply had made stayed live.
+    const dir = mkdtempSync(join(tmpdir(), "studio-jobs-interrupt-sweep-"));
+    writeSpec(dir, "stopped-late", dailyJobs(1));
+    // Ctrl-C as soon as Studio has made the job: its reply still comes back within the writes' grace.
+    const controller = new AbortController();
+    studio.emulator.store.setListener({ job: () => controller.abort(), file: () => undefined });
+    const result = await runCli(["apply", ".", "--yes"], { cwd: dir, env, signal: controller.signal }).finally(() =>
+      studio.emulator.store.setListener(undefined),
+    );
+    expect(result.stdout).toMatch(/^Apply incomplete: 1 created, 0 replaced, 0 cancelled, 0 failed, 1 skipped\.$/m);
+    expect(result.stdout).toContain(
+      "cancel demo/*: skipped: interrupted before it started: this apply's jobs were not looked for duplicates a concurrent apply may have made; run apply again",
+    );
+    expect(result.code).toBe(1);
+  });
+
   it("plans per team, and --team empties a team the spec no longer names", async () => {
     const multi = await startTestStudio({
       config: { tokens: [{ token: "dev-token", user: "dev", teams: ["alpha", "beta"], scopes: ["JOB_READ", "JOB_WRITE"] }] },

@@ -516,7 +516,7 @@ describe("the sweep for duplicates", () => {
 });
 
 describe("an interrupt", () => {
-  it("lets the step under way finish, skips every step not started, and does not sweep", async () => {
+  it("lets the step under way finish, skips every step not started, and does not sweep, and says so", async () => {
     const studio = createFakeStudio();
     const controller = new AbortController();
     studio.onCall = (call) => {
@@ -529,9 +529,10 @@ describe("an interrupt", () => {
       "create demo/b applied",
       "create demo/c skipped: interrupted before it started",
       "create demo/d skipped: interrupted before it started",
+      "cancel demo/* skipped: interrupted before it started: this apply's jobs were not looked for duplicates a concurrent apply may have made; run apply again",
     ]);
     expect(studio.calls).toEqual(["create demo/a", "create demo/b"]);
-    expect(result.summary).toMatchObject({ created: 2, skipped: 2 });
+    expect(result.summary).toMatchObject({ created: 2, skipped: 3 });
   });
 
   it("counts a replacement stopped half-way as half done, not as nothing", async () => {
@@ -545,9 +546,9 @@ describe("an interrupt", () => {
     };
     const plan = planOf(olds.map((old) => replace(desired({ key: old.name, query: "print('v2')\n" }), old)));
     const result = await apply(plan, studio, { signal: controller.signal, parallelism: 1 });
-    expect(result.summary).toMatchObject({ created: 0, replaced: 0, halfReplaced: 2, skipped: 2 });
+    expect(result.summary).toMatchObject({ created: 0, replaced: 0, halfReplaced: 2, skipped: 3 });
     expect(summaryLine(result)).toBe(
-      "Apply incomplete: 0 created, 0 replaced, 0 cancelled, 0 failed, 2 skipped; 2 replacements half done (see below).",
+      "Apply incomplete: 0 created, 0 replaced, 0 cancelled, 0 failed, 3 skipped; 2 replacements half done (see below).",
     );
   });
 
@@ -568,6 +569,7 @@ describe("an interrupt", () => {
       "create demo/x applied",
       "cancel demo/y skipped: interrupted before it started",
       "create demo/y skipped: interrupted before it started",
+      "cancel demo/* skipped: interrupted before it started: this apply's jobs were not looked for duplicates a concurrent apply may have made; run apply again",
     ]);
 
     const again = record({ key: "z" });

@@ -231,7 +231,15 @@ export async function applyPlan(plan: Plan, options: ApplyOptions): Promise<Appl
 
   // 5. Sweep: another apply of the same spec may have created the same jobs meanwhile.
   const touched = creates.filter((work) => created.get(work)?.status === "applied").map((work) => work.job);
-  if (touched.length > 0 && !stopped(options)) {
+  if (touched.length > 0 && stopped(options)) {
+    // Not started, so said like any step not started: the apply is incomplete (exit 1), as a
+    // duplicate made meanwhile may be live (see docs/architecture.md, "Planning").
+    for (const team of new Set(touched.map((job) => job.team))) {
+      total += 1;
+      const why = "this apply's jobs were not looked for duplicates a concurrent apply may have made; run apply again";
+      skip("cancel", "dedupe", { key: "*", team }, `interrupted before it started: ${why}`);
+    }
+  } else if (touched.length > 0) {
     const { duplicates, failed } = await sweepDuplicates(options.client, touched);
     total += duplicates.length + failed.length;
     // Every step is still reported: one that could not look says so, as a failed step of its own.
