@@ -114,3 +114,33 @@ it("two applies at once leave exactly one live job per key, with no third apply"
   const plan = await runCli(["plan", ".", "--detailed-exitcode"], { cwd: dir, env: { ...env, DATACHAIN_STUDIO_URL: studio.emulator.url } });
   expect(plan).toMatchObject({ code: 0, stdout: "No changes. Studio matches the spec in team demo.\n" });
 });
+
+it("after two applies at once are both stopped before their sweeps, a re-run cancels the duplicate of a protected job without --allow-protected", async () => {
+  // Found by an adversarial tester: the re-run refused ("is protected; the plan would cancel
+  // it"), though the duplicate is the same job as the one kept, which the sweep would have
+  // cancelled without asking. The re-run did not converge without the flag.
+  const barrier = await startBarrierProxy(studio.emulator.url, 2);
+  const dir = mkdtempSync(join(tmpdir(), "studio-jobs-concurrent-protected-"));
+  writeSpec(dir, "guarded", { vault: { query: "print(1)", schedule: { cron: "@daily" }, protect: true } });
+  const env = { DATACHAIN_STUDIO_URL: barrier.url, DATACHAIN_STUDIO_TOKEN: "dev-token" };
+  // Both stopped once Studio has made both jobs: the second never looks for the first's (the
+  // first may have looked before the second's was made).
+  const controller = new AbortController();
+  const made = () => studio.emulator.store.allJobs().filter((r) => r.environment[MARKERS.stack] === "guarded").length;
+  studio.emulator.store.setListener({ job: () => (made() === 2 ? controller.abort() : undefined), file: () => undefined });
+  try {
+    const stopped = await Promise.all([0, 1].map(() => runCli(["apply", ".", "--yes"], { cwd: dir, env, signal: controller.signal })));
+    expect(stopped.some((r) => r.code === 1)).toBe(true);
+  } finally {
+    studio.emulator.store.setListener(undefined);
+    barrier.server.close();
+  }
+  expect(liveByKey(studio.emulator.store.allJobs(), "guarded").get("vault")).toHaveLength(2);
+
+  const direct = { ...env, DATACHAIN_STUDIO_URL: studio.emulator.url };
+  const again = await runCli(["apply", ".", "--yes"], { cwd: dir, env: direct });
+  expect(again.stderr).not.toContain("Error");
+  expect(again.stdout).toMatch(/^ {2}- {3}demo\/vault {2}cancel job \w+ \(a duplicate of the job kept\) \[protected\]$/m);
+  expect(again.code).toBe(0);
+  expect(liveByKey(studio.emulator.store.allJobs(), "guarded").get("vault")).toHaveLength(1);
+});

@@ -221,6 +221,22 @@ const cases: Case[] = [
     errors: [/is protected; the plan would cancel it/],
   },
   {
+    name: "a live copy of a protected job kept is cancelled without --allow-protected; another version of it is not",
+    build: () => {
+      const a = desired({ key: "a", cron, protect: true });
+      const kept = record(a);
+      const copy = record(a);
+      const other = record(a, { fingerprint: "other" });
+      return {
+        desired: [a],
+        records: [kept, copy, other],
+        expected: () => [`noop a ${kept.id}`, `cancel a ${other.id} duplicate`, `cancel a ${copy.id} duplicate`],
+      };
+    },
+    // One error: the other version's cancel.
+    errors: [/^Job "a" in team demo \(job-\d+\) is protected; the plan would cancel it\./],
+  },
+  {
     name: "--allow-protected lets a protected job go",
     build: () => {
       const r = record({ key: "gone", protect: true }, { status: "TASK" });

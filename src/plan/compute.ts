@@ -258,9 +258,16 @@ function warnDisruptions(actions: readonly PlanAction[], warnings: string[]): vo
 
 function checkProtected(actions: readonly PlanAction[], options: PlanOptions, errors: string[]): void {
   if (options.allowProtected) return;
+  // A live copy of the job kept (the same fingerprint, protect included) takes nothing away
+  // when cancelled: apply's sweep cancels such copies without asking, and so may the plan,
+  // or the apply after two that were stopped before their sweeps could not converge.
+  const kept = new Map<string, string>();
+  for (const action of actions) if (action.kind === "noop") kept.set(`${action.team}\u0000${action.key}`, action.desired.fingerprint);
   for (const action of actions) {
     if (action.kind !== "replace" && action.kind !== "cancel") continue;
     if (!isProtected(classify(action.live, options.stack))) continue;
+    const copyOf = action.kind === "cancel" && action.reason === "duplicate" ? kept.get(`${action.team}\u0000${action.key}`) : undefined;
+    if (copyOf !== undefined && managedAs(action.live, options.stack)?.fingerprint === copyOf) continue;
     const verb = action.kind === "replace" ? "replace" : "cancel";
     errors.push(
       `Job "${action.key}" in team ${action.team} (${action.live.id}) is protected; the plan would ${verb} it. Pass --allow-protected if that is intended.`,
