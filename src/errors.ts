@@ -96,7 +96,11 @@ export class RemoteError extends StudioJobsError {
  * flight may or may not have been carried out: a re-run finds out and converges.
  */
 export class InterruptedError extends StudioJobsError {
-  constructor(message: string) {
+  constructor(
+    message: string,
+    /** Whether the write may have been carried out: it reached Studio, and its reply was cut off. */
+    readonly mayHaveActed = false,
+  ) {
     super("INTERRUPTED", message);
   }
 }

@@ -561,6 +561,39 @@ describe("interrupted and multi-team applies", () => {
     expect(result.code).toBe(1);
   });
 
+  it("does not say a replace's new job was not created when a stop cut off the reply to its create", async () => {
+    // Found by an adversarial tester: Studio made the new version, the stop dropped its reply
+    // after the writes' grace, and the old version's step said "the new job was not created".
+    const dir = mkdtempSync(join(tmpdir(), "studio-jobs-interrupt-create-"));
+    writeSpec(dir, "cut-off", { job: { query: "print(1)", schedule: { cron: "@daily" } } });
+    expect((await cli(dir, ["apply", ".", "--yes"])).code).toBe(0);
+    const [old] = (await liveByKey("cut-off")).get("job") ?? [];
+    writeSpec(dir, "cut-off", { job: { query: "print(2)", schedule: { cron: "@daily" } } });
+    // Once Studio has made the job, its reply is held past the grace a write in flight gets.
+    const controller = new AbortController();
+    studio.emulator.store.setListener({
+      job: () => {
+        studio.emulator.faults.configure({ latencyMs: 3_000 });
+        controller.abort("SIGINT");
+      },
+      file: () => undefined,
+    });
+    const result = await runCli(["apply", ".", "--yes"], { cwd: dir, env, signal: controller.signal }).finally(() =>
+      studio.emulator.store.setListener(undefined),
+    );
+    studio.emulator.faults.configure({ latencyMs: 0 });
+    expect(result.stdout).toContain(
+      "create demo/job: FAILED: Interrupted by SIGINT while waiting for Studio's reply to POST /api/datachain/jobs/; Studio may or may not have acted on it, and a re-run finds out.",
+    );
+    expect(result.stdout).toContain(
+      `cancel demo/job: skipped: the new job may have been created all the same; ${old?.id} is kept, and a re-run cancels whichever is not wanted`,
+    );
+    expect(result.code).toBe(1);
+    expect((await liveByKey("cut-off")).get("job")).toHaveLength(2);
+    expect((await cli(dir, ["apply", ".", "--yes"])).code).toBe(0);
+    await expectConverged(dir, ["."], "cut-off", ["job"]);
+  });
+
   it("plans per team, and --team empties a team the spec no longer names", async () => {
     const multi = await startTestStudio({
       config: { tokens: [{ token: "dev-token", user: "dev", teams: ["alpha", "beta"], scopes: ["JOB_READ", "JOB_WRITE"] }] },

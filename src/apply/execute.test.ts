@@ -406,7 +406,7 @@ describe("an ambiguous create", () => {
     const result = await apply(planOf([replace(desired({ key: "c", query: "print(2)\n" }), old)]), studio);
     expect(outcomes(result)).toEqual([
       `create demo/c failed: Studio answered the create of demo/c with job ${old.id}, which was already there when the plan was made; the job was not found when the team was listed again, and it is not sent twice: run plan to see whether it exists`,
-      `cancel demo/c skipped: the new job was not created, so ${old.id} is kept`,
+      `cancel demo/c skipped: the new job may have been created all the same; ${old.id} is kept, and a re-run cancels whichever is not wanted`,
     ]);
     expect(liveNames(studio)).toEqual([`c ${old.id}`]);
     expect(result.summary).toMatchObject({ created: 0, replaced: 0, cancelled: 0, failed: 1 });

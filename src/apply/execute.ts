@@ -159,7 +159,10 @@ export async function applyPlan(plan: Plan, options: ApplyOptions): Promise<Appl
     if (work.old === undefined || work.job.replace === "cancel-first") return;
     const old = work.old;
     if (result.status !== "applied") {
-      skip("cancel", "replace", work.job, `the new job was not created, so ${old.id} is kept`);
+      const detail = unconfirmed.has(work)
+        ? `the new job may have been created all the same; ${old.id} is kept, and a re-run cancels whichever is not wanted`
+        : `the new job was not created, so ${old.id} is kept`;
+      skip("cancel", "replace", work.job, detail);
       return;
     }
     await run("cancel", "replace", work.job, () => cancelJob(options.client, work.job.team, old));
@@ -217,12 +220,19 @@ export async function applyPlan(plan: Plan, options: ApplyOptions): Promise<Appl
   function fileIds(job: DesiredJob): string[] {
     return job.files.map((file) => uploadResults.get(uploadId(job.team, file))?.fileId as string);
   }
+  /** Creates that failed, yet may have made their job. */
+  const unconfirmed = new Set<CreateWork>();
   /** A job's create, or why it was skipped: an upload it needs did not succeed. */
   async function createStep(work: CreateWork): Promise<StepResult> {
     const job = work.job;
     const missing = failedUpload(job);
     if (missing !== undefined) return skip("create", work.action, job, `upload of ${missing} did not succeed`);
-    return run("create", work.action, job, () => createJob(options, job, fileIds(job), plan.teams));
+    return run("create", work.action, job, () =>
+      createJob(options, job, fileIds(job), plan.teams).catch((error: unknown) => {
+        if (mayExist(error)) unconfirmed.add(work);
+        throw error;
+      }),
+    );
   }
   const cancelsDone = cancels.map(({ action }) =>
     run("cancel", "cancel", action, () => cancelJob(options.client, action.team, action.live)),
@@ -434,6 +444,17 @@ function mayHaveActed(error: unknown): boolean {
     error instanceof InterruptedError ||
     (error instanceof RemoteError && error.ambiguous) ||
     (error instanceof StudioJobsError && error.code === CREATE_UNCONFIRMED)
+  );
+}
+
+/**
+ * Whether a create that failed so may have made its job all the same: its reply cut off by a
+ * stop, or not confirmed (Studio said 2xx and the job was not found, or the look for it
+ * failed). Any other unclear failure was looked for, and the job not found.
+ */
+function mayExist(error: unknown): boolean {
+  return (
+    (error instanceof InterruptedError && error.mayHaveActed) || (error instanceof StudioJobsError && error.code === CREATE_UNCONFIRMED)
   );
 }
 

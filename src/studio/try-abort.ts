@@ -51,5 +51,6 @@ export function interrupted(reason: unknown, when: string, mayHaveActed: boolean
   const by = describeInterruption(reason);
   return new InterruptedError(
     `Interrupted${by === "" ? "" : ` ${by}`} ${when}${mayHaveActed ? "; Studio may or may not have acted on it, and a re-run finds out" : ""}.`,
+    mayHaveActed,
   );
 }
