@@ -594,6 +594,24 @@ describe("interrupted and multi-team applies", () => {
     await expectConverged(dir, ["."], "cut-off", ["job"]);
   });
 
+  it("does not say steps were skipped when a stop came once every step had started and all were done", async () => {
+    // Found by an adversarial tester: "Apply complete", exit 0, and then "Interrupted: steps
+    // not started were skipped. Run apply again to finish."
+    const dir = mkdtempSync(join(tmpdir(), "studio-jobs-interrupt-late-"));
+    writeSpec(dir, "late", dailyJobs(2));
+    expect((await cli(dir, ["apply", ".", "--yes"])).code).toBe(0);
+    writeSpec(dir, "late", dailyJobs(1));
+    const controller = new AbortController();
+    studio.emulator.store.setListener({ job: () => controller.abort("SIGINT"), file: () => undefined });
+    const result = await runCli(["apply", ".", "--yes"], { cwd: dir, env, signal: controller.signal }).finally(() =>
+      studio.emulator.store.setListener(undefined),
+    );
+    expect(result.stdout).toMatch(/^Apply complete: 0 created, 0 replaced, 1 cancelled, 0 failed\.$/m);
+    expect(result.stderr).toContain("Interrupted once every step had started: each one's outcome is above.\n");
+    expect(result.stderr).not.toContain("skipped");
+    expect(result.code).toBe(0);
+  });
+
   it("plans per team, and --team empties a team the spec no longer names", async () => {
     const multi = await startTestStudio({
       config: { tokens: [{ token: "dev-token", user: "dev", teams: ["alpha", "beta"], scopes: ["JOB_READ", "JOB_WRITE"] }] },

@@ -163,7 +163,14 @@ export async function execute(
     progress.finish();
   }
   io.stdout.write(flags.format === "json" ? renderApplyJson(result) : renderApplyText(result, command));
-  if (io.signal.aborted) io.stderr.write(`Interrupted: steps not started were skipped. Run ${command} again to finish.\n`);
+  if (io.signal.aborted) {
+    // A stop that came once every step had started skipped none of them: said so, not "skipped".
+    io.stderr.write(
+      result.summary.skipped > 0
+        ? `Interrupted: steps not started were skipped. Run ${command} again to finish.\n`
+        : "Interrupted once every step had started: each one's outcome is above.\n",
+    );
+  }
   return result.summary.failed > 0 || result.summary.skipped > 0 ? 1 : 0;
 }
 
