@@ -318,6 +318,13 @@ describe("examples/ci/gitlab-ci.yml", () => {
     ]);
   });
 
+  it("lets a newer push cancel the older merge-request pipeline: every job before the note is interruptible, apply is not (from a CI attack)", () => {
+    // GitLab cannot cancel a pipeline once a job without `interruptible: true` has started: the
+    // older push's plan then ran beside the newer one's, and could write its older plan last.
+    const interruptible = (job: string) => (pipeline[job] as Record<string, unknown>)["interruptible"] ?? false;
+    expect(["validate", "plan", "apply"].map(interruptible)).toEqual([true, true, false]);
+  });
+
   it("updates only the token's own note: another user's note holding the marker is left alone", async () => {
     const runner = createRunner({ ...env, DATACHAIN_STUDIO_TOKEN: undefined });
     plantComments(runner, [{ id: 50, author: "77", body: FOREIGN }]);
