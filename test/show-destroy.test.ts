@@ -220,6 +220,17 @@ describe("destroy", () => {
     expect(await liveKeys("analytics")).toEqual(["nightly-embeddings"]);
   });
 
+  it("refusing without a terminal, names one job as one (from a README walkthrough)", async () => {
+    const dir = copyExample("analytics");
+    expect((await cli(dir, ["apply", ".", "--yes", "--target", "hourly-metrics"])).code).toBe(0);
+    const refused = await cli(dir, ["destroy", "."]);
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toBe(
+      "Error: Refusing to destroy without confirmation: there is no terminal to ask on.\nPass --yes to cancel this job.\n",
+    );
+    expect(await liveKeys("analytics")).toEqual(["hourly-metrics"]);
+  });
+
   it("retires a stack whose spec has no jobs left, in the team given with --team", async () => {
     const dir = copyExample("analytics");
     expect((await cli(dir, ["apply", ".", "--yes", "--target", "hourly-metrics"])).code).toBe(0);

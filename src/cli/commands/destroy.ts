@@ -47,7 +47,7 @@ export async function runDestroy(paths: string[], flags: DestroyFlags, globals: 
     const confirmed = await confirm(io, {
       yes: flags.yes,
       question: `Cancel ${count} of stack ${plan.stack} in ${teams}?`,
-      noTerminal: `Refusing to destroy without confirmation: there is no terminal to ask on.\nPass --yes to cancel these ${count}.`,
+      noTerminal: `Refusing to destroy without confirmation: there is no terminal to ask on.\nPass --yes to cancel ${plan.summary.cancel === 1 ? "this job" : `these ${count}`}.`,
       declined: "Destroy cancelled; nothing was changed.",
     });
     if (!confirmed) return 1;
