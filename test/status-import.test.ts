@@ -75,6 +75,18 @@ describe("import", () => {
     });
   }
 
+  it("says there is nothing to fill in when every live job is managed already", async () => {
+    // Found walking the README: with nothing imported it still said "Fill in every FILL-IN".
+    const dir = copyExample("analytics");
+    expect((await runCli(["apply", ".", "--yes"], { cwd: dir, env })).code).toBe(0);
+    const imported = await runCli(["import", "--team", "demo"], { cwd: dir, env });
+    expect({ code: imported.code, stderr: imported.stderr }).toEqual({
+      code: 0,
+      stderr:
+        "Imported 0 jobs from team demo (4 already managed by studio-jobs left out). No live job there is left unmanaged: there is nothing to fill in.\n",
+    });
+  });
+
   it("writes a spec that is safe to apply: plain values as they are, secret-looking ones as variables to set", async () => {
     await handMadeJobs();
     const dir = mkdtempSync(join(tmpdir(), "studio-jobs-import-"));

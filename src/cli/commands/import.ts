@@ -322,7 +322,7 @@ export async function runImport(flags: ImportFlags, globals: GlobalOptions, io: 
     }
   }
   io.stderr.write(
-    `Imported ${byName.size} job${byName.size === 1 ? "" : "s"} from team ${team}${managed > 0 ? ` (${managed} already managed by studio-jobs left out)` : ""}${out === undefined ? "" : ` into ${flags.out}`}. Fill in every ${FILL_IN} before planning.\n`,
+    `Imported ${byName.size} job${byName.size === 1 ? "" : "s"} from team ${team}${managed > 0 ? ` (${managed} already managed by studio-jobs left out)` : ""}${out === undefined ? "" : ` into ${flags.out}`}. ${byName.size > 0 ? `Fill in every ${FILL_IN} before planning.` : `No live job there is left unmanaged: there is nothing to fill in.`}\n`,
   );
   if (found.leftOut.length > 0) {
     const count = found.leftOut.reduce((sum, job) => sum + job.names.length, 0);
