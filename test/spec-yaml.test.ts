@@ -181,6 +181,18 @@ describe("what is refused, with its place", () => {
       'f.yaml:1:10: key 1e3 is read as the number 1000; quote it: "1e3": (at x-a.1e3)',
       "f.yaml:3:9: job key 7 is read as the number 7 because of its tag; remove the tag (at jobs.7)",
     ]);
+    // An empty key in a flow collection, which js-yaml made the job or variable "null".
+    expect(problems(parseYamlSource("f.yaml", "jobs: {: {query: x}}\n"))).toEqual([
+      'f.yaml:1:8: a job key is empty, which YAML reads as null; give it a name (at jobs[""])',
+    ]);
+    expect(problems(parseYamlSource("f.yaml", "jobs:\n  a:\n    environment: {X: y,\n      : v}\n"))).toEqual([
+      'f.yaml:4:7: a key is empty, which YAML reads as null; give it a name (at jobs.a.environment[""])',
+    ]);
+    expect(problems(parseYamlSource("f.yaml", "jobs:\n  a:\n    files: [x, : v]\n"))).toEqual([
+      'f.yaml:3:16: a key is empty, which YAML reads as null; give it a name (at jobs.a.files[1][""])',
+    ]);
+    // An empty value is no key.
+    expect(data(parseYamlSource("f.yaml", "a: {x: , y: 1}\nb:\nc: [x, ]\n"))).toEqual({ a: { x: null, y: 1 }, b: null, c: ["x"] });
     // Quoted, they are names.
     expect(data(parseYamlSource("f.yaml", `jobs:\n  "0x1F": 1\n  '1.10': 2\n  !!str 007: 3\n  "": 4\n`))).toEqual({
       jobs: { "0x1F": 1, "1.10": 2, "007": 3, "": 4 },

@@ -527,9 +527,11 @@ function checkKeys(doc: Document<ParsedNode>, text: string, at: At): SpecIssue[]
         const fragment = ignored || (path.length === 0 && typeof item.key.value === "string" && item.key.value.startsWith("x-"));
         if (typeof item.key.value !== "string" && !ignored) {
           const written = typeof item.key.source === "string" ? item.key.source : "";
-          // The library may place an empty key at the start of its line: point at its `:`.
+          // The library may place an empty key at the start of its line, or in a flow collection
+          // right after the `,` before it, lines earlier: point at its `:`.
           let offset = start;
-          if (written === "") while (text[offset] === " " || text[offset] === "\t") offset++;
+          if (written === "")
+            while (text[offset] === " " || text[offset] === "\t" || text[offset] === "\n" || text[offset] === "\r") offset++;
           issues.push({ location: at(offset), path: formatPath([...path, written]), message: notTextKey(item.key, written, isJob) });
           visit(item.value, [...path, written]);
           continue;

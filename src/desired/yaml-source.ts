@@ -133,12 +133,14 @@ interface ListenedState {
 const NOT_TEXT = new Set(["null", "bool", "int", "float"].map((name) => `tag:studio-jobs,implicit:${name}`));
 
 /**
- * Whether a scalar that is not text is followed, on its line, by `:`: then it is a key
- * (js-yaml would make `0x1F:` the key "31"), which the careful reader refuses where it is.
- * A value followed by `:` is a syntax error, which goes to the careful reader anyway.
+ * Whether a scalar that is not text, or an empty node, is followed, on its line, by `:`:
+ * then it is a key (js-yaml would make `0x1F:` the key "31", and the empty key of
+ * `{: v}` the key "null"), which the careful reader refuses where it is. A value followed
+ * by `:` is a syntax error, which goes to the careful reader anyway.
  */
 function isNotTextKey(state: ListenedState): boolean {
-  if (state.tag === null || !NOT_TEXT.has(state.tag)) return false;
+  const empty = state.kind === null && state.tag === null;
+  if (!empty && (state.tag === null || !NOT_TEXT.has(state.tag))) return false;
   let i = state.position;
   while (state.input[i] === " " || state.input[i] === "\t") i++;
   return state.input[i] === ":";
@@ -172,7 +174,7 @@ function readQuickly(text: string): QuickRead {
         last = state;
         // `<<` as a plain scalar is a merge key (quoted, it is an ordinary key).
         if (state.tag === "?" && state.result === "<<" && state.kind === "scalar") mergeKey = true;
-        else if (state.kind === "scalar" && isNotTextKey(state)) notTextKey = true;
+        else if ((state.kind === "scalar" || state.kind === null) && isNotTextKey(state)) notTextKey = true;
       },
     } as jsYaml.LoadOptions);
   } catch {
