@@ -235,6 +235,37 @@ describe("a value a ${var:...} gives", () => {
         "2 problems found in the spec.\n",
     );
   });
+  it("is refused when it leaves a setting empty: the create sent it while the plan listed nothing", async () => {
+    // `python_version: ${var:e}` with e empty sent python_version "" (credentials_name "",
+    // repository "") under a create that listed no such setting; a cluster named "" was
+    // said to be missing by name, with no name.
+    const dir = writeRepo({
+      "studio-jobs.yaml": [
+        "version: 1",
+        "stack: s",
+        "vars: {e: '', s: ' '}",
+        "defaults: {team: t}",
+        "jobs:",
+        "  a: {query: x, python_version: '${var:e}', credentials: '${var:s}', repository: '${var:e}${var:e}'}",
+        "  b: {query: x, cluster: '${var:e}'}",
+        "  c: {query: x, cluster: {name: '${var:e}'}}",
+        "  d: {query: x, python_version: ''}",
+      ].join("\n"),
+    });
+    await expectProblems(dir, [
+      'studio-jobs.yaml:6:33: "${var:e}" gives an empty python_version: give it a value, or leave python_version out (at jobs.a.python_version)',
+      'studio-jobs.yaml:6:58: "${var:s}" gives an empty credentials: give it a value, or leave credentials out (at jobs.a.credentials)',
+      'studio-jobs.yaml:6:82: "${var:e}${var:e}" gives an empty repository: give it a value, or leave repository out (at jobs.a.repository)',
+      'studio-jobs.yaml:7:26: "${var:e}" gives an empty cluster: give it a value, or leave cluster out (at jobs.b.cluster)',
+      'studio-jobs.yaml:8:33: "${var:e}" gives an empty cluster: give it a value, or leave cluster out (at jobs.c.cluster.name)',
+      "studio-jobs.yaml:9:33: must not be empty (at jobs.d.python_version)",
+    ]);
+    // From ${env:...} it is shown as (sensitive): a value is seen to be sent.
+    const secret = writeRepo({
+      "studio-jobs.yaml": "version: 1\nstack: s\ndefaults: {team: t}\njobs:\n  a: {query: x, python_version: '${env:PY:-}'}\n",
+    });
+    expect(await runCli(["validate", "."], { cwd: secret })).toMatchObject({ code: 0 });
+  });
   it("is what plan reports when it leaves no team to list, not that nothing is configured", async () => {
     // Found by a reviewer: plan said "no team is configured, so there is nothing to plan".
     const dir = writeRepo({ "studio-jobs.yaml": "version: 1\nstack: s\ndefaults: {team: '${var:t}'}\njobs:\n  a: {query: print(1)}\n" });

@@ -6,7 +6,7 @@ import { checkCron } from "../cron.js";
 import { MARKER_PREFIX } from "../identity/markers.js";
 import { isTeamName, TEAM_NAME_RULE } from "../studio/team-name.js";
 import type { FieldSource, JobField } from "./fields.js";
-import type { JobReader, QueryRead } from "./reader.js";
+import type { JobReader, Origin, QueryRead } from "./reader.js";
 import type { ClusterRef, DesiredFile, ReplaceStrategy } from "./types.js";
 import { showKey } from "./yaml-source.js";
 
@@ -28,7 +28,7 @@ export function readField(reader: JobReader, field: JobField): unknown {
     }
     case "text": {
       const origin = reader.setting(source.setting);
-      return origin === undefined ? undefined : reader.text(origin, sensitiveAs);
+      return origin === undefined ? undefined : filled(reader, origin, reader.text(origin, sensitiveAs), field.label);
     }
     case "number":
       return reader.setting(source.setting)?.value;
@@ -158,17 +158,32 @@ function readDateTime(reader: JobReader, setting: string): string | undefined {
   return new Date(ms).toISOString();
 }
 
+/**
+ * A text setting that reads as blank is refused where it is written: it would be sent, while
+ * a plan lists no blank setting (docs/architecture.md, "Job fields: one table"). The schema
+ * refuses one written empty; this is one a ${var:...} empties, or written as spaces. From
+ * ${env:...} it is shown as (sensitive), and validate does not know it.
+ */
+function filled(reader: JobReader, origin: Origin, value: string | undefined, label: string): string | undefined {
+  if (value === undefined || /\S/.test(value) || reader.isSensitive(label)) return value;
+  const written = String(origin.value);
+  const what = written.includes("${") ? `"${showKey(written)}" gives an empty ${label}` : `${label} is blank`;
+  reader.problem(origin.path, `${what}: give it a value, or leave ${label} out`);
+  return undefined;
+}
+
 function readCluster(reader: JobReader, setting: string): ClusterRef | undefined {
   const origin = reader.setting(setting);
   if (origin === undefined || origin.spoiled) return undefined;
   if (typeof origin.value === "string") {
-    const name = reader.text(origin, undefined);
+    const name = filled(reader, origin, reader.text(origin, undefined), "cluster");
     return name === undefined ? undefined : { name };
   }
   const ref = origin.value as { id?: number; name?: string };
   if (ref.id !== undefined) return { id: ref.id };
   if (ref.name === undefined) return undefined;
-  const name = reader.text(reader.origin(ref.name, origin.path, "name"), undefined);
+  const named = reader.origin(ref.name, origin.path, "name");
+  const name = filled(reader, named, reader.text(named, undefined), "cluster");
   return name === undefined ? undefined : { name };
 }
 
