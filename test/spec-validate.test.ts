@@ -86,6 +86,21 @@ describe("every problem at once", () => {
   });
 });
 
+describe("a number YAML reads as infinite or not a number", () => {
+  it("is named as written, not as JSON's null", async () => {
+    const dir = writeRepo({
+      "studio-jobs.yaml":
+        "version: .inf\nstack: s\ndefaults: {team: t}\njobs:\n  a: {query: x, workers: -.Inf, priority: .NaN, python_version: .inf}\n",
+    });
+    await expectProblems(dir, [
+      "studio-jobs.yaml:1:10: unsupported version .inf: this tool reads version 1 (at version)",
+      "studio-jobs.yaml:5:26: must be an integer, got number -.inf (at jobs.a.workers)",
+      "studio-jobs.yaml:5:43: must be a priority from 0 (runs first) to 5 (runs last, Studio's default), got number .nan (at jobs.a.priority)",
+      'studio-jobs.yaml:5:65: must be a string; quote it, e.g. "3.12", got number .inf (at jobs.a.python_version)',
+    ]);
+  });
+});
+
 describe("a key YAML reads as a number, in an x- fragment", () => {
   it("is the user's own business, unless the fragment is anchored (it may be merged into a job)", async () => {
     // Found by a reviewer: `x-history: {2024: ...}` passed before keys were checked, and

@@ -102,12 +102,18 @@ function pointerToPath(pointer: string, document: unknown): (string | number)[] 
     });
 }
 
+/** A value as YAML writes it: JSON writes .inf, -.inf and .nan as null. */
+function showValue(value: unknown): string {
+  if (typeof value === "number" && !Number.isFinite(value)) return Number.isNaN(value) ? ".nan" : value > 0 ? ".inf" : "-.inf";
+  return JSON.stringify(value);
+}
+
 function describeValue(value: unknown): string {
   if (value === null) return "null";
   if (Array.isArray(value)) return "a list";
   if (typeof value === "object") return "a mapping";
   if (typeof value === "string") return `the string "${value.length > 40 ? `${value.slice(0, 40)}…` : value}"`;
-  return `${typeof value} ${JSON.stringify(value)}`;
+  return `${typeof value} ${showValue(value)}`;
 }
 
 const TYPE_WORDS: Record<string, string> = {
@@ -185,7 +191,7 @@ function describe(error: ErrorObject, document: unknown): Described | undefined 
     case "const":
       if (path.length === 1 && path[0] === "version") {
         if (error.data === "1") return { path, key: false, message: 'version must be the number 1, not the string "1"; remove the quotes' };
-        return { path, key: false, message: `unsupported version ${JSON.stringify(error.data)}: this tool reads version 1` };
+        return { path, key: false, message: `unsupported version ${showValue(error.data)}: this tool reads version 1` };
       }
       return { path, key: false, message: `must be ${JSON.stringify(params["allowedValue"])}` };
     case "enum":
