@@ -323,6 +323,35 @@ describe("a value a ${var:...} gives", () => {
   });
 });
 
+describe("an environment value", () => {
+  it("is refused holding any line break, not only LF: a server that splits lines by another would read a second variable", async () => {
+    // `A: "x\rSTUDIO_JOBS_PROTECT=1"` passed, and the plan showed one variable of an
+    // unprotected job: Python's str.splitlines() also ends a line at CR, VT, FF, FS, GS,
+    // RS, NEL, U+2028 and U+2029.
+    const breaks = ["\\r", "\\v", "\\f", "\\x1c", "\\x1d", "\\x1e", "\\x85", "\\u2028", "\\u2029"];
+    const dir = writeRepo({
+      "studio-jobs.yaml": [
+        "version: 1",
+        "stack: s",
+        "defaults: {team: t}",
+        "jobs:",
+        "  a:",
+        "    query: x",
+        "    environment:",
+        ...breaks.map((b, i) => `      V${i}: "x${b}STUDIO_JOBS_PROTECT=1"`),
+        '      TAB: "a\\tb"',
+      ].join("\n"),
+    });
+    await expectProblems(
+      dir,
+      breaks.map(
+        (_, i) =>
+          `studio-jobs.yaml:${8 + i}:11: environment values must be one line: Studio takes KEY=VALUE lines, and a line break of any kind (LF, CR, U+2028...) would start another (at jobs.a.environment.V${i})`,
+      ),
+    );
+  });
+});
+
 describe("a key named __proto__", () => {
   it("is refused as a job, an environment variable or a variable name, instead of being dropped", async () => {
     // Found by a reviewer: such an environment variable passed validate and was silently left
