@@ -429,6 +429,10 @@ describe("3b. a secret that a cut would split", () => {
       res.writeHead(502, { "content-type": "text/html" });
       res.end(`<html><body>${"<br>".repeat(2040)}${bearer(req)}</body></html>`);
     },
+    "text across the 1 MiB read, after blanks": (req, res) => {
+      res.writeHead(502, { "content-type": "text/plain" });
+      res.end(`${" ".repeat(1024 * 1024 - 40 * 1024)}x${" ".repeat(40 * 1024 - 10)}${bearer(req)}`);
+    },
   };
   it.each(Object.keys(cases))("%s: no part of the token is printed", async (name) => {
     hostile.received = [];
@@ -436,6 +440,33 @@ describe("3b. a secret that a cut would split", () => {
     const result = await runCli(["plan", "."], { cwd: dir, env: env() });
     expect(result.code).toBe(1);
     expect(result.stderr).toMatch(/^Error: \[GET\] /);
+    expect(result.stderr).not.toContain(TOKEN.slice(0, 8));
+    expectClean(result);
+  });
+
+  // Found by an adversarial tester: a 2xx reply that is not JSON was kept to its first
+  // 64 KiB before it was described, so the token across that mark, after a run of spaces
+  // (or of entities an HTML page decodes to spaces), was printed up to the cut.
+  const notJson: Record<string, Handler> = {
+    "text across 64 KiB": (req, res) => {
+      res.writeHead(200, { "content-type": "text/plain" });
+      res.end(`x${" ".repeat(64 * 1024 - 10)}${bearer(req)}`);
+    },
+    "an HTML page across 64 KiB": (req, res) => {
+      res.writeHead(200, { "content-type": "text/html" });
+      res.end(`<html><body>x${"&#0000032;".repeat(6551)}${bearer(req)}</body></html>`);
+    },
+    "text after leading blanks": (req, res) => {
+      res.writeHead(200, { "content-type": "text/plain" });
+      res.end(`${" ".repeat(100 * 1024)}x${" ".repeat(64 * 1024 - 10)}${bearer(req)}`);
+    },
+  };
+  it.each(Object.keys(notJson))("a 2xx reply that is not JSON, %s: no part of the token is printed", async (name) => {
+    hostile.received = [];
+    hostile.handler = notJson[name] as Handler;
+    const result = await runCli(["--team", "demo", "clusters"], { cwd: dir, env: env() });
+    expect(result.code).toBe(1);
+    expect(result.stderr).toMatch(/^Error: Studio's reply to GET \S+ is not JSON \((an HTML page: )?"x( \*\*\*)?"\)\n/);
     expect(result.stderr).not.toContain(TOKEN.slice(0, 8));
     expectClean(result);
   });

@@ -53,6 +53,8 @@ export interface Reply {
   status: number;
   headers: Headers;
   text: string;
+  /** Only the start of the body was read: `text` ends where reading stopped. */
+  cut: boolean;
 }
 
 /** The error for a try that is not made again. */
@@ -70,9 +72,9 @@ export function failure(ctx: ErrorContext, where: RequestDescription, outcome: R
       message: ctx.redact(`[${where.method}] ${where.url}: ${status}, then the reply broke off: ${describe(cause)}`),
     });
   }
-  const { status, headers, text } = outcome;
+  const { status, headers, text, cut } = outcome;
   if (status >= 300 && status < 400) return redirected(ctx, where, status, headerValue(headers["location"]));
-  return statusError(ctx, where, status, headers, text);
+  return statusError(ctx, where, status, headers, text, cut);
 }
 
 /**
@@ -106,7 +108,9 @@ export function unreadable(
   const acted = where.method === "POST";
   if (cause instanceof ReplySyntaxError) {
     const what =
-      cause.body === undefined ? `is not valid JSON: ${cause.message}` : `is not JSON (${describeBody(ctx, headers, cause.body)})`;
+      cause.body === undefined
+        ? `is not valid JSON: ${cause.message}`
+        : `is not JSON (${describeBody(ctx, headers, cause.body, cause.bodyCut)})`;
     return new RemoteError({
       method: where.method,
       path: where.path,
@@ -162,15 +166,23 @@ function said(ctx: ErrorContext, text: string): string {
 }
 
 /**
+ * How far short of where reading stopped the account of a body read only in part ends. The
+ * cut may leave the first part of a secret at the text's end, which matches no secret and
+ * so cannot be hidden: it is left out instead (a secret up to this long). A run of blanks
+ * that the account runs together had brought such a part into view.
+ */
+const CUT_MARGIN = 64 * 1024;
+
+/**
  * A short account of a body that is not JSON: an HTML page's title, or the start of the
  * text. Secrets are hidden before the text is cut or reshaped (spaces run together, tags
  * dropped), which could otherwise bring the half of one left by a cut into view, and again
- * after (an HTML entity may have spelled one).
+ * after (an HTML entity may have spelled one). `cut`: the text is only the body's start.
  */
-function describeBody(ctx: ErrorContext, headers: Headers, text: string): string {
+function describeBody(ctx: ErrorContext, headers: Headers, text: string, cut: boolean): string {
   if (contentCoding(headers) !== undefined) return `a compressed body ${notAskedFor(ctx, headers)}`;
   const type = headerValue(headers["content-type"])?.split(";")[0]?.trim() ?? "";
-  const start = text.trimStart();
+  const start = (cut ? ctx.redactHead(text, Math.max(0, text.length - CUT_MARGIN)) : text).trimStart();
   if (start === "") return "an empty body";
   if (type === "text/html" || /^<(!doctype|html|head|body)/i.test(start)) {
     // Entities decoded first, over all that was read, so that a secret spelled with them is
@@ -184,7 +196,14 @@ function describeBody(ctx: ErrorContext, headers: Headers, text: string): string
   return `"${shorten(ctx.redact(oneLine(ctx.redactHead(start, SHOWN_CHARS))), 120)}"`;
 }
 
-export function statusError(ctx: ErrorContext, where: RequestDescription, status: number, headers: Headers, text: string): RemoteError {
+export function statusError(
+  ctx: ErrorContext,
+  where: RequestDescription,
+  status: number,
+  headers: Headers,
+  text: string,
+  cut: boolean,
+): RemoteError {
   const raw = readMessage(text);
   // A message that shows as nothing (blanks, control characters) says nothing: the body is
   // described instead, with the URL hint.
@@ -192,7 +211,7 @@ export function statusError(ctx: ErrorContext, where: RequestDescription, status
   const studioMessage = shownMessage === "" ? undefined : shownMessage;
   // Not Studio's JSON error, or a path that does not exist: most likely the wrong URL.
   if (studioMessage === undefined || (status === 404 && where.method === "GET")) {
-    const shown = studioMessage ?? describeBody(ctx, headers, text);
+    const shown = studioMessage ?? describeBody(ctx, headers, text, cut);
     return new RemoteError({
       method: where.method,
       path: where.path,

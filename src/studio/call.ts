@@ -219,7 +219,7 @@ export function createCall(config: CallConfig): <T>(spec: CallSpec<T>) => Promis
         // that is not 2xx is described by its status and its coding alone.
         discard(reply.body);
         if (status >= 200 && status < 300) throw compressed(config, describeRequest(target, origin), status, reply.headers);
-        return { status, headers: reply.headers, text: "" };
+        return { status, headers: reply.headers, text: "", cut: false };
       }
       if (status >= 200 && status < 300) {
         const stream = spec.reply();
@@ -240,8 +240,8 @@ export function createCall(config: CallConfig): <T>(spec: CallSpec<T>) => Promis
       // Another reply is only described, from its start: what lies past ERROR_BODY_BYTES
       // is never shown, so it is not read into memory either.
       let text = "";
-      await readBody(reply, Math.min(spec.maxBytes, ERROR_BODY_BYTES), (piece) => (text += piece), "truncate");
-      return { status, headers: reply.headers, text };
+      const cut = await readBody(reply, Math.min(spec.maxBytes, ERROR_BODY_BYTES), (piece) => (text += piece), "truncate");
+      return { status, headers: reply.headers, text, cut };
     } catch (cause) {
       if (cause instanceof RemoteError) throw cause;
       if (abort.reason === DEADLINE) throw deadlineError(describeRequest(target, origin), answered, timeoutMs);

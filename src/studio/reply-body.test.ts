@@ -129,15 +129,21 @@ describe("readBody", () => {
     expect(declared.destroyed).toBe(true);
   });
 
-  it("with truncate keeps the text up to the cap and stops there", async () => {
+  it("with truncate keeps the text up to the cap and stops there, and says it cut the body", async () => {
     const body = pushed();
     let text = "";
     const reading = readBody(reply(body, { "content-length": "1000" }), 5, (piece) => (text += piece), "truncate");
     body.push("Bad ");
     body.push("gateway, and more");
     expect((await outcome(reading)).how).toBe("resolved");
+    expect(await reading).toBe(true);
     expect(text).toBe("Bad g");
     expect(body.destroyed).toBe(true);
+    const whole = pushed();
+    const all = readBody(reply(whole), 5, () => undefined, "truncate");
+    whole.push("Bad g");
+    whole.push(null);
+    expect(await all).toBe(false);
   });
 
   it("fails with the abort's reason when a real reply is aborted in the middle of its body", async () => {

@@ -9,8 +9,9 @@ export type Headers = Dispatcher.ResponseData["headers"];
 
 /**
  * The reply's text, decoded piece by piece as it arrives, to `sink`; past `maxBytes` it
- * fails with the error `past` makes, or with "truncate" stops reading and keeps what came.
- * What `sink` throws stops the reading and is what this fails with. Read by its `data`
+ * fails with the error `past` makes, or with "truncate" stops reading and keeps what came
+ * (and resolves true: the text is only the body's start). What `sink` throws stops the
+ * reading and is what this fails with. Read by its `data`
  * events, not `for await`: the async iterator's promise per chunk cost about a tenth of
  * reading a large listing (docs/architecture.md, "Reading a listing").
  */
@@ -19,7 +20,7 @@ export async function readBody(
   maxBytes: number,
   sink: (text: string) => void,
   past: (() => Error) | "truncate",
-): Promise<void> {
+): Promise<boolean> {
   const body = reply.body;
   const declared = Number(headerValue(reply.headers["content-length"]));
   if (past !== "truncate" && Number.isFinite(declared) && declared > maxBytes) {
@@ -31,22 +32,22 @@ export async function readBody(
   const decoder = new StringDecoder("utf8");
   let bytes = 0;
   let first = true;
-  await new Promise<void>((resolve, reject) => {
+  return new Promise<boolean>((resolve, reject) => {
     let settled = false;
     let stopWatching = (): void => undefined;
     /** Settles once; `failed` rather than "an error was given", as anything may be thrown. */
-    const settle = (failed: boolean, error?: unknown): void => {
+    const settle = (failed: boolean, error?: unknown, cut = false): void => {
       if (settled) return;
       settled = true;
       body.off("data", onData);
       stopWatching();
       // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors -- what was thrown or emitted, as `for await` would throw it
       if (failed) reject(error);
-      else resolve();
+      else resolve(cut);
     };
     /** Settle, then stop reading what is left. */
-    const stop = (failed: boolean, error?: unknown): void => {
-      settle(failed, error);
+    const stop = (failed: boolean, error?: unknown, cut = false): void => {
+      settle(failed, error, cut);
       discard(body);
     };
     const onData = (chunk: Buffer): void => {
@@ -56,7 +57,7 @@ export async function readBody(
           if (past !== "truncate") return stop(true, past());
           const text = decoder.write(chunk.subarray(0, chunk.length - (bytes - maxBytes)));
           if (text !== "") sink(text);
-          return stop(false);
+          return stop(false, undefined, true);
         }
         let text = decoder.write(chunk);
         if (first && text !== "") {

@@ -304,19 +304,21 @@ describe("a job listing read as it streams", () => {
     expect(() => feed(createJobListStream(), ["[3]"])).toThrow("item 0: expected a job record (an object), got a number");
   });
 
-  it("says a whole body is not JSON and keeps its start to describe it", () => {
-    const error = (() => {
+  it("says a whole body is not JSON and keeps its start, from its first character not blank, to describe it", () => {
+    const notJson = (pieces: string[]) => {
       try {
         feed(
           createWholeReplyStream(() => 1),
-          ["<html>", "x".repeat(70_000)],
+          pieces,
         );
       } catch (e) {
         return e as ReplySyntaxError;
       }
       return undefined;
-    })();
-    expect(error?.message).toBe("it is not JSON");
-    expect(error?.body).toBe(`<html>${"x".repeat(64 * 1024 - 6)}`);
+    };
+    const short = notJson(["  \n<html>", "x".repeat(70_000)]);
+    expect([short?.message, short?.body, short?.bodyCut]).toEqual(["it is not JSON", `<html>${"x".repeat(70_000)}`, false]);
+    const long = notJson([" ".repeat(2000), "<html>", "x".repeat(1024 * 1024)]);
+    expect([long?.body, long?.bodyCut]).toEqual([`<html>${"x".repeat(1024 * 1024 - 6)}`, true]);
   });
 });

@@ -23,10 +23,13 @@ export class ReplySyntaxError extends Error {
   override readonly name = "ReplySyntaxError";
   /** When the whole body was read and is not JSON: its start, for the caller to describe. */
   readonly body: string | undefined;
+  /** `body` is only the start of what was read. */
+  readonly bodyCut: boolean;
 
-  constructor(message: string, body?: string) {
+  constructor(message: string, body?: string, bodyCut = false) {
     super(message);
     this.body = body;
+    this.bodyCut = bodyCut;
   }
 }
 
@@ -373,7 +376,7 @@ function parseSmall(text: string): unknown {
     locate.write(text);
     locate.end();
     // Not reached: a list whose items all parse, between brackets and commas, is JSON.
-    throw new ReplySyntaxError("it is not JSON", text.slice(0, DESCRIBED_LENGTH));
+    throw notJson(text);
   }
 }
 
@@ -388,13 +391,21 @@ export function createWholeReplyStream<T>(read: (body: unknown) => T): ReplyStre
   };
 }
 
-/** How much of a body that is not JSON is kept to describe it. */
-const DESCRIBED_LENGTH = 64 * 1024;
+/**
+ * How much of a body that is not JSON is kept to describe it, from its first character that
+ * is not blank: more than an error shows of it, which stops short of the cut (call-errors.ts).
+ */
+const DESCRIBED_LENGTH = 1024 * 1024;
+
+function notJson(text: string): ReplySyntaxError {
+  const start = text.trimStart();
+  return new ReplySyntaxError("it is not JSON", start.slice(0, DESCRIBED_LENGTH), start.length > DESCRIBED_LENGTH);
+}
 
 function parseWhole(text: string): unknown {
   try {
     return JSON.parse(text) as unknown;
   } catch {
-    throw new ReplySyntaxError("it is not JSON", text.slice(0, DESCRIBED_LENGTH));
+    throw notJson(text);
   }
 }
