@@ -216,6 +216,16 @@ describe("1b. a listing that ignores team_name", () => {
       'job ml-job-1: field "team" is "ml" in the listing of team "demo"; a listing that mixes teams cannot be trusted',
     );
   });
+
+  it("does not quote a long team name, which a cut could leave half a secret of", async () => {
+    // Found by an adversarial tester: a team name past 60 characters was cut to 40 before
+    // anything was redacted, so a secret across the cut was printed up to it.
+    const theirs = { ...named("gamma"), id: "ml-job-2", team: `${"t".repeat(30)}${SECRET}${"t".repeat(30)}` };
+    serve([...listing, theirs]);
+    await expectListingRefused(
+      'job ml-job-2: field "team" is another team\'s name (82 characters) in the listing of team "demo"; a listing that mixes teams cannot be trusted',
+    );
+  });
 });
 
 describe("2. records of the wrong shape", () => {

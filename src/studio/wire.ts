@@ -360,12 +360,14 @@ function slimJob(job: JobOutput): JobOutput {
 
 /**
  * A record of another team in a team's listing: the server did not list what it was asked
- * for, and a plan made from it would cancel the jobs it left out.
+ * for, and a plan made from it would cancel the jobs it left out. A long name is not quoted
+ * rather than cut: nothing is redacted here, and a cut would leave the first part of a
+ * secret across it, which the redactor no longer knows.
  */
 function otherTeam(job: JobOutput, team: string): WireError {
-  const theirs = job.team.length > 60 ? `${job.team.slice(0, 40)}…` : job.team;
+  const theirs = job.team.length > 60 ? `another team's name (${job.team.length} characters)` : JSON.stringify(job.team);
   return new WireError(
-    `job ${job.id}: field "team" is ${JSON.stringify(theirs)} in the listing of team ${JSON.stringify(team)}; a listing that mixes teams cannot be trusted`,
+    `job ${job.id}: field "team" is ${theirs} in the listing of team ${JSON.stringify(team)}; a listing that mixes teams cannot be trusted`,
   );
 }
 
