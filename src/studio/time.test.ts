@@ -22,6 +22,27 @@ describe("studioTimeMs", () => {
     }
   });
 
+  it("reads the offsets ISO 8601 writes, with a space or a T, and no other form, which Date.parse takes in this machine's zone", () => {
+    // Found by an adversarial tester: `2026/07/01 12:30:00` and `Jul 1 2026 12:30:00` were
+    // read in the machine's zone, so runners in two zones ordered (and kept) records apart.
+    for (const tz of ["America/New_York", "Asia/Tokyo", "UTC"]) {
+      process.env.TZ = tz;
+      expect(studioTimeMs("2026-07-01 21:30:00+09:00"), tz).toBe(Date.UTC(2026, 6, 1, 12, 30, 0));
+      expect(studioTimeMs("2026-07-01T07:30:00.5-0500"), tz).toBe(Date.UTC(2026, 6, 1, 12, 30, 0, 500));
+      expect(studioTimeMs("2026-07-01T12:30:00z"), tz).toBe(Date.UTC(2026, 6, 1, 12, 30, 0));
+      expect(studioTimeMs("2026-07-01"), tz).toBe(Date.UTC(2026, 6, 1));
+      for (const local of [
+        "2026/07/01 12:30:00",
+        "Jul 1 2026 12:30:00",
+        "2026-7-1 12:30:00",
+        "Wed, 01 Jul 2026 12:30:00",
+        "2026-07-01T12:30:00 ",
+      ]) {
+        expect(studioTimeMs(local), `${tz}: ${local}`).toBeNaN();
+      }
+    }
+  });
+
   it("is NaN for what is not a time", () => {
     expect(studioTimeMs("yesterday")).toBeNaN();
     expect(studioTimeMs("")).toBeNaN();
