@@ -169,3 +169,37 @@ it("refuses ${env:...} in teams, and names the place", async () => {
     "studio-jobs.yaml:5:5: ${env:...} is not allowed here: plans print team names; use ${var:...} (at teams[1])",
   );
 });
+
+it("a team dropped from `teams:` together with its last job has that job cancelled, not left running", async () => {
+  // Found by an adversarial tester: a team under `teams:` was never recorded on a job of
+  // another team, so a spec that dropped it and its last job at once planned "No changes"
+  // while the job ran on.
+  const { dir, write } = specDir({ stack: "drop", jobs: { a: daily("alpha", 1) } });
+  expect((await runCli(["apply", ".", "--yes"], { cwd: dir, env: both })).code).toBe(0);
+  write({ stack: "drop", teams: ["alpha", "beta"], jobs: { a: daily("alpha", 1), b: daily("beta", 2) } });
+  const grown = await runCli(["apply", ".", "--yes"], { cwd: dir, env: both });
+  expect(grown.stdout).toMatch(/^ {2}-\/\+ alpha\/a {2}replace job \S+ \(create-first\)\n {8}recorded teams: alpha → alpha, beta\n/m);
+  expect(grown.code).toBe(0);
+
+  write({ stack: "drop", jobs: { a: daily("alpha", 1) } });
+  const dropped = await runCli(["apply", ".", "--yes"], { cwd: dir, env: both });
+  expect(dropped.stdout).toMatch(/^ {2}- {3}beta\/b {2}cancel job \S+ \(removed from the spec\)$/m);
+  expect(dropped.code).toBe(0);
+  expect([liveIn("alpha", "drop"), liveIn("beta", "drop")]).toEqual([["a"], []]);
+});
+
+it("a job moved to a new team under --target is said to be recorded nowhere else, and a full plan records it", async () => {
+  // Found by an adversarial tester: --target skipped recording a new team on a job of another
+  // team without a word; a later apply that removed the moved job left it running.
+  const { dir, write } = specDir({ stack: "aim", jobs: { a1: daily("alpha", 1), a2: daily("alpha", 2) } });
+  expect((await runCli(["apply", ".", "--yes"], { cwd: dir, env: both })).code).toBe(0);
+  write({ stack: "aim", jobs: { a1: daily("alpha", 1), a2: daily("beta", 2) } });
+  const moved = await runCli(["apply", ".", "--yes", "--target", "a2"], { cwd: dir, env: both });
+  expect(moved.code).toBe(0);
+  expect(moved.stderr).toContain(
+    "Warning: Only the jobs of team beta record that stack aim covers it: once they all leave the spec, plans will not look there again. Apply without --target to record it on a job of another team, or list beta under `teams:` in the spec.\n",
+  );
+  const full = await runCli(["plan", "."], { cwd: dir, env: both });
+  expect(full.stdout).toMatch(/^ {2}-\/\+ alpha\/a1 {2}replace job \S+ \(create-first\)\n {8}recorded teams: alpha → alpha, beta\n/m);
+  expect(full.stdout).toContain("Plan: 0 to create, 1 to replace, 0 to cancel, 1 unchanged.");
+});

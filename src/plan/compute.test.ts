@@ -451,9 +451,31 @@ const cases: Case[] = [
     },
   },
   {
-    name: "a team under teams: is covered by every plan: nothing is replaced to record it, and no warning",
-    // Found by a reviewer: the witness replaced a job, or warned to list a team already listed.
-    build: () => jobBesideNewTeam({ declaredTeams: ["beta"] }),
+    name: "a team under teams: is recorded elsewhere too, as it may leave teams: with its last job; without a job to carry it, no warning",
+    // Found by a reviewer: the plan warned to list a team already listed. Found by an adversarial
+    // tester: with nothing replaced to record it, a spec that dropped the team from teams: and its
+    // last job at once never listed it again, and the job ran on.
+    build: () => {
+      const a1 = desired({ key: "a1", cron });
+      return {
+        desired: [a1, desired({ key: "b1", team: "beta", cron })],
+        records: [record(a1)],
+        options: { teams: ["beta", "demo"], declaredTeams: ["beta"] },
+        expected: ([r1]) => ["create b1", `replace a1 ${r1?.id} create-first`],
+      };
+    },
+  },
+  {
+    name: "a team under teams: with no schedule elsewhere to record it is no warning: teams: keeps it",
+    build: () => {
+      const once = desired({ key: "once" });
+      return {
+        desired: [once, desired({ key: "b1", team: "beta", cron })],
+        records: [record(once, { status: "COMPLETE" })],
+        options: { teams: ["beta", "demo"], declaredTeams: ["beta"] },
+        expected: ([r1]) => ["create b1", `noop once ${r1?.id}`],
+      };
+    },
   },
   {
     name: "the job replaced to record a team is create-first and on a cluster the plan accepts; others are passed over",
@@ -477,8 +499,38 @@ const cases: Case[] = [
     },
   },
   {
-    name: "a plan limited by --target replaces nothing to record a team: the jobs left out may record it",
-    build: () => jobBesideNewTeam({ targets: ["b1", "a1"] }),
+    name: "under --target, a team a job left out records needs nothing replaced",
+    build: () => {
+      const a1 = desired({ key: "a1", cron });
+      const recordsBoth = (r: JobOutput): JobOutput => ({ ...r, environment: { ...r.environment, STUDIO_JOBS_TEAMS: '["beta","demo"]' } });
+      return {
+        desired: [a1, desired({ key: "b1", team: "beta", cron })],
+        records: [recordsBoth(record(a1))],
+        options: { teams: ["beta", "demo"], targets: ["b1"] },
+        expected: () => ["create b1"],
+      };
+    },
+  },
+  {
+    name: "under --target, a team no job records elsewhere is recorded by a targeted schedule",
+    // Found by an adversarial tester: --target skipped the check without a word, and a later
+    // apply that removed the job in the new team left it running.
+    build: () => {
+      const [a1, a2] = [desired({ key: "a1", cron }), desired({ key: "a2", cron })];
+      return {
+        desired: [a1, a2, desired({ key: "b1", team: "beta", cron })],
+        records: [record(a1), record(a2)],
+        options: { teams: ["beta", "demo"], targets: ["b1", "a1"] },
+        expected: ([r1]) => ["create b1", `replace a1 ${r1?.id} create-first`],
+      };
+    },
+  },
+  {
+    name: "under --target, with no targeted schedule elsewhere to record a team, the plan says how to keep it",
+    build: () => ({ ...jobBesideNewTeam({ targets: ["b1"] }), expected: () => ["create b1"] }),
+    warnings: [
+      /^Only the jobs of team beta record that stack \S+ covers it: once they all leave the spec, plans will not look there again\. Apply without --target to record it on a job of another team, or list beta under `teams:` in the spec\.$/,
+    ],
   },
   {
     name: "with no kept schedule elsewhere to record a team (one-off or protected), the plan says how to keep it",

@@ -19,6 +19,12 @@ const newestRecordFirst = (a: { record: JobOutput }, b: { record: JobOutput }): 
 
 const byKey = <T>([a]: [string, T], [b]: [string, T]) => (a < b ? -1 : 1);
 
+/** A live job of the stack that --target leaves out: it stays in its team, recording what it records. */
+interface LeftOut {
+  team: string;
+  records: readonly string[];
+}
+
 /** What planning one team adds to the plan. */
 interface TeamPlan {
   actions: PlanAction[];
@@ -39,6 +45,8 @@ export function computePlan(
   const wanted = (key: string) => targets.size === 0 || targets.has(key);
   const matchedTargets = new Set<string>();
   const groups: TeamRecords[] = [];
+  /** The live jobs --target leaves out, by team, and the teams they record. */
+  const leftOut: LeftOut[] = [];
   let liveManaged = 0;
 
   for (const team of [...options.teams].sort()) {
@@ -51,6 +59,7 @@ export function computePlan(
       wanted,
     });
     groups.push(records);
+    for (const job of records.leftOut) leftOut.push({ team, records: job.teams });
     liveManaged += records.liveManaged;
     for (const key of [...desiredHere.keys(), ...records.managed.keys()]) matchedTargets.add(key);
     const planned = planTeam(team, desiredHere, records, options);
@@ -64,7 +73,7 @@ export function computePlan(
       errors.push(`--target ${target} matches no job of the spec and no live job of stack ${options.stack}.`);
   }
 
-  if (targets.size === 0) recordCoverage(actions, clusters, options, warnings);
+  recordCoverage(actions, leftOut, clusters, options, warnings);
   warnDisruptions(actions, warnings);
   checkProtected(actions, options, errors);
   checkGuards(actions, liveManaged, options, errors);
@@ -178,14 +187,22 @@ function planTeam(team: string, desiredHere: ReadonlyMap<string, DesiredJob>, re
  * Every team the stack keeps jobs in must be recorded by a job in another team: a team's
  * own jobs are found only while something lists it, and once they all leave the spec
  * nothing would. Jobs apply makes record every team the plan covers; a job kept as it is
- * keeps what it recorded; a team under `teams:` is covered by every plan anyway. A team no
- * other job will record gets one kept schedule of another team replaced to record it
- * (Studio has no update), shown as a change of its recorded teams: one that is create-first
- * (never a gap without the job), not protected, not a one-off job (it would run again), and
- * whose cluster the plan accepts. Without one, the plan says how to keep the team. Not with
- * --target: the jobs left out may record it already; the next full plan sees.
+ * keeps what it recorded, and so does one --target leaves out (`leftOut`). A team no other
+ * job will record gets one kept schedule of another team replaced to record it (Studio has
+ * no update), shown as a change of its recorded teams: one that is create-first (never a
+ * gap without the job), not protected, not a one-off job (it would run again), and whose
+ * cluster the plan accepts. A team under `teams:` gets one too when there is one: dropped
+ * from `teams:` together with its last job, it would otherwise be listed by nothing. Without
+ * one, the plan says how to keep the team (not for a team under `teams:`, which is kept).
+ * docs/architecture.md, "Identity".
  */
-function recordCoverage(actions: PlanAction[], clusters: readonly Cluster[], options: PlanOptions, warnings: string[]): void {
+function recordCoverage(
+  actions: PlanAction[],
+  leftOut: readonly LeftOut[],
+  clusters: readonly Cluster[],
+  options: PlanOptions,
+  warnings: string[],
+): void {
   const teams = [...options.teams].sort();
   const declared = new Set(options.declaredTeams ?? []);
   const recordsAfter = (action: PlanAction): readonly string[] => {
@@ -194,6 +211,7 @@ function recordCoverage(actions: PlanAction[], clusters: readonly Cluster[], opt
     return [];
   };
   const kept = new Set(actions.filter((a) => a.kind === "create" || a.kind === "replace" || a.kind === "noop").map((a) => a.team));
+  for (const job of leftOut) kept.add(job.team);
   // A stack with jobs in one team has nowhere else to record it, and needs nowhere: that
   // team is the spec's as long as the stack has jobs.
   if (kept.size < 2) return;
@@ -203,8 +221,9 @@ function recordCoverage(actions: PlanAction[], clusters: readonly Cluster[], opt
     for (const team of recorded) if (team !== action.team) recordedElsewhere.add(team);
   };
   for (const action of actions) recordFrom(action, recordsAfter(action));
+  for (const job of leftOut) for (const team of job.records) if (team !== job.team) recordedElsewhere.add(team);
   for (const team of teams) {
-    if (!kept.has(team) || declared.has(team) || recordedElsewhere.has(team)) continue;
+    if (!kept.has(team) || recordedElsewhere.has(team)) continue;
     const index = actions.findIndex(
       (a) =>
         a.kind === "noop" &&
@@ -217,8 +236,13 @@ function recordCoverage(actions: PlanAction[], clusters: readonly Cluster[], opt
     );
     const carrier = actions[index];
     if (carrier?.kind !== "noop") {
+      if (declared.has(team)) continue;
+      const remedy =
+        options.targets.length > 0
+          ? `Apply without --target to record it on a job of another team, or list ${team} under \`teams:\` in the spec.`
+          : `List ${team} under \`teams:\` in the spec to keep it covered.`;
       warnings.push(
-        `Only the jobs of team ${team} record that stack ${options.stack} covers it: once they all leave the spec, plans will not look there again. List ${team} under \`teams:\` in the spec to keep it covered.`,
+        `Only the jobs of team ${team} record that stack ${options.stack} covers it: once they all leave the spec, plans will not look there again. ${remedy}`,
       );
       continue;
     }

@@ -25,6 +25,8 @@ export interface TeamRecords {
   warnings: string[];
   /** The stack's live records of every key, --target or not: what "every job of the stack" counts. */
   liveManaged: number;
+  /** The stack's live records of keys --target leaves out: they stay as they are, recording what they record. */
+  leftOut: ManagedJob[];
 }
 
 function add<T>(groups: Map<string, T[]>, name: string, item: T): void {
@@ -38,6 +40,7 @@ export function groupTeamRecords(records: readonly JobOutput[], scope: TeamScope
   const managed = new Map<string, ManagedJob[]>();
   const conflicting = new Map<string, UnmanagedJob[]>();
   const warnings: string[] = [];
+  const leftOut: ManagedJob[] = [];
   let liveManaged = 0;
   for (const record of records) {
     const job = classify(record, stack);
@@ -53,6 +56,7 @@ export function groupTeamRecords(records: readonly JobOutput[], scope: TeamScope
       case "managed":
         if (live) liveManaged += 1;
         if (scope.wanted(job.key)) add(managed, job.key, job);
+        else if (live) leftOut.push(job);
         break;
       case "managed-without-key":
         warnings.push(`Job ${record.id} in team ${team} is marked for stack ${stack} but has no ${MARKERS.key}; it is left alone.`);
@@ -71,5 +75,5 @@ export function groupTeamRecords(records: readonly JobOutput[], scope: TeamScope
       }
     }
   }
-  return { managed, conflicting, warnings, liveManaged };
+  return { managed, conflicting, warnings, liveManaged, leftOut };
 }
