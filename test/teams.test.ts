@@ -203,3 +203,21 @@ it("a job moved to a new team under --target is said to be recorded nowhere else
   expect(full.stdout).toMatch(/^ {2}-\/\+ alpha\/a1 {2}replace job \S+ \(create-first\)\n {8}recorded teams: alpha → alpha, beta\n/m);
   expect(full.stdout).toContain("Plan: 0 to create, 1 to replace, 0 to cancel, 1 unchanged.");
 });
+
+it("a one-off job that already ran, moved to another team, is said to run again, as in its own team", async () => {
+  // Found by an adversarial tester: the same change within a team warned that the job runs
+  // again; moved to another team it was a plain create, and a backfill ran twice unsaid.
+  const once = (team: string) => ({ team, query: "print('backfill')" });
+  const { dir, write } = specDir({ stack: "once", teams: ["alpha", "beta"], jobs: { fill: once("alpha"), keep: daily("alpha", 1) } });
+  expect((await runCli(["apply", ".", "--yes"], { cwd: dir, env: both })).code).toBe(0);
+  studio.clock.advance(600_000);
+  const ran = studio.emulator.store.allJobs().find((r) => r.name === "fill");
+  expect(ran?.status).toBe("COMPLETE");
+
+  write({ stack: "once", teams: ["alpha", "beta"], jobs: { fill: once("beta"), keep: daily("alpha", 1) } });
+  const plan = await runCli(["plan", "."], { cwd: dir, env: both });
+  expect(plan.stdout).toMatch(/^ {2}\+ {3}beta\/fill {2}create$/m);
+  expect(plan.stderr).toBe(
+    `Warning: Job "fill" in team beta runs once, and an earlier version exists in team alpha (${ran?.id}, COMPLETE): this plan runs it again.\n`,
+  );
+});

@@ -407,7 +407,7 @@ const cases: Case[] = [
     build: () => {
       const r = record({ key: "a", team: "old-team" }, { status: "TASK" });
       return {
-        desired: [desired({ key: "a", team: "demo" })],
+        desired: [desired({ key: "a", team: "demo", cron })],
         records: [r],
         options: { teams: ["demo", "old-team"] },
         expected: () => ["create a", `cancel a ${r.id} removed`],

@@ -47,6 +47,8 @@ export function computePlan(
   const groups: TeamRecords[] = [];
   /** The live jobs --target leaves out, by team, and the teams they record. */
   const leftOut: LeftOut[] = [];
+  /** The newest record of each key in each team, for a one-off job moved between teams. */
+  const newestByKey = new Map<string, { team: string; record: JobOutput }[]>();
   let liveManaged = 0;
 
   for (const team of [...options.teams].sort()) {
@@ -60,6 +62,10 @@ export function computePlan(
     });
     groups.push(records);
     for (const job of records.leftOut) leftOut.push({ team, records: job.teams });
+    for (const [key, managed] of records.managed) {
+      const newest = [...managed].sort(newestRecordFirst)[0];
+      if (newest !== undefined) newestByKey.set(key, [...(newestByKey.get(key) ?? []), { team, record: newest.record }]);
+    }
     liveManaged += records.liveManaged;
     for (const key of [...desiredHere.keys(), ...records.managed.keys()]) matchedTargets.add(key);
     const planned = planTeam(team, desiredHere, records, options);
@@ -73,6 +79,7 @@ export function computePlan(
       errors.push(`--target ${target} matches no job of the spec and no live job of stack ${options.stack}.`);
   }
 
+  warnRunsAgainElsewhere(actions, newestByKey, warnings);
   recordCoverage(actions, leftOut, clusters, options, warnings);
   warnDisruptions(actions, warnings);
   checkProtected(actions, options, errors);
@@ -260,6 +267,28 @@ function recordCoverage(
       secretFields,
       adopted: false,
     };
+  }
+}
+
+/**
+ * A one-off job created in a team where it has no earlier version, while another team has
+ * one: it moved, and runs again there. planTeam warns of an earlier version in the job's own
+ * team; moved to another team the job runs again just the same.
+ */
+function warnRunsAgainElsewhere(
+  actions: readonly PlanAction[],
+  newestByKey: ReadonlyMap<string, readonly { team: string; record: JobOutput }[]>,
+  warnings: string[],
+): void {
+  for (const action of actions) {
+    if (action.kind !== "create" || action.desired.cron !== undefined) continue;
+    const earlier = newestByKey.get(action.key) ?? [];
+    if (earlier.some((e) => e.team === action.team)) continue; // said by planTeam
+    const other = earlier[0];
+    if (other === undefined) continue;
+    warnings.push(
+      `Job "${action.key}" in team ${action.team} runs once, and an earlier version exists in team ${other.team} (${other.record.id}, ${other.record.status}): this plan runs it again.`,
+    );
   }
 }
 
