@@ -633,7 +633,7 @@ describe("interrupted and multi-team applies", () => {
       write("alpha");
       const moved = await runCli(["--team", "beta", "plan", "."], { cwd: dir, env: multiEnv });
       expect(moved.stdout).toMatch(/^ {2}\+ {3}alpha\/b {2}create$/m);
-      expect(moved.stdout).toMatch(/^ {2}- {3}beta\/b {2}cancel job \w+ \(removed from the spec\)$/m);
+      expect(moved.stdout).toMatch(/^ {2}- {3}beta\/b {2}cancel job \w+ \(moved to team alpha\)$/m);
       expect(moved.stdout).toContain("Plan: 1 to create, 0 to replace, 1 to cancel, 1 unchanged.");
       // Without --team too: the alpha job records that the stack covered beta when it was applied.
       const without = await runCli(["plan", "."], { cwd: dir, env: multiEnv });

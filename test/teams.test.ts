@@ -63,7 +63,11 @@ it("moving a stack's only job to another team cancels the old one when the spec 
   const plan = await runCli(["plan", "."], { cwd: dir, env: both });
   expect(plan.stdout).toMatch(/^Stack solo, teams alpha, beta:$/m);
   expect(plan.stdout).toMatch(/^ {2}\+ {3}beta\/s1 {2}create$/m);
-  expect(plan.stdout).toMatch(/^ {2}- {3}alpha\/s1 {2}cancel job \S+ \(removed from the spec\)$/m);
+  // Found by an adversarial tester: the cancel said "removed from the spec" of a job the spec
+  // still has: a reviewer had to pair the lines to see a move.
+  expect(plan.stdout).toMatch(/^ {2}- {3}alpha\/s1 {2}cancel job \S+ \(moved to team beta\)$/m);
+  const markdown = await runCli(["plan", ".", "--format", "markdown"], { cwd: dir, env: both });
+  expect(markdown.stdout).toMatch(/^\| ➖ \| <code>s1<\/code> \| alpha \| cancel job \S+ \(moved to team beta\) \|$/m);
   expect((await runCli(["apply", ".", "--yes"], { cwd: dir, env: both })).code).toBe(0);
   expect([liveIn("alpha", "solo"), liveIn("beta", "solo")]).toEqual([[], ["s1"]]);
 });

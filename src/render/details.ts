@@ -47,7 +47,11 @@ export function isEmptyPlan(doc: PlanDocument): boolean {
  * One line saying what happens to the job and why. `show` escapes what came from Studio
  * (job ids) for the output format; the rest is our own words.
  */
-export function actionHeadline(action: ActionDocument, show: (text: string) => string = (text) => text): string {
+export function actionHeadline(
+  action: ActionDocument,
+  show: (text: string) => string = (text) => text,
+  movedTo: ReadonlyMap<string, string> = new Map(),
+): string {
   const id = show(shortId(action.job_id ?? "?"));
   const mark = action.protected === true ? " [protected]" : "";
   switch (action.kind) {
@@ -60,7 +64,7 @@ export function actionHeadline(action: ActionDocument, show: (text: string) => s
         ? `replace unmanaged job ${id} (adopt; ${action.strategy ?? "create-first"})${mark}`
         : `replace job ${id} (${action.strategy ?? "create-first"})${mark}`;
     case "cancel":
-      return `cancel job ${id} (${cancelReason(action.reason ?? "removed")})${mark}`;
+      return `cancel job ${id} (${cancelReason(action.reason ?? "removed", movedTo.get(action.key), show)})${mark}`;
     case "conflict":
       return `conflict: unmanaged job ${id} has this name; --adopt replaces it`;
     default: {
@@ -70,10 +74,11 @@ export function actionHeadline(action: ActionDocument, show: (text: string) => s
   }
 }
 
-function cancelReason(reason: CancelReason): string {
+/** Why a job is cancelled; a job the spec still has, in another team (`movedTo`), moved there. */
+function cancelReason(reason: CancelReason, movedTo: string | undefined, show: (text: string) => string): string {
   switch (reason) {
     case "removed":
-      return "removed from the spec";
+      return movedTo === undefined ? "removed from the spec" : `moved to team ${show(movedTo)}`;
     case "destroyed":
       return "the stack is destroyed";
     case "duplicate":
@@ -197,7 +202,28 @@ const isShown = (action: { kind: PlanAction["kind"] }): boolean => action.kind !
  * left out. Of a computed plan only those actions are made documents (the document's
  * `actions` holds no noops then): most of a large plan is unchanged jobs.
  */
-export function shownPlan(plan: Plan | PlanDocument): { doc: PlanDocument; actions: ActionDocument[] } {
+export function shownPlan(plan: Plan | PlanDocument): {
+  doc: PlanDocument;
+  actions: ActionDocument[];
+  movedTo: ReadonlyMap<string, string>;
+} {
   const doc = toPlanDocument("format_version" in plan ? plan : { ...plan, actions: plan.actions.filter(isShown) });
-  return { doc, actions: doc.actions.filter(isShown) };
+  return { doc, actions: doc.actions.filter(isShown), movedTo: movedTo(plan.actions) };
+}
+
+/**
+ * The team the spec wants each key in, for a key the plan also cancels as removed in another
+ * team: a job moved between teams, which the plan says rather than "removed from the spec"
+ * (a key is defined once in a spec, so in one team). Noops count: an apply stopped halfway
+ * may have made the new one already.
+ */
+function movedTo(actions: readonly { kind: PlanAction["kind"]; key: string; team: string }[]): Map<string, string> {
+  const wanted = new Map<string, string>();
+  for (const a of actions) if (a.kind === "create" || a.kind === "replace" || a.kind === "noop") wanted.set(a.key, a.team);
+  const moved = new Map<string, string>();
+  for (const a of actions) {
+    const team = wanted.get(a.key);
+    if (a.kind === "cancel" && team !== undefined && team !== a.team) moved.set(a.key, team);
+  }
+  return moved;
 }

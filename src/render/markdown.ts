@@ -173,7 +173,7 @@ function titled(title: string, items: readonly string[]): string[] {
  * details of each job (a replace's are kept before a create's), saying what it left out.
  */
 export function renderPlanMarkdown(plan: Plan | PlanDocument, limit = MARKDOWN_LIMIT): string {
-  const { doc, actions } = shownPlan(plan);
+  const { doc, actions, movedTo } = shownPlan(plan);
   const everything = "format_version" in plan ? "`studio-jobs show` on the saved plan" : "`studio-jobs plan`";
   const empty = isEmptyPlan(doc);
   // A hidden, stable first line: CI finds its earlier comment for the stack by it and updates it.
@@ -186,7 +186,7 @@ export function renderPlanMarkdown(plan: Plan | PlanDocument, limit = MARKDOWN_L
 
   const rows: Piece[] = actions.map((a) => ({
     what: a.kind,
-    text: `| ${ICONS[a.kind]} | ${code(a.key)} | ${escapeMarkdown(a.team)} | ${actionHeadline(a, escapeMarkdown)} |`,
+    text: `| ${ICONS[a.kind]} | ${code(a.key)} | ${escapeMarkdown(a.team)} | ${actionHeadline(a, escapeMarkdown, movedTo)} |`,
   }));
   const errors: Piece[] = doc.errors.map((e) => ({ what: "error", text: `- ${escapeMarkdown(e)}` }));
   const warnings: Piece[] = doc.warnings.map((w) => ({ what: "warning", text: `- ${escapeMarkdown(w)}` }));

@@ -14,7 +14,7 @@ export interface TextOptions {
 
 /** A plan as it was computed, or as saved (`show`). Errors and warnings are the caller's to print. */
 export function renderPlanText(plan: Plan | PlanDocument, options: TextOptions): string {
-  const { doc, actions } = shownPlan(plan);
+  const { doc, actions, movedTo } = shownPlan(plan);
   const paint = (style: Style, text: string) => (options.color ? `\x1b[${CODES[style]}m${text}\x1b[0m` : text);
   const out: string[] = [];
   if (actions.length > 0) {
@@ -23,7 +23,7 @@ export function renderPlanText(plan: Plan | PlanDocument, options: TextOptions):
   for (const action of actions) {
     const [symbol, style] = SYMBOLS[action.kind];
     out.push(
-      `  ${paint(style, symbol.padEnd(3))} ${paint("bold", printable(`${action.team}/${action.key}`))}  ${printable(actionHeadline(action))}`,
+      `  ${paint(style, symbol.padEnd(3))} ${paint("bold", printable(`${action.team}/${action.key}`))}  ${printable(actionHeadline(action, undefined, movedTo))}`,
     );
     for (const line of detailLines(action, doc)) out.push(`        ${colorDiffLine(printable(line), paint)}`);
   }
