@@ -83,6 +83,22 @@ const outcomes = (result: ApplyResult) =>
 const liveNames = (studio: FakeStudio) =>
   studio.jobs.filter((j) => j.status !== "CANCELED" && j.status !== "CANCELING_SCHEDULED").map((j) => `${j.name} ${j.id}`);
 
+describe("a refused plan", () => {
+  it("is not carried out: a plan with errors (a protected job, a guard) changes nothing", async () => {
+    // Found by an adversarial tester: the library's applyPlan cancelled a protected job the
+    // plan refused to cancel, as only the CLI looked at the plan's errors.
+    const guarded = record({ key: "guarded" });
+    const studio = createFakeStudio([guarded]);
+    const plan = { ...planOf([cancel(guarded), create(desired({ key: "fresh" }))]), errors: ['Job "guarded" is protected.'] };
+    const refused = await apply(plan, studio).then(
+      () => "applied",
+      (error: Error & { code?: string }) => `${error.name} ${error.code}: ${error.message}`,
+    );
+    expect(refused).toBe('PlanRefusedError PLAN_HAS_ERRORS: Job "guarded" is protected.');
+    expect(studio.calls).toEqual([]);
+  });
+});
+
 describe("the order of steps", () => {
   it("uploads each file once per team, then creates, then cancels, then sweeps", async () => {
     const oldC = record({ key: "c" });

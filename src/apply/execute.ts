@@ -5,7 +5,7 @@
 // failed or skipped; nothing stops half-way.
 
 import pLimit from "p-limit";
-import { InterruptedError, RemoteError, StudioJobsError } from "../errors.js";
+import { InterruptedError, PlanRefusedError, RemoteError, StudioJobsError } from "../errors.js";
 import type { PlanAction, Plan } from "../plan/types.js";
 import { sha256Hex } from "../identity/fingerprint.js";
 import { managedAs } from "../identity/classify.js";
@@ -56,6 +56,10 @@ interface CreateWork {
 }
 
 export async function applyPlan(plan: Plan, options: ApplyOptions): Promise<ApplyResult> {
+  // A plan's errors are its guards (protected jobs, --allow-empty, --max-cancel, clusters):
+  // the CLI stops before applying such a plan, and so must every other caller of the library.
+  if (plan.errors.length > 0)
+    throw new PlanRefusedError("PLAN_HAS_ERRORS", plan.errors, "Fix what the plan's errors say, then plan again.");
   const limit = pLimit(Math.max(1, options.parallelism));
   const steps: StepResult[] = [];
   const creates: CreateWork[] = [];
