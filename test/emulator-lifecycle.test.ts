@@ -254,6 +254,20 @@ describe("persistence", () => {
     await second.close();
   });
 
+  it("closes once however often close() is called: a second call does not close the journal of the emulator started after it", async () => {
+    // Found by an adversarial tester: a second close() closed the journal's file descriptor
+    // again (by then another emulator's journal) and removed the newer emulator's lock.
+    const dir = mkdtempSync(join(tmpdir(), "studio-jobs-journal-"));
+    const data = join(dir, "journal.jsonl");
+    const first = await startEmulator({ data });
+    await first.close();
+    studio = await startTestStudio({ data });
+    await Promise.all([first.close(), first.close()]);
+    expect(existsSync(`${data}.lock`)).toBe(true);
+    await createIn(studio, "kept");
+    expect(readFileSync(data, "utf8")).toContain('"name":"kept"');
+  });
+
   it("refuses a journal line it did not write, a FIFO and a missing directory, as a usage error naming the place", async () => {
     const JOB_LINE = "is a job without its id, team, status, seq, query, environment (of strings) or files, or with a time that is not one";
     const VALID_JOB = { id: "j", team: "demo", status: "QUEUED", seq: 1, created_at: START, query: "x", environment: {}, files: [] };

@@ -190,17 +190,23 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
   const address = server.address() as AddressInfo;
   const shownHost = address.family === "IPv6" ? `[${address.address}]` : address.address;
   baseUrl = `http://${shownHost}:${address.port}`;
+  let closed: Promise<void> | undefined;
   return {
     url: baseUrl,
     store,
     faults,
     clock,
     requests,
-    async close() {
-      server.closeAllConnections();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
-      journal?.close();
-      store.setListener(undefined);
+    close() {
+      // Once: a second close would close the journal's file descriptor again, by then
+      // perhaps another emulator's journal, and remove that one's lock.
+      closed ??= (async () => {
+        server.closeAllConnections();
+        await new Promise<void>((resolve) => server.close(() => resolve()));
+        journal?.close();
+        store.setListener(undefined);
+      })();
+      return closed;
     },
   };
 }

@@ -58,7 +58,10 @@ export function openJournal(path: string, store: EmulatorStore): Journal {
       fsyncSync(fd);
     },
     close: () => {
+      // Once only: the descriptor's number may since belong to another file.
+      if (fd === -1) return;
       closeSync(fd);
+      fd = -1;
       unlock();
     },
   };
