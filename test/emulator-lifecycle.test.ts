@@ -268,6 +268,17 @@ describe("persistence", () => {
     expect(readFileSync(data, "utf8")).toContain('"name":"kept"');
   });
 
+  it("opens the journal only once every option is checked: a refused start leaves it free", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "studio-jobs-journal-"));
+    const data = join(dir, "journal.jsonl");
+    await expect(startEmulator({ data, limits: { jsonBytes: -1 } })).rejects.toThrow(
+      "Emulator body limit jsonBytes must be a whole number of bytes, got -1.",
+    );
+    expect(existsSync(`${data}.lock`)).toBe(false);
+    const next = await startEmulator({ data });
+    await next.close();
+  });
+
   it("refuses a journal line it did not write, a FIFO and a missing directory, as a usage error naming the place", async () => {
     const JOB_LINE = "is a job without its id, team, status, seq, query, environment (of strings) or files, or with a time that is not one";
     const VALID_JOB = { id: "j", team: "demo", status: "QUEUED", seq: 1, created_at: START, query: "x", environment: {}, files: [] };

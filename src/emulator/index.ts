@@ -114,6 +114,11 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
       "Use --admin only on 127.0.0.1.",
     );
   }
+  const limits = { ...DEFAULT_BODY_LIMITS, ...options.limits };
+  for (const [name, value] of Object.entries(limits)) {
+    if (!Number.isSafeInteger(value) || value < 0)
+      throw new UsageError(`Emulator body limit ${name} must be a whole number of bytes, got ${value}.`);
+  }
   const clock = options.clock ?? createSystemClock();
   const store = new EmulatorStore(clock, config.clusters);
   let journal: Journal | undefined;
@@ -124,11 +129,6 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
   const faults = new FaultInjector(options.faults);
   let baseUrl = "";
   const requests = new Map<string, number>();
-  const limits = { ...DEFAULT_BODY_LIMITS, ...options.limits };
-  for (const [name, value] of Object.entries(limits)) {
-    if (!Number.isSafeInteger(value) || value < 0)
-      throw new UsageError(`Emulator body limit ${name} must be a whole number of bytes, got ${value}.`);
-  }
   const handler = createRequestHandler({
     store,
     grants: config.tokens,
