@@ -279,6 +279,14 @@ describe("persistence", () => {
     await next.close();
   });
 
+  it("leaves the config it is given as it was", async () => {
+    const grant = { token: "token-of-mine", teams: ["demo"], scopes: ["JOB_READ" as const] };
+    const config = { tokens: [grant] };
+    const emulator = await startEmulator({ config });
+    await emulator.close();
+    expect(config).toEqual({ tokens: [{ token: "token-of-mine", teams: ["demo"], scopes: ["JOB_READ"] }] });
+  });
+
   it("refuses a journal line it did not write, a FIFO and a missing directory, as a usage error naming the place", async () => {
     const JOB_LINE = "is a job without its id, team, status, seq, query, environment (of strings) or files, or with a time that is not one";
     const VALID_JOB = { id: "j", team: "demo", status: "QUEUED", seq: 1, created_at: START, query: "x", environment: {}, files: [] };

@@ -15,7 +15,8 @@ import { createRequestHandler, DEFAULT_BODY_LIMITS, refuseExpectation, type Body
 import { DEFAULT_CLUSTERS, EmulatorStore } from "./store.js";
 
 export interface EmulatorConfig {
-  tokens?: TokenGrant[];
+  /** A token without a `user` creates jobs as "dev". */
+  tokens?: (Omit<TokenGrant, "user"> & { user?: string })[];
   clusters?: Cluster[];
 }
 
@@ -49,7 +50,7 @@ export interface RunningEmulator {
 
 const SCOPES: readonly Scope[] = ["JOB_READ", "JOB_WRITE"];
 
-export function loadEmulatorConfig(source: EmulatorConfig | string | undefined): Required<EmulatorConfig> {
+export function loadEmulatorConfig(source: EmulatorConfig | string | undefined): { tokens: TokenGrant[]; clusters: Cluster[] } {
   let config: EmulatorConfig = {};
   if (typeof source === "string") {
     try {
@@ -85,8 +86,9 @@ export function loadEmulatorConfig(source: EmulatorConfig | string | undefined):
     }
     if (grant.user !== undefined && typeof grant.user !== "string")
       throw new UsageError(`Emulator config: token ${grant.token}: user must be a string.`);
-    grant.user ??= "dev";
   }
+  // Copies: the caller's config is theirs, and is not written to.
+  const grants = (tokens as TokenGrant[]).map((grant) => ({ ...grant, user: grant.user ?? "dev" }));
   let clusters = [...DEFAULT_CLUSTERS];
   if (config.clusters !== undefined) {
     try {
@@ -96,7 +98,7 @@ export function loadEmulatorConfig(source: EmulatorConfig | string | undefined):
       throw new UsageError(`Emulator config: clusters: ${(error as Error).message}`);
     }
   }
-  return { tokens, clusters };
+  return { tokens: grants, clusters };
 }
 
 export async function startEmulator(options: EmulatorOptions = {}): Promise<RunningEmulator> {
