@@ -383,6 +383,18 @@ describe("a compressed reply", () => {
   });
 });
 
+describe("close", () => {
+  it("may be called twice, and at once, like the emulator's", async () => {
+    // Found by an adversarial tester: a second close() rejected with undici's ClientDestroyedError.
+    studio = await startTestStudio();
+    const client = createStudioClient({ url: studio.emulator.url, token: "dev-token" });
+    expect(await client.listClusters("demo")).toHaveLength(3);
+    const closes = await Promise.allSettled([client.close(), client.close()]);
+    closes.push(...(await Promise.allSettled([client.close()])));
+    expect(closes.map((c) => c.status)).toEqual(["fulfilled", "fulfilled", "fulfilled"]);
+  });
+});
+
 describe("configuration", () => {
   function setup(globalToml: string | undefined, localToml: string | undefined): { cwd: string; env: NodeJS.ProcessEnv } {
     const root = mkdtempSync(join(tmpdir(), "studio-jobs-config-"));

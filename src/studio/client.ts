@@ -129,6 +129,7 @@ export function createStudioClient(options: StudioClientOptions): StudioClient {
   }
 
   const small = Math.min(maxReplyBytes, MAX_SMALL_REPLY_BYTES);
+  let closed: Promise<void> | undefined;
 
   return {
     url: options.url,
@@ -214,8 +215,10 @@ export function createStudioClient(options: StudioClientOptions): StudioClient {
       });
     },
 
-    async close() {
-      if (ownsDispatcher) await dispatcher.close();
+    close() {
+      // Once: undici rejects a second close of its dispatcher, and a caller's finally may close again.
+      closed ??= ownsDispatcher ? dispatcher.close() : Promise.resolve();
+      return closed;
     },
   };
 }
