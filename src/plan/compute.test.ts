@@ -610,6 +610,32 @@ describe("computePlan", () => {
   });
 });
 
+describe("the teams a library caller gives", () => {
+  // Found by an adversarial tester: a team without its listing was planned as empty (a
+  // create for every job, beside the ones running), and a job of a team left out of
+  // options.teams was left out of the plan, unsaid.
+  const refusal = (run: () => unknown) => {
+    try {
+      run();
+      return "planned";
+    } catch (error) {
+      return (error as Error).message;
+    }
+  };
+
+  it("refuses a team without its listing", () => {
+    const a = desired({ key: "a", cron });
+    expect(refusal(() => computePlan([a], new Map(), CLUSTERS, options()))).toBe("computePlan: no listing of team(s) demo.");
+  });
+
+  it("refuses a job of a team the plan does not cover", () => {
+    const a = desired({ key: "a", cron, team: "ml" });
+    expect(refusal(() => computePlan([a], new Map([["demo", []]]), CLUSTERS, options()))).toBe(
+      "computePlan: the spec has jobs in team(s) ml, which options.teams does not cover.",
+    );
+  });
+});
+
 describe("the remote digest a saved plan is checked against", () => {
   it("is the digest the plan computed, over the same records, with and without --target", () => {
     const a = desired({ key: "a", cron });

@@ -3,6 +3,7 @@
 // action; docs/architecture.md has the table.
 
 import type { DesiredJob } from "../desired/types.js";
+import { UsageError } from "../errors.js";
 import { classify, isProtected, managedAs, type ManagedJob, type UnmanagedJob } from "../identity/classify.js";
 import { isLive, isSchedule, isUnderway } from "../studio/status.js";
 import { newestFirst } from "../studio/time.js";
@@ -50,6 +51,7 @@ export function computePlan(
   /** The newest record of each key in each team, for a one-off job moved between teams. */
   const newestByKey = new Map<string, { team: string; record: JobOutput }[]>();
   let liveManaged = 0;
+  checkCoverage(desired, listings, options.teams);
 
   for (const team of [...options.teams].sort()) {
     const desiredHere = new Map<string, DesiredJob>();
@@ -374,4 +376,25 @@ function clusterProblem(job: DesiredJob, clusters: readonly Cluster[]): string |
   const workers = job.values.workers ?? 1;
   if (workers > cluster.max_workers) return `asks for ${workers} workers; cluster ${cluster.name} allows at most ${cluster.max_workers}.`;
   return undefined;
+}
+
+/**
+ * A team without its listing would be planned as empty (every job a create, a duplicate of
+ * what runs), and a job of a team not covered would be left out of the plan unsaid: the
+ * CLI never does either; a library caller who does is told at once.
+ */
+function checkCoverage(
+  desired: readonly DesiredJob[],
+  listings: ReadonlyMap<string, readonly JobOutput[]>,
+  teams: readonly string[],
+): void {
+  const unlisted = teams.filter((team) => !listings.has(team));
+  if (unlisted.length > 0)
+    throw new UsageError(`computePlan: no listing of team(s) ${unlisted.join(", ")}.`, "Give every team in options.teams its listing.");
+  const uncovered = [...new Set(desired.map((job) => job.team))].filter((team) => !teams.includes(team)).sort();
+  if (uncovered.length > 0)
+    throw new UsageError(
+      `computePlan: the spec has jobs in team(s) ${uncovered.join(", ")}, which options.teams does not cover.`,
+      "Cover every team of the spec (spec.teams), with its listing.",
+    );
 }

@@ -419,7 +419,15 @@ describe("renderers", () => {
     expect(renderPlanMarkdown(empty)).toBe(
       "<!-- studio-jobs-plan: analytics -->\n### studio-jobs plan for stack <code>analytics</code>, team <code>demo</code>\n\nNo changes. Studio matches the spec.\n",
     );
-    const pair = computePlan([steady], new Map([["demo", [record(steady)]]]), CLUSTERS, options({ teams: ["demo", "ml"] }));
+    const pair = computePlan(
+      [steady],
+      new Map([
+        ["demo", [record(steady)]],
+        ["ml", []],
+      ]),
+      CLUSTERS,
+      options({ teams: ["demo", "ml"] }),
+    );
     expect(renderPlanText(pair, { color: false })).toBe("No changes. Studio matches the spec in teams demo, ml.\n");
   });
 
