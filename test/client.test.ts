@@ -481,6 +481,23 @@ describe("configuration", () => {
     ]);
   });
 
+  it("refuses a token with a line break when the library makes a client, before anything is sent", () => {
+    // Found by an adversarial tester: the library's client took it, and the header it cannot
+    // carry failed as "no reply ... Check --url", which points the wrong way.
+    let thrown: unknown;
+    try {
+      createStudioClient({ url: "http://127.0.0.1:9", token: "tok-secret-1234\n" });
+    } catch (error) {
+      thrown = error;
+    }
+    const error = thrown as UsageError;
+    expect([error.code, error.message, error.hint]).toEqual([
+      "USAGE",
+      "The token from the client's options holds a line break or another control character, which no token has.",
+      "Remove it: a token read from a file often keeps the file's line ending (\\n, or \\r\\n from Windows).",
+    ]);
+  });
+
   it("refuses plain http:// to another host unless --insecure", () => {
     expect(() => checkStudioUrl("http://studio.internal:8000", false)).toThrow(
       "Refusing plain http:// to studio.internal: the token would be sent unencrypted.",

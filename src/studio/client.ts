@@ -13,6 +13,7 @@ import { Agent, loadFormData, type Dispatcher } from "./http.js";
 import type { Cluster, JobInput, JobOutput, UploadReply } from "./types.js";
 import { createJobListStream, createWholeReplyStream, type JobList } from "./stream-parse.js";
 import { readActionFeedback, readClusterList, readJob, readUploadReply } from "./wire.js";
+import { checkToken } from "./token.js";
 import { API_PREFIX } from "./url.js";
 
 export { DEFAULT_TIMEOUT_MS, type RetryEvent } from "./call.js";
@@ -91,6 +92,7 @@ export interface StudioClient {
 
 export function createStudioClient(options: StudioClientOptions): StudioClient {
   const base = new URL(options.url);
+  checkToken(options.token, "the client's options");
   const ownsDispatcher = options.dispatcher === undefined;
   const dispatcher = options.dispatcher ?? new Agent({ keepAliveTimeout: 10_000, keepAliveMaxTimeout: 60_000, connections: 64 });
   const maxReplyBytes = Math.min(options.maxReplyBytes ?? DEFAULT_MAX_REPLY_BYTES, MAX_REPLY_BYTES_LIMIT);

@@ -5,8 +5,9 @@ import { readFile } from "node:fs/promises";
 import { homedir } from "node:os";
 import { join } from "node:path";
 import { UsageError } from "../errors.js";
-import { escapeInvisible, hasControlCharacters } from "../invisible.js";
+import { escapeInvisible } from "../invisible.js";
 import { isTeamName, TEAM_NAME_RULE } from "./team-name.js";
+import { checkToken } from "./token.js";
 
 export const DEFAULT_STUDIO_URL = "https://studio.datachain.ai";
 
@@ -99,13 +100,8 @@ export async function resolveConnection(
   if (team.value !== undefined && !isTeamName(team.value)) {
     throw new UsageError(`The team from ${team.source}, ${escapeInvisible(JSON.stringify(team.value))}, must be ${TEAM_NAME_RULE}.`);
   }
-  // Said without the token: a token file saved with Windows line endings ends in \r.
-  if (token.value !== undefined && hasControlCharacters(token.value)) {
-    throw new UsageError(
-      `The token from ${token.source} holds a line break or another control character, which no token has.`,
-      "Remove it: a token read from a file often keeps the file's line ending (\\n, or \\r\\n from Windows).",
-    );
-  }
+  // A token file saved with Windows line endings ends in \r.
+  checkToken(token.value, token.source);
   return {
     url: url.value ?? DEFAULT_STUDIO_URL,
     token: token.value,
