@@ -274,6 +274,16 @@ describe("errors", () => {
     expect(error.message).toBe("[GET] /api/datachain/clusters/: 403 denied \\u202eexe.txt\\u202c \\u2066x\\u2069 \\u200b");
   });
 
+  it("does not call a body read only in part empty when all that was read is within the margin kept from the cut", async () => {
+    // A read limit under 64 KiB (STUDIO_JOBS_MAX_REPLY_MB=0.02) left nothing to show of a
+    // 30 KB error page, which was then described as "an empty body".
+    const body = `Internal error: ${"x".repeat(30_000)}`;
+    const error = await errorFrom(500, { "content-type": "text/plain" }, body, { maxReplyBytes: 20_000 });
+    expect(error.message).toMatch(/\/api\/datachain\/clusters\/: 500 a body read only in part, of which nothing can be shown$/);
+    const empty = await errorFrom(500, { "content-type": "text/plain" }, "", { maxReplyBytes: 20_000 });
+    expect(empty.message).toMatch(/\/api\/datachain\/clusters\/: 500 an empty body$/);
+  });
+
   it("reads no more than 1 MiB of a reply that is not 2xx, and still says what it was", async () => {
     let sent = 0;
     const server = createServer((req, res) => {

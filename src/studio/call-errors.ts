@@ -183,6 +183,8 @@ function describeBody(ctx: ErrorContext, headers: Headers, text: string, cut: bo
   if (contentCoding(headers) !== undefined) return `a compressed body ${notAskedFor(ctx, headers)}`;
   const type = headerValue(headers["content-type"])?.split(";")[0]?.trim() ?? "";
   const start = (cut ? ctx.redactHead(text, Math.max(0, text.length - CUT_MARGIN)) : text).trimStart();
+  // Not empty: what was read is blank, or all within the margin (STUDIO_JOBS_MAX_REPLY_MB set low).
+  if (start === "" && cut) return "a body read only in part, of which nothing can be shown";
   if (start === "") return "an empty body";
   if (type === "text/html" || /^<(!doctype|html|head|body)/i.test(start)) {
     // Entities decoded first, over all that was read, so that a secret spelled with them is
