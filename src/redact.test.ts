@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { startCpuClock } from "../test/helpers.js";
+import { escapeMarkdown } from "./markdown-text.js";
 import { createRedactor, registerJobSecrets } from "./redact.js";
 import type { DesiredJob } from "./desired/types.js";
 
@@ -159,6 +160,18 @@ describe("the redactor", () => {
     expect(r.redact('{"detail": "p\\u00e4ssw\\u00f6rd-it\'s"} it&#x27;s p&auml; pässwörd-it&#x27;s')).toBe(
       '{"detail": "***"} it&#x27;s p&auml; ***',
     );
+  });
+
+  it("hides a secret in a plan's Markdown spelling, whose escape of a dot depends on the www before it", () => {
+    const r = createRedactor();
+    r.addSecret("sk_live:Zx9");
+    r.addSecret(".hunter2-dot");
+    r.addSecret("w.hunter2-w");
+    expect(r.redact(escapeMarkdown("old sk_live:Zx9"))).toBe("old ***");
+    // GitHub links www. with no `:` or `@`, so Markdown escapes that dot: here the secret's first.
+    expect(escapeMarkdown("www.hunter2-dot")).toBe("www&#46;hunter2-dot");
+    expect(r.redact(escapeMarkdown("www.hunter2-dot and www.hunter2-w"))).toBe("www*** and ww***");
+    expect(r.redact(escapeMarkdown("a.hunter2-dot and w.hunter2-w"))).toBe("a*** and ***");
   });
 
   it("cuts a text without leaving the start of a secret, a sensitive value or URL credentials at the cut", () => {
