@@ -188,6 +188,9 @@ describe("what is refused, with its place", () => {
     expect(problems(parseYamlSource("f.yaml", "jobs:\n  a:\n    environment: {X: y,\n      : v}\n"))).toEqual([
       'f.yaml:4:7: a key is empty, which YAML reads as null; give it a name (at jobs.a.environment[""])',
     ]);
+    expect(problems(parseYamlSource("f.yaml", "jobs:\n  a:\n    environment: {X: y, # why\n      # more\n      : v}\n"))).toEqual([
+      'f.yaml:5:7: a key is empty, which YAML reads as null; give it a name (at jobs.a.environment[""])',
+    ]);
     expect(problems(parseYamlSource("f.yaml", "jobs:\n  a:\n    files: [x, : v]\n"))).toEqual([
       'f.yaml:3:16: a key is empty, which YAML reads as null; give it a name (at jobs.a.files[1][""])',
     ]);

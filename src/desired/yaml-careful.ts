@@ -497,6 +497,17 @@ function createFinder(doc: Document, targets: ReadonlyMap<Alias, Node>): (path: 
   };
 }
 
+/** The first offset from `offset` that is neither white space nor in a comment (a `#` after white space). */
+function pastBlanksAndComments(text: string, offset: number): number {
+  let i = offset;
+  for (;;) {
+    const c = text[i];
+    if (c === " " || c === "\t" || c === "\n" || c === "\r") i++;
+    else if (c === "#" && (i === 0 || /\s/.test(text[i - 1] ?? ""))) while (i < text.length && text[i] !== "\n" && text[i] !== "\r") i++;
+    else return i;
+  }
+}
+
 /**
  * Keys that are not text, and keys defined twice. YAML reads `0x1F:` as the number 31,
  * `1.10:` as 1.1 and `~:` as null, and both readers turn a key into the text of its value:
@@ -528,10 +539,9 @@ function checkKeys(doc: Document<ParsedNode>, text: string, at: At): SpecIssue[]
         if (typeof item.key.value !== "string" && !ignored) {
           const written = typeof item.key.source === "string" ? item.key.source : "";
           // The library may place an empty key at the start of its line, or in a flow collection
-          // right after the `,` before it, lines earlier: point at its `:`.
+          // right after the `,` before it, lines and comments earlier: point at its `:`.
           let offset = start;
-          if (written === "")
-            while (text[offset] === " " || text[offset] === "\t" || text[offset] === "\n" || text[offset] === "\r") offset++;
+          if (written === "") offset = pastBlanksAndComments(text, offset);
           issues.push({ location: at(offset), path: formatPath([...path, written]), message: notTextKey(item.key, written, isJob) });
           visit(item.value, [...path, written]);
           continue;
