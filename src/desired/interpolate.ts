@@ -27,6 +27,15 @@ function quoted(reference: string): string {
   return `"${showKey(reference.length > 60 ? `${reference.slice(0, 40)}…` : reference)}"`;
 }
 
+/** `${var:NAME}` as interpolate() reads it; `$${` before it makes it text. */
+const VAR_REFERENCE = /(?<!\$)\$\{var:([A-Za-z_][A-Za-z0-9_]*)\}/g;
+
+/** The names `text` reads as `${var:NAME}`. */
+export function varsReadBy(text: string): string[] {
+  if (!text.includes("${var:")) return [];
+  return [...text.matchAll(VAR_REFERENCE)].map((match) => match[1] ?? "");
+}
+
 /**
  * Every `${` starts a complete reference, `${...}` with no `${` inside, or is written `$${`:
  * a `${` left open would otherwise be sent as text, and a value meant to be sensitive

@@ -5,11 +5,9 @@
 
 import { UsageError, type SpecIssue } from "../errors.js";
 import type { LoadedSpecFile } from "./load.js";
+import { varsReadBy } from "./interpolate.js";
 import type { GivenVars } from "./var-files.js";
 import { showKey } from "./yaml-source.js";
-
-/** `${var:NAME}` as interpolate reads it; `$${` before it makes it text. */
-const VAR_REFERENCE = /(?<!\$)\$\{var:([A-Za-z_][A-Za-z0-9_]*)\}/g;
 
 /**
  * The notes for var-file variables no spec file uses; throws a UsageError naming every
@@ -50,7 +48,7 @@ function varsUsedBy(files: readonly LoadedSpecFile[]): Set<string> {
   const walked = new Set<object>();
   const walk = (value: unknown): void => {
     if (typeof value === "string") {
-      if (value.includes("${var:")) for (const match of value.matchAll(VAR_REFERENCE)) used.add(match[1] ?? "");
+      for (const name of varsReadBy(value)) used.add(name);
       return;
     }
     if (value === null || typeof value !== "object" || walked.has(value)) return;
