@@ -154,6 +154,8 @@ export async function applyPlan(plan: Plan, options: ApplyOptions): Promise<Appl
   // chain; at most `parallelism` chains are under way, so a job is without either version
   // for the time of two requests, and an interrupted apply leaves at most that many so.
   const created = new Map<CreateWork, StepResult>();
+  /** Creates that failed, yet may have made their job. */
+  const unconfirmed = new Set<CreateWork>();
   const createsDone = creates.map(async (work) => {
     const result =
       work.old !== undefined && work.job.replace === "cancel-first" ? await cancelFirstChain(work, work.old) : await createStep(work);
@@ -224,8 +226,6 @@ export async function applyPlan(plan: Plan, options: ApplyOptions): Promise<Appl
   function fileIds(job: DesiredJob): string[] {
     return job.files.map((file) => uploadResults.get(uploadId(job.team, file))?.fileId as string);
   }
-  /** Creates that failed, yet may have made their job. */
-  const unconfirmed = new Set<CreateWork>();
   /** A job's create, or why it was skipped: an upload it needs did not succeed. */
   async function createStep(work: CreateWork): Promise<StepResult> {
     const job = work.job;
