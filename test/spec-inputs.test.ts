@@ -127,7 +127,7 @@ describe("--var-file", () => {
 
   it("names each problem of each file by file:line:column", async () => {
     const dir = writeRepo({
-      "bad.yaml": "env: [a, b]\n9lives: x\nok: fine\nnothing:\npy: 3.10\nhex: 0x10\ndebug: true\n",
+      "bad.yaml": "env: [a, b]\n9lives: x\nok: fine\nnothing:\npy: 3.10\nhex: 0x10\ndebug: true\nbig: .inf\n",
       "list.yaml": "- a\n- b\n",
       "broken.json": '{"env": "prod",\n "x": [}\n',
     });
@@ -141,6 +141,7 @@ describe("--var-file", () => {
       "bad.yaml:5:5: the value of py must be a string, not the number 3.1; put the value in quotes, as written (at py)",
       "bad.yaml:6:6: the value of hex must be a string, not the number 16; put the value in quotes, as written (at hex)",
       "bad.yaml:7:8: the value of debug must be a string, not true; put the value in quotes, as written (at debug)",
+      "bad.yaml:8:6: the value of big must be a string, not the number .inf; put the value in quotes, as written (at big)",
       "broken.json:2:8: invalid YAML: Flow sequence in block collection must be sufficiently indented and end with a ]",
       "broken.json:2:9: invalid YAML: Flow map must end with a }",
       "list.yaml:1:1: a var file is a mapping of names to values, e.g. env: prod",

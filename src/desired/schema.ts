@@ -6,7 +6,7 @@ import { createRequire } from "node:module";
 import type * as Ajv2020Module from "ajv/dist/2020.js";
 import type { Ajv2020, ErrorObject, ValidateFunction } from "ajv/dist/2020.js";
 import type { SpecIssue } from "../errors.js";
-import { formatPath, showKey, type DocPath, type YamlSource } from "./yaml-source.js";
+import { formatPath, showKey, showValue, type DocPath, type YamlSource } from "./yaml-source.js";
 
 // ajv itself is loaded only to compile the schema (the build does, and tests from source):
 // the built tool runs the validator compiled ahead of time, and loading ajv cost ~80 ms.
@@ -100,12 +100,6 @@ function pointerToPath(pointer: string, document: unknown): (string | number)[] 
       node = here !== null && typeof here === "object" ? (here as Record<string, unknown>)[part] : undefined;
       return part;
     });
-}
-
-/** A value as YAML writes it: JSON writes .inf, -.inf and .nan as null. */
-function showValue(value: unknown): string {
-  if (typeof value === "number" && !Number.isFinite(value)) return Number.isNaN(value) ? ".nan" : value > 0 ? ".inf" : "-.inf";
-  return JSON.stringify(value);
 }
 
 function describeValue(value: unknown): string {

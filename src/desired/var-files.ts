@@ -5,7 +5,7 @@ import { resolve } from "node:path";
 import { SpecError, UsageError, type SourceLocation, type SpecIssue } from "../errors.js";
 import { displayPath, readSpecText } from "./load.js";
 import { tidyIssues } from "./resolve.js";
-import { formatPath, parseYamlSource, showKey } from "./yaml-source.js";
+import { formatPath, parseYamlSource, showKey, showValue } from "./yaml-source.js";
 
 const NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 /** As in the spec's vars: (the schema): a plain object would take it as its prototype. */
@@ -103,7 +103,7 @@ export async function readVarFiles(paths: readonly string[], cwd: string): Promi
 function describeValue(value: unknown): string {
   if (value === null) return "empty";
   if (Array.isArray(value)) return "a list";
-  if (typeof value === "number") return `the number ${String(value)}`;
+  if (typeof value === "number") return `the number ${showValue(value)}`;
   return typeof value === "boolean" ? String(value) : "a mapping";
 }
 

@@ -42,6 +42,12 @@ export function tooDeep(location: SourceLocation, how = "the document"): SpecIss
   };
 }
 
+/** A value as YAML writes it: JSON writes .inf, -.inf and .nan as null, and String() as Infinity and NaN. */
+export function showValue(value: unknown): string {
+  if (typeof value === "number" && !Number.isFinite(value)) return Number.isNaN(value) ? ".nan" : value > 0 ? ".inf" : "-.inf";
+  return JSON.stringify(value);
+}
+
 /**
  * A key as shown in messages: long ones cut, odd characters escaped: C0 controls by
  * JSON.stringify, DEL, C1 controls and the invisible ones that reorder a line as

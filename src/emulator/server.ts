@@ -230,7 +230,8 @@ async function handle(ctx: ServerContext, req: IncomingMessage, res: ServerRespo
     req.socket.destroy();
     return;
   }
-  // A reply takes `latency` ms from the request's arrival, however long the work took.
+  // A reply takes `latency` ms from when its handling began (for a pipelined request, once
+  // the one before it was answered), however long the work took.
   const wait = ctx.faults.latencyMs - (performance.now() - arrived);
   if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
   send(res, reply);
