@@ -5,6 +5,8 @@
 import { connect, type Socket } from "node:net";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { FormData, request } from "undici";
+import { MAX_UPLOAD_BYTES } from "../src/desired/files.js";
+import { DEFAULT_BODY_LIMITS } from "../src/emulator/server.js";
 import { rawCall, START, startTestStudio, type TestStudio } from "./helpers.js";
 
 const LIMITS = { jsonBytes: 4096, uploadBytes: 8192 };
@@ -645,7 +647,7 @@ describe("body limits", () => {
 
   it("takes the upload limit for uploads: over it is a 413, under it goes on to auth", async () => {
     const over = await rawExchange(
-      `POST /api/datachain/jobs/files?team_name=demo HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer dev-token\r\nContent-Type: multipart/form-data; boundary=b\r\nContent-Length: ${LIMITS.uploadBytes + 1}\r\n\r\n`,
+      `POST /api/datachain/jobs/files?team_name=demo HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer dev-token\r\nContent-Type: multipart/form-data; boundary=b\r\nContent-Length: ${LIMITS.uploadBytes + 16 * 1024 + 1}\r\n\r\n`,
       { untilReply: true },
     );
     expect(statusOf(over.reply)).toBe(413);
@@ -656,6 +658,20 @@ describe("body limits", () => {
       { untilReply: true },
     );
     expect(statusOf(stranger.reply)).toBe(401);
+  });
+
+  // Found by an adversarial tester: the limit counted the multipart envelope too, so a file of
+  // exactly the size plan allows (64 MiB, the default) was refused with 413 at apply.
+  it("takes a file of exactly the upload limit in its multipart envelope, and refuses one byte more", async () => {
+    expect(DEFAULT_BODY_LIMITS.uploadBytes).toBe(MAX_UPLOAD_BYTES);
+    const reply = await studio.client.uploadFile("demo", "at-limit.bin", new Uint8Array(LIMITS.uploadBytes));
+    expect(reply).toEqual({ id: 1 });
+    expect(studio.emulator.store.allFiles()).toMatchObject([{ filename: "at-limit.bin", size: LIMITS.uploadBytes }]);
+    const over = await studio.client
+      .uploadFile("demo", "over.bin", new Uint8Array(LIMITS.uploadBytes + 1))
+      .catch((error: unknown) => error);
+    expect(String(over)).toContain(`413 The file is larger than ${LIMITS.uploadBytes} bytes.`);
+    expect(studio.emulator.store.allFiles().map((f) => f.filename)).toEqual(["at-limit.bin"]);
   });
 
   it("stops reading a chunked body at the limit and answers 413", async () => {

@@ -32,7 +32,7 @@ export interface EmulatorOptions {
   admin?: boolean;
   clock?: AdjustableClock;
   faults?: Partial<FaultSettings>;
-  /** Request bodies larger than these are refused with 413 before they are read (16 MiB JSON, 64 MiB uploads). */
+  /** Request bodies larger than these are refused with 413 before they are read (16 MiB JSON; an upload, a file of 64 MiB in its multipart envelope). */
   limits?: Partial<BodyLimits>;
   /** A connection that sends nothing this long after it opened is closed (60 s). */
   silentConnectionMs?: number;

@@ -25,6 +25,7 @@ export interface Reply {
 /** The largest request bodies accepted, in bytes; larger ones are refused with 413 unread. */
 export interface BodyLimits {
   jsonBytes: number;
+  /** The largest file: its multipart body may be UPLOAD_ENVELOPE_BYTES larger. */
   uploadBytes: number;
   /** All bodies being read at once; past it a request is answered 503 unread. */
   inFlightBytes: number;
@@ -88,6 +89,13 @@ function matchRoute(path: string): Route {
 function message(status: number, text: string): Reply {
   return { status, body: { message: text } };
 }
+
+/**
+ * What a multipart body holds besides its file: boundaries and the part's headers, the
+ * filename (at most 255 bytes, up to 3 times that %-escaped) included. The upload limit is
+ * the file's, as plan checks it (MAX_UPLOAD_BYTES): a file of exactly the limit is taken.
+ */
+const UPLOAD_ENVELOPE_BYTES = 16 * 1024;
 
 function tooLarge(limit: number): Reply {
   return message(413, `The request body is larger than ${limit} bytes.`);
@@ -170,7 +178,7 @@ async function handle(ctx: ServerContext, req: IncomingMessage, res: ServerRespo
     return;
   }
   // Size first, from the headers alone: a body over the limit is never read, whoever sent it.
-  const limit = target.path === UPLOAD_PATH ? ctx.limits.uploadBytes : ctx.limits.jsonBytes;
+  const limit = target.path === UPLOAD_PATH ? ctx.limits.uploadBytes + UPLOAD_ENVELOPE_BYTES : ctx.limits.jsonBytes;
   const declared = declaredLength(req);
   if (declared !== undefined && declared > limit) {
     refuseUnread(req, res, tooLarge(limit));
@@ -416,6 +424,7 @@ function uploadFile(ctx: ServerContext, req: IncomingMessage, team: string, raw:
   const file = readMultipartField(raw, contentType, "file");
   if (file === undefined) return message(400, "the multipart body could not be read");
   if (file === null) return message(400, "file: required, as a multipart field named file");
+  if (file.bytes.length > ctx.limits.uploadBytes) return message(413, `The file is larger than ${ctx.limits.uploadBytes} bytes.`);
   // The reference's own example sends the field without a filename.
   const filename = file.filename === undefined || file.filename === "" ? "file" : file.filename;
   const record = ctx.store.addFile(team, filename, file.bytes.length, sha256Hex(file.bytes));
