@@ -1,6 +1,7 @@
 // Resolution of valid specs into DesiredJobs: defaults, interpolation, files, markers,
 // and the fingerprint's properties.
 
+import { symlinkSync } from "node:fs";
 import { join } from "node:path";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
@@ -117,6 +118,23 @@ describe("resolve", () => {
     expect(py?.applied.files).toEqual([["labels.csv", sha256Hex("a,b\n")]]);
     expect(sh?.input).toMatchObject({ query_type: "SHELL", requirements: "numpy==1.26.4\npillow", compute_cluster_id: 2 });
     expect(parseEnvironment(sh?.input.environment ?? "")["STUDIO_JOBS_PROTECT"]).toBe("1");
+  });
+
+  // Found by an adversarial tester: a file was uploaded under its link's target's name
+  // (labels-v3.csv for `files: [labels.csv]`), the name the job's query does not open, and two
+  // links to one file "would both be uploaded as" the target's name.
+  it("uploads a file under the name the spec gives it, a link's own name, not its target's", async () => {
+    const dir = writeRepo({
+      "studio-jobs.yaml": "version: 1\nstack: s\njobs:\n  a: {team: t, query: print(1), files: [labels.csv, latest.csv]}\n",
+      "data/labels-v3.csv": "a,b\n",
+    });
+    symlinkSync("data/labels-v3.csv", join(dir, "labels.csv"));
+    symlinkSync("data/labels-v3.csv", join(dir, "latest.csv"));
+    const spec = await loadSpec(["."], dir, options);
+    expect(spec.jobs[0]?.files.map((f) => [f.path, f.name])).toEqual([
+      ["labels.csv", "labels.csv"],
+      ["latest.csv", "latest.csv"],
+    ]);
   });
 
   it("interpolates env and vars; env values are sensitive, --var wins over vars:", async () => {

@@ -1,7 +1,7 @@
 // Reading each field of a job from the spec, as its entry in the table of job fields
 // (fields.ts) says: plain settings the same way, the others by a step of their own.
 
-import { basename, extname } from "node:path";
+import { extname } from "node:path";
 import { checkCron } from "../cron.js";
 import { MARKER_PREFIX } from "../identity/markers.js";
 import { isTeamName, TEAM_NAME_RULE } from "../studio/team-name.js";
@@ -217,7 +217,7 @@ function readFiles(reader: JobReader, setting: string): DesiredFile[] {
     const at = reader.origin(entry, parent, i);
     const found = reader.localFile(at, "file", "hash");
     if (found === undefined) continue;
-    const name = basename(found.absolute);
+    const name = found.name;
     const clash = names.get(name);
     if (clash !== undefined) {
       reader.problem(at.path, `"${showKey(String(entry))}" and "${showKey(clash)}" would both be uploaded as ${showKey(name)}; rename one`);

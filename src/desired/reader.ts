@@ -2,7 +2,7 @@
 // interpolated, local files checked, every problem reported at its place. One reader a
 // job; what a whole file shares (defaults, vars, where to report) is read once.
 
-import { dirname, resolve } from "node:path";
+import { basename, dirname, resolve } from "node:path";
 import type { SourceLocation, SpecIssue } from "../errors.js";
 import type { QueryType } from "../studio/types.js";
 import { describeTextProblem } from "./decode-text.js";
@@ -61,7 +61,10 @@ function splitSetting(name: string): readonly [string, string] | undefined {
 
 /** A local file a job names, found inside the repository; `read` is undefined for an upload when checking only. */
 export interface FoundFile {
+  /** Its real path: what is read. */
   absolute: string;
+  /** Its name as the spec writes it, a link's own and not its target's: what the job knows it by. */
+  name: string;
   read: FileRead | undefined;
 }
 
@@ -349,7 +352,8 @@ export class JobReader {
     const written = this.text(from, undefined);
     if (written === undefined) return undefined;
     const { cache, root } = this.#file;
-    const found = cache.lookup(this.#file.absolute(written));
+    const absolute = this.#file.absolute(written);
+    const found = cache.lookup(absolute);
     if (found === "missing") {
       this.problem(from.path, `${what} "${showKey(written)}" does not exist (paths are relative to the YAML file)`);
       return undefined;
@@ -373,7 +377,8 @@ export class JobReader {
       );
       return undefined;
     }
-    if (want === "hash" && this.#file.options.checkOnly === true) return { absolute: found.real, read: undefined };
+    const name = basename(absolute);
+    if (want === "hash" && this.#file.options.checkOnly === true) return { absolute: found.real, name, read: undefined };
     const read = cache.read(found.real, want);
     if (read === undefined) {
       this.problem(from.path, `${what} "${showKey(written)}" cannot be read; check its permissions`);
@@ -390,7 +395,7 @@ export class JobReader {
       );
       return undefined;
     }
-    return { absolute: found.real, read };
+    return { absolute: found.real, name, read };
   }
 
   problem(path: DocPath, message: string, onKey = false): void {
