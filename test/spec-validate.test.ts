@@ -486,6 +486,21 @@ describe("a local file many jobs name", () => {
     ]);
   });
 
+  // Found by an adversarial tester: an upload's form (FormData, as browsers do) writes " in a
+  // filename as %22 and a line break as %0A or %0D, so Studio named it other than the plan showed.
+  it("is refused when its name holds a character the upload's form would write otherwise", async () => {
+    const dir = writeRepo({
+      "studio-jobs.yaml": spec(`  a: {query: print(1), files: ['my "q".csv', "a\\rb.csv", é.csv]}`),
+      'my "q".csv': "x\n",
+      "a\rb.csv": "y\n",
+      "é.csv": "z\n",
+    });
+    await expectProblems(dir, [
+      'studio-jobs.yaml:5:32: file "my \\"q\\".csv" cannot be uploaded under its name: an upload writes " as %22 and a line break as %0A or %0D; rename it (at jobs.a.files[0])',
+      'studio-jobs.yaml:5:46: file "a\\rb.csv" cannot be uploaded under its name: an upload writes " as %22 and a line break as %0A or %0D; rename it (at jobs.a.files[1])',
+    ]);
+  });
+
   // Found by an adversarial tester: a link loop "does not exist (paths are relative to the YAML file)".
   // expectProblems checks validate and a load that hashes uploads alike.
   it("is said to be a symbolic link loop when it is one, as a query, requirements or an upload", async () => {

@@ -207,6 +207,12 @@ function readRequirements(reader: JobReader, sensitiveAs: string | undefined): s
   return undefined;
 }
 
+/**
+ * What a multipart form (undici's FormData, as a browser's) writes otherwise in a filename:
+ * `"` as %22, LF and CR as %0A and %0D. Studio would name the file other than the plan shows.
+ */
+const FORM_ESCAPED = /["\r\n]/;
+
 function readFiles(reader: JobReader, setting: string): DesiredFile[] {
   const origin = reader.setting(setting);
   if (origin === undefined || origin.spoiled) return [];
@@ -218,6 +224,13 @@ function readFiles(reader: JobReader, setting: string): DesiredFile[] {
     const found = reader.localFile(at, "file", "hash");
     if (found === undefined) continue;
     const name = found.name;
+    if (FORM_ESCAPED.test(name)) {
+      reader.problem(
+        at.path,
+        `file "${showKey(String(entry))}" cannot be uploaded under its name: an upload writes " as %22 and a line break as %0A or %0D; rename it`,
+      );
+      continue;
+    }
     const clash = names.get(name);
     if (clash !== undefined) {
       reader.problem(at.path, `"${showKey(String(entry))}" and "${showKey(clash)}" would both be uploaded as ${showKey(name)}; rename one`);
