@@ -137,6 +137,23 @@ describe("resolve", () => {
     ]);
   });
 
+  // Found by an adversarial tester, with the one above: the type was guessed from the link's
+  // target, so `run.py` linked to an extensionless `run` was sent as SHELL.
+  it("infers a query file's type from the name the spec gives it, not a link's target", async () => {
+    const dir = writeRepo({
+      "studio-jobs.yaml": "version: 1\nstack: s\njobs:\n  a: {team: t, query_file: run.py}\n  b: {team: t, query_file: task.sh}\n",
+      "scripts/run": "print(1)\n",
+      "scripts/task.py": "echo hi\n",
+    });
+    symlinkSync("scripts/run", join(dir, "run.py"));
+    symlinkSync("scripts/task.py", join(dir, "task.sh"));
+    const spec = await loadSpec(["."], dir, options);
+    expect(spec.jobs.map((job) => [job.key, job.input.query_type])).toEqual([
+      ["a", "PYTHON"],
+      ["b", "SHELL"],
+    ]);
+  });
+
   it("interpolates env and vars; env values are sensitive, --var wins over vars:", async () => {
     const dir = writeRepo({
       "studio-jobs.yaml": [

@@ -501,6 +501,20 @@ describe("a local file many jobs name", () => {
     ]);
   });
 
+  // Found by an adversarial tester: a file named twice in one job ("a.csv", "./a.csv") was told
+  // to be renamed; it is the same file, to be named once.
+  it("names twice the same file: remove one; two files of one name: rename one", async () => {
+    const dir = writeRepo({
+      "studio-jobs.yaml": spec("  a: {query: print(1), files: [a.csv, ./a.csv, sub/a.csv]}"),
+      "a.csv": "x\n",
+      "sub/a.csv": "y\n",
+    });
+    await expectProblems(dir, [
+      'studio-jobs.yaml:5:39: "./a.csv" and "a.csv" name the same file; remove one (at jobs.a.files[1])',
+      'studio-jobs.yaml:5:48: "sub/a.csv" and "a.csv" would both be uploaded as a.csv; rename one (at jobs.a.files[2])',
+    ]);
+  });
+
   // Found by an adversarial tester: a link loop "does not exist (paths are relative to the YAML file)".
   // expectProblems checks validate and a load that hashes uploads alike.
   it("is said to be a symbolic link loop when it is one, as a query, requirements or an upload", async () => {

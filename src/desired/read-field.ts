@@ -131,7 +131,7 @@ function readQueryOnce(reader: JobReader): QueryRead {
     const text = found?.read?.text;
     // Tested, not trimmed: trimming copies the whole query for every job that names it.
     if (text !== undefined && !/\S/.test(text)) reader.problem(fromFile.path, `query_file "${showKey(String(fromFile.value))}" is empty`);
-    const inferred = found === undefined || extname(found.absolute).toLowerCase() === ".py" ? "PYTHON" : "SHELL";
+    const inferred = found === undefined || extname(found.name).toLowerCase() === ".py" ? "PYTHON" : "SHELL";
     return { text, inferred };
   }
   return { text: undefined, inferred: "PYTHON" };
@@ -217,7 +217,8 @@ function readFiles(reader: JobReader, setting: string): DesiredFile[] {
   const origin = reader.setting(setting);
   if (origin === undefined || origin.spoiled) return [];
   const files: DesiredFile[] = [];
-  const names = new Map<string, string>();
+  /** Each upload name taken: the entry as written, and the file it names. */
+  const names = new Map<string, { written: string; absolute: string }>();
   const parent = origin.path;
   for (const [i, entry] of (origin.value as unknown[]).entries()) {
     const at = reader.origin(entry, parent, i);
@@ -233,10 +234,16 @@ function readFiles(reader: JobReader, setting: string): DesiredFile[] {
     }
     const clash = names.get(name);
     if (clash !== undefined) {
-      reader.problem(at.path, `"${showKey(String(entry))}" and "${showKey(clash)}" would both be uploaded as ${showKey(name)}; rename one`);
+      const both = `"${showKey(String(entry))}" and "${showKey(clash.written)}"`;
+      reader.problem(
+        at.path,
+        clash.absolute === found.absolute
+          ? `${both} name the same file; remove one`
+          : `${both} would both be uploaded as ${showKey(name)}; rename one`,
+      );
       continue;
     }
-    names.set(name, String(entry));
+    names.set(name, { written: String(entry), absolute: found.absolute });
     // Checking only, an upload is looked up but not hashed: its digest goes into nothing.
     files.push({ path: String(entry), absolute: found.absolute, name, sha256: found.read?.sha256 ?? "", size: found.read?.size ?? 0 });
   }
