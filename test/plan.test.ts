@@ -324,11 +324,46 @@ describe("plan failures end with exit 1 and one clear sentence", () => {
     expect(studio.emulator.requests.size).toBe(before);
   });
 
+  it("--out ends in .json and replaces only a saved plan (or an empty file), before Studio is asked", async () => {
+    // Found by an adversarial tester: `plan --out studio-jobs.yaml` wrote the plan over the spec
+    // it had just read, and `plan --out plan.yaml` saved a plan that the `apply plan.yaml` it
+    // suggested read as a spec (53 problems).
+    const dir = copyExample("analytics");
+    const spec = readFileSync(join(dir, "studio-jobs.yaml"), "utf8");
+    writeFileSync(join(dir, "prod.json"), '{"env": "prod"}\n');
+    const requests = () => [...studio.emulator.requests.values()].reduce((a, b) => a + b, 0);
+    const before = requests();
+    for (const out of ["studio-jobs.yaml", "plan.yaml", "plan"]) {
+      expect(await plan(dir, ["--out", out])).toEqual({
+        code: 1,
+        stdout: "",
+        stderr: `Error: --out ${out} is not a .json file: \`apply\` takes only a .json path as a saved plan, and reads any other as a spec.\nGive --out a path ending in .json, e.g. --out plan.json.\n`,
+        questions: [],
+      });
+    }
+    expect(await plan(dir, ["--out", "prod.json"])).toEqual({
+      code: 1,
+      stdout: "",
+      stderr:
+        "Error: --out prod.json would overwrite prod.json, which is not a saved plan; nothing was written.\nGive --out a new file, or one a plan was saved to before.\n",
+      questions: [],
+    });
+    expect(requests()).toBe(before);
+    expect(readFileSync(join(dir, "studio-jobs.yaml"), "utf8")).toBe(spec);
+    expect(readFileSync(join(dir, "prod.json"), "utf8")).toBe('{"env": "prod"}\n');
+    // A plan saved before is replaced, and so is an empty file (`mktemp --suffix .json`).
+    expect((await plan(dir, ["--out", "plan.json"])).code).toBe(0);
+    expect((await plan(dir, ["--out", "plan.json"])).code).toBe(0);
+    writeFileSync(join(dir, "empty.json"), "");
+    expect((await plan(dir, ["--out", "empty.json"])).code).toBe(0);
+    expect(readFileSync(join(dir, "empty.json"), "utf8")).toContain('"format_version"');
+  });
+
   it("--out to a directory or into a missing directory, and a symbolic link at --out is replaced, not followed", async () => {
     const dir = copyExample("analytics");
-    mkdirSync(join(dir, "plans"));
+    mkdirSync(join(dir, "plans.json"));
     for (const [out, reason] of [
-      ["plans", "it is a directory"],
+      ["plans.json", "it is a directory"],
       ["missing/plan.json", "the directory missing does not exist"],
     ]) {
       const result = await plan(dir, ["--out", out ?? ""]);

@@ -9,6 +9,7 @@ import { renderPlanText } from "../../render/text.js";
 import { toolVersion } from "../../version.js";
 import type { GlobalOptions } from "../connect.js";
 import { reportDiagnostics, useColor, type CliIo } from "../io.js";
+import { checkPlanOut } from "../plan-out.js";
 import { preparePlan, type PlanFlags } from "../planning.js";
 
 export interface PlanCommandFlags extends PlanFlags {
@@ -18,8 +19,11 @@ export interface PlanCommandFlags extends PlanFlags {
 }
 
 export async function runPlan(paths: string[], flags: PlanCommandFlags, globals: GlobalOptions, io: CliIo): Promise<number> {
-  // A plan key that would be refused at the end is refused before Studio is asked.
-  if (flags.out !== undefined) checkPlanKey(io.env);
+  // A plan key or an --out that would be refused at the end is refused before Studio is asked.
+  if (flags.out !== undefined) {
+    checkPlanKey(io.env);
+    await checkPlanOut(flags.out, io.cwd);
+  }
   const { plan, client, settings } = await preparePlan(paths, flags, globals, io);
   await client.close();
   switch (flags.format) {

@@ -1,0 +1,29 @@
+// Where `plan --out` may save a plan, checked before Studio is asked: a path `apply` will
+// read back as a saved plan, and never over a file that holds something else (the spec
+// just read, a var file, package.json).
+
+import { lstat } from "node:fs/promises";
+import { resolve } from "node:path";
+import { UsageError } from "../errors.js";
+import { isPlanFile } from "../plan-file/index.js";
+
+export async function checkPlanOut(out: string, cwd: string): Promise<void> {
+  // `apply FILE` and the other commands tell a saved plan from a spec by the .json ending
+  // (src/cli/commands/apply.ts): saved anywhere else, the plan could not be applied as one.
+  if (!out.endsWith(".json")) {
+    throw new UsageError(
+      `--out ${out} is not a .json file: \`apply\` takes only a .json path as a saved plan, and reads any other as a spec.`,
+      "Give --out a path ending in .json, e.g. --out plan.json.",
+    );
+  }
+  const path = resolve(cwd, out);
+  const info = await lstat(path).catch(() => undefined);
+  // A missing path, or what is not a regular file (a directory, a link, which is replaced
+  // and not followed), is left to the write, which says what it cannot do.
+  if (info === undefined || !info.isFile() || info.size === 0) return;
+  if (await isPlanFile(path)) return;
+  throw new UsageError(
+    `--out ${out} would overwrite ${out}, which is not a saved plan; nothing was written.`,
+    "Give --out a new file, or one a plan was saved to before.",
+  );
+}
