@@ -519,6 +519,27 @@ describe("4. a reply that never ends", () => {
     expect(result.code).toBe(1);
     expect(result.stderr).toBe('Error: --timeout must be a number greater than 0, got "soon".\n');
   });
+
+  it("takes the longest deadline a timer holds, and refuses a longer one instead of timing out at once", async () => {
+    // Found by an adversarial tester: past 2^31-1 ms Node's timer fires after 1 ms, so a
+    // generous `--timeout 3000000` failed every request "within 3000000 s".
+    serve();
+    const longest = await runCli(["--timeout", "2147483", "plan", "."], { cwd: dir, env: env() });
+    expect(longest).toMatchObject({ code: 0, stderr: "" });
+    const asked = hostile.received.length;
+    for (const [argv, extra, name, value] of [
+      [["--timeout", "3000000", "plan", "."], {}, "--timeout", "3000000"],
+      [["plan", "."], { STUDIO_JOBS_TIMEOUT: "1e9" }, "STUDIO_JOBS_TIMEOUT", "1e9"],
+    ] as const) {
+      const result = await runCli([...argv], { cwd: dir, env: env(extra) });
+      expect(result).toMatchObject({
+        code: 1,
+        stdout: "",
+        stderr: `Error: ${name} can be at most 2147483 seconds (about 24 days), got "${value}".\n`,
+      });
+    }
+    expect(hostile.received).toHaveLength(asked);
+  });
 });
 
 describe("5. a reply that never stops", () => {

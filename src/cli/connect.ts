@@ -46,6 +46,18 @@ function positiveNumber(name: string, raw: string): number {
   return value;
 }
 
+/** The longest wait a Node timer holds (2^31-1 ms): past it, setTimeout fires after 1 ms. */
+const MAX_TIMEOUT_SECONDS = Math.floor((2 ** 31 - 1) / 1000);
+
+/** A deadline in seconds, as milliseconds a timer can hold. */
+function timeoutMs(name: string, raw: string): number {
+  const seconds = positiveNumber(name, raw);
+  if (seconds > MAX_TIMEOUT_SECONDS) {
+    throw new UsageError(`${name} can be at most ${MAX_TIMEOUT_SECONDS} seconds (about 24 days), got "${raw}".`);
+  }
+  return Math.ceil(seconds * 1000);
+}
+
 /**
  * The deadline of one request (--timeout, else STUDIO_JOBS_TIMEOUT, in seconds; default 60)
  * and the largest listing read (STUDIO_JOBS_MAX_REPLY_MB, in MiB; default 500).
@@ -53,9 +65,8 @@ function positiveNumber(name: string, raw: string): number {
 function limitsFrom(globals: GlobalOptions, env: NodeJS.ProcessEnv): { timeoutMs?: number; maxReplyBytes?: number } {
   const limits: { timeoutMs?: number; maxReplyBytes?: number } = {};
   const envTimeout = env["STUDIO_JOBS_TIMEOUT"];
-  if (globals.timeout !== undefined) limits.timeoutMs = Math.ceil(positiveNumber("--timeout", globals.timeout) * 1000);
-  else if (envTimeout !== undefined && envTimeout !== "")
-    limits.timeoutMs = Math.ceil(positiveNumber("STUDIO_JOBS_TIMEOUT", envTimeout) * 1000);
+  if (globals.timeout !== undefined) limits.timeoutMs = timeoutMs("--timeout", globals.timeout);
+  else if (envTimeout !== undefined && envTimeout !== "") limits.timeoutMs = timeoutMs("STUDIO_JOBS_TIMEOUT", envTimeout);
   const maxReply = env["STUDIO_JOBS_MAX_REPLY_MB"];
   if (maxReply !== undefined && maxReply !== "") {
     limits.maxReplyBytes = Math.ceil(positiveNumber("STUDIO_JOBS_MAX_REPLY_MB", maxReply) * 1024 * 1024);
