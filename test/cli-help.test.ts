@@ -444,6 +444,11 @@ describe("completion", () => {
     expect(zsh).toContain("'--format[output format]:format:(text json markdown)'");
     expect(zsh).toContain("'*--target[only plan this job key (repeatable)]:key:_studio_jobs_keys'");
     expect(zsh).toContain('keys=(${(f)"$(studio-jobs __complete-keys 2>/dev/null)"})');
+    // Found by an adversarial tester: `_describe` reads each word as `value:description` and
+    // drops backslashes, so a key `a:b` was completed as `a` (another job's key) and `a\\b` as
+    // `ab`. compadd -a offers the words as they are, and quotes them on the command line.
+    expect(zsh).toContain("  _wanted job-keys expl 'job key' compadd -a keys\n");
+    expect(zsh).not.toContain("_describe 'job key'");
     const fish = (await runCli(["completion", "fish"])).stdout;
     expect(fish).toContain("complete -c studio-jobs -n __fish_use_subcommand -a show -d 'print a saved plan, without contacting Studio'\n");
     expect(fish).toContain(

@@ -201,12 +201,14 @@ function renderZsh(name: string, globals: FlagModel[], commands: CommandModel[])
     if (command.positional === "choices") specs.push(`'1:${command.name}:(${command.choices.join(" ")})'`);
     return `      (${command.name}) _arguments -s $globals ${specs.join(" ")} ;;`;
   });
+  // Job keys are offered with compadd -a, as literal words: _describe would read a key's
+  // first \`:\` as the start of a description (\`a:b\` completed as \`a\`) and drop its backslashes.
   return `#compdef ${name}
 # ${name} completion for zsh. Save it as _${name} in a directory of $fpath, or: source <(${name} completion zsh)
 ${keys}() {
-  local -a keys
+  local -a keys expl
   keys=(\${(f)"$(${name} __complete-keys 2>/dev/null)"})
-  _describe 'job key' keys
+  _wanted job-keys expl 'job key' compadd -a keys
 }
 ${fn}() {
   local -a globals commands
