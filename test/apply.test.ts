@@ -515,6 +515,23 @@ describe("saved plans and planning flags", () => {
     });
     expect(studio.emulator.store.allJobs()).toHaveLength(0);
   });
+
+  it("refuses --team naming a team the saved plan does not cover, and takes one it covers", async () => {
+    // Found by an adversarial tester: `--team other apply plan.json` applied the plan of team
+    // demo and said nothing of other, which --team asks to plan too.
+    const dir = copyExample("analytics");
+    expect((await cli(dir, ["plan", ".", "--out", "plan.json"])).code).toBe(0);
+    expect(await cli(dir, ["--team", "other", "apply", "plan.json"])).toMatchObject({
+      code: 1,
+      stdout: "",
+      stderr:
+        "Error: --team other is not a team the saved plan covers (demo): it is applied exactly as it was made.\n" +
+        "Make a plan with `studio-jobs --team other plan --out FILE` and apply that, or leave --team out.\n",
+    });
+    expect(studio.emulator.store.allJobs()).toHaveLength(0);
+    expect((await cli(dir, ["--team", "demo", "apply", "plan.json"])).code).toBe(0);
+    expect(studio.emulator.store.allJobs()).toHaveLength(4);
+  });
 });
 
 describe("interrupted and multi-team applies", () => {

@@ -57,6 +57,19 @@ function refusePlanningFlags(givenFlags: readonly string[]): void {
   }
 }
 
+/**
+ * --team (a global flag, so not among the planning flags above) asks that a team be planned
+ * too: a saved plan that does not cover it would be applied without it, silently. One it
+ * covers asks nothing new. DATACHAIN_STUDIO_TEAM, a setting of the runner, is not checked.
+ */
+function refuseUncoveredTeam(team: string | undefined, covered: readonly string[]): void {
+  if (team === undefined || covered.includes(team)) return;
+  throw new UsageError(
+    `--team ${team} is not a team the saved plan covers (${covered.join(", ")}): it is applied exactly as it was made.`,
+    `Make a plan with \`studio-jobs --team ${team} plan --out FILE\` and apply that, or leave --team out.`,
+  );
+}
+
 async function applySpec(paths: string[], flags: ApplyCommandFlags, globals: GlobalOptions, io: CliIo): Promise<number> {
   const { plan, client, listings } = await preparePlan(paths, flags, globals, io);
   try {
@@ -94,6 +107,7 @@ function emptyJson(io: CliIo): number {
 async function applySavedPlan(path: string, shown: string, flags: ApplyCommandFlags, globals: GlobalOptions, io: CliIo): Promise<number> {
   const doc = await readPlanFile(path, shown);
   await checkPlanStack(doc, shown, io.cwd);
+  refuseUncoveredTeam(globals.team, doc.teams);
   const settings = await resolveConnection(globals, io.env, io.cwd);
   const { client } = await connect(globals, io, settings);
   try {
