@@ -353,6 +353,20 @@ describe("each command's help", () => {
   });
 });
 
+describe("file options", () => {
+  it("refuses an empty --var-file, which named the current directory, in every command that takes one", async () => {
+    // Found by an adversarial tester: `--var-file "$UNSET"` said "/the/cwd:1:1: this is a
+    // directory, not a file", without naming the flag.
+    for (const command of ["validate", "plan", "apply", "destroy", "status"]) {
+      expect(await runCli([command, "--var-file", "prod.yaml", "--var-file", ""])).toMatchObject({
+        code: 1,
+        stdout: "",
+        stderr: "error: option '--var-file <file>' argument '' is invalid. Give a file path.\n(run with --help for usage)\n",
+      });
+    }
+  });
+});
+
 describe("numeric options", () => {
   it("refuses a value that is not a whole number in range, naming the option", async () => {
     for (const [argv, expected] of [

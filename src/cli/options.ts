@@ -34,10 +34,17 @@ export function fractionOption(flags: string, description: string): Option {
 
 /** A file path option: an empty one (`--out "$UNSET"`) would name the current directory. */
 export function fileOption(flags: string, description: string): Option {
-  return new Option(flags, description).argParser((value: string) => {
-    if (value.trim() === "") throw new InvalidArgumentError("Give a file path.");
-    return value;
-  });
+  return new Option(flags, description).argParser(filePath);
+}
+
+/** The same, given any number of times (`--var-file`): every path, in order. */
+export function fileListOption(flags: string, description: string): Option {
+  return new Option(flags, description).argParser((value: string, previous: string[]) => collect(filePath(value), previous)).default([]);
+}
+
+function filePath(value: string): string {
+  if (value.trim() === "") throw new InvalidArgumentError("Give a file path.");
+  return value;
 }
 
 /** The text after a command's help: a few real invocations, each after what it does. */

@@ -19,7 +19,7 @@ import type { Shell } from "./completion.js";
 import type { GlobalOptions } from "./connect.js";
 import { redactingIo, type CliIo } from "./io.js";
 import { refuseSavedPlans } from "./saved-plan-paths.js";
-import { collect, examples, fileOption, fractionOption, givenFlags, helpConfiguration, integerOption } from "./options.js";
+import { collect, examples, fileListOption, fileOption, fractionOption, givenFlags, helpConfiguration, integerOption } from "./options.js";
 
 /** The token as given on the command line or in the environment: known before anything is printed. */
 function earlySecrets(argv: readonly string[], env: NodeJS.ProcessEnv): (string | undefined)[] {
@@ -70,7 +70,7 @@ export async function run(argv: readonly string[], rawIo: CliIo): Promise<number
     command
       .option("--target <key>", "only plan this job key (repeatable)", collect, [])
       .option("--var <name=value>", "a value for ${var:name} (repeatable)", collect, [])
-      .option("--var-file <file>", "a YAML or JSON mapping of var values (repeatable; later files and --var win)", collect, [])
+      .addOption(fileListOption("--var-file <file>", "a YAML or JSON mapping of var values (repeatable; later files and --var win)"))
       .option("--adopt", "take over unmanaged jobs with the same team and name (replaces them)", false)
       .option("--allow-empty", "allow a plan that cancels every job of the stack", false)
       .option("--allow-protected", "allow cancelling or replacing protected jobs", false)
@@ -81,7 +81,7 @@ export async function run(argv: readonly string[], rawIo: CliIo): Promise<number
     .description("check spec files offline: schema, references, cron")
     .argument("[paths...]", "spec files, directories (subdirectories included) or quoted globs", ["studio-jobs.yaml"])
     .option("--var <name=value>", "a value for ${var:name} (repeatable)", collect, [])
-    .option("--var-file <file>", "a YAML or JSON mapping of var values (repeatable; later files and --var win)", collect, [])
+    .addOption(fileListOption("--var-file <file>", "a YAML or JSON mapping of var values (repeatable; later files and --var win)"))
     .addOption(
       new Option("--format <format>", "output format: text, json, or github (workflow annotations)")
         .choices(["text", "json", "github"])
@@ -170,7 +170,7 @@ export async function run(argv: readonly string[], rawIo: CliIo): Promise<number
     .option("--yes", "do not ask for confirmation", false)
     .option("--target <key>", "only cancel this job key (repeatable)", collect, [])
     .option("--var <name=value>", "a value for ${var:name} (repeatable)", collect, [])
-    .option("--var-file <file>", "a YAML or JSON mapping of var values (repeatable; later files and --var win)", collect, [])
+    .addOption(fileListOption("--var-file <file>", "a YAML or JSON mapping of var values (repeatable; later files and --var win)"))
     .option("--allow-protected", "cancel protected jobs too", false)
     .addOption(integerOption("--parallelism <n>", "requests in flight at once", { min: 1 }, 10))
     .addHelpText(
@@ -192,7 +192,7 @@ export async function run(argv: readonly string[], rawIo: CliIo): Promise<number
     .description("the stack's jobs in Studio, whether they match the spec, and their last runs")
     .argument("[paths...]", "spec files or directories", ["studio-jobs.yaml"])
     .option("--var <name=value>", "a value for ${var:name} (repeatable)", collect, [])
-    .option("--var-file <file>", "a YAML or JSON mapping of var values (repeatable; later files and --var win)", collect, [])
+    .addOption(fileListOption("--var-file <file>", "a YAML or JSON mapping of var values (repeatable; later files and --var win)"))
     .addOption(new Option("--format <format>", "output format").choices(["text", "json"]).default("text"))
     .addHelpText(
       "after",
