@@ -508,6 +508,15 @@ describe("configuration", () => {
     ]);
   });
 
+  it("refuses a library caller's timeoutMs a timer cannot hold, which ended every request at once", () => {
+    // Found by an adversarial tester: past 2^31-1 ms, setTimeout fires after 1 ms.
+    for (const timeoutMs of [2 ** 31, 0, -1, Number.NaN]) {
+      expect(() => createStudioClient({ url: "http://127.0.0.1:9", token: "t", timeoutMs }), String(timeoutMs)).toThrow(
+        `timeoutMs must be more than 0 and at most 2147483647 (what a timer holds), not ${String(timeoutMs)}.`,
+      );
+    }
+  });
+
   it("refuses plain http:// to another host unless --insecure", () => {
     expect(() => checkStudioUrl("http://studio.internal:8000", false)).toThrow(
       "Refusing plain http:// to studio.internal: the token would be sent unencrypted.",

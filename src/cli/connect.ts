@@ -3,6 +3,7 @@
 import { setFlagsFromString } from "node:v8";
 import { UsageError } from "../errors.js";
 import { printable } from "../invisible.js";
+import { MAX_TIMEOUT_MS } from "../studio/call.js";
 import { createStudioClient, MAX_REPLY_BYTES_LIMIT, type RetryEvent, type StudioClient } from "../studio/client.js";
 import { checkStudioUrl } from "../studio/url.js";
 import { formatDuration } from "../studio/retry.js";
@@ -46,8 +47,8 @@ function positiveNumber(name: string, raw: string): number {
   return value;
 }
 
-/** The longest wait a Node timer holds (2^31-1 ms): past it, setTimeout fires after 1 ms. */
-const MAX_TIMEOUT_SECONDS = Math.floor((2 ** 31 - 1) / 1000);
+/** The longest deadline a Node timer holds, in whole seconds. */
+const MAX_TIMEOUT_SECONDS = Math.floor(MAX_TIMEOUT_MS / 1000);
 
 /** A deadline in seconds, as milliseconds a timer can hold. */
 function timeoutMs(name: string, raw: string): number {

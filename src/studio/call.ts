@@ -34,6 +34,8 @@ import { API_PREFIX, querySearch } from "./url.js";
 import { WireError } from "./wire.js";
 
 export const DEFAULT_TIMEOUT_MS = 60_000;
+/** The longest wait a Node timer holds (2^31-1 ms): past it, setTimeout fires after 1 ms. */
+export const MAX_TIMEOUT_MS = 2 ** 31 - 1;
 /** How much of a reply that is not 2xx is read: it is only described, from its start. */
 const ERROR_BODY_BYTES = 1024 * 1024;
 

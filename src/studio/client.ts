@@ -6,9 +6,9 @@
 // is read in reply-body.ts, and the error a call that did not succeed ends with in
 // call-errors.ts.
 
-import { RemoteError, StudioJobsError } from "../errors.js";
+import { RemoteError, StudioJobsError, UsageError } from "../errors.js";
 import type { Redactor } from "../redact.js";
-import { createCall, DEFAULT_TIMEOUT_MS, type RetryEvent } from "./call.js";
+import { createCall, DEFAULT_TIMEOUT_MS, MAX_TIMEOUT_MS, type RetryEvent } from "./call.js";
 import { Agent, loadFormData, type Dispatcher } from "./http.js";
 import type { Cluster, JobInput, JobOutput, UploadReply } from "./types.js";
 import { createJobListStream, createWholeReplyStream, type JobList } from "./stream-parse.js";
@@ -93,6 +93,11 @@ export interface StudioClient {
 export function createStudioClient(options: StudioClientOptions): StudioClient {
   const base = new URL(options.url);
   checkToken(options.token, "the client's options");
+  const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+  // The CLI checks --timeout so; a library caller's deadline past a timer's reach would end every request at once.
+  if (!(timeoutMs > 0 && timeoutMs <= MAX_TIMEOUT_MS)) {
+    throw new UsageError(`timeoutMs must be more than 0 and at most ${MAX_TIMEOUT_MS} (what a timer holds), not ${String(timeoutMs)}.`);
+  }
   const ownsDispatcher = options.dispatcher === undefined;
   const dispatcher = options.dispatcher ?? new Agent({ keepAliveTimeout: 10_000, keepAliveMaxTimeout: 60_000, connections: 64 });
   const maxReplyBytes = Math.min(options.maxReplyBytes ?? DEFAULT_MAX_REPLY_BYTES, MAX_REPLY_BYTES_LIMIT);
@@ -104,7 +109,7 @@ export function createStudioClient(options: StudioClientOptions): StudioClient {
     authorization: `Bearer ${options.token}`,
     origin: base.origin,
     basePath: base.pathname.replace(/\/+$/, ""),
-    timeoutMs: options.timeoutMs ?? DEFAULT_TIMEOUT_MS,
+    timeoutMs,
     retries: options.retries ?? 5,
     backoff: options.backoff ?? { baseMs: 200, maxMs: 5_000 },
     maxRetryAfterMs: options.maxRetryAfterMs ?? 60_000,
