@@ -1012,9 +1012,11 @@ describe("times a server writes its own way", () => {
     serve([job]);
     const result = await runCli(["import", "--team", "demo"], { cwd: dir, env: env() });
     expect(result.code).toBe(0);
-    expect(result.stdout).toContain('# left out, as a spec cannot hold a variable of this name: "__proto__"');
+    expect(result.stdout).toContain(
+      '# left out, as a spec cannot hold this variable (a name it refuses, or a value of more than one line): "__proto__"',
+    );
     expect(result.stderr).toContain(
-      '1 environment variable was left out: a spec cannot hold a variable of that name, so adopting the job drops it:\n  odd: "__proto__"\n',
+      '1 environment variable was left out: a spec cannot hold a variable of that name, or a value of more than one line, so adopting the job drops it:\n  odd: "__proto__"\n',
     );
     expect(result.stdout).toMatch(/environment:\n(?: +#.*\n)* +REGION: "eu"/);
     expect(result.stdout).not.toMatch(/^ +__proto__:/m);

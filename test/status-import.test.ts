@@ -276,16 +276,19 @@ describe("import", () => {
   it("leaves out, and says so, environment variables whose names a spec cannot hold, instead of writing a spec validate refuses", async () => {
     // Found by an adversarial tester: names such as my-var, 1X or << were written as they
     // are, and validate then refused the imported spec with eight errors.
-    await studio.client.createJob(handMade("odd-names", { query: "print(1)", environment: "my-var=a\nGOOD=b\n<<=c\n1X=d\nTrue=e\nA B=f" }));
+    // Then by the spec reader's own refusal: a value with a CR or U+2028 (a second line to some readers).
+    await studio.client.createJob(
+      handMade("odd-names", { query: "print(1)", environment: "my-var=a\nGOOD=b\n<<=c\n1X=d\nTrue=e\nA B=f\nCR=x\ry\nLS=x\u2028y" }),
+    );
     const { dir, imported, yaml } = await importInto("odd");
     expect(imported.code).toBe(0);
     expect(imported.stderr).toBe(
       "Imported 1 job from team demo into studio-jobs.yaml. Fill in every FILL-IN before planning.\n" +
-        "4 environment variables were left out: a spec cannot hold a variable of that name, so adopting the job drops it:\n" +
-        '  odd-names: "1X", "<<", "A B", "my-var"\n',
+        "6 environment variables were left out: a spec cannot hold a variable of that name, or a value of more than one line, so adopting the job drops it:\n" +
+        '  odd-names: "1X", "<<", "A B", "CR", "LS", "my-var"\n',
     );
     expect(yaml).toContain(
-      '    environment:\n      # left out, as a spec cannot hold a variable of these names: "1X", "<<", "A B", "my-var"\n' +
+      '    environment:\n      # left out, as a spec cannot hold these variables (a name it refuses, or a value of more than one line): "1X", "<<", "A B", "CR", "LS", "my-var"\n' +
         '      GOOD: "b"\n      "True": "e"\n',
     );
     expect((await runCli(["validate", "."], { cwd: dir, env: {} })).code).toBe(0);

@@ -1,5 +1,5 @@
-// What an environment variable's name is, as the spec's schema says it: checked again where
-// a name does not come from a spec, so that `import` never writes a spec validate refuses.
+// What an environment variable's name and value may be in a spec: checked again where they
+// do not come from a spec, so that `import` never writes a spec validate refuses.
 
 /** The schema's pattern for an environment variable's name (a test keeps the two the same). */
 export const ENVIRONMENT_NAME_PATTERN = "^[A-Za-z_][A-Za-z0-9_]*$";
@@ -9,4 +9,17 @@ const ENVIRONMENT_NAME = new RegExp(ENVIRONMENT_NAME_PATTERN);
 /** Whether a spec can hold a variable of this name (the schema refuses `__proto__` too). */
 export function isEnvironmentName(name: string): boolean {
   return ENVIRONMENT_NAME.test(name) && name !== "__proto__";
+}
+
+/**
+ * What ends a line to some reader of KEY=VALUE lines: LF, and what Python's str.splitlines()
+ * also splits at (CR, VT, FF, FS, GS, RS, NEL, U+2028, U+2029). A value holding one would be
+ * read there as a second variable (a marker, say) that the plan shows inside the first.
+ */
+// eslint-disable-next-line no-control-regex -- control characters are exactly what is refused
+const LINE_BREAK = /[\n\r\v\f\x1c-\x1e\x85\u2028\u2029]/;
+
+/** Whether a spec can hold this value of a variable: one line. */
+export function isEnvironmentValue(value: string): boolean {
+  return !LINE_BREAK.test(value);
 }

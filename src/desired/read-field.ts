@@ -5,6 +5,7 @@ import { extname } from "node:path";
 import { checkCron } from "../cron.js";
 import { MARKER_PREFIX } from "../identity/markers.js";
 import { isTeamName, TEAM_NAME_RULE } from "../studio/team-name.js";
+import { isEnvironmentValue } from "./environment-name.js";
 import type { FieldSource, JobField } from "./fields.js";
 import type { JobReader, Origin, QueryRead } from "./reader.js";
 import type { ClusterRef, DesiredFile, ReplaceStrategy } from "./types.js";
@@ -250,14 +251,6 @@ function readFiles(reader: JobReader, setting: string): DesiredFile[] {
   return files;
 }
 
-/**
- * What ends a line to some reader of KEY=VALUE lines: LF, and what Python's str.splitlines()
- * also splits at (CR, VT, FF, FS, GS, RS, NEL, U+2028, U+2029). A value holding one would be
- * read there as a second variable (a marker, say) that the plan shows inside the first.
- */
-// eslint-disable-next-line no-control-regex -- control characters are exactly what is refused
-const LINE_BREAK = /[\n\r\v\f\x1c-\x1e\x85\u2028\u2029]/;
-
 function readEnvironment(reader: JobReader, setting: string, sensitiveAs: string | undefined): Record<string, string> {
   const environment: Record<string, string> = {};
   for (const origin of reader.mergedMap(setting)) {
@@ -272,7 +265,7 @@ function readEnvironment(reader: JobReader, setting: string, sensitiveAs: string
     }
     const value = reader.text(origin, sensitiveAs === undefined ? undefined : `${sensitiveAs}.${name}`);
     if (value === undefined) continue;
-    if (LINE_BREAK.test(value)) {
+    if (!isEnvironmentValue(value)) {
       reader.problem(
         origin.path,
         "environment values must be one line: Studio takes KEY=VALUE lines, and a line break of any kind (LF, CR, U+2028...) would start another",

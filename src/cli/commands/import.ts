@@ -12,7 +12,7 @@ import { dirname, join, relative, resolve, sep } from "node:path";
 import { Document, Pair, Scalar, visit, type YAMLMap } from "yaml";
 import { UsageError } from "../../errors.js";
 import { escapeInvisible, hasInvisible, printable, replaceUnseen } from "../../invisible.js";
-import { isEnvironmentName } from "../../desired/environment-name.js";
+import { isEnvironmentName, isEnvironmentValue } from "../../desired/environment-name.js";
 import { looksSecret } from "../../plan/secret-names.js";
 import { classify, type UnmanagedJob } from "../../identity/classify.js";
 import { userEnvironment } from "../../identity/markers.js";
@@ -102,16 +102,18 @@ function jobEntry(doc: Document, { record: job, protect }: UnmanagedJob, notes: 
   if (protect) entry["protect"] = true;
   const node = doc.createNode(entry) as YAMLMap;
   const env = userEnvironment(job.environment);
-  // A name the spec's schema refuses (`my-var`, `__proto__`) would make the imported spec
-  // invalid: such a variable is left out, where the environment is written and on stderr.
+  // A name the spec's schema refuses (`my-var`, `__proto__`), or a value of more than one line
+  // (a CR in it, say), would make the imported spec invalid: such a variable is left out, where
+  // the environment is written and on stderr.
   const all = Object.keys(env).sort();
-  const names = all.filter(isEnvironmentName);
-  const leftOut = all.filter((name) => !isEnvironmentName(name));
+  const holds = (name: string) => isEnvironmentName(name) && isEnvironmentValue(env[name] ?? "");
+  const names = all.filter(holds);
+  const leftOut = all.filter((name) => !holds(name));
   if (leftOut.length > 0) notes.leftOut.push({ job: job.name, names: leftOut });
   if (all.length > 0) {
     const environment = doc.createNode({}) as YAMLMap;
     if (leftOut.length > 0) {
-      environment.commentBefore = ` left out, as a spec cannot hold a variable of ${leftOut.length === 1 ? "this name" : "these names"}: ${leftOut.map(shownName).join(", ")}`;
+      environment.commentBefore = ` left out, as a spec cannot hold ${leftOut.length === 1 ? "this variable" : "these variables"} (a name it refuses, or a value of more than one line): ${leftOut.map(shownName).join(", ")}`;
     }
     for (const name of names) {
       const value = env[name] ?? "";
@@ -327,7 +329,7 @@ export async function runImport(flags: ImportFlags, globals: GlobalOptions, io: 
   if (found.leftOut.length > 0) {
     const count = found.leftOut.reduce((sum, job) => sum + job.names.length, 0);
     io.stderr.write(
-      `${count} environment variable${count === 1 ? " was" : "s were"} left out: a spec cannot hold a variable of that name, so adopting the job drops it:\n` +
+      `${count} environment variable${count === 1 ? " was" : "s were"} left out: a spec cannot hold a variable of that name, or a value of more than one line, so adopting the job drops it:\n` +
         found.leftOut.map((job) => `  ${printable(job.job)}: ${job.names.map(shownName).join(", ")}\n`).join(""),
     );
   }
