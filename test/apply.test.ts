@@ -501,6 +501,22 @@ describe("confirmation", () => {
     expect(doc.steps.map((s) => `${s.step} ${s.status}`)).toEqual(["create applied", "create applied", "create applied"]);
     expect(doc.steps.every((s) => typeof s.job_id === "string")).toBe(true);
   });
+
+  it("prints JSON, not text, on stdout for a saved plan with nothing to do", async () => {
+    // Found by an adversarial tester: `apply plan.json --format json` printed "No changes. The
+    // saved plan has nothing to do." on stdout, which a script parsing the results cannot read.
+    const dir = copyExample("ml-platform");
+    expect((await cli(dir, ["apply", "jobs", "--yes"])).code).toBe(0);
+    expect((await cli(dir, ["plan", "jobs", "--out", "plan.json"])).code).toBe(0);
+    const result = await cli(dir, ["apply", "plan.json", "--format", "json"]);
+    expect(result.code).toBe(0);
+    expect(JSON.parse(result.stdout)).toEqual({
+      format_version: 1,
+      summary: { created: 0, replaced: 0, cancelled: 0, deduplicated: 0, half_replaced: 0, failed: 0, skipped: 0 },
+      steps: [],
+    });
+    expect(result.stderr).toBe("No changes. The saved plan has nothing to do.\n");
+  });
 });
 
 describe("saved plans and planning flags", () => {

@@ -123,8 +123,9 @@ async function applySavedPlan(path: string, shown: string, flags: ApplyCommandFl
     });
     reportDiagnostics(plan, io);
     if (!hasChanges(plan)) {
-      io.stdout.write("No changes. The saved plan has nothing to do.\n");
-      return 0;
+      // As for a spec: with --format json stdout is the (empty) results alone, the words go to stderr.
+      (flags.format === "json" ? io.stderr : io.stdout).write("No changes. The saved plan has nothing to do.\n");
+      return flags.format === "json" ? emptyJson(io) : 0;
     }
     io.stderr.write(`Applying the saved plan ${shown} (stack ${doc.stack}, made ${doc.created_at}).\n`);
     return await execute(plan, client, listings, { ...flags, verbose: globals.verbose }, io);
