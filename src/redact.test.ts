@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { startCpuClock } from "../test/helpers.js";
 import { escapeMarkdown } from "./markdown-text.js";
+import { jsonForReaders } from "./invisible.js";
 import { createRedactor, registerJobSecrets } from "./redact.js";
 import type { DesiredJob } from "./desired/types.js";
 
@@ -188,5 +189,24 @@ describe("the redactor", () => {
     expect(r.redactHead('{"API_KEY": "abcdefgh", "B": 1}', 16)).toBe('{"API_KEY": "***');
     expect(r.redactHead("see https://user:passw@host/x", 20)).toBe("see https://***");
     expect(r.redactHead("short tok-SECRET-0123456789", 100)).toBe("short ***");
+  });
+
+  it("redacts a printed JSON document string by string: its own fields stay whole, variables and quotes are hidden", () => {
+    const r = createRedactor();
+    r.addSensitiveKey("team");
+    r.addSecret("tok-SECRET-0123456789");
+    const doc = {
+      team: "demo",
+      environment: { team: "ab", OTHER: "x", MARKED: "(sensitive)" },
+      detail: '400: {"team": "ab"} tok-SECRET-0123456789',
+    };
+    expect(JSON.parse(r.redactOutput(jsonForReaders(doc)))).toEqual({
+      team: "demo",
+      environment: { team: "***", OTHER: "x", MARKED: "(sensitive)" },
+      detail: '400: {"team": "***"} ***',
+    });
+    // Text, and JSON cut short, are redacted as text.
+    expect(r.redactOutput('{"team": "demo"')).toBe('{"team": "***"');
+    expect(r.redactOutput("team=ab\n")).toBe("team=***\n");
   });
 });

@@ -5,7 +5,9 @@
 // can carry one out of the process.
 
 import type { DesiredJob } from "./desired/types.js";
+import { jsonForReaders } from "./invisible.js";
 import { escapeMarkdown } from "./markdown-text.js";
+import { SENSITIVE } from "./plan/settings.js";
 import { replaceCutUrlCredentials, replaceUrlCredentials } from "./url-credentials.js";
 
 export const REDACTED = "***";
@@ -38,6 +40,12 @@ export interface Redactor {
   addSensitiveKey: (name: string) => void;
   /** A plain function, safe to pass around detached from the redactor. */
   redact: (text: string) => string;
+  /**
+   * What the CLI prints: as `redact`, but a whole JSON document (as jsonForReaders writes
+   * it) is redacted string by string, so that a sensitive key named like one of the
+   * document's own fields (`team`, `status`) does not hide that field. Detachable too.
+   */
+  redactOutput: (text: string) => string;
   /** Whether `text` holds a registered secret, in any of its spellings. Detachable too. */
   holds: (text: string) => boolean;
   /**
@@ -164,6 +172,7 @@ export function createRedactor(): Redactor {
       }
     },
     redact,
+    redactOutput,
     holds: (text) => secretRanges(text).length > 0,
     redactHead(text, max) {
       if (text.length <= max) return redact(text);
@@ -200,6 +209,37 @@ export function createRedactor(): Redactor {
       else ranges.push([start, stop]);
     }
     return ranges;
+  }
+
+  /**
+   * The `"KEY": "value"` form is how a server quotes a sensitive key; in a document of the
+   * tool's own it would also match the document's fields. There each string is redacted on
+   * its own (a server's message inside one still is), and a sensitive key's value only in
+   * an `environment` map, where the documents keep a job's variables; "(sensitive)", what
+   * the plan already shows for one, stays as the schema describes it.
+   */
+  function redactOutput(text: string): string {
+    if (!/^[[{][\s\S]*[\]}]\n$/.test(text)) return redact(text);
+    let doc: unknown;
+    try {
+      doc = JSON.parse(text);
+    } catch {
+      return redact(text);
+    }
+    if (dirty) rebuild();
+    const walk = (value: unknown, environment: boolean): unknown => {
+      if (typeof value === "string") return redact(value);
+      if (Array.isArray(value)) return value.map((item) => walk(item, false));
+      if (value === null || typeof value !== "object") return value;
+      // fromEntries defines each key as its own property, `__proto__` included.
+      return Object.fromEntries(
+        Object.entries(value).map(([name, item]) => [
+          redact(name),
+          environment && keys.has(name) && typeof item === "string" && item !== SENSITIVE ? REDACTED : walk(item, name === "environment"),
+        ]),
+      );
+    };
+    return jsonForReaders(walk(doc, false));
   }
 
   function redact(text: string): string {

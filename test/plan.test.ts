@@ -189,6 +189,30 @@ describe("plan against the emulator", () => {
     expect(text.stdout).toContain("environment.DEBUG: (sensitive)");
   });
 
+  it("keeps the JSON's own fields whole when a sensitive environment key is named like one of them", async () => {
+    // Found by an adversarial tester: with `team: ${env:X}` in a job's environment, every
+    // `"team": ...` of plan --format json read "***" (`created_at` and `status` alike): the
+    // document no longer fit its schema. And a sensitive value read "***", not "(sensitive)".
+    const dir = mkdtempSync(join(tmpdir(), "studio-jobs-key-names-"));
+    mkdirSync(join(dir, ".git"));
+    const environment = { team: "${env:SECRET_X}", created_at: "${env:SECRET_X}", status: "${env:SECRET_X}" };
+    writeSpec(dir, "named", { etl: { query: "print(1)", schedule: { cron: "@daily" }, environment } });
+    const secretEnv = { SECRET_X: "value-7f3e91" };
+    const json = await plan(dir, ["--format", "json"], secretEnv);
+    expect(json.code).toBe(0);
+    const doc = JSON.parse(json.stdout) as { created_at: string; actions: { team: string; after: { environment: unknown } }[] };
+    expect(new Ajv2020({ strict: false }).compile(PLAN_SCHEMA)(doc)).toBe(true);
+    expect(doc.created_at).toMatch(/^\d{4}-\d\d-\d\dT/);
+    expect(doc.actions.map((a) => [a.team, a.after.environment])).toEqual([
+      ["demo", { created_at: "(sensitive)", status: "(sensitive)", team: "(sensitive)" }],
+    ]);
+    expect((await runCli(["apply", ".", "--yes"], { cwd: dir, env: { ...env, ...secretEnv } })).code).toBe(0);
+    const status = await runCli(["status", ".", "--format", "json"], { cwd: dir, env: { ...env, ...secretEnv } });
+    const jobs = (JSON.parse(status.stdout) as { jobs: { team: string; status: string }[] }).jobs;
+    expect(jobs.map((j) => [j.team, j.status])).toEqual([["demo", "TASK"]]);
+    expect(json.stdout + status.stdout).not.toContain("value-7f3e91");
+  });
+
   it("refuses a conflict with an unmanaged job of the same name, and adopts it with --adopt", async () => {
     const dir = copyExample("analytics");
     await studio.client.createJob(handMade("hourly-metrics", { cron_expression: "@hourly" }));

@@ -43,7 +43,7 @@ export function waitsOf(io: CliIo): Pick<CliIo, "sleep" | "random"> {
 /** The same io, with every write to stdout and stderr redacted. */
 export function redactingIo(io: CliIo, secrets: Redactor): CliIo {
   const wrap = (stream: OutputStream): OutputStream => ({
-    write: (text) => stream.write(secrets.redact(text)),
+    write: (text) => stream.write(secrets.redactOutput(text)),
     ...(stream.isTTY === undefined ? {} : { isTTY: stream.isTTY }),
   });
   return { ...io, stdout: wrap(io.stdout), stderr: wrap(io.stderr), secrets };
