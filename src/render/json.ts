@@ -5,8 +5,9 @@ import type { Plan } from "../plan/types.js";
 import { jsonForReaders } from "../invisible.js";
 
 /**
- * A plan as `plan --format json` prints it. A saved plan (`show`) keeps its own
- * tool_version and is printed without what only apply needs (its jobs and digest key).
+ * A plan as `plan --format json` prints it: without a saved plan's jobs and digest key, which
+ * only apply needs. `show --format json` prints a saved plan's own document instead, with its
+ * seal and digest key, so that the seal can be checked from what it prints.
  */
 export function renderPlanJson(plan: Plan | PlanDocument, toolVersion: string): string {
   const doc = "format_version" in plan ? plan : planDocument(plan, toolVersion);
