@@ -7,7 +7,7 @@ import { jsonForReaders } from "../invisible.js";
 /**
  * A plan as `plan --format json` prints it: without a saved plan's jobs and digest key, which
  * only apply needs. `show --format json` prints a saved plan's own document instead, with its
- * seal and digest key, so that the seal can be checked from what it prints.
+ * seal, digest key and Studio location: how the plan was sealed, and where it was made.
  */
 export function renderPlanJson(plan: Plan | PlanDocument, toolVersion: string): string {
   const doc = "format_version" in plan ? plan : planDocument(plan, toolVersion);
