@@ -296,6 +296,23 @@ describe("import", () => {
     expect(spec.jobs.map((job) => [job.key, job.values.environment])).toEqual([["odd-names", { GOOD: "b", True: "e" }]]);
   });
 
+  it("leaves out, and says so, a variable set by hand under the markers' prefix that is no marker", async () => {
+    // Found by an adversarial tester's round trip: STUDIO_JOBS_DEBUG was dropped with the
+    // markers, unsaid, and adopting the job lost it; the plan does not show it either.
+    await studio.client.createJob(handMade("debugged", { environment: `STUDIO_JOBS_DEBUG=1\n${MARKERS.protect}=1\nA=b` }));
+    const { dir, imported, yaml } = await importInto("dbg");
+    expect(imported.code).toBe(0);
+    expect(imported.stderr).toBe(
+      "Imported 1 job from team demo into studio-jobs.yaml. Fill in every FILL-IN before planning.\n" +
+        "1 environment variable was left out: a spec cannot hold a variable of that name, or a value of more than one line, so adopting the job drops it:\n" +
+        '  debugged: "STUDIO_JOBS_DEBUG"\n',
+    );
+    expect(yaml).toContain(
+      '    environment:\n      # left out, as a spec cannot hold this variable (a name it refuses, or a value of more than one line): "STUDIO_JOBS_DEBUG"\n      A: "b"\n',
+    );
+    expect((await runCli(["validate", "."], { cwd: dir, env: {} })).code).toBe(0);
+  });
+
   it("writes a value holding an unseen character double-quoted with the character escaped, so a reviewer sees it", async () => {
     // Found by an adversarial tester: U+202E and U+200B went into the imported YAML as
     // themselves, where a pull request shows reordered or joined text.

@@ -15,7 +15,7 @@ import { escapeInvisible, hasInvisible, printable, replaceUnseen } from "../../i
 import { isEnvironmentName, isEnvironmentValue } from "../../desired/environment-name.js";
 import { looksSecret } from "../../plan/secret-names.js";
 import { classify, type UnmanagedJob } from "../../identity/classify.js";
-import { userEnvironment } from "../../identity/markers.js";
+import { MARKER_PREFIX, MARKERS, userEnvironment } from "../../identity/markers.js";
 import { resolveConnection } from "../../studio/config.js";
 import { isLive, isRun, isSchedule } from "../../studio/status.js";
 import { newestFirst } from "../../studio/time.js";
@@ -30,6 +30,9 @@ export interface ImportFlags {
   out?: string;
   force: boolean;
 }
+
+/** The markers studio-jobs writes: adopting a job writes its own, so a hand-made job's are not imported. */
+const MARKER_NAMES: ReadonlySet<string> = new Set(Object.values(MARKERS));
 
 /** Written where Studio cannot tell us the value: validate refuses it until it is replaced. */
 export const FILL_IN = "FILL-IN";
@@ -104,9 +107,12 @@ function jobEntry(doc: Document, { record: job, protect }: UnmanagedJob, notes: 
   const env = userEnvironment(job.environment);
   // A name the spec's schema refuses (`my-var`, `__proto__`), or a value of more than one line
   // (a CR in it, say), would make the imported spec invalid: such a variable is left out, where
-  // the environment is written and on stderr.
-  const all = Object.keys(env).sort();
-  const holds = (name: string) => isEnvironmentName(name) && isEnvironmentValue(env[name] ?? "");
+  // the environment is written and on stderr. So is a variable set by hand under the markers'
+  // prefix that is no marker (`STUDIO_JOBS_DEBUG`): a spec may not hold the prefix, and
+  // userEnvironment() drops it, so without this adopting the job lost it unsaid.
+  const reserved = Object.keys(job.environment ?? {}).filter((name) => name.startsWith(MARKER_PREFIX) && !MARKER_NAMES.has(name));
+  const all = [...Object.keys(env), ...reserved].sort();
+  const holds = (name: string) => Object.hasOwn(env, name) && isEnvironmentName(name) && isEnvironmentValue(env[name] ?? "");
   const names = all.filter(holds);
   const leftOut = all.filter((name) => !holds(name));
   if (leftOut.length > 0) notes.leftOut.push({ job: job.name, names: leftOut });
