@@ -296,6 +296,19 @@ describe("import", () => {
     expect(spec.jobs.map((job) => [job.key, job.values.environment])).toEqual([["odd-names", { GOOD: "b", True: "e" }]]);
   });
 
+  it("writes a query with a CR and a line of one space as it is, not with that space turned into a backslash", async () => {
+    // Found by an adversarial tester's round trip: the yaml library wrote the value as a folded
+    // double-quoted scalar and escaped the space twice (`\\ `); the spec read back a backslash,
+    // and adopting the job changed its query in Studio, with a plan that said nothing of it.
+    const query = "print('a line long enough to fold')\r\n \nprint(2)\n";
+    await studio.client.createJob(handMade("folded", { query }));
+    const { dir, imported, yaml } = await importInto("fold");
+    expect(imported.code).toBe(0);
+    expect(yaml).toContain(String.raw`    query: "print('a line long enough to fold')\r\n\ \nprint(2)\n"` + "\n");
+    const spec = await loadSpec(["."], dir, { env: {}, vars: {}, defaultTeam: undefined });
+    expect(spec.jobs.map((job) => job.values.query)).toEqual([query]);
+  });
+
   it("leaves out, and says so, a variable set by hand under the markers' prefix that is no marker", async () => {
     // Found by an adversarial tester's round trip: STUDIO_JOBS_DEBUG was dropped with the
     // markers, unsaid, and adopting the job lost it; the plan does not show it either.

@@ -192,7 +192,10 @@ export function seenYaml(doc: Document): string {
       node.type = "PLAIN";
     },
   });
-  const text = doc.toString({ lineWidth: 0 });
+  // Every double-quoted value on one line: the yaml library's multi-line form escapes a line of
+  // one space twice (`\\ `), which reads back as a backslash, so a query holding "\r\n \n"
+  // came back changed, and adopting the job changed it in Studio.
+  const text = doc.toString({ lineWidth: 0, doubleQuotedMinMultiLineLength: Number.POSITIVE_INFINITY });
   return text.replace(new RegExp(`${placeholder}(\\d+)`, "g"), (_match, i: string) => quoted[Number(i)] ?? "");
 }
 
