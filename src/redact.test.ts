@@ -6,6 +6,14 @@ import { createRedactor, registerJobSecrets } from "./redact.js";
 import type { DesiredJob } from "./desired/types.js";
 
 describe("the redactor", () => {
+  it("takes a secret holding a lone surrogate, and hides it", () => {
+    // Found by an adversarial tester: encodeURIComponent threw "URI malformed", and plan
+    // ended in an internal error (a library caller's environment can hold one).
+    const redactor = createRedactor();
+    redactor.addSecret("tok-\ud800-secret");
+    expect(redactor.redact("a tok-\ud800-secret b, tok-%EF%BF%BD-secret")).toBe("a *** b, ***");
+  });
+
   it("hides a secret as is, JSON-escaped and URL-encoded", () => {
     const r = createRedactor();
     r.addSecret('pa"ss/wo rd');

@@ -60,6 +60,9 @@ function escapeRegExp(text: string): string {
   return text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
 }
 
+/** A surrogate without its pair: what String.prototype.toWellFormed replaces with U+FFFD. */
+const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g;
+
 /**
  * The forms a value takes when a server quotes it: as is, inside a JSON string (also with
  * every non-ASCII character escaped, as Python writes JSON), in a URL, in HTML; and as a
@@ -88,7 +91,9 @@ function spellings(value: string, lines: boolean): string[] {
   // URL encodings: encodeURIComponent's, and RFC 3986's (Python's), which also encodes
   // !'()*; each also as Python's quote() writes it (keeping `/`), as form encoding does
   // (a space as `+`), and with lowercase hex digits.
-  const encoded = encodeURIComponent(value);
+  // A lone surrogate has no UTF-8, so encodeURIComponent throws on it; no URL can carry one
+  // anyway, and the rest of the value is hidden in its encoded form all the same.
+  const encoded = encodeURIComponent(value.replace(LONE_SURROGATE, "\ufffd"));
   const strict = encoded.replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
   for (const url of [encoded, strict]) {
     for (const form of [url, url.replace(/%2F/g, "/"), url.replace(/%20/g, "+")]) {
