@@ -7,10 +7,16 @@
 import type { DesiredJob } from "./desired/types.js";
 import { jsonForReaders } from "./invisible.js";
 import { escapeMarkdown } from "./markdown-text.js";
-import { SENSITIVE } from "./plan/settings.js";
 import { replaceCutUrlCredentials, replaceUrlCredentials } from "./url-credentials.js";
 
 export const REDACTED = "***";
+
+/**
+ * What a plan shows for a sensitive value, where it stands. Here, not with the plan's
+ * settings, because every command loads this module at its start (docs/architecture.md,
+ * "The built CLI"), and the settings would bring the table of job fields with them.
+ */
+export const SENSITIVE = "(sensitive)";
 
 /**
  * Values shorter than this are not replaced wherever they occur: replacing every "1" or

@@ -9,7 +9,7 @@ import { computeChanges } from "../plan/diff.js";
 import { PlanRefusedError, UsageError } from "../errors.js";
 import { registerJobSecrets } from "../redact.js";
 import type { DesiredJob } from "../desired/types.js";
-import { SENSITIVE } from "../plan/settings.js";
+import { SENSITIVE } from "../redact.js";
 import { summarizeActions, type Plan, type PlanAction, type PlanSummary, type SecretFields } from "../plan/types.js";
 import type { JobOutput } from "../studio/types.js";
 import type { ActionDocument, PlanDocument } from "./document.js";

@@ -10,7 +10,8 @@ import { canonicalJson } from "../identity/fingerprint.js";
 import { nextRuns } from "../run-times.js";
 import type { AppliedRecord, ClusterRef, DesiredJob } from "../desired/types.js";
 import type { JobOutput } from "../studio/types.js";
-import { liveSensitivity, markerValue, SENSITIVE, studioValue } from "./settings.js";
+import { SENSITIVE } from "../redact.js";
+import { liveSensitivity, markerValue, studioValue } from "./settings.js";
 import type { FieldChange, SecretFields } from "./types.js";
 
 const NOT_SET = "(not set)";

@@ -16,11 +16,10 @@ import { classify, isProtected, recordedSettings, type LiveJob } from "../identi
 import { userEnvironment } from "../identity/markers.js";
 import type { ClusterRef, DesiredJob } from "../desired/types.js";
 import type { JobOutput } from "../studio/types.js";
+import { SENSITIVE } from "../redact.js";
 import { hasUrlCredentials } from "../url-credentials.js";
 import { looksSecret } from "./secret-names.js";
 import type { SecretFields } from "./types.js";
-
-export const SENSITIVE = "(sensitive)";
 
 export interface FileSetting {
   name: string;
