@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { startCpuClock } from "../test/helpers.js";
 import { escapeMarkdown } from "./markdown-text.js";
-import { jsonForReaders } from "./invisible.js";
+import { jsonForReaders, printable } from "./invisible.js";
 import { createRedactor, registerJobSecrets } from "./redact.js";
 import type { DesiredJob } from "./desired/types.js";
 
@@ -12,6 +12,16 @@ describe("the redactor", () => {
     const redactor = createRedactor();
     redactor.addSecret("tok-\ud800-secret");
     expect(redactor.redact("a tok-\ud800-secret b, tok-%EF%BF%BD-secret")).toBe("a *** b, ***");
+  });
+
+  it("hides a secret as the tool's own JSON and text write it: its invisible and C1 characters escaped, the rest of its non-ASCII not", () => {
+    const r = createRedactor();
+    const secrets = ["p\u00e4ss\u200bword-0123", "p\u00e4ss\u0085word-4567"];
+    for (const secret of secrets) r.addSecret(secret);
+    // No sensitive key: the document is redacted as one text, in which neither is spelled as
+    // JSON.stringify nor as an all-\uXXXX escape spells it.
+    expect(r.redactOutput(jsonForReaders({ detail: `a ${secrets[0]} b ${secrets[1]}` }))).toBe('{\n  "detail": "a *** b ***"\n}\n');
+    expect(r.redact(`Studio said: ${printable(secrets[0] ?? "")} / ${printable(secrets[1] ?? "")}`)).toBe("Studio said: *** / ***");
   });
 
   it("hides a secret as is, JSON-escaped and URL-encoded", () => {

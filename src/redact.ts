@@ -5,7 +5,7 @@
 // can carry one out of the process.
 
 import type { DesiredJob } from "./desired/types.js";
-import { jsonForReaders } from "./invisible.js";
+import { escapeUnseenInJson, jsonForReaders, printable } from "./invisible.js";
 import { escapeMarkdown } from "./markdown-text.js";
 import { replaceCutUrlCredentials, replaceUrlCredentials } from "./url-credentials.js";
 
@@ -94,6 +94,10 @@ function spellings(value: string, lines: boolean): string[] {
   forms.add(json.replace(/[\u0080-\uffff]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`));
   // JSON writers that escape `/` too (PHP, some Java ones).
   forms.add(json.replace(/\//g, "\\/"));
+  // As the tool itself writes it: in its JSON (jsonForReaders escapes only the controls and
+  // invisible characters, not the rest of the non-ASCII), and in its text (printable()).
+  forms.add(escapeUnseenInJson(json));
+  forms.add(printable(value));
   // URL encodings: encodeURIComponent's, and RFC 3986's (Python's), which also encodes
   // !'()*; each also as Python's quote() writes it (keeping `/`), as form encoding does
   // (a space as `+`), and with lowercase hex digits.
