@@ -355,6 +355,9 @@ describe("plan failures end with exit 1 and one clear sentence", () => {
     const dir = copyExample("analytics");
     const spec = readFileSync(join(dir, "studio-jobs.yaml"), "utf8");
     writeFileSync(join(dir, "prod.json"), '{"env": "prod"}\n');
+    // Terraform's `show -json` names format_version too: it is no plan of this tool's.
+    const terraform = '{"format_version": "1.2", "terraform_version": "1.9.0", "planned_values": {}}\n';
+    writeFileSync(join(dir, "tfplan.json"), terraform);
     const requests = () => [...studio.emulator.requests.values()].reduce((a, b) => a + b, 0);
     const before = requests();
     for (const out of ["studio-jobs.yaml", "plan.yaml", "plan"]) {
@@ -365,16 +368,18 @@ describe("plan failures end with exit 1 and one clear sentence", () => {
         questions: [],
       });
     }
-    expect(await plan(dir, ["--out", "prod.json"])).toEqual({
-      code: 1,
-      stdout: "",
-      stderr:
-        "Error: --out prod.json would overwrite prod.json, which is not a saved plan; nothing was written.\nGive --out a new file, or one a plan was saved to before.\n",
-      questions: [],
-    });
+    for (const out of ["prod.json", "tfplan.json"]) {
+      expect(await plan(dir, ["--out", out])).toEqual({
+        code: 1,
+        stdout: "",
+        stderr: `Error: --out ${out} would overwrite ${out}, which is not a saved plan; nothing was written.\nGive --out a new file, or one a plan was saved to before.\n`,
+        questions: [],
+      });
+    }
     expect(requests()).toBe(before);
     expect(readFileSync(join(dir, "studio-jobs.yaml"), "utf8")).toBe(spec);
     expect(readFileSync(join(dir, "prod.json"), "utf8")).toBe('{"env": "prod"}\n');
+    expect(readFileSync(join(dir, "tfplan.json"), "utf8")).toBe(terraform);
     // A plan saved before is replaced, and so is an empty file (`mktemp --suffix .json`).
     expect((await plan(dir, ["--out", "plan.json"])).code).toBe(0);
     expect((await plan(dir, ["--out", "plan.json"])).code).toBe(0);

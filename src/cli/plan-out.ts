@@ -5,7 +5,7 @@
 import { lstat } from "node:fs/promises";
 import { resolve } from "node:path";
 import { UsageError } from "../errors.js";
-import { isPlanFile } from "../plan-file/index.js";
+import { isSavedPlanFile } from "../plan-file/index.js";
 
 export async function checkPlanOut(out: string, cwd: string): Promise<void> {
   // `apply FILE` and the other commands tell a saved plan from a spec by the .json ending
@@ -21,7 +21,7 @@ export async function checkPlanOut(out: string, cwd: string): Promise<void> {
   // A missing path, or what is not a regular file (a directory, a link, which is replaced
   // and not followed), is left to the write, which says what it cannot do.
   if (info === undefined || !info.isFile() || info.size === 0) return;
-  if (await isPlanFile(path)) return;
+  if (await isSavedPlanFile(path)) return;
   throw new UsageError(
     `--out ${out} would overwrite ${out}, which is not a saved plan; nothing was written.`,
     "Give --out a new file, or one a plan was saved to before.",

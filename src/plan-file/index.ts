@@ -4,7 +4,7 @@
 
 export { PLAN_FORMAT_VERSION, type PlanDocument } from "./document.js";
 export { studioLocation, writePlanFile, type WritePlanOptions } from "./write.js";
-export { isPlanFile, readPlanFile } from "./read.js";
+export { isPlanFile, isSavedPlanFile, readPlanFile } from "./read.js";
 export { checkPlanStack } from "./stack.js";
 export { unlockPlanFile, verifyPlanFile, type PlanCheckContext } from "./verify.js";
 export { restorePlan } from "./restore.js";

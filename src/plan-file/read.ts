@@ -89,6 +89,28 @@ export async function isPlanFile(path: string): Promise<boolean> {
   return isPlanText(await readPlanText(path, path).catch(() => ""));
 }
 
+/**
+ * Whether `path` holds a plan this tool saved, of any format version: what `plan --out` may
+ * write over. Stricter than isPlanFile: another tool's JSON that names format_version
+ * (Terraform's `show -json` writes it, as a string) is not one. Every version has a number
+ * for format_version, and tool_version and stack.
+ */
+export async function isSavedPlanFile(path: string): Promise<boolean> {
+  if (!(await isPlanFile(path))) return false;
+  try {
+    const doc = JSON.parse(await readPlanText(path, path)) as Record<string, unknown> | null;
+    return (
+      doc !== null &&
+      typeof doc === "object" &&
+      typeof doc.format_version === "number" &&
+      typeof doc.tool_version === "string" &&
+      typeof doc.stack === "string"
+    );
+  } catch {
+    return false;
+  }
+}
+
 /** The whole text of a regular file of at most MAX_PLAN_BYTES, counted as it is read (a file may grow, or say size 0 and have text). */
 async function readPlanText(path: string, shown: string): Promise<string> {
   const { file, size } = await openRegularFile(path, shown);
