@@ -4,7 +4,7 @@
 // stack trace, no secret in any output, no hang, and no create or cancel sent.
 
 import { spawn } from "node:child_process";
-import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -1021,6 +1021,31 @@ describe("times a server writes its own way", () => {
     expect(result.stdout).toMatch(/environment:\n(?: +#.*\n)* +REGION: "eu"/);
     expect(result.stdout).not.toMatch(/^ +__proto__:/m);
     expectClean(result);
+  });
+});
+
+describe("plan --out", () => {
+  it("checks the file again before it writes: one put there while Studio was asked is not overwritten", async () => {
+    // Found by a reviewer: the check ran only before the listing, and the write came after.
+    const notes = join(dirPlus, "notes.json");
+    rmSync(notes, { force: true });
+    serve();
+    const faithful = hostile.handler;
+    hostile.handler = (req, res, body) => {
+      if (req.method === "GET" && (req.url ?? "").startsWith("/api/datachain/jobs/")) writeFileSync(notes, '{"keep": "me"}\n');
+      faithful(req, res, body);
+    };
+    const made = await runCli(["plan", ".", "--out", "notes.json"], { cwd: dirPlus, env: env() });
+    expect([made.code, made.stderr.split("\n").slice(-3)]).toEqual([
+      1,
+      [
+        "Error: --out notes.json would overwrite notes.json, which is not a saved plan; nothing was written.",
+        "Give --out a new file, or one a plan was saved to before.",
+        "",
+      ],
+    ]);
+    expect(readFileSync(notes, "utf8")).toBe('{"keep": "me"}\n');
+    rmSync(notes);
   });
 });
 

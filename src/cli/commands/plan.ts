@@ -52,6 +52,8 @@ export async function runPlan(paths: string[], flags: PlanCommandFlags, globals:
       studioUrl: settings.url,
       ...(io.secrets === undefined ? {} : { redact: io.secrets.redact }),
     };
+    // Again: a file may have been put there while Studio was asked.
+    await checkPlanOut(flags.out, io.cwd);
     await writePlanFile(resolve(io.cwd, flags.out), plan, options, flags.out);
     io.stderr.write(`Saved the plan to ${flags.out}. Apply exactly this plan with: studio-jobs apply ${flags.out}\n`);
   }
