@@ -65,6 +65,35 @@ describe("computeStatus", () => {
     expect(status.notInStudio).toEqual([]);
   });
 
+  it("calls in-spec only the record plan keeps: a live duplicate apply would cancel is not", () => {
+    // Found by an adversarial tester: two live records with the spec's fingerprint were both
+    // in-spec, while plan keeps the oldest and cancels the other as a duplicate.
+    const nightly = desired({ key: "nightly", cron: "0 3 * * *" });
+    const older = record(nightly, { created_at: at(-60) });
+    const newer = record(nightly, { created_at: at(-5) });
+    const once = desired({ key: "backfill" });
+    const ran = record(once, { status: "COMPLETE", created_at: at(-30) });
+    const rerun = record(once, { status: "RUNNING", created_at: at(-1) });
+    const status = computeStatus([nightly, once], new Map([["demo", [newer, older, ran, rerun]]]), "analytics", ["demo"], NOW);
+    expect(rows(status)).toEqual([
+      `demo/backfill ${rerun.id} RUNNING not-in-spec`,
+      `demo/backfill ${ran.id} COMPLETE in-spec`,
+      `demo/nightly ${newer.id} TASK not-in-spec`,
+      `demo/nightly ${older.id} TASK in-spec`,
+    ]);
+  });
+
+  it("never judges a record without a key against the spec job of its name: plan leaves it alone and creates that job", () => {
+    // Found by an adversarial tester: it showed as the spec's job, "changed", and the job
+    // plan creates was missing from not_in_studio.
+    const nightly = desired({ key: "nightly", cron: "0 3 * * *" });
+    const unkeyed = record({ key: "nightly" }, { status: "TASK" });
+    delete unkeyed.environment.STUDIO_JOBS_KEY;
+    const status = computeStatus([nightly], new Map([["demo", [unkeyed]]]), "analytics", ["demo"], NOW);
+    expect(rows(status)).toEqual([`demo/nightly ${unkeyed.id} TASK not-in-spec`]);
+    expect(status.notInStudio).toEqual(["demo/nightly"]);
+  });
+
   it("gives a schedule its newest run, and no run of another schedule", () => {
     const hourly = desired({ key: "hourly", cron: "@hourly" });
     const daily = desired({ key: "daily", cron: "@daily" });

@@ -9,7 +9,7 @@ import { nextRunDates } from "../run-times.js";
 import { isLive, isSchedule } from "../studio/status.js";
 import { studioTimeOrder } from "../studio/time.js";
 import type { JobOutput } from "../studio/types.js";
-import { satisfies } from "./keep.js";
+import { keepOrder, satisfies } from "./keep.js";
 
 /** in-spec: as the spec wants it; changed: the spec wants something else; not-in-spec: apply would cancel it. */
 export type SpecMatch = "in-spec" | "changed" | "not-in-spec";
@@ -38,7 +38,7 @@ export interface StackStatus {
   teams: string[];
   /** Sorted by team, then key. */
   jobs: StatusRow[];
-  /** `team/key` of each desired job with no record shown, sorted: apply creates them. */
+  /** `team/key` of each desired job no record is shown as (in-spec or changed), sorted: apply creates them. */
   notInStudio: string[];
 }
 
@@ -51,13 +51,14 @@ function liveCron(job: LiveJob): string | undefined {
   return job.kind === "managed" ? job.applied?.cron : undefined;
 }
 
-function stackRecord(job: LiveJob): { key: string; fingerprint: string | undefined } | undefined {
+function stackRecord(job: LiveJob): { key: string; fingerprint: string | undefined; claimable: boolean } | undefined {
   switch (job.kind) {
     case "managed":
-      return { key: job.key, fingerprint: job.fingerprint };
+      return { key: job.key, fingerprint: job.fingerprint, claimable: true };
     case "managed-without-key":
-      // The planner leaves it alone; status still shows it, under its name in Studio.
-      return { key: job.record.name, fingerprint: undefined };
+      // The planner leaves it alone, and no desired job can claim it (classify.ts): status
+      // still shows it, under its name in Studio, never as the spec's job of that name.
+      return { key: job.record.name, fingerprint: undefined, claimable: false };
     case "run":
     case "other-stack":
     case "unmanaged":
@@ -82,7 +83,8 @@ export function computeStatus(
     jobs.push(...teamStatus(team, listings.get(team) ?? [], stack, (key) => wanted.get(`${team}\u0000${key}`), now));
   }
   jobs.sort((a, b) => a.team.localeCompare(b.team) || a.key.localeCompare(b.key));
-  const shown = new Set(jobs.map((job) => `${job.team}\u0000${job.key}`));
+  // A key shown only as not-in-spec (a record without a key, say) is still one apply creates.
+  const shown = new Set(jobs.filter((job) => job.spec !== "not-in-spec").map((job) => `${job.team}\u0000${job.key}`));
   const notInStudio = desired
     .filter((job) => !shown.has(`${job.team}\u0000${job.key}`))
     .map((job) => `${job.team}/${job.key}`)
@@ -109,6 +111,14 @@ function teamStatus(
     const seen = lastRun.get(job.parentId);
     if (seen === undefined || when(seen) < when(job.record)) lastRun.set(job.parentId, job.record);
   }
+  // The record plan keeps for each desired key (keep.ts's rules): any other live record of
+  // the key is one apply cancels, however well it matches.
+  const kept = new Map<string, JobOutput>();
+  for (const job of [...classified].sort((a, b) => keepOrder(a.record, b.record))) {
+    if (job.kind !== "managed" || kept.has(job.key)) continue;
+    const want = desiredOf(job.key);
+    if (want !== undefined && satisfies(job, want)) kept.set(job.key, job.record);
+  }
   const rows: StatusRow[] = [];
   const shown = new Set<string>();
   // Newest first, so a one-off job shows its latest record.
@@ -116,19 +126,27 @@ function teamStatus(
     const own = stackRecord(job);
     if (own === undefined) continue;
     const { record } = job;
-    const want = desiredOf(own.key);
+    const want = own.claimable ? desiredOf(own.key) : undefined;
     // A one-off job that ran with the spec's settings is done, not missing: show it too, once.
     const ranOnce = want !== undefined && want.cron === undefined && satisfies({ record, fingerprint: own.fingerprint }, want);
-    if (!isLive(record.status) && !ranOnce) continue;
+    const live = isLive(record.status);
+    if (!live && !ranOnce) continue;
     if (ranOnce && shown.has(own.key)) continue;
-    shown.add(own.key);
+    const keeper = kept.get(own.key);
+    const spec: SpecMatch =
+      want === undefined || (live && keeper !== undefined && keeper !== record)
+        ? "not-in-spec"
+        : want.fingerprint === own.fingerprint
+          ? "in-spec"
+          : "changed";
+    if (spec === "in-spec") shown.add(own.key);
     const run = lastRun.get(record.id);
     rows.push({
       key: own.key,
       team,
       jobId: record.id,
       status: record.status,
-      spec: want === undefined ? "not-in-spec" : want.fingerprint === own.fingerprint ? "in-spec" : "changed",
+      spec,
       lastRun: run === undefined ? undefined : { jobId: run.id, status: run.status, createdAt: run.created_at },
       nextRuns: nextRunDates(isSchedule(record.status) ? (liveCron(job) ?? want?.cron) : undefined, now),
       url: record.url,
