@@ -113,11 +113,14 @@ function teamStatus(
   }
   // The record plan keeps for each desired key (keep.ts's rules): any other live record of
   // the key is one apply cancels, however well it matches.
+  // Only the records that satisfy are ordered: a team's listing is mostly runs.
   const kept = new Map<string, JobOutput>();
-  for (const job of [...classified].sort((a, b) => keepOrder(a.record, b.record))) {
-    if (job.kind !== "managed" || kept.has(job.key)) continue;
-    const want = desiredOf(job.key);
-    if (want !== undefined && satisfies(job, want)) kept.set(job.key, job.record);
+  const satisfying = classified.filter((job) => {
+    const want = job.kind === "managed" ? desiredOf(job.key) : undefined;
+    return want !== undefined && job.kind === "managed" && satisfies(job, want);
+  });
+  for (const job of satisfying.sort((a, b) => keepOrder(a.record, b.record))) {
+    if (job.kind === "managed" && !kept.has(job.key)) kept.set(job.key, job.record);
   }
   const rows: StatusRow[] = [];
   const shown = new Set<string>();
