@@ -126,6 +126,19 @@ describe("retries", () => {
     // Found by a server sending -5: Date.parse read it as the year 2001, a wait of 0 ms, and
     // a rate-limited listing was tried six times in 0.6 s. Not a date, so the backoff waits.
     for (const odd of ["-5", "+3", "1e3", "12/31/2099"]) expect(parseRetryAfter(odd, 0)).toBeUndefined();
+    // Only the day's name was checked: Date.parse read "Mon, 5" as a date of 2001, a wait of
+    // 0 ms, and a zone of its own choosing ("PST") moved the time.
+    for (const odd of ["Mon, 5", "Sun, 99", "Mon 12", "Mon, 1 2 3", "Thu, 01 Jan 1970 00:00:10 PST", "Thu, 01 Jan 1970 00:00:10"])
+      expect(parseRetryAfter(odd, 0)).toBeUndefined();
+    // An asctime date is in GMT, whatever this machine's zone: Date.parse read it as local time.
+    const zone = process.env.TZ;
+    process.env.TZ = "America/New_York";
+    try {
+      expect(parseRetryAfter("Thu Jan  1 00:00:10 1970", 4000)).toBe(6000);
+    } finally {
+      if (zone === undefined) delete process.env.TZ;
+      else process.env.TZ = zone;
+    }
   });
 
   it("says so when Retry-After asks for longer than it waits", async () => {

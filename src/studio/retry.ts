@@ -56,21 +56,29 @@ export function backoffDelay(attempt: number, options: BackoffOptions, random: (
   return Math.round(random() * ceiling);
 }
 
+const DAY = "(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun)";
+const MONTH = "(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)";
+const TIME = "\\d{2}:\\d{2}:\\d{2}";
+
 /**
- * An HTTP date as RFC 9110 allows it: `Sun, 06 Nov 1994 08:49:37 GMT`, or the obsolete
- * `Sunday, 06-Nov-94 08:49:37 GMT` and `Sun Nov  6 08:49:37 1994`. Each starts with the day's
- * name; Date.parse alone takes nearly anything (`-5` is the year 2001), which would make
- * an odd value mean "do not wait".
+ * An HTTP date as RFC 9110 allows it, each form whole: `Sun, 06 Nov 1994 08:49:37 GMT`, or
+ * the obsolete `Sunday, 06-Nov-94 08:49:37 GMT` and `Sun Nov  6 08:49:37 1994` (in GMT, though
+ * it does not say so). Date.parse alone takes nearly anything (`-5` and `Mon, 5` are dates of
+ * 2001, any zone it knows is read), which would make an odd value mean "do not wait".
  */
-const HTTP_DATE = /^(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun)[a-z]*,? [ \w:,-]+$/;
+const HTTP_DATE = new RegExp(`^${DAY}, \\d{1,2} ${MONTH} \\d{4} ${TIME} GMT$`);
+const RFC850_DATE = new RegExp(`^${DAY}[a-z]*, \\d{1,2}-${MONTH}-\\d{2} ${TIME} GMT$`);
+const ASCTIME_DATE = new RegExp(`^${DAY} ${MONTH} [ \\d]\\d ${TIME} \\d{4}$`);
 
 /** Parse `Retry-After` (seconds or an HTTP date) into milliseconds; undefined when absent or unreadable. */
 export function parseRetryAfter(value: string | undefined, nowMs: number): number | undefined {
   if (value === undefined || value.trim() === "") return undefined;
   const trimmed = value.trim();
   if (/^\d+(\.\d+)?$/.test(trimmed)) return Math.round(Number(trimmed) * 1000);
-  if (!HTTP_DATE.test(trimmed)) return undefined;
-  const date = Date.parse(trimmed);
+  // Date.parse reads a date without a zone as local time: asctime's is GMT.
+  const text = ASCTIME_DATE.test(trimmed) ? `${trimmed} GMT` : HTTP_DATE.test(trimmed) || RFC850_DATE.test(trimmed) ? trimmed : undefined;
+  if (text === undefined) return undefined;
+  const date = Date.parse(text);
   if (Number.isNaN(date)) return undefined;
   return Math.max(0, date - nowMs);
 }
