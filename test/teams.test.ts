@@ -165,6 +165,20 @@ it("destroy does not end as a success when a team the stack used cannot be read:
   expect(liveIn("beta", "retire")).toEqual([]);
 });
 
+it("destroy --target of a key that may be in a team it cannot read says that team was not looked at", async () => {
+  // Found by an adversarial tester: the only error was that --target b matched no live job of
+  // the stack, while b was running in the team the token could not read.
+  const { dir } = await appliedThenAlphaOnly("hidden");
+  const targeted = await runCli(["destroy", ".", "--yes", "--target", "b"], { cwd: dir, env: alphaOnly });
+  expect(targeted.code).toBe(1);
+  expect(targeted.stderr).toBe(
+    "Warning: Jobs of stack hidden record that it also covered team beta, which this token cannot read (403); that team is left out.\n" +
+      "Error: --target b matches no job of the spec and no live job of stack hidden.\n" +
+      "Error: stack hidden also ran jobs in team beta, which this token cannot read; any there were not cancelled.\nRun destroy again with a token that can read it.\n",
+  );
+  expect([liveIn("alpha", "hidden"), liveIn("beta", "hidden")]).toEqual([["a"], ["b"]]);
+});
+
 it("refuses ${env:...} in teams, and names the place", async () => {
   const { dir } = specDir({ stack: "bad", teams: ["alpha", "${env:TEAM}"], jobs: { a: { team: "alpha", query: "print(1)" } } });
   const result = await runCli(["validate", "."], { cwd: dir, env: { TEAM: "beta" } });

@@ -42,7 +42,7 @@ export async function runDestroy(paths: string[], flags: DestroyFlags, globals: 
     }
     io.stdout.write(renderPlanText(plan, { color: useColor(io.stdout, io.env, globals.color) }));
     reportDiagnostics(plan, io);
-    if (plan.errors.length > 0) return 1;
+    if (plan.errors.length > 0) return unfinished(1);
     const count = `${plan.summary.cancel} job${plan.summary.cancel === 1 ? "" : "s"}`;
     const confirmed = await confirm(io, {
       yes: flags.yes,
