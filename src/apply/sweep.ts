@@ -5,7 +5,7 @@
 // each key has exactly one live job.
 
 import { managedAs, type ManagedJob } from "../identity/classify.js";
-import { keepOrder, satisfies } from "../plan/keep.js";
+import { satisfyingInKeepOrder } from "../plan/keep.js";
 import type { DesiredJob } from "../desired/types.js";
 import type { StudioClient } from "../studio/client.js";
 import { isLive } from "../studio/status.js";
@@ -57,10 +57,7 @@ export function findDuplicates(team: string, jobs: readonly DesiredJob[], record
   }
   const found: DuplicateToCancel[] = [];
   for (const job of jobs) {
-    const matching = (byKey.get(`${job.stack}\u0000${job.key}`) ?? [])
-      .filter((r) => satisfies(r, job))
-      .sort((a, b) => keepOrder(a.record, b.record));
-    const [kept, ...rest] = matching;
+    const [kept, ...rest] = satisfyingInKeepOrder(byKey.get(`${job.stack}\u0000${job.key}`) ?? [], job);
     if (kept === undefined) continue;
     for (const other of rest)
       if (isLive(other.record.status)) found.push({ key: job.key, team, live: other.record, keptId: kept.record.id });

@@ -11,7 +11,7 @@ import type { Cluster, JobOutput } from "../studio/types.js";
 import { computeChanges, formatCluster } from "./diff.js";
 import { fieldsHoldingSecrets } from "./settings.js";
 import { digestRecords } from "./digest.js";
-import { keepOrder, satisfies } from "./keep.js";
+import { satisfyingInKeepOrder } from "./keep.js";
 import { groupTeamRecords, type TeamRecords } from "./team-records.js";
 import { summarizeActions, type CancelReason, type PlanAction, type Plan, type PlanOptions } from "./types.js";
 
@@ -119,7 +119,7 @@ function planTeam(team: string, desiredHere: ReadonlyMap<string, DesiredJob>, re
     const managed = (records.managed.get(key) ?? []).sort(newestRecordFirst);
     const live = managed.filter((r) => isLive(r.record.status));
     // The same survivor apply's sweep keeps, so a plan after two concurrent applies agrees with them.
-    const satisfying = managed.filter((r) => satisfies(r, job)).sort((a, b) => keepOrder(a.record, b.record));
+    const satisfying = satisfyingInKeepOrder(managed, job);
     const conflicts = (records.conflicting.get(key) ?? []).sort(newestRecordFirst);
 
     let replaced: ManagedJob | UnmanagedJob | undefined;

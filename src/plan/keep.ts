@@ -1,6 +1,7 @@
 // Which record of a job key satisfies the spec, and which one is kept when several do.
-// The planner and apply's post-create sweep both decide by these two functions, so two
-// applies running at once pick the same survivor without talking to each other.
+// The planner, apply's post-create sweep and status all decide by these functions, so two
+// applies running at once pick the same survivor without talking to each other, and status
+// calls in the spec the record a plan keeps.
 
 import type { ManagedJob } from "../identity/classify.js";
 import { isCancelled, isLive } from "../studio/status.js";
@@ -34,4 +35,12 @@ export function keepOrder(a: JobOutput, b: JobOutput): number {
   const byTime = createdMs(a) - createdMs(b);
   if (byTime !== 0 && !Number.isNaN(byTime)) return byTime;
   return a.id < b.id ? -1 : a.id > b.id ? 1 : 0;
+}
+
+/** The records of a key that satisfy the desired job, in the order they are kept: the first survives. */
+export function satisfyingInKeepOrder<T extends Pick<ManagedJob, "record" | "fingerprint">>(
+  records: readonly T[],
+  want: { fingerprint: string; cron: string | undefined },
+): T[] {
+  return records.filter((r) => satisfies(r, want)).sort((a, b) => keepOrder(a.record, b.record));
 }

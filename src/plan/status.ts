@@ -4,12 +4,12 @@
 // (classify, satisfies), so status and plan never disagree about a job.
 
 import type { DesiredJob } from "../desired/types.js";
-import { classify, type LiveJob } from "../identity/classify.js";
+import { classify, type LiveJob, type ManagedJob } from "../identity/classify.js";
 import { nextRunDates } from "../run-times.js";
 import { isLive, isSchedule } from "../studio/status.js";
 import { studioTimeOrder } from "../studio/time.js";
 import type { JobOutput } from "../studio/types.js";
-import { keepOrder, satisfies } from "./keep.js";
+import { satisfies, satisfyingInKeepOrder } from "./keep.js";
 
 /** in-spec: as the spec wants it; changed: the spec wants something else; not-in-spec: apply would cancel it. */
 export type SpecMatch = "in-spec" | "changed" | "not-in-spec";
@@ -113,14 +113,16 @@ function teamStatus(
   }
   // The record plan keeps for each desired key (keep.ts's rules): any other live record of
   // the key is one apply cancels, however well it matches.
-  // Only the records that satisfy are ordered: a team's listing is mostly runs.
+  const desiredRecords = new Map<string, ManagedJob[]>();
+  for (const job of classified) {
+    if (job.kind === "managed" && desiredOf(job.key) !== undefined)
+      desiredRecords.set(job.key, [...(desiredRecords.get(job.key) ?? []), job]);
+  }
   const kept = new Map<string, JobOutput>();
-  const satisfying = classified.filter((job) => {
-    const want = job.kind === "managed" ? desiredOf(job.key) : undefined;
-    return want !== undefined && job.kind === "managed" && satisfies(job, want);
-  });
-  for (const job of satisfying.sort((a, b) => keepOrder(a.record, b.record))) {
-    if (job.kind === "managed" && !kept.has(job.key)) kept.set(job.key, job.record);
+  for (const [key, group] of desiredRecords) {
+    const want = desiredOf(key);
+    const first = want === undefined ? undefined : satisfyingInKeepOrder(group, want)[0];
+    if (first !== undefined) kept.set(key, first.record);
   }
   const rows: StatusRow[] = [];
   const shown = new Set<string>();
