@@ -48,8 +48,9 @@ export function computePlan(
   const groups: TeamRecords[] = [];
   /** The live jobs --target leaves out, by team, and the teams they record. */
   const leftOut: LeftOut[] = [];
-  /** The newest record of each key in each team, for a one-off job moved between teams. */
+  /** The newest record of each one-off job's key in each team, for a one-off job moved between teams. */
   const newestByKey = new Map<string, { team: string; record: JobOutput }[]>();
+  const oneOffKeys = new Set(desired.filter((job) => job.cron === undefined).map((job) => job.key));
   let liveManaged = 0;
   checkCoverage(desired, listings, options.teams);
 
@@ -65,7 +66,8 @@ export function computePlan(
     groups.push(records);
     for (const job of records.leftOut) leftOut.push({ team, records: job.teams });
     for (const [key, managed] of records.managed) {
-      const newest = [...managed].sort(newestRecordFirst)[0];
+      if (!oneOffKeys.has(key)) continue;
+      const newest = managed.reduce<ManagedJob | undefined>((a, b) => (a === undefined || newestRecordFirst(b, a) < 0 ? b : a), undefined);
       if (newest !== undefined) newestByKey.set(key, [...(newestByKey.get(key) ?? []), { team, record: newest.record }]);
     }
     liveManaged += records.liveManaged;
