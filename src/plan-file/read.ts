@@ -96,7 +96,8 @@ export async function isPlanFile(path: string): Promise<boolean> {
  * for format_version, and tool_version and stack.
  */
 export async function isSavedPlanFile(path: string): Promise<boolean> {
-  if (!(await isPlanFile(path))) return false;
+  // Read once, whole (within the size a plan may have): the fields decide, not the start.
+  if (!path.endsWith(".json")) return false;
   try {
     const doc = JSON.parse(await readPlanText(path, path)) as Record<string, unknown> | null;
     return (
