@@ -7,14 +7,15 @@ import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { gzipSync } from "node:zlib";
-import { afterEach, describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it, onTestFinished } from "vitest";
 import { RemoteError, type UsageError } from "../src/errors.js";
 import { createStudioClient } from "../src/studio/client.js";
 import { checkStudioUrl } from "../src/studio/url.js";
 import { resolveConnection } from "../src/studio/config.js";
 import { parseRetryAfter } from "../src/studio/retry.js";
 import { createRedactor } from "../src/redact.js";
-import { startTestStudio, type TestStudio } from "./helpers.js";
+import { createManualClock } from "../src/emulator/clock.js";
+import { START, startTestStudio, type TestStudio } from "./helpers.js";
 
 let studio: TestStudio | undefined;
 afterEach(async () => {
@@ -92,6 +93,48 @@ describe("retries", () => {
     expect(job.name).toBe("j");
     expect(waits).toEqual([1000]);
     expect(studio.emulator.store.allJobs()).toHaveLength(1);
+  });
+
+  it("under a tight rate limit, waits as one and creates every job once, where each call waiting on its own gave up", async () => {
+    // Found by an adversarial tester: at 2 requests a second, 30 creates at once all waited
+    // the same Retry-After and came back together; 13 were turned away 6 times and given up.
+    // The emulator's rate windows and the client's waits run on one clock: every few
+    // milliseconds, with the requests sent meanwhile answered, it moves to the next wake-up.
+    let retries = 0;
+    const clock = createManualClock(START);
+    const wakes: { at: number; wake: () => void }[] = [];
+    const ticks = setInterval(() => {
+      if (wakes.length === 0) return;
+      const at = Math.min(...wakes.map((w) => w.at));
+      clock.set(Math.max(clock.now(), at));
+      for (const due of wakes.filter((w) => w.at <= at)) {
+        wakes.splice(wakes.indexOf(due), 1);
+        due.wake();
+      }
+    }, 5);
+    onTestFinished(() => clearInterval(ticks));
+    studio = await startTestStudio(
+      { clock, faults: { rateLimit: 2 } },
+      {
+        now: () => clock.now(),
+        sleep: (ms) => new Promise((wake) => wakes.push({ at: clock.now() + ms, wake: () => wake() })),
+        onRetry: () => (retries += 1),
+      },
+    );
+    const names = Array.from({ length: 30 }, (_, i) => `job-${i}`);
+    const jobs = await Promise.all(names.map((name) => studio!.client.createJob({ ...input, query_name: name })));
+    expect(jobs.map((job) => job.name)).toEqual(names);
+    expect(
+      studio.emulator.store
+        .allJobs()
+        .map((job) => job.name)
+        .sort(),
+    ).toEqual([...names].sort());
+    const posts = studio.emulator.requests.get("POST /api/datachain/jobs/") ?? 0;
+    expect(posts).toBe(30 + retries);
+    // Waiting each on its own, every round sent every call left again: 30 + 28 + 26 + ...
+    // As one, about one try in each window of the limit is turned away.
+    expect(posts).toBeLessThan(75);
   });
 
   it("gives up after the last retry with the last status, and says how many tries over how long", async () => {

@@ -837,7 +837,7 @@ describe("8. a server that keeps asking to wait", () => {
     expect(result.code).toBe(1);
     const waits = [2, 3, 4, 5, 6].map(
       (n) =>
-        `GET /api/datachain/clusters/?team_name=demo: Studio answered 429 and asked to wait (Retry-After); waiting 1 min before try ${n} of 6.\n`,
+        `GET /api/datachain/clusters/?team_name=demo: Studio answered 429 and asked to wait (Retry-After); waiting 1 min before try ${n}, trying for up to 5 min in all.\n`,
     );
     expect(result.stderr).toBe(`${waits.join("")}Error: [GET] /api/datachain/clusters/: 429 slow down (tried 6 times over 5 min)\n`);
     expect(result.stdout).toBe("");
@@ -846,6 +846,30 @@ describe("8. a server that keeps asking to wait", () => {
     // On a terminal, a live progress line apply may have drawn is cleared first.
     const onTerminal = await runCli(["--team", "demo", "clusters"], { cwd: dir, env: env(), tty: true, ...waitingClock() });
     expect(onTerminal.stderr.split("\n")[0]).toBe(`\r\x1b[2K${waits[0]?.trimEnd()}`);
+  });
+
+  it("tries again after short Retry-Afters more often than after faults, and after both, within their own budgets", async () => {
+    hostile.received = [];
+    hostile.handler = (_req, res) => {
+      res.writeHead(429, { "content-type": "application/json", "retry-after": "1" });
+      res.end(JSON.stringify({ message: "slow down" }));
+    };
+    const throttled = await runCli(["--team", "demo", "clusters"], { cwd: dir, env: env(), ...waitingClock() });
+    expect(throttled.stderr).toBe("Error: [GET] /api/datachain/clusters/: 429 slow down (tried 21 times over 20 s)\n");
+    expect(hostile.received).toHaveLength(21);
+    // Five 503s and then twenty 429s, and the twenty-sixth try is answered.
+    hostile.received = [];
+    hostile.handler = (_req, res) => {
+      const n = hostile.received.length;
+      if (n <= 5) json(res, 503, { message: "unavailable" });
+      else if (n <= 25) {
+        res.writeHead(429, { "content-type": "application/json", "retry-after": "1" });
+        res.end(JSON.stringify({ message: "slow down" }));
+      } else json(res, 200, clusters);
+    };
+    const both = await runCli(["--team", "demo", "clusters"], { cwd: dir, env: env(), random: () => 1, ...waitingClock() });
+    expect([both.code, both.stderr]).toEqual([0, ""]);
+    expect(hostile.received).toHaveLength(26);
   });
 
   it("keeps the short waits of its own backoff quiet, and still says how many tries over how long", async () => {

@@ -111,9 +111,11 @@ function announceRetry(event: RetryEvent, verbose: boolean, io: CliIo): void {
     event.status === undefined
       ? printable(event.reason)
       : `Studio answered ${event.status}${event.retryAfter ? " and asked to wait (Retry-After)" : ""}`;
-  io.stderr.write(
-    `${clear}${event.request}: ${why}; waiting ${formatDuration(event.delayMs)} before try ${event.attempt + 1} of ${event.tries}.\n`,
-  );
+  const which =
+    event.withinMs === undefined
+      ? `try ${event.attempt + 1} of ${event.tries}`
+      : `try ${event.attempt + 1}, trying for up to ${formatDuration(event.withinMs)} in all`;
+  io.stderr.write(`${clear}${event.request}: ${why}; waiting ${formatDuration(event.delayMs)} before ${which}.\n`);
 }
 
 /**

@@ -219,7 +219,8 @@ async function handle(ctx: ServerContext, req: IncomingMessage, res: ServerRespo
     return;
   }
 
-  const decision = ctx.faults.decide(method, target.path, body, Date.now());
+  // The rate limit's windows run on the emulator's clock: a test with a manual clock moves them.
+  const decision = ctx.faults.decide(method, target.path, body, ctx.clock.now());
   if (decision.kind === "reset-before") {
     req.socket.destroy();
     return;

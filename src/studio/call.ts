@@ -29,6 +29,7 @@ import {
   type BackoffOptions,
 } from "./retry.js";
 import { ReplySyntaxError, type ReplyStream } from "./stream-parse.js";
+import { Throttle } from "./throttle.js";
 import { abortAll, delayedSignal, interrupted, TryAbort } from "./try-abort.js";
 import { API_PREFIX, querySearch } from "./url.js";
 import { WireError } from "./wire.js";
@@ -36,6 +37,12 @@ import { WireError } from "./wire.js";
 export const DEFAULT_TIMEOUT_MS = 60_000;
 /** The longest wait a Node timer holds (2^31-1 ms): past it, setTimeout fires after 1 ms. */
 export const MAX_TIMEOUT_MS = 2 ** 31 - 1;
+/**
+ * A 429 costs less of the budget than a fault: Studio said it did nothing and when to come
+ * back, and under a tight rate limit a call may be the one turned away several times while
+ * the calls before it go through (see docs/architecture.md, "Rate limits").
+ */
+const RETRIES_AFTER_429_PER_RETRY = 4;
 /** How much of a reply that is not 2xx is read: it is only described, from its start. */
 const ERROR_BODY_BYTES = 1024 * 1024;
 
@@ -48,8 +55,10 @@ export interface RetryEvent {
   request: string;
   /** Which retry: 1 before the second try. */
   attempt: number;
-  /** The most tries the call makes, the first one included. */
+  /** The most tries the call makes, the first one included, if every try fails as this one did. */
   tries: number;
+  /** After a 429: how long from its first try the call keeps trying, at most. */
+  withinMs: number | undefined;
   delayMs: number;
   /** The status Studio answered (`429`), or how the try failed (`ECONNRESET`). */
   reason: string;
@@ -113,10 +122,17 @@ const DEADLINE = Symbol("deadline");
 /** The client's `call`: makes the request `spec` describes, tried again where that is safe, and returns its reply's value. */
 export function createCall(config: CallConfig): <T>(spec: CallSpec<T>) => Promise<T> {
   const { dispatcher, authorization, origin, basePath, timeoutMs, retries, now, stop, writeGraceMs } = config;
+  const throttledRetries = retries * RETRIES_AFTER_429_PER_RETRY;
+  // And they end, at the latest, when the waits of as many retries as a fault gets, each
+  // the longest Retry-After taken, would have: 5 min by default.
+  const slowDownBudgetMs = retries * config.maxRetryAfterMs;
   const writeStop = stop === undefined ? undefined : delayedSignal(stop, writeGraceMs);
   // The tries in flight, by the signal that stops them: one listener on each signal for the
   // whole client, not one added and removed per try (see docs/architecture.md, "Applying").
   const readsInFlight = new Set<TryAbort>();
+  const throttle = new Throttle(now, config.sleep, stop);
+  /** How many calls were made: each call's number orders its tries' turns after a 429. */
+  let calls = 0;
   const writesInFlight = new Set<TryAbort>();
   if (stop !== undefined && writeStop !== undefined) {
     // Retry waits listen on `stop` too, as many as --parallelism: more than Node's default
@@ -132,21 +148,49 @@ export function createCall(config: CallConfig): <T>(spec: CallSpec<T>) => Promis
     const target: Target<T> = { spec, path: `${basePath}${API_PREFIX}${spec.path}`, search: querySearch(spec.query) };
 
     const startedAt = now();
+    const order = (calls += 1);
     // Whether an earlier try may have been carried out: a stop before the next one must say so.
     let acted = false;
+    // The retries spent after a 429, and after any other failure.
+    let slowedDown = 0;
+    let failed = 0;
     for (let attempt = 0; ; attempt++) {
       if (stop?.aborted === true && (spec.finishing !== true || attempt > 0)) {
         throw interrupted(stop.reason, `before ${describeRequest(target, origin).request} was sent${attempt > 0 ? " again" : ""}`, acted);
+      }
+      // A write that finishes a step under way after a stop goes out at once, within its grace.
+      const ticket = stop?.aborted === true ? undefined : (throttle.enterNow() ?? (await throttle.enter(order)));
+      if (ticket === "stopped") {
+        throw interrupted(stop?.reason, `before ${describeRequest(target, origin).request} was sent${attempt > 0 ? " again" : ""}`, acted);
       }
       let outcome: Read<T> | Reply | Failure;
       try {
         outcome = await send(target);
       } catch (error) {
+        if (ticket !== undefined) throttle.ended();
         throw attempt > 0 && error instanceof RemoteError ? afterTries(error, attempt + 1, startedAt, now) : error;
       }
-      if ("value" in outcome) return outcome.value;
+      if ("value" in outcome) {
+        if (ticket !== undefined) throttle.passed();
+        return outcome.value;
+      }
       acted ||= mayHaveActed(spec, outcome);
-      const again = attempt < retries ? retryDelay(config, spec, outcome, attempt) : undefined;
+      // Studio asked to slow down: every call waits, not only this one, and the try counts
+      // against a budget of its own.
+      const slowDown = !("phase" in outcome) && outcome.status === 429;
+      const again = slowDown
+        ? slowedDown < throttledRetries
+          ? withinBudget(retryDelay(config, spec, outcome, slowedDown), now() - startedAt, slowDownBudgetMs)
+          : undefined
+        : failed < retries
+          ? retryDelay(config, spec, outcome, failed)
+          : undefined;
+      if (again !== undefined && slowDown) slowedDown += 1;
+      else if (again !== undefined) failed += 1;
+      if (ticket !== undefined) {
+        if (slowDown) throttle.throttled(ticket, again?.delayMs);
+        else throttle.ended();
+      }
       if (again === undefined) {
         const error = failure(config, describeRequest(target, origin), outcome);
         throw attempt > 0 ? afterTries(error, attempt + 1, startedAt, now) : error;
@@ -156,10 +200,13 @@ export function createCall(config: CallConfig): <T>(spec: CallSpec<T>) => Promis
         path: `${API_PREFIX}${spec.path}`,
         request: describeRequest(target, origin).request,
         attempt: attempt + 1,
-        tries: retries + 1,
+        tries: slowDown ? throttledRetries + failed + 1 : retries + slowedDown + 1,
+        withinMs: slowDown ? slowDownBudgetMs : undefined,
         status: "phase" in outcome ? undefined : outcome.status,
         ...again,
       });
+      // After a 429 the throttle holds every try, this one's next included, for the wait.
+      if (slowDown && ticket !== undefined) continue;
       if ((await pauseUnlessStopped(again.delayMs, stop, config.sleep)) === "stopped") {
         throw interrupted(stop?.reason, `before ${describeRequest(target, origin).request} was sent again`, acted);
       }
@@ -303,6 +350,11 @@ function retryDelay<T>(
     reason: String(status),
     retryAfter: retryAfter !== undefined,
   };
+}
+
+/** A retry after a 429, unless its wait would end past `budgetMs` from the call's first try. */
+function withinBudget<R extends { delayMs: number }>(again: R | undefined, spentMs: number, budgetMs: number): R | undefined {
+  return again !== undefined && spentMs + again.delayMs <= budgetMs ? again : undefined;
 }
 
 /**
