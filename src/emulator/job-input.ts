@@ -3,6 +3,7 @@
 
 import { checkCron } from "../cron.js";
 import { setOwn } from "../own-property.js";
+import { studioTimeMs } from "../studio/time.js";
 import type { EmulatorStore, NewJob } from "./store.js";
 
 export class InputError extends Error {}
@@ -31,32 +32,11 @@ function optionalInteger(body: Body, key: string, min: number, max = Number.MAX_
 export const PRIORITY = { min: 0, max: 5, default: 5 } as const;
 
 // ISO 8601 as clients send it: datachain sends Python's isoformat(), with microseconds,
-// and without an offset when its user gave none. A time without an offset is UTC.
-const ISO_DATE_TIME = /^(\d{4})-(\d{2})-(\d{2})(?:[Tt ](\d{2}):(\d{2})(?::(\d{2})(?:\.\d+)?)?)?(?:[Zz]|[+-]\d{2}:?\d{2})?$/;
-const HAS_OFFSET = /(?:[Zz]|[+-]\d{2}:?\d{2})$/;
-
+// and without an offset when its user gave none. Read as the client reads Studio's times.
 function parseDateTime(key: string, text: string): number {
-  const parts = ISO_DATE_TIME.exec(text);
-  const time =
-    parts !== null && onCalendar(parts) ? Date.parse(text.length > 10 && !HAS_OFFSET.test(text) ? `${text}Z` : text) : Number.NaN;
+  const time = studioTimeMs(text);
   if (Number.isNaN(time)) throw new InputError(`${key}: "${text}" is not an ISO 8601 date-time`);
   return time;
-}
-
-/**
- * Whether a date and time exist as written. Date.parse rolls February 30 over into March and
- * takes 24:00 as the next day; a server parsing dates (Python's datetime) refuses both.
- */
-function onCalendar(parts: RegExpExecArray): boolean {
-  const [year = 0, month = 0, day = 0, hour = 0, minute = 0, second = 0] = parts.slice(1, 7).map((p) => Number(p ?? 0));
-  const date = new Date(Date.UTC(year, month - 1, day, hour, minute, second));
-  return (
-    date.getUTCMonth() === month - 1 &&
-    date.getUTCDate() === day &&
-    date.getUTCHours() === hour &&
-    date.getUTCMinutes() === minute &&
-    date.getUTCSeconds() === second
-  );
 }
 
 export function typeName(value: unknown): string {

@@ -47,6 +47,15 @@ describe("studioTimeMs", () => {
     expect(studioTimeMs("yesterday")).toBeNaN();
     expect(studioTimeMs("")).toBeNaN();
   });
+
+  it("is NaN for a day or an hour not on the calendar, which Date.parse rolls over", () => {
+    // Date.parse reads February 30 as March 2 and 24:00 as the next day's midnight.
+    for (const off of ["2026-02-30T00:00:00Z", "2026-02-29", "2026-04-31T12:00", "2026-12-01T24:00:00Z", "1900-02-29"])
+      expect(studioTimeMs(off), off).toBeNaN();
+    expect(studioTimeMs("2028-02-29T00:00:00Z")).toBe(Date.UTC(2028, 1, 29));
+    expect(studioTimeMs("2000-02-29")).toBe(Date.UTC(2000, 1, 29));
+    expect(studioTimeMs("2026-12-31T23:59:59.999999Z")).toBe(Date.UTC(2026, 11, 31, 23, 59, 59, 999));
+  });
 });
 
 describe("newestFirst", () => {

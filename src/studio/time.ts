@@ -13,13 +13,34 @@
  */
 const ISO = /^(\d{4}-\d{2}-\d{2})(?:[Tt ](\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?)([Zz]|[+-]\d{2}:?\d{2})?)?$/;
 
-/** The moment a time from Studio names, in ms since the epoch; NaN when it is not a time. */
+/**
+ * The moment an ISO 8601 time names, in ms since the epoch; NaN when it is not a time, or
+ * not one on the calendar. Studio's times, and the times the emulator is sent, are read so.
+ */
 export function studioTimeMs(text: string): number {
   const iso = ISO.exec(text);
   if (iso === null) return Number.NaN;
-  const [, date, time = "00:00", offset = "Z"] = iso;
+  const [, date = "", time = "00:00", offset = "Z"] = iso;
+  if (!onCalendar(date, time)) return Number.NaN;
   const zone = offset.length === 5 ? `${offset.slice(0, 3)}:${offset.slice(3)}` : offset.toUpperCase();
   return Date.parse(`${date}T${time}${zone}`);
+}
+
+const DAYS_IN_MONTH = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
+
+/**
+ * Whether a date and time exist as written. Date.parse rolls February 30 over into March and
+ * takes 24:00 as the next day; a server parsing dates (Python's datetime) refuses both. It
+ * refuses a month past 12, a day past 31 and a minute or second past 59 itself.
+ */
+function onCalendar(date: string, time: string): boolean {
+  if (time.startsWith("24")) return false;
+  const day = Number(date.slice(8, 10));
+  if (day <= 28) return true;
+  const year = Number(date.slice(0, 4));
+  const month = Number(date.slice(5, 7));
+  const leap = year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0);
+  return day <= (month === 2 && leap ? 29 : (DAYS_IN_MONTH[month - 1] ?? 31));
 }
 
 /** Newest first by the moment `created_at` names; ties, and records whose time is unreadable, by id. */
