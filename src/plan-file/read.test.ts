@@ -10,7 +10,7 @@ import { CLUSTERS, desired, options } from "../../test/plan-fixtures.js";
 import { canonicalJson } from "../identity/fingerprint.js";
 import { computePlan } from "../plan/compute.js";
 import { planDocument } from "./document.js";
-import { isPlanFile, MAX_PLAN_BYTES, readPlanFile } from "./read.js";
+import { isPlanFile, MAX_PLAN_BYTES, MAX_PLAN_DEPTH, readPlanFile } from "./read.js";
 import { deriveDigestKey } from "./secret-digest.js";
 import { savedPlanDocument } from "./write.js";
 
@@ -89,8 +89,25 @@ describe("readPlanFile", () => {
     expect(await refusal(fileWith("plan.json", deep))).toBe("plan.json is not a readable plan file: it holds a number too large for JSON.");
     const finite = deep.replace("1e999", "1");
     expect(await refusal(fileWith("plan.json", finite))).toBe(
-      "plan.json is not a saved plan of format_version 3; save one with `studio-jobs plan --out plan.json`.",
+      `plan.json is not a readable plan file: it nests arrays and objects more than ${MAX_PLAN_DEPTH} levels deep, which no saved plan does.`,
     );
+  });
+
+  it("refuses a free-form field of a saved job nested deeper than any plan, which overflowed the seal's stack", async () => {
+    // Found by an adversarial test: a job's `input` (an open object in the schema) holding
+    // 200,000 nested arrays passed the schema, and show and apply stopped on "Internal error:
+    // RangeError: Maximum call stack size exceeded" in the seal's canonical JSON.
+    const saved = savedPlanDocument(plan, "1.0.0", "/", key);
+    const depth = 200_000;
+    const text = JSON.stringify(saved).replace('"query_name":', `"x": ${"[".repeat(depth)}${"]".repeat(depth)}, "query_name":`);
+    expect(await refusal(fileWith("plan.json", text))).toBe(
+      `plan.json is not a readable plan file: it nests arrays and objects more than ${MAX_PLAN_DEPTH} levels deep, which no saved plan does.`,
+    );
+    // A plan nested to the limit, and no further, is read.
+    const deepest = savedPlanDocument(plan, "1.0.0", "/", key);
+    const nested = `${"[".repeat(MAX_PLAN_DEPTH - 4)}${"]".repeat(MAX_PLAN_DEPTH - 4)}`;
+    const near = JSON.stringify(deepest).replace('"query_name":', `"x": ${nested}, "query_name":`);
+    expect((await readPlanFile(fileWith("plan.json", near))).jobs?.["nightly"]?.input).toHaveProperty("x");
   });
 
   it("refuses a plan in which one object gives a key twice, at the second, whichever of the two JSON.parse would keep", async () => {

@@ -227,29 +227,59 @@ function parsePlanText(text: string, shown: string): unknown {
   if (!looksLike && !(doc !== null && typeof doc === "object" && Object.hasOwn(doc, "format_version")))
     throw new UsageError(`${shown} is not a saved plan.`, NOT_A_PLAN_HINT);
   // A number JSON cannot hold (1e999 reads as Infinity) would be sealed as null: refused,
-  // so that what is sealed is what was read.
-  if (holdsNonFiniteNumber(doc)) throw new UsageError(`${shown} is not a readable plan file: it holds a number too large for JSON.`);
+  // so that what is sealed is what was read. Nesting deeper than any saved plan would
+  // overflow the stack of the seal's canonical JSON, which recurses once a level.
+  const problem = findValueProblem(doc);
+  if (problem === "non-finite") throw new UsageError(`${shown} is not a readable plan file: it holds a number too large for JSON.`);
+  if (problem === "too-deep")
+    throw new UsageError(
+      `${shown} is not a readable plan file: it nests arrays and objects more than ${MAX_PLAN_DEPTH} levels deep, which no saved plan does.`,
+      "Make a new plan with `studio-jobs plan --out FILE`.",
+    );
   return doc;
 }
 
 /**
- * Whether a parsed value holds a number that is not finite. A walk after the parse, not a
- * reviver: that cost as much again as the parse (a call and a property set a value), this
- * a sixth of it; and a loop, not recursion, as a file may nest deeper than the stack.
+ * How deep a saved plan's arrays and objects may nest. `plan --out` writes 6 levels at most
+ * (a job's applied record: its files, each a [name, sha256] pair); the seal's canonical
+ * JSON recurses once a level, and a free-form field (a job's `input`) nested far deeper
+ * overflowed its stack.
  */
-function holdsNonFiniteNumber(root: unknown): boolean {
+export const MAX_PLAN_DEPTH = 64;
+
+/**
+ * What in a parsed value a saved plan cannot hold: a number that is not finite (reported
+ * first, wherever it is), or arrays and objects nested more than MAX_PLAN_DEPTH deep. A walk
+ * after the parse, not a reviver: that cost as much again as the parse (a call and a
+ * property set a value), this a sixth of it; and a loop, not recursion, as a file may nest
+ * deeper than the stack.
+ */
+function findValueProblem(root: unknown): "non-finite" | "too-deep" | undefined {
   const pending: unknown[] = [root];
+  // The depth of each pending value, kept beside it rather than in a pair per value.
+  const depths: number[] = [0];
+  let tooDeep = false;
   while (pending.length > 0) {
     const value = pending.pop();
+    const depth = (depths.pop() ?? 0) + 1;
     if (typeof value === "number") {
-      if (!Number.isFinite(value)) return true;
-    } else if (Array.isArray(value)) {
-      for (const item of value as unknown[]) pending.push(item);
+      if (!Number.isFinite(value)) return "non-finite";
     } else if (value !== null && typeof value === "object") {
-      for (const key in value) pending.push((value as Record<string, unknown>)[key]);
+      if (depth > MAX_PLAN_DEPTH) tooDeep = true;
+      if (Array.isArray(value)) {
+        for (const item of value as unknown[]) {
+          pending.push(item);
+          depths.push(depth);
+        }
+      } else {
+        for (const key in value) {
+          pending.push((value as Record<string, unknown>)[key]);
+          depths.push(depth);
+        }
+      }
     }
   }
-  return false;
+  return tooDeep ? "too-deep" : undefined;
 }
 
 /** Why a plan of an older format_version is not applied: what was wrong with it. */
