@@ -7,7 +7,8 @@
 // exclusive file is written in place instead; one that fails half-way is removed.
 
 import { randomBytes } from "node:crypto";
-import { link, lstat, open, rename, unlink } from "node:fs/promises";
+import { constants, type Stats } from "node:fs";
+import { access, link, lstat, open, rename, stat, unlink } from "node:fs/promises";
 import { basename, dirname, join } from "node:path";
 
 export interface ReplaceFileOptions {
@@ -29,15 +30,42 @@ export class ReplaceFileError extends Error {
   }
 }
 
+/** Why what is at `path` (from lstat) is not replaced; undefined when nothing is there, or a file or a link. */
+function refusedEntry(existing: Stats | undefined, exclusive: boolean): ReplaceFileError | undefined {
+  if (existing === undefined) return undefined;
+  if (exclusive) return new ReplaceFileError("it already exists", true);
+  if (existing.isDirectory()) return new ReplaceFileError("it is a directory");
+  if (!existing.isFile() && !existing.isSymbolicLink())
+    return new ReplaceFileError("it is not a regular file (a FIFO, a device or a socket)");
+  return undefined;
+}
+
+/**
+ * Why `path` (absolute) could not be replaced, found without writing anything: what is at
+ * the path, or a directory to write it in that is missing, is no directory or is not
+ * writable. Undefined when the write may go ahead (it can still fail: a full disk).
+ * For a command that would otherwise do its work first and only then fail to save it.
+ */
+export async function whyNotReplaceable(
+  path: string,
+  options: Pick<ReplaceFileOptions, "exclusive" | "shown">,
+): Promise<ReplaceFileError | undefined> {
+  const refused = refusedEntry(await lstat(path).catch(() => undefined), options.exclusive);
+  if (refused !== undefined) return refused;
+  const directory = dirname(path);
+  try {
+    if (!(await stat(directory)).isDirectory()) return new ReplaceFileError(NOT_A_DIRECTORY);
+    await access(directory, constants.W_OK);
+  } catch (error) {
+    return new ReplaceFileError(reasonOf(error, options.shown));
+  }
+  return undefined;
+}
+
 /** Put `text` at `path` (absolute) whole, or throw a ReplaceFileError and leave the path as it was. */
 export async function replaceFile(path: string, text: string, options: ReplaceFileOptions): Promise<void> {
-  const existing = await lstat(path).catch(() => undefined);
-  if (existing !== undefined) {
-    if (options.exclusive) throw new ReplaceFileError("it already exists", true);
-    if (existing.isDirectory()) throw new ReplaceFileError("it is a directory");
-    if (!existing.isFile() && !existing.isSymbolicLink())
-      throw new ReplaceFileError("it is not a regular file (a FIFO, a device or a socket)");
-  }
+  const refused = refusedEntry(await lstat(path).catch(() => undefined), options.exclusive);
+  if (refused !== undefined) throw refused;
   const temporary = join(dirname(path), `.${basename(path)}.${randomBytes(6).toString("hex")}.tmp`);
   // "wx": a name nobody else holds, created with the mode asked for (an existing file would keep its own).
   const file = await open(temporary, "wx", options.mode).catch((error: unknown) => {
@@ -81,10 +109,12 @@ export async function linkless(error: unknown, path: string, text: string, mode:
   }
 }
 
+const NOT_A_DIRECTORY = "a part of the path is not a directory";
+
 /** Why a file could not be written, by the system's error code; its own message for anything unusual. */
 const WRITE_ERRORS: Readonly<Record<string, (shown: string) => string>> = {
   ENOENT: (shown) => `the directory ${dirname(shown)} does not exist`,
-  ENOTDIR: () => "a part of the path is not a directory",
+  ENOTDIR: () => NOT_A_DIRECTORY,
   EISDIR: () => "it is a directory",
   EACCES: () => "permission denied",
   EPERM: () => "permission denied",

@@ -1,5 +1,6 @@
 // `studio-jobs plan` against the emulator, from the examples to every kind of change.
 
+import { execFileSync } from "node:child_process";
 import { existsSync, lstatSync, mkdirSync, mkdtempSync, readFileSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -388,19 +389,29 @@ describe("plan failures end with exit 1 and one clear sentence", () => {
     expect(readFileSync(join(dir, "empty.json"), "utf8")).toContain('"format_version"');
   });
 
-  it("--out to a directory or into a missing directory, and a symbolic link at --out is replaced, not followed", async () => {
+  it("--out to a directory, a named pipe or into a missing directory is refused before Studio is asked; a symbolic link at --out is replaced, not followed", async () => {
+    // Found by an adversarial tester: these were refused only once the plan was made and
+    // printed, after Studio was listed, though a refused --out is meant to ask Studio nothing.
     const dir = copyExample("analytics");
     mkdirSync(join(dir, "plans.json"));
+    execFileSync("mkfifo", [join(dir, "pipe.json")]);
+    writeFileSync(join(dir, "file"), "");
+    const requests = () => [...studio.emulator.requests.values()].reduce((a, b) => a + b, 0);
+    const before = requests();
     for (const [out, reason] of [
       ["plans.json", "it is a directory"],
+      ["pipe.json", "it is not a regular file (a FIFO, a device or a socket)"],
       ["missing/plan.json", "the directory missing does not exist"],
+      ["file/plan.json", "a part of the path is not a directory"],
     ]) {
-      const result = await plan(dir, ["--out", out ?? ""]);
-      expect(result.code).toBe(1);
-      expect(result.stderr).toBe(
-        `Error: Cannot save the plan to ${String(out)}: ${String(reason)}.\nGive --out a file path in an existing directory you can write to.\n`,
-      );
+      expect(await plan(dir, ["--out", out ?? ""])).toEqual({
+        code: 1,
+        stdout: "",
+        stderr: `Error: Cannot save the plan to ${String(out)}: ${String(reason)}.\nGive --out a file path in an existing directory you can write to.\n`,
+        questions: [],
+      });
     }
+    expect(requests()).toBe(before);
     // Empty (`--out "$UNSET"`): it named the current directory, "Cannot save the plan to : it is a directory".
     expect(await plan(dir, ["--out", ""])).toMatchObject({
       code: 1,

@@ -5,7 +5,7 @@
 import { lstat } from "node:fs/promises";
 import { resolve } from "node:path";
 import { UsageError } from "../errors.js";
-import { isSavedPlanFile } from "../plan-file/index.js";
+import { checkPlanPathWritable, isSavedPlanFile } from "../plan-file/index.js";
 
 export async function checkPlanOut(out: string, cwd: string): Promise<void> {
   // `apply FILE` and the other commands tell a saved plan from a spec by the .json ending
@@ -17,9 +17,10 @@ export async function checkPlanOut(out: string, cwd: string): Promise<void> {
     );
   }
   const path = resolve(cwd, out);
+  // A directory, a FIFO, or a missing directory to write in: refused as the write would refuse it.
+  await checkPlanPathWritable(path, out);
   const info = await lstat(path).catch(() => undefined);
-  // A missing path, or what is not a regular file (a directory, a link, which is replaced
-  // and not followed), is left to the write, which says what it cannot do.
+  // A missing path, a link (which is replaced and not followed) or an empty file is written.
   if (info === undefined || !info.isFile() || info.size === 0) return;
   if (await isSavedPlanFile(path)) return;
   throw new UsageError(

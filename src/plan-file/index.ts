@@ -3,7 +3,7 @@
 // described in docs/architecture.md, "The plan file".
 
 export { PLAN_FORMAT_VERSION, type PlanDocument } from "./document.js";
-export { studioLocation, writePlanFile, type WritePlanOptions } from "./write.js";
+export { checkPlanPathWritable, studioLocation, writePlanFile, type WritePlanOptions } from "./write.js";
 export { isPlanFile, isSavedPlanFile, readPlanFile } from "./read.js";
 export { checkPlanStack } from "./stack.js";
 export { unlockPlanFile, verifyPlanFile, type PlanCheckContext } from "./verify.js";

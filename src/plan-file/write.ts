@@ -9,7 +9,7 @@ import type { Plan } from "../plan/types.js";
 import { planDocument, type PlanDocument, type SavedJob } from "./document.js";
 import { saveJob } from "./saved-job.js";
 import { sealPlanDocument } from "./seal.js";
-import { replaceFile, ReplaceFileError } from "../replace-file.js";
+import { replaceFile, ReplaceFileError, whyNotReplaceable } from "../replace-file.js";
 import { createDigestKey, describeDigestKey, type DigestKey } from "./secret-digest.js";
 
 /**
@@ -81,9 +81,23 @@ async function writeWhole(path: string, text: string, shown: string): Promise<vo
     await replaceFile(path, text, { mode: 0o600, exclusive: false, shown });
   } catch (error) {
     if (!(error instanceof ReplaceFileError)) throw error;
-    throw new UsageError(
-      `Cannot save the plan to ${shown}: ${error.reason}.`,
-      "Give --out a file path in an existing directory you can write to.",
-    );
+    throw cannotSave(shown, error);
   }
+}
+
+function cannotSave(shown: string, error: ReplaceFileError): UsageError {
+  return new UsageError(
+    `Cannot save the plan to ${shown}: ${error.reason}.`,
+    "Give --out a file path in an existing directory you can write to.",
+  );
+}
+
+/**
+ * Refuse, before the plan is made, a path writePlanFile would refuse at the end: a directory
+ * or what is no regular file at `path` (absolute), or a directory to write in that is missing
+ * or not writable. Said as writePlanFile says it.
+ */
+export async function checkPlanPathWritable(path: string, shown: string): Promise<void> {
+  const refused = await whyNotReplaceable(path, { exclusive: false, shown });
+  if (refused !== undefined) throw cannotSave(shown, refused);
 }
