@@ -88,6 +88,30 @@ describe("restorePlan: the record an action acts on", () => {
     );
   });
 
+  it("refuses a replace or cancel that shows a protected job as not protected, or the other way round", async () => {
+    // Found by an adversarial test: a plan sealed anew by someone holding only the plan key
+    // (a pull request's CI job) could drop the [protected] mark from the cancel of a
+    // protected job, made with --allow-protected, and show approved what apply then did.
+    const guarded = record({ key: "guarded", protect: true });
+    const { doc, listings } = savedPlan([keep], [kept, guarded], { allowProtected: true });
+    expect(doc.actions.map((a) => `${a.kind} ${a.key} ${String(a.protected)}`)).toEqual(["noop keep undefined", "cancel guarded true"]);
+    expect((await restorePlan(doc, { listings, env: {}, cwd: "/", key })).actions).toHaveLength(1);
+    const hidden = structuredClone(doc);
+    delete hidden.actions[1]?.protected;
+    expect(await refusal(hidden, listings)).toBe(
+      `The saved plan's cancel of "guarded" in team demo shows job ${guarded.id} as not protected, though it is.\n` +
+        "The saved plan was changed after it was made. Nothing was changed.\n" +
+        "Make it again with `studio-jobs plan --out FILE` and apply that.",
+    );
+    const changed = desired({ key: "keep", query: "print(2)\n" });
+    const replace = savedPlan([changed], [kept]);
+    const marked = structuredClone(replace.doc);
+    for (const action of marked.actions) action.protected = true;
+    expect(await refusal(marked, replace.listings)).toMatch(
+      new RegExp(`^The saved plan's replace of "keep" in team demo shows job ${kept.id} as protected, which it is not\\.\\n`),
+    );
+  });
+
   it("looks a record up only in the listing of the action's own team", async () => {
     const { doc } = savedPlan([keep], [kept, gone]);
     const elsewhere = new Map([

@@ -4,7 +4,7 @@
 // docs/architecture.md, "The plan file"): an id written into the file is never trusted alone.
 
 import { canonicalJson } from "../identity/fingerprint.js";
-import { classify, type LiveJob } from "../identity/classify.js";
+import { classify, isProtected, type LiveJob } from "../identity/classify.js";
 import { computeChanges } from "../plan/diff.js";
 import { PlanRefusedError, UsageError } from "../errors.js";
 import { registerJobSecrets } from "../redact.js";
@@ -144,8 +144,15 @@ function liveRecordOf(
   const job = classify(record, stack);
   const expected = adopting ? `a job named "${action.key}" that no stack manages` : `stack ${stack}'s job "${action.key}"`;
   const fits = adopting ? job.kind === "unmanaged" && record.name === action.key : job.kind === "managed" && job.key === action.key;
-  if (fits) return record;
-  return `The saved plan's ${action.kind} of "${action.key}" in team ${action.team} names job ${record.id}, which is ${whose(job)}, not ${expected}.`;
+  if (!fits)
+    return `The saved plan's ${action.kind} of "${action.key}" in team ${action.team} names job ${record.id}, which is ${whose(job)}, not ${expected}.`;
+  // The planner marks every replace and cancel of a protected job (it takes --allow-protected),
+  // and a job's protection never changes: a plan that hides the mark is not one it wrote.
+  if ((action.protected === true) !== isProtected(job)) {
+    const shown = action.protected === true ? "protected, which it is not" : "not protected, though it is";
+    return `The saved plan's ${action.kind} of "${action.key}" in team ${action.team} shows job ${record.id} as ${shown}.`;
+  }
+  return record;
 }
 
 /** Whose a listed record is, in words. */
