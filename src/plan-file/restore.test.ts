@@ -112,6 +112,51 @@ describe("restorePlan: the record an action acts on", () => {
     );
   });
 
+  it("refuses a cancel whose reason the plan's other actions do not bear out, and a noop that keeps no record the planner could keep", async () => {
+    // Found by an adversarial test: sealed anew, a plan could show the cancel of a key's only
+    // job as "a duplicate of the job kept" beside a made-up noop, even one naming the very
+    // job it cancels; noops were not tied to any record.
+    const twin = record(keep);
+    const { doc, listings } = savedPlan([keep], [kept, twin, gone]);
+    expect(doc.actions.map((a) => `${a.kind} ${a.key} ${String(a.reason)}`)).toEqual([
+      "noop keep undefined",
+      "cancel keep duplicate",
+      "cancel gone removed",
+    ]);
+    expect((await restorePlan(doc, { listings, env: {}, cwd: "/", key })).actions).toHaveLength(2);
+    const tail =
+      "\nThe saved plan was changed after it was made. Nothing was changed.\nMake it again with `studio-jobs plan --out FILE` and apply that.";
+
+    const relabelled = structuredClone(doc);
+    const removed = relabelled.actions[2];
+    if (removed !== undefined) removed.reason = "duplicate";
+    expect(await refusal(relabelled, listings)).toBe(
+      `The saved plan's cancel of "gone" in team demo says it is duplicate, but the plan keeps no job of that key there.${tail}`,
+    );
+
+    const decoy = structuredClone(relabelled);
+    const noop = decoy.actions[0];
+    if (noop !== undefined) decoy.actions.push({ ...noop, key: "gone", job_id: gone.id, fingerprint: "made-up" });
+    decoy.summary.noop += 1;
+    const decoyed = await refusal(decoy, listings);
+    expect(decoyed).toContain(`The saved plan keeps job ${gone.id} of "gone" in team demo, which does not do what the plan shows.\n`);
+    expect(decoyed).toContain(`The saved plan both keeps and cancels job ${gone.id} of "gone" in team demo.\n`);
+
+    const unlabelled = structuredClone(doc);
+    const duplicate = unlabelled.actions[1];
+    if (duplicate !== undefined) duplicate.reason = "removed";
+    expect(await refusal(unlabelled, listings)).toBe(
+      `The saved plan's cancel of "keep" in team demo says it is removed, but the plan has that key there.${tail}`,
+    );
+
+    const elsewhere = structuredClone(doc);
+    const kept0 = elsewhere.actions[0];
+    if (kept0 !== undefined) kept0.job_id = precious.id;
+    expect(await refusal(elsewhere, new Map([["demo", [kept, twin, gone, precious]]]))).toMatch(
+      /^The saved plan's noop of "keep" in team demo names job victims-job, which is stack victim's job "precious", not stack analytics's job "keep"\.\n/,
+    );
+  });
+
   it("looks a record up only in the listing of the action's own team", async () => {
     const { doc } = savedPlan([keep], [kept, gone]);
     const elsewhere = new Map([

@@ -4,13 +4,15 @@
 // docs/architecture.md, "The plan file"): an id written into the file is never trusted alone.
 
 import { canonicalJson } from "../identity/fingerprint.js";
-import { classify, isProtected, type LiveJob } from "../identity/classify.js";
+import { classify, isProtected, type LiveJob, type ManagedJob } from "../identity/classify.js";
 import { computeChanges } from "../plan/diff.js";
+import { settingAt } from "../plan/settings.js";
 import { PlanRefusedError, UsageError } from "../errors.js";
 import { registerJobSecrets } from "../redact.js";
 import type { DesiredJob } from "../desired/types.js";
 import { SENSITIVE } from "../redact.js";
 import { summarizeActions, type Plan, type PlanAction, type PlanSummary, type SecretFields } from "../plan/types.js";
+import { isCancelled, isLive } from "../studio/status.js";
 import type { JobOutput } from "../studio/types.js";
 import type { ActionDocument, PlanDocument } from "./document.js";
 import { MAKE_IT_AGAIN, PLAN_CHANGED, verifyPlanFile, type PlanCheckContext } from "./verify.js";
@@ -35,6 +37,7 @@ export async function restorePlan(doc: PlanDocument, context: PlanCheckContext):
     if (typeof restored === "string") problems.push(restored);
     else if (restored !== undefined) actions.push(restored);
   }
+  problems.push(...checkCancelReasons(doc.actions));
   // What apply and show go by (hasChanges, the closing line) is counted from the actions.
   const summary = summarizeActions(doc.actions);
   if ((Object.keys(summary) as (keyof PlanSummary)[]).some((kind) => summary[kind] !== doc.summary[kind])) {
@@ -113,7 +116,11 @@ function restoreAction(
       if (typeof old === "string") return old;
       return { kind: "cancel", key, team, live: old, reason: action.reason ?? "removed" };
     }
-    case "noop":
+    case "noop": {
+      // Changes nothing, but stands for the job kept, beside which a duplicate is cancelled.
+      const kept = live(action);
+      return typeof kept === "string" ? kept : undefined;
+    }
     case "conflict":
       return undefined;
     default: {
@@ -124,10 +131,11 @@ function restoreAction(
 }
 
 /**
- * The record a replace or cancel acts on, as listed now in its team. The planner gives such
- * an action only this stack's record of the action's key, or, when adopting (--adopt), a
- * record no stack manages that holds the key's name: anything else is refused, with a
- * sentence saying whose the record is.
+ * The record a replace or cancel acts on, or a noop keeps, as listed now in its team. The
+ * planner gives such an action only this stack's record of the action's key, or, when
+ * adopting (--adopt), a record no stack manages that holds the key's name: anything else is
+ * refused, with a sentence saying whose the record is. A noop's record must be one the
+ * planner could keep, and a replace or cancel must show whether its record is protected.
  */
 function liveRecordOf(
   action: ActionDocument,
@@ -146,6 +154,10 @@ function liveRecordOf(
   const fits = adopting ? job.kind === "unmanaged" && record.name === action.key : job.kind === "managed" && job.key === action.key;
   if (!fits)
     return `The saved plan's ${action.kind} of "${action.key}" in team ${action.team} names job ${record.id}, which is ${whose(job)}, not ${expected}.`;
+  if (action.kind === "noop")
+    return job.kind === "managed" && mayKeep(action, job)
+      ? record
+      : `The saved plan keeps job ${record.id} of "${action.key}" in team ${action.team}, which does not do what the plan shows.`;
   // The planner marks every replace and cancel of a protected job (it takes --allow-protected),
   // and a job's protection never changes: a plan that hides the mark is not one it wrote.
   if ((action.protected === true) !== isProtected(job)) {
@@ -153,6 +165,54 @@ function liveRecordOf(
     return `The saved plan's ${action.kind} of "${action.key}" in team ${action.team} shows job ${record.id} as ${shown}.`;
   }
   return record;
+}
+
+/**
+ * Whether a record of the noop's key (`job`) is one the planner could keep for it (keep.ts):
+ * never a cancelled one, a live one for a schedule, and one with the noop's fingerprint
+ * where the plan shows it (not for a job with sensitive values).
+ */
+function mayKeep(action: ActionDocument, job: ManagedJob): boolean {
+  if (isCancelled(job.record.status)) return false;
+  const schedule = action.after === undefined || action.after === null ? undefined : settingAt(action.after, "cron");
+  if (schedule !== undefined && !isLive(job.record.status)) return false;
+  return action.fingerprint === undefined || action.fingerprint === job.fingerprint;
+}
+
+/**
+ * A cancel says why, and `show` prints it: a duplicate, an outdated version or an adopted job
+ * is cancelled beside the job of its key that the plan keeps (a noop) or puts in place (a
+ * replace), and a job removed from the spec has no action of its key in its team. And a job
+ * the plan keeps is not cancelled. A plan sealed anew could otherwise show the cancel of a
+ * key's only job as "a duplicate of the job kept".
+ */
+function checkCancelReasons(actions: readonly ActionDocument[]): string[] {
+  const place = (team: string, text: string) => `${team}\u0000${text}`;
+  const keptKeys = new Set<string>();
+  const wantedKeys = new Set<string>();
+  const keptIds = new Set<string>();
+  for (const action of actions) {
+    if (action.kind === "cancel") continue;
+    wantedKeys.add(place(action.team, action.key));
+    if (action.kind === "noop" || action.kind === "replace") keptKeys.add(place(action.team, action.key));
+    if (action.kind === "noop" && action.job_id !== undefined) keptIds.add(place(action.team, action.job_id));
+  }
+  const problems: string[] = [];
+  for (const action of actions) {
+    if (action.kind !== "cancel") continue;
+    const where = `"${action.key}" in team ${action.team}`;
+    if (action.job_id !== undefined && keptIds.has(place(action.team, action.job_id))) {
+      problems.push(`The saved plan both keeps and cancels job ${action.job_id} of ${where}.`);
+      continue;
+    }
+    const reason = action.reason ?? "removed";
+    const beside = reason === "duplicate" || reason === "outdated" || reason === "adopted";
+    if (beside && !keptKeys.has(place(action.team, action.key)))
+      problems.push(`The saved plan's cancel of ${where} says it is ${reason}, but the plan keeps no job of that key there.`);
+    if (!beside && wantedKeys.has(place(action.team, action.key)))
+      problems.push(`The saved plan's cancel of ${where} says it is ${reason}, but the plan has that key there.`);
+  }
+  return problems;
 }
 
 /** Whose a listed record is, in words. */
