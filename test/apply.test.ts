@@ -9,7 +9,16 @@ import fc from "fast-check";
 import { beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { stringify } from "yaml";
 import { cliWith, recordingSleep, runCli } from "./cli-helpers.js";
-import { copyExample, dailyJobs, liveByKey as groupLive, startTestStudio, useStudio, writeSpec, type TestStudio } from "./helpers.js";
+import {
+  copyExample,
+  dailyJobs,
+  liveByKey as groupLive,
+  startTestStudio,
+  useStudio,
+  writeRepo,
+  writeSpec,
+  type TestStudio,
+} from "./helpers.js";
 
 const { studio, env } = useStudio();
 const cli = cliWith(env);
@@ -213,6 +222,41 @@ describe("saved plans", () => {
     );
     expect(studio.emulator.store.allJobs()).toHaveLength(0);
     expect((await cli(dir, ["apply", "plan.json"], { env: { EMBED_API_KEY: "first-key-value" } })).code).toBe(0);
+  });
+
+  it("refuses a plan whose cluster was deactivated or made smaller since, before a cancel-first replace cancels the old job", async () => {
+    // Found by an adversarial test: apply of a saved plan did not look at the clusters again.
+    // Its cancel-first replace cancelled the old job, the create was refused (inactive
+    // cluster), and the job ran no version; `apply` of the spec refused the plan up front.
+    const dir = writeRepo({});
+    writeSpec(dir, "clusters", {
+      nightly: { query: "print(1)", cluster: "gpu-pool", workers: 4, schedule: { cron: "0 3 * * *", replace: "cancel-first" } },
+    });
+    expect((await cli(dir, ["apply", ".", "--yes"])).code).toBe(0);
+    const [old] = [...((await liveByKey("clusters")).get("nightly") ?? [])];
+    writeFileSync(join(dir, "studio-jobs.yaml"), readFileSync(join(dir, "studio-jobs.yaml"), "utf8").replace("print(1)", "print(2)"));
+    expect((await cli(dir, ["plan", ".", "--out", "plan.json"])).code).toBe(0);
+    const gpu = studio.emulator.store.clusters.find((c) => c.name === "gpu-pool");
+    if (gpu === undefined) throw new Error("the emulator has no gpu-pool");
+    const was = { ...gpu };
+    try {
+      for (const [change, said] of [
+        [{ is_active: false }, "would run on cluster gpu-pool, which is not active. Choose another cluster."],
+        [{ max_workers: 2 }, "asks for 4 workers; cluster gpu-pool allows at most 2."],
+      ] as const) {
+        Object.assign(gpu, was, change);
+        const refused = await cli(dir, ["apply", "plan.json"]);
+        expect(refused).toMatchObject({ code: 1, stdout: "" });
+        expect(refused.stderr).toBe(
+          "Error: Saved plan is stale: the clusters in Studio changed since it was made.\n" +
+            `Job "nightly" (team demo) ${said}\nNothing was changed.\nMake a new plan with \`studio-jobs plan --out FILE\` and apply that.\n`,
+        );
+        expect([...((await liveByKey("clusters")).get("nightly") ?? [])].map((r) => r.id)).toEqual([old?.id]);
+      }
+    } finally {
+      Object.assign(gpu, was);
+    }
+    expect((await cli(dir, ["apply", "plan.json"])).code).toBe(0);
   });
 
   it("refuses a plan whose uploaded file changed", async () => {

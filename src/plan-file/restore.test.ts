@@ -31,7 +31,7 @@ function withJobId(doc: PlanDocument, kind: "replace" | "cancel", id: string): P
 }
 
 async function refusal(doc: PlanDocument, listings: ReadonlyMap<string, readonly JobOutput[]>): Promise<string> {
-  const error = await restorePlan(doc, { listings, env: {}, cwd: "/", key }).then(
+  const error = await restorePlan(doc, { listings, clusters: CLUSTERS, env: {}, cwd: "/", key }).then(
     () => undefined,
     (e: unknown) => e as Error & { hint?: string },
   );
@@ -48,7 +48,7 @@ describe("restorePlan: the record an action acts on", () => {
 
   it("ties a cancel to this stack's record of its key", async () => {
     const { doc, listings } = savedPlan([keep], [kept, gone, precious]);
-    const plan = await restorePlan(doc, { listings, env: {}, cwd: "/", key });
+    const plan = await restorePlan(doc, { listings, clusters: CLUSTERS, env: {}, cwd: "/", key });
     expect(plan.actions.map((a) => `${a.kind} ${a.key} ${"live" in a ? a.live.id : ""}`)).toEqual([`cancel gone ${gone.id}`]);
   });
 
@@ -82,7 +82,7 @@ describe("restorePlan: the record an action acts on", () => {
     const manual = desired({ key: "manual" });
     const { doc, listings } = savedPlan([manual], [byHand, precious], { adopt: true });
     expect(doc.actions.map((a) => `${a.kind} ${String(a.job_id)}`)).toEqual(["replace hand-made"]);
-    expect((await restorePlan(doc, { listings, env: {}, cwd: "/", key })).actions).toHaveLength(1);
+    expect((await restorePlan(doc, { listings, clusters: CLUSTERS, env: {}, cwd: "/", key })).actions).toHaveLength(1);
     expect(await refusal(withJobId(doc, "replace", "victims-job"), listings)).toMatch(
       /^The saved plan's replace of "manual" in team demo names job victims-job, which is stack victim's job "precious", not a job named "manual" that no stack manages\.\n/,
     );
@@ -95,7 +95,7 @@ describe("restorePlan: the record an action acts on", () => {
     const guarded = record({ key: "guarded", protect: true });
     const { doc, listings } = savedPlan([keep], [kept, guarded], { allowProtected: true });
     expect(doc.actions.map((a) => `${a.kind} ${a.key} ${String(a.protected)}`)).toEqual(["noop keep undefined", "cancel guarded true"]);
-    expect((await restorePlan(doc, { listings, env: {}, cwd: "/", key })).actions).toHaveLength(1);
+    expect((await restorePlan(doc, { listings, clusters: CLUSTERS, env: {}, cwd: "/", key })).actions).toHaveLength(1);
     const hidden = structuredClone(doc);
     delete hidden.actions[1]?.protected;
     expect(await refusal(hidden, listings)).toBe(
@@ -123,7 +123,7 @@ describe("restorePlan: the record an action acts on", () => {
       "cancel keep duplicate",
       "cancel gone removed",
     ]);
-    expect((await restorePlan(doc, { listings, env: {}, cwd: "/", key })).actions).toHaveLength(2);
+    expect((await restorePlan(doc, { listings, clusters: CLUSTERS, env: {}, cwd: "/", key })).actions).toHaveLength(2);
     const tail =
       "\nThe saved plan was changed after it was made. Nothing was changed.\nMake it again with `studio-jobs plan --out FILE` and apply that.";
 

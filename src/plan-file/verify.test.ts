@@ -43,7 +43,7 @@ function unlockRefusal(doc: PlanDocument): string {
 }
 
 async function restoreRefusal(doc: PlanDocument): Promise<string> {
-  const error = await restorePlan(doc, { listings, env, cwd: "/", key }).then(
+  const error = await restorePlan(doc, { listings, clusters: CLUSTERS, env, cwd: "/", key }).then(
     () => undefined,
     (e: unknown) => e as Error,
   );
@@ -57,13 +57,13 @@ describe("the seal of a saved plan", () => {
     expect(doc.actions.map((a) => `${a.kind} ${a.key}`)).toEqual(["replace changed", "create plain", "create secret"]);
     expect(doc.seal).toMatch(/^[0-9a-f]{64}$/);
     expect(unlockPlanFile(doc, TOKEN, {}, "plan.json").salt).toBe(key.salt);
-    const jobs = await verifyPlanFile(doc, { listings, env, cwd: "/", key });
+    const jobs = await verifyPlanFile(doc, { listings, clusters: CLUSTERS, env, cwd: "/", key });
     expect([...jobs].map(([k, job]) => [k, job.fingerprint])).toEqual([
       ["changed", changed.fingerprint],
       ["plain", plain.fingerprint],
       ["secret", secret.fingerprint],
     ]);
-    const restored = await restorePlan(doc, { listings, env, cwd: "/", key });
+    const restored = await restorePlan(doc, { listings, clusters: CLUSTERS, env, cwd: "/", key });
     expect(restored.actions.map((a) => a.kind)).toEqual(["replace", "create", "create"]);
     expect(restored.actions[0]?.kind === "replace" && restored.actions[0].changes).toEqual(doc.actions[0]?.changes);
   });

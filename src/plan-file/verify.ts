@@ -10,10 +10,11 @@ import { hashRegularFile } from "../desired/read-file.js";
 import { interpolate } from "../desired/interpolate.js";
 import type { DesiredJob } from "../desired/types.js";
 import { canonicalJson } from "../identity/fingerprint.js";
+import { clusterProblem } from "../plan/cluster-problem.js";
 import { computeRemoteDigest } from "../plan/digest.js";
 import { desiredSettings } from "../plan/settings.js";
 import type { Redactor } from "../redact.js";
-import type { JobOutput } from "../studio/types.js";
+import type { Cluster, JobOutput } from "../studio/types.js";
 import type { PlanDocument, SavedJob } from "./document.js";
 import { restoreJob } from "./saved-job.js";
 import { isSealed } from "./seal.js";
@@ -82,6 +83,8 @@ export function unlockPlanFile(
 /** What a saved plan is checked against: Studio as listed now, and this machine. */
 export interface PlanCheckContext {
   listings: ReadonlyMap<string, readonly JobOutput[]>;
+  /** Studio's clusters as listed now: each job sent must still find its cluster as the plan did. */
+  clusters: readonly Cluster[];
   env: NodeJS.ProcessEnv;
   /** Where the plan's relative file paths are resolved. */
   cwd: string;
@@ -113,7 +116,27 @@ export async function verifyPlanFile(doc: PlanDocument, context: PlanCheckContex
   if (problems.length > 0) throw new PlanRefusedError("PLAN_INPUTS_CHANGED", [...problems, "Nothing was changed."], MAKE_A_NEW_PLAN);
   const unlike = checkShownIsSent(doc, restored);
   if (unlike.length > 0) throw new PlanRefusedError("PLAN_CHANGED", [...unlike, PLAN_CHANGED], MAKE_IT_AGAIN);
+  checkClusters(restored, context.clusters);
   return restored;
+}
+
+/**
+ * The planner refused a job whose cluster is unknown, inactive or too small; a cluster
+ * removed, deactivated or made smaller since would fail the job's create, and a cancel-first
+ * replace would have cancelled the old job first. So that is a stale plan too.
+ */
+function checkClusters(jobs: ReadonlyMap<string, DesiredJob>, clusters: readonly Cluster[]): void {
+  const problems: string[] = [];
+  for (const job of jobs.values()) {
+    const problem = clusterProblem(job, clusters);
+    if (problem !== undefined) problems.push(`Job "${job.key}" (team ${job.team}) ${problem}`);
+  }
+  if (problems.length === 0) return;
+  throw new PlanRefusedError(
+    "PLAN_STALE",
+    ["Saved plan is stale: the clusters in Studio changed since it was made.", ...problems, "Nothing was changed."],
+    MAKE_A_NEW_PLAN,
+  );
 }
 
 /**

@@ -8,7 +8,8 @@ import { classify, isProtected, managedAs, type ManagedJob, type UnmanagedJob } 
 import { isLive, isSchedule, isUnderway } from "../studio/status.js";
 import { newestFirst } from "../studio/time.js";
 import type { Cluster, JobOutput } from "../studio/types.js";
-import { computeChanges, formatCluster } from "./diff.js";
+import { clusterProblem } from "./cluster-problem.js";
+import { computeChanges } from "./diff.js";
 import { fieldsHoldingSecrets } from "./settings.js";
 import { digestRecords } from "./digest.js";
 import { satisfyingInKeepOrder } from "./keep.js";
@@ -362,22 +363,6 @@ function checkClusters(actions: readonly PlanAction[], clusters: readonly Cluste
     // Locating a job may mean parsing its file again: only when there is something to say.
     if (problem !== undefined) errors.push(`Job "${job.key}" (${job.location.file}:${job.location.line}) ${problem}`);
   }
-}
-
-/** What keeps Studio from taking the job on its cluster, said after the job's name; undefined when nothing. */
-function clusterProblem(job: DesiredJob, clusters: readonly Cluster[]): string | undefined {
-  const ref = job.cluster;
-  const cluster =
-    ref === undefined ? clusters.find((c) => c.default) : clusters.find((c) => ("id" in ref ? c.id === ref.id : c.name === ref.name));
-  if (ref !== undefined && cluster === undefined) {
-    const names = clusters.map((c) => c.name).join(", ");
-    return `names cluster ${formatCluster(ref)}, which does not exist in Studio. Known clusters: ${names || "(none)"}.`;
-  }
-  if (cluster === undefined) return undefined;
-  if (!cluster.is_active) return `would run on cluster ${cluster.name}, which is not active. Choose another cluster.`;
-  const workers = job.values.workers ?? 1;
-  if (workers > cluster.max_workers) return `asks for ${workers} workers; cluster ${cluster.name} allows at most ${cluster.max_workers}.`;
-  return undefined;
 }
 
 /**
