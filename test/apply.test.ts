@@ -449,7 +449,7 @@ describe("saved plans and the key of their digests", () => {
       code: 1,
       stdout: "",
       stderr:
-        "Error: plan.json was made with a different Studio token, so this apply cannot check that the plan and its sensitive values are unchanged. Nothing was changed.\n" +
+        "Error: plan.json was made with a different Studio token, or its digest_key was edited since, so this apply cannot check that the plan and its sensitive values are unchanged. Nothing was changed.\n" +
         "Apply it with what it was made with, or make a new plan here with `studio-jobs plan --out FILE`. To plan and apply with different tokens, set STUDIO_JOBS_PLAN_KEY to the same secret in both steps.\n",
     });
     expect([...two.emulator.requests.values()].reduce((a, b) => a + b, 0)).toBe(before);
@@ -484,7 +484,9 @@ describe("saved plans and the key of their digests", () => {
       /^Error: plan\.json was sealed, and its sensitive values digested, with STUDIO_JOBS_PLAN_KEY, which is not set here: it cannot be checked\. Nothing was changed\.\n/,
     );
     const changed = await run(dir, ["apply", "plan.json"], { STUDIO_JOBS_PLAN_KEY: "another", DATACHAIN_STUDIO_TOKEN: "token-b" });
-    expect(changed.stderr).toMatch(/^Error: plan\.json was made with a different STUDIO_JOBS_PLAN_KEY, so this apply cannot check/);
+    expect(changed.stderr).toMatch(
+      /^Error: plan\.json was made with a different STUDIO_JOBS_PLAN_KEY, or its digest_key was edited since, so this apply cannot check/,
+    );
     // The same key at another Studio (here the same emulator under another name): refused.
     const elsewhere = two.emulator.url.replace("127.0.0.1", "localhost");
     const other = await run(dir, ["apply", "plan.json"], { ...shared, DATACHAIN_STUDIO_TOKEN: "token-b", DATACHAIN_STUDIO_URL: elsewhere });
@@ -504,7 +506,9 @@ describe("saved plans and the key of their digests", () => {
     expect(Object.values(doc.jobs).every((job) => Object.keys(job.sensitive).length === 0)).toBe(true);
     const refused = await run(dir, ["apply", "plan.json"], { DATACHAIN_STUDIO_TOKEN: "token-b" });
     expect(refused.code).toBe(1);
-    expect(refused.stderr).toMatch(/^Error: plan\.json was made with a different Studio token, so this apply cannot check/);
+    expect(refused.stderr).toMatch(
+      /^Error: plan\.json was made with a different Studio token, or its digest_key was edited since, so this apply cannot check/,
+    );
     expect(two.emulator.store.allJobs()).toHaveLength(0);
     expect((await run(dir, ["apply", "plan.json"], { DATACHAIN_STUDIO_TOKEN: "token-a" })).code).toBe(0);
   });

@@ -98,6 +98,22 @@ describe("the seal of a saved plan", () => {
   });
 });
 
+describe("a saved plan whose digest_key was edited", () => {
+  it("is refused saying that, not only that another token made it", () => {
+    // Found by an adversarial test: an edited salt or check value was reported as "made with
+    // a different Studio token", sending the user after the wrong cause.
+    const refusal =
+      "plan.json was made with a different Studio token, or its digest_key was edited since, so this apply cannot check that the plan and its sensitive values are unchanged. Nothing was changed.";
+    const salt = edited((doc) => {
+      if (doc.digest_key !== undefined) doc.digest_key.salt = "ff".repeat(16);
+    }, false);
+    const check = edited((doc) => {
+      if (doc.digest_key !== undefined) doc.digest_key.check = "0".repeat(64);
+    }, false);
+    for (const doc of [salt, check]) expect(unlockRefusal(doc).split("\n")[0]).toBe(refusal);
+  });
+});
+
 describe("the Studio a saved plan was made against", () => {
   it("is sealed with the plan, and another Studio is refused before anything is asked of it", () => {
     // Found in review: with one STUDIO_JOBS_PLAN_KEY shared by staging and production, a

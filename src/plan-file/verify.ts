@@ -63,7 +63,11 @@ export function unlockPlanFile(
     const what = recorded.source === PLAN_KEY_VARIABLE ? `a different ${PLAN_KEY_VARIABLE}` : "a different Studio token";
     throw new PlanRefusedError(
       "PLAN_KEY_MISMATCH",
-      [`${shown} was made with ${what}, so this apply cannot check that the plan and its sensitive values are unchanged. ${redo}`],
+      [
+        // The check value tells the key apart, not why it differs: an edited salt or check
+        // value reads exactly like another token.
+        `${shown} was made with ${what}, or its digest_key was edited since, so this apply cannot check that the plan and its sensitive values are unchanged. ${redo}`,
+      ],
       hint,
     );
   }
