@@ -1,7 +1,7 @@
 // show (a saved plan, offline), destroy (retire a stack), saved plans handed to commands
 // that read specs, and status times.
 
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
@@ -142,6 +142,25 @@ describe("a saved plan given where a spec is read", () => {
           "Error: plan.json is a saved plan, not a spec.\nReview it with `studio-jobs show plan.json`, or carry it out with `studio-jobs apply plan.json`.\n",
       });
     }
+  });
+
+  it("says a saved plan renamed off .json is one, instead of reporting its keys one by one", async () => {
+    // Found by an adversarial test: `apply plan.json.bak` (and plan, validate, status,
+    // destroy) read the plan as a YAML spec and reported "missing required key" and ten
+    // unknown keys; `show plan.json.bak` read it as the plan it is.
+    const dir = copyExample("analytics");
+    expect((await cli(dir, ["plan", ".", "--out", "plan.json"])).code).toBe(0);
+    copyFileSync(join(dir, "plan.json"), join(dir, "plan.json.bak"));
+    for (const command of ["apply", "plan", "validate", "status", "destroy"]) {
+      expect(await cli(dir, [command, "plan.json.bak"]), command).toMatchObject({
+        code: 1,
+        stdout: "",
+        stderr:
+          "Error: plan.json.bak:1:1: this is a saved plan (`studio-jobs plan --out`), not a spec; to apply it, give it a name ending in .json, as `apply` reads any other path as a spec\n" +
+          "1 problem found in the spec.\n",
+      });
+    }
+    expect(await liveKeys("analytics")).toEqual([]);
   });
 
   it("refuses a planning flag given with a saved plan even when its value is the default", async () => {

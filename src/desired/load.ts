@@ -194,6 +194,9 @@ function isBlank(text: string): boolean {
 /** Spec files read ahead of the one being parsed: far below any file-descriptor limit. */
 const READ_AHEAD = 16;
 
+const SAVED_PLAN_NOT_SPEC =
+  "this is a saved plan (`studio-jobs plan --out`), not a spec; to apply it, give it a name ending in .json, as `apply` reads any other path as a spec";
+
 /**
  * Load and schema-check every spec file. Files that cannot be read or parsed are left
  * out; files with schema problems are kept, so that the rest of them can still be checked.
@@ -241,6 +244,12 @@ export async function loadSpecFiles(paths: readonly string[], cwd: string): Prom
         path: "",
         message: `the top level must be a mapping with version, stack and jobs; found ${found}`,
       });
+      continue;
+    }
+    // A saved plan is JSON, and so YAML: one renamed off .json (plan.json.bak), which
+    // saved-plan-paths.ts does not catch, would be reported key by key as a bad spec.
+    if (Object.hasOwn(data, "format_version") && Object.hasOwn(data, "actions")) {
+      issues.push({ location: parsed.source.locate([]), path: "", message: SAVED_PLAN_NOT_SPEC });
       continue;
     }
     const schema = validateAgainstSchema(parsed.source);
