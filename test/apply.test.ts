@@ -2,7 +2,7 @@
 // creates, saved plans, confirmation.
 
 import { execFileSync } from "node:child_process";
-import { existsSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import fc from "fast-check";
@@ -256,6 +256,22 @@ describe("saved plans", () => {
     } finally {
       Object.assign(gpu, was);
     }
+    expect((await cli(dir, ["apply", "plan.json"])).code).toBe(0);
+  });
+
+  it("says where it looked for a file to upload when a saved plan is applied from another directory", async () => {
+    // Found by an adversarial test: `cd sub && apply ../plan.json` said only "file
+    // data/labels.csv is missing" and to make a new plan, though the file was where it was.
+    const dir = copyExample("analytics");
+    expect((await cli(dir, ["plan", ".", "--out", "plan.json"])).code).toBe(0);
+    mkdirSync(join(dir, "sub"));
+    const refused = await cli(join(dir, "sub"), ["apply", "../plan.json"]);
+    expect(refused).toMatchObject({ code: 1, stdout: "" });
+    expect(refused.stderr.split("\n")[0]).toBe(
+      `Error: Job "nightly-embeddings": file data/labels.csv is missing: there is nothing at ${join(dir, "sub", "data", "labels.csv")}. ` +
+        "A saved plan's paths are relative to the directory it was made in; apply it from there.",
+    );
+    expect(studio.emulator.store.allJobs()).toHaveLength(0);
     expect((await cli(dir, ["apply", "plan.json"])).code).toBe(0);
   });
 

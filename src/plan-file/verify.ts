@@ -224,8 +224,13 @@ async function readJobAgain(
   for (const file of saved.files) {
     // Read no further than the plan's own size: a file that grew, or turned into a FIFO or a
     // link to /dev/zero, has changed, and is not read to find out.
-    const read = await hashRegularFile(resolve(context.cwd, file.path), file.size).catch(() => undefined);
-    if (read === undefined) problems.push(`Job "${key}": file ${file.path} is missing.`);
+    const path = resolve(context.cwd, file.path);
+    const read = await hashRegularFile(path, file.size).catch(() => undefined);
+    // Most often not gone, but looked for from another directory than the plan was made in.
+    if (read === undefined)
+      problems.push(
+        `Job "${key}": file ${file.path} is missing: there is nothing at ${path}. A saved plan's paths are relative to the directory it was made in; apply it from there.`,
+      );
     else if ("notFile" in read) problems.push(`Job "${key}": file ${file.path} is ${read.notFile} now, not a file.`);
     else if (!("sha256" in read) || read.sha256 !== file.sha256)
       problems.push(`Job "${key}": file ${file.path} changed since the plan was made.`);
