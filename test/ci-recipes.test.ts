@@ -5,9 +5,11 @@
 // posts twice or applies nothing fails here.
 
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, onTestFinished } from "vitest";
 import { parse } from "yaml";
 import { MARKERS } from "../src/identity/markers.js";
 import { isLive, isRun } from "../src/studio/status.js";
@@ -31,7 +33,10 @@ interface ForgeState {
 interface Runner {
   repo: string;
   summary: string;
+  /** The machine's environment: no Studio URL, as on a CI runner. */
   env: NodeJS.ProcessEnv;
+  /** The emulator's URL, which stands where the recipes name Studio's. */
+  studioUrl: string;
   forge(): ForgeState;
   log: string[];
 }
@@ -55,8 +60,10 @@ function createRunner(base: NodeJS.ProcessEnv): Runner {
     repo,
     summary,
     log: [],
+    studioUrl: base["DATACHAIN_STUDIO_URL"] ?? "",
     env: {
       ...base,
+      DATACHAIN_STUDIO_URL: undefined,
       PATH: `${bin}:${process.env["PATH"] ?? ""}`,
       HOME: home,
       FAKE_FORGE_STATE: state,
@@ -122,7 +129,7 @@ async function runGithubJob(workflow: Record<string, unknown>, jobName: string, 
       ...expandAll(job?.["env"]),
       ...expandAll(step.env),
     };
-    const result = await runShell(step.run, runner, env);
+    const result = await runShell(step.run, runner, atTestStudio(env, runner));
     results.push({ name: step.name ?? step.run, code: result.code, stdout: result.stdout });
     if (result.code !== 0) break;
   }
@@ -143,7 +150,12 @@ async function runGitlabJob(
   const variables = Object.fromEntries(
     Object.entries((pipeline["variables"] ?? {}) as Record<string, unknown>).map(([k, v]) => [k, String(v)]),
   );
-  return runShell(lines.join("\n"), runner, { ...runner.env, ...ciVariables, ...variables });
+  return runShell(lines.join("\n"), runner, atTestStudio({ ...runner.env, ...ciVariables, ...variables }, runner));
+}
+
+/** Where a recipe names Studio's URL, the test's emulator stands. */
+function atTestStudio(env: NodeJS.ProcessEnv, runner: Runner): NodeJS.ProcessEnv {
+  return env["DATACHAIN_STUDIO_URL"] === "https://studio.datachain.ai" ? { ...env, DATACHAIN_STUDIO_URL: runner.studioUrl } : env;
 }
 
 async function liveKeys(): Promise<string[]> {
@@ -201,6 +213,28 @@ describe("examples/ci/github-actions.yml", () => {
       "npm install --global --ignore-scripts studio-jobs@0.1.0",
       "npm install --global --ignore-scripts studio-jobs@0.1.0",
     ]);
+  });
+
+  it("sends the token to the Studio it names, not to one a branch's .datachain/config names", async () => {
+    // Found by an adversarial tester: with only the token set, the URL came from the
+    // checked-out branch's .datachain/config, so a pull request could collect the token.
+    const received: string[] = [];
+    const elsewhere = createServer((req, res) => {
+      received.push(req.headers.authorization ?? "");
+      res.writeHead(500).end();
+    });
+    await new Promise<void>((resolve) => elsewhere.listen(0, "127.0.0.1", resolve));
+    onTestFinished(() => void elsewhere.close());
+    const runner = createRunner({ ...env, DATACHAIN_STUDIO_TOKEN: undefined });
+    mkdirSync(join(runner.repo, ".datachain"));
+    const { port } = elsewhere.address() as AddressInfo;
+    writeFileSync(join(runner.repo, ".datachain", "config"), `[studio]\nurl = "http://127.0.0.1:${port}"\n`);
+    const results = await runGithubJob(workflow, "plan", runner);
+    expect(
+      results.map((r) => r.code),
+      runner.log.join("\n"),
+    ).toEqual([0, 0, 0, 0, 0]);
+    expect(received).toEqual([]);
   });
 
   it("updates only its own comment: another user's comment holding the marker is left alone", async () => {
