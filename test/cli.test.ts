@@ -109,6 +109,22 @@ describe("help and version", () => {
     });
   });
 
+  it("writes all of a long stderr to a pipe before it exits", async () => {
+    // Only stdout was waited for: the process exited with what the pipe held (some 200 KB)
+    // of the 12,000 problems written to stderr, and the rest, the closing count included, was lost.
+    const jobs = Array.from({ length: 12000 }, (_, i) => `  j${i}: {query: x, workers: many}`).join("\n");
+    const many = writeRepo({ "studio-jobs.yaml": `version: 1\nstack: s\ndefaults: {team: t}\njobs:\n${jobs}\n` });
+    const { code, stderr } = await spawnCli(["validate", "."], { cwd: many });
+    expect(code).toBe(1);
+    const lines = stderr.split("\n");
+    expect(lines.slice(-3)).toEqual([
+      'studio-jobs.yaml:12004:31: must be an integer, got the string "many" (at jobs.j11999.workers)',
+      "12000 problems found in the spec.",
+      "",
+    ]);
+    expect(lines).toHaveLength(12002);
+  });
+
   it("says what is wrong with an unknown option, exit 1", async () => {
     const result = await runCli(["plan", "--frobnicate"]);
     expect(result.code).toBe(1);

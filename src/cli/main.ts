@@ -62,8 +62,7 @@ async function main(argv: string[]): Promise<void> {
   const leave = (code: number, error: Error | null | undefined): void => {
     const failure = error ?? stdoutFailure;
     if (failure === undefined) process.exit(code);
-    process.stderr.write(secrets.redact(cutShort(failure)));
-    process.exit(1);
+    process.stderr.write(secrets.redact(cutShort(failure)), () => process.exit(1));
   };
 
   const code = await run(argv, {
@@ -94,8 +93,20 @@ async function main(argv: string[]): Promise<void> {
     secrets,
   });
   process.exitCode = code;
-  // Let stdout drain, then leave even if a keep-alive socket lingers.
-  process.stdout.write("", (error) => leave(code, error));
+  // Let stdout and stderr drain, then leave even if a keep-alive socket lingers. A pipe
+  // takes what it holds at once and the rest later: process.exit drops what is still
+  // queued, of stderr as of stdout (the end of a long list of spec problems).
+  let stdoutError: Error | null | undefined;
+  let pending = 2;
+  const drained = (): void => {
+    pending -= 1;
+    if (pending === 0) leave(code, stdoutError);
+  };
+  process.stdout.write("", (error) => {
+    stdoutError = error;
+    drained();
+  });
+  process.stderr.write("", drained);
 }
 
 /** What is said when stdout could not take the whole output: the command fails, exit 1. */
