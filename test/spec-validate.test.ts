@@ -86,6 +86,20 @@ describe("every problem at once", () => {
   });
 });
 
+describe("a spec with more than 120,000 problems", () => {
+  it("lists them all: appending them as the arguments of one push ran out of stack (an internal error)", async () => {
+    const teams = Array.from({ length: 130_000 }, () => "1").join(",");
+    const dir = writeRepo({ "studio-jobs.yaml": `version: 1\nstack: s\nteams: [${teams}]\ndefaults: {team: t}\njobs:\n  a: {query: x}\n` });
+    const error = await loadSpec(["studio-jobs.yaml"], dir, { env: {}, vars: {}, defaultTeam: undefined }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(SpecError);
+    const { issues } = error as SpecError;
+    expect(issues).toHaveLength(130_000);
+    expect(formatSpecIssue(issues[129_999] ?? issues[0]!)).toBe(
+      "studio-jobs.yaml:3:260007: must be a team name without spaces, commas, control or invisible characters, got number 1 (at teams[129999])",
+    );
+  });
+});
+
 describe("a number YAML reads as infinite or not a number", () => {
   it("is named as written, not as JSON's null", async () => {
     const dir = writeRepo({

@@ -3,6 +3,7 @@
 
 import { realpath, stat } from "node:fs/promises";
 import { dirname, isAbsolute, join, relative, resolve } from "node:path";
+import { appendAll } from "../append-all.js";
 import type { SpecIssue } from "../errors.js";
 import { decodeText } from "./decode-text.js";
 import { InvalidPaths } from "./invalid-paths.js";
@@ -58,7 +59,7 @@ async function expand(paths: readonly string[], cwd: string, issues: SpecIssue[]
         linkedOut(outside, broken, cwd, issues);
         if (matches.length === 0 && unreadable.length === 0 && outside.length === 0)
           issues.push(issueAt(given, "no file matches this pattern"));
-        files.push(...matches);
+        appendAll(files, matches);
         await cannotRead(unreadable, cwd, issues);
         continue;
       }
@@ -77,7 +78,7 @@ async function expand(paths: readonly string[], cwd: string, issues: SpecIssue[]
       if (entries.length === 0 && unreadable.length === 0 && outside.length === 0) {
         issues.push(issueAt(given, "the directory has no .yaml or .yml files, in it or below it"));
       }
-      files.push(...entries);
+      appendAll(files, entries);
       await cannotRead(unreadable, cwd, issues);
     } else {
       files.push(absolute);
@@ -232,10 +233,10 @@ export async function loadSpecFiles(paths: readonly string[], cwd: string): Prom
     }
     const parsed = parseYamlSource(display, read.text);
     if ("issues" in parsed) {
-      issues.push(...parsed.issues);
+      appendAll(issues, parsed.issues);
       continue;
     }
-    issues.push(...parsed.recovered);
+    appendAll(issues, parsed.recovered);
     const data = parsed.source.data;
     if (data === null || typeof data !== "object" || Array.isArray(data)) {
       const found = Array.isArray(data) ? "a list" : data === null ? "nothing" : `a single ${typeof data}`;
@@ -253,7 +254,7 @@ export async function loadSpecFiles(paths: readonly string[], cwd: string): Prom
       continue;
     }
     const schema = validateAgainstSchema(parsed.source);
-    issues.push(...schema.issues);
+    appendAll(issues, schema.issues);
     loaded.push({ path, display, source: parsed.source, invalidPaths: new InvalidPaths(schema.paths) });
   }
   return { files: loaded, issues };

@@ -3,6 +3,7 @@
 import { describe, expect, it } from "vitest";
 import { CLUSTERS, desired, options, record, STACK } from "../../test/plan-fixtures.js";
 import type { DesiredJob } from "../desired/types.js";
+import { MARKERS } from "../identity/markers.js";
 import type { JobOutput } from "../studio/types.js";
 import { computePlan } from "./compute.js";
 import { computeRemoteDigest } from "./digest.js";
@@ -607,6 +608,21 @@ describe("computePlan", () => {
     expect(digest([r1, { ...r2, status: "CANCELING_SCHEDULED" }])).not.toBe(base);
     expect(digest([r1, r2, record({ key: "new" }, { status: "TASK" })])).not.toBe(base);
     expect(digest([r1, r2, record({ key: "a", stack: null }, { status: "TASK" })])).not.toBe(base);
+  });
+});
+
+describe("a team of more than 120,000 records", () => {
+  it("is planned: its actions were appended as the arguments of one push, which ran out of stack", () => {
+    // Copies of one record: record() counts what it makes, and dates records by that count.
+    const one = record({ key: "gone" }, { status: "TASK" });
+    const records = Array.from({ length: 130_000 }, (_, i) => ({
+      ...one,
+      id: `${one.id}-${i}`,
+      environment: { ...one.environment, [MARKERS.key]: `gone-${i}` },
+    }));
+    const plan = computePlan([], new Map([["demo", records]]), CLUSTERS, options({ allowEmpty: true, maxCancel: Infinity }));
+    expect(plan.summary).toEqual({ create: 0, replace: 0, cancel: 130_000, noop: 0, conflict: 0 });
+    expect(plan.actions.at(-1)).toMatchObject({ kind: "cancel", key: "gone-99999", reason: "removed" });
   });
 });
 

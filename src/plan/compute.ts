@@ -2,6 +2,7 @@
 // clock (now is passed in), no randomness. Each situation of a key in a team has one
 // action; docs/architecture.md has the table.
 
+import { appendAll } from "../append-all.js";
 import type { DesiredJob } from "../desired/types.js";
 import { UsageError } from "../errors.js";
 import { classify, isProtected, managedAs, type ManagedJob, type UnmanagedJob } from "../identity/classify.js";
@@ -74,9 +75,10 @@ export function computePlan(
     liveManaged += records.liveManaged;
     for (const key of [...desiredHere.keys(), ...records.managed.keys()]) matchedTargets.add(key);
     const planned = planTeam(team, desiredHere, records, options);
-    warnings.push(...records.warnings, ...planned.warnings);
-    actions.push(...planned.actions);
-    errors.push(...planned.errors);
+    appendAll(warnings, records.warnings);
+    appendAll(warnings, planned.warnings);
+    appendAll(actions, planned.actions);
+    appendAll(errors, planned.errors);
   }
 
   for (const target of targets) {

@@ -2,7 +2,9 @@
 
 import { describe, expect, it } from "vitest";
 import { desired, NOW, record } from "../../test/plan-fixtures.js";
+import { MARKERS } from "../identity/markers.js";
 import type { JobOutput } from "../studio/types.js";
+import { renderStatusText } from "../render/status.js";
 import { computeStatus } from "./status.js";
 
 const at = (minutes: number) => new Date(NOW.getTime() + minutes * 60_000).toISOString();
@@ -147,5 +149,21 @@ describe("computeStatus", () => {
     const jobs = [desired({ key: "z" }), desired({ key: "a", team: "ml" })];
     const status = computeStatus(jobs, new Map(), "analytics", ["demo", "ml"], NOW);
     expect(status).toEqual({ stack: "analytics", teams: ["demo", "ml"], jobs: [], notInStudio: ["demo/z", "ml/a"] });
+  });
+
+  it("shows a team of more than 120,000 live jobs, and writes them as a table: both passed every row as an argument", () => {
+    // Copies of one record: record() counts what it makes, and dates records by that count.
+    const one = record({ key: "job" }, { status: "QUEUED" });
+    const listed = Array.from({ length: 130_000 }, (_, i) => ({
+      ...one,
+      id: `${one.id}-${i}`,
+      environment: { ...one.environment, [MARKERS.key]: `job-${String(i).padStart(6, "0")}` },
+    }));
+    const status = computeStatus([], new Map([["demo", listed]]), "analytics", ["demo"], NOW);
+    expect(status.jobs).toHaveLength(130_000);
+    expect(status.jobs.at(-1)).toMatchObject({ key: "job-129999", spec: "not-in-spec" });
+    const lines = renderStatusText(status).split("\n");
+    expect(lines).toHaveLength(130_002);
+    expect(lines.at(-2)).toMatch(/^demo\/job-129999 {2}\S{8} {2}QUEUED {2}not-in-spec {2}- {9}-$/);
   });
 });

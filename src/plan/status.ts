@@ -3,6 +3,7 @@
 // render/status.ts writes the result out. It judges records by the planner's own rules
 // (classify, satisfies), so status and plan never disagree about a job.
 
+import { appendAll } from "../append-all.js";
 import type { DesiredJob } from "../desired/types.js";
 import { classify, type LiveJob, type ManagedJob } from "../identity/classify.js";
 import { nextRunDates } from "../run-times.js";
@@ -80,7 +81,8 @@ export function computeStatus(
   const wanted = new Map(desired.map((job) => [`${job.team}\u0000${job.key}`, job]));
   const jobs: StatusRow[] = [];
   for (const team of teams) {
-    jobs.push(...teamStatus(team, listings.get(team) ?? [], stack, (key) => wanted.get(`${team}\u0000${key}`), now));
+    const desiredOf = (key: string) => wanted.get(`${team}\u0000${key}`);
+    appendAll(jobs, teamStatus(team, listings.get(team) ?? [], stack, desiredOf, now));
   }
   jobs.sort((a, b) => a.team.localeCompare(b.team) || a.key.localeCompare(b.key));
   // A key shown only as not-in-spec (a record without a key, say) is still one apply creates.

@@ -6,7 +6,9 @@ import { printable } from "../invisible.js";
 
 export function formatTable(headers: readonly string[], cellsOfRows: readonly (readonly string[])[]): string {
   const rows = cellsOfRows.map((cells) => cells.map(printable));
-  const widths = headers.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? "").length)));
+  // A loop: Math.max with a width of every row as its arguments runs out of stack past some 120,000 rows.
+  const widths = headers.map((h) => h.length);
+  for (const row of rows) widths.forEach((width, i) => (widths[i] = Math.max(width, (row[i] ?? "").length)));
   const line = (cells: readonly string[]) =>
     cells
       .map((cell, i) => (i === cells.length - 1 ? cell : cell.padEnd(widths[i] ?? 0)))
