@@ -132,7 +132,7 @@ export function computeChanges(
 /**
  * The teams a replaced job of this stack records (STUDIO_JOBS_TEAMS), when the new one
  * records others: every job apply makes records the teams its plan covers, which later
- * plans list (docs/architecture.md, "Teams a stack covers").
+ * plans list (docs/architecture.md, "Identity").
  */
 export function recordedTeamsChange(recorded: readonly string[], teams: readonly string[]): FieldChange[] {
   const was = [...recorded].sort().join(", ");

@@ -128,7 +128,7 @@ export function createCall(config: CallConfig): <T>(spec: CallSpec<T>) => Promis
   const slowDownBudgetMs = retries * config.maxRetryAfterMs;
   const writeStop = stop === undefined ? undefined : delayedSignal(stop, writeGraceMs);
   // The tries in flight, by the signal that stops them: one listener on each signal for the
-  // whole client, not one added and removed per try (see docs/architecture.md, "Applying").
+  // whole client, not one added and removed per try (see docs/architecture.md, "Performance").
   const readsInFlight = new Set<TryAbort>();
   const throttle = new Throttle(now, config.sleep, stop);
   /** How many calls were made: each call's number orders its tries' turns after a 429. */

@@ -196,7 +196,7 @@ export async function execute(
  * The text is the same as one write per event, but what a turn of the event loop adds (a
  * round of replies, as many as --parallelism) goes out in one write, at the end of the turn:
  * a write to a pipe is a system call, and each one lengthened every round (see
- * docs/architecture.md, "Applying"). Nothing waits past the turn: the first stop request
+ * docs/architecture.md, "Performance"). Nothing waits past the turn: the first stop request
  * writes what is pending and every line after it goes out at once (so a second one, which
  * exits, finds nothing pending), `finish` writes the rest, and so does an exit in between.
  * Not `batch` when something else writes to stderr meanwhile (--verbose retry lines): one
