@@ -46,12 +46,15 @@ export interface StackStatus {
 /** What status needs of a desired job. */
 export type StatusDesired = Pick<DesiredJob, "key" | "team" | "cron" | "fingerprint">;
 
-/** The key and fingerprint a record of the stack is shown under; undefined for any other record. */
 /** The cron expression a managed schedule was applied with, from its record. */
 function liveCron(job: LiveJob): string | undefined {
   return job.kind === "managed" ? job.applied?.cron : undefined;
 }
 
+/**
+ * The key a record of the stack is shown under, its fingerprint, and whether a desired job
+ * of that key can claim it; undefined for any other record.
+ */
 function stackRecord(job: LiveJob): { key: string; fingerprint: string | undefined; claimable: boolean } | undefined {
   switch (job.kind) {
     case "managed":
