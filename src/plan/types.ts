@@ -37,8 +37,6 @@ export type PlanAction =
  */
 export type SecretFields = readonly string[];
 
-export type ActionKind = PlanAction["kind"];
-
 export interface PlanOptions {
   stack: string;
   /** Every team the plan covers: the spec's teams, plus teams being emptied. */
