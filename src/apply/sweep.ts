@@ -28,7 +28,11 @@ export interface SweepResult {
 /** The live duplicates of `jobs`, listed afresh: one listing per team; a team that cannot be listed is said, not thrown. */
 export async function sweepDuplicates(client: StudioClient, jobs: readonly DesiredJob[]): Promise<SweepResult> {
   const byTeam = new Map<string, DesiredJob[]>();
-  for (const job of jobs) byTeam.set(job.team, [...(byTeam.get(job.team) ?? []), job]);
+  for (const job of jobs) {
+    const team = byTeam.get(job.team);
+    if (team === undefined) byTeam.set(job.team, [job]);
+    else team.push(job);
+  }
   const result: SweepResult = { duplicates: [], failed: [] };
   for (const [team, wanted] of byTeam) {
     const stack = wanted[0]?.stack ?? "";
@@ -52,7 +56,9 @@ export function findDuplicates(team: string, jobs: readonly DesiredJob[], record
       const job = managedAs(record, stack);
       if (job === undefined) continue;
       const id = `${stack}\u0000${job.key}`;
-      byKey.set(id, [...(byKey.get(id) ?? []), job]);
+      const same = byKey.get(id);
+      if (same === undefined) byKey.set(id, [job]);
+      else same.push(job);
     }
   }
   const found: DuplicateToCancel[] = [];
