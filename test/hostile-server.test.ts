@@ -514,6 +514,22 @@ describe("4. a reply that never ends", () => {
     expect(writes()).toEqual([]);
   });
 
+  it("does not wait for a listing to say what is wrong with the spec, found while Studio was listed", async () => {
+    // The listing starts as soon as the teams are known, beside resolving the spec; a spec
+    // problem found then (an unset ${env:...}) was said only once the listing had ended, as
+    // closing the client waited for it: here, until the deadline of 20 s.
+    drip();
+    const started = performance.now();
+    const result = await runCli(["--timeout", "20", "plan", "."], { cwd: dir, env: env({ EMBED_API_KEY: undefined }) });
+    expect(performance.now() - started).toBeLessThan(5_000);
+    expect(result).toMatchObject({ code: 1, stdout: "" });
+    expect(result.stderr.split("\n")[0]).toBe(
+      "Error: studio-jobs.yaml:11:16: environment variable EMBED_API_KEY is not set; set it, or give a default: ${env:EMBED_API_KEY:-value} (at jobs.alpha.environment.API_KEY)",
+    );
+    expectClean(result);
+    expect(writes()).toEqual([]);
+  });
+
   it("refuses a deadline that is not a positive number", async () => {
     const result = await runCli(["--timeout", "soon", "plan", "."], { cwd: dir, env: env() });
     expect(result.code).toBe(1);

@@ -200,7 +200,8 @@ export async function preparePlan(
     const kept = destroy && !flags.allowProtected ? keepProtected(plan) : { plan, kept: 0 };
     return { spec, plan: kept.plan, client, listings, settings, unreadable: coverage.unreadable, keptProtected: kept.kept };
   } catch (error) {
-    await client.close();
+    // A listing still arriving (the spec was found wrong meanwhile) is not waited for.
+    await client.close({ abort: true });
     throw error;
   }
 }

@@ -87,7 +87,13 @@ export interface StudioClient {
   cancelJob(team: string, jobId: string): Promise<string>;
   uploadFile(team: string, filename: string, content: Uint8Array): Promise<UploadReply>;
   listClusters(team?: string): Promise<Cluster[]>;
-  close(): Promise<void>;
+  /**
+   * Closes the client's connections, once however often it is called. Requests in flight are
+   * waited for; with `abort`, they fail at once instead: a command that stops on an error of
+   * its own (a spec problem found while Studio was being listed) does not wait for a listing
+   * it will not read. A dispatcher the caller gave is left to the caller.
+   */
+  close(options?: { abort?: boolean }): Promise<void>;
 }
 
 export function createStudioClient(options: StudioClientOptions): StudioClient {
@@ -222,9 +228,10 @@ export function createStudioClient(options: StudioClientOptions): StudioClient {
       });
     },
 
-    close() {
+    close(closeOptions = {}) {
       // Once: undici rejects a second close of its dispatcher, and a caller's finally may close again.
-      closed ??= ownsDispatcher ? dispatcher.close() : Promise.resolve();
+      if (!ownsDispatcher) closed ??= Promise.resolve();
+      else closed ??= closeOptions.abort === true ? dispatcher.destroy() : dispatcher.close();
       return closed;
     },
   };
