@@ -514,6 +514,23 @@ describe("4. a reply that never ends", () => {
     expect(writes()).toEqual([]);
   });
 
+  it("status does not wait for one team's listing to say that another's was refused", async () => {
+    // Found by a reviewer: closing the client waited for the listing still arriving, here
+    // until the deadline of 20 s.
+    drip();
+    const dripping = hostile.handler;
+    hostile.handler = (req, res, body) => {
+      if ((req.url ?? "").includes("team_name=other")) return json(res, 403, { message: "Not authorized for the team other." });
+      return dripping(req, res, body);
+    };
+    const started = performance.now();
+    const result = await runCli(["--timeout", "20", "--team", "other", "status", "."], { cwd: dir, env: env() });
+    expect(performance.now() - started).toBeLessThan(5_000);
+    expect(result).toMatchObject({ code: 1, stdout: "" });
+    expect(result.stderr.split("\n")[0]).toBe("Error: [GET] /api/datachain/jobs/: 403 Not authorized for the team other.");
+    expectClean(result);
+  });
+
   it("does not wait for a listing to say what is wrong with the spec, found while Studio was listed", async () => {
     // The listing starts as soon as the teams are known, beside resolving the spec; a spec
     // problem found then (an unset ${env:...}) was said only once the listing had ended, as

@@ -37,9 +37,12 @@ export async function runStatus(paths: string[], flags: StatusFlags, globals: Gl
       { listings: new Map(teams.map((team, i) => [team, lists[i] ?? []])), clusters: [] },
       () => true,
     );
-  } finally {
-    await client.close();
+  } catch (error) {
+    // Another team's listing still arriving is not waited for.
+    await client.close({ abort: true });
+    throw error;
   }
+  await client.close();
   for (const warning of coverage.warnings) io.stderr.write(`Warning: ${printable(warning)}\n`);
   const status = computeStatus(spec.jobs, coverage.listings, spec.stack, coverage.teams, new Date(io.now?.() ?? Date.now()));
   io.stdout.write(flags.format === "json" ? renderStatusJson(status, coverage.unreadable) : renderStatusText(status));
