@@ -41,14 +41,14 @@ export function groupTeamRecords(records: readonly JobOutput[], scope: TeamScope
   const conflicting = new Map<string, UnmanagedJob[]>();
   const warnings: string[] = [];
   const leftOut: ManagedJob[] = [];
+  /** Records the plan decides about whose status this tool does not know, by status. */
+  const unknown = new Map<string, JobOutput[]>();
   let liveManaged = 0;
   for (const record of records) {
     const job = classify(record, stack);
     const live = isLive(record.status);
-    if (live && !isKnownStatus(record.status) && job.kind !== "run" && job.kind !== "other-stack") {
-      warnings.push(
-        `Job ${record.id} ("${record.name}", team ${team}) has status "${record.status}", which this tool does not know; it is treated as live.`,
-      );
+    if (live && !isKnownStatus(record.status) && (job.kind === "managed" || (job.kind === "unmanaged" && desiredKeys.has(record.name)))) {
+      add(unknown, record.status, record);
     }
     switch (job.kind) {
       case "run":
@@ -75,5 +75,17 @@ export function groupTeamRecords(records: readonly JobOutput[], scope: TeamScope
       }
     }
   }
+  for (const [status, held] of unknown) warnings.push(unknownStatus(status, held, team));
   return { managed, conflicting, warnings, liveManaged, leftOut };
+}
+
+/** How many records a warning names; a new status Studio adds may hold every job of a team. */
+const NAMED = 3;
+
+/** One warning for the records in a status this tool does not know: they count as live. */
+function unknownStatus(status: string, held: readonly JobOutput[], team: string): string {
+  const named = held.slice(0, NAMED).map((record) => `${record.id} ("${record.name}")`);
+  const more = held.length > NAMED ? ` and ${held.length - NAMED} more` : "";
+  const which = held.length === 1 ? `Job ${named[0] ?? ""}` : `${held.length} jobs (${named.join(", ")}${more})`;
+  return `${which} in team ${team} ${held.length === 1 ? "has" : "have"} status "${status}", which this tool does not know; ${held.length === 1 ? "it is" : "they are"} treated as live.`;
 }
