@@ -5,6 +5,7 @@ import { closeSync, mkdtempSync, openSync, readFileSync, writeFileSync } from "n
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
+import { startEmulator } from "../src/emulator/index.js";
 import { CLI, runCli, spawnCli } from "./cli-helpers.js";
 import { copyExample, rawCall, useStudio, writeRepo } from "./helpers.js";
 
@@ -165,6 +166,57 @@ describe("studio-jobs emulator", () => {
     }
     const code = await new Promise<number | null>((resolve) => child.on("close", (c) => resolve(c)));
     expect(code).toBe(0);
+  });
+});
+
+describe("studio-jobs emulator --data on a full disk", () => {
+  it("keeps every job it answered 200 for, answers 507 for one it cannot write, and starts again on the journal", async () => {
+    // Found by an adversarial tester: the write that filled the disk was cut short without an
+    // error; the create was answered 200, and its torn line was dropped at the next start.
+    const dir = mkdtempSync(join(tmpdir(), "studio-jobs-emu-full-"));
+    const data = join(dir, "journal.jsonl");
+    // A file-size limit of 8 KiB stands in for a full disk: a write past it is cut short, the next refused.
+    const child = spawn(
+      "/bin/sh",
+      ["-c", 'ulimit -f 8 && exec "$0" "$@"', process.execPath, CLI, "emulator", "--port", "0", "--data", data],
+      {
+        stdio: ["ignore", "pipe", "pipe"],
+      },
+    );
+    const made: string[] = [];
+    const refused: unknown[] = [];
+    try {
+      const url = await new Promise<string>((resolve, reject) => {
+        let out = "";
+        child.stdout.on("data", (d: Buffer) => {
+          out += d.toString();
+          if (out.includes("\n")) resolve(out.split("\n")[0] ?? "");
+        });
+        child.on("error", reject);
+      });
+      for (let i = 0; refused.length < 2 && i < 20; i++) {
+        const job = { query: `print(${i})  # ${"x".repeat(1500)}`, query_type: "PYTHON", query_name: `job-${i}`, team_name: "demo" };
+        const reply = await rawCall(url, "POST", "/api/datachain/jobs/", { json: job });
+        if (reply.status === 200) made.push(job.query_name);
+        else refused.push({ status: reply.status, body: reply.body });
+      }
+    } finally {
+      child.kill("SIGTERM");
+    }
+    expect(await new Promise<number | null>((resolve) => child.on("close", (c) => resolve(c)))).toBe(0);
+    expect(made.length).toBeGreaterThan(1);
+    const refusal = `The emulator could not write its journal ${data}: EFBIG: file too large, write. Nothing was changed; make room for the journal and try again.`;
+    expect(refused).toEqual([
+      { status: 507, body: { message: refusal } },
+      { status: 507, body: { message: refusal } },
+    ]);
+    const restarted = await startEmulator({ data });
+    try {
+      const listed = await rawCall(restarted.url, "GET", "/api/datachain/jobs/?team_name=demo&limit=100");
+      expect((listed.body as { name: string }[]).map((j) => j.name)).toEqual(made.reverse());
+    } finally {
+      await restarted.close();
+    }
   });
 });
 

@@ -7,6 +7,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import { createManualClock } from "../src/emulator/clock.js";
 import { FaultInjector } from "../src/emulator/faults.js";
 import { startEmulator } from "../src/emulator/index.js";
+import { PersistError, type JobRecord } from "../src/emulator/store.js";
 import { RemoteError, UsageError } from "../src/errors.js";
 import { rawCall, START, startCpuClock, startTestStudio, type TestStudio } from "./helpers.js";
 
@@ -229,6 +230,54 @@ describe("persistence", () => {
     await s2.close();
     studio = await startTestStudio({ data, clock });
     expect(studio.emulator.store.allJobs().map((j) => [j.seq, j.name])).toEqual([[1, "after-reset"]]);
+  });
+
+  it("makes no change its journal refuses (a full disk): the request is a 507, and a refused step is taken again once the journal takes it", async () => {
+    // Found by an adversarial tester: a create the journal could not write was kept in memory
+    // and answered 500 "emulator bug"; a step it could not write left the store's next due
+    // time past every record, and the jobs stayed QUEUED even once the disk had room again.
+    studio = await startTestStudio();
+    const { url } = studio.emulator;
+    const schedule = await createIn(studio, "schedule", { cron_expression: "*/5 * * * *" });
+    const queued = await createIn(studio, "queued");
+    let refuse = true;
+    const told: JobRecord[][] = [];
+    const full = () => {
+      if (refuse) throw new PersistError("The emulator could not write its journal j.jsonl: ENOSPC: no space left on device, write");
+    };
+    studio.emulator.store.setListener({
+      job: (...records) => {
+        told.push(records);
+        full();
+      },
+      file: full,
+    });
+    const refusal = {
+      status: 507,
+      body: {
+        message:
+          "The emulator could not write its journal j.jsonl: ENOSPC: no space left on device, write. Nothing was changed; make room for the journal and try again.",
+      },
+    };
+    const job = { query: "print(1)", query_type: "PYTHON", query_name: "refused", team_name: "demo" };
+    expect(await rawCall(url, "POST", "/api/datachain/jobs/", { json: job })).toMatchObject(refusal);
+    expect(await rawCall(url, "POST", `/api/datachain/jobs/${queued.id}/cancel`, { json: { team_name: "demo" } })).toMatchObject(refusal);
+    expect(() => studio?.emulator.store.addFile("demo", "f.csv", 1, "0")).toThrow(PersistError);
+    // Past the queued job's start and the schedule's first firing: a listing would take both steps.
+    studio.clock.set(START + 5 * 60_000);
+    expect(await rawCall(url, "GET", "/api/datachain/jobs/?team_name=demo")).toMatchObject(refusal);
+    // The firing and the run it makes are written together, or neither is kept.
+    expect(
+      told.some((records) => records.length === 2 && records[0]?.parent_job_id === schedule.id && records[1]?.id === schedule.id),
+    ).toBe(true);
+    expect(studio.emulator.store.allFiles()).toEqual([]);
+    refuse = false;
+    expect(studio.emulator.store.allJobs().map((j) => [j.name, j.status, j.parent_job_id])).toEqual([
+      ["schedule", "TASK", null],
+      ["queued", "COMPLETE", null],
+      ["schedule", "QUEUED", schedule.id],
+    ]);
+    studio.emulator.store.setListener(undefined);
   });
 
   it("lets one emulator at a time use a journal, and takes over a lock left by a process that is gone", async () => {

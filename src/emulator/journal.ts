@@ -1,10 +1,12 @@
 // Persistence for the emulator: an append-only JSON Lines journal, fsync'd after
 // every write and replayed at start. A torn last line (a crash mid-write) is dropped; any
 // other line that is not an entry this emulator writes stops the start with its line number.
+// A write that fails (a full disk) is undone, and the change it held is not made.
 
 import {
   appendFileSync,
   closeSync,
+  fstatSync,
   fsyncSync,
   ftruncateSync,
   openSync,
@@ -15,7 +17,7 @@ import {
   writeSync,
 } from "node:fs";
 import { UsageError } from "../errors.js";
-import type { EmulatorStore, FileRecord, JobRecord, StoreListener } from "./store.js";
+import { PersistError, type EmulatorStore, type FileRecord, type JobRecord, type StoreListener } from "./store.js";
 
 type JournalEntry = { t: "job"; r: JobRecord } | { t: "file"; r: FileRecord };
 
@@ -37,25 +39,52 @@ export function openJournal(path: string, store: EmulatorStore): Journal {
   }
   const unlock = lock(path);
   let fd: number;
+  /** The journal's length: where a failed write is cut back to. */
+  let size: number;
+  /** Why nothing more may be written: a failed write could not be cut back. */
+  let torn: string | undefined;
   try {
     if (exists) replay(path, store);
     // Readable by its owner only: it holds every job's environment, secrets included.
     fd = openSync(path, "a", 0o600);
+    size = fstatSync(fd).size;
   } catch (error) {
     unlock();
     throw error instanceof UsageError ? error : cannotOpen(path, error);
   }
-  function append(entry: JournalEntry): void {
-    writeSync(fd, `${JSON.stringify(entry)}\n`);
-    fsyncSync(fd);
+  function append(entries: JournalEntry[]): void {
+    if (torn !== undefined) throw new PersistError(torn);
+    const bytes = Buffer.from(entries.map((entry) => `${JSON.stringify(entry)}\n`).join(""));
+    try {
+      // A full disk writes part of the bytes and says so only by the count.
+      for (let done = 0; done < bytes.length;) done += writeSync(fd, bytes, done);
+      fsyncSync(fd);
+    } catch (error) {
+      const failed = `The emulator could not write its journal ${path}: ${(error as Error).message}`;
+      // Cut back what was written: left, it would tear a line that later entries follow,
+      // and the next start would refuse the journal.
+      try {
+        ftruncateSync(fd, size);
+      } catch {
+        // Then nothing more is written: the next start drops the torn last line.
+        torn = `${failed}; it now ends in a part-written line, and takes no more until the emulator is restarted`;
+      }
+      throw new PersistError(failed);
+    }
+    size += bytes.length;
   }
   return {
-    job: (record) => append({ t: "job", r: record }),
-    file: (record) => append({ t: "file", r: record }),
+    job: (...records) => append(records.map((r) => ({ t: "job", r }))),
+    file: (record) => append([{ t: "file", r: record }]),
     // A reset forgets everything, after a restart too.
     cleared: () => {
-      ftruncateSync(fd, 0);
-      fsyncSync(fd);
+      try {
+        ftruncateSync(fd, 0);
+        fsyncSync(fd);
+      } catch (error) {
+        throw new PersistError(`The emulator could not empty its journal ${path}: ${(error as Error).message}`);
+      }
+      size = 0;
     },
     close: () => {
       // Once only: the descriptor's number may since belong to another file.

@@ -12,7 +12,7 @@ import type { FaultInjector, FaultSettings, ScriptedFault, ScriptedFaultKind } f
 import { InputError, parseJobInput, typeName } from "./job-input.js";
 import { readMultipartField } from "./multipart.js";
 import { decodeSafely, declaredLength, mayHaveBody, parseTarget, readBody, type BodyBudget, type RequestTarget } from "./request.js";
-import type { EmulatorStore } from "./store.js";
+import { PersistError, type EmulatorStore } from "./store.js";
 
 export interface Reply {
   status: number;
@@ -355,8 +355,14 @@ function dispatch(
     }
   } catch (error) {
     if (error instanceof InputError) return message(400, error.message);
+    if (error instanceof PersistError) return unsaved(error);
     throw error;
   }
+}
+
+/** A change the journal could not keep (507 Insufficient Storage): the store did not make it. */
+function unsaved(error: PersistError): Reply {
+  return message(507, `${error.message}. Nothing was changed; make room for the journal and try again.`);
 }
 
 function cancelJob(
@@ -511,6 +517,7 @@ function handleAdmin(ctx: ServerContext, method: string, path: string, raw: Buff
     }
   } catch (error) {
     if (error instanceof InputError) return message(400, error.message);
+    if (error instanceof PersistError) return unsaved(error);
     throw error;
   }
 }

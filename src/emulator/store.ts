@@ -74,12 +74,20 @@ export type CancelOutcome =
   | { kind: "finished"; record: JobRecord }
   | { kind: "not-found" };
 
+/**
+ * Told of every change before the store makes it (the journal): a throw refuses the change,
+ * and the store is left as it was, so what it holds is always what the journal holds.
+ */
 export interface StoreListener {
-  job(record: JobRecord): void;
+  /** Records kept together or not at all: a schedule's firing and the run it makes. */
+  job(...records: JobRecord[]): void;
   file(record: FileRecord): void;
-  /** Everything was cleared (the admin reset). */
+  /** Everything is about to be cleared (the admin reset). */
   cleared?(): void;
 }
+
+/** A change the listener could not keep (the journal's disk is full): the store did not make it. */
+export class PersistError extends Error {}
 
 export const DEFAULT_CLUSTERS: readonly Cluster[] = [
   {
@@ -143,7 +151,7 @@ export class EmulatorStore {
     this.clusters = clusters.map((c) => ({ ...c }));
   }
 
-  /** Journal hook: called after every change, with the whole changed record. */
+  /** Journal hook: called before every change, with the whole record as it is to be. */
   setListener(listener: StoreListener | undefined): void {
     this.listener = listener;
   }
@@ -167,16 +175,17 @@ export class EmulatorStore {
 
   addFile(team: string, filename: string, size: number, sha256: string): FileRecord {
     // "pending" is the state Studio's API reference shows for a file just uploaded.
-    const record: FileRecord = { id: ++this.fileSeq, filename, size, state: "pending", error: null, team, sha256 };
-    this.files.set(String(record.id), record);
+    const record: FileRecord = { id: this.fileSeq + 1, filename, size, state: "pending", error: null, team, sha256 };
     this.listener?.file(record);
+    this.fileSeq = record.id;
+    this.files.set(String(record.id), record);
     return record;
   }
 
   createJob(input: NewJob): JobRecord {
     const now = this.now();
     const record: JobRecord = {
-      seq: ++this.seq,
+      seq: this.seq + 1,
       id: randomUUID(),
       team: input.team,
       status: "QUEUED",
@@ -211,6 +220,7 @@ export class EmulatorStore {
     } else {
       record.next_at = now + LIFECYCLE_MS.queued;
     }
+    this.listener?.job(record);
     this.insert(record);
     return record;
   }
@@ -224,8 +234,7 @@ export class EmulatorStore {
       this.schedule(existing);
       return;
     }
-    this.seq = Math.max(this.seq, record.seq);
-    this.insert(record, false);
+    this.insert(record);
   }
 
   restoreFile(record: FileRecord): void {
@@ -243,9 +252,11 @@ export class EmulatorStore {
     if (record.status === "COMPLETE" || record.status === "FAILED" || record.status === "CANCELED") {
       return { kind: "finished", record };
     }
-    record.status = record.status === "TASK" || record.status === "SCHEDULED" ? "CANCELING_SCHEDULED" : "CANCELING";
-    record.next_at = this.now() + LIFECYCLE_MS.canceling;
-    this.changed(record);
+    this.update(record, {
+      ...record,
+      status: record.status === "TASK" || record.status === "SCHEDULED" ? "CANCELING_SCHEDULED" : "CANCELING",
+      next_at: this.now() + LIFECYCLE_MS.canceling,
+    });
     return { kind: "cancelled", record };
   }
 
@@ -277,6 +288,7 @@ export class EmulatorStore {
   }
 
   clear(): void {
+    this.listener?.cleared?.();
     this.byId.clear();
     this.byTeam.clear();
     this.unsorted.clear();
@@ -285,25 +297,35 @@ export class EmulatorStore {
     this.earliest = Number.POSITIVE_INFINITY;
     this.seq = 0;
     this.fileSeq = 0;
-    this.listener?.cleared?.();
   }
 
-  /** Move every record whose next step is due; cheap when nothing is due. */
+  /**
+   * Move every record whose next step is due; cheap when nothing is due. A step the listener
+   * refuses throws, and is left due: the next tick takes it again.
+   */
   tick(): void {
     const now = this.now();
-    // Steps may spawn runs that are themselves due (the clock jumped): go round until none is.
-    while (this.earliest <= now) {
-      this.earliest = Number.POSITIVE_INFINITY;
-      for (const record of [...this.pending]) {
-        while (record.next_at !== null && record.next_at <= now) this.step(record, now);
-        if (record.next_at === null) this.pending.delete(record);
-        else this.earliest = Math.min(this.earliest, record.next_at);
+    try {
+      // Steps may spawn runs that are themselves due (the clock jumped): go round until none is.
+      while (this.earliest <= now) {
+        this.earliest = Number.POSITIVE_INFINITY;
+        for (const record of [...this.pending]) {
+          while (record.next_at !== null && record.next_at <= now) this.step(record, now);
+          if (record.next_at === null) this.pending.delete(record);
+          else this.earliest = Math.min(this.earliest, record.next_at);
+        }
       }
+    } catch (error) {
+      // The pass was cut short: records it had not reached are still pending.
+      for (const record of this.pending) this.earliest = Math.min(this.earliest, record.next_at ?? Number.POSITIVE_INFINITY);
+      throw error;
     }
   }
 
-  private step(record: JobRecord, now: number): void {
+  private step(current: JobRecord, now: number): void {
+    const record = { ...current };
     const at = record.next_at ?? now;
+    let run: JobRecord | undefined;
     switch (record.status) {
       case "TASK": {
         const cron = record.cron_expression ?? "";
@@ -313,7 +335,7 @@ export class EmulatorStore {
         let fire = at;
         const next = this.nextFiring(cron, fire);
         if (next !== null && next <= now) fire = Math.max(next, latestCronRun(cron, new Date(now))?.getTime() ?? next);
-        this.spawnRun(record, fire);
+        run = this.run(current, fire);
         record.next_at = this.nextFiring(cron, fire);
         break;
       }
@@ -340,13 +362,14 @@ export class EmulatorStore {
       default:
         record.next_at = null;
     }
-    this.changed(record);
+    this.update(current, record, run);
   }
 
-  private spawnRun(schedule: JobRecord, at: number): void {
-    const run: JobRecord = {
+  /** The run of `schedule` its firing at `at` makes. */
+  private run(schedule: JobRecord, at: number): JobRecord {
+    return {
       ...schedule,
-      seq: ++this.seq,
+      seq: this.seq + 1,
       id: randomUUID(),
       status: "QUEUED",
       created_at: at,
@@ -359,10 +382,11 @@ export class EmulatorStore {
       files: [...schedule.files],
       next_at: at + LIFECYCLE_MS.queued,
     };
-    this.insert(run);
   }
 
-  private insert(record: JobRecord, notify = true): void {
+  /** Add a record the listener has been told of, or a restored one. */
+  private insert(record: JobRecord): void {
+    this.seq = Math.max(this.seq, record.seq);
     this.byId.set(record.id, record);
     let list = this.byTeam.get(record.team);
     if (list === undefined) {
@@ -373,7 +397,6 @@ export class EmulatorStore {
     list.push(record);
     if (last !== undefined && byCreation(last, record) > 0) this.unsorted.add(record.team);
     this.schedule(record);
-    if (notify) this.listener?.job(record);
   }
 
   private schedule(record: JobRecord): void {
@@ -405,10 +428,20 @@ export class EmulatorStore {
     return next;
   }
 
-  private changed(record: JobRecord): void {
+  /**
+   * Make `record` what `updated` says, and add the `run` its firing made, once the listener
+   * has kept both: a firing kept without its run would lose the run at a restart, and a run
+   * kept without its firing would be made again.
+   */
+  private update(record: JobRecord, updated: JobRecord, run?: JobRecord): void {
+    if (run === undefined) this.listener?.job(updated);
+    else {
+      this.listener?.job(run, updated);
+      this.insert(run);
+    }
+    Object.assign(record, updated);
     this.outputs.delete(record);
     this.schedule(record);
-    this.listener?.job(record);
   }
 }
 
