@@ -1,8 +1,11 @@
 // The emulator's job lifecycle on an injected clock, its journal, and its faults.
 
-import { appendFileSync, existsSync, mkdtempSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import { spawn } from "node:child_process";
+import { appendFileSync, existsSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { createInterface } from "node:readline";
+import { pathToFileURL } from "node:url";
 import { afterEach, describe, expect, it } from "vitest";
 import { createManualClock } from "../src/emulator/clock.js";
 import { FaultInjector } from "../src/emulator/faults.js";
@@ -301,6 +304,69 @@ describe("persistence", () => {
     const second = await startEmulator({ data });
     expect(readFileSync(`${data}.lock`, "utf8")).toBe(String(process.pid));
     await second.close();
+  });
+
+  it("takes over a lock naming its own process id when it holds no such lock: one left by an emulator restarted in a container", async () => {
+    // Found by an adversarial tester: an emulator killed in a container and started again
+    // there had the same process id (often 1) as the one that left the lock, and was refused
+    // as "in use by another emulator" on every start.
+    const dir = mkdtempSync(join(tmpdir(), "studio-jobs-journal-"));
+    const data = join(dir, "journal.jsonl");
+    writeFileSync(`${data}.lock`, String(process.pid));
+    const first = await startEmulator({ data });
+    try {
+      // Its own lock, held: a second emulator of this process is refused still.
+      await expect(startEmulator({ data })).rejects.toThrow(
+        `Emulator journal ${data} is in use by another emulator (process ${process.pid}).`,
+      );
+    } finally {
+      await first.close();
+    }
+    expect(readdirSync(dir)).toEqual(["journal.jsonl"]);
+  });
+
+  it("gives a journal to one of three emulators started on it at once, a stale lock there or not", async () => {
+    // Found by an adversarial tester: a lock was empty for a moment after it was made, and an
+    // emulator starting then read it as stale and removed it; two emulators taking a stale lock
+    // over at once each removed it. Either way two or three emulators ran on one journal.
+    const index = pathToFileURL(join(import.meta.dirname, "../dist/src/emulator/index.js")).href;
+    // Each child starts an emulator on the journal a line names, at once, says how it went, and
+    // closes it on an empty line.
+    const script = `
+      const { startEmulator } = await import(${JSON.stringify(index)});
+      const { createInterface } = await import("node:readline");
+      let running;
+      process.stdout.write("ready\\n");
+      for await (const line of createInterface({ input: process.stdin })) {
+        if (line === "") {
+          await running?.close();
+          running = undefined;
+          process.stdout.write("closed\\n");
+          continue;
+        }
+        try {
+          running = await startEmulator({ data: line });
+          process.stdout.write("started\\n");
+        } catch (error) {
+          process.stdout.write(error.message.includes("is in use by another emulator") ? "refused\\n" : error.message + "\\n");
+        }
+      }`;
+    const children = [0, 1, 2].map(() => spawn(process.execPath, ["--input-type=module", "-e", script], { stdio: "pipe" }));
+    const lines = children.map((child) => createInterface({ input: child.stdout })[Symbol.asyncIterator]());
+    const next = async () => Promise.all(lines.map(async (it) => String((await it.next()).value)));
+    try {
+      expect(await next()).toEqual(["ready", "ready", "ready"]);
+      for (let round = 0; round < 100; round++) {
+        const data = join(mkdtempSync(join(tmpdir(), "studio-jobs-journal-")), "journal.jsonl");
+        if (round % 2 === 0) writeFileSync(`${data}.lock`, "2147483646"); // a process id no process has
+        for (const child of children) child.stdin.write(`${data}\n`);
+        expect((await next()).sort(), `round ${round}`).toEqual(["refused", "refused", "started"]);
+        for (const child of children) child.stdin.write("\n");
+        expect(await next()).toEqual(["closed", "closed", "closed"]);
+      }
+    } finally {
+      for (const child of children) child.stdin.end();
+    }
   });
 
   it("closes once however often close() is called: a second call does not close the journal of the emulator started after it", async () => {

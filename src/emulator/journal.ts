@@ -13,10 +13,10 @@ import {
   readFileSync,
   statSync,
   truncateSync,
-  unlinkSync,
   writeSync,
 } from "node:fs";
 import { UsageError } from "../errors.js";
+import { lockJournal } from "./journal-lock.js";
 import { PersistError, type EmulatorStore, type FileRecord, type JobRecord, type StoreListener } from "./store.js";
 
 type JournalEntry = { t: "job"; r: JobRecord } | { t: "file"; r: FileRecord };
@@ -37,7 +37,7 @@ export function openJournal(path: string, store: EmulatorStore): Journal {
     if (error instanceof UsageError) throw error;
     if ((error as NodeJS.ErrnoException).code !== "ENOENT") throw cannotOpen(path, error);
   }
-  const unlock = lock(path);
+  const unlock = lockJournal(path, (error) => cannotOpen(path, error));
   let fd: number;
   /** The journal's length: where a failed write is cut back to. */
   let size: number;
@@ -94,52 +94,6 @@ export function openJournal(path: string, store: EmulatorStore): Journal {
       unlock();
     },
   };
-}
-
-/**
- * One emulator a journal: two would hand out the same ids and each forget the other's
- * records. A lock file beside it holds the owner's process id; one left by a process that
- * is gone (killed) is taken over.
- */
-function lock(path: string): () => void {
-  const lockPath = `${path}.lock`;
-  for (let attempt = 0; attempt < 2; attempt++) {
-    try {
-      const fd = openSync(lockPath, "wx");
-      writeSync(fd, String(process.pid));
-      closeSync(fd);
-      return () => {
-        try {
-          unlinkSync(lockPath);
-        } catch {
-          // already gone
-        }
-      };
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== "EEXIST") throw cannotOpen(path, error);
-    }
-    const owner = Number(readFileSync(lockPath, "utf8").trim());
-    if (Number.isSafeInteger(owner) && owner > 0 && isRunning(owner)) {
-      throw new UsageError(
-        `Emulator journal ${path} is in use by another emulator (process ${owner}).`,
-        `Stop that one, or give this one another --data. If no emulator is running, remove ${lockPath}.`,
-      );
-    }
-    unlinkSync(lockPath); // left by a process that is gone
-  }
-  throw new UsageError(
-    `Emulator journal ${path}: its lock ${lockPath} could not be taken.`,
-    `Remove ${lockPath} if no emulator is running.`,
-  );
-}
-
-function isRunning(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === "EPERM";
-  }
 }
 
 function cannotOpen(path: string, error: unknown): UsageError {

@@ -1,0 +1,126 @@
+// One emulator a journal: two would hand out the same ids and each forget the other's
+// records. A lock file beside the journal holds its owner's process id; one left by a
+// process that is gone (killed) is taken over.
+
+import { randomUUID } from "node:crypto";
+import { linkSync, readFileSync, renameSync, statSync, unlinkSync, writeFileSync } from "node:fs";
+import { UsageError } from "../errors.js";
+
+/**
+ * The locks this process holds, by device and inode: a lock naming this process is its own
+ * only if listed here. Otherwise it was left by an earlier process that had the same id, as
+ * an emulator restarted in a container has (often process 1).
+ */
+const held = new Set<string>();
+
+/** Take the lock of the journal at `path`; returns its release. */
+export function lockJournal(path: string, cannotOpen: (error: unknown) => UsageError): () => void {
+  const lockPath = `${path}.lock`;
+  // The lock appears whole, its owner's id in it: written aside, then linked into place,
+  // which fails if a lock is there. Made in place, it was empty for a moment, and an emulator
+  // starting then read no owner in it, took it for stale and removed it: both ran.
+  const mine = `${lockPath}.${process.pid}.${randomUUID()}`;
+  try {
+    writeFileSync(mine, String(process.pid), { flag: "wx" });
+  } catch (error) {
+    throw cannotOpen(error);
+  }
+  try {
+    for (let attempt = 0; attempt < 3; attempt++) {
+      try {
+        linkSync(mine, lockPath);
+        const id = identity(lockPath);
+        held.add(id);
+        return () => release(lockPath, id);
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code !== "EEXIST") throw cannotOpen(error);
+      }
+      let owner: { text: string; id: string } | undefined;
+      try {
+        owner = read(lockPath);
+      } catch (error) {
+        throw cannotOpen(error);
+      }
+      if (owner === undefined) continue; // released meanwhile
+      const pid = Number(owner.text.trim());
+      if (Number.isSafeInteger(pid) && pid > 0 && (pid === process.pid ? held.has(owner.id) : isRunning(pid))) {
+        throw new UsageError(
+          `Emulator journal ${path} is in use by another emulator (process ${pid}).`,
+          `Stop that one, or give this one another --data. If no emulator is running, remove ${lockPath}.`,
+        );
+      }
+      takeOver(lockPath, owner);
+    }
+  } finally {
+    try {
+      unlinkSync(mine);
+    } catch {
+      // a stray file beside the journal, not a reason to refuse
+    }
+  }
+  throw new UsageError(
+    `Emulator journal ${path}: its lock ${lockPath} could not be taken.`,
+    `Remove ${lockPath} if no emulator is running.`,
+  );
+}
+
+/**
+ * Remove a stale lock, but only the one judged stale: it is moved aside first (of two
+ * emulators taking it over at once, one moves it and the other finds nothing), and put back
+ * if what was moved is a lock taken since.
+ */
+function takeOver(lockPath: string, stale: { text: string; id: string }): void {
+  const aside = `${lockPath}.stale.${process.pid}.${randomUUID()}`;
+  const same = (file: string) => {
+    const now = read(file);
+    return now !== undefined && now.id === stale.id && now.text === stale.text;
+  };
+  try {
+    if (!same(lockPath)) return; // taken over by another, or released
+    renameSync(lockPath, aside);
+  } catch {
+    return;
+  }
+  try {
+    if (!same(aside)) linkSync(aside, lockPath);
+  } catch {
+    // a lock was taken again meanwhile: the next attempt reads it
+  } finally {
+    unlinkSync(aside);
+  }
+}
+
+function release(lockPath: string, id: string): void {
+  held.delete(id);
+  try {
+    // Only this emulator's own lock: one taken over since (a stale one, judged by another) is not.
+    if (identity(lockPath) === id) unlinkSync(lockPath);
+  } catch {
+    // already gone
+  }
+}
+
+/** The lock's text and identity, or undefined when there is none. */
+function read(lockPath: string): { text: string; id: string } | undefined {
+  try {
+    const id = identity(lockPath);
+    return { text: readFileSync(lockPath, "utf8"), id };
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === "ENOENT") return undefined;
+    throw error;
+  }
+}
+
+function identity(file: string): string {
+  const info = statSync(file, { bigint: true });
+  return `${info.dev}:${info.ino}`;
+}
+
+function isRunning(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === "EPERM";
+  }
+}
