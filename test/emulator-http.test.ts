@@ -715,4 +715,38 @@ describe("pipelined requests", () => {
     expect(bodies.map(([status]) => status)).toEqual([200, 200]);
     expect((bodies[1]?.[1] as { id: string }[]).map((j) => j.id)).toEqual([created.id]);
   });
+
+  it("holds one reply at a time for a client that sends requests back to back and reads none of the replies", async () => {
+    // Found by an adversarial tester: every request was answered as soon as it was parsed,
+    // into the connection's buffer, read or not: 3,000 listings of 1,000 jobs sent at once
+    // held 1.1 GB until the client went away, and a larger team would run the emulator out of memory.
+    for (let i = 0; i < 100; i++) await create(`big-${i}`, { query: `print(${i})  # ${"x".repeat(3500)}` });
+    const key = "GET /api/datachain/jobs/";
+    const handled = () => studio.emulator.requests.get(key) ?? 0;
+    const before = handled();
+    const count = 200;
+    const { port, hostname } = new URL(url);
+    const socket = connect(Number(port), hostname);
+    socket.pause();
+    socket.write(
+      `GET /api/datachain/jobs/?team_name=demo&limit=100 HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer dev-token\r\n\r\n`.repeat(count),
+    );
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    // Each listing is some 360 KB: what the system's socket buffers take, and one reply more.
+    expect(handled() - before).toBeLessThan(50);
+    // Once the client reads, every reply comes, whole and in order.
+    let replies = 0;
+    let tail = "";
+    await new Promise<void>((resolve) => {
+      socket.on("data", (d: Buffer) => {
+        const text = tail + d.toString("latin1");
+        replies += text.split("HTTP/1.1 200 OK\r\n").length - 1;
+        tail = text.slice(-16); // shorter than the marker: none is counted twice
+        if (replies === count) resolve();
+      });
+      socket.resume();
+    });
+    socket.destroy();
+    expect(handled() - before).toBe(count);
+  });
 });

@@ -153,13 +153,17 @@ export function createRequestHandler(ctx: ServerContext): (req: IncomingMessage,
   // The request each connection is still handling. Node hands over a pipelined request as soon
   // as it is parsed, while the one before it may still be reading its body; HTTP wants them
   // acted on in order (a listing sent after a create must see it), so each waits its turn.
+  // A turn ends once its reply has left for the client: one that sends requests and reads no
+  // replies holds one reply here, not one per request (hundreds of listings, gigabytes).
   const inFlight = new WeakMap<Socket, Promise<void>>();
   return (req, res) => {
     const run = () =>
-      handle(ctx, req, res).catch((error: unknown) => {
-        if (!res.headersSent) send(res, message(500, `emulator bug: ${(error as Error).message}`));
-        else res.destroy();
-      });
+      handle(ctx, req, res)
+        .catch((error: unknown) => {
+          if (!res.headersSent) send(res, message(500, `emulator bug: ${(error as Error).message}`));
+          else res.destroy();
+        })
+        .then(() => sent(res));
     const before = inFlight.get(req.socket);
     const done = before === undefined ? run() : before.then(run);
     inFlight.set(req.socket, done);
@@ -167,6 +171,15 @@ export function createRequestHandler(ctx: ServerContext): (req: IncomingMessage,
       if (inFlight.get(req.socket) === done) inFlight.delete(req.socket);
     });
   };
+}
+
+/** Resolves once the reply has been handed to the connection whole, or the connection is gone. */
+function sent(res: ServerResponse): Promise<void> {
+  if (res.writableFinished || res.destroyed) return Promise.resolve();
+  return new Promise((resolve) => {
+    res.once("finish", resolve);
+    res.once("close", resolve);
+  });
 }
 
 async function handle(ctx: ServerContext, req: IncomingMessage, res: ServerResponse): Promise<void> {
