@@ -489,6 +489,24 @@ describe("malformed request targets", () => {
     expect(reply.endsWith('{"message":"The request is not valid HTTP."}')).toBe(true);
   });
 
+  it("answers a request without Host, and a CONNECT, with the API's JSON error, not Node's bare 400 or a closed connection", async () => {
+    // Found by an adversarial tester: Node refused a request without Host with a bare 400 (no
+    // {"message"}), and closed a connection that sent CONNECT without a word.
+    const noHost = await rawExchange("GET /api/datachain/clusters/ HTTP/1.1\r\nAuthorization: Bearer dev-token\r\n\r\n", {
+      untilReply: true,
+    });
+    expect(statusOf(noHost.reply)).toBe(400);
+    expect(noHost.reply.toLowerCase()).toContain("content-type: application/json");
+    expect(noHost.reply.endsWith('{"message":"The request has no Host header, which HTTP/1.1 requires."}')).toBe(true);
+    // HTTP/1.0 has no Host to require.
+    const old = await rawExchange("GET /api/datachain/clusters/ HTTP/1.0\r\nAuthorization: Bearer dev-token\r\n\r\n");
+    expect(statusOf(old.reply)).toBe(200);
+    const tunnel = await rawExchange("CONNECT example.com:443 HTTP/1.1\r\nHost: example.com:443\r\n\r\n");
+    expect(statusOf(tunnel.reply)).toBe(405);
+    expect(tunnel.reply).toContain("\r\nAllow: GET, POST\r\n");
+    expect(tunnel.reply.endsWith('{"message":"Method \\"CONNECT\\" not allowed."}')).toBe(true);
+  });
+
   it("answers an Expect it cannot meet with the API's JSON 417, not Node's bare one", async () => {
     const { reply } = await rawExchange(
       "POST /api/datachain/jobs/ HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer dev-token\r\nExpect: 200-ok\r\nContent-Length: 2\r\n\r\n{}",

@@ -3,6 +3,7 @@
 import { readFileSync } from "node:fs";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
+import type { Duplex } from "node:stream";
 import { UsageError } from "../errors.js";
 import { isLoopbackHost } from "../studio/url.js";
 import type { Cluster } from "../studio/types.js";
@@ -101,6 +102,12 @@ export function loadEmulatorConfig(source: EmulatorConfig | string | undefined):
   return { tokens: grants, clusters };
 }
 
+/** A whole reply with the API's JSON error, for a connection Node hands over as bytes, and closed after it. */
+function rawReply(status: number, text: string, said: string, headers = ""): string {
+  const body = JSON.stringify({ message: said });
+  return `HTTP/1.1 ${status} ${text}\r\n${headers}Content-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`;
+}
+
 export async function startEmulator(options: EmulatorOptions = {}): Promise<RunningEmulator> {
   const host = options.host ?? "127.0.0.1";
   const config = loadEmulatorConfig(options.config);
@@ -142,14 +149,19 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
     baseUrl: () => baseUrl,
     requests,
   });
-  const server: Server = createServer({ keepAlive: true }, handler);
+  // A request without Host is the handler's to refuse: Node's own refusal is a bare 400.
+  const server: Server = createServer({ keepAlive: true, requireHostHeader: false }, handler);
   // With a listener here Node does not answer `Expect: 100-continue` by itself: the handler
   // does, once it knows the body is wanted, so a refused client never sends it.
   server.on("checkContinue", handler);
   // Any other Expect: Node's own 417 has no body; this one has the API's {"message"}.
   server.on("checkExpectation", refuseExpectation);
-  // A request Node's parser refuses (a bad method, two Content-Lengths, no Host) gets the
-  // API's JSON error too, not a bare "400 Bad Request".
+  // CONNECT is not for this server; without a listener Node closes the connection unanswered.
+  server.on("connect", (_req, socket: Duplex) =>
+    socket.end(rawReply(405, "Method Not Allowed", 'Method "CONNECT" not allowed.', "Allow: GET, POST\r\n")),
+  );
+  // A request Node's parser refuses (a bad method, two Content-Lengths) gets the API's JSON
+  // error too, not a bare "400 Bad Request".
   server.on("clientError", (error: NodeJS.ErrnoException, socket) => {
     if (error.code === "ECONNRESET" || !socket.writable) {
       socket.destroy();
@@ -162,10 +174,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
         : error.code === "ERR_HTTP_REQUEST_TIMEOUT"
           ? [408, "Request Timeout", "The request did not arrive in time."]
           : [400, "Bad Request", "The request is not valid HTTP."];
-    const body = JSON.stringify({ message: said });
-    socket.end(
-      `HTTP/1.1 ${status} ${text}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
-    );
+    socket.end(rawReply(status, text, said));
   });
   server.keepAliveTimeout = 30_000;
   // Node times out a request whose headers dribble in, but not a connection that never sends

@@ -185,6 +185,10 @@ function sent(res: ServerResponse): Promise<void> {
 async function handle(ctx: ServerContext, req: IncomingMessage, res: ServerResponse): Promise<void> {
   const arrived = performance.now();
   const method = req.method ?? "GET";
+  if (req.headers.host === undefined && req.httpVersion === "1.1") {
+    refuseUnread(req, res, message(400, "The request has no Host header, which HTTP/1.1 requires."));
+    return;
+  }
   const target = parseTarget(req.url ?? "/");
   if (target === undefined) {
     refuseUnread(req, res, message(400, "The request path or query is malformed (a broken %-escape, or not a path)."));
