@@ -17,8 +17,9 @@ const BAD_ESCAPE = /%(?![0-9A-Fa-f]{2})/;
  * origin-form, or a broken percent-escape (`%ZZ`, a lone `%`, bytes that are not UTF-8).
  */
 export function parseTarget(raw: string): RequestTarget | undefined {
-  // Only origin-form: an absolute URL (proxy form) or `*` is not for this server.
-  if (!raw.startsWith("/")) return undefined;
+  // Only origin-form: an absolute URL (proxy form) or `*` is not for this server, and a
+  // fragment is never sent (`?team_name=demo#x` read as the team "demo#x").
+  if (!raw.startsWith("/") || raw.includes("#")) return undefined;
   const mark = raw.indexOf("?");
   const path = mark === -1 ? raw : raw.slice(0, mark);
   const search = mark === -1 ? "" : raw.slice(mark + 1);

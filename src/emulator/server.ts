@@ -67,6 +67,8 @@ const OPEN_LIST = Buffer.from("[");
 const COMMA = Buffer.from(",");
 const CLOSE_LIST = Buffer.from("]");
 const DEFAULT_LIMIT = 20;
+/** The query parameters the emulator reads. */
+const QUERY_PARAMETERS = ["team_name", "status", "limit", "job_id"] as const;
 
 type Route =
   | { kind: "jobs"; key: string }
@@ -192,6 +194,13 @@ async function handle(ctx: ServerContext, req: IncomingMessage, res: ServerRespo
   const target = parseTarget(req.url ?? "/");
   if (target === undefined) {
     refuseUnread(req, res, message(400, "The request path or query is malformed (a broken %-escape, or not a path)."));
+    return;
+  }
+  // Studio's server (Django, as its error messages show) reads the last of a repeated parameter,
+  // and the emulator read the first: which one a client meant is its bug to see, not to guess.
+  const repeated = QUERY_PARAMETERS.find((name) => target.query.getAll(name).length > 1);
+  if (repeated !== undefined) {
+    refuseUnread(req, res, message(400, `${repeated}: given more than once in the query; send it once`));
     return;
   }
   // Size first, from the headers alone: a body over the limit is never read, whoever sent it.
