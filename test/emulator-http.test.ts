@@ -44,6 +44,8 @@ describe("create job validation", () => {
     [{ workers: 0 }, "workers: must be at least 1, got 0"],
     [{ workers: 9 }, 'workers: cluster "default" allows at most 8, got 9'],
     [{ query: 42 }, "query: required, expected a string, got number 42"],
+    // Found by an adversarial tester: a body without query said "got undefined undefined".
+    [{ query: undefined }, "query: required, expected a string, got nothing"],
     [{ query_type: "RUST" }, 'query_type: "RUST" is not one of PYTHON, SHELL'],
     [{ compute_cluster_name: "nope" }, 'compute_cluster_name: unknown cluster "nope"'],
     [{ compute_cluster_id: 99 }, "compute_cluster_id: unknown cluster 99"],

@@ -40,6 +40,7 @@ function parseDateTime(key: string, text: string): number {
 }
 
 export function typeName(value: unknown): string {
+  if (value === undefined) return "nothing"; // a missing field: JSON has no undefined
   if (value === null) return "null";
   if (Array.isArray(value)) return "a list";
   return typeof value === "object" ? "an object" : `${typeof value} ${JSON.stringify(value)}`;
