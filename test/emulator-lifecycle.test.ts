@@ -428,6 +428,47 @@ describe("persistence", () => {
     expect(await refused(dir)).toBe(`Emulator journal ${dir} is not a regular file.`);
     expect(await refused(join(dir, "missing", "journal.jsonl"))).toMatch(/^Cannot open emulator journal .*missing\/journal\.jsonl: ENOENT/);
   });
+
+  it("refuses a journal line that is not UTF-8, or that gives a record another team, rather than read it otherwise", async () => {
+    // Found by an adversarial tester: a byte that is not UTF-8 became U+FFFD in the job's query,
+    // unsaid; a later line giving a job another team left it in the first team's listing,
+    // showing the other team, and out of its own.
+    const dir = mkdtempSync(join(tmpdir(), "studio-jobs-journal-"));
+    const job = (extra: Record<string, unknown> = {}) =>
+      JSON.stringify({
+        t: "job",
+        r: { id: "j", team: "demo", status: "QUEUED", seq: 1, created_at: START, query: "x", environment: {}, files: [], ...extra },
+      });
+    const file = (team: string) => JSON.stringify({ t: "file", r: { id: 1, team, filename: "a.csv" } });
+    const refused = async (...lines: (string | Buffer)[]) => {
+      const data = join(dir, `journal-${Math.random()}.jsonl`);
+      writeFileSync(data, Buffer.concat(lines.map((line) => (typeof line === "string" ? Buffer.from(line) : line))));
+      return startEmulator({ data }).then(
+        async (emulator) => {
+          await emulator.close();
+          return "started";
+        },
+        (error: unknown) => (error instanceof UsageError ? error.message.replace(`Emulator journal ${data}, `, "") : String(error)),
+      );
+    };
+    const suffix = ": this emulator did not write it so.";
+    // "café" in Latin-1: its é is a byte that is not UTF-8.
+    const latin1 = Buffer.from(`${job({ query: "café" })}\n`, "latin1");
+    expect(await refused(latin1, `${job({ id: "k", seq: 2 })}\n`)).toBe(
+      `line 1, is not UTF-8 (not the last line, so not a torn write)${suffix}`,
+    );
+    expect(await refused(`${job()}\n`, latin1)).toBe(`line 2, is not UTF-8${suffix}`);
+    expect(await refused(`${job()}\n`, `${job({ team: "other" })}\n`)).toBe(
+      `line 2, gives job j another team, seq or created_at than line 1 did${suffix}`,
+    );
+    expect(await refused(`${job()}\n`, `${job({ status: "RUNNING" })}\n`, `${job({ seq: 7, status: "COMPLETE" })}\n`)).toBe(
+      `line 3, gives job j another team, seq or created_at than line 1 did${suffix}`,
+    );
+    expect(await refused(`${file("demo")}\n`, `${file("other")}\n`)).toBe(`line 2, gives file 1 another team than line 1 did${suffix}`);
+    // A write cut short inside a character is still a torn last line: dropped, and the start goes on.
+    const torn = Buffer.from(job({ id: "k", seq: 2, query: "café" }));
+    expect(await refused(`${job({ status: "RUNNING" })}\n`, torn.subarray(0, torn.indexOf("é") + 1))).toBe("started");
+  });
 });
 
 describe("faults", () => {

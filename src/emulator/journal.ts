@@ -103,21 +103,28 @@ function cannotOpen(path: string, error: unknown): UsageError {
   );
 }
 
+// A journal is UTF-8, as the emulator writes it: other bytes are not read as U+FFFD, which
+// would give a job other characters than it had, unsaid.
+const UTF8 = new TextDecoder("utf-8", { fatal: true });
+
 /**
  * Line by line over the file's bytes: a journal is not limited to the longest string Node
  * can make, and a line's byte offset is exact whatever bytes an earlier line holds.
  */
 function replay(path: string, store: EmulatorStore): void {
   const bytes = readFileSync(path);
+  /** Per record, what no later line of it may change, and the line that first gave it. */
+  const fixed = new Map<string, { what: string; line: number }>();
   let start = 0;
   for (let number = 1; start < bytes.length; number++) {
     const newline = bytes.indexOf(10, start);
     const end = newline === -1 ? bytes.length : newline;
-    const line = bytes.subarray(start, end).toString("utf8");
+    const line = decode(bytes.subarray(start, end));
     const last = newline === -1 || newline === bytes.length - 1;
-    if (line.trim() !== "") {
+    if (line === undefined || line.trim() !== "") {
       let entry: unknown;
       try {
+        if (line === undefined) throw new Error("not UTF-8");
         entry = JSON.parse(line);
       } catch {
         if (newline === -1) {
@@ -125,17 +132,36 @@ function replay(path: string, store: EmulatorStore): void {
           truncateSync(path, start);
           return;
         }
-        throw corrupt(path, number, last ? "is not JSON" : "is not JSON (not the last line, so not a torn write)");
+        const what = line === undefined ? "is not UTF-8" : "is not JSON";
+        throw corrupt(path, number, last ? what : `${what} (not the last line, so not a torn write)`);
       }
       const problem = entryProblem(entry);
       if (problem !== undefined) throw corrupt(path, number, problem);
       const { t, r } = entry as JournalEntry;
+      // A later line of a record is the same record changed: its team (which keeps teams apart),
+      // and a job's seq and created_at (which order listings), stay as the first line gave them.
+      const key = `${t} ${r.id}`;
+      const what = t === "job" ? `${r.team}\n${r.seq}\n${r.created_at}` : r.team;
+      const first = fixed.get(key);
+      if (first === undefined) fixed.set(key, { what, line: number });
+      else if (first.what !== what) {
+        const changed = t === "job" ? "team, seq or created_at" : "team";
+        throw corrupt(path, number, `gives ${t} ${r.id} another ${changed} than line ${first.line} did`);
+      }
       if (t === "job") store.restore(r);
       else store.restoreFile(r);
       // A whole entry without its newline (an editor's last line): kept, and the next append on a line of its own.
       if (newline === -1) appendFileSync(path, "\n");
     }
     start = end + 1;
+  }
+}
+
+function decode(bytes: Uint8Array): string | undefined {
+  try {
+    return UTF8.decode(bytes);
+  } catch {
+    return undefined;
   }
 }
 
