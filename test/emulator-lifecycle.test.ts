@@ -1,7 +1,17 @@
 // The emulator's job lifecycle on an injected clock, its journal, and its faults.
 
 import { spawn } from "node:child_process";
-import { appendFileSync, existsSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import {
+  appendFileSync,
+  existsSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  realpathSync,
+  statSync,
+  symlinkSync,
+  writeFileSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createInterface } from "node:readline";
@@ -367,6 +377,30 @@ describe("persistence", () => {
     } finally {
       for (const child of children) child.stdin.end();
     }
+  });
+
+  it("locks a journal once, whatever name it is reached by: a symbolic link to it is the same journal", async () => {
+    // Found by an adversarial tester: the lock lay beside the name given, so an emulator on the
+    // journal and one on a link to it both ran.
+    const dir = mkdtempSync(join(tmpdir(), "studio-jobs-journal-"));
+    const data = join(dir, "journal.jsonl");
+    const link = join(dir, "link.jsonl");
+    writeFileSync(data, "");
+    symlinkSync(data, link);
+    const first = await startEmulator({ data });
+    try {
+      await expect(startEmulator({ data: link })).rejects.toThrow(
+        new UsageError(
+          `Emulator journal ${link} is in use by another emulator (process ${process.pid}).`,
+          `Stop that one, or give this one another --data. If no emulator is running, remove ${realpathSync(data)}.lock.`,
+        ),
+      );
+    } finally {
+      await first.close();
+    }
+    const second = await startEmulator({ data: link });
+    expect(existsSync(`${data}.lock`)).toBe(true);
+    await second.close();
   });
 
   it("closes once however often close() is called: a second call does not close the journal of the emulator started after it", async () => {

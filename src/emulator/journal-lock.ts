@@ -13,9 +13,8 @@ import { UsageError } from "../errors.js";
  */
 const held = new Set<string>();
 
-/** Take the lock of the journal at `path`; returns its release. */
-export function lockJournal(path: string, cannotOpen: (error: unknown) => UsageError): () => void {
-  const lockPath = `${path}.lock`;
+/** Take the lock of the journal at `path`, the file at `lockPath`; returns its release. */
+export function lockJournal(path: string, lockPath: string, cannotOpen: (error: unknown) => UsageError): () => void {
   // The lock appears whole, its owner's id in it: written aside, then linked into place,
   // which fails if a lock is there. Made in place, it was empty for a moment, and an emulator
   // starting then read no owner in it, took it for stale and removed it: both ran.

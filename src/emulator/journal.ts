@@ -11,6 +11,7 @@ import {
   ftruncateSync,
   openSync,
   readFileSync,
+  realpathSync,
   statSync,
   truncateSync,
   writeSync,
@@ -37,7 +38,15 @@ export function openJournal(path: string, store: EmulatorStore): Journal {
     if (error instanceof UsageError) throw error;
     if ((error as NodeJS.ErrnoException).code !== "ENOENT") throw cannotOpen(path, error);
   }
-  const unlock = lockJournal(path, (error) => cannotOpen(path, error));
+  // The lock lies beside the file itself: a journal reached through a symbolic link is locked
+  // once, not once per name (two emulators ran on it, one per name).
+  let real = path;
+  try {
+    if (exists) real = realpathSync(path);
+  } catch (error) {
+    throw cannotOpen(path, error);
+  }
+  const unlock = lockJournal(path, `${real}.lock`, (error) => cannotOpen(path, error));
   let fd: number;
   /** The journal's length: where a failed write is cut back to. */
   let size: number;
