@@ -379,6 +379,17 @@ describe("persistence", () => {
     }
   });
 
+  it("takes a journal whose name is as long as a name may be but for the lock's five bytes", async () => {
+    // Found by an adversarial tester: the lock was first written to a file named after it and
+    // more, which passed the 255 bytes a name may have: such a journal could not be opened.
+    const dir = mkdtempSync(join(tmpdir(), "studio-jobs-journal-"));
+    const data = join(dir, "j".repeat(250));
+    const emulator = await startEmulator({ data });
+    expect(readdirSync(dir).sort()).toEqual(["j".repeat(250), `${"j".repeat(250)}.lock`]);
+    await emulator.close();
+    expect(readdirSync(dir)).toEqual(["j".repeat(250)]);
+  });
+
   it("locks a journal once, whatever name it is reached by: a symbolic link to it is the same journal", async () => {
     // Found by an adversarial tester: the lock lay beside the name given, so an emulator on the
     // journal and one on a link to it both ran.
@@ -460,7 +471,10 @@ describe("persistence", () => {
       expect(await refused(data)).toBe(`Emulator journal ${data}, line 1, ${what}: this emulator did not write it so.`);
     }
     expect(await refused(dir)).toBe(`Emulator journal ${dir} is not a regular file.`);
-    expect(await refused(join(dir, "missing", "journal.jsonl"))).toMatch(/^Cannot open emulator journal .*missing\/journal\.jsonl: ENOENT/);
+    // The lock's side file, which the emulator names, is not named to the user.
+    expect(await refused(join(dir, "missing", "journal.jsonl"))).toBe(
+      `Cannot open emulator journal ${join(dir, "missing", "journal.jsonl")}: ENOENT: no such file or directory`,
+    );
   });
 
   it("refuses a journal line that is not UTF-8, or that gives a record another team, rather than read it otherwise", async () => {

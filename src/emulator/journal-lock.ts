@@ -2,8 +2,9 @@
 // records. A lock file beside the journal holds its owner's process id; one left by a
 // process that is gone (killed) is taken over.
 
-import { randomUUID } from "node:crypto";
+import { randomBytes } from "node:crypto";
 import { linkSync, readFileSync, renameSync, statSync, unlinkSync, writeFileSync } from "node:fs";
+import { dirname, join } from "node:path";
 import { UsageError } from "../errors.js";
 
 /**
@@ -18,11 +19,12 @@ export function lockJournal(path: string, lockPath: string, cannotOpen: (error: 
   // The lock appears whole, its owner's id in it: written aside, then linked into place,
   // which fails if a lock is there. Made in place, it was empty for a moment, and an emulator
   // starting then read no owner in it, took it for stale and removed it: both ran.
-  const mine = `${lockPath}.${process.pid}.${randomUUID()}`;
+  const mine = beside(lockPath, "new");
   try {
     writeFileSync(mine, String(process.pid), { flag: "wx" });
   } catch (error) {
-    throw cannotOpen(error);
+    // Said without the file's own name, which is no name to mend.
+    throw cannotOpen(new Error(firstClause(error), { cause: error }));
   }
   try {
     for (let attempt = 0; attempt < 3; attempt++) {
@@ -69,7 +71,7 @@ export function lockJournal(path: string, lockPath: string, cannotOpen: (error: 
  * if what was moved is a lock taken since.
  */
 function takeOver(lockPath: string, stale: { text: string; id: string }): void {
-  const aside = `${lockPath}.stale.${process.pid}.${randomUUID()}`;
+  const aside = beside(lockPath, "stale");
   const same = (file: string) => {
     const now = read(file);
     return now !== undefined && now.id === stale.id && now.text === stale.text;
@@ -87,6 +89,21 @@ function takeOver(lockPath: string, stale: { text: string; id: string }): void {
   } finally {
     unlinkSync(aside);
   }
+}
+
+/**
+ * A name of its own for a file in the lock's directory (a link cannot leave it). Short: the
+ * lock's name and more would pass the 255 bytes a name may have, for a journal whose name does not.
+ */
+function beside(lockPath: string, what: string): string {
+  return join(dirname(lockPath), `.studio-jobs-lock-${what}-${process.pid}-${randomBytes(6).toString("hex")}`);
+}
+
+/** "EACCES: permission denied" of Node's "EACCES: permission denied, open '/x/y'". */
+function firstClause(error: unknown): string {
+  const text = (error as Error).message;
+  const comma = text.indexOf(", ");
+  return comma === -1 ? text : text.slice(0, comma);
 }
 
 function release(lockPath: string, id: string): void {
