@@ -106,10 +106,16 @@ export function openJournal(path: string, store: EmulatorStore): Journal {
 }
 
 function cannotOpen(path: string, error: unknown): UsageError {
-  return new UsageError(
-    `Cannot open emulator journal ${path}: ${(error as Error).message}`,
-    "Give --data a file in a directory that exists.",
-  );
+  return new UsageError(`Cannot open emulator journal ${path}: ${(error as Error).message}`, cannotOpenHint(error));
+}
+
+/** How to mend what kept a journal from being opened, by its cause's error code. */
+export function cannotOpenHint(error: unknown): string {
+  const { code } = ((error as Error).cause ?? error) as NodeJS.ErrnoException;
+  if (code === "EACCES" || code === "EPERM" || code === "EROFS") {
+    return "Give --data a file this user may write, in a directory it may write: the journal's lock file goes beside it.";
+  }
+  return code === "ENOENT" || code === "ENOTDIR" ? "Give --data a file in a directory that exists." : "Give --data another file.";
 }
 
 // A journal is UTF-8, as the emulator writes it: other bytes are not read as U+FFFD, which
