@@ -751,6 +751,30 @@ describe("pipelined requests", () => {
     expect((bodies[1]?.[1] as { id: string }[]).map((j) => j.id)).toEqual([created.id]);
   });
 
+  it("answers the requests that came whole before bytes that are not HTTP, and only then refuses the rest and closes", async () => {
+    // Found by an adversarial tester: the 400 for the bad bytes went out at once and the
+    // connection closed, so the reply to a create before them was lost, and its client read
+    // the 400 as the create's reply though the job had been made.
+    const body = JSON.stringify({ query: "print(1)", team_name: "demo", query_name: "made" });
+    const auth = "Host: x\r\nAuthorization: Bearer dev-token\r\n";
+    const { reply, closedByServer } = await rawExchange(
+      `POST /api/datachain/jobs/ HTTP/1.1\r\n${auth}Content-Type: application/json\r\nContent-Length: ${body.length}\r\n\r\n${body}` +
+        `GET /api/datachain/jobs/?team_name=demo HTTP/1.1\r\n${auth}\r\nNOT HTTP\r\n\r\n`,
+    );
+    const replies = reply.split(/(?=HTTP\/1\.1 )/);
+    expect(replies.map(statusOf)).toEqual([200, 200, 400]);
+    const made = JSON.parse(replies[0]?.slice(replies[0].indexOf("\r\n\r\n") + 4) ?? "") as { id: string; name: string };
+    expect(made.name).toBe("made");
+    expect(replies[2]?.endsWith('{"message":"The request is not valid HTTP."}')).toBe(true);
+    expect(closedByServer).toBe(true);
+    expect(studio.emulator.store.allJobs().map((j) => j.id)).toEqual([made.id]);
+    // Bad bytes in the body of the request being read are that request's: refused at once.
+    const { reply: badChunk } = await rawExchange(
+      `POST /api/datachain/jobs/ HTTP/1.1\r\n${auth}Transfer-Encoding: chunked\r\n\r\n3\r\n{"a\r\nZZ\r\n`,
+    );
+    expect(badChunk.split(/(?=HTTP\/1\.1 )/).map(statusOf)).toEqual([400]);
+  });
+
   it("holds one reply at a time for a client that sends requests back to back and reads none of the replies", async () => {
     // Found by an adversarial tester: every request was answered as soon as it was parsed,
     // into the connection's buffer, read or not: 3,000 listings of 1,000 jobs sent at once

@@ -2,7 +2,7 @@
 
 import { readFileSync } from "node:fs";
 import { createServer, type Server } from "node:http";
-import type { AddressInfo } from "node:net";
+import type { AddressInfo, Socket } from "node:net";
 import type { Duplex } from "node:stream";
 import { UsageError } from "../errors.js";
 import { isLoopbackHost } from "../studio/url.js";
@@ -174,7 +174,11 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
         : error.code === "ERR_HTTP_REQUEST_TIMEOUT"
           ? [408, "Request Timeout", "The request did not arrive in time."]
           : [400, "Bad Request", "The request is not valid HTTP."];
-    socket.end(rawReply(status, text, said));
+    // After the replies to the requests that came whole before the bad bytes.
+    void handler.settled(socket as Socket).then(() => {
+      if (socket.writable) socket.end(rawReply(status, text, said));
+      else socket.destroy();
+    });
   });
   server.keepAliveTimeout = 30_000;
   // Node times out a request whose headers dribble in, but not a connection that never sends

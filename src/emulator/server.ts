@@ -151,14 +151,26 @@ function teamFrom(query: URLSearchParams, body: unknown): string | undefined {
   return fromBody ?? fromQuery;
 }
 
-export function createRequestHandler(ctx: ServerContext): (req: IncomingMessage, res: ServerResponse) => void {
+export interface RequestHandler {
+  (req: IncomingMessage, res: ServerResponse): void;
+  /**
+   * Resolves once every request that arrived whole on `socket` has been answered: a connection
+   * Node's parser gave up on is answered after them, not before (a 400 read as the reply to a
+   * create that was made). A request whose body was being read gets no reply of its own.
+   */
+  settled(socket: Socket): Promise<void>;
+}
+
+export function createRequestHandler(ctx: ServerContext): RequestHandler {
   // The request each connection is still handling. Node hands over a pipelined request as soon
   // as it is parsed, while the one before it may still be reading its body; HTTP wants them
   // acted on in order (a listing sent after a create must see it), so each waits its turn.
   // A turn ends once its reply has left for the client: one that sends requests and reads no
   // replies holds one reply here, not one per request (hundreds of listings, gigabytes).
   const inFlight = new WeakMap<Socket, Promise<void>>();
-  return (req, res) => {
+  /** Each connection's latest request, and what that request waited for. */
+  const latest = new WeakMap<Socket, { req: IncomingMessage; after: Promise<void> | undefined }>();
+  const handler = (req: IncomingMessage, res: ServerResponse) => {
     const run = () =>
       handle(ctx, req, res)
         .catch((error: unknown) => {
@@ -167,12 +179,20 @@ export function createRequestHandler(ctx: ServerContext): (req: IncomingMessage,
         })
         .then(() => sent(res));
     const before = inFlight.get(req.socket);
+    latest.set(req.socket, { req, after: before });
     const done = before === undefined ? run() : before.then(run);
     inFlight.set(req.socket, done);
     void done.then(() => {
       if (inFlight.get(req.socket) === done) inFlight.delete(req.socket);
     });
   };
+  return Object.assign(handler, {
+    settled(socket: Socket): Promise<void> {
+      const last = latest.get(socket);
+      const pending = last === undefined ? undefined : last.req.complete ? inFlight.get(socket) : last.after;
+      return pending ?? Promise.resolve();
+    },
+  });
 }
 
 /** Resolves once the reply has been handed to the connection whole, or the connection is gone. */
