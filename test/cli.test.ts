@@ -169,6 +169,23 @@ describe("studio-jobs emulator", () => {
   });
 });
 
+describe("studio-jobs emulator --data after a crash", () => {
+  it("warns that it dropped a torn last line of its journal, and starts with every whole line", async () => {
+    // Found by an adversarial tester: the torn line was cut from the user's file without a word.
+    const dir = mkdtempSync(join(tmpdir(), "studio-jobs-emu-torn-"));
+    const data = join(dir, "journal.jsonl");
+    const job = { id: "j", team: "demo", status: "TASK", seq: 1, created_at: 0, query: "x", environment: {}, files: [] };
+    writeFileSync(data, `${JSON.stringify({ t: "job", r: job })}\n{"t":"job","r":{"seq":2,"id":"torn`);
+    const result = await runCli(["emulator", "--port", "0", "--data", data], { signal: AbortSignal.abort() });
+    expect(result.code).toBe(0);
+    expect(result.stderr).toBe(
+      `Warning: Emulator journal ${data}, line 2, was cut short (the emulator stopped while writing it): its 34 bytes are dropped.\n` +
+        `Studio emulator listening on ${result.stdout.trim()} (journal ${data}). Press Ctrl-C to stop.\n`,
+    );
+    expect(readFileSync(data, "utf8")).toBe(`${JSON.stringify({ t: "job", r: job })}\n`);
+  });
+});
+
 describe("studio-jobs emulator --data on a full disk", () => {
   it("keeps every job it answered 200 for, answers 507 for one it cannot write, and starts again on the journal", async () => {
     // Found by an adversarial tester: the write that filled the disk was cut short without an

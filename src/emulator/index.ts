@@ -46,6 +46,8 @@ export interface RunningEmulator {
   clock: AdjustableClock;
   /** Requests received on /api, by `METHOD path` (cancel paths as `/jobs/{id}/cancel`). */
   requests: Map<string, number>;
+  /** What the start mended in the journal, for the user to be told. */
+  warnings: readonly string[];
   close(): Promise<void>;
 }
 
@@ -212,6 +214,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
     faults,
     clock,
     requests,
+    warnings: journal?.warnings ?? [],
     close() {
       // Once: a second close would close the journal's file descriptor again, by then
       // perhaps another emulator's journal, and remove that one's lock.

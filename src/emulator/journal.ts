@@ -23,6 +23,8 @@ import { PersistError, type EmulatorStore, type FileRecord, type JobRecord, type
 type JournalEntry = { t: "job"; r: JobRecord } | { t: "file"; r: FileRecord };
 
 export interface Journal extends StoreListener {
+  /** What the replay mended, to be told to the user: a torn last line dropped. */
+  warnings: readonly string[];
   close(): void;
 }
 
@@ -48,12 +50,13 @@ export function openJournal(path: string, store: EmulatorStore): Journal {
   }
   const unlock = lockJournal(path, `${real}.lock`, (error) => cannotOpen(path, error));
   let fd: number;
+  let warnings: string[] = [];
   /** The journal's length: where a failed write is cut back to. */
   let size: number;
   /** Why nothing more may be written: a failed write could not be cut back. */
   let torn: string | undefined;
   try {
-    if (exists) replay(path, store);
+    if (exists) warnings = replay(path, store);
     // Readable by its owner only: it holds every job's environment, secrets included.
     fd = openSync(path, "a", 0o600);
     size = fstatSync(fd).size;
@@ -83,6 +86,7 @@ export function openJournal(path: string, store: EmulatorStore): Journal {
     size += bytes.length;
   }
   return {
+    warnings,
     job: (...records) => append(records.map((r) => ({ t: "job", r }))),
     file: (record) => append([{ t: "file", r: record }]),
     // A reset forgets everything, after a restart too.
@@ -126,7 +130,7 @@ const UTF8 = new TextDecoder("utf-8", { fatal: true });
  * Line by line over the file's bytes: a journal is not limited to the longest string Node
  * can make, and a line's byte offset is exact whatever bytes an earlier line holds.
  */
-function replay(path: string, store: EmulatorStore): void {
+function replay(path: string, store: EmulatorStore): string[] {
   const bytes = readFileSync(path);
   /** Per record, what no later line of it may change, and the line that first gave it. */
   const fixed = new Map<string, { what: string; line: number }>();
@@ -145,7 +149,9 @@ function replay(path: string, store: EmulatorStore): void {
         if (newline === -1) {
           // The last write was cut short: forget it, so the next append starts on a clean line.
           truncateSync(path, start);
-          return;
+          return [
+            `Emulator journal ${path}, line ${number}, was cut short (the emulator stopped while writing it): its ${end - start} bytes are dropped.`,
+          ];
         }
         const what = line === undefined ? "is not UTF-8" : "is not JSON";
         throw corrupt(path, number, last ? what : `${what} (not the last line, so not a torn write)`);
@@ -170,6 +176,7 @@ function replay(path: string, store: EmulatorStore): void {
     }
     start = end + 1;
   }
+  return [];
 }
 
 function decode(bytes: Uint8Array): string | undefined {

@@ -53,6 +53,7 @@ export async function runEmulator(options: EmulatorCommandOptions, io: CliIo): P
     ...(options.data === undefined ? {} : { data: options.data }),
     ...(options.config === undefined ? {} : { config: options.config }),
   });
+  for (const warning of emulator.warnings) io.stderr.write(`Warning: ${warning}\n`);
   io.stdout.write(`${emulator.url}\n`);
   io.stderr.write(
     `Studio emulator listening on ${emulator.url}${options.data === undefined ? " (in memory)" : ` (journal ${options.data})`}` +
