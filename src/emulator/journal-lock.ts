@@ -86,8 +86,11 @@ function takeOver(lockPath: string, stale: { text: string; id: string }): void {
     if (!same(aside)) linkSync(aside, lockPath);
   } catch {
     // a lock was taken again meanwhile: the next attempt reads it
-  } finally {
+  }
+  try {
     unlinkSync(aside);
+  } catch {
+    // a stray file beside the journal, not a reason to refuse
   }
 }
 

@@ -69,7 +69,11 @@ export function openJournal(path: string, store: EmulatorStore): Journal {
     const bytes = Buffer.from(entries.map((entry) => `${JSON.stringify(entry)}\n`).join(""));
     try {
       // A full disk writes part of the bytes and says so only by the count.
-      for (let done = 0; done < bytes.length;) done += writeSync(fd, bytes, done);
+      for (let done = 0; done < bytes.length;) {
+        const wrote = writeSync(fd, bytes, done);
+        if (wrote === 0) throw new Error("no byte was written");
+        done += wrote;
+      }
       fsyncSync(fd);
     } catch (error) {
       const failed = `The emulator could not write its journal ${path}: ${(error as Error).message}`;
