@@ -174,7 +174,33 @@ describe("studio-jobs emulator --data after a crash", () => {
     // Found by an adversarial tester: the torn line was cut from the user's file without a word.
     const dir = mkdtempSync(join(tmpdir(), "studio-jobs-emu-torn-"));
     const data = join(dir, "journal.jsonl");
-    const job = { id: "j", team: "demo", status: "TASK", seq: 1, created_at: 0, query: "x", environment: {}, files: [] };
+    const job = {
+      seq: 1,
+      id: "j",
+      team: "demo",
+      status: "TASK",
+      name: "j",
+      query: "x",
+      query_type: "PYTHON",
+      workers: 1,
+      python_version: null,
+      requirements: "",
+      repository: null,
+      environment: {},
+      created_at: 0,
+      created_by: "dev",
+      finished_at: null,
+      exit_code: null,
+      error_message: "",
+      parent_job_id: null,
+      cron_expression: "@daily",
+      start_after: null,
+      priority: 5,
+      cluster_id: 1,
+      credentials_name: null,
+      files: [],
+      next_at: 86_400_000,
+    };
     writeFileSync(data, `${JSON.stringify({ t: "job", r: job })}\n{"t":"job","r":{"seq":2,"id":"torn`);
     const result = await runCli(["emulator", "--port", "0", "--data", data], { signal: AbortSignal.abort() });
     expect(result.code).toBe(0);

@@ -35,6 +35,38 @@ async function statusOf(s: TestStudio, id: string): Promise<string | undefined> 
   return job?.status;
 }
 
+/** A job's record as the emulator writes it to its journal. */
+const JOURNAL_JOB = {
+  seq: 1,
+  id: "j",
+  team: "demo",
+  status: "QUEUED",
+  name: "j",
+  query: "x",
+  query_type: "PYTHON",
+  workers: 1,
+  python_version: null,
+  requirements: "",
+  repository: null,
+  environment: {},
+  created_at: START,
+  created_by: "dev",
+  finished_at: null,
+  exit_code: null,
+  error_message: "",
+  parent_job_id: null,
+  cron_expression: null,
+  start_after: null,
+  priority: 5,
+  cluster_id: 1,
+  credentials_name: null,
+  files: [],
+  next_at: START + 2_000,
+};
+
+/** A file's record as the emulator writes it to its journal. */
+const JOURNAL_FILE = { id: 1, team: "demo", filename: "a.csv", size: 1, state: "pending", error: null, sha256: "0" };
+
 /** A job made in team demo, as a test's Studio client sends it. */
 function createIn(s: TestStudio, name: string, extra: { cron_expression?: string } = {}) {
   return s.client.createJob({ query: "print(1)", query_type: "PYTHON", query_name: name, team_name: "demo", environment: "", ...extra });
@@ -449,8 +481,6 @@ describe("persistence", () => {
   });
 
   it("refuses a journal line it did not write, a FIFO and a missing directory, as a usage error naming the place", async () => {
-    const JOB_LINE = "is a job without its id, team, status, seq, query, environment (of strings) or files, or with a time that is not one";
-    const VALID_JOB = { id: "j", team: "demo", status: "QUEUED", seq: 1, created_at: START, query: "x", environment: {}, files: [] };
     const dir = mkdtempSync(join(tmpdir(), "studio-jobs-journal-"));
     const refused = (data: string) =>
       startEmulator({ data }).then(
@@ -461,11 +491,27 @@ describe("persistence", () => {
       ["null", "is not an object"],
       ['{"t":"job"}', 'has no record "r"'],
       ['{"t":"zzz","r":{}}', 'has no "t" of "job" or "file"'],
-      ['{"t":"file","r":{"id":"x","team":"demo","filename":"a"}}', "is a file without an id, team or filename"],
-      ['{"t":"job","r":{"id":"j","team":"demo"}}', JOB_LINE],
+      [`{"t":"file","r":${JSON.stringify({ ...JOURNAL_FILE, id: "x" })}}`, 'is a file whose "id" is not a whole number'],
+      [`{"t":"file","r":${JSON.stringify({ ...JOURNAL_FILE, size: undefined })}}`, 'is a file without "size"'],
+      ['{"t":"job","r":{"id":"j","team":"demo"}}', 'is a job without "seq"'],
       // A reviewer: a NaN next_at stopped every schedule; a bad finished_at failed every listing.
-      [`{"t":"job","r":${JSON.stringify({ ...VALID_JOB, next_at: "x" })}}`, JOB_LINE],
-      [`{"t":"job","r":${JSON.stringify({ ...VALID_JOB, finished_at: "x" })}}`, JOB_LINE],
+      [
+        `{"t":"job","r":${JSON.stringify({ ...JOURNAL_JOB, next_at: "x" })}}`,
+        'is a job whose "next_at" is not a time in milliseconds or null',
+      ],
+      [
+        `{"t":"job","r":${JSON.stringify({ ...JOURNAL_JOB, finished_at: "x" })}}`,
+        'is a job whose "finished_at" is not a time in milliseconds or null',
+      ],
+      // Found by an adversarial tester: a job given a name of 5 by hand was taken, and every
+      // listing of its team then refused by the client, as a reply from Studio it could not read.
+      [`{"t":"job","r":${JSON.stringify({ ...JOURNAL_JOB, name: 5 })}}`, 'is a job whose "name" is not a string'],
+      [`{"t":"job","r":${JSON.stringify({ ...JOURNAL_JOB, workers: "2" })}}`, 'is a job whose "workers" is not a whole number'],
+      [`{"t":"job","r":${JSON.stringify({ ...JOURNAL_JOB, files: [1] })}}`, 'is a job whose "files" is not a list of strings'],
+      [
+        `{"t":"job","r":${JSON.stringify({ ...JOURNAL_JOB, environment: { A: 1 } })}}`,
+        'is a job whose "environment" is not an object of strings',
+      ],
     ]) {
       const data = join(dir, `bad-${Math.random()}.jsonl`);
       writeFileSync(data, `${line}\n`);
@@ -483,12 +529,8 @@ describe("persistence", () => {
     // unsaid; a later line giving a job another team left it in the first team's listing,
     // showing the other team, and out of its own.
     const dir = mkdtempSync(join(tmpdir(), "studio-jobs-journal-"));
-    const job = (extra: Record<string, unknown> = {}) =>
-      JSON.stringify({
-        t: "job",
-        r: { id: "j", team: "demo", status: "QUEUED", seq: 1, created_at: START, query: "x", environment: {}, files: [], ...extra },
-      });
-    const file = (team: string) => JSON.stringify({ t: "file", r: { id: 1, team, filename: "a.csv" } });
+    const job = (extra: Record<string, unknown> = {}) => JSON.stringify({ t: "job", r: { ...JOURNAL_JOB, ...extra } });
+    const file = (team: string) => JSON.stringify({ t: "file", r: { ...JOURNAL_FILE, team } });
     const refused = async (...lines: (string | Buffer)[]) => {
       const data = join(dir, `journal-${Math.random()}.jsonl`);
       writeFileSync(data, Buffer.concat(lines.map((line) => (typeof line === "string" ? Buffer.from(line) : line))));

@@ -17,10 +17,9 @@ import {
   writeSync,
 } from "node:fs";
 import { UsageError } from "../errors.js";
+import { entryProblem, type JournalEntry } from "./journal-entry.js";
 import { lockJournal } from "./journal-lock.js";
-import { PersistError, type EmulatorStore, type FileRecord, type JobRecord, type StoreListener } from "./store.js";
-
-type JournalEntry = { t: "job"; r: JobRecord } | { t: "file"; r: FileRecord };
+import { PersistError, type EmulatorStore, type StoreListener } from "./store.js";
 
 export interface Journal extends StoreListener {
   /** What the replay mended, to be told to the user: a torn last line dropped. */
@@ -196,42 +195,4 @@ function corrupt(path: string, line: number, what: string): UsageError {
     `Emulator journal ${path}, line ${line}, ${what}: this emulator did not write it so.`,
     "Move the file away to start with no jobs, or mend the line.",
   );
-}
-
-/** What keeps a parsed line from being an entry this emulator writes, if anything. */
-function entryProblem(entry: unknown): string | undefined {
-  if (entry === null || typeof entry !== "object" || Array.isArray(entry)) return "is not an object";
-  const { t, r } = entry as { t?: unknown; r?: unknown };
-  if (t !== "job" && t !== "file") return 'has no "t" of "job" or "file"';
-  if (r === null || typeof r !== "object" || Array.isArray(r)) return 'has no record "r"';
-  const record = r as Record<string, unknown>;
-  const text = (key: string) => typeof record[key] === "string" && record[key] !== "";
-  const whole = (key: string) => Number.isSafeInteger(record[key]) && (record[key] as number) >= 0;
-  if (t === "file") {
-    return whole("id") && text("team") && typeof record["filename"] === "string" ? undefined : "is a file without an id, team or filename";
-  }
-  // A time the store computes with: a bad one would stop every schedule (a NaN next_at) or
-  // fail every listing of the team (an invalid finished_at).
-  const time = (key: string, optional: boolean) =>
-    (optional && (record[key] === null || record[key] === undefined)) ||
-    (Number.isFinite(record[key]) && Math.abs(record[key] as number) <= 8.64e15);
-  const environment = record["environment"];
-  const ok =
-    text("id") &&
-    text("team") &&
-    text("status") &&
-    whole("seq") &&
-    time("created_at", false) &&
-    time("next_at", true) &&
-    time("finished_at", true) &&
-    time("start_after", true) &&
-    typeof record["query"] === "string" &&
-    environment !== null &&
-    typeof environment === "object" &&
-    !Array.isArray(environment) &&
-    Object.values(environment).every((value) => typeof value === "string") &&
-    Array.isArray(record["files"]);
-  return ok
-    ? undefined
-    : "is a job without its id, team, status, seq, query, environment (of strings) or files, or with a time that is not one";
 }
