@@ -241,6 +241,37 @@ describe("after a stop request", () => {
     await client.close();
   });
 
+  it("sends a finishing create that was waiting its turn after a 429 when the stop comes", async () => {
+    // Found by an adversarial tester: Ctrl-C while a cancel-first replacement's create waited
+    // in the throttle (another call had been answered 429) dropped the create, and the job was
+    // left with no version; one that started after the stop was sent.
+    studio = await startTestStudio();
+    studio.emulator.faults.configure({}, [{ method: "GET", path: "/clusters/", kind: "rate-limit" }]);
+    const stop = new AbortController();
+    let paused: () => void = () => undefined;
+    const pause = new Promise<void>((resolve) => (paused = resolve));
+    const client = createStudioClient({
+      url: studio.emulator.url,
+      token: "dev-token",
+      signal: stop.signal,
+      // The wait Studio asked for never ends on its own.
+      sleep: () => {
+        paused();
+        return new Promise(() => undefined);
+      },
+    });
+    const listing = client.listClusters("demo").catch((e: unknown) => (e as Error).message);
+    await pause;
+    const create = client.createJob({ ...input, query_name: "second-half" }, { finishing: true });
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(studio.emulator.requests.get("POST /api/datachain/jobs/")).toBeUndefined();
+    stop.abort("SIGINT");
+    const finished = await create;
+    expect(studio.emulator.store.allJobs().map((j) => [j.id, j.name])).toEqual([[finished.id, "second-half"]]);
+    expect(await listing).toBe("Interrupted by SIGINT before GET /api/datachain/clusters/?team_name=demo was sent again.");
+    await client.close();
+  });
+
   it("gives a finishing create a grace of its own, however long after the stop it is sent", async () => {
     // Found in review: the create after a slow cancel got only what was left of the grace
     // that started with the stop, and was cut off with the job created.

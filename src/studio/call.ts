@@ -159,10 +159,12 @@ export function createCall(config: CallConfig): <T>(spec: CallSpec<T>) => Promis
         throw interrupted(stop.reason, `before ${describeRequest(target, origin).request} was sent${attempt > 0 ? " again" : ""}`, acted);
       }
       // A write that finishes a step under way after a stop goes out at once, within its grace.
-      const ticket = stop?.aborted === true ? undefined : (throttle.enterNow() ?? (await throttle.enter(order)));
-      if (ticket === "stopped") {
+      const turn = stop?.aborted === true ? undefined : (throttle.enterNow() ?? (await throttle.enter(order)));
+      // And so does one that was waiting its turn when the stop came.
+      if (turn === "stopped" && (spec.finishing !== true || attempt > 0)) {
         throw interrupted(stop?.reason, `before ${describeRequest(target, origin).request} was sent${attempt > 0 ? " again" : ""}`, acted);
       }
+      const ticket = turn === "stopped" ? undefined : turn;
       let outcome: Read<T> | Reply | Failure;
       try {
         outcome = await send(target);
