@@ -691,6 +691,33 @@ describe("interrupted and multi-team applies", () => {
     await expectConverged(dir, ["."], "cut-off", ["job"]);
   });
 
+  it("says a cancel-first job keeps its version when the stop came in the wait after its cancel was answered 429", async () => {
+    // Found by an adversarial tester: Ctrl-C under a rate limit, and the cancel Studio had
+    // refused (429: it did nothing) was followed by "may have been cancelled, so ... may have
+    // no job"; the old job was live and untouched.
+    const dir = mkdtempSync(join(tmpdir(), "studio-jobs-interrupt-429-"));
+    const spec = (query: string) => writeSpec(dir, "refused", { job: { query, schedule: { cron: "@daily", replace: "cancel-first" } } });
+    spec("print(1)");
+    expect((await cli(dir, ["apply", ".", "--yes"])).code).toBe(0);
+    const [old] = (await liveByKey("refused")).get("job") ?? [];
+    spec("print(2)");
+    studio.emulator.faults.configure({}, [{ method: "POST", path: "/cancel", kind: "rate-limit" }]);
+    // Ctrl-C during the wait Studio asked for.
+    const controller = new AbortController();
+    const sleep = () => {
+      controller.abort("SIGINT");
+      return Promise.resolve();
+    };
+    const result = await runCli(["apply", ".", "--yes"], { cwd: dir, env, signal: controller.signal, sleep });
+    expect(result.stdout).toContain(
+      `cancel demo/job: FAILED: Interrupted by SIGINT before POST /api/datachain/jobs/${old?.id}/cancel was sent again.`,
+    );
+    expect(result.stdout).toContain("create demo/job: skipped: the old job was not cancelled (cancel-first)");
+    expect(result.stdout).toMatch(/^Apply finished with failures: 0 created, 0 replaced, 0 cancelled, 1 failed, 1 skipped\.$/m);
+    expect(result.code).toBe(1);
+    expect((await liveByKey("refused")).get("job")?.map((j) => j.id)).toEqual([old?.id]);
+  });
+
   it("does not say steps were skipped when a stop came once every step had started and all were done", async () => {
     // Found by an adversarial tester: "Apply complete", exit 0, and then "Interrupted: steps
     // not started were skipped. Run apply again to finish."

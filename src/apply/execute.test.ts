@@ -621,7 +621,7 @@ describe("an interrupt", () => {
     const studio = createFakeStudio([old]);
     studio.fail({
       call: "cancel demo/x",
-      error: new InterruptedError("Interrupted by SIGINT while waiting for Studio's reply"),
+      error: new InterruptedError("Interrupted by SIGINT while waiting for Studio's reply", true),
       afterActing: true,
     });
     const plan = planOf([cancelFirst(old)]);

@@ -442,10 +442,14 @@ function stopped(options: ApplyOptions): boolean {
   return options.signal?.aborted === true;
 }
 
-/** Whether a request that failed so may have been carried out: cut off by a stop, an unclear failure, a create not confirmed. */
+/**
+ * Whether a request that failed so may have been carried out: cut off by a stop after a try
+ * that may have acted, an unclear failure, a create not confirmed. A stop before any try
+ * could act (none sent, or each answered 429) says it was not.
+ */
 function mayHaveActed(error: unknown): boolean {
   return (
-    error instanceof InterruptedError ||
+    (error instanceof InterruptedError && error.mayHaveActed) ||
     (error instanceof RemoteError && error.ambiguous) ||
     (error instanceof StudioJobsError && error.code === CREATE_UNCONFIRMED)
   );
