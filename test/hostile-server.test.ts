@@ -905,6 +905,28 @@ describe("8. a server that keeps asking to wait", () => {
     expect(hostile.received).toHaveLength(26);
   });
 
+  it("gives up on an apply 5 min after Studio last let a request through, however many jobs wait", async () => {
+    // Found by an adversarial tester: against 429 on every create, 60 creates at
+    // --parallelism 16 took 19 min and 1,200 requests: each call's 5 min ran from its own
+    // start, and the calls after the first 16 spent theirs waiting their turn.
+    const keys = Array.from({ length: 60 }, (_, i) => `job-${i}`);
+    const many = specDir(["alpha", "beta", "gamma", ...keys]);
+    serve(listing, {
+      write: (_req, res) => {
+        res.writeHead(429, { "content-type": "application/json", "retry-after": "1" });
+        res.end(JSON.stringify({ message: "slow down" }));
+      },
+    });
+    const clock = waitingClock();
+    const start = clock.now();
+    const result = await runCli(["apply", ".", "--yes", "--parallelism", "16"], { cwd: many, env: env(), ...clock });
+    expect(result.code).toBe(1);
+    expect(result.stdout).toMatch(/^Apply finished with failures: 0 created, 0 replaced, 0 cancelled, 60 failed\.$/m);
+    expect(clock.now() - start).toBeLessThanOrEqual(5 * 60_000 + 2_000);
+    expect(writes().length).toBeLessThan(400);
+    expectClean(result);
+  });
+
   it("keeps the short waits of its own backoff quiet, and still says how many tries over how long", async () => {
     hostile.received = [];
     hostile.handler = (_req, res) => json(res, 503, { message: "unavailable" });

@@ -124,7 +124,8 @@ export function createCall(config: CallConfig): <T>(spec: CallSpec<T>) => Promis
   const { dispatcher, authorization, origin, basePath, timeoutMs, retries, now, stop, writeGraceMs } = config;
   const throttledRetries = retries * RETRIES_AFTER_429_PER_RETRY;
   // And they end, at the latest, when the waits of as many retries as a fault gets, each
-  // the longest Retry-After taken, would have: 5 min by default.
+  // the longest Retry-After taken, would have: 5 min by default, from the call's first try,
+  // or from Studio's first 429 since it last let a try of any call through.
   const slowDownBudgetMs = retries * config.maxRetryAfterMs;
   const writeStop = stop === undefined ? undefined : delayedSignal(stop, writeGraceMs);
   // The tries in flight, by the signal that stops them: one listener on each signal for the
@@ -182,7 +183,11 @@ export function createCall(config: CallConfig): <T>(spec: CallSpec<T>) => Promis
       const slowDown = !("phase" in outcome) && outcome.status === 429;
       const again = slowDown
         ? slowedDown < throttledRetries
-          ? withinBudget(retryDelay(config, spec, outcome, slowedDown), now() - startedAt, slowDownBudgetMs)
+          ? withinBudget(
+              retryDelay(config, spec, outcome, slowedDown),
+              Math.max(now() - startedAt, throttle.refusingFor()),
+              slowDownBudgetMs,
+            )
           : undefined
         : failed < retries
           ? retryDelay(config, spec, outcome, failed)

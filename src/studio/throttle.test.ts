@@ -162,6 +162,22 @@ describe("Throttle", () => {
     expect(order).toEqual(["call 3", "call 7", "call 8"]);
   });
 
+  it("says how long Studio has answered 429 and let no try through, until one gets through", () => {
+    let now = 0;
+    const throttle = new Throttle(() => now, undefined, undefined);
+    const [a, , c] = out(throttle, 3);
+    expect(throttle.refusingFor()).toBe(0);
+    throttle.throttled(a!, undefined);
+    now = 1_000;
+    throttle.ended();
+    throttle.throttled(c!, undefined);
+    now = 1_500;
+    // From the first 429: a try that ended otherwise says nothing about the rate.
+    expect(throttle.refusingFor()).toBe(1_500);
+    throttle.passed();
+    expect(throttle.refusingFor()).toBe(0);
+  });
+
   it("does not wait when the call that got the 429 gives up", () => {
     const { throttle, sleeps } = virtual();
     const [ticket] = out(throttle, 4);

@@ -20,6 +20,8 @@ export class Throttle {
   private window = 0;
   /** The wait Studio asked for, as a time on the client's clock; undefined when none is under way. */
   private until: number | undefined = undefined;
+  /** When Studio first answered 429 since a try last got through; undefined when one got through since. */
+  private refusingSince: number | undefined = undefined;
   /** Tries waiting for their turn, oldest call first. */
   private readonly waiting: Array<{ call: number; turn: (ticket: Ticket | "stopped") => void }> = [];
 
@@ -69,6 +71,7 @@ export class Throttle {
   /** A try got through: the window widens. */
   passed(): void {
     this.out -= 1;
+    this.refusingSince = undefined;
     if (this.limit !== Number.POSITIVE_INFINITY) {
       this.limit += 1 / this.limit;
       // Wide enough to be no limit at all: a burst has passed.
@@ -88,6 +91,7 @@ export class Throttle {
    * after `delayMs` every try waits that long (undefined: it does not try again).
    */
   throttled(ticket: Ticket, delayMs: number | undefined): void {
+    this.refusingSince ??= this.now();
     if (ticket === this.window) {
       this.limit = Math.max(1, Math.floor(Math.min(this.limit, this.out) / 2));
       this.window += 1;
@@ -104,6 +108,11 @@ export class Throttle {
     } else {
       this.until = Math.max(this.until, until);
     }
+  }
+
+  /** How long Studio has answered 429 and let no try through: 0 when one got through since its last 429. */
+  refusingFor(): number {
+    return this.refusingSince === undefined ? 0 : this.now() - this.refusingSince;
   }
 
   /**
