@@ -924,6 +924,11 @@ describe("8. a server that keeps asking to wait", () => {
     expect(result.stdout).toMatch(/^Apply finished with failures: 0 created, 0 replaced, 0 cancelled, 60 failed\.$/m);
     expect(clock.now() - start).toBeLessThanOrEqual(5 * 60_000 + 2_000);
     expect(writes().length).toBeLessThan(400);
+    // Each says how long it was at it, the calls that spent their 5 min waiting their turn too.
+    const failed = result.stdout.split("\n").filter((line) => line.startsWith("  create "));
+    expect(failed).toHaveLength(60);
+    for (const line of failed) expect(line).toMatch(/: 429 slow down \(tried (once|\d+ times) over (\d+(\.\d)? s|\d min( \d+ s)?)\)$/);
+    expect(failed.filter((line) => line.includes("(tried once over ")).length).toBeGreaterThan(20);
     expectClean(result);
   });
 

@@ -78,8 +78,9 @@ export function failure(ctx: ErrorContext, where: RequestDescription, outcome: R
 }
 
 /**
- * The error a call ends with after it was tried more than once, saying so: a command that
- * waited minutes on a server that kept refusing says why it took that long.
+ * The error a call ends with after it was tried more than once, or after its one try when
+ * its time ran out waiting its turn, saying so: a command that waited minutes on a server
+ * that kept refusing says why it took that long.
  */
 export function afterTries(error: RemoteError, tries: number, startedAt: number, now: () => number): RemoteError {
   return new RemoteError({
@@ -91,7 +92,7 @@ export function afterTries(error: RemoteError, tries: number, startedAt: number,
     hint: error.hint,
     code: error.code,
     ambiguous: error.ambiguous,
-    message: `${error.message} (tried ${tries} times over ${formatDuration(now() - startedAt)})`,
+    message: `${error.message} (tried ${tries === 1 ? "once" : `${tries} times`} over ${formatDuration(now() - startedAt)})`,
   });
 }
 

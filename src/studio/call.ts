@@ -181,17 +181,14 @@ export function createCall(config: CallConfig): <T>(spec: CallSpec<T>) => Promis
       // Studio asked to slow down: every call waits, not only this one, and the try counts
       // against a budget of its own.
       const slowDown = !("phase" in outcome) && outcome.status === 429;
-      const again = slowDown
+      const retry = slowDown
         ? slowedDown < throttledRetries
-          ? withinBudget(
-              retryDelay(config, spec, outcome, slowedDown),
-              Math.max(now() - startedAt, throttle.refusingFor()),
-              slowDownBudgetMs,
-            )
+          ? retryDelay(config, spec, outcome, slowedDown)
           : undefined
         : failed < retries
           ? retryDelay(config, spec, outcome, failed)
           : undefined;
+      const again = slowDown ? withinBudget(retry, Math.max(now() - startedAt, throttle.refusingFor()), slowDownBudgetMs) : retry;
       if (again !== undefined && slowDown) slowedDown += 1;
       else if (again !== undefined) failed += 1;
       if (ticket !== undefined) {
@@ -200,7 +197,8 @@ export function createCall(config: CallConfig): <T>(spec: CallSpec<T>) => Promis
       }
       if (again === undefined) {
         const error = failure(config, describeRequest(target, origin), outcome);
-        throw attempt > 0 ? afterTries(error, attempt + 1, startedAt, now) : error;
+        // Out of time after one try: spent waiting its turn behind other calls' 429s.
+        throw attempt > 0 || retry !== undefined ? afterTries(error, attempt + 1, startedAt, now) : error;
       }
       config.onRetry?.({
         method: spec.method,
