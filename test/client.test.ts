@@ -241,35 +241,64 @@ describe("after a stop request", () => {
     await client.close();
   });
 
-  it("sends a finishing create that was waiting its turn after a 429 when the stop comes", async () => {
-    // Found by an adversarial tester: Ctrl-C while a cancel-first replacement's create waited
-    // in the throttle (another call had been answered 429) dropped the create, and the job was
-    // left with no version; one that started after the stop was sent.
-    studio = await startTestStudio();
-    studio.emulator.faults.configure({}, [{ method: "GET", path: "/clusters/", kind: "rate-limit" }]);
-    const stop = new AbortController();
-    let paused: () => void = () => undefined;
-    const pause = new Promise<void>((resolve) => (paused = resolve));
-    const client = createStudioClient({
-      url: studio.emulator.url,
-      token: "dev-token",
-      signal: stop.signal,
-      // The wait Studio asked for never ends on its own.
-      sleep: () => {
-        paused();
-        return new Promise(() => undefined);
-      },
-    });
-    const listing = client.listClusters("demo").catch((e: unknown) => (e as Error).message);
-    await pause;
-    const create = client.createJob({ ...input, query_name: "second-half" }, { finishing: true });
-    await new Promise((resolve) => setImmediate(resolve));
-    expect(studio.emulator.requests.get("POST /api/datachain/jobs/")).toBeUndefined();
-    stop.abort("SIGINT");
-    const finished = await create;
-    expect(studio.emulator.store.allJobs().map((j) => [j.id, j.name])).toEqual([[finished.id, "second-half"]]);
-    expect(await listing).toBe("Interrupted by SIGINT before GET /api/datachain/clusters/?team_name=demo was sent again.");
-    await client.close();
+  it("sends a finishing create after a stop once the wait Studio asked for is over, within the writes' grace", async () => {
+    // Found by an adversarial tester: under --rate-limit 2, Ctrl-C during an apply of
+    // cancel-first replacements dropped the creates waiting their turn in the throttle, and
+    // sent those started after the stop at once, into the wait Studio had asked for: answered
+    // 429, not sent again, and each job was left with no version.
+    const finishAfterStop = async (queued: boolean) => {
+      // One request a second, on the emulator's clock and the client's.
+      const clock = createManualClock(START);
+      const local = await startTestStudio({ clock, faults: { rateLimit: 1 } });
+      const stop = new AbortController();
+      const sleeps: number[] = [];
+      let paused: () => void = () => undefined;
+      const pause = new Promise<void>((resolve) => (paused = resolve));
+      const client = createStudioClient({
+        url: local.emulator.url,
+        token: "dev-token",
+        signal: stop.signal,
+        writeGraceMs: 3_000,
+        now: () => clock.now(),
+        sleep: (ms) => {
+          sleeps.push(ms);
+          // The wait Studio asked for does not end on its own; the create's does.
+          if (sleeps.length === 1) {
+            paused();
+            return new Promise(() => undefined);
+          }
+          clock.advance(ms);
+          return Promise.resolve();
+        },
+      });
+      try {
+        await client.listClusters("demo");
+        // Answered 429, Retry-After: 1.
+        const listing = client.listClusters("demo").catch((e: unknown) => (e as Error).message);
+        await pause;
+        const create = queued ? client.createJob({ ...input, query_name: "second-half" }, { finishing: true }) : undefined;
+        await new Promise((resolve) => setImmediate(resolve));
+        stop.abort("SIGINT");
+        const finished = await (create ?? client.createJob({ ...input, query_name: "second-half" }, { finishing: true }));
+        return {
+          jobs: local.emulator.store.allJobs().map((j) => [j.id, j.name]),
+          finished: finished.id,
+          posts: local.emulator.requests.get("POST /api/datachain/jobs/"),
+          sleeps,
+          listing: await listing,
+        };
+      } finally {
+        await client.close();
+        await local.close();
+      }
+    };
+    for (const queued of [true, false]) {
+      const { jobs, finished, posts, sleeps, listing } = await finishAfterStop(queued);
+      expect(jobs).toEqual([[finished, "second-half"]]);
+      expect(posts).toBe(1);
+      expect(sleeps).toEqual([1_000, 1_000]);
+      expect(listing).toBe("Interrupted by SIGINT before GET /api/datachain/clusters/?team_name=demo was sent again.");
+    }
   });
 
   it("gives a finishing create a grace of its own, however long after the stop it is sent", async () => {

@@ -159,13 +159,19 @@ export function createCall(config: CallConfig): <T>(spec: CallSpec<T>) => Promis
       if (stop?.aborted === true && (spec.finishing !== true || attempt > 0)) {
         throw interrupted(stop.reason, `before ${describeRequest(target, origin).request} was sent${attempt > 0 ? " again" : ""}`, acted);
       }
-      // A write that finishes a step under way after a stop goes out at once, within its grace.
+      // A write that finishes a step under way after a stop goes out of turn, within its grace.
       const turn = stop?.aborted === true ? undefined : (throttle.enterNow() ?? (await throttle.enter(order)));
       // And so does one that was waiting its turn when the stop came.
       if (turn === "stopped" && (spec.finishing !== true || attempt > 0)) {
         throw interrupted(stop?.reason, `before ${describeRequest(target, origin).request} was sent${attempt > 0 ? " again" : ""}`, acted);
       }
       const ticket = turn === "stopped" ? undefined : turn;
+      if (ticket === undefined && stop?.aborted === true) {
+        // Sent into the wait Studio asked for, it would be answered 429 and not sent again:
+        // it waits that out first, as long as the writes' grace.
+        const left = Math.min(throttle.pauseLeft(), writeGraceMs);
+        if (left > 0) await pauseUnlessStopped(left, undefined, config.sleep);
+      }
       let outcome: Read<T> | Reply | Failure;
       try {
         outcome = await send(target);

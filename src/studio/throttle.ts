@@ -110,6 +110,11 @@ export class Throttle {
     }
   }
 
+  /** What is left of the wait Studio asked for: 0 when none is under way. */
+  pauseLeft(): number {
+    return this.until === undefined ? 0 : Math.max(0, this.until - this.now());
+  }
+
   /** How long Studio has answered 429 and let no try through: 0 when one got through since its last 429. */
   refusingFor(): number {
     return this.refusingSince === undefined ? 0 : this.now() - this.refusingSince;
