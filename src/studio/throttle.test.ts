@@ -1,6 +1,8 @@
 // The throttle shared by a client's calls: unbounded until a 429, then a shared wait and a
 // window halved once per burst, widened again by each try that gets through.
 
+import { setMaxListeners } from "node:events";
+import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { Throttle, type Ticket } from "./throttle.js";
 
@@ -185,5 +187,74 @@ describe("Throttle", () => {
     expect(sleeps).toEqual([]);
     // 4 were out: 2 may be, and 3 still are.
     expect(throttle.enterNow()).toBeUndefined();
+  });
+
+  it("lets every call end, whatever its tries meet, and holds nothing once they have", async () => {
+    /** What one try meets: it gets through, fails otherwise, or is answered 429 with a wait (undefined: given up). */
+    const outcome = fc.oneof(
+      fc.constant<"passed">("passed"),
+      fc.constant<"ended">("ended"),
+      fc.record({ delayMs: fc.option(fc.integer({ min: 0, max: 3_000 }), { nil: undefined }) }),
+    );
+    await fc.assert(
+      fc.asyncProperty(
+        fc.array(fc.array(outcome, { minLength: 1, maxLength: 6 }), { minLength: 1, maxLength: 20 }),
+        fc.array(fc.integer({ min: 0, max: 4 }), { minLength: 1, maxLength: 30 }),
+        fc.option(fc.integer({ min: 0, max: 60 }), { nil: undefined }),
+        async (calls, latencies, stopAtStep) => {
+          let now = 0;
+          const timers: { at: number; wake: () => void }[] = [];
+          const stop = new AbortController();
+          // Each call waiting its turn listens for the stop, as in the client (call.ts).
+          setMaxListeners(0, stop.signal);
+          const throttle = new Throttle(
+            () => now,
+            (ms) => new Promise((wake) => timers.push({ at: now + ms, wake })),
+            stop.signal,
+          );
+          const tick = () => new Promise((resolve) => setImmediate(resolve));
+          let latency = 0;
+          // Each call as call.ts makes it: a turn, a try, and what the try met told the throttle.
+          const run = async (tries: (typeof calls)[number], order: number): Promise<string> => {
+            for (let attempt = 0; ; attempt++) {
+              if (stop.signal.aborted) return "stopped";
+              const ticket = throttle.enterNow() ?? (await throttle.enter(order));
+              if (ticket === "stopped") return "stopped";
+              for (let i = latencies[latency++ % latencies.length]!; i > 0; i--) await tick();
+              const met = tries[Math.min(attempt, tries.length - 1)]!;
+              if (met === "passed" || met === "ended") {
+                throttle[met]();
+                return met;
+              }
+              // The last try of a call gives up.
+              const delayMs = attempt < tries.length - 1 ? met.delayMs : undefined;
+              throttle.throttled(ticket, delayMs);
+              if (delayMs === undefined) return "given up";
+            }
+          };
+          const ended: string[] = [];
+          const all = calls.map((tries, order) => run(tries, order).then((how) => ended.push(how)));
+          for (let step = 0; step < 3_000 && ended.length < calls.length; step++) {
+            await tick();
+            if (step === stopAtStep) stop.abort("SIGINT");
+            // The clock moves to the next wake-up once nothing else can happen first.
+            if (timers.length > 0) {
+              now = Math.max(now, Math.min(...timers.map((t) => t.at)));
+              for (const due of timers.filter((t) => t.at <= now)) {
+                timers.splice(timers.indexOf(due), 1);
+                due.wake();
+              }
+            }
+          }
+          expect(ended).toHaveLength(calls.length);
+          await Promise.all(all);
+          if (stop.signal.aborted) return;
+          // Nothing out, no wait under way: the next try goes at once.
+          expect(throttle.pauseLeft()).toBe(0);
+          expect(typeof throttle.enterNow()).toBe("number");
+        },
+      ),
+      { numRuns: 300, seed: 20261130 },
+    );
   });
 });
