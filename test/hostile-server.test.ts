@@ -932,6 +932,43 @@ describe("8. a server that keeps asking to wait", () => {
     expectClean(result);
   });
 
+  it("says a pause every request waits out once, not once for each request turned away", async () => {
+    // Found by an adversarial tester: three creates answered 429 with Retry-After: 60 at once
+    // printed three identical lines, though they wait out one pause together. The pause ends
+    // only once every request sent has been answered (and the answers read), as in real time.
+    let answered = 0;
+    serve([], {
+      write: (_req, res) => {
+        res.writeHead(429, { "content-type": "application/json", "retry-after": "60" });
+        res.end(JSON.stringify({ message: "slow down" }), () => (answered += 1));
+      },
+    });
+    let now = Date.parse("2026-11-01T00:00:00Z");
+    const sleep = (ms: number) =>
+      new Promise<void>((resolve) => {
+        let quiet = 0;
+        const poll = setInterval(() => {
+          quiet = answered === writes().length ? quiet + 1 : 0;
+          if (quiet < 3) return;
+          clearInterval(poll);
+          now += ms;
+          resolve();
+        }, 5);
+      });
+    const result = await runCli(["apply", ".", "--yes"], { cwd: dir, env: env(), now: () => now, sleep });
+    expect(result.code).toBe(1);
+    const waits = result.stderr.split("\n").filter((line) => line.includes("waiting 1 min"));
+    // Three creates, each tried until 5 min had passed: one line for each pause.
+    expect(writes().length).toBeGreaterThan(waits.length + 2);
+    expect(waits).toEqual(
+      [2, 3, 4, 5, 6].map(
+        (n) =>
+          `POST /api/datachain/jobs/: Studio answered 429 and asked to wait (Retry-After); waiting 1 min before try ${n}, trying for up to 5 min in all.`,
+      ),
+    );
+    expectClean(result);
+  });
+
   it("keeps the short waits of its own backoff quiet, and still says how many tries over how long", async () => {
     hostile.received = [];
     hostile.handler = (_req, res) => json(res, 503, { message: "unavailable" });

@@ -97,7 +97,11 @@ function urlSecrets(raw: string): string[] {
  */
 const ANNOUNCED_WAIT_MS = 5_000;
 
-/** Every retry with --verbose; otherwise a long wait, in one line: what, why, how long, which try. */
+/**
+ * Every retry with --verbose; otherwise a long wait, in one line: what, why, how long, which
+ * try. After a 429 every request waits out the same pause (see docs/architecture.md, "Rate
+ * limits"): said when it begins, not again for each request turned away during it.
+ */
 function announceRetry(event: RetryEvent, verbose: boolean, io: CliIo): void {
   // On a terminal apply keeps a live progress line without a newline: cleared first, so
   // that this line stands on its own; the progress line is drawn again at its next step.
@@ -106,7 +110,7 @@ function announceRetry(event: RetryEvent, verbose: boolean, io: CliIo): void {
     io.stderr.write(`${clear}retry ${event.attempt}: [${event.method}] ${event.path} after ${event.reason}, waiting ${event.delayMs} ms\n`);
     return;
   }
-  if (event.delayMs < ANNOUNCED_WAIT_MS) return;
+  if (event.delayMs < ANNOUNCED_WAIT_MS || event.joinsWait) return;
   const why =
     event.status === undefined
       ? printable(event.reason)

@@ -59,6 +59,8 @@ export interface RetryEvent {
   tries: number;
   /** After a 429: how long from its first try the call keeps trying, at most. */
   withinMs: number | undefined;
+  /** After a 429: the wait is one every request was waiting already, begun by another's 429. */
+  joinsWait: boolean;
   delayMs: number;
   /** The status Studio answered (`429`), or how the try failed (`ECONNRESET`). */
   reason: string;
@@ -187,6 +189,7 @@ export function createCall(config: CallConfig): <T>(spec: CallSpec<T>) => Promis
       // Studio asked to slow down: every call waits, not only this one, and the try counts
       // against a budget of its own.
       const slowDown = !("phase" in outcome) && outcome.status === 429;
+      let joined = false;
       const retry = slowDown
         ? slowedDown < throttledRetries
           ? retryDelay(config, spec, outcome, slowedDown)
@@ -198,7 +201,7 @@ export function createCall(config: CallConfig): <T>(spec: CallSpec<T>) => Promis
       if (again !== undefined && slowDown) slowedDown += 1;
       else if (again !== undefined) failed += 1;
       if (ticket !== undefined) {
-        if (slowDown) throttle.throttled(ticket, again?.delayMs);
+        if (slowDown) joined = throttle.throttled(ticket, again?.delayMs) === "joined";
         else throttle.ended();
       }
       if (again === undefined) {
@@ -213,6 +216,7 @@ export function createCall(config: CallConfig): <T>(spec: CallSpec<T>) => Promis
         attempt: attempt + 1,
         tries: slowDown ? throttledRetries + failed + 1 : retries + slowedDown + 1,
         withinMs: slowDown ? slowDownBudgetMs : undefined,
+        joinsWait: joined,
         status: "phase" in outcome ? undefined : outcome.status,
         ...again,
       });

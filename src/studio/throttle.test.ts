@@ -123,9 +123,9 @@ describe("Throttle", () => {
       undefined,
     );
     const [a, b] = out(throttle, 2);
-    throttle.throttled(a!, 1_000);
+    expect(throttle.throttled(a!, 1_000)).toBe("began");
     now = 300;
-    throttle.throttled(b!, 1_000);
+    expect(throttle.throttled(b!, 1_000)).toBe("joined");
     const turn = throttle.enter(calls++);
     now = 1_000;
     wake();
@@ -183,7 +183,7 @@ describe("Throttle", () => {
   it("does not wait when the call that got the 429 gives up", () => {
     const { throttle, sleeps } = virtual();
     const [ticket] = out(throttle, 4);
-    throttle.throttled(ticket!, undefined);
+    expect(throttle.throttled(ticket!, undefined)).toBe("none");
     expect(sleeps).toEqual([]);
     // 4 were out: 2 may be, and 3 still are.
     expect(throttle.enterNow()).toBeUndefined();

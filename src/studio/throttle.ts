@@ -88,9 +88,10 @@ export class Throttle {
 
   /**
    * The try of `ticket` was answered 429: the window narrows, and when its call tries again
-   * after `delayMs` every try waits that long (undefined: it does not try again).
+   * after `delayMs` every try waits that long (undefined: it does not try again). Says
+   * whether that wait began now, or joined one already under way (made longer if need be).
    */
-  throttled(ticket: Ticket, delayMs: number | undefined): void {
+  throttled(ticket: Ticket, delayMs: number | undefined): "began" | "joined" | "none" {
     this.refusingSince ??= this.now();
     if (ticket === this.window) {
       this.limit = Math.max(1, Math.floor(Math.min(this.limit, this.out) / 2));
@@ -99,15 +100,16 @@ export class Throttle {
     this.out -= 1;
     if (delayMs === undefined) {
       this.next();
-      return;
+      return "none";
     }
     const until = this.now() + delayMs;
     if (this.until === undefined) {
       this.until = until;
       void this.pause(delayMs);
-    } else {
-      this.until = Math.max(this.until, until);
+      return "began";
     }
+    this.until = Math.max(this.until, until);
+    return "joined";
   }
 
   /** What is left of the wait Studio asked for: 0 when none is under way. */
