@@ -67,7 +67,8 @@ describe("each command's help", () => {
       show what apply would change in Studio
 
       Arguments:
-        paths                spec files or directories (default: studio-jobs.yaml)
+        paths                spec files, directories or quoted globs (default:
+                             studio-jobs.yaml)
 
       Options:
         --out <file>         save the plan for \`apply FILE\`
@@ -104,8 +105,8 @@ describe("each command's help", () => {
       make Studio match the spec, or carry out a saved plan
 
       Arguments:
-        paths                a saved plan file, or spec files or directories (default:
-                             studio-jobs.yaml)
+        paths                a saved plan file, or spec files, directories or quoted
+                             globs (default: studio-jobs.yaml)
 
       Options:
         --yes                do not ask for confirmation
@@ -165,8 +166,8 @@ describe("each command's help", () => {
       cancel every job of the stack, in every team it covers
 
       Arguments:
-        paths                spec files or directories: they name the stack and its
-                             teams (default: studio-jobs.yaml)
+        paths                spec files, directories or quoted globs: they name the
+                             stack and its teams (default: studio-jobs.yaml)
 
       Options:
         --yes                do not ask for confirmation
@@ -197,7 +198,8 @@ describe("each command's help", () => {
       the stack's jobs in Studio, whether they match the spec, and their last runs
 
       Arguments:
-        paths                spec files or directories (default: studio-jobs.yaml)
+        paths                spec files, directories or quoted globs (default:
+                             studio-jobs.yaml)
 
       Options:
         --var <name=value>   a value for \${var:name} (repeatable)

@@ -105,7 +105,7 @@ export async function run(argv: readonly string[], rawIo: CliIo): Promise<number
     program
       .command("plan")
       .description("show what apply would change in Studio")
-      .argument("[paths...]", "spec files or directories", ["studio-jobs.yaml"])
+      .argument("[paths...]", "spec files, directories or quoted globs", ["studio-jobs.yaml"])
       .addOption(fileOption("--out <file>", "save the plan for `apply FILE`"))
       .addOption(new Option("--format <format>", "output format").choices(["text", "json", "markdown"]).default("text"))
       .option("--detailed-exitcode", "exit 2 when there are changes, 0 when none", false),
@@ -128,7 +128,7 @@ export async function run(argv: readonly string[], rawIo: CliIo): Promise<number
     program
       .command("apply")
       .description("make Studio match the spec, or carry out a saved plan")
-      .argument("[paths...]", "a saved plan file, or spec files or directories", ["studio-jobs.yaml"])
+      .argument("[paths...]", "a saved plan file, or spec files, directories or quoted globs", ["studio-jobs.yaml"])
       .option("--yes", "do not ask for confirmation", false)
       .addOption(integerOption("--parallelism <n>", "requests in flight at once", { min: 1 }, 10))
       .addOption(new Option("--format <format>", "output format").choices(["text", "json"]).default("text")),
@@ -166,7 +166,7 @@ export async function run(argv: readonly string[], rawIo: CliIo): Promise<number
   program
     .command("destroy")
     .description("cancel every job of the stack, in every team it covers")
-    .argument("[paths...]", "spec files or directories: they name the stack and its teams", ["studio-jobs.yaml"])
+    .argument("[paths...]", "spec files, directories or quoted globs: they name the stack and its teams", ["studio-jobs.yaml"])
     .option("--yes", "do not ask for confirmation", false)
     .option("--target <key>", "only cancel this job key (repeatable)", collect, [])
     .option("--var <name=value>", "a value for ${var:name} (repeatable)", collect, [])
@@ -190,7 +190,7 @@ export async function run(argv: readonly string[], rawIo: CliIo): Promise<number
   program
     .command("status")
     .description("the stack's jobs in Studio, whether they match the spec, and their last runs")
-    .argument("[paths...]", "spec files or directories", ["studio-jobs.yaml"])
+    .argument("[paths...]", "spec files, directories or quoted globs", ["studio-jobs.yaml"])
     .option("--var <name=value>", "a value for ${var:name} (repeatable)", collect, [])
     .addOption(fileListOption("--var-file <file>", "a YAML or JSON mapping of var values (repeatable; later files and --var win)"))
     .addOption(new Option("--format <format>", "output format").choices(["text", "json"]).default("text"))
@@ -261,7 +261,7 @@ export async function run(argv: readonly string[], rawIo: CliIo): Promise<number
   // Called by the completion scripts: the job keys of the spec here, one a line, and never an error.
   program
     .command("__complete-keys", { hidden: true })
-    .argument("[paths...]", "spec files or directories", ["studio-jobs.yaml"])
+    .argument("[paths...]", "spec files, directories or quoted globs", ["studio-jobs.yaml"])
     .action(async (paths: string[]) => {
       const { listSpecKeys } = await import("./completion.js");
       const keys = await listSpecKeys(paths, io.cwd);
