@@ -596,6 +596,17 @@ describe("an interrupt", () => {
       "cancel demo/z applied",
       `create demo/z failed: [POST] /api/datachain/jobs/: 400 fake 400; ${again.id} was cancelled, so demo/z has no job until apply runs again`,
     ]);
+
+    // Found by an adversarial tester: a cause ending its sentence was joined as "again.; ".
+    const third = record({ key: "y" });
+    const studio3 = createFakeStudio([third]);
+    studio3.fail({
+      call: "create demo/y",
+      error: new InterruptedError("Interrupted by SIGINT before POST /api/datachain/jobs/ was sent.", false),
+    });
+    expect(outcomes(await apply(planOf([cancelFirst(third)]), studio3))[1]).toBe(
+      `create demo/y failed: Interrupted by SIGINT before POST /api/datachain/jobs/ was sent; ${third.id} was cancelled, so demo/y has no job until apply runs again`,
+    );
   });
 
   it("does not send a cancel-first create again after a stop during its backoff", async () => {

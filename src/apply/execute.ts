@@ -216,8 +216,8 @@ export async function applyPlan(plan: Plan, options: ApplyOptions): Promise<Appl
           createJob(options, job, fileIds(job), plan.teams, true).catch((error: unknown) => ({
             status: "failed" as const,
             detail: mayHaveActed(error)
-              ? `${describeError(error)}; ${old.id} was cancelled, and ${where} may have no job until apply runs again`
-              : `${describeError(error)}; ${old.id} was cancelled, so ${where} has no job until apply runs again`,
+              ? `${clause(describeError(error))}; ${old.id} was cancelled, and ${where} may have no job until apply runs again`
+              : `${clause(describeError(error))}; ${old.id} was cancelled, so ${where} has no job until apply runs again`,
           })),
         true,
       );
@@ -264,7 +264,7 @@ export async function applyPlan(plan: Plan, options: ApplyOptions): Promise<Appl
         key: "*",
         team,
         status: "failed",
-        detail: `looking for duplicates of this apply's jobs failed: ${describeError(error)}; run plan to see whether a job runs twice`,
+        detail: `looking for duplicates of this apply's jobs failed: ${clause(describeError(error))}; run plan to see whether a job runs twice`,
       });
     }
     await Promise.all(
@@ -472,6 +472,11 @@ const CREATE_UNCONFIRMED = "CREATE_UNCONFIRMED";
 function describeError(error: unknown): string {
   if (error instanceof StudioJobsError) return error.message;
   return `unexpected error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`;
+}
+
+/** A sentence as a clause of a longer one: without its full stop. */
+function clause(text: string): string {
+  return text.endsWith(".") ? text.slice(0, -1) : text;
 }
 
 export function summarize(steps: readonly StepResult[]): ApplySummary {
