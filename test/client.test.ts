@@ -206,6 +206,13 @@ describe("retries", () => {
       "[GET] /api/datachain/clusters/: 429 slow down",
       "Studio asked to wait 7200 s before trying again (Retry-After), longer than the 60 s studio-jobs waits; run it again later.",
     ]);
+    // Found by an adversarial tester: any number of seconds was printed as it came, "1e+23 s".
+    const huge = await errorFrom(429, { ...headers, "retry-after": "99999999999999999999999" }, JSON.stringify({ message: "slow down" }), {
+      retries: 5,
+    });
+    expect(huge.hint).toBe(
+      "Studio asked to wait more than a day before trying again (Retry-After), longer than the 60 s studio-jobs waits; run it again later.",
+    );
   });
 });
 

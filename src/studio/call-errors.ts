@@ -226,12 +226,16 @@ export function statusError(
   return new RemoteError({ method: where.method, path: where.path, status, studioMessage, hint: waitTooLong(ctx, status, headers) });
 }
 
+const DAY_MS = 86_400_000;
+
 /** A 429 whose Retry-After asked for longer than studio-jobs waits: said, with what to do. */
 function waitTooLong(ctx: ErrorContext, status: number, headers: Headers): string | undefined {
   if (status !== 429) return undefined;
   const wait = parseRetryAfter(headerValue(headers["retry-after"]), ctx.now());
   if (wait === undefined || wait <= ctx.maxRetryAfterMs) return undefined;
-  return `Studio asked to wait ${formatSeconds(wait)} before trying again (Retry-After), longer than the ${formatSeconds(ctx.maxRetryAfterMs)} studio-jobs waits; run it again later.`;
+  // A server may ask for any number of seconds: past a day, "1e+23 s" says nothing more.
+  const asked = wait >= DAY_MS ? "more than a day" : formatSeconds(wait);
+  return `Studio asked to wait ${asked} before trying again (Retry-After), longer than the ${formatSeconds(ctx.maxRetryAfterMs)} studio-jobs waits; run it again later.`;
 }
 
 export function redirected(ctx: ErrorContext, where: RequestDescription, status: number, location: string | undefined): RemoteError {
