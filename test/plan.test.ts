@@ -492,7 +492,9 @@ describe("a secret in a name Studio lists", () => {
     mkdirSync(join(dir, ".git"));
     writeSpec(dir, "md", { etl: { query: "print(1)", environment: { API_KEY: "${env:ETL_KEY}" } } });
     const secretEnv = { ETL_KEY: "sk_live:Zx9@Kq2Lm" };
-    await studio.client.createJob(handMade("x", { environment: "STUDIO_JOBS_STACK=md\nSTUDIO_JOBS_KEY=old sk_live:Zx9@Kq2Lm" }));
+    await studio.client.createJob(
+      handMade("old sk_live:Zx9@Kq2Lm", { environment: "STUDIO_JOBS_STACK=md\nSTUDIO_JOBS_KEY=old sk_live:Zx9@Kq2Lm" }),
+    );
     const text = await plan(dir, [], secretEnv);
     expect(text.stdout).toContain("-   demo/old ***  cancel job");
     const markdown = await plan(dir, ["--format", "markdown"], secretEnv);

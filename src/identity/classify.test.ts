@@ -44,6 +44,14 @@ describe("classify", () => {
     expect([isProtected(classify(theirs, STACK)), recordedSettings(classify(theirs, STACK))]).toEqual([false, undefined]);
   });
 
+  it("reads a record of this stack named other than its key as misnamed: the tool did not make it, and nothing of it is trusted", () => {
+    const job = desired({ key: "nightly", cron: "0 3 * * *", protect: true });
+    const copy = record(job, { name: "nightly (copy)", status: "TASK" });
+    expect(classify(copy, STACK)).toEqual({ kind: "misnamed", record: copy, key: "nightly" });
+    expect(managedAs(copy, STACK)).toBeUndefined();
+    expect([isProtected(classify(copy, STACK)), recordedSettings(classify(copy, STACK))]).toEqual([false, undefined]);
+  });
+
   it("reads an applied record of another version, or a teams marker that is not a list of names, as nothing recorded", () => {
     const base = record({ key: "a" });
     const odd = record(

@@ -36,6 +36,18 @@ export interface ManagedWithoutKeyJob {
   record: JobOutput;
 }
 
+/**
+ * Marked for this stack as job `key`, but named otherwise in Studio. The tool names every job
+ * it makes by its key (and refuses a create whose reply is named otherwise), so this one was
+ * copied in Studio, whose copy keeps the environment and with it the markers, or made by
+ * hand: it is left alone, and stands in for no desired job.
+ */
+export interface MisnamedJob {
+  kind: "misnamed";
+  record: JobOutput;
+  key: string;
+}
+
 /** Another stack's record: never touched, whatever its name. */
 export interface OtherStackJob {
   kind: "other-stack";
@@ -55,7 +67,7 @@ export interface UnmanagedJob {
 }
 
 /** A listed record as one stack sees it, whatever its status (whether it is live is src/studio/status.ts's to say). */
-export type LiveJob = RunJob | ManagedJob | ManagedWithoutKeyJob | OtherStackJob | UnmanagedJob;
+export type LiveJob = RunJob | ManagedJob | ManagedWithoutKeyJob | MisnamedJob | OtherStackJob | UnmanagedJob;
 
 const NOT_DECODED = Symbol("not decoded");
 
@@ -92,7 +104,8 @@ class ManagedRecord implements ManagedJob {
 /**
  * A listed record as `stack` sees it. A run is a run whatever markers it carries (it
  * inherits its schedule's); otherwise STUDIO_JOBS_STACK decides: absent, nobody's; another
- * stack's, never touched; this stack's, managed under STUDIO_JOBS_KEY.
+ * stack's, never touched; this stack's, managed under STUDIO_JOBS_KEY when the record bears
+ * that name (docs/architecture.md, "Identity").
  */
 export function classify(record: JobOutput, stack: string): LiveJob {
   const parentId = runParentId(record);
@@ -104,6 +117,7 @@ export function classify(record: JobOutput, stack: string): LiveJob {
   if (owner !== stack) return { kind: "other-stack", record, stack: owner };
   const key = environment[MARKERS.key];
   if (key === undefined) return { kind: "managed-without-key", record };
+  if (record.name !== key) return { kind: "misnamed", record, key };
   return new ManagedRecord(record, key, environment);
 }
 
@@ -121,6 +135,7 @@ export function isProtected(job: LiveJob): boolean {
       return job.protect;
     case "run":
     case "managed-without-key":
+    case "misnamed":
     case "other-stack":
       // Never cancelled or replaced at all.
       return false;
@@ -141,6 +156,7 @@ export function recordedSettings(job: LiveJob): AppliedRecord | undefined {
       return job.applied;
     case "run":
     case "managed-without-key":
+    case "misnamed":
     case "other-stack":
     case "unmanaged":
       return undefined;

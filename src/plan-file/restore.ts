@@ -224,6 +224,8 @@ function whose(job: LiveJob): string {
       return `a run of job ${job.parentId}`;
     case "managed-without-key":
       return "a job of this stack without a key";
+    case "misnamed":
+      return `a copy of this stack's job "${job.key}" named "${job.record.name}"`;
     case "other-stack":
       return `stack ${job.stack}'s job "${job.record.name}"`;
     case "unmanaged":

@@ -634,6 +634,7 @@ describe("a team of more than 120,000 records", () => {
     const records = Array.from({ length: 130_000 }, (_, i) => ({
       ...one,
       id: `${one.id}-${i}`,
+      name: `gone-${i}`,
       environment: { ...one.environment, [MARKERS.key]: `gone-${i}` },
     }));
     const plan = computePlan([], new Map([["demo", records]]), CLUSTERS, options({ allowEmpty: true, maxCancel: Infinity }));

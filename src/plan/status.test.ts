@@ -157,6 +157,7 @@ describe("computeStatus", () => {
     const listed = Array.from({ length: 130_000 }, (_, i) => ({
       ...one,
       id: `${one.id}-${i}`,
+      name: `job-${String(i).padStart(6, "0")}`,
       environment: { ...one.environment, [MARKERS.key]: `job-${String(i).padStart(6, "0")}` },
     }));
     const status = computeStatus([], new Map([["demo", listed]]), "analytics", ["demo"], NOW);

@@ -60,6 +60,7 @@ function stackRecord(job: LiveJob): { key: string; fingerprint: string | undefin
     case "managed":
       return { key: job.key, fingerprint: job.fingerprint, claimable: true };
     case "managed-without-key":
+    case "misnamed":
       // The planner leaves it alone, and no desired job can claim it (classify.ts): status
       // still shows it, under its name in Studio, never as the spec's job of that name.
       return { key: job.record.name, fingerprint: undefined, claimable: false };

@@ -61,6 +61,9 @@ export function groupTeamRecords(records: readonly JobOutput[], scope: TeamScope
       case "managed-without-key":
         warnings.push(`Job ${record.id} in team ${team} is marked for stack ${stack} but has no ${MARKERS.key}; it is left alone.`);
         break;
+      case "misnamed":
+        if (live) warnings.push(misnamed(job.key, record, stack, team));
+        break;
       case "other-stack":
         if (live && desiredKeys.has(record.name)) {
           warnings.push(`Stack ${job.stack} also has a live job named "${record.name}" in team ${team} (${record.id}); it is left alone.`);
@@ -77,6 +80,11 @@ export function groupTeamRecords(records: readonly JobOutput[], scope: TeamScope
   }
   for (const [status, held] of unknown) warnings.push(unknownStatus(status, held, team));
   return { managed, conflicting, warnings, liveManaged, leftOut };
+}
+
+/** About a live record carrying the stack's markers under a name other than its key (classify.ts). */
+function misnamed(key: string, record: JobOutput, stack: string, team: string): string {
+  return `Job ${record.id} ("${record.name}") in team ${team} carries the markers of stack ${stack}'s job "${key}" under another name: studio-jobs names every job it makes by its key, so it was copied or made by hand. It is left alone; cancel it in Studio if it is not wanted.`;
 }
 
 /** How many records a warning names; a new status Studio adds may hold every job of a team. */

@@ -282,6 +282,7 @@ export async function runImport(flags: ImportFlags, globals: GlobalOptions, io: 
       // Any stack's job, this one's included: it is managed already, there is nothing to adopt.
       case "managed":
       case "managed-without-key":
+      case "misnamed":
       case "other-stack":
         managed += 1;
         break;
