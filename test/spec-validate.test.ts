@@ -366,6 +366,33 @@ describe("an environment value", () => {
   });
 });
 
+describe("two job keys that differ only in their Unicode form", () => {
+  it("are one job defined twice, in one file or across files: they look the same in every plan and in Studio", async () => {
+    // Found by an adversarial tester: "café" written precomposed (NFC, as most editors do)
+    // and decomposed (NFD, as macOS file names give it) passed as two jobs, and the plan
+    // showed "+ demo/café create" twice, with nothing to tell them apart.
+    const nfc = "caf\u00e9";
+    const nfd = "cafe\u0301";
+    const job = (key: string, query: string) => [`  "${key}":`, `    query: ${query}`];
+    const head = ["version: 1", "stack: s", "defaults: {team: t}", "jobs:"];
+    const dir = writeRepo({
+      "a.yaml": [...head, ...job(nfc, "print(1)"), ...job("\u00c5ngstr\u00f6m", "print(2)")].join("\n"),
+      "b.yaml": [
+        ...head,
+        ...job(nfd, "print(3)"),
+        ...job("A\u030angstro\u0308m", "print(4)"),
+        ...job("x\u00e9", "print(5)"),
+        ...job("xe\u0301", "print(6)"),
+      ].join("\n"),
+    });
+    await expectProblems(dir, [
+      'b.yaml:5:3: job "caf\u00e9" is defined twice, in two Unicode forms that look alike ("caf\\u00e9" and "cafe\\u0301"): at a.yaml:5:3 and here; keep one, or write both alike (at jobs["cafe\u0301"])',
+      'b.yaml:7:3: job "\u00c5ngstr\u00f6m" is defined twice, in two Unicode forms that look alike ("\\u00c5ngstr\\u00f6m" and "A\\u030angstro\\u0308m"): at a.yaml:7:3 and here; keep one, or write both alike (at jobs["A\u030angstro\u0308m"])',
+      'b.yaml:11:3: job "x\u00e9" is defined twice, in two Unicode forms that look alike ("x\\u00e9" and "xe\\u0301"): at b.yaml:9:3 and here; keep one, or write both alike (at jobs["xe\u0301"])',
+    ]);
+  });
+});
+
 describe("a key named __proto__", () => {
   it("is refused as a job, an environment variable or a variable name, instead of being dropped", async () => {
     // Found by a reviewer: such an environment variable passed validate and was silently left

@@ -123,6 +123,8 @@ async function resolveJobs(
 
   // Where each key was first defined; located only when a second definition is found.
   const seen = new Map<string, LoadedSpecFile>();
+  // The same for keys outside ASCII, by their NFC form: two spellings of one name are one job.
+  const seenAlike = new Map<string, { key: string; file: LoadedSpecFile }>();
   const resolved: ResolvedJob[] = [];
   const checkOnly = options.checkOnly === true;
   for (const fileReader of readers) {
@@ -142,6 +144,14 @@ async function resolveJobs(
         continue;
       }
       seen.set(key, file);
+      if (NOT_ASCII.test(key)) {
+        const alike = seenAlike.get(key.normalize("NFC"));
+        if (alike !== undefined) {
+          sink.errors.push(fileReader.issue(["jobs", key], definedAlike(alike.key, alike.file, key), true));
+          continue;
+        }
+        seenAlike.set(key.normalize("NFC"), { key, file });
+      }
       // A job that is not a mapping at all has been reported; each of its fields is judged on its own.
       if (file.invalidPaths.covers(["jobs", key])) continue;
       const job = resolveJob(fileReader.job(key), shared, stack, checkOnly);
@@ -149,6 +159,19 @@ async function resolveJobs(
     }
   }
   return resolved;
+}
+
+const NOT_ASCII = /[^ -~]/;
+
+/**
+ * A key written twice in two Unicode forms (é as one character, or as e and a combining
+ * accent): Studio would hold two jobs, and plans would show them alike. Each spelling is
+ * shown escaped, so the user can tell which is which.
+ */
+function definedAlike(firstKey: string, firstFile: LoadedSpecFile, key: string): string {
+  const first = firstFile.source.locate(["jobs", firstKey], { key: true });
+  const escaped = (text: string) => `"${showKey(text).replace(/[^ -~]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`)}"`;
+  return `job "${showKey(firstKey)}" is defined twice, in two Unicode forms that look alike (${escaped(firstKey)} and ${escaped(key)}): at ${first.file}:${first.line}:${first.column} and here; keep one, or write both alike`;
 }
 
 /** Resolve the spec, or throw a SpecError with every problem in it. */
