@@ -62,3 +62,29 @@ describe("a job copied in Studio with the stack's markers, under another name", 
     expect(await liveNames()).toEqual(["nightly (copy)"]);
   });
 });
+
+describe("a stack renamed in its spec", () => {
+  it("is said to leave the old stack's jobs running beside the new ones, in one warning that says what to do", async () => {
+    // Found by an adversarial tester: after `stack: etl` became `stack: pipelines`, the plan
+    // created every job again and said, job by job, only that stack etl "also has a live job"
+    // of its name, "left alone": applied, every schedule ran twice.
+    const dir = writeRepo({});
+    const jobs = { nightly: NIGHTLY, hourly: { query: "print(2)", schedule: { cron: "@hourly" } }, once: { query: "print(3)" } };
+    writeSpec(dir, "etl", jobs);
+    expect((await cli(dir, ["apply", "--yes"])).code).toBe(0);
+    writeSpec(dir, "pipelines", jobs);
+    const renamed = await cli(dir, ["plan"]);
+    expect(renamed.code).toBe(0);
+    expect(renamed.stdout).toContain("Plan: 3 to create, 0 to replace, 0 to cancel, 0 unchanged.");
+    expect(renamed.stderr).toMatch(
+      /^Warning: Stack pipelines has no jobs in team demo, and stack etl runs 3 jobs of the names this plan creates there: demo\/hourly \(\S+\), demo\/nightly \(\S+\) and 1 more\. If etl was this spec's stack before, applying runs each of them twice: a stack never touches another stack's jobs\. Keep `stack: etl`, or retire them with `studio-jobs destroy` run on the spec with `stack: etl`\.\n$/,
+    );
+
+    // Another stack with jobs of its own that shares a name is told job by job, as before.
+    const other = writeRepo({});
+    writeSpec(other, "reports", { nightly: NIGHTLY, weekly: { query: "print(4)", schedule: { cron: "@weekly" } } });
+    expect((await cli(other, ["apply", "--yes", "--target", "weekly"])).code).toBe(0);
+    const shared = await cli(other, ["plan"]);
+    expect(shared.stderr).toMatch(/^Warning: Stack etl also has a live job named "nightly" in team demo \(\S+\); it is left alone\.\n$/);
+  });
+});

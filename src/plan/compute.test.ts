@@ -366,12 +366,46 @@ const cases: Case[] = [
   },
   {
     name: "another stack's live job of the same name is left alone, with a warning",
+    build: () => {
+      const b = desired({ key: "b", cron });
+      const own = record(b);
+      return {
+        desired: [desired({ key: "a" }), b],
+        records: [record({ key: "a", stack: "other-stack" }, { status: "TASK" }), own],
+        expected: () => ["create a", `noop b ${own.id}`],
+      };
+    },
+    warnings: [/^Stack other-stack also has a live job named "a" in team demo \(job-\d+\); it is left alone\.$/],
+  },
+  {
+    name: "a stack whose only record is a one-off job that ran is no new stack: another stack's job of a desired name is told job by job",
+    build: () => {
+      const once = desired({ key: "once" });
+      const ran = record(once, { status: "COMPLETE" });
+      return {
+        desired: [desired({ key: "a" }), once],
+        records: [record({ key: "a", stack: "other-stack" }, { status: "TASK" }), ran],
+        expected: () => ["create a", `noop once ${ran.id}`],
+      };
+    },
+    warnings: [/^Stack other-stack also has a live job named "a" in team demo \(job-\d+\); it is left alone\.$/],
+  },
+  {
+    name: "a stack with no live job whose names other stacks run is told once per other stack that it may be one renamed",
     build: () => ({
-      desired: [desired({ key: "a" })],
-      records: [record({ key: "a", stack: "other-stack" }, { status: "TASK" })],
-      expected: () => ["create a"],
+      desired: ["a", "b", "c"].map((key) => desired({ key })),
+      records: [
+        record({ key: "a", stack: "old" }, { status: "TASK" }),
+        record({ key: "c", stack: "old" }, { status: "QUEUED" }),
+        record({ key: "b", stack: "old" }, { status: "CANCELED" }),
+        record({ key: "b", stack: "another" }, { status: "TASK" }),
+      ],
+      expected: () => ["create a", "create b", "create c"],
     }),
-    warnings: [/^Stack other-stack also has a live job named "a" in team demo/],
+    warnings: [
+      /^Stack analytics has no jobs in team demo, and stack another runs a job of a name this plan creates there: demo\/b \(job-\d+\)\. If another was this spec's stack before, applying runs each of them twice/,
+      /^Stack analytics has no jobs in team demo, and stack old runs 2 jobs of the names this plan creates there: demo\/a \(job-\d+\), demo\/c \(job-\d+\)\. If old was this spec's stack before, applying runs each of them twice: a stack never touches another stack's jobs\. Keep `stack: old`, or retire them with `studio-jobs destroy` run on the spec with `stack: old`\.$/,
+    ],
   },
   {
     name: "a plan that cancels every managed job needs --allow-empty",

@@ -5,7 +5,7 @@
 import { appendAll } from "../append-all.js";
 import type { DesiredJob } from "../desired/types.js";
 import { UsageError } from "../errors.js";
-import { classify, isProtected, managedAs, type ManagedJob, type UnmanagedJob } from "../identity/classify.js";
+import { classify, isProtected, managedAs, type ManagedJob, type OtherStackJob, type UnmanagedJob } from "../identity/classify.js";
 import { isLive, isSchedule, isUnderway } from "../studio/status.js";
 import { newestFirst } from "../studio/time.js";
 import type { Cluster, JobOutput } from "../studio/types.js";
@@ -53,7 +53,10 @@ export function computePlan(
   /** The newest record of each one-off job's key in each team, for a one-off job moved between teams. */
   const newestByKey = new Map<string, { team: string; record: JobOutput }[]>();
   const oneOffKeys = new Set(desired.filter((job) => job.cron === undefined).map((job) => job.key));
+  /** Live jobs of other stacks named like a desired job of their team. */
+  const sameNameElsewhere: OtherStackJob[] = [];
   let liveManaged = 0;
+  let anyManaged = false;
   checkCoverage(desired, listings, options.teams);
 
   for (const team of [...options.teams].sort()) {
@@ -73,6 +76,8 @@ export function computePlan(
       if (newest !== undefined) newestByKey.set(key, [...(newestByKey.get(key) ?? []), { team, record: newest.record }]);
     }
     liveManaged += records.liveManaged;
+    anyManaged ||= records.anyManaged;
+    appendAll(sameNameElsewhere, records.sameNameElsewhere);
     for (const key of [...desiredHere.keys(), ...records.managed.keys()]) matchedTargets.add(key);
     const planned = planTeam(team, desiredHere, records, options);
     appendAll(warnings, records.warnings);
@@ -86,6 +91,7 @@ export function computePlan(
       errors.push(`--target ${target} matches no job of the spec and no live job of stack ${options.stack}.`);
   }
 
+  warnOtherStacks(sameNameElsewhere, anyManaged, options, warnings);
   warnRunsAgainElsewhere(actions, newestByKey, warnings);
   recordCoverage(actions, leftOut, clusters, options, warnings);
   warnDisruptions(actions, warnings);
@@ -274,6 +280,38 @@ function recordCoverage(
       secretFields,
       adopted: false,
     };
+  }
+}
+
+/** How many jobs a warning names before "and N more". */
+const NAMED = 2;
+
+/**
+ * Other stacks' live jobs named like desired jobs: never touched, so both run. A stack with
+ * no record of its own (in any status) whose job names another stack runs is new, or most
+ * likely that stack renamed in the spec: said once per other stack, with what to do, rather
+ * than job by job.
+ */
+function warnOtherStacks(sameName: readonly OtherStackJob[], anyManaged: boolean, options: PlanOptions, warnings: string[]): void {
+  if (anyManaged) {
+    for (const { stack, record } of sameName) {
+      warnings.push(`Stack ${stack} also has a live job named "${record.name}" in team ${record.team} (${record.id}); it is left alone.`);
+    }
+    return;
+  }
+  const byStack = new Map<string, OtherStackJob[]>();
+  for (const job of sameName) byStack.set(job.stack, [...(byStack.get(job.stack) ?? []), job]);
+  const teams = `team${options.teams.length === 1 ? "" : "s"} ${[...options.teams].sort().join(", ")}`;
+  for (const [other, jobs] of [...byStack].sort(byKey)) {
+    const named = jobs
+      .map(({ record }) => `${record.team}/${record.name} (${record.id})`)
+      .sort()
+      .slice(0, NAMED);
+    const more = jobs.length > NAMED ? ` and ${jobs.length - NAMED} more` : "";
+    const which = jobs.length === 1 ? "a job of a name" : `${jobs.length} jobs of the names`;
+    warnings.push(
+      `Stack ${options.stack} has no jobs in ${teams}, and stack ${other} runs ${which} this plan creates there: ${named.join(", ")}${more}. If ${other} was this spec's stack before, applying runs each of them twice: a stack never touches another stack's jobs. Keep \`stack: ${other}\`, or retire them with \`studio-jobs destroy\` run on the spec with \`stack: ${other}\`.`,
+    );
   }
 }
 

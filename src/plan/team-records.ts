@@ -2,7 +2,7 @@
 // groups and the remote digest hashes exactly their records, so a saved plan's staleness
 // check rests on the very records its decisions did.
 
-import { classify, type ManagedJob, type UnmanagedJob } from "../identity/classify.js";
+import { classify, type ManagedJob, type OtherStackJob, type UnmanagedJob } from "../identity/classify.js";
 import { MARKERS } from "../identity/markers.js";
 import { isKnownStatus, isLive } from "../studio/status.js";
 import type { JobOutput } from "../studio/types.js";
@@ -23,8 +23,12 @@ export interface TeamRecords {
   conflicting: Map<string, UnmanagedJob[]>;
   /** About records the plan leaves alone, and statuses this tool does not know. */
   warnings: string[];
+  /** Live records of other stacks named like a desired job: left alone, and said (compute.ts). */
+  sameNameElsewhere: OtherStackJob[];
   /** The stack's live records of every key, --target or not: what "every job of the stack" counts. */
   liveManaged: number;
+  /** Whether the stack has any record here, in any status: a stack with none is new, or renamed in its spec. */
+  anyManaged: boolean;
   /** The stack's live records of keys --target leaves out: they stay as they are, recording what they record. */
   leftOut: ManagedJob[];
 }
@@ -41,9 +45,11 @@ export function groupTeamRecords(records: readonly JobOutput[], scope: TeamScope
   const conflicting = new Map<string, UnmanagedJob[]>();
   const warnings: string[] = [];
   const leftOut: ManagedJob[] = [];
+  const sameNameElsewhere: OtherStackJob[] = [];
   /** Records the plan decides about whose status this tool does not know, by status. */
   const unknown = new Map<string, JobOutput[]>();
   let liveManaged = 0;
+  let anyManaged = false;
   for (const record of records) {
     const job = classify(record, stack);
     const live = isLive(record.status);
@@ -54,6 +60,7 @@ export function groupTeamRecords(records: readonly JobOutput[], scope: TeamScope
       case "run":
         break;
       case "managed":
+        anyManaged = true;
         if (live) liveManaged += 1;
         if (scope.wanted(job.key)) add(managed, job.key, job);
         else if (live) leftOut.push(job);
@@ -65,9 +72,7 @@ export function groupTeamRecords(records: readonly JobOutput[], scope: TeamScope
         if (live) warnings.push(misnamed(job.key, record, stack, team));
         break;
       case "other-stack":
-        if (live && desiredKeys.has(record.name)) {
-          warnings.push(`Stack ${job.stack} also has a live job named "${record.name}" in team ${team} (${record.id}); it is left alone.`);
-        }
+        if (live && desiredKeys.has(record.name)) sameNameElsewhere.push(job);
         break;
       case "unmanaged":
         if (live && desiredKeys.has(record.name)) add(conflicting, record.name, job);
@@ -79,7 +84,7 @@ export function groupTeamRecords(records: readonly JobOutput[], scope: TeamScope
     }
   }
   for (const [status, held] of unknown) warnings.push(unknownStatus(status, held, team));
-  return { managed, conflicting, warnings, liveManaged, leftOut };
+  return { managed, conflicting, warnings, sameNameElsewhere, liveManaged, anyManaged, leftOut };
 }
 
 /** About a live record carrying the stack's markers under a name other than its key (classify.ts). */
