@@ -6,7 +6,7 @@ import { describe, expect, it } from "vitest";
 import { MARKERS } from "../src/identity/markers.js";
 import { formatEnvironment } from "../src/identity/markers.js";
 import { runCli } from "./cli-helpers.js";
-import { handMade, useStudio, writeRepo, writeSpec } from "./helpers.js";
+import { handMade, rawCall, useStudio, writeRepo, writeSpec } from "./helpers.js";
 
 const { studio, env } = useStudio();
 
@@ -14,9 +14,9 @@ const cli = (dir: string, args: string[]) => runCli(args, { cwd: dir, env });
 
 const NIGHTLY = { query: 'print("nightly")', schedule: { cron: "0 3 * * *" } };
 
-/** The live records of team demo that are not runs, as `name status` lines. */
+/** The names of the live records of team demo that are not runs (markers checked only on stack analytics's). */
 async function liveNames(): Promise<string[]> {
-  const records = await studio.client.listAllJobs("demo");
+  const records = await studio.client.listAllJobs("demo", { stack: "analytics" });
   return records
     .filter((r) => r.parent_job_id === null && ["TASK", "QUEUED", "RUNNING"].includes(r.status))
     .map((r) => r.name)
@@ -86,5 +86,42 @@ describe("a stack renamed in its spec", () => {
     expect((await cli(other, ["apply", "--yes", "--target", "weekly"])).code).toBe(0);
     const shared = await cli(other, ["plan"]);
     expect(shared.stderr).toMatch(/^Warning: Stack etl also has a live job named "nightly" in team demo \(\S+\); it is left alone\.\n$/);
+  });
+});
+
+describe("a job of another stack, or of none, with markers studio-jobs cannot read", () => {
+  it("stops no plan, apply, status, destroy or import of a stack it is not marked for; its own stack's plan still refuses it", async () => {
+    // Found by an adversarial tester: one job made by hand with `STUDIO_JOBS_STACK=` (empty),
+    // then cancelled, stopped every plan, apply, status and destroy of every stack in the
+    // team ("marker STUDIO_JOBS_STACK is empty ... If Studio's API has changed, please
+    // report it"), for good: Studio deletes no job, and a cancelled one is listed forever.
+    // Made over plain HTTP: the client refuses to read such a reply.
+    const made = await rawCall(studio.emulator.url, "POST", "/api/datachain/jobs/", {
+      json: handMade("note", { environment: `${MARKERS.stack}=` }),
+    });
+    await studio.client.cancelJob("demo", (made.body as { id: string }).id);
+    await rawCall(studio.emulator.url, "POST", "/api/datachain/jobs/", {
+      json: handMade("theirs", {
+        environment: `${MARKERS.stack}=billing\n${MARKERS.key}=theirs\n${MARKERS.applied}=not-json`,
+        cron_expression: "@daily",
+      }),
+    });
+    const dir = writeRepo({});
+    writeSpec(dir, "analytics", { nightly: NIGHTLY });
+    const applied = await cli(dir, ["apply", "--yes"]);
+    expect([applied.code, applied.stderr]).toEqual([0, expect.stringContaining("[1/1] create demo/nightly: done")]);
+    const planned = await cli(dir, ["plan"]);
+    expect([planned.code, planned.stdout, planned.stderr]).toEqual([0, "No changes. Studio matches the spec in team demo.\n", ""]);
+    expect((await cli(dir, ["status"])).code).toBe(0);
+    expect((await cli(dir, ["import", "--team", "demo"])).code).toBe(0);
+    expect((await cli(dir, ["destroy", "--yes"])).code).toBe(0);
+    expect(await liveNames()).toEqual(["theirs"]);
+
+    // The stack the record is marked for acts on it, so its plan reads the markers, and stops.
+    const billing = writeRepo({});
+    writeSpec(billing, "billing", { theirs: { query: "print(0)", schedule: { cron: "@daily" } } });
+    const refused = await cli(billing, ["plan"]);
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toContain(`marker ${MARKERS.applied} is not base64url-encoded JSON`);
   });
 });

@@ -406,7 +406,7 @@ async function findCreated(options: ApplyOptions, job: DesiredJob): Promise<JobO
     const found = managedAs(record, job.stack);
     return found !== undefined && found.key === job.key && found.fingerprint === job.fingerprint;
   };
-  const jobs = await options.client.listAllJobs(job.team, { keep: isCreated });
+  const jobs = await options.client.listAllJobs(job.team, { keep: isCreated, stack: job.stack });
   return jobs[0];
 }
 

@@ -38,7 +38,7 @@ export async function sweepDuplicates(client: StudioClient, jobs: readonly Desir
     const stack = wanted[0]?.stack ?? "";
     try {
       // Only the stack's own records take part; the rest are dropped as the listing streams in.
-      const records = await client.listAllJobs(team, { keep: (r) => managedAs(r, stack) !== undefined });
+      const records = await client.listAllJobs(team, { keep: (r) => managedAs(r, stack) !== undefined, stack });
       result.duplicates.push(...findDuplicates(team, wanted, records));
     } catch (error) {
       result.failed.push({ team, error });

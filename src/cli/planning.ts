@@ -8,7 +8,7 @@ import { readVars } from "../desired/index.js";
 import type { GivenVars } from "../desired/var-files.js";
 import { loadSpecFiles, type LoadedSpecFile } from "../desired/load.js";
 import { classify, isProtected, managedAs } from "../identity/classify.js";
-import { peekTeams, resolveSpec, type ResolveOptions } from "../desired/resolve.js";
+import { peekStack, peekTeams, resolveSpec, type ResolveOptions } from "../desired/resolve.js";
 import { checkVarsUsed } from "../desired/unused-vars.js";
 import type { ResolvedSpec } from "../desired/types.js";
 import type { StudioClient } from "../studio/client.js";
@@ -33,12 +33,16 @@ export interface Listing {
   clusters: Cluster[];
 }
 
-/** Every record of each team (the truncation-safe listing), teams in parallel, and the clusters. */
-export async function listStudio(client: StudioClient, teams: readonly string[]): Promise<Listing> {
+/**
+ * Every record of each team (the truncation-safe listing), teams in parallel, and the
+ * clusters. Only the records of `stack` have their markers checked: the plan reads no
+ * other stack's markers.
+ */
+export async function listStudio(client: StudioClient, teams: readonly string[], stack: string): Promise<Listing> {
   const [clusters, ...lists] = await Promise.all([
     client.listClusters(teams[0]),
     // Runs of schedules are never planned against, and they are most of a busy team's records.
-    ...teams.map((team) => client.listAllJobs(team, { keep: (job) => !isRun(job) })),
+    ...teams.map((team) => client.listAllJobs(team, { keep: (job) => !isRun(job), stack })),
   ]);
   const listings = new Map<string, JobOutput[]>();
   teams.forEach((team, i) => listings.set(team, lists[i] ?? []));
@@ -80,7 +84,7 @@ export async function extendCoverage(
   for (let round = 0; round < 8; round++) {
     const found = [...recordedTeams(stack, listings)].filter((team) => !listings.has(team) && !unreadable.has(team)).sort();
     if (found.length === 0) break;
-    const results = await Promise.allSettled(found.map((team) => client.listAllJobs(team, { keep })));
+    const results = await Promise.allSettled(found.map((team) => client.listAllJobs(team, { keep, stack })));
     results.forEach((result, i) => {
       const team = found[i] as string;
       if (result.status === "fulfilled") listings.set(team, result.value);
@@ -166,7 +170,7 @@ export async function preparePlan(
   const { client } = await connect(globals, io, settings);
   try {
     // Listing Studio and resolving the spec (reading and hashing files) overlap.
-    const listing = listStudio(client, teams);
+    const listing = listStudio(client, teams, peekStack(files));
     listing.catch(() => undefined); // awaited below; a spec error is reported first
     const spec = await resolveSpec(files, resolveOptions);
     if (io.secrets !== undefined) registerJobSecrets(io.secrets, spec.jobs, io.env);
@@ -175,7 +179,7 @@ export async function preparePlan(
     const { listings, clusters } = await listing;
     const missing = coveredTeams(spec.teams, globals.team, settings.team).filter((team) => !listings.has(team));
     if (missing.length > 0) {
-      for (const [team, jobs] of (await listStudio(client, missing)).listings) listings.set(team, jobs);
+      for (const [team, jobs] of (await listStudio(client, missing, spec.stack)).listings) listings.set(team, jobs);
     }
     const coverage = await extendCoverage(client, spec.stack, { listings, clusters });
     let records = 0;

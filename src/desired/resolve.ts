@@ -219,6 +219,11 @@ function declaredTeams(files: readonly LoadedSpecFile[], options: ResolveOptions
  * The teams the jobs will run in, read ahead of full resolution so that listing Studio can
  * start early. A team that cannot be read yet is left out: resolution reports it.
  */
+/** The stack of a spec whose files passed the schema, before it is resolved: its first file's (resolving checks the rest agree). */
+export function peekStack(files: readonly LoadedSpecFile[]): string {
+  return String(asRecord(files[0]?.source.data)["stack"]);
+}
+
 export function peekTeams(files: readonly LoadedSpecFile[], options: ResolveOptions): string[] {
   const teams = new Set<string>();
   for (const file of files) {

@@ -12,7 +12,7 @@ import { createCall, DEFAULT_TIMEOUT_MS, MAX_TIMEOUT_MS, type RetryEvent } from 
 import { Agent, loadFormData, type Dispatcher } from "./http.js";
 import type { Cluster, JobInput, JobOutput, UploadReply } from "./types.js";
 import { createJobListStream, createWholeReplyStream, type JobList } from "./stream-parse.js";
-import { readActionFeedback, readClusterList, readJob, readUploadReply } from "./wire.js";
+import { readActionFeedback, readClusterList, readJob, readUploadReply, type ListingOptions } from "./wire.js";
 import { checkToken } from "./token.js";
 import { API_PREFIX } from "./url.js";
 
@@ -70,14 +70,22 @@ export interface ListJobsQuery {
   jobId?: string;
 }
 
+export interface ListAllJobsQuery {
+  status?: string;
+  keep?: (job: JobOutput) => boolean;
+  stack?: string;
+}
+
 export interface StudioClient {
   readonly url: string;
   listJobs(team: string, query?: ListJobsQuery): Promise<JobOutput[]>;
   /**
    * Every job of the team matching `status`: never a possibly-truncated reply. `keep` drops
    * records the caller has no use for as soon as each reply is read, to hold less in memory.
+   * `stack`: the stack the caller acts for, whose records alone have their markers checked
+   * (ListingOptions in wire.ts).
    */
-  listAllJobs(team: string, query?: { status?: string; keep?: (job: JobOutput) => boolean }): Promise<JobOutput[]>;
+  listAllJobs(team: string, query?: ListAllJobsQuery): Promise<JobOutput[]>;
   /**
    * Not retried after an ambiguous failure: the caller must look before trying again.
    * `finishing`: the second half of a step under way (a cancel-first replacement's create),
@@ -130,13 +138,13 @@ export function createStudioClient(options: StudioClientOptions): StudioClient {
   });
 
   /** One listing, read as it streams: only the records `keep` wants are held. */
-  async function listJobs(team: string, query: ListJobsQuery = {}, keep?: (job: JobOutput) => boolean): Promise<JobList> {
+  async function listJobs(team: string, query: ListJobsQuery = {}, reading: Omit<ListingOptions, "team"> = {}): Promise<JobList> {
     return call({
       method: "GET",
       path: "/datachain/jobs/",
       query: { team_name: team, status: query.status, limit: query.limit, job_id: query.jobId },
       retry: "always",
-      reply: () => createJobListStream({ team, keep }),
+      reply: () => createJobListStream({ team, ...reading }),
       maxBytes: maxReplyBytes,
     });
   }
@@ -155,7 +163,7 @@ export function createStudioClient(options: StudioClientOptions): StudioClient {
         const { jobs, received } = await listJobs(
           team,
           { ...(query.status === undefined ? {} : { status: query.status }), limit },
-          query.keep,
+          { ...(query.keep === undefined ? {} : { keep: query.keep }), ...(query.stack === undefined ? {} : { stack: query.stack }) },
         );
         if (received < limit) return jobs;
         if (limit >= listLimit.ceiling) {

@@ -54,6 +54,17 @@ describe("job records", () => {
     expect(() => readJobList([job(fields)])).toThrow(message);
   });
 
+  it("checks only the markers of the stack the reader acts for, when it names one", () => {
+    const theirs = job({ id: "j2", environment: { STUDIO_JOBS_STACK: "billing", STUDIO_JOBS_APPLIED: "not-json" } });
+    const nobodys = job({ id: "j3", environment: { STUDIO_JOBS_STACK: "", STUDIO_JOBS_KEY: "a\u001b[2J" } });
+    const ours = job({ id: "j4", environment: { STUDIO_JOBS_STACK: "analytics", STUDIO_JOBS_APPLIED: "not-json" } });
+    expect(readJobList([theirs, nobodys], { stack: "analytics" }).map((j) => j.id)).toEqual(["j2", "j3"]);
+    expect(() => readJobList([theirs, nobodys, ours], { stack: "analytics" })).toThrow(
+      "job j4: marker STUDIO_JOBS_APPLIED is not base64url-encoded JSON",
+    );
+    expect(() => readJobList([theirs])).toThrow("job j2: marker STUDIO_JOBS_APPLIED is not base64url-encoded JSON");
+  });
+
   it("fills in absent optional fields, and neither checks nor keeps the fields the tool never reads", () => {
     const raw = job({ exit_code: "not a number", created_by: null, extra: { big: "x".repeat(100) } });
     delete raw["url"];

@@ -290,10 +290,17 @@ export interface ListingOptions {
   team?: string;
   /** Records it says no to are checked, then dropped (their markers are not even decoded). */
   keep?: (job: JobOutput) => boolean;
+  /**
+   * The stack the caller acts for: only its records' markers are checked. Another stack's
+   * record, or one of no stack, is never acted on past its stack's name (classify.ts), and
+   * markers anyone could write on it must not stop the stack's every plan: a cancelled job
+   * is listed for good. Without it, every kept record's markers are checked.
+   */
+  stack?: string;
 }
 
 export function createJobListReader(options: ListingOptions = {}): JobListReader {
-  const { team, keep } = options;
+  const { team, keep, stack } = options;
   // Compared without case as well: if Studio matches team_name so and answers with the name
   // as it spells it, that is still the team asked for.
   const teamFolded = team?.toLowerCase();
@@ -316,7 +323,7 @@ export function createJobListReader(options: ListingOptions = {}): JobListReader
         if (!sameValue(seen, slim)) throw listedTwice(job.id);
         return;
       }
-      checkMarkers(slim, knownApplied);
+      if (stack === undefined || slim.environment[MARKERS.stack] === stack) checkMarkers(slim, knownApplied);
       kept.set(job.id, slim);
     },
     finish() {

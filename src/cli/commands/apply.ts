@@ -113,7 +113,7 @@ async function applySavedPlan(path: string, shown: string, flags: ApplyCommandFl
   try {
     // Before any request: a plan whose digests cannot be checked here goes no further.
     const key = unlockPlanFile(doc, settings.token, io.env, shown, studioLocation(settings.url));
-    const { listings, clusters } = await listStudio(client, doc.teams);
+    const { listings, clusters } = await listStudio(client, doc.teams, doc.stack);
     const plan = await restorePlan(doc, {
       listings,
       clusters,

@@ -267,7 +267,8 @@ export async function runImport(flags: ImportFlags, globals: GlobalOptions, io: 
   const { client } = await connect(globals, io, settings);
   let jobs: JobOutput[];
   try {
-    jobs = await client.listAllJobs(team, { keep: (job) => !isRun(job) && isLive(job.status) });
+    // Marked jobs are only counted: the markers of flags.stack's alone are checked.
+    jobs = await client.listAllJobs(team, { keep: (job) => !isRun(job) && isLive(job.status), stack: flags.stack });
   } finally {
     await client.close();
   }

@@ -30,7 +30,7 @@ export async function runStatus(paths: string[], flags: StatusFlags, globals: Gl
   let coverage: Coverage;
   try {
     // Every record, runs included: a schedule's last run is one of them.
-    const lists = await Promise.all(teams.map((team) => client.listAllJobs(team)));
+    const lists = await Promise.all(teams.map((team) => client.listAllJobs(team, { stack: spec.stack })));
     coverage = await extendCoverage(
       client,
       spec.stack,
