@@ -44,6 +44,13 @@ describe("classify", () => {
     expect([isProtected(classify(theirs, STACK)), recordedSettings(classify(theirs, STACK))]).toEqual([false, undefined]);
   });
 
+  it("reads a record whose stack marker is empty as nobody's: no stack has that name", () => {
+    // Found by an adversarial tester: such a record was another stack's, named "" in the
+    // warnings ("Stack  also has a live job"), and no conflict of a desired job of its name.
+    const blank = record({ key: "a", stack: null }, { environment: { [MARKERS.stack]: "" } });
+    expect(classify(blank, STACK)).toEqual({ kind: "unmanaged", record: blank, protect: false });
+  });
+
   it("reads a record of this stack named other than its key as misnamed: the tool did not make it, and nothing of it is trusted", () => {
     const job = desired({ key: "nightly", cron: "0 3 * * *", protect: true });
     const copy = record(job, { name: "nightly (copy)", status: "TASK" });

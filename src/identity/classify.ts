@@ -103,7 +103,7 @@ class ManagedRecord implements ManagedJob {
 
 /**
  * A listed record as `stack` sees it. A run is a run whatever markers it carries (it
- * inherits its schedule's); otherwise STUDIO_JOBS_STACK decides: absent, nobody's; another
+ * inherits its schedule's); otherwise STUDIO_JOBS_STACK decides: absent or empty, nobody's; another
  * stack's, never touched; this stack's, managed under STUDIO_JOBS_KEY when the record bears
  * that name (docs/architecture.md, "Identity").
  */
@@ -113,7 +113,8 @@ export function classify(record: JobOutput, stack: string): LiveJob {
   // Checked at the wire boundary; a record built in a test may still leave it out.
   const environment: Readonly<Record<string, string>> = record.environment ?? {};
   const owner = environment[MARKERS.stack];
-  if (owner === undefined) return { kind: "unmanaged", record, protect: environment[MARKERS.protect] === "1" };
+  // An empty stack marker names no stack (the spec refuses an empty stack): nobody's.
+  if (owner === undefined || owner === "") return { kind: "unmanaged", record, protect: environment[MARKERS.protect] === "1" };
   if (owner !== stack) return { kind: "other-stack", record, stack: owner };
   const key = environment[MARKERS.key];
   if (key === undefined) return { kind: "managed-without-key", record };
