@@ -273,6 +273,31 @@ describe("import", () => {
     expect(spec.jobs.map((job) => job.key)).toEqual(["<<"]);
   });
 
+  it("skips, and says so, a job whose name cannot be a job key, instead of writing a spec validate refuses", async () => {
+    // Found by an adversarial tester: once keys with an edge space or a line separator were
+    // refused, import still wrote such names, and the spec it wrote could not be planned.
+    for (const name of [" spaced", "trailing\u00a0", "line\u2028break", "fine"]) {
+      await studio.client.createJob(handMade(name, { query: "print(1)" }));
+    }
+    const { dir, imported, yaml } = await importInto("odd");
+    expect(imported.code).toBe(0);
+    const ids = new Map(studio.emulator.store.allJobs().map((job) => [job.name, job.id]));
+    expect(
+      imported.stderr
+        .split("\n")
+        .filter((line) => line.startsWith("Skipped"))
+        .sort(),
+    ).toEqual(
+      [
+        `Skipped job ${ids.get(" spaced")}: its name " spaced" starts or ends with a space, which a job key may not; rename it in Studio to adopt it.`,
+        `Skipped job ${ids.get("trailing\u00a0")}: its name "trailing\u00a0" starts or ends with a space, which a job key may not; rename it in Studio to adopt it.`,
+        `Skipped job ${ids.get("line\u2028break")}: its name "line\\u2028break" holds a control character or a line break, which a job key may not; rename it in Studio to adopt it.`,
+      ].sort(),
+    );
+    expect(yaml).toContain("\n  fine:\n");
+    expect((await runCli(["validate", "."], { cwd: dir, env: {} })).code).toBe(0);
+  });
+
   it("leaves out, and says so, environment variables whose names a spec cannot hold, instead of writing a spec validate refuses", async () => {
     // Found by an adversarial tester: names such as my-var, 1X or << were written as they
     // are, and validate then refused the imported spec with eight errors.

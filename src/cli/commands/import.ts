@@ -64,6 +64,25 @@ function secretVariable(job: string, name: string, taken: Set<string>): string {
   return variable;
 }
 
+// eslint-disable-next-line no-control-regex -- control characters are exactly what a key may not hold
+const NOT_IN_A_KEY = /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/;
+
+/**
+ * Why a job's name cannot be a job key of a spec (schema/studio-jobs.schema.json: the names
+ * under `jobs`), said after "Skipped job ID: "; undefined when it can. Written anyway, the
+ * imported spec would be refused by validate, with no way to adopt the job.
+ */
+function keyProblem(name: string): string | undefined {
+  const shown = `its name "${printable(name)}"`;
+  if (name === "") return "it has no name, and a spec names every job";
+  if ([...name].length > 255) return `${shown} is longer than the 255 characters a job key may have; rename it in Studio to adopt it`;
+  if (NOT_IN_A_KEY.test(name))
+    return `${shown} holds a control character or a line break, which a job key may not; rename it in Studio to adopt it`;
+  if (/^\s|\s$/.test(name)) return `${shown} starts or ends with a space, which a job key may not; rename it in Studio to adopt it`;
+  if (name === "__proto__") return `${shown} cannot be a job key; rename it in Studio to adopt it`;
+  return undefined;
+}
+
 /** What import writes besides the spec: the variables to set, the live variables left out. */
 interface ImportNotes {
   secrets: SecretVariable[];
@@ -287,10 +306,12 @@ export async function runImport(flags: ImportFlags, globals: GlobalOptions, io: 
       case "other-stack":
         managed += 1;
         break;
-      case "unmanaged":
-        if (record.name === "") io.stderr.write(`Skipped job ${record.id}: it has no name, and a spec names every job.\n`);
+      case "unmanaged": {
+        const problem = keyProblem(record.name);
+        if (problem !== undefined) io.stderr.write(`Skipped job ${printable(record.id)}: ${problem}.\n`);
         else byName.set(record.name, [...(byName.get(record.name) ?? []), job]);
         break;
+      }
       default: {
         const never: never = job;
         return never;
