@@ -215,15 +215,15 @@ function declaredTeams(files: readonly LoadedSpecFile[], options: ResolveOptions
   return [...teams];
 }
 
-/**
- * The teams the jobs will run in, read ahead of full resolution so that listing Studio can
- * start early. A team that cannot be read yet is left out: resolution reports it.
- */
 /** The stack of a spec whose files passed the schema, before it is resolved: its first file's (resolving checks the rest agree). */
 export function peekStack(files: readonly LoadedSpecFile[]): string {
   return String(asRecord(files[0]?.source.data)["stack"]);
 }
 
+/**
+ * The teams the jobs will run in, read ahead of full resolution so that listing Studio can
+ * start early. A team that cannot be read yet is left out: resolution reports it.
+ */
 export function peekTeams(files: readonly LoadedSpecFile[], options: ResolveOptions): string[] {
   const teams = new Set<string>();
   for (const file of files) {
