@@ -104,3 +104,11 @@ export function printable(text: string): string {
 export function printableLines(text: string): string {
   return text.split("\n").map(printable).join("\n");
 }
+
+/**
+ * Every character outside printable ASCII as a \u escape (UTF-16 units, as JSON writes them):
+ * for telling apart two spellings of a name that look alike, café precomposed and decomposed.
+ */
+export function unicodeEscaped(text: string): string {
+  return text.replace(/[^ -~]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`);
+}

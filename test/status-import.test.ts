@@ -298,6 +298,21 @@ describe("import", () => {
     expect((await runCli(["validate", "."], { cwd: dir, env: {} })).code).toBe(0);
   });
 
+  it("imports one of two names alike in NFC and skips the other, instead of writing a spec validate refuses", async () => {
+    // Two hand-made jobs named café, precomposed and decomposed (as macOS file names give
+    // it): a spec holds them as one key defined twice, so the spec import wrote was refused.
+    for (const name of ["cafe\u0301", "caf\u00e9"]) await studio.client.createJob(handMade(name, { query: "print(1)" }));
+    const { dir, imported, yaml } = await importInto("alike");
+    expect(imported.code).toBe(0);
+    const ids = new Map(studio.emulator.store.allJobs().map((job) => [job.name, job.id]));
+    expect(imported.stderr.split("\n").filter((line) => line.startsWith("Skipped"))).toEqual([
+      `Skipped job ${ids.get("cafe\u0301")}: its name "cafe\\u0301" is "caf\\u00e9" (job ${ids.get("caf\u00e9")}) in another Unicode form, and a spec holds them as one job key; rename one in Studio to adopt both.`,
+    ]);
+    expect(yaml).toContain("\n  caf\u00e9:\n");
+    expect(yaml).not.toContain("cafe\u0301");
+    expect((await runCli(["validate", "."], { cwd: dir, env: {} })).code).toBe(0);
+  });
+
   it("leaves out, and says so, environment variables whose names a spec cannot hold, instead of writing a spec validate refuses", async () => {
     // Found by an adversarial tester: names such as my-var, 1X or << were written as they
     // are, and validate then refused the imported spec with eight errors.

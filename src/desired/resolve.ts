@@ -5,6 +5,7 @@
 import { realpath } from "node:fs/promises";
 import { dirname } from "node:path";
 import { SpecError, type SpecIssue } from "../errors.js";
+import { unicodeEscaped } from "../invisible.js";
 import { isTeamName, TEAM_NAME_RULE } from "../studio/team-name.js";
 import { FIELD_NAMES, JOB_FIELDS, type FieldName, type JobField, type JobValues } from "./fields.js";
 import { FileCache, type UploadRequest } from "./files.js";
@@ -170,7 +171,7 @@ const NOT_ASCII = /[^ -~]/;
  */
 function definedAlike(firstKey: string, firstFile: LoadedSpecFile, key: string): string {
   const first = firstFile.source.locate(["jobs", firstKey], { key: true });
-  const escaped = (text: string) => `"${showKey(text).replace(/[^ -~]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`)}"`;
+  const escaped = (text: string) => `"${unicodeEscaped(showKey(text))}"`;
   return `job "${showKey(firstKey)}" is defined twice, in two Unicode forms that look alike (${escaped(firstKey)} and ${escaped(key)}): at ${first.file}:${first.line}:${first.column} and here; keep one, or write both alike`;
 }
 

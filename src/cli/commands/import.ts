@@ -11,7 +11,7 @@ import { access } from "node:fs/promises";
 import { dirname, join, relative, resolve, sep } from "node:path";
 import { Document, Pair, Scalar, visit, type YAMLMap } from "yaml";
 import { UsageError } from "../../errors.js";
-import { escapeInvisible, hasInvisible, printable, replaceUnseen } from "../../invisible.js";
+import { escapeInvisible, hasInvisible, printable, replaceUnseen, unicodeEscaped } from "../../invisible.js";
 import { isEnvironmentName, isEnvironmentValue } from "../../desired/environment-name.js";
 import { looksSecret } from "../../plan/secret-names.js";
 import { classify, type UnmanagedJob } from "../../identity/classify.js";
@@ -64,6 +64,9 @@ function secretVariable(job: string, name: string, taken: Set<string>): string {
   return variable;
 }
 
+/** Outside printable ASCII: only a name with such a character has another Unicode form. */
+const NOT_ASCII = /[^ -~]/;
+
 // eslint-disable-next-line no-control-regex -- control characters are exactly what a key may not hold
 const NOT_IN_A_KEY = /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/;
 
@@ -81,6 +84,30 @@ function keyProblem(name: string): string | undefined {
   if (/^\s|\s$/.test(name)) return `${shown} starts or ends with a space, which a job key may not; rename it in Studio to adopt it`;
   if (name === "__proto__") return `${shown} cannot be a job key; rename it in Studio to adopt it`;
   return undefined;
+}
+
+/** The newest of a name's records: the one a spec is written from. */
+function newestOf(records: readonly UnmanagedJob[]): UnmanagedJob {
+  return [...records].sort((a, b) => newestFirst(a.record, b.record))[0] as UnmanagedJob;
+}
+
+/**
+ * Names that are another name in another Unicode form (café precomposed, and decomposed):
+ * a spec holds them as one job key defined twice (src/desired/resolve.ts), so one is written,
+ * the NFC spelling where there is one. Each other spelling, with the name kept in its place.
+ */
+function otherSpellings(byName: ReadonlyMap<string, readonly UnmanagedJob[]>): Map<string, string> {
+  const kept = new Map<string, string>();
+  const others = new Map<string, string>();
+  const notNfcLast = (name: string) => (name === name.normalize("NFC") ? 0 : 1);
+  const names = [...byName.keys()].filter((name) => NOT_ASCII.test(name));
+  for (const name of names.sort((a, b) => notNfcLast(a) - notNfcLast(b) || (a < b ? -1 : a > b ? 1 : 0))) {
+    const form = name.normalize("NFC");
+    const first = kept.get(form);
+    if (first === undefined) kept.set(form, name);
+    else others.set(name, first);
+  }
+  return others;
 }
 
 /** What import writes besides the spec: the variables to set, the live variables left out. */
@@ -318,6 +345,15 @@ export async function runImport(flags: ImportFlags, globals: GlobalOptions, io: 
       }
     }
   }
+  for (const [name, kept] of otherSpellings(byName)) {
+    const keptId = newestOf(byName.get(kept) ?? []).record.id;
+    for (const { record } of byName.get(name) ?? []) {
+      io.stderr.write(
+        `Skipped job ${printable(record.id)}: its name "${unicodeEscaped(printable(name))}" is "${unicodeEscaped(printable(kept))}" (job ${printable(keptId)}) in another Unicode form, and a spec holds them as one job key; rename one in Studio to adopt both.\n`,
+      );
+    }
+    byName.delete(name);
+  }
 
   const doc = new Document({ version: 1, stack: flags.stack, defaults: { team }, jobs: {} as Record<string, unknown> });
   doc.commentBefore = [
@@ -332,7 +368,7 @@ export async function runImport(flags: ImportFlags, globals: GlobalOptions, io: 
   const found: ImportNotes = { secrets: [], taken: new Set(), leftOut: [] };
   const { secrets } = found;
   for (const [name, records] of [...byName].sort(([a], [b]) => a.localeCompare(b))) {
-    const chosen = [...records].sort((a, b) => newestFirst(a.record, b.record))[0] as UnmanagedJob;
+    const chosen = newestOf(records);
     const newest = chosen.record;
     const notes = [` from job ${newest.id} (${newest.status})`];
     if (records.length > 1) notes.push(` ${records.length - 1} more live job(s) share this name; --adopt cancels them`);
