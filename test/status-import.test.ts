@@ -290,7 +290,7 @@ describe("import", () => {
     ).toEqual(
       [
         `Skipped job ${ids.get(" spaced")}: its name " spaced" starts or ends with a space, which a job key may not; rename it in Studio to adopt it.`,
-        `Skipped job ${ids.get("trailing\u00a0")}: its name "trailing\u00a0" starts or ends with a space, which a job key may not; rename it in Studio to adopt it.`,
+        `Skipped job ${ids.get("trailing\u00a0")}: its name "trailing\\u00a0" starts or ends with a space, which a job key may not; rename it in Studio to adopt it.`,
         `Skipped job ${ids.get("line\u2028break")}: its name "line\\u2028break" holds a control character or a line break, which a job key may not; rename it in Studio to adopt it.`,
       ].sort(),
     );

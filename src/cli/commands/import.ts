@@ -76,7 +76,8 @@ const NOT_IN_A_KEY = /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/;
  * imported spec would be refused by validate, with no way to adopt the job.
  */
 function keyProblem(name: string): string | undefined {
-  const shown = `its name "${printable(name)}"`;
+  // A blank other than the space (U+00A0, say) looks like one: escaped, so the user sees which.
+  const shown = `its name "${printable(name).replace(/[^\S ]/g, (c) => unicodeEscaped(c))}"`;
   if (name === "") return "it has no name, and a spec names every job";
   if ([...name].length > 255) return `${shown} is longer than the 255 characters a job key may have; rename it in Studio to adopt it`;
   if (NOT_IN_A_KEY.test(name))
