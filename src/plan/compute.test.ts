@@ -454,6 +454,21 @@ const cases: Case[] = [
     errors: [/^--target nope matches no job of the spec and no live job of stack analytics\.$/],
   },
   {
+    // Found by an adversarial tester: `--target café` with e and a combining accent said only
+    // "--target café matches no job", beside a spec whose job "café" looks the same.
+    name: "a --target that differs from a key only in its Unicode form or edge spaces names that key, both spelled out",
+    build: () => ({
+      desired: [desired({ key: "caf\u00e9" }), desired({ key: "b" })],
+      records: [],
+      options: { targets: ["cafe\u0301", "b "] },
+      expected: () => [],
+    }),
+    errors: [
+      /^--target "cafe\\u0301" matches no job of the spec and no live job of stack analytics; the job "caf\\u00e9" differs from it only in its Unicode form or its edge spaces: give --target exactly that name\.$/,
+      /^--target "b " matches no job of the spec and no live job of stack analytics; the job "b" differs from it only in its Unicode form or its edge spaces: give --target exactly that name\.$/,
+    ],
+  },
+  {
     name: "jobs are planned per team; a team given only to be emptied has its jobs cancelled",
     build: () => {
       const r = record({ key: "a", team: "old-team" }, { status: "TASK" });

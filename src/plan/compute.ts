@@ -5,6 +5,7 @@
 import { appendAll } from "../append-all.js";
 import type { DesiredJob } from "../desired/types.js";
 import { UsageError } from "../errors.js";
+import { unicodeEscaped } from "../invisible.js";
 import { classify, isProtected, managedAs, type ManagedJob, type OtherStackJob, type UnmanagedJob } from "../identity/classify.js";
 import { isLive, isSchedule, isUnderway } from "../studio/status.js";
 import { newestFirst } from "../studio/time.js";
@@ -33,6 +34,23 @@ interface TeamPlan {
   actions: PlanAction[];
   errors: string[];
   warnings: string[];
+}
+
+/** Every character outside printable ASCII as \\uXXXX: two spellings that look alike can be told apart. */
+function escapedKey(key: string): string {
+  return `"${unicodeEscaped(key)}"`;
+}
+
+/**
+ * A --target that names no job. One that differs from a job's key only in its Unicode form
+ * (`café` precomposed, or e and a combining accent) or its edge spaces looks the same when
+ * printed, so the spec's key it nearly names is given, both spelled out.
+ */
+function unmatchedTarget(target: string, desired: readonly DesiredJob[], stack: string): string {
+  const alike = (key: string) => key.normalize("NFC").trim();
+  const near = desired.map((job) => job.key).find((key) => alike(key) === alike(target));
+  if (near === undefined) return `--target ${target} matches no job of the spec and no live job of stack ${stack}.`;
+  return `--target ${escapedKey(target)} matches no job of the spec and no live job of stack ${stack}; the job ${escapedKey(near)} differs from it only in its Unicode form or its edge spaces: give --target exactly that name.`;
 }
 
 export function computePlan(
@@ -87,8 +105,7 @@ export function computePlan(
   }
 
   for (const target of targets) {
-    if (!matchedTargets.has(target))
-      errors.push(`--target ${target} matches no job of the spec and no live job of stack ${options.stack}.`);
+    if (!matchedTargets.has(target)) errors.push(unmatchedTarget(target, desired, options.stack));
   }
 
   warnOtherStacks(sameNameElsewhere, anyManaged, options, warnings);
