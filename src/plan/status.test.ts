@@ -92,8 +92,21 @@ describe("computeStatus", () => {
     const unkeyed = record({ key: "nightly" }, { status: "TASK" });
     delete unkeyed.environment.STUDIO_JOBS_KEY;
     const status = computeStatus([nightly], new Map([["demo", [unkeyed]]]), "analytics", ["demo"], NOW);
-    expect(rows(status)).toEqual([`demo/nightly ${unkeyed.id} TASK not-in-spec`]);
+    expect(rows(status)).toEqual([`demo/nightly ${unkeyed.id} TASK left-alone`]);
     expect(status.notInStudio).toEqual(["demo/nightly"]);
+  });
+
+  it("shows a copy made in Studio under another name as left alone, as plan leaves it, not as a job apply cancels", () => {
+    // Found by a new user's walk: a copy with the stack's markers named "nightly (copy)"
+    // showed as not-in-spec, which says the next apply cancels it; plan leaves it alone.
+    const nightly = desired({ key: "nightly", cron: "0 3 * * *" });
+    const original = record(nightly, { status: "TASK" });
+    const copy = record(nightly, { status: "TASK", name: "nightly (copy)" });
+    const status = computeStatus([nightly], new Map([["demo", [original, copy]]]), "analytics", ["demo"], NOW);
+    expect(rows(status).sort()).toEqual(
+      [`demo/nightly ${original.id} TASK in-spec`, `demo/nightly (copy) ${copy.id} TASK left-alone`].sort(),
+    );
+    expect(status.notInStudio).toEqual([]);
   });
 
   it("gives a schedule its newest run, and no run of another schedule", () => {

@@ -12,8 +12,12 @@ import { studioTimeOrder } from "../studio/time.js";
 import type { JobOutput } from "../studio/types.js";
 import { satisfies, satisfyingInKeepOrder } from "./keep.js";
 
-/** in-spec: as the spec wants it; changed: the spec wants something else; not-in-spec: apply would cancel it. */
-export type SpecMatch = "in-spec" | "changed" | "not-in-spec";
+/**
+ * in-spec: as the spec wants it; changed: the spec wants something else; not-in-spec: apply
+ * would cancel it; left-alone: it carries the stack's markers, but the plan leaves it alone
+ * (a copy made in Studio under another name, a record without a key).
+ */
+export type SpecMatch = "in-spec" | "changed" | "not-in-spec" | "left-alone";
 
 /** One job as status shows it. */
 export interface StatusRow {
@@ -89,8 +93,8 @@ export function computeStatus(
     appendAll(jobs, teamStatus(team, listings.get(team) ?? [], stack, desiredOf, now));
   }
   jobs.sort((a, b) => a.team.localeCompare(b.team) || a.key.localeCompare(b.key));
-  // A key shown only as not-in-spec (a record without a key, say) is still one apply creates.
-  const shown = new Set(jobs.filter((job) => job.spec !== "not-in-spec").map((job) => `${job.team}\u0000${job.key}`));
+  // A key shown only as not-in-spec or left-alone (a record without a key, say) is still one apply creates.
+  const shown = new Set(jobs.filter((job) => job.spec === "in-spec" || job.spec === "changed").map((job) => `${job.team}\u0000${job.key}`));
   const notInStudio = desired
     .filter((job) => !shown.has(`${job.team}\u0000${job.key}`))
     .map((job) => `${job.team}/${job.key}`)
@@ -144,8 +148,9 @@ function teamStatus(
     if (!live && !ranOnce) continue;
     if (ranOnce && shown.has(own.key)) continue;
     const keeper = kept.get(own.key);
-    const spec: SpecMatch =
-      want === undefined || (live && keeper !== undefined && keeper !== record)
+    const spec: SpecMatch = !own.claimable
+      ? "left-alone"
+      : want === undefined || (live && keeper !== undefined && keeper !== record)
         ? "not-in-spec"
         : want.fingerprint === own.fingerprint
           ? "in-spec"
