@@ -1,6 +1,7 @@
 // Running the CLI: in-process through run(), or as a real process from dist/.
 
-import { spawn } from "node:child_process";
+import { spawn, type ChildProcessByStdio } from "node:child_process";
+import type { Readable } from "node:stream";
 import { fileURLToPath } from "node:url";
 import { run } from "../src/cli/run.js";
 
@@ -89,5 +90,17 @@ export function runProcess(command: string, args: string[], options: { cwd: stri
     child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
     child.on("error", reject);
     child.on("close", (code) => resolve({ code: code ?? -1, stdout, stderr }));
+  });
+}
+
+/** The first line a process writes to stdout (the emulator's URL), once it has written it whole. */
+export function firstLine(child: ChildProcessByStdio<null, Readable, Readable>): Promise<string> {
+  return new Promise((resolve, reject) => {
+    let out = "";
+    child.stdout.on("data", (d: Buffer) => {
+      out += d.toString();
+      if (out.includes("\n")) resolve(out.split("\n")[0] ?? "");
+    });
+    child.on("error", reject);
   });
 }

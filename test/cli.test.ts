@@ -6,8 +6,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { startEmulator } from "../src/emulator/index.js";
-import { CLI, runCli, spawnCli } from "./cli-helpers.js";
-import { copyExample, rawCall, useStudio, writeRepo } from "./helpers.js";
+import { CLI, firstLine, runCli, spawnCli } from "./cli-helpers.js";
+import { copyExample, JOURNAL_JOB, rawCall, useStudio, writeRepo } from "./helpers.js";
 
 describe("help and version", () => {
   it("pins the top-level help", async () => {
@@ -149,14 +149,7 @@ describe("studio-jobs emulator", () => {
       },
     );
     try {
-      const url = await new Promise<string>((resolve, reject) => {
-        let out = "";
-        child.stdout.on("data", (d: Buffer) => {
-          out += d.toString();
-          if (out.includes("\n")) resolve(out.split("\n")[0] ?? "");
-        });
-        child.on("error", reject);
-      });
+      const url = await firstLine(child);
       expect(url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
       expect((await rawCall(url, "GET", "/api/datachain/clusters/?team_name=ci", { token: "ci-token" })).status).toBe(200);
       expect((await rawCall(url, "GET", "/api/datachain/clusters/?team_name=ci", { token: "dev-token" })).status).toBe(401);
@@ -174,33 +167,7 @@ describe("studio-jobs emulator --data after a crash", () => {
     // Found by an adversarial tester: the torn line was cut from the user's file without a word.
     const dir = mkdtempSync(join(tmpdir(), "studio-jobs-emu-torn-"));
     const data = join(dir, "journal.jsonl");
-    const job = {
-      seq: 1,
-      id: "j",
-      team: "demo",
-      status: "TASK",
-      name: "j",
-      query: "x",
-      query_type: "PYTHON",
-      workers: 1,
-      python_version: null,
-      requirements: "",
-      repository: null,
-      environment: {},
-      created_at: 0,
-      created_by: "dev",
-      finished_at: null,
-      exit_code: null,
-      error_message: "",
-      parent_job_id: null,
-      cron_expression: "@daily",
-      start_after: null,
-      priority: 5,
-      cluster_id: 1,
-      credentials_name: null,
-      files: [],
-      next_at: 86_400_000,
-    };
+    const job = { ...JOURNAL_JOB, status: "TASK", created_at: 0, cron_expression: "@daily", next_at: 86_400_000 };
     writeFileSync(data, `${JSON.stringify({ t: "job", r: job })}\n{"t":"job","r":{"seq":2,"id":"torn`);
     const result = await runCli(["emulator", "--port", "0", "--data", data], { signal: AbortSignal.abort() });
     expect(result.code).toBe(0);
@@ -229,14 +196,7 @@ describe("studio-jobs emulator --data on a full disk", () => {
     const made: string[] = [];
     const refused: unknown[] = [];
     try {
-      const url = await new Promise<string>((resolve, reject) => {
-        let out = "";
-        child.stdout.on("data", (d: Buffer) => {
-          out += d.toString();
-          if (out.includes("\n")) resolve(out.split("\n")[0] ?? "");
-        });
-        child.on("error", reject);
-      });
+      const url = await firstLine(child);
       for (let i = 0; refused.length < 2 && i < 20; i++) {
         const job = { query: `print(${i})  # ${"x".repeat(1500)}`, query_type: "PYTHON", query_name: `job-${i}`, team_name: "demo" };
         const reply = await rawCall(url, "POST", "/api/datachain/jobs/", { json: job });

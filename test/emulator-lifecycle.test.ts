@@ -22,7 +22,7 @@ import { FaultInjector } from "../src/emulator/faults.js";
 import { startEmulator } from "../src/emulator/index.js";
 import { PersistError, type JobRecord } from "../src/emulator/store.js";
 import { RemoteError, UsageError } from "../src/errors.js";
-import { rawCall, START, startCpuClock, startTestStudio, type TestStudio } from "./helpers.js";
+import { JOURNAL_FILE, JOURNAL_JOB, rawCall, START, startCpuClock, startTestStudio, type TestStudio } from "./helpers.js";
 
 let studio: TestStudio | undefined;
 afterEach(async () => {
@@ -34,38 +34,6 @@ async function statusOf(s: TestStudio, id: string): Promise<string | undefined> 
   const [job] = await s.client.listJobs("demo", { jobId: id });
   return job?.status;
 }
-
-/** A job's record as the emulator writes it to its journal. */
-const JOURNAL_JOB = {
-  seq: 1,
-  id: "j",
-  team: "demo",
-  status: "QUEUED",
-  name: "j",
-  query: "x",
-  query_type: "PYTHON",
-  workers: 1,
-  python_version: null,
-  requirements: "",
-  repository: null,
-  environment: {},
-  created_at: START,
-  created_by: "dev",
-  finished_at: null,
-  exit_code: null,
-  error_message: "",
-  parent_job_id: null,
-  cron_expression: null,
-  start_after: null,
-  priority: 5,
-  cluster_id: 1,
-  credentials_name: null,
-  files: [],
-  next_at: START + 2_000,
-};
-
-/** A file's record as the emulator writes it to its journal. */
-const JOURNAL_FILE = { id: 1, team: "demo", filename: "a.csv", size: 1, state: "pending", error: null, sha256: "0" };
 
 /** A job made in team demo, as a test's Studio client sends it. */
 function createIn(s: TestStudio, name: string, extra: { cron_expression?: string } = {}) {

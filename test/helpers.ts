@@ -166,3 +166,35 @@ export function useStudio(extraEnv: NodeJS.ProcessEnv = {}): { studio: TestStudi
   });
   return { studio, env };
 }
+
+/** A job's record as the emulator writes it to its journal. */
+export const JOURNAL_JOB = {
+  seq: 1,
+  id: "j",
+  team: "demo",
+  status: "QUEUED",
+  name: "j",
+  query: "x",
+  query_type: "PYTHON",
+  workers: 1,
+  python_version: null,
+  requirements: "",
+  repository: null,
+  environment: {},
+  created_at: START,
+  created_by: "dev",
+  finished_at: null,
+  exit_code: null,
+  error_message: "",
+  parent_job_id: null,
+  cron_expression: null,
+  start_after: null,
+  priority: 5,
+  cluster_id: 1,
+  credentials_name: null,
+  files: [],
+  next_at: START + 2_000,
+};
+
+/** A file's record as the emulator writes it to its journal. */
+export const JOURNAL_FILE = { id: 1, team: "demo", filename: "a.csv", size: 1, state: "pending", error: null, sha256: "0" };
