@@ -158,15 +158,14 @@ export function createCall(config: CallConfig): <T>(spec: CallSpec<T>) => Promis
     let slowedDown = 0;
     let failed = 0;
     for (let attempt = 0; ; attempt++) {
-      if (stop?.aborted === true && (spec.finishing !== true || attempt > 0)) {
-        throw interrupted(stop.reason, `before ${describeRequest(target, origin).request} was sent${attempt > 0 ? " again" : ""}`, acted);
-      }
-      // A write that finishes a step under way after a stop goes out of turn, within its grace.
+      // After a stop nothing is sent, but a write that finishes a step under way, on its first try.
+      const notSent = () =>
+        interrupted(stop?.reason, `before ${describeRequest(target, origin).request} was sent${attempt > 0 ? " again" : ""}`, acted);
+      const sentAnyway = spec.finishing === true && attempt === 0;
+      if (stop?.aborted === true && !sentAnyway) throw notSent();
+      // That write goes out of turn, within its grace: started after the stop, or waiting its turn when it came.
       const turn = stop?.aborted === true ? undefined : (throttle.enterNow() ?? (await throttle.enter(order)));
-      // And so does one that was waiting its turn when the stop came.
-      if (turn === "stopped" && (spec.finishing !== true || attempt > 0)) {
-        throw interrupted(stop?.reason, `before ${describeRequest(target, origin).request} was sent${attempt > 0 ? " again" : ""}`, acted);
-      }
+      if (turn === "stopped" && !sentAnyway) throw notSent();
       const ticket = turn === "stopped" ? undefined : turn;
       if (ticket === undefined && stop?.aborted === true) {
         // Sent into the wait Studio asked for, it would be answered 429 and not sent again:
@@ -190,13 +189,8 @@ export function createCall(config: CallConfig): <T>(spec: CallSpec<T>) => Promis
       // against a budget of its own.
       const slowDown = !("phase" in outcome) && outcome.status === 429;
       let joined = false;
-      const retry = slowDown
-        ? slowedDown < throttledRetries
-          ? retryDelay(config, spec, outcome, slowedDown)
-          : undefined
-        : failed < retries
-          ? retryDelay(config, spec, outcome, failed)
-          : undefined;
+      const spent = slowDown ? slowedDown : failed;
+      const retry = spent < (slowDown ? throttledRetries : retries) ? retryDelay(config, spec, outcome, spent) : undefined;
       const again = slowDown ? withinBudget(retry, Math.max(now() - startedAt, throttle.refusingFor()), slowDownBudgetMs) : retry;
       if (again !== undefined && slowDown) slowedDown += 1;
       else if (again !== undefined) failed += 1;
