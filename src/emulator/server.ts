@@ -167,9 +167,7 @@ export function createRequestHandler(ctx: ServerContext): RequestHandler {
   // acted on in order (a listing sent after a create must see it), so each waits its turn.
   // A turn ends once its reply has left for the client: one that sends requests and reads no
   // replies holds one reply here, not one per request (hundreds of listings, gigabytes).
-  const inFlight = new WeakMap<Socket, Promise<void>>();
-  /** Each connection's latest request, and what that request waited for. */
-  const latest = new WeakMap<Socket, { req: IncomingMessage; after: Promise<void> | undefined }>();
+  const latest = new WeakMap<Socket, Turn>();
   const handler = (req: IncomingMessage, res: ServerResponse) => {
     const run = () =>
       handle(ctx, req, res)
@@ -178,21 +176,27 @@ export function createRequestHandler(ctx: ServerContext): RequestHandler {
           else res.destroy();
         })
         .then(() => sent(res));
-    const before = inFlight.get(req.socket);
-    latest.set(req.socket, { req, after: before });
-    const done = before === undefined ? run() : before.then(run);
-    inFlight.set(req.socket, done);
-    void done.then(() => {
-      if (inFlight.get(req.socket) === done) inFlight.delete(req.socket);
+    const after = latest.get(req.socket)?.done;
+    const turn: Turn = { req, after, done: after === undefined ? run() : after.then(run) };
+    latest.set(req.socket, turn);
+    void turn.done.then(() => {
+      if (latest.get(req.socket) === turn) latest.delete(req.socket);
     });
   };
   return Object.assign(handler, {
     settled(socket: Socket): Promise<void> {
       const last = latest.get(socket);
-      const pending = last === undefined ? undefined : last.req.complete ? inFlight.get(socket) : last.after;
+      const pending = last === undefined ? undefined : last.req.complete ? last.done : last.after;
       return pending ?? Promise.resolve();
     },
   });
+}
+
+/** A request's turn on its connection: the turn before it, and when its reply has left. */
+interface Turn {
+  req: IncomingMessage;
+  after: Promise<void> | undefined;
+  done: Promise<void>;
 }
 
 /** Resolves once the reply has been handed to the connection whole, or the connection is gone. */
