@@ -12,6 +12,7 @@ import { newestFirst } from "../studio/time.js";
 import type { Cluster, JobOutput } from "../studio/types.js";
 import { clusterProblem } from "./cluster-problem.js";
 import { computeChanges } from "./diff.js";
+import { firstFew } from "./first-few.js";
 import { fieldsHoldingSecrets } from "./settings.js";
 import { digestRecords } from "./digest.js";
 import { satisfyingInKeepOrder } from "./keep.js";
@@ -320,14 +321,10 @@ function warnOtherStacks(sameName: readonly OtherStackJob[], anyManaged: boolean
   for (const job of sameName) byStack.set(job.stack, [...(byStack.get(job.stack) ?? []), job]);
   const teams = `team${options.teams.length === 1 ? "" : "s"} ${[...options.teams].sort().join(", ")}`;
   for (const [other, jobs] of [...byStack].sort(byKey)) {
-    const named = jobs
-      .map(({ record }) => `${record.team}/${record.name} (${record.id})`)
-      .sort()
-      .slice(0, NAMED);
-    const more = jobs.length > NAMED ? ` and ${jobs.length - NAMED} more` : "";
+    const named = firstFew(jobs.map(({ record }) => `${record.team}/${record.name} (${record.id})`).sort(), NAMED);
     const which = jobs.length === 1 ? "a job of a name" : `${jobs.length} jobs of the names`;
     warnings.push(
-      `Stack ${options.stack} has no jobs in ${teams}, and stack ${other} runs ${which} this plan creates there: ${named.join(", ")}${more}. If ${other} was this spec's stack before, applying runs each of them twice: a stack never touches another stack's jobs. Keep \`stack: ${other}\`, or retire them with \`studio-jobs destroy\` run on the spec with \`stack: ${other}\`.`,
+      `Stack ${options.stack} has no jobs in ${teams}, and stack ${other} runs ${which} this plan creates there: ${named}. If ${other} was this spec's stack before, applying runs each of them twice: a stack never touches another stack's jobs. Keep \`stack: ${other}\`, or retire them with \`studio-jobs destroy\` run on the spec with \`stack: ${other}\`.`,
     );
   }
 }

@@ -4,6 +4,7 @@
 
 import { classify, type ManagedJob, type OtherStackJob, type UnmanagedJob } from "../identity/classify.js";
 import { MARKERS } from "../identity/markers.js";
+import { firstFew } from "./first-few.js";
 import { isKnownStatus, isLive } from "../studio/status.js";
 import type { JobOutput } from "../studio/types.js";
 
@@ -97,8 +98,7 @@ const NAMED = 3;
 
 /** One warning for the records in a status this tool does not know: they count as live. */
 function unknownStatus(status: string, held: readonly JobOutput[], team: string): string {
-  const named = held.slice(0, NAMED).map((record) => `${record.id} ("${record.name}")`);
-  const more = held.length > NAMED ? ` and ${held.length - NAMED} more` : "";
-  const which = held.length === 1 ? `Job ${named[0] ?? ""}` : `${held.length} jobs (${named.join(", ")}${more})`;
+  const named = held.map((record) => `${record.id} ("${record.name}")`);
+  const which = held.length === 1 ? `Job ${named[0] ?? ""}` : `${held.length} jobs (${firstFew(named, NAMED)})`;
   return `${which} in team ${team} ${held.length === 1 ? "has" : "have"} status "${status}", which this tool does not know; ${held.length === 1 ? "it is" : "they are"} treated as live.`;
 }
