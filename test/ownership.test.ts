@@ -5,6 +5,7 @@
 import { describe, expect, it } from "vitest";
 import { MARKERS } from "../src/identity/markers.js";
 import { formatEnvironment } from "../src/identity/markers.js";
+import type { JobOutput } from "../src/studio/types.js";
 import { runCli } from "./cli-helpers.js";
 import { handMade, rawCall, useStudio, writeRepo, writeSpec } from "./helpers.js";
 
@@ -23,24 +24,30 @@ async function liveNames(): Promise<string[]> {
     .sort();
 }
 
+/** Stack analytics's nightly, applied, and a copy of it made as Studio's pages copy a job (the environment kept, markers included). */
+async function nightlyAndCopy(
+  name: string,
+  fields: { query: string; cron_expression: string },
+): Promise<{ dir: string; original: JobOutput; copy: JobOutput }> {
+  const dir = writeRepo({});
+  writeSpec(dir, "analytics", { nightly: NIGHTLY });
+  expect((await cli(dir, ["apply", "--yes"])).code).toBe(0);
+  const [original] = await studio.client.listAllJobs("demo");
+  if (original === undefined) throw new Error("no job applied");
+  const copy = await studio.client.createJob(handMade(name, { ...fields, environment: formatEnvironment(original.environment) }));
+  return { dir, original, copy };
+}
+
 describe("a job copied in Studio with the stack's markers, under another name", () => {
   it("is left alone by plan, apply and destroy, and does not stand in for the job it was copied from", async () => {
     // Found by an adversarial tester: Studio's UI copies a job's environment, markers
     // included. The copy, renamed and edited, was cancelled as "demo/nightly ... a duplicate",
     // and once the original was cancelled the plan said "No changes" with no job named
     // nightly in Studio.
-    const dir = writeRepo({});
-    writeSpec(dir, "analytics", { nightly: NIGHTLY });
-    expect((await cli(dir, ["apply", "--yes"])).code).toBe(0);
-    const [original] = await studio.client.listAllJobs("demo");
-    if (original === undefined) throw new Error("no job applied");
-    const copy = await studio.client.createJob(
-      handMade("nightly (copy)", {
-        query: 'print("edited by hand")',
-        cron_expression: "0 4 * * *",
-        environment: formatEnvironment(original.environment),
-      }),
-    );
+    const { dir, original, copy } = await nightlyAndCopy("nightly (copy)", {
+      query: 'print("edited by hand")',
+      cron_expression: "0 4 * * *",
+    });
     expect(copy.environment[MARKERS.key]).toBe("nightly");
 
     const first = await cli(dir, ["plan", "--detailed-exitcode"]);
@@ -60,6 +67,37 @@ describe("a job copied in Studio with the stack's markers, under another name", 
     const destroyed = await cli(dir, ["destroy", "--yes"]);
     expect(destroyed.code).toBe(0);
     expect(await liveNames()).toEqual(["nightly (copy)"]);
+  });
+});
+
+describe("a job copied in Studio with the stack's markers, named like another job of the spec", () => {
+  it("conflicts with that job, as a job made by hand of its name does, and a saved plan with --adopt replaces it", async () => {
+    // Found by an adversarial tester: a copy of nightly renamed "weekly" was only warned
+    // about, and the plan created weekly beside it: two live jobs named weekly, one running
+    // nightly's query.
+    const { dir, copy } = await nightlyAndCopy("weekly", { query: NIGHTLY.query, cron_expression: "0 4 * * 1" });
+    writeSpec(dir, "analytics", { nightly: NIGHTLY, weekly: { query: 'print("weekly")', schedule: { cron: "@weekly" } } });
+
+    const planned = await cli(dir, ["plan"]);
+    expect(planned.code).toBe(1);
+    expect(planned.stderr).toContain(
+      `Error: Job "weekly" in team demo conflicts with an existing job of the same name (${copy.id}) that carries the markers of stack analytics's job "nightly": it was copied in Studio or made by hand, not made by studio-jobs as "weekly". Pass --adopt to replace it with the spec's job, cancel it in Studio, or rename the job.\n`,
+    );
+    expect((await cli(dir, ["apply", "--yes"])).code).toBe(1);
+    expect(await liveNames()).toEqual(["nightly", "weekly"]);
+
+    expect((await cli(dir, ["plan", "--adopt", "--out", "plan.json"])).code).toBe(0);
+    const applied = await cli(dir, ["apply", "plan.json"]);
+    expect(applied.code).toBe(0);
+    const live = (await studio.client.listAllJobs("demo", { stack: "analytics" })).filter((r) =>
+      ["TASK", "QUEUED", "RUNNING"].includes(r.status),
+    );
+    expect(live.map((r) => [r.name, r.environment[MARKERS.key], r.id === copy.id]).sort()).toEqual([
+      ["nightly", "nightly", false],
+      ["weekly", "weekly", false],
+    ]);
+    const again = await cli(dir, ["plan", "--detailed-exitcode"]);
+    expect([again.code, again.stdout]).toEqual([0, "No changes. Studio matches the spec in team demo.\n"]);
   });
 });
 

@@ -51,12 +51,13 @@ describe("classify", () => {
     expect(classify(blank, STACK)).toEqual({ kind: "unmanaged", record: blank, protect: false });
   });
 
-  it("reads a record of this stack named other than its key as misnamed: the tool did not make it, and nothing of it is trusted", () => {
+  it("reads a record of this stack named other than its key as misnamed: the tool did not make it, and nothing of it is trusted but its protect mark", () => {
     const job = desired({ key: "nightly", cron: "0 3 * * *", protect: true });
     const copy = record(job, { name: "nightly (copy)", status: "TASK" });
-    expect(classify(copy, STACK)).toEqual({ kind: "misnamed", record: copy, key: "nightly" });
+    expect(classify(copy, STACK)).toEqual({ kind: "misnamed", record: copy, key: "nightly", protect: true });
     expect(managedAs(copy, STACK)).toBeUndefined();
-    expect([isProtected(classify(copy, STACK)), recordedSettings(classify(copy, STACK))]).toEqual([false, undefined]);
+    // Protected as a job made by hand with the mark is: adopting it takes --allow-protected.
+    expect([isProtected(classify(copy, STACK)), recordedSettings(classify(copy, STACK))]).toEqual([true, undefined]);
   });
 
   it("reads an applied record of another version, or a teams marker that is not a list of names, as nothing recorded", () => {

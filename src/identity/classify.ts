@@ -40,12 +40,15 @@ export interface ManagedWithoutKeyJob {
  * Marked for this stack as job `key`, but named otherwise in Studio. The tool names every job
  * it makes by its key (and refuses a create whose reply is named otherwise), so this one was
  * copied in Studio, whose copy keeps the environment and with it the markers, or made by
- * hand: it is left alone, and stands in for no desired job.
+ * hand: it stands in for no desired job. Left alone, unless it holds the name of a desired
+ * job: then it conflicts with it, as a job no stack claims would (adopted with --adopt).
  */
 export interface MisnamedJob {
   kind: "misnamed";
   record: JobOutput;
   key: string;
+  /** The protect marker it carries, honoured as a hand-made job's is when it is adopted. */
+  protect: boolean;
 }
 
 /** Another stack's record: never touched, whatever its name. */
@@ -65,6 +68,9 @@ export interface UnmanagedJob {
    */
   protect: boolean;
 }
+
+/** A live record that holds a desired job's name and is not the stack's job of that key: a conflict, or adopted with --adopt. */
+export type NameHolder = UnmanagedJob | MisnamedJob;
 
 /** A listed record as one stack sees it, whatever its status (whether it is live is src/studio/status.ts's to say). */
 export type LiveJob = RunJob | ManagedJob | ManagedWithoutKeyJob | MisnamedJob | OtherStackJob | UnmanagedJob;
@@ -118,7 +124,7 @@ export function classify(record: JobOutput, stack: string): LiveJob {
   if (owner !== stack) return { kind: "other-stack", record, stack: owner };
   const key = environment[MARKERS.key];
   if (key === undefined) return { kind: "managed-without-key", record };
-  if (record.name !== key) return { kind: "misnamed", record, key };
+  if (record.name !== key) return { kind: "misnamed", record, key, protect: environment[MARKERS.protect] === "1" };
   return new ManagedRecord(record, key, environment);
 }
 
@@ -133,10 +139,10 @@ export function isProtected(job: LiveJob): boolean {
   switch (job.kind) {
     case "managed":
     case "unmanaged":
+    case "misnamed":
       return job.protect;
     case "run":
     case "managed-without-key":
-    case "misnamed":
     case "other-stack":
       // Never cancelled or replaced at all.
       return false;

@@ -78,13 +78,13 @@ describe("restorePlan: the record an action acts on", () => {
     );
   });
 
-  it("lets an adopting replace act only on a job no stack manages that holds the key's name", async () => {
+  it("lets an adopting replace act only on a job that holds the key's name and is no stack's (or a copy of another of the stack's jobs)", async () => {
     const manual = desired({ key: "manual" });
     const { doc, listings } = savedPlan([manual], [byHand, precious], { adopt: true });
     expect(doc.actions.map((a) => `${a.kind} ${String(a.job_id)}`)).toEqual(["replace hand-made"]);
     expect((await restorePlan(doc, { listings, clusters: CLUSTERS, env: {}, cwd: "/", key })).actions).toHaveLength(1);
     expect(await refusal(withJobId(doc, "replace", "victims-job"), listings)).toMatch(
-      /^The saved plan's replace of "manual" in team demo names job victims-job, which is stack victim's job "precious", not a job named "manual" that no stack manages\.\n/,
+      /^The saved plan's replace of "manual" in team demo names job victims-job, which is stack victim's job "precious", not a job named "manual" that is not the stack's job of that key\.\n/,
     );
   });
 

@@ -133,7 +133,8 @@ function restoreAction(
 /**
  * The record a replace or cancel acts on, or a noop keeps, as listed now in its team. The
  * planner gives such an action only this stack's record of the action's key, or, when
- * adopting (--adopt), a record no stack manages that holds the key's name: anything else is
+ * adopting (--adopt), a record that holds the key's name and is no stack's, or a copy of
+ * another of the stack's jobs (team-records.ts, `conflicting`): anything else is
  * refused, with a sentence saying whose the record is. A noop's record must be one the
  * planner could keep, and a replace or cancel must show whether its record is protected.
  */
@@ -150,8 +151,12 @@ function liveRecordOf(
   }
   const adopting = action.kind === "replace" ? action.adopted === true : action.reason === "adopted";
   const job = classify(record, stack);
-  const expected = adopting ? `a job named "${action.key}" that no stack manages` : `stack ${stack}'s job "${action.key}"`;
-  const fits = adopting ? job.kind === "unmanaged" && record.name === action.key : job.kind === "managed" && job.key === action.key;
+  const expected = adopting
+    ? `a job named "${action.key}" that is not the stack's job of that key`
+    : `stack ${stack}'s job "${action.key}"`;
+  const fits = adopting
+    ? (job.kind === "unmanaged" || job.kind === "misnamed") && record.name === action.key
+    : job.kind === "managed" && job.key === action.key;
   if (!fits)
     return `The saved plan's ${action.kind} of "${action.key}" in team ${action.team} names job ${record.id}, which is ${whose(job)}, not ${expected}.`;
   if (action.kind === "noop")

@@ -205,6 +205,30 @@ const cases: Case[] = [
     warnings: [/^Job "a" in team demo: the plan cancels job-\d+, which is RUNNING, before it finishes\.$/],
   },
   {
+    name: "a copy of the stack's job b renamed to a desired job's name: a conflict, as a job made by hand would be, not a create beside it",
+    // Found by an adversarial tester: a job copied in Studio keeps the environment, markers
+    // included; renamed to "a", it was only warned about, and the plan created "a" beside it.
+    build: () => {
+      const a = desired({ key: "a", cron });
+      const b = desired({ key: "b", cron });
+      const kept = record(b);
+      const copy = record(b, { name: "a" });
+      return { desired: [a, b], records: [kept, copy], expected: () => [`conflict a ${copy.id}`, `noop b ${kept.id}`] };
+    },
+    errors: [
+      /^Job "a" in team demo conflicts with an existing job of the same name \(job-\d+\) that carries the markers of stack analytics's job "b": it was copied in Studio or made by hand, not made by studio-jobs as "a"\. Pass --adopt to replace it with the spec's job, cancel it in Studio, or rename the job\.$/,
+    ],
+  },
+  {
+    name: "--adopt replaces a renamed copy of a protected job only with --allow-protected, as a protected job made by hand",
+    build: () => {
+      const a = desired({ key: "a", cron });
+      const copy = record({ key: "b", protect: true }, { name: "a", status: "TASK" });
+      return { desired: [a], records: [copy], options: { adopt: true }, expected: () => [`replace a ${copy.id} create-first adopted`] };
+    },
+    errors: [/^Job "a" in team demo \(job-\d+\) is protected; the plan would replace it\. Pass --allow-protected if that is intended\.$/],
+  },
+  {
     name: "a protected record to replace is an error",
     build: () => {
       const a = desired({ key: "a", cron });

@@ -6,7 +6,7 @@ import { appendAll } from "../append-all.js";
 import type { DesiredJob } from "../desired/types.js";
 import { UsageError } from "../errors.js";
 import { unicodeEscaped } from "../invisible.js";
-import { classify, isProtected, managedAs, type ManagedJob, type OtherStackJob, type UnmanagedJob } from "../identity/classify.js";
+import { classify, isProtected, managedAs, type ManagedJob, type NameHolder, type OtherStackJob } from "../identity/classify.js";
 import { isLive, isSchedule, isUnderway } from "../studio/status.js";
 import { newestFirst } from "../studio/time.js";
 import type { Cluster, JobOutput } from "../studio/types.js";
@@ -133,7 +133,7 @@ export function computePlan(
 
 function planTeam(team: string, desiredHere: ReadonlyMap<string, DesiredJob>, records: TeamRecords, options: PlanOptions): TeamPlan {
   const out: TeamPlan = { actions: [], errors: [], warnings: [] };
-  const cancel = (job: ManagedJob | UnmanagedJob, key: string, reason: CancelReason) => {
+  const cancel = (job: ManagedJob | NameHolder, key: string, reason: CancelReason) => {
     out.actions.push({
       kind: "cancel",
       key,
@@ -151,8 +151,8 @@ function planTeam(team: string, desiredHere: ReadonlyMap<string, DesiredJob>, re
     const satisfying = satisfyingInKeepOrder(managed, job);
     const conflicts = (records.conflicting.get(key) ?? []).sort(newestRecordFirst);
 
-    let replaced: ManagedJob | UnmanagedJob | undefined;
-    const replace = (old: ManagedJob | UnmanagedJob, adopted: boolean) => {
+    let replaced: ManagedJob | NameHolder | undefined;
+    const replace = (old: ManagedJob | NameHolder, adopted: boolean) => {
       replaced = old;
       const secretFields = fieldsHoldingSecrets(old.record, options.holdsSecret);
       const changes = computeChanges(job, old.record, options.now, options.teams, secretFields);
@@ -184,7 +184,7 @@ function planTeam(team: string, desiredHere: ReadonlyMap<string, DesiredJob>, re
         );
       }
     }
-    // else: an unmanaged job holds the name and --adopt was not given: only the conflict is shown.
+    // else: a job not the stack's holds the name and --adopt was not given: only the conflict is shown.
     // A one-off job whose spec's version already ran, while a later version runs: that one
     // is not a duplicate of anything live, and cancelling it takes a running job away (a
     // live copy of the very version that ran is a duplicate, as ever).
@@ -198,7 +198,8 @@ function planTeam(team: string, desiredHere: ReadonlyMap<string, DesiredJob>, re
     if (options.adopt) {
       for (const c of conflicts) if (c !== replaced) cancel(c, key, "adopted");
     } else {
-      const first = conflicts[0].record;
+      const holder = conflicts[0];
+      const first = holder.record;
       out.actions.push({
         kind: "conflict",
         key,
@@ -207,8 +208,11 @@ function planTeam(team: string, desiredHere: ReadonlyMap<string, DesiredJob>, re
         live: first,
         secretFields: fieldsHoldingSecrets(first, options.holdsSecret),
       });
+      const which = `${first.id}${conflicts.length > 1 ? ` and ${conflicts.length - 1} more` : ""}`;
       out.errors.push(
-        `Job "${key}" in team ${team} conflicts with an existing job of the same name that studio-jobs does not manage (${first.id}${conflicts.length > 1 ? ` and ${conflicts.length - 1} more` : ""}). Pass --adopt to replace it with the spec's job, or rename the job.`,
+        holder.kind === "misnamed"
+          ? `Job "${key}" in team ${team} conflicts with an existing job of the same name (${which}) that carries the markers of stack ${options.stack}'s job "${holder.key}": it was copied in Studio or made by hand, not made by studio-jobs as "${key}". Pass --adopt to replace it with the spec's job, cancel it in Studio, or rename the job.`
+          : `Job "${key}" in team ${team} conflicts with an existing job of the same name that studio-jobs does not manage (${which}). Pass --adopt to replace it with the spec's job, or rename the job.`,
       );
     }
   }

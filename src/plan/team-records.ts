@@ -2,7 +2,7 @@
 // groups and the remote digest hashes exactly their records, so a saved plan's staleness
 // check rests on the very records its decisions did.
 
-import { classify, type ManagedJob, type OtherStackJob, type UnmanagedJob } from "../identity/classify.js";
+import { classify, type ManagedJob, type NameHolder, type OtherStackJob } from "../identity/classify.js";
 import { MARKERS } from "../identity/markers.js";
 import { firstFew } from "./first-few.js";
 import { isKnownStatus, isLive } from "../studio/status.js";
@@ -20,8 +20,12 @@ export interface TeamScope {
 export interface TeamRecords {
   /** The stack's records of the keys the plan covers, by key, in every status: a finished one-off job still satisfies its spec. */
   managed: Map<string, ManagedJob[]>;
-  /** Live records no stack claims that hold a desired job's name, by name: conflicts, or adopted with --adopt. */
-  conflicting: Map<string, UnmanagedJob[]>;
+  /**
+   * Live records that hold a desired job's name without being the stack's job of that key, by
+   * name: those no stack claims, and copies of another of the stack's jobs (classify.ts).
+   * Conflicts, or adopted with --adopt.
+   */
+  conflicting: Map<string, NameHolder[]>;
   /** About records the plan leaves alone, and statuses this tool does not know. */
   warnings: string[];
   /** Live records of other stacks named like a desired job: left alone, and said (compute.ts). */
@@ -43,7 +47,7 @@ function add<T>(groups: Map<string, T[]>, name: string, item: T): void {
 export function groupTeamRecords(records: readonly JobOutput[], scope: TeamScope): TeamRecords {
   const { team, stack, desiredKeys } = scope;
   const managed = new Map<string, ManagedJob[]>();
-  const conflicting = new Map<string, UnmanagedJob[]>();
+  const conflicting = new Map<string, NameHolder[]>();
   const warnings: string[] = [];
   const leftOut: ManagedJob[] = [];
   const sameNameElsewhere: OtherStackJob[] = [];
@@ -54,7 +58,11 @@ export function groupTeamRecords(records: readonly JobOutput[], scope: TeamScope
   for (const record of records) {
     const job = classify(record, stack);
     const live = isLive(record.status);
-    if (live && !isKnownStatus(record.status) && (job.kind === "managed" || (job.kind === "unmanaged" && desiredKeys.has(record.name)))) {
+    if (
+      live &&
+      !isKnownStatus(record.status) &&
+      (job.kind === "managed" || ((job.kind === "unmanaged" || job.kind === "misnamed") && desiredKeys.has(record.name)))
+    ) {
       add(unknown, record.status, record);
     }
     switch (job.kind) {
@@ -70,7 +78,8 @@ export function groupTeamRecords(records: readonly JobOutput[], scope: TeamScope
         warnings.push(`Job ${record.id} in team ${team} is marked for stack ${stack} but has no ${MARKERS.key}; it is left alone.`);
         break;
       case "misnamed":
-        if (live) warnings.push(misnamed(job.key, record, stack, team));
+        if (live && desiredKeys.has(record.name)) add(conflicting, record.name, job);
+        else if (live) warnings.push(misnamed(job.key, record, stack, team));
         break;
       case "other-stack":
         if (live && desiredKeys.has(record.name)) sameNameElsewhere.push(job);
