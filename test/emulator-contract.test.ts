@@ -269,6 +269,20 @@ describe("Studio's API reference, replayed", () => {
     expect(reply.body).toHaveLength(2);
   });
 
+  it("Create Job and Get Jobs: a JobOutput's keys come in the reference's order, parent_job_id last", async () => {
+    // Found by the conformance pass: the emulator wrote name, query, ... before created_at,
+    // where the reference has created_at, created_by and finished_at right after status.
+    await uploadThree();
+    const created = await rawCall(url, "POST", "/api/datachain/jobs/", { json: withoutKey("compute_cluster_id") });
+    studio.clock.advance(24 * 3_600_000 + 60_000); // a run, and a finished one
+    const listed = await rawCall(url, "GET", "/api/datachain/jobs/?team_name=TeamName");
+    const order = [...Object.keys(REFERENCE_JOB_OUTPUT), "parent_job_id"];
+    expect(Object.keys(created.body as object)).toEqual(order);
+    const records = listed.body as object[];
+    expect(records).toHaveLength(2);
+    for (const record of records) expect(Object.keys(record)).toEqual(order);
+  });
+
   it("Cancel Job: the reference's JobCancelInput gives its ActionFeedback", async () => {
     await uploadThree();
     const created = await rawCall(url, "POST", "/api/datachain/jobs/", { json: withoutKey("compute_cluster_name") });

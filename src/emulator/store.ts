@@ -445,24 +445,25 @@ export class EmulatorStore {
   }
 }
 
+/** A JobOutput with its keys in the order of Studio's API reference, and parent_job_id (not in it) last. */
 export function toJobOutput(record: JobRecord, baseUrl: string): JobOutput {
   return {
     id: record.id,
     // The shape of the link in Studio's API reference.
     url: `${baseUrl}/team/${encodeURIComponent(record.team)}/datasets/jobs/${record.id}`,
     status: record.status,
-    name: record.name,
+    created_at: new Date(record.created_at).toISOString(),
+    created_by: record.created_by,
+    finished_at: record.finished_at === null ? null : new Date(record.finished_at).toISOString(),
     query: record.query,
     query_type: record.query_type,
     team: record.team,
+    name: record.name,
     workers: record.workers,
     python_version: record.python_version,
     requirements: record.requirements,
     repository: record.repository,
     environment: { ...record.environment },
-    created_at: new Date(record.created_at).toISOString(),
-    created_by: record.created_by,
-    finished_at: record.finished_at === null ? null : new Date(record.finished_at).toISOString(),
     exit_code: record.exit_code,
     error_message: record.error_message,
     parent_job_id: record.parent_job_id,
