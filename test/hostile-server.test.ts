@@ -252,6 +252,12 @@ describe("2. records of the wrong shape", () => {
       problem: () => `job ${first(0).id}: field "parent_job_id" must be null or the id of a job (a non-empty string), got a number`,
     },
     {
+      // The conformance pass: the reference's created_at is a date-time, and the plan orders by it.
+      name: "a created_at that is no date-time",
+      jobs: () => listing.map((j, i) => (i === 1 ? { ...j, created_at: "last Tuesday" } : j)),
+      problem: () => `job ${first(1).id}: field "created_at" is not an ISO 8601 date-time, such as 2021-01-01T00:00:00Z`,
+    },
+    {
       name: "a number as an environment value",
       jobs: () => withEnv(0, { [MARKERS.key]: 5 }),
       problem: () => `job ${first(0).id}: field "environment.${MARKERS.key}" must be a string, got a number`,

@@ -38,6 +38,10 @@ describe("job records", () => {
     [{ environment: { STUDIO_JOBS_KEY: "" } }, "job j1: marker STUDIO_JOBS_KEY is empty"],
     // Found by an adversarial tester: printed in status's table and plan's errors, raw.
     [{ created_at: "2099-01-01\u001b[2J\nroot/evil" }, 'job j1: field "created_at" holds control characters'],
+    // The conformance pass: a created_at that is no time was kept, and ordered (which of two
+    // duplicates is cancelled) as the newest in a plan and the oldest in status.
+    [{ created_at: "yesterday" }, 'job j1: field "created_at" is not an ISO 8601 date-time, such as 2021-01-01T00:00:00Z'],
+    [{ created_at: "2026-02-30T00:00:00Z" }, 'job j1: field "created_at" is not an ISO 8601 date-time, such as 2021-01-01T00:00:00Z'],
     [
       { environment: { STUDIO_JOBS_STACK: "s", STUDIO_JOBS_KEY: "prot\u001b]0;pwned\u0007" } },
       "job j1: marker STUDIO_JOBS_KEY holds control characters",
@@ -52,6 +56,14 @@ describe("job records", () => {
     ],
   ])("refuses %j", (fields, message) => {
     expect(() => readJobList([job(fields)])).toThrow(message);
+  });
+
+  it("reads created_at in the reference's form and the other forms of ISO 8601; a record it drops is not read", () => {
+    const times = ["2021-01-01T00:00:00Z", "2026-01-01T00:00:00.123456Z", "2026-01-01T09:00:00+09:00", "2026-01-01T00:00:00"];
+    const read = readJobList(times.map((created_at, i) => job({ id: `j${i}`, created_at })));
+    expect(read.map((r) => r.created_at)).toEqual(times);
+    const run = job({ id: "r1", parent_job_id: "j1", created_at: "soon" });
+    expect(readJobList([job(), run], { keep: (r) => r.parent_job_id === null }).map((r) => r.id)).toEqual(["j1"]);
   });
 
   it("checks only the markers of the stack the reader acts for, when it names one", () => {
@@ -110,6 +122,9 @@ describe("job records", () => {
   it("reads a create's reply as one job", () => {
     expect(readJob(job()).id).toBe("j1");
     expect(() => readJob(null)).toThrow("the reply: expected a job record (an object), got null");
+    expect(() => readJob(job({ created_at: "now" }))).toThrow(
+      'job j1: field "created_at" is not an ISO 8601 date-time, such as 2021-01-01T00:00:00Z',
+    );
   });
 });
 

@@ -3,7 +3,8 @@
 //
 // The rules. Strict on what the tool relies on: a job's id, status, name, team and
 // created_at (it orders by it) are strings, ids and statuses non-empty, none of them with
-// control characters (they are printed); environment values are strings, and the tool's
+// control characters (they are printed), and on a record that is kept created_at is an ISO
+// 8601 date-time (src/studio/time.ts); environment values are strings, and the tool's
 // own markers in them are well-formed; parent_job_id, which decides whether a record is a
 // run that is never touched, is null or absent (not a run) or a non-empty string (a run),
 // and anything else (0, "", false) is refused rather than read one way or the other.
@@ -19,6 +20,7 @@
 
 import { hasControlCharacters } from "../invisible.js";
 import { APPLIED_VERSION, decodeAppliedJson, MARKERS } from "../identity/markers.js";
+import { studioTimeMs } from "./time.js";
 import type { Cluster, JobOutput, UploadReply } from "./types.js";
 
 /** What does not fit, said for a person: `job 42: field "status" must be a string, got a number`. */
@@ -317,6 +319,7 @@ export function createJobListReader(options: ListingOptions = {}): JobListReader
         dropped.push(job.id);
         return;
       }
+      checkCreatedAt(job);
       const slim = slimJob(job);
       const seen = kept.get(job.id);
       if (seen !== undefined) {
@@ -382,9 +385,22 @@ function listedTwice(id: string): WireError {
   return new WireError(`job ${id} is listed twice with different contents; there is no telling which is true`);
 }
 
+/**
+ * The reference's created_at is a date-time, and the tool orders a key's records by it (which
+ * duplicate is kept, a schedule's newest run). Checked on kept records only: reading a time
+ * costs as much as the rest of a record's checks, and a listing is mostly runs a plan drops.
+ */
+function checkCreatedAt(job: JobOutput): void {
+  if (Number.isNaN(studioTimeMs(job.created_at))) {
+    throw new WireError(`job ${job.id}: field "created_at" is not an ISO 8601 date-time, such as 2021-01-01T00:00:00Z`);
+  }
+}
+
 /** The reply to a create: the job as Studio recorded it. */
 export function readJob(body: unknown): JobOutput {
-  const job = slimJob(checkJobShape(body, undefined));
+  const checked = checkJobShape(body, undefined);
+  checkCreatedAt(checked);
+  const job = slimJob(checked);
   checkMarkers(job);
   return job;
 }
