@@ -307,6 +307,23 @@ describe("2. records of the wrong shape", () => {
     expect(result.stdout).toContain("No changes.");
   });
 
+  it("takes a job of someone else's made without a name, whose name is null: plan, apply, status and import go on", async () => {
+    // The conformance pass: query_name is optional in the reference's JobInput (datachain
+    // sends null when it has none), and a listing holding one such job stopped every command.
+    serve([...listing, { ...named("gamma"), id: "unnamed-1", name: null, environment: {} }]);
+    for (const argv of [
+      ["plan", "."],
+      ["apply", ".", "--yes"],
+      ["status", "."],
+      ["import", "--team", "demo"],
+    ]) {
+      const result = await runCli(argv, { cwd: dir, env: env() });
+      expect([argv[0], result.code]).toEqual([argv[0], 0]);
+      expectClean(result);
+    }
+    expect(writes()).toEqual([]);
+  });
+
   it("a cluster of the wrong shape stops the plan", async () => {
     serve(listing, { clusters: [{ ...(clusters[0] as object), max_workers: "8" }] });
     const result = await runCli(["plan", "."], { cwd: dir, env: env() });

@@ -83,8 +83,12 @@ describe("job records", () => {
     delete raw["parent_job_id"];
     delete raw["requirements"];
     raw["environment"] = null;
+    raw["name"] = null; // a job made without a query_name, which the reference's JobInput makes optional
     const [read] = readJobList({ jobs: [raw] });
-    expect(read).toEqual({ ...job(), url: "", parent_job_id: null, requirements: "", environment: {} });
+    expect(read).toEqual({ ...job(), url: "", parent_job_id: null, requirements: "", environment: {}, name: "" });
+    const nameless = job();
+    delete nameless["name"];
+    expect(readJob(nameless).name).toBe("");
     expect(readJob(job({ finished_at: 5 }))).toEqual(job());
   });
 

@@ -1,16 +1,17 @@
 // Everything Studio sends is checked here, once, against the wire types, before any other
 // code acts on it: a record that does not fit stops the command instead of being guessed at.
 //
-// The rules. Strict on what the tool relies on: a job's id, status, name, team and
-// created_at (it orders by it) are strings, ids and statuses non-empty, none of them with
-// control characters (they are printed), and on a record that is kept created_at is an ISO
-// 8601 date-time (src/studio/time.ts); environment values are strings, and the tool's
-// own markers in them are well-formed; parent_job_id, which decides whether a record is a
-// run that is never touched, is null or absent (not a run) or a non-empty string (a run),
-// and anything else (0, "", false) is refused rather than read one way or the other.
-// Liberal where the API reference leaves room: optional text fields (url, python_version,
-// requirements, repository) may be null or absent; a listing may be a bare array or the
-// older {"jobs": [...]} wrapper. Silent about fields the tool never reads (created_by,
+// The rules. Strict on what the tool relies on: a job's id, status, team and created_at
+// (it orders by it) are strings, ids and statuses non-empty, none of them with control
+// characters (they are printed), and on a record that is kept created_at is an ISO 8601
+// date-time (src/studio/time.ts); environment values are strings, and the tool's own
+// markers in them are well-formed; parent_job_id, which decides whether a record is a run
+// that is never touched, is null or absent (not a run) or a non-empty string (a run), and
+// anything else (0, "", false) is refused rather than read one way or the other.
+// Liberal where the API reference leaves room: optional text fields may be null or absent
+// (url, python_version, requirements, repository, and name, which echoes JobInput's
+// optional query_name: read as ""); a listing may be a bare array or the older
+// {"jobs": [...]} wrapper. Silent about fields the tool never reads (created_by,
 // finished_at, exit_code, error_message), which are not kept either. Values are never
 // quoted in a problem, only their kind: they may be secrets.
 //
@@ -126,7 +127,6 @@ function checkJobShape(raw: unknown, index: number | undefined): JobOutput {
   if (
     !isPrintable(job.id, true) ||
     !isPrintable(job.status, true) ||
-    !isPrintable(job.name, false) ||
     typeof job.team !== "string" ||
     !isPrintable(job.created_at, true) ||
     typeof job.query !== "string" ||
@@ -137,6 +137,9 @@ function checkJobShape(raw: unknown, index: number | undefined): JobOutput {
   ) {
     explainJob(raw, index);
   }
+  const name = job.name;
+  if (name === undefined || name === null) job.name = "";
+  else if (!isPrintable(name, false)) explainJob(raw, index);
   const url = job.url;
   if (url === undefined || url === null) job.url = "";
   else if (!isPrintable(url, false)) explainJob(raw, index);
@@ -168,7 +171,7 @@ function explainJob(raw: Fields, index: number | undefined): never {
   const label = jobLabel(raw, index);
   text(raw, "id", label, true);
   text(raw, "status", label, true);
-  text(raw, "name", label, false);
+  optionalText(raw, "name", label);
   anyString(raw, "team", label);
   text(raw, "created_at", label, true);
   anyString(raw, "query", label);
