@@ -2,13 +2,13 @@
 // the same empty state and both create every job. The sweep after their creates must
 // leave exactly one live job per key when both have exited, with no third apply.
 
-import { mkdtempSync } from "node:fs";
+import { mkdirSync, mkdtempSync } from "node:fs";
 import { createServer, type IncomingMessage, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { request } from "undici";
-import { afterAll, beforeAll, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { MARKERS } from "../src/identity/markers.js";
 import { isRun } from "../src/studio/status.js";
 import { runCli } from "./cli-helpers.js";
@@ -150,4 +150,88 @@ it("after two applies at once are both stopped before their sweeps, a re-run can
   expect(again.stdout).toMatch(/^ {2}- {3}demo\/vault {2}cancel job \w+ \(a duplicate of the job kept\) \[protected\]$/m);
   expect(again.code).toBe(0);
   expect(liveByKey(studio.emulator.store.allJobs(), "guarded").get("vault")).toHaveLength(1);
+});
+
+describe("two applies of different versions of a spec at once", () => {
+  // Found by an adversarial tester: two merges close together (A changes a job, B, merged
+  // next, changes it again, removes another, or reverts a third), their applies planned from
+  // the same state. Each replaced the old jobs with its own version; neither sweep took the
+  // other's version for a duplicate (its settings differ), and both applies said "Apply
+  // complete", exit 0, while every changed job ran twice, a removed one still ran and a
+  // reverted one ran in the version reverted. The apply whose look after its steps comes
+  // last has seen every change of the other: it now fails, naming each job the other apply
+  // made or cancelled meanwhile, and says which apply to run again.
+  const versions = {
+    A: {
+      changed: { query: 'print("A")', schedule: { cron: "@daily" } },
+      removed: { query: 'print("removed, A")', schedule: { cron: "@daily" } },
+      reverted: { query: 'print("reverted, A")', schedule: { cron: "@daily" } },
+    },
+    B: {
+      changed: { query: 'print("B")', schedule: { cron: "@daily" } },
+      reverted: { query: 'print("reverted")', schedule: { cron: "@daily" } },
+      added: { query: 'print("added")', schedule: { cron: "@daily" } },
+    },
+  };
+
+  it("leave no mix of both unsaid: the apply that looks last fails, naming what the other changed", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "studio-jobs-versions-"));
+    const [dirA, dirB] = ["A", "B"].map((v) => {
+      const d = join(dir, v);
+      mkdirSync(d);
+      return d;
+    });
+    const direct = { DATACHAIN_STUDIO_URL: studio.emulator.url, DATACHAIN_STUDIO_TOKEN: "dev-token" };
+    writeSpec(dir, "versions", {
+      changed: { query: 'print("before")', schedule: { cron: "@daily" } },
+      removed: { query: 'print("removed")', schedule: { cron: "@daily" } },
+      reverted: { query: 'print("reverted")', schedule: { cron: "@daily" } },
+    });
+    expect((await runCli(["apply", ".", "--yes"], { cwd: dir, env: direct })).code).toBe(0);
+    writeSpec(dirA ?? "", "versions", versions.A);
+    writeSpec(dirB ?? "", "versions", versions.B);
+
+    const barrier = await startBarrierProxy(studio.emulator.url, 2);
+    const env = { DATACHAIN_STUDIO_URL: barrier.url, DATACHAIN_STUDIO_TOKEN: "dev-token" };
+    let results;
+    try {
+      results = await Promise.all([dirA, dirB].map((cwd) => runCli(["apply", ".", "--yes"], { cwd, env })));
+    } finally {
+      barrier.server.close();
+    }
+    // Both planned from the state before either: both versions of "changed" were made.
+    const records = studio.emulator.store.allJobs().filter((r) => !isRun(r) && r.environment[MARKERS.stack] === "versions");
+    const live = liveByKey(records, "versions");
+    expect(live.get("changed")).toHaveLength(2);
+
+    // The apply that looked last saw the other's version of "changed" (the one that looked first
+    // may have seen part of the other's changes, or none).
+    const saidChanged = results.filter((result) => {
+      const theirs = result === results[0] ? '"B"' : '"A"';
+      const other = records.find((r) => r.environment[MARKERS.key] === "changed" && r.query.includes(theirs))?.id ?? "none";
+      return result.stdout.includes(
+        `cancel demo/changed: FAILED: job ${other} of "changed", made by another apply while this one ran, has other settings than this spec's:`,
+      );
+    });
+    expect(saidChanged.length).toBeGreaterThanOrEqual(1);
+    for (const result of results.filter((r) => r.code === 1)) {
+      expect(result.stdout).toMatch(/^Apply finished with failures: /m);
+      expect(result.stdout).toContain(
+        ": run apply again with the spec that should win (the newest commit) once no other apply of this stack runs",
+      );
+    }
+    for (const result of saidChanged) expect(result.code).toBe(1);
+    // Run again from B, the newer, it converges to B.
+    const again = await runCli(["apply", ".", "--yes"], { cwd: dirB, env: direct });
+    expect(again.code).toBe(0);
+    const after = liveByKey(studio.emulator.store.allJobs(), "versions");
+    expect([...after.keys()].sort()).toEqual(["added", "changed", "reverted"]);
+    expect([...after.values()].map((jobs) => [jobs.length, jobs[0]?.query])).toEqual(
+      expect.arrayContaining([
+        [1, 'print("B")'],
+        [1, 'print("reverted")'],
+        [1, 'print("added")'],
+      ]),
+    );
+  });
 });

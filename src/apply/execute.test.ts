@@ -213,7 +213,8 @@ describe("a step whose prerequisite failed is skipped", () => {
       `cancel demo/c skipped: the new job was not created, so ${old.id} is kept`,
       "cancel demo/d applied",
     ]);
-    expect(studio.calls).toEqual(["create demo/c", `cancel demo/d ${gone.id}`]);
+    // The cancel changed a job: the team is looked at again for what another apply did meanwhile.
+    expect(studio.calls).toEqual(["create demo/c", `cancel demo/d ${gone.id}`, "list demo"]);
     expect(liveNames(studio)).toEqual([`c ${old.id}`]);
     expect(result.summary).toEqual({ created: 0, replaced: 0, cancelled: 1, deduplicated: 0, halfReplaced: 0, failed: 1, skipped: 1 });
   });
@@ -523,11 +524,97 @@ describe("the sweep for duplicates", () => {
     expect(result.summary).toMatchObject({ created: 1, failed: 1 });
   });
 
-  it("does not list again when nothing was created", async () => {
-    const gone = record({ key: "d" });
-    const studio = createFakeStudio([gone]);
-    await apply(planOf([cancel(gone)]), studio);
-    expect(studio.calls).toEqual([`cancel demo/d ${gone.id}`]);
+  it("does not list again when no job was created or cancelled", async () => {
+    const old = record({ key: "c" });
+    const studio = createFakeStudio([old]);
+    studio.fail({ call: "create demo/c", error: remoteError(400) });
+    await apply(planOf([replace(desired({ key: "c", query: "print(2)\n" }), old)]), studio);
+    expect(studio.calls).toEqual(["create demo/c"]);
+  });
+});
+
+describe("another apply of another version of the spec at the same time", () => {
+  // Found by an adversarial tester: two applies of different commits, planned from the same
+  // state, left both versions of a changed job live (and a removed job running, and a reverted
+  // job in the version reverted), and both said "Apply complete". See sweep.ts.
+  const changedMeanwhile = (result: ApplyResult) => outcomes(result).filter((line) => line.includes("while this"));
+
+  it("fails, naming the other version of a job it replaced and the job it removed that the other made", async () => {
+    const old = record({ key: "a" }, { status: "TASK" });
+    const gone = record({ key: "b" }, { status: "TASK" });
+    const studio = createFakeStudio([old, gone]);
+    const mine = desired({ key: "a", query: "print('mine')\n", cron: "@daily" });
+    const theirs = desired({ key: "a", query: "print('theirs')\n", cron: "@daily" });
+    // The other apply makes its versions of a and b as this one makes its a.
+    studio.onCall = (call) => {
+      if (call === "create demo/a") {
+        studio.jobs.push(record(theirs, { status: "TASK" }), record({ key: "b", fingerprint: "theirs" }, { status: "TASK" }));
+      }
+    };
+    const result = await apply(planOf([replace(mine, old), cancel(gone)]), studio);
+    const [theirA, theirB] = studio.jobs.slice(2);
+    expect(changedMeanwhile(result)).toEqual([
+      `cancel demo/a failed: job ${theirA?.id} of "a", made by another apply while this one ran, has other settings than this spec's: run apply again with the spec that should win (the newest commit) once no other apply of this stack runs`,
+      `cancel demo/b failed: job ${theirB?.id} of "b", made by another apply while this one ran, is not in this spec: run apply again with the spec that should win (the newest commit) once no other apply of this stack runs`,
+    ]);
+    expect(result.steps.find((s) => s.key === "b" && s.status === "failed")?.jobId).toBe(theirB?.id);
+    expect(result.summary).toMatchObject({ replaced: 1, cancelled: 1, failed: 2 });
+    // Which spec should win, no apply can tell: the other's jobs are left for the next apply.
+    expect(liveNames(studio)).toContain(`a ${theirA?.id}`);
+  });
+
+  it("fails when a job its plan kept was cancelled meanwhile", async () => {
+    const kept = desired({ key: "k", cron: "@daily" });
+    const keptRecord = record(kept, { status: "TASK" });
+    const other = record({ key: "o" }, { status: "TASK" });
+    const studio = createFakeStudio([keptRecord, other]);
+    studio.onCall = (call) => {
+      const listed = studio.jobs.find((job) => job.id === keptRecord.id);
+      if (call.startsWith("cancel demo/o") && listed !== undefined) listed.status = "CANCELED";
+    };
+    const noop: PlanAction = { kind: "noop", key: "k", team: "demo", desired: kept, live: keptRecord };
+    const result = await apply(planOf([noop, cancel(other)]), studio);
+    expect(changedMeanwhile(result)).toEqual([
+      `cancel demo/k failed: this spec's job of "k" was cancelled while this apply ran: run apply again with the spec that should win (the newest commit) once no other apply of this stack runs`,
+    ]);
+  });
+
+  it("fails a destroy when an apply made a job of the stack while it ran: the job still runs", async () => {
+    const old = record({ key: "a" }, { status: "TASK" });
+    const studio = createFakeStudio([old]);
+    studio.onCall = (call) => {
+      if (call.startsWith("cancel demo/a")) studio.jobs.push(record({ key: "a", fingerprint: "theirs" }, { status: "TASK" }));
+    };
+    const destroyed: PlanAction = { kind: "cancel", key: "a", team: "demo", live: old, reason: "destroyed" };
+    const result = await apply(planOf([destroyed]), studio, { command: "destroy" });
+    expect(changedMeanwhile(result)).toEqual([
+      `cancel demo/a failed: job ${studio.jobs[1]?.id} of "a", made by an apply while this destroy ran, still runs: run destroy again once no apply of this stack runs`,
+    ]);
+  });
+
+  it("says nothing of a job it made that Studio does not list yet: that it was cancelled is not known", async () => {
+    const studio = createFakeStudio();
+    studio.onCall = (call) => {
+      if (call === "list demo") studio.jobs.splice(0);
+    };
+    const result = await apply(planOf([create(desired({ key: "a", cron: "@daily" }))]), studio);
+    expect(outcomes(result)).toEqual(["create demo/a applied"]);
+  });
+
+  it("says nothing of records that were there when the plan was made, of other stacks, of keys --target leaves out, or of its own", async () => {
+    const a = desired({ key: "a", cron: "@daily" });
+    const studio = createFakeStudio([record({ key: "a", fingerprint: "known-before" }, { status: "TASK" })]);
+    studio.onCall = (call) => {
+      if (call !== "create demo/a") return;
+      studio.jobs.push(
+        record({ key: "a", stack: "another-stack" }, { status: "TASK" }),
+        record({ key: "untargeted", fingerprint: "theirs" }, { status: "TASK" }),
+        record({ key: "a", fingerprint: "ended" }, { status: "CANCELED" }),
+      );
+    };
+    const result = await apply({ ...planOf([create(a)]), targets: ["a"] }, studio);
+    expect(outcomes(result)).toEqual(["create demo/a applied"]);
+    expect(studio.calls).toEqual(["create demo/a", "list demo"]);
   });
 });
 

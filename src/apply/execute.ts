@@ -17,7 +17,7 @@ import type { StudioClient } from "../studio/client.js";
 import { backoffDelay, sleep, type BackoffOptions } from "../studio/retry.js";
 import { isLive } from "../studio/status.js";
 import type { JobInput, JobOutput } from "../studio/types.js";
-import { sweepDuplicates } from "./sweep.js";
+import { sweep, type ChangedMeanwhile, type TeamIntent } from "./sweep.js";
 import type { ActionVerb, ApplyEvent, ApplyResult, ApplySummary, StepKind, StepResult } from "./types.js";
 
 export interface ApplyOptions {
@@ -39,6 +39,8 @@ export interface ApplyOptions {
   sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
   /** The jitter of those waits, in [0, 1); Math.random by default. */
   random?: () => number;
+  /** What carries the plan out, named in what to run again; apply by default. */
+  command?: "apply" | "destroy";
 }
 
 /**
@@ -243,9 +245,9 @@ export async function applyPlan(plan: Plan, options: ApplyOptions): Promise<Appl
   );
   await Promise.all([...createsDone, ...cancelsDone]);
 
-  // 5. Sweep: another apply of the same spec may have created the same jobs meanwhile.
+  // 5. Sweep: another apply may have created the same jobs meanwhile, or other versions of them.
   const touched = creates.filter((work) => created.get(work)?.status === "applied").map((work) => work.job);
-  if (touched.length > 0 && stopped(options)) {
+  if (stopped(options)) {
     // Not started, so said like any step not started: the apply is incomplete (exit 1), as a
     // duplicate made meanwhile may be live (see docs/architecture.md, "Planning").
     for (const team of new Set(touched.map((job) => job.team))) {
@@ -253,9 +255,20 @@ export async function applyPlan(plan: Plan, options: ApplyOptions): Promise<Appl
       const why = "this apply's jobs were not looked for duplicates a concurrent apply may have made; run apply again";
       skip("cancel", "dedupe", { key: "*", team }, `interrupted before it started: ${why}`);
     }
-  } else if (touched.length > 0) {
-    const { duplicates, failed } = await sweepDuplicates(options.client, touched);
-    total += duplicates.length + failed.length;
+  } else if (steps.some((step) => step.status === "applied" && step.step !== "upload")) {
+    // Looked for only once this apply changed a job: one that changed none left Studio as the other left it.
+    const made: { job: DesiredJob; id: string }[] = [];
+    for (const [work, result] of created)
+      if (result.status === "applied" && result.jobId !== undefined) made.push({ job: work.job, id: result.jobId });
+    const targets = new Set(plan.targets);
+    const { duplicates, changed, failed } = await sweep(options.client, {
+      stack: plan.stack,
+      teams: intents(plan, made),
+      wanted: (key) => targets.size === 0 || targets.has(key),
+      knownIds: options.knownIds,
+      ownIds: new Set(made.map(({ id }) => id)),
+    });
+    total += duplicates.length + failed.length + changed.length;
     // Every step is still reported: one that could not look says so, as a failed step of its own.
     for (const { team, error } of failed) {
       finish({
@@ -265,6 +278,17 @@ export async function applyPlan(plan: Plan, options: ApplyOptions): Promise<Appl
         team,
         status: "failed",
         detail: `looking for duplicates of this apply's jobs failed: ${clause(describeError(error))}; run plan to see whether a job runs twice`,
+      });
+    }
+    for (const change of changed) {
+      finish({
+        step: "cancel",
+        action: "dedupe",
+        key: change.key,
+        team: change.team,
+        status: "failed",
+        ...(change.made[0] === undefined ? {} : { jobId: change.made[0].id }),
+        detail: describeChange(change, options.command ?? "apply"),
       });
     }
     await Promise.all(
@@ -282,6 +306,47 @@ export async function applyPlan(plan: Plan, options: ApplyOptions): Promise<Appl
   }
 
   return { steps, summary: summarize(steps) };
+}
+
+/** What each team the plan acts in should hold once it is carried out: what the sweep checks. */
+function intents(plan: Plan, made: readonly { job: DesiredJob; id: string }[]): Map<string, TeamIntent> {
+  const teams = new Map<string, { desired: Map<string, DesiredJob>; created: DesiredJob[]; expected: Map<string, string> }>();
+  const team = (name: string) => {
+    let intent = teams.get(name);
+    if (intent === undefined) teams.set(name, (intent = { desired: new Map(), created: [], expected: new Map() }));
+    return intent;
+  };
+  for (const action of plan.actions) {
+    if (action.kind === "conflict") continue;
+    const intent = team(action.team);
+    if (action.kind === "cancel") continue;
+    intent.desired.set(action.key, action.desired);
+    if (action.kind === "noop") intent.expected.set(action.key, action.live.id);
+  }
+  for (const { job, id } of made) {
+    team(job.team).created.push(job);
+    team(job.team).expected.set(job.key, id);
+  }
+  return teams;
+}
+
+/**
+ * A key another apply changed while this one ran: Studio now holds some of each spec, and
+ * which spec should win (the newest commit) no apply can tell, so this one says it.
+ */
+function describeChange(change: ChangedMeanwhile, command: "apply" | "destroy"): string {
+  const which = change.made.length === 1 ? `job ${change.made[0]?.id ?? ""}` : `jobs ${change.made.map((r) => r.id).join(", ")}`;
+  const key = JSON.stringify(change.key);
+  if (command === "destroy")
+    return `${which} of ${key}, made by an apply while this destroy ran, still ${change.made.length === 1 ? "runs" : "run"}: run destroy again once no apply of this stack runs`;
+  const what: string[] = [];
+  if (change.made.length > 0) {
+    const has = change.made.length === 1 ? "has" : "have";
+    const unlike = change.inSpec ? `${has} other settings than this spec's` : `${change.made.length === 1 ? "is" : "are"} not in this spec`;
+    what.push(`${which} of ${key}, made by another apply while this one ran, ${unlike}`);
+  }
+  if (change.lost) what.push(`this spec's job of ${key} was cancelled while this apply ran`);
+  return `${what.join("; ")}: run apply again with the spec that should win (the newest commit) once no other apply of this stack runs`;
 }
 
 interface Upload {

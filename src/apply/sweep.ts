@@ -1,14 +1,20 @@
-// After its creates, apply looks once more for duplicates of the jobs it touched: two
-// applies of one spec started together both create every job. Each sweep keeps the
-// record the shared rule in plan/keep.ts prefers and cancels the other live ones; the
-// apply that sweeps last has seen every create of the other, so when both have exited
-// each key has exactly one live job.
+// After its steps, apply lists the teams it acted in once more, for two things another apply
+// running at the same time may have done (docs/architecture.md, "Planning"):
+// - duplicates: two applies of one spec both create every job. Each sweep keeps the record
+//   the shared rule in plan/keep.ts prefers and cancels the other live ones; the apply that
+//   sweeps last has seen every create of the other, so when both have exited each key has
+//   exactly one live job.
+// - another version: two applies of different specs (two merges close together) each put
+//   their own version in place, and neither's is a duplicate of the other's. Which spec
+//   should win, no apply can tell, so none cancels the other's; the one that looks last has
+//   seen every change of the other, and says each job it finds made or cancelled meanwhile,
+//   as a failed step.
 
 import { managedAs, type ManagedJob } from "../identity/classify.js";
-import { satisfyingInKeepOrder } from "../plan/keep.js";
+import { satisfies, satisfyingInKeepOrder } from "../plan/keep.js";
 import type { DesiredJob } from "../desired/types.js";
 import type { StudioClient } from "../studio/client.js";
-import { isLive } from "../studio/status.js";
+import { isCancelled, isLive } from "../studio/status.js";
 import type { JobOutput } from "../studio/types.js";
 
 export interface DuplicateToCancel {
@@ -19,27 +25,56 @@ export interface DuplicateToCancel {
   keptId: string;
 }
 
+/** A key whose jobs another apply changed while this one ran. */
+export interface ChangedMeanwhile {
+  key: string;
+  team: string;
+  /** Live records of the key made meanwhile, not by this apply, that are not what this spec wants. */
+  made: JobOutput[];
+  /** Whether the plan has a job of the key in the team. */
+  inSpec: boolean;
+  /** Whether the spec's job, kept or created by this apply, is no longer there. */
+  lost: boolean;
+}
+
+/** What a team should hold after the apply, as far as this apply can tell. */
+export interface TeamIntent {
+  /** The desired job of each key the plan keeps or puts in the team (noop, create, replace). */
+  desired: ReadonlyMap<string, DesiredJob>;
+  /** Jobs this apply created: their duplicates are cancelled. */
+  created: readonly DesiredJob[];
+  /** The record each key counts on: the one the plan keeps, or the one this apply created. */
+  expected: ReadonlyMap<string, string>;
+}
+
+export interface SweepScope {
+  stack: string;
+  /** Each team the plan acts in. */
+  teams: ReadonlyMap<string, TeamIntent>;
+  /** Whether a key is within the plan: every key, or those of --target. */
+  wanted: (key: string) => boolean;
+  /** Every record listed when the plan was made. */
+  knownIds: ReadonlySet<string>;
+  /** The records this apply created. */
+  ownIds: ReadonlySet<string>;
+}
+
 export interface SweepResult {
   duplicates: DuplicateToCancel[];
+  changed: ChangedMeanwhile[];
   /** Teams whose listing failed: their duplicates, if any, are not known. */
   failed: { team: string; error: unknown }[];
 }
 
-/** The live duplicates of `jobs`, listed afresh: one listing per team; a team that cannot be listed is said, not thrown. */
-export async function sweepDuplicates(client: StudioClient, jobs: readonly DesiredJob[]): Promise<SweepResult> {
-  const byTeam = new Map<string, DesiredJob[]>();
-  for (const job of jobs) {
-    const team = byTeam.get(job.team);
-    if (team === undefined) byTeam.set(job.team, [job]);
-    else team.push(job);
-  }
-  const result: SweepResult = { duplicates: [], failed: [] };
-  for (const [team, wanted] of byTeam) {
-    const stack = wanted[0]?.stack ?? "";
+/** The team's records listed afresh, once each: a team that cannot be listed is said, not thrown. */
+export async function sweep(client: StudioClient, scope: SweepScope): Promise<SweepResult> {
+  const result: SweepResult = { duplicates: [], changed: [], failed: [] };
+  for (const [team, intent] of scope.teams) {
     try {
       // Only the stack's own records take part; the rest are dropped as the listing streams in.
-      const records = await client.listAllJobs(team, { keep: (r) => managedAs(r, stack) !== undefined, stack });
-      result.duplicates.push(...findDuplicates(team, wanted, records));
+      const records = await client.listAllJobs(team, { keep: (r) => managedAs(r, scope.stack) !== undefined, stack: scope.stack });
+      result.duplicates.push(...findDuplicates(team, intent.created, records));
+      result.changed.push(...findChangedMeanwhile(team, intent, records, scope));
     } catch (error) {
       result.failed.push({ team, error });
     }
@@ -69,4 +104,49 @@ export function findDuplicates(team: string, jobs: readonly DesiredJob[], record
       if (isLive(other.record.status)) found.push({ key: job.key, team, live: other.record, keptId: kept.record.id });
   }
   return found;
+}
+
+/**
+ * Pure: the keys of the team that another apply changed while this one ran: a live record
+ * of the stack that was not listed when the plan was made, that this apply did not make, and
+ * that does not do what the spec asks (a duplicate, which does, is the sweep's); and a key
+ * whose job the plan kept or this apply made is cancelled, with no record left that does what
+ * the spec asks.
+ */
+export function findChangedMeanwhile(
+  team: string,
+  intent: TeamIntent,
+  records: readonly JobOutput[],
+  scope: Pick<SweepScope, "stack" | "wanted" | "knownIds" | "ownIds">,
+): ChangedMeanwhile[] {
+  const byKey = new Map<string, ManagedJob[]>();
+  for (const record of records) {
+    const job = managedAs(record, scope.stack);
+    if (job === undefined || !scope.wanted(job.key)) continue;
+    const same = byKey.get(job.key);
+    if (same === undefined) byKey.set(job.key, [job]);
+    else same.push(job);
+  }
+  const found: ChangedMeanwhile[] = [];
+  for (const key of new Set([...byKey.keys(), ...intent.expected.keys()])) {
+    const jobs = byKey.get(key) ?? [];
+    const want = intent.desired.get(key);
+    const made = jobs
+      .filter(
+        (job) =>
+          isLive(job.record.status) &&
+          !scope.knownIds.has(job.record.id) &&
+          !scope.ownIds.has(job.record.id) &&
+          (want === undefined || job.fingerprint !== want.fingerprint),
+      )
+      .map((job) => job.record);
+    // Said only of a record seen cancelled: one not listed (yet) says nothing either way.
+    const counted = intent.expected.get(key);
+    const lost =
+      want !== undefined &&
+      jobs.some((job) => job.record.id === counted && isCancelled(job.record.status)) &&
+      !jobs.some((job) => satisfies(job, want));
+    if (made.length > 0 || lost) found.push({ key, team, made, inSpec: want !== undefined, lost });
+  }
+  return found.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
 }

@@ -172,6 +172,7 @@ export async function execute(
       knownIds,
       onEvent: progress.onEvent,
       signal: io.signal,
+      command,
       ...(io.now === undefined ? {} : { now: io.now }),
       ...waitsOf(io),
     });
