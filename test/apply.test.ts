@@ -206,10 +206,58 @@ describe("saved plans", () => {
     const before = studio.emulator.store.allJobs().length;
     const stale = await cli(dir, ["apply", "plan.json"]);
     expect(stale.code).toBe(1);
+    const made = studio.emulator.store.allJobs()[0]?.id ?? "";
     expect(stale.stderr).toBe(
-      "Error: Saved plan is stale: the jobs in Studio changed since it was made. Nothing was changed.\nMake a new plan with `studio-jobs plan --out FILE` and apply that.\n",
+      "Error: Saved plan is stale: the jobs in Studio changed since it was made:\n" +
+        `  job ${made} of "hourly-metrics" in team demo was made since (by another apply, or in Studio).\n` +
+        "Nothing was changed.\nMake a new plan with `studio-jobs plan --out FILE` and apply that.\n",
     );
     expect(studio.emulator.store.allJobs()).toHaveLength(before);
+  });
+
+  it("says which jobs changed since a stale plan was made: made since, by an apply or by hand, or cancelled", async () => {
+    // Found by an adversarial tester: a saved plan refused as stale said only "the jobs in
+    // Studio changed since it was made", so a reviewer could not tell what the new plan would
+    // differ in: a concurrent apply's new version, a job cancelled by hand, a job made by hand.
+    const dir = writeRepo({});
+    const daily = (query: string) => ({ query, schedule: { cron: "@daily" } });
+    writeSpec(dir, "stale", { kept: daily("print(1)"), replaced: daily("print(2)"), removed: daily("print(3)") });
+    expect((await cli(dir, ["apply", ".", "--yes"])).code).toBe(0);
+    const id = (key: string) => studio.emulator.store.allJobs().find((r) => r.name === key)?.id ?? "";
+    const [kept, replaced, removed] = [id("kept"), id("replaced"), id("removed")];
+    writeSpec(dir, "stale", { kept: daily("print(1)"), replaced: daily("print(2, 'new')"), added: daily("print(4)") });
+    expect((await cli(dir, ["plan", ".", "--out", "plan.json"])).code).toBe(0);
+
+    // Meanwhile: the job kept and the job to replace are cancelled in Studio, a job of the
+    // plan's new key is made by another apply, and one by hand under the same name.
+    const other = writeRepo({});
+    writeSpec(other, "stale", { added: daily("print('other')") });
+    expect((await cli(other, ["apply", ".", "--yes", "--target", "added"])).code).toBe(0);
+    const theirs = id("added");
+    const handMade = await studio.client.createJob({
+      query: "print(0)",
+      query_type: "PYTHON",
+      query_name: "added",
+      team_name: "demo",
+      environment: "",
+    });
+    for (const job of [kept, replaced]) await studio.client.cancelJob("demo", job);
+
+    const stale = await cli(dir, ["apply", "plan.json"]);
+    expect(stale.code).toBe(1);
+    expect(stale.stderr).toBe(
+      [
+        "Error: Saved plan is stale: the jobs in Studio changed since it was made:",
+        `  job ${kept} of "kept" in team demo, which the plan keeps, is CANCELING_SCHEDULED now.`,
+        `  job ${replaced} of "replaced" in team demo, which the plan replaces, is CANCELING_SCHEDULED now.`,
+        `  job ${theirs} of "added" in team demo was made since (by another apply, or in Studio).`,
+        `  job ${handMade.id} in team demo, named "added" and managed by no stack, was made since.`,
+        "Nothing was changed.",
+        "Make a new plan with `studio-jobs plan --out FILE` and apply that.",
+        "",
+      ].join("\n"),
+    );
+    expect(studio.emulator.store.allJobs().find((r) => r.id === removed)?.status).toBe("TASK");
   });
 
   it("refuses a plan saved before a sensitive value changed, without printing it", async () => {

@@ -166,3 +166,23 @@ describe("restorePlan: the record an action acts on", () => {
     expect(await refusal(doc, elsewhere)).toMatch(/^Saved plan is stale/);
   });
 });
+
+describe("restorePlan: a stale plan", () => {
+  it("names the jobs that changed since, at most ten of them, and how many more", async () => {
+    const keep = desired({ key: "keep" });
+    const removed = Array.from({ length: 12 }, (_, i) => record({ key: `removed-${String(i).padStart(2, "0")}` }));
+    const { doc } = savedPlan([keep], [record(keep), ...removed], { maxCancel: 100 });
+    // Another apply cancelled them all meanwhile, and Studio no longer lists them.
+    const said = (await refusal(doc, new Map([["demo", []]]))).split("\n");
+    expect(said.slice(0, 3)).toEqual([
+      "Saved plan is stale: the jobs in Studio changed since it was made:",
+      `  job ${doc.actions.find((a) => a.kind === "noop")?.job_id ?? ""} of "keep" in team demo, which the plan keeps, is no longer listed.`,
+      `  job ${removed[0]?.id ?? ""} of "removed-00" in team demo, which the plan cancels, is no longer listed.`,
+    ]);
+    expect(said.slice(11)).toEqual([
+      "  and 3 more.",
+      "Nothing was changed.",
+      "Make a new plan with `studio-jobs plan --out FILE` and apply that.",
+    ]);
+  });
+});

@@ -17,6 +17,7 @@ import type { Redactor } from "../redact.js";
 import type { Cluster, JobOutput } from "../studio/types.js";
 import type { PlanDocument, SavedJob } from "./document.js";
 import { restoreJob } from "./saved-job.js";
+import { changesSincePlan } from "./stale.js";
 import { isSealed } from "./seal.js";
 import { deriveDigestKey, digestSensitive, isSameKey, PLAN_KEY_VARIABLE, sameHex, type DigestKey } from "./secret-digest.js";
 
@@ -185,6 +186,9 @@ function checkShownIsSent(doc: PlanDocument, jobs: ReadonlyMap<string, DesiredJo
   return problems;
 }
 
+/** How many changes a stale plan's refusal names: a concurrent apply may have changed every job. */
+const CHANGES_NAMED = 10;
+
 function checkRemoteDigest(doc: PlanDocument, listings: ReadonlyMap<string, readonly JobOutput[]>): void {
   // The digest covers the records of the keys the plan wants, as computePlan saw them.
   const desiredKeys = new Map<string, Set<string>>();
@@ -195,9 +199,18 @@ function checkRemoteDigest(doc: PlanDocument, listings: ReadonlyMap<string, read
     desiredKeys.set(action.team, keys);
   }
   if (computeRemoteDigest(doc.stack, listings, desiredKeys, doc.targets) !== doc.remote_digest) {
+    // Said job by job where it can be told, so that a reviewer sees what the new plan will differ in.
+    const changes = changesSincePlan(doc, listings);
     throw new PlanRefusedError(
       "PLAN_STALE",
-      ["Saved plan is stale: the jobs in Studio changed since it was made. Nothing was changed."],
+      changes.length === 0
+        ? ["Saved plan is stale: the jobs in Studio changed since it was made. Nothing was changed."]
+        : [
+            "Saved plan is stale: the jobs in Studio changed since it was made:",
+            ...changes.slice(0, CHANGES_NAMED).map((change) => `  ${change}`),
+            ...(changes.length > CHANGES_NAMED ? [`  and ${changes.length - CHANGES_NAMED} more.`] : []),
+            "Nothing was changed.",
+          ],
       MAKE_A_NEW_PLAN,
     );
   }

@@ -1,0 +1,61 @@
+// What changed in Studio since a saved plan was made, job by job where it can be told: the
+// remote digest (plan/digest.ts) says only that something did. Read over the same records
+// the digest covers (groupTeamRecords), against the job each action names.
+
+import { groupTeamRecords } from "../plan/team-records.js";
+import { isCancelled, isLive } from "../studio/status.js";
+import type { JobOutput } from "../studio/types.js";
+import type { ActionDocument, PlanDocument } from "./document.js";
+
+const VERB: Record<ActionDocument["kind"], string> = {
+  create: "creates",
+  noop: "keeps",
+  replace: "replaces",
+  cancel: "cancels",
+  conflict: "conflicts with",
+};
+
+/**
+ * Each change found, as a sentence: a job an action names that is gone or whose state moved
+ * the wrong way (a job to replace or cancel that ended, a job kept that was cancelled), and a
+ * live record of the plan's keys that no action names, so it was made since. Empty when the
+ * change is none of these (say, a record that was made and ended meanwhile).
+ */
+export function changesSincePlan(doc: PlanDocument, listings: ReadonlyMap<string, readonly JobOutput[]>): string[] {
+  const named = new Set<string>();
+  const desiredKeys = new Map<string, Set<string>>();
+  for (const action of doc.actions) {
+    if (action.job_id !== undefined) named.add(`${action.team}\u0000${action.job_id}`);
+    if (action.kind === "cancel") continue;
+    const keys = desiredKeys.get(action.team) ?? new Set<string>();
+    keys.add(action.key);
+    desiredKeys.set(action.team, keys);
+  }
+  const targets = new Set(doc.targets);
+  const found: string[] = [];
+  for (const team of doc.teams) {
+    const records = listings.get(team) ?? [];
+    const byId = new Map(records.map((record) => [record.id, record]));
+    for (const action of doc.actions) {
+      if (action.team !== team || action.job_id === undefined || action.kind === "conflict") continue;
+      const which = `job ${action.job_id} of "${action.key}" in team ${team}, which the plan ${VERB[action.kind]},`;
+      const now = byId.get(action.job_id);
+      if (now === undefined) found.push(`${which} is no longer listed.`);
+      else if (action.kind === "noop" ? isCancelled(now.status) : !isLive(now.status)) found.push(`${which} is ${now.status} now.`);
+    }
+    const groups = groupTeamRecords(records, {
+      team,
+      stack: doc.stack,
+      desiredKeys: desiredKeys.get(team) ?? new Set<string>(),
+      wanted: (key) => targets.size === 0 || targets.has(key),
+    });
+    const unseen = (record: JobOutput) => isLive(record.status) && !named.has(`${team}\u0000${record.id}`);
+    for (const [key, jobs] of groups.managed)
+      for (const { record } of jobs)
+        if (unseen(record)) found.push(`job ${record.id} of "${key}" in team ${team} was made since (by another apply, or in Studio).`);
+    for (const [name, jobs] of groups.conflicting)
+      for (const { record } of jobs)
+        if (unseen(record)) found.push(`job ${record.id} in team ${team}, named "${name}" and managed by no stack, was made since.`);
+  }
+  return found;
+}
