@@ -185,4 +185,14 @@ describe("restorePlan: a stale plan", () => {
       "Make a new plan with `studio-jobs plan --out FILE` and apply that.",
     ]);
   });
+  it("names a copy of another of the stack's jobs, made since under a key the plan creates, as such", async () => {
+    const b = desired({ key: "b" });
+    const kept = record(b);
+    const { doc } = savedPlan([desired({ key: "a" }), b], [kept]);
+    const copy = record(b, { name: "a" });
+    expect((await refusal(doc, new Map([["demo", [kept, copy]]]))).split("\n").slice(0, 2)).toEqual([
+      "Saved plan is stale: the jobs in Studio changed since it was made:",
+      `  job ${copy.id} in team demo, named "a" and a copy of this stack's job "b", was made since.`,
+    ]);
+  });
 });

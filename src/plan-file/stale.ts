@@ -54,8 +54,11 @@ export function changesSincePlan(doc: PlanDocument, listings: ReadonlyMap<string
       for (const { record } of jobs)
         if (unseen(record)) found.push(`job ${record.id} of "${key}" in team ${team} was made since (by another apply, or in Studio).`);
     for (const [name, jobs] of groups.conflicting)
-      for (const { record } of jobs)
-        if (unseen(record)) found.push(`job ${record.id} in team ${team}, named "${name}" and managed by no stack, was made since.`);
+      for (const job of jobs) {
+        if (!unseen(job.record)) continue;
+        const whose = job.kind === "misnamed" ? `a copy of this stack's job "${job.key}"` : "managed by no stack";
+        found.push(`job ${job.record.id} in team ${team}, named "${name}" and ${whose}, was made since.`);
+      }
   }
   return found;
 }
