@@ -22,6 +22,7 @@ import { FaultInjector } from "../src/emulator/faults.js";
 import { startEmulator } from "../src/emulator/index.js";
 import { PersistError, type JobRecord } from "../src/emulator/store.js";
 import { RemoteError, UsageError } from "../src/errors.js";
+import { firstLine } from "./cli-helpers.js";
 import { JOURNAL_FILE, JOURNAL_JOB, rawCall, START, startCpuClock, startTestStudio, type TestStudio } from "./helpers.js";
 
 let studio: TestStudio | undefined;
@@ -314,6 +315,26 @@ describe("persistence", () => {
     const second = await startEmulator({ data });
     expect(readFileSync(`${data}.lock`, "utf8")).toBe(String(process.pid));
     await second.close();
+  });
+
+  it("takes over a lock left by an emulator that was killed and not yet reaped by its parent", async () => {
+    // Found by an adversarial tester: an emulator killed with kill -9 under a parent that had
+    // not read its exit status yet (a zombie) still answers signal 0, and a restart on its
+    // journal was refused as "in use by another emulator" until the parent reaped it.
+    // A zombie to stand in for it: sh's child exits, and the sleep sh becomes never reaps it.
+    const parent = spawn("sh", ["-c", 'sh -c "exit 0" & echo $!; exec sleep 30'], { stdio: ["ignore", "pipe", "pipe"] });
+    try {
+      const zombie = Number(await firstLine(parent));
+      while (!readFileSync(`/proc/${zombie}/stat`, "utf8").includes(") Z")) await new Promise((resolve) => setTimeout(resolve, 5));
+      const dir = mkdtempSync(join(tmpdir(), "studio-jobs-journal-"));
+      const data = join(dir, "journal.jsonl");
+      writeFileSync(`${data}.lock`, String(zombie));
+      const emulator = await startEmulator({ data });
+      expect(readFileSync(`${data}.lock`, "utf8")).toBe(String(process.pid));
+      await emulator.close();
+    } finally {
+      parent.kill("SIGKILL");
+    }
   });
 
   it("takes over a lock naming its own process id when it holds no such lock: one left by an emulator restarted in a container", async () => {

@@ -138,8 +138,26 @@ function identity(file: string): string {
 function isRunning(pid: number): boolean {
   try {
     process.kill(pid, 0);
-    return true;
+    return !isZombie(pid);
   } catch (error) {
     return (error as NodeJS.ErrnoException).code === "EPERM";
+  }
+}
+
+/**
+ * Whether the process has exited and waits only for its parent to read its exit status (an
+ * emulator killed under a shell or runner that has not reaped it yet): it still answers
+ * signals, but holds nothing. Known on Linux, from /proc; elsewhere a process that answers runs.
+ */
+function isZombie(pid: number): boolean {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    // "pid (name) state ...": the name may hold spaces and parentheses, so read after the last ')'.
+    return stat
+      .slice(stat.lastIndexOf(")") + 1)
+      .trimStart()
+      .startsWith("Z");
+  } catch {
+    return false;
   }
 }
