@@ -349,6 +349,28 @@ const cases: Case[] = [
     ],
   },
   {
+    name: "a one-off job made by hand that ran already is created again, said; a schedule's namesake that ended is not worth a word",
+    // Found by an adversarial tester: a one-off job made by hand and imported, which finished
+    // before `plan --adopt`, was planned as a plain create with nothing said: it ran twice.
+    build: () => {
+      const once = desired({ key: "once" });
+      const daily = desired({ key: "daily", cron });
+      const ran = record({ key: "once", stack: null }, { status: "COMPLETE" });
+      return {
+        desired: [once, daily],
+        records: [
+          ran,
+          record({ key: "once", stack: null }, { status: "FAILED" }),
+          record({ key: "daily", stack: null }, { status: "CANCELED" }),
+        ],
+        expected: () => ["create daily", "create once"],
+      };
+    },
+    warnings: [
+      /^Job "once" in team demo runs once, and a job of that name that studio-jobs did not make exists \(job-\d+, COMPLETE\): this plan runs it again\.$/,
+    ],
+  },
+  {
     name: "a cron job whose record failed is created again",
     build: () => {
       const a = desired({ key: "a", cron });

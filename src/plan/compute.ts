@@ -177,10 +177,16 @@ function planTeam(team: string, desiredHere: ReadonlyMap<string, DesiredJob>, re
       replace(conflicts[0], true);
     } else if (conflicts.length === 0) {
       out.actions.push({ kind: "create", key, team, desired: job });
-      const earlier = managed[0];
+      const earlier = managed[0]?.record;
+      const namesake = records.endedNamesakes.get(key);
       if (job.cron === undefined && earlier !== undefined) {
         out.warnings.push(
-          `Job "${key}" in team ${team} runs once, and an earlier version exists (${earlier.record.id}, ${earlier.record.status}): this plan runs it again.`,
+          `Job "${key}" in team ${team} runs once, and an earlier version exists (${earlier.id}, ${earlier.status}): this plan runs it again.`,
+        );
+      } else if (job.cron === undefined && namesake !== undefined) {
+        // A one-off job made by hand and imported, which ran before the plan could adopt it.
+        out.warnings.push(
+          `Job "${key}" in team ${team} runs once, and a job of that name that studio-jobs did not make exists (${namesake.id}, ${namesake.status}): this plan runs it again.`,
         );
       }
     }

@@ -26,6 +26,11 @@ export interface TeamRecords {
    * Conflicts, or adopted with --adopt.
    */
   conflicting: Map<string, NameHolder[]>;
+  /**
+   * A record that ended (finished or cancelled), not the stack's job of that key, of each
+   * desired job's name: a one-off job made by hand and imported, say, that ran since.
+   */
+  endedNamesakes: Map<string, JobOutput>;
   /** About records the plan leaves alone, and statuses this tool does not know. */
   warnings: string[];
   /** Live records of other stacks named like a desired job: left alone, and said (compute.ts). */
@@ -48,6 +53,7 @@ export function groupTeamRecords(records: readonly JobOutput[], scope: TeamScope
   const { team, stack, desiredKeys } = scope;
   const managed = new Map<string, ManagedJob[]>();
   const conflicting = new Map<string, NameHolder[]>();
+  const endedNamesakes = new Map<string, JobOutput>();
   const warnings: string[] = [];
   const leftOut: ManagedJob[] = [];
   const sameNameElsewhere: OtherStackJob[] = [];
@@ -80,12 +86,14 @@ export function groupTeamRecords(records: readonly JobOutput[], scope: TeamScope
       case "misnamed":
         if (live && desiredKeys.has(record.name)) add(conflicting, record.name, job);
         else if (live) warnings.push(misnamed(job.key, record, stack, team));
+        else if (desiredKeys.has(record.name) && !endedNamesakes.has(record.name)) endedNamesakes.set(record.name, record);
         break;
       case "other-stack":
         if (live && desiredKeys.has(record.name)) sameNameElsewhere.push(job);
         break;
       case "unmanaged":
         if (live && desiredKeys.has(record.name)) add(conflicting, record.name, job);
+        else if (!live && desiredKeys.has(record.name) && !endedNamesakes.has(record.name)) endedNamesakes.set(record.name, record);
         break;
       default: {
         const never: never = job;
@@ -94,7 +102,7 @@ export function groupTeamRecords(records: readonly JobOutput[], scope: TeamScope
     }
   }
   for (const [status, held] of unknown) warnings.push(unknownStatus(status, held, team));
-  return { managed, conflicting, warnings, sameNameElsewhere, liveManaged, anyManaged, leftOut };
+  return { managed, conflicting, endedNamesakes, warnings, sameNameElsewhere, liveManaged, anyManaged, leftOut };
 }
 
 /** About a live record carrying the stack's markers under a name other than its key (classify.ts). */
