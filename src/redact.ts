@@ -5,8 +5,8 @@
 // can carry one out of the process.
 
 import type { DesiredJob } from "./desired/types.js";
-import { escapeUnseenInJson, jsonForReaders, printable } from "./invisible.js";
-import { escapeMarkdown } from "./markdown-text.js";
+import { jsonForReaders } from "./invisible.js";
+import { spellings } from "./secret-spellings.js";
 import { replaceCutUrlCredentials, replaceUrlCredentials } from "./url-credentials.js";
 
 export const REDACTED = "***";
@@ -17,24 +17,6 @@ export const REDACTED = "***";
  * "The built CLI"), and the settings would bring the table of job fields with them.
  */
 export const SENSITIVE = "(sensitive)";
-
-/**
- * Values shorter than this are not replaced wherever they occur: replacing every "1" or
- * "eu" in the output would garble it and protect nothing, since so short a value is
- * guessed in a few tries. They are still hidden where they stand as the value of a
- * sensitive key (`API_KEY=ab`, `"API_KEY": "ab"`), which is how a server quotes them.
- */
-export const MIN_SECRET_LENGTH = 4;
-
-/**
- * Values hidden only where they stand, like short ones: a JSON word (`false`, `null`) or a
- * number of up to 5 characters (`8080`, `3.12`). Replaced wherever they occur they would
- * protect nothing (they are guessed at once) and would break what the tool prints:
- * `"protect": false` in a JSON plan would become `"protect": ***`.
- */
-function tooCommon(form: string): boolean {
-  return /^(?:true|false|null)$/i.test(form) || (form.length <= 5 && /^[-+]?\d+(?:\.\d*)?$/.test(form));
-}
 
 export interface Redactor {
   /**
@@ -64,79 +46,6 @@ export interface Redactor {
 
 function escapeRegExp(text: string): string {
   return text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
-}
-
-/** A surrogate without its pair: what String.prototype.toWellFormed replaces with U+FFFD. */
-const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g;
-
-/**
- * The forms a value takes when a server quotes it: as is, inside a JSON string (also with
- * every non-ASCII character escaped, as Python writes JSON), in a URL, in HTML; and as a
- * plan's Markdown writes it.
- */
-function spellings(value: string, lines: boolean): string[] {
-  const forms = new Set<string>([value]);
-  const json = JSON.stringify(value).slice(1, -1);
-  forms.add(json);
-  // Escaped twice: JSON inside a JSON string, and Python's repr (pydantic's
-  // input_value='...') as is and inside a JSON error body, with non-ASCII as \uXXXX or not.
-  if (json !== value) forms.add(JSON.stringify(json).slice(1, -1));
-  // Python picks the repr's quote by the whole string the value is part of (an environment
-  // string holding `"` is quoted with `'`), so the value's own quote may be escaped either way.
-  for (const quote of ["'", '"'] as const) {
-    const repr = pythonRepr(value, quote);
-    if (repr === value) continue;
-    const inJson = JSON.stringify(repr).slice(1, -1);
-    forms.add(repr);
-    forms.add(inJson);
-    forms.add(inJson.replace(/[\u0080-\uffff]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`));
-  }
-  forms.add(json.replace(/[\u0080-\uffff]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`));
-  // JSON writers that escape `/` too (PHP, some Java ones).
-  forms.add(json.replace(/\//g, "\\/"));
-  // As the tool itself writes it: in its JSON (jsonForReaders escapes only the controls and
-  // invisible characters, not the rest of the non-ASCII), and in its text (printable()).
-  forms.add(escapeUnseenInJson(json));
-  forms.add(printable(value));
-  // URL encodings: encodeURIComponent's, and RFC 3986's (Python's), which also encodes
-  // !'()*; each also as Python's quote() writes it (keeping `/`), as form encoding does
-  // (a space as `+`), and with lowercase hex digits.
-  // A lone surrogate has no UTF-8, so encodeURIComponent throws on it; no URL can carry one
-  // anyway, and the rest of the value is hidden in its encoded form all the same.
-  const encoded = encodeURIComponent(value.replace(LONE_SURROGATE, "\ufffd"));
-  const strict = encoded.replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
-  for (const url of [encoded, strict]) {
-    for (const form of [url, url.replace(/%2F/g, "/"), url.replace(/%20/g, "+")]) {
-      forms.add(form);
-      forms.add(form.replace(/%[0-9A-F]{2}/g, (hex) => hex.toLowerCase()));
-    }
-  }
-  for (const quote of ["&#x27;", "&#39;"]) {
-    forms.add(value.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&quot;").replace(/'/g, quote));
-  }
-  // A plan's Markdown (a pull-request comment) writes `_`, `:`, `@` and the like in a name as
-  // character references: a secret Studio echoes in a job's name would pass as sk&#95;live...
-  // The dot of `www.` is escaped too, so a secret starting `.`, `w.` or `ww.` is spelled
-  // otherwise after a name's `www`, `ww` or `w`.
-  for (const lead of ["", "w", "ww", "www"]) forms.add(escapeMarkdown(lead + value).slice(lead.length));
-  // A multi-line secret (a key file) may be quoted one line at a time.
-  if (lines && value.includes("\n")) for (const line of value.split(/\r?\n/)) if (line.trim().length >= MIN_SECRET_LENGTH) forms.add(line);
-  return [...forms].filter((form) => form.length >= MIN_SECRET_LENGTH && !tooCommon(form));
-}
-
-/** Python's repr of a string without its quotes, in a repr quoted with `quote`: that quote escaped, and \\ \\n \\r \\t and control characters. */
-function pythonRepr(value: string, quote: "'" | '"'): string {
-  let out = "";
-  for (const c of value) {
-    const code = c.codePointAt(0) ?? 0;
-    if (c === "\\" || c === quote) out += `\\${c}`;
-    else if (c === "\n") out += "\\n";
-    else if (c === "\r") out += "\\r";
-    else if (c === "\t") out += "\\t";
-    else if (code < 0x20 || code === 0x7f) out += `\\x${code.toString(16).padStart(2, "0")}`;
-    else out += c;
-  }
-  return out;
 }
 
 export function createRedactor(): Redactor {
