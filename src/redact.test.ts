@@ -73,6 +73,30 @@ describe("the redactor", () => {
     }
   });
 
+  it("hides a secret in base64 at each byte alignment, in any case, and as each HTML writer spells its quotes", () => {
+    // Found by an adversarial tester: a server quoting the Authorization header in base64
+    // (or Basic auth), upper-casing its message, or escaping as Java or MarkupSafe does,
+    // printed the secret in clear.
+    const r = createRedactor();
+    r.addSecret("tok-0123456789-hostile");
+    r.addSecret(`it's "pässwörd" 💥`);
+    const b64 = (text: string): string => Buffer.from(text).toString("base64");
+    expect([b64("tok-0123456789-hostile"), b64("Bearer tok-0123456789-hostile"), b64("user:tok-0123456789-hostile")].map(r.redact)).toEqual(
+      ["***Q==", "QmVhcmVyIH***U=", "dXNlcjp***"],
+    );
+    // The URL-safe alphabet, for a secret whose base64 holds + and /.
+    r.addSecret("ab?>~~xyz?>~~");
+    expect(r.redact(b64("xab?>~~xyz?>~~").replace(/\+/g, "-").replace(/\//g, "_"))).toBe("eG***4=");
+    expect(r.redact("BEARER TOK-0123456789-HOSTILE, Tok-0123456789-Hostile")).toBe("BEARER ***, ***");
+    const html = ["it&#39;s &#34;pässwörd&#34; 💥", "it&#039;s &quot;pässwörd&quot; 💥", "it&apos;s &quot;pässwörd&quot; 💥"];
+    expect(html.map(r.redact)).toEqual(["***", "***", "***"]);
+    expect(r.redact(`IT'S "PÄSSWÖRD" 💥 and it's \\"p\\u00E4ssw\\u00F6rd\\" \\uD83D\\uDCA5`)).toBe("*** and ***");
+    // A short value's base64 is a few letters that any text may hold: not hidden.
+    const short = createRedactor();
+    short.addSecret("abcd");
+    expect(short.redact(`${b64("abcd")} ${b64("xabcd")} abcd`)).toBe("YWJjZA== eGFiY2Q= ***");
+  });
+
   it("replaces the longest secret first, so one inside another leaves nothing behind", () => {
     const r = createRedactor();
     r.addSecret("abcd");

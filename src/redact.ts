@@ -20,8 +20,9 @@ export const SENSITIVE = "(sensitive)";
 
 export interface Redactor {
   /**
-   * A sensitive value: hidden wherever it appears, in its plain, JSON-escaped and URL-encoded
-   * forms, and line by line when `lines` (a key file read from the environment).
+   * A sensitive value: hidden wherever it appears, in any case, in the forms a server quotes
+   * it in (JSON-escaped, URL-encoded, HTML-escaped, base64: src/secret-spellings.ts), and
+   * line by line when `lines` (a key file read from the environment).
    */
   addSecret: (value: string | undefined, options?: { lines?: boolean }) => void;
   /** An environment key whose value is sensitive: `KEY=value` and `"KEY": "value"` are hidden whatever the value. */
@@ -50,10 +51,12 @@ function escapeRegExp(text: string): string {
 
 export function createRedactor(): Redactor {
   const secrets = new Set<string>();
+  /** Those of `secrets` that are a secret's base64: looked for apart, where a text holds none. */
+  const encoded = new Set<string>();
   const keys = new Set<string>();
   // Rebuilt lazily when the sets change; most runs register a handful of values once.
   let secretPattern: RegExp | undefined;
-  let anySecret: RegExp | undefined;
+  let anySecret: RegExp[] = [];
   let keyPattern: RegExp | undefined;
   /** A sensitive key's JSON member whose value runs to the end of the text (cut off). */
   let cutMemberPattern: RegExp | undefined;
@@ -63,11 +66,20 @@ export function createRedactor(): Redactor {
   function rebuild(): void {
     dirty = false;
     // Longest first, so a secret that contains another is replaced whole.
-    const sorted = [...secrets].sort((a, b) => b.length - a.length).map(escapeRegExp);
-    // Matched at every position (a lookahead), so that secrets that overlap are found each;
-    // a text with none, nearly all output, is passed by the plain pattern, ten times faster.
-    anySecret = sorted.length === 0 ? undefined : new RegExp(sorted.join("|"));
-    secretPattern = sorted.length === 0 ? undefined : new RegExp(`(?=(${sorted.join("|")}))`, "g");
+    const alternatives = (forms: Iterable<string>): string =>
+      [...forms]
+        .sort((a, b) => b.length - a.length)
+        .map(escapeRegExp)
+        .join("|");
+    // Matched at every position (a lookahead), so that secrets that overlap are found each.
+    // A text with none, nearly all output, is passed by plain patterns, ten times faster: two,
+    // as the characters a base64 form may start with are so many that, in one pattern with
+    // the rest, every position of a text would be tried (a 16 MB plan took 4 times as long).
+    // In any case: a server may change it (an upper-cased message, a %2f or \u00E9 written
+    // with the other hex digits), and a secret is no less one in capitals.
+    const text = [...secrets].filter((form) => !encoded.has(form));
+    anySecret = [text, [...encoded]].filter((forms) => forms.length > 0).map((forms) => new RegExp(alternatives(forms), "i"));
+    secretPattern = secrets.size === 0 ? undefined : new RegExp(`(?=(${alternatives(secrets)}))`, "gi");
     longest = Math.max(0, ...[...secrets].map((secret) => secret.length));
     const names = [...keys].map(escapeRegExp).join("|");
     // KEY=value up to the end of the line, a quote, a JSON escape or a separator;
@@ -82,11 +94,12 @@ export function createRedactor(): Redactor {
   return {
     addSecret(value, options = {}) {
       if (value === undefined) return;
-      for (const form of spellings(value, options.lines === true)) {
-        if (!secrets.has(form)) {
-          secrets.add(form);
-          dirty = true;
-        }
+      const { text, base64 } = spellings(value, options.lines === true);
+      for (const form of [...text, ...base64]) {
+        if (secrets.has(form)) continue;
+        secrets.add(form);
+        if (base64.includes(form)) encoded.add(form);
+        dirty = true;
       }
     },
     addSensitiveKey(name) {
@@ -124,7 +137,7 @@ export function createRedactor(): Redactor {
   function secretRanges(text: string): [number, number][] {
     if (dirty) rebuild();
     const ranges: [number, number][] = [];
-    if (secretPattern === undefined || anySecret?.test(text) !== true) return ranges;
+    if (secretPattern === undefined || !anySecret.some((pattern) => pattern.test(text))) return ranges;
     for (const match of text.matchAll(secretPattern)) {
       const start = match.index;
       const stop = start + (match[1] ?? "").length;

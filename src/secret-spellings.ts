@@ -1,5 +1,7 @@
 // The forms a secret takes in what a server sends back or the tool itself writes: the
-// redactor (src/redact.ts) hides each of them.
+// redactor (src/redact.ts) hides each of them. See docs/architecture.md, "Secrets in output".
+// The redactor matches them without regard to case, so a spelling that differs only in case
+// (hex digits of an escape, a message a server upper-cases) needs no form of its own.
 
 import { escapeUnseenInJson, printable } from "./invisible.js";
 import { escapeMarkdown } from "./markdown-text.js";
@@ -11,6 +13,12 @@ import { escapeMarkdown } from "./markdown-text.js";
  * sensitive key (`API_KEY=ab`, `"API_KEY": "ab"`), which is how a server quotes them.
  */
 export const MIN_SECRET_LENGTH = 4;
+
+/**
+ * The shortest base64 form hidden: the characters of a short value's encoding that no
+ * neighbour changes are few, and as few letters and digits may be anything in a text.
+ */
+const MIN_BASE64_LENGTH = 8;
 
 /**
  * Values hidden only where they stand, like short ones: a JSON word (`false`, `null`) or a
@@ -25,12 +33,24 @@ function tooCommon(form: string): boolean {
 /** A surrogate without its pair: what String.prototype.toWellFormed replaces with U+FFFD. */
 const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g;
 
+/** Every non-ASCII character as a `\uXXXX` escape, as Python's and Java's JSON writers escape them. */
+function escapeNonAscii(json: string): string {
+  return json.replace(/[\u0080-\uffff]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`);
+}
+
+/** The forms of a secret: those of its text, and its base64 (letters and digits the redactor looks for apart). */
+export interface Spellings {
+  text: string[];
+  base64: string[];
+}
+
 /**
  * The forms a value takes when a server quotes it: as is, inside a JSON string (also with
- * every non-ASCII character escaped, as Python writes JSON), in a URL, in HTML; and as a
- * plan's Markdown writes it.
+ * every non-ASCII character escaped, as Python writes JSON), in a URL, in HTML, in base64;
+ * and as a plan's Markdown writes it. `lines`: a multi-line value (a key file) may be
+ * quoted one line at a time.
  */
-export function spellings(value: string, lines: boolean): string[] {
+export function spellings(value: string, lines: boolean): Spellings {
   const forms = new Set<string>([value]);
   const json = JSON.stringify(value).slice(1, -1);
   forms.add(json);
@@ -45,9 +65,9 @@ export function spellings(value: string, lines: boolean): string[] {
     const inJson = JSON.stringify(repr).slice(1, -1);
     forms.add(repr);
     forms.add(inJson);
-    forms.add(inJson.replace(/[\u0080-\uffff]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`));
+    forms.add(escapeNonAscii(inJson));
   }
-  forms.add(json.replace(/[\u0080-\uffff]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`));
+  forms.add(escapeNonAscii(json));
   // JSON writers that escape `/` too (PHP, some Java ones).
   forms.add(json.replace(/\//g, "\\/"));
   // As the tool itself writes it: in its JSON (jsonForReaders escapes only the controls and
@@ -55,20 +75,26 @@ export function spellings(value: string, lines: boolean): string[] {
   forms.add(escapeUnseenInJson(json));
   forms.add(printable(value));
   // URL encodings: encodeURIComponent's, and RFC 3986's (Python's), which also encodes
-  // !'()*; each also as Python's quote() writes it (keeping `/`), as form encoding does
-  // (a space as `+`), and with lowercase hex digits.
+  // !'()*; each also as Python's quote() writes it (keeping `/`) and as form encoding does
+  // (a space as `+`). Lowercase hex digits match too, as every form matches in any case.
   // A lone surrogate has no UTF-8, so encodeURIComponent throws on it; no URL can carry one
   // anyway, and the rest of the value is hidden in its encoded form all the same.
   const encoded = encodeURIComponent(value.replace(LONE_SURROGATE, "\ufffd"));
   const strict = encoded.replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
   for (const url of [encoded, strict]) {
-    for (const form of [url, url.replace(/%2F/g, "/"), url.replace(/%20/g, "+")]) {
-      forms.add(form);
-      forms.add(form.replace(/%[0-9A-F]{2}/g, (hex) => hex.toLowerCase()));
-    }
+    for (const form of [url, url.replace(/%2F/g, "/"), url.replace(/%20/g, "+")]) forms.add(form);
   }
-  for (const quote of ["&#x27;", "&#39;"]) {
-    forms.add(value.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&quot;").replace(/'/g, quote));
+  // HTML escapes, as each writer spells the quotes: Python's html.escape and Django (&quot;
+  // and &#x27; or &#39;), Jinja's MarkupSafe (&#34; &#39;), PHP (&#039;), XML (&apos;).
+  const html = value.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
+  for (const [double, single] of [
+    ["&quot;", "&#x27;"],
+    ["&quot;", "&#39;"],
+    ["&#34;", "&#39;"],
+    ["&quot;", "&#039;"],
+    ["&quot;", "&apos;"],
+  ] as const) {
+    forms.add(html.replace(/"/g, double).replace(/'/g, single));
   }
   // A plan's Markdown (a pull-request comment) writes `_`, `:`, `@` and the like in a name as
   // character references: a secret Studio echoes in a job's name would pass as sk&#95;live...
@@ -77,7 +103,34 @@ export function spellings(value: string, lines: boolean): string[] {
   for (const lead of ["", "w", "ww", "www"]) forms.add(escapeMarkdown(lead + value).slice(lead.length));
   // A multi-line secret (a key file) may be quoted one line at a time.
   if (lines && value.includes("\n")) for (const line of value.split(/\r?\n/)) if (line.trim().length >= MIN_SECRET_LENGTH) forms.add(line);
-  return [...forms].filter((form) => form.length >= MIN_SECRET_LENGTH && !tooCommon(form));
+  return {
+    text: [...forms].filter((form) => form.length >= MIN_SECRET_LENGTH && !tooCommon(form)),
+    base64: base64Forms(value).filter((form) => form.length >= MIN_BASE64_LENGTH && !forms.has(form)),
+  };
+}
+
+/**
+ * The value in base64, wherever it stands in the encoded text: a server may quote the
+ * Authorization header as it came (`Basic dXNlcjp0b2s...`), or base64 whatever holds the
+ * value (`Bearer tok...` as a whole). Which characters encode the value depends on how many
+ * bytes come before it, modulo 3: for each of the three, the characters that its bytes alone
+ * decide, in the standard and the URL-safe alphabet.
+ */
+function base64Forms(value: string): string[] {
+  const bytes = Buffer.from(value.replace(LONE_SURROGATE, "\ufffd"), "utf8");
+  const forms: string[] = [];
+  for (const [lead, dropped] of [
+    [0, 0],
+    [1, 2],
+    [2, 3],
+  ] as const) {
+    const all = Buffer.concat([Buffer.alloc(lead), bytes]);
+    // Each 3 bytes make 4 characters; of a last 1 or 2 bytes, the first 1 or 2 characters are theirs alone.
+    const decided = Math.floor(all.length / 3) * 4 + (all.length % 3);
+    const core = all.toString("base64").slice(dropped, decided);
+    forms.push(core, core.replace(/\+/g, "-").replace(/\//g, "_"));
+  }
+  return forms;
 }
 
 /** Python's repr of a string without its quotes, in a repr quoted with `quote`: that quote escaped, and \\ \\n \\r \\t and control characters. */

@@ -511,6 +511,51 @@ describe("3b. a secret that a cut would split", () => {
   });
 });
 
+describe("3c. a server error that quotes the request in another spelling", () => {
+  // Found by an adversarial tester: the redactor knew a secret as is, JSON-escaped and
+  // URL-encoded, but not in base64 (the Authorization header as a server logs it, Basic
+  // auth), nor upper-cased, nor as Java escapes non-ASCII (\u00E4) or MarkupSafe a quote (&#34;).
+  const odd = 'pä"ss-wörd-💥-0123';
+  const b64 = (text: string): string => Buffer.from(text).toString("base64");
+  const environment = (body: string): string => (JSON.parse(body) as { environment: string }).environment.split("\n")[0] ?? "";
+  // What each reply holds, and what is shown of it: around the hidden part, only what the
+  // secret's neighbours decide (`QmVhcmVyIH` is "Bearer " in base64).
+  const cases: Record<string, [(authorization: string, body: string) => string, string]> = {
+    "the token in base64": [() => b64(TOKEN), "***Q=="],
+    "the Authorization header in base64": [(authorization) => b64(authorization), "QmVhcmVyIH***U="],
+    "Basic auth of the token, URL-safe": [() => b64(`studio:${TOKEN}`).replace(/\+/g, "-").replace(/\//g, "_"), "c3R1ZGlvOn***U="],
+    "the header upper-cased": [(authorization) => authorization.toUpperCase(), "BEARER ***"],
+    "the environment upper-cased": [(_, body) => environment(body).toUpperCase(), "API_KEY=***"],
+    "the environment as Java's JSON writes it": [
+      (_, body) =>
+        JSON.stringify(environment(body))
+          .slice(1, -1)
+          .replace(/[\u0080-\uffff]/g, (c) => `\\u${c.charCodeAt(0).toString(16).toUpperCase().padStart(4, "0")}`),
+      "API_KEY=***",
+    ],
+    "the environment as MarkupSafe escapes it": [(_, body) => environment(body).replace(/"/g, "&#34;"), "API_KEY=***"],
+  };
+  it.each(Object.keys(cases))("%s: hidden", async (name) => {
+    const [spell, shown] = cases[name] as (typeof cases)[string];
+    const spelled: string[] = [];
+    serve([], {
+      write: (req, res, body) => {
+        spelled.push(spell(String(req.headers["authorization"]), body));
+        // Written by hand: the spelling stands in the reply's text as it is.
+        const text = `{"detail": "rejected: ${spelled.at(-1) ?? ""} (end)"}`;
+        res.writeHead(400, { "content-type": "application/json", "content-length": Buffer.byteLength(text) });
+        res.end(text);
+      },
+    });
+    const result = await runCli(["apply", ".", "--yes"], { cwd: dir, env: env({ EMBED_API_KEY: odd }) });
+    expect(result.code).toBe(1);
+    const failed = result.stdout.split("\n").filter((line) => line.includes(": FAILED: "));
+    expect(failed.map((line) => line.replace(/^.*: 400 /, ""))).toEqual(Array(3).fill(`"{"detail": "rejected: ${shown} (end)"}"`));
+    for (const form of new Set(spelled)) expect(result.stdout + result.stderr).not.toContain(form);
+    expectClean(result);
+  });
+});
+
 describe("4. a reply that never ends", () => {
   function drip(): void {
     serve();
