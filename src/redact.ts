@@ -21,8 +21,9 @@ export const SENSITIVE = "(sensitive)";
 export interface Redactor {
   /**
    * A sensitive value: hidden wherever it appears, in any case, in the forms a server quotes
-   * it in (JSON-escaped, URL-encoded, HTML-escaped, base64: src/secret-spellings.ts), and
-   * line by line when `lines` (a key file read from the environment).
+   * it in (JSON-escaped, URL-encoded, HTML-escaped, base64: src/secret-spellings.ts), also
+   * without the blanks around it, and line by line when `lines` (a key file read from the
+   * environment).
    */
   addSecret: (value: string | undefined, options?: { lines?: boolean }) => void;
   /** An environment key whose value is sensitive: `KEY=value` and `"KEY": "value"` are hidden whatever the value. */
@@ -94,12 +95,16 @@ export function createRedactor(): Redactor {
   return {
     addSecret(value, options = {}) {
       if (value === undefined) return;
-      const { text, base64 } = spellings(value, options.lines === true);
-      for (const form of [...text, ...base64]) {
-        if (secrets.has(form)) continue;
-        secrets.add(form);
-        if (base64.includes(form)) encoded.add(form);
-        dirty = true;
+      // Also without the blanks around it: a token pasted with a space at its end reaches
+      // Studio without it (HTTP drops them from a header), and is quoted so.
+      for (const each of new Set([value, value.trim()])) {
+        const { text, base64 } = spellings(each, options.lines === true);
+        for (const form of [...text, ...base64]) {
+          if (secrets.has(form)) continue;
+          secrets.add(form);
+          if (base64.includes(form)) encoded.add(form);
+          dirty = true;
+        }
       }
     },
     addSensitiveKey(name) {

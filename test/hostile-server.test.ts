@@ -450,6 +450,19 @@ describe("3. a server error that quotes the request", () => {
   });
 });
 
+describe("3a. a token with a blank at its end", () => {
+  it("is hidden as Studio got it, without the blank", async () => {
+    // Found by an adversarial tester: HTTP drops the blanks around a header's value, so a
+    // server quoting the Authorization header quoted a token the redactor did not know.
+    hostile.received = [];
+    hostile.handler = (req, res) => json(res, 401, { message: `bad token [${String(req.headers["authorization"])}]` });
+    const result = await runCli(["plan", "."], { cwd: dir, env: env({ DATACHAIN_STUDIO_TOKEN: ` ${TOKEN} ` }) });
+    expect(result.code).toBe(1);
+    expect(result.stderr.split("\n")[0]).toMatch(/^Error: \[GET\] \/api\/datachain\/(jobs|clusters)\/: 401 bad token \[Bearer \*\*\*\]$/);
+    expectClean(result);
+  });
+});
+
 describe("3b. a secret that a cut would split", () => {
   // Found by a server placing the token where the client cut the text before it redacted it:
   // past a redirect's 300 characters, across the 64 KiB mark after a run of spaces, across
