@@ -97,6 +97,39 @@ describe("the redactor", () => {
     expect(short.redact(`${b64("abcd")} ${b64("xabcd")} abcd`)).toBe("YWJjZA== eGFiY2Q= ***");
   });
 
+  it("hides a long enough start or end of a secret next to a cut, and leaves the same characters elsewhere", () => {
+    const r = createRedactor();
+    r.addSecret("tok-0123456789-hostile");
+    r.addSecret("production-db-password-xyz");
+    // 10 characters at least (a quarter of a secret past 40), grown over all of it that is there.
+    expect(r.redact("a tok-0123456789-hos... b")).toBe("a ***... b");
+    expect(r.redact("a TOK-0123456789…")).toBe("a ***…");
+    expect(r.redact("a tok-01234...")).toBe("a tok-01234...");
+    expect(r.redact("split tok-0123456\n789-hostile, and as JSON writes it: tok-0123456\\n789-hostile")).toBe(
+      "split ***\n***, and as JSON writes it: ***\\n***",
+    );
+    expect(r.redact("...3456789-hostile ...production-db-password")).toBe("...*** ...***");
+    // Not next to a cut: the words another job's name or value may well hold.
+    expect(r.redact("job production-db-etl reads production-db-passwords.csv")).toBe(
+      "job production-db-etl reads production-db-passwords.csv",
+    );
+    expect(r.holds("production-db-pass")).toBe(true);
+    expect(r.holds("production-db-pass.csv")).toBe(false);
+    // A secret of 10 characters or fewer is hidden only whole.
+    const short = createRedactor();
+    short.addSecret("hunter2-pw");
+    expect(short.redact("hunter2-p... hunter2-pw")).toBe("hunter2-p... ***");
+    // A secret as a JSON body holds it, cut short.
+    const quoted = createRedactor();
+    quoted.addSecret('say "hello" to the-server');
+    expect(quoted.redact('{"detail": "say \\"hello\\" to the-se...')).toBe('{"detail": "***...');
+    // An end grown back over the secret's start, before another secret found earlier in the text.
+    const both = createRedactor();
+    both.addSecret("abcd-efgh");
+    both.addSecret("0123456789abcdefghij");
+    expect(both.redact("x abcd-efgh ...456789abcdefghij")).toBe("x *** ...***");
+  });
+
   it("replaces the longest secret first, so one inside another leaves nothing behind", () => {
     const r = createRedactor();
     r.addSecret("abcd");

@@ -6,7 +6,7 @@
 
 import type { DesiredJob } from "./desired/types.js";
 import { jsonForReaders } from "./invisible.js";
-import { spellings } from "./secret-spellings.js";
+import { spellings, type SecretPart } from "./secret-spellings.js";
 import { replaceCutUrlCredentials, replaceUrlCredentials } from "./url-credentials.js";
 
 export const REDACTED = "***";
@@ -23,7 +23,7 @@ export interface Redactor {
    * A sensitive value: hidden wherever it appears, in any case, in the forms a server quotes
    * it in (JSON-escaped, URL-encoded, HTML-escaped, base64: src/secret-spellings.ts), also
    * without the blanks around it, and line by line when `lines` (a key file read from the
-   * environment).
+   * environment); its start or end where a server cut it short, when long enough.
    */
   addSecret: (value: string | undefined, options?: { lines?: boolean }) => void;
   /** An environment key whose value is sensitive: `KEY=value` and `"KEY": "value"` are hidden whatever the value. */
@@ -50,14 +50,91 @@ function escapeRegExp(text: string): string {
   return text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
 }
 
+/**
+ * How a set of forms is looked for: `any`, a plain pattern, tells whether a text holds one
+ * (nearly all output holds none, and is passed ten times faster than by `every`); `every`
+ * finds each place, one at every position (a lookahead), so that forms that overlap are
+ * found each. Longest first, so that a form holding another is found whole. In any case: a
+ * server may change it (an upper-cased message, a %2f or \u00E9 written with the other hex
+ * digits), and a secret is no less one in capitals.
+ */
+interface Search {
+  any: RegExp;
+  every: RegExp;
+}
+
+function search(forms: Iterable<string>): Search | undefined {
+  const sorted = [...forms].sort((a, b) => b.length - a.length).map(escapeRegExp);
+  if (sorted.length === 0) return undefined;
+  return { any: new RegExp(sorted.join("|"), "i"), every: new RegExp(`(?=(${sorted.join("|")}))`, "gi") };
+}
+
+/**
+ * What a server writes where it cut a text short, after the part it kept of a secret or
+ * before the part it kept of its end: an ellipsis, a line break (also as a JSON string
+ * writes it), or the text's own end. Elsewhere a secret's first characters may be any
+ * text's (`postgres://` of another URL), and are left alone.
+ */
+const CUT_AFTER = /^(?:\.\.\.|\u2026|[\r\n]|\\[rn]|$)/;
+const CUT_BEFORE = /(?:\.\.\.|\u2026|[\r\n]|\\[rn]|^)$/;
+
+/** [start, end) ranges in order of their start, those that overlap merged. */
+function merged(found: readonly (readonly [number, number])[]): [number, number][] {
+  const ranges: [number, number][] = [];
+  for (const [start, stop] of found) {
+    const last = ranges[ranges.length - 1];
+    if (last !== undefined && start < last[1]) last[1] = Math.max(last[1], stop);
+    else ranges.push([start, stop]);
+  }
+  return ranges;
+}
+
+/** `text` with each range (in order of their start) blanked out: as long, with nothing there to match. */
+function blanked(text: string, ranges: readonly (readonly [number, number])[]): string {
+  if (ranges.length === 0) return text;
+  let out = "";
+  let at = 0;
+  for (const [start, stop] of ranges) {
+    if (stop <= at) continue;
+    out += text.slice(at, Math.max(at, start)) + "\u0000".repeat(stop - Math.max(at, start));
+    at = stop;
+  }
+  return out + text.slice(at);
+}
+
+/** Whether two characters are one, in any case (as the redactor's patterns match). */
+function sameLetter(a: string | undefined, b: string | undefined): boolean {
+  return a === b || (a !== undefined && b !== undefined && a.toLowerCase() === b.toLowerCase());
+}
+
+/**
+ * Where a part of a secret found at `start` (to `stop`) stands, grown over as much more of
+ * the secret as the text holds there; undefined when no cut is next to it.
+ */
+function partRange(text: string, part: SecretPart, start: number, stop: number): [number, number] | undefined {
+  const { secret } = part;
+  if (part.end) {
+    let from = start;
+    for (let i = secret.length - part.text.length - 1; i >= 0 && sameLetter(text[from - 1], secret[i]); i--) from--;
+    return CUT_BEFORE.test(text.slice(Math.max(0, from - 3), from)) ? [from, stop] : undefined;
+  }
+  let to = stop;
+  for (let i = part.text.length; i < secret.length && sameLetter(text[to], secret[i]); i++) to++;
+  return CUT_AFTER.test(text.slice(to, to + 3)) ? [start, to] : undefined;
+}
+
 export function createRedactor(): Redactor {
   const secrets = new Set<string>();
   /** Those of `secrets` that are a secret's base64: looked for apart, where a text holds none. */
   const encoded = new Set<string>();
+  /** The starts and ends of secrets, by their text in lower case. */
+  const parts = new Map<string, SecretPart[]>();
   const keys = new Set<string>();
   // Rebuilt lazily when the sets change; most runs register a handful of values once.
-  let secretPattern: RegExp | undefined;
-  let anySecret: RegExp[] = [];
+  /** The forms of the secrets' text, and their base64 forms. */
+  let searches: Search[] = [];
+  /** The starts and ends of secrets. */
+  let partSearch: Search | undefined;
   let keyPattern: RegExp | undefined;
   /** A sensitive key's JSON member whose value runs to the end of the text (cut off). */
   let cutMemberPattern: RegExp | undefined;
@@ -66,21 +143,12 @@ export function createRedactor(): Redactor {
 
   function rebuild(): void {
     dirty = false;
-    // Longest first, so a secret that contains another is replaced whole.
-    const alternatives = (forms: Iterable<string>): string =>
-      [...forms]
-        .sort((a, b) => b.length - a.length)
-        .map(escapeRegExp)
-        .join("|");
-    // Matched at every position (a lookahead), so that secrets that overlap are found each.
-    // A text with none, nearly all output, is passed by plain patterns, ten times faster: two,
-    // as the characters a base64 form may start with are so many that, in one pattern with
-    // the rest, every position of a text would be tried (a 16 MB plan took 4 times as long).
-    // In any case: a server may change it (an upper-cased message, a %2f or \u00E9 written
-    // with the other hex digits), and a secret is no less one in capitals.
-    const text = [...secrets].filter((form) => !encoded.has(form));
-    anySecret = [text, [...encoded]].filter((forms) => forms.length > 0).map((forms) => new RegExp(alternatives(forms), "i"));
-    secretPattern = secrets.size === 0 ? undefined : new RegExp(`(?=(${alternatives(secrets)}))`, "gi");
+    // The base64 forms apart: the characters they may start with are so many that, in one
+    // pattern with the rest, every position of a text would be tried (a 16 MB plan took
+    // twice as long to pass). The parts of secrets apart too, as a part is hidden only next
+    // to a cut: one that is not must not keep a shorter secret at its place from being found.
+    searches = [[...secrets].filter((form) => !encoded.has(form)), [...encoded]].flatMap((forms) => search(forms) ?? []);
+    partSearch = search(parts.keys());
     longest = Math.max(0, ...[...secrets].map((secret) => secret.length));
     const names = [...keys].map(escapeRegExp).join("|");
     // KEY=value up to the end of the line, a quote, a JSON escape or a separator;
@@ -98,11 +166,17 @@ export function createRedactor(): Redactor {
       // Also without the blanks around it: a token pasted with a space at its end reaches
       // Studio without it (HTTP drops them from a header), and is quoted so.
       for (const each of new Set([value, value.trim()])) {
-        const { text, base64 } = spellings(each, options.lines === true);
-        for (const form of [...text, ...base64]) {
+        const spelled = spellings(each, options.lines === true);
+        for (const form of [...spelled.text, ...spelled.base64]) {
           if (secrets.has(form)) continue;
           secrets.add(form);
-          if (base64.includes(form)) encoded.add(form);
+          if (spelled.base64.includes(form)) encoded.add(form);
+          dirty = true;
+        }
+        for (const part of spelled.parts) {
+          const known = parts.get(part.text.toLowerCase()) ?? [];
+          if (known.some((other) => other.secret === part.secret && other.end === part.end)) continue;
+          parts.set(part.text.toLowerCase(), [...known, part]);
           dirty = true;
         }
       }
@@ -141,16 +215,27 @@ export function createRedactor(): Redactor {
   /** Where secrets are in `text`: [start, end) ranges, those that overlap merged. */
   function secretRanges(text: string): [number, number][] {
     if (dirty) rebuild();
-    const ranges: [number, number][] = [];
-    if (secretPattern === undefined || !anySecret.some((pattern) => pattern.test(text))) return ranges;
-    for (const match of text.matchAll(secretPattern)) {
-      const start = match.index;
-      const stop = start + (match[1] ?? "").length;
-      const last = ranges[ranges.length - 1];
-      if (last !== undefined && start < last[1]) last[1] = Math.max(last[1], stop);
-      else ranges.push([start, stop]);
+    const found: [number, number][] = [];
+    for (const { any, every } of searches) {
+      if (!any.test(text)) continue;
+      for (const match of text.matchAll(every)) found.push([match.index, match.index + (match[1] ?? "").length]);
     }
-    return ranges;
+    if (partSearch === undefined) return merged(found.sort((a, b) => a[0] - b[0]));
+    // Looked for only where no whole secret is, which in nearly every text holding one
+    // leaves nothing to look at: a text with a secret at each of its 10,000 lines (a 16 MB
+    // plan) would otherwise be searched through once more.
+    found.sort((a, b) => a[0] - b[0]);
+    const rest = blanked(text, found);
+    if (!partSearch.any.test(rest)) return merged(found);
+    for (const match of rest.matchAll(partSearch.every)) {
+      const seen = match[1] ?? "";
+      for (const part of parts.get(seen.toLowerCase()) ?? []) {
+        const range = partRange(text, part, match.index, match.index + seen.length);
+        if (range !== undefined) found.push(range);
+      }
+    }
+    // A part grown back over the secret's start may begin before the ranges found so far.
+    return merged(found.sort((a, b) => a[0] - b[0]));
   }
 
   /**

@@ -21,6 +21,14 @@ export const MIN_SECRET_LENGTH = 4;
 const MIN_BASE64_LENGTH = 8;
 
 /**
+ * The shortest start or end of a secret hidden where a server cut the secret short: at
+ * least this long, and at least a quarter of the secret. What a cut may leave shown is then
+ * at most 9 characters at each end of a short secret, less than a quarter at each end of a
+ * long one (pydantic shows the first and last 24 characters of a value past 50).
+ */
+const MIN_PART_LENGTH = 10;
+
+/**
  * Values hidden only where they stand, like short ones: a JSON word (`false`, `null`) or a
  * number of up to 5 characters (`8080`, `3.12`). Replaced wherever they occur they would
  * protect nothing (they are guessed at once) and would break what the tool prints:
@@ -38,10 +46,24 @@ function escapeNonAscii(json: string): string {
   return json.replace(/[\u0080-\uffff]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`);
 }
 
-/** The forms of a secret: those of its text, and its base64 (letters and digits the redactor looks for apart). */
+/** A start or an end of a secret, hidden where a server cut the secret short there. */
+export interface SecretPart {
+  /** The part: the secret's first or last characters. */
+  text: string;
+  /** The whole secret, as the part spells it. */
+  secret: string;
+  /** Whether the part is the secret's end (a cut is before it) or its start (a cut is after it). */
+  end: boolean;
+}
+
+/**
+ * The forms of a secret: those of its text, its base64 (letters and digits, which the
+ * redactor looks for apart), and the parts of it left where a server cuts it short.
+ */
 export interface Spellings {
   text: string[];
   base64: string[];
+  parts: SecretPart[];
 }
 
 /**
@@ -106,7 +128,19 @@ export function spellings(value: string, lines: boolean): Spellings {
   return {
     text: [...forms].filter((form) => form.length >= MIN_SECRET_LENGTH && !tooCommon(form)),
     base64: base64Forms(value).filter((form) => form.length >= MIN_BASE64_LENGTH && !forms.has(form)),
+    // As is, and as a JSON body (described as its text) holds it.
+    parts: [...new Set([value, json])].flatMap(secretParts),
   };
+}
+
+/** The start and the end of a secret long enough to be hidden in part; none of a shorter one. */
+function secretParts(secret: string): SecretPart[] {
+  const length = Math.max(MIN_PART_LENGTH, Math.ceil(secret.length / 4));
+  if (secret.length <= length) return [];
+  return [
+    { text: secret.slice(0, length), secret, end: false },
+    { text: secret.slice(-length), secret, end: true },
+  ];
 }
 
 /**

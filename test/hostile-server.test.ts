@@ -569,6 +569,57 @@ describe("3c. a server error that quotes the request in another spelling", () =>
   });
 });
 
+describe("3d. a server error that quotes the request cut short", () => {
+  // Found by an adversarial tester: a server that cut the token or a sensitive value short
+  // (an ellipsis, pydantic's head and tail of a long value, a line break) had all of it but
+  // a few characters printed, as the part left no longer matched the secret.
+  const bearer = (req: IncomingMessage): string => String(req.headers["authorization"]).replace("Bearer ", "");
+  /** pydantic's input_value: the repr of a value past 50 characters as its first 25 and its last 24. */
+  const pydantic = (value: string): string => {
+    const repr = `'${value.replace(/\n/g, "\\n")}'`;
+    return repr.length > 50 ? `${repr.slice(0, 25)}...${repr.slice(-24)}` : repr;
+  };
+  const cases: Record<string, [Handler, string]> = {
+    "with an ellipsis": [(req, res) => json(res, 401, { message: `bad token ${bearer(req).slice(0, 16)}...` }), "401 bad token ***..."],
+    "at the end of the reply": [(req, res) => json(res, 401, { message: `bad token ${bearer(req).slice(0, 15)}` }), "401 bad token ***"],
+    "across two lines": [
+      (req, res) => json(res, 401, { message: `bad token ${bearer(req).slice(0, 11)}\n${bearer(req).slice(11)} (end)` }),
+      "401 bad token *** *** (end)",
+    ],
+  };
+  it.each(Object.keys(cases))("%s: hidden", async (name) => {
+    const [handler, shown] = cases[name] as (typeof cases)[string];
+    hostile.handler = handler;
+    const result = await runCli(["plan", "."], { cwd: dir, env: env() });
+    expect(result.code).toBe(1);
+    const said = (result.stdout + result.stderr).split("\n").find((line) => line.includes("/api/datachain/")) ?? "";
+    expect(said.replace(/^.*\/api\/datachain\/\w+\/: /, "").replace(/ \(tried once over .*\)$/, "")).toBe(shown);
+    expect(result.stdout + result.stderr).not.toContain(TOKEN.slice(0, 10));
+    expect(result.stdout + result.stderr).not.toContain(TOKEN.slice(-10));
+    expect(result.stdout + result.stderr).not.toContain(SECRET.slice(0, 10));
+    expectClean(result);
+  });
+
+  it("as pydantic shows a long value, its first and last 24 characters: hidden", async () => {
+    const long = `long-secret-${"0123456789".repeat(5)}-end`;
+    serve([], {
+      write: (_, res, body) => {
+        const value = (JSON.parse(body) as { environment: string }).environment.split("\n")[0]?.replace("API_KEY=", "") ?? "";
+        json(res, 422, { message: `1 validation error: String should have at most 50 characters [input_value=${pydantic(value)}]` });
+      },
+    });
+    const result = await runCli(["apply", ".", "--yes"], { cwd: dir, env: env({ EMBED_API_KEY: long }) });
+    expect(result.code).toBe(1);
+    const failed = result.stdout.split("\n").filter((line) => line.includes(": FAILED: "));
+    expect(failed.map((line) => line.replace(/^.*: 422 /, ""))).toEqual(
+      Array(3).fill("1 validation error: String should have at most 50 characters [input_value='***...***']"),
+    );
+    expect(result.stdout + result.stderr).not.toContain(long.slice(0, 12));
+    expect(result.stdout + result.stderr).not.toContain(long.slice(-12));
+    expectClean(result);
+  });
+});
+
 describe("4. a reply that never ends", () => {
   function drip(): void {
     serve();
