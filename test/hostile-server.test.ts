@@ -1281,6 +1281,19 @@ describe("times a server writes its own way", () => {
     expect(result.stdout).not.toMatch(/^ +__proto__:/m);
     expectClean(result);
   });
+
+  it("import --out writes what Studio sent with the token hidden, as it prints it: a job id holding it", async () => {
+    // Found by an adversarial tester: the file was written as it came, the token in the
+    // comment that names each job's id included.
+    serve([{ ...first(0), id: `job-${TOKEN}`, name: "odd", environment: {} }]);
+    const result = await runCli(["import", "--team", "demo", "--out", "imported.yaml", "--force"], { cwd: dir, env: env() });
+    expect(result.code).toBe(0);
+    expectClean(result);
+    const yaml = readFileSync(join(dir, "imported.yaml"), "utf8");
+    rmSync(join(dir, "imported.yaml"));
+    expect(yaml).toContain("  # from job job-*** (TASK)\n");
+    expect(yaml).not.toContain(TOKEN);
+  });
 });
 
 describe("plan --out", () => {

@@ -109,8 +109,9 @@ describe("import", () => {
         "# Imported from team demo: 2 live jobs not yet managed by studio-jobs.",
         "# Studio does not return schedules, clusters, priorities, credentials or files: check each job,",
         "# replace every FILL-IN, then run `studio-jobs plan --adopt` to take the jobs over.",
-        "# Values are as in Studio, except environment values that look secret and the credentials",
-        "# of URLs: they are read from ${env:STUDIO_SECRET_...} variables when you plan and apply.",
+        "# Values are as in Studio, except environment values that look secret, values that hold the",
+        "# Studio token, and the credentials of URLs: they are read from ${env:STUDIO_SECRET_...}",
+        "# variables when you plan and apply.",
         "",
         "version: 1",
         "stack: legacy",
@@ -235,6 +236,63 @@ describe("import", () => {
     expect(adopted).toMatchObject({ query, requirements, repository, environment: { MIRROR: "https://mirror-token-55@m.example.com/p" } });
     const after = await runCli(["plan", ".", "--detailed-exitcode"], { cwd: dir, env: jobEnv });
     expect(after).toMatchObject({ code: 0, stdout: "No changes. Studio matches the spec in team demo.\n" });
+  });
+
+  it("keeps the Studio token out of a spec written to --out, as out of the one printed: a value holding it is a variable to set", async () => {
+    // Found by an adversarial tester: the printed spec hid the token as ***, but --out wrote
+    // it in clear into a file meant for Git, under any name that does not look secret.
+    await studio.client.createJob({
+      query: "STUDIO = 'dev-token'\n",
+      query_type: "PYTHON",
+      query_name: "token-job",
+      team_name: "demo",
+      environment: "STUDIO_LOGIN=dev-token\nREGION=eu",
+      requirements: "numpy\nprivate-pkg==1.0 --extra-index-url https://pkgs.example.com/?key=ZGV2LXRva2Vu",
+    });
+    await studio.client.createJob(handMade("named dev-token", { query: "print(1)" }));
+    await studio.client.createJob(handMade("mirror https://u:pw-4455@m.example.com/", { query: "print(1)" }));
+    const dir = mkdtempSync(join(tmpdir(), "studio-jobs-import-"));
+    mkdirSync(join(dir, ".git"));
+    const teamEnv = { ...env, DATACHAIN_STUDIO_TEAM: "demo" };
+    const printed = await runCli(["import"], { cwd: dir, env: teamEnv });
+    const written = await runCli(["import", "--out", "studio-jobs.yaml"], { cwd: dir, env: teamEnv });
+    expect([printed.code, written.code]).toEqual([0, 0]);
+    const yaml = readFileSync(join(dir, "studio-jobs.yaml"), "utf8");
+    expect(printed.stdout).toBe(yaml);
+    for (const secret of ["dev-token", "ZGV2LXRva2Vu", "***", "named", "pw-4455"]) expect(yaml).not.toContain(secret);
+    expect(yaml).toContain(
+      [
+        "  token-job:",
+        "    query: ${env:STUDIO_SECRET_TOKEN_JOB_QUERY}",
+        "    query_type: PYTHON",
+        "    requirements:",
+        "      - numpy",
+        "      - ${env:STUDIO_SECRET_TOKEN_JOB_REQUIREMENTS}",
+        "    environment:",
+        '      REGION: "eu"',
+        '      STUDIO_LOGIN: "${env:STUDIO_SECRET_TOKEN_JOB_STUDIO_LOGIN}"',
+      ].join("\n"),
+    );
+    const holds = "(it holds the Studio token or another secret studio-jobs was given)";
+    expect(written.stderr).toContain(
+      `  STUDIO_SECRET_TOKEN_JOB_QUERY         token-job: query ${holds}\n` +
+        `  STUDIO_SECRET_TOKEN_JOB_REQUIREMENTS  token-job: requirements ${holds}\n` +
+        `  STUDIO_SECRET_TOKEN_JOB_STUDIO_LOGIN  token-job: STUDIO_LOGIN ${holds}\n`,
+    );
+    // A job key cannot read from a variable: a job whose name holds a secret is skipped.
+    const ids = new Map(studio.emulator.store.allJobs().map((job) => [job.name, job.id]));
+    expect(
+      written.stderr
+        .split("\n")
+        .filter((line) => line.startsWith("Skipped"))
+        .sort(),
+    ).toEqual(
+      [
+        `Skipped job ${ids.get("named dev-token")}: its name holds the Studio token or another secret studio-jobs was given, which a spec would carry in clear; rename it in Studio to adopt it.`,
+        `Skipped job ${ids.get("mirror https://u:pw-4455@m.example.com/")}: its name holds a URL's credentials, which a spec would carry in clear; rename it in Studio to adopt it.`,
+      ].sort(),
+    );
+    expect((await runCli(["validate", "."], { cwd: dir, env: {} })).code).toBe(0);
   });
 
   it("never writes a hand-made job's URL credentials into a saved plan of its adoption", async () => {

@@ -3,7 +3,8 @@
 // clusters, files) is marked for the user to fill in. Environment values are written as
 // they are, except those whose name or value looks secret: those become ${env:...}
 // references under names no runner sets by accident, listed at the end for the user to set.
-// So do the credentials of a URL in any other text (requirements, repository, the query).
+// So do the credentials of a URL in any other text (requirements, repository, the query),
+// and a value that holds the Studio token (or another secret the run knows), whole.
 
 import { randomUUID } from "node:crypto";
 import { constants } from "node:fs";
@@ -21,7 +22,7 @@ import { isLive, isRun, isSchedule } from "../../studio/status.js";
 import { newestFirst } from "../../studio/time.js";
 import type { JobOutput } from "../../studio/types.js";
 import { replaceFile, ReplaceFileError } from "../../replace-file.js";
-import { replaceUrlCredentials } from "../../url-credentials.js";
+import { hasUrlCredentials, replaceUrlCredentials } from "../../url-credentials.js";
 import { connect, type GlobalOptions } from "../connect.js";
 import type { CliIo } from "../io.js";
 
@@ -33,6 +34,14 @@ export interface ImportFlags {
 
 /** The markers studio-jobs writes: adopting a job writes its own, so a hand-made job's are not imported. */
 const MARKER_NAMES: ReadonlySet<string> = new Set(Object.values(MARKERS));
+
+/**
+ * Said of a value that holds a secret the run knows: the Studio token, most likely, which a
+ * job made by hand may carry under any name. Written out, it would be in a file meant for Git
+ * (printed, it would be `***`, and adopting the job would break it).
+ */
+const A_SECRET = "the Studio token or another secret studio-jobs was given";
+const HOLDS_SECRET = ` (it holds ${A_SECRET})`;
 
 /** Written where Studio cannot tell us the value: validate refuses it until it is replaced. */
 export const FILL_IN = "FILL-IN";
@@ -87,6 +96,16 @@ function keyProblem(name: string): string | undefined {
   return undefined;
 }
 
+/**
+ * Why a job's name cannot be written to a spec, which is meant for Git: it holds a secret,
+ * which a job key cannot read from a variable (printed, it would be `***`, a key that adopts
+ * nothing). Said after "Skipped job ID: "; undefined when it holds none.
+ */
+function secretInName(name: string, holdsSecret: (text: string) => boolean): string | undefined {
+  const what = hasUrlCredentials(name) ? "a URL's credentials" : holdsSecret(name) ? A_SECRET : undefined;
+  return what === undefined ? undefined : `its name holds ${what}, which a spec would carry in clear; rename it in Studio to adopt it`;
+}
+
 /** The newest of a name's records: the one a spec is written from. */
 function newestOf(records: readonly UnmanagedJob[]): UnmanagedJob {
   return [...records].sort((a, b) => newestFirst(a.record, b.record))[0] as UnmanagedJob;
@@ -113,6 +132,8 @@ function otherSpellings(byName: ReadonlyMap<string, readonly UnmanagedJob[]>): M
 
 /** What import writes besides the spec: the variables to set, the live variables left out. */
 interface ImportNotes {
+  /** Whether a text holds a secret the run knows (the token, in any spelling): the redactor's `holds`. */
+  holdsSecret: (text: string) => boolean;
   secrets: SecretVariable[];
   /** Variable names taken in the file. */
   taken: Set<string>;
@@ -126,18 +147,22 @@ function shownName(name: string): string {
 }
 
 function jobEntry(doc: Document, { record: job, protect }: UnmanagedJob, notes: ImportNotes): YAMLMap {
-  const { secrets, taken } = notes;
+  const { secrets, taken, holdsSecret } = notes;
+  const readFrom = (name: string, why = ""): string => {
+    const variable = secretVariable(job.name, name, taken);
+    secrets.push({ variable, job: job.name, name: `${name}${why}` });
+    return `\${env:${variable}}`;
+  };
   /**
    * A text as the spec writes it: literal, except the credentials of any URL in it
    * (`https://user:token@host`), which become a variable to set, like a secret-looking
    * environment value: a spec is committed, and printing would only hide them as `***`.
+   * A text that holds a secret the run knows becomes a variable whole.
    */
   const text = (field: string, value: string): string =>
-    replaceUrlCredentials(literal(value), () => {
-      const variable = secretVariable(job.name, field, taken);
-      secrets.push({ variable, job: job.name, name: `${field} (a URL's credentials)` });
-      return `\${env:${variable}}`;
-    });
+    holdsSecret(value)
+      ? readFrom(field, HOLDS_SECRET)
+      : replaceUrlCredentials(literal(value), () => readFrom(field, " (a URL's credentials)"));
   const entry: Record<string, unknown> = { query: text("query", job.query), query_type: job.query_type };
   if (isSchedule(job.status)) entry["schedule"] = { cron: FILL_IN };
   if (job.workers !== 1) entry["workers"] = job.workers;
@@ -171,13 +196,9 @@ function jobEntry(doc: Document, { record: job, protect }: UnmanagedJob, notes: 
     for (const name of names) {
       const value = env[name] ?? "";
       let written: string;
-      if (looksSecret(name, value)) {
-        const variable = secretVariable(job.name, name, taken);
-        secrets.push({ variable, job: job.name, name });
-        written = `\${env:${variable}}`;
-      } else {
-        written = literal(value);
-      }
+      if (looksSecret(name, value)) written = readFrom(name);
+      else if (holdsSecret(value)) written = readFrom(name, HOLDS_SECRET);
+      else written = literal(value);
       // Always quoted: an unquoted `yes`, `0123` or `1.0` means something else to some YAML readers.
       const scalar = new Scalar(written);
       scalar.type = "QUOTE_DOUBLE";
@@ -320,6 +341,8 @@ export async function runImport(flags: ImportFlags, globals: GlobalOptions, io: 
     await client.close();
   }
 
+  const holdsSecret = io.secrets?.holds ?? (() => false);
+  const redact = io.secrets?.redact ?? ((text: string) => text);
   const byName = new Map<string, UnmanagedJob[]>();
   let managed = 0;
   for (const record of jobs) {
@@ -335,7 +358,7 @@ export async function runImport(flags: ImportFlags, globals: GlobalOptions, io: 
         managed += 1;
         break;
       case "unmanaged": {
-        const problem = keyProblem(record.name);
+        const problem = keyProblem(record.name) ?? secretInName(record.name, holdsSecret);
         if (problem !== undefined) io.stderr.write(`Skipped job ${printable(record.id)}: ${problem}.\n`);
         else byName.set(record.name, [...(byName.get(record.name) ?? []), job]);
         break;
@@ -362,11 +385,12 @@ export async function runImport(flags: ImportFlags, globals: GlobalOptions, io: 
     ` Imported from team ${team}: ${byName.size} live job${byName.size === 1 ? "" : "s"} not yet managed by studio-jobs.`,
     ` Studio does not return schedules, clusters, priorities, credentials or files: check each job,`,
     ` replace every ${FILL_IN}, then run \`studio-jobs plan --adopt\` to take the jobs over.`,
-    ` Values are as in Studio, except environment values that look secret and the credentials`,
-    ` of URLs: they are read from \${env:STUDIO_SECRET_...} variables when you plan and apply.`,
+    ` Values are as in Studio, except environment values that look secret, values that hold the`,
+    ` Studio token, and the credentials of URLs: they are read from \${env:STUDIO_SECRET_...}`,
+    ` variables when you plan and apply.`,
   ].join("\n");
   const jobsNode = doc.get("jobs", true) as YAMLMap;
-  const found: ImportNotes = { secrets: [], taken: new Set(), leftOut: [] };
+  const found: ImportNotes = { holdsSecret, secrets: [], taken: new Set(), leftOut: [] };
   const { secrets } = found;
   for (const [name, records] of [...byName].sort(([a], [b]) => a.localeCompare(b))) {
     const chosen = newestOf(records);
@@ -380,7 +404,9 @@ export async function runImport(flags: ImportFlags, globals: GlobalOptions, io: 
     key.commentBefore = notes.join("\n");
     jobsNode.add(new Pair(key, jobEntry(doc, chosen, found)));
   }
-  const text = seenYaml(doc);
+  // What else Studio sent (a job id, a status, a variable's name) is written as it is
+  // printed: with the run's secrets hidden.
+  const text = redact(seenYaml(doc));
   if (out === undefined) {
     io.stdout.write(text);
   } else {
