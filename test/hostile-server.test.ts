@@ -1321,6 +1321,26 @@ describe("plan --out", () => {
   });
 });
 
+describe("a secret Studio echoes in a job's name", () => {
+  it("is not written to a saved plan by the warning that names the job", async () => {
+    // Found by an adversarial tester: the plan's warnings, which quote what Studio sent (a
+    // copied job's name and id), went into the saved plan unredacted, the token with them.
+    serve([...listing, { ...first(0), id: `copy-${TOKEN}`, name: `copy of ${TOKEN}` }]);
+    const made = await runCli(["plan", ".", "--out", "plan.json"], { cwd: dirPlus, env: env() });
+    expect(made.code).toBe(0);
+    expectClean(made);
+    const text = readFileSync(join(dirPlus, "plan.json"), "utf8");
+    expect(text).not.toContain(TOKEN);
+    const { warnings } = JSON.parse(text) as { warnings: string[] };
+    expect(warnings).toEqual([
+      expect.stringMatching(/^Job copy-\*\*\* \("copy of \*\*\*"\) in team demo carries the markers of stack hostile's job/),
+    ]);
+    const shown = await runCli(["show", "plan.json"], { cwd: dirPlus, env: env() });
+    expect(shown.code).toBe(0);
+    expectClean(shown);
+  });
+});
+
 describe("a secret Studio echoes in a job's url", () => {
   it("is not written to a saved plan, which show then prints without it", async () => {
     // Found by an adversarial tester: Studio's url of each job went into the saved plan as

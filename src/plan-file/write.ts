@@ -23,8 +23,9 @@ export function studioLocation(url: string): string {
 
 /**
  * The saved plan: the document plus every job that a create or replace sends, sealed with `key`;
- * `studio` from studioLocation(). `redact` hides the run's secrets in each job's url, as
- * Studio sent it: the file is written, not printed, so the output's redactor never sees it.
+ * `studio` from studioLocation(). `redact` hides the run's secrets in what quotes Studio
+ * (each job's url, the warnings and errors, which name jobs and ids as Studio sent them):
+ * the file is written, not printed, so the output's redactor never sees it.
  */
 export function savedPlanDocument(
   plan: Plan,
@@ -41,8 +42,10 @@ export function savedPlanDocument(
   const shown = planDocument(plan, toolVersion);
   const doc: PlanDocument = {
     ...shown,
-    // A link only shown (apply acts by job id), in which a server may echo the token or a
-    // value it was sent: hidden like everything printed, before the seal covers it.
+    // Only shown (apply acts by job id), and a server may echo the token or a value it was
+    // sent in any: hidden like everything printed, before the seal covers them.
+    errors: shown.errors.map(redact),
+    warnings: shown.warnings.map(redact),
     actions: shown.actions.map((action) => (action.job_url === undefined ? action : { ...action, job_url: redact(action.job_url) })),
     digest_key: describeDigestKey(key),
     jobs,
