@@ -131,6 +131,16 @@ describe("help and version", () => {
     expect(result.code).toBe(1);
     expect(result.stderr).toBe("error: unknown option '--frobnicate'\n(run with --help for usage)\n");
   });
+
+  it("says an unknown option without the value given with it, which may be the token under a mistyped name", async () => {
+    // Found by an adversarial tester: `--tokne=$TOKEN` in a CI script printed the token, which
+    // no redactor knew, as the token is registered only from --token and the environment.
+    for (const argv of [["--tokne=sk-live-0123456789"], ["plan", "--toekn=sk-live-0123456789"], ["plan", "--x=a'b=sk-live-0123456789'"]]) {
+      const result = await runCli(argv);
+      expect(result.code).toBe(1);
+      expect(result.stderr).toBe(`error: unknown option '${argv.at(-1)?.split("=")[0] ?? ""}=***'\n(run with --help for usage)\n`);
+    }
+  });
 });
 
 describe("studio-jobs emulator", () => {
