@@ -97,6 +97,22 @@ describe("the redactor", () => {
     expect(short.redact(`${b64("abcd")} ${b64("xabcd")} abcd`)).toBe("YWJjZA== eGFiY2Q= ***");
   });
 
+  it("hides a secret escaped by two writers: an HTML escape or Python's json.dumps, then a JSON error body", () => {
+    // Found by an adversarial tester, with a backslash and a tab: only one writer's escapes
+    // were known, or Python's ensure_ascii in the outer one.
+    const twice = createRedactor();
+    twice.addSecret('s3"cr\\et\tké-💥');
+    const inner = (text: string): string => JSON.stringify(text).slice(1, -1);
+    expect(
+      twice.redact(
+        inner(
+          `echo ${JSON.stringify('s3"cr\\et\tké-💥').replace(/[\u0080-\uffff]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`)}`,
+        ),
+      ),
+    ).toBe('echo \\"***\\"');
+    expect(twice.redact(inner("echo s3&#34;cr\\et\tké-💥"))).toBe("echo ***");
+  });
+
   it("hides a long enough start or end of a secret next to a cut, and leaves the same characters elsewhere", () => {
     const r = createRedactor();
     r.addSecret("tok-0123456789-hostile");

@@ -79,6 +79,9 @@ export function spellings(value: string, lines: boolean): Spellings {
   // Escaped twice: JSON inside a JSON string, and Python's repr (pydantic's
   // input_value='...') as is and inside a JSON error body, with non-ASCII as \uXXXX or not.
   if (json !== value) forms.add(JSON.stringify(json).slice(1, -1));
+  // ... the inner JSON written by Python's json.dumps, non-ASCII as \uXXXX: a server that
+  // quotes the body it parsed, dumped again, in a JSON error.
+  forms.add(JSON.stringify(escapeNonAscii(json)).slice(1, -1));
   // Python picks the repr's quote by the whole string the value is part of (an environment
   // string holding `"` is quoted with `'`), so the value's own quote may be escaped either way.
   for (const quote of ["'", '"'] as const) {
@@ -116,7 +119,9 @@ export function spellings(value: string, lines: boolean): Spellings {
     ["&quot;", "&#039;"],
     ["&quot;", "&apos;"],
   ] as const) {
-    forms.add(html.replace(/"/g, double).replace(/'/g, single));
+    const escaped = html.replace(/"/g, double).replace(/'/g, single);
+    // ... also inside a JSON body (an escaped message a server sends as JSON).
+    forms.add(escaped).add(JSON.stringify(escaped).slice(1, -1));
   }
   // A plan's Markdown (a pull-request comment) writes `_`, `:`, `@` and the like in a name as
   // character references: a secret Studio echoes in a job's name would pass as sk&#95;live...

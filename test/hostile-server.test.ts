@@ -547,6 +547,13 @@ describe("3c. a server error that quotes the request in another spelling", () =>
       "API_KEY=***",
     ],
     "the environment as MarkupSafe escapes it": [(_, body) => environment(body).replace(/"/g, "&#34;"), "API_KEY=***"],
+    "the environment dumped again by Python's json.dumps, in a JSON error": [
+      (_, body) =>
+        JSON.stringify(
+          JSON.stringify(environment(body)).replace(/[\u0080-\uffff]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`),
+        ).slice(1, -1),
+      '\\"API_KEY=***\\"',
+    ],
   };
   it.each(Object.keys(cases))("%s: hidden", async (name) => {
     const [spell, shown] = cases[name] as (typeof cases)[string];
