@@ -6,7 +6,7 @@
 
 import type { DesiredJob } from "./desired/types.js";
 import { jsonForReaders } from "./invisible.js";
-import { spellings, type SecretPart } from "./secret-spellings.js";
+import { spellings, type SecretPart, type SecretUse } from "./secret-spellings.js";
 import { replaceCutUrlCredentials, replaceUrlCredentials } from "./url-credentials.js";
 
 export const REDACTED = "***";
@@ -21,11 +21,12 @@ export const SENSITIVE = "(sensitive)";
 export interface Redactor {
   /**
    * A sensitive value: hidden wherever it appears, in any case, in the forms a server quotes
-   * it in (JSON-escaped, URL-encoded, HTML-escaped, base64: src/secret-spellings.ts), also
-   * without the blanks around it, and line by line when `lines` (a key file read from the
-   * environment); its start or end where a server cut it short, when long enough.
+   * it in (JSON-escaped, URL-encoded, HTML-escaped, base64 for a header's value:
+   * src/secret-spellings.ts), also without the blanks around it, and line by line when
+   * `lines` (a key file read from the environment); its start or end where a server cut it
+   * short, when long enough.
    */
-  addSecret: (value: string | undefined, options?: { lines?: boolean }) => void;
+  addSecret: (value: string | undefined, use?: SecretUse) => void;
   /** An environment key whose value is sensitive: `KEY=value` and `"KEY": "value"` are hidden whatever the value. */
   addSensitiveKey: (name: string) => void;
   /** A plain function, safe to pass around detached from the redactor. */
@@ -54,7 +55,7 @@ function escapeRegExp(text: string): string {
  * How a set of forms is looked for: `any`, a plain pattern, tells whether a text holds one
  * (nearly all output holds none, and is passed ten times faster than by `every`); `every`
  * finds each place, one at every position (a lookahead), so that forms that overlap are
- * found each. Longest first, so that a form holding another is found whole. In any case: a
+ * found each. Longest first, so that a form holding another is found whole. `anyCase`: a
  * server may change it (an upper-cased message, a %2f or \u00E9 written with the other hex
  * digits), and a secret is no less one in capitals.
  */
@@ -63,10 +64,11 @@ interface Search {
   every: RegExp;
 }
 
-function search(forms: Iterable<string>): Search | undefined {
+function search(forms: Iterable<string>, anyCase: boolean): Search | undefined {
   const sorted = [...forms].sort((a, b) => b.length - a.length).map(escapeRegExp);
   if (sorted.length === 0) return undefined;
-  return { any: new RegExp(sorted.join("|"), "i"), every: new RegExp(`(?=(${sorted.join("|")}))`, "gi") };
+  const flags = anyCase ? "i" : "";
+  return { any: new RegExp(sorted.join("|"), flags), every: new RegExp(`(?=(${sorted.join("|")}))`, `g${flags}`) };
 }
 
 /**
@@ -102,11 +104,6 @@ function blanked(text: string, ranges: readonly (readonly [number, number])[]): 
   return out + text.slice(at);
 }
 
-/** Whether two characters are one, in any case (as the redactor's patterns match). */
-function sameLetter(a: string | undefined, b: string | undefined): boolean {
-  return a === b || (a !== undefined && b !== undefined && a.toLowerCase() === b.toLowerCase());
-}
-
 /**
  * Where a part of a secret found at `start` (to `stop`) stands, grown over as much more of
  * the secret as the text holds there; undefined when no cut is next to it.
@@ -115,11 +112,11 @@ function partRange(text: string, part: SecretPart, start: number, stop: number):
   const { secret } = part;
   if (part.end) {
     let from = start;
-    for (let i = secret.length - part.text.length - 1; i >= 0 && sameLetter(text[from - 1], secret[i]); i--) from--;
+    for (let i = secret.length - part.text.length - 1; i >= 0 && text[from - 1] === secret[i]; i--) from--;
     return CUT_BEFORE.test(text.slice(Math.max(0, from - 3), from)) ? [from, stop] : undefined;
   }
   let to = stop;
-  for (let i = part.text.length; i < secret.length && sameLetter(text[to], secret[i]); i++) to++;
+  for (let i = part.text.length; i < secret.length && text[to] === secret[i]; i++) to++;
   return CUT_AFTER.test(text.slice(to, to + 3)) ? [start, to] : undefined;
 }
 
@@ -127,7 +124,7 @@ export function createRedactor(): Redactor {
   const secrets = new Set<string>();
   /** Those of `secrets` that are a secret's base64: looked for apart, where a text holds none. */
   const encoded = new Set<string>();
-  /** The starts and ends of secrets, by their text in lower case. */
+  /** The starts and ends of secrets, by their text. */
   const parts = new Map<string, SecretPart[]>();
   const keys = new Set<string>();
   // Rebuilt lazily when the sets change; most runs register a handful of values once.
@@ -147,8 +144,10 @@ export function createRedactor(): Redactor {
     // pattern with the rest, every position of a text would be tried (a 16 MB plan took
     // twice as long to pass). The parts of secrets apart too, as a part is hidden only next
     // to a cut: one that is not must not keep a shorter secret at its place from being found.
-    searches = [[...secrets].filter((form) => !encoded.has(form)), [...encoded]].flatMap((forms) => search(forms) ?? []);
-    partSearch = search(parts.keys());
+    // Those in their own case only: a server that both cuts and re-cases a secret is rare,
+    // and in any case the parts (which start with any character) cost three times as much.
+    searches = [[...secrets].filter((form) => !encoded.has(form)), [...encoded]].flatMap((forms) => search(forms, true) ?? []);
+    partSearch = search(parts.keys(), false);
     longest = Math.max(0, ...[...secrets].map((secret) => secret.length));
     const names = [...keys].map(escapeRegExp).join("|");
     // KEY=value up to the end of the line, a quote, a JSON escape or a separator;
@@ -161,12 +160,12 @@ export function createRedactor(): Redactor {
   }
 
   return {
-    addSecret(value, options = {}) {
+    addSecret(value, use = {}) {
       if (value === undefined) return;
       // Also without the blanks around it: a token pasted with a space at its end reaches
       // Studio without it (HTTP drops them from a header), and is quoted so.
       for (const each of new Set([value, value.trim()])) {
-        const spelled = spellings(each, options.lines === true);
+        const spelled = spellings(each, use);
         for (const form of [...spelled.text, ...spelled.base64]) {
           if (secrets.has(form)) continue;
           secrets.add(form);
@@ -174,9 +173,9 @@ export function createRedactor(): Redactor {
           dirty = true;
         }
         for (const part of spelled.parts) {
-          const known = parts.get(part.text.toLowerCase()) ?? [];
+          const known = parts.get(part.text) ?? [];
           if (known.some((other) => other.secret === part.secret && other.end === part.end)) continue;
-          parts.set(part.text.toLowerCase(), [...known, part]);
+          parts.set(part.text, [...known, part]);
           dirty = true;
         }
       }
@@ -229,7 +228,7 @@ export function createRedactor(): Redactor {
     if (!partSearch.any.test(rest)) return merged(found);
     for (const match of rest.matchAll(partSearch.every)) {
       const seen = match[1] ?? "";
-      for (const part of parts.get(seen.toLowerCase()) ?? []) {
+      for (const part of parts.get(seen) ?? []) {
         const range = partRange(text, part, match.index, match.index + seen.length);
         if (range !== undefined) found.push(range);
       }

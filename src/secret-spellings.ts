@@ -66,13 +66,24 @@ export interface Spellings {
   parts: SecretPart[];
 }
 
+/** What is known of where a secret goes, which decides the forms it may take. */
+export interface SecretUse {
+  /** A multi-line value (a key file) may be quoted one line at a time. */
+  lines?: boolean;
+  /**
+   * Sent in a header (the token, in Authorization), which a server may quote in base64 as it
+   * came (Basic auth, a log of the headers). Other values travel in a JSON body, which no
+   * server encodes so; their base64 forms are not looked for, as they cost the most to find.
+   */
+  header?: boolean;
+}
+
 /**
  * The forms a value takes when a server quotes it: as is, inside a JSON string (also with
- * every non-ASCII character escaped, as Python writes JSON), in a URL, in HTML, in base64;
- * and as a plan's Markdown writes it. `lines`: a multi-line value (a key file) may be
- * quoted one line at a time.
+ * every non-ASCII character escaped, as Python writes JSON), in a URL, in HTML, in base64
+ * (a header's value); and as a plan's Markdown writes it.
  */
-export function spellings(value: string, lines: boolean): Spellings {
+export function spellings(value: string, use: SecretUse = {}): Spellings {
   const forms = new Set<string>([value]);
   const json = JSON.stringify(value).slice(1, -1);
   forms.add(json);
@@ -129,10 +140,11 @@ export function spellings(value: string, lines: boolean): Spellings {
   // otherwise after a name's `www`, `ww` or `w`.
   for (const lead of ["", "w", "ww", "www"]) forms.add(escapeMarkdown(lead + value).slice(lead.length));
   // A multi-line secret (a key file) may be quoted one line at a time.
-  if (lines && value.includes("\n")) for (const line of value.split(/\r?\n/)) if (line.trim().length >= MIN_SECRET_LENGTH) forms.add(line);
+  if (use.lines === true && value.includes("\n"))
+    for (const line of value.split(/\r?\n/)) if (line.trim().length >= MIN_SECRET_LENGTH) forms.add(line);
   return {
     text: [...forms].filter((form) => form.length >= MIN_SECRET_LENGTH && !tooCommon(form)),
-    base64: base64Forms(value).filter((form) => form.length >= MIN_BASE64_LENGTH && !forms.has(form)),
+    base64: use.header === true ? base64Forms(value).filter((form) => form.length >= MIN_BASE64_LENGTH && !forms.has(form)) : [],
     // As is, and as a JSON body (described as its text) holds it.
     parts: [...new Set([value, json])].flatMap(secretParts),
   };

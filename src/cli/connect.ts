@@ -141,7 +141,7 @@ function skipOptimizingHttpParser(): void {
 /** `settings`, when the caller has resolved them already, saves reading the config files again. */
 export async function connect(globals: GlobalOptions, io: CliIo, resolved?: ConnectionSettings): Promise<Connection> {
   const settings = resolved ?? (await resolveConnection(globals, io.env, io.cwd));
-  io.secrets?.addSecret(settings.token);
+  io.secrets?.addSecret(settings.token, { header: true });
   for (const secret of urlSecrets(settings.url)) io.secrets?.addSecret(secret);
   const limits = limitsFrom(globals, io.env);
   checkStudioUrl(settings.url, globals.insecure);

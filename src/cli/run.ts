@@ -36,7 +36,7 @@ function earlySecrets(argv: readonly string[], env: NodeJS.ProcessEnv): (string 
 export async function run(argv: readonly string[], rawIo: CliIo): Promise<number> {
   // Everything printed from here on goes through the redactor: no path can bypass it.
   const secrets = rawIo.secrets ?? createRedactor();
-  for (const secret of earlySecrets(argv, rawIo.env)) secrets.addSecret(secret);
+  for (const secret of earlySecrets(argv, rawIo.env)) secrets.addSecret(secret, { header: true });
   const io = redactingIo(rawIo, secrets);
   let exitCode = 0;
   const program = new Command("studio-jobs")
