@@ -153,6 +153,34 @@ describe("what is refused, with its place", () => {
     expect((data(parseYamlSource("f.yaml", `list: [${"1,".repeat(500_000)}1]\n`)) as { list: number[] }).list).toHaveLength(500_001);
   });
 
+  // Found by an adversarial tester: js-yaml read these (PyYAML does too), the careful reader
+  // does not (YAML 1.2 wants the next lines indented past the key): the spec passed without
+  // an anchor and failed with one, and any problem elsewhere in it was placed at 1:1.
+  it("refuses a list, a mapping or quoted text continued on a line not indented past its key, with or without an anchor", () => {
+    // The value as written (lines 4 and 5 of the spec), and its first problem: line, column, message.
+    const continued: [string, number, number, string][] = [
+      ["    requirements: [numpy,\n    pandas]\n", 5, 5, "Flow sequence in block collection must be sufficiently indented"],
+      ["    environment: {A: x,\n    B: y}\n", 5, 5, "Flow map in block collection must be sufficiently indented"],
+      [
+        '    query: "print(1)\n  print(2)"\n',
+        4,
+        21,
+        'Missing closing "quote; quoted text continued on the next lines must have them indented past its key',
+      ],
+    ];
+    for (const [value, line, column, message] of continued) {
+      const text = `version: 1\njobs:\n  a:\n${value}    workers: "1"\n`;
+      expect(problems(parseYamlSource("f.yaml", text))[0]).toMatch(`f.yaml:${line}:${column}: invalid YAML: ${message}`);
+      expect(problems(parseYamlSource("f.yaml", `x-a: &a 1\n${text}`))[0]).toMatch(
+        `f.yaml:${line + 1}:${column}: invalid YAML: ${message}`,
+      );
+    }
+    // Indented past the key, each is read, by either reader.
+    const indented = 'jobs:\n  a:\n    requirements: [numpy,\n     pandas]\n    query: "x\n     y"\n';
+    expect(needsCarefulReading(indented)).toBe(false);
+    expect(data(parseYamlSource("f.yaml", indented))).toEqual(parse(indented));
+  });
+
   it("writes a key's invisible reordering characters as escapes in a message, as plans do", () => {
     expect(formatPath(["jobs", "ab\u202ecd\u2066\u009b\u200bz", "query"])).toBe('jobs["ab\\u202ecd\\u2066\\u009b\\u200bz"].query');
   });

@@ -227,8 +227,12 @@ function checkStream(tokens: readonly CST.Token[], at: At): SpecIssue[] {
 
 function yamlMessage(message: string): string {
   // yaml's messages end with a code excerpt on later lines; keep the first line.
-  const first = message.split("\n")[0] ?? message;
-  return `invalid YAML: ${first.replace(/ at line \d+, column \d+:?$/, "")}`;
+  const first = (message.split("\n")[0] ?? message).replace(/ at line \d+, column \d+:?$/, "");
+  // A quote closed on a line not indented past the key is not closed, to YAML 1.2.
+  const hint = /^Missing closing .?quote$/.test(first)
+    ? "; quoted text continued on the next lines must have them indented past its key"
+    : "";
+  return `invalid YAML: ${first}${hint}`;
 }
 
 /** The YAML 1.2 core schema's tags, which a spec may carry on a value that fits them. */

@@ -166,6 +166,7 @@ function readQuickly(text: string): QuickRead {
   sawTag = false;
   let mergeKey = false;
   let notTextKey = false;
+  let warned = false;
   let last: ListenedState | undefined;
   let data: unknown;
   try {
@@ -174,6 +175,12 @@ function readQuickly(text: string): QuickRead {
       // js-yaml counts every node, the innermost scalar included, and a few levels of block
       // sequences twice: what it refuses, the careful reader measures exactly.
       maxDepth: MAX_NESTING,
+      // js-yaml reads past a list, a mapping or quoted text whose next line is not indented
+      // past its key (`[a,` then `b]` under the key), with a warning; YAML 1.2 and the careful
+      // reader do not. Read as js-yaml read it, the document would be located by nothing.
+      onWarning() {
+        warned = true;
+      },
       listener(event, listened) {
         if (event !== "close") return;
         const state = listened as unknown as ListenedState;
@@ -187,7 +194,7 @@ function readQuickly(text: string): QuickRead {
     return { kind: "careful" }; // the careful reader says what is wrong, with its positions
   }
   const anchors = last !== undefined && Object.keys(last.anchorMap).length > 0;
-  if (sawTag || mergeKey || notTextKey || anchors) return { kind: "careful" };
+  if (sawTag || mergeKey || notTextKey || anchors || warned) return { kind: "careful" };
   // Without anchors the data is a tree (js-yaml makes a cycle of an alias inside its own
   // anchor), so it can be walked. A long key needs a long line: lines are measured first.
   if (hasLongLine(text, LONG_KEY) && hasLongKey(data)) return { kind: "careful" };
