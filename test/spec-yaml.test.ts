@@ -181,6 +181,30 @@ describe("what is refused, with its place", () => {
     expect(data(parseYamlSource("f.yaml", indented))).toEqual(parse(indented));
   });
 
+  // Found by an adversarial tester: js-yaml read past `"0 3 * * *"# nightly`, the careful
+  // reader does not: valid without an anchor, refused with one, and a problem elsewhere was
+  // placed at 1:1 (a top-level `"a"#c: 1` was the text "a", "found a single string" at 1:1).
+  it("refuses a comment that touches quoted text or a closing bracket, with or without an anchor", () => {
+    const touching: [string, number, number][] = [
+      ['    schedule:\n      cron: "0 3 * * *"# nightly\n', 5, 24],
+      ["    files: [a.csv]# the labels\n", 4, 19],
+      ["    credentials: 'aws'#prod\n", 4, 23],
+    ];
+    for (const [value, line, column] of touching) {
+      const text = `version: 1\njobs:\n  a:\n${value}    workers: "1"\n`;
+      const message = "invalid YAML: Comments must be separated from other tokens by white space characters";
+      expect(problems(parseYamlSource("f.yaml", text))).toEqual([`f.yaml:${line}:${column}: ${message}`]);
+      expect(problems(parseYamlSource("f.yaml", `x-a: &a 1\n${text}`))).toEqual([`f.yaml:${line + 1}:${column}: ${message}`]);
+    }
+    expect(problems(parseYamlSource("f.yaml", '"a"#c: 1\n'))).toEqual([
+      "f.yaml:1:4: invalid YAML: Comments must be separated from other tokens by white space characters",
+    ]);
+    // A # that is part of a value, or after a space, is read quickly.
+    const plain = 'a: x#y\nb: "x" # c\nc: [x]  #c\nd: |\n  "q"\n# after a block\ne: "#"\n';
+    expect(needsCarefulReading(plain)).toBe(false);
+    expect(data(parseYamlSource("f.yaml", plain))).toEqual(parse(plain));
+  });
+
   it("writes a key's invisible reordering characters as escapes in a message, as plans do", () => {
     expect(formatPath(["jobs", "ab\u202ecd\u2066\u009b\u200bz", "query"])).toBe('jobs["ab\\u202ecd\\u2066\\u009b\\u200bz"].query');
   });

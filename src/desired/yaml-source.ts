@@ -152,6 +152,17 @@ function isNotTextKey(state: ListenedState): boolean {
   return state.input[i] === ":";
 }
 
+/**
+ * Whether a node that has just closed right before a `#` was quoted text or a list or mapping
+ * in brackets: YAML 1.2 and the careful reader want a space before a comment there
+ * (`cron: "0 3 * * *"# nightly` is an error); js-yaml reads past it. A plain scalar never
+ * closes before a `#`, which is part of it unless a space precedes it.
+ */
+function endsQuotedOrFlow(state: ListenedState): boolean {
+  const c = state.input.charCodeAt(state.position - 1);
+  return c === 0x22 || c === 0x27 || c === 0x5d || c === 0x7d; // " ' ] }
+}
+
 type QuickRead = { kind: "plain"; data: unknown } | { kind: "careful" };
 
 /**
@@ -167,6 +178,7 @@ function readQuickly(text: string): QuickRead {
   let mergeKey = false;
   let notTextKey = false;
   let warned = false;
+  let commentTouches = false;
   let last: ListenedState | undefined;
   let data: unknown;
   try {
@@ -188,13 +200,14 @@ function readQuickly(text: string): QuickRead {
         // `<<` as a plain scalar is a merge key (quoted, it is an ordinary key).
         if (state.tag === "?" && state.result === "<<" && state.kind === "scalar") mergeKey = true;
         else if ((state.kind === "scalar" || state.kind === null) && isNotTextKey(state)) notTextKey = true;
+        if (state.input.charCodeAt(state.position) === 0x23 && endsQuotedOrFlow(state)) commentTouches = true;
       },
     } as jsYaml.LoadOptions);
   } catch {
     return { kind: "careful" }; // the careful reader says what is wrong, with its positions
   }
   const anchors = last !== undefined && Object.keys(last.anchorMap).length > 0;
-  if (sawTag || mergeKey || notTextKey || anchors || warned) return { kind: "careful" };
+  if (sawTag || mergeKey || notTextKey || anchors || warned || commentTouches) return { kind: "careful" };
   // Without anchors the data is a tree (js-yaml makes a cycle of an alias inside its own
   // anchor), so it can be walked. A long key needs a long line: lines are measured first.
   if (hasLongLine(text, LONG_KEY) && hasLongKey(data)) return { kind: "careful" };
