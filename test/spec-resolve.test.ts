@@ -1,7 +1,7 @@
 // Resolution of valid specs into DesiredJobs: defaults, interpolation, files, markers,
 // and the fingerprint's properties.
 
-import { symlinkSync } from "node:fs";
+import { symlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
@@ -202,6 +202,39 @@ describe("resolve", () => {
       ["also-plain", ...fromDefaults],
     ]);
     expect(spec.jobs.map((job) => job.sensitive)).toEqual([["environment.KEY"], [], ["environment.KEY"], ["environment.KEY"]]);
+  });
+
+  // Found by an adversarial tester: a job's own requirements_file beside a default
+  // requirements list (or the other way round) was "give requirements or requirements_file,
+  // not both", at the job's key or at the defaults, with no way to override the default.
+  it("gives a job its own requirements or requirements_file over the defaults' other spelling", async () => {
+    const spec = (...lines: string[]) => {
+      const dir = specWithDefaults(...lines);
+      writeFileSync(join(dir, "req.txt"), "numpy==1.24.0\n");
+      return dir;
+    };
+    const requirements = async (dir: string) => (await loadSpec(["."], dir, options)).jobs.map((job) => [job.key, job.values.requirements]);
+    const fromFile = spec("  requirements: [pandas]", "jobs:", "  own: {query: a, requirements_file: req.txt}", "  plain: {query: b}");
+    expect(await requirements(fromFile)).toEqual([
+      ["own", "numpy==1.24.0\n"],
+      ["plain", "pandas"],
+    ]);
+    const fromList = spec(
+      "  requirements_file: req.txt",
+      "jobs:",
+      "  own: {query: a, requirements: [polars, pyarrow]}",
+      "  plain: {query: b}",
+    );
+    expect(await requirements(fromList)).toEqual([
+      ["own", "polars\npyarrow"],
+      ["plain", "numpy==1.24.0\n"],
+    ]);
+    // Both in one place is still one too many, said where the second is.
+    const both = spec("jobs:", "  a: {query: a, requirements: [x], requirements_file: req.txt}");
+    const result = await runCli(["validate", "."], { cwd: both });
+    expect(result.stderr).toBe(
+      "Error: studio-jobs.yaml:6:36: give requirements or requirements_file, not both (at jobs.a.requirements_file)\n1 problem found in the spec.\n",
+    );
   });
 
   it("reports a problem or a note with a default once, however many jobs take it", async () => {

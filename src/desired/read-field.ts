@@ -188,9 +188,16 @@ function readCluster(reader: JobReader, setting: string): ClusterRef | undefined
   return name === undefined ? undefined : { name };
 }
 
+/**
+ * `requirements` and `requirements_file` are two spellings of one setting: a job that writes
+ * either takes it, over whichever of them the defaults write.
+ */
 function readRequirements(reader: JobReader, sensitiveAs: string | undefined): string | undefined {
-  const list = reader.setting("requirements");
-  const file = reader.setting("requirements_file");
+  const ownList = reader.own("requirements");
+  const ownFile = reader.own("requirements_file");
+  const own = ownList !== undefined || ownFile !== undefined;
+  const list = own ? ownList : reader.setting("requirements");
+  const file = own ? ownFile : reader.setting("requirements_file");
   if (list !== undefined && file !== undefined) {
     reader.problem(file.path, "give requirements or requirements_file, not both", true);
     return undefined;
