@@ -752,6 +752,34 @@ describe("validate --format", () => {
     expect(text.stderr).toBe(`Error: studio-jobs.yaml:5:29: ${said}\n1 problem found in the spec.\n`);
   });
 
+  // Found by an adversarial tester: a note was written as it came, so a spec file named in a
+  // pull request with a bidirectional override, or a var file named with a terminal escape
+  // (an OSC that retitles the terminal), reached the terminal and the annotation raw.
+  it("github and text: a file name in a note, and in an annotation's file, is shown escaped, not obeyed", async () => {
+    const dir = writeRepo({
+      "jobs/a\u202eb.yaml": "version: 1\nstack: s\ndefaults: {team: t}\njobs:\n  a: {query: '${env:STUDIO_JOBS_TEST_UNSET}'}\n",
+      "v\u001b]0;x\u0007\u009b.yaml": "other: x\n",
+    });
+    const text = await runCli(["validate", "jobs", "--var-file", "v\u001b]0;x\u0007\u009b.yaml"], { cwd: dir });
+    expect(text.code).toBe(0);
+    expect(text.stderr.split("\n").map((line) => line.split(": note: ")[0])).toEqual([
+      "jobs/a\\u202eb.yaml:5:14",
+      "v^[]0;x^G\\x9b.yaml:1:1",
+      "",
+    ]);
+    const github = await runCli(["validate", "jobs", "--format", "github"], { cwd: dir });
+    expect(github.stdout.split("\n")[0]).toMatch(/^::notice file=jobs\/a\\u202eb\.yaml,line=5,col=14::environment variable/);
+    // plan says a var file's note before it asks Studio anything.
+    const plan = await runCli(
+      ["plan", "jobs", "--var-file", "v\u001b]0;x\u0007\u009b.yaml", "--url", "http://127.0.0.1:9", "--token", "t"],
+      {
+        cwd: dir,
+        env: { STUDIO_JOBS_TEST_UNSET: "set" },
+      },
+    );
+    expect(plan.stderr.split("\n")[0]).toMatch(/^v\^\[\]0;x\^G\\x9b\.yaml:1:1: note: no spec file uses the variable other/);
+  });
+
   it("refuses an unknown format", async () => {
     const result = await runCli(["validate", ".", "--format", "xml"], { cwd: tmpdir() });
     expect(result.code).toBe(1);

@@ -2,6 +2,7 @@
 
 import { formatSpecNote, RemoteError, UsageError } from "../errors.js";
 import { registerJobSecrets } from "../redact.js";
+import { printable } from "../invisible.js";
 import { computePlan } from "../plan/compute.js";
 import type { Plan } from "../plan/types.js";
 import { readVars } from "../desired/index.js";
@@ -141,7 +142,7 @@ export type PlanPurpose = "converge" | "destroy";
 export async function readSpecFiles(paths: string[], options: ResolveOptions, given: GivenVars, io: CliIo): Promise<LoadedSpecFile[]> {
   const { files, issues } = await loadSpecFiles(paths, io.cwd);
   if (issues.length > 0 || files.length === 0) await resolveSpec(files, options, issues);
-  for (const note of checkVarsUsed(files, given)) io.stderr.write(`${formatSpecNote(note)}\n`);
+  for (const note of checkVarsUsed(files, given)) io.stderr.write(`${printable(formatSpecNote(note))}\n`);
   return files;
 }
 

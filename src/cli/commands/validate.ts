@@ -7,7 +7,7 @@ import { readVars, type SpecCheck } from "../../desired/index.js";
 import { loadSpecFiles } from "../../desired/load.js";
 import { checkSpecFiles, needsDefaultTeam } from "../../desired/resolve.js";
 import { checkVarsUsed } from "../../desired/unused-vars.js";
-import { jsonForReaders, printableLines } from "../../invisible.js";
+import { jsonForReaders, printable, printableLines } from "../../invisible.js";
 import type { GlobalOptions } from "../connect.js";
 import type { CliIo } from "../io.js";
 
@@ -73,7 +73,8 @@ function summary(check: SpecCheck): string {
 }
 
 function reportText(check: SpecCheck, io: CliIo): number {
-  for (const note of check.notes) io.stderr.write(`${formatSpecNote(note)}\n`);
+  // A note quotes file names and values from the spec: shown escaped, as errors are (src/cli/run.ts).
+  for (const note of check.notes) io.stderr.write(`${printable(formatSpecNote(note))}\n`);
   // The errors take the way every command's errors take: the same lines, exit 1.
   if (check.summary === undefined) throw new SpecError(check.errors);
   io.stdout.write(`${summary(check)}\n`);
@@ -127,6 +128,6 @@ export function renderGithub(check: SpecCheck): string[] {
     // Shown escaped, not obeyed, line by line: a value quoted from the spec may hold a
     // terminal escape or a bidirectional override, and annotations land on the pull request.
     const message = printableLines(issue.message + where);
-    return `::${command} file=${escapeProperty(file)},line=${line},col=${column}::${escapeData(message)}`;
+    return `::${command} file=${escapeProperty(printable(file))},line=${line},col=${column}::${escapeData(message)}`;
   });
 }
