@@ -128,7 +128,15 @@ const query = text(12).filter((t) => t.text.trim() !== "");
 const name = text(4)
   .map((t) => [...t.text].filter((c) => !hasControlCharacters(c)).join(""))
   .filter(
-    (n) => n !== "" && n !== "__proto__" && [...n].length <= 255 && n.trim() === n && !/[\u2028\u2029]/.test(n) && !hasUrlCredentials(n),
+    (n) =>
+      n !== "" &&
+      n !== "__proto__" &&
+      [...n].length <= 255 &&
+      n.trim() === n &&
+      !/[\u2028\u2029]/.test(n) &&
+      !hasUrlCredentials(n) &&
+      // What interpolation reads as a reference: a key is not interpolated, and refuses it.
+      !/(?:^|[^$])\$\{(?:env|var):/.test(n),
   );
 
 const envName = fc.oneof(

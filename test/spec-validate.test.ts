@@ -393,6 +393,38 @@ describe("two job keys that differ only in their Unicode form", () => {
   });
 });
 
+describe("a job key holding ${var:...} or ${env:...}", () => {
+  it("is refused where it is written: a key is not interpolated, and the job would be named with the reference as written", async () => {
+    // Found by an adversarial tester: `nightly-${var:env}:` passed, `--var env=prod` was taken
+    // as used, and the plan created a job named "nightly-${var:env}" in every environment.
+    const dir = writeRepo({
+      "studio-jobs.yaml": [
+        "version: 1",
+        "stack: s",
+        "vars: {env: staging}",
+        "defaults: {team: t}",
+        "jobs:",
+        "  nightly-${var:env}: {query: print(1)}",
+        "  '${env:USER}': {query: print(2)}",
+        "  'a $${var:env} b': {query: print(3)}",
+        "  'costs ${': {query: print(4)}",
+      ].join("\n"),
+    });
+    const why = "a job name is not interpolated: ${var:...} or ${env:...} in it would be part of the name Studio shows; write the name out";
+    await expectProblems(dir, [
+      `studio-jobs.yaml:6:3: "nightly-\${var:env}": ${why} (at jobs["nightly-\${var:env}"])`,
+      `studio-jobs.yaml:7:3: "\${env:USER}": ${why} (at jobs["\${env:USER}"])`,
+    ]);
+    // What interpolation would not read as a reference is a name like any other.
+    writeFileSync(
+      join(dir, "studio-jobs.yaml"),
+      readFileSync(join(dir, "studio-jobs.yaml"), "utf8").replace(/^ {2}(nightly|'\$\{env).*\n/gm, ""),
+    );
+    const valid = await runCli(["validate", "."], { cwd: dir });
+    expect(valid).toMatchObject({ code: 0, stdout: "Valid: 2 jobs in 1 file, stack s, team t.\n" });
+  });
+});
+
 describe("a key named __proto__", () => {
   it("is refused as a job, an environment variable or a variable name, instead of being dropped", async () => {
     // Found by a reviewer: such an environment variable passed validate and was silently left

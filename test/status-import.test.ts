@@ -334,7 +334,7 @@ describe("import", () => {
   it("skips, and says so, a job whose name cannot be a job key, instead of writing a spec validate refuses", async () => {
     // Found by an adversarial tester: once keys with an edge space or a line separator were
     // refused, import still wrote such names, and the spec it wrote could not be planned.
-    for (const name of [" spaced", "trailing\u00a0", "line\u2028break", "fine"]) {
+    for (const name of [" spaced", "trailing\u00a0", "line\u2028break", "nightly-${var:env}", "fine", "costs $${var:x} ${"]) {
       await studio.client.createJob(handMade(name, { query: "print(1)" }));
     }
     const { dir, imported, yaml } = await importInto("odd");
@@ -350,9 +350,11 @@ describe("import", () => {
         `Skipped job ${ids.get(" spaced")}: its name " spaced" starts or ends with a space, which a job key may not; rename it in Studio to adopt it.`,
         `Skipped job ${ids.get("trailing\u00a0")}: its name "trailing\\u00a0" starts or ends with a space, which a job key may not; rename it in Studio to adopt it.`,
         `Skipped job ${ids.get("line\u2028break")}: its name "line\\u2028break" holds a control character or a line break, which a job key may not; rename it in Studio to adopt it.`,
+        `Skipped job ${ids.get("nightly-${var:env}")}: its name "nightly-\${var:env}" holds what a spec reads as \${var:...} or \${env:...}, which a job key may not; rename it in Studio to adopt it.`,
       ].sort(),
     );
     expect(yaml).toContain("\n  fine:\n");
+    expect(yaml).toContain("\n  costs $${var:x} ${:\n");
     expect((await runCli(["validate", "."], { cwd: dir, env: {} })).code).toBe(0);
   });
 

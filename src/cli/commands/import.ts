@@ -79,6 +79,9 @@ const NOT_ASCII = /[^ -~]/;
 // eslint-disable-next-line no-control-regex -- control characters are exactly what a key may not hold
 const NOT_IN_A_KEY = /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/;
 
+/** A reference as the spec's interpolation reads it, which the schema refuses in a job key. */
+const READS_AS_REFERENCE = /(?:^|[^$])\$\{(?:env|var):/;
+
 /**
  * Why a job's name cannot be a job key of a spec (schema/studio-jobs.schema.json: the names
  * under `jobs`), said after "Skipped job ID: "; undefined when it can. Written anyway, the
@@ -93,6 +96,8 @@ function keyProblem(name: string): string | undefined {
     return `${shown} holds a control character or a line break, which a job key may not; rename it in Studio to adopt it`;
   if (/^\s|\s$/.test(name)) return `${shown} starts or ends with a space, which a job key may not; rename it in Studio to adopt it`;
   if (name === "__proto__") return `${shown} cannot be a job key; rename it in Studio to adopt it`;
+  if (READS_AS_REFERENCE.test(name))
+    return `${shown} holds what a spec reads as \${var:...} or \${env:...}, which a job key may not; rename it in Studio to adopt it`;
   return undefined;
 }
 
