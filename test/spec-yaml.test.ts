@@ -205,6 +205,33 @@ describe("what is refused, with its place", () => {
     expect(data(parseYamlSource("f.yaml", plain))).toEqual(parse(plain));
   });
 
+  // Found by an adversarial tester: "a\ud83d" and "a\ud83e" were two jobs the plan showed
+  // alike ("demo/a\ufffd"), and a value holding half a character was sent as JSON's
+  // "\ud83d", which Studio's database cannot store.
+  it("refuses an escape that gives half a character (an unpaired surrogate), in a key or a value, where it is", () => {
+    const text = [
+      "version: 1",
+      "jobs:",
+      '  "a\\ud83d": {query: x}',
+      '  b: {query: "x\\uDC00y", environment: {K: "\\U0000D800"}}',
+      '  "\\ud83d\\ude00": {query: "paired \\uD83D\\uDE00 is whole"}',
+      "  c: {query: 'single quotes: \\ud83d is text'}",
+      "",
+    ].join("\n");
+    const half = (escaped: string) =>
+      `holds ${escaped}, half of a character (an unpaired surrogate), which Studio cannot store; write the character itself, or both of its halves as \\uD83D\\uDE00 does`;
+    const expected = [
+      `f.yaml:3:3: the key ${half("\\ud83d")} (at jobs["a\\ud83d"])`,
+      `f.yaml:4:14: the text ${half("\\udc00")} (at jobs.b.query)`,
+      `f.yaml:4:43: the text ${half("\\ud800")} (at jobs.b.environment.K)`,
+    ];
+    expect(needsCarefulReading(text)).toBe(true);
+    expect(problems(parseYamlSource("f.yaml", text))).toEqual(expected);
+    expect(problems(parseYamlSource("f.yaml", `x-a: &a 1\n${text}`))).toEqual(
+      expected.map((e) => e.replace(/^f\.yaml:(\d+)/, (_, n) => `f.yaml:${Number(n) + 1}`)),
+    );
+  });
+
   it("writes a key's invisible reordering characters as escapes in a message, as plans do", () => {
     expect(formatPath(["jobs", "ab\u202ecd\u2066\u009b\u200bz", "query"])).toBe('jobs["ab\\u202ecd\\u2066\\u009b\\u200bz"].query');
   });

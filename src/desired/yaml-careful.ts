@@ -523,9 +523,19 @@ function pastBlanksAndComments(text: string, offset: number): number {
 function checkKeys(doc: Document<ParsedNode>, text: string, at: At): SpecIssue[] {
   const { isMap, isScalar, isSeq } = yaml();
   const issues: SpecIssue[] = [];
+  // Half a character comes only from an escape: a document without one is not searched for it.
+  const mayHalve = SURROGATE_ESCAPE.test(text);
+  const whole = (scalar: Scalar, path: (string | number)[], what: string): void => {
+    const value = scalar.value;
+    if (typeof value !== "string") return;
+    const half = UNPAIRED_SURROGATE.exec(value)?.[0];
+    if (half === undefined) return;
+    issues.push({ location: at(scalar.range?.[0] ?? 0), path: formatPath(path), message: halfCharacter(what, half) });
+  };
   // Depth is bounded by measure(); aliases are not followed, so each node is seen once.
   const visit = (node: unknown, path: (string | number)[], ignored = false): void => {
     if (ignored && (node as Node | null)?.anchor !== undefined) ignored = false;
+    if (mayHalve && !ignored && isScalar(node)) whole(node, path, "text");
     if (isMap(node)) {
       const seen = new Map<string, SourceLocation>();
       for (const item of node.items) {
@@ -552,6 +562,7 @@ function checkKeys(doc: Document<ParsedNode>, text: string, at: At): SpecIssue[]
         }
         const here = at(start);
         const key = keyText(item.key.value);
+        if (mayHalve && !fragment) whole(item.key, [...path, key], "key");
         const first = seen.get(key);
         if (first !== undefined) {
           const what = isJob ? `job "${showKey(key)}" is defined twice` : `key "${showKey(key)}" appears twice`;
@@ -571,6 +582,17 @@ function checkKeys(doc: Document<ParsedNode>, text: string, at: At): SpecIssue[]
   };
   visit(doc.contents, []);
   return issues;
+}
+
+/** `\ud83d` or `\U0000D83D`: an escape that may give half of a character. */
+const SURROGATE_ESCAPE = /\\(?:u|U0000)[dD][89a-fA-F]/;
+
+/** A UTF-16 surrogate without its other half: no character, and not UTF-8 once sent. */
+const UNPAIRED_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
+
+function halfCharacter(what: string, half: string): string {
+  const escaped = `\\u${half.charCodeAt(0).toString(16)}`;
+  return `the ${what} holds ${escaped}, half of a character (an unpaired surrogate), which Studio cannot store; write the character itself, or both of its halves as \\uD83D\\uDE00 does`;
 }
 
 /** `job key 1.10 is read as the number 1.1; quote it: "1.10":` and the like. */
