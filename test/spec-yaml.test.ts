@@ -2,6 +2,8 @@
 // every quoted cron down the slow path), nesting bounded before anything recursive runs,
 // and merge keys with positions that still point where a value is written.
 
+import { setFlagsFromString } from "node:v8";
+import { runInNewContext } from "node:vm";
 import { describe, expect, it } from "vitest";
 import { parse } from "yaml";
 import { formatSpecIssue } from "../src/errors.js";
@@ -441,5 +443,28 @@ describe("aliases and merge keys", () => {
     const bomb = problems(parseYamlSource("f.yaml", `${levels.join("\n")}\n`));
     expect(bomb).toHaveLength(1);
     expect(bomb[0]).toMatch(/^f\.yaml:6:\d+: the YAML aliases expand to more than 1,000,000 values: /);
+  });
+
+  // Found by an adversarial tester: each anchored file kept its nodes, several times its data,
+  // for locating: a spec of many large files of merged jobs grew toward V8's heap limit. A
+  // file's nodes are now read again only when a place is needed.
+  it("keeps of an anchored file its data, not its nodes, until a problem needs a place", () => {
+    setFlagsFromString("--expose-gc");
+    const gc = runInNewContext("gc") as () => void;
+    const files = 5;
+    const text = (f: number) =>
+      `x-b: &b {query: x}\njobs:\n${Array.from({ length: 5000 }, (_, i) => `  f${f}j${i}: {<<: *b}`).join("\n")}\n`;
+    gc();
+    const before = process.memoryUsage().heapUsed;
+    const held = Array.from({ length: files }, (_, f) => parseYamlSource("f.yaml", text(f)));
+    gc();
+    const retained = process.memoryUsage().heapUsed - before;
+    // Their data is about 1.5 MB a file; their nodes were 7 MB more.
+    expect(retained / files).toBeLessThan(4_000_000);
+    // A place is still found, by reading the file again.
+    const last = held[files - 1];
+    if (last === undefined || "issues" in last) throw new Error("not read");
+    expect(last.source.locate(["jobs", "f4j4999", "query"])).toEqual({ file: "f.yaml", line: 1, column: 17 });
+    expect(last.source.locate(["jobs", "f4j4999"], { key: true })).toEqual({ file: "f.yaml", line: 5002, column: 3 });
   });
 });
