@@ -90,6 +90,20 @@ describe("a quoted glob", () => {
     expect(await found(["nope/**/*.yaml"], dir)).toEqual({ files: [], issues: ["nope:1:1: no such directory"] });
   });
 
+  // Found by an adversarial tester: `[z-a]` made a regular expression V8 refuses, and the
+  // command ended in "Internal error: this is a bug in studio-jobs" with a stack trace.
+  it("refuses a range in [...] that runs backwards, where the pattern is given, and reads the rest", async () => {
+    const dir = writeRepo(layout);
+    const backwards = (pattern: string, range: string) =>
+      `${pattern}:1:1: the range "${range}" in this pattern runs backwards; write it low to high, as [a-z]`;
+    expect(await found(["jobs/[z-a].yaml", "jobs/team[2-1]/*", "**/[a-\\].yaml", "jobs/*.yaml"], dir)).toEqual({
+      files: ["jobs/a.yaml"],
+      issues: [backwards("jobs/[z-a].yaml", "z-a"), backwards("jobs/team[2-1]/*", "2-1"), backwards("**/[a-\\].yaml", "a-\\\\")],
+    });
+    const result = await runCli(["validate", "jobs/[z-a].yaml"], { cwd: dir });
+    expect(result).toMatchObject({ code: 1, stderr: `Error: ${backwards("jobs/[z-a].yaml", "z-a")}\n1 problem found in the spec.\n` });
+  });
+
   it("takes a path that exists as written, brackets and all", async () => {
     const dir = writeRepo({ "[prod].yaml": job("a") });
     expect(await found(["[prod].yaml"], dir)).toEqual({ files: ["[prod].yaml"], issues: [] });

@@ -10,7 +10,7 @@ import { InvalidPaths } from "./invalid-paths.js";
 import { sizePast } from "./files.js";
 import { LINK_LOOP, readRegularFile, type CappedRead } from "./read-file.js";
 import { validateAgainstSchema } from "./schema.js";
-import { expandGlob, findYamlFiles, isGlob } from "./walk.js";
+import { expandGlob, findYamlFiles, globProblem, isGlob } from "./walk.js";
 import { parseYamlSource, type YamlSource } from "./yaml-source.js";
 
 /** The spec a command reads when it is given no path. */
@@ -54,6 +54,11 @@ async function expand(paths: readonly string[], cwd: string, issues: SpecIssue[]
       }
       // A quoted glob reaches us unexpanded; a path that exists is taken as written, brackets and all.
       if (isGlob(given)) {
+        const problem = globProblem(given);
+        if (problem !== undefined) {
+          issues.push(issueAt(given, problem));
+          continue;
+        }
         const { files: matches, unreadable, linked: viaLinks, outside, broken } = await expandGlob(given, cwd, repositoryOf);
         linked ||= viaLinks;
         linkedOut(outside, broken, cwd, issues);

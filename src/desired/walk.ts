@@ -6,6 +6,7 @@
 import type { Dirent, Stats } from "node:fs";
 import { readdir, realpath, stat } from "node:fs/promises";
 import { extname, join, resolve, sep } from "node:path";
+import { showKey } from "./yaml-source.js";
 
 /** Names never searched: version control, dependencies, and hidden directories such as .github. */
 function skipped(name: string): boolean {
@@ -156,9 +157,37 @@ export async function expandGlob(pattern: string, cwd: string, repositoryOf: (di
   );
 }
 
-/** A glob as a regular expression over `/`-separated relative paths. */
+/** A glob as a regular expression over `/`-separated relative paths; throws BackwardsRange. */
 export function globToRegExp(glob: string): RegExp {
   return new RegExp(`^${globBody(glob)}$`);
+}
+
+/** A range in `[...]` from high to low (`[z-a]`), which no regular expression takes. */
+class BackwardsRange extends Error {
+  constructor(readonly range: string) {
+    super(`the range ${range} runs backwards`);
+  }
+}
+
+/** Why a glob cannot be matched, said for the user, or undefined when it can. */
+export function globProblem(glob: string): string | undefined {
+  try {
+    globToRegExp(glob);
+    return undefined;
+  } catch (error) {
+    if (!(error instanceof BackwardsRange)) throw error;
+    return `the range "${showKey(error.range)}" in this pattern runs backwards; write it low to high, as [a-z]`;
+  }
+}
+
+/** The first range of a `[...]` set (its inside) that runs backwards, read as the regular expression reads it: unit by unit. */
+function backwardsRange(set: string): string | undefined {
+  for (let k = 0; k < set.length; k += 1) {
+    if (set[k + 1] !== "-" || k + 2 >= set.length) continue;
+    if (set.charCodeAt(k) > set.charCodeAt(k + 2)) return set.slice(k, k + 3);
+    k += 2;
+  }
+  return undefined;
 }
 
 function escapeChar(c: string): string {
@@ -195,6 +224,8 @@ function globBody(glob: string): string {
       let set = glob.slice(i + 1, end);
       const negate = set.startsWith("!") || set.startsWith("^");
       if (negate) set = set.slice(1);
+      const backwards = backwardsRange(set);
+      if (backwards !== undefined) throw new BackwardsRange(backwards);
       const body = [...set].map((ch) => (ch === "-" ? "-" : escapeChar(ch))).join("");
       out += negate ? `[^/${body}]` : `[${body}]`;
       i = end;
