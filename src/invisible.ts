@@ -5,7 +5,8 @@
 // interlinear annotation marks, Unicode's line and paragraph separators, and past U+FFFF
 // the tag characters (which spell hidden text), the Egyptian hieroglyph, shorthand and
 // musical format controls: Unicode's default-ignorable characters and its format characters,
-// less the few that are seen (the Arabic and Kaithi number signs and marks). Whatever the
+// less the few that are seen (the Arabic and Kaithi number signs and marks); and half of a
+// surrogate pair alone, which is no character and prints as U+FFFD. Whatever the
 // tool prints from a spec or from Studio shows them as escapes, so a reviewer reads what is
 // there (plans, spec messages, Studio's errors).
 
@@ -24,11 +25,14 @@ export const INVISIBLE_CLASS =
  */
 const ASTRAL_INVISIBLE = "\\ud80d[\\udc30-\\udc3f]|\\ud82f[\\udca0-\\udca3]|\\ud834[\\udd73-\\udd7a]|[\\udb40-\\udb43][\\udc00-\\udfff]";
 
+/** Half of a surrogate pair, alone: no character, printed as U+FFFD, so two such names look alike. */
+const UNPAIRED = "[\\ud800-\\udbff](?![\\udc00-\\udfff])|(?<![\\ud800-\\udbff])[\\udc00-\\udfff]";
+
 /** C0, DEL and C1 control characters, as the inside of a regular-expression class. */
 export const CONTROL_CLASS = "\\u0000-\\u001f\\u007f-\\u009f";
 
 // eslint-disable-next-line no-misleading-character-class -- combining and joining characters are each to be matched alone
-const INVISIBLE = new RegExp(`[${INVISIBLE_CLASS}]|${ASTRAL_INVISIBLE}`, "g");
+const INVISIBLE = new RegExp(`[${INVISIBLE_CLASS}]|${ASTRAL_INVISIBLE}|${UNPAIRED}`, "g");
 
 /** Whether `text` holds one of those characters, past U+FFFF included. */
 export function hasInvisible(text: string): boolean {
@@ -98,6 +102,17 @@ export function printable(text: string): string {
     return code < 0x20 ? `^${String.fromCharCode(code + 64)}` : code === 0x7f ? "^?" : `\\x${code.toString(16)}`;
   });
   return escapeInvisible(shown);
+}
+
+const UNSTORABLE = new RegExp(`\\u0000|${UNPAIRED}`);
+
+/**
+ * The first NUL or UTF-16 surrogate without its other half in `text`, or undefined: no text
+ * file holds either (a spec or query file with one is refused), Studio's database stores
+ * neither, and a process's environment ends at a NUL. A spec's escapes can give them.
+ */
+export function unstorableCharacter(text: string): string | undefined {
+  return UNSTORABLE.exec(text)?.[0];
 }
 
 /** A text of several lines, each shown as printable() shows it: the line breaks kept, a CR shown. */

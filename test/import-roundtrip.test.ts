@@ -15,7 +15,7 @@ import { describe, expect, it } from "vitest";
 import { loadSpec } from "../src/desired/index.js";
 import { isEnvironmentName, isEnvironmentValue } from "../src/desired/environment-name.js";
 import { MARKERS } from "../src/identity/markers.js";
-import { hasControlCharacters } from "../src/invisible.js";
+import { hasControlCharacters, unstorableCharacter } from "../src/invisible.js";
 import { looksSecret } from "../src/plan/secret-names.js";
 import { hasUrlCredentials, replaceUrlCredentials } from "../src/url-credentials.js";
 import { runCli } from "./cli-helpers.js";
@@ -106,12 +106,15 @@ interface Text {
   secrets: string[];
 }
 
+const withoutUnstorable = (t: string): string => [...t].filter((c) => unstorableCharacter(c) === undefined).join("");
+
 /** Text of fragments, sometimes with a credentialed URL in it. */
 const text = (maxLength: number): fc.Arbitrary<Text> =>
   fc
     .array(
       fc.oneof(
-        { arbitrary: fragment.map((t) => ({ text: t, secrets: [] as string[] })), weight: 12 },
+        // Without a NUL or half a character: Studio's database stores neither, and import skips a job with one.
+        { arbitrary: fragment.map((t) => ({ text: withoutUnstorable(t), secrets: [] as string[] })), weight: 12 },
         { arbitrary: credentialUrl.map((u) => ({ text: ` ${u.text} `, secrets: [u.secret] })), weight: 1 },
       ),
       { maxLength },

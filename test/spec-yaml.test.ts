@@ -234,6 +234,28 @@ describe("what is refused, with its place", () => {
     );
   });
 
+  // Found by an adversarial tester: a NUL byte in the file is refused (a binary file), but the
+  // escape "\0" gave the same character and passed, in a query, an environment value (which a
+  // process's environment ends at), credentials: Studio's database cannot store it either.
+  it("refuses an escape that gives a NUL character, in a key or a value, where it is", () => {
+    const text = [
+      "version: 1",
+      "jobs:",
+      '  a: {query: "x\\0y", environment: {K: "\\x00", L: "\\u0000"}, credentials: "\\U00000000"}',
+      "  b: {query: 'single quotes: \\0 is text'}",
+      "",
+    ].join("\n");
+    const nul = "holds a NUL character, which no text holds and Studio cannot store; remove it";
+    const expected = [
+      `f.yaml:3:14: the text ${nul} (at jobs.a.query)`,
+      `f.yaml:3:39: the text ${nul} (at jobs.a.environment.K)`,
+      `f.yaml:3:50: the text ${nul} (at jobs.a.environment.L)`,
+      `f.yaml:3:74: the text ${nul} (at jobs.a.credentials)`,
+    ];
+    expect(needsCarefulReading(text)).toBe(true);
+    expect(problems(parseYamlSource("f.yaml", text))).toEqual(expected);
+  });
+
   it("writes a key's invisible reordering characters as escapes in a message, as plans do", () => {
     expect(formatPath(["jobs", "ab\u202ecd\u2066\u009b\u200bz", "query"])).toBe('jobs["ab\\u202ecd\\u2066\\u009b\\u200bz"].query');
   });

@@ -373,6 +373,31 @@ describe("import", () => {
     expect((await runCli(["validate", "."], { cwd: dir, env: {} })).code).toBe(0);
   });
 
+  it("skips a job, or leaves out a variable, holding a NUL or half a character, which a spec refuses", async () => {
+    // Once a spec's "\0" and "\ud800" were refused (Studio's database stores neither), import
+    // still wrote them so, and validate refused the spec it wrote.
+    await studio.client.createJob(handMade("nul-query", { query: "print(1)\u0000" }));
+    await studio.client.createJob(handMade("half\ud800", { query: "print(2)" }));
+    await studio.client.createJob(handMade("half-requirements", { query: "print(3)", requirements: "numpy\n\udc00" }));
+    await studio.client.createJob(
+      handMade("odd-values", { query: "print(4)", environment: "NUL=a\u0000b\nHALF=\ud83d\nGOOD=\ud83d\ude00" }),
+    );
+    const { dir, imported, yaml } = await importInto("unstorable");
+    expect(imported.code).toBe(0);
+    const ids = new Map(studio.emulator.store.allJobs().map((job) => [job.name, job.id]));
+    const said = imported.stderr.split("\n");
+    expect(said.filter((line) => line.startsWith("Skipped")).sort()).toEqual(
+      [
+        `Skipped job ${ids.get("nul-query")}: its query holds a NUL character, which a spec cannot hold; fix it in Studio to adopt it.`,
+        `Skipped job ${ids.get("half\ud800")}: its name "half\\ud800" holds half a character (\\ud800), which a job key may not; rename it in Studio to adopt it.`,
+        `Skipped job ${ids.get("half-requirements")}: its requirements holds half a character (\\udc00), which a spec cannot hold; fix it in Studio to adopt it.`,
+      ].sort(),
+    );
+    expect(said).toContain('  odd-values: "HALF", "NUL"');
+    expect(yaml).toContain('      GOOD: "\ud83d\ude00"\n');
+    expect((await runCli(["validate", "."], { cwd: dir, env: {} })).code).toBe(0);
+  });
+
   it("leaves out, and says so, environment variables whose names a spec cannot hold, instead of writing a spec validate refuses", async () => {
     // Found by an adversarial tester: names such as my-var, 1X or << were written as they
     // are, and validate then refused the imported spec with eight errors.
@@ -384,11 +409,11 @@ describe("import", () => {
     expect(imported.code).toBe(0);
     expect(imported.stderr).toBe(
       "Imported 1 job from team demo into studio-jobs.yaml. Fill in every FILL-IN before planning.\n" +
-        "6 environment variables were left out: a spec cannot hold a variable of that name, or a value of more than one line, so adopting the job drops it:\n" +
+        "6 environment variables were left out: a spec cannot hold a variable of that name, or a value of more than one line, with a NUL or with half a character, so adopting the job drops it:\n" +
         '  odd-names: "1X", "<<", "A B", "CR", "LS", "my-var"\n',
     );
     expect(yaml).toContain(
-      '    environment:\n      # left out, as a spec cannot hold these variables (a name it refuses, or a value of more than one line): "1X", "<<", "A B", "CR", "LS", "my-var"\n' +
+      '    environment:\n      # left out, as a spec cannot hold these variables (a name it refuses, or a value it cannot hold: more than one line, a NUL, half a character): "1X", "<<", "A B", "CR", "LS", "my-var"\n' +
         '      GOOD: "b"\n      "True": "e"\n',
     );
     expect((await runCli(["validate", "."], { cwd: dir, env: {} })).code).toBe(0);
@@ -417,11 +442,11 @@ describe("import", () => {
     expect(imported.code).toBe(0);
     expect(imported.stderr).toBe(
       "Imported 1 job from team demo into studio-jobs.yaml. Fill in every FILL-IN before planning.\n" +
-        "1 environment variable was left out: a spec cannot hold a variable of that name, or a value of more than one line, so adopting the job drops it:\n" +
+        "1 environment variable was left out: a spec cannot hold a variable of that name, or a value of more than one line, with a NUL or with half a character, so adopting the job drops it:\n" +
         '  debugged: "STUDIO_JOBS_DEBUG"\n',
     );
     expect(yaml).toContain(
-      '    environment:\n      # left out, as a spec cannot hold this variable (a name it refuses, or a value of more than one line): "STUDIO_JOBS_DEBUG"\n      A: "b"\n',
+      '    environment:\n      # left out, as a spec cannot hold this variable (a name it refuses, or a value it cannot hold: more than one line, a NUL, half a character): "STUDIO_JOBS_DEBUG"\n      A: "b"\n',
     );
     expect((await runCli(["validate", "."], { cwd: dir, env: {} })).code).toBe(0);
   });

@@ -10,6 +10,7 @@ import type { Alias, Document, Node, Pair, ParsedNode, Scalar, YAMLError, YAMLMa
 import type { CST } from "yaml";
 import type { SourceLocation, SpecIssue } from "../errors.js";
 import { formatPath, MAX_NESTING, showKey, tooDeep, type DocPath, type ParsedYaml } from "./yaml-source.js";
+import { unstorableCharacter } from "../invisible.js";
 import { setOwn } from "../own-property.js";
 
 // Loaded only when needed: a valid plain spec never needs it.
@@ -540,14 +541,15 @@ function pastBlanksAndComments(text: string, offset: number): number {
 function checkKeys(doc: Document<ParsedNode>, text: string, at: At): SpecIssue[] {
   const { isMap, isScalar, isSeq } = yaml();
   const issues: SpecIssue[] = [];
-  // Half a character comes only from an escape: a document without one is not searched for it.
-  const mayHalve = SURROGATE_ESCAPE.test(text);
+  // Half a character, or a NUL, comes only from an escape: a document without one is not searched for them.
+  const mayHalve = UNSTORABLE_ESCAPE.test(text);
   const whole = (scalar: Scalar, path: (string | number)[], what: string): void => {
     const value = scalar.value;
     if (typeof value !== "string") return;
-    const half = UNPAIRED_SURROGATE.exec(value)?.[0];
-    if (half === undefined) return;
-    issues.push({ location: at(scalar.range?.[0] ?? 0), path: formatPath(path), message: halfCharacter(what, half) });
+    const found = unstorableCharacter(value);
+    if (found === undefined) return;
+    const message = found === "\u0000" ? `the ${what} ${NUL_CHARACTER}` : halfCharacter(what, found);
+    issues.push({ location: at(scalar.range?.[0] ?? 0), path: formatPath(path), message });
   };
   // Depth is bounded by measure(); aliases are not followed, so each node is seen once.
   const visit = (node: unknown, path: (string | number)[], ignored = false): void => {
@@ -601,11 +603,10 @@ function checkKeys(doc: Document<ParsedNode>, text: string, at: At): SpecIssue[]
   return issues;
 }
 
-/** `\ud83d` or `\U0000D83D`: an escape that may give half of a character. */
-const SURROGATE_ESCAPE = /\\(?:u|U0000)[dD][89a-fA-F]/;
+/** `\ud83d` or `\U0000D83D`, an escape that may give half of a character; `\0` and its other spellings, one of NUL. */
+const UNSTORABLE_ESCAPE = /\\(?:(?:u|U0000)[dD][89a-fA-F]|0|x00|u0000|U00000000)/;
 
-/** A UTF-16 surrogate without its other half: no character, and not UTF-8 once sent. */
-const UNPAIRED_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
+const NUL_CHARACTER = "holds a NUL character, which no text holds and Studio cannot store; remove it";
 
 function halfCharacter(what: string, half: string): string {
   const escaped = `\\u${half.charCodeAt(0).toString(16)}`;

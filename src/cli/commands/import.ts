@@ -12,7 +12,7 @@ import { access } from "node:fs/promises";
 import { dirname, join, relative, resolve, sep } from "node:path";
 import { Document, Pair, Scalar, visit, type YAMLMap } from "yaml";
 import { UsageError } from "../../errors.js";
-import { escapeInvisible, hasInvisible, printable, replaceUnseen, unicodeEscaped } from "../../invisible.js";
+import { escapeInvisible, hasInvisible, printable, replaceUnseen, unicodeEscaped, unstorableCharacter } from "../../invisible.js";
 import { isEnvironmentName, isEnvironmentValue } from "../../desired/environment-name.js";
 import { looksSecret } from "../../plan/secret-names.js";
 import { classify, type UnmanagedJob } from "../../identity/classify.js";
@@ -96,6 +96,8 @@ function keyProblem(name: string): string | undefined {
     return `${shown} holds a control character or a line break, which a job key may not; rename it in Studio to adopt it`;
   if (/^\s|\s$/.test(name)) return `${shown} starts or ends with a space, which a job key may not; rename it in Studio to adopt it`;
   if (name === "__proto__") return `${shown} cannot be a job key; rename it in Studio to adopt it`;
+  const unstorable = unstorableCharacter(name);
+  if (unstorable !== undefined) return `${shown} ${holdsUnstorable(unstorable)}, which a job key may not; rename it in Studio to adopt it`;
   if (READS_AS_REFERENCE.test(name))
     return `${shown} holds what a spec reads as \${var:...} or \${env:...}, which a job key may not; rename it in Studio to adopt it`;
   return undefined;
@@ -109,6 +111,29 @@ function keyProblem(name: string): string | undefined {
 function secretInName(name: string, holdsSecret: (text: string) => boolean): string | undefined {
   const what = hasUrlCredentials(name) ? "a URL's credentials" : holdsSecret(name) ? A_SECRET : undefined;
   return what === undefined ? undefined : `its name holds ${what}, which a spec would carry in clear; rename it in Studio to adopt it`;
+}
+
+/** `holds a NUL character` or `holds half a character (\ud800)`. */
+function holdsUnstorable(found: string): string {
+  return found === "\u0000" ? "holds a NUL character" : `holds half a character (${unicodeEscaped(found)})`;
+}
+
+/**
+ * Why a job's text cannot be written in a spec, which refuses a NUL and half a character
+ * (src/invisible.ts, unstorableCharacter), said after "Skipped job ID: "; undefined when it can.
+ */
+function textProblem(job: JobOutput): string | undefined {
+  const texts: [string, string | null][] = [
+    ["query", job.query],
+    ["python_version", job.python_version],
+    ["requirements", job.requirements],
+    ["repository", job.repository],
+  ];
+  for (const [field, text] of texts) {
+    const found = text === null ? undefined : unstorableCharacter(text);
+    if (found !== undefined) return `its ${field} ${holdsUnstorable(found)}, which a spec cannot hold; fix it in Studio to adopt it`;
+  }
+  return undefined;
 }
 
 /** The newest of a name's records: the one a spec is written from. */
@@ -183,20 +208,24 @@ function jobEntry(doc: Document, { record: job, protect }: UnmanagedJob, notes: 
   const node = doc.createNode(entry) as YAMLMap;
   const env = userEnvironment(job.environment);
   // A name the spec's schema refuses (`my-var`, `__proto__`), or a value of more than one line
-  // (a CR in it, say), would make the imported spec invalid: such a variable is left out, where
+  // (a CR in it, say) or holding a NUL or half a character, would make the imported spec invalid: such a variable is left out, where
   // the environment is written and on stderr. So is a variable set by hand under the markers'
   // prefix that is no marker (`STUDIO_JOBS_DEBUG`): a spec may not hold the prefix, and
   // userEnvironment() drops it, so without this adopting the job lost it unsaid.
   const reserved = Object.keys(job.environment ?? {}).filter((name) => name.startsWith(MARKER_PREFIX) && !MARKER_NAMES.has(name));
   const all = [...Object.keys(env), ...reserved].sort();
-  const holds = (name: string) => Object.hasOwn(env, name) && isEnvironmentName(name) && isEnvironmentValue(env[name] ?? "");
+  const holds = (name: string) =>
+    Object.hasOwn(env, name) &&
+    isEnvironmentName(name) &&
+    isEnvironmentValue(env[name] ?? "") &&
+    unstorableCharacter(env[name] ?? "") === undefined;
   const names = all.filter(holds);
   const leftOut = all.filter((name) => !holds(name));
   if (leftOut.length > 0) notes.leftOut.push({ job: job.name, names: leftOut });
   if (all.length > 0) {
     const environment = doc.createNode({}) as YAMLMap;
     if (leftOut.length > 0) {
-      environment.commentBefore = ` left out, as a spec cannot hold ${leftOut.length === 1 ? "this variable" : "these variables"} (a name it refuses, or a value of more than one line): ${leftOut.map(shownName).join(", ")}`;
+      environment.commentBefore = ` left out, as a spec cannot hold ${leftOut.length === 1 ? "this variable" : "these variables"} (a name it refuses, or a value it cannot hold: more than one line, a NUL, half a character): ${leftOut.map(shownName).join(", ")}`;
     }
     for (const name of names) {
       const value = env[name] ?? "";
@@ -363,7 +392,7 @@ export async function runImport(flags: ImportFlags, globals: GlobalOptions, io: 
         managed += 1;
         break;
       case "unmanaged": {
-        const problem = keyProblem(record.name) ?? secretInName(record.name, holdsSecret);
+        const problem = keyProblem(record.name) ?? secretInName(record.name, holdsSecret) ?? textProblem(record);
         if (problem !== undefined) io.stderr.write(`Skipped job ${printable(record.id)}: ${problem}.\n`);
         else byName.set(record.name, [...(byName.get(record.name) ?? []), job]);
         break;
@@ -429,7 +458,7 @@ export async function runImport(flags: ImportFlags, globals: GlobalOptions, io: 
   if (found.leftOut.length > 0) {
     const count = found.leftOut.reduce((sum, job) => sum + job.names.length, 0);
     io.stderr.write(
-      `${count} environment variable${count === 1 ? " was" : "s were"} left out: a spec cannot hold a variable of that name, or a value of more than one line, so adopting the job drops it:\n` +
+      `${count} environment variable${count === 1 ? " was" : "s were"} left out: a spec cannot hold a variable of that name, or a value of more than one line, with a NUL or with half a character, so adopting the job drops it:\n` +
         found.leftOut.map((job) => `  ${printable(job.job)}: ${job.names.map(shownName).join(", ")}\n`).join(""),
     );
   }
