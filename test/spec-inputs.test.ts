@@ -47,6 +47,16 @@ describe("a directory", () => {
     expect(await found(["."], dir)).toEqual({ files: ["a.yaml", "jobs/b.yml", "jobs/deeper/c.YAML", "jobs/link.yaml"], issues: [] });
   });
 
+  // Found by an adversarial tester: `studio-jobs apply "$SPEC"` with SPEC unset read the
+  // working directory and everything below it, as if "." had been given.
+  it("is not what an empty path means: an empty argument is refused, and the others are read", async () => {
+    const dir = writeRepo({ "a.yaml": job("a"), "jobs/b.yaml": job("b") });
+    expect(await found(["", "jobs"], dir)).toEqual({
+      files: ["jobs/b.yaml"],
+      issues: ['"":1:1: the path is empty (an unset variable?); give a spec file, a directory or a quoted glob'],
+    });
+  });
+
   it("says so when there is no YAML anywhere below it", async () => {
     const dir = writeRepo({ "docs/readme.txt": "x", ".hidden/a.yaml": job("a") });
     expect(await found(["docs"], dir)).toEqual({

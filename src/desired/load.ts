@@ -43,6 +43,11 @@ async function expand(paths: readonly string[], cwd: string, issues: SpecIssue[]
   // Only then can one file be named by two paths.
   let linked = paths.length > 1;
   for (const given of paths) {
+    // resolve() reads "" as the working directory: an unset variable would read the whole tree.
+    if (given === "") {
+      issues.push(issueAt('""', "the path is empty (an unset variable?); give a spec file, a directory or a quoted glob"));
+      continue;
+    }
     const absolute = resolve(cwd, given);
     let info;
     try {
