@@ -495,6 +495,30 @@ describe("a schema problem in a list", () => {
 describe("a local file many jobs name", () => {
   const spec = (...jobs: string[]) => ["version: 1", "stack: s", "defaults: {team: t}", "jobs:", ...jobs].join("\n");
 
+  // Found by an adversarial tester: `query_file: .git/config` or a link to it under `files`
+  // was read and sent (shown in a replace's diff): a CI checkout keeps its token there.
+  it("is refused inside .git, Git's own files, by its name or through a link, checking only or not", async () => {
+    const dir = writeRepo({
+      "studio-jobs.yaml": spec(
+        "  a: {query_file: .git/config}",
+        "  b: {query: x, requirements_file: vendor/lib/.git/info}",
+        "  c: {query: x, files: [data.csv]}",
+        "  d: {query: x, files: [.gitignore]}",
+      ),
+      ".git/config": '[http "https://github.com/"]\n\textraheader = AUTHORIZATION: basic c2VjcmV0\n',
+      "vendor/lib/.git/info": "numpy\n",
+      ".gitignore": "dist\n",
+    });
+    symlinkSync(join(dir, ".git", "config"), join(dir, "data.csv"));
+    const inGit = (what: string, written: string) =>
+      `${what} "${written}" is inside .git, which holds Git's own files (a checkout's credentials among them); keep job files in the working tree`;
+    await expectProblems(dir, [
+      `studio-jobs.yaml:5:19: ${inGit("query_file", ".git/config")} (at jobs.a.query_file)`,
+      `studio-jobs.yaml:6:36: ${inGit("requirements_file", "vendor/lib/.git/info")} (at jobs.b.requirements_file)`,
+      `studio-jobs.yaml:7:25: ${inGit("file", "data.csv")} (at jobs.c.files[0])`,
+    ]);
+  });
+
   it("is checked once when fine, and a problem with it is reported where each job names it", async () => {
     const dir = writeRepo({
       "studio-jobs.yaml": spec(

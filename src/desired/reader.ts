@@ -2,7 +2,7 @@
 // interpolated, local files checked, every problem reported at its place. One reader a
 // job; what a whole file shares (defaults, vars, where to report) is read once.
 
-import { basename, dirname, resolve } from "node:path";
+import { basename, dirname, relative, resolve, sep } from "node:path";
 import type { SourceLocation, SpecIssue } from "../errors.js";
 import type { QueryType } from "../studio/types.js";
 import { describeTextProblem } from "./decode-text.js";
@@ -186,6 +186,15 @@ export class SpecFileReader {
   }
 }
 
+/**
+ * Whether a file inside the repository is in a `.git` directory (the repository's own, or a
+ * nested one's): Git's files, not the project's. A CI checkout keeps its token in .git/config,
+ * and a job's query is shown in plans and sent to Studio. Asked once per path a spec writes.
+ */
+function inGitDirectory(root: string, real: string): boolean {
+  return real.includes(`${sep}.git`) && relative(root, real).split(sep).includes(".git");
+}
+
 /** Everything resolving one job uses: its settings, and where to report. */
 export class JobReader {
   readonly jobPath: DocPath;
@@ -364,6 +373,13 @@ export class JobReader {
     }
     if (!isInside(root, found.real)) {
       this.problem(from.path, `${what} "${showKey(written)}" is outside the repository; keep job files inside it`);
+      return undefined;
+    }
+    if (inGitDirectory(root, found.real)) {
+      this.problem(
+        from.path,
+        `${what} "${showKey(written)}" is inside .git, which holds Git's own files (a checkout's credentials among them); keep job files in the working tree`,
+      );
       return undefined;
     }
     if (!found.isFile) {
