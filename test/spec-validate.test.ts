@@ -264,6 +264,32 @@ describe("a value a ${var:...} gives", () => {
         "2 problems found in the spec.\n",
     );
   });
+  // Found by an adversarial tester: with PV set but empty, `python_version: ${env:PV}` sent
+  // python_version "" (repository "", an empty query) under a create that listed nothing.
+  it("from ${env:...}, is refused by plan and apply when it comes out blank, not by validate, which may run without secrets", async () => {
+    const dir = writeRepo({
+      "studio-jobs.yaml": [
+        "version: 1",
+        "stack: s",
+        "defaults: {team: t}",
+        "jobs:",
+        "  a: {query: x, python_version: '${env:PV}', credentials: '${env:PV} ', repository: '${env:PV:-}'}",
+        "  b: {query: '${env:PV}'}",
+      ].join("\n"),
+    });
+    const error = await loadSpec(["."], dir, { env: { PV: "" }, vars: {}, defaultTeam: undefined }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(SpecError);
+    expect((error as SpecError).issues.map(formatSpecIssue)).toEqual([
+      'studio-jobs.yaml:5:33: "${env:PV}" gives an empty python_version: give it a value, or leave python_version out (at jobs.a.python_version)',
+      'studio-jobs.yaml:5:59: "${env:PV} " gives an empty credentials: give it a value, or leave credentials out (at jobs.a.credentials)',
+      'studio-jobs.yaml:5:85: "${env:PV:-}" gives an empty repository: give it a value, or leave repository out (at jobs.a.repository)',
+      'studio-jobs.yaml:6:14: "${env:PV}" gives an empty query (at jobs.b.query)',
+    ]);
+    // A pull request from a fork gets its secrets as empty variables: validate lets them be.
+    expect(await runCli(["validate", "."], { cwd: dir, env: { PV: "" } })).toMatchObject({ code: 0 });
+    expect(await loadSpec(["."], dir, { env: { PV: "3.12" }, vars: {}, defaultTeam: undefined })).toBeDefined();
+  });
+
   it("is refused when it leaves a setting empty: the create sent it while the plan listed nothing", async () => {
     // `python_version: ${var:e}` with e empty sent python_version "" (credentials_name "",
     // repository "") under a create that listed no such setting; a cluster named "" was
@@ -289,7 +315,7 @@ describe("a value a ${var:...} gives", () => {
       'studio-jobs.yaml:8:33: "${var:e}" gives an empty cluster: give it a value, or leave cluster out (at jobs.c.cluster.name)',
       "studio-jobs.yaml:9:33: must not be empty (at jobs.d.python_version)",
     ]);
-    // From ${env:...} it is shown as (sensitive): a value is seen to be sent.
+    // From ${env:...}, unset where validate runs, it is a note, not a problem.
     const secret = writeRepo({
       "studio-jobs.yaml": "version: 1\nstack: s\ndefaults: {team: t}\njobs:\n  a: {query: x, python_version: '${env:PY:-}'}\n",
     });

@@ -122,8 +122,8 @@ function readQueryOnce(reader: JobReader): QueryRead {
     reader.problem(reader.jobPath, `job "${showKey(reader.key)}" has no query: give query (inline) or query_file`, true);
   } else if (inline !== undefined) {
     const text = reader.text(inline, "query");
-    // Only a ${var:...} can empty it (the schema refuses an empty text, and validate has no ${env:...} values).
-    if (text !== undefined && !/\S/.test(text) && !reader.isSensitive("query")) {
+    // Only a ${var:...} or an ${env:...} can empty it (the schema refuses an empty text).
+    if (text !== undefined && !/\S/.test(text) && !(reader.isSensitive("query") && reader.checksWithoutSecrets)) {
       reader.problem(inline.path, `"${showKey(String(inline.value))}" gives an empty query`);
     }
     return { text, inferred: "PYTHON" };
@@ -162,11 +162,12 @@ function readDateTime(reader: JobReader, setting: string): string | undefined {
 /**
  * A text setting that reads as blank is refused where it is written: it would be sent, while
  * a plan lists no blank setting (docs/architecture.md, "Job fields: one table"). The schema
- * refuses one written empty; this is one a ${var:...} empties, or written as spaces. From
- * ${env:...} it is shown as (sensitive), and validate does not know it.
+ * refuses one written empty; this is one a ${var:...} or an ${env:...} empties, or written as
+ * spaces. validate lets one from ${env:...} be: it may run where secrets are unset, or set
+ * empty (a pull request from a fork), and the message says nothing a secret holds.
  */
 function filled(reader: JobReader, origin: Origin, value: string | undefined, label: string): string | undefined {
-  if (value === undefined || /\S/.test(value) || reader.isSensitive(label)) return value;
+  if (value === undefined || /\S/.test(value) || (reader.isSensitive(label) && reader.checksWithoutSecrets)) return value;
   const written = String(origin.value);
   const what = written.includes("${") ? `"${showKey(written)}" gives an empty ${label}` : `${label} is blank`;
   reader.problem(origin.path, `${what}: give it a value, or leave ${label} out`);

@@ -238,6 +238,10 @@ export class JobReader {
   get defaultTeam(): string | undefined {
     return this.#file.options.defaultTeam;
   }
+  /** Whether the spec is checked where its secrets may be missing (validate): an ${env:...} value may come out empty there. */
+  get checksWithoutSecrets(): boolean {
+    return this.#file.options.unsetEnv === "note";
+  }
 
   /** Where the job is defined: its key in the file. */
   locate(): SourceLocation {
