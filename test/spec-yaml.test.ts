@@ -311,6 +311,18 @@ describe("what is refused, with its place", () => {
     ]);
     expect(problems(parseYamlSource("f.yaml", "[a, b]: 1\n"))).toEqual(["f.yaml:1:1: a key must be a plain name, not a list or a mapping"]);
   });
+
+  // Found by an adversarial tester: `*n : {query: x}` under jobs was read as the key "", said
+  // to be "a job name must be 1 to 255 characters" at jobs[""], and a second alias key beside
+  // it was not said to be defined twice.
+  it("refuses an alias as a key, where it is, instead of reading it as an empty name", () => {
+    const text = "x-n: &n nightly\njobs:\n  *n : {query: x}\n  ? *n\n  : {query: y}\n  env: {query: z, environment: {*n : v}}\n";
+    expect(problems(parseYamlSource("f.yaml", text))).toEqual([
+      "f.yaml:3:3: a key may not be an alias (*n): write the name out",
+      "f.yaml:4:5: a key may not be an alias (*n): write the name out",
+      "f.yaml:6:33: a key may not be an alias (*n): write the name out",
+    ]);
+  });
 });
 
 describe("nesting", () => {
@@ -423,7 +435,7 @@ describe("aliases and merge keys", () => {
     for (const text of [
       "a: &a {x: 1, y: [1, 2]}\nb: *a\nc: {<<: *a, x: 2}\n",
       "a: &a {x: 1}\nb: &b {<<: *a, y: 2}\nc: {z: 0, <<: [*b, *a], x: 3}\n",
-      "s: &s text\nt: [*s, *s]\n__proto__: {polluted: true}\nn: &n ~\nm: {*n : 1, '1': one, 'true': yes}\n",
+      "s: &s text\nt: [*s, *s]\n__proto__: {polluted: true}\nn: &n ~\nm: {o: *n, '1': one, 'true': yes}\n",
       "v: !!str 3.10\nw: &w [a, {b: c}]\nx: {<<: {k: v}, w: *w}\n",
     ]) {
       expect(needsCarefulReading(text)).toBe(true);
