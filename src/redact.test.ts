@@ -125,15 +125,19 @@ describe("the redactor", () => {
     expect(r.redact("a tok-0123456789-hos... b")).toBe("a ***... b");
     expect(r.redact("a tok-0123456789…")).toBe("a ***…");
     expect(r.redact("a tok-01234...")).toBe("a tok-01234...");
-    expect(r.redact("split tok-0123456\n789-hostile, and as JSON writes it: tok-0123456\\n789-hostile")).toBe(
+    // In what a server says, a line break and the text's end are cuts too.
+    expect(r.quoted.redact("split tok-0123456\n789-hostile, and as JSON writes it: tok-0123456\\n789-hostile")).toBe(
       "split ***\n***, and as JSON writes it: ***\\n***",
     );
-    expect(r.redact("...3456789-hostile ...production-db-password")).toBe("...*** ...***");
+    expect(r.quoted.redact("bad token tok-0123456789-")).toBe("bad token ***");
+    expect(r.quoted.redactHead("bad token tok-0123456789-", 100)).toBe("bad token ***");
+    expect(r.redact("...3456789-hostile ...production-db-password...")).toBe("...*** ...***...");
+    expect(r.quoted.redact("...3456789-hostile ...production-db-password")).toBe("...*** ...***");
     // Not next to a cut: the words another job's name or value may well hold.
     expect(r.redact("job production-db-etl reads production-db-passwords.csv")).toBe(
       "job production-db-etl reads production-db-passwords.csv",
     );
-    expect(r.holds("production-db-pass")).toBe(true);
+    expect(r.holds("production-db-pass...")).toBe(true);
     expect(r.holds("production-db-pass.csv")).toBe(false);
     // A secret of 10 characters or fewer is hidden only whole.
     const short = createRedactor();
@@ -221,6 +225,22 @@ describe("the redactor", () => {
     r.addSecret("808080");
     r.addSecret("!@#$%^&*");
     expect(r.redact("port 808080, password !@#$%^&*")).toBe("port ***, password ***");
+  });
+
+  it("leaves an ordinary value that a secret starts with as it is, at the end of a line or of the text, outside what a server says", () => {
+    // Found by a reviewer: with API_URL=https://api.example.com/v1/hooks?key=... from the
+    // environment, a spec's own BASE_URL: https://api.example.com/v1 was shown as *** in the
+    // plan (text, JSON and Markdown), and import would have made it a variable to set.
+    const r = createRedactor();
+    r.addSecret("https://api.example.com/v1/hooks?key=abcdef0123456789");
+    expect(r.redact("docs at https://api.example.com/v1")).toBe("docs at https://api.example.com/v1");
+    expect(r.redact("  environment.BASE_URL: https://api.example.com/v1\n  workers: 2")).toBe(
+      "  environment.BASE_URL: https://api.example.com/v1\n  workers: 2",
+    );
+    expect(r.holds("https://api.example.com")).toBe(false);
+    expect(r.redactHead("docs at https://api.example.com/v1", 100)).toBe("docs at https://api.example.com/v1");
+    // A server that cut it there: hidden.
+    expect(r.quoted.redact("bad hook https://api.example.com/v1/hooks?k")).toBe("bad hook ***");
   });
 
   it("cuts a run of overlapping secrets without leaving the start of one", () => {

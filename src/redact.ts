@@ -45,6 +45,13 @@ export interface Redactor {
    * after, and the half of a secret before the cut no longer matches it.) Detachable too.
    */
   redactHead: (text: string, max: number) => string;
+  /**
+   * `redact` and `redactHead` for what a server says (the client's errors): there a line break
+   * and the text's end count as cuts too, next to which a start or end of a secret is hidden.
+   * Elsewhere they would hide an ordinary value that a secret starts with (a spec's
+   * `BASE_URL: https://api.example.com/v1` beside a secret URL that goes on past it).
+   */
+  quoted: Pick<Redactor, "redact" | "redactHead">;
 }
 
 function escapeRegExp(text: string): string {
@@ -77,8 +84,11 @@ function search(forms: Iterable<string>, anyCase: boolean): Search | undefined {
  * writes it), or the text's own end. Elsewhere a secret's first characters may be any
  * text's (`postgres://` of another URL), and are left alone.
  */
-const CUT_AFTER = /^(?:\.\.\.|\u2026|[\r\n]|\\[rn]|$)/;
-const CUT_BEFORE = /(?:\.\.\.|\u2026|[\r\n]|\\[rn]|^)$/;
+const CUT_AFTER = /^(?:\.\.\.|\u2026)/;
+const CUT_BEFORE = /(?:\.\.\.|\u2026)$/;
+/** In what a server says, also a line break (as a JSON string writes it too) and the text's end. */
+const QUOTED_CUT_AFTER = /^(?:\.\.\.|\u2026|[\r\n]|\\[rn]|$)/;
+const QUOTED_CUT_BEFORE = /(?:\.\.\.|\u2026|[\r\n]|\\[rn]|^)$/;
 
 /** [start, end) ranges in order of their start, those that overlap merged. */
 function merged(found: readonly (readonly [number, number])[]): [number, number][] {
@@ -108,16 +118,16 @@ function blanked(text: string, ranges: readonly (readonly [number, number])[]): 
  * Where a part of a secret found at `start` (to `stop`) stands, grown over as much more of
  * the secret as the text holds there; undefined when no cut is next to it.
  */
-function partRange(text: string, part: SecretPart, start: number, stop: number): [number, number] | undefined {
+function partRange(text: string, part: SecretPart, start: number, stop: number, quoted: boolean): [number, number] | undefined {
   const { secret } = part;
   if (part.end) {
     let from = start;
     for (let i = secret.length - part.text.length - 1; i >= 0 && text[from - 1] === secret[i]; i--) from--;
-    return CUT_BEFORE.test(text.slice(Math.max(0, from - 3), from)) ? [from, stop] : undefined;
+    return (quoted ? QUOTED_CUT_BEFORE : CUT_BEFORE).test(text.slice(Math.max(0, from - 3), from)) ? [from, stop] : undefined;
   }
   let to = stop;
   for (let i = part.text.length; i < secret.length && text[to] === secret[i]; i++) to++;
-  return CUT_AFTER.test(text.slice(to, to + 3)) ? [start, to] : undefined;
+  return (quoted ? QUOTED_CUT_AFTER : CUT_AFTER).test(text.slice(to, to + 3)) ? [start, to] : undefined;
 }
 
 export function createRedactor(): Redactor {
@@ -186,33 +196,36 @@ export function createRedactor(): Redactor {
         dirty = true;
       }
     },
-    redact,
+    redact: (text) => redact(text, false),
     redactOutput,
-    holds: (text) => secretRanges(text).length > 0,
-    redactHead(text, max) {
-      if (text.length <= max) return redact(text);
-      if (dirty) rebuild();
-      let end = max;
-      // Only secrets near the cut can be split by it, with the secrets they overlap: the
-      // window grows back while a run of overlapping secrets reaches its start.
-      for (let back = 2 * longest; ; back *= 2) {
-        const from = Math.max(0, max - back);
-        const ranges = secretRanges(text.slice(from, max + longest));
-        // A secret starting before the window may overlap the first range found in it.
-        if (from > 0 && ranges[0] !== undefined && ranges[0][0] < longest) continue;
-        for (const [start, stop] of ranges) if (from + start < max && from + stop > max) end = from + start;
-        break;
-      }
-      let head = redact(text.slice(0, end));
-      if (end < max) head += REDACTED;
-      if (cutMemberPattern !== undefined) head = head.replace(cutMemberPattern, `$1${REDACTED}`);
-      // user:pass@ whose @ is past the cut.
-      return replaceCutUrlCredentials(head, REDACTED);
-    },
+    holds: (text) => secretRanges(text, false).length > 0,
+    redactHead: (text, max) => redactHead(text, max, false),
+    quoted: { redact: (text) => redact(text, true), redactHead: (text, max) => redactHead(text, max, true) },
   };
 
-  /** Where secrets are in `text`: [start, end) ranges, those that overlap merged. */
-  function secretRanges(text: string): [number, number][] {
+  function redactHead(text: string, max: number, quoted: boolean): string {
+    if (text.length <= max) return redact(text, quoted);
+    if (dirty) rebuild();
+    let end = max;
+    // Only secrets near the cut can be split by it, with the secrets they overlap: the
+    // window grows back while a run of overlapping secrets reaches its start.
+    for (let back = 2 * longest; ; back *= 2) {
+      const from = Math.max(0, max - back);
+      const ranges = secretRanges(text.slice(from, max + longest), quoted);
+      // A secret starting before the window may overlap the first range found in it.
+      if (from > 0 && ranges[0] !== undefined && ranges[0][0] < longest) continue;
+      for (const [start, stop] of ranges) if (from + start < max && from + stop > max) end = from + start;
+      break;
+    }
+    let head = redact(text.slice(0, end), quoted);
+    if (end < max) head += REDACTED;
+    if (cutMemberPattern !== undefined) head = head.replace(cutMemberPattern, `$1${REDACTED}`);
+    // user:pass@ whose @ is past the cut.
+    return replaceCutUrlCredentials(head, REDACTED);
+  }
+
+  /** Where secrets are in `text`: [start, end) ranges, those that overlap merged; `quoted`: a server's words. */
+  function secretRanges(text: string, quoted: boolean): [number, number][] {
     if (dirty) rebuild();
     const found: [number, number][] = [];
     for (const { any, every } of searches) {
@@ -229,7 +242,7 @@ export function createRedactor(): Redactor {
     for (const match of rest.matchAll(partSearch.every)) {
       const seen = match[1] ?? "";
       for (const part of parts.get(seen) ?? []) {
-        const range = partRange(text, part, match.index, match.index + seen.length);
+        const range = partRange(text, part, match.index, match.index + seen.length, quoted);
         if (range !== undefined) found.push(range);
       }
     }
@@ -247,22 +260,22 @@ export function createRedactor(): Redactor {
   function redactOutput(text: string): string {
     // Without a sensitive key the rule that could hit a document's fields never runs: the
     // text is redacted whole, as a large plan's JSON is not parsed again for nothing.
-    if (keys.size === 0 || !/^[[{][\s\S]*[\]}]\n$/.test(text)) return redact(text);
+    if (keys.size === 0 || !/^[[{][\s\S]*[\]}]\n$/.test(text)) return redact(text, false);
     let doc: unknown;
     try {
       doc = JSON.parse(text);
     } catch {
-      return redact(text);
+      return redact(text, false);
     }
     if (dirty) rebuild();
     const walk = (value: unknown, environment: boolean): unknown => {
-      if (typeof value === "string") return redact(value);
+      if (typeof value === "string") return redact(value, false);
       if (Array.isArray(value)) return value.map((item) => walk(item, false));
       if (value === null || typeof value !== "object") return value;
       // fromEntries defines each key as its own property, `__proto__` included.
       return Object.fromEntries(
         Object.entries(value).map(([name, item]) => [
-          redact(name),
+          redact(name, false),
           environment && keys.has(name) && typeof item === "string" && item !== SENSITIVE ? REDACTED : walk(item, name === "environment"),
         ]),
       );
@@ -270,10 +283,10 @@ export function createRedactor(): Redactor {
     return jsonForReaders(walk(doc, false));
   }
 
-  function redact(text: string): string {
+  function redact(text: string, quoted: boolean): string {
     if (dirty) rebuild();
     let out = text;
-    const ranges = secretRanges(text);
+    const ranges = secretRanges(text, quoted);
     if (ranges.length > 0) {
       out = "";
       let at = 0;

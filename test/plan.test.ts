@@ -12,7 +12,7 @@ import { loadSpec } from "../src/desired/index.js";
 import type { DesiredJob } from "../src/desired/types.js";
 import type { StudioClient } from "../src/studio/client.js";
 import { recordingSleep, runCli } from "./cli-helpers.js";
-import { copyExample, handMade, startTestStudio, useStudio, writeSpec, type TestStudio } from "./helpers.js";
+import { copyExample, handMade, startTestStudio, useStudio, writeRepo, writeSpec, type TestStudio } from "./helpers.js";
 
 const PLAN_SCHEMA = JSON.parse(readFileSync(new URL("../schema/plan.schema.json", import.meta.url), "utf8")) as object;
 
@@ -254,6 +254,29 @@ describe("plan against the emulator", () => {
         expect(text).not.toContain(sha256Hex(secret));
       }
     }
+  });
+});
+
+describe("an ordinary value that a secret starts with", () => {
+  it("is shown in the plan, in text, JSON and Markdown: only a server's words are read as cut short at a line's end", async () => {
+    // Found by a reviewer: with API_URL=https://api.example.com/v1/hooks?key=... from the
+    // environment, the spec's own BASE_URL: https://api.example.com/v1 was shown as ***.
+    const dir = writeRepo({});
+    writeSpec(dir, "hooks", {
+      hook: { query: "print(1)", environment: { BASE_URL: "https://api.example.com/v1", API_URL: "${env:HOOK_URL}" } },
+    });
+    const withUrl = { ...env, HOOK_URL: "https://api.example.com/v1/hooks?key=abcdef0123456789" };
+    const text = await runCli(["plan"], { cwd: dir, env: withUrl });
+    expect(text.stdout).toContain("environment.BASE_URL: https://api.example.com/v1\n");
+    expect(text.stdout).toContain("environment.API_URL: (sensitive)\n");
+    const json = JSON.parse((await runCli(["plan", "--format", "json"], { cwd: dir, env: withUrl })).stdout) as {
+      actions: { after: { environment: Record<string, string> } }[];
+    };
+    expect(json.actions[0]?.after.environment).toEqual({ BASE_URL: "https://api.example.com/v1", API_URL: "(sensitive)" });
+    expect((await runCli(["plan", "--format", "markdown"], { cwd: dir, env: withUrl })).stdout).toContain(
+      "environment.BASE_URL: https://api.example.com/v1\n",
+    );
+    expect(text.stdout + text.stderr).not.toContain("abcdef0123456789");
   });
 });
 

@@ -162,7 +162,7 @@ export async function connect(globals: GlobalOptions, io: CliIo, resolved?: Conn
     ...limits,
     signal: io.signal,
     ...waitsOf(io),
-    ...(io.secrets === undefined ? {} : { redactor: io.secrets }),
+    ...(io.secrets === undefined ? {} : { redactor: io.secrets.quoted }),
     ...(io.now === undefined ? {} : { now: io.now }),
     onRetry: (e) => announceRetry(e, globals.verbose, io),
   });
