@@ -588,7 +588,7 @@ describe("another apply of another version of the spec at the same time", () => 
     const destroyed: PlanAction = { kind: "cancel", key: "a", team: "demo", live: old, reason: "destroyed" };
     const result = await apply(planOf([destroyed]), studio, { command: "destroy" });
     expect(changedMeanwhile(result)).toEqual([
-      `cancel demo/a failed: job ${studio.jobs[1]?.id} of "a", made by an apply while this destroy ran, still runs: run destroy again once no apply of this stack runs`,
+      `cancel demo/a failed: job ${studio.jobs[1]?.id} of "a", made while this destroy ran, still runs: run destroy again once no apply of this stack runs`,
     ]);
   });
 

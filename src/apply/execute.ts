@@ -338,7 +338,7 @@ function describeChange(change: ChangedMeanwhile, command: "apply" | "destroy"):
   const which = change.made.length === 1 ? `job ${change.made[0]?.id ?? ""}` : `jobs ${change.made.map((r) => r.id).join(", ")}`;
   const key = JSON.stringify(change.key);
   if (command === "destroy")
-    return `${which} of ${key}, made by an apply while this destroy ran, still ${change.made.length === 1 ? "runs" : "run"}: run destroy again once no apply of this stack runs`;
+    return `${which} of ${key}, made while this destroy ran, still ${change.made.length === 1 ? "runs" : "run"}: run destroy again once no apply of this stack runs`;
   const what: string[] = [];
   if (change.made.length > 0) {
     const has = change.made.length === 1 ? "has" : "have";

@@ -23,14 +23,8 @@ const VERB: Record<ActionDocument["kind"], string> = {
  */
 export function changesSincePlan(doc: PlanDocument, listings: ReadonlyMap<string, readonly JobOutput[]>): string[] {
   const named = new Set<string>();
-  const desiredKeys = new Map<string, Set<string>>();
-  for (const action of doc.actions) {
-    if (action.job_id !== undefined) named.add(`${action.team}\u0000${action.job_id}`);
-    if (action.kind === "cancel") continue;
-    const keys = desiredKeys.get(action.team) ?? new Set<string>();
-    keys.add(action.key);
-    desiredKeys.set(action.team, keys);
-  }
+  for (const action of doc.actions) if (action.job_id !== undefined) named.add(`${action.team}\u0000${action.job_id}`);
+  const desiredKeys = plannedKeys(doc);
   const targets = new Set(doc.targets);
   const found: string[] = [];
   for (const team of doc.teams) {
@@ -61,4 +55,16 @@ export function changesSincePlan(doc: PlanDocument, listings: ReadonlyMap<string
       }
   }
   return found;
+}
+
+/** The keys each team of the plan wants (every action but a cancel), as the planner's remote digest covered them. */
+export function plannedKeys(doc: PlanDocument): Map<string, Set<string>> {
+  const desiredKeys = new Map<string, Set<string>>();
+  for (const action of doc.actions) {
+    if (action.kind === "cancel") continue;
+    const keys = desiredKeys.get(action.team) ?? new Set<string>();
+    keys.add(action.key);
+    desiredKeys.set(action.team, keys);
+  }
+  return desiredKeys;
 }

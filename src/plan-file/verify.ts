@@ -17,7 +17,7 @@ import type { Redactor } from "../redact.js";
 import type { Cluster, JobOutput } from "../studio/types.js";
 import type { PlanDocument, SavedJob } from "./document.js";
 import { restoreJob } from "./saved-job.js";
-import { changesSincePlan } from "./stale.js";
+import { changesSincePlan, plannedKeys } from "./stale.js";
 import { isSealed } from "./seal.js";
 import { deriveDigestKey, digestSensitive, isSameKey, PLAN_KEY_VARIABLE, sameHex, type DigestKey } from "./secret-digest.js";
 
@@ -191,14 +191,7 @@ const CHANGES_NAMED = 10;
 
 function checkRemoteDigest(doc: PlanDocument, listings: ReadonlyMap<string, readonly JobOutput[]>): void {
   // The digest covers the records of the keys the plan wants, as computePlan saw them.
-  const desiredKeys = new Map<string, Set<string>>();
-  for (const action of doc.actions) {
-    if (action.kind === "cancel") continue;
-    const keys = desiredKeys.get(action.team) ?? new Set<string>();
-    keys.add(action.key);
-    desiredKeys.set(action.team, keys);
-  }
-  if (computeRemoteDigest(doc.stack, listings, desiredKeys, doc.targets) !== doc.remote_digest) {
+  if (computeRemoteDigest(doc.stack, listings, plannedKeys(doc), doc.targets) !== doc.remote_digest) {
     // Said job by job where it can be told, so that a reviewer sees what the new plan will differ in.
     const changes = changesSincePlan(doc, listings);
     throw new PlanRefusedError(
