@@ -163,6 +163,9 @@ function endsQuotedOrFlow(state: ListenedState): boolean {
   return c === 0x22 || c === 0x27 || c === 0x5d || c === 0x7d; // " ' ] }
 }
 
+/** Thrown by js-yaml's warning handler to stop reading. */
+const WARNED = new Error("js-yaml warned");
+
 type QuickRead = { kind: "plain"; data: unknown } | { kind: "careful" };
 
 /**
@@ -179,7 +182,6 @@ function readQuickly(text: string): QuickRead {
   sawTag = false;
   let mergeKey = false;
   let notTextKey = false;
-  let warned = false;
   let commentTouches = false;
   let last: ListenedState | undefined;
   let data: unknown;
@@ -192,8 +194,10 @@ function readQuickly(text: string): QuickRead {
       // js-yaml reads past a list, a mapping or quoted text whose next line is not indented
       // past its key (`[a,` then `b]` under the key), with a warning; YAML 1.2 and the careful
       // reader do not. Read as js-yaml read it, the document would be located by nothing.
+      // Reading stops at the first: js-yaml copies the whole text into each warning, and a
+      // list closed at its key's indentation (which YAML 1.2 takes) warns once per job.
       onWarning() {
-        warned = true;
+        throw WARNED;
       },
       listener(event, listened) {
         if (event !== "close") return;
@@ -206,10 +210,11 @@ function readQuickly(text: string): QuickRead {
       },
     } as jsYaml.LoadOptions);
   } catch {
-    return { kind: "careful" }; // the careful reader says what is wrong, with its positions
+    // A warning, or an error: the careful reader says what is wrong, with its positions.
+    return { kind: "careful" };
   }
   const anchors = last !== undefined && Object.keys(last.anchorMap).length > 0;
-  if (sawTag || mergeKey || notTextKey || anchors || warned || commentTouches) return { kind: "careful" };
+  if (sawTag || mergeKey || notTextKey || anchors || commentTouches) return { kind: "careful" };
   // Without anchors the data is a tree (js-yaml makes a cycle of an alias inside its own
   // anchor), so it can be walked. A long key needs a long line: lines are measured first.
   if (hasLongLine(text, LONG_KEY) && hasLongKey(data)) return { kind: "careful" };
