@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from "vitest";
-import { newestFirst, studioTimeMs } from "./time.js";
+import { isStudioTime, newestFirst, studioTimeMs } from "./time.js";
 
 describe("studioTimeMs", () => {
   const zone = process.env.TZ;
@@ -55,6 +55,49 @@ describe("studioTimeMs", () => {
     expect(studioTimeMs("2028-02-29T00:00:00Z")).toBe(Date.UTC(2028, 1, 29));
     expect(studioTimeMs("2000-02-29")).toBe(Date.UTC(2000, 1, 29));
     expect(studioTimeMs("2026-12-31T23:59:59.999999Z")).toBe(Date.UTC(2026, 11, 31, 23, 59, 59, 999));
+  });
+});
+
+describe("isStudioTime", () => {
+  it("says of Studio's own form, told by one pattern, what studioTimeMs says, and of any other form too", () => {
+    const times = [
+      "2021-01-01T00:00:00Z",
+      "2026-11-30T23:59:59.123456Z",
+      "2026-06-15T12:30:00+09:00",
+      "2026-06-15T12:30:00-23:59",
+      "2024-02-29T00:00:00Z",
+      "2023-02-29T00:00:00Z",
+      "2026-04-31T00:00:00Z",
+      "2026-12-31T00:00:00Z",
+      "2026-02-28T00:00:00Z",
+      "2026-13-01T00:00:00Z",
+      "2026-00-10T00:00:00Z",
+      "2026-01-32T00:00:00Z",
+      "2026-01-01T24:00:00Z",
+      "2026-01-01T23:60:00Z",
+      "2026-01-01T23:59:60Z",
+      "2026-01-01T00:00:00+24:00",
+      "2026-01-01T00:00:00",
+      "2026-01-01 00:00",
+      "2026-01-01",
+      "2026-01-01t00:00:00z",
+      "yesterday",
+      "",
+    ];
+    for (const time of times) expect([time, isStudioTime(time)]).toEqual([time, !Number.isNaN(studioTimeMs(time))]);
+    expect(times.filter(isStudioTime)).toEqual([
+      "2021-01-01T00:00:00Z",
+      "2026-11-30T23:59:59.123456Z",
+      "2026-06-15T12:30:00+09:00",
+      "2026-06-15T12:30:00-23:59",
+      "2024-02-29T00:00:00Z",
+      "2026-12-31T00:00:00Z",
+      "2026-02-28T00:00:00Z",
+      "2026-01-01T00:00:00",
+      "2026-01-01 00:00",
+      "2026-01-01",
+      "2026-01-01t00:00:00z",
+    ]);
   });
 });
 

@@ -26,6 +26,22 @@ export function studioTimeMs(text: string): number {
   return Date.parse(`${date}T${time}${zone}`);
 }
 
+/**
+ * Studio's own form (`2021-01-01T00:00:00Z`, with a fraction or a `+HH:MM` offset too), every
+ * field in its range: on the calendar unless the day is past 28.
+ */
+const STUDIO_FORM =
+  /^\d{4}-(?:0[1-9]|1[0-2])-(?:0[1-9]|[12]\d|3[01])T(?:[01]\d|2[0-3]):[0-5]\d:[0-5]\d(?:\.\d+)?(?:Z|[+-](?:[01]\d|2[0-3]):[0-5]\d)$/;
+
+/**
+ * Whether `text` is a time studioTimeMs reads. Asked of every record a listing keeps: Studio's
+ * own form is told by one pattern, without building and parsing a date (a third of the cost).
+ */
+export function isStudioTime(text: string): boolean {
+  if (STUDIO_FORM.test(text)) return text.slice(8, 10) <= "28" || onCalendar(text.slice(0, 10), "");
+  return !Number.isNaN(studioTimeMs(text));
+}
+
 const DAYS_IN_MONTH = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
 
 /**

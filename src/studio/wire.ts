@@ -21,7 +21,7 @@
 
 import { hasControlCharacters } from "../invisible.js";
 import { APPLIED_VERSION, decodeAppliedJson, MARKERS } from "../identity/markers.js";
-import { studioTimeMs } from "./time.js";
+import { isStudioTime } from "./time.js";
 import type { Cluster, JobOutput, UploadReply } from "./types.js";
 
 /** What does not fit, said for a person: `job 42: field "status" must be a string, got a number`. */
@@ -394,7 +394,7 @@ function listedTwice(id: string): WireError {
  * costs as much as the rest of a record's checks, and a listing is mostly runs a plan drops.
  */
 function checkCreatedAt(job: JobOutput): void {
-  if (Number.isNaN(studioTimeMs(job.created_at))) {
+  if (!isStudioTime(job.created_at)) {
     throw new WireError(`job ${job.id}: field "created_at" is not an ISO 8601 date-time, such as 2021-01-01T00:00:00Z`);
   }
 }
