@@ -321,8 +321,10 @@ describe("persistence", () => {
     // Found by an adversarial tester: an emulator killed with kill -9 under a parent that had
     // not read its exit status yet (a zombie) still answers signal 0, and a restart on its
     // journal was refused as "in use by another emulator" until the parent reaped it.
-    // A zombie to stand in for it: sh's child exits, and the sleep sh becomes never reaps it.
-    const parent = spawn("sh", ["-c", 'sh -c "exit 0" & echo $!; exec sleep 30'], { stdio: ["ignore", "pipe", "pipe"] });
+    // A zombie to stand in for it: sh's child exits once sh has become a sleep, which never
+    // reaps it (a child that exits before the exec may be reaped by sh itself).
+    const child = 'until grep -q sleep "/proc/$PPID/comm"; do sleep 0.01; done';
+    const parent = spawn("sh", ["-c", `sh -c '${child}' & echo $!; exec sleep 30`], { stdio: ["ignore", "pipe", "pipe"] });
     try {
       const zombie = Number(await firstLine(parent));
       while (!readFileSync(`/proc/${zombie}/stat`, "utf8").includes(") Z")) await new Promise((resolve) => setTimeout(resolve, 5));
