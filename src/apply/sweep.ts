@@ -73,8 +73,9 @@ export async function sweep(client: StudioClient, scope: SweepScope): Promise<Sw
     try {
       // Only the stack's own records take part; the rest are dropped as the listing streams in.
       const records = await client.listAllJobs(team, { keep: (r) => managedAs(r, scope.stack) !== undefined, stack: scope.stack });
-      result.duplicates.push(...findDuplicates(team, intent.created, records));
-      result.changed.push(...findChangedMeanwhile(team, intent, records, scope));
+      const byKey = recordsByKey(records, scope.stack);
+      result.duplicates.push(...findDuplicates(team, intent.created, byKey));
+      result.changed.push(...findChangedMeanwhile(team, intent, byKey, scope));
     } catch (error) {
       result.failed.push({ team, error });
     }
@@ -82,23 +83,24 @@ export async function sweep(client: StudioClient, scope: SweepScope): Promise<Sw
   return result;
 }
 
-/** Pure: for each desired job, the live records that satisfy it other than the one kept. */
-export function findDuplicates(team: string, jobs: readonly DesiredJob[], records: readonly JobOutput[]): DuplicateToCancel[] {
-  // The records of each (stack, key), sorted out once: a spec has one stack and many keys.
+/** The stack's records, by key: what both looks after the steps read, sorted out once. */
+function recordsByKey(records: readonly JobOutput[], stack: string): Map<string, ManagedJob[]> {
   const byKey = new Map<string, ManagedJob[]>();
-  for (const stack of new Set(jobs.map((job) => job.stack))) {
-    for (const record of records) {
-      const job = managedAs(record, stack);
-      if (job === undefined) continue;
-      const id = `${stack}\u0000${job.key}`;
-      const same = byKey.get(id);
-      if (same === undefined) byKey.set(id, [job]);
-      else same.push(job);
-    }
+  for (const record of records) {
+    const job = managedAs(record, stack);
+    if (job === undefined) continue;
+    const same = byKey.get(job.key);
+    if (same === undefined) byKey.set(job.key, [job]);
+    else same.push(job);
   }
+  return byKey;
+}
+
+/** Pure: for each desired job, the live records that satisfy it other than the one kept. */
+function findDuplicates(team: string, jobs: readonly DesiredJob[], byKey: ReadonlyMap<string, ManagedJob[]>): DuplicateToCancel[] {
   const found: DuplicateToCancel[] = [];
   for (const job of jobs) {
-    const [kept, ...rest] = satisfyingInKeepOrder(byKey.get(`${job.stack}\u0000${job.key}`) ?? [], job);
+    const [kept, ...rest] = satisfyingInKeepOrder(byKey.get(job.key) ?? [], job);
     if (kept === undefined) continue;
     for (const other of rest)
       if (isLive(other.record.status)) found.push({ key: job.key, team, live: other.record, keptId: kept.record.id });
@@ -113,22 +115,15 @@ export function findDuplicates(team: string, jobs: readonly DesiredJob[], record
  * whose job the plan kept or this apply made is cancelled, with no record left that does what
  * the spec asks.
  */
-export function findChangedMeanwhile(
+function findChangedMeanwhile(
   team: string,
   intent: TeamIntent,
-  records: readonly JobOutput[],
-  scope: Pick<SweepScope, "stack" | "wanted" | "knownIds" | "ownIds">,
+  byKey: ReadonlyMap<string, ManagedJob[]>,
+  scope: Pick<SweepScope, "wanted" | "knownIds" | "ownIds">,
 ): ChangedMeanwhile[] {
-  const byKey = new Map<string, ManagedJob[]>();
-  for (const record of records) {
-    const job = managedAs(record, scope.stack);
-    if (job === undefined || !scope.wanted(job.key)) continue;
-    const same = byKey.get(job.key);
-    if (same === undefined) byKey.set(job.key, [job]);
-    else same.push(job);
-  }
   const found: ChangedMeanwhile[] = [];
   for (const key of new Set([...byKey.keys(), ...intent.expected.keys()])) {
+    if (!scope.wanted(key)) continue;
     const jobs = byKey.get(key) ?? [];
     const want = intent.desired.get(key);
     const made = jobs
