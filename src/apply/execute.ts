@@ -246,20 +246,21 @@ export async function applyPlan(plan: Plan, options: ApplyOptions): Promise<Appl
   await Promise.all([...createsDone, ...cancelsDone]);
 
   // 5. Sweep: another apply may have created the same jobs meanwhile, or other versions of them.
-  const touched = creates.filter((work) => created.get(work)?.status === "applied").map((work) => work.job);
+  /** The jobs this apply created, in the plan's order. */
+  const made = creates.flatMap((work) => {
+    const result = created.get(work);
+    return result?.status === "applied" && result.jobId !== undefined ? [{ job: work.job, id: result.jobId }] : [];
+  });
   if (stopped(options)) {
     // Not started, so said like any step not started: the apply is incomplete (exit 1), as a
     // duplicate made meanwhile may be live (see docs/architecture.md, "Planning").
-    for (const team of new Set(touched.map((job) => job.team))) {
+    for (const team of new Set(made.map(({ job }) => job.team))) {
       total += 1;
       const why = "this apply's jobs were not looked for duplicates a concurrent apply may have made; run apply again";
       skip("cancel", "dedupe", { key: "*", team }, `interrupted before it started: ${why}`);
     }
   } else if (steps.some((step) => step.status === "applied" && step.step !== "upload")) {
     // Looked for only once this apply changed a job: one that changed none left Studio as the other left it.
-    const made: { job: DesiredJob; id: string }[] = [];
-    for (const [work, result] of created)
-      if (result.status === "applied" && result.jobId !== undefined) made.push({ job: work.job, id: result.jobId });
     const targets = new Set(plan.targets);
     const { duplicates, changed, failed } = await sweep(options.client, {
       stack: plan.stack,
