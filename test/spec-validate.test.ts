@@ -24,6 +24,11 @@ const WITH_SECRET = [
 ].join("\n");
 
 /** validate exits 1 and lists the problems, then their count; a full resolve refuses the spec with the same ones. */
+/** A repository whose studio-jobs.yaml is `version: 1`, `stack: s` and then `lines`. */
+function specRepo(...lines: string[]): string {
+  return writeRepo({ "studio-jobs.yaml": ["version: 1", "stack: s", ...lines].join("\n") });
+}
+
 async function expectProblems(dir: string, problems: string[]): Promise<void> {
   const result = await runCli(["validate", "."], { cwd: dir });
   expect(result.code).toBe(1);
@@ -58,23 +63,19 @@ describe("an unset ${env:...}", () => {
 
 describe("every problem at once", () => {
   it("reports schema and resolution problems of every job, and a bad var only where it is defined", async () => {
-    const dir = writeRepo({
-      "studio-jobs.yaml": [
-        "version: 1",
-        "stack: s",
-        "vars: {region: 5}",
-        "defaults: {team: t, workers: many}",
-        "jobs:",
-        "  a:",
-        "    query: print(1)",
-        "    python_version: 3.10",
-        "    requirements_file: missing.txt",
-        "    environment: {REGION: '${var:region}'}",
-        "  b:",
-        "    query_file: nope.py",
-        "    schedule: {cron: TZ=Europe/Paris 0 3 * * *}",
-      ].join("\n"),
-    });
+    const dir = specRepo(
+      "vars: {region: 5}",
+      "defaults: {team: t, workers: many}",
+      "jobs:",
+      "  a:",
+      "    query: print(1)",
+      "    python_version: 3.10",
+      "    requirements_file: missing.txt",
+      "    environment: {REGION: '${var:region}'}",
+      "  b:",
+      "    query_file: nope.py",
+      "    schedule: {cron: TZ=Europe/Paris 0 3 * * *}",
+    );
     await expectProblems(dir, [
       "studio-jobs.yaml:3:16: must be a string, got number 5 (at vars.region)",
       'studio-jobs.yaml:4:30: must be an integer, got the string "many" (at defaults.workers)',
@@ -162,26 +163,22 @@ describe("a whole number past 2^53 - 1", () => {
 describe("a merge key that merges no mapping", () => {
   it("is reported, and the rest of the file is still checked: the other jobs' problems come with it", async () => {
     // Validate stopped at the bad merge, and a fix-and-rerun loop found the next problem only then.
-    const dir = writeRepo({
-      "studio-jobs.yaml": [
-        "version: 1",
-        "stack: s",
-        "defaults: {team: t}",
-        "x-list: &list [1, 2]",
-        "x-gpu: &gpu {workers: 8}",
-        "jobs:",
-        "  a:",
-        "    <<: *list",
-        "    query: print(1)",
-        "  b:",
-        "    query: print(2)",
-        "    workers: many",
-        "  c:",
-        "    <<: [*gpu, 5]",
-        "    query: print(3)",
-        "    priority: high",
-      ].join("\n"),
-    });
+    const dir = specRepo(
+      "defaults: {team: t}",
+      "x-list: &list [1, 2]",
+      "x-gpu: &gpu {workers: 8}",
+      "jobs:",
+      "  a:",
+      "    <<: *list",
+      "    query: print(1)",
+      "  b:",
+      "    query: print(2)",
+      "    workers: many",
+      "  c:",
+      "    <<: [*gpu, 5]",
+      "    query: print(3)",
+      "    priority: high",
+    );
     const merge = "<< merges mappings into this one: give it an alias of a mapping (<<: *base) or a list of them (<<: [*a, *b])";
     await expectProblems(dir, [
       `studio-jobs.yaml:8:9: ${merge}`,
@@ -192,17 +189,7 @@ describe("a merge key that merges no mapping", () => {
   });
 
   it("merges the mappings beside it in a list", async () => {
-    const dir = writeRepo({
-      "studio-jobs.yaml": [
-        "version: 1",
-        "stack: s",
-        "x-gpu: &gpu {team: t, workers: 8}",
-        "jobs:",
-        "  c:",
-        "    <<: [*gpu, 5]",
-        "    query: print(3)",
-      ].join("\n"),
-    });
+    const dir = specRepo("x-gpu: &gpu {team: t, workers: 8}", "jobs:", "  c:", "    <<: [*gpu, 5]", "    query: print(3)");
     const result = await runCli(["validate", "."], { cwd: dir });
     expect(result.code).toBe(1);
     // The team comes from the good source: no "has no team" problem follows.
@@ -214,18 +201,14 @@ describe("a merge key that merges no mapping", () => {
 
 describe("a team name", () => {
   it("is refused with a space, a comma or a line break, as in teams:, before Studio is asked (it answered 403)", async () => {
-    const dir = writeRepo({
-      "studio-jobs.yaml": [
-        "version: 1",
-        "stack: s",
-        "teams: [ok]",
-        "defaults: {team: 'de mo'}",
-        "jobs:",
-        '  a: {query: print(1), team: "demo\\nx"}',
-        "  b: {query: print(1), team: 'x,y'}",
-        "  c: {query: print(1), team: 'ml-team_2'}",
-      ].join("\n"),
-    });
+    const dir = specRepo(
+      "teams: [ok]",
+      "defaults: {team: 'de mo'}",
+      "jobs:",
+      '  a: {query: print(1), team: "demo\\nx"}',
+      "  b: {query: print(1), team: 'x,y'}",
+      "  c: {query: print(1), team: 'ml-team_2'}",
+    );
     await expectProblems(dir, [
       "studio-jobs.yaml:4:18: must be a team name without spaces, commas, control or invisible characters (at defaults.team)",
       "studio-jobs.yaml:6:30: must be a team name without spaces, commas, control or invisible characters (at jobs.a.team)",
@@ -238,18 +221,14 @@ describe("a value a ${var:...} gives", () => {
   it("is checked as the written value is: a team name, a query that is not empty", async () => {
     // Found by a reviewer: `team: ${var:t}` with t empty passed validate, and plan failed on
     // Studio's 403 for team "", naming no file; an empty query went on to be created.
-    const dir = writeRepo({
-      "studio-jobs.yaml": [
-        "version: 1",
-        "stack: s",
-        "teams: ['${var:u}']",
-        "vars: {t: '', u: 'bad team, x', q: '  '}",
-        "jobs:",
-        "  a: {query: '${var:q}', team: '${var:t}'}",
-        "  b: {query: print(1), team: 'x${var:u}'}",
-        "  c: {query: print(1), team: 'ok-${var:t}'}",
-      ].join("\n"),
-    });
+    const dir = specRepo(
+      "teams: ['${var:u}']",
+      "vars: {t: '', u: 'bad team, x', q: '  '}",
+      "jobs:",
+      "  a: {query: '${var:q}', team: '${var:t}'}",
+      "  b: {query: print(1), team: 'x${var:u}'}",
+      "  c: {query: print(1), team: 'ok-${var:t}'}",
+    );
     await expectProblems(dir, [
       'studio-jobs.yaml:3:9: "${var:u}" gives "bad team, x": must be a team name without spaces, commas, control or invisible characters (at teams[0])',
       'studio-jobs.yaml:6:14: "${var:q}" gives an empty query (at jobs.a.query)',
@@ -267,16 +246,12 @@ describe("a value a ${var:...} gives", () => {
   // Found by an adversarial tester: with PV set but empty, `python_version: ${env:PV}` sent
   // python_version "" (repository "", an empty query) under a create that listed nothing.
   it("from ${env:...}, is refused by plan and apply when it comes out blank, not by validate, which may run without secrets", async () => {
-    const dir = writeRepo({
-      "studio-jobs.yaml": [
-        "version: 1",
-        "stack: s",
-        "defaults: {team: t}",
-        "jobs:",
-        "  a: {query: x, python_version: '${env:PV}', credentials: '${env:PV} ', repository: '${env:PV:-}'}",
-        "  b: {query: '${env:PV}'}",
-      ].join("\n"),
-    });
+    const dir = specRepo(
+      "defaults: {team: t}",
+      "jobs:",
+      "  a: {query: x, python_version: '${env:PV}', credentials: '${env:PV} ', repository: '${env:PV:-}'}",
+      "  b: {query: '${env:PV}'}",
+    );
     const error = await loadSpec(["."], dir, { env: { PV: "" }, vars: {}, defaultTeam: undefined }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(SpecError);
     expect((error as SpecError).issues.map(formatSpecIssue)).toEqual([
@@ -294,19 +269,15 @@ describe("a value a ${var:...} gives", () => {
     // `python_version: ${var:e}` with e empty sent python_version "" (credentials_name "",
     // repository "") under a create that listed no such setting; a cluster named "" was
     // said to be missing by name, with no name.
-    const dir = writeRepo({
-      "studio-jobs.yaml": [
-        "version: 1",
-        "stack: s",
-        "vars: {e: '', s: ' '}",
-        "defaults: {team: t}",
-        "jobs:",
-        "  a: {query: x, python_version: '${var:e}', credentials: '${var:s}', repository: '${var:e}${var:e}'}",
-        "  b: {query: x, cluster: '${var:e}'}",
-        "  c: {query: x, cluster: {name: '${var:e}'}}",
-        "  d: {query: x, python_version: ''}",
-      ].join("\n"),
-    });
+    const dir = specRepo(
+      "vars: {e: '', s: ' '}",
+      "defaults: {team: t}",
+      "jobs:",
+      "  a: {query: x, python_version: '${var:e}', credentials: '${var:s}', repository: '${var:e}${var:e}'}",
+      "  b: {query: x, cluster: '${var:e}'}",
+      "  c: {query: x, cluster: {name: '${var:e}'}}",
+      "  d: {query: x, python_version: ''}",
+    );
     await expectProblems(dir, [
       'studio-jobs.yaml:6:33: "${var:e}" gives an empty python_version: give it a value, or leave python_version out (at jobs.a.python_version)',
       'studio-jobs.yaml:6:58: "${var:s}" gives an empty credentials: give it a value, or leave credentials out (at jobs.a.credentials)',
@@ -369,19 +340,15 @@ describe("an environment value", () => {
     // unprotected job: Python's str.splitlines() also ends a line at CR, VT, FF, FS, GS,
     // RS, NEL, U+2028 and U+2029.
     const breaks = ["\\r", "\\v", "\\f", "\\x1c", "\\x1d", "\\x1e", "\\x85", "\\u2028", "\\u2029"];
-    const dir = writeRepo({
-      "studio-jobs.yaml": [
-        "version: 1",
-        "stack: s",
-        "defaults: {team: t}",
-        "jobs:",
-        "  a:",
-        "    query: x",
-        "    environment:",
-        ...breaks.map((b, i) => `      V${i}: "x${b}STUDIO_JOBS_PROTECT=1"`),
-        '      TAB: "a\\tb"',
-      ].join("\n"),
-    });
+    const dir = specRepo(
+      "defaults: {team: t}",
+      "jobs:",
+      "  a:",
+      "    query: x",
+      "    environment:",
+      ...breaks.map((b, i) => `      V${i}: "x${b}STUDIO_JOBS_PROTECT=1"`),
+      '      TAB: "a\\tb"',
+    );
     await expectProblems(
       dir,
       breaks.map(
@@ -423,19 +390,15 @@ describe("a job key holding ${var:...} or ${env:...}", () => {
   it("is refused where it is written: a key is not interpolated, and the job would be named with the reference as written", async () => {
     // Found by an adversarial tester: `nightly-${var:env}:` passed, `--var env=prod` was taken
     // as used, and the plan created a job named "nightly-${var:env}" in every environment.
-    const dir = writeRepo({
-      "studio-jobs.yaml": [
-        "version: 1",
-        "stack: s",
-        "vars: {env: staging}",
-        "defaults: {team: t}",
-        "jobs:",
-        "  nightly-${var:env}: {query: print(1)}",
-        "  '${env:USER}': {query: print(2)}",
-        "  'a $${var:env} b': {query: print(3)}",
-        "  'costs ${': {query: print(4)}",
-      ].join("\n"),
-    });
+    const dir = specRepo(
+      "vars: {env: staging}",
+      "defaults: {team: t}",
+      "jobs:",
+      "  nightly-${var:env}: {query: print(1)}",
+      "  '${env:USER}': {query: print(2)}",
+      "  'a $${var:env} b': {query: print(3)}",
+      "  'costs ${': {query: print(4)}",
+    );
     const why = "a job name is not interpolated: ${var:...} or ${env:...} in it would be part of the name Studio shows; write the name out";
     await expectProblems(dir, [
       `studio-jobs.yaml:6:3: "nightly-\${var:env}": ${why} (at jobs["nightly-\${var:env}"])`,
@@ -455,17 +418,13 @@ describe("a key named __proto__", () => {
   it("is refused as a job, an environment variable or a variable name, instead of being dropped", async () => {
     // Found by a reviewer: such an environment variable passed validate and was silently left
     // out of the job, and such a job made a saved plan that apply called tampered.
-    const dir = writeRepo({
-      "studio-jobs.yaml": [
-        "version: 1",
-        "stack: s",
-        "vars: {__proto__: x}",
-        "defaults: {team: demo}",
-        "jobs:",
-        "  __proto__: {query: print(1)}",
-        '  a: {query: print(1), environment: {__proto__: "v", constructor: "w"}}',
-      ].join("\n"),
-    });
+    const dir = specRepo(
+      "vars: {__proto__: x}",
+      "defaults: {team: demo}",
+      "jobs:",
+      "  __proto__: {query: print(1)}",
+      '  a: {query: print(1), environment: {__proto__: "v", constructor: "w"}}',
+    );
     await expectProblems(dir, [
       'studio-jobs.yaml:3:8: "__proto__": __proto__ cannot be used as a name here; choose another (at vars.__proto__)',
       'studio-jobs.yaml:6:3: "__proto__": __proto__ cannot be used as a name here; choose another (at jobs.__proto__)',
@@ -478,18 +437,14 @@ describe("a schema problem in a list", () => {
   it("says which item is listed twice, at the later one, and what a cluster may be", async () => {
     // Found by a reviewer: ajv's "must NOT have duplicate items (items ## 2 and 0 are
     // identical)", and "a cluster name or {id: N}, not both" for {id: -1}, {} and 7.
-    const dir = writeRepo({
-      "studio-jobs.yaml": [
-        "version: 1",
-        "stack: s",
-        "teams: [a, b, a]",
-        "defaults: {team: t}",
-        "jobs:",
-        "  x: {query: print(1), cluster: {id: -1}}",
-        "  y: {query: print(1), cluster: {}}",
-        "  z: {query: print(1), cluster: {name: gpu-pool}}",
-      ].join("\n"),
-    });
+    const dir = specRepo(
+      "teams: [a, b, a]",
+      "defaults: {team: t}",
+      "jobs:",
+      "  x: {query: print(1), cluster: {id: -1}}",
+      "  y: {query: print(1), cluster: {}}",
+      "  z: {query: print(1), cluster: {name: gpu-pool}}",
+    );
     const cluster = "must be a cluster name, {name: NAME} or {id: N}: one of them, N a whole number of at least 0";
     await expectProblems(dir, [
       'studio-jobs.yaml:3:15: "a" is listed twice (also at [0]); remove one (at teams[2])',
@@ -499,18 +454,14 @@ describe("a schema problem in a list", () => {
   });
 
   it("is located at its item, and its path shows the index", async () => {
-    const dir = writeRepo({
-      "studio-jobs.yaml": [
-        "version: 1",
-        "stack: s",
-        "teams: [ok, 'a b']",
-        "defaults: {team: t}",
-        "jobs:",
-        "  a:",
-        "    query: print(1)",
-        "    requirements: [numpy, '', pillow]",
-      ].join("\n"),
-    });
+    const dir = specRepo(
+      "teams: [ok, 'a b']",
+      "defaults: {team: t}",
+      "jobs:",
+      "  a:",
+      "    query: print(1)",
+      "    requirements: [numpy, '', pillow]",
+    );
     await expectProblems(dir, [
       "studio-jobs.yaml:3:13: must be a team name without spaces, commas, control or invisible characters (at teams[1])",
       "studio-jobs.yaml:8:27: must not be empty (at jobs.a.requirements[1])",
@@ -871,26 +822,22 @@ describe("validate --format", () => {
 
 describe("merge keys in a spec", () => {
   it("share settings between jobs, in a top-level x- fragment the tool ignores", async () => {
-    const dir = writeRepo({
-      "studio-jobs.yaml": [
-        "version: 1",
-        "stack: s",
-        "x-common: &common",
-        "  team: t",
-        "  workers: 2",
-        "  environment: {LOG_LEVEL: info}",
-        "x-gpu: &gpu",
-        "  cluster: gpu-pool",
-        "  workers: 8",
-        "jobs:",
-        "  a:",
-        "    <<: *common",
-        "    query: print(1)",
-        "  b:",
-        "    <<: [*gpu, *common]",
-        "    query: print(2)",
-      ].join("\n"),
-    });
+    const dir = specRepo(
+      "x-common: &common",
+      "  team: t",
+      "  workers: 2",
+      "  environment: {LOG_LEVEL: info}",
+      "x-gpu: &gpu",
+      "  cluster: gpu-pool",
+      "  workers: 8",
+      "jobs:",
+      "  a:",
+      "    <<: *common",
+      "    query: print(1)",
+      "  b:",
+      "    <<: [*gpu, *common]",
+      "    query: print(2)",
+    );
     const spec = await loadSpec(["."], dir, { env: {}, vars: {}, defaultTeam: undefined });
     expect(spec.jobs.map((j) => [j.key, j.team, j.input.workers, j.environment, j.cluster])).toEqual([
       ["a", "t", 2, { LOG_LEVEL: "info" }, undefined],
