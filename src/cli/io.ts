@@ -3,6 +3,7 @@
 
 import { printable } from "../invisible.js";
 import type { Redactor } from "../redact.js";
+import { withoutWorkflowCommands } from "../workflow-commands.js";
 
 export interface OutputStream {
   write(text: string): void;
@@ -18,6 +19,12 @@ export interface CliIo {
   interactive: boolean;
   /** Ask a question and return the answer; injected so tests can answer. */
   prompt: (question: string) => Promise<string>;
+  /**
+   * stdout for the workflow commands the tool means, `validate --format github`'s annotations,
+   * whose text is escaped as commands need: redacted, but not kept from being commands as
+   * every other line is (src/workflow-commands.ts). stdout itself when not given.
+   */
+  commands?: OutputStream;
   /** Aborted when the process is asked to stop (SIGINT/SIGTERM). */
   signal: AbortSignal;
   /** The clock, for what a command sends dated "now"; Date.now when not given. */
@@ -40,13 +47,23 @@ export function waitsOf(io: CliIo): Pick<CliIo, "sleep" | "random"> {
   return { ...(io.sleep === undefined ? {} : { sleep: io.sleep }), ...(io.random === undefined ? {} : { random: io.random }) };
 }
 
-/** The same io, with every write to stdout and stderr redacted. */
+/**
+ * The same io, with every write to stdout and stderr redacted, and no line of it a CI
+ * runner's command; `commands` is stdout only redacted.
+ */
 export function redactingIo(io: CliIo, secrets: Redactor): CliIo {
-  const wrap = (stream: OutputStream): OutputStream => ({
-    write: (text) => stream.write(secrets.redactOutput(text)),
+  const wrap = (stream: OutputStream, shown: (text: string) => string): OutputStream => ({
+    write: (text) => stream.write(shown(secrets.redactOutput(text))),
     ...(stream.isTTY === undefined ? {} : { isTTY: stream.isTTY }),
   });
-  return { ...io, stdout: wrap(io.stdout), stderr: wrap(io.stderr), secrets };
+  const asIs = (text: string) => text;
+  return {
+    ...io,
+    stdout: wrap(io.stdout, withoutWorkflowCommands),
+    stderr: wrap(io.stderr, withoutWorkflowCommands),
+    commands: wrap(io.commands ?? io.stdout, asIs),
+    secrets,
+  };
 }
 
 /** Colour only on a terminal, never with NO_COLOR or --no-color; FORCE_COLOR decides when set (0 and false: off). */

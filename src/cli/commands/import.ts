@@ -12,6 +12,7 @@ import { access } from "node:fs/promises";
 import { dirname, join, relative, resolve, sep } from "node:path";
 import { Document, Pair, Scalar, visit, type YAMLMap } from "yaml";
 import { UsageError } from "../../errors.js";
+import { holdsWorkflowCommand } from "../../workflow-commands.js";
 import { escapeInvisible, hasInvisible, printable, replaceUnseen, unicodeEscaped, unstorableCharacter } from "../../invisible.js";
 import { isEnvironmentName, isEnvironmentValue } from "../../desired/environment-name.js";
 import { looksSecret } from "../../plan/secret-names.js";
@@ -279,7 +280,9 @@ export async function schemaReference(dir: string): Promise<string> {
 /**
  * The spec's text, every character of it seen: a value holding a character that is not
  * (U+202E, which reorders the line in a pull request; a zero-width space) is written
- * double-quoted, where YAML spells it as an escape; so is one of blank lines only. The yaml library writes such a value
+ * double-quoted, where YAML spells it as an escape; so is one of blank lines only, and one
+ * that spells a CI runner's command, which stdout writes with an escape that only inside
+ * double quotes reads back as the same value (src/workflow-commands.ts). The yaml library writes such a value
  * with the character as itself, so the value is written here, in place of a placeholder
  * only this run can have written.
  */
@@ -288,8 +291,9 @@ export function seenYaml(doc: Document): string {
   const placeholder = `studio-jobs-quoted-${randomUUID()}-`;
   visit(doc, {
     Scalar(_key, node) {
-      if (typeof node.value !== "string" || !(holdsUnseen(node.value) || onlyBlankLines(node.value))) return;
-      quoted.push(doubleQuoted(node.value));
+      const value = node.value;
+      if (typeof value !== "string" || !(holdsUnseen(value) || onlyBlankLines(value) || holdsWorkflowCommand(value))) return;
+      quoted.push(doubleQuoted(value));
       node.value = `${placeholder}${quoted.length - 1}`;
       node.type = "PLAIN";
     },

@@ -43,7 +43,7 @@ export async function runValidate(paths: string[], flags: ValidateFlags, globals
       io.stdout.write(renderJson(check));
       return check.summary === undefined ? 1 : 0;
     case "github":
-      for (const line of renderGithub(check)) io.stdout.write(`${line}\n`);
+      for (const line of renderGithub(check)) (io.commands ?? io.stdout).write(`${line}\n`);
       if (check.summary === undefined) io.stderr.write(`${countProblems(check.errors.length)}\n`);
       else io.stdout.write(`${summary(check)}\n`);
       return check.summary === undefined ? 1 : 0;

@@ -1,0 +1,47 @@
+import { describe, expect, it } from "vitest";
+import { holdsWorkflowCommand, withoutWorkflowCommands } from "./workflow-commands.js";
+
+/** Whether a GitHub runner (or Azure's) would take a line of a log for a command: `::` after blanks, `##[` or `##vso[` anywhere. */
+function runnerTakesForCommand(line: string): boolean {
+  return /^(?:\s|\u0085)*::/.test(line) || /##(?:vso)?\[/i.test(line);
+}
+
+describe("withoutWorkflowCommands", () => {
+  it("escapes the character that makes a line a command, and nothing else", () => {
+    const cases: [string, string][] = [
+      ["::add-mask::cancel", "\\u003a:add-mask::cancel"],
+      ["          ::stop-commands::x", "          \\u003a:stop-commands::x"],
+      ["ok\n\u3000\t::error::x\r::group::y", "ok\n\u3000\t\\u003a:error::x\r\\u003a:group::y"],
+      ["FOO: ##[error]fake", "FOO: ##\\u005berror]fake"],
+      ["###[x ##VSO[task.setvariable]", "###\\u005bx ##VSO\\u005btask.setvariable]"],
+      ["a::b, x ::y, https://h:1, [##]", "a::b, x ::y, https://h:1, [##]"],
+    ];
+    expect(cases.map(([text]) => withoutWorkflowCommands(text))).toEqual(cases.map(([, shown]) => shown));
+    expect(
+      cases.map(([text]) =>
+        withoutWorkflowCommands(text)
+          .split(/[\r\n]/)
+          .some(runnerTakesForCommand),
+      ),
+    ).toEqual(cases.map(() => false));
+  });
+
+  it("changes a JSON text only by escapes that read back as the same value", () => {
+    const value = { "##[k": ["::add-mask::cancel", "a\n::x", "##vso[y]"] };
+    const shown = withoutWorkflowCommands(JSON.stringify(value, null, 2));
+    expect(shown).not.toBe(JSON.stringify(value, null, 2));
+    expect(JSON.parse(shown)).toEqual(value);
+  });
+
+  it("tells which values it would change", () => {
+    expect(["::x", " ::x", "a\n::x", "##[x", "a ::x", "#[x", "plain"].map(holdsWorkflowCommand)).toEqual([
+      true,
+      true,
+      true,
+      true,
+      false,
+      false,
+      false,
+    ]);
+  });
+});

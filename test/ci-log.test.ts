@@ -1,0 +1,75 @@
+// What the CLI prints lands in CI logs, whose runner takes some lines for commands
+// (src/workflow-commands.ts). Values from a spec and from Studio that spell one must be
+// printed so that none is run, in every format, and mean the same in JSON and YAML.
+
+import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { parse } from "yaml";
+import { runCli, type CliResult } from "./cli-helpers.js";
+import { handMade, useStudio, writeRepo, writeSpec } from "./helpers.js";
+
+const { studio, env } = useStudio();
+
+/** The lines of a run's output a GitHub (or Azure) runner would take for a command: `::` after blanks, `##[` or `##vso[` anywhere. */
+function commandLines(result: CliResult): string[] {
+  return `${result.stdout}\n${result.stderr}`
+    .split(/[\r\n]/)
+    .filter((line) => /^(?:\s|\u0085)*::/.test(line) || /##(?:vso)?\[/i.test(line));
+}
+
+const QUERY = "print(1)\n::add-mask::cancel\n  ::stop-commands::x\nprint(2)\n";
+
+describe("output read by a CI runner", () => {
+  it("runs no command a query line or an environment value spells, in a plan, its JSON and Markdown, and apply", async () => {
+    const dir = writeRepo({ "q.py": QUERY });
+    const jobs = { a: { query_file: "q.py", environment: { FOO: "##[error]a fake failure", BAR: "##vso[task.complete]" } } };
+    writeSpec(dir, "ci", jobs);
+    const run = (args: string[]) => runCli(args, { cwd: dir, env: { ...env, DATACHAIN_STUDIO_TEAM: "demo" } });
+    expect((await run(["apply", "--yes"])).code).toBe(0);
+    // A change beside them, so that the diff shows them as context lines.
+    writeFileSync(join(dir, "q.py"), QUERY.replace("print(2)", "print(3)"));
+    const text = await run(["plan"]);
+    expect(text.stdout).toContain("          \\u003a:add-mask::cancel\n");
+    const json = await run(["plan", "--format", "json"]);
+    const markdown = await run(["plan", "--format", "markdown"]);
+    const applied = await run(["apply", "--yes"]);
+    expect([text, json, markdown, applied].map(commandLines)).toEqual([[], [], [], []]);
+    expect([text.code, json.code, markdown.code, applied.code]).toEqual([0, 0, 0, 0]);
+    const after = (JSON.parse(json.stdout) as { actions: { after: { query: string; environment: Record<string, string> } }[] }).actions[0]
+      ?.after;
+    expect([after?.query, after?.environment]).toEqual([QUERY.replace("print(2)", "print(3)"), jobs.a.environment]);
+  });
+
+  it("keeps a team's name from running a command in validate's summary, and keeps the annotations validate means", async () => {
+    const dir = writeRepo({});
+    writeFileSync(
+      join(dir, "studio-jobs.yaml"),
+      'version: 1\nstack: ci\ndefaults:\n  team: "##[stop-commands]t"\njobs:\n  a:\n    query: x\n',
+    );
+    const valid = await runCli(["validate", "--format", "github"], { cwd: dir });
+    expect([valid.code, valid.stdout, commandLines(valid)]).toEqual([
+      0,
+      "Valid: 1 job in 1 file, stack ci, team ##\\u005bstop-commands]t.\n",
+      [],
+    ]);
+    writeFileSync(join(dir, "studio-jobs.yaml"), "version: 1\nstack: ci\njobs:\n  a:\n    team: t\n    query: x\n    workers: 0\n");
+    const invalid = await runCli(["validate", "--format", "github"], { cwd: dir });
+    expect([invalid.code, invalid.stdout]).toEqual([
+      1,
+      "::error file=studio-jobs.yaml,line=7,col=14::must be at least 1, got 0 (at jobs.a.workers)\n",
+    ]);
+  });
+
+  it("imports to stdout a spec whose values read back as Studio's, with no line a command", async () => {
+    const environment = "A=##[error]x\nB=::add-mask::y";
+    await studio.client.createJob(handMade("::add-mask::cancel", { query: QUERY, environment }));
+    const dir = mkdtempSync(join(tmpdir(), "studio-jobs-import-"));
+    mkdirSync(join(dir, ".git"));
+    const imported = await runCli(["import", "--team", "demo"], { cwd: dir, env });
+    expect([imported.code, commandLines(imported)]).toEqual([0, []]);
+    const spec = parse(imported.stdout) as { jobs: Record<string, { query: string; environment: Record<string, string> }> };
+    expect(spec.jobs["::add-mask::cancel"]).toMatchObject({ query: QUERY, environment: { A: "##[error]x", B: "::add-mask::y" } });
+  });
+});
