@@ -72,4 +72,16 @@ describe("output read by a CI runner", () => {
     const spec = parse(imported.stdout) as { jobs: Record<string, { query: string; environment: Record<string, string> }> };
     expect(spec.jobs["::add-mask::cancel"]).toMatchObject({ query: QUERY, environment: { A: "##[error]x", B: "::add-mask::y" } });
   });
+
+  it("keeps a Markdown plan under GitHub's comment limit once what would be a command is escaped", async () => {
+    // Each "##[" grows by five characters where it is printed: measured after the limit, two
+    // creates that fitted came to over 140,000 characters, which GitHub refuses as a comment,
+    // and the pull request went on showing the plan before.
+    const value = "##[".repeat(9_000);
+    const dir = writeRepo({});
+    writeSpec(dir, "ci", { a: { query: "x", environment: { V: value } }, b: { query: "y", environment: { V: value } } });
+    const markdown = await runCli(["plan", "--format", "markdown"], { cwd: dir, env: { ...env, DATACHAIN_STUDIO_TEAM: "demo" } });
+    expect([markdown.code, markdown.stdout.length <= 60_000, commandLines(markdown)]).toEqual([0, true, []]);
+    expect(markdown.stdout).toContain("job details were left out to keep this comment under 60000 characters");
+  });
 });

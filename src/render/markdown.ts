@@ -7,6 +7,7 @@ import type { ActionDocument, PlanDocument } from "../plan-file/document.js";
 import type { Plan, PlanAction } from "../plan/types.js";
 import { printable } from "../invisible.js";
 import { escapeMarkdown } from "../markdown-text.js";
+import { withoutWorkflowCommands } from "../workflow-commands.js";
 import { actionHeadline, detailLines, isEmptyPlan, NO_CHANGES, shownPlan, summaryLine } from "./details.js";
 
 /** GitHub refuses comments over 65,536 characters; stay well below (a caller may add a line or two). */
@@ -36,8 +37,12 @@ function code(text: string): string {
   return `<code>${escapeMarkdown(text)}</code>`;
 }
 
+/**
+ * A diff block. Its lines are shown as they will be printed (src/workflow-commands.ts), each
+ * escape counted: the comment's length is measured here, and must hold once written.
+ */
 function fence(lines: readonly string[]): string {
-  const body = lines.map(printable).join("\n");
+  const body = lines.map((line) => withoutWorkflowCommands(printable(line))).join("\n");
   const longest = Math.max(2, ...(body.match(/`+/g) ?? []).map((m) => m.length));
   const ticks = "`".repeat(longest + 1);
   return `${ticks}diff\n${body}\n${ticks}`;
