@@ -7,7 +7,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { parse } from "yaml";
-import { runCli, type CliResult } from "./cli-helpers.js";
+import { CLI, runCli, runProcess, type CliResult } from "./cli-helpers.js";
 import { handMade, useStudio, writeRepo, writeSpec } from "./helpers.js";
 
 const { studio, env } = useStudio();
@@ -83,5 +83,21 @@ describe("output read by a CI runner", () => {
     const markdown = await runCli(["plan", "--format", "markdown"], { cwd: dir, env: { ...env, DATACHAIN_STUDIO_TEAM: "demo" } });
     expect([markdown.code, markdown.stdout.length <= 60_000, commandLines(markdown)]).toEqual([0, true, []]);
     expect(markdown.stdout).toContain("job details were left out to keep this comment under 60000 characters");
+  });
+
+  it("runs no command an internal error's text spells, caught by the process's last handler", async () => {
+    // The handler for what escapes run() wrote its text redacted only (a review found it).
+    const dir = mkdtempSync(join(tmpdir(), "studio-jobs-crash-"));
+    const preload = join(dir, "crash.cjs");
+    writeFileSync(preload, 'setTimeout(() => { throw new Error("boom\\n::add-mask::cancel ##[error]x"); }, 300);\n');
+    const crashed = await runProcess(process.execPath, ["-r", preload, CLI, "emulator", "--port", "0"], {
+      cwd: dir,
+      env: { PATH: process.env["PATH"] ?? "" },
+    });
+    expect(crashed.code).toBe(1);
+    expect(crashed.stderr).toContain(
+      "Internal error: this is a bug in studio-jobs, please report it.\nError: boom\n\\u003a:add-mask::cancel ##\\u005berror]x\n",
+    );
+    expect(commandLines(crashed)).toEqual([]);
   });
 });

@@ -23,7 +23,11 @@ if (argv.length === 1 && (argv[0] === "--version" || argv[0] === "-V")) {
 }
 
 async function main(argv: string[]): Promise<void> {
-  const [{ createRedactor }, { run }] = await Promise.all([import("../redact.js"), import("./run.js")]);
+  const [{ createRedactor }, { run }, { withoutWorkflowCommands }] = await Promise.all([
+    import("../redact.js"),
+    import("./run.js"),
+    import("../workflow-commands.js"),
+  ]);
   const secrets = createRedactor();
 
   // The first SIGINT/SIGTERM (what CI runners send on cancel) asks the command to stop: no new
@@ -46,7 +50,10 @@ async function main(argv: string[]): Promise<void> {
   for (const event of ["uncaughtException", "unhandledRejection"] as const) {
     process.on(event, (error: unknown) => {
       const text = error instanceof Error ? (error.stack ?? error.message) : String(error);
-      process.stderr.write(secrets.redact(`Internal error: this is a bug in studio-jobs, please report it.\n${text}\n`));
+      // As every other line (src/cli/io.ts): no secret, and no CI runner's command.
+      process.stderr.write(
+        withoutWorkflowCommands(secrets.redact(`Internal error: this is a bug in studio-jobs, please report it.\n${text}\n`)),
+      );
       process.exit(1);
     });
   }
