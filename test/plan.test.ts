@@ -12,7 +12,7 @@ import { loadSpec } from "../src/desired/index.js";
 import type { DesiredJob } from "../src/desired/types.js";
 import type { StudioClient } from "../src/studio/client.js";
 import { recordingSleep, runCli } from "./cli-helpers.js";
-import { copyExample, handMade, startTestStudio, useStudio, writeRepo, writeSpec, type TestStudio } from "./helpers.js";
+import { copyExample, handMade, liveByKey, startTestStudio, useStudio, writeRepo, writeSpec, type TestStudio } from "./helpers.js";
 
 const PLAN_SCHEMA = JSON.parse(readFileSync(new URL("../schema/plan.schema.json", import.meta.url), "utf8")) as object;
 
@@ -53,6 +53,37 @@ describe("plan against the emulator", () => {
     await createByHand(studio.client, await specOf(join(dir, "jobs")));
     const result = await runCli(["plan", "jobs"], { cwd: dir, env });
     expect(result.stdout).toBe("No changes. Studio matches the spec in team demo.\n");
+  });
+
+  it("refuses to cancel, as removed, the jobs a file of the stack next to the one given defines, and changes nothing", async () => {
+    const dir = copyExample("ml-platform");
+    await createByHand(studio.client, await specOf(join(dir, "jobs")));
+    const error =
+      'Error: Job "drift-report" in team demo would be cancelled as removed from the spec, but jobs/monitoring.yaml, next to jobs/training.yaml, defines it for stack ml-platform and was not given. Plan the whole stack (give the directory, or add jobs/monitoring.yaml), or delete the job from jobs/monitoring.yaml if it should go.\n';
+    const planned = await runCli(["plan", "jobs/training.yaml"], { cwd: dir, env });
+    expect(planned.code).toBe(1);
+    expect(planned.stdout).toContain("Plan: 0 to create, 0 to replace, 1 to cancel, 2 unchanged, 1 error.");
+    expect(planned.stderr).toBe(error);
+    const applied = await runCli(["apply", "jobs/training.yaml", "--yes"], { cwd: dir, env });
+    expect(applied.code).toBe(1);
+    expect(applied.stderr).toBe(error);
+    expect([...liveByKey(await studio.client.listAllJobs("demo"), "ml-platform").keys()].sort()).toEqual([
+      "drift-report",
+      "evaluate-ranker",
+      "retrain-ranker",
+    ]);
+  });
+
+  it("cancels a job removed from the file given when a file next to it defines that key only for another team or stack", async () => {
+    const dir = copyExample("ml-platform");
+    await createByHand(studio.client, await specOf(join(dir, "jobs")));
+    const monitoring = join(dir, "jobs", "monitoring.yaml");
+    const text = readFileSync(monitoring, "utf8");
+    writeFileSync(monitoring, text.replace("team: demo", "team: staging"));
+    writeFileSync(join(dir, "jobs", "other-stack.yml"), text.replace("stack: ml-platform", "stack: reports"));
+    const planned = await runCli(["plan", "jobs/training.yaml"], { cwd: dir, env });
+    expect(planned).toMatchObject({ code: 0, stderr: "" });
+    expect(planned.stdout).toMatch(/^ {2}- {3}demo\/drift-report {2}cancel job \w+ \(removed from the spec\)$/m);
   });
 
   describe("shows a replace with exactly the changed field", () => {

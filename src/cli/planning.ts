@@ -11,6 +11,7 @@ import { loadSpecFiles, type LoadedSpecFile } from "../desired/load.js";
 import { classify, isProtected, managedAs } from "../identity/classify.js";
 import { peekStack, peekTeams, resolveSpec, type ResolveOptions } from "../desired/resolve.js";
 import { checkVarsUsed } from "../desired/unused-vars.js";
+import { jobsOfUnreadSiblings, type SiblingOptions } from "../desired/unread-siblings.js";
 import type { ResolvedSpec } from "../desired/types.js";
 import type { StudioClient } from "../studio/client.js";
 import { resolveConnection, type ConnectionSettings } from "../studio/config.js";
@@ -201,6 +202,7 @@ export async function preparePlan(
       ...(io.secrets === undefined ? {} : { holdsSecret: io.secrets.holds }),
     });
     plan.warnings.push(...coverage.warnings);
+    if (!destroy) plan.errors.push(...(await cancelsOfUnreadFiles(plan, files, io.cwd, resolveOptions)));
     timer.lap("computed the plan");
     const kept = destroy && !flags.allowProtected ? keepProtected(plan) : { plan, kept: 0 };
     return { spec, plan: kept.plan, client, listings, settings, unreadable: coverage.unreadable, keptProtected: kept.kept };
@@ -209,6 +211,28 @@ export async function preparePlan(
     await client.close({ abort: true });
     throw error;
   }
+}
+
+/**
+ * A job the plan cancels as removed from the spec that a YAML file next to the spec's own
+ * defines, for the same stack and team, is a spec file left out (`plan jobs/training.yaml`
+ * when jobs/monitoring.yaml holds the rest of the stack), not a job removed: each is an
+ * error, which stops the plan before anything is cancelled. See docs/architecture.md,
+ * "Spec files left out".
+ */
+async function cancelsOfUnreadFiles(plan: Plan, files: readonly LoadedSpecFile[], cwd: string, options: SiblingOptions): Promise<string[]> {
+  const removed = plan.actions.filter((action) => action.kind === "cancel" && action.reason === "removed");
+  if (removed.length === 0) return [];
+  const unread = await jobsOfUnreadSiblings(files, plan.stack, cwd, options);
+  const errors: string[] = [];
+  for (const action of removed) {
+    const where = unread.get(action.key)?.find((job) => job.team === undefined || job.team === action.team);
+    if (where === undefined) continue;
+    errors.push(
+      `Job "${action.key}" in team ${action.team} would be cancelled as removed from the spec, but ${where.file}, next to ${where.nextTo}, defines it for stack ${plan.stack} and was not given. Plan the whole stack (give the directory, or add ${where.file}), or delete the job from ${where.file} if it should go.`,
+    );
+  }
+  return errors;
 }
 
 /** Fingerprints made per turn of the event loop while a listing arrives: about a millisecond's worth. */

@@ -1,0 +1,75 @@
+// The spec files a plan did not read although they lie next to the ones it did, and declare
+// the same stack: `plan jobs/training.yaml` when jobs/monitoring.yaml holds the rest of the
+// stack. The plan takes their jobs for jobs removed from the spec and cancels them; what
+// they define is looked up here so that the plan can refuse (docs/architecture.md,
+// "Spec files left out").
+
+import { readdir } from "node:fs/promises";
+import { dirname, join } from "node:path";
+import { interpolate } from "./interpolate.js";
+import { displayPath, readSpecText } from "./load.js";
+import { asRecord, stringEntries } from "./reader.js";
+import { isYamlName } from "./walk.js";
+import { parseYamlSource } from "./yaml-source.js";
+
+/** A job an unread file defines: its key, and its team when the file says it plainly (else any team). */
+export interface UnreadJob {
+  /** The unread file, as shown to the user. */
+  file: string;
+  /** A file that was read, in the same directory. */
+  nextTo: string;
+  team: string | undefined;
+}
+
+export interface SiblingOptions {
+  env: NodeJS.ProcessEnv;
+  vars: Readonly<Record<string, string>>;
+  defaultTeam: string | undefined;
+}
+
+/**
+ * Every job key defined by a YAML file that lies in the directory of a file that was read,
+ * was not read itself, and declares `stack`. Hidden files are left out, as a directory's
+ * walk leaves them; a file that cannot be read or parsed says nothing. Called only when a
+ * plan cancels jobs removed from the spec, so a plan that cancels none reads no more files.
+ */
+export async function jobsOfUnreadSiblings(
+  read: readonly { path: string; display: string }[],
+  stack: string,
+  cwd: string,
+  options: SiblingOptions,
+): Promise<Map<string, UnreadJob[]>> {
+  const readPaths = new Set(read.map((file) => file.path));
+  const firstIn = new Map<string, string>();
+  for (const file of read) if (!firstIn.has(dirname(file.path))) firstIn.set(dirname(file.path), file.display);
+  const found = new Map<string, UnreadJob[]>();
+  for (const [dir, nextTo] of firstIn) {
+    const names = await readdir(dir).catch(() => [] as string[]);
+    for (const name of names.sort()) {
+      const path = join(dir, name);
+      if (name.startsWith(".") || !isYamlName(name) || readPaths.has(path)) continue;
+      const display = displayPath(path, cwd);
+      const text = await readSpecText(path, display);
+      if ("issue" in text) continue;
+      const parsed = parseYamlSource(display, text.text);
+      if ("issues" in parsed) continue;
+      const data = asRecord(parsed.source.data);
+      if (data["stack"] !== stack) continue;
+      const defaults = asRecord(data["defaults"]);
+      const vars = { ...stringEntries(data["vars"]), ...options.vars };
+      for (const [key, job] of Object.entries(asRecord(data["jobs"]))) {
+        const team = plainTeam(asRecord(job)["team"] ?? defaults["team"], { env: options.env, vars }, options.defaultTeam);
+        found.set(key, [...(found.get(key) ?? []), { file: display, nextTo, team }]);
+      }
+    }
+  }
+  return found;
+}
+
+/** A job's team as the file gives it; undefined when it cannot be known without resolving the file. */
+function plainTeam(raw: unknown, context: { env: NodeJS.ProcessEnv; vars: Record<string, string> }, defaultTeam: string | undefined) {
+  if (raw === undefined) return defaultTeam;
+  if (typeof raw !== "string") return undefined;
+  const team = interpolate(raw, context);
+  return team.ok && !team.sensitive ? team.value : undefined;
+}
