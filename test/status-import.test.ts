@@ -87,6 +87,20 @@ describe("import", () => {
     });
   });
 
+  it("warns when --stack names a stack with live jobs in the team, whose spec would cancel them, and not for another stack", async () => {
+    const dir = copyExample("analytics");
+    expect((await runCli(["apply", ".", "--yes"], { cwd: dir, env })).code).toBe(0);
+    await handMadeJobs();
+    const taken = await runCli(["import", "--team", "demo", "--stack", "analytics"], { cwd: dir, env });
+    expect(taken.code).toBe(0);
+    expect(taken.stderr).toContain(
+      "\nWarning: stack analytics already has 4 live jobs in team demo, which the imported spec does not hold: planned on its own, it would cancel them. Copy the imported jobs into stack analytics's spec, or import again with another --stack.\n",
+    );
+    const fresh = await runCli(["import", "--team", "demo", "--stack", "legacy"], { cwd: dir, env });
+    expect(fresh.code).toBe(0);
+    expect(fresh.stderr).not.toContain("Warning");
+  });
+
   it("writes a spec that is safe to apply: plain values as they are, secret-looking ones as variables to set", async () => {
     await handMadeJobs();
     const dir = mkdtempSync(join(tmpdir(), "studio-jobs-import-"));

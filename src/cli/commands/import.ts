@@ -353,6 +353,15 @@ function doubleQuoted(value: string): string {
   return `"${out}${JSON.stringify(value.slice(last)).slice(1, -1)}"`;
 }
 
+/**
+ * --stack naming a stack that has live jobs in the team: the spec written holds none of
+ * them, so planning it on its own would cancel every one as removed from the spec.
+ */
+function stackTaken(stack: string, team: string, count: number): string {
+  const jobs = count === 1 ? "1 live job" : `${count} live jobs`;
+  return `Warning: stack ${stack} already has ${jobs} in team ${team}, which the imported spec does not hold: planned on its own, it would cancel ${count === 1 ? "it" : "them"}. Copy the imported jobs into stack ${stack}'s spec, or import again with another --stack.`;
+}
+
 export async function runImport(flags: ImportFlags, globals: GlobalOptions, io: CliIo): Promise<number> {
   if (!/^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$/.test(flags.stack)) {
     throw new UsageError(`--stack "${flags.stack}" must be 1 to 63 letters, digits, '.', '_' or '-'.`);
@@ -383,6 +392,7 @@ export async function runImport(flags: ImportFlags, globals: GlobalOptions, io: 
   const redact = io.secrets?.redact ?? ((text: string) => text);
   const byName = new Map<string, UnmanagedJob[]>();
   let managed = 0;
+  let ofStack = 0;
   for (const record of jobs) {
     const job = classify(record, flags.stack);
     switch (job.kind) {
@@ -392,6 +402,9 @@ export async function runImport(flags: ImportFlags, globals: GlobalOptions, io: 
       case "managed":
       case "managed-without-key":
       case "misnamed":
+        ofStack += 1;
+        managed += 1;
+        break;
       case "other-stack":
         managed += 1;
         break;
@@ -459,6 +472,7 @@ export async function runImport(flags: ImportFlags, globals: GlobalOptions, io: 
   io.stderr.write(
     `Imported ${byName.size} job${byName.size === 1 ? "" : "s"} from team ${team}${managed > 0 ? ` (${managed} already managed by studio-jobs left out)` : ""}${out === undefined ? "" : ` into ${flags.out}`}. ${byName.size > 0 ? `Fill in every ${FILL_IN} before planning.` : `No live job there is left unmanaged: there is nothing to fill in.`}\n`,
   );
+  if (ofStack > 0) io.stderr.write(`${stackTaken(flags.stack, team, ofStack)}\n`);
   if (found.leftOut.length > 0) {
     const count = found.leftOut.reduce((sum, job) => sum + job.names.length, 0);
     io.stderr.write(
