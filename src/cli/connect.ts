@@ -5,6 +5,7 @@ import { UsageError } from "../errors.js";
 import { printable } from "../invisible.js";
 import { MAX_TIMEOUT_MS } from "../studio/call.js";
 import { createStudioClient, MAX_REPLY_BYTES_LIMIT, type RetryEvent, type StudioClient } from "../studio/client.js";
+import { proxyFor } from "../studio/proxy.js";
 import { checkStudioUrl } from "../studio/url.js";
 import { formatDuration } from "../studio/retry.js";
 import { resolveConnection, type ConnectionSettings } from "../studio/config.js";
@@ -144,7 +145,9 @@ export async function connect(globals: GlobalOptions, io: CliIo, resolved?: Conn
   io.secrets?.addSecret(settings.token, { header: true });
   for (const secret of urlSecrets(settings.url)) io.secrets?.addSecret(secret);
   const limits = limitsFrom(globals, io.env);
-  checkStudioUrl(settings.url, globals.insecure);
+  const proxy = proxyFor(checkStudioUrl(settings.url, globals.insecure), io.env);
+  // The proxy's password, like the token's, is never shown (undici sends it as Proxy-Authorization).
+  if (proxy !== undefined) for (const secret of urlSecrets(proxy.url)) io.secrets?.addSecret(secret, { header: true });
   if (settings.token === undefined) {
     throw new UsageError(
       "No Studio token.",
@@ -153,11 +156,13 @@ export async function connect(globals: GlobalOptions, io: CliIo, resolved?: Conn
   }
   if (globals.verbose) {
     io.stderr.write(`studio: ${settings.url} (url from ${settings.sources.url}, token from ${settings.sources.token})\n`);
+    if (proxy !== undefined) io.stderr.write(`proxy: ${proxy.shown} (from ${proxy.from})\n`);
   }
   skipOptimizingHttpParser();
   const client = createStudioClient({
     url: settings.url,
     token: settings.token,
+    proxy,
     ...listLimitFrom(io.env),
     ...limits,
     signal: io.signal,

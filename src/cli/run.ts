@@ -2,7 +2,7 @@
 // so that `studio-jobs --version` starts fast.
 
 import { Argument, Command, CommanderError, Option } from "commander";
-import { PlanRefusedError, RemoteError, StudioJobsError } from "../errors.js";
+import { PlanRefusedError, StudioJobsError } from "../errors.js";
 import { printable, printableLines } from "../invisible.js";
 import { usablePlanKey } from "../plan-file/plan-key.js";
 import { createRedactor } from "../redact.js";
@@ -318,23 +318,10 @@ function reportError(error: unknown, io: CliIo, verbose: boolean): number {
     const message = error instanceof PlanRefusedError ? error.reasons.map(printable).join("\n") : printableLines(error.message);
     io.stderr.write(`Error: ${message}\n`);
     if (error.hint !== undefined) io.stderr.write(`${printableLines(error.hint)}\n`);
-    if (error instanceof RemoteError && error.status === undefined) {
-      const proxy = proxyVariable(io.env);
-      if (proxy !== undefined) io.stderr.write(`${proxy} is set, but studio-jobs does not use a proxy: it connects to Studio directly.\n`);
-    }
     if (verbose && error.stack !== undefined) io.stderr.write(`${error.stack}\n`);
     return error.exitCode;
   }
   const stack = error instanceof Error ? (error.stack ?? error.message) : String(error);
   io.stderr.write(`Internal error: this is a bug in studio-jobs, please report it.\n${stack}\n`);
   return 1;
-}
-
-/**
- * The proxy variable set here, if any. Studio is reached directly, whatever they say: where
- * only a proxy gets out, a request finds no reply, and "check --url" alone would point away
- * from the cause. Its value, which may hold the proxy's password, is never printed.
- */
-function proxyVariable(env: NodeJS.ProcessEnv): string | undefined {
-  return ["HTTPS_PROXY", "https_proxy", "HTTP_PROXY", "http_proxy", "ALL_PROXY", "all_proxy"].find((name) => (env[name] ?? "") !== "");
 }

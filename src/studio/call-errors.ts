@@ -25,6 +25,8 @@ export interface ErrorContext {
   origin: string;
   /** The base URL's path without a trailing slash: "" at the origin's root. */
   basePath: string;
+  /** The proxy the requests go through, as messages name it (`the proxy at host:port (from HTTPS_PROXY)`). */
+  via?: string | undefined;
 }
 
 export interface RequestDescription {
@@ -61,7 +63,14 @@ export interface Reply {
 export function failure(ctx: ErrorContext, where: RequestDescription, outcome: Reply | Failure): RemoteError {
   if ("phase" in outcome) {
     const { status, cause } = outcome;
-    if (status === undefined) return new RemoteError({ method: where.method, path: where.path, status: undefined, cause });
+    if (status === undefined) {
+      // Through a proxy, the proxy may be what did not answer or turned the request away.
+      const hint =
+        ctx.via === undefined
+          ? undefined
+          : `Check --url (or DATACHAIN_STUDIO_URL), and that Studio is reachable through ${ctx.via}; NO_PROXY names the hosts reached directly.`;
+      return new RemoteError({ method: where.method, path: where.path, status: undefined, cause, hint });
+    }
     // The server answered, then the reply broke off: it acted, for all we know.
     return new RemoteError({
       method: where.method,

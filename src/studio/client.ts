@@ -9,7 +9,8 @@
 import { RemoteError, StudioJobsError, UsageError } from "../errors.js";
 import type { Redactor } from "../redact.js";
 import { createCall, DEFAULT_TIMEOUT_MS, MAX_TIMEOUT_MS, type RetryEvent } from "./call.js";
-import { Agent, loadFormData, type Dispatcher } from "./http.js";
+import { Agent, loadFormData, loadProxyAgent, type Dispatcher } from "./http.js";
+import type { ProxySetting } from "./proxy.js";
 import type { Cluster, JobInput, JobOutput, UploadReply } from "./types.js";
 import { createJobListStream, createWholeReplyStream, type JobList } from "./stream-parse.js";
 import { readActionFeedback, readClusterList, readJob, readUploadReply, type ListingOptions } from "./wire.js";
@@ -36,6 +37,8 @@ export interface StudioClientOptions {
   token: string;
   /** Injected transport; by default one keep-alive Agent owned by the client. */
   dispatcher?: Dispatcher;
+  /** The proxy to reach Studio through (`proxyFor`); not with `dispatcher`. */
+  proxy?: ProxySetting | undefined;
   /** The most one request may take, from sending it to the last byte of the reply (default 60 s). Not retried when hit. */
   timeoutMs?: number;
   /** The largest listing reply read, in bytes (default 500 MiB); other replies are capped lower. */
@@ -113,7 +116,12 @@ export function createStudioClient(options: StudioClientOptions): StudioClient {
     throw new UsageError(`timeoutMs must be more than 0 and at most ${MAX_TIMEOUT_MS} (what a timer holds), not ${String(timeoutMs)}.`);
   }
   const ownsDispatcher = options.dispatcher === undefined;
-  const dispatcher = options.dispatcher ?? new Agent({ keepAliveTimeout: 10_000, keepAliveMaxTimeout: 60_000, connections: 64 });
+  const agentOptions = { keepAliveTimeout: 10_000, keepAliveMaxTimeout: 60_000, connections: 64 };
+  const { proxy } = options;
+  const dispatcher =
+    options.dispatcher ??
+    // Through a proxy, each connection to Studio is a tunnel (CONNECT) the proxy opens.
+    (proxy === undefined ? new Agent(agentOptions) : new (loadProxyAgent())({ ...agentOptions, uri: proxy.url }));
   const maxReplyBytes = Math.min(options.maxReplyBytes ?? DEFAULT_MAX_REPLY_BYTES, MAX_REPLY_BYTES_LIMIT);
   // Asking for many costs nothing when a team has few, and every extra ask re-sends all:
   // nearly every team fits the first ask; a huge one costs one more, 4 times larger.
@@ -123,6 +131,7 @@ export function createStudioClient(options: StudioClientOptions): StudioClient {
     authorization: `Bearer ${options.token}`,
     origin: base.origin,
     basePath: base.pathname.replace(/\/+$/, ""),
+    via: proxy === undefined ? undefined : `the proxy at ${proxy.shown} (from ${proxy.from})`,
     timeoutMs,
     retries: options.retries ?? 5,
     backoff: options.backoff ?? { baseMs: 200, maxMs: 5_000 },

@@ -6,7 +6,7 @@
 // version in package.json.
 
 import { createRequire } from "node:module";
-import type { Agent as AgentClass, Dispatcher, FormData as FormDataClass } from "undici";
+import type { Agent as AgentClass, Dispatcher, FormData as FormDataClass, ProxyAgent as ProxyAgentClass } from "undici";
 
 const require = createRequire(import.meta.url);
 
@@ -20,6 +20,16 @@ const requestApi = require("undici/lib/api/api-request.js") as RequestApi;
 /** undici's `request`, on the dispatcher given; `path` with its query, already encoded. */
 export function request(dispatcher: Dispatcher, options: Dispatcher.RequestOptions): Promise<Dispatcher.ResponseData> {
   return requestApi.call(dispatcher, options);
+}
+
+/**
+ * undici's ProxyAgent, loaded only when a proxy is in use. It opens each tunnel with the
+ * `connect` method that `import "undici"` puts on every dispatcher, as this does here.
+ */
+export function loadProxyAgent(): typeof ProxyAgentClass {
+  const dispatcher = (require("undici/lib/dispatcher/dispatcher.js") as { prototype: { connect?: unknown } }).prototype;
+  dispatcher.connect ??= require("undici/lib/api/api-connect.js") as unknown;
+  return require("undici/lib/dispatcher/proxy-agent.js") as typeof ProxyAgentClass;
 }
 
 /** undici's FormData: its multipart encoder accepts only its own class. */

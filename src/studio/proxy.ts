@@ -1,0 +1,70 @@
+// Which proxy, if any, carries the requests to Studio: the variables curl and Python's
+// requests (datachain's own client) read. See docs/architecture.md, "Proxies".
+
+import { UsageError } from "../errors.js";
+import { isLoopbackHost } from "./url.js";
+
+export interface ProxySetting {
+  /** The proxy's URL, credentials included (undici sends them as Proxy-Authorization). */
+  url: string;
+  /** The variable it came from, for messages: its value may hold a password and is never shown. */
+  from: string;
+  /** `host:port`, for messages. */
+  shown: string;
+}
+
+const DEFAULT_PORTS: Readonly<Record<string, number>> = { "http:": 80, "https:": 443 };
+
+/** The first of `names` set to something other than blanks. */
+function firstSet(env: NodeJS.ProcessEnv, names: readonly string[]): string | undefined {
+  return names.find((name) => (env[name] ?? "").trim() !== "");
+}
+
+/**
+ * The proxy for `studio`, from `https_proxy` / `HTTPS_PROXY` (`http_proxy` / `HTTP_PROXY`
+ * for an http:// Studio), else `all_proxy` / `ALL_PROXY`; lower case first, as curl and
+ * requests read them. None for this machine (as Go's tools, Terraform and kubectl among
+ * them, never proxy it) or for a host `no_proxy` / `NO_PROXY` names.
+ */
+export function proxyFor(studio: URL, env: NodeJS.ProcessEnv): ProxySetting | undefined {
+  const names = studio.protocol === "https:" ? ["https_proxy", "HTTPS_PROXY"] : ["http_proxy", "HTTP_PROXY"];
+  const from = firstSet(env, [...names, "all_proxy", "ALL_PROXY"]);
+  if (from === undefined || isLoopbackHost(studio.hostname) || bypassed(studio, env)) return undefined;
+  const raw = (env[from] ?? "").trim();
+  let url: URL;
+  try {
+    // A bare host:port is an http:// proxy, as curl and requests take it.
+    url = new URL(/^[a-z][a-z\d+.-]*:\/\//i.test(raw) ? raw : `http://${raw}`);
+  } catch {
+    throw new UsageError(`${from} is not a proxy URL.`, `Give one such as http://proxy.example.com:3128, or unset ${from}.`);
+  }
+  if (url.protocol !== "http:" && url.protocol !== "https:") {
+    throw new UsageError(
+      `${from} names a ${url.protocol.slice(0, -1)}:// proxy; studio-jobs reaches Studio through http:// and https:// proxies only.`,
+      `Give an http:// proxy in ${from}, or add ${studio.hostname} to NO_PROXY to reach Studio directly.`,
+    );
+  }
+  return { url: url.href, from, shown: url.host };
+}
+
+/**
+ * Whether `no_proxy` / `NO_PROXY` (lower case first) names Studio's host: `*` names every
+ * host; an entry names its host and the hosts under it (`example.com` and `.example.com`
+ * both name `studio.example.com`), on any port unless it gives one. Addresses are compared
+ * as written: no address ranges.
+ */
+function bypassed(studio: URL, env: NodeJS.ProcessEnv): boolean {
+  const name = firstSet(env, ["no_proxy", "NO_PROXY"]);
+  if (name === undefined) return false;
+  const host = studio.hostname.toLowerCase();
+  const port = studio.port === "" ? DEFAULT_PORTS[studio.protocol] : Number(studio.port);
+  for (const entry of (env[name] ?? "").toLowerCase().split(/[\s,]+/)) {
+    if (entry === "*") return true;
+    const match = /^(?:\*?\.)?(\[[^\]]*\]|[^:]+)(?::(\d+))?$/.exec(entry);
+    if (match === null) continue;
+    const [, entryHost = "", entryPort] = match;
+    if (entryPort !== undefined && Number(entryPort) !== port) continue;
+    if (host === entryHost || host.endsWith(`.${entryHost}`)) return true;
+  }
+  return false;
+}

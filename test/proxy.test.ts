@@ -1,0 +1,171 @@
+// Reaching Studio through a proxy: the variables curl and datachain's client read, a real
+// tunnelling proxy over real HTTP in front of the emulator, its password never shown.
+
+import { createServer, type Server } from "node:http";
+import { connect, type AddressInfo, type Socket } from "node:net";
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { UsageError } from "../src/errors.js";
+import { proxyFor } from "../src/studio/proxy.js";
+import { runCli, spawnCli } from "./cli-helpers.js";
+import { copyExample, useStudio } from "./helpers.js";
+
+const { studio, env } = useStudio();
+
+/** A host only the proxy knows: a request that reaches the emulator by it went through the proxy. */
+const STUDIO_HOST = "studio.test";
+const PASSWORD = "s3cret-proxy-pass";
+
+interface TestProxy {
+  port: number;
+  /** What each CONNECT asked for, and its Proxy-Authorization. */
+  tunnels: { target: string; authorization: string | undefined }[];
+  /** The status to answer every CONNECT with; 200 opens the tunnel. */
+  answer: number;
+  server: Server;
+}
+
+const proxy = { tunnels: [], answer: 200 } as unknown as TestProxy;
+const sockets = new Set<Socket>();
+
+beforeAll(async () => {
+  const server = createServer((_req, res) => res.writeHead(405).end());
+  server.on("connect", (req, client: Socket) => {
+    sockets.add(client);
+    proxy.tunnels.push({ target: req.url ?? "", authorization: req.headers["proxy-authorization"] });
+    if (proxy.answer !== 200) {
+      client.end(`HTTP/1.1 ${proxy.answer} No\r\nProxy-Authenticate: Basic realm="ci"\r\nContent-Length: 0\r\n\r\n`);
+      return;
+    }
+    const [host, port] = (req.url ?? "").split(":");
+    const upstream = connect(Number(port), host === STUDIO_HOST ? "127.0.0.1" : (host ?? ""), () => {
+      client.write("HTTP/1.1 200 Connection Established\r\n\r\n");
+      upstream.pipe(client);
+      client.pipe(upstream);
+    });
+    sockets.add(upstream);
+    upstream.on("error", () => client.destroy());
+    client.on("error", () => upstream.destroy());
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  Object.assign(proxy, { server, port: (server.address() as AddressInfo).port });
+});
+
+afterAll(async () => {
+  for (const socket of sockets) socket.destroy();
+  await new Promise((resolve) => proxy.server.close(resolve));
+});
+
+beforeEach(() => {
+  proxy.tunnels = [];
+  proxy.answer = 200;
+});
+
+/** The emulator's URL by the name only the proxy resolves. */
+const studioByName = () => studio.emulator.url.replace("127.0.0.1", STUDIO_HOST);
+const emulatorPort = () => new URL(studio.emulator.url).port;
+
+async function planThrough(extra: NodeJS.ProcessEnv) {
+  return runCli(["--insecure", "plan", "."], {
+    cwd: copyExample("analytics"),
+    env: { ...env, DATACHAIN_STUDIO_URL: studioByName(), ...extra },
+    random: () => 1,
+  });
+}
+
+describe("a proxy", () => {
+  it("carries every request to Studio, with its credentials sent to it and never shown", async () => {
+    // The built CLI, as a user runs it: it loads only the parts of undici it uses.
+    const result = await spawnCli(["--insecure", "--verbose", "plan", "."], {
+      cwd: copyExample("analytics"),
+      env: { ...env, DATACHAIN_STUDIO_URL: studioByName(), http_proxy: `http://ci:${PASSWORD}@127.0.0.1:${proxy.port}` },
+    });
+    expect([result.code, result.stdout]).toEqual([
+      0,
+      expect.stringContaining("Plan: 4 to create, 0 to replace, 0 to cancel, 0 unchanged."),
+    ]);
+    expect(result.stderr).toContain(`proxy: 127.0.0.1:${proxy.port} (from http_proxy)\n`);
+    expect(result.stderr + result.stdout).not.toContain(PASSWORD);
+    expect(proxy.tunnels.length).toBeGreaterThan(0);
+    expect(new Set(proxy.tunnels.map((t) => t.target))).toEqual(new Set([`${STUDIO_HOST}:${emulatorPort()}`]));
+    expect(proxy.tunnels[0]?.authorization).toBe(`Basic ${Buffer.from(`ci:${PASSWORD}`).toString("base64")}`);
+  });
+
+  it("is not used for a host NO_PROXY names, nor for this machine", async () => {
+    const named = await planThrough({ HTTP_PROXY: `127.0.0.1:${proxy.port}`, NO_PROXY: `example.com, .${STUDIO_HOST}` });
+    // Not through the proxy, the name resolves nowhere.
+    expect(named.code).toBe(1);
+    expect(named.stderr).toContain("no reply");
+    const local = await runCli(["plan", "."], { cwd: copyExample("analytics"), env: { ...env, http_proxy: `127.0.0.1:${proxy.port}` } });
+    expect(local.code).toBe(0);
+    expect(proxy.tunnels).toEqual([]);
+  });
+
+  it("that turns the request away is named in the error, without its password, and nothing is planned", async () => {
+    proxy.answer = 407;
+    const result = await planThrough({ all_proxy: `http://ci:${PASSWORD}@127.0.0.1:${proxy.port}` });
+    expect(result.code).toBe(1);
+    expect(result.stdout).toBe("");
+    expect(result.stderr).toContain("(407)");
+    expect(result.stderr).toContain(
+      `Check --url (or DATACHAIN_STUDIO_URL), and that Studio is reachable through the proxy at 127.0.0.1:${proxy.port} (from all_proxy); NO_PROXY names the hosts reached directly.\n`,
+    );
+    expect(result.stderr).not.toContain(PASSWORD);
+  });
+});
+
+describe("proxyFor", () => {
+  const studioAt = new URL("https://studio.example.com");
+
+  it("reads the variable of Studio's scheme, lower case first, then all_proxy; a bare host:port is http://", () => {
+    expect(proxyFor(studioAt, { HTTPS_PROXY: "http://upper:3128", https_proxy: "lower:3128", HTTP_PROXY: "http://plain:1" })).toEqual({
+      url: "http://lower:3128/",
+      from: "https_proxy",
+      shown: "lower:3128",
+    });
+    expect(proxyFor(new URL("http://studio.example.com"), { HTTPS_PROXY: "http://s:1", HTTP_PROXY: "http://p:2" })?.from).toBe(
+      "HTTP_PROXY",
+    );
+    expect(proxyFor(studioAt, { https_proxy: "  ", ALL_PROXY: "https://all:8443" })).toMatchObject({
+      from: "ALL_PROXY",
+      shown: "all:8443",
+    });
+    expect(proxyFor(studioAt, {})).toBeUndefined();
+  });
+
+  it("leaves out this machine and the hosts NO_PROXY names: exact, under a domain, on its port, or *", () => {
+    const through = { https_proxy: "http://p:3128" };
+    const bypassed = (noProxy: string, url = studioAt) => proxyFor(url, { ...through, no_proxy: noProxy }) === undefined;
+    expect(proxyFor(new URL("https://127.0.0.1:8443"), through)).toBeUndefined();
+    expect(proxyFor(new URL("https://localhost"), through)).toBeUndefined();
+    expect([bypassed("studio.example.com"), bypassed("example.com"), bypassed(".example.com"), bypassed("*.example.com")]).toEqual([
+      true,
+      true,
+      true,
+      true,
+    ]);
+    expect([bypassed("*"), bypassed("other.com, EXAMPLE.COM"), bypassed("example.com:443"), bypassed("example.com:8443")]).toEqual([
+      true,
+      true,
+      true,
+      false,
+    ]);
+    expect([bypassed("ample.com"), bypassed("studio.example.com.evil"), bypassed("")]).toEqual([false, false, false]);
+  });
+
+  it("refuses a proxy it cannot use, naming the variable and never its value", () => {
+    const refused = (value: string) => {
+      try {
+        proxyFor(studioAt, { HTTPS_PROXY: value });
+      } catch (error) {
+        return error instanceof UsageError ? `${error.message} ${error.hint ?? ""}` : "not a UsageError";
+      }
+      return "accepted";
+    };
+    expect(refused("socks5://u:hidden-pass@p:1080")).toBe(
+      "HTTPS_PROXY names a socks5:// proxy; studio-jobs reaches Studio through http:// and https:// proxies only. Give an http:// proxy in HTTPS_PROXY, or add studio.example.com to NO_PROXY to reach Studio directly.",
+    );
+    expect(refused("http://u:hidden-pass@[bad")).toBe(
+      "HTTPS_PROXY is not a proxy URL. Give one such as http://proxy.example.com:3128, or unset HTTPS_PROXY.",
+    );
+  });
+});
