@@ -2,10 +2,21 @@
 // run time is written in plans and in status. Pure: the reference time is passed in.
 
 import { nextCronRuns } from "./cron.js";
+import { studioTimeMs } from "./studio/time.js";
 
 /** How a run time is shown: `2026-11-01 03:00 UTC` (schedules fire on the minute, in UTC). */
 export function formatRunTime(date: Date): string {
   return `${date.toISOString().slice(0, 16).replace("T", " ")} UTC`;
+}
+
+/**
+ * From when a schedule's runs are counted: its `start_after` when that is later than `now`
+ * (Studio fires nothing of it before), else `now`. One that names no time is left out.
+ */
+export function runsFrom(now: Date, startAfter: string | null | undefined): Date {
+  if (startAfter === null || startAfter === undefined) return now;
+  const at = studioTimeMs(startAfter);
+  return at > now.getTime() ? new Date(at) : now;
 }
 
 /** The next three firings after `now`; none for a one-off job, or for an expression that does not parse. */

@@ -279,4 +279,32 @@ describe("status --format json", () => {
     const nightly = doc.jobs.find((j) => j.key === "nightly-embeddings");
     expect(nightly?.next_runs.map((t) => t.slice(10))).toEqual(["T03:00:00.000Z", "T03:00:00.000Z", "T03:00:00.000Z"]);
   });
+
+  it("counts a schedule's next runs from a start_after still to come, and gives a one-off job waiting for one that moment", async () => {
+    // Status showed the schedule's next three runs from now, before it starts, and "-" for
+    // the one-off job; the plan's create showed the schedule's runs from now too.
+    const dir = mkdtempSync(join(tmpdir(), "studio-jobs-later-"));
+    writeSpec(dir, "later", {
+      nightly: { query: "print(1)", schedule: { cron: "0 3 * * *", start_after: "2099-01-01T00:00:00Z" } },
+      backfill: { query: "print(2)", schedule: { start_after: "2099-01-01T06:30:00Z" } },
+    });
+    const planned = await cli(dir, ["plan", "."]);
+    expect(planned.stdout).toContain("schedule.cron: 0 3 * * *   next: 2099-01-01 03:00 UTC, 2099-01-02 03:00 UTC, 2099-01-03 03:00 UTC\n");
+    expect((await cli(dir, ["apply", ".", "--yes"])).code).toBe(0);
+    const result = await cli(dir, ["status", ".", "--format", "json"]);
+    const doc = JSON.parse(result.stdout) as { jobs: { key: string; next_runs: string[] }[] };
+    expect(Object.fromEntries(doc.jobs.map((job) => [job.key, job.next_runs]))).toEqual({
+      nightly: ["2099-01-01T03:00:00.000Z", "2099-01-02T03:00:00.000Z", "2099-01-03T03:00:00.000Z"],
+      backfill: ["2099-01-01T06:30:00.000Z"],
+    });
+    writeSpec(dir, "later", {
+      nightly: { query: "print(1)", schedule: { cron: "0 4 * * *", start_after: "2099-01-01T00:00:00Z" } },
+      backfill: { query: "print(2)", schedule: { start_after: "2099-01-01T06:30:00Z" } },
+    });
+    const replaced = await cli(dir, ["plan", "."]);
+    expect(replaced.stdout).toContain(
+      "was next: 2099-01-01 03:00 UTC, 2099-01-02 03:00 UTC, 2099-01-03 03:00 UTC\n" +
+        "          now next: 2099-01-01 04:00 UTC, 2099-01-02 04:00 UTC, 2099-01-03 04:00 UTC\n",
+    );
+  });
 });

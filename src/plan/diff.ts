@@ -7,7 +7,7 @@ import type * as DiffLibrary from "diff";
 import { JOB_FIELDS, PLAN_FIELDS, type FieldName, type JobField } from "../desired/fields.js";
 import { classify, recordedSettings } from "../identity/classify.js";
 import { canonicalJson } from "../identity/fingerprint.js";
-import { nextRuns } from "../run-times.js";
+import { nextRuns, runsFrom } from "../run-times.js";
 import type { AppliedRecord, ClusterRef, DesiredJob } from "../desired/types.js";
 import type { JobOutput } from "../studio/types.js";
 import { SENSITIVE } from "../redact.js";
@@ -87,7 +87,9 @@ const DIFF_ORDER: readonly FieldName[] = [...PLAN_FIELDS].sort(
 interface DiffContext {
   changes: FieldChange[];
   isSensitive: (field: string) => boolean;
-  now: Date;
+  /** From when the old and the new schedule fire: now, or a later start_after of each. */
+  oldFrom: Date;
+  newFrom: Date;
 }
 
 /**
@@ -103,7 +105,13 @@ export function computeChanges(
 ): FieldChange[] {
   const old = classify(live, desired.stack);
   const oldApplied = recordedSettings(old);
-  const ctx: DiffContext = { changes: [], isSensitive: liveSensitivity(old, desired, secretFields), now };
+  const ctx: DiffContext = {
+    changes: [],
+    isSensitive: liveSensitivity(old, desired, secretFields),
+    // Studio's start_after is not read (src/studio/types.ts): the job's own record says it.
+    oldFrom: runsFrom(now, oldApplied?.start_after),
+    newFrom: runsFrom(now, desired.values.start_after),
+  };
   for (const name of DIFF_ORDER) {
     const field = JOB_FIELDS[name];
     const source = field.live;
@@ -179,8 +187,8 @@ function compare(ctx: DiffContext, field: JobField, label: string, oldValue: unk
         kind: "cron",
         old: oldCron ?? NOT_SET,
         new: newCron ?? NOT_SET,
-        old_runs: nextRuns(oldCron, ctx.now),
-        new_runs: nextRuns(newCron, ctx.now),
+        old_runs: nextRuns(oldCron, ctx.oldFrom),
+        new_runs: nextRuns(newCron, ctx.newFrom),
       });
       return;
     }
@@ -206,7 +214,14 @@ function compareUnknown(ctx: DiffContext, field: JobField, newValue: unknown): v
   if (newValue === undefined) return;
   if (field.shape === "cron") {
     const newCron = newValue as string;
-    ctx.changes.push({ field: field.label, kind: "cron", old: UNKNOWN, new: newCron, old_runs: [], new_runs: nextRuns(newCron, ctx.now) });
+    ctx.changes.push({
+      field: field.label,
+      kind: "cron",
+      old: UNKNOWN,
+      new: newCron,
+      old_runs: [],
+      new_runs: nextRuns(newCron, ctx.newFrom),
+    });
     return;
   }
   ctx.changes.push({

@@ -4,9 +4,9 @@
 // (classify, satisfies), so status and plan never disagree about a job.
 
 import { appendAll } from "../append-all.js";
-import type { DesiredJob } from "../desired/types.js";
+import type { AppliedRecord, DesiredJob } from "../desired/types.js";
 import { classify, type LiveJob, type ManagedJob } from "../identity/classify.js";
-import { nextRunDates } from "../run-times.js";
+import { nextRunDates, runsFrom } from "../run-times.js";
 import { isLive, isSchedule } from "../studio/status.js";
 import { studioTimeOrder } from "../studio/time.js";
 import type { JobOutput } from "../studio/types.js";
@@ -51,8 +51,15 @@ export interface StackStatus {
 export type StatusDesired = Pick<DesiredJob, "key" | "team" | "cron" | "fingerprint">;
 
 /** The cron expression a managed schedule was applied with, from its record. */
-function liveCron(job: LiveJob): string | undefined {
-  return job.kind === "managed" ? job.applied?.cron : undefined;
+/**
+ * When a live record runs next: a schedule's next three firings from now or its later
+ * start_after; a one-off job waiting for a start_after still to come, that moment.
+ */
+function upcomingRuns(status: string, applied: AppliedRecord | undefined, wantedCron: string | undefined, now: Date): Date[] {
+  // Studio's start_after is not read (src/studio/types.ts): the job's own record says it.
+  const from = runsFrom(now, applied?.start_after);
+  if (isSchedule(status)) return nextRunDates(applied?.cron ?? wantedCron, from);
+  return isLive(status) && from > now ? [from] : [];
 }
 
 /**
@@ -164,7 +171,7 @@ function teamStatus(
       status: record.status,
       spec,
       lastRun: run === undefined ? undefined : { jobId: run.id, status: run.status, createdAt: run.created_at },
-      nextRuns: nextRunDates(isSchedule(record.status) ? (liveCron(job) ?? want?.cron) : undefined, now),
+      nextRuns: upcomingRuns(record.status, job.kind === "managed" ? job.applied : undefined, want?.cron, now),
       url: record.url,
     });
   }

@@ -5,7 +5,7 @@ import { toPlanDocument, type ActionDocument, type PlanDocument } from "../plan-
 import { formatFiles } from "../plan/diff.js";
 import { JOB_FIELDS, PLAN_FIELDS, type JobField } from "../desired/fields.js";
 import { settingAt, type FileSetting, type JobSettings, type SettingValue } from "../plan/settings.js";
-import { nextRuns } from "../run-times.js";
+import { nextRuns, runsFrom } from "../run-times.js";
 import type { CancelReason, FieldChange, Plan, PlanAction, PlanSummary } from "../plan/types.js";
 
 export function shortId(id: string): string {
@@ -113,14 +113,16 @@ export function queryPreview(query: string): string {
 /** Every value a create sends, one `field: value` a line, in the table's order; sensitive ones as (sensitive). */
 export function createdFields(after: JobSettings, createdAt: string): string[] {
   const lines: string[] = [];
+  // A schedule that starts later fires first after its start.
+  const from = runsFrom(new Date(createdAt), settingAt(after, "start_after") as string | undefined);
   for (const name of PLAN_FIELDS) {
     const value = settingAt(after, name);
-    if (value !== undefined) lines.push(...settingLines(JOB_FIELDS[name], value, createdAt));
+    if (value !== undefined) lines.push(...settingLines(JOB_FIELDS[name], value, from));
   }
   return lines;
 }
 
-function settingLines(field: JobField, value: SettingValue, createdAt: string): string[] {
+function settingLines(field: JobField, value: SettingValue, from: Date): string[] {
   const { label } = field;
   switch (field.shape) {
     case "text":
@@ -129,7 +131,7 @@ function settingLines(field: JobField, value: SettingValue, createdAt: string): 
       return [`${label}: ${queryPreview(value as string)}`];
     case "cron": {
       const cron = value as string;
-      const runs = nextRuns(cron, new Date(createdAt));
+      const runs = nextRuns(cron, from);
       return [`${label}: ${cron}${runs.length > 0 ? `   next: ${runs.join(", ")}` : ""}`];
     }
     case "cluster":

@@ -699,7 +699,8 @@ describe("a create", () => {
         "  +   demo/full  create",
         "        query_type: PYTHON",
         "        query: import datachain as dc … (3 lines)",
-        "        schedule.cron: 0 3 * * *   next: 2026-11-01 03:00 UTC, 2026-11-02 03:00 UTC, 2026-11-03 03:00 UTC",
+        // A schedule that starts later fires first after its start (it showed November's three nights).
+        "        schedule.cron: 0 3 * * *   next: 2026-12-01 03:00 UTC, 2026-12-02 03:00 UTC, 2026-12-03 03:00 UTC",
         "        schedule.start_after: 2026-12-01T00:00:00.000Z",
         "        cluster: id 2",
         "        workers: 4",
