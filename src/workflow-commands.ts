@@ -7,8 +7,12 @@
 // Studio can spell one, and a plan printed in a log would run it. Every line the CLI prints
 // passes through here (src/cli/io.ts), so no path can bypass it; see docs/architecture.md.
 
-/** A `[` that would open an older-style command, or a `:` that would start a line's command. */
-const COMMAND = /(?<=##(?:vso)?)\[|(?<=(?:^|[\n\r])(?:[^\S\n\r]|\u0085)*):(?=:)/gi;
+/**
+ * A `[` that would open an older-style command, or a `:` that would start a line's command,
+ * matched with the line's start and the blanks before it (group 1). Not a lookbehind over the
+ * blanks: tried at each of a line's n blanks, it read back over them all, n² steps in all.
+ */
+const COMMAND = /(?<=##(?:vso)?)\[|((?:^|[\n\r])(?:[^\S\n\r]|\u0085)*):(?=:)/gi;
 
 /**
  * `text` with the character that would make a runner take a line for a command written as a
@@ -17,7 +21,7 @@ const COMMAND = /(?<=##(?:vso)?)\[|(?<=(?:^|[\n\r])(?:[^\S\n\r]|\u0085)*):(?=:)/
  */
 export function withoutWorkflowCommands(text: string): string {
   if (!text.includes("::") && !text.includes("##")) return text;
-  return text.replace(COMMAND, (c) => (c === "[" ? "\\u005b" : "\\u003a"));
+  return text.replace(COMMAND, (_match, lineStart: string | undefined) => (lineStart === undefined ? "\\u005b" : `${lineStart}\\u003a`));
 }
 
 /** Whether the CLI would print `text` otherwise than as itself: a value import must double-quote to keep. */
