@@ -100,6 +100,14 @@ describe("a proxy", () => {
     expect(proxy.tunnels).toEqual([]);
   });
 
+  it("is sent a password holding a % that starts no escape as written, as curl sends it", async () => {
+    // undici read "50%off" as escapes and threw: an internal error with a stack trace.
+    const result = await planThrough({ http_proxy: `http://ci:50%off@127.0.0.1:${proxy.port}` });
+    expect([result.code, result.stderr]).toEqual([0, ""]);
+    expect(proxy.tunnels[0]?.authorization).toBe(`Basic ${Buffer.from("ci:50%off").toString("base64")}`);
+    expect(proxyFor(new URL("https://s.example.com"), { https_proxy: "http://a%zz:b%2%41@p:1" })?.url).toBe("http://a%25zz:b%252%41@p:1/");
+  });
+
   it("that turns the request away is named in the error, without its password, and nothing is planned", async () => {
     proxy.answer = 407;
     const result = await planThrough({ all_proxy: `http://ci:${PASSWORD}@127.0.0.1:${proxy.port}` });

@@ -44,8 +44,15 @@ export function proxyFor(studio: URL, env: NodeJS.ProcessEnv): ProxySetting | un
       `Give an http:// proxy in ${from}, or add ${studio.hostname} to NO_PROXY to reach Studio directly.`,
     );
   }
+  // A `%` that starts no escape is itself, as curl and requests read a proxy's user and
+  // password; undici decodes them as escapes, and throws on such a `%`.
+  url.username = url.username.replace(LONE_PERCENT, "%25");
+  url.password = url.password.replace(LONE_PERCENT, "%25");
   return { url: url.href, from, shown: url.host };
 }
+
+/** A `%` not followed by two hex digits. */
+const LONE_PERCENT = /%(?![\da-f]{2})/gi;
 
 /**
  * Whether `no_proxy` / `NO_PROXY` (lower case first) names Studio's host: `*` names every
