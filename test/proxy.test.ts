@@ -160,6 +160,21 @@ describe("proxyFor", () => {
     expect([bypassed("ample.com"), bypassed("studio.example.com.evil"), bypassed("")]).toEqual([false, false, false]);
   });
 
+  it("leaves out an IPv6 Studio that NO_PROXY names bare, as curl and requests read it, or in brackets", () => {
+    // A bare address (`fd00::5`) matched no entry: Studio was reached through the proxy.
+    const at = new URL("https://[fd00::5]:8443");
+    const bypassed = (noProxy: string) => proxyFor(at, { https_proxy: "http://p:3128", NO_PROXY: noProxy }) === undefined;
+    expect(["fd00::5", "x.com,FD00::5", "[fd00::5]", "[fd00::5]:8443", "[fd00::5]:443", "fd00::6", "::5"].map(bypassed)).toEqual([
+      true,
+      true,
+      true,
+      true,
+      false,
+      false,
+      false,
+    ]);
+  });
+
   it("refuses a proxy it cannot use, naming the variable and never its value", () => {
     const refused = (value: string) => {
       try {

@@ -63,15 +63,24 @@ const LONE_PERCENT = /%(?![\da-f]{2})/gi;
 function bypassed(studio: URL, env: NodeJS.ProcessEnv): boolean {
   const name = firstSet(env, ["no_proxy", "NO_PROXY"]);
   if (name === undefined) return false;
-  const host = studio.hostname.toLowerCase();
+  // URL writes an IPv6 address in brackets; NO_PROXY's entries are compared without them.
+  const host = studio.hostname.toLowerCase().replace(/^\[(.*)\]$/, "$1");
   const port = studio.port === "" ? DEFAULT_PORTS[studio.protocol] : Number(studio.port);
-  for (const entry of (env[name] ?? "").toLowerCase().split(/[\s,]+/)) {
-    if (entry === "*") return true;
-    const match = /^(?:\*?\.)?(\[[^\]]*\]|[^:]+)(?::(\d+))?$/.exec(entry);
-    if (match === null) continue;
-    const [, entryHost = "", entryPort] = match;
-    if (entryPort !== undefined && Number(entryPort) !== port) continue;
-    if (host === entryHost || host.endsWith(`.${entryHost}`)) return true;
+  for (const text of (env[name] ?? "").toLowerCase().split(/[\s,]+/)) {
+    if (text === "*") return true;
+    const entry = noProxyEntry(text);
+    if (entry === undefined || (entry.port !== undefined && entry.port !== port)) continue;
+    if (host === entry.host || host.endsWith(`.${entry.host}`)) return true;
   }
   return false;
+}
+
+/** A NO_PROXY entry's host (an IPv6 address without its brackets) and port; undefined for an entry that is neither. */
+function noProxyEntry(entry: string): { host: string; port: number | undefined } | undefined {
+  // An IPv6 address is given bare (`fd00::1`, as curl and requests read it), or in brackets before a port.
+  if (!entry.startsWith("[") && entry.indexOf(":") !== entry.lastIndexOf(":")) return { host: entry, port: undefined };
+  const match = /^(?:\*?\.)?(?:\[([^\]]*)\]|([^:]+))(?::(\d+))?$/.exec(entry);
+  if (match === null) return undefined;
+  const [, bracketed, named, port] = match;
+  return { host: bracketed ?? named ?? "", port: port === undefined ? undefined : Number(port) };
 }
