@@ -7,10 +7,9 @@
 import { readdir } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import { interpolate } from "./interpolate.js";
-import { displayPath, readSpecText } from "./load.js";
+import { displayPath, readSpecData } from "./load.js";
 import { asRecord, stringEntries } from "./reader.js";
 import { isYamlName } from "./walk.js";
-import { parseYamlSource } from "./yaml-source.js";
 
 /** A job an unread file defines: its key, and its team when the file says it plainly (else any team). */
 export interface UnreadJob {
@@ -49,11 +48,7 @@ export async function jobsOfUnreadSiblings(
       const path = join(dir, name);
       if (name.startsWith(".") || !isYamlName(name) || readPaths.has(path)) continue;
       const display = displayPath(path, cwd);
-      const text = await readSpecText(path, display);
-      if ("issue" in text) continue;
-      const parsed = parseYamlSource(display, text.text);
-      if ("issues" in parsed) continue;
-      const data = asRecord(parsed.source.data);
+      const data = asRecord(await readSpecData(path, display));
       if (data["stack"] !== stack) continue;
       const defaults = asRecord(data["defaults"]);
       const vars = { ...stringEntries(data["vars"]), ...options.vars };

@@ -50,7 +50,6 @@ export interface StackStatus {
 /** What status needs of a desired job. */
 export type StatusDesired = Pick<DesiredJob, "key" | "team" | "cron" | "fingerprint">;
 
-/** The cron expression a managed schedule was applied with, from its record. */
 /**
  * When a live record runs next: a schedule's next three firings from now or its later
  * start_after; a one-off job waiting for a start_after still to come, that moment.
