@@ -23,11 +23,7 @@ if (argv.length === 1 && (argv[0] === "--version" || argv[0] === "-V")) {
 }
 
 async function main(argv: string[]): Promise<void> {
-  const [{ createRedactor }, { run }, { withoutWorkflowCommands }] = await Promise.all([
-    import("../redact.js"),
-    import("./run.js"),
-    import("../workflow-commands.js"),
-  ]);
+  const [{ createRedactor }, { run, withoutWorkflowCommands }] = await Promise.all([import("../redact.js"), import("./run.js")]);
   const secrets = createRedactor();
 
   // The first SIGINT/SIGTERM (what CI runners send on cancel) asks the command to stop: no new

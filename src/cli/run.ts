@@ -33,6 +33,9 @@ function earlySecrets(argv: readonly string[], env: NodeJS.ProcessEnv): (string 
   return found;
 }
 
+/** For the process's last handler (main.ts), from the module it loads anyway: no file of its own to load at start. */
+export { withoutWorkflowCommands } from "../workflow-commands.js";
+
 export async function run(argv: readonly string[], rawIo: CliIo): Promise<number> {
   // Everything printed from here on goes through the redactor: no path can bypass it.
   const secrets = rawIo.secrets ?? createRedactor();
