@@ -19,7 +19,7 @@ interface TestProxy {
   port: number;
   /** What each CONNECT asked for, and its Proxy-Authorization. */
   tunnels: { target: string; authorization: string | undefined }[];
-  /** The status to answer every CONNECT with; 200 opens the tunnel. */
+  /** The status to answer every CONNECT with; 200 opens the tunnel, 0 never answers. */
   answer: number;
   server: Server;
 }
@@ -32,6 +32,7 @@ beforeAll(async () => {
   server.on("connect", (req, client: Socket) => {
     sockets.add(client);
     proxy.tunnels.push({ target: req.url ?? "", authorization: req.headers["proxy-authorization"] });
+    if (proxy.answer === 0) return;
     if (proxy.answer !== 200) {
       client.end(`HTTP/1.1 ${proxy.answer} No\r\nProxy-Authenticate: Basic realm="ci"\r\nContent-Length: 0\r\n\r\n`);
       return;
@@ -118,6 +119,38 @@ describe("a proxy", () => {
       `Check --url (or DATACHAIN_STUDIO_URL), and that Studio is reachable through the proxy at 127.0.0.1:${proxy.port} (from all_proxy); NO_PROXY names the hosts reached directly.\n`,
     );
     expect(result.stderr).not.toContain(PASSWORD);
+  });
+});
+
+describe("a proxy that never opens the tunnel", () => {
+  // undici hears a request's abort only once the request has a connection: the command
+  // waited for the proxy (five minutes, its CONNECT's own timeout), whatever --timeout said.
+  it("is given up on at the deadline, and the command ends", async () => {
+    proxy.answer = 0;
+    const started = Date.now();
+    const result = await runCli(["--insecure", "--timeout", "0.5", "plan", "."], {
+      cwd: copyExample("analytics"),
+      env: { ...env, DATACHAIN_STUDIO_URL: studioByName(), HTTPS_PROXY: "", http_proxy: `127.0.0.1:${proxy.port}` },
+    });
+    expect([result.code, result.stdout, result.stderr.split("\n")[0]]).toEqual([
+      1,
+      "",
+      "Error: [GET] /api/datachain/clusters/?team_name=demo: no complete reply within 0.5 s",
+    ]);
+    expect(Date.now() - started).toBeLessThan(4_000);
+  });
+
+  it("is given up on at a stop request, and nothing is created", async () => {
+    proxy.answer = 0;
+    const stop = new AbortController();
+    setTimeout(() => stop.abort("SIGINT"), 300);
+    const result = await runCli(["--insecure", "apply", "--yes", "."], {
+      cwd: copyExample("analytics"),
+      env: { ...env, DATACHAIN_STUDIO_URL: studioByName(), http_proxy: `127.0.0.1:${proxy.port}` },
+      signal: stop.signal,
+    });
+    expect([result.code, result.stderr]).toEqual([1, expect.stringContaining("Interrupted by SIGINT while waiting for Studio's reply")]);
+    expect(studio.emulator.store.allJobs()).toEqual([]);
   });
 });
 

@@ -30,7 +30,7 @@ import {
 } from "./retry.js";
 import { ReplySyntaxError, type ReplyStream } from "./stream-parse.js";
 import { Throttle } from "./throttle.js";
-import { abortAll, delayedSignal, interrupted, TryAbort } from "./try-abort.js";
+import { abortAll, delayedSignal, interrupted, settledByAbort, TryAbort } from "./try-abort.js";
 import { API_PREFIX, querySearch } from "./url.js";
 import { WireError } from "./wire.js";
 
@@ -122,7 +122,13 @@ interface Target<T> {
 const DEADLINE = Symbol("deadline");
 
 /** The client's `call`: makes the request `spec` describes, tried again where that is safe, and returns its reply's value. */
-export function createCall(config: CallConfig): <T>(spec: CallSpec<T>) => Promise<T> {
+export interface Call {
+  <T>(spec: CallSpec<T>): Promise<T>;
+  /** Requests whose tries ended (deadline, stop) before undici gave them a connection, still waiting for one: closing must not wait for them. */
+  abandoned(): number;
+}
+
+export function createCall(config: CallConfig): Call {
   const { dispatcher, authorization, origin, basePath, timeoutMs, retries, now, stop, writeGraceMs } = config;
   const throttledRetries = retries * RETRIES_AFTER_429_PER_RETRY;
   // And they end, at the latest, when the waits of as many retries as a fault gets, each
@@ -137,6 +143,7 @@ export function createCall(config: CallConfig): <T>(spec: CallSpec<T>) => Promis
   /** How many calls were made: each call's number orders its tries' turns after a 429. */
   let calls = 0;
   const writesInFlight = new Set<TryAbort>();
+  const abandoned = { count: 0 };
   if (stop !== undefined && writeStop !== undefined) {
     // Retry waits listen on `stop` too, as many as --parallelism: more than Node's default
     // of 10 before it warns of a leak.
@@ -256,7 +263,7 @@ export function createCall(config: CallConfig): <T>(spec: CallSpec<T>) => Promis
       } else if (spec.form !== undefined) {
         body = spec.form();
       }
-      const reply = await request(dispatcher, {
+      const sent = request(dispatcher, {
         origin,
         path: `${target.path}${target.search}`,
         method: spec.method,
@@ -269,6 +276,7 @@ export function createCall(config: CallConfig): <T>(spec: CallSpec<T>) => Promis
         headersTimeout: 0,
         bodyTimeout: 0,
       });
+      const reply = await settledByAbort(sent, abort, abandoned, (late) => discard(late.body));
       phase = "body";
       const status = reply.statusCode;
       answered = status;
@@ -317,7 +325,7 @@ export function createCall(config: CallConfig): <T>(spec: CallSpec<T>) => Promis
     }
   }
 
-  return call;
+  return Object.assign(call, { abandoned: () => abandoned.count });
 }
 
 /**

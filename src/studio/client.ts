@@ -248,7 +248,8 @@ export function createStudioClient(options: StudioClientOptions): StudioClient {
     close(closeOptions = {}) {
       // Once: undici rejects a second close of its dispatcher, and a caller's finally may close again.
       if (!ownsDispatcher) closed ??= Promise.resolve();
-      else closed ??= closeOptions.abort === true ? dispatcher.destroy() : dispatcher.close();
+      // A request still waiting for a connection its try gave up on (a tunnel never opened) would hold a graceful close as long.
+      else closed ??= closeOptions.abort === true || call.abandoned() > 0 ? dispatcher.destroy() : dispatcher.close();
       return closed;
     },
   };

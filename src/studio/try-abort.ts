@@ -15,6 +15,8 @@ export class TryAbort {
   aborted = false;
   reason: unknown = undefined;
   private listener: (() => void) | undefined = undefined;
+  /** The client's own listener (`settledByAbort`), beside undici's. */
+  onAbort: (() => void) | undefined = undefined;
 
   addEventListener(_type: "abort", listener: () => void): void {
     this.listener = listener;
@@ -31,7 +33,36 @@ export class TryAbort {
     const listener = this.listener;
     this.listener = undefined;
     listener?.();
+    const own = this.onAbort;
+    this.onAbort = undefined;
+    own?.();
   }
+}
+
+/**
+ * `pending` (a request's headers), or its try's end as soon as `abort` fires, with the
+ * abort's reason. undici hears a request's abort only once the request has a connection:
+ * a tunnel a proxy never opens, or one it opens wrong over and over, would hold the try
+ * past its deadline and past a stop request. The request left behind is counted in
+ * `abandoned` until it settles (undici aborts it once it has a connection), and `late`
+ * gets a reply that came all the same. The try's caller tells the deadline from the stop
+ * by the abort's reason. See docs/architecture.md, "Proxies".
+ */
+export function settledByAbort<T>(
+  pending: Promise<T>,
+  abort: TryAbort,
+  abandoned: { count: number },
+  late: (value: T) => void,
+): Promise<T> {
+  if (abort.aborted) return pending;
+  return new Promise<T>((resolve, reject) => {
+    abort.onAbort = () => {
+      abandoned.count += 1;
+      pending.then(late, () => undefined).finally(() => (abandoned.count -= 1));
+      reject(new Error("the try ended before its request had a connection", { cause: abort.reason }));
+    };
+    pending.finally(() => (abort.onAbort = undefined)).then(resolve, reject);
+  });
 }
 
 export function abortAll(tries: Set<TryAbort>, reason: unknown): void {
