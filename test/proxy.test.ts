@@ -4,7 +4,9 @@
 import { createServer, type Server } from "node:http";
 import { connect, type AddressInfo, type Socket } from "node:net";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { UsageError } from "../src/errors.js";
+import { RemoteError, UsageError } from "../src/errors.js";
+import { createStudioClient } from "../src/studio/client.js";
+import type { JobInput } from "../src/studio/types.js";
 import { proxyFor } from "../src/studio/proxy.js";
 import { runCli, spawnCli } from "./cli-helpers.js";
 import { copyExample, useStudio } from "./helpers.js";
@@ -21,10 +23,12 @@ interface TestProxy {
   tunnels: { target: string; authorization: string | undefined }[];
   /** The status to answer every CONNECT with; 200 opens the tunnel, 0 never answers. */
   answer: number;
+  /** Statuses to answer the next CONNECTs with, before `answer`. */
+  first: number[];
   server: Server;
 }
 
-const proxy = { tunnels: [], answer: 200 } as unknown as TestProxy;
+const proxy = { tunnels: [], answer: 200, first: [] } as unknown as TestProxy;
 const sockets = new Set<Socket>();
 
 beforeAll(async () => {
@@ -32,9 +36,10 @@ beforeAll(async () => {
   server.on("connect", (req, client: Socket) => {
     sockets.add(client);
     proxy.tunnels.push({ target: req.url ?? "", authorization: req.headers["proxy-authorization"] });
-    if (proxy.answer === 0) return;
-    if (proxy.answer !== 200) {
-      client.end(`HTTP/1.1 ${proxy.answer} No\r\nProxy-Authenticate: Basic realm="ci"\r\nContent-Length: 0\r\n\r\n`);
+    const answer = proxy.first.shift() ?? proxy.answer;
+    if (answer === 0) return;
+    if (answer !== 200) {
+      client.end(`HTTP/1.1 ${answer} No\r\nProxy-Authenticate: Basic realm="ci"\r\nContent-Length: 0\r\n\r\n`);
       return;
     }
     const [host, port] = (req.url ?? "").split(":");
@@ -59,6 +64,7 @@ afterAll(async () => {
 beforeEach(() => {
   proxy.tunnels = [];
   proxy.answer = 200;
+  proxy.first = [];
 });
 
 /** The emulator's URL by the name only the proxy resolves. */
@@ -119,6 +125,41 @@ describe("a proxy", () => {
       `Check --url (or DATACHAIN_STUDIO_URL), and that Studio is reachable through the proxy at 127.0.0.1:${proxy.port} (from all_proxy); NO_PROXY names the hosts reached directly.\n`,
     );
     expect(result.stderr).not.toContain(PASSWORD);
+  });
+});
+
+describe("a tunnel the proxy refuses", () => {
+  // The request never reached Studio: a create is as safe to send again as a read, and
+  // surely made nothing. Each CONNECT refused was a failure nothing retried, and a create's
+  // was reported as one that may have been made.
+  const client = () =>
+    createStudioClient({
+      url: studioByName(),
+      token: "dev-token",
+      proxy: proxyFor(new URL(studioByName()), { http_proxy: `127.0.0.1:${proxy.port}` }),
+      backoff: { baseMs: 1, maxMs: 1 },
+    });
+  const job = { team_name: "demo", name: "nightly", query: "print(1)", query_type: "PYTHON" } as unknown as JobInput;
+
+  it("with a passing status (503) is tried again, a create included, and the job is made once", async () => {
+    proxy.first = [503, 502];
+    const studioClient = client();
+    try {
+      const made = await studioClient.createJob(job);
+      expect(studio.emulator.store.allJobs().map((j) => j.id)).toEqual([made.id]);
+    } finally {
+      await studioClient.close();
+    }
+    expect(proxy.tunnels.length).toBe(3);
+  });
+
+  it("for good (407) is not tried again, and a create is known not made", async () => {
+    proxy.answer = 407;
+    const studioClient = client();
+    const failed = await studioClient.createJob(job).catch((error: unknown) => error);
+    await studioClient.close();
+    expect(failed).toBeInstanceOf(RemoteError);
+    expect([(failed as RemoteError).ambiguous, proxy.tunnels.length, studio.emulator.store.allJobs()]).toEqual([false, 1, []]);
   });
 });
 

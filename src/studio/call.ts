@@ -354,7 +354,10 @@ function retryDelay<T>(
     const { phase, cause } = outcome;
     // Before the headers, a create is sent again only if it surely never arrived; once
     // the headers came, the server acted, for all we know.
-    const retryable = spec.retry === "always" ? phase === "body" || isTransientError(cause) : phase === "send" && isNotSentError(cause);
+    const retryable =
+      spec.retry === "always"
+        ? phase === "body" || isTransientError(cause)
+        : phase === "send" && isNotSentError(cause) && isTransientError(cause);
     return retryable ? { delayMs: backoffDelay(attempt, backoff, random), reason: describe(cause), retryAfter: false } : undefined;
   }
   const { status, headers } = outcome;

@@ -35,14 +35,30 @@ function errorCode(error: unknown): string | undefined {
   return undefined;
 }
 
+/**
+ * The status a proxy answered a tunnel's CONNECT with instead of 200: the request never
+ * reached Studio. undici says so only in its error's message (the undici version is fixed
+ * in package.json, and a test through a real proxy holds the wording).
+ */
+export function tunnelRefusal(error: unknown): number | undefined {
+  for (let e: unknown = error, depth = 0; e instanceof Error && depth < 4; e = e.cause, depth++) {
+    const refused = /^Proxy response \((\d{3})\) !== 200 when HTTP Tunneling$/.exec(e.message);
+    if (refused !== null) return Number(refused[1]);
+  }
+  return undefined;
+}
+
+/** A failure a second try may get past: a socket's, or a proxy's refusal to open the tunnel with a status worth another try (502, 503, ...). */
 export function isTransientError(error: unknown): boolean {
   const code = errorCode(error);
-  return code !== undefined && TRANSIENT_ERROR_CODES.has(code);
+  if (code !== undefined && TRANSIENT_ERROR_CODES.has(code)) return true;
+  const refused = tunnelRefusal(error);
+  return refused !== undefined && RETRYABLE_STATUSES.has(refused);
 }
 
 export function isNotSentError(error: unknown): boolean {
   const code = errorCode(error);
-  return code !== undefined && NOT_SENT_ERROR_CODES.has(code);
+  return (code !== undefined && NOT_SENT_ERROR_CODES.has(code)) || tunnelRefusal(error) !== undefined;
 }
 
 export interface BackoffOptions {
