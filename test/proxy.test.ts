@@ -212,6 +212,8 @@ describe("proxyFor", () => {
       shown: "all:8443",
     });
     expect(proxyFor(studioAt, {})).toBeUndefined();
+    // undici refuses a proxy URL with a path ("invalid url", an internal error); curl and requests leave it out.
+    expect(proxyFor(studioAt, { https_proxy: "http://u:p%40ss@proxy:3128/some/path?q=1#f" })?.url).toBe("http://u:p%40ss@proxy:3128/");
   });
 
   it("leaves out this machine and the hosts NO_PROXY names: exact, under a domain, on its port, or *", () => {
@@ -260,6 +262,10 @@ describe("proxyFor", () => {
     };
     expect(refused("socks5://u:hidden-pass@p:1080")).toBe(
       "HTTPS_PROXY names a socks5:// proxy; studio-jobs reaches Studio through http:// and https:// proxies only. Give an http:// proxy in HTTPS_PROXY, or add studio.example.com to NO_PROXY to reach Studio directly.",
+    );
+    // An escape of no UTF-8 character: undici's decoding threw URIError, an internal error.
+    expect(refused("http://u:hidden%FFpass@p:3128")).toBe(
+      "HTTPS_PROXY holds a user name or password with a `%` escape that is no UTF-8 character. Percent-encode the credentials as UTF-8, or unset HTTPS_PROXY.",
     );
     expect(refused("http://u:hidden-pass@[bad")).toBe(
       "HTTPS_PROXY is not a proxy URL. Give one such as http://proxy.example.com:3128, or unset HTTPS_PROXY.",

@@ -48,6 +48,19 @@ export function proxyFor(studio: URL, env: NodeJS.ProcessEnv): ProxySetting | un
   // password; undici decodes them as escapes, and throws on such a `%`.
   url.username = url.username.replace(LONE_PERCENT, "%25");
   url.password = url.password.replace(LONE_PERCENT, "%25");
+  try {
+    // What is left that undici cannot decode (an escape of no UTF-8 character, %FF) is refused.
+    decodeURIComponent(url.username + url.password);
+  } catch {
+    throw new UsageError(
+      `${from} holds a user name or password with a \`%\` escape that is no UTF-8 character.`,
+      `Percent-encode the credentials as UTF-8, or unset ${from}.`,
+    );
+  }
+  // A path, query or fragment means nothing for a proxy (curl and requests leave them out), and undici refuses one.
+  url.pathname = "/";
+  url.search = "";
+  url.hash = "";
   return { url: url.href, from, shown: url.host };
 }
 
