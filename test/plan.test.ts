@@ -1,7 +1,7 @@
 // `studio-jobs plan` against the emulator, from the examples to every kind of change.
 
 import { execFileSync } from "node:child_process";
-import { existsSync, lstatSync, mkdirSync, mkdtempSync, readFileSync, symlinkSync, writeFileSync } from "node:fs";
+import { existsSync, lstatSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Ajv2020 } from "ajv/dist/2020.js";
@@ -81,6 +81,19 @@ describe("plan against the emulator", () => {
     const text = readFileSync(monitoring, "utf8");
     writeFileSync(monitoring, text.replace("team: demo", "team: staging"));
     writeFileSync(join(dir, "jobs", "other-stack.yml"), text.replace("stack: ml-platform", "stack: reports"));
+    const planned = await runCli(["plan", "jobs/training.yaml"], { cwd: dir, env });
+    expect(planned).toMatchObject({ code: 0, stderr: "" });
+    expect(planned.stdout).toMatch(/^ {2}- {3}demo\/drift-report {2}cancel job \w+ \(removed from the spec\)$/m);
+  });
+
+  it("reads no file beside the one given that is a link out of the repository, as the walk reads none", async () => {
+    // A review found the guard read such a file, which a directory's walk refuses to read.
+    const dir = copyExample("ml-platform");
+    await createByHand(studio.client, await specOf(join(dir, "jobs")));
+    const outside = join(mkdtempSync(join(tmpdir(), "studio-jobs-outside-")), "monitoring.yaml");
+    writeFileSync(outside, readFileSync(join(dir, "jobs", "monitoring.yaml"), "utf8"));
+    rmSync(join(dir, "jobs", "monitoring.yaml"));
+    symlinkSync(outside, join(dir, "jobs", "monitoring.yaml"));
     const planned = await runCli(["plan", "jobs/training.yaml"], { cwd: dir, env });
     expect(planned).toMatchObject({ code: 0, stderr: "" });
     expect(planned.stdout).toMatch(/^ {2}- {3}demo\/drift-report {2}cancel job \w+ \(removed from the spec\)$/m);

@@ -122,7 +122,7 @@ async function onceEach(files: readonly string[]): Promise<string[]> {
  * Looked for from where the directory really is: one named through a link lies in its
  * target's repository.
  */
-async function repositoryOf(dir: string): Promise<string | undefined> {
+export async function repositoryOf(dir: string): Promise<string | undefined> {
   return gitRootAbove(await realpath(dir).catch(() => resolve(dir)));
 }
 

@@ -232,17 +232,30 @@ export function peekTeams(files: readonly LoadedSpecFile[], options: ResolveOpti
     const defaults = asRecord(data["defaults"]);
     const vars = { ...stringEntries(data["vars"]), ...options.vars };
     for (const job of Object.values(asRecord(data["jobs"]))) {
-      const raw = asRecord(job)["team"] ?? defaults["team"];
-      if (typeof raw !== "string") {
-        if (options.defaultTeam !== undefined) teams.add(options.defaultTeam);
-        continue;
-      }
-      const team = interpolate(raw, { env: options.env, vars });
-      if (team.ok && !team.sensitive && isTeamName(team.value)) teams.add(team.value);
+      const team = plainTeam(job, defaults, { env: options.env, vars }, options.defaultTeam);
+      if (team !== undefined && isTeamName(team)) teams.add(team);
     }
   }
   for (const team of declaredTeams(files, options)) teams.add(team);
   return [...teams].sort();
+}
+
+/**
+ * A job's team as its file gives it, read ahead of resolution: the configured team when
+ * neither the job nor the file's defaults name one; undefined when it cannot be known yet
+ * (not text, a variable that gives none, a sensitive value).
+ */
+export function plainTeam(
+  job: unknown,
+  defaults: Readonly<Record<string, unknown>>,
+  context: { env: NodeJS.ProcessEnv; vars: Readonly<Record<string, string>> },
+  defaultTeam: string | undefined,
+): string | undefined {
+  const raw = asRecord(job)["team"] ?? defaults["team"];
+  if (raw === undefined) return defaultTeam;
+  if (typeof raw !== "string") return undefined;
+  const team = interpolate(raw, context);
+  return team.ok && !team.sensitive ? team.value : undefined;
 }
 
 /** Whether some job names no team, itself or in its file's defaults, and so takes the configured one. */

@@ -4,12 +4,12 @@
 // they define is looked up here so that the plan can refuse (docs/architecture.md,
 // "Spec files left out").
 
-import { readdir } from "node:fs/promises";
+import { readdir, realpath } from "node:fs/promises";
 import { dirname, join } from "node:path";
-import { interpolate } from "./interpolate.js";
-import { displayPath, readSpecData } from "./load.js";
+import { displayPath, readSpecData, repositoryOf } from "./load.js";
 import { asRecord, stringEntries } from "./reader.js";
-import { isYamlName } from "./walk.js";
+import { plainTeam, type ResolveOptions } from "./resolve.js";
+import { isInside, isYamlName } from "./walk.js";
 
 /** A job an unread file defines: its key, and its team when the file says it plainly (else any team). */
 export interface UnreadJob {
@@ -20,16 +20,13 @@ export interface UnreadJob {
   team: string | undefined;
 }
 
-export interface SiblingOptions {
-  env: NodeJS.ProcessEnv;
-  vars: Readonly<Record<string, string>>;
-  defaultTeam: string | undefined;
-}
+export type SiblingOptions = Pick<ResolveOptions, "env" | "vars" | "defaultTeam">;
 
 /**
  * Every job key defined by a YAML file that lies in the directory of a file that was read,
  * was not read itself, and declares `stack`. Hidden files are left out, as a directory's
- * walk leaves them; a file that cannot be read or parsed says nothing. Called only when a
+ * walk leaves them, and so are links out of the repository, which the walk never reads; a
+ * file that cannot be read or parsed says nothing. Called only when a
  * plan cancels jobs removed from the spec, so a plan that cancels none reads no more files.
  */
 export async function jobsOfUnreadSiblings(
@@ -43,28 +40,27 @@ export async function jobsOfUnreadSiblings(
   for (const file of read) if (!firstIn.has(dirname(file.path))) firstIn.set(dirname(file.path), file.display);
   const found = new Map<string, UnreadJob[]>();
   for (const [dir, nextTo] of firstIn) {
-    const names = await readdir(dir).catch(() => [] as string[]);
-    for (const name of names.sort()) {
+    const entries = await readdir(dir, { withFileTypes: true }).catch(() => []);
+    let repository: Promise<string | undefined> | undefined;
+    for (const entry of entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))) {
+      const { name } = entry;
       const path = join(dir, name);
       if (name.startsWith(".") || !isYamlName(name) || readPaths.has(path)) continue;
+      if (entry.isSymbolicLink()) {
+        repository ??= repositoryOf(dir);
+        const [real, root] = await Promise.all([realpath(path).catch(() => undefined), repository]);
+        if (real === undefined || (root !== undefined && !isInside(root, real))) continue;
+      }
       const display = displayPath(path, cwd);
       const data = asRecord(await readSpecData(path, display));
       if (data["stack"] !== stack) continue;
       const defaults = asRecord(data["defaults"]);
       const vars = { ...stringEntries(data["vars"]), ...options.vars };
       for (const [key, job] of Object.entries(asRecord(data["jobs"]))) {
-        const team = plainTeam(asRecord(job)["team"] ?? defaults["team"], { env: options.env, vars }, options.defaultTeam);
+        const team = plainTeam(job, defaults, { env: options.env, vars }, options.defaultTeam);
         found.set(key, [...(found.get(key) ?? []), { file: display, nextTo, team }]);
       }
     }
   }
   return found;
-}
-
-/** A job's team as the file gives it; undefined when it cannot be known without resolving the file. */
-function plainTeam(raw: unknown, context: { env: NodeJS.ProcessEnv; vars: Record<string, string> }, defaultTeam: string | undefined) {
-  if (raw === undefined) return defaultTeam;
-  if (typeof raw !== "string") return undefined;
-  const team = interpolate(raw, context);
-  return team.ok && !team.sensitive ? team.value : undefined;
 }
