@@ -112,7 +112,23 @@ describe("a proxy", () => {
     const result = await planThrough({ http_proxy: `http://ci:50%off@127.0.0.1:${proxy.port}` });
     expect([result.code, result.stderr]).toEqual([0, ""]);
     expect(proxy.tunnels[0]?.authorization).toBe(`Basic ${Buffer.from("ci:50%off").toString("base64")}`);
-    expect(proxyFor(new URL("https://s.example.com"), { https_proxy: "http://a%zz:b%2%41@p:1" })?.url).toBe("http://a%25zz:b%252%41@p:1/");
+    expect(proxyFor(new URL("https://s.example.com"), { https_proxy: "http://a%zz:b%2%41@p:1" })).toMatchObject({
+      url: "http://p:1/",
+      authorization: `Basic ${Buffer.from("a%zz:b%2A").toString("base64")}`,
+      secrets: ["b%2A"],
+    });
+  });
+
+  it("is sent a user given alone (a token, often) as curl sends it, and the user is never shown", async () => {
+    // undici sends credentials only as a pair: the proxy got none, and turned every request away.
+    const user = "proxy-token-0123456789";
+    const result = await spawnCli(["--insecure", "--verbose", "plan", "."], {
+      cwd: copyExample("analytics"),
+      env: { ...env, DATACHAIN_STUDIO_URL: studioByName(), http_proxy: `http://${user}@127.0.0.1:${proxy.port}` },
+    });
+    expect(result.code).toBe(0);
+    expect(proxy.tunnels[0]?.authorization).toBe(`Basic ${Buffer.from(`${user}:`).toString("base64")}`);
+    expect(result.stdout + result.stderr).not.toContain(user);
   });
 
   it("that turns the request away is named in the error, without its password, and nothing is planned", async () => {
@@ -201,6 +217,7 @@ describe("proxyFor", () => {
   it("reads the variable of Studio's scheme, lower case first, then all_proxy; a bare host:port is http://", () => {
     expect(proxyFor(studioAt, { HTTPS_PROXY: "http://upper:3128", https_proxy: "lower:3128", HTTP_PROXY: "http://plain:1" })).toEqual({
       url: "http://lower:3128/",
+      secrets: [],
       from: "https_proxy",
       shown: "lower:3128",
     });
@@ -213,7 +230,10 @@ describe("proxyFor", () => {
     });
     expect(proxyFor(studioAt, {})).toBeUndefined();
     // undici refuses a proxy URL with a path ("invalid url", an internal error); curl and requests leave it out.
-    expect(proxyFor(studioAt, { https_proxy: "http://u:p%40ss@proxy:3128/some/path?q=1#f" })?.url).toBe("http://u:p%40ss@proxy:3128/");
+    expect(proxyFor(studioAt, { https_proxy: "http://u:p%40ss@proxy:3128/some/path?q=1#f" })).toMatchObject({
+      url: "http://proxy:3128/",
+      authorization: `Basic ${Buffer.from("u:p@ss").toString("base64")}`,
+    });
   });
 
   it("leaves out this machine and the hosts NO_PROXY names: exact, under a domain, on its port, or *", () => {

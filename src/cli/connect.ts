@@ -146,8 +146,8 @@ export async function connect(globals: GlobalOptions, io: CliIo, resolved?: Conn
   for (const secret of urlSecrets(settings.url)) io.secrets?.addSecret(secret);
   const limits = limitsFrom(globals, io.env);
   const proxy = proxyFor(checkStudioUrl(settings.url, globals.insecure), io.env);
-  // The proxy's password, like the token's, is never shown (undici sends it as Proxy-Authorization).
-  if (proxy !== undefined) for (const secret of urlSecrets(proxy.url)) io.secrets?.addSecret(secret, { header: true });
+  // The proxy's password, like the token, is never shown; it travels in a header (Proxy-Authorization).
+  for (const secret of proxy?.secrets ?? []) io.secrets?.addSecret(secret, { header: true });
   if (settings.token === undefined) {
     throw new UsageError(
       "No Studio token.",

@@ -121,7 +121,13 @@ export function createStudioClient(options: StudioClientOptions): StudioClient {
   const dispatcher =
     options.dispatcher ??
     // Through a proxy, each connection to Studio is a tunnel (CONNECT) the proxy opens.
-    (proxy === undefined ? new Agent(agentOptions) : new (loadProxyAgent())({ ...agentOptions, uri: proxy.url }));
+    (proxy === undefined
+      ? new Agent(agentOptions)
+      : new (loadProxyAgent())({
+          ...agentOptions,
+          uri: proxy.url,
+          ...(proxy.authorization === undefined ? {} : { token: proxy.authorization }),
+        }));
   const maxReplyBytes = Math.min(options.maxReplyBytes ?? DEFAULT_MAX_REPLY_BYTES, MAX_REPLY_BYTES_LIMIT);
   // Asking for many costs nothing when a team has few, and every extra ask re-sends all:
   // nearly every team fits the first ask; a huge one costs one more, 4 times larger.

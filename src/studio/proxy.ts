@@ -5,8 +5,15 @@ import { UsageError } from "../errors.js";
 import { isLoopbackHost } from "./url.js";
 
 export interface ProxySetting {
-  /** The proxy's URL, credentials included (undici sends them as Proxy-Authorization). */
+  /** The proxy's URL, without credentials. */
   url: string;
+  /**
+   * Proxy-Authorization for the credentials the variable's URL held: Basic, as curl sends
+   * them, a user given alone (often a token) as `user:` (undici would send none for it).
+   */
+  authorization?: string;
+  /** What of the credentials is secret, for the redactor: the password, else a user given alone. */
+  secrets: string[];
   /** The variable it came from, for messages: its value may hold a password and is never shown. */
   from: string;
   /** `host:port`, for messages. */
@@ -44,24 +51,27 @@ export function proxyFor(studio: URL, env: NodeJS.ProcessEnv): ProxySetting | un
       `Give an http:// proxy in ${from}, or add ${studio.hostname} to NO_PROXY to reach Studio directly.`,
     );
   }
-  // A `%` that starts no escape is itself, as curl and requests read a proxy's user and
-  // password; undici decodes them as escapes, and throws on such a `%`.
-  url.username = url.username.replace(LONE_PERCENT, "%25");
-  url.password = url.password.replace(LONE_PERCENT, "%25");
-  try {
-    // What is left that undici cannot decode (an escape of no UTF-8 character, %FF) is refused.
-    decodeURIComponent(url.username + url.password);
-  } catch {
-    throw new UsageError(
-      `${from} holds a user name or password with a \`%\` escape that is no UTF-8 character.`,
-      `Percent-encode the credentials as UTF-8, or unset ${from}.`,
-    );
-  }
+  const decoded = (part: string): string => {
+    try {
+      // A `%` that starts no escape is itself, as curl and requests read a proxy's user and password.
+      return decodeURIComponent(part.replace(LONE_PERCENT, "%25"));
+    } catch {
+      throw new UsageError(
+        `${from} holds a user name or password with a \`%\` escape that is no UTF-8 character.`,
+        `Percent-encode the credentials as UTF-8, or unset ${from}.`,
+      );
+    }
+  };
+  const [user, password] = [decoded(url.username), decoded(url.password)];
   // A path, query or fragment means nothing for a proxy (curl and requests leave them out), and undici refuses one.
+  url.username = "";
+  url.password = "";
   url.pathname = "/";
   url.search = "";
   url.hash = "";
-  return { url: url.href, from, shown: url.host };
+  const setting: ProxySetting = { url: url.href, secrets: [password || user].filter((s) => s !== ""), from, shown: url.host };
+  if (user !== "" || password !== "") setting.authorization = `Basic ${Buffer.from(`${user}:${password}`).toString("base64")}`;
+  return setting;
 }
 
 /** A `%` not followed by two hex digits. */
