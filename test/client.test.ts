@@ -323,6 +323,30 @@ describe("after a stop request", () => {
     }
   });
 
+  it("lets a write in flight finish when the client is closed just after a stop cut off a read", async () => {
+    // Found by an adversarial tester: a read cut off by the stop counted as a request left
+    // behind until undici's own rejection of it settled, a few microtasks later; a close in
+    // that time destroyed the connections, and the create in flight failed with
+    // UND_ERR_DESTROYED, its job made, instead of finishing within the writes' grace.
+    studio = await startTestStudio({ faults: { latencyMs: 300 } });
+    const stop = new AbortController();
+    const client = createStudioClient({ url: studio.emulator.url, token: "dev-token", signal: stop.signal, writeGraceMs: 5_000 });
+    const create = client.createJob({ ...input, query_name: "in-flight" }).then(
+      (job) => job.id,
+      (e: unknown) => (e as Error).message,
+    );
+    const listing = client.listJobs("demo").catch((e: unknown) => (e as Error).message);
+    while ((studio.emulator.requests.get("GET /api/datachain/jobs/") ?? 0) < 1 || studio.emulator.store.allJobs().length < 1) {
+      await new Promise((resolve) => setTimeout(resolve, 5));
+    }
+    stop.abort("SIGINT");
+    const closed = client.close();
+    expect(await listing).toBe("Interrupted by SIGINT while waiting for Studio's reply to GET /api/datachain/jobs/?team_name=demo.");
+    const created = await create;
+    await closed;
+    expect(studio.emulator.store.allJobs().map((j) => [j.id, j.name])).toEqual([[created, "in-flight"]]);
+  });
+
   it("gives a finishing create a grace of its own, however long after the stop it is sent", async () => {
     // Found in review: the create after a slow cancel got only what was left of the grace
     // that started with the stop, and was cut off with the job created.

@@ -124,8 +124,14 @@ const DEADLINE = Symbol("deadline");
 /** The client's `call`: makes the request `spec` describes, tried again where that is safe, and returns its reply's value. */
 export interface Call {
   <T>(spec: CallSpec<T>): Promise<T>;
-  /** Requests whose tries ended (deadline, stop) before undici gave them a connection, still waiting for one: closing must not wait for them. */
-  abandoned(): number;
+  /**
+   * Whether a request is left whose try ended (deadline, stop) before undici gave it a
+   * connection, still waiting for one: closing must not wait for it. Told once the aborts
+   * undici did hear have settled, in the microtasks after them: until then every request
+   * cut off before its headers counts, and a close just after a stop would destroy the
+   * writes still in flight. See docs/architecture.md, "Proxies".
+   */
+  leftBehind(): Promise<boolean>;
 }
 
 export function createCall(config: CallConfig): Call {
@@ -325,7 +331,8 @@ export function createCall(config: CallConfig): Call {
     }
   }
 
-  return Object.assign(call, { abandoned: () => abandoned.count });
+  const leftBehind = () => new Promise<boolean>((resolve) => setImmediate(() => resolve(abandoned.count > 0)));
+  return Object.assign(call, { leftBehind });
 }
 
 /**

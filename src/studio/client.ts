@@ -254,8 +254,9 @@ export function createStudioClient(options: StudioClientOptions): StudioClient {
     close(closeOptions = {}) {
       // Once: undici rejects a second close of its dispatcher, and a caller's finally may close again.
       if (!ownsDispatcher) closed ??= Promise.resolve();
+      else if (closeOptions.abort === true) closed ??= dispatcher.destroy();
       // A request still waiting for a connection its try gave up on (a tunnel never opened) would hold a graceful close as long.
-      else closed ??= closeOptions.abort === true || call.abandoned() > 0 ? dispatcher.destroy() : dispatcher.close();
+      else closed ??= call.leftBehind().then((left) => (left ? dispatcher.destroy() : dispatcher.close()));
       return closed;
     },
   };
