@@ -63,6 +63,31 @@ describe("retries", () => {
     expect(studio.emulator.store.allJobs().map((j) => j.status)).toEqual(["CANCELING"]);
   });
 
+  it("says a call may have acted when an earlier try may have, whatever its last try ended with", async () => {
+    // Found by an adversarial tester: a cancel whose first try Studio carried out, its reply
+    // lost, then refused its connections (ECONNREFUSED, a try that surely never arrived)
+    // ended with an error that said nothing was done, and a cancel-first replacement said
+    // the old job was not cancelled when it had been.
+    const local = await startTestStudio();
+    const job = await local.client.createJob(input);
+    local.emulator.faults.configure({}, [{ method: "POST", path: "/cancel", kind: "reset-after", times: 1 }]);
+    let down: Promise<void> | undefined;
+    const client = createStudioClient({
+      url: local.emulator.url,
+      token: "dev-token",
+      retries: 2,
+      sleep: async () => {
+        down ??= local.close();
+        await down;
+      },
+    });
+    const error = (await client.cancelJob("demo", job.id).catch((e: unknown) => e)) as RemoteError;
+    await client.close();
+    expect([error.code, error.status, error.ambiguous]).toEqual(["REMOTE_UNREACHABLE", undefined, true]);
+    expect(error.message).toMatch(/ECONNREFUSED .*\(tried 3 times over/);
+    expect(local.emulator.store.allJobs().map((j) => j.status)).toEqual(["CANCELING"]);
+  });
+
   it("never retries a create after a 503 or a reset: the server may have acted", async () => {
     studio = await startTestStudio();
     studio.emulator.faults.configure({}, [{ method: "POST", path: "/api/datachain/jobs/", kind: "error" }]);

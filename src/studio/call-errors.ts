@@ -97,9 +97,11 @@ export function failure(ctx: ErrorContext, where: RequestDescription, outcome: R
 /**
  * The error a call ends with after it was tried more than once, or after its one try when
  * its time ran out waiting its turn, saying so: a command that waited minutes on a server
- * that kept refusing says why it took that long.
+ * that kept refusing says why it took that long. `actedBefore`: an earlier try may have
+ * been carried out, so the call may have been, however its last try ended (a refused
+ * connection, a 429).
  */
-export function afterTries(error: RemoteError, tries: number, startedAt: number, now: () => number): RemoteError {
+export function afterTries(error: RemoteError, tries: number, startedAt: number, now: () => number, actedBefore: boolean): RemoteError {
   return new RemoteError({
     method: error.method,
     path: error.path,
@@ -108,7 +110,7 @@ export function afterTries(error: RemoteError, tries: number, startedAt: number,
     cause: error.cause,
     hint: error.hint,
     code: error.code,
-    ambiguous: error.ambiguous,
+    ambiguous: error.ambiguous || actedBefore,
     message: `${error.message} (tried ${tries === 1 ? "once" : `${tries} times`} over ${formatDuration(now() - startedAt)})`,
   });
 }

@@ -191,12 +191,13 @@ export function createCall(config: CallConfig): Call {
         outcome = await send(target);
       } catch (error) {
         if (ticket !== undefined) throttle.ended();
-        throw attempt > 0 && error instanceof RemoteError ? afterTries(error, attempt + 1, startedAt, now) : error;
+        throw attempt > 0 && error instanceof RemoteError ? afterTries(error, attempt + 1, startedAt, now, acted) : error;
       }
       if ("value" in outcome) {
         if (ticket !== undefined) throttle.passed();
         return outcome.value;
       }
+      const actedBefore = acted;
       acted ||= mayHaveActed(spec, outcome);
       // Studio asked to slow down: every call waits, not only this one, and the try counts
       // against a budget of its own.
@@ -214,7 +215,7 @@ export function createCall(config: CallConfig): Call {
       if (again === undefined) {
         const error = failure(config, describeRequest(target, origin), outcome);
         // Out of time after one try: spent waiting its turn behind other calls' 429s.
-        throw attempt > 0 || retry !== undefined ? afterTries(error, attempt + 1, startedAt, now) : error;
+        throw attempt > 0 || retry !== undefined ? afterTries(error, attempt + 1, startedAt, now, actedBefore) : error;
       }
       config.onRetry?.({
         method: spec.method,
