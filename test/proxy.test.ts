@@ -136,7 +136,12 @@ describe("a proxy", () => {
     const result = await planThrough({ all_proxy: `http://ci:${PASSWORD}@127.0.0.1:${proxy.port}` });
     expect(result.code).toBe(1);
     expect(result.stdout).toBe("");
-    expect(result.stderr).toContain("(407)");
+    // undici's own words were "no reply: UND_ERR_ABORTED Proxy response (407) !== 200 when HTTP Tunneling".
+    expect(result.stderr).toMatch(
+      new RegExp(
+        `^Error: \\[GET\\] /api/datachain/\\S+: the proxy at 127\\.0\\.0\\.1:${proxy.port} \\(from all_proxy\\) refused to open a connection to Studio \\(it answered 407\\)\n`,
+      ),
+    );
     expect(result.stderr).toContain(
       `Check --url (or DATACHAIN_STUDIO_URL), and that Studio is reachable through the proxy at 127.0.0.1:${proxy.port} (from all_proxy); NO_PROXY names the hosts reached directly.\n`,
     );

@@ -6,7 +6,7 @@
 import { RemoteError } from "../errors.js";
 import { contentCoding, headerValue, type Headers } from "./reply-body.js";
 import { decodeEntities, describe, formatBytes, formatSeconds, oneLine, readMessage, shorten, stripHtml } from "./reply-text.js";
-import { formatDuration, isNotSentError, parseRetryAfter } from "./retry.js";
+import { formatDuration, isNotSentError, parseRetryAfter, tunnelRefusal } from "./retry.js";
 import { ReplySyntaxError } from "./stream-parse.js";
 import { API_PREFIX, baseUrlOf } from "./url.js";
 import type { WireError } from "./wire.js";
@@ -69,6 +69,8 @@ export function failure(ctx: ErrorContext, where: RequestDescription, outcome: R
         ctx.via === undefined
           ? undefined
           : `Check --url (or DATACHAIN_STUDIO_URL), and that Studio is reachable through ${ctx.via}; NO_PROXY names the hosts reached directly.`;
+      // undici's words for a refused tunnel name neither the proxy nor what refused means.
+      const refused = ctx.via === undefined ? undefined : tunnelRefusal(cause);
       // A request that surely never reached Studio (a proxy refused the tunnel) did nothing there.
       return new RemoteError({
         method: where.method,
@@ -77,6 +79,9 @@ export function failure(ctx: ErrorContext, where: RequestDescription, outcome: R
         cause,
         hint,
         ...(isNotSentError(cause) ? { ambiguous: false } : {}),
+        ...(refused === undefined
+          ? {}
+          : { message: `[${where.method}] ${where.path}: ${ctx.via} refused to open a connection to Studio (it answered ${refused})` }),
       });
     }
     // The server answered, then the reply broke off: it acted, for all we know.
