@@ -86,6 +86,20 @@ describe("plan against the emulator", () => {
     expect(planned.stdout).toMatch(/^ {2}- {3}demo\/drift-report {2}cancel job \w+ \(removed from the spec\)$/m);
   });
 
+  it("warns, when it cancels jobs as removed, of a file beside the one given that does not parse", async () => {
+    // A half-edited monitoring.yaml said nothing, and its jobs were cancelled as removed.
+    const dir = copyExample("ml-platform");
+    await createByHand(studio.client, await specOf(join(dir, "jobs")));
+    const monitoring = join(dir, "jobs", "monitoring.yaml");
+    writeFileSync(monitoring, `${readFileSync(monitoring, "utf8")}\n  half-edited: [\n`);
+    const planned = await runCli(["plan", "jobs/training.yaml"], { cwd: dir, env });
+    expect(planned.code).toBe(0);
+    expect(planned.stdout).toMatch(/^ {2}- {3}demo\/drift-report {2}cancel job \w+ \(removed from the spec\)$/m);
+    expect(planned.stderr).toBe(
+      "Warning: jobs/monitoring.yaml, next to jobs/training.yaml, could not be read as YAML: if it defines jobs of stack ml-platform, this plan cancels them as removed from the spec. Fix it, or give the directory to see its problems.\n",
+    );
+  });
+
   it("reads no file beside the one given that is a link out of the repository, as the walk reads none", async () => {
     // A review found the guard read such a file, which a directory's walk refuses to read.
     const dir = copyExample("ml-platform");

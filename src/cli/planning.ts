@@ -202,7 +202,11 @@ export async function preparePlan(
       ...(io.secrets === undefined ? {} : { holdsSecret: io.secrets.holds }),
     });
     plan.warnings.push(...coverage.warnings);
-    if (!destroy) plan.errors.push(...(await cancelsOfUnreadFiles(plan, files, io.cwd, resolveOptions)));
+    if (!destroy) {
+      const unread = await cancelsOfUnreadFiles(plan, files, io.cwd, resolveOptions);
+      plan.errors.push(...unread.errors);
+      plan.warnings.push(...unread.warnings);
+    }
     timer.lap("computed the plan");
     const kept = destroy && !flags.allowProtected ? keepProtected(plan) : { plan, kept: 0 };
     return { spec, plan: kept.plan, client, listings, settings, unreadable: coverage.unreadable, keptProtected: kept.kept };
@@ -220,19 +224,29 @@ export async function preparePlan(
  * error, which stops the plan before anything is cancelled. See docs/architecture.md,
  * "Spec files left out".
  */
-async function cancelsOfUnreadFiles(plan: Plan, files: readonly LoadedSpecFile[], cwd: string, options: SiblingOptions): Promise<string[]> {
+async function cancelsOfUnreadFiles(
+  plan: Plan,
+  files: readonly LoadedSpecFile[],
+  cwd: string,
+  options: SiblingOptions,
+): Promise<{ errors: string[]; warnings: string[] }> {
   const removed = plan.actions.filter((action) => action.kind === "cancel" && action.reason === "removed");
-  if (removed.length === 0) return [];
+  if (removed.length === 0) return { errors: [], warnings: [] };
   const unread = await jobsOfUnreadSiblings(files, plan.stack, cwd, options);
+  // A file beside them that does not parse (half edited, say) may hold some of the jobs cancelled.
+  const warnings = unread.unreadable.map(
+    ({ file, nextTo }) =>
+      `${file}, next to ${nextTo}, could not be read as YAML: if it defines jobs of stack ${plan.stack}, this plan cancels them as removed from the spec. Fix it, or give the directory to see its problems.`,
+  );
   const errors: string[] = [];
   for (const action of removed) {
-    const where = unread.get(action.key)?.find((job) => job.team === undefined || job.team === action.team);
+    const where = unread.jobs.get(action.key)?.find((job) => job.team === undefined || job.team === action.team);
     if (where === undefined) continue;
     errors.push(
       `Job "${action.key}" in team ${action.team} would be cancelled as removed from the spec, but ${where.file}, next to ${where.nextTo}, defines it for stack ${plan.stack} and was not given. Plan the whole stack (give the directory, or add ${where.file}), or delete the job from ${where.file} if it should go.`,
     );
   }
-  return errors;
+  return { errors, warnings };
 }
 
 /** Fingerprints made per turn of the event loop while a listing arrives: about a millisecond's worth. */

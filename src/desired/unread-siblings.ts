@@ -26,19 +26,21 @@ export type SiblingOptions = Pick<ResolveOptions, "env" | "vars" | "defaultTeam"
  * Every job key defined by a YAML file that lies in the directory of a file that was read,
  * was not read itself, and declares `stack`. Hidden files are left out, as a directory's
  * walk leaves them, and so are links out of the repository, which the walk never reads; a
- * file that cannot be read or parsed says nothing. Called only when a
- * plan cancels jobs removed from the spec, so a plan that cancels none reads no more files.
+ * file that cannot be read or parsed as YAML is in `unreadable`: whether it holds jobs of
+ * the stack cannot be told (a half-edited file, say). Called only when a plan cancels jobs
+ * removed from the spec, so a plan that cancels none reads no more files.
  */
 export async function jobsOfUnreadSiblings(
   read: readonly { path: string; display: string }[],
   stack: string,
   cwd: string,
   options: SiblingOptions,
-): Promise<Map<string, UnreadJob[]>> {
+): Promise<{ jobs: Map<string, UnreadJob[]>; unreadable: Omit<UnreadJob, "team">[] }> {
   const readPaths = new Set(read.map((file) => file.path));
   const firstIn = new Map<string, string>();
   for (const file of read) if (!firstIn.has(dirname(file.path))) firstIn.set(dirname(file.path), file.display);
   const found = new Map<string, UnreadJob[]>();
+  const unreadable: Omit<UnreadJob, "team">[] = [];
   for (const [dir, nextTo] of firstIn) {
     const entries = await readdir(dir, { withFileTypes: true }).catch(() => []);
     let repository: Promise<string | undefined> | undefined;
@@ -52,7 +54,10 @@ export async function jobsOfUnreadSiblings(
         if (real === undefined || (root !== undefined && !isInside(root, real))) continue;
       }
       const display = displayPath(path, cwd);
-      const data = asRecord(await readSpecData(path, display));
+      const read = await readSpecData(path, display);
+      // Not a directory named like one, nor what the loader would refuse to open (a FIFO, a device).
+      if (read === undefined && (entry.isFile() || entry.isSymbolicLink())) unreadable.push({ file: display, nextTo });
+      const data = asRecord(read);
       if (data["stack"] !== stack) continue;
       const defaults = asRecord(data["defaults"]);
       const vars = { ...stringEntries(data["vars"]), ...options.vars };
@@ -62,5 +67,5 @@ export async function jobsOfUnreadSiblings(
       }
     }
   }
-  return found;
+  return { jobs: found, unreadable };
 }
