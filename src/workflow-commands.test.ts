@@ -1,3 +1,4 @@
+import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { holdsWorkflowCommand, withoutWorkflowCommands } from "./workflow-commands.js";
 
@@ -43,6 +44,19 @@ describe("withoutWorkflowCommands", () => {
     const ms = performance.now() - started;
     expect(shown).toBe(`x[::2]\n${blanks}\\u003a:add-mask::y`);
     expect(ms).toBeLessThan(1_000);
+  });
+
+  it("leaves no line a command, and a JSON string the same value, for any text", () => {
+    const char = fc.constantFrom(":", "#", "[", "v", "s", "O", " ", "\t", "\n", "\r", "\u0085", "\u2028", "\u3000", "\ufeff", "a", '"');
+    fc.assert(
+      fc.property(fc.array(char, { maxLength: 24 }), (chars) => {
+        const text = chars.join("");
+        const lines = withoutWorkflowCommands(text).split(/[\r\n]/);
+        expect(lines.some(runnerTakesForCommand)).toBe(false);
+        expect(JSON.parse(withoutWorkflowCommands(JSON.stringify(text)))).toBe(text);
+      }),
+      { numRuns: 3_000 },
+    );
   });
 
   it("tells which values it would change", () => {
