@@ -216,6 +216,40 @@ describe("a proxy that never opens the tunnel", () => {
   });
 });
 
+describe("closing a client after a stop, with a request left waiting for its tunnel", () => {
+  it("waits for the write in flight, and only then cuts off the request left", async () => {
+    // Found in review: the create's tunnel was open and the job made; the listing's tunnel
+    // never opened. The stop ended the listing's try at once, and a close just after saw a
+    // request left behind and destroyed every connection: the create failed with
+    // UND_ERR_DESTROYED, its job made, instead of finishing within the writes' grace.
+    studio.emulator.faults.configure({ latencyMs: 300 }, []);
+    proxy.first = [200];
+    proxy.answer = 0;
+    const stop = new AbortController();
+    const client = createStudioClient({
+      url: studioByName(),
+      token: "dev-token",
+      proxy: proxyFor(new URL(studioByName()), { http_proxy: `127.0.0.1:${proxy.port}` }),
+      signal: stop.signal,
+      writeGraceMs: 5_000,
+    });
+    const job: JobInput = { team_name: "demo", query_name: "in-flight", query: "print(1)", query_type: "PYTHON", environment: "" };
+    const create = client.createJob(job).then(
+      (made) => made.id,
+      (e: unknown) => (e as Error).message,
+    );
+    while (studio.emulator.store.allJobs().length < 1) await new Promise((resolve) => setTimeout(resolve, 5));
+    const listing = client.listJobs("demo").catch((e: unknown) => (e as Error).message);
+    while (proxy.tunnels.length < 2) await new Promise((resolve) => setTimeout(resolve, 5));
+    stop.abort("SIGINT");
+    const closed = client.close();
+    expect(await listing).toBe("Interrupted by SIGINT while waiting for Studio's reply to GET /api/datachain/jobs/?team_name=demo.");
+    const created = await create;
+    await closed;
+    expect(studio.emulator.store.allJobs().map((j) => [j.id, j.name])).toEqual([[created, "in-flight"]]);
+  });
+});
+
 describe("proxyFor", () => {
   const studioAt = new URL("https://studio.example.com");
 

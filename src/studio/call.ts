@@ -126,10 +126,11 @@ export interface Call {
   <T>(spec: CallSpec<T>): Promise<T>;
   /**
    * Whether a request is left whose try ended (deadline, stop) before undici gave it a
-   * connection, still waiting for one: closing must not wait for it. Told once the aborts
+   * connection, still waiting for one: closing must not wait for it. Told once no try is
+   * under way (each ends by its deadline at the latest), so that a close destroying the
+   * connections for such a request cuts off no write still in flight; and once the aborts
    * undici did hear have settled, in the microtasks after them: until then every request
-   * cut off before its headers counts, and a close just after a stop would destroy the
-   * writes still in flight. See docs/architecture.md, "Proxies".
+   * cut off before its headers counts. See docs/architecture.md, "Proxies".
    */
   leftBehind(): Promise<boolean>;
 }
@@ -150,6 +151,9 @@ export function createCall(config: CallConfig): Call {
   let calls = 0;
   const writesInFlight = new Set<TryAbort>();
   const abandoned = { count: 0 };
+  /** Tries under way, and what waits for there to be none (`leftBehind`). */
+  let trying = 0;
+  const idle: (() => void)[] = [];
   if (stop !== undefined && writeStop !== undefined) {
     // Retry waits listen on `stop` too, as many as --parallelism: more than Node's default
     // of 10 before it warns of a leak.
@@ -257,6 +261,7 @@ export function createCall(config: CallConfig): Call {
       if (stopNow?.aborted === true) abort.abort(stopNow.reason);
       else inFlight.add(abort);
     }
+    trying += 1;
     let phase: Failure["phase"] = "send";
     /** The reply's status once its headers are in. */
     let answered: number | undefined;
@@ -329,10 +334,15 @@ export function createCall(config: CallConfig): Call {
       clearTimeout(timer);
       clearTimeout(ownGrace);
       inFlight.delete(abort);
+      trying -= 1;
+      if (trying === 0 && idle.length > 0) for (const wake of idle.splice(0)) wake();
     }
   }
 
-  const leftBehind = () => new Promise<boolean>((resolve) => setImmediate(() => resolve(abandoned.count > 0)));
+  const leftBehind = async (): Promise<boolean> => {
+    while (trying > 0) await new Promise<void>((resolve) => idle.push(resolve));
+    return new Promise<boolean>((resolve) => setImmediate(() => resolve(abandoned.count > 0)));
+  };
   return Object.assign(call, { leftBehind });
 }
 

@@ -255,7 +255,8 @@ export function createStudioClient(options: StudioClientOptions): StudioClient {
       // Once: undici rejects a second close of its dispatcher, and a caller's finally may close again.
       if (!ownsDispatcher) closed ??= Promise.resolve();
       else if (closeOptions.abort === true) closed ??= dispatcher.destroy();
-      // A request still waiting for a connection its try gave up on (a tunnel never opened) would hold a graceful close as long.
+      // A request still waiting for a connection its try gave up on (a tunnel never opened) would hold a graceful close as long:
+      // once the tries under way have ended (writes in flight included), such a request is cut off.
       else closed ??= call.leftBehind().then((left) => (left ? dispatcher.destroy() : dispatcher.close()));
       return closed;
     },
