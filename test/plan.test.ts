@@ -100,6 +100,20 @@ describe("plan against the emulator", () => {
     );
   });
 
+  it("warns of no file beside the one given that parses but is empty, nor of a link to a directory", async () => {
+    // Found in review: an empty jobs/notes.yaml, and a link jobs/old.yaml to a directory, were
+    // each said not to read as YAML, as if they might hold jobs of the stack.
+    const dir = copyExample("ml-platform");
+    await createByHand(studio.client, await specOf(join(dir, "jobs")));
+    writeFileSync(join(dir, "jobs", "notes.yaml"), "");
+    mkdirSync(join(dir, "archive"));
+    symlinkSync(join(dir, "archive"), join(dir, "jobs", "old.yaml"));
+    const planned = await runCli(["plan", "jobs/training.yaml"], { cwd: dir, env });
+    expect(planned.stderr).toBe(
+      'Error: Job "drift-report" in team demo would be cancelled as removed from the spec, but jobs/monitoring.yaml, next to jobs/training.yaml, defines it for stack ml-platform and was not given. Plan the whole stack (give the directory, or add jobs/monitoring.yaml), or delete the job from jobs/monitoring.yaml if it should go.\n',
+    );
+  });
+
   it("reads no file beside the one given that is a link out of the repository, as the walk reads none", async () => {
     // A review found the guard read such a file, which a directory's walk refuses to read.
     const dir = copyExample("ml-platform");

@@ -276,20 +276,21 @@ export async function loadSpecFiles(paths: readonly string[], cwd: string): Prom
  * cannot be read or parsed, or has no `stack` text: then it cannot say.
  */
 export async function readDeclaredStack(path: string, cwd: string): Promise<string | undefined> {
-  const data = await readSpecData(path, displayPath(path, cwd));
+  const data = (await readSpecData(path, displayPath(path, cwd)))?.data;
   const stack = data !== null && typeof data === "object" && !Array.isArray(data) ? (data as Record<string, unknown>)["stack"] : undefined;
   return typeof stack === "string" ? stack : undefined;
 }
 
 /**
  * What a spec file holds, read as the loader reads any spec file (size, encoding, YAML) but
- * not checked against the schema: undefined when it cannot be read or parsed.
+ * not checked against the schema: undefined when it cannot be read or parsed (an empty
+ * file parses, and holds undefined).
  */
-export async function readSpecData(path: string, display: string): Promise<unknown> {
+export async function readSpecData(path: string, display: string): Promise<{ data: unknown } | undefined> {
   const read = await readSpecText(path, display);
   if ("issue" in read) return undefined;
   const parsed = parseYamlSource(display, read.text);
-  return "issues" in parsed ? undefined : parsed.source.data;
+  return "issues" in parsed ? undefined : { data: parsed.source.data };
 }
 
 /** The repository a spec's paths may not leave: the nearest directory above it holding .git, or its own directory. */

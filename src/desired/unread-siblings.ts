@@ -4,7 +4,7 @@
 // they define is looked up here so that the plan can refuse (docs/architecture.md,
 // "Spec files left out").
 
-import { readdir, realpath } from "node:fs/promises";
+import { readdir, realpath, stat } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import { displayPath, readSpecData, repositoryOf } from "./load.js";
 import { asRecord, stringEntries } from "./reader.js";
@@ -25,8 +25,9 @@ export type SiblingOptions = Pick<ResolveOptions, "env" | "vars" | "defaultTeam"
 /**
  * Every job key defined by a YAML file that lies in the directory of a file that was read,
  * was not read itself, and declares `stack`. Hidden files are left out, as a directory's
- * walk leaves them, and so are links out of the repository, which the walk never reads; a
- * file that cannot be read or parsed as YAML is in `unreadable`: whether it holds jobs of
+ * walk leaves them, and so are links out of the repository, which the walk never reads, and
+ * what is no file (a directory named like one, a FIFO); a file that cannot be read or parsed
+ * as YAML (an empty one parses) is in `unreadable`: whether it holds jobs of
  * the stack cannot be told (a half-edited file, say). Called only when a plan cancels jobs
  * removed from the spec, so a plan that cancels none reads no more files.
  */
@@ -52,12 +53,17 @@ export async function jobsOfUnreadSiblings(
         repository ??= repositoryOf(dir);
         const [real, root] = await Promise.all([realpath(path).catch(() => undefined), repository]);
         if (real === undefined || (root !== undefined && !isInside(root, real))) continue;
-      }
+        // A link to a directory named like a YAML file, a FIFO or a device: no file to read, as for the walk.
+        const info = await stat(real).catch(() => undefined);
+        if (info?.isFile() !== true) continue;
+      } else if (!entry.isFile()) continue;
       const display = displayPath(path, cwd);
       const read = await readSpecData(path, display);
-      // Not a directory named like one, nor what the loader would refuse to open (a FIFO, a device).
-      if (read === undefined && (entry.isFile() || entry.isSymbolicLink())) unreadable.push({ file: display, nextTo });
-      const data = asRecord(read);
+      if (read === undefined) {
+        unreadable.push({ file: display, nextTo });
+        continue;
+      }
+      const data = asRecord(read.data);
       if (data["stack"] !== stack) continue;
       const defaults = asRecord(data["defaults"]);
       const vars = { ...stringEntries(data["vars"]), ...options.vars };
