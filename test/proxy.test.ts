@@ -142,8 +142,9 @@ describe("a proxy", () => {
         `^Error: \\[GET\\] /api/datachain/\\S+: the proxy at 127\\.0\\.0\\.1:${proxy.port} \\(from all_proxy\\) refused to open a connection to Studio \\(it answered 407\\)\n`,
       ),
     );
+    // A 407 is about the credentials: "check that Studio is reachable" pointed elsewhere.
     expect(result.stderr).toContain(
-      `Check --url (or DATACHAIN_STUDIO_URL), and that Studio is reachable through the proxy at 127.0.0.1:${proxy.port} (from all_proxy); NO_PROXY names the hosts reached directly.\n`,
+      "The proxy wants credentials it did not take: check the user and password in all_proxy's URL (percent-encoded).\n",
     );
     expect(result.stderr).not.toContain(PASSWORD);
   });

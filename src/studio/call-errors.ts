@@ -25,8 +25,8 @@ export interface ErrorContext {
   origin: string;
   /** The base URL's path without a trailing slash: "" at the origin's root. */
   basePath: string;
-  /** The proxy the requests go through, as messages name it (`the proxy at host:port (from HTTPS_PROXY)`). */
-  via?: string | undefined;
+  /** The proxy the requests go through: `host:port`, and the variable that named it. */
+  proxy?: { shown: string; from: string } | undefined;
 }
 
 export interface RequestDescription {
@@ -64,13 +64,17 @@ export function failure(ctx: ErrorContext, where: RequestDescription, outcome: R
   if ("phase" in outcome) {
     const { status, cause } = outcome;
     if (status === undefined) {
+      // undici's words for a refused tunnel name neither the proxy nor what refused means.
+      const { proxy } = ctx;
+      const via = proxy === undefined ? undefined : `the proxy at ${proxy.shown} (from ${proxy.from})`;
+      const refused = via === undefined ? undefined : tunnelRefusal(cause);
       // Through a proxy, the proxy may be what did not answer or turned the request away.
       const hint =
-        ctx.via === undefined
+        proxy === undefined
           ? undefined
-          : `Check --url (or DATACHAIN_STUDIO_URL), and that Studio is reachable through ${ctx.via}; NO_PROXY names the hosts reached directly.`;
-      // undici's words for a refused tunnel name neither the proxy nor what refused means.
-      const refused = ctx.via === undefined ? undefined : tunnelRefusal(cause);
+          : refused === 407
+            ? `The proxy wants credentials it did not take: check the user and password in ${proxy.from}'s URL (percent-encoded).`
+            : `Check --url (or DATACHAIN_STUDIO_URL), and that Studio is reachable through ${via}; NO_PROXY names the hosts reached directly.`;
       // A request that surely never reached Studio (a proxy refused the tunnel) did nothing there.
       return new RemoteError({
         method: where.method,
@@ -81,7 +85,7 @@ export function failure(ctx: ErrorContext, where: RequestDescription, outcome: R
         ...(isNotSentError(cause) ? { ambiguous: false } : {}),
         ...(refused === undefined
           ? {}
-          : { message: `[${where.method}] ${where.path}: ${ctx.via} refused to open a connection to Studio (it answered ${refused})` }),
+          : { message: `[${where.method}] ${where.path}: ${via} refused to open a connection to Studio (it answered ${refused})` }),
       });
     }
     // The server answered, then the reply broke off: it acted, for all we know.

@@ -59,7 +59,7 @@ export function settledByAbort<T>(
     abort.onAbort = () => {
       abandoned.count += 1;
       pending.then(late, () => undefined).finally(() => (abandoned.count -= 1));
-      reject(new Error("the try ended before its request had a connection", { cause: abort.reason }));
+      reject(new Error("the try was ended by its deadline or a stop request", { cause: abort.reason }));
     };
     pending.finally(() => (abort.onAbort = undefined)).then(resolve, reject);
   });
