@@ -2,6 +2,7 @@
 
 export { startEmulator, type EmulatorOptions, type RunningEmulator } from "./emulator/index.js";
 export { createStudioClient, type StudioClient, type StudioClientOptions } from "./studio/client.js";
+export { proxyFor, type ProxySetting } from "./studio/proxy.js";
 export type { Cluster, JobInput, JobOutput, UploadedFile } from "./studio/types.js";
 export { loadSpec, parseVarFlags } from "./desired/index.js";
 export type { DesiredJob, ResolvedSpec } from "./desired/types.js";

@@ -4,10 +4,8 @@
 import { createServer, type Server } from "node:http";
 import { connect, type AddressInfo, type Socket } from "node:net";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { RemoteError, UsageError } from "../src/errors.js";
-import { createStudioClient } from "../src/studio/client.js";
-import type { JobInput } from "../src/studio/types.js";
-import { proxyFor } from "../src/studio/proxy.js";
+// The library's entry: a program using the client reaches Studio through the same proxy the CLI would.
+import { createStudioClient, proxyFor, RemoteError, UsageError, type JobInput } from "../src/index.js";
 import { runCli, spawnCli } from "./cli-helpers.js";
 import { copyExample, useStudio } from "./helpers.js";
 
