@@ -1,7 +1,7 @@
 // A stack never loses a team: `teams:` in the spec, and the teams marker each job
 // carries, keep every team the stack used covered by plan, apply and status.
 
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, beforeEach, expect, it } from "vitest";
@@ -238,4 +238,38 @@ it("a one-off job that already ran, moved to another team, is said to run again,
   expect(plan.stderr).toBe(
     `Warning: Job "fill" in team beta runs once, and an earlier version exists in team alpha (${ran?.id}, COMPLETE): this plan runs it again.\n`,
   );
+});
+
+it("import --stack of a stack with jobs in other teams counts the jobs a plan of the imported spec would cancel, there too", async () => {
+  // Found by an adversarial tester: the warning counted the stack's jobs in the team imported
+  // alone ("1 live job in team alpha"), and a job of the stack without its key, which plans
+  // leave alone; planned with --adopt, the spec cancelled a, b and c, in both teams.
+  const { dir } = specDir({ stack: "taken", jobs: { a: daily("alpha", 1), b: daily("beta", 2), c: daily("beta", 3) } });
+  expect((await runCli(["apply", ".", "--yes"], { cwd: dir, env: both })).code).toBe(0);
+  const made = (name: string, environment: Record<string, string>) =>
+    studio.emulator.store.createJob({
+      ...{ team: "alpha", createdBy: "dev", name, query: "print(9)", queryType: "PYTHON", workers: 1, pythonVersion: null },
+      ...{ requirements: "", repository: null, environment, cron: "0 1 * * *", startAfter: null, priority: null },
+      ...{ clusterId: null, credentialsName: null, files: [] },
+    });
+  made("legacy", {});
+  made("keyless", { [MARKERS.stack]: "taken" });
+  const into = mkdtempSync(join(tmpdir(), "studio-jobs-teams-"));
+  const imported = await runCli(["import", "--team", "alpha", "--stack", "taken", "--out", "studio-jobs.yaml"], { cwd: into, env: both });
+  expect(imported.code).toBe(0);
+  expect(imported.stderr).toContain(
+    "\nWarning: stack taken already has 3 live jobs in teams alpha, beta, which the imported spec does not hold: planned on its own, it would cancel them. Copy the imported jobs into stack taken's spec, or import again with another --stack.\n",
+  );
+  const spec = join(into, "studio-jobs.yaml");
+  writeFileSync(spec, readFileSync(spec, "utf8").replace("cron: FILL-IN", 'cron: "0 1 * * *"'));
+  const plan = await runCli(["plan", "--adopt", "--format", "json"], { cwd: into, env: both });
+  const actions = (JSON.parse(plan.stdout) as { actions: { kind: string; team: string; key: string }[] }).actions;
+  expect(actions.map((a) => `${a.kind} ${a.team}/${a.key}`).sort()).toEqual([
+    "cancel alpha/a",
+    "cancel beta/b",
+    "cancel beta/c",
+    "replace alpha/legacy",
+  ]);
+  const mine = await runCli(["import", "--team", "alpha", "--stack", "fresh"], { cwd: dir, env: both });
+  expect(mine.stderr).not.toContain("Warning");
 });

@@ -16,7 +16,7 @@ import { holdsWorkflowCommand } from "../../workflow-commands.js";
 import { escapeInvisible, hasInvisible, printable, replaceUnseen, unicodeEscaped, unstorableCharacter } from "../../invisible.js";
 import { isEnvironmentName, isEnvironmentValue } from "../../desired/environment-name.js";
 import { looksSecret } from "../../plan/secret-names.js";
-import { classify, type UnmanagedJob } from "../../identity/classify.js";
+import { classify, managedAs, type UnmanagedJob } from "../../identity/classify.js";
 import { MARKER_PREFIX, MARKERS, userEnvironment } from "../../identity/markers.js";
 import { resolveConnection } from "../../studio/config.js";
 import { isLive, isRun, isSchedule } from "../../studio/status.js";
@@ -25,6 +25,7 @@ import type { JobOutput } from "../../studio/types.js";
 import { replaceFile, ReplaceFileError } from "../../replace-file.js";
 import { hasUrlCredentials, replaceUrlCredentials } from "../../url-credentials.js";
 import { connect, type GlobalOptions } from "../connect.js";
+import { extendCoverage } from "../planning.js";
 import type { CliIo } from "../io.js";
 
 export interface ImportFlags {
@@ -354,12 +355,39 @@ function doubleQuoted(value: string): string {
 }
 
 /**
- * --stack naming a stack that has live jobs in the team: the spec written holds none of
- * them, so planning it on its own would cancel every one as removed from the spec.
+ * --stack naming a stack that has live jobs: the spec written holds none of them, so planning
+ * it on its own would cancel every one as removed from the spec, in the team imported and in
+ * every team the stack's jobs recorded, which a plan covers too (docs/architecture.md).
  */
-function stackTaken(stack: string, team: string, count: number): string {
+function stackTaken(stack: string, byTeam: ReadonlyMap<string, number>): string {
+  const count = [...byTeam.values()].reduce((sum, n) => sum + n, 0);
+  const teams = [...byTeam.keys()].sort();
   const jobs = count === 1 ? "1 live job" : `${count} live jobs`;
-  return `Warning: stack ${stack} already has ${jobs} in team ${team}, which the imported spec does not hold: planned on its own, it would cancel ${count === 1 ? "it" : "them"}. Copy the imported jobs into stack ${stack}'s spec, or import again with another --stack.`;
+  const where = teams.length === 1 ? `team ${teams[0] ?? ""}` : `teams ${teams.join(", ")}`;
+  return `Warning: stack ${stack} already has ${jobs} in ${where}, which the imported spec does not hold: planned on its own, it would cancel ${count === 1 ? "it" : "them"}. Copy the imported jobs into stack ${stack}'s spec, or import again with another --stack.`;
+}
+
+/**
+ * The stack's live jobs a plan of the imported spec alone would cancel as removed, by team:
+ * those it plans (classify's "managed"), in every team it covers, but for a key the spec
+ * holds in the team imported. A job of the stack without its key, or named otherwise, is
+ * left alone by a plan, and not counted.
+ */
+function cancelledByImport(
+  stack: string,
+  team: string,
+  imported: ReadonlySet<string>,
+  listings: ReadonlyMap<string, readonly JobOutput[]>,
+): Map<string, number> {
+  const byTeam = new Map<string, number>();
+  for (const [listed, records] of listings) {
+    for (const record of records) {
+      const job = managedAs(record, stack);
+      if (job === undefined || (listed === team && imported.has(job.key))) continue;
+      byTeam.set(listed, (byTeam.get(listed) ?? 0) + 1);
+    }
+  }
+  return byTeam;
 }
 
 export async function runImport(flags: ImportFlags, globals: GlobalOptions, io: CliIo): Promise<number> {
@@ -380,19 +408,25 @@ export async function runImport(flags: ImportFlags, globals: GlobalOptions, io: 
   // Said before Studio is asked anything; said again if the file appears meanwhile.
   if (out !== undefined && !flags.force && (await exists(out))) throw outTaken();
   const { client } = await connect(globals, io, settings);
-  let jobs: JobOutput[];
+  const keep = (job: JobOutput) => !isRun(job) && isLive(job.status);
+  let listings: Map<string, JobOutput[]>;
   try {
-    // Marked jobs are only counted: the markers of flags.stack's alone are checked.
-    jobs = await client.listAllJobs(team, { keep: (job) => !isRun(job) && isLive(job.status), stack: flags.stack });
-  } finally {
-    await client.close();
+    // Marked jobs are only counted: the markers of flags.stack's alone are checked. The teams
+    // the stack's jobs recorded are listed too, as a plan of the imported spec would list them.
+    const jobs = await client.listAllJobs(team, { keep, stack: flags.stack });
+    listings = (await extendCoverage(client, flags.stack, { listings: new Map([[team, jobs]]), clusters: [] }, keep)).listings;
+  } catch (error) {
+    // Another team's listing still arriving is not waited for.
+    await client.close({ abort: true });
+    throw error;
   }
+  await client.close();
+  const jobs = listings.get(team) ?? [];
 
   const holdsSecret = io.secrets?.holds ?? (() => false);
   const redact = io.secrets?.redact ?? ((text: string) => text);
   const byName = new Map<string, UnmanagedJob[]>();
   let managed = 0;
-  let ofStack = 0;
   for (const record of jobs) {
     const job = classify(record, flags.stack);
     switch (job.kind) {
@@ -402,9 +436,6 @@ export async function runImport(flags: ImportFlags, globals: GlobalOptions, io: 
       case "managed":
       case "managed-without-key":
       case "misnamed":
-        ofStack += 1;
-        managed += 1;
-        break;
       case "other-stack":
         managed += 1;
         break;
@@ -472,7 +503,8 @@ export async function runImport(flags: ImportFlags, globals: GlobalOptions, io: 
   io.stderr.write(
     `Imported ${byName.size} job${byName.size === 1 ? "" : "s"} from team ${team}${managed > 0 ? ` (${managed} already managed by studio-jobs left out)` : ""}${out === undefined ? "" : ` into ${flags.out}`}. ${byName.size > 0 ? `Fill in every ${FILL_IN} before planning.` : `No live job there is left unmanaged: there is nothing to fill in.`}\n`,
   );
-  if (ofStack > 0) io.stderr.write(`${stackTaken(flags.stack, team, ofStack)}\n`);
+  const cancelled = cancelledByImport(flags.stack, team, new Set(byName.keys()), listings);
+  if (cancelled.size > 0) io.stderr.write(`${stackTaken(flags.stack, cancelled)}\n`);
   if (found.leftOut.length > 0) {
     const count = found.leftOut.reduce((sum, job) => sum + job.names.length, 0);
     io.stderr.write(
