@@ -195,6 +195,36 @@ describe("import", () => {
     expect(after).toMatchObject({ code: 0, stdout: "No changes. Studio matches the spec in team demo.\n" });
   });
 
+  it("asks for the start of a one-off job waiting for it, which Studio does not return: adopted without it, the job ran at once", async () => {
+    // Found by an adversarial tester: the job, made to run on 2027-06-01, was written with no
+    // schedule, and plan --adopt then apply made one that ran the same minute.
+    await studio.client.createJob({ ...handMade("june-backfill"), start_after: "2027-06-01T00:00:00Z" });
+    const { dir, imported, yaml } = await importInto("later");
+    expect(imported.code).toBe(0);
+    expect(yaml.replace(/from job [\w-]+/g, "from job ID")).toContain(
+      [
+        "  # from job ID (SCHEDULED)",
+        "  # schedule.start_after: Studio does not return it; write when the job is to run (it has not run yet)",
+        "  june-backfill:",
+        "    query: print(0)",
+        "    query_type: PYTHON",
+        "    schedule:",
+        "      start_after: FILL-IN",
+        "",
+      ].join("\n"),
+    );
+    expect((await runCli(["validate", "."], { cwd: dir, env: {} })).stderr).toContain(
+      "studio-jobs.yaml:20:20: must be an ISO 8601 date-time with a timezone, e.g. 2026-12-01T00:00:00Z (at jobs.june-backfill.schedule.start_after)",
+    );
+    writeFileSync(join(dir, "studio-jobs.yaml"), yaml.replace("start_after: FILL-IN", "start_after: 2027-06-01T00:00:00Z"));
+    expect((await runCli(["apply", ".", "--adopt", "--yes"], { cwd: dir, env })).code).toBe(0);
+    const jobs = studio.emulator.store.allJobs().filter((job) => job.name === "june-backfill");
+    expect(jobs.map((job) => [job.environment[MARKERS.stack] ?? "by hand", job.status]).sort()).toEqual([
+      ["by hand", "CANCELING_SCHEDULED"],
+      ["later", "SCHEDULED"],
+    ]);
+  });
+
   it("keeps the credentials of URLs in requirements, repository and the query out of the spec, as variables to set", async () => {
     // Found by a reviewer: --out wrote them into a file meant for Git, and stdout showed them
     // as ***, so planning that spec would have replaced a working job with a broken one.

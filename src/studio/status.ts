@@ -58,6 +58,11 @@ export function isSchedule(status: string): boolean {
   return status === "TASK";
 }
 
+/** A one-off job waiting for its start_after, which Studio does not return: it has not run yet. */
+export function isWaitingToStart(status: string): boolean {
+  return status === "SCHEDULED";
+}
+
 /** Match a record's status against a listing filter: a status name or ACTIVE/INACTIVE. */
 export function matchesStatusFilter(status: string, filter: string): boolean {
   const wanted = filter.toUpperCase();

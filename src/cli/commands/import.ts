@@ -19,7 +19,7 @@ import { looksSecret } from "../../plan/secret-names.js";
 import { classify, managedAs, type UnmanagedJob } from "../../identity/classify.js";
 import { MARKER_PREFIX, MARKERS, userEnvironment } from "../../identity/markers.js";
 import { resolveConnection } from "../../studio/config.js";
-import { isLive, isRun, isSchedule } from "../../studio/status.js";
+import { isLive, isRun, isSchedule, isWaitingToStart } from "../../studio/status.js";
 import { newestFirst } from "../../studio/time.js";
 import type { JobOutput } from "../../studio/types.js";
 import { replaceFile, ReplaceFileError } from "../../replace-file.js";
@@ -197,6 +197,8 @@ function jobEntry(doc: Document, { record: job, protect }: UnmanagedJob, notes: 
       : replaceUrlCredentials(literal(value), () => readFrom(field, " (a URL's credentials)"));
   const entry: Record<string, unknown> = { query: text("query", job.query), query_type: job.query_type };
   if (isSchedule(job.status)) entry["schedule"] = { cron: FILL_IN };
+  // Without its start, adopting the job would make one that runs at once, months early maybe.
+  else if (isWaitingToStart(job.status)) entry["schedule"] = { start_after: FILL_IN };
   if (job.workers !== 1) entry["workers"] = job.workers;
   if (job.python_version !== null && job.python_version !== "") entry["python_version"] = text("python_version", job.python_version);
   if (job.requirements !== "")
@@ -480,6 +482,8 @@ export async function runImport(flags: ImportFlags, globals: GlobalOptions, io: 
     const notes = [` from job ${newest.id} (${newest.status})`];
     if (records.length > 1) notes.push(` ${records.length - 1} more live job(s) share this name; --adopt cancels them`);
     if (isSchedule(newest.status)) notes.push(` schedule.cron: Studio does not return it; write the job's cron expression`);
+    if (isWaitingToStart(newest.status))
+      notes.push(` schedule.start_after: Studio does not return it; write when the job is to run (it has not run yet)`);
     const key = new Scalar(name);
     // Plain, `<<` is YAML's merge key, not a job of that name.
     if (name === "<<") key.type = "QUOTE_DOUBLE";
