@@ -201,6 +201,8 @@ function renderZsh(name: string, globals: FlagModel[], commands: CommandModel[])
     if (command.positional === "choices") specs.push(`'1:${command.name}:(${command.choices.join(" ")})'`);
     return `      (${command.name}) _arguments -s $globals ${specs.join(" ")} ;;`;
   });
+  // Saved as _${name} in $fpath, the file is autoloaded as that function at the first Tab,
+  // which must complete then too; sourced, it only registers ${fn}.
   // Job keys are offered with compadd -a, as literal words: _describe would read a key's
   // first \`:\` as the start of a description (\`a:b\` completed as \`a\`) and drop its backslashes.
   return `#compdef ${name}
@@ -226,7 +228,7 @@ ${cases.join("\n")}
       esac ;;
   esac
 }
-if [[ "$funcstack[1]" == "${fn}" ]]; then ${fn} "$@"; else compdef ${fn} ${name}; fi
+if [[ "$funcstack[1]" == "_${name}" ]]; then ${fn} "$@"; else compdef ${fn} ${name}; fi
 `;
 }
 
