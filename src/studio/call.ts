@@ -322,7 +322,7 @@ export function createCall(config: CallConfig): Call {
       return { status, headers: reply.headers, text, cut };
     } catch (cause) {
       if (cause instanceof RemoteError) throw cause;
-      if (abort.reason === DEADLINE) throw deadlineError(describeRequest(target, origin), answered, timeoutMs);
+      if (abort.reason === DEADLINE) throw deadlineError(config, describeRequest(target, origin), answered, timeoutMs);
       if (stopNow?.aborted === true)
         throw interrupted(
           stopNow.reason,
@@ -397,9 +397,20 @@ function withinBudget<R extends { delayMs: number }>(again: R | undefined, spent
 
 /**
  * The deadline passed. When the headers had come, their status goes with the error: a
- * create Studio answered 2xx is not sent again (apply looks for it instead).
+ * create Studio answered 2xx is not sent again (apply looks for it instead). Before them,
+ * through a proxy, the proxy may be what never answered (a tunnel it never opened): named.
  */
-function deadlineError(where: RequestDescription, answered: number | undefined, timeoutMs: number): RemoteError {
+function deadlineError(
+  { proxy }: Pick<ErrorContext, "proxy">,
+  where: RequestDescription,
+  answered: number | undefined,
+  timeoutMs: number,
+): RemoteError {
+  const slow = `If Studio is only slow, allow more time with --timeout SECONDS (or STUDIO_JOBS_TIMEOUT); the default is ${DEFAULT_TIMEOUT_MS / 1000}.`;
+  const through =
+    proxy === undefined || answered !== undefined
+      ? ""
+      : ` Check too that the proxy at ${proxy.shown} (from ${proxy.from}) reaches Studio; NO_PROXY names the hosts reached directly.`;
   return new RemoteError({
     method: where.method,
     path: where.path,
@@ -407,7 +418,7 @@ function deadlineError(where: RequestDescription, answered: number | undefined, 
     ambiguous: true,
     code: "REMOTE_TIMEOUT",
     message: `[${where.method}] ${where.pathWithQuery}: no complete reply within ${formatSeconds(timeoutMs)}`,
-    hint: `If Studio is only slow, allow more time with --timeout SECONDS (or STUDIO_JOBS_TIMEOUT); the default is ${DEFAULT_TIMEOUT_MS / 1000}.`,
+    hint: `${slow}${through}`,
   });
 }
 
