@@ -503,6 +503,25 @@ describe("errors", () => {
     await client.close();
   });
 
+  it("reports a create whose host name did not resolve as failed, not as possibly made, and sends it once", async () => {
+    // Found checking the CHANGELOG's "a name not resolved" against the client: ENOTFOUND (the
+    // name does not exist, as against EAI_AGAIN, a lookup that failed for now) was read as a
+    // request that may have reached Studio, so apply went looking for a job never made.
+    let tries = 0;
+    const client = createStudioClient({
+      url: "http://studio.invalid:9",
+      token: "t",
+      sleep: () => {
+        tries += 1;
+        return Promise.resolve();
+      },
+    });
+    const error = (await client.createJob(input).catch((e: unknown) => e)) as RemoteError;
+    await client.close();
+    expect([error.code, error.ambiguous, tries]).toEqual(["REMOTE_UNREACHABLE", false, 0]);
+    expect(error.message).toBe("[POST] /api/datachain/jobs/: no reply: ENOTFOUND getaddrinfo ENOTFOUND studio.invalid");
+  });
+
   it("gives up on a request at its deadline, without retrying it, and says how to allow more", async () => {
     studio = await startTestStudio({ faults: { latencyMs: 5_000 } }, { timeoutMs: 200 });
     const started = performance.now();

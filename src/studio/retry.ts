@@ -23,8 +23,11 @@ const TRANSIENT_ERROR_CODES: ReadonlySet<string> = new Set([
   "UND_ERR_BODY_TIMEOUT",
 ]);
 
-/** Failures where the request surely never reached the server, so even a create may be sent again. */
-const NOT_SENT_ERROR_CODES: ReadonlySet<string> = new Set(["ECONNREFUSED", "EAI_AGAIN", "UND_ERR_CONNECT_TIMEOUT"]);
+/**
+ * Failures where the request surely never reached the server: a create failed so is not
+ * possibly made, and is sent again when the failure is transient too (ENOTFOUND is not).
+ */
+const NOT_SENT_ERROR_CODES: ReadonlySet<string> = new Set(["ECONNREFUSED", "EAI_AGAIN", "ENOTFOUND", "UND_ERR_CONNECT_TIMEOUT"]);
 
 function errorCode(error: unknown): string | undefined {
   for (let e: unknown = error, depth = 0; e instanceof Error && depth < 4; e = e.cause, depth++) {
