@@ -90,6 +90,11 @@ describe("import", () => {
   it("warns when --stack names a stack with live jobs in the team, whose spec would cancel them, and not for another stack", async () => {
     const dir = copyExample("analytics");
     expect((await runCli(["apply", ".", "--yes"], { cwd: dir, env })).code).toBe(0);
+    // Nothing to import: the warning said to copy "the imported jobs" into the stack's spec.
+    const empty = await runCli(["import", "--team", "demo", "--stack", "analytics"], { cwd: dir, env });
+    expect(empty.stderr).toContain(
+      "\nWarning: stack analytics already has 4 live jobs in team demo, which the imported spec does not hold: planned on its own, it would cancel them. It holds no job: do not plan it as stack analytics's spec.\n",
+    );
     await handMadeJobs();
     const taken = await runCli(["import", "--team", "demo", "--stack", "analytics"], { cwd: dir, env });
     expect(taken.code).toBe(0);

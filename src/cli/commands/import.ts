@@ -361,12 +361,17 @@ function doubleQuoted(value: string): string {
  * it on its own would cancel every one as removed from the spec, in the team imported and in
  * every team the stack's jobs recorded, which a plan covers too (docs/architecture.md).
  */
-function stackTaken(stack: string, byTeam: ReadonlyMap<string, number>): string {
+function stackTaken(stack: string, byTeam: ReadonlyMap<string, number>, imported: number): string {
   const count = [...byTeam.values()].reduce((sum, n) => sum + n, 0);
   const teams = [...byTeam.keys()].sort();
   const jobs = count === 1 ? "1 live job" : `${count} live jobs`;
   const where = teams.length === 1 ? `team ${teams[0] ?? ""}` : `teams ${teams.join(", ")}`;
-  return `Warning: stack ${stack} already has ${jobs} in ${where}, which the imported spec does not hold: planned on its own, it would cancel ${count === 1 ? "it" : "them"}. Copy the imported jobs into stack ${stack}'s spec, or import again with another --stack.`;
+  return `Warning: stack ${stack} already has ${jobs} in ${where}, which the imported spec does not hold: planned on its own, it would cancel ${count === 1 ? "it" : "them"}. ${
+    // With nothing imported there is nothing to copy: the spec is only stack S's jobs all gone.
+    imported > 0
+      ? `Copy the imported jobs into stack ${stack}'s spec, or import again with another --stack.`
+      : `It holds no job: do not plan it as stack ${stack}'s spec.`
+  }`;
 }
 
 /**
@@ -508,7 +513,7 @@ export async function runImport(flags: ImportFlags, globals: GlobalOptions, io: 
     `Imported ${byName.size} job${byName.size === 1 ? "" : "s"} from team ${team}${managed > 0 ? ` (${managed} already managed by studio-jobs left out)` : ""}${out === undefined ? "" : ` into ${flags.out}`}. ${byName.size > 0 ? `Fill in every ${FILL_IN} before planning.` : `No live job there is left unmanaged: there is nothing to fill in.`}\n`,
   );
   const cancelled = cancelledByImport(flags.stack, team, new Set(byName.keys()), listings);
-  if (cancelled.size > 0) io.stderr.write(`${stackTaken(flags.stack, cancelled)}\n`);
+  if (cancelled.size > 0) io.stderr.write(`${stackTaken(flags.stack, cancelled, byName.size)}\n`);
   if (found.leftOut.length > 0) {
     const count = found.leftOut.reduce((sum, job) => sum + job.names.length, 0);
     io.stderr.write(
