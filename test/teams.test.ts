@@ -273,3 +273,31 @@ it("import --stack of a stack with jobs in other teams counts the jobs a plan of
   const mine = await runCli(["import", "--team", "alpha", "--stack", "fresh"], { cwd: dir, env: both });
   expect(mine.stderr).not.toContain("Warning");
 });
+
+it("import --stack counts the stack's live jobs in a team only its finished jobs record, which a plan lists too", async () => {
+  // Found in review: import followed the teams recorded by the stack's live jobs alone; a plan
+  // follows those its finished jobs record too. Job a in alpha, cancelled when the spec kept b
+  // in beta alone, still records beta: plan --adopt of the imported spec cancelled beta/b,
+  // and import said nothing of it.
+  const { dir, write } = specDir({ stack: "faded", jobs: { a: daily("alpha", 1), b: daily("beta", 2) } });
+  expect((await runCli(["apply", ".", "--yes"], { cwd: dir, env: both })).code).toBe(0);
+  write({ stack: "faded", jobs: { b: daily("beta", 2) } });
+  expect((await runCli(["apply", ".", "--yes"], { cwd: dir, env: both })).code).toBe(0);
+  expect([liveIn("alpha", "faded"), liveIn("beta", "faded")]).toEqual([[], ["b"]]);
+  studio.emulator.store.createJob({
+    ...{ team: "alpha", createdBy: "dev", name: "legacy", query: "print(9)", queryType: "PYTHON", workers: 1, pythonVersion: null },
+    ...{ requirements: "", repository: null, environment: {}, cron: "0 1 * * *", startAfter: null, priority: null },
+    ...{ clusterId: null, credentialsName: null, files: [] },
+  });
+  const into = mkdtempSync(join(tmpdir(), "studio-jobs-teams-"));
+  const imported = await runCli(["import", "--team", "alpha", "--stack", "faded", "--out", "studio-jobs.yaml"], { cwd: into, env: both });
+  expect(imported.code).toBe(0);
+  expect(imported.stderr).toContain(
+    "\nWarning: stack faded already has 1 live job in team beta, which the imported spec does not hold: planned on its own, it would cancel it. Copy the imported jobs into stack faded's spec, or import again with another --stack.\n",
+  );
+  const spec = join(into, "studio-jobs.yaml");
+  writeFileSync(spec, readFileSync(spec, "utf8").replace("cron: FILL-IN", 'cron: "0 1 * * *"'));
+  const plan = await runCli(["plan", "--adopt", "--format", "json"], { cwd: into, env: both });
+  const actions = (JSON.parse(plan.stdout) as { actions: { kind: string; team: string; key: string }[] }).actions;
+  expect(actions.map((a) => `${a.kind} ${a.team}/${a.key}`).sort()).toEqual(["cancel beta/b", "replace alpha/legacy"]);
+});

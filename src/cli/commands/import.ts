@@ -376,8 +376,9 @@ function stackTaken(stack: string, byTeam: ReadonlyMap<string, number>, imported
 
 /**
  * The stack's live jobs a plan of the imported spec alone would cancel as removed, by team:
- * those it plans (classify's "managed"), in every team it covers, but for a key the spec
- * holds in the team imported. A job of the stack without its key, or named otherwise, is
+ * those it plans (classify's "managed"), in every team it covers (the teams its jobs recorded,
+ * finished ones included, as the plan follows them), but for a key the spec holds in the team
+ * imported. A job of the stack without its key, or named otherwise, is
  * left alone by a plan, and not counted.
  */
 function cancelledByImport(
@@ -390,7 +391,7 @@ function cancelledByImport(
   for (const [listed, records] of listings) {
     for (const record of records) {
       const job = managedAs(record, stack);
-      if (job === undefined || (listed === team && imported.has(job.key))) continue;
+      if (job === undefined || !isLive(record.status) || (listed === team && imported.has(job.key))) continue;
       byTeam.set(listed, (byTeam.get(listed) ?? 0) + 1);
     }
   }
@@ -415,7 +416,8 @@ export async function runImport(flags: ImportFlags, globals: GlobalOptions, io: 
   // Said before Studio is asked anything; said again if the file appears meanwhile.
   if (out !== undefined && !flags.force && (await exists(out))) throw outTaken();
   const { client } = await connect(globals, io, settings);
-  const keep = (job: JobOutput) => !isRun(job) && isLive(job.status);
+  // The stack's finished jobs are kept too: the teams they recorded are listed by a plan as well.
+  const keep = (job: JobOutput) => !isRun(job) && (isLive(job.status) || managedAs(job, flags.stack) !== undefined);
   let listings: Map<string, JobOutput[]>;
   try {
     // Marked jobs are only counted: the markers of flags.stack's alone are checked. The teams
@@ -428,7 +430,7 @@ export async function runImport(flags: ImportFlags, globals: GlobalOptions, io: 
     throw error;
   }
   await client.close();
-  const jobs = listings.get(team) ?? [];
+  const jobs = (listings.get(team) ?? []).filter((job) => isLive(job.status));
 
   const holdsSecret = io.secrets?.holds ?? (() => false);
   const redact = io.secrets?.redact ?? ((text: string) => text);
