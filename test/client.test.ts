@@ -508,9 +508,18 @@ describe("errors", () => {
     // name does not exist, as against EAI_AGAIN, a lookup that failed for now) was read as a
     // request that may have reached Studio, so apply went looking for a job never made.
     let tries = 0;
+    // The name's lookup answers ENOTFOUND itself: a machine without a resolver answers EAI_AGAIN.
+    const lookup = (hostname: string, _options: unknown, callback: (error: Error, address: string, family: number) => void) =>
+      callback(
+        Object.assign(new Error(`getaddrinfo ENOTFOUND ${hostname}`), { code: "ENOTFOUND", syscall: "getaddrinfo", hostname }),
+        "",
+        4,
+      );
+    const agent = new Agent({ connect: { lookup } });
     const client = createStudioClient({
       url: "http://studio.invalid:9",
       token: "t",
+      dispatcher: agent,
       sleep: () => {
         tries += 1;
         return Promise.resolve();
@@ -518,6 +527,7 @@ describe("errors", () => {
     });
     const error = (await client.createJob(input).catch((e: unknown) => e)) as RemoteError;
     await client.close();
+    await agent.close();
     expect([error.code, error.ambiguous, tries]).toEqual(["REMOTE_UNREACHABLE", false, 0]);
     expect(error.message).toBe("[POST] /api/datachain/jobs/: no reply: ENOTFOUND getaddrinfo ENOTFOUND studio.invalid");
   });
