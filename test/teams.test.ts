@@ -135,6 +135,18 @@ it("a recorded team the token cannot read is a warning, and the rest is still pl
   expect(plan.stdout).toBe("No changes. Studio matches the spec in team alpha.\n");
 });
 
+it("import --stack says a recorded team it could not read, whose jobs it cannot count", async () => {
+  // Found in review: import dropped extendCoverage's warnings, so the stack's jobs in a team
+  // the token cannot read went uncounted and unsaid (plan says it).
+  await appliedThenAlphaOnly("blind");
+  const dir = mkdtempSync(join(tmpdir(), "studio-jobs-import-"));
+  const imported = await runCli(["import", "--team", "alpha", "--stack", "blind"], { cwd: dir, env: alphaOnly });
+  expect(imported.code).toBe(0);
+  expect(imported.stderr).toContain(
+    "Warning: Jobs of stack blind record that it also covered team beta, which this token cannot read (403); that team is left out.\n",
+  );
+});
+
 it("status says a recorded team it could not read, and its JSON lists the teams looked at and those it could not read", async () => {
   // Found by an adversarial tester: the warning spoke of "the plan", and the JSON did not say
   // it was partial, so a script reading it took the missing team's jobs for gone.

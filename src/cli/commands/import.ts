@@ -419,17 +419,22 @@ export async function runImport(flags: ImportFlags, globals: GlobalOptions, io: 
   // The stack's finished jobs are kept too: the teams they recorded are listed by a plan as well.
   const keep = (job: JobOutput) => !isRun(job) && (isLive(job.status) || managedAs(job, flags.stack) !== undefined);
   let listings: Map<string, JobOutput[]>;
+  let unreadable: string[];
   try {
     // Marked jobs are only counted: the markers of flags.stack's alone are checked. The teams
     // the stack's jobs recorded are listed too, as a plan of the imported spec would list them.
     const jobs = await client.listAllJobs(team, { keep, stack: flags.stack });
-    listings = (await extendCoverage(client, flags.stack, { listings: new Map([[team, jobs]]), clusters: [] }, keep)).listings;
+    const coverage = await extendCoverage(client, flags.stack, { listings: new Map([[team, jobs]]), clusters: [] }, keep);
+    ({ listings } = coverage);
+    // A recorded team this token cannot read: its jobs are not counted, said as a plan says it.
+    unreadable = coverage.warnings;
   } catch (error) {
     // Another team's listing still arriving is not waited for.
     await client.close({ abort: true });
     throw error;
   }
   await client.close();
+  for (const warning of unreadable) io.stderr.write(`Warning: ${printable(warning)}\n`);
   const jobs = (listings.get(team) ?? []).filter((job) => isLive(job.status));
 
   const holdsSecret = io.secrets?.holds ?? (() => false);
