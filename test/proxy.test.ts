@@ -145,6 +145,11 @@ describe("a proxy", () => {
       "The proxy wants credentials it did not take: check the user and password in all_proxy's URL (percent-encoded).\n",
     );
     expect(result.stderr).not.toContain(PASSWORD);
+    // Given none, there are none to check (a review found the hint said to check them).
+    const none = await planThrough({ all_proxy: `127.0.0.1:${proxy.port}` });
+    expect(none.stderr).toContain(
+      "The proxy wants credentials, and all_proxy's URL holds none: give a user and password in it, before the host and an @ (percent-encoded).\n",
+    );
   });
 });
 

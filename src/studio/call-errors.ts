@@ -25,8 +25,8 @@ export interface ErrorContext {
   origin: string;
   /** The base URL's path without a trailing slash: "" at the origin's root. */
   basePath: string;
-  /** The proxy the requests go through: `host:port`, and the variable that named it. */
-  proxy?: { shown: string; from: string } | undefined;
+  /** The proxy the requests go through: `host:port`, the variable that named it, whether its URL holds credentials. */
+  proxy?: { shown: string; from: string; credentials: boolean } | undefined;
 }
 
 export interface RequestDescription {
@@ -73,7 +73,9 @@ export function failure(ctx: ErrorContext, where: RequestDescription, outcome: R
         proxy === undefined
           ? undefined
           : refused === 407
-            ? `The proxy wants credentials it did not take: check the user and password in ${proxy.from}'s URL (percent-encoded).`
+            ? proxy.credentials
+              ? `The proxy wants credentials it did not take: check the user and password in ${proxy.from}'s URL (percent-encoded).`
+              : `The proxy wants credentials, and ${proxy.from}'s URL holds none: give a user and password in it, before the host and an @ (percent-encoded).`
             : `Check --url (or DATACHAIN_STUDIO_URL), and that Studio is reachable through ${via}; NO_PROXY names the hosts reached directly.`;
       // A request that surely never reached Studio (a proxy refused the tunnel) did nothing there.
       return new RemoteError({

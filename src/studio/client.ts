@@ -137,7 +137,7 @@ export function createStudioClient(options: StudioClientOptions): StudioClient {
     authorization: `Bearer ${options.token}`,
     origin: base.origin,
     basePath: base.pathname.replace(/\/+$/, ""),
-    proxy: proxy === undefined ? undefined : { shown: proxy.shown, from: proxy.from },
+    proxy: proxy === undefined ? undefined : { shown: proxy.shown, from: proxy.from, credentials: proxy.authorization !== undefined },
     timeoutMs,
     retries: options.retries ?? 5,
     backoff: options.backoff ?? { baseMs: 200, maxMs: 5_000 },
