@@ -100,6 +100,32 @@ describe("plan against the emulator", () => {
     );
   });
 
+  it("warns of no YAML file beside the one given that only a spec's reader refuses: tags, several documents", async () => {
+    // Found trying the saved-plan path: mkdocs.yml and a CloudFormation template beside
+    // studio-jobs.yaml were each said not to read as YAML, and to be fixed, at every cancel.
+    const dir = copyExample("ml-platform");
+    await createByHand(studio.client, await specOf(join(dir, "jobs")));
+    const monitoring = join(dir, "jobs", "monitoring.yaml");
+    const text = readFileSync(monitoring, "utf8");
+    rmSync(monitoring);
+    writeFileSync(join(dir, "jobs", "mkdocs.yml"), "site_name: x\nemoji_index: !!python/name:material.extensions.emoji.twemoji\n");
+    writeFileSync(
+      join(dir, "jobs", "template.yaml"),
+      'Resources:\n  Fn:\n    Role: !GetAtt Role.Arn\n    Name: !Sub "${AWS::StackName}-fn"\n',
+    );
+    writeFileSync(join(dir, "jobs", "k8s.yaml"), "kind: A\n---\nkind: B\n");
+    const planned = await runCli(["plan", "jobs/training.yaml"], { cwd: dir, env });
+    expect(planned).toMatchObject({ code: 0, stderr: "" });
+    expect(planned.stdout).toMatch(/^ {2}- {3}demo\/drift-report {2}cancel job \w+ \(removed from the spec\)$/m);
+    // A document of such a file that declares the stack still defines its jobs.
+    writeFileSync(join(dir, "jobs", "k8s.yaml"), `kind: A\n---\n${text}`);
+    const refused = await runCli(["plan", "jobs/training.yaml"], { cwd: dir, env });
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toBe(
+      'Error: Job "drift-report" in team demo would be cancelled as removed from the spec, but jobs/k8s.yaml, next to jobs/training.yaml, defines it for stack ml-platform and was not given. Plan the whole stack (give the directory, or add jobs/k8s.yaml), or delete the job from jobs/k8s.yaml if it should go.\n',
+    );
+  });
+
   it("warns of no file beside the one given that parses but is empty, nor of a link to a directory", async () => {
     // Found in review: an empty jobs/notes.yaml, and a link jobs/old.yaml to a directory, were
     // each said not to read as YAML, as if they might hold jobs of the stack.

@@ -6,10 +6,12 @@
 
 import { readdir, realpath, stat } from "node:fs/promises";
 import { dirname, join } from "node:path";
-import { displayPath, readSpecData, repositoryOf } from "./load.js";
+import { yamlDocuments } from "./any-yaml.js";
+import { displayPath, readSpecText, repositoryOf } from "./load.js";
 import { asRecord, stringEntries } from "./reader.js";
 import { plainTeam, type ResolveOptions } from "./resolve.js";
 import { isInside, isYamlName } from "./walk.js";
+import { parseYamlSource } from "./yaml-source.js";
 
 /** A job an unread file defines: its key, and its team when the file says it plainly (else any team). */
 export interface UnreadJob {
@@ -26,9 +28,9 @@ export type SiblingOptions = Pick<ResolveOptions, "env" | "vars" | "defaultTeam"
  * Every job key defined by a YAML file that lies in the directory of a file that was read,
  * was not read itself, and declares `stack`. Hidden files are left out, as a directory's
  * walk leaves them, and so are links out of the repository, which the walk never reads, and
- * what is no file (a directory named like one, a FIFO); a file that cannot be read or parsed
- * as YAML (an empty one parses) is in `unreadable`: whether it holds jobs of
- * the stack cannot be told (a half-edited file, say). Called only when a plan cancels jobs
+ * what is no file (a directory named like one, a FIFO); a file that cannot be read, or parsed
+ * as YAML at all (an empty one parses), is in `unreadable`: whether it holds jobs of the
+ * stack cannot be told (a half-edited file, say). Called only when a plan cancels jobs
  * removed from the spec, so a plan that cancels none reads no more files.
  */
 export async function jobsOfUnreadSiblings(
@@ -58,20 +60,34 @@ export async function jobsOfUnreadSiblings(
         if (info?.isFile() !== true) continue;
       } else if (!entry.isFile()) continue;
       const display = displayPath(path, cwd);
-      const read = await readSpecData(path, display);
-      if (read === undefined) {
+      const documents = await documentsOf(path, display);
+      if (documents === undefined) {
         unreadable.push({ file: display, nextTo });
         continue;
       }
-      const data = asRecord(read.data);
-      if (data["stack"] !== stack) continue;
-      const defaults = asRecord(data["defaults"]);
-      const vars = { ...stringEntries(data["vars"]), ...options.vars };
-      for (const [key, job] of Object.entries(asRecord(data["jobs"]))) {
-        const team = plainTeam(job, defaults, { env: options.env, vars }, options.defaultTeam);
-        found.set(key, [...(found.get(key) ?? []), { file: display, nextTo, team }]);
+      for (const document of documents) {
+        const data = asRecord(document);
+        if (data["stack"] !== stack) continue;
+        const defaults = asRecord(data["defaults"]);
+        const vars = { ...stringEntries(data["vars"]), ...options.vars };
+        for (const [key, job] of Object.entries(asRecord(data["jobs"]))) {
+          const team = plainTeam(job, defaults, { env: options.env, vars }, options.defaultTeam);
+          found.set(key, [...(found.get(key) ?? []), { file: display, nextTo, team }]);
+        }
       }
     }
   }
   return { jobs: found, unreadable };
+}
+
+/**
+ * A file's documents: as a spec is read, else as any YAML is (the tags of mkdocs.yml or of
+ * a CloudFormation template, several documents): a file of something else that no spec
+ * reader takes is no broken spec. Undefined when it is not YAML text at all.
+ */
+async function documentsOf(path: string, display: string): Promise<unknown[] | undefined> {
+  const read = await readSpecText(path, display);
+  if ("issue" in read) return undefined;
+  const parsed = parseYamlSource(display, read.text);
+  return "issues" in parsed ? yamlDocuments(read.text) : [parsed.source.data];
 }
