@@ -8,7 +8,7 @@ import { afterAll, beforeAll, beforeEach, expect, it } from "vitest";
 import { stringify } from "yaml";
 import { MARKERS } from "../src/identity/markers.js";
 import { isLive, isRun } from "../src/studio/status.js";
-import { runCli } from "./cli-helpers.js";
+import { runCli, type CliResult } from "./cli-helpers.js";
 import { startTestStudio, type TestStudio } from "./helpers.js";
 
 let studio: TestStudio;
@@ -252,36 +252,40 @@ it("a one-off job that already ran, moved to another team, is said to run again,
   );
 });
 
+/** A schedule made by hand in team alpha, firing at 01:00. */
+function handMadeInAlpha(name: string, environment: Record<string, string>): void {
+  studio.emulator.store.createJob({
+    ...{ team: "alpha", createdBy: "dev", name, query: "print(9)", queryType: "PYTHON", workers: 1, pythonVersion: null },
+    ...{ requirements: "", repository: null, environment, cron: "0 1 * * *", startAfter: null, priority: null },
+    ...{ clusterId: null, credentialsName: null, files: [] },
+  });
+}
+
+/** Import team alpha's unmanaged jobs as `stack`, fill in their cron, and plan --adopt: what import said, and the plan's actions. */
+async function importAlphaThenAdopt(stack: string): Promise<{ imported: CliResult; actions: string[] }> {
+  const into = mkdtempSync(join(tmpdir(), "studio-jobs-teams-"));
+  const imported = await runCli(["import", "--team", "alpha", "--stack", stack, "--out", "studio-jobs.yaml"], { cwd: into, env: both });
+  expect(imported.code).toBe(0);
+  const spec = join(into, "studio-jobs.yaml");
+  writeFileSync(spec, readFileSync(spec, "utf8").replace("cron: FILL-IN", 'cron: "0 1 * * *"'));
+  const plan = await runCli(["plan", "--adopt", "--format", "json"], { cwd: into, env: both });
+  const actions = (JSON.parse(plan.stdout) as { actions: { kind: string; team: string; key: string }[] }).actions;
+  return { imported, actions: actions.map((a) => `${a.kind} ${a.team}/${a.key}`).sort() };
+}
+
 it("import --stack of a stack with jobs in other teams counts the jobs a plan of the imported spec would cancel, there too", async () => {
   // Found by an adversarial tester: the warning counted the stack's jobs in the team imported
   // alone ("1 live job in team alpha"), and a job of the stack without its key, which plans
   // leave alone; planned with --adopt, the spec cancelled a, b and c, in both teams.
   const { dir } = specDir({ stack: "taken", jobs: { a: daily("alpha", 1), b: daily("beta", 2), c: daily("beta", 3) } });
   expect((await runCli(["apply", ".", "--yes"], { cwd: dir, env: both })).code).toBe(0);
-  const made = (name: string, environment: Record<string, string>) =>
-    studio.emulator.store.createJob({
-      ...{ team: "alpha", createdBy: "dev", name, query: "print(9)", queryType: "PYTHON", workers: 1, pythonVersion: null },
-      ...{ requirements: "", repository: null, environment, cron: "0 1 * * *", startAfter: null, priority: null },
-      ...{ clusterId: null, credentialsName: null, files: [] },
-    });
-  made("legacy", {});
-  made("keyless", { [MARKERS.stack]: "taken" });
-  const into = mkdtempSync(join(tmpdir(), "studio-jobs-teams-"));
-  const imported = await runCli(["import", "--team", "alpha", "--stack", "taken", "--out", "studio-jobs.yaml"], { cwd: into, env: both });
-  expect(imported.code).toBe(0);
+  handMadeInAlpha("legacy", {});
+  handMadeInAlpha("keyless", { [MARKERS.stack]: "taken" });
+  const { imported, actions } = await importAlphaThenAdopt("taken");
   expect(imported.stderr).toContain(
     "\nWarning: stack taken already has 3 live jobs in teams alpha, beta, which the imported spec does not hold: planned on its own, it would cancel them. Copy the imported jobs into stack taken's spec, or import again with another --stack.\n",
   );
-  const spec = join(into, "studio-jobs.yaml");
-  writeFileSync(spec, readFileSync(spec, "utf8").replace("cron: FILL-IN", 'cron: "0 1 * * *"'));
-  const plan = await runCli(["plan", "--adopt", "--format", "json"], { cwd: into, env: both });
-  const actions = (JSON.parse(plan.stdout) as { actions: { kind: string; team: string; key: string }[] }).actions;
-  expect(actions.map((a) => `${a.kind} ${a.team}/${a.key}`).sort()).toEqual([
-    "cancel alpha/a",
-    "cancel beta/b",
-    "cancel beta/c",
-    "replace alpha/legacy",
-  ]);
+  expect(actions).toEqual(["cancel alpha/a", "cancel beta/b", "cancel beta/c", "replace alpha/legacy"]);
   const mine = await runCli(["import", "--team", "alpha", "--stack", "fresh"], { cwd: dir, env: both });
   expect(mine.stderr).not.toContain("Warning");
 });
@@ -296,20 +300,10 @@ it("import --stack counts the stack's live jobs in a team only its finished jobs
   write({ stack: "faded", jobs: { b: daily("beta", 2) } });
   expect((await runCli(["apply", ".", "--yes"], { cwd: dir, env: both })).code).toBe(0);
   expect([liveIn("alpha", "faded"), liveIn("beta", "faded")]).toEqual([[], ["b"]]);
-  studio.emulator.store.createJob({
-    ...{ team: "alpha", createdBy: "dev", name: "legacy", query: "print(9)", queryType: "PYTHON", workers: 1, pythonVersion: null },
-    ...{ requirements: "", repository: null, environment: {}, cron: "0 1 * * *", startAfter: null, priority: null },
-    ...{ clusterId: null, credentialsName: null, files: [] },
-  });
-  const into = mkdtempSync(join(tmpdir(), "studio-jobs-teams-"));
-  const imported = await runCli(["import", "--team", "alpha", "--stack", "faded", "--out", "studio-jobs.yaml"], { cwd: into, env: both });
-  expect(imported.code).toBe(0);
+  handMadeInAlpha("legacy", {});
+  const { imported, actions } = await importAlphaThenAdopt("faded");
   expect(imported.stderr).toContain(
     "\nWarning: stack faded already has 1 live job in team beta, which the imported spec does not hold: planned on its own, it would cancel it. Copy the imported jobs into stack faded's spec, or import again with another --stack.\n",
   );
-  const spec = join(into, "studio-jobs.yaml");
-  writeFileSync(spec, readFileSync(spec, "utf8").replace("cron: FILL-IN", 'cron: "0 1 * * *"'));
-  const plan = await runCli(["plan", "--adopt", "--format", "json"], { cwd: into, env: both });
-  const actions = (JSON.parse(plan.stdout) as { actions: { kind: string; team: string; key: string }[] }).actions;
-  expect(actions.map((a) => `${a.kind} ${a.team}/${a.key}`).sort()).toEqual(["cancel beta/b", "replace alpha/legacy"]);
+  expect(actions).toEqual(["cancel beta/b", "replace alpha/legacy"]);
 });
