@@ -199,6 +199,27 @@ describe("saved plans", () => {
     await expectConverged(dir, ["."], "analytics", ["backfill-2026", "hourly-metrics", "nightly-embeddings", "weekly-cleanup"]);
   });
 
+  it("says a failed plan --out saved nothing, and that the plan left at that path is an earlier one", async () => {
+    // Found by a tester: a later plan refused (over --max-cancel) left the earlier plan.json
+    // in place unsaid, and apply plan.json would take it while Studio had not changed.
+    const dir = copyExample("analytics");
+    expect((await cli(dir, ["plan", ".", "--out", "plan.json"])).code).toBe(0);
+    const saved = readFileSync(join(dir, "plan.json"), "utf8");
+    expect((await cli(dir, ["apply", ".", "--yes"])).code).toBe(0);
+    writeFileSync(
+      join(dir, "studio-jobs.yaml"),
+      readFileSync(join(dir, "studio-jobs.yaml"), "utf8").replace(/\n {2}hourly-metrics:[\s\S]*?(?=\n {2}\S)/, ""),
+    );
+    const refused = await cli(dir, ["plan", ".", "--out", "plan.json", "--max-cancel", "0"]);
+    expect(refused.code).toBe(1);
+    expect(
+      refused.stderr.endsWith(
+        "Nothing was saved to plan.json: the plan there is an earlier one, left as it was; do not apply it for this spec.\n",
+      ),
+    ).toBe(true);
+    expect(readFileSync(join(dir, "plan.json"), "utf8")).toBe(saved);
+  });
+
   it("refuses a stale plan and changes nothing", async () => {
     const dir = copyExample("analytics");
     expect((await cli(dir, ["plan", ".", "--out", "plan.json"])).code).toBe(0);

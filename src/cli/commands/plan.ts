@@ -1,7 +1,7 @@
 // `studio-jobs plan`: show what apply would change, and optionally save it.
 
 import { resolve } from "node:path";
-import { checkPlanKey, writePlanFile } from "../../plan-file/index.js";
+import { checkPlanKey, isSavedPlanFile, writePlanFile } from "../../plan-file/index.js";
 import { hasChanges } from "../../plan/types.js";
 import { renderPlanJson } from "../../render/json.js";
 import { renderPlanMarkdown } from "../../render/markdown.js";
@@ -24,6 +24,23 @@ export async function runPlan(paths: string[], flags: PlanCommandFlags, globals:
     checkPlanKey(io.env);
     await checkPlanOut(flags.out, io.cwd);
   }
+  const code = await planTo(paths, flags, globals, io);
+  if (code === 1 && flags.out !== undefined) await sayOldPlanKept(flags.out, io);
+  return code;
+}
+
+/**
+ * A plan that failed saves nothing, and a plan saved at that path by an earlier run is still
+ * there, which `apply` would take if Studio has not changed since: said, so that a script
+ * that goes on to apply it does not do so unwarned (the file is the user's to remove).
+ */
+async function sayOldPlanKept(out: string, io: CliIo): Promise<void> {
+  const path = resolve(io.cwd, out);
+  if (!(await isSavedPlanFile(path).catch(() => false))) return;
+  io.stderr.write(`Nothing was saved to ${out}: the plan there is an earlier one, left as it was; do not apply it for this spec.\n`);
+}
+
+async function planTo(paths: string[], flags: PlanCommandFlags, globals: GlobalOptions, io: CliIo): Promise<number> {
   const { plan, client, settings } = await preparePlan(paths, flags, globals, io);
   await client.close();
   switch (flags.format) {
