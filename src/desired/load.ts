@@ -7,6 +7,7 @@ import { appendAll } from "../append-all.js";
 import type { SpecIssue } from "../errors.js";
 import { decodeText } from "./decode-text.js";
 import { InvalidPaths } from "./invalid-paths.js";
+import { isOtherMapping, isOtherYaml, NOT_A_SPEC } from "./not-a-spec.js";
 import { sizePast } from "./files.js";
 import { LINK_LOOP, readRegularFile, type CappedRead } from "./read-file.js";
 import { validateAgainstSchema } from "./schema.js";
@@ -243,11 +244,16 @@ export async function loadSpecFiles(paths: readonly string[], cwd: string): Prom
     }
     const parsed = parseYamlSource(display, read.text);
     if ("issues" in parsed) {
-      appendAll(issues, parsed.issues);
+      if (isOtherYaml(read.text)) issues.push(issueAt(display, NOT_A_SPEC));
+      else appendAll(issues, parsed.issues);
+      continue;
+    }
+    const data = parsed.source.data;
+    if (isOtherMapping(data) && (parsed.recovered.length === 0 || isOtherYaml(read.text))) {
+      issues.push({ location: parsed.source.locate([]), path: "", message: NOT_A_SPEC });
       continue;
     }
     appendAll(issues, parsed.recovered);
-    const data = parsed.source.data;
     if (data === null || typeof data !== "object" || Array.isArray(data)) {
       const found = Array.isArray(data) ? "a list" : data === null ? "nothing" : `a single ${typeof data}`;
       issues.push({
