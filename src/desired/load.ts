@@ -282,21 +282,23 @@ export async function loadSpecFiles(paths: readonly string[], cwd: string): Prom
  * cannot be read or parsed, or has no `stack` text: then it cannot say.
  */
 export async function readDeclaredStack(path: string, cwd: string): Promise<string | undefined> {
-  const data = (await readSpecData(path, displayPath(path, cwd)))?.data;
+  const read = await readSpecData(path, displayPath(path, cwd));
+  const data = read !== undefined && "data" in read ? read.data : undefined;
   const stack = data !== null && typeof data === "object" && !Array.isArray(data) ? (data as Record<string, unknown>)["stack"] : undefined;
   return typeof stack === "string" ? stack : undefined;
 }
 
 /**
  * What a spec file holds, read as the loader reads any spec file (size, encoding, YAML) but
- * not checked against the schema: undefined when it cannot be read or parsed (an empty
- * file parses, and holds undefined).
+ * not checked against the schema: its data, or its text when the spec reader refuses it (for
+ * a caller that reads it otherwise); undefined when it cannot be read. An empty file parses,
+ * and holds undefined.
  */
-export async function readSpecData(path: string, display: string): Promise<{ data: unknown } | undefined> {
+export async function readSpecData(path: string, display: string): Promise<{ data: unknown } | { text: string } | undefined> {
   const read = await readSpecText(path, display);
   if ("issue" in read) return undefined;
   const parsed = parseYamlSource(display, read.text);
-  return "issues" in parsed ? undefined : { data: parsed.source.data };
+  return "issues" in parsed ? { text: read.text } : { data: parsed.source.data };
 }
 
 /** The repository a spec's paths may not leave: the nearest directory above it holding .git, or its own directory. */

@@ -4,14 +4,12 @@
 // they define is looked up here so that the plan can refuse (docs/architecture.md,
 // "Spec files left out").
 
-import { readdir, realpath, stat } from "node:fs/promises";
-import { dirname, join } from "node:path";
+import { dirname } from "node:path";
 import { yamlDocuments } from "./any-yaml.js";
-import { displayPath, readSpecText, repositoryOf } from "./load.js";
+import { displayPath, readSpecData, repositoryOf } from "./load.js";
 import { asRecord, stringEntries } from "./reader.js";
 import { plainTeam, type ResolveOptions } from "./resolve.js";
-import { isInside, isYamlName } from "./walk.js";
-import { parseYamlSource } from "./yaml-source.js";
+import { isYamlName, walkFiles } from "./walk.js";
 
 /** A job an unread file defines: its key, and its team when the file says it plainly (else any team). */
 export interface UnreadJob {
@@ -45,20 +43,11 @@ export async function jobsOfUnreadSiblings(
   const found = new Map<string, UnreadJob[]>();
   const unreadable: Omit<UnreadJob, "team">[] = [];
   for (const [dir, nextTo] of firstIn) {
-    const entries = await readdir(dir, { withFileTypes: true }).catch(() => []);
-    let repository: Promise<string | undefined> | undefined;
-    for (const entry of entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))) {
-      const { name } = entry;
-      const path = join(dir, name);
-      if (name.startsWith(".") || !isYamlName(name) || readPaths.has(path)) continue;
-      if (entry.isSymbolicLink()) {
-        repository ??= repositoryOf(dir);
-        const [real, root] = await Promise.all([realpath(path).catch(() => undefined), repository]);
-        if (real === undefined || (root !== undefined && !isInside(root, real))) continue;
-        // A link to a directory named like a YAML file, a FIFO or a device: no file to read, as for the walk.
-        const info = await stat(real).catch(() => undefined);
-        if (info?.isFile() !== true) continue;
-      } else if (!entry.isFile()) continue;
+    // The directory's own files, as a walk of it finds them (depth 0): hidden ones, what is no
+    // file and links out of the repository (`outside`) left out.
+    const { files } = await walkFiles(dir, isYamlName, () => repositoryOf(dir), 0);
+    for (const path of files) {
+      if (readPaths.has(path)) continue;
       const display = displayPath(path, cwd);
       const documents = await documentsOf(path, display);
       if (documents === undefined) {
@@ -86,8 +75,7 @@ export async function jobsOfUnreadSiblings(
  * reader takes is no broken spec. Undefined when it is not YAML text at all.
  */
 async function documentsOf(path: string, display: string): Promise<unknown[] | undefined> {
-  const read = await readSpecText(path, display);
-  if ("issue" in read) return undefined;
-  const parsed = parseYamlSource(display, read.text);
-  return "issues" in parsed ? yamlDocuments(read.text) : [parsed.source.data];
+  const read = await readSpecData(path, display);
+  if (read === undefined) return undefined;
+  return "data" in read ? [read.data] : yamlDocuments(read.text);
 }
