@@ -59,6 +59,14 @@ export interface Reply {
   cut: boolean;
 }
 
+/** How messages name the proxy: its `host:port` and the variable that named it, never its credentials. */
+export function proxyNamed(proxy: { shown: string; from: string }): string {
+  return `the proxy at ${proxy.shown} (from ${proxy.from})`;
+}
+
+/** Said with a hint that points at the proxy: where to leave a host out of it. */
+export const NO_PROXY_NOTE = "NO_PROXY names the hosts reached directly.";
+
 /** The error for a try that is not made again. */
 export function failure(ctx: ErrorContext, where: RequestDescription, outcome: Reply | Failure): RemoteError {
   if ("phase" in outcome) {
@@ -66,7 +74,7 @@ export function failure(ctx: ErrorContext, where: RequestDescription, outcome: R
     if (status === undefined) {
       // undici's words for a refused tunnel name neither the proxy nor what refused means.
       const { proxy } = ctx;
-      const via = proxy === undefined ? undefined : `the proxy at ${proxy.shown} (from ${proxy.from})`;
+      const via = proxy === undefined ? undefined : proxyNamed(proxy);
       const refused = via === undefined ? undefined : tunnelRefusal(cause);
       // Through a proxy, the proxy may be what did not answer or turned the request away.
       const hint =
@@ -76,7 +84,7 @@ export function failure(ctx: ErrorContext, where: RequestDescription, outcome: R
             ? proxy.credentials
               ? `The proxy wants credentials it did not take: check the user and password in ${proxy.from}'s URL (percent-encoded).`
               : `The proxy wants credentials, and ${proxy.from}'s URL holds none: give a user and password in it, before the host and an @ (percent-encoded).`
-            : `Check --url (or DATACHAIN_STUDIO_URL), and that Studio is reachable through ${via}; NO_PROXY names the hosts reached directly.`;
+            : `Check --url (or DATACHAIN_STUDIO_URL), and that Studio is reachable through ${via}; ${NO_PROXY_NOTE}`;
       // A request that surely never reached Studio (a proxy refused the tunnel) did nothing there.
       return new RemoteError({
         method: where.method,

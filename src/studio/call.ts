@@ -10,6 +10,8 @@ import {
   afterTries,
   compressed,
   failure,
+  NO_PROXY_NOTE,
+  proxyNamed,
   tooLarge,
   unreadable,
   type ErrorContext,
@@ -408,9 +410,7 @@ function deadlineError(
 ): RemoteError {
   const slow = `If Studio is only slow, allow more time with --timeout SECONDS (or STUDIO_JOBS_TIMEOUT); the default is ${DEFAULT_TIMEOUT_MS / 1000}.`;
   const through =
-    proxy === undefined || answered !== undefined
-      ? ""
-      : ` Check too that the proxy at ${proxy.shown} (from ${proxy.from}) reaches Studio; NO_PROXY names the hosts reached directly.`;
+    proxy === undefined || answered !== undefined ? "" : ` Check too that ${proxyNamed(proxy)} reaches Studio; ${NO_PROXY_NOTE}`;
   return new RemoteError({
     method: where.method,
     path: where.path,
