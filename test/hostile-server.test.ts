@@ -918,6 +918,37 @@ describe("7. odd replies and wrong URLs", () => {
     expect(hostile.received.filter((r) => r.url.startsWith("/api/datachain/jobs/?"))).toHaveLength(2);
   });
 
+  it("a create Studio is still making when the deadline passes is not sent again: one job, made once", async () => {
+    // Found by an attacker with a proxy that held each create 1.5 s against --timeout 1: the
+    // create timed out, was not listed yet, and was sent again; Studio made both, after
+    // apply's sweep had looked, and two versions of the job ran until a later apply.
+    const studio = await startTestStudio();
+    const pending: Promise<unknown>[] = [];
+    try {
+      hostile.received = [];
+      // A gateway in front of the real emulator that holds each create for 600 ms.
+      hostile.handler = (req, res, body) => {
+        const forward = async () => {
+          if (req.method === "POST") await new Promise((resolve) => setTimeout(resolve, 600));
+          const reply = await rawCall(studio.emulator.url, req.method ?? "GET", req.url ?? "/", { body });
+          if (!res.destroyed) json(res, reply.status, reply.body);
+        };
+        pending.push(forward());
+      };
+      const result = await runCli(["apply", ".", "--yes", "--timeout", "0.3"], { cwd: specDir(["slow"]), env: env() });
+      await Promise.all(pending);
+      expect(result.code).toBe(1);
+      expect(result.stdout).toContain(
+        "create demo/slow: FAILED: [POST] /api/datachain/jobs/: no complete reply within 0.3 s; Studio may still be making the job (it was not listed yet), and it is not sent again, which could make two: run apply again once Studio answers in time",
+      );
+      expectClean(result);
+      expect(writes()).toHaveLength(1);
+      expect(studio.emulator.store.allJobs().map((job) => [job.name, job.status])).toEqual([["slow", "TASK"]]);
+    } finally {
+      await studio.close();
+    }
+  });
+
   it("a redirect is not followed: says where it pointed and which --url to use", async () => {
     serve();
     const faithful = hostile.handler;

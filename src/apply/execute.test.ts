@@ -14,7 +14,7 @@ import { sha256Hex } from "../identity/fingerprint.js";
 import { MARKERS } from "../identity/markers.js";
 import type { Plan, PlanAction } from "../plan/types.js";
 import type { JobOutput } from "../studio/types.js";
-import { InterruptedError } from "../errors.js";
+import { InterruptedError, RemoteError } from "../errors.js";
 import { applyPlan, type ApplyOptions } from "./execute.js";
 import type { ApplyEvent, ApplyResult } from "./types.js";
 import { summaryLine } from "../render/apply-result.js";
@@ -390,6 +390,25 @@ describe("an ambiguous create", () => {
     expect(studio.jobs.map((j) => j.name)).toEqual(["a"]);
     // A growing wait between tries (the longest of each step, with this jitter).
     expect(waits).toEqual([200, 400]);
+  });
+
+  it("is not sent again after a gateway's 504 or a deadline, when Studio may still be making it", async () => {
+    const deadline = new RemoteError({
+      method: "POST",
+      path: "/api/datachain/jobs/",
+      status: undefined,
+      code: "REMOTE_TIMEOUT",
+      message: "[POST] /api/datachain/jobs/: no complete reply within 1 s",
+    });
+    for (const error of [remoteError(504), deadline]) {
+      const studio = createFakeStudio();
+      studio.fail({ call: "create demo/a", error });
+      const result = await apply(planOf([create(desired({ key: "a" }))]), studio);
+      expect(studio.calls).toEqual(["create demo/a", "list demo"]);
+      expect(outcomes(result)).toEqual([
+        `create demo/a failed: ${error.message}; Studio may still be making the job (it was not listed yet), and it is not sent again, which could make two: run apply again once Studio answers in time`,
+      ]);
+    }
   });
 
   it("ignores a record listed when the plan was made: it was not made by this create", async () => {

@@ -429,6 +429,12 @@ async function createJob(
           `${error.message}; the job was not found when the team was listed again, and it is not sent twice: run plan to see whether it exists`,
         );
       }
+      if (mayStillBeAtWork(error)) {
+        throw new StudioJobsError(
+          CREATE_UNCONFIRMED,
+          `${error.message}; Studio may still be making the job (it was not listed yet), and it is not sent again, which could make two: run apply again once Studio answers in time`,
+        );
+      }
       if (stopped(options) || attempt === attempts) break;
       await (options.sleep ?? sleep)(backoffDelay(attempt - 1, CREATE_BACKOFF, options.random ?? Math.random), options.signal);
       // A stop during the wait: not sent again (a finishing create is let past a stop once).
@@ -436,6 +442,17 @@ async function createJob(
     }
   }
   throw lastError;
+}
+
+/**
+ * Whether a create that failed so may still be under way in Studio: the deadline passed
+ * before any reply, or a gateway answered 504 (it stopped waiting; Studio did not). Not
+ * listed yet proves nothing then: sent again, both could be made, after the sweep looked
+ * (docs/architecture.md, "Planning"). A reply of Studio's own (a 5xx) or a connection lost
+ * ends the request there, and the look-up can be trusted.
+ */
+function mayStillBeAtWork(error: RemoteError): boolean {
+  return (error.code === "REMOTE_TIMEOUT" && error.status === undefined) || error.status === 504;
 }
 
 /**
