@@ -32,9 +32,6 @@ export async function runShow(planFile: string, flags: ShowFlags, globals: Globa
       break;
     case "text":
       io.stdout.write(renderPlanText(doc, { color: useColor(io.stdout, io.env, globals.color) }));
-      // The warnings plan printed (a replace that runs a one-off job again, a cancel that
-      // stops a running job): the approval step is where they are read.
-      reportDiagnostics(doc, io);
       io.stderr.write(
         `Saved plan of stack ${doc.stack}, made ${doc.created_at} by studio-jobs ${doc.tool_version}. Apply it with: studio-jobs apply ${planFile}\n`,
       );
@@ -44,6 +41,10 @@ export async function runShow(planFile: string, flags: ShowFlags, globals: Globa
       return never;
     }
   }
+  // The warnings plan printed (a replace that runs a one-off job again, a cancel that stops
+  // a running job), on stderr whatever the format, as plan prints them: the approval step
+  // is where they are read, and a CI log shows stderr when the document goes elsewhere.
+  reportDiagnostics(doc, io);
   return 0;
 }
 
