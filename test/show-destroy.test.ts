@@ -241,6 +241,10 @@ describe("destroy", () => {
     expect(targeted.code).toBe(0);
     expect(await liveKeys("analytics")).not.toContain("hourly-metrics");
     expect(await liveKeys("analytics")).toHaveLength(15);
+    // destroy plans no job of the spec: a target that names none in Studio says so, not "no job of the spec".
+    const typo = await cli(dir, ["destroy", ".", "--yes", "--target", "hourly-metric"]);
+    expect([typo.code, typo.stderr]).toEqual([1, "Error: --target hourly-metric matches no job of stack analytics in Studio.\n"]);
+    expect(await liveKeys("analytics")).toHaveLength(15);
     const all = await cli(dir, ["destroy", ".", "--yes"]);
     expect(all.code).toBe(0);
     expect(all.stdout).toContain("14 to cancel");

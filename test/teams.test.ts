@@ -185,7 +185,7 @@ it("destroy --target of a key that may be in a team it cannot read says that tea
   expect(targeted.code).toBe(1);
   expect(targeted.stderr).toBe(
     "Warning: Jobs of stack hidden record that it also covered team beta, which this token cannot read (403); that team is left out.\n" +
-      "Error: --target b matches no job of the spec and no live job of stack hidden.\n" +
+      "Error: --target b matches no job of stack hidden in Studio.\n" +
       "Error: stack hidden also ran jobs in team beta, which this token cannot read; any there were not cancelled.\nRun destroy again with a token that can read it.\n",
   );
   expect([liveIn("alpha", "hidden"), liveIn("beta", "hidden")]).toEqual([["a"], ["b"]]);

@@ -47,11 +47,16 @@ function escapedKey(key: string): string {
  * (`café` precomposed, or e and a combining accent) or its edge spaces looks the same when
  * printed, so the spec's key it nearly names is given, both spelled out.
  */
-function unmatchedTarget(target: string, desired: readonly DesiredJob[], stack: string): string {
+function unmatchedTarget(target: string, desired: readonly DesiredJob[], options: Pick<PlanOptions, "stack" | "destroying">): string {
+  // destroy plans no job of the spec: only the stack's jobs in Studio are there to match.
+  const none =
+    options.destroying === true
+      ? `no job of stack ${options.stack} in Studio`
+      : `no job of the spec and no live job of stack ${options.stack}`;
   const alike = (key: string) => key.normalize("NFC").trim();
   const near = desired.map((job) => job.key).find((key) => alike(key) === alike(target));
-  if (near === undefined) return `--target ${target} matches no job of the spec and no live job of stack ${stack}.`;
-  return `--target ${escapedKey(target)} matches no job of the spec and no live job of stack ${stack}; the job ${escapedKey(near)} differs from it only in its Unicode form or its edge spaces: give --target exactly that name.`;
+  if (near === undefined) return `--target ${target} matches ${none}.`;
+  return `--target ${escapedKey(target)} matches ${none}; the job ${escapedKey(near)} differs from it only in its Unicode form or its edge spaces: give --target exactly that name.`;
 }
 
 export function computePlan(
@@ -106,7 +111,7 @@ export function computePlan(
   }
 
   for (const target of targets) {
-    if (!matchedTargets.has(target)) errors.push(unmatchedTarget(target, desired, options.stack));
+    if (!matchedTargets.has(target)) errors.push(unmatchedTarget(target, desired, options));
   }
 
   warnOtherStacks(sameNameElsewhere, anyManaged, options, warnings);
