@@ -700,6 +700,14 @@ describe("configuration", () => {
       "--team is empty.",
       "Give a value, or leave --team out to use DATACHAIN_STUDIO_TEAM or datachain's config.",
     ]);
+    // A CI variable not defined reads as an empty URL: the config's or the public Studio's in
+    // its place would be sent a self-hosted Studio's token. --url still wins over it.
+    const emptyUrl = await failure({ team: "demo" }, { DATACHAIN_STUDIO_URL: "", DATACHAIN_STUDIO_TOKEN: "tok-secret-1234" });
+    expect([emptyUrl?.message, emptyUrl?.hint]).toEqual([
+      "DATACHAIN_STUDIO_URL is set but empty (a CI variable that is not defined?).",
+      "Set it to your Studio's URL, or unset it to use datachain's config or https://studio.datachain.ai.",
+    ]);
+    expect(await failure({ team: "demo", url: "http://127.0.0.1:9" }, { DATACHAIN_STUDIO_URL: "" })).toBeUndefined();
     const token = (await failure({ team: "demo" }, { DATACHAIN_STUDIO_TOKEN: "tok-secret-1234\r" })) as UsageError;
     expect([token.message, token.hint]).toEqual([
       "The token from DATACHAIN_STUDIO_TOKEN holds a line break or another control character, which no token has.",

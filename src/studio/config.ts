@@ -94,6 +94,14 @@ export async function resolveConnection(
     return { value: undefined, source: "unset" };
   }
 
+  // An empty URL is most likely a CI variable that is not defined: falling back to the
+  // config or the public Studio would send a self-hosted Studio's token there.
+  if (flags.url === undefined && env["DATACHAIN_STUDIO_URL"] === "") {
+    throw new UsageError(
+      "DATACHAIN_STUDIO_URL is set but empty (a CI variable that is not defined?).",
+      `Set it to your Studio's URL, or unset it to use datachain's config or ${DEFAULT_STUDIO_URL}.`,
+    );
+  }
   const url = pick("url", flags.url, "DATACHAIN_STUDIO_URL");
   const token = pick("token", flags.token, "DATACHAIN_STUDIO_TOKEN");
   const team = pick("team", flags.team, "DATACHAIN_STUDIO_TEAM");
