@@ -328,7 +328,9 @@ const NAMED = 2;
 function warnOtherStacks(sameName: readonly OtherStackJob[], anyManaged: boolean, options: PlanOptions, warnings: string[]): void {
   if (anyManaged) {
     for (const { stack, record } of sameName) {
-      warnings.push(`Stack ${stack} also has a live job named "${record.name}" in team ${record.team} (${record.id}); it is left alone.`);
+      warnings.push(
+        `Stack ${stack} also has a live job named "${record.name}" in team ${record.team} (${record.id}); it is left alone, and both run until stack ${stack}'s spec drops it and is applied, or it is cancelled in Studio.`,
+      );
     }
     return;
   }
