@@ -241,7 +241,7 @@ describe("import", () => {
       query_type: "PYTHON",
       query_name: "private-deps",
       team_name: "demo",
-      environment: "MIRROR=https://mirror-token-55@m.example.com/p",
+      environment: "MIRROR=https://mirror-token-55@m.example.com/p\nWEBHOOK=https://hooks.example.com/n?channel=ops&token=hook-tok-31",
       requirements,
       repository,
     });
@@ -257,13 +257,15 @@ describe("import", () => {
     expect(yaml).toContain("- --index-url https://${env:STUDIO_SECRET_PRIVATE_DEPS_REQUIREMENTS}@pypi.example.com/simple");
     expect(yaml).toContain("repository: https://${env:STUDIO_SECRET_PRIVATE_DEPS_REPOSITORY}@github.com/acme/x");
     expect(yaml).toContain('MIRROR: "${env:STUDIO_SECRET_PRIVATE_DEPS_MIRROR}"');
+    expect(yaml).toContain('WEBHOOK: "${env:STUDIO_SECRET_PRIVATE_DEPS_WEBHOOK}"');
     expect(written.stderr).toContain(
       "  STUDIO_SECRET_PRIVATE_DEPS_QUERY         private-deps: query (a URL's credentials)\n" +
         "  STUDIO_SECRET_PRIVATE_DEPS_REQUIREMENTS  private-deps: requirements (a URL's credentials)\n" +
         "  STUDIO_SECRET_PRIVATE_DEPS_REPOSITORY    private-deps: repository (a URL's credentials)\n" +
-        "  STUDIO_SECRET_PRIVATE_DEPS_MIRROR        private-deps: MIRROR\n",
+        "  STUDIO_SECRET_PRIVATE_DEPS_MIRROR        private-deps: MIRROR\n" +
+        "  STUDIO_SECRET_PRIVATE_DEPS_WEBHOOK       private-deps: WEBHOOK\n",
     );
-    for (const secret of ["pypi-tok-12345", "ghp_RepoSecret999", "q-pass-77", "mirror-token-55", "***"]) {
+    for (const secret of ["pypi-tok-12345", "ghp_RepoSecret999", "q-pass-77", "mirror-token-55", "hook-tok-31", "***"]) {
       expect(printed.stdout + printed.stderr + yaml).not.toContain(secret);
     }
 
@@ -274,15 +276,26 @@ describe("import", () => {
       STUDIO_SECRET_PRIVATE_DEPS_REQUIREMENTS: "deploy:pypi-tok-12345",
       STUDIO_SECRET_PRIVATE_DEPS_REPOSITORY: "ghp_RepoSecret999",
       STUDIO_SECRET_PRIVATE_DEPS_MIRROR: "https://mirror-token-55@m.example.com/p",
+      STUDIO_SECRET_PRIVATE_DEPS_WEBHOOK: "https://hooks.example.com/n?channel=ops&token=hook-tok-31",
     };
     // Nor does a saved plan of the adoption hold them, on the side of the job made by hand.
     const saved = await runCli(["plan", ".", "--adopt", "--out", "adopt.json"], { cwd: dir, env: jobEnv });
     expect(saved.code).toBe(0);
     const planFile = readFileSync(join(dir, "adopt.json"), "utf8");
-    for (const secret of ["pypi-tok-12345", "ghp_RepoSecret999", "q-pass-77", "mirror-token-55"]) expect(planFile).not.toContain(secret);
+    for (const secret of ["pypi-tok-12345", "ghp_RepoSecret999", "q-pass-77", "mirror-token-55", "hook-tok-31"]) {
+      expect(planFile).not.toContain(secret);
+    }
     expect((await runCli(["apply", "adopt.json", "--yes"], { cwd: dir, env: jobEnv })).code).toBe(0);
     const [adopted] = (await studio.client.listAllJobs("demo")).filter((j) => j.environment["STUDIO_JOBS_STACK"] === "legacy");
-    expect(adopted).toMatchObject({ query, requirements, repository, environment: { MIRROR: "https://mirror-token-55@m.example.com/p" } });
+    expect(adopted).toMatchObject({
+      query,
+      requirements,
+      repository,
+      environment: {
+        MIRROR: "https://mirror-token-55@m.example.com/p",
+        WEBHOOK: "https://hooks.example.com/n?channel=ops&token=hook-tok-31",
+      },
+    });
     const after = await runCli(["plan", ".", "--detailed-exitcode"], { cwd: dir, env: jobEnv });
     expect(after).toMatchObject({ code: 0, stdout: "No changes. Studio matches the spec in team demo.\n" });
   });

@@ -48,4 +48,24 @@ describe("secret-looking variables", () => {
     expect(looksSecret("PIP_ARGS", "--index-url https://u:tok@pypi.example.com/simple")).toBe(true);
     expect(looksSecret("CONTACT", "mail ops@example.com")).toBe(false);
   });
+
+  it("catch a secret in a URL's query: a parameter named like one, with a value", () => {
+    // Left in a spec by import: a webhook's `?token=` under a name like WEBHOOK went to Git.
+    const secret = [
+      "https://hooks.example.com/notify?token=abc123",
+      "https://api.example.com/v1?page=2&api_key=k-998",
+      "https://bucket.s3.amazonaws.com/f?X-Amz-Credential=AKIA%2F&X-Amz-Signature=f00d",
+      "https://acct.blob.core.windows.net/c/f?sv=2022-11-02&sig=Zm9v",
+      "curl 'https://example.com/x?accessToken=t-1'",
+    ];
+    const plain = [
+      "https://example.com/search?q=tokens&page=2",
+      "https://example.com/?token=",
+      "https://example.com/?token&page=1",
+      "a?b&c=d",
+      "key=value",
+    ];
+    expect(secret.filter((value) => !looksSecret("WEBHOOK", value))).toEqual([]);
+    expect(plain.filter((value) => looksSecret("LINK", value))).toEqual([]);
+  });
 });

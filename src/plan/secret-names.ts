@@ -35,6 +35,7 @@ const SECRET_PARTS = new Set([
   "SESSION",
   "COOKIE",
   "SIGNATURE",
+  "SIG",
   "SALT",
   "HMAC",
 ]);
@@ -58,9 +59,24 @@ export function nameLooksSecret(name: string): boolean {
   return SECRET_WORDS.some((word) => upper.includes(word));
 }
 
-/** A value that carries a secret whatever its name: a URL with credentials (a token or user:password), a PEM block. */
+/**
+ * A query parameter with a value: `?token=...`, `&api_key=...`. The name stops at what ends
+ * one, and no name holds a `?` or `&`, so each is read once: linear whatever the value.
+ */
+const QUERY_PARAMETER = /[?&]([^=&#?\s]+)=[^&#\s]/g;
+
+/** Whether a URL's query carries a secret: a parameter named like one (`token`, `api_key`, `X-Amz-Signature`, `sig`). */
+function queryLooksSecret(value: string): boolean {
+  for (const [, name] of value.matchAll(QUERY_PARAMETER)) if (name !== undefined && nameLooksSecret(name)) return true;
+  return false;
+}
+
+/**
+ * A value that carries a secret whatever its name: a URL with credentials (a token or
+ * user:password), or with a query parameter named like a secret, a PEM block.
+ */
 export function valueLooksSecret(value: string): boolean {
-  return hasUrlCredentials(value) || value.includes("-----BEGIN ");
+  return hasUrlCredentials(value) || value.includes("-----BEGIN ") || queryLooksSecret(value);
 }
 
 /** Whether a variable of a job without markers is to be treated as sensitive. */
