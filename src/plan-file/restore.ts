@@ -6,13 +6,13 @@
 import { canonicalJson } from "../identity/fingerprint.js";
 import { classify, isProtected, type LiveJob, type ManagedJob } from "../identity/classify.js";
 import { computeChanges } from "../plan/diff.js";
+import { statusMaySatisfy } from "../plan/keep.js";
 import { settingAt } from "../plan/settings.js";
 import { PlanRefusedError, UsageError } from "../errors.js";
 import { registerJobSecrets } from "../redact.js";
 import type { DesiredJob } from "../desired/types.js";
 import { SENSITIVE } from "../redact.js";
 import { summarizeActions, type Plan, type PlanAction, type PlanSummary, type SecretFields } from "../plan/types.js";
-import { isCancelled, isLive } from "../studio/status.js";
 import type { JobOutput } from "../studio/types.js";
 import type { ActionDocument, PlanDocument } from "./document.js";
 import { MAKE_IT_AGAIN, PLAN_CHANGED, verifyPlanFile, type PlanCheckContext } from "./verify.js";
@@ -173,15 +173,16 @@ function liveRecordOf(
 }
 
 /**
- * Whether a record of the noop's key (`job`) is one the planner could keep for it (keep.ts):
- * never a cancelled one, a live one for a schedule, and one with the noop's fingerprint
- * where the plan shows it (not for a job with sensitive values).
+ * Whether a record of the noop's key (`job`) is one the planner could keep for it, by keep.ts's
+ * rule: in a status that may satisfy the job (never cancelled; live for a schedule), and with
+ * the noop's fingerprint where the plan shows it (not for a job with sensitive values).
  */
 function mayKeep(action: ActionDocument, job: ManagedJob): boolean {
-  if (isCancelled(job.record.status)) return false;
   const schedule = action.after === undefined || action.after === null ? undefined : settingAt(action.after, "cron");
-  if (schedule !== undefined && !isLive(job.record.status)) return false;
-  return action.fingerprint === undefined || action.fingerprint === job.fingerprint;
+  return (
+    statusMaySatisfy(job.record.status, schedule !== undefined) &&
+    (action.fingerprint === undefined || action.fingerprint === job.fingerprint)
+  );
 }
 
 /**

@@ -1,7 +1,7 @@
 // Which record of a job key satisfies the spec, and which one is kept when several do.
 // The planner, apply's post-create sweep and status all decide by these functions, so two
 // applies running at once pick the same survivor without talking to each other, and status
-// calls in the spec the record a plan keeps.
+// calls in the spec the record a plan keeps; a saved plan's noop is held to them too.
 
 import type { ManagedJob } from "../identity/classify.js";
 import { isCancelled, isLive } from "../studio/status.js";
@@ -17,8 +17,15 @@ export function satisfies(
   have: Pick<ManagedJob, "record" | "fingerprint">,
   want: { fingerprint: string; cron: string | undefined },
 ): boolean {
-  if (have.fingerprint !== want.fingerprint) return false;
-  return want.cron === undefined ? !isCancelled(have.record.status) : isLive(have.record.status);
+  return have.fingerprint === want.fingerprint && statusMaySatisfy(have.record.status, want.cron !== undefined);
+}
+
+/**
+ * Whether a record in this status can satisfy a job, its fingerprint aside: a schedule's only
+ * while live, a one-off job's in any status but cancelled.
+ */
+export function statusMaySatisfy(status: string, schedule: boolean): boolean {
+  return schedule ? isLive(status) : !isCancelled(status);
 }
 
 function createdMs(record: JobOutput): number {
