@@ -7,6 +7,7 @@
 import pLimit from "p-limit";
 import { InterruptedError, PlanRefusedError, RemoteError, StudioJobsError } from "../errors.js";
 import type { PlanAction, Plan } from "../plan/types.js";
+import { withinTargets } from "../plan/team-records.js";
 import { sha256Hex } from "../identity/fingerprint.js";
 import { managedAs } from "../identity/classify.js";
 import { printable } from "../invisible.js";
@@ -261,11 +262,10 @@ export async function applyPlan(plan: Plan, options: ApplyOptions): Promise<Appl
     }
   } else if (steps.some((step) => step.status === "applied" && step.step !== "upload")) {
     // Looked for only once this apply changed a job: one that changed none left Studio as the other left it.
-    const targets = new Set(plan.targets);
     const { duplicates, changed, failed } = await sweep(options.client, {
       stack: plan.stack,
       teams: intents(plan, made),
-      wanted: (key) => targets.size === 0 || targets.has(key),
+      wanted: withinTargets(plan.targets),
       knownIds: options.knownIds,
       ownIds: new Set(made.map(({ id }) => id)),
     });

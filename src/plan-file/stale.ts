@@ -2,7 +2,7 @@
 // remote digest (plan/digest.ts) says only that something did. Read over the same records
 // the digest covers (groupTeamRecords), against the job each action names.
 
-import { groupTeamRecords } from "../plan/team-records.js";
+import { groupTeamRecords, withinTargets } from "../plan/team-records.js";
 import { isCancelled, isLive } from "../studio/status.js";
 import type { JobOutput } from "../studio/types.js";
 import type { ActionDocument, PlanDocument } from "./document.js";
@@ -25,7 +25,7 @@ export function changesSincePlan(doc: PlanDocument, listings: ReadonlyMap<string
   const named = new Set<string>();
   for (const action of doc.actions) if (action.job_id !== undefined) named.add(`${action.team}\u0000${action.job_id}`);
   const desiredKeys = plannedKeys(doc);
-  const targets = new Set(doc.targets);
+  const wanted = withinTargets(doc.targets);
   const found: string[] = [];
   for (const team of doc.teams) {
     const records = listings.get(team) ?? [];
@@ -41,7 +41,7 @@ export function changesSincePlan(doc: PlanDocument, listings: ReadonlyMap<string
       team,
       stack: doc.stack,
       desiredKeys: desiredKeys.get(team) ?? new Set<string>(),
-      wanted: (key) => targets.size === 0 || targets.has(key),
+      wanted,
     });
     const unseen = (record: JobOutput) => isLive(record.status) && !named.has(`${team}\u0000${record.id}`);
     for (const [key, jobs] of groups.managed)

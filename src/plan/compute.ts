@@ -16,7 +16,7 @@ import { firstFew } from "./first-few.js";
 import { fieldsHoldingSecrets } from "./settings.js";
 import { digestRecords } from "./digest.js";
 import { satisfyingInKeepOrder } from "./keep.js";
-import { groupTeamRecords, type TeamRecords } from "./team-records.js";
+import { groupTeamRecords, withinTargets, type TeamRecords } from "./team-records.js";
 import { summarizeActions, type CancelReason, type PlanAction, type Plan, type PlanOptions } from "./types.js";
 
 /** Newest first: Studio lists newest first, but do not depend on it. */
@@ -69,7 +69,7 @@ export function computePlan(
   const errors: string[] = [];
   const warnings: string[] = [];
   const targets = new Set(options.targets);
-  const wanted = (key: string) => targets.size === 0 || targets.has(key);
+  const wanted = withinTargets(targets);
   const matchedTargets = new Set<string>();
   const groups: TeamRecords[] = [];
   /** The live jobs --target leaves out, by team, and the teams they record. */

@@ -4,7 +4,7 @@
 import { sha256Hex } from "../identity/fingerprint.js";
 import { isCancelled, isLive } from "../studio/status.js";
 import type { JobOutput } from "../studio/types.js";
-import { groupTeamRecords, type TeamRecords } from "./team-records.js";
+import { groupTeamRecords, withinTargets, type TeamRecords } from "./team-records.js";
 
 /** The state of a record that planning rests on; raw statuses move on by themselves. */
 export function planningState(status: string): string {
@@ -42,13 +42,13 @@ export function computeRemoteDigest(
   desiredKeys: ReadonlyMap<string, ReadonlySet<string>>,
   targets: readonly string[],
 ): string {
-  const wanted = new Set(targets);
+  const wanted = withinTargets(targets);
   const groups = [...listings].map(([team, records]) =>
     groupTeamRecords(records, {
       team,
       stack,
       desiredKeys: desiredKeys.get(team) ?? new Set<string>(),
-      wanted: (key) => wanted.size === 0 || wanted.has(key),
+      wanted,
     }),
   );
   return digestRecords(groups);

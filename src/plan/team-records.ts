@@ -13,8 +13,14 @@ export interface TeamScope {
   stack: string;
   /** The keys of the desired jobs in this team that the plan covers. */
   desiredKeys: ReadonlySet<string>;
-  /** Whether a key is within the plan: every key, or those of --target. */
+  /** Whether a key is within the plan: every key, or those of --target (withinTargets). */
   wanted: (key: string) => boolean;
+}
+
+/** Whether a key is within a plan of these --target keys: every key when there are none. */
+export function withinTargets(targets: Iterable<string>): (key: string) => boolean {
+  const keys = new Set(targets);
+  return (key) => keys.size === 0 || keys.has(key);
 }
 
 export interface TeamRecords {
