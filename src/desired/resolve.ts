@@ -228,16 +228,30 @@ export function peekStack(files: readonly LoadedSpecFile[]): string {
 export function peekTeams(files: readonly LoadedSpecFile[], options: ResolveOptions): string[] {
   const teams = new Set<string>();
   for (const file of files) {
-    const data = asRecord(file.source.data);
-    const defaults = asRecord(data["defaults"]);
-    const vars = { ...stringEntries(data["vars"]), ...options.vars };
-    for (const job of Object.values(asRecord(data["jobs"]))) {
-      const team = plainTeam(job, defaults, { env: options.env, vars }, options.defaultTeam);
+    forEachJobTeam(file.source.data, options, (_key, team) => {
       if (team !== undefined && isTeamName(team)) teams.add(team);
-    }
+    });
   }
   for (const team of declaredTeams(files, options)) teams.add(team);
   return [...teams].sort();
+}
+
+/**
+ * Each job of a spec file's data, by key, with its team as plainTeam reads it ahead of
+ * resolution, the file's vars under the given ones: the teams a plan lists early, and those
+ * of the jobs of a spec file it was not given (unread-siblings.ts).
+ */
+export function forEachJobTeam(
+  data: unknown,
+  options: Pick<ResolveOptions, "env" | "vars" | "defaultTeam">,
+  visit: (key: string, team: string | undefined) => void,
+): void {
+  const record = asRecord(data);
+  const defaults = asRecord(record["defaults"]);
+  const vars = { ...stringEntries(record["vars"]), ...options.vars };
+  for (const [key, job] of Object.entries(asRecord(record["jobs"]))) {
+    visit(key, plainTeam(job, defaults, { env: options.env, vars }, options.defaultTeam));
+  }
 }
 
 /**
@@ -245,7 +259,7 @@ export function peekTeams(files: readonly LoadedSpecFile[], options: ResolveOpti
  * neither the job nor the file's defaults name one; undefined when it cannot be known yet
  * (not text, a variable that gives none, a sensitive value).
  */
-export function plainTeam(
+function plainTeam(
   job: unknown,
   defaults: Readonly<Record<string, unknown>>,
   context: { env: NodeJS.ProcessEnv; vars: Readonly<Record<string, string>> },

@@ -7,8 +7,8 @@
 import { dirname } from "node:path";
 import { yamlDocuments } from "./any-yaml.js";
 import { displayPath, readSpecData, repositoryOf } from "./load.js";
-import { asRecord, stringEntries } from "./reader.js";
-import { plainTeam, type ResolveOptions } from "./resolve.js";
+import { asRecord } from "./reader.js";
+import { forEachJobTeam, type ResolveOptions } from "./resolve.js";
 import { isYamlName, walkFiles } from "./walk.js";
 
 /** A job an unread file defines: its key, and its team when the file says it plainly (else any team). */
@@ -55,14 +55,8 @@ export async function jobsOfUnreadSiblings(
         continue;
       }
       for (const document of documents) {
-        const data = asRecord(document);
-        if (data["stack"] !== stack) continue;
-        const defaults = asRecord(data["defaults"]);
-        const vars = { ...stringEntries(data["vars"]), ...options.vars };
-        for (const [key, job] of Object.entries(asRecord(data["jobs"]))) {
-          const team = plainTeam(job, defaults, { env: options.env, vars }, options.defaultTeam);
-          found.set(key, [...(found.get(key) ?? []), { file: display, nextTo, team }]);
-        }
+        if (asRecord(document)["stack"] !== stack) continue;
+        forEachJobTeam(document, options, (key, team) => found.set(key, [...(found.get(key) ?? []), { file: display, nextTo, team }]));
       }
     }
   }
