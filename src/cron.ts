@@ -3,6 +3,7 @@
 // rules); this module pins the dialect.
 
 import { Cron } from "croner";
+import { joinWords } from "./word-lists.js";
 
 const NICKNAMES = new Set(["@yearly", "@annually", "@monthly", "@weekly", "@daily", "@midnight", "@hourly"]);
 
@@ -97,7 +98,7 @@ function findMissingDays(fields: readonly string[]): string | undefined {
   if (days === undefined || months === undefined) return undefined;
   if (months.some((m) => days.some((d) => d <= (MONTH_DAYS[m - 1] ?? 31)))) return undefined;
   const names = months.map((m) => MONTHS[m - 1] ?? String(m));
-  return `${joinWords(names, "and")} ${names.length === 1 ? "has" : "have"} no day ${joinWords(days.map(String), "or")}`;
+  return `${joinWords(names)} ${names.length === 1 ? "has" : "have"} no day ${joinWords(days.map(String), "or")}`;
 }
 
 const MONTH_ABBREVIATIONS = ["JAN", "FEB", "MAR", "APR", "MAY", "JUN", "JUL", "AUG", "SEP", "OCT", "NOV", "DEC"];
@@ -121,10 +122,6 @@ function listValues(field: string, low: number, high: number): number[] | undefi
     for (let v = start; v <= end; v += by) values.add(v);
   }
   return [...values].sort((a, b) => a - b);
-}
-
-function joinWords(words: readonly string[], last: string): string {
-  return words.length <= 1 ? (words[0] ?? "") : `${words.slice(0, -1).join(", ")} ${last} ${words.at(-1) ?? ""}`;
 }
 
 /** Each field's range: minute, hour, day of month, month, day of week (7 is Sunday too). */

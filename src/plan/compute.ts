@@ -12,7 +12,7 @@ import { newestFirst } from "../studio/time.js";
 import type { Cluster, JobOutput } from "../studio/types.js";
 import { clusterProblem } from "./cluster-problem.js";
 import { computeChanges } from "./diff.js";
-import { firstFew } from "./first-few.js";
+import { firstFew } from "../word-lists.js";
 import { fieldsHoldingSecrets } from "./settings.js";
 import { digestRecords } from "./digest.js";
 import { satisfyingInKeepOrder } from "./keep.js";

@@ -8,6 +8,7 @@ import type { Plan, PlanAction } from "../plan/types.js";
 import { printable } from "../invisible.js";
 import { escapeMarkdown } from "../markdown-text.js";
 import { withoutWorkflowCommands } from "../workflow-commands.js";
+import { joinWords } from "../word-lists.js";
 import { actionHeadline, detailLines, isEmptyPlan, NO_CHANGES, shownPlan, summaryLine } from "./details.js";
 
 /** GitHub refuses comments over 65,536 characters; stay well below (a caller may add a line or two). */
@@ -127,10 +128,6 @@ function leftOut(pieces: readonly Piece[], shown: ReadonlySet<Piece>, kinds: rea
     const missing = all.filter((p) => !shown.has(p)).length;
     return missing === 0 ? [] : [`${missing} of ${all.length} ${kind}${all.length === 1 ? "" : "s"}`];
   });
-}
-
-function joinWords(words: readonly string[]): string {
-  return words.length <= 1 ? words.join("") : `${words.slice(0, -1).join(", ")} and ${words.at(-1) ?? ""}`;
 }
 
 /**
