@@ -101,6 +101,20 @@ export async function extendCoverage(
   return { listings, clusters, teams: [...listings.keys()].sort(), warnings, unreadable: [...unreadable].sort() };
 }
 
+/**
+ * The records `keep` wants of `teams` and of every team the stack's records say it covered,
+ * as a plan follows them (extendCoverage): what status and import list. No clusters.
+ */
+export async function listCoverage(
+  client: StudioClient,
+  stack: string,
+  teams: readonly string[],
+  keep: (job: JobOutput) => boolean,
+): Promise<Coverage> {
+  const lists = await Promise.all(teams.map((team) => client.listAllJobs(team, { keep, stack })));
+  return extendCoverage(client, stack, { listings: new Map(teams.map((team, i) => [team, lists[i] ?? []])), clusters: [] }, keep);
+}
+
 /** The teams a plan covers: the spec's, plus --team (a team being emptied), or the configured team. */
 export function coveredTeams(specTeams: readonly string[], flagTeam: string | undefined, configuredTeam: string | undefined): string[] {
   const teams = new Set(specTeams);

@@ -25,7 +25,7 @@ import type { JobOutput } from "../../studio/types.js";
 import { replaceFile, ReplaceFileError } from "../../replace-file.js";
 import { hasUrlCredentials, replaceUrlCredentials } from "../../url-credentials.js";
 import { connect, type GlobalOptions } from "../connect.js";
-import { extendCoverage } from "../planning.js";
+import { listCoverage } from "../planning.js";
 import type { CliIo } from "../io.js";
 
 export interface ImportFlags {
@@ -423,8 +423,7 @@ export async function runImport(flags: ImportFlags, globals: GlobalOptions, io: 
   try {
     // Marked jobs are only counted: the markers of flags.stack's alone are checked. The teams
     // the stack's jobs recorded are listed too, as a plan of the imported spec would list them.
-    const jobs = await client.listAllJobs(team, { keep, stack: flags.stack });
-    const coverage = await extendCoverage(client, flags.stack, { listings: new Map([[team, jobs]]), clusters: [] }, keep);
+    const coverage = await listCoverage(client, flags.stack, [team], keep);
     ({ listings } = coverage);
     // A recorded team this token cannot read: its jobs are not counted, said as a plan says it.
     unreadable = coverage.warnings;

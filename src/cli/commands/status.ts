@@ -7,7 +7,7 @@ import { printable } from "../../invisible.js";
 import { renderStatusJson, renderStatusText } from "../../render/status.js";
 import { connect, type GlobalOptions } from "../connect.js";
 import type { CliIo } from "../io.js";
-import { coveredTeams, extendCoverage, readSpecFiles, type Coverage } from "../planning.js";
+import { coveredTeams, listCoverage, readSpecFiles, type Coverage } from "../planning.js";
 import { readVars } from "../../desired/index.js";
 import { resolveSpec } from "../../desired/resolve.js";
 import { resolveConnection } from "../../studio/config.js";
@@ -30,13 +30,7 @@ export async function runStatus(paths: string[], flags: StatusFlags, globals: Gl
   let coverage: Coverage;
   try {
     // Every record, runs included: a schedule's last run is one of them.
-    const lists = await Promise.all(teams.map((team) => client.listAllJobs(team, { stack: spec.stack })));
-    coverage = await extendCoverage(
-      client,
-      spec.stack,
-      { listings: new Map(teams.map((team, i) => [team, lists[i] ?? []])), clusters: [] },
-      () => true,
-    );
+    coverage = await listCoverage(client, spec.stack, teams, () => true);
   } catch (error) {
     // Another team's listing still arriving is not waited for.
     await client.close({ abort: true });
