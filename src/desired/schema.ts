@@ -12,25 +12,29 @@ import { formatPath, showKey, showValue, type DocPath, type YamlSource } from ".
 // the built tool runs the validator compiled ahead of time, and loading ajv cost ~80 ms.
 type AddFormats = (ajv: Ajv2020, formats: string[]) => void;
 
-export const SCHEMA_URL = new URL("../../schema/studio-jobs.schema.json", import.meta.url);
-
 const require = createRequire(import.meta.url);
 
 let compiled: ValidateFunction | undefined;
 let schemaCache: Record<string, unknown> | undefined;
 
-export function loadSchema(): Record<string, unknown> {
-  if (schemaCache !== undefined) return schemaCache;
-  // dist/src/desired/ is one level deeper than src/desired/: try both.
-  for (const url of [SCHEMA_URL, new URL("../../../schema/studio-jobs.schema.json", import.meta.url)]) {
+/**
+ * A schema the package ships, `schema/<name>`, parsed: the spec's and the plan file's. Looked
+ * for from this module, which src/desired/ and the bundle's dist/bin/ hold two levels below the
+ * package root, and dist/src/desired/ three.
+ */
+export function readSchemaFile(name: string): Record<string, unknown> {
+  for (const up of ["../../", "../../../"]) {
     try {
-      schemaCache = JSON.parse(readFileSync(url, "utf8")) as Record<string, unknown>;
-      return schemaCache;
+      return JSON.parse(readFileSync(new URL(`${up}schema/${name}`, import.meta.url), "utf8")) as Record<string, unknown>;
     } catch {
       // try the next place
     }
   }
-  throw new Error("schema/studio-jobs.schema.json not found beside the tool");
+  throw new Error(`schema/${name} not found beside the tool`);
+}
+
+export function loadSchema(): Record<string, unknown> {
+  return (schemaCache ??= readSchemaFile("studio-jobs.schema.json"));
 }
 
 /** The ajv set-up for the spec schema; the build uses it too, to compile the validator ahead of time. */

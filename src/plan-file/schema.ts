@@ -2,22 +2,17 @@
 // validator ahead of time (scripts/compile-schema.mjs), which saves ~200 ms per `apply
 // FILE` or `show`; from source (tests) it is compiled on first use, with the same set-up.
 
-import { existsSync, readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import type { ValidateFunction } from "ajv/dist/2020.js";
 import { UsageError } from "../errors.js";
-import { createSchemaAjv } from "../desired/schema.js";
+import { createSchemaAjv, readSchemaFile } from "../desired/schema.js";
 import type { PlanDocument } from "./document.js";
 
 /** The file the build writes beside the compiled module: the plan validator as plain code. */
 export const PRECOMPILED_PLAN_VALIDATOR = "plan-validator.cjs";
 
 export function loadPlanSchema(): object {
-  // dist/src/plan-file/ is one level deeper than src/plan-file/: try both.
-  const candidates = ["../../schema/plan.schema.json", "../../../schema/plan.schema.json"].map((p) => new URL(p, import.meta.url));
-  const found = candidates.find((url) => existsSync(url));
-  if (found === undefined) throw new Error("schema/plan.schema.json not found beside the tool");
-  return JSON.parse(readFileSync(found, "utf8")) as object;
+  return readSchemaFile("plan.schema.json");
 }
 
 const require = createRequire(import.meta.url);
