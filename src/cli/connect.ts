@@ -7,7 +7,7 @@ import { MAX_TIMEOUT_MS } from "../studio/call.js";
 import { createStudioClient, MAX_REPLY_BYTES_LIMIT, type RetryEvent, type StudioClient } from "../studio/client.js";
 import { proxyFor } from "../studio/proxy.js";
 import { checkStudioUrl } from "../studio/url.js";
-import { formatDuration } from "../studio/retry.js";
+import { formatDuration } from "../studio/reply-text.js";
 import { resolveConnection, type ConnectionSettings } from "../studio/config.js";
 import { waitsOf, type CliIo } from "./io.js";
 

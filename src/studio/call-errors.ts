@@ -5,8 +5,18 @@
 
 import { RemoteError } from "../errors.js";
 import { contentCoding, headerValue, type Headers } from "./reply-body.js";
-import { decodeEntities, describe, formatBytes, formatSeconds, oneLine, readMessage, shorten, stripHtml } from "./reply-text.js";
-import { formatDuration, isNotSentError, parseRetryAfter, tunnelRefusal } from "./retry.js";
+import {
+  decodeEntities,
+  describe,
+  formatBytes,
+  formatDuration,
+  formatSeconds,
+  oneLine,
+  readMessage,
+  shorten,
+  stripHtml,
+} from "./reply-text.js";
+import { isNotSentError, parseRetryAfter, tunnelRefusal } from "./retry.js";
 import { ReplySyntaxError } from "./stream-parse.js";
 import { API_PREFIX, baseUrlOf } from "./url.js";
 import type { WireError } from "./wire.js";

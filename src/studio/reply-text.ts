@@ -9,8 +9,17 @@ export function formatBytes(bytes: number): string {
   return bytes >= MIB ? `${Math.round((bytes / MIB) * 10) / 10} MiB` : `${bytes} bytes`;
 }
 
+/** A time in seconds, to a tenth: `0.4 s`, `120 s`. */
 export function formatSeconds(ms: number): string {
   return `${Math.round(ms / 100) / 10} s`;
+}
+
+/** A wait or a time spent, for people: `0.4 s`, `12.3 s`, `1 min`, `5 min 1 s`. */
+export function formatDuration(ms: number): string {
+  if (ms < 59_950) return formatSeconds(ms);
+  const seconds = Math.round(ms / 1000);
+  const rest = seconds % 60;
+  return `${Math.floor(seconds / 60)} min${rest === 0 ? "" : ` ${rest} s`}`;
 }
 
 /**

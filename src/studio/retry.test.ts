@@ -2,7 +2,8 @@
 // wait behind them, which a stop request must cut short.
 
 import { describe, expect, it } from "vitest";
-import { backoffDelay, formatDuration, pauseUnlessStopped, sleep } from "./retry.js";
+import { formatDuration } from "./reply-text.js";
+import { backoffDelay, pauseUnlessStopped, sleep } from "./retry.js";
 
 describe("backoffDelay", () => {
   it("doubles its ceiling each attempt up to the maximum, and scales it by the jitter", () => {

@@ -102,14 +102,6 @@ export function parseRetryAfter(value: string | undefined, nowMs: number): numbe
   return Math.max(0, date - nowMs);
 }
 
-/** A wait or a time spent, for people: `0.4 s`, `12.3 s`, `1 min`, `5 min 1 s`. */
-export function formatDuration(ms: number): string {
-  if (ms < 59_950) return `${Math.round(ms / 100) / 10} s`;
-  const seconds = Math.round(ms / 1000);
-  const rest = seconds % 60;
-  return `${Math.floor(seconds / 60)} min${rest === 0 ? "" : ` ${rest} s`}`;
-}
-
 /** A real wait of `ms`, over early when `signal` aborts: a stop request (Ctrl-C) does not wait out a backoff. */
 export async function sleep(ms: number, signal?: AbortSignal): Promise<void> {
   await pauseUnlessStopped(ms, signal);
