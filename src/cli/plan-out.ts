@@ -5,12 +5,12 @@
 import { lstat } from "node:fs/promises";
 import { resolve } from "node:path";
 import { UsageError } from "../errors.js";
-import { checkPlanPathWritable, isSavedPlanFile } from "../plan-file/index.js";
+import { checkPlanPathWritable, isPlanPath, isSavedPlanFile } from "../plan-file/index.js";
 
 export async function checkPlanOut(out: string, cwd: string): Promise<void> {
   // `apply FILE` and the other commands tell a saved plan from a spec by the .json ending
-  // (src/cli/commands/apply.ts): saved anywhere else, the plan could not be applied as one.
-  if (!out.endsWith(".json")) {
+  // (isPlanPath): saved anywhere else, the plan could not be applied as one.
+  if (!isPlanPath(out)) {
     throw new UsageError(
       `--out ${out} is not a .json file: \`apply\` takes only a .json path as a saved plan, and reads any other as a spec.`,
       "Give --out a path ending in .json, e.g. --out plan.json.",

@@ -3,10 +3,11 @@
 
 import { resolve } from "node:path";
 import { UsageError } from "../errors.js";
+import { isPlanPath } from "../plan-file/plan-path.js";
 
 export async function refuseSavedPlans(paths: readonly string[], cwd: string): Promise<void> {
   // Only a .json file can be a saved plan; the plan-file modules are loaded only then.
-  const candidates = paths.filter((path) => path.endsWith(".json"));
+  const candidates = paths.filter(isPlanPath);
   if (candidates.length === 0) return;
   const { isPlanFile } = await import("../plan-file/index.js");
   for (const path of candidates) {

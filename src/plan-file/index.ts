@@ -5,6 +5,7 @@
 export { PLAN_FORMAT_VERSION, type PlanDocument } from "./document.js";
 export { checkPlanPathWritable, studioLocation, writePlanFile, type WritePlanOptions } from "./write.js";
 export { isPlanFile, isSavedPlanFile, readPlanFile } from "./read.js";
+export { isPlanPath } from "./plan-path.js";
 export { checkPlanStack } from "./stack.js";
 export { unlockPlanFile, verifyPlanFile, type PlanCheckContext } from "./verify.js";
 export { restorePlan } from "./restore.js";

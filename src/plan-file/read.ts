@@ -12,6 +12,7 @@ import { PlanRefusedError, UsageError } from "../errors.js";
 import { escapeCharacter, findUnseenInJson } from "../invisible.js";
 import { PLAN_FORMAT_VERSION, type PlanDocument } from "./document.js";
 import { findDuplicateKey } from "./duplicate-keys.js";
+import { isPlanPath } from "./plan-path.js";
 import { checkPlanSchema } from "./schema.js";
 import { MAKE_IT_AGAIN } from "./verify.js";
 
@@ -71,7 +72,7 @@ async function openRegularFile(path: string, shown: string): Promise<{ file: Fil
 
 /** Whether `path` holds a saved plan rather than a spec: a regular .json file whose object starts with format_version. */
 export async function isPlanFile(path: string): Promise<boolean> {
-  if (!path.endsWith(".json")) return false;
+  if (!isPlanPath(path)) return false;
   // Only the start is needed to tell: the whole file is read once, by readPlanFile.
   const opened = await openRegularFile(path, path).catch(() => undefined);
   if (opened === undefined) return false;
@@ -97,7 +98,7 @@ export async function isPlanFile(path: string): Promise<boolean> {
  */
 export async function isSavedPlanFile(path: string): Promise<boolean> {
   // Read once, whole (within the size a plan may have): the fields decide, not the start.
-  if (!path.endsWith(".json")) return false;
+  if (!isPlanPath(path)) return false;
   try {
     const doc = JSON.parse(await readPlanText(path, path)) as Record<string, unknown> | null;
     return (

@@ -3,7 +3,7 @@
 
 import { resolve } from "node:path";
 import { applyPlan } from "../../apply/execute.js";
-import { checkPlanStack, readPlanFile, restorePlan, studioLocation, unlockPlanFile } from "../../plan-file/index.js";
+import { checkPlanStack, isPlanPath, readPlanFile, restorePlan, studioLocation, unlockPlanFile } from "../../plan-file/index.js";
 import type { ApplyEvent, ApplyResult } from "../../apply/types.js";
 import { UsageError } from "../../errors.js";
 import { hasChanges, type Plan } from "../../plan/types.js";
@@ -33,11 +33,11 @@ export async function runApply(
   const first = paths[0];
   // A spec is never .json (see below): one .json path is a saved plan, and readPlanFile says
   // what it is if it is not one (missing, a directory, a spec).
-  if (paths.length === 1 && first !== undefined && first.endsWith(".json")) {
+  if (paths.length === 1 && first !== undefined && isPlanPath(first)) {
     refusePlanningFlags(given);
     return applySavedPlan(resolve(io.cwd, first), first, flags, globals, io);
   }
-  if (paths.some((p) => p.endsWith(".json"))) {
+  if (paths.some(isPlanPath)) {
     throw new UsageError("Give either one saved plan file or spec paths, not both.");
   }
   return applySpec(paths, flags, globals, io);
