@@ -310,7 +310,8 @@ const ENV_REFERENCE = /\$\{env:([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}/g;
 
 /**
  * Register what a resolved spec holds that must not be printed: each value read through
- * ${env:...} (or its default), and the names of sensitive environment keys. Only the
+ * ${env:...} from the environment (not a default, which the spec itself holds), and the
+ * names of sensitive environment keys. Only the
  * values read are registered, not the whole fields around them: those are the secrets,
  * and specs share a few of them across many jobs, which keeps the pattern small.
  */

@@ -5,7 +5,7 @@
 // annotations after it ignored), `group` (lines folded away) and `error` (a failure
 // annotation on the pull request). A query file's line, an environment value, a name in
 // Studio can spell one, and a plan printed in a log would run it. Every line the CLI prints
-// passes through here (src/cli/io.ts), so no path can bypass it; see docs/architecture.md.
+// passes through here (src/cli/io.ts), so no path can bypass it; see docs/architecture.md, "Modules".
 
 /** A blank a runner trims before a line's `::`: whitespace but a line break, and NEL. */
 const LINE_BLANK = /[^\S\n\r]|\u0085/;

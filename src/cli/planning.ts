@@ -1,4 +1,5 @@
-// What plan and apply share: read the spec, list Studio, compute the plan.
+// What plan and apply share: read the spec, list Studio, compute the plan; and the teams a
+// stack covers, which status and import list as a plan does.
 
 import { formatSpecNote, RemoteError, UsageError } from "../errors.js";
 import { registerJobSecrets } from "../redact.js";

@@ -1,7 +1,8 @@
 // YAML read as YAML, not as a spec: every document of a file, whatever tags it carries
 // (mkdocs.yml's `!!python/name:`, CloudFormation's `!Ref`), for the sibling-file guard,
-// which must tell a file of something else from one that does not parse at all
-// (docs/architecture.md, "Spec files left out"). A spec itself is read by ./yaml-source.ts.
+// which must tell a file of something else from one that does not parse at all, and for
+// the loader, which refuses such a file given as a spec in one sentence (./not-a-spec.ts;
+// docs/architecture.md, "Spec files left out"). A spec itself is read by ./yaml-source.ts.
 
 import { DEFAULT_SCHEMA, loadAll, Type, type LoadOptions } from "js-yaml";
 import { MAX_NESTING } from "./yaml-source.js";

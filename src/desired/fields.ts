@@ -2,7 +2,7 @@
 // how it is sent to Studio, where its live value is read back from, and how a plan
 // compares and shows it. The request body, the applied record, the fingerprint, the
 // field diff, the settings a plan shows and a saved plan's sensitive values are derived
-// from this table; docs/architecture.md says how to add a field.
+// from this table; docs/architecture.md, "Adding a `JobInput` field", says how to add one.
 
 import type { JobInput, JobOutput, QueryType } from "../studio/types.js";
 import type { AppliedRecord, ClusterRef, DesiredFile } from "./types.js";

@@ -1,6 +1,6 @@
 // computePlan: desired jobs + listed records + clusters -> actions. Pure: no I/O, no
 // clock (now is passed in), no randomness. Each situation of a key in a team has one
-// action; docs/architecture.md has the table.
+// action; docs/architecture.md, "Planning", has the table.
 
 import { appendAll } from "../append-all.js";
 import type { DesiredJob } from "../desired/types.js";

@@ -359,7 +359,7 @@ function doubleQuoted(value: string): string {
 /**
  * --stack naming a stack that has live jobs: the spec written holds none of them, so planning
  * it on its own would cancel every one as removed from the spec, in the team imported and in
- * every team the stack's jobs recorded, which a plan covers too (docs/architecture.md).
+ * every team the stack's jobs recorded, which a plan covers too (docs/architecture.md, "Identity").
  */
 function stackTaken(stack: string, byTeam: ReadonlyMap<string, number>, imported: number): string {
   const count = [...byTeam.values()].reduce((sum, n) => sum + n, 0);
