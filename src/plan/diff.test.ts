@@ -40,3 +40,18 @@ it("says which side ends without a line break, so a diff of two texts that diffe
     ["@@ -1,1 +1,1 @@", "-print(1)", "\\ No newline at end of file", "+print(1)"].join("\n"),
   );
 });
+
+it("shows a field the spec sets over Studio's default: only a field the spec leaves out keeps the default unsaid", () => {
+  // The live job runs with Studio's defaults (1 worker, no requirements).
+  const live = record(desired({ key: "a", cron: "@daily" }));
+  const set = desired({ key: "a", cron: "@daily", workers: 4, requirements: "numpy" });
+  expect(computeChanges(set, live, NOW)).toEqual([
+    { field: "workers", kind: "value", old: "1", new: "4" },
+    { field: "requirements", kind: "text", patch: expect.stringMatching(/\n\+numpy$/) as unknown },
+  ]);
+  // Left out of the spec, Studio's default is no change; another live value is.
+  expect(computeChanges(desired({ key: "a", cron: "@daily" }), live, NOW)).toEqual([]);
+  expect(computeChanges(desired({ key: "a", cron: "@daily" }), { ...live, workers: 3 }, NOW)).toEqual([
+    { field: "workers", kind: "value", old: "3", new: "(not set)" },
+  ]);
+});
