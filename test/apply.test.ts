@@ -110,6 +110,21 @@ describe("start times", () => {
     expect(records.get("backfill-2026")).toMatchObject({ start_after: Date.parse("2026-12-01T00:00:00Z"), status: "SCHEDULED" });
     await expectConverged(dir, ["."], "analytics", ["backfill-2026", "hourly-metrics", "nightly-embeddings", "weekly-cleanup"]);
   });
+
+  it("sends a schedule's own start time as the spec gives it, not now", async () => {
+    const dir = writeRepo({});
+    writeSpec(dir, "starts", { later: { query: "print(1)", schedule: { cron: "0 * * * *", start_after: "2026-12-01T00:30:00Z" } } });
+    const now = Date.parse("2026-11-01T01:30:00Z");
+    const applied = await runCli(["apply", ".", "--yes"], { cwd: dir, env, now: () => now });
+    expect(applied.code).toBe(0);
+    const record = studio.emulator.store.allJobs().find((r) => r.name === "later");
+    expect(record).toMatchObject({
+      start_after: Date.parse("2026-12-01T00:30:00Z"),
+      status: "TASK",
+      next_at: Date.parse("2026-12-01T01:00:00Z"),
+    });
+    await expectConverged(dir, ["."], "starts", ["later"]);
+  });
 });
 
 describe("replace", () => {

@@ -448,6 +448,25 @@ describe("an ambiguous create", () => {
     expect(result.summary).toMatchObject({ created: 0, replaced: 0, cancelled: 0, failed: 1 });
   });
 
+  it("is not taken as made when Studio answers with another version of the job, and the old version of a replace is kept", async () => {
+    // The answer carries the job's stack and key, and another fingerprint: a version another
+    // apply made meanwhile. Taken as this create's job, the old version would be cancelled
+    // with the other version in its place.
+    const old = record({ key: "c" });
+    const studio = createFakeStudio([old]);
+    const theirs = record({ key: "c", fingerprint: "another-version" }, { id: "theirs-1", status: "QUEUED" });
+    studio.createJob = () => {
+      studio.jobs.push(structuredClone(theirs));
+      return Promise.resolve(structuredClone(theirs));
+    };
+    const result = await apply(planOf([replace(desired({ key: "c", query: "print(2)\n" }), old)]), studio);
+    expect(outcomes(result)).toEqual([
+      "create demo/c failed: Studio answered the create of demo/c with job theirs-1, which does not carry this job's markers; the job was not found when the team was listed again, and it is not sent twice: run plan to see whether it exists",
+      `cancel demo/c skipped: the new job may have been created all the same; ${old.id} is kept, and a re-run cancels whichever is not wanted`,
+    ]);
+    expect(liveNames(studio)).toEqual([`c ${old.id}`, "c theirs-1"]);
+  });
+
   it("checks the reply's team, name and markers, and finds the job it made when the reply named another", async () => {
     const made = desired({ key: "a" });
     const cases: [string, (sent: JobOutput) => JobOutput][] = [
@@ -527,6 +546,22 @@ describe("the sweep for duplicates", () => {
     expect(studio.calls).toEqual(["create demo/a", "list demo"]);
     expect(studio.jobs.map((j) => j.status)).toEqual(["TASK", "TASK", "RUNNING", "CANCELED", "TASK"]);
     expect(studio.jobs[1]?.environment[MARKERS.stack]).toBe("another-stack");
+  });
+
+  it("leaves alone a finished copy of a one-off job it made: it satisfies the spec, and there is nothing to cancel", async () => {
+    const a = desired({ key: "a" });
+    const studio = createFakeStudio();
+    // A concurrent apply's copy, made after this one's and already finished when the sweep lists.
+    studio.onCall = (call) => {
+      if (call === "list demo") {
+        const later = new Date(NOW.getTime() + 60_000).toISOString();
+        studio.jobs.push(record(a, { id: "theirs-1", status: "COMPLETE", created_at: later }));
+      }
+    };
+    const result = await apply(planOf([create(a)]), studio);
+    expect(outcomes(result)).toEqual(["create demo/a applied"]);
+    expect(studio.calls).toEqual(["create demo/a", "list demo"]);
+    expect(result.summary).toMatchObject({ created: 1, deduplicated: 0 });
   });
 
   it("reports every step when the look for duplicates fails, and says so as a failed step of its own", async () => {
