@@ -179,6 +179,27 @@ describe("a saved plan sealed anew", () => {
     expect(await restoreRefusal(twice)).toMatch(/^The saved plan sends the job "plain" twice\.\n/);
   });
 
+  it("is refused when a saved job's own fingerprint is not the job's, even where its action shows the right one", async () => {
+    const doc = edited((doc) => {
+      const job = doc.jobs["plain"];
+      if (job !== undefined) job.fingerprint = "0".repeat(64);
+    }, true);
+    expect(await restoreRefusal(doc)).toBe(
+      `${shows("create", "plain")}\nThe saved plan was changed after it was made. Nothing was changed.`,
+    );
+  });
+
+  it("is refused when a replace shows another strategy than the one its job is applied with", async () => {
+    // Restored, the job replaces as its own settings say: shown cancel-first, it would create first.
+    const doc = edited((doc) => {
+      const action = doc.actions.find((a) => a.kind === "replace");
+      if (action !== undefined) action.strategy = "cancel-first";
+    }, true);
+    expect(await restoreRefusal(doc)).toBe(
+      `${shows("replace", "changed")}\nThe saved plan was changed after it was made. Nothing was changed.`,
+    );
+  });
+
   it("is refused when a replace shows changes other than those of the job it sends", async () => {
     const doc = edited((doc) => {
       const action = doc.actions.find((a) => a.kind === "replace");
