@@ -214,6 +214,13 @@ describe("the redactor", () => {
     );
   });
 
+  it("registers a multi-line ${env:...} value (a key file) line by line: a server may quote one line of it", () => {
+    const r = createRedactor();
+    const job = { sensitive: ["credentials"], sensitiveTemplates: { credentials: "${env:KEY_FILE}" } } as unknown as DesiredJob;
+    registerJobSecrets(r, [job], { KEY_FILE: "-----BEGIN KEY-----\nMIIEvQIBADANBgkqhkiG9w0B\n-----END KEY-----\n" });
+    expect(r.redact("invalid key: line 2 (MIIEvQIBADANBgkqhkiG9w0B) is not base64")).toBe("invalid key: line 2 (***) is not base64");
+  });
+
   it("hides a JSON word or a short number only where it stands: replaced everywhere, it broke the JSON plan", () => {
     // Found with FEATURE_FLAG: "${env:FEATURE_FLAG:-false}": `plan --format json` printed
     // `"protect": ***`, which no JSON reader takes.
