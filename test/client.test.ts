@@ -348,6 +348,45 @@ describe("after a stop request", () => {
     }
   });
 
+  it("sends a finishing create once more after a stop that comes while it waits its turn after a 429, within the writes' grace", async () => {
+    // Found by mutation testing: a cancel-first replacement's create, turned away by a 429
+    // just before the stop and waiting its turn to try again, was not sent again after the
+    // stop ("Interrupted ... before POST /api/datachain/jobs/ was sent again"), and the job
+    // was left with no version; one waiting its turn for its first try was sent.
+    const clock = createManualClock(START);
+    const local = await startTestStudio({ clock, faults: { rateLimit: 1 } });
+    const stop = new AbortController();
+    const sleeps: number[] = [];
+    const client = createStudioClient({
+      url: local.emulator.url,
+      token: "dev-token",
+      signal: stop.signal,
+      writeGraceMs: 3_000,
+      now: () => clock.now(),
+      sleep: (ms) => {
+        sleeps.push(ms);
+        clock.advance(ms);
+        return Promise.resolve();
+      },
+      // The stop comes as the create's first try is turned away.
+      onRetry: () => stop.abort("SIGINT"),
+    });
+    try {
+      await client.listClusters("demo"); // the one request of this second
+      const finished = await client.createJob({ ...input, query_name: "second-half" }, { finishing: true });
+      expect(local.emulator.store.allJobs().map((j) => [j.id, j.name])).toEqual([[finished.id, "second-half"]]);
+      expect(local.emulator.requests.get("POST /api/datachain/jobs/")).toBe(2);
+      expect(sleeps).toEqual([1_000]);
+      // Nothing else goes after the stop.
+      expect(((await client.createJob(input).catch((e: unknown) => e)) as Error).message).toBe(
+        "Interrupted by SIGINT before POST /api/datachain/jobs/ was sent.",
+      );
+    } finally {
+      await client.close();
+      await local.close();
+    }
+  });
+
   it("lets a write in flight finish when the client is closed just after a stop cut off a read", async () => {
     // Found by an adversarial tester: a read cut off by the stop counted as a request left
     // behind until undici's own rejection of it settled, a few microtasks later; a close in

@@ -176,11 +176,14 @@ export function createCall(config: CallConfig): Call {
     // The retries spent after a 429, and after any other failure.
     let slowedDown = 0;
     let failed = 0;
+    // Whether a try went out after the stop: a write that finishes a step under way gets one.
+    let sentAfterStop = false;
     for (let attempt = 0; ; attempt++) {
-      // After a stop nothing is sent, but a write that finishes a step under way, on its first try.
+      // After a stop nothing is sent, but a write that finishes a step under way, once: its first
+      // try, or its next after a 429, when the stop came as it waited its turn to try again.
       const notSent = () =>
         interrupted(stop?.reason, `before ${describeRequest(target, origin).request} was sent${attempt > 0 ? " again" : ""}`, acted);
-      const sentAnyway = spec.finishing === true && attempt === 0;
+      const sentAnyway = spec.finishing === true && !sentAfterStop;
       if (stop?.aborted === true && !sentAnyway) throw notSent();
       // That write goes out of turn, within its grace: started after the stop, or waiting its turn when it came.
       const turn = stop?.aborted === true ? undefined : (throttle.enterNow() ?? (await throttle.enter(order)));
@@ -192,6 +195,7 @@ export function createCall(config: CallConfig): Call {
         const left = Math.min(throttle.pauseLeft(), writeGraceMs);
         if (left > 0) await pauseUnlessStopped(left, undefined, config.sleep);
       }
+      if (stop?.aborted === true) sentAfterStop = true;
       let outcome: Read<T> | Reply | Failure;
       try {
         outcome = await send(target);
