@@ -296,6 +296,29 @@ describe("saved plans", () => {
     expect(studio.emulator.store.allJobs().find((r) => r.id === removed)?.status).toBe("TASK");
   });
 
+  it("names a one-off job the plan keeps that ended since, when nothing else changed", async () => {
+    // Found by mutation testing: a plan of "No changes" saved while a one-off job was queued,
+    // applied once it had run, was refused as stale with no job named.
+    const dir = writeRepo({});
+    writeSpec(dir, "stale-once", { once: { query: "print(1)" } });
+    expect((await cli(dir, ["apply", ".", "--yes"])).code).toBe(0);
+    expect((await cli(dir, ["plan", ".", "--out", "plan.json"])).code).toBe(0);
+    studio.clock.advance(45_000); // the one-off job runs and completes
+    const job = studio.emulator.store.allJobs().find((r) => r.name === "once");
+    expect(job?.status).toBe("COMPLETE");
+    const stale = await cli(dir, ["apply", "plan.json"]);
+    expect([stale.code, stale.stderr]).toEqual([
+      1,
+      [
+        "Error: Saved plan is stale: the jobs in Studio changed since it was made:",
+        `  job ${job?.id ?? ""} of "once" in team demo, which the plan keeps, is COMPLETE now: it may have ended since the plan was made.`,
+        "Nothing was changed.",
+        "Make a new plan with `studio-jobs plan --out FILE` and apply that.",
+        "",
+      ].join("\n"),
+    ]);
+  });
+
   it("refuses a plan saved before a sensitive value changed, without printing it", async () => {
     const dir = copyExample("analytics");
     expect((await cli(dir, ["plan", ".", "--out", "plan.json"], { env: { EMBED_API_KEY: "first-key-value" } })).code).toBe(0);

@@ -18,8 +18,9 @@ const VERB: Record<ActionDocument["kind"], string> = {
 /**
  * Each change found, as a sentence: a job an action names that is gone or whose state moved
  * the wrong way (a job to replace or cancel that ended, a job kept that was cancelled), and a
- * live record of the plan's keys that no action names, so it was made since. Empty when the
- * change is none of these (say, a record that was made and ended meanwhile).
+ * live record of the plan's keys that no action names, so it was made since; failing these,
+ * a job kept that has ended (a one-off job's run). Empty when the change is none of these
+ * (say, a record that was made and ended meanwhile).
  */
 export function changesSincePlan(doc: PlanDocument, listings: ReadonlyMap<string, readonly JobOutput[]>): string[] {
   const named = new Set<string>();
@@ -27,6 +28,8 @@ export function changesSincePlan(doc: PlanDocument, listings: ReadonlyMap<string
   const desiredKeys = plannedKeys(doc);
   const wanted = withinTargets(doc.targets);
   const found: string[] = [];
+  /** Jobs kept that have ended: a one-off job's run ending changes the digest, and may be all that did. */
+  const ended: string[] = [];
   for (const team of doc.teams) {
     const records = listings.get(team) ?? [];
     const byId = new Map(records.map((record) => [record.id, record]));
@@ -36,6 +39,7 @@ export function changesSincePlan(doc: PlanDocument, listings: ReadonlyMap<string
       const now = byId.get(action.job_id);
       if (now === undefined) found.push(`${which} is no longer listed.`);
       else if (action.kind === "noop" ? isCancelled(now.status) : !isLive(now.status)) found.push(`${which} is ${now.status} now.`);
+      else if (!isLive(now.status)) ended.push(`${which} is ${now.status} now: it may have ended since the plan was made.`);
     }
     const groups = groupTeamRecords(records, {
       team,
@@ -54,7 +58,9 @@ export function changesSincePlan(doc: PlanDocument, listings: ReadonlyMap<string
         found.push(`job ${job.record.id} in team ${team}, named "${name}" and ${whose}, was made since.`);
       }
   }
-  return found;
+  // Whether it was running when the plan was made, the plan does not say: named only when
+  // nothing else explains the change.
+  return found.length > 0 ? found : ended;
 }
 
 /** The keys each team of the plan wants (every action but a cancel), as the planner's remote digest covered them. */
