@@ -116,6 +116,9 @@ describe("show", () => {
       stderr:
         "Error: plan.json does not match its seal. The saved plan was changed after it was made. Nothing was changed.\nMake it again with `studio-jobs plan --out FILE` and apply that.\n",
     });
+    // show calls no Studio: an empty DATACHAIN_STUDIO_URL (a CI variable not defined) does not
+    // keep it from the token, which it said was "not set here", showing the edited plan.
+    expect(await cli(dir, ["show", "plan.json"], { env: { DATACHAIN_STUDIO_URL: "" } })).toEqual(shown);
   });
 
   it("says what is wrong with a file that is not a saved plan", async () => {

@@ -38,6 +38,23 @@ async function expectProblems(dir: string, problems: string[]): Promise<void> {
   expect((error as SpecError).issues.map(formatSpecIssue)).toEqual(problems);
 }
 
+it("needs no Studio URL: DATACHAIN_STUDIO_URL set but empty is no error when the team for jobs that name none is configured", async () => {
+  // Found by review: validate read the configured team through the URL's check, and a CI
+  // variable not defined made it fail ("DATACHAIN_STUDIO_URL is set but empty") offline.
+  const dir = writeRepo({ "studio-jobs.yaml": "version: 1\nstack: s\njobs:\n  a: {query: print(1)}\n" });
+  const env = { DATACHAIN_STUDIO_URL: "", DATACHAIN_GLOBAL_CONFIG_DIR: dir };
+  for (const [args, extra] of [
+    [["validate", "."], { DATACHAIN_STUDIO_TEAM: "demo" }],
+    [["validate", ".", "--team", "demo"], {}],
+  ] as const) {
+    expect(await runCli([...args], { cwd: dir, env: { ...env, ...extra } })).toMatchObject({
+      code: 0,
+      stdout: "Valid: 1 job in 1 file, stack s, team demo.\n",
+      stderr: "",
+    });
+  }
+});
+
 describe("an unset ${env:...}", () => {
   it("is a note for validate, which exits 0", async () => {
     const dir = writeRepo({ "studio-jobs.yaml": WITH_SECRET });

@@ -75,6 +75,32 @@ export async function resolveConnection(
   cwd: string,
   home?: string,
 ): Promise<ConnectionSettings> {
+  return resolveSettings(flags, env, cwd, home, true);
+}
+
+/**
+ * The token and team alone, for a command that calls no Studio (show checking a plan's seal,
+ * validate's team for jobs that name none): the URL is not read, so DATACHAIN_STUDIO_URL set
+ * but empty is no error there.
+ */
+export async function resolveCredentials(
+  flags: Omit<ConnectionFlags, "url">,
+  env: NodeJS.ProcessEnv,
+  cwd: string,
+  home?: string,
+): Promise<Pick<ConnectionSettings, "token" | "team">> {
+  const { token, team } = await resolveSettings({ token: flags.token, team: flags.team }, env, cwd, home, false);
+  return { token, team };
+}
+
+async function resolveSettings(
+  flags: ConnectionFlags,
+  env: NodeJS.ProcessEnv,
+  cwd: string,
+  home: string | undefined,
+  /** Whether the URL is used: an empty DATACHAIN_STUDIO_URL is an error only then. */
+  withUrl: boolean,
+): Promise<ConnectionSettings> {
   const files = configFilePaths(env, cwd, home);
   const fromFiles: { value: StudioSection; path: string }[] = [];
   for (const path of files) fromFiles.push({ value: await readStudioSection(path), path });
@@ -96,7 +122,7 @@ export async function resolveConnection(
 
   // An empty URL is most likely a CI variable that is not defined: falling back to the
   // config or the public Studio would send a self-hosted Studio's token there.
-  if (flags.url === undefined && env["DATACHAIN_STUDIO_URL"] === "") {
+  if (withUrl && flags.url === undefined && env["DATACHAIN_STUDIO_URL"] === "") {
     throw new UsageError(
       "DATACHAIN_STUDIO_URL is set but empty (a CI variable that is not defined?).",
       `Set it to your Studio's URL, or unset it to use datachain's config or ${DEFAULT_STUDIO_URL}.`,

@@ -7,7 +7,7 @@ import { readPlanFile, unlockPlanFile, type PlanDocument } from "../../plan-file
 import { PLAN_KEY_VARIABLE } from "../../plan-file/plan-key.js";
 import { renderPlanMarkdown } from "../../render/markdown.js";
 import { renderPlanText } from "../../render/text.js";
-import { resolveConnection } from "../../studio/config.js";
+import { resolveCredentials } from "../../studio/config.js";
 import type { GlobalOptions } from "../connect.js";
 import { reportDiagnostics, useColor, type CliIo } from "../io.js";
 import { jsonForReaders } from "../../invisible.js";
@@ -56,7 +56,7 @@ export async function runShow(planFile: string, flags: ShowFlags, globals: Globa
 async function checkSeal(doc: PlanDocument, shown: string, globals: GlobalOptions, io: CliIo): Promise<void> {
   let token: string | undefined;
   try {
-    token = (await resolveConnection(globals, io.env, io.cwd)).token;
+    token = (await resolveCredentials(globals, io.env, io.cwd)).token;
   } catch {
     token = undefined; // a broken config only means no token to check with
   }

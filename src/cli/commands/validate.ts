@@ -57,8 +57,8 @@ export async function runValidate(paths: string[], flags: ValidateFlags, globals
  * No network; the config is read (and its reader loaded) only when a job needs it.
  */
 async function configuredTeam(globals: GlobalOptions, io: CliIo): Promise<string | undefined> {
-  const { resolveConnection } = await import("../../studio/config.js");
-  return (await resolveConnection({ team: globals.team }, io.env, io.cwd)).team;
+  const { resolveCredentials } = await import("../../studio/config.js");
+  return (await resolveCredentials({ team: globals.team }, io.env, io.cwd)).team;
 }
 
 function countProblems(count: number): string {
