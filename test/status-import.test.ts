@@ -241,7 +241,13 @@ describe("import", () => {
       query_type: "PYTHON",
       query_name: "private-deps",
       team_name: "demo",
-      environment: "MIRROR=https://mirror-token-55@m.example.com/p\nWEBHOOK=https://hooks.example.com/n?channel=ops&token=hook-tok-31",
+      // A webhook whose path is the secret, and a token in a fragment: import wrote both into the spec.
+      environment: [
+        "MIRROR=https://mirror-token-55@m.example.com/p",
+        "WEBHOOK=https://hooks.example.com/n?channel=ops&token=hook-tok-31",
+        "SLACK=https://hooks.slack.com/services/T0/B0/slack-secret-42",
+        "CALLBACK=https://app.example.com/cb#access_token=frag-tok-7",
+      ].join("\n"),
       requirements,
       repository,
     });
@@ -258,16 +264,19 @@ describe("import", () => {
     expect(yaml).toContain("repository: https://${env:STUDIO_SECRET_PRIVATE_DEPS_REPOSITORY}@github.com/acme/x");
     expect(yaml).toContain('MIRROR: "${env:STUDIO_SECRET_PRIVATE_DEPS_MIRROR}"');
     expect(yaml).toContain('WEBHOOK: "${env:STUDIO_SECRET_PRIVATE_DEPS_WEBHOOK}"');
+    expect(yaml).toContain('SLACK: "${env:STUDIO_SECRET_PRIVATE_DEPS_SLACK}"');
+    expect(yaml).toContain('CALLBACK: "${env:STUDIO_SECRET_PRIVATE_DEPS_CALLBACK}"');
     expect(written.stderr).toContain(
       "  STUDIO_SECRET_PRIVATE_DEPS_QUERY         private-deps: query (a URL's credentials)\n" +
         "  STUDIO_SECRET_PRIVATE_DEPS_REQUIREMENTS  private-deps: requirements (a URL's credentials)\n" +
         "  STUDIO_SECRET_PRIVATE_DEPS_REPOSITORY    private-deps: repository (a URL's credentials)\n" +
+        "  STUDIO_SECRET_PRIVATE_DEPS_CALLBACK      private-deps: CALLBACK\n" +
         "  STUDIO_SECRET_PRIVATE_DEPS_MIRROR        private-deps: MIRROR\n" +
+        "  STUDIO_SECRET_PRIVATE_DEPS_SLACK         private-deps: SLACK\n" +
         "  STUDIO_SECRET_PRIVATE_DEPS_WEBHOOK       private-deps: WEBHOOK\n",
     );
-    for (const secret of ["pypi-tok-12345", "ghp_RepoSecret999", "q-pass-77", "mirror-token-55", "hook-tok-31", "***"]) {
-      expect(printed.stdout + printed.stderr + yaml).not.toContain(secret);
-    }
+    const secrets = ["pypi-tok-12345", "ghp_RepoSecret999", "q-pass-77", "mirror-token-55", "hook-tok-31", "slack-secret-42", "frag-tok-7"];
+    for (const secret of [...secrets, "***"]) expect(printed.stdout + printed.stderr + yaml).not.toContain(secret);
 
     // With the variables set, adopting the job keeps every credential as it was.
     const jobEnv = {
@@ -277,14 +286,14 @@ describe("import", () => {
       STUDIO_SECRET_PRIVATE_DEPS_REPOSITORY: "ghp_RepoSecret999",
       STUDIO_SECRET_PRIVATE_DEPS_MIRROR: "https://mirror-token-55@m.example.com/p",
       STUDIO_SECRET_PRIVATE_DEPS_WEBHOOK: "https://hooks.example.com/n?channel=ops&token=hook-tok-31",
+      STUDIO_SECRET_PRIVATE_DEPS_SLACK: "https://hooks.slack.com/services/T0/B0/slack-secret-42",
+      STUDIO_SECRET_PRIVATE_DEPS_CALLBACK: "https://app.example.com/cb#access_token=frag-tok-7",
     };
     // Nor does a saved plan of the adoption hold them, on the side of the job made by hand.
     const saved = await runCli(["plan", ".", "--adopt", "--out", "adopt.json"], { cwd: dir, env: jobEnv });
     expect(saved.code).toBe(0);
     const planFile = readFileSync(join(dir, "adopt.json"), "utf8");
-    for (const secret of ["pypi-tok-12345", "ghp_RepoSecret999", "q-pass-77", "mirror-token-55", "hook-tok-31"]) {
-      expect(planFile).not.toContain(secret);
-    }
+    for (const secret of secrets) expect(planFile + saved.stdout + saved.stderr).not.toContain(secret);
     expect((await runCli(["apply", "adopt.json", "--yes"], { cwd: dir, env: jobEnv })).code).toBe(0);
     const [adopted] = (await studio.client.listAllJobs("demo")).filter((j) => j.environment["STUDIO_JOBS_STACK"] === "legacy");
     expect(adopted).toMatchObject({
@@ -294,6 +303,8 @@ describe("import", () => {
       environment: {
         MIRROR: "https://mirror-token-55@m.example.com/p",
         WEBHOOK: "https://hooks.example.com/n?channel=ops&token=hook-tok-31",
+        SLACK: "https://hooks.slack.com/services/T0/B0/slack-secret-42",
+        CALLBACK: "https://app.example.com/cb#access_token=frag-tok-7",
       },
     });
     const after = await runCli(["plan", ".", "--detailed-exitcode"], { cwd: dir, env: jobEnv });

@@ -60,23 +60,38 @@ export function nameLooksSecret(name: string): boolean {
 }
 
 /**
- * A query parameter with a value: `?token=...`, `&api_key=...`. The name stops at what ends
- * one, and no name holds a `?` or `&`, so each is read once: linear whatever the value.
+ * A parameter with a value in a URL's query or fragment: `?token=...`, `&api_key=...`,
+ * `#access_token=...` (where OAuth puts one). The name stops at what ends one, and no name
+ * holds a `?`, `&` or `#`, so each is read once: linear whatever the value.
  */
-const QUERY_PARAMETER = /[?&]([^=&#?\s]+)=[^&#\s]/g;
+const QUERY_PARAMETER = /[?&#]([^=&#?\s]+)=[^&#\s]/g;
 
-/** Whether a URL's query carries a secret: a parameter named like one (`token`, `api_key`, `X-Amz-Signature`, `sig`). */
+/** Whether a URL's query or fragment carries a secret: a parameter named like one (`token`, `api_key`, `X-Amz-Signature`, `sig`). */
 function queryLooksSecret(value: string): boolean {
   for (const [, name] of value.matchAll(QUERY_PARAMETER)) if (name !== undefined && nameLooksSecret(name)) return true;
   return false;
 }
 
 /**
+ * A URL that is itself the credential, its secret in the path: a webhook's (Slack's
+ * hooks.slack.com/services/..., Discord's /api/webhooks/<id>/<token>, Teams'
+ * webhook.office.com/..., Mattermost's and Zapier's /hooks/...) or a Telegram bot's
+ * (api.telegram.org/bot<token>/). Literals only: linear whatever the value.
+ */
+const SECRET_PATH = /\/\/hooks?\.|\/hooks\/|webhook|api\.telegram\.org\/bot/i;
+
+/**
  * A value that carries a secret whatever its name: a URL with credentials (a token or
- * user:password), or with a query parameter named like a secret, a PEM block.
+ * user:password), with a query parameter named like a secret, or whose path is the secret
+ * (a webhook's); a PEM block.
  */
 export function valueLooksSecret(value: string): boolean {
-  return hasUrlCredentials(value) || value.includes("-----BEGIN ") || queryLooksSecret(value);
+  return (
+    hasUrlCredentials(value) ||
+    value.includes("-----BEGIN ") ||
+    queryLooksSecret(value) ||
+    (value.includes("://") && SECRET_PATH.test(value))
+  );
 }
 
 /** Whether a variable of a job without markers is to be treated as sensitive. */
