@@ -400,7 +400,8 @@ describe("an ambiguous create", () => {
       code: "REMOTE_TIMEOUT",
       message: "[POST] /api/datachain/jobs/: no complete reply within 1 s",
     });
-    for (const error of [remoteError(504), deadline]) {
+    // 524: Cloudflare's "a timeout occurred", its 504 (found by review: such a create was sent again).
+    for (const error of [remoteError(504), remoteError(524), deadline]) {
       const studio = createFakeStudio();
       studio.fail({ call: "create demo/a", error });
       const result = await apply(planOf([create(desired({ key: "a" }))]), studio);

@@ -446,14 +446,18 @@ async function createJob(
 
 /**
  * Whether a create that failed so may still be under way in Studio: the deadline passed
- * before any reply, or a gateway answered 504 (it stopped waiting; Studio did not). Not
- * listed yet proves nothing then: sent again, both could be made, after the sweep looked
- * (docs/architecture.md, "Planning"). A reply of Studio's own (a 5xx) or a connection lost
- * ends the request there, and the look-up can be trusted.
+ * before any reply, or a gateway stopped waiting for Studio's (504; Cloudflare's 524, "a
+ * timeout occurred"), while Studio did not. Not listed yet proves nothing then: sent again,
+ * both could be made, after the sweep looked (docs/architecture.md, "Planning"). A reply of
+ * Studio's own (a 5xx) or a connection lost ends the request there, and the look-up can be
+ * trusted.
  */
 function mayStillBeAtWork(error: RemoteError): boolean {
-  return (error.code === "REMOTE_TIMEOUT" && error.status === undefined) || error.status === 504;
+  return (error.code === "REMOTE_TIMEOUT" && error.status === undefined) || GATEWAY_TIMEOUTS.has(error.status ?? 0);
 }
+
+/** A gateway's answer that it gave up waiting for Studio: 504, and Cloudflare's 524. */
+const GATEWAY_TIMEOUTS: ReadonlySet<number> = new Set([504, 524]);
 
 /**
  * Why a create's reply is not the job sent, if it is not: a server that answers with some
