@@ -519,6 +519,18 @@ const cases: Case[] = [
     ],
   },
   {
+    // Found by review: destroy plans no job of the spec, and its --target "cafe\u0301" beside a
+    // live job "caf\u00e9" in Studio said only that it matches nothing, the two looking the same.
+    name: "a --target that differs only in its Unicode form from the key of a live job in Studio names that key, for destroy too",
+    build: () => {
+      const live = record({ key: "caf\u00e9", cron }, { status: "TASK" });
+      return { desired: [], records: [live], options: { targets: ["cafe\u0301"], destroying: true }, expected: () => [] };
+    },
+    errors: [
+      /^--target "cafe\\u0301" matches no job of stack analytics in Studio; the job "caf\\u00e9" differs from it only in its Unicode form or its edge spaces: give --target exactly that name\.$/,
+    ],
+  },
+  {
     name: "jobs are planned per team; a team given only to be emptied has its jobs cancelled",
     build: () => {
       const r = record({ key: "a", team: "old-team" }, { status: "TASK" });

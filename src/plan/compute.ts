@@ -27,6 +27,7 @@ const byKey = <T>([a]: [string, T], [b]: [string, T]) => (a < b ? -1 : 1);
 /** A live job of the stack that --target leaves out: it stays in its team, recording what it records. */
 interface LeftOut {
   team: string;
+  key: string;
   records: readonly string[];
 }
 
@@ -45,16 +46,17 @@ function escapedKey(key: string): string {
 /**
  * A --target that names no job. One that differs from a job's key only in its Unicode form
  * (`café` precomposed, or e and a combining accent) or its edge spaces looks the same when
- * printed, so the spec's key it nearly names is given, both spelled out.
+ * printed, so the key it nearly names (the spec's, or a live job's of the stack in Studio)
+ * is given, both spelled out.
  */
-function unmatchedTarget(target: string, desired: readonly DesiredJob[], options: Pick<PlanOptions, "stack" | "destroying">): string {
+function unmatchedTarget(target: string, keys: readonly string[], options: Pick<PlanOptions, "stack" | "destroying">): string {
   // destroy plans no job of the spec: only the stack's jobs in Studio are there to match.
   const none =
     options.destroying === true
       ? `no job of stack ${options.stack} in Studio`
       : `no job of the spec and no live job of stack ${options.stack}`;
   const alike = (key: string) => key.normalize("NFC").trim();
-  const near = desired.map((job) => job.key).find((key) => alike(key) === alike(target));
+  const near = keys.find((key) => alike(key) === alike(target));
   if (near === undefined) return `--target ${target} matches ${none}.`;
   return `--target ${escapedKey(target)} matches ${none}; the job ${escapedKey(near)} differs from it only in its Unicode form or its edge spaces: give --target exactly that name.`;
 }
@@ -93,7 +95,7 @@ export function computePlan(
       wanted,
     });
     groups.push(records);
-    for (const job of records.leftOut) leftOut.push({ team, records: job.teams });
+    for (const job of records.leftOut) leftOut.push({ team, key: job.key, records: job.teams });
     for (const [key, managed] of records.managed) {
       if (!oneOffKeys.has(key)) continue;
       const newest = managed.reduce<ManagedJob | undefined>((a, b) => (a === undefined || newestRecordFirst(b, a) < 0 ? b : a), undefined);
@@ -111,7 +113,9 @@ export function computePlan(
   }
 
   for (const target of targets) {
-    if (!matchedTargets.has(target)) errors.push(unmatchedTarget(target, desired, options));
+    // The key it nearly names may be a live job's of the stack in Studio that no --target names (all destroy has).
+    if (!matchedTargets.has(target))
+      errors.push(unmatchedTarget(target, [...desired.map((job) => job.key), ...leftOut.map((job) => job.key)], options));
   }
 
   warnOtherStacks(sameNameElsewhere, anyManaged, options, warnings);
