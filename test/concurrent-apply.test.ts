@@ -147,7 +147,9 @@ it("after two applies at once are both stopped before their sweeps, a re-run can
   const direct = { ...env, DATACHAIN_STUDIO_URL: studio.emulator.url };
   const again = await runCli(["apply", ".", "--yes"], { cwd: dir, env: direct });
   expect(again.stderr).not.toContain("Error");
-  expect(again.stdout).toMatch(/^ {2}- {3}demo\/vault {2}cancel job \w+ \(a duplicate of the job kept\) \[protected\]$/m);
+  expect(again.stdout).toMatch(
+    /^ {2}- {3}demo\/vault {2}cancel job \w+ \(another live job of this key, beside the one kept\) \[protected\]$/m,
+  );
   expect(again.code).toBe(0);
   expect(liveByKey(studio.emulator.store.allJobs(), "guarded").get("vault")).toHaveLength(1);
 });

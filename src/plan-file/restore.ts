@@ -190,7 +190,7 @@ function mayKeep(action: ActionDocument, job: ManagedJob): boolean {
  * is cancelled beside the job of its key that the plan keeps (a noop) or puts in place (a
  * replace), and a job removed from the spec has no action of its key in its team. And a job
  * the plan keeps is not cancelled. A plan sealed anew could otherwise show the cancel of a
- * key's only job as "a duplicate of the job kept".
+ * key's only job as "another live job of this key, beside the one kept".
  */
 function checkCancelReasons(actions: readonly ActionDocument[]): string[] {
   const place = (team: string, text: string) => `${team}\u0000${text}`;

@@ -82,7 +82,7 @@ function cancelReason(reason: CancelReason, movedTo: string | undefined, show: (
     case "destroyed":
       return "the stack is destroyed";
     case "duplicate":
-      return "a duplicate of the job kept";
+      return "another live job of this key, beside the one kept";
     case "outdated":
       return "a later version than the spec's, which already ran";
     case "adopted":

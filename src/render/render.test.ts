@@ -80,7 +80,7 @@ describe("renderers", () => {
               workers: 4
               environment.API_KEY: (sensitive)
         !   demo/report  conflict: unmanaged job theirs-1 has this name; --adopt replaces it
-        -   demo/steady  cancel job steady-1 (a duplicate of the job kept)
+        -   demo/steady  cancel job steady-1 (another live job of this key, beside the one kept)
         -   demo/retired  cancel job retired-1 (removed from the spec)
 
       Plan: 1 to create, 1 to replace, 2 to cancel, 1 unchanged, 1 conflict, 1 error.
@@ -124,7 +124,7 @@ describe("renderers", () => {
       | 🔄 | <code>metrics</code> | demo | replace job 5f0c2a9e (create-first) |
       | ➕ | <code>nightly</code> | demo | create |
       | ⚠️ | <code>report</code> | demo | conflict: unmanaged job theirs-1 has this name; --adopt replaces it |
-      | ➖ | <code>steady</code> | demo | cancel job steady-1 (a duplicate of the job kept) |
+      | ➖ | <code>steady</code> | demo | cancel job steady-1 (another live job of this key, beside the one kept) |
       | ➖ | <code>retired</code> | demo | cancel job retired-1 (removed from the spec) |
 
       **Errors — this plan cannot be applied:**
