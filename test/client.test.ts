@@ -747,6 +747,13 @@ describe("configuration", () => {
       "Set it to your Studio's URL, or unset it to use datachain's config or https://studio.datachain.ai.",
     ]);
     expect(await failure({ team: "demo", url: "http://127.0.0.1:9" }, { DATACHAIN_STUDIO_URL: "" })).toBeUndefined();
+    // So is an empty token: the config's (this setup's has none) would go to the environment's URL.
+    const emptyToken = await failure({ team: "demo" }, { DATACHAIN_STUDIO_URL: "http://127.0.0.1:9", DATACHAIN_STUDIO_TOKEN: "" });
+    expect([emptyToken?.message, emptyToken?.hint]).toEqual([
+      "DATACHAIN_STUDIO_TOKEN is set but empty (a CI secret that is not set, or not given to this run?).",
+      "Set it to your Studio token, or unset it to use datachain's config (`datachain auth login`).",
+    ]);
+    expect(await failure({ team: "demo", token: "tok-secret-1234" }, { DATACHAIN_STUDIO_TOKEN: "" })).toBeUndefined();
     const token = (await failure({ team: "demo" }, { DATACHAIN_STUDIO_TOKEN: "tok-secret-1234\r" })) as UsageError;
     expect([token.message, token.hint]).toEqual([
       "The token from DATACHAIN_STUDIO_TOKEN holds a line break or another control character, which no token has.",

@@ -98,7 +98,7 @@ async function resolveSettings(
   env: NodeJS.ProcessEnv,
   cwd: string,
   home: string | undefined,
-  /** Whether the URL is used: an empty DATACHAIN_STUDIO_URL is an error only then. */
+  /** Whether Studio is called: an empty DATACHAIN_STUDIO_URL or DATACHAIN_STUDIO_TOKEN is an error only then. */
   withUrl: boolean,
 ): Promise<ConnectionSettings> {
   const files = configFilePaths(env, cwd, home);
@@ -126,6 +126,14 @@ async function resolveSettings(
     throw new UsageError(
       "DATACHAIN_STUDIO_URL is set but empty (a CI variable that is not defined?).",
       `Set it to your Studio's URL, or unset it to use datachain's config or ${DEFAULT_STUDIO_URL}.`,
+    );
+  }
+  // So is an empty token (a CI secret not set, or not given to a fork's pull request): the
+  // config's token in its place would be sent to the URL the environment names.
+  if (withUrl && flags.token === undefined && env["DATACHAIN_STUDIO_TOKEN"] === "") {
+    throw new UsageError(
+      "DATACHAIN_STUDIO_TOKEN is set but empty (a CI secret that is not set, or not given to this run?).",
+      "Set it to your Studio token, or unset it to use datachain's config (`datachain auth login`).",
     );
   }
   const url = pick("url", flags.url, "DATACHAIN_STUDIO_URL");
