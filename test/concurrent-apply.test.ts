@@ -2,20 +2,37 @@
 // the same empty state and both create every job. The sweep after their creates must
 // leave exactly one live job per key when both have exited, with no third apply.
 
-import { mkdirSync, mkdtempSync } from "node:fs";
+import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
 import { createServer, type IncomingMessage, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { request } from "undici";
+import { stringify } from "yaml";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { MARKERS } from "../src/identity/markers.js";
-import { isRun } from "../src/studio/status.js";
+import { isLive, isRun } from "../src/studio/status.js";
 import { runCli } from "./cli-helpers.js";
 import { dailyJobs, liveByKey, startTestStudio, writeSpec, type TestStudio } from "./helpers.js";
 
 let studio: TestStudio;
 let proxy: { server: Server; url: string; listingsSeen: number };
+
+/** One request passed on to `target`, and its reply. */
+async function forward(target: string, req: IncomingMessage): Promise<{ status: number; body: Buffer; type: string }> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of req) chunks.push(chunk as Buffer);
+  const reply = await request(`${target}${req.url ?? "/"}`, {
+    method: req.method as "GET",
+    headers: { authorization: req.headers.authorization ?? "", "content-type": req.headers["content-type"] ?? "application/json" },
+    body: chunks.length > 0 ? Buffer.concat(chunks) : undefined,
+  });
+  return {
+    status: reply.statusCode,
+    body: Buffer.from(await reply.body.arrayBuffer()),
+    type: String(reply.headers["content-type"] ?? ""),
+  };
+}
 
 /**
  * A pass-through proxy that holds the first `parties` job listings until all of them
@@ -25,20 +42,6 @@ let proxy: { server: Server; url: string; listingsSeen: number };
 function startBarrierProxy(target: string, parties: number): Promise<typeof proxy> {
   const waiting: (() => void)[] = [];
   const state = { listingsSeen: 0 };
-  const forward = async (req: IncomingMessage): Promise<{ status: number; body: Buffer; type: string }> => {
-    const chunks: Buffer[] = [];
-    for await (const chunk of req) chunks.push(chunk as Buffer);
-    const reply = await request(`${target}${req.url ?? "/"}`, {
-      method: req.method as "GET",
-      headers: { authorization: req.headers.authorization ?? "", "content-type": req.headers["content-type"] ?? "application/json" },
-      body: chunks.length > 0 ? Buffer.concat(chunks) : undefined,
-    });
-    return {
-      status: reply.statusCode,
-      body: Buffer.from(await reply.body.arrayBuffer()),
-      type: String(reply.headers["content-type"] ?? ""),
-    };
-  };
   const server = createServer((req, res) => {
     const isListing = req.method === "GET" && (req.url ?? "").startsWith("/api/datachain/jobs/?");
     const held =
@@ -50,7 +53,7 @@ function startBarrierProxy(target: string, parties: number): Promise<typeof prox
           })
         : Promise.resolve();
     void held
-      .then(() => forward(req))
+      .then(() => forward(target, req))
       .then(({ status, body, type }) => {
         res.writeHead(status, { "content-type": type, "content-length": body.length });
         res.end(body);
@@ -71,8 +74,35 @@ function startBarrierProxy(target: string, parties: number): Promise<typeof prox
   });
 }
 
+/**
+ * A pass-through proxy that holds every write (POST) until `open()`: an apply through it
+ * plans, then waits at its first change while another apply runs from start to end.
+ */
+async function startGateProxy(target: string): Promise<{ url: string; held: Promise<void>; open: () => void; close: () => void }> {
+  let opened!: () => void;
+  const gate = new Promise<void>((resolve) => (opened = resolve));
+  let reached!: () => void;
+  const held = new Promise<void>((resolve) => (reached = resolve));
+  const server = createServer((req, res) => {
+    if (req.method === "POST") reached();
+    void (req.method === "POST" ? gate : Promise.resolve())
+      .then(() => forward(target, req))
+      .then(({ status, body, type }) => {
+        res.writeHead(status, { "content-type": type, "content-length": body.length });
+        res.end(body);
+      })
+      .catch(() => res.destroy());
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const { port } = server.address() as AddressInfo;
+  return { url: `http://127.0.0.1:${port}`, held, open: opened, close: () => server.close() };
+}
+
 beforeAll(async () => {
-  studio = await startTestStudio();
+  // Team ops for the spec that adds a team (the last test).
+  studio = await startTestStudio({
+    config: { tokens: [{ token: "dev-token", user: "dev", teams: ["demo", "ops"], scopes: ["JOB_READ", "JOB_WRITE"] }] },
+  });
   proxy = await startBarrierProxy(studio.emulator.url, 2);
 });
 afterAll(async () => {
@@ -235,5 +265,57 @@ describe("two applies of different versions of a spec at once", () => {
         [1, 'print("added")'],
       ]),
     );
+  });
+
+  it("leave no mix unsaid when one of them adds a team the other does not cover", async () => {
+    // Found by an adversarial tester: A added a job in a new team (ops), which replaced demo/a
+    // to record ops (its only change there); B, planned before A began and changing demo/b,
+    // looked after A had finished. B took A's demo/a for this spec's own (its fingerprint
+    // leaves out the recorded teams) and never listed ops: both said "Apply complete", exit 0,
+    // and Studio matched neither spec (A's plan replaces b, B's cancels ops/x). A job made
+    // meanwhile with this spec's settings but other recorded teams is now a change the apply
+    // that looks last fails on.
+    const dir = mkdtempSync(join(tmpdir(), "studio-jobs-versions-teams-"));
+    const [dirA, dirB] = ["A", "B"].map((v) => join(dir, v));
+    const daily = (team: string, query: string) => ({ team, query, schedule: { cron: "@daily" } });
+    const write = (at: string, jobs: Record<string, unknown>) => {
+      mkdirSync(at, { recursive: true });
+      writeFileSync(join(at, "studio-jobs.yaml"), stringify({ version: 1, stack: "teams-race", jobs }));
+    };
+    write(dir, { a: daily("demo", "print(1)"), b: daily("demo", "print(2)") });
+    const direct = { DATACHAIN_STUDIO_URL: studio.emulator.url, DATACHAIN_STUDIO_TOKEN: "dev-token" };
+    expect((await runCli(["apply", ".", "--yes"], { cwd: dir, env: direct })).code).toBe(0);
+    write(dirA ?? "", { a: daily("demo", "print(1)"), b: daily("demo", "print(2)"), x: daily("ops", "print(3)") });
+    write(dirB ?? "", { a: daily("demo", "print(1)"), b: daily("demo", "print(22)") });
+
+    // B plans and waits at its first change; A runs start to end; then B goes on.
+    const gate = await startGateProxy(studio.emulator.url);
+    let a, b;
+    try {
+      const running = runCli(["apply", ".", "--yes"], { cwd: dirB, env: { ...direct, DATACHAIN_STUDIO_URL: gate.url } });
+      await gate.held;
+      a = await runCli(["apply", ".", "--yes"], { cwd: dirA, env: direct });
+      gate.open();
+      b = await running;
+    } finally {
+      gate.close();
+    }
+    expect(a.stdout).toContain("Apply complete: 1 created, 1 replaced, 0 cancelled, 0 failed.");
+    expect(a.code).toBe(0);
+    const madeByA = studio.emulator.store
+      .allJobs()
+      .find((r) => r.team === "demo" && r.name === "a" && isLive(r.status) && r.environment[MARKERS.teams] === '["demo","ops"]');
+    expect(b.stdout).toContain(
+      `cancel demo/a: FAILED: job ${madeByA?.id ?? "none"} of "a", made by another apply while this one ran, has this spec's settings but records teams demo, ops where this plan covers demo, so that apply's spec is another: run apply again with the spec that should win (the newest commit) once no other apply of this stack runs`,
+    );
+    expect(b.code).toBe(1);
+
+    // Run again from B, the newer, it converges to B: ops/x is cancelled.
+    expect((await runCli(["apply", ".", "--yes"], { cwd: dirB, env: direct })).code).toBe(0);
+    const after = liveByKey(studio.emulator.store.allJobs(), "teams-race");
+    expect([...after].map(([key, jobs]) => [key, jobs.map((job) => `${job.team}: ${job.query}`)]).sort()).toEqual([
+      ["a", ["demo: print(1)"]],
+      ["b", ["demo: print(22)"]],
+    ]);
   });
 });

@@ -264,6 +264,7 @@ export async function applyPlan(plan: Plan, options: ApplyOptions): Promise<Appl
     // Looked for only once this apply changed a job: one that changed none left Studio as the other left it.
     const { duplicates, changed, failed } = await sweep(options.client, {
       stack: plan.stack,
+      covered: plan.teams,
       teams: intents(plan, made),
       wanted: withinTargets(plan.targets),
       knownIds: options.knownIds,
@@ -288,8 +289,8 @@ export async function applyPlan(plan: Plan, options: ApplyOptions): Promise<Appl
         key: change.key,
         team: change.team,
         status: "failed",
-        ...(change.made[0] === undefined ? {} : { jobId: change.made[0].id }),
-        detail: describeChange(change, options.command ?? "apply"),
+        ...jobIdOf(change.made[0] ?? change.otherTeams[0]?.record),
+        detail: describeChange(change, options.command ?? "apply", plan.teams),
       });
     }
     await Promise.all(
@@ -331,11 +332,15 @@ function intents(plan: Plan, made: readonly { job: DesiredJob; id: string }[]): 
   return teams;
 }
 
+function jobIdOf(record: JobOutput | undefined): { jobId?: string } {
+  return record === undefined ? {} : { jobId: record.id };
+}
+
 /**
  * A key another apply changed while this one ran: Studio now holds some of each spec, and
  * which spec should win (the newest commit) no apply can tell, so this one says it.
  */
-function describeChange(change: ChangedMeanwhile, command: "apply" | "destroy"): string {
+function describeChange(change: ChangedMeanwhile, command: "apply" | "destroy", covered: readonly string[]): string {
   const which = change.made.length === 1 ? `job ${change.made[0]?.id ?? ""}` : `jobs ${change.made.map((r) => r.id).join(", ")}`;
   const key = JSON.stringify(change.key);
   if (command === "destroy")
@@ -345,6 +350,12 @@ function describeChange(change: ChangedMeanwhile, command: "apply" | "destroy"):
     const has = change.made.length === 1 ? "has" : "have";
     const unlike = change.inSpec ? `${has} other settings than this spec's` : `${change.made.length === 1 ? "is" : "are"} not in this spec`;
     what.push(`${which} of ${key}, made by another apply while this one ran, ${unlike}`);
+  }
+  for (const { record, teams } of change.otherTeams) {
+    const recorded = teams.length === 0 ? "no team" : `teams ${teams.join(", ")}`;
+    what.push(
+      `job ${record.id} of ${key}, made by another apply while this one ran, has this spec's settings but records ${recorded} where this plan covers ${covered.join(", ")}, so that apply's spec is another`,
+    );
   }
   if (change.lost) what.push(`this spec's job of ${key} was cancelled while this apply ran`);
   return `${what.join("; ")}: run apply again with the spec that should win (the newest commit) once no other apply of this stack runs`;

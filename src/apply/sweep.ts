@@ -8,7 +8,9 @@
 //   their own version in place, and neither's is a duplicate of the other's. Which spec
 //   should win, no apply can tell, so none cancels the other's; the one that looks last has
 //   seen every change of the other, and says each job it finds made or cancelled meanwhile,
-//   as a failed step.
+//   as a failed step. A job made meanwhile with this spec's settings but other recorded
+//   teams is such a change too: the other apply's spec covers a team this plan does not
+//   list, so what it did there this sweep cannot see.
 
 import { managedAs, type ManagedJob } from "../identity/classify.js";
 import { satisfies, satisfyingInKeepOrder } from "../plan/keep.js";
@@ -31,6 +33,11 @@ export interface ChangedMeanwhile {
   team: string;
   /** Live records of the key made meanwhile, not by this apply, that are not what this spec wants. */
   made: JobOutput[];
+  /**
+   * Live records of the key made meanwhile, not by this apply, with this spec's settings but
+   * recording other teams than this plan covers: made by an apply whose spec covers others.
+   */
+  otherTeams: { record: JobOutput; teams: readonly string[] }[];
   /** Whether the plan has a job of the key in the team. */
   inSpec: boolean;
   /** Whether the spec's job, kept or created by this apply, is no longer there. */
@@ -49,6 +56,8 @@ export interface TeamIntent {
 
 export interface SweepScope {
   stack: string;
+  /** Every team the plan covers: what the jobs this apply made record (docs/architecture.md, "Identity"). */
+  covered: readonly string[];
   /** Each team the plan acts in. */
   teams: ReadonlyMap<string, TeamIntent>;
   /** Whether a key is within the plan: every key, or those of --target. */
@@ -119,29 +128,32 @@ function findChangedMeanwhile(
   team: string,
   intent: TeamIntent,
   byKey: ReadonlyMap<string, ManagedJob[]>,
-  scope: Pick<SweepScope, "wanted" | "knownIds" | "ownIds">,
+  scope: Pick<SweepScope, "wanted" | "knownIds" | "ownIds" | "covered">,
 ): ChangedMeanwhile[] {
   const found: ChangedMeanwhile[] = [];
+  const covered = new Set(scope.covered);
   for (const key of new Set([...byKey.keys(), ...intent.expected.keys()])) {
     if (!scope.wanted(key)) continue;
     const jobs = byKey.get(key) ?? [];
     const want = intent.desired.get(key);
-    const made = jobs
-      .filter(
-        (job) =>
-          isLive(job.record.status) &&
-          !scope.knownIds.has(job.record.id) &&
-          !scope.ownIds.has(job.record.id) &&
-          (want === undefined || job.fingerprint !== want.fingerprint),
-      )
-      .map((job) => job.record);
+    const made: JobOutput[] = [];
+    const otherTeams: ChangedMeanwhile["otherTeams"] = [];
+    for (const job of jobs) {
+      if (!isLive(job.record.status) || scope.knownIds.has(job.record.id) || scope.ownIds.has(job.record.id)) continue;
+      if (want === undefined || job.fingerprint !== want.fingerprint) made.push(job.record);
+      else if (!sameTeams(job.teams, covered)) otherTeams.push({ record: job.record, teams: job.teams });
+    }
     // Said only of a record seen cancelled: one not listed (yet) says nothing either way.
     const counted = intent.expected.get(key);
     const lost =
       want !== undefined &&
       jobs.some((job) => job.record.id === counted && isCancelled(job.record.status)) &&
       !jobs.some((job) => satisfies(job, want));
-    if (made.length > 0 || lost) found.push({ key, team, made, inSpec: want !== undefined, lost });
+    if (made.length > 0 || otherTeams.length > 0 || lost) found.push({ key, team, made, otherTeams, inSpec: want !== undefined, lost });
   }
   return found.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+}
+
+function sameTeams(teams: readonly string[], covered: ReadonlySet<string>): boolean {
+  return new Set(teams).size === covered.size && teams.every((team) => covered.has(team));
 }
