@@ -825,9 +825,11 @@ describe("interrupted and multi-team applies", () => {
     expect((await liveByKey("refused")).get("job")?.map((j) => j.id)).toEqual([old?.id]);
   });
 
-  it("does not say steps were skipped when a stop came once every step had started and all were done", async () => {
+  it("says the look after its steps was skipped when a stop came once every step had started and all were done", async () => {
     // Found by an adversarial tester: "Apply complete", exit 0, and then "Interrupted: steps
-    // not started were skipped. Run apply again to finish."
+    // not started were skipped. Run apply again to finish." Then, by another: exit 0 said
+    // that the look for a concurrent apply's changes, never made, had found none (see
+    // test/concurrent-apply.test.ts): the look is a step not started, said as one.
     const dir = mkdtempSync(join(tmpdir(), "studio-jobs-interrupt-late-"));
     writeSpec(dir, "late", dailyJobs(2));
     expect((await cli(dir, ["apply", ".", "--yes"])).code).toBe(0);
@@ -837,10 +839,12 @@ describe("interrupted and multi-team applies", () => {
     const result = await runCli(["apply", ".", "--yes"], { cwd: dir, env, signal: controller.signal }).finally(() =>
       studio.emulator.store.setListener(undefined),
     );
-    expect(result.stdout).toMatch(/^Apply complete: 0 created, 0 replaced, 1 cancelled, 0 failed\.$/m);
-    expect(result.stderr).toContain("Interrupted once every step had started: each one's outcome is above.\n");
-    expect(result.stderr).not.toContain("skipped");
-    expect(result.code).toBe(0);
+    expect(result.stdout).toMatch(/^Apply incomplete: 0 created, 0 replaced, 1 cancelled, 0 failed, 1 skipped\.$/m);
+    expect(result.stdout).toContain(
+      "cancel demo/*: skipped: interrupted before it started: this apply did not look for jobs a concurrent apply changed meanwhile; run apply again",
+    );
+    expect(result.stderr).toContain("Interrupted: steps not started were skipped. Run apply again to finish.\n");
+    expect(result.code).toBe(1);
   });
 
   it("plans per team, and --team empties a team the spec no longer names", async () => {

@@ -318,4 +318,53 @@ describe("two applies of different versions of a spec at once", () => {
       ["b", ["demo: print(22)"]],
     ]);
   });
+
+  it("leave no mix unsaid when the one that would look last is stopped once its steps are done", async () => {
+    // Found by an adversarial tester: A only cancels (it removes r), B replaces c, both planned
+    // from the same state. B ran and looked before A's cancel; A was stopped (a CI runner's
+    // SIGTERM) while its cancel was under way. The cancel went through, A skipped its look
+    // after the steps and said "Apply complete", exit 0, as B had: Studio matched neither
+    // spec (r cancelled, c replaced). The look not made is now a step skipped, exit 1.
+    const dir = mkdtempSync(join(tmpdir(), "studio-jobs-versions-stopped-"));
+    const [dirA, dirB] = ["A", "B"].map((v) => {
+      const d = join(dir, v);
+      mkdirSync(d);
+      return d;
+    });
+    const daily = (query: string) => ({ query, schedule: { cron: "@daily" } });
+    writeSpec(dir, "stopped-race", { r: daily("print(1)"), c: daily("print(2)") });
+    const direct = { DATACHAIN_STUDIO_URL: studio.emulator.url, DATACHAIN_STUDIO_TOKEN: "dev-token" };
+    expect((await runCli(["apply", ".", "--yes"], { cwd: dir, env: direct })).code).toBe(0);
+    writeSpec(dirA ?? "", "stopped-race", { c: daily("print(2)") });
+    writeSpec(dirB ?? "", "stopped-race", { r: daily("print(1)"), c: daily("print(22)") });
+
+    // A plans and waits at its cancel; B runs start to end; then A is stopped, its cancel under way.
+    const gate = await startGateProxy(studio.emulator.url);
+    const controller = new AbortController();
+    let a, b;
+    try {
+      const running = runCli(["apply", ".", "--yes"], {
+        cwd: dirA,
+        env: { ...direct, DATACHAIN_STUDIO_URL: gate.url },
+        signal: controller.signal,
+      });
+      await gate.held;
+      b = await runCli(["apply", ".", "--yes"], { cwd: dirB, env: direct });
+      controller.abort("SIGTERM");
+      gate.open();
+      a = await running;
+    } finally {
+      gate.close();
+    }
+    expect(b.stdout).toContain("Apply complete: 0 created, 1 replaced, 0 cancelled, 0 failed.");
+    expect(b.code).toBe(0);
+    expect(a.stdout).toContain("Apply incomplete: 0 created, 0 replaced, 1 cancelled, 0 failed, 1 skipped.");
+    expect(a.stdout).toContain(
+      "cancel demo/*: skipped: interrupted before it started: this apply did not look for jobs a concurrent apply changed meanwhile; run apply again",
+    );
+    expect(a.code).toBe(1);
+    // The mix both would have called done: r cancelled by A, c replaced by B.
+    const live = liveByKey(studio.emulator.store.allJobs(), "stopped-race");
+    expect([...live].map(([key, jobs]) => [key, jobs.map((job) => job.query)])).toEqual([["c", ["print(22)"]]]);
+  });
 });

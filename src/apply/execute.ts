@@ -252,16 +252,22 @@ export async function applyPlan(plan: Plan, options: ApplyOptions): Promise<Appl
     const result = created.get(work);
     return result?.status === "applied" && result.jobId !== undefined ? [{ job: work.job, id: result.jobId }] : [];
   });
+  // Looked for only once this apply changed a job: one that changed none left Studio as the other left it.
+  const changedAny = steps.some((step) => step.status === "applied" && step.step !== "upload");
   if (stopped(options)) {
     // Not started, so said like any step not started: the apply is incomplete (exit 1), as a
-    // duplicate made meanwhile may be live (see docs/architecture.md, "Planning").
-    for (const team of new Set(made.map(({ job }) => job.team))) {
+    // duplicate, or another apply's version of a job, made meanwhile may be live (see
+    // docs/architecture.md, "Planning"). Also when every step was done: a cancel-only apply
+    // too would have looked, and exit 0 would say it saw nothing.
+    const madeIn = new Set(made.map(({ job }) => job.team));
+    for (const team of changedAny ? new Set([...madeIn, ...intents(plan, made).keys()]) : []) {
       total += 1;
-      const why = "this apply's jobs were not looked for duplicates a concurrent apply may have made; run apply again";
+      const why = madeIn.has(team)
+        ? "this apply's jobs were not looked for duplicates a concurrent apply may have made; run apply again"
+        : `this ${options.command ?? "apply"} did not look for jobs a concurrent apply changed meanwhile; run ${options.command ?? "apply"} again`;
       skip("cancel", "dedupe", { key: "*", team }, `interrupted before it started: ${why}`);
     }
-  } else if (steps.some((step) => step.status === "applied" && step.step !== "upload")) {
-    // Looked for only once this apply changed a job: one that changed none left Studio as the other left it.
+  } else if (changedAny) {
     const { duplicates, changed, failed } = await sweep(options.client, {
       stack: plan.stack,
       covered: plan.teams,
