@@ -1,5 +1,5 @@
-// Crash safety, end to end: an apply killed with SIGKILL part-way, then run again,
-// converges with no duplicates and nothing wrongly cancelled.
+// Crash safety, end to end: an apply killed with SIGKILL part-way, or whose steps failed,
+// then run again, converges with no duplicates and nothing wrongly cancelled.
 
 import { spawn } from "node:child_process";
 import { mkdtempSync } from "node:fs";
@@ -79,4 +79,44 @@ it("converges after an apply is killed part-way, with no duplicates and nothing 
   const cancelled = jobs.filter((j) => isCancelled(j.status));
   expect(cancelled.length).toBeGreaterThanOrEqual(count / 2);
   for (const job of cancelled) expect(wanted.has(job.environment[MARKERS.fingerprint] ?? "")).toBe(false);
+});
+
+it("converges after an apply whose cancels failed, once the new versions of one-off jobs have run", async () => {
+  // Found by an adversarial tester: one-off jobs waiting for their start (or running long)
+  // were replaced by versions that run at once, and Studio failed every cancel. Once the new
+  // versions had run, the re-run called each old version "a later version than the spec's,
+  // which already ran", counted it as removed from the spec, and refused the plan by
+  // --max-cancel: the apply that had made the new versions was allowed without the flag.
+  const dir = mkdtempSync(join(tmpdir(), "studio-jobs-crash-once-"));
+  const env = { DATACHAIN_STUDIO_URL: studio.emulator.url, DATACHAIN_STUDIO_TOKEN: "dev-token" };
+  const write = (version: string, schedule: Record<string, unknown>) => {
+    const jobs: Record<string, unknown> = {};
+    for (let i = 0; i < 11; i++) jobs[`once-${String(i).padStart(2, "0")}`] = { query: `print(${i}, "${version}")`, schedule };
+    writeSpec(dir, "crash-once", jobs);
+  };
+  write("v1", { start_after: "2030-01-01T00:00:00Z" });
+  expect((await runCli(["apply", ".", "--yes"], { cwd: dir, env })).code).toBe(0);
+  const waiting = (await studio.client.listAllJobs("demo")).filter((j) => j.environment[MARKERS.stack] === "crash-once");
+  expect(waiting.map((j) => j.status)).toEqual(Array(11).fill("SCHEDULED"));
+
+  write("v2", {});
+  studio.clock.advance(1_000); // the new versions are made after the old ones
+  studio.emulator.faults.configure({}, [{ method: "POST", path: "/cancel", kind: "error", times: 1000 }]);
+  const failed = await runCli(["apply", ".", "--yes"], { cwd: dir, env });
+  studio.emulator.faults.configure({}, []);
+  expect(failed.stdout).toContain("Apply finished with failures: 0 created, 0 replaced, 0 cancelled, 11 failed; 11 replacements half done");
+  expect(failed.code).toBe(1);
+  studio.clock.advance(60_000); // the new versions run and finish; the old ones still wait for 2030
+
+  const again = await runCli(["apply", ".", "--yes"], { cwd: dir, env });
+  expect(again.stdout).toContain(
+    `  -   demo/once-00  cancel job ${waiting.find((j) => j.name === "once-00")?.id.slice(0, 8)} (another live job of this key, beside the one kept)`,
+  );
+  expect(again.stderr).not.toContain("Error");
+  expect(again.code).toBe(0);
+  const plan = await runCli(["plan", ".", "--detailed-exitcode"], { cwd: dir, env });
+  expect(plan).toMatchObject({ code: 0, stdout: "No changes. Studio matches the spec in team demo.\n" });
+  const after = (await studio.client.listAllJobs("demo")).filter((j) => j.environment[MARKERS.stack] === "crash-once");
+  expect(after.filter((j) => waiting.some((w) => w.id === j.id)).map((j) => isCancelled(j.status))).toEqual(Array(11).fill(true));
+  expect(after.filter((j) => !waiting.some((w) => w.id === j.id)).map((j) => j.status)).toEqual(Array(11).fill("COMPLETE"));
 });

@@ -318,6 +318,23 @@ const cases: Case[] = [
     warnings: [/^Job "once" in team demo: the plan cancels job-\d+, which is RUNNING, before it finishes\.$/],
   },
   {
+    // Found by an adversarial tester: a replace of a one-off job made the new version and
+    // failed to cancel the old one, still waiting for its start; once the new one had run,
+    // the re-run called the old one a later version and counted it, refused by --max-cancel.
+    name: "a one-off job's earlier version, still live beside the spec's that already ran, is a duplicate, and does not count as a cancel",
+    build: () => {
+      const once = desired({ key: "once" });
+      const earlier = record(once, { status: "SCHEDULED", fingerprint: "earlier" });
+      const done = record(once, { status: "COMPLETE" });
+      return {
+        desired: [once],
+        records: [done, earlier],
+        options: { maxCancel: 0 },
+        expected: () => [`noop once ${done.id}`, `cancel once ${earlier.id} duplicate`],
+      };
+    },
+  },
+  {
     name: "a live copy of a one-off version that already ran is a duplicate, as ever, and does not count as a cancel",
     build: () => {
       const once = desired({ key: "once" });

@@ -15,7 +15,7 @@ import { computeChanges } from "./diff.js";
 import { firstFew } from "../word-lists.js";
 import { fieldsHoldingSecrets } from "./settings.js";
 import { digestRecords } from "./digest.js";
-import { satisfyingInKeepOrder } from "./keep.js";
+import { keepOrder, satisfyingInKeepOrder } from "./keep.js";
 import { groupTeamRecords, withinTargets, type TeamRecords } from "./team-records.js";
 import { summarizeActions, type CancelReason, type PlanAction, type Plan, type PlanOptions } from "./types.js";
 
@@ -202,11 +202,14 @@ function planTeam(team: string, desiredHere: ReadonlyMap<string, DesiredJob>, re
     // else: a job not the stack's holds the name and --adopt was not given: only the conflict is shown.
     // A one-off job whose spec's version already ran, while a later version runs: that one
     // is not a duplicate of anything live, and cancelling it takes a running job away (a
-    // live copy of the very version that ran is a duplicate, as ever).
+    // live copy of the very version that ran is a duplicate, as ever). An earlier version
+    // still live is what a replace that made the spec's version did not get to cancel (an
+    // apply stopped or failed between the two): cancelled as a schedule's is, not counted.
     const keptFinished = kept !== undefined && !isLive(kept.record.status);
     for (const other of live) {
       if (other === kept || other === replaced) continue;
-      cancel(other, key, keptFinished && !satisfying.includes(other) ? "outdated" : "duplicate");
+      const later = kept !== undefined && keepOrder(kept.record, other.record) < 0;
+      cancel(other, key, keptFinished && later && !satisfying.includes(other) ? "outdated" : "duplicate");
     }
 
     if (conflicts[0] === undefined) continue;
