@@ -746,6 +746,31 @@ describe("interrupted and multi-team applies", () => {
     await expectConverged(dir, ["."], "interrupted", Object.keys(jobs));
   });
 
+  it("says a saved plan stopped partway is stale, and to make a new plan: run again, it would be refused", async () => {
+    // Found by an adversarial tester: it said "Run apply again to finish", and apply of the
+    // same file was then refused as stale.
+    const dir = mkdtempSync(join(tmpdir(), "studio-jobs-interrupt-saved-"));
+    mkdirSync(join(dir, ".git"));
+    writeSpec(dir, "interrupted-saved", dailyJobs(20));
+    expect((await cli(dir, ["plan", ".", "--out", "plan.json"])).code).toBe(0);
+    const controller = new AbortController();
+    studio.emulator.store.setListener({ job: () => controller.abort("SIGINT"), file: () => undefined });
+    const result = await runCli(["apply", "plan.json", "--parallelism", "1"], { cwd: dir, env, signal: controller.signal }).finally(() =>
+      studio.emulator.store.setListener(undefined),
+    );
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain(
+      "Interrupted: steps not started were skipped. plan.json is stale now (Studio changed as it was applied): to finish, make a new plan with `studio-jobs plan --out FILE` and apply that.\n",
+    );
+    const again = await cli(dir, ["apply", "plan.json"]);
+    expect([again.code, again.stderr.split("\n")[0]]).toEqual([
+      1,
+      "Error: Saved plan is stale: the jobs in Studio changed since it was made:",
+    ]);
+    expect((await cli(dir, ["plan", ".", "--out", "plan.json"])).code).toBe(0);
+    expect((await cli(dir, ["apply", "plan.json"])).code).toBe(0);
+  });
+
   it("says it did not look for duplicates when stopped after its last create started, and exits 1", async () => {
     // Found by an adversarial tester: a stop once every step had started skipped the sweep
     // without a word; the apply said "Apply complete" and exited 0 (after "Interrupted: ...

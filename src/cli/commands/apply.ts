@@ -129,7 +129,7 @@ async function applySavedPlan(path: string, shown: string, flags: ApplyCommandFl
       return flags.format === "json" ? emptyJson(io) : 0;
     }
     io.stderr.write(`Applying the saved plan ${shown} (stack ${doc.stack}, made ${doc.created_at}).\n`);
-    return await execute(plan, client, listings, { ...flags, verbose: globals.verbose }, io);
+    return await execute(plan, client, listings, { ...flags, verbose: globals.verbose, savedPlan: shown }, io);
   } finally {
     await client.close();
   }
@@ -156,7 +156,14 @@ export async function execute(
   client: StudioClient,
   listings: ReadonlyMap<string, readonly JobOutput[]>,
   /** `verbose`: --verbose, whose retry lines go to stderr as they happen, between the progress lines. */
-  flags: { parallelism: number; format: "text" | "json"; verbose: boolean; command?: ApplyCommand },
+  flags: {
+    parallelism: number;
+    format: "text" | "json";
+    verbose: boolean;
+    command?: ApplyCommand;
+    /** The saved plan applied, as given: once partly carried out it is stale, and is not applied again. */
+    savedPlan?: string;
+  },
   io: CliIo,
 ): Promise<number> {
   const command = flags.command ?? "apply";
@@ -184,7 +191,9 @@ export async function execute(
     // A stop that came once every step had started skipped none of them: said so, not "skipped".
     io.stderr.write(
       result.summary.skipped > 0
-        ? `Interrupted: steps not started were skipped. Run ${command} again to finish.\n`
+        ? flags.savedPlan === undefined
+          ? `Interrupted: steps not started were skipped. Run ${command} again to finish.\n`
+          : `Interrupted: steps not started were skipped. ${flags.savedPlan} is stale now (Studio changed as it was applied): to finish, make a new plan with \`studio-jobs plan --out FILE\` and apply that.\n`
         : "Interrupted once every step had started: each one's outcome is above.\n",
     );
   }
