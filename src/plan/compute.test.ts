@@ -443,6 +443,27 @@ const cases: Case[] = [
     ],
   },
   {
+    // Found applying a copy of a stack under a new name in the same team: every plan of it
+    // printed one warning per job, 500 lines, at every run.
+    name: "another stack's live jobs of many desired names are told in one warning per stack",
+    build: () => {
+      const keys = ["a", "b", "c", "d"];
+      const jobs = keys.map((key) => desired({ key, cron }));
+      const own = jobs.map((job) => record(job));
+      const theirs = keys.map((key) => record({ key, stack: "copied" }, { status: "TASK" }));
+      const single = record({ key: "a", stack: "single" }, { status: "TASK" });
+      return {
+        desired: jobs,
+        records: [...own, ...theirs, single],
+        expected: () => own.map((r, i) => `noop ${keys[i] ?? ""} ${r.id}`),
+      };
+    },
+    warnings: [
+      /^Stack copied also has live jobs named like 4 of this spec's: demo\/a \(job-\d+\), demo\/b \(job-\d+\) and 2 more; they are left alone, and both versions of each run until stack copied's spec drops them and is applied, or they are cancelled in Studio\.$/,
+      /^Stack single also has a live job named "a" in team demo \(job-\d+\); it is left alone, and both run until stack single's spec drops it and is applied, or it is cancelled in Studio\.$/,
+    ],
+  },
+  {
     name: "a stack whose only record is a one-off job that ran is no new stack: another stack's job of a desired name is told job by job",
     build: () => {
       const once = desired({ key: "once" });

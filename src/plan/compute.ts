@@ -333,16 +333,27 @@ const NAMED = 2;
  * than job by job.
  */
 function warnOtherStacks(sameName: readonly OtherStackJob[], anyManaged: boolean, options: PlanOptions, warnings: string[]): void {
+  const byStack = new Map<string, OtherStackJob[]>();
+  for (const job of sameName) byStack.set(job.stack, [...(byStack.get(job.stack) ?? []), job]);
   if (anyManaged) {
-    for (const { stack, record } of sameName) {
+    // One warning per other stack: a copied stack shares every name, and a line a job would
+    // bury the plan under hundreds of them at every run.
+    for (const [stack, jobs] of [...byStack].sort(byKey)) {
+      const [only] = jobs;
+      if (jobs.length === 1 && only !== undefined) {
+        const { record } = only;
+        warnings.push(
+          `Stack ${stack} also has a live job named "${record.name}" in team ${record.team} (${record.id}); it is left alone, and both run until stack ${stack}'s spec drops it and is applied, or it is cancelled in Studio.`,
+        );
+        continue;
+      }
+      const named = firstFew(jobs.map(({ record }) => `${record.team}/${record.name} (${record.id})`).sort(), NAMED);
       warnings.push(
-        `Stack ${stack} also has a live job named "${record.name}" in team ${record.team} (${record.id}); it is left alone, and both run until stack ${stack}'s spec drops it and is applied, or it is cancelled in Studio.`,
+        `Stack ${stack} also has live jobs named like ${jobs.length} of this spec's: ${named}; they are left alone, and both versions of each run until stack ${stack}'s spec drops them and is applied, or they are cancelled in Studio.`,
       );
     }
     return;
   }
-  const byStack = new Map<string, OtherStackJob[]>();
-  for (const job of sameName) byStack.set(job.stack, [...(byStack.get(job.stack) ?? []), job]);
   const teams = `team${options.teams.length === 1 ? "" : "s"} ${[...options.teams].sort().join(", ")}`;
   for (const [other, jobs] of [...byStack].sort(byKey)) {
     const named = firstFew(jobs.map(({ record }) => `${record.team}/${record.name} (${record.id})`).sort(), NAMED);
