@@ -771,6 +771,26 @@ describe("interrupted and multi-team applies", () => {
     expect((await cli(dir, ["apply", "plan.json"])).code).toBe(0);
   });
 
+  it("says a saved plan stopped before any job changed is still good: applied again, it finishes", async () => {
+    // Found by a reviewer: a stop during the uploads, before any create, said the file "is stale
+    // now (Studio changed as it was applied)" and to make a new plan, though nothing had changed
+    // and the same file applied again as it was.
+    const dir = copyExample("analytics");
+    expect((await cli(dir, ["plan", ".", "--out", "plan.json"])).code).toBe(0);
+    const controller = new AbortController();
+    studio.emulator.store.setListener({ job: () => undefined, file: () => controller.abort("SIGINT") });
+    const result = await runCli(["apply", "plan.json", "--parallelism", "1"], { cwd: dir, env, signal: controller.signal }).finally(() =>
+      studio.emulator.store.setListener(undefined),
+    );
+    expect(result.code).toBe(1);
+    expect(result.stdout).toMatch(/^Apply incomplete: 0 created, 0 replaced, 0 cancelled, 0 failed, 4 skipped\.$/m);
+    expect(result.stderr).toContain(
+      "Interrupted before any job was changed: steps not started were skipped. Apply plan.json again to finish.\n",
+    );
+    const again = await cli(dir, ["apply", "plan.json"]);
+    expect([again.code, again.stdout.split("\n")[0]]).toEqual([0, "Apply complete: 4 created, 0 replaced, 0 cancelled, 0 failed."]);
+  });
+
   it("says it did not look for duplicates when stopped after its last create started, and exits 1", async () => {
     // Found by an adversarial tester: a stop once every step had started skipped the sweep
     // without a word; the apply said "Apply complete" and exited 0 (after "Interrupted: ...

@@ -189,11 +189,16 @@ export async function execute(
   io.stdout.write(flags.format === "json" ? renderApplyJson(result) : renderApplyText(result, command));
   if (io.signal.aborted) {
     // A stop that came once every step had started skipped none of them: said so, not "skipped".
+    // A saved plan is stale only once a step on a job started (an upload changes no job): one
+    // stopped before that is applied again as it is.
+    const touched = result.steps.some((step) => step.step !== "upload" && step.status !== "skipped");
     io.stderr.write(
       result.summary.skipped > 0
         ? flags.savedPlan === undefined
           ? `Interrupted: steps not started were skipped. Run ${command} again to finish.\n`
-          : `Interrupted: steps not started were skipped. ${flags.savedPlan} is stale now (Studio changed as it was applied): to finish, make a new plan with \`studio-jobs plan --out FILE\` and apply that.\n`
+          : touched
+            ? `Interrupted: steps not started were skipped. ${flags.savedPlan} is stale now (Studio changed as it was applied): to finish, make a new plan with \`studio-jobs plan --out FILE\` and apply that.\n`
+            : `Interrupted before any job was changed: steps not started were skipped. Apply ${flags.savedPlan} again to finish.\n`
         : "Interrupted once every step had started: each one's outcome is above.\n",
     );
   }
