@@ -12,7 +12,7 @@ import { afterEach, describe, expect, it, onTestFinished } from "vitest";
 import { RemoteError, type UsageError } from "../src/errors.js";
 import { createStudioClient } from "../src/studio/client.js";
 import { checkStudioUrl } from "../src/studio/url.js";
-import { resolveConnection } from "../src/studio/config.js";
+import { resolveConnection, resolveCredentials } from "../src/studio/config.js";
 import { parseRetryAfter } from "../src/studio/retry.js";
 import { createRedactor } from "../src/redact.js";
 import { createManualClock } from "../src/emulator/clock.js";
@@ -754,6 +754,20 @@ describe("configuration", () => {
       "Set it to your Studio token, or unset it to use datachain's config (`datachain auth login`).",
     ]);
     expect(await failure({ team: "demo", token: "tok-secret-1234" }, { DATACHAIN_STUDIO_TOKEN: "" })).toBeUndefined();
+    // And an empty team: the config's ("ml, x" here, refused for itself otherwise) would be
+    // planned in instead. Found by a reviewer of the two above.
+    const emptyTeam = await failure({}, { DATACHAIN_STUDIO_TEAM: "" });
+    expect([emptyTeam?.message, emptyTeam?.hint]).toEqual([
+      "DATACHAIN_STUDIO_TEAM is set but empty (a CI variable that is not defined?).",
+      "Set it to a team, or unset it to use datachain's config or the spec's teams.",
+    ]);
+    // A command that calls no Studio checks only what it uses: show's seal check reads the
+    // token whatever the team (this config's is no team name) and the URL, validate the team.
+    const forShow = { ...env, DATACHAIN_STUDIO_TEAM: "", DATACHAIN_STUDIO_URL: "", DATACHAIN_STUDIO_TOKEN: "tok-secret-1234" };
+    expect((await resolveCredentials({}, forShow, cwd, ["token"])).token).toBe("tok-secret-1234");
+    await expect(resolveCredentials({}, { ...env, DATACHAIN_STUDIO_TEAM: "" }, cwd, ["team"])).rejects.toThrow(
+      "DATACHAIN_STUDIO_TEAM is set but empty",
+    );
     const token = (await failure({ team: "demo" }, { DATACHAIN_STUDIO_TOKEN: "tok-secret-1234\r" })) as UsageError;
     expect([token.message, token.hint]).toEqual([
       "The token from DATACHAIN_STUDIO_TOKEN holds a line break or another control character, which no token has.",

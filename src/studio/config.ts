@@ -75,31 +75,57 @@ export async function resolveConnection(
   cwd: string,
   home?: string,
 ): Promise<ConnectionSettings> {
-  return resolveSettings(flags, env, cwd, home, true);
+  return resolveSettings(flags, env, cwd, home, ["url", "token", "team"]);
 }
 
 /**
  * The token and team alone, for a command that calls no Studio (show checking a plan's seal,
- * validate's team for jobs that name none): the URL is not read, so DATACHAIN_STUDIO_URL set
- * but empty is no error there.
+ * validate's team for jobs that name none): the URL is not read, and only the settings in
+ * `used` are checked (refused when their variable is set but empty, or when they are not
+ * a team name or a token), so that a broken team does not keep show from its token.
  */
 export async function resolveCredentials(
   flags: Omit<ConnectionFlags, "url">,
   env: NodeJS.ProcessEnv,
   cwd: string,
+  used: readonly ("token" | "team")[] = [],
   home?: string,
 ): Promise<Pick<ConnectionSettings, "token" | "team">> {
-  const { token, team } = await resolveSettings({ token: flags.token, team: flags.team }, env, cwd, home, false);
+  const { token, team } = await resolveSettings({ token: flags.token, team: flags.team }, env, cwd, home, used);
   return { token, team };
 }
+
+/**
+ * A variable set but empty is most likely a CI variable or secret that is not defined.
+ * Falling back to the config would mix settings: a self-hosted Studio's token sent to the
+ * config's or the public Studio (an empty URL), the config's token sent to the environment's
+ * URL (an empty token), jobs planned in the config's team (an empty team).
+ */
+const EMPTY_VARIABLES = {
+  url: {
+    name: "DATACHAIN_STUDIO_URL",
+    what: "a CI variable that is not defined?",
+    fix: `Set it to your Studio's URL, or unset it to use datachain's config or ${DEFAULT_STUDIO_URL}.`,
+  },
+  token: {
+    name: "DATACHAIN_STUDIO_TOKEN",
+    what: "a CI secret that is not set, or not given to this run?",
+    fix: "Set it to your Studio token, or unset it to use datachain's config (`datachain auth login`).",
+  },
+  team: {
+    name: "DATACHAIN_STUDIO_TEAM",
+    what: "a CI variable that is not defined?",
+    fix: "Set it to a team, or unset it to use datachain's config or the spec's teams.",
+  },
+} as const;
 
 async function resolveSettings(
   flags: ConnectionFlags,
   env: NodeJS.ProcessEnv,
   cwd: string,
   home: string | undefined,
-  /** Whether Studio is called: an empty DATACHAIN_STUDIO_URL or DATACHAIN_STUDIO_TOKEN is an error only then. */
-  withUrl: boolean,
+  /** The settings the command uses: checked, and refused when their variable is set but empty (unless the flag is given). */
+  used: readonly (keyof StudioSection)[],
 ): Promise<ConnectionSettings> {
   const files = configFilePaths(env, cwd, home);
   const fromFiles: { value: StudioSection; path: string }[] = [];
@@ -120,30 +146,18 @@ async function resolveSettings(
     return { value: undefined, source: "unset" };
   }
 
-  // An empty URL is most likely a CI variable that is not defined: falling back to the
-  // config or the public Studio would send a self-hosted Studio's token there.
-  if (withUrl && flags.url === undefined && env["DATACHAIN_STUDIO_URL"] === "") {
-    throw new UsageError(
-      "DATACHAIN_STUDIO_URL is set but empty (a CI variable that is not defined?).",
-      `Set it to your Studio's URL, or unset it to use datachain's config or ${DEFAULT_STUDIO_URL}.`,
-    );
-  }
-  // So is an empty token (a CI secret not set, or not given to a fork's pull request): the
-  // config's token in its place would be sent to the URL the environment names.
-  if (withUrl && flags.token === undefined && env["DATACHAIN_STUDIO_TOKEN"] === "") {
-    throw new UsageError(
-      "DATACHAIN_STUDIO_TOKEN is set but empty (a CI secret that is not set, or not given to this run?).",
-      "Set it to your Studio token, or unset it to use datachain's config (`datachain auth login`).",
-    );
+  for (const key of used) {
+    const { name, what, fix } = EMPTY_VARIABLES[key];
+    if (flags[key] === undefined && env[name] === "") throw new UsageError(`${name} is set but empty (${what}).`, fix);
   }
   const url = pick("url", flags.url, "DATACHAIN_STUDIO_URL");
   const token = pick("token", flags.token, "DATACHAIN_STUDIO_TOKEN");
   const team = pick("team", flags.team, "DATACHAIN_STUDIO_TEAM");
-  if (team.value !== undefined && !isTeamName(team.value)) {
+  if (used.includes("team") && team.value !== undefined && !isTeamName(team.value)) {
     throw new UsageError(`The team from ${team.source}, ${escapeInvisible(JSON.stringify(team.value))}, must be ${TEAM_NAME_RULE}.`);
   }
   // A token file saved with Windows line endings ends in \r.
-  checkToken(token.value, token.source);
+  if (used.includes("token")) checkToken(token.value, token.source);
   return {
     url: url.value ?? DEFAULT_STUDIO_URL,
     token: token.value,

@@ -56,7 +56,7 @@ export async function runShow(planFile: string, flags: ShowFlags, globals: Globa
 async function checkSeal(doc: PlanDocument, shown: string, globals: GlobalOptions, io: CliIo): Promise<void> {
   let token: string | undefined;
   try {
-    token = (await resolveCredentials(globals, io.env, io.cwd)).token;
+    token = (await resolveCredentials(globals, io.env, io.cwd, ["token"])).token;
   } catch {
     token = undefined; // a broken config only means no token to check with
   }

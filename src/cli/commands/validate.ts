@@ -58,7 +58,7 @@ export async function runValidate(paths: string[], flags: ValidateFlags, globals
  */
 async function configuredTeam(globals: GlobalOptions, io: CliIo): Promise<string | undefined> {
   const { resolveCredentials } = await import("../../studio/config.js");
-  return (await resolveCredentials({ team: globals.team }, io.env, io.cwd)).team;
+  return (await resolveCredentials({ team: globals.team }, io.env, io.cwd, ["team"])).team;
 }
 
 function countProblems(count: number): string {
