@@ -306,7 +306,7 @@ describe("two applies of different versions of a spec at once", () => {
       .allJobs()
       .find((r) => r.team === "demo" && r.name === "a" && isLive(r.status) && r.environment[MARKERS.teams] === '["demo","ops"]');
     expect(b.stdout).toContain(
-      `cancel demo/a: FAILED: job ${madeByA?.id ?? "none"} of "a", made by another apply while this one ran, has this spec's settings but records teams demo, ops where this plan covers demo, so that apply's spec is another: run apply again with the spec that should win (the newest commit) once no other apply of this stack runs`,
+      `cancel demo/a: FAILED: job ${madeByA?.id ?? "none"} of "a", made by another apply while this one ran, has this spec's settings but records teams demo, ops where this plan covers demo, so that apply's spec (or its --team) is another: run apply again with the spec that should win (the newest commit) once no other apply of this stack runs`,
     );
     expect(b.code).toBe(1);
 

@@ -360,7 +360,7 @@ function describeChange(change: ChangedMeanwhile, command: "apply" | "destroy", 
   for (const { record, teams } of change.otherTeams) {
     const recorded = teams.length === 0 ? "no team" : `teams ${teams.join(", ")}`;
     what.push(
-      `job ${record.id} of ${key}, made by another apply while this one ran, has this spec's settings but records ${recorded} where this plan covers ${covered.join(", ")}, so that apply's spec is another`,
+      `job ${record.id} of ${key}, made by another apply while this one ran, has this spec's settings but records ${recorded} where this plan covers ${covered.join(", ")}, so that apply's spec (or its --team) is another`,
     );
   }
   if (change.lost) what.push(`this spec's job of ${key} was cancelled while this apply ran`);
