@@ -13,7 +13,7 @@ const LATENCY_MS = 20;
 const PARALLELISM = 16;
 const STACK = "bench";
 const DAY_MS = 86_400_000;
-/** Not live: the planner's list (src/studio/status.ts), as the wire spells it. */
+/** Not live: the planner's list (src/studio/job-status.ts), as the wire spells it. */
 const FINISHED = new Set(["COMPLETE", "FAILED", "CANCELED", "CANCELING", "CANCELING_SCHEDULED"]);
 
 async function withEmulator(ctx: BenchContext, args: string[], body: (url: string) => Promise<void>): Promise<void> {

@@ -12,7 +12,7 @@ import { join } from "node:path";
 import { describe, expect, it, onTestFinished } from "vitest";
 import { parse } from "yaml";
 import { MARKERS } from "../src/identity/markers.js";
-import { isLive, isRun } from "../src/studio/status.js";
+import { isLive, isRun } from "../src/studio/job-status.js";
 import { CLI, runProcess, type CliResult } from "./cli-helpers.js";
 import { copyExample, handMade, useStudio } from "./helpers.js";
 

@@ -11,7 +11,7 @@ import { request } from "undici";
 import { stringify } from "yaml";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { MARKERS } from "../src/identity/markers.js";
-import { isLive, isRun } from "../src/studio/status.js";
+import { isLive, isRun } from "../src/studio/job-status.js";
 import { runCli } from "./cli-helpers.js";
 import { dailyJobs, liveByKey, startTestStudio, writeSpec, type TestStudio } from "./helpers.js";
 

@@ -7,7 +7,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { MARKERS } from "../src/identity/markers.js";
-import { isCancelled, isRun } from "../src/studio/status.js";
+import { isCancelled, isRun } from "../src/studio/job-status.js";
 import { CLI, runCli } from "./cli-helpers.js";
 import { liveByKey, startTestStudio, writeSpec, type TestStudio } from "./helpers.js";
 

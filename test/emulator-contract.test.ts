@@ -6,7 +6,7 @@
 import { createHash } from "node:crypto";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { FormData, request } from "undici";
-import { isLive, isRun } from "../src/studio/status.js";
+import { isLive, isRun } from "../src/studio/job-status.js";
 import { readJobList } from "../src/studio/wire.js";
 import { rawCall, START, startTestStudio, type RawReply, type TestStudio } from "./helpers.js";
 

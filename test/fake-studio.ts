@@ -6,7 +6,7 @@ import type { InterruptedError } from "../src/errors.js";
 import { RemoteError } from "../src/errors.js";
 import { parseEnvironment } from "../src/emulator/job-input.js";
 import type { StudioClient } from "../src/studio/client.js";
-import { isLive } from "../src/studio/status.js";
+import { isLive } from "../src/studio/job-status.js";
 import type { JobInput, JobOutput } from "../src/studio/types.js";
 import { CLUSTERS, NOW } from "./plan-fixtures.js";
 

@@ -11,7 +11,7 @@ import { createManualClock, type AdjustableClock } from "../src/emulator/clock.j
 import { startEmulator, type EmulatorOptions, type RunningEmulator } from "../src/emulator/index.js";
 import { MARKERS } from "../src/identity/markers.js";
 import { createStudioClient, type StudioClient, type StudioClientOptions } from "../src/studio/client.js";
-import { isLive, isRun } from "../src/studio/status.js";
+import { isLive, isRun } from "../src/studio/job-status.js";
 import type { JobInput, JobOutput } from "../src/studio/types.js";
 
 export const START = Date.parse("2026-11-01T00:00:00Z");

@@ -6,7 +6,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { MARKERS } from "../src/identity/markers.js";
-import { isLive, isRun } from "../src/studio/status.js";
+import { isLive, isRun } from "../src/studio/job-status.js";
 import { cliWith, runCli } from "./cli-helpers.js";
 import { copyExample, useStudio, writeSpec } from "./helpers.js";
 

@@ -7,7 +7,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, beforeEach, expect, it } from "vitest";
 import { stringify } from "yaml";
 import { MARKERS } from "../src/identity/markers.js";
-import { isLive, isRun } from "../src/studio/status.js";
+import { isLive, isRun } from "../src/studio/job-status.js";
 import { runCli, type CliResult } from "./cli-helpers.js";
 import { startTestStudio, type TestStudio } from "./helpers.js";
 

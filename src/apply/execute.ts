@@ -16,7 +16,7 @@ import { readRegularFile } from "../desired/read-file.js";
 import type { DesiredFile, DesiredJob } from "../desired/types.js";
 import type { StudioClient } from "../studio/client.js";
 import { backoffDelay, sleep, type BackoffOptions } from "../studio/retry.js";
-import { isLive } from "../studio/status.js";
+import { isLive } from "../studio/job-status.js";
 import type { JobInput, JobOutput } from "../studio/types.js";
 import { sweep, type ChangedMeanwhile, type TeamIntent } from "./sweep.js";
 import type { ActionVerb, ApplyEvent, ApplyResult, ApplySummary, StepKind, StepResult } from "./types.js";

@@ -16,7 +16,7 @@ import { managedAs, type ManagedJob } from "../identity/classify.js";
 import { satisfies, satisfyingInKeepOrder } from "../plan/keep.js";
 import type { DesiredJob } from "../desired/types.js";
 import type { StudioClient } from "../studio/client.js";
-import { isCancelled, isLive } from "../studio/status.js";
+import { isCancelled, isLive } from "../studio/job-status.js";
 import type { JobOutput } from "../studio/types.js";
 
 export interface DuplicateToCancel {

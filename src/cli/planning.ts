@@ -16,7 +16,7 @@ import { jobsOfUnreadSiblings, type SiblingOptions } from "../desired/unread-sib
 import type { ResolvedSpec } from "../desired/types.js";
 import type { StudioClient } from "../studio/client.js";
 import { resolveConnection, type ConnectionSettings } from "../studio/config.js";
-import { isRun } from "../studio/status.js";
+import { isRun } from "../studio/job-status.js";
 import type { Cluster, JobOutput } from "../studio/types.js";
 import { connect, type GlobalOptions } from "./connect.js";
 import type { CliIo } from "./io.js";

@@ -5,7 +5,7 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Socket } from "node:net";
 import { sha256Hex } from "../identity/fingerprint.js";
-import { isValidStatusFilter } from "../studio/status.js";
+import { isValidStatusFilter } from "../studio/job-status.js";
 import { authenticate, authorize, type AuthOutcome, type Scope, type TokenGrant } from "./auth.js";
 import type { AdjustableClock } from "./clock.js";
 import type { FaultInjector, FaultSettings, ScriptedFault, ScriptedFaultKind } from "./faults.js";

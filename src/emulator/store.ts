@@ -3,7 +3,7 @@
 
 import { randomUUID } from "node:crypto";
 import { latestCronRun, nextCronRun } from "../cron.js";
-import { matchesStatusFilter } from "../studio/status.js";
+import { matchesStatusFilter } from "../studio/job-status.js";
 import type { Cluster, JobOutput, UploadedFile } from "../studio/types.js";
 import type { Clock } from "./clock.js";
 

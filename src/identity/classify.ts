@@ -4,7 +4,7 @@
 // them can disagree about which records are ours. Pure: it reads the record and nothing else.
 
 import type { AppliedRecord } from "../desired/types.js";
-import { runParentId } from "../studio/status.js";
+import { runParentId } from "../studio/job-status.js";
 import type { JobOutput } from "../studio/types.js";
 import { decodeApplied, decodeTeams, MARKERS } from "./markers.js";
 
@@ -72,7 +72,7 @@ export interface UnmanagedJob {
 /** A live record that holds a desired job's name and is not the stack's job of that key: a conflict, or adopted with --adopt. */
 export type NameHolder = UnmanagedJob | MisnamedJob;
 
-/** A listed record as one stack sees it, whatever its status (whether it is live is src/studio/status.ts's to say). */
+/** A listed record as one stack sees it, whatever its status (whether it is live is src/studio/job-status.ts's to say). */
 export type LiveJob = RunJob | ManagedJob | ManagedWithoutKeyJob | MisnamedJob | OtherStackJob | UnmanagedJob;
 
 const NOT_DECODED = Symbol("not decoded");

@@ -3,7 +3,7 @@
 // the digest covers (groupTeamRecords), against the job each action names.
 
 import { groupTeamRecords, withinTargets } from "../plan/team-records.js";
-import { isCancelled, isLive } from "../studio/status.js";
+import { isCancelled, isLive } from "../studio/job-status.js";
 import type { JobOutput } from "../studio/types.js";
 import type { ActionDocument, PlanDocument } from "./document.js";
 

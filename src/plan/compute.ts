@@ -7,7 +7,7 @@ import type { DesiredJob } from "../desired/types.js";
 import { UsageError } from "../errors.js";
 import { unicodeEscaped } from "../invisible.js";
 import { classify, isProtected, managedAs, type ManagedJob, type NameHolder, type OtherStackJob } from "../identity/classify.js";
-import { isLive, isSchedule, isUnderway } from "../studio/status.js";
+import { isLive, isSchedule, isUnderway } from "../studio/job-status.js";
 import { newestFirst } from "../studio/time.js";
 import type { Cluster, JobOutput } from "../studio/types.js";
 import { clusterProblem } from "./cluster-problem.js";

@@ -2,7 +2,7 @@
 // whether Studio has changed under it.
 
 import { sha256Hex } from "../identity/fingerprint.js";
-import { isCancelled, isLive } from "../studio/status.js";
+import { isCancelled, isLive } from "../studio/job-status.js";
 import type { JobOutput } from "../studio/types.js";
 import { groupTeamRecords, withinTargets, type TeamRecords } from "./team-records.js";
 

@@ -4,7 +4,7 @@
 // calls in the spec the record a plan keeps; a saved plan's noop is held to them too.
 
 import type { ManagedJob } from "../identity/classify.js";
-import { isCancelled, isLive } from "../studio/status.js";
+import { isCancelled, isLive } from "../studio/job-status.js";
 import { studioTimeMs } from "../studio/time.js";
 import type { JobOutput } from "../studio/types.js";
 

@@ -7,7 +7,7 @@ import { appendAll } from "../append-all.js";
 import type { AppliedRecord, DesiredJob } from "../desired/types.js";
 import { classify, type LiveJob, type ManagedJob } from "../identity/classify.js";
 import { nextRunDates, runsFrom } from "../run-times.js";
-import { isLive, isSchedule } from "../studio/status.js";
+import { isLive, isSchedule } from "../studio/job-status.js";
 import { studioTimeOrder } from "../studio/time.js";
 import type { JobOutput } from "../studio/types.js";
 import { satisfies, satisfyingInKeepOrder } from "./keep.js";

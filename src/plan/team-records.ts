@@ -5,7 +5,7 @@
 import { classify, type ManagedJob, type NameHolder, type OtherStackJob } from "../identity/classify.js";
 import { MARKERS } from "../identity/markers.js";
 import { firstFew } from "../word-lists.js";
-import { isKnownStatus, isLive } from "../studio/status.js";
+import { isKnownStatus, isLive } from "../studio/job-status.js";
 import type { JobOutput } from "../studio/types.js";
 
 export interface TeamScope {

@@ -19,7 +19,7 @@ import { looksSecret } from "../../plan/secret-names.js";
 import { classify, managedAs, type UnmanagedJob } from "../../identity/classify.js";
 import { MARKER_PREFIX, MARKERS, userEnvironment } from "../../identity/markers.js";
 import { resolveConnection } from "../../studio/config.js";
-import { isLive, isRun, isSchedule, isWaitingToStart } from "../../studio/status.js";
+import { isLive, isRun, isSchedule, isWaitingToStart } from "../../studio/job-status.js";
 import { newestFirst } from "../../studio/time.js";
 import type { JobOutput } from "../../studio/types.js";
 import { replaceFile, ReplaceFileError } from "../../replace-file.js";
