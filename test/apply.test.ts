@@ -719,6 +719,19 @@ describe("saved plans and planning flags", () => {
     expect((await cli(dir, ["--team", "demo", "apply", "plan.json"])).code).toBe(0);
     expect(studio.emulator.store.allJobs()).toHaveLength(4);
   });
+
+  it("applies a saved plan whatever DATACHAIN_STUDIO_TEAM holds, empty too: the file's teams are applied", async () => {
+    // Found by a tester: an empty DATACHAIN_STUDIO_TEAM (the apply job of a CI that defines
+    // it only for plan) refused the saved plan, though it was ignored when set to a team.
+    const dir = copyExample("analytics");
+    expect((await cli(dir, ["plan", ".", "--out", "plan.json"])).code).toBe(0);
+    const applied = await cli(dir, ["apply", "plan.json"], { env: { DATACHAIN_STUDIO_TEAM: "" } });
+    expect([applied.code, applied.stdout.match(/^Apply complete.*$/m)?.[0]]).toEqual([
+      0,
+      "Apply complete: 4 created, 0 replaced, 0 cancelled, 0 failed.",
+    ]);
+    expect(studio.emulator.store.allJobs()).toHaveLength(4);
+  });
 });
 
 describe("interrupted and multi-team applies", () => {

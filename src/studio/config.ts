@@ -69,13 +69,19 @@ async function readStudioSection(path: string): Promise<StudioSection> {
   return section;
 }
 
+/**
+ * The URL, token and team for a command that calls Studio. `used` leaves the team out for
+ * one that reads no team (apply of a saved plan, whose teams are in the file): it is then
+ * neither checked nor refused when its variable is set but empty.
+ */
 export async function resolveConnection(
   flags: ConnectionFlags,
   env: NodeJS.ProcessEnv,
   cwd: string,
+  used: readonly (keyof StudioSection)[] = ["url", "token", "team"],
   home?: string,
 ): Promise<ConnectionSettings> {
-  return resolveSettings(flags, env, cwd, home, ["url", "token", "team"]);
+  return resolveSettings(flags, env, cwd, home, used);
 }
 
 /**

@@ -108,7 +108,8 @@ async function applySavedPlan(path: string, shown: string, flags: ApplyCommandFl
   const doc = await readPlanFile(path, shown);
   await checkPlanStack(doc, shown, io.cwd);
   refuseUncoveredTeam(globals.team, doc.teams);
-  const settings = await resolveConnection(globals, io.env, io.cwd);
+  // The file's teams are applied, not the settings' team: an empty DATACHAIN_STUDIO_TEAM is no error here.
+  const settings = await resolveConnection(globals, io.env, io.cwd, ["url", "token"]);
   const { client } = await connect(globals, io, settings);
   try {
     // Before any request: a plan whose digests cannot be checked here goes no further.
