@@ -450,7 +450,8 @@ const cases: Case[] = [
       const keys = ["a", "b", "c", "d"];
       const jobs = keys.map((key) => desired({ key, cron }));
       const own = jobs.map((job) => record(job));
-      const theirs = keys.map((key) => record({ key, stack: "copied" }, { status: "TASK" }));
+      // Two live copies of "a" there: still 4 names.
+      const theirs = [...keys, "a"].map((key) => record({ key, stack: "copied" }, { status: "TASK" }));
       const single = record({ key: "a", stack: "single" }, { status: "TASK" });
       return {
         desired: jobs,
@@ -459,7 +460,7 @@ const cases: Case[] = [
       };
     },
     warnings: [
-      /^Stack copied also has live jobs named like 4 of this spec's: demo\/a \(job-\d+\), demo\/b \(job-\d+\) and 2 more; they are left alone, and both versions of each run until stack copied's spec drops them and is applied, or they are cancelled in Studio\.$/,
+      /^Stack copied also has live jobs named like 4 of this spec's: demo\/a \(job-\d+\), demo\/a \(job-\d+\) and 3 more; they are left alone, and both versions of each run until stack copied's spec drops them and is applied, or they are cancelled in Studio\.$/,
       /^Stack single also has a live job named "a" in team demo \(job-\d+\); it is left alone, and both run until stack single's spec drops it and is applied, or it is cancelled in Studio\.$/,
     ],
   },

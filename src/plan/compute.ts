@@ -334,7 +334,11 @@ const NAMED = 2;
  */
 function warnOtherStacks(sameName: readonly OtherStackJob[], anyManaged: boolean, options: PlanOptions, warnings: string[]): void {
   const byStack = new Map<string, OtherStackJob[]>();
-  for (const job of sameName) byStack.set(job.stack, [...(byStack.get(job.stack) ?? []), job]);
+  for (const job of sameName) {
+    const jobs = byStack.get(job.stack);
+    if (jobs === undefined) byStack.set(job.stack, [job]);
+    else jobs.push(job);
+  }
   if (anyManaged) {
     // One warning per other stack: a copied stack shares every name, and a line a job would
     // bury the plan under hundreds of them at every run.
@@ -348,8 +352,10 @@ function warnOtherStacks(sameName: readonly OtherStackJob[], anyManaged: boolean
         continue;
       }
       const named = firstFew(jobs.map(({ record }) => `${record.team}/${record.name} (${record.id})`).sort(), NAMED);
+      // Counted by name: two live copies of one name are one of this spec's jobs.
+      const names = new Set(jobs.map(({ record }) => `${record.team}\u0000${record.name}`)).size;
       warnings.push(
-        `Stack ${stack} also has live jobs named like ${jobs.length} of this spec's: ${named}; they are left alone, and both versions of each run until stack ${stack}'s spec drops them and is applied, or they are cancelled in Studio.`,
+        `Stack ${stack} also has live jobs named like ${names} of this spec's: ${named}; they are left alone, and both versions of each run until stack ${stack}'s spec drops them and is applied, or they are cancelled in Studio.`,
       );
     }
     return;
