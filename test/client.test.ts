@@ -759,7 +759,7 @@ describe("configuration", () => {
     const emptyTeam = await failure({}, { DATACHAIN_STUDIO_TEAM: "" });
     expect([emptyTeam?.message, emptyTeam?.hint]).toEqual([
       "DATACHAIN_STUDIO_TEAM is set but empty (a CI variable that is not defined?).",
-      "Set it to a team, or unset it to use datachain's config or the spec's teams.",
+      "Set it to a team, or unset it to use datachain's config's team.",
     ]);
     // A command that calls no Studio checks only what it uses: show's seal check reads the
     // token whatever the team (this config's is no team name) and the URL, validate the team.

@@ -121,7 +121,7 @@ const EMPTY_VARIABLES = {
   team: {
     name: "DATACHAIN_STUDIO_TEAM",
     what: "a CI variable that is not defined?",
-    fix: "Set it to a team, or unset it to use datachain's config or the spec's teams.",
+    fix: "Set it to a team, or unset it to use datachain's config's team.",
   },
 } as const;
 
