@@ -55,14 +55,21 @@ describe("show", () => {
       `Saved plan of stack analytics, made ${String(saved["created_at"])} by studio-jobs 0.1.0. Apply it with: studio-jobs apply plan.json\n`,
     );
 
-    // Without a token the seal cannot be checked: shown, and said.
-    const shownMarkdown = await cli(dir, ["show", "plan-md.json", "--format", "markdown"], { env: OFFLINE });
+    // Without a token the seal cannot be checked: shown, and said; with the token's variable
+    // set but empty, said so (it said "not set here", though a config held one).
+    const shownMarkdown = await cli(dir, ["show", "plan-md.json", "--format", "markdown"], {
+      env: { ...OFFLINE, DATACHAIN_STUDIO_TOKEN: undefined },
+    });
     expect(shownMarkdown).toMatchObject({
       code: 0,
       stdout: markdown.stdout,
       stderr:
         "Note: the seal of plan-md.json was not checked: it was sealed with the Studio token, which is not set here. apply checks it before it acts.\n",
     });
+    const emptyToken = await cli(dir, ["show", "plan-md.json", "--format", "markdown"], { env: OFFLINE });
+    expect(emptyToken.stderr).toBe(
+      "Note: the seal of plan-md.json was not checked: it was sealed with the Studio token, which could not be read here: DATACHAIN_STUDIO_TOKEN is set but empty (a CI secret that is not set, or not given to this run?). apply checks it before it acts.\n",
+    );
 
     const json = await cli(dir, ["show", "plan.json", "--format", "json"], { env: OFFLINE });
     const { jobs: _jobs, ...plan } = saved;

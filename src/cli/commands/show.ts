@@ -55,19 +55,25 @@ export async function runShow(planFile: string, flags: ShowFlags, globals: Globa
  */
 async function checkSeal(doc: PlanDocument, shown: string, globals: GlobalOptions, io: CliIo): Promise<void> {
   let token: string | undefined;
+  /** Why no token could be read, if that is why: a broken config, DATACHAIN_STUDIO_TOKEN set but empty. */
+  let unread: string | undefined;
   try {
     token = (await resolveCredentials(globals, io.env, io.cwd, ["token"])).token;
-  } catch {
-    token = undefined; // a broken config only means no token to check with
+  } catch (error) {
+    // Only means no token to check with: said as the reason the seal was not checked.
+    token = undefined;
+    unread = error instanceof Error ? error.message.replace(/\.$/, "") : String(error);
   }
   try {
     unlockPlanFile(doc, token, io.env, shown);
   } catch (error) {
     if (!(error instanceof PlanRefusedError) || error.code === "PLAN_CHANGED") throw error;
     const why =
-      error.code === "PLAN_KEY_MISSING"
-        ? `it was sealed with ${doc.digest_key?.source === PLAN_KEY_VARIABLE ? PLAN_KEY_VARIABLE : "the Studio token"}, which is not set here`
-        : "it was sealed with another key than the one here (another Studio token or plan key), or its digest_key was edited";
+      error.code === "PLAN_KEY_MISSING" && unread !== undefined && doc.digest_key?.source !== PLAN_KEY_VARIABLE
+        ? `it was sealed with the Studio token, which could not be read here: ${unread}`
+        : error.code === "PLAN_KEY_MISSING"
+          ? `it was sealed with ${doc.digest_key?.source === PLAN_KEY_VARIABLE ? PLAN_KEY_VARIABLE : "the Studio token"}, which is not set here`
+          : "it was sealed with another key than the one here (another Studio token or plan key), or its digest_key was edited";
     io.stderr.write(`Note: the seal of ${shown} was not checked: ${why}. apply checks it before it acts.\n`);
   }
 }
