@@ -325,6 +325,17 @@ describe("what is refused, with its place", () => {
     expect(problems(parseYamlSource("f.yaml", "[a, b]: 1\n"))).toEqual(["f.yaml:1:1: a key must be a plain name, not a list or a mapping"]);
   });
 
+  // Found by an adversarial tester: an alias naming no anchor (misspelt, or written before its
+  // anchor) was read as null, and the spec was told "must be a string, got null" or "<< merges
+  // mappings", pointing away from the alias.
+  it("refuses an alias that names no anchor before it, where the alias is", () => {
+    const text = "jobs:\n  a: {query: *undefined}\n  b: {<<: *base, query: x}\nx-base: &base {workers: 2}\n";
+    expect(problems(parseYamlSource("f.yaml", text))).toEqual([
+      "f.yaml:2:14: the alias *undefined names no anchor: define &undefined on a value above it, or write the value out",
+      "f.yaml:3:11: the alias *base names no anchor: define &base on a value above it, or write the value out",
+    ]);
+  });
+
   // Found by an adversarial tester: `*n : {query: x}` under jobs was read as the key "", said
   // to be "a job name must be 1 to 255 characters" at jobs[""], and a second alias key beside
   // it was not said to be defined twice.

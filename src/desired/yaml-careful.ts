@@ -322,7 +322,15 @@ function measure(doc: Document, at: At): { issues: SpecIssue[]; badMerges: SpecI
     if (node === null || node === undefined) return leaf;
     if (isAlias(node)) {
       const target = anchors.get(node.source);
-      if (target === undefined) return leaf; // the composer has already said so
+      if (target === undefined) {
+        // The composer does not say so (the library's toJS() would throw): the alias would read as null.
+        issues.push({
+          location: here(node),
+          path: "",
+          message: `the alias *${node.source} names no anchor: define &${node.source} on a value above it, or write the value out`,
+        });
+        return leaf;
+      }
       targets.set(node, target);
       if (open.has(target)) {
         issues.push({
@@ -389,8 +397,9 @@ function measure(doc: Document, at: At): { issues: SpecIssue[]; badMerges: SpecI
     }
     if (isMergeKey(pair)) {
       const value = resolve(pair.value);
+      // An alias naming no anchor resolves to undefined: it is reported as that, not here.
       const sources = isSeq(value) ? value.items.map(resolve) : [value];
-      if (!sources.every((source) => isMap(source))) {
+      if (!sources.every((source) => source === undefined || isMap(source))) {
         badMerges.push({
           location: here(pair.value as Node),
           path: "",
