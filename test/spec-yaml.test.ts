@@ -346,6 +346,10 @@ describe("what is refused, with its place", () => {
       "f.yaml:4:5: a key may not be an alias (*n): write the name out",
       "f.yaml:6:33: a key may not be an alias (*n): write the name out",
     ]);
+    // An alias of a mapping, found so too: it was said to be "a list or a mapping", which the key as written is not.
+    expect(problems(parseYamlSource("f.yaml", "x-c: &c {query: x}\njobs:\n  *c : {query: y}\n"))).toEqual([
+      "f.yaml:3:3: a key may not be an alias (*c): write the name out",
+    ]);
   });
 });
 

@@ -388,12 +388,11 @@ function measure(doc: Document, at: At): { issues: SpecIssue[]; badMerges: SpecI
   };
 
   const checkPair = (pair: Pair): void => {
-    const key = resolve(pair.key);
-    if (isCollection(key)) {
-      issues.push({ location: here(pair.key as Node), path: "", message: "a key must be a plain name, not a list or a mapping" });
-    } else if (isAlias(pair.key)) {
+    if (isAlias(pair.key)) {
       // Read as the key "" otherwise: a job, or an environment variable, without a name.
       issues.push({ location: here(pair.key), path: "", message: `a key may not be an alias (*${pair.key.source}): write the name out` });
+    } else if (isCollection(pair.key)) {
+      issues.push({ location: here(pair.key), path: "", message: "a key must be a plain name, not a list or a mapping" });
     }
     if (isMergeKey(pair)) {
       const value = resolve(pair.value);
