@@ -376,6 +376,30 @@ describe("an environment value", () => {
   });
 });
 
+describe("a one-line setting", () => {
+  it("is refused holding a line break: a requirement would be sent as two, the rest would fail only in Studio", async () => {
+    // Found by an adversarial tester: `requirements: ["numpy\nscipy"]` passed and was sent as
+    // two requirements; credentials, repository and python_version took line breaks too.
+    const dir = specRepo(
+      "defaults: {team: t}",
+      "jobs:",
+      "  a:",
+      "    query: x",
+      '    requirements: ["numpy\\nscipy", "pandas", "a\\u2028b"]',
+      '    credentials: "c\\nd"',
+      '    repository: "https://example.com/r\\r"',
+      '    python_version: "3.12\\n"',
+    );
+    await expectProblems(dir, [
+      "studio-jobs.yaml:7:20: each requirement must be one line: a line break would make it two; write them as two items (at jobs.a.requirements[0])",
+      "studio-jobs.yaml:7:46: each requirement must be one line: a line break would make it two; write them as two items (at jobs.a.requirements[2])",
+      "studio-jobs.yaml:8:18: credentials must be one line: a line break of any kind (LF, CR, U+2028...) is no part of one; remove it (at jobs.a.credentials)",
+      "studio-jobs.yaml:9:17: repository must be one line: a line break of any kind (LF, CR, U+2028...) is no part of one; remove it (at jobs.a.repository)",
+      "studio-jobs.yaml:10:21: python_version must be one line: a line break of any kind (LF, CR, U+2028...) is no part of one; remove it (at jobs.a.python_version)",
+    ]);
+  });
+});
+
 describe("two job keys that differ only in their Unicode form", () => {
   it("are one job defined twice, in one file or across files: they look the same in every plan and in Studio", async () => {
     // Found by an adversarial tester: "café" written precomposed (NFC, as most editors do)

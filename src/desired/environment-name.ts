@@ -19,7 +19,7 @@ export function isEnvironmentName(name: string): boolean {
 // eslint-disable-next-line no-control-regex -- control characters are exactly what is refused
 const LINE_BREAK = /[\n\r\v\f\x1c-\x1e\x85\u2028\u2029]/;
 
-/** Whether a spec can hold this value of a variable: one line. */
-export function isEnvironmentValue(value: string): boolean {
+/** Whether a value is one line: what a spec can hold in a variable, a requirement, a credentials name, a repository, a Python version. */
+export function isOneLine(value: string): boolean {
   return !LINE_BREAK.test(value);
 }

@@ -5,7 +5,7 @@ import { extname } from "node:path";
 import { checkCron } from "../cron.js";
 import { MARKER_PREFIX } from "../identity/markers.js";
 import { isTeamName, TEAM_NAME_RULE } from "../studio/team-name.js";
-import { isEnvironmentValue } from "./environment-name.js";
+import { isOneLine } from "./environment-name.js";
 import type { FieldSource, JobField } from "./fields.js";
 import type { JobReader, Origin, QueryRead } from "./reader.js";
 import type { ClusterRef, DesiredFile, ReplaceStrategy } from "./types.js";
@@ -167,6 +167,10 @@ function readDateTime(reader: JobReader, setting: string): string | undefined {
  * empty (a pull request from a fork), and the message says nothing a secret holds.
  */
 function filled(reader: JobReader, origin: Origin, value: string | undefined, label: string): string | undefined {
+  if (value !== undefined && !isOneLine(value)) {
+    reader.problem(origin.path, `${label} must be one line: a line break of any kind (LF, CR, U+2028...) is no part of one; remove it`);
+    return undefined;
+  }
   if (value === undefined || /\S/.test(value) || (reader.isSensitive(label) && reader.checksWithoutSecrets)) return value;
   const written = String(origin.value);
   const what = written.includes("${") ? `"${showKey(written)}" gives an empty ${label}` : `${label} is blank`;
@@ -207,7 +211,15 @@ function readRequirements(reader: JobReader, sensitiveAs: string | undefined): s
     if (list.spoiled) return undefined;
     const items = list.value as unknown[];
     const parent = list.path;
-    const lines = items.map((line, i) => reader.text(reader.origin(line, parent, i), sensitiveAs));
+    const lines = items.map((line, i) => {
+      const origin = reader.origin(line, parent, i);
+      const text = reader.text(origin, sensitiveAs);
+      // Sent as lines of one text: a break inside an item would make it two requirements. A
+      // CR that ends one is half of a CRLF (as `import` writes Studio's CRLF text): still one.
+      if (text === undefined || isOneLine(text.endsWith("\r") ? text.slice(0, -1) : text)) return text;
+      reader.problem(origin.path, "each requirement must be one line: a line break would make it two; write them as two items");
+      return undefined;
+    });
     // The whole list is one sensitive field: its template is every line as written.
     if (sensitiveAs !== undefined && reader.isSensitive(sensitiveAs)) reader.markSensitive(sensitiveAs, items.map(String).join("\n"));
     return lines.every((l) => l !== undefined) ? lines.join("\n") : undefined;
@@ -273,7 +285,7 @@ function readEnvironment(reader: JobReader, setting: string, sensitiveAs: string
     }
     const value = reader.text(origin, sensitiveAs === undefined ? undefined : `${sensitiveAs}.${name}`);
     if (value === undefined) continue;
-    if (!isEnvironmentValue(value)) {
+    if (!isOneLine(value)) {
       reader.problem(
         origin.path,
         "environment values must be one line: Studio takes KEY=VALUE lines, and a line break of any kind (LF, CR, U+2028...) would start another",

@@ -14,7 +14,7 @@ import { Document, Pair, Scalar, visit, type YAMLMap } from "yaml";
 import { UsageError } from "../../errors.js";
 import { holdsWorkflowCommand } from "../../workflow-commands.js";
 import { escapeInvisible, hasInvisible, printable, replaceUnseen, unicodeEscaped, unstorableCharacter } from "../../invisible.js";
-import { isEnvironmentName, isEnvironmentValue } from "../../desired/environment-name.js";
+import { isEnvironmentName, isOneLine } from "../../desired/environment-name.js";
 import { looksSecret } from "../../plan/secret-names.js";
 import { classify, managedAs, type UnmanagedJob } from "../../identity/classify.js";
 import { MARKER_PREFIX, MARKERS, userEnvironment } from "../../identity/markers.js";
@@ -219,10 +219,7 @@ function jobEntry(doc: Document, { record: job, protect }: UnmanagedJob, notes: 
   const reserved = Object.keys(job.environment ?? {}).filter((name) => name.startsWith(MARKER_PREFIX) && !MARKER_NAMES.has(name));
   const all = [...Object.keys(env), ...reserved].sort();
   const holds = (name: string) =>
-    Object.hasOwn(env, name) &&
-    isEnvironmentName(name) &&
-    isEnvironmentValue(env[name] ?? "") &&
-    unstorableCharacter(env[name] ?? "") === undefined;
+    Object.hasOwn(env, name) && isEnvironmentName(name) && isOneLine(env[name] ?? "") && unstorableCharacter(env[name] ?? "") === undefined;
   const names = all.filter(holds);
   const leftOut = all.filter((name) => !holds(name));
   if (leftOut.length > 0) notes.leftOut.push({ job: job.name, names: leftOut });
