@@ -131,6 +131,19 @@ describe("computeStatus", () => {
     expect(status.jobs).toHaveLength(2);
   });
 
+  it("never gives a next run at or before the schedule's last run or before it was made, when this machine's clock is behind Studio's", () => {
+    // Found by an adversarial tester: after Studio's clock (the emulator's, moved on 3 hours)
+    // ran a */15 schedule at 12:45, status said LAST RUN 12:45 and NEXT RUN 10:00.
+    const guarded = desired({ key: "guarded", cron: "*/15 * * * *" });
+    const schedule = record(guarded);
+    const status = computeStatus([guarded], new Map([["demo", [schedule, runOf(schedule, "ran", at(165))]]]), "analytics", ["demo"], NOW);
+    expect(status.jobs[0]?.nextRuns.map((d) => d.toISOString())).toEqual([at(180), at(195), at(210)]);
+    // Nor before the schedule was made: one Studio made at 01:40 and has not run fires at 02:00 first.
+    const hourly = desired({ key: "hourly", cron: "@hourly" });
+    const made = computeStatus([hourly], new Map([["demo", [record(hourly, { created_at: at(100) })]]]), "analytics", ["demo"], NOW);
+    expect(made.jobs[0]?.nextRuns[0]?.toISOString()).toBe(at(120));
+  });
+
   it("takes the newest run by the moment it names, whatever offset Studio wrote it with", () => {
     // Found by an adversarial tester: compared as text, 01:00+09:00 (16:00 UTC) beat 18:50 UTC.
     const nightly = desired({ key: "nightly", cron: "0 3 * * *" });

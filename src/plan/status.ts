@@ -52,12 +52,21 @@ export type StatusDesired = Pick<DesiredJob, "key" | "team" | "cron" | "fingerpr
 
 /**
  * When a live record runs next: a schedule's next three firings from now or its later
- * start_after; a one-off job waiting for a start_after still to come, that moment.
+ * start_after, and never before it was made nor at or before its last run (this machine's
+ * clock may be behind Studio's: a firing Studio already ran, or that came before the job
+ * existed, is not a next run); a one-off job waiting for a start_after still to come, that
+ * moment.
  */
-function upcomingRuns(status: string, applied: AppliedRecord | undefined, wantedCron: string | undefined, now: Date): Date[] {
+function upcomingRuns(
+  status: string,
+  applied: AppliedRecord | undefined,
+  wantedCron: string | undefined,
+  now: Date,
+  studioNowMs: number,
+): Date[] {
   // Studio's start_after is not read (src/studio/types.ts): the job's own record says it.
   const from = runsFrom(now, applied?.start_after);
-  if (isSchedule(status)) return nextRunDates(applied?.cron ?? wantedCron, from);
+  if (isSchedule(status)) return nextRunDates(applied?.cron ?? wantedCron, studioNowMs > from.getTime() ? new Date(studioNowMs) : from);
   return isLive(status) && from > now ? [from] : [];
 }
 
@@ -170,7 +179,14 @@ function teamStatus(
       status: record.status,
       spec,
       lastRun: run === undefined ? undefined : { jobId: run.id, status: run.status, createdAt: run.created_at },
-      nextRuns: upcomingRuns(record.status, job.kind === "managed" ? job.applied : undefined, want?.cron, now),
+      nextRuns: upcomingRuns(
+        record.status,
+        job.kind === "managed" ? job.applied : undefined,
+        want?.cron,
+        now,
+        // The latest moment Studio is known to have reached: the newest of the record and its last run.
+        Math.max(when(record), run === undefined ? Number.NEGATIVE_INFINITY : when(run)),
+      ),
       url: record.url,
     });
   }
