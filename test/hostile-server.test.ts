@@ -291,9 +291,15 @@ describe("2. records of the wrong shape", () => {
   for (const c of cases) {
     it(`${c.name}: plan, apply, status${c.markers ? "" : " and import"} stop with the record and field`, async () => {
       serve(c.jobs());
+      // Found by an adversarial tester: a job made by hand with the stack's markers, one of them
+      // mangled, stopped every command with "If Studio's API has changed, please report it",
+      // which does not say the job is the cause, nor that cancelling it is the way out.
+      const markedJob = c.problem().slice("job ".length, c.problem().indexOf(":"));
       await expectListingRefused(
         c.problem(),
-        "studio-jobs acts on nothing it cannot read, so it stopped here. If Studio's API has changed, please report it.",
+        c.markers
+          ? `studio-jobs acts on nothing it cannot read, so it stopped here. studio-jobs did not write these markers: if job ${markedJob} was made or copied by hand with them, cancel it in Studio and run this again; if not, please report it.`
+          : "studio-jobs acts on nothing it cannot read, so it stopped here. If Studio's API has changed, please report it.",
         c.markers ? ["plan", "apply", "status"] : undefined,
       );
       if (c.markers) expect((await runCli(["import", "--team", "demo"], { cwd: dir, env: env() })).code).toBe(0);

@@ -179,7 +179,11 @@ export function unreadable(
     message: ctx.redact(`Studio's reply to ${where.request}: ${cause.message}`),
     hint: acted
       ? "Studio may have acted on the request; studio-jobs looks before it tries again."
-      : "studio-jobs acts on nothing it cannot read, so it stopped here. If Studio's API has changed, please report it.",
+      : cause.markedJob === undefined
+        ? "studio-jobs acts on nothing it cannot read, so it stopped here. If Studio's API has changed, please report it."
+        : ctx.redact(
+            `studio-jobs acts on nothing it cannot read, so it stopped here. studio-jobs did not write these markers: if job ${cause.markedJob} was made or copied by hand with them, cancel it in Studio and run this again; if not, please report it.`,
+          ),
     ambiguous: acted,
   });
 }

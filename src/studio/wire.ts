@@ -27,6 +27,8 @@ import type { Cluster, JobOutput, UploadReply } from "./types.js";
 /** What does not fit, said for a person: `job 42: field "status" must be a string, got a number`. */
 export class WireError extends Error {
   override readonly name = "WireError";
+  /** The id of the job whose studio-jobs markers are what does not fit: a person may have made or edited them. */
+  markedJob: string | undefined;
 }
 
 type Fields = Record<string, unknown>;
@@ -198,6 +200,15 @@ function explainJob(raw: Fields, index: number | undefined): never {
  * schedule all carry the same one.
  */
 function checkMarkers(job: JobOutput, known?: Set<string>): void {
+  try {
+    checkMarkerValues(job, known);
+  } catch (error) {
+    if (error instanceof WireError) error.markedJob = job.id;
+    throw error;
+  }
+}
+
+function checkMarkerValues(job: JobOutput, known?: Set<string>): void {
   const env = job.environment;
   for (const name of [MARKERS.stack, MARKERS.key, MARKERS.fingerprint]) {
     if (env[name] === "") throw new WireError(`job ${job.id}: marker ${name} is empty`);
