@@ -165,3 +165,43 @@ describe("a job of another stack, or of none, with markers studio-jobs cannot re
     expect(refused.stderr).toContain(`marker ${MARKERS.applied} is not base64url-encoded JSON`);
   });
 });
+
+describe("a job made by hand with the stack's markers, one of them mangled", () => {
+  it("stops the stack's commands, naming the job, until it is cancelled; its runs and cancelled record then stop nothing", async () => {
+    // Found by an adversarial tester: once such a job had run, or was cancelled as the error
+    // said, its records (which Studio lists for good) still stopped every plan, status and
+    // destroy of the stack, with no way out.
+    const dir = writeRepo({});
+    writeSpec(dir, "analytics", { nightly: NIGHTLY });
+    expect((await cli(dir, ["apply", "--yes"])).code).toBe(0);
+    const mangled = Buffer.from(JSON.stringify({ v: 1, query_type: "PYTHON", cron: 5 })).toString("base64url");
+    const environment = formatEnvironment({ [MARKERS.stack]: "analytics", [MARKERS.key]: "hourly", [MARKERS.applied]: mangled });
+    const made = await rawCall(studio.emulator.url, "POST", "/api/datachain/jobs/", {
+      json: handMade("hourly", { cron_expression: "@hourly", environment }),
+    });
+    const hand = made.body as JobOutput;
+    studio.clock.advance(3 * 3_600_000);
+    const refused = await cli(dir, ["status"]);
+    expect([refused.code, refused.stderr.split("\n")[1]]).toEqual([
+      1,
+      `studio-jobs acts on nothing it cannot read, so it stopped here. studio-jobs did not write these markers: if job ${hand.id} was made or copied by hand with them, cancel it in Studio and run this again; if not, please report it.`,
+    ]);
+
+    await studio.client.cancelJob("demo", hand.id);
+    studio.clock.advance(60_000);
+    const runs = studio.emulator.store.allJobs().filter((r) => r.parent_job_id === hand.id);
+    expect(runs.map((r) => r.status)).toEqual(["COMPLETE"]);
+    const status = await cli(dir, ["status"]);
+    expect([status.code, status.stderr]).toEqual([0, ""]);
+    expect(status.stdout).toMatch(/^demo\/nightly +\S+ +TASK +in-spec /m);
+    expect(status.stdout).not.toContain("hourly");
+    const plan = await cli(dir, ["plan"]);
+    expect([plan.code, plan.stdout]).toEqual([0, "No changes. Studio matches the spec in team demo.\n"]);
+    const destroyed = await cli(dir, ["destroy", "--yes"]);
+    expect([destroyed.code, destroyed.stdout]).toEqual([
+      0,
+      expect.stringContaining("Destroy complete: 0 created, 0 replaced, 1 cancelled, 0 failed."),
+    ]);
+    expect(await liveNames()).toEqual([]);
+  });
+});

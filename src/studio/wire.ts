@@ -20,7 +20,8 @@
 // and field; and nothing has to be compiled or loaded when the CLI starts.
 
 import { hasControlCharacters } from "../invisible.js";
-import { APPLIED_VERSION, decodeAppliedJson, MARKERS } from "../identity/markers.js";
+import { APPLIED_VERSION, decodeAppliedJson, MARKER_PREFIX, MARKERS } from "../identity/markers.js";
+import { isLive, isRun } from "./job-status.js";
 import { isStudioTime } from "./time.js";
 import type { Cluster, JobOutput, UploadReply } from "./types.js";
 
@@ -208,6 +209,25 @@ function checkMarkers(job: JobOutput, known?: Set<string>): void {
   }
 }
 
+/**
+ * The record, its markers checked. A run, or a record that will never run again, whose
+ * markers do not fit is kept without them instead: nothing acts on it (classify.ts), Studio
+ * lists it for good and cannot change it, so a job made by hand with a mangled marker would
+ * otherwise stop the stack's every command even once cancelled or finished. A live one still
+ * stops them, and the error says to cancel it.
+ */
+function readableMarkers(job: JobOutput, known: Set<string>): JobOutput {
+  try {
+    checkMarkers(job, known);
+    return job;
+  } catch (error) {
+    if (!(error instanceof WireError) || !(isRun(job) || !isLive(job.status))) throw error;
+    const environment: Record<string, string> = {};
+    for (const name in job.environment) if (!name.startsWith(MARKER_PREFIX)) environment[name] = job.environment[name] as string;
+    return { ...job, environment };
+  }
+}
+
 function checkMarkerValues(job: JobOutput, known?: Set<string>): void {
   const env = job.environment;
   for (const name of [MARKERS.stack, MARKERS.key, MARKERS.fingerprint]) {
@@ -334,13 +354,13 @@ export function createJobListReader(options: ListingOptions = {}): JobListReader
         return;
       }
       checkCreatedAt(job);
-      const slim = slimJob(job);
+      const all = slimJob(job);
+      const slim = stack === undefined || all.environment[MARKERS.stack] === stack ? readableMarkers(all, knownApplied) : all;
       const seen = kept.get(job.id);
       if (seen !== undefined) {
         if (!sameValue(seen, slim)) throw listedTwice(job.id);
         return;
       }
-      if (stack === undefined || slim.environment[MARKERS.stack] === stack) checkMarkers(slim, knownApplied);
       kept.set(job.id, slim);
     },
     finish() {
