@@ -376,6 +376,30 @@ describe("an environment value", () => {
   });
 });
 
+describe("a start_after", () => {
+  it("of a day or time that does not exist is told so, not only that it needs a timezone, which it has", async () => {
+    // Found by an adversarial tester: 2026-02-30T00:00:00Z was told it "must be an ISO 8601
+    // date-time with a timezone".
+    const dir = specRepo(
+      "defaults: {team: t}",
+      "jobs:",
+      "  a:",
+      "    query: x",
+      "    schedule:",
+      '      start_after: "2026-02-30T00:00:00Z"',
+      "  b:",
+      "    query: x",
+      "    schedule:",
+      '      start_after: "2026-03-01T24:30:00Z"',
+    );
+    const said = "must be an ISO 8601 date-time of a real day and time, with a timezone, e.g. 2026-12-01T00:00:00Z";
+    await expectProblems(dir, [
+      `studio-jobs.yaml:8:20: ${said} (at jobs.a.schedule.start_after)`,
+      `studio-jobs.yaml:12:20: ${said} (at jobs.b.schedule.start_after)`,
+    ]);
+  });
+});
+
 describe("a one-line setting", () => {
   it("is refused holding a line break: a requirement would be sent as two, the rest would fail only in Studio", async () => {
     // Found by an adversarial tester: `requirements: ["numpy\nscipy"]` passed and was sent as

@@ -219,7 +219,7 @@ describe("import", () => {
       ].join("\n"),
     );
     expect((await runCli(["validate", "."], { cwd: dir, env: {} })).stderr).toContain(
-      "studio-jobs.yaml:20:20: must be an ISO 8601 date-time with a timezone, e.g. 2026-12-01T00:00:00Z (at jobs.june-backfill.schedule.start_after)",
+      "studio-jobs.yaml:20:20: must be an ISO 8601 date-time of a real day and time, with a timezone, e.g. 2026-12-01T00:00:00Z (at jobs.june-backfill.schedule.start_after)",
     );
     writeFileSync(join(dir, "studio-jobs.yaml"), yaml.replace("start_after: FILL-IN", "start_after: 2027-06-01T00:00:00Z"));
     expect((await runCli(["apply", ".", "--adopt", "--yes"], { cwd: dir, env })).code).toBe(0);

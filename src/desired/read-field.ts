@@ -153,7 +153,10 @@ function readDateTime(reader: JobReader, setting: string): string | undefined {
   if (origin === undefined || raw === undefined) return undefined;
   const ms = Date.parse(raw);
   if (Number.isNaN(ms) || !/(Z|[+-]\d\d:?\d\d)$/i.test(raw)) {
-    reader.problem(origin.path, `"${showKey(raw)}" must be an ISO 8601 date-time with a timezone, e.g. 2026-12-01T00:00:00Z`);
+    reader.problem(
+      origin.path,
+      `"${showKey(raw)}" must be an ISO 8601 date-time of a real day and time, with a timezone, e.g. 2026-12-01T00:00:00Z`,
+    );
     return undefined;
   }
   return new Date(ms).toISOString();
