@@ -94,7 +94,7 @@ describe("every problem at once", () => {
       "    schedule: {cron: TZ=Europe/Paris 0 3 * * *}",
     );
     await expectProblems(dir, [
-      "studio-jobs.yaml:3:16: must be a string, got number 5 (at vars.region)",
+      "studio-jobs.yaml:3:16: must be a string, got number 5; put the value in quotes, as written (at vars.region)",
       'studio-jobs.yaml:4:30: must be an integer, got the string "many" (at defaults.workers)',
       'studio-jobs.yaml:8:21: must be a string; quote it, e.g. "3.12", got number 3.1 (at jobs.a.python_version)',
       'studio-jobs.yaml:9:24: requirements_file "missing.txt" does not exist (paths are relative to the YAML file) (at jobs.a.requirements_file)',

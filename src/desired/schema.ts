@@ -203,8 +203,15 @@ function describe(error: ErrorObject, document: unknown): Described | undefined 
         .split(",")
         .map((t) => TYPE_WORDS[t] ?? t)
         .join(" or ");
+      // YAML read an unquoted 1, 1.10 or yes as a number or a boolean: quoted, it is the text written.
+      const quote =
+        params["type"] === "string" && (typeof error.data === "number" || typeof error.data === "boolean")
+          ? "; put the value in quotes, as written"
+          : "";
       const message =
-        typeof custom === "string" ? `${custom}, got ${describeValue(error.data)}` : `must be ${wanted}, got ${describeValue(error.data)}`;
+        typeof custom === "string"
+          ? `${custom}, got ${describeValue(error.data)}`
+          : `must be ${wanted}, got ${describeValue(error.data)}${quote}`;
       return { path, key: false, message };
     }
     case "anyOf":
