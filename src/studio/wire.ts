@@ -20,7 +20,7 @@
 // and field; and nothing has to be compiled or loaded when the CLI starts.
 
 import { hasControlCharacters } from "../invisible.js";
-import { APPLIED_VERSION, decodeAppliedJson, MARKER_PREFIX, MARKERS } from "../identity/markers.js";
+import { APPLIED_VERSION, decodeAppliedJson, MARKERS, userEnvironment } from "../identity/markers.js";
 import { isLive, isRun } from "./job-status.js";
 import { isStudioTime } from "./time.js";
 import type { Cluster, JobOutput, UploadReply } from "./types.js";
@@ -222,9 +222,7 @@ function readableMarkers(job: JobOutput, known: Set<string>): JobOutput {
     return job;
   } catch (error) {
     if (!(error instanceof WireError) || !(isRun(job) || !isLive(job.status))) throw error;
-    const environment: Record<string, string> = {};
-    for (const name in job.environment) if (!name.startsWith(MARKER_PREFIX)) environment[name] = job.environment[name] as string;
-    return { ...job, environment };
+    return { ...job, environment: userEnvironment(job.environment) };
   }
 }
 
