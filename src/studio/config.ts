@@ -70,38 +70,6 @@ async function readStudioSection(path: string): Promise<StudioSection> {
 }
 
 /**
- * The URL, token and team for a command that calls Studio. `used` leaves the team out for
- * one that reads no team (apply of a saved plan, whose teams are in the file): it is then
- * neither checked nor refused when its variable is set but empty.
- */
-export async function resolveConnection(
-  flags: ConnectionFlags,
-  env: NodeJS.ProcessEnv,
-  cwd: string,
-  used: readonly (keyof StudioSection)[] = ["url", "token", "team"],
-  home?: string,
-): Promise<ConnectionSettings> {
-  return resolveSettings(flags, env, cwd, home, used);
-}
-
-/**
- * The token and team alone, for a command that calls no Studio (show checking a plan's seal,
- * validate's team for jobs that name none): the URL is not read, and only the settings in
- * `used` are checked (refused when their variable is set but empty, or when they are not
- * a team name or a token), so that a broken team does not keep show from its token.
- */
-export async function resolveCredentials(
-  flags: Omit<ConnectionFlags, "url">,
-  env: NodeJS.ProcessEnv,
-  cwd: string,
-  used: readonly ("token" | "team")[] = [],
-  home?: string,
-): Promise<Pick<ConnectionSettings, "token" | "team">> {
-  const { token, team } = await resolveSettings({ token: flags.token, team: flags.team }, env, cwd, home, used);
-  return { token, team };
-}
-
-/**
  * A variable set but empty is most likely a CI variable or secret that is not defined.
  * Falling back to the config would mix settings: a self-hosted Studio's token sent to the
  * config's or the public Studio (an empty URL), the config's token sent to the environment's
@@ -125,13 +93,34 @@ const EMPTY_VARIABLES = {
   },
 } as const;
 
-async function resolveSettings(
+/**
+ * The token and team alone, for a command that calls no Studio (show checking a plan's seal,
+ * validate's team for jobs that name none): the URL is not used, and only the settings in
+ * `used` are checked (refused when their variable is set but empty, or when they are not
+ * a team name or a token), so that a broken team does not keep show from its token.
+ */
+export async function resolveCredentials(
+  flags: Omit<ConnectionFlags, "url">,
+  env: NodeJS.ProcessEnv,
+  cwd: string,
+  used: readonly ("token" | "team")[] = [],
+  home?: string,
+): Promise<Pick<ConnectionSettings, "token" | "team">> {
+  const { token, team } = await resolveConnection({ token: flags.token, team: flags.team }, env, cwd, used, home);
+  return { token, team };
+}
+
+/**
+ * The URL, token and team for a command that calls Studio. `used` names the settings it uses:
+ * each is checked, and refused when its variable is set but empty (unless its flag is given);
+ * apply of a saved plan, whose teams are in the file, leaves the team out.
+ */
+export async function resolveConnection(
   flags: ConnectionFlags,
   env: NodeJS.ProcessEnv,
   cwd: string,
-  home: string | undefined,
-  /** The settings the command uses: checked, and refused when their variable is set but empty (unless the flag is given). */
-  used: readonly (keyof StudioSection)[],
+  used: readonly (keyof StudioSection)[] = ["url", "token", "team"],
+  home?: string,
 ): Promise<ConnectionSettings> {
   const files = configFilePaths(env, cwd, home);
   const fromFiles: { value: StudioSection; path: string }[] = [];
