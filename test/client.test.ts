@@ -10,12 +10,12 @@ import { gzipSync } from "node:zlib";
 import { Agent } from "undici";
 import { afterEach, describe, expect, it, onTestFinished } from "vitest";
 import { RemoteError, type UsageError } from "../src/errors.js";
-import { createStudioClient } from "../src/studio/client.js";
+import { createStudioClient, type StudioClientOptions } from "../src/studio/client.js";
 import { checkStudioUrl } from "../src/studio/url.js";
 import { resolveConnection, resolveCredentials } from "../src/studio/config.js";
 import { parseRetryAfter } from "../src/studio/retry.js";
 import { createRedactor } from "../src/redact.js";
-import { createManualClock } from "../src/emulator/clock.js";
+import { createManualClock, type AdjustableClock } from "../src/emulator/clock.js";
 import { START, startTestStudio, type TestStudio } from "./helpers.js";
 
 let studio: TestStudio | undefined;
@@ -294,29 +294,16 @@ describe("after a stop request", () => {
     // sent those started after the stop at once, into the wait Studio had asked for: answered
     // 429, not sent again, and each job was left with no version.
     const finishAfterStop = async (queued: boolean) => {
-      // One request a second, on the emulator's clock and the client's.
-      const clock = createManualClock(START);
-      const local = await startTestStudio({ clock, faults: { rateLimit: 1 } });
-      const stop = new AbortController();
-      const sleeps: number[] = [];
       let paused: () => void = () => undefined;
       const pause = new Promise<void>((resolve) => (paused = resolve));
-      const client = createStudioClient({
-        url: local.emulator.url,
-        token: "dev-token",
-        signal: stop.signal,
-        writeGraceMs: 3_000,
-        now: () => clock.now(),
-        sleep: (ms) => {
-          sleeps.push(ms);
-          // The wait Studio asked for does not end on its own; the create's does.
-          if (sleeps.length === 1) {
-            paused();
-            return new Promise(() => undefined);
-          }
-          clock.advance(ms);
-          return Promise.resolve();
-        },
+      const { local, stop, sleeps, client } = await rateLimitedClient((ms, sleeps, clock) => {
+        // The wait Studio asked for does not end on its own; the create's does.
+        if (sleeps.length === 1) {
+          paused();
+          return new Promise(() => undefined);
+        }
+        clock.advance(ms);
+        return Promise.resolve();
       });
       try {
         await client.listClusters("demo");
@@ -353,24 +340,14 @@ describe("after a stop request", () => {
     // just before the stop and waiting its turn to try again, was not sent again after the
     // stop ("Interrupted ... before POST /api/datachain/jobs/ was sent again"), and the job
     // was left with no version; one waiting its turn for its first try was sent.
-    const clock = createManualClock(START);
-    const local = await startTestStudio({ clock, faults: { rateLimit: 1 } });
-    const stop = new AbortController();
-    const sleeps: number[] = [];
-    const client = createStudioClient({
-      url: local.emulator.url,
-      token: "dev-token",
-      signal: stop.signal,
-      writeGraceMs: 3_000,
-      now: () => clock.now(),
-      sleep: (ms) => {
-        sleeps.push(ms);
+    const { local, sleeps, client } = await rateLimitedClient(
+      (ms, _sleeps, clock) => {
         clock.advance(ms);
         return Promise.resolve();
       },
       // The stop comes as the create's first try is turned away.
-      onRetry: () => stop.abort("SIGINT"),
-    });
+      (stop) => ({ onRetry: () => stop.abort("SIGINT") }),
+    );
     try {
       await client.listClusters("demo"); // the one request of this second
       const finished = await client.createJob({ ...input, query_name: "second-half" }, { finishing: true });
@@ -962,3 +939,30 @@ describe("each try's deadline and stop, against a server that stalls", () => {
     await client.close();
   });
 });
+
+/**
+ * A client of an emulator that takes one request a second, on a clock both share, with the
+ * stop request and a writes' grace of 3 s: `sleep` is each wait, after it is written down.
+ */
+async function rateLimitedClient(
+  sleep: (ms: number, sleeps: readonly number[], clock: AdjustableClock) => Promise<void>,
+  more: (stop: AbortController) => Partial<StudioClientOptions> = () => ({}),
+) {
+  const clock = createManualClock(START);
+  const local = await startTestStudio({ clock, faults: { rateLimit: 1 } });
+  const stop = new AbortController();
+  const sleeps: number[] = [];
+  const client = createStudioClient({
+    url: local.emulator.url,
+    token: "dev-token",
+    signal: stop.signal,
+    writeGraceMs: 3_000,
+    now: () => clock.now(),
+    sleep: (ms) => {
+      sleeps.push(ms);
+      return sleep(ms, sleeps, clock);
+    },
+    ...more(stop),
+  });
+  return { local, stop, sleeps, client };
+}
