@@ -258,10 +258,13 @@ describe("on a terminal", () => {
   it("shows one live progress line, then the summary with each new job's id and URL", async () => {
     const result = await runCli(["--no-color", "apply", "jobs", "--yes"], { cwd: example(), env, tty: true });
     expect(result.code).toBe(0);
-    expect(result.stderr.startsWith("\r\x1b[2K[1/3] create ")).toBe(true);
-    expect(result.stderr).toContain("\r\x1b[2K[3/3] create ");
-    expect(result.stderr.endsWith("\r\x1b[2K")).toBe(true);
-    expect(result.stderr).not.toContain("\n");
+    // The plan's warning (a stack new in the team), then the progress, on one line rewritten.
+    const [warning, progress = ""] = result.stderr.split(/(?<=\n)(?=\r)/);
+    expect(warning).toMatch(/^Warning: Stack ml-platform has no jobs in team demo yet[^\n]*\n$/);
+    expect(progress.startsWith("\r\x1b[2K[1/3] create ")).toBe(true);
+    expect(progress).toContain("\r\x1b[2K[3/3] create ");
+    expect(progress.endsWith("\r\x1b[2K")).toBe(true);
+    expect(progress).not.toContain("\n");
     const ids = studio.emulator.store.allJobs().map((j) => [j.name, j.id] as const);
     for (const [name, id] of ids)
       expect(result.stdout).toContain(`  demo/${name}  ${id}  ${studio.emulator.url}/team/demo/datasets/jobs/${id}\n`);

@@ -54,10 +54,39 @@ function jobBesideNewTeam(options: Partial<PlanOptions>): ReturnType<Case["build
   };
 }
 
+/** A stack with no record at all in team demo: said to start there. */
+const NEW_STACK = /^Stack analytics has no jobs in team demo yet, in any state\. If it had jobs in another team/;
+
 const cases: Case[] = [
   {
     name: "desired, nothing live: create",
     build: () => ({ desired: [desired({ key: "a", cron })], records: [], expected: () => ["create a"] }),
+    warnings: [NEW_STACK],
+  },
+  {
+    // Found by walking a move through: a stack whose every job moved to a new team without
+    // `teams:` planned a plain create, and the old team's jobs ran on beside the new ones.
+    name: "a stack with no record in any covered team, in any state, is said to start there: its jobs may run in a team not covered",
+    build: () => ({
+      desired: [desired({ key: "a", cron, team: "beta" }), desired({ key: "b", cron, team: "gamma" })],
+      records: [record({ key: "a", stack: "other-stack", team: "beta" }, { status: "CANCELED" })],
+      options: { teams: ["gamma", "beta"] },
+      expected: () => ["create a", "create b"],
+    }),
+    warnings: [
+      /^Stack analytics has no jobs in teams beta, gamma yet, in any state\. If it had jobs in another team \(a changed `team:` or default team\), they keep running beside these: list that team under `teams:` to cancel them\.$/,
+    ],
+  },
+  {
+    name: "a stack whose only record is an ended one is not new there: nothing said",
+    build: () => {
+      const a = desired({ key: "a", cron });
+      return {
+        desired: [a, desired({ key: "b", cron })],
+        records: [record(a, { status: "CANCELED" })],
+        expected: () => ["create a", "create b"],
+      };
+    },
   },
   {
     name: "live managed record with the same fingerprint: noop",
@@ -385,6 +414,7 @@ const cases: Case[] = [
     },
     warnings: [
       /^Job "once" in team demo runs once, and a job of that name that studio-jobs did not make exists \(job-\d+, COMPLETE\): this plan runs it again\.$/,
+      NEW_STACK,
     ],
   },
   {
@@ -426,6 +456,7 @@ const cases: Case[] = [
       records: [record({ key: "b", stack: "other-stack" }, { status: "TASK" }), record({ key: "c", stack: null }, { status: "TASK" })],
       expected: () => ["create a"],
     }),
+    warnings: [NEW_STACK],
   },
   {
     name: "another stack's live job of the same name is left alone, with a warning",
@@ -734,6 +765,7 @@ const cases: Case[] = [
       /^Job "c" \(studio-jobs.yaml:1\) asks for 33 workers; cluster gpu-pool allows at most 32\.$/,
       /^Job "d" \(studio-jobs.yaml:1\) asks for 9 workers; cluster default allows at most 8\.$/,
     ],
+    warnings: [NEW_STACK],
   },
 ];
 

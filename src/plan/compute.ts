@@ -118,6 +118,8 @@ export function computePlan(
       errors.push(unmatchedTarget(target, [...desired.map((job) => job.key), ...leftOut.map((job) => job.key)], options));
   }
 
+  // A stack renamed in its spec is the likelier story where another stack runs its names: warnOtherStacks says that.
+  if (!anyManaged && sameNameElsewhere.length === 0) warnNewStack(actions, options, warnings);
   warnOtherStacks(sameNameElsewhere, anyManaged, options, warnings);
   warnRunsAgainElsewhere(actions, newestByKey, warnings);
   recordCoverage(actions, leftOut, clusters, options, warnings);
@@ -325,6 +327,21 @@ function recordCoverage(
 
 /** How many jobs a warning names before "and N more". */
 const NAMED = 2;
+
+/**
+ * A stack with no record at all, in any status, in the teams the plan covers is new there,
+ * or its jobs ran in a team the plan does not cover: their `team:` changed, or the default
+ * team did, and no `teams:` names the old one. Nothing in Studio can tell the two apart (no
+ * record in the new team says where the stack was), so the plan says what it cannot see.
+ */
+function warnNewStack(actions: readonly PlanAction[], options: PlanOptions, warnings: string[]): void {
+  if (!actions.some((action) => action.kind === "create")) return;
+  const teams = [...options.teams].sort();
+  const where = `team${teams.length === 1 ? "" : "s"} ${teams.join(", ")}`;
+  warnings.push(
+    `Stack ${options.stack} has no jobs in ${where} yet, in any state. If it had jobs in another team (a changed \`team:\` or default team), they keep running beside these: list that team under \`teams:\` to cancel them.`,
+  );
+}
 
 /**
  * Other stacks' live jobs named like desired jobs: never touched, so both run. A stack with
