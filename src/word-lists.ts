@@ -11,3 +11,8 @@ export function firstFew(names: readonly string[], count: number): string {
   const more = names.length > count ? ` and ${names.length - count} more` : "";
   return `${names.slice(0, count).join(", ")}${more}`;
 }
+
+/** `team a`, or `teams a, b`: the teams a sentence names. */
+export function teamsNamed(teams: readonly string[]): string {
+  return `team${teams.length === 1 ? "" : "s"} ${teams.join(", ")}`;
+}

@@ -12,7 +12,7 @@ import { newestFirst } from "../studio/time.js";
 import type { Cluster, JobOutput } from "../studio/types.js";
 import { clusterProblem } from "./cluster-problem.js";
 import { computeChanges } from "./diff.js";
-import { firstFew } from "../word-lists.js";
+import { firstFew, teamsNamed } from "../word-lists.js";
 import { fieldsHoldingSecrets } from "./settings.js";
 import { digestRecords } from "./digest.js";
 import { keepOrder, satisfyingInKeepOrder } from "./keep.js";
@@ -336,10 +336,8 @@ const NAMED = 2;
  */
 function warnNewStack(actions: readonly PlanAction[], options: PlanOptions, warnings: string[]): void {
   if (!actions.some((action) => action.kind === "create")) return;
-  const teams = [...options.teams].sort();
-  const where = `team${teams.length === 1 ? "" : "s"} ${teams.join(", ")}`;
   warnings.push(
-    `Stack ${options.stack} has no jobs in ${where} yet, in any state. If it had jobs in another team (a changed \`team:\` or default team), they keep running beside these: list that team under \`teams:\` to cancel them.`,
+    `Stack ${options.stack} has no jobs in ${teamsNamed([...options.teams].sort())} yet, in any state. If it had jobs in another team (a changed \`team:\` or default team), they keep running beside these: list that team under \`teams:\` to cancel them.`,
   );
 }
 
@@ -377,7 +375,7 @@ function warnOtherStacks(sameName: readonly OtherStackJob[], anyManaged: boolean
     }
     return;
   }
-  const teams = `team${options.teams.length === 1 ? "" : "s"} ${[...options.teams].sort().join(", ")}`;
+  const teams = teamsNamed([...options.teams].sort());
   for (const [other, jobs] of [...byStack].sort(byKey)) {
     const named = firstFew(jobs.map(({ record }) => `${record.team}/${record.name} (${record.id})`).sort(), NAMED);
     const which = jobs.length === 1 ? "a job of a name" : `${jobs.length} jobs of the names`;

@@ -7,6 +7,7 @@ import { JOB_FIELDS, PLAN_FIELDS, type JobField } from "../desired/fields.js";
 import { settingAt, type FileSetting, type JobSettings, type SettingValue } from "../plan/settings.js";
 import { nextRuns, runsFrom } from "../run-times.js";
 import type { CancelReason, FieldChange, Plan, PlanAction, PlanSummary } from "../plan/types.js";
+import { teamsNamed } from "../word-lists.js";
 
 export function shortId(id: string): string {
   return id.length > 12 ? id.slice(0, 8) : id;
@@ -34,7 +35,7 @@ export const NO_CHANGES = "No changes. Studio matches the spec.";
  */
 export function noChangesLine(teams: readonly string[]): string {
   if (teams.length === 0) return NO_CHANGES;
-  return `No changes. Studio matches the spec in team${teams.length === 1 ? "" : "s"} ${teams.join(", ")}.`;
+  return `No changes. Studio matches the spec in ${teamsNamed(teams)}.`;
 }
 
 /** Nothing to do and nothing in the way: the only plan that says "No changes". */

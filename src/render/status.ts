@@ -5,6 +5,7 @@ import { jsonForReaders, printable } from "../invisible.js";
 import { formatRunTime } from "../run-times.js";
 import { studioTimeMs } from "../studio/time.js";
 import { formatTable } from "./table.js";
+import { teamsNamed } from "../word-lists.js";
 
 /** `status --format json`: one object per job, as scripts read it. */
 interface StatusJobDocument {
@@ -57,7 +58,7 @@ export function renderStatusJson(status: StackStatus, unreadable: readonly strin
 export function renderStatusText(status: StackStatus): string {
   let out: string;
   if (status.jobs.length === 0) {
-    out = `No live jobs of stack ${status.stack} in team${status.teams.length === 1 ? "" : "s"} ${status.teams.join(", ")}.\n`;
+    out = `No live jobs of stack ${status.stack} in ${teamsNamed(status.teams)}.\n`;
   } else {
     out = formatTable(
       ["JOB", "ID", "STATUS", "SPEC", "LAST RUN", "NEXT RUN"],

@@ -4,6 +4,7 @@ import type { PlanDocument } from "../plan-file/document.js";
 import type { Plan, PlanAction } from "../plan/types.js";
 import { printable } from "../invisible.js";
 import { actionHeadline, detailLines, isEmptyPlan, noChangesLine, shownPlan, summaryLine } from "./details.js";
+import { teamsNamed } from "../word-lists.js";
 
 const CODES = { green: 32, yellow: 33, red: 31, magenta: 35, bold: 1, dim: 2 } as const;
 type Style = keyof typeof CODES;
@@ -18,7 +19,7 @@ export function renderPlanText(plan: Plan | PlanDocument, options: TextOptions):
   const paint = (style: Style, text: string) => (options.color ? `\x1b[${CODES[style]}m${text}\x1b[0m` : text);
   const out: string[] = [];
   if (actions.length > 0) {
-    out.push(`Stack ${printable(doc.stack)}, team${doc.teams.length === 1 ? "" : "s"} ${printable(doc.teams.join(", "))}:`, "");
+    out.push(`Stack ${printable(doc.stack)}, ${printable(teamsNamed(doc.teams))}:`, "");
   }
   for (const action of actions) {
     const [symbol, style] = SYMBOLS[action.kind];

@@ -6,6 +6,7 @@ import type { GlobalOptions } from "../connect.js";
 import { reportDiagnostics, useColor, type CliIo } from "../io.js";
 import { preparePlan } from "../planning.js";
 import { confirm, execute } from "./apply.js";
+import { teamsNamed } from "../../word-lists.js";
 
 export interface DestroyFlags {
   yes: boolean;
@@ -23,14 +24,14 @@ export async function runDestroy(paths: string[], flags: DestroyFlags, globals: 
   // read may still run its jobs, so destroy does not end as a success.
   const unfinished = (code: number): number => {
     if (unreadable.length === 0) return code;
-    const which = `team${unreadable.length === 1 ? "" : "s"} ${unreadable.join(", ")}`;
+    const which = teamsNamed(unreadable);
     io.stderr.write(
       `Error: stack ${plan.stack} also ran jobs in ${which}, which this token cannot read; any there were not cancelled.\nRun destroy again with a token that can read ${unreadable.length === 1 ? "it" : "them"}.\n`,
     );
     return 1;
   };
   try {
-    const teams = `team${plan.teams.length === 1 ? "" : "s"} ${plan.teams.join(", ")}`;
+    const teams = teamsNamed(plan.teams);
     if (plan.summary.cancel === 0 && plan.errors.length === 0) {
       reportDiagnostics(plan, io);
       const kept =
