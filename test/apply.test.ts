@@ -651,9 +651,7 @@ describe("confirmation", () => {
     const no = await cli(dir, ["apply", "."], { interactive: true, answers: ["no"] });
     expect(no.questions).toEqual(["\nApply these changes? Only 'yes' is accepted: "]);
     expect(no.code).toBe(1);
-    expect(no.stderr).toMatch(
-      /^Warning: Stack analytics has no jobs in team demo yet, in any state\.[^\n]*\nApply cancelled; nothing was changed\.\n$/,
-    );
+    expect(no.stderr).toMatch(/^Warning: Stack analytics has no live jobs in team demo\.[^\n]*\nApply cancelled; nothing was changed\.\n$/);
     expect(studio.emulator.store.allJobs()).toHaveLength(0);
     const yes = await cli(dir, ["apply", "."], { interactive: true, answers: ["yes"] });
     expect(yes.code).toBe(0);

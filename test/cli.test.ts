@@ -260,7 +260,7 @@ describe("on a terminal", () => {
     expect(result.code).toBe(0);
     // The plan's warning (a stack new in the team), then the progress, on one line rewritten.
     const [warning, progress = ""] = result.stderr.split(/(?<=\n)(?=\r)/);
-    expect(warning).toMatch(/^Warning: Stack ml-platform has no jobs in team demo yet[^\n]*\n$/);
+    expect(warning).toMatch(/^Warning: Stack ml-platform has no live jobs in team demo[^\n]*\n$/);
     expect(progress.startsWith("\r\x1b[2K[1/3] create ")).toBe(true);
     expect(progress).toContain("\r\x1b[2K[3/3] create ");
     expect(progress.endsWith("\r\x1b[2K")).toBe(true);

@@ -110,7 +110,7 @@ describe("a proxy", () => {
     const result = await planThrough({ http_proxy: `http://ci:50%off@127.0.0.1:${proxy.port}` });
     // Nothing but the plan's one warning, of a stack new in the team.
     expect(result.code).toBe(0);
-    expect(result.stderr).toMatch(/^Warning: Stack analytics has no jobs in team demo yet, in any state\.[^\n]*\n$/);
+    expect(result.stderr).toMatch(/^Warning: Stack analytics has no live jobs in team demo\.[^\n]*\n$/);
     expect(proxy.tunnels[0]?.authorization).toBe(`Basic ${Buffer.from("ci:50%off").toString("base64")}`);
     expect(proxyFor(new URL("https://s.example.com"), { https_proxy: "http://a%zz:b%2%41@p:1" })).toMatchObject({
       url: "http://p:1/",

@@ -119,7 +119,7 @@ export function computePlan(
   }
 
   // A stack renamed in its spec is the likelier story where another stack runs its names: warnOtherStacks says that.
-  if (!anyManaged && sameNameElsewhere.length === 0) warnNewStack(actions, options, warnings);
+  if (liveManaged === 0 && (anyManaged || sameNameElsewhere.length === 0)) warnNoLiveJobs(actions, options, warnings);
   warnOtherStacks(sameNameElsewhere, anyManaged, options, warnings);
   warnRunsAgainElsewhere(actions, newestByKey, warnings);
   recordCoverage(actions, leftOut, clusters, options, warnings);
@@ -329,15 +329,19 @@ function recordCoverage(
 const NAMED = 2;
 
 /**
- * A stack with no record at all, in any status, in the teams the plan covers is new there,
- * or its jobs ran in a team the plan does not cover: their `team:` changed, or the default
- * team did, and no `teams:` names the old one. Nothing in Studio can tell the two apart (no
- * record in the new team says where the stack was), so the plan says what it cannot see.
+ * A stack with no live job in the teams the plan covers is new there, or its jobs run in a
+ * team the plan does not cover: their `team:` changed, or the default team did, with no
+ * `teams:` naming the old one (a move, or the revert of one: the old team's records were
+ * made before the new team was used, and cannot say it). Nothing in Studio tells these
+ * apart, so a plan that creates schedules there says what it cannot see.
  */
-function warnNewStack(actions: readonly PlanAction[], options: PlanOptions, warnings: string[]): void {
-  if (!actions.some((action) => action.kind === "create")) return;
+function warnNoLiveJobs(actions: readonly PlanAction[], options: PlanOptions, warnings: string[]): void {
+  // A schedule is what would run twice; a one-off job that ran is kept by its finished record
+  // (a noop), so the stack is there.
+  if (!actions.some((action) => action.kind === "create" && action.desired.cron !== undefined)) return;
+  if (actions.some((action) => action.kind === "noop")) return;
   warnings.push(
-    `Stack ${options.stack} has no jobs in ${teamsNamed([...options.teams].sort())} yet, in any state. If it had jobs in another team (a changed \`team:\` or default team), they keep running beside these: list that team under \`teams:\` to cancel them.`,
+    `Stack ${options.stack} has no live jobs in ${teamsNamed([...options.teams].sort())}. If its jobs run in another team (a changed \`team:\` or default team), they keep running beside these: list that team under \`teams:\` to cancel them.`,
   );
 }
 
