@@ -30,7 +30,11 @@ async function step(title, args, { expect = [0], cwd = root } = {}) {
 process.stdout.write(`Studio emulator running at ${emulator.url} (token dev-token, team demo)\n`);
 await step("the compute clusters the emulator offers", ["clusters"]);
 await step("check the example spec offline", ["validate", "examples/analytics"]);
-await step("what would change in Studio (exit 2: changes pending)", ["plan", "examples/analytics", "--detailed-exitcode"], { expect: [2] });
+await step(
+  "what would change in Studio (exit 2: changes pending; a new stack is warned of)",
+  ["plan", "examples/analytics", "--detailed-exitcode"],
+  { expect: [2] },
+);
 await step("make it so", ["apply", "examples/analytics", "--yes"]);
 await step("plan again: nothing left to do (exit 0)", ["plan", "examples/analytics", "--detailed-exitcode"]);
 await step("the stack's jobs in Studio", ["status", "examples/analytics"]);
