@@ -151,17 +151,20 @@ function expectClean(result: CliResult): void {
 
 const first = (index: number): JobOutput => listing[index] as JobOutput;
 
+/** Every command that lists the team, as each is run here. */
+const EVERY_READER: readonly string[][] = [
+  ["plan", "."],
+  ["apply", ".", "--yes"],
+  ["status", "."],
+  ["import", "--team", "demo"],
+];
+
 /**
  * Every command that lists the team refuses the listing served, with `message` (and, when
  * given, exactly `hint` on the next and last line), and nothing is written.
  */
 async function expectListingRefused(message: string, hint?: string, readers = ["plan", "apply", "status", "import"]): Promise<void> {
-  for (const argv of [
-    ["plan", "."],
-    ["apply", ".", "--yes"],
-    ["status", "."],
-    ["import", "--team", "demo"],
-  ].filter(([command]) => readers.includes(command ?? ""))) {
+  for (const argv of EVERY_READER.filter(([command]) => readers.includes(command ?? ""))) {
     const result = await runCli(argv, { cwd: dir, env: env() });
     expect(result.code, argv.join(" ")).toBe(1);
     const error = `Error: Studio's reply to GET /api/datachain/jobs/?team_name=demo: ${message}`;
@@ -317,12 +320,7 @@ describe("2. records of the wrong shape", () => {
     // The conformance pass: query_name is optional in the reference's JobInput (datachain
     // sends null when it has none), and a listing holding one such job stopped every command.
     serve([...listing, { ...named("gamma"), id: "unnamed-1", name: null, environment: {} }]);
-    for (const argv of [
-      ["plan", "."],
-      ["apply", ".", "--yes"],
-      ["status", "."],
-      ["import", "--team", "demo"],
-    ]) {
+    for (const argv of EVERY_READER) {
       const result = await runCli(argv, { cwd: dir, env: env() });
       expect([argv[0], result.code]).toEqual([argv[0], 0]);
       expectClean(result);
@@ -1277,6 +1275,37 @@ describe("10. a compressed reply, never asked for", () => {
     };
     const result = await runCli(["--team", "demo", "clusters", "--format", "json"], { cwd: dir, env: env() });
     expect([result.code, result.stderr, result.stdout]).toEqual([0, "", `${JSON.stringify(clusters, null, 2)}\n`]);
+  });
+});
+
+describe("11. bytes that are not UTF-8", () => {
+  it("a listing with one in a job's name or id is refused by every command, where it is, before anything is planned", async () => {
+    // Found by a hostile server: the bytes were read as U+FFFD, so beta's name "b\xFFeta" was
+    // another name, and plan and apply made beta again beside it; an id with one was listed
+    // (and would be cancelled) as an id Studio never gave.
+    const text = JSON.stringify(listing);
+    for (const field of [`"name":"beta"`, `"id":"${named("gamma").id}"`]) {
+      const at = text.indexOf(field) + field.length - 3;
+      const body = Buffer.concat([Buffer.from(text.slice(0, at)), Buffer.from([0xff]), Buffer.from(text.slice(at))]);
+      hostile.received = [];
+      hostile.handler = (req, res) => {
+        if ((req.url ?? "").startsWith("/api/datachain/jobs/?")) {
+          res.writeHead(200, { "content-type": "application/json" });
+          return void res.end(body);
+        }
+        if ((req.url ?? "").startsWith("/api/datachain/clusters/")) return json(res, 200, clusters);
+        json(res, 418, { message: "this test expects no writes" });
+      };
+      for (const argv of EVERY_READER) {
+        const result = await runCli(argv, { cwd: dir, env: env() });
+        expect([argv[0], result.code]).toEqual([argv[0], 1]);
+        expect(result.stderr.split("\n")[0]).toBe(
+          `Error: Studio's reply to GET ${hostile.url}/api/datachain/jobs/?team_name=demo&limit=250000 is not valid JSON: it is not UTF-8 text, as JSON must be: the byte at offset ${Buffer.byteLength(text.slice(0, at))} (0xFF) starts no UTF-8 character`,
+        );
+        expectClean(result);
+      }
+      expect(writes()).toEqual([]);
+    }
   });
 });
 

@@ -3,6 +3,7 @@
 // YAML is read. Decoding with replacement would send a Latin-1 "café" as "caf\ufffd".
 
 import { isUtf8 } from "node:buffer";
+import { firstInvalidUtf8 } from "../utf8.js";
 
 /** Where a problem is, in the file's own lines: line and column (in characters) from 1. */
 export interface TextPlace {
@@ -64,36 +65,4 @@ export function placeInText(text: string, offset: number): TextPlace {
 function placeOf(bytes: Buffer, start: number, offset: number): TextPlace {
   const text = bytes.subarray(start, offset).toString("utf8");
   return placeInText(text, text.length);
-}
-
-/** The offset of the first byte that is not well-formed UTF-8, or -1. */
-function firstInvalidUtf8(bytes: Buffer): number {
-  for (let i = 0; i < bytes.length;) {
-    const b = bytes[i] ?? 0;
-    if (b < 0x80) {
-      i++;
-      continue;
-    }
-    // Lead byte: how many continuation bytes, and the range the second one must be in
-    // (which excludes overlong forms, surrogates and code points past U+10FFFF).
-    let need: number;
-    let low = 0x80;
-    let high = 0xbf;
-    if (b >= 0xc2 && b <= 0xdf) need = 1;
-    else if (b >= 0xe0 && b <= 0xef) {
-      need = 2;
-      if (b === 0xe0) low = 0xa0;
-      if (b === 0xed) high = 0x9f;
-    } else if (b >= 0xf0 && b <= 0xf4) {
-      need = 3;
-      if (b === 0xf0) low = 0x90;
-      if (b === 0xf4) high = 0x8f;
-    } else return i;
-    for (let k = 1; k <= need; k++) {
-      const c = bytes[i + k];
-      if (c === undefined || c < (k === 1 ? low : 0x80) || c > (k === 1 ? high : 0xbf)) return i;
-    }
-    i += need + 1;
-  }
-  return -1;
 }

@@ -171,4 +171,59 @@ describe("readBody", () => {
       await agent.close();
     }
   });
+  describe("a body that is not UTF-8", () => {
+    /** How readBody ends on these chunks, and the text it gave. */
+    async function read(
+      chunks: Buffer[],
+      past: (() => Error) | "truncate" = tooLarge,
+    ): Promise<{ how: string; message?: string; text: string }> {
+      const body = pushed();
+      let text = "";
+      const reading = readBody(reply(body), 1000, (piece) => (text += piece), past);
+      for (const chunk of chunks) body.push(chunk);
+      body.push(null);
+      const { how, error } = await outcome(reading);
+      return { how, ...(error === undefined ? {} : { message: (error as Error).message }), text };
+    }
+    const bytes = (...values: number[]) => Buffer.from(values);
+    const ascii = (text: string) => Buffer.from(text);
+    const refused = (at: number, byte: string) => ({
+      how: "rejected",
+      message: `it is not UTF-8 text, as JSON must be: the byte at offset ${at} (0x${byte}) starts no UTF-8 character`,
+    });
+
+    it("is refused at its first bad byte, counted across chunks, instead of read as U+FFFD", async () => {
+      // Found by a hostile server: a job id with a 0xFF in it was listed as "27dc\uFFFD17ea",
+      // and a name with one became another name, so plan offered to create the job again.
+      expect(await read([ascii('["ab'), bytes(0xff), ascii('c"]')])).toMatchObject(refused(4, "FF"));
+      expect(await read([ascii('["abc'), bytes(0x22, 0x80, 0x5d)])).toMatchObject(refused(6, "80"));
+      // Overlong, a surrogate, past U+10FFFF, a lead byte no character starts with.
+      expect(await read([ascii('["'), bytes(0xc0, 0xaf), ascii('"]')])).toMatchObject(refused(2, "C0"));
+      expect(await read([ascii('["'), bytes(0xed, 0xa0, 0x80), ascii('"]')])).toMatchObject(refused(2, "ED"));
+      expect(await read([ascii('["'), bytes(0xf4, 0x90, 0x80, 0x80), ascii('"]')])).toMatchObject(refused(2, "F4"));
+      expect(await read([ascii('["'), bytes(0xf8), ascii('"]')])).toMatchObject(refused(2, "F8"));
+    });
+
+    it("is refused where a character split between chunks goes wrong, or the body ends inside one", async () => {
+      // "€" is E2 82 AC: its first two bytes end a chunk, and the next does not go on with it.
+      expect(await read([ascii('["1'), bytes(0xe2, 0x82), ascii('x"]')])).toMatchObject(refused(3, "E2"));
+      expect(await read([ascii('["1'), bytes(0xe2), bytes(0x82), ascii('x"]')])).toMatchObject(refused(3, "E2"));
+      expect(await read([ascii('["1"]'), bytes(0xe2, 0x82)])).toMatchObject(refused(5, "E2"));
+    });
+
+    it("takes U+FFFD sent as such, and characters split between chunks anywhere", async () => {
+      const text = '["\uFFFD €😀 ok"]';
+      const whole = Buffer.from(text);
+      expect(await read([whole])).toEqual({ how: "resolved", text });
+      for (let cut = 1; cut < whole.length; cut++) {
+        expect(await read([whole.subarray(0, cut), whole.subarray(cut)])).toEqual({ how: "resolved", text });
+      }
+      const split = [...whole].map((byte) => bytes(byte));
+      expect(await read(split)).toEqual({ how: "resolved", text });
+    });
+
+    it("is only described when it is an error's body, read up to a cut", async () => {
+      expect(await read([ascii("bad "), bytes(0xff)], "truncate")).toEqual({ how: "resolved", text: "bad \uFFFD" });
+    });
+  });
 });
