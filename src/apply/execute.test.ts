@@ -468,6 +468,41 @@ describe("an ambiguous create", () => {
     expect(liveNames(studio)).toEqual([`c ${old.id}`, "c theirs-1"]);
   });
 
+  it("is not taken as made when Studio answers with the job in a status that does not run it, and the old version of a replace is kept", async () => {
+    // Found by a hostile server that answered each create with the job sent, CANCELED: apply
+    // took it as made, cancelled the old version, said "1 replaced", and the key had no live
+    // job left. The look-up after it found the same cancelled job and took it as made too.
+    for (const status of ["CANCELED", "CANCELING_SCHEDULED", "COMPLETE", "FAILED"]) {
+      const old = record({ key: "c" });
+      const studio = createFakeStudio([old]);
+      const sendCreate = studio.createJob.bind(studio);
+      studio.createJob = async (input) => {
+        const made = await sendCreate(input);
+        const stored = studio.jobs.find((job) => job.id === made.id);
+        if (stored !== undefined) stored.status = status;
+        return { ...made, status };
+      };
+      const result = await apply(planOf([replace(desired({ key: "c", query: "print(2)\n", cron: "0 3 * * *" }), old)]), studio);
+      expect(outcomes(result), status).toEqual([
+        `create demo/c failed: Studio answered the create of demo/c with job fake-1 in status ${status}, which does not run the job; the job was not found when the team was listed again, and it is not sent twice: run plan to see whether it exists`,
+        `cancel demo/c skipped: the new job may have been created all the same; ${old.id} is kept, and a re-run cancels whichever is not wanted`,
+      ]);
+      expect(
+        studio.jobs.map((job) => `${job.id} ${job.status}`),
+        status,
+      ).toEqual([`${old.id} ${old.status}`, `fake-1 ${status}`]);
+    }
+  });
+
+  it("takes a one-off job answered as already finished: it ran, which is all it asks", async () => {
+    const old = record({ key: "c" });
+    const studio = createFakeStudio([old]);
+    const sendCreate = studio.createJob.bind(studio);
+    studio.createJob = async (input) => ({ ...(await sendCreate(input)), status: "COMPLETE" });
+    const result = await apply(planOf([replace(desired({ key: "c", query: "print(2)\n" }), old)]), studio);
+    expect(outcomes(result)).toEqual(["create demo/c applied", `cancel demo/c applied`]);
+  });
+
   it("checks the reply's team, name and markers, and finds the job it made when the reply named another", async () => {
     const made = desired({ key: "a" });
     const cases: [string, (sent: JobOutput) => JobOutput][] = [

@@ -17,6 +17,7 @@ import type { DesiredFile, DesiredJob } from "../desired/types.js";
 import type { StudioClient } from "../studio/client.js";
 import { backoffDelay, sleep, type BackoffOptions } from "../studio/retry.js";
 import { isLive } from "../studio/job-status.js";
+import { satisfies } from "../plan/keep.js";
 import type { JobInput, JobOutput } from "../studio/types.js";
 import { sweep, type ChangedMeanwhile, type TeamIntent } from "./sweep.js";
 import type { ActionVerb, ApplyEvent, ApplyResult, ApplySummary, StepKind, StepResult } from "./types.js";
@@ -479,7 +480,8 @@ const GATEWAY_TIMEOUTS: ReadonlySet<number> = new Set([504, 524]);
 /**
  * Why a create's reply is not the job sent, if it is not: a server that answers with some
  * other job (one listed before, as one that folds creates by name would; one of another
- * team or name; one without this job's markers) has not said it made ours. Acting on it
+ * team or name; one without this job's markers; one that will not run) has not said it made
+ * ours. Acting on it
  * would cancel the old version of a replaced job with nothing in its place.
  */
 function notTheJobSent(reply: JobOutput, job: DesiredJob, knownIds: ReadonlySet<string>): string | undefined {
@@ -489,6 +491,9 @@ function notTheJobSent(reply: JobOutput, job: DesiredJob, knownIds: ReadonlySet<
   if (reply.name !== job.key) return `${which}, named ${printable(reply.name)}`;
   const managed = managedAs(reply, job.stack);
   if (managed?.key !== job.key || managed.fingerprint !== job.fingerprint) return `${which}, which does not carry this job's markers`;
+  // A job that will not run (cancelled, or a schedule already finished) is not the one asked
+  // for: a replace that went on would cancel the old version with nothing live in its place.
+  if (!satisfies(managed, job)) return `${which} in status ${printable(reply.status)}, which does not run the job`;
   return undefined;
 }
 
@@ -508,7 +513,7 @@ async function findCreated(options: ApplyOptions, job: DesiredJob): Promise<JobO
   const isCreated = (record: JobOutput) => {
     if (options.knownIds.has(record.id)) return false;
     const found = managedAs(record, job.stack);
-    return found !== undefined && found.key === job.key && found.fingerprint === job.fingerprint;
+    return found !== undefined && found.key === job.key && satisfies(found, job);
   };
   const jobs = await options.client.listAllJobs(job.team, { keep: isCreated, stack: job.stack });
   return jobs[0];
