@@ -422,6 +422,34 @@ describe("listAllJobs", () => {
     expect(studio.emulator.requests.get("GET /api/datachain/jobs/")).toBe(3); // 2, 8 (both full), 32
   });
 
+  it("refuses a listing that shrinks when asked for more, instead of taking it as complete", async () => {
+    // Found by a hostile server: asked for 2 it listed 2, asked for 8 it listed 1, and the
+    // one was taken as the team's every job, so a plan would have made the others again.
+    studio = await startTestStudio();
+    await seed(studio, 3);
+    const jobs = await studio.client.listJobs("demo", { limit: 3 });
+    const asked: string[] = [];
+    const server = createServer((req, res) => {
+      const limit = Number(new URL(req.url ?? "/", "http://x").searchParams.get("limit"));
+      asked.push(String(limit));
+      res.writeHead(200, { "content-type": "application/json" });
+      res.end(JSON.stringify(jobs.slice(0, limit === 2 ? 2 : 1)));
+    });
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    onTestFinished(() => void server.close());
+    const client = createStudioClient({
+      url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+      token: "t",
+      listLimit: { initial: 2, ceiling: 32 },
+    });
+    onTestFinished(() => client.close());
+    const error = (await client.listAllJobs("demo").catch((e: unknown) => e)) as RemoteError;
+    expect(error.message).toBe(
+      "[GET] /api/datachain/jobs/: 200 team demo listed 2 jobs when asked for 2, then 1 when asked for 8; a listing that shrinks may be incomplete, so nothing was planned",
+    );
+    expect(asked).toEqual(["2", "8"]);
+  });
+
   it("fails clearly past the ceiling instead of returning a partial listing", async () => {
     studio = await startTestStudio({}, { listLimit: { initial: 2, ceiling: 4 } });
     await seed(studio, 4);

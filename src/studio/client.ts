@@ -174,13 +174,26 @@ export function createStudioClient(options: StudioClientOptions): StudioClient {
     async listAllJobs(team, query = {}) {
       // Listing has no cursor: a reply of exactly `limit` items may have been cut,
       // so ask again with a larger limit until the reply is shorter than asked.
+      let before = 0;
       for (let limit = listLimit.initial; ; limit = Math.min(limit * 4, listLimit.ceiling)) {
         const { jobs, received } = await listJobs(
           team,
           { ...(query.status === undefined ? {} : { status: query.status }), limit },
           { ...(query.keep === undefined ? {} : { keep: query.keep }), ...(query.stack === undefined ? {} : { stack: query.stack }) },
         );
+        // Studio deletes no job: a larger limit gives at least the records a smaller one did.
+        // Fewer is a listing cut short some other way, which would pass for complete.
+        if (received < before) {
+          throw new RemoteError({
+            method: "GET",
+            path: `${API_PREFIX}/datachain/jobs/`,
+            status: 200,
+            studioMessage: `team ${team} listed ${before} jobs when asked for ${before}, then ${received} when asked for ${limit}; a listing that shrinks may be incomplete, so nothing was planned`,
+            hint: "studio-jobs acts on nothing it cannot read, so it stopped here. Run it again; if it happens again, please report it.",
+          });
+        }
         if (received < limit) return jobs;
+        before = received;
         if (limit >= listLimit.ceiling) {
           throw new RemoteError({
             method: "GET",
