@@ -503,12 +503,14 @@ describe("an ambiguous create", () => {
     expect(outcomes(result)).toEqual(["create demo/c applied", `cancel demo/c applied`]);
   });
 
-  it("checks the reply's team, name and markers, and finds the job it made when the reply named another", async () => {
+  it("checks the reply's team, name, markers and parent, and finds the job it made when the reply named another", async () => {
     const made = desired({ key: "a" });
     const cases: [string, (sent: JobOutput) => JobOutput][] = [
       [" of team elsewhere", (sent) => ({ ...sent, id: "other-1", team: "elsewhere" })],
       [", named phantom", (sent) => ({ ...sent, id: "other-1", name: "phantom" })],
       [", which does not carry this job's markers", (sent) => ({ ...sent, id: "other-1", environment: {} })],
+      // Its markers are this job's, as a run's are its schedule's: it was said to have none.
+      [", a run of job fake-1", (sent) => ({ ...sent, id: "other-1", parent_job_id: sent.id })],
     ];
     for (const [why, answer] of cases) {
       const studio = createFakeStudio();

@@ -16,7 +16,7 @@ import { readRegularFile } from "../desired/read-file.js";
 import type { DesiredFile, DesiredJob } from "../desired/types.js";
 import type { StudioClient } from "../studio/client.js";
 import { backoffDelay, sleep, type BackoffOptions } from "../studio/retry.js";
-import { isLive } from "../studio/job-status.js";
+import { isLive, runParentId } from "../studio/job-status.js";
 import { satisfies } from "../plan/keep.js";
 import type { JobInput, JobOutput } from "../studio/types.js";
 import { sweep, type ChangedMeanwhile, type TeamIntent } from "./sweep.js";
@@ -480,15 +480,18 @@ const GATEWAY_TIMEOUTS: ReadonlySet<number> = new Set([504, 524]);
 /**
  * Why a create's reply is not the job sent, if it is not: a server that answers with some
  * other job (one listed before, as one that folds creates by name would; one of another
- * team or name; one without this job's markers; one that will not run) has not said it made
- * ours. Acting on it
- * would cancel the old version of a replaced job with nothing in its place.
+ * team or name; a run; one without this job's markers; one that will not run) has not said
+ * it made ours. Acting on it would cancel the old version of a replaced job with nothing in
+ * its place.
  */
 function notTheJobSent(reply: JobOutput, job: DesiredJob, knownIds: ReadonlySet<string>): string | undefined {
   const which = `job ${reply.id}`;
   if (knownIds.has(reply.id)) return `${which}, which was already there when the plan was made`;
   if (reply.team !== job.team) return `${which} of team ${printable(reply.team)}`;
   if (reply.name !== job.key) return `${which}, named ${printable(reply.name)}`;
+  // A run carries its schedule's markers: said as what it is, not as markers missing.
+  const parent = runParentId(reply);
+  if (parent !== undefined) return `${which}, a run of job ${printable(parent)}`;
   const managed = managedAs(reply, job.stack);
   if (managed?.key !== job.key || managed.fingerprint !== job.fingerprint) return `${which}, which does not carry this job's markers`;
   // A job that will not run (cancelled, or a schedule already finished) is not the one asked
