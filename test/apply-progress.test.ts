@@ -21,7 +21,7 @@ describe("apply progress", () => {
   it("writes a turn's lines in one write at the end of the turn, and the rest at finish", async () => {
     const out = recorder();
     const stop = new AbortController();
-    const progress = createProgress({ stderr: out.stderr, signal: stop.signal }, { batch: true });
+    const progress = createProgress({ stderr: out.stderr, signal: stop.signal, env: {} }, { batch: true });
     progress.onEvent({ type: "start", total: 3 });
     progress.onEvent(end("a", 1, 3));
     progress.onEvent(end("b", 2, 3));
@@ -39,7 +39,7 @@ describe("apply progress", () => {
   it("a stop request writes what is pending at once, and every line after it goes out as it comes", () => {
     const out = recorder();
     const stop = new AbortController();
-    const progress = createProgress({ stderr: out.stderr, signal: stop.signal }, { batch: true });
+    const progress = createProgress({ stderr: out.stderr, signal: stop.signal, env: {} }, { batch: true });
     progress.onEvent(end("a", 1, 2));
     expect(out.writes).toEqual([]);
     stop.abort("SIGINT");
@@ -52,7 +52,7 @@ describe("apply progress", () => {
 
   it("on a terminal, the live line's bytes are the same, cleared at finish", async () => {
     const out = recorder(true);
-    const progress = createProgress({ stderr: out.stderr, signal: new AbortController().signal }, { batch: true });
+    const progress = createProgress({ stderr: out.stderr, signal: new AbortController().signal, env: {} }, { batch: true });
     progress.onEvent({ type: "begin", step: "create", key: "a", done: 0, total: 1 });
     progress.onEvent(end("a", 1, 1));
     await turn();
@@ -62,7 +62,7 @@ describe("apply progress", () => {
 
   it("without batch (--verbose), one write per event", () => {
     const out = recorder();
-    const progress = createProgress({ stderr: out.stderr, signal: new AbortController().signal }, { batch: false });
+    const progress = createProgress({ stderr: out.stderr, signal: new AbortController().signal, env: {} }, { batch: false });
     progress.onEvent(end("a", 1, 2));
     progress.onEvent(end("b", 2, 2));
     expect(out.writes).toEqual(["[1/2] create demo/a: done (job id-a)\n", "[2/2] create demo/b: done (job id-b)\n"]);
@@ -74,7 +74,7 @@ describe("apply progress", () => {
     const out = recorder();
     const atExit = new Set<() => void>();
     const exit = { on: (f: () => void) => void atExit.add(f), off: (f: () => void) => void atExit.delete(f) };
-    const progress = createProgress({ stderr: out.stderr, signal: new AbortController().signal }, { batch: true, exit });
+    const progress = createProgress({ stderr: out.stderr, signal: new AbortController().signal, env: {} }, { batch: true, exit });
     progress.onEvent(end("a", 1, 1));
     expect(out.writes).toEqual([]);
     for (const flush of atExit) flush();

@@ -269,4 +269,26 @@ describe("on a terminal", () => {
     for (const [name, id] of ids)
       expect(result.stdout).toContain(`  demo/${name}  ${id}  ${studio.emulator.url}/team/demo/datasets/jobs/${id}\n`);
   });
+
+  it("on a terminal with TERM=dumb (Emacs' shell), neither colours nor redraws a line: it prints a line per step", async () => {
+    // Found by a newcomer's walk-through: the plan came coloured and apply's progress as
+    // `\r\x1b[2K[1/3] create ...`, which such a terminal prints as text. FORCE_COLOR still decides.
+    const dir = example();
+    const dumb = { ...env, TERM: "dumb" };
+    expect((await runCli(["plan", "jobs"], { cwd: dir, env: dumb, tty: true })).stdout).not.toContain("\x1b[");
+    expect((await runCli(["plan", "jobs"], { cwd: dir, env: { ...dumb, FORCE_COLOR: "1" }, tty: true })).stdout).toContain(
+      "\x1b[32m+  \x1b[0m",
+    );
+    const result = await runCli(["apply", "jobs", "--yes"], { cwd: dir, env: dumb, tty: true });
+    expect(result.code).toBe(0);
+    expect(result.stdout).not.toContain("\x1b[");
+    expect(result.stderr).not.toContain("\x1b[");
+    expect(result.stderr).not.toContain("\r");
+    const steps = result.stderr.split("\n").filter((line) => line.startsWith("["));
+    expect(steps.map((line) => line.replace(/ \(job [0-9a-f-]+\)$/, "").replace(/^\[\d\/3\] /, "")).sort()).toEqual([
+      "create demo/drift-report: done",
+      "create demo/evaluate-ranker: done",
+      "create demo/retrain-ranker: done",
+    ]);
+  });
 });

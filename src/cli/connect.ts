@@ -9,7 +9,7 @@ import { proxyFor } from "../studio/proxy.js";
 import { checkStudioUrl } from "../studio/url.js";
 import { formatDuration } from "../studio/reply-text.js";
 import { resolveConnection, type ConnectionSettings } from "../studio/config.js";
-import { waitsOf, type CliIo } from "./io.js";
+import { isFullTerminal, waitsOf, type CliIo } from "./io.js";
 
 export interface GlobalOptions {
   url?: string;
@@ -106,7 +106,7 @@ const ANNOUNCED_WAIT_MS = 5_000;
 function announceRetry(event: RetryEvent, verbose: boolean, io: CliIo): void {
   // On a terminal apply keeps a live progress line without a newline: cleared first, so
   // that this line stands on its own; the progress line is drawn again at its next step.
-  const clear = io.stderr.isTTY === true ? "\r\x1b[2K" : "";
+  const clear = isFullTerminal(io.stderr, io.env) ? "\r\x1b[2K" : "";
   if (verbose) {
     io.stderr.write(`${clear}retry ${event.attempt}: [${event.method}] ${event.path} after ${event.reason}, waiting ${event.delayMs} ms\n`);
     return;

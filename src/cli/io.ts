@@ -66,13 +66,24 @@ export function redactingIo(io: CliIo, secrets: Redactor): CliIo {
   };
 }
 
-/** Colour only on a terminal, never with NO_COLOR or --no-color; FORCE_COLOR decides when set (0 and false: off). */
+/**
+ * Whether a stream is a terminal that takes colours and moves of the cursor (`\r\x1b[2K`).
+ * One with TERM=dumb (Emacs' shell, some CI consoles) prints the escapes as text.
+ */
+export function isFullTerminal(stream: OutputStream, env: NodeJS.ProcessEnv): boolean {
+  return stream.isTTY === true && env["TERM"] !== "dumb";
+}
+
+/**
+ * Colour only on a terminal (not TERM=dumb), never with NO_COLOR or --no-color; FORCE_COLOR
+ * decides when set (0 and false: off).
+ */
 export function useColor(stream: OutputStream, env: NodeJS.ProcessEnv, flag: boolean): boolean {
   if (!flag) return false;
   if (env["NO_COLOR"] !== undefined && env["NO_COLOR"] !== "") return false;
   const force = env["FORCE_COLOR"];
   if (force !== undefined) return force !== "0" && force.toLowerCase() !== "false";
-  return stream.isTTY === true;
+  return isFullTerminal(stream, env);
 }
 
 /** A plan's warnings and errors, a line each: what came from Studio in them is shown escaped. */

@@ -13,7 +13,7 @@ import type { StudioClient } from "../../studio/client.js";
 import { resolveConnection } from "../../studio/config.js";
 import type { JobOutput } from "../../studio/types.js";
 import { connect, type GlobalOptions } from "../connect.js";
-import { reportDiagnostics, useColor, waitsOf, type CliIo } from "../io.js";
+import { isFullTerminal, reportDiagnostics, useColor, waitsOf, type CliIo } from "../io.js";
 import { listStudio, preparePlan, type PlanFlags } from "../planning.js";
 
 export interface ApplyCommandFlags extends PlanFlags {
@@ -207,7 +207,7 @@ export async function execute(
 }
 
 /**
- * On a terminal one live line; otherwise a line per finished step. Both on stderr.
+ * On a terminal one live line; otherwise (TERM=dumb too) a line per finished step. Both on stderr.
  *
  * The text is the same as one write per event, but what a turn of the event loop adds (a
  * round of replies, as many as --parallelism) goes out in one write, at the end of the turn:
@@ -219,7 +219,7 @@ export async function execute(
  * write per event then, so that the lines stay in order.
  */
 export function createProgress(
-  io: Pick<CliIo, "stderr" | "signal">,
+  io: Pick<CliIo, "stderr" | "signal" | "env">,
   options: {
     batch: boolean;
     /** Where "write what is pending at exit" is registered: the process, unless a test says. */
@@ -227,7 +227,7 @@ export function createProgress(
   },
 ): { onEvent: (event: ApplyEvent) => void; finish: () => void } {
   const exit = options.exit ?? { on: (f: () => void) => process.on("exit", f), off: (f: () => void) => process.off("exit", f) };
-  const live = io.stderr.isTTY === true;
+  const live = isFullTerminal(io.stderr, io.env);
   let shown = false;
   let pending = "";
   let scheduled = false;
