@@ -1,8 +1,9 @@
 // The Studio client against the emulator: retries, Retry-After, the truncation guard,
 // error messages, and where its settings come from.
 
-import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { createServer, type Server, type ServerResponse } from "node:http";
+import { createServer as createHttpsServer } from "node:https";
 import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -545,6 +546,40 @@ describe("errors", () => {
     expect(error.message).toMatch(/^\[GET\] \/api\/datachain\/clusters\/: no reply: ECONNREFUSED/);
     expect(error.code).toBe("REMOTE_UNREACHABLE");
     await client.close();
+  });
+
+  it("says in words that an https:// URL names a server of plain http, and which --url to use", async () => {
+    // Found by a newcomer's walk-through: `--url https://127.0.0.1:PORT` for the emulator said
+    // "ERR_SSL_WRONG_VERSION_NUMBER 80...:error:0A00010B:SSL routines:ssl3_get_record:wrong version
+    // number:../deps/openssl/..." and "check that Studio is reachable", which it was.
+    const server = createServer((_req, res) => res.end("[]"));
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    const { port } = server.address() as AddressInfo;
+    onTestFinished(() => void server.close());
+    const client = createStudioClient({ url: `https://127.0.0.1:${port}/studio`, token: "t", backoff: { baseMs: 1, maxMs: 1 } });
+    const error = (await client.listClusters().catch((e: unknown) => e)) as RemoteError;
+    await client.close();
+    expect(error.message).toBe(
+      `[GET] /api/datachain/clusters/: no reply: the server at https://127.0.0.1:${port} does not answer in TLS (ERR_SSL_WRONG_VERSION_NUMBER)`,
+    );
+    expect(error.hint).toBe(`If it serves plain http, as the local emulator does, use --url http://127.0.0.1:${port}/studio.`);
+  });
+
+  it("says that this machine does not trust Studio's certificate, and how to make it", async () => {
+    // It said "check that Studio is reachable" after `DEPTH_ZERO_SELF_SIGNED_CERT`, as behind a
+    // network that inspects TLS. test/fixtures/tls: a self-signed certificate for localhost, test only.
+    const fixture = (name: string) => readFileSync(new URL(`fixtures/tls/${name}`, import.meta.url));
+    const server = createHttpsServer({ key: fixture("key.pem"), cert: fixture("cert.pem") }, (_req, res) => res.end("[]"));
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    const { port } = server.address() as AddressInfo;
+    onTestFinished(() => void server.close());
+    const client = createStudioClient({ url: `https://localhost:${port}`, token: "t", backoff: { baseMs: 1, maxMs: 1 } });
+    const error = (await client.listClusters().catch((e: unknown) => e)) as RemoteError;
+    await client.close();
+    expect(error.message).toBe("[GET] /api/datachain/clusters/: no reply: DEPTH_ZERO_SELF_SIGNED_CERT self-signed certificate");
+    expect(error.hint).toBe(
+      `This machine does not trust the certificate of https://localhost:${port}: if your network or your Studio uses a certificate authority of its own, set NODE_EXTRA_CA_CERTS to its certificate (a PEM file).`,
+    );
   });
 
   it("reports a create whose host name did not resolve as failed, not as possibly made, and sends it once", async () => {

@@ -16,7 +16,7 @@ import {
   shorten,
   stripHtml,
 } from "./reply-text.js";
-import { isNotSentError, parseRetryAfter, tunnelRefusal } from "./retry.js";
+import { errorCode, isNotSentError, parseRetryAfter, tunnelRefusal } from "./retry.js";
 import { ReplySyntaxError } from "./stream-parse.js";
 import { API_PREFIX, baseUrlOf } from "./url.js";
 import type { WireError } from "./wire.js";
@@ -77,6 +77,47 @@ export function proxyNamed(proxy: { shown: string; from: string }): string {
 /** Said with a hint that points at the proxy: where to leave a host out of it. */
 export const NO_PROXY_NOTE = "NO_PROXY names the hosts reached directly.";
 
+/** Node's codes for a certificate chain this machine does not trust. */
+const UNTRUSTED_CERTIFICATE: ReadonlySet<string> = new Set([
+  "DEPTH_ZERO_SELF_SIGNED_CERT",
+  "SELF_SIGNED_CERT_IN_CHAIN",
+  "UNABLE_TO_GET_ISSUER_CERT",
+  "UNABLE_TO_GET_ISSUER_CERT_LOCALLY",
+  "UNABLE_TO_VERIFY_LEAF_SIGNATURE",
+  "CERT_UNTRUSTED",
+]);
+
+/**
+ * A connection that TLS ended before any request: the usual "check that Studio is reachable"
+ * points the wrong way, as a server answered. An https:// URL of a server that speaks plain
+ * http (the emulator) fails with OpenSSL's `...:ssl3_get_record:wrong version number:...`,
+ * said here in words (`said`); a certificate this machine does not trust (a network that
+ * inspects TLS, a Studio with its own authority), out of date or for another host is told
+ * what to do. Through a proxy, a server that speaks no TLS may be the proxy: not said then.
+ */
+function tlsProblem(cause: unknown, { origin, basePath }: ErrorContext, proxied: boolean): { said?: string; hint: string } | undefined {
+  const code = errorCode(cause);
+  if (code === undefined) return undefined;
+  if (code === "ERR_SSL_WRONG_VERSION_NUMBER" && !proxied && origin.startsWith("https:")) {
+    return {
+      said: `the server at ${origin} does not answer in TLS (${code})`,
+      hint: `If it serves plain http, as the local emulator does, use --url ${origin.replace(/^https:/, "http:")}${basePath}.`,
+    };
+  }
+  if (UNTRUSTED_CERTIFICATE.has(code)) {
+    return {
+      hint: `This machine does not trust the certificate of ${origin}: if your network or your Studio uses a certificate authority of its own, set NODE_EXTRA_CA_CERTS to its certificate (a PEM file).`,
+    };
+  }
+  if (code === "CERT_HAS_EXPIRED" || code === "CERT_NOT_YET_VALID") {
+    return { hint: `The certificate of ${origin} is not valid now: check this machine's clock, else the certificate needs renewing.` };
+  }
+  if (code === "ERR_TLS_CERT_ALTNAME_INVALID") {
+    return { hint: `The certificate of ${origin} is for another host name: check the host in --url (or DATACHAIN_STUDIO_URL).` };
+  }
+  return undefined;
+}
+
 /** The error for a try that is not made again. */
 export function failure(ctx: ErrorContext, where: RequestDescription, outcome: Reply | Failure): RemoteError {
   if ("phase" in outcome) {
@@ -87,14 +128,17 @@ export function failure(ctx: ErrorContext, where: RequestDescription, outcome: R
       const via = proxy === undefined ? undefined : proxyNamed(proxy);
       const refused = via === undefined ? undefined : tunnelRefusal(cause);
       // Through a proxy, the proxy may be what did not answer or turned the request away.
+      const tls = tlsProblem(cause, ctx, proxy !== undefined);
       const hint =
-        proxy === undefined
-          ? undefined
-          : refused === 407
-            ? proxy.credentials
-              ? `The proxy wants credentials it did not take: check the user and password in ${proxy.from}'s URL (percent-encoded).`
-              : `The proxy wants credentials, and ${proxy.from}'s URL holds none: give a user and password in it, before the host and an @ (percent-encoded).`
-            : `Check --url (or DATACHAIN_STUDIO_URL), and that Studio is reachable through ${via}; ${NO_PROXY_NOTE}`;
+        tls !== undefined
+          ? tls.hint
+          : proxy === undefined
+            ? undefined
+            : refused === 407
+              ? proxy.credentials
+                ? `The proxy wants credentials it did not take: check the user and password in ${proxy.from}'s URL (percent-encoded).`
+                : `The proxy wants credentials, and ${proxy.from}'s URL holds none: give a user and password in it, before the host and an @ (percent-encoded).`
+              : `Check --url (or DATACHAIN_STUDIO_URL), and that Studio is reachable through ${via}; ${NO_PROXY_NOTE}`;
       // A request that surely never reached Studio (a proxy refused the tunnel) did nothing there.
       return new RemoteError({
         method: where.method,
@@ -104,7 +148,9 @@ export function failure(ctx: ErrorContext, where: RequestDescription, outcome: R
         hint,
         ...(isNotSentError(cause) ? { ambiguous: false } : {}),
         ...(refused === undefined
-          ? {}
+          ? tls?.said === undefined
+            ? {}
+            : { message: `[${where.method}] ${where.path}: no reply: ${tls.said}` }
           : { message: `[${where.method}] ${where.path}: ${via} refused to open a connection to Studio (it answered ${refused})` }),
       });
     }

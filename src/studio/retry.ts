@@ -29,7 +29,8 @@ const TRANSIENT_ERROR_CODES: ReadonlySet<string> = new Set([
  */
 const NOT_SENT_ERROR_CODES: ReadonlySet<string> = new Set(["ECONNREFUSED", "EAI_AGAIN", "ENOTFOUND", "UND_ERR_CONNECT_TIMEOUT"]);
 
-function errorCode(error: unknown): string | undefined {
+/** The code of a failure or of its cause (four deep): `ECONNRESET`, `DEPTH_ZERO_SELF_SIGNED_CERT`; a timeout's is ETIMEDOUT. */
+export function errorCode(error: unknown): string | undefined {
   for (let e: unknown = error, depth = 0; e instanceof Error && depth < 4; e = e.cause, depth++) {
     const code = (e as { code?: unknown }).code;
     if (typeof code === "string") return code;
