@@ -33,10 +33,11 @@ export class ReplaceFileError extends Error {
 /** Why what is at `path` (from lstat) is not replaced; undefined when nothing is there, or a file or a link. */
 function refusedEntry(existing: Stats | undefined, exclusive: boolean): ReplaceFileError | undefined {
   if (existing === undefined) return undefined;
-  if (exclusive) return new ReplaceFileError("it already exists", true);
+  // What no --force would replace is said first: "already exists" would ask for --force.
   if (existing.isDirectory()) return new ReplaceFileError("it is a directory");
   if (!existing.isFile() && !existing.isSymbolicLink())
     return new ReplaceFileError("it is not a regular file (a FIFO, a device or a socket)");
+  if (exclusive) return new ReplaceFileError("it already exists", true);
   return undefined;
 }
 

@@ -601,6 +601,23 @@ describe("import", () => {
     expect(readFileSync(join(dir, "spec.yaml"), "utf8")).toContain("stack: imported\n");
   });
 
+  it("says a directory given as --out is one, with or without --force, before asking Studio", async () => {
+    // Found by a newcomer's walk-through: `import --out jobs` said "jobs already exists ... Pass
+    // --force to overwrite it", and with --force, after listing the team, "it is a directory".
+    const dir = mkdtempSync(join(tmpdir(), "studio-jobs-import-"));
+    mkdirSync(join(dir, "jobs"));
+    const before = studio.emulator.requests.size;
+    for (const force of [[], ["--force"]]) {
+      expect(await runCli(["--team", "demo", "import", "--out", "jobs", ...force], { cwd: dir, env })).toMatchObject({
+        code: 1,
+        stdout: "",
+        stderr:
+          "Error: Cannot write jobs: it is a directory; nothing was written.\nGive --out a file path, e.g. --out studio-jobs.yaml, in an existing directory you can write to.\n",
+      });
+    }
+    expect(studio.emulator.requests.size).toBe(before);
+  });
+
   it("takes the team from datachain's config like every command, and needs one", async () => {
     const config = mkdtempSync(join(tmpdir(), "studio-jobs-config-"));
     const noTeam = await runCli(["import"], { env: { ...env, DATACHAIN_GLOBAL_CONFIG_DIR: config } });

@@ -22,7 +22,7 @@ import { resolveConnection } from "../../studio/config.js";
 import { isLive, isRun, isSchedule, isWaitingToStart } from "../../studio/job-status.js";
 import { newestFirst } from "../../studio/time.js";
 import type { JobOutput } from "../../studio/types.js";
-import { replaceFile, ReplaceFileError } from "../../replace-file.js";
+import { replaceFile, ReplaceFileError, whyNotReplaceable } from "../../replace-file.js";
 import { hasUrlCredentials, replaceUrlCredentials } from "../../url-credentials.js";
 import { connect, type GlobalOptions } from "../connect.js";
 import { listCoverage } from "../planning.js";
@@ -395,6 +395,8 @@ function cancelledByImport(
   return byTeam;
 }
 
+const OUT_HINT = "Give --out a file path, e.g. --out studio-jobs.yaml, in an existing directory you can write to.";
+
 export async function runImport(flags: ImportFlags, globals: GlobalOptions, io: CliIo): Promise<number> {
   if (!/^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$/.test(flags.stack)) {
     throw new UsageError(`--stack "${flags.stack}" must be 1 to 63 letters, digits, '.', '_' or '-'.`);
@@ -408,10 +410,14 @@ export async function runImport(flags: ImportFlags, globals: GlobalOptions, io: 
     );
   }
   const out = flags.out === undefined ? undefined : resolve(io.cwd, flags.out);
-  const outTaken = (): UsageError =>
-    new UsageError(`${flags.out} already exists; nothing was written.`, "Pass --force to overwrite it, or choose another --out.");
-  // Said before Studio is asked anything; said again if the file appears meanwhile.
-  if (out !== undefined && !flags.force && (await exists(out))) throw outTaken();
+  const cannotWrite = (error: ReplaceFileError): UsageError =>
+    error.exists
+      ? new UsageError(`${flags.out} already exists; nothing was written.`, "Pass --force to overwrite it, or choose another --out.")
+      : new UsageError(`Cannot write ${flags.out}: ${error.reason}; nothing was written.`, OUT_HINT);
+  // Said before Studio is asked anything (a directory given as --out, a file there without
+  // --force); said again if the path changes meanwhile.
+  const refused = out === undefined ? undefined : await whyNotReplaceable(out, { exclusive: !flags.force, shown: flags.out ?? out });
+  if (refused !== undefined) throw cannotWrite(refused);
   const { client } = await connect(globals, io, settings);
   // The stack's finished jobs are kept too: the teams they recorded are listed by a plan as well.
   const keep = (job: JobOutput) => !isRun(job) && (isLive(job.status) || managedAs(job, flags.stack) !== undefined);
@@ -508,8 +514,7 @@ export async function runImport(flags: ImportFlags, globals: GlobalOptions, io: 
       await replaceFile(out, text, { mode: 0o666, exclusive: !flags.force, shown: flags.out ?? out });
     } catch (error) {
       if (!(error instanceof ReplaceFileError)) throw error;
-      if (error.exists) throw outTaken();
-      throw new UsageError(`Cannot write ${flags.out}: ${error.reason}; nothing was written.`);
+      throw cannotWrite(error);
     }
   }
   io.stderr.write(
