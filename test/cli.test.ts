@@ -110,6 +110,22 @@ describe("help and version", () => {
     });
   });
 
+  it("help read only in part (`--help | head -1`) is no failure: exit 0, nothing said", async () => {
+    // It said "the output could not be written in full" and exited 1, for help a reader had
+    // read as far as it wanted (a newcomer's walk-through).
+    for (const argv of [["--help"], ["help", "plan"], ["apply", "-h"]]) {
+      const result = await new Promise<{ code: number | null; stderr: string }>((resolve, reject) => {
+        const child = spawn(process.execPath, [CLI, ...argv], { stdio: ["ignore", "pipe", "pipe"] });
+        let stderr = "";
+        child.stdout.once("data", () => child.stdout.destroy());
+        child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
+        child.on("error", reject);
+        child.on("close", (code) => resolve({ code, stderr }));
+      });
+      expect(result, argv.join(" ")).toEqual({ code: 0, stderr: "" });
+    }
+  });
+
   it("writes all of a long stderr to a pipe before it exits", async () => {
     // Only stdout was waited for: the process exited with what the pipe held (some 200 KB)
     // of the 12,000 problems written to stderr, and the rest, the closing count included, was lost.

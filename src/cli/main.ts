@@ -64,7 +64,8 @@ async function main(argv: string[]): Promise<void> {
   });
   const leave = (code: number, error: Error | null | undefined): void => {
     const failure = error ?? stdoutFailure;
-    if (failure === undefined) process.exit(code);
+    // Help read by `| head` is read as far as wanted: nothing a program acts on is cut short.
+    if (failure === undefined || (asksForHelp(argv) && (failure as NodeJS.ErrnoException).code === "EPIPE")) process.exit(code);
     process.stderr.write(secrets.redact(cutShort(failure)), () => process.exit(1));
   };
 
@@ -110,6 +111,11 @@ async function main(argv: string[]): Promise<void> {
     drained();
   });
   process.stderr.write("", drained);
+}
+
+/** `--help`, `-h` or `help` anywhere a command takes them, or nothing at all: help is printed. */
+function asksForHelp(argv: readonly string[]): boolean {
+  return argv.length === 0 || argv[0] === "help" || argv.includes("--help") || argv.includes("-h");
 }
 
 /** What is said when stdout could not take the whole output: the command fails, exit 1. */
