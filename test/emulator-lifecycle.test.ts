@@ -19,7 +19,7 @@ import { pathToFileURL } from "node:url";
 import { afterEach, describe, expect, it } from "vitest";
 import { createManualClock } from "../src/emulator/clock.js";
 import { FaultInjector } from "../src/emulator/faults.js";
-import { startEmulator } from "../src/emulator/index.js";
+import { loadEmulatorConfig, startEmulator } from "../src/emulator/index.js";
 import { PersistError, type JobRecord } from "../src/emulator/store.js";
 import { RemoteError, UsageError } from "../src/errors.js";
 import { firstLine } from "./cli-helpers.js";
@@ -669,8 +669,21 @@ describe("faults", () => {
     const taken = await startEmulator();
     try {
       const port = Number(new URL(taken.url).port);
-      await expect(startEmulator({ port })).rejects.toThrow(
-        new UsageError(`The emulator cannot listen on 127.0.0.1 port ${port}: listen EADDRINUSE: address already in use 127.0.0.1:${port}`),
+      const refused = await startEmulator({ port }).then(
+        () => undefined,
+        (error: unknown) => error,
+      );
+      expect(refused).toBeInstanceOf(UsageError);
+      // With what to do (a newcomer's walk-through: it said EADDRINUSE, and nothing more).
+      expect([(refused as UsageError).message, (refused as UsageError).hint]).toEqual([
+        `The emulator cannot listen on 127.0.0.1 port ${port}: listen EADDRINUSE: address already in use 127.0.0.1:${port}`,
+        "Another process listens there: stop it, or give another --port (--port 0 picks a free one).",
+      ]);
+      // A directory given as --config is said with what --config takes.
+      expect(() => loadEmulatorConfig(tmpdir())).toThrow(
+        expect.objectContaining({
+          hint: 'Give --config a JSON file of tokens, teams, scopes and clusters (see the README, "The emulator").',
+        }),
       );
     } finally {
       await taken.close();

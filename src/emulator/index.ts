@@ -53,13 +53,24 @@ export interface RunningEmulator {
 
 const SCOPES: readonly Scope[] = ["JOB_READ", "JOB_WRITE"];
 
+/** What to do when the port cannot be listened on: another process has it, or it is a privileged one. */
+function listenHint(error: NodeJS.ErrnoException): string | undefined {
+  if (error.code === "EADDRINUSE") return "Another process listens there: stop it, or give another --port (--port 0 picks a free one).";
+  if (error.code === "EACCES") return "Ports below 1024 need privileges: give --port 1024 or above (--port 0 picks a free one).";
+  if (error.code === "EADDRNOTAVAIL") return "No interface of this machine has that address: give --host 127.0.0.1, or an address it has.";
+  return undefined;
+}
+
 export function loadEmulatorConfig(source: EmulatorConfig | string | undefined): { tokens: TokenGrant[]; clusters: Cluster[] } {
   let config: EmulatorConfig = {};
   if (typeof source === "string") {
     try {
       config = JSON.parse(readFileSync(source, "utf8")) as EmulatorConfig;
     } catch (error) {
-      throw new UsageError(`Cannot read emulator config ${source}: ${(error as Error).message}`);
+      throw new UsageError(
+        `Cannot read emulator config ${source}: ${(error as Error).message}`,
+        'Give --config a JSON file of tokens, teams, scopes and clusters (see the README, "The emulator").',
+      );
     }
   } else if (source !== undefined) {
     config = source;
@@ -194,9 +205,9 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
     socket.once("close", spoke);
   });
   await new Promise<void>((resolve, reject) => {
-    const refused = (error: Error) => {
+    const refused = (error: NodeJS.ErrnoException) => {
       journal?.close();
-      reject(new UsageError(`The emulator cannot listen on ${host} port ${options.port ?? 0}: ${error.message}`));
+      reject(new UsageError(`The emulator cannot listen on ${host} port ${options.port ?? 0}: ${error.message}`, listenHint(error)));
     };
     server.once("error", refused);
     server.listen(options.port ?? 0, host, () => {
