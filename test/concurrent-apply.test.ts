@@ -12,7 +12,7 @@ import { stringify } from "yaml";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { MARKERS } from "../src/identity/markers.js";
 import { isLive, isRun } from "../src/studio/job-status.js";
-import { runCli } from "./cli-helpers.js";
+import { runCli, type CliResult } from "./cli-helpers.js";
 import { dailyJobs, liveByKey, startTestStudio, writeSpec, type TestStudio } from "./helpers.js";
 
 let studio: TestStudio;
@@ -96,6 +96,20 @@ async function startGateProxy(target: string): Promise<{ url: string; held: Prom
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   const { port } = server.address() as AddressInfo;
   return { url: `http://127.0.0.1:${port}`, held, open: opened, close: () => server.close() };
+}
+
+/** Two specs' applies, B held at its first change while A runs from start to end; then B goes on. */
+async function applyWhileHeld(dirA: string, dirB: string, env: NodeJS.ProcessEnv): Promise<{ a: CliResult; b: CliResult }> {
+  const gate = await startGateProxy(studio.emulator.url);
+  try {
+    const running = runCli(["apply", ".", "--yes"], { cwd: dirB, env: { ...env, DATACHAIN_STUDIO_URL: gate.url } });
+    await gate.held;
+    const a = await runCli(["apply", ".", "--yes"], { cwd: dirA, env });
+    gate.open();
+    return { a, b: await running };
+  } finally {
+    gate.close();
+  }
 }
 
 beforeAll(async () => {
@@ -289,17 +303,7 @@ describe("two applies of different versions of a spec at once", () => {
     write(dirB ?? "", { a: daily("demo", "print(1)"), b: daily("demo", "print(22)") });
 
     // B plans and waits at its first change; A runs start to end; then B goes on.
-    const gate = await startGateProxy(studio.emulator.url);
-    let a, b;
-    try {
-      const running = runCli(["apply", ".", "--yes"], { cwd: dirB, env: { ...direct, DATACHAIN_STUDIO_URL: gate.url } });
-      await gate.held;
-      a = await runCli(["apply", ".", "--yes"], { cwd: dirA, env: direct });
-      gate.open();
-      b = await running;
-    } finally {
-      gate.close();
-    }
+    const { a, b } = await applyWhileHeld(dirA ?? "", dirB ?? "", direct);
     expect(a.stdout).toContain("Apply complete: 1 created, 1 replaced, 0 cancelled, 0 failed.");
     expect(a.code).toBe(0);
     const madeByA = studio.emulator.store
@@ -317,6 +321,41 @@ describe("two applies of different versions of a spec at once", () => {
       ["a", ["demo: print(1)"]],
       ["b", ["demo: print(22)"]],
     ]);
+  });
+
+  it("leave no mix unsaid when the other moves the jobs to a covered team this one does not act in", async () => {
+    // Found by an adversarial tester: both specs list teams demo and ops; A moves the stack's
+    // job to ops, B (planned before A began) changes it in demo. B looked after A had
+    // finished, but only in demo, the team it acted in: A's job in ops, of B's key, went
+    // unseen, both said "Apply complete", exit 0, and the job ran in both teams. The look
+    // after the steps now lists every team the plan covers.
+    const dir = mkdtempSync(join(tmpdir(), "studio-jobs-versions-moved-"));
+    const [dirA, dirB] = ["A", "B"].map((v) => join(dir, v));
+    const daily = (team: string, query: string) => ({ team, query, schedule: { cron: "@daily" } });
+    const write = (at: string, jobs: Record<string, unknown>) => {
+      mkdirSync(at, { recursive: true });
+      writeFileSync(join(at, "studio-jobs.yaml"), stringify({ version: 1, stack: "moved-race", teams: ["demo", "ops"], jobs }));
+    };
+    write(dir, { a: daily("demo", "print(1)") });
+    const direct = { DATACHAIN_STUDIO_URL: studio.emulator.url, DATACHAIN_STUDIO_TOKEN: "dev-token" };
+    expect((await runCli(["apply", ".", "--yes"], { cwd: dir, env: direct })).code).toBe(0);
+    write(dirA ?? "", { a: daily("ops", "print(1)") });
+    write(dirB ?? "", { a: daily("demo", "print(2)") });
+
+    // B plans and waits at its first change; A runs start to end; then B goes on.
+    const { a, b } = await applyWhileHeld(dirA ?? "", dirB ?? "", direct);
+    expect(a.stdout).toContain("Apply complete: 1 created, 0 replaced, 1 cancelled, 0 failed.");
+    expect(a.code).toBe(0);
+    const madeByA = studio.emulator.store.allJobs().find((r) => r.team === "ops" && r.name === "a" && isLive(r.status));
+    expect(b.stdout).toContain(
+      `cancel ops/a: FAILED: job ${madeByA?.id ?? "none"} of "a", made by another apply while this one ran, is not in this spec: run apply again with the spec that should win (the newest commit) once no other apply of this stack runs`,
+    );
+    expect(b.code).toBe(1);
+
+    // Run again from B, the newer, it converges to B: ops/a is cancelled.
+    expect((await runCli(["apply", ".", "--yes"], { cwd: dirB, env: direct })).code).toBe(0);
+    const after = liveByKey(studio.emulator.store.allJobs(), "moved-race");
+    expect([...after].map(([key, jobs]) => [key, jobs.map((job) => `${job.team}: ${job.query}`)])).toEqual([["a", ["demo: print(2)"]]]);
   });
 
   it("leave no mix unsaid when the one that would look last is stopped once its steps are done", async () => {

@@ -317,7 +317,7 @@ export async function applyPlan(plan: Plan, options: ApplyOptions): Promise<Appl
   return { steps, summary: summarize(steps) };
 }
 
-/** What each team the plan acts in should hold once it is carried out: what the sweep checks. */
+/** What each team the plan covers should hold once it is carried out: what the sweep checks. */
 function intents(plan: Plan, made: readonly { job: DesiredJob; id: string }[]): Map<string, TeamIntent> {
   const teams = new Map<string, { desired: Map<string, DesiredJob>; created: DesiredJob[]; expected: Map<string, string> }>();
   const team = (name: string) => {
@@ -325,6 +325,9 @@ function intents(plan: Plan, made: readonly { job: DesiredJob; id: string }[]): 
     if (intent === undefined) teams.set(name, (intent = { desired: new Map(), created: [], expected: new Map() }));
     return intent;
   };
+  // Every covered team, also one the plan does not act in: another apply may have moved
+  // jobs of these keys there meanwhile, and should hold none of them.
+  for (const name of plan.teams) team(name);
   for (const action of plan.actions) {
     if (action.kind === "conflict") continue;
     const intent = team(action.team);

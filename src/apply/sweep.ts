@@ -1,4 +1,4 @@
-// After its steps, apply lists the teams it acted in once more, for two things another apply
+// After its steps, apply lists the teams it covers once more, for two things another apply
 // running at the same time may have done (docs/architecture.md, "Planning"):
 // - duplicates: two applies of one spec both create every job. Each sweep keeps the record
 //   the shared rule in plan/keep.ts prefers and cancels the other live ones; the apply that
@@ -58,7 +58,7 @@ export interface SweepScope {
   stack: string;
   /** Every team the plan covers: what the jobs this apply made record (docs/architecture.md, "Identity"). */
   covered: readonly string[];
-  /** Each team the plan acts in. */
+  /** Each team the plan covers: those it acts in, and those that should hold none of its keys. */
   teams: ReadonlyMap<string, TeamIntent>;
   /** Whether a key is within the plan: every key, or those of --target. */
   wanted: (key: string) => boolean;
