@@ -71,6 +71,13 @@ describe("show", () => {
       "Note: the seal of plan-md.json was not checked: it was sealed with the Studio token, which could not be read here: DATACHAIN_STUDIO_TOKEN is set but empty (a CI secret that is not set, or not given to this run?). apply checks it before it acts.\n",
     );
 
+    // Sealed with the plan key, the token it could not read is not the reason: the plan key is.
+    const planKey = "plan-key-0123456789abcdef0123456789";
+    expect((await cli(dir, ["plan", ".", "--out", "keyed.json"], { env: { STUDIO_JOBS_PLAN_KEY: planKey } })).code).toBe(0);
+    expect((await cli(dir, ["show", "keyed.json"], { env: OFFLINE })).stderr).toContain(
+      "Note: the seal of keyed.json was not checked: it was sealed with STUDIO_JOBS_PLAN_KEY, which is not set here. apply checks it before it acts.\n",
+    );
+
     const json = await cli(dir, ["show", "plan.json", "--format", "json"], { env: OFFLINE });
     const { jobs: _jobs, ...plan } = saved;
     expect(JSON.parse(json.stdout)).toEqual(plan);
@@ -125,6 +132,32 @@ describe("show", () => {
     // show calls no Studio: an empty DATACHAIN_STUDIO_URL (a CI variable not defined) does not
     // keep it from the token, which it said was "not set here", showing the edited plan.
     expect(await cli(dir, ["show", "plan.json"], { env: { DATACHAIN_STUDIO_URL: "" } })).toEqual(shown);
+  });
+
+  it("shows the keys and teams of a saved plan it could not check with their terminal escapes shown, not obeyed", async () => {
+    // Without the token the seal is not checked, and the file is whatever the pull request
+    // holds: its keys and teams are any strings. Escaped like every text plan line.
+    const dir = await changedExample();
+    expect((await cli(dir, ["plan", ".", "--out", "plan.json"])).code).toBe(0);
+    expect((await cli(dir, ["apply", ".", "--yes"])).code).toBe(0);
+    expect((await cli(dir, ["plan", ".", "--out", "empty.json"])).code).toBe(0);
+    const edit = (file: string, change: (plan: { teams: string[]; actions: { key: string; team: string }[] }) => void) => {
+      const plan = JSON.parse(readFileSync(join(dir, file), "utf8")) as Parameters<typeof change>[0];
+      change(plan);
+      writeFileSync(join(dir, file), JSON.stringify(plan));
+    };
+    edit("plan.json", (plan) => {
+      for (const action of plan.actions) [action.key, action.team] = [`${action.key}\x1b[2K`, "demo\r"];
+    });
+    edit("empty.json", (plan) => void (plan.teams = ["demo\x1b]0;hi\x07"]));
+    const noToken = { env: { ...OFFLINE, DATACHAIN_STUDIO_TOKEN: undefined } };
+    const shown = await cli(dir, ["--no-color", "show", "plan.json"], noToken);
+    expect(shown.code).toBe(0);
+    expect(shown.stdout).toContain("  +   demo^M/fresh^[[2K  create\n");
+    expect(shown.stdout).toContain("  -   demo^M/weekly-cleanup^[[2K  cancel job ");
+    const empty = await cli(dir, ["--no-color", "show", "empty.json"], noToken);
+    expect(empty).toMatchObject({ code: 0, stdout: "No changes. Studio matches the spec in team demo^[]0;hi^G.\n" });
+    for (const out of [shown.stdout, empty.stdout]) for (const raw of ["\x1b", "\r", "\x07"]) expect(out).not.toContain(raw);
   });
 
   it("says what is wrong with a file that is not a saved plan", async () => {
@@ -258,6 +291,11 @@ describe("destroy", () => {
     expect(all.code).toBe(0);
     expect(all.stdout).toContain("14 to cancel");
     expect(await liveKeys("analytics")).toEqual(["nightly-embeddings"]);
+    // Only the protected job is left: targeted, it is kept, and the line names the keys asked for.
+    expect(await cli(dir, ["destroy", ".", "--yes", "--target", "nightly-embeddings"])).toMatchObject({
+      code: 0,
+      stdout: "Nothing to destroy: stack analytics has no live jobs of those keys in team demo but 1 protected job, which is kept.\n",
+    });
   });
 
   it("refusing without a terminal, names one job as one (from a README walkthrough)", async () => {

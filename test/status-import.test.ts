@@ -37,6 +37,24 @@ describe("status", () => {
     expect(text.stdout).toMatch(/demo\/hourly-metrics +\w{8} +TASK +changed +QUEUED 2026-11-01 02:00 UTC +\d{4}-\d\d-\d\d \d\d:00 UTC/);
   });
 
+  it("lists the live jobs of a stack whose spec has no jobs left, in the team given with --team, as plan covers it", async () => {
+    // The teams a status covers are plan's: the spec's, and the team --team names.
+    const dir = copyExample("analytics");
+    expect((await runCli(["apply", ".", "--yes"], { cwd: dir, env })).code).toBe(0);
+    writeFileSync(join(dir, "studio-jobs.yaml"), "version: 1\nstack: analytics\njobs: {}\n");
+    const result = await runCli(["--team", "demo", "status", ".", "--format", "json"], { cwd: dir, env });
+    expect(result.stderr).toBe("");
+    expect(result.code).toBe(0);
+    const doc = JSON.parse(result.stdout) as { teams: string[]; jobs: { key: string; team: string; spec: string }[] };
+    expect(doc.teams).toEqual(["demo"]);
+    expect(doc.jobs.map((j) => [j.team, j.key, j.spec])).toEqual([
+      ["demo", "backfill-2026", "not-in-spec"],
+      ["demo", "hourly-metrics", "not-in-spec"],
+      ["demo", "nightly-embeddings", "not-in-spec"],
+      ["demo", "weekly-cleanup", "not-in-spec"],
+    ]);
+  });
+
   it("says which jobs of the spec are not in Studio yet", async () => {
     const result = await runCli(["status", "."], { cwd: copyExample("analytics"), env });
     expect(result.stdout).toBe(
@@ -366,6 +384,22 @@ describe("import", () => {
       ].sort(),
     );
     expect((await runCli(["validate", "."], { cwd: dir, env: {} })).code).toBe(0);
+  });
+
+  it("keeps the Studio token out of the spec when the token comes from datachain's config, not the command line or environment", async () => {
+    await studio.client.createJob(handMade("config-token-job", { query: "print(1)", environment: "STUDIO_LOGIN=dev-token\nREGION=eu" }));
+    const dir = mkdtempSync(join(tmpdir(), "studio-jobs-import-"));
+    mkdirSync(join(dir, ".git"));
+    mkdirSync(join(dir, ".datachain"));
+    writeFileSync(join(dir, ".datachain", "config"), '[studio]\ntoken = "dev-token"\nteam = "demo"\n');
+    const configEnv = {
+      DATACHAIN_STUDIO_URL: env["DATACHAIN_STUDIO_URL"],
+      DATACHAIN_GLOBAL_CONFIG_DIR: mkdtempSync(join(tmpdir(), "studio-jobs-noconfig-")),
+    };
+    const printed = await runCli(["import"], { cwd: dir, env: configEnv });
+    expect(printed.code).toBe(0);
+    expect(printed.stdout).not.toContain("dev-token");
+    expect(printed.stdout).toContain('      STUDIO_LOGIN: "${env:STUDIO_SECRET_CONFIG_TOKEN_JOB_STUDIO_LOGIN}"\n');
   });
 
   it("never writes a hand-made job's URL credentials into a saved plan of its adoption", async () => {

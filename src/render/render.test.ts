@@ -90,7 +90,13 @@ describe("renderers", () => {
 
   it("colours text only when asked", () => {
     expect(renderPlanText(plan, { color: false })).not.toContain("\x1b[");
-    expect(renderPlanText(plan, { color: true })).toContain("\x1b[32m+  \x1b[0m");
+    const colored = renderPlanText(plan, { color: true });
+    expect(colored).toContain("\x1b[32m+  \x1b[0m");
+    // A query's diff: removed lines red, added green, hunk headers dim, context as it is.
+    expect(colored).toContain("        \x1b[31m  -print(1)\x1b[0m\n        \x1b[32m  +print(2)\x1b[0m\n");
+    expect(colored).toContain("        \x1b[2m  @@ -1,2 +1,2 @@\x1b[0m\n           import datachain as dc\n");
+    expect(colored).toContain("\x1b[33m-/+\x1b[0m \x1b[1mdemo/metrics\x1b[0m");
+    expect(colored).toContain("\x1b[35m!  \x1b[0m \x1b[1mdemo/report\x1b[0m");
   });
 
   it("shows control characters and invisible reordering characters from a spec, obeying none of them", () => {
