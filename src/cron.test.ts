@@ -4,7 +4,7 @@
 import { Cron } from "croner";
 import fc from "fast-check";
 import { expect, it } from "vitest";
-import { checkCron, nextCronRuns } from "./cron.js";
+import { checkCron, latestCronRun, nextCronRuns } from "./cron.js";
 import { nextRuns } from "./run-times.js";
 
 /** The next firings as ours says them and as croner does (UTC as offset 0), side by side. */
@@ -161,6 +161,27 @@ it("says a number out of its field's range in words, where croner is off by one"
   expect(checkCron("* * * * 8/2")).toBe(
     '"* * * * 8/2" is not a valid cron expression: day of week 8 is out of range 0-7 (0 and 7 are Sunday)',
   );
+});
+
+it("takes a nickname in any case, and quotes a long expression cut short", () => {
+  for (const nickname of ["@daily", "@DAILY", "@Hourly"]) expect(checkCron(nickname), nickname).toBeUndefined();
+  expect(checkCron("@dayly")).toBe(
+    '"@dayly" is not a cron nickname; use one of @yearly, @annually, @monthly, @weekly, @daily, @midnight, @hourly',
+  );
+  const long = `${"1,".repeat(40)}2 * * *`;
+  expect(checkCron(long)).toBe(`"${long.slice(0, 40)}…" has 4 fields; a cron expression has 5: minute hour day-of-month month day-of-week`);
+});
+
+it("refuses a schedule that never fires even after the emulator took it, which only asks whether Studio would", () => {
+  // One process holds both (the tests run the CLI and the emulator in one): the answer of one must not be the other's.
+  expect(checkCron("0 0 30 2 * ", { mustFire: false })).toBeUndefined();
+  expect(checkCron("0 0 30 2 * ")).toBe('"0 0 30 2 *" never fires: February has no day 30');
+});
+
+it("gives the latest firing at or before a time: the time itself when the schedule fires then", () => {
+  const at = new Date("2026-11-01T03:00:00Z");
+  expect(latestCronRun("0 3 * * *", at)?.toISOString()).toBe("2026-11-01T03:00:00.000Z");
+  expect(latestCronRun("0 3 * * *", new Date(at.getTime() - 1))?.toISOString()).toBe("2026-10-31T03:00:00.000Z");
 });
 
 it("refuses an expression that can never fire, and says why", () => {

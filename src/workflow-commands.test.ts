@@ -16,6 +16,7 @@ describe("withoutWorkflowCommands", () => {
       ["FOO: ##[error]fake", "FOO: ##\\u005berror]fake"],
       ["###[x ##VSO[task.setvariable]", "###\\u005bx ##VSO\\u005btask.setvariable]"],
       ["a::b, x ::y, https://h:1, [##]", "a::b, x ::y, https://h:1, [##]"],
+      ["::warning ##[group]x\n##vso[y] ::z\n::w", "\\u003a:warning ##\\u005bgroup]x\n##vso\\u005by] ::z\n\\u003a:w"],
     ];
     expect(cases.map(([text]) => withoutWorkflowCommands(text))).toEqual(cases.map(([, shown]) => shown));
     expect(

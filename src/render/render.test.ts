@@ -12,7 +12,7 @@ import { computePlan } from "../plan/compute.js";
 import { planDocument } from "../plan-file/document.js";
 import type { Plan } from "../plan/types.js";
 import { renderPlanJson } from "./json.js";
-import { queryPreview } from "./details.js";
+import { noChangesLine, queryPreview } from "./details.js";
 import { renderPlanMarkdown } from "./markdown.js";
 import { renderPlanText } from "./text.js";
 
@@ -422,6 +422,8 @@ describe("renderers", () => {
     const steady = desired({ key: "steady" });
     const empty = computePlan([steady], new Map([["demo", [record(steady)]]]), CLUSTERS, options());
     expect(renderPlanText(empty, { color: true })).toBe("No changes. Studio matches the spec in team demo.\n");
+    expect(noChangesLine([])).toBe("No changes. Studio matches the spec.");
+    expect(noChangesLine(["a", "b"])).toBe("No changes. Studio matches the spec in teams a, b.");
     expect(renderPlanMarkdown(empty)).toBe(
       "<!-- studio-jobs-plan: analytics -->\n### studio-jobs plan for stack <code>analytics</code>, team <code>demo</code>\n\nNo changes. Studio matches the spec.\n",
     );
@@ -778,6 +780,7 @@ describe("a create", () => {
         "import os\n\nprint(os)\n",
         "\n\n  # first\nprint(1)",
         `${"c".repeat(10)}${"\t".repeat(60)}d`,
+        `${"e".repeat(58)}😀😀`,
       ].map(queryPreview),
     ).toEqual([
       "print(1)",
@@ -788,6 +791,8 @@ describe("a create", () => {
       "import os … (3 lines)",
       "  # first … (4 lines)",
       `${"c".repeat(10)}… (1 line, 71 characters)`,
+      // Cut inside an emoji: not half of it (printed as U+FFFD, or as an escape).
+      `${"e".repeat(58)}… (1 line, 62 characters)`,
     ]);
   });
 });
