@@ -1,10 +1,30 @@
 import { describe, expect, it } from "vitest";
-import { escapeUnseenInJson, findUnseenInJson, jsonForReaders, printable } from "./invisible.js";
+import { escapeUnseenInJson, findUnseenInJson, hasControlCharacters, jsonForReaders, printable, printableLines } from "./invisible.js";
 
 describe("printable", () => {
   it("shows control characters and the characters that reorder or hide text as escapes", () => {
     expect(printable("a\u001b[2Jb\rc\u0085d\te")).toBe("a^[[2Jb^Mc\\x85d\te");
     expect(printable("exe\u202etxt\u2066x\u2069")).toBe("exe\\u202etxt\\u2066x\\u2069");
+  });
+
+  it("shows half of a surrogate pair alone, either half, which prints as U+FFFD, and leaves a whole pair", () => {
+    expect(printable("a\ud83d|\ude00|\ud83d\ude00")).toBe("a\\ud83d|\\ude00|\ud83d\ude00");
+  });
+
+  it("keeps the line breaks of a message of several lines, and shows every other control character", () => {
+    // Error messages and hints: a path or a reply from Studio in them cannot clear the terminal.
+    expect(printableLines("a\u001b[2J\nb\r\u202e\n")).toBe("a^[[2J\nb^M\\u202e\n");
+  });
+
+  it("finds a C1 control character as it finds a C0 one: each is one that listed records may not hold", () => {
+    expect(["ok é", "a\u0007", "a\u007f", "a\u0085", "a\u009f", "a\u00a0"].map(hasControlCharacters)).toEqual([
+      false,
+      true,
+      true,
+      true,
+      true,
+      false,
+    ]);
   });
 
   it("escapes the zero-width and blank characters an adversarial tester found passing: a key or value reads as another", () => {

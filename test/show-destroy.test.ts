@@ -155,9 +155,12 @@ describe("show", () => {
     expect(shown.code).toBe(0);
     expect(shown.stdout).toContain("  +   demo^M/fresh^[[2K  create\n");
     expect(shown.stdout).toContain("  -   demo^M/weekly-cleanup^[[2K  cancel job ");
+    const markdown = await cli(dir, ["show", "plan.json", "--format", "markdown"], noToken);
+    expect(markdown.stdout).toContain("| ➕ | <code>fresh^&#91;&#91;2K</code> | demo^M | create |\n");
     const empty = await cli(dir, ["--no-color", "show", "empty.json"], noToken);
     expect(empty).toMatchObject({ code: 0, stdout: "No changes. Studio matches the spec in team demo^[]0;hi^G.\n" });
-    for (const out of [shown.stdout, empty.stdout]) for (const raw of ["\x1b", "\r", "\x07"]) expect(out).not.toContain(raw);
+    for (const out of [shown.stdout, markdown.stdout, empty.stdout])
+      for (const raw of ["\x1b", "\r", "\x07"]) expect(out).not.toContain(raw);
   });
 
   it("says what is wrong with a file that is not a saved plan", async () => {

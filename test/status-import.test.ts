@@ -441,7 +441,17 @@ describe("import", () => {
   it("skips, and says so, a job whose name cannot be a job key, instead of writing a spec validate refuses", async () => {
     // Found by an adversarial tester: once keys with an edge space or a line separator were
     // refused, import still wrote such names, and the spec it wrote could not be planned.
-    for (const name of [" spaced", "trailing\u00a0", "line\u2028break", "nightly-${var:env}", "fine", "costs $${var:x} ${"]) {
+    const longest = "😀".repeat(255);
+    for (const name of [
+      " spaced",
+      "trailing\u00a0",
+      "line\u2028break",
+      "nightly-${var:env}",
+      "fine",
+      "costs $${var:x} ${",
+      longest,
+      "__proto__",
+    ]) {
       await studio.client.createJob(handMade(name, { query: "print(1)" }));
     }
     const { dir, imported, yaml } = await importInto("odd");
@@ -458,11 +468,30 @@ describe("import", () => {
         `Skipped job ${ids.get("trailing\u00a0")}: its name "trailing\\u00a0" starts or ends with a space, which a job key may not; rename it in Studio to adopt it.`,
         `Skipped job ${ids.get("line\u2028break")}: its name "line\\u2028break" holds a control character or a line break, which a job key may not; rename it in Studio to adopt it.`,
         `Skipped job ${ids.get("nightly-${var:env}")}: its name "nightly-\${var:env}" holds what a spec reads as \${var:...} or \${env:...}, which a job key may not; rename it in Studio to adopt it.`,
+        `Skipped job ${ids.get("__proto__")}: its name "__proto__" cannot be a job key; rename it in Studio to adopt it.`,
       ].sort(),
     );
+    // 255 characters, each two UTF-16 units: a key may have them.
+    expect(yaml).toContain(`\n  ${longest}:\n`);
     expect(yaml).toContain("\n  fine:\n");
     expect(yaml).toContain("\n  costs $${var:x} ${:\n");
     expect((await runCli(["validate", "."], { cwd: dir, env: {} })).code).toBe(0);
+  });
+
+  it("gives two jobs whose names read alike in a variable name a secret variable each, not one for both", async () => {
+    await studio.client.createJob(handMade("dup-name", { environment: "API_KEY=first-secret-value" }));
+    await studio.client.createJob(handMade("dup_name", { environment: "API_KEY=second-secret-value" }));
+    const { imported, yaml } = await importInto("dups");
+    expect(imported.code).toBe(0);
+    expect(yaml).toContain(
+      '\n  dup-name:\n    query: print(0)\n    query_type: PYTHON\n    environment:\n      API_KEY: "${env:STUDIO_SECRET_DUP_NAME_API_KEY_2}"\n',
+    );
+    expect(yaml).toContain(
+      '\n  dup_name:\n    query: print(0)\n    query_type: PYTHON\n    environment:\n      API_KEY: "${env:STUDIO_SECRET_DUP_NAME_API_KEY}"\n',
+    );
+    expect(imported.stderr).toContain(
+      "  STUDIO_SECRET_DUP_NAME_API_KEY    dup_name: API_KEY\n  STUDIO_SECRET_DUP_NAME_API_KEY_2  dup-name: API_KEY\n",
+    );
   });
 
   it("imports one of two names alike in NFC and skips the other, instead of writing a spec validate refuses", async () => {

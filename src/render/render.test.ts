@@ -516,6 +516,17 @@ describe("a Markdown plan too long for a comment", () => {
     );
   });
 
+  it("keeps a conflict's row however many creates come before it", () => {
+    const theirs = desired({ key: "zzz-theirs" });
+    const creates = Array.from({ length: 400 }, (_, i) => desired({ key: `create-${String(i).padStart(3, "0")}-${"x".repeat(139)}` }));
+    const listing = [record({ key: "zzz-theirs", stack: null }, { id: "theirs-1", status: "TASK" })];
+    const text = renderPlanMarkdown(computePlan([...creates, theirs], new Map([["demo", listing]]), CLUSTERS, options()));
+    expect(text).toContain(
+      "\n| ⚠️ | <code>zzz-theirs</code> | demo | conflict: unmanaged job theirs-1 has this name; --adopt replaces it |\n",
+    );
+    expect(text).toContain("_This comment leaves out 89 of 400 creates to stay under 60000 characters;");
+  });
+
   it("says in bold, before the table, what it leaves out when even its warnings do not all fit", () => {
     const listing = Array.from({ length: 150 }, (_, i) =>
       record({ key: `gone-${String(i).padStart(3, "0")}-${"y".repeat(100)}` }, { id: `gone-${i}`, status: "RUNNING" }),
@@ -652,6 +663,13 @@ describe("what a plan tells", () => {
     );
     // In a fenced block a value shows as written, and cannot close the fence.
     expect(renderPlanMarkdown(adopted)).toContain("  environment.NOTE: (not set) → a|b`c<i>\n");
+  });
+
+  it("fences a diff with more backticks than any run of them in it, so a query cannot close it and write Markdown", () => {
+    const job = desired({ key: "fenced", query: "x = '````'\n" });
+    const text = renderPlanMarkdown(computePlan([job], new Map([["demo", []]]), CLUSTERS, options()));
+    expect(text).toContain("`````diff\n+ query_type: PYTHON\n+ query: x = '````'\n`````\n");
+    expect(text).toMatch(/\n`````\n\n<\/details>\n$/);
   });
 
   it("links no www. address a name or team holds", () => {
