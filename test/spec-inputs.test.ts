@@ -247,7 +247,7 @@ describe("--var-file", () => {
       code: 1,
       stderr: [
         `Error: studio-jobs.yaml:5:6: ${plain} (at vars.k)`,
-        'studio-jobs.yaml:9:37: "${env:L" is not closed: end it with }, or write $${ for a literal ${ (at jobs.a.environment.L)',
+        'studio-jobs.yaml:9:38: "${env:L" is not closed: end it with }, or write $${ for a literal ${ (at jobs.a.environment.L)',
         "2 problems found in the spec.",
         "",
       ].join("\n"),

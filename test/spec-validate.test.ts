@@ -104,6 +104,70 @@ describe("every problem at once", () => {
   });
 });
 
+describe("a ${...} problem inside a value of several lines", () => {
+  it("is reported where its ${ is written, each of the value's problems at its own place, not where the value starts", async () => {
+    const dir = specRepo(
+      "teams: ['t', '${var:t1}-${var:t2}']",
+      "defaults: {team: t}",
+      "jobs:",
+      "  a:",
+      "    query: |2- # ${var:in_a_comment}",
+      "        indented",
+      '       x = "${var:one}" + "${foo}"',
+      "  b:",
+      "    query: >",
+      "      folded",
+      "        then ${var:two}",
+      "  c:",
+      "    query: 'single",
+      "      ''q'' ${var:three}'",
+      "  d:",
+      "    query: plain",
+      "      text ${var:four}",
+      "  e:",
+      '    query: "tab\\t${var:five}"',
+      "  f:",
+      '    query: "an escape may make a reference no line shows: \\x24{var:six}',
+      '      ${var:seven}"',
+    );
+    await expectProblems(dir, [
+      'studio-jobs.yaml:3:15: unknown variable "t1"; define it under vars: or pass --var t1=value (at teams[1])',
+      'studio-jobs.yaml:3:25: unknown variable "t2"; define it under vars: or pass --var t2=value (at teams[1])',
+      'studio-jobs.yaml:9:13: unknown variable "one"; define it under vars: or pass --var one=value (at jobs.a.query)',
+      'studio-jobs.yaml:9:28: "${foo}" is not understood; use ${env:NAME}, ${env:NAME:-default} or ${var:name} (write $${ for a literal ${) (at jobs.a.query)',
+      'studio-jobs.yaml:13:14: unknown variable "two"; define it under vars: or pass --var two=value (at jobs.b.query)',
+      'studio-jobs.yaml:16:13: unknown variable "three"; define it under vars: or pass --var three=value (at jobs.c.query)',
+      'studio-jobs.yaml:19:12: unknown variable "four"; define it under vars: or pass --var four=value (at jobs.d.query)',
+      'studio-jobs.yaml:21:18: unknown variable "five"; define it under vars: or pass --var five=value (at jobs.e.query)',
+      'studio-jobs.yaml:23:12: unknown variable "six"; define it under vars: or pass --var six=value (at jobs.f.query)',
+      'studio-jobs.yaml:23:12: unknown variable "seven"; define it under vars: or pass --var seven=value (at jobs.f.query)',
+    ]);
+  });
+
+  it("is placed the same with CRLF line ends, and past ten problems in one value the rest are counted", async () => {
+    const refs = Array.from({ length: 12 }, (_, i) => `\${var:v${i}}`).join(" ");
+    const dir = writeRepo({
+      "studio-jobs.yaml": [
+        "version: 1",
+        "stack: s",
+        "defaults: {team: t}",
+        "jobs:",
+        "  a:",
+        "    query: |",
+        "      line",
+        `      ${refs}`,
+        "",
+      ].join("\r\n"),
+    });
+    const unknown = (i: number, column: number) =>
+      `studio-jobs.yaml:8:${column}: unknown variable "v${i}"; define it under vars: or pass --var v${i}=value (at jobs.a.query)`;
+    await expectProblems(dir, [
+      ...Array.from({ length: 10 }, (_, i) => unknown(i, 7 + 10 * i)),
+      "studio-jobs.yaml:8:107: and 2 more problems with ${...} in this value from here on; fix those above and validate again (at jobs.a.query)",
+    ]);
+  });
+});
+
 describe("a spec with more than 120,000 problems", () => {
   it("lists them all: appending them as the arguments of one push ran out of stack (an internal error)", async () => {
     const teams = Array.from({ length: 130_000 }, () => "1").join(",");

@@ -15,13 +15,13 @@ describe("interpolate", () => {
   });
 
   it("refuses a ${ that is never closed, rather than sending it as text", () => {
-    expect(value("${env:EMBED_API_KEY")).toEqual({
+    expect(value("${env:EMBED_API_KEY")).toMatchObject({
       ok: false,
-      message: '"${env:EMBED_API_KEY" is not closed: end it with }, or write $${ for a literal ${',
+      problems: [{ message: '"${env:EMBED_API_KEY" is not closed: end it with }, or write $${ for a literal ${', offset: 0 }],
     });
-    expect(value("x ${var:y} then ${var:x")).toEqual({
+    expect(value("x ${var:y} then ${var:x")).toMatchObject({
       ok: false,
-      message: '"${var:x" is not closed: end it with }, or write $${ for a literal ${',
+      problems: [{ message: '"${var:x" is not closed: end it with }, or write $${ for a literal ${', offset: 16 }],
     });
   });
 
@@ -31,14 +31,26 @@ describe("interpolate", () => {
       message:
         '"${env:X:-" is not closed before the next ${ (a reference cannot hold another, not even in its default): end it with }, or write $${ for a literal ${',
     };
-    expect(value("${env:X:-${var:y}}")).toEqual(nested);
-    expect(value("${env:A ${var:y}")).toEqual({ ...nested, message: nested.message.replace("${env:X:-", "${env:A ") });
+    expect(value("${env:X:-${var:y}}")).toMatchObject(nested);
+    expect(value("${env:A ${var:y}")).toMatchObject({ ...nested, message: nested.message.replace("${env:X:-", "${env:A ") });
   });
 
   it("still says what is not understood", () => {
-    expect(value("${foo}")).toEqual({
+    expect(value("${foo}")).toMatchObject({
       ok: false,
       message: '"${foo}" is not understood; use ${env:NAME}, ${env:NAME:-default} or ${var:name} (write $${ for a literal ${)',
     });
+  });
+
+  it("finds every problem of a text, each at its own ${, and reads on past a reference left open before the next", () => {
+    const read = value("${var:a} $${var:b} ${foo} ${env:NOPE} ${var:y} ${env:X:-${var:c}} ${var:d");
+    expect(read.ok ? [] : read.problems.map((p) => [p.offset, p.unknownVar ?? p.message.slice(0, 20)])).toEqual([
+      [0, "a"],
+      [19, '"${foo}" is not unde'],
+      [26, "environment variable"],
+      [47, '"${env:X:-" is not c'],
+      [56, "c"],
+      [66, '"${var:d" is not clo'],
+    ]);
   });
 });

@@ -1,6 +1,7 @@
 // ${env:NAME}, ${env:NAME:-default} and ${var:name} in spec strings. `$${` is a literal `${`.
 
-import { showKey } from "./yaml-source.js";
+import type { SpecIssue } from "../errors.js";
+import { formatPath, showKey, type DocPath, type YamlSource } from "./yaml-source.js";
 
 export interface InterpolationContext {
   env: NodeJS.ProcessEnv;
@@ -12,8 +13,17 @@ export interface InterpolationContext {
   lenientEnv?: boolean;
 }
 
+/** One reference that cannot be read: what is wrong, and where its `${` is in the text. */
+export interface InterpolationProblem {
+  message: string;
+  /** The index in the text of the reference's `${`. */
+  offset: number;
+  unknownVar?: string;
+}
+
+/** Every problem of a text is found, each reference on its own; `message` is the first's. */
 export type Interpolated =
-  { ok: true; value: string; sensitive: boolean; unsetEnv: string[] } | { ok: false; message: string; unknownVar?: string };
+  { ok: true; value: string; sensitive: boolean; unsetEnv: string[] } | { ok: false; message: string; problems: InterpolationProblem[] };
 
 /** Own properties only: `${var:constructor}` is not Object.prototype's constructor. */
 function lookup(record: Readonly<Record<string, string | undefined>>, name: string): string | undefined {
@@ -44,7 +54,7 @@ export function varsReadBy(text: string): string[] {
 export function interpolate(text: string, ctx: InterpolationContext): Interpolated {
   if (!text.includes("${")) return { ok: true, value: text, sensitive: false, unsetEnv: [] };
   let sensitive = false;
-  let problem: { message: string; unknownVar?: string } | undefined;
+  const problems: InterpolationProblem[] = [];
   const unsetEnv: string[] = [];
   let value = "";
   let done = 0;
@@ -57,15 +67,19 @@ export function interpolate(text: string, ctx: InterpolationContext): Interpolat
     value += text.slice(done, start);
     const end = text.indexOf("}", start + 2);
     const inner = text.indexOf("${", start + 2);
-    if (end === -1 || (inner !== -1 && inner < end)) {
-      const written = text.slice(start, end === -1 ? text.length : inner);
-      problem ??= {
-        message:
-          end === -1
-            ? `${quoted(written)} is not closed: end it with }, or ${LITERAL_HINT}`
-            : `${quoted(written)} is not closed before the next \${ (a reference cannot hold another, not even in its default): end it with }, or ${LITERAL_HINT}`,
-      };
+    if (end === -1) {
+      problems.push({ message: `${quoted(text.slice(start))} is not closed: end it with }, or ${LITERAL_HINT}`, offset: start });
+      done = text.length;
       break;
+    }
+    if (inner !== -1 && inner < end) {
+      problems.push({
+        message: `${quoted(text.slice(start, inner))} is not closed before the next \${ (a reference cannot hold another, not even in its default): end it with }, or ${LITERAL_HINT}`,
+        offset: start,
+      });
+      // The next `${` starts a reference of its own.
+      done = inner;
+      continue;
     }
     done = end + 1;
     const expr = text.slice(start + 2, end);
@@ -77,9 +91,10 @@ export function interpolate(text: string, ctx: InterpolationContext): Interpolat
       if (found !== undefined) value += found;
       else if (ctx.lenientEnv === true) unsetEnv.push(name);
       else
-        problem ??= {
+        problems.push({
           message: `environment variable ${showKey(name)} is not set; set it, or give a default: \${env:${showKey(name)}:-value}`,
-        };
+          offset: start,
+        });
       continue;
     }
     const variable = /^var:([A-Za-z_][A-Za-z0-9_]*)$/.exec(expr);
@@ -88,16 +103,54 @@ export function interpolate(text: string, ctx: InterpolationContext): Interpolat
       const found = lookup(ctx.vars, name);
       if (found !== undefined) value += found;
       else
-        problem ??= {
+        problems.push({
           message: `unknown variable "${showKey(name)}"; define it under vars: or pass --var ${showKey(name)}=value`,
+          offset: start,
           unknownVar: name,
-        };
+        });
       continue;
     }
-    problem ??= {
+    problems.push({
       message: `"\${${showKey(expr)}}" is not understood; use \${env:NAME}, \${env:NAME:-default} or \${var:name} (${LITERAL_HINT})`,
-    };
+      offset: start,
+    });
   }
-  if (problem !== undefined) return { ok: false, ...problem };
+  const first = problems[0];
+  if (first !== undefined) return { ok: false, message: first.message, problems };
   return { ok: true, value: value + text.slice(done), sensitive, unsetEnv };
+}
+
+/** A value's reference problems reported, each at its own place; past these, how many more. */
+export const MAX_REFERENCE_PROBLEMS = 10;
+
+/**
+ * The issues of the value `written` at `path`: each problem at its `${` (where the source
+ * says so for certain, else where the value starts), the first few, then how many more, at
+ * the first of those.
+ */
+export function referenceIssues(
+  source: YamlSource,
+  path: DocPath,
+  written: string,
+  problems: readonly InterpolationProblem[],
+): SpecIssue[] {
+  const where = formatPath(path);
+  const at = (offset: number) => {
+    let index = 0;
+    for (let i = written.indexOf("${"); i !== -1 && i < offset; i = written.indexOf("${", i + 2)) index++;
+    return source.locate(path, { occurrence: { text: "${", index } });
+  };
+  const issues = problems
+    .slice(0, MAX_REFERENCE_PROBLEMS)
+    .map((problem) => ({ location: at(problem.offset), path: where, message: problem.message }));
+  const next = problems[MAX_REFERENCE_PROBLEMS];
+  if (next !== undefined) {
+    const more = problems.length - MAX_REFERENCE_PROBLEMS;
+    issues.push({
+      location: at(next.offset),
+      path: where,
+      message: `and ${more} more problem${more === 1 ? "" : "s"} with \${...} in this value from here on; fix those above and validate again`,
+    });
+  }
+  return issues;
 }

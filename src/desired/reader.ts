@@ -3,11 +3,12 @@
 // job; what a whole file shares (defaults, vars, where to report) is read once.
 
 import { basename, dirname, relative, resolve, sep } from "node:path";
+import { appendAll } from "../append-all.js";
 import type { SourceLocation, SpecIssue } from "../errors.js";
 import type { QueryType } from "../studio/types.js";
 import { describeTextProblem } from "./decode-text.js";
 import { MAX_TEXT_FILE_BYTES, MAX_UPLOAD_BYTES, sizePast, type FileCache, type FileRead, type UploadRequest } from "./files.js";
-import { interpolate } from "./interpolate.js";
+import { interpolate, referenceIssues } from "./interpolate.js";
 import { isInside, type LoadedSpecFile } from "./load.js";
 import { LINK_LOOP } from "./read-file.js";
 import { formatPath, showKey, type DocPath } from "./yaml-source.js";
@@ -311,7 +312,11 @@ export class JobReader {
     const options = this.#file.options;
     const result = interpolate(written, { env: options.env, vars: this.vars, lenientEnv: options.unsetEnv === "note" });
     if (!result.ok) {
-      if (result.unknownVar === undefined || !this.#file.spoiledVar(result.unknownVar)) this.problem(from.path, result.message);
+      const file = this.#file;
+      const problems = result.problems.filter((p) => p.unknownVar === undefined || !file.spoiledVar(p.unknownVar));
+      if (problems.length === 0) return undefined;
+      this.#problems += 1;
+      appendAll(this.#sink.errors, referenceIssues(file.file.source, from.path, written, problems));
       return undefined;
     }
     if (result.sensitive) {

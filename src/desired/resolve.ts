@@ -4,12 +4,13 @@
 
 import { realpath } from "node:fs/promises";
 import { dirname } from "node:path";
+import { appendAll } from "../append-all.js";
 import { SpecError, type SpecIssue } from "../errors.js";
 import { unicodeEscaped } from "../invisible.js";
 import { isTeamName, TEAM_NAME_RULE } from "../studio/team-name.js";
 import { FIELD_NAMES, JOB_FIELDS, type FieldName, type JobField, type JobValues } from "./fields.js";
 import { FileCache, type UploadRequest } from "./files.js";
-import { interpolate } from "./interpolate.js";
+import { interpolate, referenceIssues } from "./interpolate.js";
 import { createDesiredJob } from "./job.js";
 import { findRepositoryRoot, isInside, type LoadedSpecFile } from "./load.js";
 import { ownSettings, readField, readReplace } from "./read-field.js";
@@ -205,6 +206,10 @@ function declaredTeams(files: readonly LoadedSpecFile[], options: ResolveOptions
         continue;
       }
       const path = ["teams", i];
+      if (!team.ok && issues !== undefined && !/\$\{env:/.test(written)) {
+        appendAll(issues, referenceIssues(file.source, path, written, team.problems));
+        continue;
+      }
       const message = /\$\{env:/.test(written)
         ? "${env:...} is not allowed here: plans print team names; use ${var:...}"
         : team.ok

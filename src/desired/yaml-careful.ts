@@ -56,10 +56,42 @@ export function parseCarefully(file: string, text: string): ParsedYaml {
         const found = located.find(path);
         const node = options.key === true && found.pair !== undefined ? (found.pair.key as Node | null) : found.node;
         const range = node?.range ?? found.fallback?.range;
-        return located.at(range?.[0] ?? 0);
+        const start = range?.[0] ?? 0;
+        const inside = options.occurrence === undefined || node == null ? undefined : occurrenceAt(text, node, options.occurrence);
+        return located.at(inside ?? start);
       },
     },
   };
+}
+
+/**
+ * Where in `text` the `index`-th `occurrence.text` of a scalar's value is written, or undefined
+ * when that is not certain. Folding, chomping and indentation change only line breaks and the
+ * white space around them, so each occurrence in the value is one in the source, in order,
+ * unless an escape of double quotes made one (`"\x24{"`) or joined lines (`\` at a line's end):
+ * the place is trusted only when the value and its source hold the same number. Asked only
+ * when a problem is reported.
+ */
+function occurrenceAt(text: string, node: Node, occurrence: { text: string; index: number }): number | undefined {
+  const { isScalar } = yaml();
+  if (!isScalar(node) || typeof node.value !== "string" || node.range == null) return undefined;
+  const [start, end] = node.range;
+  // A block scalar's header line (`|2- # comment`) is not its value.
+  const block = node.type === "BLOCK_LITERAL" || node.type === "BLOCK_FOLDED";
+  const from = block ? text.indexOf("\n", start) + 1 : start;
+  if (block && from === 0) return undefined;
+  const source = text.slice(from, end);
+  const inSource = positions(source, occurrence.text);
+  if (positions(node.value, occurrence.text).length !== inSource.length) return undefined;
+  const found = inSource[occurrence.index];
+  return found === undefined ? undefined : from + found;
+}
+
+/** Where `text` occurs in `within`, not overlapping. */
+function positions(within: string, text: string): number[] {
+  const out: number[] = [];
+  for (let i = within.indexOf(text); i !== -1; i = within.indexOf(text, i + text.length)) out.push(i);
+  return out;
 }
 
 /** The document's nodes once they are known to be sound, or its problems. */

@@ -16,12 +16,21 @@ import { parseCarefully } from "./yaml-careful.js";
 
 export type DocPath = readonly (string | number)[];
 
+export interface LocateOptions {
+  key?: boolean;
+  occurrence?: { text: string; index: number };
+}
+
 export interface YamlSource {
   file: string;
   /** The document as plain data. */
   data: unknown;
-  /** Where the value at `path` is; with `key`, where its key is. Falls back to the nearest ancestor. */
-  locate(path: DocPath, options?: { key?: boolean }): SourceLocation;
+  /**
+   * Where the value at `path` is; with `key`, where its key is. Falls back to the nearest ancestor.
+   * With `occurrence`, where the `index`-th (from 0) `text` of the text value at `path` is written,
+   * inside a block scalar or a quoted or multi-line one, when that place is certain; else where the value starts.
+   */
+  locate(path: DocPath, options?: LocateOptions): SourceLocation;
 }
 
 /**
