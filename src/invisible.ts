@@ -55,6 +55,11 @@ export function escapeCharacter(c: string): string {
   return out;
 }
 
+/** `text` without those characters: how it reads. */
+export function withoutInvisible(text: string): string {
+  return text.replace(INVISIBLE, "");
+}
+
 /** `text` with each of those characters written as `\uXXXX`. */
 export function escapeInvisible(text: string): string {
   return text.replace(INVISIBLE, escapeCharacter);

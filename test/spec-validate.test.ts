@@ -515,6 +515,28 @@ describe("two job keys that differ only in their Unicode form", () => {
   });
 });
 
+describe("a job key that reads as another with an invisible character in it", () => {
+  it("is the same job defined twice, whichever comes first, as two Unicode forms of a name are", async () => {
+    // Found by an adversarial tester: `a` and `a` followed by a zero-width space passed as two
+    // jobs, and Studio would hold two jobs whose names read alike.
+    const dir = specRepo(
+      "defaults: {team: t}",
+      "jobs:",
+      "  a: {query: print(1)}",
+      '  "a\u200b": {query: print(2)}',
+      '  "\u2066b": {query: print(3)}',
+      "  b: {query: print(4)}",
+      '  "\u00e9": {query: print(5)}',
+      '  "e\u0301\u200d": {query: print(6)}',
+    );
+    await expectProblems(dir, [
+      'studio-jobs.yaml:6:3: job "a" is defined twice, in two Unicode forms that look alike ("a" and "a\\u200b"): at studio-jobs.yaml:5:3 and here; keep one, or write both alike (at jobs["a\\u200b"])',
+      'studio-jobs.yaml:8:3: job "\\u2066b" is defined twice, in two Unicode forms that look alike ("\\u2066b" and "b"): at studio-jobs.yaml:7:3 and here; keep one, or write both alike (at jobs.b)',
+      'studio-jobs.yaml:10:3: job "\u00e9" is defined twice, in two Unicode forms that look alike ("\\u00e9" and "e\\u0301\\u200d"): at studio-jobs.yaml:9:3 and here; keep one, or write both alike (at jobs["e\u0301\\u200d"])',
+    ]);
+  });
+});
+
 describe("a job key holding ${var:...} or ${env:...}", () => {
   it("is refused where it is written: a key is not interpolated, and the job would be named with the reference as written", async () => {
     // Found by an adversarial tester: `nightly-${var:env}:` passed, `--var env=prod` was taken

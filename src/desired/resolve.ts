@@ -6,7 +6,7 @@ import { realpath } from "node:fs/promises";
 import { dirname } from "node:path";
 import { appendAll } from "../append-all.js";
 import { SpecError, type SpecIssue } from "../errors.js";
-import { unicodeEscaped } from "../invisible.js";
+import { unicodeEscaped, withoutInvisible } from "../invisible.js";
 import { isTeamName, TEAM_NAME_RULE } from "../studio/team-name.js";
 import { FIELD_NAMES, JOB_FIELDS, type FieldName, type JobField, type JobValues } from "./fields.js";
 import { FileCache, type UploadRequest } from "./files.js";
@@ -125,7 +125,8 @@ async function resolveJobs(
 
   // Where each key was first defined; located only when a second definition is found.
   const seen = new Map<string, LoadedSpecFile>();
-  // The same for keys outside ASCII, by their NFC form: two spellings of one name are one job.
+  // The same for keys outside ASCII, by their NFC form without invisible characters: two
+  // spellings of one name that read alike are one job.
   const seenAlike = new Map<string, { key: string; file: LoadedSpecFile }>();
   const resolved: ResolvedJob[] = [];
   const checkOnly = options.checkOnly === true;
@@ -147,12 +148,22 @@ async function resolveJobs(
       }
       seen.set(key, file);
       if (NOT_ASCII.test(key)) {
-        const alike = seenAlike.get(key.normalize("NFC"));
+        const seenAs = withoutInvisible(key.normalize("NFC"));
+        // Another spelling seen before, or the plain key this one is with invisible characters added (`a\u200b` after `a`).
+        const plain = seenAs === key ? undefined : seen.get(seenAs);
+        const alike = seenAlike.get(seenAs) ?? (plain === undefined ? undefined : { key: seenAs, file: plain });
         if (alike !== undefined) {
           sink.errors.push(fileReader.issue(["jobs", key], definedAlike(alike.key, alike.file, key), true));
           continue;
         }
-        seenAlike.set(key.normalize("NFC"), { key, file });
+        seenAlike.set(seenAs, { key, file });
+      } else if (seenAlike.size > 0) {
+        // A plain key after a spelling of it with invisible characters.
+        const alike = seenAlike.get(key);
+        if (alike !== undefined) {
+          sink.errors.push(fileReader.issue(["jobs", key], definedAlike(alike.key, alike.file, key), true));
+          continue;
+        }
       }
       // A job that is not a mapping at all has been reported; each of its fields is judged on its own.
       if (file.invalidPaths.covers(["jobs", key])) continue;
@@ -167,8 +178,8 @@ const NOT_ASCII = /[^ -~]/;
 
 /**
  * A key written twice in two Unicode forms (é as one character, or as e and a combining
- * accent): Studio would hold two jobs, and plans would show them alike. Each spelling is
- * shown escaped, so the user can tell which is which.
+ * accent; or with an invisible character added): Studio would hold two jobs, and plans
+ * would show them alike. Each spelling is shown escaped, so the user can tell which is which.
  */
 function definedAlike(firstKey: string, firstFile: LoadedSpecFile, key: string): string {
   const first = firstFile.source.locate(["jobs", firstKey], { key: true });
