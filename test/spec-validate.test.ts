@@ -104,6 +104,21 @@ describe("every problem at once", () => {
   });
 });
 
+describe("a stack or team name YAML reads as a number or a boolean", () => {
+  it("is told to put the value in quotes, as other text settings are, though its rule has a message of its own", async () => {
+    // Found by an adversarial tester: `stack: 2024` was told the rule for a stack name and
+    // "got number 2024", and not that "2024" in quotes is a good name.
+    const dir = writeRepo({
+      "studio-jobs.yaml": "version: 1\nstack: 2024\njobs:\n  a: {team: 123, query: print(1), python_version: 3.10}\n",
+    });
+    await expectProblems(dir, [
+      "studio-jobs.yaml:2:8: must be 1 to 63 letters, digits, '.', '_' or '-', starting with a letter or digit, got number 2024; put the value in quotes, as written (at stack)",
+      "studio-jobs.yaml:4:13: must be a team name without spaces, commas, control or invisible characters, got number 123; put the value in quotes, as written (at jobs.a.team)",
+      'studio-jobs.yaml:4:51: must be a string; quote it, e.g. "3.12", got number 3.1 (at jobs.a.python_version)',
+    ]);
+  });
+});
+
 describe("a ${...} problem inside a value of several lines", () => {
   it("is reported where its ${ is written, each of the value's problems at its own place, not where the value starts", async () => {
     const dir = specRepo(
@@ -177,7 +192,7 @@ describe("a spec with more than 120,000 problems", () => {
     const { issues } = error as SpecError;
     expect(issues).toHaveLength(130_000);
     expect(formatSpecIssue(issues[129_999] ?? issues[0]!)).toBe(
-      "studio-jobs.yaml:3:260007: must be a team name without spaces, commas, control or invisible characters, got number 1 (at teams[129999])",
+      "studio-jobs.yaml:3:260007: must be a team name without spaces, commas, control or invisible characters, got number 1; put the value in quotes, as written (at teams[129999])",
     );
   });
 });

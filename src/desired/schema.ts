@@ -210,7 +210,7 @@ function describe(error: ErrorObject, document: unknown): Described | undefined 
           : "";
       const message =
         typeof custom === "string"
-          ? `${custom}, got ${describeValue(error.data)}`
+          ? `${custom}, got ${describeValue(error.data)}${custom.includes("quote") ? "" : quote}`
           : `must be ${wanted}, got ${describeValue(error.data)}${quote}`;
       return { path, key: false, message };
     }
