@@ -159,6 +159,20 @@ describe("a ${...} problem inside a value of several lines", () => {
     ]);
   });
 
+  it("in a variable's value, of vars: or of a var file, is placed at its ${ too", async () => {
+    const dir = writeRepo({
+      "studio-jobs.yaml":
+        "version: 1\nstack: s\nvars:\n  k: |\n    line\n    and ${env:S}\ndefaults: {team: t}\njobs:\n  a: {query: print(1)}\n",
+      "prod.yaml": "x: >-\n  folded\n  then ${var:k}\n",
+    });
+    const plain = "a variable's value is plain text, and ${...} is not read in it; use ${env:...} where the variable is used";
+    expect((await runCli(["validate", "studio-jobs.yaml"], { cwd: dir })).stderr).toBe(
+      `Error: studio-jobs.yaml:6:9: ${plain} (at vars.k)\n1 problem found in the spec.\n`,
+    );
+    const file = await runCli(["validate", "studio-jobs.yaml", "--var-file", "prod.yaml"], { cwd: dir });
+    expect(file.stderr).toContain(`prod.yaml:3:8: the value of x: ${plain} (at x)\n`);
+  });
+
   it("is placed the same with CRLF line ends, and past ten problems in one value the rest are counted", async () => {
     const refs = Array.from({ length: 12 }, (_, i) => `\${var:v${i}}`).join(" ");
     const dir = writeRepo({

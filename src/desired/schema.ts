@@ -6,7 +6,7 @@ import { createRequire } from "node:module";
 import type * as Ajv2020Module from "ajv/dist/2020.js";
 import type { Ajv2020, ErrorObject, ValidateFunction } from "ajv/dist/2020.js";
 import type { SpecIssue } from "../errors.js";
-import { formatPath, showKey, showValue, type DocPath, type YamlSource } from "./yaml-source.js";
+import { FIRST_REFERENCE, formatPath, showKey, showValue, type DocPath, type YamlSource } from "./yaml-source.js";
 
 // ajv itself is loaded only to compile the schema (the build does, and tests from source):
 // the built tool runs the validator compiled ahead of time, and loading ajv cost ~80 ms.
@@ -265,7 +265,10 @@ export function validateAgainstSchema(source: YamlSource): { issues: SpecIssue[]
   for (const error of prune(validate.errors ?? [])) {
     const described = describe(error, source.data);
     if (described === undefined) continue;
-    const location = source.locate(described.path, { key: described.key });
+    // A value refused for the ${ in it is placed at that ${.
+    const reference =
+      error.keyword === "pattern" && !described.key && typeof error.data === "string" && String(error.params["pattern"]).includes("\\$\\{");
+    const location = source.locate(described.path, reference ? FIRST_REFERENCE : { key: described.key });
     const issue = { location, path: formatPath(described.path), message: described.message };
     const id = `${issue.path}|${issue.message}`;
     if (seen.has(id)) continue;

@@ -5,7 +5,7 @@ import { resolve } from "node:path";
 import { SpecError, UsageError, type SourceLocation, type SpecIssue } from "../errors.js";
 import { displayPath, readSpecText } from "./load.js";
 import { tidyIssues } from "./resolve.js";
-import { formatPath, parseYamlSource, showKey, showValue } from "./yaml-source.js";
+import { FIRST_REFERENCE, formatPath, parseYamlSource, showKey, showValue } from "./yaml-source.js";
 
 const NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 /** As in the spec's vars: (the schema): a plain object would take it as its prototype. */
@@ -79,7 +79,7 @@ export async function readVarFiles(paths: readonly string[], cwd: string): Promi
         });
       } else if (typeof value === "string" && value.includes("${")) {
         issues.push({
-          location: parsed.source.locate([name]),
+          location: parsed.source.locate([name], FIRST_REFERENCE),
           path: formatPath([name]),
           message: `the value of ${showKey(name)}: ${PLAIN_VALUE}`,
         });

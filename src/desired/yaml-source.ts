@@ -21,6 +21,9 @@ export interface LocateOptions {
   occurrence?: { text: string; index: number };
 }
 
+/** Where a value's first `${` is written (in a block scalar, a line below its start). */
+export const FIRST_REFERENCE: LocateOptions = { occurrence: { text: "${", index: 0 } };
+
 export interface YamlSource {
   file: string;
   /** The document as plain data. */
