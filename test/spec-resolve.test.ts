@@ -248,7 +248,7 @@ describe("resolve", () => {
     );
     const result = await runCli(["validate", "."], { cwd: dir });
     const note =
-      "studio-jobs.yaml:6:22: note: environment variable STUDIO_JOBS_TEST_UNSET is not set here; plan and apply will need it (or give a default: ${env:STUDIO_JOBS_TEST_UNSET:-value}) (at defaults.environment.API)";
+      "studio-jobs.yaml:6:23: note: environment variable STUDIO_JOBS_TEST_UNSET is not set here; plan and apply will need it (or give a default: ${env:STUDIO_JOBS_TEST_UNSET:-value}) (at defaults.environment.API)";
     const cron =
       'studio-jobs.yaml:5:20: "61 1 * * *" is not a valid cron expression: minute 61 is out of range 0-59 (at defaults.schedule.cron)';
     const reserved = (at: string) =>

@@ -65,6 +65,24 @@ describe("an unset ${env:...}", () => {
     );
   });
 
+  it("is noted where its ${ is written, in a block scalar or after other text", async () => {
+    const dir = writeRepo({
+      "studio-jobs.yaml": [
+        ...WITH_SECRET.split("\n").slice(0, -1),
+        "      API_KEY: >-",
+        "        first line",
+        "        key=${env:STUDIO_JOBS_TEST_UNSET}",
+        '      OTHER: "a-${env:STUDIO_JOBS_TEST_UNSET_2}"',
+      ].join("\n"),
+    });
+    const result = await runCli(["validate", "."], { cwd: dir });
+    expect(result.stderr.split("\n").map((line) => line.split(": note:")[0])).toEqual([
+      "studio-jobs.yaml:10:13",
+      "studio-jobs.yaml:11:17",
+      "",
+    ]);
+  });
+
   it("is an error for plan and apply, which send the value", async () => {
     const dir = writeRepo({ "studio-jobs.yaml": WITH_SECRET });
     const error = await loadSpec(["."], dir, { env: {}, vars: {}, defaultTeam: undefined }).catch((e: unknown) => e);
@@ -898,7 +916,7 @@ describe("validate --format", () => {
         {
           file: "studio-jobs.yaml",
           line: 8,
-          column: 22,
+          column: 23,
           path: "jobs.a.environment.K",
           severity: "note",
           message:
@@ -934,7 +952,7 @@ describe("validate --format", () => {
     expect(result.stdout).toBe(
       [
         "::error file=studio-jobs.yaml,line=7,col=14::must be at least 1, got 0 (at jobs.a.workers)",
-        "::notice file=studio-jobs.yaml,line=8,col=22::environment variable STUDIO_JOBS_TEST_UNSET is not set here; plan and apply will need it (or give a default: ${env:STUDIO_JOBS_TEST_UNSET:-value}) (at jobs.a.environment.K)",
+        "::notice file=studio-jobs.yaml,line=8,col=23::environment variable STUDIO_JOBS_TEST_UNSET is not set here; plan and apply will need it (or give a default: ${env:STUDIO_JOBS_TEST_UNSET:-value}) (at jobs.a.environment.K)",
         "",
       ].join("\n"),
     );
@@ -976,12 +994,12 @@ describe("validate --format", () => {
     const text = await runCli(["validate", "jobs", "--var-file", "v\u001b]0;x\u0007\u009b.yaml"], { cwd: dir });
     expect(text.code).toBe(0);
     expect(text.stderr.split("\n").map((line) => line.split(": note: ")[0])).toEqual([
-      "jobs/a\\u202eb.yaml:5:14",
+      "jobs/a\\u202eb.yaml:5:15",
       "v^[]0;x^G\\x9b.yaml:1:1",
       "",
     ]);
     const github = await runCli(["validate", "jobs", "--format", "github"], { cwd: dir });
-    expect(github.stdout.split("\n")[0]).toMatch(/^::notice file=jobs\/a\\u202eb\.yaml,line=5,col=14::environment variable/);
+    expect(github.stdout.split("\n")[0]).toMatch(/^::notice file=jobs\/a\\u202eb\.yaml,line=5,col=15::environment variable/);
     // plan says a var file's note before it asks Studio anything.
     const plan = await runCli(
       ["plan", "jobs", "--var-file", "v\u001b]0;x\u0007\u009b.yaml", "--url", "http://127.0.0.1:9", "--token", "t"],

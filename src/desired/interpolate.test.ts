@@ -11,7 +11,12 @@ describe("interpolate", () => {
       ok: true,
       value: "a:-b||${env:X}|$${var:y}|whywhy",
     });
-    expect(interpolate("${env:NOPE}", { ...ctx, lenientEnv: true })).toEqual({ ok: true, value: "", sensitive: true, unsetEnv: ["NOPE"] });
+    expect(interpolate("${env:NOPE}", { ...ctx, lenientEnv: true })).toEqual({
+      ok: true,
+      value: "",
+      sensitive: true,
+      unsetEnv: [{ name: "NOPE", offset: 0 }],
+    });
   });
 
   it("refuses a ${ that is never closed, rather than sending it as text", () => {

@@ -1,6 +1,6 @@
 // ${env:NAME}, ${env:NAME:-default} and ${var:name} in spec strings. `$${` is a literal `${`.
 
-import type { SpecIssue } from "../errors.js";
+import type { SourceLocation, SpecIssue } from "../errors.js";
 import { formatPath, showKey, type DocPath, type YamlSource } from "./yaml-source.js";
 
 export interface InterpolationContext {
@@ -23,7 +23,8 @@ export interface InterpolationProblem {
 
 /** Every problem of a text is found, each reference on its own; `message` is the first's. */
 export type Interpolated =
-  { ok: true; value: string; sensitive: boolean; unsetEnv: string[] } | { ok: false; message: string; problems: InterpolationProblem[] };
+  | { ok: true; value: string; sensitive: boolean; unsetEnv: { name: string; offset: number }[] }
+  | { ok: false; message: string; problems: InterpolationProblem[] };
 
 /** Own properties only: `${var:constructor}` is not Object.prototype's constructor. */
 function lookup(record: Readonly<Record<string, string | undefined>>, name: string): string | undefined {
@@ -55,7 +56,7 @@ export function interpolate(text: string, ctx: InterpolationContext): Interpolat
   if (!text.includes("${")) return { ok: true, value: text, sensitive: false, unsetEnv: [] };
   let sensitive = false;
   const problems: InterpolationProblem[] = [];
-  const unsetEnv: string[] = [];
+  const unsetEnv: { name: string; offset: number }[] = [];
   let value = "";
   let done = 0;
   for (let start = text.indexOf("${"); start !== -1; start = text.indexOf("${", done)) {
@@ -89,7 +90,7 @@ export function interpolate(text: string, ctx: InterpolationContext): Interpolat
       sensitive = true;
       const found = lookup(ctx.env, name) ?? env[2];
       if (found !== undefined) value += found;
-      else if (ctx.lenientEnv === true) unsetEnv.push(name);
+      else if (ctx.lenientEnv === true) unsetEnv.push({ name, offset: start });
       else
         problems.push({
           message: `environment variable ${showKey(name)} is not set; set it, or give a default: \${env:${showKey(name)}:-value}`,
@@ -120,6 +121,13 @@ export function interpolate(text: string, ctx: InterpolationContext): Interpolat
   return { ok: true, value: value + text.slice(done), sensitive, unsetEnv };
 }
 
+/** Where the reference at `offset` of the value `written` at `path` is written, when that is certain; else where the value is. */
+export function referenceAt(source: YamlSource, path: DocPath, written: string, offset: number): SourceLocation {
+  let index = 0;
+  for (let i = written.indexOf("${"); i !== -1 && i < offset; i = written.indexOf("${", i + 2)) index++;
+  return source.locate(path, { occurrence: { text: "${", index } });
+}
+
 /** A value's reference problems reported, each at its own place; past these, how many more. */
 export const MAX_REFERENCE_PROBLEMS = 10;
 
@@ -135,11 +143,7 @@ export function referenceIssues(
   problems: readonly InterpolationProblem[],
 ): SpecIssue[] {
   const where = formatPath(path);
-  const at = (offset: number) => {
-    let index = 0;
-    for (let i = written.indexOf("${"); i !== -1 && i < offset; i = written.indexOf("${", i + 2)) index++;
-    return source.locate(path, { occurrence: { text: "${", index } });
-  };
+  const at = (offset: number) => referenceAt(source, path, written, offset);
   const issues = problems
     .slice(0, MAX_REFERENCE_PROBLEMS)
     .map((problem) => ({ location: at(problem.offset), path: where, message: problem.message }));

@@ -8,7 +8,7 @@ import type { SourceLocation, SpecIssue } from "../errors.js";
 import type { QueryType } from "../studio/types.js";
 import { describeTextProblem } from "./decode-text.js";
 import { MAX_TEXT_FILE_BYTES, MAX_UPLOAD_BYTES, sizePast, type FileCache, type FileRead, type UploadRequest } from "./files.js";
-import { interpolate, referenceIssues } from "./interpolate.js";
+import { interpolate, referenceAt, referenceIssues } from "./interpolate.js";
 import { isInside, type LoadedSpecFile } from "./load.js";
 import { LINK_LOOP } from "./read-file.js";
 import { formatPath, showKey, type DocPath } from "./yaml-source.js";
@@ -326,13 +326,12 @@ export class JobReader {
       }
       this.markSensitive(sensitiveAs, written);
     }
-    for (const name of result.unsetEnv) {
-      this.#sink.notes.push(
-        this.#file.issue(
-          from.path,
-          `environment variable ${showKey(name)} is not set here; plan and apply will need it (or give a default: \${env:${showKey(name)}:-value})`,
-        ),
-      );
+    for (const { name, offset } of result.unsetEnv) {
+      this.#sink.notes.push({
+        location: referenceAt(this.#file.file.source, from.path, written, offset),
+        path: formatPath(from.path),
+        message: `environment variable ${showKey(name)} is not set here; plan and apply will need it (or give a default: \${env:${showKey(name)}:-value})`,
+      });
     }
     return result.value;
   }
