@@ -30,6 +30,15 @@ export interface SpecIssue {
   /** Dotted path in the document, e.g. `jobs.nightly.schedule.cron`; empty for the root. */
   path: string;
   message: string;
+  /** How many problems it tells of, when more than one: "and 40 more ... in this value". */
+  count?: number;
+}
+
+/** How many problems `issues` tell of: "12 problems found in the spec." */
+export function countProblems(issues: readonly SpecIssue[]): string {
+  let count = 0;
+  for (const issue of issues) count += issue.count ?? 1;
+  return `${count} problem${count === 1 ? "" : "s"} found in the spec.`;
 }
 
 export function formatSpecIssue(issue: SpecIssue): string {
@@ -47,8 +56,7 @@ export class SpecError extends StudioJobsError {
   readonly issues: readonly SpecIssue[];
 
   constructor(issues: readonly SpecIssue[]) {
-    const count = issues.length;
-    super("SPEC_INVALID", `${issues.map(formatSpecIssue).join("\n")}\n${count} problem${count === 1 ? "" : "s"} found in the spec.`);
+    super("SPEC_INVALID", `${issues.map(formatSpecIssue).join("\n")}\n${countProblems(issues)}`);
     this.issues = issues;
   }
 }

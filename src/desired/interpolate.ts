@@ -144,7 +144,7 @@ export function referenceIssues(
 ): SpecIssue[] {
   const where = formatPath(path);
   const at = (offset: number) => referenceAt(source, path, written, offset);
-  const issues = problems
+  const issues: SpecIssue[] = problems
     .slice(0, MAX_REFERENCE_PROBLEMS)
     .map((problem) => ({ location: at(problem.offset), path: where, message: problem.message }));
   const next = problems[MAX_REFERENCE_PROBLEMS];
@@ -154,6 +154,7 @@ export function referenceIssues(
       location: at(next.offset),
       path: where,
       message: `and ${more} more problem${more === 1 ? "" : "s"} with \${...} in this value from here on; fix those above and validate again`,
+      count: more,
     });
   }
   return issues;

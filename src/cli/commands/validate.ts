@@ -2,7 +2,7 @@
 // text for people, JSON for tools, or workflow commands that GitHub Actions turns into
 // annotations on the pull request. Needs no secret: an unset ${env:...} is a note.
 
-import { formatSpecNote, SpecError, type SpecIssue } from "../../errors.js";
+import { countProblems, formatSpecNote, SpecError, type SpecIssue } from "../../errors.js";
 import { readVars, type SpecCheck } from "../../desired/index.js";
 import { loadSpecFiles } from "../../desired/load.js";
 import { checkSpecFiles, needsDefaultTeam } from "../../desired/resolve.js";
@@ -44,7 +44,7 @@ export async function runValidate(paths: string[], flags: ValidateFlags, globals
       return check.summary === undefined ? 1 : 0;
     case "github":
       for (const line of renderGithub(check)) (io.commands ?? io.stdout).write(`${line}\n`);
-      if (check.summary === undefined) io.stderr.write(`${countProblems(check.errors.length)}\n`);
+      if (check.summary === undefined) io.stderr.write(`${countProblems(check.errors)}\n`);
       else io.stdout.write(`${summary(check)}\n`);
       return check.summary === undefined ? 1 : 0;
     default:
@@ -61,13 +61,9 @@ async function configuredTeam(globals: GlobalOptions, io: CliIo): Promise<string
   return (await resolveCredentials({ team: globals.team }, io.env, io.cwd, ["team"])).team;
 }
 
-function countProblems(count: number): string {
-  return `${count} problem${count === 1 ? "" : "s"} found in the spec.`;
-}
-
 function summary(check: SpecCheck): string {
   const spec = check.summary;
-  if (spec === undefined) return countProblems(check.errors.length);
+  if (spec === undefined) return countProblems(check.errors);
   const { jobs, files, teams } = spec;
   return `Valid: ${jobs} job${jobs === 1 ? "" : "s"} in ${files.length} file${files.length === 1 ? "" : "s"}, stack ${spec.stack}, team${teams.length === 1 ? "" : "s"} ${teams.join(", ") || "(none)"}.`;
 }
