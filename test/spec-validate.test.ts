@@ -138,6 +138,19 @@ describe("a stack or team name YAML reads as a number or a boolean", () => {
   });
 });
 
+it("a schedule written as its cron alone is told the mapping it must be", async () => {
+  // Found by an adversarial tester: `schedule: "0 3 * * *"` was told "must be a mapping",
+  // and not what the mapping holds.
+  const dir = writeRepo({
+    "studio-jobs.yaml": 'version: 1\nstack: s\njobs:\n  a:\n    team: t\n    query: print(1)\n    schedule: "0 3 * * *"\n',
+  });
+  expect(await runCli(["validate", "."], { cwd: dir })).toMatchObject({
+    code: 1,
+    stderr:
+      'Error: studio-jobs.yaml:7:15: must be a mapping, such as {cron: "0 3 * * *"} or {start_after: "2026-01-01T00:00:00Z"}, got the string "0 3 * * *" (at jobs.a.schedule)\n1 problem found in the spec.\n',
+  });
+});
+
 describe("a ${...} problem inside a value of several lines", () => {
   it("is reported where its ${ is written, each of the value's problems at its own place, not where the value starts", async () => {
     const dir = specRepo(
