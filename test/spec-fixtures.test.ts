@@ -41,6 +41,15 @@ describe("invalid specs", () => {
     expect(names.length).toBeGreaterThanOrEqual(40);
   });
 
+  it("a file given by name that is no YAML (validate queries/*.py) is told its first problem, and that a spec is YAML", async () => {
+    // A newcomer's walk-through: a query file given as the spec was answered with a screenful
+    // of YAML errors about its Python.
+    const dir = copyExample("analytics");
+    expect(await problems(dir, ["queries/embeddings.py"])).toEqual([
+      "queries/embeddings.py:1:3: invalid YAML: Unexpected double-quoted-scalar at node end; a spec is a YAML file (.yaml or .yml): is queries/embeddings.py one?",
+    ]);
+  });
+
   it("refuses a 50 MB file quickly, without reading it", async () => {
     const dir = mkdtempSync(join(tmpdir(), "studio-jobs-huge-"));
     const fd = openSync(join(dir, "studio-jobs.yaml"), "w");

@@ -245,7 +245,12 @@ export async function loadSpecFiles(paths: readonly string[], cwd: string): Prom
     const parsed = parseYamlSource(display, read.text);
     if ("issues" in parsed) {
       if (isOtherYaml(read.text)) issues.push(issueAt(display, NOT_A_SPEC));
-      else appendAll(issues, parsed.issues);
+      else if (!/\.ya?ml$/i.test(path) && parsed.issues[0] !== undefined) {
+        // A file named on the command line that is no YAML (`validate queries/*.py`): its
+        // first problem, and what is likely wrong, rather than a screenful of YAML errors.
+        const [first] = parsed.issues;
+        issues.push({ ...first, message: `${first.message}; a spec is a YAML file (.yaml or .yml): is ${display} one?` });
+      } else appendAll(issues, parsed.issues);
       continue;
     }
     const data = parsed.source.data;
