@@ -331,8 +331,9 @@ describe("each command's help", () => {
                              config, https://studio.datachain.ai)
         --token <token>      Studio token (default: DATACHAIN_STUDIO_TOKEN or
                              datachain config)
-        --team <team>        team for jobs whose spec names none, and a team to plan
-                             even if the spec no longer names it
+        --team <team>        Studio team (default: DATACHAIN_STUDIO_TEAM or datachain
+                             config): of jobs whose spec names none, and planned even
+                             if the spec no longer names it
         --no-color           no ANSI colours
         --verbose            more diagnostics, and stack traces for errors
         --insecure           allow plain http:// to a host other than this machine

@@ -47,7 +47,10 @@ export async function run(argv: readonly string[], rawIo: CliIo): Promise<number
     .version(toolVersion(), "-V, --version")
     .option("--url <url>", "Studio URL (default: DATACHAIN_STUDIO_URL, datachain config, https://studio.datachain.ai)")
     .option("--token <token>", "Studio token (default: DATACHAIN_STUDIO_TOKEN or datachain config)")
-    .option("--team <team>", "team for jobs whose spec names none, and a team to plan even if the spec no longer names it")
+    .option(
+      "--team <team>",
+      "Studio team (default: DATACHAIN_STUDIO_TEAM or datachain config): of jobs whose spec names none, and planned even if the spec no longer names it",
+    )
     .option("--no-color", "no ANSI colours")
     .option("--verbose", "more diagnostics, and stack traces for errors", false)
     .option("--insecure", "allow plain http:// to a host other than this machine", false)
