@@ -10,6 +10,7 @@ import { join } from "node:path";
 import { request } from "undici";
 import { stringify } from "yaml";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { LIFECYCLE_MS } from "../src/emulator/store.js";
 import { MARKERS } from "../src/identity/markers.js";
 import { isLive, isRun } from "../src/studio/job-status.js";
 import { runCli, type CliResult } from "./cli-helpers.js";
@@ -98,13 +99,22 @@ async function startGateProxy(target: string): Promise<{ url: string; held: Prom
   return { url: `http://127.0.0.1:${port}`, held, open: opened, close: () => server.close() };
 }
 
-/** Two specs' applies, B held at its first change while A runs from start to end; then B goes on. */
-async function applyWhileHeld(dirA: string, dirB: string, env: NodeJS.ProcessEnv): Promise<{ a: CliResult; b: CliResult }> {
+/**
+ * Two specs' applies, B held at its first change while A runs from start to end; then
+ * `between`, and B goes on.
+ */
+async function applyWhileHeld(
+  dirA: string,
+  dirB: string,
+  env: NodeJS.ProcessEnv,
+  between = () => {},
+): Promise<{ a: CliResult; b: CliResult }> {
   const gate = await startGateProxy(studio.emulator.url);
   try {
     const running = runCli(["apply", ".", "--yes"], { cwd: dirB, env: { ...env, DATACHAIN_STUDIO_URL: gate.url } });
     await gate.held;
     const a = await runCli(["apply", ".", "--yes"], { cwd: dirA, env });
+    between();
     gate.open();
     return { a, b: await running };
   } finally {
@@ -356,6 +366,65 @@ describe("two applies of different versions of a spec at once", () => {
     expect((await runCli(["apply", ".", "--yes"], { cwd: dirB, env: direct })).code).toBe(0);
     const after = liveByKey(studio.emulator.store.allJobs(), "moved-race");
     expect([...after].map(([key, jobs]) => [key, jobs.map((job) => `${job.team}: ${job.query}`)])).toEqual([["a", ["demo: print(2)"]]]);
+  });
+
+  it("leave no mix unsaid when the other moves the job to a team this one does not cover", async () => {
+    // Found by an adversarial tester: A (teams demo, ops) moves the stack's job to ops and
+    // cancels it in demo; B, covering demo only and planned before A began, replaces it there.
+    // B's cancel of the old job was answered 400 at its first try (A had cancelled it), which
+    // counted as done; B never lists ops, so both said "Apply complete", exit 0, and the job
+    // ran in both teams. A job found cancelled at the first try, with no other version of its
+    // key made here meanwhile, is now said.
+    const dir = mkdtempSync(join(tmpdir(), "studio-jobs-versions-uncovered-"));
+    const [dirA, dirB] = ["A", "B"].map((v) => join(dir, v));
+    const daily = (team: string, query: string) => ({ team, query, schedule: { cron: "@daily" } });
+    const write = (at: string, spec: Record<string, unknown>) => {
+      mkdirSync(at, { recursive: true });
+      writeFileSync(join(at, "studio-jobs.yaml"), stringify({ version: 1, stack: "uncovered-race", ...spec }));
+    };
+    write(dir, { jobs: { a: daily("demo", "print(1)") } });
+    const direct = { DATACHAIN_STUDIO_URL: studio.emulator.url, DATACHAIN_STUDIO_TOKEN: "dev-token" };
+    expect((await runCli(["apply", ".", "--yes"], { cwd: dir, env: direct })).code).toBe(0);
+    const old = studio.emulator.store.allJobs().find((r) => r.environment[MARKERS.stack] === "uncovered-race");
+    write(dirA ?? "", { teams: ["demo", "ops"], jobs: { a: daily("ops", "print(1)") } });
+    write(dirB ?? "", { jobs: { a: daily("demo", "print(2)") } });
+
+    // A's cancel has finished (CANCELED) when B sends its own: Studio answers it 400.
+    const { a, b } = await applyWhileHeld(dirA ?? "", dirB ?? "", direct, () => studio.clock.advance(LIFECYCLE_MS.canceling));
+    expect(a.stdout).toContain("Apply complete: 1 created, 0 replaced, 1 cancelled, 0 failed.");
+    expect(b.stdout).toContain(
+      `cancel demo/a: FAILED: job ${old?.id ?? "none"} of "a" was cancelled by another apply, or in Studio, while this one ran: if another apply moved it to a team this plan does not cover (it covers demo), it runs there beside this apply's; run plan with that team under \`teams:\` to see`,
+    );
+    expect(b.code).toBe(1);
+    const after = liveByKey(studio.emulator.store.allJobs(), "uncovered-race");
+    expect([...after].map(([key, jobs]) => [key, jobs.map((job) => `${job.team}: ${job.query}`).sort()])).toEqual([
+      ["a", ["demo: print(2)", "ops: print(1)"]],
+    ]);
+  });
+
+  it("say nothing of an old job the other cancelled when both apply the same spec", async () => {
+    // Both replace the job: each makes a version, one cancels the old one first, and the other
+    // finds it cancelled. The other's version of the key, made here, explains that: no failure.
+    const dir = mkdtempSync(join(tmpdir(), "studio-jobs-same-replace-"));
+    const daily = { a: { query: "print(1)", schedule: { cron: "@daily" } } };
+    writeSpec(dir, "same-replace", daily);
+    const direct = { DATACHAIN_STUDIO_URL: studio.emulator.url, DATACHAIN_STUDIO_TOKEN: "dev-token" };
+    expect((await runCli(["apply", ".", "--yes"], { cwd: dir, env: direct })).code).toBe(0);
+    writeSpec(dir, "same-replace", { a: { query: "print(2)", schedule: { cron: "@daily" } } });
+    const barrier = await startBarrierProxy(studio.emulator.url, 2);
+    const env = { DATACHAIN_STUDIO_URL: barrier.url, DATACHAIN_STUDIO_TOKEN: "dev-token" };
+    let results: CliResult[];
+    try {
+      results = await Promise.all([0, 1].map(() => runCli(["apply", ".", "--yes"], { cwd: dir, env })));
+    } finally {
+      barrier.server.close();
+    }
+    expect(results.map((r) => [r.code, r.stdout.includes("was cancelled by another apply")])).toEqual([
+      [0, false],
+      [0, false],
+    ]);
+    const after = liveByKey(studio.emulator.store.allJobs(), "same-replace");
+    expect([...after].map(([key, jobs]) => [key, jobs.map((job) => job.query)])).toEqual([["a", ["print(2)"]]]);
   });
 
   it("leave no mix unsaid when the one that would look last is stopped once its steps are done", async () => {

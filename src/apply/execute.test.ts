@@ -343,8 +343,28 @@ describe("cancel-first", () => {
     const old = record({ key: "c" }, { status: "CANCELED" });
     const studio = createFakeStudio([old]);
     const result = await apply(planOf([cancelFirst(old)]), studio);
-    expect(outcomes(result)).toEqual(["cancel demo/c applied: already CANCELED", "create demo/c applied"]);
+    // Found cancelled at the first try, which cannot have done it, with no other version of "c"
+    // made meanwhile: another apply may have moved it to a team this plan does not cover.
+    expect(outcomes(result)).toEqual([
+      "cancel demo/c applied: already CANCELED",
+      "create demo/c applied",
+      `cancel demo/c failed: job ${old.id} of "c" was cancelled by another apply, or in Studio, while this one ran: if another apply moved it to a team this plan does not cover (it covers demo), it runs there beside this apply's; run plan with that team under \`teams:\` to see`,
+    ]);
     expect(studio.calls).toEqual([`cancel demo/c ${old.id}`, `get demo/${old.id}`, "create demo/c", "list demo"]);
+  });
+
+  it("says nothing of an old job found cancelled when a concurrent apply of this spec made its version here", async () => {
+    // Two applies of one spec both replace "c": the other's version explains the cancel, and
+    // is a duplicate the sweep cancels, as ever.
+    const old = record({ key: "c" }, { status: "CANCELED" });
+    const theirs = record(desired({ key: "c", query: "print(2)\n", replace: "cancel-first" }));
+    const studio = createFakeStudio([old, theirs]);
+    const result = await apply(planOf([cancelFirst(old)]), studio, { knownIds: new Set([old.id]) });
+    expect(outcomes(result).map((line) => line.replace(/ of \S+ \(made/, " of X (made"))).toEqual([
+      "cancel demo/c applied: already CANCELED",
+      "create demo/c applied",
+      "cancel demo/c applied: a duplicate of X (made by a concurrent apply, or by a create retried after an unclear failure)",
+    ]);
   });
 
   it("does not take another job's record for the cancelled one: a server that ignores job_id lists some other job", async () => {

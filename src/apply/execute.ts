@@ -16,7 +16,7 @@ import { readRegularFile } from "../desired/read-file.js";
 import type { DesiredFile, DesiredJob } from "../desired/types.js";
 import type { StudioClient } from "../studio/client.js";
 import { backoffDelay, sleep, type BackoffOptions } from "../studio/retry.js";
-import { isLive, runParentId } from "../studio/job-status.js";
+import { isCancelled, isLive, runParentId } from "../studio/job-status.js";
 import { satisfies } from "../plan/keep.js";
 import type { JobInput, JobOutput } from "../studio/types.js";
 import { sweep, type ChangedMeanwhile, type TeamIntent } from "./sweep.js";
@@ -158,6 +158,12 @@ export async function applyPlan(plan: Plan, options: ApplyOptions): Promise<Appl
   // chain; at most `parallelism` chains are under way, so a job is without either version
   // for the time of two requests, and an interrupted apply leaves at most that many so.
   const created = new Map<CreateWork, StepResult>();
+  /**
+   * Old jobs of replacements that someone else had cancelled before this apply's first try:
+   * another apply, which may have moved the job to a team this plan does not cover.
+   */
+  const cancelledBefore: { key: string; team: string; id: string }[] = [];
+  const noteCancelledBefore = (job: DesiredJob, old: JobOutput) => () => cancelledBefore.push({ key: job.key, team: job.team, id: old.id });
   /** Creates that failed, yet may have made their job. */
   const unconfirmed = new Set<CreateWork>();
   const createsDone = creates.map(async (work) => {
@@ -175,7 +181,9 @@ export async function applyPlan(plan: Plan, options: ApplyOptions): Promise<Appl
       skip("cancel", "replace", work.job, detail);
       return;
     }
-    await run("cancel", "replace", work.job, () => cancelJob(options.client, work.job.team, old));
+    await run("cancel", "replace", work.job, () =>
+      cancelJob(options.client, work.job.team, old, undefined, noteCancelledBefore(work.job, old)),
+    );
   });
   /** The name of a file `job` needs whose upload did not succeed, if any. */
   function failedUpload(job: DesiredJob): string | undefined {
@@ -199,7 +207,7 @@ export async function applyPlan(plan: Plan, options: ApplyOptions): Promise<Appl
     return limit(async () => {
       let cancelError: unknown;
       const first = await perform("cancel", "replace", job, () =>
-        cancelJob(options.client, job.team, old).catch((error: unknown) => {
+        cancelJob(options.client, job.team, old, undefined, noteCancelledBefore(job, old)).catch((error: unknown) => {
           cancelError = error;
           throw error;
         }),
@@ -277,7 +285,23 @@ export async function applyPlan(plan: Plan, options: ApplyOptions): Promise<Appl
       knownIds: options.knownIds,
       ownIds: new Set(made.map(({ id }) => id)),
     });
-    total += duplicates.length + failed.length + changed.length;
+    // A replaced job someone else cancelled, with no other version of its key made here
+    // meanwhile (a concurrent apply of this spec makes one): its job may now run in a team
+    // this plan does not cover, where no look of this apply reaches.
+    const seen = new Set([...duplicates, ...changed].map(({ key, team }) => `${team}\u0000${key}`));
+    const unexplained = cancelledBefore.filter(({ key, team }) => !seen.has(`${team}\u0000${key}`));
+    total += duplicates.length + failed.length + changed.length + unexplained.length;
+    for (const { key, team, id } of unexplained) {
+      finish({
+        step: "cancel",
+        action: "dedupe",
+        key,
+        team,
+        status: "failed",
+        jobId: id,
+        detail: `job ${id} of ${JSON.stringify(key)} was cancelled by another apply, or in Studio, while this one ran: if another apply moved it to a team this plan does not cover (it covers ${plan.teams.join(", ")}), it runs there beside this apply's; run plan with that team under \`teams:\` to see`,
+      });
+    }
     // Every step is still reported: one that could not look says so, as a failed step of its own.
     for (const { team, error } of failed) {
       finish({
@@ -525,12 +549,17 @@ async function findCreated(options: ApplyOptions, job: DesiredJob): Promise<JobO
   return jobs[0];
 }
 
-/** Cancel a job; a job that is already cancelled or finished counts as done. */
+/**
+ * Cancel a job; a job that is already cancelled or finished counts as done. `cancelledBefore`
+ * is told when it was found cancelled though no try of this cancel can have done it: someone
+ * else had.
+ */
 async function cancelJob(
   client: StudioClient,
   team: string,
   live: JobOutput,
   why?: string,
+  cancelledBefore?: () => void,
 ): Promise<Omit<StepResult, "step" | "action" | "key" | "team">> {
   try {
     await client.cancelJob(team, live.id);
@@ -544,6 +573,8 @@ async function cancelJob(
       const listed = await client.listJobs(team, { jobId: live.id, limit: 1 }).catch(() => []);
       const now = listed.find((job) => job.id === live.id);
       if (now !== undefined && !isLive(now.status)) {
+        // An unambiguous refusal: no earlier try may have acted (a 429 did not).
+        if (!error.ambiguous && isCancelled(now.status)) cancelledBefore?.();
         return { status: "applied", jobId: live.id, url: live.url, detail: `already ${now.status}` };
       }
       // Seen still running: the cancel was not carried out, whatever its failure said.
