@@ -92,6 +92,32 @@ const cases: Case[] = [
     warnings: [NEW_STACK],
   },
   {
+    // Found by an adversarial tester: a stack of a one-off job and a schedule, moved to a new
+    // team with `teams:` naming both, then moved back with `teams:` dropped. The one-off job's
+    // finished record in the old team was kept (a noop), which silenced the warning, and the
+    // schedule ran in both teams.
+    name: "a reverted move is said even where a one-off job's finished record is kept: the schedule created was there and ended",
+    build: () => {
+      const once = desired({ key: "once" });
+      const z = desired({ key: "z", cron });
+      const done = record(once, { status: "COMPLETE" });
+      return {
+        desired: [once, z],
+        records: [done, record(z, { status: "CANCELED" })],
+        expected: () => [`noop once ${done.id}`, "create z"],
+      };
+    },
+    warnings: [NEW_STACK],
+  },
+  {
+    name: "a schedule added to a stack whose one-off job ran is not said to be a stack with no live jobs: its finished record is kept",
+    build: () => {
+      const once = desired({ key: "once" });
+      const done = record(once, { status: "COMPLETE" });
+      return { desired: [once, desired({ key: "z", cron })], records: [done], expected: () => [`noop once ${done.id}`, "create z"] };
+    },
+  },
+  {
     name: "a stack with one live job in the covered teams is not said to have none",
     build: () => {
       const a = desired({ key: "a", cron });
