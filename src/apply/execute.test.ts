@@ -636,6 +636,22 @@ describe("the sweep for duplicates", () => {
     expect(result.summary).toMatchObject({ created: 1, failed: 1 });
   });
 
+  it("says what it looked for in a covered team it made no job in, when that look fails", async () => {
+    // Found by an adversarial tester: since the look lists every covered team, a failed listing
+    // of a team the apply only cancelled in (or did not act in) spoke of "duplicates of this
+    // apply's jobs", of which that team can hold none.
+    const a = desired({ key: "a", cron: "@daily" });
+    const old = record({ key: "b", team: "ops" });
+    const studio = createFakeStudio([old]);
+    studio.fail({ call: "list ops", error: remoteError(503) });
+    const result = await apply(planOf([create(a), cancel(old)]), studio);
+    expect(outcomes(result)).toEqual([
+      "create demo/a applied",
+      "cancel ops/b applied",
+      "cancel ops/* failed: looking for jobs a concurrent apply changed meanwhile failed: [POST] /api/datachain/jobs/: 503 fake 503; run plan to see whether a job runs twice",
+    ]);
+  });
+
   it("does not list again when no job was created or cancelled", async () => {
     const old = record({ key: "c" });
     const studio = createFakeStudio([old]);

@@ -263,12 +263,13 @@ export async function applyPlan(plan: Plan, options: ApplyOptions): Promise<Appl
   });
   // Looked for only once this apply changed a job: one that changed none left Studio as the other left it.
   const changedAny = steps.some((step) => step.status === "applied" && step.step !== "upload");
+  /** The teams this apply made jobs in: the only ones a duplicate of its own can be in. */
+  const madeIn = new Set(made.map(({ job }) => job.team));
   if (stopped(options)) {
     // Not started, so said like any step not started: the apply is incomplete (exit 1), as a
     // duplicate, or another apply's version of a job, made meanwhile may be live (see
     // docs/architecture.md, "Planning"). Also when every step was done: a cancel-only apply
     // too would have looked, and exit 0 would say it saw nothing.
-    const madeIn = new Set(made.map(({ job }) => job.team));
     for (const team of changedAny ? new Set([...madeIn, ...intents(plan, made).keys()]) : []) {
       total += 1;
       const why = madeIn.has(team)
@@ -310,7 +311,7 @@ export async function applyPlan(plan: Plan, options: ApplyOptions): Promise<Appl
         key: "*",
         team,
         status: "failed",
-        detail: `looking for duplicates of this apply's jobs failed: ${clause(describeError(error))}; run plan to see whether a job runs twice`,
+        detail: `looking for ${madeIn.has(team) ? "duplicates of this apply's jobs" : "jobs a concurrent apply changed meanwhile"} failed: ${clause(describeError(error))}; run plan to see whether a job runs twice`,
       });
     }
     for (const change of changed) {
