@@ -754,16 +754,26 @@ describe("an interrupt", () => {
       if (call === "create demo/b") controller.abort();
     };
     const jobs = ["a", "b", "c", "d"].map((key) => desired({ key }));
-    const result = await apply(planOf(jobs.map(create)), studio, { signal: controller.signal });
+    const ops = record({ key: "e", team: "ops" });
+    const counted: string[] = [];
+    const onEvent = (event: ApplyEvent) => {
+      if (event.type === "end") counted.push(`${event.done}/${event.total}`);
+    };
+    const result = await apply(planOf([...jobs.map(create), cancel(ops)]), studio, { signal: controller.signal, onEvent });
+    // Found by an adversarial tester: the looks not started were counted one by one as they
+    // were told, "[6/6]", "[7/7]" after "[5/5]", as if each were the last.
+    expect(counted).toEqual(["1/5", "2/5", "3/5", "4/5", "5/5", "6/7", "7/7"]);
     expect(outcomes(result)).toEqual([
       "create demo/a applied",
       "create demo/b applied",
       "create demo/c skipped: interrupted before it started",
       "create demo/d skipped: interrupted before it started",
+      "cancel ops/e skipped: interrupted before it started",
       "cancel demo/* skipped: interrupted before it started: this apply's jobs were not looked for duplicates a concurrent apply may have made; run apply again",
+      "cancel ops/* skipped: interrupted before it started: this apply did not look for jobs a concurrent apply changed meanwhile; run apply again",
     ]);
     expect(studio.calls).toEqual(["create demo/a", "create demo/b"]);
-    expect(result.summary).toMatchObject({ created: 2, skipped: 3 });
+    expect(result.summary).toMatchObject({ created: 2, skipped: 5 });
   });
 
   it("counts a replacement stopped half-way as half done, not as nothing", async () => {

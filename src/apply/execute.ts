@@ -270,8 +270,10 @@ export async function applyPlan(plan: Plan, options: ApplyOptions): Promise<Appl
     // duplicate, or another apply's version of a job, made meanwhile may be live (see
     // docs/architecture.md, "Planning"). Also when every step was done: a cancel-only apply
     // too would have looked, and exit 0 would say it saw nothing.
-    for (const team of changedAny ? new Set([...madeIn, ...intents(plan, made).keys()]) : []) {
-      total += 1;
+    // Counted all at once: each is told as "[done/total]", and the total does not grow as they are.
+    const notLooked = changedAny ? new Set([...madeIn, ...intents(plan, made).keys()]) : new Set<string>();
+    total += notLooked.size;
+    for (const team of notLooked) {
       const why = madeIn.has(team)
         ? "this apply's jobs were not looked for duplicates a concurrent apply may have made; run apply again"
         : `this ${options.command ?? "apply"} did not look for jobs a concurrent apply changed meanwhile; run ${options.command ?? "apply"} again`;
