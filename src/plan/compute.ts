@@ -83,8 +83,8 @@ export function computePlan(
   const sameNameElsewhere: OtherStackJob[] = [];
   let liveManaged = 0;
   let anyManaged = false;
-  /** Each team and key with a record of the stack, in any status. */
-  const recorded = new Set<string>();
+  /** Each team's records as grouped: which keys have a record of the stack, in any status. */
+  const recordsOf = new Map<string, TeamRecords>();
   checkCoverage(desired, listings, options.teams);
 
   for (const team of [...options.teams].sort()) {
@@ -103,7 +103,7 @@ export function computePlan(
       const newest = managed.reduce<ManagedJob | undefined>((a, b) => (a === undefined || newestRecordFirst(b, a) < 0 ? b : a), undefined);
       if (newest !== undefined) newestByKey.set(key, [...(newestByKey.get(key) ?? []), { team, record: newest.record }]);
     }
-    for (const key of records.managed.keys()) recorded.add(teamKey(team, key));
+    recordsOf.set(team, records);
     liveManaged += records.liveManaged;
     anyManaged ||= records.anyManaged;
     appendAll(sameNameElsewhere, records.sameNameElsewhere);
@@ -122,7 +122,7 @@ export function computePlan(
   }
 
   // A stack renamed in its spec is the likelier story where another stack runs its names: warnOtherStacks says that.
-  if (liveManaged === 0 && (anyManaged || sameNameElsewhere.length === 0)) warnNoLiveJobs(actions, recorded, options, warnings);
+  if (liveManaged === 0 && (anyManaged || sameNameElsewhere.length === 0)) warnNoLiveJobs(actions, recordsOf, options, warnings);
   warnOtherStacks(sameNameElsewhere, anyManaged, options, warnings);
   warnRunsAgainElsewhere(actions, newestByKey, warnings);
   recordCoverage(actions, leftOut, clusters, options, warnings);
@@ -328,10 +328,6 @@ function recordCoverage(
   }
 }
 
-function teamKey(team: string, key: string): string {
-  return `${team}\u0000${key}`;
-}
-
 /** How many jobs a warning names before "and N more". */
 const NAMED = 2;
 
@@ -342,14 +338,19 @@ const NAMED = 2;
  * made before the new team was used, and cannot say it). Nothing in Studio tells these
  * apart, so a plan that creates schedules there says what it cannot see.
  */
-function warnNoLiveJobs(actions: readonly PlanAction[], recorded: ReadonlySet<string>, options: PlanOptions, warnings: string[]): void {
+function warnNoLiveJobs(
+  actions: readonly PlanAction[],
+  recordsOf: ReadonlyMap<string, TeamRecords>,
+  options: PlanOptions,
+  warnings: string[],
+): void {
   // A schedule is what would run twice.
   const schedules = actions.filter((action) => action.kind === "create" && action.desired.cron !== undefined);
   if (schedules.length === 0) return;
   // A one-off job that ran is kept by its finished record (a noop), so the stack is there; but
   // a schedule that was there and ended, its key's records all ended, is what a move leaves
   // behind (the one-off job may have stayed, or have run in the other team too).
-  const ended = schedules.some((action) => recorded.has(teamKey(action.team, action.key)));
+  const ended = schedules.some((action) => recordsOf.get(action.team)?.managed.has(action.key) === true);
   if (!ended && actions.some((action) => action.kind === "noop")) return;
   warnings.push(
     `Stack ${options.stack} has no live jobs in ${teamsNamed([...options.teams].sort())}. If its jobs run in another team (a changed \`team:\` or default team), they keep running beside these: list that team under \`teams:\` to cancel them.`,
