@@ -139,6 +139,13 @@ describe("readBody", () => {
     expect(await reading).toBe(true);
     expect(text).toBe("Bad g");
     expect(body.destroyed).toBe(true);
+    // Found by a fuzz test: a byte order mark in a piece that went past the cap was kept.
+    const marked = pushed();
+    let start = "";
+    const cutMarked = readBody(reply(marked), 8, (piece) => (start += piece), "truncate");
+    marked.push("\uFEFFBad gateway");
+    expect(await cutMarked).toBe(true);
+    expect(start).toBe("Bad g");
     const whole = pushed();
     const all = readBody(reply(whole), 5, () => undefined, "truncate");
     whole.push("Bad g");

@@ -57,26 +57,29 @@ export async function readBody(
       settle(failed, error, cut);
       discard(body);
     };
+    /** The text to `sink`, less a byte order mark it starts with. */
+    const give = (text: string): void => {
+      if (first && text !== "") {
+        // A byte order mark is not part of the JSON (TextDecoder, used before, dropped it too).
+        if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
+        first = false;
+      }
+      if (text !== "") sink(text);
+    };
     const onData = (chunk: Buffer): void => {
       try {
         bytes += chunk.length;
         if (bytes > maxBytes) {
           if (past !== "truncate") return stop(true, past());
-          const text = decoder.write(chunk.subarray(0, chunk.length - (bytes - maxBytes)));
-          if (text !== "") sink(text);
+          give(decoder.write(chunk.subarray(0, chunk.length - (bytes - maxBytes))));
           return stop(false, undefined, true);
         }
-        let text = decoder.write(chunk);
+        const text = decoder.write(chunk);
         // StringDecoder puts U+FFFD where bytes are not UTF-8; a reply may hold U+FFFD itself,
         // so the bytes are looked at only then, which costs a well-formed listing nothing.
         if (strict && text.includes(REPLACEMENT)) checkUtf8(tail, chunk, bytes - chunk.length, false);
         if (strict) tail = chunk.length >= 3 ? chunk.subarray(chunk.length - 3) : Buffer.concat([tail, chunk]).subarray(-3);
-        if (first && text !== "") {
-          // A byte order mark is not part of the JSON (TextDecoder, used before, dropped it too).
-          if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
-          first = false;
-        }
-        if (text !== "") sink(text);
+        give(text);
       } catch (error) {
         stop(true, error);
       }
@@ -88,7 +91,7 @@ export async function readBody(
       try {
         const rest = decoder.end();
         if (strict && rest !== "") checkUtf8(tail, EMPTY, bytes, true);
-        if (rest !== "") sink(rest);
+        give(rest);
         settle(false);
       } catch (thrown) {
         settle(true, thrown);
