@@ -408,6 +408,23 @@ describe("listAllJobs", () => {
     for (let i = 0; i < count; i++) await s.client.createJob({ ...input, query_name: `j${i}` });
   }
 
+  /** A client of a server that lists what `answer` gives for each listing's query, asking for 2, 8, then 32. */
+  async function listingServer(answer: (query: URLSearchParams) => unknown[]) {
+    const server = createServer((req, res) => {
+      res.writeHead(200, { "content-type": "application/json" });
+      res.end(JSON.stringify(answer(new URL(req.url ?? "/", "http://x").searchParams)));
+    });
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    onTestFinished(() => void server.close());
+    const client = createStudioClient({
+      url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+      token: "t",
+      listLimit: { initial: 2, ceiling: 32 },
+    });
+    onTestFinished(() => client.close());
+    return client;
+  }
+
   it("asks again with a larger limit when a reply is exactly the limit", async () => {
     studio = await startTestStudio({}, { listLimit: { initial: 2, ceiling: 32 } });
     await seed(studio, 5);
@@ -430,25 +447,31 @@ describe("listAllJobs", () => {
     await seed(studio, 3);
     const jobs = await studio.client.listJobs("demo", { limit: 3 });
     const asked: string[] = [];
-    const server = createServer((req, res) => {
-      const limit = Number(new URL(req.url ?? "/", "http://x").searchParams.get("limit"));
-      asked.push(String(limit));
-      res.writeHead(200, { "content-type": "application/json" });
-      res.end(JSON.stringify(jobs.slice(0, limit === 2 ? 2 : 1)));
+    const client = await listingServer((query) => {
+      asked.push(query.get("limit") ?? "");
+      return jobs.slice(0, query.get("limit") === "2" ? 2 : 1);
     });
-    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-    onTestFinished(() => void server.close());
-    const client = createStudioClient({
-      url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
-      token: "t",
-      listLimit: { initial: 2, ceiling: 32 },
-    });
-    onTestFinished(() => client.close());
     const error = (await client.listAllJobs("demo").catch((e: unknown) => e)) as RemoteError;
     expect(error.message).toBe(
       "[GET] /api/datachain/jobs/: 200 team demo listed 2 jobs when asked for 2, then 1 when asked for 8; a listing that shrinks may be incomplete, so nothing was planned",
     );
     expect(asked).toEqual(["2", "8"]);
+  });
+
+  it("takes a listing by status that shrinks when asked for more: a job left that status meanwhile", async () => {
+    // Found by an adversarial review: asked for 2 RUNNING jobs Studio listed 2, one of them
+    // finished, and asked for 8 it listed 1; that was refused as a listing cut short, though
+    // a status filter's jobs may leave it at any time and the shorter reply is complete.
+    studio = await startTestStudio();
+    await seed(studio, 2);
+    const jobs = (await studio.client.listJobs("demo", { limit: 2 })).map((job) => ({ ...job, status: "RUNNING" }));
+    const asked: string[] = [];
+    const client = await listingServer((query) => {
+      asked.push(`${query.get("status")} ${query.get("limit")}`);
+      return asked.length === 1 ? jobs : jobs.slice(1);
+    });
+    expect((await client.listAllJobs("demo", { status: "RUNNING" })).map((job) => job.name)).toEqual([jobs[1]?.name]);
+    expect(asked).toEqual(["RUNNING 2", "RUNNING 8"]);
   });
 
   it("fails clearly past the ceiling instead of returning a partial listing", async () => {

@@ -182,8 +182,9 @@ export function createStudioClient(options: StudioClientOptions): StudioClient {
           { ...(query.keep === undefined ? {} : { keep: query.keep }), ...(query.stack === undefined ? {} : { stack: query.stack }) },
         );
         // Studio deletes no job: a larger limit gives at least the records a smaller one did.
-        // Fewer is a listing cut short some other way, which would pass for complete.
-        if (received < before) {
+        // Fewer is a listing cut short some other way, which would pass for complete. Not so
+        // under a status filter: a job leaves it when its status moves on (RUNNING, COMPLETE).
+        if (received < before && query.status === undefined) {
           throw new RemoteError({
             method: "GET",
             path: `${API_PREFIX}/datachain/jobs/`,
