@@ -523,6 +523,55 @@ describe("an ambiguous create", () => {
     expect(outcomes(result)).toEqual(["create demo/c applied", `cancel demo/c applied`]);
   });
 
+  it("takes every answer a Studio may give a create that runs the job, sending it once, and replaces the old version", async () => {
+    // An adversarial review of the status check: a one-off job may have run (or failed) in
+    // the milliseconds before Studio answered; a schedule may be answered before Studio
+    // settled it as TASK; a status this tool does not know may run the job as well.
+    const oneOff = [
+      "CREATED",
+      "QUEUED",
+      "INIT",
+      "PROVISIONING",
+      "PENDING",
+      "RUNNING",
+      "COMPLETE",
+      "FAILED",
+      "SCHEDULED",
+      "TASK",
+      "NEW_KIND",
+      "running",
+    ];
+    const schedule = ["TASK", "CREATED", "QUEUED", "INIT", "PROVISIONING", "PENDING", "RUNNING", "SCHEDULED", "NEW_KIND", "task"];
+    for (const [cron, statuses] of [
+      [undefined, oneOff],
+      ["0 3 * * *", schedule],
+    ] as const) {
+      for (const status of statuses) {
+        const old = record({ key: "c", ...(cron === undefined ? {} : { cron }) });
+        const studio = createFakeStudio([old]);
+        const sendCreate = studio.createJob.bind(studio);
+        studio.createJob = async (input) => ({ ...(await sendCreate(input)), status });
+        const result = await apply(planOf([replace(desired({ key: "c", query: "print(2)\n", cron }), old)]), studio);
+        expect(outcomes(result), `${cron ?? "one-off"} ${status}`).toEqual(["create demo/c applied", "cancel demo/c applied"]);
+        expect(studio.sent, `${cron ?? "one-off"} ${status}`).toHaveLength(1);
+      }
+    }
+  });
+
+  it("takes a reply that spells the team otherwise, as a listing's record is taken, without listing the team again", async () => {
+    // Found by an adversarial review: a listing takes a record whose team differs from the
+    // one asked for only in case (Studio may match team_name so and answer with the name as
+    // it spells it), but a create's reply so was refused, and every create cost a listing
+    // of the whole team and was told "found after an ambiguous failure".
+    const studio = createFakeStudio();
+    const sendCreate = studio.createJob.bind(studio);
+    studio.createJob = async (input) => ({ ...(await sendCreate(input)), team: "DEMO" });
+    const result = await apply(planOf([create(desired({ key: "a" }))]), studio);
+    expect(outcomes(result)).toEqual(["create demo/a applied"]);
+    // The one listing is the look for duplicates after the creates.
+    expect(studio.calls).toEqual(["create demo/a", "list demo"]);
+  });
+
   it("checks the reply's team, name, markers and parent, and finds the job it made when the reply named another", async () => {
     const made = desired({ key: "a" });
     const cases: [string, (sent: JobOutput) => JobOutput][] = [

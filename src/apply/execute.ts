@@ -18,6 +18,7 @@ import type { StudioClient } from "../studio/client.js";
 import { backoffDelay, sleep, type BackoffOptions } from "../studio/retry.js";
 import { isCancelled, isLive, runParentId } from "../studio/job-status.js";
 import { satisfies } from "../plan/keep.js";
+import { isSameTeam } from "../studio/team-name.js";
 import type { JobInput, JobOutput } from "../studio/types.js";
 import { sweep, type ChangedMeanwhile, type TeamIntent } from "./sweep.js";
 import type { ActionVerb, ApplyEvent, ApplyResult, ApplySummary, StepKind, StepResult } from "./types.js";
@@ -517,7 +518,7 @@ const GATEWAY_TIMEOUTS: ReadonlySet<number> = new Set([504, 524]);
 function notTheJobSent(reply: JobOutput, job: DesiredJob, knownIds: ReadonlySet<string>): string | undefined {
   const which = `job ${reply.id}`;
   if (knownIds.has(reply.id)) return `${which}, which was already there when the plan was made`;
-  if (reply.team !== job.team) return `${which} of team ${printable(reply.team)}`;
+  if (!isSameTeam(reply.team, job.team)) return `${which} of team ${printable(reply.team)}`;
   if (reply.name !== job.key) return `${which}, named ${printable(reply.name)}`;
   // A run carries its schedule's markers: said as what it is, not as markers missing.
   const parent = runParentId(reply);

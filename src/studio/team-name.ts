@@ -16,3 +16,11 @@ const TEAM_NAME = new RegExp(TEAM_NAME_PATTERN);
 export function isTeamName(text: string): boolean {
   return TEAM_NAME.test(text) && !hasInvisible(text);
 }
+
+/**
+ * Whether a record's `team` is the team asked for: compared without case as well, as Studio
+ * may match team_name so and answer with the name as it spells it.
+ */
+export function isSameTeam(theirs: string, asked: string): boolean {
+  return theirs === asked || theirs.toLowerCase() === asked.toLowerCase();
+}

@@ -22,6 +22,7 @@
 import { hasControlCharacters } from "../invisible.js";
 import { APPLIED_VERSION, decodeAppliedJson, MARKERS, userEnvironment } from "../identity/markers.js";
 import { isLive, isRun } from "./job-status.js";
+import { isSameTeam } from "./team-name.js";
 import { isStudioTime } from "./time.js";
 import type { Cluster, JobOutput, UploadReply } from "./types.js";
 
@@ -335,9 +336,6 @@ export interface ListingOptions {
 
 export function createJobListReader(options: ListingOptions = {}): JobListReader {
   const { team, keep, stack } = options;
-  // Compared without case as well: if Studio matches team_name so and answers with the name
-  // as it spells it, that is still the team asked for.
-  const teamFolded = team?.toLowerCase();
   const kept = new Map<string, JobOutput>();
   // Ids only, looked up once at the end: hashing into a set as large as the listing costs
   // a good part of what parsing it does. A dropped record is not held, only its id.
@@ -346,7 +344,7 @@ export function createJobListReader(options: ListingOptions = {}): JobListReader
   return {
     add(raw, index) {
       const job = checkJobShape(raw, index);
-      if (team !== undefined && job.team !== team && job.team.toLowerCase() !== teamFolded) throw otherTeam(job, team);
+      if (team !== undefined && !isSameTeam(job.team, team)) throw otherTeam(job, team);
       if (keep !== undefined && !keep(job)) {
         dropped.push(job.id);
         return;
