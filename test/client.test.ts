@@ -458,6 +458,18 @@ describe("listAllJobs", () => {
     expect(asked).toEqual(["2", "8"]);
   });
 
+  it("says how many it asked for when a listing longer than asked then shrinks", async () => {
+    // Found by an adversarial review: asked for 2 it listed 3, asked for 8 it listed 1, and
+    // the error said "listed 3 jobs when asked for 3".
+    studio = await startTestStudio();
+    await seed(studio, 3);
+    const jobs = await studio.client.listJobs("demo", { limit: 3 });
+    const client = await listingServer((query) => jobs.slice(0, query.get("limit") === "2" ? 3 : 1));
+    await expect(client.listAllJobs("demo")).rejects.toThrow(
+      "[GET] /api/datachain/jobs/: 200 team demo listed 3 jobs when asked for 2, then 1 when asked for 8; a listing that shrinks may be incomplete, so nothing was planned",
+    );
+  });
+
   it("takes a listing by status that shrinks when asked for more: a job left that status meanwhile", async () => {
     // Found by an adversarial review: asked for 2 RUNNING jobs Studio listed 2, one of them
     // finished, and asked for 8 it listed 1; that was refused as a listing cut short, though

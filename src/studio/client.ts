@@ -175,6 +175,7 @@ export function createStudioClient(options: StudioClientOptions): StudioClient {
       // Listing has no cursor: a reply of exactly `limit` items may have been cut,
       // so ask again with a larger limit until the reply is shorter than asked.
       let before = 0;
+      let askedBefore = 0;
       for (let limit = listLimit.initial; ; limit = Math.min(limit * 4, listLimit.ceiling)) {
         const { jobs, received } = await listJobs(
           team,
@@ -189,12 +190,13 @@ export function createStudioClient(options: StudioClientOptions): StudioClient {
             method: "GET",
             path: `${API_PREFIX}/datachain/jobs/`,
             status: 200,
-            studioMessage: `team ${team} listed ${before} jobs when asked for ${before}, then ${received} when asked for ${limit}; a listing that shrinks may be incomplete, so nothing was planned`,
+            studioMessage: `team ${team} listed ${before} jobs when asked for ${askedBefore}, then ${received} when asked for ${limit}; a listing that shrinks may be incomplete, so nothing was planned`,
             hint: "studio-jobs acts on nothing it cannot read, so it stopped here. Run it again; if it happens again, please report it.",
           });
         }
         if (received < limit) return jobs;
         before = received;
+        askedBefore = limit;
         if (limit >= listLimit.ceiling) {
           throw new RemoteError({
             method: "GET",
