@@ -619,6 +619,33 @@ describe("an ambiguous create", () => {
 });
 
 describe("the sweep for duplicates", () => {
+  it("lists every covered team at once, and says what it found in the teams' order", async () => {
+    // Found reviewing the sweep of every covered team: it listed them one after another, so an
+    // apply that acted in one of three covered teams waited for three whole listings in a row.
+    const studio = createFakeStudio();
+    const list = studio.listAllJobs.bind(studio);
+    let open = 0;
+    let most = 0;
+    studio.listAllJobs = async (team, query) => {
+      open += 1;
+      most = Math.max(most, open);
+      try {
+        return await list(team, query);
+      } finally {
+        open -= 1;
+      }
+    };
+    studio.fail({ call: "list ml", error: remoteError(503, { method: "GET" }) });
+    studio.fail({ call: "list alpha", error: remoteError(503, { method: "GET" }) });
+    const result = await apply({ ...planOf([create(desired({ key: "a" }))]), teams: ["alpha", "demo", "ml"] }, studio);
+    expect(most).toBe(3);
+    expect(outcomes(result).map((line) => line.replace(/: .*/, ""))).toEqual([
+      "create demo/a applied",
+      "cancel alpha/* failed",
+      "cancel ml/* failed",
+    ]);
+  });
+
   it("cancels the newer of two live jobs for one key, made by an apply running at the same time", async () => {
     const a = desired({ key: "a", cron: "@daily" });
     const b = desired({ key: "b", cron: "@daily" });

@@ -75,21 +75,33 @@ export interface SweepResult {
   failed: { team: string; error: unknown }[];
 }
 
-/** The team's records listed afresh, once each: a team that cannot be listed is said, not thrown. */
+/**
+ * The teams' records listed afresh, once each and all at once (as a plan lists them: every
+ * covered team is looked at, not only those acted in), said in the teams' order: a team
+ * that cannot be listed is said, not thrown.
+ */
 export async function sweep(client: StudioClient, scope: SweepScope): Promise<SweepResult> {
-  const result: SweepResult = { duplicates: [], changed: [], failed: [] };
-  for (const [team, intent] of scope.teams) {
-    try {
-      // Only the stack's own records take part; the rest are dropped as the listing streams in.
-      const records = await client.listAllJobs(team, { keep: (r) => managedAs(r, scope.stack) !== undefined, stack: scope.stack });
-      const byKey = recordsByKey(records, scope.stack);
-      result.duplicates.push(...findDuplicates(team, intent.created, byKey));
-      result.changed.push(...findChangedMeanwhile(team, intent, byKey, scope));
-    } catch (error) {
-      result.failed.push({ team, error });
-    }
-  }
-  return result;
+  const looks = await Promise.all(
+    [...scope.teams].map(async ([team, intent]): Promise<SweepResult> => {
+      try {
+        // Only the stack's own records take part; the rest are dropped as the listing streams in.
+        const records = await client.listAllJobs(team, { keep: (r) => managedAs(r, scope.stack) !== undefined, stack: scope.stack });
+        const byKey = recordsByKey(records, scope.stack);
+        return {
+          duplicates: findDuplicates(team, intent.created, byKey),
+          changed: findChangedMeanwhile(team, intent, byKey, scope),
+          failed: [],
+        };
+      } catch (error) {
+        return { duplicates: [], changed: [], failed: [{ team, error }] };
+      }
+    }),
+  );
+  return {
+    duplicates: looks.flatMap((look) => look.duplicates),
+    changed: looks.flatMap((look) => look.changed),
+    failed: looks.flatMap((look) => look.failed),
+  };
 }
 
 /** The stack's records, by key: what both looks after the steps read, sorted out once. */
