@@ -1300,7 +1300,7 @@ describe("11. bytes that are not UTF-8", () => {
         const result = await runCli(argv, { cwd: dir, env: env() });
         expect([argv[0], result.code]).toEqual([argv[0], 1]);
         expect(result.stderr.split("\n")[0]).toBe(
-          `Error: Studio's reply to GET ${hostile.url}/api/datachain/jobs/?team_name=demo&limit=250000 is not valid JSON: it is not UTF-8 text, as JSON must be: the byte at offset ${Buffer.byteLength(text.slice(0, at))} (0xFF) starts no UTF-8 character`,
+          `Error: Studio's reply to GET ${hostile.url}/api/datachain/jobs/?team_name=demo&limit=250000 is not valid JSON: it is not UTF-8 text, as JSON must be: it stops being UTF-8 at offset ${Buffer.byteLength(text.slice(0, at))} (byte 0xFF)`,
         );
         expectClean(result);
       }

@@ -196,7 +196,7 @@ describe("readBody", () => {
     const ascii = (text: string) => Buffer.from(text);
     const refused = (at: number, byte: string) => ({
       how: "rejected",
-      message: `it is not UTF-8 text, as JSON must be: the byte at offset ${at} (0x${byte}) starts no UTF-8 character`,
+      message: `it is not UTF-8 text, as JSON must be: it stops being UTF-8 at offset ${at} (byte 0x${byte})`,
     });
 
     it("is refused at its first bad byte, counted across chunks, instead of read as U+FFFD", async () => {
@@ -213,6 +213,7 @@ describe("readBody", () => {
 
     it("is refused where a character split between chunks goes wrong, or the body ends inside one", async () => {
       // "€" is E2 82 AC: its first two bytes end a chunk, and the next does not go on with it.
+      // E2 does start a character, one cut short: it was said to start "no UTF-8 character".
       expect(await read([ascii('["1'), bytes(0xe2, 0x82), ascii('x"]')])).toMatchObject(refused(3, "E2"));
       expect(await read([ascii('["1'), bytes(0xe2), bytes(0x82), ascii('x"]')])).toMatchObject(refused(3, "E2"));
       expect(await read([ascii('["1"]'), bytes(0xe2, 0x82)])).toMatchObject(refused(5, "E2"));

@@ -115,7 +115,7 @@ function checkUtf8(previous: Buffer, chunk: Buffer, offset: number, final: boole
   if (at >= 0) {
     const byte = (bytes[at] ?? 0).toString(16).toUpperCase().padStart(2, "0");
     throw new ReplySyntaxError(
-      `it is not UTF-8 text, as JSON must be: the byte at offset ${offset - held + at} (0x${byte}) starts no UTF-8 character`,
+      `it is not UTF-8 text, as JSON must be: it stops being UTF-8 at offset ${offset - held + at} (byte 0x${byte})`,
     );
   }
 }
