@@ -453,7 +453,7 @@ describe("listAllJobs", () => {
     });
     const error = (await client.listAllJobs("demo").catch((e: unknown) => e)) as RemoteError;
     expect(error.message).toBe(
-      "[GET] /api/datachain/jobs/: 200 team demo listed 2 jobs when asked for 2, then 1 when asked for 8; a listing that shrinks may be incomplete, so nothing was planned",
+      "[GET] /api/datachain/jobs/: 200 team demo listed 2 jobs when asked for 2, then 1 when asked for 8; a listing that shrinks may be incomplete",
     );
     expect(asked).toEqual(["2", "8"]);
   });
@@ -466,7 +466,7 @@ describe("listAllJobs", () => {
     const jobs = await studio.client.listJobs("demo", { limit: 3 });
     const client = await listingServer((query) => jobs.slice(0, query.get("limit") === "2" ? 3 : 1));
     await expect(client.listAllJobs("demo")).rejects.toThrow(
-      "[GET] /api/datachain/jobs/: 200 team demo listed 3 jobs when asked for 2, then 1 when asked for 8; a listing that shrinks may be incomplete, so nothing was planned",
+      "[GET] /api/datachain/jobs/: 200 team demo listed 3 jobs when asked for 2, then 1 when asked for 8; a listing that shrinks may be incomplete",
     );
   });
 
@@ -490,7 +490,7 @@ describe("listAllJobs", () => {
     studio = await startTestStudio({}, { listLimit: { initial: 2, ceiling: 4 } });
     await seed(studio, 4);
     await expect(studio.client.listAllJobs("demo")).rejects.toThrow(
-      "[GET] /api/datachain/jobs/: 200 team demo has at least 4 jobs, the most this tool will list; the listing may be incomplete, so nothing was planned",
+      "[GET] /api/datachain/jobs/: 200 team demo has at least 4 jobs, the most this tool will list; the listing may be incomplete",
     );
   });
 });

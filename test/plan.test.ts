@@ -587,7 +587,18 @@ describe("plan failures end with exit 1 and one clear sentence", () => {
     expect(result.code).toBe(1);
     expect(result.stdout).toBe("");
     expect(result.stderr).toBe(
-      "Error: [GET] /api/datachain/jobs/: 200 team demo has at least 3 jobs, the most this tool will list; the listing may be incomplete, so nothing was planned\nIf the team really has that many records, raise STUDIO_JOBS_MAX_LISTED (default 1000000).\n",
+      "Error: [GET] /api/datachain/jobs/: 200 team demo has at least 3 jobs, the most this tool will list; the listing may be incomplete\nIf the team really has that many records, raise STUDIO_JOBS_MAX_LISTED (default 1000000).\n",
+    );
+  });
+
+  it("a listing that may be truncated in the look after apply's steps, which made the jobs", async () => {
+    // Found reviewing the listing checks: the plan listed no job, apply created the example's
+    // 4, and the look after its steps, stopped at the ceiling, said "so nothing was planned".
+    const result = await runCli(["apply", ".", "--yes"], { cwd: copyExample("analytics"), env: { ...env, STUDIO_JOBS_MAX_LISTED: "4" } });
+    expect(result.code).toBe(1);
+    expect(result.stdout).toContain("Apply finished with failures: 4 created, 0 replaced, 0 cancelled, 1 failed.");
+    expect(result.stdout).toContain(
+      "  cancel demo/*: FAILED: looking for duplicates of this apply's jobs failed: [GET] /api/datachain/jobs/: 200 team demo has at least 4 jobs, the most this tool will list; the listing may be incomplete; run plan to see whether a job runs twice\n",
     );
   });
 

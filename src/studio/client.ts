@@ -190,7 +190,7 @@ export function createStudioClient(options: StudioClientOptions): StudioClient {
             method: "GET",
             path: `${API_PREFIX}/datachain/jobs/`,
             status: 200,
-            studioMessage: `team ${team} listed ${before} jobs when asked for ${askedBefore}, then ${received} when asked for ${limit}; a listing that shrinks may be incomplete, so nothing was planned`,
+            studioMessage: `team ${team} listed ${before} jobs when asked for ${askedBefore}, then ${received} when asked for ${limit}; a listing that shrinks may be incomplete`,
             hint: "studio-jobs acts on nothing it cannot read, so it stopped here. Run it again; if it happens again, please report it.",
           });
         }
@@ -202,7 +202,7 @@ export function createStudioClient(options: StudioClientOptions): StudioClient {
             method: "GET",
             path: `${API_PREFIX}/datachain/jobs/`,
             status: 200,
-            studioMessage: `team ${team} has at least ${limit} jobs, the most this tool will list; the listing may be incomplete, so nothing was planned`,
+            studioMessage: `team ${team} has at least ${limit} jobs, the most this tool will list; the listing may be incomplete`,
             hint: "If the team really has that many records, raise STUDIO_JOBS_MAX_LISTED (default 1000000).",
           });
         }
