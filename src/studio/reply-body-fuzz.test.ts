@@ -128,7 +128,7 @@ describe("readBody on random bodies, TextDecoder's fatal UTF-8 the oracle", () =
       expect(at, hex).toBe(before.length);
       const byte = (bytes[at] ?? 0).toString(16).toUpperCase().padStart(2, "0");
       const got = await read(chunks(random, bytes), tooLarge);
-      expect(got.error, hex).toBe(`it is not UTF-8 text, as JSON must be: the byte at offset ${at} (0x${byte}) starts no UTF-8 character`);
+      expect(got.error, hex).toBe(`it is not UTF-8 text, as JSON must be: it stops being UTF-8 at offset ${at} (byte 0x${byte})`);
       const lenient = await read(chunks(random, bytes), "truncate");
       expect(lenient, hex).toEqual({ text: new TextDecoder("utf-8").decode(bytes) });
     }
@@ -164,7 +164,7 @@ describe("readBody on random bodies, TextDecoder's fatal UTF-8 the oracle", () =
       let at = longest;
       while (!decodes(bytes.subarray(0, at), false)) at--;
       const byte = (bytes[at] ?? 0).toString(16).toUpperCase().padStart(2, "0");
-      expect(got.error, hex).toBe(`it is not UTF-8 text, as JSON must be: the byte at offset ${at} (0x${byte}) starts no UTF-8 character`);
+      expect(got.error, hex).toBe(`it is not UTF-8 text, as JSON must be: it stops being UTF-8 at offset ${at} (byte 0x${byte})`);
     }
   });
 });
