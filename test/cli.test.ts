@@ -26,8 +26,8 @@ describe("help and version", () => {
         --token <token>                Studio token (default: DATACHAIN_STUDIO_TOKEN
                                        or datachain config)
         --team <team>                  Studio team (default: DATACHAIN_STUDIO_TEAM or
-                                       datachain config): of jobs whose spec names
-                                       none, and planned even if the spec no longer
+                                       datachain config): for jobs whose spec names
+                                       none; also planned when the spec no longer
                                        names it
         --no-color                     no ANSI colours
         --verbose                      more diagnostics, and stack traces for errors

@@ -49,7 +49,7 @@ export async function run(argv: readonly string[], rawIo: CliIo): Promise<number
     .option("--token <token>", "Studio token (default: DATACHAIN_STUDIO_TOKEN or datachain config)")
     .option(
       "--team <team>",
-      "Studio team (default: DATACHAIN_STUDIO_TEAM or datachain config): of jobs whose spec names none, and planned even if the spec no longer names it",
+      "Studio team (default: DATACHAIN_STUDIO_TEAM or datachain config): for jobs whose spec names none; also planned when the spec no longer names it",
     )
     .option("--no-color", "no ANSI colours")
     .option("--verbose", "more diagnostics, and stack traces for errors", false)
