@@ -25,6 +25,17 @@ afterEach(async () => {
   studio = undefined;
 });
 
+/** test/fixtures/tls: a self-signed certificate for localhost, test only. */
+const tlsFixture = (name: string) => readFileSync(new URL(`fixtures/tls/${name}`, import.meta.url));
+
+/** An https server on 127.0.0.1 with the fixture's certificate, closed after the test: its port. */
+async function httpsFixtureServer(): Promise<number> {
+  const server = createHttpsServer({ key: tlsFixture("key.pem"), cert: tlsFixture("cert.pem") }, (_req, res) => res.end("[]"));
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  onTestFinished(() => void server.close());
+  return (server.address() as AddressInfo).port;
+}
+
 const input = { query: "print(1)", query_type: "PYTHON" as const, query_name: "j", team_name: "demo", environment: "" };
 
 /** The error a clusters listing ends with against a server that always answers `status` with `body`. */
@@ -603,17 +614,28 @@ describe("errors", () => {
   it("says that this machine does not trust Studio's certificate, and how to make it", async () => {
     // It said "check that Studio is reachable" after `DEPTH_ZERO_SELF_SIGNED_CERT`, as behind a
     // network that inspects TLS. test/fixtures/tls: a self-signed certificate for localhost, test only.
-    const fixture = (name: string) => readFileSync(new URL(`fixtures/tls/${name}`, import.meta.url));
-    const server = createHttpsServer({ key: fixture("key.pem"), cert: fixture("cert.pem") }, (_req, res) => res.end("[]"));
-    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-    const { port } = server.address() as AddressInfo;
-    onTestFinished(() => void server.close());
+    const port = await httpsFixtureServer();
     const client = createStudioClient({ url: `https://localhost:${port}`, token: "t", backoff: { baseMs: 1, maxMs: 1 } });
     const error = (await client.listClusters().catch((e: unknown) => e)) as RemoteError;
     await client.close();
     expect(error.message).toBe("[GET] /api/datachain/clusters/: no reply: DEPTH_ZERO_SELF_SIGNED_CERT self-signed certificate");
     expect(error.hint).toBe(
       `This machine does not trust the certificate of https://localhost:${port}: if your network or your Studio uses a certificate authority of its own, set NODE_EXTRA_CA_CERTS to its certificate (a PEM file).`,
+    );
+  });
+
+  it("says that Studio's certificate is for another host name, and where the host is given", async () => {
+    // Found by mutation testing: this hint, dropped, left every test green. The fixture's
+    // certificate, trusted here, is for localhost; the URL names 127.0.0.1.
+    const port = await httpsFixtureServer();
+    const dispatcher = new Agent({ connect: { ca: tlsFixture("cert.pem") } });
+    onTestFinished(() => dispatcher.close());
+    const client = createStudioClient({ url: `https://127.0.0.1:${port}`, token: "t", dispatcher, backoff: { baseMs: 1, maxMs: 1 } });
+    const error = (await client.listClusters().catch((e: unknown) => e)) as RemoteError;
+    await client.close();
+    expect(error.message).toMatch(/^\[GET\] \/api\/datachain\/clusters\/: no reply: ERR_TLS_CERT_ALTNAME_INVALID /);
+    expect(error.hint).toBe(
+      `The certificate of https://127.0.0.1:${port} is for another host name: check the host in --url (or DATACHAIN_STUDIO_URL).`,
     );
   });
 

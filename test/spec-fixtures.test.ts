@@ -50,6 +50,18 @@ describe("invalid specs", () => {
     ]);
   });
 
+  it("a YAML file given by name, of either extension in any case, is told every YAML problem, with no word of what a spec is", async () => {
+    // Found by mutation testing: `.yml` and `.YAML` were not told apart from a query file.
+    const dir = mkdtempSync(join(tmpdir(), "studio-jobs-named-yaml-"));
+    const broken = 'jobs: {a: 1\nstack: "x\n';
+    for (const name of ["jobs.yml", "JOBS.YAML"]) writeFileSync(join(dir, name), broken);
+    for (const name of ["jobs.yml", "JOBS.YAML"]) {
+      const found = await problems(dir, [name]);
+      expect(found.length).toBeGreaterThan(1);
+      expect(found.every((line) => line.startsWith(`${name}:`) && !line.includes("a spec is a YAML file"))).toBe(true);
+    }
+  });
+
   it("refuses a 50 MB file quickly, without reading it", async () => {
     const dir = mkdtempSync(join(tmpdir(), "studio-jobs-huge-"));
     const fd = openSync(join(dir, "studio-jobs.yaml"), "w");

@@ -342,7 +342,9 @@ describe("cancel-first", () => {
   it("counts a cancel already done as done: Studio answers 400, and the job has ended", async () => {
     const old = record({ key: "c" }, { status: "CANCELED" });
     const studio = createFakeStudio([old]);
-    const result = await apply(planOf([cancelFirst(old)]), studio);
+    const counted: string[] = [];
+    const onEvent = (event: ApplyEvent) => void (event.type === "end" && counted.push(`${event.done}/${event.total}`));
+    const result = await apply(planOf([cancelFirst(old)]), studio, { onEvent });
     // Found cancelled at the first try, which cannot have done it, with no other version of "c"
     // made meanwhile: another apply may have moved it to a team this plan does not cover.
     expect(outcomes(result)).toEqual([
@@ -351,6 +353,17 @@ describe("cancel-first", () => {
       `cancel demo/c failed: job ${old.id} of "c" was cancelled by another apply, or in Studio, while this one ran: if another apply moved it to a team this plan does not cover (it covers demo), it runs there beside this apply's; run plan with that team under \`teams:\` to see`,
     ]);
     expect(studio.calls).toEqual([`cancel demo/c ${old.id}`, `get demo/${old.id}`, "create demo/c", "list demo"]);
+    // Found by mutation testing: the report of it counted in the total, which it reaches.
+    expect(counted).toEqual(["1/2", "2/2", "3/3"]);
+  });
+
+  it("says nothing more of an old job found finished, not cancelled: no one else's cancel is in that", async () => {
+    // Found by mutation testing: a job found COMPLETE, dropped from the check, was reported
+    // as cancelled by another apply.
+    const old = record({ key: "c" }, { status: "COMPLETE" });
+    const studio = createFakeStudio([old]);
+    const result = await apply(planOf([cancelFirst(old)]), studio);
+    expect(outcomes(result)).toEqual(["cancel demo/c applied: already COMPLETE", "create demo/c applied"]);
   });
 
   it("says nothing of an old job found cancelled when a concurrent apply of this spec made its version here", async () => {

@@ -565,6 +565,33 @@ const cases: Case[] = [
     ],
   },
   {
+    // Found by mutation testing: the two warnings' conditions, each dropped, left every test green.
+    name: "a stack with no record whose schedules' names another stack runs is told it may be renamed, not that it has no live jobs",
+    build: () => ({
+      desired: [desired({ key: "a", cron })],
+      records: [record({ key: "a", stack: "old" }, { status: "TASK" })],
+      expected: () => ["create a"],
+    }),
+    warnings: [
+      /^Stack analytics has no jobs in team demo, and stack old runs a job of a name this plan creates there: demo\/a \(job-\d+\)\./,
+    ],
+  },
+  {
+    name: "a stack whose schedule there ended, while another stack runs its name, is told both: no live jobs, and the other stack's job",
+    build: () => {
+      const a = desired({ key: "a", cron });
+      return {
+        desired: [a],
+        records: [record(a, { status: "CANCELED" }), record({ key: "a", stack: "old" }, { status: "TASK" })],
+        expected: () => ["create a"],
+      };
+    },
+    warnings: [
+      NEW_STACK,
+      /^Stack old also has a live job named "a" in team demo \(job-\d+\); it is left alone, and both run until stack old's spec drops it and is applied, or it is cancelled in Studio\.$/,
+    ],
+  },
+  {
     name: "a plan that cancels every managed job needs --allow-empty",
     build: () => {
       const r = record({ key: "a" }, { status: "TASK" });
