@@ -357,6 +357,18 @@ describe("cancel-first", () => {
     expect(counted).toEqual(["1/2", "2/2", "3/3"]);
   });
 
+  it("does not look afterwards when only an upload was done: the files an apply uploads change no job", async () => {
+    // Found by mutation testing: an upload counted as a change made the apply list the team again.
+    const studio = createFakeStudio();
+    studio.fail({ call: "create demo/c", error: remoteError(400) });
+    const result = await apply(planOf([create(withFiles({ key: "c" }, { "c.csv": "new" }))]), studio);
+    expect(outcomes(result)).toEqual([
+      "upload demo/c applied: uploaded c.csv",
+      "create demo/c failed: [POST] /api/datachain/jobs/: 400 fake 400",
+    ]);
+    expect(studio.calls).toEqual(["upload demo/c.csv", "create demo/c"]);
+  });
+
   it("says nothing more of an old job found finished, not cancelled: no one else's cancel is in that", async () => {
     // Found by mutation testing: a job found COMPLETE, dropped from the check, was reported
     // as cancelled by another apply.
