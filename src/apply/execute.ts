@@ -544,11 +544,8 @@ export function createBody(job: DesiredJob, fileIds: string[], teams: readonly s
 
 /** A record of the job's stack, key and fingerprint that was not there when the plan was made: an earlier try's create. */
 async function findCreated(options: ApplyOptions, job: DesiredJob): Promise<JobOutput | undefined> {
-  const isCreated = (record: JobOutput) => {
-    if (options.knownIds.has(record.id)) return false;
-    const found = managedAs(record, job.stack);
-    return found !== undefined && found.key === job.key && satisfies(found, job);
-  };
+  // The same rule as for the create's own reply: a record is the job made only if a reply of it would be.
+  const isCreated = (record: JobOutput) => notTheJobSent(record, job, options.knownIds) === undefined;
   const jobs = await options.client.listAllJobs(job.team, { keep: isCreated, stack: job.stack });
   return jobs[0];
 }
