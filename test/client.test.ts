@@ -7,6 +7,7 @@ import { createServer as createHttpsServer } from "node:https";
 import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { fileURLToPath } from "node:url";
 import { gzipSync } from "node:zlib";
 import { Agent } from "undici";
 import { afterEach, describe, expect, it, onTestFinished } from "vitest";
@@ -17,6 +18,7 @@ import { resolveConnection, resolveCredentials } from "../src/studio/config.js";
 import { parseRetryAfter } from "../src/studio/retry.js";
 import { createRedactor } from "../src/redact.js";
 import { createManualClock, type AdjustableClock } from "../src/emulator/clock.js";
+import { spawnCli } from "./cli-helpers.js";
 import { START, startTestStudio, type TestStudio } from "./helpers.js";
 
 let studio: TestStudio | undefined;
@@ -622,6 +624,26 @@ describe("errors", () => {
     expect(error.hint).toBe(
       `This machine does not trust the certificate of https://localhost:${port}: if your network or your Studio uses a certificate authority of its own, set NODE_EXTRA_CA_CERTS to its certificate (a PEM file).`,
     );
+  });
+
+  it("reaches an https Studio whose certificate NODE_EXTRA_CA_CERTS trusts, and names one for another host, in the built CLI", async () => {
+    // The CLI as a user runs it, trusting what the machine's NODE_EXTRA_CA_CERTS names (the other
+    // tests give the client a dispatcher of their own): the fixture's certificate is for
+    // localhost, so 127.0.0.1 is another host name.
+    const port = await httpsFixtureServer();
+    const env = {
+      DATACHAIN_STUDIO_TOKEN: "t",
+      DATACHAIN_STUDIO_TEAM: "demo",
+      NODE_EXTRA_CA_CERTS: fileURLToPath(new URL("fixtures/tls/cert.pem", import.meta.url)),
+    };
+    const trusted = await spawnCli(["clusters", "--format", "json"], {
+      env: { ...env, DATACHAIN_STUDIO_URL: `https://localhost:${port}` },
+    });
+    expect([trusted.code, trusted.stdout, trusted.stderr]).toEqual([0, "[]\n", ""]);
+    const other = await spawnCli(["clusters"], { env: { ...env, DATACHAIN_STUDIO_URL: `https://127.0.0.1:${port}` } });
+    expect(other.code).toBe(1);
+    expect(other.stderr).toContain("no reply: ERR_TLS_CERT_ALTNAME_INVALID ");
+    expect(other.stderr).toContain(`The certificate of https://127.0.0.1:${port} is for another host name`);
   });
 
   it("says that Studio's certificate is for another host name, and where the host is given", async () => {
