@@ -231,6 +231,10 @@ describe("a ${...} problem inside a value of several lines", () => {
       ],
       12,
     );
+    // So in JSON: the last entry tells of 2 (it was one entry, counted as one, like any other).
+    const json = await runCli(["validate", ".", "--format", "json"], { cwd: dir });
+    const problems = (JSON.parse(json.stdout) as { problems: { count?: number; message: string }[] }).problems;
+    expect(problems.map((p) => p.count ?? 1)).toEqual([...Array<number>(10).fill(1), 2]);
   });
 });
 

@@ -90,7 +90,10 @@ function problems(check: SpecCheck): { issue: SpecIssue; severity: Severity }[] 
   );
 }
 
-/** `{valid, problems: [{file, line, column, path, severity, message}]}`. */
+/**
+ * `{valid, problems: [{file, line, column, path, severity, message}]}`; `count` on an entry
+ * that tells of several problems ("and 2 more ..."), which the text's total counts as many.
+ */
 export function renderJson(check: SpecCheck): string {
   return jsonForReaders({
     valid: check.summary !== undefined,
@@ -101,6 +104,7 @@ export function renderJson(check: SpecCheck): string {
       path: issue.path,
       severity,
       message: issue.message,
+      ...(issue.count === undefined ? {} : { count: issue.count }),
     })),
   });
 }
