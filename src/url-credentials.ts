@@ -74,3 +74,13 @@ export function hideCredentialsOfAnyUrl(raw: string): string {
   const start = scheme !== -1 && scheme < last ? scheme + 3 : 0;
   return `${raw.slice(0, start)}***${raw.slice(last)}`;
 }
+
+/** A password in the URL (https://user:pass@host) is a secret like the token: as written, and decoded. */
+export function urlSecrets(raw: string): string[] {
+  try {
+    const url = new URL(raw);
+    return [decodeURIComponent(url.password), url.password].filter((s) => s !== "");
+  } catch {
+    return [];
+  }
+}

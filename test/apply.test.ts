@@ -214,6 +214,19 @@ describe("saved plans", () => {
     await expectConverged(dir, ["."], "analytics", ["backfill-2026", "hourly-metrics", "nightly-embeddings", "weekly-cleanup"]);
   });
 
+  it("refuses to save a plan that would hold the Studio token, given with --var, and saves nothing", async () => {
+    // Found by attack: the printed plan showed *** but plan.json held the token in the clear.
+    const dir = writeRepo({});
+    writeSpec(dir, "leaky", { job: { query: "print(1)", environment: { TOKEN: "${var:token}" } } });
+    const token = env["DATACHAIN_STUDIO_TOKEN"] ?? "";
+    const refused = await cli(dir, ["plan", ".", "--var", `token=${token}`, "--out", "plan.json"]);
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toContain(
+      "Error: Cannot save the plan to plan.json: jobs.job.environment.TOKEN holds the Studio token, and a saved plan never stores a credential. Nothing was saved.\n",
+    );
+    expect(existsSync(join(dir, "plan.json"))).toBe(false);
+  });
+
   it("says a failed plan --out saved nothing, and that the plan left at that path is an earlier one", async () => {
     // Found by a tester: a later plan refused (over --max-cancel) left the earlier plan.json
     // in place unsaid, and apply plan.json would take it while Studio had not changed.

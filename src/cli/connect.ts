@@ -7,6 +7,7 @@ import { MAX_TIMEOUT_MS } from "../studio/call.js";
 import { createStudioClient, MAX_REPLY_BYTES_LIMIT, type RetryEvent, type StudioClient } from "../studio/client.js";
 import { proxyFor } from "../studio/proxy.js";
 import { checkStudioUrl } from "../studio/url.js";
+import { urlSecrets } from "../url-credentials.js";
 import { formatDuration } from "../studio/reply-text.js";
 import { resolveConnection, type ConnectionSettings } from "../studio/config.js";
 import { isFullTerminal, waitsOf, type CliIo } from "./io.js";
@@ -79,16 +80,6 @@ function limitsFrom(globals: GlobalOptions, env: NodeJS.ProcessEnv): { timeoutMs
     }
   }
   return limits;
-}
-
-/** A password in the URL (https://user:pass@host) is a secret like the token. */
-function urlSecrets(raw: string): string[] {
-  try {
-    const url = new URL(raw);
-    return [decodeURIComponent(url.password), url.password].filter((s) => s !== "");
-  } catch {
-    return [];
-  }
 }
 
 /**

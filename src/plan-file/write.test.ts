@@ -71,6 +71,37 @@ describe("writePlanFile", () => {
     expect(text).not.toContain("pa55");
   });
 
+  it("refuses to save a plan whose jobs hold the token, the plan key or the URL's password, naming where, and writes nothing", async () => {
+    // Found by attack: `plan --var token=$DATACHAIN_STUDIO_TOKEN --out plan.json` (or the
+    // value written into the spec) printed *** but saved the token in the clear in the job's
+    // environment and vars; STUDIO_JOBS_PLAN_KEY saved so let any reader seal an edited plan.
+    const dir = mkdtempSync(join(tmpdir(), "studio-jobs-write-"));
+    const planKey = "k".repeat(40);
+    const cases: [Record<string, string>, NodeJS.ProcessEnv, string][] = [
+      [{ TOKEN: "studio-token-a" }, {}, "the Studio token"],
+      [{ KEY: `x${planKey}` }, { STUDIO_JOBS_PLAN_KEY: planKey }, "STUDIO_JOBS_PLAN_KEY"],
+      [{ DSN: "postgres://me:pa55@db" }, {}, "the password of the Studio URL"],
+      // An environment key is the spec's name, even one the tool gives its digests.
+      [{ seal: "studio-token-a" }, {}, "the Studio token"],
+    ];
+    for (const [environment, env, what] of cases) {
+      const leaky = computePlan([desired({ key: "nightly", environment })], new Map([["demo", []]]), CLUSTERS, options());
+      const error = await writePlanFile(join(dir, "plan.json"), leaky, { ...writeOptions, env }, "plan.json").then(
+        () => undefined,
+        (e: unknown) => e as Error & { hint?: string },
+      );
+      expect(error?.message).toBe(
+        `Cannot save the plan to plan.json: jobs.nightly.environment.${Object.keys(environment)[0]} holds ${what}, and a saved plan never stores a credential. Nothing was saved.`,
+      );
+      expect(error?.hint).toContain("${env:NAME}");
+    }
+    expect(readdirSync(dir)).toEqual([]);
+    // A short token that a digest or an id holds by chance is no reason to refuse.
+    const token = plan.actions[0]?.kind === "create" ? plan.actions[0].desired.fingerprint.slice(10, 18) : "";
+    await writePlanFile(join(dir, "plan.json"), plan, { ...writeOptions, token }, "plan.json");
+    expect(readFileSync(join(dir, "plan.json"), "utf8")).toContain(token);
+  });
+
   it("writes a character that is not seen, or that reorders the text around it, as an escape: the file reads as what apply sends", async () => {
     // Found in review: a query holding U+202E was written as itself, so the plan read in a
     // pull request showed the query's text reordered; `show` escapes it, apply sends it.

@@ -11,6 +11,9 @@ import { saveJob } from "./saved-job.js";
 import { sealPlanDocument } from "./seal.js";
 import { replaceFile, ReplaceFileError, whyNotReplaceable } from "../replace-file.js";
 import { createDigestKey, describeDigestKey, type DigestKey } from "./secret-digest.js";
+import { PLAN_KEY_VARIABLE, usablePlanKey } from "./plan-key.js";
+import { createRedactor } from "../redact.js";
+import { urlSecrets } from "../url-credentials.js";
 
 /**
  * Studio's place as a plan records it and apply compares it: origin and base path, without
@@ -76,7 +79,63 @@ export async function writePlanFile(path: string, plan: Plan, options: WritePlan
   const key = createDigestKey(options.token, options.env, randomBytes(16));
   const doc = savedPlanDocument(plan, options.toolVersion, options.cwd, key, studioLocation(options.studioUrl), options.redact);
   // Written so that the file reads as what apply sends: readPlanFile refuses these characters as themselves.
-  await writeWhole(path, jsonForReaders(doc), shown);
+  const text = jsonForReaders(doc);
+  refuseCredentials(doc, text, options, shown);
+  await writeWhole(path, text, shown);
+}
+
+/**
+ * A saved plan never holds the run's credentials: the token, STUDIO_JOBS_PLAN_KEY (which
+ * would let any reader seal an edited plan) or the URL's password. A spec's own values are
+ * saved as they are, so one written into the spec or passed with --var (`--var
+ * token=$DATACHAIN_STUDIO_TOKEN`) would be; the plan is refused instead, naming where. A
+ * ${env:...} value is saved only as a keyed digest, and Studio's words are redacted already.
+ */
+function refuseCredentials(doc: PlanDocument, text: string, options: WritePlanOptions, shown: string): void {
+  // Each looked for as the run's redactor looks for it (src/cli/run.ts, connect.ts): the token and plan key also as a header's base64.
+  const credentials: [string, string | undefined, boolean][] = [
+    ["the Studio token", options.token, true],
+    [PLAN_KEY_VARIABLE, usablePlanKey(options.env), true],
+    ...urlSecrets(options.studioUrl).map((secret): [string, string, boolean] => ["the password of the Studio URL", secret, false]),
+  ];
+  for (const [what, secret, header] of credentials) {
+    const finder = createRedactor();
+    finder.addSecret(secret, { header });
+    if (!finder.holds(text)) continue;
+    // Where, named by the first of the saved jobs (what the spec sends) that holds it.
+    const { jobs, ...rest } = doc;
+    const where = pathHolding({ jobs, ...rest }, finder.holds);
+    if (where === undefined) continue;
+    throw new UsageError(
+      `Cannot save the plan to ${shown}: ${where} holds ${what}, and a saved plan never stores a credential. Nothing was saved.`,
+      "Give the job that value through the environment, as ${env:NAME} in the spec (a saved plan keeps only a keyed digest of it), not written in the spec or passed with --var.",
+    );
+  }
+}
+
+/**
+ * Fields that hold a digest or a Studio id, never a value of the spec: a short credential
+ * (hex digits, say) may stand in one by chance. `files` is applied's [name, sha256] pairs.
+ */
+const DIGEST_FIELDS = new Set(["remote_digest", "seal", "salt", "check", "fingerprint", "sha256", "digest", "job_id", "job_url"]);
+
+/**
+ * The dotted path (`jobs.nightly.environment.TOKEN`) of the first string in `value` that
+ * `holds` says yes to, but for the digests and ids above; `field` is the nearest object key
+ * that the tool names.
+ */
+function pathHolding(value: unknown, holds: (text: string) => boolean, path = "", field = ""): string | undefined {
+  if (typeof value === "string")
+    return holds(value) && !DIGEST_FIELDS.has(field) && !(field === "files" && /^[0-9a-f]{64}$/.test(value)) ? path : undefined;
+  if (value === null || typeof value !== "object") return undefined;
+  const array = Array.isArray(value);
+  for (const [key, item] of Object.entries(value)) {
+    // The keys of a job's environment and vars are the spec's names, whatever they say.
+    const named = array ? field : field === "environment" || field === "vars" ? "" : key;
+    const found = pathHolding(item, holds, path === "" ? key : `${path}.${key}`, named);
+    if (found !== undefined) return found;
+  }
+  return undefined;
 }
 
 async function writeWhole(path: string, text: string, shown: string): Promise<void> {
