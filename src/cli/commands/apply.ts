@@ -6,6 +6,7 @@ import { applyPlan } from "../../apply/execute.js";
 import { checkPlanStack, isPlanPath, readPlanFile, restorePlan, studioLocation, unlockPlanFile } from "../../plan-file/index.js";
 import type { ApplyEvent, ApplyResult } from "../../apply/types.js";
 import { UsageError } from "../../errors.js";
+import { printable } from "../../invisible.js";
 import { hasChanges, type Plan } from "../../plan/types.js";
 import { renderApplyJson, renderApplyText, stepLine, type ApplyCommand } from "../../render/apply-result.js";
 import { renderPlanText } from "../../render/text.js";
@@ -35,7 +36,8 @@ export async function runApply(
   // what it is if it is not one (missing, a directory, a spec).
   if (paths.length === 1 && first !== undefined && isPlanPath(first)) {
     refusePlanningFlags(given);
-    return applySavedPlan(resolve(io.cwd, first), first, flags, globals, io);
+    // Its name as messages say it: one holding a terminal escape is shown, not obeyed (see show.ts).
+    return applySavedPlan(resolve(io.cwd, first), printable(first), flags, globals, io);
   }
   if (paths.some(isPlanPath)) {
     throw new UsageError("Give either one saved plan file or spec paths, not both.");

@@ -10,16 +10,19 @@ import { renderPlanText } from "../../render/text.js";
 import { resolveCredentials } from "../../studio/config.js";
 import type { GlobalOptions } from "../connect.js";
 import { reportDiagnostics, useColor, type CliIo } from "../io.js";
-import { jsonForReaders } from "../../invisible.js";
+import { jsonForReaders, printable } from "../../invisible.js";
 
 export interface ShowFlags {
   format: "text" | "json" | "markdown";
 }
 
 export async function runShow(planFile: string, flags: ShowFlags, globals: GlobalOptions, io: CliIo): Promise<number> {
+  // The name as said in messages: a file's name may hold a terminal escape (a plan a pull
+  // request added, shown by a loop over plans/*.json), shown, not obeyed, as the file's text is.
+  const shown = printable(planFile);
   // readPlanFile says what else the file is: missing, not a regular file, not a saved plan.
-  const doc = await readPlanFile(resolve(io.cwd, planFile), planFile);
-  await checkSeal(doc, planFile, globals, io);
+  const doc = await readPlanFile(resolve(io.cwd, planFile), shown);
+  await checkSeal(doc, shown, globals, io);
   switch (flags.format) {
     case "json": {
       // The saved jobs are what apply sends; the plan itself is the rest, in plan --format json's shape.
@@ -33,7 +36,7 @@ export async function runShow(planFile: string, flags: ShowFlags, globals: Globa
     case "text":
       io.stdout.write(renderPlanText(doc, { color: useColor(io.stdout, io.env, globals.color) }));
       io.stderr.write(
-        `Saved plan of stack ${doc.stack}, made ${doc.created_at} by studio-jobs ${doc.tool_version}. Apply it with: studio-jobs apply ${planFile}\n`,
+        `Saved plan of stack ${doc.stack}, made ${doc.created_at} by studio-jobs ${doc.tool_version}. Apply it with: studio-jobs apply ${shown}\n`,
       );
       break;
     default: {
