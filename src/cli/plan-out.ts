@@ -7,24 +7,25 @@ import { resolve } from "node:path";
 import { UsageError } from "../errors.js";
 import { checkPlanPathWritable, isPlanPath, isSavedPlanFile } from "../plan-file/index.js";
 
-export async function checkPlanOut(out: string, cwd: string): Promise<void> {
+/** `out` as given; `shown`, as messages say it (escapes shown: src/cli/commands/show.ts). */
+export async function checkPlanOut(out: string, cwd: string, shown: string = out): Promise<void> {
   // `apply FILE` and the other commands tell a saved plan from a spec by the .json ending
   // (isPlanPath): saved anywhere else, the plan could not be applied as one.
   if (!isPlanPath(out)) {
     throw new UsageError(
-      `--out ${out} is not a .json file: \`apply\` takes only a .json path as a saved plan, and reads any other as a spec.`,
+      `--out ${shown} is not a .json file: \`apply\` takes only a .json path as a saved plan, and reads any other as a spec.`,
       "Give --out a path ending in .json, e.g. --out plan.json.",
     );
   }
   const path = resolve(cwd, out);
   // A directory, a FIFO, or a missing directory to write in: refused as the write would refuse it.
-  await checkPlanPathWritable(path, out);
+  await checkPlanPathWritable(path, shown);
   const info = await lstat(path).catch(() => undefined);
   // A missing path, a link (which is replaced and not followed) or an empty file is written.
   if (info === undefined || !info.isFile() || info.size === 0) return;
   if (await isSavedPlanFile(path)) return;
   throw new UsageError(
-    `--out ${out} would overwrite ${out}, which is not a saved plan; nothing was written.`,
+    `--out ${shown} would overwrite ${shown}, which is not a saved plan; nothing was written.`,
     "Give --out a new file, or one a plan was saved to before.",
   );
 }

@@ -3,6 +3,7 @@
 import { resolve } from "node:path";
 import { checkPlanKey, isSavedPlanFile, writePlanFile } from "../../plan-file/index.js";
 import { hasChanges } from "../../plan/types.js";
+import { printable } from "../../invisible.js";
 import { renderPlanJson } from "../../render/json.js";
 import { renderPlanMarkdown } from "../../render/markdown.js";
 import { renderPlanText } from "../../render/text.js";
@@ -22,7 +23,7 @@ export async function runPlan(paths: string[], flags: PlanCommandFlags, globals:
   // A plan key or an --out that would be refused at the end is refused before Studio is asked.
   if (flags.out !== undefined) {
     checkPlanKey(io.env);
-    await checkPlanOut(flags.out, io.cwd);
+    await checkPlanOut(flags.out, io.cwd, printable(flags.out));
   }
   const code = await planTo(paths, flags, globals, io);
   if (code === 1 && flags.out !== undefined) await sayOldPlanKept(flags.out, io);
@@ -37,7 +38,9 @@ export async function runPlan(paths: string[], flags: PlanCommandFlags, globals:
 async function sayOldPlanKept(out: string, io: CliIo): Promise<void> {
   const path = resolve(io.cwd, out);
   if (!(await isSavedPlanFile(path).catch(() => false))) return;
-  io.stderr.write(`Nothing was saved to ${out}: the plan there is an earlier one, left as it was; do not apply it for this spec.\n`);
+  io.stderr.write(
+    `Nothing was saved to ${printable(out)}: the plan there is an earlier one, left as it was; do not apply it for this spec.\n`,
+  );
 }
 
 async function planTo(paths: string[], flags: PlanCommandFlags, globals: GlobalOptions, io: CliIo): Promise<number> {
@@ -70,9 +73,11 @@ async function planTo(paths: string[], flags: PlanCommandFlags, globals: GlobalO
       ...(io.secrets === undefined ? {} : { redact: io.secrets.redact }),
     };
     // Again: a file may have been put there while Studio was asked.
-    await checkPlanOut(flags.out, io.cwd);
-    await writePlanFile(resolve(io.cwd, flags.out), plan, options, flags.out);
-    io.stderr.write(`Saved the plan to ${flags.out}. Apply exactly this plan with: studio-jobs apply ${flags.out}\n`);
+    // The name as messages say it: one holding a terminal escape shown, not obeyed (see show.ts).
+    const shown = printable(flags.out);
+    await checkPlanOut(flags.out, io.cwd, shown);
+    await writePlanFile(resolve(io.cwd, flags.out), plan, options, shown);
+    io.stderr.write(`Saved the plan to ${shown}. Apply exactly this plan with: studio-jobs apply ${shown}\n`);
   }
   return flags.detailedExitcode && hasChanges(plan) ? 2 : 0;
 }
