@@ -642,8 +642,17 @@ describe("faults", () => {
       [{ tokens: { token: "t" } }, "Emulator config: tokens must be a list."],
       [{ tokens: [null] }, "Emulator config: every token needs a non-empty token and a list of teams."],
       [{ tokens: [{ token: "t", teams: [1] }] }, "Emulator config: every token needs a non-empty token and a list of teams."],
-      [{ tokens: [{ token: "t", teams: ["a"] }] }, "Emulator config: token t needs a list of scopes: JOB_READ, JOB_WRITE."],
-      [{ tokens: [{ token: "t", teams: ["a"], scopes: ["JOB_READ"], user: 5 }] }, "Emulator config: token t: user must be a string."],
+      // A token is named by its place, never by its text (it printed the token).
+      [{ tokens: [{ token: "t", teams: ["a"] }] }, "Emulator config: tokens[0] needs a list of scopes: JOB_READ, JOB_WRITE."],
+      [
+        {
+          tokens: [
+            { token: "t", teams: ["a"], scopes: ["JOB_READ"] },
+            { token: "S3cr3t-EMU-abcdef999", teams: ["a"], scopes: ["JOB_READ"], user: 5 },
+          ],
+        },
+        "Emulator config: tokens[1]: user must be a string.",
+      ],
       [{ clusters: "gpu" }, "Emulator config: clusters: expected a list of clusters (a JSON array), got a string"],
       [{ clusters: [{ id: 1, name: "c" }] }, 'Emulator config: clusters: cluster 1: field "is_active" is missing'],
     ];
@@ -653,6 +662,26 @@ describe("faults", () => {
       writeFileSync(file, JSON.stringify(config));
       await expect(startEmulator({ config: file })).rejects.toThrow(new UsageError(expected));
     }
+  });
+
+  it("does not quote a config that is not JSON: the text V8 quotes may be a token", async () => {
+    // Found by a secrets hunt: a token written unquoted printed "...[{"token":S3cr3t-EMU"...".
+    const dir = mkdtempSync(join(tmpdir(), "studio-jobs-config-"));
+    const file = join(dir, "config.json");
+    writeFileSync(file, '{"tokens":[{"token":S3cr3t-EMU-abcdef999, "teams":["demo"],"scopes":["JOB_READ"]}]}');
+    const refused = await startEmulator({ config: file }).then(
+      () => undefined,
+      (error: unknown) => error,
+    );
+    expect(refused).toBeInstanceOf(UsageError);
+    expect((refused as UsageError).message).toBe(
+      `Cannot read emulator config ${file}: Unexpected token 'S' (the text there is not quoted: it may be a token)`,
+    );
+    // A message that quotes nothing is kept as V8 wrote it.
+    writeFileSync(file, '{"tokens": [1 2]}');
+    await expect(startEmulator({ config: file })).rejects.toThrow(
+      `Cannot read emulator config ${file}: Expected ',' or ']' after array element in JSON at position 14`,
+    );
   });
 
   it("refuses a non-loopback host with the default token", async () => {

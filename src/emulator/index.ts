@@ -67,8 +67,14 @@ export function loadEmulatorConfig(source: EmulatorConfig | string | undefined):
     try {
       config = JSON.parse(readFileSync(source, "utf8")) as EmulatorConfig;
     } catch (error) {
+      // V8 quotes the text around a token it did not expect, which may be one of the
+      // config's tokens: that message is said without its quote.
+      const message = (error as Error).message.replace(
+        /, (?:\.\.\.)?".*"(?:\.\.\.)? is not valid JSON$/s,
+        " (the text there is not quoted: it may be a token)",
+      );
       throw new UsageError(
-        `Cannot read emulator config ${source}: ${(error as Error).message}`,
+        `Cannot read emulator config ${source}: ${message}`,
         'Give --config a JSON file of tokens, teams, scopes and clusters (see the README, "The emulator").',
       );
     }
@@ -82,7 +88,8 @@ export function loadEmulatorConfig(source: EmulatorConfig | string | undefined):
   }
   const tokens = config.tokens ?? [...DEFAULT_GRANTS];
   if (!Array.isArray(tokens)) throw new UsageError("Emulator config: tokens must be a list.");
-  for (const grant of tokens as unknown[] as Partial<TokenGrant>[]) {
+  // A token is named by its place in the list, never by its text: it is a secret.
+  for (const [index, grant] of (tokens as unknown[] as Partial<TokenGrant>[]).entries()) {
     if (
       grant === null ||
       typeof grant !== "object" ||
@@ -94,12 +101,12 @@ export function loadEmulatorConfig(source: EmulatorConfig | string | undefined):
       throw new UsageError("Emulator config: every token needs a non-empty token and a list of teams.");
     }
     if (!Array.isArray(grant.scopes))
-      throw new UsageError(`Emulator config: token ${grant.token} needs a list of scopes: ${SCOPES.join(", ")}.`);
+      throw new UsageError(`Emulator config: tokens[${index}] needs a list of scopes: ${SCOPES.join(", ")}.`);
     for (const scope of grant.scopes) {
       if (!SCOPES.includes(scope)) throw new UsageError(`Emulator config: unknown scope ${String(scope)}; use ${SCOPES.join(", ")}.`);
     }
     if (grant.user !== undefined && typeof grant.user !== "string")
-      throw new UsageError(`Emulator config: token ${grant.token}: user must be a string.`);
+      throw new UsageError(`Emulator config: tokens[${index}]: user must be a string.`);
   }
   // Copies: the caller's config is theirs, and is not written to.
   const grants = (tokens as TokenGrant[]).map((grant) => ({ ...grant, user: grant.user ?? "dev" }));
