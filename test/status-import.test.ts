@@ -72,6 +72,19 @@ describe("import", () => {
     return { dir, imported, yaml: imported.code === 0 ? readFileSync(join(dir, "studio-jobs.yaml"), "utf8") : "" };
   }
 
+  /** `import` printed and written to --out in a new repository: the two specs are the same. */
+  async function importPrintedAndWritten(args: string[] = []) {
+    const dir = mkdtempSync(join(tmpdir(), "studio-jobs-import-"));
+    mkdirSync(join(dir, ".git"));
+    const teamEnv = { ...env, DATACHAIN_STUDIO_TEAM: "demo" };
+    const printed = await runCli(["import", ...args], { cwd: dir, env: teamEnv });
+    const written = await runCli(["import", ...args, "--out", "studio-jobs.yaml"], { cwd: dir, env: teamEnv });
+    expect([printed.code, written.code]).toEqual([0, 0]);
+    const yaml = readFileSync(join(dir, "studio-jobs.yaml"), "utf8");
+    expect(printed.stdout).toBe(yaml);
+    return { dir, printed, written, yaml };
+  }
+
   async function handMadeJobs(): Promise<void> {
     await studio.client.createJob({
       query: "import datachain as dc\nprint(1)\n",
@@ -269,14 +282,7 @@ describe("import", () => {
       requirements,
       repository,
     });
-    const dir = mkdtempSync(join(tmpdir(), "studio-jobs-import-"));
-    mkdirSync(join(dir, ".git"));
-    const teamEnv = { ...env, DATACHAIN_STUDIO_TEAM: "demo" };
-    const printed = await runCli(["import", "--stack", "legacy"], { cwd: dir, env: teamEnv });
-    const written = await runCli(["import", "--stack", "legacy", "--out", "studio-jobs.yaml"], { cwd: dir, env: teamEnv });
-    expect([printed.code, written.code]).toEqual([0, 0]);
-    const yaml = readFileSync(join(dir, "studio-jobs.yaml"), "utf8");
-    expect(printed.stdout).toBe(yaml);
+    const { dir, printed, written, yaml } = await importPrintedAndWritten(["--stack", "legacy"]);
     expect(yaml).toContain("DB = 'postgresql://${env:STUDIO_SECRET_PRIVATE_DEPS_QUERY}@db.internal/x'");
     expect(yaml).toContain("- --index-url https://${env:STUDIO_SECRET_PRIVATE_DEPS_REQUIREMENTS}@pypi.example.com/simple");
     expect(yaml).toContain("repository: https://${env:STUDIO_SECRET_PRIVATE_DEPS_REPOSITORY}@github.com/acme/x");
@@ -342,14 +348,7 @@ describe("import", () => {
     });
     await studio.client.createJob(handMade("named dev-token", { query: "print(1)" }));
     await studio.client.createJob(handMade("mirror https://u:pw-4455@m.example.com/", { query: "print(1)" }));
-    const dir = mkdtempSync(join(tmpdir(), "studio-jobs-import-"));
-    mkdirSync(join(dir, ".git"));
-    const teamEnv = { ...env, DATACHAIN_STUDIO_TEAM: "demo" };
-    const printed = await runCli(["import"], { cwd: dir, env: teamEnv });
-    const written = await runCli(["import", "--out", "studio-jobs.yaml"], { cwd: dir, env: teamEnv });
-    expect([printed.code, written.code]).toEqual([0, 0]);
-    const yaml = readFileSync(join(dir, "studio-jobs.yaml"), "utf8");
-    expect(printed.stdout).toBe(yaml);
+    const { dir, written, yaml } = await importPrintedAndWritten();
     for (const secret of ["dev-token", "ZGV2LXRva2Vu", "***", "named", "pw-4455"]) expect(yaml).not.toContain(secret);
     expect(yaml).toContain(
       [
@@ -384,6 +383,29 @@ describe("import", () => {
       ].sort(),
     );
     expect((await runCli(["validate", "."], { cwd: dir, env: {} })).code).toBe(0);
+  });
+
+  it("keeps a secret-looking value out of the spec wherever else the jobs hold it: under a plain name, in a query, in another job", async () => {
+    // Found by a secrets hunt: AWS_SECRET_ACCESS_KEY became a variable, but the same value
+    // under BACKUP, inside NOTE, in the query and in another job was written in clear.
+    const secret = "S3cr3t-CFG-hhhh8888";
+    await studio.client.createJob(
+      handMade("copies", {
+        query: `import os\nkey = "${secret}"\n`,
+        environment: `AWS_SECRET_ACCESS_KEY=${secret}\nBACKUP=${secret}\nNOTE=prefix ${secret} suffix\nREGION=eu-west-1`,
+      }),
+    );
+    await studio.client.createJob(handMade("another", { environment: `COPY=${secret}\nPASSWORD=demo` }));
+    const { printed, written, yaml } = await importPrintedAndWritten();
+    for (const text of [yaml, printed.stderr, written.stderr]) expect(text).not.toContain("hhhh8888");
+    expect(yaml).toContain("    query: ${env:STUDIO_SECRET_COPIES_QUERY}\n");
+    expect(yaml).toContain('      BACKUP: "${env:STUDIO_SECRET_COPIES_BACKUP}"\n');
+    expect(yaml).toContain('      NOTE: "${env:STUDIO_SECRET_COPIES_NOTE}"\n');
+    expect(yaml).toContain('      REGION: "eu-west-1"\n');
+    expect(yaml).toContain('      COPY: "${env:STUDIO_SECRET_ANOTHER_COPY}"\n');
+    // A short placeholder is taken out where it stands, but not hunted for elsewhere: it would take the team's name.
+    expect(yaml).toContain('      PASSWORD: "${env:STUDIO_SECRET_ANOTHER_PASSWORD}"\n');
+    expect(yaml).toContain("defaults:\n  team: demo\n");
   });
 
   it("keeps the Studio token out of the spec when the token comes from datachain's config, not the command line or environment", async () => {
