@@ -424,6 +424,33 @@ describe("import", () => {
     expect(printed.stdout).toContain('      STUDIO_LOGIN: "${env:STUDIO_SECRET_CONFIG_TOKEN_JOB_STUDIO_LOGIN}"\n');
   });
 
+  it("hides a hand-made job's secret-looking value in a plan of its adoption wherever else the job holds it", async () => {
+    // Found by a secrets hunt: AWS_SECRET_ACCESS_KEY was (sensitive), but the same value under
+    // BACKUP, inside NOTE and in the query was printed, and saved in the plan file.
+    const secret = "S3cr3t-CFG-hhhh8888";
+    await studio.client.createJob(
+      handMade("copies", {
+        query: `key = "${secret}"\n`,
+        environment: `AWS_SECRET_ACCESS_KEY=${secret}\nBACKUP=${secret}\nNOTE=prefix ${secret} suffix\nREGION=eu-west-1\nPASSWORD=demo`,
+      }),
+    );
+    const dir = mkdtempSync(join(tmpdir(), "studio-jobs-adopt-"));
+    mkdirSync(join(dir, ".git"));
+    writeFileSync(join(dir, "studio-jobs.yaml"), "version: 1\nstack: s\ndefaults: {team: demo}\njobs:\n  copies: {query: print(1)}\n");
+    const saved = await runCli(["plan", ".", "--adopt", "--out", "adopt.json"], { cwd: dir, env });
+    expect(saved.code).toBe(0);
+    expect(readFileSync(join(dir, "adopt.json"), "utf8") + saved.stdout).not.toContain("hhhh8888");
+    for (const line of [
+      "query: (sensitive) → (sensitive)",
+      "environment.BACKUP: (sensitive) → (not set)",
+      "environment.NOTE: (sensitive) → (not set)",
+      "environment.REGION: eu-west-1 → (not set)",
+      // A short placeholder is hidden where it stands, not looked for elsewhere (the team is demo too).
+      "environment.PASSWORD: (sensitive) → (not set)",
+    ])
+      expect(saved.stdout).toContain(line);
+  });
+
   it("never writes a hand-made job's URL credentials into a saved plan of its adoption", async () => {
     // Found by a reviewer: the old side of the diff (and the live settings) carried them into
     // the plan file, a CI artifact; only the printed plan was redacted.

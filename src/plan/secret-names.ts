@@ -98,3 +98,17 @@ export function valueLooksSecret(value: string): boolean {
 export function looksSecret(name: string, value: string): boolean {
   return nameLooksSecret(name) || valueLooksSecret(value);
 }
+
+/**
+ * The shortest value of a variable that looks secret whose copies elsewhere in a job made by
+ * hand (under a plain name, in its query) are secret too. Not a shorter one: a placeholder
+ * (`PASSWORD=demo`) would hide a team's or a job's name.
+ */
+const MIN_COPIED_SECRET = 8;
+
+/** The values of a job's variables that look secret, long enough to be looked for elsewhere. */
+export function secretLookingValues(environment: Readonly<Record<string, string>>): string[] {
+  return Object.entries(environment)
+    .filter(([name, value]) => value.trim().length >= MIN_COPIED_SECRET && looksSecret(name, value))
+    .map(([, value]) => value);
+}

@@ -18,7 +18,7 @@ import type { ClusterRef, DesiredJob } from "../desired/types.js";
 import type { JobOutput } from "../studio/types.js";
 import { SENSITIVE } from "../redact.js";
 import { hasUrlCredentials } from "../url-credentials.js";
-import { looksSecret } from "./secret-names.js";
+import { looksSecret, secretLookingValues } from "./secret-names.js";
 import type { SecretFields } from "./types.js";
 
 export interface FileSetting {
@@ -134,7 +134,8 @@ export function desiredSettings(job: DesiredJob): JobSettings {
  * those the plan found holding a secret it knows (`secretFields`, fieldsHoldingSecrets()),
  * and, for a job made outside the stack (no
  * record at all), every variable whose name or value looks like a secret, and every text
- * that holds a URL's credentials. What is sensitive is never written to a plan file.
+ * that holds a URL's credentials or such a variable's value. What is sensitive is never
+ * written to a plan file.
  */
 export function liveSensitivity(job: LiveJob, desired?: DesiredJob, secretFields: SecretFields = []): (field: string) => boolean {
   const recorded = new Set(recordedSettings(job)?.sensitive ?? []);
@@ -143,20 +144,24 @@ export function liveSensitivity(job: LiveJob, desired?: DesiredJob, secretFields
   const holding = new Set(secretFields);
   // A text of a job made elsewhere (the query, requirements, repository) that holds a URL's
   // credentials: what import keeps out of a spec is kept out of plans and plan files too.
+  // So is one that holds the value of a variable that looks secret (a copy under a plain name, or in the query).
   const credentialed = new Set<string>();
+  const copies = unrecorded ? secretLookingValues(env) : [];
+  const holdsCopy = (value: string) => copies.some((secret) => value.includes(secret));
   if (unrecorded) {
     for (const name of PLAN_FIELDS) {
       const field = JOB_FIELDS[name];
       if (field.live.from !== "studio" || field.live.key === "environment") continue;
       const value = studioValue(job.record, field.live.key);
-      if (typeof value === "string" && hasUrlCredentials(value)) credentialed.add(field.label);
+      if (typeof value === "string" && (hasUrlCredentials(value) || holdsCopy(value))) credentialed.add(field.label);
     }
   }
   return (field) => {
     if (recorded.has(field) || desired?.sensitive.includes(field) === true || credentialed.has(field) || holding.has(field)) return true;
     if (!unrecorded || !field.startsWith("environment.")) return false;
     const name = field.slice("environment.".length);
-    return looksSecret(name, env[name] ?? "");
+    const value = env[name] ?? "";
+    return looksSecret(name, value) || holdsCopy(value);
   };
 }
 

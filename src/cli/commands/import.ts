@@ -15,7 +15,7 @@ import { UsageError } from "../../errors.js";
 import { holdsWorkflowCommand } from "../../workflow-commands.js";
 import { escapeInvisible, hasInvisible, printable, replaceUnseen, unicodeEscaped, unstorableCharacter } from "../../invisible.js";
 import { isEnvironmentName, isOneLine } from "../../desired/environment-name.js";
-import { looksSecret } from "../../plan/secret-names.js";
+import { looksSecret, secretLookingValues } from "../../plan/secret-names.js";
 import { classify, managedAs, type UnmanagedJob } from "../../identity/classify.js";
 import { MARKER_PREFIX, MARKERS, userEnvironment } from "../../identity/markers.js";
 import { resolveConnection } from "../../studio/config.js";
@@ -43,8 +43,6 @@ const MARKER_NAMES: ReadonlySet<string> = new Set(Object.values(MARKERS));
  * (printed, it would be `***`, and adopting the job would break it).
  */
 const A_SECRET = "the Studio token or another secret studio-jobs was given";
-/** The shortest value that looks secret whose copies elsewhere in the jobs are taken out too. */
-const MIN_COPIED_SECRET = 8;
 const HOLDS_SECRET = ` (it holds ${A_SECRET})`;
 
 /** Written where Studio cannot tell us the value: validate refuses it until it is replaced. */
@@ -482,11 +480,8 @@ export async function runImport(flags: ImportFlags, globals: GlobalOptions, io: 
   // A value that looks secret is a secret the run knows from here on: the same value under a
   // name that does not look secret, or in a query, becomes a variable too, and is hidden
   // wherever it is printed. Registered before any job is written, as one job may hold another's.
-  // Not a short one: a placeholder (`PASSWORD=demo`) would hide the team or a job's name.
   for (const records of byName.values()) {
-    for (const [name, value] of Object.entries(userEnvironment(newestOf(records).record.environment))) {
-      if (value.trim().length >= MIN_COPIED_SECRET && looksSecret(name, value)) io.secrets?.addSecret(value);
-    }
+    for (const value of secretLookingValues(userEnvironment(newestOf(records).record.environment))) io.secrets?.addSecret(value);
   }
   const doc = new Document({ version: 1, stack: flags.stack, defaults: { team }, jobs: {} as Record<string, unknown> });
   doc.commentBefore = [
