@@ -396,6 +396,8 @@ describe("import", () => {
       }),
     );
     await studio.client.createJob(handMade("another", { environment: `COPY=${secret}\nPASSWORD=demo` }));
+    // A job key cannot read from a variable: a job whose name holds one is skipped, not written as "***-job".
+    await studio.client.createJob(handMade(`${secret}-job`));
     const { printed, written, yaml } = await importPrintedAndWritten();
     for (const text of [yaml, printed.stderr, written.stderr]) expect(text).not.toContain("hhhh8888");
     expect(yaml).toContain("    query: ${env:STUDIO_SECRET_COPIES_QUERY}\n");
@@ -406,6 +408,11 @@ describe("import", () => {
     // A short placeholder is taken out where it stands, but not hunted for elsewhere: it would take the team's name.
     expect(yaml).toContain('      PASSWORD: "${env:STUDIO_SECRET_ANOTHER_PASSWORD}"\n');
     expect(yaml).toContain("defaults:\n  team: demo\n");
+    expect(yaml).not.toContain("***");
+    const skipped = studio.emulator.store.allJobs().find((job) => job.name === `${secret}-job`)?.id ?? "";
+    expect(written.stderr).toContain(
+      `Skipped job ${skipped}: its name holds the Studio token or another secret studio-jobs was given, which a spec would carry in clear; rename it in Studio to adopt it.\n`,
+    );
   });
 
   it("keeps the Studio token out of the spec when the token comes from datachain's config, not the command line or environment", async () => {

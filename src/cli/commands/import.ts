@@ -439,6 +439,15 @@ export async function runImport(flags: ImportFlags, globals: GlobalOptions, io: 
   for (const warning of unreadable) io.stderr.write(`Warning: ${printable(warning)}\n`);
   const jobs = (listings.get(team) ?? []).filter((job) => isLive(job.status));
 
+  // A value that looks secret is a secret the run knows from here on: the same value under a
+  // name that does not look secret, in a query, in another job or in a job's name (which is
+  // then skipped, as one holding the token is) becomes a variable too, and is hidden wherever
+  // it is printed. Registered before any job is looked at, as one job may hold another's.
+  // Of the jobs made by hand only: a large stack's own values would only grow the patterns.
+  for (const record of jobs) {
+    if (classify(record, flags.stack).kind !== "unmanaged") continue;
+    for (const value of secretLookingValues(userEnvironment(record.environment))) io.secrets?.addSecret(value);
+  }
   const holdsSecret = io.secrets?.holds ?? (() => false);
   const redact = io.secrets?.redact ?? ((text: string) => text);
   const byName = new Map<string, UnmanagedJob[]>();
@@ -477,12 +486,6 @@ export async function runImport(flags: ImportFlags, globals: GlobalOptions, io: 
     byName.delete(name);
   }
 
-  // A value that looks secret is a secret the run knows from here on: the same value under a
-  // name that does not look secret, or in a query, becomes a variable too, and is hidden
-  // wherever it is printed. Registered before any job is written, as one job may hold another's.
-  for (const records of byName.values()) {
-    for (const value of secretLookingValues(userEnvironment(newestOf(records).record.environment))) io.secrets?.addSecret(value);
-  }
   const doc = new Document({ version: 1, stack: flags.stack, defaults: { team }, jobs: {} as Record<string, unknown> });
   doc.commentBefore = [
     ` yaml-language-server: $schema=${await schemaReference(out === undefined ? io.cwd : dirname(out))}`,
