@@ -452,6 +452,37 @@ describe("3. a server error that quotes the request", () => {
     expect(result.stdout + result.stderr).not.toContain(SECRET);
     expect(result.stdout + result.stderr).not.toContain(TOKEN);
   });
+
+  it("refuses a Studio URL with a query or fragment, pasted from a browser, without showing what follows its ? or #", async () => {
+    // Found by a secrets hunt: --verbose printed "studio: http://host/?token=S3cr3t-URLP-gggg7777";
+    // what a query or fragment holds is never sent to Studio, and a Studio URL has neither.
+    let asked = 0;
+    hostile.handler = (_req, res) => {
+      asked += 1;
+      json(res, 200, []);
+    };
+    const base = hostile.url.replace(/\/$/, "");
+    const cases: [string, string][] = [
+      [`${base}/?token=S3cr3t-URLP-gggg7777&x=1`, `${base}/?…`],
+      [`${base}/studio?t=S3cr3t%2DURLP-gggg7777`, `${base}/studio?…`],
+      [`${base}/#access_token=S3cr3t-URLP-gggg7777`, `${base}/#…`],
+      [`${base}/?`, `${base}/?…`],
+    ];
+    for (const [url, shown] of cases) {
+      const result = await runCli(["--url", url, "plan", "."], { cwd: dir, env: env() });
+      expect([result.code, result.stdout]).toEqual([1, ""]);
+      const verbose = await runCli(["--verbose", "--url", url, "plan", "."], { cwd: dir, env: env() });
+      expect(verbose.stderr).not.toContain("gggg7777");
+      expect(result.stderr).toBe(
+        `Error: Studio URL "${shown}" has a query or a fragment (from its ? or #), which Studio's URL never has; what follows is not shown, as it may hold a token.\n` +
+          "Give Studio's address alone, such as https://studio.datachain.ai (in --url or DATACHAIN_STUDIO_URL).\n",
+      );
+    }
+    // Nor when the URL is not one at all.
+    const invalid = await runCli(["--url", "htt p://host/?token=S3cr3t-URLP-gggg7777", "plan", "."], { cwd: dir, env: env() });
+    expect(invalid.stderr).toContain('Studio URL "htt p://host/?…" is not a valid URL.');
+    expect(asked).toBe(0);
+  });
 });
 
 describe("3a. a token with a blank at its end", () => {

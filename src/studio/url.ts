@@ -29,19 +29,34 @@ export function isLoopbackHost(hostname: string): boolean {
   return LOOPBACK_HOSTS.has(hostname) || /^127\.\d+\.\d+\.\d+$/.test(hostname);
 }
 
-/** Refuse plain http:// to anything but this machine: the token would travel in clear text. */
+/** A URL as messages show it: no credentials, and nothing past a `?` or `#`, which may hold a token. */
+function shownUrl(raw: string): string {
+  // Credentials first: a password may hold a ? or #.
+  const hidden = hideCredentialsOfAnyUrl(raw);
+  const end = hidden.search(/[?#]/);
+  return end === -1 ? hidden : `${hidden.slice(0, end + 1)}…`;
+}
+
+/**
+ * Refuse plain http:// to anything but this machine: the token would travel in clear text.
+ * And a query or fragment, which a Studio URL never has: one pasted from a browser
+ * (`?token=...`, `#access_token=...`) may hold a secret, which --verbose would print.
+ */
 export function checkStudioUrl(raw: string, insecure: boolean): URL {
   let url: URL;
   try {
     url = new URL(raw);
   } catch {
-    throw new UsageError(
-      `Studio URL "${hideCredentialsOfAnyUrl(raw)}" is not a valid URL.`,
-      "Give a URL such as https://studio.datachain.ai.",
-    );
+    throw new UsageError(`Studio URL "${shownUrl(raw)}" is not a valid URL.`, "Give a URL such as https://studio.datachain.ai.");
   }
   if (url.protocol !== "https:" && url.protocol !== "http:") {
-    throw new UsageError(`Studio URL "${hideCredentialsOfAnyUrl(raw)}" must start with https:// or http://.`);
+    throw new UsageError(`Studio URL "${shownUrl(raw)}" must start with https:// or http://.`);
+  }
+  if (/[?#]/.test(raw)) {
+    throw new UsageError(
+      `Studio URL "${shownUrl(raw)}" has a query or a fragment (from its ? or #), which Studio's URL never has; what follows is not shown, as it may hold a token.`,
+      "Give Studio's address alone, such as https://studio.datachain.ai (in --url or DATACHAIN_STUDIO_URL).",
+    );
   }
   if (url.protocol === "http:" && !isLoopbackHost(url.hostname) && !insecure) {
     throw new UsageError(
