@@ -2,7 +2,7 @@
 // same through both YAML readers the tool uses, with no such character left as itself.
 
 import { load } from "js-yaml";
-import { Document, parse } from "yaml";
+import { Document, parse, parseDocument } from "yaml";
 import { describe, expect, it } from "vitest";
 import { findUnseenInJson } from "../../invisible.js";
 import { seenYaml } from "./import.js";
@@ -64,5 +64,19 @@ describe("seenYaml", () => {
       // An emoji's presentation selector after a seen character may stay; nothing else unseen does.
       expect(findUnseenInJson(text.replace(/(?<=\P{Default_Ignorable_Code_Point})\ufe0f/gu, "")), JSON.stringify(value)).toBe(-1);
     }
+  });
+
+  it("writes a job key whose escapes make it longer than 1024 characters as an explicit key, which YAML allows", () => {
+    // Found by importing a job named "a" and 200 U+200B: each escaped as \u200b, the key was
+    // written as `"a\u200b…": ` on 1,206 characters; YAML's limit for `key:` is 1024, so the
+    // yaml library (and the editor's language server) reported KEY_OVER_1024_CHARS and PyYAML
+    // refused the file.
+    const name = `a${"\u200b".repeat(200)}`;
+    const expected = { jobs: { [name]: { query: "x" }, b: { query: "y" } } };
+    const text = seenYaml(new Document(expected));
+    expect(text).toContain(`  ? "a${String.raw`\u200b`.repeat(200)}"\n  : query: x\n  b:\n`);
+    expect(parseDocument(text).errors).toEqual([]);
+    expect(parse(text)).toEqual(expected);
+    expect(load(text)).toEqual(expected);
   });
 });

@@ -277,6 +277,9 @@ export async function schemaReference(dir: string): Promise<string> {
   return path.startsWith(".") ? path : `./${path}`;
 }
 
+/** The most characters YAML lets an implicit key (`key: value`) span. */
+const MAX_IMPLICIT_KEY = 1024;
+
 /**
  * The spec's text, every character of it seen: a value holding a character that is not
  * (U+202E, which reorders the line in a pull request; a zero-width space) is written
@@ -290,11 +293,16 @@ export function seenYaml(doc: Document): string {
   const quoted: string[] = [];
   const placeholder = `studio-jobs-quoted-${randomUUID()}-`;
   visit(doc, {
-    Scalar(_key, node) {
+    Scalar(key, node) {
       const value = node.value;
       if (typeof value !== "string" || !(holdsUnseen(value) || onlyBlankLines(value) || holdsWorkflowCommand(value))) return;
-      quoted.push(doubleQuoted(value));
-      node.value = `${placeholder}${quoted.length - 1}`;
+      const written = doubleQuoted(value);
+      quoted.push(written);
+      // A key is written `key: value` only up to 1024 characters (YAML's limit, which editors
+      // and PyYAML enforce), then as `? key`: the yaml library decides by the placeholder's
+      // length, so a long key's placeholder is as long as what replaces it.
+      const padding = key === "key" && written.length > MAX_IMPLICIT_KEY ? "_".repeat(written.length) : "";
+      node.value = `${placeholder}${quoted.length - 1}${padding}`;
       node.type = "PLAIN";
     },
   });
@@ -302,7 +310,7 @@ export function seenYaml(doc: Document): string {
   // one space twice (`\\ `), which reads back as a backslash, so a query holding "\r\n \n"
   // came back changed, and adopting the job changed it in Studio.
   const text = doc.toString({ lineWidth: 0, doubleQuotedMinMultiLineLength: Number.POSITIVE_INFINITY });
-  return text.replace(new RegExp(`${placeholder}(\\d+)`, "g"), (_match, i: string) => quoted[Number(i)] ?? "");
+  return text.replace(new RegExp(`${placeholder}(\\d+)_*`, "g"), (_match, i: string) => quoted[Number(i)] ?? "");
 }
 
 /**
