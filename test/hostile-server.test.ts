@@ -328,6 +328,36 @@ describe("2. records of the wrong shape", () => {
     expect(writes()).toEqual([]);
   });
 
+  it("import skips, and says so, a hand-made job whose query_type, workers or query a spec cannot hold", async () => {
+    // Found by serving them: query_type "NOTEBOOK", workers 0 and a blank query were written
+    // as they are, and validate refused the spec import wrote, with nothing said.
+    const handMade = (id: string, fields: Partial<JobOutput>): JobOutput => ({
+      ...named("gamma"),
+      id,
+      name: id,
+      environment: {},
+      ...fields,
+    });
+    serve([
+      ...listing,
+      handMade("notebook", { query_type: "NOTEBOOK" }),
+      handMade("no-workers", { workers: 0 }),
+      handMade("blank-query", { query: " \n" }),
+      handMade("fine", {}),
+    ]);
+    const result = await runCli(["import", "--team", "demo"], { cwd: dir, env: env() });
+    expect(result.code).toBe(0);
+    expectClean(result);
+    const cannot = "which a spec cannot hold; fix it in Studio to adopt it.";
+    expect(result.stderr.split("\n").filter((line) => line.startsWith("Skipped"))).toEqual([
+      `Skipped job notebook: its query_type "NOTEBOOK" is neither PYTHON nor SHELL, ${cannot}`,
+      `Skipped job no-workers: its workers is 0, fewer than 1, ${cannot}`,
+      `Skipped job blank-query: its query is blank, ${cannot}`,
+    ]);
+    expect(result.stdout).toContain("\n  fine:\n");
+    expect(result.stdout).not.toMatch(/notebook|no-workers|blank-query/);
+  });
+
   it("a cluster of the wrong shape stops the plan", async () => {
     serve(listing, { clusters: [{ ...(clusters[0] as object), max_workers: "8" }] });
     const result = await runCli(["plan", "."], { cwd: dir, env: env() });

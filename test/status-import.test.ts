@@ -85,6 +85,13 @@ describe("import", () => {
     return { dir, printed, written, yaml };
   }
 
+  /** The "Skipped job" lines import wrote, sorted. */
+  const skipped = (stderr: string): string[] =>
+    stderr
+      .split("\n")
+      .filter((line) => line.startsWith("Skipped"))
+      .sort();
+
   async function handMadeJobs(): Promise<void> {
     await studio.client.createJob({
       query: "import datachain as dc\nprint(1)\n",
@@ -513,12 +520,7 @@ describe("import", () => {
     const { dir, imported, yaml } = await importInto("odd");
     expect(imported.code).toBe(0);
     const ids = new Map(studio.emulator.store.allJobs().map((job) => [job.name, job.id]));
-    expect(
-      imported.stderr
-        .split("\n")
-        .filter((line) => line.startsWith("Skipped"))
-        .sort(),
-    ).toEqual(
+    expect(skipped(imported.stderr)).toEqual(
       [
         `Skipped job ${ids.get(" spaced")}: its name " spaced" starts or ends with a space, which a job key may not; rename it in Studio to adopt it.`,
         `Skipped job ${ids.get("trailing\u00a0")}: its name "trailing\\u00a0" starts or ends with a space, which a job key may not; rename it in Studio to adopt it.`,
@@ -588,6 +590,37 @@ describe("import", () => {
     expect(said).toContain('  odd-values: "HALF", "NUL"');
     expect(yaml).toContain('      GOOD: "\ud83d\ude00"\n');
     expect((await runCli(["validate", "."], { cwd: dir, env: {} })).code).toBe(0);
+  });
+
+  it("skips, and says so, a job whose python_version or repository is blank or of more than one line, which a spec refuses", async () => {
+    // Found by importing hand-made jobs: python_version " " or "3.12\n", repository "\t" or
+    // "https://github.com/a/b\r" were written as they are, and validate refused the spec
+    // import wrote ("python_version is blank", "must be one line"), with nothing said.
+    const cron = { cron_expression: "0 4 * * *" };
+    await studio.client.createJob(handMade("blank-python", { python_version: " ", ...cron }));
+    await studio.client.createJob(handMade("two-line-python", { python_version: "3.12\n", ...cron }));
+    await studio.client.createJob(handMade("blank-repository", { repository: "\t", ...cron }));
+    await studio.client.createJob(handMade("cr-repository", { repository: "https://deploy:cr-secret@github.com/a/b\r", ...cron }));
+    await studio.client.createJob(handMade("fine", { python_version: "3.12", repository: "https://github.com/a/b", ...cron }));
+    const { dir, imported, yaml } = await importInto("blanks");
+    expect(imported.code).toBe(0);
+    const ids = new Map(studio.emulator.store.allJobs().map((job) => [job.name, job.id]));
+    const cannot = "which a spec cannot hold; fix it in Studio to adopt it.";
+    expect(skipped(imported.stderr)).toEqual(
+      [
+        `Skipped job ${ids.get("blank-python")}: its python_version is blank, ${cannot}`,
+        `Skipped job ${ids.get("two-line-python")}: its python_version is more than one line, ${cannot}`,
+        `Skipped job ${ids.get("blank-repository")}: its repository is blank, ${cannot}`,
+        `Skipped job ${ids.get("cr-repository")}: its repository is more than one line, ${cannot}`,
+      ].sort(),
+    );
+    expect(imported.stderr + yaml).not.toContain("cr-secret");
+    expect(yaml).toContain(
+      '\n  fine:\n    query: print(0)\n    query_type: PYTHON\n    schedule:\n      cron: FILL-IN\n    python_version: "3.12"\n',
+    );
+    writeFileSync(join(dir, "studio-jobs.yaml"), yaml.replace("cron: FILL-IN", 'cron: "0 4 * * *"'));
+    const validated = await runCli(["validate", "."], { cwd: dir, env: {} });
+    expect(validated.stdout + validated.stderr).toBe("Valid: 1 job in 1 file, stack blanks, team demo.\n");
   });
 
   it("leaves out, and says so, environment variables whose names a spec cannot hold, instead of writing a spec validate refuses", async () => {

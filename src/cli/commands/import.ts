@@ -121,8 +121,11 @@ function holdsUnstorable(found: string): string {
 }
 
 /**
- * Why a job's text cannot be written in a spec, which refuses a NUL and half a character
- * (src/invisible.ts, unstorableCharacter), said after "Skipped job ID: "; undefined when it can.
+ * Why a job's settings cannot be written in a spec, said after "Skipped job ID: "; undefined
+ * when they can. A spec refuses a NUL and half a character (src/invisible.ts,
+ * unstorableCharacter), a blank query, a query_type other than PYTHON or SHELL, fewer than 1
+ * worker, and a python_version or repository that is blank or more than one line
+ * (src/desired/read-field.ts, filled): written anyway, the imported spec would be refused.
  */
 function textProblem(job: JobOutput): string | undefined {
   const texts: [string, string | null][] = [
@@ -134,6 +137,22 @@ function textProblem(job: JobOutput): string | undefined {
   for (const [field, text] of texts) {
     const found = text === null ? undefined : unstorableCharacter(text);
     if (found !== undefined) return `its ${field} ${holdsUnstorable(found)}, which a spec cannot hold; fix it in Studio to adopt it`;
+  }
+  const cannot = "which a spec cannot hold; fix it in Studio to adopt it";
+  if (!/\S/.test(job.query)) return `its query is blank, ${cannot}`;
+  if (job.query_type !== "PYTHON" && job.query_type !== "SHELL")
+    return `its query_type ${shownName(job.query_type)} is neither PYTHON nor SHELL, ${cannot}`;
+  if (job.workers < 1) return `its workers is ${job.workers}, fewer than 1, ${cannot}`;
+  const settings: [string, string | null][] = [
+    ["python_version", job.python_version],
+    ["repository", job.repository],
+  ];
+  for (const [field, text] of settings) {
+    // Empty is Studio's "not set", which import writes as nothing.
+    if (text === null || text === "") continue;
+    // The value is not shown: a repository's may hold a URL's credentials.
+    if (!/\S/.test(text)) return `its ${field} is blank, ${cannot}`;
+    if (!isOneLine(text)) return `its ${field} is more than one line, ${cannot}`;
   }
   return undefined;
 }
