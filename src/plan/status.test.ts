@@ -1,10 +1,11 @@
 // computeStatus: which records status shows, how it judges them against the spec, and their runs.
 
 import { describe, expect, it } from "vitest";
-import { desired, NOW, record } from "../../test/plan-fixtures.js";
+import { CLUSTERS, desired, NOW, options, record } from "../../test/plan-fixtures.js";
 import { MARKERS } from "../identity/markers.js";
 import type { JobOutput } from "../studio/types.js";
 import { renderStatusText } from "../render/status.js";
+import { computePlan } from "./compute.js";
 import { computeStatus } from "./status.js";
 
 const at = (minutes: number) => new Date(NOW.getTime() + minutes * 60_000).toISOString();
@@ -82,6 +83,23 @@ describe("computeStatus", () => {
       `demo/backfill ${ran.id} COMPLETE in-spec`,
       `demo/nightly ${newer.id} TASK not-in-spec`,
       `demo/nightly ${older.id} TASK in-spec`,
+    ]);
+  });
+
+  it("when no live record of a key is as the spec wants it, calls changed only the one plan replaces: the others it cancels", () => {
+    // Found by copying a managed schedule in Studio under its own name, then changing the
+    // spec's query: status showed both records as changed, while plan replaces the newer
+    // and cancels the older ("another live job of this key, beside the one kept").
+    const nightly = desired({ key: "nightly", cron: "0 3 * * *" });
+    const older = record(nightly, { fingerprint: "older", created_at: at(-60) });
+    const newer = record(nightly, { fingerprint: "older", created_at: at(-5) });
+    const status = computeStatus([nightly], new Map([["demo", [older, newer]]]), "analytics", ["demo"], NOW);
+    expect(rows(status)).toEqual([`demo/nightly ${newer.id} TASK changed`, `demo/nightly ${older.id} TASK not-in-spec`]);
+    expect(status.notInStudio).toEqual([]);
+    const plan = computePlan([nightly], new Map([["demo", [older, newer]]]), CLUSTERS, options());
+    expect(plan.actions.map((a) => `${a.kind} ${a.kind === "create" ? "" : a.live.id}`)).toEqual([
+      `replace ${newer.id}`,
+      `cancel ${older.id}`,
     ]);
   });
 

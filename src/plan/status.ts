@@ -8,7 +8,7 @@ import type { AppliedRecord, DesiredJob } from "../desired/types.js";
 import { classify, type LiveJob, type ManagedJob } from "../identity/classify.js";
 import { nextRunDates, runsFrom } from "../run-times.js";
 import { isLive, isSchedule } from "../studio/job-status.js";
-import { studioTimeOrder } from "../studio/time.js";
+import { newestFirst, studioTimeOrder } from "../studio/time.js";
 import type { JobOutput } from "../studio/types.js";
 import { satisfies, satisfyingInKeepOrder } from "./keep.js";
 
@@ -136,8 +136,9 @@ function teamStatus(
     const seen = lastRun.get(job.parentId);
     if (seen === undefined || when(seen) < when(job.record)) lastRun.set(job.parentId, job.record);
   }
-  // The record plan keeps for each desired key (keep.ts's rules): any other live record of
-  // the key is one apply cancels, however well it matches.
+  // The record plan keeps for each desired key (keep.ts's rules), or, when none does what the
+  // spec asks, the newest live one, which plan replaces (plan/compute.ts): any other live
+  // record of the key is one apply cancels, however well it matches.
   const desiredRecords = new Map<string, ManagedJob[]>();
   for (const job of classified) {
     if (job.kind === "managed" && desiredOf(job.key) !== undefined)
@@ -146,8 +147,9 @@ function teamStatus(
   const kept = new Map<string, JobOutput>();
   for (const [key, group] of desiredRecords) {
     const want = desiredOf(key);
-    const first = want === undefined ? undefined : satisfyingInKeepOrder(group, want)[0];
-    if (first !== undefined) kept.set(key, first.record);
+    const satisfying = want === undefined ? undefined : satisfyingInKeepOrder(group, want)[0];
+    const keeper = satisfying ?? group.filter((job) => isLive(job.record.status)).sort((a, b) => newestFirst(a.record, b.record))[0];
+    if (keeper !== undefined) kept.set(key, keeper.record);
   }
   const rows: StatusRow[] = [];
   const shown = new Set<string>();
