@@ -79,4 +79,44 @@ describe("seenYaml", () => {
     expect(parse(text)).toEqual(expected);
     expect(load(text)).toEqual(expected);
   });
+
+  it("quotes text a YAML 1.1 reader reads as a boolean, null, a number or a date, so that every reader reads the same spec", () => {
+    // Found by importing jobs named yes, on and 2024-01-01 (and a variable named Y): written
+    // plain, PyYAML and the YAML 1.1 tools built on it read the keys as true, true and a date.
+    const texts = [
+      "yes",
+      "No",
+      "on",
+      "OFF",
+      "y",
+      "N",
+      "~",
+      "NULL",
+      "0b101",
+      "0755",
+      "1_000",
+      "0x1F",
+      "1:20",
+      "1:20.5",
+      "1.",
+      ".5",
+      "1e3",
+      "-.inf",
+      ".NaN",
+      "2024-01-01",
+      "2001-12-14 21:59:43.10 -5",
+      "=",
+      "<<",
+    ];
+    const jobs = Object.fromEntries(texts.map((text) => [text, { query: text, environment: { [text]: "x" } }]));
+    const text = seenYaml(new Document({ jobs }));
+    for (const t of texts) expect(text).toContain(`  ${JSON.stringify(t)}:\n    query: ${JSON.stringify(t)}\n`);
+    expect(parse(text, { version: "1.1" })).toEqual({ jobs });
+    expect(parse(text)).toEqual({ jobs });
+    expect(load(text)).toEqual({ jobs });
+    // Text no YAML reader takes for anything else stays plain.
+    expect(seenYaml(new Document({ jobs: { nightly: { query: "print(1)", python_version: "3.12" } } }))).toBe(
+      'jobs:\n  nightly:\n    query: print(1)\n    python_version: "3.12"\n',
+    );
+  });
 });

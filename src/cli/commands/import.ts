@@ -296,6 +296,26 @@ export async function schemaReference(dir: string): Promise<string> {
   return path.startsWith(".") ? path : `./${path}`;
 }
 
+/**
+ * Plain text a YAML 1.1 reader (PyYAML, and the linters and tools built on it) reads as
+ * something else: a boolean (`yes`, `on`, `N`), null, a number (`0b1`, `1_000`, `1:20`), a
+ * date (`2024-01-01`), a merge key (`<<`) or `=`. The spec's reader is YAML 1.2, where these
+ * are text; such a value (a job named `on`, a variable named `Y`) is written double-quoted, so
+ * that every reader reads the same spec. The patterns are PyYAML's, and YAML 1.1's `y` and `n`.
+ */
+const NOT_TEXT_IN_YAML_1_1 = new RegExp(
+  "^(?:" +
+    [
+      "y|Y|yes|Yes|YES|n|N|no|No|NO|true|True|TRUE|false|False|FALSE|on|On|ON|off|Off|OFF",
+      "~|null|Null|NULL|<<|=",
+      "[-+]?0b[0-1_]+|[-+]?0[0-7_]+|[-+]?(?:0|[1-9][0-9_]*)|[-+]?0x[0-9a-fA-F_]+|[-+]?[1-9][0-9_]*(?::[0-5]?[0-9])+",
+      "[-+]?[0-9][0-9_]*\\.[0-9_]*(?:[eE][-+][0-9]+)?|\\.[0-9][0-9_]*(?:[eE][-+][0-9]+)?|[-+]?[0-9][0-9_]*(?::[0-5]?[0-9])+\\.[0-9_]*",
+      "[-+]?\\.(?:inf|Inf|INF)|\\.(?:nan|NaN|NAN)",
+      "[0-9]{4}-[0-9]{1,2}-[0-9]{1,2}(?:(?:[Tt]|[ \\t]+)[0-9]{1,2}:[0-9]{2}:[0-9]{2}(?:\\.[0-9]*)?(?:[ \\t]*(?:Z|[-+][0-9]{1,2}(?::[0-9]{2})?))?)?",
+    ].join("|") +
+    ")$",
+);
+
 /** The most characters YAML lets an implicit key (`key: value`) span. */
 const MAX_IMPLICIT_KEY = 1024;
 
@@ -314,7 +334,9 @@ export function seenYaml(doc: Document): string {
   visit(doc, {
     Scalar(key, node) {
       const value = node.value;
-      if (typeof value !== "string" || !(holdsUnseen(value) || onlyBlankLines(value) || holdsWorkflowCommand(value))) return;
+      if (typeof value !== "string") return;
+      if (NOT_TEXT_IN_YAML_1_1.test(value)) node.type = "QUOTE_DOUBLE";
+      if (!(holdsUnseen(value) || onlyBlankLines(value) || holdsWorkflowCommand(value))) return;
       const written = doubleQuoted(value);
       quoted.push(written);
       // A key is written `key: value` only up to 1024 characters (YAML's limit, which editors
@@ -534,9 +556,8 @@ export async function runImport(flags: ImportFlags, globals: GlobalOptions, io: 
     if (isSchedule(newest.status)) notes.push(` schedule.cron: Studio does not return it; write the job's cron expression`);
     if (isWaitingToStart(newest.status))
       notes.push(` schedule.start_after: Studio does not return it; write when the job is to run (it has not run yet)`);
+    // Plain, `<<` would be YAML's merge key, not a job of that name: seenYaml quotes it.
     const key = new Scalar(name);
-    // Plain, `<<` is YAML's merge key, not a job of that name.
-    if (name === "<<") key.type = "QUOTE_DOUBLE";
     key.commentBefore = notes.join("\n");
     jobsNode.add(new Pair(key, jobEntry(doc, chosen, found)));
   }
