@@ -127,6 +127,19 @@ describe("computeStatus", () => {
     expect(status.notInStudio).toEqual([]);
   });
 
+  it("says a desired job whose name a copy of another of the stack's jobs holds is plan's conflict, not one apply creates", () => {
+    // Found by copying nightly in Studio under the name weekly, a job the spec then added:
+    // status said apply creates weekly, and plan refused it as a conflict.
+    const nightly = desired({ key: "nightly", cron: "0 3 * * *" });
+    const weekly = desired({ key: "weekly", cron: "0 3 * * 0" });
+    const original = record(nightly, { status: "TASK" });
+    const copy = record(nightly, { status: "TASK", name: "weekly" });
+    const status = computeStatus([nightly, weekly], new Map([["demo", [original, copy]]]), "analytics", ["demo"], NOW);
+    expect(rows(status)).toEqual([`demo/nightly ${original.id} TASK in-spec`, `demo/weekly ${copy.id} TASK left-alone`]);
+    expect(status.notInStudio).toEqual([]);
+    expect(status.conflicts).toEqual(["demo/weekly"]);
+  });
+
   it("gives a schedule its newest run, and no run of another schedule", () => {
     const hourly = desired({ key: "hourly", cron: "@hourly" });
     const daily = desired({ key: "daily", cron: "@daily" });
@@ -186,13 +199,20 @@ describe("computeStatus", () => {
     const status = computeStatus([a, b], listings, "analytics", ["demo", "ml", "unread"], NOW);
     expect(rows(status)).toEqual([`demo/a ${listings.get("demo")?.[0]?.id} TASK in-spec`, `ml/moved ${recorded.id} TASK not-in-spec`]);
     expect(status.teams).toEqual(["demo", "ml", "unread"]);
-    expect(status.notInStudio).toEqual(["demo/b"]);
+    // The job made by hand named b is plan's conflict: apply does not create b until --adopt replaces it.
+    // Found by an adversarial tester: b was listed as one "apply creates", and plan refused it.
+    expect(status.notInStudio).toEqual([]);
+    expect(status.conflicts).toEqual(["demo/b"]);
+    const plan = computePlan([a, b], listings, CLUSTERS, options({ teams: ["demo", "ml"] }));
+    expect(plan.errors).toEqual([
+      expect.stringMatching(/^Job "b" in team demo conflicts with an existing job of the same name that studio-jobs does not manage/),
+    ]);
   });
 
   it("lists nothing, and every desired job as missing, before the first apply", () => {
     const jobs = [desired({ key: "z" }), desired({ key: "a", team: "ml" })];
     const status = computeStatus(jobs, new Map(), "analytics", ["demo", "ml"], NOW);
-    expect(status).toEqual({ stack: "analytics", teams: ["demo", "ml"], jobs: [], notInStudio: ["demo/z", "ml/a"] });
+    expect(status).toEqual({ stack: "analytics", teams: ["demo", "ml"], jobs: [], notInStudio: ["demo/z", "ml/a"], conflicts: [] });
   });
 
   it("shows a team of more than 120,000 live jobs, and writes them as a table: both passed every row as an argument", () => {

@@ -45,6 +45,12 @@ export interface StackStatus {
   jobs: StatusRow[];
   /** `team/key` of each desired job no record is shown as (in-spec or changed), sorted: apply creates them. */
   notInStudio: string[];
+  /**
+   * `team/key` of each desired job whose name a live job not of the stack holds (made by hand,
+   * or a copy of another of its jobs), sorted: plan reports a conflict, and --adopt replaces it.
+   * Not in notInStudio: apply does not create such a job until then.
+   */
+  conflicts: string[];
 }
 
 /** What status needs of a desired job. */
@@ -103,18 +109,24 @@ export function computeStatus(
 ): StackStatus {
   const wanted = new Map(desired.map((job) => [`${job.team}\u0000${job.key}`, job]));
   const jobs: StatusRow[] = [];
+  const held = new Set<string>();
   for (const team of teams) {
     const desiredOf = (key: string) => wanted.get(`${team}\u0000${key}`);
-    appendAll(jobs, teamStatus(team, listings.get(team) ?? [], stack, desiredOf, now));
+    appendAll(jobs, teamStatus(team, listings.get(team) ?? [], stack, desiredOf, now, held));
   }
   jobs.sort((a, b) => a.team.localeCompare(b.team) || a.key.localeCompare(b.key));
   // A key shown only as not-in-spec or left-alone (a record without a key, say) is still one apply creates.
   const shown = new Set(jobs.filter((job) => job.spec === "in-spec" || job.spec === "changed").map((job) => `${job.team}\u0000${job.key}`));
-  const notInStudio = desired
-    .filter((job) => !shown.has(`${job.team}\u0000${job.key}`))
+  const id = (job: StatusDesired) => `${job.team}\u0000${job.key}`;
+  const conflicts = desired
+    .filter((job) => held.has(id(job)))
     .map((job) => `${job.team}/${job.key}`)
     .sort();
-  return { stack, teams: [...teams], jobs, notInStudio };
+  const notInStudio = desired
+    .filter((job) => !shown.has(id(job)) && !held.has(id(job)))
+    .map((job) => `${job.team}/${job.key}`)
+    .sort();
+  return { stack, teams: [...teams], jobs, notInStudio, conflicts };
 }
 
 function teamStatus(
@@ -123,8 +135,14 @@ function teamStatus(
   stack: string,
   desiredOf: (key: string) => StatusDesired | undefined,
   now: Date,
+  held: Set<string>,
 ): StatusRow[] {
   const classified = records.map((record) => classify(record, stack));
+  // A live job not of the stack that holds a desired job's name: plan's conflict (plan/team-records.ts).
+  for (const { kind, record } of classified) {
+    if ((kind === "unmanaged" || kind === "misnamed") && isLive(record.status) && desiredOf(record.name) !== undefined)
+      held.add(`${team}\u0000${record.name}`);
+  }
   // Compared as times, not as text: two offsets (`…Z`, `…+09:00`) order by the moment they
   // name. Parsed once a record, not at every comparison of the sort below.
   const times = new Map<JobOutput, number>();

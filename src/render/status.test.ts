@@ -30,6 +30,7 @@ const status: StackStatus = {
     },
   ],
   notInStudio: ["demo/new"],
+  conflicts: ["demo/taken"],
 };
 
 describe("status rendering", () => {
@@ -42,12 +43,14 @@ describe("status rendering", () => {
         "",
         "In the spec but not live in Studio (apply creates them): demo/new",
         "",
+        "In the spec, with the name held by a job studio-jobs does not manage (plan refuses; --adopt replaces it): demo/taken",
+        "",
       ].join("\n"),
     );
   });
 
   it("says so when no job is live, naming the teams looked at", () => {
-    expect(renderStatusText({ stack: "analytics", teams: ["demo", "ml"], jobs: [], notInStudio: [] })).toBe(
+    expect(renderStatusText({ stack: "analytics", teams: ["demo", "ml"], jobs: [], notInStudio: [], conflicts: [] })).toBe(
       "No live jobs of stack analytics in teams demo, ml.\n",
     );
   });
@@ -80,6 +83,7 @@ describe("status rendering", () => {
         },
       ],
       not_in_studio: ["demo/new"],
+      conflicts: ["demo/taken"],
     });
   });
 
@@ -92,7 +96,9 @@ describe("status rendering", () => {
   it("shows the spec's jobs not in Studio with reordering characters escaped, as the table does", () => {
     // Found by an adversarial tester: a spec key "x\u202ey" (validate accepts it) reached the
     // terminal raw on this line only, where it reads backwards.
-    expect(renderStatusText({ stack: "analytics", teams: ["demo"], jobs: [], notInStudio: ["demo/x\u202ey", "demo/a\u0007b"] })).toBe(
+    expect(
+      renderStatusText({ stack: "analytics", teams: ["demo"], jobs: [], notInStudio: ["demo/x\u202ey", "demo/a\u0007b"], conflicts: [] }),
+    ).toBe(
       "No live jobs of stack analytics in team demo.\n\nIn the spec but not live in Studio (apply creates them): demo/x\\u202ey, demo/a^Gb\n",
     );
   });

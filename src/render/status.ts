@@ -52,6 +52,7 @@ export function renderStatusJson(status: StackStatus, unreadable: readonly strin
     unreadable_teams: [...unreadable],
     jobs,
     not_in_studio: status.notInStudio,
+    conflicts: status.conflicts,
   });
 }
 
@@ -74,5 +75,7 @@ export function renderStatusText(status: StackStatus): string {
   }
   if (status.notInStudio.length > 0)
     out += `\nIn the spec but not live in Studio (apply creates them): ${status.notInStudio.map(printable).join(", ")}\n`;
+  if (status.conflicts.length > 0)
+    out += `\nIn the spec, with the name held by a job studio-jobs does not manage (plan refuses; --adopt replaces it): ${status.conflicts.map(printable).join(", ")}\n`;
   return out;
 }
