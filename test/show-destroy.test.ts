@@ -51,8 +51,10 @@ describe("show", () => {
     expect(shown.code).toBe(0);
     expect(shown.stdout).toBe(text.stdout);
     const saved = JSON.parse(readFileSync(join(dir, "plan.json"), "utf8")) as Record<string, unknown>;
+    // Which Studio it is for, as whoever approves it needs to see (found by the saved-plan attacker).
+    expect(saved["studio"]).toBe(studio.emulator.url.replace(/\/$/, ""));
     expect(shown.stderr).toBe(
-      `Saved plan of stack analytics, made ${String(saved["created_at"])} by studio-jobs 0.1.0. Apply it with: studio-jobs apply plan.json\n`,
+      `Saved plan of stack analytics for ${String(saved["studio"])}, made ${String(saved["created_at"])} by studio-jobs 0.1.0. Apply it with: studio-jobs apply plan.json\n`,
     );
 
     // Without a token the seal cannot be checked: shown, and said; with the token's variable
