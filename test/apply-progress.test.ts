@@ -53,7 +53,7 @@ describe("apply progress", () => {
   it("on a terminal, the live line's bytes are the same, cleared at finish", async () => {
     const out = recorder(true);
     const progress = createProgress({ stderr: out.stderr, signal: new AbortController().signal, env: {} }, { batch: true });
-    progress.onEvent({ type: "begin", step: "create", key: "a", done: 0, total: 1 });
+    progress.onEvent({ type: "begin", step: "create", key: "a", team: "demo", done: 0, total: 1 });
     progress.onEvent(end("a", 1, 1));
     await turn();
     progress.finish();
@@ -70,17 +70,27 @@ describe("apply progress", () => {
     expect(out.writes).toHaveLength(2);
   });
 
-  it("an exit before finish writes what is pending, and finish lets go of the exit", () => {
+  it("an exit before finish writes what is pending, then the steps under way and not started, and finish lets go of the exit", () => {
     const out = recorder();
     const atExit = new Set<() => void>();
     const exit = { on: (f: () => void) => void atExit.add(f), off: (f: () => void) => void atExit.delete(f) };
-    const progress = createProgress({ stderr: out.stderr, signal: new AbortController().signal, env: {} }, { batch: true, exit });
-    progress.onEvent(end("a", 1, 1));
+    const again = "Run apply again to finish: its plan shows what is left.";
+    const progress = createProgress({ stderr: out.stderr, signal: new AbortController().signal, env: {} }, { batch: true, exit, again });
+    progress.onEvent({ type: "start", total: 4 });
+    progress.onEvent({ type: "begin", step: "create", key: "a", team: "demo", done: 0, total: 4 });
+    progress.onEvent({ type: "begin", step: "create", key: "b", team: "demo", done: 0, total: 4 });
+    progress.onEvent(end("a", 1, 4));
     expect(out.writes).toEqual([]);
     for (const flush of atExit) flush();
-    expect(out.writes).toEqual(["[1/1] create demo/a: done (job id-a)\n"]);
+    expect(out.writes).toEqual([
+      "[1/4] create demo/a: done (job id-a)\n",
+      "Exited before the steps ended: only those said done above are known done.\n" +
+        "Under way, and maybe carried out by Studio or maybe not: create demo/b.\n" +
+        "Not started: 2 of 4 steps.\n" +
+        `${again}\n`,
+    ]);
     progress.finish();
-    expect(out.writes).toHaveLength(1);
+    expect(out.writes).toHaveLength(2);
     expect(atExit.size).toBe(0);
   });
 });

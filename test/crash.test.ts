@@ -120,3 +120,47 @@ it("converges after an apply whose cancels failed, once the new versions of one-
   expect(after.filter((j) => waiting.some((w) => w.id === j.id)).map((j) => isCancelled(j.status))).toEqual(Array(11).fill(true));
   expect(after.filter((j) => !waiting.some((w) => w.id === j.id)).map((j) => j.status)).toEqual(Array(11).fill("COMPLETE"));
 });
+
+it("a second SIGINT exits at once, naming the steps under way (Studio may have done them) and how many were not started", async () => {
+  // Found by a chaos tester: exit 130 said only "Interrupted again by SIGINT: exiting now.",
+  // after the lines of the steps done. Of a create Studio had carried out, whose reply had not
+  // come, and of the steps never started, nothing was said, nor to run apply again.
+  const dir = mkdtempSync(join(tmpdir(), "studio-jobs-crash-again-"));
+  const env = { DATACHAIN_STUDIO_URL: studio.emulator.url, DATACHAIN_STUDIO_TOKEN: "dev-token", DATACHAIN_STUDIO_TEAM: "demo" };
+  writeSpec(dir, "crash-again", {
+    a: { query: "print(1)", schedule: { cron: "@daily" } },
+    b: { query: "print(2)", schedule: { cron: "@daily" } },
+  });
+  const child = spawn(process.execPath, [CLI, "apply", ".", "--yes", "--parallelism", "1"], {
+    cwd: dir,
+    env: { PATH: process.env["PATH"] ?? "", ...env },
+    stdio: ["ignore", "ignore", "pipe"],
+  });
+  let stderr = "";
+  child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
+  // The first create is made, and its reply held: it is under way when both signals come.
+  studio.emulator.store.setListener({
+    job: () => {
+      studio.emulator.store.setListener(undefined);
+      studio.emulator.faults.configure({ latencyMs: 10_000 });
+      setTimeout(() => child.kill("SIGINT"), 50);
+      setTimeout(() => child.kill("SIGINT"), 250);
+    },
+    file: () => undefined,
+  });
+  const code = await new Promise<number | null>((resolve) => child.on("close", resolve));
+  studio.emulator.faults.configure({ latencyMs: 0 });
+  expect([code, stderr.slice(stderr.indexOf("\nInterrupted again"))]).toEqual([
+    130,
+    "\nInterrupted again by SIGINT: exiting now.\n" +
+      "Exited before the steps ended: only those said done above are known done.\n" +
+      "Under way, and maybe carried out by Studio or maybe not: create demo/a.\n" +
+      "Not started: 1 of 2 steps.\n" +
+      "Run apply again to finish: its plan shows what is left.\n",
+  ]);
+  const made = (await studio.client.listAllJobs("demo")).filter((j) => j.environment[MARKERS.stack] === "crash-again");
+  expect(made.map((j) => j.name)).toEqual(["a"]); // Studio did carry it out
+  const again = await runCli(["apply", ".", "--yes"], { cwd: dir, env });
+  expect(again.stdout).toContain("\nApply complete: 1 created, 0 replaced, 0 cancelled, 0 failed.\n");
+  expect(again.code).toBe(0);
+});

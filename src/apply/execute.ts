@@ -109,7 +109,7 @@ export async function applyPlan(plan: Plan, options: ApplyOptions): Promise<Appl
     if (stopped(options) && !finishing) {
       result = { step, action, key: job.key, team: job.team, status: "skipped", detail: "interrupted before it started" };
     } else {
-      options.onEvent?.({ type: "begin", step, key: job.key, done, total });
+      options.onEvent?.({ type: "begin", step, key: job.key, team: job.team, done, total });
       try {
         result = { step, action, key: job.key, team: job.team, ...(await work()) };
       } catch (error) {

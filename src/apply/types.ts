@@ -43,5 +43,5 @@ export interface ApplyResult {
 
 export type ApplyEvent =
   | { type: "start"; total: number }
-  | { type: "begin"; step: StepKind; key: string; done: number; total: number }
+  | { type: "begin"; step: StepKind; key: string; team: string; done: number; total: number }
   | { type: "end"; result: StepResult; done: number; total: number };

@@ -173,7 +173,14 @@ export async function execute(
   const { parallelism } = flags;
   const knownIds = new Set<string>();
   for (const jobs of listings.values()) for (const job of jobs) knownIds.add(job.id);
-  const progress = createProgress(io, { batch: !flags.verbose });
+  const progress = createProgress(io, {
+    batch: !flags.verbose,
+    // Said if the process exits before the steps end (a second signal): what finishes it.
+    again:
+      flags.savedPlan === undefined
+        ? `Run ${command} again to finish: its plan shows what is left.`
+        : `${flags.savedPlan} may be stale now (Studio changed as it was applied): to finish, make a new plan with \`studio-jobs plan --out FILE\` and apply that.`,
+  });
   let result: ApplyResult;
   try {
     result = await applyPlan(plan, {
@@ -219,11 +226,17 @@ export async function execute(
  * exits, finds nothing pending), `finish` writes the rest, and so does an exit in between.
  * Not `batch` when something else writes to stderr meanwhile (--verbose retry lines): one
  * write per event then, so that the lines stay in order.
+ *
+ * An exit before `finish` (a second signal exits at once) also says the steps under way,
+ * which Studio may or may not have carried out, how many were not started, and `again`:
+ * without it the lines above said what was done, and nothing of what was not.
  */
 export function createProgress(
   io: Pick<CliIo, "stderr" | "signal" | "env">,
   options: {
     batch: boolean;
+    /** What to do to finish, said after the steps left when the process exits before `finish`. */
+    again?: string;
     /** Where "write what is pending at exit" is registered: the process, unless a test says. */
     exit?: { on(flush: () => void): void; off(flush: () => void): void };
   },
@@ -246,7 +259,22 @@ export function createProgress(
     flush();
   };
   io.signal.addEventListener("abort", onStop, { once: true });
-  exit.on(flush);
+  /** Steps begun and not ended, as `create team/key`, with how many of each (a job's uploads go together). */
+  const underWay = new Map<string, number>();
+  let total = 0;
+  let done = 0;
+  const atExit = () => {
+    flush();
+    const steps = [...underWay.keys()].map(printable);
+    let notStarted = total - done;
+    for (const count of underWay.values()) notStarted -= count;
+    let text = "Exited before the steps ended: only those said done above are known done.\n";
+    if (steps.length > 0) text += `Under way, and maybe carried out by Studio or maybe not: ${steps.join(", ")}.\n`;
+    if (notStarted > 0) text += `Not started: ${notStarted} of ${total} steps.\n`;
+    if (options.again !== undefined) text += `${options.again}\n`;
+    io.stderr.write(text);
+  };
+  exit.on(atExit);
   const write = (text: string) => {
     if (direct) {
       io.stderr.write(text);
@@ -262,14 +290,25 @@ export function createProgress(
     onEvent(event) {
       switch (event.type) {
         case "start":
+          total = event.total;
           break;
-        case "begin":
+        case "begin": {
+          const step = `${event.step} ${event.team}/${event.key}`;
+          underWay.set(step, (underWay.get(step) ?? 0) + 1);
+          total = event.total;
           if (live) {
             write(`\r\x1b[2K[${event.done + 1}/${event.total}] ${event.step} ${event.key}`);
             shown = true;
           }
           break;
-        case "end":
+        }
+        case "end": {
+          const step = `${event.result.step} ${event.result.team}/${event.result.key}`;
+          const left = (underWay.get(step) ?? 0) - 1;
+          if (left > 0) underWay.set(step, left);
+          else underWay.delete(step);
+          total = event.total;
+          done = event.done;
           if (live) {
             write(`\r\x1b[2K[${event.done}/${event.total}] ${event.result.step} ${event.result.key}`);
             shown = true;
@@ -277,6 +316,7 @@ export function createProgress(
             write(`[${event.done}/${event.total}] ${stepLine(event.result)}\n`);
           }
           break;
+        }
         default: {
           const never: never = event;
           return never;
@@ -288,7 +328,7 @@ export function createProgress(
       flush();
       direct = true;
       io.signal.removeEventListener("abort", onStop);
-      exit.off(flush);
+      exit.off(atExit);
     },
   };
 }
