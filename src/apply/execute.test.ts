@@ -877,6 +877,25 @@ describe("an interrupt", () => {
     expect(result.summary).toMatchObject({ created: 2, skipped: 5 });
   });
 
+  it("of a saved plan says to make a new plan, not to apply it again, for the look it skipped", async () => {
+    // Found by the saved-plan attacker: the skipped look said "run apply again", the closing
+    // line that the plan is stale; applied again, a partly applied saved plan is refused.
+    const studio = createFakeStudio();
+    const controller = new AbortController();
+    studio.onCall = (call) => {
+      if (call === "create demo/a") controller.abort();
+    };
+    const result = await apply(planOf([create(desired({ key: "a" })), create(desired({ key: "b" }))]), studio, {
+      signal: controller.signal,
+      savedPlan: true,
+    });
+    expect(outcomes(result)).toEqual([
+      "create demo/a applied",
+      "create demo/b skipped: interrupted before it started",
+      "cancel demo/* skipped: interrupted before it started: this apply's jobs were not looked for duplicates a concurrent apply may have made; make a new plan and apply it",
+    ]);
+  });
+
   it("counts a replacement stopped half-way as half done, not as nothing", async () => {
     // Found by an adversarial tester: 30 new versions made, their old ones still live, and
     // the summary said "0 created, 0 replaced".

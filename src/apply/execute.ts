@@ -44,6 +44,8 @@ export interface ApplyOptions {
   random?: () => number;
   /** What carries the plan out, named in what to run again; apply by default. */
   command?: "apply" | "destroy";
+  /** A saved plan is carried out: once partly applied it is stale, so what finishes is a new plan, not this again. */
+  savedPlan?: boolean;
 }
 
 /**
@@ -274,10 +276,12 @@ export async function applyPlan(plan: Plan, options: ApplyOptions): Promise<Appl
     // Counted all at once: each is told as "[done/total]", and the total does not grow as they are.
     const notLooked = changedAny ? new Set([...madeIn, ...intents(plan, made).keys()]) : new Set<string>();
     total += notLooked.size;
+    const command = options.command ?? "apply";
+    const again = options.savedPlan === true ? "make a new plan and apply it" : `run ${command} again`;
     for (const team of notLooked) {
       const why = madeIn.has(team)
-        ? "this apply's jobs were not looked for duplicates a concurrent apply may have made; run apply again"
-        : `this ${options.command ?? "apply"} did not look for jobs a concurrent apply changed meanwhile; run ${options.command ?? "apply"} again`;
+        ? `this apply's jobs were not looked for duplicates a concurrent apply may have made; ${again}`
+        : `this ${command} did not look for jobs a concurrent apply changed meanwhile; ${again}`;
       skip("cancel", "dedupe", { key: "*", team }, `interrupted before it started: ${why}`);
     }
   } else if (changedAny) {

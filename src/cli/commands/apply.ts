@@ -190,6 +190,7 @@ export async function execute(
       onEvent: progress.onEvent,
       signal: io.signal,
       command,
+      ...(flags.savedPlan === undefined ? {} : { savedPlan: true }),
       ...(io.now === undefined ? {} : { now: io.now }),
       ...waitsOf(io),
     });
