@@ -102,6 +102,28 @@ describe("writePlanFile", () => {
     expect(readFileSync(join(dir, "plan.json"), "utf8")).toContain(token);
   });
 
+  it("saves a plan whose own words hold a short URL password by chance: the spec's file name, the Studio's host", async () => {
+    // Found by review: with --url https://studio:studio@studio.example, every plan --out was
+    // refused, as "jobs.nightly.location.file holds the password of the Studio URL" (studio-jobs.yaml).
+    const dir = mkdtempSync(join(tmpdir(), "studio-jobs-write-"));
+    const studioUrl = "https://studio:studio@studio.example/";
+    await writePlanFile(join(dir, "plan.json"), plan, { ...writeOptions, studioUrl }, "plan.json");
+    const saved = JSON.parse(readFileSync(join(dir, "plan.json"), "utf8")) as {
+      studio: string;
+      jobs: Record<string, { location: { file: string } }>;
+    };
+    expect([saved.studio, saved.jobs["nightly"]?.location.file]).toEqual(["https://studio.example", "studio-jobs.yaml"]);
+    // A value of the spec that holds it is still refused.
+    const leaky = computePlan([desired({ key: "nightly", environment: { NOTE: "studio" } })], new Map([["demo", []]]), CLUSTERS, options());
+    const error = await writePlanFile(join(dir, "leaky.json"), leaky, { ...writeOptions, studioUrl }, "leaky.json").then(
+      () => undefined,
+      (e: unknown) => e as Error,
+    );
+    expect(error?.message).toBe(
+      "Cannot save the plan to leaky.json: jobs.nightly.environment.NOTE holds the password of the Studio URL, and a saved plan never stores a credential. Nothing was saved.",
+    );
+  });
+
   it("writes a character that is not seen, or that reorders the text around it, as an escape: the file reads as what apply sends", async () => {
     // Found in review: a query holding U+202E was written as itself, so the plan read in a
     // pull request showed the query's text reordered; `show` escapes it, apply sends it.

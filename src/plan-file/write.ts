@@ -102,9 +102,11 @@ function refuseCredentials(doc: PlanDocument, text: string, options: WritePlanOp
     const finder = createRedactor();
     finder.addSecret(secret, { header });
     if (!finder.holds(text)) continue;
-    // Where, named by the first of the saved jobs (what the spec sends) that holds it.
-    const { jobs, ...rest } = doc;
-    const where = pathHolding({ jobs, ...rest }, finder.holds);
+    // Where, named by the first of the saved jobs (what the spec sends) that holds it. Only
+    // there: a credential reaches a plan only through the spec's values or --var (Studio's
+    // words are redacted already), and a short password (https://studio:studio@...) is
+    // found by chance in the plan's own words: the spec's file name, the Studio's host.
+    const where = pathHolding({ jobs: doc.jobs }, finder.holds);
     if (where === undefined) continue;
     throw new UsageError(
       `Cannot save the plan to ${shown}: ${where} holds ${what}, and a saved plan never stores a credential. Nothing was saved.`,
@@ -132,6 +134,8 @@ function pathHolding(value: unknown, holds: (text: string) => boolean, path = ""
   for (const [key, item] of Object.entries(value)) {
     // The keys of a job's environment and vars are the spec's names, whatever they say.
     const named = array ? field : field === "environment" || field === "vars" ? "" : key;
+    // Where in the spec the job is written (its file's name), not a value of it.
+    if (named === "location") continue;
     const found = pathHolding(item, holds, path === "" ? key : `${path}.${key}`, named);
     if (found !== undefined) return found;
   }
