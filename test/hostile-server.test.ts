@@ -358,6 +358,21 @@ describe("2. records of the wrong shape", () => {
     expect(result.stdout).not.toMatch(/notebook|no-workers|blank-query/);
   });
 
+  it("import does not hide the team's name when a hand-made job's secret-looking variable holds it", async () => {
+    // Found by review: SECRET_SCOPE=team2024x (a secret scope named after its team) became a
+    // secret the run knows, and the imported spec read "defaults:\n  team: ***".
+    serve([
+      { ...named("gamma"), team: "team2024x", id: "scoped", name: "scoped", environment: { SECRET_SCOPE: "Team2024x", NOTE: "team2024x" } },
+    ]);
+    const result = await runCli(["import", "--team", "team2024x"], { cwd: dir, env: env() });
+    expect(result.code).toBe(0);
+    expectClean(result);
+    expect(result.stdout).toContain("defaults:\n  team: team2024x\n");
+    expect(result.stdout).toContain('      NOTE: "team2024x"\n');
+    expect(result.stdout).toContain('      SECRET_SCOPE: "${env:STUDIO_SECRET_SCOPED_SECRET_SCOPE}"\n');
+    expect(result.stdout + result.stderr).not.toContain("***");
+  });
+
   it("import writes hand-made jobs in time linear in their number: each was looked for among those written before", async () => {
     // Found by importing a listing of 40,000 live jobs made by hand: 18 s of CPU, nearly all
     // in the yaml library's YAMLMap.add, which looks for the key among every key added (20,000

@@ -422,6 +422,28 @@ describe("import", () => {
     );
   });
 
+  it("hunts for copies only of a value of a secret's form, not a word or a name a variable named like a secret holds", async () => {
+    // Found by review: SORT_KEY=timestamp skipped a job named timestamp-report and hid every
+    // "timestamp"; S3_KEY=s3://acme-raw/events/2024 took the query that read the bucket.
+    const query = 'import datachain as dc\ndc.read_storage("s3://acme-raw/events/2024").save("events")\n';
+    await studio.client.createJob(
+      handMade("events-load", {
+        query,
+        environment: "S3_KEY=s3://acme-raw/events/2024\nSORT_KEY=timestamp\nSECRET_SCOPE=analytics-prod\nREGION=eu-west-1",
+      }),
+    );
+    await studio.client.createJob(handMade("timestamp-report", { query: 'print("analytics-prod")' }));
+    const { printed, yaml } = await importPrintedAndWritten();
+    expect(skipped(printed.stderr)).toEqual([]);
+    expect(yaml).toContain(
+      `  events-load:\n    query: |\n      import datachain as dc\n      dc.read_storage("s3://acme-raw/events/2024")`,
+    );
+    expect(yaml).toContain(`  timestamp-report:\n    query: print("analytics-prod")\n`);
+    // The variables themselves are read from the environment, as ever.
+    expect(yaml).toContain('      SORT_KEY: "${env:STUDIO_SECRET_EVENTS_LOAD_SORT_KEY}"\n');
+    expect(yaml).not.toContain("***");
+  });
+
   it("keeps the Studio token out of the spec when the token comes from datachain's config, not the command line or environment", async () => {
     await studio.client.createJob(handMade("config-token-job", { query: "print(1)", environment: "STUDIO_LOGIN=dev-token\nREGION=eu" }));
     const dir = mkdtempSync(join(tmpdir(), "studio-jobs-import-"));

@@ -2,7 +2,7 @@
 
 import { describe, expect, it } from "vitest";
 import { startCpuClock } from "../../test/helpers.js";
-import { looksSecret, nameLooksSecret } from "./secret-names.js";
+import { looksSecret, nameLooksSecret, secretLookingValues } from "./secret-names.js";
 
 describe("secret-looking variables", () => {
   it("match on name parts, in any case or style, and on words inside a part", () => {
@@ -92,6 +92,33 @@ describe("secret-looking variables", () => {
     ];
     expect(secret.filter((value) => !looksSecret("NOTIFY_URL", value))).toEqual([]);
     expect(plain.filter((value) => looksSecret("LINK", value))).toEqual([]);
+  });
+
+  it("hunt copies of a value only when it has a secret's form: not a word or a name a variable named like a secret holds", () => {
+    // Found by review: SORT_KEY=timestamp skipped a job named timestamp-report, SECRET_SCOPE=analytics-prod
+    // made the imported spec's team "***", and S3_KEY=s3://acme-raw/events/2024 took the query that read it.
+    const environment = {
+      AWS_SECRET_ACCESS_KEY: "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY",
+      API_TOKEN: "S3cr3t-CFG-hhhh8888",
+      SESSION_ID: "550e8400-e29b-41d4-a716-446655440000",
+      DATABASE_URL: "postgres://app:db-password@db/x",
+      HOOK: "https://hooks.slack.com/services/TTTT/BBBB/xxxx",
+      SORT_KEY: "timestamp",
+      SECRET_SCOPE: "analytics-prod",
+      KEY_REGION: "eu-west-1",
+      S3_KEY: "s3://acme-raw/events/2024",
+      TOKEN_URL: "https://login.example.com/oauth2/v2.0/token",
+      PASSPHRASE: "correct horse battery 42",
+      PASSWORD: "demo",
+      REGION_CODE: "eu2west2x",
+    };
+    expect(secretLookingValues(environment)).toEqual([
+      "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY",
+      "S3cr3t-CFG-hhhh8888",
+      "550e8400-e29b-41d4-a716-446655440000",
+      "postgres://app:db-password@db/x",
+      "https://hooks.slack.com/services/TTTT/BBBB/xxxx",
+    ]);
   });
 
   it("take time linear in the value, whatever it holds", () => {

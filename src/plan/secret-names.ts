@@ -106,9 +106,28 @@ export function looksSecret(name: string, value: string): boolean {
  */
 const MIN_COPIED_SECRET = 8;
 
-/** The values of a job's variables that look secret, long enough to be looked for elsewhere. */
+/**
+ * Whether a value has the form of a generated secret (a key, a token, a password): a word
+ * that mixes letters and digits (`S3cr3t`, `K7MDENG`, `hhhh8888`, a UUID's `550e8400`), no
+ * blank, not a URL. A variable named like a secret often holds a plain word or a name instead
+ * (`SORT_KEY=timestamp`, `SECRET_SCOPE=analytics-prod`, `KEY_REGION=eu-west-1`,
+ * `TOKEN_URL=https://...`): hunted for elsewhere, it hid the team's name (the spec's
+ * `team: ***`), skipped every job named with it and took the query that read it.
+ */
+function looksGenerated(value: string): boolean {
+  if (/\s/.test(value) || value.includes("://")) return false;
+  return value.split(/[^A-Za-z0-9]+/).some((word) => /[A-Za-z]/.test(word) && /[0-9]/.test(word));
+}
+
+/**
+ * The values of a job's variables that look secret whose copies are secret too: long enough,
+ * and a secret by their form (valueLooksSecret), or named like one and of a generated secret's form.
+ */
 export function secretLookingValues(environment: Readonly<Record<string, string>>): string[] {
   return Object.entries(environment)
-    .filter(([name, value]) => value.trim().length >= MIN_COPIED_SECRET && looksSecret(name, value))
+    .filter(([name, value]) => {
+      const text = value.trim();
+      return text.length >= MIN_COPIED_SECRET && (valueLooksSecret(text) || (nameLooksSecret(name) && looksGenerated(text)));
+    })
     .map(([, value]) => value);
 }
