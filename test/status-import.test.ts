@@ -4,6 +4,7 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { describe, expect, it } from "vitest";
+import { parse } from "yaml";
 import { loadSpec } from "../src/desired/index.js";
 import { MARKERS } from "../src/identity/markers.js";
 import { runCli } from "./cli-helpers.js";
@@ -442,6 +443,20 @@ describe("import", () => {
     // The variables themselves are read from the environment, as ever.
     expect(yaml).toContain('      SORT_KEY: "${env:STUDIO_SECRET_EVENTS_LOAD_SORT_KEY}"\n');
     expect(yaml).not.toContain("***");
+  });
+
+  it("quotes a variable's name that a YAML 1.1 reader reads as a boolean or null, as it does a job's name", async () => {
+    // Found by review: seenYaml quoted job names (on, yes) but not the variables' names,
+    // which environment.set() kept bare strings: PyYAML read `OFF: "Off"` as {false: "Off"}.
+    await studio.client.createJob(handMade("on", { environment: "OFF=Off\nY=n\nNULL=x\nREGION=eu" }));
+    const { yaml } = await importPrintedAndWritten();
+    expect(yaml).toContain(
+      '  "on":\n    query: print(0)\n    query_type: PYTHON\n    environment:\n      "NULL": "x"\n      "OFF": "Off"\n      REGION: "eu"\n      "Y": "n"\n',
+    );
+    const environment = { NULL: "x", OFF: "Off", REGION: "eu", Y: "n" };
+    expect((parse(yaml, { version: "1.1" }) as { jobs: unknown }).jobs).toEqual({
+      on: { query: "print(0)", query_type: "PYTHON", environment },
+    });
   });
 
   it("keeps the Studio token out of the spec when the token comes from datachain's config, not the command line or environment", async () => {

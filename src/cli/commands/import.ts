@@ -256,7 +256,9 @@ function jobEntry(doc: Document, { record: job, protect }: UnmanagedJob, notes: 
       // Always quoted: an unquoted `yes`, `0123` or `1.0` means something else to some YAML readers.
       const scalar = new Scalar(written);
       scalar.type = "QUOTE_DOUBLE";
-      environment.set(name, scalar);
+      // The name a Scalar too, for seenYaml to quote one a YAML 1.1 reader reads as a boolean
+      // (`ON`, `Y`): set() would keep it a bare string, which a visit does not reach.
+      environment.items.push(new Pair(new Scalar(name), scalar));
     }
     node.set("environment", environment);
   }
