@@ -445,6 +445,21 @@ describe("import", () => {
     expect(yaml).not.toContain("***");
   });
 
+  it("writes a query that holds a variable's URL with credentials with only the credentials read from a variable, not the whole query", async () => {
+    // Found by review: DATABASE_URL's whole value became a secret the run knows, so the query
+    // that held the same URL was written as one variable, and plans no longer diffed it.
+    await studio.client.createJob(
+      handMade("etl", {
+        query: 'DB = "postgres://app:pw-12345678@db/x"\nprint(1)\n',
+        environment: "DATABASE_URL=postgres://app:pw-12345678@db/x\nREGION=eu",
+      }),
+    );
+    const { yaml } = await importPrintedAndWritten();
+    expect(yaml).toContain('    query: |\n      DB = "postgres://${env:STUDIO_SECRET_ETL_QUERY}@db/x"\n      print(1)\n');
+    expect(yaml).toContain('      DATABASE_URL: "${env:STUDIO_SECRET_ETL_DATABASE_URL}"\n');
+    expect(yaml).not.toContain("pw-12345678");
+  });
+
   it("quotes a variable's name that a YAML 1.1 reader reads as a boolean or null, as it does a job's name", async () => {
     // Found by review: seenYaml quoted job names (on, yes) but not the variables' names,
     // which environment.set() kept bare strings: PyYAML read `OFF: "Off"` as {false: "Off"}.

@@ -116,7 +116,6 @@ describe("secret-looking variables", () => {
       "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY",
       "S3cr3t-CFG-hhhh8888",
       "550e8400-e29b-41d4-a716-446655440000",
-      "postgres://app:db-password@db/x",
       "https://hooks.slack.com/services/TTTT/BBBB/xxxx",
     ]);
   });

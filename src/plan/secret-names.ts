@@ -86,12 +86,12 @@ const SECRET_PATH = /\/\/hooks?\.|\/hooks\/|webhook|api\.telegram\.org\/bot/i;
  * (a webhook's); a PEM block.
  */
 export function valueLooksSecret(value: string): boolean {
-  return (
-    hasUrlCredentials(value) ||
-    value.includes("-----BEGIN ") ||
-    queryLooksSecret(value) ||
-    (value.includes("://") && SECRET_PATH.test(value))
-  );
+  return hasUrlCredentials(value) || isSecretWhole(value);
+}
+
+/** A value that is a secret whole, by its form: a PEM block, a URL with a secret query parameter or path. */
+function isSecretWhole(value: string): boolean {
+  return value.includes("-----BEGIN ") || queryLooksSecret(value) || (value.includes("://") && SECRET_PATH.test(value));
 }
 
 /** Whether a variable of a job without markers is to be treated as sensitive. */
@@ -121,13 +121,16 @@ function looksGenerated(value: string): boolean {
 
 /**
  * The values of a job's variables that look secret whose copies are secret too: long enough,
- * and a secret by their form (valueLooksSecret), or named like one and of a generated secret's form.
+ * and a secret whole by their form, or named like one and of a generated secret's form. Not a
+ * URL whose secret is its credentials: the one scan for them (src/url-credentials.ts) finds
+ * them in every copy, and hunted whole, the URL in a query made the whole query a variable
+ * where only its credentials were one.
  */
 export function secretLookingValues(environment: Readonly<Record<string, string>>): string[] {
   return Object.entries(environment)
     .filter(([name, value]) => {
       const text = value.trim();
-      return text.length >= MIN_COPIED_SECRET && (valueLooksSecret(text) || (nameLooksSecret(name) && looksGenerated(text)));
+      return text.length >= MIN_COPIED_SECRET && (isSecretWhole(text) || (nameLooksSecret(name) && looksGenerated(text)));
     })
     .map(([, value]) => value);
 }
