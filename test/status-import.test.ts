@@ -371,7 +371,7 @@ describe("import", () => {
         '      STUDIO_LOGIN: "${env:STUDIO_SECRET_TOKEN_JOB_STUDIO_LOGIN}"',
       ].join("\n"),
     );
-    const holds = "(it holds the Studio token or another secret studio-jobs was given)";
+    const holds = "(it holds the Studio token or another secret studio-jobs knows, such as the value of a variable that looks secret)";
     expect(written.stderr).toContain(
       `  STUDIO_SECRET_TOKEN_JOB_QUERY         token-job: query ${holds}\n` +
         `  STUDIO_SECRET_TOKEN_JOB_REQUIREMENTS  token-job: requirements ${holds}\n` +
@@ -386,7 +386,7 @@ describe("import", () => {
         .sort(),
     ).toEqual(
       [
-        `Skipped job ${ids.get("named dev-token")}: its name holds the Studio token or another secret studio-jobs was given, which a spec would carry in clear; rename it in Studio to adopt it.`,
+        `Skipped job ${ids.get("named dev-token")}: its name holds the Studio token or another secret studio-jobs knows, such as the value of a variable that looks secret, which a spec would carry in clear; rename it in Studio to adopt it.`,
         `Skipped job ${ids.get("mirror https://u:pw-4455@m.example.com/")}: its name holds a URL's credentials, which a spec would carry in clear; rename it in Studio to adopt it.`,
       ].sort(),
     );
@@ -419,7 +419,7 @@ describe("import", () => {
     expect(yaml).not.toContain("***");
     const skipped = studio.emulator.store.allJobs().find((job) => job.name === `${secret}-job`)?.id ?? "";
     expect(written.stderr).toContain(
-      `Skipped job ${skipped}: its name holds the Studio token or another secret studio-jobs was given, which a spec would carry in clear; rename it in Studio to adopt it.\n`,
+      `Skipped job ${skipped}: its name holds the Studio token or another secret studio-jobs knows, such as the value of a variable that looks secret, which a spec would carry in clear; rename it in Studio to adopt it.\n`,
     );
   });
 

@@ -39,10 +39,11 @@ const MARKER_NAMES: ReadonlySet<string> = new Set(Object.values(MARKERS));
 
 /**
  * Said of a value that holds a secret the run knows: the Studio token, most likely, which a
- * job made by hand may carry under any name. Written out, it would be in a file meant for Git
+ * job made by hand may carry under any name, or a copy of a secret-looking variable's value
+ * (the user gave studio-jobs neither that value nor, maybe, the token: datachain's config has it). Written out, it would be in a file meant for Git
  * (printed, it would be `***`, and adopting the job would break it).
  */
-const A_SECRET = "the Studio token or another secret studio-jobs was given";
+const A_SECRET = "the Studio token or another secret studio-jobs knows, such as the value of a variable that looks secret";
 const HOLDS_SECRET = ` (it holds ${A_SECRET})`;
 
 /** Written where Studio cannot tell us the value: validate refuses it until it is replaced. */
