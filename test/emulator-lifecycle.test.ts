@@ -675,7 +675,7 @@ describe("faults", () => {
     );
     expect(refused).toBeInstanceOf(UsageError);
     expect((refused as UsageError).message).toBe(
-      `Cannot read emulator config ${file}: Unexpected token 'S' (the text there is not quoted: it may be a token)`,
+      `Cannot read emulator config ${file}: Unexpected token 'S' (the text around it is not shown here, as it may hold a token)`,
     );
     // A message that quotes nothing is kept as V8 wrote it.
     writeFileSync(file, '{"tokens": [1 2]}');

@@ -71,7 +71,7 @@ export function loadEmulatorConfig(source: EmulatorConfig | string | undefined):
       // config's tokens: that message is said without its quote.
       const message = (error as Error).message.replace(
         /, (?:\.\.\.)?".*"(?:\.\.\.)? is not valid JSON$/s,
-        " (the text there is not quoted: it may be a token)",
+        " (the text around it is not shown here, as it may hold a token)",
       );
       throw new UsageError(
         `Cannot read emulator config ${source}: ${message}`,
