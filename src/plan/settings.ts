@@ -146,7 +146,8 @@ export function liveSensitivity(job: LiveJob, desired?: DesiredJob, secretFields
   // credentials: what import keeps out of a spec is kept out of plans and plan files too.
   // So is one that holds the value of a variable that looks secret (a copy under a plain name, or in the query).
   const credentialed = new Set<string>();
-  const copies = unrecorded ? secretLookingValues(env) : [];
+  // Not the markers' values: a copy of the stack's job keeps STUDIO_JOBS_KEY, named like a key.
+  const copies = unrecorded ? secretLookingValues(userEnvironment(env)) : [];
   const holdsCopy = (value: string) => copies.some((secret) => value.includes(secret));
   if (unrecorded) {
     for (const name of PLAN_FIELDS) {
