@@ -540,6 +540,10 @@ describe("3. a server error that quotes the request", () => {
       [`${base}/studio?t=S3cr3t%2DURLP-gggg7777`, `${base}/studio?…`],
       [`${base}/#access_token=S3cr3t-URLP-gggg7777`, `${base}/#…`],
       [`${base}/?`, `${base}/?…`],
+      // Found by review: an @ in the query was taken for the credentials' end, and all
+      // before it hidden, the ? too: what followed was shown whole, the token with it.
+      [`${base}/?email=ops@b.example&token=S3cr3t-URLP-gggg7777`, "http://***@b.example…"],
+      [`${base}/#user=ops@b.example;access_token=S3cr3t-URLP-gggg7777`, "http://***@b.example…"],
     ];
     for (const [url, shown] of cases) {
       const result = await runCli(["--url", url, "plan", "."], { cwd: dir, env: env() });

@@ -33,8 +33,11 @@ export function isLoopbackHost(hostname: string): boolean {
 function shownUrl(raw: string): string {
   // Credentials first: a password may hold a ? or #.
   const hidden = hideCredentialsOfAnyUrl(raw);
-  const end = hidden.search(/[?#]/);
-  return end === -1 ? hidden : `${hidden.slice(0, end + 1)}…`;
+  // A ? or # before the last @ went with the credentials, or was the query's (`?email=a@b&token=...`):
+  // what follows that @ may be the query's rest, so it is cut at a parameter's & or = too.
+  const swallowed = /[?#]/.test(raw.slice(0, raw.lastIndexOf("@") + 1));
+  const end = hidden.search(swallowed ? /[?#&=;]/ : /[?#]/);
+  return end === -1 ? hidden : `${hidden.slice(0, swallowed ? end : end + 1)}…`;
 }
 
 /**
