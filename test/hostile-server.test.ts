@@ -4,7 +4,7 @@
 // stack trace, no secret in any output, no hang, and no create or cancel sent.
 
 import { spawn } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -552,9 +552,25 @@ describe("3. a server error that quotes the request", () => {
       expect(verbose.stderr).not.toContain("gggg7777");
       expect(result.stderr).toBe(
         `Error: Studio URL "${shown}" has a query or a fragment (from its ? or #), which Studio's URL never has; what follows is not shown, as it may hold a token.\n` +
-          "Give Studio's address alone, such as https://studio.datachain.ai (in --url or DATACHAIN_STUDIO_URL).\n",
+          "Give Studio's address alone, such as https://studio.datachain.ai (in --url).\n",
       );
     }
+    // The hint says where the URL was given. Found by review: one from datachain's config
+    // was said to be in --url or DATACHAIN_STUDIO_URL, where the user found none.
+    const fromEnv = await runCli(["plan", "."], { cwd: dir, env: env({ DATACHAIN_STUDIO_URL: `${base}/?token=S3cr3t-URLP-gggg7777` }) });
+    expect(fromEnv.stderr).toContain("such as https://studio.datachain.ai (in DATACHAIN_STUDIO_URL).\n");
+    const configured = mkdtempSync(join(tmpdir(), "studio-jobs-url-config-"));
+    mkdirSync(join(configured, ".datachain"));
+    writeFileSync(join(configured, ".datachain", "config"), `[studio]\nurl = "${base}/#access_token=S3cr3t-URLP-gggg7777"\n`);
+    writeFileSync(join(configured, "studio-jobs.yaml"), readFileSync(join(dir, "studio-jobs.yaml")));
+    const { DATACHAIN_STUDIO_URL: _url, ...withoutUrl } = env({ DATACHAIN_GLOBAL_CONFIG_DIR: configured });
+    const fromConfig = await runCli(["plan", "."], { cwd: configured, env: withoutUrl });
+    expect([fromConfig.code, fromConfig.stderr]).toEqual([
+      1,
+      `Error: Studio URL "${base}/#…" has a query or a fragment (from its ? or #), which Studio's URL never has; what follows is not shown, as it may hold a token.\n` +
+        `Give Studio's address alone, such as https://studio.datachain.ai (as url in the [studio] section of ${join(configured, ".datachain", "config")}).\n`,
+    ]);
+    rmSync(configured, { recursive: true, force: true });
     // Nor when the URL is not one at all.
     const invalid = await runCli(["--url", "htt p://host/?token=S3cr3t-URLP-gggg7777", "plan", "."], { cwd: dir, env: env() });
     expect(invalid.stderr).toContain('Studio URL "htt p://host/?…" is not a valid URL.');

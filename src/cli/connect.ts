@@ -136,7 +136,7 @@ export async function connect(globals: GlobalOptions, io: CliIo, resolved?: Conn
   io.secrets?.addSecret(settings.token, { header: true });
   for (const secret of urlSecrets(settings.url)) io.secrets?.addSecret(secret);
   const limits = limitsFrom(globals, io.env);
-  const proxy = proxyFor(checkStudioUrl(settings.url, globals.insecure), io.env);
+  const proxy = proxyFor(checkStudioUrl(settings.url, globals.insecure, settings.sources.url), io.env);
   // The proxy's password, like the token, is never shown; it travels in a header (Proxy-Authorization).
   for (const secret of proxy?.secrets ?? []) io.secrets?.addSecret(secret, { header: true });
   if (settings.token === undefined) {

@@ -45,7 +45,15 @@ function shownUrl(raw: string): string {
  * And a query or fragment, which a Studio URL never has: one pasted from a browser
  * (`?token=...`, `#access_token=...`) may hold a secret, which --verbose would print.
  */
-export function checkStudioUrl(raw: string, insecure: boolean): URL {
+/** Where to change a URL taken from `source` (--url, DATACHAIN_STUDIO_URL or a datachain config file), for a hint. */
+function whereToChange(source: string | undefined): string {
+  if (source === "--url" || source === "DATACHAIN_STUDIO_URL") return `in ${source}`;
+  if (source !== undefined && source !== "default") return `as url in the [studio] section of ${source}`;
+  return "in --url or DATACHAIN_STUDIO_URL";
+}
+
+/** `source`: where the URL was taken from (ConnectionSettings.sources.url), which the hint names. */
+export function checkStudioUrl(raw: string, insecure: boolean, source?: string): URL {
   let url: URL;
   try {
     url = new URL(raw);
@@ -58,7 +66,7 @@ export function checkStudioUrl(raw: string, insecure: boolean): URL {
   if (/[?#]/.test(raw)) {
     throw new UsageError(
       `Studio URL "${shownUrl(raw)}" has a query or a fragment (from its ? or #), which Studio's URL never has; what follows is not shown, as it may hold a token.`,
-      "Give Studio's address alone, such as https://studio.datachain.ai (in --url or DATACHAIN_STUDIO_URL).",
+      `Give Studio's address alone, such as https://studio.datachain.ai (${whereToChange(source)}).`,
     );
   }
   if (url.protocol === "http:" && !isLoopbackHost(url.hostname) && !insecure) {
