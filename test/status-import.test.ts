@@ -474,6 +474,17 @@ describe("import", () => {
     });
   });
 
+  it("does not hide the stack's name when a hand-made job's secret-looking variable holds it", async () => {
+    // Found by review: as the team's name was (SECRET_SCOPE=team2024x), --stack etl2024x with
+    // SECRET_SCOPE=etl2024x became a secret the run knows, and the spec read "stack: ***".
+    await studio.client.createJob(handMade("scoped", { query: "print(1)", environment: "SECRET_SCOPE=etl2024x\nNOTE=etl2024x" }));
+    const { printed, yaml } = await importPrintedAndWritten(["--stack", "etl2024x"]);
+    expect(yaml).toContain("stack: etl2024x\n");
+    expect(yaml).toContain('      NOTE: "etl2024x"\n');
+    expect(yaml).toContain('      SECRET_SCOPE: "${env:STUDIO_SECRET_SCOPED_SECRET_SCOPE}"\n');
+    expect(printed.stdout + printed.stderr).not.toContain("***");
+  });
+
   it("keeps the Studio token out of the spec when the token comes from datachain's config, not the command line or environment", async () => {
     await studio.client.createJob(handMade("config-token-job", { query: "print(1)", environment: "STUDIO_LOGIN=dev-token\nREGION=eu" }));
     const dir = mkdtempSync(join(tmpdir(), "studio-jobs-import-"));

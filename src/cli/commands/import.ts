@@ -496,12 +496,15 @@ export async function runImport(flags: ImportFlags, globals: GlobalOptions, io: 
   // then skipped, as one holding the token is) becomes a variable too, and is hidden wherever
   // it is printed. Registered before any job is looked at, as one job may hold another's.
   // Of the jobs made by hand only: a large stack's own values would only grow the patterns.
-  // Not one the team's name holds (SECRET_SCOPE=team42): hidden, it would be the spec's `team: ***`.
-  const teamName = team.toLowerCase();
+  // Not one the team's or the stack's name holds (SECRET_SCOPE=team42): hidden, it would be
+  // the spec's `team: ***` or `stack: ***`.
+  const names = [team.toLowerCase(), flags.stack.toLowerCase()];
   for (const record of jobs) {
     if (classify(record, flags.stack).kind !== "unmanaged") continue;
-    for (const value of secretLookingValues(userEnvironment(record.environment)))
-      if (!teamName.includes(value.trim().toLowerCase())) io.secrets?.addSecret(value);
+    for (const value of secretLookingValues(userEnvironment(record.environment))) {
+      const text = value.trim().toLowerCase();
+      if (!names.some((name) => name.includes(text))) io.secrets?.addSecret(value);
+    }
   }
   const holdsSecret = io.secrets?.holds ?? (() => false);
   const redact = io.secrets?.redact ?? ((text: string) => text);
