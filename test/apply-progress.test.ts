@@ -93,4 +93,26 @@ describe("apply progress", () => {
     expect(out.writes).toHaveLength(2);
     expect(atExit.size).toBe(0);
   });
+
+  it("an exit of a saved plan's apply with only uploads begun says to apply the plan again, not to make a new one", () => {
+    // Found by review: one signal said so (an upload changes no job, so the plan is not
+    // stale), a second one said the plan may be stale and to make a new one.
+    const run = (steps: ("upload" | "create")[]) => {
+      const out = recorder();
+      const atExit = new Set<() => void>();
+      const exit = { on: (f: () => void) => void atExit.add(f), off: (f: () => void) => void atExit.delete(f) };
+      const progress = createProgress(
+        { stderr: out.stderr, signal: new AbortController().signal, env: {} },
+        { batch: true, exit, again: "plan.json may be stale now.", againUntouched: "No job was changed: apply plan.json again to finish." },
+      );
+      progress.onEvent({ type: "start", total: 3 });
+      for (const step of steps) progress.onEvent({ type: "begin", step, key: "a", team: "demo", done: 0, total: 3 });
+      for (const flush of atExit) flush();
+      return out.writes.join("").split("\n").slice(-2)[0];
+    };
+    expect([run(["upload"]), run(["upload", "create"])]).toEqual([
+      "No job was changed: apply plan.json again to finish.",
+      "plan.json may be stale now.",
+    ]);
+  });
 });

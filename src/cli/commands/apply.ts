@@ -180,6 +180,8 @@ export async function execute(
       flags.savedPlan === undefined
         ? `Run ${command} again to finish: its plan shows what is left.`
         : `${flags.savedPlan} may be stale now (Studio changed as it was applied): to finish, make a new plan with \`studio-jobs plan --out FILE\` and apply that.`,
+    // As for one signal: a saved plan is stale only once a step on a job began (an upload changes no job).
+    ...(flags.savedPlan === undefined ? {} : { againUntouched: `No job was changed: apply ${flags.savedPlan} again to finish.` }),
   });
   let result: ApplyResult;
   try {
@@ -238,6 +240,8 @@ export function createProgress(
     batch: boolean;
     /** What to do to finish, said after the steps left when the process exits before `finish`. */
     again?: string;
+    /** Said instead of `again` when no step but uploads began. */
+    againUntouched?: string;
     /** Where "write what is pending at exit" is registered: the process, unless a test says. */
     exit?: { on(flush: () => void): void; off(flush: () => void): void };
   },
@@ -264,6 +268,8 @@ export function createProgress(
   const underWay = new Map<string, number>();
   let total = 0;
   let done = 0;
+  /** Whether a step on a job (not an upload) began. */
+  let touched = false;
   const atExit = () => {
     flush();
     const steps = [...underWay.keys()].map(printable);
@@ -272,7 +278,8 @@ export function createProgress(
     let text = "Exited before the steps ended: only those said done above are known done.\n";
     if (steps.length > 0) text += `Under way, and maybe carried out by Studio or maybe not: ${steps.join(", ")}.\n`;
     if (notStarted > 0) text += `Not started: ${notStarted} of ${total} steps.\n`;
-    if (options.again !== undefined) text += `${options.again}\n`;
+    const again = touched ? options.again : (options.againUntouched ?? options.again);
+    if (again !== undefined) text += `${again}\n`;
     io.stderr.write(text);
   };
   exit.on(atExit);
@@ -296,6 +303,7 @@ export function createProgress(
         case "begin": {
           const step = `${event.step} ${event.team}/${event.key}`;
           underWay.set(step, (underWay.get(step) ?? 0) + 1);
+          if (event.step !== "upload") touched = true;
           total = event.total;
           if (live) {
             write(`\r\x1b[2K[${event.done + 1}/${event.total}] ${event.step} ${event.key}`);
