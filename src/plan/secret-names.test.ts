@@ -111,12 +111,19 @@ describe("secret-looking variables", () => {
       PASSPHRASE: "correct horse battery 42",
       PASSWORD: "demo",
       REGION_CODE: "eu2west2x",
+      // Found by the second review: names and versions that mix letters and digits once.
+      DATASET_KEY: "events2024",
+      TOKENIZER_MODEL: "Qwen/Qwen2.5-7B",
+      IMAGE_TAG_KEY: "python3.12",
+      KEY_ZONE: "us-east-2a",
+      SIGNING_KEY: "abcdefghijklmnopq12",
     };
     expect(secretLookingValues(environment)).toEqual([
       "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY",
       "S3cr3t-CFG-hhhh8888",
       "550e8400-e29b-41d4-a716-446655440000",
       "https://hooks.slack.com/services/TTTT/BBBB/xxxx",
+      "abcdefghijklmnopq12",
     ]);
   });
 
