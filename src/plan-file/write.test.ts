@@ -102,7 +102,7 @@ describe("writePlanFile", () => {
     expect(readFileSync(join(dir, "plan.json"), "utf8")).toContain(token);
   });
 
-  it("saves a plan whose own words hold a short URL password by chance: the spec's file name, the Studio's host", async () => {
+  it("saves a plan whose own words hold a short URL password by chance: the spec's file name, the Studio's host, the team", async () => {
     // Found by review: with --url https://studio:studio@studio.example, every plan --out was
     // refused, as "jobs.nightly.location.file holds the password of the Studio URL" (studio-jobs.yaml).
     const dir = mkdtempSync(join(tmpdir(), "studio-jobs-write-"));
@@ -113,6 +113,11 @@ describe("writePlanFile", () => {
       jobs: Record<string, { location: { file: string } }>;
     };
     expect([saved.studio, saved.jobs["nightly"]?.location.file]).toEqual(["https://studio.example", "studio-jobs.yaml"]);
+    // Nor the team (found by the second review: --url http://admin:demo@... for team demo was
+    // refused with the hint to pass the team through ${env:...}; the plan's teams hold it anyway).
+    const teamPassword = { ...writeOptions, studioUrl: "https://admin:demo@studio.example/" };
+    await writePlanFile(join(dir, "team.json"), plan, teamPassword, "team.json");
+    expect((JSON.parse(readFileSync(join(dir, "team.json"), "utf8")) as { teams: string[] }).teams).toEqual(["demo"]);
     // A value of the spec that holds it is still refused.
     const leaky = computePlan([desired({ key: "nightly", environment: { NOTE: "studio" } })], new Map([["demo", []]]), CLUSTERS, options());
     const error = await writePlanFile(join(dir, "leaky.json"), leaky, { ...writeOptions, studioUrl }, "leaky.json").then(

@@ -134,8 +134,9 @@ function pathHolding(value: unknown, holds: (text: string) => boolean, path = ""
   for (const [key, item] of Object.entries(value)) {
     // The keys of a job's environment and vars are the spec's names, whatever they say.
     const named = array ? field : field === "environment" || field === "vars" ? "" : key;
-    // Where in the spec the job is written (its file's name), not a value of it.
-    if (named === "location") continue;
+    // Where in the spec the job is written (its file's name), not a value of it; and its team,
+    // which the plan's `teams` hold anyway and no ${env:...} could carry instead.
+    if (named === "location" || named === "team" || named === "team_name") continue;
     const found = pathHolding(item, holds, path === "" ? key : `${path}.${key}`, named);
     if (found !== undefined) return found;
   }
