@@ -40,11 +40,6 @@ function shownUrl(raw: string): string {
   return end === -1 ? hidden : `${hidden.slice(0, swallowed ? end : end + 1)}…`;
 }
 
-/**
- * Refuse plain http:// to anything but this machine: the token would travel in clear text.
- * And a query or fragment, which a Studio URL never has: one pasted from a browser
- * (`?token=...`, `#access_token=...`) may hold a secret, which --verbose would print.
- */
 /** Where to change a URL taken from `source` (--url, DATACHAIN_STUDIO_URL or a datachain config file), for a hint. */
 function whereToChange(source: string | undefined): string {
   if (source === "--url" || source === "DATACHAIN_STUDIO_URL") return `in ${source}`;
@@ -52,7 +47,12 @@ function whereToChange(source: string | undefined): string {
   return "in --url or DATACHAIN_STUDIO_URL";
 }
 
-/** `source`: where the URL was taken from (ConnectionSettings.sources.url), which the hint names. */
+/**
+ * Refuse plain http:// to anything but this machine: the token would travel in clear text.
+ * And a query or fragment, which a Studio URL never has: one pasted from a browser
+ * (`?token=...`, `#access_token=...`) may hold a secret, which --verbose would print.
+ * `source`: where the URL was taken from (ConnectionSettings.sources.url), which the hint names.
+ */
 export function checkStudioUrl(raw: string, insecure: boolean, source?: string): URL {
   let url: URL;
   try {

@@ -121,6 +121,9 @@ function holdsUnstorable(found: string): string {
   return found === "\u0000" ? "holds a NUL character" : `holds half a character (${unicodeEscaped(found)})`;
 }
 
+/** Said after why a job is skipped. */
+const CANNOT_HOLD = "which a spec cannot hold; fix it in Studio to adopt it";
+
 /**
  * Why a job's settings cannot be written in a spec, said after "Skipped job ID: "; undefined
  * when they can. A spec refuses a NUL and half a character (src/invisible.ts,
@@ -128,7 +131,7 @@ function holdsUnstorable(found: string): string {
  * worker, and a python_version or repository that is blank or more than one line
  * (src/desired/read-field.ts, filled): written anyway, the imported spec would be refused.
  */
-function textProblem(job: JobOutput): string | undefined {
+function settingsProblem(job: JobOutput): string | undefined {
   const texts: [string, string | null][] = [
     ["query", job.query],
     ["python_version", job.python_version],
@@ -137,13 +140,12 @@ function textProblem(job: JobOutput): string | undefined {
   ];
   for (const [field, text] of texts) {
     const found = text === null ? undefined : unstorableCharacter(text);
-    if (found !== undefined) return `its ${field} ${holdsUnstorable(found)}, which a spec cannot hold; fix it in Studio to adopt it`;
+    if (found !== undefined) return `its ${field} ${holdsUnstorable(found)}, ${CANNOT_HOLD}`;
   }
-  const cannot = "which a spec cannot hold; fix it in Studio to adopt it";
-  if (!/\S/.test(job.query)) return `its query is blank, ${cannot}`;
+  if (!/\S/.test(job.query)) return `its query is blank, ${CANNOT_HOLD}`;
   if (job.query_type !== "PYTHON" && job.query_type !== "SHELL")
-    return `its query_type ${shownName(job.query_type)} is neither PYTHON nor SHELL, ${cannot}`;
-  if (job.workers < 1) return `its workers is ${job.workers}, fewer than 1, ${cannot}`;
+    return `its query_type ${shownName(job.query_type)} is neither PYTHON nor SHELL, ${CANNOT_HOLD}`;
+  if (job.workers < 1) return `its workers is ${job.workers}, fewer than 1, ${CANNOT_HOLD}`;
   const settings: [string, string | null][] = [
     ["python_version", job.python_version],
     ["repository", job.repository],
@@ -152,8 +154,8 @@ function textProblem(job: JobOutput): string | undefined {
     // Empty is Studio's "not set", which import writes as nothing.
     if (text === null || text === "") continue;
     // The value is not shown: a repository's may hold a URL's credentials.
-    if (!/\S/.test(text)) return `its ${field} is blank, ${cannot}`;
-    if (!isOneLine(text)) return `its ${field} is more than one line, ${cannot}`;
+    if (!/\S/.test(text)) return `its ${field} is blank, ${CANNOT_HOLD}`;
+    if (!isOneLine(text)) return `its ${field} is more than one line, ${CANNOT_HOLD}`;
   }
   return undefined;
 }
@@ -523,7 +525,7 @@ export async function runImport(flags: ImportFlags, globals: GlobalOptions, io: 
         managed += 1;
         break;
       case "unmanaged": {
-        const problem = keyProblem(record.name) ?? secretInName(record.name, holdsSecret) ?? textProblem(record);
+        const problem = keyProblem(record.name) ?? secretInName(record.name, holdsSecret) ?? settingsProblem(record);
         if (problem !== undefined) io.stderr.write(`Skipped job ${printable(record.id)}: ${problem}.\n`);
         else byName.set(record.name, [...(byName.get(record.name) ?? []), job]);
         break;
