@@ -136,6 +136,30 @@ async function runGithubJob(workflow: Record<string, unknown>, jobName: string, 
   return results;
 }
 
+/** A job's `if:` as GitHub reads it, for the one form the recipe uses: `a == b` joined by `&&`. */
+function evaluateIf(expression: string, event: Record<string, string>): boolean {
+  const context: Record<string, string> = { "github.repository": "acme/pipelines", ...event };
+  const value = (operand: string): string => {
+    const literal = /^'(.*)'$/.exec(operand);
+    if (literal !== null) return literal[1] ?? "";
+    const known = context[operand];
+    if (known === undefined) throw new Error(`The recipe's if: reads ${operand}, which this test does not provide.`);
+    return known;
+  };
+  return expression.split("&&").every((term) => {
+    const [left, right, extra] = term.split("==").map((side) => side.trim());
+    if (left === undefined || right === undefined || extra !== undefined) throw new Error(`This test cannot read the if: term "${term}".`);
+    return value(left) === value(right);
+  });
+}
+
+/** A pull request's jobs: validate, then plan, which `needs` it (GitHub runs plan only if validate passed). */
+async function runPullRequest(workflow: Record<string, unknown>, runner: Runner): Promise<StepResult[]> {
+  const validated = await runGithubJob(workflow, "validate", runner);
+  if (validated.some((r) => r.code !== 0)) return validated;
+  return [...validated, ...(await runGithubJob(workflow, "plan", runner))];
+}
+
 /** A GitLab job: before_script and script in one shell, as the runner does. */
 async function runGitlabJob(
   pipeline: Record<string, unknown>,
@@ -212,7 +236,21 @@ describe("examples/ci/github-actions.yml", () => {
     expect(install).toEqual([
       "npm install --global --ignore-scripts studio-jobs@0.1.0",
       "npm install --global --ignore-scripts studio-jobs@0.1.0",
+      "npm install --global --ignore-scripts studio-jobs@0.1.0",
     ]);
+  });
+
+  it("validates every pull request, from forks too, and plans only the repository's own, once validate passed", () => {
+    // Found by review: a fork's pull request skipped Validate with the plan, though it needs no secret.
+    const jobs = workflow["jobs"] as Record<string, { if: string; needs?: string }>;
+    const runs = (job: string, event: Record<string, string>) => evaluateIf(jobs[job]?.if ?? "", event);
+    const own = { "github.event_name": "pull_request", "github.event.pull_request.head.repo.full_name": "acme/pipelines" };
+    const fork = { ...own, "github.event.pull_request.head.repo.full_name": "mallory/pipelines" };
+    const push = { "github.event_name": "push", "github.event.pull_request.head.repo.full_name": "" };
+    expect([runs("validate", own), runs("plan", own), runs("apply", own)]).toEqual([true, true, false]);
+    expect([runs("validate", fork), runs("plan", fork), runs("apply", fork)]).toEqual([true, false, false]);
+    expect([runs("validate", push), runs("plan", push), runs("apply", push)]).toEqual([false, false, true]);
+    expect(jobs["plan"]?.needs).toBe("validate");
   });
 
   it("sends the token to the Studio it names, not to one a branch's .datachain/config names", async () => {
@@ -229,11 +267,11 @@ describe("examples/ci/github-actions.yml", () => {
     mkdirSync(join(runner.repo, ".datachain"));
     const { port } = elsewhere.address() as AddressInfo;
     writeFileSync(join(runner.repo, ".datachain", "config"), `[studio]\nurl = "http://127.0.0.1:${port}"\n`);
-    const results = await runGithubJob(workflow, "plan", runner);
+    const results = await runPullRequest(workflow, runner);
     expect(
       results.map((r) => r.code),
       runner.log.join("\n"),
-    ).toEqual([0, 0, 0, 0, 0]);
+    ).toEqual([0, 0, 0, 0, 0, 0]);
     expect(received).toEqual([]);
   });
 
@@ -245,11 +283,11 @@ describe("examples/ci/github-actions.yml", () => {
       { id: 50, author: "mallory", body: FOREIGN },
       { id: 51, body: quoting },
     ]);
-    const results = await runGithubJob(workflow, "plan", runner);
+    const results = await runPullRequest(workflow, runner);
     expect(
       results.map((r) => r.code),
       runner.log.join("\n"),
-    ).toEqual([0, 0, 0, 0, 0]);
+    ).toEqual([0, 0, 0, 0, 0, 0]);
     expectOwnCommentOnly(runner, { 50: FOREIGN, 51: quoting }, 102);
   });
 
@@ -259,13 +297,14 @@ describe("examples/ci/github-actions.yml", () => {
     const allSteps = [
       ["Install studio-jobs", 0],
       ["Validate", 0],
+      ["Install studio-jobs", 0],
       ["Plan", 0],
       ["Comment the plan on the pull request", 0],
       ["Fail if the plan failed", 0],
     ];
 
     // The first push: four jobs to create, so plan exits 2, and the comment is still posted.
-    const first = await runGithubJob(workflow, "plan", runner);
+    const first = await runPullRequest(workflow, runner);
     expect(names(first), runner.log.join("\n")).toEqual(allSteps);
     expect(first.find((r) => r.name === "Plan")?.stdout).toBe("::notice::studio-jobs: changes pending; merging applies them.\n");
     const planned = runner.forge();
@@ -279,7 +318,7 @@ describe("examples/ci/github-actions.yml", () => {
 
     // A second push changes the plan: the same comment is updated, not a new one added.
     removeWeeklyCleanup(runner.repo);
-    const second = await runGithubJob(workflow, "plan", runner);
+    const second = await runPullRequest(workflow, runner);
     expect(names(second), runner.log.join("\n")).toEqual(allSteps);
     const updated = runner.forge();
     expect(updated.comments.map((c) => c.id)).toEqual(planned.comments.map((c) => c.id));
@@ -307,7 +346,7 @@ describe("examples/ci/github-actions.yml", () => {
     const runner = createRunner({ ...env, DATACHAIN_STUDIO_TOKEN: undefined });
     const path = join(runner.repo, "studio-jobs.yaml");
     writeFileSync(path, readFileSync(path, "utf8").replace("    workers: 4\n", "    workerz: 4\n"));
-    const results = await runGithubJob(workflow, "plan", runner);
+    const results = await runPullRequest(workflow, runner);
     expect(results.map((r) => [r.name, r.code])).toEqual([
       ["Install studio-jobs", 0],
       ["Validate", 1],
@@ -322,10 +361,11 @@ describe("examples/ci/github-actions.yml", () => {
     const runner = createRunner({ ...env, DATACHAIN_STUDIO_TOKEN: undefined });
     // An unmanaged job holding a spec job's name: the plan is a conflict, exit 1.
     await studio.client.createJob(handMade("hourly-metrics"));
-    const results = await runGithubJob(workflow, "plan", runner);
+    const results = await runPullRequest(workflow, runner);
     expect(results.map((r) => [r.name, r.code])).toEqual([
       ["Install studio-jobs", 0],
       ["Validate", 0],
+      ["Install studio-jobs", 0],
       ["Plan", 0],
       ["Comment the plan on the pull request", 0],
       ["Fail if the plan failed", 1],
