@@ -499,6 +499,36 @@ describe("listAllJobs", () => {
     expect(asked).toEqual(["RUNNING 2", "RUNNING 8"]);
   });
 
+  it("refuses a listing whose limit is not applied: a reply of Studio's default 20 to any limit", async () => {
+    // Found by review: a Studio (or a proxy) that drops `limit` answers its default 20 jobs,
+    // fewer than asked, which was taken as the team's every job: a plan would make the rest again.
+    studio = await startTestStudio();
+    await seed(studio, 25);
+    const jobs = await studio.client.listJobs("demo", { limit: 25 });
+    const asked: string[] = [];
+    const client = await listingServer((query) => {
+      asked.push(query.get("limit") ?? "");
+      return jobs.slice(0, 20);
+    });
+    await expect(client.listAllJobs("demo")).rejects.toThrow(
+      "[GET] /api/datachain/jobs/: 200 team demo listed 20 jobs when asked for at most 19: the listing's limit is not applied, so a listing of 20 (the default length) may be cut short",
+    );
+    expect(asked).toEqual(["2", "8", "32", "19"]);
+  });
+
+  it("takes a team of exactly 20 jobs once a limit of 19 lists 19", async () => {
+    studio = await startTestStudio();
+    await seed(studio, 20);
+    const jobs = await studio.client.listJobs("demo", { limit: 20 });
+    const asked: string[] = [];
+    const client = await listingServer((query) => {
+      asked.push(query.get("limit") ?? "");
+      return jobs.slice(0, Number(query.get("limit")));
+    });
+    expect((await client.listAllJobs("demo")).map((job) => job.name)).toEqual(jobs.map((job) => job.name));
+    expect(asked).toEqual(["2", "8", "32", "19"]);
+  });
+
   it("fails clearly past the ceiling instead of returning a partial listing", async () => {
     studio = await startTestStudio({}, { listLimit: { initial: 2, ceiling: 4 } });
     await seed(studio, 4);

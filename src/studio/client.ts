@@ -30,6 +30,8 @@ export const DEFAULT_MAX_REPLY_BYTES = 500 * MIB;
 export const MAX_REPLY_BYTES_LIMIT = 511 * MIB;
 /** A single job, cluster list or acknowledgement is small; a reply larger than this is not Studio's. */
 const MAX_SMALL_REPLY_BYTES = 16 * MIB;
+/** How many jobs Studio lists when asked without `limit`. */
+const STUDIO_DEFAULT_LIMIT = 20;
 
 export interface StudioClientOptions {
   /** Studio's base URL, without `/api`. */
@@ -164,6 +166,24 @@ export function createStudioClient(options: StudioClientOptions): StudioClient {
     });
   }
 
+  /**
+   * A reply of exactly Studio's default length, to a larger limit, is what a Studio (or
+   * something between) that ignores `limit` answers for any team: asked for one fewer, it
+   * must list fewer, or no listing of the team can be known complete.
+   */
+  async function checkLimitApplied(team: string, status: string | undefined): Promise<void> {
+    const asked = STUDIO_DEFAULT_LIMIT - 1;
+    const { received } = await listJobs(team, { ...(status === undefined ? {} : { status }), limit: asked }, { keep: () => false });
+    if (received <= asked) return;
+    throw new RemoteError({
+      method: "GET",
+      path: `${API_PREFIX}/datachain/jobs/`,
+      status: 200,
+      studioMessage: `team ${team} listed ${received} jobs when asked for at most ${asked}: the listing's limit is not applied, so a listing of ${STUDIO_DEFAULT_LIMIT} (the default length) may be cut short`,
+      hint: "studio-jobs acts on nothing it cannot read, so it stopped here. Check that nothing between you and Studio drops the query's limit parameter; if it happens again, please report it.",
+    });
+  }
+
   const small = Math.min(maxReplyBytes, MAX_SMALL_REPLY_BYTES);
   let closed: Promise<void> | undefined;
 
@@ -194,7 +214,10 @@ export function createStudioClient(options: StudioClientOptions): StudioClient {
             hint: "studio-jobs acts on nothing it cannot read, so it stopped here. Run it again; if it happens again, please report it.",
           });
         }
-        if (received < limit) return jobs;
+        if (received < limit) {
+          if (received === STUDIO_DEFAULT_LIMIT && limit > STUDIO_DEFAULT_LIMIT) await checkLimitApplied(team, query.status);
+          return jobs;
+        }
         before = received;
         askedBefore = limit;
         if (limit >= listLimit.ceiling) {
