@@ -55,3 +55,23 @@ it("shows a field the spec sets over Studio's default: only a field the spec lea
     { field: "workers", kind: "value", old: "3", new: "(not set)" },
   ]);
 });
+
+it("quotes a value that would not read as itself in `old → new`: blank, blank at an end, holding the arrow, spelled as a placeholder", () => {
+  // Found by rendering a job made by hand in Studio: its python_version " " read
+  // `python_version:   → 3.12`, an environment value "(not set)" read `(not set) → (not set)`
+  // (a change that looked like none), and "a → b" read `a → b → (not set)`.
+  const job = desired({ key: "a", cron: "@daily", environment: { KEEP: "(sensitive)" } });
+  const live = record(job);
+  const environment = { ...live.environment, EMPTY: "", EDGE: " x ", PLACEHOLDER: "(not set)", ARROW: "a → b", QUOTE: '"q"', KEEP: "x" };
+  const changes = computeChanges(job, { ...live, python_version: " ", environment }, NOW);
+  const shown = changes.filter((c) => c.kind === "value").map((c) => `${c.field}: ${c.old} → ${c.new}`);
+  expect(shown).toEqual([
+    'python_version: " " → (not set)',
+    'environment.ARROW: "a → b" → (not set)',
+    'environment.EDGE: " x " → (not set)',
+    'environment.EMPTY: "" → (not set)',
+    'environment.KEEP: x → "(sensitive)"',
+    'environment.PLACEHOLDER: "(not set)" → (not set)',
+    'environment.QUOTE: "\\"q\\"" → (not set)',
+  ]);
+});

@@ -16,6 +16,23 @@ import type { FieldChange, SecretFields } from "./types.js";
 
 const NOT_SET = "(not set)";
 const UNKNOWN = "(unknown)";
+/** What a change line writes in place of a value (RECORDED_TEAMS's empty old one too). */
+const PLACEHOLDERS: ReadonlySet<string> = new Set([NOT_SET, UNKNOWN, SENSITIVE, "(none)"]);
+
+/** A blank at an end that printing leaves as it is (src/invisible.ts shows a line break, U+2028 and the like as escapes). */
+const EDGE_BLANK = /^[ \t\u00a0\u1680\u2000-\u200a\u202f\u205f\u3000]|[ \t\u00a0\u1680\u2000-\u200a\u202f\u205f\u3000]$/;
+
+/**
+ * A value as a change line shows it, `old → new`: as a JSON string when it would not read
+ * as itself there. An empty or blank value, or one blank at an end (Studio's python_version
+ * " " read `python_version:   → 3.12`), one that holds the arrow (`a → b → (not set)`), one
+ * spelled as a placeholder (an environment value "(not set)" read `(not set) → (not set)`)
+ * or one that starts with a quote (which would read as such a JSON string).
+ */
+export function shownText(value: string): string {
+  const unclear = value === "" || EDGE_BLANK.test(value) || value.includes("→") || value.startsWith('"') || PLACEHOLDERS.has(value);
+  return unclear ? JSON.stringify(value) : value;
+}
 
 // Loaded on the first text diff: most plans have none, and start-up time matters in CI.
 const require = createRequire(import.meta.url);
@@ -185,8 +202,8 @@ function compare(ctx: DiffContext, field: JobField, label: string, oldValue: unk
       ctx.changes.push({
         field: label,
         kind: "cron",
-        old: oldCron ?? NOT_SET,
-        new: newCron ?? NOT_SET,
+        old: oldCron === undefined ? NOT_SET : shownText(oldCron),
+        new: newCron === undefined ? NOT_SET : shownText(newCron),
         old_runs: nextRuns(oldCron, ctx.oldFrom),
         new_runs: nextRuns(newCron, ctx.newFrom),
       });
@@ -218,7 +235,7 @@ function compareUnknown(ctx: DiffContext, field: JobField, newValue: unknown): v
       field: field.label,
       kind: "cron",
       old: UNKNOWN,
-      new: newCron,
+      new: shownText(newCron),
       old_runs: [],
       new_runs: nextRuns(newCron, ctx.newFrom),
     });
@@ -235,7 +252,10 @@ function compareUnknown(ctx: DiffContext, field: JobField, newValue: unknown): v
 /** One value in words: a cluster by name or id, files by name and digest, a recorded digest as "(sensitive)". */
 function showValue(field: JobField, value: unknown): string {
   if (value !== null && typeof value === "object" && "sensitive" in value) return SENSITIVE;
-  if (field.shape === "cluster") return formatCluster(value as ClusterRef) ?? NOT_SET;
+  if (field.shape === "cluster") {
+    const cluster = formatCluster(value as ClusterRef);
+    return cluster === undefined ? NOT_SET : shownText(cluster);
+  }
   if (field.shape === "files") return formatFiles(value as [string, string][]) ?? NOT_SET;
-  return String(value);
+  return shownText(String(value));
 }

@@ -2,7 +2,8 @@
 // renderers. Both render a plan document, so a saved plan shows exactly as it was planned.
 
 import { toPlanDocument, type ActionDocument, type PlanDocument } from "../plan-file/document.js";
-import { formatFiles } from "../plan/diff.js";
+import { formatFiles, shownText } from "../plan/diff.js";
+import { SENSITIVE } from "../redact.js";
 import { JOB_FIELDS, PLAN_FIELDS, type JobField } from "../desired/fields.js";
 import { settingAt, type FileSetting, type JobSettings, type SettingValue } from "../plan/settings.js";
 import { nextRuns, runsFrom } from "../run-times.js";
@@ -123,11 +124,19 @@ export function createdFields(after: JobSettings, createdAt: string): string[] {
   return lines;
 }
 
+/**
+ * A value a create sends, as a change line shows it (a blank one quoted); not the placeholder
+ * a sensitive value is: the settings hold no other sign of it, so a value spelled so is not quoted.
+ */
+function shownSetting(value: string): string {
+  return value === SENSITIVE ? value : shownText(value);
+}
+
 function settingLines(field: JobField, value: SettingValue, from: Date): string[] {
   const { label } = field;
   switch (field.shape) {
     case "text":
-      return [`${label}: ${value as string | number}`];
+      return [`${label}: ${typeof value === "string" ? shownSetting(value) : (value as number)}`];
     case "script":
       return [`${label}: ${queryPreview(value as string)}`];
     case "cron": {
@@ -144,7 +153,7 @@ function settingLines(field: JobField, value: SettingValue, from: Date): string[
       return files === undefined ? [] : [`${label}: ${files}`];
     }
     case "map":
-      return Object.entries(value as Record<string, string>).map(([name, entry]) => `${label}.${name}: ${entry}`);
+      return Object.entries(value as Record<string, string>).map(([name, entry]) => `${label}.${name}: ${shownSetting(entry)}`);
     case "flag":
       return value === true ? [`${label}: true`] : [];
     case "identity":

@@ -813,4 +813,17 @@ describe("a create", () => {
       `${"e".repeat(58)}… (1 line, 62 characters)`,
     ]);
   });
+
+  it("quotes a created value that would not read as itself: empty, or blank at an end", () => {
+    // Found with a spec's `environment: {A: "", B: " "}`: the create read `environment.A: ` and
+    // `environment.B:  `, a trailing blank no reader sees. A sensitive value's placeholder is not quoted.
+    const job = desired({ key: "j", environment: { A: "", B: " ", C: "x", D: "s3cret" }, sensitive: ["environment.D"] });
+    const text = renderPlanText(computePlan([job], new Map([["demo", []]]), CLUSTERS, options()), { color: false });
+    expect(text.split("\n").filter((line) => line.includes("environment."))).toEqual([
+      '        environment.A: ""',
+      '        environment.B: " "',
+      "        environment.C: x",
+      "        environment.D: (sensitive)",
+    ]);
+  });
 });
