@@ -295,6 +295,12 @@ describe("the redactor", () => {
     expect(escapeMarkdown("www.hunter2-dot")).toBe("www&#46;hunter2-dot");
     expect(r.redact(escapeMarkdown("www.hunter2-dot and www.hunter2-w"))).toBe("www*** and ww***");
     expect(r.redact(escapeMarkdown("a.hunter2-dot and w.hunter2-w"))).toBe("a*** and ***");
+    // And the `-` of `gh-`, which GitHub links as an issue: a secret starting `-` or `h-`.
+    r.addSecret("-hunter2-minus");
+    r.addSecret("h-hunter2-aitch");
+    expect(escapeMarkdown("GH-hunter2-minus")).toBe("GH&#45;hunter2-minus");
+    expect(r.redact(escapeMarkdown("GH-hunter2-minus and g-hunter2-minus"))).toBe("GH*** and g***");
+    expect(r.redact(escapeMarkdown("gh-hunter2-aitch and xh-hunter2-aitch"))).toBe("g*** and x***");
   });
 
   it("cuts a text without leaving the start of a secret, a sensitive value or URL credentials at the cut", () => {

@@ -137,8 +137,8 @@ export function spellings(value: string, use: SecretUse = {}): Spellings {
   // A plan's Markdown (a pull-request comment) writes `_`, `:`, `@` and the like in a name as
   // character references: a secret Studio echoes in a job's name would pass as sk&#95;live...
   // The dot of `www.` is escaped too, so a secret starting `.`, `w.` or `ww.` is spelled
-  // otherwise after a name's `www`, `ww` or `w`.
-  for (const lead of ["", "w", "ww", "www"]) forms.add(escapeMarkdown(lead + value).slice(lead.length));
+  // otherwise after a name's `www`, `ww` or `w`; so is the `-` of `gh-`, after `gh` or `g`.
+  for (const lead of ["", "w", "ww", "www", "g", "gh"]) forms.add(escapeMarkdown(lead + value).slice(lead.length));
   // A multi-line secret (a key file) may be quoted one line at a time.
   if (use.lines === true && value.includes("\n"))
     for (const line of value.split(/\r?\n/)) if (line.trim().length >= MIN_SECRET_LENGTH) forms.add(line);

@@ -684,6 +684,24 @@ describe("what a plan tells", () => {
     expect(text).toContain("| ➕ | <code>see www&#46;evil.example/login</code> | demo | create |");
     expect(text).toContain("| ➕ | <code>x</code> | WWW&#46;evil.example | create |");
   });
+
+  it("links no issue a name holds as GH-NUMBER", () => {
+    // Found by rendering a job named "GH-1": GitHub links GH-26 as it links #26, and the
+    // issue's timeline gets a backlink to the pull request, though `#` is escaped.
+    const plan = computePlan(
+      [desired({ key: "fix GH-1" }), desired({ key: "gh-2", team: "gh-3" })],
+      new Map([
+        ["demo", []],
+        ["gh-3", []],
+      ]),
+      CLUSTERS,
+      options({ teams: ["demo", "gh-3"] }),
+    );
+    const text = renderPlanMarkdown(plan).replace(/(`{3,})diff\n[\s\S]*?\n\1/g, "");
+    expect(text).not.toMatch(/gh-/i);
+    expect(text).toContain("| ➕ | <code>fix GH&#45;1</code> | demo | create |");
+    expect(text).toContain("| ➕ | <code>gh&#45;2</code> | gh&#45;3 | create |");
+  });
 });
 
 describe("a create", () => {
