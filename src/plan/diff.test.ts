@@ -75,3 +75,29 @@ it("quotes a value that would not read as itself in `old → new`: blank, blank 
     'environment.QUOTE: "\\"q\\"" → (not set)',
   ]);
 });
+
+it("diffs two long texts that differ everywhere at once: every old line taken away, every new one added", () => {
+  // Found with a job in Studio whose 40,000-line query differed in every line from the
+  // spec's: the plan ran for hours (10,000 lines took 40 s), and heeded no Ctrl-C meanwhile.
+  const lines = (prefix: string) => Array.from({ length: 10_000 }, (_, i) => `${prefix}${i}`);
+  const [oldLines, newLines] = [lines("old "), lines("new ")];
+  expect(unifiedDiff(`${oldLines.join("\n")}\n`, `${newLines.join("\n")}\n`)).toBe(
+    ["@@ -1,10000 +1,10000 @@", ...oldLines.map((l) => `-${l}`), ...newLines.map((l) => `+${l}`)].join("\n"),
+  );
+  // Which side ends without a line break is said, as in a diff that is not cut short.
+  expect(
+    unifiedDiff(`${oldLines.join("\n")}\n`, newLines.join("\n"))
+      .split("\n")
+      .slice(-2),
+  ).toEqual(["+new 9999", "\\ No newline at end of file"]);
+  // A few changes in long texts are still found as such.
+  const edited = [...oldLines];
+  edited[5_000] = "changed";
+  expect(unifiedDiff(oldLines.join("\n"), edited.join("\n")).split("\n")).toEqual([
+    "@@ -4998,7 +4998,7 @@",
+    ...["old 4997", "old 4998", "old 4999"].map((l) => ` ${l}`),
+    "-old 5000",
+    "+changed",
+    ...["old 5001", "old 5002", "old 5003"].map((l) => ` ${l}`),
+  ]);
+}, 10_000);

@@ -71,18 +71,49 @@ export function unifiedDiff(oldText: string, newText: string): string {
   return patch;
 }
 
+/**
+ * How long a text diff may look for a shorter one: the lines of both texts times the edits
+ * it tries, some 2 million steps (a tenth of a second or so). Its cost grows with both: two
+ * long texts that differ everywhere (a query rewritten, a hostile job's 40,000 lines in
+ * Studio) took hours, in which the plan heeded no Ctrl-C. Past it, the diff says every
+ * old line went and every new one came: true, if not the shortest.
+ */
+const DIFF_STEPS = 2_000_000;
+const MIN_EDITS = 100;
+
+/** A text's lines as a diff counts them: a final line break ends the last line. */
+function textLines(text: string): string[] {
+  if (text === "") return [];
+  const lines = text.split("\n");
+  if (text.endsWith("\n")) lines.pop();
+  return lines;
+}
+
 function diffHunks(oldText: string, newText: string): string {
   diffLibrary ??= require("diff") as typeof DiffLibrary;
-  const patch = diffLibrary.structuredPatch("old", "new", oldText, newText, "", "", { context: 3 });
   // "\ No newline at end of file" is noise when neither text ends with a line break (a
   // one-line inline query), and the only visible difference when one does and the other not.
   const keepMarkers = oldText.endsWith("\n") !== newText.endsWith("\n");
+  const [oldLines, newLines] = [textLines(oldText), textLines(newText)];
+  const maxEditLength = Math.max(MIN_EDITS, Math.floor(DIFF_STEPS / Math.max(1, oldLines.length + newLines.length)));
+  const patch = diffLibrary.structuredPatch("old", "new", oldText, newText, "", "", { context: 3, maxEditLength });
+  if (patch === undefined) return wholeReplacement(oldText, oldLines, newText, newLines, keepMarkers);
   const lines: string[] = [];
   for (const hunk of patch.hunks) {
     lines.push(`@@ -${hunk.oldStart},${hunk.oldLines} +${hunk.newStart},${hunk.newLines} @@`);
     for (const line of hunk.lines) if (keepMarkers || !line.startsWith("\\")) lines.push(line);
   }
   return lines.join("\n");
+}
+
+/** One hunk that takes every old line away and adds every new one, as the library writes it. */
+function wholeReplacement(oldText: string, oldLines: string[], newText: string, newLines: string[], keepMarkers: boolean): string {
+  const side = (text: string, lines: string[], sign: string): string[] => {
+    const shown = lines.map((line) => `${sign}${line}`);
+    if (keepMarkers && lines.length > 0 && !text.endsWith("\n")) shown.push("\\ No newline at end of file");
+    return shown;
+  };
+  return [`@@ -1,${oldLines.length} +1,${newLines.length} @@`, ...side(oldText, oldLines, "-"), ...side(newText, newLines, "+")].join("\n");
 }
 
 export function formatCluster(ref: ClusterRef | undefined): string | undefined {
