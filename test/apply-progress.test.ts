@@ -60,6 +60,25 @@ describe("apply progress", () => {
     expect(out.writes).toEqual(["\r\x1b[2K[1/1] create a\r\x1b[2K[1/1] create a", "\r\x1b[2K"]);
   });
 
+  it("on a terminal, the live line shows a key's bidi override and zero-width space as escapes, as the lines without one do", async () => {
+    // Found by applying a plan that cancels a job made by hand in Studio, named and keyed
+    // "x\u202e ```": Studio's replies refuse control characters, not these, and the live
+    // line wrote the override as itself, reversing the rest of the line.
+    const out = recorder(true);
+    const progress = createProgress({ stderr: out.stderr, signal: new AbortController().signal, env: {} }, { batch: true });
+    const key = "x\u202ey\u200bz";
+    progress.onEvent({ type: "begin", step: "cancel", key, team: "demo", done: 0, total: 1 });
+    progress.onEvent({
+      type: "end",
+      result: { step: "cancel", action: "cancel", key, team: "demo", status: "applied" },
+      done: 1,
+      total: 1,
+    });
+    await turn();
+    progress.finish();
+    expect(out.writes).toEqual(["\r\x1b[2K[1/1] cancel x\\u202ey\\u200bz\r\x1b[2K[1/1] cancel x\\u202ey\\u200bz", "\r\x1b[2K"]);
+  });
+
   it("without batch (--verbose), one write per event", () => {
     const out = recorder();
     const progress = createProgress({ stderr: out.stderr, signal: new AbortController().signal, env: {} }, { batch: false });

@@ -306,7 +306,8 @@ export function createProgress(
           if (event.step !== "upload") touched = true;
           total = event.total;
           if (live) {
-            write(`\r\x1b[2K[${event.done + 1}/${event.total}] ${event.step} ${event.key}`);
+            // A key from Studio (a job to cancel) may hold a bidi override: shown, as every other line shows it.
+            write(`\r\x1b[2K[${event.done + 1}/${event.total}] ${event.step} ${printable(event.key)}`);
             shown = true;
           }
           break;
@@ -319,7 +320,7 @@ export function createProgress(
           total = event.total;
           done = event.done;
           if (live) {
-            write(`\r\x1b[2K[${event.done}/${event.total}] ${event.result.step} ${event.result.key}`);
+            write(`\r\x1b[2K[${event.done}/${event.total}] ${event.result.step} ${printable(event.result.key)}`);
             shown = true;
           } else {
             write(`[${event.done}/${event.total}] ${stepLine(event.result)}\n`);
