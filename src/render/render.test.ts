@@ -685,9 +685,24 @@ describe("what a plan tells", () => {
     expect(text).toContain("| ➕ | <code>x</code> | WWW&#46;evil.example | create |");
   });
 
+  it("pings no one and links no issue or emoji in the text GitHub reads after rendering: a comment splits @, # and :", () => {
+    // Found by posting a warning naming a job "ping @org/team #12 :+1:" (a cancel of a
+    // running job): GitHub finds mentions, issues and emoji in the rendered text, where
+    // &#64; is already @, so the character reference alone still pinged the whole team.
+    const listing = [record({ key: "ping @org/team #12 :+1: x" }, { id: "gone-1", status: "RUNNING" })];
+    const plan = computePlan([desired({ key: "new" })], new Map([["demo", listing]]), CLUSTERS, options());
+    const text = renderPlanMarkdown(plan);
+    expect(text).toContain('- Job "ping &#64;<!-- -->org/team &#35;<!-- -->12 &#58;<!-- -->+1&#58; x" in team demo&#58; the plan cancels');
+    expect(text).toContain("| ➖ | <code>ping &#64;<!-- -->org/team &#35;<!-- -->12 &#58;<!-- -->+1&#58; x</code> | demo |");
+    // Rendered, the comments are gone and the characters are back: what GitHub reads has no mention.
+    const read = text.replace(/<!-- -->/g, "\u0000").replace(/&#(\d+);/g, (_, n: string) => String.fromCharCode(Number(n)));
+    expect(read).not.toMatch(/@org|#12|:\+1:/);
+  });
+
   it("links no issue a name holds as GH-NUMBER", () => {
     // Found by rendering a job named "GH-1": GitHub links GH-26 as it links #26, and the
-    // issue's timeline gets a backlink to the pull request, though `#` is escaped.
+    // issue's timeline gets a backlink to the pull request, though `#` is escaped. GitHub
+    // finds it in the rendered text, where a reference is the character: a comment splits it.
     const plan = computePlan(
       [desired({ key: "fix GH-1" }), desired({ key: "gh-2", team: "gh-3" })],
       new Map([
@@ -699,8 +714,8 @@ describe("what a plan tells", () => {
     );
     const text = renderPlanMarkdown(plan).replace(/(`{3,})diff\n[\s\S]*?\n\1/g, "");
     expect(text).not.toMatch(/gh-/i);
-    expect(text).toContain("| ➕ | <code>fix GH&#45;1</code> | demo | create |");
-    expect(text).toContain("| ➕ | <code>gh&#45;2</code> | gh&#45;3 | create |");
+    expect(text).toContain("| ➕ | <code>fix GH&#45;<!-- -->1</code> | demo | create |");
+    expect(text).toContain("| ➕ | <code>gh&#45;<!-- -->2</code> | gh&#45;<!-- -->3 | create |");
   });
 });
 
