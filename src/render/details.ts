@@ -4,6 +4,7 @@
 import { toPlanDocument, type ActionDocument, type PlanDocument } from "../plan-file/document.js";
 import { formatFiles, shownText } from "../plan/diff.js";
 import { SENSITIVE } from "../redact.js";
+import { escapeCharacter } from "../invisible.js";
 import { JOB_FIELDS, PLAN_FIELDS, type JobField } from "../desired/fields.js";
 import { settingAt, type FileSetting, type JobSettings, type SettingValue } from "../plan/settings.js";
 import { nextRuns, runsFrom } from "../run-times.js";
@@ -163,6 +164,15 @@ function settingLines(field: JobField, value: SettingValue, from: Date): string[
   }
 }
 
+/**
+ * A diff's removed or added line with the blanks at its end as escapes (`\u0020`): a line
+ * that changed only there read `-print(1)` and `+print(1)  `, no difference to see.
+ */
+function trailingBlanksShown(line: string): string {
+  if (!line.startsWith("-") && !line.startsWith("+")) return line;
+  return line.replace(/[ \t]+$/, (blanks) => escapeCharacter(blanks));
+}
+
 /** A field change as lines; a text diff keeps its +/- lines for colouring. */
 export function changeLines(change: FieldChange): string[] {
   switch (change.kind) {
@@ -175,7 +185,7 @@ export function changeLines(change: FieldChange): string[] {
         ...(change.new_runs.length > 0 ? [`  now next: ${change.new_runs.join(", ")}`] : []),
       ];
     case "text":
-      return [`${change.field}:`, ...change.patch.split("\n").map((line) => `  ${line}`)];
+      return [`${change.field}:`, ...change.patch.split("\n").map((line) => `  ${trailingBlanksShown(line)}`)];
     default: {
       const never: never = change;
       return never;

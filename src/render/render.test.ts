@@ -699,6 +699,23 @@ describe("what a plan tells", () => {
     expect(read).not.toMatch(/@org|#12|:\+1:/);
   });
 
+  it("shows the blanks at the end of a removed or added line, where a line that changed only there read the same", () => {
+    // Found by planning a query file whose line gained two trailing spaces: the diff read
+    // `-print(1)` and `+print(1)  `, and a reviewer saw no change.
+    const old = desired({ key: "ws", cron: "@daily", query: "import os\nprint(1)\n" });
+    const next = desired({ key: "ws", cron: "@daily", query: "import os  \nprint(1)\t\n" });
+    const plan = computePlan([next], new Map([["demo", [record(old)]]]), CLUSTERS, options());
+    const lines = renderPlanText(plan, { color: false }).split("\n");
+    expect(lines.slice(lines.indexOf("        query:") + 1, lines.indexOf("        query:") + 6)).toEqual([
+      "          @@ -1,2 +1,2 @@",
+      "          -import os",
+      "          -print(1)",
+      "          +import os\\u0020\\u0020",
+      "          +print(1)\\u0009",
+    ]);
+    expect(renderPlanMarkdown(plan)).toContain("\n-import os\n-print(1)\n+import os\\u0020\\u0020\n+print(1)\\u0009\n");
+  });
+
   it("links no issue a name holds as GH-NUMBER", () => {
     // Found by rendering a job named "GH-1": GitHub links GH-26 as it links #26, and the
     // issue's timeline gets a backlink to the pull request, though `#` is escaped. GitHub
