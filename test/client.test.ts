@@ -1,7 +1,8 @@
 // The Studio client against the emulator: retries, Retry-After, the truncation guard,
 // error messages, and where its settings come from.
 
-import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { execFileSync } from "node:child_process";
+import { mkdirSync, mkdtempSync, readFileSync, symlinkSync, writeFileSync } from "node:fs";
 import { createServer, type Server, type ServerResponse } from "node:http";
 import { createServer as createHttpsServer } from "node:https";
 import type { AddressInfo } from "node:net";
@@ -859,11 +860,54 @@ describe("configuration", () => {
     expect(error.message).not.toContain("123456789");
   });
 
-  it("reports a broken config file by path and line, without its contents", async () => {
-    const { cwd, env } = setup('[studio]\ntoken = "secret-in-toml\n', undefined);
-    const error = (await resolveConnection({}, env, cwd).catch((e: unknown) => e)) as UsageError;
-    expect(error.message).toMatch(/global\/config is not valid TOML \(line 2\)\.$/);
-    expect(error.message).not.toContain("secret-in-toml");
+  it("reports a broken config file by path, line and column and what is wrong, without its contents", async () => {
+    // The column and the reason were left out: "not valid TOML (line 2)" said neither where nor what.
+    const failure = async (toml: string) => {
+      const { cwd, env } = setup(toml, undefined);
+      const error = (await resolveConnection({}, env, cwd).catch((e: unknown) => e)) as UsageError;
+      return [error.message.replace(join(env["DATACHAIN_GLOBAL_CONFIG_DIR"] ?? "", "config"), "CONFIG"), error.hint];
+    };
+    expect(await failure('[studio]\ntoken = "secret-in-toml\n')).toEqual([
+      "CONFIG:2:24: datachain config is not valid TOML (control characters are not allowed in strings).",
+      "Fix it there (the line is not shown: it may hold the token), or run `datachain auth login` again.",
+    ]);
+    // Unquoted, a token is the TOML's mistake; its place is in the file's own lines, after a byte order mark and CRLFs.
+    expect((await failure('\ufeff[studio]\r\nurl = "https://s.example"\r\ntoken = secret-in-toml\r\n'))[0]).toBe(
+      "CONFIG:3:9: datachain config is not valid TOML (invalid value).",
+    );
+    expect((await failure('[studio]\ntoken = "a-secret-in-toml"\n[studio]\nteam = "demo"\n'))[0]).toBe(
+      "CONFIG:3:2: datachain config is not valid TOML (trying to redefine an already defined table or value).",
+    );
+    // A [studio] that is no table was taken for no settings at all: "No Studio token" pointed elsewhere.
+    expect((await failure('studio = "secret-in-toml"\n'))[0]).toBe(
+      "Datachain config CONFIG: studio must be a table, [studio], holding url, token and team.",
+    );
+    for (const toml of ['[studio]\ntoken = "secret-in-toml\n', "studio = 'secret-in-toml'\n"])
+      expect(await failure(toml)).not.toContain("secret-in-toml");
+  });
+
+  it("refuses a config that is not a small UTF-8 file, naming it, without reading it whole", async () => {
+    // A FIFO there hung every command; /dev/zero ran out of memory ("Invalid string length") and a
+    // 200 MB file was read whole; a file saved as UTF-16 was "not valid TOML (line 1)".
+    const failure = async (make: (path: string) => void) => {
+      const { cwd, env } = setup(undefined, undefined);
+      const path = join(env["DATACHAIN_GLOBAL_CONFIG_DIR"] ?? "", "config");
+      make(path);
+      const error = (await resolveConnection({}, env, cwd).catch((e: unknown) => e)) as UsageError;
+      return error.message.replace(path, "CONFIG");
+    };
+    expect(await failure((path) => mkdirSync(path))).toBe("Datachain config CONFIG is a directory, not a file.");
+    expect(await failure((path) => execFileSync("mkfifo", [path]))).toBe("Datachain config CONFIG is a named pipe (FIFO), not a file.");
+    expect(await failure((path) => symlinkSync("/dev/zero", path))).toBe("Datachain config CONFIG is a device, not a file.");
+    expect(await failure((path) => writeFileSync(path, `[studio]\n#${"x".repeat(1024 * 1024)}\n`))).toBe(
+      "Datachain config CONFIG is larger than 1 MiB, which no datachain config is.",
+    );
+    expect(await failure((path) => writeFileSync(path, Buffer.from('\ufeff[studio]\nteam = "demo"\n', "utf16le")))).toBe(
+      "Datachain config CONFIG is UTF-16; save it as UTF-8.",
+    );
+    expect(await failure((path) => writeFileSync(path, Buffer.from('[studio]\nteam = "d\xe9mo"\n', "latin1")))).toBe(
+      "Datachain config CONFIG is not UTF-8 text (byte 0xe9 at line 2, column 10); save it as UTF-8.",
+    );
   });
 
   it("refuses a team that is no team name and a token holding a line break, naming where each came from, never the token", async () => {

@@ -1,9 +1,10 @@
 // Where the Studio URL, token and team come from: flags, then environment, then
 // datachain's own config files, so a user who ran `datachain auth login` needs nothing more.
 
-import { readFile } from "node:fs/promises";
 import { homedir } from "node:os";
 import { join } from "node:path";
+import { decodeText, describeTextProblem } from "../desired/decode-text.js";
+import { readRegularFile, type CappedRead } from "../desired/read-file.js";
 import { UsageError } from "../errors.js";
 import { escapeInvisible } from "../invisible.js";
 import { isTeamName, TEAM_NAME_RULE } from "./team-name.js";
@@ -37,26 +38,56 @@ export function configFilePaths(env: NodeJS.ProcessEnv, cwd: string, home: strin
   return [join(globalDir, "config"), join(cwd, ".datachain", "config")];
 }
 
-async function readStudioSection(path: string): Promise<StudioSection> {
-  let text: string;
+/** A datachain config is a few lines: a larger file is not one (or not one to read whole). */
+const MAX_CONFIG_BYTES = 1024 * 1024;
+
+/** The config's bytes as text, or undefined when there is none; refused, naming the file, when it cannot be read as one. */
+async function readConfigText(path: string): Promise<string | undefined> {
+  let read: CappedRead;
   try {
-    text = await readFile(path, "utf8");
+    // A regular file only, within a cap: a FIFO there would hang every command, /dev/zero fill the memory.
+    read = await readRegularFile(path, MAX_CONFIG_BYTES);
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === "ENOENT") return {};
-    throw new UsageError(`Cannot read datachain config ${path}: ${(error as Error).message}`);
+    const code = (error as NodeJS.ErrnoException).code ?? "";
+    if (code === "ENOENT") return undefined;
+    throw new UsageError(
+      `Cannot read datachain config ${path}${code === "" ? "" : ` (${code})`}.`,
+      "Check its permissions, or move it away.",
+    );
   }
+  if ("notFile" in read)
+    throw new UsageError(
+      `Datachain config ${path} is ${read.notFile}, not a file.`,
+      "Move it away: datachain keeps its settings in a file there.",
+    );
+  if ("tooLarge" in read) {
+    throw new UsageError(
+      `Datachain config ${path} is larger than 1 MiB, which no datachain config is.`,
+      "Move it away, or keep only its settings in it.",
+    );
+  }
+  const decoded = decodeText(read.bytes);
+  if ("problem" in decoded) throw new UsageError(`Datachain config ${path} ${describeTextProblem(decoded.problem)}.`);
+  return decoded.text;
+}
+
+async function readStudioSection(path: string): Promise<StudioSection> {
+  const text = await readConfigText(path);
+  if (text === undefined) return {};
   // Loaded only when a config file exists: most runs in CI have none.
   const { parse: parseToml } = await import("smol-toml");
   let parsed: Record<string, unknown>;
   try {
     parsed = parseToml(text);
   } catch (error) {
-    // The TOML error quotes the offending line, which may hold the token: say only where.
-    const line = (error as { line?: number }).line;
-    throw new UsageError(`Datachain config ${path} is not valid TOML${line === undefined ? "" : ` (line ${line})`}.`);
+    throw tomlError(path, error);
   }
   const studio = parsed["studio"];
-  if (studio === null || typeof studio !== "object") return {};
+  if (studio === undefined) return {};
+  // A date is an object to smol-toml.
+  if (studio === null || typeof studio !== "object" || Array.isArray(studio) || studio instanceof Date) {
+    throw new UsageError(`Datachain config ${path}: studio must be a table, [studio], holding url, token and team.`);
+  }
   const section: StudioSection = {};
   for (const key of ["url", "token", "team"] as const) {
     const value = (studio as Record<string, unknown>)[key];
@@ -67,6 +98,20 @@ async function readStudioSection(path: string): Promise<StudioSection> {
     }
   }
   return section;
+}
+
+/**
+ * smol-toml's error as `file:line:column: what`. Its message goes on to quote the lines
+ * around, which may hold the token: only its first line is kept, which is its own words.
+ */
+function tomlError(path: string, error: unknown): UsageError {
+  const { line, column, message } = error as { line?: number; column?: number; message?: string };
+  const reason = /^Invalid TOML document: ([^\n]*)/.exec(message ?? "")?.[1];
+  const place = line === undefined ? "" : `:${line}${column === undefined ? "" : `:${column}`}`;
+  return new UsageError(
+    `${path}${place}: datachain config is not valid TOML${reason === undefined ? "" : ` (${reason})`}.`,
+    "Fix it there (the line is not shown: it may hold the token), or run `datachain auth login` again.",
+  );
 }
 
 /**
