@@ -15,7 +15,7 @@ import { afterEach, describe, expect, it, onTestFinished } from "vitest";
 import { RemoteError, type UsageError } from "../src/errors.js";
 import { createStudioClient, type StudioClientOptions } from "../src/studio/client.js";
 import { checkStudioUrl } from "../src/studio/url.js";
-import { resolveConnection, resolveCredentials } from "../src/studio/config.js";
+import { configFilePaths, resolveConnection, resolveCredentials } from "../src/studio/config.js";
 import { parseRetryAfter } from "../src/studio/retry.js";
 import { createRedactor } from "../src/redact.js";
 import { createManualClock, type AdjustableClock } from "../src/emulator/clock.js";
@@ -845,6 +845,51 @@ describe("configuration", () => {
     );
     expect(flagged).toMatchObject({ url: "https://flag.example", token: "flag-token" });
     expect(JSON.stringify(flagged.sources)).not.toContain("flag-token");
+  });
+
+  it("finds datachain's config files where datachain does, and reads them in its order", async () => {
+    // Found by an attacker of the settings: the user's config was looked for in ~/.config alone,
+    // so `datachain auth login` on macOS, or with XDG_CONFIG_HOME set, went unseen ("No Studio
+    // token"); the system's config, DATACHAIN_ROOT_DIR and DATACHAIN_DIR were not read; and an
+    // empty DATACHAIN_GLOBAL_CONFIG_DIR read a file named config in the process's directory.
+    const home = "/home/u";
+    expect(configFilePaths({}, "/repo", home, "linux")).toEqual([
+      "/etc/xdg/datachain/config",
+      "/home/u/.config/datachain/config",
+      "/repo/.datachain/config",
+    ]);
+    const xdg = { XDG_CONFIG_HOME: "/x/home", XDG_CONFIG_DIRS: " :/x/etc:/etc/xdg", DATACHAIN_GLOBAL_CONFIG_DIR: " " };
+    expect(configFilePaths({ ...xdg, DATACHAIN_ROOT_DIR: "/root-dir" }, "/repo", home, "linux")).toEqual([
+      "/x/etc/datachain/config",
+      "/x/home/datachain/config",
+      "/root-dir/.datachain/config",
+    ]);
+    expect(configFilePaths({ DATACHAIN_DIR: "state", DATACHAIN_ROOT_DIR: "/ignored" }, "/repo", home, "darwin")).toEqual([
+      "/Library/Application Support/datachain/config",
+      "/home/u/Library/Application Support/datachain/config",
+      "/repo/state/config",
+    ]);
+    expect(configFilePaths({ LOCALAPPDATA: "C:\\Users\\u\\AppData\\Local" }, "/repo", home, "win32").slice(0, 2)).toEqual([
+      "C:\\ProgramData\\iterative\\datachain\\config",
+      "C:\\Users\\u\\AppData\\Local\\iterative\\datachain\\config",
+    ]);
+    // The system's is overridden by the user's, and both by the project's.
+    const root = mkdtempSync(join(tmpdir(), "studio-jobs-config-"));
+    for (const dir of ["system", "xdg/datachain", "repo/.datachain"]) mkdirSync(join(root, dir), { recursive: true });
+    writeFileSync(
+      join(root, "system", "config"),
+      '[studio]\nurl = "https://system.example"\nteam = "system-team"\ntoken = "system-token"\n',
+    );
+    writeFileSync(join(root, "xdg/datachain", "config"), '[studio]\nteam = "user-team"\ntoken = "user-token"\n');
+    writeFileSync(join(root, "repo/.datachain", "config"), '[studio]\ntoken = "project-token"\n');
+    const env = { DATACHAIN_SYSTEM_CONFIG_DIR: join(root, "system"), XDG_CONFIG_HOME: join(root, "xdg"), DATACHAIN_GLOBAL_CONFIG_DIR: "" };
+    const settings = await resolveConnection({}, env, join(root, "repo"), undefined, join(root, "home"));
+    expect(settings).toMatchObject({ url: "https://system.example", team: "user-team", token: "project-token" });
+    expect(settings.sources).toEqual({
+      url: join(root, "system", "config"),
+      team: join(root, "xdg/datachain", "config"),
+      token: join(root, "repo/.datachain", "config"),
+    });
   });
 
   it("defaults to studio.datachain.ai and no token", async () => {

@@ -2,7 +2,7 @@
 // datachain's own config files, so a user who ran `datachain auth login` needs nothing more.
 
 import { homedir } from "node:os";
-import { join } from "node:path";
+import { join, posix, resolve, win32 } from "node:path";
 import { decodeText, describeTextProblem } from "../desired/decode-text.js";
 import { readRegularFile, type CappedRead } from "../desired/read-file.js";
 import { UsageError } from "../errors.js";
@@ -32,10 +32,56 @@ interface StudioSection {
   team?: string;
 }
 
-/** The config files in the order datachain reads them; a later one overrides an earlier one. */
-export function configFilePaths(env: NodeJS.ProcessEnv, cwd: string, home: string = homedir()): string[] {
-  const globalDir = env["DATACHAIN_GLOBAL_CONFIG_DIR"] ?? join(home, ".config", "datachain");
-  return [join(globalDir, "config"), join(cwd, ".datachain", "config")];
+/**
+ * The config files in the order datachain reads them, a later one overriding an earlier one:
+ * the system's, the user's, and the project's (`.datachain/config` under `DATACHAIN_ROOT_DIR`,
+ * by default this directory, or `DATACHAIN_DIR` itself). A variable set but blank is unset,
+ * as datachain reads them: an empty DATACHAIN_GLOBAL_CONFIG_DIR read ./config.
+ */
+export function configFilePaths(
+  env: NodeJS.ProcessEnv,
+  cwd: string,
+  home: string = homedir(),
+  platform: NodeJS.Platform = process.platform,
+): string[] {
+  const system = setting(env, "DATACHAIN_SYSTEM_CONFIG_DIR") ?? platformConfigDir("site", env, home, platform);
+  const user = setting(env, "DATACHAIN_GLOBAL_CONFIG_DIR") ?? platformConfigDir("user", env, home, platform);
+  const project = setting(env, "DATACHAIN_DIR") ?? join(setting(env, "DATACHAIN_ROOT_DIR") ?? cwd, ".datachain");
+  const paths = platform === "win32" ? win32 : posix;
+  return [paths.join(system, "config"), paths.join(user, "config"), resolve(cwd, project, "config")];
+}
+
+/** A variable's value, trimmed; undefined when it is unset or blank. */
+function setting(env: NodeJS.ProcessEnv, name: string): string | undefined {
+  const value = env[name]?.trim();
+  return value === "" ? undefined : value;
+}
+
+/**
+ * datachain's config directory of `scope` where datachain itself (platformdirs) finds it:
+ * on Linux and macOS `$XDG_CONFIG_HOME` (the first of `$XDG_CONFIG_DIRS` for the system's)
+ * when set, else `~/.config` (`/etc/xdg`) on Linux and `~/Library/Application Support`
+ * (`/Library/Application Support`) on macOS; on Windows `%LOCALAPPDATA%\iterative` (`%PROGRAMDATA%\iterative`).
+ */
+function platformConfigDir(scope: "user" | "site", env: NodeJS.ProcessEnv, home: string, platform: NodeJS.Platform): string {
+  if (platform === "win32") {
+    const base =
+      scope === "user"
+        ? (setting(env, "LOCALAPPDATA") ?? win32.join(home, "AppData", "Local"))
+        : (setting(env, "PROGRAMDATA") ?? "C:\\ProgramData");
+    return win32.join(base, "iterative", "datachain");
+  }
+  const xdg =
+    scope === "user"
+      ? setting(env, "XDG_CONFIG_HOME")
+      : setting(env, "XDG_CONFIG_DIRS")
+          ?.split(":")
+          .find((dir) => dir.trim() !== "")
+          ?.trim();
+  const macOS = platform === "darwin";
+  const fallback =
+    scope === "user" ? join(home, macOS ? "Library/Application Support" : ".config") : macOS ? "/Library/Application Support" : "/etc/xdg";
+  return join(xdg ?? fallback, "datachain");
 }
 
 /** A datachain config is a few lines: a larger file is not one (or not one to read whole). */
