@@ -319,6 +319,32 @@ describe("proxyFor", () => {
     ]);
   });
 
+  it("leaves out a Studio address in a range NO_PROXY names, as curl and requests (datachain's client) read one", () => {
+    // `10.0.0.0/8` was compared as written and matched nothing: a Studio on the private
+    // network that datachain reached directly was reached through the proxy.
+    const bypassed = (studio: string, noProxy: string) =>
+      proxyFor(new URL(studio), { https_proxy: "http://p:3128", no_proxy: noProxy }) === undefined;
+    expect(
+      [
+        ["https://10.1.2.3", "example.com, 10.0.0.0/8"],
+        ["https://10.1.2.3:8443", "192.168.0.0/16,10.1.2.0/24"],
+        ["https://[fd00::5]", "fd00::/8"],
+        ["https://[fd00::5]", "[fd00::]/16"],
+        ["https://10.1.2.3", "0.0.0.0/0"],
+      ].map(([studio = "", noProxy = ""]) => bypassed(studio, noProxy)),
+    ).toEqual([true, true, true, true, true]);
+    expect(
+      [
+        ["https://11.1.2.3", "10.0.0.0/8"],
+        ["https://10.1.2.3", "10.1.3.0/24"],
+        ["https://[fd00::5]", "10.0.0.0/8"],
+        ["https://10.1.2.3", "fd00::/8"],
+        ["https://10.1.2.3", "10.0.0.0/33"],
+        ["https://studio.example.com", "10.0.0.0/8"],
+      ].map(([studio = "", noProxy = ""]) => bypassed(studio, noProxy)),
+    ).toEqual([false, false, false, false, false, false]);
+  });
+
   it("refuses a proxy it cannot use, naming the variable and never its value", () => {
     const refused = (value: string) => {
       try {

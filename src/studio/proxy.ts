@@ -1,6 +1,7 @@
 // Which proxy, if any, carries the requests to Studio: the variables curl and Python's
 // requests (datachain's own client) read. See docs/architecture.md, "Proxies".
 
+import { BlockList, isIP } from "node:net";
 import { UsageError } from "../errors.js";
 import { isLoopbackHost } from "./url.js";
 
@@ -80,8 +81,8 @@ const LONE_PERCENT = /%(?![\da-f]{2})/gi;
 /**
  * Whether `no_proxy` / `NO_PROXY` (lower case first) names Studio's host: `*` names every
  * host; an entry names its host and the hosts under it (`example.com` and `.example.com`
- * both name `studio.example.com`), on any port unless it gives one. Addresses are compared
- * as written: no address ranges.
+ * both name `studio.example.com`), on any port unless it gives one; an address range
+ * (`10.0.0.0/8`, `fd00::/8`) names the addresses in it, as curl and requests read one.
  */
 function bypassed(studio: URL, env: NodeJS.ProcessEnv): boolean {
   const name = firstSet(env, ["no_proxy", "NO_PROXY"]);
@@ -90,7 +91,7 @@ function bypassed(studio: URL, env: NodeJS.ProcessEnv): boolean {
   const host = studio.hostname.toLowerCase().replace(/^\[(.*)\]$/, "$1");
   const port = studio.port === "" ? DEFAULT_PORTS[studio.protocol] : Number(studio.port);
   for (const text of (env[name] ?? "").toLowerCase().split(/[\s,]+/)) {
-    if (text === "*") return true;
+    if (text === "*" || inRange(host, text)) return true;
     const entry = noProxyEntry(text);
     if (entry === undefined || (entry.port !== undefined && entry.port !== port)) continue;
     if (host === entry.host || host.endsWith(`.${entry.host}`)) return true;
@@ -106,4 +107,18 @@ function noProxyEntry(entry: string): { host: string; port: number | undefined }
   if (match === null) return undefined;
   const [, bracketed, named, port] = match;
   return { host: bracketed ?? named ?? "", port: port === undefined ? undefined : Number(port) };
+}
+
+/** Whether `host`, an IP address, is in `entry` when it is an address range (`10.0.0.0/8`, `fd00::/8`). */
+function inRange(host: string, entry: string): boolean {
+  const match = /^\[?([^\]/]+)\]?\/(\d{1,3})$/.exec(entry);
+  const family = isIP(host);
+  if (match === null || family === 0) return false;
+  const [, network = "", bits] = match;
+  const prefix = Number(bits);
+  if (isIP(network) !== family || prefix > (family === 4 ? 32 : 128)) return false;
+  const type = family === 4 ? "ipv4" : "ipv6";
+  const range = new BlockList();
+  range.addSubnet(network, prefix, type);
+  return range.check(host, type);
 }
