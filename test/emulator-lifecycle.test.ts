@@ -653,6 +653,16 @@ describe("faults", () => {
         },
         "Emulator config: tokens[1]: user must be a string.",
       ],
+      // An unknown scope was named without quotes or place: one string holding both scopes read as the list repeated,
+      // "unknown scope JOB_READ, JOB_WRITE; use JOB_READ, JOB_WRITE.", and an object as "[object Object]".
+      [
+        { tokens: [{ token: "t", teams: ["a"], scopes: ["JOB_READ", "JOB_READ, JOB_WRITE"] }] },
+        'Emulator config: tokens[0].scopes[1], "JOB_READ, JOB_WRITE", is no scope; use JOB_READ or JOB_WRITE.',
+      ],
+      [
+        { tokens: [{ token: "t", teams: ["a"], scopes: [{ name: "JOB_READ" }] }] },
+        'Emulator config: tokens[0].scopes[0], {"name":"JOB_READ"}, is no scope; use JOB_READ or JOB_WRITE.',
+      ],
       [{ clusters: "gpu" }, "Emulator config: clusters: expected a list of clusters (a JSON array), got a string"],
       [{ clusters: [{ id: 1, name: "c" }] }, 'Emulator config: clusters: cluster 1: field "is_active" is missing'],
     ];

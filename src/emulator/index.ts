@@ -102,8 +102,13 @@ export function loadEmulatorConfig(source: EmulatorConfig | string | undefined):
     }
     if (!Array.isArray(grant.scopes))
       throw new UsageError(`Emulator config: tokens[${index}] needs a list of scopes: ${SCOPES.join(", ")}.`);
-    for (const scope of grant.scopes) {
-      if (!SCOPES.includes(scope)) throw new UsageError(`Emulator config: unknown scope ${String(scope)}; use ${SCOPES.join(", ")}.`);
+    for (const [at, scope] of grant.scopes.entries()) {
+      // Quoted, as JSON writes it: "JOB_READ, JOB_WRITE" as one string read as the list of scopes repeated.
+      if (!SCOPES.includes(scope)) {
+        throw new UsageError(
+          `Emulator config: tokens[${index}].scopes[${at}], ${JSON.stringify(scope)}, is no scope; use ${SCOPES.join(" or ")}.`,
+        );
+      }
     }
     if (grant.user !== undefined && typeof grant.user !== "string")
       throw new UsageError(`Emulator config: tokens[${index}]: user must be a string.`);
