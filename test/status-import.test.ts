@@ -56,6 +56,19 @@ describe("status", () => {
     ]);
   });
 
+  it("warns of a job in a status this tool does not know, as plan does", async () => {
+    // status listed it as live without a word; plan warned that it is only taken for live.
+    const dir = copyExample("analytics");
+    expect((await runCli(["apply", ".", "--yes"], { cwd: dir, env })).code).toBe(0);
+    const nightly = studio.emulator.store.allJobs().find((r) => r.name === "nightly-embeddings");
+    if (nightly === undefined) throw new Error("nightly-embeddings was not created");
+    studio.emulator.store.restore({ ...nightly, status: "HIBERNATING" });
+    const warning = `Warning: Job ${nightly.id} ("nightly-embeddings") in team demo has status "HIBERNATING", which this tool does not know; it is treated as live.\n`;
+    const status = await runCli(["status", "."], { cwd: dir, env });
+    expect([status.code, status.stderr]).toEqual([0, warning]);
+    expect((await runCli(["plan", "."], { cwd: dir, env })).stderr).toBe(warning);
+  });
+
   it("says which jobs of the spec are not in Studio yet", async () => {
     const result = await runCli(["status", "."], { cwd: copyExample("analytics"), env });
     expect(result.stdout).toBe(

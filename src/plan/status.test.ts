@@ -209,10 +209,33 @@ describe("computeStatus", () => {
     ]);
   });
 
+  it("warns of records in a status this tool does not know, as plan does", () => {
+    // status showed such a record as live, in its status, without plan's warning that it is only assumed to be.
+    const jobs = ["a", "b"].map((key) => desired({ key, cron: "@daily" }));
+    const listed = [
+      ...jobs.map((job) => record(job, { status: "HIBERNATING" })),
+      record({ key: "c", stack: null }, { status: "DORMANT" }),
+      record({ key: "gone" }, { status: "QUEUED_V2" }),
+    ];
+    const status = computeStatus(jobs, new Map([["demo", listed]]), "analytics", ["demo"], NOW);
+    expect(status.warnings).toEqual([
+      `2 jobs (${listed[0]?.id} ("a"), ${listed[1]?.id} ("b")) in team demo have status "HIBERNATING", which this tool does not know; they are treated as live.`,
+      `Job ${listed[3]?.id} ("gone") in team demo has status "QUEUED_V2", which this tool does not know; it is treated as live.`,
+    ]);
+    expect(computePlan(jobs, new Map([["demo", listed]]), CLUSTERS, options()).warnings).toEqual(status.warnings);
+  });
+
   it("lists nothing, and every desired job as missing, before the first apply", () => {
     const jobs = [desired({ key: "z" }), desired({ key: "a", team: "ml" })];
     const status = computeStatus(jobs, new Map(), "analytics", ["demo", "ml"], NOW);
-    expect(status).toEqual({ stack: "analytics", teams: ["demo", "ml"], jobs: [], notInStudio: ["demo/z", "ml/a"], conflicts: [] });
+    expect(status).toEqual({
+      stack: "analytics",
+      teams: ["demo", "ml"],
+      jobs: [],
+      notInStudio: ["demo/z", "ml/a"],
+      conflicts: [],
+      warnings: [],
+    });
   });
 
   it("shows a team of more than 120,000 live jobs, and writes them as a table: both passed every row as an argument", () => {

@@ -11,6 +11,7 @@ import { isLive, isSchedule } from "../studio/job-status.js";
 import { newestFirst, studioTimeOrder } from "../studio/time.js";
 import type { JobOutput } from "../studio/types.js";
 import { satisfies, satisfyingInKeepOrder } from "./keep.js";
+import { inUnknownStatus, unknownStatusWarnings } from "./team-records.js";
 
 /**
  * in-spec: as the spec wants it; changed: the spec wants something else; not-in-spec: apply
@@ -51,6 +52,8 @@ export interface StackStatus {
    * Not in notInStudio: apply does not create such a job until then.
    */
   conflicts: string[];
+  /** Of records in a status this tool does not know, counted as live: plan's warnings of them. */
+  warnings: string[];
 }
 
 /** What status needs of a desired job. */
@@ -110,9 +113,10 @@ export function computeStatus(
   const wanted = new Map(desired.map((job) => [`${job.team}\u0000${job.key}`, job]));
   const jobs: StatusRow[] = [];
   const held = new Set<string>();
+  const warnings: string[] = [];
   for (const team of teams) {
     const desiredOf = (key: string) => wanted.get(`${team}\u0000${key}`);
-    appendAll(jobs, teamStatus(team, listings.get(team) ?? [], stack, desiredOf, now, held));
+    appendAll(jobs, teamStatus(team, listings.get(team) ?? [], stack, desiredOf, now, held, warnings));
   }
   jobs.sort((a, b) => a.team.localeCompare(b.team) || a.key.localeCompare(b.key));
   // A key shown only as not-in-spec or left-alone (a record without a key, say) is still one apply creates.
@@ -126,7 +130,7 @@ export function computeStatus(
     .filter((job) => !shown.has(id(job)) && !held.has(id(job)))
     .map((job) => `${job.team}/${job.key}`)
     .sort();
-  return { stack, teams: [...teams], jobs, notInStudio, conflicts };
+  return { stack, teams: [...teams], jobs, notInStudio, conflicts, warnings };
 }
 
 function teamStatus(
@@ -136,8 +140,17 @@ function teamStatus(
   desiredOf: (key: string) => StatusDesired | undefined,
   now: Date,
   held: Set<string>,
+  warnings: string[],
 ): StatusRow[] {
   const classified = records.map((record) => classify(record, stack));
+  const desiredKeys = { has: (key: string) => desiredOf(key) !== undefined };
+  appendAll(
+    warnings,
+    unknownStatusWarnings(
+      classified.filter((job) => inUnknownStatus(job, desiredKeys)).map((job) => job.record),
+      team,
+    ),
+  );
   // A live job not of the stack that holds a desired job's name: plan's conflict (plan/team-records.ts).
   for (const { kind, record } of classified) {
     if ((kind === "unmanaged" || kind === "misnamed") && isLive(record.status) && desiredOf(record.name) !== undefined)

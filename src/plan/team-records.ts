@@ -2,7 +2,8 @@
 // groups and the remote digest hashes exactly their records, so a saved plan's staleness
 // check rests on the very records its decisions did.
 
-import { classify, type ManagedJob, type NameHolder, type OtherStackJob } from "../identity/classify.js";
+import { appendAll } from "../append-all.js";
+import { classify, type LiveJob, type ManagedJob, type NameHolder, type OtherStackJob } from "../identity/classify.js";
 import { MARKERS } from "../identity/markers.js";
 import { firstFew } from "../word-lists.js";
 import { isKnownStatus, isLive } from "../studio/job-status.js";
@@ -63,20 +64,14 @@ export function groupTeamRecords(records: readonly JobOutput[], scope: TeamScope
   const warnings: string[] = [];
   const leftOut: ManagedJob[] = [];
   const sameNameElsewhere: OtherStackJob[] = [];
-  /** Records the plan decides about whose status this tool does not know, by status. */
-  const unknown = new Map<string, JobOutput[]>();
+  /** Records the plan decides about whose status this tool does not know. */
+  const unknown: JobOutput[] = [];
   let liveManaged = 0;
   let anyManaged = false;
   for (const record of records) {
     const job = classify(record, stack);
     const live = isLive(record.status);
-    if (
-      live &&
-      !isKnownStatus(record.status) &&
-      (job.kind === "managed" || ((job.kind === "unmanaged" || job.kind === "misnamed") && desiredKeys.has(record.name)))
-    ) {
-      add(unknown, record.status, record);
-    }
+    if (inUnknownStatus(job, desiredKeys)) unknown.push(record);
     switch (job.kind) {
       case "run":
         break;
@@ -107,7 +102,7 @@ export function groupTeamRecords(records: readonly JobOutput[], scope: TeamScope
       }
     }
   }
-  for (const [status, held] of unknown) warnings.push(unknownStatus(status, held, team));
+  appendAll(warnings, unknownStatusWarnings(unknown, team));
   return { managed, conflicting, endedNamesakes, warnings, sameNameElsewhere, liveManaged, anyManaged, leftOut };
 }
 
@@ -118,6 +113,24 @@ function misnamed(key: string, record: JobOutput, stack: string, team: string): 
 
 /** How many records a warning names; a new status Studio adds may hold every job of a team. */
 const NAMED = 3;
+
+/**
+ * Whether a record the plan decides about (the stack's, or a live one holding a desired job's
+ * name) is in a status this tool does not know: it counts as live, and is warned of, by plan
+ * and by status alike.
+ */
+export function inUnknownStatus(job: LiveJob, desiredKeys: { has(key: string): boolean }): boolean {
+  const { record } = job;
+  if (!isLive(record.status) || isKnownStatus(record.status)) return false;
+  return job.kind === "managed" || ((job.kind === "unmanaged" || job.kind === "misnamed") && desiredKeys.has(record.name));
+}
+
+/** One warning for each status this tool does not know, naming a few of the team's records in it. */
+export function unknownStatusWarnings(records: readonly JobOutput[], team: string): string[] {
+  const byStatus = new Map<string, JobOutput[]>();
+  for (const record of records) add(byStatus, record.status, record);
+  return [...byStatus].map(([status, held]) => unknownStatus(status, held, team));
+}
 
 /** One warning for the records in a status this tool does not know: they count as live. */
 function unknownStatus(status: string, held: readonly JobOutput[], team: string): string {

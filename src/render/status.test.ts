@@ -31,6 +31,7 @@ const status: StackStatus = {
   ],
   notInStudio: ["demo/new"],
   conflicts: ["demo/taken"],
+  warnings: [],
 };
 
 describe("status rendering", () => {
@@ -50,7 +51,7 @@ describe("status rendering", () => {
   });
 
   it("says so when no job is live, naming the teams looked at", () => {
-    expect(renderStatusText({ stack: "analytics", teams: ["demo", "ml"], jobs: [], notInStudio: [], conflicts: [] })).toBe(
+    expect(renderStatusText({ stack: "analytics", teams: ["demo", "ml"], jobs: [], notInStudio: [], conflicts: [], warnings: [] })).toBe(
       "No live jobs of stack analytics in teams demo, ml.\n",
     );
   });
@@ -97,7 +98,14 @@ describe("status rendering", () => {
     // Found by an adversarial tester: a spec key "x\u202ey" (validate accepts it) reached the
     // terminal raw on this line only, where it reads backwards.
     expect(
-      renderStatusText({ stack: "analytics", teams: ["demo"], jobs: [], notInStudio: ["demo/x\u202ey", "demo/a\u0007b"], conflicts: [] }),
+      renderStatusText({
+        stack: "analytics",
+        teams: ["demo"],
+        jobs: [],
+        notInStudio: ["demo/x\u202ey", "demo/a\u0007b"],
+        conflicts: [],
+        warnings: [],
+      }),
     ).toBe(
       "No live jobs of stack analytics in team demo.\n\nIn the spec but not live in Studio (apply creates them): demo/x\\u202ey, demo/a^Gb\n",
     );

@@ -37,8 +37,8 @@ export async function runStatus(paths: string[], flags: StatusFlags, globals: Gl
     throw error;
   }
   await client.close();
-  for (const warning of coverage.warnings) io.stderr.write(`Warning: ${printable(warning)}\n`);
   const status = computeStatus(spec.jobs, coverage.listings, spec.stack, coverage.teams, new Date(io.now?.() ?? Date.now()));
+  for (const warning of [...coverage.warnings, ...status.warnings]) io.stderr.write(`Warning: ${printable(warning)}\n`);
   io.stdout.write(flags.format === "json" ? renderStatusJson(status, coverage.unreadable) : renderStatusText(status));
   return 0;
 }
