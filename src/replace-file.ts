@@ -1,9 +1,10 @@
 // Writing a file the user named (`plan --out`, `import --out`) so that a failure leaves
 // nothing behind: the text goes to a file of its own beside the path, and only a complete
 // one takes the path's place (a rename, or a hard link when the path must not exist yet).
-// A reader never sees half a file, a full disk leaves no stub to trip over, a symbolic link
-// at the path is replaced (never followed), and what is not a regular file (a directory, a
-// FIFO, a device) is refused rather than replaced. On a file system without hard links an
+// A reader never sees half a file, a full disk leaves no stub to trip over, and what is not
+// a regular file (a directory, a FIFO, a device, a symbolic link) is refused rather than
+// replaced: replacing a link would quietly leave what it points to as it was, and following
+// it would write wherever it points. On a file system without hard links an
 // exclusive file is written in place instead; one that fails half-way is removed.
 
 import { randomBytes } from "node:crypto";
@@ -30,13 +31,15 @@ export class ReplaceFileError extends Error {
   }
 }
 
-/** Why what is at `path` (from lstat) is not replaced; undefined when nothing is there, or a file or a link. */
+const SYMBOLIC_LINK = "it is a symbolic link, which is neither replaced nor written through; give the path of the file itself";
+
+/** Why what is at `path` (from lstat) is not replaced; undefined when nothing is there, or a regular file. */
 function refusedEntry(existing: Stats | undefined, exclusive: boolean): ReplaceFileError | undefined {
   if (existing === undefined) return undefined;
   // What no --force would replace is said first: "already exists" would ask for --force.
   if (existing.isDirectory()) return new ReplaceFileError("it is a directory");
-  if (!existing.isFile() && !existing.isSymbolicLink())
-    return new ReplaceFileError("it is not a regular file (a FIFO, a device or a socket)");
+  if (existing.isSymbolicLink()) return new ReplaceFileError(SYMBOLIC_LINK);
+  if (!existing.isFile()) return new ReplaceFileError("it is not a regular file (a FIFO, a device or a socket)");
   if (exclusive) return new ReplaceFileError("it already exists", true);
   return undefined;
 }

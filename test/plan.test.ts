@@ -1,7 +1,7 @@
 // `studio-jobs plan` against the emulator, from the examples to every kind of change.
 
 import { execFileSync } from "node:child_process";
-import { existsSync, lstatSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import { lstatSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Ajv2020 } from "ajv/dist/2020.js";
@@ -510,7 +510,7 @@ describe("plan failures end with exit 1 and one clear sentence", () => {
     expect(readFileSync(join(dir, "empty.json"), "utf8")).toContain('"format_version"');
   });
 
-  it("--out to a directory, a named pipe or into a missing directory is refused before Studio is asked; a symbolic link at --out is replaced, not followed", async () => {
+  it("--out to a directory, a named pipe or into a missing directory is refused before Studio is asked; so is a symbolic link at --out", async () => {
     // Found by an adversarial tester: these were refused only once the plan was made and
     // printed, after Studio was listed, though a refused --out is meant to ask Studio nothing.
     const dir = copyExample("analytics");
@@ -538,10 +538,19 @@ describe("plan failures end with exit 1 and one clear sentence", () => {
       code: 1,
       stderr: "error: option '--out <file>' argument '' is invalid. Give a file path.\n(run with --help for usage)\n",
     });
+    // A symbolic link is refused, before Studio is asked: it was replaced by the plan, leaving
+    // what it pointed to (an earlier plan, say, that CI then applied) as it was.
+    writeFileSync(join(dir, "target.json"), "{}\n");
     symlinkSync(join(dir, "target.json"), join(dir, "link.json"));
-    expect((await plan(dir, ["--out", "link.json"])).code).toBe(0);
-    expect(existsSync(join(dir, "target.json"))).toBe(false);
-    expect(lstatSync(join(dir, "link.json")).isFile()).toBe(true);
+    expect(await plan(dir, ["--out", "link.json"])).toEqual({
+      code: 1,
+      stdout: "",
+      stderr:
+        "Error: Cannot save the plan to link.json: it is a symbolic link, which is neither replaced nor written through; give the path of the file itself.\nGive --out a file path in an existing directory you can write to.\n",
+      questions: [],
+    });
+    expect(requests()).toBe(before);
+    expect([lstatSync(join(dir, "link.json")).isSymbolicLink(), readFileSync(join(dir, "target.json"), "utf8")]).toEqual([true, "{}\n"]);
   });
 
   it("an unreachable server", async () => {

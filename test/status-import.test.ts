@@ -1,6 +1,6 @@
 // status and import against the emulator.
 
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, lstatSync, mkdirSync, mkdtempSync, readFileSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { describe, expect, it } from "vitest";
@@ -829,21 +829,30 @@ describe("import", () => {
     expect(readFileSync(join(dir, "spec.yaml"), "utf8")).toContain("stack: imported\n");
   });
 
-  it("says a directory given as --out is one, with or without --force, before asking Studio", async () => {
+  it("says a directory or a symbolic link given as --out is one, with or without --force, before asking Studio", async () => {
     // Found by a newcomer's walk-through: `import --out jobs` said "jobs already exists ... Pass
     // --force to overwrite it", and with --force, after listing the team, "it is a directory".
+    // A link, with --force, was replaced by the spec, and the file it pointed to left as it was.
     const dir = mkdtempSync(join(tmpdir(), "studio-jobs-import-"));
     mkdirSync(join(dir, "jobs"));
+    writeFileSync(join(dir, "shared.yaml"), "mine\n");
+    symlinkSync(join(dir, "shared.yaml"), join(dir, "spec.yaml"));
     const before = studio.emulator.requests.size;
-    for (const force of [[], ["--force"]]) {
-      expect(await runCli(["--team", "demo", "import", "--out", "jobs", ...force], { cwd: dir, env })).toMatchObject({
-        code: 1,
-        stdout: "",
-        stderr:
-          "Error: Cannot write jobs: it is a directory; nothing was written.\nGive --out a file path, e.g. --out studio-jobs.yaml, in an existing directory you can write to.\n",
-      });
+    const refusals = [
+      ["jobs", "it is a directory"],
+      ["spec.yaml", "it is a symbolic link, which is neither replaced nor written through; give the path of the file itself"],
+    ];
+    for (const [out = "", reason = ""] of refusals) {
+      for (const force of [[], ["--force"]]) {
+        expect(await runCli(["--team", "demo", "import", "--out", out, ...force], { cwd: dir, env })).toMatchObject({
+          code: 1,
+          stdout: "",
+          stderr: `Error: Cannot write ${out}: ${reason}; nothing was written.\nGive --out a file path, e.g. --out studio-jobs.yaml, in an existing directory you can write to.\n`,
+        });
+      }
     }
     expect(studio.emulator.requests.size).toBe(before);
+    expect([lstatSync(join(dir, "spec.yaml")).isSymbolicLink(), readFileSync(join(dir, "shared.yaml"), "utf8")]).toEqual([true, "mine\n"]);
   });
 
   it("takes the team from datachain's config like every command, and needs one", async () => {

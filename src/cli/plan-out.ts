@@ -21,7 +21,7 @@ export async function checkPlanOut(out: string, cwd: string, shown: string = out
   // A directory, a FIFO, or a missing directory to write in: refused as the write would refuse it.
   await checkPlanPathWritable(path, shown);
   const info = await lstat(path).catch(() => undefined);
-  // A missing path, a link (which is replaced and not followed) or an empty file is written.
+  // A missing path or an empty file is written (a link was refused above).
   if (info === undefined || !info.isFile() || info.size === 0) return;
   if (await isSavedPlanFile(path)) return;
   throw new UsageError(
