@@ -572,10 +572,25 @@ describe("plan failures end with exit 1 and one clear sentence", () => {
   it("a bad token (401) and a team the token lacks (403)", async () => {
     const unauthorized = await plan(copyExample("analytics"), [], { DATACHAIN_STUDIO_TOKEN: "wrong-token-value" });
     expect(unauthorized.code).toBe(1);
+    // The hint names where the refused token came from: it said to run `datachain auth login`,
+    // which does nothing for a token from DATACHAIN_STUDIO_TOKEN (it wins over the config).
     expect(unauthorized.stderr).toMatch(
-      /^Error: \[GET\] \/api\/datachain\/(jobs|clusters)\/: 401 Invalid token\.\nThe token is missing or not valid/,
+      /^Error: \[GET\] \/api\/datachain\/(jobs|clusters)\/: 401 Invalid token\.\nStudio refused the token in DATACHAIN_STUDIO_TOKEN, which wins over datachain's config: check it, or unset it to use the token `datachain auth login` saved\.\n$/,
     );
     expect(unauthorized.stderr).not.toContain("wrong-token-value");
+    const flagged = await plan(copyExample("analytics"), ["--token", "wrong-token-value"]);
+    expect(flagged.stderr).toMatch(
+      /\nStudio refused the token given with --token: check it, or leave --token out to use DATACHAIN_STUDIO_TOKEN or datachain's config\.\n$/,
+    );
+    const configured = copyExample("analytics");
+    mkdirSync(join(configured, ".datachain"));
+    writeFileSync(join(configured, ".datachain", "config"), '[studio]\ntoken = "wrong-token-value"\n');
+    const { DATACHAIN_STUDIO_TOKEN: _token, ...withoutToken } = env;
+    const fromConfig = await runCli(["plan", "."], { cwd: configured, env: withoutToken });
+    expect(fromConfig.stderr).toMatch(
+      /\nStudio refused the token in \S+\/\.datachain\/config: run `datachain auth login` again, or set DATACHAIN_STUDIO_TOKEN\.\n$/,
+    );
+    expect(fromConfig.stderr + flagged.stderr).not.toContain("wrong-token-value");
 
     const dir = copyExample("analytics");
     writeFileSync(

@@ -161,6 +161,7 @@ export async function connect(globals: GlobalOptions, io: CliIo, resolved?: Conn
     ...(io.secrets === undefined ? {} : { redactor: io.secrets.quoted }),
     ...(io.now === undefined ? {} : { now: io.now }),
     onRetry: (e) => announceRetry(e, globals.verbose, io),
+    tokenSource: settings.sources.token,
   });
   return { client, team: settings.team };
 }

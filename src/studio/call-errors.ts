@@ -37,6 +37,8 @@ export interface ErrorContext {
   basePath: string;
   /** The proxy the requests go through: `host:port`, the variable that named it, whether its URL holds credentials. */
   proxy?: { shown: string; from: string; credentials: boolean } | undefined;
+  /** Where the token came from (--token, a variable, a config file), for a 401's hint; never the token. */
+  tokenSource?: string | undefined;
 }
 
 export interface RequestDescription {
@@ -310,6 +312,7 @@ export function statusError(
   // described instead, with the URL hint.
   const shownMessage = raw === undefined ? "" : said(ctx, raw);
   const studioMessage = shownMessage === "" ? undefined : shownMessage;
+  const refusedToken = status === 401 ? tokenHint(ctx.tokenSource) : undefined;
   // Not Studio's JSON error, or a path that does not exist: most likely the wrong URL.
   if (studioMessage === undefined || (status === 404 && where.method === "GET")) {
     const shown = studioMessage ?? describeBody(ctx, headers, text, cut);
@@ -318,10 +321,30 @@ export function statusError(
       path: where.path,
       status,
       message: ctx.redact(`[${where.method}] ${where.url}: ${status} ${shown}`),
-      hint: waitTooLong(ctx, status, headers) ?? (status === 401 || status === 403 || status >= 500 ? undefined : urlHint(ctx)),
+      hint: waitTooLong(ctx, status, headers) ?? (status === 401 || status === 403 || status >= 500 ? refusedToken : urlHint(ctx)),
     });
   }
-  return new RemoteError({ method: where.method, path: where.path, status, studioMessage, hint: waitTooLong(ctx, status, headers) });
+  return new RemoteError({
+    method: where.method,
+    path: where.path,
+    status,
+    studioMessage,
+    hint: waitTooLong(ctx, status, headers) ?? refusedToken,
+  });
+}
+
+/**
+ * A 401's hint, by where the token came from: "run `datachain auth login`" does nothing for a
+ * token from DATACHAIN_STUDIO_TOKEN, which wins over the config that login writes.
+ */
+function tokenHint(source: string | undefined): string | undefined {
+  if (source === undefined || source === "unset") return undefined;
+  if (source === "--token")
+    return "Studio refused the token given with --token: check it, or leave --token out to use DATACHAIN_STUDIO_TOKEN or datachain's config.";
+  if (source === "DATACHAIN_STUDIO_TOKEN") {
+    return "Studio refused the token in DATACHAIN_STUDIO_TOKEN, which wins over datachain's config: check it, or unset it to use the token `datachain auth login` saved.";
+  }
+  return `Studio refused the token in ${source}: run \`datachain auth login\` again, or set DATACHAIN_STUDIO_TOKEN.`;
 }
 
 const DAY_MS = 86_400_000;
