@@ -864,8 +864,10 @@ describe("configuration", () => {
       "/x/home/datachain/config",
       "/root-dir/.datachain/config",
     ]);
+    // On macOS ~/.config's too, below datachain's own: this README long named it there.
     expect(configFilePaths({ DATACHAIN_DIR: "state", DATACHAIN_ROOT_DIR: "/ignored" }, "/repo", home, "darwin")).toEqual([
       "/Library/Application Support/datachain/config",
+      "/home/u/.config/datachain/config",
       "/home/u/Library/Application Support/datachain/config",
       "/repo/state/config",
     ]);

@@ -48,7 +48,13 @@ export function configFilePaths(
   const user = setting(env, "DATACHAIN_GLOBAL_CONFIG_DIR") ?? platformConfigDir("user", env, home, platform);
   const project = setting(env, "DATACHAIN_DIR") ?? join(setting(env, "DATACHAIN_ROOT_DIR") ?? cwd, ".datachain");
   const paths = platform === "win32" ? win32 : posix;
-  return [paths.join(system, "config"), paths.join(user, "config"), resolve(cwd, project, "config")];
+  // Where this tool's README long said the user's config is, on macOS too: read below
+  // datachain's own, so that one written there by hand still counts.
+  const earlier =
+    platform === "darwin" && setting(env, "DATACHAIN_GLOBAL_CONFIG_DIR") === undefined && setting(env, "XDG_CONFIG_HOME") === undefined
+      ? [join(home, ".config", "datachain", "config")]
+      : [];
+  return [paths.join(system, "config"), ...earlier, paths.join(user, "config"), resolve(cwd, project, "config")];
 }
 
 /** A variable's value, trimmed; undefined when it is unset or blank. */
