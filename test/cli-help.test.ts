@@ -454,6 +454,34 @@ describe("completion", () => {
     expect(readdirSync(dir).filter((f) => f.startsWith("pwned"))).toEqual([]);
   });
 
+  it("completes file names in bash whole, whatever they hold, and offers each flag once", async () => {
+    const script = (await runCli(["completion", "bash"])).stdout;
+    const dir = mkdtempSync(join(tmpdir(), "studio-jobs-files-"));
+    const names = ["a b.yaml", "a*", "a$(touch pwned-1).yaml", "a`touch pwned-2`.yaml", "aa.yaml"];
+    for (const name of names) writeFileSync(join(dir, name), "x: y\n");
+    writeFileSync(join(dir, "b.yaml"), "x: y\n");
+    const complete = (words: string[]) => {
+      const program = `${script}\nCOMP_WORDS=(${words.map((w) => `'${w}'`).join(" ")}); COMP_CWORD=${words.length - 1}; _studio_jobs; printf '%s\\n' "\${COMPREPLY[@]}"`;
+      const out = spawnSync("bash", ["--norc", "--noprofile", "-c", program], {
+        cwd: dir,
+        encoding: "utf8",
+        env: { PATH: process.env["PATH"] ?? "" },
+      });
+      expect(out.stderr).toBe("");
+      return out.stdout.split("\n").filter((w) => w !== "");
+    };
+    // Found by an adversarial tester: $(compgen -f) unquoted split `a b.yaml` into `a` and
+    // `b.yaml`, and expanded the file `a*` as a glob into every file starting with a.
+    expect(complete(["studio-jobs", "plan", "--var-file", "a"]).sort()).toEqual([...names].sort());
+    expect(complete(["studio-jobs", "apply", "--var-file", "a "])).toEqual(["a b.yaml"]);
+    expect(readdirSync(dir).filter((f) => f.startsWith("pwned"))).toEqual([]);
+    // A global flag's value before the command is not a command; --help was offered twice.
+    expect(complete(["studio-jobs", "--team", ""])).toEqual([]);
+    const flags = complete(["studio-jobs", "plan", "--"]);
+    expect(flags.filter((f) => f === "--help")).toEqual(["--help"]);
+    expect(flags).toContain("--var-file");
+  });
+
   it("prints zsh and fish scripts naming every command and the key completion", async () => {
     const zsh = (await runCli(["completion", "zsh"])).stdout;
     expect(zsh.startsWith("#compdef studio-jobs\n")).toBe(true);

@@ -104,7 +104,7 @@ function renderBash(name: string, globals: FlagModel[], commands: CommandModel[]
           valueCases.push(`    ${pattern}) ${fn}_keys; return ;;`);
           break;
         case "file":
-          valueCases.push(`    ${pattern}) COMPREPLY=($(compgen -f -- "$cur")); return ;;`);
+          valueCases.push(`    ${pattern}) ${fn}_files; return ;;`);
           break;
         case "other":
           valueCases.push(`    ${pattern}) return ;;`);
@@ -118,6 +118,13 @@ function renderBash(name: string, globals: FlagModel[], commands: CommandModel[]
       }
     }
   }
+  // A global flag's value before any command: nothing to offer but what bash offers by default.
+  for (const long of globalsWithValue) valueCases.push(`    :${long}) return ;;`);
+  // --help is the command's own flag and a global one: offered once.
+  const globalWords = globals
+    .filter((f) => f.long !== helpFlag.long)
+    .map((f) => f.long)
+    .join(" ");
   const commandCases = commands.map((command) => {
     const words = command.flags.map((f) => f.long).join(" ");
     const positional = command.positional === "choices" ? ` positional="${command.choices.join(" ")}"` : "";
@@ -125,7 +132,18 @@ function renderBash(name: string, globals: FlagModel[], commands: CommandModel[]
   });
   // Job keys come from a spec, maybe a stranger's pull request: matched and quoted as
   // literal words. \`compgen -W\` would expand $(...), backticks and \${...} in them.
+  // File names, like keys, are read a line at a time: the words of $(compgen -f) unquoted
+  // were split at spaces and expanded as globs (a file \`a*\` offered every file starting with a).
+  // -o filenames has bash quote them on the line and end a directory with /.
   return `# ${name} completion for bash. Load it with: eval "$(${name} completion bash)"
+${fn}_files() {
+  local file
+  COMPREPLY=()
+  compopt -o filenames 2>/dev/null
+  while IFS= read -r file; do
+    COMPREPLY+=("$file")
+  done < <(compgen -f -- "$cur")
+}
 ${fn}_keys() {
   local key quoted
   COMPREPLY=()
@@ -157,7 +175,7 @@ ${valueCases.join("\n")}
 ${commandCases.join("\n")}
   esac
   if [[ "$cur" == -* ]]; then
-    COMPREPLY=($(compgen -W "$flags ${globals.map((f) => f.long).join(" ")}" -- "$cur"))
+    COMPREPLY=($(compgen -W "$flags ${globalWords}" -- "$cur"))
   elif [[ -n "$positional" ]]; then
     COMPREPLY=($(compgen -W "$positional" -- "$cur"))
   fi
