@@ -389,6 +389,20 @@ describe("numeric options", () => {
   });
 });
 
+/** What bash's completion function offers for `words` (the last one being completed), run in `cwd` with `bin`, if any, first in PATH. */
+function completeInBash(script: string, words: readonly string[], cwd: string, bin?: string): string[] {
+  const quoted = words.map((w) => `'${w.replace(/'/g, "'\\''")}'`).join(" ");
+  const program = `${script}\nCOMP_WORDS=(${quoted}); COMP_CWORD=${words.length - 1}; _studio_jobs; printf '%s\\n' "\${COMPREPLY[@]}"`;
+  const path = process.env["PATH"] ?? "";
+  const out = spawnSync("bash", ["--norc", "--noprofile", "-c", program], {
+    cwd,
+    encoding: "utf8",
+    env: { PATH: bin === undefined ? path : `${bin}:${path}` },
+  });
+  expect(out.stderr).toBe("");
+  return out.stdout.split("\n").filter((w) => w !== "");
+}
+
 describe("completion", () => {
   it("prints a bash script that bash parses, with commands, flags, formats and key completion", async () => {
     const result = await runCli(["completion", "bash"]);
@@ -406,7 +420,7 @@ describe("completion", () => {
     expect(script).toContain('    plan:--format) COMPREPLY=($(compgen -W "text json markdown" -- "$cur")); return ;;');
     expect(script).toContain('    apply:--format) COMPREPLY=($(compgen -W "text json" -- "$cur")); return ;;');
     expect(script).toContain("    destroy:--target) _studio_jobs_keys; return ;;");
-    expect(script).toContain("  done < <(studio-jobs __complete-keys 2>/dev/null)\n");
+    expect(script).toContain('  done < <(studio-jobs __complete-keys "${paths[@]}" 2>/dev/null)\n');
     expect(script).toContain("    printf -v quoted '%q' \"$key\"\n");
     expect(script).toContain('    completion) flags="--help"; positional="bash zsh fish" ;;');
     expect(script).toContain("complete -o bashdefault -o default -F _studio_jobs studio-jobs\n");
@@ -419,17 +433,7 @@ describe("completion", () => {
     // The script calls `studio-jobs __complete-keys`: a stand-in prints what the real one prints here.
     const keys = await listSpecKeys(["studio-jobs.yaml"], dir);
     writeFileSync(join(bin, "studio-jobs"), `#!/bin/sh\nprintf '%s\\n' ${keys.join(" ")}\n`, { mode: 0o755 });
-    const complete = (line: string) => {
-      const words = line.split(" ");
-      const program = `${script}\nCOMP_WORDS=(${words.map((w) => `'${w}'`).join(" ")}); COMP_CWORD=${words.length - 1}; _studio_jobs; printf '%s\\n' "\${COMPREPLY[@]}"`;
-      const out = spawnSync("bash", ["--norc", "--noprofile", "-c", program], {
-        cwd: dir,
-        encoding: "utf8",
-        env: { PATH: `${bin}:${process.env["PATH"] ?? ""}` },
-      });
-      expect(out.stderr).toBe("");
-      return out.stdout.split("\n").filter((w) => w !== "");
-    };
+    const complete = (line: string) => completeInBash(script, line.split(" "), dir, bin);
     expect(complete("studio-jobs de")).toEqual(["destroy"]);
     expect(complete("studio-jobs --team demo pl")).toEqual(["plan"]);
     expect(complete("studio-jobs plan --format ")).toEqual(["text", "json", "markdown"]);
@@ -460,16 +464,7 @@ describe("completion", () => {
     const names = ["a b.yaml", "a*", "a$(touch pwned-1).yaml", "a`touch pwned-2`.yaml", "aa.yaml"];
     for (const name of names) writeFileSync(join(dir, name), "x: y\n");
     writeFileSync(join(dir, "b.yaml"), "x: y\n");
-    const complete = (words: string[]) => {
-      const program = `${script}\nCOMP_WORDS=(${words.map((w) => `'${w}'`).join(" ")}); COMP_CWORD=${words.length - 1}; _studio_jobs; printf '%s\\n' "\${COMPREPLY[@]}"`;
-      const out = spawnSync("bash", ["--norc", "--noprofile", "-c", program], {
-        cwd: dir,
-        encoding: "utf8",
-        env: { PATH: process.env["PATH"] ?? "" },
-      });
-      expect(out.stderr).toBe("");
-      return out.stdout.split("\n").filter((w) => w !== "");
-    };
+    const complete = (words: string[]) => completeInBash(script, words, dir);
     // Found by an adversarial tester: $(compgen -f) unquoted split `a b.yaml` into `a` and
     // `b.yaml`, and expanded the file `a*` as a glob into every file starting with a.
     expect(complete(["studio-jobs", "plan", "--var-file", "a"]).sort()).toEqual([...names].sort());
@@ -480,6 +475,23 @@ describe("completion", () => {
     const flags = complete(["studio-jobs", "plan", "--"]);
     expect(flags.filter((f) => f === "--help")).toEqual(["--help"]);
     expect(flags).toContain("--var-file");
+  });
+
+  it("completes --target in bash with the keys of the spec the command line names", async () => {
+    const script = (await runCli(["completion", "bash"])).stdout;
+    const bin = mkdtempSync(join(tmpdir(), "studio-jobs-bin-"));
+    // A stand-in for the real `studio-jobs __complete-keys PATHS...` (tested below): it offers the paths it was given.
+    writeFileSync(join(bin, "studio-jobs"), `#!/bin/sh\nshift\nfor path; do printf '%s\\n' "$path"; done\n`, { mode: 0o755 });
+    const complete = (words: string[]) => completeInBash(script, words, bin, bin);
+    // Found by an adversarial tester: `plan jobs/ --target <Tab>` offered the keys of
+    // ./studio-jobs.yaml (another spec's, or none), not those of jobs/ that plan reads.
+    expect(complete(["studio-jobs", "plan", "--target", ""])).toEqual([]);
+    expect(
+      complete(["studio-jobs", "--team", "demo", "plan", "--format", "text", "jobs/", "--var-file", "v.yaml", "a.yaml", "--target", ""]),
+    ).toEqual(["jobs/", "a.yaml"]);
+    expect(complete(["studio-jobs", "destroy", "--target", "x", "--yes", "'jobs/*.yaml'", "--target", ""])).toEqual(["jobs/\\*.yaml"]);
+    expect(complete(["studio-jobs", "apply", "$(touch pwned)", "--target", ""])).toEqual(["\\$\\(touch\\ pwned\\)"]);
+    expect(readdirSync(bin)).toEqual(["studio-jobs"]);
   });
 
   it("prints zsh and fish scripts naming every command and the key completion", async () => {

@@ -1,6 +1,6 @@
 // Shell completion: scripts for bash, zsh and fish, generated from the commander program
 // itself so they never drift from the real commands and flags. Job keys for --target come
-// from the hidden `studio-jobs __complete-keys`, which reads the spec where the shell is.
+// from the hidden `studio-jobs __complete-keys`, which reads the spec the command line names (bash; zsh and fish: the one here).
 
 import { hasControlCharacters } from "../invisible.js";
 import type { Command, Option } from "commander";
@@ -132,6 +132,10 @@ function renderBash(name: string, globals: FlagModel[], commands: CommandModel[]
   });
   // Job keys come from a spec, maybe a stranger's pull request: matched and quoted as
   // literal words. \`compgen -W\` would expand $(...), backticks and \${...} in them.
+  // They are read from the spec the command line names (its words after the command, but
+  // flags and their values; a quoted word unquoted), as the command will; none: studio-jobs.yaml.
+  // The words are passed as arguments, never evaluated.
+  const anyWithValue = [...new Set([...commands.flatMap((c) => withValue(c.flags)), ...globalsWithValue])];
   // File names, like keys, are read a line at a time: the words of $(compgen -f) unquoted
   // were split at spaces and expanded as globs (a file \`a*\` offered every file starting with a).
   // -o filenames has bash quote them on the line and end a directory with /.
@@ -145,13 +149,23 @@ ${fn}_files() {
   done < <(compgen -f -- "$cur")
 }
 ${fn}_keys() {
-  local key quoted
+  local key quoted word j
+  local -a paths=()
+  for ((j = i + 1; j < COMP_CWORD - 1; j++)); do
+    word="\${COMP_WORDS[j]}"
+    case "$word" in
+      ${anyWithValue.join("|")}) ((j++)) ;;
+      -*) ;;
+      \\'*\\'|\\"*\\") paths+=("\${word:1:\${#word}-2}") ;;
+      *) paths+=("$word") ;;
+    esac
+  done
   COMPREPLY=()
   while IFS= read -r key; do
     [[ "$key" == "$cur"* ]] || continue
     printf -v quoted '%q' "$key"
     COMPREPLY+=("$quoted")
-  done < <(${name} __complete-keys 2>/dev/null)
+  done < <(${name} __complete-keys "\${paths[@]}" 2>/dev/null)
 }
 ${fn}() {
   local cur="\${COMP_WORDS[COMP_CWORD]}" prev="\${COMP_WORDS[COMP_CWORD-1]}"
