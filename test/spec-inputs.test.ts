@@ -2,7 +2,7 @@
 // --var-file per environment.
 
 import { execFileSync } from "node:child_process";
-import { mkdirSync, mkdtempSync, symlinkSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, symlinkSync, truncateSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -180,6 +180,19 @@ describe("--var-file", () => {
     expect((error as SpecError).issues.map(formatSpecIssue)).toEqual([
       "vars.yaml:2:5: << merges mappings into this one: give it an alias of a mapping (<<: *base) or a list of them (<<: [*a, *b])",
     ]);
+  });
+
+  // Found by an adversarial tester: a var file past the size cap was told to "split its jobs".
+  it("refuses a var file past the size cap as a var file, not as a spec of jobs", async () => {
+    const dir = writeRepo({ "studio-jobs.yaml": job("a"), "huge.yaml": "" });
+    truncateSync(join(dir, "huge.yaml"), 5 * 1024 * 1024);
+    const vars = await runCli(["validate", "studio-jobs.yaml", "--var-file", "huge.yaml"], { cwd: dir });
+    expect({ code: vars.code, stdout: vars.stdout, stderr: vars.stderr }).toEqual({
+      code: 1,
+      stdout: "",
+      stderr:
+        "Error: huge.yaml:1:1: the file is 5.0 MiB; a var file may be at most 4 MiB: split its variables over several var files\n1 problem found in the spec.\n",
+    });
   });
 
   it("refuses a FIFO or a device, as a spec file or a var file, at once", async () => {

@@ -168,7 +168,8 @@ export function unreadableDirectory(dir: string, cwd: string): SpecIssue {
   );
 }
 
-export async function readSpecText(path: string, display: string): Promise<{ text: string } | { issue: SpecIssue }> {
+/** The text of a spec file, or of a var file (`varFile`), whose size is capped as a spec file's. */
+export async function readSpecText(path: string, display: string, varFile = false): Promise<{ text: string } | { issue: SpecIssue }> {
   let read: CappedRead;
   try {
     read = await readRegularFile(path, MAX_SPEC_BYTES);
@@ -181,7 +182,8 @@ export async function readSpecText(path: string, display: string): Promise<{ tex
   if ("tooLarge" in read) {
     const cap = `${MAX_SPEC_BYTES / 1024 / 1024} MiB`;
     const size = read.tooLarge === undefined ? `more than ${cap}` : sizePast(read.tooLarge, MAX_SPEC_BYTES);
-    return { issue: issueAt(display, `the file is ${size}; a spec file may be at most ${cap}: split its jobs over several files`) };
+    const [kind, split] = varFile ? ["a var file", "its variables over several var files"] : ["a spec file", "its jobs over several files"];
+    return { issue: issueAt(display, `the file is ${size}; ${kind} may be at most ${cap}: split ${split}`) };
   }
   const decoded = decodeText(read.bytes);
   if ("text" in decoded) return { text: decoded.text };

@@ -44,7 +44,7 @@ export async function readVarFiles(paths: readonly string[], cwd: string): Promi
   const issues: SpecIssue[] = [];
   for (const given of paths) {
     const display = displayPath(resolve(cwd, given), cwd);
-    const read = await readSpecText(resolve(cwd, given), display);
+    const read = await readSpecText(resolve(cwd, given), display, true);
     if ("issue" in read) {
       issues.push(read.issue);
       continue;
