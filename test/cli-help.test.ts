@@ -414,7 +414,7 @@ describe("completion", () => {
     expect(check.stderr).toBe("");
     expect(check.status).toBe(0);
     expect(script).toContain(
-      'COMPREPLY=($(compgen -W "validate plan apply show destroy status import clusters completion emulator --version --url',
+      'COMPREPLY=($(compgen -W "validate plan apply show destroy status import clusters completion emulator help --version --url',
     );
     expect(script).not.toContain("__complete-keys)");
     expect(script).toContain('    plan:--format) COMPREPLY=($(compgen -W "text json markdown" -- "$cur")); return ;;');
@@ -492,6 +492,30 @@ describe("completion", () => {
     expect(complete(["studio-jobs", "destroy", "--target", "x", "--yes", "'jobs/*.yaml'", "--target", ""])).toEqual(["jobs/\\*.yaml"]);
     expect(complete(["studio-jobs", "apply", "$(touch pwned)", "--target", ""])).toEqual(["\\$\\(touch\\ pwned\\)"]);
     expect(readdirSync(bin)).toEqual(["studio-jobs"]);
+  });
+
+  it("completes every command that --help lists, help too, in each shell", async () => {
+    const help = (await runCli(["--help"])).stdout;
+    const listed = [
+      ...help
+        .split("Commands:\n")[1]!
+        .split("\n\n")[0]!
+        .matchAll(/^ {2}(\S+)/gm),
+    ].map((m) => m[1]);
+    expect(listed.at(-1)).toBe("help");
+    // Found by an adversarial tester: commander's own `help [command]` was in no script.
+    const bash = (await runCli(["completion", "bash"])).stdout;
+    const dir = mkdtempSync(join(tmpdir(), "studio-jobs-help-"));
+    expect(completeInBash(bash, ["studio-jobs", ""], dir).filter((w) => !w.startsWith("-"))).toEqual(listed);
+    expect(completeInBash(bash, ["studio-jobs", "help", "de"], dir)).toEqual(["destroy"]);
+    const zsh = (await runCli(["completion", "zsh"])).stdout;
+    expect(zsh).toContain("    'help:display help for command'\n");
+    expect(zsh).toContain(
+      `      (help) _arguments -s $globals '--help[display help for command]' '1:help:(${listed.slice(0, -1).join(" ")})' ;;`,
+    );
+    const fish = (await runCli(["completion", "fish"])).stdout;
+    for (const command of listed) expect(fish).toContain(`complete -c studio-jobs -n __fish_use_subcommand -a ${command} -d '`);
+    expect(fish).toContain(`complete -c studio-jobs -n '__fish_seen_subcommand_from help' -a '${listed.slice(0, -1).join(" ")}'\n`);
   });
 
   it("prints zsh and fish scripts naming every command and the key completion", async () => {

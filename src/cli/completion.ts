@@ -66,6 +66,12 @@ function describeProgram(program: Command): { globals: FlagModel[]; commands: Co
         choices,
       };
     });
+  // \`help [command]\`, which commander adds itself and does not list in program.commands.
+  const help = (program as Command & { _getHelpCommand?: () => Command | null })._getHelpCommand?.();
+  if (help !== undefined && help !== null) {
+    const names = commands.map((command) => command.name);
+    commands.push({ name: help.name(), description: help.description(), flags: [helpFlag], positional: "choices", choices: names });
+  }
   return { globals: flagsOf(program), commands };
 }
 
