@@ -494,6 +494,20 @@ describe("completion", () => {
     expect(readdirSync(bin)).toEqual(["studio-jobs"]);
   });
 
+  it("completes after --flag=value in bash as after --flag value", async () => {
+    const script = (await runCli(["completion", "bash"])).stdout;
+    const bin = mkdtempSync(join(tmpdir(), "studio-jobs-bin-"));
+    writeFileSync(join(bin, "studio-jobs"), `#!/bin/sh\nshift\nfor path; do printf '%s\\n' "$path"; done\n`, { mode: 0o755 });
+    // bash splits `--team=demo` into --team, = and demo, the words the function is given.
+    // Found by an adversarial tester: demo was taken for the command, so `--team=demo pl`
+    // offered nothing, and `--format=m` offered no format.
+    const complete = (line: string) => completeInBash(script, line.split(" "), bin, bin);
+    expect(complete("studio-jobs --team = demo pl")).toEqual(["plan"]);
+    expect(complete("studio-jobs plan --format = m")).toEqual(["markdown"]);
+    expect(complete("studio-jobs plan --format =")).toEqual(["text", "json", "markdown"]);
+    expect(complete("studio-jobs --team = demo plan --var-file = v.yaml jobs/ --target =")).toEqual(["jobs/"]);
+  });
+
   it("completes every command that --help lists, help too, in each shell", async () => {
     const help = (await runCli(["--help"])).stdout;
     const listed = [

@@ -142,6 +142,8 @@ function renderBash(name: string, globals: FlagModel[], commands: CommandModel[]
   // flags and their values; a quoted word unquoted), as the command will; none: studio-jobs.yaml.
   // The words are passed as arguments, never evaluated.
   const anyWithValue = [...new Set([...commands.flatMap((c) => withValue(c.flags)), ...globalsWithValue])];
+  // bash splits --flag=value into three words, --flag, = and value (= is in COMP_WORDBREAKS):
+  // a value so given is skipped, and completed, as one given after a space.
   // File names, like keys, are read a line at a time: the words of $(compgen -f) unquoted
   // were split at spaces and expanded as globs (a file \`a*\` offered every file starting with a).
   // -o filenames has bash quote them on the line and end a directory with /.
@@ -160,7 +162,7 @@ ${fn}_keys() {
   for ((j = i + 1; j < COMP_CWORD - 1; j++)); do
     word="\${COMP_WORDS[j]}"
     case "$word" in
-      ${anyWithValue.join("|")}) ((j++)) ;;
+      ${anyWithValue.join("|")}) ((j++)); [[ "\${COMP_WORDS[j]}" == "=" ]] && ((j++)) ;;
       -*) ;;
       \\'*\\'|\\"*\\") paths+=("\${word:1:\${#word}-2}") ;;
       *) paths+=("$word") ;;
@@ -175,10 +177,11 @@ ${fn}_keys() {
 }
 ${fn}() {
   local cur="\${COMP_WORDS[COMP_CWORD]}" prev="\${COMP_WORDS[COMP_CWORD-1]}"
+  if [[ "$cur" == "=" ]]; then cur=""; elif [[ "$prev" == "=" ]]; then prev="\${COMP_WORDS[COMP_CWORD-2]}"; fi
   local command="" i
   for ((i = 1; i < COMP_CWORD; i++)); do
     case "\${COMP_WORDS[i]}" in
-      ${globalsWithValue.join("|")}) ((i++)) ;;
+      ${globalsWithValue.join("|")}) ((i++)); [[ "\${COMP_WORDS[i]}" == "=" ]] && ((i++)) ;;
       -*) ;;
       *) command="\${COMP_WORDS[i]}"; break ;;
     esac
