@@ -494,6 +494,39 @@ describe("completion", () => {
     expect(readdirSync(bin)).toEqual(["studio-jobs"]);
   });
 
+  it("completes --target in zsh and fish with the keys of the spec the command line names, and --flag=value in zsh", async () => {
+    // Found by an adversarial tester, as in bash: the keys were always ./studio-jobs.yaml's,
+    // and zsh took no value after = (`--format=<Tab>`, `--team=demo pl<Tab>` offered nothing).
+    const zsh = (await runCli(["completion", "zsh"])).stdout;
+    expect(zsh).toContain('  keys=(${(f)"$(studio-jobs __complete-keys "${paths[@]}" 2>/dev/null)"})\n');
+    expect(zsh).toContain("'--team=[Studio team ");
+    expect(zsh).toContain("'--yes[do not ask for confirmation]'");
+    const fish = (await runCli(["completion", "fish"])).stdout;
+    expect(fish).toContain(
+      "complete -c studio-jobs -n '__fish_seen_subcommand_from plan' -l target -x -a '(studio-jobs __complete-keys (__studio_jobs_spec_paths) 2>/dev/null)'",
+    );
+    const dir = mkdtempSync(join(tmpdir(), "studio-jobs-shells-"));
+    // A stand-in for `studio-jobs __complete-keys PATHS...`: it offers the paths it was given.
+    writeFileSync(join(dir, "studio-jobs"), `#!/bin/sh\nshift\nfor path; do printf '%s\\n' "$path"; done\n`, { mode: 0o755 });
+    const env = { PATH: `${dir}:${process.env["PATH"] ?? ""}` };
+    const words = ["plan", "--format", "text", "jobs/", "--var-file", "v.yaml", "'a b.yaml'", "$(touch pwned)", "--target"];
+    // Run where the shell is installed, with what compsys and fish's commandline would give.
+    if (spawnSync("zsh", ["-fc", "true"]).status === 0) {
+      writeFileSync(join(dir, "c.zsh"), zsh);
+      const program = `compdef() { : }; _wanted() { print -rl -- $keys }; source ./c.zsh; words=(${words.map((w) => `'${w.replace(/'/g, "'\\''")}'`).join(" ")}); CURRENT=${words.length + 1}; _studio_jobs_keys`;
+      const out = spawnSync("zsh", ["-fc", program], { cwd: dir, encoding: "utf8", env });
+      expect({ stdout: out.stdout, stderr: out.stderr }).toEqual({ stdout: "jobs/\na b.yaml\n$(touch pwned)\n", stderr: "" });
+    }
+    if (spawnSync("fish", ["--no-config", "-c", "true"]).status === 0) {
+      writeFileSync(join(dir, "c.fish"), fish);
+      const tokens = ["studio-jobs", "--team", "demo", ...words.map((w) => w.replace(/^'(.*)'$/, "$1"))];
+      const program = `source ./c.fish; function commandline; printf '%s\\n' ${tokens.map((w) => `'${w}'`).join(" ")}; end; __studio_jobs_spec_paths`;
+      const out = spawnSync("fish", ["--no-config", "-c", program], { cwd: dir, encoding: "utf8", env });
+      expect({ stdout: out.stdout, stderr: out.stderr }).toEqual({ stdout: "jobs/\na b.yaml\n$(touch pwned)\n", stderr: "" });
+    }
+    expect(readdirSync(dir).filter((f) => f.startsWith("pwned"))).toEqual([]);
+  });
+
   it("completes after --flag=value in bash as after --flag value", async () => {
     const script = (await runCli(["completion", "bash"])).stdout;
     const bin = mkdtempSync(join(tmpdir(), "studio-jobs-bin-"));
@@ -536,9 +569,9 @@ describe("completion", () => {
     const zsh = (await runCli(["completion", "zsh"])).stdout;
     expect(zsh.startsWith("#compdef studio-jobs\n")).toBe(true);
     expect(zsh).toContain("    'destroy:cancel every job of the stack, in every team it covers'\n");
-    expect(zsh).toContain("'--format[output format]:format:(text json markdown)'");
-    expect(zsh).toContain("'*--target[only plan this job key (repeatable)]:key:_studio_jobs_keys'");
-    expect(zsh).toContain('keys=(${(f)"$(studio-jobs __complete-keys 2>/dev/null)"})');
+    expect(zsh).toContain("'--format=[output format]:format:(text json markdown)'");
+    expect(zsh).toContain("'*--target=[only plan this job key (repeatable)]:key:_studio_jobs_keys'");
+    expect(zsh).toContain('keys=(${(f)"$(studio-jobs __complete-keys "${paths[@]}" 2>/dev/null)"})');
     // Found by an adversarial tester: `_describe` reads each word as `value:description` and
     // drops backslashes, so a key `a:b` was completed as `a` (another job's key) and `a\\b` as
     // `ab`. compadd -a offers the words as they are, and quotes them on the command line.
@@ -550,7 +583,7 @@ describe("completion", () => {
       "complete -c studio-jobs -n '__fish_seen_subcommand_from plan' -l format -x -a 'text json markdown' -d 'output format'\n",
     );
     expect(fish).toContain(
-      "complete -c studio-jobs -n '__fish_seen_subcommand_from destroy' -l target -x -a '(studio-jobs __complete-keys 2>/dev/null)'",
+      "complete -c studio-jobs -n '__fish_seen_subcommand_from destroy' -l target -x -a '(studio-jobs __complete-keys (__studio_jobs_spec_paths) 2>/dev/null)'",
     );
     expect(fish).toContain("complete -c studio-jobs -n '__fish_seen_subcommand_from plan' -l out -r -F -d");
     expect((await runCli(["completion", "tcsh"])).stderr).toContain(

@@ -1,6 +1,6 @@
 // Shell completion: scripts for bash, zsh and fish, generated from the commander program
 // itself so they never drift from the real commands and flags. Job keys for --target come
-// from the hidden `studio-jobs __complete-keys`, which reads the spec the command line names (bash; zsh and fish: the one here).
+// from the hidden `studio-jobs __complete-keys`, given the spec paths the command line names.
 
 import { hasControlCharacters } from "../invisible.js";
 import type { Command, Option } from "commander";
@@ -92,6 +92,12 @@ export function renderCompletion(shell: Shell, program: Command): string {
   }
 }
 
+/** Every flag, global or of any command, that takes a value: a word after one is not a spec path. */
+function longsWithValue(globals: FlagModel[], commands: CommandModel[]): string[] {
+  const flags = [...globals, ...commands.flatMap((command) => command.flags)];
+  return [...new Set(flags.filter((flag) => flag.value !== "none").map((flag) => flag.long))];
+}
+
 const functionName = (name: string) => `_${name.replace(/[^A-Za-z0-9]/g, "_")}`;
 
 function renderBash(name: string, globals: FlagModel[], commands: CommandModel[]): string {
@@ -141,7 +147,7 @@ function renderBash(name: string, globals: FlagModel[], commands: CommandModel[]
   // They are read from the spec the command line names (its words after the command, but
   // flags and their values; a quoted word unquoted), as the command will; none: studio-jobs.yaml.
   // The words are passed as arguments, never evaluated.
-  const anyWithValue = [...new Set([...commands.flatMap((c) => withValue(c.flags)), ...globalsWithValue])];
+  const anyWithValue = longsWithValue(globals, commands);
   // bash splits --flag=value into three words, --flag, = and value (= is in COMP_WORDBREAKS):
   // a value so given is skipped, and completed, as one given after a space.
   // File names, like keys, are read a line at a time: the words of $(compgen -f) unquoted
@@ -213,7 +219,8 @@ function zshText(text: string): string {
 }
 
 function zshFlag(flag: FlagModel, keysFunction: string): string {
-  const head = `${flag.repeatable ? "*" : ""}${flag.long}[${zshText(flag.description)}]`;
+  // --flag= takes its value after = as well as in the next word.
+  const head = `${flag.repeatable ? "*" : ""}${flag.long}${flag.value === "none" ? "" : "="}[${zshText(flag.description)}]`;
   switch (flag.value) {
     case "none":
       return `'${head}'`;
@@ -234,6 +241,7 @@ function zshFlag(flag: FlagModel, keysFunction: string): string {
 
 function renderZsh(name: string, globals: FlagModel[], commands: CommandModel[]): string {
   const fn = functionName(name);
+  const anyWithValue = longsWithValue(globals, commands);
   const keys = `${fn}_keys`;
   const globalSpecs = globals.map((f) => zshFlag(f, keys)).join(" ");
   const cases = commands.map((command) => {
@@ -249,8 +257,17 @@ function renderZsh(name: string, globals: FlagModel[], commands: CommandModel[])
   return `#compdef ${name}
 # ${name} completion for zsh. Save it as _${name} in a directory of $fpath, or: source <(${name} completion zsh)
 ${keys}() {
-  local -a keys expl
-  keys=(\${(f)"$(${name} __complete-keys 2>/dev/null)"})
+  local -a keys expl paths
+  local word skip=0
+  for word in \${words[2,CURRENT-1]}; do
+    if (( skip )); then skip=0; continue; fi
+    case $word in
+      (${anyWithValue.join("|")}) skip=1 ;;
+      (-*) ;;
+      (*) paths+=("\${(Q)word}") ;;
+    esac
+  done
+  keys=(\${(f)"$(${name} __complete-keys "\${paths[@]}" 2>/dev/null)"})
   _wanted job-keys expl 'job key' compadd -a keys
 }
 ${fn}() {
@@ -288,7 +305,7 @@ function fishFlag(name: string, condition: string, flag: FlagModel): string {
       parts.push(`-x -a ${fishText(flag.choices.join(" "))}`);
       break;
     case "key":
-      parts.push(`-x -a ${fishText(`(${name} __complete-keys 2>/dev/null)`)}`);
+      parts.push(`-x -a ${fishText(`(${name} __complete-keys (${fishPathsFunction(name)}) 2>/dev/null)`)}`);
       break;
     case "file":
       parts.push("-r -F");
@@ -305,8 +322,34 @@ function fishFlag(name: string, condition: string, flag: FlagModel): string {
   return parts.join(" ");
 }
 
+/** The fish function that prints the spec paths of the command line, one a line, as the command will read them. */
+const fishPathsFunction = (name: string) => `_${functionName(name)}_spec_paths`;
+
 function renderFish(name: string, globals: FlagModel[], commands: CommandModel[]): string {
-  const lines = [`# ${name} completion for fish. Save it as ~/.config/fish/completions/${name}.fish`, `complete -c ${name} -f`];
+  // commandline -opc: the words before the cursor, unquoted; the first after the program's
+  // name and global flags is the command, and those after it but flags and their values are paths.
+  const paths = `function ${fishPathsFunction(name)}
+    set -l skip 1
+    set -l command ''
+    for word in (commandline -opc)
+        if test $skip = 1
+            set skip 0
+            continue
+        end
+        switch $word
+            case ${longsWithValue(globals, commands).join(" ")}
+                set skip 1
+            case '-*'
+            case '*'
+                if test -z "$command"
+                    set command $word
+                else
+                    printf '%s\\n' $word
+                end
+        end
+    end
+end`;
+  const lines = [`# ${name} completion for fish. Save it as ~/.config/fish/completions/${name}.fish`, paths, `complete -c ${name} -f`];
   for (const command of commands) {
     lines.push(`complete -c ${name} -n __fish_use_subcommand -a ${command.name} -d ${fishText(command.description)}`);
   }
