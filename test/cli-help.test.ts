@@ -503,7 +503,7 @@ describe("completion", () => {
     expect(zsh).toContain("'--yes[do not ask for confirmation]'");
     const fish = (await runCli(["completion", "fish"])).stdout;
     expect(fish).toContain(
-      "complete -c studio-jobs -n '__fish_seen_subcommand_from plan' -l target -x -a '(studio-jobs __complete-keys (__studio_jobs_spec_paths) 2>/dev/null)'",
+      "complete -c studio-jobs -n '__studio_jobs_words plan' -l target -x -a '(studio-jobs __complete-keys (__studio_jobs_words paths) 2>/dev/null)'",
     );
     const dir = mkdtempSync(join(tmpdir(), "studio-jobs-shells-"));
     // A stand-in for `studio-jobs __complete-keys PATHS...`: it offers the paths it was given.
@@ -520,9 +520,17 @@ describe("completion", () => {
     if (spawnSync("fish", ["--no-config", "-c", "true"]).status === 0) {
       writeFileSync(join(dir, "c.fish"), fish);
       const tokens = ["studio-jobs", "--team", "demo", ...words.map((w) => w.replace(/^'(.*)'$/, "$1"))];
-      const program = `source ./c.fish; function commandline; printf '%s\\n' ${tokens.map((w) => `'${w}'`).join(" ")}; end; __studio_jobs_spec_paths`;
-      const out = spawnSync("fish", ["--no-config", "-c", program], { cwd: dir, encoding: "utf8", env });
-      expect({ stdout: out.stdout, stderr: out.stderr }).toEqual({ stdout: "jobs/\na b.yaml\n$(touch pwned)\n", stderr: "" });
+      const fishRun = (line: string[], call: string) => {
+        const program = `source ./c.fish; function commandline; printf '%s\\n' ${line.map((w) => `'${w}'`).join(" ")}; end; ${call}`;
+        const out = spawnSync("fish", ["--no-config", "-c", program], { cwd: dir, encoding: "utf8", env });
+        expect(out.stderr).toBe("");
+        return out.stdout;
+      };
+      expect(fishRun(tokens, "__studio_jobs_words paths")).toBe("jobs/\na b.yaml\n$(touch pwned)\n");
+      expect(fishRun(tokens, "__studio_jobs_words none; echo $status; __studio_jobs_words plan; echo $status")).toBe("1\n0\n");
+      // Found by an adversarial tester: __fish_use_subcommand took demo for the command, and
+      // `studio-jobs --team demo <Tab>` offered no command.
+      expect(fishRun(["studio-jobs", "--team", "demo"], "__studio_jobs_words none; echo $status")).toBe("0\n");
     }
     expect(readdirSync(dir).filter((f) => f.startsWith("pwned"))).toEqual([]);
   });
@@ -561,8 +569,8 @@ describe("completion", () => {
       `      (help) _arguments -s $globals '--help[display help for command]' '1:help:(${listed.slice(0, -1).join(" ")})' ;;`,
     );
     const fish = (await runCli(["completion", "fish"])).stdout;
-    for (const command of listed) expect(fish).toContain(`complete -c studio-jobs -n __fish_use_subcommand -a ${command} -d '`);
-    expect(fish).toContain(`complete -c studio-jobs -n '__fish_seen_subcommand_from help' -a '${listed.slice(0, -1).join(" ")}'\n`);
+    for (const command of listed) expect(fish).toContain(`complete -c studio-jobs -n '__studio_jobs_words none' -a ${command} -d '`);
+    expect(fish).toContain(`complete -c studio-jobs -n '__studio_jobs_words help' -a '${listed.slice(0, -1).join(" ")}'\n`);
   });
 
   it("prints zsh and fish scripts naming every command and the key completion", async () => {
@@ -578,14 +586,16 @@ describe("completion", () => {
     expect(zsh).toContain("  _wanted job-keys expl 'job key' compadd -a keys\n");
     expect(zsh).not.toContain("_describe 'job key'");
     const fish = (await runCli(["completion", "fish"])).stdout;
-    expect(fish).toContain("complete -c studio-jobs -n __fish_use_subcommand -a show -d 'print a saved plan, without contacting Studio'\n");
     expect(fish).toContain(
-      "complete -c studio-jobs -n '__fish_seen_subcommand_from plan' -l format -x -a 'text json markdown' -d 'output format'\n",
+      "complete -c studio-jobs -n '__studio_jobs_words none' -a show -d 'print a saved plan, without contacting Studio'\n",
     );
     expect(fish).toContain(
-      "complete -c studio-jobs -n '__fish_seen_subcommand_from destroy' -l target -x -a '(studio-jobs __complete-keys (__studio_jobs_spec_paths) 2>/dev/null)'",
+      "complete -c studio-jobs -n '__studio_jobs_words plan' -l format -x -a 'text json markdown' -d 'output format'\n",
     );
-    expect(fish).toContain("complete -c studio-jobs -n '__fish_seen_subcommand_from plan' -l out -r -F -d");
+    expect(fish).toContain(
+      "complete -c studio-jobs -n '__studio_jobs_words destroy' -l target -x -a '(studio-jobs __complete-keys (__studio_jobs_words paths) 2>/dev/null)'",
+    );
+    expect(fish).toContain("complete -c studio-jobs -n '__studio_jobs_words plan' -l out -r -F -d");
     expect((await runCli(["completion", "tcsh"])).stderr).toContain(
       "error: command-argument value 'tcsh' is invalid for argument 'shell'. Allowed choices are bash, zsh, fish.",
     );

@@ -305,7 +305,7 @@ function fishFlag(name: string, condition: string, flag: FlagModel): string {
       parts.push(`-x -a ${fishText(flag.choices.join(" "))}`);
       break;
     case "key":
-      parts.push(`-x -a ${fishText(`(${name} __complete-keys (${fishPathsFunction(name)}) 2>/dev/null)`)}`);
+      parts.push(`-x -a ${fishText(`(${name} __complete-keys (${fishWordsFunction(name)} paths) 2>/dev/null)`)}`);
       break;
     case "file":
       parts.push("-r -F");
@@ -323,12 +323,17 @@ function fishFlag(name: string, condition: string, flag: FlagModel): string {
 }
 
 /** The fish function that prints the spec paths of the command line, one a line, as the command will read them. */
-const fishPathsFunction = (name: string) => `_${functionName(name)}_spec_paths`;
+/**
+ * The fish function that reads the command line as the command will: \`F paths\` prints its
+ * spec paths, one a line; \`F none\` succeeds while no command is given; \`F plan\` when it is plan.
+ */
+const fishWordsFunction = (name: string) => `_${functionName(name)}_words`;
 
 function renderFish(name: string, globals: FlagModel[], commands: CommandModel[]): string {
-  // commandline -opc: the words before the cursor, unquoted; the first after the program's
-  // name and global flags is the command, and those after it but flags and their values are paths.
-  const paths = `function ${fishPathsFunction(name)}
+  // commandline -opc: the words before the cursor, unquoted. The first after the program's
+  // name and global flags and their values is the command (__fish_use_subcommand took the
+  // value of --team demo for one), and those after it but flags and their values are paths.
+  const words = `function ${fishWordsFunction(name)} --argument-names want
     set -l skip 1
     set -l command ''
     for word in (commandline -opc)
@@ -343,19 +348,28 @@ function renderFish(name: string, globals: FlagModel[], commands: CommandModel[]
             case '*'
                 if test -z "$command"
                     set command $word
-                else
+                else if test "$want" = paths
                     printf '%s\\n' $word
                 end
         end
     end
+    switch $want
+        case paths
+            return 0
+        case none
+            test -z "$command"
+        case '*'
+            test "$command" = "$want"
+    end
 end`;
-  const lines = [`# ${name} completion for fish. Save it as ~/.config/fish/completions/${name}.fish`, paths, `complete -c ${name} -f`];
+  const fn = fishWordsFunction(name);
+  const lines = [`# ${name} completion for fish. Save it as ~/.config/fish/completions/${name}.fish`, words, `complete -c ${name} -f`];
   for (const command of commands) {
-    lines.push(`complete -c ${name} -n __fish_use_subcommand -a ${command.name} -d ${fishText(command.description)}`);
+    lines.push(`complete -c ${name} -n ${fishText(`${fn} none`)} -a ${command.name} -d ${fishText(command.description)}`);
   }
   for (const flag of globals) lines.push(fishFlag(name, "", flag));
   for (const command of commands) {
-    const condition = `__fish_seen_subcommand_from ${command.name}`;
+    const condition = `${fn} ${command.name}`;
     if (command.positional === "files") lines.push(`complete -c ${name} -n ${fishText(condition)} -F`);
     if (command.positional === "choices")
       lines.push(`complete -c ${name} -n ${fishText(condition)} -a ${fishText(command.choices.join(" "))}`);
