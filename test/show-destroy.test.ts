@@ -255,6 +255,25 @@ describe("a saved plan given where a spec is read", () => {
 });
 
 describe("destroy", () => {
+  it("does not warn that it interrupts the run of a protected job it keeps", async () => {
+    // Found by an adversarial tester: destroy without --allow-protected warned "the plan
+    // cancels ..., which is RUNNING, before it finishes" of the protected job it then kept.
+    const dir = mkdtempSync(join(tmpdir(), "studio-jobs-destroy-"));
+    mkdirSync(join(dir, ".git"));
+    writeSpec(dir, "kept-run", { guarded: { query: "print(1)", protect: true }, plain: { query: "print(2)" } });
+    expect((await cli(dir, ["apply", ".", "--yes"])).code).toBe(0);
+    studio.clock.advance(5_000); // the one-off jobs start running
+    const destroyed = await cli(dir, ["--no-color", "destroy", ".", "--yes"]);
+    expect(destroyed.code).toBe(0);
+    expect(destroyed.stderr.split("\n").filter((line) => line.startsWith("Warning:"))).toEqual([
+      expect.stringMatching(/^Warning: Job "plain" in team demo: the plan cancels [\w-]+, which is RUNNING, before it finishes\.$/),
+      'Warning: Job "guarded" in team demo is protected and is kept; pass --allow-protected to cancel it too.',
+    ]);
+    expect(await liveKeys("kept-run")).toEqual(["guarded"]);
+    const again = await cli(dir, ["destroy", ".", "--yes"]);
+    expect(again.stderr).toBe('Warning: Job "guarded" in team demo is protected and is kept; pass --allow-protected to cancel it too.\n');
+  });
+
   it("shows what it cancels, asks, keeps protected jobs, and cancels the rest", async () => {
     const dir = copyExample("analytics");
     expect((await cli(dir, ["apply", ".", "--yes"])).code).toBe(0);

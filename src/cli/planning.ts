@@ -4,7 +4,7 @@
 import { formatSpecNote, RemoteError, UsageError } from "../errors.js";
 import { registerJobSecrets } from "../redact.js";
 import { printable } from "../invisible.js";
-import { computePlan } from "../plan/compute.js";
+import { computePlan, disruptionWarning } from "../plan/compute.js";
 import type { Plan } from "../plan/types.js";
 import { readVars } from "../desired/index.js";
 import type { GivenVars } from "../desired/var-files.js";
@@ -299,12 +299,14 @@ function keepProtected(plan: Plan): { plan: Plan; kept: number } {
   if (kept.length === 0) return { plan, kept: 0 };
   const actions = plan.actions.filter((a) => !kept.includes(a));
   const warnings = kept.map((a) => `Job "${a.key}" in team ${a.team} is protected and is kept; pass --allow-protected to cancel it too.`);
+  // A kept job is not cancelled: the plan's warning that cancelling it interrupts its run goes.
+  const notSo = new Set(kept.map(disruptionWarning));
   return {
     plan: {
       ...plan,
       actions,
       summary: { ...plan.summary, cancel: plan.summary.cancel - kept.length },
-      warnings: [...plan.warnings, ...warnings],
+      warnings: [...plan.warnings.filter((warning) => !notSo.has(warning)), ...warnings],
     },
     kept: kept.length,
   };

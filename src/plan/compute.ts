@@ -429,15 +429,20 @@ function warnRunsAgainElsewhere(
  */
 function warnDisruptions(actions: readonly PlanAction[], warnings: string[]): void {
   for (const action of actions) {
-    if ((action.kind !== "replace" && action.kind !== "cancel") || !isUnderway(action.live.status)) continue;
-    const where = `Job "${action.key}" in team ${action.team}`;
-    const live = `${action.live.id}, which is ${action.live.status}`;
-    if (action.kind === "replace" && action.desired.cron === undefined) {
-      warnings.push(`${where} runs once: replacing it cancels ${live}, and runs the job again from the start.`);
-    } else {
-      warnings.push(`${where}: the plan cancels ${live}, before it finishes.`);
-    }
+    const warning = disruptionWarning(action);
+    if (warning !== undefined) warnings.push(warning);
   }
+}
+
+/** The warning of warnDisruptions for one action, if it interrupts work. */
+export function disruptionWarning(action: PlanAction): string | undefined {
+  if ((action.kind !== "replace" && action.kind !== "cancel") || !isUnderway(action.live.status)) return undefined;
+  const where = `Job "${action.key}" in team ${action.team}`;
+  const live = `${action.live.id}, which is ${action.live.status}`;
+  if (action.kind === "replace" && action.desired.cron === undefined) {
+    return `${where} runs once: replacing it cancels ${live}, and runs the job again from the start.`;
+  }
+  return `${where}: the plan cancels ${live}, before it finishes.`;
 }
 
 function checkProtected(actions: readonly PlanAction[], options: PlanOptions, errors: string[]): void {
