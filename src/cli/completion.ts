@@ -322,7 +322,6 @@ function fishFlag(name: string, condition: string, flag: FlagModel): string {
   return parts.join(" ");
 }
 
-/** The fish function that prints the spec paths of the command line, one a line, as the command will read them. */
 /**
  * The fish function that reads the command line as the command will: \`F paths\` prints its
  * spec paths, one a line; \`F none\` succeeds while no command is given; \`F plan\` when it is plan.
