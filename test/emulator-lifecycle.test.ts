@@ -602,6 +602,29 @@ describe("faults", () => {
     expect(performance.now() - started).toBeGreaterThanOrEqual(145);
   });
 
+  it("delays refusals by the injected latency too, and not the admin hooks", async () => {
+    // Found by an audit against DESIGN ("--latency MS on every reply"): a 401, a 403 told from
+    // the headers, a malformed path and a 413 were answered at once, only the rest waited.
+    studio = await startTestStudio({ faults: { latencyMs: 400 } });
+    const url = studio.emulator.url;
+    const timed = async (call: Promise<{ status: number }>) => {
+      const started = performance.now();
+      const { status } = await call;
+      return { status, slow: performance.now() - started >= 390 };
+    };
+    const replies = await Promise.all([
+      timed(rawCall(url, "GET", "/api/datachain/jobs/?team_name=demo", { token: null })),
+      timed(rawCall(url, "GET", "/api/datachain/jobs/?team_name=demo", { token: "wrong" })),
+      timed(rawCall(url, "POST", "/api/datachain/jobs/files?team_name=other", { body: "x" })),
+      timed(rawCall(url, "GET", "/api/datachain/jobs/%zz")),
+      timed(rawCall(url, "GET", "/api/datachain/jobs/?team_name=demo&team_name=demo")),
+      timed(rawCall(url, "POST", "/api/datachain/jobs/", { body: "x".repeat(17 * 1024 * 1024) })),
+    ]);
+    expect(replies).toEqual([401, 401, 403, 400, 400, 413].map((status) => ({ status, slow: true })));
+    const admin = await timed(rawCall(url, "GET", "/_emulator/state", { token: null }));
+    expect(admin).toEqual({ status: 200, slow: false });
+  });
+
   it("sets faults through the admin hook", async () => {
     studio = await startTestStudio();
     const set = await rawCall(studio.emulator.url, "POST", "/_emulator/faults", { token: null, json: { error_rate: 1, seed: 5 } });

@@ -211,27 +211,34 @@ function sent(res: ServerResponse): Promise<void> {
 async function handle(ctx: ServerContext, req: IncomingMessage, res: ServerResponse): Promise<void> {
   const arrived = performance.now();
   const method = req.method ?? "GET";
+  // --latency delays every reply but the admin hooks', refusals included: a 401 or a 413
+  // answered at once would let a client's handling of them pass a test it fails on a slow link.
+  const admin = (req.url ?? "").startsWith("/_emulator/");
+  const refuse = async (reply: Reply): Promise<void> => {
+    if (!admin) await untilLatency(ctx, arrived);
+    refuseUnread(req, res, reply);
+  };
   if (req.headers.host === undefined && req.httpVersion === "1.1") {
-    refuseUnread(req, res, message(400, "The request has no Host header, which HTTP/1.1 requires."));
+    await refuse(message(400, "The request has no Host header, which HTTP/1.1 requires."));
     return;
   }
   const target = parseTarget(req.url ?? "/");
   if (target === undefined) {
-    refuseUnread(req, res, message(400, "The request path or query is malformed (a broken %-escape, or not a path)."));
+    await refuse(message(400, "The request path or query is malformed (a broken %-escape, or not a path)."));
     return;
   }
   // Studio's server (Django, as its error messages show) reads the last of a repeated parameter,
   // and the emulator read the first: which one a client meant is its bug to see, not to guess.
   const repeated = QUERY_PARAMETERS.find((name) => target.query.getAll(name).length > 1);
   if (repeated !== undefined) {
-    refuseUnread(req, res, message(400, `${repeated}: given more than once in the query; send it once`));
+    await refuse(message(400, `${repeated}: given more than once in the query; send it once`));
     return;
   }
   // Size first, from the headers alone: a body over the limit is never read, whoever sent it.
   const limit = target.path === UPLOAD_PATH ? ctx.limits.uploadBytes + UPLOAD_ENVELOPE_BYTES : ctx.limits.jsonBytes;
   const declared = declaredLength(req);
   if (declared !== undefined && declared > limit) {
-    refuseUnread(req, res, tooLarge(limit));
+    await refuse(tooLarge(limit));
     return;
   }
 
@@ -253,19 +260,19 @@ async function handle(ctx: ServerContext, req: IncomingMessage, res: ServerRespo
   // The token is in the headers: a caller without a valid one is refused before its body is read.
   const who = authenticate(ctx.grants, req.headers.authorization);
   if (!who.ok) {
-    refuseUnread(req, res, message(who.status, who.message));
+    await refuse(message(who.status, who.message));
     return;
   }
   // A write's scope, and an upload's team (in its query), do not depend on the body either: a
   // token without them is refused before a body of up to the upload limit is read.
   const refusal = refusedUnread(route, method, target, who.grant);
   if (refusal !== undefined) {
-    refuseUnread(req, res, refusal);
+    await refuse(refusal);
     return;
   }
   const body = await readBody(req, limit, res, ctx.budget);
   if (body === null || body === undefined) {
-    refuseUnread(req, res, body === null ? busy() : tooLarge(limit));
+    await refuse(body === null ? busy() : tooLarge(limit));
     return;
   }
 
@@ -289,11 +296,17 @@ async function handle(ctx: ServerContext, req: IncomingMessage, res: ServerRespo
     req.socket.destroy();
     return;
   }
-  // A reply takes `latency` ms from when its handling began (for a pipelined request, once
-  // the one before it was answered), however long the work took.
+  await untilLatency(ctx, arrived);
+  send(res, reply);
+}
+
+/**
+ * Until `latency` ms have passed since the request's handling began (for a pipelined request,
+ * once the one before it was answered), however long the work took.
+ */
+async function untilLatency(ctx: ServerContext, arrived: number): Promise<void> {
   const wait = ctx.faults.latencyMs - (performance.now() - arrived);
   if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
-  send(res, reply);
 }
 
 /**
