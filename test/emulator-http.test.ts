@@ -170,6 +170,16 @@ describe("auth", () => {
     });
   });
 
+  it("names the scheme it takes in WWW-Authenticate on a 401, as HTTP requires, and only there", async () => {
+    // Found by an audit: a 401 came without it (RFC 9110, 11.6.1: a 401 must carry one).
+    for (const token of [null, "nope"]) {
+      const reply = await rawCall(url, "POST", "/api/datachain/jobs/x/cancel", { token, json: { team_name: "demo" } });
+      expect([reply.status, reply.headers["www-authenticate"]]).toEqual([401, "Bearer"]);
+    }
+    const forbidden = await rawCall(url, "GET", "/api/datachain/jobs/?team_name=other");
+    expect([forbidden.status, forbidden.headers["www-authenticate"]]).toEqual([403, undefined]);
+  });
+
   it("accepts both Bearer and token schemes", async () => {
     expect((await rawCall(url, "GET", "/api/datachain/jobs/?team_name=demo", { scheme: "Bearer" })).status).toBe(200);
     expect((await rawCall(url, "GET", "/api/datachain/jobs/?team_name=demo", { scheme: "token" })).status).toBe(200);

@@ -260,7 +260,8 @@ async function handle(ctx: ServerContext, req: IncomingMessage, res: ServerRespo
   // The token is in the headers: a caller without a valid one is refused before its body is read.
   const who = authenticate(ctx.grants, req.headers.authorization);
   if (!who.ok) {
-    await refuse(message(who.status, who.message));
+    // A 401 must say which scheme would do (RFC 9110, 11.6.1): the reference's, Bearer.
+    await refuse({ ...message(who.status, who.message), headers: { "www-authenticate": "Bearer" } });
     return;
   }
   // A write's scope, and an upload's team (in its query), do not depend on the body either: a
