@@ -190,6 +190,47 @@ describe("studio-jobs emulator", () => {
   });
 });
 
+describe("studio-jobs emulator --token and --team", () => {
+  it("takes the one token given with --token for the team given with --team, and no other", async () => {
+    // Found by an audit against DESIGN ("tokens, teams and scopes from flags or a small config
+    // file"): both were silently ignored, and the emulator took only dev-token for demo.
+    const child = spawn(process.execPath, [CLI, "--token", "own-token-1", "--team", "acme", "emulator", "--port", "0"], {
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    try {
+      const url = await firstLine(child);
+      const listed = (team: string, token: string) => rawCall(url, "GET", `/api/datachain/jobs/?team_name=${team}`, { token });
+      expect((await listed("acme", "own-token-1")).status).toBe(200);
+      expect((await listed("demo", "own-token-1")).status).toBe(403);
+      expect((await listed("acme", "dev-token")).status).toBe(401);
+    } finally {
+      child.kill("SIGTERM");
+    }
+    expect(await new Promise<number | null>((resolve) => child.on("close", (c) => resolve(c)))).toBe(0);
+  });
+
+  it("refuses --token with --config, and --url, which names the Studio a command talks to", async () => {
+    const config = join(mkdtempSync(join(tmpdir(), "studio-jobs-emu-flags-")), "emulator.json");
+    writeFileSync(config, JSON.stringify({ tokens: [] }));
+    const both = await runCli(["--token", "own-token-1", "emulator", "--port", "0", "--config", config], { signal: AbortSignal.abort() });
+    expect([both.code, both.stdout, both.stderr]).toEqual([
+      1,
+      "",
+      "Error: --token and --team give the emulator one token for one team, and --config gives its tokens: give one or the other.\n",
+    ]);
+    const url = await runCli(["--url", "http://127.0.0.1:9", "emulator", "--port", "0"], { signal: AbortSignal.abort() });
+    expect([url.code, url.stderr]).toEqual([
+      1,
+      "Error: --url is the Studio a command talks to; the emulator prints its own URL.\nChoose it with --host and --port.\n",
+    ]);
+    const team = await runCli(["--team", "a b", "emulator", "--port", "0"], { signal: AbortSignal.abort() });
+    expect([team.code, team.stderr]).toEqual([
+      1,
+      "Error: --team must be a team name without spaces, commas, control or invisible characters.\n",
+    ]);
+  });
+});
+
 describe("studio-jobs emulator --data after a crash", () => {
   it("warns that it dropped a torn last line of its journal, and starts with every whole line", async () => {
     // Found by an adversarial tester: the torn line was cut from the user's file without a word.

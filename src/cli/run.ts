@@ -302,7 +302,7 @@ export async function run(argv: readonly string[], rawIo: CliIo): Promise<number
     )
     .action(async (options: EmulatorCommandOptions) => {
       const { runEmulator } = await import("./commands/emulator.js");
-      exitCode = await runEmulator(options, io);
+      exitCode = await runEmulator(options, globals(), io);
     });
 
   try {

@@ -1,8 +1,12 @@
 // `studio-jobs emulator`: run the local Studio until interrupted.
 
 import { UsageError } from "../../errors.js";
-import { startEmulator } from "../../emulator/index.js";
+import { DEFAULT_TEAM, DEFAULT_TOKEN } from "../../emulator/auth.js";
+import { startEmulator, type EmulatorConfig } from "../../emulator/index.js";
+import { isTeamName, TEAM_NAME_RULE } from "../../studio/team-name.js";
+import { checkToken } from "../../studio/token.js";
 import type { CliIo } from "../io.js";
+import type { GlobalOptions } from "../connect.js";
 
 /** Numbers arrive parsed and range-checked by the option definitions. */
 export interface EmulatorCommandOptions {
@@ -33,7 +37,33 @@ function size(name: string, value: string | undefined): number | undefined {
   return bytes;
 }
 
-export async function runEmulator(options: EmulatorCommandOptions, io: CliIo): Promise<number> {
+/**
+ * The tokens the emulator takes: its `--config` file's, or one token for one team from the
+ * global `--token` and `--team` (each defaulting to dev-token and demo), which were silently
+ * ignored. Not from DATACHAIN_STUDIO_*: those say what a client sends, to any Studio.
+ */
+function tokensFrom(options: EmulatorCommandOptions, globals: GlobalOptions): string | EmulatorConfig | undefined {
+  if (globals.url !== undefined) {
+    throw new UsageError("--url is the Studio a command talks to; the emulator prints its own URL.", "Choose it with --host and --port.");
+  }
+  if (globals.token === undefined && globals.team === undefined) return options.config;
+  if (options.config !== undefined) {
+    throw new UsageError(
+      "--token and --team give the emulator one token for one team, and --config gives its tokens: give one or the other.",
+    );
+  }
+  checkToken(globals.token, "--token");
+  if (globals.token === "") throw new UsageError("--token is empty: give the token the emulator is to take.");
+  if (globals.team !== undefined && !isTeamName(globals.team)) {
+    throw new UsageError(`--team must be ${TEAM_NAME_RULE}.`);
+  }
+  return {
+    tokens: [{ token: globals.token ?? DEFAULT_TOKEN, teams: [globals.team ?? DEFAULT_TEAM], scopes: ["JOB_READ", "JOB_WRITE"] }],
+  };
+}
+
+export async function runEmulator(options: EmulatorCommandOptions, globals: GlobalOptions, io: CliIo): Promise<number> {
+  const config = tokensFrom(options, globals);
   const port = options.port;
   const faults = {
     latencyMs: options.latency ?? 0,
@@ -51,7 +81,7 @@ export async function runEmulator(options: EmulatorCommandOptions, io: CliIo): P
     faults,
     limits: { ...(jsonBytes === undefined ? {} : { jsonBytes }), ...(uploadBytes === undefined ? {} : { uploadBytes }) },
     ...(options.data === undefined ? {} : { data: options.data }),
-    ...(options.config === undefined ? {} : { config: options.config }),
+    ...(config === undefined ? {} : { config }),
   });
   for (const warning of emulator.warnings) io.stderr.write(`Warning: ${warning}\n`);
   io.stdout.write(`${emulator.url}\n`);
