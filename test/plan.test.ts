@@ -587,10 +587,21 @@ describe("plan failures end with exit 1 and one clear sentence", () => {
     writeFileSync(join(configured, ".datachain", "config"), '[studio]\ntoken = "wrong-token-value"\n');
     const { DATACHAIN_STUDIO_TOKEN: _token, ...withoutToken } = env;
     const fromConfig = await runCli(["plan", "."], { cwd: configured, env: withoutToken });
+    // `datachain auth login` refuses while a token is saved ("Token already exists"), and
+    // without --local writes the user's config, which the project's overrides: it said to run it again.
     expect(fromConfig.stderr).toMatch(
-      /\nStudio refused the token in \S+\/\.datachain\/config: run `datachain auth login` again, or set DATACHAIN_STUDIO_TOKEN\.\n$/,
+      /\nStudio refused the token in \S+\/\.datachain\/config: replace it with `datachain auth logout --local` and then `datachain auth login --local`, or set DATACHAIN_STUDIO_TOKEN\.\n$/,
     );
-    expect(fromConfig.stderr + flagged.stderr).not.toContain("wrong-token-value");
+    const userConfig = mkdtempSync(join(tmpdir(), "user-config-"));
+    writeFileSync(join(userConfig, "config"), '[studio]\ntoken = "wrong-token-value"\n');
+    const fromUserConfig = await runCli(["plan", "."], {
+      cwd: copyExample("analytics"),
+      env: { ...withoutToken, DATACHAIN_GLOBAL_CONFIG_DIR: userConfig },
+    });
+    expect(fromUserConfig.stderr).toContain(
+      `\nStudio refused the token in ${join(userConfig, "config")}: replace it with \`datachain auth logout\` and then \`datachain auth login\`, or set DATACHAIN_STUDIO_TOKEN.\n`,
+    );
+    expect(fromConfig.stderr + flagged.stderr + fromUserConfig.stderr).not.toContain("wrong-token-value");
 
     const dir = copyExample("analytics");
     writeFileSync(

@@ -69,6 +69,8 @@ export interface StudioClientOptions {
   redactor?: Pick<Redactor, "redact" | "redactHead">;
   /** Where the token came from (`--token`, a variable's name, a config file's path), named when Studio refuses it; never the token. */
   tokenSource?: string;
+  /** The token came from the project's config (`.datachain/config`), which `datachain auth login --local` writes. */
+  tokenInProjectConfig?: boolean;
 }
 
 export interface ListJobsQuery {
@@ -143,6 +145,7 @@ export function createStudioClient(options: StudioClientOptions): StudioClient {
     basePath: base.pathname.replace(/\/+$/, ""),
     proxy: proxy === undefined ? undefined : { shown: proxy.shown, from: proxy.from, credentials: proxy.authorization !== undefined },
     tokenSource: options.tokenSource,
+    tokenInProjectConfig: options.tokenInProjectConfig,
     timeoutMs,
     retries: options.retries ?? 5,
     backoff: options.backoff ?? { baseMs: 200, maxMs: 5_000 },

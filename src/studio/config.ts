@@ -46,7 +46,6 @@ export function configFilePaths(
 ): string[] {
   const system = setting(env, "DATACHAIN_SYSTEM_CONFIG_DIR") ?? platformConfigDir("site", env, home, platform);
   const user = setting(env, "DATACHAIN_GLOBAL_CONFIG_DIR") ?? platformConfigDir("user", env, home, platform);
-  const project = setting(env, "DATACHAIN_DIR") ?? join(setting(env, "DATACHAIN_ROOT_DIR") ?? cwd, ".datachain");
   const paths = platform === "win32" ? win32 : posix;
   // Where this tool's README long said the user's config is, on macOS too: read below
   // datachain's own, so that one written there by hand still counts.
@@ -54,7 +53,13 @@ export function configFilePaths(
     platform === "darwin" && setting(env, "DATACHAIN_GLOBAL_CONFIG_DIR") === undefined && setting(env, "XDG_CONFIG_HOME") === undefined
       ? [join(home, ".config", "datachain", "config")]
       : [];
-  return [paths.join(system, "config"), ...earlier, paths.join(user, "config"), resolve(cwd, project, "config")];
+  return [paths.join(system, "config"), ...earlier, paths.join(user, "config"), projectConfigPath(env, cwd)];
+}
+
+/** The project's config file, the last of configFilePaths: the one `datachain auth login --local` writes. */
+export function projectConfigPath(env: NodeJS.ProcessEnv, cwd: string): string {
+  const project = setting(env, "DATACHAIN_DIR") ?? join(setting(env, "DATACHAIN_ROOT_DIR") ?? cwd, ".datachain");
+  return resolve(cwd, project, "config");
 }
 
 /** A variable's value, trimmed; undefined when it is unset or blank. */
