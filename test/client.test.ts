@@ -916,7 +916,8 @@ describe("configuration", () => {
     };
     expect(await failure('[studio]\ntoken = "secret-in-toml\n')).toEqual([
       "CONFIG:2:24: datachain config is not valid TOML (control characters are not allowed in strings).",
-      "Fix it there (the line is not shown: it may hold the token), or run `datachain auth login` again.",
+      // It said to run `datachain auth login` again, which stops at the broken file as well.
+      "Fix it there (the line is not shown: it may hold the token), or move it away and run `datachain auth login` again.",
     ]);
     // Unquoted, a token is the TOML's mistake; its place is in the file's own lines, after a byte order mark and CRLFs.
     expect((await failure('\ufeff[studio]\r\nurl = "https://s.example"\r\ntoken = secret-in-toml\r\n'))[0]).toBe(

@@ -167,7 +167,8 @@ function tomlError(path: string, error: unknown): UsageError {
   const place = line === undefined ? "" : `:${line}${column === undefined ? "" : `:${column}`}`;
   return new UsageError(
     `${path}${place}: datachain config is not valid TOML${reason === undefined ? "" : ` (${reason})`}.`,
-    "Fix it there (the line is not shown: it may hold the token), or run `datachain auth login` again.",
+    // Not "run `datachain auth login` again": datachain reads every config first, and stops at this one too.
+    "Fix it there (the line is not shown: it may hold the token), or move it away and run `datachain auth login` again.",
   );
 }
 
