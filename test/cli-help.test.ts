@@ -547,6 +547,13 @@ describe("completion", () => {
     expect(complete("studio-jobs plan --format = m")).toEqual(["markdown"]);
     expect(complete("studio-jobs plan --format =")).toEqual(["text", "json", "markdown"]);
     expect(complete("studio-jobs --team = demo plan --var-file = v.yaml jobs/ --target =")).toEqual(["jobs/"]);
+    // bash splits at : too, and a value holding = or : into more words (as a real bash gives
+    // them): the value of --url http://h:8000 was taken for the command, so nothing was
+    // offered; --var=env=prod's `=` and `prod`, and a path's pieces, were passed as spec paths.
+    expect(complete("studio-jobs --url http : //localhost : 8000 pl")).toEqual(["plan"]);
+    expect(complete("studio-jobs --url = https : //s.example plan --format = m")).toEqual(["markdown"]);
+    expect(complete("studio-jobs plan --var = env = prod --url http : //h : 8000 jobs/ --target ")).toEqual(["jobs/"]);
+    expect(complete("studio-jobs plan C : /specs/a.yaml x = y.yaml --target = ")).toEqual(["C:/specs/a.yaml", "x=y.yaml"]);
   });
 
   it("completes every command that --help lists, help too, in each shell", async () => {

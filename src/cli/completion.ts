@@ -148,8 +148,12 @@ function renderBash(name: string, globals: FlagModel[], commands: CommandModel[]
   // flags and their values; a quoted word unquoted), as the command will; none: studio-jobs.yaml.
   // The words are passed as arguments, never evaluated.
   const anyWithValue = longsWithValue(globals, commands);
-  // bash splits --flag=value into three words, --flag, = and value (= is in COMP_WORDBREAKS):
-  // a value so given is skipped, and completed, as one given after a space.
+  // bash splits a word at = and at : (both in COMP_WORDBREAKS): --team=demo is three words,
+  // --team, = and demo; --var=a=b five; http://h:8000 five. The words before the one completed
+  // are joined again where bash split them (\`words\`), to find the command and the spec's paths:
+  // the value of --url http://h:8000 was taken for the command, a=b of --var=a=b for paths.
+  // A value after = is completed as one after a space; \`_keys\` leaves out the last word, the
+  // --target (or --target=) whose value it completes.
   // File names, like keys, are read a line at a time: the words of $(compgen -f) unquoted
   // were split at spaces and expanded as globs (a file \`a*\` offered every file starting with a).
   // -o filenames has bash quote them on the line and end a directory with /.
@@ -165,10 +169,10 @@ ${fn}_files() {
 ${fn}_keys() {
   local key quoted word j
   local -a paths=()
-  for ((j = i + 1; j < COMP_CWORD - 1; j++)); do
-    word="\${COMP_WORDS[j]}"
+  for ((j = i + 1; j < \${#words[@]} - 1; j++)); do
+    word="\${words[j]}"
     case "$word" in
-      ${anyWithValue.join("|")}) ((j++)); [[ "\${COMP_WORDS[j]}" == "=" ]] && ((j++)) ;;
+      ${anyWithValue.join("|")}) ((j++)) ;;
       -*) ;;
       \\'*\\'|\\"*\\") paths+=("\${word:1:\${#word}-2}") ;;
       *) paths+=("$word") ;;
@@ -184,12 +188,17 @@ ${fn}_keys() {
 ${fn}() {
   local cur="\${COMP_WORDS[COMP_CWORD]}" prev="\${COMP_WORDS[COMP_CWORD-1]}"
   if [[ "$cur" == "=" ]]; then cur=""; elif [[ "$prev" == "=" ]]; then prev="\${COMP_WORDS[COMP_CWORD-2]}"; fi
-  local command="" i
+  local -a words=()
+  local command="" i n word
   for ((i = 1; i < COMP_CWORD; i++)); do
-    case "\${COMP_WORDS[i]}" in
-      ${globalsWithValue.join("|")}) ((i++)); [[ "\${COMP_WORDS[i]}" == "=" ]] && ((i++)) ;;
+    word="\${COMP_WORDS[i]}" n=\${#words[@]}
+    if ((n > 0)) && [[ -z "\${word//[=:]/}" || -z "\${COMP_WORDS[i-1]//[=:]/}" ]]; then words[n-1]+="$word"; else words+=("$word"); fi
+  done
+  for ((i = 0; i < \${#words[@]}; i++)); do
+    case "\${words[i]}" in
+      ${globalsWithValue.join("|")}) ((i++)) ;;
       -*) ;;
-      *) command="\${COMP_WORDS[i]}"; break ;;
+      *) command="\${words[i]}"; break ;;
     esac
   done
   case "$command:$prev" in
