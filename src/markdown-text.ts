@@ -9,9 +9,12 @@ import { printable } from "./invisible.js";
  * pings the team), an issue (`#26`, `GH-26`, with a backlink in its timeline) and an emoji
  * (`:x:`). A character reference renders as the character before GitHub looks, so it does
  * not keep `&#64;org/team` from pinging anyone; an empty HTML comment after the character,
- * which renders as nothing, splits the text where GitHub looks (GitLab reads it alike).
+ * which renders as nothing, splits the text where GitHub looks. GitLab, which the merge
+ * request recipe posts the same Markdown to, reads it alike, and finds more: `!12` a merge
+ * request (with a "mentioned in" note on it, as `#12` an issue), `&12` an epic, `~bug` a
+ * label, `$12` a snippet.
  */
-const FOUND_IN_TEXT = new Set(["@", "#", ":", "-"]);
+const FOUND_IN_TEXT = new Set(["@", "#", ":", "-", "!", "&", "~", "$"]);
 
 /**
  * Text shown as itself anywhere in GitHub Markdown, table cells and inline HTML included:
