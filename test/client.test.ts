@@ -871,6 +871,16 @@ describe("configuration", () => {
       "/home/u/Library/Application Support/datachain/config",
       "/repo/state/config",
     ]);
+    // With $XDG_CONFIG_HOME, its config wins, and ~/Library/Application Support's is read below
+    // it: a datachain whose platformdirs reads no XDG variable on macOS logs in there.
+    // Found by review: only $XDG_CONFIG_HOME's was read, and such a login went unseen.
+    expect(configFilePaths({ XDG_CONFIG_HOME: "/xdg" }, "/repo", home, "darwin")).toEqual([
+      "/Library/Application Support/datachain/config",
+      "/home/u/Library/Application Support/datachain/config",
+      "/xdg/datachain/config",
+      "/repo/.datachain/config",
+    ]);
+    expect(configFilePaths({ XDG_CONFIG_HOME: "/xdg", DATACHAIN_GLOBAL_CONFIG_DIR: "/g" }, "/repo", home, "darwin")[1]).toBe("/g/config");
     expect(configFilePaths({ LOCALAPPDATA: "C:\\Users\\u\\AppData\\Local" }, "/repo", home, "win32").slice(0, 2)).toEqual([
       "C:\\ProgramData\\iterative\\datachain\\config",
       "C:\\Users\\u\\AppData\\Local\\iterative\\datachain\\config",

@@ -47,13 +47,19 @@ export function configFilePaths(
   const system = setting(env, "DATACHAIN_SYSTEM_CONFIG_DIR") ?? platformConfigDir("site", env, home, platform);
   const user = setting(env, "DATACHAIN_GLOBAL_CONFIG_DIR") ?? platformConfigDir("user", env, home, platform);
   const paths = platform === "win32" ? win32 : posix;
-  // Where this tool's README long said the user's config is, on macOS too: read below
-  // datachain's own, so that one written there by hand still counts.
-  const earlier =
-    platform === "darwin" && setting(env, "DATACHAIN_GLOBAL_CONFIG_DIR") === undefined && setting(env, "XDG_CONFIG_HOME") === undefined
-      ? [join(home, ".config", "datachain", "config")]
-      : [];
+  const earlier = platform === "darwin" && setting(env, "DATACHAIN_GLOBAL_CONFIG_DIR") === undefined ? macOSEarlier(env, home) : [];
   return [paths.join(system, "config"), ...earlier, paths.join(user, "config"), projectConfigPath(env, cwd)];
+}
+
+/**
+ * On macOS, a second place for the user's config, read below the first. Without
+ * $XDG_CONFIG_HOME, ~/.config's, where this tool's README long said the user's config is:
+ * one written there by hand still counts. With it, ~/Library/Application Support's: a
+ * datachain with an older platformdirs, which reads no XDG variable on macOS, logs in there.
+ */
+function macOSEarlier(env: NodeJS.ProcessEnv, home: string): string[] {
+  const dir = setting(env, "XDG_CONFIG_HOME") === undefined ? join(home, ".config") : join(home, "Library", "Application Support");
+  return [join(dir, "datachain", "config")];
 }
 
 /** The project's config file, the last of configFilePaths: the one `datachain auth login --local` writes. */
