@@ -31,7 +31,7 @@ export class ReplaceFileError extends Error {
   }
 }
 
-const SYMBOLIC_LINK = "it is a symbolic link, which is neither replaced nor written through; give the path of the file itself";
+const SYMBOLIC_LINK = "it is a symbolic link, which is neither replaced nor written through";
 
 /** Why what is at `path` (from lstat) is not replaced; undefined when nothing is there, or a regular file. */
 function refusedEntry(existing: Stats | undefined, exclusive: boolean): ReplaceFileError | undefined {

@@ -546,7 +546,7 @@ describe("plan failures end with exit 1 and one clear sentence", () => {
       code: 1,
       stdout: "",
       stderr:
-        "Error: Cannot save the plan to link.json: it is a symbolic link, which is neither replaced nor written through; give the path of the file itself.\nGive --out a file path in an existing directory you can write to.\n",
+        "Error: Cannot save the plan to link.json: it is a symbolic link, which is neither replaced nor written through.\nGive --out a file path in an existing directory you can write to.\n",
       questions: [],
     });
     expect(requests()).toBe(before);

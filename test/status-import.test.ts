@@ -840,7 +840,7 @@ describe("import", () => {
     const before = studio.emulator.requests.size;
     const refusals = [
       ["jobs", "it is a directory"],
-      ["spec.yaml", "it is a symbolic link, which is neither replaced nor written through; give the path of the file itself"],
+      ["spec.yaml", "it is a symbolic link, which is neither replaced nor written through"],
     ];
     for (const [out = "", reason = ""] of refusals) {
       for (const force of [[], ["--force"]]) {

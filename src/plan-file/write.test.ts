@@ -58,7 +58,7 @@ describe("writePlanFile", () => {
     const dir = mkdtempSync(join(tmpdir(), "studio-jobs-write-"));
     symlinkSync(join(dir, "elsewhere.json"), join(dir, "link.json"));
     expect(await refusal(join(dir, "link.json"), "link.json")).toBe(
-      "USAGE: Cannot save the plan to link.json: it is a symbolic link, which is neither replaced nor written through; give the path of the file itself. Give --out a file path in an existing directory you can write to.",
+      "USAGE: Cannot save the plan to link.json: it is a symbolic link, which is neither replaced nor written through. Give --out a file path in an existing directory you can write to.",
     );
     expect(existsSync(join(dir, "elsewhere.json"))).toBe(false);
     expect(lstatSync(join(dir, "link.json")).isSymbolicLink()).toBe(true);
