@@ -107,3 +107,37 @@ it("diffs two long texts that differ everywhere at once: every old line taken aw
     ...["old 5001", "old 5002", "old 5003"].map((l) => ` ${l}`),
   ]);
 }, 10_000);
+
+it("quotes a value blank at one end only, or holding a tab there, or spelled as any placeholder a change line writes", () => {
+  // Each end is looked at on its own: " x " alone would be quoted for either.
+  const job = desired({ key: "a", cron: "@daily" });
+  const live = record(job);
+  const environment = { ...live.environment, LEAD: " x", TRAIL: "x ", TAB: "x\t", NONE: "(none)", UNKNOWN: "(unknown)", PLAIN: "x y" };
+  const changes = computeChanges(job, { ...live, environment }, NOW);
+  expect(changes.filter((c) => c.kind === "value").map((c) => `${c.field}: ${c.old} → ${c.new}`)).toEqual([
+    'environment.LEAD: " x" → (not set)',
+    'environment.NONE: "(none)" → (not set)',
+    "environment.PLAIN: x y → (not set)",
+    'environment.TAB: "x\\t" → (not set)',
+    'environment.TRAIL: "x " → (not set)',
+    'environment.UNKNOWN: "(unknown)" → (not set)',
+  ]);
+});
+
+it("cut short, writes the hunk's header and line-break markers as the library does: counts of each side, none for an empty side", () => {
+  const lines = (prefix: string, count: number) => Array.from({ length: count }, (_, i) => `${prefix}${i}`);
+  // Sides of different lengths: each count is its own.
+  const [short, long] = [lines("old ", 5_000), lines("new ", 15_000)];
+  expect(unifiedDiff(`${short.join("\n")}\n`, `${long.join("\n")}\n`).split("\n", 1)).toEqual(["@@ -1,5000 +1,15000 @@"]);
+  // An empty side has no lines, and no marker though the other ends with a line break.
+  expect(unifiedDiff("", `${long.join("\n")}\n`)).toBe(["@@ -1,0 +1,15000 @@", ...long.map((l) => `+${l}`)].join("\n"));
+  expect(unifiedDiff(`${long.join("\n")}\n`, "")).toBe(["@@ -1,15000 +1,0 @@", ...long.map((l) => `-${l}`)].join("\n"));
+  // Neither side ends with a line break: no marker, as in a diff not cut short.
+  expect(unifiedDiff(short.join("\n"), long.join("\n"))).not.toContain("No newline");
+  // In very long texts, some 100 edits are still looked for: 40 lines changed in 30,000 are found as such.
+  const [before, after] = [lines("line ", 30_000), lines("line ", 30_000)];
+  for (let i = 0; i < 40; i++) after[i * 700] = `changed ${i}`;
+  const patch = unifiedDiff(before.join("\n"), after.join("\n")).split("\n");
+  expect(patch.filter((l) => l.startsWith("@@"))).toHaveLength(40);
+  expect(patch.filter((l) => l.startsWith("-"))).toEqual(Array.from({ length: 40 }, (_, i) => `-line ${i * 700}`));
+}, 20_000);
