@@ -889,3 +889,31 @@ describe("a create", () => {
     ]);
   });
 });
+
+describe("a created text value and a diff's context line", () => {
+  it("quotes a text field's value that would not read as itself, and keeps a context line's trailing blanks as they are", async () => {
+    // A spec's `python_version: '3.12 '` read `python_version: 3.12 `, the blank unseen.
+    const dir = mkdtempSync(join(tmpdir(), "studio-jobs-render-"));
+    writeFileSync(
+      join(dir, "studio-jobs.yaml"),
+      ["version: 1", "stack: analytics", "jobs:", "  j:", "    team: demo", "    query: print(1)", "    python_version: '3.12 '"].join(
+        "\n",
+      ),
+    );
+    const spec = await loadSpec(["."], dir, { env: {}, vars: {}, defaultTeam: undefined });
+    const text = renderPlanText(computePlan(spec.jobs, new Map([["demo", []]]), CLUSTERS, options()), { color: false });
+    expect(text.split("\n").filter((line) => line.includes("python_version"))).toEqual(['        python_version: "3.12 "']);
+    // Only a removed or added line shows its trailing blanks as escapes: an unchanged one is as it was.
+    const old = desired({ key: "ws", cron: "@daily", query: "import os  \nprint(1)\n" });
+    const next = desired({ key: "ws", cron: "@daily", query: "import os  \nprint(2)\n" });
+    const lines = renderPlanText(computePlan([next], new Map([["demo", [record(old)]]]), CLUSTERS, options()), { color: false }).split(
+      "\n",
+    );
+    expect(lines.slice(lines.indexOf("        query:") + 1, lines.indexOf("        query:") + 5)).toEqual([
+      "          @@ -1,2 +1,2 @@",
+      "           import os  ",
+      "          -print(1)",
+      "          +print(2)",
+    ]);
+  });
+});
