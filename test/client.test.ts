@@ -885,6 +885,7 @@ describe("configuration", () => {
       "C:\\ProgramData\\iterative\\datachain\\config",
       "C:\\Users\\u\\AppData\\Local\\iterative\\datachain\\config",
     ]);
+    expect(configFilePaths({ PROGRAMDATA: "D:\\Data" }, "/repo", home, "win32")[0]).toBe("D:\\Data\\iterative\\datachain\\config");
     // The system's is overridden by the user's, and both by the project's.
     const root = mkdtempSync(join(tmpdir(), "studio-jobs-config-"));
     for (const dir of ["system", "xdg/datachain", "repo/.datachain"]) mkdirSync(join(root, dir), { recursive: true });
@@ -940,6 +941,9 @@ describe("configuration", () => {
     expect((await failure('studio = "secret-in-toml"\n'))[0]).toBe(
       "Datachain config CONFIG: studio must be a table, [studio], holding url, token and team.",
     );
+    // Nor a list of tables, nor a date (an object to the TOML reader).
+    for (const toml of ['[[studio]]\ntoken = "t"\n', "studio = 2026-01-01T00:00:00Z\n"])
+      expect((await failure(toml))[0]).toBe("Datachain config CONFIG: studio must be a table, [studio], holding url, token and team.");
     for (const toml of ['[studio]\ntoken = "secret-in-toml\n', "studio = 'secret-in-toml'\n"])
       expect(await failure(toml)).not.toContain("secret-in-toml");
   });
