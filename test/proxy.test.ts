@@ -331,8 +331,9 @@ describe("proxyFor", () => {
         ["https://[fd00::5]", "fd00::/8"],
         ["https://[fd00::5]", "[fd00::]/16"],
         ["https://10.1.2.3", "0.0.0.0/0"],
+        ["https://10.1.2.3", "10.1.2.3/32"],
       ].map(([studio = "", noProxy = ""]) => bypassed(studio, noProxy)),
-    ).toEqual([true, true, true, true, true]);
+    ).toEqual([true, true, true, true, true, true]);
     expect(
       [
         ["https://11.1.2.3", "10.0.0.0/8"],
@@ -340,9 +341,11 @@ describe("proxyFor", () => {
         ["https://[fd00::5]", "10.0.0.0/8"],
         ["https://10.1.2.3", "fd00::/8"],
         ["https://10.1.2.3", "10.0.0.0/33"],
+        ["https://10.1.2.4", "10.1.2.3/32"],
+        ["https://[fd00::6]", "fd00::4/127"],
         ["https://studio.example.com", "10.0.0.0/8"],
       ].map(([studio = "", noProxy = ""]) => bypassed(studio, noProxy)),
-    ).toEqual([false, false, false, false, false, false]);
+    ).toEqual([false, false, false, false, false, false, false, false]);
   });
 
   it("refuses a proxy it cannot use, naming the variable and never its value", () => {
