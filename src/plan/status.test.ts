@@ -225,6 +225,20 @@ describe("computeStatus", () => {
     expect(computePlan(jobs, new Map([["demo", listed]]), CLUSTERS, options()).warnings).toEqual(status.warnings);
   });
 
+  it("warns of a record made by hand in an unknown status when it holds a desired job's name, as plan does", () => {
+    // The plan decides about it (it holds the name the spec's job would take): a status this tool does not know is warned of.
+    // So is one of the stack's records renamed by hand to a desired job's name.
+    const jobs = [desired({ key: "held", cron: "@daily" }), desired({ key: "renamed", cron: "@daily" })];
+    const listed = [
+      record({ key: "held", stack: null }, { status: "DORMANT" }),
+      record({ key: "was" }, { name: "renamed", status: "ASLEEP" }),
+    ];
+    expect(computeStatus(jobs, new Map([["demo", listed]]), "analytics", ["demo"], NOW).warnings).toEqual([
+      `Job ${listed[0]?.id} ("held") in team demo has status "DORMANT", which this tool does not know; it is treated as live.`,
+      `Job ${listed[1]?.id} ("renamed") in team demo has status "ASLEEP", which this tool does not know; it is treated as live.`,
+    ]);
+  });
+
   it("lists nothing, and every desired job as missing, before the first apply", () => {
     const jobs = [desired({ key: "z" }), desired({ key: "a", team: "ml" })];
     const status = computeStatus(jobs, new Map(), "analytics", ["demo", "ml"], NOW);
