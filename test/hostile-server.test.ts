@@ -591,6 +591,23 @@ describe("3a. a token with a blank at its end", () => {
   });
 });
 
+describe("3c. a 401 whose body is not Studio's error", () => {
+  it("still names where the refused token came from", async () => {
+    // A proxy's or a gateway's page in reply to a bad token: the hint that names the token's source went with Studio's JSON alone.
+    hostile.handler = (_req, res) => {
+      res.writeHead(401, { "content-type": "text/html" });
+      res.end("<html><body>Unauthorized</body></html>");
+    };
+    const result = await runCli(["plan", "."], { cwd: dir, env: env() });
+    expect(result.code).toBe(1);
+    expect(result.stderr.split("\n").slice(1)).toEqual([
+      "Studio refused the token in DATACHAIN_STUDIO_TOKEN, which wins over datachain's config: check it, or unset it to use the token `datachain auth login` saved.",
+      "",
+    ]);
+    expectClean(result);
+  });
+});
+
 describe("3b. a secret that a cut would split", () => {
   // Found by a server placing the token where the client cut the text before it redacted it:
   // past a redirect's 300 characters, across the 64 KiB mark after a run of spaces, across
