@@ -426,6 +426,15 @@ describe("completion", () => {
     expect(script).toContain("complete -o bashdefault -o default -F _studio_jobs studio-jobs\n");
   });
 
+  it("lists no key holding a line break or another control character, one key a line being what the shells read", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "studio-jobs-keys-"));
+    writeFileSync(
+      join(dir, "studio-jobs.yaml"),
+      'version: 1\nstack: s\njobs:\n  "a\\nb": {team: t, query: x}\n  "c\\td": {team: t, query: x}\n  e: {team: t, query: x}\n',
+    );
+    expect(await listSpecKeys(["studio-jobs.yaml"], dir)).toEqual(["e"]);
+  });
+
   it("completes words in bash as a user would see them", async () => {
     const script = (await runCli(["completion", "bash"])).stdout;
     const dir = copyExample("analytics");
@@ -603,6 +612,8 @@ describe("completion", () => {
       "complete -c studio-jobs -n '__studio_jobs_words destroy' -l target -x -a '(studio-jobs __complete-keys (__studio_jobs_words paths) 2>/dev/null)'",
     );
     expect(fish).toContain("complete -c studio-jobs -n '__studio_jobs_words plan' -l out -r -F -d");
+    // File names only where a command takes them: fish offered them everywhere else too.
+    expect(fish).toContain("\ncomplete -c studio-jobs -f\n");
     expect((await runCli(["completion", "tcsh"])).stderr).toContain(
       "error: command-argument value 'tcsh' is invalid for argument 'shell'. Allowed choices are bash, zsh, fish.",
     );
