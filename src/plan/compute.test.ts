@@ -970,6 +970,14 @@ describe("adopting a job made by hand", () => {
 });
 
 describe("warnings about work a plan interrupts or repeats", () => {
+  it("says that replacing a running scheduled job cancels its run, not that it runs once", () => {
+    const daily = desired({ key: "daily", cron: "@daily" });
+    const listing = [record(daily, { fingerprint: "older", status: "RUNNING" })];
+    expect(computePlan([daily], new Map([["demo", listing]]), CLUSTERS, options()).warnings).toEqual([
+      `Job "daily" in team demo: the plan cancels ${listing[0]?.id}, which is RUNNING, before it finishes.`,
+    ]);
+  });
+
   it("warns that replacing a running one-off job runs it again, and that a cancel stops a running job", () => {
     const once = desired({ key: "once" });
     const hourly = desired({ key: "hourly", cron: "@hourly" });
