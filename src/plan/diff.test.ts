@@ -141,3 +141,15 @@ it("cut short, writes the hunk's header and line-break markers as the library do
   expect(patch.filter((l) => l.startsWith("@@"))).toHaveLength(40);
   expect(patch.filter((l) => l.startsWith("-"))).toEqual(Array.from({ length: 40 }, (_, i) => `-line ${i * 700}`));
 }, 20_000);
+
+it("quotes a cluster's name and a recorded cron that would not read as themselves", () => {
+  // A cron recorded with a blank at its end read `0 3 * * *  → @daily`; a cluster named with the arrow read as two changes.
+  const live = record(desired({ key: "a", cron: "0 3 * * * " }));
+  const changes = computeChanges(desired({ key: "a", cron: "@daily" }), live, NOW);
+  expect(changes).toHaveLength(1);
+  expect(changes[0]).toMatchObject({ field: "schedule.cron", kind: "cron", old: '"0 3 * * * "', new: "@daily" });
+  const plain = record(desired({ key: "a", cron: "@daily" }));
+  expect(computeChanges(desired({ key: "a", cron: "@daily", cluster: { name: "gpu → big" } }), plain, NOW)).toEqual([
+    { field: "cluster", kind: "value", old: "(not set)", new: '"gpu → big"' },
+  ]);
+});
