@@ -312,10 +312,10 @@ describe("each command's help", () => {
       Global Options: (as for every command)
 
       Examples:
-        # a local Studio on a free port; prints its URL first
+        # a local Studio on a free port; prints its URL first (token dev-token, team demo)
         $ studio-jobs emulator
-        # keep its jobs across restarts
-        $ studio-jobs emulator --port 8080 --data jobs.jsonl
+        # only my-token, for team acme, on port 8080; its jobs kept across restarts
+        $ studio-jobs --token my-token --team acme emulator --port 8080 --data jobs.jsonl
         # with test hooks and seeded 503s
         $ studio-jobs emulator --admin --error-rate 0.1 --seed 7
       "

@@ -295,8 +295,11 @@ export async function run(argv: readonly string[], rawIo: CliIo): Promise<number
     .addHelpText(
       "after",
       examples([
-        ["studio-jobs emulator", "a local Studio on a free port; prints its URL first"],
-        ["studio-jobs emulator --port 8080 --data jobs.jsonl", "keep its jobs across restarts"],
+        ["studio-jobs emulator", "a local Studio on a free port; prints its URL first (token dev-token, team demo)"],
+        [
+          "studio-jobs --token my-token --team acme emulator --port 8080 --data jobs.jsonl",
+          "only my-token, for team acme, on port 8080; its jobs kept across restarts",
+        ],
         ["studio-jobs emulator --admin --error-rate 0.1 --seed 7", "with test hooks and seeded 503s"],
       ]),
     )
