@@ -274,6 +274,27 @@ describe("destroy", () => {
     expect(again.stderr).toBe('Warning: Job "guarded" in team demo is protected and is kept; pass --allow-protected to cancel it too.\n');
   });
 
+  it("retires a stack without the secrets its spec reads: it sends no job, so an unset ${env:...} does not stop it", async () => {
+    // Found by following the README as a new user: destroy refused "environment variable
+    // SECRET_KEY is not set", asking for a production secret only to cancel jobs.
+    const dir = mkdtempSync(join(tmpdir(), "studio-jobs-destroy-"));
+    mkdirSync(join(dir, ".git"));
+    writeSpec(dir, "secretive", {
+      daily: { query: "print(1)", schedule: { cron: "@daily" }, environment: { API_KEY: "${env:STUDIO_JOBS_TEST_SECRET}" } },
+    });
+    expect((await cli(dir, ["apply", ".", "--yes"], { env: { STUDIO_JOBS_TEST_SECRET: "s3cr3t-value" } })).code).toBe(0);
+    expect(await liveKeys("secretive")).toEqual(["daily"]);
+    // plan still needs it: it would send the value.
+    const plan = await cli(dir, ["plan", "."]);
+    expect(plan.code).toBe(1);
+    expect(plan.stderr).toContain("environment variable STUDIO_JOBS_TEST_SECRET is not set");
+    const destroyed = await cli(dir, ["--no-color", "destroy", ".", "--yes"]);
+    expect(destroyed.code).toBe(0);
+    expect(destroyed.stderr).toMatch(/^\[1\/1\] cancel demo\/daily: done \(job [\w-]+\)\n$/);
+    expect(destroyed.stdout).toContain("Destroy complete: 0 created, 0 replaced, 1 cancelled, 0 failed.");
+    expect(await liveKeys("secretive")).toEqual([]);
+  });
+
   it("shows what it cancels, asks, keeps protected jobs, and cancels the rest", async () => {
     const dir = copyExample("analytics");
     expect((await cli(dir, ["apply", ".", "--yes"])).code).toBe(0);

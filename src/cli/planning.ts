@@ -172,7 +172,10 @@ export async function preparePlan(
   const vars = await readVars(flags.var, flags.varFile, io.cwd);
   const settings = await resolveConnection(globals, io.env, io.cwd);
   const timer = createTimer(globals.verbose, io);
-  const resolveOptions = { env: io.env, vars: vars.values, defaultTeam: settings.team };
+  // destroy sends no job, so it needs none of the spec's secrets: an unset ${env:...} is no
+  // reason to keep a stack running.
+  const unsetEnv = purpose === "destroy" ? "note" : "error";
+  const resolveOptions = { env: io.env, vars: vars.values, defaultTeam: settings.team, unsetEnv } as const;
   // A spec that does not parse or fails its schema never reaches Studio.
   const files = await readSpecFiles(paths, resolveOptions, vars, io);
   let teams: string[];
