@@ -948,6 +948,24 @@ describe("configuration", () => {
       expect(await failure(toml)).not.toContain("secret-in-toml");
   });
 
+  it("reads no config file when a flag or a variable gives every setting: a broken one stops nothing then", async () => {
+    // Found by a new user's walk: with --url, --token and --team given, a broken
+    // ~/.config/datachain/config still stopped every command, though nothing was taken from it.
+    const { cwd, env } = setup('[studio]\ntoken = "unclosed\n', undefined);
+    const flags = { url: "https://studio.example", token: "flag-token", team: "flag-team" };
+    const settings = await resolveConnection(flags, env, cwd);
+    expect([settings.url, settings.token, settings.team, settings.sources]).toEqual([
+      "https://studio.example",
+      "flag-token",
+      "flag-team",
+      { url: "--url", token: "--token", team: "--team" },
+    ]);
+    const fromEnv = { ...env, DATACHAIN_STUDIO_URL: "https://studio.example", DATACHAIN_STUDIO_TOKEN: "env-token" };
+    expect((await resolveConnection({ team: "flag-team" }, fromEnv, cwd)).token).toBe("env-token");
+    // One setting left to the config, and the broken file is read, and said.
+    await expect(resolveConnection({ url: flags.url, token: flags.token }, env, cwd)).rejects.toThrow("datachain config is not valid TOML");
+  });
+
   it("refuses a config that is not a small UTF-8 file, naming it, without reading it whole", async () => {
     // A FIFO there hung every command; /dev/zero ran out of memory ("Invalid string length") and a
     // 200 MB file was read whole; a file saved as UTF-16 was "not valid TOML (line 1)".

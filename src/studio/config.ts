@@ -231,7 +231,10 @@ export async function resolveConnection(
   used: readonly (keyof StudioSection)[] = ["url", "token", "team"],
   home?: string,
 ): Promise<ConnectionSettings> {
-  const files = configFilePaths(env, cwd, home);
+  // Given every setting by a flag or a variable, the config files are not read: one broken,
+  // which nothing would be taken from, stopped every command (a CI run given all three too).
+  const given = (key: keyof StudioSection) => flags[key] !== undefined || (env[EMPTY_VARIABLES[key].name] ?? "") !== "";
+  const files = (["url", "token", "team"] as const).every(given) ? [] : configFilePaths(env, cwd, home);
   const fromFiles: { value: StudioSection; path: string }[] = [];
   for (const path of files) fromFiles.push({ value: await readStudioSection(path), path });
 
