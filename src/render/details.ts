@@ -9,7 +9,7 @@ import { JOB_FIELDS, PLAN_FIELDS, type JobField } from "../desired/fields.js";
 import { settingAt, type FileSetting, type JobSettings, type SettingValue } from "../plan/settings.js";
 import { nextRuns, runsFrom } from "../run-times.js";
 import type { CancelReason, FieldChange, Plan, PlanAction, PlanSummary } from "../plan/types.js";
-import { teamsNamed } from "../word-lists.js";
+import { firstFew, teamsNamed } from "../word-lists.js";
 
 export function shortId(id: string): string {
   return id.length > 12 ? id.slice(0, 8) : id;
@@ -35,9 +35,22 @@ export const NO_CHANGES = "No changes. Studio matches the spec.";
  * The text plan's "No changes", naming the teams it covered: a team the plan could not
  * read (a warning says which) is not among them, and the line does not claim it.
  */
-export function noChangesLine(teams: readonly string[]): string {
+export function noChangesLine(teams: readonly string[], targeted = false): string {
+  if (targeted) return `No changes to the targeted jobs${teams.length === 0 ? "" : ` in ${teamsNamed(teams)}`}.`;
   if (teams.length === 0) return NO_CHANGES;
   return `No changes. Studio matches the spec in ${teamsNamed(teams)}.`;
+}
+
+/** How many --target keys a plan's note names before "and N more". */
+const TARGETS_NAMED = 10;
+
+/**
+ * Under --target, what the plan left out: its counts ("0 unchanged") and its "No changes"
+ * are of the targeted jobs only, not of the stack. `name` spells a key for the output format.
+ */
+export function targetNote(doc: PlanDocument, name: (key: string) => string): string | undefined {
+  if (doc.targets.length === 0) return undefined;
+  return `Only the jobs --target names were planned (${firstFew(doc.targets.map(name), TARGETS_NAMED)}): the counts leave out the stack's other jobs, which are left as they are.`;
 }
 
 /** Nothing to do and nothing in the way: the only plan that says "No changes". */

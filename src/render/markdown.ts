@@ -9,7 +9,7 @@ import { printable } from "../invisible.js";
 import { escapeMarkdown } from "../markdown-text.js";
 import { withoutWorkflowCommands } from "../workflow-commands.js";
 import { joinWords } from "../word-lists.js";
-import { actionHeadline, detailLines, isEmptyPlan, NO_CHANGES, shownPlan, summaryLine } from "./details.js";
+import { actionHeadline, detailLines, isEmptyPlan, NO_CHANGES, noChangesLine, shownPlan, summaryLine, targetNote } from "./details.js";
 
 /** GitHub refuses comments over 65,536 characters; stay well below (a caller may add a line or two). */
 export const MARKDOWN_LIMIT = 60_000;
@@ -181,7 +181,11 @@ export function renderPlanMarkdown(plan: Plan | PlanDocument, limit = MARKDOWN_L
   // A hidden, stable first line: CI finds its earlier comment for the stack by it and updates it.
   const teams = `team${doc.teams.length === 1 ? "" : "s"} ${teamList(doc.teams)}`;
   const head = [`<!-- studio-jobs-plan: ${commentText(doc.stack)} -->`, `### studio-jobs plan for stack ${code(doc.stack)}, ${teams}`, ""];
-  head.push(...(empty ? [NO_CHANGES] : [`**${summaryLine(doc.summary, doc.errors.length)}**`, ""]));
+  const targeted = targetNote(doc, code);
+  head.push(
+    ...(empty ? [targeted === undefined ? NO_CHANGES : noChangesLine([], true)] : [`**${summaryLine(doc.summary, doc.errors.length)}**`]),
+  );
+  head.push(...(targeted === undefined ? [] : ["", `_${targeted}_`]), ...(empty ? [] : [""]));
   const header = ["| | job | team | action |", "|---|---|---|---|"];
   const errorsTitle = "**Errors — this plan cannot be applied:**";
   const warningsTitle = "**Warnings:**";

@@ -564,7 +564,10 @@ describe("what a plan tells", () => {
     const listing = [record(steady)];
     const onlyError = computePlan([steady], new Map([["demo", listing]]), CLUSTERS, options({ targets: ["steady", "typo"] }));
     expect(onlyError.errors).toEqual(["--target typo matches no job of the spec and no live job of stack analytics."]);
-    expect(renderPlanText(onlyError, { color: false })).toBe("Plan: 0 to create, 0 to replace, 0 to cancel, 1 unchanged, 1 error.\n");
+    expect(renderPlanText(onlyError, { color: false })).toBe(
+      "Plan: 0 to create, 0 to replace, 0 to cancel, 1 unchanged, 1 error.\n" +
+        "Only the jobs --target names were planned (steady, typo): the counts leave out the stack's other jobs, which are left as they are.\n",
+    );
     expect(renderPlanMarkdown(onlyError)).toContain("**Plan: 0 to create, 0 to replace, 0 to cancel, 1 unchanged, 1 error.**");
     expect(renderPlanMarkdown(onlyError)).not.toContain("No changes");
 

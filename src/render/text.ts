@@ -3,7 +3,7 @@
 import type { PlanDocument } from "../plan-file/document.js";
 import type { Plan, PlanAction } from "../plan/types.js";
 import { printable } from "../invisible.js";
-import { actionHeadline, detailLines, isEmptyPlan, noChangesLine, shownPlan, summaryLine } from "./details.js";
+import { actionHeadline, detailLines, isEmptyPlan, noChangesLine, shownPlan, summaryLine, targetNote } from "./details.js";
 import { teamsNamed } from "../word-lists.js";
 
 const CODES = { green: 32, yellow: 33, red: 31, magenta: 35, bold: 1, dim: 2 } as const;
@@ -29,7 +29,13 @@ export function renderPlanText(plan: Plan | PlanDocument, options: TextOptions):
     for (const line of detailLines(action, doc)) out.push(`        ${colorDiffLine(printable(line), paint)}`);
   }
   if (actions.length > 0) out.push("");
-  out.push(isEmptyPlan(doc) ? noChangesLine(doc.teams.map(printable)) : paint("bold", summaryLine(doc.summary, doc.errors.length)));
+  const targeted = targetNote(doc, (key) => printable(key));
+  out.push(
+    isEmptyPlan(doc)
+      ? noChangesLine(doc.teams.map(printable), targeted !== undefined)
+      : paint("bold", summaryLine(doc.summary, doc.errors.length)),
+  );
+  if (targeted !== undefined) out.push(targeted);
   return `${out.join("\n")}\n`;
 }
 

@@ -1,0 +1,63 @@
+// Plans limited by --target, against the emulator: they touch only the jobs named, and say
+// that they are partial, in every format and in a saved plan.
+
+import { describe, expect, it } from "vitest";
+import { cliWith } from "./cli-helpers.js";
+import { dailyJobs, liveByKey, useStudio, writeRepo, writeSpec } from "./helpers.js";
+
+const { studio, env } = useStudio();
+const cli = cliWith(env);
+
+describe("--target", () => {
+  it("says the plan is partial: its counts and its 'No changes' are of the targeted jobs only", async () => {
+    // Found by an adversarial tester: `plan --target job-0` with four more jobs of the spec not
+    // in Studio said "No changes. Studio matches the spec in team demo." and counted
+    // "0 unchanged": nothing in the text, the Markdown comment or `show` said that the rest of
+    // the stack was not planned at all.
+    const dir = writeRepo({});
+    writeSpec(dir, "partial", dailyJobs(1));
+    expect((await cli(dir, ["apply", ".", "--yes"])).code).toBe(0);
+    writeSpec(dir, "partial", dailyJobs(5));
+    const note = (keys: string) =>
+      `Only the jobs --target names were planned (${keys}): the counts leave out the stack's other jobs, which are left as they are.`;
+
+    const empty = await cli(dir, ["plan", ".", "--target", "job-0", "--detailed-exitcode"]);
+    expect(empty).toMatchObject({ code: 0, stderr: "", stdout: `No changes to the targeted jobs in team demo.\n${note("job-0")}\n` });
+    const markdown = await cli(dir, ["plan", ".", "--target", "job-0", "--format", "markdown"]);
+    expect(markdown.stdout).toBe(
+      [
+        "<!-- studio-jobs-plan: partial -->",
+        "### studio-jobs plan for stack <code>partial</code>, team <code>demo</code>",
+        "",
+        "No changes to the targeted jobs.",
+        "",
+        `_${note("<code>job-0</code>")}_`,
+        "",
+      ].join("\n"),
+    );
+
+    const some = await cli(dir, ["plan", ".", "--target", "job-2", "--target", "job-1", "--out", "plan.json"]);
+    expect(some.code).toBe(0);
+    expect(some.stdout.split("\n").slice(-3)).toEqual([
+      "Plan: 2 to create, 0 to replace, 0 to cancel, 0 unchanged.",
+      note("job-1, job-2"),
+      "",
+    ]);
+    const shown = await cli(dir, ["show", "plan.json"]);
+    expect(shown.stdout.split("\n").slice(-3)).toEqual([
+      "Plan: 2 to create, 0 to replace, 0 to cancel, 0 unchanged.",
+      note("job-1, job-2"),
+      "",
+    ]);
+    const applied = await cli(dir, ["apply", "plan.json"]);
+    expect(applied.code).toBe(0);
+    expect(applied.stdout).toContain("Apply complete: 2 created, 0 replaced, 0 cancelled, 0 failed.");
+    const live = liveByKey(await studio.client.listAllJobs("demo"), "partial");
+    expect([...live.keys()].sort()).toEqual(["job-0", "job-1", "job-2"]);
+
+    // Without --target, the plan says nothing of the kind.
+    const whole = await cli(dir, ["plan", "."]);
+    expect(whole.stdout).not.toContain("--target");
+    expect(whole.stdout).toContain("Plan: 2 to create, 0 to replace, 0 to cancel, 3 unchanged.");
+  });
+});
