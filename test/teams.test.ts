@@ -333,3 +333,31 @@ it("import --stack counts the stack's live jobs in a team only its finished jobs
   );
   expect(actions).toEqual(["cancel beta/b", "replace alpha/legacy"]);
 });
+
+it("--max-cancel refusing a move says the jobs moved to another team, not that they were removed from the spec", async () => {
+  // Found by an adversarial tester: moving 11 jobs from alpha to beta was refused with "The
+  // plan would cancel 11 jobs removed from the spec", while the plan above it said each one
+  // "moved to team beta": the reader went looking for jobs the spec had lost.
+  const jobs = (team: string, count: number) => Object.fromEntries(Array.from({ length: count }, (_, i) => [`m${i}`, daily(team, i)]));
+  const { dir, write } = specDir({ stack: "mover", teams: ["alpha", "beta"], jobs: jobs("alpha", 11) });
+  expect((await runCli(["apply", ".", "--yes"], { cwd: dir, env: both })).code).toBe(0);
+
+  write({ stack: "mover", teams: ["alpha", "beta"], jobs: jobs("beta", 11) });
+  const moved = await runCli(["plan", "."], { cwd: dir, env: both });
+  expect(moved.code).toBe(1);
+  expect(moved.stdout).toContain("cancel job");
+  expect(moved.stdout).toContain("(moved to team beta)");
+  expect(moved.stderr).toBe(
+    "Error: The plan would cancel 11 jobs moved to another team, more than --max-cancel 10. Check the spec, or raise --max-cancel to 11.\n",
+  );
+
+  const { m10: _dropped, ...ten } = jobs("beta", 11);
+  write({ stack: "mover", teams: ["alpha", "beta"], jobs: ten });
+  const mixed = await runCli(["plan", ".", "--max-cancel", "9"], { cwd: dir, env: both });
+  expect(mixed.stderr).toBe(
+    "Error: The plan would cancel 11 jobs removed from the spec or moved (10 of them moved to another team), more than --max-cancel 9. Check the spec, or raise --max-cancel to 11.\n",
+  );
+  expect((await runCli(["plan", ".", "--max-cancel", "11"], { cwd: dir, env: both })).code).toBe(0);
+  expect(liveIn("alpha", "mover")).toHaveLength(11);
+  expect(liveIn("beta", "mover")).toEqual([]);
+});

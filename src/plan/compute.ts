@@ -479,9 +479,17 @@ function checkGuards(actions: readonly PlanAction[], liveManaged: number, option
   }
   if (removed > options.maxCancel) {
     const outdated = actions.filter((a) => a.kind === "cancel" && a.reason === "outdated").length;
-    const which = outdated === 0 ? "" : ` (${outdated} of them later versions of one-off jobs whose spec's version already ran)`;
+    // A key the spec still has, cancelled as removed, is in another team now: moved, not removed.
+    const kept = new Set(actions.filter((a) => a.kind !== "cancel" && a.kind !== "conflict").map((a) => a.key));
+    const moved = actions.filter((a) => a.kind === "cancel" && a.reason === "removed" && kept.has(a.key)).length;
+    const which = [
+      ...(moved === 0 ? [] : [`${moved} of them moved to another team`]),
+      ...(outdated === 0 ? [] : [`${outdated} of them later versions of one-off jobs whose spec's version already ran`]),
+    ];
+    const why = moved === removed ? "moved to another team" : moved === 0 ? "removed from the spec" : "removed from the spec or moved";
+    const detail = which.length === 0 || moved === removed ? "" : ` (${which.join("; ")})`;
     errors.push(
-      `The plan would cancel ${removed} jobs removed from the spec${which}, more than --max-cancel ${options.maxCancel}. Check the spec, or raise --max-cancel to ${removed}.`,
+      `The plan would cancel ${removed} jobs ${why}${detail}, more than --max-cancel ${options.maxCancel}. Check the spec, or raise --max-cancel to ${removed}.`,
     );
   }
 }
