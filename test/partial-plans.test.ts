@@ -60,4 +60,24 @@ describe("--target", () => {
     expect(whole.stdout).not.toContain("--target");
     expect(whole.stdout).toContain("Plan: 2 to create, 0 to replace, 0 to cancel, 3 unchanged.");
   });
+
+  it("names the job a --target differs from only in case, for plan and destroy", async () => {
+    // Found by an adversarial tester: `plan --target Nightly` for the job nightly said only
+    // "matches no job of the spec", though it names the job differently only in case, which
+    // Studio's job names tell apart.
+    const dir = writeRepo({});
+    writeSpec(dir, "cased", { nightly: { query: "print(1)", schedule: { cron: "@daily" } } });
+    expect((await cli(dir, ["apply", ".", "--yes"])).code).toBe(0);
+    const plan = await cli(dir, ["plan", ".", "--target", "Nightly"]);
+    expect(plan.code).toBe(1);
+    expect(plan.stderr).toBe(
+      'Error: --target "Nightly" matches no job of the spec and no live job of stack cased; the job "nightly" differs from it only in case (job names are case-sensitive): give --target exactly that name.\n',
+    );
+    const destroy = await cli(dir, ["destroy", ".", "--yes", "--target", "NIGHTLY"]);
+    expect(destroy.code).toBe(1);
+    expect(destroy.stderr).toBe(
+      'Error: --target "NIGHTLY" matches no job of stack cased in Studio; the job "nightly" differs from it only in case (job names are case-sensitive): give --target exactly that name.\n',
+    );
+    expect([...liveByKey(await studio.client.listAllJobs("demo"), "cased").keys()]).toEqual(["nightly"]);
+  });
 });

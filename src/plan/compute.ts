@@ -47,7 +47,8 @@ function escapedKey(key: string): string {
  * A --target that names no job. One that differs from a job's key only in its Unicode form
  * (`café` precomposed, or e and a combining accent) or its edge spaces looks the same when
  * printed, so the key it nearly names (the spec's, or a live job's of the stack in Studio)
- * is given, both spelled out.
+ * is given, both spelled out; so is one that differs from it only in case, which a user
+ * typing the name from memory may miss.
  */
 function unmatchedTarget(target: string, keys: readonly string[], options: Pick<PlanOptions, "stack" | "destroying">): string {
   // destroy plans no job of the spec: only the stack's jobs in Studio are there to match.
@@ -57,8 +58,13 @@ function unmatchedTarget(target: string, keys: readonly string[], options: Pick<
       : `no job of the spec and no live job of stack ${options.stack}`;
   const alike = (key: string) => key.normalize("NFC").trim();
   const near = keys.find((key) => alike(key) === alike(target));
-  if (near === undefined) return `--target ${target} matches ${none}.`;
-  return `--target ${escapedKey(target)} matches ${none}; the job ${escapedKey(near)} differs from it only in its Unicode form or its edge spaces: give --target exactly that name.`;
+  if (near !== undefined)
+    return `--target ${escapedKey(target)} matches ${none}; the job ${escapedKey(near)} differs from it only in its Unicode form or its edge spaces: give --target exactly that name.`;
+  // Job names are case-sensitive in Studio: `Nightly` is not `nightly`.
+  const folded = (key: string) => alike(key).toLowerCase();
+  const cased = keys.find((key) => folded(key) === folded(target));
+  if (cased === undefined) return `--target ${target} matches ${none}.`;
+  return `--target ${escapedKey(target)} matches ${none}; the job ${escapedKey(cased)} differs from it only in case (job names are case-sensitive): give --target exactly that name.`;
 }
 
 export function computePlan(
