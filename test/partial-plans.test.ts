@@ -1,6 +1,8 @@
 // Plans limited by --target, against the emulator: they touch only the jobs named, and say
 // that they are partial, in every format and in a saved plan.
 
+import { writeFileSync } from "node:fs";
+import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { cliWith } from "./cli-helpers.js";
 import { dailyJobs, liveByKey, useStudio, writeRepo, writeSpec } from "./helpers.js";
@@ -79,5 +81,25 @@ describe("--target", () => {
       'Error: --target "NIGHTLY" matches no job of stack cased in Studio; the job "nightly" differs from it only in case (job names are case-sensitive): give --target exactly that name.\n',
     );
     expect([...liveByKey(await studio.client.listAllJobs("demo"), "cased").keys()]).toEqual(["nightly"]);
+  });
+
+  it("a spec whose every job was removed: `jobs:` left empty is told to be `jobs: {}`, which --allow-empty then plans", async () => {
+    // Found by an adversarial tester: commenting out every job left `jobs:` with nothing under
+    // it, refused as "must be a mapping, got null": nothing said how to write no jobs at all.
+    const dir = writeRepo({});
+    writeSpec(dir, "emptied", dailyJobs(2));
+    expect((await cli(dir, ["apply", ".", "--yes"])).code).toBe(0);
+    writeFileSync(join(dir, "studio-jobs.yaml"), "version: 1\nstack: emptied\nteams: [demo]\njobs:\n  # job-0: {}\n");
+    const blank = await cli(dir, ["plan", "."]);
+    expect(blank).toMatchObject({ code: 1, stdout: "" });
+    expect(blank.stderr).toBe(
+      "Error: studio-jobs.yaml:4:6: must be a mapping of job names to their settings (`jobs: {}` for none), got null (at jobs)\n1 problem found in the spec.\n",
+    );
+    writeFileSync(join(dir, "studio-jobs.yaml"), "version: 1\nstack: emptied\nteams: [demo]\njobs: {}\n");
+    const none = await cli(dir, ["plan", "."]);
+    expect(none.code).toBe(1);
+    expect(none.stderr).toContain("The plan would cancel every job of stack emptied (2) and keep none");
+    expect(await cli(dir, ["plan", ".", "--allow-empty"])).toMatchObject({ code: 0, stderr: "" });
+    expect([...liveByKey(await studio.client.listAllJobs("demo"), "emptied").keys()].sort()).toEqual(["job-0", "job-1"]);
   });
 });
