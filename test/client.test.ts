@@ -1065,6 +1065,56 @@ describe("configuration", () => {
     ]);
   });
 
+  it("refuses a library caller's options of the wrong kind with a UsageError naming the option, never the token", () => {
+    // Found by calling the library from JavaScript: a bad URL threw a bare TypeError ("Invalid URL"), an
+    // ftp:// URL or a missing token failed only at the first request ("check --url"; "Bearer undefined" sent),
+    // and maxReplyBytes NaN turned the reply cap off.
+    const refused = (options: unknown): string => {
+      try {
+        createStudioClient(options as StudioClientOptions);
+      } catch (error) {
+        return `${(error as UsageError).code}: ${(error as Error).message}`;
+      }
+      return "accepted";
+    };
+    const url = "http://127.0.0.1:9";
+    expect(
+      [
+        undefined,
+        { token: "t" },
+        { url: "not a url", token: "t" },
+        { url: "ht tp://alice:s3cret@studio", token: "t" },
+        { url: "ftp://127.0.0.1:9", token: "t" },
+        { url },
+        { url, token: 1234 },
+        { url, token: "t", maxReplyBytes: Number.NaN },
+        { url, token: "t", maxReplyBytes: "1000" },
+        { url, token: "t", retries: -1 },
+        { url, token: "t", writeGraceMs: 1.5 },
+        { url, token: "t", listLimit: { initial: 0, ceiling: 10 } },
+        { url, token: "t", listLimit: { initial: 100, ceiling: 10 } },
+        { url, token: "t", signal: {} },
+      ].map(refused),
+    ).toEqual([
+      "USAGE: createStudioClient needs its options: { url, token }.",
+      "USAGE: createStudioClient: options.url must be Studio's URL as a string, such as https://studio.datachain.ai, not undefined.",
+      'USAGE: Studio URL "not a url" is not a valid URL.',
+      'USAGE: Studio URL "ht tp://***@studio" is not a valid URL.',
+      'USAGE: Studio URL "ftp://127.0.0.1:9" must start with https:// or http://.',
+      "USAGE: createStudioClient: options.token must be a string, not undefined.",
+      "USAGE: createStudioClient: options.token must be a string, not number.",
+      "USAGE: createStudioClient: maxReplyBytes must be a whole number of at least 1, not NaN.",
+      'USAGE: createStudioClient: maxReplyBytes must be a whole number of at least 1, not string "1000".',
+      "USAGE: createStudioClient: retries must be a whole number of at least 0, not -1.",
+      "USAGE: createStudioClient: writeGraceMs must be a whole number of at least 0, not 1.5.",
+      "USAGE: createStudioClient: listLimit.initial must be a whole number of at least 1, not 0.",
+      "USAGE: createStudioClient: listLimit.ceiling must be a whole number of at least 100, not 10.",
+      "USAGE: createStudioClient: options.signal must be an AbortSignal (an AbortController's signal).",
+    ]);
+    // Plain http:// to another machine stays the library caller's choice (the command line asks for --insecure).
+    expect(refused({ url: "http://studio.internal:8000", token: "t", retries: 0, listLimit: { initial: 5, ceiling: 5 } })).toBe("accepted");
+  });
+
   it("refuses a library caller's timeoutMs a timer cannot hold, which ended every request at once", () => {
     // Found by an adversarial tester: past 2^31-1 ms, setTimeout fires after 1 ms.
     for (const timeoutMs of [2 ** 31, 0, -1, Number.NaN]) {

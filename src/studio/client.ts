@@ -15,7 +15,7 @@ import type { Cluster, JobInput, JobOutput, UploadReply } from "./types.js";
 import { createJobListStream, createWholeReplyStream, type JobList } from "./stream-parse.js";
 import { readActionFeedback, readClusterList, readJob, readUploadReply, type ListingOptions } from "./wire.js";
 import { checkToken } from "./token.js";
-import { API_PREFIX } from "./url.js";
+import { API_PREFIX, checkStudioUrl } from "./url.js";
 
 export { DEFAULT_TIMEOUT_MS, type RetryEvent } from "./call.js";
 
@@ -113,9 +113,44 @@ export interface StudioClient {
   close(options?: { abort?: boolean }): Promise<void>;
 }
 
-export function createStudioClient(options: StudioClientOptions): StudioClient {
-  const base = new URL(options.url);
+/** A whole number of at least `least`, as an option of the library's caller must be: JavaScript callers have no type checks. */
+function checkWhole(name: string, value: unknown, least: number, optional = true): void {
+  if ((optional && value === undefined) || (Number.isSafeInteger(value) && (value as number) >= least)) return;
+  const shown = typeof value === "number" ? String(value) : `${typeof value} ${JSON.stringify(value) ?? ""}`.trim();
+  throw new UsageError(`createStudioClient: ${name} must be a whole number of at least ${least}, not ${shown}.`);
+}
+
+/**
+ * What a library caller gives, checked before anything is sent: the command line checks its
+ * own flags first, so these are for callers without type checks. Never says the token.
+ */
+function checkClientOptions(options: StudioClientOptions): URL {
+  if (typeof options !== "object" || options === null) throw new UsageError("createStudioClient needs its options: { url, token }.");
+  if (typeof options.url !== "string")
+    throw new UsageError(
+      `createStudioClient: options.url must be Studio's URL as a string, such as https://studio.datachain.ai, not ${typeof options.url}.`,
+    );
+  // As the command line checks --url, except plain http:// to another machine, which is the caller's choice.
+  const base = checkStudioUrl(options.url, true);
+  if (typeof options.token !== "string")
+    throw new UsageError(`createStudioClient: options.token must be a string, not ${typeof options.token}.`);
   checkToken(options.token, "the client's options");
+  checkWhole("maxReplyBytes", options.maxReplyBytes, 1);
+  checkWhole("retries", options.retries, 0);
+  checkWhole("writeGraceMs", options.writeGraceMs, 0);
+  const { listLimit } = options;
+  if (listLimit !== undefined) {
+    checkWhole("listLimit.initial", listLimit.initial, 1, false);
+    checkWhole("listLimit.ceiling", listLimit.ceiling, listLimit.initial, false);
+  }
+  const { signal } = options;
+  if (signal !== undefined && (typeof signal?.addEventListener !== "function" || typeof signal.aborted !== "boolean"))
+    throw new UsageError("createStudioClient: options.signal must be an AbortSignal (an AbortController's signal).");
+  return base;
+}
+
+export function createStudioClient(options: StudioClientOptions): StudioClient {
+  const base = checkClientOptions(options);
   const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
   // The CLI checks --timeout so; a library caller's deadline past a timer's reach would end every request at once.
   if (!(timeoutMs > 0 && timeoutMs <= MAX_TIMEOUT_MS)) {
