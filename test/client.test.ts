@@ -1065,6 +1065,22 @@ describe("configuration", () => {
     ]);
   });
 
+  it("refuses a request after close() with a UsageError, not an unreachable Studio", async () => {
+    // Found by calling the library: undici's "The client is destroyed" became "no reply ... Check --url".
+    studio = await startTestStudio();
+    const { client, emulator } = studio;
+    expect((await client.listClusters("demo")).length).toBeGreaterThan(0);
+    await client.close();
+    await client.close();
+    const error = (await client.listAllJobs("demo").catch((e: unknown) => e)) as UsageError;
+    expect([error.code, error.message, error.hint]).toEqual([
+      "USAGE",
+      "GET /api/datachain/jobs/ was not sent: the client is closed (close() was called).",
+      "Send every request before closing the client, or create another client.",
+    ]);
+    expect(emulator.requests.get("GET /datachain/jobs/")).toBeUndefined();
+  });
+
   it("refuses a library caller's options of the wrong kind with a UsageError naming the option, never the token", () => {
     // Found by calling the library from JavaScript: a bad URL threw a bare TypeError ("Invalid URL"), an
     // ftp:// URL or a missing token failed only at the first request ("check --url"; "Bearer undefined" sent),

@@ -8,7 +8,7 @@
 
 import { RemoteError, StudioJobsError, UsageError } from "../errors.js";
 import type { Redactor } from "../redact.js";
-import { createCall, DEFAULT_TIMEOUT_MS, MAX_TIMEOUT_MS, type RetryEvent } from "./call.js";
+import { createCall, DEFAULT_TIMEOUT_MS, MAX_TIMEOUT_MS, type CallSpec, type RetryEvent } from "./call.js";
 import { Agent, loadFormData, loadProxyAgent, type Dispatcher } from "./http.js";
 import type { ProxySetting } from "./proxy.js";
 import type { Cluster, JobInput, JobOutput, UploadReply } from "./types.js";
@@ -173,7 +173,7 @@ export function createStudioClient(options: StudioClientOptions): StudioClient {
   // Asking for many costs nothing when a team has few, and every extra ask re-sends all:
   // nearly every team fits the first ask; a huge one costs one more, 4 times larger.
   const listLimit = options.listLimit ?? { initial: 250_000, ceiling: 1_000_000 };
-  const call = createCall({
+  const callStudio = createCall({
     dispatcher,
     authorization: `Bearer ${options.token}`,
     origin: base.origin,
@@ -194,6 +194,17 @@ export function createStudioClient(options: StudioClientOptions): StudioClient {
     redact: options.redactor?.redact ?? ((text: string) => text),
     redactHead: options.redactor?.redactHead ?? ((text: string, max: number) => text.slice(0, max)),
   });
+  let closed: Promise<void> | undefined;
+  // After close() undici would fail the request as "no reply: the client is destroyed", with a hint to check the URL.
+  const call = <T>(spec: CallSpec<T>): Promise<T> =>
+    closed === undefined
+      ? callStudio(spec)
+      : Promise.reject(
+          new UsageError(
+            `${spec.method} ${API_PREFIX}${spec.path} was not sent: the client is closed (close() was called).`,
+            "Send every request before closing the client, or create another client.",
+          ),
+        );
 
   /** One listing, read as it streams: only the records `keep` wants are held. */
   async function listJobs(team: string, query: ListJobsQuery = {}, reading: Omit<ListingOptions, "team"> = {}): Promise<JobList> {
@@ -226,7 +237,6 @@ export function createStudioClient(options: StudioClientOptions): StudioClient {
   }
 
   const small = Math.min(maxReplyBytes, MAX_SMALL_REPLY_BYTES);
-  let closed: Promise<void> | undefined;
 
   return {
     url: options.url,
@@ -337,7 +347,7 @@ export function createStudioClient(options: StudioClientOptions): StudioClient {
       else if (closeOptions.abort === true) closed ??= dispatcher.destroy();
       // A request still waiting for a connection its try gave up on (a tunnel never opened) would hold a graceful close as long:
       // once the tries under way have ended (writes in flight included), such a request is cut off.
-      else closed ??= call.leftBehind().then((left) => (left ? dispatcher.destroy() : dispatcher.close()));
+      else closed ??= callStudio.leftBehind().then((left) => (left ? dispatcher.destroy() : dispatcher.close()));
       return closed;
     },
   };
