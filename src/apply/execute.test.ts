@@ -84,6 +84,32 @@ const liveNames = (studio: FakeStudio) =>
   studio.jobs.filter((j) => j.status !== "CANCELED" && j.status !== "CANCELING_SCHEDULED").map((j) => `${j.name} ${j.id}`);
 
 describe("a refused plan", () => {
+  it("refuses a library caller's arguments of the wrong kind before anything is sent, naming what is wrong", async () => {
+    // Found by calling the library from JavaScript: applyPlan(plan, client) failed with p-limit's "Expected
+    // `concurrency` to be a number", and without knownIds each create Studio made was reported failed.
+    const studio = createFakeStudio([]);
+    const plan = planOf([create(desired({ key: "fresh" }))]);
+    const refused = (args: unknown[]) =>
+      (applyPlan as (...a: unknown[]) => Promise<ApplyResult>)(...args).then(
+        (result) => `applied: ${outcomes(result).join("; ")}`,
+        (error: Error & { code?: string }) => `${error.name} ${error.code}: ${error.message}`,
+      );
+    expect(
+      await Promise.all([
+        refused([undefined, { client: studio, parallelism: 1, knownIds: new Set() }]),
+        refused([plan, studio]),
+        refused([plan, { client: studio, parallelism: 0, knownIds: new Set() }]),
+        refused([plan, { client: studio, parallelism: 1 }]),
+      ]),
+    ).toEqual([
+      "UsageError USAGE: applyPlan: the first argument must be a plan made by computePlan.",
+      "UsageError USAGE: applyPlan: the second argument must be its options, { client, parallelism, knownIds }, with client a StudioClient.",
+      "UsageError USAGE: applyPlan: options.parallelism must be a whole number of at least 1, not 0.",
+      "UsageError USAGE: applyPlan: options.knownIds must be a Set of the ids of every job listed when the plan was made.",
+    ]);
+    expect(studio.calls).toEqual([]);
+  });
+
   it("is not carried out: a plan with errors (a protected job, a guard) changes nothing", async () => {
     // Found by an adversarial tester: the library's applyPlan cancelled a protected job the
     // plan refused to cancel, as only the CLI looked at the plan's errors.

@@ -5,7 +5,7 @@
 // failed or skipped; nothing stops half-way.
 
 import pLimit from "p-limit";
-import { InterruptedError, PlanRefusedError, RemoteError, StudioJobsError } from "../errors.js";
+import { InterruptedError, PlanRefusedError, RemoteError, StudioJobsError, UsageError } from "../errors.js";
 import type { PlanAction, Plan } from "../plan/types.js";
 import { withinTargets } from "../plan/team-records.js";
 import { sha256Hex } from "../identity/fingerprint.js";
@@ -62,7 +62,29 @@ interface CreateWork {
   old?: JobOutput;
 }
 
+/**
+ * What a library caller without type checks may get wrong, refused before anything is sent:
+ * without `knownIds` a create Studio made would have been reported failed (and made again).
+ */
+function checkApplyArguments(plan: Plan, options: ApplyOptions): void {
+  if (!Array.isArray(plan?.actions) || !Array.isArray(plan.errors))
+    throw new UsageError("applyPlan: the first argument must be a plan made by computePlan.");
+  if (typeof options !== "object" || options === null || typeof options.client?.createJob !== "function")
+    throw new UsageError(
+      "applyPlan: the second argument must be its options, { client, parallelism, knownIds }, with client a StudioClient.",
+      "For example: applyPlan(plan, { client, parallelism: 10, knownIds: new Set(listedJobs.map((job) => job.id)) }).",
+    );
+  if (!Number.isSafeInteger(options.parallelism) || options.parallelism < 1)
+    throw new UsageError(`applyPlan: options.parallelism must be a whole number of at least 1, not ${String(options.parallelism)}.`);
+  if (typeof options.knownIds?.has !== "function")
+    throw new UsageError(
+      "applyPlan: options.knownIds must be a Set of the ids of every job listed when the plan was made.",
+      "For example: new Set(listedJobs.map((job) => job.id)), over the listings given to computePlan.",
+    );
+}
+
 export async function applyPlan(plan: Plan, options: ApplyOptions): Promise<ApplyResult> {
+  checkApplyArguments(plan, options);
   // A plan's errors are its guards (protected jobs, --allow-empty, --max-cancel, clusters):
   // the CLI stops before applying such a plan, and so must every other caller of the library.
   if (plan.errors.length > 0)
