@@ -901,6 +901,32 @@ describe("the teams a library caller gives", () => {
     }
   };
 
+  it("refuses arguments of the wrong kind, and a maxCancel left out, which turned the guard off", () => {
+    // Found by calling the library from JavaScript: without maxCancel twenty removed jobs were planned
+    // for cancelling with no error; the rest failed with a TypeError from deep inside.
+    const removed = Array.from({ length: 20 }, (_, i) => record({ key: `old-${i}` }));
+    const listings = new Map([["demo", removed]]);
+    const loose = (overrides: Record<string, unknown>) => ({ ...options({ allowEmpty: true }), ...overrides });
+    expect(
+      [
+        () => computePlan([], listings, CLUSTERS, loose({ maxCancel: undefined })),
+        () => computePlan([], listings, CLUSTERS, loose({ maxCancel: Number.NaN })),
+        () => computePlan([], { demo: removed } as unknown as Map<string, JobOutput[]>, CLUSTERS, options()),
+        () => computePlan([], listings, CLUSTERS, { stack: STACK, teams: ["demo"] } as unknown as PlanOptions),
+        () => computePlan([], listings, CLUSTERS, loose({ now: "2026-01-01" })),
+        () => computePlan([], listings, CLUSTERS, undefined as unknown as PlanOptions),
+      ].map(refusal),
+    ).toEqual([
+      "computePlan: options.maxCancel must be a number of at least 0 (Infinity for no limit), not undefined.",
+      "computePlan: options.maxCancel must be a number of at least 0 (Infinity for no limit), not NaN.",
+      "computePlan: the second argument must be a Map of each team to its listing (client.listAllJobs).",
+      "computePlan: options.targets must be an array of job keys ([] for every job).",
+      "computePlan: options.now must be a valid Date (new Date()).",
+      "computePlan: the fourth argument must be its options.",
+    ]);
+    expect(computePlan([], listings, CLUSTERS, loose({ maxCancel: Number.POSITIVE_INFINITY })).actions).toHaveLength(20);
+  });
+
   it("refuses a team without its listing", () => {
     const a = desired({ key: "a", cron });
     expect(refusal(() => computePlan([a], new Map(), CLUSTERS, options()))).toBe("computePlan: no listing of team(s) demo.");

@@ -73,6 +73,7 @@ export function computePlan(
   clusters: readonly Cluster[],
   options: PlanOptions,
 ): Plan {
+  checkArguments(desired, listings, clusters, options);
   const actions: PlanAction[] = [];
   const errors: string[] = [];
   const warnings: string[] = [];
@@ -515,6 +516,29 @@ function checkClusters(actions: readonly PlanAction[], clusters: readonly Cluste
  * what runs), and a job of a team not covered would be left out of the plan unsaid: the
  * CLI never does either; a library caller who does is told at once.
  */
+/**
+ * What a library caller without type checks may get wrong, said before planning: a TypeError
+ * from deep inside names nothing, and a maxCancel left out compared false with every count,
+ * which turned its guard off.
+ */
+function checkArguments(desired: unknown, listings: unknown, clusters: unknown, options: PlanOptions | undefined): void {
+  const refuse = (what: string) =>
+    new UsageError(
+      `computePlan: ${what}.`,
+      "Call it as computePlan(spec.jobs, listings, clusters, { stack, teams, targets, adopt, allowEmpty, allowProtected, maxCancel, now }).",
+    );
+  if (!Array.isArray(desired)) throw refuse("the first argument must be the spec's jobs (spec.jobs), an array");
+  if (!(listings instanceof Map)) throw refuse("the second argument must be a Map of each team to its listing (client.listAllJobs)");
+  if (!Array.isArray(clusters)) throw refuse("the third argument must be the clusters (client.listClusters), an array");
+  if (typeof options !== "object" || options === null) throw refuse("the fourth argument must be its options");
+  if (typeof options.stack !== "string") throw refuse("options.stack must be the spec's stack (spec.stack), a string");
+  if (!Array.isArray(options.teams)) throw refuse("options.teams must be an array of team names");
+  if (!Array.isArray(options.targets)) throw refuse("options.targets must be an array of job keys ([] for every job)");
+  if (typeof options.maxCancel !== "number" || !(options.maxCancel >= 0))
+    throw refuse(`options.maxCancel must be a number of at least 0 (Infinity for no limit), not ${String(options.maxCancel)}`);
+  if (!(options.now instanceof Date) || Number.isNaN(options.now.getTime())) throw refuse("options.now must be a valid Date (new Date())");
+}
+
 function checkCoverage(
   desired: readonly DesiredJob[],
   listings: ReadonlyMap<string, readonly JobOutput[]>,
