@@ -56,6 +56,27 @@ it("needs no Studio URL: DATACHAIN_STUDIO_URL set but empty is no error when the
   }
 });
 
+describe("loadSpec called from JavaScript with arguments of the wrong kind", () => {
+  it("says which argument is wrong, rather than reading a string as one-letter files or throwing from node:path", async () => {
+    // Found by calling the library: loadSpec("studio-jobs.yaml", dir) reported "s:1:1: no such file" for each letter.
+    const dir = specRepo("jobs: {}");
+    const said = (paths: unknown, cwd: unknown) =>
+      (loadSpec as (...a: unknown[]) => Promise<unknown>)(paths, cwd, { env: {}, vars: {}, defaultTeam: "demo" }).then(
+        () => "loaded",
+        (error: Error & { code?: string }) => `${error.code}: ${error.message}`,
+      );
+    expect([
+      await said("studio-jobs.yaml", dir),
+      await said(["studio-jobs.yaml"], undefined),
+      await said(["studio-jobs.yaml"], dir),
+    ]).toEqual([
+      'USAGE: loadSpec: the first argument must be an array of spec files or directories, such as ["studio-jobs.yaml"].',
+      "USAGE: loadSpec: the second argument must be the directory paths are relative to, such as process.cwd().",
+      "loaded",
+    ]);
+  });
+});
+
 describe("an unset ${env:...}", () => {
   it("is a note for validate, which exits 0", async () => {
     const dir = writeRepo({ "studio-jobs.yaml": WITH_SECRET });
