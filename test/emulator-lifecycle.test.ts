@@ -317,6 +317,20 @@ describe("persistence", () => {
     await second.close();
   });
 
+  it("refuses a port out of range before taking the journal, which a failed start left locked by this process", async () => {
+    // Found by calling the library: startEmulator({ data, port: 70000 }) threw Node's RangeError and kept the
+    // journal's lock, so the next start on it said "in use by another emulator (process <this one>)".
+    const data = join(mkdtempSync(join(tmpdir(), "studio-jobs-journal-")), "journal.jsonl");
+    for (const port of [70000, -1, Number.NaN, 1.5]) {
+      await expect(startEmulator({ data, port })).rejects.toThrow(
+        new UsageError(`The emulator's port must be a whole number from 0 to 65535 (0 picks a free one), not ${String(port)}.`),
+      );
+    }
+    expect(existsSync(`${data}.lock`)).toBe(false);
+    const next = await startEmulator({ data, port: "0" as unknown as number }); // process.env.PORT, as listen() takes it
+    await next.close();
+  });
+
   it("takes over a lock left by an emulator that was killed and not yet reaped by its parent", async () => {
     // Found by an adversarial tester: an emulator killed with kill -9 under a parent that had
     // not read its exit status yet (a zombie) still answers signal 0, and a restart on its
@@ -459,7 +473,7 @@ describe("persistence", () => {
       "Emulator body limit jsonBytes must be a whole number of bytes, got -1.",
     );
     expect(existsSync(`${data}.lock`)).toBe(false);
-    const next = await startEmulator({ data });
+    const next = await startEmulator({ data, port: "0" as unknown as number }); // process.env.PORT, as listen() takes it
     await next.close();
   });
 

@@ -148,6 +148,12 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
       "Use --admin only on 127.0.0.1.",
     );
   }
+  // Checked before the journal is opened: Node's RangeError from listen() left the journal locked by this process.
+  // A port in a string (process.env.PORT) is one listen() takes: it stays so.
+  const given: unknown = options.port ?? 0;
+  const port = typeof given === "string" && /^\d{1,5}$/.test(given) ? Number(given) : given;
+  if (typeof port !== "number" || !Number.isSafeInteger(port) || port < 0 || port > 65535)
+    throw new UsageError(`The emulator's port must be a whole number from 0 to 65535 (0 picks a free one), not ${String(port)}.`);
   const limits = { ...DEFAULT_BODY_LIMITS, ...options.limits };
   for (const [name, value] of Object.entries(limits)) {
     if (!Number.isSafeInteger(value) || value < 0)
@@ -219,10 +225,10 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
   await new Promise<void>((resolve, reject) => {
     const refused = (error: NodeJS.ErrnoException) => {
       journal?.close();
-      reject(new UsageError(`The emulator cannot listen on ${host} port ${options.port ?? 0}: ${error.message}`, listenHint(error)));
+      reject(new UsageError(`The emulator cannot listen on ${host} port ${port}: ${error.message}`, listenHint(error)));
     };
     server.once("error", refused);
-    server.listen(options.port ?? 0, host, () => {
+    server.listen(port, host, () => {
       server.off("error", refused);
       resolve();
     });
