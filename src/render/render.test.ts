@@ -90,6 +90,8 @@ describe("renderers", () => {
 
   it("colours text only when asked", () => {
     expect(renderPlanText(plan, { color: false })).not.toContain("\x1b[");
+    // Without options (a library caller in JavaScript) it threw "Cannot read properties of undefined (reading 'color')".
+    expect((renderPlanText as (p: Plan) => string)(plan)).toBe(renderPlanText(plan, { color: false }));
     const colored = renderPlanText(plan, { color: true });
     expect(colored).toContain("\x1b[32m+  \x1b[0m");
     // A query's diff: removed lines red, added green, hunk headers dim, context as it is.
