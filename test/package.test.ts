@@ -65,6 +65,9 @@ function writeConsumer(dir: string, tarball: string): void {
   writeFileSync(
     join(dir, "consumer.ts"),
     `${example ?? ""}
+// The types the exported functions take and give are named too: a caller can declare them.
+import type { ApplyEvent, EmulatorConfig, ListAllJobsQuery, ListJobsQuery, ResolveOptions, RetryEvent, TextOptions } from "studio-jobs";
+export type Named = [ApplyEvent, EmulatorConfig, ListAllJobsQuery, ListJobsQuery, ResolveOptions, RetryEvent, TextOptions];
 // @ts-expect-error -- the port is a number: without the package's declarations this line is no error, and tsc fails.
 export const misuse = () => startEmulator({ port: "0" });
 `,
