@@ -155,6 +155,25 @@ describe("a proxy", () => {
   });
 });
 
+describe("proxyFor called from JavaScript with arguments of the wrong kind", () => {
+  it("says which, rather than finding no proxy for a URL given as a string", () => {
+    // Found by calling the library: proxyFor("https://...", { HTTPS_PROXY }) returned undefined (a direct connection).
+    const env = { HTTPS_PROXY: "http://proxy.example:3128" };
+    const said = (...args: unknown[]) => {
+      try {
+        return (proxyFor as (...a: unknown[]) => unknown)(...args);
+      } catch (error) {
+        return `${(error as UsageError).code}: ${(error as Error).message}`;
+      }
+    };
+    expect([said("https://studio.example", env), said(new URL("https://studio.example"))]).toEqual([
+      "USAGE: proxyFor: the first argument must be Studio's URL as a URL, such as new URL(url).",
+      "USAGE: proxyFor: the second argument must be the environment the proxy is named in, such as process.env.",
+    ]);
+    expect(proxyFor(new URL("https://studio.example"), env)?.shown).toBe("proxy.example:3128");
+  });
+});
+
 describe("a tunnel the proxy refuses", () => {
   // The request never reached Studio: a create is as safe to send again as a read, and
   // surely made nothing. Each CONNECT refused was a failure nothing retried, and a create's

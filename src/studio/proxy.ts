@@ -35,6 +35,10 @@ function firstSet(env: NodeJS.ProcessEnv, names: readonly string[]): string | un
  * them, never proxy it) or for a host `no_proxy` / `NO_PROXY` names.
  */
 export function proxyFor(studio: URL, env: NodeJS.ProcessEnv): ProxySetting | undefined {
+  // For callers without type checks: a string URL has no protocol, so HTTPS_PROXY went unread and no proxy was said.
+  if (!(studio instanceof URL)) throw new UsageError("proxyFor: the first argument must be Studio's URL as a URL, such as new URL(url).");
+  if (typeof env !== "object" || env === null)
+    throw new UsageError("proxyFor: the second argument must be the environment the proxy is named in, such as process.env.");
   const names = studio.protocol === "https:" ? ["https_proxy", "HTTPS_PROXY"] : ["http_proxy", "HTTP_PROXY"];
   const from = firstSet(env, [...names, "all_proxy", "ALL_PROXY"]);
   if (from === undefined || isLoopbackHost(studio.hostname) || bypassed(studio, env)) return undefined;
