@@ -256,6 +256,20 @@ const cases: Case[] = [
     },
   },
   {
+    name: "a job made by hand beside the stack's own live job: the conflict says --adopt cancels it, not that it replaces it",
+    // Found by the attacker of --adopt: an adopt stopped half-way left the copies beside the
+    // stack's new job, and the re-run without --adopt said --adopt would replace them.
+    build: () => {
+      const a = desired({ key: "a", cron });
+      const ours = record(a);
+      const theirs = record({ key: "a", stack: null }, { status: "TASK" });
+      return { desired: [a], records: [ours, theirs], expected: () => [`noop a ${ours.id}`, `conflict a ${theirs.id}`] };
+    },
+    errors: [
+      /^Job "a" in team demo conflicts with an existing job of the same name that studio-jobs does not manage \(job-\d+\)\. Pass --adopt to cancel it \(the stack's own job "a" is live\), or rename the job\.$/,
+    ],
+  },
+  {
     name: "--adopt next to a managed job cancels the unmanaged twin",
     build: () => {
       const a = desired({ key: "a", cron });

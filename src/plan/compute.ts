@@ -239,10 +239,16 @@ function planTeam(team: string, desiredHere: ReadonlyMap<string, DesiredJob>, re
         secretFields: fieldsHoldingSecrets(first, options.holdsSecret),
       });
       const which = `${first.id}${conflicts.length > 1 ? ` and ${conflicts.length - 1} more` : ""}`;
+      // With the stack's own job live (an adopt stopped half-way), --adopt cancels the others: it replaces none.
+      const them = conflicts.length > 1 ? "them" : "it";
+      const adopt =
+        kept !== undefined || live[0] !== undefined
+          ? `Pass --adopt to cancel ${them} (the stack's own job "${key}" is live)`
+          : "Pass --adopt to replace it with the spec's job";
       out.errors.push(
         holder.kind === "misnamed"
-          ? `Job "${key}" in team ${team} conflicts with an existing job of the same name (${which}) that carries the markers of stack ${options.stack}'s job "${holder.key}": it was copied in Studio or made by hand, not made by studio-jobs as "${key}". Pass --adopt to replace it with the spec's job, cancel it in Studio, or rename the job.`
-          : `Job "${key}" in team ${team} conflicts with an existing job of the same name that studio-jobs does not manage (${which}). Pass --adopt to replace it with the spec's job, or rename the job.`,
+          ? `Job "${key}" in team ${team} conflicts with an existing job of the same name (${which}) that carries the markers of stack ${options.stack}'s job "${holder.key}": it was copied in Studio or made by hand, not made by studio-jobs as "${key}". ${adopt}, cancel it in Studio, or rename the job.`
+          : `Job "${key}" in team ${team} conflicts with an existing job of the same name that studio-jobs does not manage (${which}). ${adopt}, or rename the job.`,
       );
     }
   }
