@@ -518,11 +518,6 @@ function checkClusters(actions: readonly PlanAction[], clusters: readonly Cluste
 }
 
 /**
- * A team without its listing would be planned as empty (every job a create, a duplicate of
- * what runs), and a job of a team not covered would be left out of the plan unsaid: the
- * CLI never does either; a library caller who does is told at once.
- */
-/**
  * What a library caller without type checks may get wrong, said before planning: a TypeError
  * from deep inside names nothing, and a maxCancel left out compared false with every count,
  * which turned its guard off.
@@ -545,6 +540,11 @@ function checkArguments(desired: unknown, listings: unknown, clusters: unknown, 
   if (!(options.now instanceof Date) || Number.isNaN(options.now.getTime())) throw refuse("options.now must be a valid Date (new Date())");
 }
 
+/**
+ * A team without its listing would be planned as empty (every job a create, a duplicate of
+ * what runs), and a job of a team not covered would be left out of the plan unsaid: the
+ * CLI never does either; a library caller who does is told at once.
+ */
 function checkCoverage(
   desired: readonly DesiredJob[],
   listings: ReadonlyMap<string, readonly JobOutput[]>,
