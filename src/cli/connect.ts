@@ -9,7 +9,7 @@ import { proxyFor } from "../studio/proxy.js";
 import { checkStudioUrl } from "../studio/url.js";
 import { urlSecrets } from "../url-credentials.js";
 import { formatDuration } from "../studio/reply-text.js";
-import { projectConfigPath, resolveConnection, type ConnectionSettings } from "../studio/config.js";
+import { refusedTokenHint, resolveConnection, type ConnectionSettings } from "../studio/config.js";
 import { isFullTerminal, waitsOf, type CliIo } from "./io.js";
 
 export interface GlobalOptions {
@@ -161,8 +161,7 @@ export async function connect(globals: GlobalOptions, io: CliIo, resolved?: Conn
     ...(io.secrets === undefined ? {} : { redactor: io.secrets.quoted }),
     ...(io.now === undefined ? {} : { now: io.now }),
     onRetry: (e) => announceRetry(e, globals.verbose, io),
-    tokenSource: settings.sources.token,
-    tokenInProjectConfig: settings.sources.token === projectConfigPath(io.env, io.cwd),
+    refusedTokenHint: refusedTokenHint(settings.sources.token, io.env, io.cwd),
   });
   return { client, team: settings.team };
 }

@@ -37,10 +37,8 @@ export interface ErrorContext {
   basePath: string;
   /** The proxy the requests go through: `host:port`, the variable that named it, whether its URL holds credentials. */
   proxy?: { shown: string; from: string; credentials: boolean } | undefined;
-  /** Where the token came from (--token, a variable, a config file), for a 401's hint; never the token. */
-  tokenSource?: string | undefined;
-  /** The token came from the project's config, which only `datachain auth login --local` writes. */
-  tokenInProjectConfig?: boolean | undefined;
+  /** A 401's hint: how to mend the token where it came from; never the token. */
+  refusedTokenHint?: string | undefined;
 }
 
 export interface RequestDescription {
@@ -314,7 +312,7 @@ export function statusError(
   // described instead, with the URL hint.
   const shownMessage = raw === undefined ? "" : said(ctx, raw);
   const studioMessage = shownMessage === "" ? undefined : shownMessage;
-  const refusedToken = status === 401 ? tokenHint(ctx.tokenSource, ctx.tokenInProjectConfig === true) : undefined;
+  const refusedToken = status === 401 ? ctx.refusedTokenHint : undefined;
   // Not Studio's JSON error, or a path that does not exist: most likely the wrong URL.
   if (studioMessage === undefined || (status === 404 && where.method === "GET")) {
     const shown = studioMessage ?? describeBody(ctx, headers, text, cut);
@@ -333,23 +331,6 @@ export function statusError(
     studioMessage,
     hint: waitTooLong(ctx, status, headers) ?? refusedToken,
   });
-}
-
-/**
- * A 401's hint, by where the token came from: "run `datachain auth login`" does nothing for a
- * token from DATACHAIN_STUDIO_TOKEN, which wins over the config that login writes. Nor does
- * it replace a token in the config: login refuses while one is there ("Token already exists"),
- * so it takes `datachain auth logout` first; and a project's config takes `--local` for both.
- */
-function tokenHint(source: string | undefined, inProjectConfig: boolean): string | undefined {
-  if (source === undefined || source === "unset") return undefined;
-  if (source === "--token")
-    return "Studio refused the token given with --token: check it, or leave --token out to use DATACHAIN_STUDIO_TOKEN or datachain's config.";
-  if (source === "DATACHAIN_STUDIO_TOKEN") {
-    return "Studio refused the token in DATACHAIN_STUDIO_TOKEN, which wins over datachain's config: check it, or unset it to use the token `datachain auth login` saved.";
-  }
-  const local = inProjectConfig ? " --local" : "";
-  return `Studio refused the token in ${source}: replace it with \`datachain auth logout${local}\` and then \`datachain auth login${local}\`, or set DATACHAIN_STUDIO_TOKEN.`;
 }
 
 const DAY_MS = 86_400_000;

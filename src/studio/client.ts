@@ -67,10 +67,8 @@ export interface StudioClientOptions {
   writeGraceMs?: number;
   /** Hides known secrets in what Studio says, before it goes into an error. */
   redactor?: Pick<Redactor, "redact" | "redactHead">;
-  /** Where the token came from (`--token`, a variable's name, a config file's path), named when Studio refuses it; never the token. */
-  tokenSource?: string;
-  /** The token came from the project's config (`.datachain/config`), which `datachain auth login --local` writes. */
-  tokenInProjectConfig?: boolean;
+  /** The hint an error of a refused token (401) gets: how to mend it where it came from (the CLI's `refusedTokenHint`); never the token. */
+  refusedTokenHint?: string;
 }
 
 export interface ListJobsQuery {
@@ -179,8 +177,7 @@ export function createStudioClient(options: StudioClientOptions): StudioClient {
     origin: base.origin,
     basePath: base.pathname.replace(/\/+$/, ""),
     proxy: proxy === undefined ? undefined : { shown: proxy.shown, from: proxy.from, credentials: proxy.authorization !== undefined },
-    tokenSource: options.tokenSource,
-    tokenInProjectConfig: options.tokenInProjectConfig,
+    refusedTokenHint: options.refusedTokenHint,
     timeoutMs,
     retries: options.retries ?? 5,
     backoff: options.backoff ?? { baseMs: 200, maxMs: 5_000 },

@@ -63,9 +63,27 @@ function macOSEarlier(env: NodeJS.ProcessEnv, home: string): string[] {
 }
 
 /** The project's config file, the last of configFilePaths: the one `datachain auth login --local` writes. */
-export function projectConfigPath(env: NodeJS.ProcessEnv, cwd: string): string {
+function projectConfigPath(env: NodeJS.ProcessEnv, cwd: string): string {
   const project = setting(env, "DATACHAIN_DIR") ?? join(setting(env, "DATACHAIN_ROOT_DIR") ?? cwd, ".datachain");
   return resolve(cwd, project, "config");
+}
+
+/**
+ * A 401's hint, by where the token came from (`source`: `--token`, a variable's name, a config
+ * file's path): "run `datachain auth login`" does nothing for a token from
+ * DATACHAIN_STUDIO_TOKEN, which wins over the config that login writes. Nor does it replace a
+ * token in the config: login refuses while one is there ("Token already exists"), so it takes
+ * `datachain auth logout` first; and the project's config takes `--local` for both.
+ */
+export function refusedTokenHint(source: string, env: NodeJS.ProcessEnv, cwd: string): string | undefined {
+  if (source === "unset") return undefined;
+  if (source === "--token")
+    return "Studio refused the token given with --token: check it, or leave --token out to use DATACHAIN_STUDIO_TOKEN or datachain's config.";
+  if (source === "DATACHAIN_STUDIO_TOKEN") {
+    return "Studio refused the token in DATACHAIN_STUDIO_TOKEN, which wins over datachain's config: check it, or unset it to use the token `datachain auth login` saved.";
+  }
+  const local = source === projectConfigPath(env, cwd) ? " --local" : "";
+  return `Studio refused the token in ${source}: replace it with \`datachain auth logout${local}\` and then \`datachain auth login${local}\`, or set DATACHAIN_STUDIO_TOKEN.`;
 }
 
 /** A variable's value, trimmed; undefined when it is unset or blank. */
