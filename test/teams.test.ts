@@ -72,6 +72,29 @@ it("moving a stack's only job to another team cancels the old one when the spec 
   expect([liveIn("alpha", "solo"), liveIn("beta", "solo")]).toEqual([[], ["s1"]]);
 });
 
+it("a move whose create in the new team fails keeps the old job: its cancel is skipped, and a re-run finishes the move", async () => {
+  const job = { query: "print(1)", schedule: { cron: "@daily" } };
+  const { dir, write } = specDir({ stack: "mover", teams: ["alpha", "beta"], jobs: { m: { ...job, team: "alpha" } } });
+  expect((await runCli(["apply", ".", "--yes"], { cwd: dir, env: both })).code).toBe(0);
+  write({ stack: "mover", teams: ["alpha", "beta"], jobs: { m: { ...job, team: "beta" } } });
+  // Found by an attacker of moves: the create in beta failed, and the cancel in alpha went
+  // ahead all the same (a cancel as removed waited for no create), so m ran in no team.
+  studio.emulator.faults.configure({}, [
+    { method: "POST", path: "/api/datachain/jobs", bodyIncludes: "print(1)", kind: "error", times: 100 },
+  ]);
+  let failed: CliResult;
+  try {
+    failed = await runCli(["apply", ".", "--yes"], { cwd: dir, env: both });
+  } finally {
+    studio.emulator.faults.configure({}, []);
+  }
+  expect(failed.code).toBe(1);
+  expect(failed.stderr).toMatch(/^\[\d\/2\] cancel alpha\/m: skipped: its job moved to team beta was not created, so \S+ is kept$/m);
+  expect([liveIn("alpha", "mover"), liveIn("beta", "mover")]).toEqual([["m"], []]);
+  expect((await runCli(["apply", ".", "--yes"], { cwd: dir, env: both })).code).toBe(0);
+  expect([liveIn("alpha", "mover"), liveIn("beta", "mover")]).toEqual([[], ["m"]]);
+});
+
 it("moving a stack's only job to another team without `teams:`, or back, is said: the plan cannot see the team whose job runs on", async () => {
   // Found by walking a move through: the plan was a plain create, with nothing said, and the
   // job ran in both teams. Nothing in the new team can say where the stack was.

@@ -1,7 +1,7 @@
 // applyPlan: carry out a plan against Studio. Uploads, then creates, then cancels: each
 // starts in that order, but a cancel need not wait for every create to finish (a removed
 // job's cancel may end before the creates do). A cancel whose paired create did not
-// happen is skipped, so a replace never leaves a job missing. Every step ends applied,
+// happen is skipped, so a replace, or a move to another team, never leaves a job missing. Every step ends applied,
 // failed or skipped; nothing stops half-way.
 
 import pLimit from "p-limit";
@@ -191,9 +191,17 @@ export async function applyPlan(plan: Plan, options: ApplyOptions): Promise<Appl
   const noteCancelledBefore = (job: DesiredJob, old: JobOutput) => () => cancelledBefore.push({ key: job.key, team: job.team, id: old.id });
   /** Creates that failed, yet may have made their job. */
   const unconfirmed = new Set<CreateWork>();
+  /**
+   * Each key's create (or replace) by key: a key is defined once in a spec, so in one team,
+   * and a job of it cancelled as removed in another team is that job moved (see movedTo in
+   * render/details.ts). Its old job is cancelled only once the new one exists, like the old
+   * side of a create-first replacement: a move whose create failed keeps the job running.
+   */
+  const createOf = new Map<string, { work: CreateWork; done: Promise<StepResult> }>();
   const createsDone = creates.map(async (work) => {
-    const result =
-      work.old !== undefined && work.job.replace === "cancel-first" ? await cancelFirstChain(work, work.old) : await createStep(work);
+    const step = work.old !== undefined && work.job.replace === "cancel-first" ? cancelFirstChain(work, work.old) : createStep(work);
+    createOf.set(work.job.key, { work, done: step });
+    const result = await step;
     created.set(work, result);
     // The old side of a create-first replacement: cancelled once its new job exists, and
     // otherwise kept, and said so, whatever stopped the create.
@@ -275,9 +283,20 @@ export async function applyPlan(plan: Plan, options: ApplyOptions): Promise<Appl
       }),
     );
   }
-  const cancelsDone = cancels.map(({ action }) =>
-    run("cancel", "cancel", action, () => cancelJob(options.client, action.team, action.live)),
-  );
+  const cancelsDone = cancels.map(async ({ action }) => {
+    const move = action.reason === "removed" ? createOf.get(action.key) : undefined;
+    if (move !== undefined && !isSameTeam(move.work.job.team, action.team)) {
+      const made = await move.done;
+      if (made.status !== "applied") {
+        const to = printable(move.work.job.team);
+        const detail = unconfirmed.has(move.work)
+          ? `its job moved to team ${to} may have been created all the same; ${action.live.id} is kept, and a re-run cancels whichever is not wanted`
+          : `its job moved to team ${to} was not created, so ${action.live.id} is kept`;
+        return skip("cancel", "cancel", action, detail);
+      }
+    }
+    return run("cancel", "cancel", action, () => cancelJob(options.client, action.team, action.live));
+  });
   await Promise.all([...createsDone, ...cancelsDone]);
 
   // 5. Sweep: another apply may have created the same jobs meanwhile, or other versions of them.
