@@ -886,6 +886,26 @@ describe("a local file many jobs name", () => {
     ]);
   });
 
+  // Found by an attacker of the spec reader: a Windows checkout (Git's autocrlf) of a repo
+  // applied from Linux planned every job with a query_file as a replace, its query's lines
+  // ending "^M", and sent the CRs (which a SHELL query's commands take as part of a word).
+  it("reads a CRLF as LF, as YAML reads the spec: a checkout with Git's autocrlf resolves to the same jobs and fingerprints", async () => {
+    const files = {
+      "studio-jobs.yaml": spec("  a: {query_file: q.py, requirements_file: r.txt}", "  b: {query_file: run.sh}"),
+      "q.py": 'print("a")\nprint("b")\n',
+      "r.txt": "numpy\npillow\n",
+      "run.sh": "#!/bin/sh\necho 1\n",
+    };
+    const windows = Object.fromEntries(Object.entries(files).map(([name, text]) => [name, text.replaceAll("\n", "\r\n")]));
+    const options = { env: {}, vars: {}, defaultTeam: undefined };
+    const linux = await loadSpec(["."], writeRepo(files), options);
+    const crlf = await loadSpec(["."], writeRepo(windows), options);
+    expect(crlf.jobs.map((j) => [j.key, j.values.query, j.values.requirements, j.fingerprint])).toEqual([
+      ["a", 'print("a")\nprint("b")\n', "numpy\npillow\n", linux.jobs[0]?.fingerprint],
+      ["b", "#!/bin/sh\necho 1\n", undefined, linux.jobs[1]?.fingerprint],
+    ]);
+  });
+
   it("is read for each spec file of a directory with that file's vars, and a missing one reported in each", async () => {
     const spec = (name: string, query: string) =>
       [

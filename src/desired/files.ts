@@ -98,7 +98,7 @@ export class FileCache {
   }
 
   /**
-   * A file found inside its root, as text, or its upload's digest (hashed beforehand);
+   * A file found inside its root, as text (its CRLFs as LF), or its upload's digest (hashed beforehand, byte for byte);
    * `tooLarge` (its size) for a text over MAX_TEXT_FILE_BYTES, `notText` for one that is
    * not UTF-8 text (decode-text.ts); undefined when it cannot be read.
    */
@@ -112,7 +112,9 @@ export class FileCache {
         read = { tooLarge: size };
       } else {
         const decoded = decodeText(readFileSync(real));
-        read = "text" in decoded ? { text: decoded.text } : { notText: decoded.problem };
+        // A CRLF is read as LF, as YAML reads the spec's own text: a checkout made with Git's
+        // autocrlf (Windows) must send, and fingerprint, what a Linux checkout of it does.
+        read = "text" in decoded ? { text: decoded.text.replaceAll("\r\n", "\n") } : { notText: decoded.problem };
       }
     } catch {
       read = undefined;
