@@ -906,6 +906,29 @@ describe("a local file many jobs name", () => {
     ]);
   });
 
+  // Found by an attacker of the spec reader: each was only "does not exist", though it works
+  // on the Windows or Mac where the spec was written (`\` read as `/`, names matched in any
+  // capitals or Unicode form), and the file is there under the name Linux wants.
+  it("that is missing names the file that is there under other capitals or Unicode form, and says to write / for \\", async () => {
+    const dir = writeRepo({
+      "studio-jobs.yaml": spec(
+        "  a: {query_file: 'queries\\a.py'}",
+        "  b: {query_file: Queries/A.py}",
+        "  c: {query: print(1), requirements_file: queries/caf\u00e9.txt}",
+        "  d: {query_file: queries/gone.py}",
+      ),
+      "queries/a.py": "print(1)\n",
+      "queries/cafe\u0301.txt": "numpy\n",
+    });
+    const end = "names that differ so are two files on Linux, where CI runs";
+    await expectProblems(dir, [
+      'studio-jobs.yaml:5:19: query_file "queries\\\\a.py" does not exist (paths are relative to the YAML file); separate directories with /, not \\ (write "queries/a.py"): the spec is read alike on every system (at jobs.a.query_file)',
+      `studio-jobs.yaml:6:19: query_file "Queries/A.py" does not exist (paths are relative to the YAML file); "queries/a.py" is there, in other capitals: ${end} (at jobs.b.query_file)`,
+      `studio-jobs.yaml:7:43: requirements_file "queries/caf\u00e9.txt" does not exist (paths are relative to the YAML file); "queries/cafe\\u0301.txt" is there, in another Unicode form (or capitals) than the "queries/caf\\u00e9.txt" written: ${end} (at jobs.c.requirements_file)`,
+      'studio-jobs.yaml:8:19: query_file "queries/gone.py" does not exist (paths are relative to the YAML file) (at jobs.d.query_file)',
+    ]);
+  });
+
   it("is read for each spec file of a directory with that file's vars, and a missing one reported in each", async () => {
     const spec = (name: string, query: string) =>
       [

@@ -1,7 +1,10 @@
 // Local files a spec names: found once, read or hashed once, however many jobs use them.
 
-import { readFileSync, realpathSync, statSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync, realpathSync, statSync } from "node:fs";
+import { isAbsolute, join, parse } from "node:path";
 import { decodeText, type TextProblem } from "./decode-text.js";
+import { unicodeEscaped } from "../invisible.js";
+import { showKey } from "./yaml-source.js";
 import { hashRegularFile } from "./read-file.js";
 
 /** A file read as text (a query, requirements), or hashed (an upload): one or the other. */
@@ -122,4 +125,49 @@ export class FileCache {
     this.texts.set(real, read);
     return read;
   }
+}
+
+/**
+ * What to say after "does not exist" about a path the spec writes: a `\` between
+ * directories (Windows reads it as `/`, Linux as part of a name), or the path that is there
+ * with other capitals or in another Unicode form (`A.py` for `a.py`: a Mac's file system
+ * takes either, Linux, where CI runs, does not). Looked for only when a path is missing.
+ */
+export function missingPathHint(baseDir: string, written: string): string {
+  if (written.includes("\\")) {
+    return `; separate directories with /, not \\ (write "${showKey(written.replaceAll("\\", "/"))}"): the spec is read alike on every system`;
+  }
+  const near = nearlyNamed(baseDir, written);
+  if (near === undefined) return "";
+  const lines = "names that differ so are two files on Linux, where CI runs";
+  if (near.toLowerCase() === written.toLowerCase()) return `; "${showKey(near)}" is there, in other capitals: ${lines}`;
+  // Alike to the eye: each spelling escaped, as for two job keys in two Unicode forms.
+  const spelt = (text: string) => `"${unicodeEscaped(showKey(text))}"`;
+  return `; ${spelt(near)} is there, in another Unicode form (or capitals) than the ${spelt(written)} written: ${lines}`;
+}
+
+/** `written` (relative to `baseDir`, with /) with each missing part replaced by the one entry of its directory that differs only by capitals or Unicode form. */
+function nearlyNamed(baseDir: string, written: string): string | undefined {
+  const fold = (name: string) => name.normalize("NFC").toLowerCase();
+  let dir = isAbsolute(written) ? parse(written).root : baseDir;
+  const parts: string[] = [];
+  let changed = false;
+  for (const part of written.split("/")) {
+    let name = part;
+    if (part !== "" && part !== "." && part !== ".." && !existsSync(join(dir, part))) {
+      let entries: string[];
+      try {
+        entries = readdirSync(dir);
+      } catch {
+        return undefined;
+      }
+      const alike = entries.filter((entry) => fold(entry) === fold(part));
+      if (alike.length !== 1) return undefined;
+      name = alike[0] as string;
+      changed = true;
+    }
+    parts.push(name);
+    dir = join(dir, name);
+  }
+  return changed ? parts.join("/") : undefined;
 }

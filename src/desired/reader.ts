@@ -7,7 +7,15 @@ import { appendAll } from "../append-all.js";
 import type { SourceLocation, SpecIssue } from "../errors.js";
 import type { QueryType } from "../studio/types.js";
 import { describeTextProblem } from "./decode-text.js";
-import { MAX_TEXT_FILE_BYTES, MAX_UPLOAD_BYTES, sizePast, type FileCache, type FileRead, type UploadRequest } from "./files.js";
+import {
+  MAX_TEXT_FILE_BYTES,
+  MAX_UPLOAD_BYTES,
+  missingPathHint,
+  sizePast,
+  type FileCache,
+  type FileRead,
+  type UploadRequest,
+} from "./files.js";
 import { interpolate, referenceAt, referenceIssues } from "./interpolate.js";
 import { isInside, type LoadedSpecFile } from "./load.js";
 import { LINK_LOOP } from "./read-file.js";
@@ -372,7 +380,8 @@ export class JobReader {
     const absolute = this.#file.absolute(written);
     const found = cache.lookup(absolute);
     if (found === "missing") {
-      this.problem(from.path, `${what} "${showKey(written)}" does not exist (paths are relative to the YAML file)`);
+      const hint = missingPathHint(this.#file.baseDir, written);
+      this.problem(from.path, `${what} "${showKey(written)}" does not exist (paths are relative to the YAML file)${hint}`);
       return undefined;
     }
     if (found === "loop") {
