@@ -183,6 +183,21 @@ describe("what is refused, with its place", () => {
     expect(data(parseYamlSource("f.yaml", indented))).toEqual(parse(indented));
   });
 
+  // Found by the attacker of the spec reader: a line indented with a tab (an editor set to
+  // keep tabs) was told "Tabs are not allowed", or in a block scalar only something about
+  // "an explicit indentation indicator", and never what to do.
+  it("says to indent with spaces where a tab indents a line, in a mapping or in a block scalar", () => {
+    const tab = "; YAML indents with spaces only: replace the tab here with spaces";
+    expect(problems(parseYamlSource("f.yaml", "version: 1\njobs:\n\ta: {query: x}\n"))).toEqual([
+      `f.yaml:3:1: invalid YAML: Tabs are not allowed as indentation${tab}`,
+    ]);
+    expect(problems(parseYamlSource("f.yaml", "version: 1\njobs:\n  a:\n    query: |\n\tprint(1)\n"))[0]).toBe(
+      `f.yaml:5:1: invalid YAML: Block scalars with more-indented leading empty lines must use an explicit indentation indicator${tab}`,
+    );
+    // A tab after the indentation's spaces, inside a value, is no problem.
+    expect(data(parseYamlSource("f.yaml", "jobs:\n  a:\n    query:\tx\n"))).toEqual({ jobs: { a: { query: "x" } } });
+  });
+
   // Found by an adversarial tester: js-yaml read past `"0 3 * * *"# nightly`, the careful
   // reader does not: valid without an anchor, refused with one, and a problem elsewhere was
   // placed at 1:1 (a top-level `"a"#c: 1` was the text "a", "found a single string" at 1:1).

@@ -165,7 +165,7 @@ function compose(text: string, lineCounter: YamlLibrary.LineCounter, at: At): { 
       syntax = [...internals.errors, ...internals.warnings];
       cut ??= syntax.at(-1)?.pos[0] ?? 0;
     }
-    if (syntax.length > 0) return { issues: syntaxIssues(syntax, cut, at) };
+    if (syntax.length > 0) return { issues: syntaxIssues(syntax, cut, at, text) };
     if (doc === undefined) return { issues: [{ location: at(0), path: "", message: "the file holds no YAML document" }] };
     return { doc };
   } finally {
@@ -174,13 +174,16 @@ function compose(text: string, lineCounter: YamlLibrary.LineCounter, at: At): { 
 }
 
 /** The first few syntax problems by place, and where more follow if they do. */
-function syntaxIssues(problems: YAMLError[], cut: number | undefined, at: At): SpecIssue[] {
+function syntaxIssues(problems: YAMLError[], cut: number | undefined, at: At, text: string): SpecIssue[] {
   const sorted = [...problems].sort((a, b) => a.pos[0] - b.pos[0]);
   // After the first few, a syntax error's followers are mostly its echoes.
   const shown: SpecIssue[] = sorted.slice(0, MAX_SYNTAX_ISSUES).map((problem) => ({
     location: at(problem.pos[0]),
     path: "",
-    message: problem.name === "YAMLWarning" ? warningMessage(problem.code, problem.message) : yamlMessage(problem.message),
+    message:
+      problem.name === "YAMLWarning"
+        ? warningMessage(problem.code, problem.message)
+        : yamlMessage(problem.message) + (text.charCodeAt(problem.pos[0]) === TAB ? INDENTED_BY_TAB : ""),
   }));
   const next = sorted[MAX_SYNTAX_ISSUES];
   if (next !== undefined || cut !== undefined) {
@@ -274,6 +277,15 @@ function checkStream(tokens: readonly CST.Token[], at: At): SpecIssue[] {
   }
   return [];
 }
+
+const TAB = 0x09;
+
+/**
+ * Said of a problem found at a tab: a line indented with one (an editor set to keep tabs)
+ * is told only "Tabs are not allowed as indentation", or, in a block scalar (`query: |`),
+ * something about indentation indicators.
+ */
+const INDENTED_BY_TAB = "; YAML indents with spaces only: replace the tab here with spaces";
 
 function yamlMessage(message: string): string {
   // yaml's messages end with a code excerpt on later lines; keep the first line.
