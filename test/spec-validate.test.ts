@@ -916,6 +916,8 @@ describe("a local file many jobs name", () => {
         "  b: {query_file: Queries/A.py}",
         "  c: {query: print(1), requirements_file: queries/caf\u00e9.txt}",
         "  d: {query_file: queries/gone.py}",
+        "  e: {query_file: 'C:\\repo\\queries\\a.py'}",
+        "  f: {query_file: 'queries\\\\a.py'}",
       ),
       "queries/a.py": "print(1)\n",
       "queries/cafe\u0301.txt": "numpy\n",
@@ -926,6 +928,8 @@ describe("a local file many jobs name", () => {
       `studio-jobs.yaml:6:19: query_file "Queries/A.py" does not exist (paths are relative to the YAML file); "queries/a.py" is there, in other capitals: ${end} (at jobs.b.query_file)`,
       `studio-jobs.yaml:7:43: requirements_file "queries/caf\u00e9.txt" does not exist (paths are relative to the YAML file); "queries/cafe\\u0301.txt" is there, in another Unicode form (or capitals) than the "queries/caf\\u00e9.txt" written: ${end} (at jobs.c.requirements_file)`,
       'studio-jobs.yaml:8:19: query_file "queries/gone.py" does not exist (paths are relative to the YAML file) (at jobs.d.query_file)',
+      'studio-jobs.yaml:9:19: query_file "C:\\\\repo\\\\queries\\\\a.py" does not exist (paths are relative to the YAML file); this is a Windows path: write the path relative to the YAML file, with / between directories (at jobs.e.query_file)',
+      'studio-jobs.yaml:10:19: query_file "queries\\\\\\\\a.py" does not exist (paths are relative to the YAML file); separate directories with /, not \\ (write "queries/a.py"): the spec is read alike on every system (at jobs.f.query_file)',
     ]);
   });
 

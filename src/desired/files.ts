@@ -134,8 +134,10 @@ export class FileCache {
  * takes either, Linux, where CI runs, does not). Looked for only when a path is missing.
  */
 export function missingPathHint(baseDir: string, written: string): string {
+  if (/^[A-Za-z]:[\\/]/.test(written))
+    return "; this is a Windows path: write the path relative to the YAML file, with / between directories";
   if (written.includes("\\")) {
-    return `; separate directories with /, not \\ (write "${showKey(written.replaceAll("\\", "/"))}"): the spec is read alike on every system`;
+    return `; separate directories with /, not \\ (write "${showKey(written.replace(/\\+/g, "/"))}"): the spec is read alike on every system`;
   }
   const near = nearlyNamed(baseDir, written);
   if (near === undefined) return "";
