@@ -722,6 +722,32 @@ describe("import", () => {
     expect(spec.jobs.map((job) => [job.key, job.values.environment])).toEqual([["odd-names", { GOOD: "b", True: "e" }]]);
   });
 
+  it("keeps requirements' lines of blanks, and says which jobs' empty lines a spec's list cannot hold, which adopting drops", async () => {
+    // Found by an adversarial tester: every blank line was dropped unsaid, so importing
+    // `numpy\n` (a final line break, as most requirements.txt end) or a line of two spaces
+    // made a spec whose adoption changed the requirements in Studio, a plan showing it unexplained.
+    await studio.client.createJob(handMade("final-break", { query: "print(1)", requirements: "numpy\n" }));
+    await studio.client.createJob(handMade("blank-lines", { query: "print(2)", requirements: "numpy\n  \n\tpandas" }));
+    const { dir, imported, yaml } = await importInto("reqs");
+    expect(imported.code).toBe(0);
+    expect(imported.stderr.split("\n").slice(1)).toEqual([
+      `The requirements of 1 job have empty lines, or end with a line break, which a spec's list of requirements cannot hold, so adopting the job drops them: "final-break"`,
+      "",
+    ]);
+    expect(yaml).toContain(
+      "    # Studio's text has empty lines or ends with a line break, which a list cannot hold: adopting the job drops them\n" +
+        "    requirements:\n      - numpy\n",
+    );
+    const spec = await loadSpec(["."], dir, { env: {}, vars: {}, defaultTeam: undefined });
+    expect(spec.jobs.map((job) => [job.key, job.values.requirements])).toEqual([
+      ["blank-lines", "numpy\n  \n\tpandas"],
+      ["final-break", "numpy"],
+    ]);
+    const plan = await runCli(["plan", ".", "--adopt"], { cwd: dir, env });
+    expect(plan.stdout).toContain("  -/+ demo/blank-lines  replace unmanaged job ");
+    expect(plan.stdout.split("\n").filter((line) => line.includes("requirements:"))).toHaveLength(1);
+  });
+
   it("writes a query with a CR and a line of one space as it is, not with that space turned into a backslash", async () => {
     // Found by an adversarial tester's round trip: the yaml library wrote the value as a folded
     // double-quoted scalar and escaped the space twice (`\\ `); the spec read back a backslash,
