@@ -401,6 +401,44 @@ describe("2. records of the wrong shape", () => {
     expect(large / small).toBeLessThan(7);
   }, 60_000);
 
+  it("status and import take time linear in the records of one key or name: each was copied with all before it", async () => {
+    // Found by listing 100,000 records of one job (a key replaced again and again leaves one
+    // each): status took 4 min, 13 s of CPU at 40,000, where plan took 1 s; import alike for
+    // hand-made live jobs of one name. Judged by the ratio of two sizes, as above: 6 times the
+    // records cost 3 to 4 times the CPU here (start-up is in both; up to 10 with other suites
+    // running beside), and 25 to 40 times before.
+    const gamma = named("gamma");
+    const cpuOf = async (argv: string[], count: number, record: (i: number) => JobOutput): Promise<number> => {
+      serve(Array.from({ length: count }, (_, i) => record(i)));
+      const cpuMs = startCpuClock();
+      const result = await runCli(argv, { cwd: dir, env: env() });
+      const used = cpuMs();
+      expect(result.code, result.stderr).toBe(0);
+      expect(result.stdout).toContain(
+        argv[0] === "status"
+          ? "\ndemo/gamma  hand-0  TASK    in-spec  "
+          : `\n  # ${count - 1} more live job(s) share this name; --adopt cancels them\n`,
+      );
+      return used;
+    };
+    const at = (i: number) => new Date(Date.parse(gamma.created_at) - i * 1000).toISOString();
+    const replaced = (i: number): JobOutput => ({
+      ...gamma,
+      id: `hand-${i}`,
+      status: i === 0 ? gamma.status : "CANCELED",
+      created_at: at(i),
+    });
+    const handMade = (i: number): JobOutput => ({ ...gamma, id: `hand-${i}`, created_at: at(i), environment: {} });
+    for (const [argv, record] of [
+      [["status", "."], replaced],
+      [["import", "--team", "demo"], handMade],
+    ] as const) {
+      const small = await cpuOf([...argv], 5_000, record);
+      const large = await cpuOf([...argv], 30_000, record);
+      expect(large / small, argv[0]).toBeLessThan(15);
+    }
+  }, 120_000);
+
   it("a cluster of the wrong shape stops the plan", async () => {
     serve(listing, { clusters: [{ ...(clusters[0] as object), max_workers: "8" }] });
     const result = await runCli(["plan", "."], { cwd: dir, env: env() });

@@ -538,7 +538,8 @@ export async function runImport(flags: ImportFlags, globals: GlobalOptions, io: 
       case "unmanaged": {
         const problem = keyProblem(record.name) ?? secretInName(record.name, holdsSecret) ?? settingsProblem(record);
         if (problem !== undefined) io.stderr.write(`Skipped job ${printable(record.id)}: ${problem}.\n`);
-        else byName.set(record.name, [...(byName.get(record.name) ?? []), job]);
+        else if (byName.has(record.name)) byName.get(record.name)?.push(job);
+        else byName.set(record.name, [job]);
         break;
       }
       default: {
