@@ -1515,6 +1515,17 @@ describe("times a server writes its own way", () => {
     expectClean(result);
   });
 
+  it("import writes a job's id and status in its comment as it prints them: a reordering character escaped", async () => {
+    // Found by the attacker of import: the comment above each job held Studio's id and status
+    // as sent, so a U+202E in them turned the rest of the line round in a review of the spec.
+    serve([{ ...first(0), id: "id-\u202egnp.exe", status: "QUEUED\u2066x", name: "odd-id", environment: {} }]);
+    const result = await runCli(["import", "--team", "demo"], { cwd: dir, env: env() });
+    expect(result.code).toBe(0);
+    expect(result.stdout).toContain("\n  # from job id-\\u202egnp.exe (QUEUED\\u2066x)\n  odd-id:\n");
+    expect(result.stdout).not.toMatch(/[\u202e\u2066]/);
+    expectClean(result);
+  });
+
   it("import leaves out a live variable named __proto__, which a spec cannot hold, and says so", async () => {
     // A second reviewer: shown instead of dropped, it made import write a spec validate refuses.
     const job = JSON.parse(

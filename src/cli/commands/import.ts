@@ -574,7 +574,8 @@ export async function runImport(flags: ImportFlags, globals: GlobalOptions, io: 
   for (const [name, records] of [...byName].sort(([a], [b]) => a.localeCompare(b))) {
     const chosen = newestOf(records);
     const newest = chosen.record;
-    const notes = [` from job ${newest.id} (${newest.status})`];
+    // As printed: an id or a status from Studio with a reordering character (U+202E) would turn the line round in a review.
+    const notes = [` from job ${printable(newest.id)} (${printable(newest.status)})`];
     if (records.length > 1) notes.push(` ${records.length - 1} more live job(s) share this name; --adopt cancels them`);
     if (isSchedule(newest.status)) notes.push(` schedule.cron: Studio does not return it; write the job's cron expression`);
     if (isWaitingToStart(newest.status))
