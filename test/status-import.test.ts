@@ -1,12 +1,13 @@
 // status and import against the emulator.
 
-import { existsSync, lstatSync, mkdirSync, mkdtempSync, readFileSync, symlinkSync, writeFileSync } from "node:fs";
+import { existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { describe, expect, it } from "vitest";
 import { parse } from "yaml";
 import { loadSpec } from "../src/desired/index.js";
 import { MARKERS } from "../src/identity/markers.js";
+import { run } from "../src/cli/run.js";
 import { runCli } from "./cli-helpers.js";
 import { copyExample, handMade, useStudio } from "./helpers.js";
 
@@ -746,6 +747,40 @@ describe("import", () => {
     const plan = await runCli(["plan", ".", "--adopt"], { cwd: dir, env });
     expect(plan.stdout).toContain("  -/+ demo/blank-lines  replace unmanaged job ");
     expect(plan.stdout.split("\n").filter((line) => line.includes("requirements:"))).toHaveLength(1);
+  });
+
+  it("writes nothing, and fails, when stopped after Studio was listed, while the spec was made", async () => {
+    // Found by the attacker of import: a Ctrl-C once the listing was read (the spec of 60,000
+    // jobs takes seconds to make) was not heard: the spec was written, over a file with
+    // --force, and import exited 0. Stopped here as the job skipped is said.
+    await studio.client.createJob(handMade("kept", { query: "print(1)" }));
+    await studio.client.createJob(handMade(" skipped", { query: "print(2)" }));
+    const dir = mkdtempSync(join(tmpdir(), "studio-jobs-import-"));
+    writeFileSync(join(dir, "studio-jobs.yaml"), "# mine\n");
+    const stop = new AbortController();
+    let stderr = "";
+    const code = await run(["--team", "demo", "import", "--out", "studio-jobs.yaml", "--force"], {
+      stdout: { write: () => undefined, isTTY: false },
+      stderr: {
+        write: (text) => {
+          stderr += text;
+          if (text.startsWith("Skipped job")) stop.abort("SIGINT");
+        },
+        isTTY: false,
+      },
+      env,
+      cwd: dir,
+      interactive: false,
+      prompt: () => Promise.resolve(""),
+      signal: stop.signal,
+      sleep: () => Promise.resolve(),
+    });
+    expect([code, stderr.split("\n").slice(1)]).toEqual([
+      1,
+      ["Error: Interrupted by SIGINT before the spec was written: nothing was written.", ""],
+    ]);
+    expect(readFileSync(join(dir, "studio-jobs.yaml"), "utf8")).toBe("# mine\n");
+    expect(readdirSync(dir)).toEqual(["studio-jobs.yaml"]);
   });
 
   it("writes a query with a CR and a line of one space as it is, not with that space turned into a backslash", async () => {

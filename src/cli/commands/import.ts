@@ -21,6 +21,7 @@ import { MARKER_PREFIX, MARKERS, userEnvironment } from "../../identity/markers.
 import { resolveConnection } from "../../studio/config.js";
 import { isLive, isRun, isSchedule, isWaitingToStart } from "../../studio/job-status.js";
 import { newestFirst } from "../../studio/time.js";
+import { interrupted } from "../../studio/try-abort.js";
 import type { JobOutput } from "../../studio/types.js";
 import { replaceFile, ReplaceFileError, whyNotReplaceable } from "../../replace-file.js";
 import { hasUrlCredentials, replaceUrlCredentials } from "../../url-credentials.js";
@@ -590,6 +591,12 @@ export async function runImport(flags: ImportFlags, globals: GlobalOptions, io: 
   // What else Studio sent (a job id, a status, a variable's name) is written as it is
   // printed: with the run's secrets hidden.
   const text = redact(seenYaml(doc));
+  // A stop asked for while the spec was made is heard once the event loop turns (making it
+  // holds the loop, seconds for a large team): then nothing is written, as over a file --force
+  // was about to replace, and the command fails as any it stops does.
+  // Two immediates: the first may run before the loop's next poll, where a signal is read.
+  for (let turn = 0; turn < 2; turn++) await new Promise((resolve) => setImmediate(resolve));
+  if (io.signal.aborted) throw interrupted(io.signal.reason, "before the spec was written: nothing was written", false);
   if (out === undefined) {
     io.stdout.write(text);
   } else {
