@@ -606,6 +606,37 @@ describe("two job keys that differ only in their Unicode form", () => {
   });
 });
 
+describe("two teams whose names differ only in case", () => {
+  it("are refused where the second spelling is written: Studio may take them for one team, whose listing each plan would read as the other's", async () => {
+    // The client takes a record of team "ML" as one of "ml" (studio/team-name.ts), as Studio
+    // may match team names so: with both in a spec, each team's listing would hold the
+    // other's jobs, which a plan cancels as not of that team and the next creates again.
+    const dir = writeRepo({
+      "a.yaml": ["version: 1", "stack: s", "teams: [Ml]", "defaults:", "  team: ml", "jobs:", "  a: {query: print(1)}"].join("\n"),
+      "b.yaml": ["version: 1", "stack: s", "jobs:", "  b:", "    team: ML", "    query: print(2)", "  c: {team: ML, query: print(3)}"].join(
+        "\n",
+      ),
+    });
+    await expectProblems(dir, [
+      'a.yaml:5:9: team "ml" differs only in case from team "Ml" at a.yaml:3:9; Studio may take them for one team, and each plan would cancel the other\'s jobs there: write one spelling (at defaults.team)',
+      'b.yaml:5:11: team "ML" differs only in case from team "Ml" at a.yaml:3:9; Studio may take them for one team, and each plan would cancel the other\'s jobs there: write one spelling (at jobs.b.team)',
+    ]);
+  });
+
+  it("are refused also when one is the configured team of a job that names none", async () => {
+    const dir = writeRepo({
+      "studio-jobs.yaml": ["version: 1", "stack: s", "jobs:", "  a: {query: print(1)}", "  b: {team: demo, query: print(2)}"].join("\n"),
+    });
+    const result = await runCli(["--team", "Demo", "validate", "."], { cwd: dir });
+    expect(result.code).toBe(1);
+    expect(result.stderr).toBe(
+      'Error: studio-jobs.yaml:5:13: team "demo" differs only in case from team "Demo" at studio-jobs.yaml:4:3; Studio may take them for one team, and each plan would cancel the other\'s jobs there: write one spelling (at jobs.b.team)\n1 problem found in the spec.\n',
+    );
+    // One spelling throughout is one team.
+    expect((await runCli(["--team", "demo", "validate", "."], { cwd: dir })).stdout).toBe("Valid: 2 jobs in 1 file, stack s, team demo.\n");
+  });
+});
+
 describe("a job key that reads as another with an invisible character in it", () => {
   it("is the same job defined twice, whichever comes first, as two Unicode forms of a name are", async () => {
     // Found by an adversarial tester: `a` and `a` followed by a zero-width space passed as two

@@ -16,7 +16,7 @@ import { findRepositoryRoot, isInside, type LoadedSpecFile } from "./load.js";
 import { ownSettings, readField, readReplace } from "./read-field.js";
 import { asRecord, checkedFiles, SpecFileReader, stringEntries, type CheckedFiles, type JobReader, type Raw } from "./reader.js";
 import type { DesiredJob, ResolvedSpec } from "./types.js";
-import { formatPath, showKey } from "./yaml-source.js";
+import { formatPath, showKey, type DocPath } from "./yaml-source.js";
 
 export interface ResolveOptions {
   env: NodeJS.ProcessEnv;
@@ -70,13 +70,14 @@ export async function checkSpecFiles(
   checkOneStack(files, stack, errors);
   const resolved = await resolveJobs(files, stack, options, { errors, notes });
   const declared = declaredTeams(files, options, errors);
+  checkTeamSpellings(resolved, declared, errors);
   if (errors.length > 0) return { summary: undefined, spec: undefined, errors: tidyIssues(errors), notes: tidyIssues(notes) };
-  const teams = [...new Set([...resolved.map((j) => j.team), ...declared])].sort();
+  const teams = [...new Set([...resolved.map((j) => j.team), ...declared.keys()])].sort();
   const summary = { stack, jobs: resolved.length, teams, files: files.map((f) => f.display) };
   const jobs = resolved.map((j) => j.job).filter((j): j is DesiredJob => j !== undefined);
   return {
     summary,
-    spec: options.checkOnly === true ? undefined : { stack, jobs, teams, declaredTeams: [...declared].sort(), files: summary.files },
+    spec: options.checkOnly === true ? undefined : { stack, jobs, teams, declaredTeams: [...declared.keys()].sort(), files: summary.files },
     errors: [],
     notes: tidyIssues(notes),
   };
@@ -168,13 +169,25 @@ async function resolveJobs(
       // A job that is not a mapping at all has been reported; each of its fields is judged on its own.
       if (file.invalidPaths.covers(["jobs", key])) continue;
       const job = resolveJob(fileReader.job(key), shared, stack, checkOnly);
-      if (job !== undefined) resolved.push(job);
+      if (job !== undefined) resolved.push({ ...job, at: () => teamLocation(fileReader, key) });
     }
   }
   return resolved;
 }
 
 const NOT_ASCII = /[^ -~]/;
+
+/** Where a job's team is written: its own `team`, its file's `defaults`, else its key (the configured team). */
+function teamLocation(fileReader: SpecFileReader, key: string): Pick<SpecIssue, "location" | "path"> {
+  const { file } = fileReader;
+  if (Object.hasOwn(asRecord(fileReader.jobs[key]), "team")) return writtenAt(file, ["jobs", key, "team"]);
+  if (Object.hasOwn(fileReader.defaults, "team")) return writtenAt(file, ["defaults", "team"]);
+  return { location: file.source.locate(["jobs", key], { key: true }), path: formatPath(["jobs", key]) };
+}
+
+function writtenAt(file: LoadedSpecFile, path: DocPath): Pick<SpecIssue, "location" | "path"> {
+  return { location: file.source.locate(path), path: formatPath(path) };
+}
 
 /**
  * A key written twice in two Unicode forms (é as one character, or as e and a combining
@@ -202,8 +215,8 @@ export async function resolveSpec(
  * The top-level `teams:` of every file: teams the stack owns even when no job of the
  * spec runs there any more. ${var:...} is allowed; ${env:...} is not, as plans print teams.
  */
-function declaredTeams(files: readonly LoadedSpecFile[], options: ResolveOptions, issues?: SpecIssue[]): string[] {
-  const teams = new Set<string>();
+function declaredTeams(files: readonly LoadedSpecFile[], options: ResolveOptions, issues?: SpecIssue[]): Map<string, TeamWritten> {
+  const teams = new Map<string, TeamWritten>();
   for (const file of files) {
     const data = file.source.data as Raw;
     const listed = data["teams"];
@@ -212,11 +225,11 @@ function declaredTeams(files: readonly LoadedSpecFile[], options: ResolveOptions
     for (const [i, raw] of listed.entries()) {
       const written = String(raw);
       const team = interpolate(written, { env: {}, vars });
+      const path = ["teams", i];
       if (team.ok && !team.sensitive && isTeamName(team.value)) {
-        teams.add(team.value);
+        if (!teams.has(team.value)) teams.set(team.value, { team: team.value, at: () => writtenAt(file, path) });
         continue;
       }
-      const path = ["teams", i];
       if (!team.ok && issues !== undefined && !/\$\{env:/.test(written)) {
         appendAll(issues, referenceIssues(file.source, path, written, team.problems));
         continue;
@@ -229,7 +242,33 @@ function declaredTeams(files: readonly LoadedSpecFile[], options: ResolveOptions
       issues?.push({ location: file.source.locate(path), path: formatPath(path), message });
     }
   }
-  return [...teams];
+  return teams;
+}
+
+/**
+ * Two teams of a spec whose names differ only in case (`ml` and `ML`): Studio may take them
+ * for one team, as the client does a record's team (studio/team-name.ts), and then each
+ * team's listing would hold the other's jobs, which a plan cancels as not of that team and
+ * the next creates again. Refused where the second spelling is written.
+ */
+function checkTeamSpellings(resolved: readonly ResolvedJob[], declared: ReadonlyMap<string, TeamWritten>, errors: SpecIssue[]): void {
+  const byFolded = new Map<string, TeamWritten>();
+  const said = new Set<string>();
+  for (const written of [...declared.values(), ...resolved]) {
+    const folded = written.team.toLowerCase();
+    const first = byFolded.get(folded);
+    if (first === undefined) {
+      byFolded.set(folded, written);
+      continue;
+    }
+    if (first.team === written.team || said.has(written.team)) continue;
+    said.add(written.team);
+    const where = first.at().location;
+    errors.push({
+      ...written.at(),
+      message: `team "${showKey(written.team)}" differs only in case from team "${showKey(first.team)}" at ${where.file}:${where.line}:${where.column}; Studio may take them for one team, and each plan would cancel the other's jobs there: write one spelling`,
+    });
+  }
 }
 
 /** The stack of a spec whose files passed the schema, before it is resolved: its first file's (resolving checks the rest agree). */
@@ -248,7 +287,7 @@ export function peekTeams(files: readonly LoadedSpecFile[], options: ResolveOpti
       if (team !== undefined && isTeamName(team)) teams.add(team);
     });
   }
-  for (const team of declaredTeams(files, options)) teams.add(team);
+  for (const team of declaredTeams(files, options).keys()) teams.add(team);
   return [...teams].sort();
 }
 
@@ -329,9 +368,14 @@ export function tidyIssues(issues: SpecIssue[]): SpecIssue[] {
     );
 }
 
-/** A job without problems: its team, and unless checking only, the job itself. */
-interface ResolvedJob {
+/** A team as the spec gives it, and where: the `team` that gives it, else the job's key (the configured team). */
+interface TeamWritten {
   team: string;
+  at: () => Pick<SpecIssue, "location" | "path">;
+}
+
+/** A job without problems: its team, and unless checking only, the job itself. */
+interface ResolvedJob extends TeamWritten {
   job: DesiredJob | undefined;
 }
 
@@ -366,7 +410,7 @@ function sharedValues(file: SpecFileReader): unknown[] {
  * when the job sets none of its settings), then made into a DesiredJob. A job with any
  * problem, or a field the schema refused, is not made: the spec is invalid anyway.
  */
-function resolveJob(reader: JobReader, shared: readonly unknown[], stack: string, checkOnly: boolean): ResolvedJob | undefined {
+function resolveJob(reader: JobReader, shared: readonly unknown[], stack: string, checkOnly: boolean): Omit<ResolvedJob, "at"> | undefined {
   const values: Partial<Record<FieldName, unknown>> = {};
   for (let i = 0; i < FIELDS.length; i++) {
     const { name, field, own } = FIELDS[i] as (typeof FIELDS)[number];
