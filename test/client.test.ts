@@ -553,6 +553,25 @@ describe("errors", () => {
     }
   });
 
+  it("hides the token of a client made without a redactor, as the library makes one, in a reply that quotes the request", async () => {
+    // Found by a secrets hunt: only the CLI passed a redactor, so a library caller's error
+    // carried the token as a server echoing the Authorization header had written it.
+    const token = "lib-Tok3n-never-shown";
+    const server = createServer((req, res) => {
+      req.resume();
+      res.writeHead(403, { "content-type": "text/plain" });
+      res.end(`refused ${req.headers.authorization ?? ""} (${Buffer.from(req.headers.authorization ?? "").toString("base64")})`);
+    });
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    onTestFinished(() => void server.close());
+    const { port } = server.address() as AddressInfo;
+    const client = createStudioClient({ url: `http://127.0.0.1:${port}`, token, retries: 0 });
+    const error = (await client.listClusters().catch((e: unknown) => e)) as RemoteError;
+    await client.close();
+    expect(error.message).toBe(`[GET] http://127.0.0.1:${port}/api/datachain/clusters/: 403 "refused Bearer *** (QmVhcmVyIG***g==)"`);
+    expect(error.stack).not.toContain("Tok3n");
+  });
+
   it.each([
     // Found by a reviewer, each printing part or all of the secret: an HTML page cut at 8 KiB
     // while the secret was still written with entities; numeric entities, which were not

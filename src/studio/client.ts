@@ -7,7 +7,8 @@
 // call-errors.ts.
 
 import { RemoteError, StudioJobsError, UsageError } from "../errors.js";
-import type { Redactor } from "../redact.js";
+import { createRedactor, type Redactor } from "../redact.js";
+import { urlSecrets } from "../url-credentials.js";
 import { createCall, DEFAULT_TIMEOUT_MS, MAX_TIMEOUT_MS, type CallSpec, type RetryEvent } from "./call.js";
 import { Agent, loadFormData, loadProxyAgent, type Dispatcher } from "./http.js";
 import type { ProxySetting } from "./proxy.js";
@@ -65,7 +66,11 @@ export interface StudioClientOptions {
    */
   signal?: AbortSignal;
   writeGraceMs?: number;
-  /** Hides known secrets in what Studio says, before it goes into an error. */
+  /**
+   * Hides known secrets in what Studio says, before it goes into an error: one that knows the
+   * token (the CLI's, the run's `quoted` view). Without it the client hides the token, the
+   * URL's password and the proxy's itself.
+   */
   redactor?: Pick<Redactor, "redact" | "redactHead">;
   /** The hint an error of a refused token (401) gets: how to mend it where it came from (the CLI's `refusedTokenHint`); never the token. */
   refusedTokenHint?: string;
@@ -147,6 +152,19 @@ function checkClientOptions(options: StudioClientOptions): URL {
   return base;
 }
 
+/**
+ * For a caller that gave no redactor (a library caller, who has no way to make one): the
+ * secrets the client itself holds, hidden in what a server says. Without it a server that
+ * quotes the request (its Authorization header) put the token into the error's message.
+ */
+function ownRedactor(options: StudioClientOptions): Pick<Redactor, "redact" | "redactHead"> {
+  const redactor = createRedactor();
+  redactor.addSecret(options.token, { header: true });
+  for (const secret of urlSecrets(options.url)) redactor.addSecret(secret);
+  for (const secret of options.proxy?.secrets ?? []) redactor.addSecret(secret, { header: true });
+  return redactor.quoted;
+}
+
 export function createStudioClient(options: StudioClientOptions): StudioClient {
   const base = checkClientOptions(options);
   const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
@@ -171,6 +189,7 @@ export function createStudioClient(options: StudioClientOptions): StudioClient {
   // Asking for many costs nothing when a team has few, and every extra ask re-sends all:
   // nearly every team fits the first ask; a huge one costs one more, 4 times larger.
   const listLimit = options.listLimit ?? { initial: 250_000, ceiling: 1_000_000 };
+  const hide = options.redactor ?? ownRedactor(options);
   const callStudio = createCall({
     dispatcher,
     authorization: `Bearer ${options.token}`,
@@ -188,8 +207,8 @@ export function createStudioClient(options: StudioClientOptions): StudioClient {
     onRetry: options.onRetry,
     stop: options.signal,
     writeGraceMs: options.writeGraceMs ?? 1_000,
-    redact: options.redactor?.redact ?? ((text: string) => text),
-    redactHead: options.redactor?.redactHead ?? ((text: string, max: number) => text.slice(0, max)),
+    redact: hide.redact,
+    redactHead: hide.redactHead,
   });
   let closed: Promise<void> | undefined;
   // After close() undici would fail the request as "no reply: the client is destroyed", with a hint to check the URL.
