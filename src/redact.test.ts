@@ -234,6 +234,25 @@ describe("the redactor", () => {
     expect(r.redact("port 808080, password !@#$%^&*")).toBe("port ***, password ***");
   });
 
+  it("hides a token too short or too common to hide everywhere where it stands in the Authorization header a server quotes", () => {
+    // Found by a secrets hunt: a server echoing the request printed `authorization: Bearer 12345`
+    // for a token 12345 (or abc, or true), which is hidden nowhere else.
+    for (const token of ["12345", "abc", "true"]) {
+      const r = createRedactor();
+      r.addSecret(token, { header: true });
+      const header = `Bearer ${token}`;
+      expect(r.redact(`authorization: ${header}, {"Authorization": "${header.toUpperCase()}"}`)).toBe(
+        'authorization: ***, {"Authorization": "***"}',
+      );
+      // Of its base64, what no neighbour changes: a last character may hold bits of what follows.
+      expect(r.redact(Buffer.from(header).toString("base64"))).toMatch(/^\*\*\*[A-Za-z0-9+/]?=*$/);
+      expect(r.redact(`workers: 12345, protect: true, team abc`)).toBe("workers: 12345, protect: true, team abc");
+    }
+    const blank = createRedactor();
+    blank.addSecret(" ", { header: true });
+    expect(blank.redact("Bearer x")).toBe("Bearer x");
+  });
+
   it("leaves an ordinary value that a secret starts with as it is, at the end of a line or of the text, outside what a server says", () => {
     // Found by a reviewer: with API_URL=https://api.example.com/v1/hooks?key=... from the
     // environment, a spec's own BASE_URL: https://api.example.com/v1 was shown as *** in the

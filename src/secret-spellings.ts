@@ -142,12 +142,20 @@ export function spellings(value: string, use: SecretUse = {}): Spellings {
   // A multi-line secret (a key file) may be quoted one line at a time.
   if (use.lines === true && value.includes("\n"))
     for (const line of value.split(/\r?\n/)) if (line.trim().length >= MIN_SECRET_LENGTH) forms.add(line);
-  return {
+  const spelled: Spellings = {
     text: [...forms].filter((form) => form.length >= MIN_SECRET_LENGTH && !tooCommon(form)),
     base64: use.header === true ? base64Forms(value).filter((form) => form.length >= MIN_BASE64_LENGTH && !forms.has(form)) : [],
     // As is, and as a JSON body (described as its text) holds it.
     parts: [...new Set([value, json])].flatMap(secretParts),
   };
+  // A header's value too short or too common to hide wherever it stands (a token `12345`) is
+  // hidden where it stands in the header a server quotes: `Bearer 12345`, as the client sends it.
+  if (use.header === true && value.trim() !== "" && (value.length < MIN_SECRET_LENGTH || tooCommon(value))) {
+    const inHeader = spellings(`Bearer ${value}`, { header: true });
+    spelled.text.push(...inHeader.text);
+    spelled.base64.push(...inHeader.base64);
+  }
+  return spelled;
 }
 
 /** The start and the end of a secret long enough to be hidden in part; none of a shorter one. */
