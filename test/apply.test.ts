@@ -227,6 +227,24 @@ describe("saved plans", () => {
     expect(existsSync(join(dir, "plan.json"))).toBe(false);
   });
 
+  it("does not print the start of a secret where a query's preview cuts it, in the text and Markdown plans and apply's", async () => {
+    // Found by a secrets hunt: a create's query is previewed by its first 59 characters, cut
+    // before the output was redacted, and the start of a secret the cut split was too short a
+    // part of it (under a quarter) to be hidden: 28 characters of a 120-character one.
+    const secret = `sk${"Ab3dEf6h".repeat(15)}`.slice(0, 120);
+    const dir = writeRepo({});
+    writeSpec(dir, "cut", {
+      job: { query: 'print("padding padding padd", "${var:key}")', environment: { API_KEY: "${env:API_KEY}" } },
+    });
+    const options = { env: { API_KEY: secret } };
+    const preview = 'query: print("padding padding padd", "***… (1 line, 153 characters)';
+    for (const args of [["plan"], ["plan", "--format", "markdown"], ["apply"]]) {
+      const result = await cli(dir, [...args, ".", "--var", `key=${secret}`], options);
+      expect(result.stdout).toContain(preview);
+      expect(result.stdout + result.stderr).not.toContain(secret.slice(0, 10));
+    }
+  });
+
   it("says a failed plan --out saved nothing, and that the plan left at that path is an earlier one", async () => {
     // Found by a tester: a later plan refused (over --max-cancel) left the earlier plan.json
     // in place unsaid, and apply plan.json would take it while Studio had not changed.

@@ -113,27 +113,36 @@ function cancelReason(reason: CancelReason, movedTo: string | undefined, show: (
 const PREVIEW_CHARS = 60;
 
 /**
+ * The first `max` characters of a text a preview shows. The CLI passes the run's redactHead,
+ * which hides whole a secret the cut would split: cut first, a secret's start before the cut
+ * would be printed, too short for the redactor to know it as part of a secret.
+ */
+export type Head = (text: string, max: number) => string;
+
+const plainHead: Head = (text, max) => text.slice(0, max);
+
+/**
  * A query in one line: a short one whole, a longer one by its first line and how much there
  * is. A line cut short ends in "…" right after its last character shown (never after
  * blanks, which would hide that the line goes on), and says the query's length.
  */
-export function queryPreview(query: string): string {
+export function queryPreview(query: string, cut: Head = plainHead): string {
   const lines = query.replace(/\n+$/, "").split("\n");
   const first = lines.find((line) => line.trim() !== "") ?? "";
   if (first.length <= PREVIEW_CHARS) return lines.length === 1 ? first : `${first} … (${lines.length} lines)`;
-  const shown = first.slice(0, PREVIEW_CHARS - 1).replace(/[\ud800-\udbff]$/, ""); // not half of a surrogate pair
+  const shown = cut(first, PREVIEW_CHARS - 1).replace(/[\ud800-\udbff]$/, ""); // not half of a surrogate pair
   const head = `${shown.trimEnd()}…`;
   return lines.length === 1 ? `${head} (1 line, ${first.length} characters)` : `${head} (${lines.length} lines)`;
 }
 
 /** Every value a create sends, one `field: value` a line, in the table's order; sensitive ones as (sensitive). */
-export function createdFields(after: JobSettings, createdAt: string): string[] {
+export function createdFields(after: JobSettings, createdAt: string, cut: Head = plainHead): string[] {
   const lines: string[] = [];
   // A schedule that starts later fires first after its start.
   const from = runsFrom(new Date(createdAt), settingAt(after, "start_after") as string | undefined);
   for (const name of PLAN_FIELDS) {
     const value = settingAt(after, name);
-    if (value !== undefined) lines.push(...settingLines(JOB_FIELDS[name], value, from));
+    if (value !== undefined) lines.push(...settingLines(JOB_FIELDS[name], value, from, cut));
   }
   return lines;
 }
@@ -146,13 +155,13 @@ function shownSetting(value: string): string {
   return value === SENSITIVE ? value : shownText(value);
 }
 
-function settingLines(field: JobField, value: SettingValue, from: Date): string[] {
+function settingLines(field: JobField, value: SettingValue, from: Date, cut: Head): string[] {
   const { label } = field;
   switch (field.shape) {
     case "text":
       return [`${label}: ${typeof value === "string" ? shownSetting(value) : (value as number)}`];
     case "script":
-      return [`${label}: ${queryPreview(value as string)}`];
+      return [`${label}: ${queryPreview(value as string, cut)}`];
     case "cron": {
       const cron = value as string;
       const runs = nextRuns(cron, from);
@@ -206,11 +215,11 @@ export function changeLines(change: FieldChange): string[] {
   }
 }
 
-/** The lines under an action's headline: a create's settings, a replace's changes. */
-export function detailLines(action: ActionDocument, doc: PlanDocument): string[] {
+/** The lines under an action's headline: a create's settings, a replace's changes; `cut` cuts a query's preview. */
+export function detailLines(action: ActionDocument, doc: PlanDocument, cut: Head = plainHead): string[] {
   switch (action.kind) {
     case "create":
-      return action.after == null ? [] : createdFields(action.after, doc.created_at);
+      return action.after == null ? [] : createdFields(action.after, doc.created_at, cut);
     case "replace":
       return (action.changes ?? []).length === 0
         ? [

@@ -9,7 +9,17 @@ import { printable } from "../invisible.js";
 import { escapeMarkdown } from "../markdown-text.js";
 import { withoutWorkflowCommands } from "../workflow-commands.js";
 import { joinWords } from "../word-lists.js";
-import { actionHeadline, detailLines, isEmptyPlan, NO_CHANGES, noChangesLine, shownPlan, summaryLine, targetNote } from "./details.js";
+import {
+  actionHeadline,
+  detailLines,
+  isEmptyPlan,
+  NO_CHANGES,
+  noChangesLine,
+  shownPlan,
+  summaryLine,
+  targetNote,
+  type Head,
+} from "./details.js";
 
 /** GitHub refuses comments over 65,536 characters; stay well below (a caller may add a line or two). */
 export const MARKDOWN_LIMIT = 60_000;
@@ -50,16 +60,16 @@ function fence(lines: readonly string[]): string {
 }
 
 /** The lines the text plan shows under the action, as a diff: a create's all added, a replace's text diffs kept as they are. */
-function section(action: ActionDocument, doc: PlanDocument): string | undefined {
+function section(action: ActionDocument, doc: PlanDocument, cut: Head | undefined): string | undefined {
   let lines: string[];
   switch (action.kind) {
     case "create":
-      lines = detailLines(action, doc).map((l) => `+ ${l}`);
+      lines = detailLines(action, doc, cut).map((l) => `+ ${l}`);
       break;
     case "replace":
       // A text diff's lines (+, -, context, @@ and "\ No newline") keep their own first column,
       // so that context lines line up with the changed ones; the rest is indented as context.
-      lines = detailLines(action, doc).map((l) => (/^ {2}[-+ @\\]/.test(l) ? l.slice(2) : `  ${l}`));
+      lines = detailLines(action, doc, cut).map((l) => (/^ {2}[-+ @\\]/.test(l) ? l.slice(2) : `  ${l}`));
       break;
     case "cancel":
     case "conflict":
@@ -174,7 +184,7 @@ function titled(title: string, items: readonly string[]): string[] {
  * replace, cancel and conflict, error and warning, and leaves out creates first, then the
  * details of each job (a replace's are kept before a create's), saying what it left out.
  */
-export function renderPlanMarkdown(plan: Plan | PlanDocument, limit = MARKDOWN_LIMIT): string {
+export function renderPlanMarkdown(plan: Plan | PlanDocument, limit = MARKDOWN_LIMIT, cut?: Head): string {
   const { doc, actions, movedTo } = shownPlan(plan);
   const everything = "format_version" in plan ? "`studio-jobs show` on the saved plan" : "`studio-jobs plan`";
   const empty = isEmptyPlan(doc);
@@ -197,7 +207,7 @@ export function renderPlanMarkdown(plan: Plan | PlanDocument, limit = MARKDOWN_L
   const errors: Piece[] = doc.errors.map((e) => ({ what: "error", text: `- ${escapeMarkdown(e)}` }));
   const warnings: Piece[] = doc.warnings.map((w) => ({ what: "warning", text: `- ${escapeMarkdown(w)}` }));
   const details: Piece[] = actions.flatMap((a) => {
-    const text = section(a, doc);
+    const text = section(a, doc, cut);
     return text === undefined ? [] : [{ what: a.kind, text }];
   });
   const listed = [...rows, ...errors, ...warnings];

@@ -866,7 +866,7 @@ describe("a create", () => {
         "\n\n  # first\nprint(1)",
         `${"c".repeat(10)}${"\t".repeat(60)}d`,
         `${"e".repeat(58)}😀😀`,
-      ].map(queryPreview),
+      ].map((query) => queryPreview(query)),
     ).toEqual([
       "print(1)",
       "b".repeat(60),

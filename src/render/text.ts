@@ -3,7 +3,7 @@
 import type { PlanDocument } from "../plan-file/document.js";
 import type { Plan, PlanAction } from "../plan/types.js";
 import { printable } from "../invisible.js";
-import { actionHeadline, detailLines, isEmptyPlan, noChangesLine, shownPlan, summaryLine, targetNote } from "./details.js";
+import { actionHeadline, detailLines, isEmptyPlan, noChangesLine, shownPlan, summaryLine, targetNote, type Head } from "./details.js";
 import { teamsNamed } from "../word-lists.js";
 
 const CODES = { green: 32, yellow: 33, red: 31, magenta: 35, bold: 1, dim: 2 } as const;
@@ -11,6 +11,8 @@ type Style = keyof typeof CODES;
 
 export interface TextOptions {
   color: boolean;
+  /** Cuts a query's preview: the CLI passes the run's redactHead (see Head). */
+  cut?: Head | undefined;
 }
 
 /** A plan as it was computed, or as saved (`show`). Errors and warnings are the caller's to print. */
@@ -26,7 +28,7 @@ export function renderPlanText(plan: Plan | PlanDocument, options: TextOptions =
     out.push(
       `  ${paint(style, symbol.padEnd(3))} ${paint("bold", printable(`${action.team}/${action.key}`))}  ${printable(actionHeadline(action, undefined, movedTo))}`,
     );
-    for (const line of detailLines(action, doc)) out.push(`        ${colorDiffLine(printable(line), paint)}`);
+    for (const line of detailLines(action, doc, options.cut)) out.push(`        ${colorDiffLine(printable(line), paint)}`);
   }
   if (actions.length > 0) out.push("");
   const targeted = targetNote(doc, (key) => printable(key));

@@ -77,7 +77,7 @@ async function applySpec(paths: string[], flags: ApplyCommandFlags, globals: Glo
   try {
     // With --format json stdout is the results alone; the plan goes to stderr.
     const planOut = flags.format === "json" ? io.stderr : io.stdout;
-    planOut.write(renderPlanText(plan, { color: useColor(planOut, io.env, globals.color) }));
+    planOut.write(renderPlanText(plan, { color: useColor(planOut, io.env, globals.color), cut: io.secrets?.redactHead }));
     reportDiagnostics(plan, io);
     if (plan.errors.length > 0) return 1;
     if (!hasChanges(plan)) return flags.format === "json" ? emptyJson(io) : 0;

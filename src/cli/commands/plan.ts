@@ -51,10 +51,10 @@ async function planTo(paths: string[], flags: PlanCommandFlags, globals: GlobalO
       io.stdout.write(renderPlanJson(plan, toolVersion()));
       break;
     case "markdown":
-      io.stdout.write(renderPlanMarkdown(plan));
+      io.stdout.write(renderPlanMarkdown(plan, undefined, io.secrets?.redactHead));
       break;
     case "text":
-      io.stdout.write(renderPlanText(plan, { color: useColor(io.stdout, io.env, globals.color) }));
+      io.stdout.write(renderPlanText(plan, { color: useColor(io.stdout, io.env, globals.color), cut: io.secrets?.redactHead }));
       break;
     default: {
       const never: never = flags.format;

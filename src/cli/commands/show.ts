@@ -31,10 +31,10 @@ export async function runShow(planFile: string, flags: ShowFlags, globals: Globa
       break;
     }
     case "markdown":
-      io.stdout.write(renderPlanMarkdown(doc));
+      io.stdout.write(renderPlanMarkdown(doc, undefined, io.secrets?.redactHead));
       break;
     case "text":
-      io.stdout.write(renderPlanText(doc, { color: useColor(io.stdout, io.env, globals.color) }));
+      io.stdout.write(renderPlanText(doc, { color: useColor(io.stdout, io.env, globals.color), cut: io.secrets?.redactHead }));
       // Which Studio it is for, for whoever approves it (apply refuses another).
       io.stderr.write(
         `Saved plan of stack ${doc.stack}${doc.studio === undefined ? "" : ` for ${printable(doc.studio)}`}, made ${doc.created_at} by studio-jobs ${doc.tool_version}. Apply it with: studio-jobs apply ${shown}\n`,
