@@ -572,6 +572,15 @@ describe("errors", () => {
     expect(error.stack).not.toContain("Tok3n");
   });
 
+  it("hides a token an HTML page quotes with a <wbr> or a <span> inside it, where a long word may wrap", async () => {
+    // Found by a secrets hunt: every tag became a space, so the page's text held the token in
+    // pieces, none of which the redactor knew: "Bearer WrapTok3 nSecretV alue99".
+    const token = "WrapTok3nSecretValue99";
+    const body = `<html><body><h1>Forbidden</h1><p>Bearer <code>WrapTok3<wbr>nSecretV<span></span>alue99</code> is not allowed</p></body></html>`;
+    const error = await errorFrom(403, { "content-type": "text/html" }, body, { token });
+    expect(error.message).toMatch(/: 403 an HTML page: "Forbidden Bearer \*\*\* is not allowed"$/);
+  });
+
   it.each([
     // Found by a reviewer, each printing part or all of the secret: an HTML page cut at 8 KiB
     // while the secret was still written with entities; numeric entities, which were not

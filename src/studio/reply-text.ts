@@ -32,10 +32,21 @@ export function oneLine(text: string): string {
   return escapeInvisible(text.replace(/[\s\u0000-\u001f\u007f-\u009f]+/g, " ").trim());
 }
 
-/** Tags and scripts dropped, white space run together: what is left of a page to read. */
+/**
+ * Tags that put no space where they stand, as a browser shows a page: `<wbr>` (where a long
+ * word may wrap, which a page puts inside a token it quotes), and text-level elements.
+ */
+const INLINE_TAG = /<\/?(?:wbr|span|b|i|u|s|em|strong|code|kbd|samp|var|mark|small|sub|sup|abbr|tt|font|a)\b[^>]*>/gi;
+
+/**
+ * Tags and scripts dropped, white space run together: what is left of a page to read. An
+ * inline tag leaves nothing, as on the page: a space there split a token the page quoted with
+ * `<wbr>` or a `<span>` in it into pieces the redactor knows none of.
+ */
 export function stripHtml(html: string): string {
   return html
     .replace(/<(script|style)[^>]*>[\s\S]*?<\/\1>/gi, " ")
+    .replace(INLINE_TAG, "")
     .replace(/<[^>]*>/g, " ")
     .replace(/\s+/g, " ")
     .trim();
