@@ -19,7 +19,7 @@ import { configFilePaths, resolveConnection, resolveCredentials } from "../src/s
 import { parseRetryAfter } from "../src/studio/retry.js";
 import { createRedactor } from "../src/redact.js";
 import { createManualClock, type AdjustableClock } from "../src/emulator/clock.js";
-import { spawnCli } from "./cli-helpers.js";
+import { runCli, spawnCli } from "./cli-helpers.js";
 import { START, startTestStudio, type TestStudio } from "./helpers.js";
 
 let studio: TestStudio | undefined;
@@ -1091,6 +1091,34 @@ describe("configuration", () => {
       "The token from the client's options holds a line break or another control character, which no token has.",
       "Remove it: a token read from a file often keeps the file's line ending (\\n, or \\r\\n from Windows).",
     ]);
+  });
+
+  it("refuses a token that is not ASCII, before anything is sent, from the library and from the command line", async () => {
+    // Found by the secrets hunt: a token with a character past U+00FF failed as "invalid
+    // authorization header" with a hint to check --url; one with a non-breaking space (a copy
+    // from a web page) went out as bytes, to be refused as a wrong token.
+    for (const token of ["tok\u20acn-secret-1234", "tok-secret-1234\u00a0", "\u201ctok-secret-1234\u201d"]) {
+      let thrown: unknown;
+      try {
+        createStudioClient({ url: "http://127.0.0.1:9", token });
+      } catch (error) {
+        thrown = error;
+      }
+      const error = thrown as UsageError;
+      expect([error.code, error.message, error.hint]).toEqual([
+        "USAGE",
+        "The token from the client's options holds a character that is not ASCII, which no token has.",
+        "Copy the token again as plain text: a copy from a web page or a document may bring a non-breaking space, a curly quote or a dash of its own.",
+      ]);
+    }
+    const result = await runCli(["--team", "demo", "clusters"], {
+      cwd: tmpdir(),
+      env: { DATACHAIN_STUDIO_URL: "http://127.0.0.1:9", DATACHAIN_STUDIO_TOKEN: "tok\u2013secret-1234" },
+    });
+    expect(result.code).toBe(1);
+    expect(result.stderr).toBe(
+      "Error: The token from DATACHAIN_STUDIO_TOKEN holds a character that is not ASCII, which no token has.\nCopy the token again as plain text: a copy from a web page or a document may bring a non-breaking space, a curly quote or a dash of its own.\n",
+    );
   });
 
   it("refuses a request after close() with a UsageError, not an unreachable Studio", async () => {
