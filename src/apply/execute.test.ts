@@ -155,6 +155,25 @@ describe("the order of steps", () => {
     expect(liveNames(studio)).toEqual(["a fake-1", "b fake-2", "c fake-3"]);
   });
 
+  it("uploads a file two teams' jobs use once to each team, and each job names its own team's upload", async () => {
+    // Found by mutation testing: nothing checked that an upload is per team, and a job in
+    // beta naming the file uploaded to alpha passed.
+    const studio = createFakeStudio();
+    const a = withFiles({ key: "a", team: "alpha" }, { "labels.csv": "a,b\n" });
+    const b = desired({ key: "b", team: "beta", files: [...a.files] });
+    const result = await apply(planOf([create(a), create(b)]), studio);
+    expect(outcomes(result)).toEqual([
+      "upload alpha/a applied: uploaded labels.csv",
+      "upload beta/b applied: uploaded labels.csv",
+      "create alpha/a applied",
+      "create beta/b applied",
+    ]);
+    expect(studio.sent.map((input) => [input.team_name, input.query_name, input.files])).toEqual([
+      ["alpha", "a", ["1"]],
+      ["beta", "b", ["2"]],
+    ]);
+  });
+
   it("keeps the phases apart however many steps run at once", async () => {
     const olds = ["r0", "r1", "r2"].map((key) => record({ key }));
     const studio = createFakeStudio(olds);
@@ -280,6 +299,87 @@ describe("a step whose prerequisite failed is skipped", () => {
     expect(last?.type === "end" ? [last.done, last.total] : undefined).toEqual([3, 3]);
     expect(result.summary).toEqual({ created: 0, replaced: 0, cancelled: 0, deduplicated: 0, halfReplaced: 0, failed: 1, skipped: 2 });
   });
+  it("does not upload a file changed since the plan though its size is the same, nor create its job", async () => {
+    // Found by mutation testing: only a change of size was tried, which the read of at most
+    // the planned size refuses on its own; the digest's check went untested.
+    const studio = createFakeStudio();
+    const a = withFiles({ key: "a" }, { "a.csv": "a" });
+    writeFileSync(a.files[0]?.absolute ?? "", "x");
+    const result = await apply(planOf([create(a)]), studio);
+    expect(outcomes(result)).toEqual([
+      "upload demo/a failed: a.csv changed since the plan was made; plan again",
+      "create demo/a skipped: upload of a.csv did not succeed",
+    ]);
+    expect(studio.calls).toEqual([]);
+  });
+});
+
+describe("a move to another team", () => {
+  // A key is in one team of a spec: a job of it cancelled as removed in another team is that
+  // job moved, and is cancelled only once its new job exists.
+  const moved = (key: string, to: string, from: string, files?: Record<string, string>) => {
+    const job = files === undefined ? desired({ key, team: to }) : withFiles({ key, team: to }, files);
+    const old = record({ key, team: from });
+    return { job, old };
+  };
+
+  it("cancels the old job once the new one exists, not before", async () => {
+    const { job, old } = moved("m", "beta", "alpha");
+    const studio = createFakeStudio([old]);
+    const seen: string[] = [];
+    const [send, cancelIt] = [studio.createJob.bind(studio), studio.cancelJob.bind(studio)];
+    studio.createJob = async (input, options) => {
+      const made = await send(input, options);
+      seen.push(`created ${made.team}/${made.name}`);
+      return made;
+    };
+    studio.cancelJob = (team, id) => {
+      seen.push(`cancel ${team}/${id}`);
+      return cancelIt(team, id);
+    };
+    // With a free slot for each, the cancel waits all the same.
+    const result = await apply(planOf([create(job), cancel(old)]), studio, { parallelism: 4 });
+    expect(outcomes(result)).toEqual(["create beta/m applied", "cancel alpha/m applied"]);
+    expect(seen).toEqual(["created beta/m", `cancel alpha/${old.id}`]);
+  });
+
+  it("keeps the old job when the new one's file did not upload, and says so", async () => {
+    // A create skipped (not failed) is no more a job in the new team than a failed one.
+    const { job, old } = moved("m", "beta", "alpha", { "m.csv": "m" });
+    const studio = createFakeStudio([old]);
+    studio.fail({ call: "upload beta/m.csv", error: remoteError(413) });
+    const result = await apply(planOf([create(job), cancel(old)]), studio);
+    expect(outcomes(result)).toEqual([
+      "upload beta/m failed: [POST] /api/datachain/jobs/: 413 fake 413",
+      "create beta/m skipped: upload of m.csv did not succeed",
+      `cancel alpha/m skipped: its job moved to team beta was not created, so ${old.id} is kept`,
+    ]);
+    expect(studio.calls).toEqual(["upload beta/m.csv"]);
+    expect(liveNames(studio)).toEqual([`m ${old.id}`]);
+  });
+
+  it("keeps the old job when the new one may have been made all the same, and says a re-run settles it", async () => {
+    for (const error of [
+      remoteError(200, { ambiguous: true }),
+      new InterruptedError("Interrupted by SIGINT while waiting for Studio's reply", true),
+    ]) {
+      const { job, old } = moved("m", "beta", "alpha");
+      const studio = createFakeStudio([old]);
+      studio.fail({ call: "create beta/m", error });
+      const result = await apply(planOf([create(job), cancel(old)]), studio);
+      expect(
+        result.steps.map((s) => `${s.step} ${s.team}/${s.key} ${s.status}`),
+        error.message,
+      ).toEqual(["create beta/m failed", "cancel alpha/m skipped"]);
+      expect(result.steps[1]?.detail, error.message).toBe(
+        `its job moved to team beta may have been created all the same; ${old.id} is kept, and a re-run cancels whichever is not wanted`,
+      );
+      expect(
+        studio.calls.some((c) => c.startsWith("cancel")),
+        error.message,
+      ).toBe(false);
+    }
+  });
 });
 
 describe("cancel-first", () => {
@@ -340,6 +440,37 @@ describe("cancel-first", () => {
     await apply(planOf(actions), studio, { parallelism: 1 });
     const calls = studio.calls.filter((c) => !c.startsWith("list"));
     expect(calls[calls.indexOf(`cancel demo/x ${x.id}`) + 1]).toBe("create demo/x");
+  });
+
+  it("lets only the first try of its create past a stop: a try sent again after an unclear failure is an ordinary create", async () => {
+    // Found by mutation testing: every try sent as finishing (let past a stop request by the
+    // client) passed unnoticed.
+    const old = record({ key: "c" });
+    const studio = createFakeStudio([old]);
+    studio.fail({ call: "create demo/c", error: remoteError(503) });
+    const finishing: unknown[] = [];
+    const send = studio.createJob.bind(studio);
+    studio.createJob = (input, options) => {
+      finishing.push(options?.finishing);
+      return send(input, options);
+    };
+    const result = await apply(planOf([cancelFirst(old)]), studio);
+    expect(outcomes(result)).toEqual([`cancel demo/c applied`, "create demo/c applied"]);
+    expect(finishing).toEqual([true, false]);
+  });
+
+  it("counts a cancel Studio answers 404 as done when the job is listed ended, and as failed when it is not listed", async () => {
+    // Found by mutation testing: a 404 taken like any refusal passed unnoticed.
+    const ended = record({ key: "d" }, { status: "CANCELED" });
+    const studio = createFakeStudio([ended]);
+    studio.fail({ call: "cancel demo/d", error: remoteError(404) });
+    const result = await apply(planOf([cancel(ended)]), studio);
+    expect(outcomes(result)).toEqual(["cancel demo/d applied: already CANCELED"]);
+    expect(studio.calls).toEqual([`cancel demo/d ${ended.id}`, `get demo/${ended.id}`, "list demo"]);
+
+    const gone = record({ key: "e" });
+    const result2 = await apply(planOf([cancel(gone)]), createFakeStudio());
+    expect(outcomes(result2)).toEqual(["cancel demo/e failed: [POST] /api/datachain/jobs/: 404 fake 404"]);
   });
 
   it("goes on to the create when a cancel that failed unclearly was done all the same", async () => {
@@ -818,19 +949,51 @@ describe("another apply of another version of the spec at the same time", () => 
     expect(liveNames(studio)).toContain(`a ${theirA?.id}`);
   });
 
-  it("fails when a job its plan kept was cancelled meanwhile", async () => {
+  /** A plan that keeps k and cancels o: k is found in `status` once o's cancel starts. */
+  async function keptFoundIn(status: string): Promise<ApplyResult> {
     const kept = desired({ key: "k", cron: "@daily" });
     const keptRecord = record(kept, { status: "TASK" });
     const other = record({ key: "o" }, { status: "TASK" });
     const studio = createFakeStudio([keptRecord, other]);
     studio.onCall = (call) => {
       const listed = studio.jobs.find((job) => job.id === keptRecord.id);
-      if (call.startsWith("cancel demo/o") && listed !== undefined) listed.status = "CANCELED";
+      if (call.startsWith("cancel demo/o") && listed !== undefined) listed.status = status;
     };
     const noop: PlanAction = { kind: "noop", key: "k", team: "demo", desired: kept, live: keptRecord };
-    const result = await apply(planOf([noop, cancel(other)]), studio);
-    expect(changedMeanwhile(result)).toEqual([
+    return apply(planOf([noop, cancel(other)]), studio);
+  }
+
+  it("fails when a job its plan kept was cancelled meanwhile", async () => {
+    expect(changedMeanwhile(await keptFoundIn("CANCELED"))).toEqual([
       `cancel demo/k failed: this spec's job of "k" was cancelled while this apply ran: run apply again with the spec that should win (the newest commit) once no other apply of this stack runs`,
+    ]);
+  });
+
+  it("says nothing of a schedule its plan kept that ended meanwhile: ended is not cancelled", async () => {
+    // Found by mutation testing: a kept job seen ended in any status passed for one seen cancelled.
+    expect(outcomes(await keptFoundIn("COMPLETE"))).toEqual(["cancel demo/o applied"]);
+  });
+
+  it("fails on a job made meanwhile that records fewer teams than this plan covers, and says the changes in the keys' order", async () => {
+    // Found by mutation testing: only a job recording more teams was tried (test/concurrent-apply.test.ts),
+    // and the changes came in the listing's order as well as sorted.
+    const x = desired({ key: "x", cron: "@daily" });
+    const keptX = record(x, { status: "TASK" });
+    const other = record({ key: "o" }, { status: "TASK" });
+    const studio = createFakeStudio([keptX, other]);
+    // The other apply's spec covers demo only: its b is not in this spec, its x records demo alone.
+    const theirB = record({ key: "b", fingerprint: "theirs" }, { status: "TASK" });
+    const theirX = record(x, { status: "TASK" });
+    studio.onCall = (call) => {
+      if (call.startsWith("cancel demo/o")) studio.jobs.push(theirB, theirX);
+    };
+    const noop: PlanAction = { kind: "noop", key: "x", team: "demo", desired: x, live: keptX };
+    const result = await apply({ ...planOf([noop, cancel(other)]), teams: ["demo", "ops"] }, studio);
+    const again = "run apply again with the spec that should win (the newest commit) once no other apply of this stack runs";
+    // Listed x first (the kept one), then b: said b first.
+    expect(changedMeanwhile(result)).toEqual([
+      `cancel demo/b failed: job ${theirB.id} of "b", made by another apply while this one ran, is not in this spec: ${again}`,
+      `cancel demo/x failed: job ${theirX.id} of "x", made by another apply while this one ran, has this spec's settings but records teams demo where this plan covers demo, ops, so that apply's spec (or its --team) is another: ${again}`,
     ]);
   });
 
