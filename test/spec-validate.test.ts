@@ -815,7 +815,10 @@ describe("a local file many jobs name", () => {
       "studio-jobs.yaml": spec(
         "  c: {query: print(1), files: [ok.bin, big.bin, over.bin]}",
         "  d: {query: print(1), requirements_file: big.txt}",
+        "  e: {query: print(1), requirements_file: most.txt}",
       ),
+      // Exactly the most a requirements file may be: read (found by mutation testing: refusing it passed).
+      "most.txt": "#".repeat(4 * 1024 * 1024),
       "ok.bin": "",
       "big.bin": "",
       "big.txt": "",
@@ -922,10 +925,16 @@ describe("a local file many jobs name", () => {
   // ending "^M", and sent the CRs (which a SHELL query's commands take as part of a word).
   it("reads a CRLF as LF, as YAML reads the spec: a checkout with Git's autocrlf resolves to the same jobs and fingerprints", async () => {
     const files = {
-      "studio-jobs.yaml": spec("  a: {query_file: q.py, requirements_file: r.txt}", "  b: {query_file: run.sh}"),
+      "studio-jobs.yaml": spec(
+        "  a: {query_file: q.py, requirements_file: r.txt}",
+        "  b: {query_file: run.sh}",
+        "  c: {query_file: cr.py}",
+      ),
       "q.py": 'print("a")\nprint("b")\n',
       "r.txt": "numpy\npillow\n",
       "run.sh": "#!/bin/sh\necho 1\n",
+      // A CR alone is not a line end Git's autocrlf writes: it is kept (found by mutation testing: dropping every CR passed).
+      "cr.py": "x = 1\rprint(x)\n",
     };
     const windows = Object.fromEntries(Object.entries(files).map(([name, text]) => [name, text.replaceAll("\n", "\r\n")]));
     const options = { env: {}, vars: {}, defaultTeam: undefined };
@@ -934,6 +943,7 @@ describe("a local file many jobs name", () => {
     expect(crlf.jobs.map((j) => [j.key, j.values.query, j.values.requirements, j.fingerprint])).toEqual([
       ["a", 'print("a")\nprint("b")\n', "numpy\npillow\n", linux.jobs[0]?.fingerprint],
       ["b", "#!/bin/sh\necho 1\n", undefined, linux.jobs[1]?.fingerprint],
+      ["c", "x = 1\rprint(x)\n", undefined, linux.jobs[2]?.fingerprint],
     ]);
   });
 
@@ -961,6 +971,41 @@ describe("a local file many jobs name", () => {
       'studio-jobs.yaml:8:19: query_file "queries/gone.py" does not exist (paths are relative to the YAML file) (at jobs.d.query_file)',
       'studio-jobs.yaml:9:19: query_file "C:\\\\repo\\\\queries\\\\a.py" does not exist (paths are relative to the YAML file); this is a Windows path: write the path relative to the YAML file, with / between directories (at jobs.e.query_file)',
       'studio-jobs.yaml:10:19: query_file "queries\\\\\\\\a.py" does not exist (paths are relative to the YAML file); separate directories with /, not \\ (write "queries/a.py"): the spec is read alike on every system (at jobs.f.query_file)',
+    ]);
+  });
+
+  // Found by mutation testing: a Windows path written with / (C:/...), a file's name used as a
+  // directory, two entries alike, and an absolute path were each left unchecked.
+  it("that is missing says a Windows path written with /, and names no file it cannot be sure of", async () => {
+    const dir = writeRepo({ "queries/a.py": "print(1)\n", "two/A.py": "1\n", "two/a.PY": "2\n" });
+    writeFileSync(
+      join(dir, "studio-jobs.yaml"),
+      spec(
+        "  a: {query_file: 'C:/repo/queries/a.py'}",
+        "  b: {query_file: queries/a.py/b.py}",
+        "  c: {query_file: two/a.py}",
+        `  d: {query_file: '${dir}/Queries/A.py'}`,
+      ),
+    );
+    const missing = (line: number, written: string, key: string, hint = "") =>
+      `studio-jobs.yaml:${line}:19: query_file "${written}" does not exist (paths are relative to the YAML file)${hint} (at jobs.${key}.query_file)`;
+    await expectProblems(dir, [
+      missing(
+        5,
+        "C:/repo/queries/a.py",
+        "a",
+        "; this is a Windows path: write the path relative to the YAML file, with / between directories",
+      ),
+      // A file's name taken for a directory's, and two names that both differ so: said as missing, and nothing more.
+      missing(6, "queries/a.py/b.py", "b"),
+      missing(7, "two/a.py", "c"),
+      // An absolute path is looked for from the root, not from the YAML file's directory.
+      missing(
+        8,
+        `${dir}/Queries/A.py`,
+        "d",
+        `; "${dir}/queries/a.py" is there, in other capitals: names that differ so are two files on Linux, where CI runs`,
+      ),
     ]);
   });
 
