@@ -174,6 +174,15 @@ describe("the order of steps", () => {
     ]);
   });
 
+  it("counts a replacement whose new job uploads a file as replaced, not half replaced", async () => {
+    // Found by mutation testing: the upload counted as a third half of the replacement passed.
+    const old = record({ key: "c" });
+    const studio = createFakeStudio([old]);
+    const result = await apply(planOf([replace(withFiles({ key: "c" }, { "c.csv": "new" }), old)]), studio);
+    expect(outcomes(result)).toEqual(["upload demo/c applied: uploaded c.csv", "create demo/c applied", "cancel demo/c applied"]);
+    expect(result.summary).toEqual({ created: 0, replaced: 1, cancelled: 0, deduplicated: 0, halfReplaced: 0, failed: 0, skipped: 0 });
+  });
+
   it("keeps the phases apart however many steps run at once", async () => {
     const olds = ["r0", "r1", "r2"].map((key) => record({ key }));
     const studio = createFakeStudio(olds);
@@ -760,6 +769,11 @@ describe("an ambiguous create", () => {
       [" of team elsewhere", (sent) => ({ ...sent, id: "other-1", team: "elsewhere" })],
       [", named phantom", (sent) => ({ ...sent, id: "other-1", name: "phantom" })],
       [", which does not carry this job's markers", (sent) => ({ ...sent, id: "other-1", environment: {} })],
+      // Named a, with a's fingerprint, and marked as the stack's job b: a copy of b renamed, not this job.
+      [
+        ", which does not carry this job's markers",
+        (sent) => ({ ...sent, id: "other-1", environment: { ...sent.environment, [MARKERS.key]: "b" } }),
+      ],
       // Its markers are this job's, as a run's are its schedule's: it was said to have none.
       [", a run of job fake-1", (sent) => ({ ...sent, id: "other-1", parent_job_id: sent.id })],
     ];
