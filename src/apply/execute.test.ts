@@ -389,6 +389,25 @@ describe("a move to another team", () => {
       ).toBe(false);
     }
   });
+  it("says the new job may be there when the move's create, a cancel-first replacement's, could not be confirmed", async () => {
+    // Found by mutation testing: a cancel-first create that may have been made was not noted
+    // as such, and the move's cancel said the job "was not created".
+    const old = record({ key: "m", team: "alpha" });
+    const replaced = record({ key: "m", team: "beta" });
+    const studio = createFakeStudio([old, replaced]);
+    studio.fail({ call: "create beta/m", error: remoteError(200, { ambiguous: true }) });
+    const job = desired({ key: "m", team: "beta", replace: "cancel-first" });
+    const result = await apply(planOf([replace(job, replaced), cancel(old)]), studio);
+    expect(result.steps.map((s) => `${s.step} ${s.team}/${s.key} ${s.status}`)).toEqual([
+      "cancel beta/m applied",
+      "create beta/m failed",
+      "cancel alpha/m skipped",
+    ]);
+    expect(result.steps[2]?.detail).toBe(
+      `its job moved to team beta may have been created all the same; ${old.id} is kept, and a re-run cancels whichever is not wanted`,
+    );
+    expect(liveNames(studio)).toEqual([`m ${old.id}`]);
+  });
 });
 
 describe("cancel-first", () => {

@@ -258,12 +258,16 @@ export async function applyPlan(plan: Plan, options: ApplyOptions): Promise<Appl
         work.action,
         job,
         () =>
-          createJob(options, job, fileIds(job), plan.teams, true).catch((error: unknown) => ({
-            status: "failed" as const,
-            detail: mayHaveActed(error)
-              ? `${clause(describeError(error))}; ${old.id} was cancelled, and ${where} may have no job until apply runs again`
-              : `${clause(describeError(error))}; ${old.id} was cancelled, so ${where} has no job until apply runs again`,
-          })),
+          createJob(options, job, fileIds(job), plan.teams, true).catch((error: unknown) => {
+            // Noted as createStep notes it: a move's cancel waiting on this create says it may exist.
+            if (mayExist(error)) unconfirmed.add(work);
+            return {
+              status: "failed" as const,
+              detail: mayHaveActed(error)
+                ? `${clause(describeError(error))}; ${old.id} was cancelled, and ${where} may have no job until apply runs again`
+                : `${clause(describeError(error))}; ${old.id} was cancelled, so ${where} has no job until apply runs again`,
+            };
+          }),
         true,
       );
     });
