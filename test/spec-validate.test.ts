@@ -985,6 +985,7 @@ describe("a local file many jobs name", () => {
         "  b: {query_file: queries/a.py/b.py}",
         "  c: {query_file: two/a.py}",
         `  d: {query_file: '${dir}/Queries/A.py'}`,
+        "  e: {query_file: 'c:/repo/queries/a.py'}",
       ),
     );
     const missing = (line: number, written: string, key: string, hint = "") =>
@@ -1005,6 +1006,13 @@ describe("a local file many jobs name", () => {
         `${dir}/Queries/A.py`,
         "d",
         `; "${dir}/queries/a.py" is there, in other capitals: names that differ so are two files on Linux, where CI runs`,
+      ),
+      // A drive letter in lower case is one too.
+      missing(
+        9,
+        "c:/repo/queries/a.py",
+        "e",
+        "; this is a Windows path: write the path relative to the YAML file, with / between directories",
       ),
     ]);
   });
