@@ -53,6 +53,11 @@ describe("--target", () => {
     ]);
     const applied = await cli(dir, ["apply", "plan.json"]);
     expect(applied.code).toBe(0);
+    // Said where it is carried out too: applying it changes none of the stack's other jobs.
+    expect(applied.stderr.split("\n").slice(0, 2)).toEqual([
+      expect.stringMatching(/^Applying the saved plan plan\.json /),
+      note("job-1, job-2"),
+    ]);
     expect(applied.stdout).toContain("Apply complete: 2 created, 0 replaced, 0 cancelled, 0 failed.");
     const live = liveByKey(await studio.client.listAllJobs("demo"), "partial");
     expect([...live.keys()].sort()).toEqual(["job-0", "job-1", "job-2"]);

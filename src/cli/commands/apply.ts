@@ -9,6 +9,7 @@ import { UsageError } from "../../errors.js";
 import { printable } from "../../invisible.js";
 import { hasChanges, type Plan } from "../../plan/types.js";
 import { renderApplyJson, renderApplyText, stepLine, type ApplyCommand } from "../../render/apply-result.js";
+import { targetNote } from "../../render/details.js";
 import { renderPlanText } from "../../render/text.js";
 import type { StudioClient } from "../../studio/client.js";
 import { resolveConnection } from "../../studio/config.js";
@@ -132,6 +133,9 @@ async function applySavedPlan(path: string, shown: string, flags: ApplyCommandFl
       return flags.format === "json" ? emptyJson(io) : 0;
     }
     io.stderr.write(`Applying the saved plan ${shown} (stack ${doc.stack}, made ${doc.created_at}).\n`);
+    // A plan made with --target is partial: said again here, where it is carried out, as plan and show said it.
+    const partial = targetNote(doc, printable);
+    if (partial !== undefined) io.stderr.write(`${partial}\n`);
     return await execute(plan, client, listings, { ...flags, verbose: globals.verbose, savedPlan: shown }, io);
   } finally {
     await client.close();
