@@ -364,7 +364,7 @@ describe("file options", () => {
       expect(await runCli([command, "--var-file", "prod.yaml", "--var-file", ""])).toMatchObject({
         code: 1,
         stdout: "",
-        stderr: "error: option '--var-file <file>' argument '' is invalid. Give a file path.\n(run with --help for usage)\n",
+        stderr: "Error: option '--var-file <file>' argument '' is invalid. Give a file path.\n(run with --help for usage)\n",
       });
     }
   });
@@ -373,14 +373,14 @@ describe("file options", () => {
 describe("numeric options", () => {
   it("refuses a value that is not a whole number in range, naming the option", async () => {
     for (const [argv, expected] of [
-      [["plan", "--max-cancel", "ten"], "error: option '--max-cancel <n>' argument 'ten' is invalid. Give a whole number of at least 0."],
-      [["apply", "--parallelism", "0"], "error: option '--parallelism <n>' argument '0' is invalid. Give a whole number of at least 1."],
+      [["plan", "--max-cancel", "ten"], "Error: option '--max-cancel <n>' argument 'ten' is invalid. Give a whole number of at least 0."],
+      [["apply", "--parallelism", "0"], "Error: option '--parallelism <n>' argument '0' is invalid. Give a whole number of at least 1."],
       [
         ["apply", "--parallelism", "2.5"],
-        "error: option '--parallelism <n>' argument '2.5' is invalid. Give a whole number of at least 1.",
+        "Error: option '--parallelism <n>' argument '2.5' is invalid. Give a whole number of at least 1.",
       ],
-      [["emulator", "--port", "70000"], "error: option '--port <port>' argument '70000' is invalid. Give a whole number from 0 to 65535."],
-      [["emulator", "--error-rate", "2"], "error: option '--error-rate <p>' argument '2' is invalid. Give a number from 0 to 1."],
+      [["emulator", "--port", "70000"], "Error: option '--port <port>' argument '70000' is invalid. Give a whole number from 0 to 65535."],
+      [["emulator", "--error-rate", "2"], "Error: option '--error-rate <p>' argument '2' is invalid. Give a number from 0 to 1."],
     ] as const) {
       const result = await runCli([...argv]);
       expect(result.code, argv.join(" ")).toBe(1);
@@ -615,7 +615,7 @@ describe("completion", () => {
     // File names only where a command takes them: fish offered them everywhere else too.
     expect(fish).toContain("\ncomplete -c studio-jobs -f\n");
     expect((await runCli(["completion", "tcsh"])).stderr).toContain(
-      "error: command-argument value 'tcsh' is invalid for argument 'shell'. Allowed choices are bash, zsh, fish.",
+      "Error: command-argument value 'tcsh' is invalid for argument 'shell'. Allowed choices are bash, zsh, fish.",
     );
   });
 

@@ -147,7 +147,7 @@ describe("help and version", () => {
   it("says what is wrong with an unknown option, exit 1", async () => {
     const result = await runCli(["plan", "--frobnicate"]);
     expect(result.code).toBe(1);
-    expect(result.stderr).toBe("error: unknown option '--frobnicate'\n(run with --help for usage)\n");
+    expect(result.stderr).toBe("Error: unknown option '--frobnicate'\n(run with --help for usage)\n");
   });
 
   it("says an unknown option without the value given with it, which may be the token under a mistyped name", async () => {
@@ -156,7 +156,7 @@ describe("help and version", () => {
     for (const argv of [["--tokne=sk-live-0123456789"], ["plan", "--toekn=sk-live-0123456789"], ["plan", "--x=a'b=sk-live-0123456789'"]]) {
       const result = await runCli(argv);
       expect(result.code).toBe(1);
-      expect(result.stderr).toBe(`error: unknown option '${argv.at(-1)?.split("=")[0] ?? ""}=***'\n(run with --help for usage)\n`);
+      expect(result.stderr).toBe(`Error: unknown option '${argv.at(-1)?.split("=")[0] ?? ""}=***'\n(run with --help for usage)\n`);
     }
   });
 });

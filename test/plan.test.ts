@@ -536,7 +536,7 @@ describe("plan failures end with exit 1 and one clear sentence", () => {
     // Empty (`--out "$UNSET"`): it named the current directory, "Cannot save the plan to : it is a directory".
     expect(await plan(dir, ["--out", ""])).toMatchObject({
       code: 1,
-      stderr: "error: option '--out <file>' argument '' is invalid. Give a file path.\n(run with --help for usage)\n",
+      stderr: "Error: option '--out <file>' argument '' is invalid. Give a file path.\n(run with --help for usage)\n",
     });
     // A symbolic link is refused, before Studio is asked: it was replaced by the plan, leaving
     // what it pointed to (an earlier plan, say, that CI then applied) as it was.

@@ -1189,7 +1189,7 @@ describe("validate --format", () => {
   it("refuses an unknown format", async () => {
     const result = await runCli(["validate", ".", "--format", "xml"], { cwd: tmpdir() });
     expect(result.code).toBe(1);
-    expect(result.stderr).toContain("error: option '--format <format>' argument 'xml' is invalid. Allowed choices are text, json, github.");
+    expect(result.stderr).toContain("Error: option '--format <format>' argument 'xml' is invalid. Allowed choices are text, json, github.");
   });
 });
 

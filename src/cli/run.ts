@@ -69,9 +69,10 @@ export async function run(argv: readonly string[], rawIo: CliIo): Promise<number
     .configureOutput({
       writeOut: (text) => io.stdout.write(text),
       writeErr: (text) => io.stderr.write(text),
-      // The value given with an unknown option may be the token under a mistyped name
-      // (`--tokne=...`), which no redactor knows: the option is said without it.
-      outputError: (text, write) => write(text.replace(/^(error: unknown option '-[^=']*)=.*'/m, "$1=***'")),
+      // Written as the tool's own errors are (`Error: ...`). The value given with an unknown
+      // option may be the token under a mistyped name (`--tokne=...`), which no redactor
+      // knows: the option is said without it.
+      outputError: (text, write) => write(text.replace(/^error: /, "Error: ").replace(/^(Error: unknown option '-[^=']*)=.*'/m, "$1=***'")),
     });
 
   const globals = (): GlobalOptions => program.opts<GlobalOptions>();
