@@ -144,6 +144,17 @@ describe("help and version", () => {
     expect(lines).toHaveLength(12002);
   });
 
+  it("says a command asked help for is unknown, exit 1, as it does for the command itself", async () => {
+    // `help nope` printed the whole help on stderr, exit 1, without saying why.
+    for (const argv of [["help", "nope"], ["nope"]]) {
+      const result = await runCli(argv);
+      expect([result.code, result.stdout, result.stderr]).toEqual([1, "", "Error: unknown command 'nope'\n(run with --help for usage)\n"]);
+    }
+    const known = await runCli(["help", "plan"]);
+    expect(known.code).toBe(0);
+    expect(known.stdout).toMatch(/^Usage: studio-jobs plan /);
+  });
+
   it("says what is wrong with an unknown option, exit 1", async () => {
     const result = await runCli(["plan", "--frobnicate"]);
     expect(result.code).toBe(1);

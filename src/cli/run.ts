@@ -309,6 +309,12 @@ export async function run(argv: readonly string[], rawIo: CliIo): Promise<number
       exitCode = await runEmulator(options, globals(), io);
     });
 
+  // `help nope`: commander would print the whole help, on stderr with exit 1, without saying why.
+  const asked = argv[0] === "help" ? argv[1] : undefined;
+  if (asked !== undefined && !asked.startsWith("-") && asked !== "help" && !program.commands.some((c) => c.name() === asked)) {
+    io.stderr.write(`Error: unknown command '${printable(asked)}'\n(run with --help for usage)\n`);
+    return 1;
+  }
   try {
     await program.parseAsync([...argv], { from: "user" });
     return exitCode;
