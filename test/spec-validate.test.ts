@@ -629,8 +629,19 @@ describe("two teams whose names differ only in case", () => {
     });
     const result = await runCli(["--team", "Demo", "validate", "."], { cwd: dir });
     expect(result.code).toBe(1);
+    // Found by a reviewer: the configured team was said to be "at" a job's key, where the
+    // spec does not write it; it is said to be the default team, and which job takes it.
+    const configured = `(--team, DATACHAIN_STUDIO_TEAM or datachain's config)`;
+    const rest = "Studio may take them for one team, and each plan would cancel the other's jobs there: write one spelling";
     expect(result.stderr).toBe(
-      'Error: studio-jobs.yaml:5:13: team "demo" differs only in case from team "Demo" at studio-jobs.yaml:4:3; Studio may take them for one team, and each plan would cancel the other\'s jobs there: write one spelling (at jobs.b.team)\n1 problem found in the spec.\n',
+      `Error: studio-jobs.yaml:5:13: team "demo" differs only in case from the default team "Demo" ${configured}, which job "a" takes, at studio-jobs.yaml:4:3; ${rest} (at jobs.b.team)\n1 problem found in the spec.\n`,
+    );
+    writeFileSync(
+      join(dir, "studio-jobs.yaml"),
+      ["version: 1", "stack: s", "jobs:", "  a: {team: demo, query: print(1)}", "  b: {query: print(2)}"].join("\n"),
+    );
+    expect((await runCli(["--team", "DEMO", "validate", "."], { cwd: dir })).stderr).toBe(
+      `Error: studio-jobs.yaml:5:3: the default team "DEMO" ${configured}, which job "b" takes, differs only in case from team "demo" at studio-jobs.yaml:4:13; ${rest} (at jobs.b)\n1 problem found in the spec.\n`,
     );
     // One spelling throughout is one team.
     expect((await runCli(["--team", "demo", "validate", "."], { cwd: dir })).stdout).toBe("Valid: 2 jobs in 1 file, stack s, team demo.\n");

@@ -177,15 +177,15 @@ async function resolveJobs(
 
 const NOT_ASCII = /[^ -~]/;
 
-/** Where a job's team is written: its own `team`, its file's `defaults`, else its key (the configured team). */
-function teamLocation(fileReader: SpecFileReader, key: string): Pick<SpecIssue, "location" | "path"> {
+/** Where a job's team is written: its own `team`, its file's `defaults`, else its key (the configured team, which the spec does not write). */
+function teamLocation(fileReader: SpecFileReader, key: string): TeamPlace {
   const { file } = fileReader;
   if (Object.hasOwn(asRecord(fileReader.jobs[key]), "team")) return writtenAt(file, ["jobs", key, "team"]);
   if (Object.hasOwn(fileReader.defaults, "team")) return writtenAt(file, ["defaults", "team"]);
-  return { location: file.source.locate(["jobs", key], { key: true }), path: formatPath(["jobs", key]) };
+  return { location: file.source.locate(["jobs", key], { key: true }), path: formatPath(["jobs", key]), configuredFor: key };
 }
 
-function writtenAt(file: LoadedSpecFile, path: DocPath): Pick<SpecIssue, "location" | "path"> {
+function writtenAt(file: LoadedSpecFile, path: DocPath): TeamPlace {
   return { location: file.source.locate(path), path: formatPath(path) };
 }
 
@@ -263,12 +263,21 @@ function checkTeamSpellings(resolved: readonly ResolvedJob[], declared: Readonly
     }
     if (first.team === written.team || said.has(written.team)) continue;
     said.add(written.team);
-    const where = first.at().location;
+    const { location, path, configuredFor } = written.at();
+    const earlier = first.at();
+    const { file, line, column } = earlier.location;
     errors.push({
-      ...written.at(),
-      message: `team "${showKey(written.team)}" differs only in case from team "${showKey(first.team)}" at ${where.file}:${where.line}:${where.column}; Studio may take them for one team, and each plan would cancel the other's jobs there: write one spelling`,
+      location,
+      path,
+      message: `${teamNamed(written.team, configuredFor)} differs only in case from ${teamNamed(first.team, earlier.configuredFor)} at ${file}:${line}:${column}; Studio may take them for one team, and each plan would cancel the other's jobs there: write one spelling`,
     });
   }
+}
+
+/** A team as the message on two spellings names it: the configured team said to be one, with the job that takes it, as the spec does not write it. */
+function teamNamed(team: string, configuredFor: string | undefined): string {
+  if (configuredFor === undefined) return `team "${showKey(team)}"`;
+  return `the default team "${showKey(team)}" (--team, DATACHAIN_STUDIO_TEAM or datachain's config), which job "${showKey(configuredFor)}" takes,`;
 }
 
 /** The stack of a spec whose files passed the schema, before it is resolved: its first file's (resolving checks the rest agree). */
@@ -371,8 +380,11 @@ export function tidyIssues(issues: SpecIssue[]): SpecIssue[] {
 /** A team as the spec gives it, and where: the `team` that gives it, else the job's key (the configured team). */
 interface TeamWritten {
   team: string;
-  at: () => Pick<SpecIssue, "location" | "path">;
+  at: () => TeamPlace;
 }
+
+/** Where a team is given; `configuredFor`: the job whose key stands for the configured team, which no `team` writes. */
+type TeamPlace = Pick<SpecIssue, "location" | "path"> & { configuredFor?: string };
 
 /** A job without problems: its team, and unless checking only, the job itself. */
 interface ResolvedJob extends TeamWritten {
