@@ -181,7 +181,8 @@ export async function applyPlan(plan: Plan, options: ApplyOptions): Promise<Appl
   // create starts before any cancel, and no slot waits for the slowest create to finish.
   // A cancel-first replacement cancels its old job and then creates the new one, as one
   // chain; at most `parallelism` chains are under way, so a job is without either version
-  // for the time of two requests, and an interrupted apply leaves at most that many so.
+  // for the time of one request (its create, once its cancel is done), and an interrupted
+  // apply leaves at most that many so.
   const created = new Map<CreateWork, StepResult>();
   /**
    * Old jobs of replacements that someone else had cancelled before this apply's first try:

@@ -1,5 +1,6 @@
-// Commander wiring: run(argv, io) -> exit code. Command bodies are loaded on demand
-// so that `studio-jobs --version` starts fast.
+// Commander wiring: run(argv, io) -> exit code. Command bodies are loaded on demand, so
+// that a command loads only what it uses (a bare `--version` is answered by main.ts before
+// this module is loaded).
 
 import { Argument, Command, CommanderError, Option } from "commander";
 import { PlanRefusedError, StudioJobsError } from "../errors.js";

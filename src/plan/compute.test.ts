@@ -393,7 +393,7 @@ const cases: Case[] = [
       };
     },
     errors: [
-      /^The plan would cancel 1 jobs removed from the spec \(1 of them later versions of one-off jobs whose spec's version already ran\), more than --max-cancel 0\./,
+      /^The plan would cancel 1 job removed from the spec \(1 of them a later version of a one-off job whose spec's version already ran\), more than --max-cancel 0\./,
     ],
     warnings: [/^Job "once" in team demo: the plan cancels job-\d+, which is RUNNING, before it finishes\.$/],
   },

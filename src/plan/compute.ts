@@ -497,12 +497,16 @@ function checkGuards(actions: readonly PlanAction[], liveManaged: number, option
     const moved = actions.filter((a) => a.kind === "cancel" && a.reason === "removed" && kept.has(a.key)).length;
     const which = [
       ...(moved === 0 ? [] : [`${moved} of them moved to another team`]),
-      ...(outdated === 0 ? [] : [`${outdated} of them later versions of one-off jobs whose spec's version already ran`]),
+      ...(outdated === 0
+        ? []
+        : [
+            `${outdated} of them ${outdated === 1 ? "a later version of a one-off job" : "later versions of one-off jobs"} whose spec's version already ran`,
+          ]),
     ];
     const why = moved === removed ? "moved to another team" : moved === 0 ? "removed from the spec" : "removed from the spec or moved";
     const detail = which.length === 0 || moved === removed ? "" : ` (${which.join("; ")})`;
     errors.push(
-      `The plan would cancel ${removed} jobs ${why}${detail}, more than --max-cancel ${options.maxCancel}. Check the spec, or raise --max-cancel to ${removed}.`,
+      `The plan would cancel ${removed} job${removed === 1 ? "" : "s"} ${why}${detail}, more than --max-cancel ${options.maxCancel}. Check the spec, or raise --max-cancel to ${removed}.`,
     );
   }
 }
