@@ -9,7 +9,7 @@
 // the precompiled validators) stays outside: undici and ajv are large and loaded only by the
 // commands that use them, and the validators are copied beside the bundle.
 
-import { copyFileSync, readFileSync, rmSync } from "node:fs";
+import { chmodSync, copyFileSync, readFileSync, rmSync } from "node:fs";
 import { build } from "rolldown";
 
 const out = new URL("../dist/bin/", import.meta.url);
@@ -63,3 +63,6 @@ for (const [from, name] of [
 
 const entry = readFileSync(new URL("studio-jobs.cjs", out), "utf8");
 if (!entry.startsWith("#!/usr/bin/env node")) throw new Error("dist/bin/studio-jobs.cjs lost its #! line");
+// Executable, as `npm link` made it: the directory is rebuilt from scratch, and a linked
+// `studio-jobs` would otherwise say "Permission denied" after the next build.
+chmodSync(new URL("studio-jobs.cjs", out), 0o755);

@@ -2,7 +2,7 @@
 // fresh project without the network, type-checked by a consumer's tsc, and run.
 
 import { execFile } from "node:child_process";
-import { cpSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { builtinModules } from "node:module";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -141,4 +141,13 @@ it("packs what a user needs, installs offline, type-checks and runs in a consume
     `${(JSON.parse(readFileSync(join(ROOT, "package.json"), "utf8")) as { version: string }).version}\n`,
   );
   expect((await run(bin, ["validate"], { cwd: consumer })).stdout).toBe("Valid: 4 jobs in 1 file, stack analytics, team demo.\n");
+});
+
+it("builds the command executable, so a `studio-jobs` that `npm link` put on PATH still runs after a rebuild (from a README walkthrough)", async () => {
+  // npm link points at dist/bin/studio-jobs.cjs and makes it executable once; every build
+  // recreates dist/bin/, and the new file was 0644: "Permission denied" after `npm test`.
+  const cli = join(ROOT, "dist/bin/studio-jobs.cjs");
+  expect(statSync(cli).mode & 0o755).toBe(0o755);
+  const pkg = JSON.parse(readFileSync(join(ROOT, "package.json"), "utf8")) as { version: string };
+  expect((await run(cli, ["--version"])).stdout).toBe(`${pkg.version}\n`);
 });
