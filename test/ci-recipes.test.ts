@@ -1,5 +1,5 @@
 // The CI examples, run as CI would run them: every shell step of examples/ci/*.yml, in
-// order, with `bash -e -o pipefail`, against the emulator. Only the outside world is
+// order, in the shell the runner would use, against the emulator. Only the outside world is
 // faked: `npm install` (the tool is already built), and `gh` / `curl`, which keep the
 // pull-request comments in a file instead of posting them. A recipe that stops early,
 // posts twice or applies nothing fails here.
@@ -78,11 +78,28 @@ function createRunner(base: NodeJS.ProcessEnv): Runner {
   };
 }
 
+/** GitLab's runner sets errexit and pipefail (when the shell has it, as bash does) before a job's script. */
+const GITLAB_SHELL = ["--noprofile", "--norc", "-e", "-o", "pipefail"];
+
+/**
+ * The shell GitHub runs a step in: `shell: bash` (the step's, else the job's or the
+ * workflow's `defaults.run.shell`) is `bash --noprofile --norc -eo pipefail {0}`; with no
+ * shell named, it is `bash -e {0}`, without pipefail.
+ */
+function githubShell(workflow: Record<string, unknown>, job: Record<string, unknown> | undefined, step: { shell?: string }): string[] {
+  const defaultShell = (scope: Record<string, unknown> | undefined) =>
+    (scope?.["defaults"] as { run?: { shell?: string } } | undefined)?.run?.shell;
+  const shell = step.shell ?? defaultShell(job) ?? defaultShell(workflow);
+  if (shell === undefined) return ["-e"];
+  if (shell === "bash") return ["--noprofile", "--norc", "-e", "-o", "pipefail"];
+  throw new Error(`This test runs steps in bash only, not in shell: ${shell}.`);
+}
+
 /** Run one shell script as CI does; resolves with its exit code and output. */
-async function runShell(script: string, runner: Runner, env: NodeJS.ProcessEnv): Promise<CliResult> {
+async function runShell(script: string, runner: Runner, env: NodeJS.ProcessEnv, shell: string[]): Promise<CliResult> {
   const file = join(runner.env["HOME"] ?? "", `step-${runner.log.length}.sh`);
   writeFileSync(file, script);
-  const result = await runProcess("bash", ["--noprofile", "--norc", "-e", "-o", "pipefail", file], { cwd: runner.repo, env });
+  const result = await runProcess("bash", [...shell, file], { cwd: runner.repo, env });
   runner.log.push(`$ ${script}\n${result.stdout}${result.stderr}`);
   return result;
 }
@@ -116,7 +133,7 @@ async function runGithubJob(workflow: Record<string, unknown>, jobName: string, 
   const job = (workflow["jobs"] as Record<string, Record<string, unknown>>)[jobName];
   expect(job, jobName).toBeDefined();
   const results: StepResult[] = [];
-  for (const step of (job?.["steps"] ?? []) as { run?: string; name?: string; uses?: string; env?: unknown }[]) {
+  for (const step of (job?.["steps"] ?? []) as { run?: string; name?: string; uses?: string; env?: unknown; shell?: string }[]) {
     if (step.run === undefined) {
       expect(step.uses).toMatch(/^actions\/(checkout|setup-node)@v4$/);
       continue;
@@ -129,7 +146,7 @@ async function runGithubJob(workflow: Record<string, unknown>, jobName: string, 
       ...expandAll(job?.["env"]),
       ...expandAll(step.env),
     };
-    const result = await runShell(step.run, runner, atTestStudio(env, runner));
+    const result = await runShell(step.run, runner, atTestStudio(env, runner), githubShell(workflow, job, step));
     results.push({ name: step.name ?? step.run, code: result.code, stdout: result.stdout });
     if (result.code !== 0) break;
   }
@@ -174,7 +191,7 @@ async function runGitlabJob(
   const variables = Object.fromEntries(
     Object.entries((pipeline["variables"] ?? {}) as Record<string, unknown>).map(([k, v]) => [k, String(v)]),
   );
-  return runShell(lines.join("\n"), runner, atTestStudio({ ...runner.env, ...ciVariables, ...variables }, runner));
+  return runShell(lines.join("\n"), runner, atTestStudio({ ...runner.env, ...ciVariables, ...variables }, runner), GITLAB_SHELL);
 }
 
 /** Where a recipe names Studio's URL, the test's emulator stands. */
@@ -355,6 +372,22 @@ describe("examples/ci/github-actions.yml", () => {
       '::error file=studio-jobs.yaml,line=24,col=5::unknown key "workerz"; did you mean "workers"? (at jobs.nightly-embeddings.workerz)\n',
     );
     expect(await liveKeys()).toEqual([]);
+  });
+
+  it("fails the Comment step, posting no second comment, when listing the comments fails (from a README walkthrough)", async () => {
+    // GitHub runs a step with no shell named in `bash -e`, without pipefail: a failed `gh api`
+    // listing piped into sed read as "no comment yet", and the plan was posted a second time.
+    const runner = createRunner({ ...env, DATACHAIN_STUDIO_TOKEN: undefined });
+    expect((await runPullRequest(workflow, runner)).map((r) => r.code)).toEqual([0, 0, 0, 0, 0, 0]);
+    const before = runner.forge();
+    expect(before.comments).toHaveLength(1);
+    writeFileSync(join(runner.env["FAKE_FORGE_STATE"] ?? "", "list-fails"), "");
+    const results = await runPullRequest(workflow, runner);
+    expect(results.map((r) => r.code)).toEqual([0, 0, 0, 0, 1]);
+    expect(results[4]?.name).toBe("Comment the plan on the pull request");
+    const after = runner.forge();
+    expect(after.comments).toEqual(before.comments);
+    expect(after.calls.slice(before.calls.length)).toEqual(["GET repos/acme/pipelines/issues/7/comments"]);
   });
 
   it("fails the job after posting when the plan is refused", async () => {
