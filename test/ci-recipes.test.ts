@@ -163,11 +163,28 @@ function evaluateIf(expression: string, event: Record<string, string>): boolean 
     if (known === undefined) throw new Error(`The recipe's if: reads ${operand}, which this test does not provide.`);
     return known;
   };
+  return allEqual(expression, value);
+}
+
+/** `a == b` terms joined by `&&`, each side read by `value`: all true? */
+function allEqual(expression: string, value: (operand: string) => string | null): boolean {
   return expression.split("&&").every((term) => {
     const [left, right, extra] = term.split("==").map((side) => side.trim());
     if (left === undefined || right === undefined || extra !== undefined) throw new Error(`This test cannot read the if: term "${term}".`);
     return value(left) === value(right);
   });
+}
+
+/** A rule's `if:` as GitLab reads it, for the forms the recipe uses: `$A == "text"` or `$A == $B`, joined by `&&`. */
+function evaluateGitlabIf(expression: string, variables: Record<string, string>): boolean {
+  const value = (operand: string): string | null => {
+    const literal = /^"(.*)"$/.exec(operand);
+    if (literal !== null) return literal[1] ?? "";
+    const name = /^\$(\w+)$/.exec(operand)?.[1];
+    if (name === undefined) throw new Error(`This test cannot read the operand ${operand}.`);
+    return variables[name] ?? null;
+  };
+  return allEqual(expression, value);
 }
 
 /** A pull request's jobs: validate, then plan, which `needs` it (GitHub runs plan only if validate passed). */
@@ -416,6 +433,27 @@ describe("examples/ci/gitlab-ci.yml", () => {
     CI_PROJECT_ID: "42",
     CI_MERGE_REQUEST_IID: "7",
   };
+
+  it("validates a merge request from a fork, and plans only the project's own (from a README walkthrough)", () => {
+    // A fork's merge-request pipeline runs in the fork, without this project's variables: the
+    // plan job failed there for want of a token, on every merge request from a fork.
+    const runs = (job: string, variables: Record<string, string>) =>
+      ((pipeline[job] as { rules: { if: string }[] }).rules ?? []).some((rule) => evaluateGitlabIf(rule.if, variables));
+    const own = {
+      CI_PIPELINE_SOURCE: "merge_request_event",
+      CI_DEFAULT_BRANCH: "main",
+      CI_PROJECT_ID: "42",
+      CI_MERGE_REQUEST_PROJECT_ID: "42",
+      CI_MERGE_REQUEST_SOURCE_PROJECT_ID: "42",
+    };
+    const inFork = { ...own, CI_PROJECT_ID: "43", CI_MERGE_REQUEST_SOURCE_PROJECT_ID: "43" };
+    const forkRunHere = { ...own, CI_MERGE_REQUEST_SOURCE_PROJECT_ID: "43" };
+    const merged = { CI_PIPELINE_SOURCE: "push", CI_PROJECT_ID: "42", CI_COMMIT_BRANCH: "main", CI_DEFAULT_BRANCH: "main" };
+    expect(["validate", "plan", "apply"].map((job) => runs(job, own))).toEqual([true, true, false]);
+    expect(["validate", "plan", "apply"].map((job) => runs(job, inFork))).toEqual([true, false, false]);
+    expect(["validate", "plan", "apply"].map((job) => runs(job, forkRunHere))).toEqual([true, false, false]);
+    expect(["validate", "plan", "apply"].map((job) => runs(job, merged))).toEqual([false, false, true]);
+  });
 
   it("serialises applies per stack and keeps the plan as an artifact", () => {
     expect((pipeline["apply"] as Record<string, unknown>)["resource_group"]).toBe("studio-jobs-analytics");
