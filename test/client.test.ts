@@ -1076,17 +1076,21 @@ describe("configuration", () => {
     ]);
   });
 
+  /** What the library's client says of a token it refuses: code, message and hint of the UsageError it throws. */
+  function clientRefusal(token: string): unknown[] {
+    try {
+      createStudioClient({ url: "http://127.0.0.1:9", token });
+    } catch (error) {
+      const refused = error as UsageError;
+      return [refused.code, refused.message, refused.hint];
+    }
+    return ["no error"];
+  }
+
   it("refuses a token with a line break when the library makes a client, before anything is sent", () => {
     // Found by an adversarial tester: the library's client took it, and the header it cannot
     // carry failed as "no reply ... Check --url", which points the wrong way.
-    let thrown: unknown;
-    try {
-      createStudioClient({ url: "http://127.0.0.1:9", token: "tok-secret-1234\n" });
-    } catch (error) {
-      thrown = error;
-    }
-    const error = thrown as UsageError;
-    expect([error.code, error.message, error.hint]).toEqual([
+    expect(clientRefusal("tok-secret-1234\n")).toEqual([
       "USAGE",
       "The token from the client's options holds a line break or another control character, which no token has.",
       "Remove it: a token read from a file often keeps the file's line ending (\\n, or \\r\\n from Windows).",
@@ -1098,14 +1102,7 @@ describe("configuration", () => {
     // authorization header" with a hint to check --url; one with a non-breaking space (a copy
     // from a web page) went out as bytes, to be refused as a wrong token.
     for (const token of ["tok\u20acn-secret-1234", "tok-secret-1234\u00a0", "\u201ctok-secret-1234\u201d"]) {
-      let thrown: unknown;
-      try {
-        createStudioClient({ url: "http://127.0.0.1:9", token });
-      } catch (error) {
-        thrown = error;
-      }
-      const error = thrown as UsageError;
-      expect([error.code, error.message, error.hint]).toEqual([
+      expect(clientRefusal(token)).toEqual([
         "USAGE",
         "The token from the client's options holds a character that is not ASCII, which no token has.",
         "Copy the token again as plain text: a copy from a web page or a document may bring a non-breaking space, a curly quote or a dash of its own.",
