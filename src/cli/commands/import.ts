@@ -233,13 +233,14 @@ function jobEntry(doc: Document, { record: job, protect }: UnmanagedJob, notes: 
   // which a spec's list cannot hold: said, as adopting the job drops them.
   const lines = job.requirements === "" ? [] : job.requirements.split("\n");
   const requirements = lines.filter((line) => line !== "");
-  if (requirements.length < lines.length) notes.emptyLines.push(job.name);
+  const dropsEmptyLines = requirements.length < lines.length;
+  if (dropsEmptyLines) notes.emptyLines.push(job.name);
   if (requirements.length > 0) entry["requirements"] = requirements.map((line) => text("requirements", line));
   if (job.repository !== null && job.repository !== "") entry["repository"] = text("repository", job.repository);
   // A protect marker set by hand is kept: without it, adopting the job would leave it unprotected.
   if (protect) entry["protect"] = true;
   const node = doc.createNode(entry) as YAMLMap;
-  if (notes.emptyLines.at(-1) === job.name) {
+  if (dropsEmptyLines) {
     const key = node.items.find((pair) => (pair.key as Scalar).value === "requirements")?.key as Scalar | undefined;
     if (key !== undefined) key.commentBefore = ` ${EMPTY_LINES}`;
     else node.comment = ` requirements: ${EMPTY_LINES}`;
