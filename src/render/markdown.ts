@@ -49,6 +49,18 @@ function code(text: string): string {
 }
 
 /**
+ * An error or a warning: what the tool writes in backticks (`team:`, `--adopt`) in code style,
+ * as the text plan's reader sees it meant, the rest escaped. A name quoted in the message may
+ * hold a backtick itself: with an odd number of them no span is taken, and every backtick is
+ * shown as it is; spans that pair up wrongly are still escaped, only styled oddly.
+ */
+function prose(text: string): string {
+  const parts = text.split("`");
+  if (parts.length % 2 === 0) return escapeMarkdown(text);
+  return parts.map((part, i) => (i % 2 === 0 ? escapeMarkdown(part) : part === "" ? "&#96;&#96;" : code(part))).join("");
+}
+
+/**
  * A diff block. Its lines are shown as they will be printed (src/workflow-commands.ts), each
  * escape counted: the comment's length is measured here, and must hold once written.
  */
@@ -204,8 +216,8 @@ export function renderPlanMarkdown(plan: Plan | PlanDocument, limit = MARKDOWN_L
     what: a.kind,
     text: `| ${ICONS[a.kind]} | ${code(a.key)} | ${escapeMarkdown(a.team)} | ${actionHeadline(a, escapeMarkdown, movedTo)} |`,
   }));
-  const errors: Piece[] = doc.errors.map((e) => ({ what: "error", text: `- ${escapeMarkdown(e)}` }));
-  const warnings: Piece[] = doc.warnings.map((w) => ({ what: "warning", text: `- ${escapeMarkdown(w)}` }));
+  const errors: Piece[] = doc.errors.map((e) => ({ what: "error", text: `- ${prose(e)}` }));
+  const warnings: Piece[] = doc.warnings.map((w) => ({ what: "warning", text: `- ${prose(w)}` }));
   const details: Piece[] = actions.flatMap((a) => {
     const text = section(a, doc, cut);
     return text === undefined ? [] : [{ what: a.kind, text }];

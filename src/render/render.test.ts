@@ -529,6 +529,23 @@ describe("a Markdown plan too long for a comment", () => {
     expect(text).toContain("_This comment leaves out 89 of 400 creates to stay under 60000 characters;");
   });
 
+  it("shows what a warning or an error writes in backticks as code, and a name's own backtick as it is", () => {
+    // Found by a new user following the CI recipe: a stack's first plan warned of "a changed
+    // &#96;team&#58;&#96;", the backticks shown as such in the pull request's comment.
+    const plan = computePlan([desired({ key: "new-a" })], new Map([["demo", []]]), CLUSTERS, options());
+    const warned: Plan = {
+      ...plan,
+      warnings: ["list that team under `teams:` to cancel them", 'Job "a`b" is odd: one backtick of its own, shown as it is'],
+      errors: ['Job "x``y" and `--adopt`: a pair of its own, still escaped'],
+    };
+    const text = renderPlanMarkdown(warned);
+    expect(text).toContain("\n- list that team under <code>teams&#58;</code> to cancel them\n");
+    expect(text).toContain('\n- Job "a&#96;b" is odd&#58; one backtick of its own, shown as it is\n');
+    expect(text).toContain('\n- Job "x&#96;&#96;y" and <code>--adopt</code>&#58; a pair of its own, still escaped\n');
+    expect(text.split("\n").filter((line) => line.startsWith("- "))).toHaveLength(3);
+    expect(text.split("\n").filter((line) => line.startsWith("- ") && line.includes("`"))).toEqual([]);
+  });
+
   it("says in bold, before the table, what it leaves out when even its warnings do not all fit", () => {
     const listing = Array.from({ length: 150 }, (_, i) =>
       record({ key: `gone-${String(i).padStart(3, "0")}-${"y".repeat(100)}` }, { id: `gone-${i}`, status: "RUNNING" }),
