@@ -1,8 +1,8 @@
 // applyPlan: carry out a plan against Studio. Uploads, then creates, then cancels: each
 // starts in that order, but a cancel need not wait for every create to finish (a removed
 // job's cancel may end before the creates do). A cancel whose paired create did not
-// happen is skipped, so a replace, or a move to another team, never leaves a job missing. Every step ends applied,
-// failed or skipped; nothing stops half-way.
+// happen is skipped, so a replace, or a move to another team, never leaves a job missing.
+// Every step ends applied, failed or skipped; nothing stops half-way.
 
 import pLimit from "p-limit";
 import { InterruptedError, PlanRefusedError, RemoteError, StudioJobsError, UsageError } from "../errors.js";
