@@ -49,15 +49,27 @@ function code(text: string): string {
 }
 
 /**
- * An error or a warning: what the tool writes in backticks (`team:`, `--adopt`) in code style,
- * as the text plan's reader sees it meant, the rest escaped. A name quoted in the message may
- * hold a backtick itself: with an odd number of them no span is taken, and every backtick is
- * shown as it is; spans that pair up wrongly are still escaped, only styled oddly.
+ * What the tool writes in backticks in a warning or an error (src/plan/compute.ts): a spec's
+ * field (`teams:`, `stack: NAME`), a command or a flag, with a blank, '(' or the message's
+ * edge before it and a blank, punctuation or the edge after.
+ */
+const TOOL_SPAN = /^(?:teams?:|stack: [A-Za-z0-9][A-Za-z0-9._-]{0,62}|studio-jobs [a-z]+|--[a-z]+(?:-[a-z]+)*)$/;
+
+/**
+ * An error or a warning: what the tool writes in backticks in code style, as the text plan's
+ * reader sees it meant, the rest escaped. A name quoted in the message (a job's, a team's, an
+ * id) may hold backticks itself; taken as a span, they would vanish and the name show as
+ * another (team "`prod`" as prod). So spans are taken only when every backtick pairs into one
+ * the tool writes; otherwise the message is escaped whole, every backtick shown as it is.
  */
 function prose(text: string): string {
   const parts = text.split("`");
-  if (parts.length % 2 === 0) return escapeMarkdown(text);
-  return parts.map((part, i) => (i % 2 === 0 ? escapeMarkdown(part) : part === "" ? "&#96;&#96;" : code(part))).join("");
+  const spans = parts.length % 2 === 1 && parts.every((part, i) => i % 2 === 0 || toolSpan(parts, i));
+  return spans ? parts.map((part, i) => (i % 2 === 0 ? escapeMarkdown(part) : code(part))).join("") : escapeMarkdown(text);
+}
+
+function toolSpan(parts: readonly string[], i: number): boolean {
+  return TOOL_SPAN.test(parts[i] ?? "") && /(?:^|[\s(])$/.test(parts[i - 1] ?? "") && /^(?:$|[\s.,;:)])/.test(parts[i + 1] ?? "");
 }
 
 /**

@@ -536,14 +536,36 @@ describe("a Markdown plan too long for a comment", () => {
     const warned: Plan = {
       ...plan,
       warnings: ["list that team under `teams:` to cancel them", 'Job "a`b" is odd: one backtick of its own, shown as it is'],
-      errors: ['Job "x``y" and `--adopt`: a pair of its own, still escaped'],
+      errors: ['Job "x``y" and `--adopt`: a pair of its own, escaped whole'],
     };
     const text = renderPlanMarkdown(warned);
     expect(text).toContain("\n- list that team under <code>teams&#58;</code> to cancel them\n");
     expect(text).toContain('\n- Job "a&#96;b" is odd&#58; one backtick of its own, shown as it is\n');
-    expect(text).toContain('\n- Job "x&#96;&#96;y" and <code>--adopt</code>&#58; a pair of its own, still escaped\n');
+    expect(text).toContain('\n- Job "x&#96;&#96;y" and &#96;--adopt&#96;&#58; a pair of its own, escaped whole\n');
     expect(text.split("\n").filter((line) => line.startsWith("- "))).toHaveLength(3);
     expect(text.split("\n").filter((line) => line.startsWith("- ") && line.includes("`"))).toEqual([]);
+  });
+
+  it("shows a name's pair of backticks as they are, not as a span that hides them", () => {
+    // A team "`prod`" (the schema allows backticks in a team's name) was shown in a stack's
+    // first plan as <code>prod</code>, which reads as team prod; a job "a`b`" and a team
+    // "`c" as a<code>b" in team </code>c. Neither name could be told from the comment.
+    const first = renderPlanMarkdown(
+      computePlan(
+        [desired({ key: "new-a", team: "`prod`", cron: "0 3 * * *" })],
+        new Map([["`prod`", []]]),
+        CLUSTERS,
+        options({ teams: ["`prod`"] }),
+      ),
+    );
+    expect(first).toContain(
+      "\n- Stack analytics has no live jobs in team &#96;prod&#96;. If its jobs run in another team (a changed &#96;team&#58;<!-- -->&#96; or default team), " +
+        "they keep running beside these&#58; list that team under &#96;teams&#58;<!-- -->&#96; to cancel them.\n",
+    );
+    const plan = computePlan([desired({ key: "new-a" })], new Map([["demo", []]]), CLUSTERS, options());
+    const named = renderPlanMarkdown({ ...plan, warnings: ['Job "a`b`" in team `c is protected; list it under `teams:`'] });
+    expect(named).toContain('\n- Job "a&#96;b&#96;" in team &#96;c is protected; list it under &#96;teams&#58;<!-- -->&#96;\n');
+    expect(named).not.toContain("<code>b");
   });
 
   it("says in bold, before the table, what it leaves out when even its warnings do not all fit", () => {
