@@ -9,9 +9,11 @@ import { stringify } from "yaml";
 import { MARKERS } from "../src/identity/markers.js";
 import { isLive, isRun } from "../src/studio/job-status.js";
 import { runCli, type CliResult } from "./cli-helpers.js";
-import { startTestStudio, type TestStudio } from "./helpers.js";
+import { rawCall, startTestStudio, type TestStudio } from "./helpers.js";
 
 let studio: TestStudio;
+/** Teams each recorded only by a hand-made job of the team before: a chain longer than any plan made. */
+const CHAIN = Array.from({ length: 10 }, (_, i) => `c${i + 1}`);
 const both = { DATACHAIN_STUDIO_URL: "", DATACHAIN_STUDIO_TOKEN: "both-teams" };
 const alphaOnly = { DATACHAIN_STUDIO_URL: "", DATACHAIN_STUDIO_TOKEN: "alpha-only" };
 
@@ -21,6 +23,7 @@ beforeAll(async () => {
       tokens: [
         { token: "both-teams", user: "ci", teams: ["alpha", "beta"], scopes: ["JOB_READ", "JOB_WRITE"] },
         { token: "alpha-only", user: "dev", teams: ["alpha"], scopes: ["JOB_READ", "JOB_WRITE"] },
+        { token: "chain", user: "ci", teams: ["alpha", ...CHAIN], scopes: ["JOB_READ", "JOB_WRITE"] },
       ],
     },
   });
@@ -383,4 +386,29 @@ it("--max-cancel refusing a move says the jobs moved to another team, not that t
   expect((await runCli(["plan", ".", "--max-cancel", "11"], { cwd: dir, env: both })).code).toBe(0);
   expect(liveIn("alpha", "mover")).toHaveLength(11);
   expect(liveIn("beta", "mover")).toEqual([]);
+});
+
+/** A job made by hand over the API, carrying `stack`'s markers for `key` and recording `teams`: anyone with write access to a team can. */
+async function forged(team: string, key: string, stack: string, teams: readonly string[], token = "both-teams"): Promise<void> {
+  const environment = `${MARKERS.stack}=${stack}\n${MARKERS.key}=${key}\n${MARKERS.teams}=${JSON.stringify(teams)}`;
+  const json = { query: "print(0)", query_type: "PYTHON", team_name: team, query_name: key, environment, cron_expression: "@daily" };
+  expect((await rawCall(studio.emulator.url, "POST", "/api/datachain/jobs/", { token, json })).status).toBe(200);
+}
+
+it("follows recorded teams until no new one turns up, however long the chain of records", async () => {
+  // Found by an adversarial tester: coverage stopped after 8 rounds without a word, so the
+  // stack's jobs in the ninth team of a chain were neither planned nor destroyed, and destroy
+  // said it was complete.
+  const chain = { DATACHAIN_STUDIO_URL: studio.emulator.url, DATACHAIN_STUDIO_TOKEN: "chain" };
+  const { dir } = specDir({ stack: "links", jobs: { a: daily("alpha", 1) } });
+  expect((await runCli(["apply", ".", "--yes"], { cwd: dir, env: chain })).code).toBe(0);
+  const teams = ["alpha", ...CHAIN];
+  for (const [i, team] of teams.entries()) await forged(team, `h${i}`, "links", [teams[i + 1] ?? "alpha"], "chain");
+  const plan = await runCli(["plan", ".", "--format", "json", "--max-cancel", "20"], { cwd: dir, env: chain });
+  expect(plan.stderr).toBe("");
+  expect((JSON.parse(plan.stdout) as { teams: string[] }).teams).toEqual([...teams].sort());
+  const destroyed = await runCli(["destroy", ".", "--yes"], { cwd: dir, env: chain });
+  expect(destroyed.stdout).toContain("Destroy complete: 0 created, 0 replaced, 12 cancelled, 0 failed.");
+  expect(destroyed.code).toBe(0);
+  expect(teams.flatMap((team) => liveIn(team, "links"))).toEqual([]);
 });

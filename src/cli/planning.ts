@@ -61,10 +61,10 @@ export interface Coverage extends Listing {
   unreadable: string[];
 }
 
-/** The teams the stack's own jobs say it covered when they were applied. */
-function recordedTeams(stack: string, listings: ReadonlyMap<string, readonly JobOutput[]>): Set<string> {
+/** The teams the stack's own jobs in `lists` say it covered when they were applied. */
+function recordedTeams(stack: string, lists: Iterable<readonly JobOutput[]>): Set<string> {
   const teams = new Set<string>();
-  for (const jobs of listings.values()) {
+  for (const jobs of lists) {
     for (const record of jobs) for (const team of managedAs(record, stack)?.teams ?? []) teams.add(team);
   }
   return teams;
@@ -72,9 +72,11 @@ function recordedTeams(stack: string, listings: ReadonlyMap<string, readonly Job
 
 /**
  * List the teams the spec names, then any team the stack's jobs recorded when they were
- * applied, until no new team turns up: a stack never loses sight of a team it used. A
- * recorded team the token cannot read is a warning, not an error: it may have been
- * deleted, or the token narrowed, and the spec's own teams can still be planned.
+ * applied, until no new team turns up: a stack never loses sight of a team it used. Each
+ * round lists only teams not seen before, and reads only their records, so it ends however
+ * the records chain. A recorded team the token cannot read is a warning, not an error: it
+ * may have been deleted, or the token narrowed, and the spec's own teams can still be
+ * planned.
  */
 export async function extendCoverage(
   client: StudioClient,
@@ -84,20 +86,25 @@ export async function extendCoverage(
 ): Promise<Coverage> {
   const warnings: string[] = [];
   const unreadable = new Set<string>();
-  for (let round = 0; round < 8; round++) {
-    const found = [...recordedTeams(stack, listings)].filter((team) => !listings.has(team) && !unreadable.has(team)).sort();
+  let fresh: Iterable<readonly JobOutput[]> = listings.values();
+  for (;;) {
+    const found = [...recordedTeams(stack, fresh)].filter((team) => !listings.has(team) && !unreadable.has(team)).sort();
     if (found.length === 0) break;
     const results = await Promise.allSettled(found.map((team) => client.listAllJobs(team, { keep, stack })));
+    const listed: JobOutput[][] = [];
     results.forEach((result, i) => {
       const team = found[i] as string;
-      if (result.status === "fulfilled") listings.set(team, result.value);
-      else if (result.reason instanceof RemoteError && (result.reason.status === 403 || result.reason.status === 404)) {
+      if (result.status === "fulfilled") {
+        listings.set(team, result.value);
+        listed.push(result.value);
+      } else if (result.reason instanceof RemoteError && (result.reason.status === 403 || result.reason.status === 404)) {
         unreadable.add(team);
         warnings.push(
           `Jobs of stack ${stack} record that it also covered team ${team}, which this token cannot read (${result.reason.status}); that team is left out.`,
         );
       } else throw result.reason;
     });
+    fresh = listed;
   }
   return { listings, clusters, teams: [...listings.keys()].sort(), warnings, unreadable: [...unreadable].sort() };
 }
