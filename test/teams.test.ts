@@ -2,6 +2,7 @@
 // carries, keep every team the stack used covered by plan, apply and status.
 
 import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { createServer, request, type Server } from "node:http";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, beforeEach, expect, it } from "vitest";
@@ -411,4 +412,69 @@ it("follows recorded teams until no new one turns up, however long the chain of 
   expect(destroyed.stdout).toContain("Destroy complete: 0 created, 0 replaced, 12 cancelled, 0 failed.");
   expect(destroyed.code).toBe(0);
   expect(teams.flatMap((team) => liveIn(team, "links"))).toEqual([]);
+});
+
+/** Studio as it may be: team names matched without case. A proxy in front of the emulator that lower-cases every team_name. */
+async function startFoldingStudio(): Promise<{ url: string; close: () => Promise<void> }> {
+  const target = new URL(studio.emulator.url);
+  const fold = (text: string) =>
+    text.replace(/team_name=([^&]*)/g, (_, team: string) => `team_name=${decodeURIComponent(team).toLowerCase()}`);
+  const server: Server = createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on("data", (chunk: Buffer) => chunks.push(chunk));
+    req.on("end", () => {
+      let body = Buffer.concat(chunks);
+      if (body.length > 0) {
+        const input = JSON.parse(body.toString()) as { team_name?: string };
+        if (typeof input.team_name === "string") body = Buffer.from(JSON.stringify({ ...input, team_name: input.team_name.toLowerCase() }));
+      }
+      const headers = { ...req.headers, host: target.host, "content-length": String(body.length) };
+      const forward = request(
+        { host: target.hostname, port: target.port, path: fold(req.url ?? "/"), method: req.method, headers },
+        (reply) => {
+          res.writeHead(reply.statusCode ?? 502, reply.headers);
+          reply.pipe(res);
+        },
+      );
+      forward.end(body);
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const address = server.address();
+  if (address === null || typeof address === "string") throw new Error("no port");
+  return {
+    url: `http://127.0.0.1:${address.port}`,
+    close: () => new Promise<void>((resolve) => (server.closeAllConnections(), server.close(() => resolve()))),
+  };
+}
+
+it("a recorded team, or --team, that differs only in case from a covered team is not listed: Studio may take them for one team", async () => {
+  // Found by an adversarial tester: a job made by hand in alpha with the stack's markers,
+  // recording team ALPHA, made the plan list ALPHA; a Studio that matches team names without
+  // case answered with alpha's jobs, and the plan cancelled the stack's live job a as "moved
+  // to team alpha" (and the hand-made one twice). --team ALPHA beside `team: alpha` did the same.
+  const folding = await startFoldingStudio();
+  try {
+    const env = { DATACHAIN_STUDIO_URL: folding.url, DATACHAIN_STUDIO_TOKEN: "both-teams" };
+    const { dir } = specDir({ stack: "cased", jobs: { a: daily("alpha", 1) } });
+    expect((await runCli(["apply", ".", "--yes"], { cwd: dir, env })).code).toBe(0);
+    await forged("alpha", "hand", "cased", ["ALPHA", "Alpha"]);
+    const plan = await runCli(["plan", "."], { cwd: dir, env });
+    expect(plan.stdout).toMatch(
+      /^Stack cased, team alpha:\n\n {2}- {3}alpha\/hand {2}cancel job \S+ \(removed from the spec\)\n\nPlan: 0 to create, 0 to replace, 1 to cancel, 1 unchanged\.\n$/,
+    );
+    expect(plan.stderr).toBe(
+      "Warning: Jobs of stack cased record that it also covered teams ALPHA, Alpha, which differ only in case from team alpha: Studio may take each such pair for one team, whose jobs a plan would cancel as not of the other spelling, so they are left out.\n",
+    );
+    const flagged = await runCli(["plan", ".", "--team", "ALPHA"], { cwd: dir, env });
+    expect([flagged.code, flagged.stdout, flagged.stderr]).toEqual([
+      1,
+      "",
+      "Error: --team ALPHA differs only in case from team alpha of the spec; Studio may take them for one team, whose jobs the plan would cancel as not of the other spelling.\nGive --team as the spec spells it (--team alpha), or leave it out.\n",
+    ]);
+    expect((await runCli(["apply", ".", "--yes"], { cwd: dir, env })).code).toBe(0);
+    expect(liveIn("alpha", "cased")).toEqual(["a"]);
+  } finally {
+    await folding.close();
+  }
 });

@@ -20,6 +20,7 @@ import { isRun } from "../studio/job-status.js";
 import type { Cluster, JobOutput } from "../studio/types.js";
 import { connect, type GlobalOptions } from "./connect.js";
 import type { CliIo } from "./io.js";
+import { teamsNamed } from "../word-lists.js";
 
 export interface PlanFlags {
   target: string[];
@@ -76,7 +77,9 @@ function recordedTeams(stack: string, lists: Iterable<readonly JobOutput[]>): Se
  * round lists only teams not seen before, and reads only their records, so it ends however
  * the records chain. A recorded team the token cannot read is a warning, not an error: it
  * may have been deleted, or the token narrowed, and the spec's own teams can still be
- * planned.
+ * planned. A recorded team that differs only in case from one listed is not listed: Studio
+ * may take them for one team, whose jobs the plan would then cancel as not of that team
+ * (the spec refuses two such spellings; a record anyone can write is not trusted more).
  */
 export async function extendCoverage(
   client: StudioClient,
@@ -86,9 +89,18 @@ export async function extendCoverage(
 ): Promise<Coverage> {
   const warnings: string[] = [];
   const unreadable = new Set<string>();
+  const seen = new Map<string, string>([...listings.keys()].map((team) => [team.toLowerCase(), team]));
+  const otherSpellings = new Set<string>();
   let fresh: Iterable<readonly JobOutput[]> = listings.values();
   for (;;) {
-    const found = [...recordedTeams(stack, fresh)].filter((team) => !listings.has(team) && !unreadable.has(team)).sort();
+    const found: string[] = [];
+    for (const team of [...recordedTeams(stack, fresh)].sort()) {
+      const spelled = seen.get(team.toLowerCase());
+      if (spelled === undefined) {
+        seen.set(team.toLowerCase(), team);
+        found.push(team);
+      } else if (spelled !== team) otherSpellings.add(team);
+    }
     if (found.length === 0) break;
     const results = await Promise.allSettled(found.map((team) => client.listAllJobs(team, { keep, stack })));
     const listed: JobOutput[][] = [];
@@ -105,6 +117,14 @@ export async function extendCoverage(
       } else throw result.reason;
     });
     fresh = listed;
+  }
+  if (otherSpellings.size > 0) {
+    const spellings = [...otherSpellings].sort();
+    const covered = [...new Set(spellings.map((team) => seen.get(team.toLowerCase()) ?? team))].sort();
+    const one = spellings.length === 1;
+    warnings.push(
+      `Jobs of stack ${stack} record that it also covered ${teamsNamed(spellings)}, which ${one ? "differs" : "differ"} only in case from ${teamsNamed(covered)}: Studio may take ${one ? "them" : "each such pair"} for one team, whose jobs a plan would cancel as not of the other spelling, so ${one ? "it is" : "they are"} left out.`,
+    );
   }
   return { listings, clusters, teams: [...listings.keys()].sort(), warnings, unreadable: [...unreadable].sort() };
 }
@@ -126,6 +146,16 @@ export async function listCoverage(
 /** The teams a plan covers: the spec's, plus --team (a team being emptied), or the configured team. */
 export function coveredTeams(specTeams: readonly string[], flagTeam: string | undefined, configuredTeam: string | undefined): string[] {
   const teams = new Set(specTeams);
+  const twin =
+    flagTeam === undefined ? undefined : specTeams.find((team) => team !== flagTeam && team.toLowerCase() === flagTeam.toLowerCase());
+  if (twin !== undefined) {
+    // Studio may take them for one team: its listing under --team's spelling would hold the
+    // spec's jobs of that team, which the plan would cancel as not of it.
+    throw new UsageError(
+      `--team ${flagTeam} differs only in case from team ${twin} of the spec; Studio may take them for one team, whose jobs the plan would cancel as not of the other spelling.`,
+      `Give --team as the spec spells it (--team ${twin}), or leave it out.`,
+    );
+  }
   if (flagTeam !== undefined) teams.add(flagTeam);
   if (teams.size === 0 && configuredTeam !== undefined) teams.add(configuredTeam);
   if (teams.size === 0) {
