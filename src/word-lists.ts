@@ -12,7 +12,10 @@ export function firstFew(names: readonly string[], count: number): string {
   return `${names.slice(0, count).join(", ")}${more}`;
 }
 
-/** `team a`, or `teams a, b`: the teams a sentence names. */
-export function teamsNamed(teams: readonly string[]): string {
-  return `team${teams.length === 1 ? "" : "s"} ${teams.join(", ")}`;
+/**
+ * `team a`, or `teams a, b`: the teams a sentence names; given `count`, only the first
+ * `count` of them, then how many more (teams read from Studio's records may be thousands).
+ */
+export function teamsNamed(teams: readonly string[], count = Number.POSITIVE_INFINITY): string {
+  return `team${teams.length === 1 ? "" : "s"} ${teams.length > count ? firstFew(teams, count) : teams.join(", ")}`;
 }

@@ -478,3 +478,24 @@ it("a recorded team, or --team, that differs only in case from a covered team is
     await folding.close();
   }
 });
+
+it("recorded teams the token cannot read are said in one warning that names the first few, however many a record names", async () => {
+  // Found by an adversarial tester: one hand-made job recording 10,000 teams (200 here) gave
+  // a warning for each, and destroy's error named them all on one line.
+  const { dir } = specDir({ stack: "flood", jobs: { a: daily("alpha", 1) } });
+  expect((await runCli(["apply", ".", "--yes"], { cwd: dir, env: alphaOnly })).code).toBe(0);
+  const many = Array.from({ length: 200 }, (_, i) => `t${String(i).padStart(3, "0")}`);
+  await forged("alpha", "hand", "flood", many, "alpha-only");
+  const first = many.slice(0, 10).join(", ");
+  const warning = `Warning: Jobs of stack flood record that it also covered teams ${first} and 190 more, which this token cannot read (403); those teams are left out.\n`;
+  const plan = await runCli(["plan", "."], { cwd: dir, env: alphaOnly });
+  expect([plan.code, plan.stderr]).toEqual([0, warning]);
+  const status = await runCli(["status", ".", "--format", "json"], { cwd: dir, env: alphaOnly });
+  expect(status.stderr).toBe(warning);
+  expect((JSON.parse(status.stdout) as { unreadable_teams: string[] }).unreadable_teams).toEqual(many);
+  const destroyed = await runCli(["destroy", ".", "--yes"], { cwd: dir, env: alphaOnly });
+  expect(destroyed.code).toBe(1);
+  expect(destroyed.stderr).toContain(
+    `Error: stack flood also ran jobs in teams ${first} and 190 more, which this token cannot read; any there were not cancelled.\nRun destroy again with a token that can read them.\n`,
+  );
+});

@@ -71,6 +71,9 @@ function recordedTeams(stack: string, lists: Iterable<readonly JobOutput[]>): Se
   return teams;
 }
 
+/** How many teams a warning about recorded teams names before "and N more": a record may name thousands. */
+export const RECORDED_TEAMS_NAMED = 10;
+
 /**
  * List the teams the spec names, then any team the stack's jobs recorded when they were
  * applied, until no new team turns up: a stack never loses sight of a team it used. Each
@@ -87,8 +90,7 @@ export async function extendCoverage(
   { listings, clusters }: Listing,
   keep: (job: JobOutput) => boolean = (job) => !isRun(job),
 ): Promise<Coverage> {
-  const warnings: string[] = [];
-  const unreadable = new Set<string>();
+  const unreadable = new Map<number, string[]>();
   const seen = new Map<string, string>([...listings.keys()].map((team) => [team.toLowerCase(), team]));
   const otherSpellings = new Set<string>();
   let fresh: Iterable<readonly JobOutput[]> = listings.values();
@@ -110,23 +112,27 @@ export async function extendCoverage(
         listings.set(team, result.value);
         listed.push(result.value);
       } else if (result.reason instanceof RemoteError && (result.reason.status === 403 || result.reason.status === 404)) {
-        unreadable.add(team);
-        warnings.push(
-          `Jobs of stack ${stack} record that it also covered team ${team}, which this token cannot read (${result.reason.status}); that team is left out.`,
-        );
+        unreadable.set(result.reason.status, [...(unreadable.get(result.reason.status) ?? []), team]);
       } else throw result.reason;
     });
     fresh = listed;
   }
+  const warnings = [...unreadable]
+    .sort(([a], [b]) => a - b)
+    .map(([status, teams]) => {
+      const them = teams.length === 1 ? "that team is" : "those teams are";
+      return `Jobs of stack ${stack} record that it also covered ${teamsNamed(teams.sort(), RECORDED_TEAMS_NAMED)}, which this token cannot read (${status}); ${them} left out.`;
+    });
   if (otherSpellings.size > 0) {
     const spellings = [...otherSpellings].sort();
     const covered = [...new Set(spellings.map((team) => seen.get(team.toLowerCase()) ?? team))].sort();
     const one = spellings.length === 1;
     warnings.push(
-      `Jobs of stack ${stack} record that it also covered ${teamsNamed(spellings)}, which ${one ? "differs" : "differ"} only in case from ${teamsNamed(covered)}: Studio may take ${one ? "them" : "each such pair"} for one team, whose jobs a plan would cancel as not of the other spelling, so ${one ? "it is" : "they are"} left out.`,
+      `Jobs of stack ${stack} record that it also covered ${teamsNamed(spellings, RECORDED_TEAMS_NAMED)}, which ${one ? "differs" : "differ"} only in case from ${teamsNamed(covered, RECORDED_TEAMS_NAMED)}: Studio may take ${one ? "them" : "each such pair"} for one team, whose jobs a plan would cancel as not of the other spelling, so ${one ? "it is" : "they are"} left out.`,
     );
   }
-  return { listings, clusters, teams: [...listings.keys()].sort(), warnings, unreadable: [...unreadable].sort() };
+  const unread = [...unreadable.values()].flat().sort();
+  return { listings, clusters, teams: [...listings.keys()].sort(), warnings, unreadable: unread };
 }
 
 /**

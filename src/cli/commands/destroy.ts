@@ -4,7 +4,7 @@
 import { renderPlanText } from "../../render/text.js";
 import type { GlobalOptions } from "../connect.js";
 import { reportDiagnostics, useColor, type CliIo } from "../io.js";
-import { preparePlan } from "../planning.js";
+import { preparePlan, RECORDED_TEAMS_NAMED } from "../planning.js";
 import { confirm, execute } from "./apply.js";
 import { teamsNamed } from "../../word-lists.js";
 
@@ -24,7 +24,7 @@ export async function runDestroy(paths: string[], flags: DestroyFlags, globals: 
   // read may still run its jobs, so destroy does not end as a success.
   const unfinished = (code: number): number => {
     if (unreadable.length === 0) return code;
-    const which = teamsNamed(unreadable);
+    const which = teamsNamed(unreadable, RECORDED_TEAMS_NAMED);
     io.stderr.write(
       `Error: stack ${plan.stack} also ran jobs in ${which}, which this token cannot read; any there were not cancelled.\nRun destroy again with a token that can read ${unreadable.length === 1 ? "it" : "them"}.\n`,
     );
