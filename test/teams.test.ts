@@ -414,19 +414,31 @@ it("follows recorded teams until no new one turns up, however long the chain of 
   expect(teams.flatMap((team) => liveIn(team, "links"))).toEqual([]);
 });
 
-/** Studio as it may be: team names matched without case. A proxy in front of the emulator that lower-cases every team_name. */
-async function startFoldingStudio(): Promise<{ url: string; close: () => Promise<void> }> {
+/**
+ * Studio as it may be, by a proxy in front of the emulator: `fold`, team names matched without
+ * case (every team_name lower-cased); `refuse`, a team whose listing is answered 400, as a
+ * Studio that does not take its name might.
+ */
+async function startFrontedStudio(options: { fold?: boolean; refuse?: string }): Promise<{ url: string; close: () => Promise<void> }> {
   const target = new URL(studio.emulator.url);
   const fold = (text: string) =>
-    text.replace(/team_name=([^&]*)/g, (_, team: string) => `team_name=${decodeURIComponent(team).toLowerCase()}`);
+    options.fold === true
+      ? text.replace(/team_name=([^&]*)/g, (_, team: string) => `team_name=${decodeURIComponent(team).toLowerCase()}`)
+      : text;
   const server: Server = createServer((req, res) => {
+    if (options.refuse !== undefined && new URL(req.url ?? "/", "http://x").searchParams.get("team_name") === options.refuse) {
+      res.writeHead(400, { "content-type": "application/json" });
+      res.end(JSON.stringify({ message: "invalid team_name" }));
+      return;
+    }
     const chunks: Buffer[] = [];
     req.on("data", (chunk: Buffer) => chunks.push(chunk));
     req.on("end", () => {
       let body = Buffer.concat(chunks);
       if (body.length > 0) {
         const input = JSON.parse(body.toString()) as { team_name?: string };
-        if (typeof input.team_name === "string") body = Buffer.from(JSON.stringify({ ...input, team_name: input.team_name.toLowerCase() }));
+        if (options.fold === true && typeof input.team_name === "string")
+          body = Buffer.from(JSON.stringify({ ...input, team_name: input.team_name.toLowerCase() }));
       }
       const headers = { ...req.headers, host: target.host, "content-length": String(body.length) };
       const forward = request(
@@ -453,7 +465,7 @@ it("a recorded team, or --team, that differs only in case from a covered team is
   // recording team ALPHA, made the plan list ALPHA; a Studio that matches team names without
   // case answered with alpha's jobs, and the plan cancelled the stack's live job a as "moved
   // to team alpha" (and the hand-made one twice). --team ALPHA beside `team: alpha` did the same.
-  const folding = await startFoldingStudio();
+  const folding = await startFrontedStudio({ fold: true });
   try {
     const env = { DATACHAIN_STUDIO_URL: folding.url, DATACHAIN_STUDIO_TOKEN: "both-teams" };
     const { dir } = specDir({ stack: "cased", jobs: { a: daily("alpha", 1) } });
@@ -498,4 +510,33 @@ it("recorded teams the token cannot read are said in one warning that names the 
   expect(destroyed.stderr).toContain(
     `Error: stack flood also ran jobs in teams ${first} and 190 more, which this token cannot read; any there were not cancelled.\nRun destroy again with a token that can read them.\n`,
   );
+});
+
+it("a recorded team whose listing Studio refuses as a bad request is left out with a warning, not every command stopped", async () => {
+  // Found by an adversarial tester: a job made by hand in alpha with the stack's markers,
+  // recording a team whose listing Studio answers 400, stopped plan, status and destroy with
+  // "Check --url": anyone who can write to a covered team could block the stack.
+  const fronted = await startFrontedStudio({ refuse: "zz" });
+  try {
+    const env = { DATACHAIN_STUDIO_URL: fronted.url, DATACHAIN_STUDIO_TOKEN: "both-teams" };
+    const { dir } = specDir({ stack: "blocked", jobs: { a: daily("alpha", 1) } });
+    expect((await runCli(["apply", ".", "--yes"], { cwd: dir, env })).code).toBe(0);
+    await forged("alpha", "a", "blocked", ["alpha", "zz"]);
+    const warning =
+      "Warning: Jobs of stack blocked record that it also covered team zz, which this token cannot read (400); that team is left out.\n";
+    const plan = await runCli(["plan", "."], { cwd: dir, env });
+    expect([plan.code, plan.stderr]).toEqual([0, warning]);
+    expect(plan.stdout).toContain("Plan: 0 to create, 0 to replace, 1 to cancel, 1 unchanged.");
+    const status = await runCli(["status", "."], { cwd: dir, env });
+    expect([status.code, status.stderr]).toEqual([0, warning]);
+    // destroy cannot call the stack retired while a team it may have used was not read.
+    const destroyed = await runCli(["destroy", ".", "--yes"], { cwd: dir, env });
+    expect(destroyed.code).toBe(1);
+    expect(destroyed.stderr).toContain(
+      "Error: stack blocked also ran jobs in team zz, which this token cannot read; any there were not cancelled.",
+    );
+    expect(liveIn("alpha", "blocked")).toEqual([]);
+  } finally {
+    await fronted.close();
+  }
 });

@@ -71,6 +71,15 @@ function recordedTeams(stack: string, lists: Iterable<readonly JobOutput[]>): Se
   return teams;
 }
 
+/**
+ * The answers to a recorded team's listing that leave that team out, with a warning: the token
+ * may not read it (403), it may be gone (404), or Studio may refuse its name (400, 422). Each
+ * is said of that team alone; a team only a record names, which anyone who can write to a
+ * covered team can forge, must not stop every plan of the stack. Anything else (a 5xx after
+ * its retries, a 401) stops the command, as it would for the spec's own teams.
+ */
+const UNREADABLE_TEAM = new Set([400, 403, 404, 422]);
+
 /** How many teams a warning about recorded teams names before "and N more": a record may name thousands. */
 export const RECORDED_TEAMS_NAMED = 10;
 
@@ -111,9 +120,13 @@ export async function extendCoverage(
       if (result.status === "fulfilled") {
         listings.set(team, result.value);
         listed.push(result.value);
-      } else if (result.reason instanceof RemoteError && (result.reason.status === 403 || result.reason.status === 404)) {
-        unreadable.set(result.reason.status, [...(unreadable.get(result.reason.status) ?? []), team]);
-      } else throw result.reason;
+      } else {
+        const status = result.reason instanceof RemoteError ? result.reason.status : undefined;
+        if (status === undefined || !UNREADABLE_TEAM.has(status)) throw result.reason;
+        const teams = unreadable.get(status);
+        if (teams === undefined) unreadable.set(status, [team]);
+        else teams.push(team);
+      }
     });
     fresh = listed;
   }
