@@ -17,6 +17,7 @@ import type { ResolvedSpec } from "../desired/types.js";
 import type { StudioClient } from "../studio/client.js";
 import { resolveConnection, type ConnectionSettings } from "../studio/config.js";
 import { isRun } from "../studio/job-status.js";
+import { teamFold } from "../studio/team-name.js";
 import type { Cluster, JobOutput } from "../studio/types.js";
 import { connect, type GlobalOptions } from "./connect.js";
 import type { CliIo } from "./io.js";
@@ -100,15 +101,15 @@ export async function extendCoverage(
   keep: (job: JobOutput) => boolean = (job) => !isRun(job),
 ): Promise<Coverage> {
   const unreadable = new Map<number, string[]>();
-  const seen = new Map<string, string>([...listings.keys()].map((team) => [team.toLowerCase(), team]));
+  const seen = new Map<string, string>([...listings.keys()].map((team) => [teamFold(team), team]));
   const otherSpellings = new Set<string>();
   let fresh: Iterable<readonly JobOutput[]> = listings.values();
   for (;;) {
     const found: string[] = [];
     for (const team of [...recordedTeams(stack, fresh)].sort()) {
-      const spelled = seen.get(team.toLowerCase());
+      const spelled = seen.get(teamFold(team));
       if (spelled === undefined) {
-        seen.set(team.toLowerCase(), team);
+        seen.set(teamFold(team), team);
         found.push(team);
       } else if (spelled !== team) otherSpellings.add(team);
     }
@@ -138,7 +139,7 @@ export async function extendCoverage(
     });
   if (otherSpellings.size > 0) {
     const spellings = [...otherSpellings].sort();
-    const covered = [...new Set(spellings.map((team) => seen.get(team.toLowerCase()) ?? team))].sort();
+    const covered = [...new Set(spellings.map((team) => seen.get(teamFold(team)) ?? team))].sort();
     const one = spellings.length === 1;
     warnings.push(
       `Jobs of stack ${stack} record that it also covered ${teamsNamed(spellings, RECORDED_TEAMS_NAMED)}, which ${one ? "differs" : "differ"} only in case from ${teamsNamed(covered, RECORDED_TEAMS_NAMED)}: Studio may take ${one ? "them" : "each such pair"} for one team, whose jobs a plan would cancel as not of the other spelling, so ${one ? "it is" : "they are"} left out.`,
@@ -165,8 +166,7 @@ export async function listCoverage(
 /** The teams a plan covers: the spec's, plus --team (a team being emptied), or the configured team. */
 export function coveredTeams(specTeams: readonly string[], flagTeam: string | undefined, configuredTeam: string | undefined): string[] {
   const teams = new Set(specTeams);
-  const twin =
-    flagTeam === undefined ? undefined : specTeams.find((team) => team !== flagTeam && team.toLowerCase() === flagTeam.toLowerCase());
+  const twin = flagTeam === undefined ? undefined : specTeams.find((team) => team !== flagTeam && teamFold(team) === teamFold(flagTeam));
   if (twin !== undefined) {
     // Studio may take them for one team: its listing under --team's spelling would hold the
     // spec's jobs of that team, which the plan would cancel as not of it.

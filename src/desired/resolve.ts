@@ -7,7 +7,7 @@ import { dirname } from "node:path";
 import { appendAll } from "../append-all.js";
 import { SpecError, type SpecIssue } from "../errors.js";
 import { unicodeEscaped, withoutInvisible } from "../invisible.js";
-import { isTeamName, TEAM_NAME_RULE } from "../studio/team-name.js";
+import { isTeamName, TEAM_NAME_RULE, teamFold } from "../studio/team-name.js";
 import { FIELD_NAMES, JOB_FIELDS, type FieldName, type JobField, type JobValues } from "./fields.js";
 import { FileCache, type UploadRequest } from "./files.js";
 import { interpolate, referenceIssues } from "./interpolate.js";
@@ -255,7 +255,7 @@ function checkTeamSpellings(resolved: readonly ResolvedJob[], declared: Readonly
   const byFolded = new Map<string, TeamWritten>();
   const said = new Set<string>();
   for (const written of [...declared.values(), ...resolved]) {
-    const folded = written.team.toLowerCase();
+    const folded = teamFold(written.team);
     const first = byFolded.get(folded);
     if (first === undefined) {
       byFolded.set(folded, written);

@@ -18,9 +18,17 @@ export function isTeamName(text: string): boolean {
 }
 
 /**
+ * A team name as Studio may compare it: without case. Two names of one fold may be one team
+ * to Studio, so a spec or a plan holds only one of them (desired/resolve.ts, cli/planning.ts).
+ */
+export function teamFold(name: string): string {
+  return name.toLowerCase();
+}
+
+/**
  * Whether a record's `team` is the team asked for: compared without case as well, as Studio
  * may match team_name so and answer with the name as it spells it.
  */
 export function isSameTeam(theirs: string, asked: string): boolean {
-  return theirs === asked || theirs.toLowerCase() === asked.toLowerCase();
+  return theirs === asked || teamFold(theirs) === teamFold(asked);
 }
