@@ -9,7 +9,10 @@ import { afterAll, beforeAll, beforeEach, expect, it } from "vitest";
 import { stringify } from "yaml";
 import { MARKERS } from "../src/identity/markers.js";
 import { isLive, isRun } from "../src/studio/job-status.js";
+import { extendCoverage } from "../src/cli/planning.js";
+import type { StudioClient } from "../src/studio/client.js";
 import { runCli, type CliResult } from "./cli-helpers.js";
+import { record } from "./plan-fixtures.js";
 import { rawCall, startTestStudio, type TestStudio } from "./helpers.js";
 
 let studio: TestStudio;
@@ -491,25 +494,57 @@ it("a recorded team, or --team, that differs only in case from a covered team is
   }
 });
 
-it("recorded teams the token cannot read are said in one warning that names the first few, however many a record names", async () => {
+it("recorded teams the token cannot read are said in one warning that names the first few, and no more than 100 are listed", async () => {
   // Found by an adversarial tester: one hand-made job recording 10,000 teams (200 here) gave
-  // a warning for each, and destroy's error named them all on one line.
+  // a warning for each, and destroy's error named them all on one line. Then each was a
+  // listing of its own, however many a record named: a plan follows 100 recorded teams, and
+  // says the rest are left out.
   const { dir } = specDir({ stack: "flood", jobs: { a: daily("alpha", 1) } });
   expect((await runCli(["apply", ".", "--yes"], { cwd: dir, env: alphaOnly })).code).toBe(0);
   const many = Array.from({ length: 200 }, (_, i) => `t${String(i).padStart(3, "0")}`);
   await forged("alpha", "hand", "flood", many, "alpha-only");
-  const first = many.slice(0, 10).join(", ");
-  const warning = `Warning: Jobs of stack flood record that it also covered teams ${first} and 190 more, which this token cannot read (403); those teams are left out.\n`;
+  const listed = many.slice(0, 100);
+  const first = (teams: string[]) => teams.slice(0, 10).join(", ");
+  const warning =
+    `Warning: Jobs of stack flood record that it also covered teams ${first(listed)} and 90 more, which this token cannot read (403); those teams are left out.\n` +
+    `Warning: Jobs of stack flood record more teams than the 100 a plan follows from records: teams ${first(many.slice(100))} and 90 more are not listed, so they are left out. If the stack runs jobs there, name them under \`teams:\`.\n`;
   const plan = await runCli(["plan", "."], { cwd: dir, env: alphaOnly });
   expect([plan.code, plan.stderr]).toEqual([0, warning]);
   const status = await runCli(["status", ".", "--format", "json"], { cwd: dir, env: alphaOnly });
   expect(status.stderr).toBe(warning);
-  expect((JSON.parse(status.stdout) as { unreadable_teams: string[] }).unreadable_teams).toEqual(many);
+  expect((JSON.parse(status.stdout) as { unreadable_teams: string[] }).unreadable_teams).toEqual(listed);
   const destroyed = await runCli(["destroy", ".", "--yes"], { cwd: dir, env: alphaOnly });
   expect(destroyed.code).toBe(1);
   expect(destroyed.stderr).toContain(
-    `Error: stack flood also ran jobs in teams ${first} and 190 more, which this token cannot read; any there were not cancelled.\nRun destroy again with a token that can read them.\n`,
+    `Error: stack flood also ran jobs in teams ${first(listed)} and 90 more, which this token cannot read; any there were not cancelled.\nRun destroy again with a token that can read them.\n` +
+      `Error: stack flood also recorded teams ${first(many.slice(100))} and 90 more, past the 100 teams a plan follows from records; any jobs there were not cancelled.\nName them under \`teams:\` in the spec and run destroy again.\n`,
   );
+});
+
+it("a server whose every listing records a new team is followed for 100 teams, then the plan stops looking", async () => {
+  // Found in review: with no cap on rounds, a hostile server answering each team's listing
+  // with a job of the stack that records one more team kept the plan listing forever.
+  const asked: string[] = [];
+  const endless = {
+    listAllJobs: (team: string) => {
+      asked.push(team);
+      const next = `n${asked.length}`;
+      return Promise.resolve([
+        {
+          ...record({ key: `k-${team}`, team, stack: "endless" }),
+          environment: { ...record({ key: `k-${team}`, team, stack: "endless" }).environment, [MARKERS.teams]: JSON.stringify([next]) },
+        },
+      ]);
+    },
+  } as unknown as StudioClient;
+  const start = await endless.listAllJobs("start");
+  const coverage = await extendCoverage(endless, "endless", { listings: new Map([["start", start]]), clusters: [] });
+  expect(asked).toEqual(["start", ...Array.from({ length: 100 }, (_, i) => `n${i + 1}`)]);
+  expect(coverage.teams).toHaveLength(101);
+  expect(coverage.unfollowed).toEqual(["n101"]);
+  expect(coverage.warnings).toEqual([
+    "Jobs of stack endless record more teams than the 100 a plan follows from records: team n101 is not listed, so it is left out. If the stack runs jobs there, name it under `teams:`.",
+  ]);
 });
 
 it("a recorded team whose listing Studio refuses as a bad request is left out with a warning, not every command stopped", async () => {

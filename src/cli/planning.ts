@@ -61,6 +61,8 @@ export interface Coverage extends Listing {
   warnings: string[];
   /** Those teams. */
   unreadable: string[];
+  /** Recorded teams past RECORDED_TEAMS_FOLLOWED, not listed: left out with a warning too. */
+  unfollowed: string[];
 }
 
 /** The teams the stack's own jobs in `lists` say it covered when they were applied. */
@@ -85,6 +87,14 @@ const UNREADABLE_TEAM = new Set([400, 403, 404, 422]);
 export const RECORDED_TEAMS_NAMED = 10;
 
 /**
+ * How many teams a plan lists only because the stack's records name them. A real stack uses
+ * a handful; a record anyone who can write to a covered team can forge may name thousands,
+ * each a listing. Past this the teams are left out with a warning: one the stack truly uses
+ * is named under `teams:`, which has no limit.
+ */
+export const RECORDED_TEAMS_FOLLOWED = 100;
+
+/**
  * List the teams the spec names, then any team the stack's jobs recorded when they were
  * applied, until no new team turns up: a stack never loses sight of a team it used. Each
  * round lists only teams not seen before, and reads only their records, so it ends however
@@ -93,6 +103,8 @@ export const RECORDED_TEAMS_NAMED = 10;
  * planned. A recorded team that differs only in case from one listed is not listed: Studio
  * may take them for one team, whose jobs the plan would then cancel as not of that team
  * (the spec refuses two such spellings; a record anyone can write is not trusted more).
+ * At most RECORDED_TEAMS_FOLLOWED recorded teams are listed, the first in name order; the
+ * rest are left out with a warning, as unreadable ones are.
  */
 export async function extendCoverage(
   client: StudioClient,
@@ -103,6 +115,8 @@ export async function extendCoverage(
   const unreadable = new Map<number, string[]>();
   const seen = new Map<string, string>([...listings.keys()].map((team) => [teamFold(team), team]));
   const otherSpellings = new Set<string>();
+  const unfollowed: string[] = [];
+  let followed = 0;
   let fresh: Iterable<readonly JobOutput[]> = listings.values();
   for (;;) {
     const found: string[] = [];
@@ -110,7 +124,10 @@ export async function extendCoverage(
       const spelled = seen.get(teamFold(team));
       if (spelled === undefined) {
         seen.set(teamFold(team), team);
-        found.push(team);
+        if (followed < RECORDED_TEAMS_FOLLOWED) {
+          followed++;
+          found.push(team);
+        } else unfollowed.push(team);
       } else if (spelled !== team) otherSpellings.add(team);
     }
     if (found.length === 0) break;
@@ -145,8 +162,14 @@ export async function extendCoverage(
       `Jobs of stack ${stack} record that it also covered ${teamsNamed(spellings, RECORDED_TEAMS_NAMED)}, which ${one ? "differs" : "differ"} only in case from ${teamsNamed(covered, RECORDED_TEAMS_NAMED)}: Studio may take ${one ? "them" : "each such pair"} for one team, whose jobs a plan would cancel as not of the other spelling, so ${one ? "it is" : "they are"} left out.`,
     );
   }
+  if (unfollowed.length > 0) {
+    const them = unfollowed.length === 1 ? "it is" : "they are";
+    warnings.push(
+      `Jobs of stack ${stack} record more teams than the ${RECORDED_TEAMS_FOLLOWED} a plan follows from records: ${teamsNamed(unfollowed.sort(), RECORDED_TEAMS_NAMED)} ${unfollowed.length === 1 ? "is" : "are"} not listed, so ${them} left out. If the stack runs jobs there, name ${unfollowed.length === 1 ? "it" : "them"} under \`teams:\`.`,
+    );
+  }
   const unread = [...unreadable.values()].flat().sort();
-  return { listings, clusters, teams: [...listings.keys()].sort(), warnings, unreadable: unread };
+  return { listings, clusters, teams: [...listings.keys()].sort(), warnings, unreadable: unread, unfollowed };
 }
 
 /**
@@ -196,6 +219,8 @@ export interface PreparedPlan {
   settings: ConnectionSettings;
   /** Teams the stack's jobs recorded that this token cannot read: the plan does not cover them. */
   unreadable: string[];
+  /** Teams the stack's jobs recorded past what a plan follows: the plan does not cover them either. */
+  unfollowed: string[];
   /** destroy without --allow-protected: how many protected jobs it keeps. */
   keptProtected: number;
 }
@@ -283,7 +308,16 @@ export async function preparePlan(
     }
     timer.lap("computed the plan");
     const kept = destroy && !flags.allowProtected ? keepProtected(plan) : { plan, kept: 0 };
-    return { spec, plan: kept.plan, client, listings, settings, unreadable: coverage.unreadable, keptProtected: kept.kept };
+    return {
+      spec,
+      plan: kept.plan,
+      client,
+      listings,
+      settings,
+      unreadable: coverage.unreadable,
+      unfollowed: coverage.unfollowed,
+      keptProtected: kept.kept,
+    };
   } catch (error) {
     // A listing still arriving (the spec was found wrong meanwhile) is not waited for.
     await client.close({ abort: true });

@@ -4,7 +4,7 @@
 import { renderPlanText } from "../../render/text.js";
 import type { GlobalOptions } from "../connect.js";
 import { reportDiagnostics, useColor, type CliIo } from "../io.js";
-import { preparePlan, RECORDED_TEAMS_NAMED } from "../planning.js";
+import { preparePlan, RECORDED_TEAMS_FOLLOWED, RECORDED_TEAMS_NAMED } from "../planning.js";
 import { confirm, execute } from "./apply.js";
 import { teamsNamed } from "../../word-lists.js";
 
@@ -19,15 +19,25 @@ export interface DestroyFlags {
 
 export async function runDestroy(paths: string[], flags: DestroyFlags, globals: GlobalOptions, io: CliIo): Promise<number> {
   const planFlags = { ...flags, adopt: false, allowEmpty: true, maxCancel: Number.POSITIVE_INFINITY };
-  const { plan, client, listings, unreadable, keptProtected } = await preparePlan(paths, planFlags, globals, io, "destroy");
+  const { plan, client, listings, unreadable, unfollowed, keptProtected } = await preparePlan(paths, planFlags, globals, io, "destroy");
   // A stack is retired only when every team it used was looked at: a team this token cannot
-  // read may still run its jobs, so destroy does not end as a success.
+  // read, or one past what a plan follows from records, may still run its jobs, so destroy
+  // does not end as a success.
   const unfinished = (code: number): number => {
-    if (unreadable.length === 0) return code;
-    const which = teamsNamed(unreadable, RECORDED_TEAMS_NAMED);
-    io.stderr.write(
-      `Error: stack ${plan.stack} also ran jobs in ${which}, which this token cannot read; any there were not cancelled.\nRun destroy again with a token that can read ${unreadable.length === 1 ? "it" : "them"}.\n`,
-    );
+    if (unreadable.length === 0 && unfollowed.length === 0) return code;
+    if (unreadable.length > 0) {
+      const which = teamsNamed(unreadable, RECORDED_TEAMS_NAMED);
+      io.stderr.write(
+        `Error: stack ${plan.stack} also ran jobs in ${which}, which this token cannot read; any there were not cancelled.\nRun destroy again with a token that can read ${unreadable.length === 1 ? "it" : "them"}.\n`,
+      );
+    }
+    if (unfollowed.length > 0) {
+      const which = teamsNamed(unfollowed, RECORDED_TEAMS_NAMED);
+      const them = unfollowed.length === 1 ? "it" : "them";
+      io.stderr.write(
+        `Error: stack ${plan.stack} also recorded ${which}, past the ${RECORDED_TEAMS_FOLLOWED} teams a plan follows from records; any jobs there were not cancelled.\nName ${them} under \`teams:\` in the spec and run destroy again.\n`,
+      );
+    }
     return 1;
   };
   try {
