@@ -376,6 +376,31 @@ describe("destroy", () => {
     expect(await liveKeys("analytics")).toEqual(["hourly-metrics"]);
   });
 
+  it("a look after its cancels that fails says to run destroy again, not plan", async () => {
+    // Found by the attacker of saved plans, team coverage and destroy: the failed look told a
+    // destroy to "run plan to see whether a job runs twice", and a plan of the spec only shows
+    // every job created again; destroy run again is what shows whether the stack still runs.
+    const dir = mkdtempSync(join(tmpdir(), "studio-jobs-destroy-"));
+    writeSpec(dir, "looked", { daily: { query: "print(1)", schedule: { cron: "@daily" } } });
+    expect((await cli(dir, ["apply", ".", "--yes"])).code).toBe(0);
+    // The cancel's first try fails; by the time it is tried again, every listing fails.
+    studio.emulator.faults.configure({}, [{ method: "POST", path: "/cancel", kind: "error" }]);
+    const listingsFail = () =>
+      studio.emulator.faults.configure({}, [{ method: "GET", path: "/api/datachain/jobs/", kind: "error", times: 100 }]);
+    const destroyed = await cli(dir, ["destroy", ".", "--yes"], { sleep: () => Promise.resolve(listingsFail()) });
+    expect(destroyed.code).toBe(1);
+    expect(destroyed.stdout).toContain("Destroy finished with failures: 0 created, 0 replaced, 1 cancelled, 1 failed.");
+    expect(destroyed.stdout).toMatch(
+      /^ {2}cancel demo\/\*: FAILED: looking for jobs a concurrent apply changed meanwhile failed: \[GET\] \/api\/datachain\/jobs\/: 503 [^\n]*; run destroy again to see whether a job of the stack still runs$/m,
+    );
+    expect(destroyed.stdout).not.toContain("run plan");
+    studio.emulator.faults.configure({}, []);
+    expect(await cli(dir, ["destroy", ".", "--yes"])).toMatchObject({
+      code: 0,
+      stdout: "Nothing to destroy: stack looked has no live jobs in team demo.\n",
+    });
+  });
+
   it("retires a stack whose spec has no jobs left, in the team given with --team", async () => {
     const dir = copyExample("analytics");
     expect((await cli(dir, ["apply", ".", "--yes", "--target", "hourly-metrics"])).code).toBe(0);

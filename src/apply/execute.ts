@@ -357,6 +357,11 @@ export async function applyPlan(plan: Plan, options: ApplyOptions): Promise<Appl
       });
     }
     // Every step is still reported: one that could not look says so, as a failed step of its own.
+    // A destroy is checked by running it again: a plan of the spec would only show its jobs created anew.
+    const lookAgain =
+      options.command === "destroy"
+        ? "run destroy again to see whether a job of the stack still runs"
+        : "run plan to see whether a job runs twice";
     for (const { team, error } of failed) {
       finish({
         step: "cancel",
@@ -364,7 +369,7 @@ export async function applyPlan(plan: Plan, options: ApplyOptions): Promise<Appl
         key: "*",
         team,
         status: "failed",
-        detail: `looking for ${madeIn.has(team) ? "duplicates of this apply's jobs" : "jobs a concurrent apply changed meanwhile"} failed: ${clause(describeError(error))}; run plan to see whether a job runs twice`,
+        detail: `looking for ${madeIn.has(team) ? "duplicates of this apply's jobs" : "jobs a concurrent apply changed meanwhile"} failed: ${clause(describeError(error))}; ${lookAgain}`,
       });
     }
     for (const change of changed) {
