@@ -191,6 +191,35 @@ it("a recorded team the token cannot read is a warning, and the rest is still pl
   expect(plan.stdout).toBe("No changes. Studio matches the spec in team alpha.\n");
 });
 
+it("a job created while a recorded team cannot be read, whose key the plan finds nowhere, is said to run twice if it runs there", async () => {
+  // Found by the attacker of saved plans, team coverage and destroy: a job moved from beta to
+  // alpha, planned with a token that cannot read beta, was created in alpha and its old job
+  // kept running in beta, the apply saying only that beta was left out; a token that reads
+  // beta showed the move and cancelled the old job.
+  const { dir, write } = specDir({ stack: "twice", jobs: { a: daily("alpha", 1), b: daily("beta", 2) } });
+  expect((await runCli(["apply", ".", "--yes"], { cwd: dir, env: both })).code).toBe(0);
+  write({ stack: "twice", jobs: { a: daily("alpha", 1), b: daily("alpha", 2), fresh: daily("alpha", 3) } });
+  const narrow = await runCli(["plan", ".", "--out", "plan.json"], { cwd: dir, env: alphaOnly });
+  expect(narrow.code).toBe(0);
+  expect(narrow.stdout).toContain("Plan: 2 to create, 0 to replace, 0 to cancel, 1 unchanged.");
+  expect(narrow.stderr).toBe(
+    "Warning: Jobs of stack twice record that it also covered team beta, which this token cannot read (403); that team is left out.\n" +
+      "Warning: Jobs b and fresh are created in team alpha, where stack twice has no earlier job of their keys: any of them that runs in team beta, which this token cannot read, keeps running there beside the new one. Plan with a token that can read team beta to see.\n" +
+      "Saved the plan to plan.json. Apply exactly this plan with: studio-jobs apply plan.json\n",
+  );
+  // The saved plan says it again where it is carried out.
+  const applied = await runCli(["apply", "plan.json"], { cwd: dir, env: alphaOnly });
+  expect(applied.code).toBe(0);
+  expect(applied.stderr).toContain(
+    "Warning: Jobs b and fresh are created in team alpha, where stack twice has no earlier job of their keys:",
+  );
+  // With a token that reads beta, the job there is seen and its move planned; nothing more is said.
+  write({ stack: "twice", jobs: { a: daily("alpha", 1), b: daily("alpha", 2), fresh: daily("alpha", 3), more: daily("alpha", 4) } });
+  const wide = await runCli(["plan", "."], { cwd: dir, env: both });
+  expect(wide.stdout).toMatch(/^ {2}- {3}beta\/b {2}cancel job \S+ \(moved to team alpha\)$/m);
+  expect(wide.stderr).toBe("");
+});
+
 it("import --stack says a recorded team it could not read, whose jobs it cannot count", async () => {
   // Found in review: import dropped extendCoverage's warnings, so the stack's jobs in a team
   // the token cannot read went uncounted and unsaid (plan says it).

@@ -21,7 +21,7 @@ import { teamFold } from "../studio/team-name.js";
 import type { Cluster, JobOutput } from "../studio/types.js";
 import { connect, type GlobalOptions } from "./connect.js";
 import type { CliIo } from "./io.js";
-import { teamsNamed } from "../word-lists.js";
+import { firstFew, joinWords, teamsNamed } from "../word-lists.js";
 
 export interface PlanFlags {
   target: string[];
@@ -301,6 +301,7 @@ export async function preparePlan(
       ...(io.secrets === undefined ? {} : { holdsSecret: io.secrets.holds }),
     });
     plan.warnings.push(...coverage.warnings);
+    if (!destroy && coverage.unreadable.length > 0) plan.warnings.push(...createdBesideUnread(plan, listings, coverage.unreadable));
     if (!destroy) {
       const unread = await cancelsOfUnreadFiles(plan, files, io.cwd, resolveOptions);
       plan.errors.push(...unread.errors);
@@ -323,6 +324,34 @@ export async function preparePlan(
     await client.close({ abort: true });
     throw error;
   }
+}
+
+/**
+ * With a recorded team left out as unreadable, the jobs the plan creates whose keys no record
+ * of the stack in the covered teams holds: one may be a job moved from that team (or the
+ * spec's default team changed), whose old job keeps running there unseen, beside the new one.
+ * A token that reads the team shows the move and cancels it; this one can only say so. Said
+ * only when a team was left out, so it costs nothing on the usual path.
+ */
+function createdBesideUnread(plan: Plan, listings: ReadonlyMap<string, readonly JobOutput[]>, unreadable: readonly string[]): string[] {
+  const known = new Set<string>();
+  for (const jobs of listings.values()) {
+    for (const record of jobs) {
+      const key = managedAs(record, plan.stack)?.key;
+      if (key !== undefined) known.add(key);
+    }
+  }
+  const created = plan.actions.filter((action) => action.kind === "create" && !known.has(action.key));
+  if (created.length === 0) return [];
+  const keys = created.map((action) => action.key).sort();
+  const one = keys.length === 1;
+  const jobs = `Job${one ? "" : "s"} ${keys.length > RECORDED_TEAMS_NAMED ? firstFew(keys, RECORDED_TEAMS_NAMED) : joinWords(keys)}`;
+  const teams = teamsNamed([...new Set(created.map((action) => action.team))].sort(), RECORDED_TEAMS_NAMED);
+  const unread = teamsNamed(unreadable, RECORDED_TEAMS_NAMED);
+  const where = `in ${unread}, which this token cannot read, ${one ? "it keeps" : "keeps"} running there beside the new one`;
+  return [
+    `${jobs} ${one ? "is" : "are"} created in ${teams}, where stack ${plan.stack} has no earlier job of ${one ? "its key: if it runs" : "their keys: any of them that runs"} ${where}. Plan with a token that can read ${unread} to see.`,
+  ];
 }
 
 /**
