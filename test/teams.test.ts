@@ -550,6 +550,28 @@ it("recorded teams the token cannot read are said in one warning that names the 
   );
 });
 
+it("destroy that finds no job of the stack at all, live or ended, says its jobs may run in another team", async () => {
+  // Found by the attacker of saved plans, team coverage and destroy: jobs without `team:`
+  // applied with the default team beta, then destroy with the default team alpha said
+  // "Nothing to destroy" and exited 0, the jobs running on in beta, without a word.
+  const { dir } = specDir({ stack: "defaulted", jobs: { a: { query: "print(1)", schedule: { cron: "@daily" } } } });
+  expect((await runCli(["apply", ".", "--yes"], { cwd: dir, env: { ...both, DATACHAIN_STUDIO_TEAM: "beta" } })).code).toBe(0);
+  const elsewhere = await runCli(["destroy", ".", "--yes"], { cwd: dir, env: { ...both, DATACHAIN_STUDIO_TEAM: "alpha" } });
+  expect(elsewhere).toMatchObject({
+    code: 0,
+    stdout: "Nothing to destroy: stack defaulted has no live jobs in team alpha.\n",
+    stderr:
+      "Warning: Stack defaulted has no job in team alpha, live or ended. If its jobs run in another team (a changed `team:` or default team), give that team: studio-jobs destroy --team TEAM.\n",
+  });
+  expect(liveIn("beta", "defaulted")).toEqual(["a"]);
+  const there = await runCli(["destroy", ".", "--yes", "--team", "beta"], { cwd: dir, env: { ...both, DATACHAIN_STUDIO_TEAM: "alpha" } });
+  expect(there.code).toBe(0);
+  expect(liveIn("beta", "defaulted")).toEqual([]);
+  // Run again, its ended job is there to say the stack was: nothing more to say.
+  const again = await runCli(["destroy", ".", "--yes", "--team", "beta"], { cwd: dir, env: both });
+  expect(again).toMatchObject({ code: 0, stdout: "Nothing to destroy: stack defaulted has no live jobs in team beta.\n", stderr: "" });
+});
+
 it("a server whose every listing records a new team is followed for 100 teams, then the plan stops looking", async () => {
   // Found in review: with no cap on rounds, a hostile server answering each team's listing
   // with a job of the stack that records one more team kept the plan listing forever.

@@ -7,6 +7,8 @@ import { reportDiagnostics, useColor, type CliIo } from "../io.js";
 import { preparePlan, RECORDED_TEAMS_FOLLOWED, RECORDED_TEAMS_NAMED } from "../planning.js";
 import { confirm, execute } from "./apply.js";
 import { teamsNamed } from "../../word-lists.js";
+import { managedAs } from "../../identity/classify.js";
+import type { JobOutput } from "../../studio/types.js";
 
 export interface DestroyFlags {
   yes: boolean;
@@ -44,6 +46,13 @@ export async function runDestroy(paths: string[], flags: DestroyFlags, globals: 
     const teams = teamsNamed(plan.teams);
     if (plan.summary.cancel === 0 && plan.errors.length === 0) {
       reportDiagnostics(plan, io);
+      if (!hasAnyRecord(listings, plan.stack)) {
+        // Not even an ended job: the stack may never have run here. Its jobs may run in the
+        // team its jobs named when they were applied (a changed `team:` or default team).
+        io.stderr.write(
+          `Warning: Stack ${plan.stack} has no job in ${teams}, live or ended. If its jobs run in another team (a changed \`team:\` or default team), give that team: studio-jobs destroy --team TEAM.\n`,
+        );
+      }
       const kept =
         keptProtected === 0 ? "" : ` but ${keptProtected} protected job${keptProtected === 1 ? ", which is" : "s, which are"} kept`;
       io.stdout.write(
@@ -74,4 +83,10 @@ export async function runDestroy(paths: string[], flags: DestroyFlags, globals: 
   } finally {
     await client.close();
   }
+}
+
+/** Whether any record listed, live or ended, is one of the stack's. */
+function hasAnyRecord(listings: ReadonlyMap<string, readonly JobOutput[]>, stack: string): boolean {
+  for (const records of listings.values()) if (records.some((record) => managedAs(record, stack) !== undefined)) return true;
+  return false;
 }
