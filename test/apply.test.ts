@@ -282,6 +282,38 @@ describe("saved plans", () => {
     expect(studio.emulator.store.allJobs()).toHaveLength(before);
   });
 
+  it("says a saved plan applied a second time left Studio as it leaves it, not that its jobs were made since", async () => {
+    // Note 20's item: the second apply of a saved plan named every job it had made as "made
+    // since (by another apply, or in Studio)", as if someone else had changed Studio.
+    const dir = writeRepo({});
+    const daily = (query: string) => ({ query, schedule: { cron: "@daily" } });
+    writeSpec(dir, "twice", { kept: daily("print(1)"), replaced: daily("print(2)"), removed: daily("print(3)") });
+    expect((await cli(dir, ["apply", ".", "--yes"])).code).toBe(0);
+    writeSpec(dir, "twice", {
+      kept: daily("print(1)"),
+      replaced: daily("print(2, 'new')"),
+      added: daily("print(4)"),
+      once: { query: "print(5)" },
+    });
+    expect((await cli(dir, ["plan", ".", "--out", "plan.json"])).code).toBe(0);
+    expect((await cli(dir, ["apply", "plan.json"])).code).toBe(0);
+    studio.clock.advance(45_000); // the one-off job runs and completes: made by the plan all the same
+    expect(studio.emulator.store.allJobs().find((r) => r.name === "once")?.status).toBe("COMPLETE");
+    const jobs = studio.emulator.store.allJobs().length;
+    const again = await cli(dir, ["apply", "plan.json"]);
+    expect([again.code, again.stdout, again.stderr]).toEqual([
+      1,
+      "",
+      "Error: Saved plan is stale: Studio is already as it leaves it (it was applied, or another apply did the same): the jobs it creates or replaces run as it makes them, and those it replaces or cancels have ended. Nothing was changed.\nRun `studio-jobs plan` to see whether anything is left to do.\n",
+    ]);
+    expect(studio.emulator.store.allJobs()).toHaveLength(jobs);
+    // Once another change is made, the plan is stale as before, and says what changed.
+    const added = studio.emulator.store.allJobs().find((r) => r.name === "added" && r.status === "TASK")?.id ?? "";
+    await studio.client.cancelJob("demo", added);
+    const stale = await cli(dir, ["apply", "plan.json"]);
+    expect(stale.stderr).toContain("Error: Saved plan is stale: the jobs in Studio changed since it was made");
+  });
+
   it("says which jobs changed since a stale plan was made: made since, by an apply or by hand, or cancelled", async () => {
     // Found by an adversarial tester: a saved plan refused as stale said only "the jobs in
     // Studio changed since it was made", so a reviewer could not tell what the new plan would

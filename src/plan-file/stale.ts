@@ -2,6 +2,7 @@
 // remote digest (plan/digest.ts) says only that something did. Read over the same records
 // the digest covers (groupTeamRecords), against the job each action names.
 
+import { managedAs } from "../identity/classify.js";
 import { groupTeamRecords, withinTargets } from "../plan/team-records.js";
 import { isCancelled, isLive } from "../studio/job-status.js";
 import type { JobOutput } from "../studio/types.js";
@@ -61,6 +62,64 @@ export function changesSincePlan(doc: PlanDocument, listings: ReadonlyMap<string
   // Whether it was running when the plan was made, the plan does not say: named only when
   // nothing else explains the change.
   return found.length > 0 ? found : ended;
+}
+
+/**
+ * Whether Studio is as the plan leaves it, so that the change since it was made is its own
+ * apply: every job it creates or replaces is live once, as it makes it (its fingerprint, when
+ * the plan holds one), every job it replaces or cancels has ended, every job it keeps is still
+ * there, and no other live job of its keys runs in its teams. A plan with nothing to do is
+ * never so.
+ */
+export function appliedAlready(doc: PlanDocument, listings: ReadonlyMap<string, readonly JobOutput[]>): boolean {
+  if (!doc.actions.some((action) => action.kind !== "noop")) return false;
+  /** Live records of the stack, by team and key. */
+  const live = new Map<string, JobOutput[]>();
+  for (const team of doc.teams) {
+    for (const record of listings.get(team) ?? []) {
+      const key = managedAs(record, doc.stack)?.key;
+      if (key === undefined || !isLive(record.status)) continue;
+      const slot = `${team}\u0000${key}`;
+      const records = live.get(slot);
+      if (records === undefined) live.set(slot, [record]);
+      else records.push(record);
+    }
+  }
+  const listed = (team: string, id: string | undefined) => (listings.get(team) ?? []).find((record) => record.id === id);
+  for (const action of doc.actions) {
+    const here = live.get(`${action.team}\u0000${action.key}`) ?? [];
+    live.delete(`${action.team}\u0000${action.key}`);
+    if (action.kind === "conflict") return false;
+    if (action.kind === "noop") {
+      const kept = listed(action.team, action.job_id);
+      if (kept === undefined || isCancelled(kept.status) || here.some((record) => record.id !== kept.id)) return false;
+      continue;
+    }
+    const old = listed(action.team, action.job_id);
+    if (old !== undefined && isLive(old.status)) return false;
+    if (action.kind === "cancel") {
+      if (here.length > 0) return false;
+      continue;
+    }
+    const saved = doc.jobs?.[action.key];
+    const asMade = (record: JobOutput) =>
+      saved?.fingerprint === undefined || saved.fingerprint === null || managedAs(record, doc.stack)?.fingerprint === saved.fingerprint;
+    if (here.length > 1) return false;
+    const made = here[0];
+    if (made !== undefined) {
+      if (!asMade(made)) return false;
+      continue;
+    }
+    // A one-off job made by the plan may have run and ended since.
+    const ran =
+      saved?.cron === null &&
+      (listings.get(action.team) ?? []).some(
+        (record) =>
+          record.id !== action.job_id && managedAs(record, doc.stack)?.key === action.key && !isCancelled(record.status) && asMade(record),
+      );
+    if (!ran) return false;
+  }
+  return true;
 }
 
 /** The keys each team of the plan wants (every action but a cancel), as the planner's remote digest covered them. */
