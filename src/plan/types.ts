@@ -2,6 +2,7 @@
 
 import type { DesiredJob, ReplaceStrategy } from "../desired/types.js";
 import type { JobOutput } from "../studio/types.js";
+import { UsageError } from "../errors.js";
 
 /** One changed field of a replaced job, already redacted: sensitive values never get here. */
 export type FieldChange =
@@ -88,6 +89,27 @@ export function summarizeActions(actions: readonly { kind: PlanAction["kind"] }[
   return summary;
 }
 
+/**
+ * Refuses what is not a plan (computePlan's, or a saved plan's document), from a library caller
+ * without type checks: a TypeError from deep inside a renderer names nothing the caller wrote.
+ */
+export function checkPlanArgument(caller: string, plan: unknown): void {
+  const p = plan as Partial<Record<keyof Plan, unknown>> | null;
+  if (
+    typeof p !== "object" ||
+    p === null ||
+    typeof p.stack !== "string" ||
+    !Array.isArray(p.teams) ||
+    !Array.isArray(p.actions) ||
+    !Array.isArray(p.errors) ||
+    !Array.isArray(p.warnings) ||
+    typeof p.summary !== "object" ||
+    p.summary === null
+  )
+    throw new UsageError(`${caller}: the first argument must be a plan made by computePlan (or a saved plan's document).`);
+}
+
 export function hasChanges(plan: Plan): boolean {
+  checkPlanArgument("hasChanges", plan);
   return plan.summary.create + plan.summary.replace + plan.summary.cancel > 0;
 }

@@ -8,7 +8,7 @@ import { escapeCharacter } from "../invisible.js";
 import { JOB_FIELDS, PLAN_FIELDS, type JobField } from "../desired/fields.js";
 import { settingAt, type FileSetting, type JobSettings, type SettingValue } from "../plan/settings.js";
 import { nextRuns, runsFrom } from "../run-times.js";
-import type { CancelReason, FieldChange, Plan, PlanAction, PlanSummary } from "../plan/types.js";
+import { checkPlanArgument, type CancelReason, type FieldChange, type Plan, type PlanAction, type PlanSummary } from "../plan/types.js";
 import { firstFew, teamsNamed } from "../word-lists.js";
 
 export function shortId(id: string): string {
@@ -246,11 +246,15 @@ const isShown = (action: { kind: PlanAction["kind"] }): boolean => action.kind !
  * left out. Of a computed plan only those actions are made documents (the document's
  * `actions` holds no noops then): most of a large plan is unchanged jobs.
  */
-export function shownPlan(plan: Plan | PlanDocument): {
+export function shownPlan(
+  caller: string,
+  plan: Plan | PlanDocument,
+): {
   doc: PlanDocument;
   actions: ActionDocument[];
   movedTo: ReadonlyMap<string, string>;
 } {
+  checkPlanArgument(caller, plan);
   const doc = toPlanDocument("format_version" in plan ? plan : { ...plan, actions: plan.actions.filter(isShown) });
   return { doc, actions: doc.actions.filter(isShown), movedTo: movedTo(plan.actions) };
 }

@@ -209,7 +209,7 @@ function titled(title: string, items: readonly string[]): string[] {
  * details of each job (a replace's are kept before a create's), saying what it left out.
  */
 export function renderPlanMarkdown(plan: Plan | PlanDocument, limit = MARKDOWN_LIMIT, cut?: Head): string {
-  const { doc, actions, movedTo } = shownPlan(plan);
+  const { doc, actions, movedTo } = shownPlan("renderPlanMarkdown", plan);
   const everything = "format_version" in plan ? "`studio-jobs show` on the saved plan" : "`studio-jobs plan`";
   const empty = isEmptyPlan(doc);
   // A hidden, stable first line: CI finds its earlier comment for the stack by it and updates it.

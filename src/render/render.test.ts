@@ -11,6 +11,8 @@ import { createSchemaAjv } from "../desired/schema.js";
 import { computePlan } from "../plan/compute.js";
 import { planDocument } from "../plan-file/document.js";
 import type { Plan } from "../plan/types.js";
+import { hasChanges } from "../plan/types.js";
+import { StudioJobsError } from "../errors.js";
 import { renderPlanJson } from "./json.js";
 import { noChangesLine, queryPreview } from "./details.js";
 import { renderPlanMarkdown } from "./markdown.js";
@@ -54,6 +56,33 @@ function everyKindOfPlan(): Plan {
 }
 
 describe("renderers", () => {
+  it("refuse what is not a plan with a UsageError naming the function, as README's Library promises", () => {
+    // Regression: a library caller without type checks got a TypeError from deep inside
+    // ("Cannot use 'in' operator to search for 'format_version' in undefined").
+    const refusal = (call: () => unknown): string => {
+      try {
+        call();
+      } catch (error) {
+        return error instanceof StudioJobsError ? `${error.code} ${error.message}` : `${(error as Error).name} ${(error as Error).message}`;
+      }
+      return "returned";
+    };
+    const notPlans = [undefined, null, {}, { actions: [] }, "plan"] as unknown as Plan[];
+    const calls = notPlans.flatMap((p) => [
+      () => renderPlanText(p),
+      () => renderPlanMarkdown(p),
+      () => renderPlanJson(p, "1.0.0"),
+      () => hasChanges(p),
+    ]);
+    const expected = ["renderPlanText", "renderPlanMarkdown", "renderPlanJson", "hasChanges"].map(
+      (name) => `USAGE ${name}: the first argument must be a plan made by computePlan (or a saved plan's document).`,
+    );
+    expect(calls.map(refusal)).toEqual(notPlans.flatMap(() => expected));
+    // A plan, and its document, still go through.
+    expect(hasChanges(plan)).toBe(true);
+    expect(renderPlanText(planDocument(plan, "1.0.0"))).toContain("Plan:");
+  });
+
   const plan = everyKindOfPlan();
 
   it("renders text, Terraform-style", () => {

@@ -17,7 +17,7 @@ export interface TextOptions {
 
 /** A plan as it was computed, or as saved (`show`). Errors and warnings are the caller's to print. */
 export function renderPlanText(plan: Plan | PlanDocument, options: TextOptions = { color: false }): string {
-  const { doc, actions, movedTo } = shownPlan(plan);
+  const { doc, actions, movedTo } = shownPlan("renderPlanText", plan);
   const paint = (style: Style, text: string) => (options.color ? `\x1b[${CODES[style]}m${text}\x1b[0m` : text);
   const out: string[] = [];
   if (actions.length > 0) {
