@@ -1122,6 +1122,16 @@ describe("validate --format", () => {
     expect(parsed.problems[0]?.message).toBe('must be an integer, got the string "many\u202e"');
   });
 
+  it("json: problems of several files in the order of their paths' code units, on any machine's locale", async () => {
+    // Regression: files were sorted with localeCompare, which follows the runner's locale:
+    // a.yaml came before B.yaml here, after it in plan's order, and Danish moves aa.yaml past z.
+    const bad = (key: string) => `version: 1\nstack: s\njobs:\n  ${key}:\n    query: "print(1)"\n    workers: 0\n`;
+    const dir = writeRepo({ "jobs/a.yaml": bad("j1"), "jobs/B.yaml": bad("j2"), "jobs/aa.yaml": bad("j3"), "jobs/z.yaml": bad("j4") });
+    const result = await runCli(["validate", "jobs", "--format", "json"], { cwd: dir });
+    const files = (JSON.parse(result.stdout) as { problems: { file: string }[] }).problems.map((p) => p.file);
+    expect([...new Set(files)]).toEqual(["jobs/B.yaml", "jobs/a.yaml", "jobs/aa.yaml", "jobs/z.yaml"]);
+  });
+
   it("json: valid true and exit 0 when only notes", async () => {
     const dir = writeRepo({ "studio-jobs.yaml": spec.replace("workers: 0", "workers: 1") });
     const result = await runCli(["validate", ".", "--format", "json"], { cwd: dir });

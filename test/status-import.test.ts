@@ -57,6 +57,24 @@ describe("status", () => {
     ]);
   });
 
+  it("lists jobs in plan's order (code units), not in the order of this machine's locale", async () => {
+    // Regression: status sorted keys with localeCompare: "aa" before "Ab" before "B1", where
+    // plan --format json lists "Ab", "B1", "aa"; and a Danish runner puts "aa" after "b".
+    const dir = mkdtempSync(join(tmpdir(), "sj-order-"));
+    const job = (hour: number) => `    query: "print(${hour})"\n    schedule: {cron: "0 ${hour} * * *"}\n`;
+    writeFileSync(
+      join(dir, "studio-jobs.yaml"),
+      `version: 1\nstack: order\ndefaults: {team: demo}\njobs:\n  aa:\n${job(1)}  Ab:\n${job(2)}  b:\n${job(3)}  B1:\n${job(4)}`,
+    );
+    const applied = await runCli(["apply", ".", "--yes"], { cwd: dir, env });
+    expect(applied.code, applied.stderr).toBe(0);
+    const status = await runCli(["status", ".", "--format", "json"], { cwd: dir, env });
+    const plan = await runCli(["plan", ".", "--format", "json"], { cwd: dir, env });
+    const keys = (doc: string, list: "jobs" | "actions") => (JSON.parse(doc) as Record<string, { key: string }[]>)[list]?.map((j) => j.key);
+    expect(keys(status.stdout, "jobs")).toEqual(["Ab", "B1", "aa", "b"]);
+    expect(keys(plan.stdout, "actions")).toEqual(keys(status.stdout, "jobs"));
+  });
+
   it("warns of a job in a status this tool does not know, as plan does", async () => {
     // status listed it as live without a word; plan warned that it is only taken for live.
     const dir = copyExample("analytics");

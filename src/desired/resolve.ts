@@ -17,6 +17,7 @@ import { ownSettings, readField, readReplace } from "./read-field.js";
 import { asRecord, checkedFiles, SpecFileReader, stringEntries, type CheckedFiles, type JobReader, type Raw } from "./reader.js";
 import type { DesiredJob, ResolvedSpec } from "./types.js";
 import { formatPath, showKey, type DocPath } from "./yaml-source.js";
+import { byCodeUnits } from "../code-unit-order.js";
 
 export interface ResolveOptions {
   env: NodeJS.ProcessEnv;
@@ -372,8 +373,7 @@ export function tidyIssues(issues: SpecIssue[]): SpecIssue[] {
       message: oneLine(issue.message),
     }))
     .sort(
-      (a, b) =>
-        a.location.file.localeCompare(b.location.file) || a.location.line - b.location.line || a.location.column - b.location.column,
+      (a, b) => byCodeUnits(a.location.file, b.location.file) || a.location.line - b.location.line || a.location.column - b.location.column,
     );
 }
 

@@ -12,6 +12,7 @@ import { newestFirst, studioTimeOrder } from "../studio/time.js";
 import type { JobOutput } from "../studio/types.js";
 import { satisfies, satisfyingInKeepOrder } from "./keep.js";
 import { inUnknownStatus, unknownStatusWarnings } from "./team-records.js";
+import { byCodeUnits } from "../code-unit-order.js";
 
 /**
  * in-spec: as the spec wants it; changed: the spec wants something else; not-in-spec: apply
@@ -118,7 +119,7 @@ export function computeStatus(
     const desiredOf = (key: string) => wanted.get(`${team}\u0000${key}`);
     appendAll(jobs, teamStatus(team, listings.get(team) ?? [], stack, desiredOf, now, held, warnings));
   }
-  jobs.sort((a, b) => a.team.localeCompare(b.team) || a.key.localeCompare(b.key));
+  jobs.sort((a, b) => byCodeUnits(a.team, b.team) || byCodeUnits(a.key, b.key));
   // A key shown only as not-in-spec or left-alone (a record without a key, say) is still one apply creates.
   const shown = new Set(jobs.filter((job) => job.spec === "in-spec" || job.spec === "changed").map((job) => `${job.team}\u0000${job.key}`));
   const id = (job: StatusDesired) => `${job.team}\u0000${job.key}`;

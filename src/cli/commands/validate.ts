@@ -10,6 +10,7 @@ import { checkVarsUsed } from "../../desired/unused-vars.js";
 import { jsonForReaders, printable, printableLines } from "../../invisible.js";
 import type { GlobalOptions } from "../connect.js";
 import type { CliIo } from "../io.js";
+import { byCodeUnits } from "../../code-unit-order.js";
 
 export type ValidateFormat = "text" | "json" | "github";
 
@@ -84,7 +85,7 @@ function problems(check: SpecCheck): { issue: SpecIssue; severity: Severity }[] 
   ];
   return all.sort(
     (a, b) =>
-      a.issue.location.file.localeCompare(b.issue.location.file) ||
+      byCodeUnits(a.issue.location.file, b.issue.location.file) ||
       a.issue.location.line - b.issue.location.line ||
       a.issue.location.column - b.issue.location.column,
   );
