@@ -737,6 +737,27 @@ describe("confirmation", () => {
     expect(doc.steps.every((s) => typeof s.job_id === "string")).toBe(true);
   });
 
+  it("lists the JSON steps by team and key, not in the order Studio happened to answer them", async () => {
+    // Regression: steps were listed as they ended, so the same plan gave another order at each
+    // run; here the create of "aa" is answered 429 twice and ends last of the three.
+    const dir = mkdtempSync(join(tmpdir(), "sj-steps-"));
+    const job = (n: number) => `    query: "print(${n})"\n    schedule: {cron: "0 ${n} * * *"}\n`;
+    writeFileSync(
+      join(dir, "studio-jobs.yaml"),
+      `version: 1\nstack: steps\ndefaults: {team: demo}\njobs:\n  bb:\n${job(1)}  aa:\n${job(2)}  cc:\n${job(3)}`,
+    );
+    studio.emulator.faults.configure({}, [
+      { method: "POST", path: "/api/datachain/jobs/", bodyIncludes: '"query_name":"aa"', kind: "rate-limit", times: 2 },
+    ]);
+    const result = await cli(dir, ["apply", ".", "--yes", "--format", "json", "--parallelism", "3"]);
+    studio.emulator.faults.configure({}, []);
+    expect(result.code, result.stderr).toBe(0);
+    const ended = [...result.stderr.matchAll(/create demo\/(\w+): done/g)].map((m) => m[1]);
+    expect(ended.at(-1)).toBe("aa");
+    const doc = JSON.parse(result.stdout) as { steps: { step: string; key: string; status: string }[] };
+    expect(doc.steps.map((s) => `${s.step} ${s.key} ${s.status}`)).toEqual(["create aa applied", "create bb applied", "create cc applied"]);
+  });
+
   it("prints JSON, not text, on stdout for a saved plan with nothing to do", async () => {
     // Found by an adversarial tester: `apply plan.json --format json` printed "No changes. The
     // saved plan has nothing to do." on stdout, which a script parsing the results cannot read.

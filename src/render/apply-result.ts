@@ -2,6 +2,7 @@
 
 import type { ApplyResult, StepResult } from "../apply/types.js";
 import { jsonForReaders, printable } from "../invisible.js";
+import { byCodeUnits } from "../code-unit-order.js";
 
 /** What ran the steps: apply, or destroy (which `Run apply again` would undo). */
 export type ApplyCommand = "apply" | "destroy";
@@ -56,8 +57,21 @@ export function renderApplyText(result: ApplyResult, command: ApplyCommand = "ap
   return `${lines.join("\n")}\n`;
 }
 
+/** Uploads first, then the plan's creates and cancels, then the sweep for duplicates (`dedupe`). */
+const PHASE = (s: StepResult): number => (s.step === "upload" ? 0 : s.action === "dedupe" ? 2 : 1);
+
+/**
+ * The steps in an order that is the same at every run of the same plan: by phase, team and
+ * key. Steps end in whatever order Studio answers (`--parallelism` at once), and the JSON
+ * listed them so. The steps of one job keep the order they ran in (the sort is stable):
+ * a replacement's create and cancel, either way round, and a retried create's.
+ */
+function inStableOrder(steps: readonly StepResult[]): StepResult[] {
+  return [...steps].sort((a, b) => PHASE(a) - PHASE(b) || byCodeUnits(a.team, b.team) || byCodeUnits(a.key, b.key));
+}
+
 export function renderApplyJson(result: ApplyResult): string {
-  const steps = result.steps.map((s) => ({
+  const steps = inStableOrder(result.steps).map((s) => ({
     step: s.step,
     action: s.action,
     key: s.key,
