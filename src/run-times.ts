@@ -9,6 +9,12 @@ export function formatRunTime(date: Date): string {
   return `${date.toISOString().slice(0, 16).replace("T", " ")} UTC`;
 }
 
+/** A time written in ISO 8601 (Studio's, a plan's), as a run time is shown; a value that is not a time as it came. */
+export function shownRunTime(value: string): string {
+  const ms = studioTimeMs(value);
+  return Number.isNaN(ms) ? value : formatRunTime(new Date(ms));
+}
+
 /**
  * From when a schedule's runs are counted: its `start_after` when that is later than `now`
  * (Studio fires nothing of it before), else `now`. One that names no time is left out.
@@ -32,16 +38,16 @@ export function nextRunDates(cron: string | undefined, now: Date): Date[] {
 const formatted = new Map<string, readonly string[]>();
 
 /**
- * The next three firings after `now`, as formatRunTime writes them. A plan asks this of
- * every schedule from one reference time, and specs share a few expressions: each
- * (expression, time) is formatted once.
+ * The next three firings after `now`, as formatRunTime writes them (`shown`), or in ISO 8601
+ * UTC (`iso`), as JSON writes every time. A plan asks this of every schedule from one
+ * reference time, and specs share a few expressions: each (expression, time) is formatted once.
  */
-export function nextRuns(cron: string | undefined, now: Date): string[] {
+export function nextRuns(cron: string | undefined, now: Date, form: "shown" | "iso" = "shown"): string[] {
   if (cron === undefined) return [];
-  const key = `${cron}\u0000${now.getTime()}`;
+  const key = `${form}\u0000${cron}\u0000${now.getTime()}`;
   let runs = formatted.get(key);
   if (runs === undefined) {
-    runs = nextRunDates(cron, now).map(formatRunTime);
+    runs = nextRunDates(cron, now).map(form === "iso" ? (date) => date.toISOString() : formatRunTime);
     if (formatted.size >= 10_000) formatted.clear();
     formatted.set(key, runs);
   }

@@ -558,11 +558,11 @@ describe("saved plans", () => {
     const dir = copyExample("analytics");
     expect((await cli(dir, ["plan", ".", "--out", "plan.json"])).code).toBe(0);
     const doc = JSON.parse(readFileSync(join(dir, "plan.json"), "utf8")) as Record<string, unknown>;
-    writeFileSync(join(dir, "future.json"), JSON.stringify({ ...doc, format_version: 4, tool_version: "9.0.0" }));
+    writeFileSync(join(dir, "future.json"), JSON.stringify({ ...doc, format_version: 5, tool_version: "9.0.0" }));
     const future = await cli(dir, ["apply", "future.json"]);
     expect(future.code).toBe(1);
     expect(future.stderr).toBe(
-      "Error: future.json has format_version 4, newer than this studio-jobs (3) reads.\nIt was made by studio-jobs 9.0.0; apply it with that version or newer.\n",
+      "Error: future.json has format_version 5, newer than this studio-jobs (4) reads.\nIt was made by studio-jobs 9.0.0; apply it with that version or newer.\n",
     );
 
     // A damaged file stops at the schema, with where, instead of failing half-way.

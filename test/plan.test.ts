@@ -178,6 +178,25 @@ describe("plan against the emulator", () => {
       );
     });
 
+    it("a cron expression, with the next runs in ISO 8601 UTC in JSON, as every other time there", async () => {
+      // Regression: plan --format json wrote old_runs and new_runs as the text shows them
+      // ("2026-12-07 06:00 UTC"), where status's next_runs and every other time are ISO 8601.
+      const dir = copyExample("analytics");
+      await createByHand(studio.client, await specOf(dir));
+      editFile(dir, "studio-jobs.yaml", 'cron: "0 6 * * 1"', 'cron: "0 7 * * 1"');
+      const result = await runCli(["plan", ".", "--format", "json"], { cwd: dir, env });
+      const doc = JSON.parse(result.stdout) as {
+        actions: { key: string; changes?: { field: string; old_runs: string[]; new_runs: string[] }[] }[];
+      };
+      const change = doc.actions.find((a) => a.key === "weekly-cleanup")?.changes?.find((c) => c.field === "schedule.cron");
+      const runs = (list: string[] | undefined, hour: string) =>
+        (list ?? []).map((run) => new RegExp(`^\\d{4}-\\d\\d-\\d\\dT${hour}:00:00\\.000Z$`).test(run) && new Date(run).getUTCDay());
+      expect([runs(change?.old_runs, "06"), runs(change?.new_runs, "07")]).toEqual([
+        [1, 1, 1],
+        [1, 1, 1],
+      ]);
+    });
+
     it("a query file, as a unified diff", async () => {
       const out = await changed((dir) => editFile(dir, "queries/metrics.py", "3600", "7200"));
       expect(out.replace(/replace job \w+/, "replace job ID")).toContain(

@@ -18,8 +18,10 @@ import type { CancelReason, FieldChange, Plan, PlanAction, PlanSummary } from ".
  * 2: settings before/after on every action, keyed digests of sensitive values, no
  * fingerprint where it would cover a sensitive value.
  * 3: `seal`, a keyed HMAC of the whole saved plan (./seal.ts).
+ * 4: a schedule change's `old_runs` and `new_runs` in ISO 8601 UTC, as every other time of
+ * the JSON, not as the text shows them (`2026-12-01 02:00 UTC`).
  */
-export const PLAN_FORMAT_VERSION = 3;
+export const PLAN_FORMAT_VERSION = 4;
 
 export interface ActionDocument {
   kind: PlanAction["kind"];

@@ -287,6 +287,7 @@ function findValueProblem(root: unknown): "non-finite" | "too-deep" | undefined 
 const OLDER_PLANS: Readonly<Record<number, string>> = {
   1: "held unkeyed digests of sensitive values",
   2: "were not sealed, so an edit made after the plan would have been applied",
+  3: "wrote a schedule change's next runs as text, not in ISO 8601",
 };
 
 /**
@@ -327,7 +328,7 @@ function checkVersion(doc: unknown, shown: string): void {
   }
   if (found.format_version < PLAN_FORMAT_VERSION) {
     throw new UsageError(
-      `${shown} has format_version ${found.format_version}, made by an older studio-jobs (${shownToolVersion(found.tool_version)}) whose plans ${OLDER_PLANS[found.format_version] ?? OLDER_PLANS[2]}.`,
+      `${shown} has format_version ${found.format_version}, made by an older studio-jobs (${shownToolVersion(found.tool_version)}) whose plans ${OLDER_PLANS[found.format_version] ?? OLDER_PLANS[3]}.`,
       `Make a new plan with \`studio-jobs plan --out ${shown}\`, and delete the old one wherever it was kept.`,
     );
   }

@@ -237,8 +237,8 @@ function compare(ctx: DiffContext, field: JobField, label: string, oldValue: unk
         kind: "cron",
         old: oldCron === undefined ? NOT_SET : shownText(oldCron),
         new: newCron === undefined ? NOT_SET : shownText(newCron),
-        old_runs: nextRuns(oldCron, ctx.oldFrom),
-        new_runs: nextRuns(newCron, ctx.newFrom),
+        old_runs: nextRuns(oldCron, ctx.oldFrom, "iso"),
+        new_runs: nextRuns(newCron, ctx.newFrom, "iso"),
       });
       return;
     }
@@ -270,7 +270,7 @@ function compareUnknown(ctx: DiffContext, field: JobField, newValue: unknown): v
       old: UNKNOWN,
       new: shownText(newCron),
       old_runs: [],
-      new_runs: nextRuns(newCron, ctx.newFrom),
+      new_runs: nextRuns(newCron, ctx.newFrom, "iso"),
     });
     return;
   }

@@ -8,6 +8,7 @@ import { UsageError } from "../errors.js";
 export type FieldChange =
   | { field: string; kind: "value"; old: string; new: string }
   | { field: string; kind: "text"; patch: string }
+  /** `old_runs`, `new_runs`: the next firings of each, in ISO 8601 UTC. */
   | { field: string; kind: "cron"; old: string; new: string; old_runs: string[]; new_runs: string[] };
 
 export type CancelReason = "removed" | "destroyed" | "duplicate" | "outdated" | "adopted";

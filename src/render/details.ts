@@ -7,7 +7,7 @@ import { SENSITIVE } from "../redact.js";
 import { escapeCharacter } from "../invisible.js";
 import { JOB_FIELDS, PLAN_FIELDS, type JobField } from "../desired/fields.js";
 import { settingAt, type FileSetting, type JobSettings, type SettingValue } from "../plan/settings.js";
-import { nextRuns, runsFrom } from "../run-times.js";
+import { nextRuns, runsFrom, shownRunTime } from "../run-times.js";
 import { checkPlanArgument, type CancelReason, type FieldChange, type Plan, type PlanAction, type PlanSummary } from "../plan/types.js";
 import { firstFew, teamsNamed } from "../word-lists.js";
 
@@ -203,8 +203,8 @@ export function changeLines(change: FieldChange): string[] {
     case "cron":
       return [
         `${change.field}: ${change.old} → ${change.new}`,
-        ...(change.old_runs.length > 0 ? [`  was next: ${change.old_runs.join(", ")}`] : []),
-        ...(change.new_runs.length > 0 ? [`  now next: ${change.new_runs.join(", ")}`] : []),
+        ...(change.old_runs.length > 0 ? [`  was next: ${change.old_runs.map(shownRunTime).join(", ")}`] : []),
+        ...(change.new_runs.length > 0 ? [`  now next: ${change.new_runs.map(shownRunTime).join(", ")}`] : []),
       ];
     case "text":
       return [`${change.field}:`, ...change.patch.split("\n").map((line) => `  ${trailingBlanksShown(line)}`)];

@@ -289,15 +289,15 @@ describe("renderers", () => {
                 "kind": "cron",
                 "new": "@hourly",
                 "new_runs": [
-                  "2026-11-01 01:00 UTC",
-                  "2026-11-01 02:00 UTC",
-                  "2026-11-01 03:00 UTC",
+                  "2026-11-01T01:00:00.000Z",
+                  "2026-11-01T02:00:00.000Z",
+                  "2026-11-01T03:00:00.000Z",
                 ],
                 "old": "0 * * * *",
                 "old_runs": [
-                  "2026-11-01 01:00 UTC",
-                  "2026-11-01 02:00 UTC",
-                  "2026-11-01 03:00 UTC",
+                  "2026-11-01T01:00:00.000Z",
+                  "2026-11-01T02:00:00.000Z",
+                  "2026-11-01T03:00:00.000Z",
                 ],
               },
             ],
@@ -414,7 +414,7 @@ describe("renderers", () => {
         "errors": [
           "Job "report" in team demo conflicts with an existing job of the same name that studio-jobs does not manage (theirs-1). Pass --adopt to replace it with the spec's job, or rename the job.",
         ],
-        "format_version": 3,
+        "format_version": 4,
         "remote_digest": "bb227da1b4462beedc20a4f82ea7b9b22f5f4b0e0a927ba3eda817f9e6c02914",
         "stack": "analytics",
         "summary": {

@@ -2,7 +2,7 @@
 
 import type { SpecMatch, StackStatus } from "../plan/status.js";
 import { jsonForReaders, printable } from "../invisible.js";
-import { formatRunTime } from "../run-times.js";
+import { formatRunTime, shownRunTime } from "../run-times.js";
 import { studioTimeMs } from "../studio/time.js";
 import { formatTable } from "./table.js";
 import { teamsNamed } from "../word-lists.js";
@@ -23,12 +23,6 @@ interface StatusJobDocument {
 function isoTime(value: string): string {
   const ms = studioTimeMs(value);
   return Number.isNaN(ms) ? value : new Date(ms).toISOString();
-}
-
-/** A time Studio sent, as a run time is shown; a value that is not a time is shown as it came. */
-function shownTime(value: string): string {
-  const ms = studioTimeMs(value);
-  return Number.isNaN(ms) ? value : formatRunTime(new Date(ms));
 }
 
 /** `unreadable`: teams the stack used that the token could not read, whose jobs are not shown. */
@@ -68,7 +62,7 @@ export function renderStatusText(status: StackStatus): string {
         job.jobId.slice(0, 8),
         job.status,
         job.spec,
-        job.lastRun === undefined ? "-" : `${job.lastRun.status} ${shownTime(job.lastRun.createdAt)}`,
+        job.lastRun === undefined ? "-" : `${job.lastRun.status} ${shownRunTime(job.lastRun.createdAt)}`,
         job.nextRuns[0] === undefined ? "-" : formatRunTime(job.nextRuns[0]),
       ]),
     );
