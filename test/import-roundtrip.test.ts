@@ -20,6 +20,7 @@ import { looksSecret } from "../src/plan/secret-names.js";
 import { hasUrlCredentials, replaceUrlCredentials } from "../src/url-credentials.js";
 import { runCli } from "./cli-helpers.js";
 import { useStudio } from "./helpers.js";
+import { byCodeUnits } from "../src/code-unit-order.js";
 
 const RUNS = Number(process.env["IMPORT_RUNS"] ?? 6);
 const SEED = Number(process.env["IMPORT_SEED"] ?? 20_261_201);
@@ -274,11 +275,8 @@ async function roundTrip(generated: HandMade[]): Promise<void> {
   for (const secret of planted) expect(yaml + imported.stderr).not.toContain(secret);
 
   // The variables import asks for, in its order, hold the values it kept out.
-  // In import's order: by name, names that compare equal (U+FEFF, U+202E) as listed.
-  const listedAt = new Map(before.map((j, i) => [j.name, i]));
-  const sorted = [...generated]
-    .sort((a, b) => (listedAt.get(a.name) ?? 0) - (listedAt.get(b.name) ?? 0))
-    .sort((a, b) => a.name.localeCompare(b.name));
+  // In import's order: by name, in code units, the same on every machine.
+  const sorted = [...generated].sort((a, b) => byCodeUnits(a.name, b.name));
   const listed = imported.stderr
     .split("\n")
     .filter((line) => line.startsWith("  STUDIO_SECRET_"))

@@ -146,6 +146,16 @@ describe("import", () => {
     });
   }
 
+  it("writes jobs in code-unit order of their names, the same on every machine, as plan and status list them", async () => {
+    // Found by a tester of machine output: import sorted names with localeCompare, so the spec
+    // a Danish runner wrote ordered "aa" after "b", and every locale put "aa" before "B1".
+    for (const name of ["b", "aa", "B1", "Ab"])
+      await studio.client.createJob({ query: "print(1)", query_type: "PYTHON", query_name: name, team_name: "demo", environment: "" });
+    const { imported, yaml } = await importInto("ordered");
+    expect(imported.code, imported.stderr).toBe(0);
+    expect([...yaml.matchAll(/^ {2}(\S+):$/gm)].map((m) => m[1])).toEqual(["Ab", "B1", "aa", "b"]);
+  });
+
   it("says there is nothing to fill in when every live job is managed already", async () => {
     // Found walking the README: with nothing imported it still said "Fill in every FILL-IN".
     const dir = copyExample("analytics");
@@ -636,14 +646,15 @@ describe("import", () => {
     await studio.client.createJob(handMade("dup_name", { environment: "API_KEY=second-secret-value" }));
     const { imported, yaml } = await importInto("dups");
     expect(imported.code).toBe(0);
+    // In code-unit order "dup-name" comes first, and takes the name without a number.
     expect(yaml).toContain(
-      '\n  dup-name:\n    query: print(0)\n    query_type: PYTHON\n    environment:\n      API_KEY: "${env:STUDIO_SECRET_DUP_NAME_API_KEY_2}"\n',
+      '\n  dup-name:\n    query: print(0)\n    query_type: PYTHON\n    environment:\n      API_KEY: "${env:STUDIO_SECRET_DUP_NAME_API_KEY}"\n',
     );
     expect(yaml).toContain(
-      '\n  dup_name:\n    query: print(0)\n    query_type: PYTHON\n    environment:\n      API_KEY: "${env:STUDIO_SECRET_DUP_NAME_API_KEY}"\n',
+      '\n  dup_name:\n    query: print(0)\n    query_type: PYTHON\n    environment:\n      API_KEY: "${env:STUDIO_SECRET_DUP_NAME_API_KEY_2}"\n',
     );
     expect(imported.stderr).toContain(
-      "  STUDIO_SECRET_DUP_NAME_API_KEY    dup_name: API_KEY\n  STUDIO_SECRET_DUP_NAME_API_KEY_2  dup-name: API_KEY\n",
+      "  STUDIO_SECRET_DUP_NAME_API_KEY    dup-name: API_KEY\n  STUDIO_SECRET_DUP_NAME_API_KEY_2  dup_name: API_KEY\n",
     );
   });
 

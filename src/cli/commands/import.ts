@@ -28,6 +28,7 @@ import { hasUrlCredentials, replaceUrlCredentials } from "../../url-credentials.
 import { connect, type GlobalOptions } from "../connect.js";
 import { listCoverage } from "../planning.js";
 import type { CliIo } from "../io.js";
+import { byCodeUnits } from "../../code-unit-order.js";
 
 export interface ImportFlags {
   stack: string;
@@ -573,7 +574,7 @@ export async function runImport(flags: ImportFlags, globals: GlobalOptions, io: 
   const jobsNode = doc.get("jobs", true) as YAMLMap;
   const found: ImportNotes = { holdsSecret, secrets: [], taken: new Set(), leftOut: [], emptyLines: [] };
   const { secrets } = found;
-  for (const [name, records] of [...byName].sort(([a], [b]) => a.localeCompare(b))) {
+  for (const [name, records] of [...byName].sort(([a], [b]) => byCodeUnits(a, b))) {
     const chosen = newestOf(records);
     const newest = chosen.record;
     // As printed: an id or a status from Studio with a reordering character (U+202E) would turn the line round in a review.
