@@ -550,6 +550,25 @@ it("recorded teams the token cannot read are said in one warning that names the 
   );
 });
 
+it("a saved plan applied with a token that cannot read a team it covers says what the plan needs, and changes nothing", async () => {
+  // Found by the attacker of saved plans, team coverage and destroy: the error was Studio's
+  // 403 for the clusters' listing, with the hint for a token that lacks a scope.
+  const { dir, write } = specDir({ stack: "narrowed", jobs: { a: daily("alpha", 1), b: daily("beta", 2) } });
+  expect((await runCli(["apply", ".", "--yes"], { cwd: dir, env: both })).code).toBe(0);
+  write({ stack: "narrowed", jobs: { a: daily("alpha", 1), b: daily("beta", 3) } });
+  // One plan key for both tokens, as a CI that plans and applies with different tokens sets it.
+  const key = { STUDIO_JOBS_PLAN_KEY: "a key shared by the plan and the apply jobs" };
+  expect((await runCli(["plan", ".", "--out", "plan.json"], { cwd: dir, env: { ...both, ...key } })).code).toBe(0);
+  const jobs = studio.emulator.store.allJobs().length;
+  const applied = await runCli(["apply", "plan.json"], { cwd: dir, env: { ...alphaOnly, ...key } });
+  expect(applied.code).toBe(1);
+  expect(applied.stderr).toMatch(/^Error: \[GET\] \/api\/datachain\/[a-z/]+: 403 [^\n]*\n/);
+  expect(applied.stderr).toMatch(
+    /\nThe saved plan covers teams alpha, beta, and this token cannot read one of them now: apply it with a token that can read each, or make a new plan with `studio-jobs plan --out FILE` and apply that\. Nothing was changed\.\n$/,
+  );
+  expect(studio.emulator.store.allJobs()).toHaveLength(jobs);
+});
+
 it("destroy that finds no job of the stack at all, live or ended, says its jobs may run in another team", async () => {
   // Found by the attacker of saved plans, team coverage and destroy: jobs without `team:`
   // applied with the default team beta, then destroy with the default team alpha said

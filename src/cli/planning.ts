@@ -81,7 +81,7 @@ function recordedTeams(stack: string, lists: Iterable<readonly JobOutput[]>): Se
  * covered team can forge, must not stop every plan of the stack. Anything else (a 5xx after
  * its retries, a 401) stops the command, as it would for the spec's own teams.
  */
-const UNREADABLE_TEAM = new Set([400, 403, 404, 422]);
+export const UNREADABLE_TEAM: ReadonlySet<number> = new Set([400, 403, 404, 422]);
 
 /** How many teams a warning about recorded teams names before "and N more": a record may name thousands. */
 export const RECORDED_TEAMS_NAMED = 10;

@@ -5,7 +5,7 @@ import { resolve } from "node:path";
 import { applyPlan } from "../../apply/execute.js";
 import { checkPlanStack, isPlanPath, readPlanFile, restorePlan, studioLocation, unlockPlanFile } from "../../plan-file/index.js";
 import type { ApplyEvent, ApplyResult } from "../../apply/types.js";
-import { UsageError } from "../../errors.js";
+import { RemoteError, UsageError } from "../../errors.js";
 import { printable } from "../../invisible.js";
 import { hasChanges, type Plan } from "../../plan/types.js";
 import { renderApplyJson, renderApplyText, stepLine, type ApplyCommand } from "../../render/apply-result.js";
@@ -16,7 +16,8 @@ import { resolveConnection } from "../../studio/config.js";
 import type { JobOutput } from "../../studio/types.js";
 import { connect, type GlobalOptions } from "../connect.js";
 import { isFullTerminal, reportDiagnostics, useColor, waitsOf, type CliIo } from "../io.js";
-import { listStudio, preparePlan, type PlanFlags } from "../planning.js";
+import { listStudio, preparePlan, RECORDED_TEAMS_NAMED, UNREADABLE_TEAM, type PlanFlags } from "../planning.js";
+import { teamsNamed } from "../../word-lists.js";
 
 export interface ApplyCommandFlags extends PlanFlags {
   yes: boolean;
@@ -117,7 +118,9 @@ async function applySavedPlan(path: string, shown: string, flags: ApplyCommandFl
   try {
     // Before any request: a plan whose digests cannot be checked here goes no further.
     const key = unlockPlanFile(doc, settings.token, io.env, shown, studioLocation(settings.url));
-    const { listings, clusters } = await listStudio(client, doc.teams, doc.stack);
+    const { listings, clusters } = await listStudio(client, doc.teams, doc.stack).catch((error: unknown) => {
+      throw coveredTeamUnreadable(error, doc.teams);
+    });
     const plan = await restorePlan(doc, {
       listings,
       clusters,
@@ -140,6 +143,25 @@ async function applySavedPlan(path: string, shown: string, flags: ApplyCommandFl
   } finally {
     await client.close();
   }
+}
+
+/**
+ * A saved plan covers its teams as they were when it was made: one this token cannot read now
+ * (403, 404, or a name refused: 400, 422) cannot be checked, so nothing is applied. Studio's
+ * answer says which request failed; the hint says what the plan needs.
+ */
+function coveredTeamUnreadable(error: unknown, teams: readonly string[]): unknown {
+  if (!(error instanceof RemoteError) || error.status === undefined || !UNREADABLE_TEAM.has(error.status)) return error;
+  return new RemoteError({
+    method: error.method,
+    path: error.path,
+    status: error.status,
+    studioMessage: error.studioMessage,
+    message: error.message,
+    code: error.code,
+    cause: error,
+    hint: `The saved plan covers ${teamsNamed(teams, RECORDED_TEAMS_NAMED)}, and this token cannot read one of them now: apply it with a token that can read each, or make a new plan with \`studio-jobs plan --out FILE\` and apply that. Nothing was changed.`,
+  });
 }
 
 /**
