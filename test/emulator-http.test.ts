@@ -596,6 +596,22 @@ describe("malformed request targets", () => {
     const reply = await rawCall(url, "POST", "/api/datachain/jobs/no%20such%2Fjob/cancel", { json: { team_name: "demo" } });
     expect(reply).toMatchObject({ status: 404, body: { message: "Job no such/job not found." } });
   });
+
+  it("routes a path whose unreserved characters are %-escaped as the same path (RFC 3986, 6.2.2.2); an escaped / stays part of a segment", async () => {
+    const id = await create("escaped");
+    const listed = await rawCall(url, "GET", "/api/datachain/%6Aobs%2f?team_name=demo");
+    expect(listed.status).toBe(404);
+    const list = await rawCall(url, "GET", "/api/datachain/%6Aob%73/?team_name=demo");
+    expect(list.status).toBe(200);
+    expect((list.body as { id: string }[]).map((j) => j.id)).toEqual([id]);
+    const clusters = await rawCall(url, "GET", "/api/%64atachain/clusters/");
+    expect([clusters.status, (clusters.body as unknown[]).length]).toEqual([200, 3]);
+    const cancel = await rawCall(url, "POST", `/api/datachain/jobs/${id}/%63ancel`, { json: { team_name: "demo" } });
+    expect(cancel).toMatchObject({ status: 200, body: { message: "Successfully canceled" } });
+    // Decoded once: %2541 is the id "%41", not "A".
+    const once = await rawCall(url, "POST", "/api/datachain/jobs/%2541/cancel", { json: { team_name: "demo" } });
+    expect(once).toMatchObject({ status: 404, body: { message: "Job %41 not found." } });
+  });
 });
 
 describe("body limits", () => {

@@ -5,12 +5,27 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 
 export interface RequestTarget {
-  /** The path as sent, still percent-encoded: routes match on it. */
+  /** The path as sent, still percent-encoded but for unreserved characters: routes match on it. */
   path: string;
   query: URLSearchParams;
 }
 
 const BAD_ESCAPE = /%(?![0-9A-Fa-f]{2})/;
+const ESCAPE = /%([0-9A-Fa-f]{2})/g;
+const UNRESERVED = /^[A-Za-z0-9\-._~]$/;
+
+/**
+ * The path with its %-escaped unreserved characters decoded: `/api/datachain/%6Aobs/` is
+ * the same path as `/api/datachain/jobs/` (RFC 3986, 6.2.2.2), and a server routes it so.
+ * Other escapes (`%2F` among them) stay: they are decoded once, within their segment.
+ */
+function normalizePath(path: string): string {
+  if (!path.includes("%")) return path;
+  return path.replace(ESCAPE, (escape, hex: string) => {
+    const char = String.fromCharCode(parseInt(hex, 16));
+    return UNRESERVED.test(char) ? char : escape;
+  });
+}
 
 /**
  * The path and query of a request line, or undefined when either is malformed: not
@@ -26,7 +41,7 @@ export function parseTarget(raw: string): RequestTarget | undefined {
   if (decodeSafely(path) === undefined) return undefined;
   // URLSearchParams would quietly keep a broken escape as text; Studio's server refuses it.
   if (search !== "" && decodeSafely(search.replace(/\+/g, " ")) === undefined) return undefined;
-  return { path, query: new URLSearchParams(search) };
+  return { path: normalizePath(path), query: new URLSearchParams(search) };
 }
 
 /** decodeURIComponent that answers undefined instead of throwing. */
