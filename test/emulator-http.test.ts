@@ -385,6 +385,22 @@ describe("files and clusters", () => {
     ]);
   });
 
+  it("refuses an upload of two parts named file, as it refuses a query parameter given twice: Studio's server would keep the last, not the first", async () => {
+    const form = new FormData();
+    form.append("file", new Blob([new TextEncoder().encode("first")]), "a.csv");
+    form.append("file", new Blob([new TextEncoder().encode("second!")]), "b.csv");
+    const reply = await request(`${url}/api/datachain/jobs/files?team_name=demo`, {
+      method: "POST",
+      headers: { authorization: "Bearer dev-token" },
+      body: form,
+    });
+    expect([reply.statusCode, await reply.body.json()]).toEqual([
+      400,
+      { message: "file: given more than once in the multipart body; send one file" },
+    ]);
+    expect(studio.emulator.store.allFiles()).toEqual([]);
+  });
+
   it("lists the seeded clusters: one default, one inactive, different max_workers", async () => {
     const reply = await rawCall(url, "GET", "/api/datachain/clusters/?team_name=demo", { scheme: "token" });
     expect(reply.status).toBe(200);

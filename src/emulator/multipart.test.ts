@@ -13,7 +13,7 @@ function read(raw: Buffer, type = TYPE) {
 }
 
 describe("readMultipartField", () => {
-  it("gives the bytes of the first part named file, and its filename", () => {
+  it("gives the bytes of the first part named file, its filename, and whether another part has its name", () => {
     const raw = body(
       '--XX\r\nContent-Disposition: form-data; name="other"\r\n\r\nno\r\n',
       '--XX\r\nContent-Disposition: form-data; name="file"; filename="a.csv"\r\nContent-Type: text/csv\r\n\r\n',
@@ -21,6 +21,8 @@ describe("readMultipartField", () => {
       '\r\n--XX\r\nContent-Disposition: form-data; name="file"\r\n\r\nsecond\r\n--XX--\r\n',
     );
     expect(read(raw)).toEqual({ bytes: [0xff, 0x0d, 0x0a, 0x00], filename: "a.csv" });
+    expect(readMultipartField(raw, TYPE, "file")?.repeated).toBe(true);
+    expect(readMultipartField(raw, TYPE, "other")?.repeated).toBe(false);
   });
 
   it("takes a preamble, a quoted boundary, padding after a delimiter, unquoted names and an empty part", () => {

@@ -7,6 +7,8 @@ export interface MultipartField {
   bytes: Buffer;
   /** The part's filename, when it gives one. */
   filename: string | undefined;
+  /** Whether a later part has the same name: which one is meant is for the caller to say. */
+  repeated: boolean;
 }
 
 const CRLF = Buffer.from("\r\n");
@@ -25,7 +27,8 @@ function dispositionParam(header: string, key: string): string | undefined {
 }
 
 /**
- * The first part named `field` of a multipart body: its bytes untouched and its filename;
+ * The first part named `field` of a multipart body: its bytes untouched, its filename, and
+ * whether another part has that name too;
  * null when no part has that name; undefined when the body is not well-formed multipart
  * (no boundary, a part without its headers' end, no closing delimiter).
  */
@@ -55,7 +58,7 @@ export function readMultipartField(body: Buffer, contentType: string, field: str
     if (headersEnd === -1) return undefined;
     const next = body.indexOf(between, headersEnd + HEADERS_END.length - CRLF.length);
     if (next === -1 || body.indexOf(between, lineEnd) < headersEnd) return undefined;
-    if (found === null) {
+    if (found === null || !found.repeated) {
       const headers = body
         .subarray(lineEnd + CRLF.length, headersEnd)
         .toString("utf8")
@@ -63,7 +66,8 @@ export function readMultipartField(body: Buffer, contentType: string, field: str
       const disposition = headers.find((h) => /^content-disposition\s*:/i.test(h));
       if (disposition !== undefined && dispositionParam(disposition, "name") === field) {
         const start = Math.min(headersEnd + HEADERS_END.length, next);
-        found = { bytes: body.subarray(start, next), filename: dispositionParam(disposition, "filename") };
+        if (found !== null) found.repeated = true;
+        else found = { bytes: body.subarray(start, next), filename: dispositionParam(disposition, "filename"), repeated: false };
       }
     }
     at = next + CRLF.length;

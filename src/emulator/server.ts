@@ -495,6 +495,8 @@ function uploadFile(ctx: ServerContext, req: IncomingMessage, team: string, raw:
   const file = readMultipartField(raw, contentType, "file");
   if (file === undefined) return message(400, "the multipart body could not be read");
   if (file === null) return message(400, "file: required, as a multipart field named file");
+  // Studio's server keeps the last of a repeated field, the parser here the first: refused, as a repeated query parameter is.
+  if (file.repeated) return message(400, "file: given more than once in the multipart body; send one file");
   if (file.bytes.length > ctx.limits.uploadBytes) return message(413, `The file is larger than ${ctx.limits.uploadBytes} bytes.`);
   // The reference's own example sends the field without a filename.
   const filename = file.filename === undefined || file.filename === "" ? "file" : file.filename;
