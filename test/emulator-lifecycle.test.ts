@@ -701,6 +701,21 @@ describe("faults", () => {
         { tokens: [{ token: "t", teams: ["a"], scopes: [{ name: "JOB_READ" }] }] },
         'Emulator config: tokens[0].scopes[0], {"name":"JOB_READ"}, is no scope; use JOB_READ or JOB_WRITE.',
       ],
+      // The second grant of a token was never used (the first was found), so its teams were a 403;
+      // a token holding a blank can be carried by no Authorization header, so every call was a 401.
+      [
+        {
+          tokens: [
+            { token: "t", teams: ["a"], scopes: ["JOB_READ"] },
+            { token: "t", teams: ["b"], scopes: ["JOB_READ", "JOB_WRITE"] },
+          ],
+        },
+        "Emulator config: tokens[1] is the same token as tokens[0]; give each token once, with all its teams and scopes.",
+      ],
+      [
+        { tokens: [{ token: "my token", teams: ["a"], scopes: ["JOB_READ"] }] },
+        "Emulator config: tokens[0]: a token cannot hold spaces or other blanks, as no Authorization header could carry it.",
+      ],
       [{ clusters: "gpu" }, "Emulator config: clusters: expected a list of clusters (a JSON array), got a string"],
       [{ clusters: [{ id: 1, name: "c" }] }, 'Emulator config: clusters: cluster 1: field "is_active" is missing'],
     ];

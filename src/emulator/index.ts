@@ -89,6 +89,7 @@ export function loadEmulatorConfig(source: EmulatorConfig | string | undefined):
   const tokens = config.tokens ?? [...DEFAULT_GRANTS];
   if (!Array.isArray(tokens)) throw new UsageError("Emulator config: tokens must be a list.");
   // A token is named by its place in the list, never by its text: it is a secret.
+  const seen = new Map<string, number>();
   for (const [index, grant] of (tokens as unknown[] as Partial<TokenGrant>[]).entries()) {
     if (
       grant === null ||
@@ -112,6 +113,19 @@ export function loadEmulatorConfig(source: EmulatorConfig | string | undefined):
     }
     if (grant.user !== undefined && typeof grant.user !== "string")
       throw new UsageError(`Emulator config: tokens[${index}]: user must be a string.`);
+    // readToken takes a token as one run of non-blanks, and a call is given the first grant of its token.
+    if (/\s/.test(grant.token)) {
+      throw new UsageError(
+        `Emulator config: tokens[${index}]: a token cannot hold spaces or other blanks, as no Authorization header could carry it.`,
+      );
+    }
+    const first = seen.get(grant.token);
+    if (first !== undefined) {
+      throw new UsageError(
+        `Emulator config: tokens[${index}] is the same token as tokens[${first}]; give each token once, with all its teams and scopes.`,
+      );
+    }
+    seen.set(grant.token, index);
   }
   // Copies: the caller's config is theirs, and is not written to.
   const grants = (tokens as TokenGrant[]).map((grant) => ({ ...grant, user: grant.user ?? "dev" }));
