@@ -671,6 +671,27 @@ describe("faults", () => {
     expect(studio.emulator.faults.current()).toMatchObject({ errorRate: 0, resetRate: 0, scripted: [] });
   });
 
+  it("refuses a setting the admin hooks do not know, or two ways to move the clock, rather than answer 200 and change nothing", async () => {
+    // The state hook names the faults latencyMs, errorRate...: sent back so, they were taken and ignored.
+    studio = await startTestStudio();
+    const hook = (path: string, json: unknown) => rawCall(studio!.emulator.url, "POST", path, { token: null, json });
+    expect(await hook("/_emulator/faults", { errorRate: 1 })).toMatchObject({
+      status: 400,
+      body: { message: "errorRate: not a fault setting; give latency_ms, error_rate, rate_limit, reset_rate, seed or scripted" },
+    });
+    expect((await rawCall(studio.emulator.url, "GET", "/api/datachain/jobs/?team_name=demo")).status).toBe(200);
+    const before = studio.clock.now();
+    expect(await hook("/_emulator/clock", { advance_ms: 1000, set: "2030-01-01T00:00:00Z" })).toMatchObject({
+      status: 400,
+      body: { message: "give advance_ms or set, not both" },
+    });
+    expect(await hook("/_emulator/clock", { advance: 1000 })).toMatchObject({
+      status: 400,
+      body: { message: "advance: not a clock setting; give advance_ms or set" },
+    });
+    expect(studio.clock.now()).toBe(before);
+  });
+
   it("refuses a config it cannot use as a usage error naming what is wrong, not an internal error", async () => {
     // Found by an adversarial tester: a token without scopes, tokens that are not a list, or a
     // file holding null crashed with "TypeError: ... is not iterable".

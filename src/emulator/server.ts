@@ -531,6 +531,9 @@ function handleAdmin(ctx: ServerContext, method: string, path: string, raw: Buff
           },
         };
       case "POST /_emulator/clock": {
+        const unknown = unknownKey(body, CLOCK_KEYS);
+        if (unknown !== undefined) return message(400, `${unknown}: not a clock setting; give advance_ms or set`);
+        if (body["advance_ms"] !== undefined && body["set"] !== undefined) return message(400, "give advance_ms or set, not both");
         // Checked before the clock moves: a time no Date can hold would poison every record made after it.
         const advance = body["advance_ms"];
         const set = typeof body["set"] === "string" ? Date.parse(body["set"]) : Number.NaN;
@@ -546,6 +549,10 @@ function handleAdmin(ctx: ServerContext, method: string, path: string, raw: Buff
         return { status: 200, body: { now: new Date(ctx.clock.now()).toISOString() } };
       }
       case "POST /_emulator/faults": {
+        // The state hook names them latencyMs, errorRate...: sent back so, they were ignored unsaid.
+        const unknown = unknownKey(body, FAULT_KEYS);
+        if (unknown !== undefined)
+          return message(400, `${unknown}: not a fault setting; give ${FAULT_KEYS.slice(0, -1).join(", ")} or scripted`);
         const settings: Partial<FaultSettings> = {};
         const keys: [keyof FaultSettings, string][] = [
           ["latencyMs", "latency_ms"],
@@ -586,6 +593,14 @@ function handleAdmin(ctx: ServerContext, method: string, path: string, raw: Buff
     if (error instanceof PersistError) return unsaved(error);
     throw error;
   }
+}
+
+const CLOCK_KEYS = ["advance_ms", "set"] as const;
+const FAULT_KEYS = ["latency_ms", "error_rate", "rate_limit", "reset_rate", "seed", "scripted"] as const;
+
+/** The first key of an admin hook's body that the hook does not take: a typo there would change nothing, unsaid. */
+function unknownKey(body: Record<string, unknown>, known: readonly string[]): string | undefined {
+  return Object.keys(body).find((key) => !known.includes(key));
 }
 
 /** What is wrong with a fault setting sent to the admin hook, if anything. */
