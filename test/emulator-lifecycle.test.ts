@@ -737,6 +737,25 @@ describe("faults", () => {
         { tokens: [{ token: "my token", teams: ["a"], scopes: ["JOB_READ"] }] },
         "Emulator config: tokens[0]: a token cannot hold spaces or other blanks, as no Authorization header could carry it.",
       ],
+      // A create naming the second of two clusters of one id or name ran on the first, which the listing showed beside it.
+      [
+        {
+          clusters: [
+            { id: 1, name: "a", is_active: true, default: true, max_workers: 1 },
+            { id: 1, name: "b", is_active: true, default: false, max_workers: 9 },
+          ],
+        },
+        "Emulator config: clusters[1] has the id 1 of clusters[0]; give each cluster its own id and name.",
+      ],
+      [
+        {
+          clusters: [
+            { id: 1, name: "a", is_active: true, default: true, max_workers: 1 },
+            { id: 2, name: "a", is_active: true, default: false, max_workers: 9 },
+          ],
+        },
+        'Emulator config: clusters[1] has the name "a" of clusters[0]; give each cluster its own id and name.',
+      ],
       [{ clusters: "gpu" }, "Emulator config: clusters: expected a list of clusters (a JSON array), got a string"],
       [{ clusters: [{ id: 1, name: "c" }] }, 'Emulator config: clusters: cluster 1: field "is_active" is missing'],
     ];

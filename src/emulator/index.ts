@@ -137,6 +137,13 @@ export function loadEmulatorConfig(source: EmulatorConfig | string | undefined):
     } catch (error) {
       throw new UsageError(`Emulator config: clusters: ${(error as Error).message}`);
     }
+    // A create names a cluster by id or by name, and found the first of two: the other was listed, never used.
+    for (const [index, cluster] of clusters.entries()) {
+      const same = clusters.findIndex((c) => c.id === cluster.id || c.name === cluster.name);
+      if (same === index) continue;
+      const what = clusters[same]?.id === cluster.id ? `the id ${cluster.id}` : `the name ${JSON.stringify(cluster.name)}`;
+      throw new UsageError(`Emulator config: clusters[${index}] has ${what} of clusters[${same}]; give each cluster its own id and name.`);
+    }
   }
   return { tokens: grants, clusters };
 }
