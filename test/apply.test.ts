@@ -314,6 +314,37 @@ describe("saved plans", () => {
     expect(stale.stderr).toContain("Error: Saved plan is stale: the jobs in Studio changed since it was made");
   });
 
+  it("says a saved plan that cancelled a duplicate beside the job it keeps left Studio as it leaves it, when applied again", async () => {
+    // A key's actions in a team are judged together: the duplicate's cancel beside the job kept,
+    // whose record stays live.
+    const dir = writeRepo({});
+    writeSpec(dir, "dup", { only: { query: "print(1)", schedule: { cron: "@daily" } } });
+    expect((await cli(dir, ["apply", ".", "--yes"])).code).toBe(0);
+    const original = studio.emulator.store.allJobs().find((r) => r.name === "only");
+    if (original === undefined) throw new Error("not created");
+    const environment = Object.entries(original.environment)
+      .map(([name, value]) => `${name}=${value}`)
+      .join("\n");
+    const copy = await studio.client.createJob({
+      query: original.query,
+      query_type: "PYTHON",
+      query_name: "only",
+      team_name: "demo",
+      environment,
+      cron_expression: "@daily",
+    });
+    // Which of the two is kept is the keep rule's (both made at the same time here).
+    expect((await cli(dir, ["plan", ".", "--out", "plan.json"])).stdout).toMatch(
+      /^ {2}- {3}demo\/only {2}cancel job \S+ \(another live job of this key, beside the one kept\)$/m,
+    );
+    expect((await cli(dir, ["apply", "plan.json"])).code).toBe(0);
+    const live = studio.emulator.store.allJobs().filter((r) => (r.id === copy.id || r.id === original.id) && r.status === "TASK");
+    expect(live).toHaveLength(1);
+    const again = await cli(dir, ["apply", "plan.json"]);
+    expect(again.code).toBe(1);
+    expect(again.stderr).toContain("Error: Saved plan is stale: Studio is already as it leaves it");
+  });
+
   it("says which jobs changed since a stale plan was made: made since, by an apply or by hand, or cancelled", async () => {
     // Found by an adversarial tester: a saved plan refused as stale said only "the jobs in
     // Studio changed since it was made", so a reviewer could not tell what the new plan would

@@ -73,51 +73,41 @@ export function changesSincePlan(doc: PlanDocument, listings: ReadonlyMap<string
  */
 export function appliedAlready(doc: PlanDocument, listings: ReadonlyMap<string, readonly JobOutput[]>): boolean {
   if (!doc.actions.some((action) => action.kind !== "noop")) return false;
-  /** Live records of the stack, by team and key. */
-  const live = new Map<string, JobOutput[]>();
-  for (const team of doc.teams) {
-    for (const record of listings.get(team) ?? []) {
-      const key = managedAs(record, doc.stack)?.key;
-      if (key === undefined || !isLive(record.status)) continue;
-      const slot = `${team}\u0000${key}`;
-      const records = live.get(slot);
-      if (records === undefined) live.set(slot, [record]);
-      else records.push(record);
-    }
-  }
-  const listed = (team: string, id: string | undefined) => (listings.get(team) ?? []).find((record) => record.id === id);
+  if (doc.actions.some((action) => action.kind === "conflict")) return false;
+  // A key's actions in a team are judged together: a duplicate cancelled beside the job kept.
+  const slots = new Map<string, ActionDocument[]>();
   for (const action of doc.actions) {
-    const here = live.get(`${action.team}\u0000${action.key}`) ?? [];
-    live.delete(`${action.team}\u0000${action.key}`);
-    if (action.kind === "conflict") return false;
-    if (action.kind === "noop") {
-      const kept = listed(action.team, action.job_id);
-      if (kept === undefined || isCancelled(kept.status) || here.some((record) => record.id !== kept.id)) return false;
-      continue;
+    const slot = `${action.team}\u0000${action.key}`;
+    const actions = slots.get(slot);
+    if (actions === undefined) slots.set(slot, [action]);
+    else actions.push(action);
+  }
+  for (const actions of slots.values()) {
+    const { team, key } = actions[0] as ActionDocument;
+    const records = (listings.get(team) ?? []).filter((record) => managedAs(record, doc.stack)?.key === key);
+    const byId = new Map(records.map((record) => [record.id, record]));
+    let makes = 0;
+    for (const action of actions) {
+      const named = action.job_id === undefined ? undefined : byId.get(action.job_id);
+      if (action.kind === "noop") {
+        if (named === undefined || isCancelled(named.status)) return false;
+      } else {
+        // The job a replace or a cancel names has ended (or is gone); a create or a replace made one.
+        if (named !== undefined && isLive(named.status)) return false;
+        if (action.kind !== "cancel") makes++;
+      }
     }
-    const old = listed(action.team, action.job_id);
-    if (old !== undefined && isLive(old.status)) return false;
-    if (action.kind === "cancel") {
-      if (here.length > 0) return false;
-      continue;
-    }
-    const saved = doc.jobs?.[action.key];
+    if (makes > 1) return false;
+    const saved = doc.jobs?.[key];
     const asMade = (record: JobOutput) =>
       saved?.fingerprint === undefined || saved.fingerprint === null || managedAs(record, doc.stack)?.fingerprint === saved.fingerprint;
-    if (here.length > 1) return false;
-    const made = here[0];
-    if (made !== undefined) {
-      if (!asMade(made)) return false;
-      continue;
-    }
+    const named = new Set(actions.map((action) => action.job_id));
+    const others = records.filter((record) => !named.has(record.id));
+    const liveOthers = others.filter((record) => isLive(record.status));
+    if (liveOthers.length > makes || !liveOthers.every(asMade)) return false;
     // A one-off job made by the plan may have run and ended since.
-    const ran =
-      saved?.cron === null &&
-      (listings.get(action.team) ?? []).some(
-        (record) =>
-          record.id !== action.job_id && managedAs(record, doc.stack)?.key === action.key && !isCancelled(record.status) && asMade(record),
-      );
-    if (!ran) return false;
+    if (liveOthers.length < makes && !(saved?.cron === null && others.some((record) => !isCancelled(record.status) && asMade(record))))
+      return false;
   }
   return true;
 }
