@@ -12,6 +12,7 @@ import { cliWith, recordingSleep, runCli } from "./cli-helpers.js";
 import {
   copyExample,
   dailyJobs,
+  handMade,
   liveByKey as groupLive,
   startTestStudio,
   useStudio,
@@ -343,6 +344,62 @@ describe("saved plans", () => {
     const again = await cli(dir, ["apply", "plan.json"]);
     expect(again.code).toBe(1);
     expect(again.stderr).toContain("Error: Saved plan is stale: Studio is already as it leaves it");
+  });
+
+  it("does not say Studio is as a saved plan leaves it when a live job the plan knows nothing of was made since", async () => {
+    // Found in review: the check that a saved plan was applied already looked only at the keys
+    // of its actions in their teams, so a job of another key made since (which a new plan
+    // cancels as removed), or one made by hand under a key's name (a conflict), was taken
+    // for "Studio is already as it leaves it".
+    const dir = writeRepo({});
+    const daily = (query: string) => ({ query, schedule: { cron: "@daily" } });
+    writeSpec(dir, "extra", { kept: daily("print(1)") });
+    expect((await cli(dir, ["apply", ".", "--yes"])).code).toBe(0);
+    writeSpec(dir, "extra", { kept: daily("print(1)"), added: daily("print(2)") });
+    expect((await cli(dir, ["plan", ".", "--out", "plan.json"])).code).toBe(0);
+    expect((await cli(dir, ["apply", "plan.json"])).code).toBe(0);
+    const id = (name: string) => studio.emulator.store.allJobs().find((r) => r.name === name && r.status === "TASK")?.id ?? "";
+
+    const other = writeRepo({});
+    writeSpec(other, "extra", { more: daily("print('other')") });
+    expect((await cli(other, ["apply", ".", "--yes", "--target", "more"])).code).toBe(0);
+    const again = await cli(dir, ["apply", "plan.json"]);
+    const stale = (result: { code: number; stderr: string }, line: string) => [
+      result.code,
+      result.stderr.split("\n")[0],
+      result.stderr.split("\n").includes(line),
+    ];
+    const header = "Error: Saved plan is stale: the jobs in Studio changed since it was made:";
+    const more = `  job ${id("more")} of "more" in team demo was made since (by another apply, or in Studio).`;
+    expect(stale(again, more)).toEqual([1, header, true]);
+
+    await studio.client.cancelJob("demo", id("more"));
+    const byHandJob = await studio.client.createJob(handMade("added"));
+    const conflict = await cli(dir, ["apply", "plan.json"]);
+    const byHand = `  job ${byHandJob.id} in team demo, named "added" and managed by no stack, was made since.`;
+    expect(stale(conflict, byHand)).toEqual([1, header, true]);
+  });
+
+  it("does not take an earlier run of a one-off job with a sensitive value for the run a saved plan makes", async () => {
+    // Found in review: with no fingerprint in the file (a sensitive value), any earlier ended
+    // version of a one-off job was taken for the one the plan runs again, so a plan never
+    // applied was said to have left Studio as it leaves it once anything else changed.
+    const dir = writeRepo({});
+    const secretEnv = { env: { SJ_SECRET: "s3cret-value" } };
+    const once = (query: string) => ({ query, environment: { K: "${env:SJ_SECRET}" } });
+    writeSpec(dir, "rerun", { once: once("print(1)") });
+    expect((await cli(dir, ["apply", ".", "--yes"], secretEnv)).code).toBe(0);
+    studio.clock.advance(45_000);
+    writeSpec(dir, "rerun", { once: once("print(2)"), other: { query: "print(3)" } });
+    expect((await cli(dir, ["apply", ".", "--yes", "--target", "other"], secretEnv)).code).toBe(0);
+    expect((await cli(dir, ["plan", ".", "--out", "plan.json"], secretEnv)).stdout).toContain("Plan: 1 to create, 0 to replace");
+    studio.clock.advance(45_000); // "other" runs and ends: the only change, and the plan is not applied
+    const stale = await cli(dir, ["apply", "plan.json"], secretEnv);
+    expect([stale.code, stale.stderr.split("\n")[0]]).toEqual([
+      1,
+      "Error: Saved plan is stale: the jobs in Studio changed since it was made:",
+    ]);
+    expect(studio.emulator.store.allJobs().filter((r) => r.name === "once")).toHaveLength(1);
   });
 
   it("says which jobs changed since a stale plan was made: made since, by an apply or by hand, or cancelled", async () => {

@@ -2,7 +2,7 @@
 // remote digest (plan/digest.ts) says only that something did. Read over the same records
 // the digest covers (groupTeamRecords), against the job each action names.
 
-import { managedAs } from "../identity/classify.js";
+import type { ManagedJob } from "../identity/classify.js";
 import { groupTeamRecords, withinTargets } from "../plan/team-records.js";
 import { isCancelled, isLive } from "../studio/job-status.js";
 import type { JobOutput } from "../studio/types.js";
@@ -68,24 +68,37 @@ export function changesSincePlan(doc: PlanDocument, listings: ReadonlyMap<string
  * Whether Studio is as the plan leaves it, so that the change since it was made is its own
  * apply: every job it creates or replaces is live once, as it makes it (its fingerprint, when
  * the plan holds one), every job it replaces or cancels has ended, every job it keeps is still
- * there, and no other live job of its keys runs in its teams. A plan with nothing to do is
- * never so.
+ * there, and no other live record the plan decided from runs in its teams (one of the stack's,
+ * of any key within its targets; one holding a planned job's name that is not the stack's job
+ * of it). A key's actions in a team are judged together (a duplicate cancelled beside the job
+ * kept). A one-off job counts as run only by a record with its fingerprint: with a sensitive
+ * value the plan holds none, and an earlier version that ended looks the same. Read over the
+ * records the digest covers (groupTeamRecords). A plan with nothing to do is never so.
  */
 export function appliedAlready(doc: PlanDocument, listings: ReadonlyMap<string, readonly JobOutput[]>): boolean {
   if (!doc.actions.some((action) => action.kind !== "noop")) return false;
   if (doc.actions.some((action) => action.kind === "conflict")) return false;
-  // A key's actions in a team are judged together: a duplicate cancelled beside the job kept.
+  const desiredKeys = plannedKeys(doc);
+  const wanted = withinTargets(doc.targets);
+  /** The stack's records of each key within the plan, in every status, by team and key. */
+  const managed = new Map<string, ManagedJob[]>();
+  for (const team of doc.teams) {
+    const records = listings.get(team) ?? [];
+    const groups = groupTeamRecords(records, { team, stack: doc.stack, desiredKeys: desiredKeys.get(team) ?? new Set<string>(), wanted });
+    // A live record holding a planned job's name that is not the stack's job of it: a conflict a new plan shows.
+    if (groups.conflicting.size > 0) return false;
+    for (const [key, jobs] of groups.managed) managed.set(`${team}\u0000${key}`, jobs);
+  }
   const slots = new Map<string, ActionDocument[]>();
   for (const action of doc.actions) {
-    const slot = `${action.team}\u0000${action.key}`;
-    const actions = slots.get(slot);
-    if (actions === undefined) slots.set(slot, [action]);
+    const where = `${action.team}\u0000${action.key}`;
+    const actions = slots.get(where);
+    if (actions === undefined) slots.set(where, [action]);
     else actions.push(action);
   }
-  for (const actions of slots.values()) {
-    const { team, key } = actions[0] as ActionDocument;
-    const records = (listings.get(team) ?? []).filter((record) => managedAs(record, doc.stack)?.key === key);
-    const byId = new Map(records.map((record) => [record.id, record]));
+  for (const [where, actions] of slots) {
+    const jobs = managed.get(where) ?? [];
+    const byId = new Map(jobs.map(({ record }) => [record.id, record]));
     let makes = 0;
     for (const action of actions) {
       const named = action.job_id === undefined ? undefined : byId.get(action.job_id);
@@ -98,17 +111,24 @@ export function appliedAlready(doc: PlanDocument, listings: ReadonlyMap<string, 
       }
     }
     if (makes > 1) return false;
-    const saved = doc.jobs?.[key];
-    const asMade = (record: JobOutput) =>
-      saved?.fingerprint === undefined || saved.fingerprint === null || managedAs(record, doc.stack)?.fingerprint === saved.fingerprint;
-    const named = new Set(actions.map((action) => action.job_id));
-    const others = records.filter((record) => !named.has(record.id));
-    const liveOthers = others.filter((record) => isLive(record.status));
-    if (liveOthers.length > makes || !liveOthers.every(asMade)) return false;
-    // A one-off job made by the plan may have run and ended since.
-    if (liveOthers.length < makes && !(saved?.cron === null && others.some((record) => !isCancelled(record.status) && asMade(record))))
-      return false;
+    const fingerprint = doc.jobs?.[(actions[0] as ActionDocument).key]?.fingerprint ?? undefined;
+    const cron = doc.jobs?.[(actions[0] as ActionDocument).key]?.cron;
+    const namedIds = new Set(actions.map((action) => action.job_id));
+    const others = jobs.filter(({ record }) => !namedIds.has(record.id));
+    const liveOthers = others.filter(({ record }) => isLive(record.status));
+    if (liveOthers.length > makes) return false;
+    if (fingerprint !== undefined && liveOthers.some((job) => job.fingerprint !== fingerprint)) return false;
+    // A one-off job made by the plan may have run and ended since: a record with its fingerprint.
+    if (liveOthers.length < makes) {
+      const ran =
+        cron === null &&
+        fingerprint !== undefined &&
+        others.some((job) => !isCancelled(job.record.status) && job.fingerprint === fingerprint);
+      if (!ran) return false;
+    }
   }
+  // A live record of the stack in a team and key no action names was made since: a new plan cancels it.
+  for (const [where, jobs] of managed) if (!slots.has(where) && jobs.some(({ record }) => isLive(record.status))) return false;
   return true;
 }
 
