@@ -103,8 +103,8 @@ export const RECORDED_TEAMS_FOLLOWED = 100;
  * planned. A recorded team that differs only in case from one listed is not listed: Studio
  * may take them for one team, whose jobs the plan would then cancel as not of that team
  * (the spec refuses two such spellings; a record anyone can write is not trusted more).
- * At most RECORDED_TEAMS_FOLLOWED recorded teams are listed, the first in name order; the
- * rest are left out with a warning, as unreadable ones are.
+ * At most RECORDED_TEAMS_FOLLOWED recorded teams are listed, the first found (round by round,
+ * each round's in name order); the rest are left out with a warning, as unreadable ones are.
  */
 export async function extendCoverage(
   client: StudioClient,
