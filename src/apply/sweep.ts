@@ -18,6 +18,7 @@ import type { DesiredJob } from "../desired/types.js";
 import type { StudioClient } from "../studio/client.js";
 import { isCancelled, isLive } from "../studio/job-status.js";
 import type { JobOutput } from "../studio/types.js";
+import { byCodeUnits } from "../code-unit-order.js";
 
 export interface DuplicateToCancel {
   key: string;
@@ -163,7 +164,7 @@ function findChangedMeanwhile(
       !jobs.some((job) => satisfies(job, want));
     if (made.length > 0 || otherTeams.length > 0 || lost) found.push({ key, team, made, otherTeams, inSpec: want !== undefined, lost });
   }
-  return found.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+  return found.sort((a, b) => byCodeUnits(a.key, b.key));
 }
 
 function sameTeams(teams: readonly string[], covered: ReadonlySet<string>): boolean {

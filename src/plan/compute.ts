@@ -18,11 +18,12 @@ import { digestRecords } from "./digest.js";
 import { keepOrder, satisfyingInKeepOrder } from "./keep.js";
 import { groupTeamRecords, withinTargets, type TeamRecords } from "./team-records.js";
 import { summarizeActions, type CancelReason, type PlanAction, type Plan, type PlanOptions } from "./types.js";
+import { byCodeUnits } from "../code-unit-order.js";
 
 /** Newest first: Studio lists newest first, but do not depend on it. */
 const newestRecordFirst = (a: { record: JobOutput }, b: { record: JobOutput }): number => newestFirst(a.record, b.record);
 
-const byKey = <T>([a]: [string, T], [b]: [string, T]) => (a < b ? -1 : 1);
+const byKey = <T>([a]: [string, T], [b]: [string, T]) => byCodeUnits(a, b);
 
 /** A live job of the stack that --target leaves out: it stays in its team, recording what it records. */
 interface LeftOut {

@@ -5,6 +5,7 @@ import { sha256Hex } from "../identity/fingerprint.js";
 import { isCancelled, isLive } from "../studio/job-status.js";
 import type { JobOutput } from "../studio/types.js";
 import { groupTeamRecords, withinTargets, type TeamRecords } from "./team-records.js";
+import { byCodeUnits } from "../code-unit-order.js";
 
 /** The state of a record that planning rests on; raw statuses move on by themselves. */
 export function planningState(status: string): string {
@@ -29,7 +30,7 @@ export function digestRecords(groups: Iterable<TeamRecords>): string {
       for (const { record } of jobs) entries.push([record.id, planningState(record.status)]);
     }
   }
-  entries.sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
+  entries.sort((a, b) => byCodeUnits(a[0], b[0]));
   // The canonical JSON of a list of string pairs is what JSON.stringify writes (nothing to
   // sort, nothing undefined), in one native call instead of a walk per string.
   return sha256Hex(JSON.stringify(entries));

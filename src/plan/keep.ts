@@ -7,6 +7,7 @@ import type { ManagedJob } from "../identity/classify.js";
 import { isCancelled, isLive } from "../studio/job-status.js";
 import { studioTimeMs } from "../studio/time.js";
 import type { JobOutput } from "../studio/types.js";
+import { byCodeUnits } from "../code-unit-order.js";
 
 /**
  * Whether a record of the job's key already does what the desired job asks. A cron job
@@ -41,7 +42,7 @@ function createdMs(record: JobOutput): number {
 export function keepOrder(a: JobOutput, b: JobOutput): number {
   const byTime = createdMs(a) - createdMs(b);
   if (byTime !== 0 && !Number.isNaN(byTime)) return byTime;
-  return a.id < b.id ? -1 : a.id > b.id ? 1 : 0;
+  return byCodeUnits(a.id, b.id);
 }
 
 /** The records of a key that satisfy the desired job, in the order they are kept: the first survives. */

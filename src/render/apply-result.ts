@@ -46,7 +46,7 @@ export function renderApplyText(result: ApplyResult, command: ApplyCommand = "ap
   const created = result.steps.filter((s) => s.step === "create" && s.status === "applied" && !swept.has(s.jobId));
   if (created.length > 0) {
     lines.push("", "New jobs:");
-    for (const step of created.sort((a, b) => (a.key < b.key ? -1 : 1)))
+    for (const step of created.sort((a, b) => byCodeUnits(a.key, b.key)))
       lines.push(printable(`  ${step.team}/${step.key}  ${step.jobId ?? ""}  ${step.url ?? ""}`.trimEnd()));
   }
   const problems = result.steps.filter((s) => s.status !== "applied");

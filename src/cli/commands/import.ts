@@ -177,7 +177,7 @@ function otherSpellings(byName: ReadonlyMap<string, readonly UnmanagedJob[]>): M
   const others = new Map<string, string>();
   const notNfcLast = (name: string) => (name === name.normalize("NFC") ? 0 : 1);
   const names = [...byName.keys()].filter((name) => NOT_ASCII.test(name));
-  for (const name of names.sort((a, b) => notNfcLast(a) - notNfcLast(b) || (a < b ? -1 : a > b ? 1 : 0))) {
+  for (const name of names.sort((a, b) => notNfcLast(a) - notNfcLast(b) || byCodeUnits(a, b))) {
     const form = name.normalize("NFC");
     const first = kept.get(form);
     if (first === undefined) kept.set(form, name);
