@@ -61,6 +61,7 @@ describe("status rendering", () => {
       stack: "analytics",
       teams: ["demo"],
       unreadable_teams: ["ml"],
+      unfollowed_teams: [],
       jobs: [
         {
           key: "hourly",

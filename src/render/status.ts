@@ -25,8 +25,11 @@ function isoTime(value: string): string {
   return Number.isNaN(ms) ? value : new Date(ms).toISOString();
 }
 
-/** `unreadable`: teams the stack used that the token could not read, whose jobs are not shown. */
-export function renderStatusJson(status: StackStatus, unreadable: readonly string[]): string {
+/**
+ * `unreadable`: teams the stack used that the token could not read; `unfollowed`: teams its
+ * records name past those a plan follows. The jobs of either are not shown.
+ */
+export function renderStatusJson(status: StackStatus, unreadable: readonly string[], unfollowed: readonly string[] = []): string {
   const jobs = status.jobs.map((job): StatusJobDocument => ({
     key: job.key,
     team: job.team,
@@ -44,6 +47,7 @@ export function renderStatusJson(status: StackStatus, unreadable: readonly strin
     stack: status.stack,
     teams: status.teams,
     unreadable_teams: [...unreadable],
+    unfollowed_teams: [...unfollowed],
     jobs,
     not_in_studio: status.notInStudio,
     conflicts: status.conflicts,

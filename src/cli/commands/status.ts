@@ -39,6 +39,6 @@ export async function runStatus(paths: string[], flags: StatusFlags, globals: Gl
   await client.close();
   const status = computeStatus(spec.jobs, coverage.listings, spec.stack, coverage.teams, new Date(io.now?.() ?? Date.now()));
   for (const warning of [...coverage.warnings, ...status.warnings]) io.stderr.write(`Warning: ${printable(warning)}\n`);
-  io.stdout.write(flags.format === "json" ? renderStatusJson(status, coverage.unreadable) : renderStatusText(status));
+  io.stdout.write(flags.format === "json" ? renderStatusJson(status, coverage.unreadable, coverage.unfollowed) : renderStatusText(status));
   return 0;
 }
