@@ -22,7 +22,7 @@ import { FaultInjector } from "../src/emulator/faults.js";
 import { loadEmulatorConfig, startEmulator } from "../src/emulator/index.js";
 import { PersistError, type JobRecord } from "../src/emulator/store.js";
 import { RemoteError, UsageError } from "../src/errors.js";
-import { firstLine } from "./cli-helpers.js";
+import { firstLine, runCli } from "./cli-helpers.js";
 import { JOURNAL_FILE, JOURNAL_JOB, rawCall, START, startCpuClock, startTestStudio, type TestStudio } from "./helpers.js";
 
 let studio: TestStudio | undefined;
@@ -791,6 +791,15 @@ describe("faults", () => {
     await expect(startEmulator({ host: "0.0.0.0" })).rejects.toThrow(
       'Refusing to listen on 0.0.0.0 with the well-known token "dev-token".',
     );
+    // The hint named only --config, where one --token before `emulator` is the short way
+    // (found by a new user following the README's emulator table).
+    expect(await runCli(["emulator", "--host", "0.0.0.0"])).toMatchObject({
+      code: 1,
+      stdout: "",
+      stderr:
+        'Error: Refusing to listen on 0.0.0.0 with the well-known token "dev-token".\n' +
+        "Give a token of your own (`studio-jobs --token T --team TEAM emulator ...`) or several with --config, or listen on 127.0.0.1.\n",
+    });
     // Found by an adversarial tester: the hooks take no token, and showed every job's
     // environment to anyone on the network.
     const own = { tokens: [{ token: "own-token-1234", user: "u", teams: ["demo"], scopes: ["JOB_READ" as const] }] };

@@ -160,7 +160,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
   if (!isLoopbackHost(host) && config.tokens.some((g) => g.token === DEFAULT_TOKEN)) {
     throw new UsageError(
       `Refusing to listen on ${host} with the well-known token "${DEFAULT_TOKEN}".`,
-      "Give tokens of your own with --config, or listen on 127.0.0.1.",
+      "Give a token of your own (`studio-jobs --token T --team TEAM emulator ...`) or several with --config, or listen on 127.0.0.1.",
     );
   }
   if (!isLoopbackHost(host) && options.admin === true) {
