@@ -480,6 +480,23 @@ describe("a value a ${var:...} gives", () => {
     });
   });
 
+  it("is said of a spec emptied of its jobs whose team is only under defaults:, which covers no team", async () => {
+    // Found by a new user emptying a spec to retire its jobs: "no team is configured" read as
+    // false beside `defaults: {team: demo}`, and the hint named only --team.
+    const dir = writeRepo({ "studio-jobs.yaml": "version: 1\nstack: s\ndefaults: {team: demo}\njobs: {}\n" });
+    const result = await runCli(["plan", "."], {
+      cwd: dir,
+      env: { DATACHAIN_STUDIO_TOKEN: "dev-token", DATACHAIN_GLOBAL_CONFIG_DIR: dir, DATACHAIN_STUDIO_URL: "http://127.0.0.1:9" },
+    });
+    expect(result).toMatchObject({
+      code: 1,
+      stdout: "",
+      stderr:
+        "Error: The spec has no jobs and no teams:, and no default team is set (--team, DATACHAIN_STUDIO_TEAM or datachain's config), so there is nothing to plan.\n" +
+        "List the team under teams: (a team under defaults: is only the default of jobs), or pass --team, to plan removing a team's jobs.\n",
+    });
+  });
+
   it("refuses a team name holding an invisible character past U+FFFF, which the schema's pattern cannot say (from review)", async () => {
     expect([isTeamName("demo"), isTeamName("demo\u{E0041}"), isTeamName("de\u{1D173}mo"), isTeamName("demo\u{1F600}")]).toEqual([
       true,

@@ -202,8 +202,8 @@ export function coveredTeams(specTeams: readonly string[], flagTeam: string | un
   if (teams.size === 0 && configuredTeam !== undefined) teams.add(configuredTeam);
   if (teams.size === 0) {
     throw new UsageError(
-      "The spec has no jobs and no team is configured, so there is nothing to plan.",
-      "Pass --team to plan removing a team's jobs.",
+      "The spec has no jobs and no teams:, and no default team is set (--team, DATACHAIN_STUDIO_TEAM or datachain's config), so there is nothing to plan.",
+      "List the team under teams: (a team under defaults: is only the default of jobs), or pass --team, to plan removing a team's jobs.",
     );
   }
   return [...teams].sort();
