@@ -2,7 +2,7 @@
 // remote digest (plan/digest.ts) says only that something did. Read over the same records
 // the digest covers (groupTeamRecords), against the job each action names.
 
-import type { ManagedJob } from "../identity/classify.js";
+import { managedAs } from "../identity/classify.js";
 import { groupTeamRecords, withinTargets } from "../plan/team-records.js";
 import { isCancelled, isLive } from "../studio/job-status.js";
 import type { JobOutput } from "../studio/types.js";
@@ -68,68 +68,78 @@ export function changesSincePlan(doc: PlanDocument, listings: ReadonlyMap<string
  * Whether Studio is as the plan leaves it, so that the change since it was made is its own
  * apply: every job it creates or replaces is live once, as it makes it (its fingerprint, when
  * the plan holds one), every job it replaces or cancels has ended, every job it keeps is still
- * there, and no other live record the plan decided from runs in its teams (one of the stack's,
- * of any key within its targets; one holding a planned job's name that is not the stack's job
- * of it). A key's actions in a team are judged together (a duplicate cancelled beside the job
- * kept). A one-off job counts as run only by a record with its fingerprint: with a sensitive
- * value the plan holds none, and an earlier version that ended looks the same. Read over the
- * records the digest covers (groupTeamRecords). A plan with nothing to do is never so.
+ * there, and no other live job of the stack (of the keys it covers, --target or all) or
+ * holding one of its jobs' names runs in its teams. A plan with nothing to do is never so.
  */
 export function appliedAlready(doc: PlanDocument, listings: ReadonlyMap<string, readonly JobOutput[]>): boolean {
   if (!doc.actions.some((action) => action.kind !== "noop")) return false;
-  if (doc.actions.some((action) => action.kind === "conflict")) return false;
   const desiredKeys = plannedKeys(doc);
   const wanted = withinTargets(doc.targets);
-  /** The stack's records of each key within the plan, in every status, by team and key. */
-  const managed = new Map<string, ManagedJob[]>();
+  /** Live records of the stack, by team and key, and the ended ones (a one-off job's run). */
+  const live = new Map<string, JobOutput[]>();
+  const ended = new Map<string, JobOutput[]>();
   for (const team of doc.teams) {
-    const records = listings.get(team) ?? [];
-    const groups = groupTeamRecords(records, { team, stack: doc.stack, desiredKeys: desiredKeys.get(team) ?? new Set<string>(), wanted });
-    // A live record holding a planned job's name that is not the stack's job of it: a conflict a new plan shows.
+    const groups = groupTeamRecords(listings.get(team) ?? [], {
+      team,
+      stack: doc.stack,
+      desiredKeys: desiredKeys.get(team) ?? new Set<string>(),
+      wanted,
+    });
+    // A live job holding a name the plan's jobs take, not the stack's job of it: made since,
+    // or (named by a conflict or an adopt) not dealt with.
     if (groups.conflicting.size > 0) return false;
-    for (const [key, jobs] of groups.managed) managed.set(`${team}\u0000${key}`, jobs);
+    for (const [key, jobs] of groups.managed)
+      for (const { record } of jobs) add(isLive(record.status) ? live : ended, `${team}\u0000${key}`, record);
   }
-  const slots = new Map<string, ActionDocument[]>();
+  const listed = (team: string, id: string | undefined) => (listings.get(team) ?? []).find((record) => record.id === id);
+  /** What the plan leaves live of each key it names: its create, replace or noop; a key only cancelled is absent. */
+  const leaves = new Map<string, ActionDocument>();
   for (const action of doc.actions) {
-    const where = `${action.team}\u0000${action.key}`;
-    const actions = slots.get(where);
-    if (actions === undefined) slots.set(where, [action]);
-    else actions.push(action);
-  }
-  for (const [where, actions] of slots) {
-    const jobs = managed.get(where) ?? [];
-    const byId = new Map(jobs.map(({ record }) => [record.id, record]));
-    let makes = 0;
-    for (const action of actions) {
-      const named = action.job_id === undefined ? undefined : byId.get(action.job_id);
-      if (action.kind === "noop") {
-        if (named === undefined || isCancelled(named.status)) return false;
-      } else {
-        // The job a replace or a cancel names has ended (or is gone); a create or a replace made one.
-        if (named !== undefined && isLive(named.status)) return false;
-        if (action.kind !== "cancel") makes++;
-      }
+    if (action.kind === "conflict") return false;
+    if (action.kind === "noop") {
+      const kept = listed(action.team, action.job_id);
+      if (kept === undefined || isCancelled(kept.status)) return false;
+    } else {
+      const old = listed(action.team, action.job_id);
+      if (old !== undefined && isLive(old.status)) return false;
     }
-    if (makes > 1) return false;
-    const fingerprint = doc.jobs?.[(actions[0] as ActionDocument).key]?.fingerprint ?? undefined;
-    const cron = doc.jobs?.[(actions[0] as ActionDocument).key]?.cron;
-    const namedIds = new Set(actions.map((action) => action.job_id));
-    const others = jobs.filter(({ record }) => !namedIds.has(record.id));
-    const liveOthers = others.filter(({ record }) => isLive(record.status));
-    if (liveOthers.length > makes) return false;
-    if (fingerprint !== undefined && liveOthers.some((job) => job.fingerprint !== fingerprint)) return false;
-    // A one-off job made by the plan may have run and ended since: a record with its fingerprint.
-    if (liveOthers.length < makes) {
-      const ran =
-        cron === null &&
-        fingerprint !== undefined &&
-        others.some((job) => !isCancelled(job.record.status) && job.fingerprint === fingerprint);
-      if (!ran) return false;
-    }
+    if (action.kind !== "cancel") leaves.set(`${action.team}\u0000${action.key}`, action);
   }
-  // A live record of the stack in a team and key no action names was made since: a new plan cancels it.
-  for (const [where, jobs] of managed) if (!slots.has(where) && jobs.some(({ record }) => isLive(record.status))) return false;
+  // Every live job of the stack is one the plan leaves: a key it does not name, or only
+  // cancels, has none (a live one was made since, by another apply or in Studio).
+  for (const [slot, records] of live) {
+    const action = leaves.get(slot);
+    if (action === undefined) return false;
+    if (action.kind === "noop") {
+      if (records.some((record) => record.id !== action.job_id)) return false;
+    } else if (records.length > 1 || !madeBy(doc, action, records[0])) return false;
+  }
+  for (const [slot, action] of leaves) {
+    if (action.kind === "noop" || live.has(slot)) continue;
+    // A one-off job made by the plan may have run and ended since; without its fingerprint
+    // (it covers a sensitive value), an earlier version that ran before the plan was made
+    // cannot be told from it, so that is not taken for it.
+    const saved = doc.jobs?.[action.key];
+    const ran =
+      saved?.cron === null &&
+      typeof saved.fingerprint === "string" &&
+      (ended.get(slot) ?? []).some((record) => record.id !== action.job_id && !isCancelled(record.status) && madeBy(doc, action, record));
+    if (!ran) return false;
+  }
   return true;
+}
+
+/** Whether a record of a create's or replace's key is the job it makes: its fingerprint, when the plan holds one. */
+function madeBy(doc: PlanDocument, action: ActionDocument, record: JobOutput | undefined): boolean {
+  if (record === undefined) return false;
+  const fingerprint = doc.jobs?.[action.key]?.fingerprint;
+  return fingerprint === undefined || fingerprint === null || managedAs(record, doc.stack)?.fingerprint === fingerprint;
+}
+
+function add(groups: Map<string, JobOutput[]>, slot: string, record: JobOutput): void {
+  const list = groups.get(slot);
+  if (list === undefined) groups.set(slot, [record]);
+  else list.push(record);
 }
 
 /** The keys each team of the plan wants (every action but a cancel), as the planner's remote digest covered them. */
