@@ -204,15 +204,13 @@ it("a job created while a recorded team cannot be read, whose key the plan finds
   expect(narrow.stdout).toContain("Plan: 2 to create, 0 to replace, 0 to cancel, 1 unchanged.");
   expect(narrow.stderr).toBe(
     "Warning: Jobs of stack twice record that it also covered team beta, which this token cannot read (403); that team is left out.\n" +
-      "Warning: Jobs b and fresh are created in team alpha, where stack twice has no earlier job of their keys: any of them that runs in team beta, which this token cannot read, keeps running there beside the new one. Plan with a token that can read team beta to see.\n" +
+      "Warning: Jobs b and fresh are created in team alpha, where stack twice has no live job of their keys: any of them that runs in team beta, which this token cannot read, keeps running there beside the new one. Plan with a token that can read team beta to see.\n" +
       "Saved the plan to plan.json. Apply exactly this plan with: studio-jobs apply plan.json\n",
   );
   // The saved plan says it again where it is carried out.
   const applied = await runCli(["apply", "plan.json"], { cwd: dir, env: alphaOnly });
   expect(applied.code).toBe(0);
-  expect(applied.stderr).toContain(
-    "Warning: Jobs b and fresh are created in team alpha, where stack twice has no earlier job of their keys:",
-  );
+  expect(applied.stderr).toContain("Warning: Jobs b and fresh are created in team alpha, where stack twice has no live job of their keys:");
   // With a token that reads beta, the job there is seen and its move planned; nothing more is said.
   write({ stack: "twice", jobs: { a: daily("alpha", 1), b: daily("alpha", 2), fresh: daily("alpha", 3), more: daily("alpha", 4) } });
   const wide = await runCli(["plan", "."], { cwd: dir, env: both });
@@ -645,4 +643,19 @@ it("a recorded team whose listing Studio refuses as a bad request is left out wi
   } finally {
     await fronted.close();
   }
+});
+
+it("a job moved back to a team where it once ran, planned while the team it runs in cannot be read, is said to run twice if it runs there", async () => {
+  // Found by the chaos attacker: the warning counted any record of the key in the teams read,
+  // so the cancelled record b left in alpha when it moved to beta hid that b runs in beta.
+  const { dir, write } = specDir({ stack: "back", jobs: { a: daily("alpha", 1), b: daily("alpha", 2) } });
+  expect((await runCli(["apply", ".", "--yes"], { cwd: dir, env: both })).code).toBe(0);
+  write({ stack: "back", jobs: { a: daily("alpha", 1), b: daily("beta", 2) } });
+  expect((await runCli(["apply", ".", "--yes"], { cwd: dir, env: both })).code).toBe(0);
+  write({ stack: "back", jobs: { a: daily("alpha", 1), b: daily("alpha", 2) } });
+  const narrow = await runCli(["plan", "."], { cwd: dir, env: alphaOnly });
+  expect(narrow.stdout).toContain("Plan: 1 to create, 0 to replace, 0 to cancel, 1 unchanged.");
+  expect(narrow.stderr).toContain(
+    "Warning: Job b is created in team alpha, where stack back has no live job of its key: if it runs in team beta, which this token cannot read, it keeps running there beside the new one.",
+  );
 });

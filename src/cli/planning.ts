@@ -16,7 +16,7 @@ import { jobsOfUnreadSiblings, type SiblingOptions } from "../desired/unread-sib
 import type { ResolvedSpec } from "../desired/types.js";
 import type { StudioClient } from "../studio/client.js";
 import { resolveConnection, type ConnectionSettings } from "../studio/config.js";
-import { isRun } from "../studio/job-status.js";
+import { isLive, isRun } from "../studio/job-status.js";
 import { teamFold } from "../studio/team-name.js";
 import type { Cluster, JobOutput } from "../studio/types.js";
 import { connect, type GlobalOptions } from "./connect.js";
@@ -327,16 +327,19 @@ export async function preparePlan(
 }
 
 /**
- * With a recorded team left out as unreadable, the jobs the plan creates whose keys no record
+ * With a recorded team left out as unreadable, the jobs the plan creates whose keys no live record
  * of the stack in the covered teams holds: one may be a job moved from that team (or the
  * spec's default team changed), whose old job keeps running there unseen, beside the new one.
  * A token that reads the team shows the move and cancels it; this one can only say so. Said
  * only when a team was left out, so it costs nothing on the usual path.
  */
 function createdBesideUnread(plan: Plan, listings: ReadonlyMap<string, readonly JobOutput[]>, unreadable: readonly string[]): string[] {
+  // Live records only: a key's ended record in a team read (left there when the job moved to
+  // the unread team, say) does not say where its job runs now.
   const known = new Set<string>();
   for (const jobs of listings.values()) {
     for (const record of jobs) {
+      if (!isLive(record.status)) continue;
       const key = managedAs(record, plan.stack)?.key;
       if (key !== undefined) known.add(key);
     }
@@ -350,7 +353,7 @@ function createdBesideUnread(plan: Plan, listings: ReadonlyMap<string, readonly 
   const unread = teamsNamed(unreadable, RECORDED_TEAMS_NAMED);
   const where = `in ${unread}, which this token cannot read, ${one ? "it keeps" : "keeps"} running there beside the new one`;
   return [
-    `${jobs} ${one ? "is" : "are"} created in ${teams}, where stack ${plan.stack} has no earlier job of ${one ? "its key: if it runs" : "their keys: any of them that runs"} ${where}. Plan with a token that can read ${unread} to see.`,
+    `${jobs} ${one ? "is" : "are"} created in ${teams}, where stack ${plan.stack} has no live job of ${one ? "its key: if it runs" : "their keys: any of them that runs"} ${where}. Plan with a token that can read ${unread} to see.`,
   ];
 }
 
