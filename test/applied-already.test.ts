@@ -89,3 +89,33 @@ describe("a saved plan applied again, Studio as it leaves it", () => {
     ]);
   });
 });
+
+describe("a saved plan of sensitive jobs applied again", () => {
+  const secretJob = (query: string) => ({ query, environment: { K: "${env:SJ_SECRET}" }, schedule: { cron: "@daily" } });
+
+  it("says Studio is as it leaves it only when its jobs run with the values it sends", async () => {
+    // Found by the chaos attacker: a sensitive job's fingerprint is not saved, and without it
+    // any live job of the key passed as the plan's own, even one another apply made with
+    // another query, or with another secret value.
+    const dir = writeRepo({});
+    const s1 = { env: { SJ_SECRET: "s1" } };
+    writeSpec(dir, "secret", { k: secretJob("print(1)") });
+    expect((await cli(dir, ["apply", ".", "--yes"], s1)).code).toBe(0);
+    writeSpec(dir, "secret", { k: secretJob("print(2)") });
+    expect((await cli(dir, ["plan", ".", "--out", "plan.json"], s1)).code).toBe(0);
+    expect((await cli(dir, ["apply", "plan.json"], s1)).code).toBe(0);
+    // Applied as the plan makes it: said so.
+    expect((await cli(dir, ["apply", "plan.json"], s1)).stderr).toContain(ALREADY);
+    // Another apply puts back the old query: the job of the key is not the plan's.
+    writeSpec(dir, "secret", { k: secretJob("print(1)") });
+    expect((await cli(dir, ["apply", ".", "--yes"], s1)).code).toBe(0);
+    const older = await cli(dir, ["apply", "plan.json"], s1);
+    expect([older.code, older.stderr.includes(ALREADY)]).toEqual([1, false]);
+    expect(older.stderr).toContain("Error: Saved plan is stale: the jobs in Studio changed since it was made");
+    // Nor is one with the plan's query and another secret value.
+    writeSpec(dir, "secret", { k: secretJob("print(2)") });
+    expect((await cli(dir, ["apply", ".", "--yes"], { env: { SJ_SECRET: "s2" } })).code).toBe(0);
+    const other = await cli(dir, ["apply", "plan.json"], s1);
+    expect([other.code, other.stderr.includes(ALREADY)]).toEqual([1, false]);
+  });
+});

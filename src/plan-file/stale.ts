@@ -66,12 +66,16 @@ export function changesSincePlan(doc: PlanDocument, listings: ReadonlyMap<string
 
 /**
  * Whether Studio is as the plan leaves it, so that the change since it was made is its own
- * apply: every job it creates or replaces is live once, as it makes it (its fingerprint, when
- * the plan holds one), every job it replaces or cancels has ended, every job it keeps is still
+ * apply: every job it creates or replaces is live once, as it makes it (its fingerprint), every job it replaces or cancels has ended, every job it keeps is still
  * there, and no other live job of the stack (of the keys it covers, --target or all) or
  * holding one of its jobs' names runs in its teams. A plan with nothing to do is never so.
  */
-export function appliedAlready(doc: PlanDocument, listings: ReadonlyMap<string, readonly JobOutput[]>): boolean {
+export function appliedAlready(
+  doc: PlanDocument,
+  listings: ReadonlyMap<string, readonly JobOutput[]>,
+  /** Each job's fingerprint as the apply makes it: the saved plan leaves a sensitive job's out, so it is computed again. */
+  fingerprintOf: (key: string) => string | undefined,
+): boolean {
   if (!doc.actions.some((action) => action.kind !== "noop")) return false;
   const desiredKeys = plannedKeys(doc);
   const wanted = withinTargets(doc.targets);
@@ -112,28 +116,25 @@ export function appliedAlready(doc: PlanDocument, listings: ReadonlyMap<string, 
     if (action === undefined) return false;
     if (action.kind === "noop") {
       if (records.some((record) => record.id !== action.job_id)) return false;
-    } else if (records.length > 1 || !madeBy(doc, action, records[0])) return false;
+    } else if (records.length > 1 || !madeBy(doc.stack, fingerprintOf(action.key), records[0])) return false;
   }
   for (const [slot, action] of leaves) {
     if (action.kind === "noop" || live.has(slot)) continue;
-    // A one-off job made by the plan may have run and ended since; without its fingerprint
-    // (it covers a sensitive value), an earlier version that ran before the plan was made
-    // cannot be told from it, so that is not taken for it.
-    const saved = doc.jobs?.[action.key];
+    // A one-off job made by the plan may have run and ended since: its record has its
+    // fingerprint (an earlier version that ran before the plan was made has another).
     const ran =
-      saved?.cron === null &&
-      typeof saved.fingerprint === "string" &&
-      (ended.get(slot) ?? []).some((record) => record.id !== action.job_id && !isCancelled(record.status) && madeBy(doc, action, record));
+      doc.jobs?.[action.key]?.cron === null &&
+      (ended.get(slot) ?? []).some(
+        (record) => record.id !== action.job_id && !isCancelled(record.status) && madeBy(doc.stack, fingerprintOf(action.key), record),
+      );
     if (!ran) return false;
   }
   return true;
 }
 
-/** Whether a record of a create's or replace's key is the job it makes: its fingerprint, when the plan holds one. */
-function madeBy(doc: PlanDocument, action: ActionDocument, record: JobOutput | undefined): boolean {
-  if (record === undefined) return false;
-  const fingerprint = doc.jobs?.[action.key]?.fingerprint;
-  return fingerprint === undefined || fingerprint === null || managedAs(record, doc.stack)?.fingerprint === fingerprint;
+/** Whether a record of a create's or replace's key is the job it makes: the fingerprint it makes it with. */
+function madeBy(stack: string, fingerprint: string | undefined, record: JobOutput | undefined): boolean {
+  return record !== undefined && fingerprint !== undefined && managedAs(record, stack)?.fingerprint === fingerprint;
 }
 
 function add(groups: Map<string, JobOutput[]>, slot: string, record: JobOutput): void {

@@ -107,7 +107,6 @@ export interface PlanCheckContext {
  * sensitive values read again. Throws PlanRefusedError when anything differs.
  */
 export async function verifyPlanFile(doc: PlanDocument, context: PlanCheckContext): Promise<Map<string, DesiredJob>> {
-  checkRemoteDigest(doc, context.listings);
   const problems: string[] = [];
   const restored = new Map<string, DesiredJob>();
   for (const [key, saved] of Object.entries(doc.jobs ?? {})) {
@@ -118,6 +117,9 @@ export async function verifyPlanFile(doc: PlanDocument, context: PlanCheckContex
     }
     restored.set(key, restoreJob(key, doc.stack, saved, read.values, context.cwd));
   }
+  // A stale plan is said before changed inputs; the jobs read again, when they all could be,
+  // give the fingerprints the file leaves out (a sensitive job's), to tell its own apply.
+  checkRemoteDigest(doc, context.listings, problems.length === 0 ? restored : undefined);
   if (problems.length > 0) throw new PlanRefusedError("PLAN_INPUTS_CHANGED", [...problems, "Nothing was changed."], MAKE_A_NEW_PLAN);
   const unlike = checkShownIsSent(doc, restored);
   if (unlike.length > 0) throw new PlanRefusedError("PLAN_CHANGED", [...unlike, PLAN_CHANGED], MAKE_IT_AGAIN);
@@ -189,10 +191,15 @@ function checkShownIsSent(doc: PlanDocument, jobs: ReadonlyMap<string, DesiredJo
 /** How many changes a stale plan's refusal names: a concurrent apply may have changed every job. */
 const CHANGES_NAMED = 10;
 
-function checkRemoteDigest(doc: PlanDocument, listings: ReadonlyMap<string, readonly JobOutput[]>): void {
+function checkRemoteDigest(
+  doc: PlanDocument,
+  listings: ReadonlyMap<string, readonly JobOutput[]>,
+  /** The plan's jobs read again, when every one could be. */
+  jobs: ReadonlyMap<string, DesiredJob> | undefined,
+): void {
   // The digest covers the records of the keys the plan wants, as computePlan saw them.
   if (computeRemoteDigest(doc.stack, listings, plannedKeys(doc), doc.targets) !== doc.remote_digest) {
-    if (appliedAlready(doc, listings)) {
+    if (jobs !== undefined && appliedAlready(doc, listings, (key) => jobs.get(key)?.fingerprint)) {
       throw new PlanRefusedError(
         "PLAN_STALE",
         [
