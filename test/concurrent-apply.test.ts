@@ -17,7 +17,7 @@ import { runCli, type CliResult } from "./cli-helpers.js";
 import { dailyJobs, liveByKey, startTestStudio, writeSpec, type TestStudio } from "./helpers.js";
 
 let studio: TestStudio;
-let proxy: { server: Server; url: string; listingsSeen: number };
+let proxy: { server: Server; url: string; listingsSeen: number; rearm: () => void };
 
 /** One request passed on to `target`, and its reply. */
 async function forward(target: string, req: IncomingMessage): Promise<{ status: number; body: Buffer; type: string }> {
@@ -69,6 +69,11 @@ function startBarrierProxy(target: string, parties: number): Promise<typeof prox
         url: `http://127.0.0.1:${port}`,
         get listingsSeen() {
           return state.listingsSeen;
+        },
+        /** Hold the next `parties` listings again. */
+        rearm() {
+          state.listingsSeen = 0;
+          waiting.length = 0;
         },
       });
     });
@@ -472,4 +477,47 @@ describe("two applies of different versions of a spec at once", () => {
     const live = liveByKey(studio.emulator.store.allJobs(), "stopped-race");
     expect([...live].map(([key, jobs]) => [key, jobs.map((job) => job.query)])).toEqual([["c", ["print(22)"]]]);
   });
+});
+
+it("two applies of one saved plan at once leave each job once, and the plan applied again says Studio is as it leaves it", async () => {
+  // The chaos attacker's run, made exact: both applies check the plan against the same
+  // listing and both carry it out; the sweeps cancel the copies. The saved plan applied a
+  // third time must say that Studio is as it leaves it (the copies ended), not that it changed.
+  const dir = mkdtempSync(join(tmpdir(), "studio-jobs-concurrent-saved-"));
+  const daily = (query: string, replace = "create-first") => ({ query, schedule: { cron: "@daily", replace } });
+  const secret = { query: "print('s')", environment: { K: "${env:SJ_SECRET}" }, schedule: { cron: "@hourly" } };
+  writeSpec(dir, "saved-race", { kept: daily("print(1)"), swapped: daily("print(2)", "cancel-first"), gone: daily("print(3)") });
+  const direct = { DATACHAIN_STUDIO_URL: studio.emulator.url, DATACHAIN_STUDIO_TOKEN: "dev-token", SJ_SECRET: "s1" };
+  expect((await runCli(["apply", ".", "--yes"], { cwd: dir, env: direct })).code).toBe(0);
+  writeSpec(dir, "saved-race", { kept: daily("print(1)"), swapped: daily("print(22)", "cancel-first"), added: daily("print(4)"), secret });
+  const env = { ...direct, DATACHAIN_STUDIO_URL: proxy.url };
+  proxy.rearm();
+  const plans = await Promise.all([
+    runCli(["plan", ".", "--out", "plan.json"], { cwd: dir, env }),
+    runCli(["plan", ".", "--out", "other.json"], { cwd: dir, env }),
+  ]);
+  expect(plans.map((plan) => plan.code)).toEqual([0, 0]);
+  proxy.rearm();
+  const [a, b] = await Promise.all([runCli(["apply", "plan.json"], { cwd: dir, env }), runCli(["apply", "plan.json"], { cwd: dir, env })]);
+  expect([a.code, b.code]).toEqual([0, 0]);
+  // Both made every job: the race happened, and the sweeps cancelled the copies.
+  const made = studio.emulator.store
+    .allJobs()
+    .filter((r) => !isRun(r) && r.environment[MARKERS.stack] === "saved-race" && r.environment[MARKERS.key] === "added");
+  expect(made.map((r) => isLive(r.status)).sort()).toEqual([false, true]);
+  const live = liveByKey(studio.emulator.store.allJobs(), "saved-race");
+  expect([...live].map(([key, jobs]) => [key, jobs.length]).sort()).toEqual([
+    ["added", 1],
+    ["kept", 1],
+    ["secret", 1],
+    ["swapped", 1],
+  ]);
+  const again = await runCli(["apply", "plan.json"], { cwd: dir, env });
+  expect([again.code, again.stdout, again.stderr.split("\n")[0]]).toEqual([
+    1,
+    "",
+    "Error: Saved plan is stale: Studio is already as it leaves it (it was applied, or another apply did the same): the jobs it creates or replaces run as it makes them, and those it replaces or cancels have ended. Nothing was changed.",
+  ]);
+  const plan = await runCli(["plan", ".", "--detailed-exitcode"], { cwd: dir, env: direct });
+  expect(plan).toMatchObject({ code: 0, stdout: "No changes. Studio matches the spec in team demo.\n" });
 });
