@@ -119,3 +119,22 @@ describe("a saved plan of sensitive jobs applied again", () => {
     expect([other.code, other.stderr.includes(ALREADY)]).toEqual([1, false]);
   });
 });
+
+describe("a saved plan of a one-off job applied again", () => {
+  it("does not say Studio is as it leaves it when a copy of its one-off job runs after the plan's own ran", async () => {
+    // Found by the chaos attacker: a one-off job's live copy passed as the plan's job though
+    // the plan's own had run, so the job ran twice, which plan cancels as a duplicate.
+    const dir = writeRepo({});
+    writeSpec(dir, "oneoff-copy", { once: { query: "print('once')" } });
+    expect((await cli(dir, ["plan", ".", "--out", "plan.json"])).code).toBe(0);
+    expect((await cli(dir, ["apply", "plan.json"])).code).toBe(0);
+    studio.clock.advance(45_000);
+    const ran = studio.emulator.store.allJobs().find((r) => r.name === "once");
+    expect(ran?.status).toBe("COMPLETE");
+    if (ran === undefined) throw new Error("no job once");
+    await studio.client.createJob(handMade("once", { query: ran.query, environment: formatEnvironment(ran.environment) }));
+    const again = await cli(dir, ["apply", "plan.json"]);
+    expect([again.code, again.stderr.includes(ALREADY)]).toEqual([1, false]);
+    expect((await cli(dir, ["plan", "."])).stdout).toContain("Plan: 0 to create, 0 to replace, 1 to cancel, 1 unchanged.");
+  });
+});

@@ -119,15 +119,18 @@ export function appliedAlready(
     } else if (records.length > 1 || !madeBy(doc.stack, fingerprintOf(action.key), records[0])) return false;
   }
   for (const [slot, action] of leaves) {
-    if (action.kind === "noop" || live.has(slot)) continue;
+    if (action.kind === "noop") continue;
+    if (doc.jobs?.[action.key]?.cron !== null) {
+      if (!live.has(slot)) return false;
+      continue;
+    }
     // A one-off job made by the plan may have run and ended since: its record has its
-    // fingerprint (an earlier version that ran before the plan was made has another).
-    const ran =
-      doc.jobs?.[action.key]?.cron === null &&
-      (ended.get(slot) ?? []).some(
-        (record) => record.id !== action.job_id && !isCancelled(record.status) && madeBy(doc.stack, fingerprintOf(action.key), record),
-      );
-    if (!ran) return false;
+    // fingerprint (an earlier version that ran before the plan was made has another). It
+    // runs once: a live copy beside the one that ran is a second run.
+    const ran = (ended.get(slot) ?? []).filter(
+      (record) => record.id !== action.job_id && !isCancelled(record.status) && madeBy(doc.stack, fingerprintOf(action.key), record),
+    );
+    if (ran.length + (live.get(slot)?.length ?? 0) !== 1) return false;
   }
   return true;
 }
