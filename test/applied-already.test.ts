@@ -85,7 +85,7 @@ describe("a saved plan applied again, Studio as it leaves it", () => {
     const again = await cli(dir, ["apply", "plan.json"]);
     expect([again.code, again.stderr.split("\n")[0]]).toEqual([
       1,
-      "Error: Saved plan is stale: Studio is already as it leaves it (it was applied, or another apply did the same): the jobs it creates or replaces run as it makes them, and those it replaces or cancels have ended. Nothing was changed.",
+      "Error: Saved plan is stale: Studio is already as it leaves it: the jobs it creates or replaces run as it makes them, and those it replaces or cancels have ended. Nothing was changed.",
     ]);
   });
 });

@@ -305,7 +305,7 @@ describe("saved plans", () => {
     expect([again.code, again.stdout, again.stderr]).toEqual([
       1,
       "",
-      "Error: Saved plan is stale: Studio is already as it leaves it (it was applied, or another apply did the same): the jobs it creates or replaces run as it makes them, and those it replaces or cancels have ended. Nothing was changed.\nRun `studio-jobs plan` to see whether anything is left to do.\n",
+      "Error: Saved plan is stale: Studio is already as it leaves it: the jobs it creates or replaces run as it makes them, and those it replaces or cancels have ended. Nothing was changed.\nRun `studio-jobs plan` to see whether anything is left to do.\n",
     ]);
     expect(studio.emulator.store.allJobs()).toHaveLength(jobs);
     // Once another change is made, the plan is stale as before, and says what changed.
@@ -393,13 +393,21 @@ describe("saved plans", () => {
     writeSpec(dir, "rerun", { once: once("print(2)"), other: { query: "print(3)" } });
     expect((await cli(dir, ["apply", ".", "--yes", "--target", "other"], secretEnv)).code).toBe(0);
     expect((await cli(dir, ["plan", ".", "--out", "plan.json"], secretEnv)).stdout).toContain("Plan: 1 to create, 0 to replace");
-    studio.clock.advance(45_000); // "other" runs and ends: the only change, and the plan is not applied
+    // Meanwhile a copy of "once" (its markers, made by hand) runs and ends: the only change,
+    // the plan not applied. Its run, like the first version's, is no run of the plan's job.
+    const first = studio.emulator.store.allJobs().find((r) => r.name === "once");
+    if (first === undefined) throw new Error("once was not created");
+    const environment = Object.entries(first.environment)
+      .map(([name, value]) => `${name}=${value}`)
+      .join("\n");
+    await studio.client.createJob({ query: "print(9)", query_type: "PYTHON", query_name: "once", team_name: "demo", environment });
+    studio.clock.advance(45_000);
     const stale = await cli(dir, ["apply", "plan.json"], secretEnv);
-    expect([stale.code, stale.stderr.split("\n")[0]]).toEqual([
+    expect([stale.code, stale.stderr]).toEqual([
       1,
-      "Error: Saved plan is stale: the jobs in Studio changed since it was made:",
+      "Error: Saved plan is stale: the jobs in Studio changed since it was made. Nothing was changed.\nMake a new plan with `studio-jobs plan --out FILE` and apply that.\n",
     ]);
-    expect(studio.emulator.store.allJobs().filter((r) => r.name === "once")).toHaveLength(1);
+    expect(studio.emulator.store.allJobs().filter((r) => r.name === "once")).toHaveLength(2);
   });
 
   it("says which jobs changed since a stale plan was made: made since, by an apply or by hand, or cancelled", async () => {
@@ -447,26 +455,50 @@ describe("saved plans", () => {
     expect(studio.emulator.store.allJobs().find((r) => r.id === removed)?.status).toBe("TASK");
   });
 
-  it("names a one-off job the plan keeps that ended since, when nothing else changed", async () => {
-    // Found by mutation testing: a plan of "No changes" saved while a one-off job was queued,
-    // applied once it had run, was refused as stale with no job named.
+  it("applies a saved plan whose kept one-off job ran and ended since it was made: a run ending is no change", async () => {
+    // Note 21's item: a plan saved while a one-off job of the stack was queued, approved and
+    // applied once it had run, was refused as stale ("it may have ended since the plan was
+    // made"): a plan, an approval and an apply hours later failed whenever one ended between.
     const dir = writeRepo({});
     writeSpec(dir, "stale-once", { once: { query: "print(1)" } });
     expect((await cli(dir, ["apply", ".", "--yes"])).code).toBe(0);
+    writeSpec(dir, "stale-once", { once: { query: "print(1)" }, daily: { query: "print(2)", schedule: { cron: "@daily" } } });
     expect((await cli(dir, ["plan", ".", "--out", "plan.json"])).code).toBe(0);
     studio.clock.advance(45_000); // the one-off job runs and completes
     const job = studio.emulator.store.allJobs().find((r) => r.name === "once");
     expect(job?.status).toBe("COMPLETE");
-    const stale = await cli(dir, ["apply", "plan.json"]);
-    expect([stale.code, stale.stderr]).toEqual([
+    const applied = await cli(dir, ["apply", "plan.json"]);
+    expect([applied.code, applied.stdout]).toEqual([
+      0,
+      expect.stringContaining("Apply complete: 1 created, 0 replaced, 0 cancelled, 0 failed."),
+    ]);
+    expect(studio.emulator.store.allJobs().filter((r) => r.name === "daily" && r.status === "TASK")).toHaveLength(1);
+    // A one-off job the plan cancels that has run to its end since is a change (its cancel
+    // would fail): here the only one, which leaves Studio as the plan would, and it says so.
+    writeSpec(dir, "stale-once", { again: { query: "print(3)" }, daily: { query: "print(2)", schedule: { cron: "@daily" } } });
+    expect((await cli(dir, ["apply", ".", "--yes", "--target", "again"])).code).toBe(0);
+    writeSpec(dir, "stale-once", { once: { query: "print(1)" }, daily: { query: "print(2)", schedule: { cron: "@daily" } } });
+    expect((await cli(dir, ["plan", ".", "--out", "cancels.json"])).stdout).toContain("(removed from the spec)");
+    studio.clock.advance(45_000);
+    const again = studio.emulator.store.allJobs().find((r) => r.name === "again");
+    expect(again?.status).toBe("COMPLETE");
+    const cancelled = await cli(dir, ["apply", "cancels.json"]);
+    expect([cancelled.code, cancelled.stderr.split("\n")[0]]).toEqual([
+      1,
+      "Error: Saved plan is stale: Studio is already as it leaves it: the jobs it creates or replaces run as it makes them, and those it replaces or cancels have ended. Nothing was changed.",
+    ]);
+    // A schedule the plan keeps that has ended since is a change, and is said.
+    expect((await cli(dir, ["plan", ".", "--out", "plan2.json"])).code).toBe(0);
+    const daily = studio.emulator.store.allJobs().find((r) => r.name === "daily" && r.status === "TASK");
+    if (daily === undefined) throw new Error("daily was not created");
+    studio.emulator.store.restore({ ...daily, status: "COMPLETE" });
+    const stale = await cli(dir, ["apply", "plan2.json"]);
+    expect([stale.code, stale.stderr.split("\n").slice(0, 2)]).toEqual([
       1,
       [
         "Error: Saved plan is stale: the jobs in Studio changed since it was made:",
-        `  job ${job?.id ?? ""} of "once" in team demo, which the plan keeps, is COMPLETE now: it may have ended since the plan was made.`,
-        "Nothing was changed.",
-        "Make a new plan with `studio-jobs plan --out FILE` and apply that.",
-        "",
-      ].join("\n"),
+        `  job ${daily.id} of "daily" in team demo, which the plan keeps, is COMPLETE now.`,
+      ],
     ]);
   });
 

@@ -516,7 +516,7 @@ it("two applies of one saved plan at once leave each job once, and the plan appl
   expect([again.code, again.stdout, again.stderr.split("\n")[0]]).toEqual([
     1,
     "",
-    "Error: Saved plan is stale: Studio is already as it leaves it (it was applied, or another apply did the same): the jobs it creates or replaces run as it makes them, and those it replaces or cancels have ended. Nothing was changed.",
+    "Error: Saved plan is stale: Studio is already as it leaves it: the jobs it creates or replaces run as it makes them, and those it replaces or cancels have ended. Nothing was changed.",
   ]);
   const plan = await runCli(["plan", ".", "--detailed-exitcode"], { cwd: dir, env: direct });
   expect(plan).toMatchObject({ code: 0, stdout: "No changes. Studio matches the spec in team demo.\n" });

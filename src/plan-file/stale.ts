@@ -3,6 +3,7 @@
 // the digest covers (groupTeamRecords), against the job each action names.
 
 import { managedAs } from "../identity/classify.js";
+import { actedSlot } from "../plan/digest.js";
 import { groupTeamRecords, withinTargets } from "../plan/team-records.js";
 import { isCancelled, isLive } from "../studio/job-status.js";
 import type { JobOutput } from "../studio/types.js";
@@ -19,9 +20,10 @@ const VERB: Record<ActionDocument["kind"], string> = {
 /**
  * Each change found, as a sentence: a job an action names that is gone or whose state moved
  * the wrong way (a job to replace or cancel that ended, a job kept that was cancelled), and a
- * live record of the plan's keys that no action names, so it was made since; failing these,
- * a job kept that has ended (a one-off job's run). Empty when the change is none of these
- * (say, a record that was made and ended meanwhile).
+ * live record of the plan's keys that no action names, so it was made since. A kept one-off
+ * job's run ending is no change (the digest takes its live and finished states as one); a
+ * kept schedule's ending is. Empty when the change is none of these (say, a record that was
+ * made and ended meanwhile).
  */
 export function changesSincePlan(doc: PlanDocument, listings: ReadonlyMap<string, readonly JobOutput[]>): string[] {
   const named = new Set<string>();
@@ -29,8 +31,6 @@ export function changesSincePlan(doc: PlanDocument, listings: ReadonlyMap<string
   const desiredKeys = plannedKeys(doc);
   const wanted = withinTargets(doc.targets);
   const found: string[] = [];
-  /** Jobs kept that have ended: a one-off job's run ending changes the digest, and may be all that did. */
-  const ended: string[] = [];
   for (const team of doc.teams) {
     const records = listings.get(team) ?? [];
     const byId = new Map(records.map((record) => [record.id, record]));
@@ -39,8 +39,8 @@ export function changesSincePlan(doc: PlanDocument, listings: ReadonlyMap<string
       const which = `job ${action.job_id} of "${action.key}" in team ${team}, which the plan ${VERB[action.kind]},`;
       const now = byId.get(action.job_id);
       if (now === undefined) found.push(`${which} is no longer listed.`);
-      else if (action.kind === "noop" ? isCancelled(now.status) : !isLive(now.status)) found.push(`${which} is ${now.status} now.`);
-      else if (!isLive(now.status)) ended.push(`${which} is ${now.status} now: it may have ended since the plan was made.`);
+      else if (action.kind === "noop" ? isCancelled(now.status) || (!isLive(now.status) && !isOneOff(now, doc.stack)) : !isLive(now.status))
+        found.push(`${which} is ${now.status} now.`);
     }
     const groups = groupTeamRecords(records, {
       team,
@@ -59,9 +59,7 @@ export function changesSincePlan(doc: PlanDocument, listings: ReadonlyMap<string
         found.push(`job ${job.record.id} in team ${team}, named "${name}" and ${whose}, was made since.`);
       }
   }
-  // Whether it was running when the plan was made, the plan does not say: named only when
-  // nothing else explains the change.
-  return found.length > 0 ? found : ended;
+  return found;
 }
 
 /**
@@ -144,6 +142,20 @@ function add(groups: Map<string, JobOutput[]>, slot: string, record: JobOutput):
   const list = groups.get(slot);
   if (list === undefined) groups.set(slot, [record]);
   else list.push(record);
+}
+
+/** A record of the stack's one-off job (its applied marker names no schedule): its run ends by itself. */
+function isOneOff(record: JobOutput, stack: string): boolean {
+  const applied = managedAs(record, stack)?.applied;
+  return applied !== undefined && applied.cron === undefined;
+}
+
+/** The (team, key) slots the plan replaces or cancels, as computePlan gave them to the remote digest. */
+export function actedSlots(doc: PlanDocument): Set<string> {
+  const slots = new Set<string>();
+  for (const action of doc.actions)
+    if (action.kind === "replace" || action.kind === "cancel") slots.add(actedSlot(action.team, action.key));
+  return slots;
 }
 
 /** The keys each team of the plan wants (every action but a cancel), as the planner's remote digest covered them. */

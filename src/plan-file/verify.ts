@@ -17,7 +17,7 @@ import type { Redactor } from "../redact.js";
 import type { Cluster, JobOutput } from "../studio/types.js";
 import type { PlanDocument, SavedJob } from "./document.js";
 import { restoreJob } from "./saved-job.js";
-import { appliedAlready, changesSincePlan, plannedKeys } from "./stale.js";
+import { actedSlots, appliedAlready, changesSincePlan, plannedKeys } from "./stale.js";
 import { isSealed } from "./seal.js";
 import { deriveDigestKey, digestSensitive, isSameKey, PLAN_KEY_VARIABLE, sameHex, type DigestKey } from "./secret-digest.js";
 
@@ -198,12 +198,12 @@ function checkRemoteDigest(
   jobs: ReadonlyMap<string, DesiredJob> | undefined,
 ): void {
   // The digest covers the records of the keys the plan wants, as computePlan saw them.
-  if (computeRemoteDigest(doc.stack, listings, plannedKeys(doc), doc.targets) !== doc.remote_digest) {
+  if (computeRemoteDigest(doc.stack, listings, plannedKeys(doc), doc.targets, actedSlots(doc)) !== doc.remote_digest) {
     if (jobs !== undefined && appliedAlready(doc, listings, (key) => jobs.get(key)?.fingerprint)) {
       throw new PlanRefusedError(
         "PLAN_STALE",
         [
-          "Saved plan is stale: Studio is already as it leaves it (it was applied, or another apply did the same): the jobs it creates or replaces run as it makes them, and those it replaces or cancels have ended. Nothing was changed.",
+          "Saved plan is stale: Studio is already as it leaves it: the jobs it creates or replaces run as it makes them, and those it replaces or cancels have ended. Nothing was changed.",
         ],
         "Run `studio-jobs plan` to see whether anything is left to do.",
       );

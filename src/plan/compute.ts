@@ -14,7 +14,7 @@ import { clusterProblem } from "./cluster-problem.js";
 import { computeChanges } from "./diff.js";
 import { firstFew, teamsNamed } from "../word-lists.js";
 import { fieldsHoldingSecrets } from "./settings.js";
-import { digestRecords } from "./digest.js";
+import { actedSlot, digestRecords } from "./digest.js";
 import { keepOrder, satisfyingInKeepOrder } from "./keep.js";
 import { groupTeamRecords, withinTargets, type TeamRecords } from "./team-records.js";
 import { summarizeActions, type CancelReason, type PlanAction, type Plan, type PlanOptions } from "./types.js";
@@ -81,7 +81,7 @@ export function computePlan(
   const targets = new Set(options.targets);
   const wanted = withinTargets(targets);
   const matchedTargets = new Set<string>();
-  const groups: TeamRecords[] = [];
+  const groups: [team: string, records: TeamRecords][] = [];
   /** The live jobs --target leaves out, by team, and the teams they record. */
   const leftOut: LeftOut[] = [];
   /** The newest record of each one-off job's key in each team, for a one-off job moved between teams. */
@@ -104,7 +104,7 @@ export function computePlan(
       desiredKeys: new Set(desiredHere.keys()),
       wanted,
     });
-    groups.push(records);
+    groups.push([team, records]);
     for (const job of records.leftOut) leftOut.push({ team, key: job.key, records: job.teams });
     for (const [key, managed] of records.managed) {
       if (!oneOffKeys.has(key)) continue;
@@ -148,9 +148,16 @@ export function computePlan(
     summary,
     errors,
     warnings,
-    remoteDigest: digestRecords(groups),
+    remoteDigest: digestRecords(groups, actedSlots(actions)),
     createdAt: options.now.toISOString(),
   };
+}
+
+/** The (team, key) slots the plan replaces or cancels: the remote digest's `acted`. */
+function actedSlots(actions: readonly PlanAction[]): Set<string> {
+  const slots = new Set<string>();
+  for (const action of actions) if (action.kind === "replace" || action.kind === "cancel") slots.add(actedSlot(action.team, action.key));
+  return slots;
 }
 
 function planTeam(team: string, desiredHere: ReadonlyMap<string, DesiredJob>, records: TeamRecords, options: PlanOptions): TeamPlan {
