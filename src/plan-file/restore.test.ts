@@ -157,6 +157,37 @@ describe("restorePlan: the record an action acts on", () => {
     );
   });
 
+  it("refuses a replace or cancel that names a job of its key that had ended before the plan was made", async () => {
+    // Found in review: sealed anew, a plan that keeps a one-off job's run and cancels a live
+    // copy of it could swap the two ids. The cancel of the ended run is no change to the remote
+    // digest, apply counts it as done, and the copy ran too: the job ran twice.
+    const once = desired({ key: "once" });
+    const ran = record(once, { status: "COMPLETE" });
+    const copy = record(once);
+    const { doc, listings } = savedPlan([once], [ran, copy]);
+    expect(doc.actions.map((a) => `${a.kind} ${String(a.job_id)} ${String(a.reason)}`)).toEqual([
+      `noop ${ran.id} undefined`,
+      `cancel ${copy.id} duplicate`,
+    ]);
+    const swapped = structuredClone(doc);
+    for (const action of swapped.actions) action.job_id = action.job_id === ran.id ? copy.id : ran.id;
+    expect(await refusal(swapped, listings)).toBe(
+      `The saved plan's cancel of "once" in team demo names job ${ran.id}, which had ended (COMPLETE) before the plan was made: the planner replaces and cancels only live jobs.\n` +
+        "The saved plan was changed after it was made. Nothing was changed.\n" +
+        "Make it again with `studio-jobs plan --out FILE` and apply that.",
+    );
+    // A replace's likewise: here of a schedule whose earlier version ended.
+    const daily = desired({ key: "daily", cron: "@daily", query: "print(2)\n" });
+    const earlier = record({ key: "daily" }, { status: "CANCELED" });
+    const running = record({ key: "daily" }, { status: "TASK" });
+    const replace = savedPlan([daily], [earlier, running]);
+    expect(replace.doc.actions.map((a) => `${a.kind} ${String(a.job_id)}`)).toEqual([`replace ${running.id}`]);
+    const moved = withJobId(replace.doc, "replace", earlier.id);
+    expect(await refusal(moved, replace.listings)).toMatch(
+      new RegExp(`^The saved plan's replace of "daily" in team demo names job ${earlier.id}, which had ended \\(CANCELED\\) before`),
+    );
+  });
+
   it("looks a record up only in the listing of the action's own team", async () => {
     const { doc } = savedPlan([keep], [kept, gone]);
     const elsewhere = new Map([

@@ -13,6 +13,7 @@ import { registerJobSecrets } from "../redact.js";
 import type { DesiredJob } from "../desired/types.js";
 import { SENSITIVE } from "../redact.js";
 import { summarizeActions, type Plan, type PlanAction, type PlanSummary, type SecretFields } from "../plan/types.js";
+import { isLive } from "../studio/job-status.js";
 import type { JobOutput } from "../studio/types.js";
 import type { ActionDocument, PlanDocument } from "./document.js";
 import { MAKE_IT_AGAIN, PLAN_CHANGED, verifyPlanFile, type PlanCheckContext } from "./verify.js";
@@ -163,6 +164,12 @@ function liveRecordOf(
     return job.kind === "managed" && mayKeep(action, job)
       ? record
       : `The saved plan keeps job ${record.id} of "${action.key}" in team ${action.team}, which does not do what the plan shows.`;
+  // The planner replaces or cancels only a live job, and the remote digest, checked before,
+  // refuses a plan whose job has ended since: one that had ended before was written in. Apply
+  // counts the cancel of an ended job as done, so a cancel moved from a running duplicate to
+  // the run that ended would leave the job running twice.
+  if (!isLive(record.status))
+    return `The saved plan's ${action.kind} of "${action.key}" in team ${action.team} names job ${record.id}, which had ended (${record.status}) before the plan was made: the planner replaces and cancels only live jobs.`;
   // The planner marks every replace and cancel of a protected job (it takes --allow-protected),
   // and a job's protection never changes: a plan that hides the mark is not one it wrote.
   if ((action.protected === true) !== isProtected(job)) {
