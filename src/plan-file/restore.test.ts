@@ -216,6 +216,26 @@ describe("restorePlan: a stale plan", () => {
       "Make a new plan with `studio-jobs plan --out FILE` and apply that.",
     ]);
   });
+  it("names a kept one-off job that ran and ended since where the plan cancels another job of its key", async () => {
+    // Found in review: the remote digest takes such a run's ending as a change (the later job
+    // beside it is then cancelled as outdated, not as a duplicate), but the refusal named no
+    // job, as if nothing the plan names had changed.
+    const once = desired({ key: "once" });
+    const kept = record(once);
+    const later = record({ key: "once" }, { fingerprint: "another-version" });
+    const { doc } = savedPlan([once], [kept, later]);
+    expect(doc.actions.map((a) => `${a.kind} ${String(a.job_id)} ${String(a.reason)}`)).toEqual([
+      `noop ${kept.id} undefined`,
+      `cancel ${later.id} duplicate`,
+    ]);
+    expect((await refusal(doc, new Map([["demo", [{ ...kept, status: "COMPLETE" }, later]]]))).split("\n")).toEqual([
+      "Saved plan is stale: the jobs in Studio changed since it was made:",
+      `  job ${kept.id} of "once" in team demo, which the plan keeps, is COMPLETE now.`,
+      "Nothing was changed.",
+      "Make a new plan with `studio-jobs plan --out FILE` and apply that.",
+    ]);
+  });
+
   it("names a copy of another of the stack's jobs, made since under a key the plan creates, as such", async () => {
     const b = desired({ key: "b" });
     const kept = record(b);

@@ -21,9 +21,10 @@ const VERB: Record<ActionDocument["kind"], string> = {
  * Each change found, as a sentence: a job an action names that is gone or whose state moved
  * the wrong way (a job to replace or cancel that ended, a job kept that was cancelled), and a
  * live record of the plan's keys that no action names, so it was made since. A kept one-off
- * job's run ending is no change (the digest takes its live and finished states as one); a
- * kept schedule's ending is. Empty when the change is none of these (say, a record that was
- * made and ended meanwhile).
+ * job's run ending is no change (the digest takes its live and finished states as one) unless
+ * the plan also replaces or cancels a job of its key (a cancel beside it may then be of
+ * another kind); a kept schedule's ending is. Empty when the change is none of these (say, a
+ * record that was made and ended meanwhile).
  */
 export function changesSincePlan(doc: PlanDocument, listings: ReadonlyMap<string, readonly JobOutput[]>): string[] {
   const named = new Set<string>();
@@ -31,6 +32,10 @@ export function changesSincePlan(doc: PlanDocument, listings: ReadonlyMap<string
   const desiredKeys = plannedKeys(doc);
   const wanted = withinTargets(doc.targets);
   const found: string[] = [];
+  const acted = actedSlots(doc);
+  /** A kept job that ended: a change, but for a one-off job's run where the plan neither replaces nor cancels its key (recordState). */
+  const endedChanges = (record: JobOutput, team: string, key: string) =>
+    !isLive(record.status) && (!isOneOff(record, doc.stack) || acted.has(actedSlot(team, key)));
   for (const team of doc.teams) {
     const records = listings.get(team) ?? [];
     const byId = new Map(records.map((record) => [record.id, record]));
@@ -39,7 +44,7 @@ export function changesSincePlan(doc: PlanDocument, listings: ReadonlyMap<string
       const which = `job ${action.job_id} of "${action.key}" in team ${team}, which the plan ${VERB[action.kind]},`;
       const now = byId.get(action.job_id);
       if (now === undefined) found.push(`${which} is no longer listed.`);
-      else if (action.kind === "noop" ? isCancelled(now.status) || (!isLive(now.status) && !isOneOff(now, doc.stack)) : !isLive(now.status))
+      else if (action.kind === "noop" ? isCancelled(now.status) || endedChanges(now, team, action.key) : !isLive(now.status))
         found.push(`${which} is ${now.status} now.`);
     }
     const groups = groupTeamRecords(records, {
