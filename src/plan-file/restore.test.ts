@@ -236,6 +236,21 @@ describe("restorePlan: a stale plan", () => {
     ]);
   });
 
+  it("does not say Studio is already as the plan leaves it when a schedule it keeps has ended", async () => {
+    // Found in review: only a cancelled job kept counted against it, so with the plan's create
+    // made by another apply and the schedule it keeps ended, the refusal said nothing was left
+    // to do, where a new plan creates the schedule again.
+    const daily = desired({ key: "daily", cron: "@daily" });
+    const hourly = desired({ key: "hourly", cron: "@hourly" });
+    const kept = record(daily);
+    const { doc } = savedPlan([daily, hourly], [kept]);
+    expect(doc.actions.map((a) => `${a.kind} ${a.key}`)).toEqual(["noop daily", "create hourly"]);
+    expect((await refusal(doc, new Map([["demo", [{ ...kept, status: "COMPLETE" }, record(hourly)]]]))).split("\n").slice(0, 2)).toEqual([
+      "Saved plan is stale: the jobs in Studio changed since it was made:",
+      `  job ${kept.id} of "daily" in team demo, which the plan keeps, is COMPLETE now.`,
+    ]);
+  });
+
   it("names a copy of another of the stack's jobs, made since under a key the plan creates, as such", async () => {
     const b = desired({ key: "b" });
     const kept = record(b);

@@ -6,8 +6,6 @@
 import { canonicalJson } from "../identity/fingerprint.js";
 import { classify, isProtected, type LiveJob, type ManagedJob } from "../identity/classify.js";
 import { computeChanges } from "../plan/diff.js";
-import { statusMaySatisfy } from "../plan/keep.js";
-import { settingAt } from "../plan/settings.js";
 import { PlanRefusedError, UsageError } from "../errors.js";
 import { registerJobSecrets } from "../redact.js";
 import type { DesiredJob } from "../desired/types.js";
@@ -16,6 +14,7 @@ import { summarizeActions, type Plan, type PlanAction, type PlanSummary, type Se
 import { isLive } from "../studio/job-status.js";
 import type { JobOutput } from "../studio/types.js";
 import type { ActionDocument, PlanDocument } from "./document.js";
+import { mayStillKeep } from "./stale.js";
 import { MAKE_IT_AGAIN, PLAN_CHANGED, verifyPlanFile, type PlanCheckContext } from "./verify.js";
 
 /**
@@ -185,11 +184,7 @@ function liveRecordOf(
  * the noop's fingerprint where the plan shows it (not for a job with sensitive values).
  */
 function mayKeep(action: ActionDocument, job: ManagedJob): boolean {
-  const schedule = action.after === undefined || action.after === null ? undefined : settingAt(action.after, "cron");
-  return (
-    statusMaySatisfy(job.record.status, schedule !== undefined) &&
-    (action.fingerprint === undefined || action.fingerprint === job.fingerprint)
-  );
+  return mayStillKeep(action, job.record.status) && (action.fingerprint === undefined || action.fingerprint === job.fingerprint);
 }
 
 /**

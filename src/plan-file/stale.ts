@@ -4,6 +4,8 @@
 
 import { managedAs } from "../identity/classify.js";
 import { actedSlot } from "../plan/digest.js";
+import { statusMaySatisfy } from "../plan/keep.js";
+import { settingAt } from "../plan/settings.js";
 import { groupTeamRecords, withinTargets } from "../plan/team-records.js";
 import { isCancelled, isLive } from "../studio/job-status.js";
 import type { JobOutput } from "../studio/types.js";
@@ -105,7 +107,7 @@ export function appliedAlready(
     if (action.kind === "conflict") return false;
     if (action.kind === "noop") {
       const kept = listed(action.team, action.job_id);
-      if (kept === undefined || isCancelled(kept.status)) return false;
+      if (kept === undefined || !mayStillKeep(action, kept.status)) return false;
     } else {
       const old = listed(action.team, action.job_id);
       if (old !== undefined && isLive(old.status)) return false;
@@ -147,6 +149,15 @@ function add(groups: Map<string, JobOutput[]>, slot: string, record: JobOutput):
   const list = groups.get(slot);
   if (list === undefined) groups.set(slot, [record]);
   else list.push(record);
+}
+
+/**
+ * Whether a noop's record, in this status, is still one the planner may keep (keep.ts): never
+ * cancelled, and live for a schedule (the noop's settings name its cron).
+ */
+export function mayStillKeep(action: ActionDocument, status: string): boolean {
+  const schedule = action.after === undefined || action.after === null ? undefined : settingAt(action.after, "cron");
+  return statusMaySatisfy(status, schedule !== undefined);
 }
 
 /** A record of the stack's one-off job (its applied marker names no schedule): its run ends by itself. */
