@@ -320,6 +320,14 @@ describe("listing", () => {
   it("requires team_name and answers 404 for unknown paths and the admin hooks when disabled", async () => {
     expect(await rawCall(url, "GET", "/api/datachain/jobs/")).toMatchObject({ status: 400, body: { message: "team_name: required" } });
     expect((await rawCall(url, "GET", "/api/datachain/jobs?team_name=demo")).status).toBe(404);
+    // Whoever asks: a server that resolves its URLs before it authenticates (the emulator's
+    // audit found 401 here), so a wrong path under --url reads as one, not as a refused token.
+    for (const token of [null, "wrong-token"]) {
+      expect(await rawCall(url, "GET", "/api/datachain/jobss/?team_name=demo", { token })).toMatchObject({
+        status: 404,
+        body: { message: "Not found." },
+      });
+    }
     const { startEmulator } = await import("../src/emulator/index.js");
     const plain = await startEmulator({ port: 0 });
     try {

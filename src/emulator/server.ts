@@ -257,6 +257,12 @@ async function handle(ctx: ServerContext, req: IncomingMessage, res: ServerRespo
   const route = matchRoute(target.path);
   const routeKey = `${method} ${route.key}`;
   ctx.requests.set(routeKey, (ctx.requests.get(routeKey) ?? 0) + 1);
+  // A path no route takes is not found whoever asks, as a server that resolves its URLs before
+  // it authenticates answers: a wrong --url path then reads as one, not as a refused token.
+  if (route.kind === "unknown") {
+    await refuse(message(404, "Not found."));
+    return;
+  }
   // The token is in the headers: a caller without a valid one is refused before its body is read.
   const who = authenticate(ctx.grants, req.headers.authorization);
   if (!who.ok) {
