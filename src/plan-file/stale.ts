@@ -3,10 +3,10 @@
 // the digest covers (groupTeamRecords), against the job each action names.
 
 import { managedAs } from "../identity/classify.js";
-import { actedSlot } from "../plan/digest.js";
+import { actedSlot, actedSlots } from "../plan/digest.js";
 import { statusMaySatisfy } from "../plan/keep.js";
 import { settingAt } from "../plan/settings.js";
-import { groupTeamRecords, withinTargets } from "../plan/team-records.js";
+import { add, groupTeamRecords, withinTargets } from "../plan/team-records.js";
 import { isCancelled, isLive } from "../studio/job-status.js";
 import type { JobOutput } from "../studio/types.js";
 import type { ActionDocument, PlanDocument } from "./document.js";
@@ -34,7 +34,7 @@ export function changesSincePlan(doc: PlanDocument, listings: ReadonlyMap<string
   const desiredKeys = plannedKeys(doc);
   const wanted = withinTargets(doc.targets);
   const found: string[] = [];
-  const acted = actedSlots(doc);
+  const acted = actedSlots(doc.actions);
   /** A kept job that ended: a change, but for a one-off job's run where the plan neither replaces nor cancels its key (recordState). */
   const endedChanges = (record: JobOutput, team: string, key: string) =>
     !isLive(record.status) && (!isOneOff(record, doc.stack) || acted.has(actedSlot(team, key)));
@@ -148,12 +148,6 @@ function madeBy(stack: string, fingerprint: string | undefined, record: JobOutpu
   return record !== undefined && fingerprint !== undefined && managedAs(record, stack)?.fingerprint === fingerprint;
 }
 
-function add(groups: Map<string, JobOutput[]>, slot: string, record: JobOutput): void {
-  const list = groups.get(slot);
-  if (list === undefined) groups.set(slot, [record]);
-  else list.push(record);
-}
-
 /**
  * Whether a noop's record, in this status, is still one the planner may keep (keep.ts): never
  * cancelled, and live for a schedule (the noop's settings name its cron).
@@ -167,14 +161,6 @@ export function mayStillKeep(action: ActionDocument, status: string): boolean {
 function isOneOff(record: JobOutput, stack: string): boolean {
   const applied = managedAs(record, stack)?.applied;
   return applied !== undefined && applied.cron === undefined;
-}
-
-/** The (team, key) slots the plan replaces or cancels, as computePlan gave them to the remote digest. */
-export function actedSlots(doc: PlanDocument): Set<string> {
-  const slots = new Set<string>();
-  for (const action of doc.actions)
-    if (action.kind === "replace" || action.kind === "cancel") slots.add(actedSlot(action.team, action.key));
-  return slots;
 }
 
 /** The keys each team of the plan wants (every action but a cancel), as the planner's remote digest covered them. */

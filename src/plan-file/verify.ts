@@ -11,13 +11,13 @@ import { interpolate } from "../desired/interpolate.js";
 import type { DesiredJob } from "../desired/types.js";
 import { canonicalJson } from "../identity/fingerprint.js";
 import { clusterProblem } from "../plan/cluster-problem.js";
-import { computeRemoteDigest } from "../plan/digest.js";
+import { actedSlots, computeRemoteDigest } from "../plan/digest.js";
 import { desiredSettings } from "../plan/settings.js";
 import type { Redactor } from "../redact.js";
 import type { Cluster, JobOutput } from "../studio/types.js";
 import type { PlanDocument, SavedJob } from "./document.js";
 import { restoreJob } from "./saved-job.js";
-import { actedSlots, appliedAlready, changesSincePlan, plannedKeys } from "./stale.js";
+import { appliedAlready, changesSincePlan, plannedKeys } from "./stale.js";
 import { isSealed } from "./seal.js";
 import { deriveDigestKey, digestSensitive, isSameKey, PLAN_KEY_VARIABLE, sameHex, type DigestKey } from "./secret-digest.js";
 
@@ -198,7 +198,7 @@ function checkRemoteDigest(
   jobs: ReadonlyMap<string, DesiredJob> | undefined,
 ): void {
   // The digest covers the records of the keys the plan wants, as computePlan saw them.
-  if (computeRemoteDigest(doc.stack, listings, plannedKeys(doc), doc.targets, actedSlots(doc)) !== doc.remote_digest) {
+  if (computeRemoteDigest(doc.stack, listings, plannedKeys(doc), doc.targets, actedSlots(doc.actions)) !== doc.remote_digest) {
     if (jobs !== undefined && appliedAlready(doc, listings, (key) => jobs.get(key)?.fingerprint)) {
       throw new PlanRefusedError(
         "PLAN_STALE",

@@ -6,7 +6,7 @@ import type { DesiredJob } from "../desired/types.js";
 import { MARKERS } from "../identity/markers.js";
 import type { JobOutput } from "../studio/types.js";
 import { computePlan } from "./compute.js";
-import { actedSlot, computeRemoteDigest } from "./digest.js";
+import { actedSlots, computeRemoteDigest } from "./digest.js";
 import type { PlanAction, PlanOptions } from "./types.js";
 
 interface Case {
@@ -973,7 +973,7 @@ describe("the remote digest a saved plan is checked against", () => {
     for (const targets of [[], ["b"]]) {
       const plan = computePlan([a, b], listings, CLUSTERS, options({ targets, adopt: true }));
       const desiredKeys = new Map([["demo", new Set(plan.actions.filter((x) => x.kind !== "cancel").map((x) => x.key))]]);
-      const acted = new Set(plan.actions.filter((x) => x.kind === "replace" || x.kind === "cancel").map((x) => actedSlot(x.team, x.key)));
+      const acted = actedSlots(plan.actions);
       expect(computeRemoteDigest(STACK, listings, desiredKeys, targets, acted)).toBe(plan.remoteDigest);
     }
     // The records the digest covers: dropping one the plan did not look at changes nothing.

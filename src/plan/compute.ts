@@ -14,7 +14,7 @@ import { clusterProblem } from "./cluster-problem.js";
 import { computeChanges } from "./diff.js";
 import { firstFew, teamsNamed } from "../word-lists.js";
 import { fieldsHoldingSecrets } from "./settings.js";
-import { actedSlot, digestRecords } from "./digest.js";
+import { actedSlots, digestRecords } from "./digest.js";
 import { keepOrder, satisfyingInKeepOrder } from "./keep.js";
 import { groupTeamRecords, withinTargets, type TeamRecords } from "./team-records.js";
 import { summarizeActions, type CancelReason, type PlanAction, type Plan, type PlanOptions } from "./types.js";
@@ -151,13 +151,6 @@ export function computePlan(
     remoteDigest: digestRecords(groups, actedSlots(actions)),
     createdAt: options.now.toISOString(),
   };
-}
-
-/** The (team, key) slots the plan replaces or cancels: the remote digest's `acted`. */
-function actedSlots(actions: readonly PlanAction[]): Set<string> {
-  const slots = new Set<string>();
-  for (const action of actions) if (action.kind === "replace" || action.kind === "cancel") slots.add(actedSlot(action.team, action.key));
-  return slots;
 }
 
 function planTeam(team: string, desiredHere: ReadonlyMap<string, DesiredJob>, records: TeamRecords, options: PlanOptions): TeamPlan {

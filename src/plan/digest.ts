@@ -24,13 +24,21 @@ export function planningState(status: string): string {
  */
 function recordState(job: ManagedJob, slot: string, acted: ReadonlySet<string>): string {
   const state = planningState(job.record.status);
-  if (state === "cancelled" || job.applied === undefined || job.applied.cron !== undefined || acted.has(slot)) return state;
+  // The applied marker is decoded last: only for a record whose key the plan leaves be.
+  if (state === "cancelled" || acted.has(slot) || job.applied === undefined || job.applied.cron !== undefined) return state;
   return "run";
 }
 
 /** The (team, key) a replace or a cancel acts on: `acted` of digestRecords. */
 export function actedSlot(team: string, key: string): string {
   return `${team}\u0000${key}`;
+}
+
+/** The slots the replaces and cancels of a plan, or of its saved document, act on: digestRecords' `acted`. */
+export function actedSlots(actions: Iterable<{ kind: string; team: string; key: string }>): Set<string> {
+  const slots = new Set<string>();
+  for (const action of actions) if (action.kind === "replace" || action.kind === "cancel") slots.add(actedSlot(action.team, action.key));
+  return slots;
 }
 
 /**

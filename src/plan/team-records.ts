@@ -50,7 +50,8 @@ export interface TeamRecords {
   leftOut: ManagedJob[];
 }
 
-function add<T>(groups: Map<string, T[]>, name: string, item: T): void {
+/** `item` added to the list of `name` in `groups`, the list made when it is the first. */
+export function add<T>(groups: Map<string, T[]>, name: string, item: T): void {
   const list = groups.get(name);
   if (list === undefined) groups.set(name, [item]);
   else list.push(item);
