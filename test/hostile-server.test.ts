@@ -493,27 +493,33 @@ describe("2. records of the wrong shape", () => {
   });
 });
 
+/** The listing's three jobs kept as they are, and a new job `delta` that uploads labels.csv (4 bytes). */
+function specWithUpload(): string {
+  const withFile = specDir(["alpha", "beta", "gamma"]);
+  writeFileSync(join(withFile, "labels.csv"), "a,b\n");
+  writeFileSync(
+    join(withFile, "studio-jobs.yaml"),
+    stringify({
+      version: 1,
+      stack: "hostile",
+      defaults: { team: "demo" },
+      jobs: {
+        ...Object.fromEntries(
+          ["alpha", "beta", "gamma"].map((key) => [
+            key,
+            { query: `print("${key}")`, schedule: { cron: "@daily" }, environment: { API_KEY: "${env:EMBED_API_KEY}", REGION: "eu" } },
+          ]),
+        ),
+        delta: { query: "print(1)", files: ["labels.csv"] },
+      },
+    }),
+  );
+  return withFile;
+}
+
 describe("2b. an upload id too large to be read exactly", () => {
   it.each(["1e300", "9007199254740993"])("%s: the upload fails, and no create is sent with another id", async (id) => {
-    const withFile = specDir(["alpha", "beta", "gamma"]);
-    writeFileSync(join(withFile, "labels.csv"), "a,b\n");
-    writeFileSync(
-      join(withFile, "studio-jobs.yaml"),
-      stringify({
-        version: 1,
-        stack: "hostile",
-        defaults: { team: "demo" },
-        jobs: {
-          ...Object.fromEntries(
-            ["alpha", "beta", "gamma"].map((key) => [
-              key,
-              { query: `print("${key}")`, schedule: { cron: "@daily" }, environment: { API_KEY: "${env:EMBED_API_KEY}", REGION: "eu" } },
-            ]),
-          ),
-          delta: { query: "print(1)", files: ["labels.csv"] },
-        },
-      }),
-    );
+    const withFile = specWithUpload();
     serve(listing, {
       write: (req, res) => {
         if (!(req.url ?? "").startsWith("/api/datachain/jobs/files")) return json(res, 418, { message: "no create expected" });
@@ -525,6 +531,30 @@ describe("2b. an upload id too large to be read exactly", () => {
     expect(result.code).toBe(1);
     expect(result.stdout).toContain(
       `upload demo/delta: FAILED: Studio's reply to POST /api/datachain/jobs/files?team_name=demo: the uploaded file: field "id" is a whole number too large to be read exactly (more than 2^53 - 1)`,
+    );
+    expect(result.stdout).toContain("create demo/delta: skipped: upload of labels.csv did not succeed");
+    expectClean(result);
+    expect(writes().map((w) => w.url.split("?")[0])).toEqual(["/api/datachain/jobs/files"]);
+  });
+});
+
+describe("2c. an upload Studio keeps at another size, or says failed", () => {
+  it.each([
+    ['"size": 3, "error": null', "Studio holds 3 bytes of it where 4 were sent"],
+    ['"size": 4, "error": "storage quota exceeded"', 'Studio says the upload failed: "storage quota exceeded"'],
+  ])("%s: the upload fails, and no create is sent with the file", async (fields, said) => {
+    const withFile = specWithUpload();
+    serve(listing, {
+      write: (req, res) => {
+        if (!(req.url ?? "").startsWith("/api/datachain/jobs/files")) return json(res, 418, { message: "no create expected" });
+        res.writeHead(200, { "content-type": "application/json" });
+        res.end(`{"id": 5, "filename": "labels.csv", "state": "pending", ${fields}}`);
+      },
+    });
+    const result = await runCli(["apply", ".", "--yes"], { cwd: withFile, env: env() });
+    expect(result.code).toBe(1);
+    expect(result.stdout).toContain(
+      `upload demo/delta: FAILED: Studio's reply to POST /api/datachain/jobs/files?team_name=demo: the uploaded file: ${said}`,
     );
     expect(result.stdout).toContain("create demo/delta: skipped: upload of labels.csv did not succeed");
     expectClean(result);

@@ -341,7 +341,7 @@ export function createStudioClient(options: StudioClientOptions): StudioClient {
         },
         // A second upload of the same bytes only leaves an unused copy behind.
         retry: "always",
-        reply: () => createWholeReplyStream(readUploadReply),
+        reply: () => createWholeReplyStream((body) => readUploadReply(body, content.byteLength)),
         maxBytes: small,
       });
     },

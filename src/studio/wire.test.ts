@@ -168,15 +168,31 @@ describe("other replies", () => {
   });
 
   it("reads an upload's id and a cancel's message", () => {
-    expect(readUploadReply({ id: 3, filename: "a" }).id).toBe(3);
-    expect(() => readUploadReply({ id: -1 })).toThrow('the uploaded file: field "id" must be a whole number of at least 0, got a number');
+    expect(readUploadReply({ id: 3, filename: "a" }, 1).id).toBe(3);
+    expect(() => readUploadReply({ id: -1 }, 1)).toThrow(
+      'the uploaded file: field "id" must be a whole number of at least 0, got a number',
+    );
     // Found by an adversarial tester: 1e300 went on as file id "1e+300", and 2^53 + 1 as …992.
-    expect(readUploadReply(JSON.parse('{"id": 9007199254740991, "filename": "a", "size": 1}'))).toEqual({ id: 9007199254740991 });
+    expect(readUploadReply(JSON.parse('{"id": 9007199254740991, "filename": "a", "size": 1}'), 1)).toEqual({ id: 9007199254740991 });
     for (const id of ["1e300", "9007199254740993", "9007199254740992"]) {
-      expect(() => readUploadReply(JSON.parse(`{"id": ${id}}`))).toThrow(
+      expect(() => readUploadReply(JSON.parse(`{"id": ${id}}`), 1)).toThrow(
         'the uploaded file: field "id" is a whole number too large to be read exactly (more than 2^53 - 1)',
       );
     }
+    // Studio's own account of the upload is held to: the size it keeps, its error.
+    const reply = { id: 3, filename: "a", size: 4, state: "pending", error: null };
+    expect(readUploadReply(reply, 4)).toEqual({ id: 3 });
+    expect(readUploadReply({ ...reply, size: null, error: "" }, 9)).toEqual({ id: 3 });
+    expect(() => readUploadReply(reply, 5)).toThrow("the uploaded file: Studio holds 4 bytes of it where 5 were sent");
+    expect(() => readUploadReply({ ...reply, size: "4" }, 4)).toThrow(
+      'the uploaded file: field "size" must be a whole number of at least 0, got a string',
+    );
+    expect(() => readUploadReply({ ...reply, error: "virus\u001b[2J found\n" }, 4)).toThrow(
+      'the uploaded file: Studio says the upload failed: "virus [2J found"',
+    );
+    expect(() => readUploadReply({ ...reply, error: 7 }, 4)).toThrow(
+      'the uploaded file: field "error" must be a string or null, got a number',
+    );
     expect(readActionFeedback({ message: "Successfully canceled" })).toBe("Successfully canceled");
     expect(readActionFeedback({})).toBe("");
     expect(() => readActionFeedback({ message: 1 })).toThrow('the reply: field "message" must be a string or null, got a number');

@@ -23,6 +23,7 @@ import { hasControlCharacters } from "../invisible.js";
 import { APPLIED_VERSION, decodeAppliedJson, MARKERS, userEnvironment } from "../identity/markers.js";
 import { isLive, isRun } from "./job-status.js";
 import { isSameTeam } from "./team-name.js";
+import { oneLine, shorten } from "./reply-text.js";
 import { isStudioTime } from "./time.js";
 import type { Cluster, JobOutput, UploadReply } from "./types.js";
 
@@ -457,10 +458,23 @@ export function readClusterList(body: unknown): Cluster[] {
   });
 }
 
-/** The reply to an upload: only its id, which the tool reads. */
-export function readUploadReply(body: unknown): UploadReply {
+/**
+ * The reply to an upload: its id, which the tool sends on in the create. Where Studio says
+ * more, it is held to it: a `size` other than the bytes sent is a file cut short or changed on
+ * its way, and an `error` is an upload that failed; a job made with either would run with
+ * another file than the spec's. Both are optional (a reply may give only the id).
+ */
+export function readUploadReply(body: unknown, sentBytes: number): UploadReply {
   if (!isObject(body)) throw new WireError(`expected the uploaded file (an object), got ${kind(body)}`);
-  return { id: integer(body, "id", "the uploaded file", 0) };
+  const label = "the uploaded file";
+  const id = integer(body, "id", label, 0);
+  const failed = optionalString(body, "error", label, "");
+  if (failed !== "") throw new WireError(`${label}: Studio says the upload failed: "${shorten(oneLine(failed), 200)}"`);
+  if (body["size"] !== undefined && body["size"] !== null) {
+    const size = integer(body, "size", label, 0);
+    if (size !== sentBytes) throw new WireError(`${label}: Studio holds ${size} bytes of it where ${sentBytes} were sent`);
+  }
+  return { id };
 }
 
 /** The reply to a cancel, `{"message": "..."}`; its message is only shown. */
