@@ -250,7 +250,9 @@ function expectOwnCommentOnly(runner: Runner, planted: Record<number, string>, p
 
 const FOREIGN = `${MARKER}\nnot a plan: written by someone else\n`;
 
-describe("examples/ci/github-actions.yml", () => {
+// Each test runs a recipe's steps as processes, several CLI runs apiece: 10–22 s of wall time
+// under a full `npm test` on 2 busy cores, where vitest's default allows 30 s.
+describe("examples/ci/github-actions.yml", { timeout: 90_000 }, () => {
   const workflow = readRecipe("github-actions.yml");
 
   it("runs on pull requests and pushes, one concurrency group per stack, the token from secrets", () => {
@@ -424,7 +426,7 @@ describe("examples/ci/github-actions.yml", () => {
   });
 });
 
-describe("examples/ci/gitlab-ci.yml", () => {
+describe("examples/ci/gitlab-ci.yml", { timeout: 90_000 }, () => {
   const pipeline = readRecipe("gitlab-ci.yml");
   const ci = {
     DATACHAIN_STUDIO_TOKEN: "dev-token",

@@ -142,7 +142,7 @@ describe("help and version", () => {
       "",
     ]);
     expect(lines).toHaveLength(12002);
-  });
+  }, 90_000);
 
   it("says a command asked help for is unknown, exit 1, as it does for the command itself", async () => {
     // `help nope` printed the whole help on stderr, exit 1, without saying why.

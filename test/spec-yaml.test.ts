@@ -543,5 +543,5 @@ describe("aliases and merge keys", () => {
     if (last === undefined || "issues" in last) throw new Error("not read");
     expect(last.source.locate(["jobs", "f4j4999", "query"])).toEqual({ file: "f.yaml", line: 1, column: 17 });
     expect(last.source.locate(["jobs", "f4j4999"], { key: true })).toEqual({ file: "f.yaml", line: 5002, column: 3 });
-  });
+  }, 90_000);
 });

@@ -267,5 +267,5 @@ describe("computeStatus", () => {
     const lines = renderStatusText(status).split("\n");
     expect(lines).toHaveLength(130_002);
     expect(lines.at(-2)).toMatch(/^demo\/job-129999 {2}\S{8} {2}QUEUED {2}not-in-spec {2}- {9}-$/);
-  });
+  }, 90_000);
 });
