@@ -489,6 +489,44 @@ describe("plan failures end with exit 1 and one clear sentence", () => {
     expect(studio.emulator.requests.size).toBe(before);
   });
 
+  it("a cluster Studio lacks, or too many workers, named where the setting is written: a shared value, the defaults, the job", async () => {
+    // The errors named the job's key by line alone, so a cluster merged from a shared `x-` value
+    // or set under `defaults:` sent the reader to a job that does not write it.
+    const dir = writeRepo({
+      "studio-jobs.yaml": [
+        "version: 1",
+        "stack: clusters",
+        "defaults:",
+        "  team: demo",
+        "  workers: 12",
+        "x-big: &big",
+        "  workers: 99",
+        "  cluster: nope",
+        "jobs:",
+        "  a:",
+        "    <<: *big",
+        "    query: print(1)",
+        "  b:",
+        "    query: print(2)",
+        "  c:",
+        "    query: print(3)",
+        "    cluster: gpu-pool",
+        "    workers: 50",
+        "",
+      ].join("\n"),
+    });
+    const result = await plan(dir);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toBe(
+      [
+        'Error: Job "a" (studio-jobs.yaml:8:12) names cluster nope, which does not exist in Studio. Known clusters: default, gpu-pool, legacy.',
+        'Error: Job "b" (studio-jobs.yaml:5:12) asks for 12 workers; cluster default allows at most 8.',
+        'Error: Job "c" (studio-jobs.yaml:18:14) asks for 50 workers; cluster gpu-pool allows at most 32.',
+        "",
+      ].join("\n"),
+    );
+  });
+
   it("--out ends in .json and replaces only a saved plan (or an empty file), before Studio is asked", async () => {
     // Found by an adversarial tester: `plan --out studio-jobs.yaml` wrote the plan over the spec
     // it had just read, and `plan --out plan.yaml` saved a plan that the `apply plan.yaml` it

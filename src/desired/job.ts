@@ -8,7 +8,7 @@ import { computeJobFingerprint, credentialsDigest } from "../identity/fingerprin
 import { formatEnvironment, markerEnvironment } from "../identity/markers.js";
 import type { JobInput } from "../studio/types.js";
 import { FIELD_NAMES, JOB_FIELDS, fileDigests, type FieldName, type JobValues } from "./fields.js";
-import type { AppliedRecord, DesiredJob, ReplaceStrategy } from "./types.js";
+import type { AppliedRecord, DesiredJob, LocatedSetting, ReplaceStrategy } from "./types.js";
 
 export interface DesiredJobParts {
   stack: string;
@@ -19,6 +19,8 @@ export interface DesiredJobParts {
   vars: Readonly<Record<string, string>>;
   /** Where the job is defined, or how to find it: locating may mean parsing a file again. */
   location: SourceLocation | (() => SourceLocation);
+  /** Where a setting is written, when the job comes from a spec file; undefined when it sets none. */
+  locateSetting?: (setting: LocatedSetting) => SourceLocation | undefined;
 }
 
 const NOTHING_SENSITIVE: readonly string[] = Object.freeze([]);
@@ -35,6 +37,7 @@ class ResolvedJob implements DesiredJob {
   readonly vars: Readonly<Record<string, string>>;
   readonly sensitive: readonly string[];
   #location: SourceLocation | (() => SourceLocation);
+  readonly #locateSetting: DesiredJobParts["locateSetting"];
   #fingerprint: string | undefined;
   #applied: AppliedRecord | undefined;
   #input: JobInput | undefined;
@@ -48,11 +51,16 @@ class ResolvedJob implements DesiredJob {
     const sensitive = Object.keys(parts.sensitiveTemplates);
     this.sensitive = sensitive.length === 0 ? NOTHING_SENSITIVE : sensitive.sort();
     this.#location = parts.location;
+    this.#locateSetting = parts.locateSetting;
   }
 
   get location(): SourceLocation {
     if (typeof this.#location === "function") this.#location = this.#location();
     return this.#location;
+  }
+
+  locate(setting: LocatedSetting): SourceLocation {
+    return this.#locateSetting?.(setting) ?? this.location;
   }
 
   get fingerprint(): string {

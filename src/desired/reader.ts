@@ -257,6 +257,12 @@ export class JobReader {
     return this.#file.file.source.locate(this.jobPath, { key: true });
   }
 
+  /** Where the setting the job takes is written (its own, or its defaults'); undefined when neither writes it. */
+  locateSetting(name: string): SourceLocation | undefined {
+    const origin = this.setting(name);
+    return origin === undefined ? undefined : this.#file.file.source.locate(origin.path);
+  }
+
   origin(value: unknown, parent: DocPath, last: string | number, section?: string): Origin {
     return this.#file.origin(value, parent, last, section);
   }

@@ -440,6 +440,7 @@ function resolveJob(reader: JobReader, shared: readonly unknown[], stack: string
     sensitiveTemplates: reader.templates(),
     vars: reader.vars,
     location: () => reader.locate(),
+    locateSetting: (setting) => reader.locateSetting(setting),
   });
   return { team, job };
 }

@@ -39,9 +39,14 @@ export interface AppliedRecord {
  * fields.ts), and the members below `values` are shorthands for some of them.
  * Made only by createDesiredJob (job.ts).
  */
+/** The settings a plan's errors point at. */
+export type LocatedSetting = "cluster" | "workers";
+
 export interface DesiredJob {
   readonly stack: string;
   readonly location: SourceLocation;
+  /** Where a setting of the job is written (in its defaults, or a shared value it merges), else where the job is. */
+  locate(setting: LocatedSetting): SourceLocation;
   readonly values: Readonly<JobValues>;
   readonly replace: ReplaceStrategy;
   /** Fields whose values came from ${env:...}, sorted: never printed or saved. */

@@ -136,7 +136,7 @@ function checkClusters(jobs: ReadonlyMap<string, DesiredJob>, clusters: readonly
   const problems: string[] = [];
   for (const job of jobs.values()) {
     const problem = clusterProblem(job, clusters);
-    if (problem !== undefined) problems.push(`Job "${job.key}" (team ${job.team}) ${problem}`);
+    if (problem !== undefined) problems.push(`Job "${job.key}" (team ${job.team}) ${problem.message}`);
   }
   if (problems.length === 0) return;
   throw new PlanRefusedError(

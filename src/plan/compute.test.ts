@@ -838,10 +838,10 @@ const cases: Case[] = [
       expected: () => ["create a", "create b", "create c", "create d", "create e"],
     }),
     errors: [
-      /^Job "a" \(studio-jobs.yaml:1\) names cluster nope, which does not exist in Studio\. Known clusters: default, gpu-pool, legacy\.$/,
-      /^Job "b" \(studio-jobs.yaml:1\) would run on cluster legacy, which is not active\. Choose another cluster\.$/,
-      /^Job "c" \(studio-jobs.yaml:1\) asks for 33 workers; cluster gpu-pool allows at most 32\.$/,
-      /^Job "d" \(studio-jobs.yaml:1\) asks for 9 workers; cluster default allows at most 8\.$/,
+      /^Job "a" \(studio-jobs.yaml:1:3\) names cluster nope, which does not exist in Studio\. Known clusters: default, gpu-pool, legacy\.$/,
+      /^Job "b" \(studio-jobs.yaml:1:3\) would run on cluster legacy, which is not active\. Choose another cluster\.$/,
+      /^Job "c" \(studio-jobs.yaml:1:3\) asks for 33 workers; cluster gpu-pool allows at most 32\.$/,
+      /^Job "d" \(studio-jobs.yaml:1:3\) asks for 9 workers; cluster default allows at most 8\.$/,
     ],
   },
 ];

@@ -517,8 +517,10 @@ function checkClusters(actions: readonly PlanAction[], clusters: readonly Cluste
     if (action.kind !== "create" && action.kind !== "replace") continue;
     const job = action.desired;
     const problem = clusterProblem(job, clusters);
-    // Locating a job may mean parsing its file again: only when there is something to say.
-    if (problem !== undefined) errors.push(`Job "${job.key}" (${job.location.file}:${job.location.line}) ${problem}`);
+    if (problem === undefined) continue;
+    // Locating may mean parsing the job's file again: only when there is something to say.
+    const { file, line, column } = job.locate(problem.setting);
+    errors.push(`Job "${job.key}" (${file}:${line}:${column}) ${problem.message}`);
   }
 }
 
