@@ -365,6 +365,30 @@ describe("destroy", () => {
     });
   });
 
+  it("given one file of a stack split over two, refuses to cancel the other file's jobs unless they are named with --target", async () => {
+    // `destroy jobs/monitoring.yaml --yes` cancelled the training jobs too, defined in the
+    // file beside it that it was not given: it retires the whole stack, as plan would only
+    // after the same error.
+    const dir = copyExample("ml-platform");
+    expect((await cli(dir, ["apply", "jobs", "--yes"])).code).toBe(0);
+    const all = ["drift-report", "evaluate-ranker", "retrain-ranker"];
+    expect(await liveKeys("ml-platform")).toEqual(all);
+    const refused = await cli(dir, ["destroy", "jobs/monitoring.yaml", "--yes"]);
+    expect(refused.code).toBe(1);
+    expect(refused.stderr.split("\n").filter((line) => line.startsWith("Error:"))).toEqual(
+      ["evaluate-ranker", "retrain-ranker"].map(
+        (key) =>
+          `Error: Job "${key}" in team demo would be cancelled with stack ml-platform, but jobs/training.yaml, next to jobs/monitoring.yaml, defines it and was not given: destroy retires the whole stack, not one file's jobs. To retire it all, give the directory (or add jobs/training.yaml); to cancel some jobs only, delete them from the spec and apply, or name them with --target.`,
+      ),
+    );
+    expect(await liveKeys("ml-platform")).toEqual(all);
+    // Named, a key is cancelled wherever it is defined.
+    expect((await cli(dir, ["destroy", "jobs/monitoring.yaml", "--yes", "--target", "retrain-ranker"])).code).toBe(0);
+    expect(await liveKeys("ml-platform")).toEqual(["drift-report", "evaluate-ranker"]);
+    expect((await cli(dir, ["destroy", "jobs", "--yes"])).code).toBe(0);
+    expect(await liveKeys("ml-platform")).toEqual([]);
+  });
+
   it("refusing without a terminal, names one job as one (from a README walkthrough)", async () => {
     const dir = copyExample("analytics");
     expect((await cli(dir, ["apply", ".", "--yes", "--target", "hourly-metrics"])).code).toBe(0);

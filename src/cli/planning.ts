@@ -5,7 +5,7 @@ import { formatSpecNote, RemoteError, UsageError } from "../errors.js";
 import { registerJobSecrets } from "../redact.js";
 import { printable } from "../invisible.js";
 import { computePlan, disruptionWarning } from "../plan/compute.js";
-import type { Plan } from "../plan/types.js";
+import type { Plan, PlanAction } from "../plan/types.js";
 import { readVars } from "../desired/index.js";
 import type { GivenVars } from "../desired/var-files.js";
 import { loadSpecFiles, type LoadedSpecFile } from "../desired/load.js";
@@ -302,10 +302,11 @@ export async function preparePlan(
     });
     plan.warnings.push(...coverage.warnings);
     if (!destroy && coverage.unreadable.length > 0) plan.warnings.push(...createdBesideUnread(plan, listings, coverage.unreadable));
-    if (!destroy) {
+    // Keys given with --target are cancelled as asked, wherever they are defined.
+    if (!destroy || flags.target.length === 0) {
       const unread = await cancelsOfUnreadFiles(plan, files, io.cwd, resolveOptions);
       plan.errors.push(...unread.errors);
-      plan.warnings.push(...unread.warnings);
+      if (!destroy) plan.warnings.push(...unread.warnings);
     }
     timer.lap("computed the plan");
     const kept = destroy && !flags.allowProtected ? keepProtected(plan) : { plan, kept: 0 };
@@ -361,8 +362,9 @@ function createdBesideUnread(plan: Plan, listings: ReadonlyMap<string, readonly 
  * A job the plan cancels as removed from the spec that a YAML file next to the spec's own
  * defines, for the same stack and team, is a spec file left out (`plan jobs/training.yaml`
  * when jobs/monitoring.yaml holds the rest of the stack), not a job removed: each is an
- * error, which stops the plan before anything is cancelled. See docs/architecture.md,
- * "Spec files left out".
+ * error, which stops the plan before anything is cancelled. So is one `destroy` cancels,
+ * given one file of a stack split over several: it retires the whole stack, which the one
+ * file given may not have meant. See docs/architecture.md, "Spec files left out".
  */
 async function cancelsOfUnreadFiles(
   plan: Plan,
@@ -370,7 +372,10 @@ async function cancelsOfUnreadFiles(
   cwd: string,
   options: SiblingOptions,
 ): Promise<{ errors: string[]; warnings: string[] }> {
-  const removed = plan.actions.filter((action) => action.kind === "cancel" && action.reason === "removed");
+  const removed = plan.actions.filter(
+    (action): action is Extract<PlanAction, { kind: "cancel" }> =>
+      action.kind === "cancel" && (action.reason === "removed" || action.reason === "destroyed"),
+  );
   if (removed.length === 0) return { errors: [], warnings: [] };
   const unread = await jobsOfUnreadSiblings(files, plan.stack, cwd, options);
   // A file beside them that does not parse (half edited, say) may hold some of the jobs cancelled.
@@ -383,7 +388,9 @@ async function cancelsOfUnreadFiles(
     const where = unread.jobs.get(action.key)?.find((job) => job.team === undefined || job.team === action.team);
     if (where === undefined) continue;
     errors.push(
-      `Job "${action.key}" in team ${action.team} would be cancelled as removed from the spec, but ${where.file}, next to ${where.nextTo}, defines it for stack ${plan.stack} and was not given. Plan the whole stack (give the directory, or add ${where.file}), or delete the job from ${where.file} if it should go.`,
+      action.reason === "destroyed"
+        ? `Job "${action.key}" in team ${action.team} would be cancelled with stack ${plan.stack}, but ${where.file}, next to ${where.nextTo}, defines it and was not given: destroy retires the whole stack, not one file's jobs. To retire it all, give the directory (or add ${where.file}); to cancel some jobs only, delete them from the spec and apply, or name them with --target.`
+        : `Job "${action.key}" in team ${action.team} would be cancelled as removed from the spec, but ${where.file}, next to ${where.nextTo}, defines it for stack ${plan.stack} and was not given. Plan the whole stack (give the directory, or add ${where.file}), or delete the job from ${where.file} if it should go.`,
     );
   }
   return { errors, warnings };
