@@ -820,7 +820,58 @@ describe("import", () => {
     await studio.client.createJob(handMade("folded", { query }));
     const { dir, imported, yaml } = await importInto("fold");
     expect(imported.code).toBe(0);
-    expect(yaml).toContain(String.raw`    query: "print('a line long enough to fold')\r\n\ \nprint(2)\n"` + "\n");
+    expect(yaml).toContain(
+      [String.raw`    query: "print('a line long enough to fold')\r\n`, String.raw`      \ \n`, String.raw`      print(2)\n"`].join(
+        "\\\n",
+      ) + "\n",
+    );
+    const spec = await loadSpec(["."], dir, { env: {}, vars: {}, defaultTeam: undefined });
+    expect(spec.jobs.map((job) => job.values.query)).toEqual([query]);
+  });
+
+  it("writes a query a block cannot hold (CRLF, a lone CR, a control character) double-quoted line by line, not as one line", async () => {
+    // Found by importing a query written on Windows: its CRs kept it out of a block scalar, and
+    // the yaml library wrote it double-quoted on one line however long, a 500-line query one
+    // line of the spec, which a reviewer cannot read nor diff.
+    const crlf = "import os\r\n    \r\n  print(os.environ)\r\n";
+    const mac = "print(1)\rprint(2)\r";
+    const control = "print('\u001b[1mbold')\n\n print(2)";
+    await studio.client.createJob(handMade("crlf", { query: crlf }));
+    await studio.client.createJob(handMade("mac", { query: mac }));
+    await studio.client.createJob(handMade("control", { query: control }));
+    const { dir, imported, yaml } = await importInto("quoted");
+    expect(imported.code).toBe(0);
+    // Each line but the last ends with `\`, a break YAML reads as nothing; a space a line starts with is `\ `.
+    const lines = (...written: string[]) => written.map((line, i) => (i < written.length - 1 ? `${line}\\` : line)).join("\n");
+    expect(yaml).toContain(
+      lines(String.raw`    query: "print('\u001b[1mbold')\n`, String.raw`      \n`, String.raw`      \ print(2)"`) +
+        "\n    query_type: PYTHON\n",
+    );
+    expect(yaml).toContain(
+      lines(String.raw`    query: "import os\r\n`, String.raw`      \    \r\n`, String.raw`      \  print(os.environ)\r\n"`) +
+        "\n    query_type: PYTHON\n",
+    );
+    expect(yaml).toContain(lines(String.raw`    query: "print(1)\r`, String.raw`      print(2)\r"`) + "\n    query_type: PYTHON\n");
+    const spec = await loadSpec(["."], dir, { env: {}, vars: {}, defaultTeam: undefined });
+    expect(spec.jobs.map((job) => [job.key, job.values.query])).toEqual([
+      ["control", control],
+      ["crlf", crlf],
+      ["mac", mac],
+    ]);
+    const applied = await runCli(["apply", ".", "--adopt", "--yes"], { cwd: dir, env });
+    expect(applied.code, applied.stderr).toBe(0);
+    const again = await runCli(["plan", ".", "--detailed-exitcode"], { cwd: dir, env });
+    expect([again.code, again.stdout]).toEqual([0, "No changes. Studio matches the spec in team demo.\n"]);
+  });
+
+  it("writes to --out what it prints when a query's line a CI runner takes for a command starts a line of the spec", async () => {
+    // The query is written line by line, its CRs keep it out of a block: the file held the
+    // line `::error::boom` as itself, which stdout escapes, so the two were not the same spec.
+    const query = "x\r\n::error::boom\r\n##[group]g\r\n";
+    await studio.client.createJob(handMade("commands", { query }));
+    const { dir, yaml } = await importPrintedAndWritten();
+    expect(yaml).toContain(String.raw`      \u003a:error::boom\r\n` + "\\\n");
+    expect(yaml.split("\n").filter((line) => line.trim().startsWith("::"))).toEqual([]);
     const spec = await loadSpec(["."], dir, { env: {}, vars: {}, defaultTeam: undefined });
     expect(spec.jobs.map((job) => job.values.query)).toEqual([query]);
   });

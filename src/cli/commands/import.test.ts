@@ -66,6 +66,20 @@ describe("seenYaml", () => {
     }
   });
 
+  it("writes a value with line breaks that a block cannot hold double-quoted line by line, as a mapping's value or a list's item", () => {
+    // Found by importing a CRLF query: it was one double-quoted line of the spec, however long.
+    const values = ["a\r\nb\r\n", "a\rb", "\r\n \r\n  x", "x\n\ty\u0001", " \u2028\n\n ", "\ufeff#\n- a: b\n", "a\\\r\n\\ b", '"\r\n"'];
+    const expected = {
+      jobs: { j: { query: "q", requirements: values, environment: Object.fromEntries(values.map((v, i) => [`V${i}`, v])) } },
+    };
+    const text = seenYaml(new Document(expected));
+    expect(text).toContain('    requirements:\n      - "a\\r\\n\\\n        b\\r\\n"\n      - "a\\r\\\n        b"\n');
+    expect(text).toContain('      V2: "\\r\\n\\\n        \\ \\r\\n\\\n        \\  x"\n');
+    expect(parse(text)).toEqual(expected);
+    expect(parse(text, { version: "1.1" })).toEqual(expected);
+    expect(load(text)).toEqual(expected);
+  });
+
   it("writes a job key whose escapes make it longer than 1024 characters as an explicit key, which YAML allows", () => {
     // Found by importing a job named "a" and 200 U+200B: each escaped as \u200b, the key was
     // written as `"a\u200b…": ` on 1,206 characters; YAML's limit for `key:` is 1024, so the

@@ -12,7 +12,7 @@ import { access } from "node:fs/promises";
 import { dirname, join, relative, resolve, sep } from "node:path";
 import { Document, Pair, Scalar, visit, type YAMLMap } from "yaml";
 import { UsageError } from "../../errors.js";
-import { holdsWorkflowCommand } from "../../workflow-commands.js";
+import { holdsWorkflowCommand, withoutWorkflowCommands } from "../../workflow-commands.js";
 import { escapeInvisible, hasInvisible, printable, replaceUnseen, unicodeEscaped, unstorableCharacter } from "../../invisible.js";
 import { isEnvironmentName, isOneLine } from "../../desired/environment-name.js";
 import { looksSecret, secretLookingValues } from "../../plan/secret-names.js";
@@ -348,16 +348,17 @@ const MAX_IMPLICIT_KEY = 1024;
  * only this run can have written.
  */
 export function seenYaml(doc: Document): string {
-  const quoted: string[] = [];
+  // Each value written here, as its lines: a key, or a value without a line break inside, is one.
+  const quoted: string[][] = [];
   const placeholder = `studio-jobs-quoted-${randomUUID()}-`;
   visit(doc, {
     Scalar(key, node) {
       const value = node.value;
       if (typeof value !== "string") return;
       if (NOT_TEXT_IN_YAML_1_1.test(value)) node.type = "QUOTE_DOUBLE";
-      if (!(holdsUnseen(value) || onlyBlankLines(value) || holdsWorkflowCommand(value))) return;
+      if (!(holdsUnseen(value) || onlyBlankLines(value) || holdsWorkflowCommand(value) || notInABlock(value))) return;
       const written = doubleQuoted(value);
-      quoted.push(written);
+      quoted.push(key === "key" ? [written] : doubleQuotedLines(written));
       // A key is written `key: value` only up to 1024 characters (YAML's limit, which editors
       // and PyYAML enforce), then as `? key`: the yaml library decides by the placeholder's
       // length, so a long key's placeholder is as long as what replaces it.
@@ -366,11 +367,56 @@ export function seenYaml(doc: Document): string {
       node.type = "PLAIN";
     },
   });
-  // Every double-quoted value on one line: the yaml library's multi-line form escapes a line of
+  // No double-quoted value of the yaml library's own: its multi-line form escapes a line of
   // one space twice (`\\ `), which reads back as a backslash, so a query holding "\r\n \n"
   // came back changed, and adopting the job changed it in Studio.
   const text = doc.toString({ lineWidth: 0, doubleQuotedMinMultiLineLength: Number.POSITIVE_INFINITY });
-  return text.replace(new RegExp(`${placeholder}(\\d+)_*`, "g"), (_match, i: string) => quoted[Number(i)] ?? "");
+  return text.replace(new RegExp(`${placeholder}(\\d+)_*`, "g"), (_match, i: string, at: number) => {
+    const lines = quoted[Number(i)] ?? [];
+    // Continued two spaces past the line the value starts on, as a block scalar would be.
+    const start = text.lastIndexOf("\n", at) + 1;
+    const indent = " ".repeat(text.slice(start, at).search(/\S|$/) + 2);
+    return lines.join(`\n${indent}`);
+  });
+}
+
+/**
+ * A value with a line break inside that a block scalar cannot hold (a CR, a control
+ * character, U+2028, a byte order mark): the yaml library writes it double-quoted, on one
+ * line however long, so a CRLF query of 500 lines was one line of the spec. Written here,
+ * line by line (doubleQuotedLines).
+ */
+function notInABlock(value: string): boolean {
+  // eslint-disable-next-line no-control-regex -- control characters are exactly what a block cannot hold
+  return /[\r\n]./s.test(value) && /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u2028\u2029\ufeff]/.test(value);
+}
+
+/** The pieces of a double-quoted scalar: an escape, or a run of characters that is none. */
+const QUOTED_PIECE = /\\U[0-9a-f]{8}|\\u[0-9a-f]{4}|\\.|[^\\]+/g;
+
+/**
+ * A double-quoted scalar (doubleQuoted) as lines, broken after each line break of the value
+ * but a final one (a CRLF, a lone CR or an LF, each written as its escape): each line but the
+ * last ends with `\`, so the break YAML reads there is no character, and each line but the
+ * first has a space it starts with escaped (`\ `), as YAML drops the blanks a continued line
+ * starts with. The readers read back the same text as from one line.
+ */
+function doubleQuotedLines(written: string): string[] {
+  const pieces = written.match(QUOTED_PIECE) ?? [];
+  const lines: string[] = [];
+  let line = "";
+  pieces.forEach((piece, i) => {
+    line += piece;
+    const next = pieces[i + 1];
+    const breaks = piece === "\\n" || (piece === "\\r" && next !== "\\n");
+    // The last piece is the closing quote: a break right before it is the value's final one.
+    if (breaks && next !== undefined && next !== '"') {
+      lines.push(`${line}\\`);
+      line = "";
+    }
+  });
+  lines.push(line);
+  return lines.map((text, i) => (i > 0 && text.startsWith(" ") ? `\\${text}` : text));
 }
 
 /**
@@ -591,8 +637,9 @@ export async function runImport(flags: ImportFlags, globals: GlobalOptions, io: 
     jobsNode.items.push(new Pair(key, jobEntry(doc, chosen, found)));
   }
   // What else Studio sent (a job id, a status, a variable's name) is written as it is
-  // printed: with the run's secrets hidden.
-  const text = redact(seenYaml(doc));
+  // printed: with the run's secrets hidden, and a CI runner's command escaped where it stands
+  // inside double quotes (seenYaml), as a query's line that starts with `::` may.
+  const text = withoutWorkflowCommands(redact(seenYaml(doc)));
   // A stop asked for while the spec was made is heard once the event loop turns (making it
   // holds the loop, seconds for a large team): then nothing is written, as over a file --force
   // was about to replace, and the command fails as any it stops does.
