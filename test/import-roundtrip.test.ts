@@ -223,8 +223,9 @@ function userinfos(t: string): string[] {
   return found;
 }
 
+/** Requirements as lines, every one kept: an empty one is written "" (none at all is Studio's ""). */
 function requirementLines(t: string): string[] {
-  return t.split("\n").filter((line) => line.trim() !== "");
+  return t === "" ? [] : t.split("\n");
 }
 
 /** The values the variables import lists must hold, in its order: the query, python_version, requirements, repository, then the environment by name. */

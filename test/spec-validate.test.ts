@@ -763,11 +763,11 @@ describe("a schema problem in a list", () => {
       "jobs:",
       "  a:",
       "    query: print(1)",
-      "    requirements: [numpy, '', pillow]",
+      "    files: [data.csv, '', labels.csv]",
     );
     await expectProblems(dir, [
       "studio-jobs.yaml:3:13: must be a team name without spaces, commas, control or invisible characters (at teams[1])",
-      "studio-jobs.yaml:8:27: must not be empty (at jobs.a.requirements[1])",
+      "studio-jobs.yaml:8:23: must not be empty (at jobs.a.files[1])",
     ]);
   });
 });

@@ -752,30 +752,30 @@ describe("import", () => {
     expect(spec.jobs.map((job) => [job.key, job.values.environment])).toEqual([["odd-names", { GOOD: "b", True: "e" }]]);
   });
 
-  it("keeps requirements' lines of blanks, and says which jobs' empty lines a spec's list cannot hold, which adopting drops", async () => {
+  it("keeps requirements' empty lines and lines of blanks, so that adopting the job leaves its requirements as they are", async () => {
     // Found by an adversarial tester: every blank line was dropped unsaid, so importing
     // `numpy\n` (a final line break, as most requirements.txt end) or a line of two spaces
     // made a spec whose adoption changed the requirements in Studio, a plan showing it unexplained.
-    await studio.client.createJob(handMade("final-break", { query: "print(1)", requirements: "numpy\n" }));
-    await studio.client.createJob(handMade("blank-lines", { query: "print(2)", requirements: "numpy\n  \n\tpandas" }));
+    // Then empty lines were said to be dropped, as a spec's list could not hold them, and the
+    // plan of the adoption still showed a requirements diff: an empty line is now "".
+    const texts = { "final-break": "numpy\n", "blank-lines": "numpy\n  \n\tpandas", crlf: "numpy\r\n\r\npandas\r\n", "only-break": "\n" };
+    for (const [name, requirements] of Object.entries(texts)) await studio.client.createJob(handMade(name, { requirements }));
     const { dir, imported, yaml } = await importInto("reqs");
-    expect(imported.code).toBe(0);
-    expect(imported.stderr.split("\n").slice(1)).toEqual([
-      `The requirements of 1 job have empty lines, or end with a line break, which a spec's list of requirements cannot hold, so adopting the job drops them: "final-break"`,
-      "",
+    expect([imported.code, imported.stderr]).toEqual([
+      0,
+      "Imported 4 jobs from team demo into studio-jobs.yaml. Fill in every FILL-IN before planning.\n",
     ]);
-    expect(yaml).toContain(
-      "    # Studio's text has empty lines or ends with a line break, which a list cannot hold: adopting the job drops them\n" +
-        "    requirements:\n      - numpy\n",
-    );
+    expect(yaml).toContain('  final-break:\n    query: print(0)\n    query_type: PYTHON\n    requirements:\n      - numpy\n      - ""\n');
+    expect(yaml).toContain('  only-break:\n    query: print(0)\n    query_type: PYTHON\n    requirements:\n      - ""\n      - ""\n');
     const spec = await loadSpec(["."], dir, { env: {}, vars: {}, defaultTeam: undefined });
-    expect(spec.jobs.map((job) => [job.key, job.values.requirements])).toEqual([
-      ["blank-lines", "numpy\n  \n\tpandas"],
-      ["final-break", "numpy"],
-    ]);
+    expect(Object.fromEntries(spec.jobs.map((job) => [job.key, job.values.requirements]))).toEqual(texts);
     const plan = await runCli(["plan", ".", "--adopt"], { cwd: dir, env });
-    expect(plan.stdout).toContain("  -/+ demo/blank-lines  replace unmanaged job ");
-    expect(plan.stdout.split("\n").filter((line) => line.includes("requirements:"))).toHaveLength(1);
+    expect(plan.stdout).toContain("Plan: 0 to create, 4 to replace, 0 to cancel, 0 unchanged.");
+    expect(plan.stdout).not.toContain("requirements:");
+    const applied = await runCli(["apply", ".", "--adopt", "--yes"], { cwd: dir, env });
+    expect(applied.code, applied.stderr).toBe(0);
+    const live = (await studio.client.listAllJobs("demo")).filter((job) => job.environment[MARKERS.stack] === "reqs");
+    expect(Object.fromEntries(live.map((job) => [job.name, job.requirements]))).toEqual(texts);
   });
 
   it("writes nothing, and fails, when stopped after Studio was listed, while the spec was made", async () => {

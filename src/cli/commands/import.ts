@@ -195,12 +195,7 @@ interface ImportNotes {
   taken: Set<string>;
   /** Per job, the names of the live variables a spec cannot hold. */
   leftOut: { job: string; names: string[] }[];
-  /** The jobs whose requirements hold an empty line, or end with a line break, which a spec's list cannot hold. */
-  emptyLines: string[];
 }
-
-/** Said of requirements with an empty line, where the spec writes them. */
-const EMPTY_LINES = "Studio's text has empty lines or ends with a line break, which a list cannot hold: adopting the job drops them";
 
 /** A name as a comment or a message shows it: quoted, with nothing in it that breaks or reorders the line. */
 function shownName(name: string): string {
@@ -230,22 +225,12 @@ function jobEntry(doc: Document, { record: job, protect }: UnmanagedJob, notes: 
   else if (isWaitingToStart(job.status)) entry["schedule"] = { start_after: FILL_IN };
   if (job.workers !== 1) entry["workers"] = job.workers;
   if (job.python_version !== null && job.python_version !== "") entry["python_version"] = text("python_version", job.python_version);
-  // Every line as it is, a line of blanks too, but for empty ones (a final line break's, say),
-  // which a spec's list cannot hold: said, as adopting the job drops them.
-  const lines = job.requirements === "" ? [] : job.requirements.split("\n");
-  const requirements = lines.filter((line) => line !== "");
-  const dropsEmptyLines = requirements.length < lines.length;
-  if (dropsEmptyLines) notes.emptyLines.push(job.name);
-  if (requirements.length > 0) entry["requirements"] = requirements.map((line) => text("requirements", line));
+  // Every line as it is, an empty one (a final line break's, say) as "": adopting the job keeps the text.
+  if (job.requirements !== "") entry["requirements"] = job.requirements.split("\n").map((line) => text("requirements", line));
   if (job.repository !== null && job.repository !== "") entry["repository"] = text("repository", job.repository);
   // A protect marker set by hand is kept: without it, adopting the job would leave it unprotected.
   if (protect) entry["protect"] = true;
   const node = doc.createNode(entry) as YAMLMap;
-  if (dropsEmptyLines) {
-    const key = node.items.find((pair) => (pair.key as Scalar).value === "requirements")?.key as Scalar | undefined;
-    if (key !== undefined) key.commentBefore = ` ${EMPTY_LINES}`;
-    else node.comment = ` requirements: ${EMPTY_LINES}`;
-  }
   const env = userEnvironment(job.environment);
   // A name the spec's schema refuses (`my-var`, `__proto__`), or a value of more than one line
   // (a CR in it, say) or holding a NUL or half a character, would make the imported spec invalid: such a variable is left out, where
@@ -618,7 +603,7 @@ export async function runImport(flags: ImportFlags, globals: GlobalOptions, io: 
     ` variables when you plan and apply.`,
   ].join("\n");
   const jobsNode = doc.get("jobs", true) as YAMLMap;
-  const found: ImportNotes = { holdsSecret, secrets: [], taken: new Set(), leftOut: [], emptyLines: [] };
+  const found: ImportNotes = { holdsSecret, secrets: [], taken: new Set(), leftOut: [] };
   const { secrets } = found;
   for (const [name, records] of [...byName].sort(([a], [b]) => byCodeUnits(a, b))) {
     const chosen = newestOf(records);
@@ -666,12 +651,6 @@ export async function runImport(flags: ImportFlags, globals: GlobalOptions, io: 
     io.stderr.write(
       `${count} environment variable${count === 1 ? " was" : "s were"} left out: a spec cannot hold a variable of that name, or a value of more than one line, with a NUL or with half a character, so adopting the job drops it:\n` +
         found.leftOut.map((job) => `  ${printable(job.job)}: ${job.names.map(shownName).join(", ")}\n`).join(""),
-    );
-  }
-  if (found.emptyLines.length > 0) {
-    const count = found.emptyLines.length;
-    io.stderr.write(
-      `The requirements of ${count === 1 ? "1 job have" : `${count} jobs have`} empty lines, or end with a line break, which a spec's list of requirements cannot hold, so adopting the job drops them: ${found.emptyLines.map(shownName).join(", ")}\n`,
     );
   }
   if (secrets.length > 0) {
