@@ -729,6 +729,27 @@ describe("import", () => {
     expect(validated.stdout + validated.stderr).toBe("Valid: 1 job in 1 file, stack blanks, team demo.\n");
   });
 
+  it("skips, and says so, a job whose requirements break a line with other than a line feed, which a spec's list refuses", async () => {
+    // Found by importing hand-made jobs: requirements "numpy\rpandas\n", "numpy\u2028pandas" or
+    // "a\fb" were written as one item each, which validate refuses ("each requirement must be
+    // one line"), with nothing said. A CRLF's CR, which ends a line, is still written.
+    const texts = { "lone-cr": "numpy\rpandas\n", "line-separator": "numpy\u2028pandas", "form-feed": "a\fb", crlf: "numpy\r\npandas\r\n" };
+    for (const [name, requirements] of Object.entries(texts)) await studio.client.createJob(handMade(name, { requirements }));
+    const { dir, imported } = await importInto("breaks");
+    expect(imported.code).toBe(0);
+    const ids = new Map(studio.emulator.store.allJobs().map((job) => [job.name, job.id]));
+    const cannot = "not a line feed, which a spec's list of requirements cannot hold; fix it in Studio to adopt it.";
+    expect(skipped(imported.stderr)).toEqual(
+      [
+        `Skipped job ${ids.get("lone-cr")}: its requirements break a line with \\u000d, ${cannot}`,
+        `Skipped job ${ids.get("line-separator")}: its requirements break a line with \\u2028, ${cannot}`,
+        `Skipped job ${ids.get("form-feed")}: its requirements break a line with \\u000c, ${cannot}`,
+      ].sort(),
+    );
+    const validated = await runCli(["validate", "."], { cwd: dir, env: {} });
+    expect(validated.stdout + validated.stderr).toBe("Valid: 1 job in 1 file, stack breaks, team demo.\n");
+  });
+
   it("leaves out, and says so, environment variables whose names a spec cannot hold, instead of writing a spec validate refuses", async () => {
     // Found by an adversarial tester: names such as my-var, 1X or << were written as they
     // are, and validate then refused the imported spec with eight errors.

@@ -130,7 +130,8 @@ const CANNOT_HOLD = "which a spec cannot hold; fix it in Studio to adopt it";
  * Why a job's settings cannot be written in a spec, said after "Skipped job ID: "; undefined
  * when they can. A spec refuses a NUL and half a character (src/invisible.ts,
  * unstorableCharacter), a blank query, a query_type other than PYTHON or SHELL, fewer than 1
- * worker, and a python_version or repository that is blank or more than one line
+ * worker, a requirements line broken by other than a line feed, and a python_version or
+ * repository that is blank or more than one line
  * (src/desired/read-field.ts, filled): written anyway, the imported spec would be refused.
  */
 function settingsProblem(job: JobOutput): string | undefined {
@@ -145,6 +146,13 @@ function settingsProblem(job: JobOutput): string | undefined {
     if (found !== undefined) return `its ${field} ${holdsUnstorable(found)}, ${CANNOT_HOLD}`;
   }
   if (!/\S/.test(job.query)) return `its query is blank, ${CANNOT_HOLD}`;
+  // Written a line an item, as a spec's list sends them: a CR that ends a line is half of a
+  // CRLF, but any other break inside a line would be refused as making it two requirements.
+  const broken = job.requirements.split("\n").find((line) => !isOneLine(line.endsWith("\r") ? line.slice(0, -1) : line));
+  if (broken !== undefined) {
+    const found = [...broken.replace(/\r$/, "")].find((c) => !isOneLine(c)) ?? "";
+    return `its requirements break a line with ${unicodeEscaped(found)}, not a line feed, which a spec's list of requirements cannot hold; fix it in Studio to adopt it`;
+  }
   if (job.query_type !== "PYTHON" && job.query_type !== "SHELL")
     return `its query_type ${shownName(job.query_type)} is neither PYTHON nor SHELL, ${CANNOT_HOLD}`;
   if (job.workers < 1) return `its workers is ${job.workers}, fewer than 1, ${CANNOT_HOLD}`;
