@@ -799,6 +799,27 @@ describe("import", () => {
     expect(Object.fromEntries(live.map((job) => [job.name, job.requirements]))).toEqual(texts);
   });
 
+  it("warns when the spec it writes is larger than a spec file may be, which validate refuses", async () => {
+    // Found by importing 8,000 jobs: a spec of 4.1 MiB was written with nothing said, and
+    // validate refused it ("a spec file may be at most 4 MiB").
+    const query = `print('${"x".repeat(1_500_000)}')\n`;
+    for (const name of ["a", "b", "c"]) await studio.client.createJob(handMade(name, { query }));
+    const { dir, imported } = await importInto("large");
+    expect(imported.code).toBe(0);
+    expect(imported.stderr.split("\n").slice(1)).toEqual([
+      "Warning: the spec is 4.3 MiB, and a spec file may be at most 4 MiB: validate refuses it until its jobs are split over several files of stack large (each with the version, stack and defaults written here), or its longest queries moved to query files.",
+      "",
+    ]);
+    const validated = await runCli(["validate", "."], { cwd: dir, env: {} });
+    expect(validated.stderr).toContain("may be at most 4 MiB");
+    // Two of the jobs make a spec within the limit: nothing said.
+    studio.emulator.store.clear();
+    for (const name of ["a", "b"]) await studio.client.createJob(handMade(name, { query }));
+    expect((await importInto("large")).imported.stderr).toBe(
+      "Imported 2 jobs from team demo into studio-jobs.yaml. Fill in every FILL-IN before planning.\n",
+    );
+  });
+
   it("writes nothing, and fails, when stopped after Studio was listed, while the spec was made", async () => {
     // Found by the attacker of import: a Ctrl-C once the listing was read (the spec of 60,000
     // jobs takes seconds to make) was not heard: the spec was written, over a file with

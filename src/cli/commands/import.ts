@@ -15,6 +15,8 @@ import { UsageError } from "../../errors.js";
 import { holdsWorkflowCommand, withoutWorkflowCommands } from "../../workflow-commands.js";
 import { escapeInvisible, hasInvisible, printable, replaceUnseen, unicodeEscaped, unstorableCharacter } from "../../invisible.js";
 import { isEnvironmentName, isOneLine } from "../../desired/environment-name.js";
+import { sizePast } from "../../desired/files.js";
+import { MAX_SPEC_BYTES } from "../../desired/load.js";
 import { looksSecret, secretLookingValues } from "../../plan/secret-names.js";
 import { classify, managedAs, type UnmanagedJob } from "../../identity/classify.js";
 import { MARKER_PREFIX, MARKERS, userEnvironment } from "../../identity/markers.js";
@@ -652,6 +654,14 @@ export async function runImport(flags: ImportFlags, globals: GlobalOptions, io: 
   io.stderr.write(
     `Imported ${byName.size} job${byName.size === 1 ? "" : "s"} from team ${team}${managed > 0 ? ` (${managed} already managed by studio-jobs left out)` : ""}${out === undefined ? "" : ` into ${flags.out}`}. ${byName.size > 0 ? `Fill in every ${FILL_IN} before planning.` : `No live job there is left unmanaged: there is nothing to fill in.`}\n`,
   );
+  // One file of a large team's jobs (or of a few long queries) may pass what a spec file may
+  // be: written all the same, as the jobs are there to copy, but said, or validate is first to.
+  const bytes = Buffer.byteLength(text);
+  if (bytes > MAX_SPEC_BYTES) {
+    io.stderr.write(
+      `Warning: the spec is ${sizePast(bytes, MAX_SPEC_BYTES)}, and a spec file may be at most ${MAX_SPEC_BYTES / 1024 / 1024} MiB: validate refuses it until its jobs are split over several files of stack ${flags.stack} (each with the version, stack and defaults written here), or its longest queries moved to query files.\n`,
+    );
+  }
   const cancelled = cancelledByImport(flags.stack, team, new Set(byName.keys()), listings);
   if (cancelled.size > 0) io.stderr.write(`${stackTaken(flags.stack, cancelled, byName.size)}\n`);
   if (found.leftOut.length > 0) {
