@@ -220,6 +220,7 @@ describe("import", () => {
         "jobs:",
         "  # from job ID (TASK)",
         "  # schedule.cron: Studio does not return it; write the job's cron expression",
+        "  # schedule.start_after: Studio does not return it either, and the schedule has not run yet: if it is to start later, write when (adopted without it, it runs from its next firing)",
         "  legacy-report:",
         "    query: |",
         "      import datachain as dc",
@@ -309,6 +310,34 @@ describe("import", () => {
       ["by hand", "CANCELING_SCHEDULED"],
       ["later", "SCHEDULED"],
     ]);
+  });
+
+  it("says of a schedule that has not run yet that its start_after, which Studio does not return, may be still to come", async () => {
+    // Found by an adversarial tester: a schedule made to start on 2027-06-01 was written with
+    // its cron to fill in and nothing of its start, and adopting it made one that ran the next
+    // morning, months early, with a plan that showed only the cron.
+    await studio.client.createJob({ ...handMade("from-june"), cron_expression: "0 3 * * *", start_after: "2027-06-01T00:00:00Z" });
+    await studio.client.createJob({ ...handMade("hourly"), cron_expression: "0 * * * *" });
+    studio.clock.advance(2 * 3_600_000); // hourly fires, from-june waits
+    const { imported, yaml } = await importInto("starts");
+    expect(imported.code).toBe(0);
+    const cron = "  # schedule.cron: Studio does not return it; write the job's cron expression";
+    expect(yaml.replace(/from job [\w-]+/g, "from job ID")).toContain(
+      [
+        "  # from job ID (TASK)",
+        cron,
+        "  # schedule.start_after: Studio does not return it either, and the schedule has not run yet: if it is to start later, write when (adopted without it, it runs from its next firing)",
+        "  from-june:",
+        "    query: print(0)",
+        "    query_type: PYTHON",
+        "    schedule:",
+        "      cron: FILL-IN",
+        "  # from job ID (TASK)",
+        cron,
+        "  hourly:",
+        "",
+      ].join("\n"),
+    );
   });
 
   it("keeps the credentials of URLs in requirements, repository and the query out of the spec, as variables to set", async () => {

@@ -21,7 +21,7 @@ import { looksSecret, secretLookingValues } from "../../plan/secret-names.js";
 import { classify, managedAs, type UnmanagedJob } from "../../identity/classify.js";
 import { MARKER_PREFIX, MARKERS, userEnvironment } from "../../identity/markers.js";
 import { resolveConnection } from "../../studio/config.js";
-import { isLive, isRun, isSchedule, isWaitingToStart } from "../../studio/job-status.js";
+import { isLive, isSchedule, isWaitingToStart, runParentId } from "../../studio/job-status.js";
 import { newestFirst } from "../../studio/time.js";
 import { interrupted } from "../../studio/try-abort.js";
 import type { JobOutput } from "../../studio/types.js";
@@ -529,7 +529,13 @@ export async function runImport(flags: ImportFlags, globals: GlobalOptions, io: 
   if (refused !== undefined) throw cannotWrite(refused);
   const { client } = await connect(globals, io, settings);
   // The stack's finished jobs are kept too: the teams they recorded are listed by a plan as well.
-  const keep = (job: JobOutput) => !isRun(job) && (isLive(job.status) || managedAs(job, flags.stack) !== undefined);
+  // Of a run, only which schedule it fired from: one that never fired may be waiting for its start_after.
+  const fired = new Set<string>();
+  const keep = (job: JobOutput) => {
+    const parent = runParentId(job);
+    if (parent !== undefined) fired.add(parent);
+    return parent === undefined && (isLive(job.status) || managedAs(job, flags.stack) !== undefined);
+  };
   let listings: Map<string, JobOutput[]>;
   let unreadable: string[];
   try {
@@ -622,6 +628,12 @@ export async function runImport(flags: ImportFlags, globals: GlobalOptions, io: 
     const notes = [` from job ${printable(newest.id)} (${printable(newest.status)})`];
     if (records.length > 1) notes.push(` ${records.length - 1} more live job(s) share this name; --adopt cancels them`);
     if (isSchedule(newest.status)) notes.push(` schedule.cron: Studio does not return it; write the job's cron expression`);
+    // Nor a schedule's start_after: one that has not fired may have one still to come, which
+    // adopting it without would bring forward (its runs from its next firing on, not from then).
+    if (isSchedule(newest.status) && !fired.has(newest.id))
+      notes.push(
+        ` schedule.start_after: Studio does not return it either, and the schedule has not run yet: if it is to start later, write when (adopted without it, it runs from its next firing)`,
+      );
     if (isWaitingToStart(newest.status))
       notes.push(` schedule.start_after: Studio does not return it; write when the job is to run (it has not run yet)`);
     // Plain, `<<` would be YAML's merge key, not a job of that name: seenYaml quotes it.
