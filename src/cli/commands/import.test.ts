@@ -80,6 +80,20 @@ describe("seenYaml", () => {
     expect(load(text)).toEqual(expected);
   });
 
+  it("quotes a one-line value holding a tab, which PyYAML refuses in plain text, so that the file reads there too", () => {
+    // Found by reading imported specs with PyYAML: a query `a\tb` or a requirement
+    // `numpy\t# pinned` written plain stopped it at the tab, the whole file unread.
+    const expected = { jobs: { "a\tb": { query: "x\ty", requirements: ["numpy\t# pinned"], environment: { V: "\t" } } } };
+    const text = seenYaml(new Document(expected));
+    expect(text).toBe(
+      'jobs:\n  "a\\tb":\n    query: "x\\ty"\n    requirements:\n      - "numpy\\t# pinned"\n    environment:\n      V: "\\t"\n',
+    );
+    expect(parse(text)).toEqual(expected);
+    expect(load(text)).toEqual(expected);
+    // A block keeps its tabs, which every reader takes inside a block.
+    expect(seenYaml(new Document({ query: "if x:\n\tprint(1)\n" }))).toBe("query: |\n  if x:\n  \tprint(1)\n");
+  });
+
   it("writes a job key whose escapes make it longer than 1024 characters as an explicit key, which YAML allows", () => {
     // Found by importing a job named "a" and 200 U+200B: each escaped as \u200b, the key was
     // written as `"a\u200b…": ` on 1,206 characters; YAML's limit for `key:` is 1024, so the

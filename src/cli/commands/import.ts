@@ -350,7 +350,9 @@ export function seenYaml(doc: Document): string {
     Scalar(key, node) {
       const value = node.value;
       if (typeof value !== "string") return;
-      if (NOT_TEXT_IN_YAML_1_1.test(value)) node.type = "QUOTE_DOUBLE";
+      // A tab inside plain text is YAML, but PyYAML refuses the whole file at it ("found character
+      // '\t' that cannot start any token"): such a line is quoted, where the tab is `\t`.
+      if (NOT_TEXT_IN_YAML_1_1.test(value) || (value.includes("\t") && !value.includes("\n"))) node.type = "QUOTE_DOUBLE";
       if (!(holdsUnseen(value) || onlyBlankLines(value) || holdsWorkflowCommand(value) || notInABlock(value))) return;
       const written = doubleQuoted(value);
       quoted.push(key === "key" ? [written] : doubleQuotedLines(written));
