@@ -788,8 +788,10 @@ describe("import", () => {
     );
     const { dir, imported, yaml } = await importInto("odd");
     expect(imported.code).toBe(0);
+    // A one-off job already queued gets no FILL-IN: "Fill in every FILL-IN" was said all the same.
+    expect(yaml).not.toContain(": FILL-IN");
     expect(imported.stderr).toBe(
-      "Imported 1 job from team demo into studio-jobs.yaml. Fill in every FILL-IN before planning.\n" +
+      "Imported 1 job from team demo into studio-jobs.yaml. Check each job before planning.\n" +
         "6 environment variables were left out: a spec cannot hold a variable of that name, or a value of more than one line, with a NUL or with half a character, so adopting the job drops it:\n" +
         '  odd-names: "1X", "<<", "A B", "CR", "LS", "my-var"\n',
     );
@@ -813,7 +815,7 @@ describe("import", () => {
     const { dir, imported, yaml } = await importInto("reqs");
     expect([imported.code, imported.stderr]).toEqual([
       0,
-      "Imported 4 jobs from team demo into studio-jobs.yaml. Fill in every FILL-IN before planning.\n",
+      "Imported 4 jobs from team demo into studio-jobs.yaml. Check each job before planning.\n",
     ]);
     expect(yaml).toContain('  final-break:\n    query: print(0)\n    query_type: PYTHON\n    requirements:\n      - numpy\n      - ""\n');
     expect(yaml).toContain('  only-break:\n    query: print(0)\n    query_type: PYTHON\n    requirements:\n      - ""\n      - ""\n');
@@ -845,7 +847,7 @@ describe("import", () => {
     studio.emulator.store.clear();
     for (const name of ["a", "b"]) await studio.client.createJob(handMade(name, { query }));
     expect((await importInto("large")).imported.stderr).toBe(
-      "Imported 2 jobs from team demo into studio-jobs.yaml. Fill in every FILL-IN before planning.\n",
+      "Imported 2 jobs from team demo into studio-jobs.yaml. Check each job before planning.\n",
     );
   });
 
@@ -954,7 +956,7 @@ describe("import", () => {
     const { dir, imported, yaml } = await importInto("dbg");
     expect(imported.code).toBe(0);
     expect(imported.stderr).toBe(
-      "Imported 1 job from team demo into studio-jobs.yaml. Fill in every FILL-IN before planning.\n" +
+      "Imported 1 job from team demo into studio-jobs.yaml. Check each job before planning.\n" +
         "1 environment variable was left out: a spec cannot hold a variable of that name, or a value of more than one line, with a NUL or with half a character, so adopting the job drops it:\n" +
         '  debugged: "STUDIO_JOBS_DEBUG"\n',
     );

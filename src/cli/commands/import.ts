@@ -623,9 +623,12 @@ export async function runImport(flags: ImportFlags, globals: GlobalOptions, io: 
   const jobsNode = doc.get("jobs", true) as YAMLMap;
   const found: ImportNotes = { holdsSecret, secrets: [], taken: new Set(), leftOut: [] };
   const { secrets } = found;
+  /** The jobs written with a FILL-IN (jobEntry): a schedule's cron, a waiting job's start. */
+  let fillIns = 0;
   for (const [name, records] of [...byName].sort(([a], [b]) => byCodeUnits(a, b))) {
     const chosen = newestOf(records);
     const newest = chosen.record;
+    if (isSchedule(newest.status) || isWaitingToStart(newest.status)) fillIns += 1;
     // As printed: an id or a status from Studio with a reordering character (U+202E) would turn the line round in a review.
     const notes = [` from job ${printable(newest.id)} (${printable(newest.status)})`];
     if (records.length > 1) notes.push(` ${records.length - 1} more live job(s) share this name; --adopt cancels them`);
@@ -666,7 +669,7 @@ export async function runImport(flags: ImportFlags, globals: GlobalOptions, io: 
     }
   }
   io.stderr.write(
-    `Imported ${byName.size} job${byName.size === 1 ? "" : "s"} from team ${team}${managed > 0 ? ` (${managed} already managed by studio-jobs left out)` : ""}${out === undefined ? "" : ` into ${flags.out}`}. ${byName.size > 0 ? `Fill in every ${FILL_IN} before planning.` : `No live job there is left unmanaged: there is nothing to fill in.`}\n`,
+    `Imported ${byName.size} job${byName.size === 1 ? "" : "s"} from team ${team}${managed > 0 ? ` (${managed} already managed by studio-jobs left out)` : ""}${out === undefined ? "" : ` into ${flags.out}`}. ${byName.size === 0 ? "No live job there is left unmanaged: there is nothing to fill in." : fillIns > 0 ? `Fill in every ${FILL_IN} before planning.` : "Check each job before planning."}\n`,
   );
   // One file of a large team's jobs (or of a few long queries) may pass what a spec file may
   // be: written all the same, as the jobs are there to copy, but said, or validate is first to.
