@@ -4,6 +4,7 @@
 import { describe, expect, it } from "vitest";
 import { CLUSTERS, desired, options, record } from "../../test/plan-fixtures.js";
 import type { DesiredJob } from "../desired/types.js";
+import { MARKERS } from "../identity/markers.js";
 import { computePlan } from "../plan/compute.js";
 import type { PlanOptions } from "../plan/types.js";
 import type { JobOutput } from "../studio/types.js";
@@ -188,6 +189,44 @@ describe("restorePlan: the record an action acts on", () => {
     );
   });
 
+  it("restores the cancels beside a replace: a duplicate, and a job adopted beside the one adopted", async () => {
+    // Found by mutation testing: no test restored a cancel beside a replace, so a restore that
+    // took only a noop as keeping its key, or refused every adopted cancel, failed no test.
+    const twice = record({ key: "keep" });
+    const duplicate = record({ key: "keep" });
+    const changed = savedPlan([keep], [twice, duplicate]);
+    expect(changed.doc.actions.map((a) => `${a.kind} ${String(a.job_id)} ${String(a.reason)}`)).toEqual([
+      `replace ${duplicate.id} undefined`,
+      `cancel ${twice.id} duplicate`,
+    ]);
+    const restored = await restorePlan(changed.doc, { listings: changed.listings, clusters: CLUSTERS, env: {}, cwd: "/", key });
+    expect(restored.actions.map((a) => `${a.kind} ${"live" in a ? a.live.id : ""}`)).toEqual([
+      `replace ${duplicate.id}`,
+      `cancel ${twice.id}`,
+    ]);
+
+    const manual = desired({ key: "manual" });
+    const second = record({ key: "manual", stack: null }, { id: "hand-made-2" });
+    const adopted = savedPlan([manual], [byHand, second], { adopt: true });
+    expect(adopted.doc.actions.map((a) => `${a.kind} ${String(a.job_id)} ${String(a.reason)}`)).toEqual([
+      "replace hand-made-2 undefined",
+      "cancel hand-made adopted",
+    ]);
+    const both = await restorePlan(adopted.doc, { listings: adopted.listings, clusters: CLUSTERS, env: {}, cwd: "/", key });
+    expect(both.actions.map((a) => `${a.kind} ${"live" in a ? a.live.id : ""}`)).toEqual(["replace hand-made-2", "cancel hand-made"]);
+  });
+
+  it("refuses an adopting replace that names a job by hand of another name", async () => {
+    // Found by mutation testing: only a record of another kind (another stack's) was tried.
+    const manual = desired({ key: "manual" });
+    const other = record({ key: "other", stack: null }, { id: "hand-other" });
+    const { doc, listings } = savedPlan([manual], [byHand, other], { adopt: true });
+    expect(doc.actions.map((a) => `${a.kind} ${String(a.job_id)}`)).toEqual(["replace hand-made"]);
+    expect(await refusal(withJobId(doc, "replace", "hand-other"), listings)).toMatch(
+      /^The saved plan's replace of "manual" in team demo names job hand-other, which is a job no stack manages \("other"\), not a job named "manual" that is not the stack's job of that key\.\n/,
+    );
+  });
+
   it("looks a record up only in the listing of the action's own team", async () => {
     const { doc } = savedPlan([keep], [kept, gone]);
     const elsewhere = new Map([
@@ -260,5 +299,170 @@ describe("restorePlan: a stale plan", () => {
       "Saved plan is stale: the jobs in Studio changed since it was made:",
       `  job ${copy.id} in team demo, named "a" and a copy of this stack's job "b", was made since.`,
     ]);
+  });
+
+  it("names a kept one-off job cancelled since, as it names a kept schedule", async () => {
+    // Found by mutation testing: with the remote digest taking a one-off job's cancel for its
+    // run's ending, the plan was refused as changed after it was made, not as stale; no test
+    // cancelled a kept one-off job.
+    const once = desired({ key: "once" });
+    const kept = record(once);
+    const { doc } = savedPlan([once, desired({ key: "b" })], [kept]);
+    expect(doc.actions.map((a) => `${a.kind} ${a.key}`)).toEqual(["create b", "noop once"]);
+    expect((await refusal(doc, new Map([["demo", [{ ...kept, status: "CANCELED" }]]]))).split("\n")).toEqual([
+      "Saved plan is stale: the jobs in Studio changed since it was made:",
+      `  job ${kept.id} of "once" in team demo, which the plan keeps, is CANCELED now.`,
+      "Nothing was changed.",
+      "Make a new plan with `studio-jobs plan --out FILE` and apply that.",
+    ]);
+  });
+
+  it("names a one-off job the plan replaces that ran and ended since", async () => {
+    // Found by mutation testing: a replace's key taken as one the plan leaves be (only cancels
+    // counted) made the ending no change to the digest, and the plan was refused as changed
+    // after it was made ("had ended before the plan was made").
+    const old = record({ key: "once" });
+    const { doc } = savedPlan([desired({ key: "once", query: "print(2)\n" })], [old]);
+    expect(doc.actions.map((a) => `${a.kind} ${a.key}`)).toEqual(["replace once"]);
+    expect((await refusal(doc, new Map([["demo", [{ ...old, status: "COMPLETE" }]]]))).split("\n")).toEqual([
+      "Saved plan is stale: the jobs in Studio changed since it was made:",
+      `  job ${old.id} of "once" in team demo, which the plan replaces, is COMPLETE now.`,
+      "Nothing was changed.",
+      "Make a new plan with `studio-jobs plan --out FILE` and apply that.",
+    ]);
+  });
+
+  it("is not stale when a kept one-off job ran and ended in its team, where the plan cancels a job of its key in another", async () => {
+    // Found by mutation testing: that the keys a plan replaces or cancels are told per team
+    // was untested; a digest taking them across teams refuses this plan, though its cancel
+    // (of the job moved) still has its job.
+    const once = desired({ key: "once", team: "beta" });
+    const kept = record(once);
+    const left = record({ key: "once", team: "alpha" });
+    const plan = computePlan(
+      [once],
+      new Map([
+        ["alpha", [left]],
+        ["beta", [kept]],
+      ]),
+      CLUSTERS,
+      options({ teams: ["alpha", "beta"] }),
+    );
+    const doc = savedPlanDocument(plan, "1.0.0", "/", key);
+    expect(doc.actions.map((a) => `${a.kind} ${a.team}/${a.key}`)).toEqual(["cancel alpha/once", "noop beta/once"]);
+    const ran = new Map([
+      ["alpha", [left]],
+      ["beta", [{ ...kept, status: "COMPLETE" }]],
+    ]);
+    const restored = await restorePlan(doc, { listings: ran, clusters: CLUSTERS, env: {}, cwd: "/", key });
+    expect(restored.actions.map((a) => `${a.kind} ${a.team}/${a.key}`)).toEqual(["cancel alpha/once"]);
+  });
+
+  it("is not stale for a live job by hand named like a key the plan only cancels", async () => {
+    // Found by mutation testing: the digest covers the namesakes of the keys the plan wants,
+    // not of those it cancels; nothing tested that the check leaves the latter out too.
+    const keep = desired({ key: "keep" });
+    const gone = record({ key: "gone" });
+    const namesake = record({ key: "gone", stack: null }, { id: "hand-made-gone" });
+    const { doc, listings } = savedPlan([keep], [record(keep), gone, namesake]);
+    expect(doc.actions.map((a) => `${a.kind} ${a.key}`)).toEqual(["noop keep", "cancel gone"]);
+    const plan = await restorePlan(doc, { listings, clusters: CLUSTERS, env: {}, cwd: "/", key });
+    expect(plan.actions.map((a) => `${a.kind} ${a.key} ${"live" in a ? a.live.id : ""}`)).toEqual([`cancel gone ${gone.id}`]);
+  });
+
+  it("does not name the job a plan adopts as made since", async () => {
+    // Found by mutation testing: a live namesake was named as made since whatever action named it.
+    const manual = desired({ key: "manual" });
+    const byHand = record({ key: "manual", stack: null }, { id: "hand-made" });
+    const { doc } = savedPlan([manual], [byHand], { adopt: true });
+    expect(doc.actions.map((a) => `${a.kind} ${String(a.job_id)}`)).toEqual(["replace hand-made"]);
+    const since = record(manual);
+    expect((await refusal(doc, new Map([["demo", [byHand, since]]]))).split("\n").slice(0, 3)).toEqual([
+      "Saved plan is stale: the jobs in Studio changed since it was made:",
+      `  job ${since.id} of "manual" in team demo was made since (by another apply, or in Studio).`,
+      "Nothing was changed.",
+    ]);
+  });
+});
+
+describe("restorePlan: Studio already as a saved plan leaves it", () => {
+  // Found by mutation testing: each of these rules of appliedAlready (stale.ts) could be
+  // dropped with no test failing.
+  const ALREADY = "Saved plan is stale: Studio is already as it leaves it";
+  const CHANGED = "Saved plan is stale: the jobs in Studio changed since it was made. Nothing was changed.";
+
+  it("is never said of a plan that only keeps", async () => {
+    const daily = desired({ key: "daily", cron: "@daily" });
+    const kept = record(daily);
+    const { doc } = savedPlan([daily], [kept]);
+    expect(doc.actions.map((a) => a.kind)).toEqual(["noop"]);
+    // Another apply made a copy and cancelled it again: a record more, nothing live more.
+    expect((await refusal(doc, new Map([["demo", [kept, record(daily, { status: "CANCELED" })]]]))).split("\n")[0]).toBe(CHANGED);
+  });
+
+  it("is not said with a live copy beside the job the plan keeps", async () => {
+    const keep = desired({ key: "keep", cron: "@daily" });
+    const kept = record(keep);
+    const twin = record(keep);
+    const { doc } = savedPlan([keep], [kept, twin]);
+    expect(doc.actions.map((a) => `${a.kind} ${String(a.reason)}`)).toEqual(["noop undefined", "cancel duplicate"]);
+    const third = record(keep);
+    expect((await refusal(doc, new Map([["demo", [kept, { ...twin, status: "CANCELED" }, third]]]))).split("\n").slice(0, 3)).toEqual([
+      "Saved plan is stale: the jobs in Studio changed since it was made:",
+      `  job ${twin.id} of "keep" in team demo, which the plan cancels, is CANCELED now.`,
+      `  job ${third.id} of "keep" in team demo was made since (by another apply, or in Studio).`,
+    ]);
+  });
+
+  it("is said of a schedule the plan creates running once, not twice", async () => {
+    const daily = desired({ key: "daily", cron: "@daily" });
+    const { doc } = savedPlan([daily], []);
+    expect(doc.actions.map((a) => a.kind)).toEqual(["create"]);
+    const one = record(daily);
+    expect((await refusal(doc, new Map([["demo", [one]]]))).split("\n")[0]).toContain(ALREADY);
+    const two = record(daily);
+    expect((await refusal(doc, new Map([["demo", [one, two]]]))).split("\n").slice(0, 3)).toEqual([
+      "Saved plan is stale: the jobs in Studio changed since it was made:",
+      `  job ${one.id} of "daily" in team demo was made since (by another apply, or in Studio).`,
+      `  job ${two.id} of "daily" in team demo was made since (by another apply, or in Studio).`,
+    ]);
+  });
+
+  it("is said of a one-off job the plan creates that ran, not of one cancelled before it ran", async () => {
+    const once = desired({ key: "once" });
+    const { doc } = savedPlan([once], []);
+    expect(doc.actions.map((a) => a.kind)).toEqual(["create"]);
+    expect((await refusal(doc, new Map([["demo", [record(once, { status: "COMPLETE" })]]]))).split("\n")[0]).toContain(ALREADY);
+    expect((await refusal(doc, new Map([["demo", [record(once, { status: "CANCELED" })]]]))).split("\n")[0]).toBe(CHANGED);
+  });
+
+  it("is said of a plan of two teams, each looked up in its own listing", async () => {
+    const a = desired({ key: "a", team: "alpha", cron: "@daily" });
+    const b = desired({ key: "b", team: "beta", cron: "@daily" });
+    // As an apply of both teams records it: team beta is recorded by a job of another team.
+    const made = record(a);
+    const kept = { ...made, environment: { ...made.environment, [MARKERS.teams]: JSON.stringify(["alpha", "beta"]) } };
+    const plan = computePlan(
+      [a, b],
+      new Map([
+        ["alpha", [kept]],
+        ["beta", []],
+      ]),
+      CLUSTERS,
+      options({ teams: ["alpha", "beta"] }),
+    );
+    const doc = savedPlanDocument(plan, "1.0.0", "/", key);
+    expect(doc.actions.map((x) => `${x.kind} ${x.team}/${x.key}`)).toEqual(["noop alpha/a", "create beta/b"]);
+    expect(
+      (
+        await refusal(
+          doc,
+          new Map([
+            ["alpha", [kept]],
+            ["beta", [record(b)]],
+          ]),
+        )
+      ).split("\n")[0],
+    ).toContain(ALREADY);
   });
 });
