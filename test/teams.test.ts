@@ -18,6 +18,8 @@ import { rawCall, startTestStudio, type TestStudio } from "./helpers.js";
 let studio: TestStudio;
 /** Teams each recorded only by a hand-made job of the team before: a chain longer than any plan made. */
 const CHAIN = Array.from({ length: 10 }, (_, i) => `c${i + 1}`);
+/** Teams one token reads: one more than a plan follows from records. */
+const WIDE = Array.from({ length: 101 }, (_, i) => `w${String(i).padStart(3, "0")}`);
 const both = { DATACHAIN_STUDIO_URL: "", DATACHAIN_STUDIO_TOKEN: "both-teams" };
 const alphaOnly = { DATACHAIN_STUDIO_URL: "", DATACHAIN_STUDIO_TOKEN: "alpha-only" };
 
@@ -28,6 +30,7 @@ beforeAll(async () => {
         { token: "both-teams", user: "ci", teams: ["alpha", "beta"], scopes: ["JOB_READ", "JOB_WRITE"] },
         { token: "alpha-only", user: "dev", teams: ["alpha"], scopes: ["JOB_READ", "JOB_WRITE"] },
         { token: "chain", user: "ci", teams: ["alpha", ...CHAIN], scopes: ["JOB_READ", "JOB_WRITE"] },
+        { token: "wide", user: "ci", teams: ["alpha", ...WIDE], scopes: ["JOB_READ", "JOB_WRITE"] },
       ],
     },
   });
@@ -658,4 +661,72 @@ it("a job moved back to a team where it once ran, planned while the team it runs
   expect(narrow.stderr).toContain(
     "Warning: Job b is created in team alpha, where stack back has no live job of its key: if it runs in team beta, which this token cannot read, it keeps running there beside the new one.",
   );
+});
+
+it("a job moved between teams the token reads, while a recorded team cannot be read, is not said to run twice; new jobs are, by key", async () => {
+  // Found by mutation testing: the warning's two rules (a key live in a team read is known;
+  // the keys in name order) could each be dropped with no test failing.
+  const { dir, write } = specDir({ stack: "moves", jobs: { a: daily("alpha", 1) } });
+  expect((await runCli(["apply", ".", "--yes"], { cwd: dir, env: both })).code).toBe(0);
+  await forged("alpha", "h", "moves", ["alpha", "gamma"]);
+  write({ stack: "moves", jobs: { a: daily("beta", 1), z: daily("alpha", 2), b: daily("beta", 3) } });
+  const plan = await runCli(["plan", "."], { cwd: dir, env: both });
+  expect(plan.stdout).toContain("Plan: 3 to create, 0 to replace, 2 to cancel, 0 unchanged.");
+  expect(plan.stdout).toMatch(/^ {2}- {3}alpha\/a {2}cancel job \S+ \(moved to team beta\)$/m);
+  expect(plan.stderr).toBe(
+    "Warning: Jobs of stack moves record that it also covered team gamma, which this token cannot read (403); that team is left out.\n" +
+      "Warning: Jobs b and z are created in teams alpha, beta, where stack moves has no live job of their keys: any of them that runs in team gamma, which this token cannot read, keeps running there beside the new one. Plan with a token that can read team gamma to see.\n",
+  );
+});
+
+it("recorded teams past the 100 followed, found in a later round, are named and listed in name order", async () => {
+  // Found by mutation testing: each round's teams are in name order, but the teams left out
+  // of two rounds were named in the order found (t100, then a-late) when the warning's sort
+  // was dropped: no test had teams left out in more than one round.
+  const start = Array.from({ length: 101 }, (_, i) => `t${String(i).padStart(3, "0")}`);
+  const recording = (team: string, teams: string[]) => {
+    const made = record({ key: `k-${team}`, team, stack: "rounds" });
+    return { ...made, environment: { ...made.environment, [MARKERS.teams]: JSON.stringify(teams) } };
+  };
+  const client = {
+    listAllJobs: (team: string) => Promise.resolve(team === "t000" ? [recording(team, ["a-late"])] : []),
+  } as unknown as StudioClient;
+  const coverage = await extendCoverage(client, "rounds", { listings: new Map([["start", [recording("start", start)]]]), clusters: [] });
+  expect(coverage.teams).toHaveLength(101);
+  expect(coverage.unfollowed).toEqual(["a-late", "t100"]);
+  expect(coverage.warnings).toEqual([
+    "Jobs of stack rounds record more teams than the 100 a plan follows from records: teams a-late, t100 are not listed, so they are left out. If the stack runs jobs there, name them under `teams:`.",
+  ]);
+});
+
+it("destroy does not end as a success when a recorded team was past the 100 followed, though every team listed could be read", async () => {
+  // Found by mutation testing: destroy's error for teams past the cap was tested only beside
+  // unreadable teams, so destroy ignoring them when all it listed was readable went unseen.
+  const wide = { DATACHAIN_STUDIO_URL: studio.emulator.url, DATACHAIN_STUDIO_TOKEN: "wide" };
+  const { dir } = specDir({ stack: "far", jobs: { a: daily("alpha", 1) } });
+  expect((await runCli(["apply", ".", "--yes"], { cwd: dir, env: wide })).code).toBe(0);
+  await forged("alpha", "h", "far", WIDE, "wide");
+  const destroyed = await runCli(["destroy", ".", "--yes"], { cwd: dir, env: wide });
+  expect(destroyed.code).toBe(1);
+  expect(destroyed.stdout).toContain("Destroy complete: 0 created, 0 replaced, 2 cancelled, 0 failed.");
+  // Besides the progress lines ([1/2] cancel ...): the warning, and the error for that team alone.
+  expect(destroyed.stderr.split("\n").filter((line) => !line.startsWith("["))).toEqual([
+    "Warning: Jobs of stack far record more teams than the 100 a plan follows from records: team w100 is not listed, so it is left out. If the stack runs jobs there, name it under `teams:`.",
+    "Error: stack far also recorded team w100, past the 100 teams a plan follows from records; any jobs there were not cancelled.",
+    "Name it under `teams:` in the spec and run destroy again.",
+    "",
+  ]);
+});
+
+it("a saved plan applied with a token Studio does not know gets the hint for the token, not the one for a team it cannot read", async () => {
+  // Found by mutation testing: only the statuses that leave a team out (400, 403, 404, 422)
+  // get the saved plan's hint; nothing tested that a 401 keeps its own.
+  const { dir } = specDir({ stack: "unknown-token", jobs: { a: daily("alpha", 1) } });
+  const key = { STUDIO_JOBS_PLAN_KEY: "a key shared by the plan and the apply jobs" };
+  expect((await runCli(["plan", ".", "--out", "plan.json"], { cwd: dir, env: { ...both, ...key } })).code).toBe(0);
+  const applied = await runCli(["apply", "plan.json"], { cwd: dir, env: { ...both, DATACHAIN_STUDIO_TOKEN: "nobody", ...key } });
+  expect(applied.code).toBe(1);
+  expect(applied.stderr).toMatch(/^Error: \[GET\] \/api\/datachain\/[a-z/]+: 401 /);
+  expect(applied.stderr).not.toContain("The saved plan covers");
+  expect(studio.emulator.store.allJobs()).toEqual([]);
 });
