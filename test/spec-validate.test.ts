@@ -1151,6 +1151,24 @@ describe("validate --format", () => {
     expect([...new Set(files)]).toEqual(["jobs/B.yaml", "jobs/a.yaml", "jobs/aa.yaml", "jobs/z.yaml"]);
   });
 
+  it("plan says the problems of several files in the order of their paths' code units, as validate does", async () => {
+    // Found by mutation testing: validate sorts its problems again, so the order the spec's
+    // resolution gives them (which plan and apply print) was tested by nothing.
+    const bad = (key: string) => `version: 1\nstack: s\njobs:\n  ${key}:\n    query: "print(1)"\n    workers: 0\n`;
+    const dir = writeRepo({ "jobs/a.yaml": bad("j1"), "jobs/B.yaml": bad("j2"), "jobs/aa.yaml": bad("j3"), "jobs/z.yaml": bad("j4") });
+    const env = { DATACHAIN_STUDIO_URL: "http://127.0.0.1:9", DATACHAIN_STUDIO_TOKEN: "t", DATACHAIN_STUDIO_TEAM: "demo" };
+    const result = await runCli(["plan", "jobs"], { cwd: dir, env });
+    expect(result.code).toBe(1);
+    expect(result.stderr.split("\n").map((line) => line.replace(/^Error: /, "").split(":")[0])).toEqual([
+      "jobs/B.yaml",
+      "jobs/a.yaml",
+      "jobs/aa.yaml",
+      "jobs/z.yaml",
+      "4 problems found in the spec.",
+      "",
+    ]);
+  });
+
   it("json: valid true and exit 0 when only notes", async () => {
     const dir = writeRepo({ "studio-jobs.yaml": spec.replace("workers: 0", "workers: 1") });
     const result = await runCli(["validate", ".", "--format", "json"], { cwd: dir });

@@ -44,6 +44,19 @@ describe("computeStatus", () => {
     expect(status.jobs.find((j) => j.key === "gone")?.nextRuns).toEqual([]);
   });
 
+  it("lists jobs by team, then key, whatever order the teams are given in", () => {
+    // Found by mutation testing: every test's jobs were of one team, so ordering by key before
+    // team failed none.
+    const z = desired({ key: "z", team: "alpha", cron: "@daily" });
+    const a = desired({ key: "a", team: "beta", cron: "@daily" });
+    const listings = new Map([
+      ["alpha", [record(z)]],
+      ["beta", [record(a)]],
+    ]);
+    const status = computeStatus([z, a], listings, "analytics", ["beta", "alpha"], NOW);
+    expect(status.jobs.map((j) => `${j.team}/${j.key}`)).toEqual(["alpha/z", "beta/a"]);
+  });
+
   it("counts next runs by the schedule live in Studio: a changed job and one left out of the spec fire as applied", () => {
     // Found by an adversarial tester: NEXT RUN showed the spec's new schedule for a job not
     // applied yet, and none for a live job the spec no longer has.

@@ -56,6 +56,27 @@ describe("apply's result", () => {
     );
   });
 
+  it("lists the steps in JSON by phase, then team, then key, whatever order they ended in", () => {
+    // Found by mutation testing: every test's steps were of one team, so ordering by key
+    // before team failed none.
+    const result: ApplyResult = {
+      steps: [
+        step({ step: "cancel", action: "dedupe", key: "a", team: "alpha", status: "applied" }),
+        step({ step: "create", key: "a", team: "beta", status: "applied" }),
+        step({ step: "create", key: "z", team: "alpha", status: "applied" }),
+        step({ step: "upload", key: "b", team: "beta", status: "applied" }),
+      ],
+      summary: { ...NONE, created: 2, deduplicated: 1 },
+    };
+    const steps = (JSON.parse(renderApplyJson(result)) as { steps: StepResult[] }).steps;
+    expect(steps.map((s) => `${s.step} ${s.team}/${s.key}`)).toEqual([
+      "upload beta/b",
+      "create alpha/z",
+      "create beta/a",
+      "cancel alpha/a",
+    ]);
+  });
+
   it("gives each step in JSON with what it has: a job, a file, a URL, why it failed", () => {
     const result: ApplyResult = {
       steps: [
