@@ -702,6 +702,22 @@ describe("import", () => {
     expect((await runCli(["validate", "."], { cwd: dir, env: {} })).code).toBe(0);
   });
 
+  it("of two names alike in NFC, neither in NFC, imports the first in code units, whichever Studio lists first", async () => {
+    // Found by mutation testing: the two spellings compare equal by localeCompare, so a sort by
+    // it kept the listing's order, and only the case with an NFC spelling was tested.
+    const [first, second] = ["a\u0302\u0323", "a\u0323\u0302"];
+    for (const names of [
+      [first, second],
+      [second, first],
+    ]) {
+      studio.emulator.store.clear();
+      for (const name of names) await studio.client.createJob(handMade(name, { query: "print(1)" }));
+      const { imported, yaml } = await importInto("alike-twice");
+      expect(imported.code).toBe(0);
+      expect([yaml.includes(`\n  ${first}:\n`), yaml.includes(second)]).toEqual([true, false]);
+    }
+  });
+
   it("skips a job, or leaves out a variable, holding a NUL or half a character, which a spec refuses", async () => {
     // Once a spec's "\0" and "\ud800" were refused (Studio's database stores neither), import
     // still wrote them so, and validate refused the spec it wrote.
