@@ -730,3 +730,14 @@ it("a saved plan applied with a token Studio does not know gets the hint for the
   expect(applied.stderr).not.toContain("The saved plan covers");
   expect(studio.emulator.store.allJobs()).toEqual([]);
 });
+
+it("destroy of a stack whose only job is a one-off job that ran says there is nothing to destroy, and no more", async () => {
+  // Found by mutation testing: the record that tells destroy the stack ran here was tested only
+  // as a cancelled one; a one-off job that ran to its end is one too.
+  const { dir } = specDir({ stack: "ran", jobs: { once: { team: "alpha", query: "print(1)" } } });
+  expect((await runCli(["apply", ".", "--yes"], { cwd: dir, env: both })).code).toBe(0);
+  studio.clock.advance(45_000);
+  expect(studio.emulator.store.allJobs().map((r) => r.status)).toEqual(["COMPLETE"]);
+  const destroyed = await runCli(["destroy", ".", "--yes"], { cwd: dir, env: both });
+  expect(destroyed).toMatchObject({ code: 0, stdout: "Nothing to destroy: stack ran has no live jobs in team alpha.\n", stderr: "" });
+});
