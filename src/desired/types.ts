@@ -33,15 +33,15 @@ export interface AppliedRecord {
   sensitive?: string[];
 }
 
+/** The settings a plan's errors point at. */
+export type LocatedSetting = "cluster" | "workers";
+
 /**
  * A job the spec wants, ready to send. Each field's value is stored once, in `values`; the
  * request body, the applied record and the fingerprint are derived from them (see
  * fields.ts), and the members below `values` are shorthands for some of them.
  * Made only by createDesiredJob (job.ts).
  */
-/** The settings a plan's errors point at. */
-export type LocatedSetting = "cluster" | "workers";
-
 export interface DesiredJob {
   readonly stack: string;
   readonly location: SourceLocation;
