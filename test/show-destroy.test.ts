@@ -389,6 +389,29 @@ describe("destroy", () => {
     expect(await liveKeys("ml-platform")).toEqual([]);
   });
 
+  it("given one file of a split stack, does not refuse for a protected job of the other file, which it keeps", async () => {
+    // Found by an adversarial tester: `destroy jobs/monitoring.yaml --yes`, the training jobs
+    // protected, said each "is protected and is kept" and then refused, as if it would cancel
+    // them: the check of the other file's jobs ran on the cancels before the kept were taken out.
+    const dir = copyExample("ml-platform");
+    const training = join(dir, "jobs/training.yaml");
+    writeFileSync(training, readFileSync(training, "utf8").replace("  cluster: gpu-pool\n", "  cluster: gpu-pool\n  protect: true\n"));
+    expect((await cli(dir, ["apply", "jobs", "--yes"])).code).toBe(0);
+    const destroyed = await cli(dir, ["destroy", "jobs/monitoring.yaml", "--yes"]);
+    expect(destroyed.code).toBe(0);
+    expect(destroyed.stderr.split("\n").filter((line) => line.startsWith("Warning:") || line.startsWith("Error:"))).toEqual(
+      ["evaluate-ranker", "retrain-ranker"].map(
+        (key) => `Warning: Job "${key}" in team demo is protected and is kept; pass --allow-protected to cancel it too.`,
+      ),
+    );
+    expect(await liveKeys("ml-platform")).toEqual(["evaluate-ranker", "retrain-ranker"]);
+    // Cancelled too with --allow-protected, they are refused as before.
+    const refused = await cli(dir, ["destroy", "jobs/monitoring.yaml", "--yes", "--allow-protected"]);
+    expect(refused.code).toBe(1);
+    expect(refused.stderr.split("\n").filter((line) => line.startsWith("Error:")).length).toBe(2);
+    expect(await liveKeys("ml-platform")).toEqual(["evaluate-ranker", "retrain-ranker"]);
+  });
+
   it("refusing without a terminal, names one job as one (from a README walkthrough)", async () => {
     const dir = copyExample("analytics");
     expect((await cli(dir, ["apply", ".", "--yes", "--target", "hourly-metrics"])).code).toBe(0);

@@ -302,14 +302,15 @@ export async function preparePlan(
     });
     plan.warnings.push(...coverage.warnings);
     if (!destroy && coverage.unreadable.length > 0) plan.warnings.push(...createdBesideUnread(plan, listings, coverage.unreadable));
-    // Keys given with --target are cancelled as asked, wherever they are defined.
+    const kept = destroy && !flags.allowProtected ? keepProtected(plan) : { plan, kept: 0 };
+    // Only what is cancelled is checked: a protected job destroy keeps is not. Keys given with
+    // --target are cancelled as asked, wherever they are defined.
     if (!destroy || flags.target.length === 0) {
-      const unread = await cancelsOfUnreadFiles(plan, files, io.cwd, resolveOptions);
-      plan.errors.push(...unread.errors);
-      if (!destroy) plan.warnings.push(...unread.warnings);
+      const unread = await cancelsOfUnreadFiles(kept.plan, files, io.cwd, resolveOptions);
+      kept.plan.errors.push(...unread.errors);
+      if (!destroy) kept.plan.warnings.push(...unread.warnings);
     }
     timer.lap("computed the plan");
-    const kept = destroy && !flags.allowProtected ? keepProtected(plan) : { plan, kept: 0 };
     return {
       spec,
       plan: kept.plan,
