@@ -15,7 +15,7 @@ import { describe, expect, it } from "vitest";
 import { loadSpec } from "../src/desired/index.js";
 import { isEnvironmentName, isOneLine } from "../src/desired/environment-name.js";
 import { MARKERS } from "../src/identity/markers.js";
-import { hasControlCharacters, unstorableCharacter } from "../src/invisible.js";
+import { hasControlCharacters, unstorableCharacter, withoutInvisible } from "../src/invisible.js";
 import { looksSecret } from "../src/plan/secret-names.js";
 import { hasUrlCredentials, replaceUrlCredentials } from "../src/url-credentials.js";
 import { runCli } from "./cli-helpers.js";
@@ -207,8 +207,8 @@ const handMadeJob: fc.Arbitrary<HandMade> = fc.record({
   cron: fc.option(fc.constantFrom("0 4 * * *", "*/15 * * * *", "@daily")),
 });
 
-// Names alike in Unicode's NFC form are one key of a spec.
-const jobs = fc.uniqueArray(handMadeJob, { selector: (j) => j.name.normalize("NFC"), minLength: 1, maxLength: 3 });
+// Names alike in Unicode's NFC form, or but for invisible characters, are one key of a spec.
+const jobs = fc.uniqueArray(handMadeJob, { selector: (j) => withoutInvisible(j.name.normalize("NFC")), minLength: 1, maxLength: 3 });
 
 /** What import writes for a text: a literal `${` as `$${` (src/cli/commands/import.ts). */
 const literal = (t: string) => t.replaceAll("${", () => "$${");

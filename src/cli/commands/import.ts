@@ -13,7 +13,15 @@ import { dirname, join, relative, resolve, sep } from "node:path";
 import { Document, Pair, Scalar, visit, type YAMLMap } from "yaml";
 import { UsageError } from "../../errors.js";
 import { holdsWorkflowCommand, withoutWorkflowCommands } from "../../workflow-commands.js";
-import { escapeInvisible, hasInvisible, printable, replaceUnseen, unicodeEscaped, unstorableCharacter } from "../../invisible.js";
+import {
+  escapeInvisible,
+  hasInvisible,
+  printable,
+  replaceUnseen,
+  unicodeEscaped,
+  unstorableCharacter,
+  withoutInvisible,
+} from "../../invisible.js";
 import { isEnvironmentName, isOneLine } from "../../desired/environment-name.js";
 import { sizePast } from "../../desired/files.js";
 import { MAX_SPEC_BYTES } from "../../desired/load.js";
@@ -178,18 +186,22 @@ function newestOf(records: readonly UnmanagedJob[]): UnmanagedJob {
 }
 
 /**
- * Names that are another name in another Unicode form (café precomposed, and decomposed):
- * a spec holds them as one job key defined twice (src/desired/resolve.ts), so one is written,
- * the NFC spelling where there is one. Each other spelling, with the name kept in its place.
+ * Names that are another name in another Unicode form (café precomposed, and decomposed), or
+ * with an invisible character added (`a`, and U+202E then `a`): a spec refuses them as one
+ * job key defined twice (src/desired/resolve.ts, which reads a key so), so one is written, the
+ * spelling as it reads (in NFC, without invisible characters) where there is one. Each other
+ * spelling, with the name kept in its place.
  */
 function otherSpellings(byName: ReadonlyMap<string, readonly UnmanagedJob[]>): Map<string, string> {
   const kept = new Map<string, string>();
   const others = new Map<string, string>();
-  const notNfcLast = (name: string) => (name === name.normalize("NFC") ? 0 : 1);
+  const readAs = (name: string) => withoutInvisible(name.normalize("NFC"));
+  const notAsReadLast = (name: string) => (name === readAs(name) ? 0 : 1);
   const names = [...byName.keys()].filter((name) => NOT_ASCII.test(name));
-  for (const name of names.sort((a, b) => notNfcLast(a) - notNfcLast(b) || byCodeUnits(a, b))) {
-    const form = name.normalize("NFC");
-    const first = kept.get(form);
+  for (const name of names.sort((a, b) => notAsReadLast(a) - notAsReadLast(b) || byCodeUnits(a, b))) {
+    const form = readAs(name);
+    // An ASCII name, which is read as it is, is not among those sorted: it is kept.
+    const first = kept.get(form) ?? (form !== name && byName.has(form) ? form : undefined);
     if (first === undefined) kept.set(form, name);
     else others.set(name, first);
   }
@@ -604,7 +616,7 @@ export async function runImport(flags: ImportFlags, globals: GlobalOptions, io: 
     const keptId = newestOf(byName.get(kept) ?? []).record.id;
     for (const { record } of byName.get(name) ?? []) {
       io.stderr.write(
-        `Skipped job ${printable(record.id)}: its name "${unicodeEscaped(printable(name))}" is "${unicodeEscaped(printable(kept))}" (job ${printable(keptId)}) in another Unicode form, and a spec holds them as one job key; rename one in Studio to adopt both.\n`,
+        `Skipped job ${printable(record.id)}: its name "${unicodeEscaped(printable(name))}" is "${unicodeEscaped(printable(kept))}" (job ${printable(keptId)}) ${name.normalize("NFC") === kept.normalize("NFC") ? "in another Unicode form" : "with invisible characters added or taken out"}, and a spec holds them as one job key; rename one in Studio to adopt both.\n`,
       );
     }
     byName.delete(name);
