@@ -412,6 +412,22 @@ describe("destroy", () => {
     expect(await liveKeys("ml-platform")).toEqual(["evaluate-ranker", "retrain-ranker"]);
   });
 
+  it("given one file of a split stack, warns that a file beside it that is not YAML may hold jobs it cancels", async () => {
+    // Found by an adversarial tester: with jobs/training.yaml half edited, `destroy
+    // jobs/monitoring.yaml` planned the training jobs' cancels with nothing said, where plan
+    // warns of such a file; the warning was left out of destroy as its words were plan's.
+    const dir = copyExample("ml-platform");
+    expect((await cli(dir, ["apply", "jobs", "--yes"])).code).toBe(0);
+    const training = join(dir, "jobs/training.yaml");
+    writeFileSync(training, `${readFileSync(training, "utf8")}\n  [half edited\n`);
+    const asked = await cli(dir, ["destroy", "jobs/monitoring.yaml"]);
+    expect(asked.code).toBe(1);
+    expect(asked.stderr.split("\n").filter((line) => line.startsWith("Warning:"))).toEqual([
+      "Warning: jobs/training.yaml, next to jobs/monitoring.yaml, could not be read as YAML: if it defines jobs of stack ml-platform, destroy cancels them with the stack. Fix it, or give the directory to see its problems.",
+    ]);
+    expect(await liveKeys("ml-platform")).toEqual(["drift-report", "evaluate-ranker", "retrain-ranker"]);
+  });
+
   it("refusing without a terminal, names one job as one (from a README walkthrough)", async () => {
     const dir = copyExample("analytics");
     expect((await cli(dir, ["apply", ".", "--yes", "--target", "hourly-metrics"])).code).toBe(0);

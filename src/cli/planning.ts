@@ -308,7 +308,7 @@ export async function preparePlan(
     if (!destroy || flags.target.length === 0) {
       const unread = await cancelsOfUnreadFiles(kept.plan, files, io.cwd, resolveOptions);
       kept.plan.errors.push(...unread.errors);
-      if (!destroy) kept.plan.warnings.push(...unread.warnings);
+      kept.plan.warnings.push(...unread.warnings);
     }
     timer.lap("computed the plan");
     return {
@@ -380,9 +380,12 @@ async function cancelsOfUnreadFiles(
   if (removed.length === 0) return { errors: [], warnings: [] };
   const unread = await jobsOfUnreadSiblings(files, plan.stack, cwd, options);
   // A file beside them that does not parse (half edited, say) may hold some of the jobs cancelled.
+  const cancelled = removed.some((action) => action.reason === "destroyed")
+    ? "destroy cancels them with the stack"
+    : "this plan cancels them as removed from the spec";
   const warnings = unread.unreadable.map(
     ({ file, nextTo }) =>
-      `${file}, next to ${nextTo}, could not be read as YAML: if it defines jobs of stack ${plan.stack}, this plan cancels them as removed from the spec. Fix it, or give the directory to see its problems.`,
+      `${file}, next to ${nextTo}, could not be read as YAML: if it defines jobs of stack ${plan.stack}, ${cancelled}. Fix it, or give the directory to see its problems.`,
   );
   const errors: string[] = [];
   for (const action of removed) {
