@@ -5,10 +5,12 @@
 // a regular file (a directory, a FIFO, a device, a symbolic link) is refused rather than
 // replaced: replacing a link would quietly leave what it points to as it was, and following
 // it would write wherever it points. On a file system without hard links an
-// exclusive file is written in place instead; one that fails half-way is removed.
+// exclusive file is written in place instead; one that fails half-way is removed. A
+// process that exits while a file is being written (a second Ctrl-C exits at once) removes
+// it as it exits: a hidden `.NAME.HEX.tmp` beside the user's file would be left for good.
 
 import { randomBytes } from "node:crypto";
-import { constants, type Stats } from "node:fs";
+import { constants, unlinkSync, type Stats } from "node:fs";
 import { access, link, lstat, open, rename, stat, unlink } from "node:fs/promises";
 import { basename, dirname, join } from "node:path";
 
@@ -66,13 +68,41 @@ export async function whyNotReplaceable(
   return undefined;
 }
 
+/** The files being written and not yet in place or removed: what an exit now would leave half written. */
+const unfinished = new Set<string>();
+
+/** Removes what is unfinished when the process exits before a write ends; listening only while there is some. */
+function removeUnfinished(): void {
+  for (const path of unfinished) {
+    try {
+      unlinkSync(path);
+    } catch {
+      // Gone already, or not ours to remove: nothing more can be done while exiting.
+    }
+  }
+  unfinished.clear();
+}
+
+/** `path` is being written (true) or is done with (false): while any is, an exit removes it. */
+function writing(path: string, underWay: boolean): void {
+  if (underWay) {
+    if (unfinished.size === 0) process.on("exit", removeUnfinished);
+    unfinished.add(path);
+    return;
+  }
+  unfinished.delete(path);
+  if (unfinished.size === 0) process.off("exit", removeUnfinished);
+}
+
 /** Put `text` at `path` (absolute) whole, or throw a ReplaceFileError and leave the path as it was. */
 export async function replaceFile(path: string, text: string, options: ReplaceFileOptions): Promise<void> {
   const refused = refusedEntry(await lstat(path).catch(() => undefined), options.exclusive);
   if (refused !== undefined) throw refused;
   const temporary = join(dirname(path), `.${basename(path)}.${randomBytes(6).toString("hex")}.tmp`);
   // "wx": a name nobody else holds, created with the mode asked for (an existing file would keep its own).
+  writing(temporary, true);
   const file = await open(temporary, "wx", options.mode).catch((error: unknown) => {
+    writing(temporary, false);
     throw new ReplaceFileError(reasonOf(error, options.shown));
   });
   let renamed = false;
@@ -93,6 +123,7 @@ export async function replaceFile(path: string, text: string, options: ReplaceFi
     throw new ReplaceFileError(reasonOf(error, options.shown), (error as NodeJS.ErrnoException).code === "EEXIST");
   } finally {
     if (!renamed) await unlink(temporary).catch(() => undefined);
+    writing(temporary, false);
   }
 }
 
@@ -101,6 +132,7 @@ export async function linkless(error: unknown, path: string, text: string, mode:
   const code = (error as NodeJS.ErrnoException).code;
   if (code !== "EPERM" && code !== "ENOTSUP" && code !== "EOPNOTSUPP") throw error;
   const file = await open(path, "wx", mode);
+  writing(path, true);
   try {
     try {
       await file.writeFile(text, "utf8");
@@ -110,6 +142,8 @@ export async function linkless(error: unknown, path: string, text: string, mode:
   } catch (failure) {
     await unlink(path).catch(() => undefined);
     throw failure;
+  } finally {
+    writing(path, false);
   }
 }
 
