@@ -6,6 +6,7 @@ import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, expect, it } from "vitest";
+import { run } from "../src/cli/run.js";
 import { CLI, runCli } from "./cli-helpers.js";
 import { dailyJobs, startTestStudio, writeSpec, type TestStudio } from "./helpers.js";
 
@@ -26,6 +27,39 @@ async function withSavedPlan(stack: string, count: number): Promise<{ dir: strin
   writeSpec(dir, stack, dailyJobs(count + 1)); // the next plan differs
   return { dir, saved: readFileSync(join(dir, "p.json"), "utf8") };
 }
+
+it("plan --out stopped once Studio was listed saves nothing, fails, and says the earlier plan there is kept", async () => {
+  // Found by random SIGINTs (/tmp/h2-driver.py): a stop that came after the listing, while a
+  // large plan was rendered, went unheard: the plan was saved over the earlier one and the
+  // command exited 0, as if nobody had pressed Ctrl-C (import, stopped so, writes nothing).
+  const { dir, saved } = await withSavedPlan("cut-short-plan", 3);
+  const stop = new AbortController();
+  let stderr = "";
+  const code = await run(["plan", ".", "--out", "p.json"], {
+    stdout: {
+      // The plan is printed before it is saved: the stop comes then.
+      write: (text) => void (text.includes("\nPlan: ") && stop.abort("SIGINT")),
+      isTTY: false,
+    },
+    stderr: { write: (text) => void (stderr += text), isTTY: false },
+    env: { ...env(), DATACHAIN_STUDIO_TEAM: "demo" },
+    cwd: dir,
+    interactive: false,
+    prompt: () => Promise.resolve(""),
+    signal: stop.signal,
+    sleep: () => Promise.resolve(),
+  });
+  expect([code, stderr.split("\n").slice(-3)]).toEqual([
+    1,
+    [
+      "Error: Interrupted by SIGINT before the plan was saved: nothing was saved to p.json.",
+      "Nothing was saved to p.json: the plan there is an earlier one, left as it was; do not apply it for this spec.",
+      "",
+    ],
+  ]);
+  expect(readFileSync(join(dir, "p.json"), "utf8")).toBe(saved);
+  expect(readdirSync(dir).sort()).toEqual(["p.json", "studio-jobs.yaml"]);
+});
 
 it("a second signal while plan --out writes the plan leaves no temporary file beside it, and the earlier plan as it was", async () => {
   // Found by random SIGINTs near the end of a plan --out of 3,000 jobs (1 run in 12): the

@@ -91,3 +91,14 @@ export function reportDiagnostics(plan: { warnings: readonly string[]; errors: r
   for (const warning of plan.warnings) io.stderr.write(`Warning: ${printable(warning)}\n`);
   for (const error of plan.errors) io.stderr.write(`Error: ${printable(error)}\n`);
 }
+
+/**
+ * Whether a stop was asked for, once the event loop has turned: a signal that came while
+ * work held the loop (making a large plan or spec) is heard only then. Asked before writing
+ * a file the user named, which a stop leaves as it was. Two immediates: the first may run
+ * before the loop's next poll, where a signal is read.
+ */
+export async function stopAsked(signal: AbortSignal): Promise<boolean> {
+  for (let turn = 0; turn < 2; turn++) await new Promise((resolve) => setImmediate(resolve));
+  return signal.aborted;
+}

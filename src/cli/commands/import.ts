@@ -37,7 +37,7 @@ import { replaceFile, ReplaceFileError, whyNotReplaceable } from "../../replace-
 import { hasUrlCredentials, replaceUrlCredentials } from "../../url-credentials.js";
 import { connect, type GlobalOptions } from "../connect.js";
 import { listCoverage } from "../planning.js";
-import type { CliIo } from "../io.js";
+import { stopAsked, type CliIo } from "../io.js";
 import { byCodeUnits } from "../../code-unit-order.js";
 
 export interface ImportFlags {
@@ -667,9 +667,7 @@ export async function runImport(flags: ImportFlags, globals: GlobalOptions, io: 
   // A stop asked for while the spec was made is heard once the event loop turns (making it
   // holds the loop, seconds for a large team): then nothing is written, as over a file --force
   // was about to replace, and the command fails as any it stops does.
-  // Two immediates: the first may run before the loop's next poll, where a signal is read.
-  for (let turn = 0; turn < 2; turn++) await new Promise((resolve) => setImmediate(resolve));
-  if (io.signal.aborted) throw interrupted(io.signal.reason, "before the spec was written: nothing was written", false);
+  if (await stopAsked(io.signal)) throw interrupted(io.signal.reason, "before the spec was written: nothing was written", false);
   if (out === undefined) {
     io.stdout.write(text);
   } else {

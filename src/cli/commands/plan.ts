@@ -7,9 +7,10 @@ import { printable } from "../../invisible.js";
 import { renderPlanJson } from "../../render/json.js";
 import { renderPlanMarkdown } from "../../render/markdown.js";
 import { renderPlanText } from "../../render/text.js";
+import { interrupted } from "../../studio/try-abort.js";
 import { toolVersion } from "../../version.js";
 import type { GlobalOptions } from "../connect.js";
-import { reportDiagnostics, useColor, type CliIo } from "../io.js";
+import { reportDiagnostics, stopAsked, useColor, type CliIo } from "../io.js";
 import { checkPlanOut } from "../plan-out.js";
 import { preparePlan, type PlanFlags } from "../planning.js";
 
@@ -76,6 +77,15 @@ async function planTo(paths: string[], flags: PlanCommandFlags, globals: GlobalO
     // The name as messages say it: one holding a terminal escape shown, not obeyed (see show.ts).
     const shown = printable(flags.out);
     await checkPlanOut(flags.out, io.cwd, shown);
+    // A stop asked for once Studio was listed is heard here, as import hears it: nothing is
+    // saved, and an earlier plan at the path is said to be kept. It was saved, and the plan
+    // exited 0 (or 2), as if nobody had pressed Ctrl-C.
+    if (await stopAsked(io.signal)) {
+      io.stderr.write(
+        `Error: ${interrupted(io.signal.reason, `before the plan was saved: nothing was saved to ${shown}`, false).message}\n`,
+      );
+      return 1;
+    }
     await writePlanFile(resolve(io.cwd, flags.out), plan, options, shown);
     io.stderr.write(`Saved the plan to ${shown}. Apply exactly this plan with: studio-jobs apply ${shown}\n`);
   }
