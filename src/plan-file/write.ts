@@ -68,20 +68,28 @@ export interface WritePlanOptions {
   env: NodeJS.ProcessEnv;
   /** The run's redactor: what Studio sent is written with the run's secrets hidden, as it is printed. */
   redact?: (text: string) => string;
+  /**
+   * Asked once the document is made (for a large plan, the most of the time a save takes),
+   * just before anything is written: true (a stop was asked for) leaves the path as it was.
+   */
+  stopped?: () => Promise<boolean>;
 }
 
 /**
  * Write `plan` to `path` (absolute) as a saved plan, with a fresh digest key; `shown` is the
  * path as the user gave it, for messages. What is at `path` is replaced: a file, or a
- * symbolic link (not what it points to); a directory is refused.
+ * symbolic link (not what it points to); a directory is refused. False when `stopped` said
+ * to stop: nothing was written.
  */
-export async function writePlanFile(path: string, plan: Plan, options: WritePlanOptions, shown: string = path): Promise<void> {
+export async function writePlanFile(path: string, plan: Plan, options: WritePlanOptions, shown: string = path): Promise<boolean> {
   const key = createDigestKey(options.token, options.env, randomBytes(16));
   const doc = savedPlanDocument(plan, options.toolVersion, options.cwd, key, studioLocation(options.studioUrl), options.redact);
   // Written so that the file reads as what apply sends: readPlanFile refuses these characters as themselves.
   const text = jsonForReaders(doc);
   refuseCredentials(doc, text, options, shown);
+  if (options.stopped !== undefined && (await options.stopped())) return false;
   await writeWhole(path, text, shown);
+  return true;
 }
 
 /**

@@ -77,16 +77,17 @@ async function planTo(paths: string[], flags: PlanCommandFlags, globals: GlobalO
     // The name as messages say it: one holding a terminal escape shown, not obeyed (see show.ts).
     const shown = printable(flags.out);
     await checkPlanOut(flags.out, io.cwd, shown);
-    // A stop asked for once Studio was listed is heard here, as import hears it: nothing is
-    // saved, and an earlier plan at the path is said to be kept. It was saved, and the plan
+    // A stop asked for once Studio was listed (making the plan and its document holds the loop
+    // a while for a large one) is heard before the file is written, as import hears it: nothing
+    // is saved, and an earlier plan at the path is said to be kept. It was saved, and the plan
     // exited 0 (or 2), as if nobody had pressed Ctrl-C.
-    if (await stopAsked(io.signal)) {
+    const saved = await writePlanFile(resolve(io.cwd, flags.out), plan, { ...options, stopped: () => stopAsked(io.signal) }, shown);
+    if (!saved) {
       io.stderr.write(
         `Error: ${interrupted(io.signal.reason, `before the plan was saved: nothing was saved to ${shown}`, false).message}\n`,
       );
       return 1;
     }
-    await writePlanFile(resolve(io.cwd, flags.out), plan, options, shown);
     io.stderr.write(`Saved the plan to ${shown}. Apply exactly this plan with: studio-jobs apply ${shown}\n`);
   }
   return flags.detailedExitcode && hasChanges(plan) ? 2 : 0;
