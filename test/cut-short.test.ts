@@ -94,3 +94,32 @@ fsp.open = async (path, ...rest) => {
   expect(readdirSync(dir).sort()).toEqual(["p.json", "studio-jobs.yaml"]);
   expect(readFileSync(join(dir, "p.json"), "utf8")).toBe(saved);
 });
+
+it("a stderr whose reader went away ends no command: apply does every step and exits 0, its result on stdout", async () => {
+  // Found by the h2 driver (stderr a pipe whose reader had left, as `2>&1 | tee log` with tee
+  // killed): the first progress line's EPIPE was an uncaught exception, and apply exited 1 with
+  // its first 10 creates under way and 50 steps never started; plan exited 1 having printed nothing.
+  const dir = mkdtempSync(join(tmpdir(), "studio-jobs-cut-short-"));
+  writeSpec(dir, "cut-short-stderr", dailyJobs(12));
+  const withoutStderr = (argv: string[]) =>
+    new Promise<{ code: number | null; stdout: string }>((resolve, reject) => {
+      const child = spawn(process.execPath, [CLI, ...argv], {
+        cwd: dir,
+        env: { PATH: process.env["PATH"] ?? "", ...env(), DATACHAIN_STUDIO_TEAM: "demo" },
+        stdio: ["ignore", "pipe", "pipe"],
+      });
+      child.stderr.destroy(); // before the child writes anything
+      let stdout = "";
+      child.stdout.on("data", (d: Buffer) => (stdout += d.toString()));
+      child.on("error", reject);
+      child.on("close", (code) => resolve({ code, stdout }));
+    });
+  const applied = await withoutStderr(["apply", ".", "--yes", "--parallelism", "2"]);
+  expect([applied.code, applied.stdout.split("\n").find((line) => line.startsWith("Apply "))]).toEqual([
+    0,
+    "Apply complete: 12 created, 0 replaced, 0 cancelled, 0 failed.",
+  ]);
+  const jobs = (await studio.client.listAllJobs("demo")).filter((job) => job.environment["STUDIO_JOBS_STACK"] === "cut-short-stderr");
+  expect(jobs).toHaveLength(12);
+  expect(await withoutStderr(["plan", "."])).toEqual({ code: 0, stdout: "No changes. Studio matches the spec in team demo.\n" });
+});

@@ -5,6 +5,13 @@
 
 import { isatty } from "node:tty";
 
+// A write to stderr that fails (its reader went away: `2>&1 | tee log` with tee killed, a CI
+// log pipe closed) cannot be said anywhere, and must not end the command: without a listener
+// the failure was an uncaught exception, and an apply exited 1 with its first creates under
+// way and the rest never started. The command goes on and exits as it would have; what it
+// had to say on stderr (progress, warnings, errors) is lost, its exit code is not.
+process.stderr.on("error", () => undefined);
+
 const argv = process.argv.slice(2);
 if (argv.length === 1 && (argv[0] === "--version" || argv[0] === "-V")) {
   // The one answer that needs nothing else, asked for by scripts that check the tool is
