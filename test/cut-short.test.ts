@@ -123,3 +123,30 @@ it("a stderr whose reader went away ends no command: apply does every step and e
   expect(jobs).toHaveLength(12);
   expect(await withoutStderr(["plan", "."])).toEqual({ code: 0, stdout: "No changes. Studio matches the spec in team demo.\n" });
 });
+
+it("plan --out stopped while Studio is listed, or failing to save, says the earlier plan at the path is kept", async () => {
+  // Found by the h2 driver: only a plan refused for its errors said so; one cut short by an
+  // error (a Ctrl-C during the listing, a full disk at the save, Studio unreachable) left the
+  // earlier plan, of another spec maybe, unsaid, for a script's next step to apply.
+  const { dir, saved } = await withSavedPlan("cut-short-listing", 3);
+  studio.emulator.faults.configure({ latencyMs: 10_000 });
+  const stop = new AbortController();
+  setTimeout(() => stop.abort("SIGINT"), 300);
+  const stopped = await runCli(["plan", ".", "--out", "p.json"], {
+    cwd: dir,
+    env: { ...env(), DATACHAIN_STUDIO_TEAM: "demo" },
+    signal: stop.signal,
+  });
+  studio.emulator.faults.configure({ latencyMs: 0 });
+  // The listing or the clusters, asked at once: whichever the stop is told of first; sent, or
+  // on a slow machine still to be sent.
+  const [note, error, end] = stopped.stderr.split("\n");
+  expect([stopped.code, note, end]).toEqual([
+    1,
+    "Nothing was saved to p.json: the plan there is an earlier one, left as it was; do not apply it for this spec.",
+    "",
+  ]);
+  expect(error).toMatch(/^Error: Interrupted by SIGINT (while waiting for Studio's reply to|before) GET \/api\/datachain\/\S+\.$/);
+  expect(readFileSync(join(dir, "p.json"), "utf8")).toBe(saved);
+  expect(readdirSync(dir).sort()).toEqual(["p.json", "studio-jobs.yaml"]);
+});

@@ -26,7 +26,15 @@ export async function runPlan(paths: string[], flags: PlanCommandFlags, globals:
     checkPlanKey(io.env);
     await checkPlanOut(flags.out, io.cwd, printable(flags.out));
   }
-  const code = await planTo(paths, flags, globals, io);
+  let code: number;
+  try {
+    code = await planTo(paths, flags, globals, io);
+  } catch (error) {
+    // A plan cut short by an error (Studio unreachable, a stop while it was listed, a full
+    // disk) keeps an earlier plan at the path too: said before the error, which run() prints.
+    if (flags.out !== undefined) await sayOldPlanKept(flags.out, io);
+    throw error;
+  }
   if (code === 1 && flags.out !== undefined) await sayOldPlanKept(flags.out, io);
   return code;
 }
