@@ -92,7 +92,8 @@ describe("help and version", () => {
     try {
       expect(await exitOf(["validate", ".", "--format", "json"], dir, full)).toEqual({
         code: 1,
-        stderr: "Error: the output could not be written in full (ENOSPC: no space left on device, write); what was printed is cut short.\n",
+        stderr:
+          "Error: the output could not be written in full (ENOSPC: no space left on device, write); what was printed is cut short. The command itself succeeded, and would have exited 0.\n",
       });
       // --version answers without loading the rest: it too says so, instead of a stack trace.
       expect(await exitOf(["--version"], dir, full)).toEqual({
@@ -108,7 +109,8 @@ describe("help and version", () => {
     const many = writeRepo({ "studio-jobs.yaml": `version: 1\nstack: s\ndefaults: {team: t}\njobs:\n${jobs}\n` });
     expect(await exitOf(["validate", ".", "--format", "json"], many, "read once")).toEqual({
       code: 1,
-      stderr: "Error: the output could not be written in full (the reader closed the pipe); what was printed is cut short.\n",
+      stderr:
+        "Error: the output could not be written in full (the reader closed the pipe); what was printed is cut short. The command itself failed as well.\n",
     });
   });
 

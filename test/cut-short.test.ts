@@ -2,7 +2,7 @@
 // whole or as it was, and nothing is left beside it.
 
 import { spawn } from "node:child_process";
-import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { closeSync, mkdtempSync, openSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, expect, it } from "vitest";
@@ -149,4 +149,45 @@ it("plan --out stopped while Studio is listed, or failing to save, says the earl
   expect(error).toMatch(/^Error: Interrupted by SIGINT (while waiting for Studio's reply to|before) GET \/api\/datachain\/\S+\.$/);
   expect(readFileSync(join(dir, "p.json"), "utf8")).toBe(saved);
   expect(readdirSync(dir).sort()).toEqual(["p.json", "studio-jobs.yaml"]);
+});
+
+it("a stdout that cannot take the output says how the command itself ended: an apply that made every change, a plan with changes", async () => {
+  // Found by review: `apply --yes > /dev/full` exited 1 saying only that the output was cut
+  // short; whether the apply had made its changes was on the lost stdout, and exit 1 is also
+  // what an apply that failed half-way exits with.
+  const dir = mkdtempSync(join(tmpdir(), "studio-jobs-cut-short-"));
+  writeSpec(dir, "cut-short-stdout", dailyJobs(3, "stdout-"));
+  const full = openSync("/dev/full", "w");
+  const toFull = (argv: string[]) =>
+    new Promise<{ code: number | null; stderr: string }>((resolve, reject) => {
+      const child = spawn(process.execPath, [CLI, ...argv], {
+        cwd: dir,
+        env: { PATH: process.env["PATH"] ?? "", ...env(), DATACHAIN_STUDIO_TEAM: "demo" },
+        stdio: ["ignore", full, "pipe"],
+      });
+      let stderr = "";
+      child.stderr?.on("data", (d: Buffer) => (stderr += d.toString()));
+      child.on("error", reject);
+      child.on("close", (code) => resolve({ code, stderr }));
+    });
+  const cut = "Error: the output could not be written in full (ENOSPC: no space left on device, write); what was printed is cut short.";
+  try {
+    const planned = await toFull(["plan", ".", "--detailed-exitcode"]);
+    expect([planned.code, planned.stderr.split("\n").slice(-2)]).toEqual([
+      1,
+      [`${cut} The command itself succeeded, and would have exited 2 (changes pending).`, ""],
+    ]);
+    const applied = await toFull(["apply", ".", "--yes"]);
+    expect([applied.code, applied.stderr.split("\n").slice(-2)]).toEqual([
+      1,
+      [`${cut} The command itself succeeded, and would have exited 0.`, ""],
+    ]);
+    const jobs = (await studio.client.listAllJobs("demo")).filter((job) => job.environment["STUDIO_JOBS_STACK"] === "cut-short-stdout");
+    expect(jobs).toHaveLength(3);
+    writeFileSync(join(dir, "studio-jobs.yaml"), "version: 1\nstack: [\n");
+    const failed = await toFull(["plan", "."]);
+    expect([failed.code, failed.stderr.split("\n").slice(-2)]).toEqual([1, [`${cut} The command itself failed as well.`, ""]]);
+  } finally {
+    closeSync(full);
+  }
 });

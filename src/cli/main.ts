@@ -20,7 +20,7 @@ if (argv.length === 1 && (argv[0] === "--version" || argv[0] === "-V")) {
   void import("../version.js").then(({ toolVersion }) =>
     process.stdout.write(`${toolVersion()}\n`, (error) => {
       if (error == null) return;
-      process.stderr.write(cutShort(error));
+      process.stderr.write(`${cutShort(error)}\n`);
       process.exitCode = 1;
     }),
   );
@@ -73,7 +73,7 @@ async function main(argv: string[]): Promise<void> {
     const failure = error ?? stdoutFailure;
     // Help read by `| head` is read as far as wanted: nothing a program acts on is cut short.
     if (failure === undefined || (asksForHelp(argv) && (failure as NodeJS.ErrnoException).code === "EPIPE")) process.exit(code);
-    process.stderr.write(secrets.redact(cutShort(failure)), () => process.exit(1));
+    process.stderr.write(secrets.redact(`${cutShort(failure)} ${howItEnded(code)}\n`), () => process.exit(1));
   };
 
   const code = await run(argv, {
@@ -128,5 +128,16 @@ function asksForHelp(argv: readonly string[]): boolean {
 /** What is said when stdout could not take the whole output: the command fails, exit 1. */
 function cutShort(failure: Error): string {
   const why = (failure as NodeJS.ErrnoException).code === "EPIPE" ? "the reader closed the pipe" : failure.message;
-  return `Error: the output could not be written in full (${why}); what was printed is cut short.\n`;
+  return `Error: the output could not be written in full (${why}); what was printed is cut short.`;
+}
+
+/**
+ * How the command ended but for its output, said after cutShort: exit 1 alone does not tell
+ * an apply that made every change (its summary was on the lost stdout) from one that failed.
+ */
+function howItEnded(code: number): string {
+  if (code === 0) return "The command itself succeeded, and would have exited 0.";
+  if (code === 2) return "The command itself succeeded, and would have exited 2 (changes pending).";
+  if (code === 1) return "The command itself failed as well.";
+  return `The command itself would have exited ${code}.`;
 }
