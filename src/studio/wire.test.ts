@@ -184,11 +184,17 @@ describe("other replies", () => {
     expect(readUploadReply(reply, 4)).toEqual({ id: 3 });
     expect(readUploadReply({ ...reply, size: null, error: "" }, 9)).toEqual({ id: 3 });
     expect(() => readUploadReply(reply, 5)).toThrow("the uploaded file: Studio holds 4 bytes of it where 5 were sent");
+    // More than was sent is no upload of the spec's file either.
+    expect(() => readUploadReply(reply, 3)).toThrow("the uploaded file: Studio holds 4 bytes of it where 3 were sent");
     expect(() => readUploadReply({ ...reply, size: "4" }, 4)).toThrow(
       'the uploaded file: field "size" must be a whole number of at least 0, got a string',
     );
     expect(() => readUploadReply({ ...reply, error: "virus\u001b[2J found\n" }, 4)).toThrow(
       'the uploaded file: Studio says the upload failed: "virus [2J found"',
+    );
+    // A long error is said in its first 200 characters, not whole.
+    expect(() => readUploadReply({ ...reply, error: "x".repeat(300) }, 4)).toThrow(
+      `the uploaded file: Studio says the upload failed: "${"x".repeat(199)}…"`,
     );
     expect(() => readUploadReply({ ...reply, error: 7 }, 4)).toThrow(
       'the uploaded file: field "error" must be a string or null, got a number',
