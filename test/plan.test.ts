@@ -512,6 +512,9 @@ describe("plan failures end with exit 1 and one clear sentence", () => {
         "    query: print(3)",
         "    cluster: gpu-pool",
         "    workers: 50",
+        "  d:",
+        "    query: print(4)",
+        "    cluster: legacy",
         "",
       ].join("\n"),
     });
@@ -522,6 +525,8 @@ describe("plan failures end with exit 1 and one clear sentence", () => {
         'Error: Job "a" (studio-jobs.yaml:8:12) names cluster nope, which does not exist in Studio. Known clusters: default, gpu-pool, legacy.',
         'Error: Job "b" (studio-jobs.yaml:5:12) asks for 12 workers; cluster default allows at most 8.',
         'Error: Job "c" (studio-jobs.yaml:18:14) asks for 50 workers; cluster gpu-pool allows at most 32.',
+        // Inactive, it is the cluster at fault, not the workers the defaults set.
+        'Error: Job "d" (studio-jobs.yaml:21:14) would run on cluster legacy, which is not active. Choose another cluster.',
         "",
       ].join("\n"),
     );
