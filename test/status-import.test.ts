@@ -288,6 +288,8 @@ describe("import", () => {
     await studio.client.createJob({ ...handMade("june-backfill"), start_after: "2027-06-01T00:00:00Z" });
     const { dir, imported, yaml } = await importInto("later");
     expect(imported.code).toBe(0);
+    // Its start is a FILL-IN to write, as a schedule's cron is: said so, not "Check each job".
+    expect(imported.stderr).toBe("Imported 1 job from team demo into studio-jobs.yaml. Fill in every FILL-IN before planning.\n");
     expect(yaml.replace(/from job [\w-]+/g, "from job ID")).toContain(
       [
         "  # from job ID (SCHEDULED)",
@@ -880,6 +882,12 @@ describe("import", () => {
     ]);
     const validated = await runCli(["validate", "."], { cwd: dir, env: {} });
     expect(validated.stderr).toContain("may be at most 4 MiB");
+    // Its size is in bytes: two queries of 2.2 million characters of two bytes each pass it.
+    studio.emulator.store.clear();
+    for (const name of ["a", "b"]) await studio.client.createJob(handMade(name, { query: `print('${"é".repeat(1_100_000)}')\n` }));
+    expect((await importInto("large")).imported.stderr.split("\n")[1]).toMatch(
+      /^Warning: the spec is 4\.2 MiB, and a spec file may be at most 4 MiB/,
+    );
     // Two of the jobs make a spec within the limit: nothing said.
     studio.emulator.store.clear();
     for (const name of ["a", "b"]) await studio.client.createJob(handMade(name, { query }));
