@@ -39,6 +39,27 @@ describe("replaceFile", () => {
     expect(readdirSync(dir)).toEqual(["a.yaml"]);
   });
 
+  it("listens for the process's exit only while a file is being written: none is left after writes that end, fail, or overlap", async () => {
+    // Found by mutation testing: a listener left after each write (or one per write) was not
+    // noticed, and a long-lived library caller would have gathered them until Node warned.
+    const dir = mkdtempSync(join(tmpdir(), "studio-jobs-replace-"));
+    // By its name: one left by an earlier write (of an earlier test, too) is counted.
+    const listening = () => process.listeners("exit").filter((listener) => listener.name === "removeUnfinished").length;
+    const before = listening();
+    await replaceFile(join(dir, "a.yaml"), "a\n", { mode: 0o644, exclusive: false, shown: "a.yaml" });
+    await replaceFile(join(dir, "b.yaml"), "b\n", { mode: 0o644, exclusive: true, shown: "b.yaml" });
+    await Promise.all(
+      ["c", "d", "e"].map((name) => replaceFile(join(dir, `${name}.yaml`), name, { mode: 0o644, exclusive: false, shown: name })),
+    );
+    // A temporary file that cannot be made (its directory is gone) leaves no listener either.
+    const missing = join(dir, "gone", "f.yaml");
+    const reasons = [await failure(replaceFile(missing, "f", { mode: 0o644, exclusive: false, shown: "gone/f.yaml" }))].map(
+      (error) => error.reason,
+    );
+    expect([reasons, before, listening()]).toEqual([["the directory gone does not exist"], 0, 0]);
+    expect(readdirSync(dir).sort()).toEqual(["a.yaml", "b.yaml", "c.yaml", "d.yaml", "e.yaml"]);
+  });
+
   it("without hard links (FAT, some FUSE mounts: link fails with EPERM), creates the file exclusively instead", async () => {
     const dir = mkdtempSync(join(tmpdir(), "studio-jobs-replace-"));
     const eperm = Object.assign(new Error("EPERM: operation not permitted, link"), { code: "EPERM" });
