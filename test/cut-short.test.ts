@@ -28,6 +28,28 @@ async function withSavedPlan(stack: string, count: number): Promise<{ dir: strin
   return { dir, saved: readFileSync(join(dir, "p.json"), "utf8") };
 }
 
+/** A script for `node --require` beside `dir`, which stands in for a user's signals: its path. */
+function writePreload(dir: string, script: string): string {
+  const preload = join(dir, "..", `${dir.split("/").at(-1) ?? ""}-preload.cjs`);
+  writeFileSync(preload, script);
+  return preload;
+}
+
+/** `plan . --out p.json` in `dir`, run by the built CLI with `preload` loaded first: its exit code and stderr. */
+function planOutWithPreload(dir: string, preload: string): Promise<{ code: number | null; stderr: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ["--require", preload, CLI, "plan", ".", "--out", "p.json"], {
+      cwd: dir,
+      env: { PATH: process.env["PATH"] ?? "", ...env(), DATACHAIN_STUDIO_TEAM: "demo" },
+      stdio: ["ignore", "ignore", "pipe"],
+    });
+    let stderr = "";
+    child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
+    child.on("error", reject);
+    child.on("close", (code) => resolve({ code, stderr }));
+  });
+}
+
 it("plan --out stopped once Studio was listed saves nothing, fails, and says the earlier plan there is kept", async () => {
   // Found by random SIGINTs (/tmp/h2-driver.py): a stop that came after the listing, while a
   // large plan was rendered, went unheard: the plan was saved over the earlier one and the
@@ -61,15 +83,46 @@ it("plan --out stopped once Studio was listed saves nothing, fails, and says the
   expect(readdirSync(dir).sort()).toEqual(["p.json", "studio-jobs.yaml"]);
 });
 
+it("plan --out hears a real SIGINT that came while the plan to save was made, with no file access after it: nothing is saved", async () => {
+  // Found by mutation testing: the stop above is asked for in-process, and heard however soon
+  // it is looked for. A signal is read from the event loop's poll: one sent while the plan's
+  // document is made (here, as its key's salt is drawn, after the last look at the path) is
+  // heard only once the loop has polled again, which one immediate alone does not wait for.
+  const { dir, saved } = await withSavedPlan("cut-short-real-signal", 3);
+  const preload = writePreload(
+    dir,
+    `const crypto = require("node:crypto");
+const randomBytes = crypto.randomBytes;
+let sent = false;
+crypto.randomBytes = (size, ...rest) => {
+  if (size === 16 && !sent && new Error().stack.includes("writePlanFile")) {
+    sent = true;
+    process.kill(process.pid, "SIGINT");
+  }
+  return randomBytes(size, ...rest);
+};
+`,
+  );
+  const result = await planOutWithPreload(dir, preload);
+  expect([result.code, result.stderr.split("\n").slice(-3)]).toEqual([
+    1,
+    [
+      "Error: Interrupted by SIGINT before the plan was saved: nothing was saved to p.json.",
+      "Nothing was saved to p.json: the plan there is an earlier one, left as it was; do not apply it for this spec.",
+      "",
+    ],
+  ]);
+  expect(readFileSync(join(dir, "p.json"), "utf8")).toBe(saved);
+});
+
 it("a second signal while plan --out writes the plan leaves no temporary file beside it, and the earlier plan as it was", async () => {
   // Found by random SIGINTs near the end of a plan --out of 3,000 jobs (1 run in 12): the
   // second signal exits at once, and the file being written, `.p.json.<hex>.tmp`, was left
   // beside the plan for good. The signals are sent here just as that file is opened: the
   // preloaded script stands in for a user whose two Ctrl-Cs land then.
   const { dir, saved } = await withSavedPlan("cut-short-tmp", 3);
-  const preload = join(dir, "..", `${dir.split("/").at(-1) ?? ""}-preload.cjs`);
-  writeFileSync(
-    preload,
+  const preload = writePreload(
+    dir,
     `const fsp = require("node:fs/promises");
 const open = fsp.open;
 fsp.open = async (path, ...rest) => {
@@ -79,17 +132,7 @@ fsp.open = async (path, ...rest) => {
 };
 `,
   );
-  const result = await new Promise<{ code: number | null; stderr: string }>((resolve, reject) => {
-    const child = spawn(process.execPath, ["--require", preload, CLI, "plan", ".", "--out", "p.json"], {
-      cwd: dir,
-      env: { PATH: process.env["PATH"] ?? "", ...env(), DATACHAIN_STUDIO_TEAM: "demo" },
-      stdio: ["ignore", "ignore", "pipe"],
-    });
-    let stderr = "";
-    child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
-    child.on("error", reject);
-    child.on("close", (code) => resolve({ code, stderr }));
-  });
+  const result = await planOutWithPreload(dir, preload);
   expect([result.code, result.stderr.split("\n").slice(-2)]).toEqual([130, ["Interrupted again by SIGINT: exiting now.", ""]]);
   expect(readdirSync(dir).sort()).toEqual(["p.json", "studio-jobs.yaml"]);
   expect(readFileSync(join(dir, "p.json"), "utf8")).toBe(saved);
