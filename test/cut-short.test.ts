@@ -74,7 +74,7 @@ it("plan --out stopped once Studio was listed saves nothing, fails, and says the
   expect([code, stderr.split("\n").slice(-3)]).toEqual([
     1,
     [
-      "Error: Interrupted by SIGINT before the plan was saved: nothing was saved to p.json.",
+      "Error: Interrupted by SIGINT before the plan was saved to p.json.",
       "Nothing was saved to p.json: the plan there is an earlier one, left as it was; do not apply it for this spec.",
       "",
     ],
@@ -107,7 +107,7 @@ crypto.randomBytes = (size, ...rest) => {
   expect([result.code, result.stderr.split("\n").slice(-3)]).toEqual([
     1,
     [
-      "Error: Interrupted by SIGINT before the plan was saved: nothing was saved to p.json.",
+      "Error: Interrupted by SIGINT before the plan was saved to p.json.",
       "Nothing was saved to p.json: the plan there is an earlier one, left as it was; do not apply it for this spec.",
       "",
     ],

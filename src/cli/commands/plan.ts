@@ -91,9 +91,7 @@ async function planTo(paths: string[], flags: PlanCommandFlags, globals: GlobalO
     // exited 0 (or 2), as if nobody had pressed Ctrl-C.
     const saved = await writePlanFile(resolve(io.cwd, flags.out), plan, { ...options, stopped: () => stopAsked(io.signal) }, shown);
     if (!saved) {
-      io.stderr.write(
-        `Error: ${interrupted(io.signal.reason, `before the plan was saved: nothing was saved to ${shown}`, false).message}\n`,
-      );
+      io.stderr.write(`Error: ${interrupted(io.signal.reason, `before the plan was saved to ${shown}`, false).message}\n`);
       return 1;
     }
     io.stderr.write(`Saved the plan to ${shown}. Apply exactly this plan with: studio-jobs apply ${shown}\n`);
