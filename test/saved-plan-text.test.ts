@@ -91,3 +91,40 @@ describe("a saved plan whose text reads otherwise than it parses", () => {
     await expectRefusedThenApplied(dir, "raw.json", reason, query);
   });
 });
+
+describe("a job whose requirements hold blank lines", () => {
+  it("shows every line it sends, blank ones quoted, in plan, its JSON, and show of it saved; apply sends those lines", async () => {
+    // Found in review: `requirements: [numpy, "", "  ", pandas, ""]` planned as `requirements:
+    // numpy, pandas` and ["numpy","pandas"], blank lines dropped, while apply sent
+    // "numpy\n\n  \npandas\n". The list's last "" is that final line break, not a line: not shown.
+    const dir = mkdtempSync(join(tmpdir(), "studio-jobs-plan-text-"));
+    mkdirSync(join(dir, ".git"));
+    writeSpec(dir, "text", {
+      nightly: { query: "print(1)", requirements: ["numpy", "", "  ", "pandas", ""], schedule: { cron: "0 2 * * *" } },
+    });
+    const shown = '        requirements: numpy, "", "  ", pandas\n';
+    const text = await cli(dir, ["plan"]);
+    expect(text.code).toBe(0);
+    expect(text.stdout).toContain(shown);
+    const json = await cli(dir, ["plan", "--format", "json"]);
+    const actions = (JSON.parse(json.stdout) as { actions: { after: { requirements: unknown } }[] }).actions;
+    expect(actions.map((action) => action.after.requirements)).toEqual([["numpy", "", "  ", "pandas"]]);
+    const markdown = await cli(dir, ["plan", "--format", "markdown"]);
+    expect(markdown.stdout).toContain('requirements: numpy, "", "  ", pandas\n');
+    expect((await cli(dir, ["plan", "--out", "plan.json"])).code).toBe(0);
+    const show = await spawnCli(["show", "plan.json"], { cwd: dir, env });
+    expect({ code: show.code, shown: show.stdout.includes(shown) }).toEqual({ code: 0, shown: true });
+    expect((await spawnCli(["apply", "plan.json"], { cwd: dir, env })).code).toBe(0);
+    expect(studio.emulator.store.allJobs().map((job) => job.requirements)).toEqual(["numpy\n\n  \npandas\n"]);
+    // What is live reads as what was sent: planned again, nothing changes.
+    expect((await cli(dir, ["plan", "--detailed-exitcode"])).code).toBe(0);
+    // The live job's `before` reads its lines as `after` does.
+    writeSpec(dir, "text", { nightly: { query: "print(1)", requirements: ["numpy", "", "pandas"], schedule: { cron: "0 2 * * *" } } });
+    const replace = JSON.parse((await cli(dir, ["plan", "--format", "json"])).stdout) as {
+      actions: { kind: string; before: { requirements: unknown }; after: { requirements: unknown } }[];
+    };
+    expect(replace.actions.map((a) => [a.kind, a.before.requirements, a.after.requirements])).toEqual([
+      ["replace", ["numpy", "", "  ", "pandas"], ["numpy", "", "pandas"]],
+    ]);
+  });
+});

@@ -74,8 +74,14 @@ function isEmpty(value: unknown): boolean {
   return typeof value === "object" && Object.keys(value).length === 0;
 }
 
+/**
+ * Requirements as the lines Studio is sent, blank ones too (a plan lists every value it
+ * sends): all but the empty line after a final line break, which every file has.
+ */
 function requirementLines(text: string): string[] {
-  return text.split("\n").filter((line) => line.trim() !== "");
+  const lines = text.split("\n");
+  if (lines.length > 1 && lines[lines.length - 1] === "") lines.pop();
+  return lines;
 }
 
 /** A value (as the spec resolves it, or as Studio returns it) as a setting; `hidden` says which fields to redact. */

@@ -170,7 +170,7 @@ function settingLines(field: JobField, value: SettingValue, from: Date, cut: Hea
     case "cluster":
       return [`${label}: ${typeof value === "string" ? value : `id ${(value as { id: number }).id}`}`];
     case "lines":
-      return [`${label}: ${Array.isArray(value) ? (value as string[]).join(", ") : (value as string)}`];
+      return [`${label}: ${Array.isArray(value) ? (value as string[]).map(shownText).join(", ") : (value as string)}`];
     case "files": {
       const files = formatFiles((value as FileSetting[]).map((f) => [f.name, f.sha256]));
       return files === undefined ? [] : [`${label}: ${files}`];

@@ -961,6 +961,21 @@ describe("a create", () => {
       "        environment.D: (sensitive)",
     ]);
   });
+
+  it("lists every requirement line a create sends, blank ones quoted, but the empty line after a final line break", () => {
+    // Found with a spec's `requirements: [numpy, "", "  ", pandas, ""]`: the create read
+    // `requirements: numpy, pandas`, blank lines dropped, while apply sent them.
+    const texts = ["numpy\npandas\n", "numpy\n\n  \npandas\n", "numpy\n\n", "\n", "numpy\npandas"];
+    const jobs = texts.map((requirements, i) => desired({ key: `j${i}`, requirements }));
+    const text = renderPlanText(computePlan(jobs, new Map([["demo", []]]), CLUSTERS, options()), { color: false });
+    expect(text.split("\n").filter((line) => line.includes("requirements:"))).toEqual([
+      "        requirements: numpy, pandas",
+      '        requirements: numpy, "", "  ", pandas',
+      '        requirements: numpy, ""',
+      '        requirements: ""',
+      "        requirements: numpy, pandas",
+    ]);
+  });
 });
 
 describe("a created text value and a diff's context line", () => {
