@@ -560,6 +560,27 @@ describe("2c. an upload Studio keeps at another size, or says failed", () => {
     expectClean(result);
     expect(writes().map((w) => w.url.split("?")[0])).toEqual(["/api/datachain/jobs/files"]);
   });
+
+  // Found by a secrets hunt: the error was cut to 200 characters before the token in it was
+  // hidden, and a cut that left 1 to 9 of its characters ("Bearer tok-0123…") left them too
+  // few to be known as the token's start, so they were printed.
+  it.each([180, 184, 188])("an error that quotes the token across its 200th character (%i before it) hides all of it", async (before) => {
+    const withFile = specWithUpload();
+    serve(listing, {
+      write: (req, res) => {
+        if (!(req.url ?? "").startsWith("/api/datachain/jobs/files")) return json(res, 418, { message: "no create expected" });
+        const error = `${"x".repeat(before)} ${String(req.headers["authorization"])} was refused`;
+        json(res, 200, { id: 5, filename: "labels.csv", size: 4, state: "pending", error });
+      },
+    });
+    const result = await runCli(["apply", ".", "--yes"], { cwd: withFile, env: env() });
+    expect(result.code).toBe(1);
+    const line = result.stdout.split("\n").find((text) => text.includes("upload demo/delta: FAILED")) ?? "";
+    expect(line).toContain(`Studio says the upload failed: "${"x".repeat(before)} Bearer ***`);
+    expect(line).toMatch(/…"$/);
+    expect(result.stdout + result.stderr).not.toContain(TOKEN.slice(0, 4));
+    expectClean(result);
+  });
 });
 
 describe("3. a server error that quotes the request", () => {

@@ -224,7 +224,9 @@ export function unreadable(
     path: where.path,
     status,
     code: "REMOTE_INVALID_REPLY",
-    message: ctx.redact(`Studio's reply to ${where.request}: ${cause.message}`),
+    message: ctx.redact(
+      `Studio's reply to ${where.request}: ${cause.quoted === undefined ? cause.message : `${cause.quoted.head}: "${said(ctx, cause.quoted.text, cause.quoted.max)}"`}`,
+    ),
     hint: acted
       ? "Studio may have acted on the request; studio-jobs looks before it tries again."
       : cause.markedJob === undefined
@@ -262,8 +264,8 @@ function notAskedFor(ctx: ErrorContext, headers: Headers): string {
  * What the server said, safe to show: secrets hidden before it is cut short, so that a cut
  * cannot leave half a secret that no longer matches.
  */
-function said(ctx: ErrorContext, text: string): string {
-  return shorten(ctx.redact(oneLine(ctx.redactHead(text, SHOWN_CHARS))), 500);
+function said(ctx: ErrorContext, text: string, max = 500): string {
+  return shorten(ctx.redact(oneLine(ctx.redactHead(text, SHOWN_CHARS))), max);
 }
 
 /**

@@ -32,6 +32,13 @@ export class WireError extends Error {
   override readonly name = "WireError";
   /** The id of the job whose studio-jobs markers are what does not fit: a person may have made or edited them. */
   markedJob: string | undefined;
+  /**
+   * Studio's own text that the message ends by quoting (cut short, unredacted: this module
+   * knows no secrets), whole: the client shows it as `head: "text"`, its secrets hidden
+   * before it is cut to `max` characters, as a cut first may leave the start of a secret
+   * too short for the redactor to know it.
+   */
+  quoted: { head: string; text: string; max: number } | undefined;
 }
 
 type Fields = Record<string, unknown>;
@@ -469,7 +476,12 @@ export function readUploadReply(body: unknown, sentBytes: number): UploadReply {
   const label = "the uploaded file";
   const id = integer(body, "id", label, 0);
   const failed = optionalString(body, "error", label, "");
-  if (failed !== "") throw new WireError(`${label}: Studio says the upload failed: "${shorten(oneLine(failed), 200)}"`);
+  if (failed !== "") {
+    const quoted = { head: `${label}: Studio says the upload failed`, text: failed, max: 200 };
+    const error = new WireError(`${quoted.head}: "${shorten(oneLine(failed), quoted.max)}"`);
+    error.quoted = quoted;
+    throw error;
+  }
   if (body["size"] !== undefined && body["size"] !== null) {
     const size = integer(body, "size", label, 0);
     if (size !== sentBytes) throw new WireError(`${label}: Studio holds ${size} bytes of it where ${sentBytes} were sent`);
