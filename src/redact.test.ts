@@ -3,6 +3,7 @@ import { startCpuClock } from "../test/helpers.js";
 import { escapeMarkdown } from "./markdown-text.js";
 import { jsonForReaders, printable } from "./invisible.js";
 import { createRedactor, registerJobSecrets } from "./redact.js";
+import { withoutWorkflowCommands } from "./workflow-commands.js";
 import type { DesiredJob } from "./desired/types.js";
 
 describe("the redactor", () => {
@@ -302,6 +303,18 @@ describe("the redactor", () => {
     expect(r.redact('{"detail": "p\\u00e4ssw\\u00f6rd-it\'s"} it&#x27;s p&auml; pässwörd-it&#x27;s')).toBe(
       '{"detail": "***"} it&#x27;s p&auml; ***',
     );
+  });
+
+  it("hides a secret as a line escaped for a CI runner writes it, whatever `#` stands before it", () => {
+    // Found by a secrets hunt: a Markdown plan's diff escapes `##[` before the output is redacted.
+    const r = createRedactor();
+    r.addSecret("tok-hunt::##[x\\y");
+    r.addSecret("[bracket-hunt");
+    r.addSecret("::colon-hunt");
+    expect(r.redact(withoutWorkflowCommands("a tok-hunt::##[x\\y b"))).toBe("a *** b");
+    expect(withoutWorkflowCommands("##[bracket-hunt")).toBe("##\\u005bbracket-hunt");
+    expect(r.redact(withoutWorkflowCommands("x ##[bracket-hunt y ##vso[bracket-hunt"))).toBe("x ##*** y ##vso***");
+    expect(r.redact(withoutWorkflowCommands("  ::colon-hunt"))).toBe("  ***");
   });
 
   it("hides a secret in a plan's Markdown spelling, whose escape of a dot depends on the www before it", () => {

@@ -5,6 +5,7 @@
 
 import { escapeUnseenInJson, printable } from "./invisible.js";
 import { escapeMarkdown } from "./markdown-text.js";
+import { withoutWorkflowCommands } from "./workflow-commands.js";
 
 /**
  * Values shorter than this are not replaced wherever they occur: replacing every "1" or
@@ -139,6 +140,12 @@ export function spellings(value: string, use: SecretUse = {}): Spellings {
   // The dot of `www.` is escaped too, so a secret starting `.`, `w.` or `ww.` is spelled
   // otherwise after a name's `www`, `ww` or `w`; so is the `-` of `gh-`, after `gh` or `g`.
   for (const lead of ["", "w", "ww", "www", "g", "gh"]) forms.add(escapeMarkdown(lead + value).slice(lead.length));
+  // As a plan's Markdown diff writes each form, a CI runner's command escaped before the
+  // output is redacted (src/render/markdown.ts, fence): a token holding `##[` was printed
+  // whole as `##\u005b`. After a `#`, `##` or `##vso` of the text, a secret starting `#[`,
+  // `[` or `vso[` is escaped too.
+  for (const form of [...forms])
+    for (const lead of ["", "#", "##", "##vso"]) forms.add(withoutWorkflowCommands(lead + form).slice(lead.length));
   // A multi-line secret (a key file) may be quoted one line at a time.
   if (use.lines === true && value.includes("\n"))
     for (const line of value.split(/\r?\n/)) if (line.trim().length >= MIN_SECRET_LENGTH) forms.add(line);

@@ -73,6 +73,22 @@ describe("output read by a CI runner", () => {
     expect(spec.jobs["::add-mask::cancel"]).toMatchObject({ query: QUERY, environment: { A: "##[error]x", B: "::add-mask::y" } });
   });
 
+  // Found by a secrets hunt: the Markdown diff escaped the `[` of `##[` before the output was
+  // redacted, so a secret holding one was printed whole, as `##\u005b`, in a pull request.
+  it("hides a secret holding what would be a command in a Markdown plan's diff, as in text and JSON", async () => {
+    const secret = "s3cr3t-##[x-env91b2d4";
+    const dir = writeRepo({ "q.py": `key = "${secret}"\nprint(1)\n` });
+    writeSpec(dir, "ci-secret", { a: { query_file: "q.py", environment: { KEY: "${env:HUNT_SECRET}" } } });
+    const shown = await Promise.all(
+      ["text", "json", "markdown"].map((format) =>
+        runCli(["plan", "--format", format], { cwd: dir, env: { ...env, DATACHAIN_STUDIO_TEAM: "demo", HUNT_SECRET: secret } }),
+      ),
+    );
+    expect(shown.map((result) => result.code)).toEqual([0, 0, 0]);
+    for (const result of shown) expect(`${result.stdout}${result.stderr}`).not.toContain("env91b2d4");
+    expect(shown[2]?.stdout).toContain('+ query: key = "***" … (2 lines)');
+  });
+
   it("keeps a Markdown plan under GitHub's comment limit once what would be a command is escaped", async () => {
     // Each "##[" grows by five characters where it is printed: measured after the limit, two
     // creates that fitted came to over 140,000 characters, which GitHub refuses as a comment,
