@@ -184,6 +184,8 @@ describe("other replies", () => {
     expect(readUploadReply(reply, 4)).toEqual({ id: 3 });
     expect(readUploadReply({ ...reply, size: null, error: "" }, 9)).toEqual({ id: 3 });
     expect(() => readUploadReply(reply, 5)).toThrow("the uploaded file: Studio holds 4 bytes of it where 5 were sent");
+    expect(() => readUploadReply({ ...reply, size: 1 }, 8)).toThrow("the uploaded file: Studio holds 1 byte of it where 8 were sent");
+    expect(() => readUploadReply({ ...reply, size: 0 }, 1)).toThrow("the uploaded file: Studio holds 0 bytes of it where 1 was sent");
     // More than was sent is no upload of the spec's file either.
     expect(() => readUploadReply(reply, 3)).toThrow("the uploaded file: Studio holds 4 bytes of it where 3 were sent");
     expect(() => readUploadReply({ ...reply, size: "4" }, 4)).toThrow(

@@ -484,7 +484,10 @@ export function readUploadReply(body: unknown, sentBytes: number): UploadReply {
   }
   if (body["size"] !== undefined && body["size"] !== null) {
     const size = integer(body, "size", label, 0);
-    if (size !== sentBytes) throw new WireError(`${label}: Studio holds ${size} bytes of it where ${sentBytes} were sent`);
+    if (size !== sentBytes) {
+      const sent = sentBytes === 1 ? "1 was sent" : `${sentBytes} were sent`;
+      throw new WireError(`${label}: Studio holds ${size} byte${size === 1 ? "" : "s"} of it where ${sent}`);
+    }
   }
   return { id };
 }
