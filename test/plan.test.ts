@@ -1,7 +1,7 @@
 // `studio-jobs plan` against the emulator, from the examples to every kind of change.
 
 import { execFileSync } from "node:child_process";
-import { lstatSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import { existsSync, lstatSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Ajv2020 } from "ajv/dist/2020.js";
@@ -530,6 +530,32 @@ describe("plan failures end with exit 1 and one clear sentence", () => {
         "",
       ].join("\n"),
     );
+  });
+
+  it("--out refuses a spec's URL credentials written in it, which it prints as ***, and saves those read from ${env:...}", async () => {
+    // Found by a secrets hunt: `repository: https://user:pw@github.com/...` printed as
+    // https://***@ in every output was stored in the clear in the saved plan.
+    const literal = writeRepo({
+      "studio-jobs.yaml":
+        'version: 1\nstack: creds\ndefaults: {team: demo}\njobs:\n  a: {query: print(1), repository: "https://user:repoPW-literal-19af@github.com/o/r.git"}\n',
+    });
+    const refused = await plan(literal, ["--out", "p.json"]);
+    expect(refused.code).toBe(1);
+    expect(refused.stdout).toContain("repository: https://***@github.com/o/r.git");
+    expect(refused.stderr).toBe(
+      "Error: Cannot save the plan to p.json: jobs.a.input.repository holds a URL's credentials, and a saved plan never stores a credential. Nothing was saved.\n" +
+        "Give them through the environment, as ${env:NAME} in the URL (https://${env:REPO_TOKEN}@host/...): a saved plan keeps only a keyed digest of it.\n",
+    );
+    expect(existsSync(join(literal, "p.json"))).toBe(false);
+    const fromEnv = writeRepo({
+      "studio-jobs.yaml":
+        'version: 1\nstack: creds\ndefaults: {team: demo}\njobs:\n  a: {query: print(1), repository: "https://${env:REPO_TOKEN}@github.com/o/r.git", environment: {DSN: "https://u:${env:DB_PW}@db/x"}}\n',
+    });
+    const secrets = { REPO_TOKEN: "repoTOKEN-from-env-7c1d", DB_PW: "dbPW-from-env-3e9a" };
+    expect((await plan(fromEnv, ["--out", "p.json"], secrets)).code).toBe(0);
+    const saved = readFileSync(join(fromEnv, "p.json"), "utf8");
+    expect([saved.includes(secrets.REPO_TOKEN), saved.includes(secrets.DB_PW)]).toEqual([false, false]);
+    expect(saved).toContain('"template": "https://u:${env:DB_PW}@db/x"');
   });
 
   it("--out ends in .json and replaces only a saved plan (or an empty file), before Studio is asked", async () => {

@@ -13,7 +13,7 @@ import { replaceFile, ReplaceFileError, whyNotReplaceable } from "../replace-fil
 import { createDigestKey, describeDigestKey, type DigestKey } from "./secret-digest.js";
 import { PLAN_KEY_VARIABLE, usablePlanKey } from "./plan-key.js";
 import { createRedactor } from "../redact.js";
-import { urlSecrets } from "../url-credentials.js";
+import { hasUrlCredentials, urlSecrets } from "../url-credentials.js";
 
 /**
  * Studio's place as a plan records it and apply compares it: origin and base path, without
@@ -119,6 +119,18 @@ function refuseCredentials(doc: PlanDocument, text: string, options: WritePlanOp
     throw new UsageError(
       `Cannot save the plan to ${shown}: ${where} holds ${what}, and a saved plan never stores a credential. Nothing was saved.`,
       "Give the job that value through the environment, as ${env:NAME} in the spec (a saved plan keeps only a keyed digest of it), not written in the spec or passed with --var.",
+    );
+  }
+  // A URL's credentials written in the spec (`https://user:token@host/`), which every output
+  // shows as *** (src/url-credentials.ts): stored no more than printed. One read from
+  // ${env:...} is sensitive: a saved job holds it blank, and its template (`https://u:${env:PW}@db`),
+  // which names the variable, is not searched.
+  const jobs = Object.fromEntries(Object.entries(doc.jobs ?? {}).map(([key, job]): [string, SavedJob] => [key, { ...job, sensitive: {} }]));
+  const where = pathHolding({ jobs }, hasUrlCredentials);
+  if (where !== undefined) {
+    throw new UsageError(
+      `Cannot save the plan to ${shown}: ${where} holds a URL's credentials, and a saved plan never stores a credential. Nothing was saved.`,
+      "Give them through the environment, as ${env:NAME} in the URL (https://${env:REPO_TOKEN}@host/...): a saved plan keeps only a keyed digest of it.",
     );
   }
 }
