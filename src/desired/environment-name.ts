@@ -23,3 +23,11 @@ const LINE_BREAK = /[\n\r\v\f\x1c-\x1e\x85\u2028\u2029]/;
 export function isOneLine(value: string): boolean {
   return !LINE_BREAK.test(value);
 }
+
+/**
+ * Whether a requirements item is one line: a CR that ends it is half of a CRLF (as `import`
+ * writes Studio's CRLF text), sent as a line ending; any other break would make it two.
+ */
+export function isOneRequirementLine(line: string): boolean {
+  return isOneLine(line.endsWith("\r") ? line.slice(0, -1) : line);
+}

@@ -22,7 +22,7 @@ import {
   unstorableCharacter,
   withoutInvisible,
 } from "../../invisible.js";
-import { isEnvironmentName, isOneLine } from "../../desired/environment-name.js";
+import { isEnvironmentName, isOneLine, isOneRequirementLine } from "../../desired/environment-name.js";
 import { sizePast } from "../../desired/files.js";
 import { MAX_SPEC_BYTES } from "../../desired/load.js";
 import { looksSecret, secretLookingValues } from "../../plan/secret-names.js";
@@ -158,7 +158,7 @@ function settingsProblem(job: JobOutput): string | undefined {
   if (!/\S/.test(job.query)) return `its query is blank, ${CANNOT_HOLD}`;
   // Written a line an item, as a spec's list sends them: a CR that ends a line is half of a
   // CRLF, but any other break inside a line would be refused as making it two requirements.
-  const broken = job.requirements.split("\n").find((line) => !isOneLine(line.endsWith("\r") ? line.slice(0, -1) : line));
+  const broken = job.requirements.split("\n").find((line) => !isOneRequirementLine(line));
   if (broken !== undefined) {
     const found = [...broken.replace(/\r$/, "")].find((c) => !isOneLine(c)) ?? "";
     return `its requirements break a line with ${unicodeEscaped(found)}, not a line feed, which a spec's list of requirements cannot hold; fix it in Studio to adopt it`;
@@ -217,6 +217,8 @@ interface ImportNotes {
   taken: Set<string>;
   /** Per job, the names of the live variables a spec cannot hold. */
   leftOut: { job: string; names: string[] }[];
+  /** The jobs written with a FILL-IN: a schedule's cron, a waiting job's start. */
+  fillIns: number;
 }
 
 /** A name as a comment or a message shows it: quoted, with nothing in it that breaks or reorders the line. */
@@ -245,6 +247,7 @@ function jobEntry(doc: Document, { record: job, protect }: UnmanagedJob, notes: 
   if (isSchedule(job.status)) entry["schedule"] = { cron: FILL_IN };
   // Without its start, adopting the job would make one that runs at once, months early maybe.
   else if (isWaitingToStart(job.status)) entry["schedule"] = { start_after: FILL_IN };
+  if (entry["schedule"] !== undefined) notes.fillIns += 1;
   if (job.workers !== 1) entry["workers"] = job.workers;
   if (job.python_version !== null && job.python_version !== "") entry["python_version"] = text("python_version", job.python_version);
   // Every line as it is, an empty one (a final line break's, say) as "": adopting the job keeps the text.
@@ -633,14 +636,11 @@ export async function runImport(flags: ImportFlags, globals: GlobalOptions, io: 
     ` variables when you plan and apply.`,
   ].join("\n");
   const jobsNode = doc.get("jobs", true) as YAMLMap;
-  const found: ImportNotes = { holdsSecret, secrets: [], taken: new Set(), leftOut: [] };
+  const found: ImportNotes = { holdsSecret, secrets: [], taken: new Set(), leftOut: [], fillIns: 0 };
   const { secrets } = found;
-  /** The jobs written with a FILL-IN (jobEntry): a schedule's cron, a waiting job's start. */
-  let fillIns = 0;
   for (const [name, records] of [...byName].sort(([a], [b]) => byCodeUnits(a, b))) {
     const chosen = newestOf(records);
     const newest = chosen.record;
-    if (isSchedule(newest.status) || isWaitingToStart(newest.status)) fillIns += 1;
     // As printed: an id or a status from Studio with a reordering character (U+202E) would turn the line round in a review.
     const notes = [` from job ${printable(newest.id)} (${printable(newest.status)})`];
     if (records.length > 1) notes.push(` ${records.length - 1} more live job(s) share this name; --adopt cancels them`);
@@ -679,7 +679,7 @@ export async function runImport(flags: ImportFlags, globals: GlobalOptions, io: 
     }
   }
   io.stderr.write(
-    `Imported ${byName.size} job${byName.size === 1 ? "" : "s"} from team ${team}${managed > 0 ? ` (${managed} already managed by studio-jobs left out)` : ""}${out === undefined ? "" : ` into ${flags.out}`}. ${byName.size === 0 ? "No live job there is left unmanaged: there is nothing to fill in." : fillIns > 0 ? `Fill in every ${FILL_IN} before planning.` : "Check each job before planning."}\n`,
+    `Imported ${byName.size} job${byName.size === 1 ? "" : "s"} from team ${team}${managed > 0 ? ` (${managed} already managed by studio-jobs left out)` : ""}${out === undefined ? "" : ` into ${flags.out}`}. ${byName.size === 0 ? "No live job there is left unmanaged: there is nothing to fill in." : found.fillIns > 0 ? `Fill in every ${FILL_IN} before planning.` : "Check each job before planning."}\n`,
   );
   // One file of a large team's jobs (or of a few long queries) may pass what a spec file may
   // be: written all the same, as the jobs are there to copy, but said, or validate is first to.
