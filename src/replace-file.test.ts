@@ -1,7 +1,7 @@
 // Putting a file in place whole or not at all: the exclusive mode import uses without
 // --force, and nothing left behind when a file is refused.
 
-import { mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
@@ -71,5 +71,24 @@ describe("replaceFile", () => {
     // Any other failure of the link is the failure.
     const full = Object.assign(new Error("ENOSPC"), { code: "ENOSPC" });
     await expect(linkless(full, join(dir, "b.yaml"), "x", 0o600)).rejects.toBe(full);
+  });
+
+  it("without hard links, the file written in place is removed by an exit before it is whole, and not listened for after", async () => {
+    // Found by mutation testing: linkless mode's own file was not among those an exit removes.
+    const dir = mkdtempSync(join(tmpdir(), "studio-jobs-replace-"));
+    const path = join(dir, "a.yaml");
+    const eperm = Object.assign(new Error("EPERM: operation not permitted, link"), { code: "EPERM" });
+    const exitListener = () => process.listeners("exit").find((listener) => listener.name === "removeUnfinished");
+    let settled = false;
+    const written = linkless(eperm, path, "x".repeat(32 * 1024 * 1024), 0o600).finally(() => (settled = true));
+    let onExit = exitListener();
+    while (onExit === undefined && !settled) {
+      await new Promise((resolve) => setImmediate(resolve));
+      onExit = exitListener();
+    }
+    // What the process's exit does while the file is still being written.
+    onExit?.(1);
+    await written;
+    expect([onExit === undefined, existsSync(path), exitListener()]).toEqual([false, false, undefined]);
   });
 });

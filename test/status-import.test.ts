@@ -6,6 +6,7 @@ import { join, resolve } from "node:path";
 import { describe, expect, it } from "vitest";
 import { parse } from "yaml";
 import { loadSpec } from "../src/desired/index.js";
+import { MAX_SPEC_BYTES } from "../src/desired/load.js";
 import { MARKERS } from "../src/identity/markers.js";
 import { run } from "../src/cli/run.js";
 import { runCli } from "./cli-helpers.js";
@@ -891,9 +892,22 @@ describe("import", () => {
     // Two of the jobs make a spec within the limit: nothing said.
     studio.emulator.store.clear();
     for (const name of ["a", "b"]) await studio.client.createJob(handMade(name, { query }));
-    expect((await importInto("large")).imported.stderr).toBe(
-      "Imported 2 jobs from team demo into studio-jobs.yaml. Check each job before planning.\n",
-    );
+    const within = await importInto("large");
+    expect(within.imported.stderr).toBe("Imported 2 jobs from team demo into studio-jobs.yaml. Check each job before planning.\n");
+    // At the limit exactly, as validate counts it: a spec of 4 MiB is taken, one byte more is not.
+    const short = MAX_SPEC_BYTES - Buffer.byteLength(within.yaml);
+    for (const [extra, warned] of [
+      [short, false],
+      [short + 1, true],
+    ] as const) {
+      studio.emulator.store.clear();
+      await studio.client.createJob(handMade("a", { query }));
+      await studio.client.createJob(handMade("b", { query: `print('${"x".repeat(1_500_000 + extra)}')\n` }));
+      const { dir, imported, yaml } = await importInto("large");
+      expect(Buffer.byteLength(yaml)).toBe(MAX_SPEC_BYTES + (warned ? 1 : 0));
+      expect(imported.stderr.includes("Warning: the spec is")).toBe(warned);
+      expect((await runCli(["validate", "."], { cwd: dir, env: {} })).code).toBe(warned ? 1 : 0);
+    }
   });
 
   it("writes nothing, and fails, when stopped after Studio was listed, while the spec was made", async () => {
