@@ -527,6 +527,34 @@ describe("malformed request targets", () => {
     expect(reply.endsWith('{"message":"The request is not valid HTTP."}')).toBe(true);
   });
 
+  it.each([["gzip, chunked"], ["deflate,chunked"]])(
+    "answers a body sent with Transfer-Encoding %s with 501 and acts on nothing, as a server that does not decode it must",
+    async (coding) => {
+      // Found by the fidelity audit: Node's parser takes `gzip, chunked` and hands over the chunks
+      // still coded; the emulator read them as the JSON they claimed not to be, and made the job.
+      const body = '{"query":"print(1)","team_name":"demo"}';
+      const { reply } = await rawExchange(
+        `POST /api/datachain/jobs/ HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer dev-token\r\nContent-Type: application/json\r\n` +
+          `Transfer-Encoding: ${coding}\r\n\r\n${body.length.toString(16)}\r\n${body}\r\n0\r\n\r\n`,
+        { untilReply: true },
+      );
+      expect(statusOf(reply)).toBe(501);
+      expect(reply.toLowerCase()).toContain("content-type: application/json");
+      expect(reply).toContain(
+        `{"message":"Transfer-Encoding \\"${coding}\\" is not supported: send the body chunked, or with a Content-Length."}`,
+      );
+      expect(studio.emulator.store.allJobs()).toEqual([]);
+      // Plain chunked is a body like any other.
+      const chunked = await rawExchange(
+        `POST /api/datachain/jobs/ HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer dev-token\r\nContent-Type: application/json\r\n` +
+          `Transfer-Encoding: Chunked\r\n\r\n${body.length.toString(16)}\r\n${body}\r\n0\r\n\r\n`,
+        { untilReply: true },
+      );
+      expect(statusOf(chunked.reply)).toBe(200);
+      expect(studio.emulator.store.allJobs().map((job) => job.query)).toEqual(["print(1)"]);
+    },
+  );
+
   it("answers a request without Host, and a CONNECT, with the API's JSON error, not Node's bare 400 or a closed connection", async () => {
     // Found by an adversarial tester: Node refused a request without Host with a bare 400 (no
     // {"message"}), and closed a connection that sent CONNECT without a word.

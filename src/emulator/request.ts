@@ -63,6 +63,18 @@ export function declaredLength(req: IncomingMessage): number | undefined {
   return Number.isSafeInteger(length) && length >= 0 ? length : undefined;
 }
 
+/**
+ * The Transfer-Encoding of a request when it holds a coding besides `chunked` (`gzip, chunked`),
+ * or undefined. Node's parser takes such a body and hands over its chunks still coded: read as
+ * they come, they are another body than was sent. RFC 9112, 6.1: a server that does not
+ * understand a transfer coding answers 501, as the proxies in front of Studio do.
+ */
+export function unsupportedTransferCoding(req: IncomingMessage): string | undefined {
+  const header = req.headers["transfer-encoding"];
+  if (header === undefined || header.trim().toLowerCase() === "chunked") return undefined;
+  return header;
+}
+
 /** Whether bytes of a body may follow the headers. */
 export function mayHaveBody(req: IncomingMessage): boolean {
   const length = declaredLength(req);

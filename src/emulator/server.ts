@@ -11,7 +11,16 @@ import type { AdjustableClock } from "./clock.js";
 import type { FaultInjector, FaultSettings, ScriptedFault, ScriptedFaultKind } from "./faults.js";
 import { InputError, parseJobInput, typeName } from "./job-input.js";
 import { readMultipartField } from "./multipart.js";
-import { decodeSafely, declaredLength, mayHaveBody, parseTarget, readBody, type BodyBudget, type RequestTarget } from "./request.js";
+import {
+  decodeSafely,
+  declaredLength,
+  mayHaveBody,
+  parseTarget,
+  readBody,
+  unsupportedTransferCoding,
+  type BodyBudget,
+  type RequestTarget,
+} from "./request.js";
 import { PersistError, type EmulatorStore } from "./store.js";
 
 export interface Reply {
@@ -220,6 +229,11 @@ async function handle(ctx: ServerContext, req: IncomingMessage, res: ServerRespo
   };
   if (req.headers.host === undefined && req.httpVersion === "1.1") {
     await refuse(message(400, "The request has no Host header, which HTTP/1.1 requires."));
+    return;
+  }
+  const coding = unsupportedTransferCoding(req);
+  if (coding !== undefined) {
+    await refuse(message(501, `Transfer-Encoding "${coding}" is not supported: send the body chunked, or with a Content-Length.`));
     return;
   }
   const target = parseTarget(req.url ?? "/");
