@@ -213,6 +213,23 @@ describe("Studio's API reference, replayed", () => {
     expect(studio.emulator.store.allFiles()[0]?.sha256).toBe(createHash("sha256").update(content).digest("hex"));
   });
 
+  it("Upload File: the reference's curl sample, whose Content-Type curl sends with its own boundary after the sample's, gives an UploadFileOutput", async () => {
+    // Found by the fidelity audit: the emulator read the sample's boundary, which the body does not
+    // use, and answered 400; Studio's server (Django) reads the last, the one curl wrote the body with.
+    const boundary = "------------------------a9139e82bde75417";
+    const reply = await request(`${url}/api/datachain/jobs/files?team_name=TeamName`, {
+      method: "POST",
+      headers: {
+        authorization: "Bearer dev-token",
+        accept: "application/json",
+        "content-type": `${REFERENCE_UPLOAD.contentType}; boundary=${boundary}`,
+      },
+      body: `--${boundary}\r\nContent-Disposition: form-data; name="file"\r\n\r\nstring\r\n--${boundary}--\r\n`,
+    });
+    expect(reply.statusCode).toBe(200);
+    expect(await reply.body.json()).toEqual({ id: 1, filename: "file", size: 6, state: "pending", error: null });
+  });
+
   it("Create Job: the reference's JobInput names the cluster twice, which it says is not allowed: 400", async () => {
     await uploadThree();
     const reply = await rawCall(url, "POST", "/api/datachain/jobs/", { json: REFERENCE_JOB_INPUT });

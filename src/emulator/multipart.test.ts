@@ -35,6 +35,15 @@ describe("readMultipartField", () => {
     expect(read(raw)).toEqual({ bytes: [...Buffer.from("DATA")], filename: undefined });
   });
 
+  it("takes the last of two boundaries, as curl sends the API reference's sample and Django reads it (from the fidelity audit)", () => {
+    const raw = body('--curls\r\nContent-Disposition: form-data; name="file"\r\n\r\nstring\r\n--curls--\r\n');
+    expect(read(raw, "multipart/form-data; boundary=---011000010111000001101001; boundary=curls")).toEqual({
+      bytes: [...Buffer.from("string")],
+      filename: undefined,
+    });
+    expect(read(raw, 'multipart/form-data; boundary="curls"; boundary=other')).toBeUndefined();
+  });
+
   it("does not take a filename parameter for the name", () => {
     const raw = body('--XX\r\nContent-Disposition: form-data; filename="file"; name="x"\r\n\r\nv\r\n--XX--\r\n');
     expect(read(raw)).toBeNull();

@@ -14,10 +14,16 @@ export interface MultipartField {
 const CRLF = Buffer.from("\r\n");
 const HEADERS_END = Buffer.from("\r\n\r\n");
 
-/** The boundary of a multipart Content-Type, or undefined when it names none. */
+/**
+ * The boundary of a multipart Content-Type, or undefined when it names none. Of two, the last:
+ * curl given the API reference's own sample (a Content-Type with a boundary, and --form) adds
+ * the boundary it writes the body with after it, and Studio's server (Django) keeps the last
+ * of a repeated parameter.
+ */
 function readBoundary(contentType: string): string | undefined {
-  const match = /;\s*boundary\s*=\s*(?:"([^"]{1,70})"|([^\s;"]{1,70}))/i.exec(contentType);
-  return match?.[1] ?? match?.[2];
+  let boundary: string | undefined;
+  for (const match of contentType.matchAll(/;\s*boundary\s*=\s*(?:"([^"]{1,70})"|([^\s;"]{1,70}))/gi)) boundary = match[1] ?? match[2];
+  return boundary;
 }
 
 /** A parameter of a Content-Disposition header (`name`, `filename`), quoted or not. */
