@@ -42,6 +42,11 @@ describe("readMultipartField", () => {
       filename: undefined,
     });
     expect(read(raw, 'multipart/form-data; boundary="curls"; boundary=other')).toBeUndefined();
+    // A boundary inside another parameter's quotes is not one.
+    expect(read(raw, 'multipart/form-data; boundary=curls; note="x; boundary=other"')).not.toBeUndefined();
+    expect(read(raw, 'multipart/form-data; note="x; boundary=curls"')).toBeUndefined();
+    const quotedName = body('--XX\r\nContent-Disposition: form-data; filename="a; name=file"; name="other"\r\n\r\nv\r\n--XX--\r\n');
+    expect(read(quotedName)).toBeNull();
   });
 
   it("does not take a filename parameter for the name", () => {

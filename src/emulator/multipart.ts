@@ -15,21 +15,24 @@ const CRLF = Buffer.from("\r\n");
 const HEADERS_END = Buffer.from("\r\n\r\n");
 
 /**
- * The boundary of a multipart Content-Type, or undefined when it names none. Of two, the last:
- * curl given the API reference's own sample (a Content-Type with a boundary, and --form) adds
- * the boundary it writes the body with after it, and Studio's server (Django) keeps the last
- * of a repeated parameter.
+ * The value of the parameter `key` of a header (`boundary` of a Content-Type, `name` and
+ * `filename` of a Content-Disposition), quoted or not; of two, the last, as Studio's server
+ * (Django) reads them: curl given the API reference's own sample (a Content-Type with a
+ * boundary, and --form) adds the boundary it writes the body with after the sample's. Read
+ * parameter by parameter, a quoted value whole: `; name=` inside another's quotes is not one.
  */
-function readBoundary(contentType: string): string | undefined {
-  let boundary: string | undefined;
-  for (const match of contentType.matchAll(/;\s*boundary\s*=\s*(?:"([^"]{1,70})"|([^\s;"]{1,70}))/gi)) boundary = match[1] ?? match[2];
-  return boundary;
+function headerParameter(header: string, key: string): string | undefined {
+  let value: string | undefined;
+  for (const [, name, quoted, bare] of header.matchAll(/;\s*([^\s;=]+)\s*=\s*(?:"([^"]*)"|([^\s;"]*))/g)) {
+    if (name?.toLowerCase() === key) value = quoted ?? bare;
+  }
+  return value;
 }
 
-/** A parameter of a Content-Disposition header (`name`, `filename`), quoted or not. */
-function dispositionParam(header: string, key: string): string | undefined {
-  const match = new RegExp(`;\\s*${key}\\s*=\\s*(?:"([^"]*)"|([^\\s;"]+))`, "i").exec(header);
-  return match?.[1] ?? match?.[2];
+/** The boundary of a multipart Content-Type, or undefined when it names none (RFC 2046: 1 to 70 characters). */
+function readBoundary(contentType: string): string | undefined {
+  const boundary = headerParameter(contentType, "boundary");
+  return boundary !== undefined && boundary.length >= 1 && boundary.length <= 70 ? boundary : undefined;
 }
 
 /**
@@ -70,10 +73,10 @@ export function readMultipartField(body: Buffer, contentType: string, field: str
         .toString("utf8")
         .split("\r\n");
       const disposition = headers.find((h) => /^content-disposition\s*:/i.test(h));
-      if (disposition !== undefined && dispositionParam(disposition, "name") === field) {
+      if (disposition !== undefined && headerParameter(disposition, "name") === field) {
         const start = Math.min(headersEnd + HEADERS_END.length, next);
         if (found !== null) found.repeated = true;
-        else found = { bytes: body.subarray(start, next), filename: dispositionParam(disposition, "filename"), repeated: false };
+        else found = { bytes: body.subarray(start, next), filename: headerParameter(disposition, "filename"), repeated: false };
       }
     }
     at = next + CRLF.length;
