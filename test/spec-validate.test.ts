@@ -1192,6 +1192,40 @@ describe("validate --format", () => {
     expect(result.stderr).toBe("1 problem found in the spec.\n");
   });
 
+  it("github: names a spec file from the repository's root (GITHUB_WORKSPACE), as the runner reads an annotation's file, when run in a subdirectory", async () => {
+    // The runner takes a relative `file` from the workspace, not from the step's working
+    // directory: under `working-directory: infra`, `file=studio-jobs.yaml` marked a file at the
+    // repository's root, and the pull request's line went unmarked.
+    const dir = writeRepo({
+      "infra/studio-jobs.yaml": spec,
+      "infra/jobs/more.yaml": "version: 1\nstack: s\njobs:\n  b: {team: t, query: x, workers: 0}\n",
+    });
+    const infra = join(dir, "infra");
+    const annotations = async (cwd: string, workspace: string | undefined, paths: string[]) =>
+      (
+        await runCli(["validate", ...paths, "--format", "github"], {
+          cwd,
+          env: workspace === undefined ? {} : { GITHUB_WORKSPACE: workspace },
+        })
+      ).stdout
+        .split("\n")
+        .filter((line) => line.startsWith("::error"))
+        .map((line) => /file=([^,]*)/.exec(line)?.[1]);
+    const files = ["studio-jobs.yaml", "jobs/more.yaml"];
+    expect(await annotations(infra, dir, files)).toEqual(["infra/jobs/more.yaml", "infra/studio-jobs.yaml"]);
+    // From the root, and the workspace given relative to the working directory: the same names.
+    expect(await annotations(dir, ".", ["infra/studio-jobs.yaml", "infra/jobs/more.yaml"])).toEqual([
+      "infra/jobs/more.yaml",
+      "infra/studio-jobs.yaml",
+    ]);
+    // Outside the workspace: absolute, which the runner keeps; without GITHUB_WORKSPACE, as shown.
+    expect(await annotations(infra, join(dir, "elsewhere"), files)).toEqual([
+      join(infra, "jobs/more.yaml"),
+      join(infra, "studio-jobs.yaml"),
+    ]);
+    expect(await annotations(infra, undefined, files)).toEqual(["jobs/more.yaml", "studio-jobs.yaml"]);
+  });
+
   it("github: escapes % and line breaks in the message, and , and : in the file name too", () => {
     const lines = renderGithub({
       summary: undefined,

@@ -2,9 +2,10 @@
 // text for people, JSON for tools, or workflow commands that GitHub Actions turns into
 // annotations on the pull request. Needs no secret: an unset ${env:...} is a note.
 
+import { resolve, sep } from "node:path";
 import { countProblems, formatSpecNote, SpecError, type SpecIssue } from "../../errors.js";
 import { readVars, type SpecCheck } from "../../desired/index.js";
-import { loadSpecFiles } from "../../desired/load.js";
+import { displayPath, loadSpecFiles } from "../../desired/load.js";
 import { checkSpecFiles, needsDefaultTeam } from "../../desired/resolve.js";
 import { checkVarsUsed } from "../../desired/unused-vars.js";
 import { jsonForReaders, printable, printableLines } from "../../invisible.js";
@@ -44,7 +45,7 @@ export async function runValidate(paths: string[], flags: ValidateFlags, globals
       io.stdout.write(renderJson(check));
       return check.summary === undefined ? 1 : 0;
     case "github":
-      for (const line of renderGithub(check)) (io.commands ?? io.stdout).write(`${line}\n`);
+      for (const line of renderGithub(check, (file) => annotationFile(file, io))) (io.commands ?? io.stdout).write(`${line}\n`);
       if (check.summary === undefined) io.stderr.write(`${countProblems(check.errors)}\n`);
       else io.stdout.write(`${summary(check)}\n`);
       return check.summary === undefined ? 1 : 0;
@@ -120,10 +121,24 @@ function escapeProperty(text: string): string {
   return escapeData(text).replace(/:/g, "%3A").replace(/,/g, "%2C");
 }
 
-/** One `::error file=…,line=…,col=…::message` per problem, `::notice` for notes. */
-export function renderGithub(check: SpecCheck): string[] {
+/**
+ * A spec file as GitHub's runner reads an annotation's `file`: a relative one from the
+ * repository's root (GITHUB_WORKSPACE), whatever the step's working directory, and an absolute
+ * one inside the repository made relative to it. So a file under the workspace is named from
+ * its root, and `validate` run in a subdirectory (`working-directory: infra`) still marks the
+ * right line; one outside it keeps its absolute path. Without GITHUB_WORKSPACE, as shown.
+ */
+function annotationFile(file: string, io: Pick<CliIo, "cwd" | "env">): string {
+  const workspace = io.env["GITHUB_WORKSPACE"];
+  if (workspace === undefined || workspace === "") return file;
+  return displayPath(resolve(io.cwd, file), resolve(io.cwd, workspace)).split(sep).join("/");
+}
+
+/** One `::error file=…,line=…,col=…::message` per problem, `::notice` for notes; `file` names a spec file as the runner should read it. */
+export function renderGithub(check: SpecCheck, annotated: (file: string) => string = (file) => file): string[] {
   return problems(check).map(({ issue, severity }) => {
-    const { file, line, column } = issue.location;
+    const { line, column } = issue.location;
+    const file = annotated(issue.location.file);
     const where = issue.path === "" ? "" : ` (at ${issue.path})`;
     const command = severity === "error" ? "error" : "notice";
     // Shown escaped, not obeyed, line by line: a value quoted from the spec may hold a
