@@ -1224,6 +1224,8 @@ describe("validate --format", () => {
       join(infra, "studio-jobs.yaml"),
     ]);
     expect(await annotations(infra, undefined, files)).toEqual(["jobs/more.yaml", "studio-jobs.yaml"]);
+    // A place that is no file is named as given: an empty path (an unset variable), a glob matching nothing.
+    expect(await annotations(infra, dir, ["", "nothing/*.yaml"])).toEqual(['""', "nothing"]);
   });
 
   it("github: escapes % and line breaks in the message, and , and : in the file name too", () => {

@@ -2,6 +2,7 @@
 // text for people, JSON for tools, or workflow commands that GitHub Actions turns into
 // annotations on the pull request. Needs no secret: an unset ${env:...} is a note.
 
+import { existsSync } from "node:fs";
 import { resolve, sep } from "node:path";
 import { countProblems, formatSpecNote, SpecError, type SpecIssue } from "../../errors.js";
 import { readVars, type SpecCheck } from "../../desired/index.js";
@@ -126,12 +127,15 @@ function escapeProperty(text: string): string {
  * repository's root (GITHUB_WORKSPACE), whatever the step's working directory, and an absolute
  * one inside the repository made relative to it. So a file under the workspace is named from
  * its root, and `validate` run in a subdirectory (`working-directory: infra`) still marks the
- * right line; one outside it keeps its absolute path. Without GITHUB_WORKSPACE, as shown.
+ * right line; one outside it keeps its absolute path. Without GITHUB_WORKSPACE, or for a place
+ * that is no file, as shown.
  */
 function annotationFile(file: string, io: Pick<CliIo, "cwd" | "env">): string {
   const workspace = io.env["GITHUB_WORKSPACE"];
-  if (workspace === undefined || workspace === "") return file;
-  return displayPath(resolve(io.cwd, file), resolve(io.cwd, workspace)).split(sep).join("/");
+  const absolute = resolve(io.cwd, file);
+  // Not every problem's place is a file: an empty path given (`""`), a glob's missing directory.
+  if (workspace === undefined || workspace === "" || !existsSync(absolute)) return file;
+  return displayPath(absolute, resolve(io.cwd, workspace)).split(sep).join("/");
 }
 
 /** One `::error file=…,line=…,col=…::message` per problem, `::notice` for notes; `file` names a spec file as the runner should read it. */
