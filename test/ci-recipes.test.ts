@@ -4,6 +4,7 @@
 // pull-request comments in a file instead of posting them. A recipe that stops early,
 // posts twice or applies nothing fails here.
 
+import { spawn } from "node:child_process";
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
@@ -128,27 +129,44 @@ interface StepResult {
   stdout: string;
 }
 
-/** Every `run:` step of a GitHub job, in order, stopping at the first that fails (as GitHub does). */
-async function runGithubJob(workflow: Record<string, unknown>, jobName: string, runner: Runner): Promise<StepResult[]> {
+interface GithubStep {
+  run?: string;
+  name?: string;
+  uses?: string;
+  env?: unknown;
+  shell?: string;
+}
+
+/** A GitHub job's definition, and its `run:` steps. */
+function githubJob(workflow: Record<string, unknown>, jobName: string): { job: Record<string, unknown> | undefined; steps: GithubStep[] } {
   const job = (workflow["jobs"] as Record<string, Record<string, unknown>>)[jobName];
   expect(job, jobName).toBeDefined();
+  const steps = (job?.["steps"] ?? []) as GithubStep[];
+  for (const step of steps) if (step.run === undefined) expect(step.uses).toMatch(/^actions\/(checkout|setup-node)@v4$/);
+  return { job, steps: steps.filter((step) => step.run !== undefined) };
+}
+
+/** The environment GitHub gives a step: the runner's, then the workflow's, the job's and the step's `env:`. */
+function githubStepEnv(workflow: Record<string, unknown>, job: Record<string, unknown> | undefined, step: GithubStep, runner: Runner) {
+  const env = {
+    ...runner.env,
+    GITHUB_REPOSITORY: "acme/pipelines",
+    GITHUB_STEP_SUMMARY: runner.summary,
+    GITHUB_WORKSPACE: runner.repo,
+    ...expandAll(workflow["env"]),
+    ...expandAll(job?.["env"]),
+    ...expandAll(step.env),
+  };
+  return atTestStudio(env, runner);
+}
+
+/** Every `run:` step of a GitHub job, in order, stopping at the first that fails (as GitHub does). */
+async function runGithubJob(workflow: Record<string, unknown>, jobName: string, runner: Runner): Promise<StepResult[]> {
+  const { job, steps } = githubJob(workflow, jobName);
   const results: StepResult[] = [];
-  for (const step of (job?.["steps"] ?? []) as { run?: string; name?: string; uses?: string; env?: unknown; shell?: string }[]) {
-    if (step.run === undefined) {
-      expect(step.uses).toMatch(/^actions\/(checkout|setup-node)@v4$/);
-      continue;
-    }
-    const env = {
-      ...runner.env,
-      GITHUB_REPOSITORY: "acme/pipelines",
-      GITHUB_STEP_SUMMARY: runner.summary,
-      GITHUB_WORKSPACE: runner.repo,
-      ...expandAll(workflow["env"]),
-      ...expandAll(job?.["env"]),
-      ...expandAll(step.env),
-    };
-    const result = await runShell(step.run, runner, atTestStudio(env, runner), githubShell(workflow, job, step));
-    results.push({ name: step.name ?? step.run, code: result.code, stdout: result.stdout });
+  for (const step of steps) {
+    const result = await runShell(step.run ?? "", runner, githubStepEnv(workflow, job, step, runner), githubShell(workflow, job, step));
+    results.push({ name: step.name ?? step.run ?? "", code: result.code, stdout: result.stdout });
     if (result.code !== 0) break;
   }
   return results;
@@ -377,6 +395,36 @@ describe("examples/ci/github-actions.yml", { timeout: 90_000 }, () => {
     ]);
     expect(await liveKeys()).toEqual(["backfill-2026", "hourly-metrics", "nightly-embeddings"]);
     expect(readFileSync(runner.summary, "utf8")).toContain("**Plan: 3 to create, 0 to replace, 0 to cancel, 0 unchanged.**");
+  });
+
+  it("lets a cancelled run stop apply cleanly: the runner's SIGINT reaches apply, not only the step's shell (from a CI walkthrough)", async () => {
+    // GitHub cancels a step by signalling its shell's process alone (SIGINT, then SIGTERM,
+    // then SIGKILL). bash waits on for the command it runs, which never heard of it: apply
+    // went on creating jobs after the run was cancelled, and was then killed mid-step.
+    const runner = createRunner({ ...env, DATACHAIN_STUDIO_TOKEN: undefined });
+    const { job, steps } = githubJob(workflow, "apply");
+    const [plan, apply] = [steps.find((step) => step.name === "Plan"), steps.find((step) => step.name === "Apply")];
+    if (plan === undefined || apply === undefined) throw new Error("the apply job has no Plan or Apply step");
+    const planned = await runShell(plan.run ?? "", runner, githubStepEnv(workflow, job, plan, runner), githubShell(workflow, job, plan));
+    expect(planned.code, runner.log.join("\n")).toBe(0);
+    // Slow replies, so that the cancel comes while apply is under way.
+    studio.emulator.faults.configure({ latencyMs: 1_000, errorRate: 0, resetRate: 0, rateLimit: 0, seed: 1 }, []);
+    const script = join(runner.env["HOME"] ?? "", "apply-step.sh");
+    writeFileSync(script, apply.run ?? "");
+    const child = spawn("bash", [...githubShell(workflow, job, apply), script], {
+      cwd: runner.repo,
+      env: githubStepEnv(workflow, job, apply, runner),
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    let stderr = "";
+    child.stdout.resume();
+    child.stderr.on("data", (d: Buffer) => {
+      stderr += d.toString();
+      if (stderr.includes("Applying the saved plan")) child.kill("SIGINT");
+    });
+    const code = await new Promise<number | null>((resolve) => child.on("close", resolve));
+    expect([code, /skipped/.test(stderr)], stderr).toEqual([1, true]);
+    expect(await liveKeys()).toEqual([]);
   });
 
   it("stops at Validate with an annotation on the line, and leaves the comment alone", async () => {
