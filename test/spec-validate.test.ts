@@ -1,7 +1,7 @@
 // `validate` as a lint: it needs no secrets (an unset ${env:...} is a note), says every
 // problem at once, and speaks text, JSON, or GitHub workflow commands.
 
-import { readFileSync, symlinkSync, truncateSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, symlinkSync, truncateSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
@@ -1224,6 +1224,10 @@ describe("validate --format", () => {
       join(infra, "studio-jobs.yaml"),
     ]);
     expect(await annotations(infra, undefined, files)).toEqual(["jobs/more.yaml", "studio-jobs.yaml"]);
+    // The workspace named through a link, as a runner's work directory may be.
+    const linked = join(mkdtempSync(join(tmpdir(), "studio-jobs-link-")), "workspace");
+    symlinkSync(dir, linked);
+    expect(await annotations(infra, linked, files)).toEqual(["infra/jobs/more.yaml", "infra/studio-jobs.yaml"]);
     // A place that is no file is named as given: an empty path (an unset variable), a glob matching nothing.
     expect(await annotations(infra, dir, ["", "nothing/*.yaml"])).toEqual(['""', "nothing"]);
   });

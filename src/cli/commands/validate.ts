@@ -2,8 +2,8 @@
 // text for people, JSON for tools, or workflow commands that GitHub Actions turns into
 // annotations on the pull request. Needs no secret: an unset ${env:...} is a note.
 
-import { existsSync } from "node:fs";
-import { resolve, sep } from "node:path";
+import { existsSync, realpathSync } from "node:fs";
+import { basename, dirname, join, resolve, sep } from "node:path";
 import { countProblems, formatSpecNote, SpecError, type SpecIssue } from "../../errors.js";
 import { readVars, type SpecCheck } from "../../desired/index.js";
 import { displayPath, loadSpecFiles } from "../../desired/load.js";
@@ -132,10 +132,25 @@ function escapeProperty(text: string): string {
  */
 function annotationFile(file: string, io: Pick<CliIo, "cwd" | "env">): string {
   const workspace = io.env["GITHUB_WORKSPACE"];
+  if (workspace === undefined || workspace === "") return file;
+  // A place that is no file (an empty path given, a glob's missing directory) is named as given.
   const absolute = resolve(io.cwd, file);
-  // Not every problem's place is a file: an empty path given (`""`), a glob's missing directory.
-  if (workspace === undefined || workspace === "" || !existsSync(absolute)) return file;
-  return displayPath(absolute, resolve(io.cwd, workspace)).split(sep).join("/");
+  if (!existsSync(absolute)) return file;
+  // Directories as the file system has them (a runner's work directory may be reached through
+  // a link); the file by the name it was given, a link by its own.
+  const root = resolve(io.cwd, workspace);
+  const real = join(realPath(dirname(absolute)) ?? dirname(absolute), basename(absolute));
+  return displayPath(real, realPath(root) ?? root)
+    .split(sep)
+    .join("/");
+}
+
+function realPath(path: string): string | undefined {
+  try {
+    return realpathSync(path);
+  } catch {
+    return undefined;
+  }
 }
 
 /** One `::error file=…,line=…,col=…::message` per problem, `::notice` for notes; `file` names a spec file as the runner should read it. */
