@@ -131,6 +131,22 @@ describe("what is refused, with its place", () => {
     ]);
   });
 
+  it("refuses the non-specific tag !, which js-yaml read as null and the careful reader as text", () => {
+    const refused = "the tag ! is not used in a spec: remove it (quote a value that must be text)";
+    // Found by an adversarial tester: `A: !` was null, until an anchor elsewhere in the file made it "".
+    expect(problems(parseYamlSource("f.yaml", "environment:\n  A: !\n"))).toEqual([`f.yaml:2:6: ${refused}`]);
+    expect(problems(parseYamlSource("f.yaml", "x-a: &a 1\nenvironment:\n  A: !\n"))).toEqual([`f.yaml:3:6: ${refused}`]);
+    expect(problems(parseYamlSource("f.yaml", "workers: ! 3\n"))).toEqual([`f.yaml:1:10: ${refused}`]);
+    expect(problems(parseYamlSource("f.yaml", "a: [x, ! [1]]\n"))).toEqual([`f.yaml:1:8: ${refused}`]);
+    // In its place among syntax problems.
+    expect(problems(parseYamlSource("f.yaml", "a: [1\nb: !\n"))).toEqual([
+      "f.yaml:2:1: invalid YAML: Flow sequence in block collection must be sufficiently indented and end with a ]",
+      `f.yaml:2:4: ${refused}`,
+    ]);
+    // A `!` in text is no tag.
+    expect(data(parseYamlSource("f.yaml", "a: '!'\nb: x!\nc: |\n  !\nd: x # !\n"))).toEqual({ a: "!", b: "x!", c: "!\n", d: "x" });
+  });
+
   it("refuses a second document and directives other than %YAML 1.2", () => {
     expect(problems(parseYamlSource("f.yaml", "a: 1\n---\nb: 2\n"))).toEqual([
       "f.yaml:2:1: a spec file holds one YAML document, and a second one starts here; split the file into two files",

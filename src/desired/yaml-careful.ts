@@ -165,6 +165,16 @@ function compose(text: string, lineCounter: YamlLibrary.LineCounter, at: At): { 
       syntax = [...internals.errors, ...internals.warnings];
       cut ??= syntax.at(-1)?.pos[0] ?? 0;
     }
+    if (read.bareTagAt !== undefined) {
+      // Said in its place among the syntax problems, as an unknown tag is.
+      const bare: SpecIssue = { location: at(read.bareTagAt), path: "", message: BARE_TAG };
+      const before = (issue: SpecIssue) =>
+        issue.location.line < bare.location.line ||
+        (issue.location.line === bare.location.line && issue.location.column < bare.location.column);
+      const issues = syntax.length > 0 ? syntaxIssues(syntax, cut, at, text) : [];
+      const first = issues.filter(before);
+      return { issues: [...first, bare, ...issues.slice(first.length)] };
+    }
     if (syntax.length > 0) return { issues: syntaxIssues(syntax, cut, at, text) };
     if (doc === undefined) return { issues: [{ location: at(0), path: "", message: "the file holds no YAML document" }] };
     return { doc };
@@ -209,7 +219,7 @@ function syntaxIssues(problems: YAMLError[], cut: number | undefined, at: At, te
 function readTokens(
   text: string,
   lineCounter: YamlLibrary.LineCounter,
-): { tokens: CST.Token[]; cut: number | undefined } | { deepAt: number } {
+): { tokens: CST.Token[]; cut: number | undefined; bareTagAt: number | undefined } | { deepAt: number } {
   const { Lexer, Parser } = yaml();
   const parser = new Parser(lineCounter.addNewLine);
   lineCounter.addNewLine(0);
@@ -225,7 +235,10 @@ function readTokens(
   let watched: CST.Token | undefined;
   let checked = 0;
   let stray = 0;
+  let bareTagAt: number | undefined;
   for (const lexeme of new Lexer().lex(text)) {
+    // A lexeme of its own is never part of a scalar: `!` alone is the tag. The parser's offset is where the lexeme starts.
+    if (lexeme === "!") bareTagAt ??= parser.offset;
     for (const token of parser.next(lexeme)) {
       tokens.push(token);
       if (token.type === "error") errors += 1;
@@ -246,8 +259,15 @@ function readTokens(
     }
   }
   for (const token of parser.end()) tokens.push(token);
-  return { tokens, cut };
+  return { tokens, cut, bareTagAt };
 }
+
+/**
+ * The non-specific tag `!` makes a scalar text, and an empty one the empty text where YAML
+ * reads null: js-yaml reads `a: !` as null, so a document would change meaning once an
+ * anchor sent it to this reader. It is no core tag; like the others, a spec refuses it.
+ */
+const BARE_TAG = "the tag ! is not used in a spec: remove it (quote a value that must be text)";
 
 /** What may follow a value on its line: anything else there is out of place. */
 const TRIVIA = new Set(["space", "newline", "comment"]);

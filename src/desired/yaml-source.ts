@@ -217,6 +217,8 @@ function readQuickly(text: string): QuickRead {
         last = state;
         // `<<` as a plain scalar is a merge key (quoted, it is an ordinary key).
         if (state.tag === "?" && state.result === "<<" && state.kind === "scalar") mergeKey = true;
+        // The non-specific tag `!` reaches no type, so the catch-all above does not see it.
+        else if (state.tag === "!") sawTag = true;
         else if ((state.kind === "scalar" || state.kind === null) && isNotTextKey(state)) notTextKey = true;
         if (state.input.charCodeAt(state.position) === 0x23 && endsQuotedOrFlow(state)) commentTouches = true;
       },
