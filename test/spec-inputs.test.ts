@@ -290,6 +290,24 @@ describe("--var-file", () => {
     );
   });
 
+  // Found by an adversarial tester: `--var e.x=1` was "not name=value", and a spec given as a
+  // var file had each of its settings told to be put in quotes.
+  it("says a --var's name is what is wrong, and a spec given as a var file is one", async () => {
+    const dir = writeRepo({ "studio-jobs.yaml": job("a") });
+    const flag = await runCli(["validate", "studio-jobs.yaml", "--var", "e.x=1"], { cwd: dir });
+    expect({ code: flag.code, stderr: flag.stderr }).toEqual({
+      code: 1,
+      stderr:
+        'Error: --var "e.x=1": "e.x" is not a variable name: use letters, digits and \'_\', not starting with a digit.\nFor example: --var env=prod\n',
+    });
+    const spec = await runCli(["validate", "studio-jobs.yaml", "--var-file", "studio-jobs.yaml"], { cwd: dir });
+    expect({ code: spec.code, stderr: spec.stderr }).toEqual({
+      code: 1,
+      stderr:
+        "Error: studio-jobs.yaml:1:1: this is a spec file, not a var file: give it as a path (studio-jobs plan FILE); a var file is a mapping of names to values, e.g. env: prod\n1 problem found in the spec.\n",
+    });
+  });
+
   it("works on validate", async () => {
     const dir = writeRepo({
       "studio-jobs.yaml": "version: 1\nstack: s\ndefaults: {team: 'team-${var:env}'}\njobs:\n  a: {query: print(1)}\n",
@@ -306,9 +324,15 @@ describe("--var-file", () => {
     expect(JSON.parse(bad.stdout)).toMatchObject({
       valid: false,
       problems: [
-        { file: "studio-jobs.yaml", line: 1, column: 10, path: "version", severity: "error" },
-        { file: "studio-jobs.yaml", line: 3, column: 11, path: "defaults", severity: "error" },
-        { file: "studio-jobs.yaml", line: 5, column: 3, path: "jobs", severity: "error" },
+        {
+          file: "studio-jobs.yaml",
+          line: 1,
+          column: 1,
+          path: "",
+          severity: "error",
+          message:
+            "this is a spec file, not a var file: give it as a path (studio-jobs plan FILE); a var file is a mapping of names to values, e.g. env: prod",
+        },
       ],
     });
   });

@@ -8,6 +8,7 @@ import { tidyIssues } from "./resolve.js";
 import { FIRST_REFERENCE, formatPath, parseYamlSource, showKey, showValue } from "./yaml-source.js";
 
 const NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+const NOT_A_NAME = "is not a variable name: use letters, digits and '_', not starting with a digit";
 /** As in the spec's vars: (the schema): a plain object would take it as its prototype. */
 const RESERVED = "__proto__";
 
@@ -18,8 +19,10 @@ const PLAIN_VALUE = "a variable's value is plain text, and ${...} is not read in
 export function parseVarFlags(flags: readonly string[]): Record<string, string> {
   const vars: Record<string, string> = {};
   for (const flag of flags) {
-    const match = /^([A-Za-z_][A-Za-z0-9_]*)=(.*)$/s.exec(flag);
-    if (match === null) throw new UsageError(`--var "${flag}" is not name=value.`, "For example: --var env=prod");
+    const match = /^([^=]*)=(.*)$/s.exec(flag);
+    if (match === null || match[1] === "") throw new UsageError(`--var "${flag}" is not name=value.`, "For example: --var env=prod");
+    if (!NAME.test(match[1] ?? ""))
+      throw new UsageError(`--var "${flag}": "${showKey(match[1] ?? "")}" ${NOT_A_NAME}.`, "For example: --var env=prod");
     const value = match[2] ?? "";
     if (value.includes("${")) throw new UsageError(`--var "${flag}": ${PLAIN_VALUE}.`, "Pass the value itself.");
     if (match[1] === RESERVED) throw new UsageError(`--var ${RESERVED}: ${RESERVED} cannot be used as a name here; choose another.`);
@@ -56,6 +59,11 @@ export async function readVarFiles(paths: readonly string[], cwd: string): Promi
     }
     issues.push(...parsed.recovered);
     const { data } = parsed.source;
+    if (isSpec(data)) {
+      // Each of its settings would be told to be text; what is wrong is the file.
+      issues.push({ location: parsed.source.locate([]), path: "", message: SPEC_AS_VAR_FILE });
+      continue;
+    }
     if (data === null || typeof data !== "object" || Array.isArray(data)) {
       issues.push({
         location: parsed.source.locate([]),
@@ -75,7 +83,7 @@ export async function readVarFiles(paths: readonly string[], cwd: string): Promi
         issues.push({
           location: parsed.source.locate([name], { key: true }),
           path: formatPath([name]),
-          message: `"${showKey(name)}" is not a variable name: use letters, digits and '_', not starting with a digit`,
+          message: `"${showKey(name)}" ${NOT_A_NAME}`,
         });
       } else if (typeof value === "string" && value.includes("${")) {
         issues.push({
@@ -98,6 +106,15 @@ export async function readVarFiles(paths: readonly string[], cwd: string): Promi
   }
   if (issues.length > 0) throw new SpecError(tidyIssues(issues));
   return { values: vars, sources };
+}
+
+const SPEC_AS_VAR_FILE =
+  "this is a spec file, not a var file: give it as a path (studio-jobs plan FILE); a var file is a mapping of names to values, e.g. env: prod";
+
+/** A spec's own keys: `version` with `stack` or `jobs`, which no var file needs together. */
+function isSpec(data: unknown): boolean {
+  if (data === null || typeof data !== "object" || Array.isArray(data) || !Object.hasOwn(data, "version")) return false;
+  return Object.hasOwn(data, "stack") || Object.hasOwn(data, "jobs");
 }
 
 function describeValue(value: unknown): string {
