@@ -9,7 +9,7 @@ import { decodeText } from "./decode-text.js";
 import { InvalidPaths } from "./invalid-paths.js";
 import { isOtherMapping, isOtherYaml, NOT_A_SPEC } from "./not-a-spec.js";
 import { sizePast } from "./files.js";
-import { LINK_LOOP, readRegularFile, type CappedRead } from "./read-file.js";
+import { describeKind, LINK_LOOP, readRegularFile, type CappedRead } from "./read-file.js";
 import { validateAgainstSchema } from "./schema.js";
 import { expandGlob, findYamlFiles, globProblem, isGlob } from "./walk.js";
 import { parseYamlSource, type YamlSource } from "./yaml-source.js";
@@ -65,10 +65,11 @@ async function expand(paths: readonly string[], cwd: string, issues: SpecIssue[]
           issues.push(issueAt(given, problem));
           continue;
         }
-        const { files: matches, unreadable, linked: viaLinks, outside, broken } = await expandGlob(given, cwd, repositoryOf);
+        const { files: matches, unreadable, linked: viaLinks, outside, broken, notFiles } = await expandGlob(given, cwd, repositoryOf);
         linked ||= viaLinks;
         linkedOut(outside, broken, cwd, issues);
-        if (matches.length === 0 && unreadable.length === 0 && outside.length === 0)
+        await noFiles(notFiles, cwd, issues);
+        if (matches.length === 0 && unreadable.length === 0 && outside.length === 0 && notFiles.length === 0)
           issues.push(issueAt(given, "no file matches this pattern"));
         appendAll(files, matches);
         await cannotRead(unreadable, cwd, issues);
@@ -83,10 +84,11 @@ async function expand(paths: readonly string[], cwd: string, issues: SpecIssue[]
       continue;
     }
     if (info.isDirectory()) {
-      const { files: entries, unreadable, linked: viaLinks, outside, broken } = await findYamlFiles(absolute, repositoryOf);
+      const { files: entries, unreadable, linked: viaLinks, outside, broken, notFiles } = await findYamlFiles(absolute, repositoryOf);
       linked ||= viaLinks;
       linkedOut(outside, broken, cwd, issues);
-      if (entries.length === 0 && unreadable.length === 0 && outside.length === 0) {
+      await noFiles(notFiles, cwd, issues);
+      if (entries.length === 0 && unreadable.length === 0 && outside.length === 0 && notFiles.length === 0) {
         issues.push(issueAt(given, "the directory has no .yaml or .yml files, in it or below it"));
       }
       appendAll(files, entries);
@@ -143,6 +145,20 @@ function linkedOut(outside: readonly string[], broken: readonly string[], cwd: s
         displayPath(file, cwd),
         "this symbolic link leads nowhere (its target is missing, cannot be read, or is a loop): a spec file in it would be left out, and plan would cancel its jobs",
       ),
+    );
+  }
+}
+
+/**
+ * Entries named like spec files that are no file: read, a FIFO would wait for a writer and a
+ * device never end, and left out without a word, a spec file that became one (or a link
+ * retargeted to /dev/null) would have plan cancel its jobs. Said as a spec file given so is.
+ */
+async function noFiles(paths: readonly string[], cwd: string, issues: SpecIssue[]): Promise<void> {
+  for (const path of paths) {
+    const kind = await stat(path).then(describeKind, () => "not a regular file");
+    issues.push(
+      issueAt(displayPath(path, cwd), `this is ${kind}, not a file; a spec file must be a regular file: move it out of the directory`),
     );
   }
 }

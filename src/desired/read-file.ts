@@ -110,7 +110,8 @@ export async function readCapped(handle: FileHandle, statedSize: number, cap: nu
   return chunks.length === 1 ? chunks[0] : Buffer.concat(chunks, total);
 }
 
-function describeKind(info: Stats): string {
+/** What a path that is no regular file is, as messages say it: "a named pipe (FIFO)", "a device"... */
+export function describeKind(info: Stats): string {
   if (info.isDirectory()) return "a directory";
   if (info.isFIFO()) return "a named pipe (FIFO)";
   if (info.isCharacterDevice() || info.isBlockDevice()) return "a device";

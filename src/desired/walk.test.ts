@@ -1,6 +1,7 @@
 // The directory walk: links to directories followed once, and a directory it cannot read
 // reported, never skipped in silence (plan would cancel the jobs of the spec files there).
 
+import { execFileSync } from "node:child_process";
 import { mkdirSync, mkdtempSync, realpathSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { readdir, realpath, stat } from "node:fs/promises";
@@ -40,6 +41,7 @@ describe("the directory walk", () => {
       linked: false,
       outside: [],
       broken: [],
+      notFiles: [],
     });
     expect(formatSpecIssue(unreadableDirectory(secret, dir))).toBe(
       "jobs/secret:1:1: this directory cannot be read (check its permissions): a spec file in it would be left out, and plan would cancel its jobs",
@@ -64,6 +66,7 @@ describe("the directory walk", () => {
       linked: true,
       outside: [],
       broken: [],
+      notFiles: [],
     });
     expect((await expandGlob("jobs/*/*.yaml", dir, repository)).files).toEqual([join(dir, "jobs/linked/c.yaml")]);
     // Two links to one directory, and a link given beside its target: each file is read once.
@@ -121,5 +124,27 @@ describe("the directory walk", () => {
       "jobs/prod.yaml:1:1: this symbolic link leads nowhere (its target is missing, cannot be read, or is a loop): a spec file in it would be left out, and plan would cancel its jobs";
     expect(await loaded(["jobs", "shared"])).toEqual({ files: ["jobs/a.yaml", "jobs/lx.yaml"], issues: [said] });
     expect(await loaded(["shared", "jobs"])).toEqual({ files: ["jobs/a.yaml", "jobs/lx.yaml"], issues: [said] });
+  });
+
+  it("reports a FIFO or a link to a device named like a spec file, as it does one given by name, and reads neither", async () => {
+    // Found by an adversarial tester: in a directory given, jobs/b.yaml made a FIFO, or a
+    // link to /dev/null, was left out without a word (plan would cancel its jobs), where a
+    // link to a file out of the repository is refused.
+    const dir = writeRepo({ "jobs/a.yaml": job("a") });
+    execFileSync("mkfifo", [join(dir, "jobs", "b.yaml")]);
+    symlinkSync("/dev/null", join(dir, "jobs", "c.yaml"));
+    const said = (file: string, kind: string) =>
+      `${file}:1:1: this is ${kind}, not a file; a spec file must be a regular file: move it out of the directory`;
+    for (const given of ["jobs", "jobs/*.yaml"]) {
+      const { files, issues } = await loadSpecFiles([given], dir);
+      expect([files.map((f) => f.display), issues.map(formatSpecIssue)]).toEqual([
+        ["jobs/a.yaml"],
+        [said("jobs/b.yaml", "a named pipe (FIFO)"), said("jobs/c.yaml", "a device")],
+      ]);
+    }
+    // Alone in its directory, it is no directory without YAML files either.
+    rmSync(join(dir, "jobs", "a.yaml"));
+    rmSync(join(dir, "jobs", "c.yaml"));
+    expect((await loadSpecFiles(["jobs"], dir)).issues.map(formatSpecIssue)).toEqual([said("jobs/b.yaml", "a named pipe (FIFO)")]);
   });
 });

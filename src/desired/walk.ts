@@ -32,6 +32,8 @@ export interface Walk {
   broken: string[];
   /** A spec file in one would be missed, and plan would cancel its jobs: each is a problem. */
   unreadable: string[];
+  /** Named like a spec file but no file (a FIFO, a device, a socket, or a link to one): never read, each a problem. */
+  notFiles: string[];
 }
 
 /** Whether `path` is `root` or below it; both real, absolute paths. */
@@ -71,6 +73,7 @@ export async function walkFiles(
   const unreadable: string[] = [];
   const outside: string[] = [];
   const broken: string[] = [];
+  const notFiles: string[] = [];
   const entered = new Set<string>();
   let linked = false;
   let bounds: Promise<{ top: string; repository: string | undefined }> | undefined;
@@ -109,10 +112,19 @@ export async function walkFiles(
       } else if (kind === "file" && keep(relative)) {
         if (link && !(await inRepository(absolute))) outside.push(absolute);
         else found.push(absolute);
+      } else if (kind === "other" && keep(relative)) {
+        notFiles.push(absolute);
       }
     }
   }
-  return { files: found.sort(), unreadable: unreadable.sort(), linked, outside: outside.sort(), broken: broken.sort() };
+  return {
+    files: found.sort(),
+    unreadable: unreadable.sort(),
+    linked,
+    outside: outside.sort(),
+    broken: broken.sort(),
+    notFiles: notFiles.sort(),
+  };
 
   /** Whether a link to a file leads into the repository (any file, outside one). */
   async function inRepository(link: string): Promise<boolean> {
