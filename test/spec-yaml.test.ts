@@ -147,6 +147,21 @@ describe("what is refused, with its place", () => {
     expect(data(parseYamlSource("f.yaml", "a: '!'\nb: x!\nc: |\n  !\nd: x # !\n"))).toEqual({ a: "!", b: "x!", c: "!\n", d: "x" });
   });
 
+  it("reads a line starting --- and text as YAML 1.2 does, as text, and says why that is a problem", () => {
+    // Found by an adversarial tester: js-yaml took `---# spec` for the start of the document, so
+    // the spec below was valid until an anchor elsewhere sent it to the careful reader.
+    const spec = "---# the nightly jobs\nversion: 1\nstack: s\njobs: {}\n";
+    expect(needsCarefulReading(spec)).toBe(true);
+    expect(problems(parseYamlSource("f.yaml", spec))).toEqual([
+      "f.yaml:1:1: invalid YAML: Implicit keys need to be on a single line; --- starts the document only when a space or the line's end follows it: write --- # ..., or remove it",
+    ]);
+    expect(data(parseYamlSource("f.yaml", "---{a: 1}\n"))).toEqual({ "---{a": "1}" });
+    // A marker followed by a space, a tab or the line's end starts the document.
+    expect(data(parseYamlSource("f.yaml", "--- # the nightly jobs\na: 1\n"))).toEqual({ a: 1 });
+    expect(data(parseYamlSource("f.yaml", "---\t\na: 1\n"))).toEqual({ a: 1 });
+    expect(needsCarefulReading("---\na: 1\n")).toBe(false);
+  });
+
   it("refuses a second document and directives other than %YAML 1.2", () => {
     expect(problems(parseYamlSource("f.yaml", "a: 1\n---\nb: 2\n"))).toEqual([
       "f.yaml:2:1: a spec file holds one YAML document, and a second one starts here; split the file into two files",

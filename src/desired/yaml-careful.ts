@@ -193,7 +193,9 @@ function syntaxIssues(problems: YAMLError[], cut: number | undefined, at: At, te
     message:
       problem.name === "YAMLWarning"
         ? warningMessage(problem.code, problem.message)
-        : yamlMessage(problem.message) + (text.charCodeAt(problem.pos[0]) === TAB ? INDENTED_BY_TAB : ""),
+        : yamlMessage(problem.message) +
+          (text.charCodeAt(problem.pos[0]) === TAB ? INDENTED_BY_TAB : "") +
+          dashesHint(text, problem.pos[0]),
   }));
   const next = sorted[MAX_SYNTAX_ISSUES];
   if (next !== undefined || cut !== undefined) {
@@ -306,6 +308,17 @@ const TAB = 0x09;
  * something about indentation indicators.
  */
 const INDENTED_BY_TAB = "; YAML indents with spaces only: replace the tab here with spaces";
+
+/**
+ * Said of a problem at a line that starts `---` and text (`---# spec`): YAML 1.2 reads that
+ * line as text, not as the start of the document, and then says only what the text breaks.
+ */
+function dashesHint(text: string, offset: number): string {
+  if (!text.startsWith("---", offset) || (offset > 0 && text[offset - 1] !== "\n")) return "";
+  return /\S/.test(text[offset + 3] ?? "")
+    ? "; --- starts the document only when a space or the line's end follows it: write --- # ..., or remove it"
+    : "";
+}
 
 function yamlMessage(message: string): string {
   // yaml's messages end with a code excerpt on later lines; keep the first line.

@@ -184,10 +184,11 @@ type QuickRead = { kind: "plain"; data: unknown } | { kind: "careful" };
  * A directive (%YAML, %TAG) changes how the rest is read, a list or mapping used as a key
  * (`? [a, b]`, `[a, b]: x`) is quietly turned into text by js-yaml, and an escape of a
  * UTF-16 surrogate (`"\ud83d"`) may give half a character, one of NUL (`"\0"`) a character
- * no text holds: the careful reader judges all of them. The patterns may also match inside a
- * string, which only costs time.
+ * no text holds; js-yaml takes `---` followed by text on its line (`---# spec`, `---{a: 1}`)
+ * for the start of the document, where YAML 1.2 reads text: the careful reader judges all of
+ * them. The patterns may also match inside a string, which only costs time.
  */
-const NEEDS_CARE = /^%|(?:^|[\s[{,])\?(?:[ \t]|$)|[\]}][ \t]*:(?:[ \t]|$)|\\(?:(?:u|U0000)[dD][89a-fA-F]|0|x00|u0000|U00000000)/m;
+const NEEDS_CARE = /^%|^---\S|(?:^|[\s[{,])\?(?:[ \t]|$)|[\]}][ \t]*:(?:[ \t]|$)|\\(?:(?:u|U0000)[dD][89a-fA-F]|0|x00|u0000|U00000000)/m;
 
 function readQuickly(text: string): QuickRead {
   if (NEEDS_CARE.test(text)) return { kind: "careful" };
