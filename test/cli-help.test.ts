@@ -370,6 +370,19 @@ describe("file options", () => {
   });
 });
 
+describe("--target", () => {
+  it("refuses an empty key, which names no job, in every command that takes one", async () => {
+    // Found by an adversarial tester: `--target "$UNSET"` planned nothing and said "--target  matches no job".
+    for (const command of ["plan", "apply", "destroy"]) {
+      expect(await runCli([command, "--target", "a", "--target", ""])).toMatchObject({
+        code: 1,
+        stdout: "",
+        stderr: "Error: option '--target <key>' argument '' is invalid. Give a job key.\n(run with --help for usage)\n",
+      });
+    }
+  });
+});
+
 describe("numeric options", () => {
   it("refuses a value that is not a whole number in range, naming the option", async () => {
     for (const [argv, expected] of [

@@ -42,6 +42,16 @@ export function fileListOption(flags: string, description: string): Option {
   return new Option(flags, description).argParser((value: string, previous: string[]) => collect(filePath(value), previous)).default([]);
 }
 
+/** `--target KEY`, given any number of times: an empty one (`--target "$UNSET"`) names no job, and was said as `--target  matches no job`. */
+export function targetOption(description: string): Option {
+  return new Option("--target <key>", description)
+    .argParser((value: string, previous: string[]) => {
+      if (value === "") throw new InvalidArgumentError("Give a job key.");
+      return collect(value, previous);
+    })
+    .default([]);
+}
+
 function filePath(value: string): string {
   if (value.trim() === "") throw new InvalidArgumentError("Give a file path.");
   return value;

@@ -20,7 +20,17 @@ import type { Shell } from "./completion.js";
 import type { GlobalOptions } from "./connect.js";
 import { redactingIo, type CliIo } from "./io.js";
 import { refuseSavedPlans } from "./saved-plan-paths.js";
-import { collect, examples, fileListOption, fileOption, fractionOption, givenFlags, helpConfiguration, integerOption } from "./options.js";
+import {
+  collect,
+  examples,
+  fileListOption,
+  fileOption,
+  fractionOption,
+  givenFlags,
+  helpConfiguration,
+  integerOption,
+  targetOption,
+} from "./options.js";
 
 /** The token as given on the command line or in the environment: known before anything is printed. */
 function earlySecrets(argv: readonly string[], env: NodeJS.ProcessEnv): (string | undefined)[] {
@@ -79,7 +89,7 @@ export async function run(argv: readonly string[], rawIo: CliIo): Promise<number
   const globals = (): GlobalOptions => program.opts<GlobalOptions>();
   const planFlags = (command: Command): Command =>
     command
-      .option("--target <key>", "only plan this job key (repeatable)", collect, [])
+      .addOption(targetOption("only plan this job key (repeatable)"))
       .option("--var <name=value>", "a value for ${var:name} (repeatable)", collect, [])
       .addOption(fileListOption("--var-file <file>", "a YAML or JSON mapping of var values (repeatable; later files and --var win)"))
       .option("--adopt", "take over unmanaged jobs with the same team and name (replaces them)", false)
@@ -179,7 +189,7 @@ export async function run(argv: readonly string[], rawIo: CliIo): Promise<number
     .description("cancel every job of the stack, in every team it covers")
     .argument("[paths...]", "spec files, directories or quoted globs: they name the stack and its teams", ["studio-jobs.yaml"])
     .option("--yes", "do not ask for confirmation", false)
-    .option("--target <key>", "only cancel this job key (repeatable)", collect, [])
+    .addOption(targetOption("only cancel this job key (repeatable)"))
     .option("--var <name=value>", "a value for ${var:name} (repeatable)", collect, [])
     .addOption(fileListOption("--var-file <file>", "a YAML or JSON mapping of var values (repeatable; later files and --var win)"))
     .option("--allow-protected", "cancel protected jobs too", false)
