@@ -64,6 +64,17 @@ describe("a directory", () => {
       issues: ["docs:1:1: the directory has no .yaml or .yml files, in it or below it"],
     });
   });
+
+  it("says a spec file's name that is not UTF-8 is why it cannot be read, found in a directory or given", async () => {
+    // Found by an adversarial tester: jobs/b<0xff>.yaml was "cannot be read (ENOENT); check that it exists".
+    const dir = writeRepo({ "jobs/a.yaml": job("a") });
+    writeFileSync(Buffer.concat([Buffer.from(join(dir, "jobs", "b")), Buffer.from([0xff]), Buffer.from(".yaml")]), job("b"));
+    const said =
+      "jobs/b\ufffd.yaml:1:1: the file's name is not UTF-8 text (\ufffd marks the bytes that are not), and the file cannot be opened by it: rename it";
+    expect(await found(["jobs"], dir)).toEqual({ files: ["jobs/a.yaml"], issues: [said] });
+    // As the shell gives it, decoded as Node decodes the command line.
+    expect(await found(["jobs/b\ufffd.yaml"], dir)).toEqual({ files: [], issues: [said] });
+  });
 });
 
 describe("a quoted glob", () => {

@@ -75,12 +75,8 @@ async function expand(paths: readonly string[], cwd: string, issues: SpecIssue[]
         await cannotRead(unreadable, cwd, issues);
         continue;
       }
-      issues.push(
-        issueAt(
-          given,
-          `no such file or directory${given === DEFAULT_SPEC_FILE ? "; give the spec files or a directory as arguments" : ""}`,
-        ),
-      );
+      const hint = given === DEFAULT_SPEC_FILE ? "; give the spec files or a directory as arguments" : "";
+      issues.push(issueAt(given, given.includes("\ufffd") ? NAME_NOT_UTF8 : `no such file or directory${hint}`));
       continue;
     }
     if (info.isDirectory()) {
@@ -184,6 +180,9 @@ export function unreadableDirectory(dir: string, cwd: string): SpecIssue {
   );
 }
 
+const NAME_NOT_UTF8 =
+  "the file's name is not UTF-8 text (\ufffd marks the bytes that are not), and the file cannot be opened by it: rename it";
+
 /** The text of a spec file, or of a var file (`varFile`), whose size is capped as a spec file's. */
 export async function readSpecText(path: string, display: string, varFile = false): Promise<{ text: string } | { issue: SpecIssue }> {
   let read: CappedRead;
@@ -192,6 +191,8 @@ export async function readSpecText(path: string, display: string, varFile = fals
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code ?? "";
     if (code === "ELOOP") return { issue: issueAt(display, `this is ${LINK_LOOP}`) };
+    // A directory listing (and the command line) gives a name that is not UTF-8 with U+FFFD in place of its bytes: no file has that name.
+    if (code === "ENOENT" && path.includes("\ufffd")) return { issue: issueAt(display, NAME_NOT_UTF8) };
     return { issue: issueAt(display, `the file cannot be read${code === "" ? "" : ` (${code})`}; check that it exists and is readable`) };
   }
   if ("notFile" in read) return { issue: issueAt(display, `this is ${read.notFile}, not a file; give a YAML file`) };
