@@ -290,6 +290,25 @@ describe("a number YAML reads as infinite or not a number", () => {
   });
 });
 
+describe("a key of schedule written beside it", () => {
+  it("is said to belong under schedule, in a job or in defaults, and a key like no other stays unknown", async () => {
+    // Found by an adversarial tester: `cron:` written at the job's level, as a Kubernetes
+    // CronJob writes its schedule, was only "unknown key".
+    const dir = specRepo(
+      "defaults: {team: t, replace: cancel-first}",
+      "jobs:",
+      '  a: {query: x, cron: "0 3 * * *", start_after: x, id: 7}',
+      "",
+    );
+    await expectProblems(dir, [
+      'studio-jobs.yaml:3:21: unknown key "replace"; it belongs under schedule: write schedule: {replace: ...} (at defaults.replace)',
+      'studio-jobs.yaml:5:17: unknown key "cron"; it belongs under schedule: write schedule: {cron: ...} (at jobs.a.cron)',
+      'studio-jobs.yaml:5:36: unknown key "start_after"; it belongs under schedule: write schedule: {start_after: ...} (at jobs.a.start_after)',
+      'studio-jobs.yaml:5:52: unknown key "id" (at jobs.a.id)',
+    ]);
+  });
+});
+
 describe("a key YAML reads as a number, in an x- fragment", () => {
   it("is the user's own business, unless the fragment is anchored (it may be merged into a job)", async () => {
     // Found by a reviewer: `x-history: {2024: ...}` passed before keys were checked, and

@@ -87,6 +87,15 @@ function allowedKeys(schema: unknown): string[] {
   return [...keys];
 }
 
+/**
+ * Which of the `allowed` settings takes `key` as one of its own keys (`cron` is
+ * `schedule.cron`): written beside them, as a Kubernetes CronJob would have it, it is an unknown key.
+ */
+function keyOfSetting(key: string, allowed: readonly string[]): string | undefined {
+  const settings = (loadSchema()["$defs"] as Record<string, { properties?: Record<string, unknown> }>)["settings"]?.properties ?? {};
+  return allowed.find((name) => Object.hasOwn(settings, name) && allowedKeys(settings[name]).includes(key));
+}
+
 /** A JSON pointer into the document as a path: an index into a list is a number, so that it is located and shown as `[1]`. */
 function pointerToPath(pointer: string, document: unknown): (string | number)[] {
   if (pointer === "") return [];
@@ -177,12 +186,16 @@ function describe(error: ErrorObject, document: unknown): Described | undefined 
     case "additionalProperties":
     case "unevaluatedProperties": {
       const extra = String(params["additionalProperty"] ?? params["unevaluatedProperty"]);
-      const suggestion = closest(extra, allowedKeys(error.parentSchema));
-      return {
-        path: [...path, extra],
-        key: true,
-        message: `unknown key "${showKey(extra)}"${suggestion === undefined ? "" : `; did you mean "${suggestion}"?`}`,
-      };
+      const allowed = allowedKeys(error.parentSchema);
+      const suggestion = closest(extra, allowed);
+      const nested = suggestion === undefined ? keyOfSetting(extra, allowed) : undefined;
+      const hint =
+        suggestion !== undefined
+          ? `; did you mean "${suggestion}"?`
+          : nested !== undefined
+            ? `; it belongs under ${nested}: write ${nested}: {${extra}: ...}`
+            : "";
+      return { path: [...path, extra], key: true, message: `unknown key "${showKey(extra)}"${hint}` };
     }
     case "propertyNames":
       return undefined; // the failing name's own error says what is wrong
