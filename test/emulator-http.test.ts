@@ -555,6 +555,27 @@ describe("malformed request targets", () => {
     },
   );
 
+  it("answers 501 to a transfer coding besides chunked on every route, the emulator's own included, before it reads the path or the token", async () => {
+    // Found by mutation testing: only a job's creation was tried, so the refusal could have been
+    // the jobs route's alone and an upload's coded chunks, or a hook's, read as they came.
+    const coded = (head: string, body = "") =>
+      rawExchange(`${head}\r\nHost: x\r\nTransfer-Encoding: gzip, chunked\r\n\r\n${body.length.toString(16)}\r\n${body}\r\n0\r\n\r\n`, {
+        untilReply: true,
+      });
+    const upload = '--XX\r\nContent-Disposition: form-data; name="file"\r\n\r\nv\r\n--XX--\r\n';
+    const replies = [
+      await coded(
+        "POST /api/datachain/jobs/files?team_name=demo HTTP/1.1\r\nAuthorization: Bearer dev-token\r\nContent-Type: multipart/form-data; boundary=XX",
+        upload,
+      ),
+      await coded("GET /api/datachain/clusters/?team_name=demo HTTP/1.1\r\nAuthorization: Bearer dev-token"),
+      await coded("GET /_emulator/state HTTP/1.1"),
+      await coded("GET /no/such/path HTTP/1.1"),
+    ];
+    expect(replies.map(({ reply }) => statusOf(reply))).toEqual([501, 501, 501, 501]);
+    expect(studio.emulator.store.allFiles()).toEqual([]);
+  });
+
   it("answers a request without Host, and a CONNECT, with the API's JSON error, not Node's bare 400 or a closed connection", async () => {
     // Found by an adversarial tester: Node refused a request without Host with a bare 400 (no
     // {"message"}), and closed a connection that sent CONNECT without a word.

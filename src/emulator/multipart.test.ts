@@ -49,6 +49,27 @@ describe("readMultipartField", () => {
     expect(read(quotedName)).toBeNull();
   });
 
+  it("reads a parameter's name in any case, an empty value as one, a boundary of 1 to 70 characters, and a parameter only after a semicolon", () => {
+    // Found by mutation testing: none of these was held by a test once parameters were read one by one.
+    const part = (boundary: string) => body(`--${boundary}\r\nContent-Disposition: form-data; name="file"\r\n\r\nv\r\n--${boundary}--\r\n`);
+    const v = { bytes: [...Buffer.from("v")], filename: undefined };
+    expect(read(part("XX"), "multipart/form-data; BOUNDARY=XX")).toEqual(v);
+    expect(read(body('--XX\r\nContent-Disposition: form-data; NAME="file"; FileName="a.csv"\r\n\r\nv\r\n--XX--\r\n'))).toEqual({
+      ...v,
+      filename: "a.csv",
+    });
+    // An empty value is a value, and the last: no boundary, another name.
+    expect(read(part("XX"), "multipart/form-data; boundary=XX; boundary=")).toBeUndefined();
+    expect(read(part(""), 'multipart/form-data; boundary=""')).toBeUndefined();
+    expect(read(body('--XX\r\nContent-Disposition: form-data; name="file"; name=\r\n\r\nv\r\n--XX--\r\n'))).toBeNull();
+    const [longest, tooLong] = ["b".repeat(70), "b".repeat(71)];
+    expect(read(part(longest), `multipart/form-data; boundary=${longest}`)).toEqual(v);
+    expect(read(part(tooLong), `multipart/form-data; boundary=${tooLong}`)).toBeUndefined();
+    // Not a parameter without its semicolon.
+    expect(read(part("XX"), "multipart/form-data boundary=XX")).toBeUndefined();
+    expect(read(body('--XX\r\nContent-Disposition: form-data name="file"\r\n\r\nv\r\n--XX--\r\n'))).toBeNull();
+  });
+
   it("does not take a filename parameter for the name", () => {
     const raw = body('--XX\r\nContent-Disposition: form-data; filename="file"; name="x"\r\n\r\nv\r\n--XX--\r\n');
     expect(read(raw)).toBeNull();
