@@ -1,7 +1,7 @@
 // `validate` as a lint: it needs no secrets (an unset ${env:...} is a note), says every
 // problem at once, and speaks text, JSON, or GitHub workflow commands.
 
-import { mkdtempSync, readFileSync, symlinkSync, truncateSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync, symlinkSync, truncateSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
@@ -1128,6 +1128,18 @@ describe("validate --format", () => {
     "    environment: {K: '${env:STUDIO_JOBS_TEST_UNSET}'}",
   ].join("\n");
 
+  /** The `file` of each `::error` that `validate --format github` writes, run in `cwd` with GITHUB_WORKSPACE `workspace`. */
+  const annotations = async (cwd: string, workspace: string | undefined, paths: string[]) =>
+    (
+      await runCli(["validate", ...paths, "--format", "github"], {
+        cwd,
+        env: workspace === undefined ? {} : { GITHUB_WORKSPACE: workspace },
+      })
+    ).stdout
+      .split("\n")
+      .filter((line) => line.startsWith("::error"))
+      .map((line) => /file=([^,]*)/.exec(line)?.[1]);
+
   it("json: {valid, problems} on stdout, notes included, exit 1", async () => {
     const dir = writeRepo({ "studio-jobs.yaml": spec });
     const result = await runCli(["validate", ".", "--format", "json"], { cwd: dir });
@@ -1220,16 +1232,6 @@ describe("validate --format", () => {
       "infra/jobs/more.yaml": "version: 1\nstack: s\njobs:\n  b: {team: t, query: x, workers: 0}\n",
     });
     const infra = join(dir, "infra");
-    const annotations = async (cwd: string, workspace: string | undefined, paths: string[]) =>
-      (
-        await runCli(["validate", ...paths, "--format", "github"], {
-          cwd,
-          env: workspace === undefined ? {} : { GITHUB_WORKSPACE: workspace },
-        })
-      ).stdout
-        .split("\n")
-        .filter((line) => line.startsWith("::error"))
-        .map((line) => /file=([^,]*)/.exec(line)?.[1]);
     const files = ["studio-jobs.yaml", "jobs/more.yaml"];
     expect(await annotations(infra, dir, files)).toEqual(["infra/jobs/more.yaml", "infra/studio-jobs.yaml"]);
     // From the root, and the workspace given relative to the working directory: the same names.
@@ -1249,6 +1251,26 @@ describe("validate --format", () => {
     expect(await annotations(infra, linked, files)).toEqual(["infra/jobs/more.yaml", "infra/studio-jobs.yaml"]);
     // A place that is no file is named as given: an empty path (an unset variable), a glob matching nothing.
     expect(await annotations(infra, dir, ["", "nothing/*.yaml"])).toEqual(['""', "nothing"]);
+  });
+
+  it("github: names a spec file from the workspace's root through a linked working directory, a linked file by its own name, a linked directory's file where Git holds it", async () => {
+    // Found by mutation testing: only a workspace named through a link was tried.
+    const dir = writeRepo({
+      "infra/studio-jobs.yaml": spec,
+      "infra/jobs/more.yaml": "version: 1\nstack: s\njobs:\n  b: {team: t, query: x, workers: 0}\n",
+    });
+    symlinkSync("jobs/more.yaml", join(dir, "infra/more-link.yaml"));
+    const linked = join(mkdtempSync(join(tmpdir(), "studio-jobs-link-")), "checkout");
+    symlinkSync(dir, linked);
+    expect(await annotations(join(linked, "infra"), dir, ["studio-jobs.yaml"])).toEqual(["infra/studio-jobs.yaml"]);
+    expect(await annotations(join(dir, "infra"), dir, ["more-link.yaml"])).toEqual(["infra/more-link.yaml"]);
+    // A directory linked from elsewhere in the repository: its files are named where Git holds them.
+    symlinkSync("../other", join(dir, "infra/linked-dir"));
+    mkdirSync(join(dir, "other"));
+    writeFileSync(join(dir, "other/c.yaml"), "version: 1\nstack: s\njobs:\n  c: {team: t, query: x, workers: 0}\n");
+    expect(await annotations(join(dir, "infra"), dir, ["linked-dir/c.yaml"])).toEqual(["other/c.yaml"]);
+    // GITHUB_WORKSPACE empty is as if unset: as shown, not from the working directory.
+    expect(await annotations(join(dir, "infra"), "", ["linked-dir/c.yaml"])).toEqual(["linked-dir/c.yaml"]);
   });
 
   it("github: escapes % and line breaks in the message, and , and : in the file name too", () => {
