@@ -555,6 +555,24 @@ describe("malformed request targets", () => {
     },
   );
 
+  it.each([["gzip"], ["gzip, deflate"]])(
+    "answers Transfer-Encoding %s, which leaves the body's end unknown, with one 400 and closes the connection",
+    async (coding) => {
+      // Found by mutation testing's review: a 501, the connection kept, then Node's own 400 for
+      // the body's bytes: two replies to one request, the second taken for the next request's.
+      const { reply, closedByServer } = await rawExchange(
+        `POST /api/datachain/jobs/ HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer dev-token\r\nContent-Type: application/json\r\n` +
+          `Transfer-Encoding: ${coding}\r\n\r\n{"query":"print(1)","team_name":"demo"}` +
+          "GET /api/datachain/clusters/ HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer dev-token\r\n\r\n",
+      );
+      expect([reply.match(/^HTTP\/1\.1 /gm)?.length, statusOf(reply), closedByServer]).toEqual([1, 400, true]);
+      expect(reply).toContain(
+        `{"message":"Transfer-Encoding \\"${coding}\\" does not end in chunked, so the body's end cannot be found: send it chunked, or with a Content-Length."}`,
+      );
+      expect(studio.emulator.store.allJobs()).toEqual([]);
+    },
+  );
+
   it("answers 501 to a transfer coding besides chunked on every route, the emulator's own included, before it reads the path or the token", async () => {
     // Found by mutation testing: only a job's creation was tried, so the refusal could have been
     // the jobs route's alone and an upload's coded chunks, or a hook's, read as they came.

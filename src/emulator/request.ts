@@ -64,15 +64,17 @@ export function declaredLength(req: IncomingMessage): number | undefined {
 }
 
 /**
- * The Transfer-Encoding of a request when it holds a coding besides `chunked` (`gzip, chunked`),
- * or undefined. Node's parser takes such a body and hands over its chunks still coded: read as
- * they come, they are another body than was sent. RFC 9112, 6.1: a server that does not
- * understand a transfer coding answers 501, as the proxies in front of Studio do.
+ * The Transfer-Encoding of a request when it holds a coding besides `chunked`, or undefined;
+ * `framed`: whether it ends in `chunked`, so that where the body ends is known. Node's parser
+ * takes `gzip, chunked` and hands over its chunks still coded: read as they come, they are
+ * another body than was sent. RFC 9112, 6.1: a coding the server does not decode is a 501.
+ * One that does not end in `chunked` leaves the body's end unknown (6.3): a 400, and the
+ * connection closed, as Node's parser then refuses what follows.
  */
-export function unsupportedTransferCoding(req: IncomingMessage): string | undefined {
+export function unsupportedTransferCoding(req: IncomingMessage): { coding: string; framed: boolean } | undefined {
   const header = req.headers["transfer-encoding"];
   if (header === undefined || header.trim().toLowerCase() === "chunked") return undefined;
-  return header;
+  return { coding: header, framed: /(?:^|,)\s*chunked\s*$/i.test(header) };
 }
 
 /** Whether bytes of a body may follow the headers. */

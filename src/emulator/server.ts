@@ -231,9 +231,17 @@ async function handle(ctx: ServerContext, req: IncomingMessage, res: ServerRespo
     await refuse(message(400, "The request has no Host header, which HTTP/1.1 requires."));
     return;
   }
-  const coding = unsupportedTransferCoding(req);
-  if (coding !== undefined) {
-    await refuse(message(501, `Transfer-Encoding "${coding}" is not supported: send the body chunked, or with a Content-Length.`));
+  const coded = unsupportedTransferCoding(req);
+  if (coded !== undefined) {
+    const said = `Transfer-Encoding "${coded.coding}"`;
+    if (coded.framed) await refuse(message(501, `${said} is not supported: send the body chunked, or with a Content-Length.`));
+    else {
+      // One reply, then the connection closed: Node's own 400 for the body's bytes would follow it.
+      res.shouldKeepAlive = false;
+      await refuse(
+        message(400, `${said} does not end in chunked, so the body's end cannot be found: send it chunked, or with a Content-Length.`),
+      );
+    }
     return;
   }
   const target = parseTarget(req.url ?? "/");
