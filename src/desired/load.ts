@@ -2,7 +2,7 @@
 // they are too large, binary, not UTF-8 or empty; then parsed and schema-checked.
 
 import { realpath, stat } from "node:fs/promises";
-import { dirname, isAbsolute, join, relative, resolve } from "node:path";
+import { dirname, isAbsolute, join, relative, resolve, sep } from "node:path";
 import { appendAll } from "../append-all.js";
 import type { SpecIssue } from "../errors.js";
 import { decodeText } from "./decode-text.js";
@@ -32,7 +32,9 @@ export interface LoadedSpecFile {
 
 export function displayPath(path: string, cwd: string): string {
   const rel = relative(cwd, path);
-  return rel !== "" && !rel.startsWith("..") && !isAbsolute(rel) ? rel : path;
+  // `..odd/s.yaml` is below cwd: only `..` itself, or `..` and a separator, climbs out of it.
+  const climbs = rel === ".." || rel.startsWith(`..${sep}`);
+  return rel !== "" && !climbs && !isAbsolute(rel) ? rel : path;
 }
 
 export function issueAt(file: string, message: string, line = 1, column = 1): SpecIssue {

@@ -9,7 +9,7 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { formatSpecIssue } from "../errors.js";
 import { writeRepo } from "../../test/helpers.js";
-import { loadSpecFiles, unreadableDirectory } from "./load.js";
+import { displayPath, loadSpecFiles, unreadableDirectory } from "./load.js";
 import { expandGlob, findYamlFiles, walkFiles, type WalkFs } from "./walk.js";
 
 const job = (key: string) => `version: 1\nstack: s\ndefaults: {team: t}\njobs:\n  ${key}: {query: print(1)}\n`;
@@ -146,5 +146,18 @@ describe("the directory walk", () => {
     rmSync(join(dir, "jobs", "a.yaml"));
     rmSync(join(dir, "jobs", "c.yaml"));
     expect((await loadSpecFiles(["jobs"], dir)).issues.map(formatSpecIssue)).toEqual([said("jobs/b.yaml", "a named pipe (FIFO)")]);
+  });
+  it("names a file below the working directory from it, also in a directory whose name starts with two dots", async () => {
+    // Found by a reviewer: `..odd/s.yaml` was taken for a path out of the working directory
+    // and named absolute, in every message and in GitHub annotations.
+    const dir = writeRepo({ "..odd/s.yaml": job("a"), "jobs/b.yaml": job("b") });
+    expect((await loadSpecFiles(["..odd", "jobs"], dir)).files.map((f) => f.display)).toEqual(["..odd/s.yaml", "jobs/b.yaml"]);
+    expect([
+      displayPath("/r/..odd/s.yaml", "/r"),
+      displayPath("/r/...", "/r"),
+      displayPath("/x/s.yaml", "/r"),
+      displayPath("/r", "/r"),
+    ]).toEqual(["..odd/s.yaml", "...", "/x/s.yaml", "/r"]);
+    expect(displayPath("/r/a/../s.yaml", "/r/a")).toBe("/r/a/../s.yaml");
   });
 });
