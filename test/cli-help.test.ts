@@ -632,6 +632,36 @@ describe("completion", () => {
     );
   });
 
+  it("offers in zsh each command with its whole description, an apostrophe included", async () => {
+    // Found by an adversarial tester: the quote of "the stack's jobs" came out as '\\'' in the
+    // script, so zsh read the rest of status's description as words of its own, and offered
+    // `jobs`, `in`, `Studio,`... as commands (and import's likewise).
+    const zsh = (await runCli(["completion", "zsh"])).stdout;
+    expect(zsh).toContain("    'status:the stack'\\''s jobs in Studio, whether they match the spec, and their last runs'\n");
+    if (spawnSync("zsh", ["-fc", "true"]).status !== 0) return;
+    const dir = mkdtempSync(join(tmpdir(), "studio-jobs-zsh-"));
+    writeFileSync(join(dir, "c.zsh"), zsh);
+    // compsys stubbed: _arguments picks the command state, _describe prints what it was given.
+    const program = "compdef() { : }; _arguments() { state=command }; _describe() { print -rl -- ${(P)2} }; source ./c.zsh; _studio_jobs";
+    const out = spawnSync("zsh", ["-fc", program], { cwd: dir, encoding: "utf8" });
+    expect(out.stderr).toBe("");
+    const offered = out.stdout.trimEnd().split("\n");
+    expect(offered.map((line) => line.split(":")[0])).toEqual([
+      "validate",
+      "plan",
+      "apply",
+      "show",
+      "destroy",
+      "status",
+      "import",
+      "clusters",
+      "completion",
+      "emulator",
+      "help",
+    ]);
+    expect(offered[5]).toBe("status:the stack's jobs in Studio, whether they match the spec, and their last runs");
+  });
+
   it("completes at the first Tab in zsh when saved as _studio-jobs in $fpath, and registers itself when sourced", async () => {
     // Found trying the README's step in zsh: autoloaded from $fpath the function is named
     // after its file, _studio-jobs; the script looked for _studio_jobs, took itself for

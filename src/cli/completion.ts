@@ -224,7 +224,9 @@ complete -o bashdefault -o default -F ${fn} ${name}
 
 /** Text inside a zsh single-quoted `_arguments` spec: no quote, and no bracket or colon unescaped. */
 function zshText(text: string): string {
-  return text.replace(/'/g, "'\\''").replace(/([[\]:\\])/g, "\\$1");
+  // Escaped for compsys first, then quoted for the shell: the other way round, the quote's own
+  // backslash was doubled, and a description with an apostrophe broke into separate words.
+  return text.replace(/([[\]:\\])/g, "\\$1").replace(/'/g, "'\\''");
 }
 
 function zshFlag(flag: FlagModel, keysFunction: string): string {
