@@ -89,6 +89,27 @@ describe("status", () => {
     expect((await runCli(["plan", "."], { cwd: dir, env })).stderr).toBe(warning);
   });
 
+  it("says, of a job shown as not-in-spec, that a file next to the one given defines it, as plan refuses to cancel it", async () => {
+    // Found by an adversarial tester: `status jobs/training.yaml`, with the rest of the stack in
+    // jobs/monitoring.yaml, showed drift-report as not-in-spec and said nothing, while plan
+    // refuses to cancel it as removed: status and plan disagreed about the job.
+    const dir = copyExample("ml-platform");
+    expect((await runCli(["apply", "jobs", "--yes"], { cwd: dir, env })).code).toBe(0);
+    const result = await runCli(["status", "jobs/training.yaml", "--format", "json"], { cwd: dir, env });
+    expect(result.code).toBe(0);
+    const doc = JSON.parse(result.stdout) as { jobs: { key: string; spec: string }[] };
+    expect(doc.jobs.map((j) => [j.key, j.spec])).toEqual([
+      ["drift-report", "not-in-spec"],
+      ["evaluate-ranker", "in-spec"],
+      ["retrain-ranker", "in-spec"],
+    ]);
+    expect(result.stderr).toBe(
+      'Warning: Job "drift-report" in team demo is shown as not-in-spec, but jobs/monitoring.yaml, next to jobs/training.yaml, defines it for stack ml-platform and was not given: give the directory (or add jobs/monitoring.yaml) to see the whole stack.\n',
+    );
+    // Given the whole stack, nothing is said.
+    expect(await runCli(["status", "jobs"], { cwd: dir, env })).toMatchObject({ code: 0, stderr: "" });
+  });
+
   it("says which jobs of the spec are not in Studio yet", async () => {
     const result = await runCli(["status", "."], { cwd: copyExample("analytics"), env });
     expect(result.stdout).toBe(

@@ -12,7 +12,8 @@ import { loadSpecFiles, type LoadedSpecFile } from "../desired/load.js";
 import { classify, isProtected, managedAs } from "../identity/classify.js";
 import { peekStack, peekTeams, resolveSpec, type ResolveOptions } from "../desired/resolve.js";
 import { checkVarsUsed } from "../desired/unused-vars.js";
-import { jobsOfUnreadSiblings, type SiblingOptions } from "../desired/unread-siblings.js";
+import { jobsOfUnreadSiblings, type SiblingOptions, type UnreadJob } from "../desired/unread-siblings.js";
+import type { StackStatus } from "../plan/status.js";
 import type { ResolvedSpec } from "../desired/types.js";
 import type { StudioClient } from "../studio/client.js";
 import { resolveConnection, type ConnectionSettings } from "../studio/config.js";
@@ -360,12 +361,34 @@ function createdBesideUnread(plan: Plan, listings: ReadonlyMap<string, readonly 
 }
 
 /**
+ * Of `jobs` (each a key in a team), those a YAML file next to the spec's own files defines for
+ * the same stack and team, with the file; and the files beside them that could not be read
+ * as YAML, which may define some. See docs/architecture.md, "Spec files left out".
+ */
+async function definedInUnreadFiles<T extends { key: string; team: string }>(
+  jobs: readonly T[],
+  files: readonly LoadedSpecFile[],
+  stack: string,
+  cwd: string,
+  options: SiblingOptions,
+): Promise<{ found: [job: T, where: UnreadJob][]; unreadable: Omit<UnreadJob, "team">[] }> {
+  if (jobs.length === 0) return { found: [], unreadable: [] };
+  const unread = await jobsOfUnreadSiblings(files, stack, cwd, options);
+  const found: [T, UnreadJob][] = [];
+  for (const job of jobs) {
+    const where = unread.jobs.get(job.key)?.find((defined) => defined.team === undefined || defined.team === job.team);
+    if (where !== undefined) found.push([job, where]);
+  }
+  return { found, unreadable: unread.unreadable };
+}
+
+/**
  * A job the plan cancels as removed from the spec that a YAML file next to the spec's own
  * defines, for the same stack and team, is a spec file left out (`plan jobs/training.yaml`
  * when jobs/monitoring.yaml holds the rest of the stack), not a job removed: each is an
  * error, which stops the plan before anything is cancelled. So is one `destroy` cancels,
  * given one file of a stack split over several: it retires the whole stack, which the one
- * file given may not have meant. See docs/architecture.md, "Spec files left out".
+ * file given may not have meant.
  */
 async function cancelsOfUnreadFiles(
   plan: Plan,
@@ -377,8 +400,7 @@ async function cancelsOfUnreadFiles(
     (action): action is Extract<PlanAction, { kind: "cancel" }> =>
       action.kind === "cancel" && (action.reason === "removed" || action.reason === "destroyed"),
   );
-  if (removed.length === 0) return { errors: [], warnings: [] };
-  const unread = await jobsOfUnreadSiblings(files, plan.stack, cwd, options);
+  const unread = await definedInUnreadFiles(removed, files, plan.stack, cwd, options);
   // A file beside them that does not parse (half edited, say) may hold some of the jobs cancelled.
   const cancelled = removed.some((action) => action.reason === "destroyed")
     ? "destroy cancels them with the stack"
@@ -387,17 +409,40 @@ async function cancelsOfUnreadFiles(
     ({ file, nextTo }) =>
       `${file}, next to ${nextTo}, could not be read as YAML: if it defines jobs of stack ${plan.stack}, ${cancelled}. Fix it, or give the directory to see its problems.`,
   );
-  const errors: string[] = [];
-  for (const action of removed) {
-    const where = unread.jobs.get(action.key)?.find((job) => job.team === undefined || job.team === action.team);
-    if (where === undefined) continue;
-    errors.push(
-      action.reason === "destroyed"
-        ? `Job "${action.key}" in team ${action.team} would be cancelled with stack ${plan.stack}, but ${where.file}, next to ${where.nextTo}, defines it and was not given: destroy retires the whole stack, not one file's jobs. To retire it all, give the directory (or add ${where.file}); to cancel some jobs only, delete them from the spec and apply, or name them with --target.`
-        : `Job "${action.key}" in team ${action.team} would be cancelled as removed from the spec, but ${where.file}, next to ${where.nextTo}, defines it for stack ${plan.stack} and was not given. Plan the whole stack (give the directory, or add ${where.file}), or delete the job from ${where.file} if it should go.`,
-    );
-  }
+  const errors = unread.found.map(([action, where]) =>
+    action.reason === "destroyed"
+      ? `Job "${action.key}" in team ${action.team} would be cancelled with stack ${plan.stack}, but ${where.file}, next to ${where.nextTo}, defines it and was not given: destroy retires the whole stack, not one file's jobs. To retire it all, give the directory (or add ${where.file}); to cancel some jobs only, delete them from the spec and apply, or name them with --target.`
+      : `Job "${action.key}" in team ${action.team} would be cancelled as removed from the spec, but ${where.file}, next to ${where.nextTo}, defines it for stack ${plan.stack} and was not given. Plan the whole stack (give the directory, or add ${where.file}), or delete the job from ${where.file} if it should go.`,
+  );
   return { errors, warnings };
+}
+
+/**
+ * What `status` says of the jobs it shows as not-in-spec that a file left out defines, as
+ * plan refuses to cancel them (cancelsOfUnreadFiles): given one file of a stack split over
+ * several, they are in the spec, only not in the file given.
+ */
+export async function notInSpecOfUnreadFiles(
+  status: Pick<StackStatus, "stack" | "jobs">,
+  desired: readonly { key: string; team: string }[],
+  files: readonly LoadedSpecFile[],
+  cwd: string,
+  options: SiblingOptions,
+): Promise<string[]> {
+  const wanted = new Set(desired.map((job) => `${job.team}\u0000${job.key}`));
+  // A duplicate of a desired job is not-in-spec too; only a key the files given do not define is looked up.
+  const shown = status.jobs.filter((row) => row.spec === "not-in-spec" && !wanted.has(`${row.team}\u0000${row.key}`));
+  const unread = await definedInUnreadFiles(shown, files, status.stack, cwd, options);
+  return [
+    ...unread.unreadable.map(
+      ({ file, nextTo }) =>
+        `${file}, next to ${nextTo}, could not be read as YAML: if it defines jobs of stack ${status.stack}, they are shown as not-in-spec. Fix it, or give the directory to see its problems.`,
+    ),
+    ...unread.found.map(
+      ([row, where]) =>
+        `Job "${row.key}" in team ${row.team} is shown as not-in-spec, but ${where.file}, next to ${where.nextTo}, defines it for stack ${status.stack} and was not given: give the directory (or add ${where.file}) to see the whole stack.`,
+    ),
+  ];
 }
 
 /** Fingerprints made per turn of the event loop while a listing arrives: about a millisecond's worth. */

@@ -7,7 +7,7 @@ import { printable } from "../../invisible.js";
 import { renderStatusJson, renderStatusText } from "../../render/status.js";
 import { connect, type GlobalOptions } from "../connect.js";
 import type { CliIo } from "../io.js";
-import { coveredTeams, listCoverage, readSpecFiles, type Coverage } from "../planning.js";
+import { coveredTeams, listCoverage, notInSpecOfUnreadFiles, readSpecFiles, type Coverage } from "../planning.js";
 import { readVars } from "../../desired/index.js";
 import { resolveSpec } from "../../desired/resolve.js";
 import { resolveConnection } from "../../studio/config.js";
@@ -23,7 +23,8 @@ export async function runStatus(paths: string[], flags: StatusFlags, globals: Gl
   const settings = await resolveConnection(globals, io.env, io.cwd);
   const vars = await readVars(flags.var, flags.varFile, io.cwd);
   const options = { env: io.env, vars: vars.values, defaultTeam: settings.team };
-  const spec = await resolveSpec(await readSpecFiles(paths, options, vars, io), options);
+  const files = await readSpecFiles(paths, options, vars, io);
+  const spec = await resolveSpec(files, options);
   if (io.secrets !== undefined) registerJobSecrets(io.secrets, spec.jobs, io.env);
   const teams = coveredTeams(spec.teams, globals.team, settings.team);
   const { client } = await connect(globals, io, settings);
@@ -38,7 +39,8 @@ export async function runStatus(paths: string[], flags: StatusFlags, globals: Gl
   }
   await client.close();
   const status = computeStatus(spec.jobs, coverage.listings, spec.stack, coverage.teams, new Date(io.now?.() ?? Date.now()));
-  for (const warning of [...coverage.warnings, ...status.warnings]) io.stderr.write(`Warning: ${printable(warning)}\n`);
+  const leftOut = await notInSpecOfUnreadFiles(status, spec.jobs, files, io.cwd, options);
+  for (const warning of [...coverage.warnings, ...status.warnings, ...leftOut]) io.stderr.write(`Warning: ${printable(warning)}\n`);
   io.stdout.write(flags.format === "json" ? renderStatusJson(status, coverage.unreadable, coverage.unfollowed) : renderStatusText(status));
   return 0;
 }
