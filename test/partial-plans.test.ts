@@ -68,6 +68,19 @@ describe("--target", () => {
     expect(whole.stdout).toContain("Plan: 2 to create, 0 to replace, 0 to cancel, 3 unchanged.");
   });
 
+  it("names a --target given twice once", async () => {
+    // Found by an adversarial tester: `--target nightly --target nightly` was said as
+    // "(nightly, nightly)".
+    const dir = writeRepo({});
+    writeSpec(dir, "twice", dailyJobs(2));
+    const twice = await cli(dir, ["plan", ".", "--target", "job-1", "--target", "job-1", "--format", "json"]);
+    expect(twice.code).toBe(0);
+    const doc = JSON.parse(twice.stdout) as { targets: string[]; actions: { key: string }[] };
+    expect(doc.targets).toEqual(["job-1"]);
+    expect(doc.actions.map((action) => action.key)).toEqual(["job-1"]);
+    expect(await studio.client.listAllJobs("demo")).toEqual([]);
+  });
+
   it("names the job a --target differs from only in case, for plan and destroy", async () => {
     // Found by an adversarial tester: `plan --target Nightly` for the job nightly said only
     // "matches no job of the spec", though it names the job differently only in case, which

@@ -47,7 +47,8 @@ export function targetOption(description: string): Option {
   return new Option("--target <key>", description)
     .argParser((value: string, previous: string[]) => {
       if (value === "") throw new InvalidArgumentError("Give a job key.");
-      return collect(value, previous);
+      // A key given twice is one: the plan names each once.
+      return previous.includes(value) ? previous : collect(value, previous);
     })
     .default([]);
 }

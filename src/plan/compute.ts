@@ -143,7 +143,7 @@ export function computePlan(
   return {
     stack: options.stack,
     teams: [...options.teams].sort(),
-    targets: [...options.targets].sort(),
+    targets: [...targets].sort(),
     actions,
     summary,
     errors,
