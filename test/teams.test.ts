@@ -64,6 +64,17 @@ async function appliedThenAlphaOnly(stack: string): Promise<{ dir: string }> {
   return { dir };
 }
 
+it("lists the new jobs of several teams by team, then key, as the plan does", async () => {
+  // Found by an adversarial tester: "New jobs:" was sorted by key alone, so one team's jobs
+  // came between another's (alpha/a, beta/b, alpha/c), unlike the plan above it.
+  const { dir } = specDir({ stack: "two", jobs: { a: daily("alpha", 1), b: daily("beta", 2), c: daily("alpha", 3) } });
+  const applied = await runCli(["apply", ".", "--yes"], { cwd: dir, env: both });
+  expect(applied.code).toBe(0);
+  const created = applied.stdout.split("New jobs:\n")[1]?.trimEnd().split("\n") ?? [];
+  expect(created.map((line) => line.trim().split(/\s+/)[0])).toEqual(["alpha/a", "alpha/c", "beta/b"]);
+  expect(applied.stdout.match(/^ {2}\+ {3}\S+/gm)?.map((line) => line.trim().split(/\s+/)[1])).toEqual(["alpha/a", "alpha/c", "beta/b"]);
+});
+
 it("moving a stack's only job to another team cancels the old one when the spec names both teams", async () => {
   const job = { query: "print(1)", schedule: { cron: "@daily" } };
   const { dir, write } = specDir({ stack: "solo", jobs: { s1: { ...job, team: "alpha" } } });

@@ -46,7 +46,8 @@ export function renderApplyText(result: ApplyResult, command: ApplyCommand = "ap
   const created = result.steps.filter((s) => s.step === "create" && s.status === "applied" && !swept.has(s.jobId));
   if (created.length > 0) {
     lines.push("", "New jobs:");
-    for (const step of created.sort((a, b) => byCodeUnits(a.key, b.key)))
+    // By team, then key, as the plan lists them: by key alone, one team's jobs were interleaved with another's.
+    for (const step of created.sort((a, b) => byCodeUnits(a.team, b.team) || byCodeUnits(a.key, b.key)))
       lines.push(printable(`  ${step.team}/${step.key}  ${step.jobId ?? ""}  ${step.url ?? ""}`.trimEnd()));
   }
   const problems = result.steps.filter((s) => s.status !== "applied");
