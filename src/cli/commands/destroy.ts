@@ -7,7 +7,7 @@ import { reportDiagnostics, useColor, type CliIo } from "../io.js";
 import { preparePlan, RECORDED_TEAMS_FOLLOWED, RECORDED_TEAMS_NAMED } from "../planning.js";
 import { confirm, execute } from "./apply.js";
 import { teamsNamed } from "../../word-lists.js";
-import { managedAs } from "../../identity/classify.js";
+import { classify, managedAs } from "../../identity/classify.js";
 import type { JobOutput } from "../../studio/types.js";
 
 export interface DestroyFlags {
@@ -48,9 +48,13 @@ export async function runDestroy(paths: string[], flags: DestroyFlags, globals: 
       reportDiagnostics(plan, io);
       if (!hasAnyRecord(listings, plan.stack)) {
         // Not even an ended job: the stack may never have run here. Its jobs may run in the
-        // team its jobs named when they were applied (a changed `team:` or default team).
+        // team its jobs named when they were applied (a changed `team:` or default team), or
+        // the spec may spell the stack in another case than its jobs do.
+        const cased = stackInOtherCase(listings, plan.stack);
         io.stderr.write(
-          `Warning: Stack ${plan.stack} has no job in ${teams}, live or ended. If its jobs run in another team (a changed \`team:\` or default team), give that team: studio-jobs destroy --team TEAM.\n`,
+          cased === undefined
+            ? `Warning: Stack ${plan.stack} has no job in ${teams}, live or ended. If its jobs run in another team (a changed \`team:\` or default team), give that team: studio-jobs destroy --team TEAM.\n`
+            : `Warning: Stack ${plan.stack} has no job in ${teams}, live or ended, but stack ${cased}, whose name differs from it only in case, has: stack names are case-sensitive. To retire that stack, give \`stack: ${cased}\` exactly.\n`,
         );
       }
       const kept =
@@ -83,6 +87,18 @@ export async function runDestroy(paths: string[], flags: DestroyFlags, globals: 
   } finally {
     await client.close();
   }
+}
+
+/** A stack of the records listed whose name differs from `stack` only in case, if any: the stack a destroy that found none may have meant. */
+function stackInOtherCase(listings: ReadonlyMap<string, readonly JobOutput[]>, stack: string): string | undefined {
+  const folded = stack.toLowerCase();
+  for (const records of listings.values()) {
+    for (const record of records) {
+      const job = classify(record, stack);
+      if (job.kind === "other-stack" && job.stack.toLowerCase() === folded) return job.stack;
+    }
+  }
+  return undefined;
 }
 
 /** Whether any record listed, live or ended, is one of the stack's. */
