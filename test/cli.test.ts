@@ -364,3 +364,18 @@ describe("on a terminal", () => {
     ]);
   });
 });
+
+describe("clusters", () => {
+  it("says Studio lists none, rather than printing a table's header alone", async () => {
+    // Found by an adversarial tester: with no cluster, `clusters` printed its header and nothing
+    // under it, which reads as a listing cut short.
+    const emulator = await startEmulator({ port: 0, config: { clusters: [] } });
+    try {
+      const env = { DATACHAIN_STUDIO_URL: emulator.url, DATACHAIN_STUDIO_TOKEN: "dev-token", DATACHAIN_STUDIO_TEAM: "demo" };
+      expect(await runCli(["clusters"], { env })).toMatchObject({ code: 0, stdout: "No compute clusters in Studio.\n", stderr: "" });
+      expect(await runCli(["clusters", "--format", "json"], { env })).toMatchObject({ code: 0, stdout: "[]\n", stderr: "" });
+    } finally {
+      await emulator.close();
+    }
+  });
+});

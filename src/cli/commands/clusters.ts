@@ -13,6 +13,11 @@ export async function runClusters(globals: GlobalOptions, options: { format: str
       io.stdout.write(jsonForReaders(clusters));
       return 0;
     }
+    // An empty table (its header alone) reads as a listing cut short.
+    if (clusters.length === 0) {
+      io.stdout.write("No compute clusters in Studio.\n");
+      return 0;
+    }
     const rows = clusters.map((c) => [
       String(c.id),
       c.name,
