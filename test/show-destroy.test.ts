@@ -291,7 +291,7 @@ describe("destroy", () => {
     const destroyed = await cli(dir, ["--no-color", "destroy", ".", "--yes"]);
     expect(destroyed.code).toBe(0);
     expect(destroyed.stderr).toMatch(/^\[1\/1\] cancel demo\/daily: done \(job [\w-]+\)\n$/);
-    expect(destroyed.stdout).toContain("Destroy complete: 0 created, 0 replaced, 1 cancelled, 0 failed.");
+    expect(destroyed.stdout).toContain("Destroy complete: 1 cancelled, 0 failed.");
     expect(await liveKeys("secretive")).toEqual([]);
   });
 
@@ -318,7 +318,7 @@ describe("destroy", () => {
 
     const destroyed = await cli(dir, ["destroy", ".", "--yes"]);
     expect(destroyed.code).toBe(0);
-    expect(destroyed.stdout).toContain("Destroy complete: 0 created, 0 replaced, 3 cancelled, 0 failed.");
+    expect(destroyed.stdout).toContain("Destroy complete: 3 cancelled, 0 failed.");
     expect(await liveKeys("analytics")).toEqual(["nightly-embeddings"]);
 
     // Found by an adversarial tester: this said the stack had no live jobs, beside the warning
@@ -452,7 +452,7 @@ describe("destroy", () => {
       studio.emulator.faults.configure({}, [{ method: "GET", path: "/api/datachain/jobs/", kind: "error", times: 100 }]);
     const destroyed = await cli(dir, ["destroy", ".", "--yes"], { sleep: () => Promise.resolve(listingsFail()) });
     expect(destroyed.code).toBe(1);
-    expect(destroyed.stdout).toContain("Destroy finished with failures: 0 created, 0 replaced, 1 cancelled, 1 failed.");
+    expect(destroyed.stdout).toContain("Destroy finished with failures: 1 cancelled, 1 failed.");
     expect(destroyed.stdout).toMatch(
       /^ {2}cancel demo\/\*: FAILED: looking for jobs a concurrent apply changed meanwhile failed: \[GET\] \/api\/datachain\/jobs\/: 503 [^\n]*; run destroy again to see whether a job of the stack still runs$/m,
     );

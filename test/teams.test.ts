@@ -263,7 +263,7 @@ it("destroy does not end as a success when a team the stack used cannot be read:
   const { dir } = await appliedThenAlphaOnly("retire");
   const destroyed = await runCli(["destroy", ".", "--yes"], { cwd: dir, env: alphaOnly });
   expect(destroyed.code).toBe(1);
-  expect(destroyed.stdout).toContain("Destroy complete: 0 created, 0 replaced, 1 cancelled, 0 failed.");
+  expect(destroyed.stdout).toContain("Destroy complete: 1 cancelled, 0 failed.");
   expect(destroyed.stderr).toContain(
     "Error: stack retire also ran jobs in team beta, which this token cannot read; any there were not cancelled.\nRun destroy again with a token that can read it.\n",
   );
@@ -453,7 +453,7 @@ it("follows recorded teams until no new one turns up, however long the chain of 
   expect(plan.stderr).toBe("");
   expect((JSON.parse(plan.stdout) as { teams: string[] }).teams).toEqual([...teams].sort());
   const destroyed = await runCli(["destroy", ".", "--yes"], { cwd: dir, env: chain });
-  expect(destroyed.stdout).toContain("Destroy complete: 0 created, 0 replaced, 12 cancelled, 0 failed.");
+  expect(destroyed.stdout).toContain("Destroy complete: 12 cancelled, 0 failed.");
   expect(destroyed.code).toBe(0);
   expect(teams.flatMap((team) => liveIn(team, "links"))).toEqual([]);
 });
@@ -719,7 +719,7 @@ it("destroy does not end as a success when a recorded team was past the 100 foll
   await forged("alpha", "h", "far", WIDE, "wide");
   const destroyed = await runCli(["destroy", ".", "--yes"], { cwd: dir, env: wide });
   expect(destroyed.code).toBe(1);
-  expect(destroyed.stdout).toContain("Destroy complete: 0 created, 0 replaced, 2 cancelled, 0 failed.");
+  expect(destroyed.stdout).toContain("Destroy complete: 2 cancelled, 0 failed.");
   // Besides the progress lines ([1/2] cancel ...): the warning, and the error for that team alone.
   expect(destroyed.stderr.split("\n").filter((line) => !line.startsWith("["))).toEqual([
     "Warning: Jobs of stack far record more teams than the 100 a plan follows from records: team w100 is not listed, so it is left out. If the stack runs jobs there, name it under `teams:`.",

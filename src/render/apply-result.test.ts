@@ -25,6 +25,10 @@ describe("apply's result", () => {
       "Apply finished with failures: 1 created, 0 replaced, 0 cancelled, 1 failed.\n\nNew jobs:\n  demo/a  job-a\n\nNot done:\n  create demo/b: FAILED: Studio answered 500: ^[[2Jgone\\u202e\n",
     );
     expect(summaryLine(result, "destroy")).toBe("Destroy finished with failures: 1 created, 0 replaced, 0 cancelled, 1 failed.");
+    // A destroy's own summary: it creates and replaces nothing, and does not say so.
+    expect(summaryLine({ steps: [], summary: { ...NONE, cancelled: 3, failed: 1 } }, "destroy")).toBe(
+      "Destroy finished with failures: 3 cancelled, 1 failed.",
+    );
     expect(summaryLine({ steps: [], summary: { ...NONE, skipped: 1 } })).toBe(
       "Apply incomplete: 0 created, 0 replaced, 0 cancelled, 0 failed, 1 skipped.",
     );

@@ -14,7 +14,9 @@ export function summaryLine(result: ApplyResult, command: ApplyCommand = "apply"
   const skipped = s.skipped > 0 ? `, ${s.skipped} skipped` : "";
   const deduplicated = s.deduplicated > 0 ? `; ${s.deduplicated} duplicate${s.deduplicated === 1 ? "" : "s"} cancelled` : "";
   const half = s.halfReplaced > 0 ? `; ${s.halfReplaced} replacement${s.halfReplaced === 1 ? "" : "s"} half done (see below)` : "";
-  return `${head}: ${s.created} created, ${s.replaced} replaced, ${s.cancelled} cancelled, ${s.failed} failed${skipped}${deduplicated}${half}.`;
+  // destroy creates and replaces nothing: "0 created, 0 replaced" would only make it read as an apply.
+  const made = command === "apply" || s.created + s.replaced > 0 ? `${s.created} created, ${s.replaced} replaced, ` : "";
+  return `${head}: ${made}${s.cancelled} cancelled, ${s.failed} failed${skipped}${deduplicated}${half}.`;
 }
 
 /** One line for a finished step, for logs without a terminal; what came from Studio in it shown escaped. */
