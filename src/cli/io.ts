@@ -102,3 +102,31 @@ export async function stopAsked(signal: AbortSignal): Promise<boolean> {
   for (let turn = 0; turn < 2; turn++) await new Promise((resolve) => setImmediate(resolve));
   return signal.aborted;
 }
+
+/**
+ * Ask `question` on `output` and read one line of `input`, as the confirmations do. No answer
+ * (the input ended, as Ctrl-D ends it, or `signal` aborted, as Ctrl-C does) is "", not a yes;
+ * the line the question left open is then ended (by readline itself on a stop), so that what
+ * is said next ("Apply cancelled; ...") starts a line of its own. On a terminal readline takes Ctrl-C itself:
+ * `onInterrupt` is told.
+ */
+export async function askLine(
+  input: NodeJS.ReadableStream,
+  output: NodeJS.WritableStream,
+  question: string,
+  signal: AbortSignal,
+  onInterrupt: () => void,
+): Promise<string> {
+  const { createInterface } = await import("node:readline/promises");
+  const rl = createInterface({ input, output });
+  rl.on("SIGINT", onInterrupt);
+  try {
+    return await rl.question(question, { signal });
+  } catch {
+    // A stop: readline ends the line itself. The input ended: it does not.
+    if (!signal.aborted) output.write("\n");
+    return "";
+  } finally {
+    rl.close();
+  }
+}

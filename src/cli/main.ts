@@ -84,22 +84,11 @@ async function main(argv: string[]): Promise<void> {
     // What process.stdin.isTTY would say, without creating stdin's stream (a few ms) for a
     // command that never reads it.
     interactive: isatty(0) && isatty(2),
-    prompt: async (question) => {
-      const { createInterface } = await import("node:readline/promises");
-      const rl = createInterface({ input: process.stdin, output: process.stderr });
-      // On a terminal readline takes Ctrl-C itself, and without this the question would wait on.
-      rl.on("SIGINT", () => {
+    prompt: async (question) =>
+      (await import("./io.js")).askLine(process.stdin, process.stderr, question, controller.signal, () => {
         signalled += 1;
         controller.abort("SIGINT");
-      });
-      try {
-        return await rl.question(question, { signal: controller.signal });
-      } catch {
-        return ""; // interrupted: no answer is not a yes
-      } finally {
-        rl.close();
-      }
-    },
+      }),
     signal: controller.signal,
     secrets,
   });
