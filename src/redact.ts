@@ -71,8 +71,23 @@ interface Search {
   every: RegExp;
 }
 
+/**
+ * A form as a pattern, in groups of at most this many characters: V8 refuses a pattern
+ * with a longer run of plain text ("Regular expression too large"), and a token or an
+ * ${env:...} value of some 32,000 characters, or its base64, made every command fail
+ * with that error, whose text is the pattern: the secret itself, in clear.
+ */
+const PATTERN_RUN = 1024;
+
+function formPattern(form: string): string {
+  if (form.length <= PATTERN_RUN) return escapeRegExp(form);
+  const runs: string[] = [];
+  for (let at = 0; at < form.length; at += PATTERN_RUN) runs.push(`(?:${escapeRegExp(form.slice(at, at + PATTERN_RUN))})`);
+  return runs.join("");
+}
+
 function search(forms: Iterable<string>, anyCase: boolean): Search | undefined {
-  const sorted = [...forms].sort((a, b) => b.length - a.length).map(escapeRegExp);
+  const sorted = [...forms].sort((a, b) => b.length - a.length).map(formPattern);
   if (sorted.length === 0) return undefined;
   const flags = anyCase ? "i" : "";
   return { any: new RegExp(sorted.join("|"), flags), every: new RegExp(`(?=(${sorted.join("|")}))`, `g${flags}`) };

@@ -615,6 +615,18 @@ describe("3. a server error that quotes the request", () => {
     expect(result.stdout + result.stderr).not.toContain(TOKEN);
   });
 
+  it("hides an ${env:...} value of 40,000 characters that the server quotes back, as any other", async () => {
+    // Found by an adversarial tester: V8 refuses a pattern with a run of text that long, so
+    // every command failed with "Invalid regular expression: /<the value>/" and printed it.
+    const long = `k3y-${"x7Q".repeat(13_333)}`;
+    serve(listing, { write: (_req, res, body) => json(res, 400, { message: `invalid input: ${body}` }) });
+    const result = await runCli(["apply", ".", "--yes"], { cwd: dirPlus, env: env({ EMBED_API_KEY: long }) });
+    expect(result.code).toBe(1);
+    expect(result.stdout).toMatch(/create demo\/delta: FAILED: \[POST\] \/api\/datachain\/jobs\/: 400 invalid input: \{.*API_KEY=\*\*\*/);
+    expectClean(result);
+    expect(result.stdout + result.stderr).not.toContain("x7Qx7Q");
+  });
+
   it("refuses a Studio URL with a query or fragment, pasted from a browser, without showing what follows its ? or #", async () => {
     // Found by a secrets hunt: --verbose printed "studio: http://host/?token=S3cr3t-URLP-gggg7777";
     // what a query or fragment holds is never sent to Studio, and a Studio URL has neither.
