@@ -19,7 +19,7 @@ interface TestProxy {
   port: number;
   /** What each CONNECT asked for, and its Proxy-Authorization. */
   tunnels: { target: string; authorization: string | undefined }[];
-  /** The status to answer every CONNECT with; 200 opens the tunnel, 0 never answers. */
+  /** The status to answer every CONNECT with; 200 opens the tunnel, 0 never answers, -1 closes the connection unanswered. */
   answer: number;
   /** Statuses to answer the next CONNECTs with, before `answer`. */
   first: number[];
@@ -36,6 +36,7 @@ beforeAll(async () => {
     proxy.tunnels.push({ target: req.url ?? "", authorization: req.headers["proxy-authorization"] });
     const answer = proxy.first.shift() ?? proxy.answer;
     if (answer === 0) return;
+    if (answer === -1) return void client.destroy();
     if (answer !== 200) {
       client.end(`HTTP/1.1 ${answer} No\r\nProxy-Authenticate: Basic realm="ci"\r\nContent-Length: 0\r\n\r\n`);
       return;
@@ -184,11 +185,12 @@ describe("a tunnel the proxy refuses", () => {
       token: "dev-token",
       proxy: proxyFor(new URL(studioByName()), { http_proxy: `127.0.0.1:${proxy.port}` }),
       backoff: { baseMs: 1, maxMs: 1 },
+      // A client that opens tunnels over and over fails here in seconds, not the default minute.
+      timeoutMs: 5_000,
     });
   const job = { team_name: "demo", name: "nightly", query: "print(1)", query_type: "PYTHON" } as unknown as JobInput;
-
-  it("with a passing status (503) is tried again, a create included, and the job is made once", async () => {
-    proxy.first = [503, 502];
+  /** A create whose first two tunnels the proxy turned away: made once, on the third. */
+  async function expectMadeOnceInThreeTunnels(): Promise<void> {
     const studioClient = client();
     try {
       const made = await studioClient.createJob(job);
@@ -197,6 +199,32 @@ describe("a tunnel the proxy refuses", () => {
       await studioClient.close();
     }
     expect(proxy.tunnels.length).toBe(3);
+  }
+
+  it("with a passing status (503) is tried again, a create included, and the job is made once", async () => {
+    proxy.first = [503, 502];
+    await expectMadeOnceInThreeTunnels();
+  });
+
+  it("by closing the connection unanswered is tried again with backoff, a create included, and the job is made once", async () => {
+    // Found by an adversarial tester: undici opened the tunnel again at once, over and over,
+    // some 600 CONNECTs a second until the deadline, which then failed the create as one
+    // that may have been made.
+    proxy.first = [-1, -1];
+    await expectMadeOnceInThreeTunnels();
+    proxy.answer = -1;
+    const refusing = client();
+    const failed = await refusing.createJob(job).catch((error: unknown) => error);
+    await refusing.close();
+    expect(failed).toBeInstanceOf(RemoteError);
+    expect([(failed as RemoteError).message, (failed as RemoteError).ambiguous, proxy.tunnels.length]).toEqual([
+      expect.stringMatching(
+        /^\[POST\] \/api\/datachain\/jobs\/: no reply: PROXY_TUNNEL_CLOSED the proxy closed the connection instead of opening a tunnel to Studio \(tried 6 times over /,
+      ),
+      false,
+      3 + 6,
+    ]);
+    expect(studio.emulator.store.allJobs()).toHaveLength(1);
   });
 
   it("for good (407) is not tried again, and a create is known not made", async () => {

@@ -6,7 +6,8 @@
 // version in package.json.
 
 import { createRequire } from "node:module";
-import type { Agent as AgentClass, Dispatcher, FormData as FormDataClass, ProxyAgent as ProxyAgentClass } from "undici";
+import { TUNNEL_CLOSED } from "./retry.js";
+import type { Agent as AgentClass, Dispatcher, FormData as FormDataClass, Pool as PoolClass, ProxyAgent as ProxyAgentClass } from "undici";
 
 const require = createRequire(import.meta.url);
 
@@ -26,10 +27,41 @@ export function request(dispatcher: Dispatcher, options: Dispatcher.RequestOptio
  * undici's ProxyAgent, loaded only when a proxy is in use. It opens each tunnel with the
  * `connect` method that `import "undici"` puts on every dispatcher, as this does here.
  */
-export function loadProxyAgent(): typeof ProxyAgentClass {
+function loadProxyAgent(): typeof ProxyAgentClass {
   const dispatcher = (require("undici/lib/dispatcher/dispatcher.js") as { prototype: { connect?: unknown } }).prototype;
   dispatcher.connect ??= require("undici/lib/api/api-connect.js") as unknown;
   return require("undici/lib/dispatcher/proxy-agent.js") as typeof ProxyAgentClass;
+}
+
+type Connector = (options: object, callback: (error: Error | null, socket: unknown) => void) => void;
+
+/**
+ * A ProxyAgent (a tunnel through the proxy for each connection to Studio) on which a proxy
+ * that closes the connection instead of answering the CONNECT fails the requests waiting
+ * for that connection. undici takes its "other side closed" there for a passing fault of a
+ * connection in use and opens the tunnel again at once, over and over: some 600 CONNECTs a
+ * second until the request's deadline. See docs/architecture.md, "Proxies".
+ */
+export function createProxyAgent(options: ProxyAgentClass.Options): Dispatcher {
+  const ProxyAgent = loadProxyAgent();
+  const Pool = require("undici/lib/dispatcher/pool.js") as typeof PoolClass;
+  return new ProxyAgent({
+    ...options,
+    factory: (origin, poolOptions) => {
+      const { connect } = poolOptions as { connect: Connector };
+      const tunnel: Connector = (opts, callback) =>
+        connect(opts, (error, socket) => callback(error == null ? null : closedTunnel(error), socket));
+      return new Pool(origin, { ...poolOptions, connect: tunnel as PoolClass.Options["connect"] });
+    },
+  });
+}
+
+/** undici's "other side closed" while the tunnel was opened, as an error undici does not try again. */
+function closedTunnel(error: Error): Error {
+  if ((error as { code?: unknown }).code !== "UND_ERR_SOCKET") return error;
+  return Object.assign(new Error("the proxy closed the connection instead of opening a tunnel to Studio", { cause: error }), {
+    code: TUNNEL_CLOSED,
+  });
 }
 
 /** undici's FormData: its multipart encoder accepts only its own class. */

@@ -1,5 +1,11 @@
 // When and how long to wait before trying a request again.
 
+/**
+ * The code of the error for a proxy that closed the connection instead of answering a
+ * tunnel's CONNECT (`createProxyAgent` in http.ts): the request never reached Studio.
+ */
+export const TUNNEL_CLOSED = "PROXY_TUNNEL_CLOSED";
+
 /** Statuses worth another try for an idempotent call: Studio had a passing fault or asked us to slow down. */
 export const RETRYABLE_STATUSES: ReadonlySet<number> = new Set([
   429, // rate limited: wait for Retry-After
@@ -21,13 +27,20 @@ const TRANSIENT_ERROR_CODES: ReadonlySet<string> = new Set([
   "UND_ERR_CONNECT_TIMEOUT",
   "UND_ERR_HEADERS_TIMEOUT",
   "UND_ERR_BODY_TIMEOUT",
+  TUNNEL_CLOSED,
 ]);
 
 /**
  * Failures where the request surely never reached the server: a create failed so is not
  * possibly made, and is sent again when the failure is transient too (ENOTFOUND is not).
  */
-const NOT_SENT_ERROR_CODES: ReadonlySet<string> = new Set(["ECONNREFUSED", "EAI_AGAIN", "ENOTFOUND", "UND_ERR_CONNECT_TIMEOUT"]);
+const NOT_SENT_ERROR_CODES: ReadonlySet<string> = new Set([
+  "ECONNREFUSED",
+  "EAI_AGAIN",
+  "ENOTFOUND",
+  "UND_ERR_CONNECT_TIMEOUT",
+  TUNNEL_CLOSED,
+]);
 
 /** The code of a failure or of its cause (four deep): `ECONNRESET`, `DEPTH_ZERO_SELF_SIGNED_CERT`; a timeout's is ETIMEDOUT. */
 export function errorCode(error: unknown): string | undefined {
