@@ -1216,6 +1216,27 @@ describe("7. odd replies and wrong URLs", () => {
   });
 
   it.each([
+    ["a path on the same server, a sign-in page", "/login?next=/api/datachain/jobs/"],
+    ["no web address", "javascript:alert(1)"],
+  ])("a redirect to %s suggests no --url", async (_what, location) => {
+    // Found by an adversarial tester: "If Studio has moved, use --url null." for the second,
+    // and the --url in use for the first.
+    serve();
+    const faithful = hostile.handler;
+    hostile.handler = (req, res, body) => {
+      if (!(req.url ?? "").startsWith("/api/datachain/jobs/")) return faithful(req, res, body);
+      res.writeHead(307, { location });
+      res.end();
+    };
+    const result = await runCli(["plan", "."], { cwd: dir, env: env() });
+    expect(result.code).toBe(1);
+    expect(result.stderr.split("\n").slice(1)).toEqual([
+      "Check --url (or DATACHAIN_STUDIO_URL): it should be Studio's base URL, e.g. https://studio.datachain.ai.",
+      "",
+    ]);
+  });
+
+  it.each([
     ["blanks", "  ", '"{"message":" "}"'],
     ["a NUL", "\u0000", '"{"message":"\\u0000"}"'],
     ["terminal controls", "\u001b\u0007\u0085", '"{"message":"\\u001b\\u0007 "}"'],

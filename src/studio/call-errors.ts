@@ -355,7 +355,10 @@ export function redirected(ctx: ErrorContext, where: RequestDescription, status:
   } catch {
     target = undefined;
   }
-  const suggestion = target === undefined ? undefined : baseUrlOf(target);
+  // Only an http(s) URL is one Studio may have moved to (`javascript:` has the origin "null"),
+  // and not the base URL in use (a sign-in page or a gateway's own path on the same server).
+  const base = target?.protocol === "https:" || target?.protocol === "http:" ? baseUrlOf(target) : undefined;
+  const suggestion = base === `${ctx.origin}${ctx.basePath}` ? undefined : base;
   return new RemoteError({
     method: where.method,
     path: where.path,
