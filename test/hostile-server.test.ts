@@ -709,6 +709,25 @@ describe("3c. a 401 whose body is not Studio's error", () => {
   });
 });
 
+describe("3e. a token too long for a request's headers", () => {
+  it("names where the token came from, not --url", async () => {
+    // Found by an adversarial tester: a server's 431 (here Node's own, past 16 KiB of
+    // headers) was said with "Check --url", though the token is the one header of any length.
+    serve();
+    const result = await runCli(["plan", "."], { cwd: dir, env: env({ DATACHAIN_STUDIO_TOKEN: `tok-${"Z9".repeat(10_000)}` }) });
+    expect(result.code).toBe(1);
+    expect(result.stderr.split("\n")).toEqual([
+      expect.stringMatching(
+        /^Error: \[GET\] http:\/\/127\.0\.0\.1:\d+\/api\/datachain\/(jobs|clusters)\/\?team_name=demo(&limit=250000)?: 431 an empty body$/,
+      ),
+      "Studio refused the token in DATACHAIN_STUDIO_TOKEN, which wins over datachain's config: check it, or unset it to use the token `datachain auth login` saved.",
+      "",
+    ]);
+    expectClean(result);
+    expect(result.stdout + result.stderr).not.toContain("Z9Z9");
+  });
+});
+
 describe("3b. a secret that a cut would split", () => {
   // Found by a server placing the token where the client cut the text before it redacted it:
   // past a redirect's 300 characters, across the 64 KiB mark after a run of spaces, across

@@ -301,6 +301,8 @@ function describeBody(ctx: ErrorContext, headers: Headers, text: string, cut: bo
   return `"${shorten(ctx.redact(oneLine(ctx.redactHead(start, SHOWN_CHARS))), 120)}"`;
 }
 
+const HEADERS_TOO_LARGE = 431;
+
 export function statusError(
   ctx: ErrorContext,
   where: RequestDescription,
@@ -314,7 +316,8 @@ export function statusError(
   // described instead, with the URL hint.
   const shownMessage = raw === undefined ? "" : said(ctx, raw);
   const studioMessage = shownMessage === "" ? undefined : shownMessage;
-  const refusedToken = status === 401 ? ctx.refusedTokenHint : undefined;
+  // 431: the request's headers are too large, and the token is the one of any length.
+  const refusedToken = status === 401 || status === HEADERS_TOO_LARGE ? ctx.refusedTokenHint : undefined;
   // Not Studio's JSON error, or a path that does not exist: most likely the wrong URL.
   if (studioMessage === undefined || (status === 404 && where.method === "GET")) {
     const shown = studioMessage ?? describeBody(ctx, headers, text, cut);
@@ -323,7 +326,9 @@ export function statusError(
       path: where.path,
       status,
       message: ctx.redact(`[${where.method}] ${where.url}: ${status} ${shown}`),
-      hint: waitTooLong(ctx, status, headers) ?? (status === 401 || status === 403 || status >= 500 ? refusedToken : urlHint(ctx)),
+      hint:
+        waitTooLong(ctx, status, headers) ??
+        (status === 401 || status === 403 || status === HEADERS_TOO_LARGE || status >= 500 ? refusedToken : urlHint(ctx)),
     });
   }
   return new RemoteError({
