@@ -351,6 +351,26 @@ describe("proxyFor", () => {
     expect([bypassed("ample.com"), bypassed("studio.example.com.evil"), bypassed("")]).toEqual([false, false, false]);
   });
 
+  it("compares NO_PROXY's hosts as URL writes Studio's: a Unicode name, an IPv6 address written long, a final dot", () => {
+    // Found by an adversarial tester: each of these went through the proxy.
+    const bypassed = (url: string, noProxy: string) =>
+      proxyFor(new URL(url), { https_proxy: "http://p:3128", no_proxy: noProxy }) === undefined;
+    expect([
+      bypassed("https://st\u00fcdio.example", "st\u00fcdio.example"),
+      bypassed("https://studio.b\u00fccher.example", ".B\u00dcCHER.example"),
+      bypassed("https://[fd00::5]:8443", "fd00:0:0::5"),
+      bypassed("https://[fd00::5]:8443", "[fd00:0::5]:8443"),
+      bypassed("https://studio.example.com.", "example.com"),
+      bypassed("https://studio.example.com", "studio.example.com."),
+    ]).toEqual([true, true, true, true, true, true]);
+    expect([
+      bypassed("https://studio.example.com", "other.example.com."),
+      bypassed("https://[fd00::5]", "fd00::6"),
+      bypassed("https://studio.example.com", "studio.example.com/path"),
+      bypassed("https://10.0.0.0", "10.0.0.0/32x"),
+    ]).toEqual([false, false, false, false]);
+  });
+
   it("leaves out an IPv6 Studio that NO_PROXY names bare, as curl and requests read it, or in brackets", () => {
     // A bare address (`fd00::5`) matched no entry: Studio was reached through the proxy.
     const at = new URL("https://[fd00::5]:8443");

@@ -92,7 +92,7 @@ function bypassed(studio: URL, env: NodeJS.ProcessEnv): boolean {
   const name = firstSet(env, ["no_proxy", "NO_PROXY"]);
   if (name === undefined) return false;
   // URL writes an IPv6 address in brackets; NO_PROXY's entries are compared without them.
-  const host = studio.hostname.toLowerCase().replace(/^\[(.*)\]$/, "$1");
+  const host = withoutFinalDot(studio.hostname.toLowerCase().replace(/^\[(.*)\]$/, "$1"));
   const port = studio.port === "" ? DEFAULT_PORTS[studio.protocol] : Number(studio.port);
   for (const text of (env[name] ?? "").toLowerCase().split(/[\s,]+/)) {
     if (text === "*" || inRange(host, text)) return true;
@@ -106,11 +106,31 @@ function bypassed(studio: URL, env: NodeJS.ProcessEnv): boolean {
 /** A NO_PROXY entry's host (an IPv6 address without its brackets) and port; undefined for an entry that is neither. */
 function noProxyEntry(entry: string): { host: string; port: number | undefined } | undefined {
   // An IPv6 address is given bare (`fd00::1`, as curl and requests read it), or in brackets before a port.
-  if (!entry.startsWith("[") && entry.indexOf(":") !== entry.lastIndexOf(":")) return { host: entry, port: undefined };
+  if (!entry.startsWith("[") && entry.indexOf(":") !== entry.lastIndexOf(":")) return { host: asUrlWritesIt(entry), port: undefined };
   const match = /^(?:\*?\.)?(?:\[([^\]]*)\]|([^:]+))(?::(\d+))?$/.exec(entry);
   if (match === null) return undefined;
   const [, bracketed, named, port] = match;
-  return { host: bracketed ?? named ?? "", port: port === undefined ? undefined : Number(port) };
+  return { host: asUrlWritesIt(bracketed ?? named ?? ""), port: port === undefined ? undefined : Number(port) };
+}
+
+/**
+ * A NO_PROXY host as URL writes Studio's: a Unicode name in punycode (`stüdio.example` is
+ * `xn--stdio-kva.example`), an IPv6 address in its shortest form (`fd00:0:0::5` is
+ * `fd00::5`), without the final dot of a fully qualified name. Else the entry named no host.
+ */
+function asUrlWritesIt(host: string): string {
+  // What URL would read as the end of the host (`10.0.0.0/8`, `host/path`) is no host.
+  if (/[/?#@\\]/.test(host)) return host;
+  try {
+    const written = new URL(`http://${isIP(host) === 6 ? `[${host}]` : host}/`).hostname;
+    return withoutFinalDot(written.replace(/^\[(.*)\]$/, "$1"));
+  } catch {
+    return host;
+  }
+}
+
+function withoutFinalDot(host: string): string {
+  return host.endsWith(".") ? host.slice(0, -1) : host;
 }
 
 /** Whether `host`, an IP address, is in `entry` when it is an address range (`10.0.0.0/8`, `fd00::/8`). */
