@@ -720,6 +720,35 @@ describe("errors", () => {
     );
   });
 
+  it("does not suggest the plain http:// an https Studio redirects to, and says a 304 as a status, not as a redirect", async () => {
+    // Found by an adversarial tester: "If Studio has moved, use --url http://localhost:PORT",
+    // which with --insecure sends the token unencrypted; and "304 redirect without a usable Location".
+    let status = 301;
+    const server = createHttpsServer({ key: tlsFixture("key.pem"), cert: tlsFixture("cert.pem") }, (req, res) => {
+      res.writeHead(status, status === 301 ? { location: `http://localhost/${req.url ?? ""}` } : {});
+      res.end();
+    });
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    onTestFinished(() => void server.close());
+    const dispatcher = new Agent({ connect: { ca: tlsFixture("cert.pem") } });
+    onTestFinished(() => dispatcher.close());
+    const url = `https://localhost:${(server.address() as AddressInfo).port}`;
+    const client = createStudioClient({ url, token: "t", dispatcher, retries: 0 });
+    const redirect = (await client.listClusters().catch((e: unknown) => e)) as RemoteError;
+    status = 304;
+    const notModified = (await client.listClusters().catch((e: unknown) => e)) as RemoteError;
+    await client.close();
+    expect([redirect.code, redirect.hint]).toEqual([
+      "REMOTE_REDIRECT",
+      "It points to plain http://, where the token would travel unencrypted: keep https:// in --url (or DATACHAIN_STUDIO_URL), and ask whoever runs Studio about the redirect.",
+    ]);
+    expect([notModified.code, notModified.status, notModified.message]).toEqual([
+      "REMOTE_REJECTED",
+      304,
+      `[GET] ${url}/api/datachain/clusters/: 304 an empty body`,
+    ]);
+  });
+
   it("reports a create whose host name did not resolve as failed, not as possibly made, and sends it once", async () => {
     // Found checking the CHANGELOG's "a name not resolved" against the client: ENOTFOUND (the
     // name does not exist, as against EAI_AGAIN, a lookup that failed for now) was read as a

@@ -167,7 +167,7 @@ export function failure(ctx: ErrorContext, where: RequestDescription, outcome: R
     });
   }
   const { status, headers, text, cut } = outcome;
-  if (status >= 300 && status < 400) return redirected(ctx, where, status, headerValue(headers["location"]));
+  if (REDIRECTS.has(status)) return redirected(ctx, where, status, headerValue(headers["location"]));
   return statusError(ctx, where, status, headers, text, cut);
 }
 
@@ -352,6 +352,9 @@ function waitTooLong(ctx: ErrorContext, status: number, headers: Headers): strin
   return `Studio asked to wait ${asked} before trying again (Retry-After), longer than the ${formatSeconds(ctx.maxRetryAfterMs)} studio-jobs waits; run it again later.`;
 }
 
+/** The statuses that redirect: another 3xx (304 Not Modified, 300 Multiple Choices) is said as any other status. */
+const REDIRECTS: ReadonlySet<number> = new Set([301, 302, 303, 307, 308]);
+
 export function redirected(ctx: ErrorContext, where: RequestDescription, status: number, location: string | undefined): RemoteError {
   const { redact } = ctx;
   let target: URL | undefined;
@@ -373,9 +376,12 @@ export function redirected(ctx: ErrorContext, where: RequestDescription, status:
       `[${where.method}] ${where.url}: ${status} redirect${target === undefined ? " without a usable Location" : ` to ${shorten(redact(target.href), 300)}`}; redirects are not followed, so the token never goes elsewhere`,
     ),
     hint: redact(
-      suggestion === undefined
-        ? "Check --url (or DATACHAIN_STUDIO_URL): it should be Studio's base URL, e.g. https://studio.datachain.ai."
-        : `If Studio has moved, use --url ${shorten(redact(suggestion), 300)}.`,
+      // From https:// to plain http://: switching --url to it would send the token unencrypted.
+      target?.protocol === "http:" && ctx.origin.startsWith("https:")
+        ? "It points to plain http://, where the token would travel unencrypted: keep https:// in --url (or DATACHAIN_STUDIO_URL), and ask whoever runs Studio about the redirect."
+        : suggestion === undefined
+          ? "Check --url (or DATACHAIN_STUDIO_URL): it should be Studio's base URL, e.g. https://studio.datachain.ai."
+          : `If Studio has moved, use --url ${shorten(redact(suggestion), 300)}.`,
     ),
   });
 }
