@@ -1,9 +1,11 @@
 // Reaching Studio through a proxy: the variables curl and datachain's client read, a real
 // tunnelling proxy over real HTTP in front of the emulator, its password never shown.
 
+import { readFileSync } from "node:fs";
 import { createServer, type Server } from "node:http";
+import { createServer as createHttpsServer } from "node:https";
 import { connect, type AddressInfo, type Socket } from "node:net";
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, beforeEach, describe, expect, it, onTestFinished } from "vitest";
 // The library's entry: a program using the client reaches Studio through the same proxy the CLI would.
 import { createStudioClient, proxyFor, RemoteError, UsageError, type JobInput } from "../src/index.js";
 import { runCli, spawnCli } from "./cli-helpers.js";
@@ -234,6 +236,29 @@ describe("a tunnel the proxy refuses", () => {
     await studioClient.close();
     expect(failed).toBeInstanceOf(RemoteError);
     expect([(failed as RemoteError).ambiguous, proxy.tunnels.length, studio.emulator.store.allJobs()]).toEqual([false, 1, []]);
+  });
+});
+
+describe("an https:// proxy whose certificate this machine does not trust", () => {
+  it("is named as the certificate's holder, not Studio", async () => {
+    // Found by an adversarial tester: "does not trust the certificate of http://studio.test:PORT",
+    // a Studio reached over plain http. test/fixtures/tls: a self-signed certificate for localhost.
+    const fixture = (name: string) => readFileSync(new URL(`fixtures/tls/${name}`, import.meta.url));
+    const tlsProxy = createHttpsServer({ key: fixture("key.pem"), cert: fixture("cert.pem") }, (_req, res) => res.writeHead(405).end());
+    await new Promise<void>((resolve) => tlsProxy.listen(0, "127.0.0.1", resolve));
+    onTestFinished(() => void tlsProxy.close());
+    const port = (tlsProxy.address() as AddressInfo).port;
+    const studioClient = createStudioClient({
+      url: studioByName(),
+      token: "dev-token",
+      proxy: proxyFor(new URL(studioByName()), { http_proxy: `https://localhost:${port}` }),
+    });
+    const failed = (await studioClient.listClusters().catch((error: unknown) => error)) as RemoteError;
+    await studioClient.close();
+    expect([failed.message, failed.hint]).toEqual([
+      "[GET] /api/datachain/clusters/: no reply: DEPTH_ZERO_SELF_SIGNED_CERT self-signed certificate",
+      `This machine does not trust the certificate of the proxy at localhost:${port} (from http_proxy): if your network, your proxy or your Studio uses a certificate authority of its own, set NODE_EXTRA_CA_CERTS to its certificate (a PEM file).`,
+    ]);
   });
 });
 

@@ -35,8 +35,11 @@ export interface ErrorContext {
   origin: string;
   /** The base URL's path without a trailing slash: "" at the origin's root. */
   basePath: string;
-  /** The proxy the requests go through: `host:port`, the variable that named it, whether its URL holds credentials. */
-  proxy?: { shown: string; from: string; credentials: boolean } | undefined;
+  /**
+   * The proxy the requests go through: `host:port`, the variable that named it, whether its
+   * URL holds credentials, whether it is an https:// one (its certificate is checked too).
+   */
+  proxy?: { shown: string; from: string; credentials: boolean; tls: boolean } | undefined;
   /** A 401's hint: how to mend the token where it came from; never the token. */
   refusedTokenHint?: string | undefined;
 }
@@ -97,18 +100,20 @@ const UNTRUSTED_CERTIFICATE: ReadonlySet<string> = new Set([
  * inspects TLS, a Studio with its own authority), out of date or for another host is told
  * what to do. Through a proxy, a server that speaks no TLS may be the proxy: not said then.
  */
-function tlsProblem(cause: unknown, { origin, basePath }: ErrorContext, proxied: boolean): { said?: string; hint: string } | undefined {
+function tlsProblem(cause: unknown, { origin, basePath, proxy }: ErrorContext): { said?: string; hint: string } | undefined {
   const code = errorCode(cause);
   if (code === undefined) return undefined;
-  if (code === "ERR_SSL_WRONG_VERSION_NUMBER" && !proxied && origin.startsWith("https:")) {
+  if (code === "ERR_SSL_WRONG_VERSION_NUMBER" && proxy === undefined && origin.startsWith("https:")) {
     return {
       said: `the server at ${origin} does not answer in TLS (${code})`,
       hint: `If it serves plain http, as the local emulator does, use --url ${origin.replace(/^https:/, "http:")}${basePath}.`,
     };
   }
   if (UNTRUSTED_CERTIFICATE.has(code)) {
+    // Through an https:// proxy the certificate may be the proxy's: the error does not say whose.
+    const whose = proxy?.tls !== true ? origin : origin.startsWith("https:") ? `${origin} or of ${proxyNamed(proxy)}` : proxyNamed(proxy);
     return {
-      hint: `This machine does not trust the certificate of ${origin}: if your network or your Studio uses a certificate authority of its own, set NODE_EXTRA_CA_CERTS to its certificate (a PEM file).`,
+      hint: `This machine does not trust the certificate of ${whose}: if your network${proxy?.tls === true ? ", your proxy" : ""} or your Studio uses a certificate authority of its own, set NODE_EXTRA_CA_CERTS to its certificate (a PEM file).`,
     };
   }
   if (code === "CERT_HAS_EXPIRED" || code === "CERT_NOT_YET_VALID") {
@@ -130,7 +135,7 @@ export function failure(ctx: ErrorContext, where: RequestDescription, outcome: R
       const via = proxy === undefined ? undefined : proxyNamed(proxy);
       const refused = via === undefined ? undefined : tunnelRefusal(cause);
       // Through a proxy, the proxy may be what did not answer or turned the request away.
-      const tls = tlsProblem(cause, ctx, proxy !== undefined);
+      const tls = tlsProblem(cause, ctx);
       const hint =
         tls !== undefined
           ? tls.hint

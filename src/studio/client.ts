@@ -195,7 +195,10 @@ export function createStudioClient(options: StudioClientOptions): StudioClient {
     authorization: `Bearer ${options.token}`,
     origin: base.origin,
     basePath: base.pathname.replace(/\/+$/, ""),
-    proxy: proxy === undefined ? undefined : { shown: proxy.shown, from: proxy.from, credentials: proxy.authorization !== undefined },
+    proxy:
+      proxy === undefined
+        ? undefined
+        : { shown: proxy.shown, from: proxy.from, credentials: proxy.authorization !== undefined, tls: proxy.url.startsWith("https:") },
     refusedTokenHint: options.refusedTokenHint,
     timeoutMs,
     retries: options.retries ?? 5,
