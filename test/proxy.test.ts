@@ -5,6 +5,7 @@ import { readFileSync } from "node:fs";
 import { createServer, type Server } from "node:http";
 import { createServer as createHttpsServer } from "node:https";
 import { connect, type AddressInfo, type Socket } from "node:net";
+import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, beforeEach, describe, expect, it, onTestFinished } from "vitest";
 // The library's entry: a program using the client reaches Studio through the same proxy the CLI would.
 import { createStudioClient, proxyFor, RemoteError, UsageError, type JobInput } from "../src/index.js";
@@ -239,15 +240,23 @@ describe("a tunnel the proxy refuses", () => {
   });
 });
 
-describe("an https:// proxy whose certificate this machine does not trust", () => {
-  it("is named as the certificate's holder, not Studio", async () => {
-    // Found by an adversarial tester: "does not trust the certificate of http://studio.test:PORT",
-    // a Studio reached over plain http. test/fixtures/tls: a self-signed certificate for localhost.
-    const fixture = (name: string) => readFileSync(new URL(`fixtures/tls/${name}`, import.meta.url));
-    const tlsProxy = createHttpsServer({ key: fixture("key.pem"), cert: fixture("cert.pem") }, (_req, res) => res.writeHead(405).end());
+describe("an https:// proxy with a certificate of the wrong kind", () => {
+  // test/fixtures/tls: a self-signed certificate for localhost, test only.
+  const certificate = fileURLToPath(new URL("fixtures/tls/cert.pem", import.meta.url));
+
+  /** An https:// proxy with the fixture's certificate, closed after the test, which opens no tunnel: its port. */
+  async function tlsProxyPort(): Promise<number> {
+    const key = readFileSync(new URL("fixtures/tls/key.pem", import.meta.url));
+    const tlsProxy = createHttpsServer({ key, cert: readFileSync(certificate) }, (_req, res) => res.writeHead(405).end());
     await new Promise<void>((resolve) => tlsProxy.listen(0, "127.0.0.1", resolve));
     onTestFinished(() => void tlsProxy.close());
-    const port = (tlsProxy.address() as AddressInfo).port;
+    return (tlsProxy.address() as AddressInfo).port;
+  }
+
+  it("untrusted: the proxy is named as the certificate's holder, not Studio", async () => {
+    // Found by an adversarial tester: "does not trust the certificate of http://studio.test:PORT",
+    // a Studio reached over plain http.
+    const port = await tlsProxyPort();
     const studioClient = createStudioClient({
       url: studioByName(),
       token: "dev-token",
@@ -258,6 +267,22 @@ describe("an https:// proxy whose certificate this machine does not trust", () =
     expect([failed.message, failed.hint]).toEqual([
       "[GET] /api/datachain/clusters/: no reply: DEPTH_ZERO_SELF_SIGNED_CERT self-signed certificate",
       `This machine does not trust the certificate of the proxy at localhost:${port} (from http_proxy): if your network, your proxy or your Studio uses a certificate authority of its own, set NODE_EXTRA_CA_CERTS to its certificate (a PEM file).`,
+    ]);
+  });
+
+  it("for another host name: said, with the variable to check, in the built CLI trusting it", async () => {
+    // Found by an adversarial tester: undici's "UND_ERR_PRX_TLS Secure Proxy Connection failed"
+    // came with a hint to check that Studio is reachable through the proxy. The certificate is
+    // for localhost; the proxy is named by 127.0.0.1.
+    const port = await tlsProxyPort();
+    const result = await spawnCli(["--insecure", "clusters"], {
+      env: { ...env, DATACHAIN_STUDIO_URL: studioByName(), http_proxy: `https://127.0.0.1:${port}`, NODE_EXTRA_CA_CERTS: certificate },
+    });
+    // Node's own warning for a TLS server name that is an IP address (undici gives the proxy's) comes first.
+    expect([result.code, result.stderr.slice(result.stderr.indexOf("Error: "))]).toEqual([
+      1,
+      "Error: [GET] /api/datachain/clusters/: no reply: UND_ERR_PRX_TLS Secure Proxy Connection failed\n" +
+        `The certificate of the proxy at 127.0.0.1:${port} (from http_proxy) is for another host name: check the proxy's host in http_proxy.\n`,
     ]);
   });
 });

@@ -119,6 +119,10 @@ function tlsProblem(cause: unknown, { origin, basePath, proxy }: ErrorContext): 
   if (code === "CERT_HAS_EXPIRED" || code === "CERT_NOT_YET_VALID") {
     return { hint: `The certificate of ${origin} is not valid now: check this machine's clock, else the certificate needs renewing.` };
   }
+  // undici's own error for the proxy's certificate being for another host name.
+  if (code === "UND_ERR_PRX_TLS" && proxy !== undefined) {
+    return { hint: `The certificate of ${proxyNamed(proxy)} is for another host name: check the proxy's host in ${proxy.from}.` };
+  }
   if (code === "ERR_TLS_CERT_ALTNAME_INVALID") {
     return { hint: `The certificate of ${origin} is for another host name: check the host in --url (or DATACHAIN_STUDIO_URL).` };
   }
