@@ -6,6 +6,7 @@
 // version in package.json.
 
 import { createRequire } from "node:module";
+import { isIP } from "node:net";
 import { TUNNEL_CLOSED } from "./retry.js";
 import type { Agent as AgentClass, Dispatcher, FormData as FormDataClass, Pool as PoolClass, ProxyAgent as ProxyAgentClass } from "undici";
 
@@ -52,6 +53,17 @@ export function createProxyAgent(options: ProxyAgentClass.Options): Dispatcher {
       const tunnel: Connector = (opts, callback) =>
         connect(opts, (error, socket) => callback(error == null ? null : closedTunnel(error), socket));
       return new Pool(origin, { ...poolOptions, connect: tunnel as PoolClass.Options["connect"] });
+    },
+    // The connections to the proxy itself. undici names an https:// proxy given by its IP
+    // address as the TLS server name, which no server name may be (RFC 6066): Node printed a
+    // DeprecationWarning on every command. Without one, the certificate is checked against the address.
+    clientFactory: (origin, clientOptions) => {
+      const { connect } = clientOptions as { connect: Connector };
+      const toProxy: Connector = (opts, callback) => {
+        const { servername } = opts as { servername?: unknown };
+        connect(typeof servername === "string" && isIP(servername) !== 0 ? { ...opts, servername: undefined } : opts, callback);
+      };
+      return new Pool(origin, { ...clientOptions, connect: toProxy as PoolClass.Options["connect"] });
     },
   });
 }
