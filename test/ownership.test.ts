@@ -198,10 +198,7 @@ describe("a job made by hand with the stack's markers, one of them mangled", () 
     const plan = await cli(dir, ["plan"]);
     expect([plan.code, plan.stdout]).toEqual([0, "No changes. Studio matches the spec in team demo.\n"]);
     const destroyed = await cli(dir, ["destroy", "--yes"]);
-    expect([destroyed.code, destroyed.stdout]).toEqual([
-      0,
-      expect.stringContaining("Destroy complete: 1 cancelled, 0 failed."),
-    ]);
+    expect([destroyed.code, destroyed.stdout]).toEqual([0, expect.stringContaining("Destroy complete: 1 cancelled, 0 failed.")]);
     expect(await liveNames()).toEqual([]);
   });
 });
