@@ -957,10 +957,17 @@ describe("4. a reply that never ends", () => {
     expect(writes()).toEqual([]);
   });
 
-  it("refuses a deadline that is not a positive number", async () => {
-    const result = await runCli(["--timeout", "soon", "plan", "."], { cwd: dir, env: env() });
-    expect(result.code).toBe(1);
-    expect(result.stderr).toBe('Error: --timeout must be a number greater than 0, got "soon".\n');
+  it("refuses a deadline that is not a positive number written in digits", async () => {
+    // Found by an adversarial tester: `0x10` and `1e1` were read as 16 and 10 seconds, unsaid.
+    for (const given of ["soon", "0x10", "1e1", "0b11", "-5", "0", ".", "Infinity"]) {
+      const result = await runCli(["--timeout", given, "plan", "."], { cwd: dir, env: env() });
+      expect([result.code, result.stderr]).toEqual([1, `Error: --timeout must be a number greater than 0, got "${given}".\n`]);
+    }
+    const fromEnv = await runCli(["plan", "."], { cwd: dir, env: env({ STUDIO_JOBS_TIMEOUT: "1e2", STUDIO_JOBS_MAX_LISTED: "0x10" }) });
+    expect(fromEnv.stderr).toBe('Error: STUDIO_JOBS_TIMEOUT must be a number greater than 0, got "1e2".\n');
+    const listed = await runCli(["plan", "."], { cwd: dir, env: env({ STUDIO_JOBS_MAX_LISTED: "1e3" }) });
+    expect(listed.stderr).toBe('Error: STUDIO_JOBS_MAX_LISTED must be a whole number of at least 1, got "1e3".\n');
+    expect(hostile.received).toEqual([]);
   });
 
   it("takes the longest deadline a timer holds, and refuses a longer one instead of timing out at once", async () => {
@@ -972,7 +979,7 @@ describe("4. a reply that never ends", () => {
     const asked = hostile.received.length;
     for (const [argv, extra, name, value] of [
       [["--timeout", "3000000", "plan", "."], {}, "--timeout", "3000000"],
-      [["plan", "."], { STUDIO_JOBS_TIMEOUT: "1e9" }, "STUDIO_JOBS_TIMEOUT", "1e9"],
+      [["plan", "."], { STUDIO_JOBS_TIMEOUT: "1000000000" }, "STUDIO_JOBS_TIMEOUT", "1000000000"],
     ] as const) {
       const result = await runCli([...argv], { cwd: dir, env: env(extra) });
       expect(result).toMatchObject({

@@ -35,16 +35,22 @@ export interface Connection {
 function listLimitFrom(env: NodeJS.ProcessEnv): { listLimit?: { initial: number; ceiling: number } } {
   const raw = env["STUDIO_JOBS_MAX_LISTED"];
   if (raw === undefined || raw === "") return {};
-  const ceiling = Number(raw);
-  if (!Number.isInteger(ceiling) || ceiling < 1) {
+  const ceiling = Number(raw.trim());
+  if (!/^\d+$/.test(raw.trim()) || !Number.isSafeInteger(ceiling) || ceiling < 1) {
     throw new UsageError(`STUDIO_JOBS_MAX_LISTED must be a whole number of at least 1, got "${raw}".`);
   }
   return { listLimit: { initial: Math.min(250_000, ceiling), ceiling } };
 }
 
+/**
+ * A number as a person writes one: digits, with a decimal point or not. Number() takes
+ * `0x10`, `1e1` and `0b11` too, which a deadline written so was read as, unsaid.
+ */
+const DECIMAL = /^(?:\d+(?:\.\d*)?|\.\d+)$/;
+
 function positiveNumber(name: string, raw: string): number {
-  const value = Number(raw);
-  if (raw.trim() === "" || !Number.isFinite(value) || value <= 0)
+  const value = Number(raw.trim());
+  if (!DECIMAL.test(raw.trim()) || !Number.isFinite(value) || value <= 0)
     throw new UsageError(`${name} must be a number greater than 0, got "${raw}".`);
   return value;
 }
