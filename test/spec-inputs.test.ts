@@ -319,6 +319,20 @@ describe("--var-file", () => {
     });
   });
 
+  // A var file whose vars are named version and stack, all text, was refused as a spec file.
+  it("reads a var file of vars named version and stack", async () => {
+    const dir = writeRepo({
+      "studio-jobs.yaml": "version: 1\nstack: s\ndefaults: {team: 'team-${var:stack}-${var:version}'}\njobs:\n  a: {query: print(1)}\n",
+      "vars.yaml": 'version: "2"\nstack: prod\n',
+    });
+    const result = await runCli(["validate", "studio-jobs.yaml", "--var-file", "vars.yaml"], { cwd: dir });
+    expect({ code: result.code, stdout: result.stdout, stderr: result.stderr }).toEqual({
+      code: 0,
+      stdout: "Valid: 1 job in 1 file, stack s, team team-prod-2.\n",
+      stderr: "",
+    });
+  });
+
   it("works on validate", async () => {
     const dir = writeRepo({
       "studio-jobs.yaml": "version: 1\nstack: s\ndefaults: {team: 'team-${var:env}'}\njobs:\n  a: {query: print(1)}\n",

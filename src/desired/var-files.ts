@@ -111,10 +111,14 @@ export async function readVarFiles(paths: readonly string[], cwd: string): Promi
 const SPEC_AS_VAR_FILE =
   "this is a spec file, not a var file: give it as a path (studio-jobs plan FILE); a var file is a mapping of names to values, e.g. env: prod";
 
-/** A spec's own keys: `version` with `stack` or `jobs`, which no var file needs together. */
+/**
+ * A spec's own keys, `version` with `stack` or `jobs`, and a value that is no text (a spec's
+ * `version: 1`, its `jobs:`): vars named version and stack, all text, are a var file.
+ */
 function isSpec(data: unknown): boolean {
   if (data === null || typeof data !== "object" || Array.isArray(data) || !Object.hasOwn(data, "version")) return false;
-  return Object.hasOwn(data, "stack") || Object.hasOwn(data, "jobs");
+  if (!Object.hasOwn(data, "stack") && !Object.hasOwn(data, "jobs")) return false;
+  return Object.values(data).some((value) => typeof value !== "string");
 }
 
 function describeValue(value: unknown): string {
