@@ -6,7 +6,8 @@ import type { GlobalOptions } from "../connect.js";
 import { reportDiagnostics, useColor, type CliIo } from "../io.js";
 import { preparePlan, RECORDED_TEAMS_FOLLOWED, RECORDED_TEAMS_NAMED } from "../planning.js";
 import { confirm, execute } from "./apply.js";
-import { teamsNamed } from "../../word-lists.js";
+import { joinWords, teamsNamed } from "../../word-lists.js";
+import { byCodeUnits } from "../../code-unit-order.js";
 import { classify, managedAs } from "../../identity/classify.js";
 import type { JobOutput } from "../../studio/types.js";
 
@@ -50,11 +51,17 @@ export async function runDestroy(paths: string[], flags: DestroyFlags, globals: 
         // Not even an ended job: the stack may never have run here. Its jobs may run in the
         // team its jobs named when they were applied (a changed `team:` or default team), or
         // the spec may spell the stack in another case than its jobs do.
-        const cased = stackInOtherCase(listings, plan.stack);
+        const cased = stacksInOtherCase(listings, plan.stack);
+        const given = joinWords(
+          cased.map((stack) => `\`stack: ${stack}\``),
+          "or",
+        );
         io.stderr.write(
-          cased === undefined
+          cased.length === 0
             ? `Warning: Stack ${plan.stack} has no job in ${teams}, live or ended. If its jobs run in another team (a changed \`team:\` or default team), give that team: studio-jobs destroy --team TEAM.\n`
-            : `Warning: Stack ${plan.stack} has no job in ${teams}, live or ended, but stack ${cased}, whose name differs from it only in case, has: stack names are case-sensitive. To retire that stack, give \`stack: ${cased}\` exactly.\n`,
+            : cased.length === 1
+              ? `Warning: Stack ${plan.stack} has no job in ${teams}, live or ended, but stack ${cased[0]}, whose name differs from it only in case, has: stack names are case-sensitive. To retire that stack, give ${given} exactly.\n`
+              : `Warning: Stack ${plan.stack} has no job in ${teams}, live or ended, but stacks ${joinWords(cased)}, whose names differ from it only in case, have: stack names are case-sensitive. To retire one of them, give ${given} exactly.\n`,
         );
       }
       const kept =
@@ -89,16 +96,21 @@ export async function runDestroy(paths: string[], flags: DestroyFlags, globals: 
   }
 }
 
-/** A stack of the records listed whose name differs from `stack` only in case, if any: the stack a destroy that found none may have meant. */
-function stackInOtherCase(listings: ReadonlyMap<string, readonly JobOutput[]>, stack: string): string | undefined {
+/**
+ * The stacks of the records listed whose names differ from `stack` only in case, in code-unit
+ * order: the stacks a destroy that found none may have meant. Each is named, whatever order
+ * Studio lists their jobs in.
+ */
+function stacksInOtherCase(listings: ReadonlyMap<string, readonly JobOutput[]>, stack: string): string[] {
   const folded = stack.toLowerCase();
+  const found = new Set<string>();
   for (const records of listings.values()) {
     for (const record of records) {
       const job = classify(record, stack);
-      if (job.kind === "other-stack" && job.stack.toLowerCase() === folded) return job.stack;
+      if (job.kind === "other-stack" && job.stack.toLowerCase() === folded) found.add(job.stack);
     }
   }
-  return undefined;
+  return [...found].sort(byCodeUnits);
 }
 
 /** Whether any record listed, live or ended, is one of the stack's. */
