@@ -160,6 +160,10 @@ describe("what is refused, with its place", () => {
     expect(data(parseYamlSource("f.yaml", "--- # the nightly jobs\na: 1\n"))).toEqual({ a: 1 });
     expect(data(parseYamlSource("f.yaml", "---\t\na: 1\n"))).toEqual({ a: 1 });
     expect(needsCarefulReading("---\na: 1\n")).toBe(false);
+    // A no-break space is no YAML space: `---\u00a0# spec` is text too, and said so.
+    expect(problems(parseYamlSource("f.yaml", spec.replace("---#", "---\u00a0#")))).toEqual([
+      "f.yaml:1:1: invalid YAML: Implicit keys need to be on a single line; --- starts the document only when a space or the line's end follows it: write --- # ..., or remove it",
+    ]);
   });
 
   it("refuses a second document and directives other than %YAML 1.2", () => {

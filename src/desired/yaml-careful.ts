@@ -315,7 +315,8 @@ const INDENTED_BY_TAB = "; YAML indents with spaces only: replace the tab here w
  */
 function dashesHint(text: string, offset: number): string {
   if (!text.startsWith("---", offset) || (offset > 0 && text[offset - 1] !== "\n")) return "";
-  return /\S/.test(text[offset + 3] ?? "")
+  // YAML's white space is a space or a tab (a no-break space is text), and a line ends in \n or \r.
+  return /[^ \t\r\n]/.test(text[offset + 3] ?? "")
     ? "; --- starts the document only when a space or the line's end follows it: write --- # ..., or remove it"
     : "";
 }
