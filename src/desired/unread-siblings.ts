@@ -29,7 +29,8 @@ export type SiblingOptions = Pick<ResolveOptions, "env" | "vars" | "defaultTeam"
  * what is no file (a directory named like one, a FIFO); a file that cannot be read, or parsed
  * as YAML at all (an empty one parses), is in `unreadable`: whether it holds jobs of the
  * stack cannot be told (a half-edited file, say). Called only when a plan cancels jobs
- * removed from the spec, so a plan that cancels none reads no more files.
+ * removed from the spec, or `status` shows jobs whose keys the files given do not define, so a
+ * plan that cancels none reads no more files.
  */
 export async function jobsOfUnreadSiblings(
   read: readonly { path: string; display: string }[],
