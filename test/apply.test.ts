@@ -727,6 +727,26 @@ describe("saved plans", () => {
     );
     expect(studio.emulator.store.allJobs()).toHaveLength(0);
   });
+
+  it("applies a plan of a spec given by path beside a ./studio-jobs.yaml of another stack, and refuses it carried to where that path is another stack", async () => {
+    // A repository with two stacks: analytics at the root, ml under ml/ (a second CI workflow, SPEC: ml).
+    const spec = (stack: string) => stringify({ version: 1, stack, defaults: { team: "demo" }, jobs: { train: { query: "print(1)" } } });
+    const dir = writeRepo({ "studio-jobs.yaml": spec("analytics"), "ml/jobs.yaml": spec("ml") });
+    expect((await cli(dir, ["plan", "ml", "--out", "plan.json"])).code).toBe(0);
+    const applied = await cli(dir, ["apply", "plan.json"]);
+    expect(applied.stderr).not.toContain("Error");
+    expect(applied).toMatchObject({ code: 0 });
+    expect([...(await liveByKey("ml")).keys()]).toEqual(["train"]);
+
+    // The same plan where ml/jobs.yaml is another stack's file: refused, naming that file.
+    const elsewhere = writeRepo({ "ml/jobs.yaml": spec("billing") });
+    writeFileSync(join(elsewhere, "plan.json"), readFileSync(join(dir, "plan.json")));
+    const other = await cli(elsewhere, ["apply", "plan.json"]);
+    expect(other.code).toBe(1);
+    expect(other.stderr).toBe(
+      `Error: plan.json is a plan for stack ml, but the spec here (${join("ml", "jobs.yaml")}) is for stack billing.\nApply the plan where it was made, or make a plan for this stack.\n`,
+    );
+  });
 });
 
 describe("saved plans and the key of their digests", () => {
