@@ -5,7 +5,7 @@
 
 import { escapeUnseenInJson, printable } from "./invisible.js";
 import { escapeMarkdown } from "./markdown-text.js";
-import { withoutWorkflowCommands } from "./workflow-commands.js";
+import { escapeData, escapeProperty, withoutWorkflowCommands } from "./workflow-commands.js";
 
 /**
  * Values shorter than this are not replaced wherever they occur: replacing every "1" or
@@ -146,6 +146,10 @@ export function spellings(value: string, use: SecretUse = {}): Spellings {
   // `[` or `vso[` is escaped too.
   for (const form of [...forms])
     for (const lead of ["", "#", "##", "##vso"]) forms.add(withoutWorkflowCommands(lead + form).slice(lead.length));
+  // As an annotation of `validate --format github` escapes each: its message (`%` as %25, a
+  // line break as %0A) and its file (`:` and `,` too). A token holding `%` and a blank was
+  // printed whole in an annotation, as no URL encoding spells it so.
+  for (const form of [...forms]) forms.add(escapeData(form)).add(escapeProperty(form));
   // A multi-line secret (a key file) may be quoted one line at a time.
   if (use.lines === true && value.includes("\n"))
     for (const line of value.split(/\r?\n/)) if (line.trim().length >= MIN_SECRET_LENGTH) forms.add(line);

@@ -63,3 +63,17 @@ export function withoutWorkflowCommands(text: string): string {
 export function holdsWorkflowCommand(text: string): boolean {
   return withoutWorkflowCommands(text) !== text;
 }
+
+/**
+ * GitHub's escaping of a workflow command's data (an annotation's message): it may not hold
+ * `%` or line breaks. Where the command's text holds a secret, the redactor knows its escaped
+ * spelling too (src/secret-spellings.ts).
+ */
+export function escapeData(text: string): string {
+  return text.replace(/%/g, "%25").replace(/\r/g, "%0D").replace(/\n/g, "%0A");
+}
+
+/** The escaping of a command's property value (an annotation's `file`): as data, and `:` and `,`, which separate the properties. */
+export function escapeProperty(text: string): string {
+  return escapeData(text).replace(/:/g, "%3A").replace(/,/g, "%2C");
+}

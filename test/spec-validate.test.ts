@@ -1284,6 +1284,18 @@ describe("validate --format", () => {
     expect(lines).toEqual(["::error file=jobs/a%2Cb%3Ac%25.yaml,line=3,col=5::100%25 wrong^M%0Areally (at jobs.x)"]);
   });
 
+  it("github: a token in an annotation's file and message is hidden as the annotation escapes it", async () => {
+    // Found hunting for secrets: a token holding `%` and a blank, quoted in a spec file's name
+    // and in a value, was printed whole as an annotation writes it (`%25`, `%3A`), a spelling no
+    // URL encoding has.
+    const token = "Zk:9q w%41e,x";
+    const dir = writeRepo({
+      [`d${token}/s.yaml`]: `version: 1\nstack: s\ndefaults: {team: t}\njobs:\n  a: {query: x, workers: "${token}"}\n`,
+    });
+    const github = await runCli(["validate", ".", "--format", "github"], { cwd: dir, env: { DATACHAIN_STUDIO_TOKEN: token } });
+    expect(github.stdout).toBe('::error file=d***/s.yaml,line=5,col=26::must be an integer, got the string "***" (at jobs.a.workers)\n');
+  });
+
   it("github and text: a value quoted from the spec is shown escaped, not obeyed (a terminal escape, U+202E)", async () => {
     // Found by an adversarial tester: `query_type: "SH\u202eLL"` reached the terminal and the
     // pull request's annotation raw.

@@ -12,6 +12,7 @@ import { checkVarsUsed } from "../../desired/unused-vars.js";
 import { jsonForReaders, printable, printableLines } from "../../invisible.js";
 import type { GlobalOptions } from "../connect.js";
 import type { CliIo } from "../io.js";
+import { escapeData, escapeProperty } from "../../workflow-commands.js";
 import { byCodeUnits } from "../../code-unit-order.js";
 
 export type ValidateFormat = "text" | "json" | "github";
@@ -110,16 +111,6 @@ export function renderJson(check: SpecCheck): string {
       ...(issue.count === undefined ? {} : { count: issue.count }),
     })),
   });
-}
-
-// GitHub's workflow-command escaping: data may not hold % or line breaks; a property
-// value may not hold : or , either, as they separate the properties.
-function escapeData(text: string): string {
-  return text.replace(/%/g, "%25").replace(/\r/g, "%0D").replace(/\n/g, "%0A");
-}
-
-function escapeProperty(text: string): string {
-  return escapeData(text).replace(/:/g, "%3A").replace(/,/g, "%2C");
 }
 
 /**
