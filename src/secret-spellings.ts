@@ -42,6 +42,17 @@ function tooCommon(form: string): boolean {
 /** A surrogate without its pair: what String.prototype.toWellFormed replaces with U+FFFD. */
 const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g;
 
+/**
+ * The characters the WHATWG URL parser percent-encodes in a path, a query (of an http(s) URL)
+ * and a fragment: controls, the blank, some punctuation, and every character past `~`.
+ */
+const URL_PART_ENCODED = [/[^\u0021-\u007e]|["#<>?`{}]/gu, /[^\u0021-\u007e]|["#<>']/gu, /[^\u0021-\u007e]|["<>`]/gu];
+
+/** A character as a URL writes it percent-encoded: its UTF-8 bytes as %XX. */
+function percentEncoded(c: string): string {
+  return [...Buffer.from(c, "utf8")].map((byte) => `%${byte.toString(16).toUpperCase().padStart(2, "0")}`).join("");
+}
+
 /** Every non-ASCII character as a `\uXXXX` escape, as Python's and Java's JSON writers escape them. */
 function escapeNonAscii(json: string): string {
   return json.replace(/[\u0080-\uffff]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`);
@@ -121,6 +132,11 @@ export function spellings(value: string, use: SecretUse = {}): Spellings {
   for (const url of [encoded, strict]) {
     for (const form of [url, url.replace(/%2F/g, "/"), url.replace(/%20/g, "+")]) forms.add(form);
   }
+  // As the WHATWG URL parser writes it into a URL's path, query or fragment, where it encodes
+  // fewer characters: a redirect's Location holding the token was named by its href, where
+  // `Tk{ab|cd}` is `Tk%7Bab|cd%7D`, a spelling neither encoding above has.
+  const wellFormed = value.replace(LONE_SURROGATE, "\ufffd");
+  for (const set of URL_PART_ENCODED) forms.add(wellFormed.replace(set, percentEncoded));
   // HTML escapes, as each writer spells the quotes: Python's html.escape and Django (&quot;
   // and &#x27; or &#39;), Jinja's MarkupSafe (&#34; &#39;), PHP (&#039;), XML (&apos;).
   const html = value.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");

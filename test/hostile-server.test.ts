@@ -1241,6 +1241,25 @@ describe("7. odd replies and wrong URLs", () => {
     expect(hostile.received.filter((r) => r.url.startsWith("/api/datachain/jobs/"))).toHaveLength(1);
   });
 
+  it("a redirect whose Location holds the token as it came hides it as the URL writes it back", async () => {
+    // Found hunting for secrets: the Location is named by its href, where the parser
+    // percent-encodes `{`, `}` and a backquote in a path but not `|` or `^`: the token
+    // printed as Tk%7Bab|cd%7Def^gh%60ij, in neither encoding the redactor knew.
+    const token = "Tk{ab|cd}ef^gh`ijXYZ";
+    serve();
+    const faithful = hostile.handler;
+    hostile.handler = (req, res, body) => {
+      if (!(req.url ?? "").startsWith("/api/datachain/jobs/")) return faithful(req, res, body);
+      res.writeHead(301, { location: `/api/${token}/login?t=${token}#${token}` });
+      res.end();
+    };
+    const result = await runCli(["plan", "."], { cwd: dir, env: env({ DATACHAIN_STUDIO_TOKEN: token }) });
+    expect(result.code).toBe(1);
+    expect(result.stderr.split("\n")[0]).toBe(
+      `Error: [GET] ${hostile.url}/api/datachain/jobs/?team_name=demo&limit=250000: 301 redirect to ${hostile.url}/api/***/login?t=***#***; redirects are not followed, so the token never goes elsewhere`,
+    );
+  });
+
   it.each([
     ["a path on the same server, a sign-in page", "/login?next=/api/datachain/jobs/"],
     ["no web address", "javascript:alert(1)"],
