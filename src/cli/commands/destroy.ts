@@ -7,6 +7,7 @@ import { reportDiagnostics, useColor, type CliIo } from "../io.js";
 import { preparePlan, RECORDED_TEAMS_FOLLOWED, RECORDED_TEAMS_NAMED } from "../planning.js";
 import { confirm, execute } from "./apply.js";
 import { joinWords, teamsNamed } from "../../word-lists.js";
+import { printable } from "../../invisible.js";
 import { byCodeUnits } from "../../code-unit-order.js";
 import { classify, managedAs } from "../../identity/classify.js";
 import type { JobOutput } from "../../studio/types.js";
@@ -51,7 +52,8 @@ export async function runDestroy(paths: string[], flags: DestroyFlags, globals: 
         // Not even an ended job: the stack may never have run here. Its jobs may run in the
         // team its jobs named when they were applied (a changed `team:` or default team), or
         // the spec may spell the stack in another case than its jobs do.
-        const cased = stacksInOtherCase(listings, plan.stack);
+        // Read from records anyone who can write to the team may have made: shown escaped.
+        const cased = stacksInOtherCase(listings, plan.stack).map((stack) => printable(stack));
         const given = joinWords(
           cased.map((stack) => `\`stack: ${stack}\``),
           "or",
