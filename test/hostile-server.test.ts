@@ -910,6 +910,9 @@ describe("4. a reply that never ends", () => {
     for (const [argv, extra, shown] of [
       [["--timeout", "0.4", "plan", "."], {}, "0.4 s"],
       [["plan", "."], { STUDIO_JOBS_TIMEOUT: "0.3" }, "0.3 s"],
+      // Written without its 0, and with blanks around it (DECIMAL in connect.ts).
+      [["--timeout", ".4", "plan", "."], {}, "0.4 s"],
+      [["plan", "."], { STUDIO_JOBS_TIMEOUT: " 0.3 " }, "0.3 s"],
     ] as const) {
       const started = performance.now();
       const result = await runCli([...argv], { cwd: dir, env: env(extra) });
@@ -967,6 +970,9 @@ describe("4. a reply that never ends", () => {
     expect(fromEnv.stderr).toBe('Error: STUDIO_JOBS_TIMEOUT must be a number greater than 0, got "1e2".\n');
     const listed = await runCli(["plan", "."], { cwd: dir, env: env({ STUDIO_JOBS_MAX_LISTED: "1e3" }) });
     expect(listed.stderr).toBe('Error: STUDIO_JOBS_MAX_LISTED must be a whole number of at least 1, got "1e3".\n');
+    // Digits past what a number holds exactly.
+    const huge = await runCli(["plan", "."], { cwd: dir, env: env({ STUDIO_JOBS_MAX_LISTED: "99999999999999999999" }) });
+    expect(huge.stderr).toBe('Error: STUDIO_JOBS_MAX_LISTED must be a whole number of at least 1, got "99999999999999999999".\n');
     expect(hostile.received).toEqual([]);
   });
 
@@ -1224,18 +1230,19 @@ describe("7. odd replies and wrong URLs", () => {
     }
   });
 
-  it("a redirect is not followed: says where it pointed and which --url to use", async () => {
+  // Each status that redirects (REDIRECTS in call-errors.ts).
+  it.each([301, 302, 303, 307, 308])("a redirect (%i) is not followed: says where it pointed and which --url to use", async (status) => {
     serve();
     const faithful = hostile.handler;
     hostile.handler = (req, res, body) => {
       if (!(req.url ?? "").startsWith("/api/datachain/jobs/")) return faithful(req, res, body);
-      res.writeHead(302, { location: "https://studio.example.com/api/datachain/jobs/?team_name=demo" });
+      res.writeHead(status, { location: "https://studio.example.com/api/datachain/jobs/?team_name=demo" });
       res.end();
     };
     const result = await runCli(["plan", "."], { cwd: dir, env: env() });
     expect(result.code).toBe(1);
     expect(result.stderr).toBe(
-      `Error: [GET] ${hostile.url}/api/datachain/jobs/?team_name=demo&limit=250000: 302 redirect to https://studio.example.com/api/datachain/jobs/?team_name=demo; redirects are not followed, so the token never goes elsewhere\n` +
+      `Error: [GET] ${hostile.url}/api/datachain/jobs/?team_name=demo&limit=250000: ${status} redirect to https://studio.example.com/api/datachain/jobs/?team_name=demo; redirects are not followed, so the token never goes elsewhere\n` +
         "If Studio has moved, use --url https://studio.example.com.\n",
     );
     expect(hostile.received.filter((r) => r.url.startsWith("/api/datachain/jobs/"))).toHaveLength(1);

@@ -270,6 +270,29 @@ describe("an https:// proxy with a certificate of the wrong kind", () => {
     ]);
   });
 
+  it("untrusted: an https Studio through an https proxy names both; through an http proxy, Studio alone", async () => {
+    // tlsProblem in call-errors.ts: whose certificate it may be.
+    const port = await tlsProxyPort();
+    const untrusted = async (studioUrl: string, proxyUrl: string) => {
+      const studioClient = createStudioClient({
+        url: studioUrl,
+        token: "dev-token",
+        proxy: proxyFor(new URL(studioUrl), { https_proxy: proxyUrl }),
+      });
+      const failed = (await studioClient.listClusters().catch((error: unknown) => error)) as RemoteError;
+      await studioClient.close();
+      return failed.hint;
+    };
+    const tail = "uses a certificate authority of its own, set NODE_EXTRA_CA_CERTS to its certificate (a PEM file).";
+    expect([
+      await untrusted(`https://${STUDIO_HOST}:${port}`, `https://localhost:${port}`),
+      await untrusted(`https://${STUDIO_HOST}:${port}`, `http://127.0.0.1:${proxy.port}`),
+    ]).toEqual([
+      `This machine does not trust the certificate of https://${STUDIO_HOST}:${port} or of the proxy at localhost:${port} (from https_proxy): if your network, your proxy or your Studio ${tail}`,
+      `This machine does not trust the certificate of https://${STUDIO_HOST}:${port}: if your network or your Studio ${tail}`,
+    ]);
+  });
+
   it("for another host name: said, with the variable to check, in the built CLI trusting it", async () => {
     // Found by an adversarial tester: undici's "UND_ERR_PRX_TLS Secure Proxy Connection failed"
     // came with a hint to check that Studio is reachable through the proxy. The certificate is
@@ -418,7 +441,12 @@ describe("proxyFor", () => {
       bypassed("https://[fd00::5]", "fd00::6"),
       bypassed("https://studio.example.com", "studio.example.com/path"),
       bypassed("https://10.0.0.0", "10.0.0.0/32x"),
-    ]).toEqual([false, false, false, false]);
+      // What URL would read as the end of a host, or as credentials before it, names no host.
+      bypassed("https://studio.example.com", "studio.example.com?x"),
+      bypassed("https://studio.example.com", "studio.example.com#x"),
+      bypassed("https://studio.example.com", "user@studio.example.com"),
+      bypassed("https://studio.example.com", "studio.example.com\\x"),
+    ]).toEqual([false, false, false, false, false, false, false, false]);
   });
 
   it("leaves out an IPv6 Studio that NO_PROXY names bare, as curl and requests read it, or in brackets", () => {

@@ -494,6 +494,29 @@ describe("destroy", () => {
     expect(await liveKeys("ANALYTICS")).toEqual(["other"]);
   });
 
+  it("that finds no job of its stack names, in code-unit order, only the stacks differing from it in case", async () => {
+    // stacksInOtherCase in destroy.ts: ANALYTICS applied before analytics, beside a stack of
+    // another name, which is not named.
+    const dir = copyExample("analytics");
+    const apply = async (stack: string, key: string) => {
+      writeFileSync(
+        join(dir, "studio-jobs.yaml"),
+        `version: 1\nstack: ${stack}\ndefaults: {team: demo}\njobs:\n  ${key}: {query: print(1)}\n`,
+      );
+      expect((await cli(dir, ["apply", ".", "--yes"])).code).toBe(0);
+    };
+    await apply("ANALYTICS", "upper");
+    await apply("analytics", "lower");
+    await apply("unrelated", "other");
+    writeFileSync(join(dir, "studio-jobs.yaml"), "version: 1\nstack: Analytics\nteams: [demo]\njobs: {}\n");
+    const result = await cli(dir, ["destroy", ".", "--yes"]);
+    expect({ code: result.code, stderr: result.stderr }).toEqual({
+      code: 0,
+      stderr:
+        "Warning: Stack Analytics has no job in team demo, live or ended, but stacks ANALYTICS and analytics, whose names differ from it only in case, have: stack names are case-sensitive. To retire one of them, give `stack: ANALYTICS` or `stack: analytics` exactly.\n",
+    });
+  });
+
   it("retires a stack whose spec has no jobs left, in the team given with --team", async () => {
     const dir = copyExample("analytics");
     expect((await cli(dir, ["apply", ".", "--yes", "--target", "hourly-metrics"])).code).toBe(0);

@@ -320,6 +320,27 @@ describe("--var-file", () => {
   });
 
   // A var file whose vars are named version and stack, all text, was refused as a spec file.
+  it("takes a var file for a spec by version: with stack: or jobs: and a value not text, not otherwise", async () => {
+    // isSpec in var-files.ts: each of its conditions, held alone.
+    const dir = writeRepo({
+      "studio-jobs.yaml": job("a"),
+      "stack.yaml": "version: 1\nstack: ml\n",
+      "jobs.yaml": "version: 1\njobs: {}\n",
+      "no-stack.yaml": "version: 1\nretries: 3\n",
+      "no-version.yaml": "stack: ml\nretries: 3\n",
+    });
+    const asSpec =
+      "this is a spec file, not a var file: give it as a path (studio-jobs plan FILE); a var file is a mapping of names to values, e.g. env: prod";
+    const said = async (file: string) => (await runCli(["validate", "studio-jobs.yaml", "--var-file", file], { cwd: dir })).stderr;
+    expect(await Promise.all(["stack.yaml", "jobs.yaml", "no-stack.yaml", "no-version.yaml"].map(said))).toEqual([
+      `Error: stack.yaml:1:1: ${asSpec}\n1 problem found in the spec.\n`,
+      `Error: jobs.yaml:1:1: ${asSpec}\n1 problem found in the spec.\n`,
+      "Error: no-stack.yaml:1:10: the value of version must be a string, not the number 1; put the value in quotes, as written (at version)\n" +
+        "no-stack.yaml:2:10: the value of retries must be a string, not the number 3; put the value in quotes, as written (at retries)\n2 problems found in the spec.\n",
+      "Error: no-version.yaml:2:10: the value of retries must be a string, not the number 3; put the value in quotes, as written (at retries)\n1 problem found in the spec.\n",
+    ]);
+  });
+
   it("reads a var file of vars named version and stack", async () => {
     const dir = writeRepo({
       "studio-jobs.yaml": "version: 1\nstack: s\ndefaults: {team: 'team-${var:stack}-${var:version}'}\njobs:\n  a: {query: print(1)}\n",

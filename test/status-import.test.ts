@@ -108,6 +108,14 @@ describe("status", () => {
     );
     // Given the whole stack, nothing is said.
     expect(await runCli(["status", "jobs"], { cwd: dir, env })).toMatchObject({ code: 0, stderr: "" });
+    // A file next to it that cannot be read as YAML is named as one that may define the job.
+    writeFileSync(join(dir, "jobs/monitoring.yaml"), "jobs: [\n");
+    const broken = await runCli(["status", "jobs/training.yaml"], { cwd: dir, env });
+    expect({ code: broken.code, stderr: broken.stderr }).toEqual({
+      code: 0,
+      stderr:
+        "Warning: jobs/monitoring.yaml, next to jobs/training.yaml, could not be read as YAML: if it defines jobs of stack ml-platform, they are shown as not-in-spec. Fix it, or give the directory to see its problems.\n",
+    });
   });
 
   it("says which jobs of the spec are not in Studio yet", async () => {

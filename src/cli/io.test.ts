@@ -43,4 +43,19 @@ describe("askLine", () => {
     // One line break after the question, readline's own: not a blank line besides.
     expect([await interrupted, /^Apply\? \r?\n$/.test(stopped.written())]).toEqual(["", true]);
   });
+
+  it("hands Ctrl-C typed at the question to onInterrupt, which decides what it stops", async () => {
+    // On a terminal readline reads Ctrl-C as a keystroke, and stops nothing by itself.
+    const typed = streams();
+    Object.assign(typed.output, { isTTY: true, columns: 80 });
+    const controller = new AbortController();
+    const interrupts: string[] = [];
+    const answer = askLine(typed.input, typed.output, "Apply? ", controller.signal, () => {
+      interrupts.push("SIGINT");
+      controller.abort("SIGINT");
+    });
+    while (!typed.written().includes("Apply? ")) await new Promise((resolve) => setImmediate(resolve));
+    typed.input.write("\x03");
+    expect([await answer, interrupts]).toEqual(["", ["SIGINT"]]);
+  });
 });

@@ -2,7 +2,7 @@
 // YAML it is written in, and a plan for another stack is refused. A spec that cannot say
 // its stack leaves the plan to stand on its own.
 
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
@@ -44,6 +44,39 @@ describe("checkPlanStack", () => {
       (e: unknown) => e as Error & { hint?: string },
     );
     expect(error?.message).toBe("plan.json is a plan for stack analytics, but the spec here (studio-jobs.yaml) is for stack billing.");
+  });
+
+  it("reads every file the plan's jobs were defined in, in code-unit order, and tells stacks apart by case", async () => {
+    const dir = dirWith("version: 1\nstack: Analytics\njobs: {}\n");
+    mkdirSync(join(dir, "ml"));
+    const refusal = (jobs: Record<string, string>) =>
+      checkPlanStack(
+        {
+          stack: "analytics",
+          jobs: Object.fromEntries(Object.entries(jobs).map(([key, file]) => [key, { location: { file } }])),
+        } as unknown as PlanDocument,
+        "plan.json",
+        dir,
+      ).then(
+        () => "accepted",
+        (e: unknown) => (e as Error).message,
+      );
+    writeFileSync(join(dir, "ml/a.yaml"), "version: 1\nstack: analytics\njobs: {}\n");
+    writeFileSync(join(dir, "ml/b.yaml"), "version: 1\nstack: billing\njobs: {}\n");
+    writeFileSync(join(dir, "ml/c.yaml"), "version: 1\nstack: costs\njobs: {}\n");
+    expect([
+      await refusal({ x: "ml/b.yaml", y: "ml/a.yaml" }),
+      await refusal({ x: "ml/b.yaml", y: "ml/c.yaml" }),
+      await refusal({ x: "ml/c.yaml", y: "ml/b.yaml" }),
+      await refusal({ x: "ml/a.yaml" }),
+      await refusal({}),
+    ]).toEqual([
+      "plan.json is a plan for stack analytics, but the spec here (ml/b.yaml) is for stack billing.",
+      "plan.json is a plan for stack analytics, but the spec here (ml/b.yaml) is for stack billing.",
+      "plan.json is a plan for stack analytics, but the spec here (ml/b.yaml) is for stack billing.",
+      "accepted",
+      "plan.json is a plan for stack analytics, but the spec here (studio-jobs.yaml) is for stack Analytics.",
+    ]);
   });
 
   it("lets the plan stand on its own beside a spec of its stack, no spec, or a broken one", async () => {

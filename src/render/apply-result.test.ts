@@ -29,6 +29,10 @@ describe("apply's result", () => {
     expect(summaryLine({ steps: [], summary: { ...NONE, cancelled: 3, failed: 1 } }, "destroy")).toBe(
       "Destroy finished with failures: 3 cancelled, 1 failed.",
     );
+    // One it replaced (which it should not) is said, with what it created, as an apply says them.
+    expect(summaryLine({ steps: [], summary: { ...NONE, replaced: 1, cancelled: 2 } }, "destroy")).toBe(
+      "Destroy complete: 0 created, 1 replaced, 2 cancelled, 0 failed.",
+    );
     expect(summaryLine({ steps: [], summary: { ...NONE, skipped: 1 } })).toBe(
       "Apply incomplete: 0 created, 0 replaced, 0 cancelled, 0 failed, 1 skipped.",
     );
