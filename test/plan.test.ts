@@ -706,12 +706,15 @@ describe("plan failures end with exit 1 and one clear sentence", () => {
   it("a listing that may be truncated", async () => {
     for (let i = 0; i < 3; i++)
       await studio.client.createJob({ query: "x", query_type: "SHELL", query_name: `n${i}`, team_name: "demo", environment: "" });
-    const result = await plan(copyExample("analytics"), [], { STUDIO_JOBS_MAX_LISTED: "3" });
-    expect(result.code).toBe(1);
-    expect(result.stdout).toBe("");
-    expect(result.stderr).toBe(
-      "Error: [GET] /api/datachain/jobs/: 200 team demo has at least 3 jobs, the most this tool will list; the listing may be incomplete\nIf the team really has that many records, raise STUDIO_JOBS_MAX_LISTED (default 1000000).\n",
-    );
+    // Written with blanks around it too, as a number is read (listLimitFrom in connect.ts).
+    for (const given of ["3", " 3 "]) {
+      const result = await plan(copyExample("analytics"), [], { STUDIO_JOBS_MAX_LISTED: given });
+      expect(result.code).toBe(1);
+      expect(result.stdout).toBe("");
+      expect(result.stderr).toBe(
+        "Error: [GET] /api/datachain/jobs/: 200 team demo has at least 3 jobs, the most this tool will list; the listing may be incomplete\nIf the team really has that many records, raise STUDIO_JOBS_MAX_LISTED (default 1000000).\n",
+      );
+    }
   });
 
   it("a listing that may be truncated in the look after apply's steps, which made the jobs", async () => {
