@@ -49,8 +49,9 @@ function listLimitFrom(env: NodeJS.ProcessEnv): { listLimit?: { initial: number;
 const DECIMAL = /^(?:\d+(?:\.\d*)?|\.\d+)$/;
 
 function positiveNumber(name: string, raw: string): number {
-  const value = Number(raw.trim());
-  if (!DECIMAL.test(raw.trim()) || !Number.isFinite(value) || value <= 0)
+  const written = raw.trim();
+  const value = Number(written);
+  if (!DECIMAL.test(written) || !Number.isFinite(value) || value <= 0)
     throw new UsageError(`${name} must be a number greater than 0, got "${raw}".`);
   return value;
 }

@@ -91,8 +91,7 @@ const LONE_PERCENT = /%(?![\da-f]{2})/gi;
 function bypassed(studio: URL, env: NodeJS.ProcessEnv): boolean {
   const name = firstSet(env, ["no_proxy", "NO_PROXY"]);
   if (name === undefined) return false;
-  // URL writes an IPv6 address in brackets; NO_PROXY's entries are compared without them.
-  const host = withoutFinalDot(studio.hostname.toLowerCase().replace(/^\[(.*)\]$/, "$1"));
+  const host = bareHost(studio.hostname);
   const port = studio.port === "" ? DEFAULT_PORTS[studio.protocol] : Number(studio.port);
   for (const text of (env[name] ?? "").toLowerCase().split(/[\s,]+/)) {
     if (text === "*" || inRange(host, text)) return true;
@@ -122,14 +121,18 @@ function asUrlWritesIt(host: string): string {
   // What URL would read as the end of the host (`10.0.0.0/8`, `host/path`) is no host.
   if (/[/?#@\\]/.test(host)) return host;
   try {
-    const written = new URL(`http://${isIP(host) === 6 ? `[${host}]` : host}/`).hostname;
-    return withoutFinalDot(written.replace(/^\[(.*)\]$/, "$1"));
+    return bareHost(new URL(`http://${isIP(host) === 6 ? `[${host}]` : host}/`).hostname);
   } catch {
     return host;
   }
 }
 
-function withoutFinalDot(host: string): string {
+/**
+ * A host as URL writes it (lower case), as NO_PROXY's entries are compared: an IPv6 address
+ * without its brackets, a name without the final dot of a fully qualified one.
+ */
+function bareHost(hostname: string): string {
+  const host = hostname.replace(/^\[(.*)\]$/, "$1");
   return host.endsWith(".") ? host.slice(0, -1) : host;
 }
 

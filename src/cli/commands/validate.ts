@@ -47,7 +47,7 @@ export async function runValidate(paths: string[], flags: ValidateFlags, globals
       io.stdout.write(renderJson(check));
       return check.summary === undefined ? 1 : 0;
     case "github":
-      for (const line of renderGithub(check, (file) => annotationFile(file, io))) (io.commands ?? io.stdout).write(`${line}\n`);
+      for (const line of renderGithub(check, annotationFiles(io))) (io.commands ?? io.stdout).write(`${line}\n`);
       if (check.summary === undefined) io.stderr.write(`${countProblems(check.errors)}\n`);
       else io.stdout.write(`${summary(check)}\n`);
       return check.summary === undefined ? 1 : 0;
@@ -121,19 +121,31 @@ export function renderJson(check: SpecCheck): string {
  * right line; one outside it keeps its absolute path. Without GITHUB_WORKSPACE, or for a place
  * that is no file, as shown.
  */
-function annotationFile(file: string, io: Pick<CliIo, "cwd" | "env">): string {
+function annotationFiles(io: Pick<CliIo, "cwd" | "env">): (file: string) => string {
   const workspace = io.env["GITHUB_WORKSPACE"];
-  if (workspace === undefined || workspace === "") return file;
+  if (workspace === undefined || workspace === "") return (file) => file;
+  const given = resolve(io.cwd, workspace);
+  const root = realPath(given) ?? given;
+  // Each file once: a file with thousands of problems is looked up once, not once a problem.
+  const named = new Map<string, string>();
+  return (file) => {
+    let name = named.get(file);
+    if (name === undefined) {
+      name = annotationFile(file, io.cwd, root);
+      named.set(file, name);
+    }
+    return name;
+  };
+}
+
+function annotationFile(file: string, cwd: string, root: string): string {
   // A place that is no file (an empty path given, a glob's missing directory) is named as given.
-  const absolute = resolve(io.cwd, file);
+  const absolute = resolve(cwd, file);
   if (!existsSync(absolute)) return file;
   // Directories as the file system has them (a runner's work directory may be reached through
   // a link); the file by the name it was given, a link by its own.
-  const root = resolve(io.cwd, workspace);
   const real = join(realPath(dirname(absolute)) ?? dirname(absolute), basename(absolute));
-  return displayPath(real, realPath(root) ?? root)
-    .split(sep)
-    .join("/");
+  return displayPath(real, root).split(sep).join("/");
 }
 
 function realPath(path: string): string | undefined {
