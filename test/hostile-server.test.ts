@@ -1477,6 +1477,42 @@ describe("8. a server that keeps asking to wait", () => {
     expect(hostile.received).toHaveLength(6);
   });
 
+  it("waits what a 503's Retry-After asks before trying a read again, and gives up saying so when it asks too long", async () => {
+    // Retry-After was honoured on a 429 only: a 503 asking for 30 s (a deploy) was tried
+    // again after the client's own 0.2 s backoff, and again, all six tries within 7 s.
+    hostile.received = [];
+    hostile.handler = (_req, res) => {
+      if (hostile.received.length > 2) return json(res, 200, clusters);
+      res.writeHead(503, { "content-type": "application/json", "retry-after": "30" });
+      res.end(JSON.stringify({ message: "deploying" }));
+    };
+    const clock = waitingClock();
+    const start = clock.now();
+    const result = await runCli(["--team", "demo", "clusters"], { cwd: dir, env: env(), random: () => 1, ...clock });
+    expect(result.code).toBe(0);
+    expect(clock.now() - start).toBe(60_000);
+    expect(result.stderr).toBe(
+      [2, 3]
+        .map(
+          (n) =>
+            `GET /api/datachain/clusters/?team_name=demo: Studio answered 503 and asked to wait (Retry-After); waiting 30 s before try ${n} of 6.\n`,
+        )
+        .join(""),
+    );
+    hostile.received = [];
+    hostile.handler = (_req, res) => {
+      res.writeHead(503, { "content-type": "application/json", "retry-after": "7200" });
+      res.end(JSON.stringify({ message: "maintenance" }));
+    };
+    const tooLong = await runCli(["--team", "demo", "clusters"], { cwd: dir, env: env(), ...waitingClock() });
+    expect(tooLong.code).toBe(1);
+    expect(tooLong.stderr).toBe(
+      "Error: [GET] /api/datachain/clusters/: 503 maintenance\n" +
+        "Studio asked to wait 7200 s before trying again (Retry-After), longer than the 60 s studio-jobs waits; run it again later.\n",
+    );
+    expect(hostile.received).toHaveLength(1);
+  });
+
   it("with --verbose says every retry, in its own line, and no second line for a long wait", async () => {
     hostile.received = [];
     let count = 0;

@@ -16,7 +16,7 @@ import {
   shorten,
   stripHtml,
 } from "./reply-text.js";
-import { errorCode, isNotSentError, parseRetryAfter, tunnelRefusal } from "./retry.js";
+import { errorCode, isNotSentError, parseRetryAfter, RETRY_AFTER_STATUSES, tunnelRefusal } from "./retry.js";
 import { ReplySyntaxError } from "./stream-parse.js";
 import { API_PREFIX, baseUrlOf } from "./url.js";
 import type { WireError } from "./wire.js";
@@ -351,9 +351,9 @@ export function statusError(
 
 const DAY_MS = 86_400_000;
 
-/** A 429 whose Retry-After asked for longer than studio-jobs waits: said, with what to do. */
+/** A 429 or 503 whose Retry-After asked for longer than studio-jobs waits: said, with what to do. */
 function waitTooLong(ctx: ErrorContext, status: number, headers: Headers): string | undefined {
-  if (status !== 429) return undefined;
+  if (!RETRY_AFTER_STATUSES.has(status)) return undefined;
   const wait = parseRetryAfter(headerValue(headers["retry-after"]), ctx.now());
   if (wait === undefined || wait <= ctx.maxRetryAfterMs) return undefined;
   // A server may ask for any number of seconds: past a day, "1e+23 s" says nothing more.

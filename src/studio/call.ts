@@ -26,6 +26,7 @@ import {
   isNotSentError,
   isTransientError,
   parseRetryAfter,
+  RETRY_AFTER_STATUSES,
   pauseUnlessStopped,
   RETRYABLE_STATUSES,
   type BackoffOptions,
@@ -387,7 +388,7 @@ function retryDelay<T>(
   const { status, headers } = outcome;
   // A 429 is refused before the server acts, so any call may be sent again after it.
   if (status !== 429 && !(spec.retry === "always" && RETRYABLE_STATUSES.has(status))) return undefined;
-  const retryAfter = status === 429 ? parseRetryAfter(headerValue(headers["retry-after"]), config.now()) : undefined;
+  const retryAfter = RETRY_AFTER_STATUSES.has(status) ? parseRetryAfter(headerValue(headers["retry-after"]), config.now()) : undefined;
   if (retryAfter !== undefined && retryAfter > config.maxRetryAfterMs) return undefined;
   return {
     delayMs: retryAfter ?? backoffDelay(attempt, backoff, random),

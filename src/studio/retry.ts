@@ -15,6 +15,12 @@ export const RETRYABLE_STATUSES: ReadonlySet<number> = new Set([
   504, // gateway timeout
 ]);
 
+/**
+ * The statuses whose Retry-After is honoured (RFC 9110 gives it to both): a 429 holds every
+ * call (see docs/architecture.md, "Rate limits"), a 503 only the call it answered.
+ */
+export const RETRY_AFTER_STATUSES: ReadonlySet<number> = new Set([429, 503]);
+
 /** Socket-level failures that a second try may get past. */
 const TRANSIENT_ERROR_CODES: ReadonlySet<string> = new Set([
   "ECONNRESET",
