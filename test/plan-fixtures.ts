@@ -14,6 +14,7 @@ export interface DesiredSpec {
   team?: string;
   query?: string;
   cron?: string;
+  startAfter?: string;
   workers?: number;
   cluster?: ClusterRef;
   /** One requirement a line, as the spec sends them. */
@@ -36,7 +37,7 @@ export function desired(spec: DesiredSpec): DesiredJob {
       query_type: "PYTHON",
       query: spec.query ?? `print("${spec.key}")\n`,
       cron: spec.cron,
-      start_after: undefined,
+      start_after: spec.startAfter,
       cluster: spec.cluster,
       workers: spec.workers,
       priority: undefined,

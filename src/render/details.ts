@@ -8,6 +8,7 @@ import { escapeCharacter } from "../invisible.js";
 import { JOB_FIELDS, PLAN_FIELDS, type JobField } from "../desired/fields.js";
 import { settingAt, type FileSetting, type JobSettings, type SettingValue } from "../plan/settings.js";
 import { nextRuns, runsFrom, shownRunTime } from "../run-times.js";
+import { studioTimeMs } from "../studio/time.js";
 import { checkPlanArgument, type CancelReason, type FieldChange, type Plan, type PlanAction, type PlanSummary } from "../plan/types.js";
 import { firstFew, teamsNamed } from "../word-lists.js";
 
@@ -139,10 +140,19 @@ export function queryPreview(query: string, cut: Head = plainHead): string {
 export function createdFields(after: JobSettings, createdAt: string, cut: Head = plainHead): string[] {
   const lines: string[] = [];
   // A schedule that starts later fires first after its start.
-  const from = runsFrom(new Date(createdAt), settingAt(after, "start_after") as string | undefined);
+  const startAfter = settingAt(after, "start_after") as string | undefined;
+  const now = new Date(createdAt);
+  const from = runsFrom(now, startAfter);
   for (const name of PLAN_FIELDS) {
     const value = settingAt(after, name);
-    if (value !== undefined) lines.push(...settingLines(JOB_FIELDS[name], value, from, cut));
+    if (value === undefined) continue;
+    const shown = settingLines(JOB_FIELDS[name], value, from, cut);
+    // A one-off job whose start is past runs as soon as it is made: a reviewer reading a
+    // date may not notice that it is behind them.
+    if (name === "start_after" && settingAt(after, "cron") === undefined && studioTimeMs(value as string) <= now.getTime()) {
+      shown[0] = `${shown[0]}   (past: runs when created)`;
+    }
+    lines.push(...shown);
   }
   return lines;
 }

@@ -902,6 +902,25 @@ describe("a create", () => {
     for (const out of [text, renderPlanMarkdown(plan), renderPlanJson(plan, "1")]) expect(out).not.toMatch(/cred-secret|key-secret/);
   });
 
+  it("says a one-off job's start_after is past, for it runs as soon as it is created", () => {
+    // Found reading the example's plan after its date: `schedule.start_after: 2026-12-01...`
+    // read like a wait, and the job ran the moment apply made it.
+    const jobs = [
+      desired({ key: "past", startAfter: "2026-10-31T23:59:00.000Z" }),
+      desired({ key: "now", startAfter: "2026-11-01T00:00:00.000Z" }),
+      desired({ key: "later", startAfter: "2026-11-01T00:01:00.000Z" }),
+      desired({ key: "cron", cron: "0 3 * * *", startAfter: "2026-10-01T00:00:00.000Z" }),
+    ];
+    const text = renderPlanText(computePlan(jobs, new Map([["demo", []]]), CLUSTERS, options()), { color: false });
+    expect(text.split("\n").filter((line) => line.includes("schedule."))).toEqual([
+      "        schedule.cron: 0 3 * * *   next: 2026-11-01 03:00 UTC, 2026-11-02 03:00 UTC, 2026-11-03 03:00 UTC",
+      "        schedule.start_after: 2026-10-01T00:00:00.000Z",
+      "        schedule.start_after: 2026-11-01T00:01:00.000Z",
+      "        schedule.start_after: 2026-11-01T00:00:00.000Z   (past: runs when created)",
+      "        schedule.start_after: 2026-10-31T23:59:00.000Z   (past: runs when created)",
+    ]);
+  });
+
   it("shows every requirement, and how much of a long one-line query it leaves out", () => {
     // Found with "evil-pkg @ ..." as the ninth requirement (past "… (9 in all)") and a
     // command after 70 spaces on the query's one line (past the preview's 60 characters).
