@@ -184,6 +184,13 @@ describe("--var-file", () => {
     ]);
   });
 
+  it("takes an empty var file, or one of comments only, as giving no variables", async () => {
+    // It was refused as "not a mapping", where an empty tfvars file is fine.
+    const dir = writeRepo({ "empty.yaml": "", "comments.yaml": "# region: eu\n", "null.yaml": "~\n", "base.yaml": "region: us\n" });
+    const given = await readVars([], ["base.yaml", "empty.yaml", "comments.yaml", "null.yaml"], dir);
+    expect(given.values).toEqual({ region: "us" });
+  });
+
   it("refuses a merge key that merges no mapping, as a spec file does", async () => {
     // Found by a reviewer: once a bad merge became a problem read past, var files dropped it.
     const dir = writeRepo({ "vars.yaml": "env: &e prod\n<<: *e\n" });

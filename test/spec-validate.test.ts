@@ -159,6 +159,23 @@ describe("a stack or team name YAML reads as a number or a boolean", () => {
   });
 });
 
+describe("a spec's own keys", () => {
+  it("are told how to fix a missing version and a stack written with a variable", async () => {
+    // Found reading the messages: a spec without `version:` was told the key is missing, not
+    // what to write; `stack: "${var:s}"` was told the rule for a stack's name.
+    const dir = writeRepo({
+      "studio-jobs.yaml": "stack: s\njobs:\n  a: {team: t, query: print(1)}\n",
+      "b/studio-jobs.yaml": 'version: 1\nstack: "${var:s}"\nvars: {s: x}\njobs:\n  b: {team: t, query: print(1)}\n',
+      "c/studio-jobs.yaml": 'version: 1\nstack: "c$${var:s}"\njobs:\n  c: {team: t, query: print(1)}\n',
+    });
+    await expectProblems(dir, [
+      "b/studio-jobs.yaml:2:8: the stack is not interpolated: ${var:...} or ${env:...} in it would be read as its name; write the name out (at stack)",
+      "c/studio-jobs.yaml:2:8: must be 1 to 63 letters, digits, '.', '_' or '-', starting with a letter or digit (at stack)",
+      'studio-jobs.yaml:1:1: missing required key "version"; add "version: 1" at the top of the file',
+    ]);
+  });
+});
+
 it("a schedule written as its cron alone is told the mapping it must be", async () => {
   // Found by an adversarial tester: `schedule: "0 3 * * *"` was told "must be a mapping",
   // and not what the mapping holds.

@@ -161,6 +161,9 @@ export function levenshtein(a: string, b: string): number {
   return row[b.length] ?? 0;
 }
 
+/** A `${var:` or `${env:` reference, not escaped as `$${`. */
+const REFERENCE = /(?:^|[^$])\$\{(?:env|var):/;
+
 interface Described {
   path: DocPath;
   key: boolean;
@@ -181,8 +184,22 @@ function describe(error: ErrorObject, document: unknown): Described | undefined 
     };
   }
   switch (error.keyword) {
-    case "required":
-      return { path, key: false, message: `missing required key "${String(params["missingProperty"])}"` };
+    case "required": {
+      const missing = String(params["missingProperty"]);
+      // A spec without its format's version is most often one written before it had one.
+      const fix = path.length === 0 && missing === "version" ? `; add "version: 1" at the top of the file` : "";
+      return { path, key: false, message: `missing required key "${missing}"${fix}` };
+    }
+    case "pattern":
+      // The stack is who owns the jobs: a variable would let one spec change owner by a flag.
+      if (path.length === 1 && path[0] === "stack" && typeof error.data === "string" && REFERENCE.test(error.data)) {
+        return {
+          path,
+          key: false,
+          message: "the stack is not interpolated: ${var:...} or ${env:...} in it would be read as its name; write the name out",
+        };
+      }
+      break;
     case "additionalProperties":
     case "unevaluatedProperties": {
       const extra = String(params["additionalProperty"] ?? params["unevaluatedProperty"]);

@@ -64,7 +64,9 @@ export async function readVarFiles(paths: readonly string[], cwd: string): Promi
       issues.push({ location: parsed.source.locate([]), path: "", message: SPEC_AS_VAR_FILE });
       continue;
     }
-    if (data === null || typeof data !== "object" || Array.isArray(data)) {
+    // An empty file (or one of comments only) gives no variables, as an empty tfvars does.
+    if (data === null || data === undefined) continue;
+    if (typeof data !== "object" || Array.isArray(data)) {
       issues.push({
         location: parsed.source.locate([]),
         path: "",
