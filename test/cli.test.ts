@@ -372,7 +372,11 @@ describe("clusters", () => {
     const emulator = await startEmulator({ port: 0, config: { clusters: [] } });
     try {
       const env = { DATACHAIN_STUDIO_URL: emulator.url, DATACHAIN_STUDIO_TOKEN: "dev-token", DATACHAIN_STUDIO_TEAM: "demo" };
-      expect(await runCli(["clusters"], { env })).toMatchObject({ code: 0, stdout: "No compute clusters in Studio.\n", stderr: "" });
+      expect(await runCli(["clusters"], { env })).toMatchObject({
+        code: 0,
+        stdout: "No compute clusters in Studio for team demo.\n",
+        stderr: "",
+      });
       expect(await runCli(["clusters", "--format", "json"], { env })).toMatchObject({ code: 0, stdout: "[]\n", stderr: "" });
     } finally {
       await emulator.close();

@@ -3,7 +3,7 @@
 import { connect, type GlobalOptions } from "../connect.js";
 import type { CliIo } from "../io.js";
 import { formatTable } from "../../render/table.js";
-import { jsonForReaders } from "../../invisible.js";
+import { jsonForReaders, printable } from "../../invisible.js";
 
 export async function runClusters(globals: GlobalOptions, options: { format: string }, io: CliIo): Promise<number> {
   const { client, team } = await connect(globals, io);
@@ -15,7 +15,7 @@ export async function runClusters(globals: GlobalOptions, options: { format: str
     }
     // An empty table (its header alone) reads as a listing cut short.
     if (clusters.length === 0) {
-      io.stdout.write("No compute clusters in Studio.\n");
+      io.stdout.write(`No compute clusters in Studio${team === undefined ? "" : ` for team ${printable(team)}`}.\n`);
       return 0;
     }
     const rows = clusters.map((c) => [
