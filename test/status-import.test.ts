@@ -126,6 +126,71 @@ describe("status", () => {
   });
 });
 
+describe("status without the spec's secrets", () => {
+  it("shows a job whose settings read an unset ${env:...} as unknown, says which variable, and never as changed or missing", async () => {
+    // status refused to run without every secret the spec reads, as plan does: an on-call
+    // engineer without production's secrets could not see what runs.
+    const dir = mkdtempSync(join(tmpdir(), "studio-jobs-status-"));
+    mkdirSync(join(dir, ".git"));
+    writeFileSync(
+      join(dir, "studio-jobs.yaml"),
+      [
+        "version: 1",
+        "stack: secrets",
+        "defaults: {team: demo}",
+        "jobs:",
+        "  nightly:",
+        "    query: print('nightly')",
+        "    schedule: {cron: '0 3 * * *'}",
+        '    environment: {API_KEY: "${env:STATUS_API_KEY}", TOKEN: "${env:STATUS_TOKEN}"}',
+        "  once:",
+        "    query: print('once')",
+        '    credentials: "${env:STATUS_TOKEN}"',
+        "  plain:",
+        "    query: print('plain')",
+        '    environment: {LEVEL: "${env:STATUS_LEVEL:-info}"}',
+        "",
+      ].join("\n"),
+    );
+    const secrets = { STATUS_API_KEY: "key-value-1234", STATUS_TOKEN: "token-value-5678" };
+    expect((await runCli(["apply", ".", "--yes"], { cwd: dir, env: { ...env, ...secrets } })).code).toBe(0);
+    studio.clock.advance(60_000); // the one-off job runs and completes
+    const rows = (stdout: string) =>
+      (JSON.parse(stdout) as { jobs: { key: string; spec: string }[]; not_in_studio: string[] }).jobs.map((j) => [j.key, j.spec]);
+
+    const without = await runCli(["status", ".", "--format", "json"], { cwd: dir, env });
+    expect(without.code).toBe(0);
+    expect(rows(without.stdout)).toEqual([
+      ["nightly", "unknown"],
+      ["once", "unknown"],
+      ["plain", "in-spec"],
+    ]);
+    expect(JSON.parse(without.stdout)).toMatchObject({ not_in_studio: [] });
+    expect(without.stderr).toBe(
+      "Warning: environment variable STATUS_API_KEY is not set here, so whether demo/nightly is as the spec wants cannot be told (shown as unknown); set it to compare.\n" +
+        "Warning: environment variable STATUS_TOKEN is not set here, so whether demo/nightly, demo/once are as the spec wants cannot be told (shown as unknown); set it to compare.\n",
+    );
+    // With them set, each is compared: one changed, the rest as applied.
+    const changed = await runCli(["status", ".", "--format", "json"], { cwd: dir, env: { ...env, ...secrets, STATUS_TOKEN: "rotated" } });
+    expect([changed.code, changed.stderr]).toEqual([0, ""]);
+    expect(rows(changed.stdout)).toEqual([
+      ["nightly", "changed"],
+      ["plain", "in-spec"],
+    ]);
+    expect(JSON.parse(changed.stdout)).toMatchObject({ not_in_studio: ["demo/once"] });
+    const same = await runCli(["status", ".", "--format", "json"], { cwd: dir, env: { ...env, ...secrets } });
+    expect(rows(same.stdout)).toEqual([
+      ["nightly", "in-spec"],
+      ["once", "in-spec"],
+      ["plain", "in-spec"],
+    ]);
+    // plan still needs them: it would send the values.
+    const plan = await runCli(["plan", "."], { cwd: dir, env });
+    expect(plan.code).toBe(1);
+    expect(plan.stderr).toContain("environment variable STATUS_API_KEY is not set; set it, or give a default");
+  });
+});
+
 describe("import", () => {
   /** Import team demo's jobs as `stack` into a new repository's studio-jobs.yaml. */
   async function importInto(stack: string) {

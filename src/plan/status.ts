@@ -17,9 +17,10 @@ import { byCodeUnits } from "../code-unit-order.js";
 /**
  * in-spec: as the spec wants it; changed: the spec wants something else; not-in-spec: apply
  * would cancel it; left-alone: it carries the stack's markers, but the plan leaves it alone
- * (a copy made in Studio under another name, a record without a key).
+ * (a copy made in Studio under another name, a record without a key); unknown: the spec's
+ * job reads an `${env:...}` not set here, so whether it is as the spec wants it cannot be told.
  */
-export type SpecMatch = "in-spec" | "changed" | "not-in-spec" | "left-alone";
+export type SpecMatch = "in-spec" | "changed" | "not-in-spec" | "left-alone" | "unknown";
 
 /** One job as status shows it. */
 export interface StatusRow {
@@ -57,8 +58,11 @@ export interface StackStatus {
   warnings: string[];
 }
 
-/** What status needs of a desired job. */
-export type StatusDesired = Pick<DesiredJob, "key" | "team" | "cron" | "fingerprint">;
+/**
+ * What status needs of a desired job; `unsetEnv`, the `${env:...}` it reads that are not set
+ * here (its fingerprint was made with them empty), when there are any.
+ */
+export type StatusDesired = Pick<DesiredJob, "key" | "team" | "cron" | "fingerprint"> & { unsetEnv?: readonly string[] };
 
 /**
  * When a live record runs next: a schedule's next three firings from now or its later
@@ -104,6 +108,11 @@ function stackRecord(job: LiveJob): { key: string; fingerprint: string | undefin
   }
 }
 
+/** A row that is the spec's job of its key, whatever its settings. */
+function isShownAsDesired(spec: SpecMatch): boolean {
+  return spec === "in-spec" || spec === "changed" || spec === "unknown";
+}
+
 export function computeStatus(
   desired: readonly StatusDesired[],
   listings: ReadonlyMap<string, readonly JobOutput[]>,
@@ -121,7 +130,7 @@ export function computeStatus(
   }
   jobs.sort((a, b) => byCodeUnits(a.team, b.team) || byCodeUnits(a.key, b.key));
   // A key shown only as not-in-spec or left-alone (a record without a key, say) is still one apply creates.
-  const shown = new Set(jobs.filter((job) => job.spec === "in-spec" || job.spec === "changed").map((job) => `${job.team}\u0000${job.key}`));
+  const shown = new Set(jobs.filter((job) => isShownAsDesired(job.spec)).map((job) => `${job.team}\u0000${job.key}`));
   const id = (job: StatusDesired) => `${job.team}\u0000${job.key}`;
   const conflicts = desired
     .filter((job) => held.has(id(job)))
@@ -194,9 +203,12 @@ function teamStatus(
     if (own === undefined) continue;
     const { record } = job;
     const want = own.claimable ? desiredOf(own.key) : undefined;
-    // A one-off job that ran with the spec's settings is done, not missing: show it too, once.
-    const ranOnce = want !== undefined && want.cron === undefined && satisfies({ record, fingerprint: own.fingerprint }, want);
+    const unknown = want?.unsetEnv !== undefined && want.unsetEnv.length > 0;
     const live = isLive(record.status);
+    // A one-off job that ran with the spec's settings is done, not missing: show it too, once;
+    // one whose settings cannot be told, as unknown, rather than as a job apply would create.
+    const ranOnce =
+      want !== undefined && want.cron === undefined && (unknown ? !live : satisfies({ record, fingerprint: own.fingerprint }, want));
     if (!live && !ranOnce) continue;
     if (ranOnce && shown.has(own.key)) continue;
     const keeper = kept.get(own.key);
@@ -206,8 +218,10 @@ function teamStatus(
         ? "not-in-spec"
         : want.fingerprint === own.fingerprint
           ? "in-spec"
-          : "changed";
-    if (spec === "in-spec") shown.add(own.key);
+          : unknown
+            ? "unknown"
+            : "changed";
+    if (spec === "in-spec" || spec === "unknown") shown.add(own.key);
     const run = lastRun.get(record.id);
     rows.push({
       key: own.key,
