@@ -703,6 +703,16 @@ describe("errors", () => {
     expect(other.code).toBe(1);
     expect(other.stderr).toContain("no reply: ERR_TLS_CERT_ALTNAME_INVALID ");
     expect(other.stderr).toContain(`The certificate of https://127.0.0.1:${port} is for another host name`);
+    // Found reading the hints: NODE_EXTRA_CA_CERTS naming a file Node could not read (it warns
+    // as it starts, and trusts nothing more) was told to set NODE_EXTRA_CA_CERTS.
+    const missing = join(tmpdir(), "studio-jobs-no-such-ca.pem");
+    const unread = await spawnCli(["clusters"], {
+      env: { ...env, DATACHAIN_STUDIO_URL: `https://localhost:${port}`, NODE_EXTRA_CA_CERTS: missing },
+    });
+    expect(unread.code).toBe(1);
+    expect(unread.stderr).toContain(
+      `This machine does not trust the certificate of https://localhost:${port}, though NODE_EXTRA_CA_CERTS is set (${missing}): if your network or your Studio uses a certificate authority of its own, check that the variable names its certificate, a readable PEM file.`,
+    );
   });
 
   it("says that Studio's certificate is for another host name, and where the host is given", async () => {

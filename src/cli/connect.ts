@@ -169,6 +169,7 @@ export async function connect(globals: GlobalOptions, io: CliIo, resolved?: Conn
     ...(io.now === undefined ? {} : { now: io.now }),
     onRetry: (e) => announceRetry(e, globals.verbose, io),
     refusedTokenHint: refusedTokenHint(settings.sources.token, io.env, io.cwd),
+    ...(io.env.NODE_EXTRA_CA_CERTS === undefined ? {} : { extraCaCerts: io.env.NODE_EXTRA_CA_CERTS }),
   });
   return { client, team: settings.team };
 }

@@ -42,6 +42,8 @@ export interface ErrorContext {
   proxy?: { shown: string; from: string; credentials: boolean; tls: boolean } | undefined;
   /** A 401's hint: how to mend the token where it came from; never the token. */
   refusedTokenHint?: string | undefined;
+  /** The NODE_EXTRA_CA_CERTS the process started with: a certificate it did not make trusted is told to check it. */
+  extraCaCerts?: string | undefined;
 }
 
 export interface RequestDescription {
@@ -100,7 +102,7 @@ const UNTRUSTED_CERTIFICATE: ReadonlySet<string> = new Set([
  * inspects TLS, a Studio with its own authority), out of date or for another host is told
  * what to do. Through a proxy, a server that speaks no TLS may be the proxy: not said then.
  */
-function tlsProblem(cause: unknown, { origin, basePath, proxy }: ErrorContext): { said?: string; hint: string } | undefined {
+function tlsProblem(cause: unknown, { origin, basePath, proxy, extraCaCerts }: ErrorContext): { said?: string; hint: string } | undefined {
   const code = errorCode(cause);
   if (code === undefined) return undefined;
   if (code === "ERR_SSL_WRONG_VERSION_NUMBER" && proxy === undefined && origin.startsWith("https:")) {
@@ -112,8 +114,13 @@ function tlsProblem(cause: unknown, { origin, basePath, proxy }: ErrorContext): 
   if (UNTRUSTED_CERTIFICATE.has(code)) {
     // Through an https:// proxy the certificate may be the proxy's: the error does not say whose.
     const whose = proxy?.tls !== true ? origin : origin.startsWith("https:") ? `${origin} or of ${proxyNamed(proxy)}` : proxyNamed(proxy);
+    const authority = `${proxy?.tls === true ? ", your proxy" : ""} or your Studio uses a certificate authority of its own`;
+    // Set already, it names a file Node could not read (it warned as it started) or another authority.
     return {
-      hint: `This machine does not trust the certificate of ${whose}: if your network${proxy?.tls === true ? ", your proxy" : ""} or your Studio uses a certificate authority of its own, set NODE_EXTRA_CA_CERTS to its certificate (a PEM file).`,
+      hint:
+        extraCaCerts === undefined || extraCaCerts === ""
+          ? `This machine does not trust the certificate of ${whose}: if your network${authority}, set NODE_EXTRA_CA_CERTS to its certificate (a PEM file).`
+          : `This machine does not trust the certificate of ${whose}, though NODE_EXTRA_CA_CERTS is set (${extraCaCerts}): if your network${authority}, check that the variable names its certificate, a readable PEM file.`,
     };
   }
   if (code === "CERT_HAS_EXPIRED" || code === "CERT_NOT_YET_VALID") {

@@ -74,6 +74,8 @@ export interface StudioClientOptions {
   redactor?: Pick<Redactor, "redact" | "redactHead">;
   /** The hint an error of a refused token (401) gets: how to mend it where it came from (the CLI's `refusedTokenHint`); never the token. */
   refusedTokenHint?: string;
+  /** The NODE_EXTRA_CA_CERTS this process started with, for the hint of an untrusted certificate. */
+  extraCaCerts?: string;
 }
 
 export interface ListJobsQuery {
@@ -200,6 +202,7 @@ export function createStudioClient(options: StudioClientOptions): StudioClient {
         ? undefined
         : { shown: proxy.shown, from: proxy.from, credentials: proxy.authorization !== undefined, tls: proxy.url.startsWith("https:") },
     refusedTokenHint: options.refusedTokenHint,
+    extraCaCerts: options.extraCaCerts,
     timeoutMs,
     retries: options.retries ?? 5,
     backoff: options.backoff ?? { baseMs: 200, maxMs: 5_000 },
