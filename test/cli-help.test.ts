@@ -296,7 +296,9 @@ describe("each command's help", () => {
         --port <port>             port; 0 picks a free one (default: 0)
         --data <file>             journal file to keep jobs across restarts (default:
                                   in memory)
-        --config <file>           JSON file with tokens, teams, scopes and clusters
+        --config <file>           JSON file with tokens, teams, scopes and clusters;
+                                  else the one token --token gives (dev-token), for
+                                  --team (demo): DATACHAIN_STUDIO_* are not read
         --admin                   enable the /_emulator/ test hooks
         --latency <ms>            delay every reply
         --error-rate <p>          chance of a 503 before acting

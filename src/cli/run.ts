@@ -295,7 +295,10 @@ export async function run(argv: readonly string[], rawIo: CliIo): Promise<number
     .option("--host <host>", "address to listen on", "127.0.0.1")
     .addOption(integerOption("--port <port>", "port; 0 picks a free one", { min: 0, max: 65535 }, 0))
     .option("--data <file>", "journal file to keep jobs across restarts (default: in memory)")
-    .option("--config <file>", "JSON file with tokens, teams, scopes and clusters")
+    .option(
+      "--config <file>",
+      "JSON file with tokens, teams, scopes and clusters; else the one token --token gives (dev-token), for --team (demo): DATACHAIN_STUDIO_* are not read",
+    )
     .option("--admin", "enable the /_emulator/ test hooks", false)
     .addOption(integerOption("--latency <ms>", "delay every reply", { min: 0, max: 600_000 }))
     .addOption(fractionOption("--error-rate <p>", "chance of a 503 before acting"))
