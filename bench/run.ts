@@ -27,7 +27,8 @@ const USAGE = `usage: npm run bench -- [--quick] [--keep] [ROW...]
   ROW      run only the row groups whose name contains it: ${GROUPS.map((g) => g.id).join(", ")}
   --quick  fewer runs and smaller sizes: a smoke run; targets are shown but not enforced
   --keep   keep the scratch directory (spec repositories) and print where it is
-  BENCH_NODE_FLAGS="--cpu-prof --cpu-prof-dir=prof"  node flags for the measured commands (not floors)
+  BENCH_NODE_FLAGS="--cpu-prof --cpu-prof-dir=$PWD/prof"  node flags for the measured commands (not floors);
+           directories absolute: the commands run in scratch directories, removed at the end
 `;
 
 function parseArgs(argv: readonly string[]): { quick: boolean; keep: boolean; filters: string[] } {
