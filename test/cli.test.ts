@@ -205,8 +205,8 @@ describe("studio-jobs emulator", () => {
 
 describe("studio-jobs emulator --token and --team", () => {
   it("takes the one token given with --token for the team given with --team, and no other", async () => {
-    // Found by an audit against DESIGN ("tokens, teams and scopes from flags or a small config
-    // file"): both were silently ignored, and the emulator took only dev-token for demo.
+    // Found by an audit against the README's emulator table ("`--token T`, `--team T` (before
+    // `emulator`)"): both were silently ignored, and the emulator took only dev-token for demo.
     const child = spawn(process.execPath, [CLI, "--token", "own-token-1", "--team", "acme", "emulator", "--port", "0"], {
       stdio: ["ignore", "pipe", "pipe"],
     });

@@ -617,7 +617,7 @@ describe("faults", () => {
   });
 
   it("delays refusals by the injected latency too, and not the admin hooks", async () => {
-    // Found by an audit against DESIGN ("--latency MS on every reply"): a 401, a 403 told from
+    // Found by an audit of --latency, which delays every reply: a 401, a 403 told from
     // the headers, a malformed path and a 413 were answered at once, only the rest waited.
     // A second: far past what a busy machine stalls an admin hook's reply by.
     studio = await startTestStudio({ faults: { latencyMs: 1000 } });
