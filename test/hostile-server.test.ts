@@ -964,15 +964,24 @@ describe("4. a reply that never ends", () => {
     // Found by an adversarial tester: `0x10` and `1e1` were read as 16 and 10 seconds, unsaid.
     for (const given of ["soon", "0x10", "1e1", "0b11", "-5", "0", ".", "Infinity"]) {
       const result = await runCli(["--timeout", given, "plan", "."], { cwd: dir, env: env() });
-      expect([result.code, result.stderr]).toEqual([1, `Error: --timeout must be a number greater than 0, got "${given}".\n`]);
+      expect([result.code, result.stderr]).toEqual([
+        1,
+        `Error: --timeout must be a number greater than 0, written in digits (such as 90 or 2.5), got "${given}".\n`,
+      ]);
     }
     const fromEnv = await runCli(["plan", "."], { cwd: dir, env: env({ STUDIO_JOBS_TIMEOUT: "1e2", STUDIO_JOBS_MAX_LISTED: "0x10" }) });
-    expect(fromEnv.stderr).toBe('Error: STUDIO_JOBS_TIMEOUT must be a number greater than 0, got "1e2".\n');
+    expect(fromEnv.stderr).toBe(
+      'Error: STUDIO_JOBS_TIMEOUT must be a number greater than 0, written in digits (such as 90 or 2.5), got "1e2".\n',
+    );
     const listed = await runCli(["plan", "."], { cwd: dir, env: env({ STUDIO_JOBS_MAX_LISTED: "1e3" }) });
-    expect(listed.stderr).toBe('Error: STUDIO_JOBS_MAX_LISTED must be a whole number of at least 1, got "1e3".\n');
+    expect(listed.stderr).toBe(
+      'Error: STUDIO_JOBS_MAX_LISTED must be a whole number from 1 to 9007199254740991, written in digits, got "1e3".\n',
+    );
     // Digits past what a number holds exactly.
     const huge = await runCli(["plan", "."], { cwd: dir, env: env({ STUDIO_JOBS_MAX_LISTED: "99999999999999999999" }) });
-    expect(huge.stderr).toBe('Error: STUDIO_JOBS_MAX_LISTED must be a whole number of at least 1, got "99999999999999999999".\n');
+    expect(huge.stderr).toBe(
+      'Error: STUDIO_JOBS_MAX_LISTED must be a whole number from 1 to 9007199254740991, written in digits, got "99999999999999999999".\n',
+    );
     expect(hostile.received).toEqual([]);
   });
 

@@ -37,7 +37,9 @@ function listLimitFrom(env: NodeJS.ProcessEnv): { listLimit?: { initial: number;
   if (raw === undefined || raw === "") return {};
   const ceiling = Number(raw.trim());
   if (!/^\d+$/.test(raw.trim()) || !Number.isSafeInteger(ceiling) || ceiling < 1) {
-    throw new UsageError(`STUDIO_JOBS_MAX_LISTED must be a whole number of at least 1, got "${raw}".`);
+    throw new UsageError(
+      `STUDIO_JOBS_MAX_LISTED must be a whole number from 1 to ${Number.MAX_SAFE_INTEGER}, written in digits, got "${raw}".`,
+    );
   }
   return { listLimit: { initial: Math.min(250_000, ceiling), ceiling } };
 }
@@ -52,7 +54,7 @@ function positiveNumber(name: string, raw: string): number {
   const written = raw.trim();
   const value = Number(written);
   if (!DECIMAL.test(written) || !Number.isFinite(value) || value <= 0)
-    throw new UsageError(`${name} must be a number greater than 0, got "${raw}".`);
+    throw new UsageError(`${name} must be a number greater than 0, written in digits (such as 90 or 2.5), got "${raw}".`);
   return value;
 }
 
