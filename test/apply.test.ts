@@ -849,6 +849,24 @@ describe("confirmation", () => {
     expect(studio.emulator.store.allJobs()).toHaveLength(0);
   });
 
+  it("says the plan --out that saves this plan: the spec paths given, shell-quoted, and the planning flags to repeat", async () => {
+    // Found checking the hint against what it does: it said `studio-jobs plan --out plan.json`
+    // whatever the paths, which plans ./studio-jobs.yaml: another spec, or none.
+    const dir = copyExample("analytics");
+    const said = (saved: string) =>
+      `Error: Refusing to apply without confirmation: there is no terminal to ask on.\nPass --yes to apply these changes, or save a plan with ${saved} and run \`studio-jobs apply plan.json\`.\n`;
+    const glob = await cli(dir, ["apply", "*.yaml", "--var", "env=prod", "--max-cancel", "3", "--parallelism", "2"]);
+    expect(glob.code).toBe(1);
+    expect(glob.stderr).toContain(said("`studio-jobs plan '*.yaml' --out plan.json` (with the same --var and --max-cancel)"));
+    mkdirSync(join(dir, "it's"));
+    writeFileSync(join(dir, "it's", "q.yaml"), "version: 1\nstack: q\njobs:\n  a: {query: print(1), team: demo}\n");
+    const quoted = await cli(dir, ["apply", "it's/"]);
+    expect(quoted.stderr).toContain(said("`studio-jobs plan 'it'\\''s/' --out plan.json`"));
+    const bare = await cli(dir, ["apply"]);
+    expect(bare.stderr).toContain(said("`studio-jobs plan --out plan.json`"));
+    expect(studio.emulator.store.allJobs()).toHaveLength(0);
+  });
+
   it("asks on a terminal; 'no' changes nothing, 'yes' applies", async () => {
     const dir = copyExample("analytics");
     const no = await cli(dir, ["apply", "."], { interactive: true, answers: ["no"] });

@@ -593,7 +593,7 @@ it("destroy that finds no job of the stack at all, live or ended, says its jobs 
     code: 0,
     stdout: "Nothing to destroy: stack defaulted has no live jobs in team alpha.\n",
     stderr:
-      "Warning: Stack defaulted has no job in team alpha, live or ended. If its jobs run in another team (a changed `team:` or default team), give that team: studio-jobs destroy --team TEAM.\n",
+      "Warning: Stack defaulted has no job in team alpha, live or ended. If its jobs run in another team (a changed `team:` or default team), give that team: studio-jobs destroy . --team TEAM.\n",
   });
   expect(liveIn("beta", "defaulted")).toEqual(["a"]);
   const there = await runCli(["destroy", ".", "--yes", "--team", "beta"], { cwd: dir, env: { ...both, DATACHAIN_STUDIO_TEAM: "alpha" } });

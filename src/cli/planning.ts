@@ -8,7 +8,7 @@ import { computePlan, disruptionWarning } from "../plan/compute.js";
 import type { Plan, PlanAction } from "../plan/types.js";
 import { readVars } from "../desired/index.js";
 import type { GivenVars } from "../desired/var-files.js";
-import { loadSpecFiles, type LoadedSpecFile } from "../desired/load.js";
+import { DEFAULT_SPEC_FILE, loadSpecFiles, type LoadedSpecFile } from "../desired/load.js";
 import { classify, isProtected, managedAs } from "../identity/classify.js";
 import { peekStack, peekTeams, resolveSpec, type ResolveOptions } from "../desired/resolve.js";
 import { checkVarsUsed } from "../desired/unused-vars.js";
@@ -86,6 +86,20 @@ export const UNREADABLE_TEAM: ReadonlySet<number> = new Set([400, 403, 404, 422]
 
 /** How many teams a warning about recorded teams names before "and N more": a record may name thousands. */
 export const RECORDED_TEAMS_NAMED = 10;
+
+/** A path as a POSIX shell takes it back: bare when it holds nothing the shell reads, else in single quotes. */
+function shellWord(path: string): string {
+  return /^[\w@%+=:,./-]+$/.test(path) ? path : `'${path.replaceAll("'", `'\\''`)}'`;
+}
+
+/**
+ * The spec paths of a command a hint says to run, as given (` jobs/ 'a b.yaml'`): without them
+ * the command reads ./studio-jobs.yaml, another spec or none. Nothing for that default.
+ */
+export function specArguments(paths: readonly string[]): string {
+  if (paths.length === 1 && paths[0] === DEFAULT_SPEC_FILE) return "";
+  return paths.map((path) => ` ${printable(shellWord(path))}`).join("");
+}
 
 /**
  * How many teams a plan lists only because the stack's records name them. A real stack uses

@@ -16,8 +16,8 @@ import { resolveConnection } from "../../studio/config.js";
 import type { JobOutput } from "../../studio/types.js";
 import { connect, type GlobalOptions } from "../connect.js";
 import { isFullTerminal, reportDiagnostics, useColor, waitsOf, type CliIo } from "../io.js";
-import { listStudio, preparePlan, RECORDED_TEAMS_NAMED, UNREADABLE_TEAM, type PlanFlags } from "../planning.js";
-import { teamsNamed } from "../../word-lists.js";
+import { listStudio, preparePlan, RECORDED_TEAMS_NAMED, specArguments, UNREADABLE_TEAM, type PlanFlags } from "../planning.js";
+import { joinWords, teamsNamed } from "../../word-lists.js";
 
 export interface ApplyCommandFlags extends PlanFlags {
   yes: boolean;
@@ -44,7 +44,7 @@ export async function runApply(
   if (paths.some(isPlanPath)) {
     throw new UsageError("Give either one saved plan file or spec paths, not both.");
   }
-  return applySpec(paths, flags, globals, io);
+  return applySpec(paths, flags, globals, io, given);
 }
 
 /** The flags that shape a plan: a saved plan was made with its own. */
@@ -74,7 +74,13 @@ function refuseUncoveredTeam(team: string | undefined, covered: readonly string[
   );
 }
 
-async function applySpec(paths: string[], flags: ApplyCommandFlags, globals: GlobalOptions, io: CliIo): Promise<number> {
+async function applySpec(
+  paths: string[],
+  flags: ApplyCommandFlags,
+  globals: GlobalOptions,
+  io: CliIo,
+  given: readonly string[],
+): Promise<number> {
   const { plan, client, listings } = await preparePlan(paths, flags, globals, io);
   try {
     // With --format json stdout is the results alone; the plan goes to stderr.
@@ -88,7 +94,7 @@ async function applySpec(paths: string[], flags: ApplyCommandFlags, globals: Glo
       question: "Apply these changes?",
       noTerminal:
         "Refusing to apply without confirmation: there is no terminal to ask on.\n" +
-        "Pass --yes to apply these changes, or save a plan with `studio-jobs plan --out plan.json` and run `studio-jobs apply plan.json`.",
+        `Pass --yes to apply these changes, or save a plan with ${planCommand(paths, given)} and run \`studio-jobs apply plan.json\`.`,
       declined: "Apply cancelled; nothing was changed.",
     });
     if (!confirmed) return 1;
@@ -96,6 +102,16 @@ async function applySpec(paths: string[], flags: ApplyCommandFlags, globals: Glo
   } finally {
     await client.close();
   }
+}
+
+/**
+ * The `plan --out` that saves the plan this apply was asked to make: its spec paths as given
+ * (without them `plan` reads ./studio-jobs.yaml, another spec or none), and its planning flags named.
+ */
+function planCommand(paths: readonly string[], given: readonly string[]): string {
+  const flags = given.filter((flag) => PLANNING_FLAGS.has(flag));
+  const same = flags.length === 0 ? "" : ` (with the same ${joinWords(flags)})`;
+  return `\`studio-jobs plan${specArguments(paths)} --out plan.json\`${same}`;
 }
 
 function emptyJson(io: CliIo): number {

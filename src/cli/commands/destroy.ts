@@ -4,7 +4,7 @@
 import { renderPlanText } from "../../render/text.js";
 import type { GlobalOptions } from "../connect.js";
 import { reportDiagnostics, useColor, type CliIo } from "../io.js";
-import { preparePlan, RECORDED_TEAMS_FOLLOWED, RECORDED_TEAMS_NAMED } from "../planning.js";
+import { preparePlan, RECORDED_TEAMS_FOLLOWED, RECORDED_TEAMS_NAMED, specArguments } from "../planning.js";
 import { confirm, execute } from "./apply.js";
 import { joinWords, teamsNamed } from "../../word-lists.js";
 import { printable } from "../../invisible.js";
@@ -60,7 +60,7 @@ export async function runDestroy(paths: string[], flags: DestroyFlags, globals: 
         );
         io.stderr.write(
           cased.length === 0
-            ? `Warning: Stack ${plan.stack} has no job in ${teams}, live or ended. If its jobs run in another team (a changed \`team:\` or default team), give that team: studio-jobs destroy --team TEAM.\n`
+            ? `Warning: Stack ${plan.stack} has no job in ${teams}, live or ended. If its jobs run in another team (a changed \`team:\` or default team), give that team: studio-jobs destroy${specArguments(paths)} --team TEAM.\n`
             : cased.length === 1
               ? `Warning: Stack ${plan.stack} has no job in ${teams}, live or ended, but stack ${cased[0]}, whose name differs from it only in case, has: stack names are case-sensitive. To retire that stack, give ${given} exactly.\n`
               : `Warning: Stack ${plan.stack} has no job in ${teams}, live or ended, but stacks ${joinWords(cased)}, whose names differ from it only in case, have: stack names are case-sensitive. To retire one of them, give ${given} exactly.\n`,
