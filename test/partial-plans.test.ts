@@ -116,7 +116,12 @@ describe("--target", () => {
     writeFileSync(join(dir, "studio-jobs.yaml"), "version: 1\nstack: emptied\nteams: [demo]\njobs: {}\n");
     const none = await cli(dir, ["plan", "."]);
     expect(none.code).toBe(1);
-    expect(none.stderr).toContain("The plan would cancel every job of stack emptied (2) and keep none");
+    // The destroy it suggests names the paths given: run bare, it would read ./studio-jobs.yaml.
+    expect(none.stderr).toContain(
+      "The plan would cancel every job of stack emptied (2) and keep none: is the spec empty or the path wrong? To retire the stack, run `studio-jobs destroy .`;",
+    );
+    const named = await cli(dir, ["plan", "studio-jobs.yaml"]);
+    expect(named.stderr).toContain("To retire the stack, run `studio-jobs destroy`;");
     expect(await cli(dir, ["plan", ".", "--allow-empty"])).toMatchObject({ code: 0, stderr: "" });
     expect([...liveByKey(await studio.client.listAllJobs("demo"), "emptied").keys()].sort()).toEqual(["job-0", "job-1"]);
   });

@@ -312,6 +312,7 @@ export async function preparePlan(
       allowProtected: flags.allowProtected || destroy,
       maxCancel: destroy ? Number.POSITIVE_INFINITY : flags.maxCancel,
       now: new Date(),
+      specArguments: specArguments(paths),
       destroying: destroy,
       ...(io.secrets === undefined ? {} : { holdsSecret: io.secrets.holds }),
     });

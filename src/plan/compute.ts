@@ -488,7 +488,7 @@ function checkGuards(actions: readonly PlanAction[], liveManaged: number, option
   const keeps = actions.filter((a) => a.kind === "create" || a.kind === "noop" || a.kind === "replace").length;
   if (!options.allowEmpty && liveManaged > 0 && removed === liveManaged && keeps === 0) {
     errors.push(
-      `The plan would cancel every job of stack ${options.stack} (${liveManaged}) and keep none: is the spec empty or the path wrong? To retire the stack, run \`studio-jobs destroy\`; to plan it anyway, pass --allow-empty.`,
+      `The plan would cancel every job of stack ${options.stack} (${liveManaged}) and keep none: is the spec empty or the path wrong? To retire the stack, run \`studio-jobs destroy${options.specArguments ?? ""}\`; to plan it anyway, pass --allow-empty.`,
     );
   }
   if (removed > options.maxCancel) {

@@ -57,6 +57,8 @@ export interface PlanOptions {
   destroying?: boolean;
   /** Whether a text holds a secret the run knows: such a live value is shown as (sensitive). */
   holdsSecret?: (text: string) => boolean;
+  /** The spec paths as a shell takes them back (` jobs/`), for the commands messages suggest; "" for ./studio-jobs.yaml. */
+  specArguments?: string;
 }
 
 export interface PlanSummary {
