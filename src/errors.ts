@@ -34,11 +34,14 @@ export interface SpecIssue {
   count?: number;
 }
 
+/** What a SpecError's problems are in: the spec, or the variables given with it (--var, --var-file). */
+export type ProblemSubject = "the spec" | "the variables given";
+
 /** How many problems `issues` tell of: "12 problems found in the spec." */
-export function countProblems(issues: readonly SpecIssue[]): string {
+export function countProblems(issues: readonly SpecIssue[], subject: ProblemSubject = "the spec"): string {
   let count = 0;
   for (const issue of issues) count += issue.count ?? 1;
-  return `${count} problem${count === 1 ? "" : "s"} found in the spec.`;
+  return `${count} problem${count === 1 ? "" : "s"} found in ${subject}.`;
 }
 
 export function formatSpecIssue(issue: SpecIssue): string {
@@ -54,10 +57,12 @@ export function formatSpecNote(issue: SpecIssue): string {
 
 export class SpecError extends StudioJobsError {
   readonly issues: readonly SpecIssue[];
+  readonly subject: ProblemSubject;
 
-  constructor(issues: readonly SpecIssue[]) {
-    super("SPEC_INVALID", `${issues.map(formatSpecIssue).join("\n")}\n${countProblems(issues)}`);
+  constructor(issues: readonly SpecIssue[], subject: ProblemSubject = "the spec") {
+    super("SPEC_INVALID", `${issues.map(formatSpecIssue).join("\n")}\n${countProblems(issues, subject)}`);
     this.issues = issues;
+    this.subject = subject;
   }
 }
 

@@ -321,7 +321,7 @@ function judge(format: FuzzFormat, reply: FuzzReply): string | undefined {
       if (reply.stdout !== "") return "exit 1 with output on stdout";
       const last = rest.pop() ?? "";
       const first = rest.shift() ?? "";
-      if (!/^\d+ problems? found in the spec\.$/.test(last)) return "no problem count at the end";
+      if (!/^\d+ problems? found in (?:the spec|the variables given)\.$/.test(last)) return "no problem count at the end";
       if (!first.startsWith("Error: ") || !LOCATED.test(first.slice(7))) return "the first problem is not at file:line:col";
       return rest.every((line) => LOCATED.test(line)) ? undefined : "a problem line not at file:line:col";
     }
@@ -360,7 +360,8 @@ function judge(format: FuzzFormat, reply: FuzzReply): string | undefined {
       if (reply.code === 0 && /^Valid: /.test(lines.at(-1) ?? "")) lines.pop();
       const bad = lines.find((line) => !/^::(error|notice) file=[^,\n]*,line=\d+,col=\d+::[^\n]+$/.test(line));
       if (bad !== undefined) return `not a workflow command: ${bad.slice(0, 200)}`;
-      if (reply.code === 1 && !/^\d+ problems? found in the spec\.\n$/.test(reply.stderr)) return "exit 1 without the count on stderr";
+      if (reply.code === 1 && !/^\d+ problems? found in (?:the spec|the variables given)\.\n$/.test(reply.stderr))
+        return "exit 1 without the count on stderr";
       if (reply.code === 1 && !lines.some((line) => line.startsWith("::error "))) return "exit 1 without an ::error";
       return undefined;
     }

@@ -209,7 +209,7 @@ describe("--var-file", () => {
       code: 1,
       stdout: "",
       stderr:
-        "Error: huge.yaml:1:1: the file is 5.0 MiB; a var file may be at most 4 MiB: split its variables over several var files\n1 problem found in the spec.\n",
+        "Error: huge.yaml:1:1: the file is 5.0 MiB; a var file may be at most 4 MiB: split its variables over several var files\n1 problem found in the variables given.\n",
     });
   });
 
@@ -242,7 +242,10 @@ describe("--var-file", () => {
     const spec = await runCli(["validate", "studio-jobs.yaml", "loop.yaml"], { cwd: dir });
     expect({ code: spec.code, stderr: spec.stderr }).toEqual({ code: 1, stderr: `Error: ${loop}\n1 problem found in the spec.\n` });
     const vars = await runCli(["validate", "studio-jobs.yaml", "--var-file", "loop.yaml"], { cwd: dir });
-    expect({ code: vars.code, stderr: vars.stderr }).toEqual({ code: 1, stderr: `Error: ${loop}\n1 problem found in the spec.\n` });
+    expect({ code: vars.code, stderr: vars.stderr }).toEqual({
+      code: 1,
+      stderr: `Error: ${loop}\n1 problem found in the variables given.\n`,
+    });
   });
 
   // Found by an adversarial tester: a socket cannot be opened at all, and was "cannot be read (ENXIO)".
@@ -259,7 +262,7 @@ describe("--var-file", () => {
       const vars = await runCli(["validate", "studio-jobs.yaml", "--var-file", "sock.yaml"], { cwd: dir });
       expect({ code: vars.code, stderr: vars.stderr }).toEqual({
         code: 1,
-        stderr: "Error: sock.yaml:1:1: this is a socket, not a file; give a YAML file\n1 problem found in the spec.\n",
+        stderr: "Error: sock.yaml:1:1: this is a socket, not a file; give a YAML file\n1 problem found in the variables given.\n",
       });
     } finally {
       await new Promise((closed) => server.close(closed));
@@ -304,7 +307,7 @@ describe("--var-file", () => {
     });
     const file = await runCli(["validate", "studio-jobs.yaml", "--var-file", "v.json"], { cwd: dir });
     expect(file.stderr).toBe(
-      'Error: v.json:1:2: "__proto__": __proto__ cannot be used as a name here; choose another (at __proto__)\n1 problem found in the spec.\n',
+      'Error: v.json:1:2: "__proto__": __proto__ cannot be used as a name here; choose another (at __proto__)\n1 problem found in the variables given.\n',
     );
   });
 
@@ -322,7 +325,7 @@ describe("--var-file", () => {
     expect({ code: spec.code, stderr: spec.stderr }).toEqual({
       code: 1,
       stderr:
-        "Error: studio-jobs.yaml:1:1: this is a spec file, not a var file: give it as a path (studio-jobs plan FILE); a var file is a mapping of names to values, e.g. env: prod\n1 problem found in the spec.\n",
+        "Error: studio-jobs.yaml:1:1: this is a spec file, not a var file: give it as a path (studio-jobs plan FILE); a var file is a mapping of names to values, e.g. env: prod\n1 problem found in the variables given.\n",
     });
   });
 
@@ -340,11 +343,11 @@ describe("--var-file", () => {
       "this is a spec file, not a var file: give it as a path (studio-jobs plan FILE); a var file is a mapping of names to values, e.g. env: prod";
     const said = async (file: string) => (await runCli(["validate", "studio-jobs.yaml", "--var-file", file], { cwd: dir })).stderr;
     expect(await Promise.all(["stack.yaml", "jobs.yaml", "no-stack.yaml", "no-version.yaml"].map(said))).toEqual([
-      `Error: stack.yaml:1:1: ${asSpec}\n1 problem found in the spec.\n`,
-      `Error: jobs.yaml:1:1: ${asSpec}\n1 problem found in the spec.\n`,
+      `Error: stack.yaml:1:1: ${asSpec}\n1 problem found in the variables given.\n`,
+      `Error: jobs.yaml:1:1: ${asSpec}\n1 problem found in the variables given.\n`,
       "Error: no-stack.yaml:1:10: the value of version must be a string, not the number 1; put the value in quotes, as written (at version)\n" +
-        "no-stack.yaml:2:10: the value of retries must be a string, not the number 3; put the value in quotes, as written (at retries)\n2 problems found in the spec.\n",
-      "Error: no-version.yaml:2:10: the value of retries must be a string, not the number 3; put the value in quotes, as written (at retries)\n1 problem found in the spec.\n",
+        "no-stack.yaml:2:10: the value of retries must be a string, not the number 3; put the value in quotes, as written (at retries)\n2 problems found in the variables given.\n",
+      "Error: no-version.yaml:2:10: the value of retries must be a string, not the number 3; put the value in quotes, as written (at retries)\n1 problem found in the variables given.\n",
     ]);
   });
 
@@ -492,7 +495,7 @@ describe("--var-file", () => {
       });
       expect(plan.code).toBe(1);
       expect(plan.stderr).toBe(
-        "Error: prod.yaml:1:6: the value of env must be a string, not a list; put the value in quotes, as written (at env)\n1 problem found in the spec.\n",
+        "Error: prod.yaml:1:6: the value of env must be a string, not a list; put the value in quotes, as written (at env)\n1 problem found in the variables given.\n",
       );
     });
   });

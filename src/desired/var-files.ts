@@ -106,7 +106,7 @@ export async function readVarFiles(paths: readonly string[], cwd: string): Promi
       }
     }
   }
-  if (issues.length > 0) throw new SpecError(tidyIssues(issues));
+  if (issues.length > 0) throw new SpecError(tidyIssues(issues), "the variables given");
   return { values: vars, sources };
 }
 

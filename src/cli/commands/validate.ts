@@ -4,7 +4,7 @@
 
 import { existsSync, realpathSync } from "node:fs";
 import { basename, dirname, join, resolve, sep } from "node:path";
-import { countProblems, formatSpecNote, SpecError, type SpecIssue } from "../../errors.js";
+import { countProblems, formatSpecNote, SpecError, type ProblemSubject, type SpecIssue } from "../../errors.js";
 import { readVars, type SpecCheck } from "../../desired/index.js";
 import { displayPath, loadSpecFiles } from "../../desired/load.js";
 import { checkSpecFiles, needsDefaultTeam } from "../../desired/resolve.js";
@@ -27,6 +27,7 @@ type Severity = "error" | "note";
 
 export async function runValidate(paths: string[], flags: ValidateFlags, globals: GlobalOptions, io: CliIo): Promise<number> {
   let check: SpecCheck;
+  let subject: ProblemSubject = "the spec";
   try {
     const vars = await readVars(flags.var, flags.varFile, io.cwd);
     const { files, issues } = await loadSpecFiles(paths, io.cwd);
@@ -39,16 +40,17 @@ export async function runValidate(paths: string[], flags: ValidateFlags, globals
     // A var file's problems are problems of this run like any other.
     if (!(error instanceof SpecError)) throw error;
     check = { summary: undefined, spec: undefined, errors: [...error.issues], notes: [] };
+    subject = error.subject;
   }
   switch (flags.format) {
     case "text":
-      return reportText(check, io);
+      return reportText(check, subject, io);
     case "json":
       io.stdout.write(renderJson(check));
       return check.summary === undefined ? 1 : 0;
     case "github":
       for (const line of renderGithub(check, annotationFiles(io))) (io.commands ?? io.stdout).write(`${line}\n`);
-      if (check.summary === undefined) io.stderr.write(`${countProblems(check.errors)}\n`);
+      if (check.summary === undefined) io.stderr.write(`${countProblems(check.errors, subject)}\n`);
       else io.stdout.write(`${summary(check)}\n`);
       return check.summary === undefined ? 1 : 0;
     default:
@@ -72,11 +74,11 @@ function summary(check: SpecCheck): string {
   return `Valid: ${jobs} job${jobs === 1 ? "" : "s"} in ${files.length} file${files.length === 1 ? "" : "s"}, stack ${spec.stack}, team${teams.length === 1 ? "" : "s"} ${teams.join(", ") || "(none)"}.`;
 }
 
-function reportText(check: SpecCheck, io: CliIo): number {
+function reportText(check: SpecCheck, subject: ProblemSubject, io: CliIo): number {
   // A note quotes file names and values from the spec: shown escaped, as errors are (src/cli/run.ts).
   for (const note of check.notes) io.stderr.write(`${printable(formatSpecNote(note))}\n`);
   // The errors take the way every command's errors take: the same lines, exit 1.
-  if (check.summary === undefined) throw new SpecError(check.errors);
+  if (check.summary === undefined) throw new SpecError(check.errors, subject);
   io.stdout.write(`${summary(check)}\n`);
   return 0;
 }
