@@ -6,7 +6,7 @@ import { cpSync, mkdirSync, mkdtempSync, readFileSync, statSync, writeFileSync }
 import { builtinModules } from "node:module";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
+import { fileURLToPath, pathToFileURL } from "node:url";
 import { promisify } from "node:util";
 import { expect, it } from "vitest";
 
@@ -127,6 +127,24 @@ it("packs what a user needs, installs offline, type-checks and runs in a consume
   await npm(["ci", "--offline", "--no-audit", "--no-fund", "--ignore-scripts"], consumer);
   const installed = JSON.parse(readFileSync(join(consumer, "node_modules/studio-jobs/package.json"), "utf8")) as { types: string };
   expect(installed.types).toBe("./dist/src/index.d.ts");
+
+  // The JSON schemas are the package's too (README: `$schema` comments point into it): an
+  // editor integration finds them by the package's name, from CommonJS and from ES modules.
+  // `exports` listed none, and both lookups failed with ERR_PACKAGE_PATH_NOT_EXPORTED.
+  for (const schema of ["studio-jobs.schema.json", "plan.schema.json"]) {
+    const specifier = `studio-jobs/schema/${schema}`;
+    const path = join(consumer, "node_modules/studio-jobs/schema", schema);
+    const required = await run(process.execPath, ["-p", `require.resolve(${JSON.stringify(specifier)})`], { cwd: consumer });
+    expect(required.stdout).toBe(`${path}\n`);
+    const imported = await run(
+      process.execPath,
+      ["--input-type=module", "-e", `console.log(import.meta.resolve(${JSON.stringify(specifier)}))`],
+      {
+        cwd: consumer,
+      },
+    );
+    expect(imported.stdout).toBe(`${pathToFileURL(path).href}\n`);
+  }
 
   const tsc = await run(process.execPath, [join(ROOT, "node_modules/typescript/bin/tsc"), "-p", "tsconfig.json"], { cwd: consumer }).catch(
     (error: Error & { stdout?: string }) => ({ stdout: `tsc failed:\n${error.stdout ?? error.message}` }),
