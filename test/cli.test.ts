@@ -5,8 +5,9 @@ import { closeSync, mkdtempSync, openSync, readFileSync, writeFileSync } from "n
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
+import { NODE_NEEDED, nodeTooOld } from "../src/cli/node-version.js";
 import { startEmulator } from "../src/emulator/index.js";
-import { CLI, firstLine, runCli, spawnCli } from "./cli-helpers.js";
+import { CLI, firstLine, runCli, runProcess, spawnCli } from "./cli-helpers.js";
 import { copyExample, JOURNAL_JOB, rawCall, useStudio, writeRepo } from "./helpers.js";
 
 describe("help and version", () => {
@@ -200,6 +201,41 @@ describe("studio-jobs emulator", () => {
     }
     const code = await new Promise<number | null>((resolve) => child.on("close", (c) => resolve(c)));
     expect(code).toBe(0);
+  });
+});
+
+describe("an older Node.js", () => {
+  it("is named with the Node.js the tool needs, package.json's engines", () => {
+    const pkg = JSON.parse(readFileSync(new URL("../package.json", import.meta.url), "utf8")) as { engines: { node: string } };
+    expect(pkg.engines.node).toBe(`>=${NODE_NEEDED}`);
+    const tooOld = ["18.20.4", "20.9.0", "20.18.0", "v20.17.9", "19.99.99", "", "x"].filter((version) => nodeTooOld(version) !== undefined);
+    expect(tooOld).toEqual(["18.20.4", "20.9.0", "20.18.0", "v20.17.9", "19.99.99", "", "x"]);
+    expect(["20.18.1", "20.18.2", "20.19.0", "21.0.0", "22.1.0", "v24.0.0-pre"].map(nodeTooOld)).toEqual(Array(6).fill(undefined));
+    expect(nodeTooOld("18.20.4")).toBe(
+      "Error: studio-jobs needs Node.js 20.18.1 or newer, and this is Node.js 18.20.4. Install a newer Node.js (https://nodejs.org) and run it again.\n",
+    );
+  });
+
+  it("stops the command at once, loading nothing else: an older Node failed on whatever it loaded first, without saying what it needs", async () => {
+    // This Node passes for 18.20.4, and says on exit which files it loaded.
+    const dir = mkdtempSync(join(tmpdir(), "studio-jobs-old-node-"));
+    const preload = join(dir, "old-node.cjs");
+    writeFileSync(
+      preload,
+      `Object.defineProperty(process.versions, "node", { value: "18.20.4" });
+process.on("exit", () => process.stdout.write(JSON.stringify(Object.keys(require.cache))));`,
+    );
+    for (const argv of [["plan", "examples/analytics"], ["--version"], ["status", "--url", "http://127.0.0.1:9"]]) {
+      const result = await runProcess(process.execPath, ["--require", preload, CLI, ...argv], {
+        cwd: dir,
+        env: { PATH: process.env["PATH"] ?? "" },
+      });
+      expect([result.code, result.stderr, JSON.parse(result.stdout)]).toEqual([
+        1,
+        "Error: studio-jobs needs Node.js 20.18.1 or newer, and this is Node.js 18.20.4. Install a newer Node.js (https://nodejs.org) and run it again.\n",
+        [preload, CLI],
+      ]);
+    }
   });
 });
 

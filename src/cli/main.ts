@@ -4,6 +4,7 @@
 // "The built CLI"), which starts faster than an ES module.
 
 import { isatty } from "node:tty";
+import { nodeTooOld } from "./node-version.js";
 
 // A write to stderr that fails (its reader went away: `2>&1 | tee log` with tee killed, a CI
 // log pipe closed) cannot be said anywhere, and must not end the command: without a listener
@@ -13,7 +14,13 @@ import { isatty } from "node:tty";
 process.stderr.on("error", () => undefined);
 
 const argv = process.argv.slice(2);
-if (argv.length === 1 && (argv[0] === "--version" || argv[0] === "-V")) {
+// First, on an older Node, what it needs: not the syntax or missing API error of whatever
+// it loaded next. `engines` alone is a warning an install gives once, if it is seen.
+const tooOld = nodeTooOld(process.versions.node);
+if (tooOld !== undefined) {
+  process.stderr.write(tooOld);
+  process.exitCode = 1;
+} else if (argv.length === 1 && (argv[0] === "--version" || argv[0] === "-V")) {
   // The one answer that needs nothing else, asked for by scripts that check the tool is
   // there: the command-line parser and every command are left unloaded. The same output
   // as commander's own --version, which answers any other form (`--no-color --version`).
