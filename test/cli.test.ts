@@ -4,7 +4,8 @@ import { spawn } from "node:child_process";
 import { closeSync, mkdtempSync, openSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, onTestFinished } from "vitest";
+import { startedByNpm } from "../src/cli/commands/emulator.js";
 import { NODE_NEEDED, nodeTooOld } from "../src/cli/node-version.js";
 import { startEmulator } from "../src/emulator/index.js";
 import { CLI, firstLine, runCli, runProcess, spawnCli } from "./cli-helpers.js";
@@ -236,6 +237,61 @@ process.on("exit", () => process.stdout.write(JSON.stringify(Object.keys(require
         [preload, CLI],
       ]);
     }
+  });
+});
+
+describe("studio-jobs emulator run by npm", () => {
+  it("stops when npm, which ran it, has exited: npm passes a SIGTERM to its shell only, which left the emulator running (`npx studio-jobs emulator`)", async () => {
+    // A stand-in for npm's shell: it runs the emulator, says the emulator's pid, and is killed.
+    // With npx the emulator ran on, its port held, after `kill <npx pid>` ended npx and sh.
+    const shell = `const c = require("node:child_process").spawn(process.execPath, ${JSON.stringify([CLI, "emulator", "--port", "0"])}, { stdio: ["ignore", "inherit", "inherit"] }); console.log(String(c.pid));`;
+    const npm = spawn(process.execPath, ["-e", shell], {
+      stdio: ["ignore", "pipe", "pipe"],
+      env: { ...process.env, npm_lifecycle_script: "'studio-jobs'" },
+    });
+    let stdout = "";
+    let stderr = "";
+    npm.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
+    const closed = new Promise<void>((resolve) => npm.on("close", () => resolve()));
+    let emulator = 0;
+    let ended = false;
+    // Also when the test times out, which it did while the emulator ran on.
+    onTestFinished(() => {
+      if (!ended && emulator !== 0) process.kill(emulator, "SIGKILL");
+    });
+    const url = await new Promise<string>((resolve) =>
+      npm.stdout.on("data", (d: Buffer) => {
+        stdout += d.toString();
+        const lines = stdout.split("\n").slice(0, -1);
+        emulator = Number(lines.find((line) => /^\d+$/.test(line)) ?? 0);
+        const found = lines.find((line) => line.startsWith("http://"));
+        if (found !== undefined && emulator !== 0) resolve(found);
+      }),
+    );
+    expect((await rawCall(url, "GET", "/api/datachain/clusters/?team_name=demo")).status).toBe(200);
+    npm.kill("SIGKILL");
+    // The close comes once the emulator, which writes to the same pipes, has exited too.
+    await closed;
+    ended = true;
+    expect(stderr).toBe(
+      `Studio emulator listening on ${url} (in memory). Press Ctrl-C to stop.\nStudio emulator: npm, which started it, has exited: stopping.\n`,
+    );
+  });
+
+  it("watches its parent only when npm ran this command, not when a command npm ran started it", () => {
+    const by = (script: string | undefined) => startedByNpm(script === undefined ? {} : { npm_lifecycle_script: script });
+    expect([by("'studio-jobs'"), by("studio-jobs emulator --port 0"), by("node_modules/.bin/studio-jobs emulator")]).toEqual([
+      true,
+      true,
+      true,
+    ]);
+    expect([by(undefined), by("vitest"), by("node scripts/test.mjs"), by("studio-jobs-dev emulator"), by("echo studio-jobs")]).toEqual([
+      false,
+      false,
+      false,
+      false,
+      false,
+    ]);
   });
 });
 

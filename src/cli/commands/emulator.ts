@@ -89,10 +89,35 @@ export async function runEmulator(options: EmulatorCommandOptions, globals: Glob
     `Studio emulator listening on ${emulator.url}${options.data === undefined ? " (in memory)" : ` (journal ${options.data})`}` +
       `${options.admin ? ", admin hooks on" : ""}. Press Ctrl-C to stop.\n`,
   );
+  // Run by npm, the emulator also stops when its parent has gone (see startedByNpm).
+  const parent = startedByNpm(io.env) ? process.ppid : undefined;
+  let watch: NodeJS.Timeout | undefined;
   await new Promise<void>((resolve) => {
     if (io.signal.aborted) resolve();
     io.signal.addEventListener("abort", () => resolve(), { once: true });
+    if (parent === undefined) return;
+    watch = setInterval(() => {
+      if (process.ppid === parent) return;
+      io.stderr.write("Studio emulator: npm, which started it, has exited: stopping.\n");
+      resolve();
+    }, PARENT_CHECK_MS);
   });
+  clearInterval(watch);
   await emulator.close();
   return 0;
+}
+
+/** How often an emulator run by npm looks whether its parent is still there. */
+const PARENT_CHECK_MS = 500;
+
+/**
+ * Whether npm ran this command: `npx studio-jobs emulator`, `npm exec`, or a package.json
+ * script that starts with it. npm runs it through a shell, and a SIGINT or SIGTERM sent to
+ * npm alone (a process manager, `kill` of its pid, a CI step's cancel) reaches that shell
+ * only, which exits without passing it on: the emulator ran on, holding its port, for no
+ * one. So run by npm it stops when its parent goes. Started otherwise (`&` from a shell
+ * that then exits, included) it runs until signalled, as before.
+ */
+export function startedByNpm(env: NodeJS.ProcessEnv): boolean {
+  return /^['"]?(?:\S*\/)?studio-jobs(?:\.cjs)?['"]?(?:\s|$)/.test(env["npm_lifecycle_script"] ?? "");
 }
