@@ -68,6 +68,9 @@ function writeConsumer(dir: string, tarball: string): void {
 // The types the exported functions take and give are named too: a caller can declare them.
 import type { ApplyEvent, EmulatorConfig, ListAllJobsQuery, ListJobsQuery, ResolveOptions, RetryEvent, TextOptions } from "studio-jobs";
 export type Named = [ApplyEvent, EmulatorConfig, ListAllJobsQuery, ListJobsQuery, ResolveOptions, RetryEvent, TextOptions];
+// And those of what they hold: a SpecError's issues, run()'s io, a plan's summary, a step's status.
+import type { CliIo, PlanSummary, SourceLocation, SpecIssue, StepStatus } from "studio-jobs";
+export type Held = [CliIo, PlanSummary, SourceLocation, SpecIssue, StepStatus];
 // @ts-expect-error -- the port is a number: without the package's declarations this line is no error, and tsc fails.
 export const misuse = () => startEmulator({ port: "0" });
 `,
