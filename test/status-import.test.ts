@@ -591,6 +591,22 @@ describe("import", () => {
     );
   });
 
+  it("keeps out of the spec the copies of a secret whose words a blank or punctuation parts", async () => {
+    // Found attacking import: DB_PASSWORD and API_SECRET became variables, but the same values
+    // under NOTE and QUOTED, and in another job's query, were written in clear.
+    const spaced = "Zz9 Yy8 Xx7 Ww6";
+    const punctuated = 'Ab1"Cd2\\Ef3$x';
+    await studio.client.createJob(
+      handMade("spaced", { environment: `DB_PASSWORD=${spaced}\nNOTE=${spaced}\nAPI_SECRET=${punctuated}\nQUOTED=${punctuated}` }),
+    );
+    await studio.client.createJob(handMade("reader", { query: `a = "${spaced}"\nb = '${punctuated}'\n` }));
+    const { printed, written, yaml } = await importPrintedAndWritten();
+    for (const text of [yaml, printed.stderr, written.stderr]) expect([text.includes("Yy8"), text.includes("Cd2")]).toEqual([false, false]);
+    expect(yaml).toContain('      NOTE: "${env:STUDIO_SECRET_SPACED_NOTE}"\n');
+    expect(yaml).toContain('      QUOTED: "${env:STUDIO_SECRET_SPACED_QUOTED}"\n');
+    expect(yaml).toContain("    query: ${env:STUDIO_SECRET_READER_QUERY}\n");
+  });
+
   it("hunts for copies only of a value of a secret's form, not a word or a name a variable named like a secret holds", async () => {
     // Found by review: SORT_KEY=timestamp skipped a job named timestamp-report and hid every
     // "timestamp"; S3_KEY=s3://acme-raw/events/2024 took the query that read the bucket.

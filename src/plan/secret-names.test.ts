@@ -117,6 +117,12 @@ describe("secret-looking variables", () => {
       IMAGE_TAG_KEY: "python3.12",
       KEY_ZONE: "us-east-2a",
       SIGNING_KEY: "abcdefghijklmnopq12",
+      // Found attacking import: a blank or punctuation between the words kept every copy in clear.
+      DB_PASSWORD: "S3cr3t V4lu3",
+      API_SECRET: 'Ab1"Cd2\\Ef3$x',
+      OAUTH_SECRET: "Zz9 Yy8 Xx7 Ww6",
+      MODEL_KEY: "llama 3.1 8b",
+      SORT_KEYS: "created at 2024, id",
     };
     expect(secretLookingValues(environment)).toEqual([
       "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY",
@@ -124,6 +130,9 @@ describe("secret-looking variables", () => {
       "550e8400-e29b-41d4-a716-446655440000",
       "https://hooks.slack.com/services/TTTT/BBBB/xxxx",
       "abcdefghijklmnopq12",
+      "S3cr3t V4lu3",
+      'Ab1"Cd2\\Ef3$x',
+      "Zz9 Yy8 Xx7 Ww6",
     ]);
   });
 

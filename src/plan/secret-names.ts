@@ -109,18 +109,19 @@ const MIN_COPIED_SECRET = 8;
 /**
  * Whether a value has the form of a generated secret (a key, a token, a password): a word in
  * which letters and digits alternate at least twice (`S3cr3t`, `K7MDENG`, a UUID's
- * `550e8400`), or one of 16 characters or more holding both; no blank, not a URL. A variable
- * named like a secret often holds a plain word or a name instead (`SORT_KEY=timestamp`,
+ * `550e8400`), or one of 16 characters or more holding both, or three words that each mix
+ * letters and digits (`Ab1"Cd2$Ef3`, `Zz9 Yy8 Xx7`: the blank or punctuation between them
+ * kept their copies in clear); not a URL. A variable named like a secret often holds a plain
+ * word or a name instead (`SORT_KEY=timestamp`,
  * `SECRET_SCOPE=analytics-prod`, `DATASET_KEY=events2024`, `TOKENIZER_MODEL=Qwen/Qwen2.5-7B`,
  * `TOKEN_URL=https://...`): hunted for elsewhere, it hid the team's name (the spec's `team:
  * ***`), skipped every job named with it and took the query that read it.
  */
 function looksGenerated(value: string): boolean {
-  if (/\s/.test(value) || value.includes("://")) return false;
-  return value.split(/[^A-Za-z0-9]+/).some((word) => {
-    const runs = word.match(/[A-Za-z]+|[0-9]+/g)?.length ?? 0;
-    return runs >= 3 || (runs >= 2 && word.length >= 16);
-  });
+  if (value.includes("://")) return false;
+  const words = value.split(/[^A-Za-z0-9]+/).map((word) => ({ length: word.length, runs: word.match(/[A-Za-z]+|[0-9]+/g)?.length ?? 0 }));
+  if (words.some(({ length, runs }) => runs >= 3 || (runs >= 2 && length >= 16))) return true;
+  return words.filter(({ runs }) => runs >= 2).length >= 3;
 }
 
 /**
