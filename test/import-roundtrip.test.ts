@@ -13,7 +13,7 @@ import { join } from "node:path";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { loadSpec } from "../src/desired/index.js";
-import { isEnvironmentName, isOneLine } from "../src/desired/environment-name.js";
+import { isEnvironmentName, isOneSentLine } from "../src/desired/environment-name.js";
 import { MARKERS } from "../src/identity/markers.js";
 import { hasControlCharacters, unstorableCharacter, withoutInvisible } from "../src/invisible.js";
 import { looksSecret } from "../src/plan/secret-names.js";
@@ -230,7 +230,7 @@ function requirementLines(t: string): string[] {
 
 /** The values the variables import lists must hold, in its order: the query, python_version, requirements, repository, then the environment by name. */
 function secretValues(job: HandMade): string[] {
-  const held = job.environment.filter((v) => isEnvironmentName(v.name) && isOneLine(v.value) && !v.name.startsWith("STUDIO_JOBS_"));
+  const held = job.environment.filter((v) => isEnvironmentName(v.name) && isOneSentLine(v.value) && !v.name.startsWith("STUDIO_JOBS_"));
   return [
     ...userinfos(job.query.text),
     ...(job.python_version !== null && job.python_version !== "" ? userinfos(job.python_version) : []),
@@ -289,7 +289,9 @@ async function roundTrip(generated: HandMade[]): Promise<void> {
 
   // Every variable left out is said to be, on stderr and in the spec.
   for (const job of generated) {
-    const leftOut = job.environment.filter((v) => !(isEnvironmentName(v.name) && isOneLine(v.value)) || v.name.startsWith("STUDIO_JOBS_"));
+    const leftOut = job.environment.filter(
+      (v) => !(isEnvironmentName(v.name) && isOneSentLine(v.value)) || v.name.startsWith("STUDIO_JOBS_"),
+    );
     for (const v of leftOut) expect(imported.stderr + yaml).toContain(JSON.stringify(v.name));
   }
 
@@ -314,7 +316,7 @@ async function roundTrip(generated: HandMade[]): Promise<void> {
     cron: job.cron ?? undefined,
     environment: Object.fromEntries(
       job.environment
-        .filter((v) => isEnvironmentName(v.name) && isOneLine(v.value) && !v.name.startsWith("STUDIO_JOBS_"))
+        .filter((v) => isEnvironmentName(v.name) && isOneSentLine(v.value) && !v.name.startsWith("STUDIO_JOBS_"))
         .map((v) => [v.name, v.value]),
     ),
   });
@@ -353,7 +355,7 @@ async function roundTrip(generated: HandMade[]): Promise<void> {
     requirements: requirementLines(j.requirements),
     repository: j.repository,
     environment: Object.fromEntries(
-      Object.entries(j.environment).filter(([k, v]) => isEnvironmentName(k) && isOneLine(v) && !k.startsWith("STUDIO_JOBS_")),
+      Object.entries(j.environment).filter(([k, v]) => isEnvironmentName(k) && isOneSentLine(v) && !k.startsWith("STUDIO_JOBS_")),
     ),
   });
   const byName = (a: { name: string }, b: { name: string }) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0);

@@ -586,6 +586,22 @@ describe("an environment value", () => {
   });
 });
 
+describe("an environment value ending in a CR", () => {
+  it("is one line, the CR of a CRLF as import writes it, and is read as it is; a CR inside one is still refused", async () => {
+    // Found attacking import: a job made with `A=1\r\nB=2` holds A "1\r", and import left every
+    // such variable out, so adopting the job dropped them all.
+    const dir = specRepo("defaults: {team: t}", "jobs:", "  a:", "    query: x", "    environment:", '      A: "1\\r"', '      C: "\\r"');
+    const spec = await loadSpec(["."], dir, { env: {}, vars: {}, defaultTeam: undefined });
+    expect(spec.jobs.map((job) => job.environment)).toEqual([{ A: "1\r", C: "\r" }]);
+    const inside = specRepo("defaults: {team: t}", "jobs:", "  a:", "    query: x", "    environment:", '      A: "1\\r\\r"');
+    const refused = await runCli(["validate", "."], { cwd: inside });
+    expect([refused.code, refused.stderr]).toEqual([
+      1,
+      "Error: studio-jobs.yaml:8:10: environment values must be one line: Studio takes KEY=VALUE lines, and a line break of any kind (LF, CR, U+2028...) would start another (at jobs.a.environment.A)\n1 problem found in the spec.\n",
+    ]);
+  });
+});
+
 describe("a start_after", () => {
   it("of a day or time that does not exist is told so, not only that it needs a timezone, which it has", async () => {
     // Found by an adversarial tester: 2026-02-30T00:00:00Z was told it "must be an ISO 8601

@@ -980,6 +980,27 @@ describe("import", () => {
     expect(Object.fromEntries(live.map((job) => [job.name, job.requirements]))).toEqual(texts);
   });
 
+  it("keeps the variables of an environment written with CRLF line ends, so that adopting the job leaves them as they are", async () => {
+    // Found attacking import: `A=1\r\nB=two words\r\n` holds A "1\r" and B "two words\r", and
+    // import left every variable out, so adopting the job dropped them all. A CR inside a value is still left out.
+    await studio.client.createJob(handMade("crlf", { environment: "A=1\r\nB=two words\r\nC=\r\nINSIDE=x\ry\r\nD=2" }));
+    const { dir, imported, yaml } = await importInto("crlf");
+    expect(imported.code, imported.stderr).toBe(0);
+    expect(yaml).toContain('      A: "1\\r"\n      B: "two words\\r"\n      C: "\\r"\n      D: "2"\n');
+    expect(imported.stderr).toContain('  crlf: "INSIDE"\n');
+    const plan = await runCli(["plan", ".", "--adopt"], { cwd: dir, env });
+    expect(plan.stdout).toContain("Plan: 0 to create, 1 to replace, 0 to cancel, 0 unchanged.");
+    expect((await runCli(["apply", ".", "--adopt", "--yes"], { cwd: dir, env })).code).toBe(0);
+    const live = (await studio.client.listAllJobs("demo")).filter(
+      (job) => job.environment[MARKERS.stack] === "crlf" && job.status !== "CANCELED",
+    );
+    expect(live.map((job) => [job.environment["A"], job.environment["B"], job.environment["C"], job.environment["D"]])).toEqual([
+      ["1\r", "two words\r", "\r", "2"],
+    ]);
+    const again = await runCli(["plan", ".", "--detailed-exitcode"], { cwd: dir, env });
+    expect([again.code, again.stdout]).toEqual([0, "No changes. Studio matches the spec in team demo.\n"]);
+  });
+
   it("warns when the spec it writes is larger than a spec file may be, which validate refuses", async () => {
     // Found by importing 8,000 jobs: a spec of 4.1 MiB was written with nothing said, and
     // validate refused it ("a spec file may be at most 4 MiB").

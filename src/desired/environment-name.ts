@@ -25,9 +25,10 @@ export function isOneLine(value: string): boolean {
 }
 
 /**
- * Whether a requirements item is one line: a CR that ends it is half of a CRLF (as `import`
- * writes Studio's CRLF text), sent as a line ending; any other break would make it two.
+ * Whether a requirements item or an environment value is one line of the text sent: a CR
+ * that ends it is half of a CRLF (as `import` writes Studio's CRLF text: `A=1\r\nB=2` is read
+ * back as A "1\r"), sent as a line ending; any other break would make it two.
  */
-export function isOneRequirementLine(line: string): boolean {
+export function isOneSentLine(line: string): boolean {
   return isOneLine(line.endsWith("\r") ? line.slice(0, -1) : line);
 }

@@ -5,7 +5,7 @@ import { extname } from "node:path";
 import { checkCron } from "../cron.js";
 import { MARKER_PREFIX } from "../identity/markers.js";
 import { isTeamName, TEAM_NAME_RULE } from "../studio/team-name.js";
-import { isOneLine, isOneRequirementLine } from "./environment-name.js";
+import { isOneLine, isOneSentLine } from "./environment-name.js";
 import type { FieldSource, JobField } from "./fields.js";
 import type { JobReader, Origin, QueryRead } from "./reader.js";
 import type { ClusterRef, DesiredFile, ReplaceStrategy } from "./types.js";
@@ -219,7 +219,7 @@ function readRequirements(reader: JobReader, sensitiveAs: string | undefined): s
       const text = reader.text(origin, sensitiveAs);
       // Sent as lines of one text: a break inside an item would make it two requirements. A
       // CR that ends one is half of a CRLF (as `import` writes Studio's CRLF text): still one.
-      if (text === undefined || isOneRequirementLine(text)) return text;
+      if (text === undefined || isOneSentLine(text)) return text;
       reader.problem(origin.path, "each requirement must be one line: a line break would make it two; write them as two items");
       return undefined;
     });
@@ -288,7 +288,7 @@ function readEnvironment(reader: JobReader, setting: string, sensitiveAs: string
     }
     const value = reader.text(origin, sensitiveAs === undefined ? undefined : `${sensitiveAs}.${name}`);
     if (value === undefined) continue;
-    if (!isOneLine(value)) {
+    if (!isOneSentLine(value)) {
       reader.problem(
         origin.path,
         "environment values must be one line: Studio takes KEY=VALUE lines, and a line break of any kind (LF, CR, U+2028...) would start another",

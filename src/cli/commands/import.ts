@@ -22,7 +22,7 @@ import {
   unstorableCharacter,
   withoutInvisible,
 } from "../../invisible.js";
-import { isEnvironmentName, isOneLine, isOneRequirementLine } from "../../desired/environment-name.js";
+import { isEnvironmentName, isOneLine, isOneSentLine } from "../../desired/environment-name.js";
 import { sizePast } from "../../desired/files.js";
 import { MAX_SPEC_BYTES } from "../../desired/load.js";
 import { looksSecret, secretLookingValues } from "../../plan/secret-names.js";
@@ -158,7 +158,7 @@ function settingsProblem(job: JobOutput): string | undefined {
   if (!/\S/.test(job.query)) return `its query is blank, ${CANNOT_HOLD}`;
   // Written a line an item, as a spec's list sends them: a CR that ends a line is half of a
   // CRLF, but any other break inside a line would be refused as making it two requirements.
-  const broken = job.requirements.split("\n").find((line) => !isOneRequirementLine(line));
+  const broken = job.requirements.split("\n").find((line) => !isOneSentLine(line));
   if (broken !== undefined) {
     const found = [...broken.replace(/\r$/, "")].find((c) => !isOneLine(c)) ?? "";
     return `its requirements break a line with ${unicodeEscaped(found)}, not a line feed, which a spec's list of requirements cannot hold; fix it in Studio to adopt it`;
@@ -258,14 +258,18 @@ function jobEntry(doc: Document, { record: job, protect }: UnmanagedJob, notes: 
   const node = doc.createNode(entry) as YAMLMap;
   const env = userEnvironment(job.environment);
   // A name the spec's schema refuses (`my-var`, `__proto__`), or a value of more than one line
-  // (a CR in it, say) or holding a NUL or half a character, would make the imported spec invalid: such a variable is left out, where
+  // (a CR inside it, say: a final one is half of a CRLF, sent as one) or holding a NUL or half
+  // a character, would make the imported spec invalid: such a variable is left out, where
   // the environment is written and on stderr. So is a variable set by hand under the markers'
   // prefix that is no marker (`STUDIO_JOBS_DEBUG`): a spec may not hold the prefix, and
   // userEnvironment() drops it, so without this adopting the job lost it unsaid.
   const reserved = Object.keys(job.environment ?? {}).filter((name) => name.startsWith(MARKER_PREFIX) && !MARKER_NAMES.has(name));
   const all = [...Object.keys(env), ...reserved].sort();
   const holds = (name: string) =>
-    Object.hasOwn(env, name) && isEnvironmentName(name) && isOneLine(env[name] ?? "") && unstorableCharacter(env[name] ?? "") === undefined;
+    Object.hasOwn(env, name) &&
+    isEnvironmentName(name) &&
+    isOneSentLine(env[name] ?? "") &&
+    unstorableCharacter(env[name] ?? "") === undefined;
   const names = all.filter(holds);
   const leftOut = all.filter((name) => !holds(name));
   if (leftOut.length > 0) notes.leftOut.push({ job: job.name, names: leftOut });
