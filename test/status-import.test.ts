@@ -251,6 +251,17 @@ describe("import", () => {
     expect([...yaml.matchAll(/^ {2}(\S+):$/gm)].map((m) => m[1])).toEqual(["Ab", "B1", "aa", "b"]);
   });
 
+  it("asks in the spec's header to replace every FILL-IN only when it wrote one", async () => {
+    // Found attacking import: a spec of one-off jobs already queued, with no FILL-IN, still said "replace every FILL-IN".
+    await studio.client.createJob(handMade("queued"));
+    const { yaml, imported } = await importInto("nofill");
+    expect(imported.stderr).toBe("Imported 1 job from team demo into studio-jobs.yaml. Check each job before planning.\n");
+    expect(yaml.split("\n").slice(2, 4)).toEqual([
+      "# Studio does not return schedules, clusters, priorities, credentials or files: check each job,",
+      "# then run `studio-jobs plan --adopt` to take the jobs over.",
+    ]);
+  });
+
   it("says there is nothing to fill in when every live job is managed already", async () => {
     // Found walking the README: with nothing imported it still said "Fill in every FILL-IN".
     const dir = copyExample("analytics");

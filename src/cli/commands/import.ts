@@ -630,15 +630,7 @@ export async function runImport(flags: ImportFlags, globals: GlobalOptions, io: 
   }
 
   const doc = new Document({ version: 1, stack: flags.stack, defaults: { team }, jobs: {} as Record<string, unknown> });
-  doc.commentBefore = [
-    ` yaml-language-server: $schema=${await schemaReference(out === undefined ? io.cwd : dirname(out))}`,
-    ` Imported from team ${team}: ${byName.size} live job${byName.size === 1 ? "" : "s"} not yet managed by studio-jobs.`,
-    ` Studio does not return schedules, clusters, priorities, credentials or files: check each job,`,
-    ` replace every ${FILL_IN}, then run \`studio-jobs plan --adopt\` to take the jobs over.`,
-    ` Values are as in Studio, except environment values that look secret, values that hold the`,
-    ` Studio token, and the credentials of URLs: they are read from \${env:STUDIO_SECRET_...}`,
-    ` variables when you plan and apply.`,
-  ].join("\n");
+  const schema = await schemaReference(out === undefined ? io.cwd : dirname(out));
   const jobsNode = doc.get("jobs", true) as YAMLMap;
   const found: ImportNotes = { holdsSecret, secrets: [], taken: new Set(), leftOut: [], fillIns: 0 };
   const { secrets } = found;
@@ -664,6 +656,18 @@ export async function runImport(flags: ImportFlags, globals: GlobalOptions, io: 
     // jobs, and byName's keys are unique already.
     jobsNode.items.push(new Pair(key, jobEntry(doc, chosen, found)));
   }
+  // Written once the jobs are: "replace every FILL-IN" of a spec that holds none sent the user looking for one.
+  doc.commentBefore = [
+    ` yaml-language-server: $schema=${schema}`,
+    ` Imported from team ${team}: ${byName.size} live job${byName.size === 1 ? "" : "s"} not yet managed by studio-jobs.`,
+    ` Studio does not return schedules, clusters, priorities, credentials or files: check each job,`,
+    found.fillIns > 0
+      ? ` replace every ${FILL_IN}, then run \`studio-jobs plan --adopt\` to take the jobs over.`
+      : ` then run \`studio-jobs plan --adopt\` to take the jobs over.`,
+    ` Values are as in Studio, except environment values that look secret, values that hold the`,
+    ` Studio token, and the credentials of URLs: they are read from \${env:STUDIO_SECRET_...}`,
+    ` variables when you plan and apply.`,
+  ].join("\n");
   // What else Studio sent (a job id, a status, a variable's name) is written as it is
   // printed: with the run's secrets hidden, and a CI runner's command escaped where it stands
   // inside double quotes (seenYaml), as a query's line that starts with `::` may.
