@@ -1012,6 +1012,32 @@ describe("import", () => {
     expect([again.code, again.stdout]).toEqual([0, "No changes. Studio matches the spec in team demo.\n"]);
   });
 
+  it("asks for the cluster of a job of more workers than the default cluster allows: adopted on it, the plan refused the job", async () => {
+    // Found attacking import: a job of 20 workers on gpu-pool was written without a cluster,
+    // and the plan of its adoption failed: "asks for 20 workers; cluster default allows at most 8".
+    await studio.client.createJob(handMade("wide", { workers: 20, compute_cluster_name: "gpu-pool", cron_expression: "0 4 * * *" }));
+    await studio.client.createJob(handMade("narrow", { workers: 8 }));
+    const { dir, imported, yaml } = await importInto("wide");
+    expect(imported.stderr).toBe("Imported 2 jobs from team demo into studio-jobs.yaml. Fill in every FILL-IN before planning.\n");
+    expect(yaml).toContain(
+      `  # cluster: Studio does not return it, and the job's 20 workers are more than the default cluster "default" allows (8): write the job's cluster ("gpu-pool" takes that many)\n` +
+        "  wide:\n    query: print(0)\n    query_type: PYTHON\n    schedule:\n      cron: FILL-IN\n    workers: 20\n    cluster: FILL-IN\n",
+    );
+    expect(yaml).toContain("  narrow:\n    query: print(0)\n    query_type: PYTHON\n    workers: 8\n  #");
+    writeFileSync(join(dir, "studio-jobs.yaml"), yaml.replace("cron: FILL-IN", 'cron: "0 4 * * *"'));
+    const unfilled = await runCli(["plan", ".", "--adopt"], { cwd: dir, env });
+    expect([unfilled.code, unfilled.stderr.split("\n").find((line) => line.startsWith("Error"))]).toEqual([
+      1,
+      'Error: Job "wide" (studio-jobs.yaml:29:14) names cluster FILL-IN, which does not exist in Studio. Known clusters: default, gpu-pool, legacy.',
+    ]);
+    writeFileSync(
+      join(dir, "studio-jobs.yaml"),
+      yaml.replace("cron: FILL-IN", 'cron: "0 4 * * *"').replace("cluster: FILL-IN", "cluster: gpu-pool"),
+    );
+    const plan = await runCli(["plan", ".", "--adopt"], { cwd: dir, env });
+    expect([plan.code, plan.stdout.split("\n").at(-2)]).toEqual([0, "Plan: 0 to create, 2 to replace, 0 to cancel, 0 unchanged."]);
+  });
+
   it("warns when the spec it writes is larger than a spec file may be, which validate refuses", async () => {
     // Found by importing 8,000 jobs: a spec of 4.1 MiB was written with nothing said, and
     // validate refused it ("a spec file may be at most 4 MiB").

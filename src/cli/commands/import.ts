@@ -32,7 +32,7 @@ import { resolveConnection } from "../../studio/config.js";
 import { isLive, isSchedule, isWaitingToStart, runParentId } from "../../studio/job-status.js";
 import { newestFirst } from "../../studio/time.js";
 import { interrupted } from "../../studio/try-abort.js";
-import type { JobOutput } from "../../studio/types.js";
+import type { Cluster, JobOutput } from "../../studio/types.js";
 import { replaceFile, ReplaceFileError, whyNotReplaceable } from "../../replace-file.js";
 import { hasUrlCredentials, replaceUrlCredentials } from "../../url-credentials.js";
 import { connect, type GlobalOptions } from "../connect.js";
@@ -217,13 +217,33 @@ interface ImportNotes {
   taken: Set<string>;
   /** Per job, the names of the live variables a spec cannot hold. */
   leftOut: { job: string; names: string[] }[];
-  /** The jobs written with a FILL-IN: a schedule's cron, a waiting job's start. */
+  /** The jobs written with a FILL-IN: a schedule's cron, a waiting job's start, a cluster. */
   fillIns: number;
+  /** The team's clusters, listed when a job has more than one worker; else none. */
+  clusters: readonly Cluster[];
 }
 
 /** A name as a comment or a message shows it: quoted, with nothing in it that breaks or reorders the line. */
 function shownName(name: string): string {
   return printable(JSON.stringify(name));
+}
+
+/**
+ * The default cluster, when the job asks for more workers than it allows: the job runs on
+ * another, which Studio does not return. Written without one, the job is planned on the
+ * default cluster, and the plan refuses it ("cluster default allows at most 8").
+ */
+function outgrown(job: JobOutput, clusters: readonly Cluster[]): Cluster | undefined {
+  const fallback = clusters.find((cluster) => cluster.default);
+  return fallback !== undefined && job.workers > fallback.max_workers ? fallback : undefined;
+}
+
+/** The note on a job that outgrew the default cluster, naming the active clusters that take its workers. */
+function clusterNote(job: JobOutput, fallback: Cluster, clusters: readonly Cluster[]): string {
+  const fit = clusters
+    .filter((cluster) => cluster.is_active && cluster.max_workers >= job.workers)
+    .map((cluster) => shownName(cluster.name));
+  return ` cluster: Studio does not return it, and the job's ${job.workers} workers are more than the default cluster ${shownName(fallback.name)} allows (${fallback.max_workers}): write the job's cluster${fit.length > 0 ? ` (${fit.join(", ")} take${fit.length === 1 ? "s" : ""} that many)` : ""}`;
 }
 
 function jobEntry(doc: Document, { record: job, protect }: UnmanagedJob, notes: ImportNotes): YAMLMap {
@@ -247,8 +267,9 @@ function jobEntry(doc: Document, { record: job, protect }: UnmanagedJob, notes: 
   if (isSchedule(job.status)) entry["schedule"] = { cron: FILL_IN };
   // Without its start, adopting the job would make one that runs at once, months early maybe.
   else if (isWaitingToStart(job.status)) entry["schedule"] = { start_after: FILL_IN };
-  if (entry["schedule"] !== undefined) notes.fillIns += 1;
   if (job.workers !== 1) entry["workers"] = job.workers;
+  if (outgrown(job, notes.clusters) !== undefined) entry["cluster"] = FILL_IN;
+  if (entry["schedule"] !== undefined || entry["cluster"] !== undefined) notes.fillIns += 1;
   if (job.python_version !== null && job.python_version !== "") entry["python_version"] = text("python_version", job.python_version);
   // Every line as it is, an empty one (a final line break's, say) as "": adopting the job keeps the text.
   if (job.requirements !== "") entry["requirements"] = job.requirements.split("\n").map((line) => text("requirements", line));
@@ -559,6 +580,7 @@ export async function runImport(flags: ImportFlags, globals: GlobalOptions, io: 
   };
   let listings: Map<string, JobOutput[]>;
   let unreadable: string[];
+  let clusters: Cluster[];
   try {
     // Marked jobs are only counted: the markers of flags.stack's alone are checked. The teams
     // the stack's jobs recorded are listed too, as a plan of the imported spec would list them.
@@ -566,6 +588,9 @@ export async function runImport(flags: ImportFlags, globals: GlobalOptions, io: 
     ({ listings } = coverage);
     // A recorded team this token cannot read: its jobs are not counted, said as a plan says it.
     unreadable = coverage.warnings;
+    // Asked only when a job may outgrow the default cluster (outgrown).
+    const many = (listings.get(team) ?? []).some((job) => isLive(job.status) && job.workers > 1);
+    clusters = many ? await client.listClusters(team) : [];
   } catch (error) {
     // Another team's listing still arriving is not waited for.
     await client.close({ abort: true });
@@ -632,7 +657,7 @@ export async function runImport(flags: ImportFlags, globals: GlobalOptions, io: 
   const doc = new Document({ version: 1, stack: flags.stack, defaults: { team }, jobs: {} as Record<string, unknown> });
   const schema = await schemaReference(out === undefined ? io.cwd : dirname(out));
   const jobsNode = doc.get("jobs", true) as YAMLMap;
-  const found: ImportNotes = { holdsSecret, secrets: [], taken: new Set(), leftOut: [], fillIns: 0 };
+  const found: ImportNotes = { holdsSecret, secrets: [], taken: new Set(), leftOut: [], fillIns: 0, clusters };
   const { secrets } = found;
   for (const [name, records] of [...byName].sort(([a], [b]) => byCodeUnits(a, b))) {
     const chosen = newestOf(records);
@@ -649,6 +674,8 @@ export async function runImport(flags: ImportFlags, globals: GlobalOptions, io: 
       );
     if (isWaitingToStart(newest.status))
       notes.push(` schedule.start_after: Studio does not return it; write when the job is to run (it has not run yet)`);
+    const fallback = outgrown(newest, clusters);
+    if (fallback !== undefined) notes.push(clusterNote(newest, fallback, clusters));
     // Plain, `<<` would be YAML's merge key, not a job of that name: seenYaml quotes it.
     const key = new Scalar(name);
     key.commentBefore = notes.join("\n");
