@@ -1719,10 +1719,10 @@ describe("times a server writes its own way", () => {
     const result = await runCli(["import", "--team", "demo"], { cwd: dir, env: env() });
     expect(result.code).toBe(0);
     expect(result.stdout).toContain(
-      '# left out, as a spec cannot hold this variable (a name it refuses, or a value it cannot hold: more than one line, a NUL, half a character): "__proto__"',
+      '# left out, as a spec cannot hold this variable (a name it refuses or that holds a secret, or a value it cannot hold: more than one line, a NUL, half a character): "__proto__"',
     );
     expect(result.stderr).toContain(
-      '1 environment variable was left out: a spec cannot hold a variable of that name, or a value of more than one line, with a NUL or with half a character, so adopting the job drops it:\n  odd: "__proto__"\n',
+      '1 environment variable was left out: a spec cannot hold a variable of that name, nor one whose name holds a secret, or a value of more than one line, with a NUL or with half a character, so adopting the job drops it:\n  odd: "__proto__"\n',
     );
     expect(result.stdout).toMatch(/environment:\n(?: +#.*\n)* +REGION: "eu"/);
     expect(result.stdout).not.toMatch(/^ +__proto__:/m);

@@ -618,6 +618,18 @@ describe("import", () => {
     expect(yaml).toContain("    query: ${env:STUDIO_SECRET_READER_QUERY}\n");
   });
 
+  it("leaves out, and says so, a variable whose name holds a secret, instead of writing a spec that is not YAML", async () => {
+    // Found attacking import: API_KEY=Zz9Yy8Xx7Ww6 and a variable named Zz9Yy8Xx7Ww6 wrote `***: "1"`,
+    // which no YAML reader takes (validate: "Implicit map keys need to be followed by map values").
+    await studio.client.createJob(handMade("named", { environment: "API_KEY=Zz9Yy8Xx7Ww6\nZz9Yy8Xx7Ww6=1\nX_Zz9Yy8Xx7Ww6_Y=2\nPLAIN=3" }));
+    const { dir, imported, yaml } = await importInto("named");
+    expect(imported.stderr).toContain('  named: "X_***_Y", "***"\n');
+    expect(yaml).toContain('      API_KEY: "${env:STUDIO_SECRET_NAMED_API_KEY}"\n      PLAIN: "3"\n');
+    expect([yaml.includes("Zz9"), yaml.includes('***": "')]).toEqual([false, false]);
+    const validated = await runCli(["validate", "."], { cwd: dir, env: {} });
+    expect([validated.code, validated.stdout]).toEqual([0, "Valid: 1 job in 1 file, stack named, team demo.\n"]);
+  });
+
   it("hunts for copies only of a value of a secret's form, not a word or a name a variable named like a secret holds", async () => {
     // Found by review: SORT_KEY=timestamp skipped a job named timestamp-report and hid every
     // "timestamp"; S3_KEY=s3://acme-raw/events/2024 took the query that read the bucket.
@@ -953,11 +965,11 @@ describe("import", () => {
     expect(yaml).not.toContain(": FILL-IN");
     expect(imported.stderr).toBe(
       "Imported 1 job from team demo into studio-jobs.yaml. Check each job before planning.\n" +
-        "6 environment variables were left out: a spec cannot hold a variable of that name, or a value of more than one line, with a NUL or with half a character, so adopting the job drops it:\n" +
+        "6 environment variables were left out: a spec cannot hold a variable of that name, nor one whose name holds a secret, or a value of more than one line, with a NUL or with half a character, so adopting the job drops it:\n" +
         '  odd-names: "1X", "<<", "A B", "CR", "LS", "my-var"\n',
     );
     expect(yaml).toContain(
-      '    environment:\n      # left out, as a spec cannot hold these variables (a name it refuses, or a value it cannot hold: more than one line, a NUL, half a character): "1X", "<<", "A B", "CR", "LS", "my-var"\n' +
+      '    environment:\n      # left out, as a spec cannot hold these variables (a name it refuses or that holds a secret, or a value it cannot hold: more than one line, a NUL, half a character): "1X", "<<", "A B", "CR", "LS", "my-var"\n' +
         '      GOOD: "b"\n      "True": "e"\n',
     );
     expect((await runCli(["validate", "."], { cwd: dir, env: {} })).code).toBe(0);
@@ -1184,11 +1196,11 @@ describe("import", () => {
     expect(imported.code).toBe(0);
     expect(imported.stderr).toBe(
       "Imported 1 job from team demo into studio-jobs.yaml. Check each job before planning.\n" +
-        "1 environment variable was left out: a spec cannot hold a variable of that name, or a value of more than one line, with a NUL or with half a character, so adopting the job drops it:\n" +
+        "1 environment variable was left out: a spec cannot hold a variable of that name, nor one whose name holds a secret, or a value of more than one line, with a NUL or with half a character, so adopting the job drops it:\n" +
         '  debugged: "STUDIO_JOBS_DEBUG"\n',
     );
     expect(yaml).toContain(
-      '    environment:\n      # left out, as a spec cannot hold this variable (a name it refuses, or a value it cannot hold: more than one line, a NUL, half a character): "STUDIO_JOBS_DEBUG"\n      A: "b"\n',
+      '    environment:\n      # left out, as a spec cannot hold this variable (a name it refuses or that holds a secret, or a value it cannot hold: more than one line, a NUL, half a character): "STUDIO_JOBS_DEBUG"\n      A: "b"\n',
     );
     expect((await runCli(["validate", "."], { cwd: dir, env: {} })).code).toBe(0);
   });

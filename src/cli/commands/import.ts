@@ -283,12 +283,14 @@ function jobEntry(doc: Document, { record: job, protect }: UnmanagedJob, notes: 
   // a character, would make the imported spec invalid: such a variable is left out, where
   // the environment is written and on stderr. So is a variable set by hand under the markers'
   // prefix that is no marker (`STUDIO_JOBS_DEBUG`): a spec may not hold the prefix, and
-  // userEnvironment() drops it, so without this adopting the job lost it unsaid.
+  // userEnvironment() drops it, so without this adopting the job lost it unsaid. So is one
+  // whose name holds a secret the run knows: hidden as `***`, the spec was not even YAML.
   const reserved = Object.keys(job.environment ?? {}).filter((name) => name.startsWith(MARKER_PREFIX) && !MARKER_NAMES.has(name));
   const all = [...Object.keys(env), ...reserved].sort();
   const holds = (name: string) =>
     Object.hasOwn(env, name) &&
     isEnvironmentName(name) &&
+    !holdsSecret(name) &&
     isOneSentLine(env[name] ?? "") &&
     unstorableCharacter(env[name] ?? "") === undefined;
   const names = all.filter(holds);
@@ -297,7 +299,7 @@ function jobEntry(doc: Document, { record: job, protect }: UnmanagedJob, notes: 
   if (all.length > 0) {
     const environment = doc.createNode({}) as YAMLMap;
     if (leftOut.length > 0) {
-      environment.commentBefore = ` left out, as a spec cannot hold ${leftOut.length === 1 ? "this variable" : "these variables"} (a name it refuses, or a value it cannot hold: more than one line, a NUL, half a character): ${leftOut.map(shownName).join(", ")}`;
+      environment.commentBefore = ` left out, as a spec cannot hold ${leftOut.length === 1 ? "this variable" : "these variables"} (a name it refuses or that holds a secret, or a value it cannot hold: more than one line, a NUL, half a character): ${leftOut.map(shownName).join(", ")}`;
     }
     for (const name of names) {
       const value = env[name] ?? "";
@@ -729,7 +731,7 @@ export async function runImport(flags: ImportFlags, globals: GlobalOptions, io: 
   if (found.leftOut.length > 0) {
     const count = found.leftOut.reduce((sum, job) => sum + job.names.length, 0);
     io.stderr.write(
-      `${count} environment variable${count === 1 ? " was" : "s were"} left out: a spec cannot hold a variable of that name, or a value of more than one line, with a NUL or with half a character, so adopting the job drops it:\n` +
+      `${count} environment variable${count === 1 ? " was" : "s were"} left out: a spec cannot hold a variable of that name, nor one whose name holds a secret, or a value of more than one line, with a NUL or with half a character, so adopting the job drops it:\n` +
         found.leftOut.map((job) => `  ${printable(job.job)}: ${job.names.map(shownName).join(", ")}\n`).join(""),
     );
   }
