@@ -1,7 +1,8 @@
 // Putting a file in place whole or not at all: the exclusive mode import uses without
 // --force, and nothing left behind when a file is refused.
 
-import { existsSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import { spawnSync } from "node:child_process";
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
@@ -90,5 +91,25 @@ describe("replaceFile", () => {
     onExit?.(1);
     await written;
     expect([onExit === undefined, existsSync(path), exitListener()]).toEqual([false, false, undefined]);
+  });
+
+  it("removes the temporary files of the path that a killed process left, and keeps those of a process still running", async () => {
+    // Found by a chaos tester: plan --out killed with SIGKILL between making its temporary
+    // file and renaming it left an empty hidden .plan.json.HEX.tmp, one more each time, for good.
+    const dir = mkdtempSync(join(tmpdir(), "studio-jobs-replace-"));
+    const gone = spawnSync(process.execPath, ["-e", ""]).pid; // a process that has ended
+    const running = process.ppid; // one still running, whose write may be under way
+    const files = [
+      `.plan.json.${gone}-0123456789ab.tmp`,
+      `.plan.json.${running}-0123456789ab.tmp`,
+      `.plan.json.${process.pid}-0123456789ab.tmp`,
+      `.other.json.${gone}-0123456789ab.tmp`,
+      `.plan.json.${gone}-0123456789ab.tmp.bak`,
+      `.plan.json.0123456789ab.tmp`,
+    ];
+    for (const name of files) writeFileSync(join(dir, name), "");
+    mkdirSync(join(dir, `.plan.json.${gone}-ba9876543210.tmp`)); // not a file: not one of ours
+    await replaceFile(join(dir, "plan.json"), "{}\n", { mode: 0o600, exclusive: false, shown: "plan.json" });
+    expect(readdirSync(dir).sort()).toEqual(["plan.json", `.plan.json.${gone}-ba9876543210.tmp`, ...files.slice(1)].sort());
   });
 });

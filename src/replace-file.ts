@@ -7,11 +7,14 @@
 // it would write wherever it points. On a file system without hard links an
 // exclusive file is written in place instead; one that fails half-way is removed. A
 // process that exits while a file is being written (a second Ctrl-C exits at once) removes
-// it as it exits: a hidden `.NAME.HEX.tmp` beside the user's file would be left for good.
+// it as it exits: a hidden `.NAME.PID-HEX.tmp` beside the user's file would be left for good.
+// Nothing runs when the process is killed (SIGKILL, the machine stops), so the next write to
+// the same path removes what a process no longer running left there, told by the PID in the
+// name: one of a process still running may be its write under way.
 
 import { randomBytes } from "node:crypto";
 import { constants, unlinkSync, type Stats } from "node:fs";
-import { access, link, lstat, open, rename, stat, unlink } from "node:fs/promises";
+import { access, link, lstat, open, readdir, rename, stat, unlink } from "node:fs/promises";
 import { basename, dirname, join } from "node:path";
 
 export interface ReplaceFileOptions {
@@ -98,7 +101,8 @@ function writing(path: string, underWay: boolean): void {
 export async function replaceFile(path: string, text: string, options: ReplaceFileOptions): Promise<void> {
   const refused = refusedEntry(await lstat(path).catch(() => undefined), options.exclusive);
   if (refused !== undefined) throw refused;
-  const temporary = join(dirname(path), `.${basename(path)}.${randomBytes(6).toString("hex")}.tmp`);
+  await removeLeftovers(path);
+  const temporary = join(dirname(path), `.${basename(path)}.${process.pid}-${randomBytes(6).toString("hex")}.tmp`);
   // "wx": a name nobody else holds, created with the mode asked for (an existing file would keep its own).
   writing(temporary, true);
   const file = await open(temporary, "wx", options.mode).catch((error: unknown) => {
@@ -124,6 +128,29 @@ export async function replaceFile(path: string, text: string, options: ReplaceFi
   } finally {
     if (!renamed) await unlink(temporary).catch(() => undefined);
     writing(temporary, false);
+  }
+}
+
+/** Whether a process of this PID runs here: EPERM says it does, as another user's. */
+function running(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === "EPERM";
+  }
+}
+
+/** Removes the temporary files of `path` that a process killed while writing it left: those of a PID no longer running. */
+async function removeLeftovers(path: string): Promise<void> {
+  const prefix = `.${basename(path)}.`;
+  const entries = await readdir(dirname(path)).catch(() => [] as string[]);
+  for (const entry of entries) {
+    if (!entry.startsWith(prefix)) continue;
+    const pid = /^(\d{1,10})-[0-9a-f]{12}\.tmp$/.exec(entry.slice(prefix.length))?.[1];
+    if (pid === undefined || running(Number(pid))) continue;
+    const leftover = join(dirname(path), entry);
+    if ((await lstat(leftover).catch(() => undefined))?.isFile() === true) await unlink(leftover).catch(() => undefined);
   }
 }
 
