@@ -867,6 +867,22 @@ describe("confirmation", () => {
     expect(studio.emulator.store.allJobs()).toHaveLength(0);
   });
 
+  it("hides a secret holding a quote in the spec path its hint shell-quotes", async () => {
+    // Found hunting secrets: a spec in a directory named by the value of the ${env:...} it
+    // reads, pw'Xy7Zq9Lm3Kk, was named in the hint as 'pw'\''Xy7Zq9Lm3Kk', a spelling not hidden.
+    const secret = "pw'Xy7Zq9Lm3Kk";
+    const dir = mkdtempSync(join(tmpdir(), "studio-jobs-quoted-"));
+    mkdirSync(join(dir, secret));
+    writeFileSync(
+      join(dir, secret, "q.yaml"),
+      'version: 1\nstack: q\njobs:\n  a: {query: print(1), team: demo, environment: {PW: "${env:Q_PW}"}}\n',
+    );
+    const quoted = await cli(dir, ["apply", `${secret}/`], { env: { Q_PW: secret } });
+    expect(quoted.code).toBe(1);
+    expect(quoted.stderr).toContain("save a plan with `studio-jobs plan '***/' --out plan.json`");
+    expect(quoted.stderr).not.toContain("Xy7Zq9Lm3Kk");
+  });
+
   it("asks on a terminal; 'no' changes nothing, 'yes' applies", async () => {
     const dir = copyExample("analytics");
     const no = await cli(dir, ["apply", "."], { interactive: true, answers: ["no"] });
