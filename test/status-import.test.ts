@@ -618,6 +618,23 @@ describe("import", () => {
     expect(yaml).toContain("    query: ${env:STUDIO_SECRET_READER_QUERY}\n");
   });
 
+  it("keeps out of the spec the copies of a URL's password, and keeps a query that holds only the URL", async () => {
+    // Found hunting secrets: DB_URL=postgres://app:Pw8Xy7Zz6Qq@db/x became a variable, but the
+    // password copied bare, under OTHER (a CR after it, as a CRLF environment sends it) and in
+    // another job's query, was written in clear: the scan for URL credentials looks for URLs.
+    const url = "postgres://app:Pw8Xy7Zz6Qq@db/x";
+    await studio.client.createJob(handMade("copied", { environment: `DB_URL=${url}\r\nOTHER=Pw8Xy7Zz6Qq\r\nPLAIN=postgres\r\n` }));
+    await studio.client.createJob(handMade("reader", { query: `pw = "Pw8Xy7Zz6Qq"\n` }));
+    await studio.client.createJob(handMade("connects", { query: `c = connect("${url}")\n` }));
+    const { printed, written, yaml } = await importPrintedAndWritten();
+    for (const text of [yaml, printed.stderr, written.stderr]) expect(text.includes("Xy7Zz6")).toBe(false);
+    expect(yaml).toContain('      DB_URL: "${env:STUDIO_SECRET_COPIED_DB_URL}"\n      OTHER: "${env:STUDIO_SECRET_COPIED_OTHER}"\n');
+    expect(yaml).toContain('      PLAIN: "postgres\\r"\n');
+    expect(yaml).toContain("    query: ${env:STUDIO_SECRET_READER_QUERY}\n");
+    // Only its credentials are a variable, as before.
+    expect(yaml).toContain('    query: |\n      c = connect("postgres://${env:STUDIO_SECRET_CONNECTS_QUERY}@db/x")\n');
+  });
+
   it("leaves out, and says so, a variable whose name holds a secret, instead of writing a spec that is not YAML", async () => {
     // Found attacking import: API_KEY=Zz9Yy8Xx7Ww6 and a variable named Zz9Yy8Xx7Ww6 wrote `***: "1"`,
     // which no YAML reader takes (validate: "Implicit map keys need to be followed by map values").

@@ -123,6 +123,10 @@ describe("secret-looking variables", () => {
       OAUTH_SECRET: "Zz9 Yy8 Xx7 Ww6",
       MODEL_KEY: "llama 3.1 8b",
       SORT_KEYS: "created at 2024, id",
+      // Found hunting secrets: a URL's password of a generated form, copied bare, was written in clear.
+      REPLICA_URL: "mysql://app:Pw8%40Xy7Zz6@db/x",
+      GIT_REMOTE: "https://ghp0Ab1Cd2Ef3Gh4@github.com/acme/repo",
+      MIRROR_URL: "postgres://postgres:postgres@db/x",
     };
     expect(secretLookingValues(environment)).toEqual([
       "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY",
@@ -133,6 +137,9 @@ describe("secret-looking variables", () => {
       "S3cr3t V4lu3",
       'Ab1"Cd2\\Ef3$x',
       "Zz9 Yy8 Xx7 Ww6",
+      "Pw8%40Xy7Zz6",
+      "Pw8@Xy7Zz6",
+      "ghp0Ab1Cd2Ef3Gh4",
     ]);
   });
 

@@ -3,7 +3,7 @@
 // `import` keeps such values out of the spec it writes, and plans never print them.
 // A false alarm costs a variable to set; a miss prints a secret, so the rule is generous.
 
-import { hasUrlCredentials } from "../url-credentials.js";
+import { hasUrlCredentials, replaceUrlCredentials } from "../url-credentials.js";
 
 /** Name parts that mark a secret when they stand alone: DB_PASSWORD, aws-secret-key, apiKey. */
 const SECRET_PARTS = new Set([
@@ -129,13 +129,31 @@ function looksGenerated(value: string): boolean {
  * and a secret whole by their form, or named like one and of a generated secret's form. Not a
  * URL whose secret is its credentials: the one scan for them (src/url-credentials.ts) finds
  * them in every copy, and hunted whole, the URL in a query made the whole query a variable
- * where only its credentials were one.
+ * where only its credentials were one. Its password (or a token alone before the `@`) is, when
+ * it has a generated secret's form: copied bare, under a plain name or in a query, the scan,
+ * which looks for URLs, does not find it.
  */
 export function secretLookingValues(environment: Readonly<Record<string, string>>): string[] {
-  return Object.entries(environment)
-    .filter(([name, value]) => {
-      const text = value.trim();
-      return text.length >= MIN_COPIED_SECRET && (isSecretWhole(text) || (nameLooksSecret(name) && looksGenerated(text)));
-    })
-    .map(([, value]) => value);
+  return Object.entries(environment).flatMap(([name, value]) => {
+    const text = value.trim();
+    const whole = text.length >= MIN_COPIED_SECRET && (isSecretWhole(text) || (nameLooksSecret(name) && looksGenerated(text)));
+    const passwords = urlPasswords(value).filter((password) => password.length >= MIN_COPIED_SECRET && looksGenerated(password));
+    return whole ? [value, ...passwords] : passwords;
+  });
+}
+
+/** The passwords of the URLs in `value` that carry credentials, as written and decoded; a userinfo without one, whole. */
+function urlPasswords(value: string): string[] {
+  const found = new Set<string>();
+  replaceUrlCredentials(value, (userinfo) => {
+    const password = userinfo.slice(userinfo.indexOf(":") + 1);
+    found.add(password);
+    try {
+      found.add(decodeURIComponent(password));
+    } catch {
+      // Not percent-encoded as a URL parser reads it: the password as written only.
+    }
+    return userinfo;
+  });
+  return [...found];
 }

@@ -257,10 +257,11 @@ function jobEntry(doc: Document, { record: job, protect }: UnmanagedJob, notes: 
    * A text as the spec writes it: literal, except the credentials of any URL in it
    * (`https://user:token@host`), which become a variable to set, like a secret-looking
    * environment value: a spec is committed, and printing would only hide them as `***`.
-   * A text that holds a secret the run knows becomes a variable whole.
+   * A text that holds a secret the run knows becomes a variable whole; not for a URL's password
+   * it holds only in that URL's credentials.
    */
   const text = (field: string, value: string): string =>
-    holdsSecret(value)
+    holdsSecret(replaceUrlCredentials(value, () => ""))
       ? readFrom(field, HOLDS_SECRET)
       : replaceUrlCredentials(literal(value), () => readFrom(field, " (a URL's credentials)"));
   const entry: Record<string, unknown> = { query: text("query", job.query), query_type: job.query_type };
