@@ -122,9 +122,6 @@ export function spellings(value: string, use: SecretUse = {}): Spellings {
   // invisible characters, not the rest of the non-ASCII), and in its text (printable()).
   forms.add(escapeUnseenInJson(json));
   forms.add(printable(value));
-  // ... and in the command line a hint says to run, which quotes a spec path for a POSIX shell
-  // (src/cli/planning.ts, specArguments): a `'` of a secret a path holds is `'\''` there.
-  if (value.includes("'")) forms.add(printable(value.replaceAll("'", "'\\''")));
   // URL encodings: encodeURIComponent's, and RFC 3986's (Python's), which also encodes
   // !'()*; each also as Python's quote() writes it (keeping `/`) and as form encoding does
   // (a space as `+`). Lowercase hex digits match too, as every form matches in any case.

@@ -1,7 +1,7 @@
 // Plans limited by --target, against the emulator: they touch only the jobs named, and say
 // that they are partial, in every format and in a saved plan.
 
-import { writeFileSync } from "node:fs";
+import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { cliWith } from "./cli-helpers.js";
@@ -124,5 +124,27 @@ describe("--target", () => {
     expect(named.stderr).toContain("To retire the stack, run `studio-jobs destroy`;");
     expect(await cli(dir, ["plan", ".", "--allow-empty"])).toMatchObject({ code: 0, stderr: "" });
     expect([...liveByKey(await studio.client.listAllJobs("demo"), "emptied").keys()].sort()).toEqual(["job-0", "job-1"]);
+  });
+
+  it("the destroy it suggests hides a secret the spec path holds, in every format", async () => {
+    // Found hunting secrets: a spec under a directory named by STUDIO_JOBS_PLAN_KEY, which holds
+    // a quote, was named shell-quoted ('pk'\''Ab12...'), and escaped again in the plan's JSON
+    // and Markdown: spellings the redactor did not know.
+    const key = "pk'Ab12Cd34Ef56Gh78Ij90Kl12Mn34Op56";
+    const dir = writeRepo({});
+    mkdirSync(join(dir, key));
+    writeSpec(join(dir, key), "keyed", dailyJobs(1));
+    const keyed = { env: { STUDIO_JOBS_PLAN_KEY: key } };
+    expect((await cli(dir, ["apply", key, "--yes"], keyed)).code).toBe(0);
+    writeFileSync(join(dir, key, "studio-jobs.yaml"), "version: 1\nstack: keyed\nteams: [demo]\njobs: {}\n");
+    const said = "To retire the stack, run `studio-jobs destroy '***'`;";
+    const text = await cli(dir, ["plan", key], keyed);
+    expect(text.stderr).toContain(said);
+    const json = await cli(dir, ["plan", key, "--format", "json"], keyed);
+    expect((JSON.parse(json.stdout) as { errors: string[] }).errors[0]).toContain(said);
+    const markdown = await cli(dir, ["plan", key, "--format", "markdown"], keyed);
+    expect(markdown.stdout).toContain("destroy '&#42;&#42;&#42;'&#96;;");
+    for (const { code, stdout, stderr } of [text, json, markdown])
+      expect([code, `${stdout}${stderr}`.includes("Ab12Cd34")]).toEqual([1, false]);
   });
 });

@@ -94,11 +94,14 @@ function shellWord(path: string): string {
 
 /**
  * The spec paths of a command a hint says to run, as given (` jobs/ 'a b.yaml'`): without them
- * the command reads ./studio-jobs.yaml, another spec or none. Nothing for that default.
+ * the command reads ./studio-jobs.yaml, another spec or none. Nothing for that default. A
+ * secret a path holds is hidden before the path is quoted: quoted (a `'` as `'\''`), and
+ * then escaped again in a plan's JSON or Markdown, the redactor would not know it.
  */
-export function specArguments(paths: readonly string[]): string {
+export function specArguments(paths: readonly string[], io: Pick<CliIo, "secrets">): string {
   if (paths.length === 1 && paths[0] === DEFAULT_SPEC_FILE) return "";
-  return paths.map((path) => ` ${printable(shellWord(path))}`).join("");
+  const redact = io.secrets?.redact ?? ((path: string) => path);
+  return paths.map((path) => ` ${printable(shellWord(redact(path)))}`).join("");
 }
 
 /**
@@ -312,7 +315,7 @@ export async function preparePlan(
       allowProtected: flags.allowProtected || destroy,
       maxCancel: destroy ? Number.POSITIVE_INFINITY : flags.maxCancel,
       now: new Date(),
-      specArguments: specArguments(paths),
+      specArguments: specArguments(paths, io),
       destroying: destroy,
       ...(io.secrets === undefined ? {} : { holdsSecret: io.secrets.holds }),
     });

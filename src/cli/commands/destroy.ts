@@ -60,7 +60,7 @@ export async function runDestroy(paths: string[], flags: DestroyFlags, globals: 
         );
         io.stderr.write(
           cased.length === 0
-            ? `Warning: Stack ${plan.stack} has no job in ${teams}, live or ended. If its jobs run in another team (a changed \`team:\` or default team), give that team: studio-jobs destroy${specArguments(paths)} --team TEAM.\n`
+            ? `Warning: Stack ${plan.stack} has no job in ${teams}, live or ended. If its jobs run in another team (a changed \`team:\` or default team), give that team: studio-jobs destroy${specArguments(paths, io)} --team TEAM.\n`
             : cased.length === 1
               ? `Warning: Stack ${plan.stack} has no job in ${teams}, live or ended, but stack ${cased[0]}, whose name differs from it only in case, has: stack names are case-sensitive. To retire that stack, give ${given} exactly.\n`
               : `Warning: Stack ${plan.stack} has no job in ${teams}, live or ended, but stacks ${joinWords(cased)}, whose names differ from it only in case, have: stack names are case-sensitive. To retire one of them, give ${given} exactly.\n`,
