@@ -633,6 +633,17 @@ describe("import", () => {
     expect(yaml).toContain("    query: ${env:STUDIO_SECRET_READER_QUERY}\n");
     // Only its credentials are a variable, as before.
     expect(yaml).toContain('    query: |\n      c = connect("postgres://${env:STUDIO_SECRET_CONNECTS_QUERY}@db/x")\n');
+    // A plan adopting the job hid the copy's live value neither: it is hidden now, as the URL's is.
+    const dir = mkdtempSync(join(tmpdir(), "studio-jobs-adopt-"));
+    mkdirSync(join(dir, ".git"));
+    writeFileSync(
+      join(dir, "studio-jobs.yaml"),
+      "version: 1\nstack: adopter\njobs:\n  copied: {query: print(1), team: demo, environment: {OTHER: new}}\n",
+    );
+    const plan = await runCli(["plan", ".", "--adopt"], { cwd: dir, env });
+    expect(plan.code).toBe(0);
+    expect(plan.stdout).toContain("        environment.OTHER: (sensitive) → (sensitive)\n");
+    expect(plan.stdout.includes("Xy7Zz6")).toBe(false);
   });
 
   it("leaves out, and says so, a variable whose name holds a secret, instead of writing a spec that is not YAML", async () => {
