@@ -862,6 +862,11 @@ describe("confirmation", () => {
     writeFileSync(join(dir, "it's", "q.yaml"), "version: 1\nstack: q\njobs:\n  a: {query: print(1), team: demo}\n");
     const quoted = await cli(dir, ["apply", "it's/"]);
     expect(quoted.stderr).toContain(said("`studio-jobs plan 'it'\\''s/' --out plan.json`"));
+    // A path that starts with "-" would be read as an option.
+    mkdirSync(join(dir, "-dash"));
+    writeFileSync(join(dir, "-dash", "d.yaml"), "version: 1\nstack: d\njobs:\n  a: {query: print(1), team: demo}\n");
+    const dashed = await cli(dir, ["apply", "--", "-dash/"]);
+    expect(dashed.stderr).toContain(said("`studio-jobs plan ./-dash/ --out plan.json`"));
     const bare = await cli(dir, ["apply"]);
     expect(bare.stderr).toContain(said("`studio-jobs plan --out plan.json`"));
     expect(studio.emulator.store.allJobs()).toHaveLength(0);

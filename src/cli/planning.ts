@@ -89,7 +89,9 @@ export const RECORDED_TEAMS_NAMED = 10;
 
 /** A path as a POSIX shell takes it back: bare when it holds nothing the shell reads, else in single quotes. */
 function shellWord(path: string): string {
-  return /^[\w@%+=:,./-]+$/.test(path) ? path : `'${path.replaceAll("'", `'\\''`)}'`;
+  // One that starts with "-" would be read as an option: "./" before it names the same file.
+  const given = path.startsWith("-") ? `./${path}` : path;
+  return /^[\w@%+=:,./-]+$/.test(given) ? given : `'${given.replaceAll("'", `'\\''`)}'`;
 }
 
 /**
