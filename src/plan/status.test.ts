@@ -116,6 +116,37 @@ describe("computeStatus", () => {
     ]);
   });
 
+  it("calls unknown every record a job with an unset secret may keep: one made with that value empty, and each live duplicate", () => {
+    // Found by review: status without STATUS_TOKEN showed a record applied with it empty as
+    // in-spec, and the older of two live records as not-in-spec, though with the value set
+    // plan may keep that one and cancel the newer.
+    const nightly = desired({ key: "nightly", cron: "0 3 * * *" });
+    const lacking = (fingerprint: string) => [
+      { key: "nightly", team: "demo", cron: nightly.cron, fingerprint, unsetEnv: ["STATUS_TOKEN"] },
+    ];
+    const alone = record(nightly);
+    expect(rows(computeStatus(lacking(nightly.fingerprint), new Map([["demo", [alone]]]), "analytics", ["demo"], NOW))).toEqual([
+      `demo/nightly ${alone.id} TASK unknown`,
+    ]);
+    const older = record(nightly, { created_at: at(-60) });
+    const newer = record(nightly, { fingerprint: "other", created_at: at(-5) });
+    const status = computeStatus(lacking("made-empty"), new Map([["demo", [older, newer]]]), "analytics", ["demo"], NOW);
+    expect(rows(status)).toEqual([`demo/nightly ${newer.id} TASK unknown`, `demo/nightly ${older.id} TASK unknown`]);
+  });
+
+  it("lists a one-off job with an unset secret whose only record was cancelled as one apply creates, as plan would", () => {
+    // Found by review: the cancelled record was shown as unknown; cancelled, it never satisfies a job.
+    const once = desired({ key: "backfill" });
+    const lacking = [{ key: "backfill", team: "demo", cron: undefined, fingerprint: "made-empty", unsetEnv: ["STATUS_TOKEN"] }];
+    const cancelled = record(once, { status: "CANCELED", created_at: at(-5) });
+    const status = computeStatus(lacking, new Map([["demo", [cancelled]]]), "analytics", ["demo"], NOW);
+    expect([rows(status), status.notInStudio]).toEqual([[], ["demo/backfill"]]);
+    const ran = record(once, { status: "COMPLETE", created_at: at(-30) });
+    expect(rows(computeStatus(lacking, new Map([["demo", [cancelled, ran]]]), "analytics", ["demo"], NOW))).toEqual([
+      `demo/backfill ${ran.id} COMPLETE unknown`,
+    ]);
+  });
+
   it("never judges a record without a key against the spec job of its name: plan leaves it alone and creates that job", () => {
     // Found by an adversarial tester: it showed as the spec's job, "changed", and the job
     // plan creates was missing from not_in_studio.

@@ -10,7 +10,7 @@ import { nextRunDates, runsFrom } from "../run-times.js";
 import { isLive, isSchedule } from "../studio/job-status.js";
 import { newestFirst, studioTimeOrder } from "../studio/time.js";
 import type { JobOutput } from "../studio/types.js";
-import { satisfies, satisfyingInKeepOrder } from "./keep.js";
+import { satisfies, satisfyingInKeepOrder, statusMaySatisfy } from "./keep.js";
 import { inUnknownStatus, unknownStatusWarnings } from "./team-records.js";
 import { byCodeUnits } from "../code-unit-order.js";
 
@@ -206,21 +206,28 @@ function teamStatus(
     const unknown = want?.unsetEnv !== undefined && want.unsetEnv.length > 0;
     const live = isLive(record.status);
     // A one-off job that ran with the spec's settings is done, not missing: show it too, once;
-    // one whose settings cannot be told, as unknown, rather than as a job apply would create.
+    // one whose settings cannot be told, as unknown, rather than as a job apply would create
+    // (a cancelled record satisfies no job, whatever its settings).
     const ranOnce =
-      want !== undefined && want.cron === undefined && (unknown ? !live : satisfies({ record, fingerprint: own.fingerprint }, want));
+      want !== undefined &&
+      want.cron === undefined &&
+      (unknown ? !live && statusMaySatisfy(record.status, false) : satisfies({ record, fingerprint: own.fingerprint }, want));
     if (!live && !ranOnce) continue;
     if (ranOnce && shown.has(own.key)) continue;
     const keeper = kept.get(own.key);
+    // Unknown before anything else of a desired key: a fingerprint made with a value empty
+    // tells neither whether the record matches nor which of several live ones plan keeps.
     const spec: SpecMatch = !own.claimable
       ? "left-alone"
-      : want === undefined || (live && keeper !== undefined && keeper !== record)
+      : want === undefined
         ? "not-in-spec"
-        : want.fingerprint === own.fingerprint
-          ? "in-spec"
-          : unknown
-            ? "unknown"
-            : "changed";
+        : unknown
+          ? "unknown"
+          : live && keeper !== undefined && keeper !== record
+            ? "not-in-spec"
+            : want.fingerprint === own.fingerprint
+              ? "in-spec"
+              : "changed";
     if (spec === "in-spec" || spec === "unknown") shown.add(own.key);
     const run = lastRun.get(record.id);
     rows.push({
