@@ -2,7 +2,7 @@
 // --force, and nothing left behind when a file is refused.
 
 import { spawnSync } from "node:child_process";
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, statSync, utimesSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
@@ -93,7 +93,7 @@ describe("replaceFile", () => {
     expect([onExit === undefined, existsSync(path), exitListener()]).toEqual([false, false, undefined]);
   });
 
-  it("removes the temporary files of the path that a killed process left, and keeps those of a process still running", async () => {
+  it("removes the temporary files of the path that a killed process left an hour ago or more, and keeps those of a process still running", async () => {
     // Found by a chaos tester: plan --out killed with SIGKILL between making its temporary
     // file and renaming it left an empty hidden .plan.json.HEX.tmp, one more each time, for good.
     const dir = mkdtempSync(join(tmpdir(), "studio-jobs-replace-"));
@@ -107,9 +107,18 @@ describe("replaceFile", () => {
       `.plan.json.${gone}-0123456789ab.tmp.bak`,
       `.plan.json.0123456789ab.tmp`,
     ];
-    for (const name of files) writeFileSync(join(dir, name), "");
+    // Found by review: a PID tells only of this PID namespace. A container sharing the directory,
+    // or another host over NFS, writing the same path has a PID not running here: its file, made
+    // a moment ago, was removed under it, and its rename failed ("the directory . does not exist").
+    const underWay = `.plan.json.${gone}-fedcba987654.tmp`;
+    const twoHoursAgo = new Date(Date.now() - 2 * 3_600_000);
+    for (const name of files) {
+      writeFileSync(join(dir, name), "");
+      utimesSync(join(dir, name), twoHoursAgo, twoHoursAgo);
+    }
+    writeFileSync(join(dir, underWay), "");
     mkdirSync(join(dir, `.plan.json.${gone}-ba9876543210.tmp`)); // not a file: not one of ours
     await replaceFile(join(dir, "plan.json"), "{}\n", { mode: 0o600, exclusive: false, shown: "plan.json" });
-    expect(readdirSync(dir).sort()).toEqual(["plan.json", `.plan.json.${gone}-ba9876543210.tmp`, ...files.slice(1)].sort());
+    expect(readdirSync(dir).sort()).toEqual(["plan.json", `.plan.json.${gone}-ba9876543210.tmp`, underWay, ...files.slice(1)].sort());
   });
 });

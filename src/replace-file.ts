@@ -8,9 +8,11 @@
 // exclusive file is written in place instead; one that fails half-way is removed. A
 // process that exits while a file is being written (a second Ctrl-C exits at once) removes
 // it as it exits: a hidden `.NAME.PID-HEX.tmp` beside the user's file would be left for good.
-// Nothing runs when the process is killed (SIGKILL, the machine stops), so the next write to
+// Nothing runs when the process is killed (SIGKILL, the machine stops), so a later write to
 // the same path removes what a process no longer running left there, told by the PID in the
-// name: one of a process still running may be its write under way.
+// name: one of a process still running may be its write under way. So may one an hour old or
+// less: a PID tells only of this PID namespace, not of a container sharing the directory or
+// of another host writing over NFS.
 
 import { randomBytes } from "node:crypto";
 import { constants, unlinkSync, type Stats } from "node:fs";
@@ -141,7 +143,10 @@ function running(pid: number): boolean {
   }
 }
 
-/** Removes the temporary files of `path` that a process killed while writing it left: those of a PID no longer running. */
+/** How old a leftover must be to be removed (by its mtime): no write of ours takes that long. */
+const LEFTOVER_AGE_MS = 3_600_000;
+
+/** Removes the temporary files of `path` that a process killed while writing it left: those of a PID no longer running, an hour old. */
 async function removeLeftovers(path: string): Promise<void> {
   const prefix = `.${basename(path)}.`;
   const entries = await readdir(dirname(path)).catch(() => [] as string[]);
@@ -150,7 +155,8 @@ async function removeLeftovers(path: string): Promise<void> {
     const pid = /^(\d{1,10})-[0-9a-f]{12}\.tmp$/.exec(entry.slice(prefix.length))?.[1];
     if (pid === undefined || running(Number(pid))) continue;
     const leftover = join(dirname(path), entry);
-    if ((await lstat(leftover).catch(() => undefined))?.isFile() === true) await unlink(leftover).catch(() => undefined);
+    const found = await lstat(leftover).catch(() => undefined);
+    if (found?.isFile() === true && Date.now() - found.mtimeMs >= LEFTOVER_AGE_MS) await unlink(leftover).catch(() => undefined);
   }
 }
 
