@@ -10,8 +10,8 @@ export function nodeTooOld(version: string): string | undefined {
   for (const [i, needed] of NODE_NEEDED.split(".").map(Number).entries()) {
     const part = have[i] ?? 0;
     if (part > needed) return undefined;
-    // Older, or no version at all.
-    if (!(part === needed)) {
+    // Older, or no version at all (NaN).
+    if (part !== needed) {
       return `Error: studio-jobs needs Node.js ${NODE_NEEDED} or newer, and this is Node.js ${version}. Install a newer Node.js (https://nodejs.org) and run it again.\n`;
     }
   }
