@@ -355,7 +355,9 @@ describe("import", () => {
 
     const unfilled = await runCli(["validate", "."], { cwd: dir, env: {} });
     expect(unfilled.code).toBe(1);
-    expect(unfilled.stderr).toContain('"FILL-IN" has 1 field; a cron expression has 5');
+    expect(unfilled.stderr).toContain(
+      'studio-jobs.yaml:23:13: FILL-IN is what import writes where Studio does not return the value: replace it with the job\'s cron expression, e.g. "0 3 * * *" (at jobs.legacy-report.schedule.cron)\n',
+    );
 
     writeFileSync(join(dir, "studio-jobs.yaml"), yaml.replace("cron: FILL-IN", 'cron: "0 4 * * *"'));
     const jobEnv = {
@@ -409,7 +411,8 @@ describe("import", () => {
       ].join("\n"),
     );
     expect((await runCli(["validate", "."], { cwd: dir, env: {} })).stderr).toContain(
-      "studio-jobs.yaml:20:20: must be an ISO 8601 date-time of a real day and time, with a timezone, e.g. 2026-12-01T00:00:00Z (at jobs.june-backfill.schedule.start_after)",
+      // Found walking the README: the schema's date-time message said nothing of the FILL-IN import wrote.
+      "studio-jobs.yaml:20:20: FILL-IN is what import writes where Studio does not return the value: replace it with when the job is to run, e.g. 2026-12-01T00:00:00Z (at jobs.june-backfill.schedule.start_after)\n",
     );
     writeFileSync(join(dir, "studio-jobs.yaml"), yaml.replace("start_after: FILL-IN", "start_after: 2027-06-01T00:00:00Z"));
     expect((await runCli(["apply", ".", "--adopt", "--yes"], { cwd: dir, env })).code).toBe(0);
@@ -1065,11 +1068,14 @@ describe("import", () => {
     );
     expect(yaml).toContain("  narrow:\n    query: print(0)\n    query_type: PYTHON\n    workers: 8\n  #");
     writeFileSync(join(dir, "studio-jobs.yaml"), yaml.replace("cron: FILL-IN", 'cron: "0 4 * * *"'));
+    // Found walking the README ("validate refuses a FILL-IN until you replace it"): validate
+    // said the spec was valid, and only plan refused the cluster, as one Studio does not have.
+    const cluster =
+      "studio-jobs.yaml:29:14: FILL-IN is what import writes where Studio does not return the value: replace it with the job's cluster (`studio-jobs clusters` lists them) (at jobs.wide.cluster)";
+    const unchecked = await runCli(["validate", "."], { cwd: dir, env: {} });
+    expect([unchecked.code, unchecked.stdout, unchecked.stderr]).toEqual([1, "", `Error: ${cluster}\n1 problem found in the spec.\n`]);
     const unfilled = await runCli(["plan", ".", "--adopt"], { cwd: dir, env });
-    expect([unfilled.code, unfilled.stderr.split("\n").find((line) => line.startsWith("Error"))]).toEqual([
-      1,
-      'Error: Job "wide" (studio-jobs.yaml:29:14) names cluster FILL-IN, which does not exist in Studio. Known clusters: default, gpu-pool, legacy.',
-    ]);
+    expect([unfilled.code, unfilled.stderr.split("\n").find((line) => line.startsWith("Error"))]).toEqual([1, `Error: ${cluster}`]);
     writeFileSync(
       join(dir, "studio-jobs.yaml"),
       yaml.replace("cron: FILL-IN", 'cron: "0 4 * * *"').replace("cluster: FILL-IN", "cluster: gpu-pool"),

@@ -3,6 +3,7 @@
 
 import { extname } from "node:path";
 import { checkCron } from "../cron.js";
+import { unfilled } from "./fill-in.js";
 import { MARKER_PREFIX } from "../identity/markers.js";
 import { isTeamName, TEAM_NAME_RULE } from "../studio/team-name.js";
 import { isOneLine, isOneSentLine } from "./environment-name.js";
@@ -10,6 +11,13 @@ import type { FieldSource, JobField } from "./fields.js";
 import type { JobReader, Origin, QueryRead } from "./reader.js";
 import type { ClusterRef, DesiredFile, ReplaceStrategy } from "./types.js";
 import { showKey } from "./yaml-source.js";
+
+/** A FILL-IN import wrote, reported where it is written (fill-in.ts). */
+function isUnfilled(reader: JobReader, origin: Origin, setting: string, value: string): boolean {
+  const problem = unfilled(setting, value);
+  if (problem !== undefined) reader.problem(origin.path, problem);
+  return problem !== undefined;
+}
 
 /** A field's value, or undefined when the spec leaves it out or it has a problem (reported). */
 export function readField(reader: JobReader, field: JobField): unknown {
@@ -142,6 +150,7 @@ function readCron(reader: JobReader, setting: string): string | undefined {
   const origin = reader.setting(setting);
   if (origin === undefined) return undefined;
   const cron = reader.text(origin, undefined)?.trim();
+  if (cron !== undefined && isUnfilled(reader, origin, "cron", cron)) return undefined;
   const problem = cron === undefined ? undefined : checkCron(cron);
   if (problem !== undefined) reader.problem(origin.path, problem);
   return cron;
@@ -151,6 +160,7 @@ function readDateTime(reader: JobReader, setting: string): string | undefined {
   const origin = reader.setting(setting);
   const raw = origin === undefined ? undefined : reader.text(origin, undefined);
   if (origin === undefined || raw === undefined) return undefined;
+  if (isUnfilled(reader, origin, "start_after", raw)) return undefined;
   const ms = Date.parse(raw);
   if (Number.isNaN(ms) || !/(Z|[+-]\d\d:?\d\d)$/i.test(raw)) {
     reader.problem(
@@ -185,15 +195,18 @@ function readCluster(reader: JobReader, setting: string): ClusterRef | undefined
   const origin = reader.setting(setting);
   if (origin === undefined || origin.spoiled) return undefined;
   if (typeof origin.value === "string") {
-    const name = filled(reader, origin, reader.text(origin, undefined), "cluster");
-    return name === undefined ? undefined : { name };
+    return namedCluster(reader, origin);
   }
   const ref = origin.value as { id?: number; name?: string };
   if (ref.id !== undefined) return { id: ref.id };
   if (ref.name === undefined) return undefined;
-  const named = reader.origin(ref.name, origin.path, "name");
-  const name = filled(reader, named, reader.text(named, undefined), "cluster");
-  return name === undefined ? undefined : { name };
+  return namedCluster(reader, reader.origin(ref.name, origin.path, "name"));
+}
+
+function namedCluster(reader: JobReader, origin: Origin): ClusterRef | undefined {
+  const name = filled(reader, origin, reader.text(origin, undefined), "cluster");
+  if (name === undefined || isUnfilled(reader, origin, "cluster", name)) return undefined;
+  return { name };
 }
 
 /**

@@ -6,6 +6,7 @@ import { createRequire } from "node:module";
 import type * as Ajv2020Module from "ajv/dist/2020.js";
 import type { Ajv2020, ErrorObject, ValidateFunction } from "ajv/dist/2020.js";
 import type { SpecIssue } from "../errors.js";
+import { unfilled } from "./fill-in.js";
 import { FIRST_REFERENCE, formatPath, showKey, showValue, type DocPath, type YamlSource } from "./yaml-source.js";
 
 // ajv itself is loaded only to compile the schema (the build does, and tests from source):
@@ -183,6 +184,9 @@ function describe(error: ErrorObject, document: unknown): Described | undefined 
       message: `"${showKey(error.propertyName)}": ${typeof custom === "string" ? custom : (error.message ?? "is not allowed here")}`,
     };
   }
+  // A start_after left as import wrote it fails the schema's date-time format first.
+  const fillIn = error.propertyName === undefined ? unfilled(path.at(-1), error.data) : undefined;
+  if (fillIn !== undefined) return { path, key: false, message: fillIn };
   switch (error.keyword) {
     case "required": {
       const missing = String(params["missingProperty"]);

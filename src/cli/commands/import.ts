@@ -25,6 +25,7 @@ import {
 import { isEnvironmentName, isOneLine, isOneSentLine } from "../../desired/environment-name.js";
 import { sizePast } from "../../desired/files.js";
 import { MAX_SPEC_BYTES } from "../../desired/load.js";
+import { FILL_IN } from "../../desired/fill-in.js";
 import { looksSecret, secretLookingValues } from "../../plan/secret-names.js";
 import { classify, managedAs, type UnmanagedJob } from "../../identity/classify.js";
 import { MARKER_PREFIX, MARKERS, userEnvironment } from "../../identity/markers.js";
@@ -57,9 +58,6 @@ const MARKER_NAMES: ReadonlySet<string> = new Set(Object.values(MARKERS));
  */
 const A_SECRET = "the Studio token or another secret studio-jobs knows, such as the value of a variable that looks secret";
 const HOLDS_SECRET = ` (it holds ${A_SECRET})`;
-
-/** Written where Studio cannot tell us the value: validate refuses it until it is replaced. */
-export const FILL_IN = "FILL-IN";
 
 /** A variable the imported spec reads a secret from, and where the secret was. */
 interface SecretVariable {
