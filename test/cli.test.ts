@@ -430,8 +430,10 @@ describe("on a terminal", () => {
     expect(progress.endsWith("\r\x1b[2K")).toBe(true);
     expect(progress).not.toContain("\n");
     const ids = studio.emulator.store.allJobs().map((j) => [j.name, j.id] as const);
+    // In columns: each name padded to the longest, ids of one length.
+    const width = Math.max(...ids.map(([name]) => `demo/${name}`.length));
     for (const [name, id] of ids)
-      expect(result.stdout).toContain(`  demo/${name}  ${id}  ${studio.emulator.url}/team/demo/datasets/jobs/${id}\n`);
+      expect(result.stdout).toContain(`  ${`demo/${name}`.padEnd(width)}  ${id}  ${studio.emulator.url}/team/demo/datasets/jobs/${id}\n`);
   });
 
   it("on a terminal with TERM=dumb (Emacs' shell), neither colours nor redraws a line: it prints a line per step", async () => {

@@ -64,6 +64,29 @@ describe("apply's result", () => {
     );
   });
 
+  it("lists the new jobs in columns, whatever the length of each key", () => {
+    // Found walking the README: each id started where its key ended, so no two lines lined up.
+    const result: ApplyResult = {
+      steps: [
+        step({ step: "create", key: "nightly-embeddings", status: "applied", jobId: "job-1", url: "https://studio/1" }),
+        step({ step: "create", key: "backfill", status: "applied", jobId: "job-22", url: "https://studio/22" }),
+        step({ step: "create", key: "x", team: "a", status: "applied", jobId: "job-333" }),
+      ],
+      summary: { ...NONE, created: 3 },
+    };
+    expect(renderApplyText(result)).toBe(
+      [
+        "Apply complete: 3 created, 0 replaced, 0 cancelled, 0 failed.",
+        "",
+        "New jobs:",
+        "  a/x                      job-333",
+        "  demo/backfill            job-22   https://studio/22",
+        "  demo/nightly-embeddings  job-1    https://studio/1",
+        "",
+      ].join("\n"),
+    );
+  });
+
   it("lists the steps in JSON by phase, then team, then key, whatever order they ended in", () => {
     // Found by mutation testing: every test's steps were of one team, so ordering by key
     // before team failed none.

@@ -3,6 +3,7 @@
 import type { ApplyResult, StepResult } from "../apply/types.js";
 import { jsonForReaders, printable } from "../invisible.js";
 import { byCodeUnits } from "../code-unit-order.js";
+import { alignRows } from "./table.js";
 
 /** What ran the steps: apply, or destroy (which `Run apply again` would undo). */
 export type ApplyCommand = "apply" | "destroy";
@@ -49,8 +50,11 @@ export function renderApplyText(result: ApplyResult, command: ApplyCommand = "ap
   if (created.length > 0) {
     lines.push("", "New jobs:");
     // By team, then key, as the plan lists them: by key alone, one team's jobs were interleaved with another's.
-    for (const step of created.sort((a, b) => byCodeUnits(a.team, b.team) || byCodeUnits(a.key, b.key)))
-      lines.push(printable(`  ${step.team}/${step.key}  ${step.jobId ?? ""}  ${step.url ?? ""}`.trimEnd()));
+    // In columns, as status prints them: one after another, ids and URLs started wherever the key ended.
+    const rows = created
+      .sort((a, b) => byCodeUnits(a.team, b.team) || byCodeUnits(a.key, b.key))
+      .map((step) => [`${step.team}/${step.key}`, step.jobId ?? "", step.url ?? ""]);
+    for (const line of alignRows(rows)) lines.push(`  ${line}`);
   }
   const problems = result.steps.filter((s) => s.status !== "applied");
   if (problems.length > 0) {
