@@ -722,7 +722,8 @@ describe("two teams whose names differ only in case", () => {
 describe("a job key that reads as another with an invisible character in it", () => {
   it("is the same job defined twice, whichever comes first, as two Unicode forms of a name are", async () => {
     // Found by an adversarial tester: `a` and `a` followed by a zero-width space passed as two
-    // jobs, and Studio would hold two jobs whose names read alike.
+    // jobs, and Studio would hold two jobs whose names read alike. Found walking the README:
+    // the error called a zero-width space another "Unicode form" of the name.
     const dir = specRepo(
       "defaults: {team: t}",
       "jobs:",
@@ -734,9 +735,9 @@ describe("a job key that reads as another with an invisible character in it", ()
       '  "e\u0301\u200d": {query: print(6)}',
     );
     await expectProblems(dir, [
-      'studio-jobs.yaml:6:3: job "a" is defined twice, in two Unicode forms that look alike ("a" and "a\\u200b"): at studio-jobs.yaml:5:3 and here; keep one, or write both alike (at jobs["a\\u200b"])',
-      'studio-jobs.yaml:8:3: job "\\u2066b" is defined twice, in two Unicode forms that look alike ("\\u2066b" and "b"): at studio-jobs.yaml:7:3 and here; keep one, or write both alike (at jobs.b)',
-      'studio-jobs.yaml:10:3: job "\u00e9" is defined twice, in two Unicode forms that look alike ("\\u00e9" and "e\\u0301\\u200d"): at studio-jobs.yaml:9:3 and here; keep one, or write both alike (at jobs["e\u0301\\u200d"])',
+      'studio-jobs.yaml:6:3: job "a" is defined twice, in two spellings that look alike, one holding an invisible character ("a" and "a\\u200b"): at studio-jobs.yaml:5:3 and here; keep one, or write both alike (at jobs["a\\u200b"])',
+      'studio-jobs.yaml:8:3: job "\\u2066b" is defined twice, in two spellings that look alike, one holding an invisible character ("\\u2066b" and "b"): at studio-jobs.yaml:7:3 and here; keep one, or write both alike (at jobs.b)',
+      'studio-jobs.yaml:10:3: job "\u00e9" is defined twice, in two spellings that look alike, one holding an invisible character ("\\u00e9" and "e\\u0301\\u200d"): at studio-jobs.yaml:9:3 and here; keep one, or write both alike (at jobs["e\u0301\\u200d"])',
     ]);
   });
 });

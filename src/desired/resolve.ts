@@ -198,7 +198,12 @@ function writtenAt(file: LoadedSpecFile, path: DocPath): TeamPlace {
 function definedAlike(firstKey: string, firstFile: LoadedSpecFile, key: string): string {
   const first = firstFile.source.locate(["jobs", firstKey], { key: true });
   const escaped = (text: string) => `"${unicodeEscaped(showKey(text))}"`;
-  return `job "${showKey(firstKey)}" is defined twice, in two Unicode forms that look alike (${escaped(firstKey)} and ${escaped(key)}): at ${first.file}:${first.line}:${first.column} and here; keep one, or write both alike`;
+  // Keys alike but for their Unicode form are one NFC text; any others differ by an invisible character.
+  const how =
+    firstKey.normalize("NFC") === key.normalize("NFC")
+      ? "in two Unicode forms that look alike"
+      : "in two spellings that look alike, one holding an invisible character";
+  return `job "${showKey(firstKey)}" is defined twice, ${how} (${escaped(firstKey)} and ${escaped(key)}): at ${first.file}:${first.line}:${first.column} and here; keep one, or write both alike`;
 }
 
 /** Resolve the spec, or throw a SpecError with every problem in it. */
