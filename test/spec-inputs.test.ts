@@ -177,7 +177,7 @@ describe("--var-file", () => {
       "bad.yaml:6:6: the value of hex must be a string, not the number 16; put the value in quotes, as written (at hex)",
       "bad.yaml:7:8: the value of debug must be a string, not true; put the value in quotes, as written (at debug)",
       "bad.yaml:8:6: the value of big must be a string, not the number .inf; put the value in quotes, as written (at big)",
-      "broken.json:2:8: invalid YAML: Flow sequence in block collection must be sufficiently indented and end with a ]",
+      "broken.json:2:8: invalid YAML: Flow sequence in block collection must be sufficiently indented and end with a ]; a [list] continued on the next lines must have them indented past its key",
       "broken.json:2:9: invalid YAML: Flow map must end with a }",
       "list.yaml:1:1: a var file is a mapping of names to values, e.g. env: prod",
       "missing.yaml:1:1: the file cannot be read (ENOENT); check that it exists and is readable",

@@ -140,7 +140,7 @@ describe("what is refused, with its place", () => {
     expect(problems(parseYamlSource("f.yaml", "a: [x, ! [1]]\n"))).toEqual([`f.yaml:1:8: ${refused}`]);
     // In its place among syntax problems.
     expect(problems(parseYamlSource("f.yaml", "a: [1\nb: !\n"))).toEqual([
-      "f.yaml:2:1: invalid YAML: Flow sequence in block collection must be sufficiently indented and end with a ]",
+      "f.yaml:2:1: invalid YAML: Flow sequence in block collection must be sufficiently indented and end with a ]; a [list] continued on the next lines must have them indented past its key",
       `f.yaml:2:4: ${refused}`,
     ]);
     // A `!` in text is no tag.
@@ -196,8 +196,19 @@ describe("what is refused, with its place", () => {
   it("refuses a list, a mapping or quoted text continued on a line not indented past its key, with or without an anchor", () => {
     // The value as written (lines 4 and 5 of the spec), and its first problem: line, column, message.
     const continued: [string, number, number, string][] = [
-      ["    requirements: [numpy,\n    pandas]\n", 5, 5, "Flow sequence in block collection must be sufficiently indented"],
-      ["    environment: {A: x,\n    B: y}\n", 5, 5, "Flow map in block collection must be sufficiently indented"],
+      // Found walking the README: "sufficiently indented" said neither how far nor past what.
+      [
+        "    requirements: [numpy,\n    pandas]\n",
+        5,
+        5,
+        "Flow sequence in block collection must be sufficiently indented and end with a ]; a [list] continued on the next lines must have them indented past its key",
+      ],
+      [
+        "    environment: {A: x,\n    B: y}\n",
+        5,
+        5,
+        "Flow map in block collection must be sufficiently indented and end with a }; a {mapping} continued on the next lines must have them indented past its key",
+      ],
       [
         '    query: "print(1)\n  print(2)"\n',
         4,

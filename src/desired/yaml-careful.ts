@@ -321,13 +321,28 @@ function dashesHint(text: string, offset: number): string {
     : "";
 }
 
+/**
+ * What yaml says of a [list] or {mapping} continued on a line not indented past its key, or
+ * never closed, says "sufficiently" but not how far: the spec's rule, in its words.
+ */
+const FLOW_HINTS: readonly (readonly [RegExp, string])[] = [
+  [
+    /^Flow sequence in block collection must be sufficiently indented/,
+    "; a [list] continued on the next lines must have them indented past its key",
+  ],
+  [
+    /^Flow map in block collection must be sufficiently indented/,
+    "; a {mapping} continued on the next lines must have them indented past its key",
+  ],
+];
+
 function yamlMessage(message: string): string {
   // yaml's messages end with a code excerpt on later lines; keep the first line.
   const first = (message.split("\n")[0] ?? message).replace(/ at line \d+, column \d+:?$/, "");
   // A quote closed on a line not indented past the key is not closed, to YAML 1.2.
   const hint = /^Missing closing .?quote$/.test(first)
     ? "; quoted text continued on the next lines must have them indented past its key"
-    : "";
+    : (FLOW_HINTS.find(([pattern]) => pattern.test(first))?.[1] ?? "");
   return `invalid YAML: ${first}${hint}`;
 }
 
