@@ -143,7 +143,8 @@ function remoteHint(status: number | undefined): string | undefined {
 function describeCause(cause: unknown): string {
   if (cause instanceof Error) {
     const code = (cause as { code?: unknown }).code;
-    return typeof code === "string" ? `${code} ${cause.message}` : cause.message;
+    // Node's own messages name the code already ("connect ECONNREFUSED 127.0.0.1:1"): said once.
+    return typeof code === "string" && !cause.message.split(/\s+/).includes(code) ? `${code} ${cause.message}` : cause.message;
   }
   return String(cause);
 }

@@ -653,7 +653,7 @@ describe("plan failures end with exit 1 and one clear sentence", () => {
     expect(new Set(waits)).toEqual(new Set([200, 400, 800, 1600, 3200]));
     expect(result.code).toBe(1);
     expect(result.stderr).toMatch(
-      /^Error: \[GET\] \/api\/datachain\/(jobs|clusters)\/: no reply: ECONNREFUSED .*\nCheck --url \(or DATACHAIN_STUDIO_URL\) and that Studio is reachable\.\n$/,
+      /^Error: \[GET\] \/api\/datachain\/(jobs|clusters)\/: no reply: connect ECONNREFUSED [^\n]*\nCheck --url \(or DATACHAIN_STUDIO_URL\) and that Studio is reachable\.\n$/,
     );
   });
 
