@@ -4,7 +4,8 @@ import { execFileSync } from "node:child_process";
 import { existsSync, lstatSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { Ajv2020 } from "ajv/dist/2020.js";
+import { createRequire } from "node:module";
+import { Ajv2020, type ValidateFunction } from "ajv/dist/2020.js";
 import { beforeAll, describe, expect, it } from "vitest";
 import { sha256Hex } from "../src/identity/fingerprint.js";
 import { withTeamsMarker } from "../src/identity/markers.js";
@@ -15,6 +16,18 @@ import { recordingSleep, runCli } from "./cli-helpers.js";
 import { copyExample, handMade, liveByKey, startTestStudio, useStudio, writeRepo, writeSpec, type TestStudio } from "./helpers.js";
 
 const PLAN_SCHEMA = JSON.parse(readFileSync(new URL("../schema/plan.schema.json", import.meta.url), "utf8")) as object;
+
+/**
+ * The plan schema as a reader of it would check it, its times as date-times: without
+ * ajv-formats, ajv ignored each `format` and printed a line for it into every test run.
+ */
+function planValidator(): ValidateFunction {
+  const formats = createRequire(import.meta.url)("ajv-formats") as { default?: AddFormats } & AddFormats;
+  const ajv = new Ajv2020({ strict: false });
+  (formats.default ?? formats)(ajv, ["date-time"]);
+  return ajv.compile(PLAN_SCHEMA);
+}
+type AddFormats = (ajv: Ajv2020, formats: string[]) => Ajv2020;
 
 const { studio, env } = useStudio({ EMBED_API_KEY: "embed-secret-value" });
 
@@ -268,7 +281,7 @@ describe("plan against the emulator", () => {
       "create nightly-embeddings",
       "create weekly-cleanup",
     ]);
-    const validate = new Ajv2020({ strict: false }).compile(PLAN_SCHEMA);
+    const validate = planValidator();
     expect(validate(doc)).toBe(true);
   });
 
@@ -319,7 +332,7 @@ describe("plan against the emulator", () => {
     const json = await plan(dir, ["--format", "json"], secretEnv);
     expect(json.code).toBe(0);
     const doc = JSON.parse(json.stdout) as { created_at: string; actions: { team: string; after: { environment: unknown } }[] };
-    expect(new Ajv2020({ strict: false }).compile(PLAN_SCHEMA)(doc)).toBe(true);
+    expect(planValidator()(doc)).toBe(true);
     expect(doc.created_at).toMatch(/^\d{4}-\d\d-\d\dT/);
     expect(doc.actions.map((a) => [a.team, a.after.environment])).toEqual([
       ["demo", { created_at: "(sensitive)", status: "(sensitive)", team: "(sensitive)" }],
@@ -362,7 +375,7 @@ describe("plan against the emulator", () => {
     const replace = saved.actions.find((a) => a.kind === "replace");
     expect(replace?.after?.environment).toEqual({ DEPLOY_ENV: "staging", EMBED_API_KEY: "(sensitive)", LOG_LEVEL: "info" });
     expect(replace?.before?.environment).toEqual({ DEPLOY_ENV: "staging", EMBED_API_KEY: "(sensitive)", LOG_LEVEL: "info" });
-    expect(new Ajv2020({ strict: false }).compile(PLAN_SCHEMA)(saved)).toBe(true);
+    expect(planValidator()(saved)).toBe(true);
     for (const text of outputs) {
       expect(text).not.toContain("dev-token");
       for (const secret of ["embed-secret-value", "first-secret-value"]) {
