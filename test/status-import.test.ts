@@ -7,10 +7,10 @@ import { describe, expect, it } from "vitest";
 import { parse } from "yaml";
 import { loadSpec } from "../src/desired/index.js";
 import { MAX_SPEC_BYTES } from "../src/desired/load.js";
-import { MARKERS } from "../src/identity/markers.js";
+import { formatEnvironment, MARKERS } from "../src/identity/markers.js";
 import { run } from "../src/cli/run.js";
 import { runCli } from "./cli-helpers.js";
-import { copyExample, handMade, useStudio } from "./helpers.js";
+import { copyExample, handMade, useStudio, writeRepo, writeSpec } from "./helpers.js";
 
 const { studio, env } = useStudio();
 
@@ -188,6 +188,68 @@ describe("status without the spec's secrets", () => {
     const plan = await runCli(["plan", "."], { cwd: dir, env });
     expect(plan.code).toBe(1);
     expect(plan.stderr).toContain("environment variable STATUS_API_KEY is not set; set it, or give a default");
+  });
+
+  it("warns once per unset variable, in name order, naming in order the jobs shown as unknown and no job not in Studio", async () => {
+    // zeta, first in the file, reads two variables in one value; fresh, never applied, is one
+    // apply creates whatever its secrets, so its variable leaves nothing unknown.
+    const dir = writeRepo({});
+    const jobs = {
+      zeta: { query: "print('zeta')", schedule: { cron: "0 3 * * *" }, credentials: "${env:STATUS_B}-${env:STATUS_SHARED}" },
+      alpha: {
+        query: "print('alpha')",
+        schedule: { cron: "0 4 * * *" },
+        environment: { KEY: "${env:STATUS_A}", SHARED: "${env:STATUS_SHARED}" },
+      },
+    };
+    writeSpec(dir, "unknowns", jobs);
+    const secrets = { STATUS_A: "a-value-1234", STATUS_B: "b-value-5678", STATUS_SHARED: "shared-value-9012" };
+    expect((await runCli(["apply", ".", "--yes"], { cwd: dir, env: { ...env, ...secrets } })).code).toBe(0);
+    writeSpec(dir, "unknowns", { ...jobs, fresh: { query: "print('fresh')", environment: { NEW: "${env:STATUS_NEW}" } } });
+
+    const status = await runCli(["status", ".", "--format", "json"], { cwd: dir, env });
+    expect(status.code).toBe(0);
+    const doc = JSON.parse(status.stdout) as { jobs: { key: string; spec: string }[]; not_in_studio: string[] };
+    expect([doc.jobs.map((j) => [j.key, j.spec]), doc.not_in_studio]).toEqual([
+      [
+        ["alpha", "unknown"],
+        ["zeta", "unknown"],
+      ],
+      ["demo/fresh"],
+    ]);
+    expect(status.stderr.split("\n")).toEqual([
+      "Warning: environment variable STATUS_A is not set here, so whether demo/alpha is as the spec wants cannot be told (shown as unknown); set it to compare.",
+      "Warning: environment variable STATUS_B is not set here, so whether demo/zeta is as the spec wants cannot be told (shown as unknown); set it to compare.",
+      "Warning: environment variable STATUS_SHARED is not set here, so whether demo/alpha, demo/zeta are as the spec wants cannot be told (shown as unknown); set it to compare.",
+      "",
+    ]);
+  });
+
+  it("shows a one-off job of unknown settings once however often it ran, and a second live record of it as one apply cancels", async () => {
+    const dir = writeRepo({});
+    const once = (query: string) => writeSpec(dir, "unknowns", { once: { query, credentials: "${env:STATUS_TOKEN}" } });
+    const withToken = { ...env, STATUS_TOKEN: "token-value-5678" };
+    for (const query of ["print(1)", "print(2)"]) {
+      once(query);
+      expect((await runCli(["apply", ".", "--yes"], { cwd: dir, env: withToken })).code).toBe(0);
+      studio.clock.advance(60_000); // it runs and completes
+    }
+    const specs = async () => {
+      const status = await runCli(["status", ".", "--format", "json"], { cwd: dir, env });
+      expect(status.code).toBe(0);
+      const doc = JSON.parse(status.stdout) as { jobs: { key: string; spec: string }[]; not_in_studio: string[] };
+      return [doc.jobs.map((j) => `${j.key} ${j.spec}`).sort(), doc.not_in_studio];
+    };
+    // Two completed records of the key: the newest is shown, not both.
+    expect(await specs()).toEqual([["once unknown"], []]);
+
+    // A third, queued, and a copy of it made by hand, markers included: both live, and apply keeps one.
+    once("print(3)");
+    expect((await runCli(["apply", ".", "--yes"], { cwd: dir, env: withToken })).code).toBe(0);
+    const queued = (await studio.client.listAllJobs("demo")).find((r) => r.status === "QUEUED");
+    if (queued === undefined) throw new Error("no queued job");
+    await studio.client.createJob(handMade("once", { query: queued.query, environment: formatEnvironment(queued.environment) }));
+    expect(await specs()).toEqual([["once not-in-spec", "once unknown"], []]);
   });
 });
 
