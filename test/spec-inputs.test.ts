@@ -498,5 +498,15 @@ describe("--var-file", () => {
         "Error: prod.yaml:1:6: the value of env must be a string, not a list; put the value in quotes, as written (at env)\n1 problem found in the variables given.\n",
       );
     });
+
+    it("counts a bad var file's problems as the variables', in validate's GitHub annotations too", async () => {
+      const dir = writeRepo({ "studio-jobs.yaml": spec, "prod.yaml": "env: [prod]\n" });
+      const github = await runCli(["validate", "studio-jobs.yaml", "--var-file", "prod.yaml", "--format", "github"], { cwd: dir });
+      expect([github.code, github.stdout, github.stderr]).toEqual([
+        1,
+        "::error file=prod.yaml,line=1,col=6::the value of env must be a string, not a list; put the value in quotes, as written (at env)\n",
+        "1 problem found in the variables given.\n",
+      ]);
+    });
   });
 });
