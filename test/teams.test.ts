@@ -596,6 +596,19 @@ it("destroy that finds no job of the stack at all, live or ended, says its jobs 
       "Warning: Stack defaulted has no job in team alpha, live or ended. If its jobs run in another team (a changed `team:` or default team), give that team: studio-jobs destroy . --team TEAM.\n",
   });
   expect(liveIn("beta", "defaulted")).toEqual(["a"]);
+  // Each path as a shell takes it back: bare if it can be, else quoted, and escaped, as the
+  // warning is written as it is (a file name may hold a terminal's control sequence).
+  const file = (job: string) => stringify({ version: 1, stack: "defaulted", jobs: { [job]: { query: "print(1)" } } });
+  writeFileSync(join(dir, "x@1=a+b,c:d%.yaml"), file("x"));
+  writeFileSync(join(dir, "e\u001b[2J.yaml"), file("e"));
+  const named = await runCli(["destroy", "x@1=a+b,c:d%.yaml", "e\u001b[2J.yaml", "--yes"], {
+    cwd: dir,
+    env: { ...both, DATACHAIN_STUDIO_TEAM: "alpha" },
+  });
+  expect([named.code, named.stderr]).toEqual([
+    0,
+    "Warning: Stack defaulted has no job in team alpha, live or ended. If its jobs run in another team (a changed `team:` or default team), give that team: studio-jobs destroy x@1=a+b,c:d%.yaml 'e^[[2J.yaml' --team TEAM.\n",
+  ]);
   const there = await runCli(["destroy", ".", "--yes", "--team", "beta"], { cwd: dir, env: { ...both, DATACHAIN_STUDIO_TEAM: "alpha" } });
   expect(there.code).toBe(0);
   expect(liveIn("beta", "defaulted")).toEqual([]);
