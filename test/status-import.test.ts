@@ -1146,6 +1146,30 @@ describe("import", () => {
     expect([plan.code, plan.stdout.split("\n").at(-2)]).toEqual([0, "Plan: 0 to create, 2 to replace, 0 to cancel, 0 unchanged."]);
   });
 
+  it("asks for the cluster of a job past the default cluster of a team's own, wherever it is listed, naming the active clusters that take it", async () => {
+    // The default cluster is the one marked so, not the first listed; a cluster of exactly the
+    // job's workers takes it; an inactive one does not. The cluster's FILL-IN is the job's only one.
+    const clusters = studio.emulator.store.clusters;
+    const was = clusters.map((cluster) => ({ ...cluster }));
+    const [fallback, gpu, legacy] = clusters;
+    if (fallback === undefined || gpu === undefined || legacy === undefined) throw new Error("the emulator's clusters changed");
+    try {
+      Object.assign(fallback, { max_workers: 4 });
+      Object.assign(legacy, { max_workers: 64 });
+      clusters.splice(0, clusters.length, gpu, fallback, legacy, { ...gpu, id: 4, name: "exact", max_workers: 6 });
+      await studio.client.createJob(handMade("mid", { workers: 6, compute_cluster_name: "exact" }));
+      const { imported, yaml } = await importInto("mid");
+      expect(imported.stderr).toBe("Imported 1 job from team demo into studio-jobs.yaml. Fill in every FILL-IN before planning.\n");
+      expect(yaml).toContain(" replace every FILL-IN, then run `studio-jobs plan --adopt` to take the jobs over.\n");
+      expect(yaml).toContain(
+        `  # cluster: Studio does not return it, and the job's 6 workers are more than the default cluster "default" allows (4): write the job's cluster ("gpu-pool", "exact" take that many)\n` +
+          "  mid:\n    query: print(0)\n    query_type: PYTHON\n    workers: 6\n    cluster: FILL-IN\n",
+      );
+    } finally {
+      clusters.splice(0, clusters.length, ...was);
+    }
+  });
+
   it("warns when the spec it writes is larger than a spec file may be, which validate refuses", async () => {
     // Found by importing 8,000 jobs: a spec of 4.1 MiB was written with nothing said, and
     // validate refused it ("a spec file may be at most 4 MiB").
