@@ -280,18 +280,15 @@ describe("studio-jobs emulator run by npm", () => {
 
   it("watches its parent only when npm ran this command, not when a command npm ran started it", () => {
     const by = (script: string | undefined) => startedByNpm(script === undefined ? {} : { npm_lifecycle_script: script });
-    expect([by("'studio-jobs'"), by("studio-jobs emulator --port 0"), by("node_modules/.bin/studio-jobs emulator")]).toEqual([
-      true,
-      true,
-      true,
-    ]);
-    expect([by(undefined), by("vitest"), by("node scripts/test.mjs"), by("studio-jobs-dev emulator"), by("echo studio-jobs")]).toEqual([
-      false,
-      false,
-      false,
-      false,
-      false,
-    ]);
+    const started = [
+      "'studio-jobs'",
+      "studio-jobs emulator --port 0",
+      "node_modules/.bin/studio-jobs emulator",
+      '"dist/bin/studio-jobs.cjs" emulator',
+    ];
+    expect(started.map(by)).toEqual([true, true, true, true]);
+    const other = [undefined, "vitest", "node scripts/test.mjs", "studio-jobs-dev emulator", "echo studio-jobs", "my-studio-jobs emulator"];
+    expect(other.map(by)).toEqual([false, false, false, false, false, false]);
   });
 });
 
