@@ -676,13 +676,21 @@ describe("errors", () => {
     // It said "check that Studio is reachable" after `DEPTH_ZERO_SELF_SIGNED_CERT`, as behind a
     // network that inspects TLS. test/fixtures/tls: a self-signed certificate for localhost, test only.
     const port = await httpsFixtureServer();
-    const client = createStudioClient({ url: `https://localhost:${port}`, token: "t", backoff: { baseMs: 1, maxMs: 1 } });
-    const error = (await client.listClusters().catch((e: unknown) => e)) as RemoteError;
-    await client.close();
-    expect(error.message).toBe("[GET] /api/datachain/clusters/: no reply: DEPTH_ZERO_SELF_SIGNED_CERT self-signed certificate");
-    expect(error.hint).toBe(
-      `This machine does not trust the certificate of https://localhost:${port}: if your network or your Studio uses a certificate authority of its own, set NODE_EXTRA_CA_CERTS to its certificate (a PEM file).`,
-    );
+    // NODE_EXTRA_CA_CERTS set empty names no file: Node reads none, and the advice is to set it.
+    for (const extraCaCerts of [undefined, ""]) {
+      const client = createStudioClient({
+        url: `https://localhost:${port}`,
+        token: "t",
+        backoff: { baseMs: 1, maxMs: 1 },
+        ...(extraCaCerts === undefined ? {} : { extraCaCerts }),
+      });
+      const error = (await client.listClusters().catch((e: unknown) => e)) as RemoteError;
+      await client.close();
+      expect(error.message).toBe("[GET] /api/datachain/clusters/: no reply: DEPTH_ZERO_SELF_SIGNED_CERT self-signed certificate");
+      expect(error.hint).toBe(
+        `This machine does not trust the certificate of https://localhost:${port}: if your network or your Studio uses a certificate authority of its own, set NODE_EXTRA_CA_CERTS to its certificate (a PEM file).`,
+      );
+    }
   });
 
   it("reaches an https Studio whose certificate NODE_EXTRA_CA_CERTS trusts, and names one for another host, in the built CLI", async () => {
