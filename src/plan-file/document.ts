@@ -100,6 +100,9 @@ interface DocumentOptions {
   whole: boolean;
 }
 
+/** The field of a change of a schedule's start. */
+export const START_AFTER_CHANGE = "schedule.start_after";
+
 function actionDocument(action: PlanAction, stack: string, options: DocumentOptions): ActionDocument {
   const fingerprintOf = (job: DesiredJob): { fingerprint?: string } =>
     options.whole && job.sensitive.length === 0 ? { fingerprint: job.fingerprint } : {};
@@ -127,6 +130,10 @@ function actionDocument(action: PlanAction, stack: string, options: DocumentOpti
         protected: isProtected(classify(action.live, stack)),
         ...fingerprintOf(action.desired),
         changes: action.changes,
+        // A plan shown as it is made says when a moved start is past (render/details.ts): the settings it needs.
+        ...(!options.whole && action.changes.some((change) => change.field === START_AFTER_CHANGE)
+          ? { after: desiredSettings(action.desired) }
+          : {}),
         ...beside(() => ({
           after: desiredSettings(action.desired),
           before: liveSettings(action.live, stack, action.desired, action.secretFields),

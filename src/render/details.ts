@@ -1,7 +1,7 @@
 // The words and lines that describe each action, shared by the text and Markdown
 // renderers. Both render a plan document, so a saved plan shows exactly as it was planned.
 
-import { toPlanDocument, type ActionDocument, type PlanDocument } from "../plan-file/document.js";
+import { START_AFTER_CHANGE, toPlanDocument, type ActionDocument, type PlanDocument } from "../plan-file/document.js";
 import { formatFiles, shownText } from "../plan/diff.js";
 import { SENSITIVE } from "../redact.js";
 import { escapeCharacter } from "../invisible.js";
@@ -140,21 +140,26 @@ export function queryPreview(query: string, cut: Head = plainHead): string {
 export function createdFields(after: JobSettings, createdAt: string, cut: Head = plainHead): string[] {
   const lines: string[] = [];
   // A schedule that starts later fires first after its start.
-  const startAfter = settingAt(after, "start_after") as string | undefined;
-  const now = new Date(createdAt);
-  const from = runsFrom(now, startAfter);
+  const from = runsFrom(new Date(createdAt), settingAt(after, "start_after") as string | undefined);
   for (const name of PLAN_FIELDS) {
     const value = settingAt(after, name);
     if (value === undefined) continue;
     const shown = settingLines(JOB_FIELDS[name], value, from, cut);
-    // A one-off job whose start is past runs as soon as it is made: a reviewer reading a
-    // date may not notice that it is behind them.
-    if (name === "start_after" && settingAt(after, "cron") === undefined && studioTimeMs(value as string) <= now.getTime()) {
-      shown[0] = `${shown[0]}   (past: runs when created)`;
-    }
+    if (name === "start_after" && startsPast(after, createdAt)) shown[0] = `${shown[0]}${PAST_START}`;
     lines.push(...shown);
   }
   return lines;
+}
+
+const PAST_START = "   (past: runs when created)";
+
+/**
+ * Whether a one-off job's start is past when the plan is made: it runs as soon as it is
+ * made, and a reviewer reading a date may not notice that it is behind them.
+ */
+function startsPast(after: JobSettings, createdAt: string): boolean {
+  const start = settingAt(after, "start_after");
+  return settingAt(after, "cron") === undefined && typeof start === "string" && studioTimeMs(start) <= Date.parse(createdAt);
 }
 
 /**
@@ -237,7 +242,13 @@ export function detailLines(action: ActionDocument, doc: PlanDocument, cut: Head
               ? "(no visible field changed; the job made by hand is replaced by one that carries the stack's markers)"
               : "(no visible field changed; the recorded fingerprint differs)",
           ]
-        : (action.changes ?? []).flatMap(changeLines);
+        : (action.changes ?? []).flatMap((change) => {
+            // A replacement is made as a create is: moved to a past start, it runs at once.
+            const lines = changeLines(change);
+            if (change.field === START_AFTER_CHANGE && action.after != null && startsPast(action.after, doc.created_at))
+              lines[0] = `${lines[0]}${PAST_START}`;
+            return lines;
+          });
     case "cancel":
     case "conflict":
     case "noop":

@@ -921,6 +921,26 @@ describe("a create", () => {
     ]);
   });
 
+  it("says a one-off job moved to a past start runs as soon as its replacement is made, as a create does, in a saved plan too", () => {
+    // Found by a mutation test of the create's note: a waiting job whose start_after was
+    // moved behind the plan's time read `schedule.start_after: ... → 2026-10-31...`, a wait,
+    // and its replacement ran the moment apply made it.
+    const once = (startAfter: string, cron?: string) => desired({ key: "once", startAfter, ...(cron === undefined ? {} : { cron }) });
+    const moved = (to: string, cron?: string) => {
+      const live = record(once("2026-11-05T00:00:00.000Z", cron), { id: "once-1", status: "QUEUED" });
+      const plan = computePlan([once(to, cron)], new Map([["demo", [live]]]), CLUSTERS, options());
+      const shown = [renderPlanText(plan, { color: false }), renderPlanText(planDocument(plan, "0.1.0"), { color: false })];
+      return shown.map((text) => text.split("\n").filter((line) => line.includes("schedule.start_after")));
+    };
+    const line = (to: string, note = "") => [`        schedule.start_after: 2026-11-05T00:00:00.000Z → ${to}${note}`];
+    const past = line("2026-10-31T00:00:00.000Z", "   (past: runs when created)");
+    expect(moved("2026-10-31T00:00:00.000Z")).toEqual([past, past]);
+    const later = line("2026-11-02T00:00:00.000Z");
+    expect(moved("2026-11-02T00:00:00.000Z")).toEqual([later, later]);
+    const schedule = line("2026-10-31T00:00:00.000Z");
+    expect(moved("2026-10-31T00:00:00.000Z", "0 3 * * *")).toEqual([schedule, schedule]);
+  });
+
   it("shows every requirement, and how much of a long one-line query it leaves out", () => {
     // Found with "evil-pkg @ ..." as the ninth requirement (past "… (9 in all)") and a
     // command after 70 spaces on the query's one line (past the preview's 60 characters).
