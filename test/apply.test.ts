@@ -858,6 +858,8 @@ describe("confirmation", () => {
     const glob = await cli(dir, ["apply", "*.yaml", "--var", "env=prod", "--max-cancel", "3", "--parallelism", "2"]);
     expect(glob.code).toBe(1);
     expect(glob.stderr).toContain(said("`studio-jobs plan '*.yaml' --out plan.json` (with the same --var and --max-cancel)"));
+    const teamed = await cli(dir, ["--team", "demo", "apply", ".", "--target", "hourly-metrics"]);
+    expect(teamed.stderr).toContain(said("`studio-jobs plan . --out plan.json` (with the same --team and --target)"));
     mkdirSync(join(dir, "it's"));
     writeFileSync(join(dir, "it's", "q.yaml"), "version: 1\nstack: q\njobs:\n  a: {query: print(1), team: demo}\n");
     const quoted = await cli(dir, ["apply", "it's/"]);

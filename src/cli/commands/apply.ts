@@ -94,7 +94,7 @@ async function applySpec(
       question: "Apply these changes?",
       noTerminal:
         "Refusing to apply without confirmation: there is no terminal to ask on.\n" +
-        `Pass --yes to apply these changes, or save a plan with ${planCommand(paths, given, io)} and run \`studio-jobs apply plan.json\`.`,
+        `Pass --yes to apply these changes, or save a plan with ${planCommand(paths, given, globals, io)} and run \`studio-jobs apply plan.json\`.`,
       declined: "Apply cancelled; nothing was changed.",
     });
     if (!confirmed) return 1;
@@ -108,8 +108,9 @@ async function applySpec(
  * The `plan --out` that saves the plan this apply was asked to make: its spec paths as given
  * (without them `plan` reads ./studio-jobs.yaml, another spec or none), and its planning flags named.
  */
-function planCommand(paths: readonly string[], given: readonly string[], io: CliIo): string {
-  const flags = given.filter((flag) => PLANNING_FLAGS.has(flag));
+function planCommand(paths: readonly string[], given: readonly string[], globals: GlobalOptions, io: CliIo): string {
+  // --team, before the command, decides which teams the plan covers: a planning flag too.
+  const flags = [...(globals.team === undefined ? [] : ["--team"]), ...given.filter((flag) => PLANNING_FLAGS.has(flag))];
   const same = flags.length === 0 ? "" : ` (with the same ${joinWords(flags)})`;
   return `\`studio-jobs plan${specArguments(paths, io)} --out plan.json\`${same}`;
 }
