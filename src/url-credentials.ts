@@ -55,6 +55,25 @@ export function hasUrlCredentials(text: string): boolean {
   return found;
 }
 
+/**
+ * The passwords of the URLs in `text` that carry credentials (a userinfo without a `:`, whole:
+ * a token), each as written and decoded.
+ */
+export function urlPasswordsIn(text: string): string[] {
+  const found = new Set<string>();
+  replaceUrlCredentials(text, (userinfo) => {
+    const password = userinfo.slice(userinfo.indexOf(":") + 1);
+    found.add(password);
+    try {
+      found.add(decodeURIComponent(password));
+    } catch {
+      // Not percent-encoded as a URL parser reads it: the password as written only.
+    }
+    return userinfo;
+  });
+  return [...found];
+}
+
 /** A URL's userinfo cut off at the end of the text (its `@` cut away) replaced by `replacement`. */
 export function replaceCutUrlCredentials(text: string, replacement: string): string {
   const at = text.lastIndexOf("://");

@@ -3,7 +3,7 @@
 // `import` keeps such values out of the spec it writes, and plans never print them.
 // A false alarm costs a variable to set; a miss prints a secret, so the rule is generous.
 
-import { hasUrlCredentials, replaceUrlCredentials } from "../url-credentials.js";
+import { hasUrlCredentials, urlPasswordsIn } from "../url-credentials.js";
 
 /** Name parts that mark a secret when they stand alone: DB_PASSWORD, aws-secret-key, apiKey. */
 const SECRET_PARTS = new Set([
@@ -137,23 +137,7 @@ export function secretLookingValues(environment: Readonly<Record<string, string>
   return Object.entries(environment).flatMap(([name, value]) => {
     const text = value.trim();
     const whole = text.length >= MIN_COPIED_SECRET && (isSecretWhole(text) || (nameLooksSecret(name) && looksGenerated(text)));
-    const passwords = urlPasswords(value).filter((password) => password.length >= MIN_COPIED_SECRET && looksGenerated(password));
+    const passwords = urlPasswordsIn(value).filter((password) => password.length >= MIN_COPIED_SECRET && looksGenerated(password));
     return whole ? [value, ...passwords] : passwords;
   });
-}
-
-/** The passwords of the URLs in `value` that carry credentials, as written and decoded; a userinfo without one, whole. */
-function urlPasswords(value: string): string[] {
-  const found = new Set<string>();
-  replaceUrlCredentials(value, (userinfo) => {
-    const password = userinfo.slice(userinfo.indexOf(":") + 1);
-    found.add(password);
-    try {
-      found.add(decodeURIComponent(password));
-    } catch {
-      // Not percent-encoded as a URL parser reads it: the password as written only.
-    }
-    return userinfo;
-  });
-  return [...found];
 }
