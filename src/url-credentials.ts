@@ -96,10 +96,18 @@ export function hideCredentialsOfAnyUrl(raw: string): string {
 
 /** A password in the URL (https://user:pass@host) is a secret like the token: as written, and decoded. */
 export function urlSecrets(raw: string): string[] {
+  let password: string;
   try {
-    const url = new URL(raw);
-    return [decodeURIComponent(url.password), url.password].filter((s) => s !== "");
+    password = new URL(raw).password;
   } catch {
     return [];
+  }
+  if (password === "") return [];
+  // One that does not decode (`ab%zzcd`, which the URL parser keeps as written) is a secret
+  // still: it was not registered at all when its decoding threw.
+  try {
+    return [decodeURIComponent(password), password];
+  } catch {
+    return [password];
   }
 }

@@ -1,0 +1,18 @@
+import { describe, expect, it } from "vitest";
+import { urlPasswordsIn, urlSecrets } from "./url-credentials.js";
+
+describe("a URL's password as a secret", () => {
+  it("is given as decoded and as written, and as written alone when it does not decode", () => {
+    expect(urlSecrets("https://user:p%40ss%2Fword@studio.example")).toEqual(["p@ss/word", "p%40ss%2Fword"]);
+    // Found reading the diff: a password the URL parser keeps undecodable (`%zz`) made
+    // decodeURIComponent throw, and the Studio URL's password was registered as no secret.
+    expect(urlSecrets("https://user:ab%zzcd1234@studio.example")).toEqual(["ab%zzcd1234"]);
+    expect(urlSecrets("https://user@studio.example")).toEqual([]);
+    expect(urlSecrets("not a url")).toEqual([]);
+  });
+
+  it("is found in every URL of a text, a userinfo without a colon whole", () => {
+    expect(urlPasswordsIn("a postgres://app:Pw8%2FXy@db/x and https://tok3n@h/ and b")).toEqual(["Pw8%2FXy", "Pw8/Xy", "tok3n"]);
+    expect(urlPasswordsIn("https://u:ab%zz@h")).toEqual(["ab%zz"]);
+  });
+});
