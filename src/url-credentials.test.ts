@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { urlPasswordsIn, urlSecrets } from "./url-credentials.js";
+import { hasUrlCredentials, urlPasswordsIn, urlSecrets } from "./url-credentials.js";
 
 describe("a URL's password as a secret", () => {
   it("is given as decoded and as written, and as written alone when it does not decode", () => {
@@ -14,5 +14,15 @@ describe("a URL's password as a secret", () => {
   it("is found in every URL of a text, a userinfo without a colon whole", () => {
     expect(urlPasswordsIn("a postgres://app:Pw8%2FXy@db/x and https://tok3n@h/ and b")).toEqual(["Pw8%2FXy", "Pw8/Xy", "tok3n"]);
     expect(urlPasswordsIn("https://u:ab%zz@h")).toEqual(["ab%zz"]);
+  });
+
+  it("is not a login name alone over SSH, which authenticates with a key", () => {
+    // Found planning a requirement as pip writes a private repository: `git@` was shown as
+    // ***, and `plan --out` refused to save the plan for holding a URL's credentials.
+    expect(hasUrlCredentials("mylib @ git+ssh://git@github.com/org/mylib.git")).toBe(false);
+    expect(hasUrlCredentials("ssh://deploy@host/repo SFTP://me@files/x hg+SSH://hg@h/r")).toBe(false);
+    // A password over SSH is one; a lone userinfo over any other scheme is a token.
+    expect(urlPasswordsIn("git+ssh://git:s3cret@github.com/o/r.git")).toEqual(["s3cret"]);
+    expect(urlPasswordsIn("git+https://ghp_tok3n@github.com/o/r.git sshx://tok@h")).toEqual(["ghp_tok3n", "tok"]);
   });
 });

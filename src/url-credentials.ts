@@ -17,6 +17,25 @@ function schemeBefore(text: string, at: number): boolean {
   return false;
 }
 
+/**
+ * Schemes whose userinfo without a `:` is a login name, not a credential: SSH authenticates
+ * with a key, and `git+ssh://git@github.com/org/lib.git` is how pip and Git name a private
+ * repository. Over any other scheme a lone userinfo is a token (`https://TOKEN@host/`).
+ */
+const LOGIN_NAME_SCHEME = /(?:^|\+)ssh$|^sftp$/;
+
+/** The scheme that ends just before `text[at]`, lower-cased: the scheme characters there, up to 32. */
+function schemeEndingAt(text: string, at: number): string {
+  let start = at;
+  while (start > 0 && at - start < 32 && SCHEME_CHAR.test(text[start - 1] ?? "")) start--;
+  return text.slice(start, at).toLowerCase();
+}
+
+/** Whether a URL's `userinfo` after `scheme` is a login name alone (`ssh://git@host`), which is no secret. */
+function isLoginName(userinfo: string, text: string, at: number): boolean {
+  return !userinfo.includes(":") && LOGIN_NAME_SCHEME.test(schemeEndingAt(text, at));
+}
+
 /** Where the authority that starts at `from` ends: at a delimiter, or at the end of the text. */
 function authorityEnd(text: string, from: number): number {
   let end = from;
@@ -26,7 +45,8 @@ function authorityEnd(text: string, from: number): number {
 
 /**
  * `text` with the userinfo of every URL (what stands between `://` and the authority's last
- * `@`, as URL parsers read it: a password may hold an `@`) replaced by `replace(userinfo)`.
+ * `@`, as URL parsers read it: a password may hold an `@`) replaced by `replace(userinfo)`;
+ * but for a placeholder and for a login name over SSH, which are no credential.
  * Found from each `://`, looking back for a scheme and ahead for the `@`: linear whatever
  * the text (a pattern tried at every letter was quadratic on a run like `a.a.a.…`).
  */
@@ -36,9 +56,10 @@ export function replaceUrlCredentials(text: string, replace: (userinfo: string) 
   for (let at = text.indexOf("://"); at !== -1; at = text.indexOf("://", at + 3)) {
     const authority = text.slice(at + 3, authorityEnd(text, at + 3));
     const userinfo = authority.lastIndexOf("@");
-    if (userinfo <= 0 || !schemeBefore(text, at) || ENV_REFERENCE.test(authority.slice(0, userinfo))) continue;
+    const written = authority.slice(0, userinfo);
+    if (userinfo <= 0 || !schemeBefore(text, at) || ENV_REFERENCE.test(written) || isLoginName(written, text, at)) continue;
     const end = at + 3 + userinfo;
-    out += `${text.slice(copied, at + 3)}${replace(authority.slice(0, userinfo))}`;
+    out += `${text.slice(copied, at + 3)}${replace(written)}`;
     copied = end;
     at = end - 2;
   }

@@ -571,6 +571,19 @@ describe("plan failures end with exit 1 and one clear sentence", () => {
     expect(saved).toContain('"template": "https://u:${env:DB_PW}@db/x"');
   });
 
+  it("--out saves a requirement naming a private repository over SSH, whose login name is no credential", async () => {
+    // Found planning a requirement as pip writes one: `git+ssh://git@github.com/...` was shown
+    // as git+ssh://***@github.com and `plan --out` refused it as a URL's credentials.
+    const dir = writeRepo({
+      "studio-jobs.yaml":
+        'version: 1\nstack: ssh\ndefaults: {team: demo}\njobs:\n  a: {query: print(1), requirements: ["mylib @ git+ssh://git@github.com/org/mylib.git"]}\n',
+    });
+    const saved = await plan(dir, ["--out", "p.json"]);
+    expect(saved.code).toBe(0);
+    expect(saved.stdout).toContain("requirements: mylib @ git+ssh://git@github.com/org/mylib.git\n");
+    expect(readFileSync(join(dir, "p.json"), "utf8")).toContain("mylib @ git+ssh://git@github.com/org/mylib.git");
+  });
+
   it("--out ends in .json and replaces only a saved plan (or an empty file), before Studio is asked", async () => {
     // Found by an adversarial tester: `plan --out studio-jobs.yaml` wrote the plan over the spec
     // it had just read, and `plan --out plan.yaml` saved a plan that the `apply plan.yaml` it
