@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { hasUrlCredentials, urlPasswordsIn, urlSecrets } from "./url-credentials.js";
+import { hasUrlCredentials, urlPasswordsIn, urlSecrets, writesUrlCredentials } from "./url-credentials.js";
 
 describe("a URL's password as a secret", () => {
   it("is given as decoded and as written, and as written alone when it does not decode", () => {
@@ -24,5 +24,19 @@ describe("a URL's password as a secret", () => {
     // A password over SSH is one; a lone userinfo over any other scheme is a token.
     expect(urlPasswordsIn("git+ssh://git:s3cret@github.com/o/r.git")).toEqual(["s3cret"]);
     expect(urlPasswordsIn("git+https://ghp_tok3n@github.com/o/r.git sshx://tok@h")).toEqual(["ghp_tok3n", "tok"]);
+  });
+
+  it("is written out in a spec's template unless the environment or a variable gives all of it", () => {
+    const written = ["https://u:pw@h", "https://tok@h", "https://${var:u}:pw@h", "https://u:pw${env:X}@h", "x https://a@h https://u:p@h"];
+    const read = [
+      "https://u:${env:PW}@h",
+      "https://${env:TOKEN}@h",
+      "https://${env:U}:${env:P}@h",
+      "https://${var:u}:@h",
+      "ssh://git@h",
+      "no url",
+    ];
+    expect(written.map(writesUrlCredentials)).toEqual(written.map(() => true));
+    expect(read.map(writesUrlCredentials)).toEqual(read.map(() => false));
   });
 });

@@ -66,14 +66,30 @@ export function replaceUrlCredentials(text: string, replace: (userinfo: string) 
   return copied === 0 ? text : out + text.slice(copied);
 }
 
-/** Whether `text` holds a URL with credentials. */
-export function hasUrlCredentials(text: string): boolean {
+/** Whether `text` holds a URL with credentials; `written`, whether a userinfo counts (all do, by default). */
+export function hasUrlCredentials(text: string, written: (userinfo: string) => boolean = () => true): boolean {
   let found = false;
   replaceUrlCredentials(text, (userinfo) => {
-    found = true;
+    found ||= written(userinfo);
     return userinfo;
   });
   return found;
+}
+
+const REFERENCE = /\$\{[^}]*\}/g;
+
+/**
+ * Whether a spec's `template` writes a URL's credentials out: a userinfo that, its `${...}`
+ * references taken away, still holds a password (`u:pw@`, `${var:u}:pw@`) or is a token
+ * written whole (`tok@`). `u:${env:PW}@` and `${env:TOKEN}@` write none.
+ */
+export function writesUrlCredentials(template: string): boolean {
+  return hasUrlCredentials(template, (userinfo) => {
+    if (!userinfo.includes("${")) return true;
+    const literal = userinfo.replace(REFERENCE, "");
+    const colon = literal.indexOf(":");
+    return colon !== -1 && colon < literal.length - 1;
+  });
 }
 
 /**

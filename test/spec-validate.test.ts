@@ -77,6 +77,49 @@ describe("loadSpec called from JavaScript with arguments of the wrong kind", () 
   });
 });
 
+describe("a URL's credentials written in the spec", () => {
+  it("are a note of validate, where each is written, and a password read from ${env:...} or a login over SSH are none", async () => {
+    // plan shows them as *** and plan --out refuses them; validate, the pull request's first
+    // check, said nothing of a credential committed with the spec.
+    const dir = writeRepo({
+      "studio-jobs.yaml": [
+        "version: 1",
+        "stack: s",
+        "defaults:",
+        "  team: t",
+        "  environment:",
+        '    DB: "postgres://app:hunter2@db/x"',
+        "jobs:",
+        "  a:",
+        "    query: print(1)",
+        '    repository: "https://ghp_abc123@github.com/o/r.git"',
+        "    requirements:",
+        '      - "mylib @ git+ssh://git@github.com/org/mylib.git"',
+        '      - "--extra-index-url https://__token__:${env:PYPI:-none}@pypi.example/simple"',
+        "    environment:",
+        "      NOTE: >-",
+        "        first line",
+        "        see https://${var:user}:pw@h/x",
+        "",
+      ].join("\n"),
+    });
+    const result = await runCli(["validate", ".", "--var", "user=me"], { cwd: dir });
+    const note =
+      ": note: a URL's credentials are written in the spec, where Git keeps them (plans show them as ***, and plan --out will not save them); read them from the environment, as ${env:NAME} in the URL (user:${env:DB_PASSWORD}@host)";
+    expect(result).toEqual({
+      code: 0,
+      stdout: "Valid: 1 job in 1 file, stack s, team t.\n",
+      stderr: [
+        `studio-jobs.yaml:6:18${note} (at defaults.environment.DB)`,
+        `studio-jobs.yaml:10:23${note} (at jobs.a.repository)`,
+        `studio-jobs.yaml:17:18${note} (at jobs.a.environment.NOTE)`,
+        "",
+      ].join("\n"),
+      questions: [],
+    });
+  });
+});
+
 describe("an unset ${env:...}", () => {
   it("is a note for validate, which exits 0", async () => {
     const dir = writeRepo({ "studio-jobs.yaml": WITH_SECRET });

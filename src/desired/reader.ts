@@ -20,6 +20,7 @@ import { interpolate, referenceAt, referenceIssues } from "./interpolate.js";
 import { isInside, type LoadedSpecFile } from "./load.js";
 import { LINK_LOOP } from "./read-file.js";
 import { formatPath, showKey, type DocPath } from "./yaml-source.js";
+import { writesUrlCredentials } from "../url-credentials.js";
 
 export type Raw = Record<string, unknown>;
 
@@ -322,6 +323,14 @@ export class JobReader {
   text(from: Origin, sensitiveAs: string | undefined): string | undefined {
     if (from.spoiled) return undefined;
     const written = String(from.value);
+    if (this.#file.options.checkOnly === true && written.includes("://") && writesUrlCredentials(written)) {
+      this.#sink.notes.push({
+        location: this.#file.file.source.locate(from.path, { occurrence: { text: "://", index: 0 } }),
+        path: formatPath(from.path),
+        message:
+          "a URL's credentials are written in the spec, where Git keeps them (plans show them as ***, and plan --out will not save them); read them from the environment, as ${env:NAME} in the URL (user:${env:DB_PASSWORD}@host)",
+      });
+    }
     if (!written.includes("${")) return written;
     const options = this.#file.options;
     const result = interpolate(written, { env: options.env, vars: this.vars, lenientEnv: options.unsetEnv === "note" });
