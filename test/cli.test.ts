@@ -293,22 +293,41 @@ describe("studio-jobs emulator run by npm", () => {
 });
 
 describe("studio-jobs emulator --token and --team", () => {
-  it("takes the one token given with --token for the team given with --team, and no other", async () => {
-    // Found by an audit against the README's emulator table ("`--token T`, `--team T` (before
-    // `emulator`)"): both were silently ignored, and the emulator took only dev-token for demo.
-    const child = spawn(process.execPath, [CLI, "--token", "own-token-1", "--team", "acme", "emulator", "--port", "0"], {
-      stdio: ["ignore", "pipe", "pipe"],
-    });
+  /** The emulator run as a process with `args` and `env`: the status of a listing of each [team, token]. */
+  const listingStatuses = async (args: string[], env: NodeJS.ProcessEnv, asked: [team: string, token: string][]) => {
+    const child = spawn(process.execPath, [CLI, ...args], { stdio: ["ignore", "pipe", "pipe"], env });
+    const statuses: number[] = [];
     try {
       const url = await firstLine(child);
-      const listed = (team: string, token: string) => rawCall(url, "GET", `/api/datachain/jobs/?team_name=${team}`, { token });
-      expect((await listed("acme", "own-token-1")).status).toBe(200);
-      expect((await listed("demo", "own-token-1")).status).toBe(403);
-      expect((await listed("acme", "dev-token")).status).toBe(401);
+      for (const [team, token] of asked)
+        statuses.push((await rawCall(url, "GET", `/api/datachain/jobs/?team_name=${team}`, { token })).status);
     } finally {
       child.kill("SIGTERM");
     }
     expect(await new Promise<number | null>((resolve) => child.on("close", (c) => resolve(c)))).toBe(0);
+    return statuses;
+  };
+
+  it("takes the one token given with --token for the team given with --team, and no other", async () => {
+    // Found by an audit against the README's emulator table ("`--token T`, `--team T` (before
+    // `emulator`)"): both were silently ignored, and the emulator took only dev-token for demo.
+    const args = ["--token", "own-token-1", "--team", "acme", "emulator", "--port", "0"];
+    const asked: [string, string][] = [
+      ["acme", "own-token-1"],
+      ["demo", "own-token-1"],
+      ["acme", "dev-token"],
+    ];
+    expect(await listingStatuses(args, process.env, asked)).toEqual([200, 403, 401]);
+  });
+
+  it("reads neither DATACHAIN_STUDIO_TOKEN nor DATACHAIN_STUDIO_TEAM, as its --help says: dev-token for demo without --token", async () => {
+    const env = { ...process.env, DATACHAIN_STUDIO_TOKEN: "env-token-1", DATACHAIN_STUDIO_TEAM: "acme" };
+    const asked: [string, string][] = [
+      ["demo", "dev-token"],
+      ["acme", "dev-token"],
+      ["acme", "env-token-1"],
+    ];
+    expect(await listingStatuses(["emulator", "--port", "0"], env, asked)).toEqual([200, 403, 401]);
   });
 
   it("refuses --token with --config, and --url, which names the Studio a command talks to", async () => {

@@ -83,6 +83,31 @@ export const helpConfiguration: Partial<Help> = {
   },
 };
 
+/**
+ * The emulator's help: the global options it reads, as it reads them. `--token` and `--team`
+ * are the one token it takes and that token's team, never DATACHAIN_STUDIO_* nor datachain's
+ * config; `--url` is refused (it prints its own), and `--insecure` and `--timeout`, which are
+ * about talking to a Studio, are not listed.
+ */
+const EMULATOR_GLOBALS: ReadonlyMap<string, string | undefined> = new Map([
+  ["--url", undefined],
+  ["--insecure", undefined],
+  ["--timeout", undefined],
+  ["--token", "the one token the emulator takes, without --config (default: dev-token; DATACHAIN_STUDIO_TOKEN is not read)"],
+  ["--team", "the one team that token reads and writes, without --config (default: demo; DATACHAIN_STUDIO_TEAM is not read)"],
+]);
+
+export const emulatorHelpConfiguration: Partial<Help> = {
+  ...helpConfiguration,
+  visibleGlobalOptions(cmd: Command): Option[] {
+    return Help.prototype.visibleGlobalOptions.call(this, cmd).flatMap((option) => {
+      if (option.long === undefined || !EMULATOR_GLOBALS.has(option.long)) return [option];
+      const description = EMULATOR_GLOBALS.get(option.long);
+      return description === undefined ? [] : [new Option(option.flags, description)];
+    });
+  },
+};
+
 /** The long flags the user wrote on the command line (not defaults), e.g. `--max-cancel`. */
 export function givenFlags(command: Command): string[] {
   return command.options

@@ -22,6 +22,7 @@ import { redactingIo, type CliIo } from "./io.js";
 import { refuseSavedPlans } from "./saved-plan-paths.js";
 import {
   collect,
+  emulatorHelpConfiguration,
   examples,
   fileListOption,
   fileOption,
@@ -307,6 +308,7 @@ export async function run(argv: readonly string[], rawIo: CliIo): Promise<number
     .addOption(integerOption("--seed <n>", "seed for the fault injection", { min: 0, max: 2 ** 32 }))
     .option("--max-json-size <size>", "refuse JSON bodies larger than this with 413, unread (e.g. 16M)", "16M")
     .option("--max-upload-size <size>", "refuse uploads larger than this with 413, unread (e.g. 64M)", "64M")
+    .configureHelp(emulatorHelpConfiguration)
     .addHelpText(
       "after",
       examples([
