@@ -387,6 +387,23 @@ describe("plan against the emulator", () => {
   });
 });
 
+describe("schema/plan.schema.json's descriptions", () => {
+  it("name the fields a saved plan adds to plan --format json, each said to be of saved plans only", async () => {
+    const dir = copyExample("analytics");
+    const printed = await plan(dir, ["--format", "json", "--out", join(dir, "plan.json")]);
+    expect(printed.code).toBe(0);
+    const added = Object.keys(JSON.parse(readFileSync(join(dir, "plan.json"), "utf8")) as object)
+      .filter((key) => !(key in (JSON.parse(printed.stdout) as object)))
+      .sort();
+    expect(added).toEqual(["digest_key", "jobs", "seal", "studio"]);
+    const schema = PLAN_SCHEMA as { description: string; properties: Record<string, { description?: string }> };
+    const named = /\(which adds ([^)]*)\)/.exec(schema.description)?.[1] ?? "";
+    expect([...named.matchAll(/`([a-z_]+)`/g)].map((m) => m[1]).sort()).toEqual(added);
+    const savedOnly = Object.entries(schema.properties).filter(([, property]) => property.description?.startsWith("Saved plans only:"));
+    expect(savedOnly.map(([key]) => key).sort()).toEqual(added);
+  });
+});
+
 describe("an ordinary value that a secret starts with", () => {
   it("is shown in the plan, in text, JSON and Markdown: only a server's words are read as cut short at a line's end", async () => {
     // Found by a reviewer: with API_URL=https://api.example.com/v1/hooks?key=... from the

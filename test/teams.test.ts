@@ -765,3 +765,16 @@ it("destroy of a stack whose only job is a one-off job that ran says there is no
   const destroyed = await runCli(["destroy", ".", "--yes"], { cwd: dir, env: both });
   expect(destroyed).toMatchObject({ code: 0, stdout: "Nothing to destroy: stack ran has no live jobs in team alpha.\n", stderr: "" });
 });
+
+it("destroy covers the teams under `teams:` as plan does (the schema's description of `teams`), also where no job of the spec names them", async () => {
+  const { dir, write } = specDir({ stack: "listed", jobs: { b: daily("beta", 1) } });
+  expect((await runCli(["apply", ".", "--yes"], { cwd: dir, env: both })).code).toBe(0);
+  write({ stack: "listed", jobs: {} });
+  const unlisted = await runCli(["destroy", ".", "--yes"], { cwd: dir, env: { ...both, DATACHAIN_STUDIO_TEAM: "alpha" } });
+  expect([unlisted.code, unlisted.stdout]).toEqual([0, "Nothing to destroy: stack listed has no live jobs in team alpha.\n"]);
+  expect(liveIn("beta", "listed")).toEqual(["b"]);
+  write({ stack: "listed", teams: ["beta"], jobs: {} });
+  const listed = await runCli(["destroy", ".", "--yes"], { cwd: dir, env: { ...both, DATACHAIN_STUDIO_TEAM: "alpha" } });
+  expect(listed.code).toBe(0);
+  expect(liveIn("beta", "listed")).toEqual([]);
+});
