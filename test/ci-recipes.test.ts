@@ -219,7 +219,7 @@ async function runGitlabJob(
   jobName: string,
   runner: Runner,
   ciVariables: NodeJS.ProcessEnv,
-): Promise<{ code: number; stdout: string }> {
+): Promise<CliResult> {
   const job = pipeline[jobName] as Record<string, unknown> | undefined;
   expect(job, jobName).toBeDefined();
   const defaults = (pipeline["default"] ?? {}) as Record<string, unknown>;
@@ -248,6 +248,14 @@ const MARKER = "<!-- studio-jobs-plan: analytics -->";
 function removeWeeklyCleanup(repo: string): void {
   const path = join(repo, "studio-jobs.yaml");
   writeFileSync(path, readFileSync(path, "utf8").replace(/ {2}weekly-cleanup:[\s\S]*?(?= {2}backfill-2026:)/, ""));
+}
+
+/** The spec's `team:` taken out, as a spec that leaves its jobs to the default team: CI sets none (each recipe's header). */
+function dropTeam(repo: string): void {
+  const path = join(repo, "studio-jobs.yaml");
+  const text = readFileSync(path, "utf8");
+  expect(text).toContain("  team: demo\n");
+  writeFileSync(path, text.replace("  team: demo\n", ""));
 }
 
 /** Comments someone else wrote, one holding the marker as the plan's first line: none may be updated. */
@@ -448,6 +456,20 @@ describe("examples/ci/github-actions.yml", { timeout: 90_000 }, () => {
     expect(await liveKeys()).toEqual([]);
   });
 
+  it("stops at Validate on a job with no team: the workflow sets no default team, as its header says", async () => {
+    const runner = createRunner({ ...env, DATACHAIN_STUDIO_TOKEN: undefined });
+    dropTeam(runner.repo);
+    const results = await runPullRequest(workflow, runner);
+    expect(results.map((r) => [r.name, r.code])).toEqual([
+      ["Install studio-jobs", 0],
+      ["Validate", 1],
+    ]);
+    expect(results[1]?.stdout.split("\n")[0]).toMatch(
+      /^::error file=studio-jobs\.yaml,line=\d+,col=3::job "nightly-embeddings" has no team: /,
+    );
+    expect(readFileSync(new URL("github-actions.yml", EXAMPLES), "utf8")).toContain("# - `team:` in your spec");
+  });
+
   it("fails the Comment step, posting no second comment, when listing the comments fails (from a README walkthrough)", async () => {
     // GitHub runs a step with no shell named in `bash -e`, without pipefail: a failed `gh api`
     // listing piped into sed read as "no comment yet", and the plan was posted a second time.
@@ -612,6 +634,14 @@ describe("examples/ci/gitlab-ci.yml", { timeout: 90_000 }, () => {
         .comments.filter((c) => c.body.startsWith(MARKER))
         .map((c) => c.id),
     ).toEqual([200]);
+  });
+
+  it("stops at validate on a job with no team: the pipeline sets no default team, as its header says", async () => {
+    const runner = createRunner({ ...env, DATACHAIN_STUDIO_TOKEN: undefined });
+    dropTeam(runner.repo);
+    const result = await runGitlabJob(pipeline, "validate", runner, ci);
+    expect([result.code, result.stderr]).toEqual([1, expect.stringContaining('job "nightly-embeddings" has no team: ')]);
+    expect(readFileSync(new URL("gitlab-ci.yml", EXAMPLES), "utf8")).toContain("# - `team:` in your spec");
   });
 
   it("fails the job after posting when the plan is refused", async () => {
