@@ -350,6 +350,28 @@ describe("studio-jobs emulator --token and --team", () => {
       "Error: --team must be a team name without spaces, commas, control or invisible characters.\n",
     ]);
   });
+
+  it("refuses an empty --host, --config or --data, which listened on every interface or said no such file ''", async () => {
+    // Found by an audit: `--token t --team a emulator --host ''` listened on every interface, as http://[::]:PORT.
+    const cases: [string[], string][] = [
+      [
+        ["--token", "own-token-1", "--team", "a", "emulator", "--host", ""],
+        "--host is empty.\nGive an address to listen on: 127.0.0.1 (the default), or 0.0.0.0 for every interface.",
+      ],
+      [
+        ["emulator", "--config", ""],
+        "--config is empty.\nGive the path of a JSON file of tokens, teams, scopes and clusters, or leave --config out.",
+      ],
+      [["emulator", "--data", " "], "--data is empty.\nGive the path of the journal file, or leave --data out to keep jobs in memory."],
+    ];
+    for (const [argv, said] of cases) {
+      expect(await runCli([...argv, "--port", "0"], { signal: AbortSignal.abort() })).toMatchObject({
+        code: 1,
+        stdout: "",
+        stderr: `Error: ${said}\n`,
+      });
+    }
+  });
 });
 
 describe("studio-jobs emulator --data after a crash", () => {

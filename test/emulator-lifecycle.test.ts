@@ -19,7 +19,7 @@ import { pathToFileURL } from "node:url";
 import { afterEach, describe, expect, it } from "vitest";
 import { createManualClock } from "../src/emulator/clock.js";
 import { FaultInjector } from "../src/emulator/faults.js";
-import { loadEmulatorConfig, startEmulator } from "../src/emulator/index.js";
+import { loadEmulatorConfig, startEmulator, type EmulatorConfig } from "../src/emulator/index.js";
 import { PersistError, type JobRecord } from "../src/emulator/store.js";
 import { RemoteError, UsageError } from "../src/errors.js";
 import { firstLine, runCli } from "./cli-helpers.js";
@@ -699,8 +699,36 @@ describe("faults", () => {
       [null, "Emulator config: expected a JSON object with tokens and clusters."],
       [[], "Emulator config: expected a JSON object with tokens and clusters."],
       [{ tokens: { token: "t" } }, "Emulator config: tokens must be a list."],
-      [{ tokens: [null] }, "Emulator config: every token needs a non-empty token and a list of teams."],
-      [{ tokens: [{ token: "t", teams: [1] }] }, "Emulator config: every token needs a non-empty token and a list of teams."],
+      [{ tokens: [null] }, "Emulator config: tokens[0] must be an object with token, teams and scopes."],
+      [{ tokens: [{ teams: ["a"] }] }, "Emulator config: every token needs a non-empty token and a list of teams."],
+      [
+        { tokens: [{ token: "t", teams: [1] }] },
+        "Emulator config: tokens[0].teams[0], 1, must be a team name without spaces, commas, control or invisible characters.",
+      ],
+      // Taken before: an empty team name, no teams or no tokens at all (every call refused), a
+      // token no client can send, and an unknown key (a typo of user or of a cluster's field).
+      [
+        { tokens: [{ token: "t", teams: ["a", ""], scopes: ["JOB_READ"] }] },
+        'Emulator config: tokens[0].teams[1], "", must be a team name without spaces, commas, control or invisible characters.',
+      ],
+      [
+        { tokens: [{ token: "t", teams: [], scopes: ["JOB_READ"] }] },
+        "Emulator config: tokens[0].teams is empty: give the teams the token may call for.",
+      ],
+      [{ tokens: [] }, "Emulator config: tokens is empty, so every call would be refused: give at least one token."],
+      [
+        { tokens: [{ token: "tökén", teams: ["a"], scopes: ["JOB_READ"] }] },
+        "Emulator config: tokens[0]: a token holds only printable ASCII, as studio-jobs sends no other: this one could never be given.",
+      ],
+      [{ tokns: [] }, "Emulator config: tokns is not a config key; give tokens or clusters."],
+      [
+        { tokens: [{ token: "t", teams: ["a"], scopes: ["JOB_READ"], usr: "me" }] },
+        "Emulator config: tokens[0].usr is not a token's key; give token, user, teams or scopes.",
+      ],
+      [
+        { clusters: [{ id: 1, name: "a", is_active: true, default: true, max_workers: 1, credentials: "aws" }] },
+        "Emulator config: clusters[0].credentials is not a cluster's key; give id, name, status, cloud_provider, cloud_credentials, is_active, default or max_workers.",
+      ],
       // A token is named by its place, never by its text (it printed the token).
       [{ tokens: [{ token: "t", teams: ["a"] }] }, "Emulator config: tokens[0] needs a list of scopes: JOB_READ, JOB_WRITE."],
       [
@@ -759,12 +787,56 @@ describe("faults", () => {
       [{ clusters: "gpu" }, "Emulator config: clusters: expected a list of clusters (a JSON array), got a string"],
       [{ clusters: [{ id: 1, name: "c" }] }, 'Emulator config: clusters: cluster 1: field "is_active" is missing'],
     ];
-    const dir = mkdtempSync(join(tmpdir(), "studio-jobs-config-"));
     for (const [config, expected] of cases) {
-      const file = join(dir, "config.json");
-      writeFileSync(file, JSON.stringify(config));
-      await expect(startEmulator({ config: file })).rejects.toThrow(new UsageError(expected));
+      await expect(startEmulator({ config: config as EmulatorConfig })).rejects.toThrow(new UsageError(expected));
     }
+  });
+
+  it("says where in a --config file a mistake is, as file:line:column, exit 1 and no stack", async () => {
+    // Found by an audit: a syntax error said "at position 52", and a mistake past the syntax where it was not at all.
+    const dir = mkdtempSync(join(tmpdir(), "studio-jobs-config-"));
+    const file = join(dir, "config.json");
+    const token = '{"token": "S3cr3t-EMU-abcdef999", "teams": ["demo"], "scopes": ["JOB_READ"]}';
+    const cases: [string, string][] = [
+      [
+        `{\n  "tokens": [\n    ${token.replace("]}", "],, }")}\n  ]\n}\n`,
+        '3:81: the config is not valid JSON: expected a key in double quotes ("name").',
+      ],
+      [`{\n  "tokens": [\n    ${token}`, "3:81: the config is not valid JSON: expected ',' or ']' after the item, but the file ends."],
+      [
+        "",
+        "1:1: the config is not valid JSON: expected a value: a string in double quotes, a number, true, false, null, a list [...] or an object {...}, but the file ends.",
+      ],
+      [`{"tokens": [${token}],\n "tokens": []}`, "2:2: this key is given twice in one object (first at line 1, column 2): give it once."],
+      [`{"tokens": [${token},]}`, "1:90: the config is not valid JSON: a ',' before ']': JSON takes no trailing comma; remove it."],
+      [
+        `{\n  "tokens": [\n    ${token.replace('"demo"', '"demo", ""')}\n  ]\n}`,
+        '3:57: tokens[0].teams[1], "", must be a team name without spaces, commas, control or invisible characters.',
+      ],
+      [
+        `{\n  "tokens": [\n    ${token.replace("]}", '], "usr": "me"}')}\n  ]\n}`,
+        "3:82: tokens[0].usr is not a token's key; give token, user, teams or scopes.",
+      ],
+      [`{\n  "tokens": "abc"\n}`, "2:13: tokens must be a list."],
+      [
+        `{"clusters": [\n  {"id": 1, "name": "a", "is_active": true, "default": true, "max_workers": "8"}\n]}`,
+        '2:77: clusters: cluster 1: field "max_workers" must be a whole number of at least 0, got a string',
+      ],
+    ];
+    for (const [text, expected] of cases) {
+      writeFileSync(file, text);
+      const result = await runCli(["emulator", "--port", "0", "--config", file]);
+      expect(result).toMatchObject({
+        code: 1,
+        stdout: "",
+        stderr: `Error: ${file}:${expected}\nGive --config a JSON file of tokens, teams, scopes and clusters (see the README, "The emulator").\n`,
+      });
+      expect(result.stderr).not.toContain("S3cr3t");
+    }
+    // A byte order mark, as some editors write, is not part of the text: the file is taken.
+    writeFileSync(file, `\ufeff{"tokens": [${token}]}`);
+    const started = await startEmulator({ config: file });
+    await started.close();
   });
 
   it("does not quote a config that is not JSON: the text V8 quotes may be a token", async () => {
@@ -778,12 +850,11 @@ describe("faults", () => {
     );
     expect(refused).toBeInstanceOf(UsageError);
     expect((refused as UsageError).message).toBe(
-      `Cannot read emulator config ${file}: Unexpected token 'S' (the text around it is not shown here, as it may hold a token)`,
+      `${file}:1:21: the config is not valid JSON: expected a value: a string in double quotes, a number, true, false, null, a list [...] or an object {...}.`,
     );
-    // A message that quotes nothing is kept as V8 wrote it.
     writeFileSync(file, '{"tokens": [1 2]}');
     await expect(startEmulator({ config: file })).rejects.toThrow(
-      `Cannot read emulator config ${file}: Expected ',' or ']' after array element in JSON at position 14`,
+      `${file}:1:15: the config is not valid JSON: expected ',' or ']' after the item.`,
     );
   });
 

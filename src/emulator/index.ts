@@ -4,7 +4,10 @@ import { readFileSync } from "node:fs";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo, Socket } from "node:net";
 import type { Duplex } from "node:stream";
+import { decodeText, describeTextProblem, placeInText } from "../desired/decode-text.js";
+import { formatPath, type DocPath } from "../desired/yaml-source.js";
 import { UsageError } from "../errors.js";
+import { isTeamName, TEAM_NAME_RULE } from "../studio/team-name.js";
 import { isLoopbackHost } from "../studio/url.js";
 import type { Cluster } from "../studio/types.js";
 import { readClusterList } from "../studio/wire.js";
@@ -12,6 +15,7 @@ import { DEFAULT_GRANTS, DEFAULT_TOKEN, type Scope, type TokenGrant } from "./au
 import { createSystemClock, type AdjustableClock } from "./clock.js";
 import { FaultInjector, type FaultSettings } from "./faults.js";
 import { openJournal, type Journal } from "./journal.js";
+import { JsonSyntaxError, parseLocatedJson, type LocatedJson } from "./located-json.js";
 import { createRequestHandler, DEFAULT_BODY_LIMITS, refuseExpectation, type BodyLimits } from "./server.js";
 import { DEFAULT_CLUSTERS, EmulatorStore } from "./store.js";
 
@@ -61,68 +65,162 @@ function listenHint(error: NodeJS.ErrnoException): string | undefined {
   return undefined;
 }
 
+const CONFIG_HINT = 'Give --config a JSON file of tokens, teams, scopes and clusters (see the README, "The emulator").';
+const CONFIG_KEYS = ["tokens", "clusters"];
+const TOKEN_KEYS = ["token", "user", "teams", "scopes"];
+const CLUSTER_KEYS = ["id", "name", "status", "cloud_provider", "cloud_credentials", "is_active", "default", "max_workers"];
+
+/** What is wrong in a config, and where: the path of the value, or of its key when `key` is set. */
+class ConfigProblem extends Error {
+  constructor(
+    readonly path: DocPath,
+    message: string,
+    readonly key = false,
+  ) {
+    super(message);
+  }
+}
+
+/**
+ * The emulator's tokens and clusters: a config object's, or a JSON file's, whose mistakes are
+ * said at its file:line:column (docs/architecture.md, "The emulator").
+ */
 export function loadEmulatorConfig(source: EmulatorConfig | string | undefined): { tokens: TokenGrant[]; clusters: Cluster[] } {
-  let config: EmulatorConfig = {};
-  if (typeof source === "string") {
+  if (typeof source !== "string") {
     try {
-      config = JSON.parse(readFileSync(source, "utf8")) as EmulatorConfig;
+      return checkEmulatorConfig(source === undefined ? {} : source);
     } catch (error) {
-      // V8 quotes the text around a token it did not expect, which may be one of the
-      // config's tokens: that message is said without its quote.
-      const message = (error as Error).message.replace(
-        /, (?:\.\.\.)?".*"(?:\.\.\.)? is not valid JSON$/s,
-        " (the text around it is not shown here, as it may hold a token)",
-      );
-      throw new UsageError(
-        `Cannot read emulator config ${source}: ${message}`,
-        'Give --config a JSON file of tokens, teams, scopes and clusters (see the README, "The emulator").',
-      );
+      if (error instanceof ConfigProblem) throw new UsageError(`Emulator config: ${error.message}`);
+      throw error;
     }
-  } else if (source !== undefined) {
-    config = source;
   }
-  // A file is JSON of any shape: each part is checked before use, so a mistake in it is a
-  // usage error that names it, not a TypeError from deep inside.
+  const text = readConfigText(source);
+  let located: LocatedJson;
+  try {
+    located = parseLocatedJson(text);
+  } catch (error) {
+    if (!(error instanceof JsonSyntaxError)) throw error;
+    const what = error.duplicate ? error.message : `the config is not valid JSON: ${error.message}`;
+    throw new UsageError(`${placeIn(source, text, error.offset)}: ${what}.`, CONFIG_HINT);
+  }
+  try {
+    return checkEmulatorConfig(located.value);
+  } catch (error) {
+    if (!(error instanceof ConfigProblem)) throw error;
+    throw new UsageError(`${placeIn(source, text, located.offsetOf(error.path, error.key))}: ${error.message}`, CONFIG_HINT);
+  }
+}
+
+/** `config.json:3:14`. */
+function placeIn(file: string, text: string, offset: number): string {
+  const { line, column } = placeInText(text, offset);
+  return `${file}:${line}:${column}`;
+}
+
+/** The text of a config file: UTF-8, a byte order mark dropped. */
+function readConfigText(file: string): string {
+  let bytes: Buffer;
+  try {
+    bytes = readFileSync(file);
+  } catch (error) {
+    throw new UsageError(`Cannot read emulator config ${file}: ${(error as Error).message}`, CONFIG_HINT);
+  }
+  const decoded = decodeText(bytes);
+  if ("problem" in decoded) throw new UsageError(`Emulator config ${file} ${describeTextProblem(decoded.problem)}.`, CONFIG_HINT);
+  return decoded.text;
+}
+
+/** The first key of `object` not in `known`, refused: a typo there would change nothing, unsaid. */
+function refuseUnknownKey(object: object, path: DocPath, known: readonly string[], what: string): void {
+  const unknown = Object.keys(object).find((key) => !known.includes(key));
+  if (unknown === undefined) return;
+  throw new ConfigProblem(
+    [...path, unknown],
+    `${formatPath([...path, unknown])} is not ${what}; give ${known.slice(0, -1).join(", ")} or ${known.at(-1) ?? ""}.`,
+    true,
+  );
+}
+
+/** Where the cluster listing's check found `problem`: the first cluster it refuses alone, and the field it names. */
+function clusterPlace(clusters: unknown, problem: string): DocPath {
+  if (!Array.isArray(clusters)) return ["clusters"];
+  const index = clusters.findIndex((cluster) => {
+    try {
+      readClusterList([cluster]);
+      return false;
+    } catch {
+      return true;
+    }
+  });
+  if (index === -1) return ["clusters"];
+  const field = /field "([a-z_]+)"/.exec(problem)?.[1];
+  return field === undefined ? ["clusters", index] : ["clusters", index, field];
+}
+
+/** A config of any shape: each part is checked before use, so a mistake is a ConfigProblem that names it, not a TypeError from deep inside. */
+function checkEmulatorConfig(config: unknown): { tokens: TokenGrant[]; clusters: Cluster[] } {
   if (config === null || typeof config !== "object" || Array.isArray(config)) {
-    throw new UsageError("Emulator config: expected a JSON object with tokens and clusters.");
+    throw new ConfigProblem([], "expected a JSON object with tokens and clusters.");
   }
-  const tokens = config.tokens ?? [...DEFAULT_GRANTS];
-  if (!Array.isArray(tokens)) throw new UsageError("Emulator config: tokens must be a list.");
+  refuseUnknownKey(config, [], CONFIG_KEYS, "a config key");
+  const given = config as EmulatorConfig;
+  const tokens = given.tokens ?? [...DEFAULT_GRANTS];
+  if (!Array.isArray(tokens)) throw new ConfigProblem(["tokens"], "tokens must be a list.");
+  if (tokens.length === 0) throw new ConfigProblem(["tokens"], "tokens is empty, so every call would be refused: give at least one token.");
   // A token is named by its place in the list, never by its text: it is a secret.
   const seen = new Map<string, number>();
   for (const [index, grant] of (tokens as unknown[] as Partial<TokenGrant>[]).entries()) {
-    if (
-      grant === null ||
-      typeof grant !== "object" ||
-      typeof grant.token !== "string" ||
-      grant.token === "" ||
-      !Array.isArray(grant.teams) ||
-      grant.teams.some((team) => typeof team !== "string")
-    ) {
-      throw new UsageError("Emulator config: every token needs a non-empty token and a list of teams.");
+    const at: DocPath = ["tokens", index];
+    if (grant === null || typeof grant !== "object" || Array.isArray(grant)) {
+      throw new ConfigProblem(at, `tokens[${index}] must be an object with token, teams and scopes.`);
+    }
+    refuseUnknownKey(grant, at, TOKEN_KEYS, "a token's key");
+    if (typeof grant.token !== "string" || grant.token === "" || !Array.isArray(grant.teams)) {
+      throw new ConfigProblem(at, "every token needs a non-empty token and a list of teams.");
+    }
+    for (const [place, team] of grant.teams.entries()) {
+      if (typeof team !== "string" || !isTeamName(team)) {
+        throw new ConfigProblem(
+          [...at, "teams", place],
+          `tokens[${index}].teams[${place}], ${JSON.stringify(team)}, must be ${TEAM_NAME_RULE}.`,
+        );
+      }
+    }
+    if (grant.teams.length === 0) {
+      throw new ConfigProblem([...at, "teams"], `tokens[${index}].teams is empty: give the teams the token may call for.`);
     }
     if (!Array.isArray(grant.scopes))
-      throw new UsageError(`Emulator config: tokens[${index}] needs a list of scopes: ${SCOPES.join(", ")}.`);
-    for (const [at, scope] of grant.scopes.entries()) {
+      throw new ConfigProblem([...at, "scopes"], `tokens[${index}] needs a list of scopes: ${SCOPES.join(", ")}.`);
+    for (const [place, scope] of grant.scopes.entries()) {
       // Quoted, as JSON writes it: "JOB_READ, JOB_WRITE" as one string read as the list of scopes repeated.
       if (!SCOPES.includes(scope)) {
-        throw new UsageError(
-          `Emulator config: tokens[${index}].scopes[${at}], ${JSON.stringify(scope)}, is no scope; use ${SCOPES.join(" or ")}.`,
+        throw new ConfigProblem(
+          [...at, "scopes", place],
+          `tokens[${index}].scopes[${place}], ${JSON.stringify(scope)}, is no scope; use ${SCOPES.join(" or ")}.`,
         );
       }
     }
     if (grant.user !== undefined && typeof grant.user !== "string")
-      throw new UsageError(`Emulator config: tokens[${index}]: user must be a string.`);
+      throw new ConfigProblem([...at, "user"], `tokens[${index}]: user must be a string.`);
     // readToken takes a token as one run of non-blanks, and a call is given the first grant of its token.
     if (/\s/.test(grant.token)) {
-      throw new UsageError(
-        `Emulator config: tokens[${index}]: a token cannot hold spaces or other blanks, as no Authorization header could carry it.`,
+      throw new ConfigProblem(
+        [...at, "token"],
+        `tokens[${index}]: a token cannot hold spaces or other blanks, as no Authorization header could carry it.`,
+      );
+    }
+    // The client sends only printable ASCII (src/studio/token.ts): a token past it could never be given.
+    if (/[^!-~]/.test(grant.token)) {
+      throw new ConfigProblem(
+        [...at, "token"],
+        `tokens[${index}]: a token holds only printable ASCII, as studio-jobs sends no other: this one could never be given.`,
       );
     }
     const first = seen.get(grant.token);
     if (first !== undefined) {
-      throw new UsageError(
-        `Emulator config: tokens[${index}] is the same token as tokens[${first}]; give each token once, with all its teams and scopes.`,
+      throw new ConfigProblem(
+        at,
+        `tokens[${index}] is the same token as tokens[${first}]; give each token once, with all its teams and scopes.`,
       );
     }
     seen.set(grant.token, index);
@@ -130,19 +228,28 @@ export function loadEmulatorConfig(source: EmulatorConfig | string | undefined):
   // Copies: the caller's config is theirs, and is not written to.
   const grants = (tokens as TokenGrant[]).map((grant) => ({ ...grant, user: grant.user ?? "dev" }));
   let clusters = [...DEFAULT_CLUSTERS];
-  if (config.clusters !== undefined) {
+  if (given.clusters !== undefined) {
+    if (Array.isArray(given.clusters)) {
+      for (const [index, cluster] of (given.clusters as unknown[]).entries()) {
+        if (cluster !== null && typeof cluster === "object" && !Array.isArray(cluster))
+          refuseUnknownKey(cluster, ["clusters", index], CLUSTER_KEYS, "a cluster's key");
+      }
+    }
     try {
       // The client's own check of a cluster listing: what the emulator lists, the tool must read.
-      clusters = readClusterList(config.clusters);
+      clusters = readClusterList(given.clusters);
     } catch (error) {
-      throw new UsageError(`Emulator config: clusters: ${(error as Error).message}`);
+      throw new ConfigProblem(clusterPlace(given.clusters, (error as Error).message), `clusters: ${(error as Error).message}`);
     }
     // A create names a cluster by id or by name, and found the first of two: the other was listed, never used.
     for (const [index, cluster] of clusters.entries()) {
       const same = clusters.findIndex((c) => c.id === cluster.id || c.name === cluster.name);
       if (same === index) continue;
       const what = clusters[same]?.id === cluster.id ? `the id ${cluster.id}` : `the name ${JSON.stringify(cluster.name)}`;
-      throw new UsageError(`Emulator config: clusters[${index}] has ${what} of clusters[${same}]; give each cluster its own id and name.`);
+      throw new ConfigProblem(
+        ["clusters", index],
+        `clusters[${index}] has ${what} of clusters[${same}]; give each cluster its own id and name.`,
+      );
     }
   }
   return { tokens: grants, clusters };

@@ -62,7 +62,17 @@ function tokensFrom(options: EmulatorCommandOptions, globals: GlobalOptions): st
   };
 }
 
+/** An empty --host listened on every interface, and an empty --config or --data was said as "no such file ''". */
+const EMPTY_FLAG_HINTS: readonly ["host" | "config" | "data", string][] = [
+  ["host", "Give an address to listen on: 127.0.0.1 (the default), or 0.0.0.0 for every interface."],
+  ["config", "Give the path of a JSON file of tokens, teams, scopes and clusters, or leave --config out."],
+  ["data", "Give the path of the journal file, or leave --data out to keep jobs in memory."],
+];
+
 export async function runEmulator(options: EmulatorCommandOptions, globals: GlobalOptions, io: CliIo): Promise<number> {
+  for (const [name, hint] of EMPTY_FLAG_HINTS) {
+    if (options[name] !== undefined && options[name].trim() === "") throw new UsageError(`--${name} is empty.`, hint);
+  }
   const config = tokensFrom(options, globals);
   const port = options.port;
   const faults = {
