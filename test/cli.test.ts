@@ -351,6 +351,26 @@ describe("studio-jobs emulator --token and --team", () => {
     ]);
   });
 
+  it("refuses a seed past 32 bits, which drew another seed's faults, and a chance written in hexadecimal", async () => {
+    // Found by an audit: --seed 4294967296 ran with the faults of --seed 0, and --error-rate 0x1 was taken as 1.
+    const cases: [string[], string][] = [
+      [["--seed", "4294967296"], "option '--seed <n>' argument '4294967296' is invalid. Give a whole number from 0 to 4294967295."],
+      [["--error-rate", "0x1"], "option '--error-rate <p>' argument '0x1' is invalid. Give a number from 0 to 1."],
+      [["--reset-rate", "0b1"], "option '--reset-rate <p>' argument '0b1' is invalid. Give a number from 0 to 1."],
+    ];
+    for (const [flags, said] of cases) {
+      expect(await runCli(["emulator", "--port", "0", ...flags], { signal: AbortSignal.abort() })).toMatchObject({
+        code: 1,
+        stdout: "",
+        stderr: `Error: ${said}\n(run with --help for usage)\n`,
+      });
+    }
+    // Decimal chances, an exponent among them, are taken.
+    for (const chance of ["0.5", ".5", "1", "1e-1"]) {
+      expect((await runCli(["emulator", "--port", "0", "--error-rate", chance], { signal: AbortSignal.abort() })).code).toBe(0);
+    }
+  });
+
   it("refuses an empty --host, --config or --data, which listened on every interface or said no such file ''", async () => {
     // Found by an audit: `--token t --team a emulator --host ''` listened on every interface, as http://[::]:PORT.
     const cases: [string[], string][] = [

@@ -666,7 +666,15 @@ describe("faults", () => {
     expect(await faults({ error_rate: -5 })).toMatchObject({ status: 400, body: { message: "error_rate: must be a chance from 0 to 1" } });
     expect(await faults({ reset_rate: "x" })).toMatchObject({ status: 400, body: { message: "reset_rate: must be a number" } });
     expect(await faults({ latency_ms: 1e12 })).toMatchObject({ status: 400 });
-    expect(await faults({ seed: 1.7 })).toMatchObject({ status: 400, body: { message: "seed: must be a whole number of at least 0" } });
+    expect(await faults({ seed: 1.7 })).toMatchObject({
+      status: 400,
+      body: { message: "seed: must be a whole number from 0 to 4294967295" },
+    });
+    // Found by an audit: the generator keeps 32 bits, so the seed 2^32 drew the sequence of the seed 0.
+    expect(await faults({ seed: 2 ** 32 })).toMatchObject({
+      status: 400,
+      body: { message: "seed: must be a whole number from 0 to 4294967295" },
+    });
     expect((await rawCall(studio.emulator.url, "GET", "/api/datachain/jobs/?team_name=demo")).status).toBe(200);
     expect(studio.emulator.faults.current()).toMatchObject({ errorRate: 0, resetRate: 0, scripted: [] });
   });

@@ -26,7 +26,8 @@ export function integerOption(flags: string, description: string, range: { min: 
 /** A probability: a number from 0 to 1. */
 export function fractionOption(flags: string, description: string): Option {
   return new Option(flags, description).argParser((value: string) => {
-    const n = value.trim() === "" ? Number.NaN : Number(value);
+    // Decimal only: Number() reads "0x1" and "0b1" as 1 too, where an integer option refuses them.
+    const n = /^\s*(?:\d+\.?\d*|\.\d+)(?:e[+-]?\d+)?\s*$/i.test(value) ? Number(value) : Number.NaN;
     if (!Number.isFinite(n) || n < 0 || n > 1) throw new InvalidArgumentError("Give a number from 0 to 1.");
     return n;
   });

@@ -3,6 +3,7 @@
 // this module is loaded).
 
 import { Argument, Command, CommanderError, Option } from "commander";
+import { MAX_SEED } from "../emulator/random.js";
 import { PlanRefusedError, StudioJobsError } from "../errors.js";
 import { printable, printableLines } from "../invisible.js";
 import { usablePlanKey } from "../plan-file/plan-key.js";
@@ -305,7 +306,7 @@ export async function run(argv: readonly string[], rawIo: CliIo): Promise<number
     .addOption(fractionOption("--error-rate <p>", "chance of a 503 before acting"))
     .addOption(integerOption("--rate-limit <n>", "requests a second before 429s", { min: 0 }))
     .addOption(fractionOption("--reset-rate <p>", "chance of a dropped connection"))
-    .addOption(integerOption("--seed <n>", "seed for the fault injection", { min: 0, max: 2 ** 32 }))
+    .addOption(integerOption("--seed <n>", "seed for the fault injection", { min: 0, max: MAX_SEED }))
     .option("--max-json-size <size>", "refuse JSON bodies larger than this with 413, unread (e.g. 16M)", "16M")
     .option("--max-upload-size <size>", "refuse uploads larger than this with 413, unread (e.g. 64M)", "64M")
     .configureHelp(emulatorHelpConfiguration)

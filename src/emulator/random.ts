@@ -1,5 +1,8 @@
 // A small seeded generator so that fault injection is reproducible from --seed.
 
+/** The largest seed: the generator keeps 32 bits of it, so a larger one draws the sequence of a smaller one. */
+export const MAX_SEED = 2 ** 32 - 1;
+
 /** mulberry32: 32-bit state, good enough spread for coin flips, and deterministic. */
 export function createSeededRandom(seed: number): () => number {
   let state = seed >>> 0;

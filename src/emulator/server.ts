@@ -9,6 +9,7 @@ import { isValidStatusFilter } from "../studio/job-status.js";
 import { authenticate, authorize, type AuthOutcome, type Scope, type TokenGrant } from "./auth.js";
 import type { AdjustableClock } from "./clock.js";
 import type { FaultInjector, FaultSettings, ScriptedFault, ScriptedFaultKind } from "./faults.js";
+import { MAX_SEED } from "./random.js";
 import { InputError, parseJobInput, typeName } from "./job-input.js";
 import { readMultipartField } from "./multipart.js";
 import {
@@ -643,8 +644,10 @@ function faultSettingProblem(key: keyof FaultSettings, value: unknown): string |
         ? undefined
         : "must be a whole number of milliseconds from 0 to 600000";
     case "rateLimit":
-    case "seed":
       return Number.isSafeInteger(value) && value >= 0 ? undefined : "must be a whole number of at least 0";
+    // The generator keeps 32 bits of it (random.ts): a larger seed drew the sequence of a smaller one.
+    case "seed":
+      return Number.isSafeInteger(value) && value >= 0 && value <= MAX_SEED ? undefined : `must be a whole number from 0 to ${MAX_SEED}`;
     default:
       return key satisfies never;
   }
