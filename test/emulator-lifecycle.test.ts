@@ -792,6 +792,16 @@ describe("faults", () => {
         },
         'Emulator config: clusters[1] has the name "a" of clusters[0]; give each cluster its own id and name.',
       ],
+      [
+        {
+          clusters: [
+            { id: 1, name: "a", is_active: true, default: true, max_workers: 1 },
+            { id: 2, name: "b", is_active: true, default: false, max_workers: 1 },
+            { id: 3, name: "c", is_active: true, default: true, max_workers: 9 },
+          ],
+        },
+        "Emulator config: clusters[2] is the default, and so is clusters[0]; make one cluster the default.",
+      ],
       [{ clusters: "gpu" }, "Emulator config: clusters: expected a list of clusters (a JSON array), got a string"],
       [{ clusters: [{ id: 1, name: "c" }] }, 'Emulator config: clusters: cluster 1: field "is_active" is missing'],
     ];

@@ -251,6 +251,15 @@ function checkEmulatorConfig(config: unknown): { tokens: TokenGrant[]; clusters:
         `clusters[${index}] has ${what} of clusters[${same}]; give each cluster its own id and name.`,
       );
     }
+    // A create that names no cluster runs on the first default: the other was listed as one, never used so.
+    const defaults = clusters.flatMap((cluster, index) => (cluster.default ? [index] : []));
+    if (defaults.length > 1) {
+      const [first, second] = defaults as [number, number];
+      throw new ConfigProblem(
+        ["clusters", second, "default"],
+        `clusters[${second}] is the default, and so is clusters[${first}]; make one cluster the default.`,
+      );
+    }
   }
   return { tokens: grants, clusters };
 }
