@@ -24,19 +24,13 @@ export function readToken(header: string | undefined): string | undefined {
   return match?.[2];
 }
 
-const NOT_BEARER = "The Authorization header is not in the form `Bearer <token>` (or datachain's `token <token>`): send it so.";
-
 export type AuthFailure = { ok: false; status: 401 | 403; message: string };
 export type AuthOutcome = { ok: true; grant: TokenGrant } | AuthFailure;
 
 /** Who is calling, from the Authorization header alone: cheap, so it runs before a body is read. */
 export function authenticate(grants: readonly TokenGrant[], header: string | undefined): AuthOutcome {
   const token = readToken(header);
-  if (token === undefined) {
-    // The reference's own code samples send the bare token ("Authorization: API_KEY"): said so, the header never quoted.
-    if (header !== undefined && header.trim() !== "") return { ok: false, status: 401, message: NOT_BEARER };
-    return { ok: false, status: 401, message: "Authentication credentials were not provided." };
-  }
+  if (token === undefined) return { ok: false, status: 401, message: "Authentication credentials were not provided." };
   const grant = grants.find((g) => g.token === token);
   if (grant === undefined) return { ok: false, status: 401, message: "Invalid token." };
   return { ok: true, grant };
