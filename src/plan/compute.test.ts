@@ -652,6 +652,25 @@ const cases: Case[] = [
     errors: [/^--target nope matches no job of the spec and no live job of stack analytics\.$/],
   },
   {
+    // `--target nightly-reprt` beside a job nightly-report said only that it matches no job.
+    name: "a --target a typo away from a key (of the spec, or of a live job left out) suggests that key",
+    build: () => {
+      const live = record({ key: "weekly-cleanup", cron }, { status: "TASK" });
+      return {
+        desired: [desired({ key: "nightly-report" }), desired({ key: "a" })],
+        records: [live],
+        options: { targets: ["nightly-reprt", "Weekly-Clenup", "zzz", "b"] },
+        expected: () => [],
+      };
+    },
+    errors: [
+      /^--target nightly-reprt matches no job of the spec and no live job of stack analytics; did you mean --target nightly-report\?$/,
+      /^--target Weekly-Clenup matches no job of the spec and no live job of stack analytics; did you mean --target weekly-cleanup\?$/,
+      /^--target zzz matches no job of the spec and no live job of stack analytics\.$/,
+      /^--target b matches no job of the spec and no live job of stack analytics\.$/,
+    ],
+  },
+  {
     // Found by an adversarial tester: `--target café` with e and a combining accent said only
     // "--target café matches no job", beside a spec whose job "café" looks the same.
     name: "a --target that differs from a key only in its Unicode form or edge spaces names that key, both spelled out",

@@ -3,6 +3,7 @@
 // action; docs/architecture.md, "Planning", has the table.
 
 import { appendAll } from "../append-all.js";
+import { closest, levenshtein } from "../desired/schema.js";
 import type { DesiredJob } from "../desired/types.js";
 import { UsageError } from "../errors.js";
 import { unicodeEscaped } from "../invisible.js";
@@ -49,7 +50,8 @@ function escapedKey(key: string): string {
  * (`café` precomposed, or e and a combining accent) or its edge spaces looks the same when
  * printed, so the key it nearly names (the spec's, or a live job's of the stack in Studio)
  * is given, both spelled out; so is one that differs from it only in case, which a user
- * typing the name from memory may miss.
+ * typing the name from memory may miss; failing those, a key a typo away, as commander
+ * suggests a command.
  */
 function unmatchedTarget(target: string, keys: readonly string[], options: Pick<PlanOptions, "stack" | "destroying">): string {
   // destroy plans no job of the spec: only the stack's jobs in Studio are there to match.
@@ -64,7 +66,13 @@ function unmatchedTarget(target: string, keys: readonly string[], options: Pick<
   // Job names are case-sensitive in Studio: `Nightly` is not `nightly`.
   const folded = (key: string) => alike(key).toLowerCase();
   const cased = keys.find((key) => folded(key) === folded(target));
-  if (cased === undefined) return `--target ${target} matches ${none}.`;
+  if (cased === undefined) {
+    // As commander's suggestions: only a key more alike than not (`b` is no typo of `a`).
+    const typo = [closest(target, keys)].find(
+      (key) => key !== undefined && levenshtein(target.toLowerCase(), key.toLowerCase()) * 5 < key.length * 3,
+    );
+    return `--target ${target} matches ${none}${typo === undefined ? "." : `; did you mean --target ${typo}?`}`;
+  }
   return `--target ${escapedKey(target)} matches ${none}; the job ${escapedKey(cased)} differs from it only in case (job names are case-sensitive): give --target exactly that name.`;
 }
 
