@@ -863,7 +863,7 @@ describe("confirmation", () => {
     mkdirSync(join(dir, "it's"));
     writeFileSync(join(dir, "it's", "q.yaml"), "version: 1\nstack: q\njobs:\n  a: {query: print(1), team: demo}\n");
     const quoted = await cli(dir, ["apply", "it's/"]);
-    expect(quoted.stderr).toContain(said("`studio-jobs plan 'it'\\''s/' --out plan.json`"));
+    expect(quoted.stderr).toContain(said("`studio-jobs plan 'it'\\''s'/ --out plan.json`"));
     // A path that starts with "-" would be read as an option.
     mkdirSync(join(dir, "-dash"));
     writeFileSync(join(dir, "-dash", "d.yaml"), "version: 1\nstack: d\njobs:\n  a: {query: print(1), team: demo}\n");
@@ -886,7 +886,7 @@ describe("confirmation", () => {
     );
     const quoted = await cli(dir, ["apply", `${secret}/`], { env: { Q_PW: secret } });
     expect(quoted.code).toBe(1);
-    expect(quoted.stderr).toContain("save a plan with `studio-jobs plan '***/' --out plan.json`");
+    expect(quoted.stderr).toContain("save a plan with `studio-jobs plan '***'/ --out plan.json`");
     expect(quoted.stderr).not.toContain("Xy7Zq9Lm3Kk");
   });
 

@@ -227,7 +227,7 @@ describe("each command's help", () => {
       Options:
         --stack <stack>      the stack the imported jobs will belong to (default:
                              "imported")
-        --out <file>         write the spec to FILE instead of stdout
+        --out <file>         write the spec to FILE instead of stdout (-: stdout)
         --force              overwrite --out FILE if it exists
         -h, --help           display help for command
 

@@ -165,25 +165,25 @@ describe("show", () => {
       for (const raw of ["\x1b", "\r", "\x07"]) expect(out).not.toContain(raw);
   });
 
-  it("names a plan file whose name holds a terminal escape with the escape shown, not obeyed, in plan --out, show and apply", async () => {
+  it("names a plan file whose name holds a terminal escape with the escape shown, not obeyed, and quoted as a shell takes it back, in plan --out, show and apply", async () => {
     // Found by attack: `show` and `apply` echoed the name as given, so a plan a pull request
     // added as plans/$'\e[2J.json', shown by a loop over plans/*.json, cleared the CI log's terminal.
     const dir = await changedExample();
     const name = "a\x1b[2Jb.json";
     const planned = await cli(dir, ["plan", ".", "--out", name]);
     expect(planned.code).toBe(0);
-    expect(planned.stderr).toContain("Saved the plan to a^[[2Jb.json. Apply exactly this plan with: studio-jobs apply a^[[2Jb.json\n");
+    expect(planned.stderr).toContain("Saved the plan to 'a^[[2Jb.json'. Apply exactly this plan with: studio-jobs apply 'a^[[2Jb.json'\n");
     const shown = await cli(dir, ["--no-color", "show", name]);
     expect(shown.code).toBe(0);
-    expect(shown.stderr).toContain("Apply it with: studio-jobs apply a^[[2Jb.json\n");
+    expect(shown.stderr).toContain("Apply it with: studio-jobs apply 'a^[[2Jb.json'\n");
     const applied = await cli(dir, ["apply", name]);
     expect(applied.code).toBe(0);
-    expect(applied.stderr).toContain("Applying the saved plan a^[[2Jb.json (stack analytics, made ");
+    expect(applied.stderr).toContain("Applying the saved plan 'a^[[2Jb.json' (stack analytics, made ");
     expect(await cli(dir, ["show", "z\x1b[2J.json"])).toMatchObject({
       code: 1,
-      stderr: "Error: z^[[2J.json does not exist.\nSave a plan with `studio-jobs plan --out plan.json`.\n",
+      stderr: "Error: 'z^[[2J.json' does not exist.\nSave a plan with `studio-jobs plan --out plan.json`.\n",
     });
-    expect((await cli(dir, ["plan", ".", "--out", "b\x1b[2J.yaml"])).stderr).toContain("Error: --out b^[[2J.yaml is not a .json file");
+    expect((await cli(dir, ["plan", ".", "--out", "b\x1b[2J.yaml"])).stderr).toContain("Error: --out 'b^[[2J.yaml' is not a .json file");
     for (const out of [planned.stderr, shown.stdout, shown.stderr, applied.stdout, applied.stderr]) expect(out).not.toContain("\x1b");
   });
 

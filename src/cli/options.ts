@@ -2,6 +2,7 @@
 // repeatable flags, and the examples that end every command's help.
 
 import { Help, InvalidArgumentError, Option, type Argument, type Command } from "commander";
+import { refuseDashValue } from "./standard-input.js";
 
 export function collect(value: string, previous: string[]): string[] {
   return [...previous, value];
@@ -38,9 +39,11 @@ export function fileOption(flags: string, description: string): Option {
   return new Option(flags, description).argParser(filePath);
 }
 
-/** The same, given any number of times (`--var-file`): every path, in order. */
+/** The same, given any number of times (`--var-file`): every path, in order; `-` is refused (./standard-input.ts). */
 export function fileListOption(flags: string, description: string): Option {
-  return new Option(flags, description).argParser((value: string, previous: string[]) => collect(filePath(value), previous)).default([]);
+  return new Option(flags, description)
+    .argParser((value: string, previous: string[]) => collect(refuseDashValue(filePath(value)), previous))
+    .default([]);
 }
 
 /** `--target KEY`, given any number of times: an empty one (`--target "$UNSET"`) names no job, and was said as `--target  matches no job`. */

@@ -5,10 +5,18 @@
 import { lstat } from "node:fs/promises";
 import { resolve } from "node:path";
 import { UsageError } from "../errors.js";
+import { DASH } from "./standard-input.js";
 import { checkPlanPathWritable, isPlanPath, isSavedPlanFile } from "../plan-file/index.js";
 
 /** `out` as given; `shown`, as messages say it (escapes shown: src/cli/commands/show.ts). */
 export async function checkPlanOut(out: string, cwd: string, shown: string = out): Promise<void> {
+  // Standard output, as `-` is to other tools, holds the plan as printed (--format).
+  if (out === DASH) {
+    throw new UsageError(
+      "--out - would write the saved plan to standard output, where plan prints the plan for reading: a saved plan is written to a file.",
+      "Give --out a path ending in .json, e.g. --out plan.json; for the plan as JSON on standard output, pass --format json.",
+    );
+  }
   // `apply FILE` and the other commands tell a saved plan from a spec by the .json ending
   // (isPlanPath): saved anywhere else, the plan could not be applied as one.
   if (!isPlanPath(out)) {

@@ -8,7 +8,7 @@ import { computePlan, disruptionWarning } from "../plan/compute.js";
 import type { Plan, PlanAction } from "../plan/types.js";
 import { readVars } from "../desired/index.js";
 import type { GivenVars } from "../desired/var-files.js";
-import { DEFAULT_SPEC_FILE, loadSpecFiles, type LoadedSpecFile } from "../desired/load.js";
+import { loadSpecFiles, type LoadedSpecFile } from "../desired/load.js";
 import { classify, isProtected, managedAs } from "../identity/classify.js";
 import { peekStack, peekTeams, resolveSpec, type ResolveOptions } from "../desired/resolve.js";
 import { checkVarsUsed } from "../desired/unused-vars.js";
@@ -22,6 +22,7 @@ import { teamFold } from "../studio/team-name.js";
 import type { Cluster, JobOutput } from "../studio/types.js";
 import { connect, type GlobalOptions } from "./connect.js";
 import type { CliIo } from "./io.js";
+import { specArguments } from "./shell-words.js";
 import { firstFew, joinWords, teamsNamed } from "../word-lists.js";
 
 export interface PlanFlags {
@@ -86,25 +87,6 @@ export const UNREADABLE_TEAM: ReadonlySet<number> = new Set([400, 403, 404, 422]
 
 /** How many teams a warning about recorded teams names before "and N more": a record may name thousands. */
 export const RECORDED_TEAMS_NAMED = 10;
-
-/** A path as a POSIX shell takes it back: bare when it holds nothing the shell reads, else in single quotes. */
-function shellWord(path: string): string {
-  // One that starts with "-" would be read as an option: "./" before it names the same file.
-  const given = path.startsWith("-") ? `./${path}` : path;
-  return /^[\w@%+=:,./-]+$/.test(given) ? given : `'${given.replaceAll("'", `'\\''`)}'`;
-}
-
-/**
- * The spec paths of a command a hint says to run, as given (` jobs/ 'a b.yaml'`): without them
- * the command reads ./studio-jobs.yaml, another spec or none. Nothing for that default. A
- * secret a path holds is hidden before the path is quoted: quoted (a `'` as `'\''`), and
- * then escaped again in a plan's JSON or Markdown, the redactor would not know it.
- */
-export function specArguments(paths: readonly string[], io: Pick<CliIo, "secrets">): string {
-  if (paths.length === 1 && paths[0] === DEFAULT_SPEC_FILE) return "";
-  const redact = io.secrets?.redact ?? ((path: string) => path);
-  return paths.map((path) => ` ${printable(shellWord(redact(path)))}`).join("");
-}
 
 /**
  * How many teams a plan lists only because the stack's records name them. A real stack uses

@@ -20,7 +20,7 @@ import type { ValidateFlags } from "./commands/validate.js";
 import type { Shell } from "./completion.js";
 import type { GlobalOptions } from "./connect.js";
 import { redactingIo, type CliIo } from "./io.js";
-import { refuseSavedPlans } from "./saved-plan-paths.js";
+import { checkSpecPaths } from "./saved-plan-paths.js";
 import {
   collect,
   emulatorHelpConfiguration,
@@ -119,7 +119,7 @@ export async function run(argv: readonly string[], rawIo: CliIo): Promise<number
       ]),
     )
     .action(async (paths: string[], options: ValidateFlags) => {
-      await refuseSavedPlans(paths, io.cwd);
+      await checkSpecPaths(paths, io);
       const { runValidate } = await import("./commands/validate.js");
       exitCode = await runValidate(paths, options, globals(), io);
     });
@@ -142,7 +142,7 @@ export async function run(argv: readonly string[], rawIo: CliIo): Promise<number
       ]),
     )
     .action(async (paths: string[], options: PlanCommandFlags) => {
-      await refuseSavedPlans(paths, io.cwd);
+      await checkSpecPaths(paths, io);
       const { runPlan } = await import("./commands/plan.js");
       exitCode = await runPlan(paths, options, globals(), io);
     });
@@ -205,7 +205,7 @@ export async function run(argv: readonly string[], rawIo: CliIo): Promise<number
       ]),
     )
     .action(async (paths: string[], options: DestroyFlags) => {
-      await refuseSavedPlans(paths, io.cwd);
+      await checkSpecPaths(paths, io);
       const { runDestroy } = await import("./commands/destroy.js");
       exitCode = await runDestroy(paths, options, globals(), io);
     });
@@ -225,7 +225,7 @@ export async function run(argv: readonly string[], rawIo: CliIo): Promise<number
       ]),
     )
     .action(async (paths: string[], options: StatusFlags) => {
-      await refuseSavedPlans(paths, io.cwd);
+      await checkSpecPaths(paths, io);
       const { runStatus } = await import("./commands/status.js");
       exitCode = await runStatus(paths, options, globals(), io);
     });
@@ -234,7 +234,7 @@ export async function run(argv: readonly string[], rawIo: CliIo): Promise<number
     .command("import")
     .description("write a spec for a team's live jobs that studio-jobs does not manage yet")
     .option("--stack <stack>", "the stack the imported jobs will belong to", "imported")
-    .addOption(fileOption("--out <file>", "write the spec to FILE instead of stdout"))
+    .addOption(fileOption("--out <file>", "write the spec to FILE instead of stdout (-: stdout)"))
     .option("--force", "overwrite --out FILE if it exists", false)
     .addHelpText(
       "after",

@@ -14,9 +14,11 @@ import { renderPlanText } from "../../render/text.js";
 import type { StudioClient } from "../../studio/client.js";
 import { resolveConnection } from "../../studio/config.js";
 import type { JobOutput } from "../../studio/types.js";
+import { shownPath, specArguments } from "../shell-words.js";
+import { refuseStandardInput } from "../standard-input.js";
 import { connect, type GlobalOptions } from "../connect.js";
 import { isFullTerminal, reportDiagnostics, useColor, waitsOf, type CliIo } from "../io.js";
-import { listStudio, preparePlan, RECORDED_TEAMS_NAMED, specArguments, UNREADABLE_TEAM, type PlanFlags } from "../planning.js";
+import { listStudio, preparePlan, RECORDED_TEAMS_NAMED, UNREADABLE_TEAM, type PlanFlags } from "../planning.js";
 import { joinWords, teamsNamed } from "../../word-lists.js";
 
 export interface ApplyCommandFlags extends PlanFlags {
@@ -33,13 +35,14 @@ export async function runApply(
   io: CliIo,
   given: readonly string[] = [],
 ): Promise<number> {
+  refuseStandardInput(paths, "saved plan or spec");
   const first = paths[0];
   // A spec is never .json (see below): one .json path is a saved plan, and readPlanFile says
   // what it is if it is not one (missing, a directory, a spec).
   if (paths.length === 1 && first !== undefined && isPlanPath(first)) {
     refusePlanningFlags(given);
     // Its name as messages say it: one holding a terminal escape is shown, not obeyed (see show.ts).
-    return applySavedPlan(resolve(io.cwd, first), printable(first), flags, globals, io);
+    return applySavedPlan(resolve(io.cwd, first), shownPath(first, io), flags, globals, io);
   }
   if (paths.some(isPlanPath)) {
     throw new UsageError("Give either one saved plan file or spec paths, not both.");

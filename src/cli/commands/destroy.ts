@@ -4,7 +4,8 @@
 import { renderPlanText } from "../../render/text.js";
 import type { GlobalOptions } from "../connect.js";
 import { reportDiagnostics, useColor, type CliIo } from "../io.js";
-import { preparePlan, RECORDED_TEAMS_FOLLOWED, RECORDED_TEAMS_NAMED, specArguments } from "../planning.js";
+import { preparePlan, RECORDED_TEAMS_FOLLOWED, RECORDED_TEAMS_NAMED } from "../planning.js";
+import { specArguments } from "../shell-words.js";
 import { confirm, execute } from "./apply.js";
 import { joinWords, teamsNamed } from "../../word-lists.js";
 import { printable } from "../../invisible.js";

@@ -38,6 +38,8 @@ import { replaceFile, ReplaceFileError, whyNotReplaceable } from "../../replace-
 import { hasUrlCredentials, replaceUrlCredentials } from "../../url-credentials.js";
 import { connect, type GlobalOptions } from "../connect.js";
 import { listCoverage } from "../planning.js";
+import { shownPath } from "../shell-words.js";
+import { DASH } from "../standard-input.js";
 import { stopAsked, type CliIo } from "../io.js";
 import { byCodeUnits } from "../../code-unit-order.js";
 
@@ -561,14 +563,18 @@ export async function runImport(flags: ImportFlags, globals: GlobalOptions, io: 
       "Pass --team, set DATACHAIN_STUDIO_TEAM, or set team in the [studio] section of datachain's config.",
     );
   }
-  const out = flags.out === undefined ? undefined : resolve(io.cwd, flags.out);
+  // `--out -` is standard output, as no --out is (and as `-` is to other tools).
+  const given = flags.out === DASH ? undefined : flags.out;
+  const out = given === undefined ? undefined : resolve(io.cwd, given);
+  // The name as messages say it, quoted as a shell takes it back and its escapes shown.
+  const shown = given === undefined ? "" : shownPath(given, io);
   const cannotWrite = (error: ReplaceFileError): UsageError =>
     error.exists
-      ? new UsageError(`${flags.out} already exists; nothing was written.`, "Pass --force to overwrite it, or choose another --out.")
-      : new UsageError(`Cannot write ${flags.out}: ${error.reason}; nothing was written.`, OUT_HINT);
+      ? new UsageError(`${shown} already exists; nothing was written.`, "Pass --force to overwrite it, or choose another --out.")
+      : new UsageError(`Cannot write ${shown}: ${error.reason}; nothing was written.`, OUT_HINT);
   // Said before Studio is asked anything (a directory given as --out, a file there without
   // --force); said again if the path changes meanwhile.
-  const refused = out === undefined ? undefined : await whyNotReplaceable(out, { exclusive: !flags.force, shown: flags.out ?? out });
+  const refused = out === undefined ? undefined : await whyNotReplaceable(out, { exclusive: !flags.force, shown });
   if (refused !== undefined) throw cannotWrite(refused);
   const { client } = await connect(globals, io, settings);
   // The stack's finished jobs are kept too: the teams they recorded are listed by a plan as well.
@@ -708,14 +714,14 @@ export async function runImport(flags: ImportFlags, globals: GlobalOptions, io: 
     io.stdout.write(text);
   } else {
     try {
-      await replaceFile(out, text, { mode: 0o666, exclusive: !flags.force, shown: flags.out ?? out });
+      await replaceFile(out, text, { mode: 0o666, exclusive: !flags.force, shown });
     } catch (error) {
       if (!(error instanceof ReplaceFileError)) throw error;
       throw cannotWrite(error);
     }
   }
   io.stderr.write(
-    `Imported ${byName.size} job${byName.size === 1 ? "" : "s"} from team ${team}${managed > 0 ? ` (${managed} already managed by studio-jobs left out)` : ""}${out === undefined ? "" : ` into ${flags.out}`}. ${byName.size === 0 ? "No live job there is left unmanaged: there is nothing to fill in." : found.fillIns > 0 ? `Fill in every ${FILL_IN} before planning.` : "Check each job before planning."}\n`,
+    `Imported ${byName.size} job${byName.size === 1 ? "" : "s"} from team ${team}${managed > 0 ? ` (${managed} already managed by studio-jobs left out)` : ""}${out === undefined ? "" : ` into ${shown}`}. ${byName.size === 0 ? "No live job there is left unmanaged: there is nothing to fill in." : found.fillIns > 0 ? `Fill in every ${FILL_IN} before planning.` : "Check each job before planning."}\n`,
   );
   // One file of a large team's jobs (or of a few long queries) may pass what a spec file may
   // be: written all the same, as the jobs are there to copy, but said, or validate is first to.

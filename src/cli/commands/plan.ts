@@ -3,7 +3,6 @@
 import { resolve } from "node:path";
 import { checkPlanKey, isSavedPlanFile, writePlanFile } from "../../plan-file/index.js";
 import { hasChanges } from "../../plan/types.js";
-import { printable } from "../../invisible.js";
 import { renderPlanJson } from "../../render/json.js";
 import { renderPlanMarkdown } from "../../render/markdown.js";
 import { renderPlanText } from "../../render/text.js";
@@ -13,6 +12,7 @@ import type { GlobalOptions } from "../connect.js";
 import { reportDiagnostics, stopAsked, useColor, type CliIo } from "../io.js";
 import { checkPlanOut } from "../plan-out.js";
 import { preparePlan, type PlanFlags } from "../planning.js";
+import { shownPath } from "../shell-words.js";
 
 export interface PlanCommandFlags extends PlanFlags {
   out?: string;
@@ -24,7 +24,7 @@ export async function runPlan(paths: string[], flags: PlanCommandFlags, globals:
   // A plan key or an --out that would be refused at the end is refused before Studio is asked.
   if (flags.out !== undefined) {
     checkPlanKey(io.env);
-    await checkPlanOut(flags.out, io.cwd, printable(flags.out));
+    await checkPlanOut(flags.out, io.cwd, shownPath(flags.out, io));
   }
   let code: number;
   try {
@@ -48,7 +48,7 @@ async function sayOldPlanKept(out: string, io: CliIo): Promise<void> {
   const path = resolve(io.cwd, out);
   if (!(await isSavedPlanFile(path).catch(() => false))) return;
   io.stderr.write(
-    `Nothing was saved to ${printable(out)}: the plan there is an earlier one, left as it was; do not apply it for this spec.\n`,
+    `Nothing was saved to ${shownPath(out, io)}: the plan there is an earlier one, left as it was; do not apply it for this spec.\n`,
   );
 }
 
@@ -83,7 +83,7 @@ async function planTo(paths: string[], flags: PlanCommandFlags, globals: GlobalO
     };
     // Again: a file may have been put there while Studio was asked.
     // The name as messages say it: one holding a terminal escape shown, not obeyed (see show.ts).
-    const shown = printable(flags.out);
+    const shown = shownPath(flags.out, io);
     await checkPlanOut(flags.out, io.cwd, shown);
     // A stop asked for once Studio was listed (making the plan and its document holds the loop
     // a while for a large one) is heard before the file is written, as import hears it: nothing

@@ -11,6 +11,8 @@ import { resolveCredentials } from "../../studio/config.js";
 import type { GlobalOptions } from "../connect.js";
 import { reportDiagnostics, useColor, type CliIo } from "../io.js";
 import { jsonForReaders, printable } from "../../invisible.js";
+import { shownPath } from "../shell-words.js";
+import { refuseStandardInput } from "../standard-input.js";
 
 export interface ShowFlags {
   format: "text" | "json" | "markdown";
@@ -19,7 +21,8 @@ export interface ShowFlags {
 export async function runShow(planFile: string, flags: ShowFlags, globals: GlobalOptions, io: CliIo): Promise<number> {
   // The name as said in messages: a file's name may hold a terminal escape (a plan a pull
   // request added, shown by a loop over plans/*.json), shown, not obeyed, as the file's text is.
-  const shown = printable(planFile);
+  refuseStandardInput([planFile], "saved plan");
+  const shown = shownPath(planFile, io);
   // readPlanFile says what else the file is: missing, not a regular file, not a saved plan.
   const doc = await readPlanFile(resolve(io.cwd, planFile), shown);
   await checkSeal(doc, shown, globals, io);
