@@ -36,10 +36,12 @@ describe("-", () => {
   });
 
   // `show -`, `apply -`, `plan -` and `--var-file -` read a file named "-", and said it did not exist.
-  it("is refused where a spec, a saved plan or a var file is read, which are read from files only", async () => {
+  it("is refused where a spec, a saved plan, a var file or the emulator's files are read, which are files only", async () => {
     const dir = copyExample("analytics");
     const refused = (what: string) =>
       `Error: - would be standard input, but a ${what} is read from a file, not from standard input.\nGive its path (./- names a file called -).\n`;
+    const refusedValue = (option: string) =>
+      `Error: option '${option} <file>' argument '-' is invalid. Give a file path: this option takes no standard input or output (./- names a file called -).\n(run with --help for usage)\n`;
     const cases: [string[], string][] = [
       [["show", "-"], refused("saved plan")],
       [["apply", "-"], refused("saved plan or spec")],
@@ -47,10 +49,10 @@ describe("-", () => {
       [["validate", ".", "-"], refused("spec")],
       [["status", "-"], refused("spec")],
       [["destroy", "-"], refused("spec")],
-      [
-        ["validate", "--var-file", "-"],
-        "Error: option '--var-file <file>' argument '-' is invalid. Give a file path: it is read from a file, not from standard input (./- names a file called -).\n(run with --help for usage)\n",
-      ],
+      [["validate", "--var-file", "-"], refusedValue("--var-file")],
+      // The emulator's journal would be a file named "-", and its config was said missing as one.
+      [["emulator", "--data", "-"], refusedValue("--data")],
+      [["emulator", "--config", "-"], refusedValue("--config")],
     ];
     for (const [args, stderr] of cases) {
       expect([args, await runCli(args, { cwd: dir, env })]).toEqual([args, { code: 1, stdout: "", stderr, questions: [] }]);

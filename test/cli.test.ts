@@ -154,6 +154,24 @@ describe("help and version", () => {
       const result = await runCli(argv);
       expect([result.code, result.stdout, result.stderr]).toEqual([1, "", "Error: unknown command 'nope'\n(run with --help for usage)\n"]);
     }
+    // `help pln` did not say what `pln` says: the command it is a typo of.
+    for (const argv of [["help", "pln"], ["pln"]]) {
+      const result = await runCli(argv);
+      expect([result.code, result.stdout, result.stderr]).toEqual([
+        1,
+        "",
+        "Error: unknown command 'pln'\n(Did you mean plan?)\n(run with --help for usage)\n",
+      ]);
+    }
+    // Commander's errors quoted the command line as given: a terminal escape in it was obeyed.
+    for (const argv of [["help", "a\x1b[2Jb"], ["a\x1b[2Jb"], ["plan", "--a\x1b[2Jb"]]) {
+      const result = await runCli(argv);
+      expect([result.code, result.stdout, result.stderr.split("\n")[0]]).toEqual([
+        1,
+        "",
+        `Error: unknown ${argv[0] === "plan" ? "option '--" : "command '"}a^[[2Jb'`,
+      ]);
+    }
     const known = await runCli(["help", "plan"]);
     expect(known.code).toBe(0);
     expect(known.stdout).toMatch(/^Usage: studio-jobs plan /);

@@ -21,6 +21,7 @@ import type { Shell } from "./completion.js";
 import type { GlobalOptions } from "./connect.js";
 import { redactingIo, type CliIo } from "./io.js";
 import { checkSpecPaths } from "./saved-plan-paths.js";
+import { refuseDashValue } from "./standard-input.js";
 import {
   collect,
   emulatorHelpConfiguration,
@@ -84,8 +85,10 @@ export async function run(argv: readonly string[], rawIo: CliIo): Promise<number
       writeErr: (text) => io.stderr.write(text),
       // Written as the tool's own errors are (`Error: ...`). The value given with an unknown
       // option may be the token under a mistyped name (`--tokne=...`), which no redactor
-      // knows: the option is said without it.
-      outputError: (text, write) => write(text.replace(/^error: /, "Error: ").replace(/^(Error: unknown option '-[^=']*)=.*'/m, "$1=***'")),
+      // knows: the option is said without it. What it quotes of the command line (an unknown
+      // command, a value) is shown escaped, as every other message is, not obeyed.
+      outputError: (text, write) =>
+        write(printableLines(text.replace(/^error: /, "Error: ").replace(/^(Error: unknown option '-[^=']*)=.*'/m, "$1=***'"))),
     });
 
   const globals = (): GlobalOptions => program.opts<GlobalOptions>();
@@ -296,10 +299,12 @@ export async function run(argv: readonly string[], rawIo: CliIo): Promise<number
     .description("run a local Studio jobs API for trying the tool and for tests")
     .option("--host <host>", "address to listen on", "127.0.0.1")
     .addOption(integerOption("--port <port>", "port; 0 picks a free one", { min: 0, max: 65535 }, 0))
-    .option("--data <file>", "journal file to keep jobs across restarts (default: in memory)")
-    .option(
-      "--config <file>",
-      "JSON file with tokens, teams, scopes and clusters; else the one token --token gives (dev-token), for --team (demo): DATACHAIN_STUDIO_* are not read",
+    .addOption(new Option("--data <file>", "journal file to keep jobs across restarts (default: in memory)").argParser(refuseDashValue))
+    .addOption(
+      new Option(
+        "--config <file>",
+        "JSON file with tokens, teams, scopes and clusters; else the one token --token gives (dev-token), for --team (demo): DATACHAIN_STUDIO_* are not read",
+      ).argParser(refuseDashValue),
     )
     .option("--admin", "enable the /_emulator/ test hooks", false)
     .addOption(integerOption("--latency <ms>", "delay every reply", { min: 0, max: 600_000 }))
@@ -327,13 +332,11 @@ export async function run(argv: readonly string[], rawIo: CliIo): Promise<number
     });
 
   // `help nope`: commander would print the whole help, on stderr with exit 1, without saying why.
+  // Said as `nope` alone is said, with the command it may be a typo of.
   const asked = argv[0] === "help" ? argv[1] : undefined;
-  if (asked !== undefined && !asked.startsWith("-") && asked !== "help" && !program.commands.some((c) => c.name() === asked)) {
-    io.stderr.write(`Error: unknown command '${printable(asked)}'\n(run with --help for usage)\n`);
-    return 1;
-  }
+  const unknown = asked !== undefined && !asked.startsWith("-") && asked !== "help" && !program.commands.some((c) => c.name() === asked);
   try {
-    await program.parseAsync([...argv], { from: "user" });
+    await program.parseAsync(unknown ? [asked] : [...argv], { from: "user" });
     return exitCode;
   } catch (error) {
     return reportError(error, io, argv.includes("--verbose"));

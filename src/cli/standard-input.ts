@@ -20,9 +20,8 @@ export function refuseStandardInput(paths: readonly string[], what: string): voi
   );
 }
 
-/** The same for a file option's value (--var-file -), as commander says an invalid one. */
+/** The same for a file option's value (--var-file -, the emulator's --data and --config), as commander says an invalid one. */
 export function refuseDashValue(value: string): string {
-  if (value === DASH)
-    throw new InvalidArgumentError(`Give a file path: it is read from a file, not from standard input ${FILE_NAMED_DASH}.`);
+  if (value === DASH) throw new InvalidArgumentError(`Give a file path: this option takes no standard input or output ${FILE_NAMED_DASH}.`);
   return value;
 }
