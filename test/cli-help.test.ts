@@ -43,9 +43,8 @@ describe("each command's help", () => {
         --var <name=value>   a value for \${var:name} (repeatable)
         --var-file <file>    a YAML or JSON mapping of var values (repeatable; later
                              files and --var win)
-        --format <format>    output format: text, json, or github (workflow
-                             annotations) (choices: "text", "json", "github", default:
-                             "text")
+        --format <format>    output format (github: workflow annotations) (choices:
+                             "text", "json", "github", default: "text")
         -h, --help           display help for command
 
       Global Options: (as for every command)

@@ -109,9 +109,7 @@ export async function run(argv: readonly string[], rawIo: CliIo): Promise<number
     .option("--var <name=value>", "a value for ${var:name} (repeatable)", collect, [])
     .addOption(fileListOption("--var-file <file>", "a YAML or JSON mapping of var values (repeatable; later files and --var win)"))
     .addOption(
-      new Option("--format <format>", "output format: text, json, or github (workflow annotations)")
-        .choices(["text", "json", "github"])
-        .default("text"),
+      new Option("--format <format>", "output format (github: workflow annotations)").choices(["text", "json", "github"]).default("text"),
     )
     .addHelpText(
       "after",
