@@ -278,7 +278,7 @@ describe("saved plans", () => {
     expect(stale.stderr).toBe(
       "Error: Saved plan is stale: the jobs in Studio changed since it was made:\n" +
         `  job ${made} of "hourly-metrics" in team demo was made since (by another apply, or in Studio).\n` +
-        "Nothing was changed.\nMake a new plan with `studio-jobs plan --out FILE` and apply that.\n",
+        "Nothing was changed.\nMake a new plan with `studio-jobs plan . --out FILE` and apply that.\n",
     );
     expect(studio.emulator.store.allJobs()).toHaveLength(before);
   });
@@ -305,7 +305,7 @@ describe("saved plans", () => {
     expect([again.code, again.stdout, again.stderr]).toEqual([
       1,
       "",
-      "Error: Saved plan is stale: Studio is already as it leaves it: the jobs it creates or replaces run as it makes them, and those it replaces or cancels have ended. Nothing was changed.\nRun `studio-jobs plan` to see whether anything is left to do.\n",
+      "Error: Saved plan is stale: Studio is already as it leaves it: the jobs it creates or replaces run as it makes them, and those it replaces or cancels have ended. Nothing was changed.\nRun `studio-jobs plan .` to see whether anything is left to do.\n",
     ]);
     expect(studio.emulator.store.allJobs()).toHaveLength(jobs);
     // Once another change is made, the plan is stale as before, and says what changed.
@@ -405,7 +405,7 @@ describe("saved plans", () => {
     const stale = await cli(dir, ["apply", "plan.json"], secretEnv);
     expect([stale.code, stale.stderr]).toEqual([
       1,
-      "Error: Saved plan is stale: the jobs in Studio changed since it was made. Nothing was changed.\nMake a new plan with `studio-jobs plan --out FILE` and apply that.\n",
+      "Error: Saved plan is stale: the jobs in Studio changed since it was made. Nothing was changed.\nMake a new plan with `studio-jobs plan . --out FILE` and apply that.\n",
     ]);
     expect(studio.emulator.store.allJobs().filter((r) => r.name === "once")).toHaveLength(2);
   });
@@ -448,7 +448,7 @@ describe("saved plans", () => {
         `  job ${theirs} of "added" in team demo was made since (by another apply, or in Studio).`,
         `  job ${handMade.id} in team demo, named "added" and managed by no stack, was made since.`,
         "Nothing was changed.",
-        "Make a new plan with `studio-jobs plan --out FILE` and apply that.",
+        "Make a new plan with `studio-jobs plan . --out FILE` and apply that.",
         "",
       ].join("\n"),
     );
@@ -508,7 +508,7 @@ describe("saved plans", () => {
     const refused = await cli(dir, ["apply", "plan.json"], { env: { EMBED_API_KEY: "second-key-value" } });
     expect(refused.code).toBe(1);
     expect(refused.stderr).toBe(
-      'Error: Job "nightly-embeddings": the value of environment.EMBED_API_KEY differs from when the plan was made.\nNothing was changed.\nMake a new plan with `studio-jobs plan --out FILE` and apply that.\n',
+      'Error: Job "nightly-embeddings": the value of environment.EMBED_API_KEY differs from when the plan was made.\nNothing was changed.\nMake a new plan with `studio-jobs plan . --out FILE` and apply that.\n',
     );
     expect(studio.emulator.store.allJobs()).toHaveLength(0);
     expect((await cli(dir, ["apply", "plan.json"], { env: { EMBED_API_KEY: "first-key-value" } })).code).toBe(0);
@@ -539,7 +539,7 @@ describe("saved plans", () => {
         expect(refused).toMatchObject({ code: 1, stdout: "" });
         expect(refused.stderr).toBe(
           "Error: Saved plan is stale: the clusters in Studio changed since it was made.\n" +
-            `Job "nightly" (team demo) ${said}\nNothing was changed.\nMake a new plan with \`studio-jobs plan --out FILE\` and apply that.\n`,
+            `Job "nightly" (team demo) ${said}\nNothing was changed.\nMake a new plan with \`studio-jobs plan . --out FILE\` and apply that.\n`,
         );
         expect([...((await liveByKey("clusters")).get("nightly") ?? [])].map((r) => r.id)).toEqual([old?.id]);
       }
@@ -678,11 +678,11 @@ describe("saved plans", () => {
     const dir = copyExample("analytics");
     expect((await cli(dir, ["plan", ".", "--out", "plan.json"])).code).toBe(0);
     const doc = JSON.parse(readFileSync(join(dir, "plan.json"), "utf8")) as Record<string, unknown>;
-    writeFileSync(join(dir, "future.json"), JSON.stringify({ ...doc, format_version: 5, tool_version: "9.0.0" }));
+    writeFileSync(join(dir, "future.json"), JSON.stringify({ ...doc, format_version: 6, tool_version: "9.0.0" }));
     const future = await cli(dir, ["apply", "future.json"]);
     expect(future.code).toBe(1);
     expect(future.stderr).toBe(
-      "Error: future.json has format_version 5, newer than this studio-jobs (4) reads.\nIt was made by studio-jobs 9.0.0; apply it with that version or newer.\n",
+      "Error: future.json has format_version 6, newer than this studio-jobs (5) reads.\nIt was made by studio-jobs 9.0.0; apply it with that version or newer.\n",
     );
 
     // A damaged file stops at the schema, with where, instead of failing half-way.
@@ -1039,7 +1039,7 @@ describe("interrupted and multi-team applies", () => {
     );
     expect(result.code).toBe(1);
     expect(result.stderr).toContain(
-      "Interrupted: steps not started were skipped. plan.json is stale now (Studio changed as it was applied): to finish, make a new plan with `studio-jobs plan --out FILE` and apply that.\n",
+      "Interrupted: steps not started were skipped. plan.json is stale now (Studio changed as it was applied): to finish, make a new plan with `studio-jobs plan . --out FILE` and apply that.\n",
     );
     const again = await cli(dir, ["apply", "plan.json"]);
     expect([again.code, again.stderr.split("\n")[0]]).toEqual([

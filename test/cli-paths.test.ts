@@ -1,7 +1,7 @@
 // How the CLI takes `-` and odd paths, and says them back: as a user of other command-line
 // tools would expect, through the built CLI.
 
-import { existsSync, mkdirSync, readdirSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { parse } from "yaml";
@@ -102,5 +102,43 @@ describe("--target", () => {
     expect(result.stderr).toBe(
       "Error: --target nightly-embedings matches no job of the spec and no live job of stack analytics; did you mean --target nightly-embeddings?\n",
     );
+  });
+});
+
+describe("a stale saved plan", () => {
+  // A plan made with `plan 'sp ace/' --out s.json` and gone stale said "Make a new plan with
+  // `studio-jobs plan --out FILE`", which plans ./studio-jobs.yaml: another stack here.
+  it("says the plan that makes it again, with the spec paths it was made from", async () => {
+    const dir = copyExample("analytics");
+    mkdirSync(join(dir, "sp ace"));
+    const spec = (query: string) =>
+      writeFileSync(
+        join(dir, "sp ace", "x.yaml"),
+        `version: 1\nstack: spacey\ndefaults: {team: demo}\njobs:\n  a: {query: ${query}, schedule: {cron: '0 1 * * *'}}\n`,
+      );
+    spec("print(1)");
+    expect((await runCli(["plan", "sp ace/", "--out", "s.json"], { cwd: dir, env })).code).toBe(0);
+    // Studio changes under the plan (another query applied), and the spec is as it was.
+    spec("print(2)");
+    expect((await runCli(["apply", "sp ace/", "--yes"], { cwd: dir, env })).code).toBe(0);
+    spec("print(1)");
+    const stale = await runCli(["apply", "s.json"], { cwd: dir, env });
+    expect([stale.code, stale.stderr.split("\n").at(-2)]).toEqual([
+      1,
+      "Make a new plan with `studio-jobs plan 'sp ace'/ --out FILE` and apply that.",
+    ]);
+    // Studio already as the plan leaves it.
+    expect((await runCli(["plan", "sp ace/", "--out", "s.json"], { cwd: dir, env })).code).toBe(0);
+    expect((await runCli(["apply", "sp ace/", "--yes"], { cwd: dir, env })).code).toBe(0);
+    const done = await runCli(["apply", "s.json"], { cwd: dir, env });
+    expect([done.code, done.stderr.split("\n").at(-2)]).toEqual([
+      1,
+      "Run `studio-jobs plan 'sp ace'/` to see whether anything is left to do.",
+    ]);
+    // A plan of ./studio-jobs.yaml names no path, as `plan` needs none.
+    expect((await runCli(["plan", "--out", "d.json"], { cwd: dir, env })).code).toBe(0);
+    expect((await runCli(["apply", "--yes"], { cwd: dir, env })).code).toBe(0);
+    const bare = await runCli(["apply", "d.json"], { cwd: dir, env });
+    expect([bare.code, bare.stderr.split("\n").at(-2)]).toEqual([1, "Run `studio-jobs plan` to see whether anything is left to do."]);
   });
 });

@@ -577,7 +577,7 @@ it("a saved plan applied with a token that cannot read a team it covers says wha
   expect(applied.code).toBe(1);
   expect(applied.stderr).toMatch(/^Error: \[GET\] \/api\/datachain\/[a-z/]+: 403 [^\n]*\n/);
   expect(applied.stderr).toMatch(
-    /\nThe saved plan covers teams alpha, beta, and this token cannot read one of them now: apply it with a token that can read each, or make a new plan with `studio-jobs plan --out FILE` and apply that\. Nothing was changed\.\n$/,
+    /\nThe saved plan covers teams alpha, beta, and this token cannot read one of them now: apply it with a token that can read each, or make a new plan with `studio-jobs plan . --out FILE` and apply that\. Nothing was changed\.\n$/,
   );
   expect(studio.emulator.store.allJobs()).toHaveLength(jobs);
 });

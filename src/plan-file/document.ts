@@ -20,8 +20,9 @@ import type { CancelReason, FieldChange, Plan, PlanAction, PlanSummary } from ".
  * 3: `seal`, a keyed HMAC of the whole saved plan (./seal.ts).
  * 4: a schedule change's `old_runs` and `new_runs` in ISO 8601 UTC, as every other time of
  * the JSON, not as the text shows them (`2026-12-01 02:00 UTC`).
+ * 5: a saved plan's `spec_paths`, which the hints of a stale plan name.
  */
-export const PLAN_FORMAT_VERSION = 4;
+export const PLAN_FORMAT_VERSION = 5;
 
 export interface ActionDocument {
   kind: PlanAction["kind"];
@@ -87,6 +88,11 @@ export interface PlanDocument {
   jobs?: Record<string, SavedJob>;
   /** Only in a saved plan: the keyed HMAC of everything else in it (./seal.ts). */
   seal?: string;
+  /**
+   * Saved plans only: the spec paths `plan` was given, as given (secrets hidden), so that a
+   * refusal of a stale plan says the `plan --out` that makes it again.
+   */
+  spec_paths?: string[];
   /** Saved plans only: the Studio the plan was made against (no credentials), as studioLocation() writes it. */
   studio?: string;
 }

@@ -71,7 +71,7 @@ describe("readPlanFile", () => {
     );
     // The output of `plan --format json` has the version but not the jobs to send.
     expect(await refusal(fileWith("plan.json", JSON.stringify(planDocument(plan, "1.0.0"))))).toBe(
-      "plan.json is not a saved plan of format_version 4; save one with `studio-jobs plan --out plan.json`.",
+      "plan.json is not a saved plan of format_version 5; save one with `studio-jobs plan --out plan.json`.",
     );
   });
 
@@ -229,15 +229,15 @@ describe("a saved plan's stack and tool_version", () => {
       return `${error.message}\n${error.hint ?? ""}`;
     };
     const odd = "9.9.9\nFAKE: the plan is fine\u001b[2J";
-    expect(await told({ ...saved, format_version: 5, tool_version: odd })).toBe(
-      "plan.json has format_version 5, newer than this studio-jobs (4) reads.\n" +
+    expect(await told({ ...saved, format_version: 6, tool_version: odd })).toBe(
+      "plan.json has format_version 6, newer than this studio-jobs (5) reads.\n" +
         'It was made by studio-jobs "9.9.9\\nFAKE: the plan is fine\\u001b[2J"; apply it with that version or newer.',
     );
     expect((await told({ ...saved, format_version: 1, tool_version: odd })).split("\n")[0]).toBe(
       'plan.json has format_version 1, made by an older studio-jobs ("9.9.9\\nFAKE: the plan is fine\\u001b[2J") whose plans held unkeyed digests of sensitive values.',
     );
-    expect(await told({ ...saved, format_version: 5, tool_version: "x".repeat(100) })).toContain(`studio-jobs "${"x".repeat(39)}…;`);
-    expect(await told({ ...saved, format_version: 5, tool_version: "2.0.0-rc.1" })).toContain("made by studio-jobs 2.0.0-rc.1;");
+    expect(await told({ ...saved, format_version: 6, tool_version: "x".repeat(100) })).toContain(`studio-jobs "${"x".repeat(39)}…;`);
+    expect(await told({ ...saved, format_version: 6, tool_version: "2.0.0-rc.1" })).toContain("made by studio-jobs 2.0.0-rc.1;");
   });
 
   it("take the stack rule of the spec's schema, the one home of that rule", () => {

@@ -288,6 +288,7 @@ const OLDER_PLANS: Readonly<Record<number, string>> = {
   1: "held unkeyed digests of sensitive values",
   2: "were not sealed, so an edit made after the plan would have been applied",
   3: "wrote a schedule change's next runs as text, not in ISO 8601",
+  4: "did not record the spec paths they were made from",
 };
 
 /**

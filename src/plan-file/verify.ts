@@ -21,7 +21,10 @@ import { appliedAlready, changesSincePlan, plannedKeys } from "./stale.js";
 import { isSealed } from "./seal.js";
 import { deriveDigestKey, digestSensitive, isSameKey, PLAN_KEY_VARIABLE, sameHex, type DigestKey } from "./secret-digest.js";
 
-const MAKE_A_NEW_PLAN = "Make a new plan with `studio-jobs plan --out FILE` and apply that.";
+/** `specArguments`: the spec paths the plan records, as a shell takes them back (` 'a b'/`), or "" for ./studio-jobs.yaml. */
+function makeANewPlan(specArguments: string): string {
+  return `Make a new plan with \`studio-jobs plan${specArguments} --out FILE\` and apply that.`;
+}
 
 /** Said, with the way out, whenever a saved plan is not as `plan --out` wrote it. */
 export const PLAN_CHANGED = "The saved plan was changed after it was made. Nothing was changed.";
@@ -96,6 +99,12 @@ export interface PlanCheckContext {
   /** From unlockPlanFile. */
   key: DigestKey;
   /**
+   * The spec paths the plan records (`spec_paths`), as the CLI quotes them for a command
+   * (` 'a b'/`; "" for ./studio-jobs.yaml): the hints of a stale plan name them in the
+   * `plan` to run. None when not given.
+   */
+  specArguments?: string;
+  /**
    * The run's redactor: the sensitive values the plan's jobs read again are registered in it,
    * and a live value holding one is shown as (sensitive), as when the plan was made.
    */
@@ -119,11 +128,13 @@ export async function verifyPlanFile(doc: PlanDocument, context: PlanCheckContex
   }
   // A stale plan is said before changed inputs; the jobs read again, when they all could be,
   // give the fingerprints the file leaves out (a sensitive job's), to tell its own apply.
-  checkRemoteDigest(doc, context.listings, problems.length === 0 ? restored : undefined);
-  if (problems.length > 0) throw new PlanRefusedError("PLAN_INPUTS_CHANGED", [...problems, "Nothing was changed."], MAKE_A_NEW_PLAN);
+  const specArguments = context.specArguments ?? "";
+  checkRemoteDigest(doc, context.listings, problems.length === 0 ? restored : undefined, specArguments);
+  if (problems.length > 0)
+    throw new PlanRefusedError("PLAN_INPUTS_CHANGED", [...problems, "Nothing was changed."], makeANewPlan(specArguments));
   const unlike = checkShownIsSent(doc, restored);
   if (unlike.length > 0) throw new PlanRefusedError("PLAN_CHANGED", [...unlike, PLAN_CHANGED], MAKE_IT_AGAIN);
-  checkClusters(restored, context.clusters);
+  checkClusters(restored, context.clusters, makeANewPlan(specArguments));
   return restored;
 }
 
@@ -132,7 +143,7 @@ export async function verifyPlanFile(doc: PlanDocument, context: PlanCheckContex
  * removed, deactivated or made smaller since would fail the job's create, and a cancel-first
  * replace would have cancelled the old job first. So that is a stale plan too.
  */
-function checkClusters(jobs: ReadonlyMap<string, DesiredJob>, clusters: readonly Cluster[]): void {
+function checkClusters(jobs: ReadonlyMap<string, DesiredJob>, clusters: readonly Cluster[], newPlan: string): void {
   const problems: string[] = [];
   for (const job of jobs.values()) {
     const problem = clusterProblem(job, clusters);
@@ -142,7 +153,7 @@ function checkClusters(jobs: ReadonlyMap<string, DesiredJob>, clusters: readonly
   throw new PlanRefusedError(
     "PLAN_STALE",
     ["Saved plan is stale: the clusters in Studio changed since it was made.", ...problems, "Nothing was changed."],
-    MAKE_A_NEW_PLAN,
+    newPlan,
   );
 }
 
@@ -196,6 +207,7 @@ function checkRemoteDigest(
   listings: ReadonlyMap<string, readonly JobOutput[]>,
   /** The plan's jobs read again, when every one could be. */
   jobs: ReadonlyMap<string, DesiredJob> | undefined,
+  specArguments: string,
 ): void {
   // The digest covers the records of the keys the plan wants, as computePlan saw them.
   if (computeRemoteDigest(doc.stack, listings, plannedKeys(doc), doc.targets, actedSlots(doc.actions)) !== doc.remote_digest) {
@@ -205,7 +217,7 @@ function checkRemoteDigest(
         [
           "Saved plan is stale: Studio is already as it leaves it: the jobs it creates or replaces run as it makes them, and those it replaces or cancels have ended. Nothing was changed.",
         ],
-        "Run `studio-jobs plan` to see whether anything is left to do.",
+        `Run \`studio-jobs plan${specArguments}\` to see whether anything is left to do.`,
       );
     }
     // Said job by job where it can be told, so that a reviewer sees what the new plan will differ in.
@@ -220,7 +232,7 @@ function checkRemoteDigest(
             ...(changes.length > CHANGES_NAMED ? [`  and ${changes.length - CHANGES_NAMED} more.`] : []),
             "Nothing was changed.",
           ],
-      MAKE_A_NEW_PLAN,
+      makeANewPlan(specArguments),
     );
   }
 }

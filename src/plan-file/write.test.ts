@@ -165,6 +165,6 @@ describe("writePlanFile", () => {
     writeFileSync(join(dir, "plan.json"), "old", { mode: 0o644 });
     await writePlanFile(join(dir, "plan.json"), plan, writeOptions, "plan.json");
     expect(statSync(join(dir, "plan.json")).mode & 0o777).toBe(0o600);
-    expect(readFileSync(join(dir, "plan.json"), "utf8")).toMatch(/^\{\n {2}"format_version": 4,/);
+    expect(readFileSync(join(dir, "plan.json"), "utf8")).toMatch(/^\{\n {2}"format_version": 5,/);
   });
 });

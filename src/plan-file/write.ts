@@ -37,6 +37,7 @@ export function savedPlanDocument(
   key: DigestKey,
   studio?: string,
   redact: (text: string) => string = (text) => text,
+  specPaths: readonly string[] = [],
 ): PlanDocument {
   const jobs: Record<string, SavedJob> = {};
   for (const action of plan.actions) {
@@ -52,6 +53,7 @@ export function savedPlanDocument(
     actions: shown.actions.map((action) => (action.job_url === undefined ? action : { ...action, job_url: redact(action.job_url) })),
     digest_key: describeDigestKey(key),
     jobs,
+    spec_paths: specPaths.map(redact),
     ...(studio === undefined ? {} : { studio }),
   };
   return { ...doc, seal: sealPlanDocument(doc, key) };
@@ -63,6 +65,8 @@ export interface WritePlanOptions {
   cwd: string;
   /** The Studio token: with STUDIO_JOBS_PLAN_KEY from `env`, what keys the digests of sensitive values. */
   token: string | undefined;
+  /** The spec paths the plan was made from, as given: recorded for the hints of a stale plan. */
+  specPaths?: readonly string[];
   /** The Studio URL the plan was made against: recorded (without credentials), and checked by apply. */
   studioUrl: string;
   env: NodeJS.ProcessEnv;
@@ -83,7 +87,15 @@ export interface WritePlanOptions {
  */
 export async function writePlanFile(path: string, plan: Plan, options: WritePlanOptions, shown: string = path): Promise<boolean> {
   const key = createDigestKey(options.token, options.env, randomBytes(16));
-  const doc = savedPlanDocument(plan, options.toolVersion, options.cwd, key, studioLocation(options.studioUrl), options.redact);
+  const doc = savedPlanDocument(
+    plan,
+    options.toolVersion,
+    options.cwd,
+    key,
+    studioLocation(options.studioUrl),
+    options.redact,
+    options.specPaths,
+  );
   // Written so that the file reads as what apply sends: readPlanFile refuses these characters as themselves.
   const text = jsonForReaders(doc);
   refuseCredentials(doc, text, options, shown);

@@ -414,7 +414,7 @@ describe("renderers", () => {
         "errors": [
           "Job "report" in team demo conflicts with an existing job of the same name that studio-jobs does not manage (theirs-1). Pass --adopt to replace it with the spec's job, or rename the job.",
         ],
-        "format_version": 4,
+        "format_version": 5,
         "remote_digest": "bb227da1b4462beedc20a4f82ea7b9b22f5f4b0e0a927ba3eda817f9e6c02914",
         "stack": "analytics",
         "summary": {

@@ -131,6 +131,9 @@ function emptyJson(io: CliIo): number {
 async function applySavedPlan(path: string, shown: string, flags: ApplyCommandFlags, globals: GlobalOptions, io: CliIo): Promise<number> {
   const doc = await readPlanFile(path, shown);
   await checkPlanStack(doc, shown, io.cwd);
+  // The `plan --out` that makes this plan again: its spec paths as it records them.
+  const paths = specArguments(doc.spec_paths ?? [], io);
+  const newPlan = `\`studio-jobs plan${paths} --out FILE\``;
   refuseUncoveredTeam(globals.team, doc.teams);
   // The file's teams are applied, not the settings' team: an empty DATACHAIN_STUDIO_TEAM is no error here.
   const settings = await resolveConnection(globals, io.env, io.cwd, ["url", "token"]);
@@ -139,7 +142,7 @@ async function applySavedPlan(path: string, shown: string, flags: ApplyCommandFl
     // Before any request: a plan whose digests cannot be checked here goes no further.
     const key = unlockPlanFile(doc, settings.token, io.env, shown, studioLocation(settings.url));
     const { listings, clusters } = await listStudio(client, doc.teams, doc.stack).catch((error: unknown) => {
-      throw coveredTeamUnreadable(error, doc.teams);
+      throw coveredTeamUnreadable(error, doc.teams, newPlan);
     });
     const plan = await restorePlan(doc, {
       listings,
@@ -147,6 +150,7 @@ async function applySavedPlan(path: string, shown: string, flags: ApplyCommandFl
       env: io.env,
       cwd: io.cwd,
       key,
+      specArguments: paths,
       ...(io.secrets === undefined ? {} : { secrets: io.secrets }),
     });
     reportDiagnostics(plan, io);
@@ -159,7 +163,7 @@ async function applySavedPlan(path: string, shown: string, flags: ApplyCommandFl
     // A plan made with --target is partial: said again here, where it is carried out, as plan and show said it.
     const partial = targetNote(doc, printable);
     if (partial !== undefined) io.stderr.write(`${partial}\n`);
-    return await execute(plan, client, listings, { ...flags, verbose: globals.verbose, savedPlan: shown }, io);
+    return await execute(plan, client, listings, { ...flags, verbose: globals.verbose, savedPlan: { shown, newPlan } }, io);
   } finally {
     await client.close();
   }
@@ -170,7 +174,7 @@ async function applySavedPlan(path: string, shown: string, flags: ApplyCommandFl
  * (403, 404, or a name refused: 400, 422) cannot be checked, so nothing is applied. Studio's
  * answer says which request failed; the hint says what the plan needs.
  */
-function coveredTeamUnreadable(error: unknown, teams: readonly string[]): unknown {
+function coveredTeamUnreadable(error: unknown, teams: readonly string[], newPlan: string): unknown {
   if (!(error instanceof RemoteError) || error.status === undefined || !UNREADABLE_TEAM.has(error.status)) return error;
   return new RemoteError({
     method: error.method,
@@ -180,7 +184,7 @@ function coveredTeamUnreadable(error: unknown, teams: readonly string[]): unknow
     message: error.message,
     code: error.code,
     cause: error,
-    hint: `The saved plan covers ${teamsNamed(teams, RECORDED_TEAMS_NAMED)}, and this token cannot read one of them now: apply it with a token that can read each, or make a new plan with \`studio-jobs plan --out FILE\` and apply that. Nothing was changed.`,
+    hint: `The saved plan covers ${teamsNamed(teams, RECORDED_TEAMS_NAMED)}, and this token cannot read one of them now: apply it with a token that can read each, or make a new plan with ${newPlan} and apply that. Nothing was changed.`,
   });
 }
 
@@ -210,8 +214,11 @@ export async function execute(
     format: "text" | "json";
     verbose: boolean;
     command?: ApplyCommand;
-    /** The saved plan applied, as given: once partly carried out it is stale, and is not applied again. */
-    savedPlan?: string;
+    /**
+     * The saved plan applied, as shown, and the `plan --out` that makes it again: once partly
+     * carried out it is stale, and is not applied again.
+     */
+    savedPlan?: { shown: string; newPlan: string };
   },
   io: CliIo,
 ): Promise<number> {
@@ -225,9 +232,9 @@ export async function execute(
     again:
       flags.savedPlan === undefined
         ? `Run ${command} again to finish: its plan shows what is left.`
-        : `${flags.savedPlan} may be stale now (Studio changed as it was applied): to finish, make a new plan with \`studio-jobs plan --out FILE\` and apply that.`,
+        : `${flags.savedPlan.shown} may be stale now (Studio changed as it was applied): to finish, make a new plan with ${flags.savedPlan.newPlan} and apply that.`,
     // As for one signal: a saved plan is stale only once a step on a job began (an upload changes no job).
-    ...(flags.savedPlan === undefined ? {} : { againUntouched: `No job was changed: apply ${flags.savedPlan} again to finish.` }),
+    ...(flags.savedPlan === undefined ? {} : { againUntouched: `No job was changed: apply ${flags.savedPlan.shown} again to finish.` }),
   });
   let result: ApplyResult;
   try {
@@ -256,8 +263,8 @@ export async function execute(
         ? flags.savedPlan === undefined
           ? `Interrupted: steps not started were skipped. Run ${command} again to finish.\n`
           : touched
-            ? `Interrupted: steps not started were skipped. ${flags.savedPlan} is stale now (Studio changed as it was applied): to finish, make a new plan with \`studio-jobs plan --out FILE\` and apply that.\n`
-            : `Interrupted before any job was changed: steps not started were skipped. Apply ${flags.savedPlan} again to finish.\n`
+            ? `Interrupted: steps not started were skipped. ${flags.savedPlan.shown} is stale now (Studio changed as it was applied): to finish, make a new plan with ${flags.savedPlan.newPlan} and apply that.\n`
+            : `Interrupted before any job was changed: steps not started were skipped. Apply ${flags.savedPlan.shown} again to finish.\n`
         : "Interrupted once every step had started: each one's outcome is above.\n",
     );
   }

@@ -79,6 +79,7 @@ async function planTo(paths: string[], flags: PlanCommandFlags, globals: GlobalO
       token: settings.token,
       env: io.env,
       studioUrl: settings.url,
+      specPaths: paths,
       ...(io.secrets === undefined ? {} : { redact: io.secrets.redact }),
     };
     // Again: a file may have been put there while Studio was asked.
