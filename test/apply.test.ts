@@ -746,6 +746,19 @@ describe("saved plans", () => {
     expect(other.stderr).toBe(
       `Error: plan.json is a plan for stack ml, but the spec here (${join("ml", "jobs.yaml")}) is for stack billing.\nApply the plan where it was made, or make a plan for this stack.\n`,
     );
+
+    // A plan that only cancels sends no job to say where it was made: its spec paths do. It
+    // was refused for the ./studio-jobs.yaml of analytics beside them, which it was not made from.
+    writeFileSync(join(dir, "ml", "jobs.yaml"), stringify({ version: 1, stack: "ml", teams: ["demo"], jobs: {} }));
+    expect((await cli(dir, ["plan", join("ml", "jobs.yaml"), "--allow-empty", "--out", "cancel.json"])).code).toBe(0);
+    writeFileSync(join(elsewhere, "cancel.json"), readFileSync(join(dir, "cancel.json")));
+    expect((await cli(elsewhere, ["apply", "cancel.json"])).stderr).toBe(
+      `Error: cancel.json is a plan for stack ml, but the spec here (${join("ml", "jobs.yaml")}) is for stack billing.\nApply the plan where it was made, or make a plan for this stack.\n`,
+    );
+    const cancelled = await cli(dir, ["apply", "cancel.json"]);
+    expect(cancelled.code).toBe(0);
+    expect(cancelled.stderr).toContain("[1/1] cancel demo/train: done");
+    expect([...(await liveByKey("ml")).keys()]).toEqual([]);
   });
 });
 

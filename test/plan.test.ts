@@ -395,7 +395,7 @@ describe("schema/plan.schema.json's descriptions", () => {
     const added = Object.keys(JSON.parse(readFileSync(join(dir, "plan.json"), "utf8")) as object)
       .filter((key) => !(key in (JSON.parse(printed.stdout) as object)))
       .sort();
-    expect(added).toEqual(["digest_key", "jobs", "seal", "studio"]);
+    expect(added).toEqual(["digest_key", "jobs", "seal", "spec_paths", "studio"]);
     const schema = PLAN_SCHEMA as { description: string; properties: Record<string, { description?: string }> };
     const named = /\(which adds ([^)]*)\)/.exec(schema.description)?.[1] ?? "";
     expect([...named.matchAll(/`([a-z_]+)`/g)].map((m) => m[1]).sort()).toEqual(added);
