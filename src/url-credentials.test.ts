@@ -26,6 +26,26 @@ describe("a URL's password as a secret", () => {
     expect(urlPasswordsIn("git+https://ghp_tok3n@github.com/o/r.git sshx://tok@h")).toEqual(["ghp_tok3n", "tok"]);
   });
 
+  it("is not a database's role nor an Azure container written alone", () => {
+    // Found planning the environment a data team writes: `postgres://analytics@db:5432/w` and
+    // `abfss://lake@acme.dfs.core.windows.net/bronze` were shown as ***, noted by validate as
+    // credentials, and `plan --out` refused to save the plan.
+    const names = [
+      "postgres://analytics@db.internal:5432/warehouse",
+      "jdbc:postgresql://reader@db/x",
+      "postgresql+psycopg2://etl@db/x",
+      "mysql://app@mysql:3306/app",
+      "mongodb+srv://svc@cluster0.abcde.mongodb.net/",
+      "snowflake://loader@acme.eu-west-1/db",
+      "abfss://lake@acmestorage.dfs.core.windows.net/bronze",
+      "wasbs://raw@acme.blob.core.windows.net/x",
+      "az://container@account.blob.core.windows.net/path",
+    ];
+    expect(names.filter((url) => hasUrlCredentials(url))).toEqual([]);
+    // A password is one over these schemes too, and a lone userinfo over others is a token.
+    expect(urlPasswordsIn("postgres://app:s3cret@db/x mongodb+srv://u:pw8@c/ redis://tok3n@r/0")).toEqual(["s3cret", "pw8", "tok3n"]);
+  });
+
   it("is written out in a spec's template unless the environment or a variable gives all of it", () => {
     const written = ["https://u:pw@h", "https://tok@h", "https://${var:u}:pw@h", "https://u:pw${env:X}@h", "x https://a@h https://u:p@h"];
     const read = [

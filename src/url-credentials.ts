@@ -18,11 +18,14 @@ function schemeBefore(text: string, at: number): boolean {
 }
 
 /**
- * Schemes whose userinfo without a `:` is a login name, not a credential: SSH authenticates
- * with a key, and `git+ssh://git@github.com/org/lib.git` is how pip and Git name a private
- * repository. Over any other scheme a lone userinfo is a token (`https://TOKEN@host/`).
+ * Schemes whose userinfo without a `:` is a name, not a credential: SSH authenticates with a
+ * key, and `git+ssh://git@github.com/org/lib.git` is how pip and Git name a private
+ * repository; a database's (`postgres://reader@db/x`, `postgresql+psycopg2://`,
+ * `mongodb+srv://`) is the role its client logs in as, the password coming from elsewhere
+ * (`.pgpass`, a certificate); Azure storage's (`abfss://container@account.dfs.core.windows.net/`)
+ * is the container. Over any other scheme a lone userinfo is a token (`https://TOKEN@host/`).
  */
-const LOGIN_NAME_SCHEME = /(?:^|\+)ssh$|^sftp$/;
+const LOGIN_NAME_SCHEME = /(?:^|\+)ssh$|^sftp$|^(?:postgres(?:ql)?|mysql|mariadb|mongodb|snowflake|abfss?|wasbs?|az)(?:\+[a-z0-9.+-]+)?$/;
 
 /** The scheme that ends just before `text[at]`, lower-cased: the scheme characters there, up to 32. */
 function schemeEndingAt(text: string, at: number): string {
@@ -31,7 +34,7 @@ function schemeEndingAt(text: string, at: number): string {
   return text.slice(start, at).toLowerCase();
 }
 
-/** Whether a URL's `userinfo` after `scheme` is a login name alone (`ssh://git@host`), which is no secret. */
+/** Whether a URL's `userinfo` after `scheme` is a name alone (`ssh://git@host`, `postgres://reader@db`), which is no secret. */
 function isLoginName(userinfo: string, text: string, at: number): boolean {
   return !userinfo.includes(":") && LOGIN_NAME_SCHEME.test(schemeEndingAt(text, at));
 }
@@ -46,7 +49,7 @@ function authorityEnd(text: string, from: number): number {
 /**
  * `text` with the userinfo of every URL (what stands between `://` and the authority's last
  * `@`, as URL parsers read it: a password may hold an `@`) replaced by `replace(userinfo)`;
- * but for a placeholder and for a login name over SSH, which are no credential.
+ * but for a placeholder and for a name alone where LOGIN_NAME_SCHEME says it is one, which are no credential.
  * Found from each `://`, looking back for a scheme and ahead for the `@`: linear whatever
  * the text (a pattern tried at every letter was quadratic on a run like `a.a.a.…`).
  */

@@ -601,6 +601,26 @@ describe("plan failures end with exit 1 and one clear sentence", () => {
     expect(readFileSync(join(dir, "p.json"), "utf8")).toContain("mylib @ git+ssh://git@github.com/org/mylib.git");
   });
 
+  it("--out saves a database role and an Azure container written alone in a URL, which are no credentials", async () => {
+    // Found planning a data team's environment: `postgres://analytics@db...` and
+    // `abfss://lake@acmestorage...` were shown as `postgres://***@` and `abfss://***@`,
+    // validate noted them as credentials, and `plan --out` refused to save the plan.
+    const pg = "postgres://analytics@db.internal:5432/warehouse";
+    const lake = "abfss://lake@acmestorage.dfs.core.windows.net/bronze";
+    const query = 'c = connect(\\"postgresql://reader@db/x\\")';
+    const dir = writeRepo({
+      "studio-jobs.yaml": `version: 1\nstack: roles\ndefaults: {team: demo}\njobs:\n  a: {query: "${query}", environment: {PG: "${pg}", LAKE: "${lake}"}}\n`,
+    });
+    const validated = await runCli(["validate", "."], { cwd: dir, env });
+    expect(validated.stderr).toBe("");
+    const saved = await plan(dir, ["--out", "p.json"]);
+    expect(saved.code).toBe(0);
+    expect(saved.stdout).toContain(`environment.PG: ${pg}\n`);
+    expect(saved.stdout).toContain(`environment.LAKE: ${lake}\n`);
+    expect(saved.stdout).toContain('query: c = connect("postgresql://reader@db/x")\n');
+    expect(readFileSync(join(dir, "p.json"), "utf8")).toContain(lake);
+  });
+
   it("--out ends in .json and replaces only a saved plan (or an empty file), before Studio is asked", async () => {
     // Found by an adversarial tester: `plan --out studio-jobs.yaml` wrote the plan over the spec
     // it had just read, and `plan --out plan.yaml` saved a plan that the `apply plan.yaml` it
