@@ -77,6 +77,51 @@ describe("loadSpec called from JavaScript with arguments of the wrong kind", () 
   });
 });
 
+describe("a cron expression written unquoted", () => {
+  it("is said to be read as an alias, and how to quote it, wherever YAML stops on it", async () => {
+    // Found writing `cron: */15 * * * *` as crontab has it: validate said only "Unexpected
+    // alias at node end", once a star, or "Unexpected scalar", and never to quote the value.
+    const dir = writeRepo({
+      "studio-jobs.yaml": [
+        "version: 1",
+        "stack: s",
+        "defaults: {team: t}",
+        "jobs:",
+        "  a:",
+        "    query: print(1)",
+        "    schedule:",
+        "      cron: */5 1 * * *   # five past, at one",
+        "",
+      ].join("\n"),
+    });
+    const result = await runCli(["validate", "."], { cwd: dir });
+    expect({ ...result, questions: undefined }).toEqual({
+      code: 1,
+      stdout: "",
+      stderr:
+        'Error: studio-jobs.yaml:8:17: invalid YAML: Unexpected scalar at node end; a value that starts with * is read as an alias: quote it, cron: "*/5 1 * * *"\n' +
+        "1 problem found in the spec.\n",
+    });
+    writeFileSync(
+      join(dir, "studio-jobs.yaml"),
+      "version: 1\nstack: s\njobs:\n  a:\n    query: print(1)\n    requirements:\n      - * numpy\n",
+    );
+    const listed = await runCli(["validate", "."], { cwd: dir });
+    expect(listed.stderr.split("\n")[0]).toBe(
+      'Error: studio-jobs.yaml:7:9: invalid YAML: Alias cannot be an empty string; a value that starts with * is read as an alias: quote it, - "* numpy"',
+    );
+  });
+
+  it("is no hint where a value only holds a star, or is an alias alone", async () => {
+    const dir = writeRepo({
+      "studio-jobs.yaml": "version: 1\nstack: s\njobs:\n  a:\n    query: print(1)\n    files: [a *.csv\n",
+    });
+    const result = await runCli(["validate", "."], { cwd: dir });
+    expect(result.code).toBe(1);
+    expect(result.stderr).not.toContain("read as an alias");
+  });
+});
+
 describe("a URL's credentials written in the spec", () => {
   it("are a note of validate, where each is written, and a password read from ${env:...} or a login over SSH are none", async () => {
     // plan shows them as *** and plan --out refuses them; validate, the pull request's first

@@ -195,7 +195,8 @@ function syntaxIssues(problems: YAMLError[], cut: number | undefined, at: At, te
         ? warningMessage(problem.code, problem.message)
         : yamlMessage(problem.message) +
           (text.charCodeAt(problem.pos[0]) === TAB ? INDENTED_BY_TAB : "") +
-          dashesHint(text, problem.pos[0]),
+          dashesHint(text, problem.pos[0]) +
+          starHint(text, problem.pos[0]),
   }));
   const next = sorted[MAX_SYNTAX_ISSUES];
   if (next !== undefined || cut !== undefined) {
@@ -319,6 +320,28 @@ function dashesHint(text: string, offset: number): string {
   return /[^ \t\r\n]/.test(text[offset + 3] ?? "")
     ? "; --- starts the document only when a space or the line's end follows it: write --- # ..., or remove it"
     : "";
+}
+
+/**
+ * A value of several words written unquoted after `key: ` or `- ` that starts with `*`, as
+ * a cron expression often does (an alias alone, `*gpu`, is no problem). Each part stops at a
+ * character the next one needs, so a line is matched in one pass.
+ */
+const STARRED_VALUE = /^[ \t]*((?:- +)?(?:[^\s#"':][^:#]*: +)?)(\*[^\s#]*[ \t]+[^#\r\n]*)(?:#.*)?$/;
+
+/**
+ * Said of a problem on a line whose value starts with `*`: YAML reads a cron expression such
+ * as `*\/15 * * * *` unquoted as aliases, and says only "Unexpected alias" (once a star) or
+ * "Unexpected scalar", never to quote it.
+ */
+function starHint(text: string, offset: number): string {
+  const start = text.lastIndexOf("\n", offset - 1) + 1;
+  const end = text.indexOf("\n", offset);
+  const match = STARRED_VALUE.exec(text.slice(start, end === -1 ? text.length : end).replace(/\r$/, ""));
+  const value = match?.[2]?.trimEnd() ?? "";
+  if (!/\S\s+\S/.test(value)) return "";
+  const quoted = [match?.[1]?.trim() ?? "", JSON.stringify(value)].filter((part) => part !== "").join(" ");
+  return `; a value that starts with * is read as an alias: quote it, ${quoted}`;
 }
 
 /**
