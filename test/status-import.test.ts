@@ -81,16 +81,18 @@ describe("status", () => {
     // so `demo/日次集計`, drawn 4 columns wider than that, pushed its row's ID out of line.
     const dir = writeRepo({
       "studio-jobs.yaml":
-        'version: 1\nstack: wide\ndefaults: {team: demo}\njobs:\n  日次集計: {query: print(1)}\n  주간-보고: {query: print(2)}\n  launch-🚀: {query: print(3)}\n  "cafe\u0301": {query: print(4)}\n  ascii-job: {query: print(5)}\n',
+        'version: 1\nstack: wide\ndefaults: {team: demo}\njobs:\n  日次集計: {query: print(1)}\n  주간-보고: {query: print(2)}\n  launch-🚀: {query: print(3)}\n  "cafe\u0301": {query: print(4)}\n  ascii-job: {query: print(5)}\n  ship-🇯🇵: {query: print(6)}\n',
     });
     expect((await runCli(["apply", ".", "--yes"], { cwd: dir, env })).code).toBe(0);
     const text = await runCli(["status", "."], { cwd: dir, env });
     const keys = text.stdout.split("\n").map((line) => /^(.*?)[0-9a-f]{8} {2}/u.exec(line)?.[1]);
-    expect(keys.slice(1, 6)).toEqual([
+    expect(keys.slice(1, 7)).toEqual([
       // Each drawn 16 columns wide: the widest keys take 14, then two spaces.
       "demo/ascii-job  ",
       "demo/cafe\u0301       ",
       "demo/launch-🚀  ",
+      // A flag is one grapheme of two code points, drawn two columns.
+      "demo/ship-🇯🇵    ",
       "demo/日次集計   ",
       "demo/주간-보고  ",
     ]);
