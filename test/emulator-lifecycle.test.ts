@@ -756,7 +756,7 @@ describe("faults", () => {
       ],
       [
         { tokens: [{ token: "t", teams: ["a"], scopes: [{ name: "JOB_READ" }] }] },
-        'Emulator config: tokens[0].scopes[0], {"name":"JOB_READ"}, is no scope; use JOB_READ or JOB_WRITE.',
+        "Emulator config: tokens[0].scopes[0], an object, is no scope; use JOB_READ or JOB_WRITE.",
       ],
       // The second grant of a token was never used (the first was found), so its teams were a 403;
       // a token holding a blank can be carried by no Authorization header, so every call was a 401.
@@ -855,6 +855,42 @@ describe("faults", () => {
     writeFileSync(file, `\ufeff{"tokens": [${token}]}`);
     const started = await startEmulator({ config: file });
     await started.close();
+  });
+
+  it("does not quote a token written in the wrong place of a --config file: as a key, a scope or inside a team", async () => {
+    // Found by a secrets hunt: an unknown key, a scope and an object in teams were quoted, and each may be a token
+    // ("S3cr3t-EMU-abcdef999 is not a config key", a token given as a map from token to grant).
+    const dir = mkdtempSync(join(tmpdir(), "studio-jobs-config-"));
+    const file = join(dir, "config.json");
+    const secret = "S3cr3t-EMU-abcdef999";
+    const cases: [string, string][] = [
+      [
+        `{"${secret}": {"teams": ["demo"]}}`,
+        "1:2: a key of the config (not shown here, as it may be a token) is not a config key; give tokens or clusters.",
+      ],
+      [
+        `{"tokens": [{"${secret}": {"teams": ["demo"], "scopes": ["JOB_READ"]}}]}`,
+        "1:14: a key of tokens[0] (not shown here, as it may be a token) is not a token's key; give token, user, teams or scopes.",
+      ],
+      [
+        `{"tokens": [{"token": "demo", "teams": ["demo"], "scopes": ["${secret}"]}]}`,
+        "1:61: tokens[0].scopes[0], a text not shown here, as it may be a token, is no scope; use JOB_READ or JOB_WRITE.",
+      ],
+      [
+        `{"tokens": [{"token": "demo", "teams": [{"token": "${secret}"}], "scopes": ["JOB_READ"]}]}`,
+        "1:41: tokens[0].teams[0], an object, must be a team name without spaces, commas, control or invisible characters.",
+      ],
+    ];
+    for (const [text, expected] of cases) {
+      writeFileSync(file, text);
+      const result = await runCli(["emulator", "--port", "0", "--config", file]);
+      expect(result).toMatchObject({
+        code: 1,
+        stdout: "",
+        stderr: `Error: ${file}:${expected}\nGive --config a JSON file of tokens, teams, scopes and clusters (see the README, "The emulator").\n`,
+      });
+      expect(result.stderr).not.toContain("S3cr3t");
+    }
   });
 
   it("does not quote a config that is not JSON: the text V8 quotes may be a token", async () => {

@@ -130,13 +130,35 @@ function readConfigText(file: string): string {
   return decoded.text;
 }
 
+/** A key of the form every config key has (`tokens`, `cloud_credentials`): a typo of one, which is said. */
+const KEY_FORM = /^[a-z_]{1,32}$/;
+/** Text of the form of scopes (`JOB_READ`, `JOB_READ, JOB_WRITE` written as one): a mistake about them, which is said. */
+const SCOPE_FORM = /^[A-Z_]{1,32}(?:[\s,]{1,8}[A-Z_]{1,32}){0,3}$/;
+/** Any text: a team name is no secret, and one with a blank or a comma is said as written. */
+const TEAM_FORM = /(?:)/;
+
+/**
+ * A value of a config as a message says it: a string of `form` quoted as JSON writes it, a
+ * number, true, false or null as written; anything else by its kind only. A token written in
+ * the wrong place (as a key, in scopes, inside an object there) is no secret the less, and
+ * the file:line:column shows it (docs/architecture.md, "The emulator").
+ */
+function shown(value: unknown, form: RegExp): string {
+  if (typeof value === "string") return form.test(value) ? JSON.stringify(value) : "a text not shown here, as it may be a token";
+  if (value === null || typeof value === "number" || typeof value === "boolean") return JSON.stringify(value);
+  return Array.isArray(value) ? "a list" : "an object";
+}
+
 /** The first key of `object` not in `known`, refused: a typo there would change nothing, unsaid. */
 function refuseUnknownKey(object: object, path: DocPath, known: readonly string[], what: string): void {
   const unknown = Object.keys(object).find((key) => !known.includes(key));
   if (unknown === undefined) return;
+  const named = KEY_FORM.test(unknown)
+    ? formatPath([...path, unknown])
+    : `a key of ${path.length === 0 ? "the config" : formatPath(path)} (not shown here, as it may be a token)`;
   throw new ConfigProblem(
     [...path, unknown],
-    `${formatPath([...path, unknown])} is not ${what}; give ${known.slice(0, -1).join(", ")} or ${known.at(-1) ?? ""}.`,
+    `${named} is not ${what}; give ${known.slice(0, -1).join(", ")} or ${known.at(-1) ?? ""}.`,
     true,
   );
 }
@@ -182,7 +204,7 @@ function checkEmulatorConfig(config: unknown): { tokens: TokenGrant[]; clusters:
       if (typeof team !== "string" || !isTeamName(team)) {
         throw new ConfigProblem(
           [...at, "teams", place],
-          `tokens[${index}].teams[${place}], ${JSON.stringify(team)}, must be ${TEAM_NAME_RULE}.`,
+          `tokens[${index}].teams[${place}], ${shown(team, TEAM_FORM)}, must be ${TEAM_NAME_RULE}.`,
         );
       }
     }
@@ -196,7 +218,7 @@ function checkEmulatorConfig(config: unknown): { tokens: TokenGrant[]; clusters:
       if (!SCOPES.includes(scope)) {
         throw new ConfigProblem(
           [...at, "scopes", place],
-          `tokens[${index}].scopes[${place}], ${JSON.stringify(scope)}, is no scope; use ${SCOPES.join(" or ")}.`,
+          `tokens[${index}].scopes[${place}], ${shown(scope, SCOPE_FORM)}, is no scope; use ${SCOPES.join(" or ")}.`,
         );
       }
     }
