@@ -2,6 +2,8 @@
 // found by one linear scan that output redaction, `import` and the secret-looking-value rule
 // share, so that what the tool hides when printing is what it keeps out of a spec.
 
+import { looksGenerated, nameLooksSecret } from "./secret-form.js";
+
 /** What ends a URL's authority after `://`: white space and URL delimiters. */
 const USERINFO_END = /[\s/?#"'<>]/;
 const SCHEME_CHAR = /[a-z0-9+.-]/i;
@@ -23,7 +25,9 @@ function schemeBefore(text: string, at: number): boolean {
  * repository; a database's (`postgres://reader@db/x`, `postgresql+psycopg2://`,
  * `mongodb+srv://`) is the role its client logs in as, the password coming from elsewhere
  * (`.pgpass`, a certificate); Azure storage's (`abfss://container@account.dfs.core.windows.net/`)
- * is the container. Over any other scheme a lone userinfo is a token (`https://TOKEN@host/`).
+ * is the container. Over any other scheme a lone userinfo is a token (`https://TOKEN@host/`),
+ * and over these too when it has a token's form or name (`ssh://ghp_16C7e42F…@github.com`,
+ * `ssh://deploy-token-abc123@host`): a token written there is no less one.
  */
 const LOGIN_NAME_SCHEME = /(?:^|\+)ssh$|^sftp$|^(?:postgres(?:ql)?|mysql|mariadb|mongodb|snowflake|abfss?|wasbs?|az)(?:\+[a-z0-9.+-]+)?$/;
 
@@ -36,7 +40,8 @@ function schemeEndingAt(text: string, at: number): string {
 
 /** Whether a URL's `userinfo` after `scheme` is a name alone (`ssh://git@host`, `postgres://reader@db`), which is no secret. */
 function isLoginName(userinfo: string, text: string, at: number): boolean {
-  return !userinfo.includes(":") && LOGIN_NAME_SCHEME.test(schemeEndingAt(text, at));
+  if (userinfo.includes(":") || !LOGIN_NAME_SCHEME.test(schemeEndingAt(text, at))) return false;
+  return !looksGenerated(userinfo) && !nameLooksSecret(userinfo);
 }
 
 /** Where the authority that starts at `from` ends: at a delimiter, or at the end of the text. */

@@ -621,6 +621,28 @@ describe("plan failures end with exit 1 and one clear sentence", () => {
     expect(readFileSync(join(dir, "p.json"), "utf8")).toContain(lake);
   });
 
+  it("hides a token written where a login name over SSH goes, in every output, and --out refuses it", async () => {
+    // Found by a secrets hunt: once a login name over SSH was no credential, a token written
+    // there (git+ssh://ghp_…@github.com, ssh://deploy-token-…@host) was printed and saved.
+    const token = "ghp_16C7e42F292c6912E7710c838347Ae178B4a";
+    const dir = writeRepo({
+      "studio-jobs.yaml":
+        'version: 1\nstack: ssh\ndefaults: {team: demo}\njobs:\n  a: {query: print(1), requirements: ["mylib @ git+ssh://${var:tok}@github.com/o/l.git"], environment: {DEPLOY: "SSH://deploy-token-abc123@host/r"}}\n',
+    });
+    for (const format of ["text", "json", "markdown"]) {
+      const shown = await plan(dir, ["--var", `tok=${token}`, "--format", format]);
+      expect(shown.code).toBe(0);
+      expect(shown.stdout).toContain("git+ssh://***@github.com/o/l.git");
+      expect(shown.stdout).toContain("SSH://***@host/r");
+      expect([shown.stdout.includes(token), shown.stdout.includes("abc123")]).toEqual([false, false]);
+    }
+    const saved = await plan(dir, ["--var", `tok=${token}`, "--out", "p.json"]);
+    expect(saved.code).toBe(1);
+    expect(saved.stderr).toContain("credentials");
+    expect(`${saved.stdout}${saved.stderr}`).not.toContain(token);
+    expect(existsSync(join(dir, "p.json"))).toBe(false);
+  });
+
   it("--out ends in .json and replaces only a saved plan (or an empty file), before Studio is asked", async () => {
     // Found by an adversarial tester: `plan --out studio-jobs.yaml` wrote the plan over the spec
     // it had just read, and `plan --out plan.yaml` saved a plan that the `apply plan.yaml` it
