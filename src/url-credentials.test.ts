@@ -21,6 +21,8 @@ describe("a URL's password as a secret", () => {
     // ***, and `plan --out` refused to save the plan for holding a URL's credentials.
     expect(hasUrlCredentials("mylib @ git+ssh://git@github.com/org/mylib.git")).toBe(false);
     expect(hasUrlCredentials("ssh://deploy@host/repo SFTP://me@files/x hg+SSH://hg@h/r")).toBe(false);
+    // Git's other spelling of git+ssh: its login name was shown as *** and plan --out refused it.
+    expect(hasUrlCredentials("SSH+Git://git@github.com/o/r.git")).toBe(false);
     // A password over SSH is one; a lone userinfo over any other scheme is a token.
     expect(urlPasswordsIn("git+ssh://git:s3cret@github.com/o/r.git")).toEqual(["s3cret"]);
     expect(urlPasswordsIn("git+https://ghp_tok3n@github.com/o/r.git sshx://tok@h")).toEqual(["ghp_tok3n", "tok"]);
