@@ -536,6 +536,23 @@ describe("import", () => {
     );
   });
 
+  it("keeps a token written where a login name over SSH goes out of the spec, and a login name in it", async () => {
+    // Found by a secrets hunt: ssh://deploy-token-…@host and git+ssh://ghp_…@github.com were written into the spec.
+    await studio.client.createJob({
+      query: "print(1)",
+      query_type: "PYTHON",
+      query_name: "over-ssh",
+      team_name: "demo",
+      environment: "DEPLOY=ssh://deploy-token-abc123@host/r\nPLAIN=git+ssh://git@github.com/o/r.git",
+      requirements: "lib @ git+ssh://ghp_16C7e42F292c6912E7710c838347Ae178B4a@github.com/o/l.git",
+    });
+    const { printed, yaml } = await importPrintedAndWritten(["--stack", "legacy"]);
+    expect(yaml).toContain('DEPLOY: "${env:STUDIO_SECRET_OVER_SSH_DEPLOY}"');
+    expect(yaml).toContain('PLAIN: "git+ssh://git@github.com/o/r.git"');
+    expect(yaml).toContain("lib @ git+ssh://${env:STUDIO_SECRET_OVER_SSH_REQUIREMENTS}@github.com/o/l.git");
+    for (const secret of ["abc123", "ghp_16C7e42F", "***"]) expect(printed.stdout + printed.stderr + yaml).not.toContain(secret);
+  });
+
   it("keeps the credentials of URLs in requirements, repository and the query out of the spec, as variables to set", async () => {
     // Found by a reviewer: --out wrote them into a file meant for Git, and stdout showed them
     // as ***, so planning that spec would have replaced a working job with a broken one.
