@@ -51,7 +51,14 @@ describe("a URL's password as a secret", () => {
   it("is a token written where a login name over SSH goes, by its form or its name", () => {
     // Found by a secrets hunt: ssh://TOKEN@host was printed, saved in a plan and imported into a spec as written.
     const token = "ghp_16C7e42F292c6912E7710c838347Ae178B4a";
-    const hidden = [`ssh://${token}@h`, `git+SSH://${token}@h/r`, "svn+ssh://deploy-token-abc123@h", "sftp://apiKey@h", "SSH://a1b2c3@h", `postgres://${token}@db/x`];
+    const hidden = [
+      `ssh://${token}@h`,
+      `git+SSH://${token}@h/r`,
+      "svn+ssh://deploy-token-abc123@h",
+      "sftp://apiKey@h",
+      "SSH://a1b2c3@h",
+      `postgres://${token}@db/x`,
+    ];
     expect(hidden.map((text) => hasUrlCredentials(text))).toEqual(hidden.map(() => true));
     expect(urlPasswordsIn(`x git+ssh://${token}@github.com/o/r.git`)).toEqual([token]);
     const names = ["ssh://git@h", "git+ssh://ec2-user@h", "sftp://user1@h", "ssh://deploy@h", "hg+ssh://hg@h"];

@@ -29,7 +29,8 @@ function schemeBefore(text: string, at: number): boolean {
  * and over these too when it has a token's form or name (`ssh://ghp_16C7e42F…@github.com`,
  * `ssh://deploy-token-abc123@host`): a token written there is no less one.
  */
-const LOGIN_NAME_SCHEME = /(?:^|\+)ssh$|^ssh\+git$|^sftp$|^(?:postgres(?:ql)?|mysql|mariadb|mongodb|snowflake|abfss?|wasbs?|az)(?:\+[a-z0-9.+-]+)?$/;
+const LOGIN_NAME_SCHEME =
+  /(?:^|\+)ssh$|^ssh\+git$|^sftp$|^(?:postgres(?:ql)?|mysql|mariadb|mongodb|snowflake|abfss?|wasbs?|az)(?:\+[a-z0-9.+-]+)?$/;
 
 /** The scheme that ends just before `text[at]`, lower-cased: the scheme characters there, up to 32. */
 function schemeEndingAt(text: string, at: number): string {
