@@ -25,10 +25,21 @@ export interface LocatedJson {
 /** Deeper than any config: a file nesting further is not one, and a deep one would overflow the stack. */
 const MAX_DEPTH = 64;
 
+/** Where a value starts, and its key in an object; its items or members by index or key. */
+interface Place {
+  at: number;
+  keyAt?: number;
+  inner?: Map<string | number, Place>;
+}
+
+/** A JSON number, read where the parser stands (sticky): linear, however long the number is. */
+const NUMBER = /-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?/y;
+
 /** Parse `text` as JSON (RFC 8259), keeping where each value and key starts; throws JsonSyntaxError. */
 export function parseLocatedJson(text: string): LocatedJson {
-  const values = new Map<string, number>();
-  const keys = new Map<string, number>();
+  // A tree of places, not a map keyed by each whole path: a path's text repeats every key
+  // above it, and a long key over many values made that quadratic in the file's size.
+  const root: Place = { at: 0 };
   let at = 0;
 
   const blank = () => {
@@ -70,15 +81,16 @@ export function parseLocatedJson(text: string): LocatedJson {
     if (text.charAt(at) === close) fail(`a ',' before '${close}': JSON takes no trailing comma; remove it`);
     return false;
   };
-  const readValue = (path: (string | number)[]): unknown => {
+  const readValue = (depth: number, place: Place): unknown => {
     blank();
-    if (path.length > MAX_DEPTH) fail(`lists and objects nest more than ${MAX_DEPTH} levels deep here, which no config does`);
-    values.set(JSON.stringify(path), at);
+    if (depth > MAX_DEPTH) fail(`lists and objects nest more than ${MAX_DEPTH} levels deep here, which no config does`);
+    place.at = at;
     const c = text.charAt(at);
     if (c === "{") {
       at++;
       const object: Record<string, unknown> = {};
-      const seen = new Map<string, number>();
+      const members = new Map<string | number, Place>();
+      place.inner = members;
       blank();
       if (text.charAt(at) === "}") {
         at++;
@@ -89,7 +101,7 @@ export function parseLocatedJson(text: string): LocatedJson {
         if (text.charAt(at) !== '"') fail('expected a key in double quotes ("name")');
         const keyAt = at;
         const key = readString("a key");
-        const first = seen.get(key);
+        const first = members.get(key)?.keyAt;
         if (first !== undefined) {
           const { line, column } = placeInText(text, first);
           throw new JsonSyntaxError(
@@ -98,31 +110,36 @@ export function parseLocatedJson(text: string): LocatedJson {
             true,
           );
         }
-        seen.set(key, keyAt);
-        keys.set(JSON.stringify([...path, key]), keyAt);
+        const member: Place = { at: keyAt, keyAt };
+        members.set(key, member);
         blank();
         if (text.charAt(at) !== ":") fail("expected ':' after the key");
         at++;
-        Object.defineProperty(object, key, { value: readValue([...path, key]), enumerable: true, writable: true, configurable: true });
+        Object.defineProperty(object, key, { value: readValue(depth + 1, member), enumerable: true, writable: true, configurable: true });
         if (endsAt("}", "value")) return object;
       }
     }
     if (c === "[") {
       at++;
       const list: unknown[] = [];
+      const items = new Map<string | number, Place>();
+      place.inner = items;
       blank();
       if (text.charAt(at) === "]") {
         at++;
         return list;
       }
       for (;;) {
-        list.push(readValue([...path, list.length]));
+        const item: Place = { at };
+        items.set(list.length, item);
+        list.push(readValue(depth + 1, item));
         if (endsAt("]", "item")) return list;
       }
     }
     if (c === '"') return readString("a string");
-    const number = /^-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?/.exec(text.slice(at, at + 400));
-    if (number !== null && number[0] !== "-") {
+    NUMBER.lastIndex = at;
+    const number = NUMBER.exec(text);
+    if (number !== null) {
       at += number[0].length;
       return Number(number[0]);
     }
@@ -139,18 +156,20 @@ export function parseLocatedJson(text: string): LocatedJson {
     return fail("expected a value: a string in double quotes, a number, true, false, null, a list [...] or an object {...}");
   };
 
-  const value = readValue([]);
+  const value = readValue(0, root);
   blank();
   if (at < text.length) fail("more text after the JSON value ends: a file holds one value");
   return {
     value,
     offsetOf(path: DocPath, key = false): number {
-      for (let n = path.length; n >= 0; n--) {
-        const id = JSON.stringify(path.slice(0, n));
-        const found = key && n === path.length ? keys.get(id) : values.get(id);
-        if (found !== undefined) return found;
+      let parent = root;
+      for (const [n, step] of path.entries()) {
+        const place = parent.inner?.get(step);
+        if (place === undefined) return parent.at;
+        if (n === path.length - 1) return key ? (place.keyAt ?? parent.at) : place.at;
+        parent = place;
       }
-      return 0;
+      return root.at;
     },
   };
 }
