@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { startCpuClock } from "../test/helpers.js";
 import { hasUrlCredentials, urlPasswordsIn, urlSecrets, writesUrlCredentials } from "./url-credentials.js";
 
 describe("a URL's password as a secret", () => {
@@ -26,6 +27,10 @@ describe("a URL's password as a secret", () => {
     // A password over SSH is one; a lone userinfo over any other scheme is a token.
     expect(urlPasswordsIn("git+ssh://git:s3cret@github.com/o/r.git")).toEqual(["s3cret"]);
     expect(urlPasswordsIn("git+https://ghp_tok3n@github.com/o/r.git sshx://tok@h")).toEqual(["ghp_tok3n", "tok"]);
+    // The scheme is ssh, ends in +ssh or is sftp: one that only ends in ssh or sftp, or starts with sftp, is another.
+    expect(urlPasswordsIn("xssh://tok1@h fsftp://tok2@h sftpx://tok3@h")).toEqual(["tok1", "tok2", "tok3"]);
+    // A long scheme is read back 32 characters, which still end in +ssh.
+    expect(hasUrlCredentials(`${"a".repeat(40)}+ssh://git@h`)).toBe(false);
   });
 
   it("is not a database's role nor an Azure container written alone", () => {
@@ -66,16 +71,38 @@ describe("a URL's password as a secret", () => {
   });
 
   it("is written out in a spec's template unless the environment or a variable gives all of it", () => {
-    const written = ["https://u:pw@h", "https://tok@h", "https://${var:u}:pw@h", "https://u:pw${env:X}@h", "x https://a@h https://u:p@h"];
+    const written = [
+      "https://u:pw@h",
+      "https://tok@h",
+      "https://${var:u}:pw@h",
+      "https://u:pw${env:X}@h",
+      "x https://a@h https://u:p@h",
+      // The first URL writes its password, the second reads it: the text writes one.
+      "https://u:pw@h https://u:${env:PW}@h",
+    ];
     const read = [
       "https://u:${env:PW}@h",
       "https://${env:TOKEN}@h",
       "https://${env:U}:${env:P}@h",
       "https://${var:u}:@h",
+      // A token's prefix is written, not the token.
+      "https://ghp_${env:TOKEN}@h",
       "ssh://git@h",
       "no url",
     ];
     expect(written.map(writesUrlCredentials)).toEqual(written.map(() => true));
     expect(read.map(writesUrlCredentials)).toEqual(read.map(() => false));
   });
+
+  it("is found in a spec's template in time linear in it, whatever its ${ and }", () => {
+    // Found by hostile input: the ${...} references were taken away by a pattern tried at every
+    // ${ to the end of the text, so validate of a value of 100,000 ${ in a URL took 17 s of CPU.
+    const cpuMs = startCpuClock();
+    expect(writesUrlCredentials(`https://${"${".repeat(100_000)}@h`)).toBe(false);
+    expect(writesUrlCredentials(`https://${"${".repeat(100_000)}:pw@h`)).toBe(true);
+    expect(writesUrlCredentials(`https://${"${env:A}".repeat(20_000)}:pw@h`)).toBe(true);
+    expect(cpuMs()).toBeLessThan(2000);
+    // A reference is taken away up to its first }, and a ${ without one is kept as written.
+    expect(["https://${a${b}:c}@h", "https://${a}${:@h", "https://${a:b}${c}@h"].map(writesUrlCredentials)).toEqual([true, false, false]);
+  }, 90_000);
 });

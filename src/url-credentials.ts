@@ -85,7 +85,22 @@ export function hasUrlCredentials(text: string, written: (userinfo: string) => b
   return found;
 }
 
-const REFERENCE = /\$\{[^}]*\}/g;
+/**
+ * `text` without its `${...}` references. A scan, not a pattern: \`/\$\{[^}]*\}/g\` tried every
+ * `${` to the end of a text without `}`, quadratic on a run of `${`.
+ */
+function withoutReferences(text: string): string {
+  let out = "";
+  let copied = 0;
+  for (let start = text.indexOf("${"); start !== -1; start = text.indexOf("${", copied)) {
+    const end = text.indexOf("}", start + 2);
+    // No `}` after this `${`, so none after any later one: the rest is kept.
+    if (end === -1) break;
+    out += text.slice(copied, start);
+    copied = end + 1;
+  }
+  return out + text.slice(copied);
+}
 
 /**
  * Whether a spec's `template` writes a URL's credentials out: a userinfo that, its `${...}`
@@ -95,7 +110,7 @@ const REFERENCE = /\$\{[^}]*\}/g;
 export function writesUrlCredentials(template: string): boolean {
   return hasUrlCredentials(template, (userinfo) => {
     if (!userinfo.includes("${")) return true;
-    const literal = userinfo.replace(REFERENCE, "");
+    const literal = withoutReferences(userinfo);
     const colon = literal.indexOf(":");
     return colon !== -1 && colon < literal.length - 1;
   });
