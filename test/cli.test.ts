@@ -383,9 +383,9 @@ describe("studio-jobs emulator --token and --team", () => {
         stderr: `Error: ${said}\n(run with --help for usage)\n`,
       });
     }
-    // Decimal chances, an exponent among them, are taken.
-    for (const chance of ["0.5", ".5", "1", "1e-1"]) {
-      expect((await runCli(["emulator", "--port", "0", "--error-rate", chance], { signal: AbortSignal.abort() })).code).toBe(0);
+    // Decimal chances, an exponent among them in either case, are taken; and the largest seed.
+    for (const flags of [...["0.5", ".5", "1", "1e-1", "1E-1"].map((chance) => ["--error-rate", chance]), ["--seed", "4294967295"]]) {
+      expect((await runCli(["emulator", "--port", "0", ...flags], { signal: AbortSignal.abort() })).code, flags.join(" ")).toBe(0);
     }
   });
 

@@ -670,6 +670,7 @@ describe("faults", () => {
       status: 400,
       body: { message: "seed: must be a whole number from 0 to 4294967295" },
     });
+    expect(await faults({ seed: 2 ** 32 - 1 })).toMatchObject({ status: 200, body: { seed: 2 ** 32 - 1 } });
     // Found by an audit: the generator keeps 32 bits, so the seed 2^32 drew the sequence of the seed 0.
     expect(await faults({ seed: 2 ** 32 })).toMatchObject({
       status: 400,
@@ -858,6 +859,36 @@ describe("faults", () => {
         `{"tokens": [{"token": "demo", "teams": [{"token": "S3cr3t-EMU-abcdef999"}], "scopes": ["JOB_READ"]}]}`,
         "1:41: tokens[0].teams[0], an object, must be a team name without spaces, commas, control or invisible characters.",
       ],
+      // Each mistake at the value it is about: a scope, the user, the token, the empty teams, the list of scopes, the second default.
+      [
+        `{\n  "tokens": [\n    ${token.replace('"JOB_READ"', '"JOB_READ", "JOB_RUN"')}\n  ]\n}`,
+        '3:81: tokens[0].scopes[1], "JOB_RUN", is no scope; use JOB_READ or JOB_WRITE.',
+      ],
+      [`{\n  "tokens": [\n    ${token.replace("]}", '], "user": 7}')}\n  ]\n}`, "3:90: tokens[0]: user must be a string."],
+      [
+        `{\n  "tokens": [\n    ${token.replace("-EMU-", " EMU ")}\n  ]\n}`,
+        "3:15: tokens[0]: a token cannot hold spaces or other blanks, as no Authorization header could carry it.",
+      ],
+      [
+        `{\n  "tokens": [\n    ${token.replace("-EMU-", "-EMü-")}\n  ]\n}`,
+        "3:15: tokens[0]: a token holds only printable ASCII, as studio-jobs sends no other: this one could never be given.",
+      ],
+      [
+        `{\n  "tokens": [\n    ${token.replace('["demo"]', "[]")}\n  ]\n}`,
+        "3:48: tokens[0].teams is empty: give the teams the token may call for.",
+      ],
+      [
+        `{\n  "tokens": [\n    ${token.replace('["JOB_READ"]', '"JOB_READ"')}\n  ]\n}`,
+        "3:68: tokens[0] needs a list of scopes: JOB_READ, JOB_WRITE.",
+      ],
+      [
+        `{"clusters": [\n  {"id": 1, "name": "a", "is_active": true, "default": true, "max_workers": 1},\n  {"id": 2, "name": "b", "is_active": true, "default": true, "max_workers": 1}\n]}`,
+        "3:56: clusters[1] is the default, and so is clusters[0]; make one cluster the default.",
+      ],
+      [
+        `{"clusters": [\n  {"id": 1, "name": "a", "is_active": true, "default": true, "max_workers": 1},\n  {"id": 1, "name": "b", "is_active": true, "default": false, "max_workers": 1}\n]}`,
+        "3:3: clusters[1] has the id 1 of clusters[0]; give each cluster its own id and name.",
+      ],
     ];
     for (const [text, expected] of cases) {
       writeFileSync(file, text);
@@ -873,6 +904,14 @@ describe("faults", () => {
     writeFileSync(file, `\ufeff{"tokens": [${token}]}`);
     const started = await startEmulator({ config: file });
     await started.close();
+    // A token may hold any printable ASCII but the space: each can be sent.
+    const printable = Array.from({ length: 94 }, (_, n) => String.fromCharCode(33 + n)).join("");
+    const any = await startEmulator({ config: { tokens: [{ token: printable, teams: ["demo"], scopes: ["JOB_READ"] }] } });
+    try {
+      expect((await rawCall(any.url, "GET", "/api/datachain/jobs/?team_name=demo", { token: printable })).status).toBe(200);
+    } finally {
+      await any.close();
+    }
   });
 
   it("does not quote a config that is not JSON: the text V8 quotes may be a token", async () => {
