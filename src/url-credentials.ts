@@ -54,12 +54,13 @@ function authorityEnd(text: string, from: number): number {
 
 /**
  * `text` with the userinfo of every URL (what stands between `://` and the authority's last
- * `@`, as URL parsers read it: a password may hold an `@`) replaced by `replace(userinfo)`;
+ * `@`, as URL parsers read it: a password may hold an `@`) replaced by `replace(userinfo, at)`,
+ * `at` where its `://` is;
  * but for a placeholder and for a name alone where LOGIN_NAME_SCHEME says it is one, which are no credential.
  * Found from each `://`, looking back for a scheme and ahead for the `@`: linear whatever
  * the text (a pattern tried at every letter was quadratic on a run like `a.a.a.…`).
  */
-export function replaceUrlCredentials(text: string, replace: (userinfo: string) => string): string {
+export function replaceUrlCredentials(text: string, replace: (userinfo: string, at: number) => string): string {
   let out = "";
   let copied = 0;
   for (let at = text.indexOf("://"); at !== -1; at = text.indexOf("://", at + 3)) {
@@ -68,7 +69,7 @@ export function replaceUrlCredentials(text: string, replace: (userinfo: string) 
     const written = authority.slice(0, userinfo);
     if (userinfo <= 0 || !schemeBefore(text, at) || ENV_REFERENCE.test(written) || isLoginName(written, text, at)) continue;
     const end = at + 3 + userinfo;
-    out += `${text.slice(copied, at + 3)}${replace(written)}`;
+    out += `${text.slice(copied, at + 3)}${replace(written, at)}`;
     copied = end;
     at = end - 2;
   }
@@ -103,17 +104,28 @@ function withoutReferences(text: string): string {
 }
 
 /**
- * Whether a spec's `template` writes a URL's credentials out: a userinfo that, its `${...}`
- * references taken away, still holds a password (`u:pw@`, `${var:u}:pw@`) or is a token
- * written whole (`tok@`). `u:${env:PW}@` and `${env:TOKEN}@` write none.
+ * Where a spec's `template` writes a URL's credentials out, as which `://` of it (0 for the
+ * first), or -1: a userinfo that, its `${...}` references taken away, still holds a password
+ * (`u:pw@`, `${var:u}:pw@`) or is a token written whole (`tok@`). `u:${env:PW}@` and
+ * `${env:TOKEN}@` write none.
  */
-export function writesUrlCredentials(template: string): boolean {
-  return hasUrlCredentials(template, (userinfo) => {
-    if (!userinfo.includes("${")) return true;
-    const literal = withoutReferences(userinfo);
-    const colon = literal.indexOf(":");
-    return colon !== -1 && colon < literal.length - 1;
+export function urlCredentialsWrittenAt(template: string): number {
+  let found = -1;
+  replaceUrlCredentials(template, (userinfo, at) => {
+    if (found === -1 && writesOut(userinfo)) found = at;
+    return userinfo;
   });
+  if (found === -1) return -1;
+  let occurrence = 0;
+  for (let at = template.indexOf("://"); at !== -1 && at < found; at = template.indexOf("://", at + 3)) occurrence++;
+  return occurrence;
+}
+
+function writesOut(userinfo: string): boolean {
+  if (!userinfo.includes("${")) return true;
+  const literal = withoutReferences(userinfo);
+  const colon = literal.indexOf(":");
+  return colon !== -1 && colon < literal.length - 1;
 }
 
 /**

@@ -20,7 +20,7 @@ import { interpolate, referenceAt, referenceIssues } from "./interpolate.js";
 import { isInside, type LoadedSpecFile } from "./load.js";
 import { LINK_LOOP } from "./read-file.js";
 import { formatPath, showKey, type DocPath } from "./yaml-source.js";
-import { writesUrlCredentials } from "../url-credentials.js";
+import { urlCredentialsWrittenAt } from "../url-credentials.js";
 
 export type Raw = Record<string, unknown>;
 
@@ -323,9 +323,10 @@ export class JobReader {
   text(from: Origin, sensitiveAs: string | undefined): string | undefined {
     if (from.spoiled) return undefined;
     const written = String(from.value);
-    if (this.#file.options.checkOnly === true && written.includes("://") && writesUrlCredentials(written)) {
+    const credentials = this.#file.options.checkOnly === true && written.includes("://") ? urlCredentialsWrittenAt(written) : -1;
+    if (credentials !== -1) {
       this.#sink.notes.push({
-        location: this.#file.file.source.locate(from.path, { occurrence: { text: "://", index: 0 } }),
+        location: this.#file.file.source.locate(from.path, { occurrence: { text: "://", index: credentials } }),
         path: formatPath(from.path),
         message:
           "a URL's credentials are written in the spec, where Git keeps them (plans show them as ***, and plan --out will not save them); read them from the environment, as ${env:NAME} in the URL (user:${env:DB_PASSWORD}@host)",
