@@ -120,6 +120,27 @@ describe("a cron expression written unquoted", () => {
     expect(result.code).toBe(1);
     expect(result.stderr).not.toContain("read as an alias");
   });
+
+  it("is looked for in time linear in the line, however many blanks a line that does not match holds", async () => {
+    // Found by review: a line the hint's pattern does not match (a `#` then a U+2028, which
+    // `.` does not take) was tried at every split of the blanks after its first word, so
+    // 80,000 of them held validate 10 s of CPU, and these 160,000 some 40 s.
+    const cron = `*/15${" ".repeat(160_000)}*#\u2028`;
+    const dir = writeRepo({
+      "studio-jobs.yaml": `version: 1\nstack: s\ndefaults: {team: t}\njobs:\n  a:\n    query: print(1)\n    schedule:\n      cron: ${cron}\n`,
+    });
+    const cpuMs = startCpuClock();
+    const result = await runCli(["validate", "."], { cwd: dir });
+    const used = cpuMs();
+    expect({ ...result, questions: undefined }).toEqual({
+      code: 1,
+      stdout: "",
+      // At the second star, past the blanks; no hint, as the pattern takes no U+2028 in a comment.
+      stderr: `Error: studio-jobs.yaml:8:${17 + 160_000}: invalid YAML: Unexpected alias at node end\n1 problem found in the spec.\n`,
+    });
+    // Linear, it takes some milliseconds.
+    expect(used).toBeLessThan(10_000);
+  }, 120_000);
 });
 
 describe("a URL's credentials written in the spec", () => {

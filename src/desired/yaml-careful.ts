@@ -325,9 +325,11 @@ function dashesHint(text: string, offset: number): string {
 /**
  * A value of several words written unquoted after `key: ` or `- ` that starts with `*`, as
  * a cron expression often does (an alias alone, `*gpu`, is no problem). Each part stops at a
- * character the next one needs, so a line is matched in one pass.
+ * character the next one needs, so a line is matched in one pass: the blanks after the first
+ * word end where a character that is none starts, else a line that does not match (a `#`
+ * followed by a U+2028) was tried at every split of its blanks, quadratic in their number.
  */
-const STARRED_VALUE = /^[ \t]*((?:- +)?(?:[^\s#"':][^:#]*: +)?)(\*[^\s#]*[ \t]+[^#\r\n]*)(?:#.*)?$/;
+const STARRED_VALUE = /^[ \t]*((?:- +)?(?:[^\s#"':][^:#]*: +)?)(\*[^\s#]*[ \t]+[^ \t#\r\n][^#\r\n]*)(?:#.*)?$/;
 
 /**
  * Said of a problem on a line whose value starts with `*`: YAML reads a cron expression such
