@@ -9,7 +9,7 @@ import { startedByNpm } from "../src/cli/commands/emulator.js";
 import { NODE_NEEDED, nodeTooOld } from "../src/cli/node-version.js";
 import { startEmulator } from "../src/emulator/index.js";
 import { CLI, firstLine, runCli, runProcess, spawnCli } from "./cli-helpers.js";
-import { copyExample, JOURNAL_JOB, rawCall, useStudio, writeRepo } from "./helpers.js";
+import { copyExample, JOURNAL_JOB, rawCall, startCpuClock, useStudio, writeRepo } from "./helpers.js";
 
 describe("help and version", () => {
   it("pins the top-level help", async () => {
@@ -383,8 +383,14 @@ describe("studio-jobs emulator --token and --team", () => {
         stderr: `Error: ${said}\n(run with --help for usage)\n`,
       });
     }
+    // Found by review: the check split a run of digits every way before refusing it, 100,000 of them some 30 s of CPU.
+    const cpuMs = startCpuClock();
+    const long = await runCli(["emulator", "--port", "0", "--error-rate", `${"1".repeat(100_000)}x`], { signal: AbortSignal.abort() });
+    const used = cpuMs();
+    expect([long.code, long.stderr.endsWith("is invalid. Give a number from 0 to 1.\n(run with --help for usage)\n")]).toEqual([1, true]);
+    expect(used).toBeLessThan(5_000);
     // Decimal chances, an exponent among them in either case, are taken; and the largest seed.
-    for (const flags of [...["0.5", ".5", "1", "1e-1", "1E-1"].map((chance) => ["--error-rate", chance]), ["--seed", "4294967295"]]) {
+    for (const flags of [...["0.5", ".5", "1", "1.", "1e-1", "1E-1"].map((chance) => ["--error-rate", chance]), ["--seed", "4294967295"]]) {
       expect((await runCli(["emulator", "--port", "0", ...flags], { signal: AbortSignal.abort() })).code, flags.join(" ")).toBe(0);
     }
   });

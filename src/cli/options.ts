@@ -28,7 +28,8 @@ export function integerOption(flags: string, description: string, range: { min: 
 export function fractionOption(flags: string, description: string): Option {
   return new Option(flags, description).argParser((value: string) => {
     // Decimal only: Number() reads "0x1" and "0b1" as 1 too, where an integer option refuses them.
-    const n = /^\s*(?:\d+\.?\d*|\.\d+)(?:e[+-]?\d+)?\s*$/i.test(value) ? Number(value) : Number.NaN;
+    // The digits after the point only after one: `\d+\.?\d*` split a run of digits every way before refusing it.
+    const n = /^\s*(?:\d+(?:\.\d*)?|\.\d+)(?:e[+-]?\d+)?\s*$/i.test(value) ? Number(value) : Number.NaN;
     if (!Number.isFinite(n) || n < 0 || n > 1) throw new InvalidArgumentError("Give a number from 0 to 1.");
     return n;
   });
