@@ -76,11 +76,11 @@ export function replaceUrlCredentials(text: string, replace: (userinfo: string, 
   return copied === 0 ? text : out + text.slice(copied);
 }
 
-/** Whether `text` holds a URL with credentials; `written`, whether a userinfo counts (all do, by default). */
-export function hasUrlCredentials(text: string, written: (userinfo: string) => boolean = () => true): boolean {
+/** Whether `text` holds a URL with credentials. */
+export function hasUrlCredentials(text: string): boolean {
   let found = false;
   replaceUrlCredentials(text, (userinfo) => {
-    found ||= written(userinfo);
+    found = true;
     return userinfo;
   });
   return found;
@@ -104,21 +104,18 @@ function withoutReferences(text: string): string {
 }
 
 /**
- * Where a spec's `template` writes a URL's credentials out, as which `://` of it (0 for the
- * first), or -1: a userinfo that, its `${...}` references taken away, still holds a password
- * (`u:pw@`, `${var:u}:pw@`) or is a token written whole (`tok@`). `u:${env:PW}@` and
- * `${env:TOKEN}@` write none.
+ * Where a spec's `template` writes a URL's credentials out: the place of the `://` of each URL
+ * whose userinfo, its `${...}` references taken away, still holds a password (`u:pw@`,
+ * `${var:u}:pw@`) or is a token written whole (`tok@`). `u:${env:PW}@` and `${env:TOKEN}@`
+ * write none.
  */
-export function urlCredentialsWrittenAt(template: string): number {
-  let found = -1;
+export function urlCredentialsWrittenAt(template: string): number[] {
+  const found: number[] = [];
   replaceUrlCredentials(template, (userinfo, at) => {
-    if (found === -1 && writesOut(userinfo)) found = at;
+    if (writesOut(userinfo)) found.push(at);
     return userinfo;
   });
-  if (found === -1) return -1;
-  let occurrence = 0;
-  for (let at = template.indexOf("://"); at !== -1 && at < found; at = template.indexOf("://", at + 3)) occurrence++;
-  return occurrence;
+  return found;
 }
 
 function writesOut(userinfo: string): boolean {

@@ -166,7 +166,7 @@ describe("a URL's credentials written in the spec", () => {
         "      NOTE: >-",
         "        first line",
         "        see https://${var:user}:pw@h/x",
-        '      DOCS: "docs at https://docs.example/x, db at postgres://u:pw@db/x"',
+        '      DOCS: "docs at https://docs.example/x, db at postgres://u:pw@db/x, cache at redis://tok3n@r/0"',
         "",
       ].join("\n"),
     });
@@ -180,8 +180,9 @@ describe("a URL's credentials written in the spec", () => {
         `studio-jobs.yaml:6:18${note} (at defaults.environment.DB)`,
         `studio-jobs.yaml:10:23${note} (at jobs.a.repository)`,
         `studio-jobs.yaml:17:18${note} (at jobs.a.environment.NOTE)`,
-        // At the URL that holds them, not at the value's first `://`.
+        // At each URL that holds them, not at the value's first `://`.
         `studio-jobs.yaml:18:60${note} (at jobs.a.environment.DOCS)`,
+        `studio-jobs.yaml:18:88${note} (at jobs.a.environment.DOCS)`,
         "",
       ].join("\n"),
       questions: [],

@@ -123,9 +123,14 @@ export function interpolate(text: string, ctx: InterpolationContext): Interpolat
 
 /** Where the reference at `offset` of the value `written` at `path` is written, when that is certain; else where the value is. */
 export function referenceAt(source: YamlSource, path: DocPath, written: string, offset: number): SourceLocation {
+  return occurrenceAt(source, path, written, "${", offset);
+}
+
+/** Where the `text` at `offset` of the value `written` at `path` is written, when that is certain; else where the value is. */
+export function occurrenceAt(source: YamlSource, path: DocPath, written: string, text: string, offset: number): SourceLocation {
   let index = 0;
-  for (let i = written.indexOf("${"); i !== -1 && i < offset; i = written.indexOf("${", i + 2)) index++;
-  return source.locate(path, { occurrence: { text: "${", index } });
+  for (let i = written.indexOf(text); i !== -1 && i < offset; i = written.indexOf(text, i + text.length)) index++;
+  return source.locate(path, { occurrence: { text, index } });
 }
 
 /** A value's reference problems reported, each at its own place; past these, how many more. */

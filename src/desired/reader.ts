@@ -16,7 +16,7 @@ import {
   type FileRead,
   type UploadRequest,
 } from "./files.js";
-import { interpolate, referenceAt, referenceIssues } from "./interpolate.js";
+import { interpolate, occurrenceAt, referenceAt, referenceIssues } from "./interpolate.js";
 import { isInside, type LoadedSpecFile } from "./load.js";
 import { LINK_LOOP } from "./read-file.js";
 import { formatPath, showKey, type DocPath } from "./yaml-source.js";
@@ -323,10 +323,10 @@ export class JobReader {
   text(from: Origin, sensitiveAs: string | undefined): string | undefined {
     if (from.spoiled) return undefined;
     const written = String(from.value);
-    const credentials = this.#file.options.checkOnly === true && written.includes("://") ? urlCredentialsWrittenAt(written) : -1;
-    if (credentials !== -1) {
+    // A note at each URL that writes its credentials out, not at the value's first URL.
+    for (const at of this.#file.options.checkOnly === true && written.includes("://") ? urlCredentialsWrittenAt(written) : []) {
       this.#sink.notes.push({
-        location: this.#file.file.source.locate(from.path, { occurrence: { text: "://", index: credentials } }),
+        location: occurrenceAt(this.#file.file.source, from.path, written, "://", at),
         path: formatPath(from.path),
         message:
           "a URL's credentials are written in the spec, where Git keeps them (plans show them as ***, and plan --out will not save them); read them from the environment, as ${env:NAME} in the URL (user:${env:DB_PASSWORD}@host)",
