@@ -4,6 +4,7 @@
 // cursor or forge a line of output.
 
 import { printable } from "../invisible.js";
+import { shellQuoted } from "../shell-word.js";
 import { DEFAULT_SPEC_FILE } from "../desired/load.js";
 import type { CliIo } from "./io.js";
 
@@ -15,10 +16,7 @@ import type { CliIo } from "./io.js";
 function shellWord(path: string): string {
   // One that starts with "-" would be read as an option: "./" before it names the same file.
   const given = path.startsWith("-") ? `./${path}` : path;
-  return given
-    .split("/")
-    .map((part) => (part === "" || /^[\w@%+=:,.-]+$/.test(part) ? part : `'${part.replaceAll("'", `'\\''`)}'`))
-    .join("/");
+  return given.split("/").map(shellQuoted).join("/");
 }
 
 /**

@@ -657,9 +657,9 @@ const cases: Case[] = [
     build: () => {
       const live = record({ key: "weekly-cleanup", cron }, { status: "TASK" });
       return {
-        desired: [desired({ key: "nightly-report" }), desired({ key: "a" })],
+        desired: [desired({ key: "nightly-report" }), desired({ key: "a" }), desired({ key: "Joe's report" })],
         records: [live],
-        options: { targets: ["nightly-reprt", "Weekly-Clenup", "zzz", "b"] },
+        options: { targets: ["nightly-reprt", "Weekly-Clenup", "zzz", "b", "Joes report"] },
         expected: () => [],
       };
     },
@@ -668,6 +668,8 @@ const cases: Case[] = [
       /^--target Weekly-Clenup matches no job of the spec and no live job of stack analytics; did you mean --target weekly-cleanup\?$/,
       /^--target zzz matches no job of the spec and no live job of stack analytics\.$/,
       /^--target b matches no job of the spec and no live job of stack analytics\.$/,
+      // Found by review: a key with a blank or a quote was suggested bare, which a shell splits.
+      /^--target Joes report matches no job of the spec and no live job of stack analytics; did you mean --target 'Joe'\\''s report'\?$/,
     ],
   },
   {

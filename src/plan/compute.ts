@@ -20,6 +20,7 @@ import { keepOrder, satisfyingInKeepOrder } from "./keep.js";
 import { groupTeamRecords, withinTargets, type TeamRecords } from "./team-records.js";
 import { summarizeActions, type CancelReason, type PlanAction, type Plan, type PlanOptions } from "./types.js";
 import { byCodeUnits } from "../code-unit-order.js";
+import { shellQuoted } from "../shell-word.js";
 
 /** Newest first: Studio lists newest first, but do not depend on it. */
 const newestRecordFirst = (a: { record: JobOutput }, b: { record: JobOutput }): number => newestFirst(a.record, b.record);
@@ -71,7 +72,7 @@ function unmatchedTarget(target: string, keys: readonly string[], options: Pick<
     const typo = [closest(target, keys)].find(
       (key) => key !== undefined && levenshtein(target.toLowerCase(), key.toLowerCase()) * 5 < key.length * 3,
     );
-    return `--target ${target} matches ${none}${typo === undefined ? "." : `; did you mean --target ${typo}?`}`;
+    return `--target ${target} matches ${none}${typo === undefined ? "." : `; did you mean --target ${shellQuoted(typo)}?`}`;
   }
   return `--target ${escapedKey(target)} matches ${none}; the job ${escapedKey(cased)} differs from it only in case (job names are case-sensitive): give --target exactly that name.`;
 }
