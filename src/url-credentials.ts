@@ -23,14 +23,14 @@ function schemeBefore(text: string, at: number): boolean {
  * Schemes whose userinfo without a `:` is a name, not a credential: SSH authenticates with a
  * key, and `git+ssh://git@github.com/org/lib.git` is how pip and Git name a private
  * repository (Git takes `ssh+git://` too); a database's (`postgres://reader@db/x`, `postgresql+psycopg2://`,
- * `mongodb+srv://`) is the role its client logs in as, the password coming from elsewhere
+ * `mongodb+srv://`, `oracle://`, `redshift://`, `trino://`) is the role its client logs in as, the password coming from elsewhere
  * (`.pgpass`, a certificate); Azure storage's (`abfss://container@account.dfs.core.windows.net/`)
  * is the container. Over any other scheme a lone userinfo is a token (`https://TOKEN@host/`),
  * and over these too when it has a token's form or name (`ssh://ghp_16C7e42F…@github.com`,
  * `ssh://deploy-token-abc123@host`): a token written there is no less one.
  */
 const LOGIN_NAME_SCHEME =
-  /(?:^|\+)ssh$|^ssh\+git$|^sftp$|^(?:postgres(?:ql)?|mysql|mariadb|mongodb|snowflake|abfss?|wasbs?|az)(?:\+[a-z0-9.+-]+)?$/;
+  /(?:^|\+)ssh$|^ssh\+git$|^sftp$|^(?:postgres(?:ql)?|mysql|mariadb|mongodb|snowflake|mssql|oracle|redshift|clickhouse|trino|presto|cockroachdb|abfss?|wasbs?|az)(?:\+[a-z0-9.+-]+)?$/;
 
 /** The scheme that ends just before `text[at]`, lower-cased: the scheme characters there, up to 32. */
 function schemeEndingAt(text: string, at: number): string {
