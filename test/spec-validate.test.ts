@@ -110,6 +110,15 @@ describe("a cron expression written unquoted", () => {
     expect(listed.stderr.split("\n")[0]).toBe(
       'Error: studio-jobs.yaml:7:9: invalid YAML: Alias cannot be an empty string; a value that starts with * is read as an alias: quote it, - "* numpy"',
     );
+    // In a flow mapping too, where each star was an "Unexpected alias" and nothing more.
+    writeFileSync(
+      join(dir, "studio-jobs.yaml"),
+      "version: 1\nstack: s\njobs:\n  a:\n    query: print(1)\n    schedule: {cron: */15 * * * *}\n",
+    );
+    const flow = await runCli(["validate", "."], { cwd: dir });
+    expect(flow.stderr.split("\n")[0]).toBe(
+      'Error: studio-jobs.yaml:6:27: invalid YAML: Unexpected alias at node end; a value that starts with * is read as an alias: quote it, cron: "*/15 * * * *"',
+    );
   });
 
   it("is no hint where a value only holds a star, or is an alias alone", async () => {

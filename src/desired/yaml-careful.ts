@@ -332,6 +332,13 @@ function dashesHint(text: string, offset: number): string {
 const STARRED_VALUE = /^[ \t]*((?:- +)?(?:[^\s#"':][^:#]*: +)?)(\*[^\s#]*[ \t]+[^ \t#\r\n][^#\r\n]*)(?:#.*)?$/;
 
 /**
+ * The same in a flow mapping (`schedule: {cron: *\/15 * * * *}`): a key after `{` or `,`, and its
+ * value up to the next `,`, bracket or comment. Each part stops where the next starts, so an
+ * attempt at each `{` or `,` ends at the next: linear in the line.
+ */
+const FLOW_STARRED = /[{,][ \t]*([^\s#"':,{}[\]][^:#,{}[\]]*:)[ \t]+(\*[^,{}[\]#]*)/;
+
+/**
  * Said of a problem on a line whose value starts with `*`: YAML reads a cron expression such
  * as `*\/15 * * * *` unquoted as aliases, and says only "Unexpected alias" (once a star) or
  * "Unexpected scalar", never to quote it.
@@ -339,7 +346,8 @@ const STARRED_VALUE = /^[ \t]*((?:- +)?(?:[^\s#"':][^:#]*: +)?)(\*[^\s#]*[ \t]+[
 function starHint(text: string, offset: number): string {
   const start = text.lastIndexOf("\n", offset - 1) + 1;
   const end = text.indexOf("\n", offset);
-  const match = STARRED_VALUE.exec(text.slice(start, end === -1 ? text.length : end).replace(/\r$/, ""));
+  const line = text.slice(start, end === -1 ? text.length : end).replace(/\r$/, "");
+  const match = STARRED_VALUE.exec(line) ?? FLOW_STARRED.exec(line);
   const value = match?.[2]?.trimEnd() ?? "";
   if (!/\S\s+\S/.test(value)) return "";
   const quoted = [match?.[1]?.trim() ?? "", JSON.stringify(value)].filter((part) => part !== "").join(" ");
