@@ -1,7 +1,7 @@
 // How the CLI takes `-` and odd paths, and says them back: as a user of other command-line
 // tools would expect, through the built CLI.
 
-import { existsSync, mkdirSync, readdirSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { parse } from "yaml";
@@ -90,6 +90,17 @@ describe("paths said back", () => {
       "Error: Cannot write 'no dir'/'a^Jb.yaml': the directory 'no dir' does not exist; nothing was written.\n" +
         "Give --out a file path, e.g. --out studio-jobs.yaml, in an existing directory you can write to.\n",
     ]);
+  });
+});
+
+describe("a saved plan's spec_paths", () => {
+  it("hold the spec paths as given, a secret in one hidden", async () => {
+    const dir = copyExample("analytics");
+    mkdirSync(join(dir, "x-dev-token"));
+    writeFileSync(join(dir, "x-dev-token", "a.yaml"), "version: 1\nstack: other\ndefaults: {team: demo}\njobs:\n  a: {query: print(1)}\n");
+    const made = await runCli(["plan", "x-dev-token/", "--out", "s.json"], { cwd: dir, env });
+    expect(made.code).toBe(0);
+    expect((JSON.parse(readFileSync(join(dir, "s.json"), "utf8")) as { spec_paths: string[] }).spec_paths).toEqual(["x-***/"]);
   });
 });
 

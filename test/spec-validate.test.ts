@@ -130,6 +130,20 @@ describe("a cron expression written unquoted", () => {
     expect(result.stderr).not.toContain("read as an alias");
   });
 
+  it("is said on a line that ends in CRLF, and not of an alias alone that YAML stops on", async () => {
+    const lines = ["version: 1", "stack: s", "defaults: {team: t}", "jobs:", "  a:", "    query: print(1)", "    schedule:"];
+    const dir = writeRepo({ "studio-jobs.yaml": [...lines, "      cron: */5 1 * * *", ""].join("\r\n") });
+    const crlf = await runCli(["validate", "."], { cwd: dir });
+    expect(crlf.stderr.split("\n")[0]).toBe(
+      'Error: studio-jobs.yaml:8:17: invalid YAML: Unexpected scalar at node end; a value that starts with * is read as an alias: quote it, cron: "*/5 1 * * *"',
+    );
+    writeFileSync(join(dir, "studio-jobs.yaml"), "version: 1\nstack: s\nx: &gpu a\njobs:\n  a:\n    query: print(1)\n    cluster: *gpu]\n");
+    const alias = await runCli(["validate", "."], { cwd: dir });
+    expect(alias.stderr).toBe(
+      'Error: studio-jobs.yaml:7:18: invalid YAML: Unexpected flow-seq-end token in YAML stream: "]"\n1 problem found in the spec.\n',
+    );
+  });
+
   it("is looked for in time linear in the line, however many blanks a line that does not match holds", async () => {
     // Found by review: a line the hint's pattern does not match (a `#` then a U+2028, which
     // `.` does not take) was tried at every split of the blanks after its first word, so

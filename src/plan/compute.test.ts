@@ -673,6 +673,28 @@ const cases: Case[] = [
     ],
   },
   {
+    // The rule's edges: two edits of a four-character key are a typo (half alike), two of a
+    // three-character one are not, and case counts for nothing (MO is one edit from mn).
+    name: "a --target's suggestion is a key more alike than not, case aside",
+    build: () => ({
+      desired: [desired({ key: "pqrs" })],
+      records: [],
+      options: { targets: ["pq"] },
+      expected: () => [],
+    }),
+    errors: [/^--target pq matches no job of the spec and no live job of stack analytics; did you mean --target pqrs\?$/],
+  },
+  {
+    name: "two edits of a three-character key suggest no key",
+    build: () => ({ desired: [desired({ key: "xyz" })], records: [], options: { targets: ["x"] }, expected: () => [] }),
+    errors: [/^--target x matches no job of the spec and no live job of stack analytics\.$/],
+  },
+  {
+    name: "a --target's suggestion counts edits without case",
+    build: () => ({ desired: [desired({ key: "mn" })], records: [], options: { targets: ["MO"] }, expected: () => [] }),
+    errors: [/^--target MO matches no job of the spec and no live job of stack analytics; did you mean --target mn\?$/],
+  },
+  {
     // Found by an adversarial tester: `--target café` with e and a combining accent said only
     // "--target café matches no job", beside a spec whose job "café" looks the same.
     name: "a --target that differs from a key only in its Unicode form or edge spaces names that key, both spelled out",
