@@ -144,6 +144,22 @@ describe("a cron expression written unquoted", () => {
     );
   });
 
+  it("is no hint on a line that is a key, an alias written as one", async () => {
+    // Found by an adversarial tester: a misindented `*gpu: 1` was told to be quoted whole,
+    // "*gpu: 1", a value, where the line is a key.
+    const dir = writeRepo({
+      "studio-jobs.yaml": "version: 1\nstack: s\nx: &gpu a\njobs:\n  a:\n    query: print(1)\n    cluster: *gpu\n   *gpu: 1\n",
+    });
+    const result = await runCli(["validate", "."], { cwd: dir });
+    expect([result.code, result.stderr.split("\n").slice(0, 2)]).toEqual([
+      1,
+      [
+        "Error: studio-jobs.yaml:8:1: invalid YAML: All mapping items must start at the same column",
+        "studio-jobs.yaml:8:4: invalid YAML: Implicit map keys need to be followed by map values",
+      ],
+    ]);
+  });
+
   it("is looked for in time linear in the line, however many blanks a line that does not match holds", async () => {
     // Found by review: a line the hint's pattern does not match (a `#` then a U+2028, which
     // `.` does not take) was tried at every split of the blanks after its first word, so

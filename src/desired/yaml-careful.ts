@@ -349,7 +349,8 @@ function starHint(text: string, offset: number): string {
   const line = text.slice(start, end === -1 ? text.length : end).replace(/\r$/, "");
   const match = STARRED_VALUE.exec(line) ?? FLOW_STARRED.exec(line);
   const value = match?.[2]?.trimEnd() ?? "";
-  if (!/\S\s+\S/.test(value)) return "";
+  // A first word ending in `:` makes the line a key, an alias written as one (`*gpu: 1`): quoted whole, it would be a value.
+  if (!/\S\s+\S/.test(value) || /^\S*:\s/.test(value)) return "";
   const quoted = [match?.[1]?.trim() ?? "", JSON.stringify(value)].filter((part) => part !== "").join(" ");
   return `; a value that starts with * is read as an alias: quote it, ${quoted}`;
 }
