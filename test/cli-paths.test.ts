@@ -93,6 +93,14 @@ describe("paths said back", () => {
   });
 });
 
+describe("an empty path", () => {
+  // `show ""` said "Error:  is a directory, not a saved plan file.", the path shown as nothing.
+  it("is said back as a shell word, ''", async () => {
+    const result = await runCli(["show", ""], { cwd: copyExample("analytics"), env });
+    expect([result.code, result.stderr.split("\n")[0]]).toEqual([1, "Error: '' is a directory, not a saved plan file."]);
+  });
+});
+
 describe("a saved plan's spec_paths", () => {
   it("hold the spec paths as given, a secret in one hidden", async () => {
     const dir = copyExample("analytics");

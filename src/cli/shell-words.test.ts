@@ -15,6 +15,8 @@ describe("a path said back", () => {
     expect(shown("日次/plan.json")).toBe("'日次'/plan.json");
     // Empty parts (a path that is only /, a trailing /, a doubled /) stay as written.
     expect([shown("/"), shown("sp ace/"), shown("a//b"), shown("/abs/x y")]).toEqual(["/", "'sp ace'/", "a//b", "/abs/'x y'"]);
+    // Found by an adversarial tester: `show ""` said "Error:  is a directory", the path shown as nothing.
+    expect(shown("")).toBe("''");
   });
 
   it("that starts with - is given ./ first, which names the same file and is no option", () => {

@@ -14,6 +14,8 @@ import type { CliIo } from "./io.js";
  * the path as shown is the directory as shown (the messages of src/replace-file.ts say it).
  */
 function shellWord(path: string): string {
+  // An empty path is a word too: '' (said bare, a message would show nothing where it goes).
+  if (path === "") return "''";
   // One that starts with "-" would be read as an option: "./" before it names the same file.
   const given = path.startsWith("-") ? `./${path}` : path;
   return given.split("/").map(shellQuoted).join("/");
