@@ -755,6 +755,14 @@ describe("saved plans", () => {
     expect((await cli(elsewhere, ["apply", "cancel.json"])).stderr).toBe(
       `Error: cancel.json is a plan for stack ml, but the spec here (${join("ml", "jobs.yaml")}) is for stack billing.\nApply the plan where it was made, or make a plan for this stack.\n`,
     );
+    // A forged plan's paths are not read: the seal refuses it first (they could name any file,
+    // as many times as the file holds, and have its stack printed).
+    const forged = JSON.parse(readFileSync(join(dir, "cancel.json"), "utf8")) as { spec_paths: string[] };
+    forged.spec_paths = ["studio-jobs.yaml"];
+    writeFileSync(join(dir, "forged.json"), JSON.stringify(forged));
+    expect((await cli(dir, ["apply", "forged.json"])).stderr.split("\n")[0]).toBe(
+      "Error: forged.json does not match its seal. The saved plan was changed after it was made. Nothing was changed.",
+    );
     const cancelled = await cli(dir, ["apply", "cancel.json"]);
     expect(cancelled.code).toBe(0);
     expect(cancelled.stderr).toContain("[1/1] cancel demo/train: done");

@@ -130,7 +130,6 @@ function emptyJson(io: CliIo): number {
 
 async function applySavedPlan(path: string, shown: string, flags: ApplyCommandFlags, globals: GlobalOptions, io: CliIo): Promise<number> {
   const doc = await readPlanFile(path, shown);
-  await checkPlanStack(doc, shown, io.cwd);
   // The `plan --out` that makes this plan again: its spec paths as it records them.
   const paths = specArguments(doc.spec_paths ?? [], io);
   const newPlan = `\`studio-jobs plan${paths} --out FILE\``;
@@ -141,6 +140,8 @@ async function applySavedPlan(path: string, shown: string, flags: ApplyCommandFl
   try {
     // Before any request: a plan whose digests cannot be checked here goes no further.
     const key = unlockPlanFile(doc, settings.token, io.env, shown, studioLocation(settings.url));
+    // Past the seal: the files it names to read (its jobs', its spec paths) are the plan's own, not a forger's.
+    await checkPlanStack(doc, shown, io.cwd);
     const { listings, clusters } = await listStudio(client, doc.teams, doc.stack).catch((error: unknown) => {
       throw coveredTeamUnreadable(error, doc.teams, newPlan);
     });
