@@ -21,13 +21,14 @@ function schemeBefore(text: string, at: number): boolean {
 
 /**
  * Schemes whose userinfo without a `:` is a name, not a credential: SSH authenticates with a
- * key, and `git+ssh://git@github.com/org/lib.git` is how pip and Git name a private
- * repository (Git takes `ssh+git://` too); a database's (`postgres://reader@db/x`, `postgresql+psycopg2://`,
- * `mongodb+srv://`, `oracle://`, `redshift://`, `trino://`) is the role its client logs in as, the password coming from elsewhere
- * (`.pgpass`, a certificate); Azure storage's (`abfss://container@account.dfs.core.windows.net/`)
- * is the container. Over any other scheme a lone userinfo is a token (`https://TOKEN@host/`),
- * and over these too when it has a token's form or name (`ssh://ghp_16C7e42F…@github.com`,
- * `ssh://deploy-token-abc123@host`): a token written there is no less one.
+ * key, and `git+ssh://git@github.com/org/lib.git` is how pip and Git name a private repository
+ * (Git takes `ssh+git://` too); a database's (`postgres://reader@db/x`, `postgresql+psycopg2://`,
+ * `mongodb+srv://`, `oracle://`, `redshift://`, `trino://`) is the role its client logs in as,
+ * the password coming from elsewhere (`.pgpass`, a certificate); Azure storage's
+ * (`abfss://container@account.dfs.core.windows.net/`) is the container. Over any other scheme
+ * a lone userinfo is a token (`https://TOKEN@host/`), and over these too when it has a token's
+ * form or name (`ssh://ghp_16C7e42F…@github.com`, `ssh://deploy-token-abc123@host`): a token
+ * written there is no less one.
  */
 const LOGIN_NAME_SCHEME =
   /(?:^|\+)ssh$|^ssh\+git$|^sftp$|^(?:postgres(?:ql)?|mysql|mariadb|mongodb|snowflake|mssql|oracle|redshift|clickhouse|trino|presto|cockroachdb|abfss?|wasbs?|az)(?:\+[a-z0-9.+-]+)?$/;
@@ -55,8 +56,8 @@ function authorityEnd(text: string, from: number): number {
 /**
  * `text` with the userinfo of every URL (what stands between `://` and the authority's last
  * `@`, as URL parsers read it: a password may hold an `@`) replaced by `replace(userinfo, at)`,
- * `at` where its `://` is;
- * but for a placeholder and for a name alone where LOGIN_NAME_SCHEME says it is one, which are no credential.
+ * `at` where its `://` is; but for a placeholder and for a name alone where LOGIN_NAME_SCHEME
+ * says it is one, which are no credential.
  * Found from each `://`, looking back for a scheme and ahead for the `@`: linear whatever
  * the text (a pattern tried at every letter was quadratic on a run like `a.a.a.…`).
  */
