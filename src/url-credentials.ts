@@ -11,14 +11,6 @@ const LETTER = /[a-z]/i;
 /** A userinfo that is one ${env:NAME} reference of a spec: a placeholder, not a credential. */
 const ENV_REFERENCE = /^\$\{env:[A-Za-z_][A-Za-z0-9_]*\}$/;
 
-/** Whether a scheme (a letter, then up to 31 scheme characters) ends just before `text[at]`. */
-function schemeBefore(text: string, at: number): boolean {
-  for (let start = at - 1; start >= 0 && at - start <= 32 && SCHEME_CHAR.test(text[start] ?? ""); start--) {
-    if (LETTER.test(text[start] ?? "")) return true;
-  }
-  return false;
-}
-
 /**
  * Schemes whose userinfo without a `:` is a name, not a credential: SSH authenticates with a
  * key, and `git+ssh://git@github.com/org/lib.git` is how pip and Git name a private repository
@@ -40,9 +32,14 @@ function schemeEndingAt(text: string, at: number): string {
   return text.slice(start, at).toLowerCase();
 }
 
+/** Whether a scheme ends just before `text[at]`: scheme characters there, a letter among them. */
+function schemeBefore(text: string, at: number): boolean {
+  return LETTER.test(schemeEndingAt(text, at));
+}
+
 /** Whether a URL's `userinfo` after `scheme` is a name alone (`ssh://git@host`, `postgres://reader@db`), which is no secret. */
-function isLoginName(userinfo: string, text: string, at: number): boolean {
-  if (userinfo.includes(":") || !LOGIN_NAME_SCHEME.test(schemeEndingAt(text, at))) return false;
+function isLoginName(userinfo: string, scheme: string): boolean {
+  if (userinfo.includes(":") || !LOGIN_NAME_SCHEME.test(scheme)) return false;
   return !looksGenerated(userinfo) && !nameLooksSecret(userinfo);
 }
 
@@ -68,7 +65,9 @@ export function replaceUrlCredentials(text: string, replace: (userinfo: string, 
     const authority = text.slice(at + 3, authorityEnd(text, at + 3));
     const userinfo = authority.lastIndexOf("@");
     const written = authority.slice(0, userinfo);
-    if (userinfo <= 0 || !schemeBefore(text, at) || ENV_REFERENCE.test(written) || isLoginName(written, text, at)) continue;
+    if (userinfo <= 0 || ENV_REFERENCE.test(written)) continue;
+    const scheme = schemeEndingAt(text, at);
+    if (!LETTER.test(scheme) || isLoginName(written, scheme)) continue;
     const end = at + 3 + userinfo;
     out += `${text.slice(copied, at + 3)}${replace(written, at)}`;
     copied = end;

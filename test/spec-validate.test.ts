@@ -81,19 +81,15 @@ describe("a cron expression written unquoted", () => {
   it("is said to be read as an alias, and how to quote it, wherever YAML stops on it", async () => {
     // Found writing `cron: */15 * * * *` as crontab has it: validate said only "Unexpected
     // alias at node end", once a star, or "Unexpected scalar", and never to quote the value.
-    const dir = writeRepo({
-      "studio-jobs.yaml": [
-        "version: 1",
-        "stack: s",
-        "defaults: {team: t}",
-        "jobs:",
-        "  a:",
-        "    query: print(1)",
-        "    schedule:",
-        "      cron: */5 1 * * *   # five past, at one",
-        "",
-      ].join("\n"),
-    });
+    const dir = specRepo(
+      "defaults: {team: t}",
+      "jobs:",
+      "  a:",
+      "    query: print(1)",
+      "    schedule:",
+      "      cron: */5 1 * * *   # five past, at one",
+      "",
+    );
     const result = await runCli(["validate", "."], { cwd: dir });
     expect({ ...result, questions: undefined }).toEqual({
       code: 1,
@@ -186,29 +182,25 @@ describe("a URL's credentials written in the spec", () => {
   it("are a note of validate, where each is written, and a password read from ${env:...} or a login over SSH are none", async () => {
     // plan shows them as *** and plan --out refuses them; validate, the pull request's first
     // check, said nothing of a credential committed with the spec.
-    const dir = writeRepo({
-      "studio-jobs.yaml": [
-        "version: 1",
-        "stack: s",
-        "defaults:",
-        "  team: t",
-        "  environment:",
-        '    DB: "postgres://app:hunter2@db/x"',
-        "jobs:",
-        "  a:",
-        "    query: print(1)",
-        '    repository: "https://ghp_abc123@github.com/o/r.git"',
-        "    requirements:",
-        '      - "mylib @ git+ssh://git@github.com/org/mylib.git"',
-        '      - "--extra-index-url https://__token__:${env:PYPI:-none}@pypi.example/simple"',
-        "    environment:",
-        "      NOTE: >-",
-        "        first line",
-        "        see https://${var:user}:pw@h/x",
-        '      DOCS: "docs at https://docs.example/x, db at postgres://u:pw@db/x, cache at redis://tok3n@r/0"',
-        "",
-      ].join("\n"),
-    });
+    const dir = specRepo(
+      "defaults:",
+      "  team: t",
+      "  environment:",
+      '    DB: "postgres://app:hunter2@db/x"',
+      "jobs:",
+      "  a:",
+      "    query: print(1)",
+      '    repository: "https://ghp_abc123@github.com/o/r.git"',
+      "    requirements:",
+      '      - "mylib @ git+ssh://git@github.com/org/mylib.git"',
+      '      - "--extra-index-url https://__token__:${env:PYPI:-none}@pypi.example/simple"',
+      "    environment:",
+      "      NOTE: >-",
+      "        first line",
+      "        see https://${var:user}:pw@h/x",
+      '      DOCS: "docs at https://docs.example/x, db at postgres://u:pw@db/x, cache at redis://tok3n@r/0"',
+      "",
+    );
     const result = await runCli(["validate", ".", "--var", "user=me"], { cwd: dir });
     const note =
       ": note: a URL's credentials are written in the spec, where Git keeps them (plans show them as ***, and plan --out will not save them); read them from the environment, as ${env:NAME} in the URL (user:${env:DB_PASSWORD}@host)";

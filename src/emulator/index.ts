@@ -66,9 +66,19 @@ function listenHint(error: NodeJS.ErrnoException): string | undefined {
 }
 
 const CONFIG_HINT = 'Give --config a JSON file of tokens, teams, scopes and clusters (see the README, "The emulator").';
-const CONFIG_KEYS = ["tokens", "clusters"];
-const TOKEN_KEYS = ["token", "user", "teams", "scopes"];
-const CLUSTER_KEYS = ["id", "name", "status", "cloud_provider", "cloud_credentials", "is_active", "default", "max_workers"];
+/** The keys of each object, from its type: a field added to the type is a key the config takes, or the build fails. */
+const CONFIG_KEYS = Object.keys({ tokens: true, clusters: true } satisfies Record<keyof EmulatorConfig, true>);
+const TOKEN_KEYS = Object.keys({ token: true, user: true, teams: true, scopes: true } satisfies Record<keyof TokenGrant, true>);
+const CLUSTER_KEYS = Object.keys({
+  id: true,
+  name: true,
+  status: true,
+  cloud_provider: true,
+  cloud_credentials: true,
+  is_active: true,
+  default: true,
+  max_workers: true,
+} satisfies Record<keyof Cluster, true>);
 
 /** What is wrong in a config, and where: the path of the value, or of its key when `key` is set. */
 class ConfigProblem extends Error {

@@ -7,6 +7,6 @@ export { checkPlanPathWritable, studioLocation, writePlanFile, type WritePlanOpt
 export { isPlanFile, isSavedPlanFile, readPlanFile } from "./read.js";
 export { isPlanPath } from "./plan-path.js";
 export { checkPlanStack } from "./stack.js";
-export { unlockPlanFile, verifyPlanFile, type PlanCheckContext } from "./verify.js";
+export { planOutCommand, unlockPlanFile, verifyPlanFile, type PlanCheckContext } from "./verify.js";
 export { restorePlan } from "./restore.js";
 export { checkPlanKey } from "./secret-digest.js";

@@ -23,7 +23,12 @@ import { deriveDigestKey, digestSensitive, isSameKey, PLAN_KEY_VARIABLE, sameHex
 
 /** `specArguments`: the spec paths the plan records, as a shell takes them back (` 'a b'/`), or "" for ./studio-jobs.yaml. */
 function makeANewPlan(specArguments: string): string {
-  return `Make a new plan with \`studio-jobs plan${specArguments} --out FILE\` and apply that.`;
+  return `Make a new plan with ${planOutCommand(specArguments)} and apply that.`;
+}
+
+/** The `plan --out` that makes a saved plan again, quoted as hints write it: `specArguments` as specArguments() gives them. */
+export function planOutCommand(specArguments: string): string {
+  return `\`studio-jobs plan${specArguments} --out FILE\``;
 }
 
 /** Said, with the way out, whenever a saved plan is not as `plan --out` wrote it. */

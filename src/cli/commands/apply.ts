@@ -3,7 +3,15 @@
 
 import { resolve } from "node:path";
 import { applyPlan } from "../../apply/execute.js";
-import { checkPlanStack, isPlanPath, readPlanFile, restorePlan, studioLocation, unlockPlanFile } from "../../plan-file/index.js";
+import {
+  checkPlanStack,
+  isPlanPath,
+  planOutCommand,
+  readPlanFile,
+  restorePlan,
+  studioLocation,
+  unlockPlanFile,
+} from "../../plan-file/index.js";
 import type { ApplyEvent, ApplyResult } from "../../apply/types.js";
 import { RemoteError, UsageError } from "../../errors.js";
 import { printable } from "../../invisible.js";
@@ -132,7 +140,7 @@ async function applySavedPlan(path: string, shown: string, flags: ApplyCommandFl
   const doc = await readPlanFile(path, shown);
   // The `plan --out` that makes this plan again: its spec paths as it records them.
   const paths = specArguments(doc.spec_paths ?? [], io);
-  const newPlan = `\`studio-jobs plan${paths} --out FILE\``;
+  const newPlan = planOutCommand(paths);
   refuseUncoveredTeam(globals.team, doc.teams);
   // The file's teams are applied, not the settings' team: an empty DATACHAIN_STUDIO_TEAM is no error here.
   const settings = await resolveConnection(globals, io.env, io.cwd, ["url", "token"]);
