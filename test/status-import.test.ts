@@ -9,7 +9,7 @@ import { loadSpec } from "../src/desired/index.js";
 import { MAX_SPEC_BYTES } from "../src/desired/load.js";
 import { formatEnvironment, MARKERS } from "../src/identity/markers.js";
 import { run } from "../src/cli/run.js";
-import { runCli } from "./cli-helpers.js";
+import { CLI, runCli, runProcess } from "./cli-helpers.js";
 import { copyExample, handMade, useStudio, writeRepo, writeSpec } from "./helpers.js";
 
 const { studio, env } = useStudio();
@@ -96,6 +96,39 @@ describe("status", () => {
       "demo/日次集計   ",
       "demo/주간-보고  ",
     ]);
+  });
+
+  it("loads string-width only for a table with a cell outside ASCII: an apply and a status of Latin keys never do", async () => {
+    // Loading it costs some 40 ms (its Unicode property patterns and the Intl.Segmenter it
+    // makes as it loads), which every apply paid for a table of ids and Latin keys. Nothing
+    // else of the tool makes a Segmenter: one made is string-width loaded, however bundled.
+    const made = join(mkdtempSync(join(tmpdir(), "sj-segmenter-")), "made");
+    const preload = `${made}.cjs`;
+    writeFileSync(
+      preload,
+      `const S = Intl.Segmenter; let n = 0; Intl.Segmenter = class extends S { constructor(...a) { super(...a); n++; } };
+process.on("exit", () => require("node:fs").writeFileSync(${JSON.stringify(made)}, String(n)));`,
+    );
+    const widthLoaded = async (argv: string[], cwd: string): Promise<boolean> => {
+      const result = await runProcess(process.execPath, ["--require", preload, CLI, ...argv], {
+        cwd,
+        env: { PATH: process.env["PATH"] ?? "", ...env },
+      });
+      expect(result.code, result.stderr).toBe(0);
+      return readFileSync(made, "utf8") !== "0";
+    };
+    const latin = writeRepo({
+      "studio-jobs.yaml": "version: 1\nstack: latin\ndefaults: {team: demo}\njobs:\n  nightly: {query: print(1)}\n",
+    });
+    const wide = writeRepo({
+      "studio-jobs.yaml": "version: 1\nstack: wide\ndefaults: {team: demo}\njobs:\n  日次集計: {query: print(1)}\n",
+    });
+    expect([
+      await widthLoaded(["apply", ".", "--yes"], latin),
+      await widthLoaded(["status", "."], latin),
+      await widthLoaded(["apply", ".", "--yes"], wide),
+      await widthLoaded(["status", "."], wide),
+    ]).toEqual([false, false, true, true]);
   });
 
   it("warns of a job in a status this tool does not know, as plan does", async () => {

@@ -296,7 +296,7 @@ describe("computeStatus", () => {
     });
   });
 
-  it("shows a team of more than 120,000 live jobs, and writes them as a table: both passed every row as an argument", () => {
+  it("shows a team of more than 120,000 live jobs, and writes them as a table: both passed every row as an argument", async () => {
     // Copies of one record: record() counts what it makes, and dates records by that count.
     const one = record({ key: "job" }, { status: "QUEUED" });
     const listed = Array.from({ length: 130_000 }, (_, i) => ({
@@ -308,7 +308,7 @@ describe("computeStatus", () => {
     const status = computeStatus([], new Map([["demo", listed]]), "analytics", ["demo"], NOW);
     expect(status.jobs).toHaveLength(130_000);
     expect(status.jobs.at(-1)).toMatchObject({ key: "job-129999", spec: "not-in-spec" });
-    const lines = renderStatusText(status).split("\n");
+    const lines = (await renderStatusText(status)).split("\n");
     expect(lines).toHaveLength(130_002);
     expect(lines.at(-2)).toMatch(/^demo\/job-129999 {2}\S{8} {2}QUEUED {2}not-in-spec {2}- {9}-$/);
   }, 90_000);

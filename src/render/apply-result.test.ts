@@ -11,7 +11,7 @@ function step(fields: Partial<StepResult> & Pick<StepResult, "step" | "key" | "s
 }
 
 describe("apply's result", () => {
-  it("says one failure is a failure, not a complete apply", () => {
+  it("says one failure is a failure, not a complete apply", async () => {
     const result: ApplyResult = {
       steps: [
         step({ step: "create", key: "a", status: "applied", jobId: "job-a" }),
@@ -21,7 +21,7 @@ describe("apply's result", () => {
     };
     expect(summaryLine(result)).toBe("Apply finished with failures: 1 created, 0 replaced, 0 cancelled, 1 failed.");
     // What Studio said is shown escaped, not obeyed by the terminal.
-    expect(renderApplyText(result)).toBe(
+    expect(await renderApplyText(result)).toBe(
       "Apply finished with failures: 1 created, 0 replaced, 0 cancelled, 1 failed.\n\nNew jobs:\n  demo/a  job-a\n\nNot done:\n  create demo/b: FAILED: Studio answered 500: ^[[2Jgone\\u202e\n",
     );
     expect(summaryLine(result, "destroy")).toBe("Destroy finished with failures: 1 created, 0 replaced, 0 cancelled, 1 failed.");
@@ -38,7 +38,7 @@ describe("apply's result", () => {
     );
   });
 
-  it("lists as new only the jobs it made and kept: one found to duplicate a concurrent apply's, and cancelled, is not new", () => {
+  it("lists as new only the jobs it made and kept: one found to duplicate a concurrent apply's, and cancelled, is not new", async () => {
     const result: ApplyResult = {
       steps: [
         step({ step: "create", key: "z", status: "applied", jobId: "job-z", url: "https://studio/z" }),
@@ -49,7 +49,7 @@ describe("apply's result", () => {
       ],
       summary: { ...NONE, created: 3, deduplicated: 1, skipped: 1 },
     };
-    expect(renderApplyText(result)).toBe(
+    expect(await renderApplyText(result)).toBe(
       [
         "Apply incomplete: 3 created, 0 replaced, 0 cancelled, 0 failed, 1 skipped; 1 duplicate cancelled.",
         "",
@@ -64,7 +64,7 @@ describe("apply's result", () => {
     );
   });
 
-  it("lists the new jobs in columns, whatever the length of each key", () => {
+  it("lists the new jobs in columns, whatever the length of each key", async () => {
     // Found walking the README: each id started where its key ended, so no two lines lined up.
     const result: ApplyResult = {
       steps: [
@@ -74,7 +74,7 @@ describe("apply's result", () => {
       ],
       summary: { ...NONE, created: 3 },
     };
-    expect(renderApplyText(result)).toBe(
+    expect(await renderApplyText(result)).toBe(
       [
         "Apply complete: 3 created, 0 replaced, 0 cancelled, 0 failed.",
         "",

@@ -42,7 +42,7 @@ function rawStepLine(step: StepResult): string {
   }
 }
 
-export function renderApplyText(result: ApplyResult, command: ApplyCommand = "apply"): string {
+export async function renderApplyText(result: ApplyResult, command: ApplyCommand = "apply"): Promise<string> {
   const lines: string[] = [summaryLine(result, command)];
   // A job this apply created and then found to be a duplicate of a concurrent apply's is not new.
   const swept = new Set(result.steps.filter((s) => s.action === "dedupe" && s.status === "applied").map((s) => s.jobId));
@@ -54,7 +54,7 @@ export function renderApplyText(result: ApplyResult, command: ApplyCommand = "ap
     const rows = created
       .sort((a, b) => byCodeUnits(a.team, b.team) || byCodeUnits(a.key, b.key))
       .map((step) => [`${step.team}/${step.key}`, step.jobId ?? "", step.url ?? ""]);
-    for (const line of alignRows(rows)) lines.push(`  ${line}`);
+    for (const line of await alignRows(rows)) lines.push(`  ${line}`);
   }
   const problems = result.steps.filter((s) => s.status !== "applied");
   if (problems.length > 0) {

@@ -35,8 +35,8 @@ const status: StackStatus = {
 };
 
 describe("status rendering", () => {
-  it("writes a table with short ids and run times in UTC, then the jobs apply would create", () => {
-    expect(renderStatusText(status)).toBe(
+  it("writes a table with short ids and run times in UTC, then the jobs apply would create", async () => {
+    expect(await renderStatusText(status)).toBe(
       [
         "JOB          ID        STATUS    SPEC     LAST RUN                     NEXT RUN",
         "demo/hourly  01234567  TASK      changed  QUEUED 2026-11-01 02:00 UTC  2026-11-01 03:00 UTC",
@@ -50,10 +50,10 @@ describe("status rendering", () => {
     );
   });
 
-  it("says so when no job is live, naming the teams looked at", () => {
-    expect(renderStatusText({ stack: "analytics", teams: ["demo", "ml"], jobs: [], notInStudio: [], conflicts: [], warnings: [] })).toBe(
-      "No live jobs of stack analytics in teams demo, ml.\n",
-    );
+  it("says so when no job is live, naming the teams looked at", async () => {
+    expect(
+      await renderStatusText({ stack: "analytics", teams: ["demo", "ml"], jobs: [], notInStudio: [], conflicts: [], warnings: [] }),
+    ).toBe("No live jobs of stack analytics in teams demo, ml.\n");
   });
 
   it("writes JSON with every time in ISO 8601 UTC", () => {
@@ -89,17 +89,17 @@ describe("status rendering", () => {
     });
   });
 
-  it("shows a key with control or reordering characters escaped, so a cell cannot recolour the terminal or add a row", () => {
+  it("shows a key with control or reordering characters escaped, so a cell cannot recolour the terminal or add a row", async () => {
     // Found by an adversarial tester: a STUDIO_JOBS_KEY set by hand reached the terminal raw.
     const odd: StackStatus = { ...status, jobs: [{ ...status.jobs[0]!, key: "prot\u001b]0;pwned\u0007\u202eX\nfake" }], notInStudio: [] };
-    expect(renderStatusText(odd).split("\n")[1]).toMatch(/^demo\/prot\^\[\]0;pwned\^G\\u202eX\^Jfake {2}01234567 /);
+    expect((await renderStatusText(odd)).split("\n")[1]).toMatch(/^demo\/prot\^\[\]0;pwned\^G\\u202eX\^Jfake {2}01234567 /);
   });
 
-  it("shows the spec's jobs not in Studio with reordering characters escaped, as the table does", () => {
+  it("shows the spec's jobs not in Studio with reordering characters escaped, as the table does", async () => {
     // Found by an adversarial tester: a spec key "x\u202ey" (validate accepts it) reached the
     // terminal raw on this line only, where it reads backwards.
     expect(
-      renderStatusText({
+      await renderStatusText({
         stack: "analytics",
         teams: ["demo"],
         jobs: [],
@@ -112,14 +112,16 @@ describe("status rendering", () => {
     );
   });
 
-  it("shows a run time Studio sent that is not a time as it came, instead of failing", () => {
+  it("shows a run time Studio sent that is not a time as it came, instead of failing", async () => {
     // Regression: the table used to turn it into an invalid Date and throw "Invalid time value".
     const odd: StackStatus = {
       ...status,
       jobs: [{ ...status.jobs[0]!, lastRun: { jobId: "run-1", status: "COMPLETE", createdAt: "yesterday" } }],
       notInStudio: [],
     };
-    expect(renderStatusText(odd).split("\n")[1]).toBe("demo/hourly  01234567  TASK    changed  COMPLETE yesterday  2026-11-01 03:00 UTC");
+    expect((await renderStatusText(odd)).split("\n")[1]).toBe(
+      "demo/hourly  01234567  TASK    changed  COMPLETE yesterday  2026-11-01 03:00 UTC",
+    );
     expect((JSON.parse(renderStatusJson(odd, [])) as { jobs: { last_run: { created_at: string } }[] }).jobs[0]?.last_run.created_at).toBe(
       "yesterday",
     );

@@ -54,12 +54,12 @@ export function renderStatusJson(status: StackStatus, unreadable: readonly strin
   });
 }
 
-export function renderStatusText(status: StackStatus): string {
+export async function renderStatusText(status: StackStatus): Promise<string> {
   let out: string;
   if (status.jobs.length === 0) {
     out = `No live jobs of stack ${status.stack} in ${teamsNamed(status.teams)}.\n`;
   } else {
-    out = formatTable(
+    out = await formatTable(
       ["JOB", "ID", "STATUS", "SPEC", "LAST RUN", "NEXT RUN"],
       status.jobs.map((job) => [
         `${job.team}/${job.key}`,

@@ -3,29 +3,38 @@
 // shown escaped, so a cell cannot move the cursor, recolour the terminal or add a row.
 // Cells are padded to the columns a terminal gives them, not to their UTF-16 length: a job
 // key in Chinese, Japanese or Korean, or with an emoji, takes two columns a character, and a
-// combining mark or a joined emoji sequence none of its own.
+// combining mark or a joined emoji sequence none of its own. string-width is loaded only for a
+// table with a cell outside ASCII: loading it costs some 40 ms (its Unicode property patterns
+// and an Intl.Segmenter), which every apply paid for a table of ids and Latin keys
+// (docs/architecture.md, "The built CLI").
 
-import stringWidth from "string-width";
 import { printable } from "../invisible.js";
 
-export function formatTable(headers: readonly string[], cellsOfRows: readonly (readonly string[])[]): string {
-  return alignRows([headers, ...cellsOfRows]).join("\n") + "\n";
+export async function formatTable(headers: readonly string[], cellsOfRows: readonly (readonly string[])[]): Promise<string> {
+  return (await alignRows([headers, ...cellsOfRows])).join("\n") + "\n";
 }
 
 /** Text of ASCII only, every table of ids and names in Latin letters: its length is its width, found without a walk. */
 const ASCII = /^[\x20-\x7e]*$/;
 
-/** The columns a terminal gives `text`: string-width's count of grapheme clusters, East Asian wide ones and emoji two. */
-function displayWidth(text: string): number {
-  return ASCII.test(text) ? text.length : stringWidth(text);
+/**
+ * How many columns a terminal gives each text: its length for ASCII, else string-width's count
+ * of grapheme clusters, East Asian wide ones and emoji two.
+ */
+async function displayWidths(texts: readonly string[]): Promise<number[]> {
+  if (texts.every((text) => ASCII.test(text))) return texts.map((text) => text.length);
+  const { default: stringWidth } = await import("string-width");
+  return texts.map((text) => (ASCII.test(text) ? text.length : stringWidth(text)));
 }
 
 /** Rows as lines, each column but the last padded to its widest cell, two spaces between. */
-export function alignRows(cellsOfRows: readonly (readonly string[])[]): string[] {
+export async function alignRows(cellsOfRows: readonly (readonly string[])[]): Promise<string[]> {
   const rows = cellsOfRows.map((cells) => cells.map(printable));
   // A loop: Math.max with a width of every row as its arguments runs out of stack past some 120,000 rows.
   const widths: number[] = [];
-  const cellWidths = rows.map((cells) => cells.map(displayWidth));
+  const flat = await displayWidths(rows.flat());
+  let next = 0;
+  const cellWidths = rows.map((cells) => cells.map(() => flat[next++] as number));
   for (const row of cellWidths) row.forEach((width, i) => (widths[i] = Math.max(widths[i] ?? 0, width)));
   return rows.map((cells, row) =>
     cells

@@ -261,7 +261,7 @@ export async function execute(
   } finally {
     progress.finish();
   }
-  io.stdout.write(flags.format === "json" ? renderApplyJson(result) : renderApplyText(result, command));
+  io.stdout.write(flags.format === "json" ? renderApplyJson(result) : await renderApplyText(result, command));
   if (io.signal.aborted) {
     // A stop that came once every step had started skipped none of them: said so, not "skipped".
     // A saved plan is stale only once a step on a job started (an upload changes no job): one

@@ -26,7 +26,7 @@ export async function runClusters(globals: GlobalOptions, options: { format: str
       String(c.max_workers),
       c.cloud_provider ?? "",
     ]);
-    io.stdout.write(formatTable(["ID", "NAME", "STATUS", "DEFAULT", "MAX WORKERS", "CLOUD"], rows));
+    io.stdout.write(await formatTable(["ID", "NAME", "STATUS", "DEFAULT", "MAX WORKERS", "CLOUD"], rows));
     return 0;
   } finally {
     await client.close();

@@ -52,7 +52,9 @@ export async function runStatus(paths: string[], flags: StatusFlags, globals: Gl
   const leftOut = await notInSpecOfUnreadFiles(status, spec.jobs, files, io.cwd, options);
   for (const warning of [...coverage.warnings, ...status.warnings, ...leftOut, ...unsetEnvWarnings(status, unset)])
     io.stderr.write(`Warning: ${printable(warning)}\n`);
-  io.stdout.write(flags.format === "json" ? renderStatusJson(status, coverage.unreadable, coverage.unfollowed) : renderStatusText(status));
+  io.stdout.write(
+    flags.format === "json" ? renderStatusJson(status, coverage.unreadable, coverage.unfollowed) : await renderStatusText(status),
+  );
   return 0;
 }
 
