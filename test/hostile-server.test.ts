@@ -85,6 +85,29 @@ function writeSpec(dir: string, keys: string[]): void {
   writeFileSync(join(dir, "studio-jobs.yaml"), stringify({ version: 1, stack: "hostile", defaults: { team: "demo" }, jobs }));
 }
 
+/** Answers every request with an empty list, counting them: how many requests reached the server. */
+function countRequests(): () => number {
+  let asked = 0;
+  hostile.handler = (_req, res) => {
+    asked += 1;
+    json(res, 200, []);
+  };
+  return () => asked;
+}
+
+/**
+ * A directory with the spec of `dir` and a project config (./.datachain/config) whose Studio URL is `url`,
+ * and the environment in which the URL is read from there: DATACHAIN_STUDIO_URL unset.
+ */
+function urlInConfig(url: string): { configured: string; withoutUrl: NodeJS.ProcessEnv } {
+  const configured = mkdtempSync(join(tmpdir(), "studio-jobs-url-config-"));
+  mkdirSync(join(configured, ".datachain"));
+  writeFileSync(join(configured, ".datachain", "config"), `[studio]\nurl = "${url}"\n`);
+  writeFileSync(join(configured, "studio-jobs.yaml"), readFileSync(join(dir, "studio-jobs.yaml")));
+  const { DATACHAIN_STUDIO_URL: _url, ...withoutUrl } = env({ DATACHAIN_GLOBAL_CONFIG_DIR: configured });
+  return { configured, withoutUrl };
+}
+
 function specDir(keys: string[]): string {
   const dir = mkdtempSync(join(tmpdir(), "studio-jobs-hostile-"));
   writeSpec(dir, keys);
@@ -601,18 +624,50 @@ describe("3. a server error that quotes the request", () => {
     expect(writes().map((w) => `${w.method} ${w.url}`)).toEqual(["POST /api/datachain/jobs/", "POST /api/datachain/jobs/"]);
   });
 
-  it("redacts a thrown error's message and its --verbose stack, and a password in the URL", async () => {
+  it("redacts a thrown error's message and its --verbose stack", async () => {
     hostile.received = [];
     hostile.handler = (req, res) => json(res, 400, { message: `bad request from ${String(req.headers["authorization"])}, key ${SECRET}` });
-    const url = hostile.url.replace("http://", "http://admin:pa55-w0rd@");
-    const result = await runCli(["--verbose", "--url", url, "plan", "."], { cwd: dir, env: env() });
+    const result = await runCli(["--verbose", "--url", hostile.url, "plan", "."], { cwd: dir, env: env() });
     expect(result.code).toBe(1);
-    expect(result.stderr).toContain("studio: http://***@127.0.0.1");
     expect(result.stderr).toMatch(/Error: \[GET\] \/api\/datachain\/(jobs|clusters)\/: 400 bad request from Bearer \*\*\*, key \*\*\*/);
     expect(result.stderr).toContain("RemoteError: [GET]"); // the --verbose stack, redacted too
-    expect(result.stderr).not.toContain("pa55-w0rd");
     expect(result.stdout + result.stderr).not.toContain(SECRET);
     expect(result.stdout + result.stderr).not.toContain(TOKEN);
+  });
+
+  it("refuses a Studio URL with credentials, which would not be sent, before asking anything and without showing them", async () => {
+    // Found by review: with --url http://admin:pa55-w0rd@host (or the token written there,
+    // https://TOKEN@host) the credentials were dropped unsaid and every request went without
+    // them: a 401 naming the wrong cause, or another user's view.
+    const asked = countRequests();
+    const base = hostile.url.replace(/\/$/, "");
+    const hint = (where: string) =>
+      `Take them out of the URL (${where}), and give the token with --token, DATACHAIN_STUDIO_TOKEN or datachain's config (\`datachain auth login\`).\n`;
+    const refusal = (where: string) =>
+      `Error: Studio URL "${base.replace("http://", "http://***@")}/studio" holds credentials (before its @), which studio-jobs never sends: Studio takes a token, given on its own.\n` +
+      hint(where);
+    for (const userinfo of ["admin:pa55-w0rd", "pa55-w0rd", "admin:", "pa55-w0rd:pa55-w0rd"]) {
+      const url = `${base.replace("http://", `http://${userinfo}@`)}/studio`;
+      const result = await runCli(["--url", url, "plan", "."], { cwd: dir, env: env() });
+      expect([result.code, result.stdout, result.stderr]).toEqual([1, "", refusal("in --url")]);
+      // --verbose adds the stack, the URL in it hidden too.
+      const verbose = await runCli(["--verbose", "--url", url, "plan", "."], { cwd: dir, env: env() });
+      expect([verbose.code, verbose.stderr.startsWith(refusal("in --url")), verbose.stderr.includes("pa55-w0rd")]).toEqual([
+        1,
+        true,
+        false,
+      ]);
+      const fromEnv = await runCli(["status", "."], { cwd: dir, env: env({ DATACHAIN_STUDIO_URL: url }) });
+      expect([fromEnv.code, fromEnv.stderr]).toEqual([1, refusal("in DATACHAIN_STUDIO_URL")]);
+    }
+    const { configured, withoutUrl } = urlInConfig(`${base.replace("http://", "http://admin:pa55-w0rd@")}/studio`);
+    const fromConfig = await runCli(["clusters"], { cwd: configured, env: withoutUrl });
+    expect([fromConfig.code, fromConfig.stderr]).toEqual([
+      1,
+      refusal(`as url in the [studio] section of ${join(configured, ".datachain", "config")}`),
+    ]);
+    rmSync(configured, { recursive: true, force: true });
+    expect(asked()).toBe(0);
   });
 
   it("hides an ${env:...} value of 40,000 characters that the server quotes back, as any other", async () => {
@@ -630,11 +685,7 @@ describe("3. a server error that quotes the request", () => {
   it("refuses a Studio URL with a query or fragment, pasted from a browser, without showing what follows its ? or #", async () => {
     // Found by a secrets hunt: --verbose printed "studio: http://host/?token=S3cr3t-URLP-gggg7777";
     // what a query or fragment holds is never sent to Studio, and a Studio URL has neither.
-    let asked = 0;
-    hostile.handler = (_req, res) => {
-      asked += 1;
-      json(res, 200, []);
-    };
+    const asked = countRequests();
     const base = hostile.url.replace(/\/$/, "");
     const cases: [string, string][] = [
       [`${base}/?token=S3cr3t-URLP-gggg7777&x=1`, `${base}/?…`],
@@ -660,11 +711,7 @@ describe("3. a server error that quotes the request", () => {
     // was said to be in --url or DATACHAIN_STUDIO_URL, where the user found none.
     const fromEnv = await runCli(["plan", "."], { cwd: dir, env: env({ DATACHAIN_STUDIO_URL: `${base}/?token=S3cr3t-URLP-gggg7777` }) });
     expect(fromEnv.stderr).toContain("such as https://studio.datachain.ai (in DATACHAIN_STUDIO_URL).\n");
-    const configured = mkdtempSync(join(tmpdir(), "studio-jobs-url-config-"));
-    mkdirSync(join(configured, ".datachain"));
-    writeFileSync(join(configured, ".datachain", "config"), `[studio]\nurl = "${base}/#access_token=S3cr3t-URLP-gggg7777"\n`);
-    writeFileSync(join(configured, "studio-jobs.yaml"), readFileSync(join(dir, "studio-jobs.yaml")));
-    const { DATACHAIN_STUDIO_URL: _url, ...withoutUrl } = env({ DATACHAIN_GLOBAL_CONFIG_DIR: configured });
+    const { configured, withoutUrl } = urlInConfig(`${base}/#access_token=S3cr3t-URLP-gggg7777`);
     const fromConfig = await runCli(["plan", "."], { cwd: configured, env: withoutUrl });
     expect([fromConfig.code, fromConfig.stderr]).toEqual([
       1,
@@ -675,7 +722,7 @@ describe("3. a server error that quotes the request", () => {
     // Nor when the URL is not one at all.
     const invalid = await runCli(["--url", "htt p://host/?token=S3cr3t-URLP-gggg7777", "plan", "."], { cwd: dir, env: env() });
     expect(invalid.stderr).toContain('Studio URL "htt p://host/?…" is not a valid URL.');
-    expect(asked).toBe(0);
+    expect(asked()).toBe(0);
   });
 });
 

@@ -1,5 +1,5 @@
-// Studio's URL: which may carry the token (https, or http to this machine only), its
-// base under which /api lies, and a request's query string.
+// Studio's URL: what it may be (https, or http to this machine only; no credentials, no
+// query), its base under which /api lies, and a request's query string.
 
 import { UsageError } from "../errors.js";
 import { hideCredentialsOfAnyUrl } from "../url-credentials.js";
@@ -49,7 +49,7 @@ function whereToChange(source: string | undefined): string {
 
 /**
  * Refuse plain http:// to anything but this machine: the token would travel in clear text.
- * And a query or fragment, which a Studio URL never has: one pasted from a browser
+ * Credentials (`https://user:token@host`), which would not be sent. And a query or fragment, which a Studio URL never has: one pasted from a browser
  * (`?token=...`, `#access_token=...`) may hold a secret, which --verbose would print.
  * `source`: where the URL was taken from (ConnectionSettings.sources.url), which the hint names.
  */
@@ -67,6 +67,14 @@ export function checkStudioUrl(raw: string, insecure: boolean, source?: string):
     throw new UsageError(
       `Studio URL "${shownUrl(raw)}" has a query or a fragment (from its ? or #), which Studio's URL never has; what follows is not shown, as it may hold a token.`,
       `Give Studio's address alone, such as https://studio.datachain.ai (${whereToChange(source)}).`,
+    );
+  }
+  if (url.username !== "" || url.password !== "") {
+    // undici sends no Authorization for them, and the token, if any, goes in its own header:
+    // they were dropped unsaid, and the request went without them (a 401, or the wrong user).
+    throw new UsageError(
+      `Studio URL "${shownUrl(raw)}" holds credentials (before its @), which studio-jobs never sends: Studio takes a token, given on its own.`,
+      `Take them out of the URL (${whereToChange(source)}), and give the token with --token, DATACHAIN_STUDIO_TOKEN or datachain's config (\`datachain auth login\`).`,
     );
   }
   if (url.protocol === "http:" && !isLoopbackHost(url.hostname) && !insecure) {
