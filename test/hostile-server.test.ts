@@ -157,6 +157,21 @@ function serve(jobs: unknown = listing, overrides: { clusters?: unknown; write?:
 
 afterEach(() => serve());
 
+/** Serves as serve() does, but a listing of jobs is answered with a redirect to `location`. */
+function redirectListing(status: number, location: string): void {
+  answerListingWith((_req, res) => {
+    res.writeHead(status, { location });
+    res.end();
+  });
+}
+
+/** Serves as serve() does, but a listing of jobs is answered by `answer`. */
+function answerListingWith(answer: Handler): void {
+  serve();
+  const faithful = hostile.handler;
+  hostile.handler = (req, res, body) => ((req.url ?? "").startsWith("/api/datachain/jobs/") ? answer : faithful)(req, res, body);
+}
+
 function env(extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
   return { DATACHAIN_STUDIO_URL: hostile.url, DATACHAIN_STUDIO_TOKEN: TOKEN, ...SECRET_ENV, ...extra };
 }
@@ -782,7 +797,8 @@ describe("3b. a secret that a cut would split", () => {
   const bearer = (req: IncomingMessage): string => String(req.headers["authorization"]).replace("Bearer ", "");
   const cases: Record<string, Handler> = {
     redirect: (req, res) => {
-      res.writeHead(302, { location: `https://studio.example.com/${"p".repeat(260)}?t=${bearer(req)}` });
+      // In the path: a query is not shown at all.
+      res.writeHead(302, { location: `https://studio.example.com/${"p".repeat(260)}/${bearer(req)}` });
       res.end();
     },
     "text across 64 KiB": (req, res) => {
@@ -941,15 +957,12 @@ describe("3d. a server error that quotes the request cut short", () => {
 
 describe("4. a reply that never ends", () => {
   function drip(): void {
-    serve();
-    const faithful = hostile.handler;
-    hostile.handler = (req, res, body) => {
-      if (!(req.url ?? "").startsWith("/api/datachain/jobs/")) return faithful(req, res, body);
+    answerListingWith((req, res) => {
       res.writeHead(200, { "content-type": "application/json" });
       res.write("[");
       const timer = setInterval(() => res.write(" "), 50);
       res.on("close", () => clearInterval(timer));
-    };
+    });
   }
 
   it("stops at the deadline, --timeout or STUDIO_JOBS_TIMEOUT, and says how to raise it", async () => {
@@ -1056,11 +1069,8 @@ describe("4. a reply that never ends", () => {
 
 describe("5. a reply that never stops", () => {
   it("stops reading at the size cap and says so", async () => {
-    serve();
-    const faithful = hostile.handler;
     let sent = 0;
-    hostile.handler = (req, res, body) => {
-      if (!(req.url ?? "").startsWith("/api/datachain/jobs/")) return faithful(req, res, body);
+    answerListingWith((_req, res) => {
       res.writeHead(200, { "content-type": "application/json" });
       res.write("[");
       const record = `${JSON.stringify(first(0))},`;
@@ -1073,7 +1083,7 @@ describe("5. a reply that never stops", () => {
         res.end();
       };
       more();
-    };
+    });
     const result = await runCli(["plan", "."], { cwd: dir, env: env({ STUDIO_JOBS_MAX_REPLY_MB: "1" }) });
     expect(result.code).toBe(1);
     expect(result.stderr).toBe(
@@ -1095,13 +1105,10 @@ describe("5. a reply that never stops", () => {
   });
 
   it("refuses a declared length past the cap without reading it", async () => {
-    serve();
-    const faithful = hostile.handler;
-    hostile.handler = (req, res, body) => {
-      if (!(req.url ?? "").startsWith("/api/datachain/jobs/")) return faithful(req, res, body);
+    answerListingWith((req, res) => {
       res.writeHead(200, { "content-type": "application/json", "content-length": String(3 * 1024 * 1024) });
       res.write("[");
-    };
+    });
     const result = await runCli(["plan", "."], { cwd: dir, env: env({ STUDIO_JOBS_MAX_REPLY_MB: "2" }) });
     expect(result.code).toBe(1);
     expect(result.stderr.split("\n")[0]).toBe(
@@ -1288,17 +1295,11 @@ describe("7. odd replies and wrong URLs", () => {
 
   // Each status that redirects (REDIRECTS in call-errors.ts).
   it.each([301, 302, 303, 307, 308])("a redirect (%i) is not followed: says where it pointed and which --url to use", async (status) => {
-    serve();
-    const faithful = hostile.handler;
-    hostile.handler = (req, res, body) => {
-      if (!(req.url ?? "").startsWith("/api/datachain/jobs/")) return faithful(req, res, body);
-      res.writeHead(status, { location: "https://studio.example.com/api/datachain/jobs/?team_name=demo" });
-      res.end();
-    };
+    redirectListing(status, "https://studio.example.com/api/datachain/jobs/");
     const result = await runCli(["plan", "."], { cwd: dir, env: env() });
     expect(result.code).toBe(1);
     expect(result.stderr).toBe(
-      `Error: [GET] ${hostile.url}/api/datachain/jobs/?team_name=demo&limit=250000: ${status} redirect to https://studio.example.com/api/datachain/jobs/?team_name=demo; redirects are not followed, so the token never goes elsewhere\n` +
+      `Error: [GET] ${hostile.url}/api/datachain/jobs/?team_name=demo&limit=250000: ${status} redirect to https://studio.example.com/api/datachain/jobs/; redirects are not followed, so the token never goes elsewhere\n` +
         "If Studio has moved, use --url https://studio.example.com.\n",
     );
     expect(hostile.received.filter((r) => r.url.startsWith("/api/datachain/jobs/"))).toHaveLength(1);
@@ -1309,18 +1310,29 @@ describe("7. odd replies and wrong URLs", () => {
     // percent-encodes `{`, `}` and a backquote in a path but not `|` or `^`: the token
     // printed as Tk%7Bab|cd%7Def^gh%60ij, in neither encoding the redactor knew.
     const token = "Tk{ab|cd}ef^gh`ijXYZ";
-    serve();
-    const faithful = hostile.handler;
-    hostile.handler = (req, res, body) => {
-      if (!(req.url ?? "").startsWith("/api/datachain/jobs/")) return faithful(req, res, body);
-      res.writeHead(301, { location: `/api/${token}/login?t=${token}#${token}` });
-      res.end();
-    };
+    redirectListing(301, `/api/${token}/login?t=${token}#${token}`);
     const result = await runCli(["plan", "."], { cwd: dir, env: env({ DATACHAIN_STUDIO_TOKEN: token }) });
     expect(result.code).toBe(1);
     expect(result.stderr.split("\n")[0]).toBe(
-      `Error: [GET] ${hostile.url}/api/datachain/jobs/?team_name=demo&limit=250000: 301 redirect to ${hostile.url}/api/***/login?t=***#***; redirects are not followed, so the token never goes elsewhere`,
+      `Error: [GET] ${hostile.url}/api/datachain/jobs/?team_name=demo&limit=250000: 301 redirect to ${hostile.url}/api/***/login?… (what follows its ? or # is not shown: it may hold a credential); redirects are not followed, so the token never goes elsewhere`,
     );
+  });
+
+  it.each([
+    ["a query", "https://b.s3.example.com/x/api/a?X-Amz-Signature=5e1f4a9c0d&X-Amz-Credential=AKIA7Q%2F2026&token=zz-9k", "/x/api/a?…"],
+    ["a fragment", "https://b.s3.example.com/x/api/#access_token=5e1f4a9c0d", "/x/api/#…"],
+    ["an empty query and a fragment", "https://b.s3.example.com/x/api/?#5e1f4a9c0d", "/x/api/?…"],
+  ])("a redirect's Location is named without %s, which may hold a signed credential", async (_what, location, shown) => {
+    // Found by review: the Location was named whole, and a signed URL's query
+    // (?X-Amz-Signature=...&token=...) holds a credential the redactor does not know.
+    redirectListing(302, location);
+    const result = await runCli(["plan", "."], { cwd: dir, env: env() });
+    expect([result.code, result.stdout]).toEqual([1, ""]);
+    expect(result.stderr).toBe(
+      `Error: [GET] ${hostile.url}/api/datachain/jobs/?team_name=demo&limit=250000: 302 redirect to https://b.s3.example.com${shown} (what follows its ? or # is not shown: it may hold a credential); redirects are not followed, so the token never goes elsewhere\n` +
+        "If Studio has moved, use --url https://b.s3.example.com/x.\n",
+    );
+    expect(result.stderr).not.toMatch(/5e1f4a9c0d|AKIA7Q|zz-9k/);
   });
 
   it.each([
@@ -1329,13 +1341,7 @@ describe("7. odd replies and wrong URLs", () => {
   ])("a redirect to %s suggests no --url", async (_what, location) => {
     // Found by an adversarial tester: "If Studio has moved, use --url null." for the second,
     // and the --url in use for the first.
-    serve();
-    const faithful = hostile.handler;
-    hostile.handler = (req, res, body) => {
-      if (!(req.url ?? "").startsWith("/api/datachain/jobs/")) return faithful(req, res, body);
-      res.writeHead(307, { location });
-      res.end();
-    };
+    redirectListing(307, location);
     const result = await runCli(["plan", "."], { cwd: dir, env: env() });
     expect(result.code).toBe(1);
     expect(result.stderr.split("\n").slice(1)).toEqual([
@@ -1349,12 +1355,9 @@ describe("7. odd replies and wrong URLs", () => {
     ["a NUL", "\u0000", '"{"message":"\\u0000"}"'],
     ["terminal controls", "\u001b\u0007\u0085", '"{"message":"\\u001b\\u0007 "}"'],
   ])("a JSON error whose message shows as nothing (%s) is described as a body, with the URL hint", async (_what, message, shown) => {
-    serve();
-    const faithful = hostile.handler;
-    hostile.handler = (req, res, body) => {
-      if (!(req.url ?? "").startsWith("/api/datachain/jobs/")) return faithful(req, res, body);
+    answerListingWith((req, res) => {
       json(res, 400, { message });
-    };
+    });
     const result = await runCli(["plan", "."], { cwd: dir, env: env() });
     expect(result.code).toBe(1);
     expect(result.stderr).toBe(

@@ -371,6 +371,19 @@ function waitTooLong(ctx: ErrorContext, status: number, headers: Headers): strin
 /** The statuses that redirect: another 3xx (304 Not Modified, 300 Multiple Choices) is said as any other status. */
 const REDIRECTS: ReadonlySet<number> = new Set([301, 302, 303, 307, 308]);
 
+/**
+ * A redirect's Location as its error names it: without its query or fragment, which may hold a
+ * credential the redactor does not know (a signed URL's `?X-Amz-Signature=...&token=...`,
+ * `#access_token=...`); `?…` or `#…` says something was left out. The URL parser writes a `?`
+ * or `#` of the credentials or the path percent-encoded, so the first one in `href` starts them.
+ */
+function locationShown(target: URL, redact: (text: string) => string): string {
+  const { href } = target;
+  const cut = href.search(/[?#]/);
+  if (cut === -1) return shorten(redact(href), 300);
+  return `${shorten(redact(href.slice(0, cut)), 300)}${href[cut] ?? ""}… (what follows its ? or # is not shown: it may hold a credential)`;
+}
+
 export function redirected(ctx: ErrorContext, where: RequestDescription, status: number, location: string | undefined): RemoteError {
   const { redact } = ctx;
   let target: URL | undefined;
@@ -389,7 +402,7 @@ export function redirected(ctx: ErrorContext, where: RequestDescription, status:
     status,
     code: "REMOTE_REDIRECT",
     message: redact(
-      `[${where.method}] ${where.url}: ${status} redirect${target === undefined ? " without a usable Location" : ` to ${shorten(redact(target.href), 300)}`}; redirects are not followed, so the token never goes elsewhere`,
+      `[${where.method}] ${where.url}: ${status} redirect${target === undefined ? " without a usable Location" : ` to ${locationShown(target, redact)}`}; redirects are not followed, so the token never goes elsewhere`,
     ),
     hint: redact(
       // From https:// to plain http://: switching --url to it would send the token unencrypted.
