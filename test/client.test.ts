@@ -1260,6 +1260,83 @@ describe("configuration", () => {
   });
 });
 
+describe("this machine, to which plain http:// may go", () => {
+  it("is every spelling of 127.0.0.0/8, ::1 and localhost, and nothing else", () => {
+    // Found by review: http://localhost.:PORT, http://studio.localhost:PORT and
+    // http://[::ffff:127.0.0.1]:PORT were refused as another host.
+    const accepted = (url: string) => {
+      try {
+        return checkStudioUrl(url, false).hostname;
+      } catch (error) {
+        return (error as UsageError).message;
+      }
+    };
+    const here = [
+      "http://localhost:1",
+      "http://LocalHost.:1",
+      "http://studio.localhost:1",
+      "http://a.b.localhost.:1",
+      "http://127.0.0.1:1",
+      "http://127.255.255.254:1",
+      "http://127.1:1",
+      "http://2130706433:1",
+      "http://[::1]:1",
+      "http://[0:0:0:0:0:0:0:1]:1",
+      "http://[::ffff:127.0.0.1]:1",
+      "http://[::FFFF:7f01:203]:1",
+    ];
+    expect(here.map(accepted)).toEqual([
+      "localhost",
+      "localhost.",
+      "studio.localhost",
+      "a.b.localhost.",
+      "127.0.0.1",
+      "127.255.255.254",
+      "127.0.0.1",
+      "127.0.0.1",
+      "[::1]",
+      "[::1]",
+      "[::ffff:7f00:1]",
+      "[::ffff:7f01:203]",
+    ]);
+    const elsewhere = [
+      "localhost.example.com",
+      "localhostx",
+      "xlocalhost",
+      "localhost.evil.",
+      "127.0.0.1.nip.io",
+      "128.0.0.1",
+      "0.0.0.0",
+      "[::]",
+      "[::ffff:10.0.0.1]",
+      "[::127.0.0.1]",
+      "[64:ff9b::7f00:1]",
+      "[fe80::1]",
+    ];
+    for (const host of elsewhere) {
+      const hostname = new URL(`http://${host}:1`).hostname;
+      expect(accepted(`http://${host}:1`), host).toBe(`Refusing plain http:// to ${hostname}: the token would be sent unencrypted.`);
+    }
+  });
+
+  it("is reached under each spelling, a name under localhost without asking DNS or a proxy", async () => {
+    // studio.localhost is in no hosts file and no DNS here: it reaches the emulator only as
+    // localhost, as the client resolves it. A proxy that answers nothing would fail a request sent to it.
+    const studio = await startTestStudio();
+    onTestFinished(() => studio.close());
+    const port = new URL(studio.emulator.url).port;
+    const env = { DATACHAIN_STUDIO_TOKEN: "dev-token", DATACHAIN_STUDIO_TEAM: "demo", http_proxy: "http://127.0.0.1:9", HOME: tmpdir() };
+    for (const host of ["localhost.", "studio.localhost", "Studio.LocalHost.", "[::ffff:127.0.0.1]"]) {
+      const result = await runCli(["--url", `http://${host}:${port}`, "clusters", "--format", "json"], { env });
+      expect([result.code, result.stderr], host).toEqual([0, ""]);
+      expect(
+        (JSON.parse(result.stdout) as { name: string }[]).map((c) => c.name),
+        host,
+      ).toEqual(["default", "gpu-pool", "legacy"]);
+    }
+  });
+});
+
 describe("each try's deadline and stop, against a server that stalls", () => {
   let server: Server | undefined;
   afterEach(async () => {

@@ -952,6 +952,17 @@ describe("faults", () => {
     await expect(startEmulator({ host: "0.0.0.0", config: own, admin: true })).rejects.toThrow(
       "Refusing --admin on 0.0.0.0: the test hooks take no token",
     );
+    // Nor on a name under localhost, which listen() would ask DNS about: only the client resolves those as localhost.
+    await expect(startEmulator({ host: "studio.localhost", config: own, admin: true })).rejects.toThrow(
+      "Refusing --admin on studio.localhost: the test hooks take no token",
+    );
+    // 127.0.0.1 written as an IPv4-mapped IPv6 address is this machine (found by review: refused as another host).
+    const mapped = await startEmulator({ host: "::ffff:127.0.0.1", admin: true });
+    try {
+      expect((await rawCall(mapped.url, "GET", "/_emulator/state", { token: null })).status).toBe(200);
+    } finally {
+      await mapped.close();
+    }
     // A port in use is a usage error, not an internal one.
     const taken = await startEmulator();
     try {

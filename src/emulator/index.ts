@@ -8,7 +8,7 @@ import { decodeText, describeTextProblem, placeInText } from "../desired/decode-
 import { formatPath, type DocPath } from "../desired/yaml-source.js";
 import { UsageError } from "../errors.js";
 import { isTeamName, TEAM_NAME_RULE } from "../studio/team-name.js";
-import { isLoopbackHost } from "../studio/url.js";
+import { isLoopbackAddress } from "../studio/url.js";
 import type { Cluster } from "../studio/types.js";
 import { readClusterList } from "../studio/wire.js";
 import { DEFAULT_GRANTS, DEFAULT_TOKEN, type Scope, type TokenGrant } from "./auth.js";
@@ -304,14 +304,17 @@ function rawReply(status: number, text: string, said: string, headers = ""): str
 
 export async function startEmulator(options: EmulatorOptions = {}): Promise<RunningEmulator> {
   const host = options.host ?? "127.0.0.1";
+  // A loopback address, or localhost as the system resolves it; not a name under localhost,
+  // which listen() would ask DNS about (only the client resolves those as localhost itself).
+  const loopback = host === "localhost" || isLoopbackAddress(host);
   const config = loadEmulatorConfig(options.config);
-  if (!isLoopbackHost(host) && config.tokens.some((g) => g.token === DEFAULT_TOKEN)) {
+  if (!loopback && config.tokens.some((g) => g.token === DEFAULT_TOKEN)) {
     throw new UsageError(
       `Refusing to listen on ${host} with the well-known token "${DEFAULT_TOKEN}".`,
       "Give a token of your own (`studio-jobs --token T --team TEAM emulator ...`) or several with --config, or listen on 127.0.0.1.",
     );
   }
-  if (!isLoopbackHost(host) && options.admin === true) {
+  if (!loopback && options.admin === true) {
     throw new UsageError(
       `Refusing --admin on ${host}: the test hooks take no token, so anyone who can reach the port could read every job and reset the store.`,
       "Use --admin only on 127.0.0.1.",

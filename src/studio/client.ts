@@ -10,7 +10,7 @@ import { RemoteError, StudioJobsError, UsageError } from "../errors.js";
 import { createRedactor, type Redactor } from "../redact.js";
 import { urlSecrets } from "../url-credentials.js";
 import { createCall, DEFAULT_TIMEOUT_MS, MAX_TIMEOUT_MS, type CallSpec, type RetryEvent } from "./call.js";
-import { Agent, createProxyAgent, loadFormData, type Dispatcher } from "./http.js";
+import { Agent, createProxyAgent, loadFormData, localhostLookup, type Dispatcher } from "./http.js";
 import type { ProxySetting } from "./proxy.js";
 import type { Cluster, JobInput, JobOutput, UploadReply } from "./types.js";
 import { createJobListStream, createWholeReplyStream, type JobList } from "./stream-parse.js";
@@ -181,7 +181,7 @@ export function createStudioClient(options: StudioClientOptions): StudioClient {
     options.dispatcher ??
     // Through a proxy, each connection to Studio is a tunnel (CONNECT) the proxy opens.
     (proxy === undefined
-      ? new Agent(agentOptions)
+      ? new Agent({ ...agentOptions, connect: { lookup: localhostLookup } })
       : createProxyAgent({
           ...agentOptions,
           uri: proxy.url,

@@ -5,9 +5,11 @@
 // (the same classes the package exports, which a test checks), at paths fixed by the exact
 // version in package.json.
 
+import { lookup } from "node:dns";
 import { createRequire } from "node:module";
-import { isIP } from "node:net";
+import { isIP, type LookupFunction } from "node:net";
 import { TUNNEL_CLOSED } from "./retry.js";
+import { isLocalhostName } from "./url.js";
 import type { Agent as AgentClass, Dispatcher, FormData as FormDataClass, Pool as PoolClass, ProxyAgent as ProxyAgentClass } from "undici";
 
 const require = createRequire(import.meta.url);
@@ -23,6 +25,15 @@ const requestApi = require("undici/lib/api/api-request.js") as RequestApi;
 export function request(dispatcher: Dispatcher, options: Dispatcher.RequestOptions): Promise<Dispatcher.ResponseData> {
   return requestApi.call(dispatcher, options);
 }
+
+/**
+ * How a connection to Studio finds its address: a name under localhost (`studio.localhost`,
+ * `localhost.`), which isLoopbackHost takes for this machine and lets plain http:// reach, is
+ * resolved as `localhost`, never by DNS, which could answer with another machine's address
+ * and have the token cross the network in clear. Any other name as Node resolves it.
+ */
+export const localhostLookup: LookupFunction = (hostname, options, callback) =>
+  lookup(isLocalhostName(hostname) ? "localhost" : hostname, options, callback);
 
 /**
  * undici's ProxyAgent, loaded only when a proxy is in use. It opens each tunnel with the

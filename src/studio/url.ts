@@ -1,6 +1,7 @@
 // Studio's URL: what it may be (https, or http to this machine only; no credentials, no
 // query), its base under which /api lies, and a request's query string.
 
+import { isIP } from "node:net";
 import { UsageError } from "../errors.js";
 import { hideCredentialsOfAnyUrl } from "../url-credentials.js";
 
@@ -23,10 +24,39 @@ export function baseUrlOf(url: URL): string {
   return `${url.origin}${path}`;
 }
 
-const LOOPBACK_HOSTS = new Set(["localhost", "127.0.0.1", "::1", "[::1]"]);
+/**
+ * Whether `host` is a loopback address: in 127.0.0.0/8, ::1, or 127.x written as an
+ * IPv4-mapped IPv6 address (::ffff:127.0.0.1); bare or in brackets, in any spelling the URL
+ * parser reads. Not 0.0.0.0 or ::, nor a name: where a name leads is the resolver's to say.
+ */
+export function isLoopbackAddress(host: string): boolean {
+  const bare = host.startsWith("[") && host.endsWith("]") ? host.slice(1, -1) : host;
+  const family = isIP(bare);
+  if (family === 4) return bare.startsWith("127.");
+  if (family !== 6) return false;
+  let written: string;
+  try {
+    written = new URL(`http://[${bare}]/`).hostname;
+  } catch {
+    return false; // with a zone (fe80::1%eth0), which is no loopback address
+  }
+  return written === "[::1]" || /^\[::ffff:7f[0-9a-f]{2}:[0-9a-f]{1,4}\]$/.test(written);
+}
 
+/**
+ * Whether `hostname` (as the URL parser writes it: lower case) is `localhost` or a name under
+ * it, with or without the root's trailing dot (`localhost.`, `studio.localhost`): the names
+ * RFC 6761 keeps for this machine. The client resolves each as `localhost` itself
+ * (`localhostLookup` in http.ts), as curl does, never asking DNS, which could name another machine.
+ */
+export function isLocalhostName(hostname: string): boolean {
+  const name = hostname.endsWith(".") ? hostname.slice(0, -1) : hostname;
+  return name === "localhost" || name.endsWith(".localhost");
+}
+
+/** Whether a URL's hostname is this machine: plain http:// may go there, and no proxy is asked for it. */
 export function isLoopbackHost(hostname: string): boolean {
-  return LOOPBACK_HOSTS.has(hostname) || /^127\.\d+\.\d+\.\d+$/.test(hostname);
+  return isLoopbackAddress(hostname) || isLocalhostName(hostname);
 }
 
 /** A URL as messages show it: no credentials, and nothing past a `?` or `#`, which may hold a token. */
