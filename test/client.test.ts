@@ -1260,6 +1260,35 @@ describe("configuration", () => {
   });
 });
 
+describe("the Studio URL as written", () => {
+  const env = { DATACHAIN_STUDIO_TOKEN: "dev-token", DATACHAIN_STUDIO_TEAM: "demo", HOME: tmpdir() };
+
+  it("is refused with a port no server listens on, saying so", async () => {
+    // Found by review: :0 parsed, and each request was tried 6 times, refused each time;
+    // :99999, :-1 and :abc were "not a valid URL", without a word of the port.
+    for (const url of [
+      "http://127.0.0.1:0",
+      "https://studio.example.com:0/",
+      "http://127.0.0.1:99999",
+      "http://[::1]:65536",
+      "http://localhost:-1",
+      "https://u:p@studio.example.com:abc",
+    ]) {
+      const shown = url.replace("u:p@", "***@");
+      const result = await runCli(["--url", url, "clusters"], { env });
+      expect([result.code, result.stdout, result.stderr], url).toEqual([
+        1,
+        "",
+        `Error: Studio URL "${shown}" has no usable port: a port is a whole number from 1 to 65535.\n` +
+          "Give Studio's port, or none for the usual one, 443 for https:// (in --url).\n",
+      ]);
+    }
+    // A port that is fine in a URL that is not keeps the general sentence.
+    expect(() => checkStudioUrl("http://exa mple.com:8080", false)).toThrow('Studio URL "http://exa mple.com:8080" is not a valid URL.');
+    expect(() => checkStudioUrl("http://example.com:", false)).toThrow("Refusing plain http:// to example.com");
+  });
+});
+
 describe("this machine, to which plain http:// may go", () => {
   it("is every spelling of 127.0.0.0/8, ::1 and localhost, and nothing else", () => {
     // Found by review: http://localhost.:PORT, http://studio.localhost:PORT and

@@ -78,6 +78,26 @@ function whereToChange(source: string | undefined): string {
 }
 
 /**
+ * The port as `raw` writes it after its host (`:99999`, `:-1`), or undefined when it writes
+ * none, or when an `@` past the authority makes its end unsure (a password with a `/`).
+ */
+function writtenPort(raw: string): string | undefined {
+  const [whole, authority = ""] = /^[a-z][a-z\d+.-]*:\/\/([^/?#\\]*)/i.exec(raw.trim()) ?? [""];
+  if (raw.trim().slice(whole.length).includes("@")) return undefined;
+  // After the credentials, which may hold a `:`; and after an IPv6 address's brackets.
+  const host = authority.slice(authority.lastIndexOf("@") + 1);
+  const colon = host.lastIndexOf(":");
+  return colon === -1 || colon < host.lastIndexOf("]") ? undefined : host.slice(colon + 1);
+}
+
+function portError(raw: string, source: string | undefined): UsageError {
+  return new UsageError(
+    `Studio URL "${shownUrl(raw)}" has no usable port: a port is a whole number from 1 to 65535.`,
+    `Give Studio's port, or none for the usual one, 443 for https:// (${whereToChange(source)}).`,
+  );
+}
+
+/**
  * Refuse plain http:// to anything but this machine: the token would travel in clear text.
  * Credentials (`https://user:token@host`), which would not be sent. And a query or fragment, which a Studio URL never has: one pasted from a browser
  * (`?token=...`, `#access_token=...`) may hold a secret, which --verbose would print.
@@ -88,11 +108,15 @@ export function checkStudioUrl(raw: string, insecure: boolean, source?: string):
   try {
     url = new URL(raw);
   } catch {
+    const port = writtenPort(raw);
+    if (port !== undefined && port !== "" && !(/^\d+$/.test(port) && Number(port) <= 65535)) throw portError(raw, source);
     throw new UsageError(`Studio URL "${shownUrl(raw)}" is not a valid URL.`, "Give a URL such as https://studio.datachain.ai.");
   }
   if (url.protocol !== "https:" && url.protocol !== "http:") {
     throw new UsageError(`Studio URL "${shownUrl(raw)}" must start with https:// or http://.`);
   }
+  // Port 0 parses, and no server listens there: every request was tried 6 times, refused each time.
+  if (url.port === "0") throw portError(raw, source);
   if (/[?#]/.test(raw)) {
     throw new UsageError(
       `Studio URL "${shownUrl(raw)}" has a query or a fragment (from its ? or #), which Studio's URL never has; what follows is not shown, as it may hold a token.`,
