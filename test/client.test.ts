@@ -1287,6 +1287,26 @@ describe("the Studio URL as written", () => {
     expect(() => checkStudioUrl("http://exa mple.com:8080", false)).toThrow('Studio URL "http://exa mple.com:8080" is not a valid URL.');
     expect(() => checkStudioUrl("http://example.com:", false)).toThrow("Refusing plain http:// to example.com");
   });
+
+  it("is said by --verbose as it is used, never a control character in it", async () => {
+    // Found by review: "studio: " printed the URL as written, an escape sequence (from a
+    // project's .datachain/config) sent to the terminal, a newline splitting the line.
+    const studio = await startTestStudio();
+    onTestFinished(() => studio.close());
+    const base = studio.emulator.url.replace(/\/$/, "");
+    const cases: [string, string][] = [
+      [`${base}/\u001b[31mx/`, `${base}/%1B[31mx`],
+      [`${base}\n`, base],
+      [`${base}//`, base],
+    ];
+    for (const [written, used] of cases) {
+      const result = await runCli(["--verbose", "clusters"], { env: { ...env, DATACHAIN_STUDIO_URL: written } });
+      expect(result.stderr.split("\n")[0], written).toBe(
+        `studio: ${used} (url from DATACHAIN_STUDIO_URL, token from DATACHAIN_STUDIO_TOKEN)`,
+      );
+      expect(result.stderr, written).not.toContain("\u001b");
+    }
+  });
 });
 
 describe("this machine, to which plain http:// may go", () => {

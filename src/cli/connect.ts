@@ -6,7 +6,7 @@ import { printable } from "../invisible.js";
 import { MAX_TIMEOUT_MS } from "../studio/call.js";
 import { createStudioClient, MAX_REPLY_BYTES_LIMIT, type RetryEvent, type StudioClient } from "../studio/client.js";
 import { proxyFor } from "../studio/proxy.js";
-import { checkStudioUrl } from "../studio/url.js";
+import { checkStudioUrl, studioBase } from "../studio/url.js";
 import { urlSecrets } from "../url-credentials.js";
 import { formatDuration } from "../studio/reply-text.js";
 import { refusedTokenHint, resolveConnection, type ConnectionSettings } from "../studio/config.js";
@@ -145,7 +145,8 @@ export async function connect(globals: GlobalOptions, io: CliIo, resolved?: Conn
   io.secrets?.addSecret(settings.token, { header: true });
   for (const secret of urlSecrets(settings.url)) io.secrets?.addSecret(secret);
   const limits = limitsFrom(globals, io.env);
-  const proxy = proxyFor(checkStudioUrl(settings.url, globals.insecure, settings.sources.url), io.env);
+  const studioUrl = checkStudioUrl(settings.url, globals.insecure, settings.sources.url);
+  const proxy = proxyFor(studioUrl, io.env);
   // The proxy's password, like the token, is never shown; it travels in a header (Proxy-Authorization).
   for (const secret of proxy?.secrets ?? []) io.secrets?.addSecret(secret, { header: true });
   if (settings.token === undefined) {
@@ -155,7 +156,8 @@ export async function connect(globals: GlobalOptions, io: CliIo, resolved?: Conn
     );
   }
   if (globals.verbose) {
-    io.stderr.write(`studio: ${settings.url} (url from ${settings.sources.url}, token from ${settings.sources.token})\n`);
+    // As parsed, not as written: a control character in a path is percent-encoded, never sent to the terminal.
+    io.stderr.write(`studio: ${studioBase(studioUrl)} (url from ${settings.sources.url}, token from ${settings.sources.token})\n`);
     if (proxy !== undefined) io.stderr.write(`proxy: ${proxy.shown} (from ${proxy.from})\n`);
   }
   skipOptimizingHttpParser();

@@ -13,6 +13,7 @@ import { replaceFile, ReplaceFileError, whyNotReplaceable } from "../replace-fil
 import { createDigestKey, describeDigestKey, type DigestKey } from "./secret-digest.js";
 import { PLAN_KEY_VARIABLE, usablePlanKey } from "./plan-key.js";
 import { createRedactor } from "../redact.js";
+import { studioBase } from "../studio/url.js";
 import { hasUrlCredentials, urlSecrets } from "../url-credentials.js";
 
 /**
@@ -20,8 +21,7 @@ import { hasUrlCredentials, urlSecrets } from "../url-credentials.js";
  * credentials (a password in --url is never written) or a trailing slash.
  */
 export function studioLocation(url: string): string {
-  const parsed = new URL(url);
-  return `${parsed.origin}${parsed.pathname.replace(/\/+$/, "")}`;
+  return studioBase(new URL(url));
 }
 
 /**

@@ -97,6 +97,11 @@ function portError(raw: string, source: string | undefined): UsageError {
   );
 }
 
+/** Studio's base URL as requests are made under it, for messages: origin and path, no trailing slash (no credentials: they are refused). */
+export function studioBase(url: URL): string {
+  return `${url.origin}${url.pathname.replace(/\/+$/, "")}`;
+}
+
 /**
  * Refuse plain http:// to anything but this machine: the token would travel in clear text.
  * Credentials (`https://user:token@host`), which would not be sent. And a query or fragment, which a Studio URL never has: one pasted from a browser
