@@ -291,7 +291,7 @@ describe("--var-file", () => {
     const flag = await runCli(["validate", "studio-jobs.yaml", "--var", "x=${env:S}"], { cwd: dir });
     expect({ code: flag.code, stderr: flag.stderr }).toEqual({
       code: 1,
-      stderr: `Error: --var "x=\${env:S}": ${plain}.\nPass the value itself.\n`,
+      stderr: `Error: --var x: ${plain}.\nPass the value itself.\n`,
     });
   });
 
@@ -311,6 +311,33 @@ describe("--var-file", () => {
     );
   });
 
+  // `--var "$TOKEN"` (the name left out) was refused as `--var "<the token>" is not name=value`,
+  // which put the token in the CI log; so did a base64 token's text before its padding.
+  it("refuses a malformed --var without quoting it, naming it by its place", async () => {
+    const dir = writeRepo({ "studio-jobs.yaml": job("a") });
+    const hint = "Write it as --var NAME=VALUE, e.g. --var env=prod.\n";
+    const shown = "what it holds is not shown, as it may be a secret";
+    const said = async (...vars: string[]) => {
+      const result = await runCli(["validate", "studio-jobs.yaml", ...vars.flatMap((v) => ["--var", v])], { cwd: dir });
+      return { code: result.code, stdout: result.stdout, stderr: result.stderr };
+    };
+    expect(await said("ghp_abcdef0123456789SECRET")).toEqual({
+      code: 1,
+      stdout: "",
+      stderr: `Error: --var is not NAME=VALUE; ${shown}.\n${hint}`,
+    });
+    expect(await said("env=prod", "=0123456789SECRET")).toEqual({
+      code: 1,
+      stdout: "",
+      stderr: `Error: --var #2 (of 2) is not NAME=VALUE; ${shown}.\n${hint}`,
+    });
+    expect(await said("env=prod", "x=1", "dGhp+c2lz/SECRET==")).toEqual({
+      code: 1,
+      stdout: "",
+      stderr: `Error: --var #3 (of 3): the text before "=" is not a variable name: use letters, digits and '_', not starting with a digit; ${shown}.\n${hint}`,
+    });
+  });
+
   // Found by an adversarial tester: `--var e.x=1` was "not name=value", and a spec given as a
   // var file had each of its settings told to be put in quotes.
   it("says a --var's name is what is wrong, and a spec given as a var file is one", async () => {
@@ -319,7 +346,7 @@ describe("--var-file", () => {
     expect({ code: flag.code, stderr: flag.stderr }).toEqual({
       code: 1,
       stderr:
-        'Error: --var "e.x=1": "e.x" is not a variable name: use letters, digits and \'_\', not starting with a digit.\nFor example: --var env=prod\n',
+        "Error: --var: the text before \"=\" is not a variable name: use letters, digits and '_', not starting with a digit; what it holds is not shown, as it may be a secret.\nWrite it as --var NAME=VALUE, e.g. --var env=prod.\n",
     });
     const spec = await runCli(["validate", "studio-jobs.yaml", "--var-file", "studio-jobs.yaml"], { cwd: dir });
     expect({ code: spec.code, stderr: spec.stderr }).toEqual({

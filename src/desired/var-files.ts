@@ -15,21 +15,30 @@ const RESERVED = "__proto__";
 /** Variables are substituted as written: a ${...} in one would be sent as text. */
 const PLAIN_VALUE = "a variable's value is plain text, and ${...} is not read in it; use ${env:...} where the variable is used";
 
-/** `--var name=value` flags into a map; a malformed one is a usage error. */
+/**
+ * `--var name=value` flags into a map; a malformed one is a usage error. A refusal never
+ * quotes the flag: `--var "$TOKEN"` (the name left out) would put the token in a CI log, and
+ * so would the text before an `=` in it (a base64 token's padding). It says which --var, by
+ * its place among them, and the form expected.
+ */
 export function parseVarFlags(flags: readonly string[]): Record<string, string> {
   const vars: Record<string, string> = {};
-  for (const flag of flags) {
+  flags.forEach((flag, index) => {
+    const which = flags.length === 1 ? "--var" : `--var #${index + 1} (of ${flags.length})`;
     const match = /^([^=]*)=(.*)$/s.exec(flag);
-    if (match === null || match[1] === "") throw new UsageError(`--var "${flag}" is not name=value.`, "For example: --var env=prod");
-    if (!NAME.test(match[1] ?? ""))
-      throw new UsageError(`--var "${flag}": "${showKey(match[1] ?? "")}" ${NOT_A_NAME}.`, "For example: --var env=prod");
+    const name = match?.[1] ?? "";
+    if (match === null || name === "") throw new UsageError(`${which} is not NAME=VALUE; ${NOT_SHOWN}.`, VAR_HINT);
+    if (!NAME.test(name)) throw new UsageError(`${which}: the text before "=" ${NOT_A_NAME}; ${NOT_SHOWN}.`, VAR_HINT);
     const value = match[2] ?? "";
-    if (value.includes("${")) throw new UsageError(`--var "${flag}": ${PLAIN_VALUE}.`, "Pass the value itself.");
-    if (match[1] === RESERVED) throw new UsageError(`--var ${RESERVED}: ${RESERVED} cannot be used as a name here; choose another.`);
-    vars[match[1] ?? ""] = value;
-  }
+    if (value.includes("${")) throw new UsageError(`--var ${name}: ${PLAIN_VALUE}.`, "Pass the value itself.");
+    if (name === RESERVED) throw new UsageError(`--var ${RESERVED}: ${RESERVED} cannot be used as a name here; choose another.`);
+    vars[name] = value;
+  });
   return vars;
 }
+
+const NOT_SHOWN = "what it holds is not shown, as it may be a secret";
+const VAR_HINT = "Write it as --var NAME=VALUE, e.g. --var env=prod.";
 
 /** Where a variable's value was given: by a --var flag, or at its key in a var file. */
 export type VarSource = { from: "flag" } | { from: "file"; location: SourceLocation };
