@@ -75,6 +75,15 @@ export function escapeUnseenInJson(json: string): string {
   return json.replace(UNSEEN_IN_JSON, escapeCharacter);
 }
 
+/**
+ * `text` in double quotes as JSON writes it, every character seen (a line break as `\n`, a
+ * control or unseen character as `\uXXXX`): a value a user gave (a flag's, a variable's) as a
+ * message quotes it, which must not break the message's line nor forge the next one.
+ */
+export function quoted(text: string): string {
+  return escapeUnseenInJson(JSON.stringify(text));
+}
+
 /** `text` with each of those characters given to `replace`, with where it stands, and replaced by what it returns. */
 export function replaceUnseen(text: string, replace: (match: string, at: number) => string): string {
   return text.replace(UNSEEN_IN_JSON, (match: string, at: number) => replace(match, at));

@@ -191,6 +191,66 @@ describe("help and version", () => {
       expect(result.code).toBe(1);
       expect(result.stderr).toBe(`Error: unknown option '${argv.at(-1)?.split("=")[0] ?? ""}=***'\n(run with --help for usage)\n`);
     }
+    // A line break in the value, or a ' in the option's name, printed the value.
+    for (const [given, said] of [
+      ["--tokne=sk-live-01234\n56789", "--tokne"],
+      ["--to'kne=sk-live-0123456789", "--to'kne"],
+    ]) {
+      const result = await runCli([given ?? ""]);
+      expect([result.code, result.stderr]).toEqual([1, `Error: unknown option '${said ?? ""}=***'\n(run with --help for usage)\n`]);
+    }
+  });
+
+  // `studio-jobs $'nope\nFAKE: ok'` printed `FAKE: ok` as a line of its own: a CI log showed a
+  // line the tool never wrote. What an error quotes of the command line shows a line break as ^J.
+  it("shows a line break given on the command line escaped in every error that quotes it", async () => {
+    const cwd = writeRepo({ "studio-jobs.yaml": "version: 1\nstack: s\ndefaults: {team: t}\njobs:\n  a: {query: print(1)}\n" });
+    const said = async (argv: string[], env: Record<string, string> = {}) => {
+      const result = await runCli(argv, { cwd, env });
+      return [result.code, result.stdout, result.stderr];
+    };
+    const usage = "(run with --help for usage)\n";
+    expect(await said(["nope\nFAKE: ok"])).toEqual([1, "", `Error: unknown command 'nope^JFAKE: ok'\n${usage}`]);
+    expect(await said(["validate", "--nope\nFAKE: ok"])).toEqual([1, "", `Error: unknown option '--nope^JFAKE: ok'\n${usage}`]);
+    expect(await said(["validate", "--format", "text\nFAKE: ok"])).toEqual([
+      1,
+      "",
+      `Error: option '--format <format>' argument 'text^JFAKE: ok' is invalid. Allowed choices are text, json, github.\n${usage}`,
+    ]);
+    expect(await said(["plan", "--max-cancel", "1\nFAKE: ok"])).toEqual([
+      1,
+      "",
+      `Error: option '--max-cancel <n>' argument '1^JFAKE: ok' is invalid. Give a whole number of at least 0.\n${usage}`,
+    ]);
+    // commander's own line break, before its suggestion, stays; one in the name quoted does not.
+    expect(await said(["pln\n(Did you mean plan?)"])).toEqual([1, "", `Error: unknown command 'pln^J(Did you mean plan?)'\n${usage}`]);
+    expect(await said(["plna"])).toEqual([1, "", `Error: unknown command 'plna'\n(Did you mean plan?)\n${usage}`]);
+    // The tool's own refusals of a flag's or a variable's value quote it as JSON does.
+    expect(await said(["--timeout", "1\nFAKE: ok", "plan"])).toEqual([
+      1,
+      "",
+      'Error: --timeout must be a number greater than 0, written in digits (such as 90 or 2.5), got "1\\nFAKE: ok".\n',
+    ]);
+    expect(await said(["plan"], { STUDIO_JOBS_MAX_REPLY_MB: "2048\n" })).toEqual([
+      1,
+      "",
+      'Error: STUDIO_JOBS_MAX_REPLY_MB can be at most 511, got "2048\\n": a reply is read into one string, which holds less than 512 MiB.\n',
+    ]);
+    expect(await said(["--url", "https://a b\nFAKE ok", "plan"])).toEqual([
+      1,
+      "",
+      'Error: Studio URL "https://a b\\nFAKE ok" is not a valid URL.\nGive a URL such as https://studio.datachain.ai.\n',
+    ]);
+    expect(await said(["import", "--stack", "a\nFAKE: ok"])).toEqual([
+      1,
+      "",
+      "Error: --stack \"a\\nFAKE: ok\" must be 1 to 63 letters, digits, '.', '_' or '-'.\n",
+    ]);
+    expect(await said(["emulator", "--max-json-size", "1\nFAKE: ok"])).toEqual([
+      1,
+      "",
+      'Error: --max-json-size must be a size in bytes, or with a unit such as 512k, 16M or 1G, got "1\\nFAKE: ok".\n',
+    ]);
   });
 });
 

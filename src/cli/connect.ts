@@ -2,7 +2,7 @@
 
 import { setFlagsFromString } from "node:v8";
 import { UsageError } from "../errors.js";
-import { printable } from "../invisible.js";
+import { printable, quoted } from "../invisible.js";
 import { MAX_TIMEOUT_MS } from "../studio/call.js";
 import { createStudioClient, MAX_REPLY_BYTES_LIMIT, type RetryEvent, type StudioClient } from "../studio/client.js";
 import { proxyFor } from "../studio/proxy.js";
@@ -38,7 +38,7 @@ function listLimitFrom(env: NodeJS.ProcessEnv): { listLimit?: { initial: number;
   const ceiling = Number(raw.trim());
   if (!/^\d+$/.test(raw.trim()) || !Number.isSafeInteger(ceiling) || ceiling < 1) {
     throw new UsageError(
-      `STUDIO_JOBS_MAX_LISTED must be a whole number from 1 to ${Number.MAX_SAFE_INTEGER}, written in digits, got "${raw}".`,
+      `STUDIO_JOBS_MAX_LISTED must be a whole number from 1 to ${Number.MAX_SAFE_INTEGER}, written in digits, got ${quoted(raw)}.`,
     );
   }
   return { listLimit: { initial: Math.min(250_000, ceiling), ceiling } };
@@ -54,7 +54,7 @@ function positiveNumber(name: string, raw: string): number {
   const written = raw.trim();
   const value = Number(written);
   if (!DECIMAL.test(written) || !Number.isFinite(value) || value <= 0)
-    throw new UsageError(`${name} must be a number greater than 0, written in digits (such as 90 or 2.5), got "${raw}".`);
+    throw new UsageError(`${name} must be a number greater than 0, written in digits (such as 90 or 2.5), got ${quoted(raw)}.`);
   return value;
 }
 
@@ -65,7 +65,7 @@ const MAX_TIMEOUT_SECONDS = Math.floor(MAX_TIMEOUT_MS / 1000);
 function timeoutMs(name: string, raw: string): number {
   const seconds = positiveNumber(name, raw);
   if (seconds > MAX_TIMEOUT_SECONDS) {
-    throw new UsageError(`${name} can be at most ${MAX_TIMEOUT_SECONDS} seconds (about 24 days), got "${raw}".`);
+    throw new UsageError(`${name} can be at most ${MAX_TIMEOUT_SECONDS} seconds (about 24 days), got ${quoted(raw)}.`);
   }
   return Math.ceil(seconds * 1000);
 }
@@ -84,7 +84,7 @@ function limitsFrom(globals: GlobalOptions, env: NodeJS.ProcessEnv): { timeoutMs
     limits.maxReplyBytes = Math.ceil(positiveNumber("STUDIO_JOBS_MAX_REPLY_MB", maxReply) * 1024 * 1024);
     if (limits.maxReplyBytes > MAX_REPLY_BYTES_LIMIT) {
       throw new UsageError(
-        `STUDIO_JOBS_MAX_REPLY_MB can be at most ${MAX_REPLY_BYTES_LIMIT / 1024 / 1024}, got "${maxReply}": a reply is read into one string, which holds less than 512 MiB.`,
+        `STUDIO_JOBS_MAX_REPLY_MB can be at most ${MAX_REPLY_BYTES_LIMIT / 1024 / 1024}, got ${quoted(maxReply)}: a reply is read into one string, which holds less than 512 MiB.`,
       );
     }
   }

@@ -83,12 +83,7 @@ export async function run(argv: readonly string[], rawIo: CliIo): Promise<number
     .configureOutput({
       writeOut: (text) => io.stdout.write(text),
       writeErr: (text) => io.stderr.write(text),
-      // Written as the tool's own errors are (`Error: ...`). The value given with an unknown
-      // option may be the token under a mistyped name (`--tokne=...`), which no redactor
-      // knows: the option is said without it. What it quotes of the command line (an unknown
-      // command, a value) is shown escaped, as every other message is, not obeyed.
-      outputError: (text, write) =>
-        write(printableLines(text.replace(/^error: /, "Error: ").replace(/^(Error: unknown option '-[^=']*)=.*'/m, "$1=***'"))),
+      outputError: (text, write) => write(commanderError(text)),
     });
 
   const globals = (): GlobalOptions => program.opts<GlobalOptions>();
@@ -339,6 +334,25 @@ export async function run(argv: readonly string[], rawIo: CliIo): Promise<number
   } catch (error) {
     return reportError(error, io, argv.includes("--verbose"));
   }
+}
+
+/**
+ * commander's error, written as the tool's own are (`Error: ...`). The value given with an
+ * unknown option may be the token under a mistyped name (`--tokne=...`), which no redactor
+ * knows: the option is said up to its first `=` and not past it (a line break in the value, or a
+ * `'` in the name, let the value through). What it quotes of the command line (an unknown command, an option, a value)
+ * is shown escaped as a path is, a line break as ^J: `studio-jobs $'nope\nFAKE: ok'` printed
+ * a line of its own choosing. The one line break commander writes, before its
+ * `(Did you mean ...?)`, stays.
+ */
+function commanderError(text: string): string {
+  const message = text
+    .replace(/\n$/, "")
+    .replace(/^error: /, "Error: ")
+    .replace(/^(Error: unknown option '-[^=]*)=.*'/s, "$1=***'");
+  const suggestion = /\n(\(Did you mean [^\n]*\?\))$/.exec(message);
+  if (suggestion === null) return `${printable(message)}\n`;
+  return `${printable(message.slice(0, suggestion.index))}\n${printable(suggestion[1] ?? "")}\n`;
 }
 
 function reportError(error: unknown, io: CliIo, verbose: boolean): number {

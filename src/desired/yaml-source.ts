@@ -11,7 +11,7 @@
 import * as jsYaml from "js-yaml";
 import { load as loadYaml, Schema, Type } from "js-yaml";
 import type { SourceLocation, SpecIssue } from "../errors.js";
-import { escapeUnseenInJson } from "../invisible.js";
+import { quoted } from "../invisible.js";
 import { parseCarefully } from "./yaml-careful.js";
 
 export type DocPath = readonly (string | number)[];
@@ -67,7 +67,7 @@ export function showValue(value: unknown): string {
  */
 export function showKey(key: string): string {
   const cut = key.length > 60 ? `${key.slice(0, 40)}…(${key.length} characters)` : key;
-  return escapeUnseenInJson(JSON.stringify(cut).slice(1, -1));
+  return quoted(cut).slice(1, -1);
 }
 
 /** `jobs.nightly.schedule.cron`, `files[1]`, and `jobs["odd name"]` for keys that are not plain words. */

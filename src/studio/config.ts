@@ -6,7 +6,7 @@ import { join, posix, resolve, win32 } from "node:path";
 import { decodeText, describeTextProblem } from "../desired/decode-text.js";
 import { readRegularFile, type CappedRead } from "../desired/read-file.js";
 import { UsageError } from "../errors.js";
-import { escapeInvisible } from "../invisible.js";
+import { quoted } from "../invisible.js";
 import { isTeamName, TEAM_NAME_RULE } from "./team-name.js";
 import { checkToken } from "./token.js";
 
@@ -279,7 +279,7 @@ export async function resolveConnection(
   const token = pick("token", flags.token, "DATACHAIN_STUDIO_TOKEN");
   const team = pick("team", flags.team, "DATACHAIN_STUDIO_TEAM");
   if (used.includes("team") && team.value !== undefined && !isTeamName(team.value)) {
-    throw new UsageError(`The team from ${team.source}, ${escapeInvisible(JSON.stringify(team.value))}, must be ${TEAM_NAME_RULE}.`);
+    throw new UsageError(`The team from ${team.source}, ${quoted(team.value)}, must be ${TEAM_NAME_RULE}.`);
   }
   // A token file saved with Windows line endings ends in \r.
   if (used.includes("token")) checkToken(token.value, token.source);

@@ -3,6 +3,7 @@
 
 import { isIP } from "node:net";
 import { UsageError } from "../errors.js";
+import { quoted } from "../invisible.js";
 import { hideCredentialsOfAnyUrl } from "../url-credentials.js";
 
 export const API_PREFIX = "/api";
@@ -92,7 +93,7 @@ function writtenPort(raw: string): string | undefined {
 
 function portError(raw: string, source: string | undefined): UsageError {
   return new UsageError(
-    `Studio URL "${shownUrl(raw)}" has no usable port: a port is a whole number from 1 to 65535.`,
+    `Studio URL ${quoted(shownUrl(raw))} has no usable port: a port is a whole number from 1 to 65535.`,
     `Give Studio's port, or none for the usual one, 443 for https:// (${whereToChange(source)}).`,
   );
 }
@@ -115,16 +116,16 @@ export function checkStudioUrl(raw: string, insecure: boolean, source?: string):
   } catch {
     const port = writtenPort(raw);
     if (port !== undefined && port !== "" && !(/^\d+$/.test(port) && Number(port) <= 65535)) throw portError(raw, source);
-    throw new UsageError(`Studio URL "${shownUrl(raw)}" is not a valid URL.`, "Give a URL such as https://studio.datachain.ai.");
+    throw new UsageError(`Studio URL ${quoted(shownUrl(raw))} is not a valid URL.`, "Give a URL such as https://studio.datachain.ai.");
   }
   if (url.protocol !== "https:" && url.protocol !== "http:") {
-    throw new UsageError(`Studio URL "${shownUrl(raw)}" must start with https:// or http://.`);
+    throw new UsageError(`Studio URL ${quoted(shownUrl(raw))} must start with https:// or http://.`);
   }
   // Port 0 parses, and no server listens there: every request was tried 6 times, refused each time.
   if (url.port === "0") throw portError(raw, source);
   if (/[?#]/.test(raw)) {
     throw new UsageError(
-      `Studio URL "${shownUrl(raw)}" has a query or a fragment (from its ? or #), which Studio's URL never has; what follows is not shown, as it may hold a token.`,
+      `Studio URL ${quoted(shownUrl(raw))} has a query or a fragment (from its ? or #), which Studio's URL never has; what follows is not shown, as it may hold a token.`,
       `Give Studio's address alone, such as https://studio.datachain.ai (${whereToChange(source)}).`,
     );
   }
@@ -132,7 +133,7 @@ export function checkStudioUrl(raw: string, insecure: boolean, source?: string):
     // undici sends no Authorization for them, and the token, if any, goes in its own header:
     // they were dropped unsaid, and the request went without them (a 401, or the wrong user).
     throw new UsageError(
-      `Studio URL "${shownUrl(raw)}" holds credentials (before its @), which studio-jobs never sends: Studio takes a token, given on its own.`,
+      `Studio URL ${quoted(shownUrl(raw))} holds credentials (before its @), which studio-jobs never sends: Studio takes a token, given on its own.`,
       `Take them out of the URL (${whereToChange(source)}), and give the token with --token, DATACHAIN_STUDIO_TOKEN or datachain's config (\`datachain auth login\`).`,
     );
   }

@@ -1,6 +1,7 @@
 // `studio-jobs emulator`: run the local Studio until interrupted.
 
 import { UsageError } from "../../errors.js";
+import { quoted } from "../../invisible.js";
 import { DEFAULT_TEAM, DEFAULT_TOKEN } from "../../emulator/auth.js";
 import { startEmulator, type EmulatorConfig } from "../../emulator/index.js";
 import { isTeamName, TEAM_NAME_RULE } from "../../studio/team-name.js";
@@ -32,7 +33,7 @@ function size(name: string, value: string | undefined): number | undefined {
   const match = /^(\d+)\s*([kmg]?)(?:i?b)?$/i.exec(value.trim());
   const bytes = match === null ? Number.NaN : Number(match[1]) * (SIZE_UNITS[(match[2] ?? "").toLowerCase()] ?? Number.NaN);
   if (!Number.isSafeInteger(bytes)) {
-    throw new UsageError(`--${name} must be a size in bytes, or with a unit such as 512k, 16M or 1G, got "${value}".`);
+    throw new UsageError(`--${name} must be a size in bytes, or with a unit such as 512k, 16M or 1G, got ${quoted(value)}.`);
   }
   return bytes;
 }

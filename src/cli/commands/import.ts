@@ -17,6 +17,7 @@ import {
   escapeInvisible,
   hasInvisible,
   printable,
+  quoted,
   replaceUnseen,
   unicodeEscaped,
   unstorableCharacter,
@@ -553,7 +554,7 @@ const OUT_HINT = "Give --out a file path, e.g. --out studio-jobs.yaml, in an exi
 
 export async function runImport(flags: ImportFlags, globals: GlobalOptions, io: CliIo): Promise<number> {
   if (!/^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$/.test(flags.stack)) {
-    throw new UsageError(`--stack "${flags.stack}" must be 1 to 63 letters, digits, '.', '_' or '-'.`);
+    throw new UsageError(`--stack ${quoted(flags.stack)} must be 1 to 63 letters, digits, '.', '_' or '-'.`);
   }
   const settings = await resolveConnection(globals, io.env, io.cwd);
   const team = settings.team;
