@@ -219,6 +219,48 @@ describe("a URL's credentials written in the spec", () => {
       questions: [],
     });
   });
+  // A mapping merged into three jobs (`<<: *base`) gave the same note three times at one
+  // place, once under each job's path, in every format; so did an unset ${env:...} in it.
+  it("are noted once at a place merged into many jobs, as an unset ${env:...} is, in every format", async () => {
+    const dir = specRepo(
+      "defaults: {team: t}",
+      "x-base: &base",
+      "  query: print(1)",
+      "  requirements:",
+      '    - "pkg @ https://user:pw@host/x.whl"',
+      "  environment:",
+      "    A: ${env:STUDIO_JOBS_TEST_UNSET}",
+      "jobs:",
+      "  a: {<<: *base}",
+      "  b: {<<: *base}",
+      "  c: {<<: *base}",
+      "",
+    );
+    const credentials =
+      "a URL's credentials are written in the spec, where Git keeps them (plans show them as ***, and plan --out will not save them); read them from the environment, as ${env:NAME} in the URL (user:${env:DB_PASSWORD}@host)";
+    const unset =
+      "environment variable STUDIO_JOBS_TEST_UNSET is not set here; plan and apply will need it (or give a default: ${env:STUDIO_JOBS_TEST_UNSET:-value})";
+    const text = await runCli(["validate", "."], { cwd: dir });
+    expect({ code: text.code, stderr: text.stderr }).toEqual({
+      code: 0,
+      stderr: [
+        `studio-jobs.yaml:7:19: note: ${credentials} (at jobs.a.requirements[0])`,
+        `studio-jobs.yaml:9:8: note: ${unset} (at jobs.a.environment.A)`,
+        "",
+      ].join("\n"),
+    });
+    const github = await runCli(["validate", ".", "--format", "github"], { cwd: dir });
+    expect(github.stdout.split("\n").filter((line) => line.startsWith("::"))).toEqual([
+      `::notice file=studio-jobs.yaml,line=7,col=19::${credentials} (at jobs.a.requirements[0])`,
+      `::notice file=studio-jobs.yaml,line=9,col=8::${unset} (at jobs.a.environment.A)`,
+    ]);
+    const json = await runCli(["validate", ".", "--format", "json"], { cwd: dir });
+    const problems = (JSON.parse(json.stdout) as { problems: { line: number; column: number; path: string }[] }).problems;
+    expect(problems.map(({ line, column, path }) => ({ line, column, path }))).toEqual([
+      { line: 7, column: 19, path: "jobs.a.requirements[0]" },
+      { line: 9, column: 8, path: "jobs.a.environment.A" },
+    ]);
+  });
 });
 
 describe("an unset ${env:...}", () => {

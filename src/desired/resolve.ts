@@ -358,7 +358,9 @@ const ESCAPES: Record<string, string> = { "\n": "\\n", "\r": "\\r", "\t": "\\t" 
 /**
  * Sorted by place, each on one line (a message quoting a value with a line break would
  * break the format), and each said once: a problem with a default is found again in every
- * job that takes it, at the same place and in the same words.
+ * job that takes it, at the same place and in the same words, and so is one in a mapping
+ * that jobs merge (`<<: *base`), though under each job's path: one place, one fix, said with
+ * the first job's path.
  */
 export function tidyIssues(issues: SpecIssue[]): SpecIssue[] {
   const oneLine = (text: string) => text.replace(CONTROL, (c) => ESCAPES[c] ?? `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`);
@@ -366,7 +368,7 @@ export function tidyIssues(issues: SpecIssue[]): SpecIssue[] {
   return issues
     .filter((issue) => {
       const { file, line, column } = issue.location;
-      const key = `${file}\u0000${line}\u0000${column}\u0000${issue.path}\u0000${issue.message}`;
+      const key = `${file}\u0000${line}\u0000${column}\u0000${issue.message}`;
       if (said.has(key)) return false;
       said.add(key);
       return true;
