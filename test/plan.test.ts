@@ -683,6 +683,28 @@ describe("plan failures end with exit 1 and one clear sentence", () => {
     expect(readFileSync(join(dir, "empty.json"), "utf8")).toContain('"format_version"');
   });
 
+  // `plan --out p.JSON` was refused as not .json, and `apply p.JSON` read the file as a spec:
+  // a saved plan's .json is told in any case, as a spec's .yaml is.
+  it("--out takes .json in any case, and show, apply and the spec commands take such a file as a saved plan", async () => {
+    const dir = copyExample("analytics");
+    const saved = await plan(dir, ["--out", "p.JSON"]);
+    expect(saved.code).toBe(0);
+    expect(saved.stderr).toContain("Saved the plan to p.JSON. Apply exactly this plan with: studio-jobs apply p.JSON\n");
+    expect(readFileSync(join(dir, "p.JSON"), "utf8")).toContain('"format_version"');
+    expect((await plan(dir, ["--out", "p.JSON"])).code).toBe(0);
+    const shown = await runCli(["show", "p.JSON"], { cwd: dir, env });
+    expect({ code: shown.code, first: shown.stdout.split("\n")[0] }).toEqual({ code: 0, first: "Stack analytics, team demo:" });
+    expect(await runCli(["validate", "p.JSON"], { cwd: dir, env })).toMatchObject({
+      code: 1,
+      stderr:
+        "Error: p.JSON is a saved plan, not a spec.\nReview it with `studio-jobs show p.JSON`, or carry it out with `studio-jobs apply p.JSON`.\n",
+    });
+    const applied = await runCli(["apply", "p.JSON"], { cwd: dir, env });
+    expect(applied.code).toBe(0);
+    expect(applied.stdout).toMatch(/^Apply complete: \d+ created, 0 replaced, 0 cancelled, 0 failed\.$/m);
+    expect((await plan(dir, ["--detailed-exitcode"])).code).toBe(0);
+  });
+
   it("--out to a directory, a named pipe or into a missing directory is refused before Studio is asked; so is a symbolic link at --out", async () => {
     // Found by an adversarial tester: these were refused only once the plan was made and
     // printed, after Studio was listed, though a refused --out is meant to ask Studio nothing.
