@@ -118,6 +118,26 @@ export function urlCredentialsWrittenAt(template: string): number[] {
   return found;
 }
 
+/**
+ * Where a spec's `template` writes a URL's credentials out through its own variables: each URL
+ * that urlCredentialsWrittenAt does not find whose userinfo, as `read` reads the variables the
+ * spec writes a value for under `vars:`, holds a password or is a token written whole
+ * (`https://${var:tok}@host`, `u:${var:pw}@`); with its userinfo as the template writes it.
+ */
+export function urlCredentialsReadAt(template: string, read: (userinfo: string) => string): { at: number; userinfo: string }[] {
+  const found: { at: number; userinfo: string }[] = [];
+  replaceUrlCredentials(template, (userinfo, at) => {
+    if (!writesOut(userinfo)) {
+      const withVars = read(userinfo);
+      // A name alone over SSH is told as read: `${var:user}` holds the `:` of its reference.
+      if (withVars !== userinfo && writesOut(withVars) && !isLoginName(withVars, schemeEndingAt(template, at)))
+        found.push({ at, userinfo });
+    }
+    return userinfo;
+  });
+  return found;
+}
+
 function writesOut(userinfo: string): boolean {
   if (!userinfo.includes("${")) return true;
   const literal = withoutReferences(userinfo);

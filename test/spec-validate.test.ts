@@ -219,6 +219,48 @@ describe("a URL's credentials written in the spec", () => {
       questions: [],
     });
   });
+  // `vars: {tok: abc123secretvalue}` read as `https://${var:tok}@host`: plan showed *** and
+  // plan --out refused to save it, yet validate said nothing of a credential committed in vars:.
+  it("are a note where a URL reads them from a value the spec writes under vars:, and none where --var or a var file gives it", async () => {
+    const dir = specRepo(
+      "defaults: {team: t}",
+      "vars:",
+      "  tok: abc123secretvalue",
+      "  user: me",
+      "  pw: hunter2",
+      '  blank: ""',
+      "jobs:",
+      "  a:",
+      "    query: print(1)",
+      "    requirements:",
+      '      - "pkg @ https://${var:tok}@host/p.whl"',
+      '      - "q @ https://${var:user}:${var:tok}@host/q.whl"',
+      '      - "r @ https://me:${var:pw}@host/r.whl"',
+      '      - "s @ https://${var:user}:${env:PW:-x}@host/s.whl"',
+      '      - "t @ https://${var:blank}@host/t.whl"',
+      '      - "u @ git+ssh://${var:user}@github.com/o/u.git"',
+      "",
+    );
+    const note = (vars: string, them: string) =>
+      `: note: a URL's credentials come from vars: ${vars}, written in the spec, where Git keeps ${them} (plans show ${them} as ***, and plan --out will not save ${them}); leave ${them} out of vars: and give ${them} with --var from a secret, or read the credentials from the environment, as \${env:NAME} in the URL`;
+    const result = await runCli(["validate", "."], { cwd: dir });
+    expect({ code: result.code, stderr: result.stderr }).toEqual({
+      code: 0,
+      stderr: [
+        `studio-jobs.yaml:13:21${note("tok", "it")} (at jobs.a.requirements[0])`,
+        `studio-jobs.yaml:14:19${note("user and tok", "them")} (at jobs.a.requirements[1])`,
+        `studio-jobs.yaml:15:19${note("pw", "it")} (at jobs.a.requirements[2])`,
+        "",
+      ].join("\n"),
+    });
+    // Given from outside the spec, a value is not in Git: --var, or a var file.
+    const given = await runCli(["validate", ".", "--var", "tok=x", "--var", "pw=y"], { cwd: dir });
+    expect({ code: given.code, stderr: given.stderr }).toEqual({ code: 0, stderr: "" });
+    writeFileSync(join(dir, "prod.vars"), "tok: x\npw: y\n");
+    const file = await runCli(["validate", ".", "--var-file", "prod.vars"], { cwd: dir });
+    expect({ code: file.code, stderr: file.stderr }).toEqual({ code: 0, stderr: "" });
+  });
+
   // A mapping merged into three jobs (`<<: *base`) gave the same note three times at one
   // place, once under each job's path, in every format; so did an unset ${env:...} in it.
   it("are noted once at a place merged into many jobs, as an unset ${env:...} is, in every format", async () => {

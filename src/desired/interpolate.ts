@@ -47,6 +47,12 @@ export function varsReadBy(text: string): string[] {
   return [...text.matchAll(VAR_REFERENCE)].map((match) => match[1] ?? "");
 }
 
+/** `text` with each `${var:NAME}` that `value(NAME)` gives a text for read as that text, the others kept. */
+export function readSomeVars(text: string, value: (name: string) => string | undefined): string {
+  if (!text.includes("${var:")) return text;
+  return text.replace(VAR_REFERENCE, (reference: string, name: string) => value(name) ?? reference);
+}
+
 /**
  * Every `${` starts a complete reference, `${...}` with no `${` inside, or is written `$${`:
  * a `${` left open would otherwise be sent as text, and a value meant to be sensitive

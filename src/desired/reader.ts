@@ -16,11 +16,12 @@ import {
   type FileRead,
   type UploadRequest,
 } from "./files.js";
-import { interpolate, occurrenceAt, referenceAt, referenceIssues } from "./interpolate.js";
+import { interpolate, occurrenceAt, readSomeVars, referenceAt, referenceIssues, varsReadBy } from "./interpolate.js";
 import { isInside, type LoadedSpecFile } from "./load.js";
 import { LINK_LOOP } from "./read-file.js";
 import { formatPath, showKey, type DocPath } from "./yaml-source.js";
-import { urlCredentialsWrittenAt } from "../url-credentials.js";
+import { urlCredentialsReadAt, urlCredentialsWrittenAt } from "../url-credentials.js";
+import { joinWords } from "../word-lists.js";
 
 export type Raw = Record<string, unknown>;
 
@@ -115,6 +116,8 @@ export class SpecFileReader {
   readonly defaults: Raw;
   /** The file's vars: under --var: the same object for every job of the file. */
   readonly vars: Readonly<Record<string, string>>;
+  /** The values the file's vars: gives that --var and --var-file leave alone: written in the spec, in Git. Empty ones are none. */
+  readonly #ownVars = new Map<string, string>();
   readonly baseDir: string;
   /** Where each path written in the file is, resolved once however many jobs name it. */
   readonly #paths = new Map<string, string>();
@@ -132,7 +135,9 @@ export class SpecFileReader {
     this.data = asRecord(file.source.data);
     this.jobs = asRecord(this.data["jobs"]);
     this.defaults = asRecord(this.data["defaults"]);
-    this.vars = { ...stringEntries(this.data["vars"]), ...options.vars };
+    const own = stringEntries(this.data["vars"]);
+    this.vars = { ...own, ...options.vars };
+    for (const [name, value] of Object.entries(own)) if (value !== "" && !Object.hasOwn(options.vars, name)) this.#ownVars.set(name, value);
     this.baseDir = dirname(file.path);
   }
 
@@ -144,6 +149,11 @@ export class SpecFileReader {
     const invalid = this.file.invalidPaths;
     const spoiled = invalid.size > 0 && invalid.touches(section === undefined ? [...parent, last] : [...parent, section, last]);
     return new Origin(value, parent, section, last, spoiled);
+  }
+
+  /** The value of a variable the spec writes under vars: and nothing given replaces; undefined for any other. */
+  ownVar(name: string): string | undefined {
+    return this.#ownVars.get(name);
   }
 
   /** A variable the schema refused is not "unknown" where it is used: that was said once already. */
@@ -323,15 +333,7 @@ export class JobReader {
   text(from: Origin, sensitiveAs: string | undefined): string | undefined {
     if (from.spoiled) return undefined;
     const written = String(from.value);
-    // A note at each URL that writes its credentials out, not at the value's first URL.
-    for (const at of this.#file.options.checkOnly === true && written.includes("://") ? urlCredentialsWrittenAt(written) : []) {
-      this.#sink.notes.push({
-        location: occurrenceAt(this.#file.file.source, from.path, written, "://", at),
-        path: formatPath(from.path),
-        message:
-          "a URL's credentials are written in the spec, where Git keeps them (plans show them as ***, and plan --out will not save them); read them from the environment, as ${env:NAME} in the URL (user:${env:DB_PASSWORD}@host)",
-      });
-    }
+    if (this.#file.options.checkOnly === true && written.includes("://")) this.#noteUrlCredentials(from, written);
     if (!written.includes("${")) return written;
     const options = this.#file.options;
     const result = interpolate(written, { env: options.env, vars: this.vars, lenientEnv: options.unsetEnv === "note" });
@@ -358,6 +360,36 @@ export class JobReader {
       });
     }
     return result.value;
+  }
+
+  /**
+   * A note at each URL that writes its credentials out, not at the value's first URL: written
+   * in the URL itself, or in a default of the spec's vars: that the URL reads
+   * (`https://${var:tok}@host`). A variable given by --var or a var file is not in the spec.
+   */
+  #noteUrlCredentials(from: Origin, written: string): void {
+    const file = this.#file;
+    const note = (at: number, message: string) =>
+      this.#sink.notes.push({
+        location: occurrenceAt(file.file.source, from.path, written, "://", at),
+        path: formatPath(from.path),
+        message,
+      });
+    for (const at of urlCredentialsWrittenAt(written))
+      note(
+        at,
+        "a URL's credentials are written in the spec, where Git keeps them (plans show them as ***, and plan --out will not save them); read them from the environment, as ${env:NAME} in the URL (user:${env:DB_PASSWORD}@host)",
+      );
+    if (!written.includes("${var:")) return;
+    const own = (name: string) => file.ownVar(name);
+    for (const { at, userinfo } of urlCredentialsReadAt(written, (userinfo) => readSomeVars(userinfo, own))) {
+      const names = [...new Set(varsReadBy(userinfo).filter((name) => own(name) !== undefined))].map(showKey);
+      const them = names.length === 1 ? "it" : "them";
+      note(
+        at,
+        `a URL's credentials come from vars: ${joinWords(names)}, written in the spec, where Git keeps ${them} (plans show ${them} as ***, and plan --out will not save ${them}); leave ${them} out of vars: and give ${them} with --var from a secret, or read the credentials from the environment, as \${env:NAME} in the URL`,
+      );
+    }
   }
 
   /** Record a field as sensitive, with the template its value is read again from. */
