@@ -154,7 +154,7 @@ describe("--var-file", () => {
     // Where each was given last: what a note about an unused one points at.
     expect(Object.fromEntries(given.sources)).toEqual({
       env: { from: "file", location: { file: "prod.json", line: 1, column: 2 } },
-      region: { from: "flag" },
+      region: { from: "flag", place: "--var" },
       replicas: { from: "file", location: { file: "base.yaml", line: 3, column: 1 } },
       debug: { from: "file", location: { file: "prod.json", line: 1, column: 17 } },
     });
@@ -329,12 +329,12 @@ describe("--var-file", () => {
     expect(await said("env=prod", "=0123456789SECRET")).toEqual({
       code: 1,
       stdout: "",
-      stderr: `Error: --var #2 (of 2) is not NAME=VALUE; ${shown}.\n${hint}`,
+      stderr: `Error: --var #2 of 2 is not NAME=VALUE; ${shown}.\n${hint}`,
     });
     expect(await said("env=prod", "x=1", "dGhp+c2lz/SECRET==")).toEqual({
       code: 1,
       stdout: "",
-      stderr: `Error: --var #3 (of 3): the text before "=" is not a variable name: use letters, digits and '_', not starting with a digit; ${shown}.\n${hint}`,
+      stderr: `Error: --var #3 of 3: the text before "=" is not a variable name: use letters, digits and '_', not starting with a digit; ${shown}.\n${hint}`,
     });
   });
 
@@ -444,6 +444,19 @@ describe("--var-file", () => {
       });
       const used = await runCli(["validate", "spec", "--var", "environment=prod", "--var", "queue=q"], { cwd: dir });
       expect(used).toMatchObject({ code: 0, stdout: "Valid: 1 job in 1 file, stack s, team t.\n", stderr: "" });
+    });
+
+    // `--var "$TOKEN"` of a base64 token reads as the name before its padding, and an unused
+    // --var was said back by its name: the token, in a CI log.
+    it("refuses a --var no spec file uses by its place, not its name, when the name has a secret's form", async () => {
+      const dir = writeRepo({ "spec/studio-jobs.yaml": spec });
+      const token = "dG9rZW4xMjM0NTY3ODkwYWJjZGVm";
+      const result = await runCli(["validate", "spec", "--var", "queue=q", "--var", `${token}==`, "--var", "zone=a"], { cwd: dir });
+      expect({ code: result.code, stdout: result.stdout, stderr: result.stderr }).toEqual({
+        code: 1,
+        stdout: "",
+        stderr: `Error: --var #2 of 3 (its name not shown: it has a secret's form), --var zone: no spec file uses variables of these names; check their spelling.\nThe spec uses: environment, queue. ${hint}\n`,
+      });
     });
 
     it("notes a var file's variable no spec file uses, at its place, and goes on", async () => {

@@ -6,6 +6,7 @@
 import { UsageError, type SpecIssue } from "../errors.js";
 import type { LoadedSpecFile } from "./load.js";
 import { varsReadBy } from "./interpolate.js";
+import { looksGenerated } from "../secret-form.js";
 import type { GivenVars } from "./var-files.js";
 import { showKey } from "./yaml-source.js";
 
@@ -17,11 +18,12 @@ import { showKey } from "./yaml-source.js";
 export function checkVarsUsed(files: readonly LoadedSpecFile[], given: GivenVars): SpecIssue[] {
   if (given.sources.size === 0) return [];
   const used = varsUsedBy(files);
+  /** Each as the refusal names it. */
   const unusedFlags: string[] = [];
   const notes: SpecIssue[] = [];
   for (const [name, source] of given.sources) {
     if (used.has(name)) continue;
-    if (source.from === "flag") unusedFlags.push(name);
+    if (source.from === "flag") unusedFlags.push(flagNamed(name, source.place));
     else
       notes.push({
         location: source.location,
@@ -30,7 +32,7 @@ export function checkVarsUsed(files: readonly LoadedSpecFile[], given: GivenVars
       });
   }
   if (unusedFlags.length > 0) {
-    const flags = unusedFlags.map((name) => `--var ${showKey(name)}`).join(", ");
+    const flags = unusedFlags.join(", ");
     const known = [...used].sort().map(showKey);
     const one = unusedFlags.length === 1;
     throw new UsageError(
@@ -39,6 +41,15 @@ export function checkVarsUsed(files: readonly LoadedSpecFile[], given: GivenVars
     );
   }
   return notes;
+}
+
+/**
+ * `--var NAME`; but a name with a secret's form by its place (`--var #2 of 3`): `--var "$TOKEN"`
+ * of a base64 token is taken as the name before its padding (`dG9rZW4xMjM0NTY3ODkw=`), and
+ * said back, would put the token in a CI log.
+ */
+function flagNamed(name: string, place: string): string {
+  return looksGenerated(name) ? `${place} (its name not shown: it has a secret's form)` : `--var ${showKey(name)}`;
 }
 
 /** Every name declared under `vars:` or read as `${var:NAME}` in a string of any file. */

@@ -22,9 +22,20 @@ const PLAIN_VALUE = "a variable's value is plain text, and ${...} is not read in
  * its place among them, and the form expected.
  */
 export function parseVarFlags(flags: readonly string[]): Record<string, string> {
+  return readVarFlags(flags).values;
+}
+
+/** `--var`, or `--var #2 of 3`: a --var as a message names it without quoting it. */
+function varFlagPlace(index: number, count: number): string {
+  return count === 1 ? "--var" : `--var #${index + 1} of ${count}`;
+}
+
+/** The --var flags' values, and each name's place among them (the last that sets it). */
+function readVarFlags(flags: readonly string[]): { values: Record<string, string>; places: Map<string, string> } {
   const vars: Record<string, string> = {};
+  const places = new Map<string, string>();
   flags.forEach((flag, index) => {
-    const which = flags.length === 1 ? "--var" : `--var #${index + 1} (of ${flags.length})`;
+    const which = varFlagPlace(index, flags.length);
     const match = /^([^=]*)=(.*)$/s.exec(flag);
     const name = match?.[1] ?? "";
     if (match === null || name === "") throw new UsageError(`${which} is not NAME=VALUE; ${NOT_SHOWN}.`, VAR_HINT);
@@ -33,15 +44,16 @@ export function parseVarFlags(flags: readonly string[]): Record<string, string> 
     if (value.includes("${")) throw new UsageError(`--var ${name}: ${PLAIN_VALUE}.`, "Pass the value itself.");
     if (name === RESERVED) throw new UsageError(`--var ${RESERVED}: ${RESERVED} cannot be used as a name here; choose another.`);
     vars[name] = value;
+    places.set(name, which);
   });
-  return vars;
+  return { values: vars, places };
 }
 
 const NOT_SHOWN = "what it holds is not shown, as it may be a secret";
 const VAR_HINT = "Write it as --var NAME=VALUE, e.g. --var env=prod.";
 
-/** Where a variable's value was given: by a --var flag, or at its key in a var file. */
-export type VarSource = { from: "flag" } | { from: "file"; location: SourceLocation };
+/** Where a variable's value was given: by a --var flag (`place`: which, as varFlagPlace says it), or at its key in a var file. */
+export type VarSource = { from: "flag"; place: string } | { from: "file"; location: SourceLocation };
 
 /** The variables in force, and where each was given (the last place that set it). */
 export interface GivenVars {
@@ -141,9 +153,9 @@ function describeValue(value: unknown): string {
 
 /** The variables in force: --var-file values, then --var flags over them. */
 export async function readVars(flags: readonly string[], files: readonly string[], cwd: string): Promise<GivenVars> {
-  const fromFlags = parseVarFlags(flags);
+  const fromFlags = readVarFlags(flags);
   const fromFiles = await readVarFiles(files, cwd);
   const sources = new Map(fromFiles.sources);
-  for (const name of Object.keys(fromFlags)) sources.set(name, { from: "flag" });
-  return { values: { ...fromFiles.values, ...fromFlags }, sources };
+  for (const [name, place] of fromFlags.places) sources.set(name, { from: "flag", place });
+  return { values: { ...fromFiles.values, ...fromFlags.values }, sources };
 }
