@@ -251,6 +251,13 @@ describe("help and version", () => {
       "",
       'Error: --max-json-size must be a size in bytes, or with a unit such as 512k, 16M or 1G, got "1\\nFAKE: ok".\n',
     ]);
+    // The emulator's refusals quote --host, --data and --config as given: shown as a path is.
+    expect((await said(["emulator", "--host", "x\nFAKE: ok"]))[2]).toMatch(
+      /^Error: Refusing to listen on x\^JFAKE: ok with the well-known token "dev-token"\.\n[^\n]+\n$/,
+    );
+    expect((await said(["emulator", "--config", "none/x\nFAKE: ok"]))[2]).toMatch(
+      /^Error: Cannot read emulator config none\/x\^JFAKE: ok: ENOENT: no such file or directory, open '[^\n]*none\/x\^JFAKE: ok'\n[^\n]+\n$/,
+    );
   });
 });
 

@@ -1,7 +1,7 @@
 // `studio-jobs emulator`: run the local Studio until interrupted.
 
 import { UsageError } from "../../errors.js";
-import { quoted } from "../../invisible.js";
+import { printable, quoted } from "../../invisible.js";
 import { DEFAULT_TEAM, DEFAULT_TOKEN } from "../../emulator/auth.js";
 import { startEmulator, type EmulatorConfig } from "../../emulator/index.js";
 import { isTeamName, TEAM_NAME_RULE } from "../../studio/team-name.js";
@@ -93,11 +93,16 @@ export async function runEmulator(options: EmulatorCommandOptions, globals: Glob
     limits: { ...(jsonBytes === undefined ? {} : { jsonBytes }), ...(uploadBytes === undefined ? {} : { uploadBytes }) },
     ...(options.data === undefined ? {} : { data: options.data }),
     ...(config === undefined ? {} : { config }),
+  }).catch((error: unknown) => {
+    // Its refusals quote --host, --data and --config as given, and a line break in one would
+    // start a line of its own: each shown escaped, as a path is (^J), every refusal being one line.
+    if (!(error instanceof UsageError)) throw error;
+    throw new UsageError(printable(error.message), error.hint === undefined ? undefined : printable(error.hint));
   });
   for (const warning of emulator.warnings) io.stderr.write(`Warning: ${warning}\n`);
   io.stdout.write(`${emulator.url}\n`);
   io.stderr.write(
-    `Studio emulator listening on ${emulator.url}${options.data === undefined ? " (in memory)" : ` (journal ${options.data})`}` +
+    `Studio emulator listening on ${emulator.url}${options.data === undefined ? " (in memory)" : ` (journal ${printable(options.data)})`}` +
       `${options.admin ? ", admin hooks on" : ""}. Press Ctrl-C to stop.\n`,
   );
   // Run by npm, the emulator also stops when its parent has gone (see startedByNpm).
