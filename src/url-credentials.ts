@@ -110,29 +110,17 @@ function withoutReferences(text: string): string {
  * write none.
  */
 export function urlCredentialsWrittenAt(template: string): number[] {
-  const found: number[] = [];
-  replaceUrlCredentials(template, (userinfo, at) => {
-    if (writesOut(userinfo)) found.push(at);
-    return userinfo;
-  });
-  return found;
+  return urlCredentialsSpans(template).map(({ at }) => at);
 }
 
 /**
- * Where a spec's `template` writes a URL's credentials out through its own variables: each URL
- * that urlCredentialsWrittenAt does not find whose userinfo, as `read` reads the variables the
- * spec writes a value for under `vars:`, holds a password or is a token written whole
- * (`https://${var:tok}@host`, `u:${var:pw}@`); with its userinfo as the template writes it.
+ * The URLs of `text` whose credentials urlCredentialsWrittenAt tells written out: the place of
+ * each one's `://`, and where its userinfo ends (at its `@`).
  */
-export function urlCredentialsReadAt(template: string, read: (userinfo: string) => string): { at: number; userinfo: string }[] {
-  const found: { at: number; userinfo: string }[] = [];
-  replaceUrlCredentials(template, (userinfo, at) => {
-    if (!writesOut(userinfo)) {
-      const withVars = read(userinfo);
-      // A name alone over SSH is told as read: `${var:user}` holds the `:` of its reference.
-      if (withVars !== userinfo && writesOut(withVars) && !isLoginName(withVars, schemeEndingAt(template, at)))
-        found.push({ at, userinfo });
-    }
+export function urlCredentialsSpans(text: string): { at: number; end: number }[] {
+  const found: { at: number; end: number }[] = [];
+  replaceUrlCredentials(text, (userinfo, at) => {
+    if (writesOut(userinfo)) found.push({ at, end: at + 3 + userinfo.length });
     return userinfo;
   });
   return found;

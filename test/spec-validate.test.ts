@@ -261,6 +261,55 @@ describe("a URL's credentials written in the spec", () => {
     expect({ code: file.code, stderr: file.stderr }).toEqual({ code: 0, stderr: "" });
   });
 
+  // `vars: {url: https://u:pw@host/p.whl}` read as `${var:url}`, the whole URL: plan showed
+  // *** and plan --out refused to save it, yet validate said nothing, as it read vars: only
+  // into a URL's userinfo; nor of one written after a scheme a variable gives.
+  it("are a note where a variable of vars: holds more of the URL than its credentials, or only its scheme", async () => {
+    const dir = specRepo(
+      "defaults: {team: t}",
+      "vars:",
+      "  url: https://u:pw1234secret@host/p.whl",
+      '  auth: "u:pw1234secret@host"',
+      "  scheme: https",
+      '  host: "a@host"',
+      "  git: git+ssh://git@github.com/o/g.git",
+      "jobs:",
+      "  a:",
+      "    query: print(1)",
+      "    requirements:",
+      '      - "x @ ${var:url}"',
+      '      - "y @ https://${var:auth}/y.whl"',
+      '      - "z @ ${var:scheme}://u:pw@host/z.whl"',
+      '      - "w @ https://u:pw@${var:host}/w.whl"',
+      '      - "g @ ${var:git}"',
+      "",
+    );
+    const fromVars = (name: string) =>
+      `a URL's credentials come from vars: ${name}, written in the spec, where Git keeps it (plans show it as ***, and plan --out will not save it); leave it out of vars: and give it with --var from a secret, or read the credentials from the environment, as \${env:NAME} in the URL`;
+    const written =
+      "a URL's credentials are written in the spec, where Git keeps them (plans show them as ***, and plan --out will not save them); read them from the environment, as ${env:NAME} in the URL (user:${env:DB_PASSWORD}@host)";
+    const result = await runCli(["validate", "."], { cwd: dir });
+    expect({ code: result.code, stderr: result.stderr }).toEqual({
+      code: 0,
+      stderr: [
+        `studio-jobs.yaml:14:14: note: ${fromVars("url")} (at jobs.a.requirements[0])`,
+        `studio-jobs.yaml:15:19: note: ${fromVars("auth")} (at jobs.a.requirements[1])`,
+        `studio-jobs.yaml:16:27: note: ${written} (at jobs.a.requirements[2])`,
+        `studio-jobs.yaml:17:19: note: ${written} (at jobs.a.requirements[3])`,
+        "",
+      ].join("\n"),
+    });
+    const given = await runCli(["validate", ".", "--var", "url=x", "--var", "auth=y"], { cwd: dir });
+    expect({ code: given.code, stderr: given.stderr }).toEqual({
+      code: 0,
+      stderr: [
+        `studio-jobs.yaml:16:27: note: ${written} (at jobs.a.requirements[2])`,
+        `studio-jobs.yaml:17:19: note: ${written} (at jobs.a.requirements[3])`,
+        "",
+      ].join("\n"),
+    });
+  });
+
   // A mapping merged into three jobs (`<<: *base`) gave the same note three times at one
   // place, once under each job's path, in every format; so did an unset ${env:...} in it.
   it("are noted once at a place merged into many jobs, as an unset ${env:...} is, in every format", async () => {

@@ -47,10 +47,52 @@ export function varsReadBy(text: string): string[] {
   return [...text.matchAll(VAR_REFERENCE)].map((match) => match[1] ?? "");
 }
 
-/** `text` with each `${var:NAME}` that `value(NAME)` gives a text for read as that text, the others kept. */
-export function readSomeVars(text: string, value: (name: string) => string | undefined): string {
-  if (!text.includes("${var:")) return text;
-  return text.replace(VAR_REFERENCE, (reference: string, name: string) => value(name) ?? reference);
+/** Where a variable's value stands in a text read by readSomeVars: `from` to `to` there, read from the reference at `at` of `length` in the text as written. */
+export interface VarRead {
+  name: string;
+  from: number;
+  to: number;
+  at: number;
+  length: number;
+}
+
+/** `text` with each `${var:NAME}` that `value(NAME)` gives a text for read as that text, the others kept; and where each value read stands. */
+export function readSomeVars(text: string, value: (name: string) => string | undefined): { text: string; read: VarRead[] } {
+  const read: VarRead[] = [];
+  if (!text.includes("${var:")) return { text, read };
+  let out = "";
+  let copied = 0;
+  for (const match of text.matchAll(VAR_REFERENCE)) {
+    const name = match[1] ?? "";
+    const given = value(name);
+    if (given === undefined) continue;
+    out += text.slice(copied, match.index);
+    read.push({ name, from: out.length, to: out.length + given.length, at: match.index, length: match[0].length });
+    out += given;
+    copied = match.index + match[0].length;
+  }
+  return { text: out + text.slice(copied), read };
+}
+
+/**
+ * A walk over a text read by readSomeVars, at places that never go back: for each, where it was
+ * in the text as written (undefined when a value read stands there), the value that holds it,
+ * and the values read into the span from `from` to `end`. Linear over the whole walk.
+ */
+export function walkVarsRead(
+  read: readonly VarRead[],
+): (at: number, from: number, end: number) => { writtenAt: number | undefined; holder: VarRead | undefined; into: VarRead[] } {
+  let passed = 0;
+  let shift = 0;
+  return (at, from, end) => {
+    for (let value = read[passed]; value !== undefined && value.to <= at; value = read[++passed])
+      shift += value.length - (value.to - value.from);
+    const next = read[passed];
+    const holder = next !== undefined && next.from <= at ? next : undefined;
+    const into: VarRead[] = [];
+    for (let i = passed, value = read[i]; value !== undefined && value.from < end; value = read[++i]) if (value.to > from) into.push(value);
+    return { writtenAt: holder === undefined ? at + shift : undefined, holder, into };
+  };
 }
 
 /**

@@ -16,11 +16,11 @@ import {
   type FileRead,
   type UploadRequest,
 } from "./files.js";
-import { interpolate, occurrenceAt, readSomeVars, referenceAt, referenceIssues, varsReadBy } from "./interpolate.js";
+import { interpolate, occurrenceAt, readSomeVars, referenceAt, referenceIssues, walkVarsRead } from "./interpolate.js";
 import { isInside, type LoadedSpecFile } from "./load.js";
 import { LINK_LOOP } from "./read-file.js";
 import { formatPath, showKey, type DocPath } from "./yaml-source.js";
-import { urlCredentialsReadAt, urlCredentialsWrittenAt } from "../url-credentials.js";
+import { urlCredentialsSpans, urlCredentialsWrittenAt } from "../url-credentials.js";
 import { joinWords } from "../word-lists.js";
 
 export type Raw = Record<string, unknown>;
@@ -215,6 +215,9 @@ function inGitDirectory(root: string, real: string): boolean {
   return real.includes(`${sep}.git`) && relative(root, real).split(sep).includes(".git");
 }
 
+const WRITTEN_CREDENTIALS =
+  "a URL's credentials are written in the spec, where Git keeps them (plans show them as ***, and plan --out will not save them); read them from the environment, as ${env:NAME} in the URL (user:${env:DB_PASSWORD}@host)";
+
 /** Everything resolving one job uses: its settings, and where to report. */
 export class JobReader {
   readonly jobPath: DocPath;
@@ -333,7 +336,8 @@ export class JobReader {
   text(from: Origin, sensitiveAs: string | undefined): string | undefined {
     if (from.spoiled) return undefined;
     const written = String(from.value);
-    if (this.#file.options.checkOnly === true && written.includes("://")) this.#noteUrlCredentials(from, written);
+    if (this.#file.options.checkOnly === true && (written.includes("://") || written.includes("${var:")))
+      this.#noteUrlCredentials(from, written);
     if (!written.includes("${")) return written;
     const options = this.#file.options;
     const result = interpolate(written, { env: options.env, vars: this.vars, lenientEnv: options.unsetEnv === "note" });
@@ -364,29 +368,37 @@ export class JobReader {
 
   /**
    * A note at each URL that writes its credentials out, not at the value's first URL: written
-   * in the URL itself, or in a default of the spec's vars: that the URL reads
-   * (`https://${var:tok}@host`). A variable given by --var or a var file is not in the spec.
+   * in the URL itself, or in a default of the spec's vars: that the URL reads, as its
+   * credentials (`https://${var:tok}@host`) or more (`${var:url}`, the whole URL): at its `://`
+   * where the value writes it, else at the first such variable. A variable given by --var or
+   * a var file is not in the spec.
    */
   #noteUrlCredentials(from: Origin, written: string): void {
     const file = this.#file;
-    const note = (at: number, message: string) =>
-      this.#sink.notes.push({
-        location: occurrenceAt(file.file.source, from.path, written, "://", at),
-        path: formatPath(from.path),
-        message,
-      });
-    for (const at of urlCredentialsWrittenAt(written))
-      note(
-        at,
-        "a URL's credentials are written in the spec, where Git keeps them (plans show them as ***, and plan --out will not save them); read them from the environment, as ${env:NAME} in the URL (user:${env:DB_PASSWORD}@host)",
-      );
-    if (!written.includes("${var:")) return;
-    const own = (name: string) => file.ownVar(name);
-    for (const { at, userinfo } of urlCredentialsReadAt(written, (userinfo) => readSomeVars(userinfo, own))) {
-      const names = [...new Set(varsReadBy(userinfo).filter((name) => own(name) !== undefined))].map(showKey);
+    const note = (location: SourceLocation, message: string) => this.#sink.notes.push({ location, path: formatPath(from.path), message });
+    const literal = urlCredentialsWrittenAt(written);
+    for (const at of literal) note(occurrenceAt(file.file.source, from.path, written, "://", at), WRITTEN_CREDENTIALS);
+    const { text, read } = readSomeVars(written, (name) => file.ownVar(name));
+    if (read.length === 0) return;
+    const noted = new Set(literal);
+    const walk = walkVarsRead(read);
+    for (const { at, end } of urlCredentialsSpans(text)) {
+      // The variables read into its credentials (after its `://`, up to its `@`); none when a
+      // variable gives only its scheme (`${var:scheme}://user:pw@host`), which hid the URL.
+      const { writtenAt, holder, into } = walk(at, at + 3, end);
+      if (writtenAt !== undefined && noted.has(writtenAt)) continue;
+      const location =
+        holder === undefined
+          ? occurrenceAt(file.file.source, from.path, written, "://", writtenAt ?? 0)
+          : referenceAt(file.file.source, from.path, written, holder.at);
+      if (into.length === 0) {
+        note(location, WRITTEN_CREDENTIALS);
+        continue;
+      }
+      const names = [...new Set(into.map((value) => value.name))].map(showKey);
       const them = names.length === 1 ? "it" : "them";
       note(
-        at,
+        location,
         `a URL's credentials come from vars: ${joinWords(names)}, written in the spec, where Git keeps ${them} (plans show ${them} as ***, and plan --out will not save ${them}); leave ${them} out of vars: and give ${them} with --var from a secret, or read the credentials from the environment, as \${env:NAME} in the URL`,
       );
     }
