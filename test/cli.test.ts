@@ -199,6 +199,18 @@ describe("help and version", () => {
       const result = await runCli([given ?? ""]);
       expect([result.code, result.stderr]).toEqual([1, `Error: unknown option '${said ?? ""}=***'\n(run with --help for usage)\n`]);
     }
+    // A short option holds its value without "=" (`-t$TOKEN`, `-t "$TOKEN"` as one word):
+    // none is known but -V and -h, and an unknown one was said whole, the token with it.
+    for (const [given, said] of [
+      ["-tsk-live-0123456789", "-t***"],
+      ["-t sk-live-0123456789", "-t***"],
+      ["-tsk-live-01234=56789", "-t***"],
+      ["-hsk-live-0123456789", "-h***"],
+      ["-x", "-x"],
+    ]) {
+      const result = await runCli(["plan", given ?? ""]);
+      expect([result.code, result.stderr], given).toEqual([1, `Error: unknown option '${said ?? ""}'\n(run with --help for usage)\n`]);
+    }
   });
 
   // `studio-jobs $'nope\nFAKE: ok'` printed `FAKE: ok` as a line of its own: a CI log showed a

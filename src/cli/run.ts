@@ -340,7 +340,8 @@ export async function run(argv: readonly string[], rawIo: CliIo): Promise<number
  * commander's error, written as the tool's own are (`Error: ...`). The value given with an
  * unknown option may be the token under a mistyped name (`--tokne=...`), which no redactor
  * knows: the option is said up to its first `=` and not past it (a line break in the value, or a
- * `'` in the name, let the value through). What it quotes of the command line (an unknown command, an option, a value)
+ * `'` in the name, let the value through); a short one (`-t$TOKEN`), which needs no `=`, by its
+ * first letter. What it quotes of the command line (an unknown command, an option, a value)
  * is shown escaped as a path is, a line break as ^J: `studio-jobs $'nope\nFAKE: ok'` printed
  * a line of its own choosing. The one line break commander writes, before its
  * `(Did you mean ...?)`, stays.
@@ -349,6 +350,7 @@ function commanderError(text: string): string {
   const message = text
     .replace(/\n$/, "")
     .replace(/^error: /, "Error: ")
+    .replace(/^(Error: unknown option '-[^-'])(?!').*'/s, "$1***'")
     .replace(/^(Error: unknown option '-[^=]*)=.*'/s, "$1=***'");
   const suggestion = /\n(\(Did you mean [^\n]*\?\))$/.exec(message);
   if (suggestion === null) return `${printable(message)}\n`;
