@@ -1,5 +1,13 @@
 import { describe, expect, it } from "vitest";
-import { escapeUnseenInJson, findUnseenInJson, hasControlCharacters, jsonForReaders, printable, printableLines } from "./invisible.js";
+import {
+  escapeUnseenInJson,
+  findUnseenInJson,
+  hasControlCharacters,
+  jsonForReaders,
+  printable,
+  printableLines,
+  quoted,
+} from "./invisible.js";
 
 describe("printable", () => {
   it("shows control characters and the characters that reorder or hide text as escapes", () => {
@@ -110,5 +118,12 @@ describe("JSON for readers", () => {
     expect(findUnseenInJson('{"a": "x\u{E0041}"}')).toBe(8);
     expect(findUnseenInJson(String.raw`{"a": "x\u200by"}`)).toBe(-1);
     expect(findUnseenInJson('{"a": "\u{1F600}"}')).toBe(-1);
+  });
+});
+
+describe("quoted", () => {
+  it("quotes as JSON does, a line break, a control and an unseen character each escaped", () => {
+    // A bidi override or a C1 control, which JSON.stringify leaves as is, would reorder or hide the text around it.
+    expect(quoted('a"b\n\u001b[2J\u202e\u0085\u200bz')).toBe('"a\\"b\\n\\u001b[2J\\u202e\\u0085\\u200bz"');
   });
 });

@@ -1257,6 +1257,10 @@ describe("configuration", () => {
     expect(() => checkStudioUrl("alice:s3cr#etPW@studio.example", false)).toThrow(
       'Studio URL "***@studio.example" must start with https:// or http://.',
     );
+    // A user alone (a token given as curl takes one) is credentials too: undici would drop it unsaid.
+    expect(() => checkStudioUrl("https://sk-live-0123456789@studio.example", false)).toThrow(
+      'Studio URL "https://***@studio.example" holds credentials (before its @), which studio-jobs never sends',
+    );
   });
 });
 
@@ -1358,6 +1362,9 @@ describe("this machine, to which plain http:// may go", () => {
       "0.0.0.0",
       "[::]",
       "[::ffff:10.0.0.1]",
+      // Mapped addresses whose first byte is not 127, with four hex digits as 127's 7fXX has.
+      "[::ffff:128.0.0.1]",
+      "[::ffff:192.168.1.1]",
       "[::127.0.0.1]",
       "[64:ff9b::7f00:1]",
       "[fe80::1]",

@@ -934,6 +934,10 @@ describe("faults", () => {
   });
 
   it("refuses a non-loopback host with the default token", async () => {
+    // An IPv6 address with a zone is link-local, never loopback: the URL parser cannot read it.
+    await expect(startEmulator({ host: "fe80::1%lo" })).rejects.toThrow(
+      'Refusing to listen on fe80::1%lo with the well-known token "dev-token".',
+    );
     await expect(startEmulator({ host: "0.0.0.0" })).rejects.toThrow(
       'Refusing to listen on 0.0.0.0 with the well-known token "dev-token".',
     );
