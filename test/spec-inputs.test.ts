@@ -158,6 +158,13 @@ describe("--var-file", () => {
       replicas: { from: "file", location: { file: "base.yaml", line: 3, column: 1 } },
       debug: { from: "file", location: { file: "prod.json", line: 1, column: 17 } },
     });
+    // A value may span lines (a key's PEM text); a name given twice is placed at its last --var.
+    const flags = await readVars(["key=-----BEGIN-----\nAB==\n-----END-----", "env=dev", "key=x\ny"], [], dir);
+    expect(flags.values).toEqual({ key: "x\ny", env: "dev" });
+    expect(Object.fromEntries(flags.sources)).toEqual({
+      key: { from: "flag", place: "--var #3 of 3" },
+      env: { from: "flag", place: "--var #2 of 3" },
+    });
   });
 
   it("names each problem of each file by file:line:column", async () => {
