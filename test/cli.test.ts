@@ -514,6 +514,18 @@ describe("studio-jobs emulator --data after a crash", () => {
   });
 });
 
+describe("studio-jobs emulator --data with a line break in its path", () => {
+  it("says the journal's path escaped in its listening line, not as a line of its own", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "studio-jobs-emu-break-"));
+    const data = join(dir, "j\nFAKE: ok");
+    const result = await runCli(["emulator", "--port", "0", "--data", data], { signal: AbortSignal.abort() });
+    expect([result.code, result.stderr]).toEqual([
+      0,
+      `Studio emulator listening on ${result.stdout.trim()} (journal ${dir}/j^JFAKE: ok). Press Ctrl-C to stop.\n`,
+    ]);
+  });
+});
+
 describe("studio-jobs emulator --data on a full disk", () => {
   it("keeps every job it answered 200 for, answers 507 for one it cannot write, and starts again on the journal", async () => {
     // Found by an adversarial tester: the write that filled the disk was cut short without an

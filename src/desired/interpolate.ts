@@ -176,9 +176,28 @@ export function referenceAt(source: YamlSource, path: DocPath, written: string, 
 
 /** Where the `text` at `offset` of the value `written` at `path` is written, when that is certain; else where the value is. */
 export function occurrenceAt(source: YamlSource, path: DocPath, written: string, text: string, offset: number): SourceLocation {
-  let index = 0;
-  for (let i = written.indexOf(text); i !== -1 && i < offset; i = written.indexOf(text, i + text.length)) index++;
-  return source.locate(path, { occurrence: { text, index } });
+  const places = placesOf(written, text);
+  // How many occurrences start before `offset`: the index of the one at it.
+  let low = 0;
+  let high = places.length;
+  while (low < high) {
+    const middle = (low + high) >>> 1;
+    if ((places[middle] as number) < offset) low = middle + 1;
+    else high = middle;
+  }
+  return source.locate(path, { occurrence: { text, index: low } });
+}
+
+/** The last value's occurrences, found once: a value with N URLs noted asks N times in a row. */
+let lastPlaces: { written: string; text: string; places: number[] } | undefined;
+
+/** Where `text` occurs in `written`, not overlapping. */
+function placesOf(written: string, text: string): number[] {
+  if (lastPlaces?.written === written && lastPlaces.text === text) return lastPlaces.places;
+  const places: number[] = [];
+  for (let i = written.indexOf(text); i !== -1; i = written.indexOf(text, i + text.length)) places.push(i);
+  lastPlaces = { written, text, places };
+  return places;
 }
 
 /** A value's reference problems reported, each at its own place; past these, how many more. */

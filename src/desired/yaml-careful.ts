@@ -41,7 +41,7 @@ export function parseCarefully(file: string, text: string): ParsedYaml {
   // The nodes weigh several times the data (72 MB against 9 for a 1 MB file of merged jobs,
   // and a spec may have many files): they are let go now, and read again only if a problem
   // in the file needs a place.
-  let located: { find: (path: DocPath) => Found; at: At } | undefined;
+  let located: { find: (path: DocPath) => Found; at: At; occurrences: Occurrences } | undefined;
   return {
     recovered: read.badMerges,
     source: {
@@ -51,13 +51,14 @@ export function parseCarefully(file: string, text: string): ParsedYaml {
         if (located === undefined) {
           const again = readDocument(file, text);
           if ("issues" in again) return { file, line: 1, column: 1 };
-          located = { find: createFinder(again.doc, again.targets), at: again.at };
+          located = { find: createFinder(again.doc, again.targets), at: again.at, occurrences: new WeakMap() };
         }
         const found = located.find(path);
         const node = options.key === true && found.pair !== undefined ? (found.pair.key as Node | null) : found.node;
         const range = node?.range ?? found.fallback?.range;
         const start = range?.[0] ?? 0;
-        const inside = options.occurrence === undefined || node == null ? undefined : occurrenceAt(text, node, options.occurrence);
+        const inside =
+          options.occurrence === undefined || node == null ? undefined : occurrenceAt(text, node, options.occurrence, located.occurrences);
         return located.at(inside ?? start);
       },
     },
@@ -72,20 +73,31 @@ export function parseCarefully(file: string, text: string): ParsedYaml {
  * the place is trusted only when the value and its source hold the same number. Asked only
  * when a problem is reported.
  */
-function occurrenceAt(text: string, node: Node, occurrence: { text: string; index: number }): number | undefined {
+function occurrenceAt(text: string, node: Node, occurrence: { text: string; index: number }, cache: Occurrences): number | undefined {
+  let byText = cache.get(node);
+  if (byText === undefined) cache.set(node, (byText = new Map<string, number[] | null>()));
+  // One value noted at each of its N URLs asks N times: its places are found once, not N times.
+  let places = byText.get(occurrence.text);
+  if (places === undefined) byText.set(occurrence.text, (places = placesIn(text, node, occurrence.text)));
+  return places === null ? undefined : places[occurrence.index];
+}
+
+/** Where in `text` the scalar `node` writes each `part` of its value, or null when that is not certain (see occurrenceAt). */
+function placesIn(text: string, node: Node, part: string): number[] | null {
   const { isScalar } = yaml();
-  if (!isScalar(node) || typeof node.value !== "string" || node.range == null) return undefined;
+  if (!isScalar(node) || typeof node.value !== "string" || node.range == null) return null;
   const [start, end] = node.range;
   // A block scalar's header line (`|2- # comment`) is not its value.
   const block = node.type === "BLOCK_LITERAL" || node.type === "BLOCK_FOLDED";
   const from = block ? text.indexOf("\n", start) + 1 : start;
-  if (block && from === 0) return undefined;
-  const source = text.slice(from, end);
-  const inSource = positions(source, occurrence.text);
-  if (positions(node.value, occurrence.text).length !== inSource.length) return undefined;
-  const found = inSource[occurrence.index];
-  return found === undefined ? undefined : from + found;
+  if (block && from === 0) return null;
+  const inSource = positions(text.slice(from, end), part);
+  if (positions(node.value, part).length !== inSource.length) return null;
+  return inSource.map((place) => from + place);
 }
+
+/** The places found of each scalar's parts, for one document. */
+type Occurrences = WeakMap<Node, Map<string, number[] | null>>;
 
 /** Where `text` occurs in `within`, not overlapping. */
 function positions(within: string, text: string): number[] {
